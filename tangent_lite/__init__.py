@@ -1,0 +1,33 @@
+"""tangent_lite: source-to-source automatic differentiation for Python and NumPy.
+
+    import tangent_lite as tl
+
+    @tl.differentiate
+    def loss(W, x):
+        return np.sum(np.tanh(W @ x) ** 2)
+
+    loss.grad(W, x)            # d loss / d W, by generated Python code
+    print(loss.source("vjp"))  # ... which you can read
+"""
+
+from . import rules  # noqa: F401  (registers the built-in rules)
+from ._version import __version__
+from .api import Differentiable, differentiate, generate, grad, jvp, source, value_and_grad, vjp, wengert
+from .cache import set_cache_enabled
+from .errors import (
+                  ArgumentError,
+                  NonScalarOutputError,
+                  NoRuleError,
+                  SourceUnavailableError,
+                  TangentLiteError,
+                  UnsupportedConstructError,
+)
+from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
+from .testing import check_grads
+
+__all__ = [
+    "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
+    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "REGISTRY",
+    "set_cache_enabled", "check_grads", "TangentLiteError", "ArgumentError", "NoRuleError", "NonScalarOutputError",
+    "SourceUnavailableError", "UnsupportedConstructError",
+]

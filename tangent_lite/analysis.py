@@ -1,0 +1,269 @@
+"""Facts about Wengert statements, and the dataflow analyses over them.
+
+:func:`describe` classifies one statement (what primitive, which inputs carry
+derivatives); :func:`activity` finds the *active* variables: those that depend on
+a ``wrt`` input (varied) and influence the output (useful).  Both derivative
+passes generate code only for active variables::
+
+    def f(x, n):          wrt = {x}: active = {x, _t0, _t1}
+        _t0 = x * n       (n is an integer: not varied; _t2 = len(...) is not useful)
+        _t1 = np.sin(_t0)
+        return _t1
+
+Variables are tracked by name, flow-insensitively, so loops need no special
+handling: iterate to a fixpoint.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+
+from . import source as S
+from .anf import NONDIFF_ATTRS, Wengert, is_atom
+from .annotations import Key, get_anno
+from .errors import NoRuleError, TangentLiteError, raise_all
+from .rules.registry import REGISTRY, Primitive, Registry
+from .source import gast
+
+
+@dataclass
+class StmtInfo:
+    """What a Wengert assignment does, for the derivative passes."""
+
+    kind: str  # copy | prim | getitem | build | dict | unpack | nondiff | nocall | method | const
+    targets: List[str]
+    node: Any  # the statement
+    value: Any  # its right-hand side
+    prim: Optional[Primitive] = None
+    bound: Dict[str, Any] = field(default_factory=dict)  # primal parameter -> atom
+    inputs: List[Tuple[Any, Any]] = field(default_factory=list)  # (slot, atom) pairs carrying derivatives
+    callee: Any = None
+
+
+def local_names(atom: Any) -> Set[str]:
+    return {n.id for n in gast.walk(atom) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            and get_anno(n, Key.CALLEE, _NO) is _NO}
+
+
+_NO = object()
+
+
+def is_local(atom: Any) -> bool:
+    """A Name of a function-local variable (not a resolved global)."""
+    return isinstance(atom, gast.Name) and get_anno(atom, Key.CALLEE, _NO) is _NO
+
+
+def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
+    """Classify an assignment of the Wengert form."""
+    tgt = stmt.targets[0]
+    value = stmt.value
+    if isinstance(tgt, gast.Tuple):
+        names = [e.id for e in tgt.elts]
+        return StmtInfo("unpack", names, stmt, value, inputs=[(None, value)] if is_local(value) else [])
+    target = [tgt.id]
+    if is_atom(value):
+        if is_local(value):
+            return StmtInfo("copy", target, stmt, value, inputs=[(None, value)])
+        return StmtInfo("const", target, stmt, value)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return StmtInfo("build", target, stmt, value, inputs=[(i, e) for i, e in enumerate(value.elts) if is_local(e)])
+    if isinstance(value, gast.Dict):
+        return StmtInfo("dict", target, stmt, value,
+                        inputs=[(i, v) for i, v in enumerate(value.values) if is_local(v)])
+    if isinstance(value, gast.Subscript):
+        return StmtInfo("getitem", target, stmt, value, inputs=[(None, value.value)] if is_local(value.value) else [])
+    if isinstance(value, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
+        return StmtInfo("nondiff", target, stmt, value)
+    callee = get_anno(value, Key.CALLEE)
+    if isinstance(value, gast.Attribute):
+        if value.attr in NONDIFF_ATTRS or value.attr in ("real", "imag"):
+            return StmtInfo("nondiff", target, stmt, value)
+        return StmtInfo("method", target, stmt, value, callee=("attr", value.attr),
+                        inputs=[(None, value.value)] if is_local(value.value) else [])
+    if isinstance(value, gast.BinOp):
+        args, keywords = [value.left, value.right], []
+    elif isinstance(value, gast.UnaryOp):
+        args, keywords = [value.operand], []
+    elif isinstance(value, gast.Call):
+        args, keywords = value.args, value.keywords
+        if isinstance(callee, tuple) and callee[0] == "method":
+            recv = value.func.value
+            atoms = [recv] + list(args) + [k.value for k in keywords]
+            return StmtInfo("method", target, stmt, value, callee=callee,
+                            inputs=[(None, a) for a in atoms if is_local(a)])
+        if callee is None:  # calling a local value
+            atoms = [value.func] + list(args) + [k.value for k in keywords]
+            return StmtInfo("nocall", target, stmt, value, inputs=[(None, a) for a in atoms if is_local(a)])
+    else:  # pragma: no cover - anf only produces the forms above
+        raise TangentLiteError(f"unexpected Wengert statement: {S.to_source(stmt)}")
+    prim = registry.get(callee)
+    atoms = list(args) + [k.value for k in keywords]
+    if prim is None:
+        if isinstance(callee, type) and issubclass(callee, BaseException):
+            return StmtInfo("nondiff", target, stmt, value, callee=callee)
+        return StmtInfo("nocall", target, stmt, value, callee=callee,
+                        inputs=[(None, a) for a in atoms if is_local(a)])
+    if prim.nondiff:
+        return StmtInfo("nondiff", target, stmt, value, prim=prim, callee=callee)
+    bound = bind(prim, args, keywords, stmt)
+    inputs = [(p, a) for p, a in bound.items() if is_local(a)]
+    return StmtInfo("prim", target, stmt, value, prim=prim, bound=bound, inputs=inputs, callee=callee)
+
+
+def bind(prim: Primitive, args: List[Any], keywords: List[Any], stmt: Any) -> Dict[str, Any]:
+    """Match call-site atoms to the primitive's parameter names."""
+    if len(args) > len(prim.params):
+        raise NoRuleError(
+            f"the rules for {prim.name} take at most {len(prim.params)} positional arguments "
+            f"({', '.join(prim.params)}), this call passes {len(args)}",
+            hint="pass the extra arguments by keyword, or register rules with the full signature",
+        )
+    bound = dict(zip(prim.params, args))
+    for kw in keywords:
+        if kw.arg not in prim.params:
+            raise NoRuleError(
+                f"the rules for {prim.name} do not accept the keyword '{kw.arg}' "
+                f"(parameters: {', '.join(prim.params)})",
+                hint="drop the keyword, or register rules whose signature includes it",
+            )
+        bound[kw.arg] = kw.value
+    return bound
+
+
+def assignments(body: List[Any]) -> Iterator[Any]:
+    """Every Assign of a (nested) Wengert body, in program order."""
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            yield stmt
+        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from assignments(stmt.body)
+            yield from assignments(stmt.orelse)
+
+
+def return_atoms(w: Wengert) -> List[Any]:
+    ret = w.fdef.body[-1]
+    value = ret.value
+    return list(value.elts) if isinstance(value, gast.Tuple) else [value]
+
+
+def activity(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[str]:
+    """Active variables: varied (depend on ``wrt``) and useful (reach the output)."""
+    infos = [describe(s, registry) for s in assignments(w.fdef.body)]
+    flowing = [i for i in infos if i.kind not in ("nondiff", "const")]
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for info in flowing:
+            if any(local_names(a) & varied for _, a in info.inputs if a is not None):
+                new = set(info.targets) - varied
+                if new:
+                    varied |= new
+                    changed = True
+    useful: Set[str] = set()
+    for atom in return_atoms(w):
+        if is_local(atom):
+            useful.add(atom.id)
+    changed = True
+    while changed:
+        changed = False
+        for info in flowing:
+            if set(info.targets) & useful:
+                for _, a in info.inputs:
+                    new = local_names(a) - useful
+                    if new:
+                        useful |= new
+                        changed = True
+    return varied & useful
+
+
+def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
+                         mode: str = "vjp") -> None:
+    """Every active statement must have rules for its active inputs; report all that don't."""
+    errors: List[TangentLiteError] = []
+    for stmt in assignments(w.fdef.body):
+        try:
+            info = describe(stmt, registry)
+        except TangentLiteError as exc:
+            exc.location = w.src.location(stmt)
+            errors.append(_relocate(exc, w, stmt))
+            continue
+        if not set(info.targets) & active:
+            continue
+        active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & active]
+        if not active_inputs:
+            continue
+        if info.kind in ("nocall", "method"):
+            errors.append(_no_rule(w, stmt, info))
+        elif info.kind == "prim":
+            table = info.prim.vjps if mode == "vjp" else info.prim.jvps
+            for slot, _ in active_inputs:
+                if info.prim.params.index(slot) not in table:
+                    errors.append(NoRuleError(
+                        f"no {mode.upper()} rule for argument '{slot}' of {info.prim.name}",
+                        w.src.location(stmt),
+                        f"register one with @tl.def{mode}({_spelling(info.callee)}, argnum='{slot}'), "
+                        f"or wrap the argument in tl.stop_gradient(...) if it needs no derivative",
+                    ))
+    raise_all(errors)
+
+
+def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:
+    return type(exc)(exc.message, w.src.location(stmt), exc.hint)
+
+
+def _spelling(callee: Any) -> str:
+    mod = getattr(callee, "__module__", None)
+    name = getattr(callee, "__name__", None) or repr(callee)
+    if isinstance(callee, types.ModuleType):
+        return callee.__name__
+    if type(callee).__name__ == "ufunc" or (mod or "").startswith("numpy"):
+        return f"np.{name}"
+    return f"{mod}.{name}" if mod and mod != "builtins" else name
+
+
+def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
+    callee = info.callee
+    if isinstance(callee, tuple):
+        what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
+        return NoRuleError(
+            f"cannot differentiate {what} on a differentiable value",
+            w.src.location(stmt),
+            "use the NumPy function form (np.f(x, ...)), or register a rule for it",
+        )
+    if callee is None:
+        return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
+                           "call a module-level function instead")
+    spelled = _spelling(callee)
+    params = _param_list(callee)
+    return NoRuleError(
+        f"cannot differentiate a call to '{spelled}': it has no derivative rule"
+        + (" and no Python source" if not hasattr(callee, "__code__") else ""),
+        w.src.location(stmt),
+        "To fix: register rules, e.g.\n"
+        f"    @tl.defvjp({spelled}, argnum=0)\n"
+        f"    def {_ident(spelled)}_vjp(g, ans, {params}):\n"
+        "        return ...  # the cotangent of the first argument\n"
+        f"    @tl.defjvp({spelled}, argnum=0)\n"
+        f"    def {_ident(spelled)}_jvp(x_dot, ans, {params}):\n"
+        "        return ...  # the tangent of the output\n"
+        f"or mark it constant with tl.nondifferentiable({spelled}).",
+    )
+
+
+def _ident(spelled: str) -> str:
+    return spelled.split(".")[-1].replace("<", "").replace(">", "")
+
+
+def _param_list(callee: Any) -> str:
+    import inspect
+
+    try:
+        sig = inspect.signature(callee)
+        names = [p.name for p in sig.parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return ", ".join(names) or "x"
+    except (TypeError, ValueError):
+        return "x"

@@ -1,0 +1,692 @@
+"""Name resolution and lowering to Wengert (A-normal / SSA) form.
+
+    def f(W, x):                     def f(W, x):
+        h = np.tanh(W @ x)   ==>         _t0 = W @ x
+        return np.sum(h * h)             h = np.tanh(_t0)
+                                         _t1 = h * h
+                                         _t2 = np.sum(_t1)
+                                         return _t2
+
+Every statement applies one primitive to *atoms* (names, constants, or dotted
+references to module-level objects such as ``np.pi``).  Variables assigned only
+in straight-line code get SSA versions (``h``, ``h_1``); variables assigned inside
+``if``/``for``/``while`` keep their name (the reverse pass saves what they overwrite).
+Loops are canonicalised: ``for`` iterates a ``range`` (rows of arrays, ``enumerate``,
+``zip`` and ``reversed`` become index loops) and ``while`` tests a fresh flag that is
+recomputed at the end of the body.  Every call is resolved to the object it calls.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Set
+
+import numpy as np
+
+from . import fence, jumps
+from . import source as S
+from .annotations import Key, get_anno, set_anno
+from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
+from .naming import Namer
+from .source import FunctionSource, gast
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+
+# ndarray methods -> (numpy function name, pack extra positional args into one tuple)
+METHODS = {
+    "sum": ("sum", False), "mean": ("mean", False), "prod": ("prod", False),
+    "max": ("max", False), "min": ("min", False), "dot": ("dot", False),
+    "reshape": ("reshape", True), "transpose": ("transpose", True), "clip": ("clip", False),
+    "ravel": ("ravel", False), "flatten": ("ravel", False), "copy": ("copy", False),
+    "std": ("std", False), "var": ("var", False), "cumsum": ("cumsum", False),
+    "cumprod": ("cumprod", False), "squeeze": ("squeeze", False), "swapaxes": ("swapaxes", False),
+    "argmax": ("argmax", False), "argmin": ("argmin", False), "trace": ("trace", False),
+    "diagonal": ("diagonal", False), "round": ("round", False), "all": ("all", False),
+    "any": ("any", False), "nonzero": ("nonzero", False), "argsort": ("argsort", False),
+    "conj": ("conj", False), "repeat": ("repeat", False), "take": ("take", False),
+}
+# attribute reads on values that lower to calls
+ATTR_CALLS = {"T": "transpose"}
+NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+_ATOM_TYPES = (gast.Name, gast.Constant)
+
+
+@dataclass
+class Wengert:
+    """The lowered function and what it refers to."""
+
+    fn: Callable
+    src: FunctionSource
+    fdef: Any  # gast.FunctionDef in Wengert form
+    params: List[str]
+    env: Dict[str, Any]  # free names (globals, closure cells, builtins) -> objects
+    aliases: Dict[str, str]  # template module name (np, math, _tl) -> name in generated code
+    namer: Namer
+    nonssa: Set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__ if self.fn.__name__ != "<lambda>" else "_lambda"
+
+    def text(self) -> str:
+        return S.to_source(self.fdef)
+
+
+def lower(fn: Callable, src: Optional[FunctionSource] = None) -> Wengert:
+    """Parse, check and lower ``fn`` to Wengert form."""
+    src = src or S.load_function(fn)
+    fence.check(src)
+    fdef = S.deepcopy(src.node)
+    taken = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    namer = Namer(taken | set(fn.__code__.co_names) | {"_tl", "_tape", "np", "math"})
+    jumps.lower_jumps(fdef, namer)
+    low = _Lowerer(fn, src, fdef, namer)
+    low.run()
+    return Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
+
+
+def is_atom(node: Any) -> bool:
+    return isinstance(node, _ATOM_TYPES) or (
+        isinstance(node, gast.Attribute) and get_anno(node, Key.CALLEE, _MISSING) is not _MISSING
+    )
+
+
+_MISSING = object()
+
+
+class _Lowerer:
+    def __init__(self, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer):
+        self.fn, self.src, self.fdef, self.namer = fn, src, fdef, namer
+        self.errors: List[TangentLiteError] = []
+        self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
+        self.locals = set(self.params) | _stored_names(fdef.body)
+        self.nonssa = set(_assigned_in_compound(fdef.body))
+        self.current: Dict[str, str] = {p: p for p in self.params}
+        self.out: List[Any] = []
+        self.lineno: Optional[int] = getattr(fdef, "lineno", None)
+        self.env: Dict[str, Any] = {}
+        self._closure = _closure_values(fn)
+        self.aliases = self._choose_aliases()
+
+    # -- driver ---------------------------------------------------------------
+    def run(self) -> None:
+        body = self.block(self.fdef.body)
+        raise_all(self.errors)
+        if not body or not isinstance(body[-1], gast.Return):
+            body.append(self._at(gast.Return(value=S.const(None))))
+        self.fdef.body = body
+
+    def error(self, cls: type, message: str, node: Any, hint: str = "") -> None:
+        self.errors.append(cls(message, self.src.location(node) if node is not None else None, hint))
+
+    # -- names ------------------------------------------------------------------
+    def _choose_aliases(self) -> Dict[str, str]:
+        aliases = {}
+        for mod_name, module in (("np", np), ("math", math)):
+            bound = [n for n in self._free_roots() if self.resolve_free(n) is module]
+            if bound:
+                aliases[mod_name] = sorted(bound, key=lambda n: (n != mod_name, n))[0]
+            elif mod_name in self.locals or mod_name in self._free_roots():
+                aliases[mod_name] = self.namer.fresh("_" + mod_name)
+            else:
+                aliases[mod_name] = mod_name
+        aliases["_tl"] = "_tl"
+        return aliases
+
+    def _free_roots(self) -> Set[str]:
+        if not hasattr(self, "_roots"):
+            self._roots = {
+                n.id for n in gast.walk(self.fdef)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in self.locals
+            }
+        return self._roots
+
+    def resolve_free(self, name: str) -> Any:
+        if name in self._closure:
+            return self._closure[name]
+        g = self.fn.__globals__
+        if name in g:
+            return g[name]
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        return _MISSING
+
+    def read(self, node: Any) -> Any:
+        """A Name load: the current SSA name of a local, or a resolved free name."""
+        if node.id in self.locals:
+            return S.name(self.current.get(node.id, node.id))
+        obj = self.resolve_free(node.id)
+        if obj is _MISSING:
+            self.error(TangentLiteError, f"name '{node.id}' is not defined", node)
+            return S.name(node.id)
+        self.env[node.id] = obj
+        out = S.name(node.id)
+        set_anno(out, Key.CALLEE, obj)
+        return out
+
+    def target(self, var: str) -> str:
+        """The name a new assignment to user variable ``var`` writes."""
+        if var in self.nonssa:
+            self.current[var] = var
+            return var
+        if var not in self.current and var not in self.params:
+            self.namer.reserve(var)
+            name = var
+        else:
+            name = self.namer.version(var)
+        self.current[var] = name
+        return name
+
+    def temp(self) -> str:
+        t = self.namer.temp()
+        self.locals.add(t)
+        self.current[t] = t
+        return t
+
+    # -- emission -------------------------------------------------------------
+    def _at(self, node: Any) -> Any:
+        node.lineno = self.lineno
+        set_anno(node, Key.ORIGIN, self.lineno)
+        return node
+
+    def emit(self, node: Any) -> None:
+        self.out.append(self._at(node))
+
+    def block(self, stmts: List[Any]) -> List[Any]:
+        saved, self.out = self.out, []
+        for stmt in stmts:
+            line = getattr(stmt, "lineno", None)
+            if line is not None:
+                self.lineno = line
+            self.stmt(stmt)
+        result, self.out = self.out, saved
+        return result
+
+    # -- expressions ------------------------------------------------------------
+    def atom(self, node: Any) -> Any:
+        value = self.expr(node)
+        if is_atom(value):
+            return value
+        t = self.temp()
+        self.emit(S.assign(t, value))
+        return S.name(t)
+
+    def expr(self, node: Any) -> Any:
+        """Lower ``node`` to a primitive expression over atoms (emitting what it needs)."""
+        if isinstance(node, gast.Constant):
+            return node
+        if isinstance(node, gast.Name):
+            return self.read(node)
+        if isinstance(node, gast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, gast.BinOp):
+            left, right = self.atom(node.left), self.atom(node.right)
+            out = gast.BinOp(left=left, op=node.op, right=right)
+            set_anno(out, Key.CALLEE, BINOPS[type(node.op)])
+            return out
+        if isinstance(node, gast.UnaryOp):
+            if isinstance(node.op, (gast.USub, gast.UAdd)) and isinstance(node.operand, gast.Constant) \
+                    and isinstance(node.operand.value, (int, float)):
+                v = node.operand.value
+                return S.const(-v if isinstance(node.op, gast.USub) else v)
+            out = gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+            set_anno(out, Key.CALLEE, UNARYOPS[type(node.op)])
+            return out
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Compare):
+            return self.compare(node)
+        if isinstance(node, gast.BoolOp):
+            return self.boolop(node)
+        if isinstance(node, gast.IfExp):
+            return self.ifexp(node)
+        if isinstance(node, gast.Subscript):
+            value = self.atom(node.value)
+            out = gast.Subscript(value=value, slice=self.index(node.slice), ctx=gast.Load())
+            set_anno(out, Key.CALLEE, operator.getitem)
+            return out
+        if isinstance(node, (gast.Tuple, gast.List)):
+            elts = [self.atom(e) for e in node.elts]
+            return type(node)(elts=elts, ctx=gast.Load())
+        if isinstance(node, gast.Dict):
+            keys = [self.atom(k) for k in node.keys]
+            return gast.Dict(keys=keys, values=[self.atom(v) for v in node.values])
+        if isinstance(node, gast.JoinedStr):
+            for v in node.values:
+                if isinstance(v, gast.FormattedValue):
+                    v.value = self.atom(v.value)
+            return node
+        self.error(UnsupportedConstructError, f"{type(node).__name__} expressions are not supported yet",
+                   node, "rewrite the expression with plain statements")
+        return S.const(None)
+
+    def index(self, node: Any) -> Any:
+        if isinstance(node, gast.Slice):
+            return gast.Slice(
+                lower=self.atom(node.lower) if node.lower is not None else None,
+                upper=self.atom(node.upper) if node.upper is not None else None,
+                step=self.atom(node.step) if node.step is not None else None,
+            )
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        return self.atom(node)
+
+    def attribute(self, node: Any) -> Any:
+        dotted = S.dotted_name(node)
+        root = dotted.split(".")[0] if dotted else None
+        if root is not None and root not in self.locals:
+            obj = self.resolve_free(root)
+            if obj is _MISSING:
+                self.error(TangentLiteError, f"name '{root}' is not defined", node)
+                return S.const(None)
+            self.env[root] = obj
+            for part in dotted.split(".")[1:]:
+                try:
+                    obj = getattr(obj, part)
+                except AttributeError:
+                    self.error(TangentLiteError, f"'{dotted}' does not exist", node)
+                    return S.const(None)
+            out = S.parse_expr(dotted)
+            set_anno(out, Key.CALLEE, obj)
+            return out
+        value = self.atom(node.value)
+        if node.attr in ATTR_CALLS:
+            fname = ATTR_CALLS[node.attr]
+            return self._np_call(fname, [value], [])
+        out = gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
+        set_anno(out, Key.CALLEE, ("attr", node.attr))
+        return out
+
+    def _np_call(self, fname: str, args: List[Any], keywords: List[Any]) -> Any:
+        func = S.attribute(S.name(self.aliases["np"]), fname)
+        obj = getattr(np, fname)
+        set_anno(func, Key.CALLEE, obj)
+        self.env.setdefault(self.aliases["np"], np)
+        out = gast.Call(func=func, args=args, keywords=keywords)
+        set_anno(out, Key.CALLEE, obj)
+        return out
+
+    def call(self, node: Any) -> Any:
+        func = node.func
+        # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
+        if isinstance(func, gast.Attribute) and not self._is_static(func):
+            receiver = self.atom(func.value)
+            args = [self.atom(a) for a in node.args]
+            keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+            if func.attr in METHODS:
+                fname, pack = METHODS[func.attr]
+                if pack and len(args) > 1:
+                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                    args = [self.atom(args[0])]
+                return self._np_call(fname, [receiver] + args, keywords)
+            out = gast.Call(func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
+                            args=args, keywords=keywords)
+            set_anno(out, Key.CALLEE, ("method", func.attr))
+            return out
+        if isinstance(func, gast.Name) and func.id in self.locals:
+            self.error(UnsupportedConstructError, f"calling the local function '{func.id}'", node,
+                       "define the function at module level")
+            return S.const(None)
+        callee = self.expr(func)
+        obj = get_anno(callee, Key.CALLEE, _MISSING)
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        out = gast.Call(func=callee, args=args, keywords=keywords)
+        if obj is not _MISSING:
+            set_anno(out, Key.CALLEE, obj)
+        return out
+
+    def _is_static(self, func: Any) -> bool:
+        dotted = S.dotted_name(func)
+        return dotted is not None and dotted.split(".")[0] not in self.locals
+
+    def compare(self, node: Any) -> Any:
+        if len(node.ops) == 1:
+            out = gast.Compare(left=self.atom(node.left), ops=node.ops,
+                               comparators=[self.atom(node.comparators[0])])
+            set_anno(out, Key.CALLEE, ("compare", type(node.ops[0]).__name__))
+            return out
+        # a < b < c  ->  (a < b) and (b < c), b evaluated once
+        left = self.atom(node.left)
+        parts = []
+        for op, right in zip(node.ops, node.comparators):
+            right_atom = self.atom(right)
+            parts.append(gast.Compare(left=left, ops=[op], comparators=[right_atom]))
+            left = right_atom
+        return self.boolop(gast.BoolOp(op=gast.And(), values=parts))
+
+    def boolop(self, node: Any) -> Any:
+        """``a and b``: short-circuit kept with ifs unless every operand is an atom."""
+        simple = all(is_atom(v) or isinstance(v, gast.Name) for v in node.values)
+        if simple:
+            out = gast.BoolOp(op=node.op, values=[self.atom(v) for v in node.values])
+            set_anno(out, Key.CALLEE, ("boolop", type(node.op).__name__))
+            return out
+        t = self.temp()
+        self.nonssa.add(t)
+        self.emit(S.assign(t, self.expr(node.values[0])))
+        rest = node.values[1:]
+        if not rest:
+            return S.name(t)
+        inner = gast.BoolOp(op=node.op, values=rest) if len(rest) > 1 else rest[0]
+        saved, self.out = self.out, []
+        self.emit(S.assign(t, self.expr(inner)))
+        body, self.out = self.out, saved
+        test: Any = S.name(t)
+        if isinstance(node.op, gast.Or):
+            nt = self.temp()
+            neg = gast.UnaryOp(op=gast.Not(), operand=S.name(t))
+            set_anno(neg, Key.CALLEE, operator.not_)
+            self.emit(S.assign(nt, neg))
+            test = S.name(nt)
+        self.emit(gast.If(test=test, body=body, orelse=[]))
+        return S.name(t)
+
+    def ifexp(self, node: Any) -> Any:
+        test = self.atom(node.test)
+        t = self.temp()
+        self.nonssa.add(t)
+        saved, self.out = self.out, []
+        self.emit(S.assign(t, self.expr(node.body)))
+        body, self.out = self.out, []
+        self.emit(S.assign(t, self.expr(node.orelse)))
+        orelse, self.out = self.out, saved
+        self.emit(gast.If(test=test, body=body, orelse=orelse))
+        return S.name(t)
+
+    # -- statements ---------------------------------------------------------------
+    def stmt(self, node: Any) -> None:
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is None:
+            self.error(UnsupportedConstructError, f"'{type(node).__name__}' statements are not supported",
+                       node, "rewrite it with assignments, if, for and while")
+            return
+        method(node)
+
+    def stmt_Assign(self, node: Any) -> None:
+        if len(node.targets) > 1:  # a = b = expr
+            value = self.atom(node.value)
+            for tgt in node.targets:
+                self.assign_to(tgt, value, node)
+            return
+        tgt = node.targets[0]
+        if isinstance(tgt, (gast.Tuple, gast.List)) and isinstance(node.value, (gast.Tuple, gast.List)) \
+                and len(tgt.elts) == len(node.value.elts):
+            atoms = [self.atom(v) for v in node.value.elts]
+            for t, a in zip(tgt.elts, atoms):
+                self.assign_to(t, a, node)
+            return
+        if isinstance(tgt, gast.Name):
+            self.assign_expr(tgt.id, node.value)
+            return
+        self.assign_to(tgt, self.atom(node.value), node)
+
+    def assign_expr(self, var: str, node: Any) -> None:
+        """``var = <node>``; through a temporary when ``var`` is overwritten in place
+        (``x = np.sin(x)`` in a loop), so the reverse pass sees input and output apart."""
+        value = self.expr(node)
+        if var in self.nonssa and not is_atom(value) and var in _loaded_names(value):
+            value = self.atom(value)
+        self.emit(S.assign(self.target(var), value))
+
+    def assign_to(self, tgt: Any, value: Any, node: Any) -> None:
+        if isinstance(tgt, gast.Name):
+            self.emit(S.assign(self.target(tgt.id), value))
+        elif isinstance(tgt, (gast.Tuple, gast.List)):
+            names = []
+            nested = []
+            for elt in tgt.elts:
+                if isinstance(elt, gast.Name):
+                    names.append(elt)
+                else:
+                    t = self.temp()
+                    names.append(S.name(t, store=True))
+                    nested.append((elt, t))
+            stores = [S.name(self.target(n.id), store=True) if n.id not in {t for _, t in nested}
+                      else n for n in names]
+            unpack = gast.Assign(targets=[S.tuple_(stores, store=True)], value=value, type_comment=None)
+            set_anno(unpack, Key.CALLEE, ("unpack", len(stores)))
+            self.emit(unpack)
+            for elt, t in nested:
+                self.assign_to(elt, S.name(t), node)
+        else:
+            self.error(UnsupportedConstructError,
+                       f"assignment to {type(tgt).__name__.lower()} targets is not supported yet", node,
+                       "build a new array (np.concatenate, np.where) or variable instead")
+
+    def stmt_AugAssign(self, node: Any) -> None:
+        if not isinstance(node.target, gast.Name):
+            self.error(UnsupportedConstructError, "augmented assignment to a subscript or attribute", node,
+                       "write 'x = x + v' with a new array (np.where, np.concatenate)")
+            return
+        load = S.name(node.target.id)
+        self.assign_expr(node.target.id, gast.BinOp(left=load, op=node.op, right=node.value))
+
+    def stmt_AnnAssign(self, node: Any) -> None:
+        if node.value is not None:
+            self.stmt_Assign(gast.Assign(targets=[node.target], value=node.value, type_comment=None))
+
+    def stmt_Expr(self, node: Any) -> None:
+        if isinstance(node.value, gast.Constant):
+            return  # docstring or bare constant
+        value = self.expr(node.value)
+        if not is_atom(value):
+            self.emit(gast.Expr(value=value))
+
+    def stmt_Pass(self, node: Any) -> None:
+        pass
+
+    def stmt_Assert(self, node: Any) -> None:
+        test = self.atom(node.test)
+        msg = self.atom(node.msg) if node.msg is not None else None
+        self.emit(gast.Assert(test=test, msg=msg))
+
+    def stmt_Return(self, node: Any) -> None:
+        if node.value is None:
+            self.emit(gast.Return(value=S.const(None)))
+        elif isinstance(node.value, gast.Tuple):
+            self.emit(gast.Return(value=gast.Tuple(elts=[self.atom(e) for e in node.value.elts],
+                                                   ctx=gast.Load())))
+        else:
+            self.emit(gast.Return(value=self.atom(node.value)))
+
+    def stmt_If(self, node: Any) -> None:
+        test = self.atom(node.test)
+        if isinstance(test, gast.Name) and test.id in _stored_names(node.body + node.orelse):
+            t = self.temp()
+            self.emit(S.assign(t, test))
+            test = S.name(t)
+        line = self.lineno
+        body = self.block(node.body)
+        orelse = self.block(node.orelse)
+        self.lineno = line
+        if not body and not orelse:
+            return
+        self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
+
+    def stmt_Break(self, node: Any) -> None:
+        self.emit(gast.Break())
+
+    def stmt_Continue(self, node: Any) -> None:  # pragma: no cover - removed by jumps
+        self.error(UnsupportedConstructError, "'continue' outside a loop", node)
+
+    def stmt_For(self, node: Any) -> None:
+        it = node.iter
+        target = node.target
+        pre: List[Any] = []  # (target, index-expression builder) assignments at the top of the body
+        range_args = None
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id not in self.locals \
+                and not it.keywords:
+            kind = self.resolve_free(it.func.id)
+            if kind is range:
+                range_args = it.args
+            elif kind is enumerate and len(it.args) == 1:
+                seq = self._sequence(it.args[0])
+                range_args = [self._len_call(seq)]
+                idx_var = self.namer.temp("_i")
+                self.locals.add(idx_var)
+                if isinstance(target, gast.Tuple) and len(target.elts) == 2:
+                    pre = [(target.elts[0], "index"), (target.elts[1], seq)]
+                    target = S.name(idx_var, store=True)
+            elif kind is zip and it.args:
+                seqs = [self._sequence(a) for a in it.args]
+                lens = [self._len_call(s) for s in seqs]
+                n = lens[0]
+                if len(lens) > 1:
+                    n = self.atom(self._builtin_call("min", lens))
+                range_args = [n]
+                if isinstance(target, gast.Tuple) and len(target.elts) == len(seqs):
+                    pre = list(zip(target.elts, seqs))
+                    target = S.name(self.namer.temp("_i"), store=True)
+            elif kind is reversed and len(it.args) == 1 and not self._is_range_call(it.args[0]):
+                seq = self._sequence(it.args[0])
+                n = self._len_call(seq)
+                last = self.atom(gast.BinOp(left=n, op=gast.Sub(), right=S.const(1)))
+                range_args = [last, S.const(-1), S.const(-1)]
+                pre = [(target, seq)]
+                target = S.name(self.namer.temp("_i"), store=True)
+            elif kind is reversed and len(it.args) == 1:  # reversed(range(...)) is a range
+                forward = self.atom(it.args[0])
+                step = gast.Slice(lower=None, upper=None, step=S.const(-1))
+                range_obj = self.atom(self._subscript(forward, step))
+                self._emit_for(node, target, range_obj, [])
+                return
+        if range_args is None:
+            seq = self._sequence(it)
+            range_args = [self._len_call(seq)]
+            pre = [(target, seq)]
+            target = S.name(self.namer.temp("_i"), store=True)
+        range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in range_args]))
+        self._emit_for(node, target, range_obj, pre)
+
+    def _emit_for(self, node: Any, target: Any, range_obj: Any, pre: List[Any]) -> None:
+        if not isinstance(target, gast.Name):
+            self.error(UnsupportedConstructError, "this for-loop target is not supported", node,
+                       "loop over an index and unpack inside the body")
+            return
+        self.nonssa.add(target.id)
+        self.locals.add(target.id)
+        loop_var = self.target(target.id)
+        saved, self.out = self.out, []
+        for tgt, seq in pre:
+            value = S.name(loop_var) if seq == "index" else self._subscript(seq, S.name(loop_var))
+            if isinstance(tgt, gast.Name):
+                self.emit(S.assign(self.target(tgt.id), value))
+            else:
+                self.assign_to(tgt, self.atom(value), node)
+        line = self.lineno
+        self.out.extend(self.block(node.body))
+        self.lineno = line
+        body, self.out = self.out, saved
+        loop = gast.For(target=S.name(loop_var, store=True), iter=range_obj, body=body or [gast.Pass()],
+                        orelse=[], type_comment=None)
+        set_anno(loop, Key.LOOP_KIND, "range")
+        self.emit(loop)
+
+    def _is_range_call(self, node: Any) -> bool:
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and node.func.id not in self.locals and self.resolve_free(node.func.id) is range
+
+    def _sequence(self, node: Any) -> Any:
+        """An indexable atom for an iterable: arrays, lists and tuples as they are,
+        anything a call returns (``d.items()``, a generator) through ``list``."""
+        value = self.atom(node)
+        if isinstance(node, gast.Call) and not self._returns_sequence(node):
+            return self.atom(self._builtin_call("list", [value]))
+        return value
+
+    def _returns_sequence(self, node: Any) -> bool:
+        dotted = S.dotted_name(node.func)
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return False
+        obj = self.resolve_free(dotted.split(".")[0])
+        for part in dotted.split(".")[1:]:
+            obj = getattr(obj, part, None)
+        return obj in (list, tuple) or str(getattr(obj, "__module__", None) or "").startswith("numpy")
+
+    def _len_call(self, seq: Any) -> Any:
+        return self.atom(self._builtin_call("len", [seq]))
+
+    def _builtin_call(self, fname: str, args: List[Any]) -> Any:
+        obj = getattr(builtins, fname)
+        if self.resolve_free(fname) is not obj or fname in self.locals:
+            self.error(UnsupportedConstructError, f"the builtin '{fname}' is shadowed", None)
+        self.env[fname] = obj
+        func = S.name(fname)
+        set_anno(func, Key.CALLEE, obj)
+        out = S.call(func, args)
+        set_anno(out, Key.CALLEE, obj)
+        return out
+
+    def _subscript(self, seq: Any, index: Any) -> Any:
+        out = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
+        set_anno(out, Key.CALLEE, operator.getitem)
+        return out
+
+    def stmt_While(self, node: Any) -> None:
+        if node.orelse:  # pragma: no cover - jumps moves orelse out of loops
+            self.error(UnsupportedConstructError, "while/else", node)
+        flag = self.namer.fresh("_cond")
+        self.nonssa.add(flag)
+        line = self.lineno
+        self.emit(S.assign(flag, self.expr(node.test)))
+        body = self.block(node.body)
+        self.lineno = line
+        saved, self.out = self.out, body
+        self.emit(S.assign(flag, self.expr(node.test)))
+        self.out = saved
+        loop = gast.While(test=S.name(flag), body=body, orelse=[])
+        set_anno(loop, Key.LOOP_KIND, "while")
+        self.emit(loop)
+
+    def stmt_FunctionDef(self, node: Any) -> None:
+        self.error(UnsupportedConstructError, f"the nested function '{node.name}'", node,
+                   "define the function at module level")
+
+
+def _stored_names(body: List[Any]) -> Set[str]:
+    out = set()
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+def _loaded_names(node: Any) -> Set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _assigned_in_compound(body: List[Any]) -> Set[str]:
+    out: Set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            out |= _stored_names([stmt])
+    return out
+
+
+def _closure_values(fn: Callable) -> Dict[str, Any]:
+    code = fn.__code__
+    cells = fn.__closure__ or ()
+    out = {}
+    for name, cell in zip(code.co_freevars, cells):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # empty cell (recursive def not yet bound)
+            pass
+    return out
+
+
+__all__ = ["Wengert", "lower", "is_atom", "NoRuleError"]

@@ -1,0 +1,44 @@
+"""Annotations carried on AST nodes, under documented keys.
+
+Passes attach facts to nodes instead of keeping side tables:
+
+    >>> from tangent_lite.source import name
+    >>> n = name("x")
+    >>> set_anno(n, Key.ORIGIN, 12)
+    >>> get_anno(n, Key.ORIGIN)
+    12
+
+Annotations survive ``copy.deepcopy`` (they are plain attributes).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+_ATTR = "_tl_anno"
+
+
+class Key(enum.Enum):
+    ORIGIN = "origin"  # int: the user's line number a lowered statement comes from
+    CALLEE = "callee"  # object: the resolved callable of a Call node
+    PRIMITIVE = "primitive"  # rules.registry.Primitive of a Call / BinOp / UnaryOp
+    USER_CALL = "user_call"  # object: a user function called here (transformed, not a rule)
+    LOOP_KIND = "loop_kind"  # str: "range" or "while" for lowered loops
+    BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
+
+
+def set_anno(node: Any, key: Key, value: Any) -> None:
+    annos = getattr(node, _ATTR, None)
+    if annos is None:
+        annos = {}
+        setattr(node, _ATTR, annos)
+    annos[key] = value
+
+
+def get_anno(node: Any, key: Key, default: Any = None) -> Any:
+    return getattr(node, _ATTR, {}).get(key, default)
+
+
+def has_anno(node: Any, key: Key) -> bool:
+    return key in getattr(node, _ATTR, {})

@@ -1,0 +1,341 @@
+"""The user-facing API: ``differentiate``, ``grad``, ``value_and_grad``, ``vjp``, ``jvp``.
+
+Thin by design: bind arguments, find (or build) the generated module through the
+caches, call it, check shapes.  The pipeline itself is :func:`generate`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import types
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import anf, cache, codegen, optimize
+from . import jvp as jvp_pass
+from . import vjp as vjp_pass
+from .errors import ArgumentError, NonScalarOutputError, SourceUnavailableError
+from .rules import REGISTRY
+
+Wrt = Union[None, int, str, Sequence[Union[int, str]]]
+MODES = ("vjp", "jvp")
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False) -> codegen.Generated:
+    """Run the whole pipeline for ``fn``: lower, differentiate, print."""
+    w = anf.lower(fn)
+    if mode == "vjp":
+        d = vjp_pass.vjp(w, wrt, REGISTRY)
+        extra = {"outputs": len(d.seeds)}
+    elif mode == "jvp":
+        d = jvp_pass.jvp(w, wrt, REGISTRY)
+        extra = {"outputs": _count_outputs(w)}
+    else:
+        raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
+    protected = set(w.params) | {n.id for n in anf.gast.walk(w.fdef)
+                                 if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
+    for fdef in d.functions:
+        optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
+    return codegen.module_text([d], key, standalone=standalone, extra_meta=extra)
+
+
+def _count_outputs(w: anf.Wengert) -> int:
+    ret = w.fdef.body[-1].value
+    return len(ret.elts) if isinstance(ret, anf.gast.Tuple) else 1
+
+
+def _params(fn: Callable) -> List[str]:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise SourceUnavailableError(f"cannot read the signature of {fn!r}") from None
+    return [p.name for p in sig.parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
+    import builtins
+
+    closure = {}
+    if getattr(fn, "__closure__", None):
+        for n, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                closure[n] = cell.cell_contents
+            except ValueError:
+                pass
+    out = {}
+    for n in names:
+        if n in closure:
+            out[n] = closure[n]
+        elif n in fn.__globals__:
+            out[n] = fn.__globals__[n]
+        elif hasattr(builtins, n):
+            out[n] = getattr(builtins, n)
+    return out
+
+
+def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...]) -> types.ModuleType:
+    """The loaded generated module of ``fn`` for ``mode``/``wrt`` (cached)."""
+    fn = _unwrap(fn)
+    mkey = (mode, wrt)
+    module = cache.memory_get(fn, mkey)
+    if module is not None:
+        return module
+    key = cache.make_key(fn, mode, wrt, (), REGISTRY.fingerprint())
+    name = cache.file_name(fn, mode, key)
+    filename = fn.__code__.co_filename if hasattr(fn, "__code__") else "<unknown>"
+    path = os.path.join(cache.directory_for(filename), name) if cache.cache_enabled() else None
+    meta = cache.read(path, key, lambda m: True) if path else None
+    if meta is not None:
+        cache.STATS["disk_hits"] += 1
+    else:
+        text = generate(fn, mode, list(wrt), key).text
+        cache.STATS["generated"] += 1
+        path = cache.write(path, text) if path else _scratch(name, text)
+        meta = codegen.verify(text)[1]
+    module = codegen.load_file(path, _bindings(fn, meta["bindings"]), "tangent_lite_generated." + name[:-3])
+    module.__tl_meta__ = meta
+    cache.memory_put(fn, mkey, module)
+    return module
+
+
+def _scratch(name: str, text: str) -> str:
+    path = cache.scratch_path(name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def _unwrap(fn: Callable) -> Callable:
+    if isinstance(fn, Differentiable):
+        return fn.fn
+    if not callable(fn):
+        raise ArgumentError(f"expected a function, got {type(fn).__name__}")
+    return fn
+
+
+# ------------------------------------------------------------------ arguments
+
+
+def resolve_wrt(fn: Callable, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
+    """Parameter names to differentiate, and whether the user asked for a single one."""
+    params = _params(fn)
+    if not params:
+        raise ArgumentError(f"'{fn.__qualname__}' takes no arguments: nothing to differentiate")
+    single = wrt is None or isinstance(wrt, (int, str))
+    items = [0] if wrt is None else [wrt] if single else list(wrt)
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise ArgumentError(f"wrt entries must be argument indices or names, got {item!r}")
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise ArgumentError(
+                    f"wrt={item} is out of range: '{fn.__qualname__}' has {len(params)} arguments "
+                    f"({', '.join(params)})")
+            names.append(params[item])
+        else:
+            if item not in params:
+                raise ArgumentError(
+                    f"wrt='{item}' is not an argument of '{fn.__qualname__}' (arguments: {', '.join(params)})")
+            names.append(item)
+    if len(set(names)) != len(names):
+        raise ArgumentError(f"wrt names an argument twice: {names}")
+    return tuple(names), single
+
+
+def bind_args(fn: Callable, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Any]:
+    sig = inspect.signature(fn)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(f"bad arguments for '{fn.__qualname__}': {exc}") from None
+    bound.apply_defaults()
+    return [bound.arguments[p] for p in _params(fn)]
+
+
+def _check_float(fn: Callable, wrt: Sequence[str], values: List[Any]) -> None:
+    params = _params(fn)
+    for name in wrt:
+        v = values[params.index(name)]
+        if isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, np.integer))) or (
+                isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact)):
+            raise ArgumentError(
+                f"cannot differentiate with respect to '{name}': it is an integer/boolean value ({v!r:.60})",
+                hint=f"pass a float (e.g. float({name}) or {name}.astype(float)), or leave it out of wrt")
+
+
+def _check_shape(what: str, value: Any, like: Any) -> None:
+    if isinstance(like, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(like):
+            raise ArgumentError(f"{what} must be a sequence of {len(like)} entries like the value it pairs with")
+        for v, lk in zip(value, like):
+            _check_shape(what, v, lk)
+        return
+    if isinstance(like, dict) or like is None:
+        return
+    if np.shape(value) != np.shape(like):
+        raise ArgumentError(f"{what} has shape {np.shape(value)}, expected {np.shape(like)}")
+
+
+def _pick(grads: Any, single: bool, n: int) -> Any:
+    if n == 1:
+        return grads if single else (grads,)
+    return tuple(grads)
+
+
+# ------------------------------------------------------------------ functional API
+
+
+def value_and_grad(f: Callable, wrt: Wrt = None) -> Callable:
+    """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar."""
+    fn = _unwrap(f)
+    names, single = resolve_wrt(fn, wrt)
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Tuple[Any, Any]:
+        values = bind_args(fn, args, kwargs)
+        _check_float(fn, names, values)
+        module = compiled(fn, "vjp", names)
+        out, grads = getattr(module, module.__tl_meta__["functions"][0])(*values, *_unit_seeds(module))
+        if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
+            got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
+                f"an array of shape {np.shape(out)}"
+            raise NonScalarOutputError(
+                f"grad needs a scalar output, but '{fn.__qualname__}' returned {got}",
+                hint="reduce it to a scalar (np.sum, a loss), or use tl.vjp / tl.jacobian for non-scalar outputs")
+        return out, _pick(grads, single, len(names))
+
+    return run
+
+
+def _unit_seeds(module: types.ModuleType) -> List[float]:
+    return [1.0] * module.__tl_meta__["outputs"]
+
+
+def grad(f: Callable, wrt: Wrt = None) -> Callable:
+    """``grad(f, wrt)(*args)``: the gradient of scalar ``f`` with respect to ``wrt``
+    (argument indices or names; default the first argument)."""
+    vg = value_and_grad(f, wrt)
+
+    @functools.wraps(_unwrap(f))
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return vg(*args, **kwargs)[1]
+
+    return run
+
+
+def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
+    """``out, pullback = vjp(f, *args)``; ``pullback(cotangent)`` gives the cotangent of ``wrt``."""
+    fn = _unwrap(f)
+    names, single = resolve_wrt(fn, wrt)
+    values = bind_args(fn, args, kwargs)
+    _check_float(fn, names, values)
+    module = compiled(fn, "vjp", names)
+    fwd, bwd = module.__tl_meta__["functions"][1:3]
+    out, residuals = getattr(module, fwd)(*values)
+    n_out = module.__tl_meta__["outputs"]
+
+    def pullback(cotangent: Any) -> Any:
+        seeds = list(cotangent) if n_out > 1 else [cotangent]
+        if n_out > 1 and (not isinstance(cotangent, (tuple, list)) or len(cotangent) != n_out):
+            raise ArgumentError(f"the cotangent must be a tuple of {n_out} entries, one per output")
+        _check_shape("the cotangent", seeds if n_out > 1 else seeds[0], list(out) if n_out > 1 else out)
+        return _pick(getattr(module, bwd)(residuals, *seeds), single, len(names))
+
+    return out, pullback
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
+    """``out, out_tangent = jvp(f, primals, tangents)``: forward mode.
+
+    ``tangents`` pairs with the first ``len(tangents)`` primals, or with ``wrt``."""
+    fn = _unwrap(f)
+    primals, tangents = tuple(primals), tuple(tangents)
+    if wrt is None:
+        params = _params(fn)
+        if len(tangents) > len(params) or not tangents:
+            raise ArgumentError(f"jvp needs between 1 and {len(params)} tangents, got {len(tangents)}")
+        names = tuple(params[: len(tangents)])
+    else:
+        names, _ = resolve_wrt(fn, wrt)
+        if len(names) != len(tangents):
+            raise ArgumentError(f"{len(tangents)} tangents for {len(names)} wrt arguments")
+    values = bind_args(fn, primals, {})
+    _check_float(fn, names, values)
+    params = _params(fn)
+    for n, t in zip(names, tangents):
+        _check_shape(f"the tangent of '{n}'", t, values[params.index(n)])
+    module = compiled(fn, "jvp", names)
+    return getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
+
+
+def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
+    """The generated source of ``f``'s derivative (the text that is executed)."""
+    fn = _unwrap(f)
+    if mode not in MODES:
+        raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
+    names, _ = resolve_wrt(fn, wrt)
+    module = compiled(fn, mode, names)
+    with open(module.__file__, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def wengert(f: Callable) -> str:
+    """The lowered (Wengert / SSA) form of ``f``, one primitive per line."""
+    return anf.lower(_unwrap(f)).text()
+
+
+# ------------------------------------------------------------------ decorator
+
+
+class Differentiable:
+    """A function with derivative methods; calling it calls the original."""
+
+    def __init__(self, fn: Callable, wrt: Wrt = None):
+        self.fn = fn
+        self.default_wrt = wrt
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # methods stay plain functions
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    def _wrt(self, wrt: Wrt) -> Wrt:
+        return self.default_wrt if wrt is None else wrt
+
+    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
+        return grad(self.fn, self._wrt(wrt))(*args, **kwargs)
+
+    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
+        return value_and_grad(self.fn, self._wrt(wrt))(*args, **kwargs)
+
+    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
+        return vjp(self.fn, *args, wrt=self._wrt(wrt), **kwargs)
+
+    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
+        return jvp(self.fn, primals, tangents, wrt=self._wrt(wrt))
+
+    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
+        return source(self.fn, mode, self._wrt(wrt))
+
+    def wengert(self) -> str:
+        return wengert(self.fn)
+
+    def __repr__(self) -> str:
+        return f"<differentiable {self.fn.__qualname__}>"
+
+
+def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None) -> Any:
+    """Decorator: ``@differentiate`` or ``@differentiate(wrt="W")``."""
+    if fn is None:
+        return lambda f: Differentiable(f, wrt)
+    return Differentiable(fn, wrt)

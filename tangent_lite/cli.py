@@ -1,0 +1,108 @@
+"""``adgen``: write derivatives of a function as a standalone Python module.
+
+    adgen model.py:loss --mode vjp --wrt W -o loss_grad.py
+    adgen model.py:loss --emit wengert
+
+The written module needs only NumPy: the runtime helpers it calls are inlined.
+Errors (bad path, missing function, syntax error, unsupported code) print one
+line (plus the user's source line) and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from typing import Any, List, Optional
+
+from .errors import TangentLiteError
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    pass
+
+
+def _load(target: str) -> Any:
+    if ":" not in target:
+        raise CliError(f"expected PATH:FUNCTION, got '{target}'")
+    path, _, qualname = target.rpartition(":")
+    if not os.path.isfile(path):
+        raise CliError(f"no such file: {path}")
+    name = os.path.splitext(os.path.basename(path))[0]
+    directory = os.path.dirname(os.path.abspath(path))
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CliError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise CliError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:  # the user's module failed to import
+        raise CliError(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
+    obj: Any = module
+    for part in qualname.split("."):
+        if not hasattr(obj, part):
+            raise CliError(f"{path} has no function '{qualname}'")
+        obj = getattr(obj, part)
+    from .api import Differentiable
+
+    if isinstance(obj, Differentiable):
+        obj = obj.fn
+    if not callable(obj):
+        raise CliError(f"'{qualname}' in {path} is not a function")
+    return obj
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="adgen", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", help="PATH:FUNCTION, e.g. model.py:loss")
+    p.add_argument("--mode", choices=("vjp", "jvp"), default="vjp", help="reverse (vjp) or forward (jvp) mode")
+    p.add_argument("--wrt", default=None, help="comma-separated argument names or indices (default: the first)")
+    p.add_argument("--emit", choices=("module", "wengert"), default="module",
+                   help="module: the standalone derivative module; wengert: the lowered form")
+    p.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    return p
+
+
+def run(argv: Optional[List[str]] = None) -> str:
+    args = build_parser().parse_args(argv)
+    fn = _load(args.target)
+    from . import api
+
+    if args.emit == "wengert":
+        return api.wengert(fn)
+    wrt: Any = None
+    if args.wrt:
+        wrt = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in args.wrt.split(",")]
+    names, _ = api.resolve_wrt(fn, wrt)
+    return api.generate(fn, args.mode, list(names), key="adgen", standalone=True).text
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        text = run(argv)
+    except CliError as exc:
+        print(f"adgen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TangentLiteError as exc:
+        print(f"adgen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = build_parser().parse_args(argv)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Reject what tangent_lite does not differentiate, all problems at once.
+
+    def f(x):
+        global counter        # -> UnsupportedConstructError at f's file:line,
+        yield x               #    listing both lines and what to do instead
+
+Every message names the construct, the user's file and line with its text, and a fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from .errors import TangentLiteError, UnsupportedConstructError, raise_all
+from .source import FunctionSource, gast
+
+# construct -> (what it is, what to do instead)
+_UNSUPPORTED = {
+    gast.Yield: ("a generator ('yield')", "return a list or array instead of yielding"),
+    gast.YieldFrom: ("a generator ('yield from')", "return a list or array instead"),
+    gast.Await: ("'await'", "differentiate the synchronous computation"),
+    gast.AsyncFunctionDef: ("an async function", "differentiate a synchronous function"),
+    gast.AsyncFor: ("'async for'", "use a plain for loop"),
+    gast.AsyncWith: ("'async with'", "move the computation out of the with block"),
+    gast.Try: ("'try/except'", "move the try/except outside the differentiated function"),
+    gast.Raise: ("'raise'", "check inputs before calling the differentiated function, or use assert"),
+    gast.With: ("a 'with' block", "move the computation out of the with block"),
+    gast.Global: ("a 'global' declaration", "pass the value as an argument and return the new value"),
+    gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return the new value"),
+    gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
+    gast.Delete: ("'del'", "let the variable go out of scope instead"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.Starred: ("'*' unpacking", "pass the arguments explicitly"),
+    gast.SetComp: ("a set comprehension", "use a list"),
+    gast.Set: ("a set literal", "use a list or tuple"),
+    gast.NamedExpr: ("an assignment expression (':=')", "assign on its own line"),
+}
+
+_MATCH = getattr(gast, "Match", None)
+if _MATCH is not None:
+    _UNSUPPORTED[_MATCH] = ("a 'match' statement", "use if/elif/else")
+
+
+def check(src: FunctionSource) -> None:
+    """Raise an :class:`UnsupportedConstructError` (or several) for ``src``."""
+    errors: List[TangentLiteError] = []
+    fdef = src.node
+    args = fdef.args
+    if args.vararg is not None or args.kwarg is not None:
+        errors.append(
+            UnsupportedConstructError(
+                f"'{fdef.name}' takes *args or **kwargs",
+                src.location(fdef),
+                "give the function explicit parameters",
+            )
+        )
+    for node in _walk_body(fdef):
+        for cls, (what, fix) in _UNSUPPORTED.items():
+            if isinstance(node, cls):
+                errors.append(UnsupportedConstructError(f"{what} is not supported", src.location(node), fix))
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in ("exec", "eval"):
+            errors.append(
+                UnsupportedConstructError(
+                    f"'{node.func.id}' of a string cannot be differentiated",
+                    src.location(node),
+                    "write the code out in the function",
+                )
+            )
+    raise_all(_dedupe(errors))
+
+
+def _walk_body(fdef: Any):
+    """All nodes of the body, including nested functions (their bodies get checked too)."""
+    for stmt in fdef.body:
+        yield from gast.walk(stmt)
+
+
+def _dedupe(errors: List[TangentLiteError]) -> List[TangentLiteError]:
+    seen, out = set(), []
+    for e in errors:
+        key = (e.message, e.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out

@@ -1,0 +1,146 @@
+"""Forward mode: tangent statements interleaved with the primal ones.
+
+    def f(x1, x2):                    def f_jvp(x1, x2, x1_dot, x2_dot):
+        _t0 = math.log(x1)                _t0 = math.log(x1)
+        _t1 = x1 * x2          ==>        _t0_dot = x1_dot / x1
+        ...                               _t1 = x1 * x2
+                                          _t1_dot = x1_dot * x2 + x1 * x2_dot
+                                          ...
+                                          return _t4, _t4_dot
+
+Inactive variables have symbolic zero tangents and get no code; an active
+variable assigned an inactive value gets ``_tl.zeros_like``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, List, Sequence, Set
+
+from . import source as S
+from .analysis import StmtInfo, activity, check_differentiable, describe, is_local, local_names
+from .anf import Wengert
+from .annotations import Key, get_anno, set_anno
+from .naming import Namer
+from .rules.registry import REGISTRY, Registry
+from .source import gast
+from .template import inline
+
+
+@dataclass
+class Derivative:
+    """Generated functions of one mode, plus what codegen needs to print them."""
+
+    functions: List[Any]  # gast.FunctionDef, the main one first
+    w: Wengert
+    mode: str
+    wrt: List[str]
+    uses_tl: bool = True
+
+
+def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY) -> Derivative:
+    active = activity(w, set(wrt), registry)
+    check_differentiable(w, active, registry, mode="jvp")
+    gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
+    body = gen.block(w.fdef.body[:-1])
+    ret = w.fdef.body[-1]
+    outs = [ret.value] if not isinstance(ret.value, gast.Tuple) else list(ret.value.elts)
+    tangents = [gen.tangent_or_zero(a) for a in outs]
+    out_dot = tangents[0] if not isinstance(ret.value, gast.Tuple) else S.tuple_(tangents)
+    body.append(gen.at(gast.Return(value=S.tuple_([ret.value, out_dot])), ret))
+    params = list(w.params) + [gen.tangent_name(p) for p in wrt]
+    fdef = S.function_def(f"{w.name}_jvp", params, body)
+    return Derivative([fdef], w, "jvp", list(wrt))
+
+
+class _Forward:
+    def __init__(self, w: Wengert, active: Set[str], namer: Namer, registry: Registry):
+        self.w, self.active, self.namer, self.registry = w, active, namer, registry
+
+    def tangent_name(self, var: str) -> str:
+        return self.namer.tangent(var)
+
+    def is_active(self, atom: Any) -> bool:
+        return is_local(atom) and atom.id in self.active
+
+    def tangent_or_zero(self, atom: Any) -> Any:
+        if self.is_active(atom):
+            return S.name(self.tangent_name(atom.id))
+        return S.call(S.attribute(S.name(self.w.aliases["_tl"]), "zeros_like"), [S.deepcopy(atom)])
+
+    def at(self, node: Any, like: Any) -> Any:
+        node.lineno = getattr(like, "lineno", None)
+        set_anno(node, Key.ORIGIN, get_anno(like, Key.ORIGIN))
+        return node
+
+    def block(self, stmts: List[Any]) -> List[Any]:
+        out: List[Any] = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign):
+                out.append(stmt)
+                out.extend(self.at(s, stmt) for s in self.assign(stmt))
+            elif isinstance(stmt, gast.If):
+                stmt.body = self.block(stmt.body) or [gast.Pass()]
+                stmt.orelse = self.block(stmt.orelse)
+                out.append(stmt)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                stmt.body = self.block(stmt.body) or [gast.Pass()]
+                out.append(stmt)
+            else:
+                out.append(stmt)
+        return out
+
+    def assign(self, stmt: Any) -> List[Any]:
+        info = describe(stmt, self.registry)
+        targets = [t for t in info.targets if t in self.active]
+        if not targets:
+            return []
+        tl = self.w.aliases["_tl"]
+        if info.kind == "unpack":
+            if self.is_active(info.value):
+                stores = [S.name(self.tangent_name(t), store=True) for t in info.targets]
+                return [gast.Assign(targets=[S.tuple_(stores, store=True)],
+                                    value=S.name(self.tangent_name(info.value.id)), type_comment=None)]
+            return [S.assign(self.tangent_name(t), self.tangent_or_zero(S.name(t))) for t in targets]
+        target = targets[0]
+        dot = self.tangent_name(target)
+        active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & self.active]
+        if not active_inputs:
+            return [S.assign(dot, S.call(S.attribute(S.name(tl), "zeros_like"), [S.name(target)]))]
+        if info.kind == "copy":
+            return [S.assign(dot, S.name(self.tangent_name(info.value.id)))]
+        if info.kind == "getitem":
+            sub = gast.Subscript(value=S.name(self.tangent_name(info.value.value.id)),
+                                 slice=S.deepcopy(info.value.slice), ctx=gast.Load())
+            return [S.assign(dot, sub)]
+        if info.kind == "build":
+            elts = [self.tangent_or_zero(e) for e in info.value.elts]
+            return [S.assign(dot, type(info.value)(elts=elts, ctx=gast.Load()))]
+        if info.kind == "dict":
+            vals = [self.tangent_or_zero(v) for v in info.value.values]
+            return [S.assign(dot, gast.Dict(keys=[S.deepcopy(k) for k in info.value.keys], values=vals))]
+        if info.kind == "prim":
+            return self.prim(info, target, dot, active_inputs)
+        raise AssertionError(f"unhandled statement kind {info.kind}")  # pragma: no cover
+
+    def prim(self, info: StmtInfo, target: str, dot: str, active_inputs: List[Any]) -> List[Any]:
+        stmts: List[Any] = []
+        terms = []
+        broadcast = False
+        for slot, atom in active_inputs:
+            rule = info.prim.jvps[info.prim.params.index(slot)]
+            bindings = dict(info.bound)
+            bindings[rule.template.params[0]] = S.name(self.tangent_name(atom.id))
+            bindings[rule.template.params[1]] = S.name(target)
+            pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases)
+            stmts.extend(pre)
+            terms.append(expr)
+            broadcast = broadcast or rule.broadcast
+        total = terms[0]
+        for t in terms[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=t)
+        if broadcast and len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
+            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "bcast"), [total, S.name(target)])
+        stmts.append(S.assign(dot, total))
+        return stmts

@@ -1,0 +1,210 @@
+"""Rules for the ``math`` module and Python builtins (scalars only)."""
+
+# ruff: noqa: F821
+import builtins
+import math
+
+from .. import runtime as _tl  # noqa: F401
+from .registry import defjvp, defvjp, nondifferentiable
+
+
+@defjvp(math.sin)
+def sin_jvp(x_dot, ans, x):
+    return x_dot * math.cos(x)
+
+
+@defvjp(math.sin)
+def sin_vjp(g, ans, x):
+    return g * math.cos(x)
+
+
+@defjvp(math.cos)
+def cos_jvp(x_dot, ans, x):
+    return -x_dot * math.sin(x)
+
+
+@defvjp(math.cos)
+def cos_vjp(g, ans, x):
+    return -g * math.sin(x)
+
+
+@defjvp(math.tan)
+def tan_jvp(x_dot, ans, x):
+    return x_dot * (1.0 + ans * ans)
+
+
+@defvjp(math.tan)
+def tan_vjp(g, ans, x):
+    return g * (1.0 + ans * ans)
+
+
+@defjvp(math.exp)
+def exp_jvp(x_dot, ans, x):
+    return x_dot * ans
+
+
+@defvjp(math.exp)
+def exp_vjp(g, ans, x):
+    return g * ans
+
+
+@defjvp(math.expm1)
+def expm1_jvp(x_dot, ans, x):
+    return x_dot * (ans + 1.0)
+
+
+@defvjp(math.expm1)
+def expm1_vjp(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@defjvp(math.log)
+def log_jvp(x_dot, ans, x):
+    return x_dot / x
+
+
+@defvjp(math.log)
+def log_vjp(g, ans, x):
+    return g / x
+
+
+@defjvp(math.log1p)
+def log1p_jvp(x_dot, ans, x):
+    return x_dot / (1.0 + x)
+
+
+@defvjp(math.log1p)
+def log1p_vjp(g, ans, x):
+    return g / (1.0 + x)
+
+
+@defjvp(math.sqrt)
+def sqrt_jvp(x_dot, ans, x):
+    return x_dot * 0.5 / ans
+
+
+@defvjp(math.sqrt)
+def sqrt_vjp(g, ans, x):
+    return g * 0.5 / ans
+
+
+@defjvp(math.tanh)
+def tanh_jvp(x_dot, ans, x):
+    return x_dot * (1.0 - ans * ans)
+
+
+@defvjp(math.tanh)
+def tanh_vjp(g, ans, x):
+    return g * (1.0 - ans * ans)
+
+
+@defjvp(math.sinh)
+def sinh_jvp(x_dot, ans, x):
+    return x_dot * math.cosh(x)
+
+
+@defvjp(math.sinh)
+def sinh_vjp(g, ans, x):
+    return g * math.cosh(x)
+
+
+@defjvp(math.cosh)
+def cosh_jvp(x_dot, ans, x):
+    return x_dot * math.sinh(x)
+
+
+@defvjp(math.cosh)
+def cosh_vjp(g, ans, x):
+    return g * math.sinh(x)
+
+
+@defjvp(math.atan)
+def atan_jvp(x_dot, ans, x):
+    return x_dot / (1.0 + x * x)
+
+
+@defvjp(math.atan)
+def atan_vjp(g, ans, x):
+    return g / (1.0 + x * x)
+
+
+@defjvp(math.asin)
+def asin_jvp(x_dot, ans, x):
+    return x_dot / math.sqrt(1.0 - x * x)
+
+
+@defvjp(math.asin)
+def asin_vjp(g, ans, x):
+    return g / math.sqrt(1.0 - x * x)
+
+
+@defjvp(math.acos)
+def acos_jvp(x_dot, ans, x):
+    return -x_dot / math.sqrt(1.0 - x * x)
+
+
+@defvjp(math.acos)
+def acos_vjp(g, ans, x):
+    return -g / math.sqrt(1.0 - x * x)
+
+
+@defjvp(math.pow, argnum=0)
+def pow_jvp_x(x_dot, ans, x, y):
+    return x_dot * y * math.pow(x, y - 1)
+
+
+@defjvp(math.pow, argnum=1)
+def pow_jvp_y(y_dot, ans, x, y):
+    return _tl.pow_exponent_bar(y_dot, ans, x)
+
+
+@defvjp(math.pow, argnum=0)
+def pow_vjp_x(g, ans, x, y):
+    return g * y * math.pow(x, y - 1)
+
+
+@defvjp(math.pow, argnum=1)
+def pow_vjp_y(g, ans, x, y):
+    return _tl.pow_exponent_bar(g, ans, x)
+
+
+@defjvp(math.fabs)
+def fabs_jvp(x_dot, ans, x):
+    return x_dot * _tl.abs_grad(x)
+
+
+@defvjp(math.fabs)
+def fabs_vjp(g, ans, x):
+    return g * _tl.abs_grad(x)
+
+
+# ---------------------------------------------------------------- builtins
+
+
+@defjvp(builtins.abs)
+def abs_jvp(x_dot, ans, x):
+    return x_dot * _tl.abs_grad(x)
+
+
+@defvjp(builtins.abs)
+def abs_vjp(g, ans, x):
+    return g * _tl.abs_grad(x)
+
+
+@defjvp(builtins.float)
+def float_jvp(x_dot, ans, x):
+    return x_dot
+
+
+@defvjp(builtins.float)
+def float_vjp(g, ans, x):
+    return g
+
+
+nondifferentiable(
+    builtins.len, builtins.range, builtins.int, builtins.bool, builtins.print, builtins.isinstance,
+    builtins.str, builtins.round, builtins.type, builtins.slice, builtins.enumerate, builtins.zip,
+    builtins.reversed, builtins.id, builtins.hash, builtins.repr, builtins.format, builtins.callable,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.factorial,
+    math.isclose,
+)

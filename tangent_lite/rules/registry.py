@@ -1,0 +1,162 @@
+"""The rule registry: which callables are primitives and how to differentiate them.
+
+Rules are registered per argument, as small executable functions::
+
+    @defjvp(np.sin)
+    def sin_jvp(x_dot, ans, x):
+        return x_dot * np.cos(x)
+
+    @defvjp(np.multiply, argnum=1)
+    def multiply_vjp_y(g, ans, x, y):
+        return _tl.unbroadcast(g * x, y)
+
+The parameters after the seed (``x_dot`` / ``g``) and ``ans`` are the primal
+callable's parameters, with its defaults; call sites are bound to them by name.
+A JVP rule whose result may have a smaller shape than ``ans`` (``x_dot`` itself
+for ``x + y``) is registered with ``broadcast=True`` so the compiler broadcasts it
+when it is the only contribution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+
+from ..errors import RuleError
+from ..template import Template, parse_template
+
+ArgRef = Union[int, str]
+
+
+@dataclass
+class Rule:
+    template: Template
+    argnum: int
+    broadcast: bool = False
+
+
+@dataclass
+class Primitive:
+    """A callable with derivative rules (or declared non-differentiable)."""
+
+    fn: Any
+    name: str
+    params: List[str] = field(default_factory=list)  # primal parameter names, in order
+    jvps: Dict[int, Rule] = field(default_factory=dict)
+    vjps: Dict[int, Rule] = field(default_factory=dict)
+    nondiff: bool = False
+
+    def argnum(self, ref: ArgRef) -> int:
+        if isinstance(ref, int):
+            return ref
+        if ref not in self.params:
+            raise RuleError(f"{self.name} has no parameter '{ref}' (parameters: {self.params})")
+        return self.params.index(ref)
+
+
+class Registry:
+    """Maps callables (by identity) to their :class:`Primitive`."""
+
+    def __init__(self) -> None:
+        self._prims: Dict[int, Primitive] = {}
+        self._keep: List[Any] = []  # keep registered objects alive so ids stay unique
+        self._fingerprint: Optional[str] = None
+
+    # -- lookup ------------------------------------------------------------------
+    def get(self, fn: Any) -> Optional[Primitive]:
+        try:
+            return self._prims.get(id(fn))
+        except TypeError:  # pragma: no cover - id never fails
+            return None
+
+    def __contains__(self, fn: Any) -> bool:
+        return id(fn) in self._prims
+
+    def __iter__(self) -> Iterator[Primitive]:
+        return iter(sorted(self._prims.values(), key=lambda p: p.name))
+
+    # -- registration ------------------------------------------------------------
+    def _prim(self, fn: Any, name: Optional[str] = None) -> Primitive:
+        prim = self._prims.get(id(fn))
+        if prim is None:
+            prim = Primitive(fn, name or qualified_name(fn))
+            self._prims[id(fn)] = prim
+            self._keep.append(fn)
+        self._fingerprint = None
+        return prim
+
+    def _add(self, fn: Any, argnum: ArgRef, rule_fn: Callable, kind: str, broadcast: bool,
+             name: Optional[str]) -> Callable:
+        template = parse_template(rule_fn)
+        if len(template.params) < 2:
+            raise RuleError(f"rule '{rule_fn.__name__}' must take (seed, ans, *primal_args)")
+        prim = self._prim(fn, name)
+        params = template.params[2:]
+        if prim.params and prim.params != params:
+            raise RuleError(
+                f"rule '{rule_fn.__name__}' for {prim.name} has primal parameters {params}, "
+                f"but earlier rules used {prim.params}"
+            )
+        prim.params = params
+        index = prim.argnum(argnum)
+        if index >= len(params):
+            raise RuleError(f"rule '{rule_fn.__name__}': argnum {argnum} out of range for {params}")
+        prim.nondiff = False
+        table = prim.jvps if kind == "jvp" else prim.vjps
+        table[index] = Rule(template, index, broadcast)
+        return rule_fn
+
+    def defjvp(self, fn: Any, argnum: ArgRef = 0, *, broadcast: bool = False,
+               name: Optional[str] = None) -> Callable[[Callable], Callable]:
+        def register(rule_fn: Callable) -> Callable:
+            return self._add(fn, argnum, rule_fn, "jvp", broadcast, name)
+        return register
+
+    def defvjp(self, fn: Any, argnum: ArgRef = 0, *, name: Optional[str] = None) -> Callable[[Callable], Callable]:
+        def register(rule_fn: Callable) -> Callable:
+            return self._add(fn, argnum, rule_fn, "vjp", False, name)
+        return register
+
+    def nondifferentiable(self, *fns: Any) -> None:
+        for fn in fns:
+            prim = self._prim(fn)
+            prim.nondiff = True
+            prim.jvps.clear()
+            prim.vjps.clear()
+
+    def fingerprint(self) -> str:
+        """A hash of every rule's source: part of every cache key."""
+        if self._fingerprint is None:
+            h = hashlib.sha256()
+            for prim in self:
+                h.update(prim.name.encode())
+                h.update(b"nondiff" if prim.nondiff else b"")
+                for kind, table in (("jvp", prim.jvps), ("vjp", prim.vjps)):
+                    for argnum in sorted(table):
+                        rule = table[argnum]
+                        h.update(f"{kind}{argnum}{rule.broadcast}".encode())
+                        h.update(rule.template.text.encode())
+            self._fingerprint = h.hexdigest()[:16]
+        return self._fingerprint
+
+
+def qualified_name(fn: Any) -> str:
+    mod = getattr(fn, "__module__", None) or ""
+    if isinstance(fn, type(inspect)):  # a module
+        return fn.__name__
+    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if mod in ("builtins", "_operator"):
+        mod = "builtins" if mod == "builtins" else "operator"
+    if type(fn).__name__ == "ufunc":
+        mod = "numpy"
+    if mod.startswith("numpy"):
+        mod = "numpy" if not mod.startswith("numpy.linalg") else "numpy.linalg"
+    return f"{mod}.{qual}" if mod else qual
+
+
+REGISTRY = Registry()
+defjvp = REGISTRY.defjvp
+defvjp = REGISTRY.defvjp
+nondifferentiable = REGISTRY.nondifferentiable

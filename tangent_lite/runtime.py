@@ -1,0 +1,314 @@
+"""The small API generated code calls as ``_tl``.
+
+Everything here is plain NumPy so that ``adgen`` can paste the helpers a module
+needs into a standalone file (see :func:`helper_sources`).  Each helper is a
+top-level function that uses only ``np`` and other helpers of this module.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Dict, List, Sequence
+
+import numpy as np
+
+__all__ = [
+    "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "as_tangent", "sum_bar",
+    "mean_bar", "extremum_bar", "getitem_bar", "reshape_bar", "transpose_bar", "Tape",
+    "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
+    "prod_bar", "tuple_bar", "abs_grad", "balanced_eq", "array_tangent", "array_bar",
+]
+
+
+def _shape(x: Any) -> tuple:
+    return x.shape if hasattr(x, "shape") else ()
+
+
+def unbroadcast(g: Any, x: Any) -> Any:
+    """Sum ``g`` over the axes NumPy broadcast ``x`` along, so it has ``x``'s shape."""
+    xs = x.shape if hasattr(x, "shape") else ()
+    gs = g.shape if hasattr(g, "shape") else ()
+    if gs == xs:
+        return g
+    if not xs:
+        return g.sum() if hasattr(g, "sum") else g
+    lead = len(gs) - len(xs)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))
+    if lead < 0:  # g is smaller (a symbolic-zero scalar or a broadcast tangent)
+        return np.broadcast_to(g, xs)
+    axes = tuple(i for i, (a, b) in enumerate(zip(xs, g.shape)) if a == 1 and b != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def bcast(t: Any, ans: Any) -> Any:
+    """Broadcast a tangent ``t`` to the shape of ``ans`` (no copy when equal)."""
+    shape = ans.shape if hasattr(ans, "shape") else ()
+    if (t.shape if hasattr(t, "shape") else ()) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
+def zeros_like(x: Any) -> Any:
+    """A zero with ``x``'s structure: float 0.0, zero array, or a container of zeros."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if hasattr(x, "shape") and x.shape != ():
+        return np.zeros(x.shape, dtype=_float_dtype(x))
+    if hasattr(x, "dtype"):
+        return _float_dtype(x).type(0.0)
+    return 0.0
+
+
+def _float_dtype(x: Any) -> Any:
+    dt = np.result_type(x)
+    return dt if np.issubdtype(dt, np.inexact) else np.dtype(np.float64)
+
+
+def add(a: Any, b: Any) -> Any:
+    """Add two adjoints or tangents; containers add elementwise, None is zero."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) for k in a}
+    return a + b
+
+
+def as_grad(g: Any, x: Any) -> Any:
+    """The gradient returned for argument ``x``: same shape and float dtype as ``x``."""
+    if isinstance(x, (tuple, list)):
+        if g is None or not isinstance(g, (tuple, list)):
+            g = [None] * len(x)
+        return type(x)(as_grad(a, b) for a, b in zip(g, x))
+    if isinstance(x, dict):
+        g = g if isinstance(g, dict) else {}
+        return {k: as_grad(g.get(k), v) for k, v in x.items()}
+    if g is None:
+        return zeros_like(x)
+    if hasattr(x, "shape") and x.shape != ():
+        g = np.asarray(g)
+        dt = _float_dtype(x)
+        if g.shape != x.shape:
+            g = np.broadcast_to(g, x.shape)
+        if g.dtype != dt or not g.flags.writeable or g.base is not None and g.strides[0:1] == (0,):
+            g = np.array(g, dtype=dt)
+        return g
+    if isinstance(x, float) and not isinstance(g, float):
+        return float(g)
+    if hasattr(x, "dtype") and hasattr(g, "astype"):
+        return g.astype(_float_dtype(x))
+    return g
+
+
+as_tangent = as_grad
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _norm_axis(axis: Any, ndim: int) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    return tuple(a % ndim for a in axis)
+
+
+def _expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    """Reshape a reduced ``g`` so it broadcasts against ``x``."""
+    nd = np.ndim(x)
+    if keepdims or nd == 0:
+        return g
+    shape = list(np.shape(x))
+    for a in _norm_axis(axis, nd):
+        shape[a] = 1
+    return np.reshape(g, shape)
+
+
+def sum_bar(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Adjoint of ``np.sum(x, axis, keepdims)``: spread ``g`` back over ``x``."""
+    return np.broadcast_to(_expand(g, x, axis, keepdims), np.shape(x))
+
+
+def mean_bar(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    nd = np.ndim(x)
+    count = 1
+    for a in _norm_axis(axis, nd):
+        count *= np.shape(x)[a]
+    return sum_bar(g, x, axis, keepdims) / count
+
+
+def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Adjoint of max/min: ``g`` shared equally among the tied extremal entries."""
+    a = _expand(ans, x, axis, keepdims)
+    mask = x == a
+    counts = np.sum(mask, axis=_norm_axis(axis, np.ndim(x)), keepdims=True) if np.ndim(x) else 1
+    return _expand(g, x, axis, keepdims) * mask / counts
+
+
+def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Adjoint of prod, correct when entries are zero (products of the others)."""
+    x = np.asarray(x, dtype=float)
+    if np.ndim(x) == 0:
+        return g
+    axes = _norm_axis(axis, x.ndim)
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
+    left = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    others = np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+    return _expand(g, x, axis, keepdims) * others
+
+
+def reshape_bar(g: Any, x: Any) -> Any:
+    return np.reshape(g, np.shape(x))
+
+
+def transpose_bar(g: Any, axes: Any = None) -> Any:
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort(axes))
+
+
+# ---------------------------------------------------------------- products
+
+
+def matmul_bar_a(g: Any, a: Any, b: Any) -> Any:
+    """Adjoint of ``a @ b`` with respect to ``a`` (1-D and batched operands)."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if b_nd == 1:
+        if a_nd == 1:
+            return g * b
+        return unbroadcast(np.expand_dims(g, -1) * b, a)
+    if a_nd == 1:
+        return unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :], a)
+    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+
+
+def matmul_bar_b(g: Any, a: Any, b: Any) -> Any:
+    """Adjoint of ``a @ b`` with respect to ``b``."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 1:
+        if b_nd == 1:
+            return g * a
+        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+    if b_nd == 1:
+        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0], b)
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+
+
+def dot_bar_a(g: Any, a: Any, b: Any) -> Any:
+    """Adjoint of ``np.dot(a, b)`` with respect to ``a`` (scalars, 1-D, N-D)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a) if np.ndim(b) == 0 else np.sum(g * b)
+    if np.ndim(b) <= 2 and np.ndim(a) <= 2:
+        return matmul_bar_a(g, a, b)
+    # general N-D: dot sums over a's last axis and b's second-to-last
+    b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
+    g_axes = list(range(np.ndim(a) - 1, np.ndim(g)))
+    return np.tensordot(g, b, axes=(g_axes, b_axes))
+
+
+def dot_bar_b(g: Any, a: Any, b: Any) -> Any:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b) if np.ndim(a) == 0 else np.sum(g * a)
+    if np.ndim(b) <= 2 and np.ndim(a) <= 2:
+        return matmul_bar_b(g, a, b)
+    a_axes = list(range(np.ndim(a) - 1))
+    g_axes = list(range(np.ndim(a) - 1))
+    out = np.tensordot(a, g, axes=(a_axes, g_axes))  # (k, b_rest...) with b's -2 axis first
+    return np.moveaxis(out, 0, np.ndim(b) - 2)
+
+
+# ---------------------------------------------------------------- elementwise helpers
+
+
+def pow_exponent_bar(g: Any, ans: Any, x: Any) -> Any:
+    """``g * ans * log(x)``, taken as 0 where ``x == 0`` (the limit for y > 0)."""
+    safe = np.where(np.equal(x, 0), 1.0, x)
+    return g * ans * np.log(safe)
+
+
+def abs_grad(x: Any) -> Any:
+    """d|x|/dx = sign(x), with the convention 0 at x == 0."""
+    return np.sign(x)
+
+
+# ---------------------------------------------------------------- containers & indexing
+
+
+def getitem_bar(g: Any, x: Any, index: Any) -> Any:
+    """Adjoint of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``."""
+    if isinstance(x, (list, tuple)):
+        out: List[Any] = [zeros_like(v) for v in x]
+        if isinstance(index, slice):
+            for i, v in zip(range(*index.indices(len(x))), g):
+                out[i] = v
+        else:
+            out[index] = g
+        return type(x)(out) if isinstance(x, tuple) else out
+    out_arr = np.zeros(np.shape(x), dtype=_float_dtype(x))
+    np.add.at(out_arr, index, g)
+    return out_arr
+
+
+def tuple_bar(g: Any, n: int) -> tuple:
+    """The cotangent of an n-tuple as a tuple of n entries (None is zero)."""
+    if g is None:
+        return (None,) * n
+    return tuple(g)
+
+
+class Tape(list):
+    """The reverse sweep's stack: ``push`` in the forward sweep, ``pop`` in reverse."""
+
+    push = list.append
+
+
+# ---------------------------------------------------------------- adgen support
+
+
+def helper_sources(names: Sequence[str]) -> str:
+    """Source text of the named helpers and everything they call, for standalone files."""
+    import re
+
+    module = inspect.getmodule(helper_sources)
+    ns: Dict[str, Any] = vars(module)
+    ours = {n for n, v in ns.items() if (inspect.isfunction(v) or inspect.isclass(v))
+            and getattr(v, "__module__", None) == __name__ and n != "helper_sources"}
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in ours:
+            continue
+        seen.add(name)
+        text = inspect.getsource(ns[name])
+        todo.extend(o for o in ours if o != name and re.search(rf"\b{re.escape(o)}\b", text))
+    order = [n for n in ns if n in seen]
+    return "\n\n\n".join(inspect.getsource(ns[n]).rstrip() for n in order) + "\n"
+
+
+def balanced_eq(x: Any, ans: Any, other: Any) -> Any:
+    """1 where ``x`` is the result of max/min(x, other), 1/2 on ties, else 0."""
+    return np.equal(x, ans) / (1.0 + np.equal(x, other))
+
+
+def array_tangent(t: Any, ans: Any) -> Any:
+    """Tangent of ``np.array(obj)``: the tangents of obj's entries stacked the same way."""
+    return np.array(t, dtype=_float_dtype(ans))
+
+
+def array_bar(g: Any, obj: Any) -> Any:
+    """Cotangent of ``obj`` in ``np.array(obj)``: split ``g`` back into obj's structure."""
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(array_bar(g[i], v) for i, v in enumerate(obj))
+    return g

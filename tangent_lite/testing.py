@@ -1,0 +1,107 @@
+"""Checking derivatives: ``check_grads`` for your own tests (and ours).
+
+    tl.check_grads(f, (x, y))        # raises AssertionError with details if wrong
+
+It compares, for every floating argument in ``wrt`` (default: all floating ones):
+forward mode against central finite differences along random directions, reverse
+mode against forward mode through the identity ``<J v, w> == <v, J^T w>``, and
+(``order``: only 1 for now; higher orders come with higher-order differentiation).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import api
+
+
+def _floating(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, float):
+        return True
+    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
+
+
+def _rand_like(v: Any, rng: np.random.Generator) -> Any:
+    if isinstance(v, float) or np.ndim(v) == 0:
+        return float(rng.normal())
+    return rng.normal(size=np.shape(v))
+
+
+def _vdot(a: Any, b: Any) -> float:
+    if isinstance(a, (tuple, list)):
+        return sum(_vdot(x, y) for x, y in zip(a, b))
+    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
+def _axpy(alpha: float, v: Any, x: Any) -> Any:
+    if isinstance(x, float):
+        return x + alpha * float(v)
+    return x + alpha * np.asarray(v)
+
+
+def _numeric_jvp(f: Callable, args: Sequence[Any], idx: Sequence[int], vs: Sequence[Any], eps: float) -> Any:
+    def shifted(alpha: float) -> Any:
+        a = list(args)
+        for i, v in zip(idx, vs):
+            a[i] = _axpy(alpha, v, a[i])
+        return f(*a)
+
+    plus, minus = shifted(eps), shifted(-eps)
+    if isinstance(plus, tuple):
+        return tuple((np.asarray(p, dtype=float) - np.asarray(m, dtype=float)) / (2 * eps) for p, m in zip(plus, minus))
+    return (np.asarray(plus, dtype=float) - np.asarray(minus, dtype=float)) / (2 * eps)
+
+
+def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] = None, order: int = 1,
+                modes: Tuple[str, ...] = ("forward", "reverse"), eps: float = 1e-6, rtol: float = 1e-5,
+                atol: float = 1e-6, seed: int = 0, trials: int = 2) -> None:
+    """Assert that tangent_lite's derivatives of ``f`` at ``args`` are right.
+
+    ``wrt``: argument indices (default: every float/float-array argument).
+    ``modes``: which of "forward" (JVP vs finite differences) and "reverse"
+    (VJP vs JVP, or vs finite differences if "forward" is not checked) to test.
+    ``order=2`` also checks the gradient (a scalar-output function) the same way.
+    """
+    fn = api._unwrap(f)
+    args = list(args)
+    idx = list(wrt) if wrt is not None else [i for i, a in enumerate(args) if _floating(a)]
+    if not idx:
+        raise ValueError("check_grads: no floating-point argument to differentiate")
+    if order != 1:
+        raise NotImplementedError("check_grads: only order=1 is available in this version")
+    rng = np.random.default_rng(seed)
+    for _ in range(trials):
+        vs = [_rand_like(args[i], rng) for i in idx]
+        numeric = _numeric_jvp(fn, args, idx, vs, eps)
+        if "forward" in modes:
+            out, tangent = api.jvp(fn, args, vs, wrt=tuple(idx))
+        else:
+            out, tangent = fn(*args), None
+        if tangent is not None:
+            _close("forward mode (JVP) vs central differences", tangent, numeric, rtol, atol)
+        if "reverse" in modes:
+            ws = tuple(_rand_like(o, rng) for o in out) if isinstance(out, tuple) else _rand_like(out, rng)
+            _, pullback = api.vjp(fn, *args, wrt=tuple(idx))
+            cot = pullback(ws)
+            lhs = _vdot(numeric if tangent is None else tangent, ws)
+            rhs = _vdot(vs, cot)
+            _close("reverse mode: <J v, w> vs <v, J^T w>", np.array(rhs), np.array(lhs), rtol, atol)
+
+
+def _close(what: str, actual: Any, expected: Any, rtol: float, atol: float) -> None:
+    if isinstance(expected, tuple):
+        for a, e in zip(actual, expected):
+            _close(what, a, e, rtol, atol)
+        return
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(e))) if e.size else 1.0)
+    if a.shape != e.shape and a.size != e.size:
+        raise AssertionError(f"{what}: shape {a.shape} != {e.shape}")
+    if not np.allclose(a.reshape(e.shape), e, rtol=rtol, atol=atol * scale):
+        err = float(np.max(np.abs(a.reshape(e.shape) - e)))
+        raise AssertionError(f"{what}: max abs error {err:.3g}\n  got      {a}\n  expected {e}")

@@ -1,0 +1,507 @@
+"""Reverse mode: a forward sweep, then the adjoint statements in reverse order.
+
+    def f(x1, x2):                 def f_vjp(x1, x2, _t4_bar=1.0):
+        _t0 = math.log(x1)             _t0 = math.log(x1)          # forward sweep
+        _t1 = x1 * x2                  ...
+        _t2 = _t0 + _t1       ==>      _t3_bar = -_t4_bar          # reverse sweep
+        _t3 = math.sin(x2)             x2_bar = _t3_bar * math.cos(x2)
+        _t4 = _t2 - _t3                _t0_bar = _t4_bar
+        return _t4                     ...
+                                       return x1_bar, x2_bar
+
+Straight-line SSA code needs no tape: every value stays in its own name.  Values
+that get overwritten (variables assigned in loops and branches) are pushed on
+``_tape`` before the overwrite *only if the reverse sweep reads them*, and popped
+back after the overwriting statement's adjoint; loop trip counts and branch
+choices are read back the same way.  Adjoints are tracked symbolically: the first
+contribution assigns ``x_bar = c``, later ones ``x_bar = x_bar + c``, and zeros are
+materialised (``_tl.zeros_like``) only where control flow merges.
+
+Three functions come out of one pass: ``f_vjp`` (fused, for ``grad``), and the
+``f_fwd``/``f_bwd`` pair (for ``vjp``), whose residuals are exactly the names the
+reverse sweep reads.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from . import source as S
+from .analysis import StmtInfo, activity, check_differentiable, describe, is_local, local_names
+from .anf import Wengert
+from .annotations import Key, get_anno, set_anno
+from .jvp import Derivative
+from .naming import Namer
+from .rules.registry import REGISTRY, Registry
+from .source import gast
+from .template import inline
+
+_RESTORE = "__tl_restore__"  # placeholder call in the reverse sweep: resolved once TBR is known
+
+
+@dataclass
+class _Loop:
+    counter: Optional[str]  # trip counter name (while loops, loops with break)
+    nested: bool  # inside another loop: bookkeeping goes through the tape
+
+
+@dataclass
+class _Ctx:
+    loops: List[_Loop] = field(default_factory=list)
+    in_branch: int = 0
+
+
+def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY) -> Derivative:
+    active = activity(w, set(wrt), registry)
+    check_differentiable(w, active, registry, mode="vjp")
+    gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
+    return gen.run(list(wrt))
+
+
+class _Reverse:
+    def __init__(self, w: Wengert, active: Set[str], namer: Namer, registry: Registry):
+        self.w, self.active, self.namer, self.registry = w, active, namer, registry
+        self.tl = w.aliases["_tl"]
+        self.tape = "_tape"
+        self.containers = _container_vars(w.fdef.body)
+        self.overwritten: Dict[int, str] = {}  # id(assignment) -> the variable it may overwrite
+        self.needs_init: Set[str] = set()  # first assigned inside a loop
+        self.loops: Dict[int, _Loop] = {}
+
+    # ------------------------------------------------------------------ driver
+    def run(self, wrt: List[str]) -> Derivative:
+        w = self.w
+        ret = w.fdef.body[-1]
+        outs = list(ret.value.elts) if isinstance(ret.value, gast.Tuple) else [ret.value]
+        # seeds: one parameter per output, named after the returned variable
+        seeds: List[str] = []
+        state: Set[str] = set()
+        seed_stmts: List[Any] = []
+        for atom in outs:
+            if self.is_active(atom) and atom.id not in state:
+                name = self.namer.adjoint(atom.id)
+                state.add(atom.id)
+            else:
+                name = self.namer.fresh("out_bar" if len(outs) == 1 else f"out{len(seeds)}_bar")
+                if self.is_active(atom):  # the same variable returned twice
+                    bar = self.namer.adjoint(atom.id)
+                    seed_stmts.append(S.assign(bar, self.add(S.name(bar), S.name(name), atom.id)))
+            seeds.append(name)
+        self._scan(w.fdef.body[:-1], [], set(w.params))
+        fwd_body = w.fdef.body[:-1]
+        rev, state = self.rev_block(fwd_body, state, _Ctx())
+        rev = seed_stmts + rev
+        grads = []
+        for p in wrt:
+            if p in state:
+                grads.append(self.call("as_grad", [S.name(self.namer.adjoint(p)), S.name(p)]))
+            else:
+                grads.append(self.call("zeros_like", [S.name(p)]))
+        # to-be-recorded: a restore is kept only if the reverse sweep reads the variable;
+        # keeping one can make a branch non-empty, whose test is then read: iterate.
+        needed: Set[str] = set()
+        while True:
+            trial = self._resolve_restores(S.deepcopy(rev), {i for i, v in self.overwritten.items() if v in needed})
+            now = _loaded(trial)
+            if now <= needed:
+                break
+            needed |= now
+        fwd, pushes = self.fwd_block(fwd_body, needed, _Ctx())
+        rev = self._resolve_restores(rev, pushes)
+        if pushes or _uses_tape(fwd):
+            fwd.insert(0, S.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+        residuals = sorted((_free(rev) - set(seeds)) & (set(w.params) | _stored(fwd)))
+        pushed = {self.overwritten[i] for i in pushes}
+        inits = sorted((pushed & self.needs_init) | (set(residuals) - _definite(fwd, set(w.params))))
+        fwd = [S.assign(v, S.const(None)) for v in inits] + fwd
+        grad_value = grads[0] if len(grads) == 1 else S.tuple_(grads)
+        seed_defaults = [S.const(1.0)] if len(seeds) == 1 else []
+        name = w.name
+        fused_ret = S.tuple_([S.deepcopy(ret.value), grad_value])
+        fused = S.function_def(f"{name}_vjp", list(w.params) + seeds,
+                               self._sweeps(fwd, rev) + [gast.Return(value=fused_ret)], seed_defaults)
+        # split pair: residuals are what the reverse sweep reads from the forward one
+        res_tuple = S.tuple_([S.name(r) for r in residuals])
+        fwd_fn = S.function_def(f"{name}_fwd", list(w.params),
+                                S.deepcopy(fwd) + [gast.Return(value=S.tuple_([S.deepcopy(ret.value), res_tuple]))])
+        unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
+                             value=S.name("_residuals"), type_comment=None)
+        bwd_body = ([unpack] if residuals else []) + S.deepcopy(rev) + [gast.Return(value=S.deepcopy(grad_value))]
+        bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
+        d = Derivative([fused, fwd_fn, bwd_fn], w, "vjp", list(wrt))
+        d.seeds = seeds  # type: ignore[attr-defined]
+        d.residuals = residuals  # type: ignore[attr-defined]
+        return d
+
+    def _sweeps(self, fwd: List[Any], rev: List[Any]) -> List[Any]:
+        out = list(fwd)
+        if rev:
+            out.append(S.comment_line("reverse sweep"))
+        return out + list(rev)
+
+    # ------------------------------------------------------------------ helpers
+    def is_active(self, atom: Any) -> bool:
+        return is_local(atom) and atom.id in self.active
+
+    def bar(self, var: str) -> str:
+        return self.namer.adjoint(var)
+
+    def call(self, helper: str, args: List[Any]) -> Any:
+        return S.call(S.attribute(S.name(self.tl), helper), args)
+
+    def add(self, left: Any, right: Any, var: str) -> Any:
+        if var in self.containers:
+            return self.call("add", [left, right])
+        return gast.BinOp(left=left, op=gast.Add(), right=right)
+
+    def accumulate(self, var: str, contrib: Any, state: Set[str], out: List[Any]) -> None:
+        bar = self.bar(var)
+        if var in state:
+            out.append(S.assign(bar, self.add(S.name(bar), contrib, var)))
+        else:
+            out.append(S.assign(bar, contrib))
+            state.add(var)
+
+    def zero(self, var: str) -> Any:
+        return S.assign(self.bar(var), self.call("zeros_like", [S.name(var)]))
+
+    def at(self, nodes: List[Any], like: Any) -> List[Any]:
+        for n in nodes:
+            n.lineno = getattr(like, "lineno", None)
+            set_anno(n, Key.ORIGIN, get_anno(like, Key.ORIGIN))
+        return nodes
+
+    # ------------------------------------------------------------------ scan: what may be overwritten
+    def _scan(self, body: List[Any], loops: List[_Loop], defined: Set[str]) -> Set[str]:
+        """Find assignments that may overwrite a value (in a loop, or a redefinition),
+        variables first assigned inside a loop (initialised to None so they can be
+        pushed), and each loop's bookkeeping.  Returns the names defined after ``body``."""
+        for stmt in body:
+            if isinstance(stmt, gast.Assign):
+                for var in _targets(stmt):
+                    if loops or var in defined:
+                        self.overwritten[id(stmt)] = var
+                    if loops and var not in defined:
+                        self.needs_init.add(var)
+                    defined = defined | {var}
+            elif isinstance(stmt, gast.If):
+                defined = self._scan(stmt.body, loops, set(defined)) | self._scan(stmt.orelse, loops, set(defined))
+            elif isinstance(stmt, (gast.For, gast.While)):
+                counter = None
+                if isinstance(stmt, gast.While) or _has_break(stmt.body):
+                    counter = self.namer.fresh("_n")
+                loop = _Loop(counter, bool(loops))
+                self.loops[id(stmt)] = loop
+                if isinstance(stmt, gast.For):
+                    defined = defined | {stmt.target.id}
+                defined = defined | self._scan(stmt.body, loops + [loop], set(defined))
+        return defined
+
+    # ------------------------------------------------------------------ reverse sweep
+    def rev_block(self, stmts: List[Any], state: Set[str], ctx: _Ctx) -> Tuple[List[Any], Set[str]]:
+        out: List[Any] = []
+        for stmt in reversed(stmts):
+            if isinstance(stmt, gast.Assign):
+                out.extend(self.rev_assign(stmt, state))
+            elif isinstance(stmt, gast.If):
+                out.extend(self.rev_if(stmt, state, ctx))
+            elif isinstance(stmt, gast.For):
+                out.extend(self.rev_loop(stmt, state, ctx))
+            elif isinstance(stmt, gast.While):
+                out.extend(self.rev_loop(stmt, state, ctx))
+            # Expr (print), Assert, Break, Pass: nothing to undo
+        return out, state
+
+    def rev_assign(self, stmt: Any, state: Set[str]) -> List[Any]:
+        info = describe(stmt, self.registry)
+        out: List[Any] = []
+        live = [t for t in info.targets if t in state and t in self.active]
+        if live:
+            out.extend(self.adjoint(info, state))
+        for t in info.targets:
+            state.discard(t)
+        if id(stmt) in self.overwritten:
+            var = self.overwritten[id(stmt)]
+            out.append(gast.Expr(value=S.call(_RESTORE, [S.const(id(stmt)), S.name(var)])))
+        return self.at(out, stmt)
+
+    def adjoint(self, info: StmtInfo, state: Set[str]) -> List[Any]:
+        out: List[Any] = []
+        active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & self.active]
+        if not active_inputs:
+            return out
+        if info.kind == "unpack":
+            parts = [S.name(self.bar(t)) if t in state else self.call("zeros_like", [S.name(t)])
+                     for t in info.targets]
+            self.accumulate(info.value.id, S.tuple_(parts), state, out)
+            return out
+        target = info.targets[0]
+        g = S.name(self.bar(target))
+        if info.kind == "copy":
+            self.accumulate(info.value.id, g, state, out)
+        elif info.kind == "getitem":
+            src = info.value.value
+            contrib = self.call("getitem_bar", [g, S.name(src.id), _index_value(info.value.slice)])
+            self.accumulate(src.id, contrib, state, out)
+        elif info.kind in ("build", "dict"):
+            elts = info.value.elts if info.kind == "build" else info.value.values
+            keys = None if info.kind == "build" else info.value.keys
+            for i, e in enumerate(elts):
+                if self.is_active(e):
+                    index = S.const(i) if keys is None else S.deepcopy(keys[i])
+                    sub = gast.Subscript(value=S.name(self.bar(target)), slice=index, ctx=gast.Load())
+                    self.accumulate(e.id, sub, state, out)
+        elif info.kind == "prim":
+            for slot, atom in active_inputs:
+                rule = info.prim.vjps[info.prim.params.index(slot)]
+                bindings = dict(info.bound)
+                bindings[rule.template.params[0]] = g
+                bindings[rule.template.params[1]] = S.name(target)
+                pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases)
+                out.extend(pre)
+                self.accumulate(atom.id, expr, state, out)
+        else:  # pragma: no cover - check_differentiable rejected it
+            raise AssertionError(info.kind)
+        return out
+
+    def _materialize(self, want: Set[str], have: Set[str]) -> List[Any]:
+        return [self.zero(v) for v in sorted(want - have)]
+
+    def rev_if(self, stmt: Any, state: Set[str], ctx: _Ctx) -> List[Any]:
+        ctx.in_branch += 1
+        body, s1 = self.rev_block(stmt.body, set(state), ctx)
+        orelse, s2 = self.rev_block(stmt.orelse, set(state), ctx)
+        ctx.in_branch -= 1
+        merged = s1 | s2
+        body += self._materialize(merged, s1)
+        orelse += self._materialize(merged, s2)
+        state.clear()
+        state.update(merged)
+        if not body and not orelse:
+            return []
+        test = S.deepcopy(stmt.test)
+        return self.at([gast.If(test=test, body=body or [gast.Pass()], orelse=orelse)], stmt)
+
+    def rev_loop(self, stmt: Any, state: Set[str], ctx: _Ctx) -> List[Any]:
+        loop = self.loops[id(stmt)]
+        ctx.loops.append(loop)
+        # fixpoint: the adjoints live at the start of an iteration's reverse
+        entry = set(state)
+        namer_backup = copy.deepcopy(self.namer)
+        while True:
+            _, end = self.rev_block(stmt.body, set(entry), ctx)
+            if end <= entry:
+                break
+            entry |= end
+        self.namer = namer_backup
+        body, end = self.rev_block(stmt.body, set(entry), ctx)
+        ctx.loops.pop()
+        body += self._materialize(entry, end)
+        pre = self._materialize(entry, state)
+        state.update(entry)
+        if not body:
+            return self.at(pre, stmt)
+        header = self._reverse_header(stmt, loop)
+        header.body = body
+        return self.at(pre + self._pop_counter(loop) + [header], stmt)
+
+    # ------------------------------------------------------------------ loop bookkeeping
+    def _reverse_header(self, stmt: Any, loop: _Loop) -> Any:
+        if isinstance(stmt, gast.While):
+            it = S.call(S.name("range"), [S.name(loop.counter)])
+            return gast.For(target=S.name("_", store=True), iter=it, body=[], orelse=[], type_comment=None)
+        seq: Any = S.deepcopy(stmt.iter)
+        if loop.counter:
+            seq = gast.Subscript(value=seq, slice=gast.Slice(lower=None, upper=S.name(loop.counter), step=None),
+                                 ctx=gast.Load())
+        it = S.call(S.name("reversed"), [seq])
+        return gast.For(target=S.deepcopy(stmt.target), iter=it, body=[], orelse=[], type_comment=None)
+
+    def _pop_counter(self, loop: _Loop) -> List[Any]:
+        if loop.counter and loop.nested:
+            return [S.assign(loop.counter, S.call(S.attribute(S.name(self.tape), "pop"), []))]
+        return []
+
+    # ------------------------------------------------------------------ forward sweep
+    def fwd_block(self, stmts: List[Any], needed: Set[str], ctx: _Ctx) -> Tuple[List[Any], Set[int]]:
+        out: List[Any] = []
+        pushes: Set[int] = set()
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign):
+                var = self.overwritten.get(id(stmt))
+                if var is not None and var in needed:
+                    out.append(self.at([S.call(S.attribute(S.name(self.tape), "append"), [S.name(var)])], stmt)[0])
+                    out[-1] = self.at([gast.Expr(value=out[-1])], stmt)[0]
+                    pushes.add(id(stmt))
+                out.append(stmt)
+            elif isinstance(stmt, gast.If):
+                ctx.in_branch += 1
+                body, p1 = self.fwd_block(stmt.body, needed, ctx)
+                orelse, p2 = self.fwd_block(stmt.orelse, needed, ctx)
+                ctx.in_branch -= 1
+                pushes |= p1 | p2
+                stmt.body, stmt.orelse = body or [gast.Pass()], orelse
+                out.append(stmt)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                loop = self.loops[id(stmt)]
+                ctx.loops.append(loop)
+                body, p = self.fwd_block(stmt.body, needed, ctx)
+                ctx.loops.pop()
+                pushes |= p
+                if loop.counter:
+                    out.append(self.at([S.assign(loop.counter, S.const(0))], stmt)[0])
+                    body.insert(0, S.assign(loop.counter, gast.BinOp(left=S.name(loop.counter), op=gast.Add(),
+                                                                     right=S.const(1))))
+                stmt.body = body or [gast.Pass()]
+                out.append(stmt)
+                if loop.counter and loop.nested:
+                    push = S.call(S.attribute(S.name(self.tape), "append"), [S.name(loop.counter)])
+                    out.append(self.at([gast.Expr(value=push)], stmt)[0])
+            else:
+                out.append(stmt)
+        return out, pushes
+
+    def _resolve_restores(self, rev: List[Any], pushes: Set[int]) -> List[Any]:
+        class Resolve(gast.NodeTransformer):
+            def visit_Expr(inner, node: Any) -> Any:
+                v = node.value
+                if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
+                    if v.args[0].value in pushes:
+                        pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
+                        new = S.assign(v.args[1].id, pop)
+                        new.lineno = getattr(node, "lineno", None)
+                        return new
+                    return None
+                return node
+
+            def generic_visit(inner, node: Any) -> Any:
+                node = super().generic_visit(node)
+                for fname in ("body", "orelse"):
+                    if isinstance(getattr(node, fname, None), list) and not getattr(node, fname) and fname == "body":
+                        setattr(node, fname, [gast.Pass()])
+                return node
+
+        mod = gast.Module(body=rev, type_ignores=[])
+        Resolve().visit(mod)
+        return _drop_empty(mod.body)
+
+
+def _drop_empty(stmts: List[Any]) -> List[Any]:
+    out = []
+    for s in stmts:
+        if isinstance(s, (gast.If, gast.For)):
+            s.body = _drop_empty(s.body)
+            if isinstance(s, gast.If):
+                s.orelse = _drop_empty(s.orelse)
+            if all(isinstance(b, gast.Pass) for b in s.body) and not getattr(s, "orelse", []):
+                continue
+            if not s.body:
+                s.body = [gast.Pass()]
+        if isinstance(s, gast.Pass):
+            continue
+        out.append(s)
+    return out
+
+
+def _targets(stmt: Any) -> List[str]:
+    tgt = stmt.targets[0]
+    if isinstance(tgt, gast.Tuple):
+        return [e.id for e in tgt.elts]
+    return [tgt.id] if isinstance(tgt, gast.Name) else []
+
+
+def _loaded(stmts: List[Any]) -> Set[str]:
+    """Names read by ``stmts`` (restore placeholders write, they do not read)."""
+    out: Set[str] = set()
+    todo = list(stmts)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == _RESTORE:
+            continue
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            out.add(n.id)
+        todo.extend(gast.iter_child_nodes(n))
+    return out
+
+
+def _free(stmts: List[Any]) -> Set[str]:
+    """Names ``stmts`` may read before writing them (a loop's target counts as written)."""
+    free: Set[str] = set()
+
+    def walk(body: List[Any], defined: Set[str]) -> Set[str]:
+        for s in body:
+            if isinstance(s, gast.If):
+                free.update(_loaded([s.test]) - defined)
+                defined = walk(s.body, set(defined)) & walk(s.orelse, set(defined))
+            elif isinstance(s, gast.For):
+                free.update(_loaded([s.iter]) - defined)
+                walk(s.body, defined | _stored([s.target]))
+            else:
+                free.update(_loaded([s]) - defined)
+                defined = defined | _stored([s])
+        return defined
+
+    walk(stmts, set())
+    return free
+
+
+def _definite(stmts: List[Any], defined: Set[str]) -> Set[str]:
+    """Names certainly assigned after ``stmts`` run (loops may not run; branches intersect)."""
+    for s in stmts:
+        if isinstance(s, gast.If):
+            defined = _definite(s.body, set(defined)) & _definite(s.orelse, set(defined))
+        elif isinstance(s, (gast.For, gast.While)):
+            continue
+        else:
+            defined = defined | _stored([s])
+    return defined
+
+
+def _stored(stmts: List[Any]) -> Set[str]:
+    out: Set[str] = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+    return out
+
+
+def _uses_tape(stmts: List[Any]) -> bool:
+    return "_tape" in _loaded(stmts)
+
+
+def _has_break(body: List[Any]) -> bool:
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, gast.Break):
+            return True
+        if isinstance(n, gast.If):
+            todo.extend(n.body + n.orelse)
+    return False
+
+
+def _index_value(index: Any) -> Any:
+    """The runtime value of a subscript's index expression (slices become slice(...))."""
+    if isinstance(index, gast.Slice):
+        parts = [S.deepcopy(p) if p is not None else S.const(None) for p in (index.lower, index.upper, index.step)]
+        return S.call(S.name("slice"), parts)
+    if isinstance(index, gast.Tuple):
+        return S.tuple_([_index_value(e) for e in index.elts])
+    return S.deepcopy(index)
+
+
+def _container_vars(body: List[Any]) -> Set[str]:
+    """Variables holding tuples/lists/dicts built in the function (their adjoints add with _tl.add)."""
+    out: Set[str] = set()
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Assign):
+                tgt = n.targets[0]
+                if isinstance(tgt, gast.Name) and isinstance(n.value, (gast.Tuple, gast.List, gast.Dict)):
+                    out.add(tgt.id)
+                if isinstance(tgt, gast.Tuple) and isinstance(n.value, gast.Name):
+                    out.add(n.value.id)
+    return out
