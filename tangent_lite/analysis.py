@@ -16,6 +16,9 @@ handling: iterate to a fixpoint.
 
 from __future__ import annotations
 
+import inspect
+import os
+import sysconfig
 import types
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
@@ -23,7 +26,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 from . import source as S
 from .anf import NONDIFF_ATTRS, Wengert, is_atom
 from .annotations import Key, get_anno
-from .errors import NoRuleError, TangentLiteError, raise_all
+from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from .rules.registry import REGISTRY, Primitive, Registry
 from .source import gast
 
@@ -32,7 +35,7 @@ from .source import gast
 class StmtInfo:
     """What a Wengert assignment does, for the derivative passes."""
 
-    kind: str  # copy | prim | getitem | build | dict | unpack | nondiff | nocall | method | const
+    kind: str  # copy | prim | user | getitem | build | dict | unpack | nondiff | nocall | method | const
     targets: List[str]
     node: Any  # the statement
     value: Any  # its right-hand side
@@ -100,6 +103,11 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
         raise TangentLiteError(f"unexpected Wengert statement: {S.to_source(stmt)}")
     prim = registry.get(callee)
     atoms = list(args) + [k.value for k in keywords]
+    if prim is None and is_user_function(callee):
+        fn = user_function(callee)
+        bound = bind_user(fn, args, keywords)
+        return StmtInfo("user", target, stmt, value, bound=bound, callee=fn,
+                        inputs=[(p, a) for p, a in bound.items() if is_local(a)])
     if prim is None:
         if isinstance(callee, type) and issubclass(callee, BaseException):
             return StmtInfo("nondiff", target, stmt, value, callee=callee)
@@ -130,6 +138,75 @@ def bind(prim: Primitive, args: List[Any], keywords: List[Any], stmt: Any) -> Di
             )
         bound[kw.arg] = kw.value
     return bound
+
+
+def is_user_function(obj: Any) -> bool:
+    """A Python function tangent_lite transforms itself: not registered, and not part of
+    an installed library or the standard library (those need rules)."""
+    fn = user_function(obj)
+    if not inspect.isfunction(fn):
+        return False
+    filename = os.path.abspath(fn.__code__.co_filename)
+    return not any(filename.startswith(root) for root in _library_roots())
+
+
+def _library_roots() -> List[str]:
+    paths = sysconfig.get_paths()
+    roots = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return sorted(os.path.abspath(r) + os.sep for r in roots if r)
+
+
+def user_function(obj: Any) -> Any:
+    return getattr(obj, "__tl_function__", obj)
+
+
+def bind_user(fn: Any, args: List[Any], keywords: List[Any]) -> Dict[str, Any]:
+    """Call-site atoms for every parameter of a user function, defaults filled in."""
+    sig = inspect.signature(fn)
+    try:
+        bound = sig.bind(*args, **{k.arg: k.value for k in keywords})
+    except TypeError as exc:
+        raise TangentLiteError(f"bad call to '{fn.__qualname__}': {exc}") from None
+    out: Dict[str, Any] = {}
+    for name, p in sig.parameters.items():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise UnsupportedConstructError(
+                f"'{fn.__qualname__}' takes *args or **kwargs", hint="give it explicit parameters")
+        if name in bound.arguments:
+            out[name] = bound.arguments[name]
+        elif p.default is None or isinstance(p.default, (bool, int, float, str)):
+            out[name] = S.const(p.default)
+        else:
+            raise UnsupportedConstructError(
+                f"the default value of '{name}' in '{fn.__qualname__}' is not a literal",
+                hint=f"pass '{name}' explicitly at this call")
+    return out
+
+
+def container_vars(body: List[Any]) -> Set[str]:
+    """Variables holding tuples/lists/dicts built in the function: their derivatives
+    add entrywise with ``_tl.add`` instead of ``+``."""
+    from . import runtime
+
+    out: Set[str] = set()
+    for stmt in assignments(body):
+        tgt = stmt.targets[0]
+        value = stmt.value
+        if isinstance(tgt, gast.Name):
+            if isinstance(value, (gast.Tuple, gast.List, gast.Dict)) or get_anno(value, Key.CALLEE) is runtime.append:
+                out.add(tgt.id)
+        elif isinstance(tgt, gast.Tuple) and isinstance(value, gast.Name):
+            out.add(value.id)
+    changed = True
+    while changed:  # copies of containers are containers
+        changed = False
+        for stmt in assignments(body):
+            tgt = stmt.targets[0]
+            if isinstance(tgt, gast.Name) and isinstance(stmt.value, gast.Name) and stmt.value.id in out \
+                    and tgt.id not in out:
+                out.add(tgt.id)
+                changed = True
+    return out
 
 
 def assignments(body: List[Any]) -> Iterator[Any]:
@@ -258,8 +335,6 @@ def _ident(spelled: str) -> str:
 
 
 def _param_list(callee: Any) -> str:
-    import inspect
-
     try:
         sig = inspect.signature(callee)
         names = [p.name for p in sig.parameters.values()

@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import numpy as np
 
-from . import fence, jumps
+from . import fence, jumps, runtime
 from . import source as S
 from .annotations import Key, get_anno, set_anno
 from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
@@ -118,7 +118,10 @@ class _Lowerer:
         self.lineno: Optional[int] = getattr(fdef, "lineno", None)
         self.env: Dict[str, Any] = {}
         self._closure = _closure_values(fn)
+        self.aliases: Dict[str, str] = {}
         self.aliases = self._choose_aliases()
+        self.local_fns: Dict[str, Any] = {}
+        self.inlining: List[str] = []
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> None:
@@ -161,6 +164,8 @@ class _Lowerer:
             return g[name]
         if hasattr(builtins, name):
             return getattr(builtins, name)
+        if name == self.aliases.get("_tl", "_tl"):
+            return runtime
         return _MISSING
 
     def read(self, node: Any) -> Any:
@@ -268,9 +273,43 @@ class _Lowerer:
                 if isinstance(v, gast.FormattedValue):
                     v.value = self.atom(v.value)
             return node
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(node)
+        if isinstance(node, gast.Lambda):
+            self.error(UnsupportedConstructError, "a lambda used as a value", node,
+                       "assign it to a name and call it, or use a def")
+            return S.const(None)
         self.error(UnsupportedConstructError, f"{type(node).__name__} expressions are not supported yet",
                    node, "rewrite the expression with plain statements")
         return S.const(None)
+
+    def comprehension(self, node: Any) -> Any:
+        """``[e for x in xs if c]`` -> a loop appending to a fresh list (functionally)."""
+        acc = self.temp()
+        self.nonssa.add(acc)
+        self.emit(S.assign(acc, gast.List(elts=[], ctx=gast.Load())))
+        rename: Dict[str, str] = {}
+        for gen in node.generators:
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    rename.setdefault(n.id, self.namer.fresh(n.id))
+        tree = S.deepcopy(gast.Module(body=[gast.Expr(value=node.elt)] + [gast.Expr(value=g) for g in node.generators],
+                                      type_ignores=[]))
+        _Rename(rename).visit(tree)
+        elt = tree.body[0].value
+        gens = [e.value for e in tree.body[1:]]
+        self.locals |= set(rename.values())
+        self.nonssa |= set(rename.values())
+        append = S.call(S.parse_expr(f"{self.aliases['_tl']}.append"), [S.name(acc), elt])
+        inner: List[Any] = [gast.Assign(targets=[S.name(acc, store=True)], value=append, type_comment=None)]
+        for gen in reversed(gens):
+            for cond in reversed(gen.ifs):
+                inner = [gast.If(test=cond, body=inner, orelse=[])]
+            inner = [gast.For(target=gen.target, iter=gen.iter, body=inner, orelse=[], type_comment=None)]
+        for stmt in inner:
+            ast_copy_lines(stmt, self.lineno)
+            self.stmt(stmt)
+        return S.name(acc)
 
     def index(self, node: Any) -> Any:
         if isinstance(node, gast.Slice):
@@ -335,9 +374,13 @@ class _Lowerer:
                             args=args, keywords=keywords)
             set_anno(out, Key.CALLEE, ("method", func.attr))
             return out
+        if isinstance(func, gast.Name) and func.id in self.local_fns:
+            return self.inline_local(self.local_fns[func.id], node)
+        if isinstance(func, gast.Lambda):
+            return self.inline_local(_lambda_def(func, "_lambda"), node)
         if isinstance(func, gast.Name) and func.id in self.locals:
-            self.error(UnsupportedConstructError, f"calling the local function '{func.id}'", node,
-                       "define the function at module level")
+            self.error(UnsupportedConstructError, f"calling the local value '{func.id}'", node,
+                       "call a def, a lambda or a module-level function by name")
             return S.const(None)
         callee = self.expr(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
@@ -427,6 +470,9 @@ class _Lowerer:
             atoms = [self.atom(v) for v in node.value.elts]
             for t, a in zip(tgt.elts, atoms):
                 self.assign_to(t, a, node)
+            return
+        if isinstance(tgt, gast.Name) and isinstance(node.value, gast.Lambda):
+            self.local_fns[tgt.id] = _lambda_def(node.value, tgt.id)
             return
         if isinstance(tgt, gast.Name):
             self.assign_expr(tgt.id, node.value)
@@ -652,8 +698,60 @@ class _Lowerer:
         self.emit(loop)
 
     def stmt_FunctionDef(self, node: Any) -> None:
-        self.error(UnsupportedConstructError, f"the nested function '{node.name}'", node,
-                   "define the function at module level")
+        """A nested def is inlined where it is called (closures read the current values)."""
+        if node.decorator_list:
+            self.error(UnsupportedConstructError, f"the decorated nested function '{node.name}'", node,
+                       "define the function at module level")
+        self.local_fns[node.name] = node
+
+    def inline_local(self, fdef: Any, node: Any) -> Any:
+        """Inline a call to a nested def or lambda; returns the atom of its result."""
+        if fdef.name in self.inlining:
+            self.error(UnsupportedConstructError, f"the nested function '{fdef.name}' is recursive", node,
+                       "make it a module-level function (recursion is supported there)")
+            return S.const(None)
+        fd = S.deepcopy(fdef)
+        jumps.lower_jumps(fd, self.namer)
+        args = fd.args
+        params = [a.id for a in args.posonlyargs + args.args]
+        kwonly = [a.id for a in args.kwonlyargs]
+        if args.vararg is not None or args.kwarg is not None:
+            self.error(UnsupportedConstructError, f"'{fdef.name}' takes *args or **kwargs", node,
+                       "give the function explicit parameters")
+            return S.const(None)
+        values: Dict[str, Any] = {}
+        for p, a in zip(params, node.args):
+            values[p] = a
+        for k in node.keywords:
+            values[k.arg] = k.value
+        defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
+        defaults.update({k: d for k, d in zip(kwonly, args.kw_defaults) if d is not None})
+        local = set(params) | set(kwonly) | _stored_names(fd.body)
+        rename = {n: self.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
+        _Rename(rename).visit(fd)
+        self.locals |= set(rename.values())
+        self.nonssa |= {n for n in _assigned_in_compound(fd.body)}
+        bound = []
+        for p in params + kwonly:
+            if p in values:
+                bound.append((p, self.atom(values[p])))
+            elif p in defaults:
+                bound.append((p, self.atom(defaults[p])))
+            else:
+                self.error(TangentLiteError, f"missing argument '{p}' in the call to '{fdef.name}'", node)
+                return S.const(None)
+        for p, atom in bound:
+            self.emit(S.assign(self.target(rename[p]), atom))
+        self.inlining.append(fdef.name)
+        body = fd.body
+        ret = body[-1] if body and isinstance(body[-1], gast.Return) else None
+        self.out.extend(self.block(body[:-1] if ret is not None else body))
+        self.inlining.pop()
+        if ret is None or ret.value is None:
+            return S.const(None)
+        if isinstance(ret.value, gast.Tuple):
+            return self.atom(gast.Tuple(elts=ret.value.elts, ctx=gast.Load()))
+        return self.atom(ret.value)
 
 
 def _stored_names(body: List[Any]) -> Set[str]:
@@ -663,6 +761,30 @@ def _stored_names(body: List[Any]) -> Set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, mapping: Dict[str, str]):
+        self.mapping = mapping
+
+    def visit_Name(self, node: Any) -> Any:
+        if node.id in self.mapping:
+            node.id = self.mapping[node.id]
+        return node
+
+
+def _lambda_def(lam: Any, name: str) -> Any:
+    ret = gast.Return(value=lam.body)
+    fdef = S.function_def(name, [], [ret])
+    fdef.args = lam.args
+    ast_copy_lines(fdef, getattr(lam, "lineno", None))
+    return fdef
+
+
+def ast_copy_lines(node: Any, lineno: Optional[int]) -> None:
+    for n in gast.walk(node):
+        if getattr(n, "lineno", None) is None and lineno is not None and isinstance(n, (gast.stmt, gast.expr)):
+            n.lineno = lineno
 
 
 def _loaded_names(node: Any) -> Set[str]:

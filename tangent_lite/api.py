@@ -17,7 +17,7 @@ import numpy as np
 from . import anf, cache, codegen, optimize
 from . import jvp as jvp_pass
 from . import vjp as vjp_pass
-from .errors import ArgumentError, NonScalarOutputError, SourceUnavailableError
+from .errors import ArgumentError, NonScalarOutputError, SourceUnavailableError, UnsupportedConstructError
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -27,17 +27,44 @@ MODES = ("vjp", "jvp")
 # ------------------------------------------------------------------ pipeline
 
 
+_COMPILING: List[Tuple[Any, str, Tuple[str, ...]]] = []  # the stack of derivatives being generated
+
+
 def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False) -> codegen.Generated:
     """Run the whole pipeline for ``fn``: lower, differentiate, print."""
     w = anf.lower(fn)
-    if mode == "vjp":
-        d = vjp_pass.vjp(w, wrt, REGISTRY)
-        extra = {"outputs": len(d.seeds)}
-    elif mode == "jvp":
-        d = jvp_pass.jvp(w, wrt, REGISTRY)
-        extra = {"outputs": _count_outputs(w)}
-    else:
-        raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
+    records: List[Dict[str, Any]] = []
+
+    def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
+        if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt):  # direct recursion
+            roles = {"jvp": f"{w.name}_jvp"} if mode == "jvp" else {"fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
+            return dict(roles, outputs=_count_outputs(w))
+        if (callee, cmode, tuple(cwrt)) in _COMPILING:
+            raise UnsupportedConstructError(
+                f"'{callee.__qualname__}' is mutually recursive with '{fn.__qualname__}'",
+                hint="only direct recursion (a function calling itself) is supported")
+        module = compiled(callee, cmode, tuple(cwrt))
+        meta = module.__tl_meta__
+        remote = meta["functions"]
+        roles = {"jvp": remote[0]} if cmode == "jvp" else {"fwd": remote[1], "bwd": remote[2]}
+        local = {role: w.namer.fresh(f"{callee.__name__}_{role}") for role in roles}
+        records.append({"spelling": spelling, "mode": cmode, "wrt": list(cwrt), "hash": cache.source_hash(callee),
+                        "bind": {local[r]: roles[r] for r in roles}})
+        return dict(local, outputs=meta["outputs"])
+
+    _COMPILING.append((fn, mode, tuple(wrt)))
+    try:
+        if mode == "vjp":
+            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve)
+            extra: Dict[str, Any] = {"outputs": len(d.seeds)}
+        elif mode == "jvp":
+            d = jvp_pass.jvp(w, wrt, REGISTRY, resolve)
+            extra = {"outputs": _count_outputs(w)}
+        else:
+            raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
+    finally:
+        _COMPILING.pop()
+    extra["callees"] = records
     protected = set(w.params) | {n.id for n in anf.gast.walk(w.fdef)
                                  if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
     for fdef in d.functions:
@@ -91,7 +118,7 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...]) -> types.ModuleType:
     name = cache.file_name(fn, mode, key)
     filename = fn.__code__.co_filename if hasattr(fn, "__code__") else "<unknown>"
     path = os.path.join(cache.directory_for(filename), name) if cache.cache_enabled() else None
-    meta = cache.read(path, key, lambda m: True) if path else None
+    meta = cache.read(path, key, lambda m: _callees_current(fn, m)) if path else None
     if meta is not None:
         cache.STATS["disk_hits"] += 1
     else:
@@ -99,10 +126,33 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...]) -> types.ModuleType:
         cache.STATS["generated"] += 1
         path = cache.write(path, text) if path else _scratch(name, text)
         meta = codegen.verify(text)[1]
-    module = codegen.load_file(path, _bindings(fn, meta["bindings"]), "tangent_lite_generated." + name[:-3])
+    bindings = _bindings(fn, meta["bindings"])
+    for rec in meta.get("callees", []):
+        callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]))
+        for local, remote in rec["bind"].items():
+            bindings[local] = getattr(callee_module, remote)
+    module = codegen.load_file(path, bindings, "tangent_lite_generated." + name[:-3])
     module.__tl_meta__ = meta
     cache.memory_put(fn, mkey, module)
     return module
+
+
+def _lookup(fn: Callable, spelling: str) -> Any:
+    """The object ``spelling`` (``g`` or ``helpers.g``) names in ``fn``'s namespace."""
+    root, *rest = spelling.split(".")
+    obj = _bindings(fn, [root]).get(root)
+    for part in rest:
+        obj = getattr(obj, part, None)
+    return getattr(obj, "__tl_function__", obj)
+
+
+def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
+    """Were the user functions a cached derivative calls left unedited?"""
+    for rec in meta.get("callees", []):
+        callee = _lookup(fn, rec["spelling"])
+        if callee is None or cache.source_hash(callee) != rec["hash"]:
+            return False
+    return True
 
 
 def _scratch(name: str, text: str) -> str:
@@ -300,6 +350,7 @@ class Differentiable:
 
     def __init__(self, fn: Callable, wrt: Wrt = None):
         self.fn = fn
+        self.__tl_function__ = fn
         self.default_wrt = wrt
         functools.update_wrapper(self, fn)
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, List, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import source as S
-from .analysis import StmtInfo, activity, check_differentiable, describe, is_local, local_names
+from .analysis import StmtInfo, activity, check_differentiable, container_vars, describe, is_local, local_names
 from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
+from .errors import TangentLiteError
 from .naming import Namer
 from .rules.registry import REGISTRY, Registry
 from .source import gast
@@ -39,10 +40,20 @@ class Derivative:
     uses_tl: bool = True
 
 
-def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY) -> Derivative:
+# resolve(fn, mode, wrt, spelling) -> {"outputs": n, "jvp": name} or {"fwd": .., "bwd": .., "outputs": n}:
+# the names under which the generated derivative of a user callee is reachable.
+Resolver = Callable[[Any, str, Tuple[str, ...], str], Dict[str, Any]]
+
+
+def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
+    raise TangentLiteError(f"calls to user functions need a resolver ('{spelling}')")
+
+
+def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees) -> Derivative:
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="jvp")
     gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
+    gen.resolve = resolve
     body = gen.block(w.fdef.body[:-1])
     ret = w.fdef.body[-1]
     outs = [ret.value] if not isinstance(ret.value, gast.Tuple) else list(ret.value.elts)
@@ -57,6 +68,8 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY) -> Deriva
 class _Forward:
     def __init__(self, w: Wengert, active: Set[str], namer: Namer, registry: Registry):
         self.w, self.active, self.namer, self.registry = w, active, namer, registry
+        self.containers = container_vars(w.fdef.body)
+        self.resolve: Resolver = _no_callees
 
     def tangent_name(self, var: str) -> str:
         return self.namer.tangent(var)
@@ -78,6 +91,10 @@ class _Forward:
         out: List[Any] = []
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
+                replaced = self.user_call(stmt)
+                if replaced is not None:
+                    out.append(self.at(replaced, stmt))
+                    continue
                 out.append(stmt)
                 out.extend(self.at(s, stmt) for s in self.assign(stmt))
             elif isinstance(stmt, gast.If):
@@ -90,6 +107,22 @@ class _Forward:
             else:
                 out.append(stmt)
         return out
+
+    def user_call(self, stmt: Any) -> Optional[Any]:
+        """``y = g(a, b)`` with active inputs -> ``y, y_dot = g_jvp(a, b, a_dot)``."""
+        info = describe(stmt, self.registry)
+        if info.kind != "user" or info.targets[0] not in self.active:
+            return None
+        wrt = tuple(p for p, a in info.bound.items() if is_local(a) and a.id in self.active)
+        if not wrt:
+            return None
+        names = self.resolve(info.callee, "jvp", wrt, S.dotted_name(info.value.func) or info.callee.__name__)
+        target = info.targets[0]
+        args = [S.deepcopy(a) for a in info.bound.values()]
+        args += [S.name(self.tangent_name(info.bound[p].id)) for p in wrt]
+        stores = [S.name(target, store=True), S.name(self.tangent_name(target), store=True)]
+        return gast.Assign(targets=[S.tuple_(stores, store=True)], value=S.call(S.name(names["jvp"]), args),
+                           type_comment=None)
 
     def assign(self, stmt: Any) -> List[Any]:
         info = describe(stmt, self.registry)
@@ -139,7 +172,10 @@ class _Forward:
             broadcast = broadcast or rule.broadcast
         total = terms[0]
         for t in terms[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=t)
+            if target in self.containers:
+                total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "add"), [total, t])
+            else:
+                total = gast.BinOp(left=total, op=gast.Add(), right=t)
         if broadcast and len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
             total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "bcast"), [total, S.name(target)])
         stmts.append(S.assign(dot, total))

@@ -312,3 +312,15 @@ def array_bar(g: Any, obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return type(obj)(array_bar(g[i], v) for i, v in enumerate(obj))
     return g
+
+
+def append(lst: Any, item: Any) -> list:
+    """``lst + [item]`` without touching ``lst``: how comprehensions build their lists."""
+    return list(lst) + [item]
+
+
+def builtin_sum_bar(g: Any, x: Any) -> Any:
+    """Cotangent of ``x`` in the builtin ``sum(x)`` (a sequence, or an array summed over rows)."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(unbroadcast(g, v) for v in x)
+    return np.broadcast_to(g, np.shape(x))

@@ -29,10 +29,19 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import source as S
-from .analysis import StmtInfo, activity, check_differentiable, describe, is_local, local_names
+from .analysis import (
+    StmtInfo,
+    activity,
+    assignments,
+    check_differentiable,
+    container_vars,
+    describe,
+    is_local,
+    local_names,
+)
 from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
-from .jvp import Derivative
+from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
 from .rules.registry import REGISTRY, Registry
 from .source import gast
@@ -53,10 +62,11 @@ class _Ctx:
     in_branch: int = 0
 
 
-def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY) -> Derivative:
+def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees) -> Derivative:
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="vjp")
     gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
+    gen.resolve = resolve
     return gen.run(list(wrt))
 
 
@@ -65,8 +75,9 @@ class _Reverse:
         self.w, self.active, self.namer, self.registry = w, active, namer, registry
         self.tl = w.aliases["_tl"]
         self.tape = "_tape"
-        self.containers = _container_vars(w.fdef.body)
-        self.overwritten: Dict[int, str] = {}  # id(assignment) -> the variable it may overwrite
+        self.containers = container_vars(w.fdef.body)
+        self.overwritten: Dict[int, List[str]] = {}  # id(assignment) -> the variables it may overwrite
+        self.resolve: Resolver = _no_callees
         self.needs_init: Set[str] = set()  # first assigned inside a loop
         self.loops: Dict[int, _Loop] = {}
 
@@ -89,6 +100,7 @@ class _Reverse:
                     bar = self.namer.adjoint(atom.id)
                     seed_stmts.append(S.assign(bar, self.add(S.name(bar), S.name(name), atom.id)))
             seeds.append(name)
+        self._rewrite_user_calls(w.fdef.body[:-1])
         self._scan(w.fdef.body[:-1], [], set(w.params))
         fwd_body = w.fdef.body[:-1]
         rev, state = self.rev_block(fwd_body, state, _Ctx())
@@ -103,7 +115,8 @@ class _Reverse:
         # keeping one can make a branch non-empty, whose test is then read: iterate.
         needed: Set[str] = set()
         while True:
-            trial = self._resolve_restores(S.deepcopy(rev), {i for i, v in self.overwritten.items() if v in needed})
+            trial = self._resolve_restores(S.deepcopy(rev), {(i, v) for i, vs in self.overwritten.items()
+                                                             for v in vs if v in needed})
             now = _loaded(trial)
             if now <= needed:
                 break
@@ -112,11 +125,11 @@ class _Reverse:
         rev = self._resolve_restores(rev, pushes)
         if pushes or _uses_tape(fwd):
             fwd.insert(0, S.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
-        residuals = sorted((_free(rev) - set(seeds)) & (set(w.params) | _stored(fwd)))
-        pushed = {self.overwritten[i] for i in pushes}
+        grad_value = grads[0] if len(grads) == 1 else S.tuple_(grads)
+        residuals = sorted((_free(rev + [gast.Return(value=grad_value)]) - set(seeds)) & (set(w.params) | _stored(fwd)))
+        pushed = {v for _, v in pushes}
         inits = sorted((pushed & self.needs_init) | (set(residuals) - _definite(fwd, set(w.params))))
         fwd = [S.assign(v, S.const(None)) for v in inits] + fwd
-        grad_value = grads[0] if len(grads) == 1 else S.tuple_(grads)
         seed_defaults = [S.const(1.0)] if len(seeds) == 1 else []
         name = w.name
         fused_ret = S.tuple_([S.deepcopy(ret.value), grad_value])
@@ -128,7 +141,10 @@ class _Reverse:
                                 S.deepcopy(fwd) + [gast.Return(value=S.tuple_([S.deepcopy(ret.value), res_tuple]))])
         unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
                              value=S.name("_residuals"), type_comment=None)
-        bwd_body = ([unpack] if residuals else []) + S.deepcopy(rev) + [gast.Return(value=S.deepcopy(grad_value))]
+        # the pullback may be called many times: pop from a copy of the tape
+        copy_tape = [S.assign(self.tape, S.call(S.name("list"), [S.name(self.tape)]))] if self.tape in residuals else []
+        bwd_body = ([unpack] if residuals else []) + copy_tape + S.deepcopy(rev) + [
+            gast.Return(value=S.deepcopy(grad_value))]
         bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
         d = Derivative([fused, fwd_fn, bwd_fn], w, "vjp", list(wrt))
         d.seeds = seeds  # type: ignore[attr-defined]
@@ -173,6 +189,43 @@ class _Reverse:
             set_anno(n, Key.ORIGIN, get_anno(like, Key.ORIGIN))
         return nodes
 
+    # ------------------------------------------------------------------ user functions
+    def _rewrite_user_calls(self, body: List[Any]) -> None:
+        """``y = g(a, b)`` with active inputs -> ``y, y_res = g_fwd(a, b)`` (in place)."""
+        for stmt in list(assignments(body)):
+            info = describe(stmt, self.registry)
+            if info.kind != "user" or info.targets[0] not in self.active:
+                continue
+            wrt = tuple(p for p, a in info.bound.items() if is_local(a) and a.id in self.active)
+            if not wrt:
+                continue
+            spelling = S.dotted_name(info.value.func) or info.callee.__name__
+            names = self.resolve(info.callee, "vjp", wrt, spelling)
+            target = info.targets[0]
+            res = self.namer.fresh(f"{target}_res")
+            args = [S.deepcopy(a) for a in info.bound.values()]
+            stmt.targets = [S.tuple_([S.name(target, store=True), S.name(res, store=True)], store=True)]
+            stmt.value = S.call(S.name(names["fwd"]), args)
+            set_anno(stmt, Key.USER_CALL, {"wrt": wrt, "bound": info.bound, "names": names, "res": res,
+                                           "target": target})
+
+    def user_adjoint(self, stmt: Any, state: Set[str]) -> List[Any]:
+        call = get_anno(stmt, Key.USER_CALL)
+        target, names = call["target"], call["names"]
+        out: List[Any] = []
+        if target not in state:
+            return out
+        seed: Any = S.name(self.bar(target))
+        if names["outputs"] > 1:
+            seed = gast.Starred(value=seed, ctx=gast.Load())
+        contrib = self.namer.temp()
+        out.append(S.assign(contrib, S.call(S.name(names["bwd"]), [S.name(call["res"]), seed])))
+        for i, p in enumerate(call["wrt"]):
+            piece = S.name(contrib) if len(call["wrt"]) == 1 else gast.Subscript(
+                value=S.name(contrib), slice=S.const(i), ctx=gast.Load())
+            self.accumulate(call["bound"][p].id, piece, state, out)
+        return out
+
     # ------------------------------------------------------------------ scan: what may be overwritten
     def _scan(self, body: List[Any], loops: List[_Loop], defined: Set[str]) -> Set[str]:
         """Find assignments that may overwrite a value (in a loop, or a redefinition),
@@ -182,7 +235,7 @@ class _Reverse:
             if isinstance(stmt, gast.Assign):
                 for var in _targets(stmt):
                     if loops or var in defined:
-                        self.overwritten[id(stmt)] = var
+                        self.overwritten.setdefault(id(stmt), []).append(var)
                     if loops and var not in defined:
                         self.needs_init.add(var)
                     defined = defined | {var}
@@ -215,15 +268,19 @@ class _Reverse:
         return out, state
 
     def rev_assign(self, stmt: Any, state: Set[str]) -> List[Any]:
-        info = describe(stmt, self.registry)
         out: List[Any] = []
-        live = [t for t in info.targets if t in state and t in self.active]
-        if live:
-            out.extend(self.adjoint(info, state))
-        for t in info.targets:
+        if get_anno(stmt, Key.USER_CALL) is not None:
+            out.extend(self.user_adjoint(stmt, state))
+            targets = _targets(stmt)
+        else:
+            info = describe(stmt, self.registry)
+            live = [t for t in info.targets if t in state and t in self.active]
+            if live:
+                out.extend(self.adjoint(info, state))
+            targets = info.targets
+        for t in targets:
             state.discard(t)
-        if id(stmt) in self.overwritten:
-            var = self.overwritten[id(stmt)]
+        for var in reversed(self.overwritten.get(id(stmt), [])):
             out.append(gast.Expr(value=S.call(_RESTORE, [S.const(id(stmt)), S.name(var)])))
         return self.at(out, stmt)
 
@@ -325,16 +382,16 @@ class _Reverse:
         return []
 
     # ------------------------------------------------------------------ forward sweep
-    def fwd_block(self, stmts: List[Any], needed: Set[str], ctx: _Ctx) -> Tuple[List[Any], Set[int]]:
+    def fwd_block(self, stmts: List[Any], needed: Set[str], ctx: _Ctx) -> Tuple[List[Any], Set[Tuple[int, str]]]:
         out: List[Any] = []
-        pushes: Set[int] = set()
+        pushes: Set[Tuple[int, str]] = set()
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
-                var = self.overwritten.get(id(stmt))
-                if var is not None and var in needed:
-                    out.append(self.at([S.call(S.attribute(S.name(self.tape), "append"), [S.name(var)])], stmt)[0])
-                    out[-1] = self.at([gast.Expr(value=out[-1])], stmt)[0]
-                    pushes.add(id(stmt))
+                for var in self.overwritten.get(id(stmt), []):
+                    if var in needed:
+                        push = S.call(S.attribute(S.name(self.tape), "append"), [S.name(var)])
+                        out.append(self.at([gast.Expr(value=push)], stmt)[0])
+                        pushes.add((id(stmt), var))
                 out.append(stmt)
             elif isinstance(stmt, gast.If):
                 ctx.in_branch += 1
@@ -363,12 +420,12 @@ class _Reverse:
                 out.append(stmt)
         return out, pushes
 
-    def _resolve_restores(self, rev: List[Any], pushes: Set[int]) -> List[Any]:
+    def _resolve_restores(self, rev: List[Any], pushes: Set[Tuple[int, str]]) -> List[Any]:
         class Resolve(gast.NodeTransformer):
             def visit_Expr(inner, node: Any) -> Any:
                 v = node.value
                 if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
-                    if v.args[0].value in pushes:
+                    if (v.args[0].value, v.args[1].id) in pushes:
                         pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
                         new = S.assign(v.args[1].id, pop)
                         new.lineno = getattr(node, "lineno", None)
@@ -491,17 +548,3 @@ def _index_value(index: Any) -> Any:
     if isinstance(index, gast.Tuple):
         return S.tuple_([_index_value(e) for e in index.elts])
     return S.deepcopy(index)
-
-
-def _container_vars(body: List[Any]) -> Set[str]:
-    """Variables holding tuples/lists/dicts built in the function (their adjoints add with _tl.add)."""
-    out: Set[str] = set()
-    for stmt in body:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Assign):
-                tgt = n.targets[0]
-                if isinstance(tgt, gast.Name) and isinstance(n.value, (gast.Tuple, gast.List, gast.Dict)):
-                    out.add(tgt.id)
-                if isinstance(tgt, gast.Tuple) and isinstance(n.value, gast.Name):
-                    out.add(n.value.id)
-    return out
