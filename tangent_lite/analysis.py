@@ -35,7 +35,7 @@ from .source import gast
 class StmtInfo:
     """What a Wengert assignment does, for the derivative passes."""
 
-    kind: str  # copy | prim | user | getitem | build | dict | unpack | nondiff | nocall | method | const
+    kind: str  # copy | prim | user | getitem | setitem | build | dict | unpack | nondiff | nocall | method | const
     targets: List[str]
     node: Any  # the statement
     value: Any  # its right-hand side
@@ -62,6 +62,9 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
     """Classify an assignment of the Wengert form."""
     tgt = stmt.targets[0]
     value = stmt.value
+    if isinstance(tgt, gast.Subscript):  # x[idx] = v (in place)
+        inputs = [(None, tgt.value)] + ([("value", value)] if is_local(value) else [])
+        return StmtInfo("setitem", [tgt.value.id], stmt, value, inputs=inputs)
     if isinstance(tgt, gast.Tuple):
         names = [e.id for e in tgt.elts]
         return StmtInfo("unpack", names, stmt, value, inputs=[(None, value)] if is_local(value) else [])
@@ -342,3 +345,13 @@ def _param_list(callee: Any) -> str:
         return ", ".join(names) or "x"
     except (TypeError, ValueError):
         return "x"
+
+
+def index_value(index: Any) -> Any:
+    """The runtime value of a subscript's index (``1:n`` becomes ``slice(1, n, None)``)."""
+    if isinstance(index, gast.Slice):
+        parts = [S.deepcopy(p) if p is not None else S.const(None) for p in (index.lower, index.upper, index.step)]
+        return S.call(S.name("slice"), parts)
+    if isinstance(index, gast.Tuple):
+        return S.tuple_([index_value(e) for e in index.elts])
+    return S.deepcopy(index)

@@ -507,15 +507,41 @@ class _Lowerer:
             self.emit(unpack)
             for elt, t in nested:
                 self.assign_to(elt, S.name(t), node)
+        elif isinstance(tgt, gast.Subscript):
+            self.setitem(tgt, value if is_atom(value) else self.atom(value))
         else:
             self.error(UnsupportedConstructError,
-                       f"assignment to {type(tgt).__name__.lower()} targets is not supported yet", node,
-                       "build a new array (np.concatenate, np.where) or variable instead")
+                       f"assignment to an {type(tgt).__name__.lower()} is not supported", node,
+                       "build a new object (dataclasses.replace, a new dict) or use a variable instead")
+
+    def setitem(self, tgt: Any, value: Any) -> None:
+        """``x[idx] = v``: mutation in place, as the user wrote it (x keeps its name)."""
+        base = self.atom(tgt.value)
+        if not (isinstance(base, gast.Name) and base.id in self.locals):
+            self.error(UnsupportedConstructError, "assignment into a global or constant container", tgt,
+                       "copy it into a local variable first (x = np.array(G))")
+            return
+        store = gast.Subscript(value=base, slice=self.index(tgt.slice), ctx=gast.Store())
+        node = gast.Assign(targets=[store], value=value, type_comment=None)
+        set_anno(node, Key.CALLEE, ("setitem",))
+        self.nonssa.add(base.id)
+        self.emit(node)
 
     def stmt_AugAssign(self, node: Any) -> None:
+        if isinstance(node.target, gast.Subscript):  # x[i] += v  ->  _t = x[i]; x[i] = _t + v
+            tgt = node.target
+            base = self.atom(tgt.value)
+            index = self.index(tgt.slice)
+            load = gast.Subscript(value=base, slice=S.deepcopy(index), ctx=gast.Load())
+            set_anno(load, Key.CALLEE, operator.getitem)
+            old = self.temp()
+            self.emit(S.assign(old, load))
+            new = self.atom(gast.BinOp(left=S.name(old), op=node.op, right=node.value))
+            self.setitem(gast.Subscript(value=base, slice=index, ctx=gast.Store()), new)
+            return
         if not isinstance(node.target, gast.Name):
-            self.error(UnsupportedConstructError, "augmented assignment to a subscript or attribute", node,
-                       "write 'x = x + v' with a new array (np.where, np.concatenate)")
+            self.error(UnsupportedConstructError, "augmented assignment to an attribute", node,
+                       "assign to a local variable instead")
             return
         load = S.name(node.target.id)
         self.assign_expr(node.target.id, gast.BinOp(left=load, op=node.op, right=node.value))

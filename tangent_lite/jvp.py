@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import source as S
-from .analysis import StmtInfo, activity, check_differentiable, container_vars, describe, is_local, local_names
+from .analysis import (
+    StmtInfo,
+    activity,
+    check_differentiable,
+    container_vars,
+    describe,
+    index_value,
+    is_local,
+    local_names,
+)
 from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
 from .errors import TangentLiteError
@@ -143,6 +152,11 @@ class _Forward:
             return [S.assign(dot, S.call(S.attribute(S.name(tl), "zeros_like"), [S.name(target)]))]
         if info.kind == "copy":
             return [S.assign(dot, S.name(self.tangent_name(info.value.id)))]
+        if info.kind == "setitem":
+            tgt = stmt.targets[0]
+            base = self.tangent_or_zero(tgt.value)
+            v = S.name(self.tangent_name(info.value.id)) if self.is_active(info.value) else S.const(0.0)
+            return [S.assign(dot, S.call(S.attribute(S.name(tl), "setitem"), [base, index_value(tgt.slice), v]))]
         if info.kind == "getitem":
             sub = gast.Subscript(value=S.name(self.tangent_name(info.value.value.id)),
                                  slice=S.deepcopy(info.value.slice), ctx=gast.Load())

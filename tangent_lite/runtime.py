@@ -16,7 +16,8 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "as_tangent", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "reshape_bar", "transpose_bar", "Tape",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "tuple_bar", "abs_grad", "balanced_eq", "array_tangent", "array_bar",
+    "prod_bar", "tuple_bar", "setitem", "zero_index", "saved", "restore_item", "stop_gradient", "abs_grad",
+    "balanced_eq", "array_tangent", "array_bar",
 ]
 
 
@@ -283,8 +284,9 @@ def helper_sources(names: Sequence[str]) -> str:
 
     module = inspect.getmodule(helper_sources)
     ns: Dict[str, Any] = vars(module)
+    homes = (__name__, __name__ + "_numpy")
     ours = {n for n, v in ns.items() if (inspect.isfunction(v) or inspect.isclass(v))
-            and getattr(v, "__module__", None) == __name__ and n != "helper_sources"}
+            and getattr(v, "__module__", None) in homes and n != "helper_sources"}
     todo, seen = list(names), set()
     while todo:
         name = todo.pop()
@@ -324,3 +326,48 @@ def builtin_sum_bar(g: Any, x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return type(x)(unbroadcast(g, v) for v in x)
     return np.broadcast_to(g, np.shape(x))
+
+
+# ---------------------------------------------------------------- mutation (x[idx] = v)
+
+
+def setitem(x: Any, index: Any, v: Any) -> Any:
+    """A copy of ``x`` with ``x[index] = v`` (tangents of in-place writes are functional)."""
+    if isinstance(x, list):
+        out = list(x)
+    else:
+        out = np.array(x, dtype=np.result_type(_float_dtype(x), np.asarray(v).dtype), copy=True)
+    out[index] = v
+    return out
+
+
+def zero_index(g: Any, index: Any) -> Any:
+    """A copy of the adjoint ``g`` with the overwritten part ``g[index]`` set to zero."""
+    if isinstance(g, list):
+        out = list(g)
+        out[index] = zeros_like(out[index])
+        return out
+    out = np.array(g, dtype=_float_dtype(g), copy=True)
+    out[index] = 0.0
+    return out
+
+
+def saved(v: Any) -> Any:
+    """A value to put on the tape before it is overwritten in place (arrays are copied)."""
+    return np.copy(v) if isinstance(v, np.ndarray) else v
+
+
+def restore_item(x: Any, index: Any, old: Any) -> None:
+    """Undo ``x[index] = v`` in the reverse sweep."""
+    x[index] = old
+
+
+def stop_gradient(x: Any) -> Any:
+    """The identity, for values that must be treated as constants when differentiating."""
+    return x
+
+
+from .runtime_numpy import *  # noqa: E402,F401,F403  (part of the _tl namespace)
+from .runtime_numpy import __all__ as _numpy_all  # noqa: E402
+
+__all__ = __all__ + list(_numpy_all)

@@ -36,6 +36,7 @@ from .analysis import (
     check_differentiable,
     container_vars,
     describe,
+    index_value,
     is_local,
     local_names,
 )
@@ -48,6 +49,7 @@ from .source import gast
 from .template import inline
 
 _RESTORE = "__tl_restore__"  # placeholder call in the reverse sweep: resolved once TBR is known
+_RESTORE_ITEM = "__tl_restore_item__"  # the same for the slice an ``x[idx] = v`` overwrote
 
 
 @dataclass
@@ -277,7 +279,11 @@ class _Reverse:
             live = [t for t in info.targets if t in state and t in self.active]
             if live:
                 out.extend(self.adjoint(info, state))
-            targets = info.targets
+            targets = [] if info.kind == "setitem" else info.targets
+            if info.kind == "setitem":
+                tgt = stmt.targets[0]
+                out.append(gast.Expr(value=S.call(_RESTORE_ITEM, [S.const(id(stmt)), S.name(tgt.value.id),
+                                                                  index_value(tgt.slice)])))
         for t in targets:
             state.discard(t)
         for var in reversed(self.overwritten.get(id(stmt), [])):
@@ -296,11 +302,19 @@ class _Reverse:
             return out
         target = info.targets[0]
         g = S.name(self.bar(target))
+        if info.kind == "setitem":
+            tgt = info.node.targets[0]
+            if self.is_active(info.value):
+                piece = gast.Subscript(value=S.name(self.bar(target)), slice=S.deepcopy(tgt.slice), ctx=gast.Load())
+                self.accumulate(info.value.id, self.call("unbroadcast", [piece, S.name(info.value.id)]), state, out)
+            zeroed = self.call("zero_index", [S.name(self.bar(target)), index_value(tgt.slice)])
+            out.append(S.assign(self.bar(target), zeroed))
+            return out
         if info.kind == "copy":
             self.accumulate(info.value.id, g, state, out)
         elif info.kind == "getitem":
             src = info.value.value
-            contrib = self.call("getitem_bar", [g, S.name(src.id), _index_value(info.value.slice)])
+            contrib = self.call("getitem_bar", [g, S.name(src.id), index_value(info.value.slice)])
             self.accumulate(src.id, contrib, state, out)
         elif info.kind in ("build", "dict"):
             elts = info.value.elts if info.kind == "build" else info.value.values
@@ -387,6 +401,13 @@ class _Reverse:
         pushes: Set[Tuple[int, str]] = set()
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
+                tgt = stmt.targets[0]
+                if isinstance(tgt, gast.Subscript) and tgt.value.id in needed:
+                    old = self.call("saved", [gast.Subscript(value=S.name(tgt.value.id), slice=S.deepcopy(tgt.slice),
+                                                             ctx=gast.Load())])
+                    push = S.call(S.attribute(S.name(self.tape), "append"), [old])
+                    out.append(self.at([gast.Expr(value=push)], stmt)[0])
+                    pushes.add((id(stmt), tgt.value.id))
                 for var in self.overwritten.get(id(stmt), []):
                     if var in needed:
                         push = S.call(S.attribute(S.name(self.tape), "append"), [S.name(var)])
@@ -424,6 +445,12 @@ class _Reverse:
         class Resolve(gast.NodeTransformer):
             def visit_Expr(inner, node: Any) -> Any:
                 v = node.value
+                if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
+                    if (v.args[0].value, v.args[1].id) in pushes:
+                        pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
+                        new = S.call(S.attribute(S.name(self.tl), "restore_item"), [v.args[1], v.args[2], pop])
+                        return gast.Expr(value=new)
+                    return None
                 if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
                     if (v.args[0].value, v.args[1].id) in pushes:
                         pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
@@ -475,7 +502,9 @@ def _loaded(stmts: List[Any]) -> Set[str]:
     todo = list(stmts)
     while todo:
         n = todo.pop()
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == _RESTORE:
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in (_RESTORE, _RESTORE_ITEM):
+            if n.func.id == _RESTORE_ITEM:  # reads the index, and writes into the variable
+                todo.extend(n.args[2:])
             continue
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             out.add(n.id)
@@ -538,13 +567,3 @@ def _has_break(body: List[Any]) -> bool:
         if isinstance(n, gast.If):
             todo.extend(n.body + n.orelse)
     return False
-
-
-def _index_value(index: Any) -> Any:
-    """The runtime value of a subscript's index expression (slices become slice(...))."""
-    if isinstance(index, gast.Slice):
-        parts = [S.deepcopy(p) if p is not None else S.const(None) for p in (index.lower, index.upper, index.step)]
-        return S.call(S.name("slice"), parts)
-    if isinstance(index, gast.Tuple):
-        return S.tuple_([_index_value(e) for e in index.elts])
-    return S.deepcopy(index)
