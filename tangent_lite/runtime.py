@@ -126,7 +126,7 @@ def _norm_axis(axis: Any, ndim: int) -> tuple:
 def _expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     """Reshape a reduced ``g`` so it broadcasts against ``x``."""
     nd = np.ndim(x)
-    if keepdims or nd == 0:
+    if keepdims or nd == 0 or np.ndim(g) == 0:
         return g
     shape = list(np.shape(x))
     for a in _norm_axis(axis, nd):
@@ -177,7 +177,7 @@ def reshape_bar(g: Any, x: Any) -> Any:
 def transpose_bar(g: Any, axes: Any = None) -> Any:
     if axes is None:
         return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
+    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))
 
 
 # ---------------------------------------------------------------- products
@@ -211,7 +211,7 @@ def dot_bar_a(g: Any, a: Any, b: Any) -> Any:
     """Adjoint of ``np.dot(a, b)`` with respect to ``a`` (scalars, 1-D, N-D)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a) if np.ndim(b) == 0 else np.sum(g * b)
-    if np.ndim(b) <= 2 and np.ndim(a) <= 2:
+    if np.ndim(b) <= 2:  # then dot is matmul
         return matmul_bar_a(g, a, b)
     # general N-D: dot sums over a's last axis and b's second-to-last
     b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
@@ -222,7 +222,7 @@ def dot_bar_a(g: Any, a: Any, b: Any) -> Any:
 def dot_bar_b(g: Any, a: Any, b: Any) -> Any:
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b) if np.ndim(a) == 0 else np.sum(g * a)
-    if np.ndim(b) <= 2 and np.ndim(a) <= 2:
+    if np.ndim(b) <= 2:
         return matmul_bar_b(g, a, b)
     a_axes = list(range(np.ndim(a) - 1))
     g_axes = list(range(np.ndim(a) - 1))

@@ -169,9 +169,19 @@ def mod_jvp_x(x_dot, ans, x, y):
     return x_dot
 
 
+@defjvp(operator.mod, argnum=1)
+def mod_jvp_y(y_dot, ans, x, y):
+    return -y_dot * np.floor_divide(x, y)
+
+
 @defvjp(operator.mod, argnum=0)
 def mod_vjp_x(g, ans, x, y):
     return _tl.unbroadcast(g, x)
+
+
+@defvjp(operator.mod, argnum=1)
+def mod_vjp_y(g, ans, x, y):
+    return _tl.unbroadcast(-g * np.floor_divide(x, y), y)
 
 
 nondifferentiable(

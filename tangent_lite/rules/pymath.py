@@ -4,6 +4,8 @@
 import builtins
 import math
 
+import numpy as np  # noqa: F401
+
 from .. import runtime as _tl  # noqa: F401
 from .registry import defjvp, defvjp, nondifferentiable
 
@@ -80,12 +82,12 @@ def log1p_vjp(g, ans, x):
 
 @defjvp(math.sqrt)
 def sqrt_jvp(x_dot, ans, x):
-    return x_dot * 0.5 / ans
+    return x_dot * 0.5 / np.float64(ans)  # inf at 0, as NumPy's sqrt rule
 
 
 @defvjp(math.sqrt)
 def sqrt_vjp(g, ans, x):
-    return g * 0.5 / ans
+    return g * 0.5 / np.float64(ans)
 
 
 @defjvp(math.tanh)

@@ -1,0 +1,444 @@
+"""Registry-driven checks of every derivative rule, plus end-to-end checks of compiled derivatives.
+
+The promise: every rule in ``tangent_lite.rules.REGISTRY`` is checked numerically,
+and a differentiable primitive without test cases in ``rule_cases.CASES`` is a
+test failure.  For each (primitive, case, argument with a rule):
+
+* JVP: the rule, called directly as ``rule(v, ans, *args, **kwargs)``, against
+  central finite differences of the primal function along a random direction
+  ``v``.  A rule registered with ``broadcast=True`` may return a smaller shape
+  than ``ans`` and is broadcast first; any other rule must return ``ans``'s shape.
+* VJP: the rule against the JVP rule through ``<J v, w> == <v, J^T w>`` for random
+  ``v`` and ``w`` (``w`` shaped like ``ans``); the cotangent must have exactly the
+  argument's shape (broadcast dimensions summed away).
+
+End to end, small user functions (``rule_cases.END_TO_END``) go through
+``tangent_lite.check_grads`` (forward vs finite differences, reverse vs forward)
+and ``tangent_lite.grad`` is compared with coordinatewise finite differences.
+
+Non-smooth points (the convention of ``tangent_lite/rules/numpy.py``, pinned by
+the ``test_convention_*`` tests): the derivative at a kink is the average of
+the one-sided derivatives where that is natural --
+
+* ``abs`` at 0 -> 0 (``np.abs``, ``math.fabs`` and builtin ``abs`` alike);
+* ``np.maximum``/``np.minimum`` on ties -> 1/2 to each argument;
+* ``np.max``/``np.min`` reductions share ``g`` equally among the tied entries;
+* ``np.sqrt`` at 0 -> ``inf`` (the true limit), as NumPy computes it;
+* ``x ** y`` with respect to ``y`` at ``x == 0`` -> 0 (the limit for ``y > 0``).
+
+Case arguments are sampled away from these points (and from the jumps of ``%``),
+so finite differences are a valid reference there.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import operator
+import zlib
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+import pytest
+from rule_cases import CASES, END_TO_END, EndToEnd
+
+import tangent_lite as tl
+from tangent_lite.rules import REGISTRY, Primitive
+
+EPS = 1e-6
+FD_RTOL = 1e-5
+FD_ATOL = 1e-6  # scaled by max(1, |expected|)
+ADJOINT_RTOL = 1e-9  # <J v, w> vs <v, J^T w>: both sides are exact up to rounding
+
+PRIMS: Dict[str, Primitive] = {p.name: p for p in REGISTRY}
+DIFFERENTIABLE = [p for p in REGISTRY if not p.nondiff]
+
+
+# ------------------------------------------------------------------ helpers (pytrees of floats/arrays)
+
+
+def _rng(*key: Any) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32("-".join(map(str, key)).encode()))
+
+
+def _rand_like(v: Any, rng: np.random.Generator) -> Any:
+    if isinstance(v, (list, tuple)):
+        return type(v)(_rand_like(e, rng) for e in v)
+    if isinstance(v, float):  # includes np.float64
+        return float(rng.normal())
+    return np.asarray(rng.normal(size=np.shape(v)))
+
+
+def _axpy(x: Any, alpha: float, v: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_axpy(a, alpha, b) for a, b in zip(x, v))
+    if isinstance(x, float) and not isinstance(x, np.floating):
+        return x + alpha * float(v)
+    return x + alpha * np.asarray(v)
+
+
+def _vdot(a: Any, b: Any) -> float:
+    if isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), f"structure mismatch: {a!r} vs {b!r}"
+        return sum(_vdot(x, y) for x, y in zip(a, b))
+    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
+def _abs_vdot(a: Any, b: Any) -> float:
+    if isinstance(a, (list, tuple)):
+        return sum(_abs_vdot(x, y) for x, y in zip(a, b))
+    return float(np.sum(np.abs(np.asarray(a, dtype=float) * np.asarray(b, dtype=float))))
+
+
+def _shapes(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return [_shapes(e) for e in v]
+    return np.shape(v)
+
+
+def _tree_map(f: Any, *trees: Any) -> Any:
+    first = trees[0]
+    if isinstance(first, (list, tuple)):
+        assert all(isinstance(t, (list, tuple)) and len(t) == len(first) for t in trees), (
+            f"structure mismatch: {[_shapes(t) for t in trees]}")
+        return [_tree_map(f, *leaves) for leaves in zip(*trees)]
+    return f(*trees)
+
+
+def _finite_difference(fn: Any, args: tuple, kwargs: dict, argnum: int, v: Any, eps: float = EPS) -> Any:
+    def at(alpha: float) -> Any:
+        a = list(args)
+        a[argnum] = _axpy(a[argnum], alpha, v)
+        return fn(*a, **kwargs)
+
+    return _tree_map(lambda p, m: (np.asarray(p, dtype=float) - np.asarray(m, dtype=float)) / (2 * eps), at(eps),
+                     at(-eps))
+
+
+def _assert_close(what: str, actual: Any, expected: Any, rtol: float = FD_RTOL, atol: float = FD_ATOL) -> None:
+    if isinstance(expected, (list, tuple)):
+        assert isinstance(actual, (list, tuple)) and len(actual) == len(expected), (
+            f"{what}: structure {_shapes(actual)} != expected {_shapes(expected)}")
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            _assert_close(f"{what} [entry {i}]", a, e, rtol, atol)
+        return
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != expected {e.shape}"
+    scale = max(1.0, float(np.max(np.abs(e)))) if e.size else 1.0
+    if not np.allclose(a, e, rtol=rtol, atol=atol * scale):
+        err = float(np.max(np.abs(a - e)))
+        raise AssertionError(f"{what}: max abs error {err:.3g}\n  got      {a!r}\n  expected {e!r}")
+
+
+def _describe(name: str, ci: int, args: tuple, kwargs: dict) -> str:
+    label = CASES[name][ci].label
+    shapes = [_shapes(a) if not isinstance(a, (int, tuple)) or isinstance(a, bool) else a for a in args]
+    return f"{name} case{ci} [{label}] args {shapes} kwargs {kwargs}"
+
+
+def _call_case(name: str, ci: int, tag: str) -> Tuple[Primitive, tuple, dict, Any, np.random.Generator]:
+    prim = PRIMS[name]
+    rng = _rng(name, ci, tag)
+    args, kwargs = CASES[name][ci](rng)
+    ans = prim.fn(*args, **kwargs)
+    return prim, args, kwargs, ans, rng
+
+
+def _jvp_by_rule(prim: Primitive, argnum: int, v: Any, ans: Any, args: tuple, kwargs: dict, where: str) -> Any:
+    rule = prim.jvps[argnum]
+    t = rule.template.fn(v, ans, *args, **kwargs)
+    if rule.broadcast:
+        try:
+            t = _tree_map(lambda leaf, like: np.broadcast_to(leaf, np.shape(like)), t, ans)
+        except ValueError:
+            raise AssertionError(f"{where}: broadcast JVP rule returned shape {_shapes(t)}, "
+                                 f"not broadcastable to ans {_shapes(ans)}") from None
+    else:
+        assert _shapes(t) == _shapes(ans), (
+            f"{where}: JVP rule '{rule.template.fn.__name__}' returned shape {_shapes(t)}, ans has {_shapes(ans)} "
+            f"(only rules registered with broadcast=True may return a smaller shape)")
+    return t
+
+
+def _params(kind: str) -> List[Any]:
+    out = []
+    for prim in DIFFERENTIABLE:
+        table = prim.jvps if kind == "jvp" else prim.vjps
+        for ci in range(len(CASES.get(prim.name, []))):
+            for argnum in sorted(table):
+                out.append(pytest.param(prim.name, ci, argnum, id=f"{prim.name}-case{ci}-arg{argnum}"))
+    return out
+
+
+JVP_PARAMS = _params("jvp")
+VJP_PARAMS = _params("vjp")
+
+
+# ------------------------------------------------------------------ coverage of the registry
+
+
+def test_every_differentiable_primitive_has_cases():
+    missing = sorted(p.name for p in DIFFERENTIABLE if not CASES.get(p.name))
+    assert not missing, f"differentiable primitives without test cases in tests/rule_cases.py: {missing}"
+
+
+def test_case_table_names_registered_differentiable_primitives():
+    unknown = sorted(n for n in CASES if n not in PRIMS)
+    nondiff = sorted(n for n in CASES if n in PRIMS and PRIMS[n].nondiff)
+    assert not unknown, f"rule_cases.CASES names primitives that are not registered: {unknown}"
+    assert not nondiff, f"rule_cases.CASES names non-differentiable primitives: {nondiff}"
+
+
+def test_every_rule_has_both_modes():
+    lopsided = {p.name: (sorted(p.jvps), sorted(p.vjps)) for p in DIFFERENTIABLE if set(p.jvps) != set(p.vjps)}
+    assert not lopsided, f"primitives whose JVP and VJP rules cover different arguments (jvp, vjp): {lopsided}"
+
+
+def _check_finite(leaf: Any, where: str) -> None:
+    assert np.all(np.isfinite(np.asarray(leaf, dtype=float))), f"{where}: primal output is not finite"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cases_build_valid_arguments(name):
+    prim = PRIMS.get(name)
+    if prim is None:
+        pytest.fail(f"{name} is not registered")
+    needed = max(set(prim.jvps) | set(prim.vjps)) + 1
+    for ci in range(len(CASES[name])):
+        _, args, kwargs, ans, _ = _call_case(name, ci, "build")
+        where = _describe(name, ci, args, kwargs)
+        assert len(args) >= needed, f"{where}: the rules differentiate argument {needed - 1}; pass it positionally"
+        _tree_map(lambda leaf, where=where: _check_finite(leaf, where), ans)
+
+
+# ------------------------------------------------------------------ every rule, numerically
+
+
+@pytest.mark.parametrize("name,ci,argnum", JVP_PARAMS)
+def test_jvp_rule_matches_finite_differences(name, ci, argnum):
+    prim, args, kwargs, ans, rng = _call_case(name, ci, "jvp")
+    where = f"{_describe(name, ci, args, kwargs)} arg{argnum}"
+    v = _rand_like(args[argnum], rng)
+    t = _jvp_by_rule(prim, argnum, v, ans, args, kwargs, where)
+    fd = _finite_difference(prim.fn, args, kwargs, argnum, v)
+    _assert_close(f"{where}: JVP rule vs central differences", t, fd)
+
+
+@pytest.mark.parametrize("name,ci,argnum", VJP_PARAMS)
+def test_vjp_rule_is_adjoint_of_jvp_rule(name, ci, argnum):
+    prim, args, kwargs, ans, rng = _call_case(name, ci, "vjp")
+    where = f"{_describe(name, ci, args, kwargs)} arg{argnum}"
+    v = _rand_like(args[argnum], rng)
+    reference, rtol = "JVP rule", ADJOINT_RTOL
+    try:
+        t = _jvp_by_rule(prim, argnum, v, ans, args, kwargs, where)
+    except Exception:  # no usable JVP rule (its own test reports why): compare with finite differences instead
+        t = _finite_difference(prim.fn, args, kwargs, argnum, v)
+        reference, rtol = "finite differences (the JVP rule failed)", FD_RTOL
+    w = _rand_like(ans, rng)
+    ct = prim.vjps[argnum].template.fn(w, ans, *args, **kwargs)
+    assert _shapes(ct) == _shapes(args[argnum]), (
+        f"{where}: VJP rule '{prim.vjps[argnum].template.fn.__name__}' returned shape {_shapes(ct)}, "
+        f"the argument has {_shapes(args[argnum])}")
+    lhs, rhs = _vdot(t, w), _vdot(v, ct)
+    scale = max(1.0, _abs_vdot(t, w), _abs_vdot(v, ct))
+    assert abs(lhs - rhs) <= rtol * scale, (
+        f"{where}: <J v, w> = {lhs!r} (J v by {reference}) but <v, J^T w> = {rhs!r}")
+
+
+# ------------------------------------------------------------------ end to end: compiled derivatives
+
+
+def _e2e_id(e: EndToEnd) -> str:
+    return e.fn.__name__
+
+
+def _e2e_args(e: EndToEnd) -> tuple:
+    return e.make(_rng("e2e", e.fn.__name__))
+
+
+@pytest.mark.parametrize("e", END_TO_END, ids=_e2e_id)
+def test_end_to_end_check_grads(e):
+    tl.check_grads(e.fn, _e2e_args(e))
+
+
+@pytest.mark.parametrize("e", END_TO_END, ids=_e2e_id)
+def test_end_to_end_grad_matches_finite_differences(e):
+    args = _e2e_args(e)
+    idx = tuple(i for i, a in enumerate(args) if isinstance(a, float) or isinstance(a, np.ndarray))
+    grads = tl.grad(e.fn, wrt=idx)(*args)
+    for i, g in zip(idx, grads):
+        x = args[i]
+        assert np.shape(g) == np.shape(x), f"{e.fn.__name__}: gradient of arg{i} has shape {np.shape(g)}"
+        expected = np.zeros(np.shape(x))
+        for j in np.ndindex(*np.shape(x)):
+            unit = np.zeros(np.shape(x))
+            unit[j] = 1.0
+            v = float(unit) if isinstance(x, float) else unit
+            expected[j] = _finite_difference(e.fn, args, {}, i, v)
+        _assert_close(f"{e.fn.__name__}: tl.grad for arg{i} vs finite differences", g, expected)
+
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow, ast.MatMult: operator.matmul, ast.Mod: operator.mod}
+_UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def _resolve(node: ast.AST, env: dict) -> Any:
+    if isinstance(node, ast.Name):
+        return env[node.id] if node.id in env else getattr(builtins, node.id, None)
+    if isinstance(node, ast.Attribute):
+        base = _resolve(node.value, env)
+        return getattr(base, node.attr, None) if base is not None else None
+    return None
+
+
+def primitives_used(fn: Any) -> set:
+    """Names of the registered primitives ``fn`` calls, read from its Wengert form."""
+    names = set()
+    for node in ast.walk(ast.parse(tl.wengert(fn))):
+        obj = None
+        if isinstance(node, ast.Call):
+            obj = _resolve(node.func, fn.__globals__)
+        elif isinstance(node, ast.BinOp):
+            obj = _BINOPS.get(type(node.op))
+        elif isinstance(node, ast.UnaryOp):
+            obj = _UNARYOPS.get(type(node.op))
+        prim = REGISTRY.get(obj) if obj is not None else None
+        if prim is not None and not prim.nondiff:
+            names.add(prim.name)
+    return names
+
+
+def _e2e_covered() -> set:
+    covered = set()
+    for e in END_TO_END:
+        covered |= primitives_used(e.fn)
+    return covered
+
+
+def test_end_to_end_covers_a_representative_subset():
+    covered = _e2e_covered()
+    assert len(covered) >= 25, f"end-to-end functions cover only {sorted(covered)}"
+    for group in (
+        {"numpy.sin", "numpy.exp", "numpy.log", "numpy.tanh", "numpy.sqrt"},  # elementwise unary
+        {"operator.mul", "operator.sub", "operator.truediv", "numpy.add", "numpy.maximum"},  # binary, broadcasting
+        {"numpy.sum", "numpy.mean", "numpy.prod", "numpy.max", "numpy.min"},  # reductions
+        {"numpy.dot", "numpy.matmul", "operator.matmul", "numpy.outer"},  # products
+        {"numpy.reshape", "numpy.transpose", "numpy.ravel"},  # shapes
+        {"math.sin", "math.exp", "math.log", "math.pow", "builtins.abs"},  # scalars
+    ):
+        assert group <= covered, f"end-to-end functions miss {sorted(group - covered)}"
+
+
+# ------------------------------------------------------------------ non-smooth conventions
+
+
+def _rule(name: str, kind: str, argnum: int = 0) -> Any:
+    prim = PRIMS[name]
+    return (prim.jvps if kind == "jvp" else prim.vjps)[argnum].template.fn
+
+
+def test_convention_abs_derivative_at_zero_is_zero():
+    x = np.array([-1.5, 0.0, 2.0, -0.0])
+    ans = np.abs(x)
+    np.testing.assert_array_equal(_rule("numpy.absolute", "jvp")(np.ones(4), ans, x), [-1.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(_rule("numpy.absolute", "vjp")(np.full(4, 3.0), ans, x), [-3.0, 0.0, 3.0, 0.0])
+    for name in ("math.fabs", "builtins.abs"):
+        for kind in ("jvp", "vjp"):
+            assert float(_rule(name, kind)(1.0, 0.0, 0.0)) == 0.0, f"{name} {kind} at 0"
+            assert float(_rule(name, kind)(1.0, 0.5, -0.5)) == -1.0, f"{name} {kind} at -0.5"
+    g = tl.grad(END_TO_END_BY_NAME["use_abs"].fn)(np.array([0.0, -2.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.0, -1.0, 1.0])
+
+
+@pytest.mark.parametrize("name", ["numpy.maximum", "numpy.minimum"])
+def test_convention_maximum_minimum_ties_split_evenly(name):
+    fn = PRIMS[name].fn
+    x = np.array([1.0, 2.0, 3.0])
+    y = np.array([1.0, 5.0, 0.0])  # tie at index 0
+    ans = fn(x, y)
+    g = np.array([4.0, 4.0, 4.0])
+    gx, gy = _rule(name, "vjp", 0)(g, ans, x, y), _rule(name, "vjp", 1)(g, ans, x, y)
+    big = name == "numpy.maximum"
+    np.testing.assert_array_equal(gx, [2.0, 0.0 if big else 4.0, 4.0 if big else 0.0])
+    np.testing.assert_array_equal(gy, [2.0, 4.0 if big else 0.0, 0.0 if big else 4.0])
+    np.testing.assert_array_equal(gx + gy, g)
+    tx = _rule(name, "jvp", 0)(np.ones(3), ans, x, y)
+    ty = _rule(name, "jvp", 1)(np.ones(3), ans, x, y)
+    np.testing.assert_array_equal(tx + ty, np.ones(3))  # d/dt f(x + t, y + t) = 1 even at the tie
+    assert tx[0] == ty[0] == 0.5
+    # broadcasting ties: x (2, 1) against y (3,), equal at (0, 1) and (1, 2)
+    xb, yb = np.array([[1.0], [2.0]]), np.array([0.0, 1.0, 2.0])
+    ansb = fn(xb, yb)
+    gb = np.ones((2, 3))
+    gxb, gyb = _rule(name, "vjp", 0)(gb, ansb, xb, yb), _rule(name, "vjp", 1)(gb, ansb, xb, yb)
+    assert gxb.shape == (2, 1) and gyb.shape == (3,)
+    assert float(np.sum(gxb) + np.sum(gyb)) == 6.0
+
+
+def _tied(name: str) -> Tuple[Any, np.ndarray, np.ndarray]:
+    sign = 1.0 if name == "numpy.max" else -1.0
+    a = sign * np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])  # each row has a two-way tie
+    b = sign * np.array([1.0, 4.0, 4.0, 0.0, 4.0])  # a three-way tie
+    return PRIMS[name].fn, a, b
+
+
+@pytest.mark.parametrize("name", ["numpy.max", "numpy.min"])
+def test_convention_max_min_reduction_ties_share_g_equally(name):
+    fn, a, b = _tied(name)
+    vjp = _rule(name, "vjp")
+    np.testing.assert_allclose(vjp(np.array([1.0, 4.0]), fn(a, axis=1), a, axis=1), [[0, 0.5, 0.5], [2.0, 2.0, 0]])
+    np.testing.assert_allclose(vjp(np.array([[1.0], [4.0]]), fn(a, axis=1, keepdims=True), a, axis=1, keepdims=True),
+                               [[0, 0.5, 0.5], [2.0, 2.0, 0]])
+    np.testing.assert_allclose(vjp(3.0, fn(b), b), [0.0, 1.0, 1.0, 0.0, 1.0])
+    np.testing.assert_allclose(vjp(np.array([[6.0]]), fn(a, keepdims=True), a, keepdims=True),
+                               [[0, 3.0, 3.0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("name", ["numpy.max", "numpy.min"])
+def test_convention_max_min_reduction_jvp_averages_tied_tangents(name):
+    fn, a, b = _tied(name)
+    jvp = _rule(name, "jvp")
+    np.testing.assert_allclose(jvp(np.array([0.0, 3.0, 6.0, 0.0, 0.0]), fn(b), b), 3.0)
+    t = np.array([[9.0, 1.0, 3.0], [5.0, -1.0, 7.0]])
+    np.testing.assert_allclose(jvp(t, fn(a, axis=1, keepdims=True), a, axis=1, keepdims=True), [[2.0], [2.0]])
+    np.testing.assert_allclose(jvp(t, fn(a, axis=1), a, axis=1), [2.0, 2.0])
+
+
+def test_convention_sqrt_at_zero_is_inf():
+    with np.errstate(divide="ignore"):
+        x = np.array([0.0, 4.0])
+        ans = np.sqrt(x)
+        np.testing.assert_array_equal(_rule("numpy.sqrt", "jvp")(np.ones(2), ans, x), [np.inf, 0.25])
+        np.testing.assert_array_equal(_rule("numpy.sqrt", "vjp")(np.ones(2), ans, x), [np.inf, 0.25])
+
+
+@pytest.mark.parametrize("name", ["numpy.power", "operator.pow"])
+def test_convention_power_exponent_derivative_at_zero_base(name):
+    x, y = np.array([0.0, 2.0]), np.array([1.5, 3.0])
+    ans = PRIMS[name].fn(x, y)
+    np.testing.assert_allclose(_rule(name, "vjp", 1)(np.ones(2), ans, x, y), [0.0, 8.0 * np.log(2.0)])
+    np.testing.assert_allclose(_rule(name, "jvp", 1)(np.ones(2), ans, x, y), [0.0, 8.0 * np.log(2.0)])
+
+
+END_TO_END_BY_NAME = {e.fn.__name__: e for e in END_TO_END}
+
+
+# ------------------------------------------------------------------ summary
+
+
+def test_zz_print_coverage_summary(capsys):
+    jvp_prims = {p[0] for p in (param.values for param in JVP_PARAMS)}
+    vjp_prims = {p[0] for p in (param.values for param in VJP_PARAMS)}
+    n_cases = sum(len(v) for v in CASES.values())
+    covered = _e2e_covered()
+    with capsys.disabled():
+        print(
+            f"\n[tangent_lite rule coverage] {len(DIFFERENTIABLE)} differentiable primitives, {n_cases} cases; "
+            f"JVP rules: {len(jvp_prims)} primitives / {len(JVP_PARAMS)} checks; "
+            f"VJP rules: {len(vjp_prims)} primitives / {len(VJP_PARAMS)} checks; "
+            f"end to end: {len(END_TO_END)} functions covering {len(covered)} primitives (forward and reverse)"
+        )
+    assert jvp_prims == vjp_prims == {p.name for p in DIFFERENTIABLE}
