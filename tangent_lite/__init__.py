@@ -23,11 +23,12 @@ from .errors import (
                   UnsupportedConstructError,
 )
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
+from .runtime import stop_gradient
 from .testing import check_grads
 
 __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
-    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "REGISTRY",
+    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "REGISTRY",
     "set_cache_enabled", "check_grads", "TangentLiteError", "ArgumentError", "NoRuleError", "NonScalarOutputError",
     "SourceUnavailableError", "UnsupportedConstructError",
 ]

@@ -35,7 +35,8 @@ from .source import gast
 class StmtInfo:
     """What a Wengert assignment does, for the derivative passes."""
 
-    kind: str  # copy | prim | user | getitem | setitem | build | dict | unpack | nondiff | nocall | method | const
+    # copy | prim | user | getitem | getattr | setitem | build | dict | unpack | nondiff | nocall | method | const
+    kind: str
     targets: List[str]
     node: Any  # the statement
     value: Any  # its right-hand side
@@ -69,6 +70,10 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
         names = [e.id for e in tgt.elts]
         return StmtInfo("unpack", names, stmt, value, inputs=[(None, value)] if is_local(value) else [])
     target = [tgt.id]
+    if isinstance(value, gast.Attribute) and is_local(value.value):
+        if value.attr in NONDIFF_ATTRS or value.attr in ("real", "imag"):
+            return StmtInfo("nondiff", target, stmt, value)
+        return StmtInfo("getattr", target, stmt, value, callee=("attr", value.attr), inputs=[(None, value.value)])
     if is_atom(value):
         if is_local(value):
             return StmtInfo("copy", target, stmt, value, inputs=[(None, value)])
@@ -86,7 +91,7 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
     if isinstance(value, gast.Attribute):
         if value.attr in NONDIFF_ATTRS or value.attr in ("real", "imag"):
             return StmtInfo("nondiff", target, stmt, value)
-        return StmtInfo("method", target, stmt, value, callee=("attr", value.attr),
+        return StmtInfo("getattr", target, stmt, value, callee=("attr", value.attr),
                         inputs=[(None, value.value)] if is_local(value.value) else [])
     if isinstance(value, gast.BinOp):
         args, keywords = [value.left, value.right], []
@@ -200,6 +205,8 @@ def container_vars(body: List[Any]) -> Set[str]:
                 out.add(tgt.id)
         elif isinstance(tgt, gast.Tuple) and isinstance(value, gast.Name):
             out.add(value.id)
+        if isinstance(value, (gast.Subscript, gast.Attribute)) and isinstance(value.value, gast.Name):
+            out.add(value.value.id)  # may be a list, dict or record: add leafwise
     changed = True
     while changed:  # copies of containers are containers
         changed = False

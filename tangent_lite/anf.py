@@ -344,9 +344,7 @@ class _Lowerer:
         if node.attr in ATTR_CALLS:
             fname = ATTR_CALLS[node.attr]
             return self._np_call(fname, [value], [])
-        out = gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())
-        set_anno(out, Key.CALLEE, ("attr", node.attr))
-        return out
+        return gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())  # a field of a local value
 
     def _np_call(self, fname: str, args: List[Any], keywords: List[Any]) -> Any:
         func = S.attribute(S.name(self.aliases["np"]), fname)

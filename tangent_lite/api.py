@@ -219,6 +219,11 @@ def _check_float(fn: Callable, wrt: Sequence[str], values: List[Any]) -> None:
             raise ArgumentError(
                 f"cannot differentiate with respect to '{name}': it is an integer/boolean value ({v!r:.60})",
                 hint=f"pass a float (e.g. float({name}) or {name}.astype(float)), or leave it out of wrt")
+        if isinstance(v, (complex, np.complexfloating)) or (
+                isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.complexfloating)):
+            raise ArgumentError(
+                f"cannot differentiate with respect to '{name}': complex inputs are not supported",
+                hint="split it into real and imaginary float arrays and differentiate with respect to those")
 
 
 def _check_shape(what: str, value: Any, like: Any) -> None:

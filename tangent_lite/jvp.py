@@ -157,6 +157,8 @@ class _Forward:
             base = self.tangent_or_zero(tgt.value)
             v = S.name(self.tangent_name(info.value.id)) if self.is_active(info.value) else S.const(0.0)
             return [S.assign(dot, S.call(S.attribute(S.name(tl), "setitem"), [base, index_value(tgt.slice), v]))]
+        if info.kind == "getattr":
+            return [S.assign(dot, S.attribute(S.name(self.tangent_name(info.value.value.id)), info.value.attr))]
         if info.kind == "getitem":
             sub = gast.Subscript(value=S.name(self.tangent_name(info.value.value.id)),
                                  slice=S.deepcopy(info.value.slice), ctx=gast.Load())

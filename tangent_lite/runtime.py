@@ -7,6 +7,8 @@ top-level function that uses only ``np`` and other helpers of this module.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import inspect
 from typing import Any, Dict, List, Sequence
 
@@ -16,7 +18,8 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "as_tangent", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "reshape_bar", "transpose_bar", "Tape",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "tuple_bar", "setitem", "zero_index", "saved", "restore_item", "stop_gradient", "abs_grad",
+    "prod_bar", "tuple_bar", "getattr_bar", "setitem", "zero_index", "saved", "restore_item", "stop_gradient",
+    "abs_grad",
     "balanced_eq", "array_tangent", "array_bar",
 ]
 
@@ -53,16 +56,47 @@ def bcast(t: Any, ans: Any) -> Any:
 
 
 def zeros_like(x: Any) -> Any:
-    """A zero with ``x``'s structure: float 0.0, zero array, or a container of zeros."""
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
-    if isinstance(x, dict):
-        return {k: zeros_like(v) for k, v in x.items()}
+    """A zero with ``x``'s structure: float 0.0, zero array, or a container of zeros
+    (lists, tuples, named tuples, dicts, dataclasses and plain objects)."""
+    if isinstance(x, (tuple, list, dict)) or _is_record(x):
+        return _map_struct(zeros_like, x)
     if hasattr(x, "shape") and x.shape != ():
         return np.zeros(x.shape, dtype=_float_dtype(x))
     if hasattr(x, "dtype"):
         return _float_dtype(x).type(0.0)
     return 0.0
+
+
+def _is_record(x: Any) -> bool:
+    """A dataclass instance or a plain object whose attributes hold values."""
+    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str, bytes, type)) or x is None:
+        return False
+    return dataclasses.is_dataclass(x) or hasattr(x, "__dict__")
+
+
+def _fields(x: Any) -> list:
+    if dataclasses.is_dataclass(x):
+        return [f.name for f in dataclasses.fields(x)]
+    return list(vars(x))
+
+
+def _map_struct(fn: Any, x: Any, *others: Any) -> Any:
+    """Apply ``fn`` leafwise over ``x`` (and ``others`` of the same structure)."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # NamedTuple
+        return type(x)(*(fn(v, *(getattr(o, f) for o in others)) for f, v in zip(x._fields, x)))
+    if isinstance(x, (tuple, list)):
+        return type(x)(fn(v, *(o[i] for o in others)) for i, v in enumerate(x))
+    if isinstance(x, dict):
+        return {k: fn(v, *(o[k] for o in others)) for k, v in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        out = copy.copy(x)
+        for f in _fields(x):
+            object.__setattr__(out, f, fn(getattr(x, f), *(getattr(o, f) for o in others)))
+        return out
+    out = copy.copy(x)
+    for f in _fields(x):
+        setattr(out, f, fn(getattr(x, f), *(getattr(o, f) for o in others)))
+    return out
 
 
 def _float_dtype(x: Any) -> Any:
@@ -71,27 +105,22 @@ def _float_dtype(x: Any) -> Any:
 
 
 def add(a: Any, b: Any) -> Any:
-    """Add two adjoints or tangents; containers add elementwise, None is zero."""
+    """Add two adjoints or tangents; structures add leafwise, None is zero."""
     if a is None:
         return b
     if b is None:
         return a
-    if isinstance(a, (tuple, list)):
-        return type(a)(add(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return {k: add(a[k], b[k]) for k in a}
+    if isinstance(a, (tuple, list, dict)) or _is_record(a):
+        return _map_struct(add, a, b)
     return a + b
 
 
 def as_grad(g: Any, x: Any) -> Any:
-    """The gradient returned for argument ``x``: same shape and float dtype as ``x``."""
-    if isinstance(x, (tuple, list)):
-        if g is None or not isinstance(g, (tuple, list)):
-            g = [None] * len(x)
-        return type(x)(as_grad(a, b) for a, b in zip(g, x))
-    if isinstance(x, dict):
-        g = g if isinstance(g, dict) else {}
-        return {k: as_grad(g.get(k), v) for k, v in x.items()}
+    """The gradient returned for argument ``x``: same structure, shape and float dtype as ``x``."""
+    if isinstance(x, (tuple, list, dict)) or _is_record(x):
+        if g is None:
+            g = zeros_like(x)
+        return _map_struct(lambda xv, gv: as_grad(gv, xv), x, g)
     if g is None:
         return zeros_like(x)
     if hasattr(x, "shape") and x.shape != ():
@@ -106,6 +135,8 @@ def as_grad(g: Any, x: Any) -> Any:
         return float(g)
     if hasattr(x, "dtype") and hasattr(g, "astype"):
         return g.astype(_float_dtype(x))
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return float(g)
     return g
 
 
@@ -249,6 +280,10 @@ def abs_grad(x: Any) -> Any:
 
 def getitem_bar(g: Any, x: Any, index: Any) -> Any:
     """Adjoint of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``."""
+    if isinstance(x, dict):
+        out_d = zeros_like(x)
+        out_d[index] = g
+        return out_d
     if isinstance(x, (list, tuple)):
         out: List[Any] = [zeros_like(v) for v in x]
         if isinstance(index, slice):
@@ -256,10 +291,24 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
                 out[i] = v
         else:
             out[index] = g
+        if isinstance(x, tuple) and hasattr(x, "_fields"):
+            return type(x)(*out)
         return type(x)(out) if isinstance(x, tuple) else out
     out_arr = np.zeros(np.shape(x), dtype=_float_dtype(x))
     np.add.at(out_arr, index, g)
     return out_arr
+
+
+def getattr_bar(g: Any, x: Any, name: str) -> Any:
+    """Adjoint of ``x.name``: a zero structure like ``x`` holding ``g`` at ``name``."""
+    out = zeros_like(x)
+    if isinstance(out, tuple):  # NamedTuple
+        return out._replace(**{name: g})
+    if dataclasses.is_dataclass(out):
+        object.__setattr__(out, name, g)
+    else:
+        setattr(out, name, g)
+    return out
 
 
 def tuple_bar(g: Any, n: int) -> tuple:

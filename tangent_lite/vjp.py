@@ -316,6 +316,10 @@ class _Reverse:
             src = info.value.value
             contrib = self.call("getitem_bar", [g, S.name(src.id), index_value(info.value.slice)])
             self.accumulate(src.id, contrib, state, out)
+        elif info.kind == "getattr":
+            src = info.value.value
+            contrib = self.call("getattr_bar", [g, S.name(src.id), S.const(info.value.attr)])
+            self.accumulate(src.id, contrib, state, out)
         elif info.kind in ("build", "dict"):
             elts = info.value.elts if info.kind == "build" else info.value.values
             keys = None if info.kind == "build" else info.value.keys

@@ -8,7 +8,7 @@ import builtins  # noqa: F401  (the registered primitive)
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp
+from .registry import defjvp, defvjp, nondifferentiable
 
 
 @defjvp(runtime.append, argnum=0)
@@ -39,3 +39,6 @@ def sum_jvp(x_dot, ans, iterable):
 @defvjp(builtins.sum)
 def sum_vjp(g, ans, iterable):
     return _tl.builtin_sum_bar(g, iterable)
+
+
+nondifferentiable(runtime.stop_gradient)
