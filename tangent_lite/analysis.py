@@ -35,7 +35,8 @@ from .source import gast
 class StmtInfo:
     """What a Wengert assignment does, for the derivative passes."""
 
-    # copy | prim | user | getitem | getattr | setitem | build | dict | unpack | nondiff | nocall | method | const
+    # copy | prim | user | getitem | getattr | setitem | push | pop | build | dict | unpack
+    # | nondiff | nocall | method | const
     kind: str
     targets: List[str]
     node: Any  # the statement
@@ -61,8 +62,17 @@ def is_local(atom: Any) -> bool:
 
 def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
     """Classify an assignment of the Wengert form."""
+    if isinstance(stmt, gast.Expr):  # L.append(x) / L.pop(): list mutations
+        lst = stmt.value.func.value
+        if is_push(stmt):
+            item = stmt.value.args[0]
+            inputs = [(None, lst)] + ([("value", item)] if is_local(item) else [])
+            return StmtInfo("push", [lst.id], stmt, item, inputs=inputs)
+        return StmtInfo("pop", [], stmt, stmt.value, inputs=[(None, lst)])
     tgt = stmt.targets[0]
     value = stmt.value
+    if isinstance(tgt, gast.Name) and is_pop(value):
+        return StmtInfo("pop", [tgt.id], stmt, value, inputs=[(None, value.func.value)])
     if isinstance(tgt, gast.Subscript):  # x[idx] = v (in place)
         inputs = [(None, tgt.value)] + ([("value", value)] if is_local(value) else [])
         return StmtInfo("setitem", [tgt.value.id], stmt, value, inputs=inputs)
@@ -124,7 +134,7 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
     if prim.nondiff:
         return StmtInfo("nondiff", target, stmt, value, prim=prim, callee=callee)
     bound = bind(prim, args, keywords, stmt)
-    inputs = [(p, a) for p, a in bound.items() if is_local(a)]
+    inputs = [(p, a) for p, a in bound.items() if is_local(a) and p not in prim.constant_params]
     return StmtInfo("prim", target, stmt, value, prim=prim, bound=bound, inputs=inputs, callee=callee)
 
 
@@ -198,8 +208,13 @@ def container_vars(body: List[Any]) -> Set[str]:
 
     out: Set[str] = set()
     for stmt in assignments(body):
+        if not isinstance(stmt, gast.Assign):  # a list push or pop
+            out.add(stmt.value.func.value.id)
+            continue
         tgt = stmt.targets[0]
         value = stmt.value
+        if is_pop(value):
+            out.add(value.func.value.id)
         if isinstance(tgt, gast.Name):
             if isinstance(value, (gast.Tuple, gast.List, gast.Dict)) or get_anno(value, Key.CALLEE) is runtime.append:
                 out.add(tgt.id)
@@ -211,6 +226,8 @@ def container_vars(body: List[Any]) -> Set[str]:
     while changed:  # copies of containers are containers
         changed = False
         for stmt in assignments(body):
+            if not isinstance(stmt, gast.Assign):
+                continue
             tgt = stmt.targets[0]
             if isinstance(tgt, gast.Name) and isinstance(stmt.value, gast.Name) and stmt.value.id in out \
                     and tgt.id not in out:
@@ -219,10 +236,25 @@ def container_vars(body: List[Any]) -> Set[str]:
     return out
 
 
+def is_push(stmt: Any) -> bool:
+    """``L.append(x)`` on a local list (as generated code does with its tape)."""
+    if not isinstance(stmt, gast.Expr) or not isinstance(stmt.value, gast.Call):
+        return False
+    func = stmt.value.func
+    return (isinstance(func, gast.Attribute) and func.attr == "append" and is_local(func.value)
+            and len(stmt.value.args) == 1 and not stmt.value.keywords)
+
+
+def is_pop(value: Any) -> bool:
+    """``L.pop()`` on a local list."""
+    return (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+            and is_local(value.func.value) and not value.args and not value.keywords)
+
+
 def assignments(body: List[Any]) -> Iterator[Any]:
-    """Every Assign of a (nested) Wengert body, in program order."""
+    """Every Assign (and list push) of a (nested) Wengert body, in program order."""
     for stmt in body:
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) or is_push(stmt) or (isinstance(stmt, gast.Expr) and is_pop(stmt.value)):
             yield stmt
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
             yield from assignments(stmt.body)

@@ -90,7 +90,7 @@ def lower(fn: Callable, src: Optional[FunctionSource] = None) -> Wengert:
     fence.check(src)
     fdef = S.deepcopy(src.node)
     taken = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
-    namer = Namer(taken | set(fn.__code__.co_names) | {"_tl", "_tape", "np", "math"})
+    namer = Namer(taken | set(fn.__code__.co_names) | {"_tl", "np", "math"})
     jumps.lower_jumps(fdef, namer)
     low = _Lowerer(fn, src, fdef, namer)
     low.run()

@@ -27,6 +27,8 @@ from .analysis import (
     describe,
     index_value,
     is_local,
+    is_pop,
+    is_push,
     local_names,
 )
 from .anf import Wengert
@@ -63,7 +65,11 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     check_differentiable(w, active, registry, mode="jvp")
     gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
-    body = gen.block(w.fdef.body[:-1])
+    # parameters outside wrt that become active later (a loop-carried seed, say) start at zero
+    zeros = S.attribute(S.name(w.aliases["_tl"]), "zeros_like")
+    body = [S.assign(gen.tangent_name(p), S.call(S.deepcopy(zeros), [S.name(p)]))
+            for p in w.params if p in active and p not in wrt]
+    body += gen.block(w.fdef.body[:-1])
     ret = w.fdef.body[-1]
     outs = [ret.value] if not isinstance(ret.value, gast.Tuple) else list(ret.value.elts)
     tangents = [gen.tangent_or_zero(a) for a in outs]
@@ -106,6 +112,9 @@ class _Forward:
                     continue
                 out.append(stmt)
                 out.extend(self.at(s, stmt) for s in self.assign(stmt))
+            elif isinstance(stmt, gast.Expr) and (is_push(stmt) or is_pop(stmt.value)):
+                out.append(stmt)
+                out.extend(self.at(s, stmt) for s in self.list_op(stmt))
             elif isinstance(stmt, gast.If):
                 stmt.body = self.block(stmt.body) or [gast.Pass()]
                 stmt.orelse = self.block(stmt.orelse)
@@ -133,8 +142,24 @@ class _Forward:
         return gast.Assign(targets=[S.tuple_(stores, store=True)], value=S.call(S.name(names["jvp"]), args),
                            type_comment=None)
 
+    def list_op(self, stmt: Any) -> List[Any]:
+        """Mirror pushes and pops of an active list on its tangent list."""
+        info = describe(stmt, self.registry)
+        lst = info.inputs[0][1]
+        if not self.is_active(lst):
+            return []
+        lst_dot = S.name(self.tangent_name(lst.id))
+        if info.kind == "push":
+            return [gast.Expr(value=S.call(S.attribute(lst_dot, "append"), [self.tangent_or_zero(info.value)]))]
+        popped = S.call(S.attribute(lst_dot, "pop"), [])
+        if info.targets and info.targets[0] in self.active:
+            return [S.assign(self.tangent_name(info.targets[0]), popped)]
+        return [gast.Expr(value=popped)]
+
     def assign(self, stmt: Any) -> List[Any]:
         info = describe(stmt, self.registry)
+        if info.kind == "pop":
+            return self.list_op(stmt)
         targets = [t for t in info.targets if t in self.active]
         if not targets:
             return []
@@ -188,7 +213,7 @@ class _Forward:
             broadcast = broadcast or rule.broadcast
         total = terms[0]
         for t in terms[1:]:
-            if target in self.containers:
+            if target in self.containers or _structured(info.prim):
                 total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "add"), [total, t])
             else:
                 total = gast.BinOp(left=total, op=gast.Add(), right=t)
@@ -196,3 +221,8 @@ class _Forward:
             total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "bcast"), [total, S.name(target)])
         stmts.append(S.assign(dot, total))
         return stmts
+
+
+def _structured(prim: Any) -> bool:
+    """Runtime helpers may return containers: their tangent terms add with ``_tl.add``."""
+    return str(getattr(prim.fn, "__module__", "")).startswith("tangent_lite")

@@ -16,11 +16,11 @@ import numpy as np
 
 __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "as_tangent", "sum_bar",
-    "mean_bar", "extremum_bar", "getitem_bar", "reshape_bar", "transpose_bar", "Tape",
+    "mean_bar", "extremum_bar", "getitem_bar", "reshape_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
     "prod_bar", "tuple_bar", "getattr_bar", "setitem", "zero_index", "saved", "restore_item", "stop_gradient",
     "abs_grad",
-    "balanced_eq", "array_tangent", "array_bar",
+    "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
 ]
 
 
@@ -318,12 +318,6 @@ def tuple_bar(g: Any, n: int) -> tuple:
     return tuple(g)
 
 
-class Tape(list):
-    """The reverse sweep's stack: ``push`` in the forward sweep, ``pop`` in reverse."""
-
-    push = list.append
-
-
 # ---------------------------------------------------------------- adgen support
 
 
@@ -414,6 +408,12 @@ def restore_item(x: Any, index: Any, old: Any) -> None:
 def stop_gradient(x: Any) -> Any:
     """The identity, for values that must be treated as constants when differentiating."""
     return x
+
+
+def safe_ratio(num: Any, x: Any) -> Any:
+    """``num / x``, with 0 where ``x == 0`` (derivatives of ``log`` taken as 0 at 0)."""
+    zero = np.equal(x, 0)
+    return np.where(zero, 0.0, num / np.where(zero, 1.0, x))
 
 
 from .runtime_numpy import *  # noqa: E402,F401,F403  (part of the _tl namespace)

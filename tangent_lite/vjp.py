@@ -38,6 +38,8 @@ from .analysis import (
     describe,
     index_value,
     is_local,
+    is_pop,
+    is_push,
     local_names,
 )
 from .anf import Wengert
@@ -76,7 +78,7 @@ class _Reverse:
     def __init__(self, w: Wengert, active: Set[str], namer: Namer, registry: Registry):
         self.w, self.active, self.namer, self.registry = w, active, namer, registry
         self.tl = w.aliases["_tl"]
-        self.tape = "_tape"
+        self.tape = self.namer.fresh("_tape")
         self.containers = container_vars(w.fdef.body)
         self.overwritten: Dict[int, List[str]] = {}  # id(assignment) -> the variables it may overwrite
         self.resolve: Resolver = _no_callees
@@ -125,7 +127,7 @@ class _Reverse:
             needed |= now
         fwd, pushes = self.fwd_block(fwd_body, needed, _Ctx())
         rev = self._resolve_restores(rev, pushes)
-        if pushes or _uses_tape(fwd):
+        if pushes or self.tape in _loaded(fwd):
             fwd.insert(0, S.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
         grad_value = grads[0] if len(grads) == 1 else S.tuple_(grads)
         residuals = sorted((_free(rev + [gast.Return(value=grad_value)]) - set(seeds)) & (set(w.params) | _stored(fwd)))
@@ -217,11 +219,12 @@ class _Reverse:
         out: List[Any] = []
         if target not in state:
             return out
-        seed: Any = S.name(self.bar(target))
-        if names["outputs"] > 1:
-            seed = gast.Starred(value=seed, ctx=gast.Load())
+        seeds: List[Any] = [S.name(self.bar(target))]
+        if names["outputs"] > 1:  # one seed per output of the callee
+            seeds = [gast.Subscript(value=S.name(self.bar(target)), slice=S.const(i), ctx=gast.Load())
+                     for i in range(names["outputs"])]
         contrib = self.namer.temp()
-        out.append(S.assign(contrib, S.call(S.name(names["bwd"]), [S.name(call["res"]), seed])))
+        out.append(S.assign(contrib, S.call(S.name(names["bwd"]), [S.name(call["res"])] + seeds)))
         for i, p in enumerate(call["wrt"]):
             piece = S.name(contrib) if len(call["wrt"]) == 1 else gast.Subscript(
                 value=S.name(contrib), slice=S.const(i), ctx=gast.Load())
@@ -258,7 +261,7 @@ class _Reverse:
     def rev_block(self, stmts: List[Any], state: Set[str], ctx: _Ctx) -> Tuple[List[Any], Set[str]]:
         out: List[Any] = []
         for stmt in reversed(stmts):
-            if isinstance(stmt, gast.Assign):
+            if isinstance(stmt, gast.Assign) or is_push(stmt) or (isinstance(stmt, gast.Expr) and is_pop(stmt.value)):
                 out.extend(self.rev_assign(stmt, state))
             elif isinstance(stmt, gast.If):
                 out.extend(self.rev_if(stmt, state, ctx))
@@ -274,6 +277,9 @@ class _Reverse:
         if get_anno(stmt, Key.USER_CALL) is not None:
             out.extend(self.user_adjoint(stmt, state))
             targets = _targets(stmt)
+        elif isinstance(stmt, gast.Expr) or describe(stmt, self.registry).kind == "pop":
+            out.extend(self.list_adjoint(stmt, state))
+            targets = _targets(stmt) if isinstance(stmt, gast.Assign) else []
         else:
             info = describe(stmt, self.registry)
             live = [t for t in info.targets if t in state and t in self.active]
@@ -289,6 +295,35 @@ class _Reverse:
         for var in reversed(self.overwritten.get(id(stmt), [])):
             out.append(gast.Expr(value=S.call(_RESTORE, [S.const(id(stmt)), S.name(var)])))
         return self.at(out, stmt)
+
+    def list_adjoint(self, stmt: Any, state: Set[str]) -> List[Any]:
+        """Reverse of ``L.append(x)`` / ``x = L.pop()``: the adjoint list ``L_bar`` is a
+        stack mirroring ``L``; the primal list is put back as it was (undo)."""
+        info = describe(stmt, self.registry)
+        lst = info.inputs[0][1].id
+        out: List[Any] = []
+        if info.kind == "push":
+            if lst in state and lst in self.active:
+                popped = S.call(S.attribute(S.name(self.bar(lst)), "pop"), [])
+                if self.is_active(info.value):
+                    t = self.namer.temp()
+                    out.append(S.assign(t, popped))
+                    self.accumulate(info.value.id, S.name(t), state, out)
+                else:
+                    out.append(gast.Expr(value=popped))
+            out.append(gast.Expr(value=S.call(S.attribute(S.name(lst), "pop"), [])))
+            return out
+        target = info.targets[0] if info.targets else None
+        if lst in self.active:
+            if lst not in state:
+                out.append(self.zero(lst))
+                state.add(lst)
+            item = S.name(self.bar(target)) if target in state else self.call("zeros_like", [S.name(target)]) \
+                if target else S.const(0.0)
+            out.append(gast.Expr(value=S.call(S.attribute(S.name(self.bar(lst)), "append"), [item])))
+        if target is not None:
+            out.append(gast.Expr(value=S.call(S.attribute(S.name(lst), "append"), [S.name(target)])))
+        return out
 
     def adjoint(self, info: StmtInfo, state: Set[str]) -> List[Any]:
         out: List[Any] = []
@@ -452,8 +487,8 @@ class _Reverse:
                 if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
                     if (v.args[0].value, v.args[1].id) in pushes:
                         pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
-                        new = S.call(S.attribute(S.name(self.tl), "restore_item"), [v.args[1], v.args[2], pop])
-                        return gast.Expr(value=new)
+                        store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2]), ctx=gast.Store())
+                        return gast.Assign(targets=[store], value=pop, type_comment=None)
                     return None
                 if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
                     if (v.args[0].value, v.args[1].id) in pushes:
@@ -494,6 +529,8 @@ def _drop_empty(stmts: List[Any]) -> List[Any]:
 
 
 def _targets(stmt: Any) -> List[str]:
+    if not isinstance(stmt, gast.Assign):
+        return []
     tgt = stmt.targets[0]
     if isinstance(tgt, gast.Tuple):
         return [e.id for e in tgt.elts]
@@ -558,10 +595,6 @@ def _stored(stmts: List[Any]) -> Set[str]:
     return out
 
 
-def _uses_tape(stmts: List[Any]) -> bool:
-    return "_tape" in _loaded(stmts)
-
-
 def _has_break(body: List[Any]) -> bool:
     todo = list(body)
     while todo:
@@ -571,3 +604,13 @@ def _has_break(body: List[Any]) -> bool:
         if isinstance(n, gast.If):
             todo.extend(n.body + n.orelse)
     return False
+
+
+def _index_syntax(value: Any) -> Any:
+    """Back from ``slice(a, b, None)`` (see ``index_value``) to subscript syntax ``a:b``."""
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "slice":
+        lower, upper, step = (None if isinstance(a, gast.Constant) and a.value is None else a for a in value.args)
+        return gast.Slice(lower=lower, upper=upper, step=step)
+    if isinstance(value, gast.Tuple):
+        return gast.Tuple(elts=[_index_syntax(e) for e in value.elts], ctx=gast.Load())
+    return value

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Union
 
 from ..errors import RuleError
 from ..template import Template, parse_template
@@ -47,6 +47,7 @@ class Primitive:
     jvps: Dict[int, Rule] = field(default_factory=dict)
     vjps: Dict[int, Rule] = field(default_factory=dict)
     nondiff: bool = False
+    constant_params: Set[str] = field(default_factory=set)  # read for their shape/value only
 
     def argnum(self, ref: ArgRef) -> int:
         if isinstance(ref, int):
@@ -126,6 +127,11 @@ class Registry:
             prim.jvps.clear()
             prim.vjps.clear()
 
+    def constant_params(self, fn: Any, *params: str) -> None:
+        """Declare parameters of ``fn`` that carry no derivative (shapes, axes, masks):
+        derivatives never flow through them, so they need no rules."""
+        self._prim(fn).constant_params.update(params)
+
     def fingerprint(self) -> str:
         """A hash of every rule's source: part of every cache key."""
         if self._fingerprint is None:
@@ -133,6 +139,7 @@ class Registry:
             for prim in self:
                 h.update(prim.name.encode())
                 h.update(b"nondiff" if prim.nondiff else b"")
+                h.update(",".join(sorted(prim.constant_params)).encode())
                 for kind, table in (("jvp", prim.jvps), ("vjp", prim.vjps)):
                     for argnum in sorted(table):
                         rule = table[argnum]
@@ -160,3 +167,4 @@ REGISTRY = Registry()
 defjvp = REGISTRY.defjvp
 defvjp = REGISTRY.defvjp
 nondifferentiable = REGISTRY.nondifferentiable
+constant_params = REGISTRY.constant_params

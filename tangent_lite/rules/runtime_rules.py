@@ -1,0 +1,357 @@
+"""Rules for the runtime helpers that generated code calls, so that generated code can
+itself be differentiated (forward-over-reverse Hessian-vector products, reverse-over-
+reverse, third derivatives...).
+
+Most helpers are linear in their first argument (the seed ``g``); their other arguments
+are read for shapes only and are declared with ``constant_params``.  The transpose of a
+linear helper is written with its partner helper (``sum_bar`` <-> ``np.sum``, ``matmul_bar_a``
+<-> ``np.matmul``, ``getitem_bar`` <-> indexing, ...).
+"""
+
+# ruff: noqa: F821
+import builtins
+
+import numpy as np  # noqa: F401
+
+from .. import runtime
+from .. import runtime as _tl  # noqa: F401
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
+
+nondifferentiable(runtime.zeros_like, runtime.balanced_eq, runtime.abs_grad)
+
+# ---------------------------------------------------------------- broadcasting
+
+
+@defjvp(runtime.unbroadcast)
+def unbroadcast_jvp(g_dot, ans, g, x):
+    return _tl.unbroadcast(g_dot, x)
+
+
+@defvjp(runtime.unbroadcast)
+def unbroadcast_vjp(h, ans, g, x):
+    return _tl.bcast(h, g)
+
+
+@defjvp(runtime.bcast)
+def bcast_jvp(t_dot, ans, t, like):
+    return _tl.bcast(t_dot, like)
+
+
+@defvjp(runtime.bcast)
+def bcast_vjp(h, ans, t, like):
+    return _tl.unbroadcast(h, t)
+
+
+@defjvp(runtime.as_grad)
+def as_grad_jvp(g_dot, ans, g, x):
+    return _tl.as_grad(g_dot, x)
+
+
+@defvjp(runtime.as_grad)
+def as_grad_vjp(h, ans, g, x):
+    return _tl.unbroadcast(h, g)
+
+
+constant_params(runtime.unbroadcast, "x")
+constant_params(runtime.bcast, "like")
+constant_params(runtime.as_grad, "x")
+
+# ---------------------------------------------------------------- reductions
+
+
+@defjvp(runtime.sum_bar)
+def sum_bar_jvp(g_dot, ans, g, x, axis=None, keepdims=False):
+    return _tl.sum_bar(g_dot, x, axis, keepdims)
+
+
+@defvjp(runtime.sum_bar)
+def sum_bar_vjp(h, ans, g, x, axis=None, keepdims=False):
+    return np.reshape(np.sum(h, axis=axis, keepdims=keepdims), np.shape(g))
+
+
+@defjvp(runtime.mean_bar)
+def mean_bar_jvp(g_dot, ans, g, x, axis=None, keepdims=False):
+    return _tl.mean_bar(g_dot, x, axis, keepdims)
+
+
+@defvjp(runtime.mean_bar)
+def mean_bar_vjp(h, ans, g, x, axis=None, keepdims=False):
+    return np.reshape(np.mean(h, axis=axis, keepdims=keepdims), np.shape(g))
+
+
+@defjvp(runtime.extremum_bar)
+def extremum_bar_jvp(g_dot, ans, g, ans_, x, axis=None, keepdims=False):
+    return _tl.extremum_bar(g_dot, ans_, x, axis, keepdims)
+
+
+@defvjp(runtime.extremum_bar)
+def extremum_bar_vjp(h, ans, g, ans_, x, axis=None, keepdims=False):
+    return np.reshape(np.sum(h * _tl.extremum_bar(1.0, ans_, x, axis, True), axis=axis, keepdims=keepdims),
+                      np.shape(g))
+
+
+@defjvp(runtime.prod_bar)
+def prod_bar_jvp(g_dot, ans, g, ans_, x, axis=None, keepdims=False):
+    return _tl.prod_bar(g_dot, ans_, x, axis, keepdims)
+
+
+@defvjp(runtime.prod_bar)
+def prod_bar_vjp(h, ans, g, ans_, x, axis=None, keepdims=False):
+    return np.reshape(np.sum(h * _tl.prod_bar(1.0, ans_, x, axis, True), axis=axis, keepdims=keepdims),
+                      np.shape(g))
+
+
+constant_params(runtime.sum_bar, "x")
+constant_params(runtime.mean_bar, "x")
+constant_params(runtime.extremum_bar, "ans_", "x")  # piecewise constant in them
+
+# ---------------------------------------------------------------- products
+
+
+@defjvp(runtime.matmul_bar_a, argnum=0)
+def matmul_bar_a_jvp_g(g_dot, ans, g, a, b):
+    return _tl.matmul_bar_a(g_dot, a, b)
+
+
+@defjvp(runtime.matmul_bar_a, argnum=2)
+def matmul_bar_a_jvp_b(b_dot, ans, g, a, b):
+    return _tl.matmul_bar_a(g, a, b_dot)
+
+
+@defvjp(runtime.matmul_bar_a, argnum=0)
+def matmul_bar_a_vjp_g(h, ans, g, a, b):
+    return _tl.unbroadcast(np.matmul(h, b), g)
+
+
+@defvjp(runtime.matmul_bar_a, argnum=2)
+def matmul_bar_a_vjp_b(h, ans, g, a, b):
+    return _tl.matmul_bar_b(g, h, b)
+
+
+@defjvp(runtime.matmul_bar_b, argnum=0)
+def matmul_bar_b_jvp_g(g_dot, ans, g, a, b):
+    return _tl.matmul_bar_b(g_dot, a, b)
+
+
+@defjvp(runtime.matmul_bar_b, argnum=1)
+def matmul_bar_b_jvp_a(a_dot, ans, g, a, b):
+    return _tl.matmul_bar_b(g, a_dot, b)
+
+
+@defvjp(runtime.matmul_bar_b, argnum=0)
+def matmul_bar_b_vjp_g(h, ans, g, a, b):
+    return _tl.unbroadcast(np.matmul(a, h), g)
+
+
+@defvjp(runtime.matmul_bar_b, argnum=1)
+def matmul_bar_b_vjp_a(h, ans, g, a, b):
+    return _tl.matmul_bar_a(g, a, h)
+
+
+@defjvp(runtime.dot_bar_a, argnum=0)
+def dot_bar_a_jvp_g(g_dot, ans, g, a, b):
+    return _tl.dot_bar_a(g_dot, a, b)
+
+
+@defjvp(runtime.dot_bar_a, argnum=2)
+def dot_bar_a_jvp_b(b_dot, ans, g, a, b):
+    return _tl.dot_bar_a(g, a, b_dot)
+
+
+@defvjp(runtime.dot_bar_a, argnum=0)
+def dot_bar_a_vjp_g(h, ans, g, a, b):
+    return _tl.unbroadcast(np.dot(h, b), g)
+
+
+@defvjp(runtime.dot_bar_a, argnum=2)
+def dot_bar_a_vjp_b(h, ans, g, a, b):
+    return _tl.dot_bar_b(g, h, b)
+
+
+@defjvp(runtime.dot_bar_b, argnum=0)
+def dot_bar_b_jvp_g(g_dot, ans, g, a, b):
+    return _tl.dot_bar_b(g_dot, a, b)
+
+
+@defjvp(runtime.dot_bar_b, argnum=1)
+def dot_bar_b_jvp_a(a_dot, ans, g, a, b):
+    return _tl.dot_bar_b(g, a_dot, b)
+
+
+@defvjp(runtime.dot_bar_b, argnum=0)
+def dot_bar_b_vjp_g(h, ans, g, a, b):
+    return _tl.unbroadcast(np.dot(a, h), g)
+
+
+@defvjp(runtime.dot_bar_b, argnum=1)
+def dot_bar_b_vjp_a(h, ans, g, a, b):
+    return _tl.dot_bar_a(g, a, h)
+
+
+constant_params(runtime.matmul_bar_a, "a")
+constant_params(runtime.matmul_bar_b, "b")
+constant_params(runtime.dot_bar_a, "a")
+constant_params(runtime.dot_bar_b, "b")
+
+# ---------------------------------------------------------------- indexing, containers, mutation
+
+
+@defjvp(runtime.getitem_bar)
+def getitem_bar_jvp(g_dot, ans, g, x, index):
+    return _tl.getitem_bar(g_dot, x, index)
+
+
+@defvjp(runtime.getitem_bar)
+def getitem_bar_vjp(h, ans, g, x, index):
+    return _tl.unbroadcast(h[index], g)
+
+
+@defjvp(runtime.getattr_bar)
+def getattr_bar_jvp(g_dot, ans, g, x, name):
+    return _tl.getattr_bar(g_dot, x, name)
+
+
+@defvjp(runtime.getattr_bar)
+def getattr_bar_vjp(h, ans, g, x, name):
+    return getattr(h, name)
+
+
+@defjvp(runtime.setitem, argnum=0)
+def setitem_jvp_x(x_dot, ans, x, index, v):
+    return _tl.setitem(x_dot, index, 0.0)
+
+
+@defjvp(runtime.setitem, argnum=2)
+def setitem_jvp_v(v_dot, ans, x, index, v):
+    return _tl.setitem(_tl.zeros_like(x), index, v_dot)
+
+
+@defvjp(runtime.setitem, argnum=0)
+def setitem_vjp_x(h, ans, x, index, v):
+    return _tl.zero_index(h, index)
+
+
+@defvjp(runtime.setitem, argnum=2)
+def setitem_vjp_v(h, ans, x, index, v):
+    return _tl.unbroadcast(h[index], v)
+
+
+@defjvp(runtime.zero_index)
+def zero_index_jvp(g_dot, ans, g, index):
+    return _tl.zero_index(g_dot, index)
+
+
+@defvjp(runtime.zero_index)
+def zero_index_vjp(h, ans, g, index):
+    return _tl.zero_index(h, index)
+
+
+@defjvp(runtime.saved)
+def saved_jvp(v_dot, ans, v):
+    return _tl.saved(v_dot)
+
+
+@defvjp(runtime.saved)
+def saved_vjp(h, ans, v):
+    return h
+
+
+@defjvp(runtime.add, argnum=0, broadcast=True)
+def add_jvp_a(a_dot, ans, a, b):
+    return a_dot
+
+
+@defjvp(runtime.add, argnum=1, broadcast=True)
+def add_jvp_b(b_dot, ans, a, b):
+    return b_dot
+
+
+@defvjp(runtime.add, argnum=0)
+def add_vjp_a(h, ans, a, b):
+    return _tl.unbroadcast(h, a)
+
+
+@defvjp(runtime.add, argnum=1)
+def add_vjp_b(h, ans, a, b):
+    return _tl.unbroadcast(h, b)
+
+
+@defjvp(runtime.builtin_sum_bar)
+def builtin_sum_bar_jvp(g_dot, ans, g, x):
+    return _tl.builtin_sum_bar(g_dot, x)
+
+
+@defvjp(runtime.builtin_sum_bar)
+def builtin_sum_bar_vjp(h, ans, g, x):
+    return _tl.unbroadcast(sum(h), g)
+
+
+@defjvp(runtime.array_tangent)
+def array_tangent_jvp(t_dot, ans, t, like):
+    return _tl.array_tangent(t_dot, like)
+
+
+@defvjp(runtime.array_tangent)
+def array_tangent_vjp(h, ans, t, like):
+    return _tl.array_bar(h, t)
+
+
+@defjvp(runtime.array_bar)
+def array_bar_jvp(g_dot, ans, g, obj):
+    return _tl.array_bar(g_dot, obj)
+
+
+@defvjp(runtime.array_bar)
+def array_bar_vjp(h, ans, g, obj):
+    return _tl.array_tangent(h, g)
+
+
+@defjvp(builtins.list)
+def list_jvp(x_dot, ans, iterable):
+    return list(x_dot)
+
+
+@defvjp(builtins.list)
+def list_vjp(h, ans, iterable):
+    return _tl.array_bar(h, iterable) if isinstance(iterable, tuple) else list(h)
+
+
+constant_params(runtime.getitem_bar, "x", "index")
+constant_params(runtime.getattr_bar, "x", "name")
+constant_params(runtime.setitem, "index")
+constant_params(runtime.zero_index, "index")
+constant_params(runtime.builtin_sum_bar, "x")
+constant_params(runtime.array_tangent, "like")
+constant_params(runtime.array_bar, "obj")
+
+# ---------------------------------------------------------------- x ** y with respect to y
+
+
+@defjvp(runtime.pow_exponent_bar, argnum=0)
+def pow_exponent_bar_jvp_g(g_dot, ans, g, ans_, x):
+    return _tl.pow_exponent_bar(g_dot, ans_, x)
+
+
+@defjvp(runtime.pow_exponent_bar, argnum=1)
+def pow_exponent_bar_jvp_ans(ans_dot, ans, g, ans_, x):
+    return _tl.pow_exponent_bar(g, ans_dot, x)
+
+
+@defjvp(runtime.pow_exponent_bar, argnum=2)
+def pow_exponent_bar_jvp_x(x_dot, ans, g, ans_, x):
+    return _tl.safe_ratio(g * ans_ * x_dot, x)
+
+
+@defvjp(runtime.pow_exponent_bar, argnum=0)
+def pow_exponent_bar_vjp_g(h, ans, g, ans_, x):
+    return _tl.unbroadcast(_tl.pow_exponent_bar(h, ans_, x), g)
+
+
+@defvjp(runtime.pow_exponent_bar, argnum=1)
+def pow_exponent_bar_vjp_ans(h, ans, g, ans_, x):
+    return _tl.unbroadcast(_tl.pow_exponent_bar(h, g, x), ans_)
+
+
+@defvjp(runtime.pow_exponent_bar, argnum=2)
+def pow_exponent_bar_vjp_x(h, ans, g, ans_, x):
+    return _tl.unbroadcast(_tl.safe_ratio(h * g * ans_, x), x)
