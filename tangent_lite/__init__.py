@@ -22,6 +22,7 @@ from .errors import (
                   TangentLiteError,
                   UnsupportedConstructError,
 )
+from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tangent_function
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
 from .runtime import stop_gradient
 from .testing import check_grads
@@ -29,6 +30,7 @@ from .testing import check_grads
 __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
     "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "REGISTRY",
-    "set_cache_enabled", "check_grads", "TangentLiteError", "ArgumentError", "NoRuleError", "NonScalarOutputError",
+    "set_cache_enabled", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
+    "gradient_function", "tangent_function", "TangentLiteError", "ArgumentError", "NoRuleError", "NonScalarOutputError",
     "SourceUnavailableError", "UnsupportedConstructError",
 ]

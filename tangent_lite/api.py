@@ -179,6 +179,8 @@ def resolve_wrt(fn: Callable, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
     if not params:
         raise ArgumentError(f"'{fn.__qualname__}' takes no arguments: nothing to differentiate")
     single = wrt is None or isinstance(wrt, (int, str))
+    if not single and not isinstance(wrt, (tuple, list)):
+        raise ArgumentError(f"wrt must be an argument index, a name, or a tuple of them; got {wrt!r}")
     items = [0] if wrt is None else [wrt] if single else list(wrt)
     names = []
     for item in items:

@@ -1,0 +1,137 @@
+"""Higher-order derivatives and Jacobians, by differentiating generated code again.
+
+    tl.hvp(f, x, v)            # forward-over-reverse: the JVP of the generated gradient
+    tl.hessian(f)(x)           # rows are HVPs with basis vectors (no finite differences)
+    tl.jacobian(f)(x)          # forward (columns) or reverse (rows), picked by shape
+
+The generated derivative functions are ordinary Python in real files, so tangent_lite
+transforms them like user code: ``hvp`` is the JVP of ``f_vjp``, third derivatives
+are derivatives of those, and so on.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence, Tuple
+
+import numpy as np
+
+from . import api
+from .errors import ArgumentError
+
+
+def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
+    """The generated fused ``f_vjp(*args, seed=1.0) -> (value, gradient)`` and the wrt names."""
+    fn = api._unwrap(f)
+    names, _ = api.resolve_wrt(fn, wrt)
+    module = api.compiled(fn, "vjp", names)
+    return getattr(module, module.__tl_meta__["functions"][0]), names
+
+
+def tangent_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
+    """The generated ``f_jvp(*args, *tangents) -> (value, tangent)`` and the wrt names."""
+    fn = api._unwrap(f)
+    names, _ = api.resolve_wrt(fn, wrt)
+    module = api.compiled(fn, "jvp", names)
+    return getattr(module, module.__tl_meta__["functions"][0]), names
+
+
+def _single_wrt(f: Callable, wrt: api.Wrt) -> str:
+    names, single = api.resolve_wrt(api._unwrap(f), wrt)
+    if not single:
+        raise ArgumentError("hvp/hessian take a single wrt argument")
+    return names[0]
+
+
+def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0) -> Any:
+    """Hessian-vector product ``H(x) v`` of scalar ``f(x, *args)`` (forward-over-reverse:
+    one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument."""
+    name = _single_wrt(f, wrt)
+    fv, _ = gradient_function(f, name)
+    primals = (x,) + tuple(args)
+    _, (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
+    return hv
+
+
+def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
+    """``hessian(f)(*args)``: the Hessian of scalar ``f`` with respect to one argument,
+    shaped ``x.shape + x.shape``, built from HVPs with basis vectors."""
+    name = _single_wrt(f, wrt)
+    fn = api._unwrap(f)
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        values = api.bind_args(fn, args, kwargs)
+        index = api._params(fn).index(name)
+        x = values[index]
+        fv, _ = gradient_function(fn, name)
+        shape = np.shape(x)
+        n = int(np.prod(shape))
+        rows = []
+        for i in range(n):
+            e = np.zeros(n)
+            e[i] = 1.0
+            v = e.reshape(shape) if shape else 1.0
+            _, (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
+            rows.append(np.ravel(hv))
+        return np.array(rows).reshape(shape + shape) if shape else float(rows[0][0])
+
+    return run
+
+
+def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
+    """``jacobian(f)(*args)``: shaped ``out.shape + x.shape``.  ``mode="forward"`` builds it
+    from JVPs (one per input entry), ``"reverse"`` from VJPs (one per output entry),
+    ``"auto"`` picks forward when the input is smaller than the output."""
+    if mode not in ("auto", "forward", "reverse"):
+        raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
+    name = _single_wrt(f, wrt)
+    fn = api._unwrap(f)
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        values = api.bind_args(fn, args, kwargs)
+        x = values[api._params(fn).index(name)]
+        in_shape = np.shape(x)
+        n = int(np.prod(in_shape))
+        out, pullback = api.vjp(fn, *values, wrt=name)
+        if isinstance(out, (tuple, list, dict)):
+            raise ArgumentError("jacobian needs a single array (or scalar) output")
+        out_shape = np.shape(out)
+        m = int(np.prod(out_shape))
+        use_forward = mode == "forward" or (mode == "auto" and n < m)
+        if use_forward:
+            cols = []
+            for i in range(n):
+                e = np.zeros(n)
+                e[i] = 1.0
+                _, t = api.jvp(fn, values, (e.reshape(in_shape) if in_shape else 1.0,), wrt=(name,))
+                cols.append(np.ravel(t))
+            jac = np.array(cols).T
+        else:
+            rows = []
+            for j in range(m):
+                e = np.zeros(m)
+                e[j] = 1.0
+                rows.append(np.ravel(pullback(e.reshape(out_shape) if out_shape else 1.0)))
+            jac = np.array(rows)
+        return jac.reshape(out_shape + in_shape)
+
+    return run
+
+
+def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
+    """``[f(x), f'(x), ..., f^(order)(x)]`` for a function of one scalar ``x`` (extra
+    ``args`` are constants), by nesting forward mode over generated code: the k-th
+    derivative is the JVP of the (k-1)-th generated function, all seeds 1."""
+    fn = api._unwrap(f)
+    out = [fn(x, *args)]
+    current = fn
+    name = api._params(fn)[0]
+    for k in range(1, order + 1):
+        current, _ = tangent_function(current, name)
+        value = current(x, *args, *([1.0] * k))
+        for _ in range(k):
+            value = value[1]
+        out.append(value)
+    return out
