@@ -336,9 +336,13 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
     """The generated source of ``f``'s derivative (the text that is executed)."""
     fn = _unwrap(f)
-    if mode not in MODES:
-        raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
+    if mode not in MODES + ("hvp",):
+        raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")
     names, _ = resolve_wrt(fn, wrt)
+    if mode == "hvp":  # the forward mode of the generated gradient
+        grad_module = compiled(fn, "vjp", names)
+        fn = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
+        mode = "jvp"
     module = compiled(fn, mode, names)
     with open(module.__file__, encoding="utf-8") as fh:
         return fh.read()

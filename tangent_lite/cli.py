@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adgen", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", help="PATH:FUNCTION, e.g. model.py:loss")
-    p.add_argument("--mode", choices=("vjp", "jvp"), default="vjp", help="reverse (vjp) or forward (jvp) mode")
+    p.add_argument("--mode", choices=("vjp", "jvp", "hvp", "hessian"), default="vjp",
+                   help="reverse (vjp) or forward (jvp) mode; hvp / hessian: second order (forward over reverse)")
     p.add_argument("--wrt", default=None, help="comma-separated argument names or indices (default: the first)")
     p.add_argument("--emit", choices=("module", "wengert"), default="module",
                    help="module: the standalone derivative module; wengert: the lowered form")
@@ -83,7 +84,46 @@ def run(argv: Optional[List[str]] = None) -> str:
     if args.wrt:
         wrt = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in args.wrt.split(",")]
     names, _ = api.resolve_wrt(fn, wrt)
+    if args.mode in ("hvp", "hessian"):
+        return _second_order(fn, names, args.mode)
     return api.generate(fn, args.mode, list(names), key="adgen", standalone=True).text
+
+
+def _second_order(fn: Any, names: Any, mode: str) -> str:
+    """The forward mode of the generated gradient (an HVP), plus a Hessian loop."""
+    from . import api
+    from .errors import ArgumentError
+
+    if len(names) != 1:
+        raise ArgumentError(f"--mode {mode} needs a single --wrt argument")
+    grad_module = api.compiled(fn, "vjp", names)
+    fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
+    text = api.generate(fused, "jvp", list(names), key="adgen", standalone=True).text
+    params = api._params(fn)
+    hvp_name = f"{fused.__name__}_jvp"
+    x = names[0]
+    args = ", ".join(params)
+    text += f"""
+
+def {fn.__name__}_hvp({args}, v):
+    \"\"\"Hessian-vector product of {fn.__name__} with respect to {x}: H v (forward over reverse).\"\"\"
+    return {hvp_name}({args}, 1.0, v)[1][1]
+"""
+    if mode == "hessian":
+        text += f"""
+
+def {fn.__name__}_hessian({args}):
+    \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
+    shape = np.shape({x})
+    n = int(np.prod(shape))
+    rows = []
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = 1.0
+        rows.append(np.ravel({fn.__name__}_hvp({args}, e.reshape(shape))))
+    return np.array(rows).reshape(shape + shape)
+"""
+    return text
 
 
 def main(argv: Optional[List[str]] = None) -> int:

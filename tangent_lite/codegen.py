@@ -58,6 +58,8 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     lines.extend(imports)
     if tl_used:
         if standalone:
+            lines.append("import copy")
+            lines.append("import dataclasses")
             lines.append("import types")
             lines.append("from typing import Any, Dict, List, Sequence")
         else:
@@ -120,7 +122,11 @@ def _imports(env: Dict[str, Any], aliases: Dict[str, str], loaded: set) -> tuple
         alias = aliases[tmpl]
         if alias in loaded:
             env.setdefault(alias, module)
+    from . import runtime
+
     for name, obj in sorted(env.items()):
+        if obj is runtime:  # imported (or inlined) below as the _tl alias
+            continue
         if isinstance(obj, types.ModuleType):
             mod = obj.__name__
             imports[name] = f"import {mod}" if mod == name else f"import {mod} as {name}"
