@@ -22,7 +22,7 @@ import builtins
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -75,6 +75,7 @@ class Wengert:
     aliases: Dict[str, str]  # template module name (np, math, _tl) -> name in generated code
     namer: Namer
     nonssa: Set[str] = field(default_factory=set)
+    foreign: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # alias -> (module, name)
 
     @property
     def name(self) -> str:
@@ -94,7 +95,9 @@ def lower(fn: Callable, src: Optional[FunctionSource] = None) -> Wengert:
     jumps.lower_jumps(fdef, namer)
     low = _Lowerer(fn, src, fdef, namer)
     low.run()
-    return Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
+    w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
+    w.foreign = dict(low.foreign_sources)
+    return w
 
 
 def is_atom(node: Any) -> bool:
@@ -118,13 +121,18 @@ class _Lowerer:
         self.lineno: Optional[int] = getattr(fdef, "lineno", None)
         self.env: Dict[str, Any] = {}
         self._closure = _closure_values(fn)
+        self.foreign: Dict[str, Any] = {}  # free names of inlined functions from other namespaces
+        self.foreign_sources: Dict[str, Tuple[str, str]] = {}  # alias -> (module, name) to bind it
         self.aliases: Dict[str, str] = {}
         self.aliases = self._choose_aliases()
         self.local_fns: Dict[str, Any] = {}
+        self.def_variants: Dict[str, List[Any]] = {}
+        self.in_branch = 0
         self.inlining: List[str] = []
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> None:
+        self.depth = -1  # the function body itself is depth 0
         body = self.block(self.fdef.body)
         raise_all(self.errors)
         if not body or not isinstance(body[-1], gast.Return):
@@ -157,6 +165,8 @@ class _Lowerer:
         return self._roots
 
     def resolve_free(self, name: str) -> Any:
+        if name in self.foreign:
+            return self.foreign[name]
         if name in self._closure:
             return self._closure[name]
         g = self.fn.__globals__
@@ -210,6 +220,14 @@ class _Lowerer:
         self.out.append(self._at(node))
 
     def block(self, stmts: List[Any]) -> List[Any]:
+        """Lower ``stmts`` into a new list (compound statements call this for their bodies)."""
+        self.depth += 1
+        try:
+            return self._block(stmts)
+        finally:
+            self.depth -= 1
+
+    def _block(self, stmts: List[Any]) -> List[Any]:
         saved, self.out = self.out, []
         for stmt in stmts:
             line = getattr(stmt, "lineno", None)
@@ -374,6 +392,9 @@ class _Lowerer:
             return out
         if isinstance(func, gast.Name) and func.id in self.local_fns:
             return self.inline_local(self.local_fns[func.id], node)
+        if isinstance(func, gast.Name) and len(self.def_variants.get(func.id, ())) > 1 \
+                or isinstance(func, gast.Name) and func.id in self.def_variants and func.id not in self.local_fns:
+            return self.call_variant(func.id, node)
         if isinstance(func, gast.Lambda):
             return self.inline_local(_lambda_def(func, "_lambda"), node)
         if isinstance(func, gast.Name) and func.id in self.locals:
@@ -382,6 +403,9 @@ class _Lowerer:
             return S.const(None)
         callee = self.expr(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
+        if obj is not _MISSING and _is_python_function(obj) and any(
+                self._is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):
+            return self.inline_global(getattr(obj, "__tl_function__", obj), node)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         out = gast.Call(func=callee, args=args, keywords=keywords)
@@ -425,14 +449,16 @@ class _Lowerer:
         saved, self.out = self.out, []
         self.emit(S.assign(t, self.expr(inner)))
         body, self.out = self.out, saved
-        test: Any = S.name(t)
+        # the branch test gets its own name: the branch overwrites t, and the reverse
+        # sweep must replay the choice that was made
+        c = self.temp()
         if isinstance(node.op, gast.Or):
-            nt = self.temp()
-            neg = gast.UnaryOp(op=gast.Not(), operand=S.name(t))
-            set_anno(neg, Key.CALLEE, operator.not_)
-            self.emit(S.assign(nt, neg))
-            test = S.name(nt)
-        self.emit(gast.If(test=test, body=body, orelse=[]))
+            test = gast.UnaryOp(op=gast.Not(), operand=S.name(t))
+            set_anno(test, Key.CALLEE, operator.not_)
+            self.emit(S.assign(c, test))
+        else:
+            self.emit(S.assign(c, S.name(t)))
+        self.emit(gast.If(test=S.name(c), body=body, orelse=[]))
         return S.name(t)
 
     def ifexp(self, node: Any) -> Any:
@@ -579,8 +605,10 @@ class _Lowerer:
             self.emit(S.assign(t, test))
             test = S.name(t)
         line = self.lineno
+        self.in_branch += 1
         body = self.block(node.body)
         orelse = self.block(node.orelse)
+        self.in_branch -= 1
         self.lineno = line
         if not body and not orelse:
             return
@@ -593,69 +621,66 @@ class _Lowerer:
         self.error(UnsupportedConstructError, "'continue' outside a loop", node)
 
     def stmt_For(self, node: Any) -> None:
+        """Every for loop iterates a range: ``for i in range(...)`` as written; anything
+        else through an index (``for row in X`` -> ``for _i0 in range(len(X)): row = X[_i0]``),
+        with ``enumerate``, ``zip`` and ``reversed`` (nested in any way) taken apart."""
         it = node.iter
-        target = node.target
-        pre: List[Any] = []  # (target, index-expression builder) assignments at the top of the body
-        range_args = None
-        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id not in self.locals \
-                and not it.keywords:
-            kind = self.resolve_free(it.func.id)
-            if kind is range:
-                range_args = it.args
-            elif kind is enumerate and len(it.args) == 1:
-                seq = self._sequence(it.args[0])
-                range_args = [self._len_call(seq)]
-                idx_var = self.namer.temp("_i")
-                self.locals.add(idx_var)
-                if isinstance(target, gast.Tuple) and len(target.elts) == 2:
-                    pre = [(target.elts[0], "index"), (target.elts[1], seq)]
-                    target = S.name(idx_var, store=True)
-            elif kind is zip and it.args:
-                seqs = [self._sequence(a) for a in it.args]
-                lens = [self._len_call(s) for s in seqs]
-                n = lens[0]
-                if len(lens) > 1:
-                    n = self.atom(self._builtin_call("min", lens))
-                range_args = [n]
-                if isinstance(target, gast.Tuple) and len(target.elts) == len(seqs):
-                    pre = list(zip(target.elts, seqs))
-                    target = S.name(self.namer.temp("_i"), store=True)
-            elif kind is reversed and len(it.args) == 1 and not self._is_range_call(it.args[0]):
-                seq = self._sequence(it.args[0])
-                n = self._len_call(seq)
-                last = self.atom(gast.BinOp(left=n, op=gast.Sub(), right=S.const(1)))
-                range_args = [last, S.const(-1), S.const(-1)]
-                pre = [(target, seq)]
-                target = S.name(self.namer.temp("_i"), store=True)
-            elif kind is reversed and len(it.args) == 1:  # reversed(range(...)) is a range
-                forward = self.atom(it.args[0])
-                step = gast.Slice(lower=None, upper=None, step=S.const(-1))
-                range_obj = self.atom(self._subscript(forward, step))
-                self._emit_for(node, target, range_obj, [])
-                return
-        if range_args is None:
-            seq = self._sequence(it)
-            range_args = [self._len_call(seq)]
-            pre = [(target, seq)]
-            target = S.name(self.namer.temp("_i"), store=True)
-        range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in range_args]))
-        self._emit_for(node, target, range_obj, pre)
-
-    def _emit_for(self, node: Any, target: Any, range_obj: Any, pre: List[Any]) -> None:
-        if not isinstance(target, gast.Name):
-            self.error(UnsupportedConstructError, "this for-loop target is not supported", node,
-                       "loop over an index and unpack inside the body")
+        if self._static_call(it, range):
+            range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in it.args]))
+            self._emit_for(node, node.target, range_obj, None)
             return
-        self.nonssa.add(target.id)
-        self.locals.add(target.id)
-        loop_var = self.target(target.id)
+        if self._static_call(it, reversed) and len(it.args) == 1 and self._static_call(it.args[0], range):
+            forward = self.atom(it.args[0])  # reversed(range(...)) is the range [::-1]
+            step = gast.Slice(lower=None, upper=None, step=S.const(-1))
+            self._emit_for(node, node.target, self.atom(self._subscript(forward, step)), None)
+            return
+        length, element = self._iteration(it)
+        range_obj = self.atom(self._builtin_call("range", [length]))
+        self._emit_for(node, node.target, range_obj, element)
+
+    def _static_call(self, node: Any, obj: Any) -> bool:
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id not in self.locals \
+            and not node.keywords and self.resolve_free(node.func.id) is obj
+
+    def _iteration(self, it: Any) -> Tuple[Any, Callable[[Any], Any]]:
+        """(length atom, index atom -> element expression) for iterating ``it``."""
+        if self._static_call(it, enumerate) and len(it.args) == 1:
+            n, inner = self._iteration(it.args[0])
+            return n, lambda i: gast.Tuple(elts=[i, inner(i)], ctx=gast.Load())
+        if self._static_call(it, zip) and it.args:
+            parts = [self._iteration(a) for a in it.args]
+            n = parts[0][0]
+            for other, _ in parts[1:]:
+                n = self.atom(self._builtin_call("min", [n, other]))
+            return n, lambda i: gast.Tuple(elts=[el(i) for _, el in parts], ctx=gast.Load())
+        if self._static_call(it, reversed) and len(it.args) == 1:
+            n, inner = self._iteration(it.args[0])
+            last = self.atom(gast.BinOp(left=n, op=gast.Sub(), right=S.const(1)))
+            return n, lambda i: inner(gast.BinOp(left=last, op=gast.Sub(), right=i))
+        if self._static_call(it, range):
+            seq = self.atom(it)
+            return self._len_call(seq), lambda i: self._subscript(seq, i)
+        seq = self._sequence(it)
+        return self._len_call(seq), lambda i: self._subscript(seq, i)
+
+    def _emit_for(self, node: Any, target: Any, range_obj: Any, element: Optional[Callable[[Any], Any]]) -> None:
+        if element is not None:  # iterate an index, bind the user's target from it
+            index = self.namer.temp("_i")
+            self.locals.add(index)
+            loop_target, user_target = S.name(index, store=True), target
+        elif isinstance(target, gast.Name):
+            loop_target, user_target = target, None
+        else:  # for a, b in range(...) cannot happen; a tuple over a range object
+            index = self.namer.temp("_i")
+            self.locals.add(index)
+            loop_target, user_target = S.name(index, store=True), target
+            element = lambda i: S.name(i.id)  # noqa: E731
+        self.nonssa.add(loop_target.id)
+        self.locals.add(loop_target.id)
+        loop_var = self.target(loop_target.id)
         saved, self.out = self.out, []
-        for tgt, seq in pre:
-            value = S.name(loop_var) if seq == "index" else self._subscript(seq, S.name(loop_var))
-            if isinstance(tgt, gast.Name):
-                self.emit(S.assign(self.target(tgt.id), value))
-            else:
-                self.assign_to(tgt, self.atom(value), node)
+        if user_target is not None:
+            self.bind_target(user_target, element(S.name(loop_var)), node)
         line = self.lineno
         self.out.extend(self.block(node.body))
         self.lineno = line
@@ -664,6 +689,18 @@ class _Lowerer:
                         orelse=[], type_comment=None)
         set_anno(loop, Key.LOOP_KIND, "range")
         self.emit(loop)
+
+    def bind_target(self, target: Any, value: Any, node: Any) -> None:
+        """``target = value`` where matching tuples are bound pairwise (no tuple built)."""
+        if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, gast.Tuple) \
+                and len(target.elts) == len(value.elts):
+            for t, v in zip(target.elts, value.elts):
+                self.bind_target(t, v, node)
+            return
+        if isinstance(target, gast.Name):
+            self.emit(S.assign(self.target(target.id), self.expr(value)))
+        else:
+            self.assign_to(target, self.atom(value), node)
 
     def _is_range_call(self, node: Any) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
@@ -726,7 +763,101 @@ class _Lowerer:
         if node.decorator_list:
             self.error(UnsupportedConstructError, f"the decorated nested function '{node.name}'", node,
                        "define the function at module level")
-        self.local_fns[node.name] = node
+        variants = self.def_variants.setdefault(node.name, [])
+        if not variants and not self.in_branch:
+            self.local_fns[node.name] = node  # one definition: inlined where it is called
+            variants.append(node)
+            return
+        if node.name in self.local_fns:
+            self.error(UnsupportedConstructError, f"the nested function '{node.name}' is defined twice", node,
+                       "give the second definition another name")
+            return
+        # defined in a branch: the name holds a tag saying which def ran
+        variants.append(node)
+        self.local_fns.pop(node.name, None)
+        self.nonssa.add(node.name)
+        self.locals.add(node.name)
+        self.emit(S.assign(self.target(node.name), S.const(len(variants) - 1)))
+
+    def call_variant(self, name: str, node: Any) -> Any:
+        """A call to a nested def with several definitions: dispatch on the tag."""
+        result = self.temp()
+        self.nonssa.add(result)
+        tag = self.read(S.name(name))
+        chain: List[Any] = []
+        for k, fdef in reversed(list(enumerate(self.def_variants[name]))):
+            saved, self.out = self.out, []
+            self.emit(S.assign(result, self.inline_local(fdef, node)))
+            body, self.out = self.out, saved
+            if not chain:
+                chain = body
+                continue
+            saved, self.out = self.out, []
+            test = gast.Compare(left=tag, ops=[gast.Eq()], comparators=[S.const(k)])
+            set_anno(test, Key.CALLEE, ("compare", "Eq"))
+            c = self.atom(test)
+            self.emit(gast.If(test=c, body=body, orelse=chain))
+            chain, self.out = self.out, saved
+        self.out.extend(chain)
+        return S.name(result)
+
+    def _is_function_value(self, node: Any) -> bool:
+        """An argument that is a function: a lambda, a nested def, or a module-level function."""
+        if isinstance(node, gast.Lambda):
+            return True
+        if isinstance(node, gast.Name) and node.id in self.local_fns:
+            return True
+        dotted = S.dotted_name(node)
+        if dotted is None or dotted.split(".")[0] in self.locals:
+            return False
+        obj = self.resolve_free(dotted.split(".")[0])
+        for part in dotted.split(".")[1:]:
+            obj = getattr(obj, part, None)
+        return callable(obj) and not isinstance(obj, type) and not isinstance(obj, type(np))
+
+    def inline_global(self, fn: Callable, node: Any) -> Any:
+        """Inline a module-level function that receives functions as arguments
+        (``rk4_step(f, y, h)``): the function arguments are substituted into its body,
+        its other names are resolved in its own module."""
+        try:
+            src = S.load_function(fn)
+            fence.check(src)
+        except TangentLiteError as exc:
+            self.errors.append(exc)
+            return S.const(None)
+        fdef = S.deepcopy(src.node)
+        fdef.name = fn.__name__
+        args = fdef.args
+        params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        values = dict(zip(params, node.args))
+        values.update({k.arg: k.value for k in node.keywords})
+        function_args = {p: v for p, v in values.items() if self._is_function_value(v)}
+        local = set(params) | _stored_names(fdef.body)
+        foreign: Dict[str, str] = {}
+        for n in gast.walk(fdef):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in local \
+                    and n.id not in foreign:
+                theirs = _lookup_free(fn, n.id)
+                if theirs is _MISSING or self.resolve_free(n.id) is theirs:
+                    foreign[n.id] = n.id
+                else:
+                    alias = self.namer.fresh(f"{fn.__name__}_{n.id}")
+                    self.foreign[alias] = theirs
+                    self.foreign_sources[alias] = (fn.__module__, n.id)
+                    foreign[n.id] = alias
+        _Rename({k: v for k, v in foreign.items() if k != v}).visit(fdef)
+        _Substitute(function_args).visit(fdef)
+        keep = [a for a in args.posonlyargs + args.args if a.id not in function_args]
+        args.posonlyargs, args.args = [], keep
+        defaults = args.defaults
+        args.defaults = defaults[max(0, len(defaults) - len(keep)):] if defaults else []
+        rest = [a for a in node.args if not self._is_function_value(a)]
+        kw = [k for k in node.keywords if k.arg not in function_args]
+        for n in gast.walk(fdef):
+            if hasattr(n, "lineno"):
+                n.lineno = node.lineno if hasattr(node, "lineno") else self.lineno
+        call = gast.Call(func=S.name(fdef.name), args=rest, keywords=kw)
+        return self.inline_local(fdef, call)
 
     def inline_local(self, fdef: Any, node: Any) -> Any:
         """Inline a call to a nested def or lambda; returns the atom of its result."""
@@ -769,7 +900,7 @@ class _Lowerer:
         self.inlining.append(fdef.name)
         body = fd.body
         ret = body[-1] if body and isinstance(body[-1], gast.Return) else None
-        self.out.extend(self.block(body[:-1] if ret is not None else body))
+        self.out.extend(self._block(body[:-1] if ret is not None else body))
         self.inlining.pop()
         if ret is None or ret.value is None:
             return S.const(None)
@@ -785,6 +916,36 @@ def _stored_names(body: List[Any]) -> Set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
+
+
+class _Substitute(gast.NodeTransformer):
+    """Replace loads of names by (copies of) expressions."""
+
+    def __init__(self, mapping: Dict[str, Any]):
+        self.mapping = mapping
+
+    def visit_Name(self, node: Any) -> Any:
+        if isinstance(node.ctx, gast.Load) and node.id in self.mapping:
+            return S.deepcopy(self.mapping[node.id])
+        return node
+
+
+def _is_python_function(obj: Any) -> bool:
+    import inspect
+
+    return inspect.isfunction(getattr(obj, "__tl_function__", obj))
+
+
+def _lookup_free(fn: Callable, name: str) -> Any:
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    if name in cells:
+        try:
+            return cells[name].cell_contents
+        except ValueError:
+            return _MISSING
+    if name in fn.__globals__:
+        return fn.__globals__[name]
+    return getattr(builtins, name, _MISSING)
 
 
 class _Rename(gast.NodeTransformer):

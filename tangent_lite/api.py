@@ -7,6 +7,7 @@ caches, call it, check shapes.  The pipeline itself is :func:`generate`.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import os
 import types
@@ -77,13 +78,22 @@ def _count_outputs(w: anf.Wengert) -> int:
     return len(ret.elts) if isinstance(ret, anf.gast.Tuple) else 1
 
 
-def _params(fn: Callable) -> List[str]:
+@functools.lru_cache(maxsize=4096)
+def _signature(fn: Callable) -> inspect.Signature:
     try:
-        sig = inspect.signature(fn)
+        return inspect.signature(fn)
     except (TypeError, ValueError):
         raise SourceUnavailableError(f"cannot read the signature of {fn!r}") from None
-    return [p.name for p in sig.parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _params(fn: Callable) -> List[str]:
+    return list(_param_tuple(fn))
+
+
+@functools.lru_cache(maxsize=4096)
+def _param_tuple(fn: Callable) -> Tuple[str, ...]:
+    return tuple(p.name for p in _signature(fn).parameters.values()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
 
 def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
@@ -127,12 +137,18 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...]) -> types.ModuleType:
         path = cache.write(path, text) if path else _scratch(name, text)
         meta = codegen.verify(text)[1]
     bindings = _bindings(fn, meta["bindings"])
+    for alias, (module_name, attr) in meta.get("foreign", {}).items():  # names of inlined helpers
+        bindings[alias] = getattr(importlib.import_module(module_name), attr)
     for rec in meta.get("callees", []):
         callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]))
         for local, remote in rec["bind"].items():
             bindings[local] = getattr(callee_module, remote)
     module = codegen.load_file(path, bindings, "tangent_lite_generated." + name[:-3])
     module.__tl_meta__ = meta
+    # the user's globals and closure cells are read again before every call (see _refresh)
+    module.__tl_refresh__ = [(module, fn, tuple(meta["bindings"]))] + [
+        item for rec in meta.get("callees", [])
+        for item in compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"])).__tl_refresh__]
     cache.memory_put(fn, mkey, module)
     return module
 
@@ -153,6 +169,15 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
         if callee is None or cache.source_hash(callee) != rec["hash"]:
             return False
     return True
+
+
+def _refresh(module: types.ModuleType) -> types.ModuleType:
+    """Re-read the user's globals and closure cells into the generated module(s), so a
+    derivative sees the current value of a global array, as the function itself does."""
+    for mod, fn, names in module.__tl_refresh__:
+        if names:
+            mod.__dict__.update(_bindings(fn, names))
+    return module
 
 
 def _scratch(name: str, text: str) -> str:
@@ -203,13 +228,20 @@ def resolve_wrt(fn: Callable, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
 
 
 def bind_args(fn: Callable, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Any]:
-    sig = inspect.signature(fn)
+    if not kwargs and len(args) == len(_param_tuple(fn)) and _plain_positional(fn):
+        return list(args)  # the common case, without inspect's binding machinery
+    sig = _signature(fn)
     try:
         bound = sig.bind(*args, **kwargs)
     except TypeError as exc:
         raise ArgumentError(f"bad arguments for '{fn.__qualname__}': {exc}") from None
     bound.apply_defaults()
     return [bound.arguments[p] for p in _params(fn)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_positional(fn: Callable) -> bool:
+    return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in _signature(fn).parameters.values())
 
 
 def _check_float(fn: Callable, wrt: Sequence[str], values: List[Any]) -> None:
@@ -259,7 +291,7 @@ def value_and_grad(f: Callable, wrt: Wrt = None) -> Callable:
     def run(*args: Any, **kwargs: Any) -> Tuple[Any, Any]:
         values = bind_args(fn, args, kwargs)
         _check_float(fn, names, values)
-        module = compiled(fn, "vjp", names)
+        module = _refresh(compiled(fn, "vjp", names))
         out, grads = getattr(module, module.__tl_meta__["functions"][0])(*values, *_unit_seeds(module))
         if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
             got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
@@ -294,7 +326,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     names, single = resolve_wrt(fn, wrt)
     values = bind_args(fn, args, kwargs)
     _check_float(fn, names, values)
-    module = compiled(fn, "vjp", names)
+    module = _refresh(compiled(fn, "vjp", names))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
     out, residuals = getattr(module, fwd)(*values)
     n_out = module.__tl_meta__["outputs"]
@@ -329,7 +361,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     params = _params(fn)
     for n, t in zip(names, tangents):
         _check_shape(f"the tangent of '{n}'", t, values[params.index(n)])
-    module = compiled(fn, "jvp", names)
+    module = _refresh(compiled(fn, "jvp", names))
     return getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
 
 

@@ -82,8 +82,10 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         lines.append("\n")
         lines.append(f"{w.aliases['_tl']} = types.SimpleNamespace({', '.join(f'{h}={h}' for h in helpers)})")
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
+    foreign = {alias: list(w.foreign[alias]) for alias in sorted(bindings) if alias in w.foreign}
     meta = {
-        "bindings": sorted(bindings),
+        "bindings": sorted(b for b in bindings if b not in foreign),
+        "foreign": foreign,
         "functions": [fn.name for d in derivs for fn in d.functions],
         "modes": [d.mode for d in derivs],
         "wrt": derivs[0].wrt,

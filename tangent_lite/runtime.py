@@ -21,6 +21,7 @@ __all__ = [
     "prod_bar", "tuple_bar", "getattr_bar", "setitem", "zero_index", "saved", "restore_item", "stop_gradient",
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
+    "builtin_extremum_dot", "builtin_extremum_bar",
 ]
 
 
@@ -295,8 +296,17 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
             return type(x)(*out)
         return type(x)(out) if isinstance(x, tuple) else out
     out_arr = np.zeros(np.shape(x), dtype=_float_dtype(x))
-    np.add.at(out_arr, index, g)
+    if _basic_index(index):
+        out_arr[index] += g  # no repeated entries: plain in-place add
+    else:
+        np.add.at(out_arr, index, g)
     return out_arr
+
+
+def _basic_index(index: Any) -> bool:
+    """An index of ints, slices, None and Ellipsis (it cannot select an entry twice)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
 def getattr_bar(g: Any, x: Any, name: str) -> Any:
@@ -414,6 +424,27 @@ def safe_ratio(num: Any, x: Any) -> Any:
     """``num / x``, with 0 where ``x == 0`` (derivatives of ``log`` taken as 0 at 0)."""
     zero = np.equal(x, 0)
     return np.where(zero, 0.0, num / np.where(zero, 1.0, x))
+
+
+def builtin_extremum_dot(t: Any, ans: Any, x: Any, other: Any, position: int) -> Any:
+    """Tangent contribution of ``x`` to the builtin ``max(x, other)`` / ``min(x, other)``
+    (ties: half each), or to ``max(x)`` of a sequence (ties: the average of the tied entries)."""
+    if other is None and position == 0:
+        entries = list(x)
+        ts = list(t)
+        tied = [ti for xi, ti in zip(entries, ts) if xi == ans]
+        return sum(tied) / len(tied)
+    return t * balanced_eq(x, ans, other)
+
+
+def builtin_extremum_bar(g: Any, ans: Any, x: Any, other: Any) -> Any:
+    """Cotangent of ``x`` in the builtin ``max``/``min`` (two values, or one sequence)."""
+    if other is None:
+        entries = list(x)
+        n = sum(1 for xi in entries if xi == ans)
+        out = [g / n if xi == ans else zeros_like(xi) for xi in entries]
+        return type(x)(out) if isinstance(x, (list, tuple)) else np.array(out)
+    return g * balanced_eq(x, ans, other)
 
 
 from .runtime_numpy import *  # noqa: E402,F401,F403  (part of the _tl namespace)

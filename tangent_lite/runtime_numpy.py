@@ -29,7 +29,7 @@ __all__: list = [
     # elementwise
     "sinc_grad", "clip_weight",
     # reductions and cumulative ops
-    "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask", "nanvar_tangent", "nanvar_bar",
+    "nan_zero", "finite_zero", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask", "nanvar_tangent", "nanvar_bar",
     "nanstd_tangent", "nanstd_bar", "nanmean_bar", "nanprod_bar", "average_weights", "average_bar_a",
     "average_bar_w", "average_tangent_w", "ptp_bar", "tie_average", "sort_order", "sort_tangent", "sort_bar",
     "median_weights", "median_bar", "cumsum_bar", "cumprod_tangent", "cumprod_bar", "nancumprod_tangent",
@@ -74,6 +74,8 @@ def expand_reduced(g: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
     g = np.asarray(g)
     if keepdims:
         return g
+    if g.ndim == 0:
+        return np.reshape(g, (1,) * len(shape))
     return np.reshape(g, [1 if i in axes else n for i, n in enumerate(shape)])
 
 
@@ -170,6 +172,16 @@ def std_tangent(t: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepd
 
 def std_bar(g: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
     return var_bar(safe_div(g, 2.0 * np.asarray(ans)), a, axis, ddof, keepdims)
+
+
+def nan_zero(t: Any, a: Any) -> Any:
+    """The tangent ``t`` with 0 where ``a`` is NaN (NaN tangents there must not leak)."""
+    return np.where(np.isnan(a), 0.0, t)
+
+
+def finite_zero(t: Any, a: Any) -> Any:
+    """The tangent ``t`` with 0 where ``a`` is not finite."""
+    return np.where(np.isfinite(a), t, 0.0)
 
 
 def nan_mask(a: Any) -> Any:
@@ -409,7 +421,7 @@ def cumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
 
 def nancumprod_tangent(t: Any, a: Any, axis: Any = None) -> Any:
     mask = nan_mask(a)
-    return cumprod_tangent(t * mask, np.where(mask > 0, a, 1.0), axis)
+    return cumprod_tangent(nan_zero(t, a), np.where(mask > 0, a, 1.0), axis)
 
 
 def nancumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
@@ -630,10 +642,10 @@ def norm_bar(g: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdi
 
 
 def vecdot_bar(g: Any, x1: Any, x2: Any, axis: Any = -1) -> Any:
-    """Cotangent of ``x1`` in vecdot(x1, x2, axis) = sum(x1 * x2, axis)."""
-    nd = max(np.ndim(x1), np.ndim(x2))
-    ax = axis if axis < 0 else axis - np.ndim(x1)  # count from the end: operands align on the right
-    return unbroadcast(np.expand_dims(g, nd + ax if nd + ax <= np.ndim(g) else -1) * x2, x1)
+    """Cotangent of ``x1`` in vecdot(x1, x2, axis) = sum(x1 * x2, axis) (broadcasting)."""
+    x1m = np.moveaxis(np.asarray(x1, dtype=float), axis, -1)
+    x2m = np.moveaxis(np.asarray(x2, dtype=float), axis, -1)
+    return np.moveaxis(unbroadcast(np.expand_dims(g, -1) * x2m, x1m), -1, axis)
 
 
 def inner_bar_a(g: Any, a: Any, b: Any) -> Any:
@@ -670,8 +682,9 @@ def tensordot_bar_a(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
     free_a = [i for i in range(na) if i not in ia]
     free_b = [i for i in range(nb) if i not in ib]
     g_b = list(range(len(free_a), len(free_a) + len(free_b)))
-    out = np.tensordot(g, b, axes=(g_b, free_b))  # axes: free_a..., then ib (paired with ia)
-    return np.transpose(out, np.argsort(free_a + ia))
+    out = np.tensordot(g, b, axes=(g_b, free_b))  # axes: free_a..., then b's contracted axes in b's order
+    order = free_a + [ia[ib.index(j)] for j in sorted(ib)]
+    return np.transpose(out, np.argsort(order))
 
 
 def tensordot_bar_b(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
@@ -679,8 +692,9 @@ def tensordot_bar_b(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
     ia, ib = tensordot_axes(axes, na, nb)
     free_a = [i for i in range(na) if i not in ia]
     free_b = [i for i in range(nb) if i not in ib]
-    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))  # axes: ia (paired with ib), free_b...
-    return np.transpose(out, np.argsort(ib + free_b))
+    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))  # a's contracted axes in a's order, free_b
+    order = [ib[ia.index(j)] for j in sorted(ia)] + free_b
+    return np.transpose(out, np.argsort(order))
 
 
 def einsum_parse(subscripts: str, shapes: Sequence[tuple]) -> tuple:

@@ -83,6 +83,7 @@ class _Reverse:
         self.overwritten: Dict[int, List[str]] = {}  # id(assignment) -> the variables it may overwrite
         self.resolve: Resolver = _no_callees
         self.needs_init: Set[str] = set()  # first assigned inside a loop
+        self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
         self.loops: Dict[int, _Loop] = {}
 
     # ------------------------------------------------------------------ driver
@@ -106,6 +107,7 @@ class _Reverse:
             seeds.append(name)
         self._rewrite_user_calls(w.fdef.body[:-1])
         self._scan(w.fdef.body[:-1], [], set(w.params))
+        self.reassigned = {v for vs in self.overwritten.values() for v in vs} | set(self.mutated)
         fwd_body = w.fdef.body[:-1]
         rev, state = self.rev_block(fwd_body, state, _Ctx())
         rev = seed_stmts + rev
@@ -136,9 +138,17 @@ class _Reverse:
         fwd = [S.assign(v, S.const(None)) for v in inits] + fwd
         seed_defaults = [S.const(1.0)] if len(seeds) == 1 else []
         name = w.name
-        fused_ret = S.tuple_([S.deepcopy(ret.value), grad_value])
+        # the value is taken before the reverse sweep restores overwritten variables
+        value: Any = S.deepcopy(ret.value)
+        keep: List[Any] = []
+        if rev and not all(isinstance(a, gast.Constant) or (is_local(a) and a.id not in self.reassigned)
+                           for a in outs):
+            value_name = self.namer.fresh("_value")
+            keep = [S.assign(value_name, value)]
+            value = S.name(value_name)
+        fused_ret = S.tuple_([value, grad_value])
         fused = S.function_def(f"{name}_vjp", list(w.params) + seeds,
-                               self._sweeps(fwd, rev) + [gast.Return(value=fused_ret)], seed_defaults)
+                               self._sweeps(fwd + keep, rev) + [gast.Return(value=fused_ret)], seed_defaults)
         # split pair: residuals are what the reverse sweep reads from the forward one
         res_tuple = S.tuple_([S.name(r) for r in residuals])
         fwd_fn = S.function_def(f"{name}_fwd", list(w.params),
@@ -237,6 +247,10 @@ class _Reverse:
         variables first assigned inside a loop (initialised to None so they can be
         pushed), and each loop's bookkeeping.  Returns the names defined after ``body``."""
         for stmt in body:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+                self.mutated.append(stmt.targets[0].value.id)
+            if is_push(stmt) or (isinstance(stmt, gast.Expr) and is_pop(stmt.value)):
+                self.mutated.append(stmt.value.func.value.id)
             if isinstance(stmt, gast.Assign):
                 for var in _targets(stmt):
                     if loops or var in defined:

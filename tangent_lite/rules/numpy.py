@@ -561,7 +561,7 @@ def asarray_vjp(g, ans, a, dtype=None):
 nondifferentiable(
     np.shape, np.ndim, np.size, np.floor, np.ceil, np.round, np.rint, np.trunc, np.sign,
     np.argmax, np.argmin, np.argsort, np.zeros, np.ones, np.zeros_like, np.ones_like,
-    np.empty, np.empty_like, np.full, np.full_like, np.arange, np.linspace, np.eye, np.identity,
+    np.empty, np.empty_like, np.eye, np.identity,
     np.isnan, np.isinf, np.isfinite, np.all, np.any, np.nonzero, np.equal, np.not_equal,
     np.less, np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
     np.logical_not, np.floor_divide, np.count_nonzero, np.allclose, np.isclose, np.array_equal,

@@ -203,10 +203,50 @@ def float_vjp(g, ans, x):
     return g
 
 
+@defjvp(builtins.max, argnum=0)
+def max_jvp_a(a_dot, ans, a, b=None):
+    return _tl.builtin_extremum_dot(a_dot, ans, a, b, 0)
+
+
+@defjvp(builtins.max, argnum=1)
+def max_jvp_b(b_dot, ans, a, b=None):
+    return _tl.builtin_extremum_dot(b_dot, ans, b, a, 1)
+
+
+@defvjp(builtins.max, argnum=0)
+def max_vjp_a(g, ans, a, b=None):
+    return _tl.builtin_extremum_bar(g, ans, a, b)
+
+
+@defvjp(builtins.max, argnum=1)
+def max_vjp_b(g, ans, a, b=None):
+    return _tl.builtin_extremum_bar(g, ans, b, a)
+
+
+@defjvp(builtins.min, argnum=0)
+def min_jvp_a(a_dot, ans, a, b=None):
+    return _tl.builtin_extremum_dot(a_dot, ans, a, b, 0)
+
+
+@defjvp(builtins.min, argnum=1)
+def min_jvp_b(b_dot, ans, a, b=None):
+    return _tl.builtin_extremum_dot(b_dot, ans, b, a, 1)
+
+
+@defvjp(builtins.min, argnum=0)
+def min_vjp_a(g, ans, a, b=None):
+    return _tl.builtin_extremum_bar(g, ans, a, b)
+
+
+@defvjp(builtins.min, argnum=1)
+def min_vjp_b(g, ans, a, b=None):
+    return _tl.builtin_extremum_bar(g, ans, b, a)
+
+
 nondifferentiable(
     builtins.len, builtins.range, builtins.int, builtins.bool, builtins.print, builtins.isinstance,
-    builtins.str, builtins.round, builtins.type, builtins.slice, builtins.enumerate, builtins.zip,
-    builtins.reversed, builtins.id, builtins.hash, builtins.repr, builtins.format, builtins.callable,
+    builtins.str, builtins.round, builtins.type, builtins.slice, builtins.id, builtins.hash, builtins.repr,
+    builtins.format, builtins.callable,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.factorial,
     math.isclose,
 )
