@@ -332,9 +332,12 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     n_out = module.__tl_meta__["outputs"]
 
     def pullback(cotangent: Any) -> Any:
-        seeds = list(cotangent) if n_out > 1 else [cotangent]
         if n_out > 1 and (not isinstance(cotangent, (tuple, list)) or len(cotangent) != n_out):
             raise ArgumentError(f"the cotangent must be a tuple of {n_out} entries, one per output")
+        seeds = list(cotangent) if n_out > 1 else [cotangent]
+        outs = list(out) if n_out > 1 else [out]
+        seeds = [np.asarray(c, dtype=float) if isinstance(o, np.ndarray) and isinstance(c, (list, tuple)) else c
+                 for c, o in zip(seeds, outs)]
         _check_shape("the cotangent", seeds if n_out > 1 else seeds[0], list(out) if n_out > 1 else out)
         return _pick(getattr(module, bwd)(residuals, *seeds), single, len(names))
 

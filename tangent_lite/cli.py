@@ -133,7 +133,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"adgen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TangentLiteError as exc:
-        print(f"adgen: error: {exc}", file=sys.stderr)
+        for err in getattr(exc, "errors", [exc]):  # several problems: one line each
+            where = f"{err.location}: " if err.location is not None else ""
+            print(f"adgen: error: {where}{err.message}", file=sys.stderr)
+            if err.location is not None and err.location.text:
+                print(f"    {err.location.lineno} | {err.location.text.strip()}", file=sys.stderr)
         return EXIT_USAGE
     args = build_parser().parse_args(argv)
     if args.output:

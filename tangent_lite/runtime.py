@@ -134,6 +134,8 @@ def as_grad(g: Any, x: Any) -> Any:
         return g
     if isinstance(x, float) and not isinstance(g, float):
         return float(g)
+    if isinstance(x, np.ndarray):  # 0-d array in, 0-d array out
+        return np.array(g, dtype=_float_dtype(x))
     if hasattr(x, "dtype") and hasattr(g, "astype"):
         return g.astype(_float_dtype(x))
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):

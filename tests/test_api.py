@@ -1,0 +1,698 @@
+"""The user-facing API: decorator, grad/value_and_grad/vjp/jvp, wrt handling, shapes, errors.
+
+References are independent of tangent_lite: hand-derived formulas and central
+finite differences computed here.
+"""
+
+import math
+import os
+import subprocess
+import sys
+
+import fixtures_api as fx
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RNG_SEED = 1234
+
+
+# ---------------------------------------------------------------- references
+
+
+def fd_grad(f, args, i, eps=1e-6):
+    """Central-difference gradient of scalar ``f`` with respect to ``args[i]``."""
+    args = list(args)
+    x = args[i]
+    if isinstance(x, float):
+        plus, minus = list(args), list(args)
+        plus[i], minus[i] = x + eps, x - eps
+        return (f(*plus) - f(*minus)) / (2 * eps)
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += eps
+        xm[idx] -= eps
+        plus, minus = list(args), list(args)
+        plus[i], minus[i] = xp, xm
+        g[idx] = (f(*plus) - f(*minus)) / (2 * eps)
+    return g
+
+
+def fd_jvp(f, args, idx, tangents, eps=1e-6):
+    """Central-difference directional derivative of ``f`` (any output structure)."""
+    def shifted(s):
+        a = list(args)
+        for i, t in zip(idx, tangents):
+            a[i] = a[i] + s * t if not isinstance(a[i], float) else a[i] + s * float(t)
+        return f(*a)
+
+    plus, minus = shifted(eps), shifted(-eps)
+    if isinstance(plus, tuple):
+        return tuple((np.asarray(p) - np.asarray(m)) / (2 * eps) for p, m in zip(plus, minus))
+    return (np.asarray(plus) - np.asarray(minus)) / (2 * eps)
+
+
+def assert_close(actual, expected, rtol=1e-6, atol=1e-7):
+    if isinstance(expected, tuple):
+        assert isinstance(actual, tuple) and len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            assert_close(a, e, rtol, atol)
+        return
+    assert np.shape(actual) == np.shape(expected), (np.shape(actual), np.shape(expected))
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
+                               rtol=rtol, atol=atol)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(RNG_SEED)
+
+
+# ---------------------------------------------------------------- decorator
+
+
+def test_decorator_keeps_calling_unchanged():
+    x = np.array([0.3, -1.2, 2.0])
+    z = np.sin(x) * 0.5
+    assert fx.decorated(x) == pytest.approx(np.sum(z * z))
+    assert fx.decorated(x, 2.0) == pytest.approx(np.sum((np.sin(x) * 2.0) ** 2))
+    assert fx.decorated(x, y=2.0) == pytest.approx(np.sum((np.sin(x) * 2.0) ** 2))
+    assert isinstance(fx.decorated, tl.Differentiable)
+    assert fx.decorated.__name__ == "decorated"
+    assert fx.decorated.__wrapped__ is fx.decorated.fn
+    assert "decorated" in repr(fx.decorated)
+
+
+def test_decorator_grad_and_value_and_grad():
+    x = np.array([0.3, -1.2, 2.0])
+    y = 0.7
+    # f = sum((sin(x) y)^2): df/dx = 2 y^2 sin(x) cos(x), df/dy = 2 y sum(sin(x)^2)
+    expected_gx = 2 * y * y * np.sin(x) * np.cos(x)
+    expected_gy = 2 * y * np.sum(np.sin(x) ** 2)
+    assert_close(fx.decorated.grad(x, y), expected_gx)
+    value, g = fx.decorated.value_and_grad(x, y)
+    assert value == pytest.approx(fx.decorated(x, y))
+    assert_close(g, expected_gx)
+    gx, gy = fx.decorated.grad(x, y, wrt=("x", "y"))
+    assert_close(gx, expected_gx)
+    assert gy == pytest.approx(expected_gy)
+    assert fx.decorated.grad(x, y=y, wrt="y") == pytest.approx(expected_gy)
+    # relying on the default y=0.5
+    assert_close(fx.decorated.grad(x), 2 * 0.25 * np.sin(x) * np.cos(x))
+
+
+def test_decorator_vjp_and_jvp():
+    x = np.array([0.3, -1.2, 2.0])
+    out, pullback = fx.decorated.vjp(x, 0.7)
+    assert out == pytest.approx(fx.decorated(x, 0.7))
+    assert_close(pullback(2.0), 2.0 * 2 * 0.49 * np.sin(x) * np.cos(x))
+    v = np.array([1.0, -0.5, 0.25])
+    out, tangent = fx.decorated.jvp((x, 0.7), (v,))
+    assert out == pytest.approx(fx.decorated(x, 0.7))
+    assert tangent == pytest.approx(np.sum(2 * 0.49 * np.sin(x) * np.cos(x) * v))
+    out, tangent = fx.decorated.jvp((x, 0.7), (1.0,), wrt="y")
+    assert tangent == pytest.approx(2 * 0.7 * np.sum(np.sin(x) ** 2))
+
+
+def test_decorator_default_wrt():
+    x = np.array([0.1, 0.2])
+    y = np.array([0.5, -0.3])
+    # decorated with wrt="y": d/dy sum(x exp(y)) = x exp(y)
+    assert_close(fx.decorated_wrt_y.grad(x, y), x * np.exp(y))
+    assert_close(fx.decorated_wrt_y.grad(x, y, wrt="x"), np.exp(y))
+    assert fx.decorated_wrt_y(x, y) == pytest.approx(np.sum(x * np.exp(y)))
+
+
+def test_decorator_source_and_wengert():
+    vjp_src = fx.decorated.source("vjp")
+    jvp_src = fx.decorated.source("jvp")
+    default_src = fx.decorated.source()
+    assert default_src == vjp_src
+    for text, fname in ((vjp_src, "decorated_vjp"), (jvp_src, "decorated_jvp")):
+        assert text.startswith("# Generated by tangent_lite")
+        assert f"def {fname}(" in text
+        assert "fixtures_api.py" in text  # line comments point at the user's file
+        compile(text, "<generated>", "exec")
+    assert vjp_src == tl.source(fx.decorated, "vjp")
+    assert fx.decorated.source("vjp", wrt="y") != vjp_src
+    w = fx.decorated.wengert()
+    assert w == tl.wengert(fx.decorated)
+    assert w.startswith("def decorated(")
+    assert "np.sin(x)" in w
+    # one primitive per line: no nested calls in the Wengert form
+    body = [line.strip() for line in w.splitlines()[1:]]
+    assert body[-1].startswith("return ")
+    assert all(line.count("(") <= 1 for line in body)
+
+
+def test_decorator_with_options_returns_differentiable():
+    deco = tl.differentiate(wrt=1)
+    wrapped = deco(fx.scalar_poly)
+    assert isinstance(wrapped, tl.Differentiable)
+    assert wrapped.grad(2.0, 3.0) == pytest.approx(2.0 ** 3 + 1)
+
+
+# ---------------------------------------------------------------- wrt handling
+
+
+@pytest.mark.parametrize("wrt,expected", [
+    (None, "x"), (0, "x"), (1, "y"), (-1, "y"), (-2, "x"), ("x", "x"), ("y", "y"),
+])
+def test_wrt_single(wrt, expected):
+    x, y = 1.5, -0.7
+    # f = x^3 y + y: df/dx = 3 x^2 y, df/dy = x^3 + 1
+    ref = {"x": 3 * x * x * y, "y": x ** 3 + 1}
+    g = tl.grad(fx.scalar_poly, wrt=wrt)(x, y)
+    assert not isinstance(g, tuple)
+    assert g == pytest.approx(ref[expected], rel=1e-12)
+
+
+@pytest.mark.parametrize("wrt", [(0, 1), ("x", "y"), (0, "y"), ("x", -1), [0, 1]])
+def test_wrt_tuple_gives_tuple(wrt):
+    x, y = 1.5, -0.7
+    g = tl.grad(fx.scalar_poly, wrt=wrt)(x, y)
+    assert isinstance(g, tuple) and len(g) == 2
+    assert g == pytest.approx((3 * x * x * y, x ** 3 + 1), rel=1e-12)
+
+
+def test_wrt_order_is_respected():
+    x, y = 1.5, -0.7
+    gy, gx = tl.grad(fx.scalar_poly, wrt=("y", "x"))(x, y)
+    assert gx == pytest.approx(3 * x * x * y)
+    assert gy == pytest.approx(x ** 3 + 1)
+
+
+def test_wrt_one_element_tuple_gives_one_tuple():
+    g = tl.grad(fx.scalar_poly, wrt=(1,))(1.5, -0.7)
+    assert isinstance(g, tuple) and len(g) == 1
+    assert g[0] == pytest.approx(1.5 ** 3 + 1)
+
+
+def test_default_wrt_is_first_argument():
+    a, b, c = 0.4, 1.3, -0.2
+    # f = a b^2 + sin(c) a
+    assert tl.grad(fx.three_args)(a, b, c) == pytest.approx(b * b + math.sin(c))
+    value, g = tl.value_and_grad(fx.three_args)(a, b, c)
+    assert value == pytest.approx(fx.three_args(a, b, c))
+    assert g == pytest.approx(b * b + math.sin(c))
+    ga, gb, gc = tl.grad(fx.three_args, wrt=(0, 1, 2))(a, b, c)
+    assert (ga, gb, gc) == pytest.approx((b * b + math.sin(c), 2 * a * b, math.cos(c) * a))
+
+
+def test_wrt_missing_argument_lists_arguments():
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.grad(fx.three_args, wrt="d")
+    msg = str(info.value)
+    assert "'d'" in msg
+    assert "a, b, c" in msg
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.grad(fx.three_args, wrt=("a", "nope"))(1.0, 2.0, 3.0)
+    assert "nope" in str(info.value) and "a, b, c" in str(info.value)
+
+
+@pytest.mark.parametrize("wrt", [3, -4])
+def test_wrt_index_out_of_range(wrt):
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.grad(fx.three_args, wrt=wrt)(1.0, 2.0, 3.0)
+    assert "a, b, c" in str(info.value)
+
+
+@pytest.mark.parametrize("wrt", [1.5, True, b"x", ("x", 2.0)])
+def test_wrt_bad_type(wrt):
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.scalar_poly, wrt=wrt)(1.0, 2.0)
+
+
+def test_wrt_duplicate_rejected():
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.scalar_poly, wrt=(0, "x"))(1.0, 2.0)
+
+
+def test_argument_error_is_type_error():
+    assert issubclass(tl.ArgumentError, TypeError)
+    assert issubclass(tl.ArgumentError, tl.TangentLiteError)
+    assert issubclass(tl.NonScalarOutputError, tl.ArgumentError)
+
+
+# ---------------------------------------------------------------- keyword arguments and defaults
+
+
+def test_keyword_arguments_and_defaults():
+    f = fx.with_defaults
+    # f = scale x y + y^2: dx = scale y, dy = scale x + 2y, dscale = x y
+    x = 1.25
+    # positional
+    assert tl.grad(f)(x, 0.5) == pytest.approx(3.0 * 0.5)
+    # by keyword
+    assert tl.grad(f)(x, y=0.5, scale=4.0) == pytest.approx(4.0 * 0.5)
+    assert tl.grad(f)(x=x, y=0.5) == pytest.approx(3.0 * 0.5)
+    # relying on defaults y=2.0, scale=3.0
+    assert tl.grad(f)(x) == pytest.approx(3.0 * 2.0)
+    assert tl.grad(f, wrt="y")(x) == pytest.approx(3.0 * x + 2 * 2.0)
+    assert tl.grad(f, wrt="scale")(x) == pytest.approx(x * 2.0)
+    assert tl.grad(f, wrt="scale")(x, scale=5.0, y=-1.0) == pytest.approx(x * -1.0)
+    gx, gy, gs = tl.grad(f, wrt=("x", "y", "scale"))(x, 0.5, scale=4.0)
+    assert (gx, gy, gs) == pytest.approx((4.0 * 0.5, 4.0 * x + 1.0, x * 0.5))
+    value, g = tl.value_and_grad(f, wrt="y")(x)
+    assert value == pytest.approx(f(x))
+    assert g == pytest.approx(3.0 * x + 4.0)
+    out, pullback = tl.vjp(f, x, wrt="scale", y=0.5)
+    assert out == pytest.approx(f(x, y=0.5))
+    assert pullback(2.0) == pytest.approx(2.0 * x * 0.5)
+
+
+def test_bad_call_arguments_raise_argument_error():
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.scalar_poly)(1.0)  # missing y
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.scalar_poly)(1.0, 2.0, 3.0)
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.scalar_poly)(1.0, 2.0, z=3.0)
+
+
+# ---------------------------------------------------------------- input kinds and shapes
+
+
+def test_python_float_gives_float_gradient():
+    gx, gy = tl.grad(fx.scalar_poly, wrt=(0, 1))(2.0, 3.0)
+    assert isinstance(gx, float) and isinstance(gy, float)
+    assert (gx, gy) == pytest.approx((3 * 4.0 * 3.0, 8.0 + 1))
+    g = tl.grad(fx.sin_times)(0.5)
+    assert isinstance(g, float)
+    assert g == pytest.approx(math.cos(0.5) * 0.5 + math.sin(0.5))
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4)])
+def test_array_shapes_give_same_shaped_gradients(shape, rng):
+    x = rng.normal(size=shape).astype(np.float64)
+    if shape == ():
+        x = np.array(x, dtype=np.float64)
+    g = tl.grad(fx.sin_times)(x)
+    assert isinstance(g, (np.ndarray, np.float64))  # a 0-d input may give a NumPy scalar
+    assert np.shape(g) == shape
+    assert np.asarray(g).dtype == np.float64
+    assert_close(g, np.cos(x) * x + np.sin(x))
+    assert_close(g, fd_grad(fx.sin_times, (x,), 0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4)])
+def test_two_argument_shapes(shape, rng):
+    x = np.asarray(rng.normal(size=shape), dtype=np.float64)
+    y = np.asarray(rng.normal(size=shape), dtype=np.float64)
+    gx, gy = tl.grad(fx.two_args_sum, wrt=(0, 1))(x, y)
+    assert np.shape(gx) == shape and np.shape(gy) == shape
+    assert_close(gx, y)
+    assert_close(gy, x + np.exp(y))
+
+
+def test_gradient_does_not_alias_or_modify_inputs(rng):
+    x = rng.normal(size=(2, 3))
+    y = rng.normal(size=(2, 3))
+    x0, y0 = x.copy(), y.copy()
+    gx, gy = tl.grad(fx.two_args_sum, wrt=(0, 1))(x, y)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
+    assert gx is not y and gx.flags.writeable
+    gx[...] = 0.0
+    np.testing.assert_array_equal(y, y0)
+
+
+@pytest.mark.parametrize("xshape,yshape", [
+    ((3, 1), (4,)),
+    ((3, 1), (1, 4)),
+    ((1,), (5,)),
+    ((2, 1, 3), (4, 1)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+])
+def test_broadcasting_reduced_in_reverse_mode(xshape, yshape, rng):
+    x = np.asarray(rng.normal(size=xshape))
+    y = np.asarray(rng.normal(size=yshape))
+    gx, gy = tl.grad(fx.bcast_add_sq, wrt=(0, 1))(x, y)
+    assert np.shape(gx) == xshape and np.shape(gy) == yshape
+    # f = sum((x + y)^2): the gradient of each is 2 (x + y) summed over its broadcast axes
+    full = 2 * (x + y)
+    assert_close(gx, _sum_to(full, xshape))
+    assert_close(gy, _sum_to(full, yshape))
+    assert_close(gx, fd_grad(fx.bcast_add_sq, (x, y), 0), rtol=1e-5, atol=1e-6)
+    assert_close(gy, fd_grad(fx.bcast_add_sq, (x, y), 1), rtol=1e-5, atol=1e-6)
+    gx, gy = tl.grad(fx.bcast_mul, wrt=(0, 1))(x, y)
+    assert np.shape(gx) == xshape and np.shape(gy) == yshape
+    c = np.cos(x * y)
+    assert_close(gx, _sum_to(c * y, xshape))
+    assert_close(gy, _sum_to(c * x, yshape))
+
+
+def _sum_to(g, shape):
+    g = np.asarray(g)
+    lead = g.ndim - len(shape)
+    g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def test_scalar_times_array(rng):
+    v = rng.normal(size=(4, 3))
+    # f = sum(a v^2): df/da = sum(v^2), df/dv = 2 a v
+    ga, gv = tl.grad(fx.scalar_times, wrt=(0, 1))(1.7, v)
+    assert isinstance(ga, float)
+    assert ga == pytest.approx(np.sum(v * v))
+    assert_close(gv, 2 * 1.7 * v)
+    ga, gv = tl.grad(fx.scalar_times, wrt=(0, 1))(np.array(1.7), v)
+    assert np.shape(ga) == () and np.asarray(ga).dtype == np.float64
+    assert float(ga) == pytest.approx(np.sum(v * v))
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def test_vjp_tuple_output_with_tuple_cotangent():
+    x, y = 0.9, -1.4
+    out, pullback = tl.vjp(fx.two_outputs, x, y, wrt=(0, 1))
+    assert out == pytest.approx((x * y, math.sin(x) + y))
+    w1, w2 = 0.3, -2.0
+    gx, gy = pullback((w1, w2))
+    # J^T w: d(xy)/dx = y, d(sin x + y)/dx = cos x; d/dy: x, 1
+    assert gx == pytest.approx(w1 * y + w2 * math.cos(x))
+    assert gy == pytest.approx(w1 * x + w2)
+    # the pullback can be called again with another cotangent
+    gx2, gy2 = pullback([1.0, 0.0])
+    assert (gx2, gy2) == pytest.approx((y, x))
+
+
+def test_vjp_tuple_output_arrays(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    out, pullback = tl.vjp(fx.tuple_out_arrays, x, y, wrt=(0, 1))
+    assert out[0] == pytest.approx(np.sum(x * y))
+    assert_close(out[1], np.cos(x) * y)
+    w1, w2 = 1.5, rng.normal(size=3)
+    gx, gy = pullback((w1, w2))
+    assert_close(gx, w1 * y - w2 * np.sin(x) * y)
+    assert_close(gy, w1 * x + w2 * np.cos(x))
+
+
+def test_vjp_non_scalar_output(rng):
+    x = rng.normal(size=(2, 3))
+    out, pullback = tl.vjp(fx.vector_out, x)
+    assert_close(out, np.sin(x) * 2.0)
+    w = rng.normal(size=(2, 3))
+    g = pullback(w)
+    assert not isinstance(g, tuple)
+    assert_close(g, w * 2.0 * np.cos(x))
+
+
+def test_grad_of_non_scalar_output_raises(rng):
+    with pytest.raises(tl.NonScalarOutputError) as info:
+        tl.grad(fx.vector_out)(rng.normal(size=3))
+    msg = str(info.value)
+    assert "scalar" in msg
+    assert "vector_out" in msg
+    assert "(3,)" in msg
+    with pytest.raises(tl.NonScalarOutputError) as info:
+        tl.grad(fx.two_outputs)(1.0, 2.0)
+    assert "tuple" in str(info.value) and "two_outputs" in str(info.value)
+    with pytest.raises(tl.NonScalarOutputError):
+        tl.value_and_grad(fx.vector_out)(rng.normal(size=(2, 2)))
+
+
+def test_wrong_cotangent_shape_raises(rng):
+    out, pullback = tl.vjp(fx.vector_out, rng.normal(size=3))
+    with pytest.raises(tl.ArgumentError) as info:
+        pullback(np.ones(4))
+    assert "(4,)" in str(info.value) and "(3,)" in str(info.value)
+    out, pullback = tl.vjp(fx.two_outputs, np.ones(3), 2.0)
+    with pytest.raises(tl.ArgumentError):
+        pullback((np.ones(2), np.ones(3)))
+    with pytest.raises(tl.ArgumentError):
+        pullback((np.ones(3),))
+    with pytest.raises(tl.ArgumentError):
+        pullback(np.ones(3))
+
+
+def test_integer_wrt_argument_raises():
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.grad(fx.scalar_poly)(2, 3.0)
+    assert "'x'" in str(info.value)
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.sin_times)(np.arange(3))
+    with pytest.raises(tl.ArgumentError):
+        tl.grad(fx.sin_times)(np.array([True, False]))
+    with pytest.raises(tl.ArgumentError):
+        tl.vjp(fx.vector_out, np.arange(3))
+    with pytest.raises(tl.ArgumentError):
+        tl.jvp(fx.vector_out, (np.arange(3),), (np.ones(3),))
+
+
+def test_integer_non_wrt_argument_is_fine():
+    x = np.array([0.5, 1.5])
+    # f = x * n: a non-scalar output; use vjp with the integer left out of wrt
+    out, pullback = tl.vjp(fx.times_int, x, 3)
+    assert_close(out, 3 * x)
+    assert_close(pullback(np.ones(2)), np.full(2, 3.0))
+
+
+# ---------------------------------------------------------------- forward mode
+
+
+def test_jvp_first_k_primals(rng):
+    a, b, c = 0.4, 1.3, -0.2
+    # f = a b^2 + sin(c) a
+    out, t = tl.jvp(fx.three_args, (a, b, c), (1.0,))
+    assert out == pytest.approx(fx.three_args(a, b, c))
+    assert t == pytest.approx(b * b + math.sin(c))
+    out, t = tl.jvp(fx.three_args, (a, b, c), (0.5, -2.0))
+    assert t == pytest.approx(0.5 * (b * b + math.sin(c)) - 2.0 * 2 * a * b)
+    out, t = tl.jvp(fx.three_args, (a, b, c), (0.5, -2.0, 3.0))
+    assert t == pytest.approx(0.5 * (b * b + math.sin(c)) - 2.0 * 2 * a * b + 3.0 * math.cos(c) * a)
+
+
+def test_jvp_with_wrt(rng):
+    a, b, c = 0.4, 1.3, -0.2
+    out, t = tl.jvp(fx.three_args, (a, b, c), (1.0,), wrt="c")
+    assert t == pytest.approx(math.cos(c) * a)
+    out, t = tl.jvp(fx.three_args, (a, b, c), (1.0, 2.0), wrt=("c", 1))
+    assert t == pytest.approx(math.cos(c) * a + 2.0 * 2 * a * b)
+    out, t = tl.jvp(fx.three_args, (a, b, c), (1.0,), wrt=-1)
+    assert t == pytest.approx(math.cos(c) * a)
+
+
+def test_jvp_arrays_and_tuple_outputs(rng):
+    x, y = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    vx, vy = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    out, t = tl.jvp(fx.two_outputs, (x, y), (vx, vy))
+    assert_close(out, (x * y, np.sin(x) + y))
+    assert_close(t, (vx * y + x * vy, np.cos(x) * vx + vy))
+    assert_close(t, fd_jvp(fx.two_outputs, (x, y), (0, 1), (vx, vy)), rtol=1e-5, atol=1e-7)
+
+
+def test_jvp_argument_errors():
+    with pytest.raises(tl.ArgumentError):
+        tl.jvp(fx.three_args, (1.0, 2.0, 3.0), ())
+    with pytest.raises(tl.ArgumentError):
+        tl.jvp(fx.three_args, (1.0, 2.0, 3.0), (1.0, 1.0, 1.0, 1.0))
+    with pytest.raises(tl.ArgumentError):
+        tl.jvp(fx.three_args, (1.0, 2.0, 3.0), (1.0, 1.0), wrt="a")
+    with pytest.raises(tl.ArgumentError):
+        tl.jvp(fx.sin_times, (np.ones(3),), (np.ones(2),))
+
+
+def test_jvp_agrees_with_vjp(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    vx, vy = rng.normal(size=3), rng.normal(size=3)
+    _, t = tl.jvp(fx.all_ops, (x, y), (vx, vy))
+    gx, gy = tl.grad(fx.all_ops, wrt=(0, 1))(x, y)
+    assert t == pytest.approx(np.dot(gx, vx) + np.dot(gy, vy), rel=1e-10)
+
+
+# ---------------------------------------------------------------- inactive wrt argument
+
+
+@pytest.mark.parametrize("yval", [2.5, np.array(2.5), np.ones(4), np.ones((2, 3))])
+def test_wrt_argument_without_influence_gives_zeros(yval):
+    x = np.array([1.0, -2.0, 0.5])
+    gx, gy = tl.grad(fx.ignores_y, wrt=(0, 1))(x, yval)
+    assert_close(gx, 2 * x)
+    assert np.shape(gy) == np.shape(yval)
+    assert np.all(np.asarray(gy) == 0.0)
+    if isinstance(yval, float):
+        assert isinstance(gy, float)
+    else:
+        assert np.asarray(gy).dtype == np.float64
+    gy_only = tl.grad(fx.ignores_y, wrt="y")(x, yval)
+    assert np.shape(gy_only) == np.shape(yval) and np.all(np.asarray(gy_only) == 0.0)
+    out, t = tl.jvp(fx.ignores_y, (x, yval), (np.ones_like(yval) if not isinstance(yval, float) else 1.0,),
+                    wrt="y")
+    assert out == pytest.approx(np.sum(x * x))
+    assert np.all(np.asarray(t) == 0.0) and np.shape(t) == ()
+
+
+# ---------------------------------------------------------------- operators, syntax, aliases
+
+
+def test_all_operators_match_finite_differences(rng):
+    x = rng.uniform(0.2, 1.0, size=3)
+    y = rng.uniform(0.2, 1.0, size=3)
+    tl.check_grads(fx.all_ops, (x, y))
+    gx, gy = tl.grad(fx.all_ops, wrt=(0, 1))(x, y)
+    assert_close(gx, fd_grad(fx.all_ops, (x, y), 0), rtol=1e-5, atol=1e-6)
+    assert_close(gy, fd_grad(fx.all_ops, (x, y), 1), rtol=1e-5, atol=1e-6)
+
+
+def test_all_operators_hand_derived():
+    x = np.array([0.3, 0.5, 0.9])
+    y = np.array([0.7, 0.2, 0.4])
+    a = x + y
+    b = x - 2.0 * y
+    den = 1.0 + y * y
+    c = a * b / den
+    d = (-(c ** 2) + x - 0.5 * y) * 1.5 / 2.0
+    q = x * y
+    r = (y * y + 1.0) ** x
+    assert fx.all_ops(x, y) == pytest.approx(d @ q + np.sum(x ** 3) + np.sum(r))
+    # dd/dx = 0.75 (-2 c dc/dx + 1), dc/dx = (b + a) / den
+    dc_dx = (b + a) / den
+    dc_dy = (b - 2.0 * a) / den - a * b * 2 * y / den ** 2
+    dd_dx = 0.75 * (-2 * c * dc_dx + 1.0)
+    dd_dy = 0.75 * (-2 * c * dc_dy - 0.5)
+    gx_ref = dd_dx * q + d * y + 3 * x ** 2 + r * np.log(y * y + 1.0)
+    gy_ref = dd_dy * q + d * x + x * (y * y + 1.0) ** (x - 1) * 2 * y
+    gx, gy = tl.grad(fx.all_ops, wrt=(0, 1))(x, y)
+    assert_close(gx, gx_ref, rtol=1e-10, atol=1e-12)
+    assert_close(gy, gy_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_matmul(rng):
+    A, B = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    gA, gB = tl.grad(fx.matmul_fn, wrt=(0, 1))(A, B)
+    s = 1 - np.tanh(A @ B) ** 2
+    assert_close(gA, s @ B.T)
+    assert_close(gB, A.T @ s)
+    tl.check_grads(fx.matmul_fn, (A, B))
+
+
+def test_numpy_aliases(rng):
+    x = rng.normal(size=4)
+    g = tl.grad(fx.aliases_fn)(x)
+    # d/dx [cos x sin x + exp(-x)] = cos^2 x - sin^2 x - exp(-x)
+    assert_close(g, np.cos(x) ** 2 - np.sin(x) ** 2 - np.exp(-x))
+    assert_close(g, fd_grad(fx.aliases_fn, (x,), 0), rtol=1e-5, atol=1e-7)
+    tl.check_grads(fx.aliases_fn, (x,))
+    src = tl.source(fx.aliases_fn)
+    compile(src, "<generated>", "exec")
+
+
+def test_math_functions():
+    x, y = 0.8, 1.3
+    gx, gy = tl.grad(fx.math_fn, wrt=(0, 1))(x, y)
+    assert isinstance(gx, float) and isinstance(gy, float)
+    sech2 = 1 - math.tanh(x * y) ** 2
+    gx_ref = (1 / x + math.sqrt(y) * math.exp(x) - sech2 * y - y * x ** (y - 1)
+              + math.cos(x) * math.cos(y))
+    gy_ref = (math.exp(x) / (2 * math.sqrt(y)) - sech2 * x - 1 / (1 + y * y) - x ** y * math.log(x)
+              - math.sin(x) * math.sin(y))
+    assert gx == pytest.approx(gx_ref, rel=1e-10)
+    assert gy == pytest.approx(gy_ref, rel=1e-10)
+    assert gx == pytest.approx(fd_grad(fx.math_fn, (x, y), 0), rel=1e-6)
+    assert gy == pytest.approx(fd_grad(fx.math_fn, (x, y), 1), rel=1e-6)
+    tl.check_grads(fx.math_fn, (x, y))
+
+
+def test_numpy_elementwise(rng):
+    x = rng.normal(size=(2, 3))
+    g = tl.grad(fx.numpy_elementwise)(x)
+    ref = (1 - np.tanh(x) ** 2 + 2 * x / (1 + x * x) + x / np.sqrt(x * x + 1.0) + 1 / (1 + x * x)
+           + np.sinh(x) / 3.0)
+    assert_close(g, ref, rtol=1e-10, atol=1e-12)
+    tl.check_grads(fx.numpy_elementwise, (x,))
+
+
+def test_tuple_unpacking_swap(rng):
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    # a = 2y, b = x + y, f = sum(2y (x + y)): df/dx = 2y, df/dy = 2x + 4y
+    gx, gy = tl.grad(fx.tuple_swap, wrt=(0, 1))(x, y)
+    assert_close(gx, 2 * y)
+    assert_close(gy, 2 * x + 4 * y)
+
+
+@pytest.mark.parametrize("fn,args", [
+    (fx.sin_times, (np.array([0.1, 0.2, 0.3]),)),
+    (fx.scalar_poly, (1.1, 0.4)),
+    (fx.two_args_sum, (np.ones((2, 2)) * 0.3, np.ones((2, 2)) * -0.2)),
+    (fx.two_outputs, (np.array([0.4, 1.1]), np.array([2.0, -0.5]))),
+    (fx.tuple_out_arrays, (np.array([0.4, 1.1]), np.array([2.0, -0.5]))),
+    (fx.bcast_mul, (np.ones((3, 1)) * 0.5, np.linspace(0.1, 1.0, 4))),
+    (fx.vector_out, (np.linspace(-1, 1, 5),)),
+    (fx.looped, (np.array([0.3, -0.8]), 4)),
+    (fx.branchy, (np.array([0.3, 0.8]), np.array([0.5, -0.2]))),
+    (fx.branchy, (np.array([-0.3, -0.8]), np.array([0.5, 0.2]))),
+    (fx.branchy, (np.array([-0.3, -0.8]), np.array([-0.5, 0.2]))),
+])
+def test_check_grads_on_fixtures(fn, args):
+    tl.check_grads(fn, args)
+
+
+# ---------------------------------------------------------------- determinism
+
+
+_PRINT_SOURCE = r"""
+import sys
+sys.path.insert(0, {tests!r})
+import fixtures_api as fx
+import tangent_lite as tl
+from tangent_lite._version import code_fingerprint
+sys.stdout.write(code_fingerprint() + "\n" + tl.source(fx.{name}, {mode!r}, wrt={wrt!r}))
+"""
+
+
+def _source_in_subprocess(name, mode, wrt, hashseed):
+    env = dict(os.environ)
+    env["TANGENT_LITE_CACHE"] = "0"
+    env["PYTHONHASHSEED"] = str(hashseed)
+    code = _PRINT_SOURCE.format(tests=HERE, name=name, mode=mode, wrt=wrt)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=os.path.dirname(HERE), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    fingerprint, _, text = proc.stdout.partition("\n")
+    return fingerprint, text
+
+
+@pytest.mark.parametrize("name,mode,wrt", [
+    ("all_ops", "vjp", (0, 1)),
+    ("all_ops", "jvp", (0, 1)),
+    ("math_fn", "vjp", ("x", "y")),
+    ("tuple_out_arrays", "vjp", (0, 1)),
+    ("looped", "vjp", (0,)),
+    ("branchy", "vjp", (0, 1)),
+    ("branchy", "jvp", (0, 1)),
+])
+def test_generated_source_is_byte_identical_across_processes(name, mode, wrt):
+    for _ in range(3):  # the compiler's own hash is in the key: retry if it was edited in between
+        (fp1, first), (fp2, second) = (_source_in_subprocess(name, mode, wrt, hashseed=seed) for seed in (1, 2))
+        if fp1 == fp2:
+            break
+    assert first.startswith("# Generated by tangent_lite")
+    assert first == second
+
+
+@pytest.mark.parametrize("fn,args", [
+    (fx.looped, (np.array([0.3, -0.8]), 4)),
+    (fx.branchy, (np.array([0.3, 0.8]), np.array([0.5, -0.2]))),
+    (fx.all_ops, (np.array([0.3, 0.8]), np.array([0.5, 0.2]))),
+])
+def test_value_returned_with_the_gradient_is_the_primal_value(fn, args):
+    value, _ = tl.value_and_grad(fn)(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-14)
+    out, _ = tl.vjp(fn, *args)
+    assert out == pytest.approx(fn(*args), rel=1e-14)
+    out, _ = tl.jvp(fn, args, (np.ones_like(args[0]),))
+    assert out == pytest.approx(fn(*args), rel=1e-14)
+
+
+def test_unknown_mode_raises_argument_error():
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.source(fx.scalar_poly, "no-such-mode")
+    assert "no-such-mode" in str(info.value)
