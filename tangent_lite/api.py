@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import anf, cache, codegen, optimize
+from . import anf, cache, codegen, optimize, shapes
 from . import jvp as jvp_pass
 from . import vjp as vjp_pass
 from .errors import ArgumentError, NonScalarOutputError, SourceUnavailableError, UnsupportedConstructError
@@ -31,9 +31,12 @@ MODES = ("vjp", "jvp")
 _COMPILING: List[Tuple[Any, str, Tuple[str, ...]]] = []  # the stack of derivatives being generated
 
 
-def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False) -> codegen.Generated:
-    """Run the whole pipeline for ``fn``: lower, differentiate, print."""
+def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False,
+             spec: Optional[Tuple[Any, ...]] = None) -> codegen.Generated:
+    """Run the whole pipeline for ``fn``: lower, differentiate, print.  ``spec`` (the
+    ranks of the arguments, see :mod:`shapes`) specialises the code to scalars."""
     w = anf.lower(fn)
+    ranks = shapes.infer_ranks(w, dict(zip(w.params, spec))) if spec is not None else None
     records: List[Dict[str, Any]] = []
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
@@ -56,10 +59,10 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
     _COMPILING.append((fn, mode, tuple(wrt)))
     try:
         if mode == "vjp":
-            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve)
+            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks)
             extra: Dict[str, Any] = {"outputs": len(d.seeds)}
         elif mode == "jvp":
-            d = jvp_pass.jvp(w, wrt, REGISTRY, resolve)
+            d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks)
             extra = {"outputs": _count_outputs(w)}
         else:
             raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
@@ -117,14 +120,14 @@ def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
     return out
 
 
-def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...]) -> types.ModuleType:
+def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None) -> types.ModuleType:
     """The loaded generated module of ``fn`` for ``mode``/``wrt`` (cached)."""
     fn = _unwrap(fn)
-    mkey = (mode, wrt)
+    mkey = (mode, wrt, spec)
     module = cache.memory_get(fn, mkey)
     if module is not None:
         return module
-    key = cache.make_key(fn, mode, wrt, (), REGISTRY.fingerprint())
+    key = cache.make_key(fn, mode, wrt, (spec,), REGISTRY.fingerprint())
     name = cache.file_name(fn, mode, key)
     filename = fn.__code__.co_filename if hasattr(fn, "__code__") else "<unknown>"
     path = os.path.join(cache.directory_for(filename), name) if cache.cache_enabled() else None
@@ -132,7 +135,7 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...]) -> types.ModuleType:
     if meta is not None:
         cache.STATS["disk_hits"] += 1
     else:
-        text = generate(fn, mode, list(wrt), key).text
+        text = generate(fn, mode, list(wrt), key, spec=spec).text
         cache.STATS["generated"] += 1
         path = cache.write(path, text) if path else _scratch(name, text)
         meta = codegen.verify(text)[1]
@@ -169,6 +172,13 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
         if callee is None or cache.source_hash(callee) != rec["hash"]:
             return False
     return True
+
+
+def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
+    """The specialisation key of a call: argument ranks, when one of them is a scalar
+    (array-only calls share the general code; see :mod:`shapes`)."""
+    ranks = tuple(shapes.arg_rank(v) for v in values)
+    return ranks if 0 in ranks else None
 
 
 def _refresh(module: types.ModuleType) -> types.ModuleType:
@@ -291,7 +301,7 @@ def value_and_grad(f: Callable, wrt: Wrt = None) -> Callable:
     def run(*args: Any, **kwargs: Any) -> Tuple[Any, Any]:
         values = bind_args(fn, args, kwargs)
         _check_float(fn, names, values)
-        module = _refresh(compiled(fn, "vjp", names))
+        module = _refresh(compiled(fn, "vjp", names, _spec(values)))
         out, grads = getattr(module, module.__tl_meta__["functions"][0])(*values, *_unit_seeds(module))
         if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
             got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
@@ -326,7 +336,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     names, single = resolve_wrt(fn, wrt)
     values = bind_args(fn, args, kwargs)
     _check_float(fn, names, values)
-    module = _refresh(compiled(fn, "vjp", names))
+    module = _refresh(compiled(fn, "vjp", names, _spec(values)))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
     out, residuals = getattr(module, fwd)(*values)
     n_out = module.__tl_meta__["outputs"]
@@ -364,7 +374,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     params = _params(fn)
     for n, t in zip(names, tangents):
         _check_shape(f"the tangent of '{n}'", t, values[params.index(n)])
-    module = _refresh(compiled(fn, "jvp", names))
+    module = _refresh(compiled(fn, "jvp", names, _spec(values)))
     return getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
 
 

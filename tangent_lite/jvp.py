@@ -60,11 +60,13 @@ def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str) -> Dict
     raise TangentLiteError(f"calls to user functions need a resolver ('{spelling}')")
 
 
-def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees) -> Derivative:
+def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
+        ranks: Optional[Dict[str, Any]] = None) -> Derivative:
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="jvp")
     gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
+    gen.ranks = ranks
     # parameters outside wrt that become active later (a loop-carried seed, say) start at zero
     zeros = S.attribute(S.name(w.aliases["_tl"]), "zeros_like")
     body = [S.assign(gen.tangent_name(p), S.call(S.deepcopy(zeros), [S.name(p)]))
@@ -85,6 +87,7 @@ class _Forward:
         self.w, self.active, self.namer, self.registry = w, active, namer, registry
         self.containers = container_vars(w.fdef.body)
         self.resolve: Resolver = _no_callees
+        self.ranks: Optional[Dict[str, Any]] = None
 
     def tangent_name(self, var: str) -> str:
         return self.namer.tangent(var)
@@ -217,7 +220,9 @@ class _Forward:
                 total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "add"), [total, t])
             else:
                 total = gast.BinOp(left=total, op=gast.Add(), right=t)
-        if broadcast and len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
+        scalar_out = self.ranks is not None and self.ranks.get(target) == 0
+        if broadcast and not scalar_out and \
+                len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
             total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "bcast"), [total, S.name(target)])
         stmts.append(S.assign(dot, total))
         return stmts

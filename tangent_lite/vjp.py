@@ -47,6 +47,7 @@ from .annotations import Key, get_anno, set_anno
 from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
 from .rules.registry import REGISTRY, Registry
+from .shapes import scalar, strip_scalar_broadcasts
 from .source import gast
 from .template import inline
 
@@ -66,11 +67,13 @@ class _Ctx:
     in_branch: int = 0
 
 
-def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees) -> Derivative:
+def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
+        ranks: Optional[Dict[str, Any]] = None) -> Derivative:
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="vjp")
     gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
+    gen.ranks = ranks
     return gen.run(list(wrt))
 
 
@@ -82,6 +85,7 @@ class _Reverse:
         self.containers = container_vars(w.fdef.body)
         self.overwritten: Dict[int, List[str]] = {}  # id(assignment) -> the variables it may overwrite
         self.resolve: Resolver = _no_callees
+        self.ranks: Optional[Dict[str, Any]] = None  # variable ranks, when specialised
         self.needs_init: Set[str] = set()  # first assigned inside a loop
         self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
         self.loops: Dict[int, _Loop] = {}
@@ -195,6 +199,8 @@ class _Reverse:
             state.add(var)
 
     def zero(self, var: str) -> Any:
+        if scalar(self.ranks, S.name(var)):
+            return S.assign(self.bar(var), S.const(0.0))
         return S.assign(self.bar(var), self.call("zeros_like", [S.name(var)]))
 
     def at(self, nodes: List[Any], like: Any) -> List[Any]:
@@ -385,6 +391,8 @@ class _Reverse:
                 bindings[rule.template.params[1]] = S.name(target)
                 pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases)
                 out.extend(pre)
+                if scalar(self.ranks, atom):
+                    expr = strip_scalar_broadcasts(expr, self.ranks, target, self.tl)
                 self.accumulate(atom.id, expr, state, out)
         else:  # pragma: no cover - check_differentiable rejected it
             raise AssertionError(info.kind)

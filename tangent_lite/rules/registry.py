@@ -32,9 +32,21 @@ ArgRef = Union[int, str]
 
 @dataclass
 class Rule:
-    template: Template
+    fn: Callable  # the rule function
     argnum: int
     broadcast: bool = False
+    _template: Optional[Template] = None
+
+    @property
+    def template(self) -> Template:
+        """The parsed rule (built-in tables are parsed on first use, to keep imports fast)."""
+        if self._template is None:
+            self._template = parse_template(self.fn)
+        return self._template
+
+    @property
+    def builtin(self) -> bool:
+        return str(getattr(self.fn, "__module__", "")).startswith("tangent_lite.")
 
 
 @dataclass
@@ -90,11 +102,14 @@ class Registry:
 
     def _add(self, fn: Any, argnum: ArgRef, rule_fn: Callable, kind: str, broadcast: bool,
              name: Optional[str]) -> Callable:
-        template = parse_template(rule_fn)
-        if len(template.params) < 2:
+        rule = Rule(rule_fn, 0, broadcast)
+        if not rule.builtin:
+            rule.template  # noqa: B018  (a user's rule is checked when it is registered)
+        all_params = [p.name for p in inspect.signature(rule_fn).parameters.values()]
+        if len(all_params) < 2:
             raise RuleError(f"rule '{rule_fn.__name__}' must take (seed, ans, *primal_args)")
         prim = self._prim(fn, name)
-        params = template.params[2:]
+        params = all_params[2:]
         if prim.params and prim.params != params:
             raise RuleError(
                 f"rule '{rule_fn.__name__}' for {prim.name} has primal parameters {params}, "
@@ -106,7 +121,8 @@ class Registry:
             raise RuleError(f"rule '{rule_fn.__name__}': argnum {argnum} out of range for {params}")
         prim.nondiff = False
         table = prim.jvps if kind == "jvp" else prim.vjps
-        table[index] = Rule(template, index, broadcast)
+        rule.argnum = index
+        table[index] = rule
         return rule_fn
 
     def defjvp(self, fn: Any, argnum: ArgRef = 0, *, broadcast: bool = False,
@@ -143,8 +159,9 @@ class Registry:
                 for kind, table in (("jvp", prim.jvps), ("vjp", prim.vjps)):
                     for argnum in sorted(table):
                         rule = table[argnum]
-                        h.update(f"{kind}{argnum}{rule.broadcast}".encode())
-                        h.update(rule.template.text.encode())
+                        h.update(f"{kind}{argnum}{rule.broadcast}{rule.fn.__module__}.{rule.fn.__qualname__}".encode())
+                        if not rule.builtin:  # built-in tables are covered by the code fingerprint
+                            h.update(rule.template.text.encode())
             self._fingerprint = h.hexdigest()[:16]
         return self._fingerprint
 
