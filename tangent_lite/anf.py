@@ -202,6 +202,8 @@ class _Lowerer:
         else:
             name = self.namer.version(var)
         self.current[var] = name
+        self.locals.add(name)
+        self.current.setdefault(name, name)
         return name
 
     def temp(self) -> str:

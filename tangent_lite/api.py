@@ -36,7 +36,7 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
     """Run the whole pipeline for ``fn``: lower, differentiate, print.  ``spec`` (the
     ranks of the arguments, see :mod:`shapes`) specialises the code to scalars."""
     w = anf.lower(fn)
-    ranks = shapes.infer_ranks(w, dict(zip(w.params, spec))) if spec is not None else None
+    ranks = shapes.infer_ranks(w, dict(zip(w.params, spec if spec is not None else [None] * len(w.params))))
     records: List[Dict[str, Any]] = []
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
@@ -175,10 +175,9 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
 
 
 def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
-    """The specialisation key of a call: argument ranks, when one of them is a scalar
-    (array-only calls share the general code; see :mod:`shapes`)."""
+    """The specialisation key of a call: the argument ranks (see :mod:`shapes`)."""
     ranks = tuple(shapes.arg_rank(v) for v in values)
-    return ranks if 0 in ranks else None
+    return ranks if any(r is not None for r in ranks) else None
 
 
 def _refresh(module: types.ModuleType) -> types.ModuleType:

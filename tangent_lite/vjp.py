@@ -86,6 +86,7 @@ class _Reverse:
         self.overwritten: Dict[int, List[str]] = {}  # id(assignment) -> the variables it may overwrite
         self.resolve: Resolver = _no_callees
         self.ranks: Optional[Dict[str, Any]] = None  # variable ranks, when specialised
+        self.owned: Set[str] = set()  # adjoints holding arrays allocated here and referenced once
         self.needs_init: Set[str] = set()  # first assigned inside a loop
         self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
         self.loops: Dict[int, _Loop] = {}
@@ -314,6 +315,7 @@ class _Reverse:
             state.discard(t)
         for var in reversed(self.overwritten.get(id(stmt), [])):
             out.append(gast.Expr(value=S.call(_RESTORE, [S.const(id(stmt)), S.name(var)])))
+        self.track_ownership(out)
         return self.at(out, stmt)
 
     def list_adjoint(self, stmt: Any, state: Set[str]) -> List[Any]:
@@ -369,8 +371,14 @@ class _Reverse:
             self.accumulate(info.value.id, g, state, out)
         elif info.kind == "getitem":
             src = info.value.value
-            contrib = self.call("getitem_bar", [g, S.name(src.id), index_value(info.value.slice)])
-            self.accumulate(src.id, contrib, state, out)
+            if src.id in state and src.id in self.owned and self._basic_index(info.value.slice):
+                # our own adjoint array: add in place (x_bar[i] += g), no zeros the size of x
+                store = gast.Subscript(value=S.name(self.bar(src.id)), slice=S.deepcopy(info.value.slice),
+                                       ctx=gast.Store())
+                out.append(gast.AugAssign(target=store, op=gast.Add(), value=g))
+            else:
+                contrib = self.call("getitem_bar", [g, S.name(src.id), index_value(info.value.slice)])
+                self.accumulate(src.id, contrib, state, out)
         elif info.kind == "getattr":
             src = info.value.value
             contrib = self.call("getattr_bar", [g, S.name(src.id), S.const(info.value.attr)])
@@ -399,16 +407,66 @@ class _Reverse:
         return out
 
     def _materialize(self, want: Set[str], have: Set[str]) -> List[Any]:
-        return [self.zero(v) for v in sorted(want - have)]
+        out = [self.zero(v) for v in sorted(want - have)]
+        self.track_ownership(out)
+        return out
+
+    # ------------------------------------------------------------------ ownership of adjoint arrays
+    def _basic_index(self, index: Any) -> bool:
+        """An index that cannot repeat an entry: ints (known scalars), slices, constants."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for p in parts:
+            if isinstance(p, gast.Slice) or (isinstance(p, gast.Constant) and isinstance(p.value, int)):
+                continue
+            if is_local(p) and self.ranks is not None and self.ranks.get(p.id) == 0:
+                continue
+            return False
+        return True
+
+    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index")
+
+    def track_ownership(self, stmts: List[Any]) -> None:
+        """Which adjoint arrays were allocated here and are referenced by nothing else (so
+        ``x_bar[i] += g`` may update them in place): fresh results of arithmetic and of the
+        allocating helpers are; an adjoint read into another one is not any more."""
+        adjoint_of = {bar: var for var, bar in self.namer._adjoints.items()}
+        for st in stmts:
+            target = st.targets[0].id if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) \
+                else None
+            value = st.value if isinstance(st, (gast.Assign, gast.Expr)) else None
+            if isinstance(st, gast.AugAssign):
+                continue  # x_bar[i] += g: reads g by value, x_bar stays ours
+            reads = _loaded([value] if value is not None else [st])
+            for name in reads:
+                if name in adjoint_of and name != target:
+                    self.owned.discard(adjoint_of[name])
+            if target in adjoint_of:
+                var = adjoint_of[target]
+                fresh = isinstance(value, (gast.BinOp, gast.UnaryOp)) or (
+                    isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                    and isinstance(value.func.value, gast.Name) and value.func.value.id == self.tl
+                    and value.func.attr in self._FRESH)
+                if fresh:
+                    self.owned.add(var)
+                else:
+                    self.owned.discard(var)
 
     def rev_if(self, stmt: Any, state: Set[str], ctx: _Ctx) -> List[Any]:
         ctx.in_branch += 1
+        owned = set(self.owned)
         body, s1 = self.rev_block(stmt.body, set(state), ctx)
+        o1 = self.owned
+        self.owned = set(owned)
         orelse, s2 = self.rev_block(stmt.orelse, set(state), ctx)
+        o2 = self.owned
         ctx.in_branch -= 1
         merged = s1 | s2
+        self.owned = o1
         body += self._materialize(merged, s1)
+        o1 = self.owned
+        self.owned = o2
         orelse += self._materialize(merged, s2)
+        self.owned = o1 & self.owned
         state.clear()
         state.update(merged)
         if not body and not orelse:
@@ -422,16 +480,30 @@ class _Reverse:
         # fixpoint: the adjoints live at the start of an iteration's reverse
         entry = set(state)
         namer_backup = copy.deepcopy(self.namer)
+        owned_before = set(self.owned)
         while True:
+            self.owned = set()
             _, end = self.rev_block(stmt.body, set(entry), ctx)
             if end <= entry:
                 break
             entry |= end
+        self.owned = owned_before
+        pre = self._materialize(entry, state)
+        # the adjoint arrays we own at the start of every iteration (a fixpoint too)
+        owned_entry = set(self.owned)
+        while True:
+            self.owned = set(owned_entry)
+            _, end = self.rev_block(stmt.body, set(entry), ctx)
+            self._materialize(entry, end)
+            if owned_entry <= self.owned:
+                break
+            owned_entry &= self.owned
         self.namer = namer_backup
+        self.owned = set(owned_entry)
         body, end = self.rev_block(stmt.body, set(entry), ctx)
         ctx.loops.pop()
         body += self._materialize(entry, end)
-        pre = self._materialize(entry, state)
+        self.owned = owned_entry & self.owned
         state.update(entry)
         if not body:
             return self.at(pre, stmt)
