@@ -125,6 +125,20 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
             return _matmul_rank(*[_atom_rank(a, ranks) for a in args])
         if callee is np.transpose and len(args) == 1:
             return _atom_rank(args[0], ranks)
+        if callee in (np.zeros, np.ones, np.empty) and len(args) == 1:
+            return _shape_rank(args[0], ranks)
+        if callee in (np.zeros_like, np.ones_like, np.empty_like, np.copy, np.array, np.asarray) and len(args) == 1:
+            r = _atom_rank(args[0], ranks)
+            return r if r is not None and r >= 1 else None
+    return None
+
+
+def _shape_rank(shape: Any, ranks: Dict[str, Rank]) -> Rank:
+    """The rank of an array made with this shape argument (an int, or a tuple of ints)."""
+    if _atom_rank(shape, ranks) == 0:
+        return 1
+    if isinstance(shape, gast.Constant) and isinstance(shape.value, tuple):
+        return len(shape.value)
     return None
 
 

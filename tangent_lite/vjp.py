@@ -371,7 +371,8 @@ class _Reverse:
             self.accumulate(info.value.id, g, state, out)
         elif info.kind == "getitem":
             src = info.value.value
-            if src.id in state and src.id in self.owned and self._basic_index(info.value.slice):
+            if src.id in state and src.id in self.owned and self._basic_index(info.value.slice) \
+                    and self.ranks is not None and (self.ranks.get(src.id) or 0) >= 1:
                 # our own adjoint array: add in place (x_bar[i] += g), no zeros the size of x
                 store = gast.Subscript(value=S.name(self.bar(src.id)), slice=S.deepcopy(info.value.slice),
                                        ctx=gast.Store())
