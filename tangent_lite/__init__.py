@@ -23,6 +23,7 @@ from .errors import (
                   UnsupportedConstructError,
 )
 from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tangent_function
+from .memory import memory_report
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
 from .runtime import stop_gradient
 from .testing import check_grads
@@ -31,6 +32,13 @@ __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
     "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "REGISTRY",
     "set_cache_enabled", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
-    "gradient_function", "tangent_function", "TangentLiteError", "ArgumentError", "NoRuleError", "NonScalarOutputError",
+    "gradient_function", "tangent_function", "memory_report", "TangentLiteError", "ArgumentError", "NoRuleError",
+    "NonScalarOutputError",
     "SourceUnavailableError", "UnsupportedConstructError",
 ]
+
+from .explain import explain  # noqa: E402  (seeing derivatives: docs/seeing-derivatives.md)
+from .graph import graph  # noqa: E402
+from .trace import trace  # noqa: E402
+
+__all__ += ["trace", "graph", "explain"]

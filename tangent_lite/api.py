@@ -32,7 +32,7 @@ _COMPILING: List[Tuple[Any, str, Tuple[str, ...]]] = []  # the stack of derivati
 
 
 def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False,
-             spec: Optional[Tuple[Any, ...]] = None) -> codegen.Generated:
+             spec: Optional[Tuple[Any, ...]] = None, options: Tuple[str, ...] = ()) -> codegen.Generated:
     """Run the whole pipeline for ``fn``: lower, differentiate, print.  ``spec`` (the
     ranks of the arguments, see :mod:`shapes`) specialises the code to scalars."""
     w = anf.lower(fn)
@@ -59,7 +59,7 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
     _COMPILING.append((fn, mode, tuple(wrt)))
     try:
         if mode == "vjp":
-            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks)
+            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options)
             extra: Dict[str, Any] = {"outputs": len(d.seeds)}
         elif mode == "jvp":
             d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks)
@@ -120,14 +120,15 @@ def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
     return out
 
 
-def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None) -> types.ModuleType:
+def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None,
+             options: Tuple[str, ...] = ()) -> types.ModuleType:
     """The loaded generated module of ``fn`` for ``mode``/``wrt`` (cached)."""
     fn = _unwrap(fn)
-    mkey = (mode, wrt, spec)
+    mkey = (mode, wrt, spec, options)
     module = cache.memory_get(fn, mkey)
     if module is not None:
         return module
-    key = cache.make_key(fn, mode, wrt, (spec,), REGISTRY.fingerprint())
+    key = cache.make_key(fn, mode, wrt, (spec, options), REGISTRY.fingerprint())
     name = cache.file_name(fn, mode, key)
     filename = fn.__code__.co_filename if hasattr(fn, "__code__") else "<unknown>"
     path = os.path.join(cache.directory_for(filename), name) if cache.cache_enabled() else None
@@ -135,7 +136,7 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
     if meta is not None:
         cache.STATS["disk_hits"] += 1
     else:
-        text = generate(fn, mode, list(wrt), key, spec=spec).text
+        text = generate(fn, mode, list(wrt), key, spec=spec, options=options).text
         cache.STATS["generated"] += 1
         path = cache.write(path, text) if path else _scratch(name, text)
         meta = codegen.verify(text)[1]

@@ -79,17 +79,20 @@ def nbytes(value: Any, _seen: Optional[set] = None) -> int:
     return sys.getsizeof(value)
 
 
-def memory_report(f: Callable, *args: Any, wrt: api.Wrt = None, **kwargs: Any) -> MemoryReport:
-    """Report what the reverse sweep of ``f`` stores for these inputs (see module doc)."""
+def memory_report(f: Callable, *args: Any, wrt: api.Wrt = None, save_all: bool = False,
+                  **kwargs: Any) -> MemoryReport:
+    """Report what the reverse sweep of ``f`` stores for these inputs (see module doc).
+    ``save_all=True`` reports a variant that saves every overwritten value instead of only
+    those the reverse sweep reads (what tape-everything tools do), for comparison."""
     fn = api._unwrap(f)
     names, _ = api.resolve_wrt(fn, wrt)
-    module = api.compiled(fn, "vjp", names)
+    values = api.bind_args(fn, args, kwargs)
+    module = api.compiled(fn, "vjp", names, api._spec(values), ("save_all",) if save_all else ())
     fwd_name = module.__tl_meta__["functions"][1]
     fwd = getattr(module, fwd_name)
     with open(module.__file__, encoding="utf-8") as fh:
         text = fh.read()
     sites, tape_name = _push_sites(text, fwd_name)
-    values = api.bind_args(fn, args, kwargs)
     by_line = {s.line: s for s in sites}
     state: Dict[str, Any] = {"pending": None}
     code = fwd.__code__

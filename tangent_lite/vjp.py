@@ -68,12 +68,14 @@ class _Ctx:
 
 
 def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
-        ranks: Optional[Dict[str, Any]] = None) -> Derivative:
+        ranks: Optional[Dict[str, Any]] = None, save_all: bool = False) -> Derivative:
+    """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison."""
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="vjp")
     gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
     gen.ranks = ranks
+    gen.save_all = save_all
     return gen.run(list(wrt))
 
 
@@ -87,6 +89,7 @@ class _Reverse:
         self.resolve: Resolver = _no_callees
         self.ranks: Optional[Dict[str, Any]] = None  # variable ranks, when specialised
         self.owned: Set[str] = set()  # adjoints holding arrays allocated here and referenced once
+        self.save_all = False
         self.needs_init: Set[str] = set()  # first assigned inside a loop
         self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
         self.loops: Dict[int, _Loop] = {}
@@ -129,6 +132,8 @@ class _Reverse:
             trial = self._resolve_restores(S.deepcopy(rev), {(i, v) for i, vs in self.overwritten.items()
                                                              for v in vs if v in needed})
             now = _loaded(trial)
+            if self.save_all:  # what a tape-everything AD tool stores
+                now |= {v for vs in self.overwritten.values() for v in vs} | set(self.mutated)
             if now <= needed:
                 break
             needed |= now
