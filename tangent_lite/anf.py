@@ -627,6 +627,9 @@ class _Lowerer:
         else through an index (``for row in X`` -> ``for _i0 in range(len(X)): row = X[_i0]``),
         with ``enumerate``, ``zip`` and ``reversed`` (nested in any way) taken apart."""
         it = node.iter
+        if isinstance(it, gast.Call) and get_anno(self.expr_callee(it.func), Key.CALLEE) is runtime.checkpointed:
+            self.checkpointed_for(node)
+            return
         if self._static_call(it, range):
             range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in it.args]))
             self._emit_for(node, node.target, range_obj, None)
@@ -639,6 +642,37 @@ class _Lowerer:
         length, element = self._iteration(it)
         range_obj = self.atom(self._builtin_call("range", [length]))
         self._emit_for(node, node.target, range_obj, element)
+
+    def expr_callee(self, func: Any) -> Any:
+        """The lowered callee of a static dotted name (``tl.checkpointed``), else the node."""
+        if self._is_static(func) if isinstance(func, gast.Attribute) else (
+                isinstance(func, gast.Name) and func.id not in self.locals):
+            return self.expr(S.deepcopy(func))
+        return func
+
+    def checkpointed_for(self, node: Any) -> None:
+        """``for i in tl.checkpointed(range(...), snapshots=k)``: a range loop marked for
+        binomial checkpointing in reverse mode (``vjp`` extracts its body into step functions)."""
+        call = node.iter
+        snaps: Any = S.const(10)
+        if len(call.args) > 1:
+            snaps = call.args[1]
+        for kw in call.keywords:
+            if kw.arg == "snapshots":
+                snaps = kw.value
+        inner = call.args[0] if call.args else None
+        if inner is None or not self._static_call(inner, range) or not isinstance(node.target, gast.Name) \
+                or self.depth > 0 or any(isinstance(n, (gast.Break, gast.Return)) for s in node.body
+                                         for n in gast.walk(s)):
+            self.error(UnsupportedConstructError, "this checkpointed loop", node,
+                       "checkpoint a top-level 'for i in tl.checkpointed(range(...), snapshots=k)' loop "
+                       "without break or return inside")
+            return
+        snaps_atom = self.atom(snaps)
+        range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in inner.args]))
+        loop = self._emit_for(node, node.target, range_obj, None)
+        if loop is not None:
+            set_anno(loop, Key.CHECKPOINT, snaps_atom)
 
     def _static_call(self, node: Any, obj: Any) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id not in self.locals \
@@ -665,7 +699,7 @@ class _Lowerer:
         seq = self._sequence(it)
         return self._len_call(seq), lambda i: self._subscript(seq, i)
 
-    def _emit_for(self, node: Any, target: Any, range_obj: Any, element: Optional[Callable[[Any], Any]]) -> None:
+    def _emit_for(self, node: Any, target: Any, range_obj: Any, element: Optional[Callable[[Any], Any]]) -> Any:
         if element is not None:  # iterate an index, bind the user's target from it
             index = self.namer.temp("_i")
             self.locals.add(index)
@@ -691,6 +725,7 @@ class _Lowerer:
                         orelse=[], type_comment=None)
         set_anno(loop, Key.LOOP_KIND, "range")
         self.emit(loop)
+        return loop
 
     def bind_target(self, target: Any, value: Any, node: Any) -> None:
         """``target = value`` where matching tuples are bound pairwise (no tuple built)."""

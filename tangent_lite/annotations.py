@@ -26,6 +26,7 @@ class Key(enum.Enum):
     USER_CALL = "user_call"  # object: a user function called here (transformed, not a rule)
     LOOP_KIND = "loop_kind"  # str: "range" or "while" for lowered loops
     BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
+    CHECKPOINT = "checkpoint"  # atom: snapshots of a loop marked with tl.checkpointed
 
 
 def set_anno(node: Any, key: Key, value: Any) -> None:

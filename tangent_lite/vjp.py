@@ -90,6 +90,8 @@ class _Reverse:
         self.ranks: Optional[Dict[str, Any]] = None  # variable ranks, when specialised
         self.owned: Set[str] = set()  # adjoints holding arrays allocated here and referenced once
         self.save_all = False
+        self.checkpointed: Dict[int, Dict[str, Any]] = {}  # id(loop) -> its step functions and state
+        self.extra_functions: List[Any] = []  # step functions of checkpointed loops
         self.needs_init: Set[str] = set()  # first assigned inside a loop
         self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
         self.loops: Dict[int, _Loop] = {}
@@ -114,8 +116,10 @@ class _Reverse:
                     seed_stmts.append(S.assign(bar, self.add(S.name(bar), S.name(name), atom.id)))
             seeds.append(name)
         self._rewrite_user_calls(w.fdef.body[:-1])
+        self._extract_checkpointed_loops(w.fdef.body[:-1], list(wrt))
         self._scan(w.fdef.body[:-1], [], set(w.params))
-        self.reassigned = {v for vs in self.overwritten.values() for v in vs} | set(self.mutated)
+        self.reassigned = {v for vs in self.overwritten.values() for v in vs} | set(self.mutated) | {
+            v for info in self.checkpointed.values() for v in info["carried"]}
         fwd_body = w.fdef.body[:-1]
         rev, state = self.rev_block(fwd_body, state, _Ctx())
         rev = seed_stmts + rev
@@ -170,7 +174,7 @@ class _Reverse:
         bwd_body = ([unpack] if residuals else []) + copy_tape + S.deepcopy(rev) + [
             gast.Return(value=S.deepcopy(grad_value))]
         bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
-        d = Derivative([fused, fwd_fn, bwd_fn], w, "vjp", list(wrt))
+        d = Derivative([fused, fwd_fn, bwd_fn] + self.extra_functions, w, "vjp", list(wrt))
         d.seeds = seeds  # type: ignore[attr-defined]
         d.residuals = residuals  # type: ignore[attr-defined]
         return d
@@ -253,6 +257,82 @@ class _Reverse:
             self.accumulate(call["bound"][p].id, piece, state, out)
         return out
 
+    # ------------------------------------------------------------------ checkpointed loops
+    def _extract_checkpointed_loops(self, body: List[Any], wrt: List[str]) -> None:
+        """Turn each ``tl.checkpointed`` loop's body into step functions of its own
+        (``f_loop1_step``, and their ``_fwd``/``_bwd`` derivative) that the runtime's
+        binomial schedule calls; the loop state is what the body carries across iterations."""
+        from .anf import Wengert
+
+        for index, stmt in enumerate(body):
+            snaps = get_anno(stmt, Key.CHECKPOINT) if isinstance(stmt, gast.For) else None
+            if snaps is None:
+                continue
+            before = set(self.w.params) | _stored(body[:index])
+            after = _loaded(body[index + 1:] + [self.w.fdef.body[-1]])
+            assigned = _stored(stmt.body) - {stmt.target.id}
+            carried = sorted(v for v in assigned if v in before or v in after)
+            free = sorted((_loaded(stmt.body) - assigned - {stmt.target.id}) & (before | set(self.w.params)))
+            carried_active = [v in self.active for v in carried]
+            free_active = [v for v in free if v in self.active]
+            if not any(carried_active) and not free_active:
+                continue  # nothing to differentiate through: an ordinary loop
+            k = len(self.checkpointed) + 1
+            base = f"{self.w.name}_loop{k}"
+            params = [stmt.target.id] + carried + free
+            ret = gast.Return(value=S.tuple_([S.name(v) for v in carried]))
+            step_def = S.function_def(f"{base}_step", params, S.deepcopy(stmt.body) + [ret])
+            sub = Wengert(self.w.fn, self.w.src, S.deepcopy(step_def), params, self.w.env, self.w.aliases,
+                          copy.deepcopy(self.namer), set(self.w.nonssa))
+            sub_wrt = [v for v, a in zip(carried, carried_active) if a] + free_active
+            d = vjp(sub, sub_wrt, self.registry, self.resolve, self.ranks, self.save_all)
+            _fused, fwd_fn, bwd_fn = d.functions[:3]
+            fwd_fn.name, bwd_fn.name = f"{base}_fwd", f"{base}_bwd"
+            self.extra_functions += [step_def, fwd_fn, bwd_fn] + d.functions[3:]
+            self.checkpointed[id(stmt)] = {
+                "base": base, "carried": carried, "carried_active": carried_active, "free": free,
+                "free_active": free_active, "snapshots": snaps, "record": self.namer.fresh(f"_{base}"),
+            }
+
+    def fwd_checkpointed(self, stmt: Any) -> List[Any]:
+        info = self.checkpointed[id(stmt)]
+        rec = info["record"]
+        out: List[Any] = [S.assign(v, S.const(None)) for v in info.get("undefined", [])]
+        call = self.call("checkpoint_forward", [
+            S.name(f"{info['base']}_step"), S.deepcopy(stmt.iter), S.tuple_([S.name(v) for v in info["carried"]]),
+            S.tuple_([S.name(v) for v in info["free"]]), S.deepcopy(info["snapshots"])])
+        out.append(S.assign(rec, call))
+        if info["carried"]:
+            targets = S.tuple_([S.name(v, store=True) for v in info["carried"]], store=True)
+            out.append(gast.Assign(targets=[targets], value=S.attribute(S.name(rec), "final"), type_comment=None))
+        return out
+
+    def rev_checkpointed(self, stmt: Any, state: Set[str]) -> List[Any]:
+        info = self.checkpointed[id(stmt)]
+        rec, base = info["record"], info["base"]
+        seeds = [S.name(self.bar(v)) if v in state else self.call("zeros_like", [S.name(v)])
+                 for v in info["carried"]]
+        result = self.namer.temp()
+        call = self.call("checkpoint_reverse", [
+            S.name(rec), S.name(f"{base}_step"), S.name(f"{base}_fwd"), S.name(f"{base}_bwd"), S.tuple_(seeds),
+            S.tuple_([S.const(a) for a in info["carried_active"]]), S.const(len(info["free_active"]))])
+        out: List[Any] = [S.assign(result, call)]
+        for i, (v, active) in enumerate(zip(info["carried"], info["carried_active"])):
+            state.discard(v)
+            if active:
+                piece = gast.Subscript(value=gast.Subscript(value=S.name(result), slice=S.const(0), ctx=gast.Load()),
+                                       slice=S.const(i), ctx=gast.Load())
+                self.accumulate(v, piece, state, out)
+        for j, v in enumerate(info["free_active"]):
+            piece = gast.Subscript(value=gast.Subscript(value=S.name(result), slice=S.const(1), ctx=gast.Load()),
+                                   slice=S.const(j), ctx=gast.Load())
+            self.accumulate(v, piece, state, out)
+        if info["carried"]:  # the loop state as it was before the loop
+            targets = S.tuple_([S.name(v, store=True) for v in info["carried"]], store=True)
+            out.append(gast.Assign(targets=[targets], value=S.attribute(S.name(rec), "initial"), type_comment=None))
+        self.track_ownership(out)
+        return self.at(out, stmt)
+
     # ------------------------------------------------------------------ scan: what may be overwritten
     def _scan(self, body: List[Any], loops: List[_Loop], defined: Set[str]) -> Set[str]:
         """Find assignments that may overwrite a value (in a loop, or a redefinition),
@@ -272,6 +352,10 @@ class _Reverse:
                     defined = defined | {var}
             elif isinstance(stmt, gast.If):
                 defined = self._scan(stmt.body, loops, set(defined)) | self._scan(stmt.orelse, loops, set(defined))
+            elif isinstance(stmt, gast.For) and id(stmt) in self.checkpointed:
+                info = self.checkpointed[id(stmt)]
+                info["undefined"] = [v for v in info["carried"] if v not in defined]
+                defined = defined | set(info["carried"]) | {stmt.target.id}
             elif isinstance(stmt, (gast.For, gast.While)):
                 counter = None
                 if isinstance(stmt, gast.While) or _has_break(stmt.body):
@@ -291,6 +375,8 @@ class _Reverse:
                 out.extend(self.rev_assign(stmt, state))
             elif isinstance(stmt, gast.If):
                 out.extend(self.rev_if(stmt, state, ctx))
+            elif isinstance(stmt, gast.For) and id(stmt) in self.checkpointed:
+                out.extend(self.rev_checkpointed(stmt, state))
             elif isinstance(stmt, gast.For):
                 out.extend(self.rev_loop(stmt, state, ctx))
             elif isinstance(stmt, gast.While):
@@ -561,6 +647,8 @@ class _Reverse:
                 pushes |= p1 | p2
                 stmt.body, stmt.orelse = body or [gast.Pass()], orelse
                 out.append(stmt)
+            elif isinstance(stmt, gast.For) and id(stmt) in self.checkpointed:
+                out.extend(self.at(self.fwd_checkpointed(stmt), stmt))
             elif isinstance(stmt, (gast.For, gast.While)):
                 loop = self.loops[id(stmt)]
                 ctx.loops.append(loop)
