@@ -45,7 +45,7 @@ def ode_plain(y, a, n, k):
 
 def ck_with_inner_loop(x, n, k):
     s = 0.0
-    for i in tl.checkpointed(range(n), snapshots=k):
+    for _ in tl.checkpointed(range(n), snapshots=k):
         for j in range(3):
             x = 0.9 * x + 0.1 * np.sin(x * (j + 1))
         s = s + np.sum(x)
@@ -54,7 +54,7 @@ def ck_with_inner_loop(x, n, k):
 
 def inner_loop_plain(x, n, k):
     s = 0.0
-    for i in range(n):
+    for _ in range(n):
         for j in range(3):
             x = 0.9 * x + 0.1 * np.sin(x * (j + 1))
         s = s + np.sum(x)

@@ -1,17 +1,17 @@
 """Binomial checkpointing of loops (tl.checkpointed): same gradients, k snapshots, optimal recomputation."""
 
 import itertools
-from functools import lru_cache
+from functools import cache
 
+import checkpoint_fixtures as cf
 import numpy as np
 import pytest
 
-import checkpoint_fixtures as cf
 import tangent_lite as tl
 from tangent_lite import runtime
 
 
-@lru_cache(maxsize=None)
+@cache
 def brute_force_cost(steps, snaps):
     """Least untaped step evaluations to reverse `steps` steps with `snaps` extra snapshots (DP)."""
     if steps <= 1:
@@ -28,13 +28,13 @@ def test_closed_form_cost_is_the_dynamic_programming_optimum(steps, snaps):
 
 @pytest.mark.parametrize("steps,snaps", [(10, 1), (25, 3), (60, 4), (100, 7)])
 def test_split_rule_achieves_the_optimum(steps, snaps):
-    def cost(l, s):
-        if l <= 1:
+    def cost(length, s):
+        if length <= 1:
             return 0
         if s == 0:
-            return l * (l - 1) // 2
-        d = runtime.binomial_split(l, s)
-        return d + cost(l - d, s - 1) + cost(d, s)
+            return length * (length - 1) // 2
+        d = runtime.binomial_split(length, s)
+        return d + cost(length - d, s - 1) + cost(d, s)
 
     assert cost(steps, snaps) == brute_force_cost(steps, snaps)
 
