@@ -29,7 +29,8 @@ __all__: list = [
     # elementwise
     "sinc_grad", "clip_weight",
     # reductions and cumulative ops
-    "nan_zero", "finite_zero", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask", "nanvar_tangent", "nanvar_bar",
+    "nan_zero", "finite_zero", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask", "nanvar_tangent",
+    "nanvar_bar",
     "nanstd_tangent", "nanstd_bar", "nanmean_bar", "nanprod_bar", "average_weights", "average_bar_a",
     "average_bar_w", "average_tangent_w", "ptp_bar", "tie_average", "sort_order", "sort_tangent", "sort_bar",
     "median_weights", "median_bar", "cumsum_bar", "cumprod_tangent", "cumprod_bar", "nancumprod_tangent",
@@ -45,7 +46,7 @@ __all__: list = [
     "polyval_bar_p", "interp_dx", "interp_bar_fp",
     # shapes and selection
     "rollaxis_bar", "concatenate_bar", "stack_bar", "promoted_shape", "joined_axis", "joined_bar",
-    "split_bar", "tile_bar", "repeat_bar", "pad_tangent", "pad_bar", "trace_bar", "diagonal_bar",
+    "split_bar", "unstack_bar", "tile_bar", "repeat_bar", "pad_tangent", "pad_bar", "trace_bar", "diagonal_bar",
     "diag_bar", "tri_bar", "np_append_bar", "delete_bar", "take_bar", "take_along_axis_bar",
     "compress_bar", "extract_bar", "select_masks", "select_tangent", "select_bar", "roll_bar",
     # linear algebra
@@ -727,28 +728,31 @@ def einsum_parse(subscripts: str, shapes: Sequence[tuple]) -> tuple:
     return expanded, out
 
 
-def einsum_ops(op0: Any, rest: Sequence[Any]) -> list:
-    ops = [op0] + list(rest)
+def einsum_ops(op0: Any, op1: Any, op2: Any, op3: Any, op4: Any, op5: Any) -> list:
+    """The einsum operands given (the rules pass six slots; trailing ``None`` are unused)."""
+    ops = [op0, op1, op2, op3, op4, op5]
     while len(ops) > 1 and ops[-1] is None:
         ops.pop()
     return ops
 
 
-def einsum_tangent(t: Any, k: int, subscripts: str, op0: Any, *rest: Any, optimize: Any = False) -> Any:
+def einsum_tangent(t: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: Any = None, op3: Any = None,
+                   op4: Any = None, op5: Any = None, optimize: Any = False) -> Any:
     """Tangent of ``np.einsum(subscripts, *ops)`` along operand ``k`` (linear in each operand)."""
-    ops = einsum_ops(op0, rest)
+    ops = einsum_ops(op0, op1, op2, op3, op4, op5)
     ops[k] = t
     return np.einsum(subscripts, *ops, optimize=optimize)
 
 
-def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, *rest: Any, optimize: Any = False) -> Any:
+def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: Any = None, op3: Any = None,
+               op4: Any = None, op5: Any = None, optimize: Any = False) -> Any:
     """Cotangent of operand ``k`` of an einsum: contract ``g`` with the other operands.
 
     Handles implicit output, '...', letters summed within operand k alone (the
     cotangent is broadcast along them), repeated letters (the cotangent lives on
     the diagonal) and broadcast size-1 dimensions (summed).
     """
-    ops = [np.asarray(o, dtype=float) for o in einsum_ops(op0, rest)]
+    ops = [np.asarray(o, dtype=float) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
     terms, out = einsum_parse(subscripts, [o.shape for o in ops])
     sizes: dict = {}
     for term, o in zip(terms, ops):
@@ -779,7 +783,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, *rest: Any, optimize: 
 
 def kron_bar(g: Any, a: Any, b: Any, which: int) -> Any:
     """Cotangent of ``a`` (which=0) or ``b`` (which=1) in ``np.kron(a, b)``."""
-    nd = max(np.ndim(a), np.ndim(b), 1)
+    nd = max(max(np.ndim(a), np.ndim(b)), 1)
     sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
     sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
     inter = [n for pair in zip(sa, sb) for n in pair]
@@ -1026,6 +1030,11 @@ def split_bar(g: Any, ans: Sequence[Any], axis: int) -> Any:
     return np.concatenate([entry_or_zero(g, i, piece) for i, piece in enumerate(ans)], axis=axis)
 
 
+def unstack_bar(g: Any, ans: Sequence[Any], axis: int = 0) -> Any:
+    """Cotangent of ``x`` in ``np.unstack(x, axis)``: stack the pieces' cotangents (None is zero)."""
+    return np.stack([entry_or_zero(g, i, piece) for i, piece in enumerate(ans)], axis=axis)
+
+
 def tile_bar(g: Any, A: Any, reps: Any) -> Any:
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     nd = max(np.ndim(A), len(reps))
@@ -1065,8 +1074,10 @@ def pad_bar(g: Any, array: Any, pad_width: Any, mode: Any = "constant") -> Any:
     pad_check(mode)
     size = int(np.size(array))
     index = np.arange(size).reshape(np.shape(array))
-    kwargs = {"constant_values": -1} if mode == "constant" else {}
-    source = np.pad(index, pad_width, mode=mode, **kwargs).ravel()
+    if mode == "constant":
+        source = np.pad(index, pad_width, mode="constant", constant_values=-1).ravel()
+    else:
+        source = np.pad(index, pad_width, mode=mode).ravel()
     keep = source >= 0
     flat = np.bincount(source[keep], weights=np.ravel(g)[keep], minlength=size)
     return np.reshape(flat, np.shape(array))

@@ -1528,7 +1528,7 @@ def unstack_jvp(x_dot, ans, x, axis=0):
 
 @defvjp(np.unstack)
 def unstack_vjp(g, ans, x, axis=0):
-    return np.stack([_tl.entry_or_zero(g, i, piece) for i, piece in enumerate(ans)], axis=axis)
+    return _tl.unstack_bar(g, ans, axis)
 
 
 # ---------------------------------------------------------------- diagonals and triangles
