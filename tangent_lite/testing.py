@@ -5,12 +5,12 @@
 It compares, for every floating argument in ``wrt`` (default: all floating ones):
 forward mode against central finite differences along random directions, reverse
 mode against forward mode through the identity ``<J v, w> == <v, J^T w>``, and
-(``order``: only 1 for now; higher orders come with higher-order differentiation).
+(``order=2``) second derivatives obtained by differentiating the generated code again.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -64,15 +64,17 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
     ``wrt``: argument indices (default: every float/float-array argument).
     ``modes``: which of "forward" (JVP vs finite differences) and "reverse"
     (VJP vs JVP, or vs finite differences if "forward" is not checked) to test.
-    ``order=2`` also checks the gradient (a scalar-output function) the same way.
+    ``order=2`` also checks second derivatives: forward over forward against finite
+    differences of the JVP, and for scalar outputs forward over reverse (``hvp``) and
+    reverse over reverse.
     """
     fn = api._unwrap(f)
     args = list(args)
     idx = list(wrt) if wrt is not None else [i for i, a in enumerate(args) if _floating(a)]
     if not idx:
         raise ValueError("check_grads: no floating-point argument to differentiate")
-    if order != 1:
-        raise NotImplementedError("check_grads: only order=1 is available in this version")
+    if order not in (1, 2):
+        raise ValueError("check_grads: order must be 1 or 2")
     rng = np.random.default_rng(seed)
     for _ in range(trials):
         vs = [_rand_like(args[i], rng) for i in idx]
@@ -90,6 +92,51 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
             lhs = _vdot(numeric if tangent is None else tangent, ws)
             rhs = _vdot(vs, cot)
             _close("reverse mode: <J v, w> vs <v, J^T w>", np.array(rhs), np.array(lhs), rtol, atol)
+    if order == 2:
+        for i in idx:
+            _check_second_order(fn, args, i, modes, rng, rtol, atol)
+
+
+def _check_second_order(fn: Callable, args: List[Any], i: int, modes: Tuple[str, ...], rng: np.random.Generator,
+                        rtol: float, atol: float) -> None:
+    """Second derivatives by differentiating generated code again, against finite differences
+    of the first derivatives: forward over forward always; for a scalar output also forward
+    over reverse (``hvp``) and reverse over reverse (the symmetry of the Hessian)."""
+    from . import higher
+
+    name = api._params(fn)[i]
+    u, v = _rand_like(args[i], rng), _rand_like(args[i], rng)
+    eps = 1e-4
+
+    def jvp_along(a: Any) -> Any:  # d/dt f(a + t v)
+        call = list(args)
+        call[i] = a
+        return api.jvp(fn, call, (v,), wrt=(name,))[1]
+
+    plus, minus = jvp_along(_axpy(eps, u, args[i])), jvp_along(_axpy(-eps, u, args[i]))
+    numeric = _sub_scaled(plus, minus, 2 * eps)
+    if "forward" in modes:
+        f_jvp, _ = higher.tangent_function(fn, name)
+        _, second = api.jvp(f_jvp, list(args) + [v], (u,), wrt=(name,))
+        _close("forward over forward vs finite differences of the JVP", second[1], numeric, rtol * 10, atol * 10)
+    out = fn(*args)
+    if isinstance(out, tuple) or np.ndim(out) != 0:
+        return
+    f_vjp, _ = higher.gradient_function(fn, name)
+    _, (_, hv) = api.jvp(f_vjp, list(args) + [1.0], (v,), wrt=(name,))  # forward over reverse: H v
+    _close("forward over reverse (hvp) vs finite differences", np.array(_vdot(hv, u)), np.array(numeric),
+           rtol * 10, atol * 10)
+    if "reverse" in modes:
+        _, pullback = api.vjp(f_vjp, *args, 1.0, wrt=name)
+        hu = pullback((0.0, u))  # reverse over reverse: H u
+        _close("reverse over reverse: <H u, v> vs finite differences", np.array(_vdot(hu, v)), np.array(numeric),
+               rtol * 10, atol * 10)
+
+
+def _sub_scaled(a: Any, b: Any, h: float) -> Any:
+    if isinstance(a, tuple):
+        return tuple(_sub_scaled(x, y, h) for x, y in zip(a, b))
+    return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / h
 
 
 def _close(what: str, actual: Any, expected: Any, rtol: float, atol: float) -> None:

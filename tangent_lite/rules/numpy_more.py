@@ -47,6 +47,34 @@ import numpy as np
 from .. import runtime as _tl  # noqa: F401
 from .registry import defjvp, defvjp, nondifferentiable
 
+
+class _Absent:
+    """Stands for a NumPy function this NumPy version does not have (its rules never match)."""
+
+    def __init__(self, name: str) -> None:
+        self.__name__ = self.__qualname__ = name
+        self.__module__ = "numpy"
+
+    def __call__(self, *args, **kwargs):  # pragma: no cover - never called by user code
+        raise AttributeError(f"numpy.{self.__name__} does not exist in NumPy {np.__version__}")
+
+
+def _distinct(name: str, other):
+    """``np.<name>`` unless it is the same function as ``other`` (``np.amax is np.max`` on
+    NumPy 1.x), whose rules are registered already."""
+    fn = _np(name)
+    return _Absent(name) if fn is other else fn
+
+
+def _np(name: str):
+    """``np.<name>`` (dotted for submodules), or an :class:`_Absent` stand-in on older NumPy."""
+    obj = np
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return _Absent(name)
+    return obj
+
 # ---------------------------------------------------------------- elementwise, one argument
 
 
@@ -469,22 +497,22 @@ def clip_vjp_max(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None
 # ---------------------------------------------------------------- reductions
 
 
-@defjvp(np.amax)
+@defjvp(_distinct("amax", np.max))
 def amax_jvp(x_dot, ans, a, axis=None, out=None, keepdims=False):
     return np.sum(_tl.extremum_bar(1.0, ans, a, axis, keepdims) * x_dot, axis=axis, keepdims=keepdims)
 
 
-@defvjp(np.amax)
+@defvjp(_distinct("amax", np.max))
 def amax_vjp(g, ans, a, axis=None, out=None, keepdims=False):
     return _tl.extremum_bar(g, ans, a, axis, keepdims)
 
 
-@defjvp(np.amin)
+@defjvp(_distinct("amin", np.min))
 def amin_jvp(x_dot, ans, a, axis=None, out=None, keepdims=False):
     return np.sum(_tl.extremum_bar(1.0, ans, a, axis, keepdims) * x_dot, axis=axis, keepdims=keepdims)
 
 
-@defvjp(np.amin)
+@defvjp(_distinct("amin", np.min))
 def amin_vjp(g, ans, a, axis=None, out=None, keepdims=False):
     return _tl.extremum_bar(g, ans, a, axis, keepdims)
 
@@ -619,22 +647,22 @@ def median_vjp(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=F
     return _tl.median_bar(g, a, axis, keepdims)
 
 
-@defjvp(np.trapezoid, argnum=0)
+@defjvp(_np("trapezoid"), argnum=0)
 def trapezoid_jvp_y(y_dot, ans, y, x=None, dx=1.0, axis=-1):
     return np.trapezoid(y_dot, x, dx, axis)
 
 
-@defjvp(np.trapezoid, argnum=1)
+@defjvp(_np("trapezoid"), argnum=1)
 def trapezoid_jvp_x(x_dot, ans, y, x=None, dx=1.0, axis=-1):
     return _tl.trapezoid_tangent_x(x_dot, y, x, dx, axis)
 
 
-@defvjp(np.trapezoid, argnum=0)
+@defvjp(_np("trapezoid"), argnum=0)
 def trapezoid_vjp_y(g, ans, y, x=None, dx=1.0, axis=-1):
     return _tl.trapezoid_bar_y(g, y, x, dx, axis)
 
 
-@defvjp(np.trapezoid, argnum=1)
+@defvjp(_np("trapezoid"), argnum=1)
 def trapezoid_vjp_x(g, ans, y, x=None, dx=1.0, axis=-1):
     return _tl.trapezoid_bar_x(g, y, x, dx, axis)
 
@@ -652,22 +680,22 @@ def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
     return _tl.norm_bar(g, ans, x, ord, axis, keepdims)
 
 
-@defjvp(np.linalg.vector_norm)
+@defjvp(_np("linalg.vector_norm"))
 def vector_norm_jvp(x_dot, ans, x, axis=None, keepdims=False, ord=2):
     return _tl.norm_tangent(x_dot, ans, x, ord, axis, keepdims, "vector")
 
 
-@defvjp(np.linalg.vector_norm)
+@defvjp(_np("linalg.vector_norm"))
 def vector_norm_vjp(g, ans, x, axis=None, keepdims=False, ord=2):
     return _tl.norm_bar(g, ans, x, ord, axis, keepdims, "vector")
 
 
-@defjvp(np.linalg.matrix_norm)
+@defjvp(_np("linalg.matrix_norm"))
 def matrix_norm_jvp(x_dot, ans, x, keepdims=False, ord="fro"):
     return _tl.norm_tangent(x_dot, ans, x, ord, None, keepdims, "matrix")
 
 
-@defvjp(np.linalg.matrix_norm)
+@defvjp(_np("linalg.matrix_norm"))
 def matrix_norm_vjp(g, ans, x, keepdims=False, ord="fro"):
     return _tl.norm_bar(g, ans, x, ord, None, keepdims, "matrix")
 
@@ -715,22 +743,22 @@ def nancumprod_vjp(g, ans, a, axis=None, dtype=None):
     return _tl.nancumprod_bar(g, a, axis)
 
 
-@defjvp(np.cumulative_sum)
+@defjvp(_np("cumulative_sum"))
 def cumulative_sum_jvp(x_dot, ans, x, axis=None, dtype=None, include_initial=False):
     return np.cumulative_sum(x_dot, axis=axis, include_initial=include_initial)
 
 
-@defvjp(np.cumulative_sum)
+@defvjp(_np("cumulative_sum"))
 def cumulative_sum_vjp(g, ans, x, axis=None, dtype=None, include_initial=False):
     return _tl.cumulative_sum_bar(g, x, axis, include_initial)
 
 
-@defjvp(np.cumulative_prod)
+@defjvp(_np("cumulative_prod"))
 def cumulative_prod_jvp(x_dot, ans, x, axis=None, dtype=None, include_initial=False):
     return _tl.cumulative_prod_tangent(x_dot, x, axis, include_initial)
 
 
-@defvjp(np.cumulative_prod)
+@defvjp(_np("cumulative_prod"))
 def cumulative_prod_vjp(g, ans, x, axis=None, dtype=None, include_initial=False):
     return _tl.cumulative_prod_bar(g, x, axis, include_initial)
 
@@ -821,82 +849,82 @@ def inner_vjp_b(g, ans, a, b):
     return _tl.inner_bar_b(g, a, b)
 
 
-@defjvp(np.vecdot, argnum=0)
+@defjvp(_np("vecdot"), argnum=0)
 def vecdot_jvp_x1(x_dot, ans, x1, x2, axis=-1):
     return np.vecdot(x_dot, x2, axis=axis)
 
 
-@defjvp(np.vecdot, argnum=1)
+@defjvp(_np("vecdot"), argnum=1)
 def vecdot_jvp_x2(y_dot, ans, x1, x2, axis=-1):
     return np.vecdot(x1, y_dot, axis=axis)
 
 
-@defvjp(np.vecdot, argnum=0)
+@defvjp(_np("vecdot"), argnum=0)
 def vecdot_vjp_x1(g, ans, x1, x2, axis=-1):
     return _tl.vecdot_bar(g, x1, x2, axis)
 
 
-@defvjp(np.vecdot, argnum=1)
+@defvjp(_np("vecdot"), argnum=1)
 def vecdot_vjp_x2(g, ans, x1, x2, axis=-1):
     return _tl.vecdot_bar(g, x2, x1, axis)
 
 
-@defjvp(np.linalg.vecdot, argnum=0)
+@defjvp(_np("linalg.vecdot"), argnum=0)
 def linalg_vecdot_jvp_x1(x_dot, ans, x1, x2, axis=-1):
     return np.linalg.vecdot(x_dot, x2, axis=axis)
 
 
-@defjvp(np.linalg.vecdot, argnum=1)
+@defjvp(_np("linalg.vecdot"), argnum=1)
 def linalg_vecdot_jvp_x2(y_dot, ans, x1, x2, axis=-1):
     return np.linalg.vecdot(x1, y_dot, axis=axis)
 
 
-@defvjp(np.linalg.vecdot, argnum=0)
+@defvjp(_np("linalg.vecdot"), argnum=0)
 def linalg_vecdot_vjp_x1(g, ans, x1, x2, axis=-1):
     return _tl.vecdot_bar(g, x1, x2, axis)
 
 
-@defvjp(np.linalg.vecdot, argnum=1)
+@defvjp(_np("linalg.vecdot"), argnum=1)
 def linalg_vecdot_vjp_x2(g, ans, x1, x2, axis=-1):
     return _tl.vecdot_bar(g, x2, x1, axis)
 
 
-@defjvp(np.linalg.outer, argnum=0)
+@defjvp(_np("linalg.outer"), argnum=0)
 def linalg_outer_jvp_x1(x_dot, ans, x1, x2):
     return np.linalg.outer(x_dot, x2)
 
 
-@defjvp(np.linalg.outer, argnum=1)
+@defjvp(_np("linalg.outer"), argnum=1)
 def linalg_outer_jvp_x2(y_dot, ans, x1, x2):
     return np.linalg.outer(x1, y_dot)
 
 
-@defvjp(np.linalg.outer, argnum=0)
+@defvjp(_np("linalg.outer"), argnum=0)
 def linalg_outer_vjp_x1(g, ans, x1, x2):
     return np.dot(g, x2)
 
 
-@defvjp(np.linalg.outer, argnum=1)
+@defvjp(_np("linalg.outer"), argnum=1)
 def linalg_outer_vjp_x2(g, ans, x1, x2):
     return np.dot(x1, g)
 
 
-@defjvp(np.linalg.matmul, argnum=0)
+@defjvp(_np("linalg.matmul"), argnum=0)
 def linalg_matmul_jvp_x1(x_dot, ans, x1, x2):
     return np.matmul(x_dot, x2)
 
 
-@defjvp(np.linalg.matmul, argnum=1)
+@defjvp(_np("linalg.matmul"), argnum=1)
 def linalg_matmul_jvp_x2(y_dot, ans, x1, x2):
     return np.matmul(x1, y_dot)
 
 
-@defvjp(np.linalg.matmul, argnum=0)
+@defvjp(_np("linalg.matmul"), argnum=0)
 def linalg_matmul_vjp_x1(g, ans, x1, x2):
     return _tl.matmul_bar_a(g, x1, x2)
 
 
-@defvjp(np.linalg.matmul, argnum=1)
+@defvjp(_np("linalg.matmul"), argnum=1)
 def linalg_matmul_vjp_x2(g, ans, x1, x2):
     return _tl.matmul_bar_b(g, x1, x2)
 
@@ -921,22 +949,22 @@ def tensordot_vjp_b(g, ans, a, b, axes=2):
     return _tl.tensordot_bar_b(g, a, b, axes)
 
 
-@defjvp(np.linalg.tensordot, argnum=0)
+@defjvp(_np("linalg.tensordot"), argnum=0)
 def linalg_tensordot_jvp_x1(x_dot, ans, x1, x2, axes=2):
     return np.tensordot(x_dot, x2, axes)
 
 
-@defjvp(np.linalg.tensordot, argnum=1)
+@defjvp(_np("linalg.tensordot"), argnum=1)
 def linalg_tensordot_jvp_x2(y_dot, ans, x1, x2, axes=2):
     return np.tensordot(x1, y_dot, axes)
 
 
-@defvjp(np.linalg.tensordot, argnum=0)
+@defvjp(_np("linalg.tensordot"), argnum=0)
 def linalg_tensordot_vjp_x1(g, ans, x1, x2, axes=2):
     return _tl.tensordot_bar_a(g, x1, x2, axes)
 
 
-@defvjp(np.linalg.tensordot, argnum=1)
+@defvjp(_np("linalg.tensordot"), argnum=1)
 def linalg_tensordot_vjp_x2(g, ans, x1, x2, axes=2):
     return _tl.tensordot_bar_b(g, x1, x2, axes)
 
@@ -981,22 +1009,22 @@ def cross_vjp_b(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return _tl.cross_bar(g, 1, a, b, axisa, axisb, axisc, axis)
 
 
-@defjvp(np.linalg.cross, argnum=0)
+@defjvp(_np("linalg.cross"), argnum=0)
 def linalg_cross_jvp_x1(x_dot, ans, x1, x2, axis=-1):
     return np.linalg.cross(x_dot, x2, axis=axis)
 
 
-@defjvp(np.linalg.cross, argnum=1)
+@defjvp(_np("linalg.cross"), argnum=1)
 def linalg_cross_jvp_x2(y_dot, ans, x1, x2, axis=-1):
     return np.linalg.cross(x1, y_dot, axis=axis)
 
 
-@defvjp(np.linalg.cross, argnum=0)
+@defvjp(_np("linalg.cross"), argnum=0)
 def linalg_cross_vjp_x1(g, ans, x1, x2, axis=-1):
     return _tl.cross_bar(g, 0, x1, x2, axis, axis, axis)
 
 
-@defvjp(np.linalg.cross, argnum=1)
+@defvjp(_np("linalg.cross"), argnum=1)
 def linalg_cross_vjp_x2(g, ans, x1, x2, axis=-1):
     return _tl.cross_bar(g, 1, x1, x2, axis, axis, axis)
 
@@ -1198,22 +1226,22 @@ def rollaxis_vjp(g, ans, a, axis, start=0):
     return _tl.rollaxis_bar(g, a, axis, start)
 
 
-@defjvp(np.matrix_transpose)
+@defjvp(_np("matrix_transpose"))
 def matrix_transpose_jvp(x_dot, ans, x):
     return np.matrix_transpose(x_dot)
 
 
-@defvjp(np.matrix_transpose)
+@defvjp(_np("matrix_transpose"))
 def matrix_transpose_vjp(g, ans, x):
     return np.matrix_transpose(g)
 
 
-@defjvp(np.linalg.matrix_transpose)
+@defjvp(_np("linalg.matrix_transpose"))
 def linalg_matrix_transpose_jvp(x_dot, ans, x):
     return np.matrix_transpose(x_dot)
 
 
-@defvjp(np.linalg.matrix_transpose)
+@defvjp(_np("linalg.matrix_transpose"))
 def linalg_matrix_transpose_vjp(g, ans, x):
     return np.matrix_transpose(g)
 
@@ -1521,12 +1549,12 @@ def dsplit_vjp(g, ans, ary, indices_or_sections):
     return _tl.split_bar(g, ans, 2)
 
 
-@defjvp(np.unstack)
+@defjvp(_np("unstack"))
 def unstack_jvp(x_dot, ans, x, axis=0):
     return np.unstack(x_dot, axis=axis)
 
 
-@defvjp(np.unstack)
+@defvjp(_np("unstack"))
 def unstack_vjp(g, ans, x, axis=0):
     return _tl.unstack_bar(g, ans, axis)
 
@@ -1544,12 +1572,12 @@ def diagonal_vjp(g, ans, a, offset=0, axis1=0, axis2=1):
     return _tl.diagonal_bar(g, a, offset, axis1, axis2)
 
 
-@defjvp(np.linalg.diagonal)
+@defjvp(_np("linalg.diagonal"))
 def linalg_diagonal_jvp(x_dot, ans, x, offset=0):
     return np.diagonal(x_dot, offset, -2, -1)
 
 
-@defvjp(np.linalg.diagonal)
+@defvjp(_np("linalg.diagonal"))
 def linalg_diagonal_vjp(g, ans, x, offset=0):
     return _tl.diagonal_bar(g, x, offset, -2, -1)
 
@@ -1564,12 +1592,12 @@ def trace_vjp(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None):
     return _tl.trace_bar(g, a, offset, axis1, axis2)
 
 
-@defjvp(np.linalg.trace)
+@defjvp(_np("linalg.trace"))
 def linalg_trace_jvp(x_dot, ans, x, offset=0, dtype=None):
     return np.trace(x_dot, offset, -2, -1)
 
 
-@defvjp(np.linalg.trace)
+@defvjp(_np("linalg.trace"))
 def linalg_trace_vjp(g, ans, x, offset=0, dtype=None):
     return _tl.trace_bar(g, x, offset, -2, -1)
 
@@ -1780,12 +1808,12 @@ def svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     return _tl.svd_bar(g, ans, a, full_matrices, compute_uv, hermitian)
 
 
-@defjvp(np.linalg.svdvals)
+@defjvp(_np("linalg.svdvals"))
 def svdvals_jvp(x_dot, ans, x):
     return _tl.svdvals_tangent(x_dot, x)
 
 
-@defvjp(np.linalg.svdvals)
+@defvjp(_np("linalg.svdvals"))
 def svdvals_vjp(g, ans, x):
     return _tl.svdvals_bar(g, x)
 
