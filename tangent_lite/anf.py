@@ -580,7 +580,10 @@ class _Lowerer:
         if isinstance(node.value, gast.Constant):
             return  # docstring or bare constant
         value = self.expr(node.value)
-        if not is_atom(value):
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
+                and not value.args and not value.keywords:
+            self.emit(S.assign(self.temp(), value))  # keep what a bare L.pop() removes: reverse mode puts it back
+        elif not is_atom(value):
             self.emit(gast.Expr(value=value))
 
     def stmt_Pass(self, node: Any) -> None:

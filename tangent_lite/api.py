@@ -6,6 +6,7 @@ caches, call it, check shapes.  The pipeline itself is :func:`generate`.
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import inspect
@@ -33,9 +34,24 @@ _COMPILING: List[Tuple[Any, str, Tuple[str, ...]]] = []  # the stack of derivati
 
 def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False,
              spec: Optional[Tuple[Any, ...]] = None, options: Tuple[str, ...] = ()) -> codegen.Generated:
-    """Run the whole pipeline for ``fn``: lower, differentiate, print.  ``spec`` (the
-    ranks of the arguments, see :mod:`shapes`) specialises the code to scalars."""
+    """Run the whole pipeline for ``fn``: lower, differentiate, optimize, print."""
+    w, d, _raw, extra = derive(fn, mode, wrt, spec, options)
+    return codegen.module_text([d], key, standalone=standalone, extra_meta=extra)
+
+
+def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]] = None,
+           options: Tuple[str, ...] = (), prepare: Optional[Callable[[anf.Wengert], None]] = None) -> Tuple[
+               anf.Wengert, Any, List[Any], Dict[str, Any]]:
+    """Lower ``fn``, differentiate it and optimize the result: (Wengert form, derivative,
+    its functions before optimization, metadata).  ``spec`` (the ranks of the arguments,
+    see :mod:`shapes`) specialises the code; ``prepare`` may annotate the Wengert form first
+    (``trace`` tags statements with it)."""
     w = anf.lower(fn)
+    if prepare is not None:
+        prepare(w)
+    # the user's own variables: the optimizer never rewrites or removes their statements
+    protected = set(w.params) | {n.id for n in anf.gast.walk(w.fdef)
+                                 if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
     ranks = shapes.infer_ranks(w, dict(zip(w.params, spec if spec is not None else [None] * len(w.params))))
     records: List[Dict[str, Any]] = []
 
@@ -60,7 +76,7 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
     try:
         if mode == "vjp":
             d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options)
-            extra: Dict[str, Any] = {"outputs": len(d.seeds)}
+            extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward}
         elif mode == "jvp":
             d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks)
             extra = {"outputs": _count_outputs(w)}
@@ -69,11 +85,10 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
     finally:
         _COMPILING.pop()
     extra["callees"] = records
-    protected = set(w.params) | {n.id for n in anf.gast.walk(w.fdef)
-                                 if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
+    raw = [copy.deepcopy(fdef) for fdef in d.functions]
     for fdef in d.functions:
         optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
-    return codegen.module_text([d], key, standalone=standalone, extra_meta=extra)
+    return w, d, raw, extra
 
 
 def _count_outputs(w: anf.Wengert) -> int:
@@ -340,8 +355,14 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     fwd, bwd = module.__tl_meta__["functions"][1:3]
     out, residuals = getattr(module, fwd)(*values)
     n_out = module.__tl_meta__["outputs"]
+    calls = [0]
 
     def pullback(cotangent: Any) -> Any:
+        nonlocal residuals
+        if calls[0] and module.__tl_meta__.get("rerun_forward"):
+            # the last reverse sweep undid in-place changes the residuals share: redo the forward
+            residuals = getattr(module, fwd)(*values)[1]
+        calls[0] += 1
         if n_out > 1 and (not isinstance(cotangent, (tuple, list)) or len(cotangent) != n_out):
             raise ArgumentError(f"the cotangent must be a tuple of {n_out} entries, one per output")
         seeds = list(cotangent) if n_out > 1 else [cotangent]

@@ -67,23 +67,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("vjp", "jvp", "hvp", "hessian"), default="vjp",
                    help="reverse (vjp) or forward (jvp) mode; hvp / hessian: second order (forward over reverse)")
     p.add_argument("--wrt", default=None, help="comma-separated argument names or indices (default: the first)")
-    p.add_argument("--emit", choices=("module", "wengert"), default="module",
-                   help="module: the standalone derivative module; wengert: the lowered form")
+    p.add_argument("--emit", choices=("module", "wengert", "trace", "dot", "memory"), default="module",
+                   help="module: the standalone derivative module; wengert: the lowered form; trace: the "
+                        "evaluation table at VALUES (--mode jvp: forward, vjp: reverse); dot: the computational "
+                        "graph as Graphviz DOT; memory: what the reverse sweep stores for VALUES")
     p.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    p.add_argument("values", nargs="*", help="argument values as Python literals (for --emit trace / memory)")
     return p
 
 
 def run(argv: Optional[List[str]] = None) -> str:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     fn = _load(args.target)
     from . import api
 
     if args.emit == "wengert":
         return api.wengert(fn)
-    wrt: Any = None
-    if args.wrt:
-        wrt = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in args.wrt.split(",")]
-    names, _ = api.resolve_wrt(fn, wrt)
+    if args.emit == "trace":
+        from .trace import trace_cli
+
+        return trace_cli(fn, args.values, args.mode, args.wrt)
+    if args.emit == "dot":
+        from .graph import graph
+
+        return graph(fn, mode="reverse" if args.mode == "vjp" else "forward").dot()
+    if args.emit == "memory":
+        from .memory import memory_report
+        from .trace import parse_values
+
+        return str(memory_report(fn, *parse_values(args.values), wrt=_parse_wrt(args.wrt)))
+    names, _ = api.resolve_wrt(fn, _parse_wrt(args.wrt))
     if args.mode in ("hvp", "hessian"):
         return _second_order(fn, names, args.mode)
     return api.generate(fn, args.mode, list(names), key="adgen", standalone=True).text
@@ -126,6 +139,12 @@ def {fn.__name__}_hessian({args}):
     return text
 
 
+def _parse_wrt(text: Optional[str]) -> Any:
+    if not text:
+        return None
+    return [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in text.split(",")]
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     try:
         text = run(argv)
@@ -139,7 +158,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             if err.location is not None and err.location.text:
                 print(f"    {err.location.lineno} | {err.location.text.strip()}", file=sys.stderr)
         return EXIT_USAGE
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text if text.endswith("\n") else text + "\n")

@@ -22,6 +22,7 @@ This module also holds the facts about Wengert statements that ``tl.trace`` and
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 import numpy as np
 
 from . import anf, api, runtime
-from .analysis import StmtInfo, describe, is_user_function, local_names, return_atoms, user_function
+from .analysis import StmtInfo, assignments, describe, is_user_function, local_names, return_atoms, user_function
 from .annotations import Key, get_anno
 from .errors import ArgumentError
 from .source import gast, to_source
@@ -58,16 +59,19 @@ class Statement:
 
 
 def statements(w: anf.Wengert) -> List[Statement]:
-    """Every assignment of ``w`` in program order (the rows of a trace, the nodes of a graph)."""
+    """Every assignment (and in-place list update, ``L.append(v)``) of ``w`` in program order:
+    the rows of a trace, the nodes of a graph."""
     out: List[Statement] = []
+    wanted = {id(s) for s in assignments(w.fdef.body)}
 
     def walk(body: List[Any], loops: Tuple[Any, ...], controls: Tuple[str, ...]) -> None:
         for stmt in body:
-            if isinstance(stmt, gast.Assign):
+            if id(stmt) in wanted:
                 info = describe(stmt)
+                targets = list(info.targets) if isinstance(stmt, gast.Assign) else [stmt.value.func.value.id]
                 line = get_anno(stmt, Key.ORIGIN) or getattr(stmt, "lineno", None) or w.src.first_lineno
-                out.append(Statement(len(out), stmt, info, list(info.targets), _uses(stmt),
-                                     to_source(stmt), line, loops, controls))
+                out.append(Statement(len(out), stmt, info, targets, _uses(stmt), to_source(stmt), line, loops,
+                                     controls))
             elif isinstance(stmt, gast.If):
                 inner = controls + tuple(_uses(stmt.test))
                 walk(stmt.body, loops, inner)
@@ -98,9 +102,20 @@ def _in_order(node: Any) -> Iterator[Any]:
 
 def is_straight_line(w: anf.Wengert) -> bool:
     """No branches, loops or in-place updates: any dependency order is a valid evaluation order."""
-    simple = all(isinstance(s, (gast.Assign, gast.Return, gast.Expr, gast.Pass)) for s in w.fdef.body)
+    simple = all(isinstance(s, (gast.Assign, gast.Return, gast.Pass)) for s in w.fdef.body)
     return simple and not any(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
                               for s in w.fdef.body)
+
+
+def v_form(st: Statement, names: Dict[str, str]) -> str:
+    """The statement with the variables it reads renamed by ``names``: ``math.log(v_-1)``
+    (the right-hand side; in-place updates whole: ``v_1[0] = v_0``, ``v_1.append(v_3)``)."""
+    node = ast.parse(st.text).body[0]
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names and n.id in st.uses:
+            n.id = names[n.id]
+    whole = not isinstance(node, ast.Assign) or isinstance(node.targets[0], ast.Subscript)
+    return ast.unparse(node if whole else node.value)
 
 
 def display_order(w: anf.Wengert, stmts: List[Statement], order: str = "levels") -> List[Statement]:
@@ -369,8 +384,10 @@ def _reason(st: Statement, hit: List[str]) -> str:
     callee = info.callee
     name = _callee_name(value, callee)
     if info.kind == "user":
-        return (f"the call {name}(...) passes no derivative from {', '.join(hit)} to its result "
-                f"(see tl.explain({name}))")
+        params = [p for p, a in info.bound.items() if set(hit) & local_names(a)]
+        inner = [c for p in params for f in explain(info.callee, wrt=p).findings for c in f.cuts]
+        where = "; inside: " + "; ".join(f"{c.location}: {c.statement}" for c in inner) if inner else ""
+        return f"the call {name}(...) passes no derivative from {', '.join(hit)} to its result{where}"
     if isinstance(value, gast.Compare) or callee in (np.less, np.less_equal, np.greater, np.greater_equal,
                                                      np.equal, np.not_equal):
         return "a comparison: its result is a bool, with no derivative"
@@ -420,7 +437,7 @@ def _path(stmts: List[Statement], p: str, outs: Set[str], w: anf.Wengert) -> Lis
     lines = [f"{p} (argument)"]
     for st in reversed(chain):
         loc, _ = _location(w, st.node)
-        lines.append(f"{st.text}    ({loc})")
+        lines.append(f"{loc}: {st.text}")
     if not chain:
         lines[0] = f"{p} (argument, returned as it is)"
     return lines

@@ -75,9 +75,21 @@ class _Fold(gast.NodeTransformer):
         return node
 
 
-def fold_constants(fdef: Any) -> bool:
+def fold_constants(fdef: Any, protected: Set[str] = frozenset()) -> bool:
+    """Fold the derivative statements (never the user's own: ``y = x * 1.0`` copies x)."""
     folder = _Fold()
-    folder.visit(fdef)
+
+    def visit(body: List[Any]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                visit(stmt.body)
+                visit(stmt.orelse)
+            elif isinstance(stmt, gast.Assign) and not (set(_stores(stmt)) & set(protected)):
+                stmt.value = folder.visit(stmt.value)
+            elif isinstance(stmt, gast.AugAssign):
+                stmt.value = folder.visit(stmt.value)
+
+    visit(fdef.body)
     return folder.changed
 
 
@@ -191,7 +203,7 @@ def remove_dead(fdef: Any, protected: Set[str]) -> bool:
 def optimize(fdef: Any, protected: Set[str]) -> Any:
     """Run the passes to a fixpoint (bounded)."""
     for _ in range(10):
-        changed = fold_constants(fdef)
+        changed = fold_constants(fdef, protected)
         changed |= propagate_copies(fdef, protected)
         changed |= remove_dead(fdef, protected)
         if not changed:

@@ -22,6 +22,7 @@ __all__ = [
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
     "builtin_extremum_dot", "builtin_extremum_bar",
+    "sequence_bar", "prod_pairs", "copied",
     "checkpointed", "checkpoint_cost", "binomial_split", "CheckpointRecord", "checkpoint_forward",
     "checkpoint_reverse",
 ]
@@ -449,6 +450,51 @@ def builtin_extremum_bar(g: Any, ans: Any, x: Any, other: Any) -> Any:
         out = [g / n if xi == ans else zeros_like(xi) for xi in entries]
         return type(x)(out) if isinstance(x, (list, tuple)) else np.array(out)
     return g * balanced_eq(x, ans, other)
+
+
+
+def sequence_bar(h: Any, iterable: Any) -> Any:
+    """Cotangent of ``iterable`` in ``list(iterable)``: back to a tuple, list or array."""
+    if isinstance(iterable, tuple):
+        return tuple(h)
+    if isinstance(iterable, list):
+        return list(h)
+    return array_tangent(h, iterable)
+
+
+def prod_pairs(g: Any, v: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``g * sum_k P_ik v_k`` with ``P_ik`` the product of the entries other than ``i`` and
+    ``k`` of the reduced group (0 for ``i == k``): the derivative of ``prod_bar`` in ``x``
+    (symmetric, so the same formula is its transpose).  Exact with zeros among the entries."""
+    x = np.asarray(x, dtype=float)
+    v = np.broadcast_to(np.asarray(v, dtype=float), x.shape)
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    axes = _norm_axis(axis, x.ndim)
+    gx = _expand(g, x, axis, keepdims) * np.ones_like(x)
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    lead = moved.shape[: moved.ndim - len(axes)]
+    xs = moved.reshape(lead + (-1,))
+    vs = np.moveaxis(v * gx, axes, tuple(range(-len(axes), 0))).reshape(lead + (-1,))
+    n = xs.shape[-1]
+    out = np.zeros_like(xs)
+    for i in range(n):  # products over the group with entry i left out, then their "others"
+        y = xs.copy()
+        y[..., i] = 1.0
+        others = prod_bar(1.0, None, y, -1, True)
+        others[..., i] = 0.0
+        out[..., i] = np.sum(others * vs, axis=-1)
+    return np.moveaxis(out.reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
+
+
+
+def copied(v: Any) -> Any:
+    """A copy of a list or array a pullback changes in place (so it can be called again)."""
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    return v
 
 
 # ---------------------------------------------------------------- binomial checkpointing

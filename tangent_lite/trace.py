@@ -28,7 +28,6 @@ are aligned statement by statement.
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import html
 import re
@@ -38,15 +37,21 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 
 import numpy as np
 
-from . import anf, api, optimize
+from . import anf, api
 from .analysis import return_atoms
 from .annotations import Key, set_anno
 from .errors import ArgumentError
-from .explain import Statement, display_order, flow, input_labels, is_straight_line, statements, useful
-from .jvp import jvp as _jvp_pass
-from .rules import REGISTRY
+from .explain import (
+    Statement,
+    display_order,
+    flow,
+    input_labels,
+    is_straight_line,
+    statements,
+    useful,
+    v_form,
+)
 from .source import gast, to_source
-from .vjp import vjp as _vjp_pass
 
 MODES = {"forward": "jvp", "jvp": "jvp", "reverse": "vjp", "vjp": "vjp"}
 _TAG = 10_000_000  # tagged line numbers: _TAG + statement index
@@ -227,10 +232,8 @@ def trace(f: Callable, *args: Any, mode: str = "forward", wrt: api.Wrt = None, s
     return _table(fn, plan, rec, gen_mode, names, params, values, seeds, seed_text, result, order)
 
 
-def trace_cli(fn: Callable, argv_values: List[str], mode: str = "jvp", wrt: Optional[str] = None) -> str:
-    """``adgen model.py:f --emit trace 2.0 5.0``: parse each value with ``ast.literal_eval``
-    (lists become float arrays) and return the printed table.  ``mode`` is adgen's
-    ``--mode`` (``jvp``: forward, ``vjp``: reverse); ``wrt`` its ``--wrt`` text."""
+def parse_values(argv_values: List[str]) -> List[Any]:
+    """Command-line argument values: Python literals, lists become float arrays."""
     values = []
     for text in argv_values:
         try:
@@ -239,6 +242,18 @@ def trace_cli(fn: Callable, argv_values: List[str], mode: str = "jvp", wrt: Opti
             raise ArgumentError(f"cannot read the argument value {text!r}",
                                 hint="write Python literals: 2.0, -1.5, [1.0, 2.0], '[[1, 2], [3, 4]]'") from None
         values.append(np.array(value, dtype=float) if isinstance(value, list) else value)
+    return values
+
+
+def trace_cli(fn: Callable, argv_values: List[str], mode: str = "vjp", wrt: Optional[str] = None) -> str:
+    """``adgen model.py:f --emit trace 2.0 5.0``: parse each value with ``ast.literal_eval``
+    (lists become float arrays) and return the printed table.  ``mode`` is adgen's
+    ``--mode`` (``vjp``, its default: reverse; ``jvp``: forward); ``wrt`` its ``--wrt`` text.
+
+    >>> print(trace_cli(f, ["2.0", "5.0"], mode="jvp"))     # doctest: +SKIP
+    forward mode trace of f(x1=2, x2=5), seed x1_dot = 1, x2_dot = 0
+    ..."""
+    values = parse_values(argv_values)
     names: Any = None
     if wrt:
         names = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in wrt.split(",")]
@@ -263,6 +278,9 @@ def _wrt_names(fn: Callable, params: List[str], values: List[Any], wrt: api.Wrt)
 def _seeds(mode: str, module: Any, functions: List[str], names: Sequence[str], params: List[str],
            values: List[Any], seed: Any) -> Tuple[List[Any], str]:
     if mode == "jvp":
+        if seed is not None and not isinstance(seed, dict) and len(seed) != len(names):
+            raise ArgumentError(f"{len(seed)} seed tangents for {len(names)} differentiated arguments "
+                                f"({', '.join(names)})", hint="pass one per argument, or a dict by name")
         given = dict(seed) if isinstance(seed, dict) else dict(zip(names, seed)) if seed is not None else {}
         unknown = set(given) - set(names)
         if unknown:
@@ -318,6 +336,7 @@ class _Plan:
     names: Dict[int, List[Optional[str]]] = field(default_factory=dict)  # statement -> derivative name per target
     capture: Dict[int, List[Tuple[int, int, str]]] = field(default_factory=dict)  # line -> (stmt, target, name)
     stored_once: Set[str] = field(default_factory=set)
+    unmatched: int = 0  # generated statements the tagged regeneration did not reproduce (0 unless the pipeline drifted)
 
 
 def _plan(fn: Callable, mode: str, wrt: Sequence[str], module: Any, fname: str) -> _Plan:
@@ -328,12 +347,12 @@ def _plan(fn: Callable, mode: str, wrt: Sequence[str], module: Any, fname: str) 
     mine = list(_walk(gast.gast_to_ast(opt).body))
     theirs = [(node, False) for node, _ in _walk(real.body)]
     matcher = difflib.SequenceMatcher(None, [_key(n) for n, _ in mine], [_key(n) for n, _ in theirs], autojunk=False)
+    plan.unmatched = len(theirs) - sum(size for _, _, size in matcher.get_matching_blocks())
     for i, j, size in matcher.get_matching_blocks():
         for (m, reverse), (r, _) in zip(mine[i:i + size], theirs[j:j + size]):
             tag = m.lineno - _TAG if getattr(m, "lineno", 0) >= _TAG else None
             if tag is not None and isinstance(r, (ast.Assign, ast.Expr)):
-                targets = set(stmts[tag].targets)
-                primal = not reverse and isinstance(r, ast.Assign) and targets <= _assigned(r)
+                primal = not reverse and set(stmts[tag].targets) <= _written(r)
                 plan.lines[r.lineno] = _Line(tag, primal, reverse)
     _loops(real.body, (), plan)
     stores = [n.id for n in ast.walk(real) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
@@ -345,26 +364,17 @@ def _plan(fn: Callable, mode: str, wrt: Sequence[str], module: Any, fname: str) 
 def _tagged(fn: Callable, mode: str, wrt: Sequence[str]) -> Tuple[anf.Wengert, List[Statement], Any, Any]:
     """The derivative of ``fn`` generated as ``api.generate`` does, with every line emitted for
     Wengert statement k carrying line number ``_TAG + k``: before (raw) and after optimization."""
-    w = anf.lower(fn)
-    stmts = statements(w)
-    for st in stmts:
-        st.node.lineno = _TAG + st.index
-        set_anno(st.node, Key.ORIGIN, _TAG + st.index)
+    tagged: List[Statement] = []
 
-    def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
-        if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt):
-            roles = {"jvp": f"{w.name}_jvp"} if mode == "jvp" else {"fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
-            return dict(roles, outputs=api._count_outputs(w))
-        meta = api.compiled(callee, cmode, tuple(cwrt)).__tl_meta__
-        roles = ["jvp"] if cmode == "jvp" else ["fwd", "bwd"]
-        return dict({r: w.namer.fresh(f"{callee.__name__}_{r}") for r in roles}, outputs=meta["outputs"])
+    def tag(w: anf.Wengert) -> None:
+        tagged.extend(statements(w))
+        for st in tagged:
+            st.node.lineno = _TAG + st.index
+            set_anno(st.node, Key.ORIGIN, _TAG + st.index)
 
-    d = (_vjp_pass if mode == "vjp" else _jvp_pass)(w, list(wrt), REGISTRY, resolve)
-    protected = set(w.params) | {n.id for n in gast.walk(w.fdef)
-                                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    opt = d.functions[0]
-    raw = copy.deepcopy(opt)
-    optimize.optimize(opt, protected | {a.id for a in opt.args.args})
+    w, d, raw_functions, _extra = api.derive(fn, mode, wrt, prepare=tag)
+    stmts = tagged
+    opt, raw = d.functions[0], raw_functions[0]
     return w, stmts, raw, opt
 
 
@@ -389,13 +399,16 @@ def _key(node: Any) -> str:
     return ast.unparse(node)
 
 
-def _assigned(node: Any) -> Set[str]:
-    """Names an assignment writes, including ``x`` of ``x[i] = v``."""
+def _written(node: Any) -> Set[str]:
+    """Names a statement changes: assigned, ``x`` of ``x[i] = v``, ``L`` of ``L.append(v)``."""
     out = set()
     for tgt in getattr(node, "targets", []):
         for n in ast.walk(tgt):
             if isinstance(n, ast.Name) and (isinstance(n.ctx, ast.Store) or tgt is not n):
                 out.add(n.id)
+    call = getattr(node, "value", None) if isinstance(node, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        out.add(call.func.value.id)
     return out
 
 
@@ -427,7 +440,7 @@ def _derivative_names(plan: _Plan, raw: Any, opt: Any, mode: str, real: Any) -> 
         copied: List[bool] = []
         for t in st.targets:
             pattern = re.compile(re.escape(t) + suffix + r"(_\d+)?$")
-            used = {n for line in lines for n in (_stored(line) if mode == "jvp" else _consumed(line))}
+            used = {n for line in lines for n in (_written(line) if mode == "jvp" else _consumed(line))}
             name = next((n for n in sorted(used) if pattern.match(n)), None)
             found.append(_resolve(alias, name))
             copied.append(name in alias)
@@ -437,7 +450,7 @@ def _derivative_names(plan: _Plan, raw: Any, opt: Any, mode: str, real: Any) -> 
         for j, name in enumerate(found):  # read after the line assigning it, or (a copy) after the primal line
             for lineno, role in plan.lines.items():
                 if role.tag == st.index and name is not None and (
-                        (role.primal and copied[j]) or name in _stored(real_lines[lineno])):
+                        (role.primal and copied[j]) or name in _written(real_lines[lineno])):
                     plan.capture.setdefault(lineno, []).append((st.index, j, name))
 
 
@@ -455,10 +468,6 @@ def _resolve(alias: Dict[str, str], name: Optional[str]) -> Optional[str]:
         seen.add(name)
         name = alias[name]
     return name
-
-
-def _stored(node: Any) -> Set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 def _consumed(node: Any) -> Set[str]:
@@ -622,7 +631,7 @@ def _table(fn: Callable, plan: _Plan, rec: _Recorder, mode: str, wrt: Sequence[s
         st = stmts[occ.stmt]
         derivs = [d if d is not None else ZERO if (t not in reach) else None for t, d in zip(st.targets, occ.derivs)]
         single = len(st.targets) == 1
-        row = Row(number[id(occ)], ", ".join(st.targets), st.text, _in_v_names(st, current), st.line,
+        row = Row(number[id(occ)], ", ".join(st.targets), st.text, v_form(st, current), st.line,
                   occ.iteration, occ.values[0] if single else tuple(occ.values),
                   derivs[0] if single else (None if all(d is None for d in derivs) else tuple(derivs)))
         by_exec[id(occ)] = row
@@ -634,15 +643,10 @@ def _table(fn: Callable, plan: _Plan, rec: _Recorder, mode: str, wrt: Sequence[s
     call = ", ".join(f"{p}={format_value(v)}" for p, v in zip(params, values))
     title = f"{'forward' if mode == 'jvp' else 'reverse'} mode trace of {fn.__qualname__}({call}), seed {seed_text}"
     footer = _footer(w, mode, result, current, wrt)
+    if any(r.derivative is None and _numeric(r.value) for r in rows):
+        footer += f"\n{_NOT_COMPUTED}: not computed by the generated code (" + (
+            "it does not reach the output)" if mode == "jvp" else "no derivative flows back through it)")
     return Trace(fn.__qualname__, "forward" if mode == "jvp" else "reverse", rows, title, footer, result)
-
-
-def _in_v_names(st: Statement, current: Dict[str, str]) -> str:
-    node = copy.deepcopy(st.node)
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in current and n.id in st.uses:
-            n.id = current[n.id]
-    return ast.unparse(gast.gast_to_ast(node if isinstance(node.targets[0], gast.Subscript) else node.value))
 
 
 def _footer(w: anf.Wengert, mode: str, result: Any, current: Dict[str, str], wrt: Sequence[str]) -> str:

@@ -169,13 +169,18 @@ class _Reverse:
                                 S.deepcopy(fwd) + [gast.Return(value=S.tuple_([S.deepcopy(ret.value), res_tuple]))])
         unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
                              value=S.name("_residuals"), type_comment=None)
-        # the pullback may be called many times: pop from a copy of the tape
-        copy_tape = [S.assign(self.tape, S.call(S.name("list"), [S.name(self.tape)]))] if self.tape in residuals else []
-        bwd_body = ([unpack] if residuals else []) + copy_tape + S.deepcopy(rev) + [
+        # the pullback may be called many times: it pops from a copy of the tape.  Arrays and
+        # lists whose in-place changes the reverse sweep undoes cannot be copied (views of them
+        # must see the undoing), so a pullback of such a function re-runs f_fwd when called again
+        changed = _mutated_in(rev) & set(residuals)
+        copies = [S.assign(self.tape, self.call("copied", [S.name(self.tape)]))] if self.tape in changed else []
+        self.rerun_forward = bool(changed - {self.tape})
+        bwd_body = ([unpack] if residuals else []) + copies + S.deepcopy(rev) + [
             gast.Return(value=S.deepcopy(grad_value))]
         bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
         d = Derivative([fused, fwd_fn, bwd_fn] + self.extra_functions, w, "vjp", list(wrt))
         d.seeds = seeds  # type: ignore[attr-defined]
+        d.rerun_forward = self.rerun_forward  # type: ignore[attr-defined]
         d.residuals = residuals  # type: ignore[attr-defined]
         return d
 
@@ -802,3 +807,19 @@ def _index_syntax(value: Any) -> Any:
     if isinstance(value, gast.Tuple):
         return gast.Tuple(elts=[_index_syntax(e) for e in value.elts], ctx=gast.Load())
     return value
+
+
+def _mutated_in(stmts: List[Any]) -> Set[str]:
+    """Names whose objects ``stmts`` change in place: ``x[i] = ...``, ``L.pop()``, ``L.append(v)``."""
+    out: Set[str] = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, (gast.Assign, gast.AugAssign)):
+                targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+                for t in targets:
+                    if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                        out.add(t.value.id)
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in ("pop", "append") \
+                    and isinstance(n.func.value, gast.Name):
+                out.add(n.func.value.id)
+    return out

@@ -9,6 +9,15 @@ central finite differences are a valid reference.  Integer-only arguments
 (``axis``, ``shape``, ``axes``), boolean conditions and ``dtype`` are never
 differentiated: the tests differentiate only the arguments that have rules.
 
+``RUNTIME_CASES`` (merged into ``CASES``) covers the runtime helpers generated code
+calls (``tangent_lite.runtime.sum_bar``, ``getitem_bar``, ``setitem``, ...), whose
+rules make generated code differentiable again, and the builtin ``max``/``min``.
+Each case follows the helper's contract (the seed ``g`` has the primal result's
+shape: the reduced shape for ``sum_bar``, ``x[index]``'s shape for ``getitem_bar``;
+``extremum_bar``'s ``ans`` is ``x.max(...)``/``x.min(...)``); shape-only arguments
+(``constant_params``) are not differentiated.  Primitives whose rules live in
+``tangent_lite/rules/numpy_more.py`` belong to ``tests/rule_cases_more.py`` instead.
+
 ``END_TO_END`` lists module-level user functions (they must have readable
 source for tangent_lite to compile them) with an argument builder each; the
 tests run them through ``tangent_lite.check_grads`` and ``tangent_lite.grad``.
@@ -21,7 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -227,6 +236,345 @@ def _array_cases() -> List[Case]:
     return out
 
 
+# ------------------------------------------------------------------ runtime helpers (generated code calls them)
+# Their contracts (tangent_lite/runtime.py): a seed ``g`` shaped like the primal's result
+# (the reduced shape for ``sum_bar``, ``x[index]``'s shape for ``getitem_bar``, ...) and
+# shape-only arguments (``x``, ``like``, ``index``, ...) that carry no derivative.
+
+
+class Pair(NamedTuple):
+    a: Any
+    b: Any
+
+
+@dataclass
+class Params:
+    w: Any
+    b: Any
+
+
+def _like(rng: np.random.Generator, value: Any, lo: float = -2.0, hi: float = 2.0) -> Any:
+    """A random seed shaped like ``value`` (a Python float for scalars)."""
+    return sample(rng, F if np.ndim(value) == 0 else np.shape(value), lo, hi)
+
+
+def _seed_case(label: str, make: Callable[[np.random.Generator], tuple], **kwargs: Any) -> Case:
+    return Case(lambda rng: (tuple(make(rng)), dict(kwargs)), label + (f" {kwargs}" if kwargs else ""))
+
+
+def _shaped(shape: Any) -> Callable[[np.random.Generator], Any]:
+    return lambda rng: sample(rng, shape)
+
+
+def _unbroadcast_case(sg: Any, sx: Any) -> Case:
+    return _seed_case(f"g {_shape_label(sg)} onto x {_shape_label(sx)}", lambda rng: (sample(rng, sg), sample(rng, sx)))
+
+
+def _bcast_case(st: Any, slike: Any) -> Case:
+    return _seed_case(f"t {_shape_label(st)} to {_shape_label(slike)}",
+                      lambda rng: (sample(rng, st), sample(rng, slike)))
+
+
+def _reduce_bar_cases(kind: str) -> List[Case]:
+    """``sum_bar``/``mean_bar(g, x, axis, keepdims)``, or ``extremum_bar(g, ans, x, ...)`` with
+    ``ans = x.max(...)`` / ``x.min(...)``: ``g`` has the reduced shape."""
+    specs = [
+        ((5,), {}),
+        ((3, 4), {}),
+        ((3, 4), {"axis": 0}),
+        ((3, 4), {"axis": 1, "keepdims": True}),
+        ((3, 4), {"axis": -1}),
+        ((3, 4), {"axis": None, "keepdims": True}),
+        ((2, 3, 4), {"axis": (0, 2)}),
+        ((2, 3, 4), {"axis": (0, -1), "keepdims": True}),
+        ((2, 3, 4), {"axis": 1}),
+    ]
+
+    def maker(shape: Tuple[int, ...], kw: Dict[str, Any]) -> Maker:
+        def make(rng: np.random.Generator) -> Args:
+            x = sample(rng, shape)
+            g = _like(rng, np.sum(x, **kw))
+            if kind == "sum":
+                return (g, x), dict(kw)
+            red = np.max if kind == "max" else np.min
+            return (g, red(x, **kw), x), dict(kw)
+
+        return make
+
+    cases = [Case(maker(s, kw), f"x {s} {kw}") for s, kw in specs]
+    if kind in ("max", "min"):  # ties: g shared equally (linear in g all the same)
+        sign = 1.0 if kind == "max" else -1.0
+        tied = sign * np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+        red = np.max if kind == "max" else np.min
+        cases.append(Case(lambda rng: ((sample(rng, (2,)), red(tied, axis=1), tied), {"axis": 1}), "ties, axis=1"))
+        cases.append(Case(lambda rng: ((sample(rng, F), red(tied), tied), {}), "ties, all axes"))
+    return cases
+
+
+def _prod_bar_cases() -> List[Case]:
+    def maker(shape: Tuple[int, ...], kw: Dict[str, Any], zero: Optional[Tuple[int, ...]] = None) -> Maker:
+        def make(rng: np.random.Generator) -> Args:
+            x = sample(rng, shape, 0.5, 1.5, signed=True)
+            if zero is not None:
+                x[zero] = 0.0
+            return (_like(rng, np.prod(x, **kw)), np.prod(x, **kw), x), dict(kw)
+
+        return make
+
+    return [
+        Case(maker((5,), {}), "x (5,)"),
+        Case(maker((3, 4), {"axis": 1}), "x (3, 4) axis=1"),
+        Case(maker((3, 4), {"axis": 0, "keepdims": True}), "x (3, 4) axis=0 keepdims"),
+        Case(maker((2, 3, 4), {"axis": (0, 2)}), "x (2, 3, 4) axis=(0, 2)"),
+        Case(maker((3, 4), {"axis": -1}, (1, 2)), "x (3, 4) axis=-1, a zero"),
+    ]
+
+
+def _product_bar_cases(pairs: Sequence[Tuple[Any, Any]], product: Callable[[Any, Any], Any]) -> List[Case]:
+    """``*_bar_a/b(g, a, b)``: ``g`` shaped like ``product(a, b)``."""
+
+    def maker(sa: Any, sb: Any) -> Maker:
+        def make(rng: np.random.Generator) -> Args:
+            a, b = sample(rng, sa), sample(rng, sb)
+            return (_like(rng, product(a, b)), a, b), {}
+
+        return make
+
+    return [Case(maker(sa, sb), f"a {_shape_label(sa)}, b {_shape_label(sb)}") for sa, sb in pairs]
+
+
+def _getitem_bar_case(label: str, make_x: Callable[[np.random.Generator], Any], index: Any) -> Case:
+    def make(rng: np.random.Generator) -> Args:
+        x = make_x(rng)
+        part = x[index]
+        g = [_like(rng, v) for v in part] if isinstance(part, list) else _like(rng, part)
+        return (g, x, index), {}
+
+    return Case(make, f"{label} [{index!r}]")
+
+
+def _getattr_bar_case(label: str, make_x: Callable[[np.random.Generator], Any], name: str) -> Case:
+    def make(rng: np.random.Generator) -> Args:
+        x = make_x(rng)
+        return (_like(rng, getattr(x, name)), x, name), {}
+
+    return Case(make, f"{label} .{name}")
+
+
+def _setitem_case(label: str, sx: Any, index: Any, sv: Any) -> Case:
+    def make(rng: np.random.Generator) -> Args:
+        x = [sample(rng, F) for _ in range(sx)] if isinstance(sx, int) else sample(rng, sx)
+        return (x, index, sample(rng, sv)), {}
+
+    return Case(make, f"{label}: x[{index!r}] = {_shape_label(sv)}")
+
+
+def _zero_index_case(label: str, make_g: Callable[[np.random.Generator], Any], index: Any) -> Case:
+    return Case(lambda rng: ((make_g(rng), index), {}), f"{label} [{index!r}]")
+
+
+def _builtin_sum_bar_case(label: str, make_x: Callable[[np.random.Generator], Any]) -> Case:
+    def make(rng: np.random.Generator) -> Args:
+        x = make_x(rng)
+        return (_like(rng, sum(x)), x), {}
+
+    return Case(make, label)
+
+
+def _array_tangent_case(label: str, make_t: Callable[[np.random.Generator], Any]) -> Case:
+    def make(rng: np.random.Generator) -> Args:
+        t = make_t(rng)
+        return (t, np.array(t)), {}  # like: np.array(obj), which has the tangent's structure
+
+    return Case(make, label)
+
+
+def _array_bar_case(label: str, make_obj: Callable[[np.random.Generator], Any]) -> Case:
+    def make(rng: np.random.Generator) -> Args:
+        obj = make_obj(rng)
+        return (sample(rng, np.shape(np.array(obj))), obj), {}
+
+    return Case(make, label)
+
+
+def _pow_exponent_bar_case(sg: Any, sx: Any) -> Case:
+    """``pow_exponent_bar(g, ans, x) = g * ans * log(x)`` with ``ans = x ** y``; ``g`` and ``ans``
+    have the result's shape, ``x`` (positive) may be broadcast."""
+
+    def make(rng: np.random.Generator) -> Args:
+        x = sample(rng, sx, 0.5, 3.0)
+        ans = np.power(x, sample(rng, sg)) if sg != F else float(x ** sample(rng, F))
+        return (sample(rng, sg), ans, x), {}
+
+    return Case(make, f"g, ans {_shape_label(sg)}, x {_shape_label(sx)}")
+
+
+def _builtin_extremum_cases() -> List[Case]:
+    """``max``/``min``: two floats (kept apart: no ties), or one iterable of distinct entries
+    (``b`` is then absent, so only the rule for ``a`` applies)."""
+
+    def pair(second: Callable[[Any], Any]) -> Maker:
+        def make(rng: np.random.Generator) -> Args:
+            a, b = _rejection(rng, lambda: (sample(rng, F), sample(rng, F)), lambda a, b: _separated(a, b, 0.05))
+            return (a, second(b)), {}
+
+        return make
+
+    def iterable(kind: Callable[[list], Any], n: int) -> Maker:
+        def make(rng: np.random.Generator) -> Args:
+            vals = _rejection(rng, lambda: (sample(rng, (n,)),),
+                              lambda v: bool(np.min(np.diff(np.sort(v))) > 0.05))[0]
+            return (kind([float(v) for v in vals]),), {}
+
+        return make
+
+    return [
+        Case(pair(float), "float, float"),
+        Case(pair(np.float64), "float, numpy.float64"),
+        Case(iterable(list, 4), "list of 4 floats"),
+        Case(iterable(tuple, 3), "tuple of 3 floats"),
+        Case(iterable(np.array, 5), "(5,) array"),
+    ]
+
+
+def _structured_pair(rng: np.random.Generator) -> Pair:
+    return Pair(sample(rng, F), sample(rng, (3,)))
+
+
+def _structured_params(rng: np.random.Generator) -> Params:
+    return Params(sample(rng, (2, 2)), sample(rng, F))
+
+
+def _nested(rng: np.random.Generator) -> list:
+    return [sample(rng, F), sample(rng, (3,)), sample(rng, (2, 2))]
+
+
+RUNTIME_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.unbroadcast": [
+        _unbroadcast_case((3, 4), (3, 4)),
+        _unbroadcast_case((3, 4), (3, 1)),
+        _unbroadcast_case((3, 4), (4,)),
+        _unbroadcast_case((2, 3, 4), (3, 1)),
+        _unbroadcast_case((2, 3), F),
+        _unbroadcast_case((2, 3), ()),
+        _unbroadcast_case((5, 1, 4), (1, 4)),
+        _unbroadcast_case(F, F),
+    ],
+    "tangent_lite.runtime.bcast": [
+        _bcast_case((3, 4), (3, 4)),
+        _bcast_case((4,), (3, 4)),
+        _bcast_case((3, 1), (2, 3, 4)),
+        _bcast_case(F, (2, 3)),
+        _bcast_case((), (3,)),
+        _bcast_case(F, F),
+    ],
+    "tangent_lite.runtime.as_grad": [
+        _seed_case("g (3, 4) for x (3, 4)", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)))),
+        _seed_case("g (4,) for x (3, 4) (broadcast)", lambda rng: (sample(rng, (4,)), sample(rng, (3, 4)))),
+        _seed_case("g float for x (2, 3)", lambda rng: (sample(rng, F), sample(rng, (2, 3)))),
+        _seed_case("g numpy.float64 for x float", lambda rng: (np.float64(sample(rng, F)), sample(rng, F))),
+        _seed_case("g float for x 0-d array", lambda rng: (sample(rng, F), sample(rng, ()))),
+        _seed_case("g 0-d array for x float", lambda rng: (sample(rng, ()), sample(rng, F))),
+        _seed_case("list [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],
+                                                      [sample(rng, F), sample(rng, (3,))])),
+        _seed_case("dict {a: float, b: (2, 2)}", lambda rng: ({"a": sample(rng, F), "b": sample(rng, (2, 2))},
+                                                              {"a": sample(rng, F), "b": sample(rng, (2, 2))})),
+        _seed_case("NamedTuple Pair(float, (3,))", lambda rng: (_structured_pair(rng), _structured_pair(rng))),
+    ],
+    "tangent_lite.runtime.sum_bar": _reduce_bar_cases("sum"),
+    "tangent_lite.runtime.mean_bar": _reduce_bar_cases("sum"),
+    "tangent_lite.runtime.extremum_bar": _reduce_bar_cases("max") + _reduce_bar_cases("min"),
+    "tangent_lite.runtime.prod_bar": _prod_bar_cases(),
+    "tangent_lite.runtime.matmul_bar_a": _product_bar_cases(MATMUL_PAIRS, np.matmul),
+    "tangent_lite.runtime.matmul_bar_b": _product_bar_cases(MATMUL_PAIRS, np.matmul),
+    "tangent_lite.runtime.dot_bar_a": _product_bar_cases(DOT_PAIRS, np.dot),
+    "tangent_lite.runtime.dot_bar_b": _product_bar_cases(DOT_PAIRS, np.dot),
+    "tangent_lite.runtime.getitem_bar": [
+        _getitem_bar_case("x (4, 5)", _shaped((4, 5)), 2),
+        _getitem_bar_case("x (4, 5)", _shaped((4, 5)), (slice(1, 3), None, 0)),
+        _getitem_bar_case("x (4, 5)", _shaped((4, 5)), (Ellipsis, -1)),
+        _getitem_bar_case("x (4, 5), repeated rows", _shaped((4, 5)), np.array([0, 2, 2])),
+        _getitem_bar_case("x (3, 4), two index arrays", _shaped((3, 4)), (np.array([0, 2, 0]), np.array([1, 3, 1]))),
+        _getitem_bar_case("x (3, 4), boolean mask", _shaped((3, 4)), np.arange(12).reshape(3, 4) % 3 == 0),
+        _getitem_bar_case("list [float, (3,), (2, 2)]", _nested, 1),
+        _getitem_bar_case("list of 4 floats", lambda rng: [sample(rng, F) for _ in range(4)], slice(1, 3)),
+        _getitem_bar_case("tuple of (2,) arrays", lambda rng: (sample(rng, (2,)), sample(rng, (2,))), 0),
+        _getitem_bar_case("NamedTuple Pair(float, (3,))", _structured_pair, 1),
+        _getitem_bar_case("dict {a: float, b: (3,)}", lambda rng: {"a": sample(rng, F), "b": sample(rng, (3,))},
+                          "b"),
+    ],
+    "tangent_lite.runtime.getattr_bar": [
+        _getattr_bar_case("NamedTuple Pair(float, (3,))", _structured_pair, "b"),
+        _getattr_bar_case("NamedTuple Pair(float, (3,))", _structured_pair, "a"),
+        _getattr_bar_case("dataclass Params((2, 2), float)", _structured_params, "w"),
+    ],
+    "tangent_lite.runtime.setitem": [
+        _setitem_case("x (5,)", (5,), 2, F),
+        _setitem_case("x (3, 4)", (3, 4), 1, (4,)),
+        _setitem_case("x (3, 4), column", (3, 4), (slice(None), 1), (3,)),
+        _setitem_case("x (3, 4), broadcast v", (3, 4), (slice(0, 2), slice(1, 3)), (2, 1)),
+        _setitem_case("x (3, 4), broadcast scalar", (3, 4), 0, F),
+        _setitem_case("x (5, 2), index array", (5, 2), np.array([0, 3]), (2, 2)),
+        _setitem_case("list of 3 floats", 3, 1, F),
+    ],
+    "tangent_lite.runtime.zero_index": [
+        _zero_index_case("g (5,)", _shaped((5,)), 2),
+        _zero_index_case("g (3, 4)", _shaped((3, 4)), (slice(None), 1)),
+        _zero_index_case("g (3, 4)", _shaped((3, 4)), np.array([0, 2])),
+        _zero_index_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)], 0),
+        _zero_index_case("list [float, (3,), (2, 2)]", _nested, 2),
+    ],
+    "tangent_lite.runtime.saved": unary(),
+    "tangent_lite.runtime.copied": unary(),
+    "tangent_lite.runtime.add": binary(pairs=BINARY_PAIRS[:5] + ((F, F),)) + [
+        _seed_case("lists [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],
+                                                       [sample(rng, F), sample(rng, (3,))])),
+        _seed_case("NamedTuples Pair(float, (3,))", lambda rng: (_structured_pair(rng), _structured_pair(rng))),
+        _seed_case("dicts {a: (2,), b: float}", lambda rng: ({"a": sample(rng, (2,)), "b": sample(rng, F)},
+                                                             {"a": sample(rng, (2,)), "b": sample(rng, F)})),
+    ],
+    "tangent_lite.runtime.builtin_sum_bar": [
+        _builtin_sum_bar_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
+        _builtin_sum_bar_case("list of 3 (2, 3) arrays", lambda rng: [sample(rng, (2, 3)) for _ in range(3)]),
+        _builtin_sum_bar_case("list (3, 1), (4,), float (broadcasting)",
+                              lambda rng: [sample(rng, (3, 1)), sample(rng, (4,)), sample(rng, F)]),
+        _builtin_sum_bar_case("tuple of 2 floats", lambda rng: (sample(rng, F), sample(rng, F))),
+        _builtin_sum_bar_case("(3, 4) array (sums rows)", _shaped((3, 4))),
+        _builtin_sum_bar_case("(5,) array", _shaped((5,))),
+    ],
+    "tangent_lite.runtime.array_tangent": [
+        _array_tangent_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
+        _array_tangent_case("list of two (3,) arrays", lambda rng: [sample(rng, (3,)), sample(rng, (3,))]),
+        _array_tangent_case("nested lists 2 x 2 floats",
+                            lambda rng: [[sample(rng, F), sample(rng, F)], [sample(rng, F), sample(rng, F)]]),
+        _array_tangent_case("(2, 3) array", _shaped((2, 3))),
+    ],
+    "tangent_lite.runtime.array_bar": [
+        _array_bar_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
+        _array_bar_case("list of two (3,) arrays", lambda rng: [sample(rng, (3,)), sample(rng, (3,))]),
+        _array_bar_case("tuple of 2 floats", lambda rng: (sample(rng, F), sample(rng, F))),
+        _array_bar_case("nested lists 2 x 2 floats",
+                        lambda rng: [[sample(rng, F), sample(rng, F)], [sample(rng, F), sample(rng, F)]]),
+        _array_bar_case("(2, 3) array", _shaped((2, 3))),
+    ],
+    "builtins.list": [
+        Case(lambda rng: ((tuple(sample(rng, F) for _ in range(3)),), {}), "tuple of 3 floats"),
+        Case(lambda rng: (([sample(rng, F), sample(rng, (2,))],), {}), "list [float, (2,)]"),
+        Case(lambda rng: (((sample(rng, (2,)), sample(rng, (3,))),), {}), "tuple of (2,), (3,) arrays"),
+        Case(lambda rng: ((sample(rng, (4,)),), {}), "(4,) array (its entries)"),
+        Case(lambda rng: ((sample(rng, (2, 3)),), {}), "(2, 3) array (its rows)"),
+    ],
+    "tangent_lite.runtime.pow_exponent_bar": [
+        _pow_exponent_bar_case((3, 4), (3, 4)),
+        _pow_exponent_bar_case((3, 4), (3, 1)),
+        _pow_exponent_bar_case((2, 3), F),
+        _pow_exponent_bar_case(F, F),
+    ],
+    "builtins.max": _builtin_extremum_cases(),
+    "builtins.min": _builtin_extremum_cases(),
+}
+
+
 POSITIVE = (0.5, 3.0, False)
 SIGNED_AWAY = (0.5, 2.0, True)  # |v| in [0.5, 2]: away from zero (denominators)
 ANY = (-2.0, 2.0, False)
@@ -350,6 +698,7 @@ CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((np.float64(sample(rng, F)),), {}), "numpy.float64"),
         Case(lambda rng: ((sample(rng, ()),), {}), "0-d array"),
     ],
+    **RUNTIME_CASES,
 }
 
 

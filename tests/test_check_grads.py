@@ -1,9 +1,9 @@
 """tl.check_grads: passes on right derivatives and fails on wrong ones, at first and second order."""
 
+import check_grads_fixtures as fx
 import numpy as np
 import pytest
 
-import check_grads_fixtures as fx
 import tangent_lite as tl
 
 X = np.array([0.3, -0.7, 1.1])

@@ -82,12 +82,12 @@ def log1p_vjp(g, ans, x):
 
 @defjvp(math.sqrt)
 def sqrt_jvp(x_dot, ans, x):
-    return x_dot * 0.5 / np.float64(ans)  # inf at 0, as NumPy's sqrt rule
+    return x_dot * 0.5 / np.sqrt(x)  # inf at 0, as NumPy's sqrt rule (math would raise)
 
 
 @defvjp(math.sqrt)
 def sqrt_vjp(g, ans, x):
-    return g * 0.5 / np.float64(ans)
+    return g * 0.5 / np.sqrt(x)
 
 
 @defjvp(math.tanh)

@@ -86,7 +86,7 @@ def extremum_bar_jvp(g_dot, ans, g, ans_, x, axis=None, keepdims=False):
 
 @defvjp(runtime.extremum_bar)
 def extremum_bar_vjp(h, ans, g, ans_, x, axis=None, keepdims=False):
-    return np.reshape(np.sum(h * _tl.extremum_bar(1.0, ans_, x, axis, True), axis=axis, keepdims=keepdims),
+    return np.reshape(np.sum(h * _tl.extremum_bar(1.0, ans_, x, axis, keepdims), axis=axis, keepdims=keepdims),
                       np.shape(g))
 
 
@@ -101,9 +101,20 @@ def prod_bar_vjp(h, ans, g, ans_, x, axis=None, keepdims=False):
                       np.shape(g))
 
 
+@defjvp(runtime.prod_bar, argnum=2)
+def prod_bar_jvp_x(x_dot, ans, g, ans_, x, axis=None, keepdims=False):
+    return _tl.prod_pairs(g, x_dot, x, axis, keepdims)
+
+
+@defvjp(runtime.prod_bar, argnum=2)
+def prod_bar_vjp_x(h, ans, g, ans_, x, axis=None, keepdims=False):
+    return _tl.prod_pairs(g, h, x, axis, keepdims)
+
+
 constant_params(runtime.sum_bar, "x")
 constant_params(runtime.mean_bar, "x")
 constant_params(runtime.extremum_bar, "ans_", "x")  # piecewise constant in them
+constant_params(runtime.prod_bar, "ans_")  # unused: prod_bar recomputes from x
 
 # ---------------------------------------------------------------- products
 
@@ -246,6 +257,16 @@ def zero_index_vjp(h, ans, g, index):
     return _tl.zero_index(h, index)
 
 
+@defjvp(runtime.copied)
+def copied_jvp(v_dot, ans, v):
+    return _tl.copied(v_dot)
+
+
+@defvjp(runtime.copied)
+def copied_vjp(h, ans, v):
+    return h
+
+
 @defjvp(runtime.saved)
 def saved_jvp(v_dot, ans, v):
     return _tl.saved(v_dot)
@@ -313,7 +334,7 @@ def list_jvp(x_dot, ans, iterable):
 
 @defvjp(builtins.list)
 def list_vjp(h, ans, iterable):
-    return _tl.array_bar(h, iterable) if isinstance(iterable, tuple) else list(h)
+    return _tl.sequence_bar(h, iterable)
 
 
 constant_params(runtime.getitem_bar, "x", "index")
