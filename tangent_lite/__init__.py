@@ -25,12 +25,12 @@ from .errors import (
 from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tangent_function
 from .memory import memory_report
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
-from .runtime import checkpointed, stop_gradient
+from .runtime import checkpointed, grad_hook, stop_gradient
 from .testing import check_grads
 
 __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
-    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "checkpointed",
+    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "grad_hook", "checkpointed",
     "REGISTRY",
     "set_cache_enabled", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
     "gradient_function", "tangent_function", "memory_report", "TangentLiteError", "ArgumentError", "NoRuleError",

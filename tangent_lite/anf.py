@@ -31,6 +31,7 @@ from . import source as S
 from .annotations import Key, get_anno, set_anno
 from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from .naming import Namer
+from .rules.registry import REGISTRY
 from .source import FunctionSource, gast
 
 BINOPS = {
@@ -405,7 +406,7 @@ class _Lowerer:
             return S.const(None)
         callee = self.expr(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
-        if obj is not _MISSING and _is_python_function(obj) and any(
+        if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and any(
                 self._is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):
             return self.inline_global(getattr(obj, "__tl_function__", obj), node)
         args = [self.atom(a) for a in node.args]

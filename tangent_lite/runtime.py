@@ -22,7 +22,7 @@ __all__ = [
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
     "builtin_extremum_dot", "builtin_extremum_bar",
-    "sequence_bar", "prod_pairs", "copied",
+    "sequence_bar", "prod_pairs", "copied", "grad_hook",
     "checkpointed", "checkpoint_cost", "binomial_split", "CheckpointRecord", "checkpoint_forward",
     "checkpoint_reverse",
 ]
@@ -495,6 +495,16 @@ def copied(v: Any) -> Any:
     if isinstance(v, np.ndarray):
         return v.copy()
     return v
+
+
+
+def grad_hook(x: Any, hook: Any) -> Any:
+    """Identity on ``x``; in reverse mode, ``x``'s cotangent is replaced by ``hook(cotangent)``.
+
+    The generated reverse sweep calls the hook where it computes the adjoint (like Tangent's
+    ``insert_grad_of``): ``x = tl.grad_hook(x, lambda g: np.clip(g, -1.0, 1.0))`` clips it,
+    ``tl.grad_hook(x, print)``-style hooks that return their argument inspect it."""
+    return x
 
 
 # ---------------------------------------------------------------- binomial checkpointing

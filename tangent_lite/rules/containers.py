@@ -8,7 +8,7 @@ import builtins  # noqa: F401  (the registered primitive)
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
 
 @defjvp(runtime.append, argnum=0)
@@ -42,3 +42,16 @@ def sum_vjp(g, ans, iterable):
 
 
 nondifferentiable(runtime.stop_gradient)
+
+
+@defjvp(runtime.grad_hook)
+def grad_hook_jvp(x_dot, ans, x, hook):
+    return x_dot
+
+
+@defvjp(runtime.grad_hook)
+def grad_hook_vjp(g, ans, x, hook):
+    return hook(g)
+
+
+constant_params(runtime.grad_hook, "hook")
