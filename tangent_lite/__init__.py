@@ -30,8 +30,8 @@ from .testing import check_grads
 
 __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
-    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "grad_hook", "checkpointed",
-    "REGISTRY",
+    "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "grad_hook",
+    "checkpointed", "REGISTRY",
     "set_cache_enabled", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
     "gradient_function", "tangent_function", "memory_report", "TangentLiteError", "ArgumentError", "NoRuleError",
     "NonScalarOutputError",

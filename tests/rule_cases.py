@@ -258,6 +258,10 @@ def _like(rng: np.random.Generator, value: Any, lo: float = -2.0, hi: float = 2.
     return sample(rng, F if np.ndim(value) == 0 else np.shape(value), lo, hi)
 
 
+def _identity_hook(g: Any) -> Any:
+    return g
+
+
 def _seed_case(label: str, make: Callable[[np.random.Generator], tuple], **kwargs: Any) -> Case:
     return Case(lambda rng: (tuple(make(rng)), dict(kwargs)), label + (f" {kwargs}" if kwargs else ""))
 
@@ -526,6 +530,10 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     ],
     "tangent_lite.runtime.saved": unary(),
     "tangent_lite.runtime.copied": unary(),
+    # a hook that returns its argument: then the rule pair is consistent (other hooks change g on purpose)
+    "tangent_lite.runtime.grad_hook": [with_args(f"x {_shape_label(sh)}, identity hook",
+                                                 lambda rng, sh=sh: ((sample(rng, sh), _identity_hook), {}))
+                                       for sh in ((), (3,), (2, 3))],
     "tangent_lite.runtime.add": binary(pairs=BINARY_PAIRS[:5] + ((F, F),)) + [
         _seed_case("lists [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],
                                                        [sample(rng, F), sample(rng, (3,))])),
