@@ -510,6 +510,8 @@ class _Lowerer:
         """``var = <node>``; through a temporary when ``var`` is overwritten in place
         (``x = np.sin(x)`` in a loop), so the reverse pass sees input and output apart."""
         value = self.expr(node)
+        if var in self.nonssa and isinstance(value, gast.Name) and value.id == self.current.get(var, var):
+            return  # x = x: nothing happens
         if var in self.nonssa and not is_atom(value) and var in _loaded_names(value):
             value = self.atom(value)
         self.emit(S.assign(self.target(var), value))
