@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench fuzz clean
+.PHONY: install demo test lint bench fuzz docs clean
 
 install: $(STAMP)
 
@@ -25,6 +25,19 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+fuzz: install
+	TL_FUZZ_EXAMPLES=$${TL_FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest tests/test_fuzz.py -s -q
+
+# the documentation site (mkdocs.yml, docs/): installs the docs extra once, then builds offline
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: install $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) build *.egg-info
