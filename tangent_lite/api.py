@@ -57,7 +57,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt):  # direct recursion
-            roles = {"jvp": f"{w.name}_jvp"} if mode == "jvp" else {"fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
+            roles = {"jvp": f"{w.name}_{mode}"} if mode.startswith("jvp") else {
+                "fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
             return dict(roles, outputs=_count_outputs(w))
         if (callee, cmode, tuple(cwrt)) in _COMPILING:
             raise UnsupportedConstructError(
@@ -66,7 +67,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
         module = compiled(callee, cmode, tuple(cwrt))
         meta = module.__tl_meta__
         remote = meta["functions"]
-        roles = {"jvp": remote[0]} if cmode == "jvp" else {"fwd": remote[1], "bwd": remote[2]}
+        roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {"fwd": remote[1], "bwd": remote[2]}
         local = {role: w.namer.fresh(f"{callee.__name__}_{role}") for role in roles}
         records.append({"spelling": spelling, "mode": cmode, "wrt": list(cwrt), "hash": cache.source_hash(callee),
                         "bind": {local[r]: roles[r] for r in roles}})
@@ -77,8 +78,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
         if mode == "vjp":
             d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options)
             extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward}
-        elif mode == "jvp":
-            d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks)
+        elif mode in ("jvp", "jvp_batched"):
+            d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks, batched=mode == "jvp_batched")
             extra = {"outputs": _count_outputs(w)}
         else:
             raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
@@ -375,10 +376,13 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     return out, pullback
 
 
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None,
+        batched: bool = False) -> Tuple[Any, Any]:
     """``out, out_tangent = jvp(f, primals, tangents)``: forward mode.
 
-    ``tangents`` pairs with the first ``len(tangents)`` primals, or with ``wrt``."""
+    ``tangents`` pairs with the first ``len(tangents)`` primals, or with ``wrt``.
+    ``batched=True``: each tangent has an extra leading axis of ``k`` directions, and so
+    does the output tangent; one generated pass computes all ``k``."""
     fn = _unwrap(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if wrt is None:
@@ -394,8 +398,17 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     _check_float(fn, names, values)
     params = _params(fn)
     for n, t in zip(names, tangents):
-        _check_shape(f"the tangent of '{n}'", t, values[params.index(n)])
-    module = _refresh(compiled(fn, "jvp", names, _spec(values)))
+        if batched:
+            t = np.asarray(t)
+            if t.ndim < 1 or t.shape[1:] != np.shape(values[params.index(n)]):
+                raise ArgumentError(f"the batched tangent of '{n}' has shape {t.shape}, expected (k,) + "
+                                    f"{np.shape(values[params.index(n)])}")
+        else:
+            _check_shape(f"the tangent of '{n}'", t, values[params.index(n)])
+    if batched and len({len(t) for t in tangents}) != 1:
+        raise ArgumentError("batched tangents must all carry the same number of directions")
+    mode = "jvp_batched" if batched else "jvp"
+    module = _refresh(compiled(fn, mode, names, None if batched else _spec(values)))
     return getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
 
 

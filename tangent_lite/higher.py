@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence, Tuple
 import numpy as np
 
 from . import api
-from .errors import ArgumentError
+from .errors import ArgumentError, NoRuleError
 
 
 def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
@@ -81,7 +81,8 @@ def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
 
 def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
     """``jacobian(f)(*args)``: shaped ``out.shape + x.shape``.  ``mode="forward"`` builds it
-    from JVPs (one per input entry), ``"reverse"`` from VJPs (one per output entry),
+    with one batched forward pass (all input directions at once), ``"reverse"`` from VJPs
+    (one per output entry),
     ``"auto"`` picks forward when the input is smaller than the output."""
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
@@ -100,14 +101,13 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
         out_shape = np.shape(out)
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
-        if use_forward:
-            cols = []
-            for i in range(n):
-                e = np.zeros(n)
-                e[i] = 1.0
-                _, t = api.jvp(fn, values, (e.reshape(in_shape) if in_shape else 1.0,), wrt=(name,))
-                cols.append(np.ravel(t))
-            jac = np.array(cols).T
+        if use_forward:  # one batched forward pass: the n basis directions at once
+            basis = np.eye(n).reshape((n,) + in_shape)
+            try:
+                _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
+            except NoRuleError:  # an operation without a batched rule: one direction at a time
+                t = [api.jvp(fn, values, (e,), wrt=(name,))[1] for e in basis]
+            jac = np.reshape(np.asarray(t), (n, m)).T
         else:
             rows = []
             for j in range(m):

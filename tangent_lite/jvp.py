@@ -33,7 +33,7 @@ from .analysis import (
 )
 from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
-from .errors import TangentLiteError
+from .errors import NoRuleError, TangentLiteError
 from .naming import Namer
 from .rules.registry import REGISTRY, Registry
 from .source import gast
@@ -61,16 +61,22 @@ def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str) -> Dict
 
 
 def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
-        ranks: Optional[Dict[str, Any]] = None) -> Derivative:
+        ranks: Optional[Dict[str, Any]] = None, batched: bool = False) -> Derivative:
+    """Forward mode.  ``batched``: every tangent carries a leading axis of directions
+    (see :mod:`rules.batched`), so one pass computes a whole Jacobian."""
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="jvp")
     gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
-    gen.ranks = ranks
+    gen.ranks = None if batched else ranks
+    gen.batched = batched
+    body: List[Any] = []
+    if batched and wrt:
+        gen.k = gen.namer.fresh("_k")
+        body.append(S.assign(gen.k, S.call(S.attribute(S.name(w.aliases["_tl"]), "batch_size"),
+                                           [S.name(gen.tangent_name(wrt[0]))])))
     # parameters outside wrt that become active later (a loop-carried seed, say) start at zero
-    zeros = S.attribute(S.name(w.aliases["_tl"]), "zeros_like")
-    body = [S.assign(gen.tangent_name(p), S.call(S.deepcopy(zeros), [S.name(p)]))
-            for p in w.params if p in active and p not in wrt]
+    body += [S.assign(gen.tangent_name(p), gen.zeros(S.name(p))) for p in w.params if p in active and p not in wrt]
     body += gen.block(w.fdef.body[:-1])
     ret = w.fdef.body[-1]
     outs = [ret.value] if not isinstance(ret.value, gast.Tuple) else list(ret.value.elts)
@@ -78,7 +84,7 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     out_dot = tangents[0] if not isinstance(ret.value, gast.Tuple) else S.tuple_(tangents)
     body.append(gen.at(gast.Return(value=S.tuple_([ret.value, out_dot])), ret))
     params = list(w.params) + [gen.tangent_name(p) for p in wrt]
-    fdef = S.function_def(f"{w.name}_jvp", params, body)
+    fdef = S.function_def(f"{w.name}_jvp_batched" if batched else f"{w.name}_jvp", params, body)
     return Derivative([fdef], w, "jvp", list(wrt))
 
 
@@ -88,6 +94,8 @@ class _Forward:
         self.containers = container_vars(w.fdef.body)
         self.resolve: Resolver = _no_callees
         self.ranks: Optional[Dict[str, Any]] = None
+        self.batched = False
+        self.k = "_k"
 
     def tangent_name(self, var: str) -> str:
         return self.namer.tangent(var)
@@ -98,7 +106,13 @@ class _Forward:
     def tangent_or_zero(self, atom: Any) -> Any:
         if self.is_active(atom):
             return S.name(self.tangent_name(atom.id))
-        return S.call(S.attribute(S.name(self.w.aliases["_tl"]), "zeros_like"), [S.deepcopy(atom)])
+        return self.zeros(atom)
+
+    def zeros(self, atom: Any) -> Any:
+        tl = S.name(self.w.aliases["_tl"])
+        if self.batched:
+            return S.call(S.attribute(tl, "batch_zeros"), [S.deepcopy(atom), S.name(self.k)])
+        return S.call(S.attribute(tl, "zeros_like"), [S.deepcopy(atom)])
 
     def at(self, node: Any, like: Any) -> Any:
         node.lineno = getattr(like, "lineno", None)
@@ -129,6 +143,14 @@ class _Forward:
                 out.append(stmt)
         return out
 
+    def _rule(self, info: StmtInfo, slot: str) -> Any:
+        if self.batched:
+            try:
+                return _batched_rule(info, slot)
+            except NoRuleError as exc:
+                raise NoRuleError(exc.message, self.w.src.location(info.node), exc.hint) from None
+        return info.prim.jvps[info.prim.params.index(slot)]
+
     def user_call(self, stmt: Any) -> Optional[Any]:
         """``y = g(a, b)`` with active inputs -> ``y, y_dot = g_jvp(a, b, a_dot)``."""
         info = describe(stmt, self.registry)
@@ -137,7 +159,8 @@ class _Forward:
         wrt = tuple(p for p, a in info.bound.items() if is_local(a) and a.id in self.active)
         if not wrt:
             return None
-        names = self.resolve(info.callee, "jvp", wrt, S.dotted_name(info.value.func) or info.callee.__name__)
+        mode = "jvp_batched" if self.batched else "jvp"
+        names = self.resolve(info.callee, mode, wrt, S.dotted_name(info.value.func) or info.callee.__name__)
         target = info.targets[0]
         args = [S.deepcopy(a) for a in info.bound.values()]
         args += [S.name(self.tangent_name(info.bound[p].id)) for p in wrt]
@@ -177,20 +200,23 @@ class _Forward:
         dot = self.tangent_name(target)
         active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & self.active]
         if not active_inputs:
-            return [S.assign(dot, S.call(S.attribute(S.name(tl), "zeros_like"), [S.name(target)]))]
+            return [S.assign(dot, self.zeros(S.name(target)))]
         if info.kind == "copy":
             return [S.assign(dot, S.name(self.tangent_name(info.value.id)))]
         if info.kind == "setitem":
             tgt = stmt.targets[0]
             base = self.tangent_or_zero(tgt.value)
             v = S.name(self.tangent_name(info.value.id)) if self.is_active(info.value) else S.const(0.0)
-            return [S.assign(dot, S.call(S.attribute(S.name(tl), "setitem"), [base, index_value(tgt.slice), v]))]
+            helper = "batch_setitem" if self.batched else "setitem"
+            return [S.assign(dot, S.call(S.attribute(S.name(tl), helper), [base, index_value(tgt.slice), v]))]
         if info.kind == "getattr":
             return [S.assign(dot, S.attribute(S.name(self.tangent_name(info.value.value.id)), info.value.attr))]
         if info.kind == "getitem":
-            sub = gast.Subscript(value=S.name(self.tangent_name(info.value.value.id)),
-                                 slice=S.deepcopy(info.value.slice), ctx=gast.Load())
-            return [S.assign(dot, sub)]
+            src = S.name(self.tangent_name(info.value.value.id))
+            if self.batched:
+                return [S.assign(dot, S.call(S.attribute(S.name(tl), "batch_getitem"),
+                                             [src, index_value(info.value.slice)]))]
+            return [S.assign(dot, gast.Subscript(value=src, slice=S.deepcopy(info.value.slice), ctx=gast.Load()))]
         if info.kind == "build":
             elts = [self.tangent_or_zero(e) for e in info.value.elts]
             return [S.assign(dot, type(info.value)(elts=elts, ctx=gast.Load()))]
@@ -206,9 +232,16 @@ class _Forward:
         terms = []
         broadcast = False
         for slot, atom in active_inputs:
-            rule = info.prim.jvps[info.prim.params.index(slot)]
+            rule = self._rule(info, slot)
             bindings = dict(info.bound)
-            bindings[rule.template.params[0]] = S.name(self.tangent_name(atom.id))
+            seed: Any = S.name(self.tangent_name(atom.id))
+            if self.batched and rule is info.prim.jvps.get(info.prim.params.index(slot)):
+                # an elementwise rule: give the tangent the output's rank after the batch axis
+                seed = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "batch_lift"), [seed, S.name(target)])
+                lifted = self.namer.temp()
+                stmts.append(S.assign(lifted, seed))
+                seed = S.name(lifted)
+            bindings[rule.template.params[0]] = seed
             bindings[rule.template.params[1]] = S.name(target)
             pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases)
             stmts.extend(pre)
@@ -223,9 +256,25 @@ class _Forward:
         scalar_out = self.ranks is not None and self.ranks.get(target) == 0
         if broadcast and not scalar_out and \
                 len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
-            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "bcast"), [total, S.name(target)])
+            helper = "batch_bcast" if self.batched else "bcast"
+            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), helper), [total, S.name(target)])
         stmts.append(S.assign(dot, total))
         return stmts
+
+
+def _batched_rule(info: StmtInfo, slot: str) -> Any:
+    from .rules.batched import BATCHED, elementwise
+
+    index = info.prim.params.index(slot)
+    special = BATCHED.get(info.prim.fn, {})
+    if index in special:
+        return special[index]
+    if elementwise(info.prim.fn):
+        return info.prim.jvps[index]
+    raise NoRuleError(
+        f"batched forward mode has no rule for {info.prim.name} (argument '{slot}')",
+        hint="compute the Jacobian with mode='reverse', or call tl.jvp one direction at a time; "
+             "or add a batched rule in tangent_lite/rules/batched.py")
 
 
 def _structured(prim: Any) -> bool:
