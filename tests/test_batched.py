@@ -1,10 +1,10 @@
 """Batched forward mode: k tangent directions in one generated pass (tl.jvp(..., batched=True))."""
 
+import batched_fixtures as bf
+import corpus_control as cc
 import numpy as np
 import pytest
 
-import batched_fixtures as bf
-import corpus_control as cc
 import tangent_lite as tl
 from tangent_lite.errors import NoRuleError
 
@@ -67,7 +67,7 @@ def _float_array_args(args):
 def test_control_flow_corpus_batched():
     """Every corpus function whose operations have batched rules agrees with one-by-one JVPs."""
     checked = refused = 0
-    for fn, points, wrt in cc.CORPUS:
+    for fn, points, _wrt in cc.CORPUS:
         args = points[0]
         idx = _float_array_args(args)
         if not idx:
