@@ -193,7 +193,7 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
 
 def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
     """The specialisation key of a call: the argument ranks (see :mod:`shapes`)."""
-    ranks = tuple(shapes.arg_rank(v) for v in values)
+    ranks = tuple(0 if type(v) is float else shapes.arg_rank(v) for v in values)
     return ranks if any(r is not None for r in ranks) else None
 
 
@@ -313,12 +313,27 @@ def value_and_grad(f: Callable, wrt: Wrt = None) -> Callable:
     fn = _unwrap(f)
     names, single = resolve_wrt(fn, wrt)
 
+    fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh)
+    positions = [_params(fn).index(n) for n in names]
+
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Tuple[Any, Any]:
         values = bind_args(fn, args, kwargs)
-        _check_float(fn, names, values)
-        module = _refresh(compiled(fn, "vjp", names, _spec(values)))
-        out, grads = getattr(module, module.__tl_meta__["functions"][0])(*values, *_unit_seeds(module))
+        for i in positions:  # the common case of float arguments skips the full check
+            if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):
+                _check_float(fn, names, values)
+                break
+        spec = _spec(values)
+        entry = fast.get(spec)
+        if entry is None or cache.memory_get(fn, ("vjp", names, spec, ())) is not entry[3]:
+            module = compiled(fn, "vjp", names, spec)
+            refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
+            entry = fast[spec] = (getattr(module, module.__tl_meta__["functions"][0]), _unit_seeds(module),
+                                  refresh, module)
+        generated, seeds, refresh, _module = entry
+        for mod, source_fn, bound in refresh:  # the user's globals, as they are now
+            mod.__dict__.update(_bindings(source_fn, bound))
+        out, grads = generated(*values, *seeds)
         if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
             got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
                 f"an array of shape {np.shape(out)}"
