@@ -638,7 +638,11 @@ class _Lowerer:
             return
         if self._static_call(it, range):
             range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in it.args]))
-            self._emit_for(node, node.target, range_obj, None)
+            loop = self._emit_for(node, node.target, range_obj, None)
+            snapshots = getattr(self.fn, "__tl_checkpoint__", None)  # @differentiate(checkpoint=k)
+            if loop is not None and snapshots is not None and self.depth == 0 and isinstance(node.target, gast.Name) \
+                    and not any(isinstance(n, (gast.Break, gast.Return)) for st in node.body for n in gast.walk(st)):
+                set_anno(loop, Key.CHECKPOINT, S.const(snapshots))
             return
         if self._static_call(it, reversed) and len(it.args) == 1 and self._static_call(it.args[0], range):
             forward = self.atom(it.args[0])  # reversed(range(...)) is the range [::-1]

@@ -140,6 +140,8 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
              options: Tuple[str, ...] = ()) -> types.ModuleType:
     """The loaded generated module of ``fn`` for ``mode``/``wrt`` (cached)."""
     fn = _unwrap(fn)
+    if getattr(fn, "__tl_checkpoint__", None) is not None:
+        options = tuple(options) + (f"checkpoint={fn.__tl_checkpoint__}",)
     mkey = (mode, wrt, spec, options)
     module = cache.memory_get(fn, mkey)
     if module is not None:
@@ -453,7 +455,11 @@ def wengert(f: Callable) -> str:
 class Differentiable:
     """A function with derivative methods; calling it calls the original."""
 
-    def __init__(self, fn: Callable, wrt: Wrt = None):
+    def __init__(self, fn: Callable, wrt: Wrt = None, checkpoint: Optional[int] = None):
+        if checkpoint is not None:
+            if isinstance(checkpoint, bool) or not isinstance(checkpoint, int) or checkpoint < 0:
+                raise ArgumentError(f"checkpoint must be a number of snapshots (an int >= 0), got {checkpoint!r}")
+            fn.__tl_checkpoint__ = checkpoint  # read by anf.lower: top-level loops are checkpointed
         self.fn = fn
         self.__tl_function__ = fn
         self.default_wrt = wrt
@@ -490,8 +496,10 @@ class Differentiable:
         return f"<differentiable {self.fn.__qualname__}>"
 
 
-def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None) -> Any:
-    """Decorator: ``@differentiate`` or ``@differentiate(wrt="W")``."""
+def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint: Optional[int] = None) -> Any:
+    """Decorator: ``@differentiate``, ``@differentiate(wrt="W")``; ``checkpoint=k`` makes
+    reverse mode checkpoint every top-level ``for ... in range(...)`` loop with ``k``
+    snapshots (as ``tl.checkpointed`` does for one loop)."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt)
-    return Differentiable(fn, wrt)
+        return lambda f: Differentiable(f, wrt, checkpoint)
+    return Differentiable(fn, wrt, checkpoint)

@@ -59,3 +59,13 @@ def inner_loop_plain(x, n, k):
             x = 0.9 * x + 0.1 * np.sin(x * (j + 1))
         s = s + np.sum(x)
     return s
+
+
+@tl.differentiate(checkpoint=3)
+def rnn_decorated(W, h0, n, k):
+    h = h0
+    loss = 0.0
+    for t in range(n):
+        h = np.tanh(W @ h + 0.1 * t)
+        loss = loss + np.sum(h * h)
+    return loss

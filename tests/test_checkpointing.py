@@ -105,3 +105,15 @@ def test_generated_code_calls_the_schedule():
     assert "_tl.checkpoint_forward(rnn_ck_loop1_step" in text
     assert "_tl.checkpoint_reverse(" in text
     assert "def rnn_ck_loop1_bwd(" in text
+
+
+def test_decorator_option_checkpoints_top_level_loops(monkeypatch):
+    rng = np.random.default_rng(5)
+    W, h0 = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=4)
+    records = _spy(monkeypatch)
+    g = cf.rnn_decorated.grad(W, h0, 30, 0)
+    ref = tl.grad(cf.rnn_plain)(W, h0, 30, 0)
+    np.testing.assert_allclose(g, ref, rtol=1e-12)
+    (rec,) = records
+    assert rec.snapshots == 3 and rec.advances == runtime.checkpoint_cost(30, 3)
+    assert "_tl.checkpoint_forward(" in cf.rnn_decorated.source()
