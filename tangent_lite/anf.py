@@ -649,7 +649,7 @@ class _Lowerer:
             step = gast.Slice(lower=None, upper=None, step=S.const(-1))
             self._emit_for(node, node.target, self.atom(self._subscript(forward, step)), None)
             return
-        length, element = self._iteration(it)
+        length, element = self._iteration(it, _stored_names(node.body))
         range_obj = self.atom(self._builtin_call("range", [length]))
         self._emit_for(node, node.target, range_obj, element)
 
@@ -688,25 +688,30 @@ class _Lowerer:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id not in self.locals \
             and not node.keywords and self.resolve_free(node.func.id) is obj
 
-    def _iteration(self, it: Any) -> Tuple[Any, Callable[[Any], Any]]:
-        """(length atom, index atom -> element expression) for iterating ``it``."""
+    def _iteration(self, it: Any, rebound: Set[str] = frozenset()) -> Tuple[Any, Callable[[Any], Any]]:
+        """(length atom, index atom -> element expression) for iterating ``it``.  A sequence the
+        loop body rebinds is read through a copy: Python iterates what the loop started with."""
         if self._static_call(it, enumerate) and len(it.args) == 1:
-            n, inner = self._iteration(it.args[0])
+            n, inner = self._iteration(it.args[0], rebound)
             return n, lambda i: gast.Tuple(elts=[i, inner(i)], ctx=gast.Load())
         if self._static_call(it, zip) and it.args:
-            parts = [self._iteration(a) for a in it.args]
+            parts = [self._iteration(a, rebound) for a in it.args]
             n = parts[0][0]
             for other, _ in parts[1:]:
                 n = self.atom(self._builtin_call("min", [n, other]))
             return n, lambda i: gast.Tuple(elts=[el(i) for _, el in parts], ctx=gast.Load())
         if self._static_call(it, reversed) and len(it.args) == 1:
-            n, inner = self._iteration(it.args[0])
+            n, inner = self._iteration(it.args[0], rebound)
             last = self.atom(gast.BinOp(left=n, op=gast.Sub(), right=S.const(1)))
             return n, lambda i: inner(gast.BinOp(left=last, op=gast.Sub(), right=i))
         if self._static_call(it, range):
             seq = self.atom(it)
             return self._len_call(seq), lambda i: self._subscript(seq, i)
         seq = self._sequence(it)
+        if isinstance(seq, gast.Name) and seq.id in rebound:
+            copy_ = self.temp()
+            self.emit(S.assign(copy_, seq))
+            seq = S.name(copy_)
         return self._len_call(seq), lambda i: self._subscript(seq, i)
 
     def _emit_for(self, node: Any, target: Any, range_obj: Any, element: Optional[Callable[[Any], Any]]) -> Any:
