@@ -252,8 +252,15 @@ class _Lowerer:
     def expr(self, node: Any) -> Any:
         """Lower ``node`` to a primitive expression over atoms (emitting what it needs)."""
         if isinstance(node, gast.Constant):
+            if isinstance(node.value, complex):
+                self.error(UnsupportedConstructError, "complex numbers are not supported", node,
+                           "write the computation with real and imaginary parts as separate real values")
             return node
         if isinstance(node, gast.Name):
+            if node.id in self.local_fns or node.id in self.def_variants:
+                self.error(UnsupportedConstructError, f"the nested function '{node.id}' used as a value", node,
+                           "call it where it is defined, or make it a module-level function")
+                return S.const(None)
             return self.read(node)
         if isinstance(node, gast.Attribute):
             return self.attribute(node)
@@ -845,9 +852,10 @@ class _Lowerer:
                 chain = body
                 continue
             saved, self.out = self.out, []
-            test = gast.Compare(left=tag, ops=[gast.Eq()], comparators=[S.const(k)])
+            test = gast.Compare(left=S.deepcopy(tag), ops=[gast.Eq()], comparators=[S.const(k)])
             set_anno(test, Key.CALLEE, ("compare", "Eq"))
-            c = self.atom(test)
+            c = S.name(self.temp())
+            self.emit(S.assign(c.id, test))
             self.emit(gast.If(test=c, body=body, orelse=chain))
             chain, self.out = self.out, saved
         self.out.extend(chain)

@@ -29,7 +29,7 @@ MODES = ("vjp", "jvp")
 # ------------------------------------------------------------------ pipeline
 
 
-_COMPILING: List[Tuple[Any, str, Tuple[str, ...]]] = []  # the stack of derivatives being generated
+_COMPILING: List[Tuple[Any, ...]] = []  # the stack of derivatives being generated
 
 
 def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False,
@@ -55,25 +55,29 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     ranks = shapes.infer_ranks(w, dict(zip(w.params, spec if spec is not None else [None] * len(w.params))))
     records: List[Dict[str, Any]] = []
 
-    def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
-        if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt):  # direct recursion
+    def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str,
+                cspec: Optional[Tuple[Any, ...]] = None) -> Dict[str, Any]:
+        if cmode == "jvp_batched" or not any(r is not None for r in (cspec or ())):
+            cspec = None  # the callee's code for the ranks of this call site's arguments
+        if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
             roles = {"jvp": f"{w.name}_{mode}"} if mode.startswith("jvp") else {
                 "fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
             return dict(roles, outputs=_count_outputs(w))
-        if (callee, cmode, tuple(cwrt)) in _COMPILING:
+        if (callee, cmode, tuple(cwrt), cspec) in _COMPILING:
             raise UnsupportedConstructError(
                 f"'{callee.__qualname__}' is mutually recursive with '{fn.__qualname__}'",
                 hint="only direct recursion (a function calling itself) is supported")
-        module = compiled(callee, cmode, tuple(cwrt))
+        module = compiled(callee, cmode, tuple(cwrt), cspec)
         meta = module.__tl_meta__
         remote = meta["functions"]
         roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {"fwd": remote[1], "bwd": remote[2]}
         local = {role: w.namer.fresh(f"{callee.__name__}_{role}") for role in roles}
         records.append({"spelling": spelling, "mode": cmode, "wrt": list(cwrt), "hash": cache.source_hash(callee),
+                        "spec": list(cspec) if cspec is not None else None,
                         "bind": {local[r]: roles[r] for r in roles}})
         return dict(local, outputs=meta["outputs"])
 
-    _COMPILING.append((fn, mode, tuple(wrt)))
+    _COMPILING.append((fn, mode, tuple(wrt), spec))
     try:
         if mode == "vjp":
             d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options)
@@ -162,7 +166,7 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
     for alias, (module_name, attr) in meta.get("foreign", {}).items():  # names of inlined helpers
         bindings[alias] = getattr(importlib.import_module(module_name), attr)
     for rec in meta.get("callees", []):
-        callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]))
+        callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]), _rec_spec(rec))
         for local, remote in rec["bind"].items():
             bindings[local] = getattr(callee_module, remote)
     module = codegen.load_file(path, bindings, "tangent_lite_generated." + name[:-3])
@@ -170,9 +174,15 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
     # the user's globals and closure cells are read again before every call (see _refresh)
     module.__tl_refresh__ = [(module, fn, tuple(meta["bindings"]))] + [
         item for rec in meta.get("callees", [])
-        for item in compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"])).__tl_refresh__]
+        for item in compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]),
+                             _rec_spec(rec)).__tl_refresh__]
     cache.memory_put(fn, mkey, module)
     return module
+
+
+def _rec_spec(rec: Dict[str, Any]) -> Optional[Tuple[Any, ...]]:
+    spec = rec.get("spec")
+    return tuple(spec) if spec is not None else None
 
 
 def _lookup(fn: Callable, spelling: str) -> Any:
@@ -218,6 +228,11 @@ def _scratch(name: str, text: str) -> str:
 def _unwrap(fn: Callable) -> Callable:
     if isinstance(fn, Differentiable):
         return fn.fn
+    if inspect.ismethod(fn):
+        raise ArgumentError(
+            f"'{fn.__qualname__}' is a bound method",
+            hint=f"differentiate the function and pass the object: tl.grad({type(fn.__self__).__name__}."
+                 f"{fn.__name__}, wrt=1)(obj, ...)")
     if not callable(fn):
         raise ArgumentError(f"expected a function, got {type(fn).__name__}")
     return fn
@@ -229,6 +244,9 @@ def _unwrap(fn: Callable) -> Callable:
 def resolve_wrt(fn: Callable, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
     """Parameter names to differentiate, and whether the user asked for a single one."""
     params = _params(fn)
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in _signature(fn).parameters.values()):
+        raise UnsupportedConstructError(f"'{fn.__qualname__}' takes *args or **kwargs",
+                                        hint="give the function explicit parameters")
     if not params:
         raise ArgumentError(f"'{fn.__qualname__}' takes no arguments: nothing to differentiate")
     single = wrt is None or isinstance(wrt, (int, str))

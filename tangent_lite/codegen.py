@@ -62,6 +62,8 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
                 lines.append("import numpy as np")
             lines.append("import copy")
             lines.append("import dataclasses")
+            lines.append("import functools")
+            lines.append("import math")
             lines.append("import types")
             lines.append("from typing import Any, Dict, List, Sequence")
         else:

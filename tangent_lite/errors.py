@@ -89,7 +89,14 @@ class MultipleErrors(TangentLiteError):
 
 
 def raise_all(errors: Sequence[TangentLiteError]) -> None:
-    """Raise nothing, the single error, or a :class:`MultipleErrors`."""
+    """Raise nothing, the single error, or a :class:`MultipleErrors` (duplicates dropped)."""
+    seen, unique = set(), []
+    for e in errors:
+        key = (type(e), e.message, e.location)
+        if key not in seen:
+            seen.add(key)
+            unique.append(e)
+    errors = unique
     if not errors:
         return
     if len(errors) == 1:

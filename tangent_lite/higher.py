@@ -36,10 +36,11 @@ def tangent_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[
     return getattr(module, module.__tl_meta__["functions"][0]), names
 
 
-def _single_wrt(f: Callable, wrt: api.Wrt) -> str:
+def _single_wrt(f: Callable, wrt: api.Wrt, what: str = "hvp and hessian") -> str:
     names, single = api.resolve_wrt(api._unwrap(f), wrt)
-    if not single:
-        raise ArgumentError("hvp/hessian take a single wrt argument")
+    if not single and len(names) != 1:
+        raise ArgumentError(f"{what} take a single wrt argument, got {names}",
+                            hint="call it once per argument (wrt=0, then wrt=1, ...)")
     return names[0]
 
 
@@ -86,7 +87,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
     ``"auto"`` picks forward when the input is smaller than the output."""
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
-    name = _single_wrt(f, wrt)
+    name = _single_wrt(f, wrt, "jacobian")
     fn = api._unwrap(f)
 
     @functools.wraps(fn)

@@ -53,10 +53,10 @@ class Derivative:
 
 # resolve(fn, mode, wrt, spelling) -> {"outputs": n, "jvp": name} or {"fwd": .., "bwd": .., "outputs": n}:
 # the names under which the generated derivative of a user callee is reachable.
-Resolver = Callable[[Any, str, Tuple[str, ...], str], Dict[str, Any]]
+Resolver = Callable[..., Dict[str, Any]]
 
 
-def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str) -> Dict[str, Any]:
+def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str, spec: Any = None) -> Dict[str, Any]:
     raise TangentLiteError(f"calls to user functions need a resolver ('{spelling}')")
 
 
@@ -160,7 +160,10 @@ class _Forward:
         if not wrt:
             return None
         mode = "jvp_batched" if self.batched else "jvp"
-        names = self.resolve(info.callee, mode, wrt, S.dotted_name(info.value.func) or info.callee.__name__)
+        from .vjp import _call_spec
+
+        names = self.resolve(info.callee, mode, wrt, S.dotted_name(info.value.func) or info.callee.__name__,
+                             _call_spec(info, self.ranks))
         target = info.targets[0]
         args = [S.deepcopy(a) for a in info.bound.values()]
         args += [S.name(self.tangent_name(info.bound[p].id)) for p in wrt]

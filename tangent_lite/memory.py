@@ -76,6 +76,8 @@ def nbytes(value: Any, _seen: Optional[set] = None) -> int:
         return sys.getsizeof(value) + sum(nbytes(v, seen) for v in value)
     if isinstance(value, dict):
         return sys.getsizeof(value) + sum(nbytes(v, seen) for v in value.values())
+    if hasattr(value, "__dict__") and not callable(value):  # e.g. a checkpointed loop's snapshots
+        return sys.getsizeof(value) + nbytes(vars(value), seen)
     return sys.getsizeof(value)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import inspect
+import math
 from typing import Any, Dict, List, Sequence
 
 import numpy as np
@@ -138,7 +140,10 @@ def as_grad(g: Any, x: Any) -> Any:
         if g.dtype != dt or not g.flags.writeable or g.base is not None and g.strides[0:1] == (0,):
             g = np.array(g, dtype=dt)
         return g
-    if isinstance(x, float) and not isinstance(g, float):
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        raise TypeError("a complex value reached the derivative of a real input: tangent_lite differentiates "
+                        "real code only (see docs/limitations.md)")
+    if isinstance(x, float) and type(g) is not float:
         return float(g)
     if isinstance(x, np.ndarray):  # 0-d array in, 0-d array out
         return np.array(g, dtype=_float_dtype(x))
@@ -637,11 +642,10 @@ def checkpointed(iterable: Any, snapshots: int = 10) -> Any:
 
 
 def _binomial(n: int, k: int) -> int:
-    from math import comb
-
-    return comb(n, k)
+    return math.comb(n, k)
 
 
+@functools.lru_cache(maxsize=65536)
 def checkpoint_cost(steps: int, snapshots: int) -> int:
     """The least number of step evaluations (without tape) needed to reverse ``steps``
     steps from the initial state with ``snapshots`` extra snapshots: ``r*l - beta(c+1, r-1)``
@@ -656,6 +660,7 @@ def checkpoint_cost(steps: int, snapshots: int) -> int:
     return r * steps - _binomial(c + r, c + 1)
 
 
+@functools.lru_cache(maxsize=65536)
 def binomial_split(steps: int, snapshots: int) -> int:
     """Where to place the next snapshot (an offset in ``1..steps-1``): the minimiser of
     ``d + cost(steps - d, snapshots - 1) + cost(d, snapshots)`` (convex in ``d``)."""

@@ -235,7 +235,7 @@ class _Reverse:
             if not wrt:
                 continue
             spelling = S.dotted_name(info.value.func) or info.callee.__name__
-            names = self.resolve(info.callee, "vjp", wrt, spelling)
+            names = self.resolve(info.callee, "vjp", wrt, spelling, _call_spec(info, self.ranks))
             target = info.targets[0]
             res = self.namer.fresh(f"{target}_res")
             args = [S.deepcopy(a) for a in info.bound.values()]
@@ -823,3 +823,12 @@ def _mutated_in(stmts: List[Any]) -> Set[str]:
                     and isinstance(n.func.value, gast.Name):
                 out.add(n.func.value.id)
     return out
+
+
+def _call_spec(info: StmtInfo, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ...]]:
+    """The ranks of a user call's arguments (its callee is specialised to them)."""
+    if ranks is None:
+        return None
+    from .shapes import _atom_rank
+
+    return tuple(_atom_rank(a, ranks) for a in info.bound.values())
