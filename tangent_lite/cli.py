@@ -99,7 +99,38 @@ def run(argv: Optional[List[str]] = None) -> str:
     names, _ = api.resolve_wrt(fn, _parse_wrt(args.wrt))
     if args.mode in ("hvp", "hessian"):
         return _second_order(fn, names, args.mode)
-    return api.generate(fn, args.mode, list(names), key="adgen", standalone=True).text
+    return standalone_text(fn, args.mode, list(names))
+
+
+def standalone_text(fn: Any, mode: str, wrt: List[str]) -> str:
+    """One module with the derivative of ``fn`` and of every user function it calls."""
+    from . import api, codegen
+
+    derivs, first_extra, aliases = [], None, []
+    seen: set = set()
+
+    def collect(f: Any, m: str, w: List[str], spec: Any) -> None:
+        key = (f, m, tuple(w), spec)
+        if key in seen:
+            return
+        seen.add(key)
+        _wengert, d, _raw, extra = api.derive(f, m, w, spec)
+        derivs.append(d)
+        for rec in extra["callees"]:
+            aliases.extend((local, remote) for local, remote in rec["bind"].items() if local != remote)
+            collect(api._lookup(f, rec["spelling"]), rec["mode"], rec["wrt"], api._rec_spec(rec))
+        nonlocal first_extra
+        first_extra = first_extra or extra
+
+    collect(fn, mode, wrt, None)
+    names = [fd.name for d in derivs for fd in d.functions]
+    if len(names) != len(set(names)):
+        raise CliError("the functions this one calls need several specialisations with the same names; "
+                       "generate them one at a time")
+    text = codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra).text
+    for local, remote in sorted(set(aliases)):
+        text += f"\n{local} = {remote}\n"
+    return text
 
 
 def _second_order(fn: Any, names: Any, mode: str) -> str:

@@ -46,13 +46,27 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     src = w.src
     body_parts: List[str] = []
     loaded = set()
+    per_module: Dict[str, set] = {}  # standalone: names to import from each user module
+    imports: List[str] = []
+    bindings: List[str] = []
     for d in derivs:
+        names_d = set()
         for fn in d.functions:
-            annotated = _with_line_comments(fn, src)
+            annotated = _with_line_comments(fn, d.w.src)
             body_parts.append(S.to_source(annotated))
-            loaded |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-    env = {k: v for k, v in w.env.items() if k in loaded}
-    imports, bindings = _imports(env, w.aliases, loaded)
+            names_d |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        loaded |= names_d
+        env_d = {k: v for k, v in d.w.env.items() if k in names_d}
+        imports_d, bindings_d = _imports(env_d, d.w.aliases, names_d)
+        imports += [i for i in imports_d if i not in imports]
+        bindings += [b for b in bindings_d if b not in bindings]
+        mod = getattr(d.w.fn, "__module__", None) or "__main__"
+        per_module.setdefault(mod, set()).update(b for b in bindings_d if b not in d.w.foreign)
+        for alias in bindings_d:  # names of helpers inlined from other modules
+            if alias in d.w.foreign:
+                per_module.setdefault(d.w.foreign[alias][0], set()).add(d.w.foreign[alias][1])
+    defined = {fn.name for d in derivs for fn in d.functions}
+    bindings = [b for b in bindings if b not in defined]
     tl_used = w.aliases["_tl"] in loaded
     lines: List[str] = []
     lines.extend(imports)
@@ -70,8 +84,10 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
             lines.append(f"import tangent_lite.runtime as {w.aliases['_tl']}")
     if bindings:
         if standalone:
-            mod = getattr(w.fn, "__module__", None) or "__main__"
-            lines.append(f"from {mod} import {', '.join(sorted(bindings))}")
+            for mod, names_m in sorted(per_module.items()):
+                names_m = sorted(n for n in names_m if n not in defined)
+                if names_m:
+                    lines.append(f"from {mod} import {', '.join(names_m)}")
         else:
             lines.append(f"# bound from {os.path.basename(src.filename)} when loaded: {', '.join(sorted(bindings))}")
     if standalone and tl_used:
