@@ -94,6 +94,12 @@ def _counts(prims) -> Tuple[int, int, int, int]:
             sum(1 for p in prims if p.nondiff))
 
 
+def shipped(prim) -> bool:
+    """Rules that come with tangent_lite (a program may have registered rules of its own)."""
+    rules = list(prim.jvps.values()) + list(prim.vjps.values())
+    return all(str(getattr(r.fn, "__module__", "")).startswith("tangent_lite.") for r in rules)
+
+
 def _merged(registry) -> list:
     """The registry's primitives, one per name.  On an older NumPy a function it lacks is
     registered once per rule under a stand-in object (the rules never match); merging by
@@ -102,6 +108,8 @@ def _merged(registry) -> list:
 
     out: Dict[str, Primitive] = {}
     for p in registry:  # sorted by name
+        if not shipped(p):
+            continue
         m = out.get(p.name)
         if m is None:
             out[p.name] = Primitive(p.fn, p.name, list(p.params), dict(p.jvps), dict(p.vjps), p.nondiff,

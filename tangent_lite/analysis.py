@@ -17,11 +17,14 @@ handling: iterate to a fixpoint.
 from __future__ import annotations
 
 import inspect
+import operator
 import os
 import sysconfig
 import types
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+
+import numpy as np
 
 from . import source as S
 from .anf import NONDIFF_ATTRS, Wengert, is_atom
@@ -105,6 +108,13 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
                         inputs=[(None, value.value)] if is_local(value.value) else [])
     if isinstance(value, gast.BinOp):
         args, keywords = [value.left, value.right], []
+        if callee is operator.mul and is_local(value.left) and is_local(value.right) \
+                and value.left.id == value.right.id and registry.get(np.square) is not None:
+            # x * x is differentiated as np.square(x): one term (2 x g) instead of two
+            square = registry.get(np.square)
+            bound = {square.params[0]: value.left}
+            return StmtInfo("prim", target, stmt, value, prim=square, bound=bound,
+                            inputs=[(square.params[0], value.left)], callee=np.square)
     elif isinstance(value, gast.UnaryOp):
         args, keywords = [value.operand], []
     elif isinstance(value, gast.Call):

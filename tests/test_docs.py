@@ -106,8 +106,9 @@ def test_numpy_coverage_page_matches_the_registry():
 def test_numpy_coverage_page_lists_every_registered_primitive():
     import tangent_lite as tl
 
-    text = _load_generator().render()
-    shown = {p.name: p.name.replace("tangent_lite.runtime.", "_tl.") for p in tl.REGISTRY}
+    gen = _load_generator()
+    text = gen.render()
+    shown = {p.name: p.name.replace("tangent_lite.runtime.", "_tl.") for p in tl.REGISTRY if gen.shipped(p)}
     missing = sorted(name for name, spelled in shown.items() if f"`{spelled}`" not in text)
     assert not missing, f"primitives missing from the generated coverage page: {missing}"
 
