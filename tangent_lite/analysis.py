@@ -22,7 +22,7 @@ import os
 import sysconfig
 import types
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -279,6 +279,16 @@ def return_atoms(w: Wengert) -> List[Any]:
 
 def activity(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[str]:
     """Active variables: varied (depend on ``wrt``) and useful (reach the output)."""
+    varied, useful = _varied_useful(w, wrt, registry)
+    return varied & useful
+
+
+def varied_vars(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[str]:
+    """Variables that depend on ``wrt`` (whether or not they reach the output)."""
+    return _varied_useful(w, wrt, registry)[0]
+
+
+def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry) -> Tuple[Set[str], Set[str]]:
     infos = [describe(s, registry) for s in assignments(w.fdef.body)]
     flowing = [i for i in infos if i.kind not in ("nondiff", "const")]
     varied = set(wrt)
@@ -305,13 +315,99 @@ def activity(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[st
                     if new:
                         useful |= new
                         changed = True
-    return varied & useful
+    return varied, useful
+
+
+_VIEWS = {np.transpose, np.reshape, np.ravel, np.asarray, np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis,
+          np.broadcast_to, np.atleast_1d, np.atleast_2d, np.diagonal}
+
+
+def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()) -> List[TangentLiteError]:
+    """In-place writes into an array (or list) that another variable also refers to at that
+    point (``b = a``, a slice ``v = a[1:]``, ``a.T``...) and that is read afterwards, where
+    derivatives are involved: the primal code shares the object, derivative code would not,
+    so this is refused."""
+    stmts = list(assignments(w.fdef.body))
+    order = {id(st): i for i, st in enumerate(stmts)}
+    in_loop = {id(st) for loop in gast.walk(w.fdef) if isinstance(loop, (gast.For, gast.While))
+               for st in assignments(loop.body)}
+    edges: List[Tuple[int, str, str]] = []  # (position, alias, source)
+    writes: List[Any] = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.Expr):
+            continue
+        tgt, value = stmt.targets[0], stmt.value
+        if isinstance(tgt, gast.Subscript):
+            writes.append(stmt)
+            continue
+        if not isinstance(tgt, gast.Name):
+            continue
+        source = _alias_source(value)
+        if source is not None:
+            edges.append((order[id(stmt)], tgt.id, source.id))
+    alias_positions = {pos for pos, _, _ in edges}
+    last_read: Dict[str, int] = {}  # the last position (in program order) a variable is read at
+    for stmt in stmts:
+        if order[id(stmt)] in alias_positions:
+            continue
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                last_read[n.id] = max(last_read.get(n.id, -1), order[id(stmt)])
+    for n in gast.walk(w.fdef.body[-1]):
+        if isinstance(n, gast.Name):
+            last_read[n.id] = len(order)
+    errors: List[TangentLiteError] = []
+    for stmt in writes:
+        base = stmt.targets[0].value.id
+        at = order[id(stmt)]
+        looped = id(stmt) in in_loop
+        # the variables sharing base's object when the write happens (in a loop: ever)
+        group, changed = {base}, True
+        while changed:
+            changed = False
+            for pos, alias, source in edges:
+                if (looped or pos < at) and (alias in group) != (source in group):
+                    group |= {alias, source}
+                    changed = True
+        when = -1 if looped else at
+        others = sorted(v for v in group if v != base and last_read.get(v, -1) > when)
+        value = stmt.value
+        if others and (group & active or (is_local(value) and value.id in varied)):
+            named = [v for v in others if not v.startswith("_")]
+            shared = f"'{named[0]}'" if named else "another expression (a slice, a view or a conditional)"
+            errors.append(UnsupportedConstructError(
+                f"writing into '{base}', which shares its array or list with {shared} (an alias or a view): "
+                f"derivatives would not follow the shared change",
+                w.src.location(stmt), f"make a copy first, e.g. '{base} = {base}.copy()' or list({base})"))
+    return errors
+
+
+def _alias_source(value: Any) -> Any:
+    """The local whose object ``value`` may share (a copy of the name, an attribute, a basic
+    slice, a view-making NumPy call), or None."""
+    if is_local(value):
+        return value
+    if isinstance(value, gast.Attribute) and is_local(value.value):
+        return value.value
+    if isinstance(value, gast.Subscript) and is_local(value.value):
+        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        if any(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant) and p.value in (None, Ellipsis))
+               for p in parts):
+            return value.value  # a basic slice is a view; x[i] of a vector is a copied number
+        return None
+    if isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) in _VIEWS and value.args \
+            and is_local(value.args[0]):
+        return value.args[0]
+    return None
 
 
 def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
-                         mode: str = "vjp") -> None:
+                         mode: str = "vjp", wrt: Sequence[str] = ()) -> None:
     """Every active statement must have rules for its active inputs; report all that don't."""
     errors: List[TangentLiteError] = []
+    if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
+        # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
+        errors += aliasing_errors(w, active, varied_vars(w, set(wrt), registry))
     for stmt in assignments(w.fdef.body):
         try:
             info = describe(stmt, registry)

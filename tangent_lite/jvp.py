@@ -65,7 +65,7 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     """Forward mode.  ``batched``: every tangent carries a leading axis of directions
     (see :mod:`rules.batched`), so one pass computes a whole Jacobian."""
     active = activity(w, set(wrt), registry)
-    check_differentiable(w, active, registry, mode="jvp")
+    check_differentiable(w, active, registry, mode="jvp", wrt=wrt)
     gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
     gen.ranks = None if batched else ranks

@@ -71,7 +71,7 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
         ranks: Optional[Dict[str, Any]] = None, save_all: bool = False) -> Derivative:
     """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison."""
     active = activity(w, set(wrt), registry)
-    check_differentiable(w, active, registry, mode="vjp")
+    check_differentiable(w, active, registry, mode="vjp", wrt=wrt)
     gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
     gen.ranks = ranks
@@ -94,6 +94,7 @@ class _Reverse:
         self.extra_functions: List[Any] = []  # step functions of checkpointed loops
         self.needs_init: Set[str] = set()  # first assigned inside a loop
         self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
+        self.item_writes: Dict[int, str] = {}  # id(x[i] = v) -> x
         self.loops: Dict[int, _Loop] = {}
 
     # ------------------------------------------------------------------ driver
@@ -133,8 +134,9 @@ class _Reverse:
         # keeping one can make a branch non-empty, whose test is then read: iterate.
         needed: Set[str] = set()
         while True:
-            trial = self._resolve_restores(S.deepcopy(rev), {(i, v) for i, vs in self.overwritten.items()
-                                                             for v in vs if v in needed})
+            kept = {(i, v) for i, vs in self.overwritten.items() for v in vs if v in needed}
+            kept |= {(i, v) for i, v in self.item_writes.items() if v in needed}  # x[k] = ...: reads k
+            trial = self._resolve_restores(S.deepcopy(rev), kept)
             now = _loaded(trial)
             if self.save_all:  # what a tape-everything AD tool stores
                 now |= {v for vs in self.overwritten.values() for v in vs} | set(self.mutated)
@@ -346,6 +348,7 @@ class _Reverse:
         for stmt in body:
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
                 self.mutated.append(stmt.targets[0].value.id)
+                self.item_writes[id(stmt)] = stmt.targets[0].value.id
             if is_push(stmt) or (isinstance(stmt, gast.Expr) and is_pop(stmt.value)):
                 self.mutated.append(stmt.value.func.value.id)
             if isinstance(stmt, gast.Assign):
