@@ -360,7 +360,9 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
     for stmt in writes:
         base = stmt.targets[0].value.id
         at = order[id(stmt)]
-        looped = id(stmt) in in_loop
+        # an alias made inside the loop body after the write is made anew each iteration: only
+        # aliases made before the write (in program order) can see it, in loops too
+        looped = id(stmt) in in_loop and any(pos < at and id(stmts[pos]) not in in_loop for pos, _, _ in edges)
         # the variables sharing base's object when the write happens (in a loop: ever)
         group, changed = {base}, True
         while changed:
