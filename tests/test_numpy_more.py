@@ -45,7 +45,11 @@ def _rules_from(prim: Primitive) -> set:
     return {r.template.fn.__module__ for table in (prim.jvps, prim.vjps) for r in table.values()}
 
 
-MORE: Dict[str, Primitive] = {p.name: p for p in REGISTRY if MODULE in _rules_from(p)}
+# functions this NumPy version lacks are registered under stand-ins (numpy_more._Absent): not tested
+MORE: Dict[str, Primitive] = {p.name: p for p in REGISTRY if MODULE in _rules_from(p)
+                              and not isinstance(p.fn, numpy_more._Absent)}
+ABSENT = {p.name for p in REGISTRY if isinstance(p.fn, numpy_more._Absent)}
+NEW_NUMPY = tuple(int(v) for v in np.__version__.split(".")[:2]) >= (2, 1)  # clip(min=, max=), unstack
 NONDIFF = [REGISTRY.get(fn) for fn in numpy_more.NONDIFFERENTIABLE]
 
 
@@ -222,13 +226,14 @@ def test_every_primitive_in_numpy_more_has_cases():
 
 
 def test_case_table_names_primitives_of_numpy_more():
-    unknown = sorted(n for n in CASES if n not in MORE)
+    unknown = sorted(n for n in CASES if n not in MORE and n not in ABSENT)
     assert not unknown, f"rule_cases_more.CASES names primitives without rules in numpy_more.py: {unknown}"
 
 
 def test_every_rule_is_exercised_by_some_case():
     for kind, used, table_of in (("jvp", JVP_USED, lambda p: p.jvps), ("vjp", VJP_USED, lambda p: p.vjps)):
-        missing = sorted(f"{n}[{p.params[a]}]" for n, p in MORE.items() for a in table_of(p) if (n, a) not in used)
+        missing = sorted(f"{n}[{p.params[a]}]" for n, p in MORE.items() for a in table_of(p) if (n, a) not in used
+                         and (NEW_NUMPY or not (n == "numpy.clip" and p.params[a] in ("min", "max"))))
         assert not missing, f"{kind.upper()} rules no case differentiates: {missing}"
 
 
@@ -414,6 +419,8 @@ def _e2e_args(e: EndToEnd) -> tuple:
 
 @pytest.mark.parametrize("e", END_TO_END, ids=lambda e: e.fn.__name__)
 def test_end_to_end_check_grads(e):
+    if not NEW_NUMPY and e.fn.__name__ in ("use_split", "use_keywords"):
+        pytest.skip("needs NumPy 2.1 (np.unstack, clip(min=, max=))")
     tl.check_grads(e.fn, _e2e_args(e))
 
 
@@ -440,6 +447,7 @@ def _primitives_used(fn: Any) -> set:
     return names
 
 
+@pytest.mark.skipif(not NEW_NUMPY, reason="the subset includes NumPy 2.1 functions")
 def test_end_to_end_covers_a_representative_subset():
     covered = set()
     for e in END_TO_END:

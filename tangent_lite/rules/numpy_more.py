@@ -42,6 +42,8 @@ Unsupported options (``svd(hermitian=True)``, ``pinv(hermitian=True)``,
 """
 
 # ruff: noqa: F821
+import functools
+
 import numpy as np
 
 from .. import runtime as _tl  # noqa: F401
@@ -66,6 +68,7 @@ def _distinct(name: str, other):
     return _Absent(name) if fn is other else fn
 
 
+@functools.cache  # one stand-in per missing name
 def _np(name: str):
     """``np.<name>`` (dotted for submodules), or an :class:`_Absent` stand-in on older NumPy."""
     obj = np
