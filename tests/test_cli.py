@@ -336,7 +336,7 @@ SOURCE_LINE = re.compile(r"^\s+\d+ \| ")
 
 def _error_cases(model, tmp_path):
     bad_syntax = tmp_path / "broken_syntax.py"
-    bad_syntax.write_text("import numpy as np\n\n\nvalue = = 1\n\n\ndef f(x):\n    return x\n")  # line 4 on every Python
+    bad_syntax.write_text("import numpy as np\n\n\nvalue = = 1\n\n\ndef f(x):\n    return x\n")
     raises = tmp_path / "raises_on_import.py"
     raises.write_text("raise RuntimeError('boom at import')\n\n\ndef f(x):\n    return x\n")
     return {
