@@ -329,8 +329,8 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
     so this is refused."""
     stmts = list(assignments(w.fdef.body))
     order = {id(st): i for i, st in enumerate(stmts)}
-    in_loop = {id(st) for loop in gast.walk(w.fdef) if isinstance(loop, (gast.For, gast.While))
-               for st in assignments(loop.body)}
+    loop_bodies = [{id(st) for st in assignments(loop.body)} for loop in gast.walk(w.fdef)
+                   if isinstance(loop, (gast.For, gast.While))]
     edges: List[Tuple[int, str, str]] = []  # (position, alias, source)
     writes: List[Any] = []
     for stmt in stmts:
@@ -346,33 +346,44 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
         if source is not None:
             edges.append((order[id(stmt)], tgt.id, source.id))
     alias_positions = {pos for pos, _, _ in edges}
-    last_read: Dict[str, int] = {}  # the last position (in program order) a variable is read at
+    read_at: Dict[str, Set[int]] = {}  # the positions (in program order) a variable is read at
     for stmt in stmts:
         if order[id(stmt)] in alias_positions:
             continue
         for n in gast.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                last_read[n.id] = max(last_read.get(n.id, -1), order[id(stmt)])
+                read_at.setdefault(n.id, set()).add(order[id(stmt)])
     for n in gast.walk(w.fdef.body[-1]):
         if isinstance(n, gast.Name):
-            last_read[n.id] = len(order)
+            read_at.setdefault(n.id, set()).add(len(order))
     errors: List[TangentLiteError] = []
     for stmt in writes:
         base = stmt.targets[0].value.id
         at = order[id(stmt)]
-        # an alias made inside the loop body after the write is made anew each iteration: only
-        # aliases made before the write (in program order) can see it, in loops too
-        looped = id(stmt) in in_loop and any(pos < at and id(stmts[pos]) not in in_loop for pos, _, _ in edges)
-        # the variables sharing base's object when the write happens (in a loop: ever)
-        group, changed = {base}, True
+        # in a loop, what the loop body does after the write also happens "before" the next one
+        around = set().union(*[body for body in loop_bodies if id(stmt) in body]) if loop_bodies else set()
+        again = {order[i] for i in around}
+        # the variables sharing base's object when the write happens (in a loop: ever): base's
+        # ancestors (what it was made from) and everything made from them.  Not "siblings of a
+        # descendant": t = z in one branch and t = y in the other does not make z share y's array
+        live = [(alias, source) for pos, alias, source in edges if pos < at]
+        made_in_loop = {alias for pos, alias, _ in edges if pos in again}  # made anew each iteration
+        roots, changed = {base}, True
         while changed:
             changed = False
-            for pos, alias, source in edges:
-                if (looped or pos < at) and (alias in group) != (source in group):
-                    group |= {alias, source}
+            for alias, source in live:
+                if alias in roots and source not in roots:
+                    roots.add(source)
                     changed = True
-        when = -1 if looped else at
-        others = sorted(v for v in group if v != base and last_read.get(v, -1) > when)
+        group, changed = set(roots), True
+        while changed:
+            changed = False
+            for alias, source in live:
+                if source in group and alias not in group:
+                    group.add(alias)
+                    changed = True
+        others = sorted(v for v in group if v != base
+                        and any(r > at or (r in again and v not in made_in_loop) for r in read_at.get(v, ())))
         value = stmt.value
         if others and (group & active or (is_local(value) and value.id in varied)):
             named = [v for v in others if not v.startswith("_")]
