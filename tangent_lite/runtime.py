@@ -17,10 +17,10 @@ from typing import Any, Dict, List, Sequence
 import numpy as np
 
 __all__ = [
-    "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "as_tangent", "sum_bar",
-    "mean_bar", "extremum_bar", "getitem_bar", "reshape_bar", "transpose_bar",
+    "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",
+    "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "tuple_bar", "getattr_bar", "setitem", "zero_index", "saved", "restore_item", "stop_gradient",
+    "prod_bar", "getattr_bar", "setitem", "zero_index", "saved", "stop_gradient",
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
     "builtin_extremum_dot", "builtin_extremum_bar",
@@ -154,8 +154,6 @@ def as_grad(g: Any, x: Any) -> Any:
     return g
 
 
-as_tangent = as_grad
-
 
 # ---------------------------------------------------------------- reductions
 
@@ -215,8 +213,6 @@ def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
     return _expand(g, x, axis, keepdims) * others
 
 
-def reshape_bar(g: Any, x: Any) -> Any:
-    return np.reshape(g, np.shape(x))
 
 
 def transpose_bar(g: Any, axes: Any = None) -> Any:
@@ -334,11 +330,6 @@ def getattr_bar(g: Any, x: Any, name: str) -> Any:
     return out
 
 
-def tuple_bar(g: Any, n: int) -> tuple:
-    """The cotangent of an n-tuple as a tuple of n entries (None is zero)."""
-    if g is None:
-        return (None,) * n
-    return tuple(g)
 
 
 # ---------------------------------------------------------------- adgen support
@@ -423,9 +414,6 @@ def saved(v: Any) -> Any:
     return np.copy(v) if isinstance(v, np.ndarray) else v
 
 
-def restore_item(x: Any, index: Any, old: Any) -> None:
-    """Undo ``x[index] = v`` in the reverse sweep."""
-    x[index] = old
 
 
 def stop_gradient(x: Any) -> Any:
