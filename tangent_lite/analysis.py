@@ -51,7 +51,7 @@ class StmtInfo:
 
 
 def local_names(atom: Any) -> Set[str]:
-    return {n.id for n in gast.walk(atom) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+    return {n.id for n in S.walk(atom) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
             and get_anno(n, Key.CALLEE, _NO) is _NO}
 
 
@@ -329,7 +329,7 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
     so this is refused."""
     stmts = list(assignments(w.fdef.body))
     order = {id(st): i for i, st in enumerate(stmts)}
-    loop_bodies = [{id(st) for st in assignments(loop.body)} for loop in gast.walk(w.fdef)
+    loop_bodies = [{id(st) for st in assignments(loop.body)} for loop in S.walk(w.fdef)
                    if isinstance(loop, (gast.For, gast.While))]
     edges: List[Tuple[int, str, str]] = []  # (position, alias, source)
     writes: List[Any] = []
@@ -350,10 +350,10 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
     for stmt in stmts:
         if order[id(stmt)] in alias_positions:
             continue
-        for n in gast.walk(stmt):
+        for n in S.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 read_at.setdefault(n.id, set()).add(order[id(stmt)])
-    for n in gast.walk(w.fdef.body[-1]):
+    for n in S.walk(w.fdef.body[-1]):
         if isinstance(n, gast.Name):
             read_at.setdefault(n.id, set()).add(len(order))
     errors: List[TangentLiteError] = []

@@ -91,7 +91,7 @@ def lower(fn: Callable, src: Optional[FunctionSource] = None) -> Wengert:
     src = src or S.load_function(fn)
     fence.check(src)
     fdef = S.deepcopy(src.node)
-    taken = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    taken = {n.id for n in S.walk(fdef) if isinstance(n, gast.Name)}
     namer = Namer(taken | set(fn.__code__.co_names) | {"_tl", "np", "math"})
     jumps.lower_jumps(fdef, namer)
     low = _Lowerer(fn, src, fdef, namer)
@@ -160,7 +160,7 @@ class _Lowerer:
     def _free_roots(self) -> Set[str]:
         if not hasattr(self, "_roots"):
             self._roots = {
-                n.id for n in gast.walk(self.fdef)
+                n.id for n in S.walk(self.fdef)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in self.locals
             }
         return self._roots
@@ -318,7 +318,7 @@ class _Lowerer:
         self.emit(S.assign(acc, gast.List(elts=[], ctx=gast.Load())))
         rename: Dict[str, str] = {}
         for gen in node.generators:
-            for n in gast.walk(gen.target):
+            for n in S.walk(gen.target):
                 if isinstance(n, gast.Name):
                     rename.setdefault(n.id, self.namer.fresh(n.id))
         tree = S.deepcopy(gast.Module(body=[gast.Expr(value=node.elt)] + [gast.Expr(value=g) for g in node.generators],
@@ -648,7 +648,7 @@ class _Lowerer:
             loop = self._emit_for(node, node.target, range_obj, None)
             snapshots = getattr(self.fn, "__tl_checkpoint__", None)  # @differentiate(checkpoint=k)
             if loop is not None and snapshots is not None and self.depth == 0 and isinstance(node.target, gast.Name) \
-                    and not any(isinstance(n, (gast.Break, gast.Return)) for st in node.body for n in gast.walk(st)):
+                    and not any(isinstance(n, (gast.Break, gast.Return)) for st in node.body for n in S.walk(st)):
                 set_anno(loop, Key.CHECKPOINT, S.const(snapshots))
             return
         if self._static_call(it, reversed) and len(it.args) == 1 and self._static_call(it.args[0], range):
@@ -680,7 +680,7 @@ class _Lowerer:
         inner = call.args[0] if call.args else None
         if inner is None or not self._static_call(inner, range) or not isinstance(node.target, gast.Name) \
                 or self.depth > 0 or any(isinstance(n, (gast.Break, gast.Return)) for s in node.body
-                                         for n in gast.walk(s)):
+                                         for n in S.walk(s)):
             self.error(UnsupportedConstructError, "this checkpointed loop", node,
                        "checkpoint a top-level 'for i in tl.checkpointed(range(...), snapshots=k)' loop "
                        "without break or return inside")
@@ -894,7 +894,7 @@ class _Lowerer:
         function_args = {p: v for p, v in values.items() if self._is_function_value(v)}
         local = set(params) | _stored_names(fdef.body)
         foreign: Dict[str, str] = {}
-        for n in gast.walk(fdef):
+        for n in S.walk(fdef):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in local \
                     and n.id not in foreign:
                 theirs = _lookup_free(fn, n.id)
@@ -913,7 +913,7 @@ class _Lowerer:
         args.defaults = defaults[max(0, len(defaults) - len(keep)):] if defaults else []
         rest = [a for a in node.args if not self._is_function_value(a)]
         kw = [k for k in node.keywords if k.arg not in function_args]
-        for n in gast.walk(fdef):
+        for n in S.walk(fdef):
             if hasattr(n, "lineno"):
                 n.lineno = node.lineno if hasattr(node, "lineno") else self.lineno
         call = gast.Call(func=S.name(fdef.name), args=rest, keywords=kw)
@@ -972,7 +972,7 @@ class _Lowerer:
 def _stored_names(body: List[Any]) -> Set[str]:
     out = set()
     for stmt in body:
-        for n in gast.walk(stmt):
+        for n in S.walk(stmt):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
@@ -1027,13 +1027,13 @@ def _lambda_def(lam: Any, name: str) -> Any:
 
 
 def ast_copy_lines(node: Any, lineno: Optional[int]) -> None:
-    for n in gast.walk(node):
+    for n in S.walk(node):
         if getattr(n, "lineno", None) is None and lineno is not None and isinstance(n, (gast.stmt, gast.expr)):
             n.lineno = lineno
 
 
 def _loaded_names(node: Any) -> Set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def _assigned_in_compound(body: List[Any]) -> Set[str]:

@@ -6,7 +6,6 @@ caches, call it, check shapes.  The pipeline itself is :func:`generate`.
 
 from __future__ import annotations
 
-import copy
 import functools
 import importlib
 import inspect
@@ -18,6 +17,7 @@ import numpy as np
 
 from . import anf, cache, codegen, optimize, shapes
 from . import jvp as jvp_pass
+from . import source as S
 from . import vjp as vjp_pass
 from .errors import ArgumentError, NonScalarOutputError, SourceUnavailableError, UnsupportedConstructError
 from .rules import REGISTRY
@@ -40,17 +40,17 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
 
 
 def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]] = None,
-           options: Tuple[str, ...] = (), prepare: Optional[Callable[[anf.Wengert], None]] = None) -> Tuple[
-               anf.Wengert, Any, List[Any], Dict[str, Any]]:
+           options: Tuple[str, ...] = (), prepare: Optional[Callable[[anf.Wengert], None]] = None,
+           keep_raw: bool = False) -> Tuple[anf.Wengert, Any, List[Any], Dict[str, Any]]:
     """Lower ``fn``, differentiate it and optimize the result: (Wengert form, derivative,
-    its functions before optimization, metadata).  ``spec`` (the ranks of the arguments,
+    its functions before optimization if ``keep_raw``, else [], metadata).  ``spec`` (the ranks of the arguments,
     see :mod:`shapes`) specialises the code; ``prepare`` may annotate the Wengert form first
     (``trace`` tags statements with it)."""
     w = anf.lower(fn)
     if prepare is not None:
         prepare(w)
     # the user's own variables: the optimizer never rewrites or removes their statements
-    protected = set(w.params) | {n.id for n in anf.gast.walk(w.fdef)
+    protected = set(w.params) | {n.id for n in anf.S.walk(w.fdef)
                                  if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
     ranks = shapes.infer_ranks(w, dict(zip(w.params, spec if spec is not None else [None] * len(w.params))))
     records: List[Dict[str, Any]] = []
@@ -90,7 +90,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     finally:
         _COMPILING.pop()
     extra["callees"] = records
-    raw = [copy.deepcopy(fdef) for fdef in d.functions]
+    raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
     return w, d, raw, extra

@@ -54,7 +54,7 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         for fn in d.functions:
             annotated = _with_line_comments(fn, d.w.src)
             body_parts.append(S.to_source(annotated))
-            names_d |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            names_d |= {n.id for n in S.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         loaded |= names_d
         env_d = {k: v for k, v in d.w.env.items() if k in names_d}
         imports_d, bindings_d = _imports(env_d, d.w.aliases, names_d)
@@ -93,7 +93,7 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     if standalone and tl_used:
         from . import runtime
 
-        helpers = sorted({n.attr for d in derivs for fn in d.functions for n in gast.walk(fn)
+        helpers = sorted({n.attr for d in derivs for fn in d.functions for n in S.walk(fn)
                           if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name)
                           and n.value.id == w.aliases["_tl"]})
         lines.append("\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from .errors import TangentLiteError, UnsupportedConstructError, raise_all
-from .source import FunctionSource, gast
+from .source import FunctionSource, gast, walk
 
 # construct -> (what it is, what to do instead)
 _UNSUPPORTED = {
@@ -73,7 +73,7 @@ def check(src: FunctionSource) -> None:
 def _walk_body(fdef: Any):
     """All nodes of the body, including nested functions (their bodies get checked too)."""
     for stmt in fdef.body:
-        yield from gast.walk(stmt)
+        yield from walk(stmt)
 
 
 def _dedupe(errors: List[TangentLiteError]) -> List[TangentLiteError]:

@@ -94,25 +94,23 @@ def fold_constants(fdef: Any, protected: Set[str] = frozenset()) -> bool:
 
 
 def _stores(node: Any) -> List[str]:
-    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
 
 
 def _loads(node: Any) -> List[str]:
-    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
-
-
-def _count(fdef: Any, fn: Callable[[Any], List[str]]) -> Dict[str, int]:
-    counts: Dict[str, int] = {}
-    for name in fn(fdef):
-        counts[name] = counts.get(name, 0) + 1
-    return counts
+    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
 def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
     """Replace ``a`` by ``b`` after ``a = b`` (a: a derivative temporary assigned once,
     read only later in the same block, before ``b`` changes), and drop the copy."""
-    stores = _count(fdef, _stores)
-    loads = _count(fdef, _loads)
+    stores: Dict[str, int] = {}
+    loads: Dict[str, int] = {}
+    for n in S.walk(fdef):  # one walk for both counts
+        if isinstance(n, gast.Name):
+            counts = stores if isinstance(n.ctx, gast.Store) else loads if isinstance(n.ctx, gast.Load) else None
+            if counts is not None:
+                counts[n.id] = counts.get(n.id, 0) + 1
     changed = False
 
     def visit(body: List[Any]) -> List[Any]:
@@ -160,7 +158,7 @@ def _loads_after(rest: List[Any], j: int) -> List[str]:
 
 
 def _rename_loads(node: Any, old: str, new: str) -> None:
-    for n in gast.walk(node):
+    for n in S.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
             n.id = new
 
@@ -176,7 +174,7 @@ def remove_dead(fdef: Any, protected: Set[str]) -> bool:
         name = stmt.targets[0].id
         if name in protected or name in loads:
             return False
-        return not any(isinstance(n, gast.Attribute) and n.attr == "pop" for n in gast.walk(stmt.value))
+        return not any(isinstance(n, gast.Attribute) and n.attr == "pop" for n in S.walk(stmt.value))
 
     def visit(body: List[Any]) -> List[Any]:
         nonlocal changed

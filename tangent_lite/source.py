@@ -10,6 +10,7 @@ builders below; if gast or astor change under us, this is the one file to fix.
 from __future__ import annotations
 
 import ast
+import collections
 import copy
 import inspect
 import linecache
@@ -25,6 +26,7 @@ with warnings.catch_warnings():  # astor touches ast.Num & co, deprecated since 
     warnings.simplefilter("ignore", DeprecationWarning)
     import astor
 
+from .annotations import _ATTR as _ANNO_ATTR
 from .errors import Location, SourceUnavailableError
 
 __all__ = ["gast", "FunctionSource", "load_function", "to_source", "parse_expr", "parse_stmts"]
@@ -208,7 +210,50 @@ def function_def(fname: str, params: Sequence[str], body: List[Any], defaults: S
     )
 
 
+def walk(node: Any) -> Iterable[Any]:
+    """Every node under ``node`` (itself included), breadth first: :func:`ast.walk`'s order,
+    at about twice its speed (the passes walk statements many thousands of times)."""
+    todo = collections.deque([node])
+    pop, push = todo.popleft, todo.append
+    while todo:
+        current = pop()
+        yield current
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push(item)
+            elif isinstance(value, ast.AST):
+                push(value)
+
+
+_LEAVES = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
+
+
 def deepcopy(node: Any) -> Any:
+    """A deep copy of an AST (node or list of nodes), with its annotations.
+
+    Made for the compiler's hot path (the passes copy templates and statements thousands of
+    times): nodes and lists are copied, constants shared; annotation values that are nodes
+    are copied, the other annotation values (callees, primitives, ints) shared. Anything
+    else falls back to :func:`copy.deepcopy`."""
+    if isinstance(node, ast.AST):
+        cls = node.__class__
+        new = cls.__new__(cls)
+        fields = new.__dict__
+        for key, value in node.__dict__.items():
+            if key == _ANNO_ATTR:
+                fields[key] = {k: deepcopy(v) if isinstance(v, (ast.AST, list)) else v for k, v in value.items()}
+            elif isinstance(value, _LEAVES):
+                fields[key] = value
+            else:
+                fields[key] = deepcopy(value)
+        return new
+    if isinstance(node, list):
+        return [deepcopy(item) for item in node]
+    if isinstance(node, _LEAVES):
+        return node
     return copy.deepcopy(node)
 
 

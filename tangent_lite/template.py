@@ -57,7 +57,7 @@ def parse_template(fn: Callable) -> Template:
         raise RuleError(f"rule '{fn.__name__}' must end with 'return <expression>'")
     params = [a.id for a in fdef.args.args] + [a.id for a in fdef.args.kwonlyargs]
     assigned = _assigned_names(body)
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in S.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             n = node.id
             if n in params or n in assigned or n in TEMPLATE_MODULES or hasattr(builtins, n):
@@ -79,7 +79,7 @@ def _is_docstring(stmt: Any) -> bool:
 
 def _assigned_names(body: List[Any]) -> set:
     out = set()
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in S.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             out.add(node.id)
     return out

@@ -372,7 +372,7 @@ def _tagged(fn: Callable, mode: str, wrt: Sequence[str]) -> Tuple[anf.Wengert, L
             st.node.lineno = _TAG + st.index
             set_anno(st.node, Key.ORIGIN, _TAG + st.index)
 
-    w, d, raw_functions, _extra = api.derive(fn, mode, wrt, prepare=tag)
+    w, d, raw_functions, _extra = api.derive(fn, mode, wrt, prepare=tag, keep_raw=True)
     stmts = tagged
     opt, raw = d.functions[0], raw_functions[0]
     return w, stmts, raw, opt

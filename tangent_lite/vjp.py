@@ -785,7 +785,7 @@ def _definite(stmts: List[Any], defined: Set[str]) -> Set[str]:
 def _stored(stmts: List[Any]) -> Set[str]:
     out: Set[str] = set()
     for s in stmts:
-        for n in gast.walk(s):
+        for n in S.walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
     return out
@@ -816,7 +816,7 @@ def _mutated_in(stmts: List[Any]) -> Set[str]:
     """Names whose objects ``stmts`` change in place: ``x[i] = ...``, ``L.pop()``, ``L.append(v)``."""
     out: Set[str] = set()
     for s in stmts:
-        for n in gast.walk(s):
+        for n in S.walk(s):
             if isinstance(n, (gast.Assign, gast.AugAssign)):
                 targets = n.targets if isinstance(n, gast.Assign) else [n.target]
                 for t in targets:
