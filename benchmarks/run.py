@@ -76,7 +76,9 @@ DEFAULT_OUT = os.path.join(HERE, "results", "latest.json")
 # and XLA takes minutes on the gradient of 200 unrolled RK4 steps (docs/benchmarks.md).
 SLOW_JIT = {"rk4": "the unrolled 200-step loop takes XLA minutes to compile (--slow-jit to include it)"}
 MEMORY_WORKLOADS = ("rnn", "rk4")
-ORDER = ["function", "tangent_lite", "generated_only", "hand_written", *peers.PEERS]
+ORDER = ["function", "tangent_lite", "generated_only", "numba", "hand_written", *peers.PEERS]
+# Workloads timed with tangent_lite's Numba backend too (backend="numba"; docs/numba.md): the scalar loops
+NUMBA_WORKLOADS = ("scalar_loop", "logistic_map", "rosenbrock_loop", "rk4")
 
 # A fresh interpreter: import, build the inputs, take the first gradient (cache dir from the env).
 CHILD = r"""
@@ -220,6 +222,59 @@ def median_times(callables: Dict[str, Callable[[], Any]], repeats: int, min_time
                 "min": min(v), "max": max(v)} for k, v in samples.items()}
 
 
+# ------------------------------------------------------------------ the Numba backend
+
+
+def numba_import_time() -> Optional[float]:
+    """Seconds to import numba and tangent_lite's Numba helpers (once per process), None if absent."""
+    from tangent_lite import numba_backend
+
+    t0 = time.perf_counter()
+    ok, _why = numba_backend.available()
+    if not ok:
+        return None
+    import tangent_lite.numba_runtime  # noqa: F401
+
+    return time.perf_counter() - t0
+
+
+def numba_variant(w: Workload, args: tuple, root: str, notes: List[str]) -> Optional[Dict[str, Any]]:
+    """tl.grad(backend="numba"): checked against the hand-written gradient; its first call with an
+    empty cache directory (generate, rewrite, Numba compile, run) and again after clear_memory()
+    with that directory warm (Numba loads the machine code from its disk cache).  numba is
+    imported before (numba_import_time).  None, with a note, if it falls back to Python."""
+    import warnings
+
+    from tangent_lite.errors import BackendFallbackWarning
+
+    saved = os.environ.get("TANGENT_LITE_CACHE_DIR")
+    os.environ["TANGENT_LITE_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"numba-{w.name}-", dir=root)
+    try:
+        firsts = {}
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always", BackendFallbackWarning)
+            for state in ("cold", "warm_disk"):
+                cache.clear_memory()
+                grad = tl.grad(w.fn, wrt=w.wrt, backend="numba")
+                t0 = time.perf_counter()
+                result = grad(*args)
+                firsts[state] = time.perf_counter() - t0
+        fell_back = [r for r in rec if issubclass(r.category, BackendFallbackWarning)]
+        if fell_back:
+            why = str(fell_back[0].message).splitlines()[0]
+            notes.append(f"{w.name}, tangent_lite numba: fell back to Python: {why}")
+            return None
+        checks = [dict(compare(result, w.grad(*args), f"{w.name}, tangent_lite numba"), inputs="benchmark inputs")]
+        grad(*args)  # the module stays in memory: later calls are steady
+        return {"call": lambda: grad(*args), "cold_first_call": firsts["cold"],
+                "warm_disk_first_call": firsts["warm_disk"], "check": checks}
+    finally:
+        if saved is None:
+            os.environ.pop("TANGENT_LITE_CACHE_DIR", None)
+        else:
+            os.environ["TANGENT_LITE_CACHE_DIR"] = saved
+
+
 # ------------------------------------------------------------------ transformation
 
 
@@ -341,8 +396,9 @@ def fmt_bytes(n: int) -> str:
     return f"{n / 1024:,.1f} KiB" if n < 1024 ** 2 else f"{n / 1024 ** 2:,.2f} MiB"
 
 
-COLUMNS = ["hand_written", "tangent_lite", "autograd", "jax_eager", "jax_jit", "jax_jit_first", "torch"]
-HEADERS = {"hand_written": "hand-written", "tangent_lite": "tangent_lite", "autograd": "autograd",
+COLUMNS = ["hand_written", "tangent_lite", "numba", "autograd", "jax_eager", "jax_jit", "jax_jit_first", "torch"]
+HEADERS = {"hand_written": "hand-written", "tangent_lite": "tangent_lite", "numba": "tangent_lite numba",
+           "autograd": "autograd",
            "jax_eager": "JAX eager", "jax_jit": "JAX jit (steady)", "jax_jit_first": "JAX jit first call",
            "torch": "torch eager", "generated_only": "tangent_lite generated code only"}
 
@@ -356,7 +412,8 @@ def print_tables(results: Dict[str, Any], transform_repeats: int) -> None:
         print(f"| {name} | {fmt_us(r['times']['function'])} | "
               + " | ".join(fmt_ratio(q.get(c)) for c in COLUMNS) + " |")
 
-    cols = ["function", "hand_written", "tangent_lite", "generated_only", "autograd", "jax_eager", "jax_jit", "torch"]
+    cols = ["function", "hand_written", "tangent_lite", "generated_only", "numba", "autograd", "jax_eager", "jax_jit",
+            "torch"]
     print("\n### Median time per gradient call (us)\n")
     print("| workload | " + " | ".join(HEADERS.get(c, c) for c in cols) + " | tangent_lite / hand-written |")
     print("|---|" + "---:|" * (len(cols) + 1))
@@ -364,6 +421,8 @@ def print_tables(results: Dict[str, Any], transform_repeats: int) -> None:
         t = r["times"]
         over = t["tangent_lite"] / t["hand_written"]
         print(f"| {name} | " + " | ".join(fmt_us(t.get(c)) for c in cols) + f" | {over:.2f} |")
+
+    print_numba(results)
 
     jit = {n: r["jax_jit_first"] for n, r in results.items() if r.get("jax_jit_first")}
     if jit:
@@ -398,6 +457,24 @@ def print_tables(results: Dict[str, Any], transform_repeats: int) -> None:
     print_memory(results)
 
 
+def print_numba(results: Dict[str, Any]) -> None:
+    nb = {n: r for n, r in results.items() if r.get("numba")}
+    if not nb:
+        return
+    imp = next(iter(nb.values()))["numba"].get("import_seconds")
+    print("\n### tangent_lite's Numba backend (backend=\"numba\") beside JAX jit\n")
+    print("| workload | numba steady (ratio) | JAX jit steady (ratio) | numba first call, cold: generate + compile "
+          "+ run (ms) | numba first call, Numba disk cache warm (ms) | JAX jit first call (ms) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in nb.items():
+        q, first = r["ratios"], r.get("jax_jit_first")
+        print(f"| {name} | {fmt_ratio(q.get('numba'))} | {fmt_ratio(q.get('jax_jit'))} | "
+              f"{fmt_ms(r['numba']['cold_first_call'])} | {fmt_ms(r['numba']['warm_disk_first_call'])} | "
+              f"{fmt_ms(first['total']) if first else '—'} |")
+    print(f"\nImporting numba and tangent_lite's Numba helpers, once per process, is not in the first calls: "
+          f"{fmt_ms(imp)} ms here.")
+
+
 def print_memory(results: Dict[str, Any]) -> None:
     mem = {n: r["memory"] for n, r in results.items() if r.get("memory")}
     if mem:
@@ -428,6 +505,8 @@ def main(argv: List[str] = None) -> int:
                    help=f"comma-separated peers, or 'none' (default: {','.join(peers.PEERS)})")
     p.add_argument("--slow-jit", action="store_true", help=f"also jit {', '.join(SLOW_JIT)} (minutes)")
     p.add_argument("--no-transform", action="store_true", help="skip the transformation and fresh-process timings")
+    p.add_argument("--no-numba", action="store_true", help="skip tangent_lite's Numba backend (also skipped if "
+                                                           "numba is not installed)")
     p.add_argument("--out", default=DEFAULT_OUT, help="results JSON (default benchmarks/results/latest.json)")
     opts = p.parse_args(argv)
     repeats = opts.repeats or (3 if opts.quick else 9)
@@ -468,10 +547,18 @@ def main(argv: List[str] = None) -> int:
               f"{', ' + versions if versions else ''}; {platform.machine()}, {os.cpu_count()} cores, "
               f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}; {'quick' if opts.quick else 'full'} run: "
               f"median of {repeats} samples of >= {min_time * 1e3:g} ms each\n", flush=True)
+        numba_import = None
+        if not opts.no_numba and any(w.name in NUMBA_WORKLOADS for w in selected):
+            numba_import = numba_import_time()
+            if numba_import is None:
+                notes.append("tangent_lite numba: numba is not installed, skipped (pip install -e '.[numba]')")
         for w in selected:
             t_workload = time.perf_counter()
             args = w.make_args(np.random.default_rng(0))
             checks = check(w)
+            numba = None
+            if w.name in NUMBA_WORKLOADS and numba_import is not None:  # first: it clears the memory cache
+                numba = numba_variant(w, args, root, notes)
             grad = tl.grad(w.fn, wrt=w.wrt)
             grad(*args)  # generated and cached before timing
             callables: Dict[str, Callable[[], Any]] = {
@@ -493,10 +580,14 @@ def main(argv: List[str] = None) -> int:
                     continue
                 callables[name] = peer_checks[name].pop("peer").call
                 jit_first = peer_checks[name].pop("first_call", jit_first)
+            if numba is not None:
+                callables["numba"] = numba.pop("call")
+                numba["import_seconds"] = numba_import
             callables = {k: v for k, v in callables.items() if v is not None}
             callables = dict(sorted(callables.items(), key=lambda kv: ORDER.index(kv[0])))
             timing = median_times(callables, repeats, min_time, max_seconds,
-                                  warm=["tangent_lite", "generated_only"] + [k for k in peer_checks if k != "jax_jit"])
+                                  warm=["tangent_lite", "generated_only", "numba"]
+                                  + [k for k in peer_checks if k != "jax_jit"])
             times = {k: v["median"] for k, v in timing.items()}
             times.setdefault("generated_only", float("nan"))
             f_time = times["function"]
@@ -512,7 +603,7 @@ def main(argv: List[str] = None) -> int:
             mem = memory(w, args) if w.name in MEMORY_WORKLOADS else None
             results[w.name] = {"description": w.description, "check": checks, "peer_checks": peer_checks,
                                "times": times, "timing": timing, "ratios": ratios, "jax_jit_first": jit_first,
-                               "transformation": transform, "fresh_process": process, "memory": mem,
+                               "transformation": transform, "fresh_process": process, "memory": mem, "numba": numba,
                                "seconds": time.perf_counter() - t_workload}
             checked = "; ".join(f"{c['inputs']}: max abs error {c['max_abs_error']:.2g} (max |grad| "
                                 f"{c['max_abs_gradient']:.3g})" for c in checks)

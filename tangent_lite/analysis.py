@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import operator
 import os
+import re
 import sysconfig
 import types
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from . import source as S
 from .anf import NONDIFF_ATTRS, Wengert, is_atom
 from .annotations import Key, get_anno
 from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
+from .rules import purity
 from .rules.registry import REGISTRY, Primitive, Registry
 from .source import gast
 
@@ -84,7 +86,7 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
         return StmtInfo("unpack", names, stmt, value, inputs=[(None, value)] if is_local(value) else [])
     target = [tgt.id]
     if isinstance(value, gast.Attribute) and is_local(value.value):
-        if value.attr in NONDIFF_ATTRS or value.attr in ("real", "imag"):
+        if value.attr in NONDIFF_ATTRS:  # (x.real / x.imag are lowered to np.real / np.imag calls)
             return StmtInfo("nondiff", target, stmt, value)
         return StmtInfo("getattr", target, stmt, value, callee=("attr", value.attr), inputs=[(None, value.value)])
     if is_atom(value):
@@ -102,7 +104,7 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
         return StmtInfo("nondiff", target, stmt, value)
     callee = get_anno(value, Key.CALLEE)
     if isinstance(value, gast.Attribute):
-        if value.attr in NONDIFF_ATTRS or value.attr in ("real", "imag"):
+        if value.attr in NONDIFF_ATTRS:
             return StmtInfo("nondiff", target, stmt, value)
         return StmtInfo("getattr", target, stmt, value, callee=("attr", value.attr),
                         inputs=[(None, value.value)] if is_local(value.value) else [])
@@ -288,8 +290,21 @@ def varied_vars(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set
     return _varied_useful(w, wrt, registry)[0]
 
 
+def _describe_any(stmt: Any, registry: Registry) -> StmtInfo:
+    """:func:`describe`, or for a call its rules cannot bind (``np.sin(x, out=z)``) an opaque
+    call from all its atoms: activity flows through it and :func:`check_differentiable`
+    reports it at the user's line."""
+    try:
+        return describe(stmt, registry)
+    except TangentLiteError:
+        value = stmt.value
+        atoms = list(value.args) + [k.value for k in value.keywords] if isinstance(value, gast.Call) else []
+        return StmtInfo("nocall", [t.id for t in stmt.targets if isinstance(t, gast.Name)], stmt, value,
+                        inputs=[(None, a) for a in atoms if is_local(a)])
+
+
 def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry) -> Tuple[Set[str], Set[str]]:
-    infos = [describe(s, registry) for s in assignments(w.fdef.body)]
+    infos = [_describe_any(s, registry) for s in assignments(w.fdef.body)]
     flowing = [i for i in infos if i.kind not in ("nondiff", "const")]
     varied = set(wrt)
     changed = True
@@ -418,10 +433,17 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                          mode: str = "vjp", wrt: Sequence[str] = ()) -> None:
     """Every active statement must have rules for its active inputs; report all that don't."""
     errors: List[TangentLiteError] = []
+    refused: Set[int] = set()
     if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
-        errors += aliasing_errors(w, active, varied_vars(w, set(wrt), registry))
+        varied = varied_vars(w, set(wrt), registry)
+        errors += aliasing_errors(w, active, varied)
+        for stmt, err in mutation_errors(w, varied, registry):
+            errors.append(err)
+            refused.add(id(stmt))
     for stmt in assignments(w.fdef.body):
+        if id(stmt) in refused:
+            continue
         try:
             info = describe(stmt, registry)
         except TangentLiteError as exc:
@@ -446,6 +468,113 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                         f"or wrap the argument in tl.stop_gradient(...) if it needs no derivative",
                     ))
     raise_all(errors)
+
+
+def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY) -> List[Tuple[Any, TangentLiteError]]:
+    """Calls that change an argument in place, where a value that depends on ``wrt`` takes
+    part: (statement, error) pairs.  Activity analysis follows assignments only, so the
+    derivatives of such code would be silently wrong (see :mod:`rules.purity`)::
+
+        x.sort()             # refused: x = np.sort(x)
+        np.sin(x, out=z)     # refused: z = np.sin(x)
+        print(x)             # fine: print leaves x alone
+    """
+    out: List[Tuple[Any, TangentLiteError]] = []
+    todo = list(w.fdef.body)
+    while todo:
+        stmt = todo.pop(0)
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            todo[:0] = stmt.body + stmt.orelse
+            continue
+        call = getattr(stmt, "value", None)
+        if not isinstance(stmt, (gast.Assign, gast.Expr)) or not isinstance(call, gast.Call) \
+                or is_push(stmt) or is_pop(call):
+            continue
+        callee = get_anno(call, Key.CALLEE)
+        method = isinstance(callee, tuple) and callee[0] == "method"
+        atoms = ([call.func.value] if method else []) + list(call.args) + [k.value for k in call.keywords]
+        if not any(is_local(a) and a.id in varied for a in atoms):
+            continue
+        location = w.src.location(stmt)
+        problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text)
+        if problem is not None:
+            what, fix = problem
+            out.append((stmt, UnsupportedConstructError(what, location, fix)))
+    return out
+
+
+def _shown(atom: Any, line: str, otherwise: str) -> str:
+    """How the user wrote an atom of the Wengert form: its name, without an SSA suffix,
+    when that name is on the user's line (a temporary of the lowering is not)."""
+    text = S.to_source(atom)
+    for candidate in (text, re.sub(r"_\d+$", "", text)):
+        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
+            return candidate
+    return otherwise
+
+
+def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: Registry,
+              line: str) -> Optional[Tuple[str, str]]:
+    """(what is wrong, what to write instead) for a call that may change its arguments."""
+    written = S.dotted_name(call.func) or "the call"
+    first = _shown(call.args[0], line, "its first argument") if call.args else "its first argument"
+    out_kw = [k for k in call.keywords if k.arg == "out" and not (isinstance(k.value, gast.Constant)
+                                                                   and k.value.value is None)]
+    if out_kw:
+        target = _shown(out_kw[0].value, line, "out")
+        return (f"the 'out=' argument of '{written}' writes into '{target}' in place",
+                f"use the returned value instead: {target} = {written}(...) without out=")
+    if method:
+        receiver = _shown(call.func.value, line, "x")
+        fix = purity.method_fix(callee[1], receiver)
+        if fix is not None:
+            return (f"'{receiver}.{callee[1]}(...)' changes '{receiver}' in place", f"build a new value: {fix}")
+        if discarded and callee[1] not in purity.PURE_METHODS:
+            return (f"the result of '{receiver}.{callee[1]}(...)' is discarded: the call can only matter through "
+                    f"what it does to '{receiver}' in place, which derivatives cannot follow",
+                    "assign the result and use it, or call a function that returns a new value")
+        return None
+    ufunc = purity.ufunc_at(callee)
+    if ufunc is not None:
+        what, fix = purity.describe_ufunc_at(ufunc, first)
+        return what, f"build the result as a new value: {fix}"
+    fix = purity.in_place_function_fix(callee)
+    if fix is not None:
+        return f"'{written}' changes '{first}' in place", f"build a new value: {fix}"
+    if discarded and not is_user_function(callee) and not purity.is_pure(callee, registry.get(callee) is not None):
+        return (f"the result of '{written}(...)' is discarded: the call can only matter through what it does "
+                "to its arguments in place, which derivatives cannot follow",
+                "assign the result and use it (y = f(x)), or wrap the arguments in tl.stop_gradient(...) "
+                "if the call needs no derivative")
+    if discarded and is_user_function(callee) and _writes_to_parameters(user_function(callee)):
+        return (f"'{written}' changes its arguments in place and its result is discarded: "
+                "derivatives cannot follow the change",
+                f"make '{written}' return the new value and assign it: x = {written}(x)")
+    return None
+
+
+def _writes_to_parameters(fn: Any) -> bool:
+    """Does the user function ``fn`` assign into (or call a method of) one of its parameters?"""
+    try:
+        src = S.load_function(fn)
+    except TangentLiteError:
+        return True  # cannot tell: assume the worst
+    args = src.node.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    for node in S.walk(src.node):
+        target = None
+        if isinstance(node, (gast.Assign, gast.AugAssign)):
+            for t in getattr(node, "targets", None) or [node.target]:
+                if isinstance(t, (gast.Subscript, gast.Attribute)):
+                    target = t.value
+        elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                and isinstance(node.value.func, gast.Attribute):
+            target = node.value.func.value
+        elif isinstance(node, gast.keyword) and node.arg == "out":
+            target = node.value
+        if isinstance(target, gast.Name) and target.id in params:
+            return True
+    return False
 
 
 def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:
@@ -475,6 +604,9 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
         return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
                            "call a module-level function instead")
     spelled = _spelling(callee)
+    written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
+    if written is not None and written.split(".")[0] not in w.foreign:
+        spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
     params = _param_list(callee)
     return NoRuleError(
         f"cannot differentiate a call to '{spelled}': it has no derivative rule"

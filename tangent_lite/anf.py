@@ -19,17 +19,26 @@ recomputed at the end of the body.  Every call is resolved to the object it call
 from __future__ import annotations
 
 import builtins
+import difflib
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
 from . import fence, jumps, runtime
 from . import source as S
 from .annotations import Key, get_anno, set_anno
-from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
+from .errors import (
+    InfiniteRecursionError,
+    Location,
+    MultipleErrors,
+    NoRuleError,
+    TangentLiteError,
+    UnsupportedConstructError,
+    raise_all,
+)
 from .naming import Namer
 from .rules.registry import REGISTRY
 from .source import FunctionSource, gast
@@ -86,19 +95,95 @@ class Wengert:
         return S.to_source(self.fdef)
 
 
-def lower(fn: Callable, src: Optional[FunctionSource] = None) -> Wengert:
-    """Parse, check and lower ``fn`` to Wengert form."""
+def lower(fn: Callable, src: Optional[FunctionSource] = None, wrt: Optional[Sequence[str]] = None) -> Wengert:
+    """Parse, check and lower ``fn`` to Wengert form.
+
+    Every problem is reported at once: the lowering goes on past what :mod:`fence` refuses
+    (skipping those constructs), and when anything was found and ``wrt`` is known, the
+    partial Wengert form is also checked for calls without derivative rules."""
     src = src or S.load_function(fn)
-    fence.check(src)
+    try:
+        with S.recursion_room(src.depth):
+            return _lower(fn, src, wrt)
+    except RecursionError:
+        pass
+    raise UnsupportedConstructError(  # outside the handler: no internal exception chained
+        f"'{fn.__qualname__}' is nested too deeply to be transformed", src.location(src.node),
+        "split the deepest expression into several statements")
+
+
+def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> Wengert:
+    errors: List[TangentLiteError] = fence.problems(src)
     fdef = S.deepcopy(src.node)
     taken = {n.id for n in S.walk(fdef) if isinstance(n, gast.Name)}
     namer = Namer(taken | set(fn.__code__.co_names) | {"_tl", "np", "math"})
-    jumps.lower_jumps(fdef, namer)
-    low = _Lowerer(fn, src, fdef, namer)
-    low.run()
-    w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
-    w.foreign = dict(low.foreign_sources)
+    w: Optional[Wengert] = None
+    try:
+        jumps.lower_jumps(fdef, namer)
+        low = _Lowerer(fn, src, fdef, namer)
+        low.run()
+        w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
+        w.foreign = dict(low.foreign_sources)
+        errors += low.errors
+        errors += _endless_recursion(w)
+    except TangentLiteError as exc:
+        errors += exc.errors if isinstance(exc, MultipleErrors) else [exc]
+    except Exception:  # noqa: BLE001 - past a refused construct the lowering is best effort
+        if not errors:
+            raise
+    if errors and w is not None and wrt is not None:
+        errors += _rule_problems(w, wrt)
+    if errors:
+        raise_all(sorted(errors, key=lambda e: e.location.lineno if e.location else 0))
+    assert w is not None
     return w
+
+
+def call_site(w: Wengert, callee: Any) -> Optional[Location]:
+    """Where the user's code of ``w`` calls ``callee`` (the first such statement), if it does."""
+    todo = list(w.fdef.body)
+    while todo:
+        stmt = todo.pop(0)
+        value = getattr(stmt, "value", None)
+        if isinstance(value, gast.Call) and getattr(get_anno(value, Key.CALLEE), "__tl_function__",
+                                                    get_anno(value, Key.CALLEE)) is callee:
+            return w.src.location(stmt)
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            todo[:0] = stmt.body + stmt.orelse
+    return None
+
+
+def _rule_problems(w: Wengert, wrt: Sequence[str]) -> List[TangentLiteError]:
+    """Calls without derivative rules (and other problems the derivative passes would
+    refuse) in a function that already has other problems: reported together with them."""
+    from . import analysis
+
+    try:
+        active = analysis.activity(w, set(wrt))
+        analysis.check_differentiable(w, active, wrt=wrt)
+    except TangentLiteError as exc:
+        return exc.errors if isinstance(exc, MultipleErrors) else [exc]
+    except Exception:  # noqa: BLE001 - best effort on a function that is already refused
+        return []
+    return []
+
+
+def _endless_recursion(w: Wengert) -> List[TangentLiteError]:
+    """A function that calls itself on every path (not under an ``if``, a loop or a
+    short-circuit) never returns: ``def f(x): return f(x / 2) + 1``."""
+    for stmt in w.fdef.body:
+        value = getattr(stmt, "value", None)
+        callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
+        if callee is not None and getattr(callee, "__tl_function__", callee) is w.fn:
+            name = w.fn.__qualname__
+            line = get_anno(stmt, Key.ORIGIN) or getattr(stmt, "lineno", None)
+            return [InfiniteRecursionError(
+                f"'{name}' calls itself on every path (line {line}), so its recursion never ends "
+                "(infinite recursion: Python would raise RecursionError)",
+                w.src.location(w.src.node),
+                f"give '{name}' a base case: return without calling itself when the input is small enough "
+                f"(if ...: return ...)")]
+    return []
 
 
 def is_atom(node: Any) -> bool:
@@ -130,12 +215,13 @@ class _Lowerer:
         self.def_variants: Dict[str, List[Any]] = {}
         self.in_branch = 0
         self.inlining: List[str] = []
+        self.lambdas: Dict[str, Any] = {}  # nested function name -> the lambda it was assigned from
+        self.opaque: Set[str] = set()  # names bound by refused statements (imports, classes): not checked further
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> None:
         self.depth = -1  # the function body itself is depth 0
         body = self.block(self.fdef.body)
-        raise_all(self.errors)
         if not body or not isinstance(body[-1], gast.Return):
             body.append(self._at(gast.Return(value=S.const(None))))
         self.fdef.body = body
@@ -183,14 +269,25 @@ class _Lowerer:
         """A Name load: the current SSA name of a local, or a resolved free name."""
         if node.id in self.locals:
             return S.name(self.current.get(node.id, node.id))
+        if node.id in self.opaque:
+            return _opaque()
         obj = self.resolve_free(node.id)
         if obj is _MISSING:
-            self.error(TangentLiteError, f"name '{node.id}' is not defined", node)
-            return S.name(node.id)
+            self.error(TangentLiteError, f"name '{node.id}' is not defined", node, self._undefined_hint(node.id))
+            return _opaque()
         self.env[node.id] = obj
         out = S.name(node.id)
         set_anno(out, Key.CALLEE, obj)
         return out
+
+    def _undefined_hint(self, name: str) -> str:
+        known = ({n for n in self.locals if not n.startswith("_")} | set(self.fn.__globals__)
+                 | set(self._closure) | set(dir(builtins))) - {self.fn.__name__}
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        if close:
+            return f"did you mean '{close[0]}'? (or define '{name}' before the function uses it)"
+        return f"define '{name}' before the function uses it: as an argument, a local variable, " \
+            "or a module-level name"
 
     def target(self, var: str) -> str:
         """The name a new assignment to user variable ``var`` writes."""
@@ -251,16 +348,25 @@ class _Lowerer:
 
     def expr(self, node: Any) -> Any:
         """Lower ``node`` to a primitive expression over atoms (emitting what it needs)."""
+        if get_anno(node, Key.FENCED):  # refused by fence (reported there)
+            return _opaque()
         if isinstance(node, gast.Constant):
             if isinstance(node.value, complex):
                 self.error(UnsupportedConstructError, "complex numbers are not supported", node,
                            "write the computation with real and imaginary parts as separate real values")
             return node
         if isinstance(node, gast.Name):
+            if node.id in self.lambdas and node.id in self.local_fns:
+                self.error(UnsupportedConstructError,
+                           f"the lambda '{node.id}' is used as a value (on line {getattr(node, 'lineno', '?')}), "
+                           "not called", self.lambdas[node.id],
+                           f"only call '{node.id}(...)': passing or returning a function is not differentiated; "
+                           "use a def and call it")
+                return _opaque()
             if node.id in self.local_fns or node.id in self.def_variants:
                 self.error(UnsupportedConstructError, f"the nested function '{node.id}' used as a value", node,
                            "call it where it is defined, or make it a module-level function")
-                return S.const(None)
+                return _opaque()
             return self.read(node)
         if isinstance(node, gast.Attribute):
             return self.attribute(node)
@@ -306,10 +412,10 @@ class _Lowerer:
         if isinstance(node, gast.Lambda):
             self.error(UnsupportedConstructError, "a lambda used as a value", node,
                        "assign it to a name and call it, or use a def")
-            return S.const(None)
+            return _opaque()
         self.error(UnsupportedConstructError, f"{type(node).__name__} expressions are not supported yet",
                    node, "rewrite the expression with plain statements")
-        return S.const(None)
+        return _opaque()
 
     def comprehension(self, node: Any) -> Any:
         """``[e for x in xs if c]`` -> a loop appending to a fresh list (functionally)."""
@@ -353,18 +459,27 @@ class _Lowerer:
     def attribute(self, node: Any) -> Any:
         dotted = S.dotted_name(node)
         root = dotted.split(".")[0] if dotted else None
+        if root is not None and root in self.opaque:
+            return _opaque()
         if root is not None and root not in self.locals:
             obj = self.resolve_free(root)
             if obj is _MISSING:
-                self.error(TangentLiteError, f"name '{root}' is not defined", node)
-                return S.const(None)
+                self.error(TangentLiteError, f"name '{root}' is not defined", node, self._undefined_hint(root))
+                return _opaque()
             self.env[root] = obj
-            for part in dotted.split(".")[1:]:
+            parts = dotted.split(".")
+            for k, part in enumerate(parts[1:], 1):
                 try:
                     obj = getattr(obj, part)
                 except AttributeError:
-                    self.error(TangentLiteError, f"'{dotted}' does not exist", node)
-                    return S.const(None)
+                    owner = ".".join(parts[:k])
+                    kind = f"the module '{obj.__name__}'" if isinstance(obj, type(np)) else f"'{owner}'"
+                    close = difflib.get_close_matches(part, [a for a in dir(obj) if not a.startswith("_")], n=1)
+                    hint = f"did you mean '{owner}.{close[0]}'?" if close else \
+                        f"check the spelling of '{part}' ({kind} has no such attribute)"
+                    self.error(TangentLiteError, f"'{dotted}' does not exist: {kind} has no attribute '{part}'",
+                               node, hint)
+                    return _opaque()
             out = S.parse_expr(dotted)
             set_anno(out, Key.CALLEE, obj)
             return out
@@ -372,7 +487,10 @@ class _Lowerer:
         if node.attr in ATTR_CALLS:
             fname = ATTR_CALLS[node.attr]
             return self._np_call(fname, [value], [])
-        return gast.Attribute(value=value, attr=node.attr, ctx=gast.Load())  # a field of a local value
+        if node.attr in ("real", "imag"):  # x.real -> np.real(x): rules, not a field read
+            return self._np_call(node.attr, [value], [])
+        attr = _mangle(node.attr, self.fn)  # self.__x in a method of A is self._A__x
+        return gast.Attribute(value=value, attr=attr, ctx=gast.Load())  # a field of a local value
 
     def _np_call(self, fname: str, args: List[Any], keywords: List[Any]) -> Any:
         func = S.attribute(S.name(self.aliases["np"]), fname)
@@ -390,6 +508,8 @@ class _Lowerer:
             receiver = self.atom(func.value)
             args = [self.atom(a) for a in node.args]
             keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+            if any(get_anno(a, Key.FENCED) for a in [receiver] + args + [k.value for k in keywords]):
+                return _opaque()
             if func.attr in METHODS:
                 fname, pack = METHODS[func.attr]
                 if pack and len(args) > 1:
@@ -400,6 +520,9 @@ class _Lowerer:
                             args=args, keywords=keywords)
             set_anno(out, Key.CALLEE, ("method", func.attr))
             return out
+        root = S.dotted_name(func)
+        if root is not None and root.split(".")[0] in self.opaque:
+            return _opaque()
         if isinstance(func, gast.Name) and func.id in self.local_fns:
             return self.inline_local(self.local_fns[func.id], node)
         if isinstance(func, gast.Name) and len(self.def_variants.get(func.id, ())) > 1 \
@@ -410,14 +533,17 @@ class _Lowerer:
         if isinstance(func, gast.Name) and func.id in self.locals:
             self.error(UnsupportedConstructError, f"calling the local value '{func.id}'", node,
                        "call a def, a lambda or a module-level function by name")
-            return S.const(None)
-        callee = self.expr(func)
+            return _opaque()
+        # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
+        callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and any(
                 self._is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):
             return self.inline_global(getattr(obj, "__tl_function__", obj), node)
         args = [self.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
+            return _opaque()  # calls something refused (and reported), or with it: not checked further
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
@@ -485,12 +611,30 @@ class _Lowerer:
 
     # -- statements ---------------------------------------------------------------
     def stmt(self, node: Any) -> None:
+        if get_anno(node, Key.FENCED):
+            self.fenced_stmt(node)
+            return
         method = getattr(self, "stmt_" + type(node).__name__, None)
         if method is None:
             self.error(UnsupportedConstructError, f"'{type(node).__name__}' statements are not supported",
                        node, "rewrite it with assignments, if, for and while")
             return
         method(node)
+
+    def fenced_stmt(self, node: Any) -> None:
+        """A statement fence.py refused (and reported): lower what it contains that runs
+        like straight-line code (the body of a try or with block), so that other problems
+        are found too; the names it binds (imports, classes) are not checked further."""
+        if isinstance(node, (gast.Import, gast.ImportFrom)):
+            self.opaque |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (gast.ClassDef, gast.AsyncFunctionDef)):
+            self.opaque.add(node.name)
+        elif isinstance(node, gast.Try):
+            for stmt in node.body + node.finalbody:
+                self.stmt(stmt)
+        elif isinstance(node, gast.With):
+            for stmt in node.body:
+                self.stmt(stmt)
 
     def stmt_Assign(self, node: Any) -> None:
         if len(node.targets) > 1:  # a = b = expr
@@ -507,6 +651,7 @@ class _Lowerer:
             return
         if isinstance(tgt, gast.Name) and isinstance(node.value, gast.Lambda):
             self.local_fns[tgt.id] = _lambda_def(node.value, tgt.id)
+            self.lambdas[tgt.id] = node
             return
         if isinstance(tgt, gast.Name):
             self.assign_expr(tgt.id, node.value)
@@ -884,7 +1029,7 @@ class _Lowerer:
             fence.check(src)
         except TangentLiteError as exc:
             self.errors.append(exc)
-            return S.const(None)
+            return _opaque()
         fdef = S.deepcopy(src.node)
         fdef.name = fn.__name__
         args = fdef.args
@@ -924,7 +1069,7 @@ class _Lowerer:
         if fdef.name in self.inlining:
             self.error(UnsupportedConstructError, f"the nested function '{fdef.name}' is recursive", node,
                        "make it a module-level function (recursion is supported there)")
-            return S.const(None)
+            return _opaque()
         fd = S.deepcopy(fdef)
         jumps.lower_jumps(fd, self.namer)
         args = fd.args
@@ -933,7 +1078,7 @@ class _Lowerer:
         if args.vararg is not None or args.kwarg is not None:
             self.error(UnsupportedConstructError, f"'{fdef.name}' takes *args or **kwargs", node,
                        "give the function explicit parameters")
-            return S.const(None)
+            return _opaque()
         values: Dict[str, Any] = {}
         for p, a in zip(params, node.args):
             values[p] = a
@@ -953,20 +1098,41 @@ class _Lowerer:
             elif p in defaults:
                 bound.append((p, self.atom(defaults[p])))
             else:
-                self.error(TangentLiteError, f"missing argument '{p}' in the call to '{fdef.name}'", node)
-                return S.const(None)
+                self.error(TangentLiteError, f"missing argument '{p}' in the call to '{fdef.name}'", node,
+                           f"pass '{p}' in the call")
+                return _opaque()
         for p, atom in bound:
             self.emit(S.assign(self.target(rename[p]), atom))
         self.inlining.append(fdef.name)
-        body = fd.body
-        ret = body[-1] if body and isinstance(body[-1], gast.Return) else None
-        self.out.extend(self._block(body[:-1] if ret is not None else body))
-        self.inlining.pop()
-        if ret is None or ret.value is None:
-            return S.const(None)
-        if isinstance(ret.value, gast.Tuple):
-            return self.atom(gast.Tuple(elts=ret.value.elts, ctx=gast.Load()))
-        return self.atom(ret.value)
+        try:  # still on the stack while the return value is lowered: it may call the function again
+            body = fd.body
+            ret = body[-1] if body and isinstance(body[-1], gast.Return) else None
+            self.out.extend(self._block(body[:-1] if ret is not None else body))
+            if ret is None or ret.value is None:
+                return S.const(None)
+            if isinstance(ret.value, gast.Tuple):
+                return self.atom(gast.Tuple(elts=ret.value.elts, ctx=gast.Load()))
+            return self.atom(ret.value)
+        finally:
+            self.inlining.pop()
+
+
+def _mangle(attr: str, fn: Callable) -> str:
+    """Python's private-name mangling, which the generated module (outside the class) lacks."""
+    if not attr.startswith("__") or attr.endswith("__"):
+        return attr
+    parents = getattr(fn, "__qualname__", "").split(".")[:-1]
+    if not parents or parents[-1] == "<locals>" or not parents[-1].strip("_"):
+        return attr
+    return f"_{parents[-1].lstrip('_')}{attr}"
+
+
+def _opaque() -> Any:
+    """The value of a construct that was refused (and reported): a constant, so that the
+    lowering can go on looking for other problems."""
+    out = S.const(None)
+    set_anno(out, Key.FENCED, True)
+    return out
 
 
 def _stored_names(body: List[Any]) -> Set[str]:

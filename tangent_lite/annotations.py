@@ -27,6 +27,7 @@ class Key(enum.Enum):
     LOOP_KIND = "loop_kind"  # str: "range" or "while" for lowered loops
     BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
     CHECKPOINT = "checkpoint"  # atom: snapshots of a loop marked with tl.checkpointed
+    FENCED = "fenced"  # bool: a construct fence.py reported (the lowering skips it, see fence.problems)
 
 
 def set_anno(node: Any, key: Key, value: Any) -> None:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import functools
 import importlib
-import inspect
 import os
 import types
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import anf, cache, codegen, optimize, shapes
+from . import anf, arguments, cache, codegen, numba_backend, optimize, shapes
 from . import jvp as jvp_pass
 from . import source as S
 from . import vjp as vjp_pass
-from .errors import ArgumentError, NonScalarOutputError, SourceUnavailableError, UnsupportedConstructError
+from .errors import ArgumentError, UnsupportedConstructError
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -46,7 +45,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     its functions before optimization if ``keep_raw``, else [], metadata).  ``spec`` (the ranks of the arguments,
     see :mod:`shapes`) specialises the code; ``prepare`` may annotate the Wengert form first
     (``trace`` tags statements with it)."""
-    w = anf.lower(fn)
+    w = anf.lower(fn, wrt=wrt)
     if prepare is not None:
         prepare(w)
     # the user's own variables: the optimizer never rewrites or removes their statements
@@ -65,12 +64,13 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
             return dict(roles, outputs=_count_outputs(w))
         if (callee, cmode, tuple(cwrt), cspec) in _COMPILING:
             raise UnsupportedConstructError(
-                f"'{callee.__qualname__}' is mutually recursive with '{fn.__qualname__}'",
-                hint="only direct recursion (a function calling itself) is supported")
+                f"'{callee.__qualname__}' is mutually recursive with '{fn.__qualname__}'", anf.call_site(w, callee),
+                hint="only direct recursion (a function calling itself) is supported: merge them into one function")
         module = compiled(callee, cmode, tuple(cwrt), cspec)
         meta = module.__tl_meta__
         remote = meta["functions"]
-        roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {"fwd": remote[1], "bwd": remote[2]}
+        roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {
+            "fwd": remote[1], "bwd": meta.get("adjoints") or remote[2]}  # adjoints: no as_grad (vjp.py)
         local = {role: w.namer.fresh(f"{callee.__name__}_{role}") for role in roles}
         records.append({"spelling": spelling, "mode": cmode, "wrt": list(cwrt), "hash": cache.source_hash(callee),
                         "spec": list(cspec) if cspec is not None else None,
@@ -101,22 +101,9 @@ def _count_outputs(w: anf.Wengert) -> int:
     return len(ret.elts) if isinstance(ret, anf.gast.Tuple) else 1
 
 
-@functools.lru_cache(maxsize=4096)
-def _signature(fn: Callable) -> inspect.Signature:
-    try:
-        return inspect.signature(fn)
-    except (TypeError, ValueError):
-        raise SourceUnavailableError(f"cannot read the signature of {fn!r}") from None
-
-
-def _params(fn: Callable) -> List[str]:
-    return list(_param_tuple(fn))
-
-
-@functools.lru_cache(maxsize=4096)
-def _param_tuple(fn: Callable) -> Tuple[str, ...]:
-    return tuple(p.name for p in _signature(fn).parameters.values()
-                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+_signature = arguments.signature  # argument helpers live in arguments.py; these names stay for callers
+_params = arguments.params
+_param_tuple = arguments.param_tuple
 
 
 def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
@@ -226,119 +213,46 @@ def _scratch(name: str, text: str) -> str:
 
 
 def _unwrap(fn: Callable) -> Callable:
+    """The Python function behind ``fn`` (a ``@differentiate`` wrapper or the function), checked."""
     if isinstance(fn, Differentiable):
         return fn.fn
-    if inspect.ismethod(fn):
-        raise ArgumentError(
-            f"'{fn.__qualname__}' is a bound method",
-            hint=f"differentiate the function and pass the object: tl.grad({type(fn.__self__).__name__}."
-                 f"{fn.__name__}, wrt=1)(obj, ...)")
-    if not callable(fn):
-        raise ArgumentError(f"expected a function, got {type(fn).__name__}")
-    return fn
+    return arguments.check_function(fn)
+
+
+def _target(f: Callable) -> Tuple[Callable, Any]:
+    """(the function to differentiate, what arguments bind against: it, or a functools.partial of it)."""
+    return arguments.split_partial(f, _unwrap)
 
 
 # ------------------------------------------------------------------ arguments
 
 
-def resolve_wrt(fn: Callable, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
-    """Parameter names to differentiate, and whether the user asked for a single one."""
-    params = _params(fn)
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in _signature(fn).parameters.values()):
-        raise UnsupportedConstructError(f"'{fn.__qualname__}' takes *args or **kwargs",
-                                        hint="give the function explicit parameters")
-    if not params:
-        raise ArgumentError(f"'{fn.__qualname__}' takes no arguments: nothing to differentiate")
-    single = wrt is None or isinstance(wrt, (int, str))
-    if not single and not isinstance(wrt, (tuple, list)):
-        raise ArgumentError(f"wrt must be an argument index, a name, or a tuple of them; got {wrt!r}")
-    items = [0] if wrt is None else [wrt] if single else list(wrt)
-    names = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise ArgumentError(f"wrt entries must be argument indices or names, got {item!r}")
-        if isinstance(item, int):
-            if not -len(params) <= item < len(params):
-                raise ArgumentError(
-                    f"wrt={item} is out of range: '{fn.__qualname__}' has {len(params)} arguments "
-                    f"({', '.join(params)})")
-            names.append(params[item])
-        else:
-            if item not in params:
-                raise ArgumentError(
-                    f"wrt='{item}' is not an argument of '{fn.__qualname__}' (arguments: {', '.join(params)})")
-            names.append(item)
-    if len(set(names)) != len(names):
-        raise ArgumentError(f"wrt names an argument twice: {names}")
-    return tuple(names), single
-
-
-def bind_args(fn: Callable, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Any]:
-    if not kwargs and len(args) == len(_param_tuple(fn)) and _plain_positional(fn):
-        return list(args)  # the common case, without inspect's binding machinery
-    sig = _signature(fn)
-    try:
-        bound = sig.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise ArgumentError(f"bad arguments for '{fn.__qualname__}': {exc}") from None
-    bound.apply_defaults()
-    return [bound.arguments[p] for p in _params(fn)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain_positional(fn: Callable) -> bool:
-    return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in _signature(fn).parameters.values())
-
-
-def _check_float(fn: Callable, wrt: Sequence[str], values: List[Any]) -> None:
-    params = _params(fn)
-    for name in wrt:
-        v = values[params.index(name)]
-        if isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, np.integer))) or (
-                isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact)):
-            raise ArgumentError(
-                f"cannot differentiate with respect to '{name}': it is an integer/boolean value ({v!r:.60})",
-                hint=f"pass a float (e.g. float({name}) or {name}.astype(float)), or leave it out of wrt")
-        if isinstance(v, (complex, np.complexfloating)) or (
-                isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.complexfloating)):
-            raise ArgumentError(
-                f"cannot differentiate with respect to '{name}': complex inputs are not supported",
-                hint="split it into real and imaginary float arrays and differentiate with respect to those")
-
-
-def _check_shape(what: str, value: Any, like: Any) -> None:
-    if isinstance(like, (tuple, list)):
-        if not isinstance(value, (tuple, list)) or len(value) != len(like):
-            raise ArgumentError(f"{what} must be a sequence of {len(like)} entries like the value it pairs with")
-        for v, lk in zip(value, like):
-            _check_shape(what, v, lk)
-        return
-    if isinstance(like, dict) or like is None:
-        return
-    if np.shape(value) != np.shape(like):
-        raise ArgumentError(f"{what} has shape {np.shape(value)}, expected {np.shape(like)}")
-
-
-def _pick(grads: Any, single: bool, n: int) -> Any:
-    if n == 1:
-        return grads if single else (grads,)
-    return tuple(grads)
+resolve_wrt = arguments.resolve_wrt
+bind_args = arguments.bind_args
+_plain_positional = arguments.plain_positional
+_check_float = arguments.check_float
+_check_shape = arguments.check_shape
+_pick = arguments.pick
 
 
 # ------------------------------------------------------------------ functional API
 
 
-def value_and_grad(f: Callable, wrt: Wrt = None) -> Callable:
-    """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar."""
-    fn = _unwrap(f)
-    names, single = resolve_wrt(fn, wrt)
+def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Callable:
+    """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar.
+    ``f`` may be a ``functools.partial``: its bound arguments are held constant.
+    ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md)."""
+    numba_backend.check_backend(backend)
+    fn, target = _target(f)
+    names, single = resolve_wrt(target, wrt)
+    arguments.check_has_return(fn)
 
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh)
     positions = [_params(fn).index(n) for n in names]
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Tuple[Any, Any]:
-        values = bind_args(fn, args, kwargs)
+        values = bind_args(target, args, kwargs)
         for i in positions:  # the common case of float arguments skips the full check
             if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):
                 _check_float(fn, names, values)
@@ -348,33 +262,45 @@ def value_and_grad(f: Callable, wrt: Wrt = None) -> Callable:
         if entry is None or cache.memory_get(fn, ("vjp", names, spec, ())) is not entry[3]:
             module = compiled(fn, "vjp", names, spec)
             refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
-            entry = fast[spec] = (getattr(module, module.__tl_meta__["functions"][0]), _unit_seeds(module),
-                                  refresh, module)
+            entry = fast[spec] = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]),
+                                                             backend), _unit_seeds(module), refresh, module)
         generated, seeds, refresh, _module = entry
         for mod, source_fn, bound in refresh:  # the user's globals, as they are now
             mod.__dict__.update(_bindings(source_fn, bound))
-        out, grads = generated(*values, *seeds)
-        if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
-            got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
-                f"an array of shape {np.shape(out)}"
-            raise NonScalarOutputError(
-                f"grad needs a scalar output, but '{fn.__qualname__}' returned {got}",
-                hint="reduce it to a scalar (np.sum, a loss), or use tl.vjp / tl.jacobian for non-scalar outputs")
+        try:
+            out, grads = generated(*values, *seeds)
+        except Exception as exc:  # noqa: BLE001 - a container output cannot take the scalar seed
+            failure: Optional[Exception] = exc
+        else:
+            failure = None
+        if failure is not None:  # what did the function return? (outside the handler: no chained error)
+            fwd = getattr(_module, _module.__tl_meta__["functions"][1])
+            arguments.check_scalar_output(fn, _forward_output(fwd, values))
+            raise failure
+        arguments.check_scalar_output(fn, out)
         return out, _pick(grads, single, len(names))
 
     return run
+
+
+def _forward_output(fwd: Callable, values: List[Any]) -> Any:
+    """The output of the generated forward pass, or 0.0 (a scalar) if it fails too."""
+    try:
+        return fwd(*values)[0]
+    except Exception:  # noqa: BLE001 - the caller re-raises the original error
+        return 0.0
 
 
 def _unit_seeds(module: types.ModuleType) -> List[float]:
     return [1.0] * module.__tl_meta__["outputs"]
 
 
-def grad(f: Callable, wrt: Wrt = None) -> Callable:
+def grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Callable:
     """``grad(f, wrt)(*args)``: the gradient of scalar ``f`` with respect to ``wrt``
-    (argument indices or names; default the first argument)."""
-    vg = value_and_grad(f, wrt)
+    (argument indices or names; default the first argument); ``backend="numba"``: compiled."""
+    vg = value_and_grad(f, wrt, backend)
 
-    @functools.wraps(_unwrap(f))
+    @functools.wraps(_target(f)[0])
     def run(*args: Any, **kwargs: Any) -> Any:
         return vg(*args, **kwargs)[1]
 
@@ -382,10 +308,12 @@ def grad(f: Callable, wrt: Wrt = None) -> Callable:
 
 
 def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
-    """``out, pullback = vjp(f, *args)``; ``pullback(cotangent)`` gives the cotangent of ``wrt``."""
-    fn = _unwrap(f)
-    names, single = resolve_wrt(fn, wrt)
-    values = bind_args(fn, args, kwargs)
+    """``out, pullback = vjp(f, *args)``; ``pullback(cotangent)`` gives the cotangent of ``wrt``.
+    ``f`` may be a ``functools.partial``: its bound arguments are held constant."""
+    fn, target = _target(f)
+    names, single = resolve_wrt(target, wrt)
+    arguments.check_has_return(fn)
+    values = bind_args(target, args, kwargs)
     _check_float(fn, names, values)
     module = _refresh(compiled(fn, "vjp", names, _spec(values)))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
@@ -399,8 +327,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
             # the last reverse sweep undid in-place changes the residuals share: redo the forward
             residuals = getattr(module, fwd)(*values)[1]
         calls[0] += 1
-        if n_out > 1 and (not isinstance(cotangent, (tuple, list)) or len(cotangent) != n_out):
-            raise ArgumentError(f"the cotangent must be a tuple of {n_out} entries, one per output")
+        arguments.check_cotangent(cotangent, n_out)
         seeds = list(cotangent) if n_out > 1 else [cotangent]
         outs = list(out) if n_out > 1 else [out]
         seeds = [np.asarray(c, dtype=float) if isinstance(o, np.ndarray) and isinstance(c, (list, tuple)) else c
@@ -417,31 +344,21 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 
     ``tangents`` pairs with the first ``len(tangents)`` primals, or with ``wrt``.
     ``batched=True``: each tangent has an extra leading axis of ``k`` directions, and so
-    does the output tangent; one generated pass computes all ``k``."""
-    fn = _unwrap(f)
+    does the output tangent; one generated pass computes all ``k``.
+    ``f`` may be a ``functools.partial``: ``primals`` are the arguments it still takes."""
+    fn, target = _target(f)
     primals, tangents = tuple(primals), tuple(tangents)
-    if wrt is None:
-        params = _params(fn)
-        if len(tangents) > len(params) or not tangents:
-            raise ArgumentError(f"jvp needs between 1 and {len(params)} tangents, got {len(tangents)}")
-        names = tuple(params[: len(tangents)])
-    else:
-        names, _ = resolve_wrt(fn, wrt)
-        if len(names) != len(tangents):
-            raise ArgumentError(f"{len(tangents)} tangents for {len(names)} wrt arguments")
-    values = bind_args(fn, primals, {})
+    names = arguments.jvp_names(target, tangents, wrt)
+    arguments.check_has_return(fn)
+    values = bind_args(target, primals, {})
     _check_float(fn, names, values)
     params = _params(fn)
-    for n, t in zip(names, tangents):
-        if batched:
-            t = np.asarray(t)
-            if t.ndim < 1 or t.shape[1:] != np.shape(values[params.index(n)]):
-                raise ArgumentError(f"the batched tangent of '{n}' has shape {t.shape}, expected (k,) + "
-                                    f"{np.shape(values[params.index(n)])}")
-        else:
-            _check_shape(f"the tangent of '{n}'", t, values[params.index(n)])
-    if batched and len({len(t) for t in tangents}) != 1:
-        raise ArgumentError("batched tangents must all carry the same number of directions")
+    likes = [values[params.index(n)] for n in names]
+    if batched:
+        arguments.check_batched_tangents(names, tangents, likes)
+    else:
+        for n, t, like in zip(names, tangents, likes):
+            _check_shape(f"the tangent of '{n}'", t, like)
     mode = "jvp_batched" if batched else "jvp"
     module = _refresh(compiled(fn, mode, names, None if batched else _spec(values)))
     return getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
@@ -449,10 +366,10 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
     """The generated source of ``f``'s derivative (the text that is executed)."""
-    fn = _unwrap(f)
+    fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")
-    names, _ = resolve_wrt(fn, wrt)
+    names, _ = resolve_wrt(target, wrt)
     if mode == "hvp":  # the forward mode of the generated gradient
         grad_module = compiled(fn, "vjp", names)
         fn = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
@@ -473,7 +390,9 @@ def wengert(f: Callable) -> str:
 class Differentiable:
     """A function with derivative methods; calling it calls the original."""
 
-    def __init__(self, fn: Callable, wrt: Wrt = None, checkpoint: Optional[int] = None):
+    def __init__(self, fn: Callable, wrt: Wrt = None, checkpoint: Optional[int] = None, backend: str = "python"):
+        numba_backend.check_backend(backend)
+        self.backend = backend  # of grad and value_and_grad
         if checkpoint is not None:
             if isinstance(checkpoint, bool) or not isinstance(checkpoint, int) or checkpoint < 0:
                 raise ArgumentError(f"checkpoint must be a number of snapshots (an int >= 0), got {checkpoint!r}")
@@ -493,10 +412,10 @@ class Differentiable:
         return self.default_wrt if wrt is None else wrt
 
     def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
-        return grad(self.fn, self._wrt(wrt))(*args, **kwargs)
+        return grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
 
     def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
-        return value_and_grad(self.fn, self._wrt(wrt))(*args, **kwargs)
+        return value_and_grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
 
     def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
         return vjp(self.fn, *args, wrt=self._wrt(wrt), **kwargs)
@@ -514,10 +433,12 @@ class Differentiable:
         return f"<differentiable {self.fn.__qualname__}>"
 
 
-def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint: Optional[int] = None) -> Any:
+def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint: Optional[int] = None,
+                  backend: str = "python") -> Any:
     """Decorator: ``@differentiate``, ``@differentiate(wrt="W")``; ``checkpoint=k`` makes
     reverse mode checkpoint every top-level ``for ... in range(...)`` loop with ``k``
-    snapshots (as ``tl.checkpointed`` does for one loop)."""
+    snapshots (as ``tl.checkpointed`` does for one loop); ``backend="numba"`` compiles
+    ``.grad`` / ``.value_and_grad`` with Numba (docs/numba.md)."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt, checkpoint)
-    return Differentiable(fn, wrt, checkpoint)
+        return lambda f: Differentiable(f, wrt, checkpoint, backend)
+    return Differentiable(fn, wrt, checkpoint, backend)

@@ -4,6 +4,8 @@
     adgen model.py:loss --emit wengert
 
 The written module needs only NumPy: the runtime helpers it calls are inlined.
+``--backend numba`` writes the same derivative decorated with ``numba.njit`` (needs
+NumPy and Numba; see docs/numba.md).
 Errors (bad path, missing function, syntax error, unsupported code) print one
 line (plus the user's source line) and exit with status 2.
 """
@@ -71,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="module: the standalone derivative module; wengert: the lowered form; trace: the "
                         "evaluation table at VALUES (--mode jvp: forward, vjp: reverse); dot: the computational "
                         "graph as Graphviz DOT; memory: what the reverse sweep stores for VALUES")
+    p.add_argument("--backend", choices=("python", "numba"), default="python",
+                   help="numba: a module whose functions are numba.njit-compiled (needs numpy and numba; "
+                        "--mode vjp or jvp)")
     p.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
     p.add_argument("values", nargs="*", help="argument values as Python literals (for --emit trace / memory)")
     return p
@@ -97,9 +102,20 @@ def run(argv: Optional[List[str]] = None) -> str:
 
         return str(memory_report(fn, *parse_values(args.values), wrt=_parse_wrt(args.wrt)))
     names, _ = api.resolve_wrt(fn, _parse_wrt(args.wrt))
+    if args.backend == "numba" and args.mode in ("hvp", "hessian"):
+        raise CliError(f"--backend numba writes --mode vjp or jvp modules, not {args.mode}")
     if args.mode in ("hvp", "hessian"):
         return _second_order(fn, names, args.mode)
-    return standalone_text(fn, args.mode, list(names))
+    text = standalone_text(fn, args.mode, list(names))
+    if args.backend == "numba":
+        from . import numba_backend
+
+        try:
+            return numba_backend.standalone(text)
+        except numba_backend.Unsupported as exc:
+            raise CliError(f"--backend numba: the generated code uses {exc}, which the Numba backend does not "
+                           "support; write it with --backend python") from None
+    return text
 
 
 def standalone_text(fn: Any, mode: str, wrt: List[str]) -> str:

@@ -111,6 +111,8 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         "wrt": derivs[0].wrt,
         "qualname": w.fn.__qualname__,
     }
+    if getattr(derivs[0], "adjoints", None):  # the pullback generated callers call (see vjp.py)
+        meta["adjoints"] = derivs[0].adjoints
     meta.update(extra_meta or {})
     checksum = hashlib.sha256(code.encode()).hexdigest()[:16]
     modes = ", ".join(dict.fromkeys(d.mode for d in derivs))

@@ -102,3 +102,16 @@ def raise_all(errors: Sequence[TangentLiteError]) -> None:
     if len(errors) == 1:
         raise errors[0]
     raise MultipleErrors(errors)
+
+
+class TangentLiteWarning(UserWarning):
+    """Base class of the warnings tangent_lite gives (filter them with this class)."""
+
+
+class BackendFallbackWarning(TangentLiteWarning):
+    """A requested backend (``backend="numba"``) could not run a derivative: the Python
+    backend ran it instead, with the same results."""
+
+
+class InfiniteRecursionError(TangentLiteError):
+    """A function calls itself on every path: its recursion can never end."""

@@ -9,10 +9,11 @@ Every message names the construct, the user's file and line with its text, and a
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, Callable, List, Optional
 
-from .errors import TangentLiteError, UnsupportedConstructError, raise_all
-from .source import FunctionSource, gast, walk
+from .annotations import Key, set_anno
+from .errors import Location, MultipleErrors, TangentLiteError, UnsupportedConstructError, raise_all
+from .source import FunctionSource, gast, load_function, walk
 
 # construct -> (what it is, what to do instead)
 _UNSUPPORTED = {
@@ -35,6 +36,8 @@ _UNSUPPORTED = {
     gast.SetComp: ("a set comprehension", "use a list"),
     gast.Set: ("a set literal", "use a list or tuple"),
     gast.NamedExpr: ("an assignment expression (':=')", "assign on its own line"),
+    gast.DictComp: ("a dict comprehension", "use a list comprehension ([x[i] for i in range(n)]), "
+                    "or a dict literal with explicit keys ({'a': ..., 'b': ...})"),
 }
 
 _MATCH = getattr(gast, "Match", None)
@@ -44,21 +47,25 @@ if _MATCH is not None:
 
 def check(src: FunctionSource) -> None:
     """Raise an :class:`UnsupportedConstructError` (or several) for ``src``."""
-    errors: List[TangentLiteError] = []
+    raise_all(problems(src))
+
+
+def problems(src: FunctionSource) -> List[TangentLiteError]:
+    """Every unsupported construct of ``src``, once each.  The offending nodes are marked
+    (``Key.FENCED``) so that the lowering can skip them and go on looking for other problems:
+    everything wrong with a function is reported at once."""
     fdef = src.node
-    args = fdef.args
-    if args.vararg is not None or args.kwarg is not None:
-        errors.append(
-            UnsupportedConstructError(
-                f"'{fdef.name}' takes *args or **kwargs",
-                src.location(fdef),
-                "give the function explicit parameters",
-            )
-        )
+    errors: List[TangentLiteError] = []
+    if isinstance(fdef, gast.AsyncFunctionDef):
+        errors.append(UnsupportedConstructError(
+            f"'{fdef.name}' is an async function ('async def'): it returns a coroutine, not a value",
+            src.location(fdef), "differentiate a synchronous function (a plain 'def') that computes the value"))
+    errors += _signature_errors(fdef, src.location(fdef))
     for node in _walk_body(fdef):
         for cls, (what, fix) in _UNSUPPORTED.items():
             if isinstance(node, cls):
                 errors.append(UnsupportedConstructError(f"{what} is not supported", src.location(node), fix))
+                set_anno(node, Key.FENCED, True)
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in ("exec", "eval"):
             errors.append(
                 UnsupportedConstructError(
@@ -67,7 +74,37 @@ def check(src: FunctionSource) -> None:
                     "write the code out in the function",
                 )
             )
-    raise_all(_dedupe(errors))
+            set_anno(node, Key.FENCED, True)
+    return _dedupe(errors)
+
+
+def _signature_errors(fdef: Any, location: Optional[Location]) -> List[TangentLiteError]:
+    args, name, errors = fdef.args, fdef.name, []
+    if args.vararg is not None:
+        errors.append(UnsupportedConstructError(
+            f"'{name}' takes a variable number of arguments ('*{args.vararg.id}', i.e. *args)", location,
+            "give the function one explicit parameter per argument, or one list/array parameter "
+            "that it indexes"))
+    if args.kwarg is not None:
+        errors.append(UnsupportedConstructError(
+            f"'{name}' takes arbitrary keyword arguments ('**{args.kwarg.id}', i.e. **kwargs)", location,
+            "name the keyword parameters explicitly (def f(x, *, scale=1.0))"))
+    return errors
+
+
+def signature_error(fn: Callable) -> TangentLiteError:
+    """The error for a function that takes ``*args`` or ``**kwargs``, at its ``def`` line
+    when its source can be read (``api`` checks the signature before anything is lowered)."""
+    try:
+        src = load_function(fn)
+    except TangentLiteError:
+        src = None
+    if src is not None:
+        errors = _signature_errors(src.node, src.location(src.node))
+        if errors:
+            return errors[0] if len(errors) == 1 else MultipleErrors(errors)
+    return UnsupportedConstructError(f"'{getattr(fn, '__qualname__', fn)}' takes *args or **kwargs",
+                                     hint="give the function explicit parameters")
 
 
 def _walk_body(fdef: Any):

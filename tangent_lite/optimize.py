@@ -3,8 +3,12 @@
     fold_constants:   x ** (2 - 1)        ->  x
                       _t2_dot + -_t3_dot  ->  _t2_dot - _t3_dot
                       g * 1.0             ->  g
+                      0.0 + c             ->  c
     propagate_copies: _t6_bar = s_bar          ->  s_bar = _tl.unbroadcast(s_bar, s)
                       s_bar = _tl.unbroadcast(_t6_bar, s)
+    forward_tuples:   _t20_bar = a_bar, b_bar; f(_t20_bar[0])  ->  f(a_bar)
+    fuse_sum_seeds:   _t8_bar = _tl.sum_bar(g, _t8, None, False); 2.0 * h * _t8_bar  ->  h * (2.0 * g)
+    drop_unread_saves: _tape.append(_t8) ... _t8 = _tape.pop() with _t8 no longer read  ->  neither
     remove_dead:      derivative variables that nothing reads are not computed
 
 Only names the derivative passes introduced (``protected`` is everything the user's
@@ -60,6 +64,12 @@ class _Fold(gast.NodeTransformer):
             return left
         if isinstance(op, gast.Mult) and _is(left, 1) and not isinstance(right, gast.Constant):
             return right
+        if isinstance(op, gast.Add) and _is(left, 0) and not isinstance(right, gast.Constant):
+            return right  # 0.0 + c: an adjoint's first contribution
+        if isinstance(op, (gast.Add, gast.Sub)) and _is(right, 0) and not isinstance(left, gast.Constant):
+            return left
+        if isinstance(op, gast.Sub) and _is(left, 0) and not isinstance(right, gast.Constant):
+            return gast.UnaryOp(op=gast.USub(), operand=right)
         if isinstance(op, gast.Add) and isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
             return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
         if isinstance(op, gast.Sub) and isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
@@ -163,6 +173,69 @@ def _rename_loads(node: Any, old: str, new: str) -> None:
             n.id = new
 
 
+def forward_tuples(fdef: Any, protected: Set[str]) -> bool:
+    """Read the elements of a tuple built just before directly (``t`` a derivative
+    temporary assigned once, read only as ``t[k]`` before its elements change)::
+
+        _t20_bar = k4u_bar, k4v_bar          ->    g = f_bwd(res, k4u_bar, k4v_bar)
+        g = f_bwd(res, _t20_bar[0], _t20_bar[1])
+
+    (``remove_dead`` then drops the unused tuple.)"""
+    stores: Dict[str, int] = {}
+    loads: Dict[str, int] = {}
+    for n in S.walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Load)):
+            counts = stores if isinstance(n.ctx, gast.Store) else loads
+            counts[n.id] = counts.get(n.id, 0) + 1
+    changed = False
+
+    def items(node: Any, t: str) -> List[Any]:
+        return [n for n in S.walk(node) if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+                and n.value.id == t and isinstance(n.slice, gast.Constant) and type(n.slice.value) is int]
+
+    def visit(body: List[Any]) -> None:
+        nonlocal changed
+        for i, stmt in enumerate(body):
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
+                    visit(getattr(stmt, field))
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Tuple) and stmt.targets[0].id not in protected
+                    and stores.get(stmt.targets[0].id) == 1
+                    and all(isinstance(e, (gast.Name, gast.Constant)) for e in stmt.value.elts)):
+                continue
+            t, elts = stmt.targets[0].id, stmt.value.elts
+            names = {e.id for e in elts if isinstance(e, gast.Name)} | {t}
+            window: List[Any] = []
+            for later in body[i + 1:]:
+                if isinstance(later, (gast.If, gast.For, gast.While)):
+                    break
+                window.append(later)
+                if names & set(_stores(later)):
+                    break
+            found = [n for later in window for n in items(later, t)]
+            if not found or len(found) != loads.get(t, 0) or any(n.slice.value >= len(elts) for n in found):
+                continue
+            for later in window:
+                _replace_items(later, t, elts)
+            changed = True
+            loads[t] = 0
+
+    visit(fdef.body)
+    return changed
+
+
+def _replace_items(node: Any, t: str, elts: List[Any]) -> None:
+    class Replace(gast.NodeTransformer):
+        def visit_Subscript(self, n: Any) -> Any:
+            self.generic_visit(n)
+            if isinstance(n.value, gast.Name) and n.value.id == t and isinstance(n.slice, gast.Constant):
+                return S.deepcopy(elts[n.slice.value])
+            return n
+
+    Replace().visit(node)
+
+
 def remove_dead(fdef: Any, protected: Set[str]) -> bool:
     """Drop assignments to derivative names nobody reads (never a tape pop)."""
     loads = set(_loads(fdef))
@@ -198,12 +271,232 @@ def remove_dead(fdef: Any, protected: Set[str]) -> bool:
     return changed
 
 
+_SAME_SHAPE_UFUNCS = {"tanh", "exp", "sin", "cos", "log", "sqrt", "square", "abs", "negative", "sinh", "cosh",
+                      "arctan", "log1p", "expm1"}
+
+
+def _keeps_shape_of(value: Any, y: str) -> bool:
+    """Is ``value`` (a forward statement's right-hand side) elementwise in ``y`` alone, so
+    it has ``y``'s shape: ``y * y``, ``y ** 2``, ``-y``, ``np.tanh(y)``?"""
+    def is_y(n: Any) -> bool:
+        return isinstance(n, gast.Name) and n.id == y
+
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult):
+        return is_y(value.left) and is_y(value.right)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Pow):
+        return is_y(value.left) and _num(value.right)
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+        return is_y(value.operand)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in _SAME_SHAPE_UFUNCS and len(value.args) == 1 and not value.keywords:
+        return is_y(value.args[0])
+    return False
+
+
+def _restores(value: Any) -> bool:
+    """``x = _tape.pop()`` (an earlier value of ``x`` put back) or ``x = None`` (before any)."""
+    if isinstance(value, gast.Constant) and value.value is None:
+        return True
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
+        and not value.args and isinstance(value.func.value, gast.Name) and value.func.value.id.startswith("_tape")
+
+
+def _mult_leaves(node: Any) -> List[Any]:
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+        return _mult_leaves(node.left) + _mult_leaves(node.right)
+    return [node]
+
+
+def fuse_sum_seeds(fdef: Any, protected: Set[str]) -> bool:
+    """Do not spread a sum's adjoint over the summed array when its only use multiplies it
+    by an array of that shape anyway (``_t8 = h * h``: ``_t8``'s shape is ``h``'s)::
+
+        _t8_bar = _tl.sum_bar(_t10_bar, _t8, None, False)   ->   h_bar = h * (2.0 * _t10_bar)
+        h_bar = 2.0 * h * _t8_bar
+        (axis k >= 1: the reduced axis is put back as a length-1 axis, g[:, :, None] for k = 2;
+        never axis 0, whose sum may be a float that cannot be indexed)
+
+    The scalars multiply first; the product with ``h`` broadcasts to the full shape once."""
+    defs: Dict[str, List[Any]] = {}
+    loads: Dict[str, int] = {}
+    for n in S.walk(fdef):
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                if isinstance(t, gast.Name):
+                    defs.setdefault(t.id, []).append(n.value)
+                elif isinstance(t, gast.Tuple):
+                    for e in t.elts:
+                        if isinstance(e, gast.Name):
+                            defs.setdefault(e.id, []).append(None)
+        elif isinstance(n, (gast.AugAssign, gast.For)):
+            for e in S.walk(n.target):
+                if isinstance(e, gast.Name):
+                    defs.setdefault(e.id, []).append(None)
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            loads[n.id] = loads.get(n.id, 0) + 1
+    seeds: Dict[str, Any] = {}  # v -> (its assignment, g, x, axis)
+    for n in S.walk(fdef):
+        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id not in protected \
+                and isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Attribute) \
+                and n.value.func.attr == "sum_bar" and len(n.value.args) == 4 and not n.value.keywords:
+            g, x, axis, keep = n.value.args
+            v = n.targets[0].id
+            if len(defs.get(v, [])) == 1 and loads.get(v) == 1 and isinstance(x, gast.Name) \
+                    and isinstance(keep, gast.Constant) and keep.value is False and isinstance(axis, gast.Constant) \
+                    and (axis.value is None or (type(axis.value) is int and axis.value >= 1)) \
+                    and isinstance(g, (gast.Name, gast.Constant)):
+                seeds[v] = (n, g, x.id, axis.value)
+    if not seeds:
+        return False
+    changed = False
+
+    class Fuse(gast.NodeTransformer):
+        def visit_BinOp(self, node: Any) -> Any:
+            nonlocal changed
+            if not isinstance(node.op, gast.Mult):
+                return self.generic_visit(node)
+            leaves = _mult_leaves(node)
+            names = [leaf.id for leaf in leaves if isinstance(leaf, gast.Name)]
+            hits = [v for v in names if v in seeds]
+            simple = all(isinstance(leaf, gast.Name) or _num(leaf) for leaf in leaves)
+            if len(hits) != 1 or len(names) != 2 or not simple:
+                return self.generic_visit(node)
+            v = hits[0]
+            y = next(name for name in names if name != v)
+            assign, g, x, axis = seeds[v]
+            if y == v or not defs.get(x) or not all(d is not None and (_keeps_shape_of(d, y) or _restores(d))
+                                                    for d in defs[x]) or not any(
+                    d is not None and _keeps_shape_of(d, y) for d in defs[x]):
+                return self.generic_visit(node)
+            small: Any = S.deepcopy(g)
+            if axis is not None:
+                index = gast.Tuple(elts=[gast.Slice(lower=None, upper=None, step=None)] * axis
+                                   + [gast.Constant(value=None, kind=None)], ctx=gast.Load())
+                small = gast.Subscript(value=small, slice=index, ctx=gast.Load())
+            for leaf in leaves:
+                if _num(leaf):
+                    small = gast.BinOp(left=S.deepcopy(leaf), op=gast.Mult(), right=small)
+            seeds.pop(v)
+            assign.value = S.const(None)  # now dead: remove_dead drops it
+            changed = True
+            return gast.BinOp(left=gast.Name(id=y, ctx=gast.Load(), annotation=None, type_comment=None),
+                              op=gast.Mult(), right=small)
+
+    Fuse().visit(fdef)
+    return changed
+
+
+def _push_of(stmt: Any) -> Any:
+    """``v`` of ``_tape.append(v)`` (a tape push of a plain name), else None."""
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
+            and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id.startswith("_tape") \
+            and len(stmt.value.args) == 1 and isinstance(stmt.value.args[0], gast.Name):
+        return stmt.value.args[0].id
+    return None
+
+
+def _pop_into(stmt: Any) -> Any:
+    """``v`` of ``v = _tape.pop()``, else None."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and _restores(stmt.value) \
+            and isinstance(stmt.value, gast.Call):
+        return stmt.targets[0].id
+    return None
+
+
+def drop_unread_saves(fdef: Any) -> bool:
+    """Remove a tape push and its pop when the other passes removed every reverse-sweep read
+    of the value (``fuse_sum_seeds`` no longer reads ``_t8`` for its shape)::
+
+        for t in _t2:                         for t in _t2:
+            _tape.append(_t8)                     _t8 = h * h
+            _t8 = h * h              ->           ...
+        ...                                   for t in reversed(_t2):
+        for t in reversed(_t2):                   h_bar = h_bar + h * (2.0 * loss_bar)
+            h_bar = h_bar + h * (2.0 * loss_bar)
+            _t8 = _tape.pop()
+
+    Only a name pushed once and popped once in this function, where nothing from the loop
+    holding the pop on reads it (the tape's other entries keep their order)."""
+    pushes: Dict[str, List[Any]] = {}
+    pops: Dict[str, List[Any]] = {}
+    for n in S.walk(fdef):
+        if _push_of(n) is not None:
+            pushes.setdefault(_push_of(n), []).append(n)
+        if _pop_into(n) is not None:
+            pops.setdefault(_pop_into(n), []).append(n)
+    changed = False
+    for v in sorted(set(pushes) & set(pops)):
+        if len(pushes[v]) != 1 or len(pops[v]) != 1:
+            continue
+        push, pop = pushes[v], pops[v][0]
+        at = [i for i, st in enumerate(fdef.body) if any(n is pop for n in S.walk(st))]
+        before = [i for i, st in enumerate(fdef.body) if any(n is push[0] for n in S.walk(st))]
+        if not at or not before or before[0] >= at[0] or not isinstance(fdef.body[at[0]], (gast.For, gast.While)):
+            continue
+        if any(v in _loads(st) for st in fdef.body[at[0]:]):
+            continue
+        _remove_stmts(fdef.body, {id(push[0]), id(pop)})
+        changed = True
+    return changed
+
+
+def _remove_stmts(body: List[Any], ids: Set[int]) -> None:
+    body[:] = [st for st in body if id(st) not in ids]
+    for st in body:
+        for fname in ("body", "orelse"):
+            inner = getattr(st, fname, None)
+            if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                _remove_stmts(inner, ids)
+                if fname == "body" and not inner:
+                    inner.append(gast.Pass())
+
+
+RELEASE = "_tl_release"  # attribute of a generated FunctionDef: the array variables release_dead may free
+
+
+def release_dead(fdef: Any, names: Set[str]) -> bool:
+    """Let go of arrays as soon as nothing reads them any more (``name = None`` after the
+    last top-level statement that uses them), so NumPy reuses their memory for the next
+    temporaries instead of the process asking the OS for fresh pages on every call::
+
+        _t9 = _t5 + _t8                  _t9 = _t5 + _t8
+        _t10 = np.sum(_t9)         ->    _t5 = None
+        ...                              _t8 = None
+                                         _t10 = np.sum(_t9)
+                                         _t9 = None
+
+    ``names``: the candidates (arrays of known rank >= 1, never parameters)."""
+    body = fdef.body
+    if not body or not names:
+        return False
+    live: Set[str] = set()
+    released: Set[str] = set()
+    out: List[Any] = []
+    work_after = False  # releasing just before the return would gain nothing
+    for stmt in reversed(body):
+        used = set(_loads(stmt)) | set(_stores(stmt))
+        dead = sorted((used & names) - live - released)
+        if dead and work_after:
+            out.extend(S.assign(n, S.const(None)) for n in reversed(dead))
+        released |= set(dead)
+        out.append(stmt)
+        live |= set(_loads(stmt))
+        work_after = work_after or not isinstance(stmt, (gast.Return, gast.Expr))
+    fdef.body = list(reversed(out))
+    return len(out) > len(body)
+
+
 def optimize(fdef: Any, protected: Set[str]) -> Any:
     """Run the passes to a fixpoint (bounded)."""
     for _ in range(10):
         changed = fold_constants(fdef, protected)
         changed |= propagate_copies(fdef, protected)
+        changed |= forward_tuples(fdef, protected)
+        changed |= fuse_sum_seeds(fdef, protected)
+        changed |= drop_unread_saves(fdef)
         changed |= remove_dead(fdef, protected)
         if not changed:
             break
+    release_dead(fdef, getattr(fdef, RELEASE, set()))
     return fdef

@@ -17,14 +17,14 @@ from __future__ import annotations
 import math
 import operator
 import types
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .analysis import assignments, is_local, is_pop
 from .anf import Wengert
 from .annotations import Key, get_anno
-from .source import gast
+from .source import gast, walk
 
 Rank = Optional[int]
 
@@ -44,11 +44,37 @@ def arg_rank(value: Any) -> Rank:
 
 
 def infer_ranks(w: Wengert, arg_ranks: Dict[str, Rank]) -> Dict[str, Rank]:
-    """Rank of each local variable (missing or None: unknown)."""
+    """Rank of each local variable (missing or None: unknown).
+
+    Tuples are followed element by element (``k1, k2 = t`` where ``t = (a, b)``), and so
+    are the results of user functions, whose bodies are analysed with the ranks of the
+    call's arguments::
+
+        def f(u, v): return u * v, u - v      # u, v scalars: returns (0, 0)
+        k1, k2 = f(x, y)                      # x, y scalars: k1 and k2 are scalars
+    """
+    return _infer(w, arg_ranks)[0]
+
+
+def _infer(w: Wengert, arg_ranks: Dict[str, Rank]) -> Tuple[Dict[str, Rank], Dict[str, Tuple[Rank, ...]]]:
+    """(ranks of the variables, element ranks of the variables holding tuples)."""
     ranks: Dict[str, Rank] = dict(arg_ranks)
+    tuples: Dict[str, Tuple[Rank, ...]] = {}
+    _TUPLES[id(ranks)] = tuples  # so that _rank_of sees t[0] of a tuple t
+    try:
+        return _fixpoint(w, ranks, tuples)
+    finally:
+        del _TUPLES[id(ranks)]
+
+
+_TUPLES: Dict[int, Dict[str, Tuple[Rank, ...]]] = {}
+
+
+def _fixpoint(w: Wengert, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, ...]]) -> Tuple[
+        Dict[str, Rank], Dict[str, Tuple[Rank, ...]]]:
     conflicting = set()
     stmts = list(assignments(w.fdef.body))
-    loops = [n for n in gast.walk(w.fdef) if isinstance(n, gast.For)]
+    loops = [n for n in walk(w.fdef) if isinstance(n, gast.For)]
     for _ in range(20):  # flow-insensitive fixpoint; ranks only ever become unknown
         changed = False
 
@@ -66,18 +92,111 @@ def infer_ranks(w: Wengert, arg_ranks: Dict[str, Rank]) -> Dict[str, Rank]:
 
         for loop in loops:  # range loops bind ints
             set_rank(loop.target.id, 0)
+        def set_tuple(var: str, elts: Optional[Tuple[Rank, ...]]) -> None:
+            nonlocal changed
+            if var in conflicting:
+                return
+            if elts is None:
+                if tuples.pop(var, None) is not None:
+                    changed = True
+                conflicting.add(var)  # not a tuple of known ranks: not a rank either
+                ranks[var] = None
+                return
+            if var not in tuples and var not in ranks:
+                tuples[var] = elts
+                ranks[var] = None
+                changed = True
+            elif tuples.get(var) != elts:
+                tuples.pop(var, None)
+                ranks[var] = None
+                conflicting.add(var)
+                changed = True
+
         for stmt in stmts:
             if not isinstance(stmt, gast.Assign):
                 continue
-            tgt = stmt.targets[0]
+            tgt, value = stmt.targets[0], stmt.value
             if isinstance(tgt, gast.Name):
-                set_rank(tgt.id, _rank_of(stmt.value, ranks))
+                elts = _tuple_ranks(value, ranks, tuples)
+                if elts is not None:
+                    set_tuple(tgt.id, elts)
+                elif tgt.id in tuples:
+                    set_tuple(tgt.id, None)
+                else:
+                    set_rank(tgt.id, _rank_of(value, ranks))
             elif isinstance(tgt, gast.Tuple):
-                for e in tgt.elts:
-                    set_rank(e.id, None)
+                elts = tuples.get(value.id) if is_local(value) and value.id not in conflicting else None
+                for i, e in enumerate(tgt.elts):
+                    set_rank(e.id, elts[i] if elts is not None and len(elts) == len(tgt.elts) else None)
         if not changed:
             break
-    return {k: v for k, v in ranks.items() if k not in conflicting}
+    return ({k: v for k, v in ranks.items() if k not in conflicting},
+            {k: v for k, v in tuples.items() if k not in conflicting})
+
+
+_CALLEES: Dict[Any, Any] = {}  # (function, argument ranks) -> rank or tuple of ranks of its result
+_ANALYSING: List[Any] = []
+
+
+def _tuple_ranks(value: Any, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, ...]]) -> Optional[
+        Tuple[Rank, ...]]:
+    """Element ranks of a tuple built here or returned by a user function (None: not known to be one)."""
+    if isinstance(value, gast.Tuple):
+        return tuple(_atom_rank(e, ranks) for e in value.elts)
+    if isinstance(value, gast.Attribute) and value.attr == "shape" and is_local(value.value) \
+            and ranks.get(value.value.id) is not None:
+        return (0,) * ranks[value.value.id]  # x.shape: ints
+    if is_local(value) and value.id in tuples:
+        return tuples[value.id]
+    if isinstance(value, gast.Call):
+        result = _user_result(value, ranks)
+        return result if isinstance(result, tuple) else None
+    return None
+
+
+def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
+    """The rank (or tuple of ranks) a call of a user function returns, from its own body."""
+    from .analysis import bind_user, is_user_function, user_function
+    from .rules.registry import REGISTRY
+
+    callee = get_anno(value, Key.CALLEE)
+    if callee is None or isinstance(callee, tuple) or REGISTRY.get(callee) is not None \
+            or not is_user_function(callee):
+        return None
+    fn = user_function(callee)
+    try:
+        bound = bind_user(fn, list(value.args), list(value.keywords))
+    except Exception:  # noqa: BLE001 - a bad call is reported by the derivative passes
+        return None
+    key = (fn, fn.__code__, tuple(_atom_rank(a, ranks) for a in bound.values()))
+    if key in _CALLEES:
+        return _CALLEES[key]
+    if fn in _ANALYSING or len(_ANALYSING) > 8:  # recursion: unknown
+        return None
+    from . import anf
+
+    _ANALYSING.append(fn)
+    try:
+        cw = anf.lower(fn)
+        cranks, ctuples = _infer(cw, dict(zip(cw.params, key[2])))
+        ret = cw.fdef.body[-1]
+        out: Any = None
+        if isinstance(ret, gast.Return) and ret.value is not None:
+            rv = ret.value
+            if isinstance(rv, gast.Tuple):
+                out = tuple(_atom_rank(e, cranks) for e in rv.elts)
+            elif is_local(rv) and rv.id in ctuples:
+                out = ctuples[rv.id]
+            else:
+                out = _atom_rank(rv, cranks)
+    except Exception:  # noqa: BLE001 - lowering errors are reported when the callee is differentiated
+        out = None
+    finally:
+        _ANALYSING.pop()
+    if len(_CALLEES) > 1000:
+        _CALLEES.clear()
+    _CALLEES[key] = out
+    return out
 
 
 def _atom_rank(atom: Any, ranks: Dict[str, Rank]) -> Rank:
@@ -106,7 +225,14 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
     if isinstance(value, gast.Compare):
         return _max_rank([_atom_rank(value.left, ranks), _atom_rank(value.comparators[0], ranks)])
     if isinstance(value, gast.Subscript):
+        if is_local(value.value) and value.value.id in _TUPLES.get(id(ranks), {}) \
+                and isinstance(value.slice, gast.Constant) and type(value.slice.value) is int:
+            elts = _TUPLES[id(ranks)][value.value.id]
+            return elts[value.slice.value] if -len(elts) <= value.slice.value < len(elts) else None
         return _subscript_rank(value, ranks)
+    if isinstance(value, gast.Attribute) and value.attr in ("ndim", "size") and is_local(value.value) \
+            and ranks.get(value.value.id) is not None:
+        return 0
     if isinstance(value, gast.Call) and not is_pop(value):
         args = value.args
         if value.keywords:
@@ -130,6 +256,8 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
         if callee in (np.zeros_like, np.ones_like, np.empty_like, np.copy, np.array, np.asarray) and len(args) == 1:
             r = _atom_rank(args[0], ranks)
             return r if r is not None and r >= 1 else None
+        result = _user_result(value, ranks)
+        return result if isinstance(result, int) else None
     return None
 
 
@@ -171,6 +299,114 @@ def _subscript_rank(value: Any, ranks: Dict[str, Rank]) -> Rank:
     return base - dropped if len(parts) <= base else None
 
 
+def infer_shape_classes(w: Wengert, ranks: Dict[str, Rank]) -> Dict[str, Any]:
+    """Which array variables certainly have the same shape, whatever the arguments' shapes.
+
+    A class is a symbolic shape: ``("arg", x)`` for an array argument, ``("trim", c, (k,))``
+    for a slice ``x[a:-b]`` of class ``c`` (length ``n - a - b`` for every ``n``), and
+    elementwise operations keep the class of their array operands when those agree::
+
+        _t0 = x[1:]            ("trim", ("arg", "x"), (1,))
+        _t1 = x[:-1]           ("trim", ("arg", "x"), (1,))     the same class
+        _t2 = _t1 ** 2         the same class
+        _t3 = _t0 - _t2        the same class: unbroadcast(g, _t0) is g
+
+    Variables missing from the result have no known class."""
+    classes: Dict[str, Any] = {p: ("arg", p) for p in w.params if (ranks.get(p) or 0) >= 1}
+    conflicting = set(p for p in w.params if p not in classes)
+    stmts = [st for st in assignments(w.fdef.body) if isinstance(st, gast.Assign)]
+    for _ in range(20):
+        changed = False
+        for stmt in stmts:
+            tgt = stmt.targets[0]
+            names = [tgt.id] if isinstance(tgt, gast.Name) else [
+                e.id for e in tgt.elts if isinstance(e, gast.Name)] if isinstance(tgt, gast.Tuple) else []
+            c = _class_of(stmt.value, ranks, classes) if isinstance(tgt, gast.Name) else None
+            for name in names:
+                if name in conflicting:
+                    continue
+                if c is None or (name in classes and classes[name] != c):
+                    classes.pop(name, None)
+                    conflicting.add(name)
+                    changed = True
+                elif name not in classes:
+                    classes[name] = c
+                    changed = True
+        for loop in (n for n in gast.walk(w.fdef) if isinstance(n, gast.For)):
+            for n in gast.walk(loop.target):
+                if isinstance(n, gast.Name) and n.id not in conflicting:
+                    classes.pop(n.id, None)
+                    conflicting.add(n.id)
+        if not changed:
+            break
+    return classes
+
+
+def _class_of(value: Any, ranks: Dict[str, Rank], classes: Dict[str, Any]) -> Any:
+    def of(atom: Any) -> Any:
+        return classes.get(atom.id) if is_local(atom) else None
+
+    if is_local(value):
+        return of(value)
+    callee = get_anno(value, Key.CALLEE)
+    if isinstance(value, gast.Subscript) and is_local(value.value):
+        base, rank = of(value.value), ranks.get(value.value.id)
+        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        if base is None or rank is None or len(parts) > rank:
+            return None
+        trims = []
+        for p in parts:
+            if not isinstance(p, gast.Slice) or p.step is not None:
+                return None
+            lo = 0 if p.lower is None else p.lower.value if isinstance(p.lower, gast.Constant) \
+                and type(p.lower.value) is int and p.lower.value >= 0 else None
+            hi = 0 if p.upper is None else -p.upper.value if isinstance(p.upper, gast.Constant) \
+                and type(p.upper.value) is int and p.upper.value < 0 else None
+            if lo is None or hi is None:
+                return None
+            trims.append(lo + hi)
+        trims += [0] * (rank - len(trims))
+        if base[0] == "trim":
+            base, trims = base[1], [a + b for a, b in zip(base[2], trims)]
+        return base if not any(trims) else ("trim", base, tuple(trims))
+    if isinstance(value, gast.UnaryOp):
+        return of(value.operand) if callee in _ELEMENTWISE_OPS else None
+    if isinstance(value, gast.BinOp):
+        args = [value.left, value.right]
+        if callee not in _ELEMENTWISE_OPS:
+            return None
+    elif isinstance(value, gast.Call) and isinstance(callee, np.ufunc) and not value.keywords \
+            and len(value.args) == callee.nin and callee.nout == 1:
+        args = list(value.args)
+    else:
+        return None
+    arrays = [a for a in args if _atom_rank(a, ranks) != 0]
+    found = [of(a) for a in arrays]
+    if not found or any(c is None for c in found) or len(set(found)) != 1:
+        return None
+    return found[0]
+
+
+def strip_same_shape(expr: Any, classes: Dict[str, Any], target: str, tl_alias: str) -> Any:
+    """Drop ``_tl.unbroadcast(e, x)`` where ``x`` has the shape of ``target`` (whose adjoint
+    ``e`` is): nothing was broadcast, so there is nothing to sum."""
+    cls = classes.get(target)
+    if cls is None:
+        return expr
+
+    class Strip(gast.NodeTransformer):
+        def visit_Call(self, node: Any) -> Any:
+            self.generic_visit(node)
+            f = node.func
+            if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias \
+                    and f.attr == "unbroadcast" and len(node.args) == 2 and is_local(node.args[1]) \
+                    and classes.get(node.args[1].id) == cls:
+                return node.args[0]
+            return node
+
+    return Strip().visit(expr)
+
+
 def scalar(ranks: Optional[Dict[str, Rank]], atom: Any) -> bool:
     """Is ``atom`` known to be a scalar under this specialisation?"""
     if ranks is None:
@@ -196,4 +432,5 @@ def strip_scalar_broadcasts(expr: Any, ranks: Optional[Dict[str, Rank]], target:
     return Strip().visit(expr)
 
 
-__all__ = ["arg_rank", "infer_ranks", "scalar", "strip_scalar_broadcasts", "math"]
+__all__ = ["arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",
+           "strip_scalar_broadcasts", "math"]

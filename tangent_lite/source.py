@@ -8,17 +8,21 @@ builders below; if gast or astor change under us, this is the one file to fix.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import collections
+import contextlib
 import copy
+import dis
 import inspect
 import linecache
 import re
+import sys
 import textwrap
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 
 import gast
 
@@ -41,6 +45,7 @@ class FunctionSource:
     lines: List[str]  # the whole file's lines (1-based access via line())
     text: str  # the function's own dedented source
     first_lineno: int
+    depth: int = 0  # nesting depth of the syntax tree (see recursion_room)
 
     def location(self, node: Any) -> Location:
         lineno = getattr(node, "lineno", None) or self.first_lineno
@@ -82,16 +87,185 @@ def load_function(fn: Callable) -> FunctionSource:
             )
     else:
         try:
-            module = gast.parse(text)
+            tree = ast.parse(text)
         except SyntaxError as exc:
             raise SourceUnavailableError(
                 f"cannot parse the source of '{name}': {exc.msg}",
                 location=Location(filename, first + (exc.lineno or 1) - 1, ""),
             ) from None
+        first_node = tree.body[0] if tree.body else None
+        if not isinstance(first_node, (ast.FunctionDef, ast.AsyncFunctionDef)) or first_node.name != fn.__name__ \
+                or not _matches_running_code(fn, text, first):
+            raise _edited_error(fn, filename)
+        depth = tree_depth(tree)
+        with recursion_room(depth):
+            module = gast.ast_to_gast(tree)
         node = module.body[0]
-        ast.increment_lineno(node, first - 1)
+        shift_lines(node, first - 1)
         node.decorator_list = []
-    return FunctionSource(node, filename, all_lines, text, first)
+        return FunctionSource(node, filename, all_lines, text, first, depth)
+    return FunctionSource(node, filename, all_lines, text, first, tree_depth(node))
+
+
+def shift_lines(tree: Any, n: int) -> None:
+    """:func:`ast.increment_lineno` that skips nodes without a line (gast gives Python 3.9's
+    ``alias`` nodes ``lineno=None``)."""
+    for node in walk(tree):
+        for attr in ("lineno", "end_lineno"):
+            value = getattr(node, attr, None)
+            if isinstance(value, int):
+                setattr(node, attr, value + n)
+
+
+def _edited_error(fn: Callable, filename: str) -> SourceUnavailableError:
+    name = fn.__qualname__
+    return SourceUnavailableError(
+        f"the source file of '{name}' ({filename}) was edited after '{name}' was imported: "
+        "the code in the file is not the code that runs, so its derivative would be wrong",
+        hint=f"reload the module (importlib.reload) or restart Python so that '{name}' is the code in the file, "
+        "then differentiate it again",
+    )
+
+
+# future-import flags a function's code object carries (they change how its source compiles)
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _matches_running_code(fn: Callable, text: str, first: int) -> bool:
+    """Does ``text`` (the def read from ``fn``'s file now) compile to ``fn.__code__``?
+
+    The file may have been edited since the module was imported (same lines, another
+    body; or lines moved, so that another block is read): differentiating the text would
+    give the derivative of code that does not run.  The def is compiled in a wrapper that
+    recreates its context (the class that mangles its private names, the closure cells
+    it reads) and the code objects are compared: bytecode, names, constants, nested code."""
+    code = fn.__code__
+    try:
+        module_code = compile(_compile_context(fn, text, first), code.co_filename, "exec",
+                              flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    candidates = [c for c in _code_objects(module_code) if c.co_name == code.co_name]
+    if any(_same_code(c, code) for c in candidates):
+        return True
+    if "@py_builtins" in fn.__globals__:  # a module pytest rewrote: its asserts compile differently
+        return any(_covers(code, c) for c in candidates)
+    return False
+
+
+def _covers(running: Any, compiled: Any) -> bool:
+    """A weaker check, for code transformed on import (pytest's assertion rewriting): every
+    name and constant of the code compiled from the file is in the running code."""
+    def contents(code: Any) -> tuple:
+        names, consts = set(), set()
+        for c in _code_objects(code):
+            names |= set(c.co_names) | set(c.co_varnames) | set(c.co_freevars) | set(c.co_cellvars)
+            consts |= {(type(k), repr(k)) for k in c.co_consts if not isinstance(k, type(code))}
+        return names, consts
+
+    (names, consts), (need_names, need_consts) = contents(running), contents(compiled)
+    return need_names <= names and need_consts <= consts and running.co_varnames[:running.co_argcount] == \
+        compiled.co_varnames[:compiled.co_argcount]
+
+
+def _compile_context(fn: Callable, text: str, first: int = 1) -> str:
+    """``text`` inside what makes it compile as it did in its module, at the same line numbers
+    (code objects hold some: the ``__firstlineno__`` of a class body, Python 3.13+)."""
+    code = fn.__code__
+    body = text
+    parents = fn.__qualname__.split(".")[:-1]
+    in_class = bool(parents) and parents[-1] != "<locals>" and parents[-1].isidentifier()
+    if in_class:
+        body = f"class {parents[-1]}:\n" + textwrap.indent(body, "    ")
+    cells = [v for v in code.co_freevars if not (in_class and v == "__class__")]
+    if cells:
+        head = "".join(f"    {v} = None\n" for v in cells)
+        body = "def __tl_context__():\n" + head + textwrap.indent(body, "    ")
+    wrapper_lines = body.count("\n") - text.count("\n")
+    return "\n" * max(0, first - 1 - wrapper_lines) + body
+
+
+def _code_objects(code: Any) -> Iterator[Any]:
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        yield c
+        stack.extend(k for k in c.co_consts if isinstance(k, type(code)))
+
+
+def _same_code(a: Any, b: Any) -> bool:
+    def shape(c: Any) -> tuple:
+        return (c.co_names, c.co_varnames, c.co_freevars, c.co_cellvars, c.co_argcount,
+                c.co_kwonlyargcount, len(c.co_consts))
+
+    if shape(a) != shape(b) or _instructions(a) != _instructions(b):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, type(a)) or isinstance(y, type(a)):
+            if not (isinstance(x, type(a)) and isinstance(y, type(a)) and _same_code(x, y)):
+                return False
+        elif (type(x), repr(x)) != (type(y), repr(y)):
+            return False
+    return True
+
+
+# the compiler picks the method-call form of ``m.f(x)`` from the module around the def
+# (whether ``m`` is an imported name): the same call either way
+_SAME_OP = {"LOAD_METHOD": "LOAD_ATTR", "CALL_METHOD": "CALL_FUNCTION"}
+# left out: EXTENDED_ARG depends on the sizes of other instructions, PUSH_NULL on the call form
+_LAYOUT_OPS = {"EXTENDED_ARG", "PUSH_NULL"}
+
+
+def _instructions(code: Any) -> List[tuple]:
+    """The bytecode of ``code`` as (operation, argument) pairs, jumps by instruction index."""
+    ins, index, waiting = [], {}, []
+    for i in dis.get_instructions(code):
+        waiting.append(i.offset)
+        if i.opname not in _LAYOUT_OPS:
+            index.update((offset, len(ins)) for offset in waiting)
+            ins.append(i)
+            waiting = []
+    out = []
+    for i in ins:
+        arg = i.argval
+        if i.opcode in dis.hasjrel or i.opcode in dis.hasjabs:
+            arg = index.get(arg, arg)
+        elif isinstance(arg, type(code)):
+            arg = "<code>"  # compared through co_consts
+        out.append((_SAME_OP.get(i.opname, i.opname), type(arg).__name__, repr(arg)))
+    return out
+
+
+def tree_depth(tree: Any) -> int:
+    """The nesting depth of a syntax tree (computed without recursion)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+@contextlib.contextmanager
+def recursion_room(depth: int) -> Iterator[None]:
+    """Raise Python's recursion limit while a recursive pass walks a tree ``depth`` deep.
+
+    gast's converters, :func:`deepcopy` and the lowering visit expressions recursively,
+    a few frames per level: a valid 400-term sum would otherwise exceed the default limit."""
+    old = sys.getrecursionlimit()
+    frames, f = 0, sys._getframe()
+    while f is not None:
+        frames, f = frames + 1, f.f_back
+    need = frames + 12 * depth + 300
+    if need > old:
+        sys.setrecursionlimit(need)
+    try:
+        yield
+    finally:
+        if need > old:
+            sys.setrecursionlimit(old)
 
 
 def _lambda_node(text: str, code: Any, first: int) -> Optional[Any]:
@@ -113,7 +287,7 @@ def _lambda_node(text: str, code: Any, first: int) -> Optional[Any]:
     if len(found) != 1:
         return None
     lam = found[0]
-    ast.increment_lineno(lam, first - 1)
+    shift_lines(lam, first - 1)
     ret = gast.Return(value=lam.body)
     ast.copy_location(ret, lam.body)
     fdef = gast.FunctionDef(

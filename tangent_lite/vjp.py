@@ -46,8 +46,9 @@ from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
 from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
+from .optimize import RELEASE
 from .rules.registry import REGISTRY, Registry
-from .shapes import scalar, strip_scalar_broadcasts
+from .shapes import infer_shape_classes, scalar, strip_same_shape, strip_scalar_broadcasts
 from .source import gast
 from .template import inline
 
@@ -70,13 +71,87 @@ class _Ctx:
 def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
         ranks: Optional[Dict[str, Any]] = None, save_all: bool = False) -> Derivative:
     """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison."""
+    if ranks is not None:
+        hoist_invariants(w.fdef, ranks)
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="vjp", wrt=wrt)
     gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
     gen.ranks = ranks
+    gen.shape_classes = infer_shape_classes(w, ranks) if ranks is not None else {}
     gen.save_all = save_all
     return gen.run(list(wrt))
+
+
+_HOISTABLE = (gast.Add, gast.Sub, gast.Mult)
+
+
+def hoist_invariants(fdef: Any, ranks: Dict[str, Any]) -> bool:
+    """Move scalar arithmetic that does not change from one iteration to the next out of
+    its loop, so it is computed once and never saved on the tape::
+
+        for _ in range(n):                 _t2 = 0.5 * dt
+            _t2 = 0.5 * dt          ->     for _ in range(n):
+            _t3 = _t2 * k1u                    _t3 = _t2 * k1u
+
+    Only temporaries assigned once in the function, computed by ``+ - *`` (or a division
+    by a non-zero constant, or a negation) from constants and scalars the loop never
+    assigns: nothing that could raise, or cost more, when the loop runs no iteration."""
+    counts: Dict[str, int] = {}
+    for n in S.walk(fdef):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            counts[n.id] = counts.get(n.id, 0) + 1
+
+    def operand_ok(atom: Any, assigned: Set[str]) -> bool:
+        if isinstance(atom, gast.Constant):
+            return type(atom.value) in (int, float)
+        return is_local(atom) and atom.id not in assigned and ranks.get(atom.id) == 0
+
+    def invariant(stmt: Any, assigned: Set[str]) -> bool:
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            return False
+        target, value = stmt.targets[0].id, stmt.value
+        if counts.get(target) != 1 or ranks.get(target) != 0 or get_anno(stmt, Key.BOOKKEEPING):
+            return False
+        if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+            return operand_ok(value.operand, assigned)
+        if not isinstance(value, gast.BinOp):
+            return False
+        if isinstance(value.op, gast.Div):
+            ok_op = isinstance(value.right, gast.Constant) and type(value.right.value) in (int, float) \
+                and value.right.value != 0
+        else:
+            ok_op = isinstance(value.op, _HOISTABLE)
+        return ok_op and operand_ok(value.left, assigned) and operand_ok(value.right, assigned)
+
+    changed = False
+
+    def visit(body: List[Any]) -> List[Any]:
+        nonlocal changed
+        out: List[Any] = []
+        for stmt in body:
+            for fname in ("body", "orelse"):
+                if isinstance(stmt, (gast.If, gast.For, gast.While)) and getattr(stmt, fname, None):
+                    setattr(stmt, fname, visit(getattr(stmt, fname)))
+            if isinstance(stmt, (gast.For, gast.While)) and get_anno(stmt, Key.CHECKPOINT) is None:
+                while True:  # a hoisted temporary may make the next one invariant
+                    assigned = _stored(stmt.body) | _stored([stmt.target] if isinstance(stmt, gast.For) else [])
+                    assigned |= _mutated_in(stmt.body)
+                    moved = [st for st in stmt.body if invariant(st, assigned - {_target(st)})]
+                    if not moved:
+                        break
+                    stmt.body = [st for st in stmt.body if not any(st is m for m in moved)] or [gast.Pass()]
+                    out.extend(moved)
+                    changed = True
+            out.append(stmt)
+        return out
+
+    fdef.body = visit(fdef.body)
+    return changed
+
+
+def _target(stmt: Any) -> str:
+    return stmt.targets[0].id if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) else ""
 
 
 class _Reverse:
@@ -88,6 +163,7 @@ class _Reverse:
         self.overwritten: Dict[int, List[str]] = {}  # id(assignment) -> the variables it may overwrite
         self.resolve: Resolver = _no_callees
         self.ranks: Optional[Dict[str, Any]] = None  # variable ranks, when specialised
+        self.shape_classes: Dict[str, Any] = {}  # variables known to share a shape (shapes.py)
         self.owned: Set[str] = set()  # adjoints holding arrays allocated here and referenced once
         self.save_all = False
         self.checkpointed: Dict[int, Dict[str, Any]] = {}  # id(loop) -> its step functions and state
@@ -180,7 +256,23 @@ class _Reverse:
         bwd_body = ([unpack] if residuals else []) + copies + S.deepcopy(rev) + [
             gast.Return(value=S.deepcopy(grad_value))]
         bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
-        d = Derivative([fused, fwd_fn, bwd_fn] + self.extra_functions, w, "vjp", list(wrt))
+        functions = [fused, fwd_fn, bwd_fn] + self.extra_functions
+        # what generated callers call: the adjoints as they are, to add to their own (no
+        # _tl.as_grad per argument and call: the caller's own result gets that once)
+        raw = [S.name(self.bar(p)) if p in state and self.ranks is not None and self.ranks.get(p) is not None
+               else S.deepcopy(g) for p, g in zip(wrt, grads)]
+        inner = None
+        if any(isinstance(r, gast.Name) for r in raw):
+            inner_body = bwd_body[:-1] + [gast.Return(value=raw[0] if len(raw) == 1 else S.tuple_(raw))]
+            inner = S.function_def(f"{name}_adjoints", ["_residuals"] + seeds, S.deepcopy(inner_body))
+            functions.append(inner)
+        if self.ranks is not None:  # arrays the optimizer may release once dead (optimize.release_dead)
+            arrays = {v for v, r in self.ranks.items() if r is not None and r >= 1}
+            big = (arrays - set(w.params)) | {b for v, b in self.namer._adjoints.items() if v in arrays}
+            for fn in functions[:3] + ([inner] if inner is not None else []):
+                setattr(fn, RELEASE, big)
+        d = Derivative(functions, w, "vjp", list(wrt))
+        d.adjoints = inner.name if inner is not None else None  # type: ignore[attr-defined]
         d.seeds = seeds  # type: ignore[attr-defined]
         d.rerun_forward = self.rerun_forward  # type: ignore[attr-defined]
         d.residuals = residuals  # type: ignore[attr-defined]
@@ -209,7 +301,11 @@ class _Reverse:
 
     def accumulate(self, var: str, contrib: Any, state: Set[str], out: List[Any]) -> None:
         bar = self.bar(var)
-        if var in state:
+        if var in state and var in self.owned and var not in self.containers and self.ranks is not None \
+                and (self.ranks.get(var) or 0) >= 1:
+            # an array allocated here that nothing else references: add in place (no new array)
+            out.append(gast.AugAssign(target=S.name(bar, store=True), op=gast.Add(), value=contrib))
+        elif var in state:
             out.append(S.assign(bar, self.add(S.name(bar), contrib, var)))
         else:
             out.append(S.assign(bar, contrib))
@@ -256,12 +352,15 @@ class _Reverse:
         if names["outputs"] > 1:  # one seed per output of the callee
             seeds = [gast.Subscript(value=S.name(self.bar(target)), slice=S.const(i), ctx=gast.Load())
                      for i in range(names["outputs"])]
-        contrib = self.namer.temp()
-        out.append(S.assign(contrib, S.call(S.name(names["bwd"]), [S.name(call["res"])] + seeds)))
-        for i, p in enumerate(call["wrt"]):
-            piece = S.name(contrib) if len(call["wrt"]) == 1 else gast.Subscript(
-                value=S.name(contrib), slice=S.const(i), ctx=gast.Load())
-            self.accumulate(call["bound"][p].id, piece, state, out)
+        pieces = [self.namer.temp() for _ in call["wrt"]]  # unpacked: no indexing of a tuple
+        value = S.call(S.name(names["bwd"]), [S.name(call["res"])] + seeds)
+        if len(pieces) == 1:
+            out.append(S.assign(pieces[0], value))
+        else:
+            out.append(gast.Assign(targets=[S.tuple_([S.name(t, store=True) for t in pieces], store=True)],
+                                   value=value, type_comment=None))
+        for t, p in zip(pieces, call["wrt"]):
+            self.accumulate(call["bound"][p].id, S.name(t), state, out)
         return out
 
     # ------------------------------------------------------------------ checkpointed loops
@@ -295,7 +394,8 @@ class _Reverse:
             d = vjp(sub, sub_wrt, self.registry, self.resolve, self.ranks, self.save_all)
             _fused, fwd_fn, bwd_fn = d.functions[:3]
             fwd_fn.name, bwd_fn.name = f"{base}_fwd", f"{base}_bwd"
-            self.extra_functions += [step_def, fwd_fn, bwd_fn] + d.functions[3:]
+            self.extra_functions += [step_def, fwd_fn, bwd_fn] + [
+                f for f in d.functions[3:] if f.name != d.adjoints]  # type: ignore[attr-defined]
             self.checkpointed[id(stmt)] = {
                 "base": base, "carried": carried, "carried_active": carried_active, "free": free,
                 "free_active": free_active, "snapshots": snaps, "record": self.namer.fresh(f"_{base}"),
@@ -501,6 +601,8 @@ class _Reverse:
                 out.extend(pre)
                 if scalar(self.ranks, atom):
                     expr = strip_scalar_broadcasts(expr, self.ranks, target, self.tl)
+                elif self.shape_classes:
+                    expr = strip_same_shape(expr, self.shape_classes, target, self.tl)
                 self.accumulate(atom.id, expr, state, out)
         else:  # pragma: no cover - check_differentiable rejected it
             raise AssertionError(info.kind)

@@ -572,6 +572,11 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((sample(rng, (4,)),), {}), "(4,) array (its entries)"),
         Case(lambda rng: ((sample(rng, (2, 3)),), {}), "(2, 3) array (its rows)"),
     ],
+    "builtins.tuple": [
+        Case(lambda rng: (([sample(rng, F) for _ in range(3)],), {}), "list of 3 floats"),
+        Case(lambda rng: (((sample(rng, F), sample(rng, (2,))),), {}), "tuple (float, (2,))"),
+        Case(lambda rng: ((sample(rng, (4,)),), {}), "(4,) array (its entries)"),
+    ],
     "tangent_lite.runtime.pow_exponent_bar": [
         _pow_exponent_bar_case((3, 4), (3, 4)),
         _pow_exponent_bar_case((3, 4), (3, 1)),

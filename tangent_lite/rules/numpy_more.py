@@ -241,6 +241,12 @@ def real_vjp(g, ans, val):
     return np.real(g)
 
 
+# ``x.imag`` (lowered to ``np.imag(x)``): tangent_lite differentiates real inputs only
+# (complex arguments are refused), and the imaginary part of a real value is the constant 0.
+# (``x.real`` is ``np.real(x)``: the identity for real input, the rules above.)
+nondifferentiable(np.imag)
+
+
 @defjvp(np.nan_to_num)
 def nan_to_num_jvp(x_dot, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     return _tl.finite_zero(x_dot, x)

@@ -337,6 +337,16 @@ def list_vjp(h, ans, iterable):
     return _tl.sequence_bar(h, iterable)
 
 
+@defjvp(builtins.tuple)
+def tuple_jvp(x_dot, ans, iterable):
+    return tuple(x_dot)
+
+
+@defvjp(builtins.tuple)
+def tuple_vjp(h, ans, iterable):
+    return _tl.sequence_bar(h, iterable)
+
+
 constant_params(runtime.getitem_bar, "x", "index")
 constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")

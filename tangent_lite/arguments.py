@@ -1,0 +1,401 @@
+"""Checking what the user hands to tangent_lite: the function, ``wrt``, argument values,
+tangents and cotangents.
+
+One job: turn a bad request into an :class:`~tangent_lite.errors.ArgumentError` that names
+the argument or value and says what to do, before any code is generated or run::
+
+    tl.grad(loss, wrt="z")(W, x)
+    # ArgumentError: wrt='z' is not an argument of 'loss' (its arguments: W, x)
+    # To fix: name one of its arguments (wrt='W' or wrt=0) ...
+
+A ``functools.partial`` of a Python function is a *target* too: its bound arguments are
+held constant, ``wrt`` counts only the arguments the caller still passes, and the values
+are bound as calling the partial would bind them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import source as S
+from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
+
+Wrt = Union[None, int, str, Sequence[Union[int, str]]]
+
+_SUPPORTS_PARTIAL = "tl.grad, tl.value_and_grad, tl.vjp, tl.jvp and tl.source"
+
+
+# ------------------------------------------------------------------ the function
+
+
+def check_function(fn: Any) -> Callable:
+    """``fn`` if it can be differentiated as it is; else a clear error."""
+    if isinstance(fn, functools.partial):
+        inner = getattr(fn.func, "__qualname__", type(fn.func).__name__)
+        raise SourceUnavailableError(
+            f"a functools.partial of '{inner}' cannot be differentiated here: a partial object has no source",
+            hint=f"{_SUPPORTS_PARTIAL} accept a partial; elsewhere pass '{inner}' itself with all its arguments")
+    if inspect.ismethod(fn):
+        raise ArgumentError(
+            f"'{fn.__qualname__}' is a bound method",
+            hint=f"differentiate the function and pass the object: tl.grad({type(fn.__self__).__name__}."
+                 f"{fn.__name__}, wrt=1)(obj, ...)")
+    if not callable(fn):
+        raise ArgumentError(f"expected a function to differentiate, got {_what(fn)}",
+                            hint="pass the function itself, e.g. tl.grad(loss), not its value loss(x)")
+    if inspect.isclass(fn):
+        raise ArgumentError(f"expected a function to differentiate, got the class '{fn.__qualname__}'",
+                            hint="differentiate a function (a def) that builds and uses the object")
+    if not inspect.isroutine(fn) and not hasattr(fn, "__tl_function__") and _python_call(type(fn)):
+        cls = type(fn).__qualname__
+        raise ArgumentError(
+            f"expected a function to differentiate, got a callable '{cls}' object",
+            hint=f"differentiate the method and pass the object: tl.grad({cls}.__call__, wrt=1)(obj, ...)")
+    return fn
+
+
+def _python_call(cls: type) -> bool:
+    """Does ``cls`` define ``__call__`` in Python (a callable object, not a C callable)?"""
+    return any(inspect.isfunction(vars(c).get("__call__")) for c in cls.__mro__)
+
+
+def split_partial(f: Any, unwrap: Callable[[Any], Callable]) -> Tuple[Callable, Any]:
+    """(the Python function to differentiate, the target arguments are bound against).
+
+    The target is the function itself, or for ``functools.partial(g, ...)`` a partial of
+    the function (``unwrap`` turns ``g`` into it, e.g. a ``@differentiate`` wrapper)."""
+    if isinstance(f, functools.partial):
+        fn = unwrap(f.func)
+        return fn, functools.partial(fn, *f.args, **f.keywords)
+    fn = unwrap(f)
+    return fn, fn
+
+
+def _function_of(target: Any) -> Callable:
+    return target.func if isinstance(target, functools.partial) else target
+
+
+def describe(target: Any) -> str:
+    """How messages name the target: ``'loss'`` or ``functools.partial of 'loss'``."""
+    name = f"'{getattr(_function_of(target), '__qualname__', _short(target))}'"
+    return f"the functools.partial of {name}" if isinstance(target, functools.partial) else name
+
+
+@functools.lru_cache(maxsize=4096)
+def signature(fn: Callable) -> inspect.Signature:
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise SourceUnavailableError(
+            f"cannot read the signature of {fn!r}",
+            hint="differentiate a Python function (a def in a .py file), or register a rule for this one "
+                 "with tl.defvjp / tl.defjvp") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def param_tuple(fn: Callable) -> Tuple[str, ...]:
+    return tuple(p.name for p in signature(fn).parameters.values()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+
+def params(fn: Callable) -> List[str]:
+    return list(param_tuple(fn))
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_positional(fn: Callable) -> bool:
+    return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in signature(fn).parameters.values())
+
+
+def free_params(target: Any) -> Tuple[List[str], Dict[str, str]]:
+    """The arguments the caller passes (in order), and those a partial fixes (name -> how)."""
+    fn = _function_of(target)
+    names = params(fn)
+    fixed: Dict[str, str] = {}
+    if isinstance(target, functools.partial):
+        positional = [p.name for p in signature(fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for name in positional[:len(target.args)]:
+            fixed[name] = "positionally"
+        for name in target.keywords:
+            fixed.setdefault(name, f"as {name}={_short(target.keywords[name])}")
+    return [n for n in names if n not in fixed], fixed
+
+
+def call_text(fn: Callable) -> str:
+    """``loss(W, x, *, scale=2.0)``: how the function is called."""
+    try:
+        return f"{fn.__name__}{signature(fn)}"
+    except (SourceUnavailableError, AttributeError):
+        return repr(fn)
+
+
+def _what(value: Any) -> str:
+    """``1.5 (float)``, ``None``: a value as messages show it."""
+    return "None" if value is None else f"{_short(value)} ({type(value).__name__})"
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# ------------------------------------------------------------------ wrt
+
+
+def resolve_wrt(target: Any, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
+    """Parameter names to differentiate, and whether the user asked for a single one.
+
+    ``target`` is a function, or a partial of one (then indices count the arguments the
+    caller still passes, and a bound argument cannot be differentiated)."""
+    fn = _function_of(target)
+    who = describe(target)
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature(fn).parameters.values()):
+        from .fence import signature_error  # the error at the def line, naming *args / **kwargs
+
+        raise signature_error(fn)
+    free, fixed = free_params(target)
+    if not free:
+        raise ArgumentError(f"{who} takes no arguments: nothing to differentiate",
+                            hint="differentiate a function of the values you want derivatives for")
+    single = wrt is None or isinstance(wrt, (int, str))
+    if not single and not isinstance(wrt, (tuple, list)):
+        raise ArgumentError(f"wrt must be an argument index, a name, or a tuple of them; got {_what(wrt)}",
+                            hint=_wrt_example(free))
+    items = [0] if wrt is None else [wrt] if single else list(wrt)
+    names = []
+    for item in items:
+        names.append(_wrt_name(who, item, free, fixed))
+    for name in names:
+        if names.count(name) > 1:
+            once = list(dict.fromkeys(names))
+            example = f"'{once[0]}'" if len(once) == 1 else f"({', '.join(repr(n) for n in once)})"
+            raise ArgumentError(f"wrt={_short(wrt)} names the argument '{name}' twice",
+                                hint=f"list each argument once: wrt={example}")
+    return tuple(names), single
+
+
+def _wrt_name(who: str, item: Any, free: List[str], fixed: Dict[str, str]) -> str:
+    listing = ", ".join(free)
+    if isinstance(item, bool) or not isinstance(item, (int, str, np.integer)):
+        raise ArgumentError(
+            f"wrt entries must be argument indices (int) or names (str), got {_what(item)}",
+            hint=_wrt_example(free))
+    if isinstance(item, str):
+        if item in fixed:
+            raise ArgumentError(
+                f"wrt='{item}': {who} fixes '{item}' {fixed[item]}, so it is a constant",
+                hint=f"differentiate the function itself and pass '{item}' as an argument (arguments left to "
+                     f"the partial: {listing})")
+        if item not in free:
+            close = difflib.get_close_matches(item, free, n=1)
+            did = f"did you mean wrt='{close[0]}'? " if close else ""
+            raise ArgumentError(f"wrt='{item}' is not an argument of {who} (its arguments: {listing})",
+                                hint=f"{did}{_wrt_example(free)}")
+        return item
+    index = int(item)
+    if not -len(free) <= index < len(free):
+        raise ArgumentError(
+            f"wrt={index} is out of range: {who} has {len(free)} argument{'s' if len(free) != 1 else ''} "
+            f"({listing})",
+            hint=f"use an index from 0 to {len(free) - 1} (or from -{len(free)} to -1), or a name: "
+                 f"wrt='{free[0]}'")
+    return free[index]
+
+
+def _wrt_example(free: List[str]) -> str:
+    if len(free) == 1:
+        return f"give an argument index or name, e.g. wrt=0 or wrt='{free[0]}'"
+    return (f"give an argument index or name, or a tuple of them, e.g. wrt=0, wrt='{free[0]}' or "
+            f"wrt=({', '.join(repr(n) for n in free[:2])})")
+
+
+# ------------------------------------------------------------------ argument values
+
+
+def bind_args(target: Any, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Any]:
+    """The values of the function's parameters (in order) for a call ``target(*args, **kwargs)``."""
+    if isinstance(target, functools.partial):
+        return bind_args(target.func, tuple(target.args) + tuple(args), {**target.keywords, **kwargs})
+    fn = target
+    if not kwargs and len(args) == len(param_tuple(fn)) and plain_positional(fn):
+        return list(args)  # the common case, without inspect's binding machinery
+    sig = signature(fn)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        keyword_only = [p.name for p in sig.parameters.values() if p.kind == p.KEYWORD_ONLY]
+        note = f"; {', '.join(keyword_only)} must be passed by name" if keyword_only else ""
+        raise ArgumentError(f"bad arguments for '{fn.__qualname__}': {exc}",
+                            hint=f"call it as {call_text(fn)}{note}") from None
+    bound.apply_defaults()
+    return [bound.arguments[p] for p in params(fn)]
+
+
+def check_float(fn: Callable, wrt: Sequence[str], values: List[Any]) -> None:
+    """Each argument in ``wrt`` must hold floats (a float, a float array, or a container of them)."""
+    names = params(fn)
+    for name in wrt:
+        v = values[names.index(name)]
+        problem = _not_float(v)
+        if problem is None:
+            continue
+        what, fix = problem
+        shown = "" if v is None else f" ({_short(v, 60)})"
+        raise ArgumentError(f"cannot differentiate with respect to '{name}': it is {what}{shown}",
+                            hint=fix.format(name=name))
+
+
+def _not_float(v: Any) -> Optional[Tuple[str, str]]:
+    """(what the value is, how to fix it) when ``v`` cannot carry a derivative."""
+    if v is None:
+        return "None", "pass a float or a float array for '{name}', or leave '{name}' out of wrt"
+    if isinstance(v, (str, bytes)):
+        return (f"a {type(v).__name__}, not a number",
+                "pass a float or a float array for '{name}', or leave '{name}' out of wrt")
+    if isinstance(v, (bool, np.bool_)) or (isinstance(v, np.ndarray) and v.dtype == bool):
+        return ("a bool value", "pass floats (e.g. {name}.astype(float)), or leave '{name}' out of wrt")
+    if isinstance(v, (int, np.integer)) or (isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.integer)):
+        return ("an integer value",
+                "pass a float (e.g. float({name}) or {name}.astype(float)), or leave '{name}' out of wrt")
+    if isinstance(v, (complex, np.complexfloating)) or (
+            isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.complexfloating)):
+        return ("a complex value: complex inputs are not supported",
+                "split '{name}' into real and imaginary float arrays and differentiate with respect to those")
+    if isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact):
+        return (f"an array of dtype {v.dtype}", "pass a float array (e.g. {name}.astype(float))")
+    return None
+
+
+def check_shape(what: str, value: Any, like: Any) -> None:
+    """``value`` (a tangent or cotangent) must have the structure and shapes of ``like``."""
+    if isinstance(like, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(like):
+            got = f"a {type(value).__name__} of {len(value)} entries" if isinstance(value, (tuple, list)) \
+                else _what(value)
+            raise ArgumentError(f"{what} must be a {type(like).__name__} of {len(like)} entries like the value "
+                                f"it pairs with, got {got}",
+                                hint=f"pass a {type(like).__name__} with one entry per element, each shaped like it")
+        for v, lk in zip(value, like):
+            check_shape(what, v, lk)
+        return
+    if isinstance(like, dict) or like is None:
+        return
+    if np.shape(value) != np.shape(like):
+        raise ArgumentError(f"{what} has shape {np.shape(value)}, expected {np.shape(like)}",
+                            hint=f"pass an array of shape {np.shape(like)} (the shape of the value it pairs with)")
+
+
+def check_cotangent(cotangent: Any, n_out: int) -> None:
+    """A function with ``n_out > 1`` outputs (a tuple) needs a tuple of ``n_out`` cotangents."""
+    if n_out <= 1:
+        return
+    if not isinstance(cotangent, (tuple, list)):
+        raise ArgumentError(
+            f"the function returns a tuple of {n_out} outputs, so the cotangent must be a tuple of {n_out} "
+            f"entries, got {_what(cotangent)}",
+            hint=f"pass one cotangent per output: pullback(({', '.join(f'c{i}' for i in range(n_out))}))")
+    if len(cotangent) != n_out:
+        raise ArgumentError(
+            f"the cotangent has {len(cotangent)} entries, but the function returns a tuple of {n_out} outputs",
+            hint=f"pass exactly {n_out} cotangents, one per output (zeros for an output you do not need)")
+
+
+def jvp_names(target: Any, tangents: Sequence[Any], wrt: Wrt) -> Tuple[str, ...]:
+    """The arguments the tangents pair with: ``wrt``, or the first ``len(tangents)`` arguments."""
+    if wrt is None:
+        free, _ = free_params(target)
+        if not tangents or len(tangents) > len(free):
+            needs = "exactly 1 tangent" if len(free) == 1 else f"between 1 and {len(free)} tangents"
+            raise ArgumentError(
+                f"jvp needs {needs} for {describe(target)} ({', '.join(free)}), got {len(tangents)}",
+                hint="pass one tangent for each of the first k arguments, or choose the arguments with wrt=")
+        return tuple(free[:len(tangents)])
+    names, _ = resolve_wrt(target, wrt)
+    if len(names) != len(tangents):
+        raise ArgumentError(
+            f"{len(tangents)} tangent{'s' if len(tangents) != 1 else ''} for {len(names)} wrt argument"
+            f"{'s' if len(names) != 1 else ''} ({', '.join(names)})",
+            hint="pass exactly one tangent per wrt argument, in the order of wrt")
+    return names
+
+
+def check_batched_tangents(names: Sequence[str], tangents: Sequence[Any], likes: Sequence[Any]) -> None:
+    for n, t, like in zip(names, tangents, likes):
+        t = np.asarray(t)
+        if t.ndim < 1 or t.shape[1:] != np.shape(like):
+            raise ArgumentError(f"the batched tangent of '{n}' has shape {t.shape}, expected (k,) + {np.shape(like)}",
+                                hint="stack the k directions along a new first axis: np.stack([v1, v2, ...])")
+    if len({len(t) for t in tangents}) != 1:
+        raise ArgumentError("batched tangents must all carry the same number of directions",
+                            hint="give every tangent the same leading axis length k")
+
+
+def pick(grads: Any, single: bool, n: int) -> Any:
+    """One gradient for a single ``wrt``, else a tuple of them."""
+    if n == 1:
+        return grads if single else (grads,)
+    return tuple(grads)
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def check_has_return(fn: Callable) -> None:
+    """A function without a ``return`` returns None: there is nothing to differentiate."""
+    place = _missing_return(fn)
+    if place is not None:
+        raise ArgumentError(
+            f"'{fn.__qualname__}' has no return statement, so it returns None: there is no output to "
+            f"differentiate", location=place,
+            hint="return the value to differentiate (e.g. return np.sum(y))")
+
+
+@functools.lru_cache(maxsize=4096)
+def _missing_return(fn: Callable) -> Optional[Location]:
+    """The place of ``fn``'s def line if its body has no ``return`` (nested defs not counted)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or fn.__name__ == "<lambda>" or code.co_flags & (
+            inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
+        return None  # not a plain def: other checks say what is wrong
+    try:
+        src = S.load_function(fn)
+    except SourceUnavailableError:
+        return None  # reported when the function is lowered
+    todo = list(src.node.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, S.gast.Return):
+            return None
+        if not isinstance(node, (S.gast.FunctionDef, S.gast.AsyncFunctionDef, S.gast.Lambda, S.gast.ClassDef)):
+            todo.extend(S.gast.iter_child_nodes(node))
+    return src.location(src.node)
+
+
+def check_scalar_output(fn: Callable, out: Any) -> None:
+    """``grad`` differentiates a scalar: refuse None, containers and arrays with elements."""
+    if out is None:
+        check_has_return(fn)
+        raise NonScalarOutputError(
+            f"grad needs a scalar output, but '{fn.__qualname__}' returned None",
+            location=_def_location(fn),
+            hint="return the scalar to differentiate on every path through the function")
+    if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
+        got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
+            f"an array of shape {np.shape(out)}"
+        raise NonScalarOutputError(
+            f"grad needs a scalar output, but '{fn.__qualname__}' returned {got}",
+            hint="reduce it to a scalar (np.sum, a loss), or use tl.vjp / tl.jacobian for non-scalar outputs")
+
+
+def _def_location(fn: Callable) -> Optional[Location]:
+    try:
+        src = S.load_function(fn)
+    except SourceUnavailableError:
+        return None
+    return src.location(src.node)

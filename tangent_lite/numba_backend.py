@@ -1,0 +1,570 @@
+"""The optional Numba backend: generated gradients compiled with ``numba.njit``.
+
+``tl.grad(f, backend="numba")``, ``@tl.differentiate(backend="numba")`` and
+``adgen --backend numba`` run the code the Python backend generates, rewritten so that
+Numba's nopython mode accepts it, then compiled per argument types on the first call.
+
+The rewrite works on the generated module's text, after the pipeline (rank specialisation
+has already removed the helpers scalars do not need), one function at a time::
+
+    _tape = []                         _tape__x = []
+    _tape.append(x)             ->     _tape__x.append(x)          one typed list per saved name
+    x = _tape.pop()                    x = _tape__x.pop()
+    for i in reversed(_t0):            for _nb_k0 in range(len(_t0) - 1, -1, -1):
+                                           i = _tl_seq_item(_t0, _nb_k0)
+    _tl.unbroadcast(g, x)              _tl_unbroadcast(g, x)       (tangent_lite.numba_runtime)
+
+One tape per name keeps every list homogeneous (Numba types a list by its items); the pops
+of one name come back in the reverse order of its pushes, as on the shared tape.  The
+generated functions of user callees (``g_fwd`` / ``g_bwd``) are compiled the same way and
+bound in place of the Python ones.
+
+The rewritten module is written next to the generated one (``<name>_numba.py``) and
+compiled with ``cache=True`` when it reads no user globals, so a later process loads the
+machine code instead of compiling it again.  What cannot be rewritten (an unsupported
+runtime helper, a tape used another way) or compiled (a Numba typing error) falls back to
+the Python backend with a :class:`~tangent_lite.errors.BackendFallbackWarning`, as does
+a missing ``numba``.  Results equal the Python backend's to rounding.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import types
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+from .errors import BackendFallbackWarning
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+STATE = "__tl_numba__"  # the per-module record, in the generated module's namespace
+INSTALL_HINT = "To fix: pip install numba (or tangent_lite[numba]), or use the default backend='python'"
+
+
+class Unsupported(Exception):
+    """The generated code uses something the Numba backend does not rewrite."""
+
+
+# ------------------------------------------------------------------ availability
+
+
+def _import_numba() -> Any:
+    import numba  # noqa: PLC0415 - optional dependency, imported on first use
+
+    return numba
+
+
+def available() -> Tuple[bool, str]:
+    """(whether numba imports, why not)."""
+    try:
+        _import_numba()
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a numba/numpy mismatch at import
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, ""
+
+
+# ------------------------------------------------------------------ the rewrite
+
+
+def _name(id_: str, store: bool = False) -> ast.Name:
+    return ast.Name(id=id_, ctx=ast.Store() if store else ast.Load())
+
+
+def _call(fn: str, args: List[Any]) -> ast.Call:
+    return ast.Call(func=_name(fn), args=args, keywords=[])
+
+
+def _tape_call(node: Any, attr: str) -> Optional[str]:
+    """The tape name of ``_tape.<attr>(...)``, else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == attr \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id.startswith("_tape"):
+        return node.func.value.id
+    return None
+
+
+def _push_key(arg: Any) -> str:
+    if isinstance(arg, ast.Name):
+        return arg.id
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "saved" \
+            and len(arg.args) == 1 and isinstance(arg.args[0], ast.Subscript) \
+            and isinstance(arg.args[0].value, ast.Name):
+        return arg.args[0].value.id + "__item"
+    raise Unsupported(f"a tape push of '{ast.unparse(arg)}'")
+
+
+def _pop_key(target: Any) -> str:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        return target.value.id + "__item"
+    raise Unsupported(f"a tape pop into '{ast.unparse(target)}'")
+
+
+def pushed_keys(fdef: ast.FunctionDef) -> Dict[str, List[str]]:
+    """Tape name -> the sorted keys (saved names) ``fdef`` pushes."""
+    keys: Dict[str, Set[str]] = {}
+    for node in ast.walk(fdef):
+        tape = _tape_call(node, "append")
+        if tape:
+            keys.setdefault(tape, set()).add(_push_key(node.args[0]))
+    return {t: sorted(k) for t, k in keys.items()}
+
+
+def _assigned(stmt: Any) -> Set[str]:
+    """Names ``stmt`` itself binds (not in nested blocks); subscript stores count as ``<name>[]``."""
+    out: Set[str] = set()
+
+    def names(t: Any) -> None:
+        if isinstance(t, ast.Name):
+            out.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                names(e)
+        elif isinstance(t, ast.Starred):
+            names(t.value)
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            out.add(t.value.id + "[]")
+
+    if isinstance(stmt, ast.Assign):
+        for t in stmt.targets:
+            names(t)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For)):
+        names(stmt.target)
+    return out
+
+
+def push_after(fdef: ast.FunctionDef) -> Set[str]:
+    """Save names first bound inside a loop (``X = None`` at the top) after each assignment.
+
+    The Python backend pushes the old value before each overwrite, so the first push of such
+    a name saves ``None``: Numba would type the name as optional, which it cannot index with.
+    When every assignment of ``X`` directly follows a push of ``X`` in its block, the push
+    moves after the assignment (the tape holds ``X_1 .. X_n`` instead of ``None, X_1 ..
+    X_n-1``), the ``X = None`` goes, and the reverse sweep restores from the tape's new top
+    (see :class:`_Rewrite`).  Before / after::
+
+        _t1 = None                      for _ in _t0:
+        for _ in _t0:                       _t1 = r * x
+            _tape.append(_t1)               _tape.append(_t1)
+            _t1 = r * x
+
+    Returns the names so rewritten (``fdef`` is changed in place)."""
+    inits = {s.targets[0].id: s for s in fdef.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+             and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Constant) and s.value.value is None}
+    if not inits:
+        return set()
+    ok = set(inits)
+    plans: Dict[str, List[Tuple[List[Any], Any, Any]]] = {x: [] for x in inits}
+    planned: Set[int] = set()
+    for node in ast.walk(fdef):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for i, stmt in enumerate(block):
+                if not (isinstance(stmt, ast.Expr) and _tape_call(stmt.value, "append")
+                        and isinstance(stmt.value.args[0], ast.Name) and stmt.value.args[0].id in inits):
+                    continue
+                x = stmt.value.args[0].id
+                j = next((j for j in range(i + 1, len(block)) if x in _assigned(block[j])), None)
+                if j is None or not isinstance(block[j], ast.Assign):
+                    ok.discard(x)
+                    continue
+                plans[x].append((block, stmt, block[j]))
+                planned.add(id(block[j]))
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Assign) and _tape_call(node.value, "pop"):
+            continue  # the restores: rewritten to match (see _Rewrite.visit_Assign)
+        bound = _assigned(node) if isinstance(node, ast.stmt) else set()
+        for x in inits:
+            if x + "[]" in bound or (x in bound and node is not inits[x] and id(node) not in planned):
+                ok.discard(x)
+    done = {x for x in ok if plans[x]}
+    for x in done:
+        fdef.body.remove(inits[x])
+        for block, push, target in plans[x]:
+            block.remove(push)
+            block.insert(block.index(target) + 1, push)
+    return done
+
+
+class _Rewrite(ast.NodeTransformer):
+    """Split the tape per saved name, unroll ``reversed``, rename ``_tl.<helper>``."""
+
+    def __init__(self, keys: Dict[str, List[str]], helpers: Set[str], after: Set[str] = frozenset()):
+        self.keys = keys
+        self.after = after
+        self.helpers = helpers
+        self.used: Set[str] = set()
+        self.count = 0
+
+    def split(self, tape: str, key: str) -> str:
+        return f"{tape}__{key}"
+
+    def visit_Expr(self, node: ast.Expr) -> Any:
+        tape = _tape_call(node.value, "append")
+        if tape:
+            arg = self.visit(node.value.args[0])
+            key = _push_key(node.value.args[0])
+            call = ast.Call(func=ast.Attribute(value=_name(self.split(tape, key)), attr="append", ctx=ast.Load()),
+                            args=[arg], keywords=[])
+            return ast.copy_location(ast.Expr(value=call), node)
+        return self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> Any:
+        value = node.value
+        if len(node.targets) == 1:
+            target = node.targets[0]
+            tape = _tape_call(value, "pop")
+            if tape and not value.args:
+                key = _pop_key(target)
+                split = self.split(tape, key)
+                pop = ast.Call(func=ast.Attribute(value=_name(split), attr="pop", ctx=ast.Load()),
+                               args=[], keywords=[])
+                if key in self.after:  # drop X's own value; the previous one is the new top (if any)
+                    top = ast.Subscript(value=_name(split), slice=ast.Constant(-1), ctx=ast.Load())
+                    size = ast.Compare(left=_call("len", [_name(split)]), ops=[ast.Gt()],
+                                       comparators=[ast.Constant(0)])
+                    restore = ast.If(test=size, body=[ast.Assign(targets=[self.visit(target)], value=top)],
+                                     orelse=[])
+                    return [ast.copy_location(ast.Expr(value=pop), node), ast.copy_location(restore, node)]
+                return ast.copy_location(ast.Assign(targets=[self.visit(target)], value=pop), node)
+            if isinstance(target, ast.Name) and target.id in self.keys:
+                tape = target.id
+                if isinstance(value, ast.List) and not value.elts:  # _tape = []
+                    return [ast.copy_location(ast.Assign(targets=[_name(self.split(tape, k), True)],
+                                                         value=ast.List(elts=[], ctx=ast.Load())), node)
+                            for k in self.keys[tape]]
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr == "copied":  # _tape = _tl.copied(_tape)
+                    self.used.add("copied")
+                    return [ast.copy_location(ast.Assign(targets=[_name(self.split(tape, k), True)],
+                                                         value=_call("_tl_copied", [_name(self.split(tape, k))])),
+                                              node) for k in self.keys[tape]]
+        return self.generic_visit(node)
+
+    def visit_Tuple(self, node: ast.Tuple) -> Any:
+        elts = []
+        for e in node.elts:
+            if isinstance(e, ast.Name) and e.id in self.keys:  # residuals carry every split tape
+                elts.extend(_name(self.split(e.id, k), isinstance(node.ctx, ast.Store)) for k in self.keys[e.id])
+            else:
+                elts.append(self.visit(e))
+        node.elts = elts
+        return node
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        if node.id.startswith("_tape") and node.id in self.keys or node.id == "reversed":
+            raise Unsupported(f"'{node.id}' used outside a push, pop or residual tuple")
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        if isinstance(node.value, ast.Name) and node.value.id == "_tl":
+            if node.attr not in self.helpers:
+                raise Unsupported(f"the runtime helper _tl.{node.attr}")
+            self.used.add(node.attr)
+            return ast.copy_location(_name(f"_tl_{node.attr}"), node)
+        return self.generic_visit(node)
+
+    def visit_For(self, node: ast.For) -> Any:
+        it = node.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"
+                and len(it.args) == 1):
+            return self.generic_visit(node)
+        seq, limit = it.args[0], None
+        if isinstance(seq, ast.Subscript) and isinstance(seq.slice, ast.Slice) and seq.slice.lower is None \
+                and seq.slice.step is None and seq.slice.upper is not None:  # reversed(seq[:count])
+            seq, limit = seq.value, seq.slice.upper
+        k, s = f"_nb_k{self.count}", f"_nb_seq{self.count}"
+        self.count += 1
+        self.used.add("seq_item")
+        size: Any = _call("len", [_name(s)])
+        if limit is not None:
+            size = _call("min", [self.visit(limit), size])
+        start = ast.BinOp(left=size, op=ast.Sub(), right=ast.Constant(1))
+        header = ast.Assign(targets=[_name(s, True)], value=self.visit(seq))
+        item = ast.Assign(targets=[node.target], value=_call("_tl_seq_item", [_name(s), _name(k)]))
+        body = [item] + [out for b in node.body for out in _as_list(self.visit(b))]
+        loop = ast.For(target=_name(k, True), iter=_call("range", [start, ast.Constant(-1), ast.Constant(-1)]),
+                       body=body, orelse=[out for b in node.orelse for out in _as_list(self.visit(b))])
+        return [ast.copy_location(header, node), ast.copy_location(loop, node)]
+
+
+def rewrite(text: str, helpers: Set[str]) -> Tuple[str, List[str], Set[str]]:
+    """Rewrite generated module text for Numba: (text, function names, runtime helpers used).
+
+    Raises :class:`Unsupported` naming the first construct it cannot rewrite."""
+    tree = ast.parse(text)
+    fdefs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    by_name = {f.name: f for f in fdefs}
+    used: Set[str] = set()
+    after = {f.name: push_after(f) for f in fdefs}
+    pushes = {f.name: pushed_keys(f) for f in fdefs}
+    for fdef in fdefs:
+        keys, moved = pushes[fdef.name], after[fdef.name]
+        fwd = fdef.name.rsplit("_", 1)[0] + "_fwd"  # f_bwd, f_adjoints: the tapes f_fwd packed
+        if fdef.args.args and fdef.args.args[0].arg == "_residuals" and fwd in by_name:
+            keys, moved = pushes[fwd], after[fwd]
+        for node in ast.walk(fdef):
+            tape = _tape_call(node, "pop")
+            if tape and tape not in keys:
+                raise Unsupported(f"a pop from '{tape}' in '{fdef.name}' with no matching push")
+        rw = _Rewrite(keys, helpers, moved)
+        fdef.body = [out for stmt in fdef.body for out in _as_list(rw.visit(stmt))]
+        used |= rw.used
+    body = []
+    for stmt in tree.body:  # the Python runtime is replaced by the Numba helpers
+        if isinstance(stmt, ast.Import) and any(a.name == "tangent_lite.runtime" for a in stmt.names):
+            continue
+        body.append(stmt)
+    tree.body = body
+    for node in ast.walk(tree):  # positions of the statements made here
+        if "lineno" in node._attributes and getattr(node, "lineno", None) is None:
+            node.lineno = node.end_lineno = 1
+            node.col_offset = node.end_col_offset = 0
+    return ast.unparse(tree) + "\n", [f.name for f in fdefs], used
+
+
+def _as_list(x: Any) -> List[Any]:
+    return x if isinstance(x, list) else [x]
+
+
+# ------------------------------------------------------------------ compiling loaded modules
+
+
+def _generated_function(value: Any) -> bool:
+    g = getattr(value, "__globals__", None)
+    return isinstance(value, types.FunctionType) and isinstance(g, dict) and "__tl_meta__" in g
+
+
+def _compile_module(g: Dict[str, Any]) -> Dict[str, Any]:
+    """The Numba dispatchers of every function of the generated module whose namespace is ``g``."""
+    state = g.get(STATE)
+    if state is not None:
+        if isinstance(state, Unsupported):
+            raise state
+        return state
+    numba = _import_numba()
+    from . import numba_runtime
+
+    # while this module is being prepared, a callee that leads back to it cannot be compiled
+    g[STATE] = Unsupported("a generated module reached again through the functions it calls")
+    with open(g["__file__"], encoding="utf-8") as fh:
+        generated = fh.read()
+    path = g["__file__"][:-3] + "_numba.py"
+    # the header names what the text was rewritten from and by: a file with the same header is reused
+    header = (f"# rewritten for Numba {numba.__version__} by tangent_lite {_fingerprint()} from "
+              f"{hashlib.sha256(generated.encode()).hexdigest()[:16]}\n")
+    text = _read(path)
+    if text is not None and text.startswith(header):
+        names = re.findall(r"^def (\w+)\(", text, re.M)
+        used = set(re.findall(r"\b_tl_(\w+)\(", text)) & set(numba_runtime.HELPERS)
+    else:
+        try:
+            text, names, used = rewrite(generated, set(numba_runtime.HELPERS))
+        except Unsupported as exc:
+            g[STATE] = exc
+            raise
+        text = header + text
+        _write(path, text)
+    # a flat, importable name: Numba's disk cache imports the module back by name
+    mod_name = "_tl_numba_" + "".join(c if c.isalnum() else "_" for c in os.path.basename(path)[:-3])
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    cacheable = True
+    for key, value in list(g.items()):
+        if key.startswith("__") or key == "_tl" or key in module.__dict__:
+            continue
+        if _generated_function(value):  # a user callee's generated function: compiled too
+            value = _compile_module(value.__globals__)[value.__name__]
+        elif not isinstance(value, types.ModuleType):
+            cacheable = False  # a user global: Numba freezes its value into the machine code
+            if isinstance(value, types.FunctionType):  # a user function called on constants: compiled as is
+                value = numba.njit(value)
+        module.__dict__[key] = value
+    for helper in used:
+        module.__dict__[f"_tl_{helper}"] = getattr(numba_runtime, helper)
+    state = {}
+    for name in names:
+        py = module.__dict__[name]
+        try:
+            disp = numba.njit(cache=cacheable)(py)
+        except Exception:  # noqa: BLE001 - no writable cache location: compile every process
+            disp = numba.njit(py)
+        state[name] = module.__dict__[name] = disp
+    g[STATE] = state
+    return state
+
+
+@functools.lru_cache(maxsize=1)
+def _fingerprint() -> str:
+    """Hash of the rewrite and the helpers: part of the rewritten text, so a change to either
+    changes the file and invalidates Numba's disk cache of it (Numba tracks no dependencies)."""
+    from . import numba_runtime
+
+    h = hashlib.sha256()
+    for mod in (numba_runtime, sys.modules[__name__]):
+        with open(mod.__file__, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()[:16]
+
+
+def _read(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _write(path: str, text: str) -> None:
+    if _read(path) == text:
+        return  # unchanged: keep the mtime Numba's on-disk cache is keyed on
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _fallback(fn: Callable, why: str, hint: str) -> None:
+    where = ""
+    meta = getattr(fn, "__globals__", {}).get("__tl_meta__") or {}
+    if meta.get("qualname"):
+        where = f" of '{meta['qualname']}'"
+    frame, level = sys._getframe(0), 1  # point the warning at the user's call, outside tangent_lite
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(BackendFallbackWarning(
+        f"backend='numba': the gradient{where} ({fn.__name__}) runs on the Python backend: {why}\n{hint}"),
+        stacklevel=level)
+
+
+def _compiled_for(disp: Any, args: Tuple[Any, ...]) -> bool:
+    """Has ``disp`` machine code for these argument types (so an error came from running it)?"""
+    try:
+        return tuple(disp.typeof_pyval(a) for a in args) in disp.overloads
+    except Exception:  # noqa: BLE001 - an argument Numba cannot type: it did not compile
+        return False
+
+
+class Jitted:
+    """A generated function run by Numba, or by Python after a warning if that fails."""
+
+    def __init__(self, py: Callable):
+        self.py = py
+        self.run: Callable = self._first
+        self.__name__ = py.__name__
+        self.__wrapped__ = py
+
+    def _first(self, *args: Any) -> Any:
+        try:
+            _import_numba()
+        except Exception as exc:  # noqa: BLE001
+            _fallback(self.py, f"numba cannot be imported ({type(exc).__name__}: {exc})", INSTALL_HINT)
+            self.run = self.py
+            return self.py(*args)
+        try:
+            disp = _compile_module(self.py.__globals__)[self.py.__name__]
+        except Unsupported as exc:
+            _fallback(self.py, f"the generated code uses {exc}, which the Numba backend does not support",
+                      "To fix: nothing is needed (results are the same); to compile it, avoid that construct "
+                      "in the loop-heavy code, or report it")
+            self.run = self.py
+            return self.py(*args)
+        except Exception as exc:  # noqa: BLE001 - a broken numba install, an unwritable directory, ...
+            _fallback(self.py, f"preparing it for Numba failed ({type(exc).__name__}: {exc})", INSTALL_HINT)
+            self.run = self.py
+            return self.py(*args)
+        self.run = self._compiled(disp)
+        return self.run(*args)
+
+    def _compiled(self, disp: Any) -> Callable:
+        from numba.core.errors import NumbaError
+
+        def run(*args: Any) -> Any:
+            try:
+                return disp(*args)
+            except Exception as exc:  # noqa: BLE001 - typing fails before anything runs: Python is a safe fallback
+                if not isinstance(exc, NumbaError) and _compiled_for(disp, args):
+                    raise  # compiled, then failed while running: the user's error, as Python would raise it
+                lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+                why = " ".join(ln for ln in lines if not ln.startswith("Failed in"))[:300] or type(exc).__name__
+                _fallback(self.py, f"Numba cannot compile it ({why})",
+                          "To fix: nothing is needed (results are the same); to compile it, keep the "
+                          "differentiated code to numbers, NumPy arrays and loops (see docs/numba.md)")
+                self.run = self.py
+                return self.py(*args)
+
+        return run
+
+    def __call__(self, *args: Any) -> Any:
+        return self.run(*args)
+
+
+def jit(py: Callable) -> Jitted:
+    """The Numba-compiled form of a loaded generated function (one per function)."""
+    cache: Dict[str, Jitted] = py.__globals__.setdefault("__tl_numba_jitted__", {})
+    if py.__name__ not in cache:
+        cache[py.__name__] = Jitted(py)
+    return cache[py.__name__]
+
+
+# ------------------------------------------------------------------ adgen
+
+
+def standalone(text: str) -> str:
+    """A standalone generated module (``adgen``) rewritten for Numba: every generated
+    function decorated with ``numba.njit`` and the Numba helpers pasted in."""
+    from . import numba_runtime, runtime, runtime_numpy
+
+    tree = ast.parse(text)
+    helper_names: Set[str] = set()
+    body = []
+    for stmt in tree.body:
+        # the inlined Python helpers and their `_tl` namespace give way to the Numba ones
+        if isinstance(stmt, ast.FunctionDef) and (hasattr(runtime, stmt.name) or hasattr(runtime_numpy, stmt.name)):
+            continue
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_tl" for t in stmt.targets):
+            continue
+        body.append(stmt)
+    tree.body = body
+    new, names, used = rewrite(ast.unparse(tree), set(numba_runtime.HELPERS))
+    helper_names |= used
+    tree = ast.parse(new)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name in names:
+            stmt.decorator_list = [ast.Attribute(value=_name("numba"), attr="njit", ctx=ast.Load())]
+    head = [ln for ln in text.splitlines() if ln.startswith("#")][:4]
+    aliases = "".join(f"_tl_{h} = {h}\n" for h in sorted(helper_names))
+    helpers = numba_runtime.helper_sources(sorted(helper_names))
+    prelude = ("# Numba backend (adgen --backend numba): needs numpy and numba\n"
+               "import math\nimport numba\nimport numpy as np\nfrom numba import types as nbtypes\n"
+               "from numba.extending import overload\n\n\n")
+    return "\n".join(head) + "\n" + prelude + helpers + "\n\n" + aliases + "\n\n" + ast.unparse(tree) + "\n"
+
+
+# ------------------------------------------------------------------ the api's hook
+
+
+BACKENDS = ("python", "numba")
+
+
+def check_backend(backend: Any) -> None:
+    if backend not in BACKENDS:
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"unknown backend {backend!r}",
+                            hint=f"use one of {', '.join(repr(b) for b in BACKENDS)} (numba: docs/numba.md)")
+
+
+def with_backend(generated: Callable, backend: str) -> Callable:
+    """``generated`` as ``backend`` runs it: itself, or its :class:`Jitted` form."""
+    return generated if backend == "python" else jit(generated)

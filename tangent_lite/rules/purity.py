@@ -1,0 +1,119 @@
+"""Which calls change their arguments in place: the tables behind refusing them.
+
+Activity analysis follows values through assignments.  A call that writes into an
+argument instead (``np.sin(x, out=z)``, ``x.sort()``, ``np.add.at(z, idx, x)``) changes a
+value without assigning it, which no derivative pass sees: differentiating through it
+would silently give wrong derivatives.  ``analysis.mutation_errors`` refuses such calls
+when a value that carries derivatives takes part, with the functional spelling to use.
+
+A call whose result is thrown away (an expression statement, ``f(x)`` on its own line)
+can only matter through what it does to its arguments, so it is refused too unless it is
+known to leave them alone (``print``, ``logging``, ``warnings.warn``, NumPy functions
+without ``out=``, anything with derivative rules...)::
+
+    x.sort()                 ->  x = np.sort(x)
+    np.sin(x, out=z)         ->  z = np.sin(x)
+    np.add.at(z, idx, v)     ->  z = z + np.bincount(idx, weights=v, minlength=z.size)
+    print(x)                 ->  fine: print does not change x
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import random
+import warnings
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+# method name -> what to write instead (``{x}`` is the receiver as written)
+IN_PLACE_METHODS = {
+    # ndarray
+    "sort": "{x} = np.sort({x})",
+    "partition": "{x} = np.partition({x}, kth)",
+    "fill": "{x} = np.full_like({x}, value)",
+    "resize": "{x} = np.resize({x}, shape)",
+    "itemset": "{x} = {x}.copy(); {x}[index] = value",
+    "put": "{x} = {x}.copy(); {x}[indices] = values",
+    "setfield": "build a new array",
+    "byteswap": "{x} = {x}.byteswap()",
+    # list
+    "extend": "{x} = {x} + list(more)",
+    "insert": "{x} = {x}[:i] + [value] + {x}[i:]",
+    "remove": "build a new list without the item",
+    "reverse": "{x} = {x}[::-1]",
+    "clear": "{x} = []",
+    # dict
+    "update": "{x} = {{**{x}, **more}}",
+    "setdefault": "{x} = {{**{x}, key: value}} when the key is missing",
+    "popitem": "build a new dict",
+}
+
+# functions that write into their first argument -> what to write instead
+IN_PLACE_FUNCTIONS = {
+    np.copyto: "dst = np.broadcast_to(src, dst.shape).copy()",
+    np.put: "a = a.copy(); a.flat[indices] = values (or np.where)",
+    np.place: "a = np.where(mask, values, a)",
+    np.putmask: "a = np.where(mask, values, a)",
+    np.fill_diagonal: "a = a + np.diag(values - np.diag(a))",
+    np.put_along_axis: "a = a.copy(); then index assignment",
+    np.random.shuffle: "x = np.random.permutation(x)",
+    random.shuffle: "x = random.sample(x, len(x))",
+}
+
+# the fix for ``np.<ufunc>.at(a, indices, b)`` (unbuffered in-place accumulation)
+UFUNC_AT_FIX = {
+    "add": "{a} = {a} + np.bincount(indices, weights=values, minlength={a}.size) (1-d), "
+           "or a loop of index assignments {a}[i] = {a}[i] + v",
+    "subtract": "{a} = {a} - np.bincount(indices, weights=values, minlength={a}.size)",
+}
+
+# called for what they print, log or check: they leave their arguments alone
+PURE_BUILTINS = {builtins.print, builtins.len, builtins.repr, builtins.str, builtins.format, builtins.isinstance,
+                 builtins.type, builtins.id, builtins.hash, builtins.callable, builtins.hasattr, warnings.warn}
+
+# methods that return something new and leave the receiver alone (discarding the result is harmless)
+PURE_METHODS = {"copy", "tolist", "item", "astype", "sum", "mean", "any", "all", "max", "min", "format",
+                "debug", "info", "warning", "error", "critical", "log", "exception"}
+
+
+def is_pure(callee: Any, registered: bool) -> bool:
+    """Is a call to ``callee`` known to leave its arguments alone (without ``out=``)?"""
+    if in_place_function_fix(callee) is not None or ufunc_at(callee) is not None:
+        return False
+    if registered or _member(callee, PURE_BUILTINS):
+        return True
+    if isinstance(getattr(callee, "__self__", None), (logging.Logger, logging.LoggerAdapter)):
+        return True
+    module = str(getattr(callee, "__module__", None) or "")
+    return module.split(".")[0] in ("numpy", "math", "logging", "tangent_lite")
+
+
+def ufunc_at(callee: Any) -> Optional[str]:
+    """The ufunc name of ``np.<ufunc>.at`` (``'add'`` for ``np.add.at``), else None."""
+    owner = getattr(callee, "__self__", None)
+    if isinstance(owner, np.ufunc) and getattr(callee, "__name__", None) == "at":
+        return owner.__name__
+    return None
+
+
+def in_place_function_fix(callee: Any) -> Optional[str]:
+    return IN_PLACE_FUNCTIONS.get(callee) if _member(callee, IN_PLACE_FUNCTIONS) else None
+
+
+def _member(obj: Any, table: Any) -> bool:
+    try:
+        return obj in table
+    except TypeError:  # unhashable
+        return False
+
+
+def method_fix(name: str, receiver: str) -> Optional[str]:
+    fix = IN_PLACE_METHODS.get(name)
+    return fix.format(x=receiver) if fix is not None else None
+
+
+def describe_ufunc_at(name: str, first: str) -> Tuple[str, str]:
+    fix = UFUNC_AT_FIX.get(name, "{a} = {a} + the contributions, built with np.bincount or a loop").format(a=first)
+    return f"'np.{name}.at' accumulates into '{first}' in place", fix

@@ -1,0 +1,481 @@
+"""Before/after tests of the speed optimisations of the generated derivatives.
+
+Each test shows a construct the generated code used to contain, checks that the
+generated source no longer contains it, and checks that the derivative is still right
+(finite differences, or the pass's own before/after text).  No timing assertions: the
+speed itself is measured by ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+from tangent_lite import anf, api, optimize, runtime, shapes
+from tangent_lite.source import parse_module, to_source
+from tangent_lite.testing import check_grads
+from tangent_lite.vjp import hoist_invariants
+
+
+def _vjp_source(fn, wrt, args):
+    """The generated module of ``fn``'s gradient, specialised to the ranks of ``args`` as
+    ``tl.grad`` specialises it at its first call."""
+    return api.generate(fn, "vjp", list(wrt), spec=api._spec(list(args))).text
+
+
+def _function(text, name):
+    """The text of one generated function of a module."""
+    start = text.index(f"def {name}(")
+    end = text.find("\ndef ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def _numeric_grad(f, args, i, eps=1e-6):
+    args = list(args)
+    x = args[i]
+    if np.ndim(x) == 0:
+        up, down = list(args), list(args)
+        up[i], down[i] = x + eps, x - eps
+        return (f(*up) - f(*down)) / (2 * eps)
+    g = np.zeros_like(x, dtype=float)
+    for k in np.ndindex(np.shape(x)):
+        up, down = np.array(x, dtype=float), np.array(x, dtype=float)
+        up[k] += eps
+        down[k] -= eps
+        g[k] = (f(*args[:i], up, *args[i + 1:]) - f(*args[:i], down, *args[i + 1:])) / (2 * eps)
+    return g
+
+
+def _assert_grad_fd(f, args, wrt):
+    grads = tl.grad(f, wrt=wrt)(*args)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    for g, i in zip(grads, wrt):
+        np.testing.assert_allclose(g, _numeric_grad(f, args, i), rtol=1e-5, atol=1e-6)
+
+
+def _parse(text):
+    return parse_module(textwrap.dedent(text)).body[0]
+
+
+def _text(fdef):
+    return to_source(fdef).strip()
+
+
+def _code(text):
+    """``text`` without its comment lines (they quote the user's source)."""
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+
+
+# ---------------------------------------------------------------- user functions returning tuples
+
+
+def rhs(u, v, a, b):
+    return a * u - b * u * v, u * v - b * v
+
+
+def integrate(a, b, u, v, n):
+    dt = 0.1
+    loss = 0.0
+    for _ in range(n):
+        k1u, k1v = rhs(u, v, a, b)
+        k2u, k2v = rhs(u + 0.5 * dt * k1u, v + 0.5 * dt * k1v, a, b)
+        u = u + dt * k2u
+        v = v + dt * k2v
+        loss = loss + (u - 1.0) ** 2 + v * v
+    return loss
+
+
+def test_ranks_follow_tuples_returned_by_user_functions():
+    # before: k1u, k1v = rhs(...) gave k1u, k1v (and then u, v) an unknown rank
+    w = anf.lower(integrate)
+    ranks = shapes.infer_ranks(w, {"a": 0, "b": 0, "u": 0, "v": 0, "n": 0})
+    for name in ("k1u", "k1v", "k2u", "k2v", "u", "v", "loss"):
+        assert ranks.get(name) == 0, name
+    arrays = shapes.infer_ranks(w, {"a": 0, "b": 0, "u": 1, "v": 1, "n": 0})
+    assert arrays.get("k1u") == 1 and arrays.get("u") == 1
+
+
+def test_scalar_callee_code_has_no_broadcast_helpers():
+    args = (1.0, 0.6, 1.5, 1.0, 4)
+    text = _vjp_source(integrate, ("a", "b"), args)
+    fused = _function(text, "integrate_vjp")
+    # before: every adjoint went through _tl.unbroadcast, the state adjoints through zeros_like
+    assert "unbroadcast" not in fused and "zeros_like" not in fused
+    # before: the callee's adjoints came back as a tuple indexed entry by entry
+    assert "_bar[0]" not in fused and "[2]" not in fused
+    _assert_grad_fd(integrate, args, (0, 1))
+    check_grads(integrate, args, wrt=(0, 1))
+
+
+def test_callers_call_the_adjoints_without_as_grad():
+    spec = (0, 0, 0, 0)
+    text = api.generate(rhs, "vjp", ["u", "v", "a", "b"], spec=spec).text
+    inner = _function(text, "rhs_adjoints")
+    assert "as_grad" not in inner  # before: _tl.as_grad per argument and call
+    assert "as_grad" in _function(text, "rhs_bwd")  # what users call keeps its guarantees
+    assert '"adjoints": "rhs_adjoints"' in text
+    caller = _vjp_source(integrate, ("a", "b"), (1.0, 0.6, 1.5, 1.0, 4))
+    assert '"rhs_bwd": "rhs_adjoints"' in caller  # the caller's local name is bound to the adjoints
+    assert "rhs_bwd(" in _function(caller, "integrate_vjp")
+    # the user-facing pullback still returns Python floats for float inputs
+    _, pullback = tl.vjp(rhs, 1.5, 1.0, 0.6, 0.4, wrt=(0, 1, 2, 3))
+    grads = pullback((1.0, 2.0))
+    assert all(type(g) is float for g in grads)
+    expected = (1.0 * (0.6 - 0.4 * 1.0) + 2.0 * 1.0, -1.0 * 0.4 * 1.5 + 2.0 * (1.5 - 0.4), 1.5, -1.5 * 1.0 - 2.0)
+    np.testing.assert_allclose(grads, expected)
+
+
+def test_unspecialised_callees_keep_one_pullback():
+    text = api.generate(rhs, "vjp", ["u", "v", "a", "b"]).text  # no ranks: as_grad stays needed
+    assert "rhs_adjoints" not in text and '"adjoints"' not in text
+
+
+# ---------------------------------------------------------------- loop-invariant hoisting
+
+
+def stepper(x, dt, n):
+    for _ in range(n):
+        x = x + 0.5 * dt * math.sin(x) + dt / 4.0 * x
+    return x
+
+
+def test_hoist_invariants_before_after():
+    w = anf.lower(stepper)
+    before = w.text()
+    assert "for _ in _t0:\n        _t1 = 0.5 * dt" in before
+    assert hoist_invariants(w.fdef, shapes.infer_ranks(w, {"x": 0, "dt": 0, "n": 0}))
+    after = w.text()
+    head, loop = after.split("for _ in")
+    assert "0.5 * dt" in head and "dt / 4.0" in head  # computed once, before the loop
+    assert "0.5 * dt" not in loop and "dt / 4.0" not in loop
+    assert "math.sin(x)" in loop  # reads the loop-carried x: stays
+
+
+def test_hoisted_constants_are_not_taped():
+    args = (0.3, 0.1, 20)
+    fused = _function(_vjp_source(stepper, ("x", "dt"), args), "stepper_vjp")
+    # before: _tape.append(_t1); _t1 = 0.5 * dt in every iteration, popped in reverse
+    head, loop = _code(fused).split("for _ in _t0:")[:2]
+    assert "0.5 * dt" in head and "0.5 * dt" not in loop
+    assert fused.count("_tape.append") == 2  # x and math.sin's input are what the loop saves
+    _assert_grad_fd(stepper, args, (0, 1))
+    _assert_grad_fd(stepper, (0.3, 0.1, 0), (0, 1))  # the loop may not run
+
+
+def divide_in_loop(x, y, n):
+    for _ in range(n):
+        x = x * 0.5 + x / y
+    return x
+
+
+def test_division_by_a_variable_is_not_hoisted():
+    w = anf.lower(divide_in_loop)
+    hoist_invariants(w.fdef, shapes.infer_ranks(w, {"x": 0, "y": 0, "n": 0}))
+    assert "/ y" in w.text().split("for _ in")[1]
+    assert tl.grad(divide_in_loop)(1.0, 0.0, 0) == 1.0  # y = 0, loop not run: no ZeroDivisionError
+
+
+# ---------------------------------------------------------------- shapes known equal
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def shifted(x, y):
+    return np.sum(x[1:] * y + np.tanh(x[:-1]))
+
+
+def test_no_unbroadcast_between_slices_of_the_same_length():
+    x = np.random.default_rng(0).uniform(-2, 2, size=7)
+    fused = _function(_vjp_source(rosen, ("x",), (x,)), "rosen_vjp")
+    # before: _t5_bar = _tl.unbroadcast(_t9_bar, _t5), ... eleven times
+    assert "unbroadcast" not in fused
+    _assert_grad_fd(rosen, (x,), (0,))
+
+
+def test_unbroadcast_stays_where_shapes_may_differ():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=6), rng.normal(size=1)  # y broadcast against x[1:]
+    fused = _function(_vjp_source(shifted, ("x", "y"), (x, y)), "shifted_vjp")
+    assert "_tl.unbroadcast(" in fused and ", y)" in fused
+    _assert_grad_fd(shifted, (x, y), (0, 1))
+    _assert_grad_fd(shifted, (x, rng.normal(size=5)), (0, 1))
+
+
+def test_shape_classes():
+    w = anf.lower(rosen)
+    classes = shapes.infer_shape_classes(w, shapes.infer_ranks(w, {"x": 1}))
+    assert classes["_t0"] == classes["_t1"] == classes["_t3"] == classes["_t9"] == ("trim", ("arg", "x"), (1,))
+    w2 = anf.lower(shifted)
+    classes2 = shapes.infer_shape_classes(w2, shapes.infer_ranks(w2, {"x": 1, "y": 1}))
+    assert "y" in classes2 and classes2.get("_t1") is None  # x[1:] * y: unknown
+
+
+# ---------------------------------------------------------------- releasing dead arrays
+
+
+def test_release_dead_before_after():
+    fdef = _parse("""
+        def f(x, s_bar):
+            a = x * 2.0
+            b = a + 1.0
+            s = np.sum(b)
+            b_bar = s_bar * b
+            c = b_bar * 3.0
+            return s, c
+        """)
+    assert optimize.release_dead(fdef, {"a", "b", "b_bar", "c"})
+    # nothing is released just before the return (the frame goes anyway), nor what it returns
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(x, s_bar):
+            a = x * 2.0
+            b = a + 1.0
+            a = None
+            s = np.sum(b)
+            b_bar = s_bar * b
+            b = None
+            c = b_bar * 3.0
+            return s, c""")
+
+
+def test_generated_code_releases_arrays_not_scalars():
+    x = np.random.default_rng(0).uniform(-2, 2, size=9)
+    fused = _function(_vjp_source(rosen, ("x",), (x,)), "rosen_vjp")
+    # before: every temporary array lived until the function returned
+    assert "_t9 = None" in fused and "_t1_bar = None" in fused
+    assert "_t10 = None" not in fused  # the scalar sum
+    _assert_grad_fd(rosen, (x,), (0,))
+    check_grads(rosen, (x,), order=2)  # the released code is itself differentiated (HVP)
+
+
+# ---------------------------------------------------------------- algebraic clean-ups
+
+
+def test_fold_zero_before_after():
+    fdef = _parse("""
+        def f(x_bar, g):
+            a_bar = 0.0 + g
+            b_bar = g - 0.0
+            c_bar = 0.0 - g
+            d_bar = g * 1.0
+            return a_bar, b_bar, c_bar, d_bar
+        """)
+    assert optimize.fold_constants(fdef)
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(x_bar, g):
+            a_bar = g
+            b_bar = g
+            c_bar = -g
+            d_bar = g
+            return a_bar, b_bar, c_bar, d_bar""")
+
+
+def test_forward_tuples_before_after():
+    fdef = _parse("""
+        def f(res, a_bar, b_bar):
+            _t20_bar = a_bar, b_bar
+            _t1, _t2 = g_bwd(res, _t20_bar[0], _t20_bar[1])
+            return _t1, _t2
+        """)
+    assert optimize.forward_tuples(fdef, {"res", "a_bar", "b_bar"})
+    optimize.remove_dead(fdef, {"res", "a_bar", "b_bar"})
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(res, a_bar, b_bar):
+            _t1, _t2 = g_bwd(res, a_bar, b_bar)
+            return _t1, _t2""")
+
+
+def test_forward_tuples_stops_where_an_element_changes():
+    fdef = _parse("""
+        def f(a_bar, b_bar):
+            t = a_bar, b_bar
+            a_bar = a_bar * 2.0
+            c = t[0] + a_bar
+            return c
+        """)
+    assert not optimize.forward_tuples(fdef, {"a_bar", "b_bar", "c"})
+    assert "t[0]" in _text(fdef)
+
+
+def activations(x):
+    h = np.tanh(x)
+    e = np.exp(h)
+    return np.sum(e * 3.0)
+
+
+def test_tanh_and_exp_derivatives_reuse_their_results():
+    x = np.linspace(-1.0, 1.0, 5)
+    fused = _function(_vjp_source(activations, ("x",), (x,)), "activations_vjp")
+    rev = _code(fused.split("# reverse sweep")[1])
+    assert "np.tanh" not in rev and "np.exp" not in rev  # the primal h and e are read instead
+    assert "* 1.0" not in fused and "1.0 *" not in fused and "0.0 +" not in fused
+    _assert_grad_fd(activations, (x,), (0,))
+
+
+# ---------------------------------------------------------------- runtime fast paths
+
+
+@pytest.mark.parametrize("shape", [(1, 64), (3,), (200, 300)])
+def test_sum_bar_fills_small_arrays(shape):
+    x = np.ones(shape)
+    out = runtime.sum_bar(2.5, x, None, False)
+    assert out.shape == shape and np.all(out == 2.5)
+    if x.size <= 4096:
+        assert out.flags.writeable and out.strides[-1] != 0  # np.full, not a stride-0 view
+    else:
+        assert out.strides[-1] == 0
+    np.testing.assert_array_equal(runtime.sum_bar(np.float64(2.5), x, None, False), out)
+
+
+def test_matmul_bar_matrix_path_matches_general_path():
+    rng = np.random.default_rng(0)
+    a, b, g = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=(3, 5))
+    np.testing.assert_allclose(runtime.matmul_bar_a(g, a, b), g @ b.T)
+    np.testing.assert_allclose(runtime.matmul_bar_b(g, a, b), a.T @ g)
+    a3 = rng.normal(size=(2, 3, 4))  # batched: still the general path
+    g3 = rng.normal(size=(2, 3, 5))
+    np.testing.assert_allclose(runtime.matmul_bar_b(g3, a3, b), np.einsum("kij,kil->jl", a3, g3))
+
+
+# ---------------------------------------------------------------- sums' adjoints not spread out
+
+
+def test_fuse_sum_seeds_before_after():
+    fdef = _parse("""
+        def f(h, g):
+            _t8 = h * h
+            _t8_bar = _tl.sum_bar(g, _t8, None, False)
+            h_bar = 2.0 * h * _t8_bar
+            return h_bar
+        """)
+    assert optimize.fuse_sum_seeds(fdef, {"h", "g", "h_bar", "_t8"})  # _t8: the user's (protected)
+    optimize.remove_dead(fdef, {"h", "g", "h_bar", "_t8"})
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(h, g):
+            _t8 = h * h
+            h_bar = h * (2.0 * g)
+            return h_bar""")
+
+
+def test_fuse_sum_seeds_needs_the_shape_of_the_summed_array():
+    fdef = _parse("""
+        def f(h, y, g):
+            _t8 = h * y
+            _t8_bar = _tl.sum_bar(g, _t8, None, False)
+            h_bar = 2.0 * h * _t8_bar
+            return h_bar
+        """)  # h * y may broadcast h: its shape is not _t8's
+    assert not optimize.fuse_sum_seeds(fdef, {"h", "y", "g", "h_bar"})
+
+
+def sq_dist(W, D):
+    diff = W[:, None, :] - W[None, :, :]
+    sq = np.sum(diff * diff, axis=2)
+    r = sq - D
+    return np.sum(r * r)
+
+
+def rnn_like(W, h0, xs):
+    h = h0
+    loss = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h)
+        loss = loss + np.sum(h * h)
+    return loss
+
+
+def test_sum_adjoints_are_not_broadcast_where_a_product_broadcasts_them():
+    rng = np.random.default_rng(0)
+    W, Z = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+    D = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=2)
+    fused = _code(_function(_vjp_source(sq_dist, ("W",), (W, D)), "sq_dist_vjp"))
+    # before: _t3_bar = _tl.sum_bar(_t4_bar, _t3, None, False); r_bar = 2.0 * r * _t3_bar
+    assert "sum_bar" not in fused
+    assert "r * (2.0 * _t4_bar)" in fused and "diff * (2.0 * sq_bar[:, :, None])" in fused
+    _assert_grad_fd(sq_dist, (W, D), (0,))
+    args = (rng.normal(scale=0.3, size=(3, 4)), np.zeros((1, 4)), rng.normal(size=(5, 1, 3)))
+    loop = _code(_function(_vjp_source(rnn_like, ("W",), args), "rnn_like_vjp"))
+    assert "sum_bar" not in loop and "h * (2.0 * " in loop
+    _assert_grad_fd(rnn_like, args, (0,))
+
+
+@pytest.mark.parametrize("g_shape, x_shape", [((40, 60, 2), (40, 1, 2)), ((40, 60, 2), (40, 60, 1)),
+                                             ((3, 70, 50), (3, 1, 50)), ((2, 3, 40, 30), (2, 1, 40, 30))])
+def test_unbroadcast_inner_axis_as_a_product(g_shape, x_shape):
+    g = np.random.default_rng(0).normal(size=g_shape)
+    axes = tuple(i for i, (a, b) in enumerate(zip(x_shape, g_shape)) if a == 1 and b != 1)
+    out = runtime.unbroadcast(g, np.zeros(x_shape))
+    assert out.shape == x_shape
+    np.testing.assert_allclose(out, g.sum(axis=axes, keepdims=True), rtol=1e-12, atol=1e-12)
+
+
+def column_energy(x):
+    return np.sum(np.sum(x * x, axis=0)) + np.sum(np.sum(np.tanh(x) * 2.0, axis=0))
+
+
+def test_sum_over_axis_zero_is_left_alone():
+    x = np.linspace(-1.0, 1.0, 6)
+    _assert_grad_fd(column_energy, (x,), (0,))
+    _assert_grad_fd(column_energy, (x.reshape(2, 3),), (0,))
+
+
+# ---------------------------------------------------------------- in-place accumulation
+
+
+def two_views(W, xs):
+    s = 0.0
+    V = W
+    for t in range(xs.shape[0]):
+        s = s + np.sum(np.tanh(xs[t] @ W) * (xs[t] @ V))
+    return s
+
+
+def test_owned_adjoints_accumulate_in_place():
+    args = (np.random.default_rng(0).normal(scale=0.3, size=(3, 4)), np.zeros((1, 4)),
+            np.random.default_rng(1).normal(size=(5, 1, 3)))
+    loop = _code(_function(_vjp_source(rnn_like, ("W",), args), "rnn_like_vjp"))
+    # before: W_bar = W_bar + _tl.matmul_bar_b(...), a new array every step
+    assert "W_bar += _tl.matmul_bar_b(" in loop
+    _assert_grad_fd(rnn_like, args, (0,))
+    rng = np.random.default_rng(2)
+    _assert_grad_fd(two_views, (rng.normal(size=(3, 4)), rng.normal(size=(4, 2, 3))), (0,))  # W_bar, V_bar alias
+
+
+def test_drop_unread_saves_before_after():
+    fdef = _parse("""
+        def f(h, n, s_bar):
+            _t8 = None
+            _tape = []
+            for t in range(n):
+                _tape.append(_t8)
+                _t8 = h * h
+                _tape.append(h)
+                h = np.tanh(_t8)
+            for t in reversed(range(n)):
+                h = _tape.pop()
+                s_bar = s_bar * h
+                _t8 = _tape.pop()
+            return s_bar
+        """)
+    assert optimize.drop_unread_saves(fdef)
+    text = _text(fdef)
+    assert "_tape.append(_t8)" not in text and "_t8 = _tape.pop()" not in text
+    assert "_tape.append(h)" in text and "h = _tape.pop()" in text  # h is read: kept
+
+
+def test_rnn_does_not_save_what_it_no_longer_reads():
+    args = (np.random.default_rng(0).normal(scale=0.3, size=(3, 4)), np.zeros((1, 4)),
+            np.random.default_rng(1).normal(size=(5, 1, 3)))
+    text = _vjp_source(rnn_like, ("W",), args)
+    fused = _function(text, "rnn_like_vjp")
+    # before: h * h was pushed every step so that sum_bar could read its shape
+    assert fused.count("_tape.append") == 3 and fused.count("_tape.pop()") == 3
+    assert _function(text, "rnn_like_fwd").count("_tape.append") == 4  # the split pair is left as it is
+    _assert_grad_fd(rnn_like, args, (0,))
+    _, pullback = tl.vjp(rnn_like, *args, wrt=(0,))
+    np.testing.assert_allclose(pullback(1.0)[0], tl.grad(rnn_like)(*args), rtol=1e-12)
