@@ -59,6 +59,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
         if cmode == "jvp_batched" or not any(r is not None for r in (cspec or ())):
             cspec = None  # the callee's code for the ranks of this call site's arguments
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
+            recursive.append(True)
             roles = {"jvp": f"{w.name}_{mode}"} if mode.startswith("jvp") else {
                 "fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
             return dict(roles, outputs=_count_outputs(w))
@@ -77,6 +78,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
                         "bind": {local[r]: roles[r] for r in roles}})
         return dict(local, outputs=meta["outputs"])
 
+    recursive: List[bool] = []  # the function calls its own fwd/bwd
     _COMPILING.append((fn, mode, tuple(wrt), spec))
     try:
         if mode == "vjp":
@@ -90,6 +92,10 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     finally:
         _COMPILING.pop()
     extra["callees"] = records
+    if mode == "vjp" and "fused" in options and not recursive:
+        # only the gradient (tl.grad): no fwd/bwd pair to optimize and print, a third of the work
+        d.functions = [d.functions[0]] + [f for f in d.functions[3:] if f.name != d.adjoints]
+        d.adjoints = None
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
@@ -127,12 +133,19 @@ def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
     return out
 
 
+_FUSED = ("fused",)  # option: the module holds only f_vjp (what tl.grad calls), not f_fwd/f_bwd
+
+
+def _checkpoint(fn: Callable) -> Tuple[str, ...]:
+    snapshots = getattr(fn, "__tl_checkpoint__", None)
+    return (f"checkpoint={snapshots}",) if snapshots is not None else ()
+
+
 def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None,
              options: Tuple[str, ...] = ()) -> types.ModuleType:
     """The loaded generated module of ``fn`` for ``mode``/``wrt`` (cached)."""
     fn = _unwrap(fn)
-    if getattr(fn, "__tl_checkpoint__", None) is not None:
-        options = tuple(options) + (f"checkpoint={fn.__tl_checkpoint__}",)
+    options = tuple(options) + _checkpoint(fn)
     mkey = (mode, wrt, spec, options)
     module = cache.memory_get(fn, mkey)
     if module is not None:
@@ -259,8 +272,8 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
                 break
         spec = _spec(values)
         entry = fast.get(spec)
-        if entry is None or cache.memory_get(fn, ("vjp", names, spec, ())) is not entry[3]:
-            module = compiled(fn, "vjp", names, spec)
+        if entry is None or cache.memory_get(fn, ("vjp", names, spec, _FUSED + _checkpoint(fn))) is not entry[3]:
+            module = compiled(fn, "vjp", names, spec, _FUSED)
             refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
             entry = fast[spec] = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]),
                                                              backend), _unit_seeds(module), refresh, module)
@@ -274,7 +287,8 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
         else:
             failure = None
         if failure is not None:  # what did the function return? (outside the handler: no chained error)
-            fwd = getattr(_module, _module.__tl_meta__["functions"][1])
+            split = compiled(fn, "vjp", names, spec)
+            fwd = getattr(split, split.__tl_meta__["functions"][1])
             arguments.check_scalar_output(fn, _forward_output(fwd, values))
             raise failure
         arguments.check_scalar_output(fn, out)

@@ -18,7 +18,7 @@ code assigns) are ever removed or renamed, and a ``.pop()`` is never removed.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Dict, List, Set
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 from . import source as S
 from .source import gast
@@ -111,6 +111,37 @@ def _loads(node: Any) -> List[str]:
     return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
+class _NameMemo:
+    """The names each statement reads and writes, computed once per pass (statements are
+    walked again only after a pass changes them: :meth:`forget`)."""
+
+    def __init__(self) -> None:
+        self._memo: Dict[int, Tuple[List[str], List[str]]] = {}
+
+    def _get(self, stmt: Any) -> Tuple[List[str], List[str]]:
+        hit = self._memo.get(id(stmt))
+        if hit is None:
+            loads: List[str] = []
+            stores: List[str] = []
+            for n in S.walk(stmt):
+                if isinstance(n, gast.Name):
+                    if isinstance(n.ctx, gast.Load):
+                        loads.append(n.id)
+                    elif isinstance(n.ctx, gast.Store):
+                        stores.append(n.id)
+            hit = self._memo[id(stmt)] = (loads, stores)
+        return hit
+
+    def loads(self, stmt: Any) -> List[str]:
+        return self._get(stmt)[0]
+
+    def stores(self, stmt: Any) -> List[str]:
+        return self._get(stmt)[1]
+
+    def forget(self, stmt: Any) -> None:
+        self._memo.pop(id(stmt), None)
+
+
 def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
     """Replace ``a`` by ``b`` after ``a = b`` (a: a derivative temporary assigned once,
     read only later in the same block, before ``b`` changes), and drop the copy."""
@@ -122,6 +153,7 @@ def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
             if counts is not None:
                 counts[n.id] = counts.get(n.id, 0) + 1
     changed = False
+    memo = _NameMemo()
 
     def visit(body: List[Any]) -> List[Any]:
         nonlocal changed
@@ -132,6 +164,7 @@ def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
                     setattr(stmt, field, visit(getattr(stmt, field)) or ([gast.Pass()] if field == "body" else []))
+                    memo.forget(stmt)
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, gast.Name) and stmt.targets[0].id not in protected
                     and stores.get(stmt.targets[0].id) == 1):
@@ -141,14 +174,16 @@ def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
                 for j, later in enumerate(rest):  # noqa: B007 (j is used after the loop)
                     if isinstance(later, (gast.If, gast.For, gast.While)):
                         break
-                    uses += _loads(later).count(a)
-                    if b in _stores(later) or a in _stores(later):
+                    uses += memo.loads(later).count(a)
+                    if b in memo.stores(later) or a in memo.stores(later):
                         break
                 else:
                     j = len(rest)
-                if uses and uses == loads.get(a, 0) and (j == len(rest) or a not in _loads_after(rest, j)):
+                if uses and uses == loads.get(a, 0) and (
+                        j == len(rest) or not any(a in memo.loads(s) for s in rest[j + 1:])):
                     for later in rest[: j + 1]:
                         _rename_loads(later, a, b)
+                        memo.forget(later)
                     changed = True
                     i += 1
                     continue
@@ -158,13 +193,6 @@ def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
 
     fdef.body = visit(fdef.body)
     return changed
-
-
-def _loads_after(rest: List[Any], j: int) -> List[str]:
-    names: List[str] = []
-    for s in rest[j + 1:]:
-        names.extend(_loads(s))
-    return names
 
 
 def _rename_loads(node: Any, old: str, new: str) -> None:
@@ -426,17 +454,32 @@ def drop_unread_saves(fdef: Any) -> bool:
         if _pop_into(n) is not None:
             pops.setdefault(_pop_into(n), []).append(n)
     changed = False
-    for v in sorted(set(pushes) & set(pops)):
-        if len(pushes[v]) != 1 or len(pops[v]) != 1:
+    candidates = [v for v in sorted(set(pushes) & set(pops)) if len(pushes[v]) == 1 and len(pops[v]) == 1]
+    if not candidates:
+        return False
+    memo = _NameMemo()
+    top: Dict[int, int] = {}  # id(node) -> index of the top-level statement holding it
+
+    def index_top() -> None:
+        top.clear()
+        for i, st in enumerate(fdef.body):
+            for n in S.walk(st):
+                top[id(n)] = i
+
+    index_top()
+    for v in candidates:
+        push, pop = pushes[v][0], pops[v][0]
+        at, before = top.get(id(pop)), top.get(id(push))
+        if at is None or before is None or before >= at or not isinstance(fdef.body[at], (gast.For, gast.While)):
             continue
-        push, pop = pushes[v], pops[v][0]
-        at = [i for i, st in enumerate(fdef.body) if any(n is pop for n in S.walk(st))]
-        before = [i for i, st in enumerate(fdef.body) if any(n is push[0] for n in S.walk(st))]
-        if not at or not before or before[0] >= at[0] or not isinstance(fdef.body[at[0]], (gast.For, gast.While)):
+        if any(v in memo.loads(st) for st in fdef.body[at:]):
             continue
-        if any(v in _loads(st) for st in fdef.body[at[0]:]):
-            continue
-        _remove_stmts(fdef.body, {id(push[0]), id(pop)})
+        holders = (fdef.body[before], fdef.body[at])
+        _remove_stmts(fdef.body, {id(push), id(pop)})
+        for holder in holders:
+            memo.forget(holder)
+        if holders[0] is push:  # a top-level statement went: the ones after it moved up
+            index_top()
         changed = True
     return changed
 
@@ -474,14 +517,15 @@ def release_dead(fdef: Any, names: Set[str]) -> bool:
     released: Set[str] = set()
     out: List[Any] = []
     work_after = False  # releasing just before the return would gain nothing
+    memo = _NameMemo()
     for stmt in reversed(body):
-        used = set(_loads(stmt)) | set(_stores(stmt))
-        dead = sorted((used & names) - live - released)
+        reads = set(memo.loads(stmt))
+        dead = sorted(((reads | set(memo.stores(stmt))) & names) - live - released)
         if dead and work_after:
             out.extend(S.assign(n, S.const(None)) for n in reversed(dead))
         released |= set(dead)
         out.append(stmt)
-        live |= set(_loads(stmt))
+        live |= reads
         work_after = work_after or not isinstance(stmt, (gast.Return, gast.Expr))
     fdef.body = list(reversed(out))
     return len(out) > len(body)
