@@ -10,7 +10,10 @@ decision changes within ~1e-4 of the point along the directions we probe):
   a second time: pullbacks must be repeatable); gradients have the shapes of their
   arguments; no input is mutated;
 - for a sample: the same derivatives at a second point (the generated code is reused)
-  and derivatives with respect to one argument only.
+  and derivatives with respect to one argument only;
+- for a sample of scalar programs, second order: the Hessian-vector product (the generated
+  gradient differentiated again in forward mode) against central differences of the
+  gradient, and the symmetry <H v1, v2> = <v1, H v2>.
 
 Budget: ``TL_FUZZ_EXAMPLES`` (default 60, about 20 s); ``TL_FUZZ_EXAMPLES=2000`` for a
 long run; ``TL_FUZZ_RANDOM=1`` for a fresh random seed and the example database
@@ -242,6 +245,31 @@ def check_point(program: fp.Program, f: Any, args: Sequence[Any], wrt: Tuple[int
             raise AssertionError(_report(program, "an input was mutated", args, f"{b} -> {a}", wrt))
 
 
+def check_second_order(program: fp.Program, f: Any, args: Sequence[Any], v1: Any, v2: Any) -> None:
+    """Scalar programs, second order in the first argument: the Hessian-vector product
+    (forward over reverse, generated code differentiated again) against central differences
+    of the gradient along ``v1``, and symmetry <H v1, v2> == <v1, H v2>."""
+    args = list(args)
+    rest = args[1:]
+    try:
+        hv1 = tl.hvp(f, args[0], v1, *rest)
+        hv2 = tl.hvp(f, args[0], v2, *rest)
+    except Exception as exc:
+        raise AssertionError(_report(program, f"tl.hvp raised {type(exc).__name__}: {exc}", args, "", (0,))) from exc
+    grad0 = tl.grad(f, wrt=0)
+    numeric = finite_difference(grad0, args, [v1] + [0.0 if isinstance(a, float) else np.zeros_like(a)
+                                                     for a in rest])
+    problem = _mismatch(hv1, numeric, 1e-4, 1e-5)
+    if problem or np.shape(hv1) != np.shape(args[0]):
+        raise AssertionError(_report(program, "Hessian-vector product != finite differences of the gradient", args,
+                                     f"{problem}\n  v = {_fmt(v1)}", (0,)))
+    lhs, rhs = float(np.dot(_flat(hv1), _flat(v2))), float(np.dot(_flat(v1), _flat(hv2)))
+    scale = max(1.0, float(np.sum(np.abs(_flat(hv1) * _flat(v2)))), float(np.sum(np.abs(_flat(v1) * _flat(hv2)))))
+    if abs(lhs - rhs) > 1e-8 * scale:
+        raise AssertionError(_report(program, "Hessian not symmetric: <H v1, v2> != <v1, H v2>", args,
+                                     f"  {lhs!r} != {rhs!r}", (0,)))
+
+
 @pytest.fixture(scope="module")
 def program_dir(tmp_path_factory: Any) -> str:
     path = tmp_path_factory.mktemp("tl_fuzz_programs")
@@ -271,6 +299,13 @@ def test_fuzz_random_programs(program_dir: str) -> None:
         check_point(program, f, point, (0, 1), full, rng)
         STATS["checked"] += 1
         FEATURES.update(program.features)
+        if len(program.outputs) == 1 and program.outputs[0] == () and data.draw(st.integers(0, 3),
+                                                                                label="second order?") == 0:
+            v1, v2 = full[0], directions[1][0]
+            if smooth_at(traced, point, [[v1] + [0.0 if isinstance(a, float) else np.zeros_like(a)
+                                                 for a in point[1:]]]):
+                check_second_order(program, f, point, v1, v2)
+                STATS["second-order checks"] += 1
         if data.draw(st.booleans(), label="also a second point and a single argument"):
             point2 = data.draw(fp.inputs(program.param_shapes), label="second point")
             direction2 = [_rand_like(a, rng) for a in point2]
