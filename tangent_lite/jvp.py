@@ -198,7 +198,7 @@ class _Forward:
                 stores = [S.name(self.tangent_name(t), store=True) for t in info.targets]
                 return [gast.Assign(targets=[S.tuple_(stores, store=True)],
                                     value=S.name(self.tangent_name(info.value.id)), type_comment=None)]
-            return [S.assign(self.tangent_name(t), self.tangent_or_zero(S.name(t))) for t in targets]
+            return [S.assign(self.tangent_name(t), self.zeros(S.name(t))) for t in targets]  # a constant tuple
         target = targets[0]
         dot = self.tangent_name(target)
         active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & self.active]
