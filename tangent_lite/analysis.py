@@ -285,6 +285,12 @@ def activity(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[st
     return varied & useful
 
 
+def activity_and_varied(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Tuple[Set[str], Set[str]]:
+    """(:func:`activity`, :func:`varied_vars`) from one analysis."""
+    varied, useful = _varied_useful(w, wrt, registry)
+    return varied & useful, varied
+
+
 def varied_vars(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[str]:
     """Variables that depend on ``wrt`` (whether or not they reach the output)."""
     return _varied_useful(w, wrt, registry)[0]
@@ -305,14 +311,16 @@ def _describe_any(stmt: Any, registry: Registry) -> StmtInfo:
 
 def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry) -> Tuple[Set[str], Set[str]]:
     infos = [_describe_any(s, registry) for s in assignments(w.fdef.body)]
-    flowing = [i for i in infos if i.kind not in ("nondiff", "const")]
+    # (targets, the variables read through the inputs) of each statement derivatives flow through
+    flowing = [(set(i.targets), set().union(*(local_names(a) for _, a in i.inputs if a is not None)))
+               for i in infos if i.kind not in ("nondiff", "const")]
     varied = set(wrt)
     changed = True
     while changed:
         changed = False
-        for info in flowing:
-            if any(local_names(a) & varied for _, a in info.inputs if a is not None):
-                new = set(info.targets) - varied
+        for targets, reads in flowing:
+            if reads & varied:
+                new = targets - varied
                 if new:
                     varied |= new
                     changed = True
@@ -323,13 +331,12 @@ def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry) -> Tuple[Set[s
     changed = True
     while changed:
         changed = False
-        for info in flowing:
-            if set(info.targets) & useful:
-                for _, a in info.inputs:
-                    new = local_names(a) - useful
-                    if new:
-                        useful |= new
-                        changed = True
+        for targets, reads in flowing:
+            if targets & useful:
+                new = reads - useful
+                if new:
+                    useful |= new
+                    changed = True
     return varied, useful
 
 
@@ -430,13 +437,15 @@ def _alias_source(value: Any) -> Any:
 
 
 def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
-                         mode: str = "vjp", wrt: Sequence[str] = ()) -> None:
-    """Every active statement must have rules for its active inputs; report all that don't."""
+                         mode: str = "vjp", wrt: Sequence[str] = (), varied: Optional[Set[str]] = None) -> None:
+    """Every active statement must have rules for its active inputs; report all that don't.
+    ``varied``: :func:`varied_vars` of ``wrt`` when the caller has it already."""
     errors: List[TangentLiteError] = []
     refused: Set[int] = set()
     if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
-        varied = varied_vars(w, set(wrt), registry)
+        if varied is None:
+            varied = varied_vars(w, set(wrt), registry)
         errors += aliasing_errors(w, active, varied)
         for stmt, err in mutation_errors(w, varied, registry):
             errors.append(err)

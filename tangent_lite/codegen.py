@@ -15,6 +15,7 @@ changes.  Loading goes through a file so tracebacks, ``inspect`` and ``pdb`` wor
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import json
@@ -154,8 +155,11 @@ def _imports(env: Dict[str, Any], aliases: Dict[str, str], loaded: set) -> tuple
 
 
 def _with_line_comments(fdef: Any, src: Any) -> Any:
-    """A copy of ``fdef`` with ``# file:line: text`` before each new user line."""
-    fdef = S.deepcopy(fdef)
+    """A copy of ``fdef`` with ``# file:line: text`` before each new user line.
+
+    Only printed, never changed: the statements holding bodies are copied shallowly (their
+    bodies get the comments), the others are shared with ``fdef``."""
+    fdef = copy.copy(fdef)
     short = os.path.basename(src.filename)
 
     def visit(body: List[Any], last: Any = None) -> List[Any]:
@@ -167,9 +171,12 @@ def _with_line_comments(fdef: Any, src: Any) -> Any:
                 if text:
                     out.append(S.comment_line(f"{short}:{line}: {text}"))
                 last = line
-            for field in ("body", "orelse"):
-                if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                    setattr(stmt, field, visit(getattr(stmt, field), last))
+            if not isinstance(stmt, gast.FunctionDef) and any(
+                    isinstance(getattr(stmt, field, None), list) for field in ("body", "orelse")):
+                stmt = copy.copy(stmt)
+                for field in ("body", "orelse"):
+                    if isinstance(getattr(stmt, field, None), list):
+                        setattr(stmt, field, visit(getattr(stmt, field), last))
             out.append(stmt)
         return out
 

@@ -18,7 +18,7 @@ code assigns) are ever removed or renamed, and a ``.pop()`` is never removed.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
 from .source import gast
@@ -89,14 +89,24 @@ def fold_constants(fdef: Any, protected: Set[str] = frozenset()) -> bool:
     """Fold the derivative statements (never the user's own: ``y = x * 1.0`` copies x)."""
     folder = _Fold()
 
+    def foldable(value: Any) -> bool:
+        """Could the folder change ``value``?  Every fold starts at an operation on a number
+        or on a negation (walking to find one is cheaper than visiting)."""
+        for n in S.walk(value):
+            if isinstance(n, gast.BinOp) and (_num(n.left) or _num(n.right) or isinstance(n.right, gast.UnaryOp)):
+                return True
+            if isinstance(n, gast.UnaryOp) and isinstance(n.operand, gast.UnaryOp):
+                return True
+        return False
+
     def visit(body: List[Any]) -> None:
         for stmt in body:
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 visit(stmt.body)
                 visit(stmt.orelse)
-            elif isinstance(stmt, gast.Assign) and not (set(_stores(stmt)) & set(protected)):
+            elif isinstance(stmt, gast.Assign) and foldable(stmt.value) and not (set(_stores(stmt)) & set(protected)):
                 stmt.value = folder.visit(stmt.value)
-            elif isinstance(stmt, gast.AugAssign):
+            elif isinstance(stmt, gast.AugAssign) and foldable(stmt.value):
                 stmt.value = folder.visit(stmt.value)
 
     visit(fdef.body)
@@ -107,8 +117,20 @@ def _stores(node: Any) -> List[str]:
     return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
 
 
-def _loads(node: Any) -> List[str]:
-    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+Counts = Tuple[Dict[str, int], Dict[str, int]]  # how often each name is (stored, loaded)
+
+
+def name_counts(fdef: Any) -> Counts:
+    """How often each name is assigned and read in ``fdef`` (one walk: several passes need
+    it, and :func:`optimize` hands it from one to the next while none changes ``fdef``)."""
+    stores: Dict[str, int] = {}
+    loads: Dict[str, int] = {}
+    for n in S.walk(fdef):
+        if isinstance(n, gast.Name):
+            counts = stores if isinstance(n.ctx, gast.Store) else loads if isinstance(n.ctx, gast.Load) else None
+            if counts is not None:
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return stores, loads
 
 
 class _NameMemo:
@@ -142,16 +164,11 @@ class _NameMemo:
         self._memo.pop(id(stmt), None)
 
 
-def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
+def propagate_copies(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
     """Replace ``a`` by ``b`` after ``a = b`` (a: a derivative temporary assigned once,
-    read only later in the same block, before ``b`` changes), and drop the copy."""
-    stores: Dict[str, int] = {}
-    loads: Dict[str, int] = {}
-    for n in S.walk(fdef):  # one walk for both counts
-        if isinstance(n, gast.Name):
-            counts = stores if isinstance(n.ctx, gast.Store) else loads if isinstance(n.ctx, gast.Load) else None
-            if counts is not None:
-                counts[n.id] = counts.get(n.id, 0) + 1
+    read only later in the same block, before ``b`` changes), and drop the copy.
+    ``counts``: :func:`name_counts` of ``fdef`` if known."""
+    stores, loads = counts or name_counts(fdef)
     changed = False
     memo = _NameMemo()
 
@@ -182,8 +199,9 @@ def propagate_copies(fdef: Any, protected: Set[str]) -> bool:
                 if uses and uses == loads.get(a, 0) and (
                         j == len(rest) or not any(a in memo.loads(s) for s in rest[j + 1:])):
                     for later in rest[: j + 1]:
-                        _rename_loads(later, a, b)
-                        memo.forget(later)
+                        if a in memo.loads(later):
+                            _rename_loads(later, a, b)
+                            memo.forget(later)
                     changed = True
                     i += 1
                     continue
@@ -201,20 +219,17 @@ def _rename_loads(node: Any, old: str, new: str) -> None:
             n.id = new
 
 
-def forward_tuples(fdef: Any, protected: Set[str]) -> bool:
+def forward_tuples(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
     """Read the elements of a tuple built just before directly (``t`` a derivative
     temporary assigned once, read only as ``t[k]`` before its elements change)::
 
         _t20_bar = k4u_bar, k4v_bar          ->    g = f_bwd(res, k4u_bar, k4v_bar)
         g = f_bwd(res, _t20_bar[0], _t20_bar[1])
 
-    (``remove_dead`` then drops the unused tuple.)"""
-    stores: Dict[str, int] = {}
-    loads: Dict[str, int] = {}
-    for n in S.walk(fdef):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Load)):
-            counts = stores if isinstance(n.ctx, gast.Store) else loads
-            counts[n.id] = counts.get(n.id, 0) + 1
+    (``remove_dead`` then drops the unused tuple.)  ``counts``: :func:`name_counts` of
+    ``fdef`` if known."""
+    stores, loads = counts or name_counts(fdef)
+    loads = dict(loads)  # updated below as tuples go
     changed = False
 
     def items(node: Any, t: str) -> List[Any]:
@@ -264,9 +279,10 @@ def _replace_items(node: Any, t: str, elts: List[Any]) -> None:
     Replace().visit(node)
 
 
-def remove_dead(fdef: Any, protected: Set[str]) -> bool:
-    """Drop assignments to derivative names nobody reads (never a tape pop)."""
-    loads = set(_loads(fdef))
+def remove_dead(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
+    """Drop assignments to derivative names nobody reads (never a tape pop).
+    ``counts``: :func:`name_counts` of ``fdef`` if known."""
+    loads = set((counts or name_counts(fdef))[1])
     changed = False
 
     def dead(stmt: Any) -> bool:
@@ -335,7 +351,7 @@ def _mult_leaves(node: Any) -> List[Any]:
     return [node]
 
 
-def fuse_sum_seeds(fdef: Any, protected: Set[str]) -> bool:
+def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
     """Do not spread a sum's adjoint over the summed array when its only use multiplies it
     by an array of that shape anyway (``_t8 = h * h``: ``_t8``'s shape is ``h``'s)::
 
@@ -344,11 +360,16 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str]) -> bool:
         (axis k >= 1: the reduced axis is put back as a length-1 axis, g[:, :, None] for k = 2;
         never axis 0, whose sum may be a float that cannot be indexed)
 
-    The scalars multiply first; the product with ``h`` broadcasts to the full shape once."""
+    The scalars multiply first; the product with ``h`` broadcasts to the full shape once.
+    ``counts``: :func:`name_counts` of ``fdef`` if known."""
+    loads = (counts or name_counts(fdef))[1]
     defs: Dict[str, List[Any]] = {}
-    loads: Dict[str, int] = {}
-    for n in S.walk(fdef):
+    candidates: List[Any] = []  # v = _tl.sum_bar(g, x, axis, keep)
+    for n in _statements(fdef.body):  # definitions are statements
         if isinstance(n, gast.Assign):
+            if isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Attribute) \
+                    and n.value.func.attr == "sum_bar":
+                candidates.append(n)
             for t in n.targets:
                 if isinstance(t, gast.Name):
                     defs.setdefault(t.id, []).append(n.value)
@@ -360,13 +381,10 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str]) -> bool:
             for e in S.walk(n.target):
                 if isinstance(e, gast.Name):
                     defs.setdefault(e.id, []).append(None)
-        elif isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            loads[n.id] = loads.get(n.id, 0) + 1
     seeds: Dict[str, Any] = {}  # v -> (its assignment, g, x, axis)
-    for n in S.walk(fdef):
-        if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and n.targets[0].id not in protected \
-                and isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Attribute) \
-                and n.value.func.attr == "sum_bar" and len(n.value.args) == 4 and not n.value.keywords:
+    for n in candidates:
+        if isinstance(n.targets[0], gast.Name) and n.targets[0].id not in protected \
+                and len(n.value.args) == 4 and not n.value.keywords:
             g, x, axis, keep = n.value.args
             v = n.targets[0].id
             if len(defs.get(v, [])) == 1 and loads.get(v) == 1 and isinstance(x, gast.Name) \
@@ -410,7 +428,24 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str]) -> bool:
             return gast.BinOp(left=gast.Name(id=y, ctx=gast.Load(), annotation=None, type_comment=None),
                               op=gast.Mult(), right=small)
 
-    Fuse().visit(fdef)
+    fuse = Fuse()
+
+    def reads_seed(node: Any) -> bool:
+        return any(isinstance(n, gast.Name) and n.id in seeds for n in S.walk(node))
+
+    def visit(body: List[Any]) -> None:  # only what reads a seed (nothing else can change)
+        for stmt in body:
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                for fname in stmt._fields:  # the test, target and iterable, then the bodies
+                    value = getattr(stmt, fname, None)
+                    if isinstance(value, gast.AST) and reads_seed(value):
+                        setattr(stmt, fname, fuse.visit(value))
+                visit(stmt.body)
+                visit(stmt.orelse)
+            elif reads_seed(stmt):
+                fuse.visit(stmt)
+
+    visit(fdef.body)
     return changed
 
 
@@ -448,7 +483,7 @@ def drop_unread_saves(fdef: Any) -> bool:
     holding the pop on reads it (the tape's other entries keep their order)."""
     pushes: Dict[str, List[Any]] = {}
     pops: Dict[str, List[Any]] = {}
-    for n in S.walk(fdef):
+    for n in _statements(fdef.body):  # pushes and pops are statements: expressions need no look
         if _push_of(n) is not None:
             pushes.setdefault(_push_of(n), []).append(n)
         if _pop_into(n) is not None:
@@ -458,12 +493,12 @@ def drop_unread_saves(fdef: Any) -> bool:
     if not candidates:
         return False
     memo = _NameMemo()
-    top: Dict[int, int] = {}  # id(node) -> index of the top-level statement holding it
+    top: Dict[int, int] = {}  # id(statement) -> index of the top-level statement holding it
 
     def index_top() -> None:
         top.clear()
         for i, st in enumerate(fdef.body):
-            for n in S.walk(st):
+            for n in _statements([st]):
                 top[id(n)] = i
 
     index_top()
@@ -482,6 +517,17 @@ def drop_unread_saves(fdef: Any) -> bool:
             index_top()
         changed = True
     return changed
+
+
+def _statements(body: List[Any]) -> List[Any]:
+    """The statements of ``body`` and those nested in their bodies (not their expressions)."""
+    out = list(body)
+    for st in out:  # out grows while it is read
+        for fname in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(st, fname, None)
+            if isinstance(inner, list):
+                out.extend(inner)
+    return out
 
 
 def _remove_stmts(body: List[Any], ids: Set[int]) -> None:
@@ -533,13 +579,28 @@ def release_dead(fdef: Any, names: Set[str]) -> bool:
 
 def optimize(fdef: Any, protected: Set[str]) -> Any:
     """Run the passes to a fixpoint (bounded)."""
+    counts: Optional[Counts] = None  # name_counts(fdef) while no pass has changed fdef since
+
+    def counted() -> Counts:
+        nonlocal counts
+        if counts is None:
+            counts = name_counts(fdef)
+        return counts
+
+    passes: List[Callable[[], bool]] = [
+        lambda: fold_constants(fdef, protected),
+        lambda: propagate_copies(fdef, protected, counted()),
+        lambda: forward_tuples(fdef, protected, counted()),
+        lambda: fuse_sum_seeds(fdef, protected, counted()),
+        lambda: drop_unread_saves(fdef),
+        lambda: remove_dead(fdef, protected, counted()),
+    ]
     for _ in range(10):
-        changed = fold_constants(fdef, protected)
-        changed |= propagate_copies(fdef, protected)
-        changed |= forward_tuples(fdef, protected)
-        changed |= fuse_sum_seeds(fdef, protected)
-        changed |= drop_unread_saves(fdef)
-        changed |= remove_dead(fdef, protected)
+        changed = False
+        for run in passes:
+            if run():
+                changed = True
+                counts = None
         if not changed:
             break
     release_dead(fdef, getattr(fdef, RELEASE, set()))

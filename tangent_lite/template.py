@@ -36,6 +36,8 @@ class Template:
     params: List[str]
     body: List[Any]  # statements; the last one is ``return <expr>``
     text: str
+    signature: inspect.Signature  # of ``fn`` (inlining reads the defaults)
+    assigned: Tuple[str, ...]  # the body's locals, sorted (inlining renames them)
 
     @property
     def is_expression(self) -> bool:
@@ -68,7 +70,7 @@ def parse_template(fn: Callable) -> Template:
             )
         if isinstance(node, (gast.Return,)) and node is not body[-1]:
             raise RuleError(f"rule '{fn.__name__}' may only return at its end")
-    return Template(fn, params, body, text)
+    return Template(fn, params, body, text, inspect.signature(fn), tuple(sorted(assigned)))
 
 
 def _is_docstring(stmt: Any) -> bool:
@@ -85,17 +87,25 @@ def _assigned_names(body: List[Any]) -> set:
     return out
 
 
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, bindings: Mapping[str, Any], renames: Mapping[str, str]):
-        self.bindings = bindings
-        self.renames = renames
+def _substitute(node: Any, bindings: Mapping[str, Any], renames: Mapping[str, str]) -> Any:
+    """In ``node`` (a fresh copy of template code), in place: parameters read become copies
+    of their atoms, the other names in ``renames`` are renamed.  The nodes are listed before
+    anything changes, so an inserted atom is never renamed."""
+    def substituted(name: Any) -> Any:
+        if isinstance(name.ctx, gast.Load) and name.id in bindings:
+            return S.deepcopy(bindings[name.id])
+        if name.id in renames:
+            name.id = renames[name.id]
+        return name
 
-    def visit_Name(self, node: Any) -> Any:
-        if isinstance(node.ctx, gast.Load) and node.id in self.bindings:
-            return S.deepcopy(self.bindings[node.id])
-        if node.id in self.renames:
-            node.id = self.renames[node.id]
-        return node
+    for parent in list(S.walk(node)):
+        for fname in parent._fields:
+            value = getattr(parent, fname, None)
+            if isinstance(value, gast.Name):
+                setattr(parent, fname, substituted(value))
+            elif isinstance(value, list):
+                value[:] = [substituted(v) if isinstance(v, gast.Name) else v for v in value]
+    return node
 
 
 def inline(
@@ -109,7 +119,7 @@ def inline(
     ``bindings`` maps parameter names to atoms (Name or Constant nodes); parameters
     without a binding keep their default value from the rule's signature.
     """
-    sig = inspect.signature(template.fn)
+    sig = template.signature
     full: Dict[str, Any] = {}
     for p in sig.parameters.values():
         if p.name in bindings:
@@ -119,9 +129,9 @@ def inline(
         else:
             raise RuleError(f"rule '{template.fn.__name__}' needs argument '{p.name}'")
     renames: Dict[str, str] = {m: aliases.get(m, m) for m in TEMPLATE_MODULES}
-    for local in sorted(_assigned_names(template.body)):
+    for local in template.assigned:
         renames[local] = namer.temp()
-    body = [_Substitute(full, renames).visit(S.deepcopy(s)) for s in template.body]
+    body = [_substitute(S.deepcopy(s), full, renames) for s in template.body]
     return body[:-1], body[-1].value
 
 

@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from . import source as S
 from .analysis import (
     StmtInfo,
-    activity,
+    activity_and_varied,
     assignments,
     check_differentiable,
     container_vars,
@@ -73,8 +73,8 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison."""
     if ranks is not None:
         hoist_invariants(w.fdef, ranks)
-    active = activity(w, set(wrt), registry)
-    check_differentiable(w, active, registry, mode="vjp", wrt=wrt)
+    active, varied = activity_and_varied(w, set(wrt), registry)
+    check_differentiable(w, active, registry, mode="vjp", wrt=wrt, varied=varied)
     gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
     gen.resolve = resolve
     gen.ranks = ranks
@@ -209,11 +209,11 @@ class _Reverse:
         # to-be-recorded: a restore is kept only if the reverse sweep reads the variable;
         # keeping one can make a branch non-empty, whose test is then read: iterate.
         needed: Set[str] = set()
+        reads_memo: Dict[int, Set[str]] = {}  # rev does not change in this loop
         while True:
             kept = {(i, v) for i, vs in self.overwritten.items() for v in vs if v in needed}
             kept |= {(i, v) for i, v in self.item_writes.items() if v in needed}  # x[k] = ...: reads k
-            trial = self._resolve_restores(S.deepcopy(rev), kept)
-            now = _loaded(trial)
+            now = self._loaded_after_restores(rev, kept, reads_memo)
             if self.save_all:  # what a tape-everything AD tool stores
                 now |= {v for vs in self.overwritten.values() for v in vs} | set(self.mutated)
             if now <= needed:
@@ -778,35 +778,104 @@ class _Reverse:
                 out.append(stmt)
         return out, pushes
 
+    def _restored(self, node: Any, pushes: Set[Tuple[int, str]]) -> Any:
+        """A restore placeholder statement resolved: a tape pop if its value was pushed, else
+        None (dropped); any other expression statement is returned as it is.  Builds new
+        nodes around the placeholder's arguments and changes nothing."""
+        v = node.value
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
+            if (v.args[0].value, v.args[1].id) in pushes:
+                pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
+                store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2]), ctx=gast.Store())
+                return gast.Assign(targets=[store], value=pop, type_comment=None)
+            return None
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
+            if (v.args[0].value, v.args[1].id) in pushes:
+                pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
+                new = S.assign(v.args[1].id, pop)
+                new.lineno = getattr(node, "lineno", None)
+                return new
+            return None
+        return node
+
+    def _loaded_after_restores(self, rev: List[Any], pushes: Set[Tuple[int, str]],
+                               memo: Dict[int, Set[str]]) -> Set[str]:
+        """``_loaded(self._resolve_restores(S.deepcopy(rev), pushes))`` without copying or
+        changing ``rev`` (the to-be-recorded fixpoint asks this once per round; ``memo``
+        keeps what each statement, test and iterable reads from one round to the next).
+
+        Mirrors what resolving drops: unpushed placeholders, and (through ``_drop_empty``,
+        which walks the bodies of ifs and for loops from the top) an ``if`` or ``for`` left
+        with nothing to do, whose test or iterable is then not read."""
+        out: Set[str] = set()
+
+        def reads(owner: Any, nodes: List[Any]) -> None:  # what ``nodes`` (parts of ``owner``) read
+            if id(owner) not in memo:
+                memo[id(owner)] = _loaded(nodes)
+            out.update(memo[id(owner)])
+
+        def visit(body: List[Any], droppable: bool) -> bool:
+            """Add the reads of ``body``'s statements that stay; does any statement stay?"""
+            alive = False
+            for s in body:
+                if isinstance(s, gast.Expr):
+                    resolved = self._restored(s, pushes)
+                    if resolved is s:
+                        reads(s, [s])
+                        alive = True
+                    elif resolved is not None:  # a tape pop: built anew each round
+                        out.update(_loaded([resolved]))
+                        alive = True
+                elif isinstance(s, gast.Pass):
+                    alive = alive or not droppable  # _drop_empty removes it
+                elif isinstance(s, gast.If):
+                    kept = visit(s.body, droppable)
+                    kept = visit(s.orelse, droppable) or kept
+                    if kept or not droppable:
+                        reads(s, [s.test])
+                        alive = True
+                elif isinstance(s, gast.For):
+                    kept = visit(s.body, droppable)
+                    kept = visit(s.orelse, False) or kept  # _drop_empty leaves a for's else as it is
+                    if kept or not droppable:
+                        reads(s, [s.target, s.iter])
+                        alive = True
+                else:  # a while loop (_drop_empty keeps it, bodies and all), any other statement
+                    bodies = [getattr(s, f) for f in ("body", "orelse") if isinstance(getattr(s, f, None), list)]
+                    for inner in bodies:
+                        visit(inner, False)
+                    inside = {id(b) for inner in bodies for b in inner}
+                    reads(s, [c for c in gast.iter_child_nodes(s) if id(c) not in inside])
+                    alive = True
+            return alive
+
+        visit(rev, True)
+        return out
+
     def _resolve_restores(self, rev: List[Any], pushes: Set[Tuple[int, str]]) -> List[Any]:
-        class Resolve(gast.NodeTransformer):
-            def visit_Expr(inner, node: Any) -> Any:
-                v = node.value
-                if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
-                    if (v.args[0].value, v.args[1].id) in pushes:
-                        pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
-                        store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2]), ctx=gast.Store())
-                        return gast.Assign(targets=[store], value=pop, type_comment=None)
-                    return None
-                if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
-                    if (v.args[0].value, v.args[1].id) in pushes:
-                        pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
-                        new = S.assign(v.args[1].id, pop)
-                        new.lineno = getattr(node, "lineno", None)
-                        return new
-                    return None
-                return node
+        """Turn the restore placeholders of ``rev`` (in place) into tape pops where their value
+        was pushed, drop the others, then the ifs and for loops left with nothing to do.
+        Placeholders are expression statements: only statement lists are looked at (the
+        reverse sweep holds assignments, expressions and if/for/while blocks)."""
+        def resolve(body: List[Any]) -> None:
+            out = []
+            for st in body:
+                if isinstance(st, gast.Expr):
+                    st = self._restored(st, pushes)
+                    if st is None:
+                        continue
+                else:
+                    for fname in ("body", "orelse"):
+                        inner = getattr(st, fname, None)
+                        if isinstance(inner, list):
+                            resolve(inner)
+                    if isinstance(getattr(st, "body", None), list) and not st.body:
+                        st.body = [gast.Pass()]
+                out.append(st)
+            body[:] = out
 
-            def generic_visit(inner, node: Any) -> Any:
-                node = super().generic_visit(node)
-                for fname in ("body", "orelse"):
-                    if isinstance(getattr(node, fname, None), list) and not getattr(node, fname) and fname == "body":
-                        setattr(node, fname, [gast.Pass()])
-                return node
-
-        mod = gast.Module(body=rev, type_ignores=[])
-        Resolve().visit(mod)
-        return _drop_empty(mod.body)
+        resolve(rev)
+        return _drop_empty(rev)
 
 
 def _drop_empty(stmts: List[Any]) -> List[Any]:
@@ -838,16 +907,16 @@ def _targets(stmt: Any) -> List[str]:
 def _loaded(stmts: List[Any]) -> Set[str]:
     """Names read by ``stmts`` (restore placeholders write, they do not read)."""
     out: Set[str] = set()
-    todo = list(stmts)
-    while todo:
-        n = todo.pop()
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in (_RESTORE, _RESTORE_ITEM):
-            if n.func.id == _RESTORE_ITEM:  # reads the index, and writes into the variable
-                todo.extend(n.args[2:])
-            continue
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            out.add(n.id)
-        todo.extend(gast.iter_child_nodes(n))
+    skipped: Set[int] = set()  # ids of a placeholder's own names (walk meets a call before its arguments)
+    for s in stmts:
+        for n in S.walk(s):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load) and id(n) not in skipped:
+                    out.add(n.id)
+            elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) \
+                    and n.func.id in (_RESTORE, _RESTORE_ITEM):
+                # (placeholder id, variable[, index]): writes the variable, an item's index is read
+                skipped.update(id(a) for a in [n.func] + n.args[:2])
     return out
 
 
