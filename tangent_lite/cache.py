@@ -82,14 +82,40 @@ def source_text(fn: Callable) -> str:
         return ""
 
 
+def _update_code(h: Any, code: Any) -> None:
+    """Feed what a code object computes into ``h``, the same in every process (no addresses,
+    sets in sorted order)."""
+    h.update(code.co_code)
+    h.update(" ".join(code.co_names).encode())
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            _update_code(h, const)
+        elif isinstance(const, frozenset):
+            h.update(repr(sorted(const, key=repr)).encode())
+        else:
+            h.update(repr(const).encode())
+        h.update(b"\0")
+
+
+def code_digest(fn: Callable) -> str:
+    """A digest of the code that actually runs: a cache entry made for the text now in the file
+    is not used for a function imported before the file was edited."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ""
+    h = hashlib.sha256()
+    _update_code(h, code)
+    return h.hexdigest()[:16]
+
+
 def source_hash(fn: Callable) -> str:
-    return hashlib.sha256(source_text(fn).encode()).hexdigest()[:16]
+    return hashlib.sha256((source_text(fn) + "\0" + code_digest(fn)).encode()).hexdigest()[:16]
 
 
 def make_key(fn: Callable, mode: str, wrt: Tuple, options: Tuple, rules_fingerprint: str) -> str:
     h = hashlib.sha256()
     for part in (__version__, code_fingerprint(), rules_fingerprint, mode, repr(wrt), repr(options),
-                 getattr(fn, "__module__", "") or "", fn.__qualname__, source_text(fn)):
+                 getattr(fn, "__module__", "") or "", fn.__qualname__, source_text(fn), code_digest(fn)):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()[:24]

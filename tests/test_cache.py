@@ -251,6 +251,38 @@ def test_second_process_loads_from_disk_without_running_the_pipeline(tmp_path, m
     assert second["grad"] == first["grad"] == (2 * X).tolist()
 
 
+def test_entry_for_the_edited_file_is_not_used_for_the_code_imported_before(cache_dir, modules, tmp_path):
+    """Process A imported f (x**2); the file is then edited (x**3) and another process fills the
+    cache for the new text. A's f must not get the x**3 derivative from that entry: the key
+    includes a digest of the running code, so A finds no entry, and the source check refuses
+    (or the derivative is the one of the code that runs)."""
+    src = tmp_path / "src"
+    mod = modules.load(src, MODULE_V1)
+    modules.write(src, MODULE_V2, name=mod.__name__)
+    env = dict(os.environ, TANGENT_LITE_CACHE_DIR=str(cache_dir))
+    env.pop("TANGENT_LITE_CACHE", None)
+    other = run_child(src, mod.__name__, env)  # a fresh process imports the edited file
+    assert other["grad"] == (3 * np.array([0.5, -1.0, 2.0]) ** 2).tolist()
+    assert len(entries(cache_dir)) == 1
+    cache.clear_memory()
+    try:
+        g = tl.grad(mod.f)(X)
+    except tl.errors.SourceUnavailableError as exc:
+        assert "edited" in str(exc) or "changed" in str(exc)
+    else:
+        np.testing.assert_allclose(g, 2 * X)
+
+
+def test_code_digest_is_stable_across_processes(tmp_path, modules):
+    src = tmp_path / "src"
+    mod = modules.load(src, MODULE_V1)
+    code = (f"import sys; sys.path.insert(0, {str(src)!r}); import {mod.__name__} as m; "
+            "from tangent_lite import cache; print(cache.code_digest(m.f))")
+    seeds = [subprocess.run([sys.executable, "-B", "-c", code], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PYTHONHASHSEED=str(seed))).stdout.strip() for seed in (1, 2)]
+    assert seeds[0] == seeds[1] == cache.code_digest(mod.f) != ""
+
+
 # ---------------------------------------------------------------- unwritable directories
 
 
