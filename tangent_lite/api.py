@@ -82,7 +82,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     _COMPILING.append((fn, mode, tuple(wrt), spec))
     try:
         if mode == "vjp":
-            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options)
+            d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options,
+                             fused_only=lambda: "fused" in options and not recursive)
             extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward}
         elif mode in ("jvp", "jvp_batched"):
             d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks, batched=mode == "jvp_batched")

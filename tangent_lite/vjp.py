@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import source as S
 from .analysis import (
@@ -69,8 +69,11 @@ class _Ctx:
 
 
 def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
-        ranks: Optional[Dict[str, Any]] = None, save_all: bool = False) -> Derivative:
-    """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison."""
+        ranks: Optional[Dict[str, Any]] = None, save_all: bool = False,
+        fused_only: Callable[[], bool] = lambda: False) -> Derivative:
+    """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison.
+    ``fused_only()`` (asked once the callees are resolved): the caller keeps only ``f_vjp``, so
+    the split functions may share nodes with it instead of being copies."""
     if ranks is not None:
         hoist_invariants(w.fdef, ranks)
     active, varied = activity_and_varied(w, set(wrt), registry)
@@ -80,6 +83,7 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     gen.ranks = ranks
     gen.shape_classes = infer_shape_classes(w, ranks) if ranks is not None else {}
     gen.save_all = save_all
+    gen.fused_only = fused_only
     return gen.run(list(wrt))
 
 
@@ -166,6 +170,7 @@ class _Reverse:
         self.shape_classes: Dict[str, Any] = {}  # variables known to share a shape (shapes.py)
         self.owned: Set[str] = set()  # adjoints holding arrays allocated here and referenced once
         self.save_all = False
+        self.fused_only: Callable[[], bool] = lambda: False
         self.checkpointed: Dict[int, Dict[str, Any]] = {}  # id(loop) -> its step functions and state
         self.extra_functions: List[Any] = []  # step functions of checkpointed loops
         self.needs_init: Set[str] = set()  # first assigned inside a loop
@@ -242,9 +247,10 @@ class _Reverse:
         fused = S.function_def(f"{name}_vjp", list(w.params) + seeds,
                                self._sweeps(fwd + keep, rev) + [gast.Return(value=fused_ret)], seed_defaults)
         # split pair: residuals are what the reverse sweep reads from the forward one
+        copy_of = _same if self.fused_only() else S.deepcopy  # (thrown away when fused only)
         res_tuple = S.tuple_([S.name(r) for r in residuals])
         fwd_fn = S.function_def(f"{name}_fwd", list(w.params),
-                                S.deepcopy(fwd) + [gast.Return(value=S.tuple_([S.deepcopy(ret.value), res_tuple]))])
+                                copy_of(fwd) + [gast.Return(value=S.tuple_([copy_of(ret.value), res_tuple]))])
         unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
                              value=S.name("_residuals"), type_comment=None)
         # the pullback may be called many times: it pops from a copy of the tape.  Arrays and
@@ -253,18 +259,18 @@ class _Reverse:
         changed = _mutated_in(rev) & set(residuals)
         copies = [S.assign(self.tape, self.call("copied", [S.name(self.tape)]))] if self.tape in changed else []
         self.rerun_forward = bool(changed - {self.tape})
-        bwd_body = ([unpack] if residuals else []) + copies + S.deepcopy(rev) + [
-            gast.Return(value=S.deepcopy(grad_value))]
+        bwd_body = ([unpack] if residuals else []) + copies + copy_of(rev) + [
+            gast.Return(value=copy_of(grad_value))]
         bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
         functions = [fused, fwd_fn, bwd_fn] + self.extra_functions
         # what generated callers call: the adjoints as they are, to add to their own (no
         # _tl.as_grad per argument and call: the caller's own result gets that once)
         raw = [S.name(self.bar(p)) if p in state and self.ranks is not None and self.ranks.get(p) is not None
-               else S.deepcopy(g) for p, g in zip(wrt, grads)]
+               else copy_of(g) for p, g in zip(wrt, grads)]
         inner = None
         if any(isinstance(r, gast.Name) for r in raw):
             inner_body = bwd_body[:-1] + [gast.Return(value=raw[0] if len(raw) == 1 else S.tuple_(raw))]
-            inner = S.function_def(f"{name}_adjoints", ["_residuals"] + seeds, S.deepcopy(inner_body))
+            inner = S.function_def(f"{name}_adjoints", ["_residuals"] + seeds, copy_of(inner_body))
             functions.append(inner)
         if self.ranks is not None:  # arrays the optimizer may release once dead (optimize.release_dead)
             arrays = {v for v, r in self.ranks.items() if r is not None and r >= 1}
@@ -1006,3 +1012,7 @@ def _call_spec(info: StmtInfo, ranks: Optional[Dict[str, Any]]) -> Optional[Tupl
     from .shapes import _atom_rank
 
     return tuple(_atom_rank(a, ranks) for a in info.bound.values())
+
+
+def _same(node: Any) -> Any:
+    return node
