@@ -314,30 +314,24 @@ def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry) -> Tuple[Set[s
     # (targets, the variables read through the inputs) of each statement derivatives flow through
     flowing = [(set(i.targets), set().union(*(local_names(a) for _, a in i.inputs if a is not None)))
                for i in infos if i.kind not in ("nondiff", "const")]
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for targets, reads in flowing:
-            if reads & varied:
-                new = targets - varied
-                if new:
-                    varied |= new
-                    changed = True
-    useful: Set[str] = set()
-    for atom in return_atoms(w):
-        if is_local(atom):
-            useful.add(atom.id)
-    changed = True
-    while changed:
-        changed = False
-        for targets, reads in flowing:
-            if targets & useful:
-                new = reads - useful
-                if new:
-                    useful |= new
-                    changed = True
+    varied = _closure(flowing, set(wrt))  # forward: what the inputs reach
+    useful = _closure([(reads, targets) for targets, reads in flowing],  # backward: what reaches the output
+                      {atom.id for atom in return_atoms(w) if is_local(atom)})
     return varied, useful
+
+
+def _closure(edges: List[Tuple[Set[str], Set[str]]], start: Set[str]) -> Set[str]:
+    """The names reachable from ``start`` along ``(to, from)`` edges: ``to`` joins once any of
+    ``from`` is in."""
+    reached = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for to, frm in edges:
+            if frm & reached and not to <= reached:
+                reached |= to
+                changed = True
+    return reached
 
 
 _VIEWS = {np.transpose, np.reshape, np.ravel, np.asarray, np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis,

@@ -93,10 +93,6 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     finally:
         _COMPILING.pop()
     extra["callees"] = records
-    if mode == "vjp" and "fused" in options and not recursive:
-        # only the gradient (tl.grad): no fwd/bwd pair to optimize and print, a third of the work
-        d.functions = [d.functions[0]] + [f for f in d.functions[3:] if f.name != d.adjoints]
-        d.adjoints = None
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
@@ -137,17 +133,20 @@ def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
 _FUSED = ("fused",)  # option: the module holds only f_vjp (what tl.grad calls), not f_fwd/f_bwd
 
 
-def _checkpoint(fn: Callable) -> Tuple[str, ...]:
+def _memory_key(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]],
+                options: Tuple[str, ...]) -> Tuple[Any, ...]:
+    """The in-memory cache key of :func:`compiled` (its options gain ``@differentiate(checkpoint=k)``)."""
     snapshots = getattr(fn, "__tl_checkpoint__", None)
-    return (f"checkpoint={snapshots}",) if snapshots is not None else ()
+    extra = (f"checkpoint={snapshots}",) if snapshots is not None else ()
+    return (mode, wrt, spec, tuple(options) + extra)
 
 
 def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None,
              options: Tuple[str, ...] = ()) -> types.ModuleType:
     """The loaded generated module of ``fn`` for ``mode``/``wrt`` (cached)."""
     fn = _unwrap(fn)
-    options = tuple(options) + _checkpoint(fn)
-    mkey = (mode, wrt, spec, options)
+    mkey = _memory_key(fn, mode, wrt, spec, options)
+    options = mkey[3]
     module = cache.memory_get(fn, mkey)
     if module is not None:
         return module
@@ -273,7 +272,7 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
                 break
         spec = _spec(values)
         entry = fast.get(spec)
-        if entry is None or cache.memory_get(fn, ("vjp", names, spec, _FUSED + _checkpoint(fn))) is not entry[3]:
+        if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, _FUSED)) is not entry[3]:
             module = compiled(fn, "vjp", names, spec, _FUSED)
             refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
             entry = fast[spec] = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]),

@@ -17,6 +17,7 @@ code assigns) are ever removed or renamed, and a ``.pop()`` is never removed.
 
 from __future__ import annotations
 
+import collections
 import operator
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
@@ -113,8 +114,21 @@ def fold_constants(fdef: Any, protected: Set[str] = frozenset()) -> bool:
     return folder.changed
 
 
+def _names(node: Any) -> Tuple[List[str], List[str]]:
+    """(names read, names assigned) under ``node``, each as often as it occurs (one walk)."""
+    loads: List[str] = []
+    stores: List[str] = []
+    for n in S.walk(node):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads.append(n.id)
+            elif isinstance(n.ctx, gast.Store):
+                stores.append(n.id)
+    return loads, stores
+
+
 def _stores(node: Any) -> List[str]:
-    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)]
+    return _names(node)[1]
 
 
 Counts = Tuple[Dict[str, int], Dict[str, int]]  # how often each name is (stored, loaded)
@@ -123,14 +137,8 @@ Counts = Tuple[Dict[str, int], Dict[str, int]]  # how often each name is (stored
 def name_counts(fdef: Any) -> Counts:
     """How often each name is assigned and read in ``fdef`` (one walk: several passes need
     it, and :func:`optimize` hands it from one to the next while none changes ``fdef``)."""
-    stores: Dict[str, int] = {}
-    loads: Dict[str, int] = {}
-    for n in S.walk(fdef):
-        if isinstance(n, gast.Name):
-            counts = stores if isinstance(n.ctx, gast.Store) else loads if isinstance(n.ctx, gast.Load) else None
-            if counts is not None:
-                counts[n.id] = counts.get(n.id, 0) + 1
-    return stores, loads
+    loads, stores = _names(fdef)
+    return dict(collections.Counter(stores)), dict(collections.Counter(loads))
 
 
 class _NameMemo:
@@ -143,15 +151,7 @@ class _NameMemo:
     def _get(self, stmt: Any) -> Tuple[List[str], List[str]]:
         hit = self._memo.get(id(stmt))
         if hit is None:
-            loads: List[str] = []
-            stores: List[str] = []
-            for n in S.walk(stmt):
-                if isinstance(n, gast.Name):
-                    if isinstance(n.ctx, gast.Load):
-                        loads.append(n.id)
-                    elif isinstance(n.ctx, gast.Store):
-                        stores.append(n.id)
-            hit = self._memo[id(stmt)] = (loads, stores)
+            hit = self._memo[id(stmt)] = _names(stmt)
         return hit
 
     def loads(self, stmt: Any) -> List[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import operator
 import types
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -387,24 +387,29 @@ def _class_of(value: Any, ranks: Dict[str, Rank], classes: Dict[str, Any]) -> An
     return found[0]
 
 
-def strip_same_shape(expr: Any, classes: Dict[str, Any], target: str, tl_alias: str) -> Any:
-    """Drop ``_tl.unbroadcast(e, x)`` where ``x`` has the shape of ``target`` (whose adjoint
-    ``e`` is): nothing was broadcast, so there is nothing to sum."""
-    cls = classes.get(target)
-    if cls is None:
-        return expr
+def _strip_helper_calls(expr: Any, tl_alias: str, helpers: Tuple[str, ...], needless: Callable[[Any], bool]) -> Any:
+    """Replace ``_tl.h(e, x)`` (``h`` in ``helpers``) by ``e`` wherever ``needless(x)``."""
 
     class Strip(gast.NodeTransformer):
         def visit_Call(self, node: Any) -> Any:
             self.generic_visit(node)
             f = node.func
             if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias \
-                    and f.attr == "unbroadcast" and len(node.args) == 2 and is_local(node.args[1]) \
-                    and classes.get(node.args[1].id) == cls:
+                    and f.attr in helpers and len(node.args) == 2 and needless(node.args[1]):
                 return node.args[0]
             return node
 
     return Strip().visit(expr)
+
+
+def strip_same_shape(expr: Any, classes: Dict[str, Any], target: str, tl_alias: str) -> Any:
+    """Drop ``_tl.unbroadcast(e, x)`` where ``x`` has the shape of ``target`` (whose adjoint
+    ``e`` is): nothing was broadcast, so there is nothing to sum."""
+    cls = classes.get(target)
+    if cls is None:
+        return expr
+    return _strip_helper_calls(expr, tl_alias, ("unbroadcast",),
+                               lambda x: is_local(x) and classes.get(x.id) == cls)
 
 
 def scalar(ranks: Optional[Dict[str, Rank]], atom: Any) -> bool:
@@ -418,18 +423,7 @@ def strip_scalar_broadcasts(expr: Any, ranks: Optional[Dict[str, Rank]], target:
     """Drop ``_tl.unbroadcast(e, x)`` and ``_tl.bcast(e, y)`` where everything is scalar."""
     if ranks is None or ranks.get(target) != 0:
         return expr
-
-    class Strip(gast.NodeTransformer):
-        def visit_Call(self, node: Any) -> Any:
-            self.generic_visit(node)
-            f = node.func
-            if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias \
-                    and f.attr in ("unbroadcast", "bcast") and len(node.args) == 2 \
-                    and scalar(ranks, node.args[1]):
-                return node.args[0]
-            return node
-
-    return Strip().visit(expr)
+    return _strip_helper_calls(expr, tl_alias, ("unbroadcast", "bcast"), lambda x: scalar(ranks, x))
 
 
 __all__ = ["arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",

@@ -72,8 +72,8 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
         ranks: Optional[Dict[str, Any]] = None, save_all: bool = False,
         fused_only: Callable[[], bool] = lambda: False) -> Derivative:
     """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison.
-    ``fused_only()`` (asked once the callees are resolved): the caller keeps only ``f_vjp``, so
-    the split functions may share nodes with it instead of being copies."""
+    ``fused_only()`` (asked once the callees are resolved: a recursive function calls its own
+    split pair): build only ``f_vjp``, what ``tl.grad`` calls, without ``f_fwd``/``f_bwd``."""
     if ranks is not None:
         hoist_invariants(w.fdef, ranks)
     active, varied = activity_and_varied(w, set(wrt), registry)
@@ -246,36 +246,22 @@ class _Reverse:
         fused_ret = S.tuple_([value, grad_value])
         fused = S.function_def(f"{name}_vjp", list(w.params) + seeds,
                                self._sweeps(fwd + keep, rev) + [gast.Return(value=fused_ret)], seed_defaults)
-        # split pair: residuals are what the reverse sweep reads from the forward one
-        copy_of = _same if self.fused_only() else S.deepcopy  # (thrown away when fused only)
-        res_tuple = S.tuple_([S.name(r) for r in residuals])
-        fwd_fn = S.function_def(f"{name}_fwd", list(w.params),
-                                copy_of(fwd) + [gast.Return(value=S.tuple_([copy_of(ret.value), res_tuple]))])
-        unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
-                             value=S.name("_residuals"), type_comment=None)
         # the pullback may be called many times: it pops from a copy of the tape.  Arrays and
         # lists whose in-place changes the reverse sweep undoes cannot be copied (views of them
         # must see the undoing), so a pullback of such a function re-runs f_fwd when called again
         changed = _mutated_in(rev) & set(residuals)
-        copies = [S.assign(self.tape, self.call("copied", [S.name(self.tape)]))] if self.tape in changed else []
         self.rerun_forward = bool(changed - {self.tape})
-        bwd_body = ([unpack] if residuals else []) + copies + copy_of(rev) + [
-            gast.Return(value=copy_of(grad_value))]
-        bwd_fn = S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)
-        functions = [fused, fwd_fn, bwd_fn] + self.extra_functions
-        # what generated callers call: the adjoints as they are, to add to their own (no
-        # _tl.as_grad per argument and call: the caller's own result gets that once)
-        raw = [S.name(self.bar(p)) if p in state and self.ranks is not None and self.ranks.get(p) is not None
-               else copy_of(g) for p, g in zip(wrt, grads)]
         inner = None
-        if any(isinstance(r, gast.Name) for r in raw):
-            inner_body = bwd_body[:-1] + [gast.Return(value=raw[0] if len(raw) == 1 else S.tuple_(raw))]
-            inner = S.function_def(f"{name}_adjoints", ["_residuals"] + seeds, copy_of(inner_body))
-            functions.append(inner)
+        if self.fused_only():  # tl.grad: no f_fwd/f_bwd pair to build, optimize and print
+            split: List[Any] = []
+        else:
+            split, inner = self._split_functions(fwd, rev, ret, wrt, grads, grad_value, state, seeds, residuals,
+                                                 self.tape in changed)
+        functions = [fused] + split[:2] + self.extra_functions + split[2:]
         if self.ranks is not None:  # arrays the optimizer may release once dead (optimize.release_dead)
             arrays = {v for v, r in self.ranks.items() if r is not None and r >= 1}
             big = (arrays - set(w.params)) | {b for v, b in self.namer._adjoints.items() if v in arrays}
-            for fn in functions[:3] + ([inner] if inner is not None else []):
+            for fn in [fused] + split:
                 setattr(fn, RELEASE, big)
         d = Derivative(functions, w, "vjp", list(wrt))
         d.adjoints = inner.name if inner is not None else None  # type: ignore[attr-defined]
@@ -283,6 +269,33 @@ class _Reverse:
         d.rerun_forward = self.rerun_forward  # type: ignore[attr-defined]
         d.residuals = residuals  # type: ignore[attr-defined]
         return d
+
+    def _split_functions(self, fwd: List[Any], rev: List[Any], ret: Any, wrt: List[str], grads: List[Any],
+                         grad_value: Any,
+                         state: Set[str], seeds: List[str], residuals: List[str],
+                         copy_tape: bool) -> Tuple[List[Any], Any]:
+        """``[f_fwd, f_bwd]`` (+ ``f_adjoints``) and the adjoints function or None: the split pair
+        passes as residuals what the reverse sweep reads from the forward one."""
+        w, name = self.w, self.w.name
+        res_tuple = S.tuple_([S.name(r) for r in residuals])
+        fwd_fn = S.function_def(f"{name}_fwd", list(w.params),
+                                S.deepcopy(fwd) + [gast.Return(value=S.tuple_([S.deepcopy(ret.value), res_tuple]))])
+        unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
+                             value=S.name("_residuals"), type_comment=None)
+        copies = [S.assign(self.tape, self.call("copied", [S.name(self.tape)]))] if copy_tape else []
+        bwd_body = ([unpack] if residuals else []) + copies + S.deepcopy(rev) + [
+            gast.Return(value=S.deepcopy(grad_value))]
+        functions = [fwd_fn, S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)]
+        # what generated callers call: the adjoints as they are, to add to their own (no
+        # _tl.as_grad per argument and call: the caller's own result gets that once)
+        raw = [S.name(self.bar(p)) if p in state and self.ranks is not None and self.ranks.get(p) is not None
+               else S.deepcopy(g) for p, g in zip(wrt, grads)]
+        inner = None
+        if any(isinstance(r, gast.Name) for r in raw):
+            inner_body = bwd_body[:-1] + [gast.Return(value=raw[0] if len(raw) == 1 else S.tuple_(raw))]
+            inner = S.function_def(f"{name}_adjoints", ["_residuals"] + seeds, S.deepcopy(inner_body))
+            functions.append(inner)
+        return functions, inner
 
     def _sweeps(self, fwd: List[Any], rev: List[Any]) -> List[Any]:
         out = list(fwd)
@@ -1013,6 +1026,3 @@ def _call_spec(info: StmtInfo, ranks: Optional[Dict[str, Any]]) -> Optional[Tupl
 
     return tuple(_atom_rank(a, ranks) for a in info.bound.values())
 
-
-def _same(node: Any) -> Any:
-    return node

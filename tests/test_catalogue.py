@@ -20,15 +20,12 @@ must simply work (deep nesting) or must not crash (source edited after import).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
-import itertools
 import math
 import os
 import re
 import subprocess
 import sys
-import textwrap
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence
@@ -36,13 +33,13 @@ from typing import Any, Callable, List, Optional, Sequence
 import catalogue_cases as cc
 import numpy as np
 import pytest
+from temp_modules import temp_module
 
 import tangent_lite as tl
 from tangent_lite.errors import MultipleErrors
 
 CASES_FILE = os.path.basename(cc.__file__)
 X = np.array([0.3, 1.2, -0.4])
-_IDS = itertools.count()
 
 
 @dataclass
@@ -65,18 +62,6 @@ def line_of(fn: Any, text: str) -> int:
     hits = [first + i for i, line in enumerate(lines) if line.strip() == text]
     assert len(hits) == 1, (fn.__name__, text, hits)
     return hits[0]
-
-
-def temp_module(tmp_path: Any, text: str, stem: str = "cat_tmp") -> Any:
-    """Write ``text`` to a uniquely named module in ``tmp_path`` and import it."""
-    name = f"{stem}_{os.getpid()}_{next(_IDS)}"
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, str(path))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # ------------------------------------------------------------------ requests

@@ -7,17 +7,16 @@ the user's line, and its valid neighbour is checked to still give the right deri
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import os
 import re
 import sys
-import textwrap
 from typing import Any, Sequence
 
 import numpy as np
 import pytest
 import refusal_fixtures as rf
+from temp_modules import temp_module
 
 import tangent_lite as tl
 from tangent_lite.errors import (
@@ -231,7 +230,7 @@ def test_mutual_recursion_points_at_the_call_that_closes_the_cycle() -> None:
 
 def test_a_long_operator_chain_just_works(tmp_path: Any) -> None:
     terms = " + ".join(f"np.sin(x * {1 + i / 400:.4f})" for i in range(400))
-    mod = _module(tmp_path, f"import numpy as np\n\n\ndef long_chain(x):\n    return np.sum({terms})\n")
+    mod = temp_module(tmp_path, f"import numpy as np\n\n\ndef long_chain(x):\n    return np.sum({terms})\n")
     limit = sys.getrecursionlimit()
     g = tl.grad(mod.long_chain)(X)
     assert sys.getrecursionlimit() == limit  # raised only while the tree is walked
@@ -267,24 +266,13 @@ def edited(x):
 """
 
 
-def _module(tmp_path: Any, text: str, name: str = "refusal_tmp") -> Any:
-    name = f"{name}_{os.getpid()}_{len(list(tmp_path.iterdir()))}"
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, str(path))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("new_text", [
     SOURCE_V1.replace("np.sum(np.sin(x))", "np.sum(x ** 3)"),  # same lines, another body
     "import numpy as np\n\n# moved down\n# by three\nOFFSET = 1.0\n\n\n" + SOURCE_V1.split("\n\n\n")[1],  # moved
     SOURCE_V1.replace("np.sin(x)", "np.cos(x)"),  # another callee: only a name changes
 ])
 def test_a_file_edited_after_import_is_refused(tmp_path: Any, new_text: str) -> None:
-    mod = _module(tmp_path, SOURCE_V1)
+    mod = temp_module(tmp_path, SOURCE_V1)
     with open(mod.__file__, "w", encoding="utf-8") as f:
         f.write(new_text)
     with pytest.raises(SourceUnavailableError, match="edited after 'edited' was imported") as info:
@@ -293,7 +281,7 @@ def test_a_file_edited_after_import_is_refused(tmp_path: Any, new_text: str) -> 
 
 
 def test_an_unedited_file_still_works(tmp_path: Any) -> None:
-    mod = _module(tmp_path, SOURCE_V1)
+    mod = temp_module(tmp_path, SOURCE_V1)
     np.testing.assert_allclose(tl.grad(mod.edited)(X), np.cos(X))
 
 
@@ -301,7 +289,7 @@ def test_closures_methods_and_future_imports_are_recognised_as_unedited(tmp_path
     np.testing.assert_allclose(tl.grad(rf.closure)(X), 3.0 * np.cos(X))
     np.testing.assert_allclose(tl.grad(rf.Model.static_loss)(X), -np.sin(X))
     np.testing.assert_allclose(tl.grad(rf.Model.loss, wrt=1)(rf.Model(), X), 4.0 * X)  # self.__private mangled
-    mod = _module(tmp_path, "from __future__ import annotations\nimport numpy as np\n\n\n"
+    mod = temp_module(tmp_path, "from __future__ import annotations\nimport numpy as np\n\n\n"
                   "def annotated(x: np.ndarray) -> float:\n    y: float = np.sum(x * x)\n    return y\n")
     np.testing.assert_allclose(tl.grad(mod.annotated)(X), 2 * X)
 
