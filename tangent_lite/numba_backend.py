@@ -40,6 +40,7 @@ import types
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+from . import cache
 from .errors import BackendFallbackWarning
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -372,7 +373,7 @@ def _compile_module(g: Dict[str, Any]) -> Dict[str, Any]:
             g[STATE] = exc
             raise
         text = header + text
-        _write(path, text)
+        path = cache.write(path, text)  # atomic; elsewhere if this directory is not writable
     # a flat, importable name: Numba's disk cache imports the module back by name
     mod_name = "_tl_numba_" + "".join(c if c.isalnum() else "_" for c in os.path.basename(path)[:-3])
     spec = importlib.util.spec_from_file_location(mod_name, path)
@@ -423,15 +424,6 @@ def _read(path: str) -> Optional[str]:
             return fh.read()
     except OSError:
         return None
-
-
-def _write(path: str, text: str) -> None:
-    if _read(path) == text:
-        return  # unchanged: keep the mtime Numba's on-disk cache is keyed on
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def _fallback(fn: Callable, why: str, hint: str) -> None:
