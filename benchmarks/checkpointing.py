@@ -32,10 +32,10 @@ import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 from typing import Any, Callable, Dict, List
 
 import numpy as np
+from measure import traced_peak
 
 import tangent_lite as tl
 from tangent_lite import runtime
@@ -100,19 +100,6 @@ def forward_tail(steps: int, k: int) -> int:
     return steps - a
 
 
-def peak_bytes(fn: Callable[[], Any]) -> int:
-    """Peak traced allocation of one call above what was live when it started."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        fn()
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -154,7 +141,7 @@ def main(argv: List[str] = None) -> int:
     tape = tl.memory_report(rnn_plain, *args, 0, wrt=WRT)
     rows: List[Dict[str, Any]] = [{
         "variant": "no checkpointing (plain loop)", "k": None,
-        "peak_bytes": peak_bytes(lambda: plain(*args, 0)),
+        "peak_bytes": traced_peak(lambda: plain(*args, 0)),
         "seconds": median_seconds(lambda: plain(*args, 0), repeats),
         "tape_bytes": tape.tape_bytes, "tape_entries": tape.tape_entries,
         "advances": 0, "optimum": 0, "taped": steps, "forward_tail": 0, "peak_snapshots": None,
@@ -168,7 +155,7 @@ def main(argv: List[str] = None) -> int:
         assert max(diffs) < 1e-12, f"k={k}: checkpointed gradient differs from the plain one: {diffs}"
         optimum = runtime.checkpoint_cost(steps, k)
         assert rec.advances == optimum, (rec.advances, optimum)
-        rows.append({"variant": "tl.checkpointed", "k": k, "peak_bytes": peak_bytes(lambda k=k: ck(*args, k)),
+        rows.append({"variant": "tl.checkpointed", "k": k, "peak_bytes": traced_peak(lambda k=k: ck(*args, k)),
                      "seconds": median_seconds(lambda k=k: ck(*args, k), repeats),
                      "advances": rec.advances, "optimum": optimum, "taped": rec.taped,
                      "forward_tail": forward_tail(steps, k),

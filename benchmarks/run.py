@@ -45,7 +45,6 @@ for _k, _v in THREAD_ENV.items():  # before NumPy, JAX or PyTorch are imported
     os.environ.setdefault(_k, _v)
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
@@ -56,7 +55,6 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import timeit  # noqa: E402
-import tracemalloc  # noqa: E402
 from typing import Any, Callable, Dict, List, Optional, Sequence  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +63,7 @@ if HERE not in sys.path:
 
 import numpy as np  # noqa: E402
 import peers  # noqa: E402
+from measure import traced_peak  # noqa: E402
 from workloads import WORKLOADS, Workload  # noqa: E402
 
 import tangent_lite as tl  # noqa: E402
@@ -341,19 +340,6 @@ def fresh_process(w: Workload, repeats: int, root: str) -> Dict[str, Any]:
 
 
 # ------------------------------------------------------------------ memory
-
-
-def traced_peak(fn: Callable[[], Any]) -> int:
-    """Peak bytes allocated (tracemalloc) during one call, above what was live before it."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        fn()
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def memory(w: Workload, args: tuple) -> Dict[str, Any]:
