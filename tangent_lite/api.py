@@ -83,8 +83,11 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     try:
         if mode == "vjp":
             d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options,
-                             fused_only=lambda: "fused" in options and not recursive)
+                             fused_only=lambda: "fused" in options and not recursive,
+                             grad_only="grad_only" in options)
             extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward}
+            if not d.returns_value:
+                extra["returns_value"] = False
         elif mode in ("jvp", "jvp_batched"):
             d = jvp_pass.jvp(w, wrt, REGISTRY, resolve, ranks, batched=mode == "jvp_batched")
             extra = {"outputs": _count_outputs(w)}
@@ -255,16 +258,28 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
     """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar.
     ``f`` may be a ``functools.partial``: its bound arguments are held constant.
     ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md)."""
+    return _gradient_function(f, wrt, backend, with_value=True)
+
+
+_GRAD_ONLY = ("fused", "grad_only")  # options: f_vjp returns the gradient alone when f is known scalar
+
+
+def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) -> Callable:
+    """What :func:`value_and_grad` (``with_value``) and :func:`grad` return.  ``grad`` asks
+    for a module that need not compute the value (``_GRAD_ONLY``: the generated function
+    returns the gradient alone when the output is known to be a scalar, see
+    ``vjp.vjp(grad_only=...)``); Numba compiles the value-returning function."""
     numba_backend.check_backend(backend)
     fn, target = _target(f)
     names, single = resolve_wrt(target, wrt)
     arguments.check_has_return(fn)
+    options = _GRAD_ONLY if not with_value and backend == "python" else _FUSED
 
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh)
     positions = [_params(fn).index(n) for n in names]
 
     @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Tuple[Any, Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
         values = bind_args(target, args, kwargs)
         for i in positions:  # the common case of float arguments skips the full check
             if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):
@@ -272,16 +287,17 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
                 break
         spec = _spec(values)
         entry = fast.get(spec)
-        if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, _FUSED)) is not entry[3]:
-            module = compiled(fn, "vjp", names, spec, _FUSED)
+        if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, options)) is not entry[3]:
+            module = compiled(fn, "vjp", names, spec, options)
             refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
             entry = fast[spec] = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]),
-                                                             backend), _unit_seeds(module), refresh, module)
-        generated, seeds, refresh, _module = entry
+                                                             backend), _unit_seeds(module), refresh, module,
+                                  module.__tl_meta__.get("returns_value", True))
+        generated, seeds, refresh, _module, returns_value = entry
         for mod, source_fn, bound in refresh:  # the user's globals, as they are now
             mod.__dict__.update(_bindings(source_fn, bound))
         try:
-            out, grads = generated(*values, *seeds)
+            result = generated(*values, *seeds)
         except Exception as exc:  # noqa: BLE001 - a container output cannot take the scalar seed
             failure: Optional[Exception] = exc
         else:
@@ -291,8 +307,12 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
             fwd = getattr(split, split.__tl_meta__["functions"][1])
             arguments.check_scalar_output(fn, _forward_output(fwd, values))
             raise failure
+        if not returns_value:  # the output is a scalar by construction
+            return _pick(result, single, len(names))
+        out, grads = result
         arguments.check_scalar_output(fn, out)
-        return out, _pick(grads, single, len(names))
+        grads = _pick(grads, single, len(names))
+        return (out, grads) if with_value else grads
 
     return run
 
@@ -312,13 +332,7 @@ def _unit_seeds(module: types.ModuleType) -> List[float]:
 def grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Callable:
     """``grad(f, wrt)(*args)``: the gradient of scalar ``f`` with respect to ``wrt``
     (argument indices or names; default the first argument); ``backend="numba"``: compiled."""
-    vg = value_and_grad(f, wrt, backend)
-
-    @functools.wraps(_target(f)[0])
-    def run(*args: Any, **kwargs: Any) -> Any:
-        return vg(*args, **kwargs)[1]
-
-    return run
+    return _gradient_function(f, wrt, backend, with_value=False)
 
 
 def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:

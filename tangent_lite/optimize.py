@@ -10,6 +10,8 @@
     fuse_sum_seeds:   _t8_bar = _tl.sum_bar(g, _t8, None, False); 2.0 * h * _t8_bar  ->  h * (2.0 * g)
     drop_unread_saves: _tape.append(_t8) ... _t8 = _tape.pop() with _t8 no longer read  ->  neither
     remove_dead:      derivative variables that nothing reads are not computed
+    keep_uniform_seeds (uniform.py): a sum's adjoint stays the scalar it spreads
+    drop_unused_forward: (tl.grad, value not returned) the forward statements only the value needed
 
 Only names the derivative passes introduced (``protected`` is everything the user's
 code assigns) are ever removed or renamed, and a ``.pop()`` is never removed.
@@ -22,7 +24,11 @@ import operator
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
+from .annotations import Key, get_anno
+from .rules import purity
+from .rules.registry import REGISTRY
 from .source import gast
+from .uniform import keep_uniform_seeds
 
 _FOLD: Dict[type, Callable[[Any, Any], Any]] = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Pow: operator.pow,
@@ -541,6 +547,88 @@ def _remove_stmts(body: List[Any], ids: Set[int]) -> None:
                     inner.append(gast.Pass())
 
 
+DROP_PURE = "_tl_drop_pure"  # attribute of a generated FunctionDef: its value is not returned (drop_unused_forward)
+FACTS = "_tl_facts"  # attribute of a generated FunctionDef: uniform.Facts of its names
+
+_PURE_BUILTINS = (range, len, float, int, abs, min, max, bool)
+_PURE_METHODS = {"copy", "tolist", "item", "astype", "sum", "mean", "any", "all", "max", "min"}
+_MISSING = object()
+
+
+def _pure_callee(callee: Any) -> bool:
+    if isinstance(callee, tuple):  # ("method", name)
+        return len(callee) == 2 and callee[0] == "method" and callee[1] in _PURE_METHODS
+    try:
+        if callee in _PURE_BUILTINS:
+            return True
+    except TypeError:  # unhashable
+        return False
+    return REGISTRY.get(callee) is not None and purity.is_pure(callee, True)
+
+
+def _pure(value: Any) -> bool:
+    """Can ``value`` be left uncomputed when nothing reads it?  Arithmetic, comparisons,
+    subscripts, attributes, displays and calls of primitives (functions with derivative rules
+    do not change their arguments or draw random numbers) or of a few builtins and methods;
+    never a call of anything else."""
+    for n in S.walk(value):
+        if isinstance(n, gast.Call):
+            if not _pure_callee(get_anno(n, Key.CALLEE, _MISSING)):
+                return False
+        elif isinstance(n, (gast.Lambda, gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await)):
+            return False
+    return True
+
+
+def drop_unused_forward(fdef: Any) -> bool:
+    """When the generated function does not return the value (``tl.grad``), drop the
+    assignments, the user's included, that nothing it returns or stores needs (mark and
+    sweep, so an accumulator only its own update reads goes too)::
+
+        s = s + t            (s read only here and by the value)   ->   (gone)
+
+    Only assignments of one name with a :func:`_pure` value; everything else is a root."""
+    stmts = _statements(fdef.body)
+    removable = [st for st in stmts if isinstance(st, gast.Assign) and len(st.targets) == 1
+                 and isinstance(st.targets[0], gast.Name) and _pure(st.value)]
+    candidate_ids = {id(st) for st in removable}
+    memo = _NameMemo()
+    needed: Set[str] = set()
+    for st in stmts:
+        if id(st) in candidate_ids:
+            continue
+        if isinstance(st, (gast.If, gast.While)):
+            needed.update(memo.loads(st.test))
+        elif isinstance(st, gast.For):
+            needed.update(memo.loads(st.iter))
+            needed.update(memo.loads(st.target))
+        else:
+            needed.update(memo.loads(st))
+    by_target: Dict[str, List[Any]] = {}
+    for st in removable:
+        by_target.setdefault(st.targets[0].id, []).append(st)
+    work = list(needed)
+    while work:
+        name = work.pop()
+        for st in by_target.pop(name, []):
+            for read in memo.loads(st.value):
+                if read not in needed:
+                    needed.add(read)
+                    work.append(read)
+    dead = {id(st) for sts in by_target.values() for st in sts}
+    # and loops left with nothing to do, whose variable nothing reads
+    loads = set(name_counts(fdef)[1])
+    for st in stmts:
+        if isinstance(st, gast.For) and not st.orelse and _pure(st.iter) \
+                and all(id(b) in dead or isinstance(b, gast.Pass) for b in st.body) \
+                and not (set(_stores(st.target)) & loads):
+            dead.add(id(st))
+    if not dead:
+        return False
+    _remove_stmts(fdef.body, dead)
+    return True
+
+
 RELEASE = "_tl_release"  # attribute of a generated FunctionDef: the array variables release_dead may free
 
 
@@ -587,13 +675,16 @@ def optimize(fdef: Any, protected: Set[str]) -> Any:
             counts = name_counts(fdef)
         return counts
 
+    facts = getattr(fdef, FACTS, None)
     passes: List[Callable[[], bool]] = [
         lambda: fold_constants(fdef, protected),
+        lambda: facts is not None and keep_uniform_seeds(fdef, protected, facts),
         lambda: propagate_copies(fdef, protected, counted()),
         lambda: forward_tuples(fdef, protected, counted()),
         lambda: fuse_sum_seeds(fdef, protected, counted()),
         lambda: drop_unread_saves(fdef),
         lambda: remove_dead(fdef, protected, counted()),
+        lambda: getattr(fdef, DROP_PURE, False) and drop_unused_forward(fdef),
     ]
     for _ in range(10):
         changed = False

@@ -46,7 +46,7 @@ from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
 from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
-from .optimize import RELEASE
+from .optimize import DROP_PURE, FACTS, RELEASE
 from .rules.registry import REGISTRY, Registry
 from .shapes import infer_shape_classes, scalar, strip_same_shape, strip_scalar_broadcasts
 from .source import gast
@@ -70,10 +70,13 @@ class _Ctx:
 
 def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
         ranks: Optional[Dict[str, Any]] = None, save_all: bool = False,
-        fused_only: Callable[[], bool] = lambda: False) -> Derivative:
+        fused_only: Callable[[], bool] = lambda: False, grad_only: bool = False) -> Derivative:
     """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison.
     ``fused_only()`` (asked once the callees are resolved: a recursive function calls its own
-    split pair): build only ``f_vjp``, what ``tl.grad`` calls, without ``f_fwd``/``f_bwd``."""
+    split pair): build only ``f_vjp``, what ``tl.grad`` calls, without ``f_fwd``/``f_bwd``.
+    ``grad_only`` (with ``fused_only``): when the output is known to be a scalar, ``f_vjp``
+    returns the gradient alone, and the optimizer may drop forward statements only the value
+    needed (``d.returns_value`` says which was built)."""
     if ranks is not None:
         hoist_invariants(w.fdef, ranks)
     active, varied = activity_and_varied(w, set(wrt), registry)
@@ -84,6 +87,7 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     gen.shape_classes = infer_shape_classes(w, ranks) if ranks is not None else {}
     gen.save_all = save_all
     gen.fused_only = fused_only
+    gen.grad_only = grad_only
     return gen.run(list(wrt))
 
 
@@ -171,6 +175,7 @@ class _Reverse:
         self.owned: Set[str] = set()  # adjoints holding arrays allocated here and referenced once
         self.save_all = False
         self.fused_only: Callable[[], bool] = lambda: False
+        self.grad_only = False
         self.checkpointed: Dict[int, Dict[str, Any]] = {}  # id(loop) -> its step functions and state
         self.extra_functions: List[Any] = []  # step functions of checkpointed loops
         self.needs_init: Set[str] = set()  # first assigned inside a loop
@@ -243,9 +248,16 @@ class _Reverse:
             value_name = self.namer.fresh("_value")
             keep = [S.assign(value_name, value)]
             value = S.name(value_name)
-        fused_ret = S.tuple_([value, grad_value])
+        # tl.grad of a function known to return a scalar: no value to return, nor to compute
+        returns_value = not (self.grad_only and self.fused_only() and len(outs) == 1
+                             and (isinstance(outs[0], gast.Constant) or scalar(self.ranks, outs[0])))
+        if not returns_value:
+            keep = []
+        fused_ret = S.tuple_([value, grad_value]) if returns_value else grad_value
         fused = S.function_def(f"{name}_vjp", list(w.params) + seeds,
                                self._sweeps(fwd + keep, rev) + [gast.Return(value=fused_ret)], seed_defaults)
+        if not returns_value:  # the forward statements only the value read are dead code now
+            setattr(fused, DROP_PURE, True)
         # the pullback may be called many times: it pops from a copy of the tape.  Arrays and
         # lists whose in-place changes the reverse sweep undoes cannot be copied (views of them
         # must see the undoing), so a pullback of such a function re-runs f_fwd when called again
@@ -263,7 +275,14 @@ class _Reverse:
             big = (arrays - set(w.params)) | {b for v, b in self.namer._adjoints.items() if v in arrays}
             for fn in [fused] + split:
                 setattr(fn, RELEASE, big)
+            # shape facts for the optimizer (optimize.keep_uniform_seeds): ranks and shape
+            # classes of the primal variables, ranks of their adjoints
+            bar_ranks = {b: self.ranks[v] for v, b in self.namer._adjoints.items() if v in self.ranks}
+            facts = ({**self.ranks, **bar_ranks}, dict(self.shape_classes), self.tl)
+            for fn in [fused] + split:
+                setattr(fn, FACTS, facts)
         d = Derivative(functions, w, "vjp", list(wrt))
+        d.returns_value = returns_value  # type: ignore[attr-defined]
         d.adjoints = inner.name if inner is not None else None  # type: ignore[attr-defined]
         d.seeds = seeds  # type: ignore[attr-defined]
         d.rerun_forward = self.rerun_forward  # type: ignore[attr-defined]

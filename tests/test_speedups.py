@@ -479,3 +479,162 @@ def test_rnn_does_not_save_what_it_no_longer_reads():
     _assert_grad_fd(rnn_like, args, (0,))
     _, pullback = tl.vjp(rnn_like, *args, wrt=(0,))
     np.testing.assert_allclose(pullback(1.0)[0], tl.grad(rnn_like)(*args), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- sums' adjoints kept as scalars
+
+
+def _uniform_facts(ranks, classes):
+    return (ranks, classes, "_tl")
+
+
+def test_keep_uniform_seeds_before_after():
+    fdef = _parse("""
+        def f(x, _t10_bar):
+            _t9_bar = _tl.sum_bar(_t10_bar, _t9, None, False)
+            _t8_bar = _tl.unbroadcast(_t9_bar, _t8)
+            _t7_bar = _t8_bar * 2 * _t7
+            _t4_bar = 100.0 * _t9_bar
+            _t3_bar = 2 * _t3 * _t4_bar
+            x_bar[1:] += _t4_bar
+            return _tl.as_grad(_t3_bar, x)
+        """)
+    cls = ("trim", ("arg", "x"), (1,))
+    facts = _uniform_facts({"_t10_bar": 0, "_t9": 1, "_t8": 1, "_t7": 1, "_t3": 1, "x": 1},
+                           {"_t9": cls, "_t8": cls, "_t7": cls, "_t3": cls, "x": ("arg", "x")})
+    assert optimize.keep_uniform_seeds(fdef, {"x", "_t9", "_t8", "_t7", "_t3"}, facts)
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(x, _t10_bar):
+            _t9_bar = _t10_bar
+            _t8_bar = _t9_bar
+            _t7_bar = _t8_bar * 2 * _t7
+            _t4_bar = 100.0 * _t9_bar
+            _t3_bar = 2 * _t4_bar * _t3
+            x_bar[1:] += _t4_bar
+            return _tl.as_grad(_t3_bar, x)""")
+
+
+@pytest.mark.parametrize("use", [
+    "y_bar = _t9_bar * z",  # z: shape unknown, it may be smaller than _t9
+    "y_bar = _t9_bar * w",  # w: another shape class
+    "return _t9_bar",  # the adjoint itself leaves the function
+    "y_bar = g(_t9_bar)",  # a call that may need its shape
+    "y_bar = _t9_bar[0]",
+])
+def test_keep_uniform_seeds_leaves_reads_that_need_the_shape(use):
+    fdef = _parse(f"""
+        def f(x, _t10_bar, z, w):
+            _t9_bar = _tl.sum_bar(_t10_bar, _t9, None, False)
+            {use}
+            return y_bar
+        """)
+    facts = _uniform_facts({"_t10_bar": 0}, {"_t9": ("arg", "x"), "x": ("arg", "x"), "w": ("arg", "w")})
+    before = _text(fdef)
+    assert not optimize.keep_uniform_seeds(fdef, {"x", "_t9"}, facts)
+    assert _text(fdef) == before
+
+
+def test_keep_uniform_seeds_over_an_axis():
+    fdef = _parse("""
+        def f(d, g):
+            _t2_bar = _tl.sum_bar(g, _t2, 2, False)
+            d_bar = 2.0 * d * _t2_bar
+            return d_bar
+        """)
+    facts = _uniform_facts({"g": 2, "_t2": 3, "d": 3}, {"_t2": ("arg", "d"), "d": ("arg", "d")})
+    assert optimize.keep_uniform_seeds(fdef, {"d", "_t2"}, facts)
+    assert "_t2_bar = g[:, :, None]" in _text(fdef)
+
+
+def rosen_vec(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_rosenbrock_gradient_keeps_the_seed_scalar_and_skips_the_value():
+    x = np.random.default_rng(3).normal(size=9)
+    text = api.generate(rosen_vec, "vjp", ["x"], spec=api._spec([x]), options=api._GRAD_ONLY).text
+    code = _code(text)
+    assert "sum_bar" not in code and "np.sum" not in code  # no seed array, no value
+    assert "return _tl.as_grad(x_bar, x)" in code
+    assert "** 2" in code.split("# reverse sweep")[0] or "_t1 ** 2" in code  # the forward terms the gradient reads
+    _assert_grad_fd(rosen_vec, (x,), (0,))
+    value, g = tl.value_and_grad(rosen_vec)(x)
+    assert value == rosen_vec(x)
+    np.testing.assert_allclose(g, tl.grad(rosen_vec)(x), rtol=1e-15)
+
+
+# ---------------------------------------------------------------- tl.grad: no value, no code for it
+
+
+def accumulate(x, n):
+    c = 0.0
+    for i in range(n):
+        c = c + math.cos(0.5 * i)  # no derivative: only the value reads c (and c itself)
+    return np.sum(x * x) + c
+
+
+def test_drop_unused_forward_before_after():
+    fdef = _parse("""
+        def f(x, y_bar, js):
+            t = 0.0
+            for i in range(3):
+                t = t + x
+                print(t)
+            u = x * 2.0
+            s = u + 1.0
+            v = x * 3.0
+            for j in js:
+                v = v + 1.0
+            x_bar = y_bar * 2.0
+            return x_bar
+        """)
+    assert optimize.drop_unused_forward(fdef)
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(x, y_bar, js):
+            t = 0.0
+            for i in range(3):
+                t = t + x
+                print(t)
+            x_bar = y_bar * 2.0
+            return x_bar""")  # print(t) needs t; u, s, v and the loop over j go
+
+
+def test_drop_unused_forward_keeps_calls_that_may_do_something():
+    fdef = _parse("""
+        def f(x, y_bar):
+            r = np.random.normal(size=3)
+            h = helper(x)
+            x_bar = y_bar * 2.0
+            return x_bar
+        """)
+    before = _text(fdef)
+    assert not optimize.drop_unused_forward(fdef)  # no callee annotations: nothing known pure
+    assert _text(fdef) == before
+
+
+def test_grad_only_module_returns_the_gradient_alone():
+    x = np.random.default_rng(4).normal(size=5)
+    fused = _code(api.generate(accumulate, "vjp", ["x"], spec=api._spec([x, 3]), options=api._GRAD_ONLY).text)
+    assert "cos" not in fused and "for i in" not in fused  # the loop only fed the value
+    value_code = _code(api.generate(accumulate, "vjp", ["x"], spec=api._spec([x, 3]), options=api._FUSED).text)
+    assert "math.cos" in value_code
+    np.testing.assert_allclose(tl.grad(accumulate)(x, 3), 2 * x, rtol=1e-12)
+    value, g = tl.value_and_grad(accumulate)(x, 3)
+    assert value == accumulate(x, 3)
+    np.testing.assert_allclose(g, 2 * x, rtol=1e-12)
+
+
+def item_or_row(x, k):
+    return x[k]  # a scalar for a vector x, a row for a matrix
+
+
+def test_grad_only_needs_a_known_scalar_output():
+    x = np.arange(3.0)
+    text = api.generate(item_or_row, "vjp", ["x"], spec=api._spec([x, 1]), options=api._GRAD_ONLY).text
+    assert '"returns_value": false' in text  # x[1] of a vector: a scalar
+    np.testing.assert_allclose(tl.grad(item_or_row)(x, 1), [0.0, 1.0, 0.0])
+    m = np.ones((2, 3))
+    text = api.generate(item_or_row, "vjp", ["x"], spec=api._spec([m, 1]), options=api._GRAD_ONLY).text
+    assert '"returns_value"' not in text  # a row: the value is returned, and grad refuses it
+    with pytest.raises(tl.errors.NonScalarOutputError):
+        tl.grad(item_or_row)(m, 1)
