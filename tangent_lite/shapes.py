@@ -235,6 +235,8 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
         return 0
     if isinstance(value, gast.Call) and not is_pop(value):
         args = value.args
+        if callee in _REDUCTIONS and args:
+            return _reduction_rank(value, ranks)
         if value.keywords:
             return None
         if isinstance(callee, types.BuiltinFunctionType) and getattr(callee, "__module__", "") == "math":
@@ -259,6 +261,35 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
         result = _user_result(value, ranks)
         return result if isinstance(result, int) else None
     return None
+
+
+def _reduction_rank(call: Any, ranks: Dict[str, Rank]) -> Rank:
+    """``np.sum(x)``: 0; ``np.sum(x, axis=k)`` / ``np.sum(x, k)``: one axis fewer (``keepdims=True``:
+    as many); a tuple of axes: that many fewer.  Axes and keepdims must be constants."""
+    options = dict(zip(("axis",), call.args[1:]))
+    if len(call.args) > 2:
+        return None
+    for kw in call.keywords:
+        if kw.arg not in ("axis", "keepdims") or kw.arg in options:
+            return None
+        options[kw.arg] = kw.value
+    axis, keep = options.get("axis"), options.get("keepdims")
+    if keep is not None and not (isinstance(keep, gast.Constant) and type(keep.value) is bool):
+        return None
+    keepdims = keep is not None and keep.value
+    base = _atom_rank(call.args[0], ranks)
+    if axis is None or (isinstance(axis, gast.Constant) and axis.value is None):
+        return base if keepdims else 0
+    if isinstance(axis, gast.Constant) and type(axis.value) is int:
+        n = 1
+    elif isinstance(axis, gast.Tuple) and all(isinstance(e, gast.Constant) and type(e.value) is int
+                                               for e in axis.elts):
+        n = len(axis.elts)
+    else:
+        return None
+    if base is None or base < n:
+        return None
+    return base if keepdims else base - n
 
 
 def _shape_rank(shape: Any, ranks: Dict[str, Rank]) -> Rank:
@@ -288,15 +319,18 @@ def _subscript_rank(value: Any, ranks: Dict[str, Rank]) -> Rank:
     if base is None:
         return None
     parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
-    dropped = 0
+    dropped = added = 0
     for p in parts:
         if isinstance(p, gast.Slice):
             continue
-        if _atom_rank(p, ranks) == 0 and not (isinstance(p, gast.Constant) and not isinstance(p.value, int)):
+        if isinstance(p, gast.Constant) and p.value is None:  # np.newaxis
+            added += 1
+            continue
+        if _atom_rank(p, ranks) == 0 and not (isinstance(p, gast.Constant) and type(p.value) is not int):
             dropped += 1
             continue
-        return None  # arrays, None, Ellipsis, booleans: leave it unknown
-    return base - dropped if len(parts) <= base else None
+        return None  # arrays, Ellipsis, booleans: leave it unknown
+    return base - dropped + added if len(parts) - added <= base else None
 
 
 def infer_shape_classes(w: Wengert, ranks: Dict[str, Rank]) -> Dict[str, Any]:

@@ -216,6 +216,32 @@ def test_shape_classes():
     assert "y" in classes2 and classes2.get("_t1") is None  # x[1:] * y: unknown
 
 
+def axes_and_newaxes(W, D):
+    a = W[:, None, :]
+    b = np.sum(a * a, axis=2)
+    c = np.sum(b, 0, keepdims=True)
+    d = np.sum(W[None], axis=(0, 1))
+    e = np.mean(b, axis=k_axis)
+    return np.sum(c * D) + np.sum(d) + np.sum(e)
+
+
+k_axis = 1
+
+
+def test_ranks_through_newaxis_and_reductions_over_axes():
+    w = anf.lower(axes_and_newaxes)
+    ranks = shapes.infer_ranks(w, {"W": 2, "D": 2})
+    assert ranks["a"] == 3 and ranks["b"] == 2 and ranks["c"] == 2 and ranks["_t1"] == 3  # _t1 = W[None]
+    assert ranks["d"] is None  # the axes tuple is a variable of the lowered code: not a constant
+    assert ranks["e"] is None  # an axis held in a global
+    # the generated gradient now releases the arrays it no longer needs (they had no rank before)
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(4, 2)), rng.normal(size=(1, 4)))
+    assert "b = None" in _code(api.generate(axes_and_newaxes, "vjp", ["W"], spec=api._spec(list(args)),
+                                            options=api._GRAD_ONLY).text)
+    _assert_grad_fd(axes_and_newaxes, args, (0,))
+
+
 # ---------------------------------------------------------------- releasing dead arrays
 
 
