@@ -582,46 +582,65 @@ def _pure(value: Any) -> bool:
 
 def drop_unused_forward(fdef: Any) -> bool:
     """When the generated function does not return the value (``tl.grad``), drop the
-    assignments, the user's included, that nothing it returns or stores needs (mark and
-    sweep, so an accumulator only its own update reads goes too)::
+    assignments, the user's included, whose value nothing reads before it is assigned again
+    (backward liveness over the structured code; loops to a fixpoint), then the for loops left
+    with nothing to do::
 
-        s = s + t            (s read only here and by the value)   ->   (gone)
+        for i in _t3:                          (gone: the reverse loop recomputes _t8
+            _t8 = _t5 - _t7                     before reading it, nothing reads s)
+            s = _t11 + _t14
 
-    Only assignments of one name with a :func:`_pure` value; everything else is a root."""
-    stmts = _statements(fdef.body)
-    removable = [st for st in stmts if isinstance(st, gast.Assign) and len(st.targets) == 1
-                 and isinstance(st.targets[0], gast.Name) and _pure(st.value)]
-    candidate_ids = {id(st) for st in removable}
+    Only assignments of one name with a :func:`_pure` value are dropped; every other
+    statement keeps what it reads alive."""
+    dead: Set[int] = set()
+    live_after: Dict[int, Set[str]] = {}  # id(loop) -> names live after it
     memo = _NameMemo()
-    needed: Set[str] = set()
-    for st in stmts:
-        if id(st) in candidate_ids:
-            continue
-        if isinstance(st, (gast.If, gast.While)):
-            needed.update(memo.loads(st.test))
-        elif isinstance(st, gast.For):
-            needed.update(memo.loads(st.iter))
-            needed.update(memo.loads(st.target))
-        else:
-            needed.update(memo.loads(st))
-    by_target: Dict[str, List[Any]] = {}
-    for st in removable:
-        by_target.setdefault(st.targets[0].id, []).append(st)
-    work = list(needed)
-    while work:
-        name = work.pop()
-        for st in by_target.pop(name, []):
-            for read in memo.loads(st.value):
-                if read not in needed:
-                    needed.add(read)
-                    work.append(read)
-    dead = {id(st) for sts in by_target.values() for st in sts}
-    # and loops left with nothing to do, whose variable nothing reads
-    loads = set(name_counts(fdef)[1])
-    for st in stmts:
-        if isinstance(st, gast.For) and not st.orelse and _pure(st.iter) \
+
+    def kills(st: Any) -> Set[str]:
+        if isinstance(st, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in st.targets):
+            return set(memo.stores(st))
+        return set()
+
+    def removable(st: Any) -> bool:
+        return isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
+            and _pure(st.value)
+
+    def block(body: List[Any], live: Set[str], record: bool) -> Set[str]:
+        """Names live before ``body`` given ``live`` after it; ``record``: mark dead assignments."""
+        for st in reversed(body):
+            if isinstance(st, gast.If):
+                live = block(st.body, set(live), record) | block(st.orelse, set(live), record) | set(
+                    memo.loads(st.test))
+            elif isinstance(st, (gast.For, gast.While)):
+                head = set(live)  # live at the loop's head: after it, or another iteration
+                while True:
+                    inner = block(st.body, set(head), False)
+                    if isinstance(st, gast.For):
+                        inner = (inner - set(_stores(st.target))) | set(memo.loads(st.iter))
+                    else:
+                        inner |= set(memo.loads(st.test))
+                    inner |= block(st.orelse, set(live), False)
+                    if inner <= head:
+                        break
+                    head |= inner
+                if record:
+                    block(st.body, set(head), True)
+                    block(st.orelse, set(live), True)
+                    live_after[id(st)] = set(live)
+                live = head
+            elif removable(st) and st.targets[0].id not in live:
+                if record:
+                    dead.add(id(st))
+            else:
+                live = (live - kills(st)) | set(memo.loads(st))
+        return live
+
+    block(fdef.body, set(), True)
+    # and loops left with nothing to do, whose variable nothing reads afterwards
+    for st in _statements(fdef.body):
+        if isinstance(st, gast.For) and not st.orelse and _pure(st.iter) and id(st) in live_after \
                 and all(id(b) in dead or isinstance(b, gast.Pass) for b in st.body) \
-                and not (set(_stores(st.target)) & loads):
+                and not (set(_stores(st.target)) & live_after[id(st)]):
             dead.add(id(st))
     if not dead:
         return False

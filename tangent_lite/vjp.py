@@ -28,6 +28,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from . import remat
 from . import source as S
 from .analysis import (
     StmtInfo,
@@ -182,6 +183,7 @@ class _Reverse:
         self.mutated: List[str] = []  # variables changed in place (x[i] = v, L.append)
         self.item_writes: Dict[int, str] = {}  # id(x[i] = v) -> x
         self.loops: Dict[int, _Loop] = {}
+        self.rev_headers: Dict[int, Any] = {}  # id(forward loop) -> its reverse for loop (remat.py)
 
     # ------------------------------------------------------------------ driver
     def run(self, wrt: List[str]) -> Derivative:
@@ -229,6 +231,10 @@ class _Reverse:
             if now <= needed:
                 break
             needed |= now
+        if not self.save_all:  # cheap loop temporaries: recomputed in the reverse loop, not taped
+            needed = needed - remat.plan(w.fdef.body, list(w.params), set(self.mutated), needed,
+                                         lambda v: scalar(self.ranks, S.name(v)), self.rev_headers,
+                                         self._placeholder, is_local)
         fwd, pushes = self.fwd_block(fwd_body, needed, _Ctx())
         rev = self._resolve_restores(rev, pushes)
         if pushes or self.tape in _loaded(fwd):
@@ -749,6 +755,7 @@ class _Reverse:
             return self.at(pre, stmt)
         header = self._reverse_header(stmt, loop)
         header.body = body
+        self.rev_headers[id(stmt)] = header
         return self.at(pre + self._pop_counter(loop) + [header], stmt)
 
     # ------------------------------------------------------------------ loop bookkeeping
@@ -815,6 +822,14 @@ class _Reverse:
             else:
                 out.append(stmt)
         return out, pushes
+
+    @staticmethod
+    def _placeholder(node: Any) -> Optional[Tuple[int, str]]:
+        """(id of the assignment, variable) of a restore placeholder statement, else None."""
+        v = node.value if isinstance(node, gast.Expr) else None
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
+            return v.args[0].value, v.args[1].id
+        return None
 
     def _restored(self, node: Any, pushes: Set[Tuple[int, str]]) -> Any:
         """A restore placeholder statement resolved: a tape pop if its value was pushed, else

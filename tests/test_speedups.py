@@ -499,9 +499,11 @@ def test_rnn_does_not_save_what_it_no_longer_reads():
             np.random.default_rng(1).normal(size=(5, 1, 3)))
     text = _vjp_source(rnn_like, ("W",), args)
     fused = _function(text, "rnn_like_vjp")
-    # before: h * h was pushed every step so that sum_bar could read its shape
-    assert fused.count("_tape.append") == 3 and fused.count("_tape.pop()") == 3
-    assert _function(text, "rnn_like_fwd").count("_tape.append") == 4  # the split pair is left as it is
+    # before: h * h was pushed every step so that sum_bar could read its shape, and xs[t]
+    # (now recomputed in the reverse loop, remat.py)
+    assert fused.count("_tape.append") == 2 and fused.count("_tape.pop()") == 2
+    assert fused.split("# reverse sweep")[1].count("_t3 = xs[t]") == 1
+    assert _function(text, "rnn_like_fwd").count("_tape.append") == 3  # the split pair still pushes h * h
     _assert_grad_fd(rnn_like, args, (0,))
     _, pullback = tl.vjp(rnn_like, *args, wrt=(0,))
     np.testing.assert_allclose(pullback(1.0)[0], tl.grad(rnn_like)(*args), rtol=1e-12)
@@ -664,3 +666,90 @@ def test_grad_only_needs_a_known_scalar_output():
     assert '"returns_value"' not in text  # a row: the value is returned, and grad refuses it
     with pytest.raises(tl.errors.NonScalarOutputError):
         tl.grad(item_or_row)(m, 1)
+
+
+# ---------------------------------------------------------------- recomputed, not taped (remat.py)
+
+
+def rosen_loop(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def logistic(r, x, n):
+    for _ in range(n):
+        x = r * x * (1.0 - x)
+    return x
+
+
+def _grad_code(fn, args):
+    names = api.resolve_wrt(fn, None)[0] if len(args) == 1 else tuple(
+        p for p, a in zip(api._params(fn), args) if isinstance(a, (float, np.ndarray)))
+    return _code(api.generate(fn, "vjp", list(names), spec=api._spec(list(args)), options=api._GRAD_ONLY).text)
+
+
+def test_loop_temporaries_are_recomputed_and_the_forward_loop_goes():
+    x = np.random.default_rng(5).normal(size=7)
+    code = _grad_code(rosen_loop, (x,))
+    # before: every temporary pushed in a forward loop, popped in the reverse one
+    assert "_tape" not in code and code.count("for i in") == 1 and "for i in reversed(" in code
+    assert "_t8 = _t5 - _t7" in code.split("for i in reversed(")[1]
+    _assert_grad_fd(rosen_loop, (x,), (0,))
+    check_grads(rosen_loop, (x,), order=2)
+
+
+def test_recomputation_after_the_restore_it_reads():
+    code = _grad_code(logistic, (3.7, 0.3, 20))
+    # before: _t1 = r * x and _t2 = 1.0 - x pushed too
+    assert code.count("_tape.append(") == 1 and code.count("_tape.pop()") == 1
+    rev = code.split("for _ in reversed(")[1]
+    assert rev.index("x = _tape.pop()") < rev.index("_t2 = 1.0 - x") < rev.index("_t1_bar = x_bar * _t2")
+    check_grads(logistic, (2.5, 0.3, 10), wrt=(0, 1), order=2)
+    np.testing.assert_allclose(tl.grad(logistic, wrt=(0, 1))(3.7, 0.3, 20),
+                               tl.value_and_grad(logistic, wrt=(0, 1))(3.7, 0.3, 20)[1], rtol=1e-15)
+
+
+def carried(x, n):
+    t = 0.0
+    s = 0.0
+    for i in range(n):
+        s = s + t * x  # reads the previous iteration's t: t cannot be recomputed from x alone
+        t = x * i
+    return s
+
+
+def read_after(x, n):
+    t = 0.0
+    for i in range(n):
+        t = x * i
+    return t * x  # t is read after the loop
+
+
+def with_break(x, n):
+    s = 0.0
+    for i in range(n):
+        t = x * i
+        if i > 3:
+            break
+        s = s + t * t
+    return s
+
+
+def reassigned_operand(x, n):
+    s = 0.0
+    y = x
+    for i in range(n):
+        y = y * 0.9
+        t = y * i  # y changes before t: its value at t is not what the restore gives
+        s = s + t * t
+    return s
+
+
+@pytest.mark.parametrize("fn", [carried, read_after, with_break, reassigned_operand])
+def test_recomputation_only_where_the_values_are_the_same(fn):
+    check_grads(fn, (0.7, 6), wrt=(0,), order=2)
+    _assert_grad_fd(fn, (0.7, 6), (0,))
+    code = _grad_code(fn, (0.7, 6))
+    assert "reversed(" in code and "t = x * i" not in code.split("reversed(")[1]  # t is taped, not recomputed
