@@ -28,6 +28,11 @@ class Key(enum.Enum):
     BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
     CHECKPOINT = "checkpoint"  # atom: snapshots of a loop marked with tl.checkpointed
     FENCED = "fenced"  # bool: a construct fence.py reported (the lowering skips it, see fence.problems)
+    KEEPS_SHAPE = "keeps_shape"  # tuple of names: operands of a generated product whose shape it has (inplace.py)
+
+    # members are singletons compared by identity: hash them by identity too (Enum's own hash
+    # hashes the name in Python code, and the passes look annotations up thousands of times)
+    __hash__ = object.__hash__
 
 
 def set_anno(node: Any, key: Key, value: Any) -> None:
@@ -38,9 +43,19 @@ def set_anno(node: Any, key: Key, value: Any) -> None:
     annos[key] = value
 
 
+def _annotations(node: Any) -> Any:
+    """``node``'s annotation dict, or None (read from the instance dict: no failed attribute lookup)."""
+    fields = getattr(node, "__dict__", None)
+    if fields is None:
+        return getattr(node, _ATTR, None)
+    return fields.get(_ATTR)
+
+
 def get_anno(node: Any, key: Key, default: Any = None) -> Any:
-    return getattr(node, _ATTR, {}).get(key, default)
+    annos = _annotations(node)
+    return default if annos is None else annos.get(key, default)
 
 
 def has_anno(node: Any, key: Key) -> bool:
-    return key in getattr(node, _ATTR, {})
+    annos = _annotations(node)
+    return annos is not None and key in annos

@@ -12,6 +12,7 @@
     remove_dead:      derivative variables that nothing reads are not computed
     keep_uniform_seeds (uniform.py): a sum's adjoint stays the scalar it spreads
     drop_unused_forward: (tl.grad, value not returned) the forward statements only the value needed
+    release_dead, then reuse_dead_arrays (inplace.py): arrays let go of, their memory reused
 
 Only names the derivative passes introduced (``protected`` is everything the user's
 code assigns) are ever removed or renamed, and a ``.pop()`` is never removed.
@@ -24,7 +25,8 @@ import operator
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
-from .annotations import Key, get_anno
+from .annotations import Key, get_anno, set_anno
+from .inplace import reuse_dead_arrays
 from .rules import purity
 from .rules.registry import REGISTRY
 from .source import gast
@@ -431,8 +433,10 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = No
             seeds.pop(v)
             assign.value = S.const(None)  # now dead: remove_dead drops it
             changed = True
-            return gast.BinOp(left=gast.Name(id=y, ctx=gast.Load(), annotation=None, type_comment=None),
-                              op=gast.Mult(), right=small)
+            product = gast.BinOp(left=gast.Name(id=y, ctx=gast.Load(), annotation=None, type_comment=None),
+                                 op=gast.Mult(), right=small)
+            set_anno(product, Key.KEEPS_SHAPE, (y,))  # small broadcasts into y's shape (inplace.py)
+            return product
 
     fuse = Fuse()
 
@@ -713,5 +717,6 @@ def optimize(fdef: Any, protected: Set[str]) -> Any:
                 counts = None
         if not changed:
             break
-    release_dead(fdef, getattr(fdef, RELEASE, set()))
+    if release_dead(fdef, getattr(fdef, RELEASE, set())) and facts is not None:
+        reuse_dead_arrays(fdef, facts)
     return fdef

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import operator
 import types
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -32,6 +32,18 @@ _ELEMENTWISE_OPS = {operator.add, operator.sub, operator.mul, operator.truediv, 
                     operator.neg, operator.pos, operator.mod, operator.floordiv}
 _SCALAR_FUNCS = {len, int, float, abs, round, bool}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var}
+
+
+class Facts(NamedTuple):
+    """What the optimizer may rely on about a generated function's names (vjp.py hands it
+    over: ``optimize.FACTS``; used by uniform.py and inplace.py)."""
+
+    ranks: Dict[str, Rank]  # primal variables and their adjoints
+    classes: Dict[str, Any]  # shape classes of primal variables (infer_shape_classes)
+    tl: str  # the runtime module's alias
+    np: str = "np"  # NumPy's alias
+    floats: FrozenSet[str] = frozenset()  # float arrays of the function's own (never parameters)
+    primal_of: Dict[str, str] = {}  # adjoint name -> its variable (which has its shape)
 
 
 def arg_rank(value: Any) -> Rank:
@@ -460,5 +472,5 @@ def strip_scalar_broadcasts(expr: Any, ranks: Optional[Dict[str, Rank]], target:
     return _strip_helper_calls(expr, tl_alias, ("unbroadcast", "bcast"), lambda x: scalar(ranks, x))
 
 
-__all__ = ["arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",
+__all__ = ["Facts", "arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",
            "strip_scalar_broadcasts", "math"]

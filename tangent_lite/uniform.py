@@ -27,10 +27,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import source as S
+from .shapes import Facts
 from .source import gast
 
-# (ranks, shape classes, the runtime module's alias) of a generated function
-Facts = Tuple[Dict[str, Any], Dict[str, Any], str]
 Kind = Optional[Tuple[str, Any]]  # ("u", class) kept value, ("a", class) array, ("s", None) scalar, ("o", None)
 _SCALAR: Kind = ("s", None)
 _OTHER: Kind = ("o", None)
@@ -60,7 +59,7 @@ def _own_parts(stmt: Any) -> List[Any]:
 class _Uniform:
     def __init__(self, fdef: Any, protected: Set[str], facts: Facts) -> None:
         self.fdef, self.protected = fdef, protected
-        self.ranks, self.classes, self.tl = facts
+        self.ranks, self.classes, self.tl = facts.ranks, facts.classes, facts.tl
         self.kept: Dict[str, Any] = {}  # name -> shape class of the array it stands for
         self.stmts = _statements(fdef.body)
         self.stores: Dict[str, int] = {}
@@ -260,6 +259,8 @@ def keep_uniform_seeds(fdef: Any, protected: Set[str], facts: Facts) -> bool:
         u.kept = kept
         stmt.value = small
         changed = True
+    for name in u.kept:  # they hold scalars or small arrays now: nothing downstream may assume a rank
+        u.ranks[name] = None
     if not changed:
         return False
     readers = {id(st): st for name in u.kept for st in u.readers.get(name, [])}

@@ -49,7 +49,7 @@ from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
 from .optimize import DROP_PURE, FACTS, RELEASE
 from .rules.registry import REGISTRY, Registry
-from .shapes import infer_shape_classes, scalar, strip_same_shape, strip_scalar_broadcasts
+from .shapes import Facts, infer_shape_classes, scalar, strip_same_shape, strip_scalar_broadcasts
 from .source import gast
 from .template import inline
 
@@ -281,12 +281,16 @@ class _Reverse:
             big = (arrays - set(w.params)) | {b for v, b in self.namer._adjoints.items() if v in arrays}
             for fn in [fused] + split:
                 setattr(fn, RELEASE, big)
-            # shape facts for the optimizer (optimize.keep_uniform_seeds): ranks and shape
-            # classes of the primal variables, ranks of their adjoints
+            # what the optimizer may rely on (uniform.py, inplace.py): ranks and shape classes
+            # of the primal variables, ranks of their adjoints, the float arrays of our own
             bar_ranks = {b: self.ranks[v] for v, b in self.namer._adjoints.items() if v in self.ranks}
-            facts = ({**self.ranks, **bar_ranks}, dict(self.shape_classes), self.tl)
-            for fn in [fused] + split:
-                setattr(fn, FACTS, facts)
+            floats = {v for v in arrays - set(w.params) if v in self.active} | {
+                b for v, b in self.namer._adjoints.items() if v in arrays}
+            facts = Facts({**self.ranks, **bar_ranks}, dict(self.shape_classes), self.tl,
+                          w.aliases.get("np", "np"), frozenset(floats),
+                          {b: v for v, b in self.namer._adjoints.items()})
+            for fn in [fused] + split:  # each its own ranks: uniform.py forgets those it changes
+                setattr(fn, FACTS, facts._replace(ranks=dict(facts.ranks)))
         d = Derivative(functions, w, "vjp", list(wrt))
         d.returns_value = returns_value  # type: ignore[attr-defined]
         d.adjoints = inner.name if inner is not None else None  # type: ignore[attr-defined]
