@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import anf, arguments, cache, codegen, numba_backend, optimize, shapes
+from . import anf, arguments, cache, codegen, cse, numba_backend, optimize, shapes
 from . import jvp as jvp_pass
 from . import source as S
 from . import vjp as vjp_pass
@@ -48,6 +48,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     w = anf.lower(fn, wrt=wrt)
     if prepare is not None:
         prepare(w)
+    else:  # (tl.trace shows every statement of the Wengert form, repeated ones included)
+        cse.eliminate(w)
     # the user's own variables: the optimizer never rewrites or removes their statements
     protected = set(w.params) | {n.id for n in anf.S.walk(w.fdef)
                                  if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}

@@ -11,6 +11,8 @@
     drop_unread_saves: _tape.append(_t8) ... _t8 = _tape.pop() with _t8 no longer read  ->  neither
     remove_dead:      derivative variables that nothing reads are not computed
     keep_uniform_seeds (uniform.py): a sum's adjoint stays the scalar it spreads
+    drop_round_trips, hoist_loop_invariants (hoist.py): in loops, copies that come back
+                      go, invariant derivative arithmetic moves before the loop
     drop_unused_forward: (tl.grad, value not returned) the forward statements only the value needed
     release_dead, then reuse_dead_arrays (inplace.py): arrays let go of, their memory reused
 
@@ -26,6 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
 from .annotations import Key, get_anno, set_anno
+from .hoist import drop_round_trips, hoist_loop_invariants
 from .inplace import reuse_dead_arrays
 from .rules import purity
 from .rules.registry import REGISTRY
@@ -706,6 +709,8 @@ def optimize(fdef: Any, protected: Set[str]) -> Any:
         lambda: forward_tuples(fdef, protected, counted()),
         lambda: fuse_sum_seeds(fdef, protected, counted()),
         lambda: drop_unread_saves(fdef),
+        lambda: drop_round_trips(fdef, protected),
+        lambda: hoist_loop_invariants(fdef, protected),
         lambda: remove_dead(fdef, protected, counted()),
         lambda: getattr(fdef, DROP_PURE, False) and drop_unused_forward(fdef),
     ]

@@ -823,3 +823,93 @@ def test_generated_gradients_reuse_memory_and_stay_right():
     assert g32.dtype == np.float32
     np.testing.assert_allclose(g32, tl.grad(rosen_vec)(x), rtol=2e-4, atol=1e-3)
     assert np.array_equal(x32, x.astype(np.float32))  # the input itself is never written into
+
+
+# ---------------------------------------------------------------- repeated subexpressions, loop clean-ups
+
+
+def test_repeated_indexing_is_computed_once():
+    w = anf.lower(rosen_loop)
+    before = to_source(w.fdef).count("x[i]")
+    assert before == 2
+    from tangent_lite import cse
+    assert cse.eliminate(w)
+    assert to_source(w.fdef).count("x[i]") == 1
+    x = np.random.default_rng(8).normal(size=6)
+    code = _grad_code(rosen_loop, (x,))
+    assert code.count("x_bar[i] +=") == 1  # one accumulation for both uses
+    _assert_grad_fd(rosen_loop, (x,), (0,))
+
+
+def overwritten_between(x, n):
+    s = 0.0
+    for i in range(n):
+        a = x[i] * 2.0
+        x[i] = a + 1.0  # x changes: the next x[i] is another value
+        s = s + x[i] * a
+    return s
+
+
+def user_named(x):
+    a = x[0] * 3.0
+    b = x[0] * 3.0  # the user's own names are kept, both of them
+    return a * b
+
+
+def test_cse_leaves_what_may_differ_and_the_users_names():
+    from tangent_lite import cse
+    w = anf.lower(overwritten_between)
+    text = to_source(w.fdef)
+    cse.eliminate(w)
+    assert to_source(w.fdef).count("x[i]") == text.count("x[i]")
+    w2 = anf.lower(user_named)
+    cse.eliminate(w2)
+    assert "b = " in to_source(w2.fdef)
+    x = np.random.default_rng(9).normal(size=4)
+    numeric = np.zeros_like(x)  # (the function writes into x: each evaluation gets a fresh copy)
+    for k in range(x.size):
+        up, down = x.copy(), x.copy()
+        up[k] += 1e-6
+        down[k] -= 1e-6
+        numeric[k] = (overwritten_between(up, 3) - overwritten_between(down, 3)) / 2e-6
+    np.testing.assert_allclose(tl.grad(overwritten_between)(x.copy(), 3), numeric, rtol=1e-6, atol=1e-8)
+    check_grads(user_named, (x,), order=2)
+
+
+def test_round_trips_and_loop_invariants_before_after():
+    fdef = _parse("""
+        def f(x, s_bar, n):
+            for i in n:
+                _t11_bar = s_bar
+                _t13_bar = s_bar * 2 * x[i]
+                s_bar = _t11_bar
+                _t9_bar = 100.0 * _t11_bar
+                x_bar[i] += _t9_bar * _t13_bar
+            return x_bar
+        """)
+    assert optimize.drop_round_trips(fdef, set())
+    assert "s_bar = _t11_bar" not in _text(fdef)
+    assert optimize.propagate_copies(fdef, {"x", "s_bar", "n"})
+    assert optimize.hoist_loop_invariants(fdef, {"x", "s_bar", "n"})
+    assert _text(fdef) == textwrap.dedent("""\
+        def f(x, s_bar, n):
+            _t9_bar = 100.0 * s_bar
+            for i in n:
+                _t13_bar = s_bar * 2 * x[i]
+                x_bar[i] += _t9_bar * _t13_bar
+            return x_bar""")
+
+
+@pytest.mark.parametrize("body", [
+    "t = a * 2.0\n    a = t",  # a changes in the loop
+    "t = 1.0 / a",  # a division may raise where the loop would not have run
+    "y = t\n    t = a * 2.0",  # read before its assignment: the previous iteration's value
+    "t = a * 2.0\n    g(a)",  # a call may change a
+    "t = a * 2.0\n    a[0] += 1.0",
+])
+def test_loop_invariants_stay_when_they_may_not_be(body):
+    lines = ["def f(a, n):", "  for i in n:"] + ["    " + b.strip() for b in body.split("\n")] + ["  return t"]
+    fdef = parse_module("\n".join(lines)).body[0]
+    before = _text(fdef)
+    assert not optimize.hoist_loop_invariants(fdef, set())
+    assert _text(fdef) == before

@@ -1,0 +1,103 @@
+"""Common subexpressions of the Wengert form computed once.
+
+A user who writes ``x[i]`` twice in one loop body gets two temporaries holding the same
+value, and the derivative code gets two of everything after them: two reads, two adjoint
+accumulations into ``x_bar[i]``.  Before differentiating, a temporary the lowering made
+that repeats an earlier one in the same block is dropped and its readers read the first::
+
+    _t6 = x[i]                           _t6 = x[i]
+    _t7 = _t6 ** 2                 ->    _t7 = _t6 ** 2
+    _t12 = x[i]                          _t13 = 1.0 - _t6
+    _t13 = 1.0 - _t12
+
+Only temporaries of the lowering (never a name the user wrote), assigned once and read
+only after their assignment in the same block; only cheap, pure expressions (indexing,
+attributes, arithmetic, comparisons of names and numbers); and only while nothing in between
+could have changed what the expression reads (any other kind of statement, or a call that is
+not a pure primitive, forgets everything known).
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any, Dict, List, Set
+
+from . import source as S
+from .anf import Wengert
+from .optimize import _pure
+from .source import gast
+
+
+def _atom(node: Any) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _cheap(value: Any) -> bool:
+    if isinstance(value, gast.Subscript):
+        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        return isinstance(value.value, gast.Name) and all(
+            _atom(p) or (isinstance(p, gast.Slice) and all(q is None or _atom(q) for q in (p.lower, p.upper, p.step)))
+            for p in parts)
+    if isinstance(value, gast.Attribute):
+        return isinstance(value.value, gast.Name)
+    if isinstance(value, gast.BinOp):
+        return _atom(value.left) and _atom(value.right)
+    if isinstance(value, gast.UnaryOp):
+        return _atom(value.operand)
+    if isinstance(value, gast.Compare):
+        return _atom(value.left) and all(_atom(c) for c in value.comparators)
+    return False
+
+
+def _loads(node: Any) -> List[str]:
+    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def eliminate(w: Wengert) -> bool:
+    """Drop repeated temporaries of ``w`` in place; did anything change?"""
+    user = {n.id for n in S.walk(w.src.node) if isinstance(n, gast.Name)} | set(w.params)
+    stores: Dict[str, int] = collections.Counter(
+        n.id for n in S.walk(w.fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    total_loads = collections.Counter(_loads(w.fdef))
+    changed = False
+
+    def rename(stmts: List[Any], old: str, new: str) -> None:
+        for st in stmts:
+            for n in S.walk(st):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
+                    n.id = new
+
+    def block(body: List[Any]) -> None:
+        nonlocal changed
+        known: Dict[str, str] = {}  # dump of an expression -> the temporary holding it
+        reads: Dict[str, Set[str]] = {}  # that dump -> the names it reads
+        drop: Set[int] = set()
+        for k, st in enumerate(body):
+            for fname in ("body", "orelse"):
+                inner = getattr(st, fname, None)
+                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                    block(inner)
+            if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)) \
+                    or not _pure(st.value):
+                known.clear()
+                reads.clear()
+                continue
+            t = st.targets[0].id
+            key = gast.dump(st.value) if _cheap(st.value) else None
+            if key in known and t not in user and stores[t] == 1 \
+                    and total_loads[t] == sum(_loads(b).count(t) for b in body[k + 1:]):
+                rename(body[k + 1:], t, known[key])
+                drop.add(id(st))
+                changed = True
+                continue
+            for old in [d for d, names in reads.items() if t in names or known[d] == t]:
+                known.pop(old)
+                reads.pop(old)
+            if key is not None and stores[t] == 1 and t not in _loads(st.value):
+                known[key] = t
+                reads[key] = set(_loads(st.value))
+        if drop:
+            body[:] = [st for st in body if id(st) not in drop]
+
+    block(w.fdef.body)
+    return changed

@@ -1,0 +1,135 @@
+"""Two clean-ups of the loops of generated code.
+
+``drop_round_trips``: a copy that comes straight back does nothing.  The adjoint of
+``s = s + t`` in a loop copies ``s_bar`` out and back in, which leaves ``s_bar`` unchanged
+and, once gone, lets copy propagation see that ``s_bar`` is constant in the loop::
+
+    _t11_bar = s_bar                    _t11_bar = s_bar
+    ...                          ->     ...
+    s_bar = _t11_bar
+
+``hoist_loop_invariants``: a derivative statement in a loop whose operands the loop never
+changes is computed once, before the loop::
+
+    for i in reversed(_t3):             _t9_bar = 100.0 * s_bar
+        _t9_bar = 100.0 * s_bar   ->    for i in reversed(_t3):
+        ...                                 ...
+
+Only additions, subtractions and products (which cannot raise where the loop would not have
+run) of names and numbers, assigned once, not read in the loop before the assignment; never
+a statement of the user's (``protected``).
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any, Dict, List, Set
+
+from . import source as S
+from .source import gast
+
+_HOISTABLE = (gast.Add, gast.Sub, gast.Mult)
+
+
+def _copy(st: Any) -> Any:
+    """(target, source) of ``a = b``, else None."""
+    if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
+            and isinstance(st.value, gast.Name):
+        return st.targets[0].id, st.value.id
+    return None
+
+
+def _stores(node: Any) -> Set[str]:
+    return {n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _loads(node: Any) -> Set[str]:
+    return {n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _changed_in(loop: Any) -> Set[str]:
+    """Names a loop may change: assigned, written into (``x[i] = v``, ``x[i] += v``), or handed
+    to a call (which may change them in place)."""
+    out = _stores(loop)
+    for n in S.walk(loop):
+        if isinstance(n, (gast.Subscript, gast.Attribute)) and isinstance(n.ctx, gast.Store) \
+                and isinstance(n.value, gast.Name):
+            out.add(n.value.id)
+        elif isinstance(n, gast.Call):
+            out |= {a.id for a in n.args if isinstance(a, gast.Name)}
+            out |= {k.value.id for k in n.keywords if isinstance(k.value, gast.Name)}
+            if isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name):
+                out.add(n.func.value.id)
+    return out
+
+
+def drop_round_trips(fdef: Any, protected: Set[str]) -> bool:
+    """Remove ``v = t`` where an earlier ``t = v`` of the same block left both unchanged."""
+    changed = False
+
+    def block(body: List[Any]) -> None:
+        nonlocal changed
+        drop: Set[int] = set()
+        for k, st in enumerate(body):
+            for fname in ("body", "orelse"):
+                inner = getattr(st, fname, None)
+                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                    block(inner)
+            pair = _copy(st)  # (a no-op whoever wrote it: the user's own names included)
+            if pair is None:
+                continue
+            v, t = pair
+            for j in range(k - 1, -1, -1):
+                earlier = body[j]
+                if _copy(earlier) == (t, v) and id(earlier) not in drop:
+                    drop.add(id(st))
+                    changed = True
+                    break
+                if {t, v} & _stores(earlier):
+                    break
+        if drop:
+            body[:] = [st for st in body if id(st) not in drop]
+
+    block(fdef.body)
+    return changed
+
+
+def hoist_loop_invariants(fdef: Any, protected: Set[str]) -> bool:
+    """Move invariant derivative arithmetic out of for loops (innermost first)."""
+    stores: Dict[str, int] = collections.Counter(
+        n.id for n in S.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    changed = False
+
+    def invariant(st: Any, k: int, loop: Any, changing: Set[str]) -> bool:
+        if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)):
+            return False
+        t, value = st.targets[0].id, st.value
+        if t in protected or stores[t] != 1 or not isinstance(value, gast.BinOp) \
+                or not isinstance(value.op, _HOISTABLE):
+            return False
+        if not all(isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id not in changing)
+                   for a in (value.left, value.right)):
+            return False
+        return not any(t in _loads(b) for b in loop.body[:k])
+
+    def block(body: List[Any]) -> None:
+        nonlocal changed
+        out: List[Any] = []
+        for st in body:
+            for fname in ("body", "orelse"):
+                inner = getattr(st, fname, None)
+                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                    block(inner)
+            if isinstance(st, gast.For):
+                changing = _changed_in(st)
+                moved = [b for k, b in enumerate(st.body) if invariant(b, k, st, changing)]
+                if moved and len(moved) < len(st.body):
+                    ids = {id(b) for b in moved}
+                    st.body = [b for b in st.body if id(b) not in ids]
+                    out.extend(moved)
+                    changed = True
+            out.append(st)
+        body[:] = out
+
+    block(fdef.body)
+    return changed
