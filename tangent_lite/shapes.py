@@ -472,5 +472,34 @@ def strip_scalar_broadcasts(expr: Any, ranks: Optional[Dict[str, Rank]], target:
     return _strip_helper_calls(expr, tl_alias, ("unbroadcast", "bcast"), lambda x: scalar(ranks, x))
 
 
-__all__ = ["Facts", "arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",
+def matrix_products(expr: Any, ranks: Optional[Dict[str, Rank]], tl_alias: str) -> Any:
+    """``_tl.matmul_bar_a(g, a, b)`` -> ``g @ b.T`` and ``_tl.matmul_bar_b(g, a, b)`` -> ``a.T @ g``
+    where ``a`` and ``b`` are known matrices (rank 2): the helper's own first case, without the
+    call and its checks."""
+    if ranks is None:
+        return expr
+
+    def matrix(atom: Any) -> bool:
+        return _atom_rank(atom, ranks) == 2
+
+    class Rewrite(gast.NodeTransformer):
+        def visit_Call(self, node: Any) -> Any:
+            self.generic_visit(node)
+            f = node.func
+            if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias
+                    and f.attr in ("matmul_bar_a", "matmul_bar_b") and len(node.args) == 3 and not node.keywords):
+                return node
+            g, a, b = node.args
+            if not (matrix(a) and matrix(b)):
+                return node
+            if f.attr == "matmul_bar_a":
+                left, right = g, gast.Attribute(value=b, attr="T", ctx=gast.Load())
+            else:
+                left, right = gast.Attribute(value=a, attr="T", ctx=gast.Load()), g
+            return gast.BinOp(left=left, op=gast.MatMult(), right=right)
+
+    return Rewrite().visit(expr)
+
+
+__all__ = ["Facts", "matrix_products", "arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",
            "strip_scalar_broadcasts", "math"]

@@ -49,7 +49,7 @@ from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
 from .optimize import DROP_PURE, FACTS, RELEASE
 from .rules.registry import REGISTRY, Registry
-from .shapes import Facts, infer_shape_classes, scalar, strip_same_shape, strip_scalar_broadcasts
+from .shapes import Facts, infer_shape_classes, matrix_products, scalar, strip_same_shape, strip_scalar_broadcasts
 from .source import gast
 from .template import inline
 
@@ -651,6 +651,7 @@ class _Reverse:
                     expr = strip_scalar_broadcasts(expr, self.ranks, target, self.tl)
                 elif self.shape_classes:
                     expr = strip_same_shape(expr, self.shape_classes, target, self.tl)
+                expr = matrix_products(expr, self.ranks, self.tl)
                 self.accumulate(atom.id, expr, state, out)
         else:  # pragma: no cover - check_differentiable rejected it
             raise AssertionError(info.kind)

@@ -466,8 +466,9 @@ def test_owned_adjoints_accumulate_in_place():
     args = (np.random.default_rng(0).normal(scale=0.3, size=(3, 4)), np.zeros((1, 4)),
             np.random.default_rng(1).normal(size=(5, 1, 3)))
     loop = _code(_function(_vjp_source(rnn_like, ("W",), args), "rnn_like_vjp"))
-    # before: W_bar = W_bar + _tl.matmul_bar_b(...), a new array every step
-    assert "W_bar += _tl.matmul_bar_b(" in loop
+    # before: W_bar = W_bar + _tl.matmul_bar_b(...), a new array every step (and the helper
+    # call: matrices by rank, shapes.matrix_products)
+    assert "W_bar += _t3.T @ _t4_bar" in loop
     _assert_grad_fd(rnn_like, args, (0,))
     rng = np.random.default_rng(2)
     _assert_grad_fd(two_views, (rng.normal(size=(3, 4)), rng.normal(size=(4, 2, 3))), (0,))  # W_bar, V_bar alias
@@ -913,3 +914,20 @@ def test_loop_invariants_stay_when_they_may_not_be(body):
     before = _text(fdef)
     assert not optimize.hoist_loop_invariants(fdef, set())
     assert _text(fdef) == before
+
+
+def mlp_like(W1, W2, X, v):
+    h = np.tanh(X @ W1)
+    return np.sum((h @ W2) * v) + np.sum(X @ v[:3])  # a matrix-vector product keeps the helper
+
+
+def test_matrix_products_without_the_helper():
+    rng = np.random.default_rng(10)
+    args = (rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=(2, 3)), rng.normal(size=5))
+    code = _code(api.generate(mlp_like, "vjp", ["W1", "W2", "v"], spec=api._spec(list(args)),
+                              options=api._GRAD_ONLY).text)
+    assert "@ W2.T" in code and "h.T @ " in code and "X.T @ " in code  # matrices: the products themselves
+    assert "_tl.matmul_bar_b(" in code  # X @ v[:3]: a vector, the helper's general case
+    _assert_grad_fd(mlp_like, args, (0, 1, 3))
+    unspecialised = _code(api.generate(mlp_like, "vjp", ["W1"]).text)
+    assert "_tl.matmul_bar_a(" in unspecialised  # ranks unknown: the helper decides at run time
