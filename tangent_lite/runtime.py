@@ -133,6 +133,12 @@ def add(a: Any, b: Any) -> Any:
 
 def as_grad(g: Any, x: Any) -> Any:
     """The gradient returned for argument ``x``: same structure, shape and float dtype as ``x``."""
+    tx = type(x)
+    if tx is float and type(g) is float:  # the common cases first: no checks to make
+        return g
+    if tx is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype \
+            and x.dtype.kind == "f" and g.flags.writeable and (g.base is None or g.strides[0:1] != (0,)):
+        return g
     if isinstance(x, (tuple, list, dict)) or _is_record(x):
         if g is None:
             g = zeros_like(x)
