@@ -100,6 +100,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     extra["callees"] = records
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
+        if "numba" in options:
+            setattr(fdef, optimize.KEEP_POPS, True)
         optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
     return w, d, raw, extra
 
@@ -264,6 +266,7 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Cal
 
 
 _GRAD_ONLY = ("fused", "grad_only")  # options: f_vjp returns the gradient alone when f is known scalar
+_FOR_NUMBA = ("fused", "numba")  # options: code numba_backend rewrites (tapes popped, not walked)
 
 
 def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) -> Callable:
@@ -275,7 +278,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     fn, target = _target(f)
     names, single = resolve_wrt(target, wrt)
     arguments.check_has_return(fn)
-    options = _GRAD_ONLY if not with_value and backend == "python" else _FUSED
+    options = _FOR_NUMBA if backend == "numba" else _FUSED if with_value else _GRAD_ONLY
 
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh)
     positions = [_params(fn).index(n) for n in names]

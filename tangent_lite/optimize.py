@@ -12,7 +12,8 @@
     remove_dead:      derivative variables that nothing reads are not computed
     keep_uniform_seeds (uniform.py): a sum's adjoint stays the scalar it spreads
     drop_round_trips, hoist_loop_invariants (hoist.py): in loops, copies that come back
-                      go, invariant derivative arithmetic moves before the loop
+                      go, invariant derivative arithmetic moves before the loop;
+    iterate_tape (hoist.py): a one-loop tape is walked backwards instead of popped
     drop_unused_forward: (tl.grad, value not returned) the forward statements only the value needed
     release_dead, then reuse_dead_arrays (inplace.py): arrays let go of, their memory reused
 
@@ -28,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
 from .annotations import Key, get_anno, set_anno
-from .hoist import drop_round_trips, hoist_loop_invariants
+from .hoist import drop_round_trips, hoist_loop_invariants, iterate_tape
 from .inplace import reuse_dead_arrays
 from .rules import purity
 from .rules.registry import REGISTRY
@@ -555,6 +556,7 @@ def _remove_stmts(body: List[Any], ids: Set[int]) -> None:
 
 
 DROP_PURE = "_tl_drop_pure"  # attribute of a generated FunctionDef: its value is not returned (drop_unused_forward)
+KEEP_POPS = "_tl_keep_pops"  # attribute of a generated FunctionDef: no iterate_tape (numba_backend pops tapes)
 FACTS = "_tl_facts"  # attribute of a generated FunctionDef: uniform.Facts of its names
 
 _PURE_BUILTINS = (range, len, float, int, abs, min, max, bool)
@@ -709,6 +711,7 @@ def optimize(fdef: Any, protected: Set[str]) -> Any:
         lambda: forward_tuples(fdef, protected, counted()),
         lambda: fuse_sum_seeds(fdef, protected, counted()),
         lambda: drop_unread_saves(fdef),
+        lambda: not getattr(fdef, KEEP_POPS, False) and iterate_tape(fdef),
         lambda: drop_round_trips(fdef, protected),
         lambda: hoist_loop_invariants(fdef, protected),
         lambda: remove_dead(fdef, protected, counted()),

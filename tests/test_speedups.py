@@ -703,11 +703,15 @@ def test_loop_temporaries_are_recomputed_and_the_forward_loop_goes():
 
 
 def test_recomputation_after_the_restore_it_reads():
-    code = _grad_code(logistic, (3.7, 0.3, 20))
+    split = _code(api.generate(logistic, "vjp", ["r", "x"], spec=api._spec([3.7, 0.3, 20])).text)
+    bwd = _function(split, "logistic_bwd")
     # before: _t1 = r * x and _t2 = 1.0 - x pushed too
-    assert code.count("_tape.append(") == 1 and code.count("_tape.pop()") == 1
-    rev = code.split("for _ in reversed(")[1]
+    assert _function(split, "logistic_fwd").count("_tape.append(") == 1 and bwd.count("_tape.pop()") == 1
+    rev = bwd.split("for _ in reversed(")[1]
     assert rev.index("x = _tape.pop()") < rev.index("_t2 = 1.0 - x") < rev.index("_t1_bar = x_bar * _t2")
+    # tl.grad's own function walks that one-loop tape backwards instead of popping it (hoist.iterate_tape)
+    code = _grad_code(logistic, (3.7, 0.3, 20))
+    assert "for x in reversed(_tape):" in code and "_tape.pop()" not in code
     check_grads(logistic, (2.5, 0.3, 10), wrt=(0, 1), order=2)
     np.testing.assert_allclose(tl.grad(logistic, wrt=(0, 1))(3.7, 0.3, 20),
                                tl.value_and_grad(logistic, wrt=(0, 1))(3.7, 0.3, 20)[1], rtol=1e-15)
@@ -931,3 +935,59 @@ def test_matrix_products_without_the_helper():
     _assert_grad_fd(mlp_like, args, (0, 1, 3))
     unspecialised = _code(api.generate(mlp_like, "vjp", ["W1"]).text)
     assert "_tl.matmul_bar_a(" in unspecialised  # ranks unknown: the helper decides at run time
+
+
+def test_iterate_tape_before_after():
+    fdef = _parse("""
+        def f(x, n, x_bar):
+            _tape = []
+            _t0 = range(n)
+            for i in _t0:
+                _tape.append(x)
+                x = x * i
+            for i in reversed(_t0):
+                x = _tape.pop()
+                x_bar = x_bar * i
+            return x_bar
+        """)
+    assert optimize.iterate_tape(fdef)
+    text = _text(fdef)
+    assert "for i, x in zip(reversed(_t0), reversed(_tape)):" in text and "pop" not in text
+
+
+_SECOND_PUSH = """
+    def f(x, n, x_bar):
+        _tape = []
+        _t0 = range(n)
+        for i in _t0:
+            _tape.append(x)
+            x = x * 2.0
+        _tape.append(n)
+        for i in reversed(_t0):
+            x = _tape.pop()
+            x_bar = x_bar * x
+        return x_bar
+    """
+_BREAK = """
+    def f(x, n, x_bar):
+        _tape = []
+        _t0 = range(n)
+        for i in _t0:
+            if x > 9.0:
+                break
+            _tape.append(x)
+            x = x * 2.0
+        for i in reversed(_t0):
+            x = _tape.pop()
+            x_bar = x_bar * x
+        return x_bar
+    """
+
+
+@pytest.mark.parametrize("src", [_SECOND_PUSH, _BREAK])  # more on the tape; an iteration may push nothing
+def test_iterate_tape_leaves_other_tapes_alone(src):
+    fdef = _parse(src)
+    before = _text(fdef)
+    assert "return x_bar" in before
+    assert not optimize.iterate_tape(fdef)
+    assert _text(fdef) == before
