@@ -13,17 +13,20 @@ the disk cache.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import inspect
 import linecache
 import os
 import re
+import shutil
 import tempfile
 import threading
 import weakref
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import codegen
+from . import source as S
 from ._version import __version__, code_fingerprint
 
 _STATE = {"enabled": os.environ.get("TANGENT_LITE_CACHE", "1") not in ("0", "false", "no", "off")}
@@ -45,6 +48,7 @@ def cache_enabled() -> bool:
 def clear_memory() -> None:
     _MEMORY.clear()
     _STRONG.clear()
+    S.clear_source_memo()
 
 
 # ------------------------------------------------------------------ memory
@@ -77,7 +81,7 @@ def source_text(fn: Callable) -> str:
     if code is not None:
         linecache.checkcache(code.co_filename)
     try:
-        return inspect.getsource(fn)
+        return "".join(S.source_lines(fn)[0])
     except (OSError, TypeError):
         return ""
 
@@ -150,6 +154,8 @@ def directory_for(filename: str) -> str:
 
 def file_name(fn: Callable, mode: str, key: str) -> str:
     module = (getattr(fn, "__module__", None) or "module").split(".")[-1]
+    if module.startswith("test"):  # test_x.f.vjp.<key>.py would be collected by pytest as a test file
+        module = "tl_" + module
     qual = re.sub(r"[^A-Za-z0-9_]+", "_", fn.__qualname__)
     return f"{module}.{qual}.{mode}.{key[:12]}.py"
 
@@ -170,29 +176,59 @@ def read(path: str, key: str, deps_ok: Callable[[Dict[str, Any]], bool]) -> Opti
     return meta
 
 
+def _write_atomic(target: str, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``target``, then rename it: readers see the
+    old file or the whole new one.  Raises OSError (the temporary file is removed)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".py", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def write(path: str, text: str) -> str:
-    """Atomically write ``text`` to ``path``; falls back to the user cache dir. Returns the path used."""
+    """Atomically write ``text`` to ``path``; falls back to the user cache dir, then to this
+    process's scratch directory (see :func:`scratch_dir`). Returns the path used."""
     for target in (path, os.path.join(_user_cache_dir(), os.path.basename(path))):
-        directory = os.path.dirname(target)
-        if not _writable_dir(directory):
+        if not _writable_dir(os.path.dirname(target)):
             continue
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".py", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, target)
+            _write_atomic(target, text)
             return target
         except OSError:
             continue
-    # nowhere writable: a private temporary file still gives tracebacks a real file
-    fd, tmp = tempfile.mkstemp(prefix="tangent_lite-", suffix=".py")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    return tmp
+    # nowhere writable: a file in the scratch directory still gives tracebacks a real file
+    target = scratch_path(os.path.basename(path))
+    _write_atomic(target, text)
+    return target
+
+
+_SCRATCH: Dict[str, Any] = {"dir": None, "pid": None}
+
+
+def scratch_dir() -> str:
+    """This process's private directory for generated modules that have no cache directory
+    (disk cache disabled, or nothing writable); it is removed when the interpreter exits."""
+    directory, pid = _SCRATCH["dir"], os.getpid()
+    if directory is None or _SCRATCH["pid"] != pid or not os.path.isdir(directory):
+        directory = tempfile.mkdtemp(prefix=f"tangent_lite-{pid}-")
+        _SCRATCH.update(dir=directory, pid=pid)
+        atexit.register(_remove_scratch, directory, pid)
+    return directory
+
+
+def _remove_scratch(directory: str, pid: int) -> None:
+    """At exit: remove ``directory`` if this process made it (not in a forked child); never fails."""
+    if os.getpid() == pid:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def scratch_path(name: str) -> str:
     """A private file for a generated module when the disk cache is disabled."""
-    directory = os.path.join(tempfile.gettempdir(), f"tangent_lite-{os.getpid()}")
-    os.makedirs(directory, exist_ok=True)
-    return os.path.join(directory, name)
+    return os.path.join(scratch_dir(), name)

@@ -15,15 +15,19 @@ import contextlib
 import copy
 import dis
 import inspect
+import keyword
 import linecache
+import math
 import re
 import sys
 import textwrap
+import types
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import gast
+import gast.ast3
 
 with warnings.catch_warnings():  # astor touches ast.Num & co, deprecated since 3.12
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -33,6 +37,8 @@ from .annotations import _ATTR as _ANNO_ATTR
 from .errors import Location, SourceUnavailableError
 
 __all__ = ["gast", "FunctionSource", "load_function", "to_source", "parse_expr", "parse_stmts"]
+
+_new_node = ast.AST.__new__  # an empty node of a class, its fields to be filled in
 
 
 @dataclass
@@ -67,7 +73,7 @@ def load_function(fn: Callable) -> FunctionSource:
         )
     filename = code.co_filename
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = source_lines(fn)
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of '{name}' (defined in {filename}): {exc}",
@@ -98,12 +104,94 @@ def load_function(fn: Callable) -> FunctionSource:
             raise _edited_error(fn, filename)
         depth = tree_depth(tree)
         with recursion_room(depth):
-            module = gast.ast_to_gast(tree)
+            module = ast_to_gast(tree)
         node = module.body[0]
         shift_lines(node, first - 1)
         node.decorator_list = []
         return FunctionSource(node, filename, all_lines, text, first, depth)
     return FunctionSource(node, filename, all_lines, text, first, tree_depth(node))
+
+
+# (file, first line, name) -> (the file's lines in linecache, the def's lines, its first line)
+_SOURCE_MEMO: Dict[Tuple[str, int, str], Tuple[List[str], List[str], int]] = {}
+
+
+def source_lines(fn: Callable) -> Tuple[List[str], int]:
+    """:func:`inspect.getsourcelines` of a function, remembered while :mod:`linecache` holds the
+    same lines for its file (a transformation reads a function's source several times: the
+    cache key, the parse, the callee hashes; finding the def's end tokenizes it each time).
+    ``linecache.checkcache`` re-reads an edited file (as inspect does): its lines are then a
+    new list, and the def is found again."""
+    code = getattr(fn, "__code__", None)
+    if code is None or hasattr(fn, "__wrapped__"):  # inspect follows __wrapped__: no shortcut
+        return inspect.getsourcelines(fn)
+    filename = code.co_filename
+    key = (filename, code.co_firstlineno, code.co_name)
+    hit = _SOURCE_MEMO.get(key)
+    if hit is not None:
+        linecache.checkcache(filename)  # as inspect does: an edited file is read again
+    entry = linecache.cache.get(filename)
+    if hit is not None and entry is not None and len(entry) == 4 and entry[2] is hit[0]:
+        return list(hit[1]), hit[2]
+    lines, first = inspect.getsourcelines(fn)
+    entry = linecache.cache.get(filename)
+    if entry is not None and len(entry) == 4 and filename.endswith(".py"):
+        if len(_SOURCE_MEMO) >= 1024:
+            _SOURCE_MEMO.clear()
+        _SOURCE_MEMO[key] = (entry[2], list(lines), first)
+    return lines, first
+
+
+def clear_source_memo() -> None:
+    _SOURCE_MEMO.clear()
+
+
+_MISSING = object()
+_GAST_CLASSES: Dict[type, Any] = {}  # ast class -> the gast class of the same name (None: none)
+
+
+class _AstToGast(gast.ast3.Ast3ToGAst):
+    """gast's own ast -> gast converter (its version-specific cases untouched) with a cheaper
+    dispatch and generic step: the same gast tree, node for node, in about two thirds of the time
+    (tests/test_source_fast_paths.py compares the trees)."""
+
+    _methods: Dict[type, Any] = {}  # ast class -> this converter's visit_<Class>, or None
+
+    def visit(self, node: Any) -> Any:
+        cls = node.__class__
+        try:
+            method = self._methods[cls]
+        except KeyError:
+            method = self._methods[cls] = getattr(type(self), "visit_" + cls.__name__, None)
+        if method is None:
+            return self.generic_visit(node)
+        return method(self, node)
+
+    def generic_visit(self, node: Any) -> Any:
+        cls = node.__class__
+        try:
+            target = _GAST_CLASSES[cls]
+        except KeyError:
+            target = _GAST_CLASSES[cls] = getattr(gast, cls.__name__, None)
+        if target is None:  # not part of gast's tree: dropped, as gast drops it
+            return None
+        new = _new_node(target)
+        fields = new.__dict__
+        convert = self._visit
+        for field in node._fields:
+            value = getattr(node, field, _MISSING)
+            if value is not _MISSING:
+                fields[field] = convert(value)
+        for attr in node._attributes:
+            value = getattr(node, attr, _MISSING)
+            if value is not _MISSING:
+                fields[attr] = value
+        return new
+
+
+def ast_to_gast(tree: Any) -> Any:
+    """:func:`gast.ast_to_gast`, faster (see :class:`_AstToGast`)."""
+    return _AstToGast().visit(tree)
 
 
 def shift_lines(tree: Any, n: int) -> None:
@@ -183,7 +271,14 @@ def _compile_context(fn: Callable, text: str, first: int = 1) -> str:
         head = "".join(f"    {v} = None\n" for v in cells)
         body = "def __tl_context__():\n" + head + textwrap.indent(body, "    ")
     wrapper_lines = body.count("\n") - text.count("\n")
-    return "\n" * max(0, first - 1 - wrapper_lines) + body
+    room = first - 1 - wrapper_lines
+    # the module names the def reads, imported as in its module: the compiler then picks the same
+    # call form for ``np.f(x)`` (3.11+), and the bytecode can be compared as bytes (see _same_code)
+    modules = sorted(n for n in set(code.co_names) if isinstance(fn.__globals__.get(n), types.ModuleType)
+                     and n.isidentifier() and not keyword.iskeyword(n) and n not in code.co_varnames)
+    if modules and room >= 1:
+        return f"import {', '.join(modules)}\n" + "\n" * (room - 1) + body
+    return "\n" * max(0, room) + body
 
 
 def _code_objects(code: Any) -> Iterator[Any]:
@@ -199,7 +294,8 @@ def _same_code(a: Any, b: Any) -> bool:
         return (c.co_names, c.co_varnames, c.co_freevars, c.co_cellvars, c.co_argcount,
                 c.co_kwonlyargcount, len(c.co_consts))
 
-    if shape(a) != shape(b) or _instructions(a) != _instructions(b):
+    # equal bytecode, names and constants give equal instruction lists: skip disassembling
+    if shape(a) != shape(b) or (a.co_code != b.co_code and _instructions(a) != _instructions(b)):
         return False
     for x, y in zip(a.co_consts, b.co_consts):
         if isinstance(x, type(a)) or isinstance(y, type(a)):
@@ -238,13 +334,24 @@ def _instructions(code: Any) -> List[tuple]:
 
 
 def tree_depth(tree: Any) -> int:
-    """The nesting depth of a syntax tree (computed without recursion)."""
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, d = stack.pop()
-        deepest = max(deepest, d)
-        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
-    return deepest
+    """The nesting depth of a syntax tree, counting every child :func:`ast.iter_child_nodes`
+    gives (computed level by level, without recursion)."""
+    depth, level, node_type = 0, [tree], ast.AST
+    while level:
+        depth += 1
+        below: List[Any] = []
+        push = below.append
+        for node in level:
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, node_type):
+                            push(item)
+                elif isinstance(value, node_type):
+                    push(value)
+        level = below
+    return depth
 
 
 @contextlib.contextmanager
@@ -306,13 +413,508 @@ def _extra_fdef_fields() -> dict:
 
 
 def to_source(node: Any) -> str:
-    """Print a gast node (module, statement, expression or list of statements)."""
+    """Print a gast node (module, statement, expression or list of statements).
+
+    The forms the compiler generates are printed directly from gast (:class:`_Printer`); anything
+    else goes through astor.  Both give the same text, byte for byte (tests/test_printer.py)."""
     if isinstance(node, list):
         return "".join(to_source(n) + ("\n" if not isinstance(n, gast.expr) else "") for n in node)
+    try:
+        return _Printer().text(node)
+    except _Unprintable:
+        return astor_source(node)
+
+
+def astor_source(node: Any) -> str:
+    """:func:`to_source` through gast -> ast -> astor (the reference the direct printer matches)."""
     tree = gast.gast_to_ast(node)
     ast.fix_missing_locations(tree) if isinstance(tree, ast.mod) else None
     text = astor.to_source(tree, pretty_source=_pretty)
     return _restore_comments(text.rstrip("\n"))
+
+
+class _Unprintable(Exception):
+    """A node :class:`_Printer` leaves to astor."""
+
+
+# Precedence levels as astor 0.8 numbers them: a child is parenthesized when its own level is
+# below the level its parent asks for (``_TOP`` when the parent asks for none).  The numbers are
+# astor's so that the direct printer parenthesizes exactly as astor does.
+_ASSIGN, _AUGASSIGN, _EXPR, _IF, _RETURN, _SUBSCRIPT, _TUPLE, _COMMA = 3, 5, 5, 9, 11, 13, 19, 21
+_ASSERT, _NAMED, _ONE_ARG, _IFEXP, _COMPARE, _POW_RHS, _POW_LHS, _CONSTANT, _TOP = 23, 23, 25, 27, 37, 51, 56, 61, 63
+_BINOPS = {gast.BitOr: (" | ", 39), gast.BitXor: (" ^ ", 41), gast.BitAnd: (" & ", 43), gast.LShift: (" << ", 45),
+           gast.RShift: (" >> ", 45), gast.Add: (" + ", 47), gast.Sub: (" - ", 47), gast.Mult: (" * ", 49),
+           gast.Div: (" / ", 49), gast.Mod: (" % ", 49), gast.FloorDiv: (" // ", 49), gast.MatMult: (" @ ", 49),
+           gast.Pow: (" ** ", 55)}
+_UNARYOPS = {gast.Invert: ("~", 53), gast.UAdd: ("+", 53), gast.USub: ("-", 53), gast.Not: ("not ", 35)}
+_BOOLOPS = {gast.Or: (" or ", 31), gast.And: (" and ", 33)}
+_CMPOPS = {gast.Eq: " == ", gast.NotEq: " != ", gast.Lt: " < ", gast.LtE: " <= ", gast.Gt: " > ", gast.GtE: " >= ",
+           gast.Is: " is ", gast.IsNot: " is not ", gast.In: " in ", gast.NotIn: " not in "}
+
+
+def _number(x: Any) -> str:
+    """A number as astor writes it (infinities as 1e1000, complex numbers in parentheses)."""
+    def part(v: Any, suffix: str) -> str:
+        try:
+            if math.isinf(v):
+                return ("-1e1000" if v < 0 else "1e1000") + suffix
+            if math.isnan(v):
+                return f"(1e1000{suffix}-1e1000{suffix})"
+        except OverflowError:  # an int too large for a float
+            pass
+        return repr(v) + suffix
+
+    if not isinstance(x, complex):
+        return part(x, "")
+    real, imag = part(x.real, ""), part(x.imag, "j")
+    if x.real == 0:
+        return imag
+    if x.imag == 0:
+        return f"({real}+0j)"
+    return f"({real}{'' if imag.startswith('-') else '+'}{imag})"
+
+
+class _Printer:
+    """Prints gast statements and expressions directly, as astor prints their ast conversion.
+
+    Text goes out in pieces: a parenthesis is written when an expression starts and blanked when
+    its parent's precedence makes it unnecessary (astor's order, which decides whether a string
+    starts its line).  Line breaks are owed (``breaks``) and written with the indentation before
+    the next piece.  Raises :class:`_Unprintable` for forms it does not know (astor prints them):
+    comprehensions, f-strings, classes, multi-line strings, strings that start a line."""
+
+    def __init__(self) -> None:
+        self.out: List[str] = []
+        self.level = 0  # indentation
+        self.breaks = 0  # line breaks owed before the next piece
+        self.line = 0  # index in ``out`` where the current line starts
+
+    def text(self, node: Any) -> str:
+        if isinstance(node, (gast.stmt, gast.Module)):
+            self.stmt(node)
+        else:
+            self.expr(node, _TOP)
+        out = self.out
+        out.append("\n")
+        if set(out[0]) == {"\n"}:
+            out[0] = ""
+        return "".join(out).rstrip("\n")
+
+    # ---------------------------------------------------------------- pieces
+
+    def write(self, piece: str) -> None:
+        if self.breaks:
+            self.out.append("\n" * self.breaks)
+            self.line = len(self.out)
+            self.out.append("    " * self.level)
+            self.breaks = 0
+        if piece:
+            self.out.append(piece)
+
+    def newline(self, extra: int = 0) -> None:
+        self.breaks = max(self.breaks, 1 + extra)
+
+    def open(self) -> int:
+        self.write("(")
+        return len(self.out) - 1
+
+    def close(self, at: int, keep: bool) -> None:
+        if keep:
+            self.out.append(")")
+        else:
+            self.out[at] = ""
+
+    def commas(self, nodes: List[Any], level: int) -> None:
+        for i, node in enumerate(nodes):
+            if i:
+                self.write(", ")
+            self.expr(node, level)
+
+    # ---------------------------------------------------------------- expressions
+
+    def expr(self, node: Any, level: int) -> None:
+        method = _EXPRESSIONS.get(node.__class__)
+        if method is None:
+            raise _Unprintable(node.__class__.__name__)
+        method(self, node, level)
+
+    def name(self, node: Any, level: int) -> None:
+        self.write(node.id)
+
+    def constant(self, node: Any, level: int) -> None:
+        value = node.value
+        if isinstance(value, (int, float, complex)):
+            at = self.open()
+            self.write(_number(value))
+            self.close(at, _CONSTANT < level)
+        elif isinstance(value, str):
+            self.write("")
+            if "\n" in value or not "".join(self.out[self.line:]).strip():
+                raise _Unprintable("string")  # astor may choose a triple-quoted form
+            self.write((node.kind or "") + repr(value))
+        elif value is Ellipsis:
+            self.write("...")
+        else:
+            self.write(repr(value))
+
+    def attribute(self, node: Any, level: int) -> None:
+        self.expr(node.value, _TOP)
+        self.write(".")
+        self.write(node.attr)
+
+    def call(self, node: Any, level: int) -> None:
+        args, keywords = node.args, node.keywords
+        arg_level = _COMMA if len(args) + len(keywords) > 1 else _ONE_ARG
+        self.expr(node.func, _TOP)
+        self.write("(")
+        self.commas(args, arg_level)
+        for i, kw in enumerate(keywords):
+            if i or args:
+                self.write(", ")
+            self.write(f"{kw.arg}=" if kw.arg else "**")
+            self.expr(kw.value, _COMMA)
+        self.write(")")
+
+    def starred(self, node: Any, level: int) -> None:
+        self.write("*")
+        self.expr(node.value, _TOP)
+
+    def subscript(self, node: Any, level: int) -> None:
+        self.expr(node.value, _TOP)
+        self.write("[")
+        self.expr(node.slice, _SUBSCRIPT)
+        self.write("]")
+
+    def slice(self, node: Any, level: int) -> None:
+        if node.lower is not None:
+            self.expr(node.lower, _SUBSCRIPT)
+        self.write(":")
+        if node.upper is not None:
+            self.expr(node.upper, _SUBSCRIPT)
+        if node.step is not None:
+            self.write(":")
+            if not (isinstance(node.step, gast.Name) and node.step.id == "None"):
+                self.expr(node.step, _SUBSCRIPT)
+
+    def tuple(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.commas(node.elts, _COMMA)
+        if len(node.elts) == 1:
+            self.write(",")
+        self.close(at, not (node.elts and _TUPLE >= level))
+
+    def list(self, node: Any, level: int) -> None:
+        self.write("[")
+        self.commas(node.elts, _COMMA)
+        self.out.append("]")
+
+    def set(self, node: Any, level: int) -> None:
+        if not node.elts:
+            self.write("{1}.__class__()")
+            return
+        self.write("{")
+        self.commas(node.elts, _COMMA)
+        self.out.append("}")
+
+    def dict(self, node: Any, level: int) -> None:
+        self.write("{")
+        for i, (key, value) in enumerate(zip(node.keys, node.values)):
+            if i:
+                self.write(", ")
+            if key is None:
+                self.write("**")
+            else:
+                self.expr(key, _TOP)
+                self.write(": ")
+            self.expr(value, _COMMA)
+        self.out.append("}")
+
+    def binop(self, node: Any, level: int) -> None:
+        symbol, own = _BINOPS[node.op.__class__]
+        power = own == 55
+        at = self.open()
+        self.expr(node.left, _POW_LHS if power else own)
+        self.write(symbol)
+        self.expr(node.right, _POW_RHS if power else own + 1)
+        self.close(at, own < level)
+
+    def boolop(self, node: Any, level: int) -> None:
+        symbol, own = _BOOLOPS[node.op.__class__]
+        at = self.open()
+        for i, value in enumerate(node.values):
+            if i:
+                self.write(symbol)
+            self.expr(value, own + 1)
+        self.close(at, own < level)
+
+    def compare(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.expr(node.left, _COMPARE + 1)
+        for op, right in zip(node.ops, node.comparators):
+            self.write(_CMPOPS[op.__class__])
+            self.expr(right, _COMPARE + 1)
+        self.close(at, _COMPARE < level)
+
+    def unaryop(self, node: Any, level: int) -> None:
+        symbol, own = _UNARYOPS[node.op.__class__]
+        at = self.open()
+        self.write(symbol)
+        self.expr(node.operand, own)
+        self.close(at, own < level)
+
+    def ifexp(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.expr(node.body, _IFEXP + 1)
+        self.write(" if ")
+        self.expr(node.test, _IFEXP + 1)
+        self.write(" else ")
+        self.expr(node.orelse, _IFEXP)
+        self.close(at, _IFEXP < level)
+
+    def lambda_(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.write("lambda ")
+        self.arguments(node.args)
+        self.write(": ")
+        self.expr(node.body, _IFEXP)
+        self.close(at, _IFEXP < level)
+
+    def namedexpr(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.expr(node.target, _NAMED)
+        self.write(" := ")
+        self.expr(node.value, _NAMED + 1)
+        self.close(at, True)
+
+    def arguments(self, args: Any) -> None:
+        if args.posonlyargs:
+            raise _Unprintable("positional-only parameters")
+        first = [True]
+
+        def comma() -> None:
+            if first:
+                first.pop()
+            else:
+                self.write(", ")
+
+        def params(names: List[Any], defaults: List[Any]) -> None:
+            for param, default in zip(names, [None] * (len(names) - len(defaults)) + defaults):
+                comma()
+                self.param(param)
+                if default is not None:
+                    self.write("=")
+                    self.expr(default, _COMMA)
+
+        params(args.args, args.defaults)
+        if args.vararg is not None:
+            comma()
+            self.write("*")
+            self.param(args.vararg)
+        if args.kwonlyargs:
+            if args.vararg is None:
+                comma()
+                self.write("*")
+            params(args.kwonlyargs, args.kw_defaults)
+        if args.kwarg is not None:
+            comma()
+            self.write("**")
+            self.param(args.kwarg)
+
+    def param(self, node: Any) -> None:
+        if not isinstance(node, gast.Name):
+            raise _Unprintable("parameter")
+        self.write(node.id)
+        if node.annotation is not None:
+            self.write(": ")
+            self.expr(node.annotation, _TOP)
+
+    # ---------------------------------------------------------------- statements
+
+    def stmt(self, node: Any) -> None:
+        method = _STATEMENTS.get(node.__class__)
+        if method is None:
+            raise _Unprintable(node.__class__.__name__)
+        method(self, node)
+
+    def body(self, statements: List[Any]) -> None:
+        self.level += 1
+        for node in statements:
+            self.stmt(node)
+        self.level -= 1
+
+    def orelse(self, statements: List[Any]) -> None:
+        if statements:
+            self.newline()
+            self.write("else:")
+            self.body(statements)
+
+    def module(self, node: Any) -> None:
+        for stmt in node.body:
+            self.stmt(stmt)
+
+    def function_def(self, node: Any) -> None:
+        self.newline(extra=1 if self.level else 2)
+        for decorator in node.decorator_list:
+            self.newline()
+            self.write("@")
+            self.expr(decorator, _TOP)
+        self.newline()
+        self.write(("async def " if isinstance(node, gast.AsyncFunctionDef) else "def ") + node.name)
+        self.write("(")
+        self.arguments(node.args)
+        self.write(")")
+        if node.returns is not None:
+            self.write(" ->")
+            self.expr(node.returns, _TOP)
+        self.write(":")
+        self.body(node.body)
+        if not self.level:
+            self.newline(extra=2)
+
+    def assign(self, node: Any) -> None:
+        self.newline()
+        for target in node.targets:
+            self.expr(target, _ASSIGN)
+            self.write(" = ")
+        self.expr(node.value, _ASSIGN)
+
+    def aug_assign(self, node: Any) -> None:
+        self.newline()
+        self.expr(node.target, _AUGASSIGN)
+        self.write(_BINOPS[node.op.__class__][0][:-1] + "= ")
+        self.expr(node.value, _AUGASSIGN)
+
+    def expr_stmt(self, node: Any) -> None:
+        self.newline()
+        if is_comment(node):  # astor prints the string, _restore_comments makes it a comment
+            self.write("# " + node.value.value[len(COMMENT_PREFIX):])
+        else:
+            self.expr(node.value, _EXPR)
+
+    def return_(self, node: Any) -> None:
+        self.newline()
+        self.write("return")
+        if node.value is not None:
+            self.write(" ")
+            self.expr(node.value, _RETURN)
+
+    def keyword_stmt(self, node: Any) -> None:
+        self.newline()
+        self.write(_KEYWORD_STATEMENTS[node.__class__])
+
+    def if_(self, node: Any) -> None:
+        self.newline()
+        self.write("if ")
+        self.expr(node.test, _IF)
+        self.write(":")
+        self.body(node.body)
+        while len(node.orelse) == 1 and isinstance(node.orelse[0], gast.If):
+            node = node.orelse[0]
+            self.newline()
+            self.write("elif ")
+            self.expr(node.test, _IF)
+            self.write(":")
+            self.body(node.body)
+        self.orelse(node.orelse)
+
+    def for_(self, node: Any) -> None:
+        self.newline()
+        self.write("for ")
+        self.expr(node.target, _IF)
+        self.write(" in ")
+        self.expr(node.iter, _TOP)
+        self.write(":")
+        self.body(node.body)
+        self.orelse(node.orelse)
+
+    def while_(self, node: Any) -> None:
+        self.newline()
+        self.write("while ")
+        self.expr(node.test, _IF)
+        self.write(":")
+        self.body(node.body)
+        self.orelse(node.orelse)
+
+    def raise_(self, node: Any) -> None:
+        self.newline()
+        self.write("raise")
+        if node.exc is not None:
+            self.write(" ")
+            self.expr(node.exc, _TOP)
+            if node.cause is not None:
+                self.write(" from ")
+                self.expr(node.cause, _TOP)
+
+    def assert_(self, node: Any) -> None:
+        self.newline()
+        self.write("assert ")
+        self.expr(node.test, _ASSERT)
+        if node.msg is not None:
+            self.write(", ")
+            self.expr(node.msg, _ASSERT)
+
+    def delete(self, node: Any) -> None:
+        self.newline()
+        self.write("del ")
+        self.commas(node.targets, _COMMA)
+
+    def global_(self, node: Any) -> None:
+        self.newline()
+        self.write(("global " if isinstance(node, gast.Global) else "nonlocal ") + ", ".join(node.names))
+
+    def try_(self, node: Any) -> None:
+        self.newline()
+        self.write("try:")
+        self.body(node.body)
+        for handler in node.handlers:
+            self.newline()
+            self.write("except")
+            if handler.type is not None:
+                self.write(" ")
+                self.expr(handler.type, _TOP)
+                if handler.name is not None:
+                    self.write(" as ")
+                    self.write(handler.name.id if isinstance(handler.name, gast.Name) else handler.name)
+            self.write(":")
+            self.body(handler.body)
+        self.orelse(node.orelse)
+        if node.finalbody:
+            self.newline()
+            self.write("finally:")
+            self.body(node.finalbody)
+
+    def with_(self, node: Any) -> None:
+        self.newline()
+        self.write("with ")
+        for i, item in enumerate(node.items):
+            if i:
+                self.write(", ")
+            self.expr(item.context_expr, _TOP)
+            if item.optional_vars is not None:
+                self.write(" as ")
+                self.expr(item.optional_vars, _TOP)
+        self.write(":")
+        self.body(node.body)
+
+
+_EXPRESSIONS: Dict[type, Callable[..., None]] = {
+    gast.Name: _Printer.name, gast.Constant: _Printer.constant, gast.Attribute: _Printer.attribute,
+    gast.Call: _Printer.call, gast.Starred: _Printer.starred, gast.Subscript: _Printer.subscript,
+    gast.Slice: _Printer.slice, gast.Tuple: _Printer.tuple, gast.List: _Printer.list, gast.Set: _Printer.set,
+    gast.Dict: _Printer.dict, gast.BinOp: _Printer.binop, gast.BoolOp: _Printer.boolop,
+    gast.Compare: _Printer.compare, gast.UnaryOp: _Printer.unaryop, gast.IfExp: _Printer.ifexp,
+    gast.Lambda: _Printer.lambda_, gast.NamedExpr: _Printer.namedexpr,
+}
+_KEYWORD_STATEMENTS = {gast.Pass: "pass", gast.Break: "break", gast.Continue: "continue"}
+_STATEMENTS: Dict[type, Callable[..., None]] = {
+    gast.Module: _Printer.module, gast.FunctionDef: _Printer.function_def,
+    gast.AsyncFunctionDef: _Printer.function_def, gast.Assign: _Printer.assign, gast.AugAssign: _Printer.aug_assign,
+    gast.Expr: _Printer.expr_stmt, gast.Return: _Printer.return_, gast.Pass: _Printer.keyword_stmt,
+    gast.Break: _Printer.keyword_stmt, gast.Continue: _Printer.keyword_stmt, gast.If: _Printer.if_,
+    gast.For: _Printer.for_, gast.While: _Printer.while_, gast.Raise: _Printer.raise_, gast.Assert: _Printer.assert_,
+    gast.Delete: _Printer.delete, gast.Global: _Printer.global_, gast.Nonlocal: _Printer.global_,
+    gast.Try: _Printer.try_, gast.With: _Printer.with_,
+}
 
 
 def _pretty(source: Iterable[str]) -> str:
@@ -323,8 +925,18 @@ def _pretty(source: Iterable[str]) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
+_EXPR_MEMO: Dict[str, Any] = {}  # text -> its parsed expression (the passes parse the same few names often)
+
+
 def parse_expr(text: str) -> Any:
-    return gast.parse(text).body[0].value
+    """The expression ``text`` as a fresh gast tree (parsed once per text, then copied)."""
+    tree = _EXPR_MEMO.get(text)
+    if tree is None:
+        tree = gast.parse(text).body[0].value
+        if len(_EXPR_MEMO) >= 4096:
+            _EXPR_MEMO.clear()
+        _EXPR_MEMO[text] = tree
+    return deepcopy(tree)
 
 
 def parse_stmts(text: str) -> List[Any]:
@@ -338,37 +950,69 @@ def parse_module(text: str) -> Any:
 # --------------------------------------------------------------------------- builders
 
 
+# The builders below fill the node's fields directly: what gast's constructors do, without their
+# generic argument handling (the passes build nodes by the thousand).  The Load/Store markers are
+# shared, as :func:`deepcopy` shares them.
+_LOAD, _STORE = gast.Load(), gast.Store()
+
+
 def name(id_: str, store: bool = False) -> Any:
-    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None, type_comment=None)
+    node = _new_node(gast.Name)
+    fields = node.__dict__
+    fields["id"] = id_
+    fields["ctx"] = _STORE if store else _LOAD
+    fields["annotation"] = None
+    fields["type_comment"] = None
+    return node
 
 
 def const(value: Any) -> Any:
-    return gast.Constant(value=value, kind=None)
+    node = _new_node(gast.Constant)
+    fields = node.__dict__
+    fields["value"] = value
+    fields["kind"] = None
+    return node
 
 
 def assign(target: Any, value: Any, lineno: Optional[int] = None) -> Any:
     if isinstance(target, str):
         target = name(target, store=True)
-    node = gast.Assign(targets=[target], value=value, type_comment=None)
+    node = _new_node(gast.Assign)
+    fields = node.__dict__
+    fields["targets"] = [target]
+    fields["value"] = value
+    fields["type_comment"] = None
     if lineno is not None:
-        node.lineno = lineno
+        fields["lineno"] = lineno
     return node
 
 
 def call(func: Any, args: Sequence[Any] = (), keywords: Sequence[tuple] = ()) -> Any:
     if isinstance(func, str):
         func = parse_expr(func)
-    return gast.Call(
-        func=func, args=list(args), keywords=[gast.keyword(arg=k, value=v) for k, v in keywords]
-    )
+    node = _new_node(gast.Call)
+    fields = node.__dict__
+    fields["func"] = func
+    fields["args"] = list(args)
+    fields["keywords"] = [gast.keyword(arg=k, value=v) for k, v in keywords]
+    return node
 
 
 def tuple_(elts: Sequence[Any], store: bool = False) -> Any:
-    return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
+    node = _new_node(gast.Tuple)
+    fields = node.__dict__
+    fields["elts"] = list(elts)
+    fields["ctx"] = _STORE if store else _LOAD
+    return node
 
 
 def attribute(value: Any, attr: str) -> Any:
-    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+    node = _new_node(gast.Attribute)
+    fields = node.__dict__
+    fields["value"] = value
+    fields["attr"] = attr
+    fields["ctx"] = _LOAD
+    return node
 
 
 def function_def(fname: str, params: Sequence[str], body: List[Any], defaults: Sequence[Any] = ()) -> Any:
@@ -383,8 +1027,9 @@ def function_def(fname: str, params: Sequence[str], body: List[Any], defaults: S
     )
 
 
-# fields that never hold a node (names, strings, constants), left out of walk's look at children
-_LEAF_FIELDS = {"id", "attr", "arg", "kind", "type_comment"}
+# fields that never hold a node (names, strings, constants), left out of walk's look at children;
+# ``ctx`` holds a Load/Store/Del marker, which no pass looks at (they read ``n.ctx``)
+_LEAF_FIELDS = {"id", "attr", "arg", "kind", "type_comment", "ctx"}
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}  # node class -> the fields walk looks into
 
 
@@ -395,44 +1040,61 @@ def _child_fields(cls: type) -> Tuple[str, ...]:
 
 
 def walk(node: Any) -> Iterable[Any]:
-    """Every node under ``node`` (itself included), breadth first: :func:`ast.walk`'s order,
+    """Every node under ``node`` (itself included), breadth first: :func:`ast.walk`'s order
+    without the expression-context markers (``Load``, ``Store``, ``Del``: a third of all nodes),
     at about three times its speed (the passes walk statements many thousands of times)."""
     todo = [node]
-    push, node_type, child_fields = todo.append, ast.AST, _CHILD_FIELDS
+    push, node_type, child_fields, name_type = todo.append, ast.AST, _CHILD_FIELDS, gast.Name
     for current in todo:  # todo grows while it is read: breadth first
         yield current
-        fields = child_fields.get(current.__class__)
-        if fields is None:
-            fields = _child_fields(current.__class__)
+        cls = current.__class__
+        if cls is name_type:  # the commonest node: its one child field is a parameter's annotation
+            annotation = current.__dict__.get("annotation")
+            if annotation is not None:
+                push(annotation)
+            continue
+        try:
+            fields = child_fields[cls]
+        except KeyError:
+            fields = _child_fields(cls)
+        get = current.__dict__.get
         for name in fields:
-            value = getattr(current, name, None)
+            value = get(name)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, node_type):
                         push(item)
-            elif isinstance(value, node_type):
+            elif value is not None and isinstance(value, node_type):
                 push(value)
 
 
 _LEAVES = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
+_LEAF_TYPES = frozenset(_LEAVES)
+# the expression-context markers: fieldless and never changed in place, so copies share them
+_CONTEXT_TYPES = frozenset({gast.Load, gast.Store, gast.Del, gast.Param})
 
 
 def deepcopy(node: Any) -> Any:
     """A deep copy of an AST (node or list of nodes), with its annotations.
 
     Made for the compiler's hot path (the passes copy templates and statements thousands of
-    times): nodes and lists are copied, constants shared; annotation values that are nodes
-    are copied, the other annotation values (callees, primitives, ints) shared. Anything
-    else falls back to :func:`copy.deepcopy`."""
+    times): nodes and lists are copied, constants and the ``Load``/``Store`` markers shared;
+    annotation values that are nodes are copied, the other annotation values (callees,
+    primitives, ints) shared. Anything else falls back to :func:`copy.deepcopy`."""
+    cls = node.__class__
+    if cls is list:
+        return [deepcopy(item) for item in node]
+    if cls in _LEAF_TYPES or cls in _CONTEXT_TYPES:
+        return node
     if isinstance(node, ast.AST):
-        cls = node.__class__
         new = cls.__new__(cls)
         fields = new.__dict__
         for key, value in node.__dict__.items():
-            if key == _ANNO_ATTR:
-                fields[key] = {k: deepcopy(v) if isinstance(v, (ast.AST, list)) else v for k, v in value.items()}
-            elif isinstance(value, _LEAVES):
+            vcls = value.__class__
+            if vcls in _LEAF_TYPES or vcls in _CONTEXT_TYPES:
                 fields[key] = value
+            elif key == _ANNO_ATTR:
+                fields[key] = {k: deepcopy(v) if isinstance(v, (ast.AST, list)) else v for k, v in value.items()}
             else:
                 fields[key] = deepcopy(value)
         return new

@@ -13,6 +13,7 @@ become fresh temporaries, and the module names a rule may use (``np``, ``math``,
 
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import textwrap
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 from . import source as S
+from .annotations import _ATTR as _ANNO_ATTR
 from .errors import RuleError
 from .naming import Namer
 from .source import gast
@@ -87,25 +89,35 @@ def _assigned_names(body: List[Any]) -> set:
     return out
 
 
-def _substitute(node: Any, bindings: Mapping[str, Any], renames: Mapping[str, str]) -> Any:
-    """In ``node`` (a fresh copy of template code), in place: parameters read become copies
-    of their atoms, the other names in ``renames`` are renamed.  The nodes are listed before
-    anything changes, so an inserted atom is never renamed."""
-    def substituted(name: Any) -> Any:
-        if isinstance(name.ctx, gast.Load) and name.id in bindings:
-            return S.deepcopy(bindings[name.id])
-        if name.id in renames:
-            name.id = renames[name.id]
-        return name
-
-    for parent in list(S.walk(node)):
-        for fname in parent._fields:
-            value = getattr(parent, fname, None)
-            if isinstance(value, gast.Name):
-                setattr(parent, fname, substituted(value))
-            elif isinstance(value, list):
-                value[:] = [substituted(v) if isinstance(v, gast.Name) else v for v in value]
-    return node
+def _instantiate(node: Any, bindings: Mapping[str, Any], renames: Mapping[str, str]) -> Any:
+    """A copy of template code ``node`` in which the parameters read become copies of their
+    atoms and the other names in ``renames`` are renamed.  One pass that copies and substitutes
+    (the inserted atoms are copied from ``bindings``, so they are never renamed); annotations
+    are copied as :func:`source.deepcopy` copies them."""
+    cls = node.__class__
+    if cls is list:
+        return [_instantiate(item, bindings, renames) for item in node]
+    if cls is gast.Name and node.id in bindings and isinstance(node.ctx, gast.Load):
+        return S.deepcopy(bindings[node.id])
+    if cls in S._CONTEXT_TYPES or not isinstance(node, ast.AST):
+        return S.deepcopy(node)
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    children = cls._fields
+    leaves, markers = S._LEAF_TYPES, S._CONTEXT_TYPES
+    for key, value in node.__dict__.items():
+        vcls = value.__class__
+        if vcls in leaves or vcls in markers:  # names, numbers, line numbers; Load/Store shared
+            fields[key] = value
+        elif key in children:
+            fields[key] = _instantiate(value, bindings, renames)
+        elif key == _ANNO_ATTR:
+            fields[key] = {k: S.deepcopy(v) if isinstance(v, (ast.AST, list)) else v for k, v in value.items()}
+        else:
+            fields[key] = S.deepcopy(value)
+    if cls is gast.Name and new.id in renames:
+        new.id = renames[new.id]
+    return new
 
 
 def inline(
@@ -131,7 +143,7 @@ def inline(
     renames: Dict[str, str] = {m: aliases.get(m, m) for m in TEMPLATE_MODULES}
     for local in template.assigned:
         renames[local] = namer.temp()
-    body = [_substitute(S.deepcopy(s), full, renames) for s in template.body]
+    body = [_instantiate(s, full, renames) for s in template.body]
     return body[:-1], body[-1].value
 
 

@@ -516,3 +516,19 @@ def test_cache_key_changes_with_inputs(modules, tmp_path):
     assert base != cache.make_key(mod.f, "vjp", ("x",), (), fp + "0")
     other = modules.load(tmp_path / "src2", textwrap.dedent(MODULE_V1).replace("x ** 2", "x ** 2 + 0.0"))
     assert base != cache.make_key(other.f, "vjp", ("x",), (), fp)
+
+
+def test_entries_of_test_modules_are_not_test_files_for_pytest():
+    """A test module's cache entries (``tests/__tangent_lite__/test_x.f.vjp.<key>.py``) would be
+    collected by pytest's default ``test_*.py`` pattern; they are named ``tl_test_x...`` instead."""
+    import fnmatch
+
+    def f(x):
+        return x * x
+
+    f.__module__, f.__qualname__ = "test_model", "f"
+    name = cache.file_name(f, "vjp", "0123456789abcdef")
+    assert name == "tl_test_model.f.vjp.0123456789ab.py"
+    assert not fnmatch.fnmatch(name, "test_*.py") and not fnmatch.fnmatch(name, "*_test.py")
+    f.__module__ = "model"
+    assert cache.file_name(f, "vjp", "0123456789abcdef") == "model.f.vjp.0123456789ab.py"

@@ -1,0 +1,170 @@
+"""The fast paths of tangent_lite.source give what the slow ones gave.
+
+Reading a function's source (remembered per file version), the ast -> gast conversion, the tree
+depth, walk, deepcopy and the running-code comparison are on the transformation's hot path; each
+is checked here against the library function it replaces, on tangent_lite's own sources.
+"""
+
+import ast
+import glob
+import importlib
+import inspect
+import linecache
+import os
+import sys
+import textwrap
+
+import gast
+import pytest
+
+import tangent_lite  # noqa: F401
+from tangent_lite.annotations import Key, get_anno, has_anno, set_anno
+
+S = sys.modules["tangent_lite.source"]
+cache = sys.modules["tangent_lite.cache"]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCES = sorted(glob.glob(os.path.join(ROOT, "tangent_lite", "**", "*.py"), recursive=True))
+
+
+def trees():
+    for path in SOURCES:
+        with open(path, encoding="utf-8") as f:
+            yield path, ast.parse(f.read())
+
+
+def same_tree(a, b, where="tree"):
+    """Equal node classes, field and attribute values (in the same order), recursively."""
+    assert type(a) is type(b), where
+    if isinstance(a, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            same_tree(x, y, f"{where}[{i}]")
+    elif isinstance(a, ast.AST):
+        assert list(vars(a)) == list(vars(b)), where
+        for key in vars(a):
+            same_tree(getattr(a, key), getattr(b, key), f"{where}.{key}")
+    else:
+        assert a == b or (a != a and b != b), where
+
+
+def test_ast_to_gast_builds_gasts_own_tree():
+    for path, tree in trees():
+        same_tree(gast.ast_to_gast(tree), S.ast_to_gast(tree), os.path.basename(path))
+
+
+def test_tree_depth_counts_as_iter_child_nodes():
+    def reference(node):
+        return 1 + max((reference(c) for c in ast.iter_child_nodes(node)), default=0)
+
+    for _, tree in trees():
+        for node in [tree] + tree.body:
+            assert S.tree_depth(node) == reference(node)
+        g = gast.ast_to_gast(tree)
+        assert S.tree_depth(g) == reference(g)
+
+
+def test_walk_is_ast_walk_without_context_markers():
+    for _, tree in trees():
+        g = S.ast_to_gast(tree)
+        expected = [n for n in ast.walk(g) if not isinstance(n, ast.expr_context)]
+        assert [id(n) for n in S.walk(g)] == [id(n) for n in expected]
+
+
+def test_deepcopy_copies_nodes_and_annotations_and_shares_markers():
+    fdef = S.parse_stmts("""
+        def f(x, y=2.0):
+            z = x[1:] * y
+            return (z, [x])
+    """)[0]
+    inner = fdef.body[0].value
+    set_anno(inner, Key.ORIGIN, 3)
+    set_anno(inner, Key.CHECKPOINT, S.name("snapshots"))
+    copy = S.deepcopy(fdef)
+    assert S.to_source(copy) == S.to_source(fdef)
+    old = list(S.walk(fdef))
+    new = list(S.walk(copy))
+    assert len(old) == len(new) and not {id(n) for n in old} & {id(n) for n in new}
+    copied = copy.body[0].value
+    assert get_anno(copied, Key.ORIGIN) == 3 and has_anno(copied, Key.CHECKPOINT)
+    assert get_anno(copied, Key.CHECKPOINT) is not get_anno(inner, Key.CHECKPOINT)
+    assert copied.left.ctx is inner.left.ctx  # Load markers are shared: they never change
+    copied.left.value.id = "changed"
+    assert inner.left.value.id == "x"
+    assert get_anno(None, Key.ORIGIN, "default") == "default" and not has_anno(None, Key.ORIGIN)
+
+
+def test_builders_make_the_nodes_gast_makes():
+    pairs = [
+        (S.name("a"), gast.Name(id="a", ctx=gast.Load(), annotation=None, type_comment=None)),
+        (S.name("a", store=True), gast.Name(id="a", ctx=gast.Store(), annotation=None, type_comment=None)),
+        (S.const(1.5), gast.Constant(value=1.5, kind=None)),
+        (S.assign("a", S.const(1), lineno=7),
+         gast.Assign(targets=[gast.Name(id="a", ctx=gast.Store(), annotation=None, type_comment=None)],
+                     value=gast.Constant(value=1, kind=None), type_comment=None, lineno=7)),
+        (S.tuple_([S.name("a")]), gast.Tuple(elts=[gast.Name(id="a", ctx=gast.Load(), annotation=None,
+                                                             type_comment=None)], ctx=gast.Load())),
+        (S.attribute(S.name("np"), "sum"),
+         gast.Attribute(value=gast.Name(id="np", ctx=gast.Load(), annotation=None, type_comment=None),
+                        attr="sum", ctx=gast.Load())),
+    ]
+    for built, reference in pairs:
+        assert type(built) is type(reference) and list(vars(built)) == list(vars(reference))
+        assert gast.dump(built) == gast.dump(reference)
+    call = S.call("np.sum", [S.name("x")], [("axis", S.const(0))])
+    assert S.to_source(call) == "np.sum(x, axis=0)"
+    again = S.parse_expr("np.sum")
+    assert again is not S.parse_expr("np.sum") and gast.dump(again) == gast.dump(gast.parse("np.sum").body[0].value)
+
+
+MODULE = '''\
+import numpy as np
+
+
+def f(x):
+    return np.sum(np.tanh(x) * x)
+'''
+
+
+@pytest.fixture
+def module(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    name = f"tl_fast_paths_{os.getpid()}"
+    path = tmp_path / f"{name}.py"
+    path.write_text(MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    mod = importlib.import_module(name)
+    yield mod, path
+    sys.modules.pop(name, None)
+    cache.clear_memory()
+
+
+def test_source_lines_are_inspects_and_follow_edits(module):
+    mod, path = module
+    assert S.source_lines(mod.f) == inspect.getsourcelines(mod.f)
+    assert S.source_lines(mod.f) == inspect.getsourcelines(mod.f)  # remembered: the same
+    assert S.load_function(mod.f).text == textwrap.dedent("".join(inspect.getsourcelines(mod.f)[0]))
+    # the file is edited after the import: the new text is read (and refused: it is not the code that runs)
+    path.write_text(MODULE.replace("np.tanh(x) * x", "np.cos(x) + x * x * x"))
+    os.utime(path, (1, 1))
+    lines, _ = S.source_lines(mod.f)
+    assert "np.cos(x)" in "".join(lines)
+    with pytest.raises(tangent_lite.errors.SourceUnavailableError, match="was edited after"):
+        S.load_function(mod.f)
+    linecache.checkcache(str(path))
+
+
+def test_running_code_check_compares_bytecode_directly(module):
+    """np.f(x) compiles to the call form of an imported name (3.11+) when the compile context
+    imports the module names the def reads; the code objects then compare as bytes."""
+    mod, _ = module
+    lines, first = S.source_lines(mod.f)
+    text = textwrap.dedent("".join(lines))
+    context = S._compile_context(mod.f, text, first)
+    assert context.startswith("import np\n") and context.count("\n") == text.count("\n") + first - 1
+    compiled = compile(context, mod.f.__code__.co_filename, "exec")
+    code = [c for c in S._code_objects(compiled) if c.co_name == "f"][0]
+    assert code.co_code == mod.f.__code__.co_code
+    assert S._matches_running_code(mod.f, text, first)
+    assert not S._matches_running_code(mod.f, text.replace("np.tanh(x) * x", "np.tanh(x) + x"), first)
