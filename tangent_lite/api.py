@@ -212,7 +212,8 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
 
 def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
     """The specialisation key of a call: the argument ranks (see :mod:`shapes`)."""
-    ranks = tuple(0 if type(v) is float else shapes.arg_rank(v) for v in values)
+    ranks = tuple(0 if type(v) is float else v.ndim if type(v) is np.ndarray else shapes.arg_rank(v)
+                  for v in values)
     return ranks if any(r is not None for r in ranks) else None
 
 
@@ -280,25 +281,28 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     arguments.check_has_return(fn)
     options = _FOR_NUMBA if backend == "numba" else _FUSED if with_value else _GRAD_ONLY
 
-    fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh)
+    fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh, ...)
     positions = [_params(fn).index(n) for n in names]
+    n_params = len(_params(fn))
+    plain = target is fn and _plain_positional(fn)  # positional calls need no binding
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        values = bind_args(target, args, kwargs)
+        values = list(args) if plain and not kwargs and len(args) == n_params else bind_args(target, args, kwargs)
         for i in positions:  # the common case of float arguments skips the full check
             if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):
                 _check_float(fn, names, values)
                 break
         spec = _spec(values)
         entry = fast.get(spec)
-        if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, options)) is not entry[3]:
-            module = compiled(fn, "vjp", names, spec, options)
-            refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
-            entry = fast[spec] = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]),
-                                                             backend), _unit_seeds(module), refresh, module,
-                                  module.__tl_meta__.get("returns_value", True))
-        generated, seeds, refresh, _module, returns_value = entry
+        if entry is None or entry[5] != cache.GENERATION[0]:  # new, or the memory cache changed since
+            if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, options)) is not entry[3]:
+                module = compiled(fn, "vjp", names, spec, options)
+                refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
+                entry = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]), backend),
+                         _unit_seeds(module), refresh, module, module.__tl_meta__.get("returns_value", True), 0)
+            entry = fast[spec] = entry[:5] + (cache.GENERATION[0],)
+        generated, seeds, refresh, _module, returns_value, _generation = entry
         for mod, source_fn, bound in refresh:  # the user's globals, as they are now
             mod.__dict__.update(_bindings(source_fn, bound))
         try:

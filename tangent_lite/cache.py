@@ -45,7 +45,13 @@ def cache_enabled() -> bool:
     return _STATE["enabled"]
 
 
+# bumped whenever the in-memory cache loses or changes an entry: callers that keep what they
+# got from it (api's per-specialisation fast path) look again only when it moved
+GENERATION = [0]
+
+
 def clear_memory() -> None:
+    GENERATION[0] += 1
     _MEMORY.clear()
     _STRONG.clear()
     S.clear_source_memo()
@@ -66,6 +72,7 @@ def memory_get(fn: Any, key: Tuple) -> Optional[Any]:
 
 
 def memory_put(fn: Any, key: Tuple, value: Any) -> None:
+    GENERATION[0] += 1
     try:
         _MEMORY.setdefault(fn, {})[key] = value
     except TypeError:
