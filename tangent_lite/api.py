@@ -210,6 +210,9 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
     return True
 
 
+_NO_SPEC = object()
+
+
 def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
     """The specialisation key of a call: the argument ranks (see :mod:`shapes`)."""
     ranks = tuple(0 if type(v) is float else v.ndim if type(v) is np.ndarray else shapes.arg_rank(v)
@@ -285,6 +288,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     positions = [_params(fn).index(n) for n in names]
     n_params = len(_params(fn))
     plain = target is fn and _plain_positional(fn)  # positional calls need no binding
+    spec_of_kinds: Dict[Tuple[type, ...], Any] = {}
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -293,7 +297,12 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
             if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):
                 _check_float(fn, names, values)
                 break
-        spec = _spec(values)
+        kinds = tuple(map(type, values))
+        spec = spec_of_kinds.get(kinds, _NO_SPEC)  # without arrays, the types decide the ranks
+        if spec is _NO_SPEC:
+            spec = _spec(values)
+            if not any(issubclass(k, np.ndarray) for k in kinds):
+                spec_of_kinds[kinds] = spec
         entry = fast.get(spec)
         if entry is None or entry[5] != cache.GENERATION[0]:  # new, or the memory cache changed since
             if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, options)) is not entry[3]:
