@@ -15,7 +15,11 @@ has already removed the helpers scalars do not need), one function at a time::
     _tl.unbroadcast(g, x)              _tl_unbroadcast(g, x)       (tangent_lite.numba_runtime)
 
 One tape per name keeps every list homogeneous (Numba types a list by its items); the pops
-of one name come back in the reverse order of its pushes, as on the shared tape.  The
+of one name come back in the reverse order of its pushes, as on the shared tape.  Where a
+name is pushed once per iteration of an outer ``for`` loop and popped once per iteration of
+its reverse loop, its tape is an array indexed by the iteration instead (:func:`array_tapes`),
+and ``reversed(range(...))`` yields ``start + k * step`` (:func:`range_loops`): both are much
+cheaper for Numba to compile than lists and range objects, and run at least as fast.  The
 generated functions of user callees (``g_fwd`` / ``g_bwd``) are compiled the same way and
 bound in place of the Python ones.
 
@@ -195,15 +199,186 @@ def push_after(fdef: ast.FunctionDef) -> Set[str]:
     return done
 
 
-class _Rewrite(ast.NodeTransformer):
-    """Split the tape per saved name, unroll ``reversed``, rename ``_tl.<helper>``."""
+def _leaves_early(stmts: List[Any], nested: bool = False) -> bool:
+    """Can a ``return`` (or, outside a nested loop, ``break`` / ``continue``) in ``stmts`` end an
+    iteration of the loop whose body they are before its last statement?"""
+    for s in stmts:
+        if isinstance(s, ast.Return) or (isinstance(s, (ast.Break, ast.Continue)) and not nested):
+            return True
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(s, (ast.For, ast.While)):
+            if _leaves_early(s.body, True) or _leaves_early(s.orelse, nested):
+                return True
+            continue
+        blocks = [getattr(s, f, None) for f in ("body", "orelse", "finalbody")]
+        blocks += [h.body for h in getattr(s, "handlers", None) or []]
+        if any(isinstance(b, list) and _leaves_early(b, nested) for b in blocks):
+            return True
+    return False
 
-    def __init__(self, keys: Dict[str, List[str]], helpers: Set[str], after: Set[str] = frozenset()):
+
+def _outer_loops(stmts: List[Any]) -> List[ast.For]:
+    """The ``for`` loops of ``stmts`` that no other loop encloses (each runs at most once per call)."""
+    out: List[ast.For] = []
+    for s in stmts:
+        if isinstance(s, ast.For):
+            out.append(s)
+        elif not isinstance(s, (ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for f in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(s, f, None), list):
+                    out += _outer_loops(getattr(s, f))
+            for h in getattr(s, "handlers", None) or []:
+                out += _outer_loops(h.body)
+    return out
+
+
+def _bindings(fdef: ast.FunctionDef) -> Dict[str, int]:
+    """Name -> how many statements of ``fdef`` bind it."""
+    count: Dict[str, int] = {}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.stmt):
+            for x in _assigned(node):
+                count[x] = count.get(x, 0) + 1
+    return count
+
+
+def _reversed_name(it: Any) -> Optional[str]:
+    """``SEQ`` of ``reversed(SEQ)`` for a plain name, else None."""
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" \
+            and len(it.args) == 1 and not it.keywords and isinstance(it.args[0], ast.Name):
+        return it.args[0].id
+    return None
+
+
+def array_tapes(fdef: ast.FunctionDef) -> Tuple[Dict[Tuple[str, str], str], Set[int]]:
+    """The saved names whose tape can be an array indexed by the loop's iteration: ((tape, key) ->
+    SEQ, ids of the forward loops that push them).
+
+    A name qualifies when ``fdef`` pushes it exactly once, as a statement of the body of a loop
+    ``for ... in SEQ`` that no other loop encloses, and pops it exactly once, as a statement of
+    the body of ``for ... in reversed(SEQ)`` (also enclosed by no loop); neither loop may end an
+    iteration early (``break``, ``continue``, ``return``), ``SEQ`` is bound once, by ``SEQ =
+    range(...)`` (so the trip count is ``len(SEQ)``, known before the loop), and the tape is
+    created in ``fdef`` and used only by pushes and pops (no residuals).  Then the i-th
+    iteration pushes exactly one value and the reverse loop's i-th step pops that one, so::
+
+        _tape = []                            _nb_n0 = len(_t0)
+        for _ in _t0:                         _nb_i0 = 0
+            _tape.append(x)          ->       for _ in _t0:
+            x = f(x)                              if _nb_i0 == 0:
+        ...                                           _tape__x = _tl_tape_new(_nb_n0, x)
+        for _ in reversed(_t0):                   _tape__x[_nb_i0] = x
+            x = _tape.pop()                       x = f(x)
+                                                  _nb_i0 = _nb_i0 + 1
+                                              ...
+                                              for _nb_k0 in range(len(_t0) - 1, -1, -1):
+                                                  x = _tape__x[_nb_k0]
+
+    (the tape is made at the first push, once the type of what it holds is known: an array of
+    floats, ints or bools, else a list of that length; see :func:`numba_runtime.tape_new`)."""
+    uses: Dict[str, int] = {}
+    inits: Set[str] = set()
+    pushes: Dict[Tuple[str, str], int] = {}
+    pops: Dict[Tuple[str, str], int] = {}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and node.id.startswith("_tape"):
+            uses[node.id] = uses.get(node.id, 0) + 1
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.List) and not node.value.elts:
+            inits.add(node.targets[0].id)
+        tape = _tape_call(node, "append")
+        if tape and len(node.args) == 1:
+            k = (tape, _push_key(node.args[0]))
+            pushes[k] = pushes.get(k, 0) + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            tape = _tape_call(node.value, "pop")
+            if tape and not node.value.args:
+                k = (tape, _pop_key(node.targets[0]))
+                pops[k] = pops.get(k, 0) + 1
+    # a tape used only by `_tape = []`, its pushes and its pops
+    plain = {t for t in inits if uses.get(t, 0) == 1 + sum(n for (tt, _k), n in pushes.items() if tt == t)
+             + sum(n for (tt, _k), n in pops.items() if tt == t)}
+    bound = _bindings(fdef)
+    ranges = range_loops(fdef)
+    fwd: Dict[Tuple[str, str], str] = {}
+    rev: Dict[Tuple[str, str], str] = {}
+    loops: Dict[str, int] = {}
+    for loop in _outer_loops(fdef.body):
+        if _leaves_early(loop.body):
+            continue
+        seq = loop.iter.id if isinstance(loop.iter, ast.Name) and loop.iter.id in ranges else None
+        if seq is None:
+            rseq = _reversed_name(loop.iter)
+            if rseq is None or bound.get(rseq, 0) > 1:
+                continue
+            for s in loop.body:
+                tape = isinstance(s, ast.Assign) and len(s.targets) == 1 and _tape_call(s.value, "pop")
+                if tape and not s.value.args:
+                    k = (tape, _pop_key(s.targets[0]))
+                    rev[k] = rseq if k not in rev else ""  # twice in one loop: not indexed by iteration
+            continue
+        for s in loop.body:
+            tape = isinstance(s, ast.Expr) and _tape_call(s.value, "append")
+            if tape and len(s.value.args) == 1:
+                k = (tape, _push_key(s.value.args[0]))
+                fwd[k] = seq if k not in fwd else ""
+                if loops.setdefault(seq, id(loop)) != id(loop):  # two forward loops over SEQ: neither
+                    loops[seq] = -1
+    arrays = {k: seq for k, seq in fwd.items() if seq and k[0] in plain and rev.get(k) == seq
+              and pushes.get(k) == 1 and pops.get(k) == 1 and loops.get(seq, -1) != -1}
+    return arrays, {loops[seq] for seq in arrays.values()}
+
+
+def range_loops(fdef: ast.FunctionDef) -> Dict[str, Tuple[Any, Any]]:
+    """``SEQ`` -> (start, step) for each ``SEQ = range(...)`` that is the only binding of ``SEQ``,
+    its start and step a constant or a name (``reversed(SEQ)``'s k-th item is then ``start +
+    k * step``: no range object is indexed in compiled code).  A name is read again after the
+    loop, when it may have changed: the rewrite copies it beside ``SEQ = range(...)`` into
+    ``SEQ__nb_start`` / ``SEQ__nb_step``, the names returned here."""
+    bound = _bindings(fdef)
+    out: Dict[str, Tuple[Any, Any]] = {}
+    for node in ast.walk(fdef):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+                and node.value.func.id == "range" and not node.value.keywords and 1 <= len(node.value.args) <= 3
+                and bound.get(node.targets[0].id) == 1):
+            continue
+        args = node.value.args
+        if not all(isinstance(a, ast.Name) or _constant(a) for a in args):
+            continue
+        seq = node.targets[0].id
+        start = args[0] if len(args) > 1 else ast.Constant(0)
+        step = args[2] if len(args) > 2 else ast.Constant(1)
+        out[seq] = (start if _constant(start) else _name(seq + "__nb_start"),
+                    step if _constant(step) else _name(seq + "__nb_step"))
+    return out
+
+
+def _constant(node: Any) -> bool:
+    """A number written in the code: ``3``, ``-2``."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+
+
+class _Rewrite(ast.NodeTransformer):
+    """Split the tape per saved name, unroll ``reversed``, rename ``_tl.<helper>``; tapes of
+    :func:`array_tapes` become indexed arrays, ranges of :func:`range_loops` are not indexed."""
+
+    def __init__(self, keys: Dict[str, List[str]], helpers: Set[str], after: Set[str] = frozenset(),
+                 arrays: Optional[Tuple[Dict[Tuple[str, str], str], Set[int]]] = None,
+                 ranges: Optional[Dict[str, Tuple[Any, Any]]] = None):
         self.keys = keys
         self.after = after
         self.helpers = helpers
+        self.arrays, self.forward_loops = arrays or ({}, set())
+        self.ranges = ranges or {}
         self.used: Set[str] = set()
         self.count = 0
+        self.loop_index: Dict[str, Tuple[str, str]] = {}  # SEQ -> (length, index) names of its forward loop
+        self.in_forward: List[str] = []  # SEQ of the enclosing forward loops with array tapes
+        self.rev_index: List[Tuple[str, str]] = []  # (SEQ, index name) of the enclosing reversed loops
 
     def split(self, tape: str, key: str) -> str:
         return f"{tape}__{key}"
@@ -213,6 +388,9 @@ class _Rewrite(ast.NodeTransformer):
         if tape:
             arg = self.visit(node.value.args[0])
             key = _push_key(node.value.args[0])
+            seq = self.arrays.get((tape, key))
+            if seq is not None and self.in_forward and self.in_forward[-1] == seq:
+                return [ast.copy_location(s, node) for s in self.array_push(self.split(tape, key), seq, arg)]
             call = ast.Call(func=ast.Attribute(value=_name(self.split(tape, key)), attr="append", ctx=ast.Load()),
                             args=[arg], keywords=[])
             return ast.copy_location(ast.Expr(value=call), node)
@@ -226,6 +404,21 @@ class _Rewrite(ast.NodeTransformer):
             if tape and not value.args:
                 key = _pop_key(target)
                 split = self.split(tape, key)
+                seq = self.arrays.get((tape, key))
+                if seq is not None and self.rev_index and self.rev_index[-1][0] == seq:
+                    k = _name(self.rev_index[-1][1])
+                    if key in self.after:  # X's own value is at k; the previous one at k - 1 (if any)
+                        prev = ast.BinOp(left=k, op=ast.Sub(), right=ast.Constant(1))
+                        restore = ast.If(test=ast.Compare(left=_name(k.id), ops=[ast.Gt()],
+                                                          comparators=[ast.Constant(0)]),
+                                         body=[ast.Assign(targets=[self.visit(target)],
+                                                          value=ast.Subscript(value=_name(split), slice=prev,
+                                                                              ctx=ast.Load()))],
+                                         orelse=[])
+                        return ast.copy_location(restore, node)
+                    return ast.copy_location(ast.Assign(targets=[self.visit(target)],
+                                                        value=ast.Subscript(value=_name(split), slice=k,
+                                                                            ctx=ast.Load())), node)
                 pop = ast.Call(func=ast.Attribute(value=_name(split), attr="pop", ctx=ast.Load()),
                                args=[], keywords=[])
                 if key in self.after:  # drop X's own value; the previous one is the new top (if any)
@@ -236,12 +429,20 @@ class _Rewrite(ast.NodeTransformer):
                                      orelse=[])
                     return [ast.copy_location(ast.Expr(value=pop), node), ast.copy_location(restore, node)]
                 return ast.copy_location(ast.Assign(targets=[self.visit(target)], value=pop), node)
+            if isinstance(target, ast.Name) and target.id in self.ranges and isinstance(value, ast.Call) \
+                    and isinstance(value.func, ast.Name) and value.func.id == "range":  # copy start and step
+                args = value.args
+                copies = [ast.Assign(targets=[_name(f"{target.id}__nb_{what}", True)], value=arg)
+                          for what, arg in (("start", args[0] if len(args) > 1 else None),
+                                            ("step", args[2] if len(args) > 2 else None))
+                          if isinstance(arg, ast.Name)]
+                return [ast.copy_location(c, node) for c in copies] + [self.generic_visit(node)]
             if isinstance(target, ast.Name) and target.id in self.keys:
                 tape = target.id
-                if isinstance(value, ast.List) and not value.elts:  # _tape = []
+                if isinstance(value, ast.List) and not value.elts:  # _tape = [] (arrays: made at the first push)
                     return [ast.copy_location(ast.Assign(targets=[_name(self.split(tape, k), True)],
                                                          value=ast.List(elts=[], ctx=ast.Load())), node)
-                            for k in self.keys[tape]]
+                            for k in self.keys[tape] if (tape, k) not in self.arrays]
                 if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                         and value.func.attr == "copied":  # _tape = _tl.copied(_tape)
                     self.used.add("copied")
@@ -249,6 +450,15 @@ class _Rewrite(ast.NodeTransformer):
                                                          value=_call("_tl_copied", [_name(self.split(tape, k))])),
                                               node) for k in self.keys[tape]]
         return self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        """``x ** 2`` -> ``x * x``: the value Numba computes for it anyway, without compiling its
+        integer-power routine (about 0.25 s, once per process)."""
+        node = self.generic_visit(node)
+        if isinstance(node.op, ast.Pow) and isinstance(node.left, ast.Name) and isinstance(node.right, ast.Constant) \
+                and type(node.right.value) is int and node.right.value == 2:
+            return ast.copy_location(ast.BinOp(left=node.left, op=ast.Mult(), right=_name(node.left.id)), node)
+        return node
 
     def visit_Tuple(self, node: ast.Tuple) -> Any:
         elts = []
@@ -273,28 +483,90 @@ class _Rewrite(ast.NodeTransformer):
             return ast.copy_location(_name(f"_tl_{node.attr}"), node)
         return self.generic_visit(node)
 
+    def array_push(self, split: str, seq: str, arg: Any) -> List[Any]:
+        """``split[i] = arg`` in the forward loop over ``seq``, the tape made at ``i == 0``."""
+        n, i = self.loop_index[seq]
+        out: List[Any] = []
+        if not isinstance(arg, (ast.Name, ast.Constant)):  # evaluate it once
+            v = f"_nb_v{self.count}"
+            self.count += 1
+            out.append(ast.Assign(targets=[_name(v, True)], value=arg))
+            arg = _name(v)
+        self.used.add("tape_new")
+        make = ast.Assign(targets=[_name(split, True)], value=_call("_tl_tape_new", [_name(n), arg]))
+        out.append(ast.If(test=ast.Compare(left=_name(i), ops=[ast.Eq()], comparators=[ast.Constant(0)]),
+                          body=[make], orelse=[]))
+        out.append(ast.Assign(targets=[ast.Subscript(value=_name(split), slice=_name(i), ctx=ast.Store())],
+                              value=arg))
+        return out
+
     def visit_For(self, node: ast.For) -> Any:
         it = node.iter
+        if id(node) in self.forward_loops:  # the forward loop of array tapes
+            n, i = f"_nb_n{self.count}", f"_nb_i{self.count}"
+            self.count += 1
+            self.loop_index[it.id] = (n, i)
+            self.in_forward.append(it.id)
+            try:
+                body = [out for b in node.body for out in _as_list(self.visit(b))]
+            finally:
+                self.in_forward.pop()
+            body.append(ast.Assign(targets=[_name(i, True)],
+                                   value=ast.BinOp(left=_name(i), op=ast.Add(), right=ast.Constant(1))))
+            node.body = body
+            node.orelse = [out for b in node.orelse for out in _as_list(self.visit(b))]
+            head = [ast.Assign(targets=[_name(n, True)], value=_call("len", [_name(it.id)])),
+                    ast.Assign(targets=[_name(i, True)], value=ast.Constant(0))]
+            return [ast.copy_location(s, node) for s in head] + [node]
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed"
                 and len(it.args) == 1):
-            return self.generic_visit(node)
+            self.in_forward.append("")  # a push in a nested loop is not indexed by the outer loop
+            try:
+                return self.generic_visit(node)
+            finally:
+                self.in_forward.pop()
         seq, limit = it.args[0], None
         if isinstance(seq, ast.Subscript) and isinstance(seq.slice, ast.Slice) and seq.slice.lower is None \
                 and seq.slice.step is None and seq.slice.upper is not None:  # reversed(seq[:count])
             seq, limit = seq.value, seq.slice.upper
         k, s = f"_nb_k{self.count}", f"_nb_seq{self.count}"
         self.count += 1
-        self.used.add("seq_item")
+        rng = self.ranges.get(seq.id) if isinstance(seq, ast.Name) else None
+        head: List[Any] = []
+        if rng is None:
+            self.used.add("seq_item")
+            head.append(ast.Assign(targets=[_name(s, True)], value=self.visit(seq)))
+            value: Any = _call("_tl_seq_item", [_name(s), _name(k)])
+        else:  # range(start, stop, step)[k] == start + k * step
+            s = seq.id
+            start, step = rng
+            value = _name(k)
+            if not (isinstance(step, ast.Constant) and step.value == 1):
+                value = ast.BinOp(left=value, op=ast.Mult(), right=step)
+            if not (isinstance(start, ast.Constant) and start.value == 0):
+                value = ast.BinOp(left=start, op=ast.Add(), right=value)
         size: Any = _call("len", [_name(s)])
         if limit is not None:
             size = _call("min", [self.visit(limit), size])
-        start = ast.BinOp(left=size, op=ast.Sub(), right=ast.Constant(1))
-        header = ast.Assign(targets=[_name(s, True)], value=self.visit(seq))
-        item = ast.Assign(targets=[node.target], value=_call("_tl_seq_item", [_name(s), _name(k)]))
-        body = [item] + [out for b in node.body for out in _as_list(self.visit(b))]
-        loop = ast.For(target=_name(k, True), iter=_call("range", [start, ast.Constant(-1), ast.Constant(-1)]),
+        first = ast.BinOp(left=size, op=ast.Sub(), right=ast.Constant(1))
+        item = ast.Assign(targets=[node.target], value=value)
+        self.rev_index.append((seq.id if isinstance(seq, ast.Name) and limit is None else "", k))
+        try:
+            body = [item] + [out for b in node.body for out in _as_list(self.visit(b))]
+        finally:
+            self.rev_index.pop()
+        loop = ast.For(target=_name(k, True), iter=_call("range", [first, ast.Constant(-1), ast.Constant(-1)]),
                        body=body, orelse=[out for b in node.orelse for out in _as_list(self.visit(b))])
-        return [ast.copy_location(header, node), ast.copy_location(loop, node)]
+        return [ast.copy_location(h, node) for h in head] + [ast.copy_location(loop, node)]
+
+    def visit_While(self, node: ast.While) -> Any:
+        self.in_forward.append("")  # pushes in a while loop stay on lists
+        self.rev_index.append(("", ""))
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.in_forward.pop()
+            self.rev_index.pop()
 
 
 def rewrite(text: str, helpers: Set[str]) -> Tuple[str, List[str], Set[str]]:
@@ -316,7 +588,8 @@ def rewrite(text: str, helpers: Set[str]) -> Tuple[str, List[str], Set[str]]:
             tape = _tape_call(node, "pop")
             if tape and tape not in keys:
                 raise Unsupported(f"a pop from '{tape}' in '{fdef.name}' with no matching push")
-        rw = _Rewrite(keys, helpers, moved)
+        arrays = array_tapes(fdef) if keys is pushes[fdef.name] else None  # not for tapes from residuals
+        rw = _Rewrite(keys, helpers, moved, arrays, range_loops(fdef))
         fdef.body = [out for stmt in fdef.body for out in _as_list(rw.visit(stmt))]
         used |= rw.used
     body = []
@@ -538,7 +811,7 @@ def standalone(text: str) -> str:
     aliases = "".join(f"_tl_{h} = {h}\n" for h in sorted(helper_names))
     helpers = numba_runtime.helper_sources(sorted(helper_names))
     prelude = ("# Numba backend (adgen --backend numba): needs numpy and numba\n"
-               "import math\nimport numba\nimport numpy as np\nfrom numba import types as nbtypes\n"
+               "import math\nimport os\nimport numba\nimport numpy as np\nfrom numba import types as nbtypes\n"
                "from numba.extending import overload\n\n\n")
     return "\n".join(head) + "\n" + prelude + helpers + "\n\n" + aliases + "\n\n" + ast.unparse(tree) + "\n"
 

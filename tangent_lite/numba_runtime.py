@@ -11,12 +11,22 @@ fails, and the backend falls back to the Python code with a warning.
 Like :mod:`tangent_lite.runtime`, every helper is a top-level function using only ``np``,
 ``math``, ``numba`` and other helpers of this module, so ``adgen --backend numba`` can paste
 the ones a module needs into a standalone file (:func:`helper_sources`).
+
+Compile time is the cost of this backend (10 to 200 ms for each implementation of a helper
+and each kernel it calls, in every process).  So the implementations and the kernels
+(:func:`_kernel`: NumPy allocation and broadcasting, kept out of the implementations) are
+compiled with Numba's disk cache (:func:`_jit_options`): next to this file when that
+directory is writable, else in Numba's per-user cache directory (``NUMBA_CACHE_DIR``
+relocates it; where Numba finds no writable place they are compiled in each process, quietly,
+and ``TANGENT_LITE_CACHE=0`` turns the cache off).  A later process loads each in a few
+milliseconds.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 from typing import Any, Dict, List, Sequence
 
@@ -42,7 +52,51 @@ def _is_none(t):
     return t is None or isinstance(t, (nbtypes.NoneType, nbtypes.Omitted))
 
 
-@numba.njit(cache=False)
+def _jit_options():
+    """``{"cache": True}`` where Numba has a writable cache location for this file (and
+    ``TANGENT_LITE_CACHE`` does not turn caching off), else ``{}``: compiled in each process."""
+    if os.environ.get("TANGENT_LITE_CACHE", "1") in ("0", "false", "no", "off"):
+        return {}
+    try:
+        numba.njit(cache=True)(_jit_options)  # looks for a cache location; compiles nothing
+    except Exception:  # noqa: BLE001 - no writable cache location
+        return {}
+    return {"cache": True}
+
+
+def _kernel(fn):
+    """``fn`` compiled by Numba, its machine code kept in Numba's disk cache where possible."""
+    return numba.njit(**_jit_options())(fn)
+
+
+@_kernel
+def _zeros(shape):
+    """Float64 zeros of ``shape``."""
+    return np.zeros(shape)
+
+
+@_kernel
+def _broadcast_copy(g, shape):
+    """A new array: ``g`` broadcast to ``shape``."""
+    return np.broadcast_to(g, shape).copy()
+
+
+@_kernel
+def _empty_f8(n):
+    return np.empty(n, dtype=np.float64)
+
+
+@_kernel
+def _empty_i8(n):
+    return np.empty(n, dtype=np.int64)
+
+
+@_kernel
+def _empty_b1(n):
+    return np.empty(n, dtype=np.bool_)
+
+
+@_kernel
 def _sum_to(g, like):
     """``g`` summed over the axes along which ``like``'s shape was broadcast to ``g``'s."""
     gs = g.shape
@@ -74,7 +128,7 @@ def unbroadcast(g, x):
     _stub("unbroadcast")
 
 
-@overload(unbroadcast)
+@overload(unbroadcast, jit_options=_jit_options())
 def _unbroadcast_impl(g, x):
     if not _is_array(x):
         if _is_array(g):
@@ -83,7 +137,7 @@ def _unbroadcast_impl(g, x):
     if not _is_array(g):
         return lambda g, x: np.full(x.shape, g)
     if g.ndim < x.ndim:
-        return lambda g, x: np.broadcast_to(g, x.shape).copy()
+        return lambda g, x: _broadcast_copy(g, x.shape)
     if g.ndim == x.ndim:
         def same_rank(g, x):
             if g.shape == x.shape:
@@ -98,12 +152,12 @@ def zeros_like(x):
     _stub("zeros_like")
 
 
-@overload(zeros_like)
+@overload(zeros_like, jit_options=_jit_options())
 def _zeros_like_impl(x):
     if _is_array(x):
-        if isinstance(x.dtype, nbtypes.Float):
+        if isinstance(x.dtype, nbtypes.Float) and x.dtype != nbtypes.float64:
             return lambda x: np.zeros(x.shape, dtype=x.dtype)
-        return lambda x: np.zeros(x.shape)
+        return lambda x: _zeros(x.shape)
     if _is_scalar(x):
         return lambda x: 0.0
     return None
@@ -114,18 +168,18 @@ def as_grad(g, x):
     _stub("as_grad")
 
 
-@overload(as_grad)
+@overload(as_grad, jit_options=_jit_options())
 def _as_grad_impl(g, x):
     if _is_array(x):
         if _is_none(g):
-            return lambda g, x: np.zeros(x.shape)
+            return lambda g, x: _zeros(x.shape)
         if _is_array(g):
             target = x.dtype if isinstance(x.dtype, nbtypes.Float) else nbtypes.float64
             if g.dtype == target:
                 def same_dtype(g, x):
                     if g.shape == x.shape:
                         return g
-                    return np.broadcast_to(g, x.shape).copy()
+                    return _broadcast_copy(g, x.shape)
                 return same_dtype
             return lambda g, x: np.broadcast_to(g, x.shape).astype(target)
         if _is_scalar(g):
@@ -144,7 +198,7 @@ def copied(v):
     _stub("copied")
 
 
-@overload(copied)
+@overload(copied, jit_options=_jit_options())
 def _copied_impl(v):
     if isinstance(v, (nbtypes.List, nbtypes.Array)):
         return lambda v: v.copy()
@@ -156,7 +210,7 @@ def saved(v):
     _stub("saved")
 
 
-@overload(saved)
+@overload(saved, jit_options=_jit_options())
 def _saved_impl(v):
     if _is_array(v):
         return lambda v: v.copy()
@@ -168,7 +222,7 @@ def add(a, b):
     _stub("add")
 
 
-@overload(add)
+@overload(add, jit_options=_jit_options())
 def _add_impl(a, b):
     if _is_none(a):
         return lambda a, b: b
@@ -184,7 +238,7 @@ def balanced_eq(x, ans, other):
     _stub("balanced_eq")
 
 
-@overload(balanced_eq)
+@overload(balanced_eq, jit_options=_jit_options())
 def _balanced_eq_impl(x, ans, other):
     if _is_scalar(x) and _is_scalar(ans) and _is_scalar(other):
         def scalar(x, ans, other):
@@ -203,7 +257,7 @@ def builtin_extremum_bar(g, ans, x, other):
     _stub("builtin_extremum_bar")
 
 
-@overload(builtin_extremum_bar)
+@overload(builtin_extremum_bar, jit_options=_jit_options())
 def _builtin_extremum_bar_impl(g, ans, x, other):
     if _is_none(other):  # max of one sequence: the Python backend handles it
         return None
@@ -215,7 +269,7 @@ def pow_exponent_bar(g, ans, x):
     _stub("pow_exponent_bar")
 
 
-@overload(pow_exponent_bar)
+@overload(pow_exponent_bar, jit_options=_jit_options())
 def _pow_exponent_bar_impl(g, ans, x):
     if _is_scalar(x):
         return lambda g, ans, x: g * ans * np.log(1.0 if x == 0 else x)
@@ -229,7 +283,7 @@ def safe_ratio(num, x):
     _stub("safe_ratio")
 
 
-@overload(safe_ratio)
+@overload(safe_ratio, jit_options=_jit_options())
 def _safe_ratio_impl(num, x):
     if _is_scalar(x) and _is_scalar(num):
         return lambda num, x: 0.0 if x == 0 else num / x
@@ -243,7 +297,7 @@ def abs_grad(x):
     _stub("abs_grad")
 
 
-@overload(abs_grad)
+@overload(abs_grad, jit_options=_jit_options())
 def _abs_grad_impl(x):
     if _is_scalar(x):
         return lambda x: (1.0 if x > 0 else (-1.0 if x < 0 else 0.0))
@@ -257,7 +311,7 @@ def nan_zero(t, a):
     _stub("nan_zero")
 
 
-@overload(nan_zero)
+@overload(nan_zero, jit_options=_jit_options())
 def _nan_zero_impl(t, a):
     if _is_scalar(a) and _is_scalar(t):
         return lambda t, a: 0.0 if math.isnan(a) else t
@@ -271,7 +325,7 @@ def sum_bar(g, x, axis=None, keepdims=False):
     _stub("sum_bar")
 
 
-@overload(sum_bar)
+@overload(sum_bar, jit_options=_jit_options())
 def _sum_bar_impl(g, x, axis=None, keepdims=False):
     if not _is_none(axis) or not _is_scalar(g):
         return None
@@ -285,7 +339,7 @@ def mean_bar(g, x, axis=None, keepdims=False):
     _stub("mean_bar")
 
 
-@overload(mean_bar)
+@overload(mean_bar, jit_options=_jit_options())
 def _mean_bar_impl(g, x, axis=None, keepdims=False):
     if not _is_none(axis) or not _is_scalar(g):
         return None
@@ -299,17 +353,34 @@ def seq_item(seq, k):
     _stub("seq_item")
 
 
-@overload(seq_item)
+@overload(seq_item, jit_options=_jit_options())
 def _seq_item_impl(seq, k):
     if isinstance(seq, nbtypes.RangeType):
         return lambda seq, k: seq.start + k * seq.step
     return lambda seq, k: seq[k]
 
 
+def tape_new(n, v):
+    """A tape for ``n`` values like ``v`` (the first one pushed), indexed by iteration: an array
+    for a float, int64 or bool, else a list."""
+    _stub("tape_new")
+
+
+@overload(tape_new, jit_options=_jit_options())
+def _tape_new_impl(n, v):
+    if isinstance(v, nbtypes.Float) and v.bitwidth == 64:
+        return lambda n, v: _empty_f8(n)
+    if isinstance(v, nbtypes.Integer) and v.bitwidth == 64 and v.signed:
+        return lambda n, v: _empty_i8(n)
+    if isinstance(v, nbtypes.Boolean):
+        return lambda n, v: _empty_b1(n)
+    return lambda n, v: [v] * n
+
+
 #: the ``_tl.<name>`` helpers compiled code may call
 HELPERS = ("unbroadcast", "zeros_like", "as_grad", "copied", "saved", "add", "balanced_eq",
            "builtin_extremum_bar", "pow_exponent_bar", "safe_ratio", "abs_grad", "nan_zero", "sum_bar",
-           "mean_bar", "seq_item")
+           "mean_bar", "seq_item", "tape_new")
 
 
 # ---------------------------------------------------------------- adgen support

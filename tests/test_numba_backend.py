@@ -8,6 +8,7 @@ corpus sample is small.
 """
 
 import importlib.util
+import math
 import os
 import re
 import subprocess
@@ -99,19 +100,62 @@ def f_bwd(_residuals, x_bar):
 def test_rewrite_splits_the_tape_and_unrolls_reversed():
     text, names, used = numba_backend.rewrite(GENERATED, {"as_grad", "copied", "unbroadcast", "seq_item"})
     assert names == ["f_vjp", "f_fwd", "f_bwd"]
-    assert used == {"as_grad", "copied", "unbroadcast", "seq_item"}
-    assert "_tape." not in text and "reversed" not in text and "_tl." not in text and "tangent_lite" not in text
-    assert "_tape__x.append(x)" in text and "x = _tape__x.pop()" in text
-    # a name first bound in the loop is saved after its assignment, and restored from the new top
+    assert used == {"as_grad", "copied", "unbroadcast", "seq_item", "tape_new"}
+    assert "_tape." not in text.split("def f_fwd")[0] and "reversed" not in text and "_tl." not in text
+    assert "tangent_lite" not in text
+    vjp, fwd = text.split("def f_fwd")[0], text.split("def f_fwd")[1].split("def f_bwd")[0]
+    # a top-level `for` over a range: the tapes are arrays indexed by the iteration, made at the first push
+    assert "_nb_n0 = len(_t0)\n    _nb_i0 = 0\n    for _ in _t0:" in vjp
+    assert "if _nb_i0 == 0:\n            _tape__x = _tl_tape_new(_nb_n0, x)\n        _tape__x[_nb_i0] = x" in vjp
+    assert "_nb_i0 = _nb_i0 + 1" in vjp and "x = _tape__x[_nb_k1]" in vjp
+    assert "_tape__x = []" not in vjp and ".append(" not in vjp and ".pop()" not in vjp
+    # reversed(range(n)): the index is the item, no range is indexed
+    assert "for _nb_k1 in range(len(_t0) - 1, -1, -1):\n        _ = _nb_k1" in vjp and "_tl_seq_item" not in vjp
+    # a name first bound in the loop is saved after its assignment, and restored from the previous entry
     assert "_t1 = None" not in text
-    vjp = text.split("def f_fwd")[0]
-    assert vjp.index("_t1 = r * x") < vjp.index("_tape___t1.append(_t1)")
-    assert "_tape___t1.pop()\n        if len(_tape___t1) > 0:\n            _t1 = _tape___t1[-1]" in vjp
-    # the residuals carry each split tape, and the pullback copies each
+    assert vjp.index("_t1 = r * x") < vjp.index("_tape___t1[_nb_i0] = _t1")
+    assert "if _nb_k1 > 0:\n            _t1 = _tape___t1[_nb_k1 - 1]" in vjp
+    # tapes that leave the function in the residuals stay lists, one per saved name
+    assert "_tape__x = []" in fwd and "_tape__x.append(x)" in fwd and "x = _tape__x.pop()" in text
     assert "return (x, (_t0, _tape__x, r))" in text
     assert re.search(r"\(?_t0, _tape__x, r\)? = _residuals", text)  # Python 3.9 prints the parentheses
     assert "_tape__x = _tl_copied(_tape__x)" in text
-    assert "for _nb_k0 in range(len(_nb_seq0) - 1, -1, -1):" in text
+    # a range that comes from the residuals is indexed by the helper
+    assert "for _nb_k0 in range(len(_nb_seq0) - 1, -1, -1):\n        _ = _tl_seq_item(_nb_seq0, _nb_k0)" in text
+
+
+GENERATED_LISTS = '''\
+def g_vjp(x, n, x_bar=1.0):
+    _t1 = None
+    _tape = []
+    _t0 = range(2, n, 3)
+    for i in _t0:
+        _tape.append(_t1)
+        _t1 = x * i
+        while _t1 > 1.0:
+            _tape.append(_t1)
+            _t1 = _t1 * 0.5
+        _tape.append(x)
+        x = _t1 ** 2
+    for i in reversed(_t0):
+        x = _tape.pop()
+        x_bar = x_bar * i
+        _t1 = _tape.pop()
+    return x_bar
+'''
+
+
+def test_rewrite_keeps_lists_where_pushes_are_not_one_per_iteration():
+    """A name pushed twice (here in an inner while loop too) keeps its list; a name pushed once
+    per iteration of the same loop still gets an array; range(start, stop, step) items are
+    computed from copies of start and step; ``x ** 2`` becomes ``x * x``."""
+    text, _names, used = numba_backend.rewrite(GENERATED_LISTS, set())
+    assert "_tape___t1 = []" in text and "_tape___t1.append(_t1)" in text
+    assert "_tape___t1.pop()\n        if len(_tape___t1) > 0:\n            _t1 = _tape___t1[-1]" in text
+    assert "_tape__x[_nb_i0] = x" in text and "x = _tape__x[_nb_k1]" in text and "_tape__x = []" not in text
+    assert "_t0__nb_step = 3" not in text  # constants are used as they are
+    assert "i = 2 + _nb_k1 * 3" in text and "x = _t1 * _t1" in text and "**" not in text
+    assert used == {"tape_new"}
 
 
 def test_rewrite_runs_as_python_with_the_same_result():
@@ -121,7 +165,8 @@ def test_rewrite_runs_as_python_with_the_same_result():
     text, _names, _used = numba_backend.rewrite(GENERATED, {"as_grad", "copied", "unbroadcast", "seq_item"})
     original, rewritten = {"_tl": runtime}, {"_tl_as_grad": runtime.as_grad, "_tl_copied": runtime.copied,
                                              "_tl_unbroadcast": runtime.unbroadcast,
-                                             "_tl_seq_item": lambda s, k: s[k]}
+                                             "_tl_seq_item": lambda s, k: s[k],
+                                             "_tl_tape_new": lambda n, v: [v] * n}
     exec(compile(GENERATED, "<generated>", "exec"), original)  # noqa: S102 - test of generated text
     exec(compile(text, "<rewritten>", "exec"), rewritten)  # noqa: S102
     for n in (0, 1, 5):
@@ -129,6 +174,11 @@ def test_rewrite_runs_as_python_with_the_same_result():
         out, res = rewritten["f_fwd"](0.7, 0.3, n)
         assert out == original["f_fwd"](0.7, 0.3, n)[0]
         assert rewritten["f_bwd"](res, 1.0) == rewritten["f_bwd"](res, 1.0)  # the pullback can be called twice
+    lists = {"_tl_tape_new": lambda n, v: [v] * n}
+    exec(compile(GENERATED_LISTS, "<generated>", "exec"), original)  # noqa: S102
+    exec(compile(numba_backend.rewrite(GENERATED_LISTS, set())[0], "<rewritten>", "exec"), lists)  # noqa: S102
+    for x, n in ((0.3, 0), (0.3, 3), (0.9, 6), (2.5, 12), (0.1, 30)):
+        assert original["g_vjp"](x, n) == lists["g_vjp"](x, n)
 
 
 def test_rewrite_names_what_it_cannot_rewrite():
@@ -196,6 +246,150 @@ def test_corpus_functions_match_the_python_backend(name):
     for args in points:
         ref, got = compiled_grads(fn, args, tuple(wrt) if wrt else None)
         same(ref, got)
+
+
+def _tape_loop(x, n):
+    for i in range(n):
+        x = x * 0.9 + math.sin(x) * i
+    return x
+
+
+def _strided_loop(x, n):
+    s = 0.0
+    for i in range(2, n, 3):
+        s = s + x ** 2 * i
+        x = x * 0.5 + 0.1 * i
+    for j in range(n, 0, -2):
+        s = s * 0.9 + math.cos(x * j)
+    return s
+
+
+def _nested_loops(x, n, m):
+    for i in range(n):
+        x = math.sin(x) + 0.1 * i
+        for j in range(m):
+            x = x * 0.8 + math.cos(x) * j
+    return x
+
+
+def _int_and_bool_saved(x, n):
+    s = 0.0
+    for i in range(n):
+        k = i * 2 + 1
+        big = x > 0.5
+        if big:
+            s = s + x * k
+        else:
+            s = s - x * x
+        x = x * 0.7 + 0.3
+    return s
+
+
+def _breaks_out(x, n):
+    for i in range(n):
+        x = math.sin(x) * 1.3 + 0.01 * i
+        if x > 0.95:
+            break
+    return x
+
+
+def _array_state(w, n):
+    v = w * 1.0
+    for _ in range(n):
+        v = np.sin(v) * w
+    return np.sum(v)
+
+
+@pytest.fixture
+def rewritten(monkeypatch, tmp_path):
+    """Record the rewritten text of each module compiled (a fresh cache directory, so nothing is reused)."""
+    texts = []
+    real = numba_backend.rewrite
+
+    def recording(text, helpers):
+        out = real(text, helpers)
+        texts.append(out[0])
+        return out
+
+    monkeypatch.setattr(numba_backend, "rewrite", recording)
+    monkeypatch.setenv("TANGENT_LITE_CACHE_DIR", str(tmp_path))
+    tl.cache.clear_memory()
+    yield texts
+    tl.cache.clear_memory()
+
+
+@needs_numba
+@pytest.mark.parametrize("fn, points, arrays", [
+    (_tape_loop, [(0.3, 0), (0.3, 1), (0.3, 2), (0.7, 25)], True),
+    (_strided_loop, [(0.4, 0), (0.4, 1), (0.4, 3), (0.4, 5), (1.3, 17)], True),
+    (_nested_loops, [(0.3, 0, 3), (0.3, 1, 1), (0.3, 3, 4), (0.3, 2, 0), (0.9, 5, 6)], True),
+    (_int_and_bool_saved, [(0.3, 0), (0.3, 1), (0.9, 4), (0.2, 9)], True),
+    (cc.newton_sqrt, [(2.0,), (9.0,), (0.5,)], False),  # a while loop: lists
+    (_breaks_out, [(0.5, 0), (0.5, 3), (0.9, 12)], False),  # a loop that may break: lists
+])
+def test_array_tapes_match_the_python_backend(rewritten, fn, points, arrays):
+    """Tapes as arrays indexed by the iteration (for loops with no break, over a range), for loops
+    that run 0, 1 and many times, nested loops (the inner loop's tapes stay lists), saved ints
+    and bools; while loops and loops that may break keep the lists."""
+    for args in points:
+        ref, got = compiled_grads(fn, args)
+        same(ref, got)
+    text = "".join(rewritten)
+    assert ("_tl_tape_new(" in text) is arrays
+    if fn is _nested_loops:
+        assert ".append(" in text and ".pop()" in text  # the inner loop
+    if fn is _strided_loop:
+        assert "**" not in text and "_tl_seq_item" not in text
+    if not arrays:
+        assert ".append(" in text
+
+
+@needs_numba
+def test_array_tape_of_arrays_is_a_list_of_them(rewritten):
+    w = np.array([0.3, -1.2, 0.8])
+    for n in (0, 1, 4):
+        ref, got = compiled_grads(_array_state, (w, n))
+        same(ref, got)
+
+
+@needs_numba
+def test_helpers_use_numbas_disk_cache_unless_turned_off():
+    """The helpers' implementations and kernels are compiled with Numba's disk cache (a later
+    process loads them); TANGENT_LITE_CACHE=0 turns that off."""
+    code = ("from tangent_lite import numba_runtime as R\n"
+            "print(R._jit_options(), type(R._zeros._cache).__name__, type(R._empty_f8._cache).__name__)\n")
+    for cache_env, expect in (("0", "{} NullCache NullCache"), ("1", "{'cache': True} FunctionCache FunctionCache")):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                              env=dict(os.environ, TANGENT_LITE_CACHE=cache_env))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == expect
+
+
+@needs_numba
+def test_helpers_compile_without_a_cache_location(monkeypatch):
+    """Where Numba finds no writable cache location, the helpers are compiled in each process, quietly."""
+    import numba
+
+    from tangent_lite import numba_runtime
+
+    real = numba.njit
+
+    def no_location(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function '_jit_options': no locator available for file")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba_runtime.numba, "njit", no_location)
+    assert numba_runtime._jit_options() == {}
+
+    def twice(n):
+        return numba_runtime.np.arange(n) * 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kernel = numba_runtime._kernel(twice)
+        assert list(kernel(3)) == [0, 2, 4]
+    assert type(kernel._cache).__name__ == "NullCache"
 
 
 @needs_numba
