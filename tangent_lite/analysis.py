@@ -16,6 +16,7 @@ handling: iterate to a fixpoint.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 import os
@@ -150,6 +151,24 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
     return StmtInfo("prim", target, stmt, value, prim=prim, bound=bound, inputs=inputs, callee=callee)
 
 
+Described = Dict[int, Tuple[Any, Any, Any, StmtInfo]]  # id(stmt) -> (stmt, its targets, its value, its StmtInfo)
+
+
+def describe_once(stmt: Any, registry: Registry, memo: Optional[Described]) -> StmtInfo:
+    """:func:`describe`, remembered in ``memo`` (when given) for as long as ``stmt`` keeps its
+    targets and value: the analyses and the derivative pass of one function ask about every
+    statement several times, and a statement they rewrite gets new targets and a new value."""
+    if memo is None:
+        return describe(stmt, registry)
+    targets, value = getattr(stmt, "targets", None), stmt.value
+    hit = memo.get(id(stmt))
+    if hit is not None and hit[0] is stmt and hit[1] is targets and hit[2] is value:
+        return hit[3]
+    info = describe(stmt, registry)
+    memo[id(stmt)] = (stmt, targets, value, info)
+    return info
+
+
 def bind(prim: Primitive, args: List[Any], keywords: List[Any], stmt: Any) -> Dict[str, Any]:
     """Match call-site atoms to the primitive's parameter names."""
     if len(args) > len(prim.params):
@@ -180,10 +199,13 @@ def is_user_function(obj: Any) -> bool:
     return not any(filename.startswith(root) for root in _library_roots())
 
 
-def _library_roots() -> List[str]:
+@functools.cache
+def _library_roots() -> Tuple[str, ...]:
+    """The install locations of the standard library and of packages (computed once: asking
+    ``sysconfig`` costs a fraction of a millisecond, once per call of every callee)."""
     paths = sysconfig.get_paths()
     roots = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    return sorted(os.path.abspath(r) + os.sep for r in roots if r)
+    return tuple(sorted(os.path.abspath(r) + os.sep for r in roots if r))
 
 
 def user_function(obj: Any) -> Any:
@@ -285,9 +307,10 @@ def activity(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set[st
     return varied & useful
 
 
-def activity_and_varied(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Tuple[Set[str], Set[str]]:
-    """(:func:`activity`, :func:`varied_vars`) from one analysis."""
-    varied, useful = _varied_useful(w, wrt, registry)
+def activity_and_varied(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY,
+                        memo: Optional[Described] = None) -> Tuple[Set[str], Set[str]]:
+    """(:func:`activity`, :func:`varied_vars`) from one analysis (``memo``: see :func:`describe_once`)."""
+    varied, useful = _varied_useful(w, wrt, registry, memo)
     return varied & useful, varied
 
 
@@ -296,12 +319,12 @@ def varied_vars(w: Wengert, wrt: Set[str], registry: Registry = REGISTRY) -> Set
     return _varied_useful(w, wrt, registry)[0]
 
 
-def _describe_any(stmt: Any, registry: Registry) -> StmtInfo:
+def _describe_any(stmt: Any, registry: Registry, memo: Optional[Described] = None) -> StmtInfo:
     """:func:`describe`, or for a call its rules cannot bind (``np.sin(x, out=z)``) an opaque
     call from all its atoms: activity flows through it and :func:`check_differentiable`
     reports it at the user's line."""
     try:
-        return describe(stmt, registry)
+        return describe_once(stmt, registry, memo)
     except TangentLiteError:
         value = stmt.value
         atoms = list(value.args) + [k.value for k in value.keywords] if isinstance(value, gast.Call) else []
@@ -309,8 +332,9 @@ def _describe_any(stmt: Any, registry: Registry) -> StmtInfo:
                         inputs=[(None, a) for a in atoms if is_local(a)])
 
 
-def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry) -> Tuple[Set[str], Set[str]]:
-    infos = [_describe_any(s, registry) for s in assignments(w.fdef.body)]
+def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry,
+                   memo: Optional[Described] = None) -> Tuple[Set[str], Set[str]]:
+    infos = [_describe_any(s, registry, memo) for s in assignments(w.fdef.body)]
     # (targets, the variables read through the inputs) of each statement derivatives flow through
     flowing = [(set(i.targets), set().union(*(local_names(a) for _, a in i.inputs if a is not None)))
                for i in infos if i.kind not in ("nondiff", "const")]
@@ -345,8 +369,6 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
     so this is refused."""
     stmts = list(assignments(w.fdef.body))
     order = {id(st): i for i, st in enumerate(stmts)}
-    loop_bodies = [{id(st) for st in assignments(loop.body)} for loop in S.walk(w.fdef)
-                   if isinstance(loop, (gast.For, gast.While))]
     edges: List[Tuple[int, str, str]] = []  # (position, alias, source)
     writes: List[Any] = []
     for stmt in stmts:
@@ -361,6 +383,10 @@ def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()
         source = _alias_source(value)
         if source is not None:
             edges.append((order[id(stmt)], tgt.id, source.id))
+    if not writes:
+        return []  # (most functions: no need to know where each variable is read)
+    loop_bodies = [{id(st) for st in assignments(loop.body)} for loop in S.walk(w.fdef)
+                   if isinstance(loop, (gast.For, gast.While))]
     alias_positions = {pos for pos, _, _ in edges}
     read_at: Dict[str, Set[int]] = {}  # the positions (in program order) a variable is read at
     for stmt in stmts:
@@ -431,9 +457,11 @@ def _alias_source(value: Any) -> Any:
 
 
 def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
-                         mode: str = "vjp", wrt: Sequence[str] = (), varied: Optional[Set[str]] = None) -> None:
+                         mode: str = "vjp", wrt: Sequence[str] = (), varied: Optional[Set[str]] = None,
+                         memo: Optional[Described] = None) -> None:
     """Every active statement must have rules for its active inputs; report all that don't.
-    ``varied``: :func:`varied_vars` of ``wrt`` when the caller has it already."""
+    ``varied``: :func:`varied_vars` of ``wrt`` when the caller has it already; ``memo``: see
+    :func:`describe_once`."""
     errors: List[TangentLiteError] = []
     refused: Set[int] = set()
     if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
@@ -448,7 +476,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         if id(stmt) in refused:
             continue
         try:
-            info = describe(stmt, registry)
+            info = describe_once(stmt, registry, memo)
         except TangentLiteError as exc:
             exc.location = w.src.location(stmt)
             errors.append(_relocate(exc, w, stmt))

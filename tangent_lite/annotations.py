@@ -28,7 +28,6 @@ class Key(enum.Enum):
     BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
     CHECKPOINT = "checkpoint"  # atom: snapshots of a loop marked with tl.checkpointed
     FENCED = "fenced"  # bool: a construct fence.py reported (the lowering skips it, see fence.problems)
-    KEEPS_SHAPE = "keeps_shape"  # tuple of names: operands of a generated product whose shape it has (inplace.py)
 
     # members are singletons compared by identity: hash them by identity too (Enum's own hash
     # hashes the name in Python code, and the passes look annotations up thousands of times)

@@ -49,6 +49,18 @@ def _cheap(value: Any) -> bool:
     return False
 
 
+_MISSING = object()
+
+
+def _key(node: Any) -> Any:
+    """What ``gast.dump(node)`` says, as a tuple (equal for equal expressions; much cheaper)."""
+    if isinstance(node, gast.AST):
+        return (node.__class__.__name__,) + tuple(_key(getattr(node, f, _MISSING)) for f in node._fields)
+    if node.__class__ is list:
+        return ("[",) + tuple(_key(item) for item in node)
+    return "<missing>" if node is _MISSING else repr(node)
+
+
 def _loads(node: Any) -> List[str]:
     return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
@@ -56,9 +68,14 @@ def _loads(node: Any) -> List[str]:
 def eliminate(w: Wengert) -> bool:
     """Drop repeated temporaries of ``w`` in place; did anything change?"""
     user = {n.id for n in S.walk(w.src.node) if isinstance(n, gast.Name)} | set(w.params)
-    stores: Dict[str, int] = collections.Counter(
-        n.id for n in S.walk(w.fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
-    total_loads = collections.Counter(_loads(w.fdef))
+    stores: Dict[str, int] = collections.Counter()
+    total_loads: Dict[str, int] = collections.Counter()
+    for n in S.walk(w.fdef):  # (one walk for both counts)
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Store):
+                stores[n.id] += 1
+            elif isinstance(n.ctx, gast.Load):
+                total_loads[n.id] += 1
     changed = False
 
     def rename(stmts: List[Any], old: str, new: str) -> None:
@@ -69,8 +86,8 @@ def eliminate(w: Wengert) -> bool:
 
     def block(body: List[Any]) -> None:
         nonlocal changed
-        known: Dict[str, str] = {}  # dump of an expression -> the temporary holding it
-        reads: Dict[str, Set[str]] = {}  # that dump -> the names it reads
+        known: Dict[Any, str] = {}  # _key of an expression -> the temporary holding it
+        reads: Dict[Any, Set[str]] = {}  # that key -> the names it reads
         drop: Set[int] = set()
         for k, st in enumerate(body):
             for fname in ("body", "orelse"):
@@ -83,7 +100,7 @@ def eliminate(w: Wengert) -> bool:
                 reads.clear()
                 continue
             t = st.targets[0].id
-            key = gast.dump(st.value) if _cheap(st.value) else None
+            key = _key(st.value) if _cheap(st.value) else None
             if key in known and t not in user and stores[t] == 1 \
                     and total_loads[t] == sum(_loads(b).count(t) for b in body[k + 1:]):
                 rename(body[k + 1:], t, known[key])

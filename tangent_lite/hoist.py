@@ -23,7 +23,7 @@ a statement of the user's (``protected``).
 from __future__ import annotations
 
 import collections
-from typing import Any, Dict, List, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from . import source as S
 from .source import gast
@@ -94,18 +94,26 @@ def drop_round_trips(fdef: Any, protected: Set[str]) -> bool:
     return changed
 
 
-def hoist_loop_invariants(fdef: Any, protected: Set[str]) -> bool:
-    """Move invariant derivative arithmetic out of for loops (innermost first)."""
-    stores: Dict[str, int] = collections.Counter(
-        n.id for n in S.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+def hoist_loop_invariants(fdef: Any, protected: Set[str],
+                          store_counts: Optional[Callable[[], Dict[str, int]]] = None) -> bool:
+    """Move invariant derivative arithmetic out of for loops (innermost first).
+    ``store_counts``: gives how often each name is assigned in ``fdef``, if known."""
+    counted: Dict[str, int] = {}  # how often each name is assigned in fdef, counted when first needed
+
+    def stores(name: str) -> int:
+        if not counted:
+            counted.update(store_counts() if store_counts is not None else collections.Counter(
+                n.id for n in S.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)))
+        return counted.get(name, 0)
+
     changed = False
 
     def invariant(st: Any, k: int, loop: Any, changing: Set[str]) -> bool:
         if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)):
             return False
         t, value = st.targets[0].id, st.value
-        if t in protected or stores[t] != 1 or not isinstance(value, gast.BinOp) \
-                or not isinstance(value.op, _HOISTABLE):
+        if t in protected or not isinstance(value, gast.BinOp) or not isinstance(value.op, _HOISTABLE) \
+                or stores(t) != 1:
             return False
         if not all(isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id not in changing)
                    for a in (value.left, value.right)):
@@ -172,6 +180,8 @@ def iterate_tape(fdef: Any) -> bool:
     body = fdef.body
     pushes = [(st, loop) for loop in body if isinstance(loop, gast.For) for st in loop.body if _push_target(st)]
     pops = [(st, loop) for loop in body if isinstance(loop, gast.For) for st in loop.body if _pop_target(st)]
+    if len(pushes) != 1 or len(pops) != 1:
+        return False
     all_pushes = [n for n in S.walk(fdef) if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
                   and n.func.attr in ("append", "pop") and isinstance(n.func.value, gast.Name)
                   and n.func.value.id.startswith("_tape")]

@@ -44,6 +44,8 @@ class _Ctx:
 
 def lower_jumps(fdef: Any, namer: Namer) -> Any:
     """Rewrite ``fdef`` in place (and return it) without break/continue/early return."""
+    if _structured(fdef.body):
+        return fdef  # nothing to rewrite (most functions): spare the walks
     ctx = _Ctx(namer)
     if _has_early_return(fdef.body):
         ctx.ret, ctx.retval = namer.fresh("_ret"), namer.fresh("_retval")
@@ -57,6 +59,28 @@ def lower_jumps(fdef: Any, namer: Namer) -> Any:
     else:
         fdef.body = _block(fdef.body, ctx)
     return fdef
+
+
+_PLAIN = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.Pass, gast.Assert)
+
+
+def _structured(body: List[Any]) -> bool:
+    """Is ``body`` (a function's) free of break, continue, return before its end and loop
+    ``else``, so that :func:`lower_jumps` would leave it as it is?  Looks at statements
+    only; anything but plain statements, ifs and loops is left to the full pass."""
+    todo = list(body[:-1] if body and isinstance(body[-1], gast.Return) else body)
+    while todo:
+        st = todo.pop()
+        if isinstance(st, (gast.For, gast.While)):
+            if st.orelse:
+                return False
+            todo.extend(st.body)
+        elif isinstance(st, gast.If):
+            todo.extend(st.body)
+            todo.extend(st.orelse)
+        elif not isinstance(st, _PLAIN):
+            return False
+    return True
 
 
 def _has_early_return(body: List[Any]) -> bool:

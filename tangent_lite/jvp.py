@@ -14,7 +14,6 @@ variable assigned an inactive value gets ``_tl.zeros_like``.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -66,7 +65,7 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     (see :mod:`rules.batched`), so one pass computes a whole Jacobian."""
     active = activity(w, set(wrt), registry)
     check_differentiable(w, active, registry, mode="jvp", wrt=wrt)
-    gen = _Forward(w, active, copy.deepcopy(w.namer), registry)
+    gen = _Forward(w, active, w.namer.copy(), registry)
     gen.resolve = resolve
     gen.ranks = None if batched else ranks
     gen.batched = batched

@@ -22,6 +22,13 @@ class Namer:
         self._tangents: Dict[str, str] = {}
         self._adjoints: Dict[str, str] = {}
 
+    def copy(self) -> Namer:
+        """An independent copy (what ``copy.deepcopy`` gives, made faster: names are strings)."""
+        new = Namer.__new__(Namer)
+        new.taken, new._counters = set(self.taken), dict(self._counters)
+        new._tangents, new._adjoints = dict(self._tangents), dict(self._adjoints)
+        return new
+
     def reserve(self, name: str) -> None:
         self.taken.add(name)
 

@@ -14,8 +14,9 @@
     drop_round_trips, hoist_loop_invariants (hoist.py): in loops, copies that come back
                       go, invariant derivative arithmetic moves before the loop;
     iterate_tape (hoist.py): a one-loop tape is walked backwards instead of popped
+    fold_negations (algebra.py): -(c * 2 * x) -> c * -2 * x, no pass for the negation
+    contract_summed_products (contract.py): a product only summed is contracted, never built
     drop_unused_forward: (tl.grad, value not returned) the forward statements only the value needed
-    release_dead, then reuse_dead_arrays (inplace.py): arrays let go of, their memory reused
 
 Only names the derivative passes introduced (``protected`` is everything the user's
 code assigns) are ever removed or renamed, and a ``.pop()`` is never removed.
@@ -28,9 +29,10 @@ import operator
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
-from .annotations import Key, get_anno, set_anno
+from .algebra import fold_negations
+from .annotations import Key, get_anno
+from .contract import contract_summed_products
 from .hoist import drop_round_trips, hoist_loop_invariants, iterate_tape
-from .inplace import reuse_dead_arrays
 from .rules import purity
 from .rules.registry import REGISTRY
 from .source import gast
@@ -98,17 +100,24 @@ class _Fold(gast.NodeTransformer):
         return node
 
 
-def fold_constants(fdef: Any, protected: Set[str] = frozenset()) -> bool:
-    """Fold the derivative statements (never the user's own: ``y = x * 1.0`` copies x)."""
+def fold_constants(fdef: Any, protected: Set[str] = frozenset(), names: Optional[StmtNames] = None,
+                   dirty: Optional[Set[int]] = None) -> bool:
+    """Fold the derivative statements (never the user's own: ``y = x * 1.0`` copies x).
+    ``names``: the :class:`StmtNames` of ``fdef`` if known (it knows what may fold);
+    ``dirty``: collects the ids of the statements changed in place."""
     folder = _Fold()
 
     def foldable(value: Any) -> bool:
-        """Could the folder change ``value``?  Every fold starts at an operation on a number
-        or on a negation (walking to find one is cheaper than visiting)."""
+        """Would the folder change ``value``?  Only if it changes some node whose operands are
+        as they are now (it works bottom-up: walking to find one is cheaper than visiting)."""
         for n in S.walk(value):
-            if isinstance(n, gast.BinOp) and (_num(n.left) or _num(n.right) or isinstance(n.right, gast.UnaryOp)):
-                return True
-            if isinstance(n, gast.UnaryOp) and isinstance(n.operand, gast.UnaryOp):
+            cls = n.__class__
+            if cls is gast.BinOp:
+                left, right, op = n.left, n.right, n.op
+                if (_num(left) and _num(right) and type(op) in _FOLD) or _Fold._algebra(n, left, right, op) is not n:
+                    return True
+            elif cls is gast.UnaryOp and isinstance(n.op, gast.USub) and isinstance(n.operand, gast.UnaryOp) \
+                    and isinstance(n.operand.op, gast.USub):
                 return True
         return False
 
@@ -117,10 +126,16 @@ def fold_constants(fdef: Any, protected: Set[str] = frozenset()) -> bool:
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 visit(stmt.body)
                 visit(stmt.orelse)
+            elif names is not None and id(stmt) not in names.foldable:
+                continue
             elif isinstance(stmt, gast.Assign) and foldable(stmt.value) and not (set(_stores(stmt)) & set(protected)):
                 stmt.value = folder.visit(stmt.value)
+                if dirty is not None:
+                    dirty.add(id(stmt))
             elif isinstance(stmt, gast.AugAssign) and foldable(stmt.value):
                 stmt.value = folder.visit(stmt.value)
+                if dirty is not None:
+                    dirty.add(id(stmt))
 
     visit(fdef.body)
     return folder.changed
@@ -153,17 +168,140 @@ def name_counts(fdef: Any) -> Counts:
     return dict(collections.Counter(stores)), dict(collections.Counter(loads))
 
 
+_NO_NAMES = frozenset({"id", "attr", "arg", "kind", "type_comment", "ctx", "op", "ops"})
+_NAME_FIELDS: Dict[type, Tuple[str, ...]] = {}  # node class -> the fields that may hold names
+
+
+def _collect_names(nodes: List[Any]) -> Tuple[List[str], List[str], List[str], bool]:
+    """(read, written, otherwise used) names under ``nodes``, and could :class:`_Fold` change
+    something there?  One look at every node (the hot loop of :class:`StmtNames`)."""
+    loads: List[str] = []
+    stores: List[str] = []
+    other: List[str] = []
+    foldable = False
+    todo = list(nodes)
+    push, node_type, fields_of = todo.append, gast.AST, _NAME_FIELDS
+    name_type, binop_type, unary_type, load, store = gast.Name, gast.BinOp, gast.UnaryOp, gast.Load, gast.Store
+    for node in todo:  # grows while it is read
+        cls = node.__class__
+        if cls is name_type:
+            ctx = node.ctx.__class__
+            (loads if ctx is load else stores if ctx is store else other).append(node.id)
+            if node.annotation is not None:
+                push(node.annotation)
+            continue
+        if not foldable:
+            if cls is binop_type:
+                left, right, op = node.left, node.right, node.op
+                if _num(left) or _num(right) or right.__class__ is unary_type:  # (what every fold needs)
+                    foldable = (_num(left) and _num(right) and type(op) in _FOLD) \
+                        or _Fold._algebra(node, left, right, op) is not node
+            elif cls is unary_type:
+                foldable = isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
+                    and isinstance(node.operand.op, gast.USub)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES
+                                            and not (f == "value" and cls is gast.Constant))
+        get = node.__dict__.get
+        for name in fields:
+            value = get(name)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif value is not None and isinstance(value, node_type):
+                push(value)
+    return loads, stores, other, foldable
+
+
+class StmtNames:
+    """The names every statement of ``fdef`` reads and writes, from one walk of it.
+
+    :func:`optimize` builds one when a pass first needs it and hands it to every pass until
+    one changes ``fdef`` (most runs of a pass change nothing: they all share one walk).
+    ``stmts``: the statements, those of each body after the statements holding it (nested
+    functions' own not included); :meth:`own`: (reads, writes, other uses, e.g. ``del``) of
+    a statement's own expressions: the test of an ``if`` or ``while``, the target and
+    iterable of a ``for``, all of any other statement; :meth:`full`: (reads, writes) of
+    everything under a statement, as :func:`_names`."""
+
+    def __init__(self, fdef: Any, earlier: Optional[StmtNames] = None, dirty: Set[int] = frozenset()) -> None:
+        """``earlier``: the names of ``fdef`` before passes changed it, since when ``dirty``
+        holds every statement they changed in place (statements added, removed or moved
+        are found here): the others' own names are taken from ``earlier``."""
+        self.stmts: List[Any] = list(fdef.body)
+        self._own: Dict[int, Tuple[List[str], List[str], List[str]]] = {}
+        self._full: Dict[int, Tuple[List[str], List[str]]] = {}
+        self.foldable: Set[int] = set()  # ids of the assignments fold_constants may change
+        # (``earlier`` holds on to its statements: no new statement can have the id of one of them)
+        known = earlier._own if earlier is not None else {}
+        for st in self.stmts:  # grows while it is read
+            cls = st.__class__
+            key = id(st)
+            if key in known and key not in dirty:
+                self._own[key] = known[key]
+                if key in earlier.foldable:  # type: ignore[union-attr]
+                    self.foldable.add(key)
+            elif cls is gast.If or cls is gast.While:
+                self._own[id(st)] = _collect_names([st.test])[:3]
+            elif cls is gast.For:
+                self._own[id(st)] = _collect_names([st.target, st.iter])[:3]
+            else:
+                loads, stores, other, foldable = _collect_names([st])
+                self._own[id(st)] = (loads, stores, other)
+                if foldable and (cls is gast.Assign or cls is gast.AugAssign):
+                    self.foldable.add(id(st))
+            if cls is not gast.FunctionDef:
+                for fname in ("body", "orelse"):
+                    inner = getattr(st, fname, None)
+                    if isinstance(inner, list):
+                        self.stmts.extend(inner)
+
+    def own(self, stmt: Any) -> Tuple[List[str], List[str], List[str]]:
+        return self._own[id(stmt)]
+
+    def full(self, stmt: Any) -> Tuple[List[str], List[str]]:
+        hit = self._full.get(id(stmt))
+        if hit is None:
+            loads, stores, _ = self._own[id(stmt)]
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                loads, stores = list(loads), list(stores)
+                for inner in stmt.body + stmt.orelse:
+                    inner_loads, inner_stores = self.full(inner)
+                    loads.extend(inner_loads)
+                    stores.extend(inner_stores)
+            hit = self._full[id(stmt)] = (loads, stores)
+        return hit
+
+    def counts(self, fdef: Any) -> Counts:
+        """:func:`name_counts` of ``fdef`` (whose statements these are)."""
+        loads: List[str] = []
+        stores: List[str] = []
+        for st in fdef.body:
+            inner_loads, inner_stores = self.full(st)
+            loads.extend(inner_loads)
+            stores.extend(inner_stores)
+        return dict(collections.Counter(stores)), dict(collections.Counter(loads))
+
+
 class _NameMemo:
     """The names each statement reads and writes, computed once per pass (statements are
-    walked again only after a pass changes them: :meth:`forget`)."""
+    walked again only after a pass changes them: :meth:`forget`), or taken from ``names``
+    (a :class:`StmtNames` of the function as the pass found it) until they change."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: Optional[StmtNames] = None) -> None:
         self._memo: Dict[int, Tuple[List[str], List[str]]] = {}
+        self._names = names
+        self._changed: Set[int] = set()  # statements changed since ``names`` was made
 
     def _get(self, stmt: Any) -> Tuple[List[str], List[str]]:
         hit = self._memo.get(id(stmt))
         if hit is None:
-            hit = self._memo[id(stmt)] = _names(stmt)
+            if self._names is not None and id(stmt) not in self._changed:
+                hit = self._names.full(stmt)
+            else:
+                hit = self._memo[id(stmt)] = _names(stmt)
         return hit
 
     def loads(self, stmt: Any) -> List[str]:
@@ -173,16 +311,23 @@ class _NameMemo:
         return self._get(stmt)[1]
 
     def forget(self, stmt: Any) -> None:
+        """``stmt`` changed (and so, perhaps, the statements nested in it)."""
         self._memo.pop(id(stmt), None)
+        if self._names is not None:
+            for st in _statements([stmt]):
+                self._changed.add(id(st))
+                self._memo.pop(id(st), None)
 
 
-def propagate_copies(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
+def propagate_copies(fdef: Any, protected: Set[str], counts: Optional[Counts] = None,
+                     names: Optional[StmtNames] = None, dirty: Optional[Set[int]] = None) -> bool:
     """Replace ``a`` by ``b`` after ``a = b`` (a: a derivative temporary assigned once,
     read only later in the same block, before ``b`` changes), and drop the copy.
-    ``counts``: :func:`name_counts` of ``fdef`` if known."""
+    ``counts``: :func:`name_counts` of ``fdef`` if known; ``names``: its :class:`StmtNames`;
+    ``dirty``: collects the ids of the statements changed in place."""
     stores, loads = counts or name_counts(fdef)
     changed = False
-    memo = _NameMemo()
+    memo = _NameMemo(names)
 
     def visit(body: List[Any]) -> List[Any]:
         nonlocal changed
@@ -192,11 +337,13 @@ def propagate_copies(fdef: Any, protected: Set[str], counts: Optional[Counts] = 
             stmt = body[i]
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
+                    before = changed
                     setattr(stmt, field, visit(getattr(stmt, field)) or ([gast.Pass()] if field == "body" else []))
-                    memo.forget(stmt)
+                    if changed is not before:  # something in it went or was renamed
+                        memo.forget(stmt)
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, gast.Name) and stmt.targets[0].id not in protected
-                    and stores.get(stmt.targets[0].id) == 1):
+                    and stores.get(stmt.targets[0].id) == 1 and loads.get(stmt.targets[0].id)):
                 a, b = stmt.targets[0].id, stmt.value.id
                 rest = body[i + 1:]
                 uses, j = 0, 0
@@ -214,6 +361,8 @@ def propagate_copies(fdef: Any, protected: Set[str], counts: Optional[Counts] = 
                         if a in memo.loads(later):
                             _rename_loads(later, a, b)
                             memo.forget(later)
+                            if dirty is not None:
+                                dirty.update(id(st) for st in _statements([later]))
                     changed = True
                     i += 1
                     continue
@@ -292,9 +441,11 @@ def _replace_items(node: Any, t: str, elts: List[Any]) -> None:
 
 
 def remove_dead(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
-    """Drop assignments to derivative names nobody reads (never a tape pop).
-    ``counts``: :func:`name_counts` of ``fdef`` if known."""
-    loads = set((counts or name_counts(fdef))[1])
+    """Drop assignments to derivative names nobody reads (never a tape pop; ``v += c`` reads
+    ``v``: ``v = zeros`` before it stays).  ``counts``: :func:`name_counts` of ``fdef`` if known."""
+    loads = set((counts or name_counts(fdef))[1]) | {
+        st.target.id for st in _statements(fdef.body) if isinstance(st, gast.AugAssign)
+        and isinstance(st.target, gast.Name)}
     changed = False
 
     def dead(stmt: Any) -> bool:
@@ -363,7 +514,8 @@ def _mult_leaves(node: Any) -> List[Any]:
     return [node]
 
 
-def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = None) -> bool:
+def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = None,
+                   names: Optional[StmtNames] = None, dirty: Optional[Set[int]] = None) -> bool:
     """Do not spread a sum's adjoint over the summed array when its only use multiplies it
     by an array of that shape anyway (``_t8 = h * h``: ``_t8``'s shape is ``h``'s)::
 
@@ -373,7 +525,8 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = No
         never axis 0, whose sum may be a float that cannot be indexed)
 
     The scalars multiply first; the product with ``h`` broadcasts to the full shape once.
-    ``counts``: :func:`name_counts` of ``fdef`` if known."""
+    ``counts``: :func:`name_counts` of ``fdef`` if known; ``names``: its :class:`StmtNames`;
+    ``dirty``: collects the ids of the statements changed in place."""
     loads = (counts or name_counts(fdef))[1]
     defs: Dict[str, List[Any]] = {}
     candidates: List[Any] = []  # v = _tl.sum_bar(g, x, axis, keep)
@@ -436,10 +589,11 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = No
                     small = gast.BinOp(left=S.deepcopy(leaf), op=gast.Mult(), right=small)
             seeds.pop(v)
             assign.value = S.const(None)  # now dead: remove_dead drops it
+            if dirty is not None:
+                dirty.add(id(assign))
             changed = True
             product = gast.BinOp(left=gast.Name(id=y, ctx=gast.Load(), annotation=None, type_comment=None),
                                  op=gast.Mult(), right=small)
-            set_anno(product, Key.KEEPS_SHAPE, (y,))  # small broadcasts into y's shape (inplace.py)
             return product
 
     fuse = Fuse()
@@ -447,17 +601,30 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = No
     def reads_seed(node: Any) -> bool:
         return any(isinstance(n, gast.Name) and n.id in seeds for n in S.walk(node))
 
+    def may_read_seed(stmt: Any) -> bool:
+        """Could ``stmt``'s own expressions read a seed?  (The names as ``names`` knows them:
+        the fusions so far only took reads away from statements not visited yet.)"""
+        if names is None:
+            return True
+        loads, stores, other = names.own(stmt)
+        return any(n in seeds for n in loads) or any(n in seeds for n in stores) or any(n in seeds for n in other)
+
     def visit(body: List[Any]) -> None:  # only what reads a seed (nothing else can change)
         for stmt in body:
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                for fname in stmt._fields:  # the test, target and iterable, then the bodies
-                    value = getattr(stmt, fname, None)
-                    if isinstance(value, gast.AST) and reads_seed(value):
-                        setattr(stmt, fname, fuse.visit(value))
+                if may_read_seed(stmt):
+                    for fname in stmt._fields:  # the test, target and iterable, then the bodies
+                        value = getattr(stmt, fname, None)
+                        if isinstance(value, gast.AST) and reads_seed(value):
+                            setattr(stmt, fname, fuse.visit(value))
+                            if dirty is not None:
+                                dirty.add(id(stmt))
                 visit(stmt.body)
                 visit(stmt.orelse)
-            elif reads_seed(stmt):
+            elif may_read_seed(stmt) and reads_seed(stmt):
                 fuse.visit(stmt)
+                if dirty is not None:
+                    dirty.update(id(st) for st in _statements([stmt]))
 
     visit(fdef.body)
     return changed
@@ -660,7 +827,7 @@ def drop_unused_forward(fdef: Any) -> bool:
 RELEASE = "_tl_release"  # attribute of a generated FunctionDef: the array variables release_dead may free
 
 
-def release_dead(fdef: Any, names: Set[str]) -> bool:
+def release_dead(fdef: Any, names: Set[str], index: Optional[StmtNames] = None) -> bool:
     """Let go of arrays as soon as nothing reads them any more (``name = None`` after the
     last top-level statement that uses them), so NumPy reuses their memory for the next
     temporaries instead of the process asking the OS for fresh pages on every call::
@@ -671,7 +838,8 @@ def release_dead(fdef: Any, names: Set[str]) -> bool:
                                          _t10 = np.sum(_t9)
                                          _t9 = None
 
-    ``names``: the candidates (arrays of known rank >= 1, never parameters)."""
+    ``names``: the candidates (arrays of known rank >= 1, never parameters); ``index``:
+    the :class:`StmtNames` of ``fdef`` if known."""
     body = fdef.body
     if not body or not names:
         return False
@@ -679,7 +847,7 @@ def release_dead(fdef: Any, names: Set[str]) -> bool:
     released: Set[str] = set()
     out: List[Any] = []
     work_after = False  # releasing just before the return would gain nothing
-    memo = _NameMemo()
+    memo = _NameMemo(index)
     for stmt in reversed(body):
         reads = set(memo.loads(stmt))
         dead = sorted(((reads | set(memo.stores(stmt))) & names) - live - released)
@@ -696,35 +864,56 @@ def release_dead(fdef: Any, names: Set[str]) -> bool:
 def optimize(fdef: Any, protected: Set[str]) -> Any:
     """Run the passes to a fixpoint (bounded)."""
     counts: Optional[Counts] = None  # name_counts(fdef) while no pass has changed fdef since
+    names: Optional[StmtNames] = None  # likewise, the names of its statements
+    earlier: Optional[StmtNames] = None  # the last names built, while the passes say what they change
+    dirty: Set[int] = set()  # the statements changed in place since ``earlier`` was built
+
+    def indexed() -> StmtNames:
+        nonlocal names, earlier
+        if names is None:
+            names = earlier = StmtNames(fdef, earlier, dirty)
+            dirty.clear()
+        return names
 
     def counted() -> Counts:
         nonlocal counts
         if counts is None:
-            counts = name_counts(fdef)
+            counts = indexed().counts(fdef)
         return counts
 
     facts = getattr(fdef, FACTS, None)
-    passes: List[Callable[[], bool]] = [
-        lambda: fold_constants(fdef, protected),
-        lambda: facts is not None and keep_uniform_seeds(fdef, protected, facts),
-        lambda: propagate_copies(fdef, protected, counted()),
-        lambda: forward_tuples(fdef, protected, counted()),
-        lambda: fuse_sum_seeds(fdef, protected, counted()),
-        lambda: drop_unread_saves(fdef),
-        lambda: not getattr(fdef, KEEP_POPS, False) and iterate_tape(fdef),
-        lambda: drop_round_trips(fdef, protected),
-        lambda: hoist_loop_invariants(fdef, protected),
-        lambda: remove_dead(fdef, protected, counted()),
-        lambda: getattr(fdef, DROP_PURE, False) and drop_unused_forward(fdef),
+    # each pass, and whether it tells what it changes in place (into ``dirty``; the passes
+    # that only remove, add or move statements change none): the others' changes mean
+    # building ``names`` anew
+    passes: List[Tuple[Callable[[], bool], bool]] = [
+        (lambda: fold_constants(fdef, protected, indexed(), dirty), True),
+        (lambda: facts is not None and keep_uniform_seeds(fdef, protected, facts, indexed), False),
+        (lambda: propagate_copies(fdef, protected, counted(), indexed(), dirty), True),
+        (lambda: forward_tuples(fdef, protected, counted()), False),
+        (lambda: fuse_sum_seeds(fdef, protected, counted(), indexed(), dirty), True),
+        (lambda: drop_unread_saves(fdef), True),
+        (lambda: not getattr(fdef, KEEP_POPS, False) and iterate_tape(fdef), False),
+        (lambda: fold_negations(fdef, protected), False),
+        (lambda: facts is not None and contract_summed_products(fdef, protected, facts.tl), False),
+        (lambda: drop_round_trips(fdef, protected), True),
+        (lambda: hoist_loop_invariants(fdef, protected, lambda: counted()[0]), True),
+        (lambda: remove_dead(fdef, protected, counted()), True),
+        (lambda: getattr(fdef, DROP_PURE, False) and drop_unused_forward(fdef), True),
     ]
-    for _ in range(10):
-        changed = False
-        for run in passes:
-            if run():
-                changed = True
-                counts = None
-        if not changed:
-            break
-    if release_dead(fdef, getattr(fdef, RELEASE, set())) and facts is not None:
-        reuse_dead_arrays(fdef, facts)
+    # Rounds of every pass in order, at most 10.  Stop as soon as the last len(passes) runs
+    # changed nothing: fdef is then a fixpoint of every pass, and the rest of the round and
+    # a full confirming round (which is where a round-based loop would stop) change nothing.
+    quiet = 0  # runs in a row that changed nothing
+    for run, tells in passes * 10:
+        if run():
+            quiet = 0
+            counts = names = None
+            if not tells:
+                earlier = None
+                dirty.clear()
+        else:
+            quiet += 1
+            if quiet == len(passes):
+                break
+    release_dead(fdef, getattr(fdef, RELEASE, set()), names)
     return fdef

@@ -63,6 +63,34 @@ def unbroadcast(g: Any, x: Any) -> Any:
     return g
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_CONTRACT_MIN_SIZE = 32768  # below this, np.einsum's planning costs more than the product saves
+
+
+def unbroadcast_product(a: Any, b: Any, x: Any) -> Any:
+    """``unbroadcast(a * b, x)``: the product summed to ``x``'s shape.  For large float arrays,
+    one ``np.einsum`` contraction that never builds the full product (an N x N x 2 product summed
+    over an axis reads its operands once and writes an N x 2 result); otherwise the product."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.size * b.size >= _CONTRACT_MIN_SIZE \
+            and a.dtype == b.dtype and a.dtype.kind == "f":  # (a.size * b.size bounds the product's size)
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        xs = _shape(x)
+        nd = len(shape)
+        if math.prod(shape) >= _CONTRACT_MIN_SIZE and nd <= len(_LETTERS) and len(xs) <= nd:
+            lead = nd - len(xs)
+            kept = [i for i in range(lead, nd) if not (xs[i - lead] == 1 and shape[i] != 1)]
+            if len(kept) < nd:  # something is summed
+                ops = []
+                for o in (a, b):
+                    off = nd - o.ndim
+                    axes = [j for j in range(o.ndim) if o.shape[j] == shape[off + j]]
+                    ops.append((o.reshape([o.shape[j] for j in axes]), "".join(_LETTERS[off + j] for j in axes)))
+                spec = f"{ops[0][1]},{ops[1][1]}->{''.join(_LETTERS[i] for i in kept)}"
+                out = np.einsum(spec, ops[0][0], ops[1][0], optimize=True)
+                return out.reshape(xs) if xs else out[()]
+    return unbroadcast(a * b, x)
+
+
 def bcast(t: Any, ans: Any) -> Any:
     """Broadcast a tangent ``t`` to the shape of ``ans`` (no copy when equal)."""
     shape = ans.shape if hasattr(ans, "shape") else ()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import operator
 import types
-from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -36,14 +36,12 @@ _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var}
 
 class Facts(NamedTuple):
     """What the optimizer may rely on about a generated function's names (vjp.py hands it
-    over: ``optimize.FACTS``; used by uniform.py and inplace.py)."""
+    over: ``optimize.FACTS``; used by uniform.py)."""
 
     ranks: Dict[str, Rank]  # primal variables and their adjoints
     classes: Dict[str, Any]  # shape classes of primal variables (infer_shape_classes)
     tl: str  # the runtime module's alias
     np: str = "np"  # NumPy's alias
-    floats: FrozenSet[str] = frozenset()  # float arrays of the function's own (never parameters)
-    primal_of: Dict[str, str] = {}  # adjoint name -> its variable (which has its shape)
 
 
 def arg_rank(value: Any) -> Rank:
@@ -361,6 +359,8 @@ def infer_shape_classes(w: Wengert, ranks: Dict[str, Rank]) -> Dict[str, Any]:
     classes: Dict[str, Any] = {p: ("arg", p) for p in w.params if (ranks.get(p) or 0) >= 1}
     conflicting = set(p for p in w.params if p not in classes)
     stmts = [st for st in assignments(w.fdef.body) if isinstance(st, gast.Assign)]
+    loop_vars = [n.id for loop in walk(w.fdef) if isinstance(loop, gast.For)
+                 for n in walk(loop.target) if isinstance(n, gast.Name)]
     for _ in range(20):
         changed = False
         for stmt in stmts:
@@ -378,11 +378,10 @@ def infer_shape_classes(w: Wengert, ranks: Dict[str, Rank]) -> Dict[str, Any]:
                 elif name not in classes:
                     classes[name] = c
                     changed = True
-        for loop in (n for n in gast.walk(w.fdef) if isinstance(n, gast.For)):
-            for n in gast.walk(loop.target):
-                if isinstance(n, gast.Name) and n.id not in conflicting:
-                    classes.pop(n.id, None)
-                    conflicting.add(n.id)
+        for name in loop_vars:
+            if name not in conflicting:
+                classes.pop(name, None)
+                conflicting.add(name)
         if not changed:
             break
     return classes
@@ -433,19 +432,44 @@ def _class_of(value: Any, ranks: Dict[str, Rank], classes: Dict[str, Any]) -> An
     return found[0]
 
 
+def _calls_helper(expr: Any, tl_alias: str, helpers: Tuple[str, ...]) -> bool:
+    """Does ``expr`` call ``_tl.h`` for some ``h`` in ``helpers``?  (Most rule results call
+    none: the rewrites below then need not visit them.)"""
+    for n in walk(expr):
+        if n.__class__ is gast.Call:
+            f = n.func
+            if isinstance(f, gast.Attribute) and f.attr in helpers and isinstance(f.value, gast.Name) \
+                    and f.value.id == tl_alias:
+                return True
+    return False
+
+
 def _strip_helper_calls(expr: Any, tl_alias: str, helpers: Tuple[str, ...], needless: Callable[[Any], bool]) -> Any:
     """Replace ``_tl.h(e, x)`` (``h`` in ``helpers``) by ``e`` wherever ``needless(x)``."""
+    if not _calls_helper(expr, tl_alias, helpers):
+        return expr
 
-    class Strip(gast.NodeTransformer):
-        def visit_Call(self, node: Any) -> Any:
-            self.generic_visit(node)
-            f = node.func
-            if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias \
-                    and f.attr in helpers and len(node.args) == 2 and needless(node.args[1]):
-                return node.args[0]
-            return node
+    def strip(node: Any) -> Any:
+        f = node.func
+        if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias \
+                and f.attr in helpers and len(node.args) == 2 and needless(node.args[1]):
+            return node.args[0]
+        return node
 
-    return Strip().visit(expr)
+    return _map_calls(expr, strip)
+
+
+def _map_calls(node: Any, rewrite: Callable[[Any], Any]) -> Any:
+    """``node`` with each call ``c`` under it replaced by ``rewrite(c)``, innermost first, in
+    place: what an ``ast.NodeTransformer`` with only ``visit_Call`` does, without its
+    dispatch (rule results are rewritten this way thousands of times)."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            value[:] = [_map_calls(item, rewrite) if isinstance(item, gast.AST) else item for item in value]
+        elif field != "ctx" and isinstance(value, gast.AST):
+            setattr(node, field, _map_calls(value, rewrite))
+    return rewrite(node) if node.__class__ is gast.Call else node
 
 
 def strip_same_shape(expr: Any, classes: Dict[str, Any], target: str, tl_alias: str) -> Any:
@@ -476,29 +500,27 @@ def matrix_products(expr: Any, ranks: Optional[Dict[str, Rank]], tl_alias: str) 
     """``_tl.matmul_bar_a(g, a, b)`` -> ``g @ b.T`` and ``_tl.matmul_bar_b(g, a, b)`` -> ``a.T @ g``
     where ``a`` and ``b`` are known matrices (rank 2): the helper's own first case, without the
     call and its checks."""
-    if ranks is None:
+    if ranks is None or not _calls_helper(expr, tl_alias, ("matmul_bar_a", "matmul_bar_b")):
         return expr
 
     def matrix(atom: Any) -> bool:
         return _atom_rank(atom, ranks) == 2
 
-    class Rewrite(gast.NodeTransformer):
-        def visit_Call(self, node: Any) -> Any:
-            self.generic_visit(node)
-            f = node.func
-            if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias
-                    and f.attr in ("matmul_bar_a", "matmul_bar_b") and len(node.args) == 3 and not node.keywords):
-                return node
-            g, a, b = node.args
-            if not (matrix(a) and matrix(b)):
-                return node
-            if f.attr == "matmul_bar_a":
-                left, right = g, gast.Attribute(value=b, attr="T", ctx=gast.Load())
-            else:
-                left, right = gast.Attribute(value=a, attr="T", ctx=gast.Load()), g
-            return gast.BinOp(left=left, op=gast.MatMult(), right=right)
+    def rewrite(node: Any) -> Any:
+        f = node.func
+        if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == tl_alias
+                and f.attr in ("matmul_bar_a", "matmul_bar_b") and len(node.args) == 3 and not node.keywords):
+            return node
+        g, a, b = node.args
+        if not (matrix(a) and matrix(b)):
+            return node
+        if f.attr == "matmul_bar_a":
+            left, right = g, gast.Attribute(value=b, attr="T", ctx=gast.Load())
+        else:
+            left, right = gast.Attribute(value=a, attr="T", ctx=gast.Load()), g
+        return gast.BinOp(left=left, op=gast.MatMult(), right=right)
 
-    return Rewrite().visit(expr)
+    return _map_calls(expr, rewrite)
 
 
 __all__ = ["Facts", "matrix_products", "arg_rank", "infer_ranks", "infer_shape_classes", "scalar", "strip_same_shape",

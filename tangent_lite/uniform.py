@@ -24,7 +24,7 @@ call, an array of unknown shape) leaves the adjoint spread out as before.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
 from .shapes import Facts
@@ -57,21 +57,30 @@ def _own_parts(stmt: Any) -> List[Any]:
 
 
 class _Uniform:
-    def __init__(self, fdef: Any, protected: Set[str], facts: Facts) -> None:
+    def __init__(self, fdef: Any, protected: Set[str], facts: Facts, names: Any = None) -> None:
         self.fdef, self.protected = fdef, protected
         self.ranks, self.classes, self.tl = facts.ranks, facts.classes, facts.tl
         self.kept: Dict[str, Any] = {}  # name -> shape class of the array it stands for
-        self.stmts = _statements(fdef.body)
         self.stores: Dict[str, int] = {}
         self.readers: Dict[str, List[Any]] = {}  # name -> statements whose own expressions read it
-        for st in self.stmts:
-            for part in _own_parts(st):
-                for n in S.walk(part):
-                    if isinstance(n, gast.Name):
-                        if isinstance(n.ctx, gast.Store):
-                            self.stores[n.id] = self.stores.get(n.id, 0) + 1
-                        else:
-                            self.readers.setdefault(n.id, []).append(st)
+        if names is not None:  # the statements and the names of their own expressions, known
+            self.stmts = names.stmts
+            for st in self.stmts:
+                loads, stores, other = names.own(st)
+                for name in stores:
+                    self.stores[name] = self.stores.get(name, 0) + 1
+                for name in loads + other:
+                    self.readers.setdefault(name, []).append(st)
+        else:
+            self.stmts = _statements(fdef.body)
+            for st in self.stmts:
+                for part in _own_parts(st):
+                    for n in S.walk(part):
+                        if isinstance(n, gast.Name):
+                            if isinstance(n.ctx, gast.Store):
+                                self.stores[n.id] = self.stores.get(n.id, 0) + 1
+                            else:
+                                self.readers.setdefault(n.id, []).append(st)
         self.params = {a.id for a in fdef.args.args}
 
     # ------------------------------------------------------------------ expressions
@@ -201,6 +210,15 @@ class _DropUnbroadcast(gast.NodeTransformer):
         return node
 
 
+def _sum_bar_call(stmt: Any, tl: str) -> bool:
+    """Is ``stmt`` ``v = <tl>.sum_bar(...)`` (what :func:`_sum_seed` starts from)?"""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    f = stmt.value.func if isinstance(stmt.value, gast.Call) else None
+    return isinstance(f, gast.Attribute) and f.attr == "sum_bar" and isinstance(f.value, gast.Name) \
+        and f.value.id == tl
+
+
 def _sum_seed(u: _Uniform, stmt: Any) -> Optional[Tuple[str, Any, Any]]:
     """(v, g, small) for ``v = _tl.sum_bar(g, x, axis, False)`` with axis None or a constant
     k >= 1, ``x`` of known class and ``v`` assigned once: ``small`` is what ``v`` can hold."""
@@ -244,9 +262,13 @@ def _scalars_first(u: _Uniform, value: Any) -> Any:
     return out
 
 
-def keep_uniform_seeds(fdef: Any, protected: Set[str], facts: Facts) -> bool:
-    """Replace sums' spread-out adjoints by the values they spread wherever every read allows."""
-    u = _Uniform(fdef, protected, facts)
+def keep_uniform_seeds(fdef: Any, protected: Set[str], facts: Facts,
+                       names: Optional[Callable[[], Any]] = None) -> bool:
+    """Replace sums' spread-out adjoints by the values they spread wherever every read allows.
+    ``names``: gives the ``optimize.StmtNames`` of ``fdef``, if known."""
+    if not any(_sum_bar_call(st, facts.tl) for st in _statements(fdef.body)):
+        return False  # no seed to keep (and no need to know every statement's names)
+    u = _Uniform(fdef, protected, facts, names() if names is not None else None)
     changed = False
     for stmt in u.stmts:
         seed = _sum_seed(u, stmt)

@@ -31,12 +31,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 from . import remat
 from . import source as S
 from .analysis import (
+    Described,
     StmtInfo,
     activity_and_varied,
     assignments,
     check_differentiable,
     container_vars,
     describe,
+    describe_once,
     index_value,
     is_local,
     is_pop,
@@ -80,9 +82,11 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     needed (``d.returns_value`` says which was built)."""
     if ranks is not None:
         hoist_invariants(w.fdef, ranks)
-    active, varied = activity_and_varied(w, set(wrt), registry)
-    check_differentiable(w, active, registry, mode="vjp", wrt=wrt, varied=varied)
-    gen = _Reverse(w, active, copy.deepcopy(w.namer), registry)
+    described: Described = {}  # what each statement does, asked about by each step below
+    active, varied = activity_and_varied(w, set(wrt), registry, described)
+    check_differentiable(w, active, registry, mode="vjp", wrt=wrt, varied=varied, memo=described)
+    gen = _Reverse(w, active, w.namer.copy(), registry)
+    gen.described = described
     gen.resolve = resolve
     gen.ranks = ranks
     gen.shape_classes = infer_shape_classes(w, ranks) if ranks is not None else {}
@@ -184,6 +188,8 @@ class _Reverse:
         self.item_writes: Dict[int, str] = {}  # id(x[i] = v) -> x
         self.loops: Dict[int, _Loop] = {}
         self.rev_headers: Dict[int, Any] = {}  # id(forward loop) -> its reverse for loop (remat.py)
+        self.described: Described = {}  # analysis.describe_once's memo
+        self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
 
     # ------------------------------------------------------------------ driver
     def run(self, wrt: List[str]) -> Derivative:
@@ -281,14 +287,10 @@ class _Reverse:
             big = (arrays - set(w.params)) | {b for v, b in self.namer._adjoints.items() if v in arrays}
             for fn in [fused] + split:
                 setattr(fn, RELEASE, big)
-            # what the optimizer may rely on (uniform.py, inplace.py): ranks and shape classes
-            # of the primal variables, ranks of their adjoints, the float arrays of our own
+            # what the optimizer may rely on (uniform.py): ranks and shape classes of the
+            # primal variables, ranks of their adjoints
             bar_ranks = {b: self.ranks[v] for v, b in self.namer._adjoints.items() if v in self.ranks}
-            floats = {v for v in arrays - set(w.params) if v in self.active} | {
-                b for v, b in self.namer._adjoints.items() if v in arrays}
-            facts = Facts({**self.ranks, **bar_ranks}, dict(self.shape_classes), self.tl,
-                          w.aliases.get("np", "np"), frozenset(floats),
-                          {b: v for v, b in self.namer._adjoints.items()})
+            facts = Facts({**self.ranks, **bar_ranks}, dict(self.shape_classes), self.tl, w.aliases.get("np", "np"))
             for fn in [fused] + split:  # each its own ranks: uniform.py forgets those it changes
                 setattr(fn, FACTS, facts._replace(ranks=dict(facts.ranks)))
         d = Derivative(functions, w, "vjp", list(wrt))
@@ -374,7 +376,7 @@ class _Reverse:
     def _rewrite_user_calls(self, body: List[Any]) -> None:
         """``y = g(a, b)`` with active inputs -> ``y, y_res = g_fwd(a, b)`` (in place)."""
         for stmt in list(assignments(body)):
-            info = describe(stmt, self.registry)
+            info = describe_once(stmt, self.registry, self.described)
             if info.kind != "user" or info.targets[0] not in self.active:
                 continue
             wrt = tuple(p for p, a in info.bound.items() if is_local(a) and a.id in self.active)
@@ -545,11 +547,10 @@ class _Reverse:
         if get_anno(stmt, Key.USER_CALL) is not None:
             out.extend(self.user_adjoint(stmt, state))
             targets = _targets(stmt)
-        elif isinstance(stmt, gast.Expr) or describe(stmt, self.registry).kind == "pop":
+        elif isinstance(stmt, gast.Expr) or (info := describe_once(stmt, self.registry, self.described)).kind == "pop":
             out.extend(self.list_adjoint(stmt, state))
             targets = _targets(stmt) if isinstance(stmt, gast.Assign) else []
         else:
-            info = describe(stmt, self.registry)
             live = [t for t in info.targets if t in state and t in self.active]
             if live:
                 out.extend(self.adjoint(info, state))
@@ -676,21 +677,29 @@ class _Reverse:
 
     _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index")
 
+    def _adjoint_of(self) -> Dict[str, str]:
+        """adjoint name -> its variable, of the names handed out so far (the namer only ever
+        adds adjoints: the mapping is made again only when it has more)."""
+        namer = self.namer
+        if self._inverse[0] is not namer or self._inverse[1] != len(namer._adjoints):
+            self._inverse = (namer, len(namer._adjoints), {bar: var for var, bar in namer._adjoints.items()})
+        return self._inverse[2]
+
     def track_ownership(self, stmts: List[Any]) -> None:
         """Which adjoint arrays were allocated here and are referenced by nothing else (so
         ``x_bar[i] += g`` may update them in place): fresh results of arithmetic and of the
         allocating helpers are; an adjoint read into another one is not any more."""
-        adjoint_of = {bar: var for var, bar in self.namer._adjoints.items()}
+        adjoint_of = self._adjoint_of()
         for st in stmts:
             target = st.targets[0].id if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) \
                 else None
             value = st.value if isinstance(st, (gast.Assign, gast.Expr)) else None
             if isinstance(st, gast.AugAssign):
                 continue  # x_bar[i] += g: reads g by value, x_bar stays ours
-            reads = _loaded([value] if value is not None else [st])
-            for name in reads:
-                if name in adjoint_of and name != target:
-                    self.owned.discard(adjoint_of[name])
+            if self.owned:  # (else there is nothing to give up)
+                for name in _loaded([value] if value is not None else [st]):
+                    if name in adjoint_of and name != target:
+                        self.owned.discard(adjoint_of[name])
             if target in adjoint_of:
                 var = adjoint_of[target]
                 fresh = isinstance(value, (gast.BinOp, gast.UnaryOp)) or (
@@ -730,7 +739,7 @@ class _Reverse:
         ctx.loops.append(loop)
         # fixpoint: the adjoints live at the start of an iteration's reverse
         entry = set(state)
-        namer_backup = copy.deepcopy(self.namer)
+        namer_backup = self.namer.copy()
         owned_before = set(self.owned)
         while True:
             self.owned = set()
@@ -740,20 +749,18 @@ class _Reverse:
             entry |= end
         self.owned = owned_before
         pre = self._materialize(entry, state)
-        # the adjoint arrays we own at the start of every iteration (a fixpoint too)
+        # the adjoint arrays we own at the start of every iteration (a fixpoint too); each try
+        # starts from the names as they were, so the last one is the loop's reverse
         owned_entry = set(self.owned)
         while True:
+            self.namer = namer_backup.copy()
             self.owned = set(owned_entry)
-            _, end = self.rev_block(stmt.body, set(entry), ctx)
-            self._materialize(entry, end)
+            body, end = self.rev_block(stmt.body, set(entry), ctx)
+            body += self._materialize(entry, end)
             if owned_entry <= self.owned:
                 break
             owned_entry &= self.owned
-        self.namer = namer_backup
-        self.owned = set(owned_entry)
-        body, end = self.rev_block(stmt.body, set(entry), ctx)
         ctx.loops.pop()
-        body += self._materialize(entry, end)
         self.owned = owned_entry & self.owned
         state.update(entry)
         if not body:
@@ -964,18 +971,27 @@ def _targets(stmt: Any) -> List[str]:
 
 def _loaded(stmts: List[Any]) -> Set[str]:
     """Names read by ``stmts`` (restore placeholders write, they do not read)."""
+    return _loaded_stored(stmts)[0]
+
+
+def _loaded_stored(stmts: List[Any]) -> Tuple[Set[str], Set[str]]:
+    """(:func:`_loaded`, :func:`_stored`) of ``stmts``, from one walk."""
     out: Set[str] = set()
+    stored: Set[str] = set()
     skipped: Set[int] = set()  # ids of a placeholder's own names (walk meets a call before its arguments)
     for s in stmts:
         for n in S.walk(s):
             if isinstance(n, gast.Name):
-                if isinstance(n.ctx, gast.Load) and id(n) not in skipped:
-                    out.add(n.id)
+                if isinstance(n.ctx, gast.Load):
+                    if id(n) not in skipped:
+                        out.add(n.id)
+                elif isinstance(n.ctx, gast.Store):
+                    stored.add(n.id)
             elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) \
                     and n.func.id in (_RESTORE, _RESTORE_ITEM):
                 # (placeholder id, variable[, index]): writes the variable, an item's index is read
                 skipped.update(id(a) for a in [n.func] + n.args[:2])
-    return out
+    return out, stored
 
 
 def _free(stmts: List[Any]) -> Set[str]:
@@ -991,8 +1007,9 @@ def _free(stmts: List[Any]) -> Set[str]:
                 free.update(_loaded([s.iter]) - defined)
                 walk(s.body, defined | _stored([s.target]))
             else:
-                free.update(_loaded([s]) - defined)
-                defined = defined | _stored([s])
+                loaded, stored = _loaded_stored([s])
+                free.update(loaded - defined)
+                defined = defined | stored
         return defined
 
     walk(stmts, set())

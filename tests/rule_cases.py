@@ -464,6 +464,12 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _unbroadcast_case((5, 1, 4), (1, 4)),
         _unbroadcast_case(F, F),
     ],
+    "tangent_lite.runtime.unbroadcast_product": [  # the last one large enough for np.einsum
+        _seed_case(f"a {_shape_label(sa)} * b {_shape_label(sb)} onto x {_shape_label(sx)}",
+                   lambda rng, sa=sa, sb=sb, sx=sx: (sample(rng, sa), sample(rng, sb), sample(rng, sx)))
+        for sa, sb, sx in [((3, 4), (4,), (4,)), ((2, 3, 2), (2, 3, 1), (2, 1, 2)), ((3, 1), (1, 4), (3, 1)),
+                           ((2, 3), (2, 3), (2, 3)), ((64, 64, 16), (64, 64, 1), (64, 1, 16))]
+    ],
     "tangent_lite.runtime.bcast": [
         _bcast_case((3, 4), (3, 4)),
         _bcast_case((4,), (3, 4)),

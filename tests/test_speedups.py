@@ -422,8 +422,8 @@ def test_sum_adjoints_are_not_broadcast_where_a_product_broadcasts_them():
     fused = _code(_function(_vjp_source(sq_dist, ("W",), (W, D)), "sq_dist_vjp"))
     # before: _t3_bar = _tl.sum_bar(_t4_bar, _t3, None, False); r_bar = 2.0 * r * _t3_bar
     assert "sum_bar" not in fused
-    assert "np.multiply(r, 2.0 * _t4_bar, out=r)" in fused  # (into r's memory: inplace.py)
-    assert "np.multiply(diff, 2.0 * sq_bar[:, :, None], out=diff)" in fused
+    assert "r * (2.0 * _t4_bar)" in fused and "diff_bar_factor = 2.0 * sq_bar[:, :, None]" in fused
+    # (the product with diff is only summed: contracted, contract.py)
     _assert_grad_fd(sq_dist, (W, D), (0,))
     args = (rng.normal(scale=0.3, size=(3, 4)), np.zeros((1, 4)), rng.normal(size=(5, 1, 3)))
     loop = _code(_function(_vjp_source(rnn_like, ("W",), args), "rnn_like_vjp"))
@@ -759,75 +759,6 @@ def test_recomputation_only_where_the_values_are_the_same(fn):
     _assert_grad_fd(fn, (0.7, 6), (0,))
     code = _grad_code(fn, (0.7, 6))
     assert "reversed(" in code and "t = x * i" not in code.split("reversed(")[1]  # t is taped, not recomputed
-
-
-# ---------------------------------------------------------------- memory of dead arrays reused (inplace.py)
-
-
-def _inplace_facts(ranks, classes, floats, primal_of=None):
-    return shapes.Facts(ranks, classes, "_tl", "np", frozenset(floats), primal_of or {})
-
-
-def test_reuse_dead_arrays_before_after():
-    fdef = _parse("""
-        def f(x, g, s):
-            a = x * 2.0
-            b = np.sum(a)
-            c = s * 3.0 * a
-            a = None
-            d = -c
-            c = None
-            e = d - x
-            d = None
-            return e
-        """)
-    cls = ("arg", "x")
-    facts = _inplace_facts({"x": 1, "s": 0, "a": 1, "c": 1, "d": 1, "e": 1},
-                           {"x": cls, "a": cls, "c": cls, "d": cls, "e": cls}, {"a", "c", "d", "e"})
-    assert optimize.reuse_dead_arrays(fdef, facts)
-    text = _text(fdef)
-    assert "c = np.multiply(a, s * 3.0, out=a)" in text
-    assert "d = np.negative(c, out=c)" in text
-    assert "e = np.subtract(d, x, out=d)" in text
-    assert "a = x * 2.0" in text  # x is a parameter: never written into
-
-
-@pytest.mark.parametrize("body", [
-    "v = a[0]\nc = a * y",  # a view of a is alive
-    "_tape.append(a)\nc = a * y",  # a reference to a is kept
-    "c = a * w",  # w: unknown shape, the result may be larger than a
-    "c = a * z",  # z: an array of another class
-    "c = a + a",
-    "c = _tl.unbroadcast(a, y)",  # not arithmetic
-])
-def test_reuse_dead_arrays_leaves_what_may_be_shared_or_grow(body):
-    lines = ["def f(x, y, w, z, s):", "    a = x * 2.0"] + ["    " + b for b in body.split("\n")] + [
-        "    a = None", "    return c"]
-    fdef = parse_module("\n".join(lines)).body[0]
-    facts = _inplace_facts({"x": 1, "y": 1, "z": 1, "a": 1, "c": 1}, {"x": ("arg", "x"), "y": ("arg", "x"),
-                                                                       "a": ("arg", "x"), "z": ("arg", "z")}, {"a"})
-    before = _text(fdef)
-    assert not optimize.reuse_dead_arrays(fdef, facts)
-    assert _text(fdef) == before
-
-
-def test_generated_gradients_reuse_memory_and_stay_right():
-    rng = np.random.default_rng(6)
-    W, Z = rng.normal(size=(7, 2)), rng.normal(size=(7, 2))
-    D = np.sum((Z[:, None, :] - Z[None, :, :]) ** 2, axis=2)
-    code = _code(api.generate(sq_dist, "vjp", ["W"], spec=api._spec([W, D]), options=api._GRAD_ONLY).text)
-    assert "np.multiply(diff, 2.0 * sq_bar[:, :, None], out=diff)" in code
-    _assert_grad_fd(sq_dist, (W, D), (0,))
-    x = rng.normal(size=9)
-    code = _code(api.generate(rosen_vec, "vjp", ["x"], spec=api._spec([x]), options=api._GRAD_ONLY).text)
-    assert code.count("out=") >= 4
-    _assert_grad_fd(rosen_vec, (x,), (0,))
-    check_grads(rosen_vec, (x,), order=2)
-    x32 = x.astype(np.float32)
-    g32 = tl.grad(rosen_vec)(x32)
-    assert g32.dtype == np.float32
-    np.testing.assert_allclose(g32, tl.grad(rosen_vec)(x), rtol=2e-4, atol=1e-3)
-    assert np.array_equal(x32, x.astype(np.float32))  # the input itself is never written into
 
 
 # ---------------------------------------------------------------- repeated subexpressions, loop clean-ups

@@ -52,7 +52,28 @@ def as_grad_vjp(h, ans, g, x):
     return _tl.unbroadcast(h, g)
 
 
+@defjvp(runtime.unbroadcast_product, argnum=0)
+def unbroadcast_product_jvp_a(a_dot, ans, a, b, x):
+    return _tl.unbroadcast_product(a_dot, b, x)
+
+
+@defjvp(runtime.unbroadcast_product, argnum=1)
+def unbroadcast_product_jvp_b(b_dot, ans, a, b, x):
+    return _tl.unbroadcast_product(a, b_dot, x)
+
+
+@defvjp(runtime.unbroadcast_product, argnum=0)
+def unbroadcast_product_vjp_a(h, ans, a, b, x):
+    return _tl.unbroadcast_product(np.broadcast_to(h, np.broadcast_shapes(np.shape(a), np.shape(b))), b, a)
+
+
+@defvjp(runtime.unbroadcast_product, argnum=1)
+def unbroadcast_product_vjp_b(h, ans, a, b, x):
+    return _tl.unbroadcast_product(np.broadcast_to(h, np.broadcast_shapes(np.shape(a), np.shape(b))), a, b)
+
+
 constant_params(runtime.unbroadcast, "x")
+constant_params(runtime.unbroadcast_product, "x")
 constant_params(runtime.bcast, "like")
 constant_params(runtime.as_grad, "x")
 
