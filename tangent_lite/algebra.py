@@ -17,7 +17,7 @@ product of plain factors (names, numbers) with exactly one number to take the si
 from __future__ import annotations
 
 import collections
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .source import gast, walk
 from .source import name as name_node
@@ -51,13 +51,19 @@ def _assign_to(st: Any) -> Optional[str]:
     return None
 
 
-def fold_negations(fdef: Any, protected: Set[str]) -> bool:
-    """Move negations of single-use products into their numeric factor (see the module)."""
-    stores: Dict[str, int] = collections.Counter()
-    loads: Dict[str, int] = collections.Counter()
-    for n in walk(fdef):
-        if isinstance(n, gast.Name):
-            (stores if isinstance(n.ctx, gast.Store) else loads)[n.id] += 1
+def fold_negations(fdef: Any, protected: Set[str], counts: Optional[Tuple[Dict[str, int], Dict[str, int]]] = None
+                   ) -> bool:
+    """Move negations of single-use products into their numeric factor (see the module).
+    ``counts``: how often each name is (assigned, read) in ``fdef``, if known."""
+    if not any(_negated_name(st.value) for st in _statements(fdef.body) if _assign_to(st) is not None):
+        return False  # both forms need a statement y = -t: none, nothing to walk
+    if counts is not None:
+        stores, loads = collections.Counter(counts[0]), collections.Counter(counts[1])
+    else:
+        stores, loads = collections.Counter(), collections.Counter()
+        for n in walk(fdef):
+            if isinstance(n, gast.Name):
+                (stores if isinstance(n.ctx, gast.Store) else loads)[n.id] += 1
     defs: Dict[str, Any] = {}
     for st in _statements(fdef.body):
         name = _assign_to(st)

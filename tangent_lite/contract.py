@@ -31,6 +31,9 @@ def _helper_calls(node: Any, tl: str, helper: str) -> List[Any]:
 
 def contract_summed_products(fdef: Any, protected: Set[str], tl: str) -> bool:
     body = fdef.body
+    if not any(isinstance(st, gast.Assign) and isinstance(st.value, gast.BinOp) and isinstance(st.value.op, gast.Mult)
+               and isinstance(st.value.left, gast.Name) and _expands(st.value.right) for st in body):
+        return False  # no candidate product: nothing to count
     stores: Dict[str, int] = collections.Counter()
     loads: Dict[str, int] = collections.Counter()
     for n in walk(fdef):

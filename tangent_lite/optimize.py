@@ -893,7 +893,7 @@ def optimize(fdef: Any, protected: Set[str]) -> Any:
         (lambda: fuse_sum_seeds(fdef, protected, counted(), indexed(), dirty), True),
         (lambda: drop_unread_saves(fdef), True),
         (lambda: not getattr(fdef, KEEP_POPS, False) and iterate_tape(fdef), False),
-        (lambda: fold_negations(fdef, protected), False),
+        (lambda: fold_negations(fdef, protected, counted()), False),
         (lambda: facts is not None and contract_summed_products(fdef, protected, facts.tl), False),
         (lambda: drop_round_trips(fdef, protected), True),
         (lambda: hoist_loop_invariants(fdef, protected, lambda: counted()[0]), True),
