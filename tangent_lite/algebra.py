@@ -19,7 +19,7 @@ from __future__ import annotations
 import collections
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from .source import gast, walk
+from .source import blocks, gast, statements, stored_names, walk
 from .source import name as name_node
 
 
@@ -55,7 +55,7 @@ def fold_negations(fdef: Any, protected: Set[str], counts: Optional[Tuple[Dict[s
                    ) -> bool:
     """Move negations of single-use products into their numeric factor (see the module).
     ``counts``: how often each name is (assigned, read) in ``fdef``, if known."""
-    if not any(_negated_name(st.value) for st in _statements(fdef.body) if _assign_to(st) is not None):
+    if not any(_negated_name(st.value) for st in statements(fdef.body) if _assign_to(st) is not None):
         return False  # both forms need a statement y = -t: none, nothing to walk
     if counts is not None:
         stores, loads = collections.Counter(counts[0]), collections.Counter(counts[1])
@@ -65,7 +65,7 @@ def fold_negations(fdef: Any, protected: Set[str], counts: Optional[Tuple[Dict[s
             if isinstance(n, gast.Name):
                 (stores if isinstance(n.ctx, gast.Store) else loads)[n.id] += 1
     defs: Dict[str, Any] = {}
-    for st in _statements(fdef.body):
+    for st in statements(fdef.body):
         name = _assign_to(st)
         if name is not None and stores[name] == 1:
             defs[name] = st
@@ -74,7 +74,7 @@ def fold_negations(fdef: Any, protected: Set[str], counts: Optional[Tuple[Dict[s
         return name not in protected and stores[name] == 1 and loads[name] == 1 and name in defs
 
     changed = False
-    for body in _bodies(fdef.body):
+    for body in blocks(fdef.body):
         for k, st in enumerate(body):
             # y = -t, t a product with a number: the number takes the sign
             t = _negated_name(st.value) if _assign_to(st) is not None else None
@@ -95,7 +95,7 @@ def fold_negations(fdef: Any, protected: Set[str], counts: Optional[Tuple[Dict[s
                         continue
                     v = _negated_name(defs[leaf.id].value)
                     if v is None or defs[leaf.id] not in body[:k] or any(
-                            v in _stored(b) for b in body[body.index(defs[leaf.id]) + 1:k]):
+                            v in stored_names(b) for b in body[body.index(defs[leaf.id]) + 1:k]):
                         continue
                     loads[leaf.id] -= 1  # u's assignment is dead now (remove_dead drops it)
                     loads[v] += 1
@@ -104,28 +104,3 @@ def fold_negations(fdef: Any, protected: Set[str], counts: Optional[Tuple[Dict[s
                     changed = True
                     break
     return changed
-
-
-def _stored(node: Any) -> Set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-
-
-def _statements(body: List[Any]) -> List[Any]:
-    out = list(body)
-    for st in out:
-        for fname in ("body", "orelse"):
-            inner = getattr(st, fname, None)
-            if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                out.extend(inner)
-    return out
-
-
-def _bodies(body: List[Any]) -> List[List[Any]]:
-    out = [body]
-    for lst in out:
-        for st in lst:
-            for fname in ("body", "orelse"):
-                inner = getattr(st, fname, None)
-                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                    out.append(inner)
-    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 import collections
 from typing import Any, Dict, List, Set, Tuple
 
-from .source import gast, walk
+from .source import gast, stored_names, walk
 
 
 def _helper_calls(node: Any, tl: str, helper: str) -> List[Any]:
@@ -51,7 +51,7 @@ def contract_summed_products(fdef: Any, protected: Set[str], tl: str) -> bool:
         uses: List[Tuple[Any, Any]] = []  # (statement, call) reading t as unbroadcast's first argument
         reads = 0
         for later in body[k + 1:]:
-            if first in _stored(later) and reads < loads[t]:
+            if first in stored_names(later) and reads < loads[t]:
                 break
             calls = [c for c in _helper_calls(later, tl, "unbroadcast") if len(c.args) == 2
                      and isinstance(c.args[0], gast.Name) and c.args[0].id == t]
@@ -83,7 +83,3 @@ def _expands(node: Any) -> bool:
             if any(isinstance(p, gast.Constant) and p.value is None for p in parts):
                 return True
     return False
-
-
-def _stored(node: Any) -> Set[str]:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}

@@ -90,10 +90,8 @@ def eliminate(w: Wengert) -> bool:
         reads: Dict[Any, Set[str]] = {}  # that key -> the names it reads
         drop: Set[int] = set()
         for k, st in enumerate(body):
-            for fname in ("body", "orelse"):
-                inner = getattr(st, fname, None)
-                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                    block(inner)
+            for inner in S.inner_blocks(st):
+                block(inner)
             if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)) \
                     or not _pure(st.value):
                 known.clear()

@@ -27,6 +27,8 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 from . import source as S
 from .source import gast
+from .source import loaded_names as _loads
+from .source import stored_names as _stores
 
 _HOISTABLE = (gast.Add, gast.Sub, gast.Mult)
 
@@ -37,14 +39,6 @@ def _copy(st: Any) -> Any:
             and isinstance(st.value, gast.Name):
         return st.targets[0].id, st.value.id
     return None
-
-
-def _stores(node: Any) -> Set[str]:
-    return {n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-
-
-def _loads(node: Any) -> Set[str]:
-    return {n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def _changed_in(loop: Any) -> Set[str]:
@@ -71,10 +65,8 @@ def drop_round_trips(fdef: Any, protected: Set[str]) -> bool:
         nonlocal changed
         drop: Set[int] = set()
         for k, st in enumerate(body):
-            for fname in ("body", "orelse"):
-                inner = getattr(st, fname, None)
-                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                    block(inner)
+            for inner in S.inner_blocks(st):
+                block(inner)
             pair = _copy(st)  # (a no-op whoever wrote it: the user's own names included)
             if pair is None:
                 continue
@@ -124,10 +116,8 @@ def hoist_loop_invariants(fdef: Any, protected: Set[str],
         nonlocal changed
         out: List[Any] = []
         for st in body:
-            for fname in ("body", "orelse"):
-                inner = getattr(st, fname, None)
-                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                    block(inner)
+            for inner in S.inner_blocks(st):
+                block(inner)
             if isinstance(st, gast.For):
                 changing = _changed_in(st)
                 moved = [b for k, b in enumerate(st.body) if invariant(b, k, st, changing)]

@@ -700,15 +700,7 @@ def drop_unread_saves(fdef: Any) -> bool:
     return changed
 
 
-def _statements(body: List[Any]) -> List[Any]:
-    """The statements of ``body`` and those nested in their bodies (not their expressions)."""
-    out = list(body)
-    for st in out:  # out grows while it is read
-        for fname in ("body", "orelse", "finalbody", "handlers"):
-            inner = getattr(st, fname, None)
-            if isinstance(inner, list):
-                out.extend(inner)
-    return out
+_statements = S.statements
 
 
 def _remove_stmts(body: List[Any], ids: Set[int]) -> None:

@@ -1039,6 +1039,40 @@ def _child_fields(cls: type) -> Tuple[str, ...]:
     return fields
 
 
+def inner_blocks(stmt: Any) -> List[List[Any]]:
+    """The statement lists nested in ``stmt``: its ``body``, ``orelse``, ``finalbody`` and the
+    bodies of its ``except`` handlers (none for a nested ``def``: those are another function's)."""
+    if stmt.__class__ is gast.FunctionDef:
+        return []
+    out = [getattr(stmt, f) for f in ("body", "orelse", "finalbody") if isinstance(getattr(stmt, f, None), list)]
+    out.extend(h.body for h in getattr(stmt, "handlers", None) or ())
+    return out
+
+
+def blocks(body: List[Any]) -> List[List[Any]]:
+    """``body`` and every statement list nested in it, outer first."""
+    out = [body]
+    for block in out:  # grows while it is read
+        for st in block:
+            out.extend(inner_blocks(st))
+    return out
+
+
+def statements(body: List[Any]) -> List[Any]:
+    """The statements of ``body`` and of the blocks nested in them (not their expressions)."""
+    return [st for block in blocks(body) for st in block]
+
+
+def stored_names(node: Any) -> set:
+    """The names assigned under ``node``."""
+    return {n.id for n in walk(node) if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)}
+
+
+def loaded_names(node: Any) -> set:
+    """The names read under ``node``."""
+    return {n.id for n in walk(node) if n.__class__ is gast.Name and isinstance(n.ctx, gast.Load)}
+
+
 def walk(node: Any) -> Iterable[Any]:
     """Every node under ``node`` (itself included), breadth first: :func:`ast.walk`'s order
     without the expression-context markers (``Load``, ``Store``, ``Del``: a third of all nodes),

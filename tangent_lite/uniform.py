@@ -37,16 +37,6 @@ _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 _BROADCASTING_HELPERS = ("getitem_bar", "as_grad")  # spread their first argument over their second's shape
 
 
-def _statements(body: List[Any]) -> List[Any]:
-    out = list(body)
-    for st in out:
-        for fname in ("body", "orelse"):
-            inner = getattr(st, fname, None)
-            if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                out.extend(inner)
-    return out
-
-
 def _own_parts(stmt: Any) -> List[Any]:
     """The expressions of ``stmt`` itself (not of the statements nested in it)."""
     if isinstance(stmt, (gast.If, gast.While)):
@@ -72,7 +62,7 @@ class _Uniform:
                 for name in loads + other:
                     self.readers.setdefault(name, []).append(st)
         else:
-            self.stmts = _statements(fdef.body)
+            self.stmts = S.statements(fdef.body)
             for st in self.stmts:
                 for part in _own_parts(st):
                     for n in S.walk(part):
@@ -266,7 +256,7 @@ def keep_uniform_seeds(fdef: Any, protected: Set[str], facts: Facts,
                        names: Optional[Callable[[], Any]] = None) -> bool:
     """Replace sums' spread-out adjoints by the values they spread wherever every read allows.
     ``names``: gives the ``optimize.StmtNames`` of ``fdef``, if known."""
-    if not any(_sum_bar_call(st, facts.tl) for st in _statements(fdef.body)):
+    if not any(_sum_bar_call(st, facts.tl) for st in S.statements(fdef.body)):
         return False  # no seed to keep (and no need to know every statement's names)
     u = _Uniform(fdef, protected, facts, names() if names is not None else None)
     changed = False
