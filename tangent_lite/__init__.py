@@ -14,6 +14,7 @@ from . import rules  # noqa: F401  (registers the built-in rules)
 from ._version import __version__
 from .api import Differentiable, differentiate, generate, grad, jvp, source, value_and_grad, vjp, wengert
 from .cache import set_cache_enabled
+from .config import config
 from .errors import (
                   ArgumentError,
                   NonScalarOutputError,
@@ -32,7 +33,7 @@ __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
     "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "grad_hook",
     "checkpointed", "REGISTRY",
-    "set_cache_enabled", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
+    "set_cache_enabled", "config", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
     "gradient_function", "tangent_function", "memory_report", "TangentLiteError", "ArgumentError", "NoRuleError",
     "NonScalarOutputError",
     "SourceUnavailableError", "UnsupportedConstructError",

@@ -28,6 +28,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
+from . import aliases
 from . import source as S
 from .anf import NONDIFF_ATTRS, Wengert, is_atom
 from .annotations import Key, get_anno
@@ -100,6 +101,11 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
         return StmtInfo("dict", target, stmt, value,
                         inputs=[(i, v) for i, v in enumerate(value.values) if is_local(v)])
     if isinstance(value, gast.Subscript):
+        if not is_local(value.value) and local_names(value.slice):
+            # a module-level object indexed by local values (np.r_[x, y], TABLE[i]): what it
+            # computes from them is unknown, so derivatives through it are refused, never zero
+            return StmtInfo("nocall", target, stmt, value, callee=get_anno(value.value, Key.CALLEE),
+                            inputs=[(None, S.name(n)) for n in sorted(local_names(value.slice))])
         return StmtInfo("getitem", target, stmt, value, inputs=[(None, value.value)] if is_local(value.value) else [])
     if isinstance(value, (gast.Compare, gast.BoolOp, gast.JoinedStr)):
         return StmtInfo("nondiff", target, stmt, value)
@@ -358,117 +364,20 @@ def _closure(edges: List[Tuple[Set[str], Set[str]]], start: Set[str]) -> Set[str
     return reached
 
 
-_VIEWS = {np.transpose, np.reshape, np.ravel, np.asarray, np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis,
-          np.broadcast_to, np.atleast_1d, np.atleast_2d, np.diagonal}
-
-
-def aliasing_errors(w: Wengert, active: Set[str], varied: Set[str] = frozenset()) -> List[TangentLiteError]:
-    """In-place writes into an array (or list) that another variable also refers to at that
-    point (``b = a``, a slice ``v = a[1:]``, ``a.T``...) and that is read afterwards, where
-    derivatives are involved: the primal code shares the object, derivative code would not,
-    so this is refused."""
-    stmts = list(assignments(w.fdef.body))
-    order = {id(st): i for i, st in enumerate(stmts)}
-    edges: List[Tuple[int, str, str]] = []  # (position, alias, source)
-    writes: List[Any] = []
-    for stmt in stmts:
-        if isinstance(stmt, gast.Expr):
-            continue
-        tgt, value = stmt.targets[0], stmt.value
-        if isinstance(tgt, gast.Subscript):
-            writes.append(stmt)
-            continue
-        if not isinstance(tgt, gast.Name):
-            continue
-        source = _alias_source(value)
-        if source is not None:
-            edges.append((order[id(stmt)], tgt.id, source.id))
-    if not writes:
-        return []  # (most functions: no need to know where each variable is read)
-    loop_bodies = [{id(st) for st in assignments(loop.body)} for loop in S.walk(w.fdef)
-                   if isinstance(loop, (gast.For, gast.While))]
-    alias_positions = {pos for pos, _, _ in edges}
-    read_at: Dict[str, Set[int]] = {}  # the positions (in program order) a variable is read at
-    for stmt in stmts:
-        if order[id(stmt)] in alias_positions:
-            continue
-        for n in S.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                read_at.setdefault(n.id, set()).add(order[id(stmt)])
-    for n in S.walk(w.fdef.body[-1]):
-        if isinstance(n, gast.Name):
-            read_at.setdefault(n.id, set()).add(len(order))
-    errors: List[TangentLiteError] = []
-    for stmt in writes:
-        base = stmt.targets[0].value.id
-        at = order[id(stmt)]
-        # in a loop, what the loop body does after the write also happens "before" the next one
-        around = set().union(*[body for body in loop_bodies if id(stmt) in body]) if loop_bodies else set()
-        again = {order[i] for i in around}
-        # the variables sharing base's object when the write happens (in a loop: ever): base's
-        # ancestors (what it was made from) and everything made from them.  Not "siblings of a
-        # descendant": t = z in one branch and t = y in the other does not make z share y's array
-        live = [(alias, source) for pos, alias, source in edges if pos < at]
-        made_in_loop = {alias for pos, alias, _ in edges if pos in again}  # made anew each iteration
-        roots, changed = {base}, True
-        while changed:
-            changed = False
-            for alias, source in live:
-                if alias in roots and source not in roots:
-                    roots.add(source)
-                    changed = True
-        group, changed = set(roots), True
-        while changed:
-            changed = False
-            for alias, source in live:
-                if source in group and alias not in group:
-                    group.add(alias)
-                    changed = True
-        others = sorted(v for v in group if v != base
-                        and any(r > at or (r in again and v not in made_in_loop) for r in read_at.get(v, ())))
-        value = stmt.value
-        if others and (group & active or (is_local(value) and value.id in varied)):
-            named = [v for v in others if not v.startswith("_")]
-            shared = f"'{named[0]}'" if named else "another expression (a slice, a view or a conditional)"
-            errors.append(UnsupportedConstructError(
-                f"writing into '{base}', which shares its array or list with {shared} (an alias or a view): "
-                f"derivatives would not follow the shared change",
-                w.src.location(stmt), f"make a copy first, e.g. '{base} = {base}.copy()' or list({base})"))
-    return errors
-
-
-def _alias_source(value: Any) -> Any:
-    """The local whose object ``value`` may share (a copy of the name, an attribute, a basic
-    slice, a view-making NumPy call), or None."""
-    if is_local(value):
-        return value
-    if isinstance(value, gast.Attribute) and is_local(value.value):
-        return value.value
-    if isinstance(value, gast.Subscript) and is_local(value.value):
-        parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
-        if any(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant) and p.value in (None, Ellipsis))
-               for p in parts):
-            return value.value  # a basic slice is a view; x[i] of a vector is a copied number
-        return None
-    if isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) in _VIEWS and value.args \
-            and is_local(value.args[0]):
-        return value.args[0]
-    return None
-
-
 def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
                          mode: str = "vjp", wrt: Sequence[str] = (), varied: Optional[Set[str]] = None,
-                         memo: Optional[Described] = None) -> None:
-    """Every active statement must have rules for its active inputs; report all that don't.
+                         memo: Optional[Described] = None, ranks: Optional[Dict[str, Any]] = None) -> None:
+    """Every active statement must have rules for its active inputs; report all that don't;
+    and no in-place change may go unseen by derivatives through an alias (:mod:`aliases`).
     ``varied``: :func:`varied_vars` of ``wrt`` when the caller has it already; ``memo``: see
-    :func:`describe_once`."""
+    :func:`describe_once`; ``ranks``: the variables' ranks when known (sharper alias model)."""
     errors: List[TangentLiteError] = []
     refused: Set[int] = set()
     if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
-        errors += aliasing_errors(w, active, varied)
+        errors += aliases.sharing_errors(w, active, varied, ranks)
         for stmt, err in mutation_errors(w, varied, registry):
             errors.append(err)
             refused.add(id(stmt))
@@ -624,6 +533,15 @@ def _spelling(callee: Any) -> str:
 
 def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
     callee = info.callee
+    if isinstance(info.value, gast.Subscript):
+        spelled = S.dotted_name(info.value.value) or "a module-level object"
+        return NoRuleError(
+            f"cannot differentiate indexing '{spelled}[...]' with values that carry derivatives: "
+            "what it computes from them is unknown",
+            w.src.location(stmt),
+            "build the array with a function that has rules (np.concatenate, np.stack, np.column_stack) "
+            "instead of np.r_ / np.c_, or index a local copy",
+        )
     if isinstance(callee, tuple):
         what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
         return NoRuleError(

@@ -569,12 +569,8 @@ class _Lowerer:
         return self.boolop(gast.BoolOp(op=gast.And(), values=parts))
 
     def boolop(self, node: Any) -> Any:
-        """``a and b``: short-circuit kept with ifs unless every operand is an atom."""
-        simple = all(is_atom(v) or isinstance(v, gast.Name) for v in node.values)
-        if simple:
-            out = gast.BoolOp(op=node.op, values=[self.atom(v) for v in node.values])
-            set_anno(out, Key.CALLEE, ("boolop", type(node.op).__name__))
-            return out
+        """``a and b``: short-circuit kept with ifs.  ``x or y`` is the value of an operand, not
+        a boolean: the branches carry its derivatives."""
         t = self.temp()
         self.nonssa.add(t)
         self.emit(S.assign(t, self.expr(node.values[0])))
@@ -646,6 +642,15 @@ class _Lowerer:
         if isinstance(tgt, (gast.Tuple, gast.List)) and isinstance(node.value, (gast.Tuple, gast.List)) \
                 and len(tgt.elts) == len(node.value.elts):
             atoms = [self.atom(v) for v in node.value.elts]
+            # Python evaluates the whole right side before binding any target: a name a
+            # target rebinds in place (not a new SSA version) is read into a temporary first
+            # (x, y = y, x in a loop: x = y; y = x would read the new x), the others stay atoms
+            for k, a in enumerate(atoms):
+                if isinstance(a, gast.Name) and get_anno(a, Key.CALLEE, _MISSING) is _MISSING \
+                        and a.id in self._rebound_in_place(tgt.elts[:k]):
+                    t = self.temp()
+                    self.emit(S.assign(t, a))
+                    atoms[k] = S.name(t)
             for t, a in zip(tgt.elts, atoms):
                 self.assign_to(t, a, node)
             return
@@ -657,6 +662,15 @@ class _Lowerer:
             self.assign_expr(tgt.id, node.value)
             return
         self.assign_to(tgt, self.atom(node.value), node)
+
+    def _rebound_in_place(self, targets: List[Any]) -> Set[str]:
+        """The current names assignments to ``targets`` overwrite (variables outside SSA form
+        keep their name; an SSA variable gets a new version, which overwrites nothing)."""
+        out: Set[str] = set()
+        for n in (n for t in targets for n in S.walk(t)):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id in self.nonssa:
+                out.add(self.current.get(n.id, n.id))
+        return out
 
     def assign_expr(self, var: str, node: Any) -> None:
         """``var = <node>``; through a temporary when ``var`` is overwritten in place
@@ -725,7 +739,11 @@ class _Lowerer:
                        "assign to a local variable instead")
             return
         load = S.name(node.target.id)
+        old = self.current.get(node.target.id, node.target.id)
+        mark = len(self.out)
         self.assign_expr(node.target.id, gast.BinOp(left=load, op=node.op, right=node.value))
+        if len(self.out) > mark:  # an array (or list) is changed in place: aliases.py checks who sees it
+            set_anno(self.out[-1], Key.IN_PLACE, old)
 
     def stmt_AnnAssign(self, node: Any) -> None:
         if node.value is not None:
@@ -801,7 +819,7 @@ class _Lowerer:
             step = gast.Slice(lower=None, upper=None, step=S.const(-1))
             self._emit_for(node, node.target, self.atom(self._subscript(forward, step)), None)
             return
-        length, element = self._iteration(it, _stored_names(node.body))
+        length, element = self._iteration(it, _stored_names(node.body) | _stored_names([node.target]))
         range_obj = self.atom(self._builtin_call("range", [length]))
         self._emit_for(node, node.target, range_obj, element)
 

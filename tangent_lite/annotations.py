@@ -28,6 +28,7 @@ class Key(enum.Enum):
     BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
     CHECKPOINT = "checkpoint"  # atom: snapshots of a loop marked with tl.checkpointed
     FENCED = "fenced"  # bool: a construct fence.py reported (the lowering skips it, see fence.problems)
+    IN_PLACE = "in_place"  # str: ``v op= e`` lowered to ``v_1 = v op e``: the name whose object Python changes in place
 
     # members are singletons compared by identity: hash them by identity too (Enum's own hash
     # hashes the name in Python code, and the passes look annotations up thousands of times)

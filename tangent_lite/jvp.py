@@ -64,7 +64,7 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     """Forward mode.  ``batched``: every tangent carries a leading axis of directions
     (see :mod:`rules.batched`), so one pass computes a whole Jacobian."""
     active = activity(w, set(wrt), registry)
-    check_differentiable(w, active, registry, mode="jvp", wrt=wrt)
+    check_differentiable(w, active, registry, mode="jvp", wrt=wrt, ranks=None if batched else ranks)
     gen = _Forward(w, active, w.namer.copy(), registry)
     gen.resolve = resolve
     gen.ranks = None if batched else ranks

@@ -20,7 +20,7 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "getattr_bar", "setitem", "zero_index", "saved", "stop_gradient",
+    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "saved", "stop_gradient",
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
     "builtin_extremum_dot", "builtin_extremum_bar",
@@ -42,6 +42,8 @@ def unbroadcast(g: Any, x: Any) -> Any:
     xs = x.shape if hasattr(x, "shape") else ()
     gs = g.shape if hasattr(g, "shape") else ()
     if gs == xs:
+        if isinstance(x, (list, tuple)):
+            _same_length(g, x)
         return g
     if not xs:
         return g.sum() if hasattr(g, "sum") else g
@@ -91,10 +93,22 @@ def unbroadcast_product(a: Any, b: Any, x: Any) -> Any:
     return unbroadcast(a * b, x)
 
 
+def _same_length(d: Any, x: Any) -> None:
+    """A derivative of the list or tuple ``x`` must have one entry per item: ``L + M`` and
+    ``L * n`` concatenate, so the rules of number and array arithmetic do not apply to them."""
+    if not isinstance(d, (list, tuple, np.ndarray)) or (isinstance(d, np.ndarray) and d.ndim == 0) \
+            or len(d) != len(x):
+        raise ValueError(
+            "tangent_lite: '+' or '*' of lists or tuples that carry derivatives (L + M, L * n) is not "
+            "differentiated: build the list from its items ([a, b, c]), or use arrays (np.concatenate, np.tile)")
+
+
 def bcast(t: Any, ans: Any) -> Any:
     """Broadcast a tangent ``t`` to the shape of ``ans`` (no copy when equal)."""
     shape = ans.shape if hasattr(ans, "shape") else ()
     if (t.shape if hasattr(t, "shape") else ()) == shape:
+        if isinstance(ans, (list, tuple)):
+            _same_length(t, ans)
         return t
     return np.broadcast_to(t, shape)
 
@@ -150,10 +164,14 @@ def _float_dtype(x: Any) -> Any:
 
 def add(a: Any, b: Any) -> Any:
     """Add two adjoints or tangents; structures add leafwise, None is zero."""
+    if type(a) is float or type(a) is np.ndarray:
+        return a + b
     if a is None:
         return b
     if b is None:
         return a
+    if isinstance(a, (tuple, list)):
+        _same_length(b, a)
     if isinstance(a, (tuple, list, dict)) or _is_record(a):
         return _map_struct(add, a, b)
     return a + b
@@ -362,6 +380,21 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
     return out_arr
 
 
+def setitem_bar(g: Any, index: Any, v: Any) -> Any:
+    """Cotangent of ``v`` in ``x[index] = v``: the part of ``g`` that ``v`` was written to.
+    Where an index array names a position more than once, NumPy keeps one of the writes (the
+    last): only that one receives the cotangent (``np.add.at`` is the form that accumulates)."""
+    piece = g[index]
+    if not isinstance(g, (list, tuple, dict)) and not _basic_index(index):
+        ids = np.full(np.shape(g), -1, dtype=np.intp)
+        order = np.arange(np.size(piece), dtype=np.intp).reshape(np.shape(piece))
+        ids[index] = order  # which write each written position kept, as NumPy does it
+        kept = ids[index] == order
+        if not kept.all():
+            piece = np.where(kept, piece, 0.0)
+    return unbroadcast(piece, v)
+
+
 def _basic_index(index: Any) -> bool:
     """An index of ints, slices, None and Ellipsis (it cannot select an entry twice)."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -457,6 +490,13 @@ def zero_index(g: Any, index: Any) -> Any:
     out = np.array(g, dtype=_float_dtype(g), copy=True)
     out[index] = 0.0
     return out
+
+
+def number_only(v: Any, message: str) -> None:
+    """Check that ``v`` holds a number before ``v op= e`` (which then makes a new object):
+    an array or a list would be changed in place, under an alias derivatives cannot follow."""
+    if isinstance(v, (np.ndarray, list, dict)):
+        raise ValueError(f"tangent_lite: {message}")
 
 
 def saved(v: Any) -> Any:

@@ -28,7 +28,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from . import remat
+from . import aliases, remat
 from . import source as S
 from .analysis import (
     Described,
@@ -55,6 +55,7 @@ from .shapes import Facts, infer_shape_classes, matrix_products, scalar, strip_s
 from .source import gast
 from .template import inline
 
+_NONE: frozenset = frozenset()
 _RESTORE = "__tl_restore__"  # placeholder call in the reverse sweep: resolved once TBR is known
 _RESTORE_ITEM = "__tl_restore_item__"  # the same for the slice an ``x[idx] = v`` overwrote
 
@@ -84,7 +85,7 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
         hoist_invariants(w.fdef, ranks)
     described: Described = {}  # what each statement does, asked about by each step below
     active, varied = activity_and_varied(w, set(wrt), registry, described)
-    check_differentiable(w, active, registry, mode="vjp", wrt=wrt, varied=varied, memo=described)
+    check_differentiable(w, active, registry, mode="vjp", wrt=wrt, varied=varied, memo=described, ranks=ranks)
     gen = _Reverse(w, active, w.namer.copy(), registry)
     gen.described = described
     gen.resolve = resolve
@@ -227,10 +228,12 @@ class _Reverse:
         # to-be-recorded: a restore is kept only if the reverse sweep reads the variable;
         # keeping one can make a branch non-empty, whose test is then read: iterate.
         needed: Set[str] = set()
+        shared = aliases.groups(w.fdef.body, self.ranks)  # views and aliases (aliases.py)
         reads_memo: Dict[int, Set[str]] = {}  # rev does not change in this loop
         while True:
             kept = {(i, v) for i, vs in self.overwritten.items() for v in vs if v in needed}
-            kept |= {(i, v) for i, v in self.item_writes.items() if v in needed}  # x[k] = ...: reads k
+            # x[k] = ... is undone when the reverse sweep reads x or anything sharing its memory
+            kept |= {(i, v) for i, v in self.item_writes.items() if v in needed or shared.get(v, _NONE) & needed}
             now = self._loaded_after_restores(rev, kept, reads_memo)
             if self.save_all:  # what a tape-everything AD tool stores
                 now |= {v for vs in self.overwritten.values() for v in vs} | set(self.mutated)
@@ -238,7 +241,8 @@ class _Reverse:
                 break
             needed |= now
         if not self.save_all:  # cheap loop temporaries: recomputed in the reverse loop, not taped
-            needed = needed - remat.plan(w.fdef.body, list(w.params), set(self.mutated), needed,
+            needed = needed - remat.plan(w.fdef.body, list(w.params), aliases.closure(set(self.mutated), shared),
+                                         needed,
                                          lambda v: scalar(self.ranks, S.name(v)), self.rev_headers,
                                          self._placeholder, is_local)
         fwd, pushes = self.fwd_block(fwd_body, needed, _Ctx())
@@ -273,7 +277,7 @@ class _Reverse:
         # the pullback may be called many times: it pops from a copy of the tape.  Arrays and
         # lists whose in-place changes the reverse sweep undoes cannot be copied (views of them
         # must see the undoing), so a pullback of such a function re-runs f_fwd when called again
-        changed = _mutated_in(rev) & set(residuals)
+        changed = aliases.closure(_mutated_in(rev), shared) & set(residuals)
         self.rerun_forward = bool(changed - {self.tape})
         inner = None
         if self.fused_only():  # tl.grad: no f_fwd/f_bwd pair to build, optimize and print
@@ -345,7 +349,9 @@ class _Reverse:
         return S.call(S.attribute(S.name(self.tl), helper), args)
 
     def add(self, left: Any, right: Any, var: str) -> Any:
-        if var in self.containers:
+        """``left + right`` for adjoints of numbers and arrays; ``_tl.add`` (entrywise) where the
+        variable may hold a list, tuple or record (``+`` would concatenate)."""
+        if var in self.containers or not isinstance((self.ranks or {}).get(var), int):
             return self.call("add", [left, right])
         return gast.BinOp(left=left, op=gast.Add(), right=right)
 
@@ -610,8 +616,14 @@ class _Reverse:
         if info.kind == "setitem":
             tgt = info.node.targets[0]
             if self.is_active(info.value):
-                piece = gast.Subscript(value=S.name(self.bar(target)), slice=S.deepcopy(tgt.slice), ctx=gast.Load())
-                self.accumulate(info.value.id, self.call("unbroadcast", [piece, S.name(info.value.id)]), state, out)
+                if self._basic_index(tgt.slice):
+                    piece = gast.Subscript(value=S.name(self.bar(target)), slice=S.deepcopy(tgt.slice),
+                                           ctx=gast.Load())
+                    contrib = self.call("unbroadcast", [piece, S.name(info.value.id)])
+                else:  # an index array may name a position twice: only the write NumPy kept counts
+                    contrib = self.call("setitem_bar", [S.name(self.bar(target)), index_value(tgt.slice),
+                                                        S.name(info.value.id)])
+                self.accumulate(info.value.id, contrib, state, out)
             zeroed = self.call("zero_index", [S.name(self.bar(target)), index_value(tgt.slice)])
             out.append(S.assign(self.bar(target), zeroed))
             return out

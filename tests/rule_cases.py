@@ -373,6 +373,14 @@ def _setitem_case(label: str, sx: Any, index: Any, sv: Any) -> Case:
     return Case(make, f"{label}: x[{index!r}] = {_shape_label(sv)}")
 
 
+def _setitem_bar_case(label: str, sg: Any, index: Any, sv: Any) -> Case:
+    """``setitem_bar(g, index, v)``: the cotangent of ``v`` in ``x[index] = v`` (``x`` shaped like ``g``)."""
+    def make(rng: np.random.Generator) -> Args:
+        return (sample(rng, sg), index, sample(rng, sv)), {}
+
+    return Case(make, f"{label}: g[{index!r}] -> {_shape_label(sv)}")
+
+
 def _zero_index_case(label: str, make_g: Callable[[np.random.Generator], Any], index: Any) -> Case:
     return Case(lambda rng: ((make_g(rng), index), {}), f"{label} [{index!r}]")
 
@@ -525,7 +533,17 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _setitem_case("x (3, 4), broadcast v", (3, 4), (slice(0, 2), slice(1, 3)), (2, 1)),
         _setitem_case("x (3, 4), broadcast scalar", (3, 4), 0, F),
         _setitem_case("x (5, 2), index array", (5, 2), np.array([0, 3]), (2, 2)),
+        _setitem_case("x (5, 2), index array with a repeat", (5, 2), np.array([0, 3, 0]), (3, 2)),
+        _setitem_case("x (6,), repeats, broadcast scalar", (6,), np.array([1, 1, 4]), F),
         _setitem_case("list of 3 floats", 3, 1, F),
+    ],
+    "tangent_lite.runtime.setitem_bar": [
+        _setitem_bar_case("g (5,)", (5,), 2, F),
+        _setitem_bar_case("g (3, 4), column", (3, 4), (slice(None), 1), (3,)),
+        _setitem_bar_case("g (6,), repeated index", (6,), np.array([0, 0, 1]), (3,)),
+        _setitem_bar_case("g (6,), repeats, broadcast scalar", (6,), np.array([2, 5, 2]), F),
+        _setitem_bar_case("g (4, 3), repeated rows", (4, 3), np.array([3, 1, 3, 3]), (4, 3)),
+        _setitem_bar_case("g (4, 3), two index arrays", (4, 3), (np.array([0, 2, 0]), np.array([1, 1, 1])), (3,)),
     ],
     "tangent_lite.runtime.zero_index": [
         _zero_index_case("g (5,)", _shaped((5,)), 2),

@@ -265,7 +265,17 @@ def setitem_vjp_x(h, ans, x, index, v):
 
 @defvjp(runtime.setitem, argnum=2)
 def setitem_vjp_v(h, ans, x, index, v):
-    return _tl.unbroadcast(h[index], v)
+    return _tl.setitem_bar(h, index, v)
+
+
+@defjvp(runtime.setitem_bar)
+def setitem_bar_jvp(g_dot, ans, g, index, v):
+    return _tl.setitem_bar(g_dot, index, v)
+
+
+@defvjp(runtime.setitem_bar)
+def setitem_bar_vjp(h, ans, g, index, v):
+    return _tl.setitem(_tl.zeros_like(g), index, h)
 
 
 @defjvp(runtime.zero_index)
@@ -372,6 +382,8 @@ constant_params(runtime.getitem_bar, "x", "index")
 constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")
 constant_params(runtime.zero_index, "index")
+constant_params(runtime.setitem_bar, "index", "v")
+nondifferentiable(runtime.number_only)
 constant_params(runtime.builtin_sum_bar, "x")
 constant_params(runtime.array_tangent, "like")
 constant_params(runtime.array_bar, "obj")
