@@ -110,48 +110,60 @@ def _scalar_index(value: Any, ranks: Optional[Dict[str, Any]]) -> bool:
     return True
 
 
-def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> Iterator[Tuple[str, str]]:
-    """(name, other) pairs statement ``stmt`` may make share memory (``sequences``: the
-    variables that may hold lists or tuples, whose ``+`` and ``*`` share items)."""
+SAME, ITEM, HOLDS = "same", "item", "holds"  # kinds of sharing (see _shares)
+
+
+def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> Iterator[Tuple[str, str, str]]:
+    """(name, other, kind) triples: statement ``stmt`` may make ``name`` share memory with
+    ``other`` (``sequences``: the variables that may hold lists or tuples, whose ``+`` and
+    ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
+    either shows through the other), ``item`` (``name`` may be an element of ``other``, or a
+    view: a change of ``name`` shows in ``other``), ``holds`` (``name`` holds ``other`` as an
+    element: a change of ``other`` shows in ``name``, re-filling ``name`` leaves ``other``)."""
     if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x
         call = stmt.value
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value):
             for name in _locals_in(gast.Tuple(elts=list(call.args), ctx=gast.Load())):
-                yield call.func.value.id, name
+                yield call.func.value.id, name, HOLDS
         return
     if not isinstance(stmt, gast.Assign):
         return
     tgt, value = stmt.targets[0], stmt.value
     if isinstance(tgt, gast.Subscript):  # x[i] = v: an array copies v in, a list holds v
         if _local(tgt.value) and _local(value) and not isinstance((ranks or {}).get(tgt.value.id), int):
-            yield tgt.value.id, value.id
+            yield tgt.value.id, value.id, HOLDS
         return
     targets = [n.id for n in S.walk(tgt) if isinstance(n, gast.Name)]
+    kind = SAME
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
             and _local(value.func.value):
-        sources = [value.func.value.id]
+        sources, kind = [value.func.value.id], ITEM
     elif isinstance(value, gast.Attribute):
-        sources = [] if value.attr in _NONDIFF_ATTRS else _locals_in(value.value)
+        sources, kind = ([] if value.attr in _NONDIFF_ATTRS else _locals_in(value.value)), ITEM
     elif isinstance(value, gast.Subscript):
-        sources = [] if _scalar_index(value, ranks) else _locals_in(value.value)
+        sources, kind = ([] if _scalar_index(value, ranks) else _locals_in(value.value)), ITEM
+    elif isinstance(tgt, gast.Tuple):  # a, b = t: items of t
+        sources, kind = _locals_in(value), ITEM
     elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):
         sources = []
     elif isinstance(value, gast.BinOp):
-        # arrays and numbers give new objects; lists and tuples (+, *) share their items
-        sources = [n for n in _locals_in(value) if n in sequences]
+        # arrays and numbers give new objects; lists and tuples (+, *) hold the same items
+        sources, kind = [n for n in _locals_in(value) if n in sequences], HOLDS
+    elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+        sources, kind = _locals_in(value), HOLDS
     elif isinstance(value, gast.Call):
         callee = get_anno(value, Key.CALLEE, None)
         if callee in VIEW_FUNCTIONS if _hashable(callee) else False:
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []
-        else:
+        else:  # unknown: it may return an argument, a view or a container of them
             sources = _locals_in(value)
-    else:  # names, displays, boolean operators (which return an operand), anything else
+    else:  # names, boolean operators (which return an operand), anything else
         sources = _locals_in(value)
     for t in targets:
-        for s in sources:
-            yield t, s
+        for src in sources:
+            yield t, src, kind
 
 
 _SEQUENCE_MAKERS = (list, tuple, sorted)
@@ -216,7 +228,7 @@ def groups(body: List[Any], ranks: Optional[Dict[str, Any]] = None) -> Dict[str,
     scalars = {v for v, r in (ranks or {}).items() if r == 0}
     sequences = sequence_vars(body)
     for stmt in _assignments(body):
-        for a, b in _shares(stmt, ranks, sequences):
+        for a, b, _kind in _shares(stmt, ranks, sequences):
             if a == b or a in scalars or b in scalars:
                 continue
             ra, rb = find(a), find(b)
@@ -289,7 +301,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     order = {id(st): i for i, st in enumerate(stmts)}
     lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
-    edges = [(order[id(st)], alias, source) for st in stmts for alias, source in _shares(st, ranks, sequences)
+    edges = [(order[id(st)], alias, source, kind) for st in stmts
+             for alias, source, kind in _shares(st, ranks, sequences)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
     loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
                    if isinstance(loop, (gast.For, gast.While))]
@@ -337,19 +350,24 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     for stmt, base, itself in writes:
         at = order[id(stmt)]
         again = set().union(*[body for body in loop_bodies if at in body]) if loop_bodies else set()
-        live = [(alias, source) for pos, alias, source in edges if pos < at or pos in again]
-        roots, changed = {base}, True  # what base was made from ...
+        live = [(alias, source, kind) for pos, alias, source, kind in edges if pos < at or pos in again]
+        # what sees the write: the objects base is (part of), up from views and items (and,
+        # past base itself, from a container to what it holds: an item taken from a list may
+        # be one of the objects put in it; the write into base re-fills base, not its items) ...
+        roots, changed = {base}, True
         while changed:
             changed = False
-            for alias, source in live:
-                if alias in roots and source not in roots:
+            for alias, source, kind in live:
+                if alias in roots and source not in roots and (kind != HOLDS or alias != base):
                     roots.add(source)
                     changed = True
-        group, changed = set(roots), True  # ... and everything made from those
+        # ... then their views and holders (and items, unless the write only re-fills a list)
+        down = (SAME, HOLDS) if _refills_list(stmt) else (SAME, HOLDS, ITEM)
+        group, changed = set(roots), True
         while changed:
             changed = False
-            for alias, source in live:
-                if source in group and alias not in group:
+            for alias, source, kind in live:
+                if source in group and alias not in group and kind in down:
                     group.add(alias)
                     changed = True
         end = max(again) + 1 if again else at
@@ -387,6 +405,13 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     return errors, checks
 
 
+def _refills_list(stmt: Any) -> bool:
+    """``L.append(x)``, ``L.pop()``, ``L.extend(xs)``: the list changes, not its items."""
+    call = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign)) else None
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+        and call.func.attr in ("append", "pop", "extend")
+
+
 def _surely_stores(stmt: Any, var: str) -> bool:
     """Does running ``stmt`` always re-bind ``var`` (loops may run no iteration)?"""
     if isinstance(stmt, gast.Assign):
@@ -420,7 +445,7 @@ def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any,
     value = stmt.value
     if isinstance(tgt, gast.Name) and isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
             and value.func.attr == "pop" and _local(value.func.value):
-        return stmt, value.func.value.id, set()
+        return stmt, value.func.value.id, {tgt.id}
     base = get_anno(stmt, Key.IN_PLACE)
     if base is not None and isinstance(tgt, gast.Name) and (ranks is None or ranks.get(base) != 0):
         # v += e: Python changes an array or a list in place (numbers: a new object)

@@ -586,11 +586,12 @@ def _param_list(callee: Any) -> str:
         return "x"
 
 
-def index_value(index: Any) -> Any:
-    """The runtime value of a subscript's index (``1:n`` becomes ``slice(1, n, None)``)."""
+def index_value(index: Any, slice_name: str = "slice") -> Any:
+    """The runtime value of a subscript's index (``1:n`` becomes ``slice(1, n, None)``;
+    ``slice_name``: what the builtin is called in the generated code, see ``Wengert.aliases``)."""
     if isinstance(index, gast.Slice):
         parts = [S.deepcopy(p) if p is not None else S.const(None) for p in (index.lower, index.upper, index.step)]
-        return S.call(S.name("slice"), parts)
+        return S.call(S.name(slice_name), parts)
     if isinstance(index, gast.Tuple):
-        return S.tuple_([index_value(e) for e in index.elts])
+        return S.tuple_([index_value(e, slice_name) for e in index.elts])
     return S.deepcopy(index)

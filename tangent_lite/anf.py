@@ -72,6 +72,10 @@ NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 _ATOM_TYPES = (gast.Name, gast.Constant)
 
+# builtins the generated code calls itself (loops, indexing): Wengert.aliases gives the name
+# each goes by, another one where the user's own names shadow it
+COMPILER_BUILTINS = ("range", "len", "list", "min", "reversed", "zip", "slice")
+
 
 @dataclass
 class Wengert:
@@ -93,6 +97,14 @@ class Wengert:
 
     def text(self) -> str:
         return S.to_source(self.fdef)
+
+    def function_name(self, role: str) -> str:
+        """The name of the generated function for ``role`` (``vjp``, ``fwd``, ``bwd``, ``jvp``...):
+        ``f_vjp``, or another name when the user's code already uses that one."""
+        names = self.__dict__.setdefault("_function_names", {})
+        if role not in names:
+            names[role] = self.namer.fresh(f"{self.name}_{role}")
+        return names[role]
 
 
 def lower(fn: Callable, src: Optional[FunctionSource] = None, wrt: Optional[Sequence[str]] = None) -> Wengert:
@@ -124,6 +136,8 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
         low.run()
         w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
         w.foreign = dict(low.foreign_sources)
+        for role in ("vjp", "fwd", "bwd", "adjoints", "jvp", "jvp_batched"):  # taken before any other name
+            w.function_name(role)
         errors += low.errors
         errors += _endless_recursion(w)
     except TangentLiteError as exc:
@@ -240,7 +254,16 @@ class _Lowerer:
                 aliases[mod_name] = self.namer.fresh("_" + mod_name)
             else:
                 aliases[mod_name] = mod_name
-        aliases["_tl"] = "_tl"
+        taken = "_tl" in self.locals or ("_tl" in self._free_roots() and self.resolve_free("_tl") is not runtime)
+        aliases["_tl"] = self.namer.fresh("_tl") if taken else "_tl"
+        for name in COMPILER_BUILTINS:  # builtins generated code calls: under another name where the user's shadow them
+            obj = getattr(builtins, name)
+            if name in self.locals or (name in self._free_roots() and self.resolve_free(name) is not obj):
+                alias = aliases[name] = self.namer.fresh("_" + name)
+                self.foreign[alias] = self.env[alias] = obj
+                self.foreign_sources[alias] = ("builtins", name)
+            else:
+                aliases[name] = name
         return aliases
 
     def _free_roots(self) -> Set[str]:
@@ -950,10 +973,9 @@ class _Lowerer:
 
     def _builtin_call(self, fname: str, args: List[Any]) -> Any:
         obj = getattr(builtins, fname)
-        if self.resolve_free(fname) is not obj or fname in self.locals:
-            self.error(UnsupportedConstructError, f"the builtin '{fname}' is shadowed", None)
-        self.env[fname] = obj
-        func = S.name(fname)
+        alias = self.aliases[fname]  # fname itself unless the user's code shadows it
+        self.env[alias] = obj
+        func = S.name(alias)
         set_anno(func, Key.CALLEE, obj)
         out = S.call(func, args)
         set_anno(out, Key.CALLEE, obj)

@@ -28,6 +28,8 @@ class Key(enum.Enum):
     BOOKKEEPING = "bookkeeping"  # bool: statement added by lowering (trip counters, flags)
     CHECKPOINT = "checkpoint"  # atom: snapshots of a loop marked with tl.checkpointed
     FENCED = "fenced"  # bool: a construct fence.py reported (the lowering skips it, see fence.problems)
+    TAPES = "tapes"  # set of str, on a generated FunctionDef: the names of its tapes (never a user's list)
+    BUILTINS = "builtins"  # dict, on a generated FunctionDef: builtin name -> the name it goes by there
     IN_PLACE = "in_place"  # str: ``v op= e`` lowered to ``v_1 = v op e``: the name whose object Python changes in place
 
     # members are singletons compared by identity: hash them by identity too (Enum's own hash
@@ -49,6 +51,13 @@ def _annotations(node: Any) -> Any:
     if fields is None:
         return getattr(node, _ATTR, None)
     return fields.get(_ATTR)
+
+
+def is_tape(name: str, fdef: Any) -> bool:
+    """Is ``name`` a tape of the generated function ``fdef`` (its ``Key.TAPES``; for a
+    function without that annotation, a name starting with ``_tape``)?"""
+    tapes = get_anno(fdef, Key.TAPES)
+    return name in tapes if tapes is not None else name.startswith("_tape")
 
 
 def get_anno(node: Any, key: Key, default: Any = None) -> Any:

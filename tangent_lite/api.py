@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import anf, arguments, cache, codegen, cse, numba_backend, optimize, shapes
+from . import config as settings
 from . import jvp as jvp_pass
 from . import source as S
 from . import vjp as vjp_pass
@@ -62,8 +63,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
             cspec = None  # the callee's code for the ranks of this call site's arguments
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
             recursive.append(True)
-            roles = {"jvp": f"{w.name}_{mode}"} if mode.startswith("jvp") else {
-                "fwd": f"{w.name}_fwd", "bwd": f"{w.name}_bwd"}
+            roles = {"jvp": w.function_name(mode)} if mode.startswith("jvp") else {
+                "fwd": w.function_name("fwd"), "bwd": w.function_name("bwd")}
             return dict(roles, outputs=_count_outputs(w))
         if (callee, cmode, tuple(cwrt), cspec) in _COMPILING:
             raise UnsupportedConstructError(
@@ -102,7 +103,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     for fdef in d.functions:
         if "numba" in options:
             setattr(fdef, optimize.KEEP_POPS, True)
-        optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
+        if "unoptimized" not in options:
+            optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
     return w, d, raw, extra
 
 
@@ -145,7 +147,7 @@ def _memory_key(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tu
     """The in-memory cache key of :func:`compiled` (its options gain ``@differentiate(checkpoint=k)``)."""
     snapshots = getattr(fn, "__tl_checkpoint__", None)
     extra = (f"checkpoint={snapshots}",) if snapshots is not None else ()
-    return (mode, wrt, spec, tuple(options) + extra)
+    return (mode, wrt, spec, tuple(options) + extra + settings.current().options)
 
 
 def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None,
@@ -160,15 +162,17 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
     key = cache.make_key(fn, mode, wrt, (spec, options), REGISTRY.fingerprint())
     name = cache.file_name(fn, mode, key)
     filename = fn.__code__.co_filename if hasattr(fn, "__code__") else "<unknown>"
-    path = os.path.join(cache.directory_for(filename), name) if cache.cache_enabled() else None
-    meta = cache.read(path, key, lambda m: _callees_current(fn, m)) if path else None
-    if meta is not None:
+    directory = cache.directory_for(filename) if cache.cache_enabled() else None  # None: memory only
+    path = os.path.join(directory, name) if directory else None
+    entry = cache.read(path, key, lambda m: _callees_current(fn, m)) if path else None
+    if entry is not None:  # the verified text: it is what runs (from memory, never the file)
         cache.STATS["disk_hits"] += 1
+        (text, meta), path = entry, entry.path
     else:
         text = generate(fn, mode, list(wrt), key, spec=spec, options=options).text
         cache.STATS["generated"] += 1
-        path = cache.write(path, text) if path else _scratch(name, text)
         meta = codegen.verify(text)[1]
+        path = (cache.write(path, text) if path else None) or _scratch(name, text)
     bindings = _bindings(fn, meta["bindings"])
     for alias, (module_name, attr) in meta.get("foreign", {}).items():  # names of inlined helpers
         bindings[alias] = getattr(importlib.import_module(module_name), attr)
@@ -176,7 +180,7 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
         callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]), _rec_spec(rec))
         for local, remote in rec["bind"].items():
             bindings[local] = getattr(callee_module, remote)
-    module = codegen.load_file(path, bindings, "tangent_lite_generated." + name[:-3])
+    module = codegen.load_text(text, path, bindings, "tangent_lite_generated." + name[:-3])
     module.__tl_meta__ = meta
     # the user's globals and closure cells are read again before every call (see _refresh)
     module.__tl_refresh__ = [(module, fn, tuple(meta["bindings"]))] + [
@@ -230,10 +234,11 @@ def _refresh(module: types.ModuleType) -> types.ModuleType:
 
 
 def _scratch(name: str, text: str) -> str:
-    path = cache.scratch_path(name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+    """The ``__file__`` of a generated module that has no cache file (disk cache off, or cache
+    trouble): a private copy in this process's scratch directory, for what reads ``__file__``
+    (``tl.source``, ...); the module runs from the text in memory, never from it.  If even that
+    copy cannot be written, a ``<tangent_lite ...>`` name (linecache still holds the text)."""
+    return cache.write_scratch(name, text) or f"<tangent_lite {name}>"
 
 
 def _unwrap(fn: Callable) -> Callable:
@@ -303,14 +308,18 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
             spec = _spec(values)
             if not any(issubclass(k, np.ndarray) for k in kinds):
                 spec_of_kinds[kinds] = spec
-        entry = fast.get(spec)
+        if settings.current() is not settings.DEFAULT:
+            spec_key: Any = (spec, settings.current())
+        else:
+            spec_key = spec
+        entry = fast.get(spec_key)
         if entry is None or entry[5] != cache.GENERATION[0]:  # new, or the memory cache changed since
             if entry is None or cache.memory_get(fn, _memory_key(fn, "vjp", names, spec, options)) is not entry[3]:
                 module = compiled(fn, "vjp", names, spec, options)
                 refresh = [(m, f, n) for m, f, n in module.__tl_refresh__ if n]
                 entry = (numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]), backend),
                          _unit_seeds(module), refresh, module, module.__tl_meta__.get("returns_value", True), 0)
-            entry = fast[spec] = entry[:5] + (cache.GENERATION[0],)
+            entry = fast[spec_key] = entry[:5] + (cache.GENERATION[0],)
         generated, seeds, refresh, _module, returns_value, _generation = entry
         for mod, source_fn, bound in refresh:  # the user's globals, as they are now
             mod.__dict__.update(_bindings(source_fn, bound))
@@ -420,9 +429,7 @@ def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
         grad_module = compiled(fn, "vjp", names)
         fn = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
         mode = "jvp"
-    module = compiled(fn, mode, names)
-    with open(module.__file__, encoding="utf-8") as fh:
-        return fh.read()
+    return compiled(fn, mode, names).__tl_text__
 
 
 def wengert(f: Callable) -> str:

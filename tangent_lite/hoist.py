@@ -26,6 +26,7 @@ import collections
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from . import source as S
+from .annotations import Key, get_anno, is_tape
 from .source import gast
 from .source import loaded_names as _loads
 from .source import stored_names as _stores
@@ -133,22 +134,22 @@ def hoist_loop_invariants(fdef: Any, protected: Set[str],
     return changed
 
 
-def _push_target(st: Any) -> Any:
+def _push_target(st: Any, fdef: Any) -> Any:
     """(tape, v) of ``_tape.append(v)``, else None."""
     if isinstance(st, gast.Expr) and isinstance(st.value, gast.Call) and isinstance(st.value.func, gast.Attribute) \
             and st.value.func.attr == "append" and isinstance(st.value.func.value, gast.Name) \
-            and st.value.func.value.id.startswith("_tape") and len(st.value.args) == 1 \
+            and is_tape(st.value.func.value.id, fdef) and len(st.value.args) == 1 \
             and isinstance(st.value.args[0], gast.Name):
         return st.value.func.value.id, st.value.args[0].id
     return None
 
 
-def _pop_target(st: Any) -> Any:
+def _pop_target(st: Any, fdef: Any) -> Any:
     """(tape, v) of ``v = _tape.pop()``, else None."""
     if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
             and isinstance(st.value, gast.Call) and isinstance(st.value.func, gast.Attribute) \
             and st.value.func.attr == "pop" and not st.value.args and isinstance(st.value.func.value, gast.Name) \
-            and st.value.func.value.id.startswith("_tape"):
+            and is_tape(st.value.func.value.id, fdef):
         return st.value.func.value.id, st.targets[0].id
     return None
 
@@ -168,22 +169,24 @@ def iterate_tape(fdef: Any) -> bool:
     variable.)  Only top-level loops without ``break``/``continue``, the push and the pop at
     the top level of their bodies, nothing before the pop touching its variable."""
     body = fdef.body
-    pushes = [(st, loop) for loop in body if isinstance(loop, gast.For) for st in loop.body if _push_target(st)]
-    pops = [(st, loop) for loop in body if isinstance(loop, gast.For) for st in loop.body if _pop_target(st)]
+    pushes = [(st, loop) for loop in body if isinstance(loop, gast.For) for st in loop.body if _push_target(st, fdef)]
+    pops = [(st, loop) for loop in body if isinstance(loop, gast.For) for st in loop.body if _pop_target(st, fdef)]
     if len(pushes) != 1 or len(pops) != 1:
         return False
     all_pushes = [n for n in S.walk(fdef) if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
                   and n.func.attr in ("append", "pop") and isinstance(n.func.value, gast.Name)
-                  and n.func.value.id.startswith("_tape")]
+                  and is_tape(n.func.value.id, fdef)]
     if len(pushes) != 1 or len(pops) != 1 or len(all_pushes) != 2:
         return False
     (push, fwd), (pop, rev) = pushes[0], pops[0]
-    tape, v = _pop_target(pop)
-    if _push_target(push)[0] != tape or fwd.orelse or rev.orelse or any(
+    tape, v = _pop_target(pop, fdef)
+    if _push_target(push, fdef)[0] != tape or fwd.orelse or rev.orelse or any(
             isinstance(n, (gast.Break, gast.Continue, gast.Return)) for n in S.walk(fwd)):
         return False
     it = rev.iter
-    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "reversed"
+    names = get_anno(fdef, Key.BUILTINS) or {}
+    reversed_name, zip_name = names.get("reversed", "reversed"), names.get("zip", "zip")
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == reversed_name
             and len(it.args) == 1 and gast.dump(it.args[0]) == gast.dump(fwd.iter)):
         return False
     k = rev.body.index(pop)
@@ -192,11 +195,11 @@ def iterate_tape(fdef: Any) -> bool:
     if any(isinstance(n, gast.Name) and n.id == tape and isinstance(n.ctx, gast.Load)
            and not _tape_use_ok(n, fdef) for n in S.walk(fdef)):
         return False
-    walk_tape = S.call(S.name("reversed"), [S.name(tape)])
+    walk_tape = S.call(S.name(reversed_name), [S.name(tape)])
     target_read = isinstance(rev.target, gast.Name) and any(rev.target.id in _loads(b) for b in rev.body)
     if target_read:
         rev.target = gast.Tuple(elts=[rev.target, S.name(v, store=True)], ctx=gast.Store())
-        rev.iter = S.call(S.name("zip"), [it, walk_tape])
+        rev.iter = S.call(S.name(zip_name), [it, walk_tape])
     else:
         rev.target = S.name(v, store=True)
         rev.iter = walk_tape

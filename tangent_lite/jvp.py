@@ -83,7 +83,7 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     out_dot = tangents[0] if not isinstance(ret.value, gast.Tuple) else S.tuple_(tangents)
     body.append(gen.at(gast.Return(value=S.tuple_([ret.value, out_dot])), ret))
     params = list(w.params) + [gen.tangent_name(p) for p in wrt]
-    fdef = S.function_def(f"{w.name}_jvp_batched" if batched else f"{w.name}_jvp", params, body)
+    fdef = S.function_def(w.function_name("jvp_batched" if batched else "jvp"), params, body)
     return Derivative([fdef], w, "jvp", list(wrt))
 
 
@@ -95,6 +95,10 @@ class _Forward:
         self.ranks: Optional[Dict[str, Any]] = None
         self.batched = False
         self.k = "_k"
+
+    def index(self, index: Any) -> Any:
+        """The runtime value of a subscript's index (:func:`analysis.index_value`)."""
+        return index_value(index, self.w.aliases["slice"])
 
     def tangent_name(self, var: str) -> str:
         return self.namer.tangent(var)
@@ -210,14 +214,14 @@ class _Forward:
             base = self.tangent_or_zero(tgt.value)
             v = S.name(self.tangent_name(info.value.id)) if self.is_active(info.value) else S.const(0.0)
             helper = "batch_setitem" if self.batched else "setitem"
-            return [S.assign(dot, S.call(S.attribute(S.name(tl), helper), [base, index_value(tgt.slice), v]))]
+            return [S.assign(dot, S.call(S.attribute(S.name(tl), helper), [base, self.index(tgt.slice), v]))]
         if info.kind == "getattr":
             return [S.assign(dot, S.attribute(S.name(self.tangent_name(info.value.value.id)), info.value.attr))]
         if info.kind == "getitem":
             src = S.name(self.tangent_name(info.value.value.id))
             if self.batched:
                 return [S.assign(dot, S.call(S.attribute(S.name(tl), "batch_getitem"),
-                                             [src, index_value(info.value.slice)]))]
+                                             [src, self.index(info.value.slice)]))]
             return [S.assign(dot, gast.Subscript(value=src, slice=S.deepcopy(info.value.slice), ctx=gast.Load()))]
         if info.kind == "build":
             elts = [self.tangent_or_zero(e) for e in info.value.elts]

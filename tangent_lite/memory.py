@@ -92,8 +92,7 @@ def memory_report(f: Callable, *args: Any, wrt: api.Wrt = None, save_all: bool =
     module = api.compiled(fn, "vjp", names, api._spec(values), ("save_all",) if save_all else ())
     fwd_name = module.__tl_meta__["functions"][1]
     fwd = getattr(module, fwd_name)
-    with open(module.__file__, encoding="utf-8") as fh:
-        text = fh.read()
+    text = module.__tl_text__
     sites, tape_name = _push_sites(text, fwd_name)
     by_line = {s.line: s for s in sites}
     state: Dict[str, Any] = {"pending": None}

@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import source as S
 from .algebra import fold_negations
-from .annotations import Key, get_anno
+from .annotations import Key, get_anno, is_tape
 from .contract import contract_summed_products
 from .hoist import drop_round_trips, hoist_loop_invariants, iterate_tape
 from .rules import purity
@@ -500,12 +500,12 @@ def _keeps_shape_of(value: Any, y: str) -> bool:
     return False
 
 
-def _restores(value: Any) -> bool:
+def _restores(value: Any, fdef: Any) -> bool:
     """``x = _tape.pop()`` (an earlier value of ``x`` put back) or ``x = None`` (before any)."""
     if isinstance(value, gast.Constant) and value.value is None:
         return True
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
-        and not value.args and isinstance(value.func.value, gast.Name) and value.func.value.id.startswith("_tape")
+        and not value.args and isinstance(value.func.value, gast.Name) and is_tape(value.func.value.id, fdef)
 
 
 def _mult_leaves(node: Any) -> List[Any]:
@@ -575,7 +575,7 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = No
             v = hits[0]
             y = next(name for name in names if name != v)
             assign, g, x, axis = seeds[v]
-            if y == v or not defs.get(x) or not all(d is not None and (_keeps_shape_of(d, y) or _restores(d))
+            if y == v or not defs.get(x) or not all(d is not None and (_keeps_shape_of(d, y) or _restores(d, fdef))
                                                     for d in defs[x]) or not any(
                     d is not None and _keeps_shape_of(d, y) for d in defs[x]):
                 return self.generic_visit(node)
@@ -630,19 +630,19 @@ def fuse_sum_seeds(fdef: Any, protected: Set[str], counts: Optional[Counts] = No
     return changed
 
 
-def _push_of(stmt: Any) -> Any:
+def _push_of(stmt: Any, fdef: Any) -> Any:
     """``v`` of ``_tape.append(v)`` (a tape push of a plain name), else None."""
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
             and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
-            and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id.startswith("_tape") \
+            and isinstance(stmt.value.func.value, gast.Name) and is_tape(stmt.value.func.value.id, fdef) \
             and len(stmt.value.args) == 1 and isinstance(stmt.value.args[0], gast.Name):
         return stmt.value.args[0].id
     return None
 
 
-def _pop_into(stmt: Any) -> Any:
+def _pop_into(stmt: Any, fdef: Any) -> Any:
     """``v`` of ``v = _tape.pop()``, else None."""
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and _restores(stmt.value) \
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and _restores(stmt.value, fdef) \
             and isinstance(stmt.value, gast.Call):
         return stmt.targets[0].id
     return None
@@ -665,10 +665,10 @@ def drop_unread_saves(fdef: Any) -> bool:
     pushes: Dict[str, List[Any]] = {}
     pops: Dict[str, List[Any]] = {}
     for n in _statements(fdef.body):  # pushes and pops are statements: expressions need no look
-        if _push_of(n) is not None:
-            pushes.setdefault(_push_of(n), []).append(n)
-        if _pop_into(n) is not None:
-            pops.setdefault(_pop_into(n), []).append(n)
+        if _push_of(n, fdef) is not None:
+            pushes.setdefault(_push_of(n, fdef), []).append(n)
+        if _pop_into(n, fdef) is not None:
+            pops.setdefault(_pop_into(n, fdef), []).append(n)
     changed = False
     candidates = [v for v in sorted(set(pushes) & set(pops)) if len(pushes[v]) == 1 and len(pops[v]) == 1]
     if not candidates:

@@ -342,8 +342,7 @@ class _Plan:
 def _plan(fn: Callable, mode: str, wrt: Sequence[str], module: Any, fname: str) -> _Plan:
     w, stmts, raw, opt = _tagged(fn, mode, wrt)
     plan = _Plan(stmts, w)
-    with open(module.__file__, encoding="utf-8") as fh:
-        real = next(n for n in ast.parse(fh.read()).body if isinstance(n, ast.FunctionDef) and n.name == fname)
+    real = next(n for n in ast.parse(module.__tl_text__).body if isinstance(n, ast.FunctionDef) and n.name == fname)
     mine = list(_walk(gast.gast_to_ast(opt).body))
     theirs = [(node, False) for node, _ in _walk(real.body)]
     matcher = difflib.SequenceMatcher(None, [_key(n) for n, _ in mine], [_key(n) for n, _ in theirs], autojunk=False)

@@ -270,7 +270,7 @@ class _Reverse:
         if not returns_value:
             keep = []
         fused_ret = S.tuple_([value, grad_value]) if returns_value else grad_value
-        fused = S.function_def(f"{name}_vjp", list(w.params) + seeds,
+        fused = S.function_def(w.function_name("vjp"), list(w.params) + seeds,
                                self._sweeps(fwd + keep, rev) + [gast.Return(value=fused_ret)], seed_defaults)
         if not returns_value:  # the forward statements only the value read are dead code now
             setattr(fused, DROP_PURE, True)
@@ -286,6 +286,9 @@ class _Reverse:
             split, inner = self._split_functions(fwd, rev, ret, wrt, grads, grad_value, state, seeds, residuals,
                                                  self.tape in changed)
         functions = [fused] + split[:2] + self.extra_functions + split[2:]
+        for fn in [fused] + split:  # what the optimizer may take for a tape, or a builtin (hygiene)
+            set_anno(fn, Key.TAPES, {self.tape})
+            set_anno(fn, Key.BUILTINS, dict(w.aliases))
         if self.ranks is not None:  # arrays the optimizer may release once dead (optimize.release_dead)
             arrays = {v for v, r in self.ranks.items() if r is not None and r >= 1}
             big = (arrays - set(w.params)) | {b for v, b in self.namer._adjoints.items() if v in arrays}
@@ -311,16 +314,17 @@ class _Reverse:
                          copy_tape: bool) -> Tuple[List[Any], Any]:
         """``[f_fwd, f_bwd]`` (+ ``f_adjoints``) and the adjoints function or None: the split pair
         passes as residuals what the reverse sweep reads from the forward one."""
-        w, name = self.w, self.w.name
+        w = self.w
+        residuals_param = self.namer.fresh("_residuals")
         res_tuple = S.tuple_([S.name(r) for r in residuals])
-        fwd_fn = S.function_def(f"{name}_fwd", list(w.params),
+        fwd_fn = S.function_def(w.function_name("fwd"), list(w.params),
                                 S.deepcopy(fwd) + [gast.Return(value=S.tuple_([S.deepcopy(ret.value), res_tuple]))])
         unpack = gast.Assign(targets=[S.tuple_([S.name(r, store=True) for r in residuals], store=True)],
-                             value=S.name("_residuals"), type_comment=None)
+                             value=S.name(residuals_param), type_comment=None)
         copies = [S.assign(self.tape, self.call("copied", [S.name(self.tape)]))] if copy_tape else []
         bwd_body = ([unpack] if residuals else []) + copies + S.deepcopy(rev) + [
             gast.Return(value=S.deepcopy(grad_value))]
-        functions = [fwd_fn, S.function_def(f"{name}_bwd", ["_residuals"] + seeds, bwd_body)]
+        functions = [fwd_fn, S.function_def(w.function_name("bwd"), [residuals_param] + seeds, bwd_body)]
         # what generated callers call: the adjoints as they are, to add to their own (no
         # _tl.as_grad per argument and call: the caller's own result gets that once)
         raw = [S.name(self.bar(p)) if p in state and self.ranks is not None and self.ranks.get(p) is not None
@@ -328,7 +332,7 @@ class _Reverse:
         inner = None
         if any(isinstance(r, gast.Name) for r in raw):
             inner_body = bwd_body[:-1] + [gast.Return(value=raw[0] if len(raw) == 1 else S.tuple_(raw))]
-            inner = S.function_def(f"{name}_adjoints", ["_residuals"] + seeds, S.deepcopy(inner_body))
+            inner = S.function_def(w.function_name("adjoints"), [residuals_param] + seeds, S.deepcopy(inner_body))
             functions.append(inner)
         return functions, inner
 
@@ -341,6 +345,10 @@ class _Reverse:
     # ------------------------------------------------------------------ helpers
     def is_active(self, atom: Any) -> bool:
         return is_local(atom) and atom.id in self.active
+
+    def index(self, index: Any) -> Any:
+        """The runtime value of a subscript's index (:func:`analysis.index_value`)."""
+        return index_value(index, self.w.aliases["slice"])
 
     def bar(self, var: str) -> str:
         return self.namer.adjoint(var)
@@ -440,7 +448,7 @@ class _Reverse:
             if not any(carried_active) and not free_active:
                 continue  # nothing to differentiate through: an ordinary loop
             k = len(self.checkpointed) + 1
-            base = f"{self.w.name}_loop{k}"
+            base = self.w.function_name(f"loop{k}")
             params = [stmt.target.id] + carried + free
             ret = gast.Return(value=S.tuple_([S.name(v) for v in carried]))
             step_def = S.function_def(f"{base}_step", params, S.deepcopy(stmt.body) + [ret])
@@ -564,7 +572,7 @@ class _Reverse:
             if info.kind == "setitem":
                 tgt = stmt.targets[0]
                 out.append(gast.Expr(value=S.call(_RESTORE_ITEM, [S.const(id(stmt)), S.name(tgt.value.id),
-                                                                  index_value(tgt.slice)])))
+                                                                  self.index(tgt.slice)])))
         for t in targets:
             state.discard(t)
         for var in reversed(self.overwritten.get(id(stmt), [])):
@@ -621,10 +629,10 @@ class _Reverse:
                                            ctx=gast.Load())
                     contrib = self.call("unbroadcast", [piece, S.name(info.value.id)])
                 else:  # an index array may name a position twice: only the write NumPy kept counts
-                    contrib = self.call("setitem_bar", [S.name(self.bar(target)), index_value(tgt.slice),
+                    contrib = self.call("setitem_bar", [S.name(self.bar(target)), self.index(tgt.slice),
                                                         S.name(info.value.id)])
                 self.accumulate(info.value.id, contrib, state, out)
-            zeroed = self.call("zero_index", [S.name(self.bar(target)), index_value(tgt.slice)])
+            zeroed = self.call("zero_index", [S.name(self.bar(target)), self.index(tgt.slice)])
             out.append(S.assign(self.bar(target), zeroed))
             return out
         if info.kind == "copy":
@@ -638,7 +646,7 @@ class _Reverse:
                                        ctx=gast.Store())
                 out.append(gast.AugAssign(target=store, op=gast.Add(), value=g))
             else:
-                contrib = self.call("getitem_bar", [g, S.name(src.id), index_value(info.value.slice)])
+                contrib = self.call("getitem_bar", [g, S.name(src.id), self.index(info.value.slice)])
                 self.accumulate(src.id, contrib, state, out)
         elif info.kind == "getattr":
             src = info.value.value
@@ -785,13 +793,13 @@ class _Reverse:
     # ------------------------------------------------------------------ loop bookkeeping
     def _reverse_header(self, stmt: Any, loop: _Loop) -> Any:
         if isinstance(stmt, gast.While):
-            it = S.call(S.name("range"), [S.name(loop.counter)])
+            it = S.call(S.name(self.w.aliases["range"]), [S.name(loop.counter)])
             return gast.For(target=S.name("_", store=True), iter=it, body=[], orelse=[], type_comment=None)
         seq: Any = S.deepcopy(stmt.iter)
         if loop.counter:
             seq = gast.Subscript(value=seq, slice=gast.Slice(lower=None, upper=S.name(loop.counter), step=None),
                                  ctx=gast.Load())
-        it = S.call(S.name("reversed"), [seq])
+        it = S.call(S.name(self.w.aliases["reversed"]), [seq])
         return gast.For(target=S.deepcopy(stmt.target), iter=it, body=[], orelse=[], type_comment=None)
 
     def _pop_counter(self, loop: _Loop) -> List[Any]:
@@ -863,7 +871,8 @@ class _Reverse:
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
             if (v.args[0].value, v.args[1].id) in pushes:
                 pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
-                store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2]), ctx=gast.Store())
+                store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2], self.w.aliases["slice"]),
+                                       ctx=gast.Store())
                 return gast.Assign(targets=[store], value=pop, type_comment=None)
             return None
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
@@ -1060,13 +1069,13 @@ def _has_break(body: List[Any]) -> bool:
     return False
 
 
-def _index_syntax(value: Any) -> Any:
+def _index_syntax(value: Any, slice_name: str) -> Any:
     """Back from ``slice(a, b, None)`` (see ``index_value``) to subscript syntax ``a:b``."""
-    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "slice":
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == slice_name:
         lower, upper, step = (None if isinstance(a, gast.Constant) and a.value is None else a for a in value.args)
         return gast.Slice(lower=lower, upper=upper, step=step)
     if isinstance(value, gast.Tuple):
-        return gast.Tuple(elts=[_index_syntax(e) for e in value.elts], ctx=gast.Load())
+        return gast.Tuple(elts=[_index_syntax(e, slice_name) for e in value.elts], ctx=gast.Load())
     return value
 
 

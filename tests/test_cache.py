@@ -103,13 +103,16 @@ def entries(directory, pattern="*.py"):
 
 
 def split(text):
-    """(header lines, code) of a generated module; the checksum covers the code."""
+    """(header lines, code) of a generated module."""
     lines = text.split("\n", 4)
     return lines[:4], lines[4]
 
 
-def checksum(code):
-    return hashlib.sha256(code.encode()).hexdigest()[:16]
+def checksum(header, code):
+    """The checksum of a module: over every byte of it but the checksum (header included)."""
+    key = header[2][len("# key: "):].partition("  checksum: ")[0]
+    unsigned = "\n".join(header[:2] + [f"# key: {key}  checksum: "] + header[3:]) + "\n" + code
+    return hashlib.sha256(unsigned.encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- where entries go
@@ -128,7 +131,7 @@ def test_entries_appear_in_cache_dir(cache_dir, modules, tmp_path):
     header, code = split(text)
     key_part, _, sum_part = header[2][len("# key: "):].partition("  checksum: ")
     assert files[0].name.split(".")[3] == key_part[:12]
-    assert sum_part == checksum(code)
+    assert sum_part == checksum(header, code)
     # forward mode gets its own entry
     tl.jvp(mod.f, (X,), (np.ones(3),))
     assert sorted(p.name.split(".")[2] for p in entries(cache_dir)) == ["jvp", "vjp"]
@@ -449,7 +452,8 @@ def _rewrite(path, key, extra_code):
     """Rewrite an entry with a new header key and extra code, and a *correct* checksum."""
     header, code = split(path.read_text())
     code = code + extra_code
-    header[2] = f"# key: {key}  checksum: {checksum(code)}"
+    header[2] = f"# key: {key}  checksum: "
+    header[2] += checksum(header, code)
     path.write_text("\n".join(header) + "\n" + code)
 
 

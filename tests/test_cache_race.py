@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -67,6 +68,7 @@ def test_eight_processes_race_on_one_cache(tmp_path):
     for p in procs:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
+        assert "Warning" not in err, err  # racing to create the directory and entries is not trouble
         results.append(json.loads(out.strip().splitlines()[-1]))
     x = np.linspace(0.1, 0.9, 5)
     gf, gg = _expected(x)
@@ -81,5 +83,10 @@ def test_eight_processes_race_on_one_cache(tmp_path):
 
     for entry in cache_dir.glob("*.py"):
         codegen.verify(entry.read_text())  # raises if partial or corrupt
+        if os.name == "posix":
+            assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    if os.name == "posix":
+        assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700  # made private by whichever process came first
+    assert not (cache_dir / "__pycache__").exists()  # generated modules run from memory: no .pyc
     # after the first round every process found the others' (or its own) files on disk
     assert sum(r["stats"]["disk_hits"] for r in results) >= 8

@@ -16,7 +16,7 @@ CHILD = textwrap.dedent("""
     import tangent_lite.cache as cache
 
     blocked = os.path.join(sys.argv[1], "a_file", "cache")
-    paths = [cache.write(os.path.join(blocked, f"m.f.vjp.{i}.py"), "x = %d\\n" % i) for i in range(3)]
+    paths = [cache.write_scratch(f"m.f.vjp.{i}.py", "x = %d\\n" % i) for i in range(3)]
     paths.append(cache.scratch_path("n.py"))
     directory = cache.scratch_dir()
     assert all(os.path.dirname(p) == directory for p in paths), (paths, directory)
