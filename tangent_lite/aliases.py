@@ -386,7 +386,10 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
             continue
         value = stmt.value if isinstance(stmt, gast.Assign) else None
         involved = group | itself
-        if not (involved & active or (value is not None and any(n in varied for n in _locals_in(value)))):
+        # a write into an array is as in the user's code, only its derivatives could go wrong; v op= e
+        # is lowered to v = v op e, so an alias read later would see a different value
+        carries = involved & active or (value is not None and any(n in varied for n in _locals_in(value)))
+        if not itself and not carries:
             continue
         named = [v for v in others if not v.startswith("_")]
         shared = f"'{named[0]}'" if named else "another expression (a slice, a view, an item or a conditional)"

@@ -145,7 +145,7 @@ def _imports(env: Dict[str, Any], aliases: Dict[str, str], loaded: set) -> tuple
     from . import runtime
 
     for name, obj in sorted(env.items()):
-        if obj is runtime:  # imported (or inlined) below as the _tl alias
+        if obj is runtime and name == aliases["_tl"]:  # imported (or inlined) below as the _tl alias
             continue
         if isinstance(obj, types.ModuleType):
             mod = obj.__name__

@@ -907,5 +907,60 @@ def optimize(fdef: Any, protected: Set[str]) -> Any:
             quiet += 1
             if quiet == len(passes):
                 break
+    return finish(fdef, names)
+
+
+def finish(fdef: Any, names: Optional[StmtNames] = None) -> Any:
+    """What runs once after the passes' fixpoint: in-place updates only of arrays made here
+    (:func:`own_what_is_updated`), then dead arrays released (:func:`release_dead`)."""
+    if own_what_is_updated(fdef):
+        names = None
     release_dead(fdef, getattr(fdef, RELEASE, set()), names)
     return fdef
+
+
+_ALLOCATING = ("zeros_like", "getitem_bar", "setitem", "zero_index")  # runtime helpers that return new arrays
+
+
+def own_what_is_updated(fdef: Any) -> bool:
+    """``v += c`` changes ``v``'s array in place: the derivative passes write it only where
+    every assignment to ``v`` makes a new array, but a pass may since have turned one into a
+    plain reference (``v = g * 1.0`` folded to ``v = g``, where ``g`` is the caller's
+    cotangent).  Where some assignment to ``v`` no longer allocates, ``v += c`` goes back to
+    ``v = v + c``::
+
+        x_bar = _t2_bar                 x_bar = _t2_bar
+        x_bar += c           ->         x_bar = x_bar + c"""
+    updated = {st.target.id for st in _statements(fdef.body)
+               if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name)}
+    if not updated:
+        return False
+    facts = getattr(fdef, FACTS, None)
+    tl = facts.tl if facts is not None else (get_anno(fdef, Key.BUILTINS) or {}).get("_tl", "_tl")
+
+    def allocates(value: Any) -> bool:
+        if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+            return True
+        return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and isinstance(value.func.value, gast.Name) and value.func.value.id == tl \
+            and value.func.attr in _ALLOCATING
+
+    shared = {t.id for st in _statements(fdef.body) if isinstance(st, gast.Assign)
+              for t in st.targets if isinstance(t, gast.Name) and t.id in updated and not allocates(st.value)}
+    shared |= {a.arg if hasattr(a, "arg") else a.id for a in fdef.args.args} & updated
+    if not shared:
+        return False
+
+    def visit(body: List[Any]) -> None:
+        for i, st in enumerate(body):
+            if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name) and st.target.id in shared:
+                new = S.assign(st.target.id, gast.BinOp(left=S.name(st.target.id), op=st.op, right=st.value))
+                new.lineno = getattr(st, "lineno", None)
+                body[i] = new
+            for fname in ("body", "orelse"):
+                inner = getattr(st, fname, None)
+                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                    visit(inner)
+
+    visit(fdef.body)
+    return True

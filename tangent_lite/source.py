@@ -18,6 +18,7 @@ import inspect
 import keyword
 import linecache
 import math
+import os
 import re
 import sys
 import textwrap
@@ -32,6 +33,8 @@ import gast.ast3
 with warnings.catch_warnings():  # astor touches ast.Num & co, deprecated since 3.12
     warnings.simplefilter("ignore", DeprecationWarning)
     import astor
+    from astor.code_gen import SourceGenerator as _AstorSourceGenerator
+    from astor.code_gen import set_precedence as _astor_set_precedence
 
 from .annotations import _ATTR as _ANNO_ATTR
 from .errors import Location, SourceUnavailableError
@@ -412,13 +415,36 @@ def _extra_fdef_fields() -> dict:
 # --------------------------------------------------------------------------- printing
 
 
+def _check_print_default() -> bool:
+    return os.environ.get("TANGENT_LITE_CHECK_PRINT", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+# TANGENT_LITE_CHECK_PRINT=1 (read at import; tests may set the flag): every text to_source returns is
+# parsed back and compared with the tree it was printed from (roundtrip_problem); a difference raises
+CHECK_PRINT = _check_print_default()
+
+
 def to_source(node: Any) -> str:
     """Print a gast node (module, statement, expression or list of statements).
 
     The forms the compiler generates are printed directly from gast (:class:`_Printer`); anything
-    else goes through astor.  Both give the same text, byte for byte (tests/test_printer.py)."""
+    else goes through astor (:func:`astor_source`).  Both give the same text, byte for byte
+    (tests/test_printer.py), and both parenthesize by the same precedence rules, so that the text
+    parses back to the tree it was printed from (tests/test_printer_roundtrip.py).  With
+    :data:`CHECK_PRINT` set (``TANGENT_LITE_CHECK_PRINT=1``) every text is parsed back and compared
+    with the tree (:func:`roundtrip_problem`): a difference raises AssertionError."""
+    text = _print(node)
+    if CHECK_PRINT:
+        problem = _text_problem(node, text)
+        if problem is not None:
+            raise AssertionError(f"to_source printed text that does not parse back to its tree: {problem}")
+    return text
+
+
+def _print(node: Any) -> str:
+    """:func:`to_source` without the check."""
     if isinstance(node, list):
-        return "".join(to_source(n) + ("\n" if not isinstance(n, gast.expr) else "") for n in node)
+        return "".join(_print(n) + ("\n" if not isinstance(n, gast.expr) else "") for n in node)
     try:
         return _Printer().text(node)
     except _Unprintable:
@@ -426,10 +452,11 @@ def to_source(node: Any) -> str:
 
 
 def astor_source(node: Any) -> str:
-    """:func:`to_source` through gast -> ast -> astor (the reference the direct printer matches)."""
+    """:func:`to_source` through gast -> ast -> astor (the reference the direct printer matches), with
+    the corrections of :class:`_AstorGenerator`."""
     tree = gast.gast_to_ast(node)
     ast.fix_missing_locations(tree) if isinstance(tree, ast.mod) else None
-    text = astor.to_source(tree, pretty_source=_pretty)
+    text = astor.to_source(tree, pretty_source=_pretty, source_generator_class=_AstorGenerator)
     return _restore_comments(text.rstrip("\n"))
 
 
@@ -439,29 +466,51 @@ class _Unprintable(Exception):
 
 # Precedence levels as astor 0.8 numbers them: a child is parenthesized when its own level is
 # below the level its parent asks for (``_TOP`` when the parent asks for none).  The numbers are
-# astor's so that the direct printer parenthesizes exactly as astor does.
-_ASSIGN, _AUGASSIGN, _EXPR, _IF, _RETURN, _SUBSCRIPT, _TUPLE, _COMMA = 3, 5, 5, 9, 11, 13, 19, 21
-_ASSERT, _NAMED, _ONE_ARG, _IFEXP, _COMPARE, _POW_RHS, _POW_LHS, _CONSTANT, _TOP = 23, 23, 25, 27, 37, 51, 56, 61, 63
+# astor's so that the direct printer parenthesizes exactly as astor does; where astor's level for a
+# position lets through a form Python reads otherwise, both printers ask for a higher one
+# (:class:`_AstorGenerator` makes the same corrections in astor):
+#   - a number printed with a minus sign (``-2.0``, ``-1e1000``, ``-2j``: the compiler folds negations
+#     into constants) has the level of a unary minus, not of an atom: ``(-2.0) ** 2``, ``x ** -2``;
+#   - the bounds of a slice and the test of ``if``/``while``: ``_COMMA`` (a tuple keeps its parentheses);
+#   - a subscript that is a tuple with a starred item: ``_COMMA`` (``x[(*a, b)]``, Python < 3.11);
+#   - the value after ``**`` in a dict display: ``_STAR_STAR`` (Python wants a bitwise-or expression);
+#   - the expression of an f-string field: ``_FIELD`` (a lambda's colon would start the format).
+_ASSIGN, _AUGASSIGN, _EXPR, _YIELD, _IF, _RETURN, _SUBSCRIPT, _TUPLE, _COMMA = 3, 5, 5, 7, 9, 11, 13, 19, 21
+_ASSERT, _NAMED, _ONE_ARG, _IFEXP, _COMPARE, _POW_RHS, _UNARY = 23, 23, 25, 27, 37, 51, 53
+_POW_LHS, _AWAIT, _CONSTANT, _TOP = 56, 57, 61, 63
+_TEST, _STAR_STAR, _FIELD = _COMMA, _COMPARE + 1, _IFEXP + 1
 _BINOPS = {gast.BitOr: (" | ", 39), gast.BitXor: (" ^ ", 41), gast.BitAnd: (" & ", 43), gast.LShift: (" << ", 45),
            gast.RShift: (" >> ", 45), gast.Add: (" + ", 47), gast.Sub: (" - ", 47), gast.Mult: (" * ", 49),
            gast.Div: (" / ", 49), gast.Mod: (" % ", 49), gast.FloorDiv: (" // ", 49), gast.MatMult: (" @ ", 49),
            gast.Pow: (" ** ", 55)}
-_UNARYOPS = {gast.Invert: ("~", 53), gast.UAdd: ("+", 53), gast.USub: ("-", 53), gast.Not: ("not ", 35)}
+_UNARYOPS = {gast.Invert: ("~", _UNARY), gast.UAdd: ("+", _UNARY), gast.USub: ("-", _UNARY), gast.Not: ("not ", 35)}
 _BOOLOPS = {gast.Or: (" or ", 31), gast.And: (" and ", 33)}
 _CMPOPS = {gast.Eq: " == ", gast.NotEq: " != ", gast.Lt: " < ", gast.LtE: " <= ", gast.Gt: " > ", gast.GtE: " >= ",
            gast.Is: " is ", gast.IsNot: " is not ", gast.In: " in ", gast.NotIn: " not in "}
 
+# ints longer than this many bits are written in hex: Python 3.11+ refuses to convert ints of more than
+# 4300 decimal digits to or from text (sys.int_max_str_digits), in hex they have no limit
+_DECIMAL_BITS = 13000
+# the sign of the NaN that ``1e1000 - 1e1000`` gives on this machine (negative on x86): a NaN of the
+# other sign is printed negated
+_NAN_SIGN = math.copysign(1.0, float("inf") - float("inf"))
+
 
 def _number(x: Any) -> str:
-    """A number as astor writes it (infinities as 1e1000, complex numbers in parentheses)."""
+    """A number as astor writes it: infinities as 1e1000 (no name needed), NaN as
+    ``(1e1000-1e1000)`` (negated when the NaN's sign is the other one), complex numbers in
+    parentheses, ints too long for decimal text in hex.  The text evaluates to ``x`` in any
+    module (the signs of the zero and NaN parts of complex numbers aside)."""
     def part(v: Any, suffix: str) -> str:
-        try:
-            if math.isinf(v):
-                return ("-1e1000" if v < 0 else "1e1000") + suffix
-            if math.isnan(v):
-                return f"(1e1000{suffix}-1e1000{suffix})"
-        except OverflowError:  # an int too large for a float
-            pass
+        if isinstance(v, int):
+            if not isinstance(v, bool) and v.bit_length() > _DECIMAL_BITS:
+                return hex(v) + suffix
+            return repr(v) + suffix
+        if math.isinf(v):
+            return ("-1e1000" if v < 0 else "1e1000") + suffix
+        if math.isnan(v):
+            text = f"(1e1000{suffix}-1e1000{suffix})"
+            return text if suffix or math.copysign(1.0, v) == _NAN_SIGN else "-" + text
         return repr(v) + suffix
 
     if not isinstance(x, complex):
@@ -474,8 +523,26 @@ def _number(x: Any) -> str:
     return f"({real}{'' if imag.startswith('-') else '+'}{imag})"
 
 
+def _number_text(x: Any) -> Tuple[str, int]:
+    """:func:`_number` and its precedence level: a leading minus binds as a unary minus (the
+    compiler folds ``-2.0`` into one constant; ``(-2.0) ** 2`` needs its parentheses)."""
+    text = _number(x)
+    return text, (_UNARY if text.startswith("-") else _CONSTANT)
+
+
+def _comment_text(text: str) -> str:
+    """A comment's text with the characters that would end its line (or that Python refuses in a
+    source file) escaped as in a string literal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
+
+
 class _Printer:
-    """Prints gast statements and expressions directly, as astor prints their ast conversion.
+    """Prints gast statements and expressions directly, as astor (:class:`_AstorGenerator`) prints
+    their ast conversion.  Where a child needs parentheses is decided in one place per form: the
+    level its parent asks for (the precedence table above) against the child's own level (for a
+    number: :func:`_number_text`, a leading minus binding as a unary minus).
 
     Text goes out in pieces: a parenthesis is written when an expression starts and blanked when
     its parent's precedence makes it unnecessary (astor's order, which decides whether a string
@@ -544,9 +611,10 @@ class _Printer:
     def constant(self, node: Any, level: int) -> None:
         value = node.value
         if isinstance(value, (int, float, complex)):
+            text, own = _number_text(value)
             at = self.open()
-            self.write(_number(value))
-            self.close(at, _CONSTANT < level)
+            self.write(text)
+            self.close(at, own < level)
         elif isinstance(value, str):
             self.write("")
             if "\n" in value or not "".join(self.out[self.line:]).strip():
@@ -582,19 +650,19 @@ class _Printer:
     def subscript(self, node: Any, level: int) -> None:
         self.expr(node.value, _TOP)
         self.write("[")
-        self.expr(node.slice, _SUBSCRIPT)
+        self.expr(node.slice, _COMMA if _starred_tuple(node.slice) else _SUBSCRIPT)
         self.write("]")
 
     def slice(self, node: Any, level: int) -> None:
         if node.lower is not None:
-            self.expr(node.lower, _SUBSCRIPT)
+            self.expr(node.lower, _COMMA)
         self.write(":")
         if node.upper is not None:
-            self.expr(node.upper, _SUBSCRIPT)
+            self.expr(node.upper, _COMMA)
         if node.step is not None:
             self.write(":")
             if not (isinstance(node.step, gast.Name) and node.step.id == "None"):
-                self.expr(node.step, _SUBSCRIPT)
+                self.expr(node.step, _COMMA)
 
     def tuple(self, node: Any, level: int) -> None:
         at = self.open()
@@ -623,10 +691,11 @@ class _Printer:
                 self.write(", ")
             if key is None:
                 self.write("**")
+                self.expr(value, _STAR_STAR)
             else:
                 self.expr(key, _TOP)
                 self.write(": ")
-            self.expr(value, _COMMA)
+                self.expr(value, _COMMA)
         self.out.append("}")
 
     def binop(self, node: Any, level: int) -> None:
@@ -686,6 +755,26 @@ class _Printer:
         self.expr(node.value, _NAMED + 1)
         self.close(at, True)
 
+    def yield_(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.write("yield")
+        if node.value is not None:
+            self.write(" ")
+            self.expr(node.value, _YIELD + 1)
+        self.close(at, _YIELD < level)
+
+    def yield_from(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.write("yield from ")
+        self.expr(node.value, _TOP)
+        self.close(at, _YIELD < level)
+
+    def await_(self, node: Any, level: int) -> None:
+        at = self.open()
+        self.write("await ")
+        self.expr(node.value, _TOP)
+        self.close(at, _AWAIT < level)
+
     def arguments(self, args: Any) -> None:
         if args.posonlyargs:
             raise _Unprintable("positional-only parameters")
@@ -740,6 +829,9 @@ class _Printer:
         self.level += 1
         for node in statements:
             self.stmt(node)
+        if all(is_comment(node) for node in statements):  # a block needs a statement
+            self.newline()
+            self.write("pass")
         self.level -= 1
 
     def orelse(self, statements: List[Any]) -> None:
@@ -787,7 +879,7 @@ class _Printer:
     def expr_stmt(self, node: Any) -> None:
         self.newline()
         if is_comment(node):  # astor prints the string, _restore_comments makes it a comment
-            self.write("# " + node.value.value[len(COMMENT_PREFIX):])
+            self.write("# " + _comment_text(node.value.value[len(COMMENT_PREFIX):]))
         else:
             self.expr(node.value, _EXPR)
 
@@ -805,14 +897,14 @@ class _Printer:
     def if_(self, node: Any) -> None:
         self.newline()
         self.write("if ")
-        self.expr(node.test, _IF)
+        self.expr(node.test, _TEST)
         self.write(":")
         self.body(node.body)
         while len(node.orelse) == 1 and isinstance(node.orelse[0], gast.If):
             node = node.orelse[0]
             self.newline()
             self.write("elif ")
-            self.expr(node.test, _IF)
+            self.expr(node.test, _TEST)
             self.write(":")
             self.body(node.body)
         self.orelse(node.orelse)
@@ -830,7 +922,7 @@ class _Printer:
     def while_(self, node: Any) -> None:
         self.newline()
         self.write("while ")
-        self.expr(node.test, _IF)
+        self.expr(node.test, _TEST)
         self.write(":")
         self.body(node.body)
         self.orelse(node.orelse)
@@ -903,7 +995,8 @@ _EXPRESSIONS: Dict[type, Callable[..., None]] = {
     gast.Slice: _Printer.slice, gast.Tuple: _Printer.tuple, gast.List: _Printer.list, gast.Set: _Printer.set,
     gast.Dict: _Printer.dict, gast.BinOp: _Printer.binop, gast.BoolOp: _Printer.boolop,
     gast.Compare: _Printer.compare, gast.UnaryOp: _Printer.unaryop, gast.IfExp: _Printer.ifexp,
-    gast.Lambda: _Printer.lambda_, gast.NamedExpr: _Printer.namedexpr,
+    gast.Lambda: _Printer.lambda_, gast.NamedExpr: _Printer.namedexpr, gast.Yield: _Printer.yield_,
+    gast.YieldFrom: _Printer.yield_from, gast.Await: _Printer.await_,
 }
 _KEYWORD_STATEMENTS = {gast.Pass: "pass", gast.Break: "break", gast.Continue: "continue"}
 _STATEMENTS: Dict[type, Callable[..., None]] = {
@@ -920,6 +1013,409 @@ _STATEMENTS: Dict[type, Callable[..., None]] = {
 def _pretty(source: Iterable[str]) -> str:
     # astor's default pretty-printer wraps long lines; we keep one line per statement.
     return "".join(source)
+
+
+def _starred_tuple(node: Any) -> bool:
+    """A tuple with a starred item (``x[*a, b]`` needs Python 3.11: such a subscript keeps its parentheses)."""
+    return isinstance(node, (gast.Tuple, ast.Tuple)) \
+        and any(isinstance(e, (gast.Starred, ast.Starred)) for e in node.elts)
+
+
+def _is_ast_comment(stmt: Any) -> bool:
+    """:func:`is_comment` for the ast nodes astor prints."""
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+        and isinstance(stmt.value.value, str) and stmt.value.value.startswith(COMMENT_PREFIX)
+
+
+def _plain_string(s: Any, embedded: Any, current_line: Any, uni_lit: bool = False) -> str:
+    """astor's ``pretty_string`` without its triple-quoted forms (inside an f-string field)."""
+    return repr(s)
+
+
+class _AstorGenerator(_AstorSourceGenerator):
+    """astor's source generator with the corrections the direct printer makes too (see the precedence
+    levels above): negative numbers bind as a unary minus, slice bounds and ``if``/``while`` tests keep a
+    tuple's parentheses, and so does a subscript tuple with a starred item; a dict's ``**`` value is a
+    bitwise-or expression; a block without statements gets ``pass``; f-strings are written by
+    :func:`_fstring` (astor writes ``f'{lambda: 1}'`` and ``f'{{1: 2}}'``, escapes quotes inside fields)."""
+
+    def visit_Constant(self, node: Any) -> None:
+        value = node.value
+        if isinstance(value, (int, float, complex)):
+            text, own = _number_text(value)
+            with self.delimit(node) as delimiters:
+                delimiters.discard = own >= delimiters.pp
+                self.write(text)
+        else:
+            super().visit_Constant(node)
+
+    def body(self, statements: List[Any]) -> None:
+        if all(_is_ast_comment(st) for st in statements):
+            statements = [*statements, ast.Pass()]
+        super().body(statements)
+
+    def visit_If(self, node: Any) -> None:
+        _astor_set_precedence(_TEST, node.test)
+        self.statement(node, "if ", node.test, ":")
+        self.body(node.body)
+        while len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            node = node.orelse[0]
+            _astor_set_precedence(_TEST, node.test)
+            self.write(self.newline, "elif ", node.test, ":")
+            self.body(node.body)
+        self.else_body(node.orelse)
+
+    def visit_While(self, node: Any) -> None:
+        _astor_set_precedence(_TEST, node.test)
+        self.statement(node, "while ", node.test, ":")
+        self.body_or_else(node)
+
+    def visit_Subscript(self, node: Any) -> None:
+        _astor_set_precedence(_COMMA if _starred_tuple(node.slice) else _SUBSCRIPT, node.slice)
+        self.write(node.value, "[", node.slice, "]")
+
+    def visit_Slice(self, node: Any) -> None:
+        _astor_set_precedence(_COMMA, node.lower, node.upper, node.step)
+        self.conditional_write(node.lower)
+        self.write(":")
+        self.conditional_write(node.upper)
+        if node.step is not None:
+            self.write(":")
+            if not (isinstance(node.step, ast.Name) and node.step.id == "None"):
+                self.visit(node.step)
+
+    def visit_Dict(self, node: Any) -> None:
+        with self.delimit("{}"):
+            for i, (key, value) in enumerate(zip(node.keys, node.values)):
+                _astor_set_precedence(_STAR_STAR if key is None else _COMMA, value)
+                self.write(", " if i else "", key if key is not None else "", ": " if key is not None else "**",
+                           value)
+
+    def visit_JoinedStr(self, node: Any) -> None:
+        self.write(_fstring(node, self._field))
+
+    def _field(self, value: Any) -> str:
+        """The text of an expression in an f-string field (strings in it quoted by repr)."""
+        generator = type(self)(self.indent_with, pretty_string=_plain_string)
+        _astor_set_precedence(_FIELD, value)
+        generator.visit(value)
+        return "".join(generator.result)
+
+
+_QUOTES = ("'", '"', "'''", '"""')
+_CONVERSIONS = {-1: "", ord("s"): "!s", ord("r"): "!r", ord("a"): "!a"}
+
+
+def _fstring(node: Any, field: Callable[[Any], str]) -> str:
+    """An f-string (``JoinedStr``, ast or gast) as source: ``field`` prints the expression of a
+    replacement field.  The quotes are the first of :data:`_QUOTES` that no field's text contains
+    (before Python 3.12 a field may contain neither the f-string's quote nor a backslash).
+    Raises ValueError for what no f-string on this Python writes: a field that needs a backslash
+    (before 3.12), a brace in the literal text of a format specification."""
+    literals: List[Tuple[str, bool]] = []  # (text, in a format specification), placed where pieces has None
+    pieces: List[Optional[str]] = []
+    fields: List[str] = []
+
+    def values(joined: Any, in_spec: bool) -> None:
+        for part in joined.values:
+            if isinstance(part, (ast.Constant, gast.Constant)) and isinstance(part.value, str):
+                literals.append((part.value, in_spec))
+                pieces.append(None)
+                continue
+            if not isinstance(part, (ast.FormattedValue, gast.FormattedValue)):
+                raise ValueError(f"an f-string holds {type(part).__name__}")
+            text = field(part.value)
+            if text.startswith("{"):  # '{{' would be a brace in the text
+                text = " " + text
+            fields.append(text)
+            pieces.append("{" + text + _CONVERSIONS[part.conversion])
+            spec = part.format_spec
+            if spec is not None and spec.values:
+                pieces.append(":")
+                values(spec, True)
+            pieces.append("}")
+
+    values(node, False)
+    old_python = sys.version_info < (3, 12)
+    if old_python and any("\\" in text for text in fields):
+        raise ValueError("an f-string field with a backslash (Python < 3.12)")
+    quote = next((q for q in _QUOTES if not any(q in text for text in fields)), "'")
+    if old_python and any(quote in text for text in fields):
+        raise ValueError("an f-string whose fields hold all kinds of quotes (Python < 3.12)")
+    out, literal = [], iter(literals)
+    for piece in pieces:
+        if piece is not None:
+            out.append(piece)
+            continue
+        text, in_spec = next(literal)
+        if in_spec and ("{" in text or "}" in text):
+            raise ValueError("a brace in an f-string's format specification")
+        out.append(_string_body(text, quote[0]).replace("{", "{{").replace("}", "}}"))
+    return "f" + quote + "".join(out) + quote
+
+
+def _string_body(text: str, quote: str) -> str:
+    """``text`` between ``quote`` characters in a string literal: backslashes, the quote, line breaks
+    and unprintable characters escaped (as repr escapes them)."""
+    out = []
+    for c in text:
+        if c == "\\" or c == quote:
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        else:
+            out.append(repr(c)[1:-1])
+    return "".join(out)
+
+
+
+# --------------------------------------------------------------------------- print check
+
+
+def roundtrip_problem(node: Any, printer: Optional[Callable[[Any], str]] = None) -> Optional[str]:
+    """Print ``node`` and parse the text back: None if the text stands for the same tree, else a
+    description of the first difference (where in the tree, what each side has there, the text).
+
+    ``node`` is a gast module, statement, expression or list of statements (other nodes, such as
+    ``arguments``, ``keyword`` or a parameter on their own, are not checked: None).  ``printer`` prints it
+    (default: :func:`to_source` without its own check; the tests pass :func:`astor_source` and the
+    direct printer).  The trees are compared field by field, ignoring expression contexts,
+    positions, ``kind`` and type comments, the compiler's annotations and its comment lines, and
+    ``pass`` statements; representations that stand for the same value are made alike first:
+    ``Constant(-2.0)`` and ``UnaryOp(USub, Constant(2.0))``, the forms :func:`_number` prints
+    (``1e1000``, ``(1e1000-1e1000)``, ``(1.0-2j)``), ``{1}.__class__()`` for an empty set, a
+    constant tuple and a tuple of constants, adjacent pieces of an f-string's text.  Floats compare
+    with the sign of zero and of NaN, the parts of complex numbers without."""
+    if not _checkable(node):
+        return None
+    try:
+        text = (printer or _print)(node)
+    except _Unprintable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the description is the result
+        return f"printing {_brief(node)} failed: {type(exc).__name__}: {exc}"
+    return _text_problem(node, text)
+
+
+def _checkable(node: Any) -> bool:
+    """Is ``node`` something whose text parses on its own (see :func:`_parse_back`)?"""
+    if isinstance(node, list):
+        return all(isinstance(n, gast.stmt) for n in node)
+    if isinstance(node, (gast.Module, gast.stmt)):
+        return True
+    return isinstance(node, gast.expr) and not isinstance(node, gast.FormattedValue) \
+        and not isinstance(getattr(node, "ctx", None), gast.Param)  # a parameter is checked with its function
+
+
+_UNCHECKED = object()
+
+
+def _text_problem(node: Any, text: str) -> Optional[str]:
+    """:func:`roundtrip_problem` for a text already printed from ``node``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = _parse_back(node, text)
+    except SyntaxError as exc:
+        return f"the text printed for {_brief(node)} does not parse ({exc.msg}, line {exc.lineno}): {_clip(text)}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return f"the text printed for {_brief(node)} does not parse ({type(exc).__name__}: {exc}): {_clip(text)}"
+    if found is _UNCHECKED:
+        return None
+    original, parsed, depth = found
+    with recursion_room(depth + 2):  # the trees agree down to where they differ
+        found = _difference(original, parsed, "statements" if isinstance(node, list) else type(node).__name__)
+    if found is None:
+        return None
+    return f"{found}; printed: {_clip(text)}"
+
+
+def _parse_back(node: Any, text: str) -> Any:
+    """(what of ``node`` to compare, the gast tree ``text`` parses to, its depth), or _UNCHECKED."""
+    if not _checkable(node):
+        return _UNCHECKED
+    if isinstance(node, list):
+        tree, depth = _parse(text)
+        return list(node), tree.body, depth
+    if isinstance(node, gast.Module):
+        return (node, *_parse(text))
+    if isinstance(node, gast.stmt):
+        tree, depth = _parse(text)
+        return [node], tree.body, depth
+    if isinstance(node, gast.Starred):
+        tree, depth = _parse(f"({text},)", "eval")
+        return node, tree.body.elts[0], depth
+    if isinstance(node, gast.Slice) or (isinstance(node, gast.Tuple)
+                                        and any(isinstance(e, gast.Slice) for e in node.elts)):
+        try:
+            tree, depth = _parse(f"_[{text}]", "eval")
+        except SyntaxError:  # a tuple of slices printed on its own has parentheses
+            if not (text.startswith("(") and text.endswith(")")):
+                raise
+            tree, depth = _parse(f"_[{text[1:-1]}]", "eval")
+        return node, tree.body.slice, depth
+    tree, depth = _parse(text, "eval")
+    return node, tree.body, depth
+
+
+def _parse(text: str, mode: str = "exec") -> Tuple[Any, int]:
+    tree = ast.parse(text, mode=mode)
+    depth = tree_depth(tree)
+    with recursion_room(depth):
+        return ast_to_gast(tree), depth
+
+
+# fields no printed text keeps: expression contexts, string prefixes, type comments
+_UNCOMPARED = frozenset({"ctx", "kind", "type_comment"})
+_NUMBERS = (int, float, complex)
+
+
+def _statements(items: List[Any]) -> List[Any]:
+    """A list of nodes without the comment lines and ``pass`` statements."""
+    return [n for n in items if not (isinstance(n, gast.stmt) and (n.__class__ is gast.Pass or is_comment(n)))]
+
+
+def _number_constant(node: Any) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) in _NUMBERS
+
+
+def _alike(node: Any) -> Any:
+    """``node``, or the one representation of the forms that stand for the same value (a new node;
+    the tree is not changed)."""
+    cls = node.__class__
+    if cls is gast.UnaryOp:
+        if isinstance(node.op, gast.USub):
+            operand = _alike(node.operand)
+            if _number_constant(operand):
+                return const(-operand.value)
+    elif cls is gast.BinOp:
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            left, right = _alike(node.left), _alike(node.right)
+            if _number_constant(left) and _number_constant(right):
+                a, b = left.value, right.value
+                both_inf = type(a) is float and type(b) is float and math.isinf(a) and math.isinf(b)
+                if type(a) is complex or type(b) is complex or both_inf:  # 1.0-2j, 1e1000-1e1000: one number
+                    try:
+                        return const(a + b if isinstance(node.op, gast.Add) else a - b)
+                    except OverflowError:  # an int no float holds: no number printed so
+                        pass
+    elif cls is gast.Call:
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr == "__class__" and isinstance(func.value, gast.Set) \
+                and not node.args and not node.keywords and len(func.value.elts) == 1 \
+                and _number_constant(func.value.elts[0]) and func.value.elts[0].value == 1:
+            empty = _new_node(gast.Set)
+            empty.elts = []
+            return empty  # {1}.__class__(): the empty set
+    elif cls is gast.Constant:
+        if type(node.value) is tuple:
+            out = _new_node(gast.Tuple)
+            out.elts = [const(v) for v in node.value]
+            return out
+    elif cls is gast.JoinedStr:
+        values: List[Any] = []
+        for v in node.values:
+            if isinstance(v, gast.Constant) and isinstance(v.value, str):
+                if not v.value:
+                    continue
+                if values and isinstance(values[-1], gast.Constant) and isinstance(values[-1].value, str):
+                    values[-1] = const(values[-1].value + v.value)
+                    continue
+            values.append(v)
+        out = _new_node(gast.JoinedStr)
+        out.values = values
+        return out
+    elif cls is gast.FormattedValue:
+        if isinstance(node.format_spec, gast.JoinedStr) and not _alike(node.format_spec).values:
+            out = copy.copy(node)
+            out.format_spec = None
+            return out
+    elif cls is gast.Slice:
+        if isinstance(node.step, gast.Name) and node.step.id == "None":
+            out = copy.copy(node)
+            out.step = None
+            return out
+    return node
+
+
+def _same_float(x: float, y: float, signed: bool) -> bool:
+    if math.isnan(x) or math.isnan(y):
+        same = math.isnan(x) and math.isnan(y)
+    else:
+        same = x == y
+    return same and (not signed or math.copysign(1.0, x) == math.copysign(1.0, y))
+
+
+def _same_constant(x: Any, y: Any) -> bool:
+    if type(x) is not type(y):
+        return False
+    if type(x) is float:
+        return _same_float(x, y, True)
+    if type(x) is complex:
+        return _same_float(x.real, y.real, False) and _same_float(x.imag, y.imag, False)
+    try:
+        return bool(x == y)
+    except Exception:  # noqa: BLE001 - a constant no text stands for
+        return False
+
+
+def _difference(a: Any, b: Any, path: str) -> Optional[str]:
+    """Where ``a`` (the tree printed) and ``b`` (the tree parsed back) first differ, or None
+    (compared as :func:`roundtrip_problem` says)."""
+    if isinstance(a, list) or isinstance(b, list):
+        a, b = a or [], b or []  # a field left out of a hand-built node is no item
+        if not (isinstance(a, list) and isinstance(b, list)):
+            return f"at {path}: the tree has {_brief(a)}, the text has {_brief(b)}"
+        a, b = _statements(a), _statements(b)
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = _difference(x, y, f"{path}[{i}]")
+            if found is not None:
+                return found
+        if len(a) != len(b):
+            extra = a[len(b)] if len(a) > len(b) else b[len(a)]
+            return (f"at {path}: the tree has {len(a)} items, the text {len(b)} "
+                    f"(the first item only in the {'tree' if len(a) > len(b) else 'text'}: {_brief(extra)})")
+        return None
+    if isinstance(a, gast.AST) or isinstance(b, gast.AST):
+        if isinstance(a, gast.AST):
+            a = _alike(a)
+        if isinstance(b, gast.AST):
+            b = _alike(b)
+        cls = a.__class__
+        if cls is not b.__class__:
+            return f"at {path}: the tree has {_brief(a)}, the text parses as {_brief(b)}"
+        if cls is gast.Constant:
+            if not _same_constant(a.value, b.value):
+                return f"at {path}: the tree has {_brief(a)}, the text parses as {_brief(b)}"
+            return None
+        for field in cls._fields:
+            if field not in _UNCOMPARED:
+                found = _difference(getattr(a, field, None), getattr(b, field, None), f"{path}.{field}")
+                if found is not None:
+                    return found
+        return None
+    if a.__class__ is not b.__class__ or a != b:
+        return f"at {path}: the tree has {a!r}, the text has {b!r}"
+    return None
+
+
+def _brief(node: Any) -> str:
+    if isinstance(node, gast.Constant):
+        value = node.value
+        shown = _number(value) if type(value) is int else repr(value)  # repr refuses ints over 4300 digits
+        return f"Constant({_clip(shown, 60)[1:-1]} of type {type(value).__name__})"
+    if isinstance(node, gast.AST):
+        try:
+            return _clip(gast.dump(node), 160)
+        except Exception:  # noqa: BLE001 - a node dump cannot show
+            return node.__class__.__name__
+    if isinstance(node, list):
+        return f"a list of {len(node)}"
+    return repr(node)
+
+
+def _clip(text: str, size: int = 400) -> str:
+    return repr(text) if len(text) <= size else repr(text[:size]) + f"... ({len(text)} characters)"
 
 
 # --------------------------------------------------------------------------- parsing
@@ -1181,7 +1677,7 @@ def _restore_comments(text: str) -> str:
             except (ValueError, SyntaxError):
                 value = None
             if isinstance(value, str) and value.startswith(COMMENT_PREFIX):
-                out.append(m.group(1) + "# " + value[len(COMMENT_PREFIX):])
+                out.append(m.group(1) + "# " + _comment_text(value[len(COMMENT_PREFIX):]))
                 continue
         out.append(line)
     return "\n".join(out)

@@ -87,8 +87,7 @@ def _rounds(fdef, protected):
                 changed = True
         if not changed:
             break
-    optimize.release_dead(fdef, getattr(fdef, optimize.RELEASE, set()))
-    return fdef
+    return optimize.finish(fdef)
 
 
 def _unoptimized(fn, wrt, args, options):

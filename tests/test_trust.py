@@ -27,7 +27,7 @@ def numeric_grad(f, x, h=1e-6):
 
 
 def swap_in_loop(x, y):
-    for i in range(2):
+    for _ in range(2):
         x, y = y, x
     return x + 2.0 * y
 
@@ -64,7 +64,7 @@ def zip_rebinds_its_own_sequence(x):
     s = x * 1.0
     t = x * 2.0
     acc = 0.0
-    for a, s in zip(s, t):
+    for a, s in zip(s, t):  # noqa: B020 - the loop rebinds what it iterates, on purpose
         acc = acc + a * s
     return acc
 
@@ -112,7 +112,7 @@ def view_after_in_place_write(a):
 
 def view_in_loop(x):
     b = x * 1.0
-    for i in range(2):
+    for _ in range(2):
         v = b[1:]
         b[1:] = v * b[:-1]
     return np.sum(b * b)
@@ -323,3 +323,15 @@ def test_config_optimize_off_gives_the_same_derivatives():
         b = tl.grad(view_after_in_place_write)(x)
         assert "reverse sweep" in tl.source(view_after_in_place_write)
     assert np.allclose(a, b)
+
+
+def tuple_output(x, y):
+    return np.sum(x) + y, x * 1.0
+
+
+def test_pullback_leaves_the_callers_cotangent_alone():
+    x, w = np.array([1.0, 2.0]), np.array([0.5, 0.25])
+    _, pullback = tl.vjp(tuple_output, x, 2.0)
+    first = pullback((1.0, w))
+    assert np.array_equal(w, [0.5, 0.25])
+    assert np.array_equal(pullback((1.0, w)), first) and np.array_equal(first, [1.5, 1.25])
