@@ -90,6 +90,8 @@ class Wengert:
     namer: Namer
     nonssa: Set[str] = field(default_factory=set)
     foreign: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # alias -> (module, name)
+    # what the generation assumed: guard path -> the object it named (see guards.py); None: unknown
+    guards: Optional[Dict[Tuple[str, str, Tuple[str, ...]], Any]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -136,6 +138,7 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
         low.run()
         w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
         w.foreign = dict(low.foreign_sources)
+        w.guards = None if low.unguarded else dict(low.guards)
         for role in ("vjp", "fwd", "bwd", "adjoints", "jvp", "jvp_batched"):  # taken before any other name
             w.function_name(role)
         errors += low.errors
@@ -223,6 +226,8 @@ class _Lowerer:
         self._closure = _closure_values(fn)
         self.foreign: Dict[str, Any] = {}  # free names of inlined functions from other namespaces
         self.foreign_sources: Dict[str, Tuple[str, str]] = {}  # alias -> (module, name) to bind it
+        self.foreign_paths: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {}  # alias -> its guard path
+        self.guards: Dict[Tuple[str, str, Tuple[str, ...]], Any] = {}  # guard path -> what it named (guards.py)
         self.aliases: Dict[str, str] = {}
         self.aliases = self._choose_aliases()
         self.local_fns: Dict[str, Any] = {}
@@ -231,6 +236,7 @@ class _Lowerer:
         self.inlining: List[str] = []
         self.lambdas: Dict[str, Any] = {}  # nested function name -> the lambda it was assigned from
         self.opaque: Set[str] = set()  # names bound by refused statements (imports, classes): not checked further
+        self.unguarded = False  # some resolution has no guard path: the result must not be reused
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> None:
@@ -278,15 +284,30 @@ class _Lowerer:
         if name in self.foreign:
             return self.foreign[name]
         if name in self._closure:
-            return self._closure[name]
+            return self.guarded(("cell", name, ()), self._closure[name])
         g = self.fn.__globals__
         if name in g:
-            return g[name]
+            return self.guarded(("global", name, ()), g[name])
         if hasattr(builtins, name):
-            return getattr(builtins, name)
+            return self.guarded(("global", name, ()), getattr(builtins, name))
         if name == self.aliases.get("_tl", "_tl"):
             return runtime
         return _MISSING
+
+    def guarded(self, path: Tuple[str, str, Tuple[str, ...]], obj: Any) -> Any:
+        """Record that the generated code assumes ``path`` names ``obj`` (see guards.py)."""
+        self.guards.setdefault(path, obj)
+        return obj
+
+    def path_of(self, dotted: str) -> Optional[Tuple[str, str, Tuple[str, ...]]]:
+        """The guard path of a dotted name as this function reads it (None: not one)."""
+        root, *rest = dotted.split(".")
+        if root in self.foreign_paths:
+            where, name, path = self.foreign_paths[root]
+            return where, name, path + tuple(rest)
+        if root in self.foreign or root in self.locals:
+            return None
+        return ("cell" if root in self._closure else "global"), root, tuple(rest)
 
     def read(self, node: Any) -> Any:
         """A Name load: the current SSA name of a local, or a resolved free name."""
@@ -503,6 +524,9 @@ class _Lowerer:
                     self.error(TangentLiteError, f"'{dotted}' does not exist: {kind} has no attribute '{part}'",
                                node, hint)
                     return _opaque()
+            path = self.path_of(dotted)
+            if path is not None and len(parts) > 1:
+                self.guarded(path, obj)
             out = S.parse_expr(dotted)
             set_anno(out, Key.CALLEE, obj)
             return out
@@ -1090,6 +1114,14 @@ class _Lowerer:
                     self.foreign[alias] = theirs
                     self.foreign_sources[alias] = (fn.__module__, n.id)
                     foreign[n.id] = alias
+                    reached = self.path_of(S.dotted_name(node.func) or "")
+                    if reached is not None:  # the name, in the namespace of the function inlined
+                        where = "<cell>" if n.id in fn.__code__.co_freevars else "<global>"
+                        path = (reached[0], reached[1], reached[2] + (where + n.id,))
+                        self.foreign_paths[alias] = path
+                        self.guarded(path, theirs)
+                    else:
+                        self.unguarded = True
         _Rename({k: v for k, v in foreign.items() if k != v}).visit(fdef)
         _Substitute(function_args).visit(fdef)
         keep = [a for a in args.posonlyargs + args.args if a.id not in function_args]

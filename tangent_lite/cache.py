@@ -18,6 +18,7 @@ written the derivative is kept in memory, with one warning.  ``TANGENT_LITE_CACH
 from __future__ import annotations
 
 import atexit
+import collections
 import errno
 import hashlib
 import inspect
@@ -39,10 +40,18 @@ from ._version import __version__, code_fingerprint
 from .errors import TangentLiteWarning
 
 _STATE = {"enabled": os.environ.get("TANGENT_LITE_CACHE", "1") not in ("0", "false", "no", "off")}
-STATS = {"generated": 0, "disk_hits": 0, "memory_hits": 0}
+STATS = {"generated": 0, "disk_hits": 0, "memory_hits": 0, "code_hits": 0}
 _LOCK = threading.Lock()
-_MEMORY: weakref.WeakKeyDictionary[Any, Dict[Tuple, Any]] = weakref.WeakKeyDictionary()
-_STRONG: Dict[Tuple, Any] = {}  # for callables that cannot be weak-referenced
+# function -> memory key -> its generated modules, most recent first (variants made under
+# different bindings: each checks its own guards).  Weak: a function that goes away takes
+# its modules along (which hold no strong reference to it)
+_MEMORY: weakref.WeakKeyDictionary[Any, Dict[Tuple, List[Any]]] = weakref.WeakKeyDictionary()
+_STRONG: Dict[Tuple, List[Any]] = {}  # for callables that cannot be weak-referenced
+_ORDER: collections.OrderedDict = collections.OrderedDict()  # (id(fn), key) -> (weak) fn: least recent first
+_CODE: collections.OrderedDict = collections.OrderedDict()  # disk key -> (text, code object, meta, path)
+MAX_ENTRIES = int(os.environ.get("TANGENT_LITE_MEMORY_ENTRIES", "512"))  # (function, key) pairs kept
+MAX_VARIANTS = 8  # modules kept per (function, key): bindings a name switches between
+MAX_CODE = 256  # compiled texts kept (a new closure of the same code reuses one)
 
 
 def set_cache_enabled(enabled: bool) -> None:
@@ -60,32 +69,76 @@ GENERATION = [0]
 
 
 def clear_memory() -> None:
-    GENERATION[0] += 1
-    _MEMORY.clear()
-    _STRONG.clear()
+    with _LOCK:
+        GENERATION[0] += 1
+        _MEMORY.clear()
+        _STRONG.clear()
+        _ORDER.clear()
+        _CODE.clear()
     S.clear_source_memo()
 
 
 # ------------------------------------------------------------------ memory
 
 
-def memory_get(fn: Any, key: Tuple) -> Optional[Any]:
+def memory_get(fn: Any, key: Tuple) -> List[Any]:
+    """The modules generated for ``fn`` and ``key``, most recent first (each is valid only
+    while its guards hold: ``module.__tl_runner__()``)."""
     try:
         table = _MEMORY.get(fn)
     except TypeError:
-        return _STRONG.get((id(fn),) + key)
+        return _STRONG.get((id(fn),) + key, [])
     hit = table.get(key) if table else None
-    if hit is not None:
-        STATS["memory_hits"] += 1
+    if not hit:
+        return []
+    STATS["memory_hits"] += 1
     return hit
 
 
 def memory_put(fn: Any, key: Tuple, value: Any) -> None:
-    GENERATION[0] += 1
-    try:
-        _MEMORY.setdefault(fn, {})[key] = value
-    except TypeError:
-        _STRONG[(id(fn),) + key] = value
+    """Remember ``value`` first among the modules of ``fn`` and ``key``; forget the least
+    recently added (function, key) pairs beyond :data:`MAX_ENTRIES`."""
+    with _LOCK:
+        GENERATION[0] += 1
+        try:
+            variants = _MEMORY.setdefault(fn, {}).setdefault(key, [])
+            ref: Any = weakref.ref(fn)
+        except TypeError:
+            variants = _STRONG.setdefault((id(fn),) + key, [])
+            ref = lambda: fn  # noqa: E731 - (a strong one, bounded like the others)
+        variants.insert(0, value)
+        del variants[MAX_VARIANTS:]
+        order = (id(fn), key)
+        _ORDER.pop(order, None)
+        _ORDER[order] = ref
+        while len(_ORDER) > MAX_ENTRIES:
+            (fid, old_key), old_ref = _ORDER.popitem(last=False)
+            owner = old_ref()
+            try:
+                table = _MEMORY.get(owner) if owner is not None else None
+            except TypeError:  # not weak-referenceable: kept in _STRONG
+                table = None
+            if table is not None:
+                table.pop(old_key, None)
+            _STRONG.pop((fid,) + old_key, None)
+
+
+def code_get(key: str) -> Optional[Tuple[str, Any, Dict[str, Any], str]]:
+    """(text, compiled code, meta, file name) of a generated module loaded before, by disk key."""
+    return _CODE.get(key)
+
+
+def code_put(key: str, value: Tuple[str, Any, Dict[str, Any], str]) -> None:
+    with _LOCK:
+        _CODE[key] = value
+        _CODE.move_to_end(key)
+        while len(_CODE) > MAX_CODE:
+            _CODE.popitem(last=False)
+
+
+def memory_size() -> int:
+    """How many (function, key) pairs the memory cache holds now."""
+    return sum(len(t) for t in list(_MEMORY.values())) + len(_STRONG)
 
 
 # ------------------------------------------------------------------ keys
@@ -132,10 +185,13 @@ def source_hash(fn: Callable) -> str:
     return hashlib.sha256((source_text(fn) + "\0" + code_digest(fn)).encode()).hexdigest()[:16]
 
 
-def make_key(fn: Callable, mode: str, wrt: Tuple, options: Tuple, rules_fingerprint: str) -> str:
+def make_key(fn: Callable, mode: str, wrt: Tuple, options: Tuple, rules_fingerprint: str,
+             bindings: str = "") -> str:
+    """The disk key of a generated module; ``bindings``: what ``fn``'s free names resolve to
+    (``guards.prekey``), so that different bindings of the same source never share an entry."""
     h = hashlib.sha256()
     for part in (__version__, code_fingerprint(), rules_fingerprint, mode, repr(wrt), repr(options),
-                 getattr(fn, "__module__", "") or "", fn.__qualname__, source_text(fn), code_digest(fn)):
+                 getattr(fn, "__module__", "") or "", fn.__qualname__, source_text(fn), code_digest(fn), bindings):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()[:24]

@@ -263,14 +263,23 @@ class _TextLoader:
         return self._text
 
 
+def compile_text(text: str, filename: str) -> Any:
+    """The code object of a verified generated module (see :func:`load_code`)."""
+    return compile(text, filename, "exec", dont_inherit=True)
+
+
 def load_text(text: str, filename: str, bindings: Dict[str, Any], module_name: str) -> types.ModuleType:
+    """:func:`load_code` of the text compiled now."""
+    return load_code(compile_text(text, filename), text, filename, bindings, module_name)
+
+
+def load_code(code: Any, text: str, filename: str, bindings: Dict[str, Any], module_name: str) -> types.ModuleType:
     """Execute ``text`` (a verified generated module) as a new module ``module_name`` with the
     user's names pre-bound, from memory: nothing is read from ``filename`` and no ``.pyc`` is
     read or written.  ``filename`` (the cache file the text came from or went to, or a
     ``<...>`` name) is the module's ``__file__`` and its code's file name; linecache holds the
     text under it, so tracebacks, ``inspect.getsource`` and pdb show the code that runs, and
     ``module.__tl_text__`` is the text itself."""
-    code = compile(text, filename, "exec", dont_inherit=True)
     loader = _TextLoader(text)
     module = types.ModuleType(module_name)
     module.__file__ = filename

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import operator
 import types
+import weakref
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -144,7 +145,8 @@ def _fixpoint(w: Wengert, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, 
             {k: v for k, v in tuples.items() if k not in conflicting})
 
 
-_CALLEES: Dict[Any, Any] = {}  # (function, argument ranks) -> rank or tuple of ranks of its result
+# function -> (its code, argument ranks) -> rank or tuple of ranks of its result (weak: no function kept alive)
+_CALLEES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _ANALYSING: List[Any] = []
 
 
@@ -178,9 +180,10 @@ def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
         bound = bind_user(fn, list(value.args), list(value.keywords))
     except Exception:  # noqa: BLE001 - a bad call is reported by the derivative passes
         return None
-    key = (fn, fn.__code__, tuple(_atom_rank(a, ranks) for a in bound.values()))
-    if key in _CALLEES:
-        return _CALLEES[key]
+    key = (fn.__code__, tuple(_atom_rank(a, ranks) for a in bound.values()))
+    known = _CALLEES.setdefault(fn, {})
+    if key in known:
+        return known[key]
     if fn in _ANALYSING or len(_ANALYSING) > 8:  # recursion: unknown
         return None
     from . import anf
@@ -188,7 +191,7 @@ def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
     _ANALYSING.append(fn)
     try:
         cw = anf.lower(fn)
-        cranks, ctuples = _infer(cw, dict(zip(cw.params, key[2])))
+        cranks, ctuples = _infer(cw, dict(zip(cw.params, key[1])))
         ret = cw.fdef.body[-1]
         out: Any = None
         if isinstance(ret, gast.Return) and ret.value is not None:
@@ -203,9 +206,9 @@ def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
         out = None
     finally:
         _ANALYSING.pop()
-    if len(_CALLEES) > 1000:
-        _CALLEES.clear()
-    _CALLEES[key] = out
+    if len(known) > 64:
+        known.clear()
+    known[key] = out
     return out
 
 

@@ -223,7 +223,7 @@ def trace(f: Callable, *args: Any, mode: str = "forward", wrt: api.Wrt = None, s
     names = _wrt_names(fn, params, values, wrt)
     api._check_float(fn, names, values)
     module = api.compiled(fn, gen_mode, names)
-    module = getattr(api, "_refresh", lambda m: m)(module)  # current values of the user's globals
+    # (compiled() copied the current values of the user's globals in)
     functions = module.__tl_meta__["functions"]
     plan = _plan(fn, gen_mode, names, module, functions[0])
     seeds, seed_text = _seeds(gen_mode, module, functions, names, params, values, seed)

@@ -190,13 +190,13 @@ def test_editing_the_function_invalidates_the_entry(cache_dir, modules, tmp_path
     assert len(second) == 2  # a new key, a new file
     assert "x ** 3" in tl.source(mod.f)
 
-    # going back to the first version finds the first entry again
+    # going back to the first version finds the first entry again (compiled in memory, or on disk)
     modules.write(src, MODULE_V1, name=mod.__name__)
     mod = importlib.reload(mod)
     before = stats()
     np.testing.assert_allclose(tl.grad(mod.f)(X), 2 * X)
     assert delta(before)["generated"] == 0
-    assert delta(before)["disk_hits"] == 1
+    assert delta(before)["disk_hits"] + delta(before)["code_hits"] == 1
     assert len(entries(cache_dir)) == 3  # the two specialised entries and tl.source's general one
 
 

@@ -76,6 +76,8 @@ class Registry:
         self._prims: Dict[int, Primitive] = {}
         self._keep: List[Any] = []  # keep registered objects alive so ids stay unique
         self._fingerprint: Optional[str] = None
+        # bumped by every registration: generated code made before a change is checked again
+        self.generation = 0
 
     # -- lookup ------------------------------------------------------------------
     def get(self, fn: Any) -> Optional[Primitive]:
@@ -98,6 +100,7 @@ class Registry:
             self._prims[id(fn)] = prim
             self._keep.append(fn)
         self._fingerprint = None
+        self.generation += 1
         return prim
 
     def _add(self, fn: Any, argnum: ArgRef, rule_fn: Callable, kind: str, broadcast: bool,
