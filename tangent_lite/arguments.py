@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -86,7 +87,25 @@ def describe(target: Any) -> str:
     return f"the functools.partial of {name}" if isinstance(target, functools.partial) else name
 
 
-@functools.lru_cache(maxsize=4096)
+def _per_function(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``compute(fn)`` remembered for as long as ``fn`` lives (weakly: no function is kept
+    alive by being asked about, as an ``lru_cache`` would keep thousands of closures)."""
+    memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @functools.wraps(compute)
+    def remembered(fn: Any) -> Any:
+        try:
+            return memo[fn]
+        except KeyError:
+            value = memo[fn] = compute(fn)
+            return value
+        except TypeError:  # not weak-referenceable
+            return compute(fn)
+
+    return remembered
+
+
+@_per_function
 def signature(fn: Callable) -> inspect.Signature:
     try:
         return inspect.signature(fn)
@@ -97,7 +116,7 @@ def signature(fn: Callable) -> inspect.Signature:
                  "with tl.defvjp / tl.defjvp") from None
 
 
-@functools.lru_cache(maxsize=4096)
+@_per_function
 def param_tuple(fn: Callable) -> Tuple[str, ...]:
     return tuple(p.name for p in signature(fn).parameters.values()
                  if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
@@ -107,7 +126,7 @@ def params(fn: Callable) -> List[str]:
     return list(param_tuple(fn))
 
 
-@functools.lru_cache(maxsize=4096)
+@_per_function
 def plain_positional(fn: Callable) -> bool:
     return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in signature(fn).parameters.values())
 
@@ -356,7 +375,7 @@ def check_has_return(fn: Callable) -> None:
             hint="return the value to differentiate (e.g. return np.sum(y))")
 
 
-@functools.lru_cache(maxsize=4096)
+@_per_function
 def _missing_return(fn: Callable) -> Optional[Location]:
     """The place of ``fn``'s def line if its body has no ``return`` (nested defs not counted)."""
     code = getattr(fn, "__code__", None)
