@@ -27,6 +27,7 @@ from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tang
 from .memory import memory_report
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
 from .runtime import checkpointed, grad_hook, stop_gradient
+from .selfcheck import SelfCheckError
 from .testing import check_grads
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "checkpointed", "REGISTRY",
     "set_cache_enabled", "config", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
     "gradient_function", "tangent_function", "memory_report", "TangentLiteError", "ArgumentError", "NoRuleError",
-    "NonScalarOutputError",
+    "NonScalarOutputError", "SelfCheckError",
     "SourceUnavailableError", "UnsupportedConstructError",
 ]
 

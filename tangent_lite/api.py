@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import anf, arguments, cache, codegen, cse, guards, numba_backend, optimize, shapes
+from . import anf, arguments, cache, codegen, cse, guards, numba_backend, optimize, selfcheck, shapes
 from . import config as settings
 from . import jvp as jvp_pass
 from . import source as S
@@ -359,13 +359,12 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
         kinds = tuple(map(type, values))
         spec = spec_of_kinds.get(kinds, _NO_SPEC)  # without arrays, the types decide the ranks
         if spec is _NO_SPEC:
+            arguments.refuse_array_subclasses(fn, values)
             spec = _spec(values)
             if not any(issubclass(k, np.ndarray) for k in kinds):
                 spec_of_kinds[kinds] = spec
-        if settings.current() is not settings.DEFAULT:
-            spec_key: Any = (spec, settings.current())
-        else:
-            spec_key = spec
+        now = settings.current()
+        spec_key: Any = spec if now is settings.DEFAULT else (spec, now)
         entry = fast.get(spec_key)
         # the module's runner checks its guards and copies the user's current values in
         if entry is None or entry[4] != cache.GENERATION[0] or not entry[2]():
@@ -386,6 +385,8 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
             fwd = getattr(split, split.__tl_meta__["functions"][1])
             arguments.check_scalar_output(fn, _forward_output(fwd, values))
             raise failure
+        if now.check:  # tl.config(check=True): the value, and forward against reverse mode
+            selfcheck.check(fn, values, names, result[0] if returns_value else None, returns_value)
         if not returns_value:  # the output is a scalar by construction
             return _pick(result, single, len(names))
         out, grads = result
@@ -422,9 +423,12 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     arguments.check_has_return(fn)
     values = bind_args(target, args, kwargs)
     _check_float(fn, names, values)
+    arguments.refuse_array_subclasses(fn, values)
     module = compiled(fn, "vjp", names, _spec(values))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
     out, residuals = getattr(module, fwd)(*values)
+    if settings.current().check:
+        selfcheck.check(fn, values, names, out, True)
     n_out = module.__tl_meta__["outputs"]
     calls = [0]
 
@@ -459,6 +463,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     arguments.check_has_return(fn)
     values = bind_args(target, primals, {})
     _check_float(fn, names, values)
+    arguments.refuse_array_subclasses(fn, values)
     params = _params(fn)
     likes = [values[params.index(n)] for n in names]
     if batched:
@@ -468,7 +473,10 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
             _check_shape(f"the tangent of '{n}'", t, like)
     mode = "jvp_batched" if batched else "jvp"
     module = compiled(fn, mode, names, None if batched else _spec(values))
-    return getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
+    result = getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
+    if settings.current().check:
+        selfcheck.check(fn, values, names, result[0], True)
+    return result
 
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:

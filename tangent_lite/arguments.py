@@ -291,6 +291,25 @@ def _not_float(v: Any) -> Optional[Tuple[str, str]]:
     return None
 
 
+# array types whose operators do not mean what NumPy's rules assume: refused, never guessed
+_REFUSED_ARRAYS = (
+    (np.matrix, "a numpy.matrix, whose * and ** are matrix products",
+     "pass np.asarray({name}) (and write @ for matrix products)"),
+    (np.ma.MaskedArray, "a masked array: its masked entries would still get derivatives",
+     "pass {name}.filled(value) or the data and the mask as separate arrays, e.g. np.where(mask, 0.0, expr)"),
+)
+
+
+def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:
+    """No argument (with respect to which or not) may be an array type whose arithmetic is not
+    NumPy's elementwise arithmetic (``np.matrix``, masked arrays)."""
+    for name, v in zip(params(fn), values):
+        for cls, what, fix in _REFUSED_ARRAYS:
+            if isinstance(v, cls):
+                raise ArgumentError(f"cannot differentiate '{getattr(fn, '__qualname__', fn)}' with '{name}' being "
+                                    f"{what}", hint=fix.format(name=name))
+
+
 def check_shape(what: str, value: Any, like: Any) -> None:
     """``value`` (a tangent or cotangent) must have the structure and shapes of ``like``."""
     if isinstance(like, (tuple, list)):
