@@ -267,7 +267,7 @@ def _partial_text(pre: List[Any], expr: Any, rename: Dict[str, str]) -> str:
     for stmt in reversed(pre):  # the rule's local variables, substituted back
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             tree = _Substitute(stmt.targets[0].id, _to_ast(stmt.value)).visit(tree)
-    tree = _UnitSeed().visit(tree)
+    tree = _UnitSeed().visit(_PlainHelpers().visit(tree))
     if isinstance(tree, ast.Name) and tree.id == "__seed__":
         return "1"
     for n in ast.walk(tree):
@@ -282,6 +282,28 @@ class _Substitute(ast.NodeTransformer):
 
     def visit_Name(self, node: Any) -> Any:
         return copy.deepcopy(self.value) if node.id == self.name else node
+
+
+class _PlainHelpers(ast.NodeTransformer):
+    """The strong-zero helpers of the rules at singular points, shown as the arithmetic they
+    compute: ``_tl.strong_div(a, b)`` -> ``a / b``, ``_tl.strong_mul(a, b)`` -> ``a * b``,
+    ``_tl.pow_base_bar(g, x, y)`` -> ``g * y * x ** (y - 1)``."""
+
+    def visit_Call(self, node: Any) -> Any:
+        self.generic_visit(node)
+        f, args = node.func, node.args
+        if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id.startswith("_tl")) \
+                or node.keywords:
+            return node
+        if f.attr == "strong_div" and len(args) == 2:
+            return ast.BinOp(left=args[0], op=ast.Div(), right=args[1])
+        if f.attr == "strong_mul" and len(args) == 2:
+            return ast.BinOp(left=args[0], op=ast.Mult(), right=args[1])
+        if f.attr == "pow_base_bar" and len(args) == 3:
+            exponent = ast.BinOp(left=copy.deepcopy(args[2]), op=ast.Sub(), right=ast.Constant(value=1))
+            return ast.BinOp(left=ast.BinOp(left=args[0], op=ast.Mult(), right=args[2]), op=ast.Mult(),
+                             right=ast.BinOp(left=args[1], op=ast.Pow(), right=exponent))
+        return node
 
 
 class _UnitSeed(ast.NodeTransformer):

@@ -292,6 +292,92 @@ def _safe_ratio_impl(num, x):
     return None
 
 
+# ---------------------------------------------------------------- strong zeros at singular points
+# (tangent_lite/runtime_numpy.py, last section): a zero seed times an infinite or NaN partial
+# derivative is exactly 0; +-inf rather than ZeroDivisionError for numbers.
+
+
+def strong_mul(a, b):
+    """``a * b``, exactly 0 wherever ``a == 0`` or ``b == 0`` (whatever the other factor is)."""
+    _stub("strong_mul")
+
+
+@overload(strong_mul, jit_options=_jit_options())
+def _strong_mul_impl(a, b):
+    if _is_scalar(a) and _is_scalar(b):
+        return lambda a, b: 0.0 if a == 0 or b == 0 else a * b
+    if _is_array(a) or _is_array(b):
+        return lambda a, b: np.where(np.logical_or(np.equal(a, 0), np.equal(b, 0)), 0.0, a * b)
+    return None
+
+
+def strong_div(a, b):
+    """``a / b``, exactly 0 wherever ``a == 0``; +-inf where only ``b == 0``."""
+    _stub("strong_div")
+
+
+@overload(strong_div, jit_options=_jit_options())
+def _strong_div_impl(a, b):
+    if _is_scalar(a) and _is_scalar(b):
+        def scalar(a, b):
+            if a == 0:
+                return 0.0
+            if b == 0:
+                return a * math.copysign(math.inf, b)
+            return a / b
+        return scalar
+    if _is_array(a) or _is_array(b):
+        return lambda a, b: np.where(np.equal(a, 0), 0.0, a / b)
+    return None
+
+
+@_kernel
+def _ieee_pow(x, p):
+    """``x ** p`` for numbers as IEEE arithmetic has it (inf for ``0.0 ** -1``, NaN for
+    ``(-8.0) ** (1 / 3)``)."""
+    if x > 0:
+        return math.pow(float(x), float(p))
+    return np.power(float(x), float(p))
+
+
+def power(x, p):
+    """``x ** p`` as IEEE arithmetic has it (inf for ``0.0 ** -1``, NaN for ``(-8.0) ** (1 / 3)``)."""
+    _stub("power")
+
+
+@overload(power, jit_options=_jit_options())
+def _power_impl(x, p):
+    if _is_scalar(x) and _is_scalar(p):
+        return lambda x, p: _ieee_pow(x, p)
+    if _is_array(x) or _is_array(p):
+        return lambda x, p: np.power(x, p * 1.0)  # a float exponent: integer bases too
+    return None
+
+
+def pow_base_bar(g, x, y):
+    """``g * y * x ** (y - 1)``, exactly 0 where ``g == 0`` or ``y == 0``."""
+    _stub("pow_base_bar")
+
+
+@overload(pow_base_bar, jit_options=_jit_options())
+def _pow_base_bar_impl(g, x, y):
+    if _is_scalar(g) and _is_scalar(x) and _is_scalar(y):
+        return lambda g, x, y: 0.0 if g == 0 or y == 0 else g * y * _ieee_pow(x, y - 1)
+    if _is_scalar(g) and _is_scalar(y) and _is_array(x):
+        def scalar_seed(g, x, y):
+            r = g * y * np.power(x, y - 1.0)
+            if g == 0 or y == 0:
+                return np.zeros_like(r)
+            return r
+        return scalar_seed
+    if _is_array(g) or _is_array(y):
+        def arrays(g, x, y):
+            gy = g * y
+            return np.where(np.equal(gy, 0), 0.0, gy * np.power(x, y - 1.0))
+        return arrays
+    return None
+
+
 def abs_grad(x):
     """d|x|/dx = sign(x), with the convention 0 at x == 0."""
     _stub("abs_grad")
@@ -380,7 +466,7 @@ def _tape_new_impl(n, v):
 #: the ``_tl.<name>`` helpers compiled code may call
 HELPERS = ("unbroadcast", "zeros_like", "as_grad", "copied", "saved", "add", "balanced_eq",
            "builtin_extremum_bar", "pow_exponent_bar", "safe_ratio", "abs_grad", "nan_zero", "sum_bar",
-           "mean_bar", "seq_item", "tape_new")
+           "mean_bar", "seq_item", "tape_new", "strong_mul", "strong_div", "power", "pow_base_bar")
 
 
 # ---------------------------------------------------------------- adgen support

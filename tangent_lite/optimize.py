@@ -91,6 +91,14 @@ class _Fold(gast.NodeTransformer):
             return gast.BinOp(left=left, op=gast.Add(), right=right.operand)
         return node
 
+    def visit_Call(self, node: Any) -> Any:
+        self.generic_visit(node)
+        plain = _plain_helper(node)
+        if plain is not None:
+            self.changed = True
+            return plain
+        return node
+
     def visit_UnaryOp(self, node: Any) -> Any:
         self.generic_visit(node)
         inner = node.operand
@@ -98,6 +106,31 @@ class _Fold(gast.NodeTransformer):
             self.changed = True
             return inner.operand
         return node
+
+
+def _plain_helper(node: Any) -> Any:
+    """A strong-zero helper call (runtime_numpy.py) whose literal argument makes the partial
+    derivative finite everywhere, as the plain arithmetic it then equals, else None::
+
+        _tl.pow_base_bar(g, x, 2)   ->  g * 2 * x ** (2 - 1)     (y a literal integer >= 1)
+        _tl.strong_div(g, 2.0)      ->  g / 2.0                  (a nonzero literal)
+        _tl.strong_mul(g, 0.5)      ->  g * 0.5                  (a finite literal)
+    """
+    f = node.func
+    if not (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id.startswith("_tl")
+            and f.attr in ("pow_base_bar", "strong_div", "strong_mul")) or node.keywords:
+        return None
+    args = node.args
+    if f.attr == "pow_base_bar" and len(args) == 3 and _num(args[2]) and float(args[2].value).is_integer() \
+            and args[2].value >= 1:
+        y = args[2]
+        return gast.BinOp(left=gast.BinOp(left=args[0], op=gast.Mult(), right=S.const(y.value)), op=gast.Mult(),
+                          right=gast.BinOp(left=args[1], op=gast.Pow(), right=S.const(y.value - 1)))
+    if f.attr == "strong_div" and len(args) == 2 and _num(args[1]) and args[1].value != 0:
+        return gast.BinOp(left=args[0], op=gast.Div(), right=args[1])
+    if f.attr == "strong_mul" and len(args) == 2 and _num(args[1]) and abs(args[1].value) < float("inf"):
+        return gast.BinOp(left=args[0], op=gast.Mult(), right=args[1])
+    return None
 
 
 def fold_constants(fdef: Any, protected: Set[str] = frozenset(), names: Optional[StmtNames] = None,
@@ -118,6 +151,8 @@ def fold_constants(fdef: Any, protected: Set[str] = frozenset(), names: Optional
                     return True
             elif cls is gast.UnaryOp and isinstance(n.op, gast.USub) and isinstance(n.operand, gast.UnaryOp) \
                     and isinstance(n.operand.op, gast.USub):
+                return True
+            elif cls is gast.Call and _plain_helper(n) is not None:
                 return True
         return False
 
@@ -199,6 +234,8 @@ def _collect_names(nodes: List[Any]) -> Tuple[List[str], List[str], List[str], b
             elif cls is unary_type:
                 foldable = isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
                     and isinstance(node.operand.op, gast.USub)
+            elif cls is gast.Call:
+                foldable = _plain_helper(node) is not None
         fields = fields_of.get(cls)
         if fields is None:
             fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES

@@ -218,8 +218,8 @@ def _atom_rank(atom: Any, ranks: Dict[str, Rank]) -> Rank:
     if is_local(atom):
         return ranks.get(atom.id)
     obj = get_anno(atom, Key.CALLEE)
-    if isinstance(atom, gast.Attribute) and isinstance(obj, float):  # np.pi, math.e
-        return 0
+    if isinstance(obj, (float, int)) and not isinstance(obj, bool) and isinstance(atom, (gast.Attribute, gast.Name)):
+        return 0  # np.pi, math.e, a module-level number (its type is guarded: guards.py)
     return None
 
 

@@ -35,6 +35,9 @@ _SCALAR: Kind = ("s", None)
 _OTHER: Kind = ("o", None)
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 _BROADCASTING_HELPERS = ("getitem_bar", "as_grad")  # spread their first argument over their second's shape
+# elementwise in every argument (their value has the arguments' broadcast shape): the strong-zero
+# helpers of the rules at singular points (runtime_numpy.py)
+_ELEMENTWISE_HELPERS = ("strong_mul", "strong_div", "pow_base_bar")
 
 
 def _own_parts(stmt: Any) -> List[Any]:
@@ -102,6 +105,11 @@ class _Uniform:
         helper = self._helper(node)
         if helper == "add" and len(node.args) == 2 and not node.keywords:
             return self._combine(self.kind(node.args[0], kept), self.kind(node.args[1], kept))
+        if helper in _ELEMENTWISE_HELPERS and node.args and not node.keywords:
+            k = self.kind(node.args[0], kept)
+            for a in node.args[1:]:
+                k = self._combine(k, self.kind(a, kept))
+            return k
         if helper == "unbroadcast" and len(node.args) == 2 and not node.keywords:
             k, y = self.kind(node.args[0], kept), node.args[1]
             if k is not None and k[0] == "u":

@@ -94,7 +94,85 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     gen.save_all = save_all
     gen.fused_only = fused_only
     gen.grad_only = grad_only
+    gen.nonfinite = maybe_nonfinite(w, registry, described)
     return gen.run(list(wrt))
+
+
+def _products() -> Set[Any]:
+    import operator
+
+    import numpy as np
+
+    return {operator.mul, np.multiply, np.square}
+
+
+_PRODUCTS = _products()
+
+
+def _nonfinite_sources() -> Set[Any]:
+    """Functions whose value may be infinite or NaN at a finite input (poles, domains, overflow)."""
+    import builtins
+    import math
+    import operator
+
+    import numpy as np
+
+    names_np = ("log", "log2", "log10", "log1p", "sqrt", "divide", "true_divide", "reciprocal", "power",
+                "float_power", "arcsin", "arccos", "arctanh", "arccosh", "exp", "exp2", "expm1", "sinh", "cosh",
+                "tan", "floor_divide", "remainder", "fmod", "mod", "arctan2")
+    names_math = ("log", "log2", "log10", "log1p", "sqrt", "pow", "asin", "acos", "atanh", "acosh", "exp",
+                  "expm1", "sinh", "cosh", "tan", "fmod")
+    return ({getattr(np, n) for n in names_np if hasattr(np, n)} | {getattr(math, n) for n in names_math}
+            | {operator.truediv, operator.pow, operator.floordiv, operator.mod, builtins.pow})
+
+
+_NONFINITE_SOURCES = _nonfinite_sources()
+
+
+def _finite_for_constants(info: StmtInfo) -> bool:
+    """A division by a nonzero number, a remainder of one, a power with a non-negative integer
+    exponent: finite for finite inputs (``dt / 6.0``, ``x ** 2``)."""
+    atoms = [info.value.left, info.value.right] if isinstance(info.value, gast.BinOp) else \
+        list(info.value.args) if isinstance(info.value, gast.Call) else []
+    if len(atoms) != 2 or not isinstance(atoms[1], gast.Constant):
+        return False
+    c = atoms[1].value
+    if type(c) not in (int, float):
+        return False
+    name = getattr(info.callee, "__name__", "")
+    if name in ("truediv", "floordiv", "mod", "divide", "true_divide", "floor_divide", "remainder", "fmod"):
+        return c != 0
+    if name in ("pow", "power"):
+        return float(c).is_integer() and c >= 0
+    return False
+
+
+def maybe_nonfinite(w: Wengert, registry: Registry, memo: Optional[Described] = None) -> Set[str]:
+    """The variables whose value may be infinite or NaN although the inputs are finite: results
+    of the functions in ``_NONFINITE_SOURCES`` and everything computed from them (comparisons
+    excepted), to a fixpoint.  Flow-insensitive."""
+    from . import runtime
+
+    sources = _NONFINITE_SOURCES | {getattr(runtime, n) for n in ("strong_div", "power") if hasattr(runtime, n)}
+    out: Set[str] = set()
+    infos = [describe_once(st, registry, memo) for st in assignments(w.fdef.body)
+             if isinstance(st, gast.Assign)]
+    changed = True
+    while changed:
+        changed = False
+        for info in infos:
+            if info.kind in ("nondiff", "const") or not info.targets or set(info.targets) <= out:
+                continue
+            callee = info.callee
+            try:
+                source = callee in sources and not _finite_for_constants(info)
+            except TypeError:  # unhashable
+                source = False
+            reads = set().union(*(local_names(a) for _, a in info.inputs)) if info.inputs else set()
+            if source or reads & out or info.kind in ("user", "nocall", "method"):
+                out |= set(info.targets)
+                changed = True
+    return out
 
 
 _HOISTABLE = (gast.Add, gast.Sub, gast.Mult)
@@ -190,6 +268,7 @@ class _Reverse:
         self.loops: Dict[int, _Loop] = {}
         self.rev_headers: Dict[int, Any] = {}  # id(forward loop) -> its reverse for loop (remat.py)
         self.described: Described = {}  # analysis.describe_once's memo
+        self.nonfinite: Set[str] = set()  # variables that may be inf/NaN at finite inputs (maybe_nonfinite)
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
 
     # ------------------------------------------------------------------ driver
@@ -661,6 +740,7 @@ class _Reverse:
                     sub = gast.Subscript(value=S.name(self.bar(target)), slice=index, ctx=gast.Load())
                     self.accumulate(e.id, sub, state, out)
         elif info.kind == "prim":
+            info, active_inputs = self._strong_product(info, active_inputs)
             for slot, atom in active_inputs:
                 rule = info.prim.vjps[info.prim.params.index(slot)]
                 bindings = dict(info.bound)
@@ -677,6 +757,26 @@ class _Reverse:
         else:  # pragma: no cover - check_differentiable rejected it
             raise AssertionError(info.kind)
         return out
+
+    def _strong_product(self, info: StmtInfo, active_inputs: List[Any]) -> Tuple[StmtInfo, List[Any]]:
+        """``a * b`` where a factor may be infinite or NaN at a finite input (it comes from a log,
+        a sqrt, a division...): its adjoints are strong products (``_tl.strong_mul``), exactly 0
+        where the seed is 0, so that a branch ``np.where`` selects away contributes 0 (docs:
+        "Conventions at non-smooth points") instead of 0 * inf = NaN."""
+        if info.callee not in _PRODUCTS:
+            return info, active_inputs
+        atoms = [info.value.left, info.value.right] if isinstance(info.value, gast.BinOp) else list(info.value.args[:2])
+        if len(atoms) != 2 or not any(is_local(a) and a.id in self.nonfinite for a in atoms):
+            return info, active_inputs
+        from . import runtime
+
+        strong = self.registry.get(runtime.strong_mul)
+        if strong is None:  # pragma: no cover - registered by rules/singular.py
+            return info, active_inputs
+        bound = dict(zip(strong.params, atoms))
+        inputs = [(p, a) for p, a in bound.items() if is_local(a) and local_names(a) & self.active]
+        return StmtInfo("prim", info.targets, info.node, info.value, prim=strong, bound=bound, inputs=inputs,
+                        callee=runtime.strong_mul), inputs
 
     def _materialize(self, want: Set[str], have: Set[str]) -> List[Any]:
         out = [self.zero(v) for v in sorted(want - have)]

@@ -609,6 +609,27 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     ],
     "builtins.max": _builtin_extremum_cases(),
     "builtins.min": _builtin_extremum_cases(),
+    # strong zeros at singular points (tangent_lite/runtime_numpy.py, rules/singular.py)
+    "tangent_lite.runtime_numpy.strong_mul": [
+        _seed_case(f"a {_shape_label(sa)}, b {_shape_label(sb)}",
+                   lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb)))
+        for sa, sb in [((3, 4), (3, 4)), ((3, 4), (4,)), (F, (2, 3)), ((2, 3), F), (F, F)]
+    ],
+    "tangent_lite.runtime_numpy.strong_div": [
+        _seed_case(f"a {_shape_label(sa)}, b {_shape_label(sb)} (away from 0)",
+                   lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb, 0.5, 2.0, signed=True)))
+        for sa, sb in [((3, 4), (3, 4)), ((3, 4), (3, 1)), (F, (2, 3)), ((2, 3), F), (F, F)]
+    ],
+    "tangent_lite.runtime_numpy.power": [
+        _seed_case(f"x {_shape_label(sx)} (positive), p {_shape_label(sp)}",
+                   lambda rng, sx=sx, sp=sp: (sample(rng, sx, 0.5, 3.0), sample(rng, sp)))
+        for sx, sp in [((3, 4), (3, 4)), ((3, 4), F), ((4,), (3, 4)), (F, F)]
+    ],
+    "tangent_lite.runtime_numpy.pow_base_bar": [
+        _seed_case(f"g {_shape_label(sg)}, x {_shape_label(sx)} (positive), y {_shape_label(sy)}",
+                   lambda rng, sg=sg, sx=sx, sy=sy: (sample(rng, sg), sample(rng, sx, 0.5, 3.0), sample(rng, sy)))
+        for sg, sx, sy in [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), F), ((2, 3), (2, 3), F), (F, F, F)]
+    ],
 }
 
 
@@ -690,6 +711,7 @@ CASES: Dict[str, List[Case]] = {
     "operator.mul": binary(),
     "operator.truediv": binary(ANY, SIGNED_AWAY),
     "operator.pow": binary(POSITIVE, ANY),
+    "builtins.pow": binary(POSITIVE, ANY),
     "operator.neg": unary(),
     "operator.pos": unary(),
     "operator.mod": mod_cases(),

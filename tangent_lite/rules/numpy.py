@@ -3,8 +3,16 @@
 Non-smooth points follow one convention, stated here and tested: the derivative
 at a kink is the average of the one-sided derivatives where that is natural
 (``abs`` at 0 -> 0, ``maximum``/``minimum`` on ties -> 1/2 to each argument,
-``max``/``min`` reductions share ``g`` equally among tied entries), and
-``sqrt`` at 0 -> ``inf`` (the true limit), as NumPy computes it.
+``max``/``min`` reductions share ``g`` equally among tied entries, ``arctan2`` at
+(0, 0) -> 0), and ``sqrt`` at 0 -> ``inf`` (the true limit), as NumPy computes it.
+
+Singular points: a zero seed (cotangent or tangent) times an infinite or NaN local
+partial derivative contributes exactly 0.  The rules whose partial can be infinite
+or NaN at a finite input (``sqrt``, ``log``, ``log1p``, ``divide``, ``reciprocal``,
+``arcsin``/``arccos``, ``power``, ``arctan2`` at the origin, and ``exp``/``expm1``/
+``sinh``/``cosh`` where they overflow) multiply through ``_tl.strong_mul`` /
+``_tl.strong_div`` / ``_tl.pow_base_bar``, so the branch ``np.where`` selects away
+gets an exact 0 instead of ``0 * inf = NaN``.
 """
 
 # ruff: noqa: F821
@@ -48,52 +56,52 @@ def tan_vjp(g, ans, x):
 
 @defjvp(np.exp)
 def exp_jvp(x_dot, ans, x):
-    return x_dot * ans
+    return _tl.strong_mul(x_dot, ans)
 
 
 @defvjp(np.exp)
 def exp_vjp(g, ans, x):
-    return g * ans
+    return _tl.strong_mul(g, ans)
 
 
 @defjvp(np.expm1)
 def expm1_jvp(x_dot, ans, x):
-    return x_dot * (ans + 1.0)
+    return _tl.strong_mul(x_dot, ans + 1.0)
 
 
 @defvjp(np.expm1)
 def expm1_vjp(g, ans, x):
-    return g * (ans + 1.0)
+    return _tl.strong_mul(g, ans + 1.0)
 
 
 @defjvp(np.log)
 def log_jvp(x_dot, ans, x):
-    return x_dot / x
+    return _tl.strong_div(x_dot, x)
 
 
 @defvjp(np.log)
 def log_vjp(g, ans, x):
-    return g / x
+    return _tl.strong_div(g, x)
 
 
 @defjvp(np.log1p)
 def log1p_jvp(x_dot, ans, x):
-    return x_dot / (1.0 + x)
+    return _tl.strong_div(x_dot, 1.0 + x)
 
 
 @defvjp(np.log1p)
 def log1p_vjp(g, ans, x):
-    return g / (1.0 + x)
+    return _tl.strong_div(g, 1.0 + x)
 
 
 @defjvp(np.sqrt)
 def sqrt_jvp(x_dot, ans, x):
-    return x_dot * 0.5 / ans
+    return _tl.strong_div(x_dot * 0.5, ans)
 
 
 @defvjp(np.sqrt)
 def sqrt_vjp(g, ans, x):
-    return g * 0.5 / ans
+    return _tl.strong_div(g * 0.5, ans)
 
 
 @defjvp(np.tanh)
@@ -108,22 +116,22 @@ def tanh_vjp(g, ans, x):
 
 @defjvp(np.sinh)
 def sinh_jvp(x_dot, ans, x):
-    return x_dot * np.cosh(x)
+    return _tl.strong_mul(x_dot, np.cosh(x))
 
 
 @defvjp(np.sinh)
 def sinh_vjp(g, ans, x):
-    return g * np.cosh(x)
+    return _tl.strong_mul(g, np.cosh(x))
 
 
 @defjvp(np.cosh)
 def cosh_jvp(x_dot, ans, x):
-    return x_dot * np.sinh(x)
+    return _tl.strong_mul(x_dot, np.sinh(x))
 
 
 @defvjp(np.cosh)
 def cosh_vjp(g, ans, x):
-    return g * np.sinh(x)
+    return _tl.strong_mul(g, np.sinh(x))
 
 
 @defjvp(np.arctan)
@@ -138,22 +146,22 @@ def arctan_vjp(g, ans, x):
 
 @defjvp(np.arcsin)
 def arcsin_jvp(x_dot, ans, x):
-    return x_dot / np.sqrt(1.0 - x * x)
+    return _tl.strong_div(x_dot, np.sqrt(1.0 - x * x))
 
 
 @defvjp(np.arcsin)
 def arcsin_vjp(g, ans, x):
-    return g / np.sqrt(1.0 - x * x)
+    return _tl.strong_div(g, np.sqrt(1.0 - x * x))
 
 
 @defjvp(np.arccos)
 def arccos_jvp(x_dot, ans, x):
-    return -x_dot / np.sqrt(1.0 - x * x)
+    return _tl.strong_div(-x_dot, np.sqrt(1.0 - x * x))
 
 
 @defvjp(np.arccos)
 def arccos_vjp(g, ans, x):
-    return -g / np.sqrt(1.0 - x * x)
+    return _tl.strong_div(-g, np.sqrt(1.0 - x * x))
 
 
 @defjvp(np.abs)
@@ -178,12 +186,12 @@ def square_vjp(g, ans, x):
 
 @defjvp(np.reciprocal)
 def reciprocal_jvp(x_dot, ans, x):
-    return -x_dot * ans * ans
+    return _tl.strong_mul(-x_dot, ans * ans)
 
 
 @defvjp(np.reciprocal)
 def reciprocal_vjp(g, ans, x):
-    return -g * ans * ans
+    return _tl.strong_mul(-g, ans * ans)
 
 
 @defjvp(np.negative)
@@ -261,42 +269,42 @@ def np_multiply_vjp_y(g, ans, x, y):
 
 @defjvp(np.divide, argnum=0)
 def np_divide_jvp_x(x_dot, ans, x, y):
-    return x_dot / y
+    return _tl.strong_div(x_dot, y)
 
 
 @defjvp(np.divide, argnum=1)
 def np_divide_jvp_y(y_dot, ans, x, y):
-    return -y_dot * ans / y
+    return _tl.strong_mul(-y_dot, ans / y)
 
 
 @defvjp(np.divide, argnum=0)
 def np_divide_vjp_x(g, ans, x, y):
-    return _tl.unbroadcast(g / y, x)
+    return _tl.unbroadcast(_tl.strong_div(g, y), x)
 
 
 @defvjp(np.divide, argnum=1)
 def np_divide_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(-g * ans / y, y)
+    return _tl.unbroadcast(_tl.strong_mul(-g, ans / y), y)
 
 
 @defjvp(np.power, argnum=0)
 def power_jvp_x(x_dot, ans, x, y):
-    return x_dot * y * np.power(x, y - 1)
+    return _tl.pow_base_bar(x_dot, x, y)
 
 
 @defjvp(np.power, argnum=1)
 def power_jvp_y(y_dot, ans, x, y):
-    return _tl.pow_exponent_bar(y_dot, ans, x)
+    return _tl.strong_mul(y_dot, _tl.pow_exponent_bar(ans, 1.0, x))
 
 
 @defvjp(np.power, argnum=0)
 def power_vjp_x(g, ans, x, y):
-    return _tl.unbroadcast(g * y * np.power(x, y - 1), x)
+    return _tl.unbroadcast(_tl.pow_base_bar(g, x, y), x)
 
 
 @defvjp(np.power, argnum=1)
 def power_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(_tl.pow_exponent_bar(g, ans, x), y)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.pow_exponent_bar(ans, 1.0, x)), y)
 
 
 @defjvp(np.maximum, argnum=0)
@@ -341,22 +349,22 @@ def minimum_vjp_y(g, ans, x, y):
 
 @defjvp(np.arctan2, argnum=0)
 def arctan2_jvp_y(y_dot, ans, y, x):
-    return y_dot * x / (x * x + y * y)
+    return _tl.strong_div(y_dot * x, x * x + y * y)
 
 
 @defjvp(np.arctan2, argnum=1)
 def arctan2_jvp_x(x_dot, ans, y, x):
-    return -x_dot * y / (x * x + y * y)
+    return _tl.strong_div(-x_dot * y, x * x + y * y)
 
 
 @defvjp(np.arctan2, argnum=0)
 def arctan2_vjp_y(g, ans, y, x):
-    return _tl.unbroadcast(g * x / (x * x + y * y), y)
+    return _tl.unbroadcast(_tl.strong_div(g * x, x * x + y * y), y)
 
 
 @defvjp(np.arctan2, argnum=1)
 def arctan2_vjp_x(g, ans, y, x):
-    return _tl.unbroadcast(-g * y / (x * x + y * y), x)
+    return _tl.unbroadcast(_tl.strong_div(-g * y, x * x + y * y), x)
 
 
 @defjvp(np.where, argnum=1)

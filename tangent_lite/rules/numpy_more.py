@@ -23,6 +23,12 @@ derivative at a kink is the average of the one-sided derivatives --
 * ``interp`` at a knot: the average of the two adjacent slopes;
 * ``cbrt`` at 0: ``inf`` (the true limit, like ``sqrt``).
 
+Singular points (as in ``rules/numpy.py``): a zero seed times an infinite or NaN local
+partial derivative contributes exactly 0 -- ``log2``/``log10`` at 0, ``cbrt`` at 0,
+``arctanh`` at +-1, ``arccosh`` at 1, ``float_power`` (also 0 for an exponent of 0, for
+every base), ``fmod``/``remainder`` by 0, ``exp2`` where it overflows: the seed multiplies
+the partial through ``_tl.strong_mul`` / ``_tl.strong_div``.
+
 NaN handling: ``nan*`` reductions give NaN entries a zero derivative, ``nan_to_num``
 passes the derivative only where its input is finite.
 
@@ -93,42 +99,42 @@ def fabs_vjp(g, ans, x):
 
 @defjvp(np.log2)
 def log2_jvp(x_dot, ans, x):
-    return x_dot / (x * np.log(2.0))
+    return _tl.strong_div(x_dot, x * np.log(2.0))
 
 
 @defvjp(np.log2)
 def log2_vjp(g, ans, x):
-    return g / (x * np.log(2.0))
+    return _tl.strong_div(g, x * np.log(2.0))
 
 
 @defjvp(np.log10)
 def log10_jvp(x_dot, ans, x):
-    return x_dot / (x * np.log(10.0))
+    return _tl.strong_div(x_dot, x * np.log(10.0))
 
 
 @defvjp(np.log10)
 def log10_vjp(g, ans, x):
-    return g / (x * np.log(10.0))
+    return _tl.strong_div(g, x * np.log(10.0))
 
 
 @defjvp(np.exp2)
 def exp2_jvp(x_dot, ans, x):
-    return x_dot * ans * np.log(2.0)
+    return _tl.strong_mul(x_dot, ans * np.log(2.0))
 
 
 @defvjp(np.exp2)
 def exp2_vjp(g, ans, x):
-    return g * ans * np.log(2.0)
+    return _tl.strong_mul(g, ans * np.log(2.0))
 
 
 @defjvp(np.cbrt)
 def cbrt_jvp(x_dot, ans, x):
-    return x_dot / (3.0 * ans * ans)
+    return _tl.strong_div(x_dot, 3.0 * ans * ans)
 
 
 @defvjp(np.cbrt)
 def cbrt_vjp(g, ans, x):
-    return g / (3.0 * ans * ans)
+    return _tl.strong_div(g, 3.0 * ans * ans)
 
 
 @defjvp(np.sinc)
@@ -183,12 +189,12 @@ def degrees_vjp(g, ans, x):
 
 @defjvp(np.arctanh)
 def arctanh_jvp(x_dot, ans, x):
-    return x_dot / (1.0 - x * x)
+    return _tl.strong_div(x_dot, 1.0 - x * x)
 
 
 @defvjp(np.arctanh)
 def arctanh_vjp(g, ans, x):
-    return g / (1.0 - x * x)
+    return _tl.strong_div(g, 1.0 - x * x)
 
 
 @defjvp(np.arcsinh)
@@ -203,12 +209,12 @@ def arcsinh_vjp(g, ans, x):
 
 @defjvp(np.arccosh)
 def arccosh_jvp(x_dot, ans, x):
-    return x_dot / np.sqrt(x * x - 1.0)
+    return _tl.strong_div(x_dot, np.sqrt(x * x - 1.0))
 
 
 @defvjp(np.arccosh)
 def arccosh_vjp(g, ans, x):
-    return g / np.sqrt(x * x - 1.0)
+    return _tl.strong_div(g, np.sqrt(x * x - 1.0))
 
 
 @defjvp(np.positive)
@@ -387,7 +393,7 @@ def fmod_jvp_x1(x_dot, ans, x1, x2):
 
 @defjvp(np.fmod, argnum=1)
 def fmod_jvp_x2(y_dot, ans, x1, x2):
-    return -y_dot * np.trunc(np.divide(x1, x2))
+    return _tl.strong_mul(-y_dot, np.trunc(np.divide(x1, x2)))
 
 
 @defvjp(np.fmod, argnum=0)
@@ -397,7 +403,7 @@ def fmod_vjp_x1(g, ans, x1, x2):
 
 @defvjp(np.fmod, argnum=1)
 def fmod_vjp_x2(g, ans, x1, x2):
-    return _tl.unbroadcast(-g * np.trunc(np.divide(x1, x2)), x2)
+    return _tl.unbroadcast(_tl.strong_mul(-g, np.trunc(np.divide(x1, x2))), x2)
 
 
 @defjvp(np.remainder, argnum=0, broadcast=True)
@@ -407,7 +413,7 @@ def remainder_jvp_x1(x_dot, ans, x1, x2):
 
 @defjvp(np.remainder, argnum=1)
 def remainder_jvp_x2(y_dot, ans, x1, x2):
-    return -y_dot * np.floor_divide(x1, x2)
+    return _tl.strong_mul(-y_dot, np.floor_divide(x1, x2))
 
 
 @defvjp(np.remainder, argnum=0)
@@ -417,27 +423,27 @@ def remainder_vjp_x1(g, ans, x1, x2):
 
 @defvjp(np.remainder, argnum=1)
 def remainder_vjp_x2(g, ans, x1, x2):
-    return _tl.unbroadcast(-g * np.floor_divide(x1, x2), x2)
+    return _tl.unbroadcast(_tl.strong_mul(-g, np.floor_divide(x1, x2)), x2)
 
 
 @defjvp(np.float_power, argnum=0)
 def float_power_jvp_x1(x_dot, ans, x1, x2):
-    return x_dot * x2 * np.float_power(x1, np.subtract(x2, 1.0))
+    return _tl.strong_mul(x_dot * x2, np.float_power(x1, np.subtract(x2, 1.0)))
 
 
 @defjvp(np.float_power, argnum=1)
 def float_power_jvp_x2(y_dot, ans, x1, x2):
-    return _tl.pow_exponent_bar(y_dot, ans, x1)
+    return _tl.strong_mul(y_dot, _tl.pow_exponent_bar(ans, 1.0, x1))
 
 
 @defvjp(np.float_power, argnum=0)
 def float_power_vjp_x1(g, ans, x1, x2):
-    return _tl.unbroadcast(g * x2 * np.float_power(x1, np.subtract(x2, 1.0)), x1)
+    return _tl.unbroadcast(_tl.strong_mul(g * x2, np.float_power(x1, np.subtract(x2, 1.0))), x1)
 
 
 @defvjp(np.float_power, argnum=1)
 def float_power_vjp_x2(g, ans, x1, x2):
-    return _tl.unbroadcast(_tl.pow_exponent_bar(g, ans, x1), x2)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.pow_exponent_bar(ans, 1.0, x1)), x2)
 
 
 @defjvp(np.ldexp, argnum=0)

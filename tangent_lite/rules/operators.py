@@ -1,7 +1,11 @@
 """Rules for Python's operators (``a + b`` is ``operator.add(a, b)`` after lowering).
 
 Conventions: ``g`` is the output cotangent, ``ans`` the output value; reverse
-rules reduce broadcast dimensions with ``_tl.unbroadcast``.
+rules reduce broadcast dimensions with ``_tl.unbroadcast``.  Where a local partial
+derivative can be infinite or NaN at a finite input (``/`` at ``y == 0``, ``**`` at
+``x == 0`` or with ``y == 0``), the seed multiplies it through ``_tl.strong_mul`` /
+``_tl.strong_div`` / ``_tl.pow_base_bar``: a zero seed then contributes exactly 0
+(docs/custom-rules.md, "Conventions at non-smooth points").
 """
 
 # ruff: noqa: F821  (np and _tl are the generated module's names, see template.py)
@@ -77,22 +81,22 @@ def mul_vjp_y(g, ans, x, y):
 
 @defjvp(operator.truediv, argnum=0)
 def truediv_jvp_x(x_dot, ans, x, y):
-    return x_dot / y
+    return _tl.strong_div(x_dot, y)
 
 
 @defjvp(operator.truediv, argnum=1)
 def truediv_jvp_y(y_dot, ans, x, y):
-    return -y_dot * ans / y
+    return _tl.strong_mul(-y_dot, ans / y)
 
 
 @defvjp(operator.truediv, argnum=0)
 def truediv_vjp_x(g, ans, x, y):
-    return _tl.unbroadcast(g / y, x)
+    return _tl.unbroadcast(_tl.strong_div(g, y), x)
 
 
 @defvjp(operator.truediv, argnum=1)
 def truediv_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(-g * ans / y, y)
+    return _tl.unbroadcast(_tl.strong_mul(-g, ans / y), y)
 
 
 # ---------------------------------------------------------------- powers
@@ -100,22 +104,22 @@ def truediv_vjp_y(g, ans, x, y):
 
 @defjvp(operator.pow, argnum=0)
 def pow_jvp_x(x_dot, ans, x, y):
-    return x_dot * y * x ** (y - 1)
+    return _tl.pow_base_bar(x_dot, x, y)
 
 
 @defjvp(operator.pow, argnum=1)
 def pow_jvp_y(y_dot, ans, x, y):
-    return _tl.pow_exponent_bar(y_dot, ans, x)
+    return _tl.strong_mul(y_dot, _tl.pow_exponent_bar(ans, 1.0, x))
 
 
 @defvjp(operator.pow, argnum=0)
 def pow_vjp_x(g, ans, x, y):
-    return _tl.unbroadcast(g * y * x ** (y - 1), x)
+    return _tl.unbroadcast(_tl.pow_base_bar(g, x, y), x)
 
 
 @defvjp(operator.pow, argnum=1)
 def pow_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(_tl.pow_exponent_bar(g, ans, x), y)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.pow_exponent_bar(ans, 1.0, x)), y)
 
 
 # ---------------------------------------------------------------- unary and matmul
@@ -171,7 +175,7 @@ def mod_jvp_x(x_dot, ans, x, y):
 
 @defjvp(operator.mod, argnum=1)
 def mod_jvp_y(y_dot, ans, x, y):
-    return -y_dot * np.floor_divide(x, y)
+    return _tl.strong_mul(-y_dot, np.floor_divide(x, y))
 
 
 @defvjp(operator.mod, argnum=0)
@@ -181,7 +185,7 @@ def mod_vjp_x(g, ans, x, y):
 
 @defvjp(operator.mod, argnum=1)
 def mod_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(-g * np.floor_divide(x, y), y)
+    return _tl.unbroadcast(_tl.strong_mul(-g, np.floor_divide(x, y)), y)
 
 
 nondifferentiable(

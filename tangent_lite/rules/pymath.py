@@ -1,4 +1,11 @@
-"""Rules for the ``math`` module and Python builtins (scalars only)."""
+"""Rules for the ``math`` module and Python builtins (scalars only).
+
+Where a local partial derivative can be infinite at a finite input (``log``/``log1p``/
+``sqrt``/``pow`` at 0, ``asin``/``acos`` at +-1) the seed multiplies it through
+``_tl.strong_div`` / ``_tl.strong_mul`` / ``_tl.pow_base_bar``: a zero seed contributes
+exactly 0, and a nonzero one gives +-inf where Python's float arithmetic would raise
+ZeroDivisionError (docs/custom-rules.md, "Conventions at non-smooth points").
+"""
 
 # ruff: noqa: F821
 import builtins
@@ -7,7 +14,7 @@ import math
 import numpy as np  # noqa: F401
 
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
 
 @defjvp(math.sin)
@@ -62,32 +69,32 @@ def expm1_vjp(g, ans, x):
 
 @defjvp(math.log)
 def log_jvp(x_dot, ans, x):
-    return x_dot / x
+    return _tl.strong_div(x_dot, x)
 
 
 @defvjp(math.log)
 def log_vjp(g, ans, x):
-    return g / x
+    return _tl.strong_div(g, x)
 
 
 @defjvp(math.log1p)
 def log1p_jvp(x_dot, ans, x):
-    return x_dot / (1.0 + x)
+    return _tl.strong_div(x_dot, 1.0 + x)
 
 
 @defvjp(math.log1p)
 def log1p_vjp(g, ans, x):
-    return g / (1.0 + x)
+    return _tl.strong_div(g, 1.0 + x)
 
 
 @defjvp(math.sqrt)
 def sqrt_jvp(x_dot, ans, x):
-    return x_dot * 0.5 / np.sqrt(x)  # inf at 0, as NumPy's sqrt rule (math would raise)
+    return _tl.strong_div(x_dot * 0.5, ans)  # inf at 0, as NumPy's sqrt rule (Python would raise)
 
 
 @defvjp(math.sqrt)
 def sqrt_vjp(g, ans, x):
-    return g * 0.5 / np.sqrt(x)
+    return _tl.strong_div(g * 0.5, ans)
 
 
 @defjvp(math.tanh)
@@ -132,42 +139,42 @@ def atan_vjp(g, ans, x):
 
 @defjvp(math.asin)
 def asin_jvp(x_dot, ans, x):
-    return x_dot / math.sqrt(1.0 - x * x)
+    return _tl.strong_div(x_dot, math.sqrt(1.0 - x * x))
 
 
 @defvjp(math.asin)
 def asin_vjp(g, ans, x):
-    return g / math.sqrt(1.0 - x * x)
+    return _tl.strong_div(g, math.sqrt(1.0 - x * x))
 
 
 @defjvp(math.acos)
 def acos_jvp(x_dot, ans, x):
-    return -x_dot / math.sqrt(1.0 - x * x)
+    return _tl.strong_div(-x_dot, math.sqrt(1.0 - x * x))
 
 
 @defvjp(math.acos)
 def acos_vjp(g, ans, x):
-    return -g / math.sqrt(1.0 - x * x)
+    return _tl.strong_div(-g, math.sqrt(1.0 - x * x))
 
 
 @defjvp(math.pow, argnum=0)
 def pow_jvp_x(x_dot, ans, x, y):
-    return x_dot * y * math.pow(x, y - 1)
+    return _tl.pow_base_bar(x_dot, x, y)
 
 
 @defjvp(math.pow, argnum=1)
 def pow_jvp_y(y_dot, ans, x, y):
-    return _tl.pow_exponent_bar(y_dot, ans, x)
+    return _tl.strong_mul(y_dot, _tl.pow_exponent_bar(ans, 1.0, x))
 
 
 @defvjp(math.pow, argnum=0)
 def pow_vjp_x(g, ans, x, y):
-    return g * y * math.pow(x, y - 1)
+    return _tl.pow_base_bar(g, x, y)
 
 
 @defvjp(math.pow, argnum=1)
 def pow_vjp_y(g, ans, x, y):
-    return _tl.pow_exponent_bar(g, ans, x)
+    return _tl.strong_mul(g, _tl.pow_exponent_bar(ans, 1.0, x))
 
 
 @defjvp(math.fabs)
@@ -181,6 +188,29 @@ def fabs_vjp(g, ans, x):
 
 
 # ---------------------------------------------------------------- builtins
+
+
+@defjvp(builtins.pow, argnum=0)
+def builtin_pow_jvp_base(x_dot, ans, base, exp, mod=None):
+    return _tl.pow_base_bar(x_dot, base, exp)
+
+
+@defjvp(builtins.pow, argnum=1)
+def builtin_pow_jvp_exp(y_dot, ans, base, exp, mod=None):
+    return _tl.strong_mul(y_dot, _tl.pow_exponent_bar(ans, 1.0, base))
+
+
+@defvjp(builtins.pow, argnum=0)
+def builtin_pow_vjp_base(g, ans, base, exp, mod=None):
+    return _tl.unbroadcast(_tl.pow_base_bar(g, base, exp), base)
+
+
+@defvjp(builtins.pow, argnum=1)
+def builtin_pow_vjp_exp(g, ans, base, exp, mod=None):
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.pow_exponent_bar(ans, 1.0, base)), exp)
+
+
+constant_params(builtins.pow, "mod")  # pow(base, exp, mod) is integer arithmetic
 
 
 @defjvp(builtins.abs)
