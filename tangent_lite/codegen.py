@@ -66,46 +66,29 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         imports += [i for i in imports_d if i not in imports]
         bindings += [b for b in bindings_d if b not in bindings]
         mod = getattr(d.w.fn, "__module__", None) or "__main__"
-        per_module.setdefault(mod, set()).update(b for b in bindings_d if b not in d.w.foreign)
-        for alias in bindings_d:  # names of helpers inlined from other modules
+        per_module.setdefault(mod, set()).update((b, b) for b in bindings_d if b not in d.w.foreign)
+        for alias in bindings_d:  # names of helpers inlined from other modules, builtins under other names
             if alias in d.w.foreign:
-                per_module.setdefault(d.w.foreign[alias][0], set()).add(d.w.foreign[alias][1])
+                per_module.setdefault(d.w.foreign[alias][0], set()).add((d.w.foreign[alias][1], alias))
     defined = {fn.name for d in derivs for fn in d.functions}
     bindings = [b for b in bindings if b not in defined]
     tl_used = w.aliases["_tl"] in loaded
     lines: List[str] = []
     lines.extend(imports)
-    if tl_used:
-        if standalone:
-            if "import numpy as np" not in lines:  # the inlined helpers spell numpy 'np'
-                lines.append("import numpy as np")
-            lines.append("import copy")
-            lines.append("import dataclasses")
-            lines.append("import functools")
-            lines.append("import math")
-            lines.append("import types")
-            lines.append("from typing import Any, Dict, List, Sequence")
-        else:
-            lines.append(f"import tangent_lite.runtime as {w.aliases['_tl']}")
+    if tl_used and not standalone:
+        lines.append(f"import tangent_lite.runtime as {w.aliases['_tl']}")
     if bindings:
         if standalone:
             for mod, names_m in sorted(per_module.items()):
-                names_m = sorted(n for n in names_m if n not in defined)
-                if names_m:
-                    lines.append(f"from {mod} import {', '.join(names_m)}")
+                parts = sorted(name if name == alias else f"{name} as {alias}"
+                               for name, alias in names_m if alias not in defined)
+                if parts:
+                    lines.append(f"from {mod} import {', '.join(parts)}")
         else:
             lines.append(f"# bound from {os.path.basename(src.filename)} when loaded: {', '.join(sorted(bindings))}")
     if standalone and tl_used:
-        from . import runtime
-
-        helpers = sorted({n.attr for d in derivs for fn in d.functions for n in S.walk(fn)
-                          if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name)
-                          and n.value.id == w.aliases["_tl"]})
         lines.append("\n")
-        lines.append("# --- tangent_lite runtime helpers used below (inlined by adgen) ---")
-        lines.append(runtime.helper_sources(helpers).rstrip())
-        lines.append("\n")
-        lines.append(f"{w.aliases['_tl']} = types.SimpleNamespace({', '.join(f'{h}={h}' for h in helpers)})")
+        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined))
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
     foreign = {alias: list(w.foreign[alias]) for alias in sorted(bindings) if alias in w.foreign}
     meta = {
@@ -128,6 +111,52 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         f"# meta: {json.dumps(meta, sort_keys=True)}",
     ]
     return Generated(seal("\n".join(header) + "\n" + code), meta)
+
+
+def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set) -> str:
+    """The runtime helpers the functions call (``adgen``), defined inside a function whose
+    result is bound to ``tl``: their names and the modules they import are local to it, so
+    they never meet the names of the module they are pasted into (a user global called
+    ``types``, ``np`` or ``unbroadcast``)::
+
+        def _tl_helpers():
+            import numpy as np
+            ...
+            def unbroadcast(g, x): ...
+            return types.SimpleNamespace(unbroadcast=unbroadcast, ...)
+        _tl = _tl_helpers()
+    """
+    import textwrap
+
+    from . import runtime
+
+    helpers = sorted({n.attr for d in derivs for fn in d.functions for n in S.walk(fn)
+                      if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == tl})
+    factory = f"{tl}_helpers"
+    while factory in taken:
+        factory = "_" + factory
+    body = "\n".join([
+        "import copy",
+        "import dataclasses",
+        "import functools",
+        "import math",
+        "import types",
+        "from typing import Any, Dict, List, Sequence",
+        "",
+        "import numpy as np",
+        "",
+        runtime.helper_sources(helpers).rstrip(),
+        "",
+        f"return types.SimpleNamespace({', '.join(f'{h}={h}' for h in helpers)})",
+    ])
+    return "\n".join([
+        "# --- tangent_lite runtime helpers used below (inlined by adgen) ---",
+        f"def {factory}():",
+        textwrap.indent(body, "    ", lambda line: bool(line.strip())),
+        "",
+        "",
+        f"{tl} = {factory}()",
+    ])
 
 
 def _imports(env: Dict[str, Any], aliases: Dict[str, str], loaded: set) -> tuple:

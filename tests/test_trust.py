@@ -335,3 +335,39 @@ def test_pullback_leaves_the_callers_cotangent_alone():
     first = pullback((1.0, w))
     assert np.array_equal(w, [0.5, 0.25])
     assert np.array_equal(pullback((1.0, w)), first) and np.array_equal(first, [1.5, 1.25])
+
+
+ADGEN_MODULE = '''
+import numpy
+import numpy as nmp
+types = 3.0
+unbroadcast = 2.0
+as_grad = 1.5
+sum_bar = 0.5
+np = "not numpy"
+copy = 7.0
+def f(x, y):
+    return nmp.sum(nmp.tanh(x * y) * types + unbroadcast * x) + as_grad * sum_bar * copy * nmp.sum(x)
+'''
+
+
+def test_adgen_files_keep_the_users_global_names(tmp_path):
+    """User globals named like the inlined runtime helpers or their imports."""
+    import subprocess
+    import sys
+
+    (tmp_path / "tl_hostile_names.py").write_text(ADGEN_MODULE)
+    for mode in ("vjp", "jvp"):
+        subprocess.run([sys.executable, "-m", "tangent_lite.cli", "tl_hostile_names.py:f", "--mode", mode,
+                        "--wrt", "x", "-o", f"tl_hostile_{mode}.py"], cwd=tmp_path, check=True, timeout=120,
+                       capture_output=True)
+    check = (
+        "import numpy, tl_hostile_names as m, tl_hostile_vjp as v, tl_hostile_jvp as j\n"
+        "x, y = numpy.array([0.3, -0.2]), numpy.array([1.5, 0.5])\n"
+        "h = 1e-6\n"
+        "fd = numpy.array([(m.f(x + h * e, y) - m.f(x - h * e, y)) / 2 / h for e in numpy.eye(2)])\n"
+        "value, g = v.f_vjp(x, y)\n"
+        "assert numpy.allclose(g, fd, atol=1e-6) and value == m.f(x, y), (g, fd)\n"
+        "assert numpy.isclose(j.f_jvp(x, y, numpy.array([1.0, 0.0]))[1], fd[0], atol=1e-6)\n"
+    )
+    subprocess.run([sys.executable, "-c", check], cwd=tmp_path, check=True, timeout=120)
