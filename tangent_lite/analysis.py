@@ -378,7 +378,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
         errors += aliases.sharing_errors(w, active, varied, ranks)
-        for stmt, err in mutation_errors(w, varied, registry):
+        for stmt, err in mutation_errors(w, varied, registry, ranks):
             errors.append(err)
             refused.add(id(stmt))
     for stmt in assignments(w.fdef.body):
@@ -410,7 +410,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
     raise_all(errors)
 
 
-def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY) -> List[Tuple[Any, TangentLiteError]]:
+def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
+                    ranks: Optional[Dict[str, Any]] = None) -> List[Tuple[Any, TangentLiteError]]:
     """Calls that change an argument in place, where a value that depends on ``wrt`` takes
     part: (statement, error) pairs.  Activity analysis follows assignments only, so the
     derivatives of such code would be silently wrong (see :mod:`rules.purity`)::
@@ -436,7 +437,8 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY)
         if not any(is_local(a) and a.id in varied for a in atoms):
             continue
         location = w.src.location(stmt)
-        problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text)
+        problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text) \
+            or _helper_mutation(call, callee, location.text, ranks)
         if problem is not None:
             what, fix = problem
             out.append((stmt, UnsupportedConstructError(what, location, fix)))
@@ -481,6 +483,13 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
     fix = purity.in_place_function_fix(callee)
     if fix is not None:
         return f"'{written}' changes '{first}' in place", f"build a new value: {fix}"
+    owner = getattr(callee, "__self__", None)
+    if isinstance(owner, (list, dict, set, np.ndarray)) and "." in written:
+        name = written.rsplit(".", 1)[0]
+        return (f"'{written}(...)' changes the module-level '{name}': derivatives cannot follow changes to "
+                "module-level state",
+                f"build the values in a local list and return them, or pass tl.stop_gradient(...) of what you "
+                f"store if '{name}' only records them")
     if discarded and not is_user_function(callee) and not purity.is_pure(callee, registry.get(callee) is not None):
         return (f"the result of '{written}(...)' is discarded: the call can only matter through what it does "
                 "to its arguments in place, which derivatives cannot follow",
@@ -493,28 +502,63 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
     return None
 
 
-def _writes_to_parameters(fn: Any) -> bool:
-    """Does the user function ``fn`` assign into (or call a method of) one of its parameters?"""
+def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+    """A user function (transformed on its own) that changes an argument it is passed in
+    place (``y[0] = v``, ``y += v`` on an array, ``lst.append(v)``): its derivative would not
+    follow the change it makes to the caller's object."""
+    if isinstance(callee, tuple) or not is_user_function(callee):
+        return None
+    fn = user_function(callee)
+    writes = _writes_to_parameters(fn)
+    if not writes:
+        return None
+    try:
+        bound = bind_user(fn, list(call.args), list(call.keywords))
+    except TangentLiteError:
+        return None
+    written = S.dotted_name(call.func) or fn.__name__
+    for param, how in sorted(writes.items()):
+        atom = bound.get(param)
+        if not is_local(atom):
+            continue
+        if how == "augmented" and ranks is not None and ranks.get(atom.id) == 0:
+            continue  # p += v on a number makes a new number
+        shown = _shown(atom, line, param)
+        passed = "" if shown == param else f" ({shown} here)"
+        return (f"'{written}' changes its argument '{param}'{passed} in place: derivatives cannot follow "
+                "a change a called function makes to the caller's array or list",
+                f"make '{written}' return the new value and assign it ({shown} = {written}(...)), or copy "
+                f"inside it ({param} = {param}.copy())")
+    return None
+
+
+def _writes_to_parameters(fn: Any) -> Dict[str, str]:
+    """The parameters the user function ``fn`` assigns into, calls a method of or passes as
+    ``out=`` ("in place"), or updates with ``p op= v`` ("augmented": in place for arrays and
+    lists); all of them when its source cannot be read."""
     try:
         src = S.load_function(fn)
     except TangentLiteError:
-        return True  # cannot tell: assume the worst
+        return {"*": "in place"}  # cannot tell: assume the worst
     args = src.node.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    out: Dict[str, str] = {}
     for node in S.walk(src.node):
-        target = None
+        target, how = None, "in place"
         if isinstance(node, (gast.Assign, gast.AugAssign)):
             for t in getattr(node, "targets", None) or [node.target]:
                 if isinstance(t, (gast.Subscript, gast.Attribute)):
                     target = t.value
+                elif isinstance(node, gast.AugAssign) and isinstance(t, gast.Name):
+                    target, how = t, "augmented"
         elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
                 and isinstance(node.value.func, gast.Attribute):
             target = node.value.func.value
         elif isinstance(node, gast.keyword) and node.arg == "out":
             target = node.value
-        if isinstance(target, gast.Name) and target.id in params:
-            return True
-    return False
+        if isinstance(target, gast.Name) and target.id in params and out.get(target.id) != "in place":
+            out[target.id] = how
+    return out
 
 
 def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:

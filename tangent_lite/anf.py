@@ -19,9 +19,11 @@ recomputed at the end of the body.  Every call is resolved to the object it call
 from __future__ import annotations
 
 import builtins
+import collections
 import difflib
 import math
 import operator
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -218,6 +220,9 @@ class _Lowerer:
         self.errors: List[TangentLiteError] = []
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
         self.locals = set(self.params) | _stored_names(fdef.body)
+        self.store_counts = collections.Counter(
+            n.id for n in S.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+        self.store_counts.update(self.params)
         self.nonssa = set(_assigned_in_compound(fdef.body))
         self.current: Dict[str, str] = {p: p for p in self.params}
         self.out: List[Any] = []
@@ -237,6 +242,7 @@ class _Lowerer:
         self.lambdas: Dict[str, Any] = {}  # nested function name -> the lambda it was assigned from
         self.opaque: Set[str] = set()  # names bound by refused statements (imports, classes): not checked further
         self.unguarded = False  # some resolution has no guard path: the result must not be reused
+        self.frozen_defaults: Dict[int, Dict[str, Any]] = {}  # id(nested def) -> its default values (atoms)
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> None:
@@ -295,8 +301,13 @@ class _Lowerer:
         return _MISSING
 
     def guarded(self, path: Tuple[str, str, Tuple[str, ...]], obj: Any) -> Any:
-        """Record that the generated code assumes ``path`` names ``obj`` (see guards.py)."""
+        """Record that the generated code assumes ``path`` names ``obj`` (see guards.py); for a
+        Python function also its default values, which calls of it bind."""
         self.guards.setdefault(path, obj)
+        if isinstance(obj, types.FunctionType):
+            for attr in ("__defaults__", "__kwdefaults__"):
+                if getattr(obj, attr, None) is not None:
+                    self.guards.setdefault((path[0], path[1], path[2] + (attr,)), getattr(obj, attr))
         return obj
 
     def path_of(self, dotted: str) -> Optional[Tuple[str, str, Tuple[str, ...]]]:
@@ -510,7 +521,7 @@ class _Lowerer:
             if obj is _MISSING:
                 self.error(TangentLiteError, f"name '{root}' is not defined", node, self._undefined_hint(root))
                 return _opaque()
-            self.env[root] = obj
+            self.env[root] = root_obj = obj
             parts = dotted.split(".")
             for k, part in enumerate(parts[1:], 1):
                 try:
@@ -529,6 +540,11 @@ class _Lowerer:
                 self.guarded(path, obj)
             out = S.parse_expr(dotted)
             set_anno(out, Key.CALLEE, obj)
+            root_node = out
+            while isinstance(root_node, gast.Attribute):
+                root_node = root_node.value
+            if root_node is not out:  # the module-level root is not a local variable (is_local)
+                set_anno(root_node, Key.CALLEE, root_obj)
             return out
         value = self.atom(node.value)
         if node.attr in ATTR_CALLS:
@@ -703,6 +719,7 @@ class _Lowerer:
             return
         if isinstance(tgt, gast.Name) and isinstance(node.value, gast.Lambda):
             self.local_fns[tgt.id] = _lambda_def(node.value, tgt.id)
+            self.freeze_defaults(self.local_fns[tgt.id])
             self.lambdas[tgt.id] = node
             return
         if isinstance(tgt, gast.Name):
@@ -854,7 +871,7 @@ class _Lowerer:
             self.checkpointed_for(node)
             return
         if self._static_call(it, range):
-            range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in it.args]))
+            range_obj = self._builtin_atom("range", [self.atom(a) for a in it.args])
             loop = self._emit_for(node, node.target, range_obj, None)
             snapshots = getattr(self.fn, "__tl_checkpoint__", None)  # @differentiate(checkpoint=k)
             if loop is not None and snapshots is not None and self.depth == 0 and isinstance(node.target, gast.Name) \
@@ -867,7 +884,7 @@ class _Lowerer:
             self._emit_for(node, node.target, self.atom(self._subscript(forward, step)), None)
             return
         length, element = self._iteration(it, _stored_names(node.body) | _stored_names([node.target]))
-        range_obj = self.atom(self._builtin_call("range", [length]))
+        range_obj = self._builtin_atom("range", [length])
         self._emit_for(node, node.target, range_obj, element)
 
     def expr_callee(self, func: Any) -> Any:
@@ -896,7 +913,7 @@ class _Lowerer:
                        "without break or return inside")
             return
         snaps_atom = self.atom(snaps)
-        range_obj = self.atom(self._builtin_call("range", [self.atom(a) for a in inner.args]))
+        range_obj = self._builtin_atom("range", [self.atom(a) for a in inner.args])
         loop = self._emit_for(node, node.target, range_obj, None)
         if loop is not None:
             set_anno(loop, Key.CHECKPOINT, snaps_atom)
@@ -915,7 +932,7 @@ class _Lowerer:
             parts = [self._iteration(a, rebound) for a in it.args]
             n = parts[0][0]
             for other, _ in parts[1:]:
-                n = self.atom(self._builtin_call("min", [n, other]))
+                n = self._builtin_atom("min", [n, other])
             return n, lambda i: gast.Tuple(elts=[el(i) for _, el in parts], ctx=gast.Load())
         if self._static_call(it, reversed) and len(it.args) == 1:
             n, inner = self._iteration(it.args[0], rebound)
@@ -936,8 +953,15 @@ class _Lowerer:
             index = self.namer.temp("_i")
             self.locals.add(index)
             loop_target, user_target = S.name(index, store=True), target
+        elif isinstance(target, gast.Name) and self.store_counts.get(target.id, 0) <= 1:
+            loop_target, user_target = target, None  # the variable only this loop assigns: it is the index
         elif isinstance(target, gast.Name):
-            loop_target, user_target = target, None
+            # assigned elsewhere too (before the loop, in its body): a fresh index, and the variable
+            # bound from it at the start of each iteration, so the reverse sweep undoes each binding
+            index = self.namer.temp("_i")
+            self.locals.add(index)
+            loop_target, user_target = S.name(index, store=True), target
+            element = lambda i: S.name(i.id)  # noqa: E731
         else:  # for a, b in range(...) cannot happen; a tuple over a range object
             index = self.namer.temp("_i")
             self.locals.add(index)
@@ -980,7 +1004,7 @@ class _Lowerer:
         anything a call returns (``d.items()``, a generator) through ``list``."""
         value = self.atom(node)
         if isinstance(node, gast.Call) and not self._returns_sequence(node):
-            return self.atom(self._builtin_call("list", [value]))
+            return self._builtin_atom("list", [value])
         return value
 
     def _returns_sequence(self, node: Any) -> bool:
@@ -993,7 +1017,15 @@ class _Lowerer:
         return obj in (list, tuple) or str(getattr(obj, "__module__", None) or "").startswith("numpy")
 
     def _len_call(self, seq: Any) -> Any:
-        return self.atom(self._builtin_call("len", [seq]))
+        return self._builtin_atom("len", [seq])
+
+    def _builtin_atom(self, fname: str, args: List[Any]) -> Any:
+        """``_t = <builtin>(args)`` emitted as it is (the call is not lowered again: its name is
+        not looked up in the user's namespace, where a module-level ``len`` may be another
+        function); returns the temporary."""
+        t = self.temp()
+        self.emit(S.assign(t, self._builtin_call(fname, args)))
+        return S.name(t)
 
     def _builtin_call(self, fname: str, args: List[Any]) -> Any:
         obj = getattr(builtins, fname)
@@ -1031,6 +1063,7 @@ class _Lowerer:
         if node.decorator_list:
             self.error(UnsupportedConstructError, f"the decorated nested function '{node.name}'", node,
                        "define the function at module level")
+        self.freeze_defaults(node)
         variants = self.def_variants.setdefault(node.name, [])
         if not variants and not self.in_branch:
             self.local_fns[node.name] = node  # one definition: inlined where it is called
@@ -1136,6 +1169,24 @@ class _Lowerer:
         call = gast.Call(func=S.name(fdef.name), args=rest, keywords=kw)
         return self.inline_local(fdef, call)
 
+    def freeze_defaults(self, fdef: Any) -> None:
+        """Python evaluates a nested def's (or lambda's) default values where it is defined
+        (``lambda z, k=k: z * k`` keeps the k of that moment): evaluate them here, into
+        temporaries that a later rebinding of ``k`` does not change, for :meth:`inline_local`."""
+        args = fdef.args
+        params = [a.id for a in args.posonlyargs + args.args]
+        exprs = list(zip(params[len(params) - len(args.defaults):], args.defaults))
+        exprs += [(a.id, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        frozen: Dict[str, Any] = {}
+        for p, expr in exprs:
+            atom = self.atom(S.deepcopy(expr))
+            if isinstance(atom, gast.Name) and get_anno(atom, Key.CALLEE, _MISSING) is _MISSING:
+                t = self.temp()
+                self.emit(S.assign(t, atom))
+                atom = S.name(t)
+            frozen[p] = atom
+        self.frozen_defaults[id(fdef)] = frozen
+
     def inline_local(self, fdef: Any, node: Any) -> Any:
         """Inline a call to a nested def or lambda; returns the atom of its result."""
         if fdef.name in self.inlining:
@@ -1156,8 +1207,11 @@ class _Lowerer:
             values[p] = a
         for k in node.keywords:
             values[k.arg] = k.value
-        defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
-        defaults.update({k: d for k, d in zip(kwonly, args.kw_defaults) if d is not None})
+        if id(fdef) in self.frozen_defaults:  # a nested def: its defaults were evaluated where it was defined
+            defaults = {p: S.deepcopy(a) for p, a in self.frozen_defaults[id(fdef)].items()}
+        else:  # (module-level functions: the expressions, in the caller's terms, before renaming)
+            defaults = dict(zip(params[len(params) - len(args.defaults):], S.deepcopy(args.defaults)))
+            defaults.update({k: S.deepcopy(d) for k, d in zip(kwonly, args.kw_defaults) if d is not None})
         local = set(params) | set(kwonly) | _stored_names(fd.body)
         rename = {n: self.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
         _Rename(rename).visit(fd)

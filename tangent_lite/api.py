@@ -11,7 +11,7 @@ import importlib
 import os
 import threading
 import types
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -87,7 +87,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
         remote = meta["functions"]
         roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {
             "fwd": remote[1], "bwd": meta.get("adjoints") or remote[2]}  # adjoints: no as_grad (vjp.py)
-        local = {role: w.namer.fresh(f"{callee.__name__}_{role}") for role in roles}
+        stem = callee.__name__ if callee.__name__.isidentifier() else "_lambda"  # (a module-level lambda)
+        local = {role: w.namer.fresh(f"{stem}_{role}") for role in roles}
         records.append({"spelling": spelling, "mode": cmode, "wrt": list(cwrt), "hash": cache.source_hash(callee),
                         "spec": list(cspec) if cspec is not None else None,
                         "bind": {local[r]: roles[r] for r in roles}})
@@ -116,7 +117,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     extra["guards"] = None if w.guards is None else [
         guards.Guard(where, name, path, how, guards.identity(obj, how)).as_json()
         for (where, name, path), obj in sorted(w.guards.items(), key=lambda item: item[0])
-        for how in ["is" if guards.checked_by_identity(obj) else "type"]]
+        for how in ["is" if guards.checked_by_identity(obj) or path[-1:] in guards.IDENTITY_ATTRS else "type"]]
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         if "numba" in options:
@@ -348,6 +349,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     n_params = len(_params(fn))
     plain = target is fn and _plain_positional(fn)  # positional calls need no binding
     spec_of_kinds: Dict[Tuple[type, ...], Any] = {}
+    checked_kinds: Set[Tuple[type, ...]] = set()
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -359,7 +361,9 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
         kinds = tuple(map(type, values))
         spec = spec_of_kinds.get(kinds, _NO_SPEC)  # without arrays, the types decide the ranks
         if spec is _NO_SPEC:
-            arguments.refuse_array_subclasses(fn, values)
+            if kinds not in checked_kinds:  # np.matrix, masked arrays: refused (by type)
+                arguments.refuse_array_subclasses(fn, values)
+                checked_kinds.add(kinds)
             spec = _spec(values)
             if not any(issubclass(k, np.ndarray) for k in kinds):
                 spec_of_kinds[kinds] = spec
@@ -388,10 +392,10 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
         if now.check:  # tl.config(check=True): the value, and forward against reverse mode
             selfcheck.check(fn, values, names, result[0] if returns_value else None, returns_value)
         if not returns_value:  # the output is a scalar by construction
-            return _pick(result, single, len(names))
+            return _pick(result if type(result) is float else arguments.detached(result, values), single, len(names))
         out, grads = result
         arguments.check_scalar_output(fn, out)
-        grads = _pick(grads, single, len(names))
+        grads = _pick(arguments.detached(grads, values), single, len(names))
         return (out, grads) if with_value else grads
 
     return run
@@ -444,9 +448,11 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
         seeds = [np.asarray(c, dtype=float) if isinstance(o, np.ndarray) and isinstance(c, (list, tuple)) else c
                  for c, o in zip(seeds, outs)]
         _check_shape("the cotangent", seeds if n_out > 1 else seeds[0], list(out) if n_out > 1 else out)
-        return _pick(getattr(module, bwd)(residuals, *seeds), single, len(names))
+        grads = _pick(getattr(module, bwd)(residuals, *seeds), single, len(names))
+        return arguments.detached(grads, seeds, residuals, values)
 
-    return out, pullback
+    # the value goes to the caller, who may change it: not the array the pullback reads
+    return arguments.detached(out, residuals), pullback
 
 
 def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None,
@@ -473,7 +479,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
             _check_shape(f"the tangent of '{n}'", t, like)
     mode = "jvp_batched" if batched else "jvp"
     module = compiled(fn, mode, names, None if batched else _spec(values))
-    result = getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents)
+    result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
+                                tangents, values)
     if settings.current().check:
         selfcheck.check(fn, values, names, result[0], True)
     return result

@@ -19,7 +19,7 @@ import difflib
 import functools
 import inspect
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -102,11 +102,35 @@ def _per_function(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
         except TypeError:  # not weak-referenceable
             return compute(fn)
 
+    remembered.forget = memo.pop  # type: ignore[attr-defined]
     return remembered
 
 
-@_per_function
+def _signature_memo_clear(fn: Any) -> None:
+    try:
+        _signature.forget(fn, None)  # type: ignore[attr-defined]
+    except TypeError:
+        pass
+
+
 def signature(fn: Callable) -> inspect.Signature:
+    """``inspect.signature(fn)``, remembered while ``fn``'s default values stay the same objects
+    (``fn.__defaults__ = ...`` changes what a call binds)."""
+    defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+    sig, seen = _signature(fn)
+    if seen[0] is not defaults[0] or seen[1] is not defaults[1]:
+        _signature_memo_clear(fn)
+        sig, seen = _signature(fn)
+    return sig
+
+
+@_per_function
+def _signature(fn: Callable) -> Tuple[inspect.Signature, Tuple[Any, Any]]:
+    defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+    return _read_signature(fn), defaults
+
+
+def _read_signature(fn: Callable) -> inspect.Signature:
     try:
         return inspect.signature(fn)
     except (TypeError, ValueError):
@@ -298,6 +322,53 @@ _REFUSED_ARRAYS = (
     (np.ma.MaskedArray, "a masked array: its masked entries would still get derivatives",
      "pass {name}.filled(value) or the data and the mask as separate arrays, e.g. np.where(mask, 0.0, expr)"),
 )
+
+
+def _owners(x: Any, out: Set[int]) -> None:
+    """Add the ids of the owners of the arrays in ``x`` (nested lists, tuples, dicts) to ``out``."""
+    t = type(x)
+    if t is float or t is int:
+        return
+    if isinstance(x, np.ndarray):
+        out.add(id(_owner(x)))
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _owners(v, out)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _owners(v, out)
+
+
+def _owner(a: np.ndarray) -> Any:
+    """The object that owns ``a``'s memory (NumPy points every view at it): arrays share
+    memory exactly when their owners are the same object."""
+    base = a.base
+    return a if base is None else base
+
+
+def detached(result: Any, *sources: Any) -> Any:
+    """``result`` with every array that may share memory with an array of ``sources`` (the
+    caller's arguments, cotangents or tangents, what a pullback keeps) replaced by a copy: a
+    derivative never aliases the caller's arrays nor what a later call reads."""
+    if type(result) is float:
+        return result
+    owners: Set[int] = set()
+    _owners(sources, owners)
+    if not owners:
+        return result
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return v.copy() if id(_owner(v)) in owners else v
+        if isinstance(v, tuple) and not hasattr(v, "_fields"):
+            return tuple(fix(e) for e in v)
+        if isinstance(v, list):
+            return [fix(e) for e in v]
+        if isinstance(v, dict):
+            return {k: fix(e) for k, e in v.items()}
+        return v
+
+    return fix(result)
 
 
 def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:

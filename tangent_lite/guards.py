@@ -51,6 +51,10 @@ class Guard(NamedTuple):
         return cls(str(where), str(name), tuple(str(p) for p in path), str(how), str(ident))
 
 
+# attributes whose value generated code bakes in (a callee's default values): checked by identity
+IDENTITY_ATTRS = (("__defaults__",), ("__kwdefaults__",))
+
+
 def checked_by_identity(obj: Any) -> bool:
     """Does the generated code depend on *which* object this is (functions, modules, classes,
     callables), rather than only on its type (data: read again at every call)?"""
@@ -74,16 +78,31 @@ def identity(obj: Any, how: str) -> str:
     if isinstance(obj, types.FunctionType):
         fn = getattr(obj, "__tl_function__", obj)
         code = getattr(fn, "__code__", None)
-        return f"function {fn.__module__}.{fn.__qualname__} {_code_digest(code) if code else ''}"
+        defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+        shown = repr(defaults) if _constant(defaults) else repr(tuple(
+            type(v).__name__ for part in defaults if part for v in (part.values() if isinstance(part, dict) else part)))
+        return f"function {fn.__module__}.{fn.__qualname__} {_code_digest(code) if code else ''} {shown}"
     if isinstance(obj, types.MethodType):
         return ""  # bound to an instance: no stable name
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(module, str) and isinstance(name, str) and _resolves_to(module, name, obj):
         return f"{type(obj).__name__} {module}.{name}"
-    if obj is None or isinstance(obj, (bool, int, float, str)):
+    if _constant(obj):
         return f"constant {obj!r}"
     return ""
+
+
+def _constant(obj: Any) -> bool:
+    """A value whose repr is the same in every process (numbers, strings, None, and tuples or
+    dicts of those: default values)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return True
+    if isinstance(obj, tuple):
+        return all(_constant(v) for v in obj)
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and _constant(v) for k, v in obj.items())
+    return False
 
 
 def _resolves_to(module: str, qualname: str, obj: Any) -> bool:

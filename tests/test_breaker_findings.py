@@ -1,0 +1,256 @@
+"""What the breaker rounds found (a user attacking tangent_lite from the outside), as tests.
+
+Every case gave a wrong or stale number, or crashed inside the library, before it was fixed;
+each is compared with plain Python, hand-derived derivatives or finite differences.
+"""
+
+import builtins
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+from tangent_lite.errors import TangentLiteError
+
+# ------------------------------------------------------------------ loop variables of range loops
+
+
+def range_variable_replaces_a_value(x):
+    i = x * 2.0
+    for i in range(3):  # noqa: B007 - i is read after the loop
+        pass
+    return x * i  # i == 2: f = 2x
+
+
+def range_variable_rebound_in_body(x):
+    s = 0.0
+    for i in range(3):
+        i = i + x  # noqa: PLW2901
+        s = s + i * i
+    return s  # sum_k (k + x)^2
+
+
+def range_variable_after_break(x):
+    k = x * 2.0
+    for k in range(5):
+        if k == 2:
+            break
+    return k * x
+
+
+@pytest.mark.parametrize("f, expected", [
+    (range_variable_replaces_a_value, 2.0),
+    (range_variable_rebound_in_body, 2 * (3 * 0.7 + 3)),
+    (range_variable_after_break, 2.0),
+])
+def test_range_loop_variable(f, expected):
+    assert tl.value_and_grad(f)(0.7) == pytest.approx((f(0.7), expected))
+    assert tl.jvp(f, (0.7,), (1.0,)) == pytest.approx((f(0.7), expected))
+
+
+# ------------------------------------------------------------------ module-level helpers named like builtins
+
+SHADOWING_MODULE = '''
+import builtins
+
+
+def reversed(seq):
+    return list(builtins.reversed(list(seq)))[:1]
+
+
+def len(x):
+    return 1
+
+
+def range(*args):
+    return builtins.range(1, *args[1:]) if args else builtins.range(0)
+
+
+def power(x, n):
+    y = 1.0
+    for i in builtins.range(n):
+        y = y * x
+    return y
+
+
+def total(xs):
+    s = 0.0
+    for v in xs:
+        s = s + v * v
+    return s
+'''
+
+
+def test_module_level_helpers_named_like_builtins_do_not_leak(tmp_path, monkeypatch):
+    (tmp_path / "tl_shadowing.py").write_text(SHADOWING_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tl_shadowing as m
+
+    assert tl.grad(m.power)(1.5, 3) == pytest.approx(3 * 1.5 ** 2)
+    value, g = tl.value_and_grad(m.total)([1.0, 2.0, 3.0])
+    assert value == 14.0 and g == [2.0, 4.0, 6.0]
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert tl.value_and_grad(m.total)(x)[1] == pytest.approx(2 * x)
+    assert builtins.len(x) == 4
+
+
+# ------------------------------------------------------------------ helpers that change their arguments
+
+
+def set_first(y, v):
+    y[0] = v
+    return 0.0
+
+
+def bump(y, v):
+    y += v
+    return 0.0
+
+
+def bump_number(s, v):
+    s += v
+    return s
+
+
+def calls_set_first(x):
+    y = x * 1.0
+    t = set_first(y, 3.0 * x[1])
+    return np.sum(y * y) + t
+
+
+def calls_bump(x):
+    y = x * 1.0
+    t = bump(y, x * x)
+    return np.sum(y) + t
+
+
+def calls_bump_number(x):
+    return bump_number(x[0] * 1.0, x[1]) * 2.0
+
+
+@pytest.mark.parametrize("f", [calls_set_first, calls_bump])
+def test_helpers_changing_the_callers_array_are_refused(f):
+    with pytest.raises(TangentLiteError, match="changes its argument 'y'"):
+        tl.grad(f)(np.array([0.3, -1.2, 0.8]))
+
+
+def test_helpers_updating_a_number_are_fine():
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(tl.grad(calls_bump_number)(x), [2.0, 2.0])
+
+
+HISTORY = []
+
+
+def logs_to_a_module_list(x):
+    HISTORY.append(x * x)
+    return HISTORY[-1] * x
+
+
+def test_changing_a_module_level_list_is_refused():
+    with pytest.raises(TangentLiteError, match="module-level 'HISTORY'"):
+        tl.grad(logs_to_a_module_list)(0.7)
+
+
+# ------------------------------------------------------------------ lambdas and defaults
+
+fourth = lambda x: x ** 4  # noqa: E731 - a module-level lambda
+
+
+def calls_a_module_lambda(x):
+    return fourth(x) + x
+
+
+def captures_with_defaults(x):
+    k = 3.0 * x
+    g = lambda z, k=k: z * k  # noqa: E731 - the "capture now" idiom
+    k = 5.0
+
+    def h(z, m=k * 2.0):
+        return z * m
+    return g(x) + h(x)
+
+
+def test_lambdas_and_captured_defaults():
+    assert tl.grad(calls_a_module_lambda)(0.5) == pytest.approx(4 * 0.5 ** 3 + 1)
+    assert tl.value_and_grad(captures_with_defaults)(0.7) == pytest.approx((3 * 0.49 + 7.0, 6 * 0.7 + 10.0))
+
+
+def scaled_square(x, a=2.0):
+    return a * x * x
+
+
+def calls_scaled_square(x):
+    return scaled_square(x) + x
+
+
+def test_changed_default_values_are_followed():
+    try:
+        assert tl.grad(scaled_square)(1.0) == pytest.approx(4.0)
+        assert tl.grad(calls_scaled_square)(1.0) == pytest.approx(5.0)
+        scaled_square.__defaults__ = (5.0,)
+        assert tl.value_and_grad(scaled_square)(1.0) == pytest.approx((5.0, 10.0))
+        assert tl.grad(calls_scaled_square)(1.0) == pytest.approx(11.0)
+    finally:
+        scaled_square.__defaults__ = (2.0,)
+
+
+DEFAULT_FROM_ENVIRONMENT = '''
+import os
+import sys
+import tangent_lite as tl
+A = float(os.environ["A"])
+def callee(x, a=A):
+    return a * x * x
+def f(x):
+    return callee(x) + x
+print(repr(tl.grad(f)(1.0)))
+'''
+
+
+def test_defaults_of_callees_are_part_of_the_disk_key(tmp_path):
+    script = tmp_path / "tl_default_env.py"
+    script.write_text(DEFAULT_FROM_ENVIRONMENT)
+    got = []
+    for a in ("2.0", "5.0", "2.0"):
+        env = {"A": a, "TANGENT_LITE_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": ":".join(sys.path)}
+        out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, check=True,
+                             timeout=120)
+        got.append(float(out.stdout))
+    assert got == pytest.approx([5.0, 11.0, 5.0])
+
+
+# ------------------------------------------------------------------ nothing returned aliases the caller's arrays
+
+
+def shift(x):
+    return x + 2.0
+
+
+def exponential(x):
+    return np.exp(x)
+
+
+def test_results_never_alias_the_callers_arrays():
+    x = np.array([0.3, -1.2, 0.8])
+    _, pullback = tl.vjp(shift, x)
+    ct = np.ones(3)
+    g = pullback(ct)
+    g *= 0.01
+    np.testing.assert_array_equal(ct, np.ones(3))
+    e = np.zeros(3)
+    rows = []
+    for i in range(3):
+        e[:] = 0.0
+        e[i] = 1.0
+        rows.append(pullback(e))
+    np.testing.assert_array_equal(rows, np.eye(3))
+    t = np.ones(3)
+    _, tangent = tl.jvp(shift, (x,), (t,))
+    assert tangent is not t and not np.shares_memory(tangent, t)
+    out, pullback = tl.vjp(exponential, np.array([0.0, 1.0]))
+    out[:] = 0.0
+    np.testing.assert_allclose(pullback(np.ones(2)), [1.0, np.e])
+
