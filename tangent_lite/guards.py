@@ -31,6 +31,8 @@ import sys
 import types
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
+import numpy as np
+
 _MISSING = object()
 _BUILTINS = builtins.__dict__
 
@@ -84,6 +86,8 @@ def identity(obj: Any, how: str) -> str:
         return f"function {fn.__module__}.{fn.__qualname__} {_code_digest(code) if code else ''} {shown}"
     if isinstance(obj, types.MethodType):
         return ""  # bound to an instance: no stable name
+    if isinstance(obj, np.ufunc):  # (NumPy < 2.1 gives ufuncs no __module__)
+        return f"ufunc numpy.{obj.__name__}" if getattr(np, obj.__name__, None) is obj else ""
     module = getattr(obj, "__module__", None)
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(module, str) and isinstance(name, str) and _resolves_to(module, name, obj):

@@ -1203,6 +1203,8 @@ class Names:
                 g.banned.add(name)
         # builtins shadowed by locals (the function may then not call them)
         for name in g.draw(st.lists(st.sampled_from(SHADOWABLE_BUILTINS), max_size=2, unique=True)):
+            if name in g.global_reads:  # (read as a global above: a local of that name would be unbound there)
+                continue
             g.banned.add(name)
             g.local_builtins.append(name)
         g.name_pool = list(g.draw(st.permutations(NAME_POOL)))[: g.integer(2, 8)]
