@@ -28,7 +28,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from . import aliases
+from . import aliases, runtime
 from . import source as S
 from .anf import NONDIFF_ATTRS, Wengert, is_atom
 from .annotations import Key, get_anno
@@ -117,7 +117,12 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
                         inputs=[(None, value.value)] if is_local(value.value) else [])
     if isinstance(value, gast.BinOp):
         args, keywords = [value.left, value.right], []
-        if callee is operator.mul and is_local(value.left) and is_local(value.right) \
+        sequence_op = get_anno(value, Key.SEQUENCE_OP)
+        if sequence_op is not None:  # L + M, L * 3 on lists or tuples (anf marks them): their own rules
+            callee = sequence_op
+            if callee is runtime.seq_repeat and isinstance(value.left, gast.Constant):
+                args = [value.right, value.left]  # 3 * L is L * 3
+        elif callee is operator.mul and is_local(value.left) and is_local(value.right) \
                 and value.left.id == value.right.id and registry.get(np.square) is not None:
             # x * x is differentiated as np.square(x): one term (2 x g) instead of two
             square = registry.get(np.square)

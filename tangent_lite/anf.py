@@ -141,6 +141,7 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
         w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
         w.foreign = dict(low.foreign_sources)
         w.guards = None if low.unguarded else dict(low.guards)
+        _mark_sequence_ops(w.fdef.body)
         for role in ("vjp", "fwd", "bwd", "adjoints", "jvp", "jvp_batched"):  # taken before any other name
             w.function_name(role)
         errors += low.errors
@@ -156,6 +157,29 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
         raise_all(sorted(errors, key=lambda e: e.location.lineno if e.location else 0))
     assert w is not None
     return w
+
+
+def _mark_sequence_ops(body: List[Any]) -> None:
+    """``L + M`` and ``L * 3`` where an operand may hold a list or tuple the function builds
+    (``aliases.sequence_vars``) concatenate and repeat: marked for their own rules
+    (``runtime.seq_concat`` / ``seq_repeat``, whose derivatives cut and sum pieces)."""
+    from .aliases import _assignments, sequence_vars
+
+    sequences = sequence_vars(body)
+    if not sequences:
+        return
+    for stmt in _assignments(body):
+        value = getattr(stmt, "value", None)
+        if not isinstance(value, gast.BinOp) or not isinstance(stmt, gast.Assign):
+            continue
+        names = {n.id for n in (value.left, value.right) if isinstance(n, gast.Name)}
+        if not names & sequences:
+            continue
+        if isinstance(value.op, gast.Add):
+            set_anno(value, Key.SEQUENCE_OP, runtime.seq_concat)
+        elif isinstance(value.op, gast.Mult) and any(isinstance(n, gast.Constant) and type(n.value) is int
+                                                     for n in (value.left, value.right)):
+            set_anno(value, Key.SEQUENCE_OP, runtime.seq_repeat)
 
 
 def call_site(w: Wengert, callee: Any) -> Optional[Location]:

@@ -30,6 +30,7 @@ class Key(enum.Enum):
     FENCED = "fenced"  # bool: a construct fence.py reported (the lowering skips it, see fence.problems)
     TAPES = "tapes"  # set of str, on a generated FunctionDef: the names of its tapes (never a user's list)
     BUILTINS = "builtins"  # dict, on a generated FunctionDef: builtin name -> the name it goes by there
+    SEQUENCE_OP = "sequence_op"  # runtime.seq_concat / seq_repeat: a BinOp + or * that may join lists or tuples
     IN_PLACE = "in_place"  # str: ``v op= e`` lowered to ``v_1 = v op e``: the name whose object Python changes in place
 
     # members are singletons compared by identity: hash them by identity too (Enum's own hash

@@ -20,11 +20,12 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "saved", "stop_gradient",
+    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "saved", "saved_item",
+    "restore_item", "stop_gradient",
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
     "builtin_extremum_dot", "builtin_extremum_bar",
-    "sequence_bar", "prod_pairs", "copied", "grad_hook",
+    "sequence_bar", "prod_pairs", "seq_concat", "seq_repeat", "concat_part", "seq_repeat_bar", "copied", "grad_hook",
     "batch_size", "batch_lift", "batch_zeros", "batch_bcast", "batch_reduce", "batch_matmul", "batch_dot",
     "batch_outer",
     "batch_transpose", "batch_stack", "batch_builtin_sum", "batch_getitem", "batch_setitem",
@@ -384,8 +385,10 @@ def setitem_bar(g: Any, index: Any, v: Any) -> Any:
     """Cotangent of ``v`` in ``x[index] = v``: the part of ``g`` that ``v`` was written to.
     Where an index array names a position more than once, NumPy keeps one of the writes (the
     last): only that one receives the cotangent (``np.add.at`` is the form that accumulates)."""
+    if isinstance(g, dict):  # (a key the cotangent does not hold: nothing reached it)
+        return unbroadcast(g[index], v) if index in g else zeros_like(v)
     piece = g[index]
-    if not isinstance(g, (list, tuple, dict)) and not _basic_index(index):
+    if not isinstance(g, (list, tuple)) and not _basic_index(index):
         ids = np.full(np.shape(g), -1, dtype=np.intp)
         order = np.arange(np.size(piece), dtype=np.intp).reshape(np.shape(piece))
         ids[index] = order  # which write each written position kept, as NumPy does it
@@ -456,6 +459,39 @@ def array_bar(g: Any, obj: Any) -> Any:
     return g
 
 
+def seq_concat(a: Any, b: Any) -> Any:
+    """``a + b``: lists and tuples concatenate (numbers and arrays add)."""
+    return a + b
+
+
+def seq_repeat(a: Any, n: int) -> Any:
+    """``a * n``: a list or tuple repeated ``n`` times (numbers and arrays multiply)."""
+    return a * n
+
+
+def concat_part(g: Any, a: Any, b: Any, which: int) -> Any:
+    """Cotangent of ``a`` (``which`` 0) or ``b`` (1) in ``a + b``: its entries of ``g`` when the
+    two are lists or tuples (in their container type), else as for a sum."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        part = g[:len(a)] if which == 0 else g[len(a):]
+        like = a if which == 0 else b
+        return type(like)(part) if isinstance(like, tuple) and not hasattr(like, "_fields") else list(part) \
+            if isinstance(like, list) else part
+    return unbroadcast(g, a if which == 0 else b)
+
+
+def seq_repeat_bar(g: Any, a: Any, n: int) -> Any:
+    """Cotangent of ``a`` in ``a * n``: the ``n`` chunks of ``g`` added entrywise (lists and
+    tuples), or ``g * n`` (numbers and arrays)."""
+    if isinstance(a, (list, tuple)):
+        k = len(a)
+        out = [zeros_like(v) for v in a]
+        for j in range(n):
+            out = [add(o, e) for o, e in zip(out, g[j * k:(j + 1) * k])]
+        return type(a)(out) if isinstance(a, tuple) else out
+    return unbroadcast(g * n, a)
+
+
 def append(lst: Any, item: Any) -> list:
     """``lst + [item]`` without touching ``lst``: how comprehensions build their lists."""
     return list(lst) + [item]
@@ -473,6 +509,10 @@ def builtin_sum_bar(g: Any, x: Any) -> Any:
 
 def setitem(x: Any, index: Any, v: Any) -> Any:
     """A copy of ``x`` with ``x[index] = v`` (tangents of in-place writes are functional)."""
+    if isinstance(x, dict):
+        out_d = dict(x)
+        out_d[index] = v
+        return out_d
     if isinstance(x, list):
         out = list(x)
     else:
@@ -483,6 +523,11 @@ def setitem(x: Any, index: Any, v: Any) -> Any:
 
 def zero_index(g: Any, index: Any) -> Any:
     """A copy of the adjoint ``g`` with the overwritten part ``g[index]`` set to zero."""
+    if isinstance(g, dict):
+        out_d = dict(g)
+        if index in out_d:
+            out_d[index] = zeros_like(out_d[index])
+        return out_d
     if isinstance(g, list):
         out = list(g)
         out[index] = zeros_like(out[index])
@@ -490,6 +535,32 @@ def zero_index(g: Any, index: Any) -> Any:
     out = np.array(g, dtype=_float_dtype(g), copy=True)
     out[index] = 0.0
     return out
+
+
+class _NoItem:
+    """What :func:`saved_item` keeps for a dict entry that did not exist yet."""
+
+    def __repr__(self) -> str:
+        return "<no item>"
+
+
+NO_ITEM = _NoItem()
+
+
+def saved_item(x: Any, index: Any) -> Any:
+    """``x[index]`` before ``x[index] = v`` overwrites it (arrays copied), or NO_ITEM when ``x``
+    is a dict without that key yet (the write adds it)."""
+    if isinstance(x, dict) and index not in x:
+        return NO_ITEM
+    return saved(x[index])
+
+
+def restore_item(x: Any, index: Any, old: Any) -> None:
+    """Undo ``x[index] = v``: put back what :func:`saved_item` kept (or remove the key it added)."""
+    if old is NO_ITEM:
+        del x[index]
+    else:
+        x[index] = old
 
 
 def number_only(v: Any, message: str) -> None:

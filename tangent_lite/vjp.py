@@ -129,6 +129,23 @@ def _nonfinite_sources() -> Set[Any]:
 _NONFINITE_SOURCES = _nonfinite_sources()
 
 
+def _dict_vars(body: List[Any]) -> Set[str]:
+    """Variables assigned a dict display or ``dict(...)``, and copies of them."""
+    out: Set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for st in assignments(body):
+            if not isinstance(st, gast.Assign) or not isinstance(st.targets[0], gast.Name) or st.targets[0].id in out:
+                continue
+            v = st.value
+            if isinstance(v, gast.Dict) or (isinstance(v, gast.Call) and get_anno(v, Key.CALLEE) is dict) \
+                    or (is_local(v) and v.id in out):
+                out.add(st.targets[0].id)
+                changed = True
+    return out
+
+
 def _finite_for_constants(info: StmtInfo) -> bool:
     """A division by a nonzero number, a remainder of one, a power with a non-negative integer
     exponent: finite for finite inputs (``dt / 6.0``, ``x ** 2``)."""
@@ -269,6 +286,7 @@ class _Reverse:
         self.rev_headers: Dict[int, Any] = {}  # id(forward loop) -> its reverse for loop (remat.py)
         self.described: Described = {}  # analysis.describe_once's memo
         self.nonfinite: Set[str] = set()  # variables that may be inf/NaN at finite inputs (maybe_nonfinite)
+        self._dicts: Optional[Set[str]] = None  # variables holding a dict the function builds (_array)
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
 
     # ------------------------------------------------------------------ driver
@@ -428,6 +446,13 @@ class _Reverse:
     def index(self, index: Any) -> Any:
         """The runtime value of a subscript's index (:func:`analysis.index_value`)."""
         return index_value(index, self.w.aliases["slice"])
+
+    def _array(self, var: str) -> bool:
+        """Is ``var`` not one of the function's dicts (whose keys may come and go)?  Those get
+        ``_tl.saved_item`` / ``_tl.restore_item``; the rest plain ``x[i]`` saves and restores."""
+        if self._dicts is None:
+            self._dicts = _dict_vars(self.w.fdef.body)
+        return var not in self._dicts
 
     def bar(self, var: str) -> str:
         return self.namer.adjoint(var)
@@ -894,7 +919,8 @@ class _Reverse:
     def _reverse_header(self, stmt: Any, loop: _Loop) -> Any:
         if isinstance(stmt, gast.While):
             it = S.call(S.name(self.w.aliases["range"]), [S.name(loop.counter)])
-            return gast.For(target=S.name("_", store=True), iter=it, body=[], orelse=[], type_comment=None)
+            return gast.For(target=S.name(self.namer.fresh("_"), store=True), iter=it, body=[], orelse=[],
+                            type_comment=None)
         seq: Any = S.deepcopy(stmt.iter)
         if loop.counter:
             seq = gast.Subscript(value=seq, slice=gast.Slice(lower=None, upper=S.name(loop.counter), step=None),
@@ -915,8 +941,11 @@ class _Reverse:
             if isinstance(stmt, gast.Assign):
                 tgt = stmt.targets[0]
                 if isinstance(tgt, gast.Subscript) and tgt.value.id in needed:
-                    old = self.call("saved", [gast.Subscript(value=S.name(tgt.value.id), slice=S.deepcopy(tgt.slice),
-                                                             ctx=gast.Load())])
+                    if self._array(tgt.value.id):
+                        old = self.call("saved", [gast.Subscript(value=S.name(tgt.value.id),
+                                                                 slice=S.deepcopy(tgt.slice), ctx=gast.Load())])
+                    else:  # may be a dict that gets a new key: saved_item remembers it had none
+                        old = self.call("saved_item", [S.name(tgt.value.id), self.index(tgt.slice)])
                     push = S.call(S.attribute(S.name(self.tape), "append"), [old])
                     out.append(self.at([gast.Expr(value=push)], stmt)[0])
                     pushes.add((id(stmt), tgt.value.id))
@@ -971,6 +1000,8 @@ class _Reverse:
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
             if (v.args[0].value, v.args[1].id) in pushes:
                 pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
+                if not self._array(v.args[1].id):  # (see fwd_block: saved_item)
+                    return gast.Expr(value=self.call("restore_item", [v.args[1], v.args[2], pop]))
                 store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2], self.w.aliases["slice"]),
                                        ctx=gast.Store())
                 return gast.Assign(targets=[store], value=pop, type_comment=None)

@@ -558,6 +558,24 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     "tangent_lite.runtime.grad_hook": [with_args(f"x {_shape_label(sh)}, identity hook",
                                                  lambda rng, sh=sh: ((sample(rng, sh), _identity_hook), {}))
                                        for sh in ((), (3,), (2, 3))],
+    "tangent_lite.runtime.seq_concat": [
+        _seed_case("lists [float] + [(3,), float]",
+                   lambda rng: ([sample(rng, F)], [sample(rng, (3,)), sample(rng, F)])),
+        _seed_case("tuples (float, float) + (float,)", lambda rng: ((sample(rng, F), sample(rng, F)),
+                                                                    (sample(rng, F),))),
+        _seed_case("arrays (3,) + (3,) (a sum)", lambda rng: (sample(rng, (3,)), sample(rng, (3,)))),
+    ],
+    "tangent_lite.runtime.seq_repeat": [
+        _seed_case("list [float, (2,)] * 3", lambda rng: ([sample(rng, F), sample(rng, (2,))], 3)),
+        _seed_case("tuple (float,) * 2", lambda rng: ((sample(rng, F),), 2)),
+    ],
+    "tangent_lite.runtime.concat_part": [
+        _seed_case("list of 3, first 1", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 0)),
+        _seed_case("list of 3, last 2", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 1)),
+    ],
+    "tangent_lite.runtime.seq_repeat_bar": [
+        _seed_case("list of 4 in 2 chunks", lambda rng: ([sample(rng, F) for _ in range(4)], [0.0, 0.0], 2)),
+    ],
     "tangent_lite.runtime.add": binary(pairs=BINARY_PAIRS[:5] + ((F, F),)) + [
         _seed_case("lists [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],
                                                        [sample(rng, F), sample(rng, (3,))])),

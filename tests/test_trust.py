@@ -292,10 +292,38 @@ def list_repetition(x):
     return L[0] + L[3]
 
 
-@pytest.mark.parametrize("f", [list_concatenation, list_repetition])
-def test_list_arithmetic_is_refused_not_wrong(f):
+def tuple_grown_in_a_loop(x):
+    t = ()
+    for i in range(3):
+        t = t + (x * i,)
+    return t[1] * t[2]
+
+
+def prepend_like_insert(x):
+    L = [x, x * x]
+    L = L[:0] + [5.0 * x] + L[0:]
+    return L[0] * L[1]
+
+
+@pytest.mark.parametrize("f, expected", [
+    (list_concatenation, 13.0),       # L = [x, 2x, 3x]: x + 6x^2
+    (list_repetition, 3.0),           # L[0] + L[3] = x + 2x
+    (tuple_grown_in_a_loop, 4.0),     # x * 2x at x = 1
+    (prepend_like_insert, 10.0),      # 5x * x
+])
+def test_list_and_tuple_concatenation_and_repetition(f, expected):
+    assert tl.value_and_grad(f)(1.0) == pytest.approx((f(1.0), expected))
+    assert tl.jvp(f, (1.0,), (1.0,)) == pytest.approx((f(1.0), expected))
+
+
+def concatenated_parameters(a, b):
+    c = a + b  # lists passed in: their type is not known when the code is generated
+    return c[0] * c[-1]
+
+
+def test_concatenation_of_unknown_lists_is_refused_when_it_runs():
     with pytest.raises(ValueError, match="lists or tuples"):
-        tl.grad(f)(1.0)
+        tl.grad(concatenated_parameters)([1.0, 2.0], [3.0])
 
 
 def split_parts(x):

@@ -383,7 +383,65 @@ constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")
 constant_params(runtime.zero_index, "index")
 constant_params(runtime.setitem_bar, "index", "v")
-nondifferentiable(runtime.number_only)
+nondifferentiable(runtime.number_only, runtime.saved_item, runtime.restore_item)
+
+
+# ---------------------------------------------------------------- L + M, L * n on lists and tuples
+
+
+@defjvp(runtime.seq_concat, argnum=0)
+def seq_concat_jvp_a(a_dot, ans, a, b):
+    return _tl.seq_concat(a_dot, _tl.zeros_like(b))
+
+
+@defjvp(runtime.seq_concat, argnum=1)
+def seq_concat_jvp_b(b_dot, ans, a, b):
+    return _tl.seq_concat(_tl.zeros_like(a), b_dot)
+
+
+@defvjp(runtime.seq_concat, argnum=0)
+def seq_concat_vjp_a(g, ans, a, b):
+    return _tl.concat_part(g, a, b, 0)
+
+
+@defvjp(runtime.seq_concat, argnum=1)
+def seq_concat_vjp_b(g, ans, a, b):
+    return _tl.concat_part(g, a, b, 1)
+
+
+@defjvp(runtime.seq_repeat, argnum=0)
+def seq_repeat_jvp(a_dot, ans, a, n):
+    return _tl.seq_repeat(a_dot, n)
+
+
+@defvjp(runtime.seq_repeat, argnum=0)
+def seq_repeat_vjp(g, ans, a, n):
+    return _tl.seq_repeat_bar(g, a, n)
+
+
+@defjvp(runtime.concat_part)
+def concat_part_jvp(g_dot, ans, g, a, b, which):
+    return _tl.concat_part(g_dot, a, b, which)
+
+
+@defvjp(runtime.concat_part)
+def concat_part_vjp(h, ans, g, a, b, which):
+    return _tl.seq_concat(h, _tl.zeros_like(b)) if which == 0 else _tl.seq_concat(_tl.zeros_like(a), h)
+
+
+@defjvp(runtime.seq_repeat_bar)
+def repeat_bar_jvp(g_dot, ans, g, a, n):
+    return _tl.seq_repeat_bar(g_dot, a, n)
+
+
+@defvjp(runtime.seq_repeat_bar)
+def repeat_bar_vjp(h, ans, g, a, n):
+    return _tl.seq_repeat(h, n)
+
+
+constant_params(runtime.seq_repeat, "n")
+constant_params(runtime.concat_part, "a", "b", "which")
+constant_params(runtime.seq_repeat_bar, "a", "n")
 constant_params(runtime.builtin_sum_bar, "x")
 constant_params(runtime.array_tangent, "like")
 constant_params(runtime.array_bar, "obj")
