@@ -47,6 +47,7 @@ from .analysis import (
 )
 from .anf import Wengert
 from .annotations import Key, get_anno, set_anno
+from .errors import UnsupportedConstructError
 from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
 from .optimize import DROP_PURE, FACTS, RELEASE
@@ -460,6 +461,16 @@ class _Reverse:
     def call(self, helper: str, args: List[Any]) -> Any:
         return S.call(S.attribute(S.name(self.tl), helper), args)
 
+    def _runtime_call(self, helper: str, args: List[Any]) -> Any:
+        """``_tl.<helper>(args)`` resolved, as the lowering resolves calls (for code that is
+        differentiated again: a checkpointed loop's step)."""
+        from . import runtime
+
+        call = self.call(helper, args)
+        set_anno(call, Key.CALLEE, getattr(runtime, helper))
+        set_anno(call.func, Key.CALLEE, getattr(runtime, helper))
+        return call
+
     def add(self, left: Any, right: Any, var: str) -> Any:
         """``left + right`` for adjoints of numbers and arrays; ``_tl.add`` (entrywise) where the
         variable may hold a list, tuple or record (``+`` would concatenate)."""
@@ -544,7 +555,14 @@ class _Reverse:
                 continue
             before = set(self.w.params) | _stored(body[:index])
             after = _loaded(body[index + 1:] + [self.w.fdef.body[-1]])
-            assigned = _stored(stmt.body) - {stmt.target.id}
+            if stmt.target.id in after:
+                raise UnsupportedConstructError(
+                    f"the variable '{stmt.target.id}' of a checkpointed loop is read after the loop",
+                    self.w.src.location(stmt),
+                    f"compute its last value after the loop instead (e.g. {stmt.target.id} = n - 1), or do not "
+                    "checkpoint this loop")
+            changed = _mutated_in(stmt.body) - {stmt.target.id}  # arrays and lists changed in place
+            assigned = (_stored(stmt.body) | changed) - {stmt.target.id}
             carried = sorted(v for v in assigned if v in before or v in after)
             free = sorted((_loaded(stmt.body) - assigned - {stmt.target.id}) & (before | set(self.w.params)))
             carried_active = [v in self.active for v in carried]
@@ -553,12 +571,17 @@ class _Reverse:
                 continue  # nothing to differentiate through: an ordinary loop
             k = len(self.checkpointed) + 1
             base = self.w.function_name(f"loop{k}")
-            params = [stmt.target.id] + carried + free
+            # a step changes its own copy of what it changes in place (the schedule's snapshots stay
+            # intact): such a variable comes in under another name and is copied first
+            incoming = {v: (self.namer.fresh(f"{v}_in") if v in changed else v) for v in carried}
+            params = [stmt.target.id] + [incoming[v] for v in carried] + free
             ret = gast.Return(value=S.tuple_([S.name(v) for v in carried]))
-            step_def = S.function_def(f"{base}_step", params, S.deepcopy(stmt.body) + [ret])
+            copies = [S.assign(v, self._runtime_call("copied", [S.name(incoming[v])])) for v in carried
+                      if incoming[v] != v]
+            step_def = S.function_def(f"{base}_step", params, copies + S.deepcopy(stmt.body) + [ret])
             sub = Wengert(self.w.fn, self.w.src, S.deepcopy(step_def), params, self.w.env, self.w.aliases,
                           copy.deepcopy(self.namer), set(self.w.nonssa))
-            sub_wrt = [v for v, a in zip(carried, carried_active) if a] + free_active
+            sub_wrt = [incoming[v] for v, a in zip(carried, carried_active) if a] + free_active
             d = vjp(sub, sub_wrt, self.registry, self.resolve, self.ranks, self.save_all)
             _fused, fwd_fn, bwd_fn = d.functions[:3]
             fwd_fn.name, bwd_fn.name = f"{base}_fwd", f"{base}_bwd"

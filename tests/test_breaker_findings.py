@@ -254,3 +254,43 @@ def test_results_never_alias_the_callers_arrays():
     out[:] = 0.0
     np.testing.assert_allclose(pullback(np.ones(2)), [1.0, np.e])
 
+
+
+# ------------------------------------------------------------------ checkpointed loops
+
+
+def checkpointed_in_place(x, n):
+    y = x * 1.0
+    for t in tl.checkpointed(range(n), snapshots=2):
+        y[t % 3] = y[(t + 1) % 3] * y[t % 3] + 0.1
+    return np.sum(y ** 2)
+
+
+def checkpointed_variable_read_after(x, n):
+    t = 0
+    for t in tl.checkpointed(range(n), snapshots=2):  # noqa: B007 - read after the loop
+        x = x * 1.1
+    return x * t
+
+
+def checkpointed_variable_only_from_the_loop(x, n):
+    for t in tl.checkpointed(range(n), snapshots=2):  # noqa: B007 - read after the loop
+        x = x * 1.1
+    return x * t
+
+
+@pytest.mark.parametrize("n", [1, 2, 6, 9])
+def test_checkpointed_loop_changing_its_state_in_place(n):
+    x = np.array([0.3, 0.5, 0.7])
+    h = 1e-6
+    numeric = [(checkpointed_in_place(x + h * e, n) - checkpointed_in_place(x - h * e, n)) / (2 * h)
+               for e in np.eye(3)]
+    np.testing.assert_allclose(tl.grad(checkpointed_in_place)(x.copy(), n), numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(x, [0.3, 0.5, 0.7])
+
+
+def test_checkpointed_loop_variable_read_after_the_loop():
+    value, g = tl.value_and_grad(checkpointed_variable_read_after)(0.7, 4)
+    assert (value, g) == pytest.approx((0.7 * 1.1 ** 4 * 3, 1.1 ** 4 * 3))
+    with pytest.raises(TangentLiteError, match="checkpointed loop is read after the loop"):
+        tl.grad(checkpointed_variable_only_from_the_loop)(0.7, 4)
