@@ -391,16 +391,24 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         carries = involved & active or (value is not None and any(n in varied for n in _locals_in(value)))
         if not itself and not carries:
             continue
-        named = [v for v in others if not v.startswith("_")]
+        line = w.src.location(stmt).text or ""
+        named = [_spelled(v, line, w) for v in others]
+        named = [v for v in named if v is not None]
         shared = f"'{named[0]}'" if named else "another expression (a slice, a view, an item or a conditional)"
-        how = f"'{base} {_op_text(stmt)}= ...' changes '{base}' in place" if itself \
-            else f"writing into '{base}'"
+        shown = _spelled(base, line, w)
+        op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
+        if itself:
+            how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else "this in-place update"
+        else:
+            how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
+        plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
+        copy_hint = f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'" if plain else "with .copy() or list(...)"
         error = UnsupportedConstructError(
             f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
             "afterwards: derivatives would not follow the shared change",
             w.src.location(stmt),
-            f"make a copy first, e.g. '{base} = {base}.copy()' or 'list({base})'"
-            + (f", or write '{base} = {base} {_op_text(stmt)} ...' to make a new array" if itself else ""))
+            f"make a copy first, {copy_hint}"
+            + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else ""))
         if itself and not isinstance((ranks or {}).get(base), int):
             checks.append((stmt, base, error))  # a number, or an array? known when it runs
         else:
@@ -425,11 +433,18 @@ def _surely_stores(stmt: Any, var: str) -> bool:
     return False
 
 
-def _op_text(stmt: Any) -> str:
-    value = stmt.value
-    ops = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.MatMult: "@",
-           gast.FloorDiv: "//", gast.Mod: "%"}
-    return ops.get(type(value.op), "op") if isinstance(value, gast.BinOp) else "op"
+def _spelled(name: str, line: str, w: Any) -> Optional[str]:
+    """How the user wrote variable ``name`` of the Wengert form (without an SSA suffix; a name
+    of an inlined function as '<name>' in '<function>'), or None for a temporary of the lowering."""
+    import re
+
+    shown = getattr(w, "display_names", {}).get(name)
+    if shown is not None:
+        return shown
+    for candidate in (name, re.sub(r"_\d+$", "", name)):
+        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
+            return candidate
+    return None if name.startswith("_") else name
 
 
 def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, str, Set[str]]]:
@@ -449,7 +464,7 @@ def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any,
     if isinstance(tgt, gast.Name) and isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
             and value.func.attr == "pop" and _local(value.func.value):
         return stmt, value.func.value.id, {tgt.id}
-    base = get_anno(stmt, Key.IN_PLACE)
+    base = (get_anno(stmt, Key.IN_PLACE) or (None,))[0]
     if base is not None and isinstance(tgt, gast.Name) and (ranks is None or ranks.get(base) != 0):
         # v += e: Python changes an array or a list in place (numbers: a new object)
         return stmt, base, {tgt.id}

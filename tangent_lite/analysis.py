@@ -186,7 +186,8 @@ def bind(prim: Primitive, args: List[Any], keywords: List[Any], stmt: Any) -> Di
         raise NoRuleError(
             f"the rules for {prim.name} take at most {len(prim.params)} positional arguments "
             f"({', '.join(prim.params)}), this call passes {len(args)}",
-            hint="pass the extra arguments by keyword, or register rules with the full signature",
+            hint="compute without the extra arguments (e.g. sum(xs) + start for the builtin sum), or register "
+                 "rules whose signature has them",
         )
     bound = dict(zip(prim.params, args))
     for kw in keywords:

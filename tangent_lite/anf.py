@@ -74,6 +74,10 @@ NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 _ATOM_TYPES = (gast.Name, gast.Constant)
 
+_OP_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.MatMult: "@",
+               gast.FloorDiv: "//", gast.Mod: "%", gast.BitAnd: "&", gast.BitOr: "|", gast.BitXor: "^",
+               gast.LShift: "<<", gast.RShift: ">>"}
+
 # builtins the generated code calls itself (loops, indexing): Wengert.aliases gives the name
 # each goes by, another one where the user's own names shadow it
 COMPILER_BUILTINS = ("range", "len", "list", "min", "reversed", "zip", "slice")
@@ -94,6 +98,7 @@ class Wengert:
     foreign: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # alias -> (module, name)
     # what the generation assumed: guard path -> the object it named (see guards.py); None: unknown
     guards: Optional[Dict[Tuple[str, str, Tuple[str, ...]], Any]] = field(default_factory=dict)
+    display_names: Dict[str, str] = field(default_factory=dict)  # names inlining made -> how messages say them
 
     @property
     def name(self) -> str:
@@ -141,6 +146,7 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
         w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)
         w.foreign = dict(low.foreign_sources)
         w.guards = None if low.unguarded else dict(low.guards)
+        w.display_names = dict(low.display_names)
         _mark_sequence_ops(w.fdef.body)
         for role in ("vjp", "fwd", "bwd", "adjoints", "jvp", "jvp_batched"):  # taken before any other name
             w.function_name(role)
@@ -267,6 +273,7 @@ class _Lowerer:
         self.opaque: Set[str] = set()  # names bound by refused statements (imports, classes): not checked further
         self.unguarded = False  # some resolution has no guard path: the result must not be reused
         self.frozen_defaults: Dict[int, Dict[str, Any]] = {}  # id(nested def) -> its default values (atoms)
+        self.display_names: Dict[str, str] = {}  # a name inlining made -> how messages name it
 
     # -- driver ---------------------------------------------------------------
     def run(self) -> None:
@@ -618,8 +625,10 @@ class _Lowerer:
         if isinstance(func, gast.Lambda):
             return self.inline_local(_lambda_def(func, "_lambda"), node)
         if isinstance(func, gast.Name) and func.id in self.locals:
-            self.error(UnsupportedConstructError, f"calling the local value '{func.id}'", node,
-                       "call a def, a lambda or a module-level function by name")
+            shown = self.display_names.get(func.id, func.id)
+            self.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
+                       "call a def, a lambda or a module-level function by name (a nested def that receives a "
+                       "function as an argument: make it a module-level function, where such calls are inlined)")
             return _opaque()
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
@@ -831,7 +840,7 @@ class _Lowerer:
         mark = len(self.out)
         self.assign_expr(node.target.id, gast.BinOp(left=load, op=node.op, right=node.value))
         if len(self.out) > mark:  # an array (or list) is changed in place: aliases.py checks who sees it
-            set_anno(self.out[-1], Key.IN_PLACE, old)
+            set_anno(self.out[-1], Key.IN_PLACE, (old, _OP_SYMBOLS.get(type(node.op), "op")))
 
     def stmt_AnnAssign(self, node: Any) -> None:
         if node.value is not None:
@@ -932,7 +941,8 @@ class _Lowerer:
         if inner is None or not self._static_call(inner, range) or not isinstance(node.target, gast.Name) \
                 or self.depth > 0 or any(isinstance(n, (gast.Break, gast.Return)) for s in node.body
                                          for n in S.walk(s)):
-            self.error(UnsupportedConstructError, "this checkpointed loop", node,
+            self.error(UnsupportedConstructError, "this checkpointed loop (a checkpointed loop must be a top-level "
+                       "'for' over range(...) without break or return inside)", node,
                        "checkpoint a top-level 'for i in tl.checkpointed(range(...), snapshots=k)' loop "
                        "without break or return inside")
             return
@@ -1238,6 +1248,7 @@ class _Lowerer:
             defaults.update({k: S.deepcopy(d) for k, d in zip(kwonly, args.kw_defaults) if d is not None})
         local = set(params) | set(kwonly) | _stored_names(fd.body)
         rename = {n: self.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
+        self.display_names.update({new: f"{n}' in '{fd.name}" for n, new in rename.items()})
         _Rename(rename).visit(fd)
         self.locals |= set(rename.values())
         self.nonssa |= {n for n in _assigned_in_compound(fd.body)}

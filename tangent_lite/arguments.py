@@ -42,10 +42,14 @@ def check_function(fn: Any) -> Callable:
             f"a functools.partial of '{inner}' cannot be differentiated here: a partial object has no source",
             hint=f"{_SUPPORTS_PARTIAL} accept a partial; elsewhere pass '{inner}' itself with all its arguments")
     if inspect.ismethod(fn):
-        raise ArgumentError(
-            f"'{fn.__qualname__}' is a bound method",
-            hint=f"differentiate the function and pass the object: tl.grad({type(fn.__self__).__name__}."
-                 f"{fn.__name__}, wrt=1)(obj, ...)")
+        owner = fn.__self__
+        if isinstance(owner, type):  # a classmethod: __self__ is the class
+            hint = (f"differentiate the function and pass the class: tl.grad({owner.__name__}.{fn.__name__}.__func__, "
+                    f"wrt=1)({owner.__name__}, ...)")
+        else:
+            hint = (f"differentiate the function and pass the object: tl.grad({type(owner).__name__}."
+                    f"{fn.__name__}, wrt=1)(obj, ...)")
+        raise ArgumentError(f"'{fn.__qualname__}' is a bound method", hint=hint)
     if not callable(fn):
         raise ArgumentError(f"expected a function to differentiate, got {_what(fn)}",
                             hint="pass the function itself, e.g. tl.grad(loss), not its value loss(x)")
@@ -393,7 +397,16 @@ def check_shape(what: str, value: Any, like: Any) -> None:
         for v, lk in zip(value, like):
             check_shape(what, v, lk)
         return
-    if isinstance(like, dict) or like is None:
+    if isinstance(like, dict):
+        if not isinstance(value, dict) or set(value) != set(like):
+            got = f"the keys {', '.join(sorted(map(repr, value)))}" if isinstance(value, dict) else _what(value)
+            raise ArgumentError(f"{what} must be a dict with the keys {', '.join(sorted(map(repr, like)))} of the "
+                                f"value it pairs with, got {got}",
+                                hint="pass a dict with the same keys, each value shaped like the entry it pairs with")
+        for k in like:
+            check_shape(what, value[k], like[k])
+        return
+    if like is None:
         return
     if np.shape(value) != np.shape(like):
         raise ArgumentError(f"{what} has shape {np.shape(value)}, expected {np.shape(like)}",

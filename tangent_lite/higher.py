@@ -65,6 +65,12 @@ def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
         values = api.bind_args(fn, args, kwargs)
         index = api._params(fn).index(name)
         x = values[index]
+        if not (isinstance(x, (float, int, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")):
+            raise ArgumentError(
+                f"tl.hessian differentiates with respect to a float or a float array; '{name}' is a "
+                f"{type(x).__name__}",
+                hint=f"pass the parameters of '{name}' as one flat array (np.concatenate), or use tl.hvp / "
+                     "tl.jacobian(tl.gradient_function(...)) for structured parameters")
         fv, _ = gradient_function(fn, name)
         shape = np.shape(x)
         n = int(np.prod(shape))

@@ -85,7 +85,7 @@ def load_function(fn: Callable) -> FunctionSource:
         ) from None
     text = textwrap.dedent("".join(lines))
     all_lines = linecache.getlines(filename) or lines
-    if fn.__name__ == "<lambda>":
+    if code.co_name == "<lambda>":
         node = _lambda_node(text, code, first)
         if node is None:
             raise SourceUnavailableError(
@@ -102,7 +102,7 @@ def load_function(fn: Callable) -> FunctionSource:
                 location=Location(filename, first + (exc.lineno or 1) - 1, ""),
             ) from None
         first_node = tree.body[0] if tree.body else None
-        if not isinstance(first_node, (ast.FunctionDef, ast.AsyncFunctionDef)) or first_node.name != fn.__name__ \
+        if not isinstance(first_node, (ast.FunctionDef, ast.AsyncFunctionDef)) or first_node.name != code.co_name \
                 or not _matches_running_code(fn, text, first):
             raise _edited_error(fn, filename)
         depth = tree_depth(tree)
@@ -126,7 +126,7 @@ def source_lines(fn: Callable) -> Tuple[List[str], int]:
     ``linecache.checkcache`` re-reads an edited file (as inspect does): its lines are then a
     new list, and the def is found again."""
     code = getattr(fn, "__code__", None)
-    if code is None or hasattr(fn, "__wrapped__"):  # inspect follows __wrapped__: no shortcut
+    if code is None:
         return inspect.getsourcelines(fn)
     filename = code.co_filename
     key = (filename, code.co_firstlineno, code.co_name)
@@ -136,7 +136,9 @@ def source_lines(fn: Callable) -> Tuple[List[str], int]:
     entry = linecache.cache.get(filename)
     if hit is not None and entry is not None and len(entry) == 4 and entry[2] is hit[0]:
         return list(hit[1]), hit[2]
-    lines, first = inspect.getsourcelines(fn)
+    # the function's own code (inspect would follow a functools.wraps wrapper's __wrapped__ to
+    # another function, whose source is not the code that runs)
+    lines, first = inspect.getsourcelines(code)
     entry = linecache.cache.get(filename)
     if entry is not None and len(entry) == 4 and filename.endswith(".py"):
         if len(_SOURCE_MEMO) >= 1024:

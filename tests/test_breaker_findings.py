@@ -294,3 +294,50 @@ def test_checkpointed_loop_variable_read_after_the_loop():
     assert (value, g) == pytest.approx((0.7 * 1.1 ** 4 * 3, 1.1 ** 4 * 3))
     with pytest.raises(TangentLiteError, match="checkpointed loop is read after the loop"):
         tl.grad(checkpointed_variable_only_from_the_loop)(0.7, 4)
+
+
+# ------------------------------------------------------------------ messages and structured arguments
+
+
+def logged(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(x):
+        return fn(x)
+    return wrapper
+
+
+@logged
+def wrapped_square(x):
+    return x * x
+
+
+def test_a_functools_wraps_wrapper_is_differentiated_as_it_runs():
+    assert tl.grad(wrapped_square)(0.5) == pytest.approx(1.0)
+
+
+def dict_params(p):
+    return p["a"] ** 2 * p["b"]
+
+
+def test_structured_arguments_are_checked():
+    p = {"a": 1.5, "b": 2.0}
+    assert tl.grad(dict_params)(p) == pytest.approx({"a": 6.0, "b": 2.25})
+    with pytest.raises(tl.ArgumentError, match="float or a float array"):
+        tl.hessian(dict_params)(p)
+    with pytest.raises(tl.ArgumentError, match="keys"):
+        tl.jvp(dict_params, (p,), ({"a": 1.0, "B": 0.0},))
+
+
+def accumulates_through_an_alias(x):
+    a = x * 1.0
+    acc = a
+    for _ in range(2):
+        acc += x
+    return np.sum(a * acc)
+
+
+def test_refusals_name_the_users_code():
+    with pytest.raises(TangentLiteError, match=r"'acc \+= \.\.\.' changes 'acc' in place"):
+        tl.grad(accumulates_through_an_alias)(np.ones(2))
