@@ -602,6 +602,15 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
     if callee is None:
         return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
                            "call a module-level function instead")
+    module = str(getattr(callee, "__module__", "") or "")
+    if module.startswith("tangent_lite.runtime"):
+        helper = getattr(callee, "__name__", "a helper")
+        return NoRuleError(
+            f"derivatives of the derivative code through '_tl.{helper}' are not supported yet: this runtime helper "
+            "of a first-order rule has no rule of its own",
+            w.src.location(stmt),
+            "use first-order derivatives here (tl.grad, tl.jvp, tl.vjp), or register rules for "
+            f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
     spelled = _spelling(callee)
     written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
     if written is not None and written.split(".")[0] not in w.foreign:

@@ -20,7 +20,7 @@ from . import config as settings
 from . import jvp as jvp_pass
 from . import source as S
 from . import vjp as vjp_pass
-from .errors import ArgumentError, UnsupportedConstructError
+from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -82,7 +82,21 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
             raise UnsupportedConstructError(
                 f"'{callee.__qualname__}' is mutually recursive with '{fn.__qualname__}'", anf.call_site(w, callee),
                 hint="only direct recursion (a function calling itself) is supported: merge them into one function")
-        module = compiled(callee, cmode, tuple(cwrt), cspec)
+        try:
+            module = compiled(callee, cmode, tuple(cwrt), cspec)
+        except TangentLiteError as exc:
+            if not str(getattr(callee, "__module__", "")).startswith("tangent_lite.runtime"):
+                raise
+            failure: Optional[TangentLiteError] = exc
+        else:
+            failure = None
+        if failure is not None:  # a runtime helper of a first-order rule (higher order): say so, at the call
+            raise NoRuleError(
+                f"derivatives of the derivative code through '_tl.{callee.__name__}' are not supported yet: "
+                "this runtime helper of a first-order rule cannot be differentiated",
+                anf.call_site(w, callee),
+                "use first-order derivatives here (tl.grad, tl.jvp, tl.vjp), or register rules for "
+                f"tangent_lite.runtime.{callee.__name__} with tl.defjvp / tl.defvjp")
         meta = module.__tl_meta__
         remote = meta["functions"]
         roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {
