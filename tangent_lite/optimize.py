@@ -956,7 +956,8 @@ def finish(fdef: Any, names: Optional[StmtNames] = None) -> Any:
     return fdef
 
 
-_ALLOCATING = ("zeros_like", "getitem_bar", "setitem", "zero_index")  # runtime helpers that return new arrays
+# runtime helpers that return new arrays
+_ALLOCATING = ("zeros_like", "getitem_bar", "setitem", "zero_index", "strong_mul", "strong_div", "pow_base_bar")
 
 
 def own_what_is_updated(fdef: Any) -> bool:
@@ -982,9 +983,25 @@ def own_what_is_updated(fdef: Any) -> bool:
             and isinstance(value.func.value, gast.Name) and value.func.value.id == tl \
             and value.func.attr in _ALLOCATING
 
-    shared = {t.id for st in _statements(fdef.body) if isinstance(st, gast.Assign)
-              for t in st.targets if isinstance(t, gast.Name) and t.id in updated and not allocates(st.value)}
-    shared |= {a.arg if hasattr(a, "arg") else a.id for a in fdef.args.args} & updated
+    params = {a.arg if hasattr(a, "arg") else a.id for a in fdef.args.args}
+    values: Dict[str, List[Any]] = {}
+    for st in _statements(fdef.body):
+        if isinstance(st, gast.Assign):
+            for t in st.targets:
+                if isinstance(t, gast.Name):
+                    values.setdefault(t.id, []).append(st.value)
+    loads = collections.Counter(n.id for n in S.walk(fdef) if isinstance(n, gast.Name)
+                                and isinstance(n.ctx, gast.Load))
+
+    def ours(name: str, seen: Set[str]) -> bool:
+        """Does every assignment of ``name`` make a new array (or take over one nothing else reads)?"""
+        if name in params or name in seen or name not in values:
+            return False
+        seen.add(name)
+        return all(allocates(v) or (isinstance(v, gast.Name) and loads[v.id] == 1 and ours(v.id, seen))
+                   for v in values[name])
+
+    shared = {name for name in updated if not ours(name, set())}
     if not shared:
         return False
 

@@ -25,6 +25,7 @@ reverse sweep reads.
 from __future__ import annotations
 
 import copy
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -147,6 +148,50 @@ def _dict_vars(body: List[Any]) -> Set[str]:
     return out
 
 
+_NONFINITE_INSIDE: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _may_be_nonfinite_inside(fn: Any) -> bool:
+    """May user function ``fn`` return inf or NaN for finite arguments: does its source divide by
+    anything but a nonzero number, raise to anything but a non-negative integer, or call a
+    function of ``_NONFINITE_SOURCES`` (by name), itself or in a function it calls?"""
+    try:
+        return _NONFINITE_INSIDE[fn]
+    except (KeyError, TypeError):
+        pass
+    _NONFINITE_INSIDE[fn] = True  # (recursion: assume the worst while looking)
+    found = _scan_nonfinite(fn)
+    _NONFINITE_INSIDE[fn] = found
+    return found
+
+
+def _scan_nonfinite(fn: Any) -> bool:
+    from .analysis import is_user_function, user_function
+    from .errors import TangentLiteError
+
+    try:
+        node = S.load_function(fn).node
+    except TangentLiteError:
+        return True
+    names = {getattr(f, "__name__", "") for f in _NONFINITE_SOURCES}
+    for n in S.walk(node):
+        if isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Div, gast.FloorDiv, gast.Mod)):
+            if not (isinstance(n.right, gast.Constant) and type(n.right.value) in (int, float) and n.right.value != 0):
+                return True
+        elif isinstance(n, gast.BinOp) and isinstance(n.op, gast.Pow):
+            c = n.right.value if isinstance(n.right, gast.Constant) else None
+            if not (type(c) in (int, float) and float(c).is_integer() and c >= 0):
+                return True
+        elif isinstance(n, gast.Call):
+            called = n.func.attr if isinstance(n.func, gast.Attribute) else getattr(n.func, "id", "")
+            if called in names:
+                return True
+            target = getattr(fn, "__globals__", {}).get(called)
+            if target is not None and is_user_function(target) and _may_be_nonfinite_inside(user_function(target)):
+                return True
+    return False
+
+
 def _finite_for_constants(info: StmtInfo) -> bool:
     """A division by a nonzero number, a remainder of one, a power with a non-negative integer
     exponent: finite for finite inputs (``dt / 6.0``, ``x ** 2``)."""
@@ -187,7 +232,9 @@ def maybe_nonfinite(w: Wengert, registry: Registry, memo: Optional[Described] = 
             except TypeError:  # unhashable
                 source = False
             reads = set().union(*(local_names(a) for _, a in info.inputs)) if info.inputs else set()
-            if source or reads & out or info.kind in ("user", "nocall", "method"):
+            if info.kind == "user":
+                source = source or _may_be_nonfinite_inside(info.callee)
+            if source or reads & out or info.kind in ("nocall", "method"):
                 out |= set(info.targets)
                 changed = True
     return out
@@ -814,7 +861,13 @@ class _Reverse:
         if info.callee not in _PRODUCTS:
             return info, active_inputs
         atoms = [info.value.left, info.value.right] if isinstance(info.value, gast.BinOp) else list(info.value.args[:2])
-        if len(atoms) != 2 or not any(is_local(a) and a.id in self.nonfinite for a in atoms):
+        if len(atoms) == 1:  # x * x differentiated as np.square(x)
+            atoms = atoms * 2
+        if len(atoms) != 2:
+            return info, active_inputs
+        # the adjoint of one factor multiplies by the other: strong only where that one may be infinite
+        others = [atoms[1 - k] for k, a in enumerate(atoms) if is_local(a) and local_names(a) & self.active]
+        if not any(is_local(b) and b.id in self.nonfinite for b in others):
             return info, active_inputs
         from . import runtime
 
@@ -843,7 +896,7 @@ class _Reverse:
             return False
         return True
 
-    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index")
+    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "strong_mul", "strong_div", "pow_base_bar")
 
     def _adjoint_of(self) -> Dict[str, str]:
         """adjoint name -> its variable, of the names handed out so far (the namer only ever
