@@ -153,7 +153,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
         sources, kind = _locals_in(value), HOLDS
     elif isinstance(value, gast.Call):
         callee = get_anno(value, Key.CALLEE, None)
-        if callee in VIEW_FUNCTIONS if _hashable(callee) else False:
+        if callee is np.einsum:  # the operands come after the subscripts: any of them
+            sources = _locals_in(value)
+        elif callee in VIEW_FUNCTIONS if _hashable(callee) else False:
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []

@@ -472,6 +472,12 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
         target = _shown(out_kw[0].value, line, "out")
         return (f"the 'out=' argument of '{written}' writes into '{target}' in place",
                 f"use the returned value instead: {target} = {written}(...) without out=")
+    position = _out_position(callee)
+    if position is not None and len(call.args) > position and not (
+            isinstance(call.args[position], gast.Constant) and call.args[position].value is None):
+        target = _shown(call.args[position], line, "out")
+        return (f"'{written}' writes into '{target}' in place (its 'out' argument, given by position)",
+                f"use the returned value instead: {target} = {written}(...) without the 'out' argument")
     if method:
         receiver = _shown(call.func.value, line, "x")
         fix = purity.method_fix(callee[1], receiver)
@@ -506,6 +512,32 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
                 "derivatives cannot follow the change",
                 f"make '{written}' return the new value and assign it: x = {written}(x)")
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _out_position_of(callee: Any) -> Optional[int]:
+    if isinstance(callee, np.ufunc):
+        return callee.nin
+    try:
+        params = list(inspect.signature(callee).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(params):
+        if p.name == "out":
+            return i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
+    return None
+
+
+def _out_position(callee: Any) -> Optional[int]:
+    """Where a NumPy function takes its ``out`` argument by position (ufuncs: after their
+    inputs; ``np.clip(a, lo, hi, out)``, ``np.cumsum(a, axis, dtype, out)``), or None."""
+    module = str(getattr(callee, "__module__", "") or "")
+    if not (isinstance(callee, np.ufunc) or module.startswith("numpy")):
+        return None
+    try:
+        return _out_position_of(callee)
+    except TypeError:  # unhashable
+        return None
 
 
 def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
@@ -564,6 +596,38 @@ def _writes_to_parameters(fn: Any) -> Dict[str, str]:
             target = node.value
         if isinstance(target, gast.Name) and target.id in params and out.get(target.id) != "in place":
             out[target.id] = how
+        if isinstance(node, gast.Call):  # a parameter passed on to a function that changes it
+            for param in _passed_to_a_writer(fn, node, params):
+                out[param] = "in place"
+    return out
+
+
+_WRITERS_SEEN: List[Any] = []
+
+
+def _passed_to_a_writer(fn: Any, call: Any, params: Set[str]) -> List[str]:
+    """The parameters of ``fn`` that ``call`` (in ``fn``'s body) passes to a user function
+    changing that argument in place."""
+    func = call.func
+    target = getattr(fn, "__globals__", {}).get(func.id) if isinstance(func, gast.Name) else None
+    if target is None or not is_user_function(target) or user_function(target) in _WRITERS_SEEN:
+        return []
+    callee = user_function(target)
+    _WRITERS_SEEN.append(callee)
+    try:
+        writes = _writes_to_parameters(callee)
+        names = [p for p in inspect.signature(callee).parameters]
+    except (TypeError, ValueError):
+        return []
+    finally:
+        _WRITERS_SEEN.pop()
+    out = []
+    for i, a in enumerate(call.args):
+        if isinstance(a, gast.Name) and a.id in params and i < len(names) and writes.get(names[i]) == "in place":
+            out.append(a.id)
+    for k in call.keywords:
+        if isinstance(k.value, gast.Name) and k.value.id in params and writes.get(k.arg) == "in place":
+            out.append(k.value.id)
     return out
 
 

@@ -336,6 +336,7 @@ class _Lowerer:
         Python function also its default values, which calls of it bind."""
         self.guards.setdefault(path, obj)
         if isinstance(obj, types.FunctionType):
+            self.guards.setdefault((path[0], path[1], path[2] + ("__code__",)), obj.__code__)
             for attr in ("__defaults__", "__kwdefaults__"):
                 if getattr(obj, attr, None) is not None:
                     self.guards.setdefault((path[0], path[1], path[2] + (attr,)), getattr(obj, attr))

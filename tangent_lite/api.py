@@ -445,6 +445,9 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     module = compiled(fn, "vjp", names, _spec(values))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
     out, residuals = getattr(module, fwd)(*values)
+    # the reverse sweep may undo changes the residuals share with the output (a list built by
+    # append): the caller and the shape checks get their own copy of the value
+    value = arguments.structure_copy(out) if isinstance(out, (list, dict, tuple)) else out
     if settings.current().check:
         selfcheck.check(fn, values, names, out, True)
     n_out = module.__tl_meta__["outputs"]
@@ -458,15 +461,15 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
         calls[0] += 1
         arguments.check_cotangent(cotangent, n_out)
         seeds = list(cotangent) if n_out > 1 else [cotangent]
-        outs = list(out) if n_out > 1 else [out]
+        outs = list(value) if n_out > 1 else [value]
         seeds = [np.asarray(c, dtype=float) if isinstance(o, np.ndarray) and isinstance(c, (list, tuple)) else c
                  for c, o in zip(seeds, outs)]
-        _check_shape("the cotangent", seeds if n_out > 1 else seeds[0], list(out) if n_out > 1 else out)
+        _check_shape("the cotangent", seeds if n_out > 1 else seeds[0], list(value) if n_out > 1 else value)
         grads = _pick(getattr(module, bwd)(residuals, *seeds), single, len(names))
         return arguments.detached(grads, seeds, residuals, values)
 
     # the value goes to the caller, who may change it: not the array the pullback reads
-    return arguments.detached(out, residuals), pullback
+    return arguments.detached(arguments.structure_copy(value) if value is not out else out, residuals), pullback
 
 
 def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None,

@@ -350,6 +350,20 @@ def _owner(a: np.ndarray) -> Any:
     return a if base is None else base
 
 
+def structure_copy(x: Any) -> Any:
+    """``x`` with its lists, dicts and (plain) tuples rebuilt and its arrays copied: what a
+    caller may keep and change while a pullback still needs the original."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, list):
+        return [structure_copy(v) for v in x]
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return tuple(structure_copy(v) for v in x)
+    if isinstance(x, dict):
+        return {k: structure_copy(v) for k, v in x.items()}
+    return x
+
+
 def detached(result: Any, *sources: Any) -> Any:
     """``result`` with every array that may share memory with an array of ``sources`` (the
     caller's arguments, cotangents or tangents, what a pullback keeps) replaced by a copy: a

@@ -29,6 +29,7 @@ import builtins
 import hashlib
 import sys
 import types
+import weakref
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -54,7 +55,7 @@ class Guard(NamedTuple):
 
 
 # attributes whose value generated code bakes in (a callee's default values): checked by identity
-IDENTITY_ATTRS = (("__defaults__",), ("__kwdefaults__",))
+IDENTITY_ATTRS = (("__defaults__",), ("__kwdefaults__",), ("__code__",))
 
 
 def checked_by_identity(obj: Any) -> bool:
@@ -86,6 +87,8 @@ def identity(obj: Any, how: str) -> str:
         return f"function {fn.__module__}.{fn.__qualname__} {_code_digest(code) if code else ''} {shown}"
     if isinstance(obj, types.MethodType):
         return ""  # bound to an instance: no stable name
+    if isinstance(obj, types.CodeType):
+        return f"code {obj.co_name} {_code_digest(obj)}"
     if isinstance(obj, np.ufunc):  # (NumPy < 2.1 gives ufuncs no __module__)
         return f"ufunc numpy.{obj.__name__}" if getattr(np, obj.__name__, None) is obj else ""
     module = getattr(obj, "__module__", None)
@@ -199,6 +202,11 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
     function, names) triples) from the functions' namespaces into the modules."""
     env: Dict[str, Any] = {"_M": _MISSING, "_B": _BUILTINS, "_R": registry, "_GEN": registry.generation}
     lines = ["def _run():", "    try:", "        if _R.generation != _GEN: return False"]
+    code = getattr(fn, "__code__", None)
+    if code is not None:  # the function's own code (fn.__code__ can be replaced): weakly, fn is not kept alive
+        env["_F"], env["_C"] = weakref.ref(fn), code
+        lines.append("        _f = _F()")
+        lines.append("        if _f is None or _f.__code__ is not _C: return False")
     counter = [0]
 
     def bind(value: Any) -> str:

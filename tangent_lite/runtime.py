@@ -260,7 +260,8 @@ def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fa
     a = _expand(ans, x, axis, keepdims)
     mask = x == a
     counts = np.sum(mask, axis=_norm_axis(axis, np.ndim(x)), keepdims=True) if np.ndim(x) else 1
-    return _expand(g, x, axis, keepdims) * mask / counts
+    # exactly 0 off the extremal entries, whatever g is (an infinite g: docs, non-smooth points)
+    return np.where(mask, _expand(g, x, axis, keepdims) / counts, 0.0)
 
 
 def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -606,7 +607,10 @@ def builtin_extremum_bar(g: Any, ans: Any, x: Any, other: Any) -> Any:
         n = sum(1 for xi in entries if xi == ans)
         out = [g / n if xi == ans else zeros_like(xi) for xi in entries]
         return sequence_bar(out, x)  # out as x's sequence type (differentiable: no computed callee)
-    return g * balanced_eq(x, ans, other)
+    w = balanced_eq(x, ans, other)
+    if np.ndim(w) == 0:
+        return g * w if w != 0 else zeros_like(g)  # (exactly 0 for the other operand, whatever g is)
+    return np.where(w == 0, 0.0, g * w)
 
 
 

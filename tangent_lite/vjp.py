@@ -356,8 +356,9 @@ class _Reverse:
                     bar = self.namer.adjoint(atom.id)
                     seed_stmts.append(S.assign(bar, self.add(S.name(bar), S.name(name), atom.id)))
             seeds.append(name)
-        self._rewrite_user_calls(w.fdef.body[:-1])
+        # (a checkpointed loop's step is differentiated on its own, from the calls as written)
         self._extract_checkpointed_loops(w.fdef.body[:-1], list(wrt))
+        self._rewrite_user_calls(w.fdef.body[:-1])
         self._scan(w.fdef.body[:-1], [], set(w.params))
         self.reassigned = {v for vs in self.overwritten.values() for v in vs} | set(self.mutated) | {
             v for info in self.checkpointed.values() for v in info["carried"]}

@@ -341,3 +341,130 @@ def accumulates_through_an_alias(x):
 def test_refusals_name_the_users_code():
     with pytest.raises(TangentLiteError, match=r"'acc \+= \.\.\.' changes 'acc' in place"):
         tl.grad(accumulates_through_an_alias)(np.ones(2))
+
+
+# ------------------------------------------------------------------ round 2
+
+
+def squared(z):
+    return z * z
+
+
+def checkpointed_calls_a_helper(x, n):
+    for _ in tl.checkpointed(range(n), snapshots=2):
+        x = squared(x)
+    return x
+
+
+def test_checkpointed_loop_calling_a_user_function():
+    assert tl.grad(checkpointed_calls_a_helper)(1.5, 2) == pytest.approx(4 * 1.5 ** 3)
+    assert tl.grad(checkpointed_calls_a_helper)(0.9, 5) == pytest.approx(32 * 0.9 ** 31)
+
+
+def doubles_in_place(a):
+    a[:] = a * 2.0
+    return a
+
+
+def passes_it_on(a):
+    return doubles_in_place(a)
+
+
+def changes_through_a_second_function(x):
+    y = x * 1.0
+    passes_it_on(y)
+    return np.sum(y * x)
+
+
+def positional_out_ufunc(x):
+    y = x * 1.0
+    np.multiply(y, 2.0, y)
+    return np.sum(y * x)
+
+
+def positional_out_unary(x):
+    y = x * 1.0
+    np.sin(y, y)
+    return np.sum(y * x)
+
+
+def positional_out_method(x):
+    y = x * 1.0
+    y.clip(-0.5, 0.5, y)
+    return np.sum(y * x)
+
+
+def writes_through_einsum_view(A):
+    B = A * 1.0
+    np.einsum("ii->i", B)[0] = 7.0 * A[0, 0]
+    return np.sum(B * A)
+
+
+@pytest.mark.parametrize("f, arg", [
+    (changes_through_a_second_function, np.array([0.3, -1.2])),
+    (positional_out_ufunc, np.array([0.3, -1.2, 0.8])),
+    (positional_out_unary, np.array([0.3, -1.2, 0.8])),
+    (positional_out_method, np.array([0.3, -1.2, 0.8])),
+    (writes_through_einsum_view, np.array([[0.5, -0.4], [2.6, 1.4]])),
+])
+def test_in_place_changes_the_derivative_could_miss_are_refused(f, arg):
+    with pytest.raises(TangentLiteError, match="in place|shares its array"):
+        tl.grad(f)(arg)
+
+
+def masked_logsumexp(x):
+    s = np.where(x > -1.0, x, -np.inf)
+    m = np.max(s)
+    return m + np.log(np.sum(np.exp(s - m)))
+
+
+def sqrt_of_positive_part(x):
+    return np.sum(np.sqrt(np.maximum(x, 0.0)))
+
+
+def test_infinite_values_selected_away_stay_out_of_derivatives():
+    x = np.array([0.3, -1.2, 0.8])
+    g = tl.grad(masked_logsumexp)(x)
+    w = np.exp(x[[0, 2]]) / np.sum(np.exp(x[[0, 2]]))
+    np.testing.assert_allclose(g, [w[0], 0.0, w[1]])
+    with np.errstate(all="ignore"):
+        assert tl.jvp(masked_logsumexp, (x,), (np.ones(3),))[1] == pytest.approx(1.0)
+        with tl.config(check=True):
+            tl.grad(masked_logsumexp)(x)
+        np.testing.assert_allclose(tl.grad(sqrt_of_positive_part)(np.array([-1.2, 0.8])), [0.0, 0.5 / np.sqrt(0.8)])
+
+
+def appends_outputs(x):
+    ys = []
+    for i in range(3):
+        ys.append(x * i)
+    return ys
+
+
+def test_pullbacks_leave_the_returned_value_alone():
+    out, pullback = tl.vjp(appends_outputs, 0.7)
+    assert pullback([1.0, 1.0, 1.0]) == pytest.approx(3.0)
+    assert out == pytest.approx([0.0, 0.7, 1.4])
+    assert pullback([1.0, 1.0, 1.0]) == pytest.approx(3.0)
+
+
+def helper_to_swap(z):
+    return z * z
+
+
+def cube_code(z):
+    return z * z * z
+
+
+def calls_helper_to_swap(x):
+    return helper_to_swap(x)
+
+
+def test_a_function_whose_code_is_replaced():
+    original = helper_to_swap.__code__
+    try:
+        assert tl.grad(calls_helper_to_swap)(2.0) == pytest.approx(4.0)
+        helper_to_swap.__code__ = cube_code.__code__
+        assert tl.grad(calls_helper_to_swap)(2.0) == pytest.approx(12.0)
+    finally:
+        helper_to_swap.__code__ = original

@@ -309,42 +309,42 @@ def power_vjp_y(g, ans, x, y):
 
 @defjvp(np.maximum, argnum=0)
 def maximum_jvp_x(x_dot, ans, x, y):
-    return x_dot * _tl.balanced_eq(x, ans, y)
+    return _tl.strong_mul(x_dot, _tl.balanced_eq(x, ans, y))
 
 
 @defjvp(np.maximum, argnum=1)
 def maximum_jvp_y(y_dot, ans, x, y):
-    return y_dot * _tl.balanced_eq(y, ans, x)
+    return _tl.strong_mul(y_dot, _tl.balanced_eq(y, ans, x))
 
 
 @defvjp(np.maximum, argnum=0)
 def maximum_vjp_x(g, ans, x, y):
-    return _tl.unbroadcast(g * _tl.balanced_eq(x, ans, y), x)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(x, ans, y)), x)
 
 
 @defvjp(np.maximum, argnum=1)
 def maximum_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(g * _tl.balanced_eq(y, ans, x), y)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(y, ans, x)), y)
 
 
 @defjvp(np.minimum, argnum=0)
 def minimum_jvp_x(x_dot, ans, x, y):
-    return x_dot * _tl.balanced_eq(x, ans, y)
+    return _tl.strong_mul(x_dot, _tl.balanced_eq(x, ans, y))
 
 
 @defjvp(np.minimum, argnum=1)
 def minimum_jvp_y(y_dot, ans, x, y):
-    return y_dot * _tl.balanced_eq(y, ans, x)
+    return _tl.strong_mul(y_dot, _tl.balanced_eq(y, ans, x))
 
 
 @defvjp(np.minimum, argnum=0)
 def minimum_vjp_x(g, ans, x, y):
-    return _tl.unbroadcast(g * _tl.balanced_eq(x, ans, y), x)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(x, ans, y)), x)
 
 
 @defvjp(np.minimum, argnum=1)
 def minimum_vjp_y(g, ans, x, y):
-    return _tl.unbroadcast(g * _tl.balanced_eq(y, ans, x), y)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(y, ans, x)), y)
 
 
 @defjvp(np.arctan2, argnum=0)
@@ -369,12 +369,12 @@ def arctan2_vjp_x(g, ans, y, x):
 
 @defjvp(np.where, argnum=1)
 def where_jvp_x(x_dot, ans, condition, x, y):
-    return np.where(condition, x_dot, 0.0 * ans)
+    return np.where(condition, x_dot, _tl.zeros_like(ans))
 
 
 @defjvp(np.where, argnum=2)
 def where_jvp_y(y_dot, ans, condition, x, y):
-    return np.where(condition, 0.0 * ans, y_dot)
+    return np.where(condition, _tl.zeros_like(ans), y_dot)
 
 
 @defvjp(np.where, argnum=1)

@@ -328,42 +328,42 @@ def hypot_vjp_x2(g, ans, x1, x2):
 
 @defjvp(np.fmax, argnum=0)
 def fmax_jvp_x1(x_dot, ans, x1, x2):
-    return x_dot * _tl.balanced_eq(x1, ans, x2)
+    return _tl.strong_mul(x_dot, _tl.balanced_eq(x1, ans, x2))
 
 
 @defjvp(np.fmax, argnum=1)
 def fmax_jvp_x2(y_dot, ans, x1, x2):
-    return y_dot * _tl.balanced_eq(x2, ans, x1)
+    return _tl.strong_mul(y_dot, _tl.balanced_eq(x2, ans, x1))
 
 
 @defvjp(np.fmax, argnum=0)
 def fmax_vjp_x1(g, ans, x1, x2):
-    return _tl.unbroadcast(g * _tl.balanced_eq(x1, ans, x2), x1)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(x1, ans, x2)), x1)
 
 
 @defvjp(np.fmax, argnum=1)
 def fmax_vjp_x2(g, ans, x1, x2):
-    return _tl.unbroadcast(g * _tl.balanced_eq(x2, ans, x1), x2)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(x2, ans, x1)), x2)
 
 
 @defjvp(np.fmin, argnum=0)
 def fmin_jvp_x1(x_dot, ans, x1, x2):
-    return x_dot * _tl.balanced_eq(x1, ans, x2)
+    return _tl.strong_mul(x_dot, _tl.balanced_eq(x1, ans, x2))
 
 
 @defjvp(np.fmin, argnum=1)
 def fmin_jvp_x2(y_dot, ans, x1, x2):
-    return y_dot * _tl.balanced_eq(x2, ans, x1)
+    return _tl.strong_mul(y_dot, _tl.balanced_eq(x2, ans, x1))
 
 
 @defvjp(np.fmin, argnum=0)
 def fmin_vjp_x1(g, ans, x1, x2):
-    return _tl.unbroadcast(g * _tl.balanced_eq(x1, ans, x2), x1)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(x1, ans, x2)), x1)
 
 
 @defvjp(np.fmin, argnum=1)
 def fmin_vjp_x2(g, ans, x1, x2):
-    return _tl.unbroadcast(g * _tl.balanced_eq(x2, ans, x1), x2)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.balanced_eq(x2, ans, x1)), x2)
 
 
 @defjvp(np.copysign, argnum=0)
@@ -461,52 +461,52 @@ def ldexp_vjp_x1(g, ans, x1, x2):
 
 @defjvp(np.clip, argnum=0)
 def clip_jvp_a(a_dot, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return a_dot * _tl.clip_weight(0, a, a_min, a_max, min, max)
+    return _tl.strong_mul(a_dot, _tl.clip_weight(0, a, a_min, a_max, min, max))
 
 
 @defjvp(np.clip, argnum=1)
 def clip_jvp_a_min(lo_dot, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return lo_dot * _tl.clip_weight(1, a, a_min, a_max, min, max)
+    return _tl.strong_mul(lo_dot, _tl.clip_weight(1, a, a_min, a_max, min, max))
 
 
 @defjvp(np.clip, argnum=2)
 def clip_jvp_a_max(hi_dot, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return hi_dot * _tl.clip_weight(2, a, a_min, a_max, min, max)
+    return _tl.strong_mul(hi_dot, _tl.clip_weight(2, a, a_min, a_max, min, max))
 
 
 @defjvp(np.clip, argnum=4)
 def clip_jvp_min(lo_dot, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return lo_dot * _tl.clip_weight(1, a, a_min, a_max, min, max)
+    return _tl.strong_mul(lo_dot, _tl.clip_weight(1, a, a_min, a_max, min, max))
 
 
 @defjvp(np.clip, argnum=5)
 def clip_jvp_max(hi_dot, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return hi_dot * _tl.clip_weight(2, a, a_min, a_max, min, max)
+    return _tl.strong_mul(hi_dot, _tl.clip_weight(2, a, a_min, a_max, min, max))
 
 
 @defvjp(np.clip, argnum=0)
 def clip_vjp_a(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return _tl.unbroadcast(g * _tl.clip_weight(0, a, a_min, a_max, min, max), a)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.clip_weight(0, a, a_min, a_max, min, max)), a)
 
 
 @defvjp(np.clip, argnum=1)
 def clip_vjp_a_min(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return _tl.unbroadcast(g * _tl.clip_weight(1, a, a_min, a_max, min, max), a_min)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.clip_weight(1, a, a_min, a_max, min, max)), a_min)
 
 
 @defvjp(np.clip, argnum=2)
 def clip_vjp_a_max(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return _tl.unbroadcast(g * _tl.clip_weight(2, a, a_min, a_max, min, max), a_max)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.clip_weight(2, a, a_min, a_max, min, max)), a_max)
 
 
 @defvjp(np.clip, argnum=4)
 def clip_vjp_min(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return _tl.unbroadcast(g * _tl.clip_weight(1, a, a_min, a_max, min, max), min)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.clip_weight(1, a, a_min, a_max, min, max)), min)
 
 
 @defvjp(np.clip, argnum=5)
 def clip_vjp_max(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    return _tl.unbroadcast(g * _tl.clip_weight(2, a, a_min, a_max, min, max), max)
+    return _tl.unbroadcast(_tl.strong_mul(g, _tl.clip_weight(2, a, a_min, a_max, min, max)), max)
 
 
 # ---------------------------------------------------------------- reductions

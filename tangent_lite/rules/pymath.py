@@ -179,12 +179,12 @@ def pow_vjp_y(g, ans, x, y):
 
 @defjvp(math.fabs)
 def fabs_jvp(x_dot, ans, x):
-    return x_dot * _tl.abs_grad(x)
+    return _tl.strong_mul(x_dot, _tl.abs_grad(x))
 
 
 @defvjp(math.fabs)
 def fabs_vjp(g, ans, x):
-    return g * _tl.abs_grad(x)
+    return _tl.strong_mul(g, _tl.abs_grad(x))
 
 
 # ---------------------------------------------------------------- builtins
@@ -215,12 +215,12 @@ constant_params(builtins.pow, "mod")  # pow(base, exp, mod) is integer arithmeti
 
 @defjvp(builtins.abs)
 def abs_jvp(x_dot, ans, x):
-    return x_dot * _tl.abs_grad(x)
+    return _tl.strong_mul(x_dot, _tl.abs_grad(x))
 
 
 @defvjp(builtins.abs)
 def abs_vjp(g, ans, x):
-    return g * _tl.abs_grad(x)
+    return _tl.strong_mul(g, _tl.abs_grad(x))
 
 
 @defjvp(builtins.float)
