@@ -119,6 +119,8 @@ def zeros_like(x: Any) -> Any:
     (lists, tuples, named tuples, dicts, dataclasses and plain objects)."""
     if isinstance(x, (tuple, list, dict)) or _is_record(x):
         return _map_struct(zeros_like, x)
+    if isinstance(x, range):  # (a loop's range put on a tape: its zero tangent is indexed like it)
+        return np.zeros(len(x))
     if hasattr(x, "shape") and x.shape != ():
         return np.zeros(x.shape, dtype=_float_dtype(x))
     if hasattr(x, "dtype"):
@@ -141,8 +143,8 @@ def _fields(x: Any) -> list:
 
 def _map_struct(fn: Any, x: Any, *others: Any) -> Any:
     """Apply ``fn`` leafwise over ``x`` (and ``others`` of the same structure)."""
-    if isinstance(x, tuple) and hasattr(x, "_fields"):  # NamedTuple
-        return type(x)(*(fn(v, *(getattr(o, f) for o in others)) for f, v in zip(x._fields, x)))
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # NamedTuple (the others may be plain tuples: by position)
+        return type(x)(*(fn(v, *(o[i] for o in others)) for i, v in enumerate(x)))
     if isinstance(x, (tuple, list)):
         return type(x)(fn(v, *(o[i] for o in others)) for i, v in enumerate(x))
     if isinstance(x, dict):

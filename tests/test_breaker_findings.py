@@ -468,3 +468,41 @@ def test_a_function_whose_code_is_replaced():
         assert tl.grad(calls_helper_to_swap)(2.0) == pytest.approx(12.0)
     finally:
         helper_to_swap.__code__ = original
+
+
+def nested_range_loops(x, n):
+    acc = 0.0
+    for _i in range(n):
+        for j in range(n):
+            acc = acc + x * j
+    return acc * acc
+
+
+def where_in_a_loop(x):
+    for _ in range(2):
+        x = np.where(x > 0, x * x, np.sin(x))
+    return np.sum(x)
+
+
+def test_second_order_through_nested_loops_and_where():
+    assert tl.hessian(nested_range_loops)(0.3, 3) == pytest.approx(2 * 9 ** 2)
+    x = np.array([0.3, -1.2, 0.8])
+    h = tl.hessian(where_in_a_loop)(x)
+    assert h[0, 0] == pytest.approx(12 * 0.3 ** 2) and h[2, 2] == pytest.approx(12 * 0.8 ** 2)
+    s = np.sin(-1.2)  # sin(sin(x)): d2 = -sin(s) cos(x)^2 - cos(s) sin(x)
+    assert h[1, 1] == pytest.approx(-np.sin(s) * np.cos(-1.2) ** 2 - np.cos(s) * np.sin(-1.2))
+
+
+class Pair(__import__("typing").NamedTuple):
+    w: float
+    b: float
+
+
+def unpacks_a_named_tuple(p, x):
+    w, b = p
+    return w * x * b
+
+
+def test_named_tuple_unpacked_in_the_function():
+    g = tl.grad(unpacks_a_named_tuple)(Pair(2.0, 3.0), 0.5)
+    assert isinstance(g, Pair) and g == pytest.approx(Pair(1.5, 1.0))

@@ -19,7 +19,7 @@ gets an exact 0 instead of ``0 * inf = NaN``.
 import numpy as np
 
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
 # ---------------------------------------------------------------- elementwise, one argument
 
@@ -385,6 +385,9 @@ def where_vjp_x(g, ans, condition, x, y):
 @defvjp(np.where, argnum=2)
 def where_vjp_y(g, ans, condition, x, y):
     return _tl.unbroadcast(np.where(condition, 0.0, g), y)
+
+
+constant_params(np.where, "condition")  # a mask: no derivative flows through it
 
 
 # ---------------------------------------------------------------- reductions
