@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench fuzz docs clean
+.PHONY: install demo test lint bench fuzz outside docs clean
 
 install: $(STAMP)
 
@@ -25,9 +25,16 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/guards.py
 
 fuzz: install
 	TL_FUZZ_EXAMPLES=$${TL_FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest tests/test_fuzz.py -s -q
+
+# the outside-in generator's long run (tests/test_outside.py): 20,000 programs, a fresh seed, every
+# failure logged to outside.jsonl (about an hour and a half on two cores)
+outside: install
+	TL_OUTSIDE_EXAMPLES=$${TL_OUTSIDE_EXAMPLES:-20000} TL_OUTSIDE_RANDOM=1 TL_OUTSIDE_COLLECT=$${TL_OUTSIDE_COLLECT:-outside.jsonl} \
+		$(BIN)/python -m pytest tests/test_outside.py -k test_programs -s -q
 
 # the documentation site (mkdocs.yml, docs/): installs the docs extra once, then builds offline
 DOCS_STAMP := $(VENV)/.installed-docs
