@@ -488,3 +488,31 @@ def _enclosing_lists(body: List[Any]) -> Dict[int, List[List[Any]]]:
 
     visit(body, [])
     return out
+
+
+def written_parameters(w: Any) -> Dict[str, str]:
+    """The parameters of the lowered function ``w`` whose objects its in-place writes may change
+    (through any alias, view or item of them): ``"in place"``, or ``"augmented"`` for ``p op= e``
+    on the parameter itself (in place only for arrays and lists)."""
+    params = set(w.params)
+    sequences = sequence_vars(w.fdef.body)
+    edges = [(alias, source, kind) for st in _assignments(w.fdef.body)
+             for alias, source, kind in _shares(st, None, sequences) if alias != source]
+    out: Dict[str, str] = {}
+    for stmt in _assignments(w.fdef.body):
+        write = _write_of(stmt, None)
+        if write is None:
+            continue
+        _, base, itself = write
+        roots, changed = {base}, True
+        while changed:
+            changed = False
+            for alias, source, kind in edges:
+                if alias in roots and source not in roots and (kind != HOLDS or alias != base):
+                    roots.add(source)
+                    changed = True
+        for p in sorted(roots & params):
+            how = "augmented" if itself and p == base else "in place"
+            if out.get(p) != "in place":
+                out[p] = how
+    return out

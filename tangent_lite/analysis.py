@@ -23,6 +23,7 @@ import os
 import re
 import sysconfig
 import types
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -557,6 +558,11 @@ def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str
     written = S.dotted_name(call.func) or fn.__name__
     for param, how in sorted(writes.items()):
         atom = bound.get(param)
+        if isinstance(atom, gast.Name) and not is_local(atom) and \
+                isinstance(get_anno(atom, Key.CALLEE), (np.ndarray, list, dict)):
+            return (f"'{written}' changes its argument '{param}' in place, and the module-level '{atom.id}' is "
+                    "passed for it: derivatives cannot follow changes to module-level state",
+                    f"pass a copy ({atom.id}.copy()) and use what '{written}' returns")
         if not is_local(atom):
             continue
         if how == "augmented" and ranks is not None and ranks.get(atom.id) == 0:
@@ -570,14 +576,40 @@ def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str
     return None
 
 
+_PARAMETER_WRITES: weakref.WeakKeyDictionary[Any, Tuple[Any, Dict[str, str]]] = weakref.WeakKeyDictionary()
+
+
 def _writes_to_parameters(fn: Any) -> Dict[str, str]:
-    """The parameters the user function ``fn`` assigns into, calls a method of or passes as
-    ``out=`` ("in place"), or updates with ``p op= v`` ("augmented": in place for arrays and
-    lists); all of them when its source cannot be read."""
+    """The parameters the user function ``fn`` changes in place: assigns into, calls a method
+    of, passes as ``out=`` or to a function that changes it ("in place"), through any alias,
+    view or item of them (the alias model on its lowered form), or updates with ``p op= v``
+    ("augmented": in place for arrays and lists); all of them when its source cannot be read.
+    Remembered per function (while its code is the same)."""
+    try:
+        code, known = _PARAMETER_WRITES[fn]
+        if code is fn.__code__:
+            return known
+    except (KeyError, TypeError, AttributeError):
+        pass
+    found = _scan_parameter_writes(fn)
+    try:
+        _PARAMETER_WRITES[fn] = (fn.__code__, found)
+    except (TypeError, AttributeError):
+        pass
+    return found
+
+
+def _scan_parameter_writes(fn: Any) -> Dict[str, str]:
+    from .anf import lower
+
     try:
         src = S.load_function(fn)
     except TangentLiteError:
         return {"*": "in place"}  # cannot tell: assume the worst
+    try:
+        through_aliases = aliases.written_parameters(lower(fn, src))
+    except Exception:  # noqa: BLE001 - a function the lowering refuses: its direct writes below
+        through_aliases = {}
     args = src.node.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     out: Dict[str, str] = {}
@@ -599,6 +631,9 @@ def _writes_to_parameters(fn: Any) -> Dict[str, str]:
         if isinstance(node, gast.Call):  # a parameter passed on to a function that changes it
             for param in _passed_to_a_writer(fn, node, params):
                 out[param] = "in place"
+    for param, how in through_aliases.items():
+        if out.get(param) != "in place":
+            out[param] = how
     return out
 
 

@@ -126,6 +126,10 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     finally:
         _compiling().pop()
     extra["callees"] = records
+    # the parameters fn changes in place: the entry points pass copies (arguments.protected)
+    writes = sorted(arguments.written_arguments(fn))
+    if writes:
+        extra["writes"] = writes
     # what the generated code assumes the names it resolved still mean (guards.py); None: the
     # assumptions are not all known, and the module is not reused
     extra["guards"] = None if w.guards is None else [
@@ -390,8 +394,10 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
             entry = fast[spec_key] = (
                 numba_backend.with_backend(getattr(module, module.__tl_meta__["functions"][0]), backend),
                 _unit_seeds(module), module.__tl_runner__, module.__tl_meta__.get("returns_value", True),
-                cache.GENERATION[0])
-        generated, seeds, _runner, returns_value, _generation = entry
+                cache.GENERATION[0], module.__tl_meta__.get("writes"))
+        generated, seeds, _runner, returns_value, _generation, writes = entry
+        if writes:  # f(x) changes x in place: it works on a copy
+            values = arguments.protected(values, writes)
         try:
             result = generated(*values, *seeds)
         except Exception as exc:  # noqa: BLE001 - a container output cannot take the scalar seed
@@ -444,7 +450,13 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     arguments.refuse_array_subclasses(fn, values)
     module = compiled(fn, "vjp", names, _spec(values))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
+    values = arguments.protected(values, module.__tl_meta__.get("writes"))
     out, residuals = getattr(module, fwd)(*values)
+    # the pullback works at the point of this call: what it keeps of the caller's arrays is copied
+    # (the caller may change them in place before calling it: an optimiser step)
+    residuals = arguments.detached(residuals, values)
+    if module.__tl_meta__.get("rerun_forward"):
+        values = arguments.structure_copy(values)
     # the reverse sweep may undo changes the residuals share with the output (a list built by
     # append): the caller and the shape checks get their own copy of the value
     value = arguments.structure_copy(out) if isinstance(out, (list, dict, tuple)) else out
@@ -496,6 +508,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
             _check_shape(f"the tangent of '{n}'", t, like)
     mode = "jvp_batched" if batched else "jvp"
     module = compiled(fn, mode, names, None if batched else _spec(values))
+    values = arguments.protected(values, module.__tl_meta__.get("writes"))
     result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                 tangents, values)
     if settings.current().check:

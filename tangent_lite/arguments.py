@@ -389,6 +389,27 @@ def detached(result: Any, *sources: Any) -> Any:
     return fix(result)
 
 
+def written_arguments(fn: Callable) -> Set[int]:
+    """Positions of the parameters ``fn`` changes in place (``x[0] = ...``, ``x += ...``,
+    through aliases too): the derivative functions work on copies of those arguments, so that
+    a call leaves the caller's arrays as they were (and repeated calls see the same point)."""
+    from .analysis import _writes_to_parameters
+
+    writes = _writes_to_parameters(fn)
+    if "*" in writes:
+        return set()
+    names = params(fn)
+    return {names.index(p) for p in writes if p in names}
+
+
+def protected(values: Sequence[Any], positions: Sequence[int]) -> List[Any]:
+    """``values`` with copies of the arguments at ``positions`` (those the function changes in
+    place, see written_arguments; the generated module's ``writes``)."""
+    if not positions:
+        return list(values)
+    return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
+
+
 def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:
     """No argument (with respect to which or not) may be an array type whose arithmetic is not
     NumPy's elementwise arithmetic (``np.matrix``, masked arrays)."""

@@ -49,7 +49,8 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0) -> Any:
     one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument."""
     name = _single_wrt(f, wrt)
     fv, _ = gradient_function(f, name)
-    primals = (x,) + tuple(args)
+    # every parameter, defaults filled in: the seed is the generated gradient's next parameter
+    primals = tuple(api.bind_args(api._unwrap(f), (x,) + tuple(args), {}))
     _, (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
     return hv
 
@@ -132,12 +133,17 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
     ``args`` are constants), by nesting forward mode over generated code: the k-th
     derivative is the JVP of the (k-1)-th generated function, all seeds 1."""
     fn = api._unwrap(f)
+    if not isinstance(x, (float, int, np.floating)) or isinstance(x, bool):
+        raise ArgumentError(f"tl.derivatives takes a scalar x (a float), got {type(x).__name__}",
+                            hint="for an array x, differentiate along a direction: "
+                                 "tl.derivatives(lambda t: f(x0 + t * v), 0.0, order)")
     out = [fn(x, *args)]
     current = fn
     name = api._params(fn)[0]
+    values = tuple(api.bind_args(fn, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
     for k in range(1, order + 1):
         current, _ = tangent_function(current, name)
-        value = current(x, *args, *([1.0] * k))
+        value = current(*values, *([1.0] * k))
         for _ in range(k):
             value = value[1]
         out.append(value)

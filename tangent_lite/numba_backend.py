@@ -736,6 +736,14 @@ class Jitted:
             _fallback(self.py, f"numba cannot be imported ({type(exc).__name__}: {exc})", INSTALL_HINT)
             self.run = self.py
             return self.py(*args)
+        frozen = _data_globals(self.py.__globals__)
+        if frozen:  # Numba would bake their values in at compilation: later changes would be missed
+            _fallback(self.py, f"it reads the module-level value{'s' if len(frozen) > 1 else ''} "
+                      f"{', '.join(repr(n) for n in frozen)}, which Numba would freeze when it compiles",
+                      "To fix: nothing is needed (the Python backend reads them at every call); to compile it, "
+                      "pass them as arguments")
+            self.run = self.py
+            return self.py(*args)
         try:
             disp = _compile_module(self.py.__globals__)[self.py.__name__]
         except Unsupported as exc:
@@ -772,6 +780,36 @@ class Jitted:
 
     def __call__(self, *args: Any) -> Any:
         return self.run(*args)
+
+
+def _data_globals(namespace: Dict[str, Any]) -> List[str]:
+    """The user's module-level values (not functions or modules) that a generated module, or the
+    generated modules of the user functions it calls, read: Numba would freeze them."""
+    found: List[str] = []
+    seen: set = set()
+    todo = [namespace]
+    while todo:
+        g = todo.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        meta = g.get("__tl_meta__") or {}
+        for n in meta.get("bindings", []):
+            if n not in g or isinstance(g[n], types.ModuleType):
+                continue
+            value = g[n]
+            if _generated_function(value):
+                todo.append(value.__globals__)
+            elif isinstance(value, types.FunctionType):  # a user function compiled as is
+                own = value.__globals__
+                found.extend(f"{value.__name__}: {m}" for m in value.__code__.co_names
+                             if m in own and not callable(own[m])
+                             and not isinstance(own[m], types.ModuleType)
+                             and f"{value.__name__}: {m}" not in found)
+            elif not callable(value) and n not in found:
+                found.append(n)
+        todo.extend(v.__globals__ for k, v in g.items() if not k.startswith("__") and _generated_function(v))
+    return sorted(found)
 
 
 def jit(py: Callable) -> Jitted:

@@ -107,6 +107,7 @@ def _check_second_order(fn: Callable, args: List[Any], i: int, modes: Tuple[str,
     name = api._params(fn)[i]
     u, v = _rand_like(args[i], rng), _rand_like(args[i], rng)
     eps = 1e-4
+    full = list(api.bind_args(fn, tuple(args), {}))  # defaults filled in: generated code's seeds come after them
 
     def jvp_along(a: Any) -> Any:  # d/dt f(a + t v)
         call = list(args)
@@ -117,17 +118,17 @@ def _check_second_order(fn: Callable, args: List[Any], i: int, modes: Tuple[str,
     numeric = _sub_scaled(plus, minus, 2 * eps)
     if "forward" in modes:
         f_jvp, _ = higher.tangent_function(fn, name)
-        _, second = api.jvp(f_jvp, list(args) + [v], (u,), wrt=(name,))
+        _, second = api.jvp(f_jvp, full + [v], (u,), wrt=(name,))
         _close("forward over forward vs finite differences of the JVP", second[1], numeric, rtol * 10, atol * 10)
     out = fn(*args)
     if isinstance(out, tuple) or np.ndim(out) != 0:
         return
     f_vjp, _ = higher.gradient_function(fn, name)
-    _, (_, hv) = api.jvp(f_vjp, list(args) + [1.0], (v,), wrt=(name,))  # forward over reverse: H v
+    _, (_, hv) = api.jvp(f_vjp, full + [1.0], (v,), wrt=(name,))  # forward over reverse: H v
     _close("forward over reverse (hvp) vs finite differences", np.array(_vdot(hv, u)), np.array(numeric),
            rtol * 10, atol * 10)
     if "reverse" in modes:
-        _, pullback = api.vjp(f_vjp, *args, 1.0, wrt=name)
+        _, pullback = api.vjp(f_vjp, *full, 1.0, wrt=name)
         hu = pullback((0.0, u))  # reverse over reverse: H u
         _close("reverse over reverse: <H u, v> vs finite differences", np.array(_vdot(hu, v)), np.array(numeric),
                rtol * 10, atol * 10)

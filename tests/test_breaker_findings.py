@@ -506,3 +506,137 @@ def unpacks_a_named_tuple(p, x):
 def test_named_tuple_unpacked_in_the_function():
     g = tl.grad(unpacks_a_named_tuple)(Pair(2.0, 3.0), 0.5)
     assert isinstance(g, Pair) and g == pytest.approx(Pair(1.5, 1.0))
+
+
+# ------------------------------------------------------------------ round 3
+
+
+def set_through_alias(a, v):
+    b = a
+    b[0] = v * v
+    return 0.0
+
+
+def set_through_view(a, v):
+    s = a[0:1]
+    s[0] = v * v
+    return 0.0
+
+
+def set_through_transpose(a, v):
+    a.T[0, 1] = v * v
+    return 0.0
+
+
+def set_item_of_item(d, v):
+    d["a"][0] = v * v
+    return 0.0
+
+
+def hands_it_to_the_view_writer(a, v):
+    return set_through_view(a, v)
+
+
+def calls_alias_writer(x):
+    y = np.array([1.0, 2.0]) * x
+    z = set_through_alias(y, x)
+    return np.sum(y) * x + z
+
+
+def calls_view_writer(x):
+    y = np.array([1.0, 2.0]) * x
+    z = set_through_view(y, x)
+    return np.sum(y) * x + z
+
+
+def calls_transpose_writer(x):
+    A = np.ones((2, 2)) * x
+    z = set_through_transpose(A, x)
+    return np.sum(A) * x + z
+
+
+def calls_item_writer(x):
+    d = {"a": [x, 1.0]}
+    z = set_item_of_item(d, x)
+    return d["a"][0] * x + z
+
+
+def calls_two_levels(x):
+    y = np.array([1.0, 2.0]) * x
+    z = hands_it_to_the_view_writer(y, x)
+    return np.sum(y) * x + z
+
+
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def writes_module_array_through_helper(x):
+    z = set_through_alias(WEIGHTS, x)
+    return np.sum(WEIGHTS) * x + z
+
+
+@pytest.mark.parametrize("f", [calls_alias_writer, calls_view_writer, calls_transpose_writer,
+                               calls_item_writer, calls_two_levels, writes_module_array_through_helper])
+def test_helpers_changing_an_argument_through_any_alias_are_refused(f):
+    for derivative in (tl.grad(f), lambda x: tl.jvp(f, (x,), (1.0,))):
+        with pytest.raises(TangentLiteError, match="changes its argument"):
+            derivative(0.7)
+    np.testing.assert_array_equal(WEIGHTS, [1.0, 2.0])
+
+
+def cubed_scaled(x, b=2.0):
+    return b * x ** 3
+
+
+def weighted(x, y, scale=10.0):
+    return np.sum(scale * x * x * y)
+
+
+def test_second_order_entry_points_fill_defaults():
+    # d2/dx2 of b x^3 = 6 b x with b = 2
+    np.testing.assert_allclose(tl.hvp(cubed_scaled, 0.7, 1.0), 6 * 2.0 * 0.7)
+    np.testing.assert_allclose(tl.hvp(cubed_scaled, 0.7, 3.0), 3 * 6 * 2.0 * 0.7)
+    np.testing.assert_allclose(tl.derivatives(cubed_scaled, 0.7, 3),
+                               [2 * 0.7 ** 3, 6 * 0.7 ** 2, 12 * 0.7, 12.0])
+    x, y = np.array([0.3, 1.2]), np.array([1.0, 2.0])
+    np.testing.assert_allclose(tl.hvp(weighted, x, np.array([1.0, 0.0]), y), [20.0, 0.0])
+    tl.check_grads(cubed_scaled, (0.7,), order=2)
+
+
+def test_derivatives_refuses_an_array_point():
+    with pytest.raises(TangentLiteError, match="scalar x"):
+        tl.derivatives(lambda x: np.sum(x * x), np.array([1.0, 2.0]), 2)
+
+
+def test_a_pullback_differentiates_at_the_point_of_the_vjp():
+    w = np.array([0.3, 1.2])
+    _, pullback = tl.vjp(lambda w: np.sum(np.sin(w)), w)
+    w -= 0.5 * np.cos(w)  # an optimiser step in place between the vjp and the pullback
+    np.testing.assert_allclose(pullback(1.0), np.cos([0.3, 1.2]))
+
+    X = np.array([[1.0, 2.0], [0.5, -1.0]])
+    w = np.array([0.3, 1.2])
+    _, pullback = tl.vjp(lambda w, X: np.sum((X @ w) ** 2), w, X)
+    expected = 2 * X.T @ (X @ w)
+    X *= 10
+    np.testing.assert_allclose(pullback(1.0), expected)
+
+
+def squares_after_writing_its_argument(x):
+    x[0] = x[1] * x[0]
+    return x * x
+
+
+def test_functions_writing_their_argument_leave_the_callers_array_alone():
+    x = np.array([0.3, 1.2, 0.5])
+    expected = [[2 * 1.2 ** 2 * 0.3, 2 * 0.3 ** 2 * 1.2, 0.0], [0.0, 2.4, 0.0], [0.0, 0.0, 1.0]]
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(tl.jacobian(squares_after_writing_its_argument, mode=mode)(x), expected)
+        np.testing.assert_array_equal(x, [0.3, 1.2, 0.5])
+    e0 = np.array([1.0, 0.0, 0.0])
+    for _ in range(2):
+        _, t = tl.jvp(squares_after_writing_its_argument, (x,), (e0,))
+        np.testing.assert_allclose(t, [0.864, 0.0, 0.0])
+    _, pullback = tl.vjp(squares_after_writing_its_argument, x)
+    np.testing.assert_allclose(pullback(e0), [0.864, 0.216, 0.0])
+    np.testing.assert_array_equal(x, [0.3, 1.2, 0.5])

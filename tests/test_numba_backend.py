@@ -485,3 +485,62 @@ def test_adgen_backend_numba_refuses_what_it_cannot_rewrite(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tangent_lite.cli", f"{model}:f", "--backend", "numba",
                            "--mode", "hessian"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "not hessian" in proc.stderr
+
+
+# ------------------------------------------------------------------ module-level values are never frozen
+
+SCALE = 2.0
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def _scaled_square(z):
+    return SCALE * z * z
+
+
+def _scale_times(n):
+    return SCALE * n
+
+
+def reads_a_module_number(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + SCALE * math.sin(x * i)
+    return s
+
+
+def reads_a_module_array(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + WEIGHTS[i % 2] * x * x
+    return s
+
+
+def callee_reads_a_module_number(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + _scaled_square(x)
+    return s
+
+
+def constant_helper_reads_a_module_number(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * _scale_times(i)
+    return s
+
+
+@needs_numba
+@pytest.mark.parametrize("f", [reads_a_module_number, reads_a_module_array,
+                               callee_reads_a_module_number, constant_helper_reads_a_module_number])
+def test_module_level_values_are_read_at_every_call(f):
+    global SCALE, WEIGHTS
+    try:
+        for change in (lambda: None, lambda: globals().update(SCALE=3.0),
+                       lambda: WEIGHTS.__setitem__(0, 10.0), lambda: globals().update(WEIGHTS=np.array([5.0, 5.0]))):
+            change()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", BackendFallbackWarning)
+                got = tl.value_and_grad(f, backend="numba")(0.7, 4)
+            same(tl.value_and_grad(f)(0.7, 4), got)
+    finally:
+        SCALE, WEIGHTS = 2.0, np.array([1.0, 2.0])
