@@ -59,6 +59,8 @@ _FRESH_OPERATORS = frozenset({
 _NONDIFF_ATTRS = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes"})
 
 
+_NOT_MATH = object()  # getattr default: no object of math is this
+
 def _local(atom: Any) -> bool:
     return isinstance(atom, gast.Name) and get_anno(atom, Key.CALLEE, _NO) is _NO
 
@@ -85,7 +87,7 @@ def _fresh_callee(callee: Any) -> bool:
     if isinstance(callee, np.ufunc):
         return True
     module = getattr(callee, "__module__", None) or ""
-    if module == "math" or getattr(math, getattr(callee, "__name__", ""), None) is callee:
+    if module == "math" or getattr(math, getattr(callee, "__name__", ""), _NOT_MATH) is callee:
         return True
     # the rest of NumPy makes new arrays (views are listed above)
     return module == "numpy" or module.startswith("numpy.")

@@ -179,7 +179,7 @@ def _imports(env: Dict[str, Any], aliases: Dict[str, str], loaded: set) -> tuple
         if isinstance(obj, types.ModuleType):
             mod = obj.__name__
             imports[name] = f"import {mod}" if mod == name else f"import {mod} as {name}"
-        elif getattr(builtins, name, None) is obj:
+        elif name in vars(builtins) and vars(builtins)[name] is obj:  # (a global None is not a builtin)
             continue
         else:
             bindings.append(name)

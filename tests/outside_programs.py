@@ -1281,6 +1281,23 @@ class Names:
             e1, e2 = g.expr(env, kind, 1), g.expr(env, kind, 1)
             env.set(out, kind)
             return [f"{lst} = []", f"{lst}.append({e1})", f"{lst}.append({e2})", f"{out} = {lst}[0] * {lst}[-1]"]
+        if k == 6:
+            # module-level values that are not numbers: None, flags, axes (OPT = None is common)
+            name = f"OPT{len(g.globals_)}"
+            out = g.fresh("s")
+            a, b = g.expr(env, kind, 1), g.expr(env, kind, 1)
+            env.set(out, kind)
+            if kind == SCALAR or g.chance(0.4):
+                value = g.choice(["None", "True", "False", "0", "'fast'"])
+                g.globals_[name] = f"{name} = {value}"
+                test = g.choice([f"{name} is None", f"{name}", f"not {name}", f"{name} == 'fast'"])
+                return [f"if {test}:", f"    {out} = {a}", "else:", f"    {out} = {b}"]
+            if g.chance(0.5):  # None as np.newaxis
+                g.globals_[name] = f"{name} = None"
+                return [f"{out} = {np_}.sum(({a})[{name}, :] * ({b})[:, {name}], axis=0)"]
+            value = g.choice(["None", "0", "(0,)", "-1"])
+            g.globals_[name] = f"{name} = {value}"
+            return [f"{out} = ({a}) * {np_}.sum({b}, axis={name})"]
         return Arith.snippet(g, env)
 
 

@@ -640,3 +640,29 @@ def test_functions_writing_their_argument_leave_the_callers_array_alone():
     _, pullback = tl.vjp(squares_after_writing_its_argument, x)
     np.testing.assert_allclose(pullback(e0), [0.864, 0.216, 0.0])
     np.testing.assert_array_equal(x, [0.3, 1.2, 0.5])
+
+
+OPTION = None
+NEW_AXIS = None
+AXIS = None
+
+
+def uses_module_level_none(x):
+    if OPTION is None:
+        base = np.sum(x * x)
+    else:
+        base = np.sum(x * OPTION)
+    return base + np.sum(x[NEW_AXIS, :] * x[:, NEW_AXIS]) + np.sum(np.max(np.outer(x, x), axis=AXIS))
+
+
+def test_module_level_none_values():
+    global OPTION, AXIS
+    x = np.array([0.3, 1.2])
+    for derivative in (tl.grad(uses_module_level_none),
+                       lambda x: np.array([tl.jvp(uses_module_level_none, (x,), (e,))[1] for e in np.eye(2)])):
+        try:
+            np.testing.assert_allclose(derivative(x), 2 * x + 2 * np.sum(x) + [0.0, 2 * 1.2])
+            OPTION, AXIS = np.array([2.0, 3.0]), 0  # rebound: the derivative follows
+            np.testing.assert_allclose(derivative(x), [2.0, 3.0] + 2 * np.sum(x) + [1.2, 0.3 + 2 * 1.2])
+        finally:
+            OPTION = AXIS = None
