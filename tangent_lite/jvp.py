@@ -212,7 +212,12 @@ class _Forward:
         if info.kind == "setitem":
             tgt = stmt.targets[0]
             base = self.tangent_or_zero(tgt.value)
-            v = S.name(self.tangent_name(info.value.id)) if self.is_active(info.value) else S.const(0.0)
+            if self.is_active(info.value):
+                v = S.name(self.tangent_name(info.value.id))
+            elif isinstance(tgt.slice, gast.Slice) and (self.ranks is None or self.ranks.get(tgt.value.id) is None):
+                v = self.zeros(info.value)  # (a list's slice may take a sequence of another length)
+            else:
+                v = S.const(0.0)
             helper = "batch_setitem" if self.batched else "setitem"
             return [S.assign(dot, S.call(S.attribute(S.name(tl), helper), [base, self.index(tgt.slice), v]))]
         if info.kind == "getattr":

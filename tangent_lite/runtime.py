@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import inspect
 import math
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -175,6 +175,10 @@ def add(a: Any, b: Any) -> Any:
         return a
     if isinstance(a, (tuple, list)):
         _same_length(b, a)
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() != b.keys():
+        # a dict's adjoint may lack keys the other has (a key added by the function, removed
+        # again by the reverse sweep): a missing key is zero
+        return {k: add(a[k], b[k]) if k in a and k in b else a[k] if k in a else b[k] for k in {**a, **b}}
     if isinstance(a, (tuple, list, dict)) or _is_record(a):
         return _map_struct(add, a, b)
     return a + b
@@ -550,11 +554,22 @@ class _NoItem:
 NO_ITEM = _NoItem()
 
 
+class _WholeList:
+    """What :func:`saved_item` keeps of a list before a slice write, which may change its length."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list) -> None:
+        self.items = list(items)
+
+
 def saved_item(x: Any, index: Any) -> Any:
-    """``x[index]`` before ``x[index] = v`` overwrites it (arrays copied), or NO_ITEM when ``x``
-    is a dict without that key yet (the write adds it)."""
+    """``x[index]`` before ``x[index] = v`` overwrites it (arrays copied), NO_ITEM when ``x``
+    is a dict without that key yet (the write adds it), or the whole list before ``L[a:b] = V``."""
     if isinstance(x, dict) and index not in x:
         return NO_ITEM
+    if isinstance(x, list) and isinstance(index, slice):
+        return _WholeList(x)
     return saved(x[index])
 
 
@@ -562,8 +577,40 @@ def restore_item(x: Any, index: Any, old: Any) -> None:
     """Undo ``x[index] = v``: put back what :func:`saved_item` kept (or remove the key it added)."""
     if old is NO_ITEM:
         del x[index]
+    elif type(old) is _WholeList:
+        x[:] = old.items
     else:
         x[index] = old
+
+
+def _written_span(g: Any, old: list, index: slice) -> Tuple[int, int, int]:
+    """(start, entries written, entries overwritten) of ``old[index] = V``, from the list before
+    the write and the adjoint ``g`` of the list after it (as long as the list is now)."""
+    start, stop, step = index.indices(len(old))
+    if step != 1:  # an extended slice keeps the length
+        return start, -1, -1
+    count = max(stop - start, 0)
+    return start, len(g) - len(old) + count, count
+
+
+def slice_write_bar(g: Any, old: Any, index: Any, v: Any) -> Any:
+    """Cotangent of ``v`` in ``x[index] = v``, where ``x`` was ``old`` (a list may change length)."""
+    if isinstance(g, list) and isinstance(old, list) and isinstance(index, slice):
+        start, written, _ = _written_span(g, old, index)
+        if written >= 0:
+            part = [unbroadcast(gi, vi) for gi, vi in zip(g[start:start + written], v)]
+            return np.array(part) if isinstance(v, np.ndarray) else tuple(part) if isinstance(v, tuple) else part
+    return setitem_bar(g, index, v)
+
+
+def slice_write_zero(g: Any, old: Any, index: Any, v: Any) -> Any:
+    """The adjoint of ``x`` before ``x[index] = v`` (``x`` was ``old``): ``g`` without the written
+    part, as long as ``old`` again."""
+    if isinstance(g, list) and isinstance(old, list) and isinstance(index, slice):
+        start, written, count = _written_span(g, old, index)
+        if written >= 0:
+            return g[:start] + [zeros_like(e) for e in old[start:start + count]] + g[start + written:]
+    return zero_index(g, index)
 
 
 def number_only(v: Any, message: str) -> None:

@@ -503,6 +503,15 @@ class _Reverse:
             self._dicts = _dict_vars(self.w.fdef.body)
         return var not in self._dicts
 
+    def _list_slice_write(self, stmt: Any) -> bool:
+        """``L[a:b] = V`` into a variable that may be a list (its rank is not known): the write
+        may change the list's length, so the reverse sweep restores the list first and then
+        finds the written span from it (``_tl.slice_write_bar`` / ``_tl.slice_write_zero``)."""
+        tgt = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
+        return isinstance(tgt, gast.Subscript) and isinstance(tgt.slice, gast.Slice) \
+            and isinstance(tgt.value, gast.Name) \
+            and (self.ranks is None or self.ranks.get(tgt.value.id) is None)
+
     def bar(self, var: str) -> str:
         return self.namer.adjoint(var)
 
@@ -739,6 +748,18 @@ class _Reverse:
         elif isinstance(stmt, gast.Expr) or (info := describe_once(stmt, self.registry, self.described)).kind == "pop":
             out.extend(self.list_adjoint(stmt, state))
             targets = _targets(stmt) if isinstance(stmt, gast.Assign) else []
+        elif info.kind == "setitem" and self._list_slice_write(stmt):
+            tgt = stmt.targets[0]
+            out.append(gast.Expr(value=S.call(_RESTORE_ITEM, [S.const(id(stmt)), S.name(tgt.value.id),
+                                                              self.index(tgt.slice)])))
+            if tgt.value.id in state and tgt.value.id in self.active:
+                g, lst, index = S.name(self.bar(tgt.value.id)), S.name(tgt.value.id), self.index(tgt.slice)
+                if self.is_active(info.value):
+                    self.accumulate(info.value.id, self.call("slice_write_bar", [g, lst, index, S.name(info.value.id)]),
+                                    state, out)
+                out.append(S.assign(self.bar(tgt.value.id), self.call(
+                    "slice_write_zero", [S.deepcopy(g), S.deepcopy(lst), S.deepcopy(index), S.name(info.value.id)])))
+            targets = []
         else:
             live = [t for t in info.targets if t in state and t in self.active]
             if live:
@@ -897,7 +918,8 @@ class _Reverse:
             return False
         return True
 
-    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "strong_mul", "strong_div", "pow_base_bar")
+    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "strong_mul", "strong_div", "pow_base_bar",
+              "slice_write_bar", "slice_write_zero")
 
     def _adjoint_of(self) -> Dict[str, str]:
         """adjoint name -> its variable, of the names handed out so far (the namer only ever
@@ -1018,7 +1040,7 @@ class _Reverse:
             if isinstance(stmt, gast.Assign):
                 tgt = stmt.targets[0]
                 if isinstance(tgt, gast.Subscript) and tgt.value.id in needed:
-                    if self._array(tgt.value.id):
+                    if self._array(tgt.value.id) and not self._list_slice_write(stmt):
                         old = self.call("saved", [gast.Subscript(value=S.name(tgt.value.id),
                                                                  slice=S.deepcopy(tgt.slice), ctx=gast.Load())])
                     else:  # may be a dict that gets a new key: saved_item remembers it had none
@@ -1077,11 +1099,16 @@ class _Reverse:
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
             if (v.args[0].value, v.args[1].id) in pushes:
                 pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
-                if not self._array(v.args[1].id):  # (see fwd_block: saved_item)
-                    return gast.Expr(value=self.call("restore_item", [v.args[1], v.args[2], pop]))
-                store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2], self.w.aliases["slice"]),
-                                       ctx=gast.Store())
-                return gast.Assign(targets=[store], value=pop, type_comment=None)
+                if not self._array(v.args[1].id) or isinstance(v.args[2], gast.Call) and \
+                        isinstance(v.args[2].func, gast.Name) and v.args[2].func.id == self.w.aliases["slice"] \
+                        and (self.ranks is None or self.ranks.get(v.args[1].id) is None):  # (see fwd_block)
+                    new = gast.Expr(value=self.call("restore_item", [v.args[1], v.args[2], pop]))
+                else:
+                    store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2], self.w.aliases["slice"]),
+                                           ctx=gast.Store())
+                    new = gast.Assign(targets=[store], value=pop, type_comment=None)
+                new.lineno = getattr(node, "lineno", None)
+                return new
             return None
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE:
             if (v.args[0].value, v.args[1].id) in pushes:
@@ -1300,6 +1327,9 @@ def _mutated_in(stmts: List[Any]) -> Set[str]:
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in ("pop", "append") \
                     and isinstance(n.func.value, gast.Name):
                 out.add(n.func.value.id)
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "restore_item" \
+                    and n.args and isinstance(n.args[0], gast.Name):  # _tl.restore_item(x, index, old)
+                out.add(n.args[0].id)
     return out
 
 

@@ -1056,7 +1056,7 @@ class Containers:
         a = g.expr(env, kind, 1)
         b = g.expr(env, kind, 1)
         out = g.fresh("c")
-        k = g.integer(0, 12)
+        k = g.integer(0, 16)
         lines: List[str] = []
 
         def use(*names: str) -> None:
@@ -1125,6 +1125,26 @@ class Containers:
             use("entry")
             lst = g.fresh("L")
             lines += [f"{lst} = [{a}, {b}]", f"{lst}[0] = {lst}[1] * 2.0", f"{out} = entry({lst}, 0) + {lst}[1]"]
+        elif k == 13:
+            # a dict whose keys change: read-and-overwrite, then a new key (and the other order)
+            d = g.fresh("d")
+            steps = [f"{d}[\"s\"] = {d}[\"s\"] * ({b})", f"{d}[\"t\"] = ({b}) * 2.0"]
+            if g.chance(0.3):
+                steps.reverse()
+            read = g.choice([f"{d}[\"s\"] + {d}[\"t\"]", f"{d}[\"s\"] * 1.5", f"{d}[\"t\"] - {d}[\"s\"]"])
+            lines += [f"{d} = {{\"s\": {a}}}", *steps, f"{out} = {read}"]
+        elif k == 14:
+            # a dict held in a list, replaced by a dict with more keys
+            lst = g.fresh("L")
+            lines += [f"{lst} = [{{\"s\": {a}}}]", f"{lst}[0] = {{\"s\": {lst}[0][\"s\"] * ({b}), \"t\": {b}}}",
+                      f"{out} = {lst}[0][\"s\"] + {lst}[0][\"t\"]"]
+        elif k in (15, 16):
+            # slice assignment into a list that changes its length (shrink, grow)
+            lst = g.fresh("L")
+            part = f"[({b}) * 7.0]" if k == 15 else f"[{a}, ({b}) * 0.5]"
+            where = g.choice(["0:2", "1:3"]) if k == 15 else g.choice(["1:1", "0:1", "2:"])
+            lines += [f"{lst} = [{a}, ({b}) * 2.0, ({a}) * 3.0]", f"{lst}[{where}] = {part}",
+                      f"{out} = {lst}[0] * ({a}) + {lst}[1] + {lst}[-1] * 0.5"]
         else:
             use("pack", "entry")
             p = g.fresh("p")

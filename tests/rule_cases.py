@@ -385,6 +385,27 @@ def _zero_index_case(label: str, make_g: Callable[[np.random.Generator], Any], i
     return Case(lambda rng: ((make_g(rng), index), {}), f"{label} [{index!r}]")
 
 
+def _slice_write_case(label: str, old_len: int, index: Any, v_len: Any) -> Case:
+    """``slice_write_bar/zero(g, old, index, v)``: after ``old[index] = v`` the list (and its
+    adjoint ``g``) may be longer or shorter than ``old``."""
+    def make(rng: np.random.Generator) -> Args:
+        old = [sample(rng, F) for _ in range(old_len)]
+        v = [sample(rng, F) for _ in range(v_len)]
+        after = list(old)
+        after[index] = v
+        return ([sample(rng, F) for _ in after], old, index, v), {}
+
+    return Case(make, f"{label}: list of {old_len}[{index!r}] = {v_len} items")
+
+
+SLICE_WRITE_CASES = [
+    _slice_write_case("grows", 2, slice(1, 1), 2),
+    _slice_write_case("shrinks", 3, slice(-2, None), 1),
+    _slice_write_case("same length", 4, slice(0, 2), 2),
+    _slice_write_case("extended slice", 4, slice(0, None, 2), 2),
+]
+
+
 def _builtin_sum_bar_case(label: str, make_x: Callable[[np.random.Generator], Any]) -> Case:
     def make(rng: np.random.Generator) -> Args:
         x = make_x(rng)
@@ -545,6 +566,8 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _setitem_bar_case("g (4, 3), repeated rows", (4, 3), np.array([3, 1, 3, 3]), (4, 3)),
         _setitem_bar_case("g (4, 3), two index arrays", (4, 3), (np.array([0, 2, 0]), np.array([1, 1, 1])), (3,)),
     ],
+    "tangent_lite.runtime.slice_write_bar": SLICE_WRITE_CASES,
+    "tangent_lite.runtime.slice_write_zero": SLICE_WRITE_CASES,
     "tangent_lite.runtime.zero_index": [
         _zero_index_case("g (5,)", _shaped((5,)), 2),
         _zero_index_case("g (3, 4)", _shaped((3, 4)), (slice(None), 1)),

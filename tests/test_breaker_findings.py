@@ -666,3 +666,73 @@ def test_module_level_none_values():
             np.testing.assert_allclose(derivative(x), [2.0, 3.0] + 2 * np.sum(x) + [1.2, 0.3 + 2 * 1.2])
         finally:
             OPTION = AXIS = None
+
+
+# ------------------------------------------------------------------ containers whose shape changes
+
+
+def dict_gains_a_key_after_a_read_overwrite(x, y):
+    d = {"s": x}
+    d["s"] = d["s"] * y
+    d["t"] = y * y
+    return d["s"] + d["t"]
+
+
+def dict_gains_keys_in_a_loop(x):
+    d = {"s": 0.0}
+    for i in range(3):
+        d["s"] = d["s"] + x[i]
+        d["t" + str(i)] = x[i] ** 2
+    return d["s"] * d["t1"]
+
+
+def list_slice_write_grows(x):
+    L = [x[0] * 1.0, x[1] * 2.0]
+    L[1:1] = [x[1] * 7.0, x[0] * x[1]]
+    return L[0] * x[0] + L[1] * L[2] + L[3] ** 2
+
+
+def list_slice_write_shrinks(x):
+    L = [x[0], x[1] * 2.0, x[0] * x[1]]
+    L[-2:] = [np.sin(x[1])]
+    return L[0] * L[-1]
+
+
+def list_slice_write_of_constants(x):
+    L = [x[0], x[1] * 2.0, x[0] * x[1]]
+    L[0:2] = [3.0]
+    return L[0] * L[1]
+
+
+def list_slice_write_in_a_loop(x):
+    L = [x[0]]
+    for i in range(3):
+        L[0:1] = [L[0] * x[1], x[0] + i]
+    s = 0.0
+    for v in L:
+        s = s + v * v
+    return s
+
+
+def _central(f, x, h=1e-6):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+
+
+def test_dict_adjoints_with_different_keys_add_up():
+    g = tl.grad(dict_gains_a_key_after_a_read_overwrite, wrt=(0, 1))(0.7, 1.3)
+    np.testing.assert_allclose(g, (1.3, 0.7 + 2 * 1.3))
+    x = np.array([0.3, 1.2, -0.4])
+    np.testing.assert_allclose(tl.grad(dict_gains_keys_in_a_loop)(x),
+                               _central(dict_gains_keys_in_a_loop, x), atol=1e-7)
+
+
+@pytest.mark.parametrize("f", [list_slice_write_grows, list_slice_write_shrinks,
+                               list_slice_write_of_constants, list_slice_write_in_a_loop])
+def test_list_slice_writes_that_change_the_length(f):
+    x = np.array([0.3, 1.2])
+    g = tl.grad(f)(x)
+    np.testing.assert_allclose(g, _central(f, x), atol=1e-7)
+    np.testing.assert_allclose([tl.jvp(f, (x,), (e,))[1] for e in np.eye(2)], g, atol=1e-12)
+    np.testing.assert_allclose(tl.vjp(f, x)[1](1.0), g, atol=1e-12)
+    fd_hessian = np.array([(tl.grad(f)(x + 1e-5 * e) - tl.grad(f)(x - 1e-5 * e)) / 2e-5 for e in np.eye(2)])
+    np.testing.assert_allclose(tl.hessian(f)(x), fd_hessian, atol=1e-5)

@@ -288,6 +288,26 @@ def zero_index_vjp(h, ans, g, index):
     return _tl.zero_index(h, index)
 
 
+@defjvp(runtime.slice_write_bar)
+def slice_write_bar_jvp(g_dot, ans, g, old, index, v):
+    return _tl.slice_write_bar(g_dot, old, index, v)
+
+
+@defvjp(runtime.slice_write_bar)
+def slice_write_bar_vjp(h, ans, g, old, index, v):
+    return _tl.setitem(_tl.zeros_like(old), index, h)
+
+
+@defjvp(runtime.slice_write_zero)
+def slice_write_zero_jvp(g_dot, ans, g, old, index, v):
+    return _tl.slice_write_zero(g_dot, old, index, v)
+
+
+@defvjp(runtime.slice_write_zero)
+def slice_write_zero_vjp(h, ans, g, old, index, v):
+    return _tl.setitem(h, index, _tl.zeros_like(v))
+
+
 @defjvp(runtime.copied)
 def copied_jvp(v_dot, ans, v):
     return _tl.copied(v_dot)
@@ -383,6 +403,8 @@ constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")
 constant_params(runtime.zero_index, "index")
 constant_params(runtime.setitem_bar, "index", "v")
+constant_params(runtime.slice_write_bar, "old", "index", "v")
+constant_params(runtime.slice_write_zero, "old", "index", "v")
 nondifferentiable(runtime.number_only, runtime.saved_item, runtime.restore_item)
 
 
