@@ -108,6 +108,11 @@ class _Fold(gast.NodeTransformer):
         return node
 
 
+def simplified(expr: Any) -> Any:
+    """``expr`` (a copy) after the constant folding and algebra of :class:`_Fold`."""
+    return _Fold().visit(S.deepcopy(expr))
+
+
 def _plain_helper(node: Any) -> Any:
     """A strong-zero helper call (runtime_numpy.py) whose literal argument makes the partial
     derivative finite everywhere, as the plain arithmetic it then equals, else None::

@@ -51,7 +51,7 @@ from .annotations import Key, get_anno, set_anno
 from .errors import UnsupportedConstructError
 from .jvp import Derivative, Resolver, _no_callees
 from .naming import Namer
-from .optimize import DROP_PURE, FACTS, RELEASE
+from .optimize import DROP_PURE, FACTS, RELEASE, simplified
 from .rules.registry import REGISTRY, Registry
 from .shapes import Facts, infer_shape_classes, matrix_products, scalar, strip_same_shape, strip_scalar_broadcasts
 from .source import gast
@@ -950,6 +950,8 @@ class _Reverse:
                     isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
                     and isinstance(value.func.value, gast.Name) and value.func.value.id == self.tl
                     and value.func.attr in self._FRESH)
+                if fresh and _simplifies_to_a_reference(value):
+                    fresh = False  # g * 1.0 or -(-g) becomes g itself: it may be the caller's seed
                 if fresh:
                     self.owned.add(var)
                 else:
@@ -1312,6 +1314,12 @@ def _index_syntax(value: Any, slice_name: str) -> Any:
     if isinstance(value, gast.Tuple):
         return gast.Tuple(elts=[_index_syntax(e, slice_name) for e in value.elts], ctx=gast.Load())
     return value
+
+
+def _simplifies_to_a_reference(value: Any) -> bool:
+    """Does the optimiser's algebra turn ``value`` into a bare name or item (``g * 1.0``,
+    ``-(-g)``, ``strong_mul(g, 1.0)``), no new array any more?"""
+    return isinstance(simplified(value), (gast.Name, gast.Subscript, gast.Attribute))
 
 
 def _mutated_in(stmts: List[Any]) -> Set[str]:

@@ -736,3 +736,35 @@ def test_list_slice_writes_that_change_the_length(f):
     np.testing.assert_allclose(tl.vjp(f, x)[1](1.0), g, atol=1e-12)
     fd_hessian = np.array([(tl.grad(f)(x + 1e-5 * e) - tl.grad(f)(x - 1e-5 * e)) / 2e-5 for e in np.eye(2)])
     np.testing.assert_allclose(tl.hessian(f)(x), fd_hessian, atol=1e-5)
+
+
+# ------------------------------------------------------------------ the caller's cotangent is read, never written
+
+
+def item_and_identity_copy(x):
+    return x[1] * 0.45, x * 1.0
+
+
+def item_of_a_copied_output(x):
+    y = x * 1.0
+    z = y[0] * 2.0
+    return z, y
+
+
+@pytest.mark.parametrize("f", [item_and_identity_copy, item_of_a_copied_output])
+def test_pullback_leaves_the_cotangent_alone(f):
+    x = np.arange(3.0)
+    _, pullback = tl.vjp(f, x)
+    w = (1.0, np.ones(3))
+    first = pullback(w)
+    np.testing.assert_array_equal(w[1], np.ones(3))
+    np.testing.assert_allclose(pullback(w), first)
+    J = tl.jacobian(lambda x: f(x)[1] + f(x)[0], mode="reverse")(x)
+    np.testing.assert_allclose(J, np.eye(3) + _item_column(f))
+
+
+def _item_column(f):
+    """d f(x)[0] / dx, in every row of the Jacobian of f(x)[1] + f(x)[0]."""
+    col = np.zeros((3, 3))
+    col[:, 1 if f is item_and_identity_copy else 0] = 0.45 if f is item_and_identity_copy else 2.0
+    return col
