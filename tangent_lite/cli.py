@@ -16,7 +16,7 @@ import argparse
 import importlib.util
 import os
 import sys
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import TangentLiteError
 
@@ -120,33 +120,36 @@ def run(argv: Optional[List[str]] = None) -> str:
 
 def standalone_text(fn: Any, mode: str, wrt: List[str]) -> str:
     """One module with the derivative of ``fn`` and of every user function it calls."""
-    from . import api, codegen
+    return _standalone(fn, mode, wrt)[0]
 
-    derivs, first_extra, aliases = [], None, []
-    seen: set = set()
 
-    def collect(f: Any, m: str, w: List[str], spec: Any) -> None:
+def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]]:
+    """(the module text, the name each entity it refers to has in it: see standalone.py)."""
+    from . import api, codegen, standalone
+
+    derivs: List[Any] = []
+    calls: List[Dict[str, Tuple[int, str]]] = []
+    index: Dict[Any, int] = {}
+    first_extra = None
+
+    def collect(f: Any, m: str, w: List[str], spec: Any) -> int:
+        nonlocal first_extra
         key = (f, m, tuple(w), spec)
-        if key in seen:
-            return
-        seen.add(key)
+        if key in index:
+            return index[key]
+        i = index[key] = len(derivs)
         _wengert, d, _raw, extra = api.derive(f, m, w, spec)
         derivs.append(d)
-        for rec in extra["callees"]:
-            aliases.extend((local, remote) for local, remote in rec["bind"].items() if local != remote)
-            collect(api._lookup(f, rec["spelling"]), rec["mode"], rec["wrt"], api._rec_spec(rec))
-        nonlocal first_extra
+        calls.append({})
         first_extra = first_extra or extra
+        for rec in extra["callees"]:
+            j = collect(api._lookup(f, rec["spelling"]), rec["mode"], rec["wrt"], api._rec_spec(rec))
+            calls[i].update((local, (j, remote)) for local, remote in rec["bind"].items())
+        return i
 
     collect(fn, mode, wrt, None)
-    names = [fd.name for d in derivs for fd in d.functions]
-    if len(names) != len(set(names)):
-        raise CliError("the functions this one calls need several specialisations with the same names; "
-                       "generate them one at a time")
-    text = codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra).text
-    for local, remote in sorted(set(aliases)):
-        text += f"\n{local} = {remote}\n"
-    return text
+    derivs, named = standalone.unified(derivs, calls, codegen._user_module)
+    return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra).text, named
 
 
 def _second_order(fn: Any, names: Any, mode: str) -> str:
@@ -158,32 +161,59 @@ def _second_order(fn: Any, names: Any, mode: str) -> str:
         raise ArgumentError(f"--mode {mode} needs a single --wrt argument")
     grad_module = api.compiled(fn, "vjp", names)
     fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
-    text = api.generate(fused, "jvp", list(names), key="adgen", standalone=True).text
+    text, named = _standalone(fused, "jvp", list(names))
+    hvp_name = named[("def", 0, f"{fused.__name__}_jvp")]
+    np_name = named.get(("module", "numpy"))
+    if np_name is None:  # the wrappers below need NumPy; the derivative did not
+        np_name = "np" if "np" not in named.values() else "_np_hessian"
+        text += f"\nimport numpy as {np_name}\n"
     params = api._params(fn)
-    hvp_name = f"{fused.__name__}_jvp"
+    taken = set(named.values())
+    for wrapper in (f"{fn.__name__}_hvp", f"{fn.__name__}_hessian"):
+        if wrapper in taken:
+            raise CliError(f"the file would define {wrapper}, a name {fn.__name__} already uses; rename it")
     x = names[0]
     args = ", ".join(params)
     text += f"""
 
-def {fn.__name__}_hvp({args}, v):
+def {fn.__name__}_hvp({_signature(fn, params, x)}):
     \"\"\"Hessian-vector product of {fn.__name__} with respect to {x}: H v (forward over reverse).\"\"\"
     return {hvp_name}({args}, 1.0, v)[1][1]
 """
     if mode == "hessian":
         text += f"""
 
-def {fn.__name__}_hessian({args}):
+def {fn.__name__}_hessian({_signature(fn, params, None)}):
     \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
-    shape = np.shape({x})
-    n = int(np.prod(shape))
+    shape = {np_name}.shape({x})
+    n = int({np_name}.prod(shape))
     rows = []
     for i in range(n):
-        e = np.zeros(n)
+        e = {np_name}.zeros(n)
         e[i] = 1.0
-        rows.append(np.ravel({fn.__name__}_hvp({args}, e.reshape(shape))))
-    return np.array(rows).reshape(shape + shape)
+        rows.append({np_name}.ravel({fn.__name__}_hvp({args}, e.reshape(shape))))
+    return {np_name}.array(rows).reshape(shape + shape)
 """
     return text
+
+
+def _signature(fn: Any, params: List[str], x: Optional[str]) -> str:
+    """The parameters of ``fn`` (with ``v`` after them for an HVP), keeping the defaults that
+    are literals (a default computed from other values must be passed)."""
+    import ast
+    import inspect
+
+    out: List[str] = []
+    for name in params:
+        default = inspect.signature(fn).parameters[name].default
+        try:
+            literal = default is not inspect.Parameter.empty and ast.literal_eval(repr(default)) == default
+        except (ValueError, SyntaxError):
+            literal = False
+        out.append(f"{name}={default!r}" if literal else name)
+    if x is not None:  # v follows the parameters: no default may come before it
+        out = [p.split("=")[0] for p in out] + ["v"]
+    return ", ".join(out)
 
 
 def _parse_wrt(text: Optional[str]) -> Any:

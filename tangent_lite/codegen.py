@@ -17,6 +17,7 @@ file name so tracebacks, ``inspect`` and ``pdb`` work.
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import hmac
@@ -65,7 +66,7 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         imports_d, bindings_d = _imports(env_d, d.w.aliases, names_d)
         imports += [i for i in imports_d if i not in imports]
         bindings += [b for b in bindings_d if b not in bindings]
-        mod = getattr(d.w.fn, "__module__", None) or "__main__"
+        mod = _user_module(d.w.fn)
         per_module.setdefault(mod, set()).update((b, b) for b in bindings_d if b not in d.w.foreign)
         for alias in bindings_d:  # names of helpers inlined from other modules, builtins under other names
             if alias in d.w.foreign:
@@ -135,17 +136,13 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set) -> str:
     factory = f"{tl}_helpers"
     while factory in taken:
         factory = "_" + factory
+    sources = runtime.helper_sources(helpers).rstrip()
     body = "\n".join([
-        "import copy",
-        "import dataclasses",
-        "import functools",
-        "import math",
-        "import types",
-        "from typing import Any, Dict, List, Sequence",
+        _inlined_runtime_imports(),
+        # the builtins they use, bound here: a user global of the file may have such a name
+        *(f"{b} = builtins.{b}" for b in _builtins_read(sources)),
         "",
-        "import numpy as np",
-        "",
-        runtime.helper_sources(helpers).rstrip(),
+        sources,
         "",
         f"return types.SimpleNamespace({', '.join(f'{h}={h}' for h in helpers)})",
     ])
@@ -156,6 +153,40 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set) -> str:
         "",
         "",
         f"{tl} = {factory}()",
+    ])
+
+
+def _user_module(fn: Any) -> str:
+    """The module a standalone file imports ``fn``'s free names from: its own, or for code
+    tangent_lite generated (the gradient an HVP differentiates), the user module it came from."""
+    module = getattr(fn, "__module__", None) or "__main__"
+    if module.startswith("tangent_lite_generated."):
+        return getattr(fn, "__globals__", {}).get("__tl_user_module__") or module
+    return module
+
+
+def _builtins_read(text: str) -> List[str]:
+    """The builtins (functions and types, not constants) the code ``text`` reads."""
+    import builtins
+
+    names = {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
+    return sorted(n for n in names if n in vars(builtins) and n not in ("None", "True", "False", "Ellipsis")
+                  and not n.startswith("__"))
+
+
+def _inlined_runtime_imports() -> str:
+    """The imports the inlined runtime helpers run with (those of tangent_lite.runtime)."""
+    return "\n".join([
+        "import builtins",
+        "import copy",
+        "import dataclasses",
+        "import functools",
+        "import math",
+        "import types",
+        "from typing import Any, Dict, List, Sequence, Tuple",
+        "",
+        "import numpy as np",
+        "",
     ])
 
 

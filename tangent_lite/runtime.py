@@ -429,24 +429,37 @@ def getattr_bar(g: Any, x: Any, name: str) -> Any:
 
 
 def helper_sources(names: Sequence[str]) -> str:
-    """Source text of the named helpers and everything they call, for standalone files."""
-    import re
+    """Source text of the named helpers and of everything they use (functions, decorated ones,
+    classes, module-level constants of this module and runtime_numpy), for standalone files."""
+    import ast
+    import sys
 
-    module = inspect.getmodule(helper_sources)
-    ns: Dict[str, Any] = vars(module)
-    homes = (__name__, __name__ + "_numpy")
-    ours = {n for n, v in ns.items() if (inspect.isfunction(v) or inspect.isclass(v))
-            and getattr(v, "__module__", None) in homes and n != "helper_sources"}
+    found: Dict[str, Tuple[int, int, str, set]] = {}  # name -> (module order, line, text, names it reads)
+    for order, home in enumerate((__name__, __name__ + "_numpy")):
+        text = inspect.getsource(sys.modules[home])
+        for node in ast.parse(text).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined = [t.id for t in targets if isinstance(t, ast.Name)]
+            else:
+                continue
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            segment = "\n".join(text.splitlines()[first - 1:node.end_lineno])
+            reads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            for name in defined:
+                if name not in ("__all__", "helper_sources") and name not in found:
+                    found[name] = (order, first, segment, reads)
     todo, seen = list(names), set()
     while todo:
         name = todo.pop()
-        if name in seen or name not in ours:
+        if name in seen or name not in found:
             continue
         seen.add(name)
-        text = inspect.getsource(ns[name])
-        todo.extend(o for o in ours if o != name and re.search(rf"\b{re.escape(o)}\b", text))
-    order = [n for n in ns if n in seen]
-    return "\n\n\n".join(inspect.getsource(ns[n]).rstrip() for n in order) + "\n"
+        todo.extend(found[name][3])
+    chosen = sorted({found[n][:3] for n in seen})
+    return "\n\n\n".join(text.rstrip() for _, _, text in chosen) + "\n"
 
 
 def balanced_eq(x: Any, ans: Any, other: Any) -> Any:

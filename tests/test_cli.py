@@ -412,3 +412,116 @@ def test_bad_mode_is_a_usage_error(model):
     assert proc.returncode == 2
     assert "adgen: error:" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _free_names(text: str) -> set:
+    """Global names the top-level functions and classes of ``text`` read and nothing in it binds."""
+    import builtins
+    import symtable
+
+    top = symtable.symtable(text, "<helpers>", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    free = {s.get_name() for s in top.get_symbols() if s.is_referenced() and not s.is_assigned()}
+    todo = list(top.get_children())
+    while todo:
+        table = todo.pop()
+        todo.extend(table.get_children())
+        free |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+    return free - bound - set(vars(builtins))
+
+
+@pytest.mark.parametrize("name", sorted(set(tl.runtime.__all__)))
+def test_inlined_runtime_helpers_bring_everything_they_use(name):
+    """adgen copies runtime helpers into the files it writes: each must come with the helpers,
+    decorated functions, classes and constants it uses (the factory imports the modules below)."""
+    from tangent_lite import codegen
+
+    text = tl.runtime.helper_sources([name])
+    assert re.search(rf"^(def|class) {name}\b|^{name}\s*=", text, re.M), f"{name} itself is missing"
+    factory = codegen._inlined_runtime_imports()
+    missing = _free_names(factory + "\n" + text)
+    assert not missing, f"the inlined source of {name} reads {sorted(missing)}, which it does not define"
+
+
+# ---------------------------------------------------------------- one namespace per standalone file
+
+NAMESPACE_MODULES = {
+    "helpers_a.py": """
+import numpy as np
+def softplus(z):
+    return np.log1p(np.exp(z))
+def sq(z):
+    return z * z
+""",
+    # a user global called _tl, and a callee whose derivative uses the runtime helpers
+    "uses_tl_name.py": """
+import numpy as np
+import helpers_a
+_tl = 2.0
+def f(x):
+    return np.sum(helpers_a.softplus(x) * x) * _tl
+""",
+    # a user function with the name the callee's derivative gets
+    "uses_sq_vjp.py": """
+import numpy as np
+import helpers_a
+def sq_vjp(x):
+    return x
+def f(x):
+    return np.sum(helpers_a.sq(x)) * sq_vjp(2.0)
+""",
+    # module-level data, a literal default and a callee, differentiated twice (--mode hessian)
+    "second_order.py": """
+import numpy as np
+import helpers_a
+A = np.array([[1.0, 0.5], [0.2, 2.0]])
+def f(x, scale=2.0):
+    return np.sum(helpers_a.softplus(A @ x) * x) * scale
+""",
+    # a checkpointed loop: the inlined runtime brings the helpers of the binomial schedule
+    "checkpointed_loop.py": """
+import numpy as np
+import tangent_lite as tl
+def f(x):
+    for t in tl.checkpointed(range(7), snapshots=2):
+        x = np.sin(x) * 1.1
+    return np.sum(x)
+""",
+}
+
+NAMESPACE_CHECK = """
+import importlib, sys
+import numpy as np
+import tangent_lite as tl
+user = importlib.import_module(sys.argv[1])
+generated = importlib.import_module(sys.argv[2])
+x = np.array([0.3, -0.8])
+if sys.argv[3] == "vjp":
+    value, grad = generated.f_vjp(x)
+    np.testing.assert_allclose(value, user.f(x))
+    np.testing.assert_allclose(grad, tl.grad(user.f)(x))
+elif sys.argv[3] == "jvp":
+    value, tangent = generated.f_jvp(x, np.array([1.0, -2.0]))
+    np.testing.assert_allclose(tangent, tl.jvp(user.f, (x,), (np.array([1.0, -2.0]),))[1])
+else:
+    np.testing.assert_allclose(generated.f_hessian(x), tl.hessian(user.f)(x))
+    np.testing.assert_allclose(generated.f_hvp(x, 2.0, np.array([1.0, 0.5])),
+                               tl.hvp(user.f, x, np.array([1.0, 0.5])))
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("module,mode", [("uses_tl_name", "vjp"), ("uses_tl_name", "jvp"), ("uses_sq_vjp", "vjp"),
+                                         ("uses_sq_vjp", "jvp"), ("second_order", "hessian"),
+                                         ("checkpointed_loop", "vjp")])
+def test_standalone_files_give_every_name_one_meaning(module, mode, tmp_path):
+    for name, text in NAMESPACE_MODULES.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    out = tmp_path / f"d_{module}_{mode}.py"
+    proc = run_adgen(f"{module}.py:f", "--mode", mode, "--wrt", "x", "-o", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not re.search(r"^\s*(import|from)\s+tangent_lite", out.read_text(), re.M)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    check = subprocess.run([sys.executable, "-c", NAMESPACE_CHECK, module, out.stem, mode], capture_output=True,
+                           text=True, cwd=str(tmp_path), env=env, timeout=120)
+    assert check.stdout.strip() == "ok", check.stderr
