@@ -448,7 +448,14 @@ def _spelled(name: str, line: str, w: Any) -> Optional[str]:
     for candidate in (name, re.sub(r"_\d+$", "", name)):
         if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
             return candidate
-    return None if name.startswith("_") else name
+    if name.startswith("_"):
+        return None
+    # not on this line: the name the function's source uses (x, not its SSA version x_1)
+    text = getattr(getattr(w, "src", None), "text", "")
+    for candidate in (name, re.sub(r"_\d+$", "", name)):
+        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", text):
+            return candidate
+    return name
 
 
 def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, str, Set[str]]]:

@@ -71,6 +71,15 @@ METHODS = {
 # attribute reads on values that lower to calls
 ATTR_CALLS = {"T": "transpose"}
 NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+# attributes of arrays that are views or buffers, not values derivatives can follow: refused
+ARRAY_ONLY_ATTRS = {
+    "flat": "index the flattened array instead: np.ravel(x)[i], or loop over np.ravel(x)",
+    "base": "use the array itself (derivatives follow values, not the memory they share)",
+    "data": "use the array itself (derivatives follow values, not the memory they share)",
+    "ctypes": "compute with NumPy functions on the array",
+    "strides": "compute with NumPy functions on the array",
+    "flags": "compute with NumPy functions on the array",
+}
 
 _ATOM_TYPES = (gast.Name, gast.Constant)
 
@@ -584,6 +593,11 @@ class _Lowerer:
             return self._np_call(fname, [value], [])
         if node.attr in ("real", "imag"):  # x.real -> np.real(x): rules, not a field read
             return self._np_call(node.attr, [value], [])
+        if node.attr == "mT":  # the matrix transpose of a stack of matrices
+            return self._np_call("swapaxes", [value, S.const(-1), S.const(-2)], [])
+        if node.attr in ARRAY_ONLY_ATTRS:
+            self.error(UnsupportedConstructError, f"the array attribute '.{node.attr}' is not supported", node,
+                       hint=ARRAY_ONLY_ATTRS[node.attr])
         attr = _mangle(node.attr, self.fn)  # self.__x in a method of A is self._A__x
         return gast.Attribute(value=value, attr=attr, ctx=gast.Load())  # a field of a local value
 

@@ -20,7 +20,7 @@ from . import config as settings
 from . import jvp as jvp_pass
 from . import source as S
 from . import vjp as vjp_pass
-from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
+from .errors import ArgumentError, Location, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -57,7 +57,46 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     """Lower ``fn``, differentiate it and optimize the result: (Wengert form, derivative,
     its functions before optimization if ``keep_raw``, else [], metadata).  ``spec`` (the ranks of the arguments,
     see :mod:`shapes`) specialises the code; ``prepare`` may annotate the Wengert form first
-    (``trace`` tags statements with it)."""
+    (``trace`` tags statements with it).  What is refused in code tangent_lite generated (a
+    derivative differentiated again) is reported at the user's line it came from."""
+    try:
+        return _derive(fn, mode, wrt, spec, options, prepare, keep_raw)
+    except TangentLiteError as exc:
+        if str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
+            _at_users_line(exc, fn)
+        raise
+
+
+def _at_users_line(exc: TangentLiteError, fn: Callable) -> None:
+    """Point ``exc`` (and the errors it gathers) at the user's line a generated line comes from:
+    generated code says where with a ``# file.py:line: text`` comment before each user line."""
+    import re
+    import sys
+
+    for err in getattr(exc, "errors", None) or [exc]:
+        loc = err.location
+        if loc is None or loc.filename != getattr(getattr(fn, "__code__", None), "co_filename", None):
+            continue
+        try:
+            lines = open(loc.filename, encoding="utf-8").read().splitlines()[:loc.lineno]
+        except OSError:
+            continue
+        for line in reversed(lines):
+            found = re.match(r"\s*# (\S+?):(\d+): (.*)$", line)
+            if found:
+                user = sys.modules.get(fn.__globals__.get("__tl_user_module__") or "")
+                path = getattr(user, "__file__", None) or found.group(1)
+                err.location = Location(path, int(found.group(2)), found.group(3))
+                err.message += " (in the derivative code generated for this line, differentiated again)"
+                break
+        Exception.__init__(err, err._format())
+    if getattr(exc, "errors", None):
+        Exception.__init__(exc, f"{exc.message}\n\n" + "\n\n".join(str(e) for e in exc.errors))
+
+
+def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]],
+            options: Tuple[str, ...], prepare: Optional[Callable[[anf.Wengert], None]],
+            keep_raw: bool) -> Tuple[anf.Wengert, Any, List[Any], Dict[str, Any]]:
     w = anf.lower(fn, wrt=wrt)
     if prepare is not None:
         prepare(w)
@@ -70,7 +109,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     records: List[Dict[str, Any]] = []
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str,
-                cspec: Optional[Tuple[Any, ...]] = None) -> Dict[str, Any]:
+                cspec: Optional[Tuple[Any, ...]] = None, nonfinite: Sequence[str] = ()) -> Dict[str, Any]:
         if cmode == "jvp_batched" or not any(r is not None for r in (cspec or ())):
             cspec = None  # the callee's code for the ranks of this call site's arguments
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
@@ -78,12 +117,13 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
             roles = {"jvp": w.function_name(mode)} if mode.startswith("jvp") else {
                 "fwd": w.function_name("fwd"), "bwd": w.function_name("bwd")}
             return dict(roles, outputs=_count_outputs(w))
+        coptions = (f"nonfinite={','.join(nonfinite)}",) if nonfinite else ()
         if (callee, cmode, tuple(cwrt), cspec) in _compiling():
             raise UnsupportedConstructError(
                 f"'{callee.__qualname__}' is mutually recursive with '{fn.__qualname__}'", anf.call_site(w, callee),
                 hint="only direct recursion (a function calling itself) is supported: merge them into one function")
         try:
-            module = compiled(callee, cmode, tuple(cwrt), cspec)
+            module = compiled(callee, cmode, tuple(cwrt), cspec, coptions)
         except TangentLiteError as exc:
             if not str(getattr(callee, "__module__", "")).startswith("tangent_lite.runtime"):
                 raise
@@ -106,15 +146,18 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
         records.append({"spelling": spelling, "mode": cmode, "wrt": list(cwrt), "hash": cache.source_hash(callee),
                         "spec": list(cspec) if cspec is not None else None,
                         "bind": {local[r]: roles[r] for r in roles}})
+        if coptions:  # (the callee's derivative gives strong zeros in these parameters)
+            records[-1]["options"] = list(coptions)
         return dict(local, outputs=meta["outputs"])
 
     recursive: List[bool] = []  # the function calls its own fwd/bwd
     _compiling().append((fn, mode, tuple(wrt), spec))
     try:
         if mode == "vjp":
+            nonfinite = [p for o in options if o.startswith("nonfinite=") for p in o.split("=", 1)[1].split(",")]
             d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options,
                              fused_only=lambda: "fused" in options and not recursive,
-                             grad_only="grad_only" in options)
+                             grad_only="grad_only" in options, nonfinite_params=nonfinite)
             extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward}
             if not d.returns_value:
                 extra["returns_value"] = False
@@ -241,7 +284,8 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
         bindings[alias] = getattr(importlib.import_module(module_name), attr)
     callees = []
     for rec in meta.get("callees", []):
-        callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]), _rec_spec(rec))
+        callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]), _rec_spec(rec),
+                                 tuple(rec.get("options", ())))
         callees.append(callee_module)
         for local, remote in rec["bind"].items():
             bindings[local] = getattr(callee_module, remote)

@@ -132,18 +132,19 @@ def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]
     index: Dict[Any, int] = {}
     first_extra = None
 
-    def collect(f: Any, m: str, w: List[str], spec: Any) -> int:
+    def collect(f: Any, m: str, w: List[str], spec: Any, options: Tuple[str, ...] = ()) -> int:
         nonlocal first_extra
-        key = (f, m, tuple(w), spec)
+        key = (f, m, tuple(w), spec, options)
         if key in index:
             return index[key]
         i = index[key] = len(derivs)
-        _wengert, d, _raw, extra = api.derive(f, m, w, spec)
+        _wengert, d, _raw, extra = api.derive(f, m, w, spec, options)
         derivs.append(d)
         calls.append({})
         first_extra = first_extra or extra
         for rec in extra["callees"]:
-            j = collect(api._lookup(f, rec["spelling"]), rec["mode"], rec["wrt"], api._rec_spec(rec))
+            j = collect(api._lookup(f, rec["spelling"]), rec["mode"], rec["wrt"], api._rec_spec(rec),
+                        tuple(rec.get("options", ())))
             calls[i].update((local, (j, remote)) for local, remote in rec["bind"].items())
         return i
 

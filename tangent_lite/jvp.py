@@ -55,7 +55,8 @@ class Derivative:
 Resolver = Callable[..., Dict[str, Any]]
 
 
-def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str, spec: Any = None) -> Dict[str, Any]:
+def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str, spec: Any = None,
+                nonfinite: Sequence[str] = ()) -> Dict[str, Any]:
     raise TangentLiteError(f"calls to user functions need a resolver ('{spelling}')")
 
 

@@ -271,7 +271,8 @@ def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fa
 
 
 def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """Adjoint of prod, correct when entries are zero (products of the others)."""
+    """Adjoint of prod, correct when entries are zero (products of the others), exactly 0 where
+    the seed is (an infinite entry the np.where around it selects away)."""
     x = np.asarray(x, dtype=float)
     if np.ndim(x) == 0:
         return g
@@ -282,7 +283,8 @@ def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
     right = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
     others = np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
-    return _expand(g, x, axis, keepdims) * others
+    # strong zeros: an entry whose seed is 0 gets 0 even where the others' product is inf or NaN
+    return strong_mul(_expand(g, x, axis, keepdims), others)  # noqa: F405  (runtime_numpy, below)
 
 
 

@@ -24,7 +24,7 @@ __all__: list = [
     # building blocks
     "reduced_count", "nan_centred", "average_check", "average_dw", "cum_layout", "exclusive_products",
     "drop_initial", "diff_parts", "trapezoid_spacing", "pair_sum_adjoint", "einsum_ops", "matrix_powers",
-    "interp_check", "diag_positions", "as_columns", "qr_factors", "pinv_check", "pad_check",
+    "diag_positions", "as_columns", "qr_factors", "pinv_check", "pad_check",
     "axes_of", "expand_reduced", "safe_div", "seq_like", "entry_or_zero", "matrix_t", "sym_part",
     # elementwise
     "sinc_grad", "clip_weight",
@@ -43,7 +43,7 @@ __all__: list = [
     "vecdot_bar", "inner_bar_a", "inner_bar_b", "tensordot_axes", "tensordot_bar_a", "tensordot_bar_b",
     "einsum_parse", "einsum_tangent", "einsum_bar", "kron_bar", "cross_bar", "multi_dot_tangent",
     "multi_dot_bar", "matrix_power_tangent", "matrix_power_bar", "conv_start", "conv_bar", "polyval_dx",
-    "polyval_bar_p", "interp_dx", "interp_bar_fp",
+    "polyval_bar_p", "interp_dx", "interp_bar_fp", "interp_periodic",
     # shapes and selection
     "rollaxis_bar", "concatenate_bar", "stack_bar", "promoted_shape", "joined_axis", "joined_bar",
     "split_bar", "unstack_bar", "tile_bar", "repeat_bar", "pad_tangent", "pad_bar", "trace_bar", "diagonal_bar",
@@ -56,7 +56,8 @@ __all__: list = [
     "svd_bar", "svdvals_tangent", "svdvals_bar", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",
     "pinv_bar",
     # strong zeros at singular points (the section at the end of this file)
-    "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "power", "uniform_value",
+    "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "strong_zero", "power",
+    "uniform_value",
     "pow_base_bar",
 ]
 
@@ -934,17 +935,25 @@ def polyval_bar_p(g: Any, p: Any, x: Any) -> Any:
     return np.reshape(np.sum(np.asarray(g)[..., None] * powers, axis=tuple(range(np.ndim(x)))), np.shape(p))
 
 
-def interp_check(period: Any) -> None:
-    if period is not None:
-        raise NotImplementedError("tangent_lite: np.interp(..., period=...) has no derivative rule")
+def interp_periodic(x: Any, xp: Any, period: Any) -> Any:
+    """What ``np.interp(x, xp, fp, period=p)`` interpolates on: (x mod p, the knots mod p in
+    order with one more at each end, and the position in ``fp`` of each of those knots)."""
+    p = abs(float(period))
+    xp = np.mod(np.asarray(xp, dtype=float), p)
+    order = np.argsort(xp, kind="stable")
+    positions = np.concatenate([order[-1:], order, order[:1]])
+    knots = np.concatenate([xp[order][-1:] - p, xp[order], xp[order][:1] + p])
+    return np.mod(np.asarray(x, dtype=float), p), knots, positions
 
 
 def interp_dx(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None) -> Any:
     """d interp / dx: the slope of the segment; at a knot, the average of the two adjacent slopes
-    (0 outside [xp[0], xp[-1]])."""
-    interp_check(period)
-    xp = np.asarray(xp, dtype=float)
+    (0 outside [xp[0], xp[-1]]; with a period, of the periodic extension)."""
     fp = np.asarray(fp, dtype=float)
+    if period is not None:
+        x, xp, positions = interp_periodic(x, xp, period)
+        fp = fp[positions]
+    xp = np.asarray(xp, dtype=float)
     slopes = np.concatenate([[0.0], np.diff(fp) / np.diff(xp), [0.0]])
     hi = np.searchsorted(xp, x, side="right")
     lo = np.searchsorted(xp, x, side="left")
@@ -954,7 +963,12 @@ def interp_dx(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, per
 def interp_bar_fp(g: Any, x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
                   period: Any = None) -> Any:
     """Cotangent of ``fp``: each x sends (1 - s) g and s g to the ends of its segment."""
-    interp_check(period)
+    if period is not None:  # on the periodic extension, then back to the knots they repeat
+        xs, knots, positions = interp_periodic(x, xp, period)
+        extended = interp_bar_fp(g, xs, knots, np.zeros(knots.shape))
+        out_p = np.zeros(np.size(fp))
+        np.add.at(out_p, positions, extended)
+        return np.reshape(out_p, np.shape(fp))
     xp = np.asarray(xp, dtype=float)
     xs = np.ravel(np.asarray(x, dtype=float))
     gs = np.ravel(np.broadcast_to(g, np.shape(x)))
@@ -1572,6 +1586,15 @@ def strong_mul(a: Any, b: Any) -> Any:
     if nonzero_number(a) or nonzero_number(b) or nan_free(r):
         return r
     return zeros_where(r, np.logical_or(np.equal(a, 0), np.equal(b, 0)))
+
+
+def strong_zero(r: Any, g: Any) -> Any:
+    """``r`` (a contribution computed from the seed ``g`` of an elementwise function) with exact
+    zeros where ``g == 0``: the function's input may be infinite or NaN there (the branch an
+    ``np.where`` selects away), and a zero seed times any partial derivative contributes 0."""
+    if nonzero_number(g) or nan_free(r) or np.shape(r) != np.shape(g):
+        return r
+    return zeros_where(r, np.equal(g, 0))
 
 
 def strong_div(a: Any, b: Any) -> Any:

@@ -25,9 +25,12 @@ reverse sweep reads.
 from __future__ import annotations
 
 import copy
+import operator
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+import numpy as np
 
 from . import aliases, remat
 from . import source as S
@@ -76,18 +79,21 @@ class _Ctx:
 
 def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
         ranks: Optional[Dict[str, Any]] = None, save_all: bool = False,
-        fused_only: Callable[[], bool] = lambda: False, grad_only: bool = False) -> Derivative:
+        fused_only: Callable[[], bool] = lambda: False, grad_only: bool = False,
+        nonfinite_params: Sequence[str] = ()) -> Derivative:
     """``save_all``: push every overwritten value (no to-be-recorded analysis), for comparison.
     ``fused_only()`` (asked once the callees are resolved: a recursive function calls its own
     split pair): build only ``f_vjp``, what ``tl.grad`` calls, without ``f_fwd``/``f_bwd``.
     ``grad_only`` (with ``fused_only``): when the output is known to be a scalar, ``f_vjp``
     returns the gradient alone, and the optimizer may drop forward statements only the value
-    needed (``d.returns_value`` says which was built)."""
+    needed (``d.returns_value`` says which was built).  ``nonfinite_params``: the parameters a
+    caller may pass an infinite or NaN value (see :func:`maybe_nonfinite`)."""
     if ranks is not None:
         hoist_invariants(w.fdef, ranks)
     described: Described = {}  # what each statement does, asked about by each step below
     active, varied = activity_and_varied(w, set(wrt), registry, described)
     check_differentiable(w, active, registry, mode="vjp", wrt=wrt, varied=varied, memo=described, ranks=ranks)
+    _refuse_restores_of_active_items(w, active)
     gen = _Reverse(w, active, w.namer.copy(), registry)
     gen.described = described
     gen.resolve = resolve
@@ -96,8 +102,26 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     gen.save_all = save_all
     gen.fused_only = fused_only
     gen.grad_only = grad_only
-    gen.nonfinite = maybe_nonfinite(w, registry, described)
+    gen.nonfinite = maybe_nonfinite(w, registry, described, set(nonfinite_params))
     return gen.run(list(wrt))
+
+
+def _refuse_restores_of_active_items(w: Wengert, active: Set[str]) -> None:
+    """Generated code (a gradient, differentiated again in reverse mode) whose reverse sweep
+    puts back an item of a dict or list it wrote (``_tl.restore_item``): the outer reverse sweep
+    cannot follow that undoing (nor the keys it removes), so it is refused, not computed wrong."""
+    from . import runtime
+    from .anf import call_site
+
+    for n in S.walk(w.fdef):
+        if isinstance(n, gast.Call) and get_anno(n, Key.CALLEE) is runtime.restore_item and n.args \
+                and is_local(n.args[0]) and n.args[0].id in active:
+            raise UnsupportedConstructError(
+                "reverse mode over reverse mode of a function that writes into an item of a dict or a list "
+                "(its derivative code puts the item back) is not supported",
+                call_site(w, runtime.restore_item),
+                hint="compute second derivatives forward over reverse: tl.hessian, tl.hvp, or tl.jvp of "
+                     "tl.gradient_function(f)")
 
 
 def _products() -> Set[Any]:
@@ -133,6 +157,18 @@ _NONFINITE_SOURCES = _nonfinite_sources()
 
 def _dict_vars(body: List[Any]) -> Set[str]:
     """Variables assigned a dict display or ``dict(...)``, and copies of them."""
+    return _vars_built_as(body, gast.Dict, dict)
+
+
+def _list_vars(body: List[Any]) -> Set[str]:
+    """Variables assigned a list display or ``list(...)``, and copies of them."""
+    return _vars_built_as(body, gast.List, list)
+
+
+def _vars_built_as(body: List[Any], display: Any, builtin: Any) -> Set[str]:
+    """Variables assigned a ``display`` (or comprehension, or ``builtin(...)`` call), the sum of
+    one with anything (lists concatenate), and copies of them."""
+    comprehension = gast.ListComp if display is gast.List else gast.DictComp
     out: Set[str] = set()
     changed = True
     while changed:
@@ -141,8 +177,11 @@ def _dict_vars(body: List[Any]) -> Set[str]:
             if not isinstance(st, gast.Assign) or not isinstance(st.targets[0], gast.Name) or st.targets[0].id in out:
                 continue
             v = st.value
-            if isinstance(v, gast.Dict) or (isinstance(v, gast.Call) and get_anno(v, Key.CALLEE) is dict) \
-                    or (is_local(v) and v.id in out):
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and display is gast.List:
+                v = v.left if is_local(v.left) and v.left.id in out or isinstance(v.left, display) else v.right
+            built = isinstance(v, (display, comprehension)) or (isinstance(v, gast.Call)
+                                                                 and get_anno(v, Key.CALLEE) is builtin)
+            if built or (is_local(v) and v.id in out):
                 out.add(st.targets[0].id)
                 changed = True
     return out
@@ -210,14 +249,15 @@ def _finite_for_constants(info: StmtInfo) -> bool:
     return False
 
 
-def maybe_nonfinite(w: Wengert, registry: Registry, memo: Optional[Described] = None) -> Set[str]:
+def maybe_nonfinite(w: Wengert, registry: Registry, memo: Optional[Described] = None,
+                    params: Optional[Set[str]] = None) -> Set[str]:
     """The variables whose value may be infinite or NaN although the inputs are finite: results
-    of the functions in ``_NONFINITE_SOURCES`` and everything computed from them (comparisons
-    excepted), to a fixpoint.  Flow-insensitive."""
+    of the functions in ``_NONFINITE_SOURCES``, the ``params`` a caller passes such values, and
+    everything computed from them (comparisons excepted), to a fixpoint.  Flow-insensitive."""
     from . import runtime
 
     sources = _NONFINITE_SOURCES | {getattr(runtime, n) for n in ("strong_div", "power") if hasattr(runtime, n)}
-    out: Set[str] = set()
+    out: Set[str] = set(params or ())
     infos = [describe_once(st, registry, memo) for st in assignments(w.fdef.body)
              if isinstance(st, gast.Assign)]
     changed = True
@@ -335,6 +375,7 @@ class _Reverse:
         self.described: Described = {}  # analysis.describe_once's memo
         self.nonfinite: Set[str] = set()  # variables that may be inf/NaN at finite inputs (maybe_nonfinite)
         self._dicts: Optional[Set[str]] = None  # variables holding a dict the function builds (_array)
+        self._lists: Optional[Set[str]] = None  # ... a list it builds (_list_slice_write)
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
 
     # ------------------------------------------------------------------ driver
@@ -504,13 +545,26 @@ class _Reverse:
         return var not in self._dicts
 
     def _list_slice_write(self, stmt: Any) -> bool:
-        """``L[a:b] = V`` into a variable that may be a list (its rank is not known): the write
-        may change the list's length, so the reverse sweep restores the list first and then
-        finds the written span from it (``_tl.slice_write_bar`` / ``_tl.slice_write_zero``)."""
+        """``L[a:b] = V`` into a variable that may be a list (its rank is not known; without the
+        arguments' ranks, one the function builds as a list): the write may change the list's
+        length, so the reverse sweep restores the list first and then finds the written span
+        from it (``_tl.slice_write_bar`` / ``_tl.slice_write_zero``).  Arrays keep plain
+        ``x[a:b]`` saves and restores, which code differentiated again (reverse over reverse)
+        follows."""
         tgt = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
         return isinstance(tgt, gast.Subscript) and isinstance(tgt.slice, gast.Slice) \
-            and isinstance(tgt.value, gast.Name) \
-            and (self.ranks is None or self.ranks.get(tgt.value.id) is None)
+            and isinstance(tgt.value, gast.Name) and self._maybe_list(tgt.value.id)
+
+    def _maybe_list(self, var: str) -> bool:
+        """May ``var``, which a slice is written into, hold a list (see :meth:`_list_slice_write`)?"""
+        ranks = self.ranks or {}
+        if ranks.get(var) is not None:
+            return False
+        if any(ranks.get(p) is not None for p in self.w.params):
+            return True  # the arguments' ranks are known, and this is no array computed from them
+        if self._lists is None:
+            self._lists = _list_vars(self.w.fdef.body)
+        return var in self._lists or var in self.w.params
 
     def bar(self, var: str) -> str:
         return self.namer.adjoint(var)
@@ -569,7 +623,10 @@ class _Reverse:
             if not wrt:
                 continue
             spelling = S.dotted_name(info.value.func) or info.callee.__name__
-            names = self.resolve(info.callee, "vjp", wrt, spelling, _call_spec(info, self.ranks))
+            # the callee's parameters that may receive an infinite or NaN value: its adjoints give
+            # strong zeros in them (a helper computing under a np.where that selects it away)
+            nonfinite = sorted(p for p, a in info.bound.items() if is_local(a) and a.id in self.nonfinite)
+            names = self.resolve(info.callee, "vjp", wrt, spelling, _call_spec(info, self.ranks), nonfinite)
             target = info.targets[0]
             res = self.namer.fresh(f"{target}_res")
             args = [S.deepcopy(a) for a in info.bound.values()]
@@ -870,10 +927,24 @@ class _Reverse:
                 elif self.shape_classes:
                     expr = strip_same_shape(expr, self.shape_classes, target, self.tl)
                 expr = matrix_products(expr, self.ranks, self.tl)
+                if self._elementwise_at_nonfinite(info, rule):
+                    expr = self.call("strong_zero", [expr, S.deepcopy(g)])
                 self.accumulate(atom.id, expr, state, out)
         else:  # pragma: no cover - check_differentiable rejected it
             raise AssertionError(info.kind)
         return out
+
+    def _elementwise_at_nonfinite(self, info: StmtInfo, rule: Any) -> bool:
+        """Does an elementwise function (a ufunc, ``**``) read a value that may be infinite or NaN
+        at a finite input, through a rule that does not give strong zeros itself?  Its adjoint
+        then gets exact zeros where the seed is 0 (docs: "Conventions at non-smooth points")."""
+        if not (isinstance(info.callee, np.ufunc) or info.callee is operator.pow):
+            return False
+        if not any(is_local(a) and a.id in self.nonfinite for _, a in info.inputs):
+            return False
+        # (pow_base_bar is strong, but becomes plain arithmetic for a literal exponent: optimize.py)
+        text = rule.template.text
+        return "pow_base_bar" in text or not ("strong_mul" in text or "strong_div" in text)
 
     def _strong_product(self, info: StmtInfo, active_inputs: List[Any]) -> Tuple[StmtInfo, List[Any]]:
         """``a * b`` where a factor may be infinite or NaN at a finite input (it comes from a log,
@@ -1103,7 +1174,7 @@ class _Reverse:
                 pop = S.call(S.attribute(S.name(self.tape), "pop"), [])
                 if not self._array(v.args[1].id) or isinstance(v.args[2], gast.Call) and \
                         isinstance(v.args[2].func, gast.Name) and v.args[2].func.id == self.w.aliases["slice"] \
-                        and (self.ranks is None or self.ranks.get(v.args[1].id) is None):  # (see fwd_block)
+                        and self._maybe_list(v.args[1].id):  # (see fwd_block)
                     new = gast.Expr(value=self.call("restore_item", [v.args[1], v.args[2], pop]))
                 else:
                     store = gast.Subscript(value=v.args[1], slice=_index_syntax(v.args[2], self.w.aliases["slice"]),

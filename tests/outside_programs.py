@@ -1343,6 +1343,19 @@ class Where:
             f"{np_}.where({x} > 0, {x} ** 0.5, -{x})", f"{np_}.where({x} <= 0, 0.0, {np_}.sqrt({x}) * {x})",
             f"{np_}.power({x}, 0.0) * {np_}.sin({x})", f"{np_}.where({x} > 0, {np_}.arcsin({x} - 1.0), 0.5 * {x})",
         ]
+        # an infinite or NaN value the where selects away, computed further: through a power, an
+        # elementwise function, a user helper's product, an elementwise einsum or prod
+        g.helpers["times"] = "def times(a, b):\n    return a * b\n"
+        g.helpers["squashed"] = f"def squashed(a):\n    return {np_}.tanh(a) * a\n"
+        log = f"{np_}.log({x})"
+        templates += [
+            f"{np_}.where({x} > 0, {log} ** 2, 0.0)", f"{np_}.where({x} > 0, {np_}.power({log}, 3), 0.0)",
+            f"{np_}.where({x} > 0, {np_}.sin({log}), 0.0)", f"{np_}.where({x} > 0, {np_}.exp(-{log}), 0.0)",
+            f"{np_}.where({x} > 0, times({x}, {log}), 0.0)", f"{np_}.where({x} > 0, squashed({log}), 0.0)",
+            f"{np_}.where({x} > 0, {np_}.sqrt({np_}.sqrt({x})), 0.0)",
+        ]
+        if kind != SCALAR:  # (not einsum, dot or @: contractions do not keep strong zeros, docs/limitations.md)
+            templates += [f"{np_}.where({x} > 0, {np_}.prod({np_}.stack([{x}, {log}]), axis=0), 0.0)"]
         if kind == SCALAR:  # (1.0 / x would raise ZeroDivisionError for a Python float 0.0)
             templates += [f"{g.math}.pow({x}, 0.0)", f"({np_}.sqrt({x}) if {x} > 0 else 0.0)"]
         else:

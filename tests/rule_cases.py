@@ -661,6 +661,11 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
                    lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb, 0.5, 2.0, signed=True)))
         for sa, sb in [((3, 4), (3, 4)), ((3, 4), (3, 1)), (F, (2, 3)), ((2, 3), F), (F, F)]
     ],
+    "tangent_lite.runtime_numpy.strong_zero": [
+        _seed_case(f"r {_shape_label(sh)}, g {_shape_label(sh)}",
+                   lambda rng, sh=sh: (sample(rng, sh), sample(rng, sh)))
+        for sh in [(3, 4), (5,), F]
+    ],
     "tangent_lite.runtime_numpy.power": [
         _seed_case(f"x {_shape_label(sx)} (positive), p {_shape_label(sp)}",
                    lambda rng, sx=sx, sp=sp: (sample(rng, sx, 0.5, 3.0), sample(rng, sp)))

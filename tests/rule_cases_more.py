@@ -195,6 +195,17 @@ def _interp(rng: np.random.Generator, shape: Any, lo: float, hi: float, extra: t
     return (_interp_x(rng, shape, XP, lo, hi), XP, u(rng, (5,))) + extra
 
 
+def _interp_periodic(rng: np.random.Generator, shape: Any) -> tuple:
+    """x anywhere (several periods), knots of one period given out of order: np.interp(..., period=2)."""
+    xp = np.array([1.4, 0.3, 0.9, 0.1, 1.8])
+    knots = np.concatenate([np.sort(xp) - 2.0, np.sort(xp), np.sort(xp) + 2.0])
+    for _ in range(500):
+        x = u(rng, shape, -3.0, 5.0)
+        if np.all(np.min(np.abs(np.subtract.outer(np.atleast_1d(np.mod(x, 2.0)), knots)), axis=-1) > 1e-2):
+            return (x, xp, u(rng, (5,)), None, None, 2.0)
+    raise RuntimeError("rule_cases_more: could not sample periodic interp arguments")
+
+
 def _choose_clip_bounds(rng: np.random.Generator) -> tuple:
     lo = u(rng, (4,), -1.0, -0.2)
     hi = u(rng, (3, 1), 0.2, 1.0)
@@ -527,6 +538,7 @@ CASES: Dict[str, List[Case]] = {
         case("(2, 4) outside, default ends", lambda rng: _interp(rng, (2, 4), -0.5, 2.0)),
         case("(6,) outside, left/right given", lambda rng: _interp(rng, (6,), -0.5, 2.0, (-3.0, 4.0))),
         case("float", lambda rng: _interp(rng, F, 0.0, 1.4)),
+        case("(6,) periodic, knots out of order", lambda rng: _interp_periodic(rng, (6,))),
     ],
     "numpy.einsum": [
         case("ij,jk->ik", lambda rng: ("ij,jk->ik", u(rng, (2, 3)), u(rng, (3, 4)))),

@@ -768,3 +768,137 @@ def _item_column(f):
     col = np.zeros((3, 3))
     col[:, 1 if f is item_and_identity_copy else 0] = 0.45 if f is item_and_identity_copy else 2.0
     return col
+
+
+# ------------------------------------------------------------------ round 4: strong zeros further down
+
+
+def times(a, b):
+    return a * b
+
+
+def entropy_through_a_helper(x):
+    return np.sum(np.where(x > 0, times(x, np.log(x)), 0.0))
+
+
+def square_of_a_log(x):
+    return np.sum(np.where(x > 0, np.log(x) ** 2, 0.0) + np.where(x > 0, np.power(np.log(x), 3), 0.0))
+
+
+def sine_of_a_log(x):
+    return np.sum(np.where(x > 0, np.sin(np.log(x)), 0.0))
+
+
+def product_with_a_log(x):
+    return np.sum(np.where(x > 0, np.prod(np.stack([x, np.log(x)]), axis=0), 0.0))
+
+
+@pytest.mark.parametrize("f, where_positive", [
+    (entropy_through_a_helper, lambda x: np.log(x) + 1.0),
+    (square_of_a_log, lambda x: 2 * np.log(x) / x + 3 * np.log(x) ** 2 / x),
+    (sine_of_a_log, lambda x: np.cos(np.log(x)) / x),
+    (product_with_a_log, lambda x: np.log(x) + 1.0),
+])
+def test_a_branch_where_selects_away_contributes_zero_further_down(f, where_positive):
+    x = np.array([0.0, 0.5, -0.3, 1.7])
+    expected = np.where(x > 0, where_positive(np.where(x > 0, x, 1.0)), 0.0)
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(tl.grad(f)(x), expected)
+        np.testing.assert_allclose(tl.vjp(f, x)[1](1.0), expected)
+        np.testing.assert_allclose([tl.jvp(f, (x,), (e,))[1] for e in np.eye(4)], expected)
+
+
+def test_the_helper_keeps_its_plain_products_for_finite_arguments():
+    def plain(x):
+        return np.sum(times(x, x + 1.0))
+
+    assert "strong" not in tl.source(plain, "vjp")
+    np.testing.assert_allclose(tl.grad(plain)(np.array([0.5, 2.0])), [2.0, 5.0])
+
+
+# ------------------------------------------------------------------ round 4: reverse over reverse
+
+
+def slice_write_of_an_array(x):
+    y = x * 1.0
+    y[0:2] = y[0:2] * 2.0
+    return np.sum(y ** 3)
+
+
+def dict_gains_a_key(x):
+    d = {"a": x}
+    d["c"] = d["a"] * d["a"]
+    return np.sum(d["c"] ** 2)
+
+
+def test_reverse_over_reverse_of_an_array_slice_write():
+    x = np.array([0.3, -1.2, 0.7])
+    f_vjp, _ = tl.gradient_function(slice_write_of_an_array)
+    _, pullback = tl.vjp(f_vjp, x, 1.0, wrt="x")
+    hessian = np.array([pullback((0.0, e)) for e in np.eye(3)])
+    np.testing.assert_allclose(hessian, np.diag([48 * x[0], 48 * x[1], 6 * x[2]]))
+    tl.check_grads(slice_write_of_an_array, (x,), order=2)
+
+
+def test_reverse_over_reverse_of_a_dict_write_is_refused_at_the_users_line():
+    x = np.array([0.3, -1.2, 0.7])
+    f_vjp, _ = tl.gradient_function(dict_gains_a_key)
+    with pytest.raises(TangentLiteError, match="reverse mode over reverse mode") as info:
+        tl.vjp(f_vjp, x, 1.0, wrt="x")
+    assert info.value.location.filename == __file__
+    assert 'd["c"] = d["a"] * d["a"]' in info.value.location.text
+    np.testing.assert_allclose(tl.hessian(dict_gains_a_key)(x), np.diag(12 * x ** 2))
+    with pytest.warns(UserWarning, match="reverse over reverse not checked"):
+        tl.check_grads(dict_gains_a_key, (x,), order=2)
+
+
+def norm_cubed(x):
+    return np.linalg.norm(x) ** 3
+
+
+def test_second_order_refusals_name_the_users_line():
+    with pytest.raises(TangentLiteError) as info:
+        tl.hvp(norm_cubed, np.array([0.3, -1.2, 0.7]), np.ones(3))
+    assert info.value.location.filename == __file__
+    assert "np.linalg.norm(x) ** 3" in info.value.location.text
+
+
+# ------------------------------------------------------------------ round 4: attributes, interp, names
+
+
+def matrix_transpose_attribute(x):
+    return np.sum(x.mT * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def flat_attribute(x):
+    return x.flat[2] * x.flat[0]
+
+
+def periodic_interpolation(x, fp):
+    return np.sum(np.interp(x, [0.5, 1.0, 1.7, 0.1], fp, period=2.0) ** 2)
+
+
+def write_through_a_list_item(x):
+    x = x.copy()
+    L = [x]
+    L[0][0] = 5.0
+    return np.sum(x * x)
+
+
+def test_array_attributes():
+    X = np.array([[0.3, -1.2], [0.7, 2.0]])
+    np.testing.assert_allclose(tl.grad(matrix_transpose_attribute)(X), [[1.0, 3.0], [2.0, 4.0]])
+    with pytest.raises(TangentLiteError, match=r"the array attribute '\.flat' is not supported"):
+        tl.grad(flat_attribute)(X)
+
+
+def test_interp_with_a_period():
+    x, fp = np.array([0.3, 1.5, -0.7, 3.9]), np.array([0.0, 3.0, 1.0, 2.0])
+    gx, gfp = tl.grad(periodic_interpolation, wrt=(0, 1))(x, fp)
+    np.testing.assert_allclose(gx, _central(lambda x: periodic_interpolation(x, fp), x), atol=1e-6)
+    np.testing.assert_allclose(gfp, _central(lambda fp: periodic_interpolation(x, fp), fp), atol=1e-6)
+
+
+def test_alias_messages_use_the_users_names():
+    with pytest.raises(TangentLiteError, match="shares its array or list with 'x'"):
+        tl.grad(write_through_a_list_item)(np.array([0.3, -1.2]))

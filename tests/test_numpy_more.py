@@ -392,7 +392,6 @@ def test_cbrt_at_zero_is_inf_like_sqrt():
     lambda: numpy_more.qr_vjp((np.ones((2, 3)), np.ones((2, 3))), np.linalg.qr(np.ones((2, 3))), np.ones((2, 3))),
     lambda: numpy_more.pad_vjp(np.ones(5), np.ones(5), np.ones(3), 1, "mean"),
     lambda: numpy_more.average_vjp_a(1.0, 1.0, np.ones(3), None, None, True),
-    lambda: numpy_more.interp_vjp_x(1.0, 1.0, 0.5, np.arange(3.0), np.arange(3.0), None, None, 2.0),
 ])
 def test_unsupported_options_raise_not_implemented(call):
     with pytest.raises(NotImplementedError, match="tangent_lite"):

@@ -630,6 +630,11 @@ CASES: Dict[str, List[Tuple[str, Maker]]] = {
         ("a float, b (2, 3)", lambda rng: (_sample(rng, "float"), _sample(rng, (2, 3)))),
         ("a float, b float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),
     ],
+    # r computed from a seed g (the same shape): r where g != 0, exact zeros where g == 0
+    "tangent_lite.runtime_numpy.strong_zero": [
+        ("r (3, 4), g (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4)))),
+        ("r float, g float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),
+    ],
     "tangent_lite.runtime_numpy.strong_div": [
         ("a (3, 4), b (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4), 0.5, 2.0))),
         ("a (3, 4), b (3, 1)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 1), 0.5, 2.0))),
@@ -706,7 +711,7 @@ def test_helper_rules_match_finite_differences_and_are_adjoint(name, ci, argnum)
 
 
 @pytest.mark.parametrize("name", ["tangent_lite.runtime_numpy.strong_mul", "tangent_lite.runtime_numpy.strong_div",
-                                  "tangent_lite.runtime_numpy.pow_base_bar"])
+                                  "tangent_lite.runtime_numpy.pow_base_bar", "tangent_lite.runtime_numpy.strong_zero"])
 def test_helper_rules_keep_strong_zeros(name):
     """A zero seed where the helper's own partial is infinite: the helper's rules give 0 too
     (what makes the Hessian of the where example exact)."""
@@ -716,6 +721,9 @@ def test_helper_rules_keep_strong_zeros(name):
             args = (np.array([0.0, 1.0]), np.array([np.inf, 2.0]))
         elif name.endswith("strong_div"):
             args = (np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+        elif name.endswith("strong_zero"):
+            args = (np.array([np.nan, 2.0]), np.array([0.0, 1.0]))
+            assert prim.fn(*args)[0] == 0.0
         else:
             args = (np.array([0.0, 1.0]), np.array([0.0, 4.0]), np.array([0.5, 0.5]))
         ans = prim.fn(*args)

@@ -1131,7 +1131,8 @@ def interp_jvp_x(x_dot, ans, x, xp, fp, left=None, right=None, period=None):
 
 @defjvp(np.interp, argnum=2)
 def interp_jvp_fp(fp_dot, ans, x, xp, fp, left=None, right=None, period=None):
-    return np.interp(x, xp, fp_dot, 0.0 if left is not None else None, 0.0 if right is not None else None)
+    return np.interp(x, xp, fp_dot, 0.0 if left is not None else None, 0.0 if right is not None else None,
+                     period)
 
 
 @defvjp(np.interp, argnum=0)

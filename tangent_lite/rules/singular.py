@@ -14,6 +14,7 @@ helper                         value
 ``strong_div(a, b)``           ``a / b``; 0 where ``a == 0``, +-inf where only ``b == 0``
 ``power(x, p)``                ``x ** p`` with IEEE values for Python numbers
 ``pow_base_bar(g, x, y)``      ``g * y * x ** (y - 1)``; 0 where ``g == 0`` or ``y == 0``
+``strong_zero(r, g)``          ``r``; 0 where ``g == 0`` (``r`` computed from the seed ``g``)
 =============================  =====================================================
 """
 
@@ -22,7 +23,7 @@ import numpy as np  # noqa: F401  (rule bodies refer to np)
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp
+from .registry import constant_params, defjvp, defvjp
 
 # ---------------------------------------------------------------- a * b, strong zeros
 
@@ -128,3 +129,19 @@ def pow_base_bar_vjp_x(h, ans, g, x, y):
 def pow_base_bar_vjp_y(h, ans, g, x, y):
     d = _tl.power(x, y - 1)
     return _tl.unbroadcast(_tl.strong_mul(h * g, d + _tl.pow_exponent_bar(y, d, x)), y)
+
+
+# ---------------------------------------------------------------- r, 0 where the seed g is 0
+
+
+@defjvp(runtime.strong_zero, argnum=0)
+def strong_zero_jvp(r_dot, ans, r, g):
+    return _tl.strong_zero(r_dot, g)
+
+
+@defvjp(runtime.strong_zero, argnum=0)
+def strong_zero_vjp(h, ans, r, g):
+    return _tl.strong_zero(h, g)
+
+
+constant_params(runtime.strong_zero, "g")  # piecewise constant in g: the mask only
