@@ -977,6 +977,17 @@ class _Lowerer:
         if self._static_call(it, enumerate) and len(it.args) == 1:
             n, inner = self._iteration(it.args[0], rebound)
             return n, lambda i: gast.Tuple(elts=[i, inner(i)], ctx=gast.Load())
+        start = self._enumerate_start(it)
+        if start is not None:  # enumerate(xs, start=k) or enumerate(xs, k): the count is i + k
+            n, inner = self._iteration(it.args[0], rebound)
+            k = self.atom(start)
+            return n, lambda i: gast.Tuple(elts=[gast.BinOp(left=i, op=gast.Add(), right=S.deepcopy(k)), inner(i)],
+                                           ctx=gast.Load())
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and not it.keywords \
+                and get_anno(self.expr_callee(it.func), Key.CALLEE) is np.ndindex:
+            # the index tuples of a shape: an iterator without len(), read as a list of them
+            seq = self._builtin_atom("list", [self.atom(it)])
+            return self._len_call(seq), lambda i: self._subscript(seq, i)
         if self._static_call(it, zip) and it.args:
             parts = [self._iteration(a, rebound) for a in it.args]
             n = parts[0][0]
@@ -996,6 +1007,17 @@ class _Lowerer:
             self.emit(S.assign(copy_, seq))
             seq = S.name(copy_)
         return self._len_call(seq), lambda i: self._subscript(seq, i)
+
+    def _enumerate_start(self, it: Any) -> Any:
+        """The ``start`` of ``enumerate(xs, start)`` / ``enumerate(xs, start=k)``, else None."""
+        if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id not in self.locals
+                and self.resolve_free(it.func.id) is enumerate and len(it.args) in (1, 2)):
+            return None
+        if len(it.args) == 2 and not it.keywords:
+            return it.args[1]
+        if len(it.args) == 1 and len(it.keywords) == 1 and it.keywords[0].arg == "start":
+            return it.keywords[0].value
+        return None
 
     def _emit_for(self, node: Any, target: Any, range_obj: Any, element: Optional[Callable[[Any], Any]]) -> Any:
         if element is not None:  # iterate an index, bind the user's target from it

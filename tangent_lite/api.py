@@ -15,12 +15,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import anf, arguments, cache, codegen, cse, guards, numba_backend, optimize, selfcheck, shapes
+from . import anf, arguments, cache, codegen, cse, guards, numba_backend, optimize, origin, selfcheck, shapes
 from . import config as settings
 from . import jvp as jvp_pass
 from . import source as S
 from . import vjp as vjp_pass
-from .errors import ArgumentError, Location, NoRuleError, TangentLiteError, UnsupportedConstructError
+from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -63,35 +63,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
         return _derive(fn, mode, wrt, spec, options, prepare, keep_raw)
     except TangentLiteError as exc:
         if str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
-            _at_users_line(exc, fn)
+            raise origin.relocated(exc, fn) from None
         raise
-
-
-def _at_users_line(exc: TangentLiteError, fn: Callable) -> None:
-    """Point ``exc`` (and the errors it gathers) at the user's line a generated line comes from:
-    generated code says where with a ``# file.py:line: text`` comment before each user line."""
-    import re
-    import sys
-
-    for err in getattr(exc, "errors", None) or [exc]:
-        loc = err.location
-        if loc is None or loc.filename != getattr(getattr(fn, "__code__", None), "co_filename", None):
-            continue
-        try:
-            lines = open(loc.filename, encoding="utf-8").read().splitlines()[:loc.lineno]
-        except OSError:
-            continue
-        for line in reversed(lines):
-            found = re.match(r"\s*# (\S+?):(\d+): (.*)$", line)
-            if found:
-                user = sys.modules.get(fn.__globals__.get("__tl_user_module__") or "")
-                path = getattr(user, "__file__", None) or found.group(1)
-                err.location = Location(path, int(found.group(2)), found.group(3))
-                err.message += " (in the derivative code generated for this line, differentiated again)"
-                break
-        Exception.__init__(err, err._format())
-    if getattr(exc, "errors", None):
-        Exception.__init__(exc, f"{exc.message}\n\n" + "\n\n".join(str(e) for e in exc.errors))
 
 
 def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]],

@@ -677,7 +677,10 @@ class _Reverse:
                     "checkpoint this loop")
             changed = _mutated_in(stmt.body) - {stmt.target.id}  # arrays and lists changed in place
             assigned = (_stored(stmt.body) | changed) - {stmt.target.id}
-            carried = sorted(v for v in assigned if v in before or v in after)
+            # the loop state: what the body changes and code before or after it has, or that one
+            # iteration leaves for the next (read in the body before the body assigns it)
+            exposed = _read_before_written(stmt.body)
+            carried = sorted(v for v in assigned if v in before or v in after or v in exposed)
             free = sorted((_loaded(stmt.body) - assigned - {stmt.target.id}) & (before | set(self.w.params)))
             carried_active = [v in self.active for v in carried]
             free_active = [v for v in free if v in self.active]
@@ -704,6 +707,7 @@ class _Reverse:
             self.checkpointed[id(stmt)] = {
                 "base": base, "carried": carried, "carried_active": carried_active, "free": free,
                 "free_active": free_active, "snapshots": snaps, "record": self.namer.fresh(f"_{base}"),
+                "undefined": [v for v in carried if v not in before],  # None until an iteration sets it
             }
 
     def fwd_checkpointed(self, stmt: Any) -> List[Any]:
@@ -1385,6 +1389,18 @@ def _index_syntax(value: Any, slice_name: str) -> Any:
     if isinstance(value, gast.Tuple):
         return gast.Tuple(elts=[_index_syntax(e, slice_name) for e in value.elts], ctx=gast.Load())
     return value
+
+
+def _read_before_written(body: List[Any]) -> Set[str]:
+    """Names a statement of ``body`` may read before ``body`` has surely assigned them (the
+    statements in order; what a branch or a loop assigns counts as maybe not assigned)."""
+    written: Set[str] = set()
+    exposed: Set[str] = set()
+    for st in body:
+        exposed |= _loaded([st]) - written
+        if isinstance(st, (gast.Assign, gast.AugAssign)):
+            written |= _stored([st])
+    return exposed
 
 
 def _simplifies_to_a_reference(value: Any) -> bool:

@@ -902,3 +902,59 @@ def test_interp_with_a_period():
 def test_alias_messages_use_the_users_names():
     with pytest.raises(TangentLiteError, match="shares its array or list with 'x'"):
         tl.grad(write_through_a_list_item)(np.array([0.3, -1.2]))
+
+
+# ------------------------------------------------------------------ round 3 leftovers: loops
+
+
+def checkpointed_sine(x, n):
+    for t in tl.checkpointed(range(n), snapshots=2):  # noqa: B007
+        x = np.sin(x) + 1.0
+    return x
+
+
+def checkpointed_with_a_value_from_the_last_iteration(x, n):
+    for t in tl.checkpointed(range(n), snapshots=2):
+        if t > 0:
+            x = x + 0.5 * prev  # noqa: F821 - set by the iteration before
+        prev = np.sin(x)  # noqa: F841 - read by the next iteration
+    return x
+
+
+def over_an_ndindex(A):
+    s = 0.0
+    for idx in np.ndindex(A.shape):
+        s = s + A[idx] ** 3
+    return s
+
+
+def enumerate_from(x):
+    s = 0.0
+    for i, a in enumerate(x, start=2):
+        s = s + a ** i
+    return s
+
+
+def test_second_order_of_a_checkpointed_loop_is_refused_at_the_loop():
+    with pytest.raises(TangentLiteError, match="checkpoint_forward") as info:
+        tl.hessian(checkpointed_sine)(0.7, 4)
+    assert info.value.location.filename == __file__
+    assert "tl.checkpointed" in info.value.location.text
+    np.testing.assert_allclose(tl.derivatives(checkpointed_sine, 0.7, 1, 4)[1],
+                               tl.grad(checkpointed_sine)(0.7, 4))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_checkpointed_loop_state_first_set_inside_the_loop(n):
+    f = checkpointed_with_a_value_from_the_last_iteration
+    fd = (f(0.7 + 1e-6, n) - f(0.7 - 1e-6, n)) / 2e-6
+    np.testing.assert_allclose(tl.grad(f)(0.7, n), fd, atol=1e-7)
+    np.testing.assert_allclose(tl.vjp(f, 0.7, n)[1](1.0), fd, atol=1e-7)
+
+
+def test_loops_over_ndindex_and_enumerate_with_a_start():
+    A = np.array([[0.3, 1.2], [0.7, -0.5]])
+    np.testing.assert_allclose(tl.grad(over_an_ndindex)(A), 3 * A ** 2)
+    np.testing.assert_allclose(tl.jvp(over_an_ndindex, (A,), (np.ones((2, 2)),))[1], np.sum(3 * A ** 2))
+    x = np.array([0.3, 1.2, 0.7])
+    np.testing.assert_allclose(tl.grad(enumerate_from)(x), [2 * x[0], 3 * x[1] ** 2, 4 * x[2] ** 3])

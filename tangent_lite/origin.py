@@ -1,0 +1,93 @@
+"""Where a line of generated code came from: refusals met while differentiating a derivative
+again (second order) are reported at the user's line, not in the cache file or the runtime.
+
+Generated code says where each user line starts with a comment (``# model.py:12: y = ...``).
+A refusal located in the generated file moves to the user line before it; one located inside
+tangent_lite's runtime (a helper such as ``_tl.checkpoint_forward`` that has no rules, read
+as Python) becomes one error at the user line whose derivative code calls that helper.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import sys
+from typing import Any, Callable, List, Optional
+
+from .errors import Location, MultipleErrors, NoRuleError, TangentLiteError
+
+_COMMENT = re.compile(r"\s*# (\S+?):(\d+): (.*)$")
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_AGAIN = " (in the derivative code generated for this line, differentiated again)"
+
+
+def relocated(exc: TangentLiteError, fn: Callable) -> TangentLiteError:
+    """``exc``, raised while differentiating ``fn`` (generated code), pointed at the user's lines."""
+    errors = _flat(exc)
+    generated = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    text = _lines(generated)
+    inside = [e for e in errors if e.location is not None and _in_package(e.location.filename)]
+    if inside:  # a runtime helper read as Python: say which, at the user's line that uses it
+        helper = _helper_at(inside[0].location) or "a runtime helper"
+        call = next((i + 1 for i, line in enumerate(text) if f".{helper}(" in line), None)
+        return NoRuleError(
+            f"derivatives of the derivative code through '_tl.{helper}' are not supported yet" + _AGAIN,
+            _user_location(fn, text, call),
+            "use first-order derivatives here, or forward mode over forward mode (tl.derivatives)")
+    for err in errors:
+        if err.location is not None and err.location.filename == generated:
+            where = _user_location(fn, text, err.location.lineno)
+            if where is not None:
+                err.location = where
+                err.message += _AGAIN
+            Exception.__init__(err, err._format())
+    return errors[0] if len(errors) == 1 else MultipleErrors(errors)
+
+
+def _flat(exc: TangentLiteError) -> List[TangentLiteError]:
+    """The single errors ``exc`` holds, however deeply gathered."""
+    inner = getattr(exc, "errors", None)
+    return [e for sub in inner for e in _flat(sub)] if inner else [exc]
+
+
+def _lines(path: Optional[str]) -> List[str]:
+    try:
+        with open(path or "", encoding="utf-8") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return []
+
+
+def _in_package(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+
+
+def _helper_at(loc: Location) -> Optional[str]:
+    """The runtime function whose source holds ``loc``."""
+    from . import runtime
+
+    for name, obj in vars(runtime).items():
+        fn = inspect.unwrap(obj) if callable(obj) else None
+        if not inspect.isfunction(fn) or os.path.abspath(fn.__code__.co_filename) != os.path.abspath(loc.filename):
+            continue
+        lines, first = inspect.getsourcelines(fn)
+        if first <= loc.lineno < first + len(lines):
+            return name
+    return None
+
+
+def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Optional[Location]:
+    """The user line the generated line ``lineno`` belongs to (the comment before it)."""
+    if lineno is None:
+        return None
+    for line in reversed(text[:lineno]):
+        found = _COMMENT.match(line)
+        if found:
+            user = sys.modules.get(getattr(fn, "__globals__", {}).get("__tl_user_module__") or "")
+            path = getattr(user, "__file__", None) or found.group(1)
+            return Location(path, int(found.group(2)), found.group(3))
+    return None
+
+
+__all__: List[Any] = ["relocated"]
