@@ -816,6 +816,8 @@ class _Lowerer:
                 self.assign_to(elt, S.name(t), node)
         elif isinstance(tgt, gast.Subscript):
             self.setitem(tgt, value if is_atom(value) else self.atom(value))
+        elif isinstance(tgt, gast.Starred):
+            pass  # a, *rest = x: fence.py reports it
         else:
             self.error(UnsupportedConstructError,
                        f"assignment to an {type(tgt).__name__.lower()} is not supported", node,

@@ -473,7 +473,12 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     # the pullback works at the point of this call: what it keeps of the caller's arrays is copied
     # (the caller may change them in place before calling it: an optimiser step)
     residuals = arguments.detached(residuals, values)
-    if module.__tl_meta__.get("rerun_forward"):
+    # a pullback called again re-runs the forward sweep when the reverse sweep changes what the
+    # residuals hold (vjp.py finds it), and always for derivative code differentiated again (second
+    # order: its reverse sweep pops the inner tapes and undoes the inner writes it holds)
+    rerun = bool(module.__tl_meta__.get("rerun_forward")) or str(getattr(fn, "__module__", "")).startswith(
+        "tangent_lite_generated.")
+    if rerun:
         values = arguments.structure_copy(values)
     # the reverse sweep may undo changes the residuals share with the output (a list built by
     # append): the caller and the shape checks get their own copy of the value
@@ -485,7 +490,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
 
     def pullback(cotangent: Any) -> Any:
         nonlocal residuals
-        if calls[0] and module.__tl_meta__.get("rerun_forward"):
+        if calls[0] and rerun:
             # the last reverse sweep undid in-place changes the residuals share: redo the forward
             residuals = getattr(module, fwd)(*values)[1]
         calls[0] += 1

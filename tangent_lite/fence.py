@@ -64,6 +64,9 @@ def problems(src: FunctionSource) -> List[TangentLiteError]:
     for node in _walk_body(fdef):
         for cls, (what, fix) in _UNSUPPORTED.items():
             if isinstance(node, cls):
+                if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):  # a, *rest = x
+                    what, fix = "starred assignment ('*name = ...')", \
+                        "unpack with indices and slices instead: 'a, rest = x[0], x[1:]'"
                 errors.append(UnsupportedConstructError(f"{what} is not supported", src.location(node), fix))
                 set_anno(node, Key.FENCED, True)
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in ("exec", "eval"):

@@ -70,6 +70,9 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     gen.resolve = resolve
     gen.ranks = None if batched else ranks
     gen.batched = batched
+    from .vjp import maybe_nonfinite
+
+    gen.nonfinite = maybe_nonfinite(w, registry)  # (products of such values: strong_product)
     body: List[Any] = []
     if batched and wrt:
         gen.k = gen.namer.fresh("_k")
@@ -95,6 +98,7 @@ class _Forward:
         self.resolve: Resolver = _no_callees
         self.ranks: Optional[Dict[str, Any]] = None
         self.batched = False
+        self.nonfinite: Set[str] = set()  # values that may be infinite or NaN at finite inputs
         self.k = "_k"
 
     def index(self, index: Any) -> Any:
@@ -240,6 +244,11 @@ class _Forward:
         raise AssertionError(f"unhandled statement kind {info.kind}")  # pragma: no cover
 
     def prim(self, info: StmtInfo, target: str, dot: str, active_inputs: List[Any]) -> List[Any]:
+        if self.nonfinite:
+            from .vjp import strong_product
+
+            info, active_inputs = strong_product(info, active_inputs, self.active, self.nonfinite, self.registry,
+                                                 "forward")
         stmts: List[Any] = []
         terms = []
         broadcast = False

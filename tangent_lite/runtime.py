@@ -368,6 +368,8 @@ def abs_grad(x: Any) -> Any:
 
 def getitem_bar(g: Any, x: Any, index: Any) -> Any:
     """Adjoint of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``."""
+    if isinstance(x, range):  # (a loop's range, differentiated again: indexed like its zero tangent)
+        x = zeros_like(x)
     if isinstance(x, dict):
         out_d = zeros_like(x)
         out_d[index] = g

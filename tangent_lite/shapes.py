@@ -63,8 +63,19 @@ def infer_ranks(w: Wengert, arg_ranks: Dict[str, Rank]) -> Dict[str, Rank]:
 
         def f(u, v): return u * v, u - v      # u, v scalars: returns (0, 0)
         k1, k2 = f(x, y)                      # x, y scalars: k1 and k2 are scalars
+
+    What the callees' bodies assumed about their own names (a module-level number ``B`` that
+    makes ``z * B`` a scalar) becomes a guard of ``w`` too, reached through the callee
+    (``helper`` -> its global ``B``): when it changes, the caller's code is made again.
     """
-    return _infer(w, arg_ranks)[0]
+    _ASSUMED.append((w.fn, {}))
+    try:
+        ranks = _infer(w, arg_ranks)[0]
+    finally:
+        assumed = _ASSUMED.pop()[1]
+    if w.guards is not None:
+        w.guards.update(assumed)
+    return ranks
 
 
 def _infer(w: Wengert, arg_ranks: Dict[str, Rank]) -> Tuple[Dict[str, Rank], Dict[str, Tuple[Rank, ...]]]:
@@ -145,9 +156,12 @@ def _fixpoint(w: Wengert, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, 
             {k: v for k, v in tuples.items() if k not in conflicting})
 
 
-# function -> (its code, argument ranks) -> rank or tuple of ranks of its result (weak: no function kept alive)
+# function -> (its code, argument ranks) -> (rank or tuple of ranks of its result, the guards that
+# result assumed, relative to the function) (weak: no function kept alive)
 _CALLEES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _ANALYSING: List[Any] = []
+# one frame per analysis in progress: (its function, guards (where, name, path) -> object assumed)
+_ASSUMED: List[Tuple[Any, Dict[Tuple[str, str, Tuple[str, ...]], Any]]] = []
 
 
 def _tuple_ranks(value: Any, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, ...]]) -> Optional[
@@ -182,16 +196,20 @@ def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
         return None
     key = (fn.__code__, tuple(_atom_rank(a, ranks) for a in bound.values()))
     known = _CALLEES.setdefault(fn, {})
-    if key in known:
-        return known[key]
+    if key in known and _still(known[key][1], fn):
+        _assume(value.func, known[key][1])
+        return known[key][0]
     if fn in _ANALYSING or len(_ANALYSING) > 8:  # recursion: unknown
         return None
     from . import anf
 
     _ANALYSING.append(fn)
+    _ASSUMED.append((fn, {}))
+    assumed: Dict[Tuple[str, str, Tuple[str, ...]], Any] = {}
     try:
         cw = anf.lower(fn)
         cranks, ctuples = _infer(cw, dict(zip(cw.params, key[1])))
+        assumed = dict(_ASSUMED[-1][1], **(cw.guards or {}))
         ret = cw.fdef.body[-1]
         out: Any = None
         if isinstance(ret, gast.Return) and ret.value is not None:
@@ -205,11 +223,43 @@ def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
     except Exception:  # noqa: BLE001 - lowering errors are reported when the callee is differentiated
         out = None
     finally:
+        _ASSUMED.pop()
         _ANALYSING.pop()
     if len(known) > 64:
         known.clear()
-    known[key] = out
+    known[key] = (out, assumed)
+    _assume(value.func, assumed)
     return out
+
+
+def _still(assumed: Dict[Tuple[str, str, Tuple[str, ...]], Any], fn: Any) -> bool:
+    """Do the names a callee's analysis assumed still mean what they meant (see guards.py)?"""
+    from . import guards
+
+    for (where, name, path), obj in assumed.items():
+        how = "is" if guards.checked_by_identity(obj) else "type"
+        now = guards.resolve(guards.Guard(where, name, path, how, ""), fn)
+        if guards.identity(now, how) != guards.identity(obj, how):
+            return False
+    return True
+
+
+def _assume(func: Any, assumed: Dict[Tuple[str, str, Tuple[str, ...]], Any]) -> None:
+    """Record, in the analysis in progress, the callee's assumptions as guards reached through
+    the name the call uses (``helper`` or ``module.helper``), relative to the caller."""
+    if not _ASSUMED or not assumed:
+        return
+    attrs: List[str] = []
+    while isinstance(func, gast.Attribute):
+        attrs.insert(0, func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or is_local(func):
+        return  # (reached through a local value: the callee's module-level guards still hold)
+    caller, frame = _ASSUMED[-1]
+    code = getattr(caller, "__code__", None)
+    reach = "cell" if code is not None and func.id in code.co_freevars else "global"
+    for (where, name, path), obj in assumed.items():
+        frame[(reach, func.id, tuple(attrs) + (f"<{where}>{name}",) + tuple(path))] = obj
 
 
 def _atom_rank(atom: Any, ranks: Dict[str, Rank]) -> Rank:

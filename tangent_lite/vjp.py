@@ -951,30 +951,7 @@ class _Reverse:
         return "pow_base_bar" in text or not ("strong_mul" in text or "strong_div" in text)
 
     def _strong_product(self, info: StmtInfo, active_inputs: List[Any]) -> Tuple[StmtInfo, List[Any]]:
-        """``a * b`` where a factor may be infinite or NaN at a finite input (it comes from a log,
-        a sqrt, a division...): its adjoints are strong products (``_tl.strong_mul``), exactly 0
-        where the seed is 0, so that a branch ``np.where`` selects away contributes 0 (docs:
-        "Conventions at non-smooth points") instead of 0 * inf = NaN."""
-        if info.callee not in _PRODUCTS:
-            return info, active_inputs
-        atoms = [info.value.left, info.value.right] if isinstance(info.value, gast.BinOp) else list(info.value.args[:2])
-        if len(atoms) == 1:  # x * x differentiated as np.square(x)
-            atoms = atoms * 2
-        if len(atoms) != 2:
-            return info, active_inputs
-        # the adjoint of one factor multiplies by the other: strong only where that one may be infinite
-        others = [atoms[1 - k] for k, a in enumerate(atoms) if is_local(a) and local_names(a) & self.active]
-        if not any(is_local(b) and b.id in self.nonfinite for b in others):
-            return info, active_inputs
-        from . import runtime
-
-        strong = self.registry.get(runtime.strong_mul)
-        if strong is None:  # pragma: no cover - registered by rules/singular.py
-            return info, active_inputs
-        bound = dict(zip(strong.params, atoms))
-        inputs = [(p, a) for p, a in bound.items() if is_local(a) and local_names(a) & self.active]
-        return StmtInfo("prim", info.targets, info.node, info.value, prim=strong, bound=bound, inputs=inputs,
-                        callee=runtime.strong_mul), inputs
+        return strong_product(info, active_inputs, self.active, self.nonfinite, self.registry, "reverse")
 
     def _materialize(self, want: Set[str], have: Set[str]) -> List[Any]:
         out = [self.zero(v) for v in sorted(want - have)]
@@ -1389,6 +1366,36 @@ def _index_syntax(value: Any, slice_name: str) -> Any:
     if isinstance(value, gast.Tuple):
         return gast.Tuple(elts=[_index_syntax(e, slice_name) for e in value.elts], ctx=gast.Load())
     return value
+
+
+def strong_product(info: StmtInfo, active_inputs: List[Any], active: Set[str], nonfinite: Set[str],
+                   registry: Registry, mode: str) -> Tuple[StmtInfo, List[Any]]:
+    """``a * b`` where a factor may be infinite or NaN at a finite input (it comes from a log,
+    a sqrt, a division...), differentiated as ``_tl.strong_mul(a, b)``: exactly 0 where the other
+    operand is 0 (docs: "Conventions at non-smooth points"), not 0 * inf = NaN.  In reverse mode
+    an adjoint multiplies the seed by the *other* factor: strong where that one may be infinite
+    (the branch np.where selects away); in forward mode a tangent term multiplies a factor's
+    *tangent* (infinite where the factor came from sqrt at 0, say) by the other factor's value."""
+    if info.callee not in _PRODUCTS:
+        return info, active_inputs
+    atoms = [info.value.left, info.value.right] if isinstance(info.value, gast.BinOp) else list(info.value.args[:2])
+    if len(atoms) == 1:  # x * x differentiated as np.square(x)
+        atoms = atoms * 2
+    if len(atoms) != 2:
+        return info, active_inputs
+    differentiated = [k for k, a in enumerate(atoms) if is_local(a) and local_names(a) & active]
+    watched = [atoms[1 - k] for k in differentiated] if mode == "reverse" else [atoms[k] for k in differentiated]
+    if not any(is_local(b) and b.id in nonfinite for b in watched):
+        return info, active_inputs
+    from . import runtime
+
+    strong = registry.get(runtime.strong_mul)
+    if strong is None:  # pragma: no cover - registered by rules/singular.py
+        return info, active_inputs
+    bound = dict(zip(strong.params, atoms))
+    inputs = [(p, a) for p, a in bound.items() if is_local(a) and local_names(a) & active]
+    return StmtInfo("prim", info.targets, info.node, info.value, prim=strong, bound=bound, inputs=inputs,
+                    callee=runtime.strong_mul), inputs
 
 
 def _read_before_written(body: List[Any]) -> Set[str]:

@@ -958,3 +958,99 @@ def test_loops_over_ndindex_and_enumerate_with_a_start():
     np.testing.assert_allclose(tl.jvp(over_an_ndindex, (A,), (np.ones((2, 2)),))[1], np.sum(3 * A ** 2))
     x = np.array([0.3, 1.2, 0.7])
     np.testing.assert_allclose(tl.grad(enumerate_from)(x), [2 * x[0], 3 * x[1] ** 2, 4 * x[2] ** 3])
+
+
+# ------------------------------------------------------------------ round 5
+
+
+def trace_squared(x):
+    t = np.trace(np.outer(x, x))
+    return t * t  # H = 8 x x^T + 4 t I
+
+
+def cube_sum(X):
+    return np.sum(np.linalg.matrix_power(X, 3))
+
+
+def twice_in_a_loop(x):
+    s = 0.0
+    for i in range(2):  # noqa: B007
+        s = s + x * x
+    return s
+
+
+def through_a_looping_helper(x):
+    return twice_in_a_loop(x)
+
+
+def sines_of_multiples(z, n):
+    s = 0.0
+    for i in range(n):
+        s = s + np.sin(z * i)
+    return s
+
+
+def sines_through_a_helper(x):
+    return sines_of_multiples(x, 3)
+
+
+def scaled_root(x, c):
+    return c * np.sqrt(x)
+
+
+SCALE = 3.0
+
+
+def scaled_by_a_global(z):
+    return z * SCALE
+
+
+def uses_a_scaling_helper(x):
+    return np.sum(scaled_by_a_global(x) * x)
+
+
+def test_reverse_over_reverse_pullbacks_can_be_called_again():
+    x = np.array([0.3, -0.7])
+    f_vjp, _ = tl.gradient_function(trace_squared)
+    _, pullback = tl.vjp(f_vjp, x, 1.0, wrt="x")
+    rows = [pullback((0.0, e)) for e in np.eye(2)] + [pullback((0.0, e)) for e in np.eye(2)]
+    H = 8 * np.outer(x, x) + 4 * np.sum(x * x) * np.eye(2)
+    np.testing.assert_allclose(rows, np.vstack([H, H]))
+    X = np.array([[0.3, -0.7], [1.1, 0.4]])
+    g_vjp, _ = tl.gradient_function(cube_sum)
+    _, pullback = tl.vjp(g_vjp, X, 1.0, wrt="X")
+    E = np.array([[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_allclose(pullback((0.0, E)), pullback((0.0, E)))
+    np.testing.assert_allclose(pullback((0.0, E)), tl.hessian(cube_sum)(X)[0, 0])
+    h_vjp, _ = tl.gradient_function(through_a_looping_helper)
+    _, pullback = tl.vjp(h_vjp, 0.7, 1.0, wrt="x")
+    assert pullback((0.0, 1.0)) == pullback((0.0, 1.0)) == 4.0
+
+
+def test_reverse_over_reverse_through_a_helper_loop_using_its_index():
+    exact = -sum(i * i * np.sin(0.3 * i) for i in range(3))
+    f_vjp, _ = tl.gradient_function(sines_through_a_helper)
+    _, pullback = tl.vjp(f_vjp, 0.3, 1.0, wrt="x")
+    np.testing.assert_allclose(pullback((0.0, 1.0)), exact)
+    tl.check_grads(sines_through_a_helper, (0.3,), order=2)
+
+
+def test_forward_mode_keeps_strong_zeros_of_products():
+    with np.errstate(all="ignore"):
+        assert tl.jvp(scaled_root, (0.0, 0.0), (1.0, 0.0))[1] == 0.0
+        x, c = np.array([0.0, 0.5]), np.array([0.0, 2.0])
+        for mode in ("forward", "reverse"):
+            expected = np.diag([0.0, 2.0 * 0.5 / np.sqrt(0.5)])
+            np.testing.assert_allclose(tl.jacobian(scaled_root, mode=mode)(x, c), expected)
+
+
+def test_a_helpers_globals_decide_the_callers_code_too():
+    global SCALE
+    try:
+        assert tl.grad(uses_a_scaling_helper)(1.5) == 9.0
+        SCALE = np.array([1.0, 2.0])  # the helper's result is an array now: the caller's code changes
+        assert tl.grad(uses_a_scaling_helper)(1.5) == 9.0
+        SCALE = 2.0
+        assert tl.grad(uses_a_scaling_helper)(1.5) == 6.0
+    finally:
+        SCALE = 3.0

@@ -22,7 +22,8 @@ from .registry import Rule
 BATCHED: Dict[Any, Dict[int, Rule]] = {}
 
 _ELEMENTWISE_OPS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
-                    operator.pos, operator.mod, builtins.abs, builtins.float, np.where, np.copy, runtime.grad_hook}
+                    operator.pos, operator.mod, builtins.abs, builtins.float, np.where, np.copy, runtime.grad_hook,
+                    runtime.strong_mul}
 
 
 def elementwise(fn: Any) -> bool:
