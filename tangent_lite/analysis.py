@@ -208,6 +208,9 @@ def is_user_function(obj: Any) -> bool:
     fn = user_function(obj)
     if not inspect.isfunction(fn):
         return False
+    if str(getattr(fn, "__module__", "")).startswith("tangent_lite.") \
+            and not str(fn.__module__).startswith("tangent_lite.runtime"):
+        return False  # tangent_lite's own functions (what tl.grad returns): not the user's code
     filename = os.path.abspath(fn.__code__.co_filename)
     return not any(filename.startswith(root) for root in _library_roots())
 
@@ -710,6 +713,14 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             w.src.location(stmt),
             "use first-order derivatives here (tl.grad, tl.jvp, tl.vjp), or register rules for "
             f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
+    if module.startswith("tangent_lite.") and not hasattr(callee, "__tl_function__"):
+        # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function being differentiated
+        return UnsupportedConstructError(
+            "calling a derivative tangent_lite makes (tl.grad(...)(x), f.grad(x), tl.jvp, ...) inside a function "
+            "that is being differentiated is not supported yet",
+            w.src.location(stmt),
+            "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of tl.gradient_function(f), or write "
+            "the inner derivative as a formula")
     spelled = _spelling(callee)
     written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
     if written is not None and written.split(".")[0] not in w.foreign:

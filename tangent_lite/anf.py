@@ -648,6 +648,13 @@ class _Lowerer:
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
+        if str(getattr(obj, "__module__", "")).startswith("tangent_lite.") and callable(obj) \
+                and not str(obj.__module__).startswith("tangent_lite.runtime") and not hasattr(obj, "__tl_function__"):
+            self.error(UnsupportedConstructError, "calling a derivative tangent_lite makes (tl.grad(...)(x), "
+                       "f.grad(x), tl.jvp, ...) inside a function that is being differentiated is not supported yet",
+                       node, "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of "
+                       "tl.gradient_function(f), or write the inner derivative as a formula")
+            return _opaque()
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and any(
                 self._is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):
             return self.inline_global(getattr(obj, "__tl_function__", obj), node)
@@ -1004,11 +1011,25 @@ class _Lowerer:
             seq = self.atom(it)
             return self._len_call(seq), lambda i: self._subscript(seq, i)
         seq = self._sequence(it)
+        if isinstance(it, gast.Name) and it.id in self.params:  # an argument might be a dict
+            self._not_a_dict_check(seq, it.id)
         if isinstance(seq, gast.Name) and seq.id in rebound:
             copy_ = self.temp()
             self.emit(S.assign(copy_, seq))
             seq = S.name(copy_)
         return self._len_call(seq), lambda i: self._subscript(seq, i)
+
+    def _not_a_dict_check(self, seq: Any, name: str) -> None:
+        """``_tl.not_a_dict(p, message)`` before iterating parameter ``p`` by index: a dict would
+        give its values where Python gives its keys (dicts are not iterated yet)."""
+        where = f"{self.src.filename}:{self.lineno}" if self.lineno else self.src.filename
+        message = (f"{where}: iterating the dict '{name}' ('for k in {name}') is not supported yet; "
+                   f"iterate its keys as a list: 'for k in list({name}):'")
+        func = S.attribute(S.name(self.aliases["_tl"]), "not_a_dict")
+        call = gast.Call(func=func, args=[S.deepcopy(seq), S.const(message)], keywords=[])
+        set_anno(call, Key.CALLEE, runtime.not_a_dict)
+        self.env.setdefault(self.aliases["_tl"], runtime)
+        self.emit(gast.Expr(value=call))
 
     def _enumerate_start(self, it: Any) -> Any:
         """The ``start`` of ``enumerate(xs, start)`` / ``enumerate(xs, start=k)``, else None."""

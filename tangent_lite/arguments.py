@@ -418,6 +418,34 @@ def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:
             if isinstance(v, cls):
                 raise ArgumentError(f"cannot differentiate '{getattr(fn, '__qualname__', fn)}' with '{name}' being "
                                     f"{what}", hint=fix.format(name=name))
+    _refuse_dict_iteration(fn, [n for n, v in zip(params(fn), values) if isinstance(v, dict)])
+
+
+def _refuse_dict_iteration(fn: Callable, dict_params: List[str]) -> None:
+    """``for k in d`` (also inside enumerate, zip, reversed) over a parameter that is a dict:
+    not supported yet (derivative code iterates sequences by index), refused at the loop."""
+    if not dict_params:
+        return
+    from .errors import UnsupportedConstructError
+
+    try:
+        src = S.load_function(fn)
+    except Exception:  # noqa: BLE001 - the pipeline reports unreadable source itself
+        return
+    for node in S.walk(src.node):
+        if not isinstance(node, (S.gast.For, S.gast.comprehension)):
+            continue
+        it = node.iter
+        while isinstance(it, S.gast.Call) and isinstance(it.func, S.gast.Name) and it.args \
+                and it.func.id in ("enumerate", "reversed", "zip", "sorted", "list", "tuple"):
+            if it.func.id in ("list", "sorted", "tuple"):
+                break  # list(d): its keys, iterated as a list
+            it = it.args[0]
+        if isinstance(it, S.gast.Name) and it.id in dict_params:
+            raise UnsupportedConstructError(
+                f"iterating the dict '{it.id}' ('for k in {it.id}') is not supported yet",
+                src.location(node) if hasattr(node, "lineno") else src.location(src.node),
+                f"iterate its keys as a list: 'for k in list({it.id}):'")
 
 
 def check_shape(what: str, value: Any, like: Any) -> None:

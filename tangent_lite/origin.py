@@ -27,7 +27,7 @@ def relocated(exc: TangentLiteError, fn: Callable) -> TangentLiteError:
     errors = _flat(exc)
     generated = getattr(getattr(fn, "__code__", None), "co_filename", None)
     text = _lines(generated)
-    inside = [e for e in errors if e.location is not None and _in_package(e.location.filename)]
+    inside = [e for e in errors if e.location is not None and in_package(e.location.filename)]
     if inside:  # a runtime helper read as Python: say which, at the user's line that uses it
         helper = _helper_at(inside[0].location) or "a runtime helper"
         call = next((i + 1 for i, line in enumerate(text) if f".{helper}(" in line), None)
@@ -59,7 +59,8 @@ def _lines(path: Optional[str]) -> List[str]:
         return []
 
 
-def _in_package(filename: str) -> bool:
+def in_package(filename: str) -> bool:
+    """Is ``filename`` one of tangent_lite's own files?"""
     return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
 
 
@@ -90,4 +91,4 @@ def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Opti
     return None
 
 
-__all__: List[Any] = ["relocated"]
+__all__: List[Any] = ["in_package", "relocated"]

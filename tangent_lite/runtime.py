@@ -20,7 +20,8 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "saved", "saved_item",
+    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "not_a_dict", "saved",
+    "saved_item",
     "restore_item", "stop_gradient",
     "abs_grad",
     "balanced_eq", "array_tangent", "array_bar", "safe_ratio", "append", "builtin_sum_bar",
@@ -628,6 +629,12 @@ def slice_write_zero(g: Any, old: Any, index: Any, v: Any) -> Any:
         if written >= 0:
             return g[:start] + [zeros_like(e) for e in old[start:start + count]] + g[start + written:]
     return zero_index(g, index)
+
+
+def not_a_dict(v: Any, message: str) -> None:
+    """Check that ``v``, which a loop iterates by index, is no dict (Python iterates its keys)."""
+    if isinstance(v, dict):
+        raise ValueError(f"tangent_lite: {message}")
 
 
 def number_only(v: Any, message: str) -> None:

@@ -43,7 +43,7 @@ __all__: list = [
     "vecdot_bar", "inner_bar_a", "inner_bar_b", "tensordot_axes", "tensordot_bar_a", "tensordot_bar_b",
     "einsum_parse", "einsum_tangent", "einsum_bar", "kron_bar", "cross_bar", "multi_dot_tangent",
     "multi_dot_bar", "matrix_power_tangent", "matrix_power_bar", "conv_start", "conv_bar", "polyval_dx",
-    "polyval_bar_p", "interp_dx", "interp_bar_fp", "interp_periodic",
+    "polyval_bar_p", "interp_dx", "interp_bar_fp", "interp_periodic", "named_like",
     # shapes and selection
     "rollaxis_bar", "concatenate_bar", "stack_bar", "promoted_shape", "joined_axis", "joined_bar",
     "split_bar", "unstack_bar", "tile_bar", "repeat_bar", "pad_tangent", "pad_bar", "trace_bar", "diagonal_bar",
@@ -1284,9 +1284,16 @@ def det_bar(g: Any, ans: Any, a: Any) -> Any:
     return scale * matrix_t(np.linalg.inv(a))
 
 
+def named_like(t: tuple, ans: Any) -> Any:
+    """The tangent ``t`` of a NumPy result with named fields (``slogdet(a).logabsdet``, ``eigh``,
+    ``svd``, ``qr``) as a result of the same type, so that ``t.logabsdet`` reads its field."""
+    fields = getattr(type(ans), "_fields", None)
+    return type(ans)(*t) if fields is not None and len(fields) == len(t) else t
+
+
 def slogdet_tangent(t: Any, ans: Any, a: Any) -> tuple:
     """(0, trace(inv(a) t)): the sign is locally constant."""
-    return np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    return named_like((np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)), ans)
 
 
 def slogdet_bar(g: Any, ans: Any, a: Any) -> Any:
@@ -1341,7 +1348,7 @@ def eigh_tangent(t: Any, ans: Any, a: Any, UPLO: Any = "L") -> tuple:
     """dw = diag(V^T dA V), dV = V (F o (V^T dA V)); dA read from the triangle UPLO names."""
     w, v = ans
     p = np.matmul(np.matmul(matrix_t(v), tri_sym(t, UPLO == "U")), v)
-    return np.diagonal(p, axis1=-2, axis2=-1).copy(), np.matmul(v, eigh_f(w) * p)
+    return named_like((np.diagonal(p, axis1=-2, axis2=-1).copy(), np.matmul(v, eigh_f(w) * p)), ans)
 
 
 def eigh_bar(g: Any, ans: Any, a: Any, UPLO: Any = "L") -> Any:
@@ -1405,7 +1412,7 @@ def svd_tangent(t: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv:
     if full_matrices and m != n:
         du = np.concatenate([du, np.full(np.shape(u_full)[:-1] + (m - k,), np.nan)], axis=-1)
         dv = np.concatenate([dv, np.full(np.shape(vh_full)[:-1] + (n - k,), np.nan)], axis=-1)
-    return du, ds, matrix_t(dv)
+    return named_like((du, ds, matrix_t(dv)), ans)
 
 
 def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True,
@@ -1473,7 +1480,7 @@ def qr_tangent(t: Any, ans: Any, a: Any, mode: Any = "reduced") -> Any:
     dr = np.matmul(upper_part, r)
     if mode == "r":
         return dr
-    return np.matmul(t, rinv) - np.matmul(q, upper_part), dr
+    return named_like((np.matmul(t, rinv) - np.matmul(q, upper_part), dr), ans)
 
 
 def qr_bar(g: Any, ans: Any, a: Any, mode: Any = "reduced") -> Any:

@@ -15,11 +15,16 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import api
+from . import api, runtime
 from .errors import UnsupportedConstructError
 
 
-def _floating(v: Any) -> bool:
+def _structured(v: Any) -> bool:
+    """A list, tuple, dict, NamedTuple or dataclass (checked leaf by leaf)."""
+    return isinstance(v, (tuple, list, dict)) or runtime._is_record(v)
+
+
+def _floating_leaf(v: Any) -> bool:
     if isinstance(v, bool):
         return False
     if isinstance(v, float):
@@ -27,19 +32,45 @@ def _floating(v: Any) -> bool:
     return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
 
 
+def _floating(v: Any) -> bool:
+    """A float, a float array, or a structure holding one."""
+    if _structured(v):
+        return any(_floating(leaf) for leaf in _children(v))
+    return _floating_leaf(v)
+
+
+def _children(v: Any) -> List[Any]:
+    if isinstance(v, dict):
+        return [v[k] for k in v]
+    if isinstance(v, (tuple, list)):
+        return list(v)
+    return [getattr(v, f) for f in runtime._fields(v)]
+
+
 def _rand_like(v: Any, rng: np.random.Generator) -> Any:
+    if _structured(v):  # a direction in every float leaf, zero in the others (ints, strings)
+        return runtime._map_struct(lambda leaf: _rand_like(leaf, rng) if _floating(leaf) else runtime.zeros_like(leaf),
+                                   v)
     if isinstance(v, float) or np.ndim(v) == 0:
         return float(rng.normal())
     return rng.normal(size=np.shape(v))
 
 
 def _vdot(a: Any, b: Any) -> float:
-    if isinstance(a, (tuple, list)):
-        return sum(_vdot(x, y) for x, y in zip(a, b))
+    if _structured(a):
+        if isinstance(a, dict):
+            return sum(_vdot(a[k], b[k]) for k in a)
+        if isinstance(a, (tuple, list)):
+            return sum(_vdot(x, y) for x, y in zip(a, b))
+        return sum(_vdot(getattr(a, f), getattr(b, f)) for f in runtime._fields(a) if _floating(getattr(a, f)))
+    if not _floating_leaf(a) and not isinstance(a, (int, np.ndarray, np.generic)):
+        return 0.0  # (a string or None field: no direction)
     return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
 
 
 def _axpy(alpha: float, v: Any, x: Any) -> Any:
+    if _structured(x):
+        return runtime._map_struct(lambda xl, vl: _axpy(alpha, vl, xl) if _floating(xl) else xl, x, v)
     if isinstance(x, float):
         return x + alpha * float(v)
     return x + alpha * np.asarray(v)
@@ -95,6 +126,11 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
             rhs = _vdot(vs, cot)
             _close("reverse mode: <J v, w> vs <v, J^T w>", np.array(rhs), np.array(lhs), rtol, atol)
     if order == 2:
+        structured = [params_i for params_i in idx if _structured(args[params_i])]
+        if structured:
+            raise ValueError(f"check_grads: order=2 checks float and float-array arguments; argument {structured[0]} "
+                             "is a container: check its second derivatives with tl.hessian on a function of its "
+                             "entries")
         for i in idx:
             _check_second_order(fn, args, i, modes, rng, rtol, atol)
 

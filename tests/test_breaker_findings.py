@@ -1054,3 +1054,110 @@ def test_a_helpers_globals_decide_the_callers_code_too():
         assert tl.grad(uses_a_scaling_helper)(1.5) == 6.0
     finally:
         SCALE = 3.0
+
+
+# ------------------------------------------------------------------ round 6
+
+
+def logsumexp_rows(z, axis):
+    m = np.max(z, axis=axis, keepdims=True)
+    return np.log(np.sum(np.exp(z - m), axis=axis)) + np.squeeze(m, axis=axis)
+
+
+def loss_with_axis_helper(x):
+    return np.sum(logsumexp_rows(x, 1) ** 2)
+
+
+def rolled(z, shift):
+    return np.roll(z, shift)
+
+
+def loss_with_shift_helper(x):
+    return np.sum(rolled(x, 1) * x ** 2)
+
+
+def iterates_its_dict(p):
+    s = 0.0
+    for k in p:
+        s = s + p[k] ** 2 * (k + 1)
+    return s
+
+
+def passes_a_dict_to_a_helper(x):
+    return iterates_its_dict({0: x, 1: 2.0 * x})
+
+
+def squares_with_a_wrong_rule(x):
+    return np.sum(_doubled_square(x))
+
+
+def _doubled_square(x):
+    return x * x
+
+
+@tl.defjvp(_doubled_square)
+def _doubled_square_jvp(x_dot, ans, x):
+    return 2.0 * x * x_dot
+
+
+@tl.defvjp(_doubled_square)
+def _doubled_square_vjp(g, ans, x):
+    return 2.0 * g  # wrong: 2 x g
+
+
+def loss_of_dict_params(p, X):
+    return np.sum(np.tanh(X @ p["w"] + p["b"]) ** 2) + squares_with_a_wrong_rule(p["w"])
+
+
+def loss_of_correct_dict_params(p, X):
+    return np.sum(np.tanh(X @ p["w"] + p["b"]) ** 2)
+
+
+def inner_cubes(w):
+    return np.sum(w ** 3)
+
+
+def uses_an_inner_gradient(w):
+    return np.sum(tl.grad(inner_cubes)(w) ** 2)
+
+
+def log_det_by_field(A):
+    S = A @ A.T + np.eye(2)
+    return np.linalg.slogdet(S).logabsdet
+
+
+def test_second_order_through_helpers_taking_an_axis_or_a_shift():
+    x = np.array([[0.3, -1.2, 0.5], [0.7, 0.1, -0.4]])
+    for f in (loss_with_axis_helper, loss_with_shift_helper):
+        H = tl.hessian(f)(x).reshape(6, 6)
+        fd = np.array([((tl.grad(f)(x + 1e-5 * e.reshape(2, 3)) - tl.grad(f)(x - 1e-5 * e.reshape(2, 3))) / 2e-5)
+                       .ravel() for e in np.eye(6)])
+        np.testing.assert_allclose(H, fd, atol=1e-5)
+
+
+def test_iterating_a_dict_argument_is_refused_not_computed_wrong():
+    with pytest.raises(TangentLiteError, match="iterating the dict 'p'"):
+        tl.value_and_grad(iterates_its_dict)({0: 1.0, 1: 1.0})
+    with pytest.raises(ValueError, match="iterating the dict 'p'"):
+        tl.grad(passes_a_dict_to_a_helper)(1.5)
+
+
+def test_check_grads_checks_container_arguments():
+    p, X = {"w": np.array([0.5, -0.3]), "b": 0.2}, np.array([[0.3, -1.2], [0.7, 0.4]])
+    tl.check_grads(loss_of_correct_dict_params, (p, X))
+    with pytest.raises(AssertionError):
+        tl.check_grads(loss_of_dict_params, (p, X), modes=("reverse",))
+
+
+def test_calling_a_derivative_inside_a_differentiated_function_is_refused_at_the_users_line():
+    with pytest.raises(TangentLiteError, match="inside a function that is being differentiated") as info:
+        tl.grad(uses_an_inner_gradient)(np.array([1.0, 2.0]))
+    assert info.value.location.filename == __file__
+
+
+def test_forward_mode_of_named_linalg_results():
+    A = np.array([[1.0, 0.5], [0.2, 2.0]])
+    g = tl.grad(log_det_by_field)(A)
+    np.testing.assert_allclose(tl.jacobian(log_det_by_field, mode="forward")(A), g)
+    E = np.array([[0.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(tl.jvp(log_det_by_field, (A,), (E,))[1], np.sum(g * E))

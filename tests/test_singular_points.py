@@ -631,6 +631,11 @@ CASES: Dict[str, List[Tuple[str, Maker]]] = {
         ("a float, b float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),
     ],
     # r computed from a seed g (the same shape): r where g != 0, exact zeros where g == 0
+    # (the adjoint of np.roll, linear in g: here so that every runtime_numpy helper with rules has cases)
+    "tangent_lite.runtime_numpy.roll_bar": [
+        ("g (3, 4) shift 2", lambda rng: (_sample(rng, (3, 4)), 2)),
+        ("g (2, 3) shift -1 axis 1", lambda rng: (_sample(rng, (2, 3)), -1, 1)),
+    ],
     "tangent_lite.runtime_numpy.strong_zero": [
         ("r (3, 4), g (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4)))),
         ("r float, g float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),

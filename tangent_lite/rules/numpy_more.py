@@ -53,7 +53,7 @@ import functools
 import numpy as np
 
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
 
 class _Absent:
@@ -1390,6 +1390,19 @@ def roll_jvp(x_dot, ans, a, shift, axis=None):
 @defvjp(np.roll)
 def roll_vjp(g, ans, a, shift, axis=None):
     return _tl.roll_bar(g, shift, axis)
+
+
+@defjvp(_tl.roll_bar)
+def roll_bar_jvp(g_dot, ans, g, shift, axis=None):
+    return _tl.roll_bar(g_dot, shift, axis)
+
+
+@defvjp(_tl.roll_bar)
+def roll_bar_vjp(h, ans, g, shift, axis=None):
+    return np.roll(h, shift, axis)
+
+
+constant_params(_tl.roll_bar, "shift", "axis")
 
 
 @defjvp(np.rot90)
