@@ -150,6 +150,7 @@ def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]
 
     collect(fn, mode, wrt, None)
     derivs, named = standalone.unified(derivs, calls, codegen._user_module)
+    _keep_literal_defaults(derivs[0].functions, fn)
     return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra).text, named
 
 
@@ -196,6 +197,46 @@ def {fn.__name__}_hessian({_signature(fn, params, None)}):
     return {np_name}.array(rows).reshape(shape + shape)
 """
     return text
+
+
+def _literal_defaults(fn: Any) -> Dict[str, Any]:
+    """The defaults of ``fn``'s parameters that are literals (printable and read back equal)."""
+    import ast
+    import inspect
+
+    out: Dict[str, Any] = {}
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return out
+    for name, p in parameters.items():
+        try:
+            if p.default is not inspect.Parameter.empty and ast.literal_eval(repr(p.default)) == p.default:
+                out[name] = p.default
+        except (ValueError, SyntaxError):
+            pass
+    return out
+
+
+def _keep_literal_defaults(functions: List[Any], fn: Any) -> None:
+    """Give the main derivative functions (``f_vjp``, ``f_fwd``: the user's parameters first,
+    then only parameters with defaults) the user's literal defaults, so ``f_vjp(x)`` works as
+    ``f(x)`` does.  (``f_jvp`` takes its tangents after them: no defaults there.)"""
+    from .source import gast
+
+    defaults = _literal_defaults(fn)
+    params = list(defaults and __import__("inspect").signature(fn).parameters)
+    for fdef in functions:
+        names = [a.id for a in fdef.args.args]
+        if names[:len(params)] != params:
+            continue
+        tail = names[len(params):]
+        if len(fdef.args.defaults) != len(tail):
+            continue  # (a parameter after the user's has no default: f_jvp's tangents)
+        first = next((i for i, p in enumerate(params) if p in defaults and all(q in defaults for q in params[i:])),
+                     len(params))
+        fdef.args.defaults = [gast.Constant(value=defaults[p], kind=None) for p in params[first:]] \
+            + list(fdef.args.defaults)
 
 
 def _signature(fn: Any, params: List[str], x: Optional[str]) -> str:

@@ -525,3 +525,17 @@ def test_standalone_files_give_every_name_one_meaning(module, mode, tmp_path):
     check = subprocess.run([sys.executable, "-c", NAMESPACE_CHECK, module, out.stem, mode], capture_output=True,
                            text=True, cwd=str(tmp_path), env=env, timeout=120)
     assert check.stdout.strip() == "ok", check.stderr
+
+
+def test_standalone_vjp_and_fwd_keep_literal_defaults(tmp_path):
+    (tmp_path / "with_defaults.py").write_text("import numpy as np\n\n\ndef f(x, s=1.5, k=None, n=2):\n"
+                                               "    return np.sum(x ** n) * s\n")
+    out = tmp_path / "d_with_defaults.py"
+    proc = run_adgen("with_defaults.py:f", "--mode", "vjp", "--wrt", "x", "-o", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    module = import_path(out)
+    x = np.array([0.3, 1.2])
+    value, grad = module.f_vjp(x)
+    np.testing.assert_allclose(value, 1.5 * np.sum(x ** 2))
+    np.testing.assert_allclose(grad, 3.0 * x)
+    np.testing.assert_allclose(module.f_fwd(x)[0], value)
