@@ -642,8 +642,9 @@ class _Lowerer:
         if isinstance(func, gast.Name) and func.id in self.locals:
             shown = self.display_names.get(func.id, func.id)
             self.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
-                       "call a def, a lambda or a module-level function by name (a nested def that receives a "
-                       "function as an argument: make it a module-level function, where such calls are inlined)")
+                       "call a def, a lambda or a module-level function by name; a function received as an "
+                       "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
+                       "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
             return _opaque()
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
@@ -828,7 +829,8 @@ class _Lowerer:
         else:
             self.error(UnsupportedConstructError,
                        f"assignment to an {type(tgt).__name__.lower()} is not supported", node,
-                       "build a new object (dataclasses.replace, a new dict) or use a variable instead")
+                       "keep the value in a local variable (total = acc.total + ...) and return it, or pass "
+                       "the parts as separate arguments")
 
     def setitem(self, tgt: Any, value: Any) -> None:
         """``x[idx] = v``: mutation in place, as the user wrote it (x keeps its name)."""

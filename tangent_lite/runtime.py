@@ -20,7 +20,7 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "not_a_dict", "saved",
+    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "not_a_dict", "saved", "add_item",
     "saved_item",
     "restore_item", "stop_gradient",
     "abs_grad",
@@ -365,6 +365,20 @@ def abs_grad(x: Any) -> Any:
 
 
 # ---------------------------------------------------------------- containers & indexing
+
+
+def add_item(bar: Any, index: Any, g: Any) -> Any:
+    """``bar`` (an adjoint list, dict or array nothing else holds) with ``g`` added to its item
+    ``index``, in place (a tuple: a new one).  The reverse sweep of ``v = L[i]`` in a loop."""
+    if isinstance(bar, tuple):
+        items = list(bar)
+        items[index] = add(items[index], g)
+        return type(bar)(*items) if hasattr(bar, "_fields") else tuple(items)
+    if isinstance(bar, np.ndarray):
+        bar[index] += g
+        return bar
+    bar[index] = add(bar[index], g)
+    return bar
 
 
 def getitem_bar(g: Any, x: Any, index: Any) -> Any:

@@ -902,6 +902,12 @@ class _Reverse:
                 store = gast.Subscript(value=S.name(self.bar(src.id)), slice=S.deepcopy(info.value.slice),
                                        ctx=gast.Store())
                 out.append(gast.AugAssign(target=store, op=gast.Add(), value=g))
+            elif src.id in state and src.id in self.owned and src.id in self.containers \
+                    and self._item_index(info.value.slice):
+                # our own adjoint list (a fresh one nothing else holds): add into its item, not a new
+                # list of n entries per read (a loop over L[i] would cost n^2)
+                out.append(S.assign(self.bar(src.id), self.call("add_item", [
+                    S.name(self.bar(src.id)), self.index(info.value.slice), g])))
             else:
                 contrib = self.call("getitem_bar", [g, S.name(src.id), self.index(info.value.slice)])
                 self.accumulate(src.id, contrib, state, out)
@@ -959,6 +965,13 @@ class _Reverse:
         return out
 
     # ------------------------------------------------------------------ ownership of adjoint arrays
+    def _item_index(self, index: Any) -> bool:
+        """An index naming one item: an int constant, a variable known to be a scalar, or a
+        string/number key."""
+        if isinstance(index, gast.Constant):
+            return isinstance(index.value, (int, str)) and not isinstance(index.value, bool)
+        return is_local(index) and self.ranks is not None and self.ranks.get(index.id) == 0
+
     def _basic_index(self, index: Any) -> bool:
         """An index that cannot repeat an entry: ints (known scalars), slices, constants."""
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
@@ -971,7 +984,7 @@ class _Reverse:
         return True
 
     _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "strong_mul", "strong_div", "pow_base_bar",
-              "slice_write_bar", "slice_write_zero")
+              "add_item", "slice_write_bar", "slice_write_zero")
 
     def _adjoint_of(self) -> Dict[str, str]:
         """adjoint name -> its variable, of the names handed out so far (the namer only ever
@@ -993,8 +1006,11 @@ class _Reverse:
             if isinstance(st, gast.AugAssign):
                 continue  # x_bar[i] += g: reads g by value, x_bar stays ours
             if self.owned:  # (else there is nothing to give up)
+                func = value.func if isinstance(value, gast.Call) else None
+                popped = func.value.id if isinstance(func, gast.Attribute) and func.attr == "pop" \
+                    and isinstance(func.value, gast.Name) else None
                 for name in _loaded([value] if value is not None else [st]):
-                    if name in adjoint_of and name != target:
+                    if name in adjoint_of and name != target and name != popped:  # (L_bar.pop(): an item out)
                         self.owned.discard(adjoint_of[name])
             if target in adjoint_of:
                 var = adjoint_of[target]

@@ -568,6 +568,13 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     ],
     "tangent_lite.runtime.slice_write_bar": SLICE_WRITE_CASES,
     "tangent_lite.runtime.slice_write_zero": SLICE_WRITE_CASES,
+    # (tuples: add_item changes lists, dicts and arrays in place, which repeated evaluation would see)
+    "tangent_lite.runtime.add_item": [
+        with_args("tuple of 3 floats, item 1", lambda rng: ((tuple(sample(rng, F) for _ in range(3)), 1,
+                                                              sample(rng, F)), {})),
+        with_args("tuple of (2,) arrays, item 0", lambda rng: (((sample(rng, (2,)), sample(rng, (2,))), 0,
+                                                                sample(rng, (2,))), {})),
+    ],
     "tangent_lite.runtime.zero_index": [
         _zero_index_case("g (5,)", _shaped((5,)), 2),
         _zero_index_case("g (3, 4)", _shaped((3, 4)), (slice(None), 1)),

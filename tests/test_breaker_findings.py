@@ -1161,3 +1161,32 @@ def test_forward_mode_of_named_linalg_results():
     np.testing.assert_allclose(tl.jacobian(log_det_by_field, mode="forward")(A), g)
     E = np.array([[0.0, 1.0], [0.0, 0.0]])
     np.testing.assert_allclose(tl.jvp(log_det_by_field, (A,), (E,))[1], np.sum(g * E))
+
+
+# ------------------------------------------------------------------ round 7: list reads in loops cost O(n), not O(n^2)
+
+
+def list_argument_loop(L, x):
+    s = 0.0
+    for i in range(len(L)):
+        s = s + L[i] * x
+    return s
+
+
+def list_of_states(x, n):
+    hs = [x]
+    for i in range(n):
+        hs.append(np.tanh(hs[i]) * 0.5 + 0.1)
+    return np.sum(hs[-1] ** 2)
+
+
+def test_loops_reading_list_items_add_into_the_adjoint_list_in_place():
+    L = [0.5, -1.0, 2.0, 0.25]
+    g = tl.grad(list_argument_loop, wrt=(0, 1))(L, 1.5)
+    np.testing.assert_allclose(g[0], [1.5] * 4)
+    np.testing.assert_allclose(g[1], sum(L))
+    reverse_sweep = tl.source(list_of_states, "vjp").split("# reverse sweep")[1].split("def ")[0]
+    assert "add_item" in reverse_sweep and "getitem_bar(_t" not in reverse_sweep.split("for i in")[1]
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(tl.grad(list_of_states)(x, 6), _central(lambda x: list_of_states(x, 6), x), atol=1e-7)
+    tl.check_grads(list_of_states, (x, 6), order=2)

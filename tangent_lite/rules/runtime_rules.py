@@ -399,6 +399,7 @@ def tuple_vjp(h, ans, iterable):
 
 
 constant_params(runtime.getitem_bar, "x", "index")
+constant_params(runtime.add_item, "index")
 constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")
 constant_params(runtime.zero_index, "index")
@@ -499,3 +500,26 @@ def pow_exponent_bar_vjp_ans(h, ans, g, ans_, x):
 @defvjp(runtime.pow_exponent_bar, argnum=2)
 def pow_exponent_bar_vjp_x(h, ans, g, ans_, x):
     return _tl.unbroadcast(_tl.safe_ratio(h * g * ans_, x), x)
+
+
+# ---------------------------------------------------------------- bar[index] += g, in place
+
+
+@defjvp(runtime.add_item, argnum=0)
+def add_item_jvp_bar(bar_dot, ans, bar, index, g):
+    return bar_dot
+
+
+@defjvp(runtime.add_item, argnum=2)
+def add_item_jvp_g(g_dot, ans, bar, index, g):
+    return _tl.getitem_bar(g_dot, bar, index)
+
+
+@defvjp(runtime.add_item, argnum=0)
+def add_item_vjp_bar(h, ans, bar, index, g):
+    return h
+
+
+@defvjp(runtime.add_item, argnum=2)
+def add_item_vjp_g(h, ans, bar, index, g):
+    return _tl.unbroadcast(h[index], g)
