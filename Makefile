@@ -3,18 +3,25 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BASE   := $(VENV)/.installed-base
 
 .PHONY: install demo test lint bench fuzz outside docs clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# the package alone (gast, astor, numpy): all the demo needs
+$(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(BASE)
+
+# with the test and lint extras (pytest, hypothesis, numba, ruff)
+$(STAMP): $(BASE) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
-demo: install
+demo: $(BASE)
 	$(BIN)/python examples/demo.py
 
 test: install
