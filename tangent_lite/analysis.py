@@ -31,7 +31,7 @@ import numpy as np
 
 from . import aliases, runtime
 from . import source as S
-from .anf import NONDIFF_ATTRS, Wengert, is_atom
+from .anf import NESTED_DERIVATIVE, NONDIFF_ATTRS, Wengert, is_atom, is_tangent_lite_own
 from .annotations import Key, get_anno
 from .errors import NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from .rules import purity
@@ -208,8 +208,7 @@ def is_user_function(obj: Any) -> bool:
     fn = user_function(obj)
     if not inspect.isfunction(fn):
         return False
-    if str(getattr(fn, "__module__", "")).startswith("tangent_lite.") \
-            and not str(fn.__module__).startswith("tangent_lite.runtime"):
+    if is_tangent_lite_own(fn):
         return False  # tangent_lite's own functions (what tl.grad returns): not the user's code
     filename = os.path.abspath(fn.__code__.co_filename)
     return not any(filename.startswith(root) for root in _library_roots())
@@ -713,14 +712,8 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             w.src.location(stmt),
             "use first-order derivatives here (tl.grad, tl.jvp, tl.vjp), or register rules for "
             f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
-    if module.startswith("tangent_lite.") and not hasattr(callee, "__tl_function__"):
-        # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function being differentiated
-        return UnsupportedConstructError(
-            "calling a derivative tangent_lite makes (tl.grad(...)(x), f.grad(x), tl.jvp, ...) inside a function "
-            "that is being differentiated is not supported yet",
-            w.src.location(stmt),
-            "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of tl.gradient_function(f), or write "
-            "the inner derivative as a formula")
+    if is_tangent_lite_own(callee):  # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function
+        return UnsupportedConstructError(NESTED_DERIVATIVE[0], w.src.location(stmt), NESTED_DERIVATIVE[1])
     spelled = _spelling(callee)
     written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
     if written is not None and written.split(".")[0] not in w.foreign:

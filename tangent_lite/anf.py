@@ -197,6 +197,23 @@ def _mark_sequence_ops(body: List[Any]) -> None:
             set_anno(value, Key.SEQUENCE_OP, runtime.seq_repeat)
 
 
+# calling what tl.grad, f.grad, tl.jvp... return inside a function being differentiated: (message, hint)
+NESTED_DERIVATIVE = (
+    "calling a derivative tangent_lite makes (tl.grad(...)(x), f.grad(x), tl.jvp, ...) inside a function that is "
+    "being differentiated is not supported yet",
+    "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of tl.gradient_function(f), or write the inner "
+    "derivative as a formula")
+
+
+def is_tangent_lite_own(obj: Any) -> bool:
+    """tangent_lite's own code (what tl.grad returns, the API): never the user's code to lower.
+    The runtime helpers are not (derivative code differentiated again lowers them), nor a
+    ``@tl.differentiate`` wrapper (it stands for the user's function)."""
+    module = str(getattr(obj, "__module__", "") or "")
+    return module.startswith("tangent_lite.") and not module.startswith("tangent_lite.runtime") \
+        and not hasattr(obj, "__tl_function__")
+
+
 def call_site(w: Wengert, callee: Any) -> Optional[Location]:
     """Where the user's code of ``w`` calls ``callee`` (the first such statement), if it does."""
     todo = list(w.fdef.body)
@@ -649,12 +666,8 @@ class _Lowerer:
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
-        if str(getattr(obj, "__module__", "")).startswith("tangent_lite.") and callable(obj) \
-                and not str(obj.__module__).startswith("tangent_lite.runtime") and not hasattr(obj, "__tl_function__"):
-            self.error(UnsupportedConstructError, "calling a derivative tangent_lite makes (tl.grad(...)(x), "
-                       "f.grad(x), tl.jvp, ...) inside a function that is being differentiated is not supported yet",
-                       node, "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of "
-                       "tl.gradient_function(f), or write the inner derivative as a formula")
+        if callable(obj) and is_tangent_lite_own(obj):
+            self.error(UnsupportedConstructError, NESTED_DERIVATIVE[0], node, NESTED_DERIVATIVE[1])
             return _opaque()
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and any(
                 self._is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):

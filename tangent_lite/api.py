@@ -98,14 +98,6 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
         try:
             module = compiled(callee, cmode, tuple(cwrt), cspec, coptions)
         except TangentLiteError as exc:
-            if origin.in_package(getattr(getattr(callee, "__code__", None), "co_filename", "")) \
-                    and not str(getattr(callee, "__module__", "")).startswith("tangent_lite.runtime"):
-                # tl.grad(inner)(w), tl.jvp(...) inside the function: tangent_lite's own code
-                raise UnsupportedConstructError(
-                    f"calling '{spelling}' (tangent_lite's '{callee.__qualname__}') inside a function that is "
-                    "being differentiated is not supported yet", anf.call_site(w, callee),
-                    "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of tl.gradient_function(f), "
-                    "or write the inner derivative as a formula") from None
             if not str(getattr(callee, "__module__", "")).startswith("tangent_lite.runtime"):
                 raise
             failure: Optional[TangentLiteError] = exc

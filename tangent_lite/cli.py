@@ -222,10 +222,14 @@ def _keep_literal_defaults(functions: List[Any], fn: Any) -> None:
     """Give the main derivative functions (``f_vjp``, ``f_fwd``: the user's parameters first,
     then only parameters with defaults) the user's literal defaults, so ``f_vjp(x)`` works as
     ``f(x)`` does.  (``f_jvp`` takes its tangents after them: no defaults there.)"""
+    import inspect
+
     from .source import gast
 
     defaults = _literal_defaults(fn)
-    params = list(defaults and __import__("inspect").signature(fn).parameters)
+    if not defaults:
+        return
+    params = list(inspect.signature(fn).parameters)
     for fdef in functions:
         names = [a.id for a in fdef.args.args]
         if names[:len(params)] != params:
@@ -242,20 +246,10 @@ def _keep_literal_defaults(functions: List[Any], fn: Any) -> None:
 def _signature(fn: Any, params: List[str], x: Optional[str]) -> str:
     """The parameters of ``fn`` (with ``v`` after them for an HVP), keeping the defaults that
     are literals (a default computed from other values must be passed)."""
-    import ast
-    import inspect
-
-    out: List[str] = []
-    for name in params:
-        default = inspect.signature(fn).parameters[name].default
-        try:
-            literal = default is not inspect.Parameter.empty and ast.literal_eval(repr(default)) == default
-        except (ValueError, SyntaxError):
-            literal = False
-        out.append(f"{name}={default!r}" if literal else name)
     if x is not None:  # v follows the parameters: no default may come before it
-        out = [p.split("=")[0] for p in out] + ["v"]
-    return ", ".join(out)
+        return ", ".join(list(params) + ["v"])
+    defaults = _literal_defaults(fn)
+    return ", ".join(f"{name}={defaults[name]!r}" if name in defaults else name for name in params)
 
 
 def _parse_wrt(text: Optional[str]) -> Any:

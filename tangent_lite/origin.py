@@ -27,7 +27,7 @@ def relocated(exc: TangentLiteError, fn: Callable) -> TangentLiteError:
     errors = _flat(exc)
     generated = getattr(getattr(fn, "__code__", None), "co_filename", None)
     text = _lines(generated)
-    inside = [e for e in errors if e.location is not None and in_package(e.location.filename)]
+    inside = [e for e in errors if e.location is not None and _in_package(e.location.filename)]
     if inside:  # a runtime helper read as Python: say which, at the user's line that uses it
         helper = _helper_at(inside[0].location) or "a runtime helper"
         call = next((i + 1 for i, line in enumerate(text) if f".{helper}(" in line), None)
@@ -59,8 +59,7 @@ def _lines(path: Optional[str]) -> List[str]:
         return []
 
 
-def in_package(filename: str) -> bool:
-    """Is ``filename`` one of tangent_lite's own files?"""
+def _in_package(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
 
 
@@ -85,10 +84,11 @@ def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Opti
     for line in reversed(text[:lineno]):
         found = _COMMENT.match(line)
         if found:
-            user = sys.modules.get(getattr(fn, "__globals__", {}).get("__tl_user_module__") or "")
-            path = getattr(user, "__file__", None) or found.group(1)
+            from .codegen import _user_module
+
+            path = getattr(sys.modules.get(_user_module(fn)), "__file__", None) or found.group(1)
             return Location(path, int(found.group(2)), found.group(3))
     return None
 
 
-__all__: List[Any] = ["in_package", "relocated"]
+__all__: List[Any] = ["relocated"]
