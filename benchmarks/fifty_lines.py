@@ -65,7 +65,7 @@ def main() -> None:
     import time
 
     import tangent_lite as tl
-    from tangent_lite import cache
+    from tangent_lite.backends import cache
 
     rng = np.random.default_rng(0)
     args = (rng.normal(size=8), rng.normal(size=(8, 8)), rng.normal(size=8), 20)

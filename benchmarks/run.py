@@ -19,7 +19,7 @@ For every workload in ``workloads.py`` it
    reported number is the median over ``--repeats`` samples, per call; a callable whose
    samples have taken ``--max-seconds`` in total stops after 3 samples;
 3. JAX jit's first call from empty caches (trace + lower, XLA compile, first run);
-4. tangent_lite's transformation: in this process after ``tangent_lite.cache.clear_memory()``
+4. tangent_lite's transformation: in this process after ``tangent_lite.backends.cache.clear_memory()``
    with a fresh, empty cache directory (cold: lower, differentiate, write, load, first call),
    then again after ``clear_memory()`` with that directory warm (disk hit); and in a fresh
    Python process (subprocess), the time to import tangent_lite and get the first gradient
@@ -67,7 +67,8 @@ from measure import traced_peak  # noqa: E402
 from workloads import WORKLOADS, Workload  # noqa: E402
 
 import tangent_lite as tl  # noqa: E402
-from tangent_lite import api, cache  # noqa: E402
+from tangent_lite import api  # noqa: E402
+from tangent_lite.backends import cache  # noqa: E402
 
 DEFAULT_OUT = os.path.join(HERE, "results", "latest.json")
 
@@ -226,13 +227,13 @@ def median_times(callables: Dict[str, Callable[[], Any]], repeats: int, min_time
 
 def numba_import_time() -> Optional[float]:
     """Seconds to import numba and tangent_lite's Numba helpers (once per process), None if absent."""
-    from tangent_lite import numba_backend
+    from tangent_lite.backends import numba_backend
 
     t0 = time.perf_counter()
     ok, _why = numba_backend.available()
     if not ok:
         return None
-    import tangent_lite.numba_runtime  # noqa: F401
+    import tangent_lite.backends.numba_runtime  # noqa: F401
 
     return time.perf_counter() - t0
 

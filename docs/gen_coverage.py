@@ -40,7 +40,7 @@ def _group(name: str) -> str:
 
 def _syntax() -> Dict[str, str]:
     """operator.<name> -> the Python syntax the compiler lowers to it (``x + y``)."""
-    from tangent_lite import anf
+    from tangent_lite.frontend import anf
 
     out = {}
     x, y = ast.Name(id="x", ctx=ast.Load()), ast.Name(id="y", ctx=ast.Load())
@@ -55,7 +55,7 @@ def _syntax() -> Dict[str, str]:
 
 def _methods() -> Dict[str, List[str]]:
     """numpy.<name> -> the ndarray methods/attributes that lower to it."""
-    from tangent_lite import anf
+    from tangent_lite.frontend import anf
 
     out: Dict[str, List[str]] = {}
     for method, (fname, _pack) in anf.METHODS.items():
@@ -122,6 +122,12 @@ def _merged(registry) -> list:
     return list(out.values())
 
 
+def _helper_name(p) -> str:
+    """``_tl.<helper>``: how generated code spells a runtime helper, whichever module of
+    ``tangent_lite.runtime`` defines it."""
+    return "_tl." + p.name.rpartition(".")[2]
+
+
 def render() -> str:
     """The text of docs/numpy-coverage.md for the registry as it is now."""
     import tangent_lite as tl
@@ -179,7 +185,7 @@ def render() -> str:
             lines.append(f"| `{p.name}` | {_args(p, p.jvps)} | {_args(p, p.vjps)} | {_notes(p, syntax, methods)} |")
         lines.append("")
 
-    from tangent_lite import anf
+    from tangent_lite.frontend import anf
 
     lines += [
         "## Array methods and attributes",
@@ -207,8 +213,8 @@ def render() -> str:
         "| helper | JVP | VJP | notes |",
         "|---|---|---|---|",
     ]
-    for p in runtime:
-        lines.append(f"| `{p.name.replace('tangent_lite.runtime.', '_tl.')}` | {_args(p, p.jvps)} | "
+    for p in sorted(runtime, key=_helper_name):
+        lines.append(f"| `{_helper_name(p)}` | {_args(p, p.jvps)} | "
                      f"{_args(p, p.vjps)} | {_notes(p, syntax, methods)} |")
     lines.append("")
     return "\n".join(lines)

@@ -13,22 +13,22 @@
 from . import rules  # noqa: F401  (registers the built-in rules)
 from ._version import __version__
 from .api import Differentiable, differentiate, generate, grad, jvp, source, value_and_grad, vjp, wengert
-from .cache import set_cache_enabled
+from .backends.cache import set_cache_enabled
 from .config import config
 from .errors import (
-                  ArgumentError,
-                  NonScalarOutputError,
-                  NoRuleError,
-                  SourceUnavailableError,
-                  TangentLiteError,
-                  UnsupportedConstructError,
+    ArgumentError,
+    NonScalarOutputError,
+    NoRuleError,
+    SourceUnavailableError,
+    TangentLiteError,
+    UnsupportedConstructError,
 )
 from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tangent_function
-from .memory import memory_report
+from .inspect.memory import memory_report
+from .inspect.testing import check_grads
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
 from .runtime import checkpointed, grad_hook, stop_gradient
 from .selfcheck import SelfCheckError
-from .testing import check_grads
 
 __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
@@ -40,8 +40,8 @@ __all__ = [
     "SourceUnavailableError", "UnsupportedConstructError",
 ]
 
-from .explain import explain  # noqa: E402  (seeing derivatives: docs/seeing-derivatives.md)
-from .graph import graph  # noqa: E402
-from .trace import trace  # noqa: E402
+from .inspect.explain import explain  # noqa: E402  (seeing derivatives: docs/seeing-derivatives.md)
+from .inspect.graph import graph  # noqa: E402
+from .inspect.trace import trace  # noqa: E402
 
 __all__ += ["trace", "graph", "explain"]

@@ -15,12 +15,16 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import anf, arguments, cache, codegen, cse, guards, numba_backend, optimize, origin, selfcheck, shapes
+from . import arguments, origin, selfcheck
 from . import config as settings
-from . import jvp as jvp_pass
-from . import source as S
-from . import vjp as vjp_pass
+from . import syntax as S
+from .analysis import shapes
+from .backends import cache, codegen, numba_backend
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
+from .frontend import anf, guards
+from .modes import jvp as jvp_pass
+from .modes import vjp as vjp_pass
+from .passes import cse, optimize
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]

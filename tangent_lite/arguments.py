@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import source as S
+from . import syntax as S
 from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -203,7 +203,7 @@ def resolve_wrt(target: Any, wrt: Wrt) -> Tuple[Tuple[str, ...], bool]:
     fn = _function_of(target)
     who = describe(target)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature(fn).parameters.values()):
-        from .fence import signature_error  # the error at the def line, naming *args / **kwargs
+        from .frontend.fence import signature_error  # the error at the def line, naming *args / **kwargs
 
         raise signature_error(fn)
     free, fixed = free_params(target)
@@ -393,7 +393,7 @@ def written_arguments(fn: Callable) -> Set[int]:
     """Positions of the parameters ``fn`` changes in place (``x[0] = ...``, ``x += ...``,
     through aliases too): the derivative functions work on copies of those arguments, so that
     a call leaves the caller's arrays as they were (and repeated calls see the same point)."""
-    from .analysis import _writes_to_parameters
+    from .analysis.dataflow import _writes_to_parameters
 
     writes = _writes_to_parameters(fn)
     if "*" in writes:

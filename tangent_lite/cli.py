@@ -89,16 +89,16 @@ def run(argv: Optional[List[str]] = None) -> str:
     if args.emit == "wengert":
         return api.wengert(fn)
     if args.emit == "trace":
-        from .trace import trace_cli
+        from .inspect.trace import trace_cli
 
         return trace_cli(fn, args.values, args.mode, args.wrt)
     if args.emit == "dot":
-        from .graph import graph
+        from .inspect.graph import graph
 
         return graph(fn, mode="reverse" if args.mode == "vjp" else "forward").dot()
     if args.emit == "memory":
-        from .memory import memory_report
-        from .trace import parse_values
+        from .inspect.memory import memory_report
+        from .inspect.trace import parse_values
 
         return str(memory_report(fn, *parse_values(args.values), wrt=_parse_wrt(args.wrt)))
     names, _ = api.resolve_wrt(fn, _parse_wrt(args.wrt))
@@ -108,7 +108,7 @@ def run(argv: Optional[List[str]] = None) -> str:
         return _second_order(fn, names, args.mode)
     text = standalone_text(fn, args.mode, list(names))
     if args.backend == "numba":
-        from . import numba_backend
+        from .backends import numba_backend
 
         try:
             return numba_backend.standalone(text)
@@ -125,7 +125,8 @@ def standalone_text(fn: Any, mode: str, wrt: List[str]) -> str:
 
 def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]]:
     """(the module text, the name each entity it refers to has in it: see standalone.py)."""
-    from . import api, codegen, standalone
+    from . import api
+    from .backends import codegen, standalone
 
     derivs: List[Any] = []
     calls: List[Dict[str, Tuple[int, str]]] = []
@@ -224,7 +225,7 @@ def _keep_literal_defaults(functions: List[Any], fn: Any) -> None:
     ``f(x)`` does.  (``f_jvp`` takes its tangents after them: no defaults there.)"""
     import inspect
 
-    from .source import gast
+    from .syntax import gast
 
     defaults = _literal_defaults(fn)
     if not defaults:

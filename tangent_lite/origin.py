@@ -84,7 +84,7 @@ def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Opti
     for line in reversed(text[:lineno]):
         found = _COMMENT.match(line)
         if found:
-            from .codegen import _user_module
+            from .backends.codegen import _user_module
 
             path = getattr(sys.modules.get(_user_module(fn)), "__file__", None) or found.group(1)
             return Location(path, int(found.group(2)), found.group(3))

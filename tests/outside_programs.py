@@ -1,7 +1,7 @@
 """An independent random-program generator for tangent_lite, written from the outside.
 
 Everything here was written from README.md, docs/*.md and the public API only (plus the
-list of generated-name patterns in tangent_lite/naming.py): the programs are the kind of
+list of generated-name patterns in tangent_lite/syntax/naming.py): the programs are the kind of
 ordinary Python/NumPy a researcher writes, not the kind the compiler's own fuzzer emits.
 
     programs(family)        a hypothesis strategy of ``Program`` (module source + point)
@@ -51,7 +51,7 @@ CONTEXTS = ("straight", "for", "while", "if")
 SCALAR = "s"
 LOOPINT = "i"
 
-# the names tangent_lite's generated code invents (tangent_lite/naming.py and the docs)
+# the names tangent_lite's generated code invents (tangent_lite/syntax/naming.py and the docs)
 GENERATED_NAME_PATTERNS = (
     "{v}_dot", "{v}_bar", "_t{n}", "_t{n}_bar", "_t{n}_dot", "{v}_{n}",
     "_tape", "_residuals", "_tl", "_value", "_n", "_cond", "_brk", "_ret", "_retval",

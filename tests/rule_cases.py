@@ -237,7 +237,7 @@ def _array_cases() -> List[Case]:
 
 
 # ------------------------------------------------------------------ runtime helpers (generated code calls them)
-# Their contracts (tangent_lite/runtime.py): a seed ``g`` shaped like the primal's result
+# Their contracts (tangent_lite/runtime/__init__.py): a seed ``g`` shaped like the primal's result
 # (the reduced shape for ``sum_bar``, ``x[index]``'s shape for ``getitem_bar``, ...) and
 # shape-only arguments (``x``, ``like``, ``index``, ...) that carry no derivative.
 
@@ -657,28 +657,28 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     ],
     "builtins.max": _builtin_extremum_cases(),
     "builtins.min": _builtin_extremum_cases(),
-    # strong zeros at singular points (tangent_lite/runtime_numpy.py, rules/singular.py)
-    "tangent_lite.runtime_numpy.strong_mul": [
+    # strong zeros at singular points (tangent_lite/runtime/arrays.py, rules/singular.py)
+    "tangent_lite.runtime.arrays.strong_mul": [
         _seed_case(f"a {_shape_label(sa)}, b {_shape_label(sb)}",
                    lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb)))
         for sa, sb in [((3, 4), (3, 4)), ((3, 4), (4,)), (F, (2, 3)), ((2, 3), F), (F, F)]
     ],
-    "tangent_lite.runtime_numpy.strong_div": [
+    "tangent_lite.runtime.arrays.strong_div": [
         _seed_case(f"a {_shape_label(sa)}, b {_shape_label(sb)} (away from 0)",
                    lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb, 0.5, 2.0, signed=True)))
         for sa, sb in [((3, 4), (3, 4)), ((3, 4), (3, 1)), (F, (2, 3)), ((2, 3), F), (F, F)]
     ],
-    "tangent_lite.runtime_numpy.strong_zero": [
+    "tangent_lite.runtime.arrays.strong_zero": [
         _seed_case(f"r {_shape_label(sh)}, g {_shape_label(sh)}",
                    lambda rng, sh=sh: (sample(rng, sh), sample(rng, sh)))
         for sh in [(3, 4), (5,), F]
     ],
-    "tangent_lite.runtime_numpy.power": [
+    "tangent_lite.runtime.arrays.power": [
         _seed_case(f"x {_shape_label(sx)} (positive), p {_shape_label(sp)}",
                    lambda rng, sx=sx, sp=sp: (sample(rng, sx, 0.5, 3.0), sample(rng, sp)))
         for sx, sp in [((3, 4), (3, 4)), ((3, 4), F), ((4,), (3, 4)), (F, F)]
     ],
-    "tangent_lite.runtime_numpy.pow_base_bar": [
+    "tangent_lite.runtime.arrays.pow_base_bar": [
         _seed_case(f"g {_shape_label(sg)}, x {_shape_label(sx)} (positive), y {_shape_label(sy)}",
                    lambda rng, sg=sg, sx=sx, sy=sy: (sample(rng, sg), sample(rng, sx, 0.5, 3.0), sample(rng, sy)))
         for sg, sx, sy in [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), F), ((2, 3), (2, 3), F), (F, F, F)]

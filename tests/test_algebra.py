@@ -7,9 +7,10 @@ import textwrap
 import numpy as np
 
 import tangent_lite as tl
-from tangent_lite import api, optimize
-from tangent_lite.algebra import fold_negations
-from tangent_lite.source import parse_module, to_source
+from tangent_lite import api
+from tangent_lite.passes import optimize
+from tangent_lite.passes.algebra import fold_negations
+from tangent_lite.syntax import parse_module, to_source
 
 
 def _parse(text):

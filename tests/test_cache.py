@@ -1,4 +1,4 @@
-"""The disk and memory caches of generated derivatives (tangent_lite.cache).
+"""The disk and memory caches of generated derivatives (tangent_lite.backends.cache).
 
 Each test writes its own user module into a temporary directory and imports it
 under a unique name, so entries never collide across tests or sessions.
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
-import tangent_lite.cache as cache
+import tangent_lite.backends.cache as cache
 
 _COUNTER = itertools.count()
 
@@ -209,7 +209,7 @@ sys.path.insert(0, {src!r})
 import numpy as np
 import tangent_lite as tl
 import tangent_lite.api as api
-import tangent_lite.cache as cache
+import tangent_lite.backends.cache as cache
 from tangent_lite._version import code_fingerprint
 calls = {{"generate": 0, "lower": 0}}
 def _counting(kind, real):
@@ -280,7 +280,7 @@ def test_code_digest_is_stable_across_processes(tmp_path, modules):
     src = tmp_path / "src"
     mod = modules.load(src, MODULE_V1)
     code = (f"import sys; sys.path.insert(0, {str(src)!r}); import {mod.__name__} as m; "
-            "from tangent_lite import cache; print(cache.code_digest(m.f))")
+            "from tangent_lite.backends import cache; print(cache.code_digest(m.f))")
     seeds = [subprocess.run([sys.executable, "-B", "-c", code], capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, PYTHONHASHSEED=str(seed))).stdout.strip() for seed in (1, 2)]
     assert seeds[0] == seeds[1] == cache.code_digest(mod.f) != ""

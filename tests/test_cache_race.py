@@ -29,7 +29,7 @@ CHILD = textwrap.dedent('''
     sys.path.insert(0, {src!r})
     import numpy as np
     import tangent_lite as tl
-    from tangent_lite import cache
+    from tangent_lite.backends import cache
     import racemod
     x = np.linspace(0.1, 0.9, 5)
     start = time.time()
@@ -79,7 +79,7 @@ def test_eight_processes_race_on_one_cache(tmp_path):
     # the writers used temporary files and os.replace: none is left, every entry is complete
     leftovers = [p.name for p in cache_dir.iterdir() if p.name.startswith(".tmp-")]
     assert leftovers == []
-    from tangent_lite import codegen
+    from tangent_lite.backends import codegen
 
     for entry in cache_dir.glob("*.py"):
         codegen.verify(entry.read_text())  # raises if partial or corrupt

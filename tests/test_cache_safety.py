@@ -1,5 +1,5 @@
 """The disk cache is executable code: what tangent_lite checks before running an entry, and how
-cache trouble degrades (tangent_lite.cache, tangent_lite.codegen; see docs/reliability.md).
+cache trouble degrades (tangent_lite.backends.cache, tangent_lite.backends.codegen; see docs/reliability.md).
 
 1. The checksum covers the whole file (header with key and meta, and code), not only the code.
 2. The text that was verified is the text that runs, from memory: no file read after the check,
@@ -44,8 +44,8 @@ import pytest
 
 import tangent_lite as tl
 import tangent_lite.api as api
-import tangent_lite.cache as cache
-import tangent_lite.codegen as codegen
+import tangent_lite.backends.cache as cache
+import tangent_lite.backends.codegen as codegen
 from tangent_lite.errors import TangentLiteWarning
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -732,7 +732,7 @@ def test_second_process_finds_the_fallback_entry(env, monkeypatch):
         sys.path.insert(0, {str(src)!r})
         import numpy as np
         import tangent_lite as tl
-        from tangent_lite import cache
+        from tangent_lite.backends import cache
         import {mod.__name__} as m
         g = tl.grad(m.f)(np.array([0.5, -1.0, 2.0]))
         print(json.dumps({{"stats": cache.STATS, "grad": g.tolist()}}))
@@ -815,7 +815,7 @@ _FAULT_CHILD = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import numpy as np
     import tangent_lite as tl
-    from tangent_lite import cache
+    from tangent_lite.backends import cache
     import {name} as m
     {limit}
     x = np.array([0.5, -1.0, 2.0])

@@ -434,7 +434,7 @@ def _free_names(text: str) -> set:
 def test_inlined_runtime_helpers_bring_everything_they_use(name):
     """adgen copies runtime helpers into the files it writes: each must come with the helpers,
     decorated functions, classes and constants it uses (the factory imports the modules below)."""
-    from tangent_lite import codegen
+    from tangent_lite.backends import codegen
 
     text = tl.runtime.helper_sources([name])
     assert re.search(rf"^(def|class) {name}\b|^{name}\s*=", text, re.M), f"{name} itself is missing"

@@ -9,8 +9,8 @@ import pytest
 
 import tangent_lite as tl
 from tangent_lite import api, runtime
-from tangent_lite.contract import contract_summed_products
-from tangent_lite.source import parse_module, to_source
+from tangent_lite.passes.contract import contract_summed_products
+from tangent_lite.syntax import parse_module, to_source
 
 
 def _parse(text):

@@ -8,7 +8,7 @@ import pytest
 import trace_fixtures as F
 
 import tangent_lite as tl
-from tangent_lite.explain import explain
+from tangent_lite.inspect.explain import explain
 
 
 def where(fn, offset):

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import tangent_lite as tl
-import tangent_lite.cache as cache
+import tangent_lite.backends.cache as cache
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -7,7 +7,7 @@ import pytest
 import trace_fixtures as F
 
 from tangent_lite.errors import ArgumentError, TangentLiteError
-from tangent_lite.graph import graph
+from tangent_lite.inspect.graph import graph
 
 
 def parse(dot):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
-from tangent_lite import cache
+from tangent_lite.backends import cache
 
 X = 0.5
 

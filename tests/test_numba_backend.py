@@ -1,4 +1,4 @@
-"""The optional Numba backend (tangent_lite/numba_backend.py, docs/numba.md).
+"""The optional Numba backend (tangent_lite/backends/numba_backend.py, docs/numba.md).
 
 Gradients compiled by Numba must equal the Python backend's to rounding; what Numba cannot
 compile (or a missing numba) falls back to the Python backend with a warning.  The rewrite
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
-from tangent_lite import numba_backend
+from tangent_lite.backends import numba_backend
 from tangent_lite.errors import ArgumentError, BackendFallbackWarning, TangentLiteWarning
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -313,9 +313,9 @@ def rewritten(monkeypatch, tmp_path):
 
     monkeypatch.setattr(numba_backend, "rewrite", recording)
     monkeypatch.setenv("TANGENT_LITE_CACHE_DIR", str(tmp_path))
-    tl.cache.clear_memory()
+    tl.backends.cache.clear_memory()
     yield texts
-    tl.cache.clear_memory()
+    tl.backends.cache.clear_memory()
 
 
 @needs_numba
@@ -356,7 +356,7 @@ def test_array_tape_of_arrays_is_a_list_of_them(rewritten):
 def test_helpers_use_numbas_disk_cache_unless_turned_off():
     """The helpers' implementations and kernels are compiled with Numba's disk cache (a later
     process loads them); TANGENT_LITE_CACHE=0 turns that off."""
-    code = ("from tangent_lite import numba_runtime as R\n"
+    code = ("from tangent_lite.backends import numba_runtime as R\n"
             "print(R._jit_options(), type(R._zeros._cache).__name__, type(R._empty_f8._cache).__name__)\n")
     for cache_env, expect in (("0", "{} NullCache NullCache"), ("1", "{'cache': True} FunctionCache FunctionCache")):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
@@ -370,7 +370,7 @@ def test_helpers_compile_without_a_cache_location(monkeypatch):
     """Where Numba finds no writable cache location, the helpers are compiled in each process, quietly."""
     import numba
 
-    from tangent_lite import numba_runtime
+    from tangent_lite.backends import numba_runtime
 
     real = numba.njit
 

@@ -27,8 +27,9 @@ import pytest
 from rule_cases_more import CASES, END_TO_END, EndToEnd
 
 import tangent_lite as tl
-from tangent_lite import runtime, runtime_numpy
+from tangent_lite import runtime
 from tangent_lite.rules import REGISTRY, Primitive, numpy_more
+from tangent_lite.runtime import arrays as runtime_numpy
 
 EPS = 1e-6
 FD_RTOL = 1e-5

@@ -1,4 +1,4 @@
-"""The direct printer (tangent_lite.source._Printer) prints exactly what astor prints.
+"""The direct printer (tangent_lite.syntax._Printer) prints exactly what astor prints.
 
 Generated modules must be byte-identical whichever path printed them, so every node the
 direct printer accepts is compared with the reference path (gast -> ast -> astor, with the
@@ -21,7 +21,7 @@ import pytest
 import tangent_lite  # noqa: F401  (source below is the module, not tl.source)
 from tangent_lite import api
 
-S = sys.modules["tangent_lite.source"]
+S = sys.modules["tangent_lite.syntax"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -1,4 +1,4 @@
-"""Printed text parses back to the tree it was printed from (tangent_lite.source.roundtrip_problem).
+"""Printed text parses back to the tree it was printed from (tangent_lite.syntax.roundtrip_problem).
 
 The compiler builds trees no parse produces (``Constant(-2.0)``: negations folded into numbers,
 infinities, NaN, huge ints) and prints them; the printers must parenthesize by Python's precedence
@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tangent_lite as tl
-from tangent_lite import api, codegen
+from tangent_lite import api
+from tangent_lite.backends import codegen
 
-S = sys.modules["tangent_lite.source"]
+S = sys.modules["tangent_lite.syntax"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
@@ -444,7 +445,7 @@ def test_check_print_switch(monkeypatch):
         S.to_source(gast.Assign(targets=[store("y")], value=C(np.float64(0.5)), type_comment=None))
     monkeypatch.setattr(S, "CHECK_PRINT", False)
     assert statement_text(C(np.float64(0.5))) == repr(np.float64(0.5))
-    code = "import sys, tangent_lite; print(sys.modules['tangent_lite.source'].CHECK_PRINT)"
+    code = "import sys, tangent_lite; print(sys.modules['tangent_lite.syntax'].CHECK_PRINT)"
     for value, expected in [("1", "True"), ("0", "False"), ("", "False")]:
         env = dict(os.environ, TANGENT_LITE_CHECK_PRINT=value, PYTHONPATH=ROOT)
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

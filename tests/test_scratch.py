@@ -1,4 +1,4 @@
-"""The per-process scratch directory (tangent_lite.cache.scratch_dir): where generated modules
+"""The per-process scratch directory (tangent_lite.backends.cache.scratch_dir): where generated modules
 go when no cache directory is writable or the disk cache is off, removed at interpreter exit."""
 
 import os
@@ -6,14 +6,14 @@ import subprocess
 import sys
 import textwrap
 
-import tangent_lite.cache as cache
+import tangent_lite.backends.cache as cache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # a child process with its own temporary directory and nothing writable for the cache
 CHILD = textwrap.dedent("""
     import os, shutil, sys
-    import tangent_lite.cache as cache
+    import tangent_lite.backends.cache as cache
 
     blocked = os.path.join(sys.argv[1], "a_file", "cache")
     paths = [cache.write_scratch(f"m.f.vjp.{i}.py", "x = %d\\n" % i) for i in range(3)]

@@ -1,4 +1,4 @@
-"""The fast paths of tangent_lite.source give what the slow ones gave.
+"""The fast paths of tangent_lite.syntax give what the slow ones gave.
 
 Reading a function's source (remembered per file version), the ast -> gast conversion, the tree
 depth, walk, deepcopy and the running-code comparison are on the transformation's hot path; each
@@ -18,10 +18,10 @@ import gast
 import pytest
 
 import tangent_lite  # noqa: F401
-from tangent_lite.annotations import Key, get_anno, has_anno, set_anno
+from tangent_lite.syntax.annotations import Key, get_anno, has_anno, set_anno
 
-S = sys.modules["tangent_lite.source"]
-cache = sys.modules["tangent_lite.cache"]
+S = sys.modules["tangent_lite.syntax"]
+cache = sys.modules["tangent_lite.backends.cache"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = sorted(glob.glob(os.path.join(ROOT, "tangent_lite", "**", "*.py"), recursive=True))

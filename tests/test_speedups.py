@@ -15,10 +15,13 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
-from tangent_lite import anf, api, optimize, runtime, shapes
-from tangent_lite.source import parse_module, to_source
-from tangent_lite.testing import check_grads
-from tangent_lite.vjp import hoist_invariants
+from tangent_lite import api, runtime
+from tangent_lite.analysis import shapes
+from tangent_lite.frontend import anf
+from tangent_lite.inspect.testing import check_grads
+from tangent_lite.modes.vjp import hoist_invariants
+from tangent_lite.passes import optimize
+from tangent_lite.syntax import parse_module, to_source
 
 
 def _vjp_source(fn, wrt, args):
@@ -768,7 +771,7 @@ def test_repeated_indexing_is_computed_once():
     w = anf.lower(rosen_loop)
     before = to_source(w.fdef).count("x[i]")
     assert before == 2
-    from tangent_lite import cse
+    from tangent_lite.passes import cse
     assert cse.eliminate(w)
     assert to_source(w.fdef).count("x[i]") == 1
     x = np.random.default_rng(8).normal(size=6)
@@ -793,7 +796,7 @@ def user_named(x):
 
 
 def test_cse_leaves_what_may_differ_and_the_users_names():
-    from tangent_lite import cse
+    from tangent_lite.passes import cse
     w = anf.lower(overwritten_between)
     text = to_source(w.fdef)
     cse.eliminate(w)

@@ -8,7 +8,7 @@ import trace_fixtures as F
 
 import tangent_lite as tl
 from tangent_lite.errors import ArgumentError
-from tangent_lite.trace import ZERO, _plan, format_value, trace, trace_cli
+from tangent_lite.inspect.trace import ZERO, _plan, format_value, trace, trace_cli
 
 # Baydin et al. (JMLR 2018), tables 2 and 3; Griewank & Walther: f = ln(x1) + x1*x2 - sin(x2) at (2, 5)
 PUBLISHED_VALUE = {"v_-1": 2.0, "v_0": 5.0, "v_1": 0.693, "v_2": 10.0, "v_3": -0.959, "v_4": 10.693, "v_5": 11.652}
@@ -218,8 +218,8 @@ def test_trace_cli_parses_literals():
 
 
 def test_exported_at_the_top_level():
-    from tangent_lite.explain import explain
-    from tangent_lite.graph import graph
+    from tangent_lite.inspect.explain import explain
+    from tangent_lite.inspect.graph import graph
 
     assert (tl.trace, tl.graph, tl.explain) == (trace, graph, explain)
     assert {"trace", "graph", "explain"} <= set(tl.__all__)

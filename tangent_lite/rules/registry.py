@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Union
 
 from ..errors import RuleError
-from ..template import Template, parse_template
+from .template import Template, parse_template
 
 ArgRef = Union[int, str]
 

@@ -1,0 +1,527 @@
+"""The alias model: which variables of a Wengert form may share memory.
+
+Python names refer to objects, and NumPy arrays share memory with their views, so an
+in-place write through one name can change what another name holds::
+
+    b = np.copy(a)        # a fresh array
+    _t0 = b[1:]           # a view of b:        {b, _t0} may share memory
+    r = b                 # the same object:    {b, _t0, r}
+    _t1 = r * 2.0         # a new array:        {_t1} alone
+    b[1:] = _t1           # changes b, r and _t0
+
+Derivative code must respect this: a value the reverse sweep reads has to be the value it
+had when the forward sweep read it, so a write into ``b`` that the reverse sweep undoes
+must be undone whenever any of ``b``'s aliases is read again (vjp's to-be-recorded
+analysis), and an optimisation may not treat ``b`` as unchanged when ``r`` is written.
+
+The model is flow-insensitive and errs on the side of sharing: two variables are in one
+group when any statement may make one refer to (part of) the other's object.  Results of
+arithmetic, ufuncs and NumPy functions that return new arrays are fresh; views (basic
+slices, ``.T``, ``reshape``, ``ravel``, ...), plain copies of a name, container displays
+and unpacking, attributes, items of lists and everything whose result is unknown (user
+functions, methods, unregistered calls) share with their inputs.  Scalars (rank 0, when
+ranks are known) share nothing: numbers are immutable.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+
+import numpy as np
+
+from .. import syntax as S
+from ..syntax import gast
+from ..syntax.annotations import Key, get_anno, set_anno
+
+# NumPy functions whose result may be (a view of) their first argument
+VIEW_FUNCTIONS = frozenset(f for f in (
+    getattr(np, name, None) for name in (
+        "transpose", "reshape", "ravel", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+        "require", "squeeze", "expand_dims", "swapaxes", "moveaxis", "rollaxis", "broadcast_to",
+        "broadcast_arrays", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "diag", "real", "imag",
+        "flip", "fliplr", "flipud", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
+        "matrix_transpose", "permute_dims", "einsum", "asarray_chkfinite", "trim_zeros", "nan_to_num",
+    )) if f is not None)
+
+# builtins whose result is a new number (or a new object that holds no user object)
+_FRESH_BUILTINS = frozenset({
+    len, float, int, bool, abs, round, sum, pow, divmod, complex, str, repr, isinstance, range, hash, id,
+    builtins.any, builtins.all,
+})
+_FRESH_OPERATORS = frozenset({
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
+    operator.pow, operator.matmul, operator.neg, operator.pos, operator.invert, operator.not_,
+    operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift,
+})
+_NONDIFF_ATTRS = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes"})
+
+
+_NOT_MATH = object()  # getattr default: no object of math is this
+
+def _local(atom: Any) -> bool:
+    return isinstance(atom, gast.Name) and get_anno(atom, Key.CALLEE, _NO) is _NO
+
+
+_NO = object()
+
+
+def _locals_in(node: Any) -> List[str]:
+    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            and get_anno(n, Key.CALLEE, _NO) is _NO]
+
+
+def _fresh_callee(callee: Any) -> bool:
+    """Does a call of ``callee`` return a new object that shares nothing with its arguments?"""
+    if isinstance(callee, tuple):  # comparisons give booleans; methods and the rest: unknown
+        return callee[0] == "compare"
+    try:
+        if callee in VIEW_FUNCTIONS:
+            return False
+        if callee in _FRESH_BUILTINS or callee in _FRESH_OPERATORS:
+            return True
+    except TypeError:  # unhashable callee
+        return False
+    if isinstance(callee, np.ufunc):
+        return True
+    module = getattr(callee, "__module__", None) or ""
+    if module == "math" or getattr(math, getattr(callee, "__name__", ""), _NOT_MATH) is callee:
+        return True
+    # the rest of NumPy makes new arrays (views are listed above)
+    return module == "numpy" or module.startswith("numpy.")
+
+
+def _scalar_index(value: Any, ranks: Optional[Dict[str, Any]]) -> bool:
+    """Is ``s[idx]`` provably a number (every axis of an array of known rank indexed by an int)?"""
+    if ranks is None or not _local(value.value):
+        return False
+    rank = ranks.get(value.value.id)
+    if not isinstance(rank, int) or rank < 1:
+        return False
+    parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+    if len(parts) != rank:
+        return False
+    for p in parts:
+        if isinstance(p, gast.Constant):
+            if type(p.value) is not int:
+                return False
+        elif not (_local(p) and ranks.get(p.id) == 0):
+            return False
+    return True
+
+
+SAME, ITEM, HOLDS = "same", "item", "holds"  # kinds of sharing (see _shares)
+
+
+def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> Iterator[Tuple[str, str, str]]:
+    """(name, other, kind) triples: statement ``stmt`` may make ``name`` share memory with
+    ``other`` (``sequences``: the variables that may hold lists or tuples, whose ``+`` and
+    ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
+    either shows through the other), ``item`` (``name`` may be an element of ``other``, or a
+    view: a change of ``name`` shows in ``other``), ``holds`` (``name`` holds ``other`` as an
+    element: a change of ``other`` shows in ``name``, re-filling ``name`` leaves ``other``)."""
+    if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x
+        call = stmt.value
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value):
+            for name in _locals_in(gast.Tuple(elts=list(call.args), ctx=gast.Load())):
+                yield call.func.value.id, name, HOLDS
+        return
+    if not isinstance(stmt, gast.Assign):
+        return
+    tgt, value = stmt.targets[0], stmt.value
+    if isinstance(tgt, gast.Subscript):  # x[i] = v: an array copies v in, a list holds v
+        if _local(tgt.value) and _local(value) and not isinstance((ranks or {}).get(tgt.value.id), int):
+            yield tgt.value.id, value.id, HOLDS
+        return
+    targets = [n.id for n in S.walk(tgt) if isinstance(n, gast.Name)]
+    kind = SAME
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
+            and _local(value.func.value):
+        sources, kind = [value.func.value.id], ITEM
+    elif isinstance(value, gast.Attribute):
+        sources, kind = ([] if value.attr in _NONDIFF_ATTRS else _locals_in(value.value)), ITEM
+    elif isinstance(value, gast.Subscript):
+        sources, kind = ([] if _scalar_index(value, ranks) else _locals_in(value.value)), ITEM
+    elif isinstance(tgt, gast.Tuple):  # a, b = t: items of t
+        sources, kind = _locals_in(value), ITEM
+    elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):
+        sources = []
+    elif isinstance(value, gast.BinOp):
+        # arrays and numbers give new objects; lists and tuples (+, *) hold the same items
+        sources, kind = [n for n in _locals_in(value) if n in sequences], HOLDS
+    elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+        sources, kind = _locals_in(value), HOLDS
+    elif isinstance(value, gast.Call):
+        callee = get_anno(value, Key.CALLEE, None)
+        if callee is np.einsum:  # the operands come after the subscripts: any of them
+            sources = _locals_in(value)
+        elif callee in VIEW_FUNCTIONS if _hashable(callee) else False:
+            sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
+        elif _fresh_callee(callee):
+            sources = []
+        else:  # unknown: it may return an argument, a view or a container of them
+            sources = _locals_in(value)
+    else:  # names, boolean operators (which return an operand), anything else
+        sources = _locals_in(value)
+    for t in targets:
+        for src in sources:
+            yield t, src, kind
+
+
+_SEQUENCE_MAKERS = (list, tuple, sorted)
+
+
+def sequence_vars(body: List[Any]) -> Set[str]:
+    """Variables that may hold a list or tuple the function builds (displays, ``list(...)``,
+    comprehensions, ``+``/``*`` of those, copies of those): arithmetic on anything else
+    makes a new array or number."""
+    from .. import runtime
+
+    out: Set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for stmt in _assignments(body):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            value, name = stmt.value, stmt.targets[0].id
+            if name in out:
+                continue
+            callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
+            if isinstance(value, (gast.List, gast.Tuple)) or (_hashable(callee) and (
+                    callee in _SEQUENCE_MAKERS or callee is runtime.append)) \
+                    or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out):
+                out.add(name)
+                changed = True
+    return out
+
+
+def _hashable(obj: Any) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _assignments(body: List[Any]) -> Iterator[Any]:
+    for stmt in body:
+        if isinstance(stmt, (gast.Assign, gast.Expr)):
+            yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and not isinstance(stmt, gast.FunctionDef):
+                yield from _assignments(inner)
+
+
+def groups(body: List[Any], ranks: Optional[Dict[str, Any]] = None) -> Dict[str, FrozenSet[str]]:
+    """Each variable that may share memory with another -> the variables of its group
+    (itself included); variables sharing with nothing are absent."""
+    parent: Dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    scalars = {v for v, r in (ranks or {}).items() if r == 0}
+    sequences = sequence_vars(body)
+    for stmt in _assignments(body):
+        for a, b, _kind in _shares(stmt, ranks, sequences):
+            if a == b or a in scalars or b in scalars:
+                continue
+            ra, rb = find(a), find(b)
+            parent.setdefault(rb, rb)
+            if ra != rb:
+                parent[ra] = rb
+    members: Dict[str, Set[str]] = {}
+    for v in list(parent):
+        members.setdefault(find(v), set()).add(v)
+    out: Dict[str, FrozenSet[str]] = {}
+    for group in members.values():
+        frozen = frozenset(group)
+        for v in group:
+            out[v] = frozen
+    return out
+
+
+def closure(names: Set[str], alias_groups: Dict[str, FrozenSet[str]]) -> Set[str]:
+    """``names`` and every variable that may share memory with one of them."""
+    out = set(names)
+    for n in names:
+        out |= alias_groups.get(n, frozenset())
+    return out
+
+
+# ------------------------------------------------------------------ writes through shared memory
+
+
+def sharing_errors(w: Any, active: Set[str], varied: Set[str],
+                   ranks: Optional[Dict[str, Any]] = None) -> List[Any]:
+    """The refusals of :func:`sharing_problems`; its run-time checks are inserted into ``w``."""
+    errors, checks = sharing_problems(w, active, varied, ranks)
+    for stmt, base, error in checks:
+        insert_number_check(w, stmt, base, error)
+    return errors
+
+
+def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
+    """Put ``_tl.number_only(base, message)`` before ``stmt`` in ``w``: ``v op= e`` where the
+    rank of ``v`` is unknown runs when ``v`` holds a number, and raises ``error``'s message
+    when it holds an array or a list (which Python would change in place)."""
+    from .. import runtime
+
+    func = S.attribute(S.name(w.aliases["_tl"]), "number_only")
+    call = S.call(func, [S.name(base), S.const(str(error))])
+    set_anno(call, Key.CALLEE, runtime.number_only)
+    check = gast.Expr(value=call)
+    check.lineno = getattr(stmt, "lineno", None)
+    set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
+    body = _enclosing_lists(w.fdef.body)[id(stmt)][-1]
+    body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
+
+
+def sharing_problems(w: Any, active: Set[str], varied: Set[str],
+                     ranks: Optional[Dict[str, Any]] = None) -> Tuple[List[Any], List[Tuple[Any, str, Any]]]:
+    """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
+    that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
+    item of a list...) and that is read afterwards, where derivatives are involved: the
+    primal code shares the change, the derivative code would not follow it, so it is refused.
+
+    Positions are those of the statements in program order; in a loop the next iteration
+    comes after the write too.  A variable made again (re-bound) on every path between the
+    write and a read no longer shares the written object there."""
+    from ..errors import UnsupportedConstructError
+
+    stmts = list(_assignments(w.fdef.body))
+    writes = [wr for wr in (_write_of(st, ranks) for st in stmts) if wr is not None]
+    if not writes:
+        return [], []  # (most functions: no need to know where each variable is read)
+    order = {id(st): i for i, st in enumerate(stmts)}
+    lists = _enclosing_lists(w.fdef.body)
+    sequences = sequence_vars(w.fdef.body)
+    edges = [(order[id(st)], alias, source, kind) for st in stmts
+             for alias, source, kind in _shares(st, ranks, sequences)
+             if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
+    loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
+                   if isinstance(loop, (gast.For, gast.While))]
+    read_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) of its reads
+    store_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) re-binding it
+    for st in stmts:
+        for n in S.walk(st):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                read_at.setdefault(n.id, []).append((order[id(st)], st))
+        if isinstance(st, gast.Assign):
+            for t in st.targets:
+                for n in S.walk(t):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                        store_at.setdefault(n.id, []).append((order[id(st)], st))
+    ret = w.fdef.body[-1]
+    for n in S.walk(ret):
+        if isinstance(n, gast.Name):
+            read_at.setdefault(n.id, []).append((len(order), ret))
+    lists[id(ret)] = [w.fdef.body]
+
+    spans: Dict[int, Tuple[int, int]] = {}  # id(statement) -> first and last position inside it
+
+    def span(st: Any) -> Optional[Tuple[int, int]]:
+        if id(st) not in spans:
+            inside = [order[id(a)] for a in _assignments([st])]
+            spans[id(st)] = (min(inside), max(inside)) if inside else (-1, -1)
+        return None if spans[id(st)][0] < 0 else spans[id(st)]
+
+    def surely_between(var: str, start: int, stop: int, reader: Any, writer: Any) -> bool:
+        """Is ``var`` re-bound, on every path, by statements at positions in (start, stop) that
+        run whenever ``reader`` (or, after it, ``writer``) does: statements of a list enclosing
+        either of them; an ``if`` counts when both of its arms re-bind it?"""
+        if not any(start < p < stop for p, _ in store_at.get(var, [])):
+            return False
+        chains = lists.get(id(reader), []) + lists.get(id(writer), [])
+        for body in {id(b): b for b in chains}.values():
+            for st in body:
+                where = span(st)
+                if where is not None and start < where[0] and where[1] < stop and _surely_stores(st, var):
+                    return True
+        return False
+
+    errors: List[Any] = []
+    checks: List[Tuple[Any, str, Any]] = []
+    for stmt, base, itself in writes:
+        at = order[id(stmt)]
+        again = set().union(*[body for body in loop_bodies if at in body]) if loop_bodies else set()
+        live = [(alias, source, kind) for pos, alias, source, kind in edges if pos < at or pos in again]
+        # what sees the write: the objects base is (part of), up from views and items (and,
+        # past base itself, from a container to what it holds: an item taken from a list may
+        # be one of the objects put in it; the write into base re-fills base, not its items) ...
+        roots, changed = {base}, True
+        while changed:
+            changed = False
+            for alias, source, kind in live:
+                if alias in roots and source not in roots and (kind != HOLDS or alias != base):
+                    roots.add(source)
+                    changed = True
+        # ... then their views and holders (and items, unless the write only re-fills a list)
+        down = (SAME, HOLDS) if _refills_list(stmt) else (SAME, HOLDS, ITEM)
+        group, changed = set(roots), True
+        while changed:
+            changed = False
+            for alias, source, kind in live:
+                if source in group and alias not in group and kind in down:
+                    group.add(alias)
+                    changed = True
+        end = max(again) + 1 if again else at
+        start = min(again) if again else at
+        others = []
+        for v in sorted(group - {base} - itself):
+            for r, reader in read_at.get(v, []):
+                if r > at and not surely_between(v, at, r, reader, stmt):
+                    others.append(v)
+                    break
+                if r <= at and r in again and not surely_between(v, at, end, stmt, stmt) \
+                        and not surely_between(v, start - 1, r, reader, reader):
+                    others.append(v)  # read again in the next iteration
+                    break
+        if not others:
+            continue
+        value = stmt.value if isinstance(stmt, gast.Assign) else None
+        involved = group | itself
+        # a write into an array is as in the user's code, only its derivatives could go wrong; v op= e
+        # is lowered to v = v op e, so an alias read later would see a different value
+        carries = involved & active or (value is not None and any(n in varied for n in _locals_in(value)))
+        if not itself and not carries:
+            continue
+        line = w.src.location(stmt).text or ""
+        named = [_spelled(v, line, w) for v in others]
+        named = [v for v in named if v is not None]
+        shared = f"'{named[0]}'" if named else "another expression (a slice, a view, an item or a conditional)"
+        shown = _spelled(base, line, w)
+        op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
+        if itself:
+            how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else "this in-place update"
+        else:
+            how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
+        plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
+        copy_hint = f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'" if plain else "with .copy() or list(...)"
+        error = UnsupportedConstructError(
+            f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
+            "afterwards: derivatives would not follow the shared change",
+            w.src.location(stmt),
+            f"make a copy first, {copy_hint}"
+            + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else ""))
+        if itself and not isinstance((ranks or {}).get(base), int):
+            checks.append((stmt, base, error))  # a number, or an array? known when it runs
+        else:
+            errors.append(error)
+    return errors, checks
+
+
+def _refills_list(stmt: Any) -> bool:
+    """``L.append(x)``, ``L.pop()``, ``L.extend(xs)``: the list changes, not its items."""
+    call = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign)) else None
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+        and call.func.attr in ("append", "pop", "extend")
+
+
+def _surely_stores(stmt: Any, var: str) -> bool:
+    """Does running ``stmt`` always re-bind ``var`` (loops may run no iteration)?"""
+    if isinstance(stmt, gast.Assign):
+        return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == var
+                   for t in stmt.targets for n in S.walk(t))
+    if isinstance(stmt, gast.If):
+        return any(_surely_stores(s, var) for s in stmt.body) and any(_surely_stores(s, var) for s in stmt.orelse)
+    return False
+
+
+def _spelled(name: str, line: str, w: Any) -> Optional[str]:
+    """How the user wrote variable ``name`` of the Wengert form (without an SSA suffix; a name
+    of an inlined function as '<name>' in '<function>'), or None for a temporary of the lowering."""
+    import re
+
+    shown = getattr(w, "display_names", {}).get(name)
+    if shown is not None:
+        return shown
+    for candidate in (name, re.sub(r"_\d+$", "", name)):
+        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
+            return candidate
+    if name.startswith("_"):
+        return None
+    # not on this line: the name the function's source uses (x, not its SSA version x_1)
+    text = getattr(getattr(w, "src", None), "text", "")
+    for candidate in (name, re.sub(r"_\d+$", "", name)):
+        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", text):
+            return candidate
+    return name
+
+
+def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, str, Set[str]]]:
+    """(statement, the variable whose object it changes in place, names exempt) or None."""
+    if isinstance(stmt, gast.Expr):  # L.append(x), L.pop(): the list changes
+        call = stmt.value
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+                and call.func.attr in ("append", "pop", "extend") and _local(call.func.value):
+            return stmt, call.func.value.id, set()
+        return None
+    if not isinstance(stmt, gast.Assign):
+        return None
+    tgt = stmt.targets[0]
+    if isinstance(tgt, gast.Subscript) and _local(tgt.value):
+        return stmt, tgt.value.id, set()
+    value = stmt.value
+    if isinstance(tgt, gast.Name) and isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr == "pop" and _local(value.func.value):
+        return stmt, value.func.value.id, {tgt.id}
+    base = (get_anno(stmt, Key.IN_PLACE) or (None,))[0]
+    if base is not None and isinstance(tgt, gast.Name) and (ranks is None or ranks.get(base) != 0):
+        # v += e: Python changes an array or a list in place (numbers: a new object)
+        return stmt, base, {tgt.id}
+    return None
+
+
+def _enclosing_lists(body: List[Any]) -> Dict[int, List[List[Any]]]:
+    """id(statement) -> the statement lists that hold it, outermost first."""
+    out: Dict[int, List[List[Any]]] = {}
+
+    def visit(stmts: List[Any], chain: List[List[Any]]) -> None:
+        here = chain + [stmts]
+        for st in stmts:
+            out[id(st)] = here
+            for field in ("body", "orelse"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                    visit(inner, here)
+
+    visit(body, [])
+    return out
+
+
+def written_parameters(w: Any) -> Dict[str, str]:
+    """The parameters of the lowered function ``w`` whose objects its in-place writes may change
+    (through any alias, view or item of them): ``"in place"``, or ``"augmented"`` for ``p op= e``
+    on the parameter itself (in place only for arrays and lists)."""
+    params = set(w.params)
+    sequences = sequence_vars(w.fdef.body)
+    edges = [(alias, source, kind) for st in _assignments(w.fdef.body)
+             for alias, source, kind in _shares(st, None, sequences) if alias != source]
+    out: Dict[str, str] = {}
+    for stmt in _assignments(w.fdef.body):
+        write = _write_of(stmt, None)
+        if write is None:
+            continue
+        _, base, itself = write
+        roots, changed = {base}, True
+        while changed:
+            changed = False
+            for alias, source, kind in edges:
+                if alias in roots and source not in roots and (kind != HOLDS or alias != base):
+                    roots.add(source)
+                    changed = True
+        for p in sorted(roots & params):
+            how = "augmented" if itself and p == base else "in place"
+            if out.get(p) != "in place":
+                out[p] = how
+    return out

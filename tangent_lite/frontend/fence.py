@@ -1,0 +1,126 @@
+"""Reject what tangent_lite does not differentiate, all problems at once.
+
+    def f(x):
+        global counter        # -> UnsupportedConstructError at f's file:line,
+        yield x               #    listing both lines and what to do instead
+
+Every message names the construct, the user's file and line with its text, and a fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional
+
+from ..errors import Location, MultipleErrors, TangentLiteError, UnsupportedConstructError, raise_all
+from ..syntax import FunctionSource, gast, load_function, walk
+from ..syntax.annotations import Key, set_anno
+
+# construct -> (what it is, what to do instead)
+_UNSUPPORTED = {
+    gast.Yield: ("a generator ('yield')", "return a list or array instead of yielding"),
+    gast.YieldFrom: ("a generator ('yield from')", "return a list or array instead"),
+    gast.Await: ("'await'", "differentiate the synchronous computation"),
+    gast.AsyncFunctionDef: ("an async function", "differentiate a synchronous function"),
+    gast.AsyncFor: ("'async for'", "use a plain for loop"),
+    gast.AsyncWith: ("'async with'", "move the computation out of the with block"),
+    gast.Try: ("'try/except'", "move the try/except outside the differentiated function"),
+    gast.Raise: ("'raise'", "check inputs before calling the differentiated function, or use assert"),
+    gast.With: ("a 'with' block", "move the computation out of the with block"),
+    gast.Global: ("a 'global' declaration", "pass the value as an argument and return the new value"),
+    gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return the new value"),
+    gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
+    gast.Delete: ("'del'", "let the variable go out of scope instead"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.Starred: ("'*' unpacking", "pass the arguments explicitly"),
+    gast.SetComp: ("a set comprehension", "use a list"),
+    gast.Set: ("a set literal", "use a list or tuple"),
+    gast.NamedExpr: ("an assignment expression (':=')", "assign on its own line"),
+    gast.DictComp: ("a dict comprehension", "use a list comprehension ([x[i] for i in range(n)]), "
+                    "or a dict literal with explicit keys ({'a': ..., 'b': ...})"),
+}
+
+_MATCH = getattr(gast, "Match", None)
+if _MATCH is not None:
+    _UNSUPPORTED[_MATCH] = ("a 'match' statement", "use if/elif/else")
+
+
+def check(src: FunctionSource) -> None:
+    """Raise an :class:`UnsupportedConstructError` (or several) for ``src``."""
+    raise_all(problems(src))
+
+
+def problems(src: FunctionSource) -> List[TangentLiteError]:
+    """Every unsupported construct of ``src``, once each.  The offending nodes are marked
+    (``Key.FENCED``) so that the lowering can skip them and go on looking for other problems:
+    everything wrong with a function is reported at once."""
+    fdef = src.node
+    errors: List[TangentLiteError] = []
+    if isinstance(fdef, gast.AsyncFunctionDef):
+        errors.append(UnsupportedConstructError(
+            f"'{fdef.name}' is an async function ('async def'): it returns a coroutine, not a value",
+            src.location(fdef), "differentiate a synchronous function (a plain 'def') that computes the value"))
+    errors += _signature_errors(fdef, src.location(fdef))
+    for node in _walk_body(fdef):
+        for cls, (what, fix) in _UNSUPPORTED.items():
+            if isinstance(node, cls):
+                if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):  # a, *rest = x
+                    what, fix = "starred assignment ('*name = ...')", \
+                        "unpack with indices and slices instead: 'a, rest = x[0], x[1:]'"
+                errors.append(UnsupportedConstructError(f"{what} is not supported", src.location(node), fix))
+                set_anno(node, Key.FENCED, True)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in ("exec", "eval"):
+            errors.append(
+                UnsupportedConstructError(
+                    f"'{node.func.id}' of a string cannot be differentiated",
+                    src.location(node),
+                    "write the code out in the function",
+                )
+            )
+            set_anno(node, Key.FENCED, True)
+    return _dedupe(errors)
+
+
+def _signature_errors(fdef: Any, location: Optional[Location]) -> List[TangentLiteError]:
+    args, name, errors = fdef.args, fdef.name, []
+    if args.vararg is not None:
+        errors.append(UnsupportedConstructError(
+            f"'{name}' takes a variable number of arguments ('*{args.vararg.id}', i.e. *args)", location,
+            "give the function one explicit parameter per argument, or one list/array parameter "
+            "that it indexes"))
+    if args.kwarg is not None:
+        errors.append(UnsupportedConstructError(
+            f"'{name}' takes arbitrary keyword arguments ('**{args.kwarg.id}', i.e. **kwargs)", location,
+            "name the keyword parameters explicitly (def f(x, *, scale=1.0))"))
+    return errors
+
+
+def signature_error(fn: Callable) -> TangentLiteError:
+    """The error for a function that takes ``*args`` or ``**kwargs``, at its ``def`` line
+    when its source can be read (``api`` checks the signature before anything is lowered)."""
+    try:
+        src = load_function(fn)
+    except TangentLiteError:
+        src = None
+    if src is not None:
+        errors = _signature_errors(src.node, src.location(src.node))
+        if errors:
+            return errors[0] if len(errors) == 1 else MultipleErrors(errors)
+    return UnsupportedConstructError(f"'{getattr(fn, '__qualname__', fn)}' takes *args or **kwargs",
+                                     hint="give the function explicit parameters")
+
+
+def _walk_body(fdef: Any):
+    """All nodes of the body, including nested functions (their bodies get checked too)."""
+    for stmt in fdef.body:
+        yield from walk(stmt)
+
+
+def _dedupe(errors: List[TangentLiteError]) -> List[TangentLiteError]:
+    seen, out = set(), []
+    for e in errors:
+        key = (e.message, e.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out

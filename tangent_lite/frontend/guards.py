@@ -1,0 +1,266 @@
+"""Guards: the assumptions generated code was made under, checked before every reuse.
+
+Generating a derivative resolves names: ``np`` is NumPy, ``np.tanh`` is the ufunc whose
+rules are inlined, ``helper`` is a user function whose derivative is called, ``act`` in a
+closure cell is ``np.sin``.  The generated text bakes in what each name meant then.  A
+:class:`Guard` records one such resolution, as a path from the differentiated function's
+namespace::
+
+    Guard("global", "np", ("tanh",), "is", "ufunc numpy.tanh")   # fn.__globals__["np"].tanh
+    Guard("cell", "act", (), "is", "ufunc numpy.sin")            # the closure cell 'act'
+    Guard("global", "W", (), "type", "type numpy.ndarray")       # data: its type, not its value
+    Guard("global", "step", ("<global>h",), "is", ...)           # a name in an inlined helper's module
+
+Functions, modules, classes and other callables are checked by identity; data (arrays,
+numbers, containers) by type, since the generated code reads their current value at
+every call.  Each guard also has a stable *identity* string (the same in every process:
+``module numpy``, ``function pkg.mod.helper <code digest>``, ``type numpy.ndarray``) that
+disk entries record, so an entry made under other bindings is never loaded.
+
+:func:`runner` compiles the checks of one generated module, bound to one function
+object, into a small Python function that also copies the current values of the user's
+globals and closure cells into the module (what ``_refresh`` did): one call per use, a
+few tens of nanoseconds per guard.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import sys
+import types
+import weakref
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+_MISSING = object()
+_BUILTINS = builtins.__dict__
+
+
+class Guard(NamedTuple):
+    where: str  # "global" (the function's globals, then builtins) or "cell" (its closure cell)
+    name: str
+    path: Tuple[str, ...]  # attribute names; "<global>n" / "<cell>n": a name in the namespace of the function reached
+    how: str  # "is" (identity) or "type"
+    identity: str  # stable description of the expected object ("" when it has none)
+
+    def as_json(self) -> List[Any]:
+        return [self.where, self.name, list(self.path), self.how, self.identity]
+
+    @classmethod
+    def from_json(cls, item: Sequence[Any]) -> Guard:
+        where, name, path, how, ident = item
+        return cls(str(where), str(name), tuple(str(p) for p in path), str(how), str(ident))
+
+
+# attributes whose value generated code bakes in (a callee's default values): checked by identity
+IDENTITY_ATTRS = (("__defaults__",), ("__kwdefaults__",), ("__code__",))
+
+
+def checked_by_identity(obj: Any) -> bool:
+    """Does the generated code depend on *which* object this is (functions, modules, classes,
+    callables), rather than only on its type (data: read again at every call)?"""
+    return callable(obj) or isinstance(obj, types.ModuleType)
+
+
+def _code_digest(code: Any) -> str:
+    from ..backends.cache import code_digest
+
+    return code_digest(types.SimpleNamespace(__code__=code))
+
+
+def identity(obj: Any, how: str) -> str:
+    """A description of ``obj`` that is the same in every process, or "" if it has none
+    (then the entry is kept in memory only)."""
+    if how == "type":
+        t = type(obj)
+        return f"type {t.__module__}.{t.__qualname__}"
+    if isinstance(obj, types.ModuleType):
+        return f"module {obj.__name__}"
+    if isinstance(obj, types.FunctionType):
+        fn = getattr(obj, "__tl_function__", obj)
+        code = getattr(fn, "__code__", None)
+        defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+        shown = repr(defaults) if _constant(defaults) else repr(tuple(
+            type(v).__name__ for part in defaults if part for v in (part.values() if isinstance(part, dict) else part)))
+        return f"function {fn.__module__}.{fn.__qualname__} {_code_digest(code) if code else ''} {shown}"
+    if isinstance(obj, types.MethodType):
+        return ""  # bound to an instance: no stable name
+    if isinstance(obj, types.CodeType):
+        return f"code {obj.co_name} {_code_digest(obj)}"
+    if isinstance(obj, np.ufunc):  # (NumPy < 2.1 gives ufuncs no __module__)
+        return f"ufunc numpy.{obj.__name__}" if getattr(np, obj.__name__, None) is obj else ""
+    module = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if isinstance(module, str) and isinstance(name, str) and _resolves_to(module, name, obj):
+        return f"{type(obj).__name__} {module}.{name}"
+    if _constant(obj):
+        return f"constant {obj!r}"
+    return ""
+
+
+def _constant(obj: Any) -> bool:
+    """A value whose repr is the same in every process (numbers, strings, None, and tuples or
+    dicts of those: default values)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return True
+    if isinstance(obj, tuple):
+        return all(_constant(v) for v in obj)
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and _constant(v) for k, v in obj.items())
+    return False
+
+
+def _resolves_to(module: str, qualname: str, obj: Any) -> bool:
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, _MISSING)
+    if found is obj:
+        return True
+    # NumPy's ufuncs and friends say module 'numpy' for objects reached as numpy.<name>
+    top = sys.modules.get(module.split(".")[0])
+    return getattr(top, qualname, _MISSING) is obj
+
+
+def resolve(guard: Guard, fn: Any) -> Any:
+    """What ``guard``'s path names now, from ``fn``'s namespace (``_MISSING`` if nothing)."""
+    obj = _namespace_value(fn, guard.where, guard.name)
+    for part in guard.path:
+        if obj is _MISSING:
+            return _MISSING
+        if part.startswith("<global>") or part.startswith("<cell>"):
+            where, name = ("global", part[8:]) if part.startswith("<global>") else ("cell", part[6:])
+            obj = _namespace_value(getattr(obj, "__tl_function__", obj), where, name)
+        else:
+            obj = getattr(obj, part, _MISSING)
+    return obj
+
+
+def _namespace_value(fn: Any, where: str, name: str) -> Any:
+    if where == "cell":
+        code = getattr(fn, "__code__", None)
+        if code is None or name not in code.co_freevars:
+            return _MISSING
+        try:
+            return fn.__closure__[code.co_freevars.index(name)].cell_contents
+        except ValueError:  # an empty cell
+            return _MISSING
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None:
+        return _MISSING
+    value = namespace.get(name, _MISSING)
+    return _BUILTINS.get(name, _MISSING) if value is _MISSING else value
+
+
+def holds(guards: Iterable[Guard], fn: Any) -> bool:
+    """Do ``guards`` (recorded with their identities) hold for ``fn`` now?  (Slow path: used
+    when an entry comes from disk or from the code cache.)"""
+    for g in guards:
+        obj = resolve(g, fn)
+        if obj is _MISSING or identity(obj, g.how) != g.identity or not g.identity:
+            return False
+    return True
+
+
+def prekey(fn: Any) -> Optional[str]:
+    """A digest of what ``fn``'s free names resolve to now (globals, closure cells, builtins,
+    through nested code too), known before generating: part of the disk key, so different
+    bindings never share an entry.  None when some binding has no stable identity."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    names = set(code.co_freevars)
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    parts = []
+    for name in sorted(names):
+        where = "cell" if name in code.co_freevars else "global"
+        obj = _namespace_value(fn, where, name)
+        if obj is _MISSING:
+            continue  # an attribute name, or a name defined later
+        how = "is" if checked_by_identity(obj) else "type"
+        ident = identity(obj, how)
+        if not ident:
+            return None
+        parts.append(f"{where}:{name}={ident}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------ compiled checks
+
+
+def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: Sequence[Tuple[Dict[str, Any], Any,
+           Sequence[str]]], then: Sequence[Callable[[], bool]], registry: Any) -> Callable[[], bool]:
+    """A function of no arguments that returns True when every guard holds for ``fn``
+    (``expected``: the objects, one per guard), the rules registry has not changed since, and
+    every function of ``then`` (the runners of the callees' modules) returns True; before
+    returning True it copies the current values of the names in ``refresh`` ((module dict,
+    function, names) triples) from the functions' namespaces into the modules."""
+    env: Dict[str, Any] = {"_M": _MISSING, "_B": _BUILTINS, "_R": registry, "_GEN": registry.generation}
+    lines = ["def _run():", "    try:", "        if _R.generation != _GEN: return False"]
+    code = getattr(fn, "__code__", None)
+    if code is not None:  # the function's own code (fn.__code__ can be replaced): weakly, fn is not kept alive
+        env["_F"], env["_C"] = weakref.ref(fn), code
+        lines.append("        _f = _F()")
+        lines.append("        if _f is None or _f.__code__ is not _C: return False")
+    counter = [0]
+
+    def bind(value: Any) -> str:
+        counter[0] += 1
+        name = f"_v{counter[0]}"
+        env[name] = value
+        return name
+
+    def namespace_expr(owner: Any, where: str, name: str) -> Optional[str]:
+        """An expression for ``name`` in ``owner``'s namespace (None: it cannot have one)."""
+        if where == "cell":
+            code = getattr(owner, "__code__", None)
+            if code is None or name not in code.co_freevars or owner.__closure__ is None:
+                return None
+            return f"{bind(owner.__closure__[code.co_freevars.index(name)])}.cell_contents"
+        g = getattr(owner, "__globals__", None)
+        if g is None:
+            return None
+        return f"{bind(g)}.get({name!r}, _B.get({name!r}, _M))"
+
+    for guard, obj in zip(guards, expected):
+        expr = namespace_expr(fn, guard.where, guard.name)
+        owner = _namespace_value(fn, guard.where, guard.name)
+        ok = expr is not None
+        for part in guard.path:
+            if not ok:
+                break
+            if part.startswith("<global>") or part.startswith("<cell>"):
+                where, name = ("global", part[8:]) if part.startswith("<global>") else ("cell", part[6:])
+                inner = getattr(owner, "__tl_function__", owner)
+                # the function reached is itself guarded (by identity, above): its namespace is bound now
+                expr = namespace_expr(inner, where, name)
+                ok = expr is not None
+                owner = _namespace_value(inner, where, name)
+            else:
+                expr = f"getattr({expr}, {part!r}, _M)"
+                owner = getattr(owner, part, _MISSING)
+        if not ok:
+            return lambda: False
+        test = f"{expr} is not {bind(obj)}" if guard.how == "is" else f"type({expr}) is not {bind(type(obj))}"
+        lines.append(f"        if {test}: return False")
+    for module_dict, source_fn, names in refresh:
+        target = bind(module_dict)
+        for name in names:
+            code = getattr(source_fn, "__code__", None)
+            where = "cell" if code is not None and name in code.co_freevars else "global"
+            expr = namespace_expr(source_fn, where, name)
+            if expr is None:
+                return lambda: False
+            lines.append(f"        _x = {expr}")
+            lines.append("        if _x is _M: return False")  # gone: generated again, which says so
+            lines.append(f"        {target}[{name!r}] = _x")
+    for check in then:
+        lines.append(f"        if not {bind(check)}(): return False")
+    lines += ["    except (ValueError, AttributeError, KeyError):", "        return False", "    return True"]
+    exec(compile("\n".join(lines), "<tangent_lite guards>", "exec"), env)  # noqa: S102 - our own text
+    return env["_run"]

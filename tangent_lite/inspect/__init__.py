@@ -1,0 +1,2 @@
+"""Tools for seeing derivatives: traces, graphs, explanations, memory reports and
+``check_grads``."""

@@ -1,0 +1,157 @@
+"""Rule functions as templates: parsed once, inlined hygienically.
+
+A rule is an ordinary Python function::
+
+    def multiply_vjp_x(g, ans, x, y):
+        return _tl.unbroadcast(g * y, x)
+
+Inlining it at ``z = a * b`` with ``g`` bound to ``z_bar`` gives the expression
+``_tl.unbroadcast(z_bar * b, a)``: parameters become the call site's atoms, locals
+become fresh temporaries, and the module names a rule may use (``np``, ``math``,
+``_tl``) become the aliases of the generated module.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Tuple
+
+from .. import syntax as S
+from ..errors import RuleError
+from ..syntax import gast
+from ..syntax.annotations import _ATTR as _ANNO_ATTR
+from ..syntax.naming import Namer
+
+# Module names a rule body may refer to; the generated module binds each of them.
+TEMPLATE_MODULES = ("np", "math", "_tl")
+
+
+@dataclass
+class Template:
+    """A parsed rule function."""
+
+    fn: Callable
+    params: List[str]
+    body: List[Any]  # statements; the last one is ``return <expr>``
+    text: str
+    signature: inspect.Signature  # of ``fn`` (inlining reads the defaults)
+    assigned: Tuple[str, ...]  # the body's locals, sorted (inlining renames them)
+
+    @property
+    def is_expression(self) -> bool:
+        return len(self.body) == 1
+
+
+def parse_template(fn: Callable) -> Template:
+    """Parse a rule function; check it only uses its parameters, locals and rule modules."""
+    try:
+        text = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError) as exc:
+        raise RuleError(f"rule {fn!r} has no readable source: {exc}") from None
+    fdef = gast.parse(text).body[0]
+    if isinstance(fdef, gast.Expr) or not isinstance(fdef, gast.FunctionDef):
+        raise RuleError(f"rule {fn!r} must be a def")
+    fdef.decorator_list = []
+    body = [s for s in fdef.body if not _is_docstring(s)]
+    if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
+        raise RuleError(f"rule '{fn.__name__}' must end with 'return <expression>'")
+    params = [a.id for a in fdef.args.args] + [a.id for a in fdef.args.kwonlyargs]
+    assigned = _assigned_names(body)
+    for node in S.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            n = node.id
+            if n in params or n in assigned or n in TEMPLATE_MODULES or hasattr(builtins, n):
+                continue
+            raise RuleError(
+                f"rule '{fn.__name__}' refers to '{n}'; rule bodies may use only their "
+                f"parameters, locals, builtins and the modules {', '.join(TEMPLATE_MODULES)}"
+            )
+        if isinstance(node, (gast.Return,)) and node is not body[-1]:
+            raise RuleError(f"rule '{fn.__name__}' may only return at its end")
+    return Template(fn, params, body, text, inspect.signature(fn), tuple(sorted(assigned)))
+
+
+def _is_docstring(stmt: Any) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) and isinstance(
+        stmt.value.value, str
+    )
+
+
+def _assigned_names(body: List[Any]) -> set:
+    out = set()
+    for node in S.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            out.add(node.id)
+    return out
+
+
+def _instantiate(node: Any, bindings: Mapping[str, Any], renames: Mapping[str, str]) -> Any:
+    """A copy of template code ``node`` in which the parameters read become copies of their
+    atoms and the other names in ``renames`` are renamed.  One pass that copies and substitutes
+    (the inserted atoms are copied from ``bindings``, so they are never renamed); annotations
+    are copied as :func:`source.deepcopy` copies them."""
+    cls = node.__class__
+    if cls is list:
+        return [_instantiate(item, bindings, renames) for item in node]
+    if cls is gast.Name and node.id in bindings and isinstance(node.ctx, gast.Load):
+        return S.deepcopy(bindings[node.id])
+    if cls in S._CONTEXT_TYPES or not isinstance(node, ast.AST):
+        return S.deepcopy(node)
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    children = cls._fields
+    leaves, markers = S._LEAF_TYPES, S._CONTEXT_TYPES
+    for key, value in node.__dict__.items():
+        vcls = value.__class__
+        if vcls in leaves or vcls in markers:  # names, numbers, line numbers; Load/Store shared
+            fields[key] = value
+        elif key in children:
+            fields[key] = _instantiate(value, bindings, renames)
+        elif key == _ANNO_ATTR:
+            fields[key] = {k: S.deepcopy(v) if isinstance(v, (ast.AST, list)) else v for k, v in value.items()}
+        else:
+            fields[key] = S.deepcopy(value)
+    if cls is gast.Name and new.id in renames:
+        new.id = renames[new.id]
+    return new
+
+
+def inline(
+    template: Template,
+    bindings: Mapping[str, Any],
+    namer: Namer,
+    aliases: Mapping[str, str],
+) -> Tuple[List[Any], Any]:
+    """Instantiate ``template``: returns (statements, result expression).
+
+    ``bindings`` maps parameter names to atoms (Name or Constant nodes); parameters
+    without a binding keep their default value from the rule's signature.
+    """
+    sig = template.signature
+    full: Dict[str, Any] = {}
+    for p in sig.parameters.values():
+        if p.name in bindings:
+            full[p.name] = bindings[p.name]
+        elif p.default is not inspect.Parameter.empty:
+            full[p.name] = S.const(p.default) if _is_literal(p.default) else _literal_error(template, p)
+        else:
+            raise RuleError(f"rule '{template.fn.__name__}' needs argument '{p.name}'")
+    renames: Dict[str, str] = {m: aliases.get(m, m) for m in TEMPLATE_MODULES}
+    for local in template.assigned:
+        renames[local] = namer.temp()
+    body = [_instantiate(s, full, renames) for s in template.body]
+    return body[:-1], body[-1].value
+
+
+def _is_literal(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_is_literal(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _literal_error(template: Template, p: inspect.Parameter) -> Any:
+    raise RuleError(f"rule '{template.fn.__name__}': default of '{p.name}' must be a literal")
