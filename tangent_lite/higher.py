@@ -36,10 +36,10 @@ def tangent_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[
     return getattr(module, module.__tl_meta__["functions"][0]), names
 
 
-def _single_wrt(f: Callable, wrt: api.Wrt, what: str = "hvp and hessian") -> str:
+def _single_wrt(f: Callable, wrt: api.Wrt, what: str) -> str:
     names, single = api.resolve_wrt(api._unwrap(f), wrt)
     if not single and len(names) != 1:
-        raise ArgumentError(f"{what} take a single wrt argument, got {names}",
+        raise ArgumentError(f"{what} takes a single wrt argument, got {names}",
                             hint="call it once per argument (wrt=0, then wrt=1, ...)")
     return names[0]
 
@@ -47,7 +47,7 @@ def _single_wrt(f: Callable, wrt: api.Wrt, what: str = "hvp and hessian") -> str
 def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0) -> Any:
     """Hessian-vector product ``H(x) v`` of scalar ``f(x, *args)`` (forward-over-reverse:
     one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument."""
-    name = _single_wrt(f, wrt)
+    name = _single_wrt(f, wrt, "tl.hvp")
     fv, _ = gradient_function(f, name)
     # every parameter, defaults filled in: the seed is the generated gradient's next parameter
     primals = tuple(api.bind_args(api._unwrap(f), (x,) + tuple(args), {}))
@@ -58,7 +58,7 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0) -> Any:
 def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
     """``hessian(f)(*args)``: the Hessian of scalar ``f`` with respect to one argument,
     shaped ``x.shape + x.shape``, built from HVPs with basis vectors."""
-    name = _single_wrt(f, wrt)
+    name = _single_wrt(f, wrt, "tl.hessian")
     fn = api._unwrap(f)
 
     @functools.wraps(fn)
@@ -94,7 +94,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
     ``"auto"`` picks forward when the input is smaller than the output."""
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
-    name = _single_wrt(f, wrt, "jacobian")
+    name = _single_wrt(f, wrt, "tl.jacobian")
     fn = api._unwrap(f)
 
     @functools.wraps(fn)

@@ -696,3 +696,17 @@ def test_unknown_mode_raises_argument_error():
     with pytest.raises(tl.ArgumentError) as info:
         tl.source(fx.scalar_poly, "no-such-mode")
     assert "no-such-mode" in str(info.value)
+
+
+@pytest.mark.parametrize("name, make", [("tl.jacobian", lambda f: tl.jacobian(f, wrt=(0, 1))),
+                                        ("tl.hessian", lambda f: tl.hessian(f, wrt=(0, 1)))])
+def test_one_argument_transformations_name_themselves_when_given_two(name, make):
+    """tl.jacobian / tl.hessian take one wrt argument: the message names the call that was made
+    (it once said "hvp/hessian" for tl.jacobian) and how to get the others."""
+    def two(x, y):
+        return np.sum(x * y)
+
+    with pytest.raises(tl.ArgumentError) as info:
+        make(two)(np.ones(2), np.ones(2))
+    assert str(info.value).startswith(f"{name} takes a single wrt argument, got ('x', 'y')")
+    assert "wrt=0, then wrt=1" in str(info.value)
