@@ -1,6 +1,7 @@
 """``adgen``: write derivatives of a function as a standalone Python module.
 
     adgen model.py:loss --mode vjp --wrt W -o loss_grad.py
+    adgen mypkg.model:loss --mode jvp      (a module of a package, by its dotted name)
     adgen model.py:loss --emit wengert
 
 The written module needs only NumPy: the runtime helpers it calls are inlined.
@@ -28,15 +29,52 @@ class CliError(Exception):
 
 
 def _load(target: str) -> Any:
+    """The function ``target`` names: ``path/to/file.py:func`` or ``package.module:func``
+    (a dotted module name, imported as ``python -m`` would, from the current directory).
+    A file inside a package (its folder has ``__init__.py``) is imported under its dotted
+    name, from the folder above the package, so that its relative imports work."""
     if ":" not in target:
-        raise CliError(f"expected PATH:FUNCTION, got '{target}'")
-    path, _, qualname = target.rpartition(":")
-    if not os.path.isfile(path):
-        raise CliError(f"no such file: {path}")
-    name = os.path.splitext(os.path.basename(path))[0]
-    directory = os.path.dirname(os.path.abspath(path))
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
+        raise CliError(f"expected PATH:FUNCTION or MODULE:FUNCTION, got '{target}'")
+    where, _, qualname = target.rpartition(":")
+    if os.path.isfile(where):
+        module = _import_file(where)
+    elif where.endswith(".py") or os.sep in where or "/" in where:
+        raise CliError(f"no such file: {where}")
+    else:
+        module = _import_dotted(where)
+    obj: Any = module
+    for part in qualname.split("."):
+        if not hasattr(obj, part):
+            raise CliError(f"{where} has no function '{qualname}'")
+        obj = getattr(obj, part)
+    from .api import Differentiable
+
+    if isinstance(obj, Differentiable):
+        obj = obj.fn
+    if not callable(obj):
+        raise CliError(f"'{qualname}' in {where} is not a function")
+    return obj
+
+
+def _package_name(path: str) -> Tuple[str, str]:
+    """(the dotted module name of the file at ``path``, the folder to import it from): the
+    file's own name, prefixed by every enclosing folder that is a package."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    parts = [os.path.splitext(filename)[0]]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts), directory
+
+
+def _import_file(path: str) -> Any:
+    name, root = _package_name(path)
+    if "." in name:  # inside a package: import it as part of the package (relative imports work)
+        return _import_dotted(name, root, shown=path)
+    if root not in sys.path:
+        sys.path.insert(0, root)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise CliError(f"cannot import {path}")
@@ -46,26 +84,45 @@ def _load(target: str) -> Any:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         raise CliError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except ImportError as exc:
+        if "relative import" in str(exc):
+            raise CliError(f"importing {path} failed: it uses relative imports (from . import ...) but its "
+                           "folder is not a package: add an __init__.py to the folder, or run adgen from the "
+                           "package's parent folder with the module's dotted name, e.g. adgen pkg.module:func"
+                           ) from None
+        raise CliError(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
     except Exception as exc:  # the user's module failed to import
         raise CliError(f"importing {path} failed: {type(exc).__name__}: {exc}") from None
-    obj: Any = module
-    for part in qualname.split("."):
-        if not hasattr(obj, part):
-            raise CliError(f"{path} has no function '{qualname}'")
-        obj = getattr(obj, part)
-    from .api import Differentiable
+    return module
 
-    if isinstance(obj, Differentiable):
-        obj = obj.fn
-    if not callable(obj):
-        raise CliError(f"'{qualname}' in {path} is not a function")
-    return obj
+
+def _import_dotted(name: str, root: Optional[str] = None, shown: Optional[str] = None) -> Any:
+    """Import the module ``name`` (``pkg.module``) with ``root`` (default: the current
+    directory, as ``python -m`` does) first on the path."""
+    import importlib
+
+    root = os.path.abspath(root or os.getcwd())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    shown = shown or name
+    try:
+        return importlib.import_module(name)
+    except SyntaxError as exc:
+        raise CliError(f"{exc.filename or shown}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            raise CliError(f"no module named '{name}' (looked in {root} and on the Python path): give a file "
+                           "path (model.py:func) or run adgen from the folder that contains the package"
+                           ) from None
+        raise CliError(f"importing {shown} failed: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # the user's module failed to import
+        raise CliError(f"importing {shown} failed: {type(exc).__name__}: {exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adgen", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("target", help="PATH:FUNCTION, e.g. model.py:loss")
+    p.add_argument("target", help="PATH:FUNCTION or MODULE:FUNCTION, e.g. model.py:loss or mypkg.model:loss")
     p.add_argument("--mode", choices=("vjp", "jvp", "hvp", "hessian"), default="vjp",
                    help="reverse (vjp) or forward (jvp) mode; hvp / hessian: second order (forward over reverse)")
     p.add_argument("--wrt", default=None, help="comma-separated argument names or indices (default: the first)")

@@ -539,3 +539,67 @@ def test_standalone_vjp_and_fwd_keep_literal_defaults(tmp_path):
     np.testing.assert_allclose(value, 1.5 * np.sum(x ** 2))
     np.testing.assert_allclose(grad, 3.0 * x)
     np.testing.assert_allclose(module.f_fwd(x)[0], value)
+
+
+# ---------------------------------------------------------------- modules of packages
+
+_PKG_HELPERS = "import numpy as np\n\n\ndef squash(v):\n    return np.tanh(v) * SCALE\n\n\nSCALE = 1.5\n"
+_PKG_MODEL = ("import numpy as np\n\nfrom .helpers import squash\nfrom . import helpers\n\n\n"
+              "def loss(W, x):\n    h = squash(W @ x)\n    return np.sum(h * h) + helpers.SCALE * np.sum(W)\n")
+
+
+def _package(root, name):
+    pkg = root / name
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "helpers.py").write_text(_PKG_HELPERS)
+    (pkg / "sub" / "model.py").write_text(_PKG_MODEL)
+    return pkg
+
+
+def _expected_grad(W, x):
+    h = np.tanh(W @ x) * 1.5
+    dh = 2 * h * 1.5 * (1 - np.tanh(W @ x) ** 2)
+    return np.outer(dh, x) + 1.5
+
+
+@pytest.mark.parametrize("spelling", ["dotted", "path"])
+def test_a_module_of_a_package_with_relative_imports(tmp_path, spelling):
+    """``adgen pkg.sub.model:loss`` (from the folder above the package) and
+    ``adgen path/to/pkg/sub/model.py:loss`` (from anywhere) both import the module as part of
+    its package, so ``from .helpers import squash`` works; the written module computes the
+    hand-derived gradient where the package is importable."""
+    name = f"adgen_pkg_{os.getpid()}_{next(_COUNTER)}"
+    pkg = _package(tmp_path, name)
+    target = f"{name}.sub.model:loss" if spelling == "dotted" else f"{pkg / 'sub' / 'model.py'}:loss"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "loss_grad.py"
+    r = run_adgen(target, "--wrt", "W", "-o", out, cwd=tmp_path if spelling == "dotted" else elsewhere)
+    assert r.returncode == 0, r.stderr
+    rng = np.random.default_rng(3)
+    W, x = rng.normal(size=(3, 4)), rng.normal(size=4)
+    code = (f"import sys, numpy as np; sys.path.insert(0, {str(tmp_path)!r}); import loss_grad; "
+            f"W = np.array({W.tolist()}); x = np.array({x.tolist()}); print(loss_grad.loss_vjp(W, x)[1].tolist())")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert got.returncode == 0, got.stderr
+    np.testing.assert_allclose(np.array(json.loads(got.stdout)), _expected_grad(W, x), rtol=1e-12)
+
+
+def test_relative_imports_outside_a_package_say_what_to_do(tmp_path):
+    (tmp_path / "helpers.py").write_text(_PKG_HELPERS)
+    (tmp_path / "model.py").write_text(_PKG_MODEL)
+    r = run_adgen(tmp_path / "model.py:loss", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "relative imports" in r.stderr and "__init__.py" in r.stderr and "pkg.module:func" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("target, message", [
+    ("no_such_pkg_xyz.model:loss", "no module named 'no_such_pkg_xyz.model'"),
+    ("missing/model.py:loss", "no such file: missing/model.py"),
+])
+def test_unknown_modules_are_named(tmp_path, target, message):
+    r = run_adgen(target, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
