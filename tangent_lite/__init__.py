@@ -13,7 +13,9 @@
 from . import rules  # noqa: F401  (registers the built-in rules)
 from ._version import __version__
 from .api import Differentiable, differentiate, generate, grad, jvp, source, value_and_grad, vjp, wengert
-from .backends.cache import set_cache_enabled
+from .backends.cache import CacheInfo, set_cache_enabled
+from .backends.cache import clear as clear_cache
+from .backends.cache import info as cache_info
 from .config import config
 from .errors import (
     ArgumentError,
@@ -34,7 +36,8 @@ __all__ = [
     "__version__", "differentiate", "Differentiable", "grad", "value_and_grad", "vjp", "jvp",
     "source", "wengert", "generate", "defjvp", "defvjp", "nondifferentiable", "stop_gradient", "grad_hook",
     "checkpointed", "REGISTRY",
-    "set_cache_enabled", "config", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
+    "set_cache_enabled", "cache_info", "clear_cache", "CacheInfo",
+    "config", "check_grads", "hvp", "hessian", "jacobian", "derivatives",
     "gradient_function", "tangent_function", "memory_report", "TangentLiteError", "ArgumentError", "NoRuleError",
     "NonScalarOutputError", "SelfCheckError",
     "SourceUnavailableError", "UnsupportedConstructError",

@@ -122,7 +122,7 @@ def _import_dotted(name: str, root: Optional[str] = None, shown: Optional[str] =
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="adgen", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("target", help="PATH:FUNCTION or MODULE:FUNCTION, e.g. model.py:loss or mypkg.model:loss")
+    p.add_argument("target", nargs="?", help="PATH:FUNCTION or MODULE:FUNCTION, e.g. model.py:loss or mypkg.model:loss")
     p.add_argument("--mode", choices=("vjp", "jvp", "hvp", "hessian"), default="vjp",
                    help="reverse (vjp) or forward (jvp) mode; hvp / hessian: second order (forward over reverse)")
     p.add_argument("--wrt", default=None, help="comma-separated argument names or indices (default: the first)")
@@ -134,12 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="numba: a module whose functions are numba.njit-compiled (needs numpy and numba; "
                         "--mode vjp or jvp)")
     p.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    p.add_argument("--clear-cache", action="store_true",
+                   help="remove tangent_lite's cache entries (the __tangent_lite__ folders below the current "
+                        "folder, or below the folders given as VALUES, and the per-user cache directory) and exit")
     p.add_argument("values", nargs="*", help="argument values as Python literals (for --emit trace / memory)")
     return p
 
 
 def run(argv: Optional[List[str]] = None) -> str:
     args = build_parser().parse_intermixed_args(argv)
+    if args.clear_cache:
+        return _clear_cache([p for p in ([args.target] if args.target else []) + args.values])
+    if not args.target:
+        raise CliError("expected PATH:FUNCTION or MODULE:FUNCTION (e.g. model.py:loss), or --clear-cache")
     fn = _load(args.target)
     from . import api
 
@@ -173,6 +180,19 @@ def run(argv: Optional[List[str]] = None) -> str:
             raise CliError(f"--backend numba: the generated code uses {exc}, which the Numba backend does not "
                            "support; write it with --backend python") from None
     return text
+
+
+def _clear_cache(folders: List[str]) -> str:
+    """``adgen --clear-cache [FOLDER ...]``: what was removed, where."""
+    from .backends import cache
+
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise CliError(f"--clear-cache takes folders; no such folder: {folder}")
+    user = cache._user_cache_dir()
+    removed = cache.clear([*(folders or [os.getcwd()]), user], memory=False)
+    where = ", ".join(folders or ["the current folder"])
+    return f"adgen: removed {removed} cache entries (__tangent_lite__ folders below {where}, and {user})"
 
 
 def standalone_text(fn: Any, mode: str, wrt: List[str]) -> str:
