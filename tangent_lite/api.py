@@ -520,7 +520,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     does the output tangent; one generated pass computes all ``k``.
     ``f`` may be a ``functools.partial``: ``primals`` are the arguments it still takes."""
     fn, target = _target(f)
-    primals, tangents = tuple(primals), tuple(tangents)
+    primals, tangents = arguments.jvp_sequences(primals, tangents)
     names = arguments.jvp_names(target, tangents, wrt)
     arguments.check_has_return(fn)
     values = bind_args(target, primals, {})

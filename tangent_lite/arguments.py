@@ -491,6 +491,21 @@ def check_cotangent(cotangent: Any, n_out: int) -> None:
             hint=f"pass exactly {n_out} cotangents, one per output (zeros for an output you do not need)")
 
 
+def jvp_sequences(primals: Any, tangents: Any) -> Tuple[Tuple[Any, ...], Tuple[Any, ...]]:
+    """``tl.jvp(f, primals, tangents)`` takes a tuple (or list) of arguments and a tuple of
+    tangents, as JAX's ``jvp`` does.  A bare value in either place (``tl.jvp(f, (x,), v)``)
+    would otherwise be split into its elements: refused, saying what to write."""
+    for what, seq, example in (("primals", primals, "(x,)"), ("tangents", tangents, "(v,)")):
+        if not isinstance(seq, (tuple, list)):
+            shape = f" of shape {np.shape(seq)}" if hasattr(seq, "shape") else ""
+            raise ArgumentError(
+                f"tl.jvp takes the {what} as a tuple with one entry per argument, got one value "
+                f"({type(seq).__name__}{shape})",
+                hint=f"wrap it in a tuple: tl.jvp(f, (x,), (v,)) for one argument, tl.jvp(f, (x, y), (v, w)) "
+                     f"for two; here: {example}")
+    return tuple(primals), tuple(tangents)
+
+
 def jvp_names(target: Any, tangents: Sequence[Any], wrt: Wrt) -> Tuple[str, ...]:
     """The arguments the tangents pair with: ``wrt``, or the first ``len(tangents)`` arguments."""
     if wrt is None:

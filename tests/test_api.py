@@ -710,3 +710,28 @@ def test_one_argument_transformations_name_themselves_when_given_two(name, make)
         make(two)(np.ones(2), np.ones(2))
     assert str(info.value).startswith(f"{name} takes a single wrt argument, got ('x', 'y')")
     assert "wrt=0, then wrt=1" in str(info.value)
+
+
+@pytest.mark.parametrize("primals, tangents, which", [
+    ((np.ones(2),), np.ones(2), "tangents"),
+    (np.ones(2), (np.ones(2),), "primals"),
+    ((1.5,), 1.0, "tangents"),
+])
+def test_jvp_says_to_wrap_a_bare_primal_or_tangent_in_a_tuple(primals, tangents, which):
+    """tl.jvp(f, (x,), v) split v into its elements and complained about shapes; it names the
+    mistake and the call to write instead."""
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.jvp(_sin_sum, primals, tangents)
+    text = str(info.value)
+    assert text.startswith(f"tl.jvp takes the {which} as a tuple with one entry per argument, got one value")
+    assert "tl.jvp(f, (x,), (v,))" in text
+
+
+def test_jvp_takes_lists_as_well_as_tuples():
+    x, v = np.array([0.3, 1.2]), np.array([1.0, -2.0])
+    out, tangent = tl.jvp(_sin_sum, [x], [v])
+    np.testing.assert_allclose(tangent, np.cos(x) @ v)
+
+
+def _sin_sum(x):
+    return np.sum(np.sin(x))
