@@ -4,7 +4,7 @@ Every block is one of (the marker is an HTML comment on the line before the fenc
 invisibly):
 
 * a ```python block: run, in order, in one namespace per page;
-* a ```sh block: each command line runs in a shell (adgen, python, sed, ...);
+* a ```sh block: runs as one bash script (adgen, python, sed, ...);
 * ``<!-- file: NAME -->``: the block is written as the file NAME (a module the next blocks import);
 * ``<!-- output -->``: the block shows what the last python/sh block above it prints (stdout and
   stderr; an exception ends the block and shows as ``ExceptionName: message``);
@@ -104,20 +104,6 @@ def attach_outputs(blocks: List[Block]) -> List[str]:
 # ---------------------------------------------------------------------------------------- driver
 
 
-def _shell_commands(code: str) -> List[str]:
-    commands, current = [], ""
-    for raw in code.splitlines():
-        line = raw.rstrip()
-        if line.endswith("\\"):
-            current += line[:-1] + " "
-            continue
-        line = current + line
-        current = ""
-        if line.strip() and not line.lstrip().startswith("#"):
-            commands.append(line)
-    return commands
-
-
 def _run_python(block: dict, module: types.ModuleType, out: io.StringIO) -> Optional[str]:
     # Each block is a file of its own, so that tangent_lite can read the source of what it defines.
     path = os.path.abspath(f"snippet_{block['line']}.py")
@@ -135,14 +121,13 @@ def _run_python(block: dict, module: types.ModuleType, out: io.StringIO) -> Opti
 
 
 def _run_sh(block: dict, out: io.StringIO) -> Optional[str]:
-    failure = None
-    for command in _shell_commands(block["code"]):
-        proc = subprocess.run(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=120)
-        out.write(proc.stdout)
-        if proc.returncode and failure is None:
-            failure = f"`{command}` exited with status {proc.returncode}"
-    return failure
+    # One bash script per block, so that `echo $?` sees the command before it; without an output
+    # block, the first failing command fails the block (set -e).
+    script = block["code"] if block["output_line"] else "set -e\n" + block["code"]
+    proc = subprocess.run(["bash", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=300)
+    out.write(proc.stdout)
+    return f"the block exited with status {proc.returncode}" if proc.returncode else None
 
 
 def main(blocks_json: str, results_json: str) -> None:

@@ -10,7 +10,7 @@ stdout and stderr together, and an exception as ``ExceptionName: message``, the 
 traceback), ``<!-- not run: REASON -->`` (counted, and listed by ``test_not_run_blocks_are_few``).
 A block with none of these fails the test, so nothing on a page goes unchecked.
 
-``sh`` blocks run line by line with ``bash`` in the same directory, with this checkout first on
+``sh`` blocks run as one ``bash`` script each, in the same directory, with this checkout first on
 ``PYTHONPATH`` and the running interpreter's ``bin/`` first on ``PATH`` (``adgen``, ``python``);
 ``examples/`` and ``.venv`` are linked into the directory, as in a checkout. A block without an
 output block must not raise / exit non-zero.
