@@ -40,7 +40,6 @@ import sys
 from typing import List
 
 import pytest
-
 from doc_snippets import Block, attach_outputs, parse, to_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -107,13 +106,13 @@ def _first_difference(got: str, expected: str) -> str:
     return "?"
 
 
-def run_page(page: str, tmp_path) -> List[str]:
-    """Run one page's blocks; return a problem per failing block, with page and line."""
+def start_page(page: str, tmp_path):
+    """Start running one page's blocks in a subprocess; ``finish_page`` collects the problems."""
     blocks = page_blocks(page)
     problems = attach_outputs(blocks)
     runnable = [b for b in blocks if b.kind in ("python", "sh", "file")]
     if not any(b.kind in ("python", "sh") for b in runnable):
-        return problems
+        return blocks, problems, None
     work = tmp_path / "page"
     work.mkdir()
     (work / "examples").symlink_to(os.path.join(ROOT, "examples"))
@@ -126,15 +125,26 @@ def run_page(page: str, tmp_path) -> List[str]:
     env["TMPDIR"] = str(tmp_path)
     env["PYTHONHASHSEED"] = "0"
     env["COLUMNS"] = "100"
-    proc = subprocess.run([sys.executable, DRIVER, str(tmp_path / "blocks.json"), str(tmp_path / "results.json")],
-                          cwd=str(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=300)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # 17 pages run at once
+        env[var] = "1"
+    proc = subprocess.Popen([sys.executable, DRIVER, str(tmp_path / "blocks.json"), str(tmp_path / "results.json")],
+                            cwd=str(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return blocks, problems, proc
+
+
+def finish_page(page: str, tmp_path, started) -> List[str]:
+    """The problems of one page, one per failing block, with page and line."""
+    blocks, problems, proc = started
+    if proc is None:
+        return problems
+    stdout, _ = proc.communicate(timeout=300)
     if proc.returncode:
-        return problems + [f"{page}: the snippet driver failed:\n{proc.stdout}"]
+        return problems + [f"{page}: the snippet driver failed:\n{stdout}"]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    work = tmp_path / "page"
     tmpdirs = [str(work), os.path.realpath(work), str(tmp_path), os.path.realpath(tmp_path)]
-    for b in runnable:
-        if b.kind == "file":
+    for b in blocks:
+        if b.kind not in ("python", "sh"):
             continue
         r = results[str(b.line)]
         if b.expected is None:
@@ -150,9 +160,42 @@ def run_page(page: str, tmp_path) -> List[str]:
     return problems
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_snippets_run_and_print_what_the_page_shows(page, tmp_path):
-    problems = run_page(page, tmp_path)
+def run_page(page: str, tmp_path) -> List[str]:
+    return finish_page(page, tmp_path, start_page(page, tmp_path))
+
+
+@pytest.fixture(scope="module")
+def page_runs(tmp_path_factory):
+    """All pages run at once (one subprocess each): the test takes as long as the slowest page."""
+    runs = {}
+    for page in PAGES:
+        tmp = tmp_path_factory.mktemp(re.sub(r"\W", "_", page))
+        runs[page] = (tmp, start_page(page, tmp))
+    yield runs
+    for _, (_, (_, _, proc)) in runs.items():
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+# Pages not converted yet (issue 17): their blocks still run and are reported, but the test is
+# expected to fail until the page is fixed; strict, so a page that passes must leave this list.
+PENDING = {
+    "docs/control-flow.md": ">>> transcripts (limits.py errors); show.py reads sys.argv; helpers.py not on the page",
+    "docs/custom-rules.md": "the defvjp signature sketch; bcast_no.py not on the page; a RuntimeWarning in the output",
+    "docs/forward-vs-reverse.md": "timed tables and the examples/forward_vs_reverse.py listing are not marked",
+    "docs/higher-order.md": "the checkpointed sketch uses n, k; a memory report byte count differs",
+    "docs/limitations.md": ">>> transcripts; limits2.py / lam_mod are not on the page",
+    "docs/reliability.md": "```text outputs of functions in an unnamed model.py, a >>> transcript",
+    "docs/seeing-derivatives.md": ">>> transcripts throughout (to convert to python + output blocks)",
+}
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p], strict=True))
+                                  if p in PENDING else p for p in PAGES])
+def test_page_snippets_run_and_print_what_the_page_shows(page, page_runs):
+    tmp, started = page_runs[page]
+    problems = finish_page(page, tmp, started)
     assert not problems, f"{len(problems)} failing block(s) in {page}:\n" + "\n".join(problems)
 
 
@@ -166,7 +209,7 @@ def test_the_extractor_sees_the_blocks():
     """Guard against a parser that silently finds nothing."""
     blocks = [b for page in PAGES for b in page_blocks(page)]
     kinds = {k: sum(b.kind == k for b in blocks) for k in ("python", "sh", "output", "file", "not run")}
-    assert kinds["python"] >= 60 and kinds["output"] >= 40 and kinds["file"] >= 5 and kinds["sh"] >= 5, kinds
+    assert kinds["python"] >= 60 and kinds["output"] >= 40 and kinds["file"] >= 20 and kinds["sh"] >= 10, kinds
     assert normalise("at 0x7f3a2b1c key: 724e3131e001 took 3.2 ms np.float64(2.5)") == \
         "at 0x? key: <hex> took <time> 2.5"
     assert same_output("1.0000000000001 [2.]", "1.0 [2.]") and not same_output("1.001", "1.0")
