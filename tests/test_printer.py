@@ -1,4 +1,4 @@
-"""The direct printer (tangent_lite.syntax._Printer) prints exactly what astor prints.
+"""The direct printer (tangent_lite.syntax.printer._Printer) prints exactly what astor prints.
 
 Generated modules must be byte-identical whichever path printed them, so every node the
 direct printer accepts is compared with the reference path (gast -> ast -> astor, with the
@@ -20,6 +20,7 @@ import pytest
 
 import tangent_lite  # noqa: F401  (source below is the module, not tl.source)
 from tangent_lite import api
+from tangent_lite.syntax import precedence, printer
 
 S = sys.modules["tangent_lite.syntax"]
 
@@ -124,8 +125,8 @@ def same(node):
     """The direct printer matches astor on ``node`` (or declines it); returns whether it printed."""
     reference = outcome(S.astor_source, node)
     try:
-        text = S._Printer().text(node)
-    except S._Unprintable:
+        text = printer._Printer().text(node)
+    except printer._Unprintable:
         assert outcome(S.to_source, node) == reference
         return False
     assert text == reference, gast.dump(node)
@@ -153,7 +154,7 @@ BUILT = [
 LITERALS = (int, float, complex)  # values whose text is a literal: it parses back to the value
 
 
-@pytest.mark.parametrize("value", BUILT, ids=lambda c: S._number(c.value)[:20] if isinstance(c.value, int)
+@pytest.mark.parametrize("value", BUILT, ids=lambda c: precedence._number(c.value)[:20] if isinstance(c.value, int)
                          else repr(c.value)[:20])
 @pytest.mark.parametrize("where", ["{}", "x = {}", "x = {} ** 2", "x = 2 ** {}", "x = {}.real", "x = f({})",
                                    "x = f({}, y)", "x = -{}", "x = a[{}]", "x = ({}, 1)", "x = {{{}: 1}}",

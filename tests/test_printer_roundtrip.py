@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 import tangent_lite as tl
 from tangent_lite import api
 from tangent_lite.backends import codegen
+from tangent_lite.syntax import precedence, printing
+from tangent_lite.syntax.build import _extra_fdef_fields
+from tangent_lite.syntax.printer import _Printer, _Unprintable
 
 S = sys.modules["tangent_lite.syntax"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +35,7 @@ SETTINGS = dict(deadline=None, derandomize=True, database=None,
 
 
 def direct(node):
-    return S._Printer().text(node)
+    return _Printer().text(node)
 
 
 def statement_text(node):
@@ -47,7 +50,7 @@ def check_both(node):
     assert problem is None, problem
     try:
         text = direct(node)
-    except S._Unprintable:
+    except _Unprintable:
         text = None
     if text is not None:
         assert text == S.astor_source(node), gast.dump(node)
@@ -276,7 +279,7 @@ def extended_statements(children):
                                   st.one_of(st.none(), target(e))), 1, 2), blocks),
         st.builds(try_, blocks, lists(handler, 0, 2), st.one_of(st.just([]), blocks), st.one_of(st.just([]), blocks)),
         st.builds(lambda a, b, d, r, asyn: (gast.AsyncFunctionDef if asyn else gast.FunctionDef)(
-            name="g", args=a, body=b, decorator_list=d, returns=r, type_comment=None, **S._extra_fdef_fields()),
+            name="g", args=a, body=b, decorator_list=d, returns=r, type_comment=None, **_extra_fdef_fields()),
             arguments(e, annotated=True), blocks, lists(e, 0, 1), st.one_of(st.none(), e), st.booleans()),
     )
 
@@ -321,7 +324,7 @@ OPERANDS = [C(v) for v in [-2.0, -2, -1, -0.0, -1.5, -math.inf, -math.nan, math.
                            -(10 ** 5000), complex(-1, 2), 1e1000]]
 
 
-@pytest.mark.parametrize("operand", OPERANDS, ids=lambda c: S._number(c.value)[:20])
+@pytest.mark.parametrize("operand", OPERANDS, ids=lambda c: precedence._number(c.value)[:20])
 def test_negative_constants_in_every_position(operand):
     """A number printed with a minus sign binds as a unary minus: as the base of a power, the
     receiver of an attribute or call, a subscripted value, the operand of a unary operator."""
@@ -439,13 +442,13 @@ def test_roundtrip_problem_describes_the_difference():
 
 
 def test_check_print_switch(monkeypatch):
-    monkeypatch.setattr(S, "CHECK_PRINT", True)
+    monkeypatch.setattr(printing, "CHECK_PRINT", True)
     assert statement_text(gast.BinOp(left=C(-2.0), op=gast.Pow(), right=C(2))) == "(-2.0) ** 2"
     with pytest.raises(AssertionError, match="np.float64"):
         S.to_source(gast.Assign(targets=[store("y")], value=C(np.float64(0.5)), type_comment=None))
-    monkeypatch.setattr(S, "CHECK_PRINT", False)
+    monkeypatch.setattr(printing, "CHECK_PRINT", False)
     assert statement_text(C(np.float64(0.5))) == repr(np.float64(0.5))
-    code = "import sys, tangent_lite; print(sys.modules['tangent_lite.syntax'].CHECK_PRINT)"
+    code = "import sys, tangent_lite; print(sys.modules['tangent_lite.syntax.printing'].CHECK_PRINT)"
     for value, expected in [("1", "True"), ("0", "False"), ("", "False")]:
         env = dict(os.environ, TANGENT_LITE_CHECK_PRINT=value, PYTHONPATH=ROOT)
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -481,7 +484,7 @@ def alternating(x):
 @pytest.mark.parametrize("fn, slope", [(neg_square, 4.0), (int_cube, -8.0), (half_square, 0.25),
                                        (times_square, 9.0)])
 def test_negative_bases_end_to_end(monkeypatch, fn, slope):
-    monkeypatch.setattr(S, "CHECK_PRINT", True)  # every text the compiler prints is checked
+    monkeypatch.setattr(printing, "CHECK_PRINT", True)  # every text the compiler prints is checked
     for x in (1.0, -0.7):
         value, grad = tl.value_and_grad(fn)(x)
         assert value == pytest.approx(fn(x)) and value == pytest.approx(slope * x)
@@ -491,7 +494,7 @@ def test_negative_bases_end_to_end(monkeypatch, fn, slope):
 
 
 def test_alternating_series_end_to_end(monkeypatch):
-    monkeypatch.setattr(S, "CHECK_PRINT", True)
+    monkeypatch.setattr(printing, "CHECK_PRINT", True)
     for x in (0.3, -0.8, 1.7):
         value, grad = tl.value_and_grad(alternating)(x)
         assert value == pytest.approx(alternating(x))

@@ -18,6 +18,7 @@ import gast
 import pytest
 
 import tangent_lite  # noqa: F401
+from tangent_lite.syntax import freshness
 from tangent_lite.syntax.annotations import Key, get_anno, has_anno, set_anno
 
 S = sys.modules["tangent_lite.syntax"]
@@ -161,10 +162,10 @@ def test_running_code_check_compares_bytecode_directly(module):
     mod, _ = module
     lines, first = S.source_lines(mod.f)
     text = textwrap.dedent("".join(lines))
-    context = S._compile_context(mod.f, text, first)
+    context = freshness._compile_context(mod.f, text, first)
     assert context.startswith("import np\n") and context.count("\n") == text.count("\n") + first - 1
     compiled = compile(context, mod.f.__code__.co_filename, "exec")
-    code = [c for c in S._code_objects(compiled) if c.co_name == "f"][0]
+    code = [c for c in freshness._code_objects(compiled) if c.co_name == "f"][0]
     assert code.co_code == mod.f.__code__.co_code
-    assert S._matches_running_code(mod.f, text, first)
-    assert not S._matches_running_code(mod.f, text.replace("np.tanh(x) * x", "np.tanh(x) + x"), first)
+    assert freshness._matches_running_code(mod.f, text, first)
+    assert not freshness._matches_running_code(mod.f, text.replace("np.tanh(x) * x", "np.tanh(x) + x"), first)
