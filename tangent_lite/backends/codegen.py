@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import syntax as S
 from .._version import __version__
-from ..modes.jvp import Derivative
+from ..modes.common import Derivative
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 

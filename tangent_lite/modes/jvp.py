@@ -14,8 +14,7 @@ variable assigned an inactive value gets ``_tl.zeros_like``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from .. import syntax as S
 from ..analysis.dataflow import (
@@ -30,34 +29,17 @@ from ..analysis.dataflow import (
     is_push,
     local_names,
 )
-from ..errors import NoRuleError, TangentLiteError
+from ..errors import NoRuleError
 from ..frontend.anf import Wengert
+from ..rules.batched import BATCHED, elementwise
 from ..rules.registry import REGISTRY, Registry
 from ..rules.template import inline
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 from ..syntax.naming import Namer
-
-
-@dataclass
-class Derivative:
-    """Generated functions of one mode, plus what codegen needs to print them."""
-
-    functions: List[Any]  # gast.FunctionDef, the main one first
-    w: Wengert
-    mode: str
-    wrt: List[str]
-    uses_tl: bool = True
-
-
-# resolve(fn, mode, wrt, spelling) -> {"outputs": n, "jvp": name} or {"fwd": .., "bwd": .., "outputs": n}:
-# the names under which the generated derivative of a user callee is reachable.
-Resolver = Callable[..., Dict[str, Any]]
-
-
-def _no_callees(fn: Any, mode: str, wrt: Tuple[str, ...], spelling: str, spec: Any = None,
-                nonfinite: Sequence[str] = ()) -> Dict[str, Any]:
-    raise TangentLiteError(f"calls to user functions need a resolver ('{spelling}')")
+from .callees import Resolver, _call_spec, _no_callees
+from .common import Derivative
+from .nonfinite import maybe_nonfinite, strong_product
 
 
 def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: Resolver = _no_callees,
@@ -70,8 +52,6 @@ def jvp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     gen.resolve = resolve
     gen.ranks = None if batched else ranks
     gen.batched = batched
-    from .vjp import maybe_nonfinite
-
     gen.nonfinite = maybe_nonfinite(w, registry)  # (products of such values: strong_product)
     body: List[Any] = []
     if batched and wrt:
@@ -168,8 +148,6 @@ class _Forward:
         if not wrt:
             return None
         mode = "jvp_batched" if self.batched else "jvp"
-        from .vjp import _call_spec
-
         names = self.resolve(info.callee, mode, wrt, S.dotted_name(info.value.func) or info.callee.__name__,
                              _call_spec(info, self.ranks))
         target = info.targets[0]
@@ -245,8 +223,6 @@ class _Forward:
 
     def prim(self, info: StmtInfo, target: str, dot: str, active_inputs: List[Any]) -> List[Any]:
         if self.nonfinite:
-            from .vjp import strong_product
-
             info, active_inputs = strong_product(info, active_inputs, self.active, self.nonfinite, self.registry,
                                                  "forward")
         stmts: List[Any] = []
@@ -284,8 +260,6 @@ class _Forward:
 
 
 def _batched_rule(info: StmtInfo, slot: str) -> Any:
-    from ..rules.batched import BATCHED, elementwise
-
     index = info.prim.params.index(slot)
     special = BATCHED.get(info.prim.fn, {})
     if index in special:
