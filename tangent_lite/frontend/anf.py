@@ -44,7 +44,7 @@ from ..rules.registry import REGISTRY
 from ..syntax import FunctionSource, gast
 from ..syntax.annotations import Key, get_anno, set_anno
 from ..syntax.naming import Namer
-from . import fence, jumps
+from . import fence, jumps, sequences
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -126,16 +126,23 @@ class Wengert:
         return names[role]
 
 
-def lower(fn: Callable, src: Optional[FunctionSource] = None, wrt: Optional[Sequence[str]] = None) -> Wengert:
+# what the caller checks in a partial Wengert form that has problems already: (w, wrt) -> more problems
+MoreProblems = Callable[[Wengert, Sequence[str]], List[TangentLiteError]]
+
+
+def lower(fn: Callable, src: Optional[FunctionSource] = None, wrt: Optional[Sequence[str]] = None,
+          more_problems: Optional[MoreProblems] = None) -> Wengert:
     """Parse, check and lower ``fn`` to Wengert form.
 
     Every problem is reported at once: the lowering goes on past what :mod:`fence` refuses
     (skipping those constructs), and when anything was found and ``wrt`` is known, the
-    partial Wengert form is also checked for calls without derivative rules."""
+    partial Wengert form is also checked for calls without derivative rules by
+    ``more_problems`` (the caller's: ``analysis.differentiable.rule_problems``, which the
+    front end does not import)."""
     src = src or S.load_function(fn)
     try:
         with S.recursion_room(src.depth):
-            return _lower(fn, src, wrt)
+            return _lower(fn, src, wrt, more_problems)
     except RecursionError:
         pass
     raise UnsupportedConstructError(  # outside the handler: no internal exception chained
@@ -143,7 +150,8 @@ def lower(fn: Callable, src: Optional[FunctionSource] = None, wrt: Optional[Sequ
         "split the deepest expression into several statements")
 
 
-def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> Wengert:
+def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]],
+           more_problems: Optional[MoreProblems]) -> Wengert:
     errors: List[TangentLiteError] = fence.problems(src)
     fdef = S.deepcopy(src.node)
     taken = {n.id for n in S.walk(fdef) if isinstance(n, gast.Name)}
@@ -157,7 +165,7 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
         w.foreign = dict(low.foreign_sources)
         w.guards = None if low.unguarded else dict(low.guards)
         w.display_names = dict(low.display_names)
-        _mark_sequence_ops(w.fdef.body)
+        sequences.mark_sequence_ops(w.fdef.body)
         for role in ("vjp", "fwd", "bwd", "adjoints", "jvp", "jvp_batched"):  # taken before any other name
             w.function_name(role)
         errors += low.errors
@@ -167,35 +175,12 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]]) -> W
     except Exception:  # noqa: BLE001 - past a refused construct the lowering is best effort
         if not errors:
             raise
-    if errors and w is not None and wrt is not None:
-        errors += _rule_problems(w, wrt)
+    if errors and w is not None and wrt is not None and more_problems is not None:
+        errors += more_problems(w, wrt)
     if errors:
         raise_all(sorted(errors, key=lambda e: e.location.lineno if e.location else 0))
     assert w is not None
     return w
-
-
-def _mark_sequence_ops(body: List[Any]) -> None:
-    """``L + M`` and ``L * 3`` where an operand may hold a list or tuple the function builds
-    (``aliases.sequence_vars``) concatenate and repeat: marked for their own rules
-    (``runtime.seq_concat`` / ``seq_repeat``, whose derivatives cut and sum pieces)."""
-    from ..analysis.aliases import _assignments, sequence_vars
-
-    sequences = sequence_vars(body)
-    if not sequences:
-        return
-    for stmt in _assignments(body):
-        value = getattr(stmt, "value", None)
-        if not isinstance(value, gast.BinOp) or not isinstance(stmt, gast.Assign):
-            continue
-        names = {n.id for n in (value.left, value.right) if isinstance(n, gast.Name)}
-        if not names & sequences:
-            continue
-        if isinstance(value.op, gast.Add):
-            set_anno(value, Key.SEQUENCE_OP, runtime.seq_concat)
-        elif isinstance(value.op, gast.Mult) and any(isinstance(n, gast.Constant) and type(n.value) is int
-                                                     for n in (value.left, value.right)):
-            set_anno(value, Key.SEQUENCE_OP, runtime.seq_repeat)
 
 
 # calling what tl.grad, f.grad, tl.jvp... return inside a function being differentiated: (message, hint)
@@ -227,21 +212,6 @@ def call_site(w: Wengert, callee: Any) -> Optional[Location]:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             todo[:0] = stmt.body + stmt.orelse
     return None
-
-
-def _rule_problems(w: Wengert, wrt: Sequence[str]) -> List[TangentLiteError]:
-    """Calls without derivative rules (and other problems the derivative passes would
-    refuse) in a function that already has other problems: reported together with them."""
-    from ..analysis import dataflow as analysis
-
-    try:
-        active = analysis.activity(w, set(wrt))
-        analysis.check_differentiable(w, active, wrt=wrt)
-    except TangentLiteError as exc:
-        return exc.errors if isinstance(exc, MultipleErrors) else [exc]
-    except Exception:  # noqa: BLE001 - best effort on a function that is already refused
-        return []
-    return []
 
 
 def _endless_recursion(w: Wengert) -> List[TangentLiteError]:
