@@ -95,16 +95,16 @@ class Assignments(Part):
             pass  # a, *rest = x: fence.py reports it
         else:
             self.cx.error(UnsupportedConstructError,
-                       f"assignment to an {type(tgt).__name__.lower()} is not supported", node,
-                       "keep the value in a local variable (total = acc.total + ...) and return it, or pass "
-                       "the parts as separate arguments")
+                          f"assignment to an {type(tgt).__name__.lower()} is not supported", node,
+                          "keep the value in a local variable (total = acc.total + ...) and return it, or pass "
+                          "the parts as separate arguments")
 
     def setitem(self, tgt: Any, value: Any) -> None:
         """``x[idx] = v``: mutation in place, as the user wrote it (x keeps its name)."""
         base = self.exprs.atom(tgt.value)
         if not (isinstance(base, gast.Name) and base.id in self.cx.locals):
             self.cx.error(UnsupportedConstructError, "assignment into a global or constant container", tgt,
-                       "copy it into a local variable first (x = np.array(G))")
+                          "copy it into a local variable first (x = np.array(G))")
             return
         store = gast.Subscript(value=base, slice=self.exprs.index(tgt.slice), ctx=gast.Store())
         node = gast.Assign(targets=[store], value=value, type_comment=None)
@@ -126,7 +126,7 @@ class Assignments(Part):
             return
         if not isinstance(node.target, gast.Name):
             self.cx.error(UnsupportedConstructError, "augmented assignment to an attribute", node,
-                       "assign to a local variable instead")
+                          "assign to a local variable instead")
             return
         load = S.name(node.target.id)
         old = self.cx.current.get(node.target.id, node.target.id)

@@ -57,19 +57,19 @@ class Expressions(Part):
         if isinstance(node, gast.Constant):
             if isinstance(node.value, complex):
                 self.cx.error(UnsupportedConstructError, "complex numbers are not supported", node,
-                           "write the computation with real and imaginary parts as separate real values")
+                              "write the computation with real and imaginary parts as separate real values")
             return node
         if isinstance(node, gast.Name):
             if node.id in self.cx.lambdas and node.id in self.cx.local_fns:
                 self.cx.error(UnsupportedConstructError,
-                           f"the lambda '{node.id}' is used as a value (on line {getattr(node, 'lineno', '?')}), "
-                           "not called", self.cx.lambdas[node.id],
-                           f"only call '{node.id}(...)': passing or returning a function is not differentiated; "
-                           "use a def and call it")
+                              f"the lambda '{node.id}' is used as a value (on line {getattr(node, 'lineno', '?')}), "
+                              "not called", self.cx.lambdas[node.id],
+                              f"only call '{node.id}(...)': passing or returning a function is not differentiated; "
+                              "use a def and call it")
                 return _opaque()
             if node.id in self.cx.local_fns or node.id in self.cx.def_variants:
                 self.cx.error(UnsupportedConstructError, f"the nested function '{node.id}' used as a value", node,
-                           "call it where it is defined, or make it a module-level function")
+                              "call it where it is defined, or make it a module-level function")
                 return _opaque()
             return self.names.read(node)
         if isinstance(node, gast.Attribute):
@@ -115,10 +115,10 @@ class Expressions(Part):
             return self.comprehension(node)
         if isinstance(node, gast.Lambda):
             self.cx.error(UnsupportedConstructError, "a lambda used as a value", node,
-                       "assign it to a name and call it, or use a def")
+                          "assign it to a name and call it, or use a def")
             return _opaque()
         self.cx.error(UnsupportedConstructError, f"{type(node).__name__} expressions are not supported yet",
-                   node, "rewrite the expression with plain statements")
+                      node, "rewrite the expression with plain statements")
         return _opaque()
 
     def comprehension(self, node: Any) -> Any:
@@ -182,7 +182,7 @@ class Expressions(Part):
                     hint = f"did you mean '{owner}.{close[0]}'?" if close else \
                         f"check the spelling of '{part}' ({kind} has no such attribute)"
                     self.cx.error(TangentLiteError, f"'{dotted}' does not exist: {kind} has no attribute '{part}'",
-                               node, hint)
+                                  node, hint)
                     return _opaque()
             path = self.names.path_of(dotted)
             if path is not None and len(parts) > 1:
@@ -205,7 +205,7 @@ class Expressions(Part):
             return self._np_call("swapaxes", [value, S.const(-1), S.const(-2)], [])
         if node.attr in ARRAY_ONLY_ATTRS:
             self.cx.error(UnsupportedConstructError, f"the array attribute '.{node.attr}' is not supported", node,
-                       hint=ARRAY_ONLY_ATTRS[node.attr])
+                          hint=ARRAY_ONLY_ATTRS[node.attr])
         attr = _mangle(node.attr, self.cx.fn)  # self.__x in a method of A is self._A__x
         return gast.Attribute(value=value, attr=attr, ctx=gast.Load())  # a field of a local value
 
@@ -250,9 +250,9 @@ class Expressions(Part):
         if isinstance(func, gast.Name) and func.id in self.cx.locals:
             shown = self.cx.display_names.get(func.id, func.id)
             self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
-                       "call a def, a lambda or a module-level function by name; a function received as an "
-                       "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
-                       "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
+                          "call a def, a lambda or a module-level function by name; a function received as an "
+                          "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
+                          "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
             return _opaque()
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)

@@ -26,7 +26,7 @@ class Inliner(Part):
         """A nested def is inlined where it is called (closures read the current values)."""
         if node.decorator_list:
             self.cx.error(UnsupportedConstructError, f"the decorated nested function '{node.name}'", node,
-                       "define the function at module level")
+                          "define the function at module level")
         self.freeze_defaults(node)
         variants = self.cx.def_variants.setdefault(node.name, [])
         if not variants and not self.cx.in_branch:
@@ -35,7 +35,7 @@ class Inliner(Part):
             return
         if node.name in self.cx.local_fns:
             self.cx.error(UnsupportedConstructError, f"the nested function '{node.name}' is defined twice", node,
-                       "give the second definition another name")
+                          "give the second definition another name")
             return
         # defined in a branch: the name holds a tag saying which def ran
         variants.append(node)
@@ -155,7 +155,7 @@ class Inliner(Part):
         """Inline a call to a nested def or lambda; returns the atom of its result."""
         if fdef.name in self.cx.inlining:
             self.cx.error(UnsupportedConstructError, f"the nested function '{fdef.name}' is recursive", node,
-                       "make it a module-level function (recursion is supported there)")
+                          "make it a module-level function (recursion is supported there)")
             return _opaque()
         fd = S.deepcopy(fdef)
         jumps.lower_jumps(fd, self.cx.namer)
@@ -164,7 +164,7 @@ class Inliner(Part):
         kwonly = [a.id for a in args.kwonlyargs]
         if args.vararg is not None or args.kwarg is not None:
             self.cx.error(UnsupportedConstructError, f"'{fdef.name}' takes *args or **kwargs", node,
-                       "give the function explicit parameters")
+                          "give the function explicit parameters")
             return _opaque()
         values: Dict[str, Any] = {}
         for p, a in zip(params, node.args):
@@ -190,7 +190,7 @@ class Inliner(Part):
                 bound.append((p, self.exprs.atom(defaults[p])))
             else:
                 self.cx.error(TangentLiteError, f"missing argument '{p}' in the call to '{fdef.name}'", node,
-                           f"pass '{p}' in the call")
+                              f"pass '{p}' in the call")
                 return _opaque()
         for p, atom in bound:
             self.cx.emit(S.assign(self.names.target(rename[p]), atom))

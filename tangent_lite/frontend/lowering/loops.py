@@ -70,11 +70,11 @@ class Loops(Part):
         inner = call.args[0] if call.args else None
         if inner is None or not self._static_call(inner, range) or not isinstance(node.target, gast.Name) \
                 or self.cx.depth > 0 or any(isinstance(n, (gast.Break, gast.Return)) for s in node.body
-                                         for n in S.walk(s)):
+                                            for n in S.walk(s)):
             self.cx.error(UnsupportedConstructError, "this checkpointed loop (a checkpointed loop must be a top-level "
-                       "'for' over range(...) without break or return inside)", node,
-                       "checkpoint a top-level 'for i in tl.checkpointed(range(...), snapshots=k)' loop "
-                       "without break or return inside")
+                          "'for' over range(...) without break or return inside)", node,
+                          "checkpoint a top-level 'for i in tl.checkpointed(range(...), snapshots=k)' loop "
+                          "without break or return inside")
             return
         snaps_atom = self.exprs.atom(snaps)
         range_obj = self._builtin_atom("range", [self.exprs.atom(a) for a in inner.args])

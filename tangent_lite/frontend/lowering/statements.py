@@ -44,7 +44,7 @@ class Statements(Part):
         method = self.handler(type(node).__name__)
         if method is None:
             self.cx.error(UnsupportedConstructError, f"'{type(node).__name__}' statements are not supported",
-                       node, "rewrite it with assignments, if, for and while")
+                          node, "rewrite it with assignments, if, for and while")
             return
         method(node)
 
@@ -95,7 +95,7 @@ class Statements(Part):
             self.cx.emit(gast.Return(value=S.const(None)))
         elif isinstance(node.value, gast.Tuple):
             self.cx.emit(gast.Return(value=gast.Tuple(elts=[self.exprs.atom(e) for e in node.value.elts],
-                                                   ctx=gast.Load())))
+                                                      ctx=gast.Load())))
         else:
             self.cx.emit(gast.Return(value=self.exprs.atom(node.value)))
 
