@@ -38,10 +38,15 @@ from ..syntax import FunctionSource, gast
 from ..syntax.annotations import Key, get_anno
 from ..syntax.naming import Namer
 from . import fence, jumps, lowering, sequences
-from .lowering.common import (  # (what other modules import from here)
+from .lowering.common import (  # (what other modules, and docs/gen_coverage.py, read from here)
+    ARRAY_ONLY_ATTRS,
+    ATTR_CALLS,
+    BINOPS,
     COMPILER_BUILTINS,
+    METHODS,
     NESTED_DERIVATIVE,
     NONDIFF_ATTRS,
+    UNARYOPS,
     is_atom,
     is_tangent_lite_own,
 )
@@ -169,4 +174,4 @@ def _endless_recursion(w: Wengert) -> List[TangentLiteError]:
 
 
 __all__ = ["Wengert", "lower", "is_atom", "NoRuleError", "call_site", "is_tangent_lite_own", "NESTED_DERIVATIVE",
-           "NONDIFF_ATTRS", "COMPILER_BUILTINS"]
+           "NONDIFF_ATTRS", "ARRAY_ONLY_ATTRS", "ATTR_CALLS", "BINOPS", "COMPILER_BUILTINS", "METHODS", "UNARYOPS"]

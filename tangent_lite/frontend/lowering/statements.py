@@ -28,6 +28,7 @@ class Statements(Part):
             self.cx.depth -= 1
 
     def same_depth_block(self, stmts: List[Any]) -> List[Any]:
+        """Lower ``stmts`` into a new list at the current depth (the body of an inlined function)."""
         saved, self.cx.out = self.cx.out, []
         for stmt in stmts:
             line = getattr(stmt, "lineno", None)
