@@ -18,7 +18,7 @@ import numpy as np
 from . import arguments, origin, selfcheck
 from . import config as settings
 from . import syntax as S
-from .analysis import shapes
+from .analysis import differentiable, shapes
 from .backends import cache, codegen, numba_backend
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
@@ -74,7 +74,7 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
 def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]],
             options: Tuple[str, ...], prepare: Optional[Callable[[anf.Wengert], None]],
             keep_raw: bool) -> Tuple[anf.Wengert, Any, List[Any], Dict[str, Any]]:
-    w = anf.lower(fn, wrt=wrt)
+    w = anf.lower(fn, wrt=wrt, more_problems=differentiable.rule_problems)
     if prepare is not None:
         prepare(w)
     else:  # (tl.trace shows every statement of the Wengert form, repeated ones included)

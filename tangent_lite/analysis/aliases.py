@@ -33,6 +33,7 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 import numpy as np
 
 from .. import syntax as S
+from ..frontend.sequences import _assignments, _hashable, _locals_in, sequence_vars
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
@@ -66,11 +67,6 @@ def _local(atom: Any) -> bool:
 
 
 _NO = object()
-
-
-def _locals_in(node: Any) -> List[str]:
-    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-            and get_anno(n, Key.CALLEE, _NO) is _NO]
 
 
 def _fresh_callee(callee: Any) -> bool:
@@ -168,52 +164,6 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
     for t in targets:
         for src in sources:
             yield t, src, kind
-
-
-_SEQUENCE_MAKERS = (list, tuple, sorted)
-
-
-def sequence_vars(body: List[Any]) -> Set[str]:
-    """Variables that may hold a list or tuple the function builds (displays, ``list(...)``,
-    comprehensions, ``+``/``*`` of those, copies of those): arithmetic on anything else
-    makes a new array or number."""
-    from .. import runtime
-
-    out: Set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for stmt in _assignments(body):
-            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
-                continue
-            value, name = stmt.value, stmt.targets[0].id
-            if name in out:
-                continue
-            callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
-            if isinstance(value, (gast.List, gast.Tuple)) or (_hashable(callee) and (
-                    callee in _SEQUENCE_MAKERS or callee is runtime.append)) \
-                    or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out):
-                out.add(name)
-                changed = True
-    return out
-
-
-def _hashable(obj: Any) -> bool:
-    try:
-        hash(obj)
-    except TypeError:
-        return False
-    return True
-
-
-def _assignments(body: List[Any]) -> Iterator[Any]:
-    for stmt in body:
-        if isinstance(stmt, (gast.Assign, gast.Expr)):
-            yield stmt
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and not isinstance(stmt, gast.FunctionDef):
-                yield from _assignments(inner)
 
 
 def groups(body: List[Any], ranks: Optional[Dict[str, Any]] = None) -> Dict[str, FrozenSet[str]]:

@@ -1,0 +1,159 @@
+"""Differentiability checks: every active statement must have rules for its active
+inputs (:func:`check_differentiable`, with the messages for calls without rules), and the
+problems of a function the front end already refuses (:func:`rule_problems`)."""
+
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Any, Dict, List, Optional, Sequence, Set
+
+from .. import syntax as S
+from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
+from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
+from ..rules.registry import REGISTRY, Registry
+from ..syntax import gast
+from . import aliases
+from .activity import activity, varied_vars
+from .mutations import mutation_errors
+from .statements import Described, StmtInfo, assignments, describe_once, local_names
+
+
+def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
+                         mode: str = "vjp", wrt: Sequence[str] = (), varied: Optional[Set[str]] = None,
+                         memo: Optional[Described] = None, ranks: Optional[Dict[str, Any]] = None) -> None:
+    """Every active statement must have rules for its active inputs; report all that don't;
+    and no in-place change may go unseen by derivatives through an alias (:mod:`aliases`).
+    ``varied``: :func:`varied_vars` of ``wrt`` when the caller has it already; ``memo``: see
+    :func:`describe_once`; ``ranks``: the variables' ranks when known (sharper alias model)."""
+    errors: List[TangentLiteError] = []
+    refused: Set[int] = set()
+    if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
+        # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
+        if varied is None:
+            varied = varied_vars(w, set(wrt), registry)
+        errors += aliases.sharing_errors(w, active, varied, ranks)
+        for stmt, err in mutation_errors(w, varied, registry, ranks):
+            errors.append(err)
+            refused.add(id(stmt))
+    for stmt in assignments(w.fdef.body):
+        if id(stmt) in refused:
+            continue
+        try:
+            info = describe_once(stmt, registry, memo)
+        except TangentLiteError as exc:
+            exc.location = w.src.location(stmt)
+            errors.append(_relocate(exc, w, stmt))
+            continue
+        if not set(info.targets) & active:
+            continue
+        active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & active]
+        if not active_inputs:
+            continue
+        if info.kind in ("nocall", "method"):
+            errors.append(_no_rule(w, stmt, info))
+        elif info.kind == "prim":
+            table = info.prim.vjps if mode == "vjp" else info.prim.jvps
+            for slot, _ in active_inputs:
+                if info.prim.params.index(slot) not in table:
+                    errors.append(NoRuleError(
+                        f"no {mode.upper()} rule for argument '{slot}' of {info.prim.name}",
+                        w.src.location(stmt),
+                        f"register one with @tl.def{mode}({_spelling(info.callee)}, argnum='{slot}'), "
+                        f"or wrap the argument in tl.stop_gradient(...) if it needs no derivative",
+                    ))
+    raise_all(errors)
+
+
+def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:
+    return type(exc)(exc.message, w.src.location(stmt), exc.hint)
+
+
+def _spelling(callee: Any) -> str:
+    mod = getattr(callee, "__module__", None)
+    name = getattr(callee, "__name__", None) or repr(callee)
+    if isinstance(callee, types.ModuleType):
+        return callee.__name__
+    if type(callee).__name__ == "ufunc" or (mod or "").startswith("numpy"):
+        return f"np.{name}"
+    return f"{mod}.{name}" if mod and mod != "builtins" else name
+
+
+def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
+    callee = info.callee
+    if isinstance(info.value, gast.Subscript):
+        spelled = S.dotted_name(info.value.value) or "a module-level object"
+        return NoRuleError(
+            f"cannot differentiate indexing '{spelled}[...]' with values that carry derivatives: "
+            "what it computes from them is unknown",
+            w.src.location(stmt),
+            "build the array with a function that has rules (np.concatenate, np.stack, np.column_stack) "
+            "instead of np.r_ / np.c_, or index a local copy",
+        )
+    if isinstance(callee, tuple):
+        what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
+        return NoRuleError(
+            f"cannot differentiate {what} on a differentiable value",
+            w.src.location(stmt),
+            "use the NumPy function form (np.f(x, ...)), or register a rule for it",
+        )
+    if callee is None:
+        return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
+                           "call a module-level function instead")
+    module = str(getattr(callee, "__module__", "") or "")
+    if module.startswith("tangent_lite.runtime"):
+        helper = getattr(callee, "__name__", "a helper")
+        return NoRuleError(
+            f"derivatives of the derivative code through '_tl.{helper}' are not supported yet: this runtime helper "
+            "of a first-order rule has no rule of its own",
+            w.src.location(stmt),
+            "use first-order derivatives here (tl.grad, tl.jvp, tl.vjp), or register rules for "
+            f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
+    if is_tangent_lite_own(callee):  # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function
+        return UnsupportedConstructError(NESTED_DERIVATIVE[0], w.src.location(stmt), NESTED_DERIVATIVE[1])
+    spelled = _spelling(callee)
+    written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
+    if written is not None and written.split(".")[0] not in w.foreign:
+        spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
+    params = _param_list(callee)
+    return NoRuleError(
+        f"cannot differentiate a call to '{spelled}': it has no derivative rule"
+        + (" and no Python source" if not hasattr(callee, "__code__") else ""),
+        w.src.location(stmt),
+        "To fix: register rules, e.g.\n"
+        f"    @tl.defvjp({spelled}, argnum=0)\n"
+        f"    def {_ident(spelled)}_vjp(g, ans, {params}):\n"
+        "        return ...  # the cotangent of the first argument\n"
+        f"    @tl.defjvp({spelled}, argnum=0)\n"
+        f"    def {_ident(spelled)}_jvp(x_dot, ans, {params}):\n"
+        "        return ...  # the tangent of the output\n"
+        f"or mark it constant with tl.nondifferentiable({spelled}).",
+    )
+
+
+def _ident(spelled: str) -> str:
+    return spelled.split(".")[-1].replace("<", "").replace(">", "")
+
+
+def _param_list(callee: Any) -> str:
+    try:
+        sig = inspect.signature(callee)
+        names = [p.name for p in sig.parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return ", ".join(names) or "x"
+    except (TypeError, ValueError):
+        return "x"
+
+
+def rule_problems(w: Wengert, wrt: Sequence[str]) -> List[TangentLiteError]:
+    """Calls without derivative rules (and other problems the derivative passes would
+    refuse) in a function that already has other problems: reported together with them
+    (``anf.lower`` calls this for its caller, :func:`api.derive`)."""
+    try:
+        active = activity(w, set(wrt))
+        check_differentiable(w, active, wrt=wrt)
+    except TangentLiteError as exc:
+        return exc.errors if isinstance(exc, MultipleErrors) else [exc]
+    except Exception:  # noqa: BLE001 - best effort on a function that is already refused
+        return []
+    return []

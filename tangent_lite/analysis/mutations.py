@@ -1,0 +1,273 @@
+"""In-place changes derivatives cannot follow: calls that change an argument in place
+where a varied value takes part (:func:`mutation_errors`), and the parameters a user
+function changes in place (:func:`_writes_to_parameters`)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import weakref
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+import numpy as np
+
+from .. import syntax as S
+from ..errors import TangentLiteError, UnsupportedConstructError
+from ..frontend.anf import Wengert
+from ..rules import purity
+from ..rules.registry import REGISTRY, Registry
+from ..syntax import gast
+from ..syntax.annotations import Key, get_anno
+from . import aliases
+from .callees import bind_user, is_user_function, user_function
+from .statements import is_local, is_pop, is_push
+
+
+def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
+                    ranks: Optional[Dict[str, Any]] = None) -> List[Tuple[Any, TangentLiteError]]:
+    """Calls that change an argument in place, where a value that depends on ``wrt`` takes
+    part: (statement, error) pairs.  Activity analysis follows assignments only, so the
+    derivatives of such code would be silently wrong (see :mod:`rules.purity`)::
+
+        x.sort()             # refused: x = np.sort(x)
+        np.sin(x, out=z)     # refused: z = np.sin(x)
+        print(x)             # fine: print leaves x alone
+    """
+    out: List[Tuple[Any, TangentLiteError]] = []
+    todo = list(w.fdef.body)
+    while todo:
+        stmt = todo.pop(0)
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            todo[:0] = stmt.body + stmt.orelse
+            continue
+        call = getattr(stmt, "value", None)
+        if not isinstance(stmt, (gast.Assign, gast.Expr)) or not isinstance(call, gast.Call) \
+                or is_push(stmt) or is_pop(call):
+            continue
+        callee = get_anno(call, Key.CALLEE)
+        method = isinstance(callee, tuple) and callee[0] == "method"
+        atoms = ([call.func.value] if method else []) + list(call.args) + [k.value for k in call.keywords]
+        if not any(is_local(a) and a.id in varied for a in atoms):
+            continue
+        location = w.src.location(stmt)
+        problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text) \
+            or _helper_mutation(call, callee, location.text, ranks)
+        if problem is not None:
+            what, fix = problem
+            out.append((stmt, UnsupportedConstructError(what, location, fix)))
+    return out
+
+
+def _shown(atom: Any, line: str, otherwise: str) -> str:
+    """How the user wrote an atom of the Wengert form: its name, without an SSA suffix,
+    when that name is on the user's line (a temporary of the lowering is not)."""
+    text = S.to_source(atom)
+    for candidate in (text, re.sub(r"_\d+$", "", text)):
+        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
+            return candidate
+    return otherwise
+
+
+def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: Registry,
+              line: str) -> Optional[Tuple[str, str]]:
+    """(what is wrong, what to write instead) for a call that may change its arguments."""
+    written = S.dotted_name(call.func) or "the call"
+    first = _shown(call.args[0], line, "its first argument") if call.args else "its first argument"
+    out_kw = [k for k in call.keywords if k.arg == "out" and not (isinstance(k.value, gast.Constant)
+                                                                   and k.value.value is None)]
+    if out_kw:
+        target = _shown(out_kw[0].value, line, "out")
+        return (f"the 'out=' argument of '{written}' writes into '{target}' in place",
+                f"use the returned value instead: {target} = {written}(...) without out=")
+    position = _out_position(callee)
+    if position is not None and len(call.args) > position and not (
+            isinstance(call.args[position], gast.Constant) and call.args[position].value is None):
+        target = _shown(call.args[position], line, "out")
+        return (f"'{written}' writes into '{target}' in place (its 'out' argument, given by position)",
+                f"use the returned value instead: {target} = {written}(...) without the 'out' argument")
+    if method:
+        receiver = _shown(call.func.value, line, "x")
+        fix = purity.method_fix(callee[1], receiver)
+        if fix is not None:
+            return (f"'{receiver}.{callee[1]}(...)' changes '{receiver}' in place", f"build a new value: {fix}")
+        if discarded and callee[1] not in purity.PURE_METHODS:
+            return (f"the result of '{receiver}.{callee[1]}(...)' is discarded: the call can only matter through "
+                    f"what it does to '{receiver}' in place, which derivatives cannot follow",
+                    "assign the result and use it, or call a function that returns a new value")
+        return None
+    ufunc = purity.ufunc_at(callee)
+    if ufunc is not None:
+        what, fix = purity.describe_ufunc_at(ufunc, first)
+        return what, f"build the result as a new value: {fix}"
+    fix = purity.in_place_function_fix(callee)
+    if fix is not None:
+        return f"'{written}' changes '{first}' in place", f"build a new value: {fix}"
+    owner = getattr(callee, "__self__", None)
+    if isinstance(owner, (list, dict, set, np.ndarray)) and "." in written:
+        name = written.rsplit(".", 1)[0]
+        return (f"'{written}(...)' changes the module-level '{name}': derivatives cannot follow changes to "
+                "module-level state",
+                f"build the values in a local list and return them, or pass tl.stop_gradient(...) of what you "
+                f"store if '{name}' only records them")
+    if discarded and not is_user_function(callee) and not purity.is_pure(callee, registry.get(callee) is not None):
+        return (f"the result of '{written}(...)' is discarded: the call can only matter through what it does "
+                "to its arguments in place, which derivatives cannot follow",
+                "assign the result and use it (y = f(x)), or wrap the arguments in tl.stop_gradient(...) "
+                "if the call needs no derivative")
+    if discarded and is_user_function(callee) and _writes_to_parameters(user_function(callee)):
+        return (f"'{written}' changes its arguments in place and its result is discarded: "
+                "derivatives cannot follow the change",
+                f"make '{written}' return the new value and assign it: x = {written}(x)")
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _out_position_of(callee: Any) -> Optional[int]:
+    if isinstance(callee, np.ufunc):
+        return callee.nin
+    try:
+        params = list(inspect.signature(callee).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(params):
+        if p.name == "out":
+            return i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
+    return None
+
+
+def _out_position(callee: Any) -> Optional[int]:
+    """Where a NumPy function takes its ``out`` argument by position (ufuncs: after their
+    inputs; ``np.clip(a, lo, hi, out)``, ``np.cumsum(a, axis, dtype, out)``), or None."""
+    module = str(getattr(callee, "__module__", "") or "")
+    if not (isinstance(callee, np.ufunc) or module.startswith("numpy")):
+        return None
+    try:
+        return _out_position_of(callee)
+    except TypeError:  # unhashable
+        return None
+
+
+def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+    """A user function (transformed on its own) that changes an argument it is passed in
+    place (``y[0] = v``, ``y += v`` on an array, ``lst.append(v)``): its derivative would not
+    follow the change it makes to the caller's object."""
+    if isinstance(callee, tuple) or not is_user_function(callee):
+        return None
+    fn = user_function(callee)
+    writes = _writes_to_parameters(fn)
+    if not writes:
+        return None
+    try:
+        bound = bind_user(fn, list(call.args), list(call.keywords))
+    except TangentLiteError:
+        return None
+    written = S.dotted_name(call.func) or fn.__name__
+    for param, how in sorted(writes.items()):
+        atom = bound.get(param)
+        if isinstance(atom, gast.Name) and not is_local(atom) and \
+                isinstance(get_anno(atom, Key.CALLEE), (np.ndarray, list, dict)):
+            return (f"'{written}' changes its argument '{param}' in place, and the module-level '{atom.id}' is "
+                    "passed for it: derivatives cannot follow changes to module-level state",
+                    f"pass a copy ({atom.id}.copy()) and use what '{written}' returns")
+        if not is_local(atom):
+            continue
+        if how == "augmented" and ranks is not None and ranks.get(atom.id) == 0:
+            continue  # p += v on a number makes a new number
+        shown = _shown(atom, line, param)
+        passed = "" if shown == param else f" ({shown} here)"
+        return (f"'{written}' changes its argument '{param}'{passed} in place: derivatives cannot follow "
+                "a change a called function makes to the caller's array or list",
+                f"make '{written}' return the new value and assign it ({shown} = {written}(...)), or copy "
+                f"inside it ({param} = {param}.copy())")
+    return None
+
+
+_PARAMETER_WRITES: weakref.WeakKeyDictionary[Any, Tuple[Any, Dict[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def _writes_to_parameters(fn: Any) -> Dict[str, str]:
+    """The parameters the user function ``fn`` changes in place: assigns into, calls a method
+    of, passes as ``out=`` or to a function that changes it ("in place"), through any alias,
+    view or item of them (the alias model on its lowered form), or updates with ``p op= v``
+    ("augmented": in place for arrays and lists); all of them when its source cannot be read.
+    Remembered per function (while its code is the same)."""
+    try:
+        code, known = _PARAMETER_WRITES[fn]
+        if code is fn.__code__:
+            return known
+    except (KeyError, TypeError, AttributeError):
+        pass
+    found = _scan_parameter_writes(fn)
+    try:
+        _PARAMETER_WRITES[fn] = (fn.__code__, found)
+    except (TypeError, AttributeError):
+        pass
+    return found
+
+
+def _scan_parameter_writes(fn: Any) -> Dict[str, str]:
+    from ..frontend.anf import lower
+
+    try:
+        src = S.load_function(fn)
+    except TangentLiteError:
+        return {"*": "in place"}  # cannot tell: assume the worst
+    try:
+        through_aliases = aliases.written_parameters(lower(fn, src))
+    except Exception:  # noqa: BLE001 - a function the lowering refuses: its direct writes below
+        through_aliases = {}
+    args = src.node.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    out: Dict[str, str] = {}
+    for node in S.walk(src.node):
+        target, how = None, "in place"
+        if isinstance(node, (gast.Assign, gast.AugAssign)):
+            for t in getattr(node, "targets", None) or [node.target]:
+                if isinstance(t, (gast.Subscript, gast.Attribute)):
+                    target = t.value
+                elif isinstance(node, gast.AugAssign) and isinstance(t, gast.Name):
+                    target, how = t, "augmented"
+        elif isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                and isinstance(node.value.func, gast.Attribute):
+            target = node.value.func.value
+        elif isinstance(node, gast.keyword) and node.arg == "out":
+            target = node.value
+        if isinstance(target, gast.Name) and target.id in params and out.get(target.id) != "in place":
+            out[target.id] = how
+        if isinstance(node, gast.Call):  # a parameter passed on to a function that changes it
+            for param in _passed_to_a_writer(fn, node, params):
+                out[param] = "in place"
+    for param, how in through_aliases.items():
+        if out.get(param) != "in place":
+            out[param] = how
+    return out
+
+
+_WRITERS_SEEN: List[Any] = []
+
+
+def _passed_to_a_writer(fn: Any, call: Any, params: Set[str]) -> List[str]:
+    """The parameters of ``fn`` that ``call`` (in ``fn``'s body) passes to a user function
+    changing that argument in place."""
+    func = call.func
+    target = getattr(fn, "__globals__", {}).get(func.id) if isinstance(func, gast.Name) else None
+    if target is None or not is_user_function(target) or user_function(target) in _WRITERS_SEEN:
+        return []
+    callee = user_function(target)
+    _WRITERS_SEEN.append(callee)
+    try:
+        writes = _writes_to_parameters(callee)
+        names = [p for p in inspect.signature(callee).parameters]
+    except (TypeError, ValueError):
+        return []
+    finally:
+        _WRITERS_SEEN.pop()
+    out = []
+    for i, a in enumerate(call.args):
+        if isinstance(a, gast.Name) and a.id in params and i < len(names) and writes.get(names[i]) == "in place":
+            out.append(a.id)
+    for k in call.keywords:
+        if isinstance(k.value, gast.Name) and k.value.id in params and writes.get(k.arg) == "in place":
+            out.append(k.value.id)
+    return out

@@ -1,0 +1,57 @@
+"""Lowering one function to Wengert / SSA form (``anf.lower`` is the entry point), by parts
+with one job each, sharing a :class:`~.state.LoweringState`:
+
+    names        Names        name resolution (guards) and SSA naming
+    expressions  Expressions  expressions to primitives over atoms
+    statements   Statements   statement dispatch, blocks, if / while / return
+    assignments  Assignments  assignment targets, container writes
+    loops        Loops        for loops as range loops
+    inlining     Inliner      nested defs, lambdas, functions passed as arguments
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ... import syntax as S
+from ...syntax import FunctionSource, gast
+from ...syntax.naming import Namer
+from .assignments import Assignments
+from .expressions import Expressions
+from .inlining import Inliner
+from .loops import Loops
+from .names import Names
+from .state import LoweringState
+from .statements import Statements
+
+
+class Lowering:
+    """Makes the parts of one lowering, connects them, and lowers the function's body."""
+
+    def __init__(self, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer):
+        self.cx = cx = LoweringState.start(fn, src, fdef, namer)
+        self.names = Names(cx, self)
+        self.exprs = Expressions(cx, self)
+        self.stmts = Statements(cx, self)
+        self.assign = Assignments(cx, self)
+        self.loops = Loops(cx, self)
+        self.inline = Inliner(cx, self)
+        cx.aliases = self.names.choose_aliases()
+
+    def run(self) -> None:
+        self.cx.depth = -1  # the function body itself is depth 0
+        body = self.stmts.block(self.cx.fdef.body)
+        if not body or not isinstance(body[-1], gast.Return):
+            body.append(self.cx.at(gast.Return(value=S.const(None))))
+        self.cx.fdef.body = body
+
+
+def lower_body(fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:
+    """Lower the body of ``fdef`` (a copy of ``fn``'s definition, jumps lowered) in place;
+    returns the state: the names it bound and resolved, and the problems it found."""
+    lowering = Lowering(fn, src, fdef, namer)
+    lowering.run()
+    return lowering.cx
+
+
+__all__ = ["Lowering", "LoweringState", "lower_body"]

@@ -1,0 +1,329 @@
+"""Expression lowering: an expression becomes one primitive over atoms, the
+sub-expressions it needs emitted as assignments to temporaries before it (calls resolved to the
+objects they call, methods of arrays to NumPy functions, ``and``/``or``/``x if c else y`` to ifs,
+comprehensions to loops)."""
+
+from __future__ import annotations
+
+import difflib
+import operator
+from typing import Any, Dict, List
+
+import numpy as np
+
+from ... import syntax as S
+from ...errors import TangentLiteError, UnsupportedConstructError
+from ...rules.registry import REGISTRY
+from ...syntax import gast
+from ...syntax.annotations import Key, get_anno, set_anno
+from .common import (
+    _MISSING,
+    ARRAY_ONLY_ATTRS,
+    ATTR_CALLS,
+    BINOPS,
+    METHODS,
+    NESTED_DERIVATIVE,
+    UNARYOPS,
+    _is_python_function,
+    _lambda_def,
+    _mangle,
+    _opaque,
+    _Rename,
+    ast_copy_lines,
+    is_atom,
+    is_tangent_lite_own,
+)
+from .state import Part
+
+
+class Expressions(Part):
+    """Expression lowering: an expression becomes one primitive over atoms, the
+    sub-expressions it needs emitted as assignments to temporaries before it (calls resolved to the
+    objects they call, methods of arrays to NumPy functions, ``and``/``or``/``x if c else y`` to ifs,
+    comprehensions to loops)."""
+
+    def atom(self, node: Any) -> Any:
+        value = self.expr(node)
+        if is_atom(value):
+            return value
+        t = self.names.temp()
+        self.cx.emit(S.assign(t, value))
+        return S.name(t)
+
+    def expr(self, node: Any) -> Any:
+        """Lower ``node`` to a primitive expression over atoms (emitting what it needs)."""
+        if get_anno(node, Key.FENCED):  # refused by fence (reported there)
+            return _opaque()
+        if isinstance(node, gast.Constant):
+            if isinstance(node.value, complex):
+                self.cx.error(UnsupportedConstructError, "complex numbers are not supported", node,
+                              "write the computation with real and imaginary parts as separate real values")
+            return node
+        if isinstance(node, gast.Name):
+            if node.id in self.cx.lambdas and node.id in self.cx.local_fns:
+                self.cx.error(UnsupportedConstructError,
+                              f"the lambda '{node.id}' is used as a value (on line {getattr(node, 'lineno', '?')}), "
+                              "not called", self.cx.lambdas[node.id],
+                              f"only call '{node.id}(...)': passing or returning a function is not differentiated; "
+                              "use a def and call it")
+                return _opaque()
+            if node.id in self.cx.local_fns or node.id in self.cx.def_variants:
+                self.cx.error(UnsupportedConstructError, f"the nested function '{node.id}' used as a value", node,
+                              "call it where it is defined, or make it a module-level function")
+                return _opaque()
+            return self.names.read(node)
+        if isinstance(node, gast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, gast.BinOp):
+            left, right = self.atom(node.left), self.atom(node.right)
+            out = gast.BinOp(left=left, op=node.op, right=right)
+            set_anno(out, Key.CALLEE, BINOPS[type(node.op)])
+            return out
+        if isinstance(node, gast.UnaryOp):
+            if isinstance(node.op, (gast.USub, gast.UAdd)) and isinstance(node.operand, gast.Constant) \
+                    and isinstance(node.operand.value, (int, float)):
+                v = node.operand.value
+                return S.const(-v if isinstance(node.op, gast.USub) else v)
+            out = gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+            set_anno(out, Key.CALLEE, UNARYOPS[type(node.op)])
+            return out
+        if isinstance(node, gast.Call):
+            return self.call(node)
+        if isinstance(node, gast.Compare):
+            return self.compare(node)
+        if isinstance(node, gast.BoolOp):
+            return self.boolop(node)
+        if isinstance(node, gast.IfExp):
+            return self.ifexp(node)
+        if isinstance(node, gast.Subscript):
+            value = self.atom(node.value)
+            out = gast.Subscript(value=value, slice=self.index(node.slice), ctx=gast.Load())
+            set_anno(out, Key.CALLEE, operator.getitem)
+            return out
+        if isinstance(node, (gast.Tuple, gast.List)):
+            elts = [self.atom(e) for e in node.elts]
+            return type(node)(elts=elts, ctx=gast.Load())
+        if isinstance(node, gast.Dict):
+            keys = [self.atom(k) for k in node.keys]
+            return gast.Dict(keys=keys, values=[self.atom(v) for v in node.values])
+        if isinstance(node, gast.JoinedStr):
+            for v in node.values:
+                if isinstance(v, gast.FormattedValue):
+                    v.value = self.atom(v.value)
+            return node
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(node)
+        if isinstance(node, gast.Lambda):
+            self.cx.error(UnsupportedConstructError, "a lambda used as a value", node,
+                          "assign it to a name and call it, or use a def")
+            return _opaque()
+        self.cx.error(UnsupportedConstructError, f"{type(node).__name__} expressions are not supported yet",
+                      node, "rewrite the expression with plain statements")
+        return _opaque()
+
+    def comprehension(self, node: Any) -> Any:
+        """``[e for x in xs if c]`` -> a loop appending to a fresh list (functionally)."""
+        acc = self.names.temp()
+        self.cx.nonssa.add(acc)
+        self.cx.emit(S.assign(acc, gast.List(elts=[], ctx=gast.Load())))
+        rename: Dict[str, str] = {}
+        for gen in node.generators:
+            for n in S.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    rename.setdefault(n.id, self.cx.namer.fresh(n.id))
+        tree = S.deepcopy(gast.Module(body=[gast.Expr(value=node.elt)] + [gast.Expr(value=g) for g in node.generators],
+                                      type_ignores=[]))
+        _Rename(rename).visit(tree)
+        elt = tree.body[0].value
+        gens = [e.value for e in tree.body[1:]]
+        self.cx.locals |= set(rename.values())
+        self.cx.nonssa |= set(rename.values())
+        append = S.call(S.parse_expr(f"{self.cx.aliases['_tl']}.append"), [S.name(acc), elt])
+        inner: List[Any] = [gast.Assign(targets=[S.name(acc, store=True)], value=append, type_comment=None)]
+        for gen in reversed(gens):
+            for cond in reversed(gen.ifs):
+                inner = [gast.If(test=cond, body=inner, orelse=[])]
+            inner = [gast.For(target=gen.target, iter=gen.iter, body=inner, orelse=[], type_comment=None)]
+        for stmt in inner:
+            ast_copy_lines(stmt, self.cx.lineno)
+            self.stmts.stmt(stmt)
+        return S.name(acc)
+
+    def index(self, node: Any) -> Any:
+        if isinstance(node, gast.Slice):
+            return gast.Slice(
+                lower=self.atom(node.lower) if node.lower is not None else None,
+                upper=self.atom(node.upper) if node.upper is not None else None,
+                step=self.atom(node.step) if node.step is not None else None,
+            )
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        return self.atom(node)
+
+    def attribute(self, node: Any) -> Any:
+        dotted = S.dotted_name(node)
+        root = dotted.split(".")[0] if dotted else None
+        if root is not None and root in self.cx.opaque:
+            return _opaque()
+        if root is not None and root not in self.cx.locals:
+            obj = self.names.resolve_free(root)
+            if obj is _MISSING:
+                self.cx.error(TangentLiteError, f"name '{root}' is not defined", node, self.names.undefined_hint(root))
+                return _opaque()
+            self.cx.env[root] = root_obj = obj
+            parts = dotted.split(".")
+            for k, part in enumerate(parts[1:], 1):
+                try:
+                    obj = getattr(obj, part)
+                except AttributeError:
+                    owner = ".".join(parts[:k])
+                    kind = f"the module '{obj.__name__}'" if isinstance(obj, type(np)) else f"'{owner}'"
+                    close = difflib.get_close_matches(part, [a for a in dir(obj) if not a.startswith("_")], n=1)
+                    hint = f"did you mean '{owner}.{close[0]}'?" if close else \
+                        f"check the spelling of '{part}' ({kind} has no such attribute)"
+                    self.cx.error(TangentLiteError, f"'{dotted}' does not exist: {kind} has no attribute '{part}'",
+                                  node, hint)
+                    return _opaque()
+            path = self.names.path_of(dotted)
+            if path is not None and len(parts) > 1:
+                self.names.guarded(path, obj)
+            out = S.parse_expr(dotted)
+            set_anno(out, Key.CALLEE, obj)
+            root_node = out
+            while isinstance(root_node, gast.Attribute):
+                root_node = root_node.value
+            if root_node is not out:  # the module-level root is not a local variable (is_local)
+                set_anno(root_node, Key.CALLEE, root_obj)
+            return out
+        value = self.atom(node.value)
+        if node.attr in ATTR_CALLS:
+            fname = ATTR_CALLS[node.attr]
+            return self._np_call(fname, [value], [])
+        if node.attr in ("real", "imag"):  # x.real -> np.real(x): rules, not a field read
+            return self._np_call(node.attr, [value], [])
+        if node.attr == "mT":  # the matrix transpose of a stack of matrices
+            return self._np_call("swapaxes", [value, S.const(-1), S.const(-2)], [])
+        if node.attr in ARRAY_ONLY_ATTRS:
+            self.cx.error(UnsupportedConstructError, f"the array attribute '.{node.attr}' is not supported", node,
+                          hint=ARRAY_ONLY_ATTRS[node.attr])
+        attr = _mangle(node.attr, self.cx.fn)  # self.__x in a method of A is self._A__x
+        return gast.Attribute(value=value, attr=attr, ctx=gast.Load())  # a field of a local value
+
+    def _np_call(self, fname: str, args: List[Any], keywords: List[Any]) -> Any:
+        func = S.attribute(S.name(self.cx.aliases["np"]), fname)
+        obj = getattr(np, fname)
+        set_anno(func, Key.CALLEE, obj)
+        self.cx.env.setdefault(self.cx.aliases["np"], np)
+        out = gast.Call(func=func, args=args, keywords=keywords)
+        set_anno(out, Key.CALLEE, obj)
+        return out
+
+    def call(self, node: Any) -> Any:
+        func = node.func
+        # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
+        if isinstance(func, gast.Attribute) and not self.is_static(func):
+            receiver = self.atom(func.value)
+            args = [self.atom(a) for a in node.args]
+            keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+            if any(get_anno(a, Key.FENCED) for a in [receiver] + args + [k.value for k in keywords]):
+                return _opaque()
+            if func.attr in METHODS:
+                fname, pack = METHODS[func.attr]
+                if pack and len(args) > 1:
+                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                    args = [self.atom(args[0])]
+                return self._np_call(fname, [receiver] + args, keywords)
+            out = gast.Call(func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
+                            args=args, keywords=keywords)
+            set_anno(out, Key.CALLEE, ("method", func.attr))
+            return out
+        root = S.dotted_name(func)
+        if root is not None and root.split(".")[0] in self.cx.opaque:
+            return _opaque()
+        if isinstance(func, gast.Name) and func.id in self.cx.local_fns:
+            return self.inline.inline_local(self.cx.local_fns[func.id], node)
+        if isinstance(func, gast.Name) and len(self.cx.def_variants.get(func.id, ())) > 1 \
+                or isinstance(func, gast.Name) and func.id in self.cx.def_variants and func.id not in self.cx.local_fns:
+            return self.inline.call_variant(func.id, node)
+        if isinstance(func, gast.Lambda):
+            return self.inline.inline_local(_lambda_def(func, "_lambda"), node)
+        if isinstance(func, gast.Name) and func.id in self.cx.locals:
+            shown = self.cx.display_names.get(func.id, func.id)
+            self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
+                          "call a def, a lambda or a module-level function by name; a function received as an "
+                          "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
+                          "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
+            return _opaque()
+        # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
+        callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
+        obj = get_anno(callee, Key.CALLEE, _MISSING)
+        if callable(obj) and is_tangent_lite_own(obj):
+            self.cx.error(UnsupportedConstructError, NESTED_DERIVATIVE[0], node, NESTED_DERIVATIVE[1])
+            return _opaque()
+        if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and any(
+                self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):
+            return self.inline.inline_global(getattr(obj, "__tl_function__", obj), node)
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
+            return _opaque()  # calls something refused (and reported), or with it: not checked further
+        out = gast.Call(func=callee, args=args, keywords=keywords)
+        if obj is not _MISSING:
+            set_anno(out, Key.CALLEE, obj)
+        return out
+
+    def is_static(self, func: Any) -> bool:
+        dotted = S.dotted_name(func)
+        return dotted is not None and dotted.split(".")[0] not in self.cx.locals
+
+    def compare(self, node: Any) -> Any:
+        if len(node.ops) == 1:
+            out = gast.Compare(left=self.atom(node.left), ops=node.ops,
+                               comparators=[self.atom(node.comparators[0])])
+            set_anno(out, Key.CALLEE, ("compare", type(node.ops[0]).__name__))
+            return out
+        # a < b < c  ->  (a < b) and (b < c), b evaluated once
+        left = self.atom(node.left)
+        parts = []
+        for op, right in zip(node.ops, node.comparators):
+            right_atom = self.atom(right)
+            parts.append(gast.Compare(left=left, ops=[op], comparators=[right_atom]))
+            left = right_atom
+        return self.boolop(gast.BoolOp(op=gast.And(), values=parts))
+
+    def boolop(self, node: Any) -> Any:
+        """``a and b``: short-circuit kept with ifs.  ``x or y`` is the value of an operand, not
+        a boolean: the branches carry its derivatives."""
+        t = self.names.temp()
+        self.cx.nonssa.add(t)
+        self.cx.emit(S.assign(t, self.expr(node.values[0])))
+        rest = node.values[1:]
+        if not rest:
+            return S.name(t)
+        inner = gast.BoolOp(op=node.op, values=rest) if len(rest) > 1 else rest[0]
+        saved, self.cx.out = self.cx.out, []
+        self.cx.emit(S.assign(t, self.expr(inner)))
+        body, self.cx.out = self.cx.out, saved
+        # the branch test gets its own name: the branch overwrites t, and the reverse
+        # sweep must replay the choice that was made
+        c = self.names.temp()
+        if isinstance(node.op, gast.Or):
+            test = gast.UnaryOp(op=gast.Not(), operand=S.name(t))
+            set_anno(test, Key.CALLEE, operator.not_)
+            self.cx.emit(S.assign(c, test))
+        else:
+            self.cx.emit(S.assign(c, S.name(t)))
+        self.cx.emit(gast.If(test=S.name(c), body=body, orelse=[]))
+        return S.name(t)
+
+    def ifexp(self, node: Any) -> Any:
+        test = self.atom(node.test)
+        t = self.names.temp()
+        self.cx.nonssa.add(t)
+        saved, self.cx.out = self.cx.out, []
+        self.cx.emit(S.assign(t, self.expr(node.body)))
+        body, self.cx.out = self.cx.out, []
+        self.cx.emit(S.assign(t, self.expr(node.orelse)))
+        orelse, self.cx.out = self.cx.out, saved
+        self.cx.emit(gast.If(test=test, body=body, orelse=orelse))
+        return S.name(t)

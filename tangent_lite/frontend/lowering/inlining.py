@@ -1,0 +1,208 @@
+"""Inlining of the functions the function calls that are not primitives: nested defs
+and lambdas (also when a branch chooses between several defs), and module-level functions that
+receive functions as arguments."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List
+
+import numpy as np
+
+from ... import syntax as S
+from ...errors import TangentLiteError, UnsupportedConstructError
+from ...syntax import gast
+from ...syntax.annotations import Key, get_anno, set_anno
+from .. import fence, jumps
+from .common import _MISSING, _assigned_in_compound, _lookup_free, _opaque, _Rename, _stored_names, _Substitute
+from .state import Part
+
+
+class Inliner(Part):
+    """Inlining of the functions the function calls that are not primitives: nested defs
+    and lambdas (also when a branch chooses between several defs), and module-level functions that
+    receive functions as arguments."""
+
+    def stmt_FunctionDef(self, node: Any) -> None:
+        """A nested def is inlined where it is called (closures read the current values)."""
+        if node.decorator_list:
+            self.cx.error(UnsupportedConstructError, f"the decorated nested function '{node.name}'", node,
+                          "define the function at module level")
+        self.freeze_defaults(node)
+        variants = self.cx.def_variants.setdefault(node.name, [])
+        if not variants and not self.cx.in_branch:
+            self.cx.local_fns[node.name] = node  # one definition: inlined where it is called
+            variants.append(node)
+            return
+        if node.name in self.cx.local_fns:
+            self.cx.error(UnsupportedConstructError, f"the nested function '{node.name}' is defined twice", node,
+                          "give the second definition another name")
+            return
+        # defined in a branch: the name holds a tag saying which def ran
+        variants.append(node)
+        self.cx.local_fns.pop(node.name, None)
+        self.cx.nonssa.add(node.name)
+        self.cx.locals.add(node.name)
+        self.cx.emit(S.assign(self.names.target(node.name), S.const(len(variants) - 1)))
+
+    def call_variant(self, name: str, node: Any) -> Any:
+        """A call to a nested def with several definitions: dispatch on the tag."""
+        result = self.names.temp()
+        self.cx.nonssa.add(result)
+        tag = self.names.read(S.name(name))
+        chain: List[Any] = []
+        for k, fdef in reversed(list(enumerate(self.cx.def_variants[name]))):
+            saved, self.cx.out = self.cx.out, []
+            self.cx.emit(S.assign(result, self.inline_local(fdef, node)))
+            body, self.cx.out = self.cx.out, saved
+            if not chain:
+                chain = body
+                continue
+            saved, self.cx.out = self.cx.out, []
+            test = gast.Compare(left=S.deepcopy(tag), ops=[gast.Eq()], comparators=[S.const(k)])
+            set_anno(test, Key.CALLEE, ("compare", "Eq"))
+            c = S.name(self.names.temp())
+            self.cx.emit(S.assign(c.id, test))
+            self.cx.emit(gast.If(test=c, body=body, orelse=chain))
+            chain, self.cx.out = self.cx.out, saved
+        self.cx.out.extend(chain)
+        return S.name(result)
+
+    def is_function_value(self, node: Any) -> bool:
+        """An argument that is a function: a lambda, a nested def, or a module-level function."""
+        if isinstance(node, gast.Lambda):
+            return True
+        if isinstance(node, gast.Name) and node.id in self.cx.local_fns:
+            return True
+        dotted = S.dotted_name(node)
+        if dotted is None or dotted.split(".")[0] in self.cx.locals:
+            return False
+        obj = self.names.resolve_free(dotted.split(".")[0])
+        for part in dotted.split(".")[1:]:
+            obj = getattr(obj, part, None)
+        return callable(obj) and not isinstance(obj, type) and not isinstance(obj, type(np))
+
+    def inline_global(self, fn: Callable, node: Any) -> Any:
+        """Inline a module-level function that receives functions as arguments
+        (``rk4_step(f, y, h)``): the function arguments are substituted into its body,
+        its other names are resolved in its own module."""
+        try:
+            src = S.load_function(fn)
+            fence.check(src)
+        except TangentLiteError as exc:
+            self.cx.errors.append(exc)
+            return _opaque()
+        fdef = S.deepcopy(src.node)
+        fdef.name = fn.__name__
+        args = fdef.args
+        params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        values = dict(zip(params, node.args))
+        values.update({k.arg: k.value for k in node.keywords})
+        function_args = {p: v for p, v in values.items() if self.is_function_value(v)}
+        local = set(params) | _stored_names(fdef.body)
+        foreign: Dict[str, str] = {}
+        for n in S.walk(fdef):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in local \
+                    and n.id not in foreign:
+                theirs = _lookup_free(fn, n.id)
+                if theirs is _MISSING or self.names.resolve_free(n.id) is theirs:
+                    foreign[n.id] = n.id
+                else:
+                    alias = self.cx.namer.fresh(f"{fn.__name__}_{n.id}")
+                    self.cx.foreign[alias] = theirs
+                    self.cx.foreign_sources[alias] = (fn.__module__, n.id)
+                    foreign[n.id] = alias
+                    reached = self.names.path_of(S.dotted_name(node.func) or "")
+                    if reached is not None:  # the name, in the namespace of the function inlined
+                        where = "<cell>" if n.id in fn.__code__.co_freevars else "<global>"
+                        path = (reached[0], reached[1], reached[2] + (where + n.id,))
+                        self.cx.foreign_paths[alias] = path
+                        self.names.guarded(path, theirs)
+                    else:
+                        self.cx.unguarded = True
+        _Rename({k: v for k, v in foreign.items() if k != v}).visit(fdef)
+        _Substitute(function_args).visit(fdef)
+        keep = [a for a in args.posonlyargs + args.args if a.id not in function_args]
+        args.posonlyargs, args.args = [], keep
+        defaults = args.defaults
+        args.defaults = defaults[max(0, len(defaults) - len(keep)):] if defaults else []
+        rest = [a for a in node.args if not self.is_function_value(a)]
+        kw = [k for k in node.keywords if k.arg not in function_args]
+        for n in S.walk(fdef):
+            if hasattr(n, "lineno"):
+                n.lineno = node.lineno if hasattr(node, "lineno") else self.cx.lineno
+        call = gast.Call(func=S.name(fdef.name), args=rest, keywords=kw)
+        return self.inline_local(fdef, call)
+
+    def freeze_defaults(self, fdef: Any) -> None:
+        """Python evaluates a nested def's (or lambda's) default values where it is defined
+        (``lambda z, k=k: z * k`` keeps the k of that moment): evaluate them here, into
+        temporaries that a later rebinding of ``k`` does not change, for :meth:`inline_local`."""
+        args = fdef.args
+        params = [a.id for a in args.posonlyargs + args.args]
+        exprs = list(zip(params[len(params) - len(args.defaults):], args.defaults))
+        exprs += [(a.id, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        frozen: Dict[str, Any] = {}
+        for p, expr in exprs:
+            atom = self.exprs.atom(S.deepcopy(expr))
+            if isinstance(atom, gast.Name) and get_anno(atom, Key.CALLEE, _MISSING) is _MISSING:
+                t = self.names.temp()
+                self.cx.emit(S.assign(t, atom))
+                atom = S.name(t)
+            frozen[p] = atom
+        self.cx.frozen_defaults[id(fdef)] = frozen
+
+    def inline_local(self, fdef: Any, node: Any) -> Any:
+        """Inline a call to a nested def or lambda; returns the atom of its result."""
+        if fdef.name in self.cx.inlining:
+            self.cx.error(UnsupportedConstructError, f"the nested function '{fdef.name}' is recursive", node,
+                          "make it a module-level function (recursion is supported there)")
+            return _opaque()
+        fd = S.deepcopy(fdef)
+        jumps.lower_jumps(fd, self.cx.namer)
+        args = fd.args
+        params = [a.id for a in args.posonlyargs + args.args]
+        kwonly = [a.id for a in args.kwonlyargs]
+        if args.vararg is not None or args.kwarg is not None:
+            self.cx.error(UnsupportedConstructError, f"'{fdef.name}' takes *args or **kwargs", node,
+                          "give the function explicit parameters")
+            return _opaque()
+        values: Dict[str, Any] = {}
+        for p, a in zip(params, node.args):
+            values[p] = a
+        for k in node.keywords:
+            values[k.arg] = k.value
+        if id(fdef) in self.cx.frozen_defaults:  # a nested def: its defaults were evaluated where it was defined
+            defaults = {p: S.deepcopy(a) for p, a in self.cx.frozen_defaults[id(fdef)].items()}
+        else:  # (module-level functions: the expressions, in the caller's terms, before renaming)
+            defaults = dict(zip(params[len(params) - len(args.defaults):], S.deepcopy(args.defaults)))
+            defaults.update({k: S.deepcopy(d) for k, d in zip(kwonly, args.kw_defaults) if d is not None})
+        local = set(params) | set(kwonly) | _stored_names(fd.body)
+        rename = {n: self.cx.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
+        self.cx.display_names.update({new: f"{n}' in '{fd.name}" for n, new in rename.items()})
+        _Rename(rename).visit(fd)
+        self.cx.locals |= set(rename.values())
+        self.cx.nonssa |= {n for n in _assigned_in_compound(fd.body)}
+        bound = []
+        for p in params + kwonly:
+            if p in values:
+                bound.append((p, self.exprs.atom(values[p])))
+            elif p in defaults:
+                bound.append((p, self.exprs.atom(defaults[p])))
+            else:
+                self.cx.error(TangentLiteError, f"missing argument '{p}' in the call to '{fdef.name}'", node,
+                              f"pass '{p}' in the call")
+                return _opaque()
+        for p, atom in bound:
+            self.cx.emit(S.assign(self.names.target(rename[p]), atom))
+        self.cx.inlining.append(fdef.name)
+        try:  # still on the stack while the return value is lowered: it may call the function again
+            body = fd.body
+            ret = body[-1] if body and isinstance(body[-1], gast.Return) else None
+            self.cx.out.extend(self.stmts.same_depth_block(body[:-1] if ret is not None else body))
+            if ret is None or ret.value is None:
+                return S.const(None)
+            if isinstance(ret.value, gast.Tuple):
+                return self.exprs.atom(gast.Tuple(elts=ret.value.elts, ctx=gast.Load()))
+            return self.exprs.atom(ret.value)
+        finally:
+            self.cx.inlining.pop()

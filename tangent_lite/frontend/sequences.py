@@ -1,0 +1,87 @@
+"""Lists and tuples the function builds: which variables may hold one
+(:func:`sequence_vars`, also the alias model's view of ``+`` and ``*``, see
+``analysis.aliases``), and the ``L + M`` / ``L * 3`` of the lowered form that concatenate
+and repeat them (:func:`mark_sequence_ops`).  Syntactic walks over the Wengert form."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, List, Set
+
+from .. import runtime
+from .. import syntax as S
+from ..syntax import gast
+from ..syntax.annotations import Key, get_anno, set_anno
+
+_NO = object()
+
+
+def _locals_in(node: Any) -> List[str]:
+    return [n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+            and get_anno(n, Key.CALLEE, _NO) is _NO]
+
+
+_SEQUENCE_MAKERS = (list, tuple, sorted)
+
+
+def sequence_vars(body: List[Any]) -> Set[str]:
+    """Variables that may hold a list or tuple the function builds (displays, ``list(...)``,
+    comprehensions, ``+``/``*`` of those, copies of those): arithmetic on anything else
+    makes a new array or number."""
+    from .. import runtime
+
+    out: Set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for stmt in _assignments(body):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            value, name = stmt.value, stmt.targets[0].id
+            if name in out:
+                continue
+            callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
+            if isinstance(value, (gast.List, gast.Tuple)) or (_hashable(callee) and (
+                    callee in _SEQUENCE_MAKERS or callee is runtime.append)) \
+                    or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out):
+                out.add(name)
+                changed = True
+    return out
+
+
+def _hashable(obj: Any) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _assignments(body: List[Any]) -> Iterator[Any]:
+    for stmt in body:
+        if isinstance(stmt, (gast.Assign, gast.Expr)):
+            yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and not isinstance(stmt, gast.FunctionDef):
+                yield from _assignments(inner)
+
+
+def mark_sequence_ops(body: List[Any]) -> None:
+    """``L + M`` and ``L * 3`` where an operand may hold a list or tuple the function builds
+    (:func:`sequence_vars`) concatenate and repeat: marked for their own rules
+    (``runtime.seq_concat`` / ``seq_repeat``, whose derivatives cut and sum pieces)."""
+    sequences = sequence_vars(body)
+    if not sequences:
+        return
+    for stmt in _assignments(body):
+        value = getattr(stmt, "value", None)
+        if not isinstance(value, gast.BinOp) or not isinstance(stmt, gast.Assign):
+            continue
+        names = {n.id for n in (value.left, value.right) if isinstance(n, gast.Name)}
+        if not names & sequences:
+            continue
+        if isinstance(value.op, gast.Add):
+            set_anno(value, Key.SEQUENCE_OP, runtime.seq_concat)
+        elif isinstance(value.op, gast.Mult) and any(isinstance(n, gast.Constant) and type(n.value) is int
+                                                     for n in (value.left, value.right)):
+            set_anno(value, Key.SEQUENCE_OP, runtime.seq_repeat)
