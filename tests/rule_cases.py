@@ -483,7 +483,7 @@ def _nested(rng: np.random.Generator) -> list:
 
 
 RUNTIME_CASES: Dict[str, List[Case]] = {
-    "tangent_lite.runtime.unbroadcast": [
+    "tangent_lite.runtime.broadcast.unbroadcast": [
         _unbroadcast_case((3, 4), (3, 4)),
         _unbroadcast_case((3, 4), (3, 1)),
         _unbroadcast_case((3, 4), (4,)),
@@ -493,13 +493,13 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _unbroadcast_case((5, 1, 4), (1, 4)),
         _unbroadcast_case(F, F),
     ],
-    "tangent_lite.runtime.unbroadcast_product": [  # the last one large enough for np.einsum
+    "tangent_lite.runtime.broadcast.unbroadcast_product": [  # the last one large enough for np.einsum
         _seed_case(f"a {_shape_label(sa)} * b {_shape_label(sb)} onto x {_shape_label(sx)}",
                    lambda rng, sa=sa, sb=sb, sx=sx: (sample(rng, sa), sample(rng, sb), sample(rng, sx)))
         for sa, sb, sx in [((3, 4), (4,), (4,)), ((2, 3, 2), (2, 3, 1), (2, 1, 2)), ((3, 1), (1, 4), (3, 1)),
                            ((2, 3), (2, 3), (2, 3)), ((64, 64, 16), (64, 64, 1), (64, 1, 16))]
     ],
-    "tangent_lite.runtime.bcast": [
+    "tangent_lite.runtime.broadcast.bcast": [
         _bcast_case((3, 4), (3, 4)),
         _bcast_case((4,), (3, 4)),
         _bcast_case((3, 1), (2, 3, 4)),
@@ -507,7 +507,7 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _bcast_case((), (3,)),
         _bcast_case(F, F),
     ],
-    "tangent_lite.runtime.as_grad": [
+    "tangent_lite.runtime.values.as_grad": [
         _seed_case("g (3, 4) for x (3, 4)", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)))),
         _seed_case("g (4,) for x (3, 4) (broadcast)", lambda rng: (sample(rng, (4,)), sample(rng, (3, 4)))),
         _seed_case("g float for x (2, 3)", lambda rng: (sample(rng, F), sample(rng, (2, 3)))),
@@ -520,15 +520,15 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
                                                               {"a": sample(rng, F), "b": sample(rng, (2, 2))})),
         _seed_case("NamedTuple Pair(float, (3,))", lambda rng: (_structured_pair(rng), _structured_pair(rng))),
     ],
-    "tangent_lite.runtime.sum_bar": _reduce_bar_cases("sum"),
-    "tangent_lite.runtime.mean_bar": _reduce_bar_cases("sum"),
-    "tangent_lite.runtime.extremum_bar": _reduce_bar_cases("max") + _reduce_bar_cases("min"),
-    "tangent_lite.runtime.prod_bar": _prod_bar_cases(),
-    "tangent_lite.runtime.matmul_bar_a": _product_bar_cases(MATMUL_PAIRS, np.matmul),
-    "tangent_lite.runtime.matmul_bar_b": _product_bar_cases(MATMUL_PAIRS, np.matmul),
-    "tangent_lite.runtime.dot_bar_a": _product_bar_cases(DOT_PAIRS, np.dot),
-    "tangent_lite.runtime.dot_bar_b": _product_bar_cases(DOT_PAIRS, np.dot),
-    "tangent_lite.runtime.getitem_bar": [
+    "tangent_lite.runtime.reductions.sum_bar": _reduce_bar_cases("sum"),
+    "tangent_lite.runtime.reductions.mean_bar": _reduce_bar_cases("sum"),
+    "tangent_lite.runtime.reductions.extremum_bar": _reduce_bar_cases("max") + _reduce_bar_cases("min"),
+    "tangent_lite.runtime.reductions.prod_bar": _prod_bar_cases(),
+    "tangent_lite.runtime.products.matmul_bar_a": _product_bar_cases(MATMUL_PAIRS, np.matmul),
+    "tangent_lite.runtime.products.matmul_bar_b": _product_bar_cases(MATMUL_PAIRS, np.matmul),
+    "tangent_lite.runtime.products.dot_bar_a": _product_bar_cases(DOT_PAIRS, np.dot),
+    "tangent_lite.runtime.products.dot_bar_b": _product_bar_cases(DOT_PAIRS, np.dot),
+    "tangent_lite.runtime.indexing.getitem_bar": [
         _getitem_bar_case("x (4, 5)", _shaped((4, 5)), 2),
         _getitem_bar_case("x (4, 5)", _shaped((4, 5)), (slice(1, 3), None, 0)),
         _getitem_bar_case("x (4, 5)", _shaped((4, 5)), (Ellipsis, -1)),
@@ -542,12 +542,12 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _getitem_bar_case("dict {a: float, b: (3,)}", lambda rng: {"a": sample(rng, F), "b": sample(rng, (3,))},
                           "b"),
     ],
-    "tangent_lite.runtime.getattr_bar": [
+    "tangent_lite.runtime.indexing.getattr_bar": [
         _getattr_bar_case("NamedTuple Pair(float, (3,))", _structured_pair, "b"),
         _getattr_bar_case("NamedTuple Pair(float, (3,))", _structured_pair, "a"),
         _getattr_bar_case("dataclass Params((2, 2), float)", _structured_params, "w"),
     ],
-    "tangent_lite.runtime.setitem": [
+    "tangent_lite.runtime.indexing.setitem": [
         _setitem_case("x (5,)", (5,), 2, F),
         _setitem_case("x (3, 4)", (3, 4), 1, (4,)),
         _setitem_case("x (3, 4), column", (3, 4), (slice(None), 1), (3,)),
@@ -558,7 +558,7 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _setitem_case("x (6,), repeats, broadcast scalar", (6,), np.array([1, 1, 4]), F),
         _setitem_case("list of 3 floats", 3, 1, F),
     ],
-    "tangent_lite.runtime.setitem_bar": [
+    "tangent_lite.runtime.indexing.setitem_bar": [
         _setitem_bar_case("g (5,)", (5,), 2, F),
         _setitem_bar_case("g (3, 4), column", (3, 4), (slice(None), 1), (3,)),
         _setitem_bar_case("g (6,), repeated index", (6,), np.array([0, 0, 1]), (3,)),
@@ -566,54 +566,54 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _setitem_bar_case("g (4, 3), repeated rows", (4, 3), np.array([3, 1, 3, 3]), (4, 3)),
         _setitem_bar_case("g (4, 3), two index arrays", (4, 3), (np.array([0, 2, 0]), np.array([1, 1, 1])), (3,)),
     ],
-    "tangent_lite.runtime.slice_write_bar": SLICE_WRITE_CASES,
-    "tangent_lite.runtime.slice_write_zero": SLICE_WRITE_CASES,
+    "tangent_lite.runtime.indexing.slice_write_bar": SLICE_WRITE_CASES,
+    "tangent_lite.runtime.indexing.slice_write_zero": SLICE_WRITE_CASES,
     # (tuples: add_item changes lists, dicts and arrays in place, which repeated evaluation would see)
-    "tangent_lite.runtime.add_item": [
+    "tangent_lite.runtime.indexing.add_item": [
         with_args("tuple of 3 floats, item 1", lambda rng: ((tuple(sample(rng, F) for _ in range(3)), 1,
                                                               sample(rng, F)), {})),
         with_args("tuple of (2,) arrays, item 0", lambda rng: (((sample(rng, (2,)), sample(rng, (2,))), 0,
                                                                 sample(rng, (2,))), {})),
     ],
-    "tangent_lite.runtime.zero_index": [
+    "tangent_lite.runtime.indexing.zero_index": [
         _zero_index_case("g (5,)", _shaped((5,)), 2),
         _zero_index_case("g (3, 4)", _shaped((3, 4)), (slice(None), 1)),
         _zero_index_case("g (3, 4)", _shaped((3, 4)), np.array([0, 2])),
         _zero_index_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)], 0),
         _zero_index_case("list [float, (3,), (2, 2)]", _nested, 2),
     ],
-    "tangent_lite.runtime.saved": unary(),
-    "tangent_lite.runtime.copied": unary(),
+    "tangent_lite.runtime.tape.saved": unary(),
+    "tangent_lite.runtime.tape.copied": unary(),
     # a hook that returns its argument: then the rule pair is consistent (other hooks change g on purpose)
-    "tangent_lite.runtime.grad_hook": [with_args(f"x {_shape_label(sh)}, identity hook",
+    "tangent_lite.runtime.markers.grad_hook": [with_args(f"x {_shape_label(sh)}, identity hook",
                                                  lambda rng, sh=sh: ((sample(rng, sh), _identity_hook), {}))
                                        for sh in ((), (3,), (2, 3))],
-    "tangent_lite.runtime.seq_concat": [
+    "tangent_lite.runtime.containers.seq_concat": [
         _seed_case("lists [float] + [(3,), float]",
                    lambda rng: ([sample(rng, F)], [sample(rng, (3,)), sample(rng, F)])),
         _seed_case("tuples (float, float) + (float,)", lambda rng: ((sample(rng, F), sample(rng, F)),
                                                                     (sample(rng, F),))),
         _seed_case("arrays (3,) + (3,) (a sum)", lambda rng: (sample(rng, (3,)), sample(rng, (3,)))),
     ],
-    "tangent_lite.runtime.seq_repeat": [
+    "tangent_lite.runtime.containers.seq_repeat": [
         _seed_case("list [float, (2,)] * 3", lambda rng: ([sample(rng, F), sample(rng, (2,))], 3)),
         _seed_case("tuple (float,) * 2", lambda rng: ((sample(rng, F),), 2)),
     ],
-    "tangent_lite.runtime.concat_part": [
+    "tangent_lite.runtime.containers.concat_part": [
         _seed_case("list of 3, first 1", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 0)),
         _seed_case("list of 3, last 2", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 1)),
     ],
-    "tangent_lite.runtime.seq_repeat_bar": [
+    "tangent_lite.runtime.containers.seq_repeat_bar": [
         _seed_case("list of 4 in 2 chunks", lambda rng: ([sample(rng, F) for _ in range(4)], [0.0, 0.0], 2)),
     ],
-    "tangent_lite.runtime.add": binary(pairs=BINARY_PAIRS[:5] + ((F, F),)) + [
+    "tangent_lite.runtime.values.add": binary(pairs=BINARY_PAIRS[:5] + ((F, F),)) + [
         _seed_case("lists [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],
                                                        [sample(rng, F), sample(rng, (3,))])),
         _seed_case("NamedTuples Pair(float, (3,))", lambda rng: (_structured_pair(rng), _structured_pair(rng))),
         _seed_case("dicts {a: (2,), b: float}", lambda rng: ({"a": sample(rng, (2,)), "b": sample(rng, F)},
                                                              {"a": sample(rng, (2,)), "b": sample(rng, F)})),
     ],
-    "tangent_lite.runtime.builtin_sum_bar": [
+    "tangent_lite.runtime.containers.builtin_sum_bar": [
         _builtin_sum_bar_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
         _builtin_sum_bar_case("list of 3 (2, 3) arrays", lambda rng: [sample(rng, (2, 3)) for _ in range(3)]),
         _builtin_sum_bar_case("list (3, 1), (4,), float (broadcasting)",
@@ -622,14 +622,14 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _builtin_sum_bar_case("(3, 4) array (sums rows)", _shaped((3, 4))),
         _builtin_sum_bar_case("(5,) array", _shaped((5,))),
     ],
-    "tangent_lite.runtime.array_tangent": [
+    "tangent_lite.runtime.containers.array_tangent": [
         _array_tangent_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
         _array_tangent_case("list of two (3,) arrays", lambda rng: [sample(rng, (3,)), sample(rng, (3,))]),
         _array_tangent_case("nested lists 2 x 2 floats",
                             lambda rng: [[sample(rng, F), sample(rng, F)], [sample(rng, F), sample(rng, F)]]),
         _array_tangent_case("(2, 3) array", _shaped((2, 3))),
     ],
-    "tangent_lite.runtime.array_bar": [
+    "tangent_lite.runtime.containers.array_bar": [
         _array_bar_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
         _array_bar_case("list of two (3,) arrays", lambda rng: [sample(rng, (3,)), sample(rng, (3,))]),
         _array_bar_case("tuple of 2 floats", lambda rng: (sample(rng, F), sample(rng, F))),
@@ -649,7 +649,7 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         Case(lambda rng: (((sample(rng, F), sample(rng, (2,))),), {}), "tuple (float, (2,))"),
         Case(lambda rng: ((sample(rng, (4,)),), {}), "(4,) array (its entries)"),
     ],
-    "tangent_lite.runtime.pow_exponent_bar": [
+    "tangent_lite.runtime.elementwise.pow_exponent_bar": [
         _pow_exponent_bar_case((3, 4), (3, 4)),
         _pow_exponent_bar_case((3, 4), (3, 1)),
         _pow_exponent_bar_case((2, 3), F),
@@ -657,28 +657,28 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     ],
     "builtins.max": _builtin_extremum_cases(),
     "builtins.min": _builtin_extremum_cases(),
-    # strong zeros at singular points (tangent_lite/runtime/arrays.py, rules/singular.py)
-    "tangent_lite.runtime.arrays.strong_mul": [
+    # strong zeros at singular points (tangent_lite/runtime/singular.py, rules/singular.py)
+    "tangent_lite.runtime.singular.strong_mul": [
         _seed_case(f"a {_shape_label(sa)}, b {_shape_label(sb)}",
                    lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb)))
         for sa, sb in [((3, 4), (3, 4)), ((3, 4), (4,)), (F, (2, 3)), ((2, 3), F), (F, F)]
     ],
-    "tangent_lite.runtime.arrays.strong_div": [
+    "tangent_lite.runtime.singular.strong_div": [
         _seed_case(f"a {_shape_label(sa)}, b {_shape_label(sb)} (away from 0)",
                    lambda rng, sa=sa, sb=sb: (sample(rng, sa), sample(rng, sb, 0.5, 2.0, signed=True)))
         for sa, sb in [((3, 4), (3, 4)), ((3, 4), (3, 1)), (F, (2, 3)), ((2, 3), F), (F, F)]
     ],
-    "tangent_lite.runtime.arrays.strong_zero": [
+    "tangent_lite.runtime.singular.strong_zero": [
         _seed_case(f"r {_shape_label(sh)}, g {_shape_label(sh)}",
                    lambda rng, sh=sh: (sample(rng, sh), sample(rng, sh)))
         for sh in [(3, 4), (5,), F]
     ],
-    "tangent_lite.runtime.arrays.power": [
+    "tangent_lite.runtime.singular.power": [
         _seed_case(f"x {_shape_label(sx)} (positive), p {_shape_label(sp)}",
                    lambda rng, sx=sx, sp=sp: (sample(rng, sx, 0.5, 3.0), sample(rng, sp)))
         for sx, sp in [((3, 4), (3, 4)), ((3, 4), F), ((4,), (3, 4)), (F, F)]
     ],
-    "tangent_lite.runtime.arrays.pow_base_bar": [
+    "tangent_lite.runtime.singular.pow_base_bar": [
         _seed_case(f"g {_shape_label(sg)}, x {_shape_label(sx)} (positive), y {_shape_label(sy)}",
                    lambda rng, sg=sg, sx=sx, sy=sy: (sample(rng, sg), sample(rng, sx, 0.5, 3.0), sample(rng, sy)))
         for sg, sx, sy in [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), F), ((2, 3), (2, 3), F), (F, F, F)]
@@ -798,7 +798,7 @@ CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((sample(rng, (5,)),), {}), "(5,) array"),
         Case(lambda rng: ((sample(rng, (3, 4)),), {}), "(3, 4) array (sums rows)"),
     ],
-    "tangent_lite.runtime.append": [
+    "tangent_lite.runtime.containers.append": [
         Case(lambda rng: (([sample(rng, F), sample(rng, F)], sample(rng, F)), {}), "2 floats + float"),
         Case(lambda rng: (([sample(rng, (3,)), sample(rng, (3,))], sample(rng, (3,))), {}), "2 (3,) arrays + (3,)"),
         Case(lambda rng: (([], sample(rng, (2, 2))), {}), "[] + (2, 2)"),

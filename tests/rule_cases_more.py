@@ -617,7 +617,7 @@ CASES: Dict[str, List[Case]] = {
         case("(3, 4) shift -1 axis 1", lambda rng: (u(rng, (3, 4)), -1, 1)),
         case("(2, 3, 4) shifts (1, 2) axes (0, 2)", lambda rng: (u(rng, (2, 3, 4)), (1, 2), (0, 2))),
     ],
-    "tangent_lite.runtime.arrays.roll_bar": [
+    "tangent_lite.runtime.shapes.roll_bar": [
         case("g (3, 4) shift 2 flattened", lambda rng: (u(rng, (3, 4)), 2)),
         case("g (2, 3, 4) shifts (1, -2) axes (0, 2)", lambda rng: (u(rng, (2, 3, 4)), (1, -2), (0, 2))),
     ],

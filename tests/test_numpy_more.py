@@ -18,7 +18,6 @@ docstring of ``numpy_more.py`` are pinned by the ``test_convention_*`` tests.
 
 from __future__ import annotations
 
-import inspect
 import zlib
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -29,7 +28,7 @@ from rule_cases_more import CASES, END_TO_END, EndToEnd
 import tangent_lite as tl
 from tangent_lite import runtime
 from tangent_lite.rules import REGISTRY, Primitive, numpy_more
-from tangent_lite.runtime import arrays as runtime_numpy
+from tangent_lite.runtime import sources as runtime_sources
 
 EPS = 1e-6
 FD_RTOL = 1e-5
@@ -256,21 +255,32 @@ def test_nondifferentiable_functions_are_registered():
 
 
 def test_runtime_helpers_are_exported_without_clashes():
-    defined = {n for n, v in vars(runtime_numpy).items()
-               if inspect.isfunction(v) and v.__module__ == runtime_numpy.__name__}
-    assert defined == set(runtime_numpy.__all__), sorted(defined ^ set(runtime_numpy.__all__))
-    own = {n for n, v in vars(runtime).items() if getattr(v, "__module__", None) == runtime.__name__}
-    assert not own & defined, f"runtime_numpy shadows runtime helpers: {sorted(own & defined)}"
-    assert set(runtime_numpy.__all__) <= set(runtime.__all__)
-    for name in runtime_numpy.__all__:
-        assert getattr(runtime, name) is getattr(runtime_numpy, name)
+    """Every helper of every runtime module is reachable as ``_tl.<name>``, no two modules
+    define the same name, and ``helper_sources`` reads them all (adgen inlines from them)."""
+    import os
+
+    here = os.path.dirname(runtime.__file__)
+    files = {f[:-3] for f in os.listdir(here) if f.endswith(".py") and f not in ("__init__.py", "sources.py")}
+    assert files == {m.__name__.rpartition(".")[2] for m in runtime_sources.MODULES}
+    seen: Dict[str, str] = {}
+    for module in runtime_sources.MODULES:
+        defined = {n for n, v in vars(module).items()
+                   if callable(v) and getattr(v, "__module__", None) == module.__name__}
+        clashes = {n: seen[n] for n in defined if n in seen}
+        assert not clashes, f"{module.__name__} defines names of other runtime modules: {clashes}"
+        seen.update(dict.fromkeys(defined, module.__name__))
+        for name in defined:
+            assert getattr(runtime, name) is getattr(module, name), name
+    assert set(runtime.__all__) <= set(seen)
 
 
-@pytest.mark.parametrize("name", runtime_numpy.__all__)
+@pytest.mark.parametrize("name", sorted(set(runtime.__all__)))
 def test_helper_sources_are_self_contained(name):
     """``adgen`` pastes helpers into standalone files: everything they call must come along."""
-    ns: Dict[str, Any] = {"np": np, "Any": Any}
-    header = "from typing import Any, Dict, List, Sequence\n"  # what adgen's standalone header imports
+    from tangent_lite.backends import codegen
+
+    ns: Dict[str, Any] = {}
+    header = codegen._inlined_runtime_imports()  # what adgen's standalone factory imports
     exec(compile(header + runtime.helper_sources([name]), name, "exec"), ns)
     assert callable(ns[name])
 

@@ -17,7 +17,7 @@ Python floats get IEEE infinities where Python's arithmetic would raise ZeroDivi
   regular point the JVP rule against central differences and the VJP rule against the JVP
   rule (``<J v, w> == <v, J^T w>``);
 * the same end to end, through ``np.where`` masks;
-* the strong-zero helpers of ``tangent_lite/runtime/arrays.py`` (``strong_mul``,
+* the strong-zero helpers of ``tangent_lite/runtime/singular.py`` (``strong_mul``,
   ``strong_div``, ``power``, ``pow_base_bar``) and their own rules, which make the generated
   code differentiable again (``CASES`` below is written in the format of
   ``tests/rule_cases.py``);
@@ -624,34 +624,34 @@ Maker = Callable[[np.random.Generator], tuple]
 
 # primitive name -> argument builders, in the format of tests/rule_cases.py (regular points)
 CASES: Dict[str, List[Tuple[str, Maker]]] = {
-    "tangent_lite.runtime.arrays.strong_mul": [
+    "tangent_lite.runtime.singular.strong_mul": [
         ("a (3, 4), b (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4)))),
         ("a (3, 4), b (4,)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (4,)))),
         ("a float, b (2, 3)", lambda rng: (_sample(rng, "float"), _sample(rng, (2, 3)))),
         ("a float, b float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),
     ],
     # r computed from a seed g (the same shape): r where g != 0, exact zeros where g == 0
-    # (the adjoint of np.roll, linear in g: here so that every runtime_numpy helper with rules has cases)
-    "tangent_lite.runtime.arrays.roll_bar": [
+    # (the adjoint of np.roll, linear in g: here so that every array helper with rules has cases)
+    "tangent_lite.runtime.shapes.roll_bar": [
         ("g (3, 4) shift 2", lambda rng: (_sample(rng, (3, 4)), 2)),
         ("g (2, 3) shift -1 axis 1", lambda rng: (_sample(rng, (2, 3)), -1, 1)),
     ],
-    "tangent_lite.runtime.arrays.strong_zero": [
+    "tangent_lite.runtime.singular.strong_zero": [
         ("r (3, 4), g (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4)))),
         ("r float, g float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),
     ],
-    "tangent_lite.runtime.arrays.strong_div": [
+    "tangent_lite.runtime.singular.strong_div": [
         ("a (3, 4), b (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4), 0.5, 2.0))),
         ("a (3, 4), b (3, 1)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 1), 0.5, 2.0))),
         ("a float, b (2, 3)", lambda rng: (_sample(rng, "float"), _sample(rng, (2, 3), 0.5, 2.0))),
         ("a float, b float", lambda rng: (_sample(rng, "float"), _sample(rng, "float", 0.5, 2.0))),
     ],
-    "tangent_lite.runtime.arrays.power": [
+    "tangent_lite.runtime.singular.power": [
         ("x (3, 4), p (3, 4)", lambda rng: (_sample(rng, (3, 4), 0.5, 3.0), _sample(rng, (3, 4)))),
         ("x (3, 4), p float", lambda rng: (_sample(rng, (3, 4), 0.5, 3.0), _sample(rng, "float"))),
         ("x float, p float", lambda rng: (_sample(rng, "float", 0.5, 3.0), _sample(rng, "float"))),
     ],
-    "tangent_lite.runtime.arrays.pow_base_bar": [
+    "tangent_lite.runtime.singular.pow_base_bar": [
         ("g (3, 4), x (3, 4), y (3, 4)",
          lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4), 0.5, 3.0), _sample(rng, (3, 4)))),
         ("g (3, 4), x (4,), y float",
@@ -686,7 +686,8 @@ def test_helper_cases_cover_every_helper_rule():
     for name in CASES:
         prim = _prim(name)
         assert set(prim.jvps) == set(prim.vjps) and prim.jvps, name
-    assert {p.name for p in REGISTRY if p.name.startswith("tangent_lite.runtime.arrays.")} <= set(CASES)
+    assert {p.name for p in REGISTRY
+            if p.name.startswith(("tangent_lite.runtime.singular.", "tangent_lite.runtime.shapes."))} <= set(CASES)
 
 
 @pytest.mark.parametrize("name,ci,argnum", HELPER_PARAMS)
@@ -715,9 +716,10 @@ def test_helper_rules_match_finite_differences_and_are_adjoint(name, ci, argnum)
     assert abs(lhs - rhs) <= ADJOINT_RTOL * max(1.0, abs(lhs), abs(rhs))
 
 
-@pytest.mark.parametrize("name", ["tangent_lite.runtime.arrays.strong_mul", "tangent_lite.runtime.arrays.strong_div",
-                                  "tangent_lite.runtime.arrays.pow_base_bar",
-                                  "tangent_lite.runtime.arrays.strong_zero"])
+@pytest.mark.parametrize("name", ["tangent_lite.runtime.singular.strong_mul",
+                                  "tangent_lite.runtime.singular.strong_div",
+                                  "tangent_lite.runtime.singular.pow_base_bar",
+                                  "tangent_lite.runtime.singular.strong_zero"])
 def test_helper_rules_keep_strong_zeros(name):
     """A zero seed where the helper's own partial is infinite: the helper's rules give 0 too
     (what makes the Hessian of the where example exact)."""

@@ -1,7 +1,7 @@
 """Runtime helpers for gradients compiled by Numba (the ``backend="numba"`` option).
 
 The generated code calls the helpers of :mod:`tangent_lite.runtime` as ``_tl.<name>``;
-:mod:`tangent_lite.numba_backend` rewrites those calls to ``_tl_<name>`` and binds them to
+:mod:`tangent_lite.backends.numba_rewrite` rewrites those calls to ``_tl_<name>`` and binds them to
 the functions below.  Each helper is a plain Python stub plus a ``numba.extending.overload``
 that picks an implementation from the Numba types of the arguments (scalar or array, ``None``),
 so one helper serves the scalar code that rank specialisation produces and the array code
@@ -293,7 +293,7 @@ def _safe_ratio_impl(num, x):
 
 
 # ---------------------------------------------------------------- strong zeros at singular points
-# (tangent_lite/runtime/arrays.py, last section): a zero seed times an infinite or NaN partial
+# (tangent_lite/runtime/singular.py): a zero seed times an infinite or NaN partial
 # derivative is exactly 0; +-inf rather than ZeroDivisionError for numbers.
 
 

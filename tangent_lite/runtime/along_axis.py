@@ -1,0 +1,272 @@
+"""Derivatives of operations along one axis: sort and median (ties averaged), cumulative
+sums and products, differences and the trapezoid rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .blocks import axes_of, expand_reduced
+from .broadcast import unbroadcast
+from .reductions import nan_mask, nan_zero
+
+# ---------------------------------------------------------------- sorting
+
+
+def tie_average(v: Any, s: Any, axis: int) -> Any:
+    """Average ``v`` over runs of equal values of the sorted ``s`` along ``axis``.
+
+    This is the tie convention of ``sort``/``median``: at a tie the one-sided
+    derivatives differ by a permutation of the tied entries, and their average
+    gives every tied position the mean tangent of the group.
+    """
+    v = np.moveaxis(np.asarray(v, dtype=float), axis, -1)
+    s = np.moveaxis(np.asarray(s), axis, -1)
+    n = s.shape[-1]
+    if n < 2:
+        return np.moveaxis(v, -1, axis)
+    rows = int(np.prod(s.shape[:-1], dtype=int))
+    s2 = s.reshape(rows, n)
+    new = np.concatenate([np.ones((rows, 1), dtype=bool), s2[:, 1:] != s2[:, :-1]], axis=1)
+    labels = (np.cumsum(new, axis=1) - 1 + n * np.arange(rows)[:, None]).ravel()
+    sums = np.bincount(labels, weights=v.reshape(-1), minlength=rows * n)
+    counts = np.bincount(labels, minlength=rows * n)
+    out = (sums / np.maximum(counts, 1))[labels].reshape(v.shape)
+    return np.moveaxis(out, -1, axis)
+
+
+def sort_order(a: Any, axis: Any) -> tuple:
+    """(array, axis, permutation) for sorting ``a`` along ``axis`` (None: the flattened array)."""
+    a = np.asarray(a, dtype=float)
+    if axis is None:
+        a, axis = a.ravel(), 0
+    return a, axis, np.argsort(a, axis=axis, kind="stable")
+
+
+def sort_tangent(t: Any, a: Any, axis: Any = -1) -> Any:
+    x, ax, order = sort_order(a, axis)
+    t = np.ravel(t) if axis is None else np.broadcast_to(t, x.shape)
+    return tie_average(np.take_along_axis(t, order, axis=ax), np.take_along_axis(x, order, axis=ax), ax)
+
+
+def sort_bar(g: Any, a: Any, axis: Any = -1) -> Any:
+    x, ax, order = sort_order(a, axis)
+    gs = tie_average(g, np.take_along_axis(x, order, axis=ax), ax)
+    out = np.zeros(x.shape)
+    np.put_along_axis(out, order, gs, axis=ax)
+    return np.reshape(out, np.shape(a))
+
+
+def median_weights(a: Any, axis: Any = None) -> Any:
+    """d median(a, axis) / d a, shaped like ``a``: 1 (odd) or 1/2 + 1/2 (even) on the middle
+    sorted entries, averaged over ties."""
+    a = np.asarray(a, dtype=float)
+    axes = axes_of(axis, a.ndim)
+    rest = tuple(i for i in range(a.ndim) if i not in axes)
+    moved = np.transpose(a, rest + axes)
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+    n = flat.shape[-1]
+    order = np.argsort(flat, axis=-1, kind="stable")
+    pos = np.zeros(n)
+    if n % 2:
+        pos[n // 2] = 1.0
+    else:
+        pos[n // 2 - 1:n // 2 + 1] = 0.5
+    pos = tie_average(np.broadcast_to(pos, flat.shape), np.take_along_axis(flat, order, axis=-1), -1)
+    w = np.zeros(flat.shape)
+    np.put_along_axis(w, order, pos, axis=-1)
+    return np.transpose(w.reshape(moved.shape), np.argsort(rest + axes))
+
+
+def median_bar(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    axes = axes_of(axis, np.ndim(a))
+    return expand_reduced(g, np.shape(a), axes, keepdims) * median_weights(a, axis)
+
+
+# ---------------------------------------------------------------- cumulative ops
+
+
+def cumsum_bar(g: Any, a: Any, axis: Any = None) -> Any:
+    """Cotangent of ``np.cumsum``: reversed cumulative sums of ``g``."""
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def cum_layout(t: Any, a: Any, axis: Any) -> tuple:
+    a = np.asarray(a, dtype=float)
+    if axis is None:
+        return np.ravel(t), a.ravel(), 0
+    return np.broadcast_to(t, a.shape), a, axis
+
+
+def exclusive_products(x: Any) -> Any:
+    """prod_{j<k} x[j] along axis 0, without division (exact when entries are zero)."""
+    out = np.ones_like(x)
+    for k in range(1, x.shape[0]):
+        out[k] = out[k - 1] * x[k - 1]
+    return out
+
+
+def cumprod_tangent(t: Any, a: Any, axis: Any = None) -> Any:
+    """Tangent of ``np.cumprod`` by the recurrence T_k = a_k T_{k-1} + t_k prod_{j<k} a_j."""
+    t, x, ax = cum_layout(t, a, axis)
+    xs = np.moveaxis(x, ax, 0)
+    ts = np.moveaxis(np.asarray(t, dtype=float), ax, 0)
+    left = exclusive_products(xs)
+    out = np.zeros(xs.shape)
+    for k in range(xs.shape[0]):
+        out[k] = ts[k] * left[k] + (xs[k] * out[k - 1] if k else 0.0)
+    return np.moveaxis(out, 0, ax)
+
+
+def cumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
+    """Cotangent of ``np.cumprod``: S_i = g_i + a_{i+1} S_{i+1}, a_bar_i = S_i prod_{j<i} a_j."""
+    g, x, ax = cum_layout(g, a, axis)
+    xs = np.moveaxis(x, ax, 0)
+    gs = np.moveaxis(np.asarray(g, dtype=float), ax, 0)
+    left = exclusive_products(xs)
+    acc = np.zeros(xs.shape)
+    n = xs.shape[0]
+    for k in range(n - 1, -1, -1):
+        acc[k] = gs[k] + (xs[k + 1] * acc[k + 1] if k < n - 1 else 0.0)
+    return np.reshape(np.moveaxis(acc * left, 0, ax), np.shape(a))
+
+
+def nancumprod_tangent(t: Any, a: Any, axis: Any = None) -> Any:
+    mask = nan_mask(a)
+    return cumprod_tangent(nan_zero(t, a), np.where(mask > 0, a, 1.0), axis)
+
+
+def nancumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
+    mask = nan_mask(a)
+    return cumprod_bar(g, np.where(mask > 0, a, 1.0), axis) * mask
+
+
+def drop_initial(g: Any, x: Any, axis: Any, include_initial: Any) -> tuple:
+    ax = 0 if axis is None else axis
+    if include_initial:
+        g = np.delete(np.asarray(g), 0, axis=ax)
+    return g, ax
+
+
+def cumulative_sum_bar(g: Any, x: Any, axis: Any = None, include_initial: Any = False) -> Any:
+    g, ax = drop_initial(g, x, axis, include_initial)
+    return cumsum_bar(g, x, ax)
+
+
+def cumulative_prod_tangent(t: Any, x: Any, axis: Any = None, include_initial: Any = False) -> Any:
+    ax = 0 if axis is None else axis
+    out = cumprod_tangent(t, x, ax)
+    if include_initial:
+        shape = list(np.shape(out))
+        shape[ax] = 1
+        out = np.concatenate([np.zeros(shape), out], axis=ax)
+    return out
+
+
+def cumulative_prod_bar(g: Any, x: Any, axis: Any = None, include_initial: Any = False) -> Any:
+    g, ax = drop_initial(g, x, axis, include_initial)
+    return cumprod_bar(g, x, ax)
+
+
+def diff_adjoint(g: Any, n: int, axis: int) -> Any:
+    """Adjoint of ``np.diff(., n, axis)`` (the result has ``n`` more entries along ``axis``)."""
+    g = np.asarray(g, dtype=float)
+    for _ in range(n):
+        pad = [(0, 0)] * g.ndim
+        pad[axis] = (1, 0)
+        before = np.pad(g, pad)
+        pad[axis] = (0, 1)
+        g = before - np.pad(g, pad)
+    return g
+
+
+def diff_parts(a: Any, axis: int, prepend: Any, append: Any) -> list:
+    """Lengths along ``axis`` of (prepend, a, append) in the array ``np.diff`` differences."""
+    shape = np.shape(a)
+    ax = axis % len(shape)
+
+    def length(v: Any) -> int:
+        return 0 if v is None else (1 if np.ndim(v) == 0 else np.shape(v)[ax])
+
+    return [length(prepend), shape[ax], length(append)]
+
+
+def diff_tangent(t: Any, which: int, a: Any, n: Any = 1, axis: Any = -1, prepend: Any = None,
+                 append: Any = None) -> Any:
+    """Tangent of ``np.diff`` along argument ``which`` (0: a, 1: prepend, 2: append)."""
+    parts = [np.zeros(np.shape(a)), None if prepend is None else np.zeros(np.shape(prepend)),
+             None if append is None else np.zeros(np.shape(append))]
+    parts[which] = t
+    kwargs = {}
+    if prepend is not None:
+        kwargs["prepend"] = parts[1]
+    if append is not None:
+        kwargs["append"] = parts[2]
+    return np.diff(parts[0], n, axis, **kwargs)
+
+
+def diff_bar(g: Any, which: int, a: Any, n: Any = 1, axis: Any = -1, prepend: Any = None,
+             append: Any = None) -> Any:
+    ax = axis % np.ndim(a)
+    full = diff_adjoint(g, n, ax)
+    lengths = diff_parts(a, ax, prepend, append)
+    start = sum(lengths[:[1, 0, 2][which]])
+    piece = np.take(full, np.arange(start, start + lengths[[1, 0, 2][which]]), axis=ax)
+    like = [a, prepend, append][which]
+    return piece if which == 0 else unbroadcast(piece, like)
+
+
+def trapezoid_spacing(y: Any, x: Any, dx: Any, axis: int) -> Any:
+    """The interval widths, broadcastable against the intervals of ``y`` along ``axis``."""
+    ndim = np.ndim(y)
+    if x is None:
+        return np.asarray(dx, dtype=float)
+    d = np.diff(np.asarray(x, dtype=float), axis=-1 if np.ndim(x) == 1 else axis)
+    if np.ndim(x) == 1 and ndim > 1:
+        d = np.reshape(d, [-1 if i == axis % ndim else 1 for i in range(ndim)])
+    return d
+
+
+def trapezoid_weights(y: Any, x: Any = None, dx: Any = 1.0, axis: Any = -1) -> Any:
+    """d trapezoid(y) / d y, broadcast to ``y``'s shape."""
+    ax = axis % np.ndim(y)
+    d = np.broadcast_to(trapezoid_spacing(y, x, dx, ax), np.shape(np.diff(y, axis=ax)))
+    return 0.5 * pair_sum_adjoint(d, ax)
+
+
+def pair_sum_adjoint(d: Any, axis: int) -> Any:
+    """Adjoint of v -> v[1:] + v[:-1] along ``axis``."""
+    pad = [(0, 0)] * np.ndim(d)
+    pad[axis] = (1, 0)
+    before = np.pad(d, pad)
+    pad[axis] = (0, 1)
+    return before + np.pad(d, pad)
+
+
+def trapezoid_bar_y(g: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: Any = -1) -> Any:
+    ax = axis % np.ndim(y)
+    return np.expand_dims(g, ax) * trapezoid_weights(y, x, dx, axis)
+
+
+def trapezoid_x_terms(y: Any, axis: int) -> Any:
+    """(y[1:] + y[:-1]) / 2 along ``axis``: d trapezoid / d (x[i+1] - x[i])."""
+    y = np.asarray(y, dtype=float)
+    n = y.shape[axis]
+    return 0.5 * (np.take(y, np.arange(1, n), axis=axis) + np.take(y, np.arange(n - 1), axis=axis))
+
+
+def trapezoid_tangent_x(t: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: Any = -1) -> Any:
+    ax = axis % np.ndim(y)
+    return np.sum(trapezoid_x_terms(y, ax) * trapezoid_spacing(y, t, dx, ax), axis=ax)
+
+
+def trapezoid_bar_x(g: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: Any = -1) -> Any:
+    ax = axis % np.ndim(y)
+    full = diff_adjoint(np.expand_dims(g, ax) * trapezoid_x_terms(y, ax), 1, ax)
+    if np.ndim(x) == 1 and np.ndim(y) > 1:
+        return np.sum(full, axis=tuple(i for i in range(np.ndim(y)) if i != ax))
+    return unbroadcast(full, x)

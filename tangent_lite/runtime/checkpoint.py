@@ -1,0 +1,139 @@
+"""Binomial checkpointing (Griewank & Walther's revolve) of loops marked with
+``tl.checkpointed``: the schedule, and the forward and reverse sweeps that follow it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Dict, List
+
+from .values import add, zeros_like
+
+
+def checkpointed(iterable: Any, snapshots: int = 10) -> Any:
+    """Mark a loop for binomial checkpointing: ``for i in tl.checkpointed(range(n), snapshots=k)``.
+
+    Calling the function runs the loop as written; its reverse mode stores only ``k``
+    snapshots of the loop state and recomputes the rest (Griewank & Walther's revolve)."""
+    return iterable
+
+
+def _binomial(n: int, k: int) -> int:
+    return math.comb(n, k)
+
+
+@functools.lru_cache(maxsize=65536)
+def checkpoint_cost(steps: int, snapshots: int) -> int:
+    """The least number of step evaluations (without tape) needed to reverse ``steps``
+    steps from the initial state with ``snapshots`` extra snapshots: ``r*l - beta(c+1, r-1)``
+    with ``c = snapshots + 1`` and ``r`` the least repetition number with ``beta(c, r) >= l``."""
+    if steps <= 1:
+        return 0
+    if snapshots <= 0:
+        return steps * (steps - 1) // 2
+    c, r = snapshots + 1, 0
+    while _binomial(c + r, c) < steps:
+        r += 1
+    return r * steps - _binomial(c + r, c + 1)
+
+
+@functools.lru_cache(maxsize=65536)
+def binomial_split(steps: int, snapshots: int) -> int:
+    """Where to place the next snapshot (an offset in ``1..steps-1``): the minimiser of
+    ``d + cost(steps - d, snapshots - 1) + cost(d, snapshots)`` (convex in ``d``)."""
+
+    def total(d: int) -> int:
+        return d + checkpoint_cost(steps - d, snapshots - 1) + checkpoint_cost(d, snapshots)
+
+    lo, hi = 1, steps - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if total(mid + 1) >= total(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+class CheckpointRecord:
+    """What the forward sweep keeps of a checkpointed loop: its range, the initial and
+    final state, the loop-invariant values, and the snapshots on the schedule's first path."""
+
+    def __init__(self, rng: Any, state: tuple, free: tuple, snapshots: int):
+        self.rng, self.initial, self.free, self.snapshots = rng, state, free, snapshots
+        self.known: Dict[int, tuple] = {0: state}
+        self.final = state
+        self.advances = 0  # step evaluations without tape, forward sweep included
+        self.taped = 0  # step evaluations with tape (one per step)
+        self.peak_snapshots = 0
+
+
+def checkpoint_forward(step: Any, rng: Any, state: tuple, free: tuple, snapshots: int) -> CheckpointRecord:
+    """Run a checkpointed loop: ``state = step(i, *state, *free)`` for ``i`` in ``rng``,
+    keeping the snapshots the binomial schedule places on its first (rightmost) path."""
+    rec = CheckpointRecord(rng, tuple(state), tuple(free), snapshots)
+    n, a, s = len(rng), 0, snapshots
+    state = tuple(state)
+    while n - a > 1 and s > 0:
+        d = binomial_split(n - a, s)
+        for j in range(a, a + d):
+            state = step(rng[j], *state, *free)
+        rec.advances += d
+        a, s = a + d, s - 1
+        rec.known[a] = state
+    for j in range(a, n):  # the rest of the way, for the loop's result
+        state = step(rng[j], *state, *free)
+    rec.final = state
+    rec.peak_snapshots = len(rec.known) - 1
+    return rec
+
+
+def checkpoint_reverse(rec: CheckpointRecord, step: Any, fwd: Any, bwd: Any, state_bar: tuple,
+                       carried_active: tuple, n_free: int) -> tuple:
+    """Reverse a checkpointed loop; returns (adjoints of the initial state, summed adjoints
+    of the loop-invariant values).  ``fwd(i, *state, *free) -> (state, residuals)`` and
+    ``bwd(residuals, *state_bar)`` are the generated derivative of one step; ``bwd`` returns
+    adjoints for the active state entries followed by the active loop-invariant values."""
+    rng, free = rec.rng, rec.free
+    n_wrt = sum(carried_active) + n_free
+    free_bar: List[Any] = [None] * n_free
+
+    def advance(state: tuple, a: int, b: int) -> tuple:
+        for j in range(a, b):
+            state = step(rng[j], *state, *free)
+        rec.advances += b - a
+        return state
+
+    def taped(j: int, state: tuple, bar: tuple) -> tuple:
+        _, res = fwd(rng[j], *state, *free)
+        rec.taped += 1
+        grads = bwd(res, *bar) if len(bar) > 1 else bwd(res, bar[0])
+        grads = tuple(grads) if n_wrt > 1 else (grads,)
+        out, k = [], 0
+        for i, active in enumerate(carried_active):
+            if active:
+                out.append(grads[k])
+                k += 1
+            else:
+                out.append(zeros_like(state[i]))
+        for i in range(n_free):
+            free_bar[i] = add(free_bar[i], grads[k + i])
+        return tuple(out)
+
+    def reverse(a: int, b: int, s: int, state_a: tuple, bar: tuple) -> tuple:
+        if b - a == 1:
+            return taped(a, state_a, bar)
+        if s <= 0:
+            for j in range(b - 1, a - 1, -1):
+                bar = taped(j, advance(state_a, a, j), bar)
+            return bar
+        m = a + binomial_split(b - a, s)
+        state_m = rec.known.pop(m) if m in rec.known else advance(state_a, a, m)
+        bar = reverse(m, b, s - 1, state_m, bar)
+        return reverse(a, m, s, state_a, bar)
+
+    bar = tuple(state_bar)
+    if len(rng):
+        bar = reverse(0, len(rng), rec.snapshots, rec.initial, bar)
+    return bar, tuple(zeros_like(v) if g is None else g for g, v in zip(free_bar, free))

@@ -1,0 +1,87 @@
+"""Local partial derivatives of elementwise functions with a convention at their kinks
+(``|x|``, ``log`` and ``x ** y`` at 0, ``sinc``, ``clip``), and the ties of max/min
+(``np.maximum``, ``np.minimum``, the builtin ``max``/``min``): shared evenly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .containers import sequence_bar
+from .values import zeros_like
+
+
+def pow_exponent_bar(g: Any, ans: Any, x: Any) -> Any:
+    """``g * ans * log(x)``, taken as 0 where ``x == 0`` (the limit for y > 0)."""
+    safe = np.where(np.equal(x, 0), 1.0, x)
+    return g * ans * np.log(safe)
+
+
+def abs_grad(x: Any) -> Any:
+    """d|x|/dx = sign(x), with the convention 0 at x == 0."""
+    return np.sign(x)
+
+
+def balanced_eq(x: Any, ans: Any, other: Any) -> Any:
+    """1 where ``x`` is the result of max/min(x, other), 1/2 on ties, else 0."""
+    return np.equal(x, ans) / (1.0 + np.equal(x, other))
+
+
+def safe_ratio(num: Any, x: Any) -> Any:
+    """``num / x``, with 0 where ``x == 0`` (derivatives of ``log`` taken as 0 at 0)."""
+    zero = np.equal(x, 0)
+    return np.where(zero, 0.0, num / np.where(zero, 1.0, x))
+
+
+def sinc_grad(x: Any) -> Any:
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x == 0."""
+    u = np.pi * np.asarray(x, dtype=float)
+    zero = u == 0
+    safe = np.where(zero, 1.0, u)
+    return np.where(zero, 0.0, np.pi * (np.cos(safe) - np.sin(safe) / safe) / safe)
+
+
+def clip_weight(which: int, a: Any, a_min: Any, a_max: Any, min: Any = None, max: Any = None) -> Any:
+    """d clip(a, lo, hi) / d(a, lo, hi)[which], with clip = minimum(maximum(a, lo), hi).
+
+    Ties split the derivative evenly, as for ``np.maximum``/``np.minimum``.
+    """
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    m = a if lo is None else np.maximum(a, lo)
+    out = m if hi is None else np.minimum(m, hi)
+    d_m = 1.0 if hi is None else balanced_eq(m, out, hi)
+    if which == 0:
+        return d_m * (1.0 if lo is None else balanced_eq(a, m, lo))
+    if which == 1:
+        return d_m * balanced_eq(lo, m, a)
+    return balanced_eq(hi, out, m)
+
+
+# ---------------------------------------------------------------- the builtin max and min
+
+
+def builtin_extremum_dot(t: Any, ans: Any, x: Any, other: Any, position: int) -> Any:
+    """Tangent contribution of ``x`` to the builtin ``max(x, other)`` / ``min(x, other)``
+    (ties: half each), or to ``max(x)`` of a sequence (ties: the average of the tied entries)."""
+    if other is None and position == 0:
+        entries = list(x)
+        ts = list(t)
+        tied = [ti for xi, ti in zip(entries, ts) if xi == ans]
+        return sum(tied) / len(tied)
+    return t * balanced_eq(x, ans, other)
+
+
+def builtin_extremum_bar(g: Any, ans: Any, x: Any, other: Any) -> Any:
+    """Cotangent of ``x`` in the builtin ``max``/``min`` (two values, or one sequence)."""
+    if other is None:
+        entries = list(x)
+        n = sum(1 for xi in entries if xi == ans)
+        out = [g / n if xi == ans else zeros_like(xi) for xi in entries]
+        return sequence_bar(out, x)  # out as x's sequence type (differentiable: no computed callee)
+    w = balanced_eq(x, ans, other)
+    if np.ndim(w) == 0:
+        return g * w if w != 0 else zeros_like(g)  # (exactly 0 for the other operand, whatever g is)
+    return np.where(w == 0, 0.0, g * w)

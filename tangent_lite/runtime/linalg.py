@@ -1,0 +1,288 @@
+"""Derivatives of ``np.linalg``: solve, det, slogdet, cholesky, eigh, eigvalsh, svd, svdvals,
+qr and pinv (real matrices, stacks of matrices on the last two axes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .blocks import entry_or_zero, matrix_t, sym_part
+from .broadcast import unbroadcast
+
+
+def as_columns(b: Any, x: Any) -> tuple:
+    """(b, x) with a trailing column axis when ``b`` is a vector (np.linalg.solve's convention)."""
+    if np.ndim(b) == 1:
+        return np.asarray(x)[..., None], True
+    return np.asarray(x), False
+
+
+def solve_tangent_a(t: Any, ans: Any, a: Any, b: Any) -> Any:
+    """d x = -solve(a, t x) for x = solve(a, b)."""
+    x, vec = as_columns(b, ans)
+    out = -np.linalg.solve(a, np.matmul(t, x))
+    return out[..., 0] if vec else out
+
+
+def solve_bar_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    """b_bar = solve(a^T, g)."""
+    gg, vec = as_columns(b, g)
+    bar = np.linalg.solve(matrix_t(a), gg)
+    return unbroadcast(bar[..., 0] if vec else bar, b)
+
+
+def solve_bar_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    """a_bar = -b_bar x^T."""
+    gg, vec = as_columns(b, g)
+    x, _ = as_columns(b, ans)
+    bbar = np.linalg.solve(matrix_t(a), gg)
+    return unbroadcast(-np.matmul(bbar, matrix_t(x)), a)
+
+
+def det_bar(g: Any, ans: Any, a: Any) -> Any:
+    """g det(a) inv(a)^T (a must be invertible)."""
+    scale = np.asarray(g * ans)[..., None, None]
+    return scale * matrix_t(np.linalg.inv(a))
+
+
+def named_like(t: tuple, ans: Any) -> Any:
+    """The tangent ``t`` of a NumPy result with named fields (``slogdet(a).logabsdet``, ``eigh``,
+    ``svd``, ``qr``) as a result of the same type, so that ``t.logabsdet`` reads its field."""
+    fields = getattr(type(ans), "_fields", None)
+    return type(ans)(*t) if fields is not None and len(fields) == len(t) else t
+
+
+def slogdet_tangent(t: Any, ans: Any, a: Any) -> tuple:
+    """(0, trace(inv(a) t)): the sign is locally constant."""
+    return named_like((np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)), ans)
+
+
+def slogdet_bar(g: Any, ans: Any, a: Any) -> Any:
+    """The cotangent (g_sign, g_logabsdet) of slogdet's output: g_logabsdet inv(a)^T."""
+    glog = entry_or_zero(g, 1, ans[1])
+    return glog[..., None, None] * matrix_t(np.linalg.inv(a))
+
+
+def tri_sym(t: Any, upper: Any) -> Any:
+    """The symmetric matrix a LAPACK routine sees when it reads one triangle of ``t``."""
+    if upper:
+        return np.triu(t) + matrix_t(np.triu(t, 1))
+    return np.tril(t) + matrix_t(np.tril(t, -1))
+
+
+def tri_sym_adjoint(s: Any, upper: Any) -> Any:
+    """Adjoint of :func:`tri_sym`: the cotangent lands on the triangle that was read."""
+    if upper:
+        return np.triu(s) + np.triu(matrix_t(s), 1)
+    return np.tril(s) + np.tril(matrix_t(s), -1)
+
+
+def cholesky_phi(x: Any) -> Any:
+    """The lower triangle of ``x`` with its diagonal halved."""
+    return np.tril(x) - 0.5 * x * np.eye(np.shape(x)[-1])
+
+
+def cholesky_tangent(t: Any, ans: Any, a: Any, upper: Any = False) -> Any:
+    """dL = L phi(L^-1 dA L^-T), dA the symmetric matrix read from a's lower (upper) triangle."""
+    low = matrix_t(ans) if upper else ans
+    inv = np.linalg.inv(low)
+    dlow = np.matmul(low, cholesky_phi(np.matmul(np.matmul(inv, tri_sym(t, upper)), matrix_t(inv))))
+    return matrix_t(dlow) if upper else dlow
+
+
+def cholesky_bar(g: Any, ans: Any, a: Any, upper: Any = False) -> Any:
+    low = matrix_t(ans) if upper else ans
+    glow = matrix_t(g) if upper else g
+    inv = np.linalg.inv(low)
+    s = np.matmul(np.matmul(matrix_t(inv), cholesky_phi(np.matmul(matrix_t(low), glow))), inv)
+    return tri_sym_adjoint(sym_part(s), upper)
+
+
+def eigh_f(w: Any) -> Any:
+    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (eigenvalues must be distinct)."""
+    diff = w[..., None, :] - w[..., :, None]
+    eye = np.eye(np.shape(w)[-1], dtype=bool)
+    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
+
+
+def eigh_tangent(t: Any, ans: Any, a: Any, UPLO: Any = "L") -> tuple:
+    """dw = diag(V^T dA V), dV = V (F o (V^T dA V)); dA read from the triangle UPLO names."""
+    w, v = ans
+    p = np.matmul(np.matmul(matrix_t(v), tri_sym(t, UPLO == "U")), v)
+    return named_like((np.diagonal(p, axis1=-2, axis2=-1).copy(), np.matmul(v, eigh_f(w) * p)), ans)
+
+
+def eigh_bar(g: Any, ans: Any, a: Any, UPLO: Any = "L") -> Any:
+    """A_bar = V (diag(w_bar) + F o (V^T V_bar)) V^T, symmetrised, on the triangle read."""
+    w, v = ans
+    gw = entry_or_zero(g, 0, w)
+    gv = entry_or_zero(g, 1, v)
+    inner = gw[..., None] * np.eye(np.shape(w)[-1]) + eigh_f(w) * np.matmul(matrix_t(v), gv)
+    s = np.matmul(np.matmul(v, inner), matrix_t(v))
+    return tri_sym_adjoint(sym_part(s), UPLO == "U")
+
+
+def eigvalsh_tangent(t: Any, a: Any, UPLO: Any = "L") -> Any:
+    v = np.linalg.eigh(a, UPLO)[1]
+    p = np.matmul(np.matmul(matrix_t(v), tri_sym(t, UPLO == "U")), v)
+    return np.diagonal(p, axis1=-2, axis2=-1).copy()
+
+
+def eigvalsh_bar(g: Any, a: Any, UPLO: Any = "L") -> Any:
+    v = np.linalg.eigh(a, UPLO)[1]
+    s = np.matmul(v * np.asarray(g)[..., None, :], matrix_t(v))
+    return tri_sym_adjoint(sym_part(s), UPLO == "U")
+
+
+def svd_check(hermitian: Any) -> None:
+    if hermitian:
+        raise NotImplementedError("tangent_lite: np.linalg.svd(..., hermitian=True) has no derivative rule; "
+                                  "use np.linalg.eigh")
+
+
+def svd_f(s: Any) -> Any:
+    """F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal (singular values must be distinct)."""
+    return eigh_f(s * s)
+
+
+def svd_tangent(t: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True,
+                hermitian: Any = False) -> Any:
+    """Tangents of (U, s, Vh) (or of s alone); standard formulas for distinct nonzero singular values.
+
+    With ``full_matrices`` and a non-square matrix the extra columns of U (rows of Vh)
+    are an arbitrary basis of a complement: their tangent is undefined and set to NaN.
+    """
+    svd_check(hermitian)
+    if not compute_uv:
+        return svdvals_tangent(t, a)
+    u_full, s, vh_full = ans
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    u, vh = u_full[..., :, :k], vh_full[..., :k, :]
+    v = matrix_t(vh)
+    dp = np.matmul(np.matmul(matrix_t(u), t), v)
+    ds = np.diagonal(dp, axis1=-2, axis2=-1).copy()
+    f = svd_f(s)
+    row, col = s[..., None, :], s[..., :, None]
+    du = np.matmul(u, f * (dp * row + col * matrix_t(dp)))
+    dv = np.matmul(v, f * (col * dp + matrix_t(dp) * row))
+    if m > k:
+        du = du + np.matmul(t - np.matmul(u, np.matmul(matrix_t(u), t)), v) / row
+    if n > k:
+        dv = dv + np.matmul(matrix_t(t) - np.matmul(v, np.matmul(vh, matrix_t(t))), u) / row
+    if full_matrices and m != n:
+        du = np.concatenate([du, np.full(np.shape(u_full)[:-1] + (m - k,), np.nan)], axis=-1)
+        dv = np.concatenate([dv, np.full(np.shape(vh_full)[:-1] + (n - k,), np.nan)], axis=-1)
+    return named_like((du, ds, matrix_t(dv)), ans)
+
+
+def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True,
+            hermitian: Any = False) -> Any:
+    """Cotangent of a from those of (U, s, Vh) (Townsend 2016, real case)."""
+    svd_check(hermitian)
+    if not compute_uv:
+        return svdvals_bar(g, a)
+    u_full, s, vh_full = ans
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    gu = entry_or_zero(g, 0, u_full)
+    gs = entry_or_zero(g, 1, s)
+    gvh = entry_or_zero(g, 2, vh_full)
+    if full_matrices and m != n:
+        extra = np.concatenate([np.ravel(gu[..., :, k:]), np.ravel(gvh[..., k:, :])])
+        if np.any(extra != 0):  # the complement basis has no defined derivative
+            return np.full(np.shape(a), np.nan)
+    u, vh = u_full[..., :, :k], vh_full[..., :k, :]
+    gu, gvh = gu[..., :, :k], gvh[..., :k, :]
+    v, gv = matrix_t(vh), matrix_t(gvh)
+    f = svd_f(s)
+    row, col = s[..., None, :], s[..., :, None]
+    j = f * (np.matmul(matrix_t(u), gu) - np.matmul(matrix_t(gu), u))
+    kk = f * (np.matmul(matrix_t(v), gv) - np.matmul(matrix_t(gv), v))
+    inner = j * row + gs[..., None] * np.eye(k) + col * kk
+    out = np.matmul(np.matmul(u, inner), vh)
+    if m > k:
+        out = out + np.matmul((gu - np.matmul(u, np.matmul(matrix_t(u), gu))) / row, vh)
+    if n > k:
+        out = out + np.matmul(u / row, matrix_t(gv) - np.matmul(np.matmul(matrix_t(gv), v), vh))
+    return out
+
+
+def svdvals_tangent(t: Any, a: Any) -> Any:
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.diagonal(np.matmul(np.matmul(matrix_t(u), t), matrix_t(vh)), axis1=-2, axis2=-1).copy()
+
+
+def svdvals_bar(g: Any, a: Any) -> Any:
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.matmul(u * np.asarray(g)[..., None, :], vh)
+
+
+def qr_check(a: Any, mode: Any) -> None:
+    m, n = np.shape(a)[-2:]
+    if mode not in ("reduced", "complete", "r") or m < n or (mode == "complete" and m != n):
+        raise NotImplementedError(
+            f"tangent_lite: np.linalg.qr(mode={mode!r}) of a {m}x{n} matrix has no derivative rule "
+            "(supported: modes 'reduced' and 'r' with rows >= columns, 'complete' for square matrices)")
+
+
+def qr_factors(ans: Any, a: Any, mode: Any) -> tuple:
+    return np.linalg.qr(a) if mode == "r" else ans
+
+
+def qr_tangent(t: Any, ans: Any, a: Any, mode: Any = "reduced") -> Any:
+    """dR = (C - W) R, dQ = t R^-1 - Q (C - W), with C = Q^T t R^-1 and W = tril(C, -1) - tril(C, -1)^T."""
+    qr_check(a, mode)
+    q, r = qr_factors(ans, a, mode)
+    rinv = np.linalg.inv(r)
+    c = np.matmul(np.matmul(matrix_t(q), t), rinv)
+    low = np.tril(c, -1)
+    upper_part = c - (low - matrix_t(low))
+    dr = np.matmul(upper_part, r)
+    if mode == "r":
+        return dr
+    return named_like((np.matmul(t, rinv) - np.matmul(q, upper_part), dr), ans)
+
+
+def qr_bar(g: Any, ans: Any, a: Any, mode: Any = "reduced") -> Any:
+    """A_bar = (Q_bar + Q (X - tril(X - X^T, -1))) R^-T with X = R_bar R^T - Q^T Q_bar."""
+    qr_check(a, mode)
+    q, r = qr_factors(ans, a, mode)
+    if mode == "r":
+        gq, gr = np.zeros(np.shape(q)), np.asarray(g, dtype=float)
+    else:
+        gq, gr = entry_or_zero(g, 0, q), entry_or_zero(g, 1, r)
+    x = np.matmul(gr, matrix_t(r)) - np.matmul(matrix_t(q), gq)
+    y = x - np.tril(x - matrix_t(x), -1)
+    return np.matmul(gq + np.matmul(q, y), matrix_t(np.linalg.inv(r)))
+
+
+def pinv_check(hermitian: Any) -> None:
+    if hermitian:
+        raise NotImplementedError("tangent_lite: np.linalg.pinv(..., hermitian=True) has no derivative rule")
+
+
+def pinv_tangent(t: Any, ans: Any, a: Any, rcond: Any = None, hermitian: Any = False) -> Any:
+    """Golub & Pereyra: dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (constant rank)."""
+    pinv_check(hermitian)
+    p = ans
+    m, n = np.shape(a)[-2:]
+    k_left = np.eye(m) - np.matmul(a, p)
+    k_right = np.eye(n) - np.matmul(p, a)
+    tt = matrix_t(t)
+    return (-np.matmul(np.matmul(p, t), p) + np.matmul(np.matmul(np.matmul(p, matrix_t(p)), tt), k_left)
+            + np.matmul(np.matmul(k_right, tt), np.matmul(matrix_t(p), p)))
+
+
+def pinv_bar(g: Any, ans: Any, a: Any, rcond: Any = None, hermitian: Any = False) -> Any:
+    pinv_check(hermitian)
+    p = ans
+    m, n = np.shape(a)[-2:]
+    k_left = np.eye(m) - np.matmul(a, p)
+    k_right = np.eye(n) - np.matmul(p, a)
+    gt = matrix_t(g)
+    return (-np.matmul(np.matmul(matrix_t(p), g), matrix_t(p))
+            + np.matmul(np.matmul(k_left, gt), np.matmul(p, matrix_t(p)))
+            + np.matmul(np.matmul(np.matmul(matrix_t(p), p), gt), k_right))

@@ -1,0 +1,37 @@
+"""Helpers that compute nothing: the markers user code writes (``stop_gradient``,
+``grad_hook``) and the checks generated code runs before constructs whose derivatives
+cannot be followed (``not_a_dict``, ``number_only``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def stop_gradient(x: Any) -> Any:
+    """The identity, for values that must be treated as constants when differentiating."""
+    return x
+
+
+def grad_hook(x: Any, hook: Any) -> Any:
+    """Identity on ``x``; in reverse mode, ``x``'s cotangent is replaced by ``hook(cotangent)``.
+
+    The generated reverse sweep calls the hook where it computes the adjoint (like Tangent's
+    ``insert_grad_of``): ``x = tl.grad_hook(x, lambda g: np.clip(g, -1.0, 1.0))`` clips it,
+    ``tl.grad_hook(x, print)``-style hooks that return their argument inspect it."""
+    return x
+
+
+def not_a_dict(v: Any, message: str) -> None:
+    """Check that ``v``, which a loop iterates by index, is no dict (Python iterates its keys)."""
+    if isinstance(v, dict):
+        raise ValueError(f"tangent_lite: {message}")
+
+
+def number_only(v: Any, message: str) -> None:
+    """Check that ``v`` holds a number before ``v op= e`` (which then makes a new object):
+    an array or a list would be changed in place, under an alias derivatives cannot follow."""
+    if isinstance(v, (np.ndarray, list, dict)):
+        raise ValueError(f"tangent_lite: {message}")

@@ -1,0 +1,69 @@
+"""Source text of the runtime helpers, for the standalone files ``adgen`` writes.
+
+Each helper is a top-level function (or class, or constant) of one of :data:`MODULES` that
+uses only ``np``, the modules the inlined code imports (``codegen._inlined_runtime_imports``)
+and other helpers: :func:`helper_sources` collects the ones a generated module calls and
+everything they use, reading the modules' source.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Dict, Sequence, Tuple
+
+from . import (
+    along_axis,
+    batched,
+    blocks,
+    broadcast,
+    checkpoint,
+    containers,
+    elementwise,
+    indexing,
+    linalg,
+    markers,
+    products,
+    reductions,
+    shapes,
+    singular,
+    tape,
+    values,
+)
+
+# every module of helpers (all of tangent_lite.runtime but this one and the package), each
+# after the modules it imports: the order in which the helpers of a standalone file appear
+MODULES = (broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products, shapes,
+           linalg, indexing, tape, markers, batched, checkpoint)
+
+
+def helper_sources(names: Sequence[str]) -> str:
+    """Source text of the named helpers and of everything they use (functions, decorated ones,
+    classes, module-level constants of this package's modules), for standalone files."""
+    import ast
+
+    found: Dict[str, Tuple[int, int, str, set]] = {}  # name -> (module order, line, text, names it reads)
+    for order, module in enumerate(MODULES):
+        text = inspect.getsource(module)
+        for node in ast.parse(text).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined = [t.id for t in targets if isinstance(t, ast.Name)]
+            else:
+                continue
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            segment = "\n".join(text.splitlines()[first - 1:node.end_lineno])
+            reads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            for name in defined:
+                if name not in ("__all__", "helper_sources") and name not in found:
+                    found[name] = (order, first, segment, reads)
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in found:
+            continue
+        seen.add(name)
+        todo.extend(found[name][3])
+    chosen = sorted({found[n][:3] for n in seen})
+    return "\n\n\n".join(text.rstrip() for _, _, text in chosen) + "\n"

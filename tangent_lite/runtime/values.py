@@ -1,0 +1,122 @@
+"""Zeros, sums and returned gradients of any value, structures included.
+
+A derivative has its primal's structure: a number, an array, or a container (lists, tuples,
+named tuples, dicts, dataclasses and plain objects) of them, handled leafwise.  ``None`` is a
+zero adjoint.  ``as_grad`` gives a gradient the structure, shape and float dtype of its input.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from .broadcast import _same_length
+
+
+def zeros_like(x: Any) -> Any:
+    """A zero with ``x``'s structure: float 0.0, zero array, or a container of zeros
+    (lists, tuples, named tuples, dicts, dataclasses and plain objects)."""
+    if isinstance(x, (tuple, list, dict)) or _is_record(x):
+        return _map_struct(zeros_like, x)
+    if isinstance(x, range):  # (a loop's range put on a tape: its zero tangent is indexed like it)
+        return np.zeros(len(x))
+    if hasattr(x, "shape") and x.shape != ():
+        return np.zeros(x.shape, dtype=_float_dtype(x))
+    if hasattr(x, "dtype"):
+        return _float_dtype(x).type(0.0)
+    return 0.0
+
+
+def _is_record(x: Any) -> bool:
+    """A dataclass instance or a plain object whose attributes hold values."""
+    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str, bytes, type)) or x is None:
+        return False
+    return dataclasses.is_dataclass(x) or hasattr(x, "__dict__")
+
+
+def _fields(x: Any) -> list:
+    if dataclasses.is_dataclass(x):
+        return [f.name for f in dataclasses.fields(x)]
+    return list(vars(x))
+
+
+def _map_struct(fn: Any, x: Any, *others: Any) -> Any:
+    """Apply ``fn`` leafwise over ``x`` (and ``others`` of the same structure)."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # NamedTuple (the others may be plain tuples: by position)
+        return type(x)(*(fn(v, *(o[i] for o in others)) for i, v in enumerate(x)))
+    if isinstance(x, (tuple, list)):
+        return type(x)(fn(v, *(o[i] for o in others)) for i, v in enumerate(x))
+    if isinstance(x, dict):
+        return {k: fn(v, *(o[k] for o in others)) for k, v in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        out = copy.copy(x)
+        for f in _fields(x):
+            object.__setattr__(out, f, fn(getattr(x, f), *(getattr(o, f) for o in others)))
+        return out
+    out = copy.copy(x)
+    for f in _fields(x):
+        setattr(out, f, fn(getattr(x, f), *(getattr(o, f) for o in others)))
+    return out
+
+
+def _float_dtype(x: Any) -> Any:
+    dt = np.result_type(x)
+    return dt if np.issubdtype(dt, np.inexact) else np.dtype(np.float64)
+
+
+def add(a: Any, b: Any) -> Any:
+    """Add two adjoints or tangents; structures add leafwise, None is zero."""
+    if type(a) is float or type(a) is np.ndarray:
+        return a + b
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        _same_length(b, a)
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() != b.keys():
+        # a dict's adjoint may lack keys the other has (a key added by the function, removed
+        # again by the reverse sweep): a missing key is zero
+        return {k: add(a[k], b[k]) if k in a and k in b else a[k] if k in a else b[k] for k in {**a, **b}}
+    if isinstance(a, (tuple, list, dict)) or _is_record(a):
+        return _map_struct(add, a, b)
+    return a + b
+
+
+def as_grad(g: Any, x: Any) -> Any:
+    """The gradient returned for argument ``x``: same structure, shape and float dtype as ``x``."""
+    tx = type(x)
+    if tx is float and type(g) is float:  # the common cases first: no checks to make
+        return g
+    if tx is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and g.dtype == x.dtype \
+            and x.dtype.kind == "f" and g.flags.writeable and (g.base is None or g.strides[0:1] != (0,)):
+        return g
+    if isinstance(x, (tuple, list, dict)) or _is_record(x):
+        if g is None:
+            g = zeros_like(x)
+        return _map_struct(lambda xv, gv: as_grad(gv, xv), x, g)
+    if g is None:
+        return zeros_like(x)
+    if hasattr(x, "shape") and x.shape != ():
+        g = np.asarray(g)
+        dt = _float_dtype(x)
+        if g.shape != x.shape:
+            g = np.broadcast_to(g, x.shape)
+        if g.dtype != dt or not g.flags.writeable or g.base is not None and g.strides[0:1] == (0,):
+            g = np.array(g, dtype=dt)
+        return g
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        raise TypeError("a complex value reached the derivative of a real input: tangent_lite differentiates "
+                        "real code only (see docs/limitations.md)")
+    if isinstance(x, float) and type(g) is not float:
+        return float(g)
+    if isinstance(x, np.ndarray):  # 0-d array in, 0-d array out
+        return np.array(g, dtype=_float_dtype(x))
+    if hasattr(x, "dtype") and hasattr(g, "astype"):
+        return g.astype(_float_dtype(x))
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return float(g)
+    return g
