@@ -114,7 +114,7 @@ def simplified(expr: Any) -> Any:
 
 
 def _plain_helper(node: Any) -> Any:
-    """A strong-zero helper call (runtime/arrays.py) whose literal argument makes the partial
+    """A strong-zero helper call (runtime/singular.py) whose literal argument makes the partial
     derivative finite everywhere, as the plain arithmetic it then equals, else None::
 
         _tl.pow_base_bar(g, x, 2)   ->  g * 2 * x ** (2 - 1)     (y a literal integer >= 1)

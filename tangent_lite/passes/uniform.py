@@ -36,7 +36,7 @@ _OTHER: Kind = ("o", None)
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 _BROADCASTING_HELPERS = ("getitem_bar", "as_grad")  # spread their first argument over their second's shape
 # elementwise in every argument (their value has the arguments' broadcast shape): the strong-zero
-# helpers of the rules at singular points (runtime_numpy.py)
+# helpers of the rules at singular points (runtime/singular.py)
 _ELEMENTWISE_HELPERS = ("strong_mul", "strong_div", "pow_base_bar")
 
 

@@ -2,7 +2,7 @@
 shape manipulation, selection and linear algebra.
 
 Each rule is a short ``return <expression>``; anything longer lives in a runtime
-helper (``tangent_lite/runtime/arrays.py``, called as ``_tl.<name>``).  The
+helper (``tangent_lite/runtime/``, called as ``_tl.<name>``).  The
 parameters after ``(seed, ans)`` follow NumPy's spelling and positional order, so
 call sites bind to them by position and keyword.  Cotangents of tuple/list
 outputs (``np.split``, ``np.linalg.slogdet``/``eigh``/``svd``/``qr``) are tuples or

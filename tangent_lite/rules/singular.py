@@ -1,7 +1,7 @@
 """Rules for the strong-zero helpers that the rules at singular points call, so that generated
 code calling them can be differentiated again (Hessian-vector products, higher order).
 
-The helpers (``tangent_lite/runtime/arrays.py``, last section) implement the convention of
+The helpers (``tangent_lite/runtime/singular.py``) implement the convention of
 docs/custom-rules.md ("Conventions at non-smooth points"): a zero seed times an infinite or
 NaN local partial derivative contributes exactly 0.  Their rules keep it: every term that
 multiplies a partial derivative goes through ``strong_mul`` / ``strong_div`` /
