@@ -432,7 +432,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
             arguments.check_scalar_output(fn, _forward_output(fwd, values))
             raise failure
         if now.check:  # tl.config(check=True): the value, and forward against reverse mode
-            selfcheck.check(fn, values, names, result[0] if returns_value else None, returns_value)
+            selfcheck.check(fn, values, names, result[0] if returns_value else None, returns_value, jvp=jvp, vjp=vjp)
         if not returns_value:  # the output is a scalar by construction
             return _pick(result if type(result) is float else arguments.detached(result, values), single, len(names))
         out, grads = result
@@ -488,7 +488,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, C
     # append): the caller and the shape checks get their own copy of the value
     value = arguments.structure_copy(out) if isinstance(out, (list, dict, tuple)) else out
     if settings.current().check:
-        selfcheck.check(fn, values, names, out, True)
+        selfcheck.check(fn, values, names, out, True, jvp=jvp, vjp=vjp)
     n_out = module.__tl_meta__["outputs"]
     calls = [0]
 
@@ -539,7 +539,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                 tangents, values)
     if settings.current().check:
-        selfcheck.check(fn, values, names, result[0], True)
+        selfcheck.check(fn, values, names, result[0], True, jvp=jvp, vjp=vjp)
     return result
 
 

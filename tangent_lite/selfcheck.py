@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from . import arguments
 from .config import config
 from .errors import TangentLiteError
 
@@ -42,11 +43,11 @@ def call_original(fn: Callable, values: Sequence[Any]) -> Any:
 
 
 def check(fn: Callable, values: Sequence[Any], names: Sequence[str], value: Any = None,
-          has_value: bool = False, seed: Optional[int] = None) -> None:
+          has_value: bool = False, seed: Optional[int] = None, *, jvp: Callable[..., Any],
+          vjp: Callable[..., Any]) -> None:
     """Compare the generated ``value`` (when ``has_value``) with ``fn``'s, and sample the
-    dot-product identity for ``names``; raise :class:`SelfCheckError` on a mismatch."""
-    from . import api
-
+    dot-product identity for ``names``; raise :class:`SelfCheckError` on a mismatch.
+    ``jvp``, ``vjp``: the forward and reverse mode to compare (``tl.jvp``, ``tl.vjp``: api.py passes them)."""
     label = getattr(fn, "__qualname__", repr(fn))
     with config(check=False):  # the checks' own calls are not checked again
         expected = call_original(fn, values)
@@ -57,12 +58,12 @@ def check(fn: Callable, values: Sequence[Any], names: Sequence[str], value: Any 
                 hint="please report this with the function's source; meanwhile tl.config(optimize=False) may "
                      "avoid it, and TANGENT_LITE_CACHE=0 rules out a stale cache")
         rng = np.random.default_rng(seed)
-        params = api._params(fn)
+        params = arguments.params(fn)
         primal = [values[params.index(n)] for n in names]
         vs = [_random_like(p, rng) for p in primal]
-        out, tangent = api.jvp(fn, list(values), vs, wrt=tuple(names))
+        out, tangent = jvp(fn, list(values), vs, wrt=tuple(names))
         w = _random_like(out, rng)
-        _, pullback = api.vjp(fn, *values, wrt=tuple(names))
+        _, pullback = vjp(fn, *values, wrt=tuple(names))
         cot = pullback(w)
         cots = list(cot) if len(names) > 1 else [cot]
         lhs, rhs = _vdot(tangent, w), sum(_vdot(v, c) for v, c in zip(vs, cots))

@@ -17,9 +17,8 @@ import numpy as np
 from tangent_lite import api
 from tangent_lite.analysis.dataflow import assignments, describe, describe_once
 from tangent_lite.frontend import jumps
-from tangent_lite.passes import optimize
-from tangent_lite.passes.hoist import drop_round_trips, hoist_loop_invariants, iterate_tape
-from tangent_lite.passes.uniform import keep_uniform_seeds
+from tangent_lite.passes import index, manager, optimize
+from tangent_lite.passes.copies import _rename_loads
 from tangent_lite.syntax import assign, const, deepcopy, gast, parse_expr, parse_module, to_source, walk
 from tangent_lite.syntax.naming import Namer
 
@@ -64,28 +63,13 @@ CASES = [
 
 
 def _rounds(fdef, protected):
-    """The optimizer's driver as it was: whole rounds of every pass until a round changes
-    nothing (each pass counting names itself), then the releases."""
-    facts = getattr(fdef, optimize.FACTS, None)
-    passes = [
-        lambda: optimize.fold_constants(fdef, protected),
-        lambda: facts is not None and keep_uniform_seeds(fdef, protected, facts),
-        lambda: optimize.propagate_copies(fdef, protected),
-        lambda: optimize.forward_tuples(fdef, protected),
-        lambda: optimize.fuse_sum_seeds(fdef, protected),
-        lambda: optimize.drop_unread_saves(fdef),
-        lambda: not getattr(fdef, optimize.KEEP_POPS, False) and iterate_tape(fdef),
-        lambda: optimize.fold_negations(fdef, protected),
-        lambda: facts is not None and optimize.contract_summed_products(fdef, protected, facts.tl),
-        lambda: drop_round_trips(fdef, protected),
-        lambda: hoist_loop_invariants(fdef, protected),
-        lambda: optimize.remove_dead(fdef, protected),
-        lambda: getattr(fdef, optimize.DROP_PURE, False) and optimize.drop_unused_forward(fdef),
-    ]
+    """The optimizer's driver as it was: whole rounds of every pass of the manager's list
+    until a round changes nothing (each pass counting names itself), then the releases."""
+    context = manager.Context(fdef, protected, getattr(fdef, optimize.FACTS, None))
     for _ in range(10):
         changed = False
-        for run in passes:
-            if run():
+        for p in manager.PASSES:
+            if p.run(context):
                 changed = True
         if not changed:
             break
@@ -147,18 +131,18 @@ def test_statement_names_built_again_from_the_changes():
     loop = fdef.body[2]
     inner = loop.body[1]
     # change statements in place (a renamed read, a folded value), drop one, add one
-    optimize._rename_loads(loop, "b", "g")
+    _rename_loads(loop, "b", "g")
     fdef.body[1].value = parse_expr("a + x")
     del fdef.body[3]
     inner.orelse.append(assign("k", const(1.0)))
-    dirty = {id(st) for st in optimize._statements([loop])} | {id(fdef.body[1])}
+    dirty = {id(st) for st in index._statements([loop])} | {id(fdef.body[1])}
     again = optimize.StmtNames(fdef, first, dirty)
     fresh = optimize.StmtNames(fdef)
     assert [id(st) for st in again.stmts] == [id(st) for st in fresh.stmts]
     for st in fresh.stmts:
         assert again.own(st) == fresh.own(st)
-        assert _same(again.full(st)[0], optimize._names(st)[0])
-        assert _same(again.full(st)[1], optimize._names(st)[1])
+        assert _same(again.full(st)[0], index._names(st)[0])
+        assert _same(again.full(st)[1], index._names(st)[1])
     assert again.counts(fdef) == optimize.name_counts(fdef)
     assert again.foldable == fresh.foldable
     assert id(fdef.body[0]) in fresh.foldable  # x * 1.0

@@ -21,7 +21,6 @@ import atexit
 import collections
 import errno
 import hashlib
-import inspect
 import linecache
 import os
 import re
@@ -38,6 +37,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 from .. import syntax as S
 from .._version import __version__, code_fingerprint
 from ..errors import TangentLiteWarning
+from ..frontend.guards import code_digest
 from . import codegen
 
 _STATE = {"enabled": os.environ.get("TANGENT_LITE_CACHE", "1") not in ("0", "false", "no", "off")}
@@ -154,32 +154,6 @@ def source_text(fn: Callable) -> str:
         return "".join(S.source_lines(fn)[0])
     except (OSError, TypeError):
         return ""
-
-
-def _update_code(h: Any, code: Any) -> None:
-    """Feed what a code object computes into ``h``, the same in every process (no addresses,
-    sets in sorted order)."""
-    h.update(code.co_code)
-    h.update(" ".join(code.co_names).encode())
-    for const in code.co_consts:
-        if inspect.iscode(const):
-            _update_code(h, const)
-        elif isinstance(const, frozenset):
-            h.update(repr(sorted(const, key=repr)).encode())
-        else:
-            h.update(repr(const).encode())
-        h.update(b"\0")
-
-
-def code_digest(fn: Callable) -> str:
-    """A digest of the code that actually runs: a cache entry made for the text now in the file
-    is not used for a function imported before the file was edited."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return ""
-    h = hashlib.sha256()
-    _update_code(h, code)
-    return h.hexdigest()[:16]
 
 
 def source_hash(fn: Callable) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import inspect
 import sys
 import types
 import weakref
@@ -64,9 +65,33 @@ def checked_by_identity(obj: Any) -> bool:
     return callable(obj) or isinstance(obj, types.ModuleType)
 
 
-def _code_digest(code: Any) -> str:
-    from ..backends.cache import code_digest
+def _update_code(h: Any, code: Any) -> None:
+    """Feed what a code object computes into ``h``, the same in every process (no addresses,
+    sets in sorted order)."""
+    h.update(code.co_code)
+    h.update(" ".join(code.co_names).encode())
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            _update_code(h, const)
+        elif isinstance(const, frozenset):
+            h.update(repr(sorted(const, key=repr)).encode())
+        else:
+            h.update(repr(const).encode())
+        h.update(b"\0")
 
+
+def code_digest(fn: Callable) -> str:
+    """A digest of the code that actually runs: a cache entry made for the text now in the file
+    is not used for a function imported before the file was edited."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ""
+    h = hashlib.sha256()
+    _update_code(h, code)
+    return h.hexdigest()[:16]
+
+
+def _code_digest(code: Any) -> str:
     return code_digest(types.SimpleNamespace(__code__=code))
 
 

@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Set
 from .. import syntax as S
 from ..frontend.anf import Wengert
 from ..syntax import gast
-from .optimize import _pure
+from .unused_forward import _pure
 
 
 def _atom(node: Any) -> bool:
