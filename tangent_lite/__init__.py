@@ -12,11 +12,13 @@
 
 from . import rules  # noqa: F401  (registers the built-in rules)
 from ._version import __version__
-from .api import Differentiable, differentiate, generate, grad, jvp, source, value_and_grad, vjp, wengert
-from .backends.cache import CacheInfo, set_cache_enabled
-from .backends.cache import clear as clear_cache
-from .backends.cache import info as cache_info
+from .api import generate, grad, jvp, source, value_and_grad, vjp, wengert
+from .backends.cache import set_cache_enabled
+from .backends.upkeep import CacheInfo
+from .backends.upkeep import clear as clear_cache
+from .backends.upkeep import info as cache_info
 from .config import config
+from .decorator import Differentiable, differentiate
 from .errors import (
     ArgumentError,
     NonScalarOutputError,

@@ -15,11 +15,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import arguments, origin, selfcheck
+from . import arguments, callables, origin, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, shapes
-from .backends import cache, codegen, numba_backend
+from .backends import cache, codegen, numba_backend, scratch
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
 from .modes import jvp as jvp_pass
@@ -170,9 +170,9 @@ def _count_outputs(w: anf.Wengert) -> int:
     return len(ret.elts) if isinstance(ret, anf.gast.Tuple) else 1
 
 
-_signature = arguments.signature  # argument helpers live in arguments.py; these names stay for callers
-_params = arguments.params
-_param_tuple = arguments.param_tuple
+_signature = callables.signature  # argument helpers live in arguments.py; these names stay for callers
+_params = callables.params
+_param_tuple = callables.param_tuple
 
 
 def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
@@ -333,19 +333,20 @@ def _scratch(name: str, text: str) -> str:
     trouble): a private copy in this process's scratch directory, for what reads ``__file__``
     (``tl.source``, ...); the module runs from the text in memory, never from it.  If even that
     copy cannot be written, a ``<tangent_lite ...>`` name (linecache still holds the text)."""
-    return cache.write_scratch(name, text) or f"<tangent_lite {name}>"
+    return scratch.write_scratch(name, text) or f"<tangent_lite {name}>"
 
 
 def _unwrap(fn: Callable) -> Callable:
     """The Python function behind ``fn`` (a ``@differentiate`` wrapper or the function), checked."""
-    if isinstance(fn, Differentiable):
-        return fn.fn
-    return arguments.check_function(fn)
+    inner = getattr(fn, "__tl_function__", None)  # (decorator.Differentiable)
+    if inner is not None and not isinstance(fn, types.FunctionType):
+        return inner
+    return callables.check_function(fn)
 
 
 def _target(f: Callable) -> Tuple[Callable, Any]:
     """(the function to differentiate, what arguments bind against: it, or a functools.partial of it)."""
-    return arguments.split_partial(f, _unwrap)
+    return callables.split_partial(f, _unwrap)
 
 
 # ------------------------------------------------------------------ arguments
@@ -353,7 +354,7 @@ def _target(f: Callable) -> Tuple[Callable, Any]:
 
 resolve_wrt = arguments.resolve_wrt
 bind_args = arguments.bind_args
-_plain_positional = arguments.plain_positional
+_plain_positional = callables.plain_positional
 _check_float = arguments.check_float
 _check_shape = arguments.check_shape
 _pick = arguments.pick
@@ -559,63 +560,3 @@ def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
 def wengert(f: Callable) -> str:
     """The lowered (Wengert / SSA) form of ``f``, one primitive per line."""
     return anf.lower(_unwrap(f)).text()
-
-
-# ------------------------------------------------------------------ decorator
-
-
-class Differentiable:
-    """A function with derivative methods; calling it calls the original."""
-
-    def __init__(self, fn: Callable, wrt: Wrt = None, checkpoint: Optional[int] = None, backend: str = "python"):
-        numba_backend.check_backend(backend)
-        self.backend = backend  # of grad and value_and_grad
-        if checkpoint is not None:
-            if isinstance(checkpoint, bool) or not isinstance(checkpoint, int) or checkpoint < 0:
-                raise ArgumentError(f"checkpoint must be a number of snapshots (an int >= 0), got {checkpoint!r}")
-            fn.__tl_checkpoint__ = checkpoint  # read by anf.lower: top-level loops are checkpointed
-        self.fn = fn
-        self.__tl_function__ = fn
-        self.default_wrt = wrt
-        functools.update_wrapper(self, fn)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.fn(*args, **kwargs)
-
-    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # methods stay plain functions
-        return self if obj is None else functools.partial(self.__call__, obj)
-
-    def _wrt(self, wrt: Wrt) -> Wrt:
-        return self.default_wrt if wrt is None else wrt
-
-    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
-        return grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
-
-    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
-        return value_and_grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
-
-    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
-        return vjp(self.fn, *args, wrt=self._wrt(wrt), **kwargs)
-
-    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
-        return jvp(self.fn, primals, tangents, wrt=self._wrt(wrt))
-
-    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
-        return source(self.fn, mode, self._wrt(wrt))
-
-    def wengert(self) -> str:
-        return wengert(self.fn)
-
-    def __repr__(self) -> str:
-        return f"<differentiable {self.fn.__qualname__}>"
-
-
-def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint: Optional[int] = None,
-                  backend: str = "python") -> Any:
-    """Decorator: ``@differentiate``, ``@differentiate(wrt="W")``; ``checkpoint=k`` makes
-    reverse mode checkpoint every top-level ``for ... in range(...)`` loop with ``k``
-    snapshots (as ``tl.checkpointed`` does for one loop); ``backend="numba"`` compiles
-    ``.grad`` / ``.value_and_grad`` with Numba (docs/numba.md)."""
-    if fn is None:
-        return lambda f: Differentiable(f, wrt, checkpoint, backend)
-    return Differentiable(fn, wrt, checkpoint, backend)

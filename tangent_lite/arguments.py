@@ -18,179 +18,27 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
 from . import syntax as S
+from .callables import (
+    _function_of,
+    _per_function,
+    _short,
+    _what,
+    call_text,
+    describe,
+    free_params,
+    param_tuple,
+    params,
+    plain_positional,
+    signature,
+)
 from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
-
-_SUPPORTS_PARTIAL = "tl.grad, tl.value_and_grad, tl.vjp, tl.jvp and tl.source"
-
-
-# ------------------------------------------------------------------ the function
-
-
-def check_function(fn: Any) -> Callable:
-    """``fn`` if it can be differentiated as it is; else a clear error."""
-    if isinstance(fn, functools.partial):
-        inner = getattr(fn.func, "__qualname__", type(fn.func).__name__)
-        raise SourceUnavailableError(
-            f"a functools.partial of '{inner}' cannot be differentiated here: a partial object has no source",
-            hint=f"{_SUPPORTS_PARTIAL} accept a partial; elsewhere pass '{inner}' itself with all its arguments")
-    if inspect.ismethod(fn):
-        owner = fn.__self__
-        if isinstance(owner, type):  # a classmethod: __self__ is the class
-            hint = (f"differentiate the function and pass the class: tl.grad({owner.__name__}.{fn.__name__}.__func__, "
-                    f"wrt=1)({owner.__name__}, ...)")
-        else:
-            hint = (f"differentiate the function and pass the object: tl.grad({type(owner).__name__}."
-                    f"{fn.__name__}, wrt=1)(obj, ...)")
-        raise ArgumentError(f"'{fn.__qualname__}' is a bound method", hint=hint)
-    if not callable(fn):
-        raise ArgumentError(f"expected a function to differentiate, got {_what(fn)}",
-                            hint="pass the function itself, e.g. tl.grad(loss), not its value loss(x)")
-    if inspect.isclass(fn):
-        raise ArgumentError(f"expected a function to differentiate, got the class '{fn.__qualname__}'",
-                            hint="differentiate a function (a def) that builds and uses the object")
-    if not inspect.isroutine(fn) and not hasattr(fn, "__tl_function__") and _python_call(type(fn)):
-        cls = type(fn).__qualname__
-        raise ArgumentError(
-            f"expected a function to differentiate, got a callable '{cls}' object",
-            hint=f"differentiate the method and pass the object: tl.grad({cls}.__call__, wrt=1)(obj, ...)")
-    return fn
-
-
-def _python_call(cls: type) -> bool:
-    """Does ``cls`` define ``__call__`` in Python (a callable object, not a C callable)?"""
-    return any(inspect.isfunction(vars(c).get("__call__")) for c in cls.__mro__)
-
-
-def split_partial(f: Any, unwrap: Callable[[Any], Callable]) -> Tuple[Callable, Any]:
-    """(the Python function to differentiate, the target arguments are bound against).
-
-    The target is the function itself, or for ``functools.partial(g, ...)`` a partial of
-    the function (``unwrap`` turns ``g`` into it, e.g. a ``@differentiate`` wrapper)."""
-    if isinstance(f, functools.partial):
-        fn = unwrap(f.func)
-        return fn, functools.partial(fn, *f.args, **f.keywords)
-    fn = unwrap(f)
-    return fn, fn
-
-
-def _function_of(target: Any) -> Callable:
-    return target.func if isinstance(target, functools.partial) else target
-
-
-def describe(target: Any) -> str:
-    """How messages name the target: ``'loss'`` or ``functools.partial of 'loss'``."""
-    name = f"'{getattr(_function_of(target), '__qualname__', _short(target))}'"
-    return f"the functools.partial of {name}" if isinstance(target, functools.partial) else name
-
-
-def _per_function(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``compute(fn)`` remembered for as long as ``fn`` lives (weakly: no function is kept
-    alive by being asked about, as an ``lru_cache`` would keep thousands of closures)."""
-    memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    @functools.wraps(compute)
-    def remembered(fn: Any) -> Any:
-        try:
-            return memo[fn]
-        except KeyError:
-            value = memo[fn] = compute(fn)
-            return value
-        except TypeError:  # not weak-referenceable
-            return compute(fn)
-
-    remembered.forget = memo.pop  # type: ignore[attr-defined]
-    return remembered
-
-
-def _signature_memo_clear(fn: Any) -> None:
-    try:
-        _signature.forget(fn, None)  # type: ignore[attr-defined]
-    except TypeError:
-        pass
-
-
-def signature(fn: Callable) -> inspect.Signature:
-    """``inspect.signature(fn)``, remembered while ``fn``'s default values stay the same objects
-    (``fn.__defaults__ = ...`` changes what a call binds)."""
-    defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
-    sig, seen = _signature(fn)
-    if seen[0] is not defaults[0] or seen[1] is not defaults[1]:
-        _signature_memo_clear(fn)
-        sig, seen = _signature(fn)
-    return sig
-
-
-@_per_function
-def _signature(fn: Callable) -> Tuple[inspect.Signature, Tuple[Any, Any]]:
-    defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
-    return _read_signature(fn), defaults
-
-
-def _read_signature(fn: Callable) -> inspect.Signature:
-    try:
-        return inspect.signature(fn)
-    except (TypeError, ValueError):
-        raise SourceUnavailableError(
-            f"cannot read the signature of {fn!r}",
-            hint="differentiate a Python function (a def in a .py file), or register a rule for this one "
-                 "with tl.defvjp / tl.defjvp") from None
-
-
-@_per_function
-def param_tuple(fn: Callable) -> Tuple[str, ...]:
-    return tuple(p.name for p in signature(fn).parameters.values()
-                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
-
-
-def params(fn: Callable) -> List[str]:
-    return list(param_tuple(fn))
-
-
-@_per_function
-def plain_positional(fn: Callable) -> bool:
-    return all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in signature(fn).parameters.values())
-
-
-def free_params(target: Any) -> Tuple[List[str], Dict[str, str]]:
-    """The arguments the caller passes (in order), and those a partial fixes (name -> how)."""
-    fn = _function_of(target)
-    names = params(fn)
-    fixed: Dict[str, str] = {}
-    if isinstance(target, functools.partial):
-        positional = [p.name for p in signature(fn).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        for name in positional[:len(target.args)]:
-            fixed[name] = "positionally"
-        for name in target.keywords:
-            fixed.setdefault(name, f"as {name}={_short(target.keywords[name])}")
-    return [n for n in names if n not in fixed], fixed
-
-
-def call_text(fn: Callable) -> str:
-    """``loss(W, x, *, scale=2.0)``: how the function is called."""
-    try:
-        return f"{fn.__name__}{signature(fn)}"
-    except (SourceUnavailableError, AttributeError):
-        return repr(fn)
-
-
-def _what(value: Any) -> str:
-    """``1.5 (float)``, ``None``: a value as messages show it."""
-    return "None" if value is None else f"{_short(value)} ({type(value).__name__})"
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
 
 # ------------------------------------------------------------------ wrt
 

@@ -47,7 +47,7 @@ def _load(target: str) -> Any:
         if not hasattr(obj, part):
             raise CliError(f"{where} has no function '{qualname}'")
         obj = getattr(obj, part)
-    from .api import Differentiable
+    from .decorator import Differentiable
 
     if isinstance(obj, Differentiable):
         obj = obj.fn
@@ -184,13 +184,13 @@ def run(argv: Optional[List[str]] = None) -> str:
 
 def _clear_cache(folders: List[str]) -> str:
     """``adgen --clear-cache [FOLDER ...]``: what was removed, where."""
-    from .backends import cache
+    from .backends import cache, upkeep
 
     for folder in folders:
         if not os.path.isdir(folder):
             raise CliError(f"--clear-cache takes folders; no such folder: {folder}")
     user = cache._user_cache_dir()
-    removed = cache.clear([*(folders or [os.getcwd()]), user], memory=False)
+    removed = upkeep.clear([*(folders or [os.getcwd()]), user], memory=False)
     where = ", ".join(folders or ["the current folder"])
     return f"adgen: removed {removed} cache entries (__tangent_lite__ folders below {where}, and {user})"
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import arguments
+from . import callables
 from .config import config
 from .errors import TangentLiteError
 
@@ -58,7 +58,7 @@ def check(fn: Callable, values: Sequence[Any], names: Sequence[str], value: Any 
                 hint="please report this with the function's source; meanwhile tl.config(optimize=False) may "
                      "avoid it, and TANGENT_LITE_CACHE=0 rules out a stale cache")
         rng = np.random.default_rng(seed)
-        params = arguments.params(fn)
+        params = callables.params(fn)
         primal = [values[params.index(n)] for n in names]
         vs = [_random_like(p, rng) for p in primal]
         out, tangent = jvp(fn, list(values), vs, wrt=tuple(names))

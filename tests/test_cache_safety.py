@@ -46,6 +46,7 @@ import tangent_lite as tl
 import tangent_lite.api as api
 import tangent_lite.backends.cache as cache
 import tangent_lite.backends.codegen as codegen
+import tangent_lite.backends.scratch as scratch
 from tangent_lite.errors import TangentLiteWarning
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -324,12 +325,12 @@ def test_scratch_copy_is_never_run(env, monkeypatch):
     (kept for what reads __file__, like tl.source) is not what runs."""
     monkeypatch.setitem(cache._STATE, "enabled", False)
     marker = env.tmp / "scratch.marker"
-    real = cache.write_scratch
+    real = scratch.write_scratch
 
     def write_tampered(name, text):
         return real(name, text + marker_code(marker))
 
-    monkeypatch.setattr(cache, "write_scratch", write_tampered)
+    monkeypatch.setattr(scratch, "write_scratch", write_tampered)
     mod = env.load()
     np.testing.assert_allclose(tl.grad(mod.f)(X), 2 * X)
     assert not marker.exists()
@@ -346,14 +347,14 @@ def test_tracebacks_and_getsource_show_the_generated_code(where, env, monkeypatc
     if where != "cache":
         monkeypatch.setitem(cache._STATE, "enabled", False)
     if where == "nowhere":
-        monkeypatch.setattr(cache, "write_scratch", lambda name, text: None)
+        monkeypatch.setattr(scratch, "write_scratch", lambda name, text: None)
     mod = env.load()
     module, fn = _generated(mod.f)
     filename = module.__file__
     if where == "cache":
         assert filename == str(only_entry(env.cache))
     elif where == "scratch":
-        assert os.path.dirname(filename) == cache.scratch_dir()
+        assert os.path.dirname(filename) == scratch.scratch_dir()
     else:
         assert filename.startswith("<tangent_lite ") and not os.path.exists(filename)
     assert fn.__code__.co_filename == filename
@@ -905,10 +906,10 @@ def test_disabled_cache_writes_only_a_private_atomic_copy(env, monkeypatch):
         np.testing.assert_allclose(tl.grad(mod.f)(X), 2 * X)
         assert "def f_vjp(" in tl.source(mod.f)
     assert tl_warnings(caught) == []
-    scratch = cache.scratch_dir()
-    assert calls and all(os.path.dirname(c) == scratch for c in calls)
-    assert stat.S_IMODE(os.stat(scratch).st_mode) == 0o700 or not POSIX
-    assert not [n for n in os.listdir(scratch) if n.startswith(".tmp-")]
+    directory = scratch.scratch_dir()
+    assert calls and all(os.path.dirname(c) == directory for c in calls)
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700 or not POSIX
+    assert not [n for n in os.listdir(directory) if n.startswith(".tmp-")]
     assert entries(env.cache, "*") == [] and entries(env.user, "*") == []
 
 

@@ -1,4 +1,4 @@
-"""The per-process scratch directory (tangent_lite.backends.cache.scratch_dir): where generated modules
+"""The per-process scratch directory (tangent_lite.backends.scratch.scratch_dir): where generated modules
 go when no cache directory is writable or the disk cache is off, removed at interpreter exit."""
 
 import os
@@ -6,19 +6,19 @@ import subprocess
 import sys
 import textwrap
 
-import tangent_lite.backends.cache as cache
+import tangent_lite.backends.scratch as scratch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # a child process with its own temporary directory and nothing writable for the cache
 CHILD = textwrap.dedent("""
     import os, shutil, sys
-    import tangent_lite.backends.cache as cache
+    import tangent_lite.backends.scratch as scratch
 
     blocked = os.path.join(sys.argv[1], "a_file", "cache")
-    paths = [cache.write_scratch(f"m.f.vjp.{i}.py", "x = %d\\n" % i) for i in range(3)]
-    paths.append(cache.scratch_path("n.py"))
-    directory = cache.scratch_dir()
+    paths = [scratch.write_scratch(f"m.f.vjp.{i}.py", "x = %d\\n" % i) for i in range(3)]
+    paths.append(scratch.scratch_path("n.py"))
+    directory = scratch.scratch_dir()
     assert all(os.path.dirname(p) == directory for p in paths), (paths, directory)
     assert [open(p).read() for p in paths[:3]] == ["x = 0\\n", "x = 1\\n", "x = 2\\n"]
     if sys.argv[2] == "remove-first":  # someone else already removed it: exit must not fail
@@ -57,12 +57,12 @@ def test_exit_does_not_fail_when_the_directory_is_already_gone(tmp_path):
 
 
 def test_scratch_directory_is_made_again_if_removed(tmp_path, monkeypatch):
-    first = cache.scratch_dir()
-    assert os.path.isdir(first) and cache.scratch_dir() == first  # one directory per process
-    monkeypatch.setitem(cache._SCRATCH, "dir", str(tmp_path / "removed"))  # as if deleted meanwhile
-    again = cache.scratch_dir()
+    first = scratch.scratch_dir()
+    assert os.path.isdir(first) and scratch.scratch_dir() == first  # one directory per process
+    monkeypatch.setitem(scratch._SCRATCH, "dir", str(tmp_path / "removed"))  # as if deleted meanwhile
+    again = scratch.scratch_dir()
     assert os.path.isdir(again) and again not in (first, str(tmp_path / "removed"))
-    assert cache.scratch_path("m.py") == os.path.join(again, "m.py")
+    assert scratch.scratch_path("m.py") == os.path.join(again, "m.py")
 
 
 def test_cleanup_leaves_another_process_directory_alone(tmp_path):
@@ -70,8 +70,8 @@ def test_cleanup_leaves_another_process_directory_alone(tmp_path):
     directory = tmp_path / "scratch"
     directory.mkdir()
     (directory / "m.py").write_text("x = 1\n")
-    cache._remove_scratch(str(directory), os.getpid() + 1)
+    scratch._remove_scratch(str(directory), os.getpid() + 1)
     assert (directory / "m.py").exists()
-    cache._remove_scratch(str(directory), os.getpid())
+    scratch._remove_scratch(str(directory), os.getpid())
     assert not directory.exists()
-    cache._remove_scratch(str(directory), os.getpid())  # already gone: no error
+    scratch._remove_scratch(str(directory), os.getpid())  # already gone: no error

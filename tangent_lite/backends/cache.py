@@ -17,14 +17,12 @@ written the derivative is kept in memory, with one warning.  ``TANGENT_LITE_CACH
 
 from __future__ import annotations
 
-import atexit
 import collections
 import errno
 import hashlib
 import linecache
 import os
 import re
-import shutil
 import stat
 import sys
 import sysconfig
@@ -32,7 +30,7 @@ import tempfile
 import threading
 import warnings
 import weakref
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .. import syntax as S
 from .._version import __version__, code_fingerprint
@@ -575,113 +573,3 @@ def prune(directory: str, keep: Optional[str] = None, max_entries: Optional[int]
             continue
         count, size, removed = count - 1, size - nbytes, removed + 1
     return removed
-
-
-class CacheInfo(NamedTuple):
-    """What :func:`tangent_lite.cache_info` reports."""
-    enabled: bool  # the disk cache (the memory cache always works)
-    memory_entries: int  # (function, key) pairs held in memory
-    compiled_texts: int  # compiled generated modules kept by disk key
-    directories: Dict[str, Tuple[int, int]]  # cache directory -> (entries, bytes): those this process used
-    max_entries: int  # per directory
-    max_bytes: int  # per directory
-    stats: Dict[str, int]  # generated / disk_hits / memory_hits / code_hits since the process started
-
-
-def info() -> CacheInfo:
-    """The caches as they are now: memory, and every disk directory this process used (and the
-    per-user directory and ``$TANGENT_LITE_CACHE_DIR``, when they exist)."""
-    dirs = set(_DIRECTORIES) | {d for d in _standard_directories() if os.path.isdir(d)}
-    table = {}
-    for d in sorted(dirs):
-        found = entries(d)
-        table[d] = (len(found), sum(e[1] for e in found))
-    return CacheInfo(cache_enabled(), memory_size(), len(_CODE), table, MAX_DISK_ENTRIES, MAX_DISK_BYTES,
-                     dict(STATS))
-
-
-def _standard_directories() -> List[str]:
-    out = [_user_cache_dir()]
-    override = os.environ.get("TANGENT_LITE_CACHE_DIR")
-    if override:
-        out.append(os.path.abspath(os.path.expanduser(override)))
-    return out
-
-
-def clear(paths: Optional[List[str]] = None, memory: bool = True) -> int:
-    """Remove cache entries: those of the directories this process used, the per-user one and
-    ``$TANGENT_LITE_CACHE_DIR`` (``paths=None``), or of ``paths``: cache directories, or
-    folders searched for ``__tangent_lite__`` directories below them.  Only files that are
-    tangent_lite's entries are removed (and a cache directory left empty).  Also empties the
-    memory cache when ``memory``.  Returns the number of files removed."""
-    if memory:
-        clear_memory()
-    if paths is None:
-        targets = set(_DIRECTORIES) | set(_standard_directories())
-    else:
-        targets = set()
-        for p in paths:
-            p = os.path.abspath(p)
-            if os.path.basename(p) == "__tangent_lite__" or p in _standard_directories():
-                targets.add(p)
-                continue
-            for folder, dirs, _files in os.walk(p):
-                if "__tangent_lite__" in dirs:
-                    targets.add(os.path.join(folder, "__tangent_lite__"))
-                dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__tangent_lite__"]
-    removed = 0
-    for d in sorted(targets):
-        for _used, _nbytes, path in entries(d):
-            try:
-                os.unlink(path)
-                removed += 1
-            except OSError:
-                pass
-        if os.path.basename(d) == "__tangent_lite__":
-            try:
-                os.rmdir(d)  # only if nothing else is in it (Numba's __pycache__, a user's file)
-            except OSError:
-                pass
-    return removed
-
-
-# ------------------------------------------------------------------ scratch
-
-_SCRATCH: Dict[str, Any] = {"dir": None, "pid": None}
-
-
-def scratch_dir() -> str:
-    """This process's private directory (mode 0700) for copies of generated modules that have
-    no cache entry (disk cache disabled, or cache trouble); it is removed when the interpreter
-    exits.  Raises OSError if it cannot be made."""
-    directory, pid = _SCRATCH["dir"], os.getpid()
-    if directory is None or _SCRATCH["pid"] != pid or not os.path.isdir(directory):
-        directory = tempfile.mkdtemp(prefix=f"tangent_lite-{pid}-")
-        _SCRATCH.update(dir=directory, pid=pid)
-        atexit.register(_remove_scratch, directory, pid)
-    return directory
-
-
-def _remove_scratch(directory: str, pid: int) -> None:
-    """At exit: remove ``directory`` if this process made it (not in a forked child); never fails."""
-    if os.getpid() == pid:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def scratch_path(name: str) -> str:
-    """The path of file ``name`` (a plain file name) in the scratch directory."""
-    if not _plain_name(name):
-        raise ValueError(f"not a plain file name: {name!r}")
-    return os.path.join(scratch_dir(), name)
-
-
-def write_scratch(name: str, text: str) -> Optional[str]:
-    """Atomically write ``text`` as ``name`` in the scratch directory, for code that reads a
-    generated module's ``__file__`` (``tl.source``, ...): the module itself runs from the text in
-    memory, never from this copy.  The path, or None if it cannot be written.  Never raises."""
-    try:
-        path = scratch_path(name)
-        _write_atomic(path, text)
-    except (OSError, ValueError):
-        return None
-    return path

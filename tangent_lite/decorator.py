@@ -1,0 +1,68 @@
+"""``@tl.differentiate``: a function with derivative methods (``f.grad``, ``f.vjp``,
+``f.source``, ...); calling it calls the original."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+from .api import Wrt, grad, jvp, source, value_and_grad, vjp, wengert
+from .backends import numba_backend
+from .errors import ArgumentError
+
+
+class Differentiable:
+    """A function with derivative methods; calling it calls the original."""
+
+    def __init__(self, fn: Callable, wrt: Wrt = None, checkpoint: Optional[int] = None, backend: str = "python"):
+        numba_backend.check_backend(backend)
+        self.backend = backend  # of grad and value_and_grad
+        if checkpoint is not None:
+            if isinstance(checkpoint, bool) or not isinstance(checkpoint, int) or checkpoint < 0:
+                raise ArgumentError(f"checkpoint must be a number of snapshots (an int >= 0), got {checkpoint!r}")
+            fn.__tl_checkpoint__ = checkpoint  # read by anf.lower: top-level loops are checkpointed
+        self.fn = fn
+        self.__tl_function__ = fn
+        self.default_wrt = wrt
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # methods stay plain functions
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    def _wrt(self, wrt: Wrt) -> Wrt:
+        return self.default_wrt if wrt is None else wrt
+
+    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
+        return grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
+
+    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
+        return value_and_grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
+
+    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
+        return vjp(self.fn, *args, wrt=self._wrt(wrt), **kwargs)
+
+    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
+        return jvp(self.fn, primals, tangents, wrt=self._wrt(wrt))
+
+    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
+        return source(self.fn, mode, self._wrt(wrt))
+
+    def wengert(self) -> str:
+        return wengert(self.fn)
+
+    def __repr__(self) -> str:
+        return f"<differentiable {self.fn.__qualname__}>"
+
+
+def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint: Optional[int] = None,
+                  backend: str = "python") -> Any:
+    """Decorator: ``@differentiate``, ``@differentiate(wrt="W")``; ``checkpoint=k`` makes
+    reverse mode checkpoint every top-level ``for ... in range(...)`` loop with ``k``
+    snapshots (as ``tl.checkpointed`` does for one loop); ``backend="numba"`` compiles
+    ``.grad`` / ``.value_and_grad`` with Numba (docs/numba.md)."""
+    if fn is None:
+        return lambda f: Differentiable(f, wrt, checkpoint, backend)
+    return Differentiable(fn, wrt, checkpoint, backend)
