@@ -12,7 +12,7 @@
 
 from . import rules  # noqa: F401  (registers the built-in rules)
 from ._version import __version__
-from .api import generate, grad, jvp, source, value_and_grad, vjp, wengert
+from .api import generate, jvp, source, vjp, wengert
 from .backends.cache import set_cache_enabled
 from .backends.upkeep import CacheInfo
 from .backends.upkeep import clear as clear_cache
@@ -27,6 +27,7 @@ from .errors import (
     TangentLiteError,
     UnsupportedConstructError,
 )
+from .gradients import grad, value_and_grad
 from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tangent_function
 from .inspect.memory import memory_report
 from .inspect.testing import check_grads

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import arguments, callables, origin, selfcheck
+from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, shapes
@@ -337,11 +337,30 @@ def _scratch(name: str, text: str) -> str:
 
 
 def _unwrap(fn: Callable) -> Callable:
-    """The Python function behind ``fn`` (a ``@differentiate`` wrapper or the function), checked."""
+    """The Python function behind ``fn`` (a ``@differentiate`` wrapper, what ``tl.grad`` returned,
+    or the function), checked."""
     inner = getattr(fn, "__tl_function__", None)  # (decorator.Differentiable)
     if inner is not None and not isinstance(fn, types.FunctionType):
         return inner
-    return callables.check_function(fn)
+    recipe = getattr(fn, "__tl_recipe__", None)
+    if isinstance(recipe, compose.Recipe):
+        return _equivalent(fn, recipe)
+    return callables.check_function(callables.as_partial(fn))
+
+
+_EQUIVALENT_LOCK = threading.Lock()
+
+
+def _equivalent(run: Callable, recipe: compose.Recipe) -> Callable:
+    """The plain function that computes what ``run`` (from ``tl.grad``) computes, so that it can be
+    transformed again (compose.py); made again when ``recipe.fn``'s derivative module changes."""
+    module = compiled(recipe.fn, "vjp", recipe.names)
+    derivative = getattr(module, module.__tl_meta__["functions"][0])
+    with _EQUIVALENT_LOCK:
+        made = getattr(run, "__tl_equivalent__", None)
+        if made is None or made[0] is not derivative:
+            made = run.__tl_equivalent__ = (derivative, compose.wrapper(recipe, derivative))
+        return made[1]
 
 
 def _target(f: Callable) -> Tuple[Callable, Any]:
@@ -363,13 +382,6 @@ _pick = arguments.pick
 # ------------------------------------------------------------------ functional API
 
 
-def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Callable:
-    """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar.
-    ``f`` may be a ``functools.partial``: its bound arguments are held constant.
-    ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md)."""
-    return _gradient_function(f, wrt, backend, with_value=True)
-
-
 _GRAD_ONLY = ("fused", "grad_only")  # options: f_vjp returns the gradient alone when f is known scalar
 _FOR_NUMBA = ("fused", "numba")  # options: code numba_backend rewrites (tapes popped, not walked)
 
@@ -385,6 +397,9 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     arguments.check_has_return(fn)
     options = _FOR_NUMBA if backend == "numba" else _FUSED if with_value else _GRAD_ONLY
 
+    # what tl.grad returned, transformed again: its equivalent is looked up at every call, which
+    # also brings the values its generated derivative reads up to date (that module's runner)
+    transformed = hasattr(f, "__tl_recipe__")
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh, ...)
     positions = [_params(fn).index(n) for n in names]
     n_params = len(_params(fn))
@@ -394,6 +409,8 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
+        if transformed and _unwrap(f) is not fn:  # f = tl.grad(g): g's derivative changed (an edit)
+            return _gradient_function(f, wrt, backend, with_value)(*args, **kwargs)
         values = list(args) if plain and not kwargs and len(args) == n_params else bind_args(target, args, kwargs)
         for i in positions:  # the common case of float arguments skips the full check
             if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):
@@ -454,12 +471,6 @@ def _forward_output(fwd: Callable, values: List[Any]) -> Any:
 
 def _unit_seeds(module: types.ModuleType) -> List[float]:
     return [1.0] * module.__tl_meta__["outputs"]
-
-
-def grad(f: Callable, wrt: Wrt = None, backend: str = "python") -> Callable:
-    """``grad(f, wrt)(*args)``: the gradient of scalar ``f`` with respect to ``wrt``
-    (argument indices or names; default the first argument); ``backend="numba"``: compiled."""
-    return _gradient_function(f, wrt, backend, with_value=False)
 
 
 def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:

@@ -53,12 +53,75 @@ def _python_call(cls: type) -> bool:
     return any(inspect.isfunction(vars(c).get("__call__")) for c in cls.__mro__)
 
 
+def as_partial(f: Any) -> Any:
+    """Callables that hold their first argument become a ``functools.partial`` of a function,
+    which holds it constant: a bound method ``model.loss`` (``self``), a classmethod
+    ``Model.build`` (the class), an object with a Python ``__call__`` (the object).  A function
+    behind ``functools.lru_cache`` / ``functools.cache`` is the function (caching does not
+    change values), and so is one behind a ``functools.wraps`` wrapper that only forwards
+    (``return fn(*args, **kwargs)``).  Anything else is returned as it is."""
+    for _ in range(8):  # (wrappers of wrappers)
+        if inspect.ismethod(f) and f.__name__ == "__call__" and hasattr(f.__self__, "__tl_function__"):
+            return f.__self__  # a @tl.differentiate function used as a method (its __get__)
+        if inspect.ismethod(f) and inspect.isfunction(f.__func__):
+            return functools.partial(f.__func__, f.__self__)
+        if hasattr(f, "cache_info") and hasattr(f, "__wrapped__") and not inspect.isfunction(f):
+            f = f.__wrapped__  # functools.lru_cache / cache: a C wrapper around the function
+            continue
+        if inspect.isfunction(f) and hasattr(f, "__wrapped__") and _only_forwards(f):
+            f = f.__wrapped__
+            continue
+        if not inspect.isroutine(f) and not inspect.isclass(f) and not hasattr(f, "__tl_function__") \
+                and not isinstance(f, functools.partial) and _python_call(type(f)):
+            return functools.partial(type(f).__call__, f)
+        return f
+    return f
+
+
+def _only_forwards(wrapper: Callable) -> bool:
+    """Is ``wrapper`` (made with ``functools.wraps``) just ``return fn(*args, **kwargs)`` of the
+    function it wraps?  (A wrapper that does more is differentiated itself.)"""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__)))  # (not unwrapped)
+    except (OSError, TypeError, SyntaxError):
+        return False
+    fdef = tree.body[0] if tree.body else None
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    body = [s for s in fdef.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
+        return False
+    call, a = body[0].value, fdef.args
+    forwards = (a.vararg is not None and a.kwarg is not None and not a.args and not a.kwonlyargs
+                and len(call.args) == 1 and isinstance(call.args[0], ast.Starred)
+                and isinstance(call.args[0].value, ast.Name) and call.args[0].value.id == a.vararg.arg
+                and len(call.keywords) == 1 and call.keywords[0].arg is None
+                and isinstance(call.keywords[0].value, ast.Name) and call.keywords[0].value.id == a.kwarg.arg)
+    if not forwards or not isinstance(call.func, ast.Name):
+        return False
+    cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__ or ()))
+    try:
+        return call.func.id in cells and cells[call.func.id].cell_contents is wrapper.__wrapped__
+    except ValueError:  # an empty cell
+        return False
+
+
 def split_partial(f: Any, unwrap: Callable[[Any], Callable]) -> Tuple[Callable, Any]:
     """(the Python function to differentiate, the target arguments are bound against).
 
     The target is the function itself, or for ``functools.partial(g, ...)`` a partial of
-    the function (``unwrap`` turns ``g`` into it, e.g. a ``@differentiate`` wrapper)."""
+    the function (``unwrap`` turns ``g`` into it, e.g. a ``@differentiate`` wrapper).
+    Bound methods and callable objects are partials of their function (:func:`as_partial`)."""
+    f = as_partial(f)
     if isinstance(f, functools.partial):
+        inner = as_partial(f.func)
+        if isinstance(inner, functools.partial):  # partial(model.loss, ...): self first, then the rest
+            f = functools.partial(inner.func, *inner.args, *f.args, **{**inner.keywords, **f.keywords})
+        elif inner is not f.func:  # partial(cached_fn, ...): of the function behind the cache
+            f = functools.partial(inner, *f.args, **f.keywords)
         fn = unwrap(f.func)
         return fn, functools.partial(fn, *f.args, **f.keywords)
     fn = unwrap(f)

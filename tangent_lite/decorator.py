@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Optional, Sequence, Tuple
 
-from .api import Wrt, grad, jvp, source, value_and_grad, vjp, wengert
+from .api import Wrt, jvp, source, vjp, wengert
 from .backends import numba_backend
 from .errors import ArgumentError
+from .gradients import grad, value_and_grad
 
 
 class Differentiable:

@@ -59,10 +59,11 @@ def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
     """``hessian(f)(*args)``: the Hessian of scalar ``f`` with respect to one argument,
     shaped ``x.shape + x.shape``, built from HVPs with basis vectors."""
     name = _single_wrt(f, wrt, "tl.hessian")
-    fn = api._unwrap(f)
+    fn0 = api._unwrap(f)  # (checked now: a bad f is refused when the transformation is made)
 
-    @functools.wraps(fn)
+    @functools.wraps(fn0)
     def run(*args: Any, **kwargs: Any) -> Any:
+        fn = api._unwrap(f)  # at every call: f may be what tl.grad returned (compose.py), made again
         values = api.bind_args(fn, args, kwargs)
         index = api._params(fn).index(name)
         x = values[index]
@@ -95,10 +96,11 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
     name = _single_wrt(f, wrt, "tl.jacobian")
-    fn = api._unwrap(f)
+    fn0 = api._unwrap(f)  # (checked now: a bad f is refused when the transformation is made)
 
-    @functools.wraps(fn)
+    @functools.wraps(fn0)
     def run(*args: Any, **kwargs: Any) -> Any:
+        fn = api._unwrap(f)  # at every call: f may be what tl.grad returned (compose.py), made again
         values = api.bind_args(fn, args, kwargs)
         x = values[api._params(fn).index(name)]
         in_shape = np.shape(x)

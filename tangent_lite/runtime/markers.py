@@ -1,6 +1,6 @@
 """Helpers that compute nothing: the markers user code writes (``stop_gradient``,
 ``grad_hook``) and the checks generated code runs before constructs whose derivatives
-cannot be followed (``not_a_dict``, ``number_only``).
+cannot be followed (``not_a_dict``, ``number_only``, ``scalar_only``).
 """
 
 from __future__ import annotations
@@ -35,3 +35,10 @@ def number_only(v: Any, message: str) -> None:
     an array or a list would be changed in place, under an alias derivatives cannot follow."""
     if isinstance(v, (np.ndarray, list, dict)):
         raise ValueError(f"tangent_lite: {message}")
+
+
+def scalar_only(v: Any, message: str) -> None:
+    """Check that ``v`` is a scalar (a number or a 0-d array) where a gradient needs one: the
+    value of ``f`` inside ``tl.grad(f)`` transformed again (see compose.py)."""
+    if isinstance(v, (tuple, list, dict)) or np.ndim(v) != 0:
+        raise ValueError(f"tangent_lite: {message}; it returned a {type(v).__name__} of shape {np.shape(v)}")

@@ -1,0 +1,82 @@
+"""``tl.grad`` and ``tl.value_and_grad``: gradient functions of scalar functions, with
+``has_aux`` (``f`` returns ``(value, aux)``), and transformable again: what they return
+carries its recipe, and ``api._unwrap`` turns it into a plain function that tangent_lite
+differentiates like user code (compose.py): ``tl.grad(tl.grad(f))``,
+``tl.jacobian(tl.grad(f))``, ``tl.hvp(tl.grad(...))`` ...
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Dict
+
+import numpy as np
+
+from . import arguments, compose, runtime
+from .api import Wrt, _gradient_function, _target, resolve_wrt, vjp
+from .errors import ArgumentError
+
+
+def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False, **options: Any) -> Callable:
+    """``grad(f, wrt)(*args)``: the gradient of scalar ``f`` with respect to ``wrt``
+    (argument indices or names; default the first argument); ``backend="numba"``: compiled.
+    ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``(gradient, aux)``.
+    The result can be transformed again: ``tl.grad(tl.grad(f))``, ``tl.jacobian(tl.grad(f))``."""
+    _no_other_options("tl.grad", options)
+    if has_aux:
+        return _with_aux(f, wrt, with_value=False)
+    return _transformable(_gradient_function(f, wrt, backend, with_value=False), "grad", f, wrt)
+
+
+def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False,
+                   **options: Any) -> Callable:
+    """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar.
+    ``f`` may be a ``functools.partial`` or a bound method: its bound arguments are held constant.
+    ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``((value, aux), gradient)``.
+    ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md).
+    The result can be transformed again (``tl.jacobian(tl.value_and_grad(f))``)."""
+    _no_other_options("tl.value_and_grad", options)
+    if has_aux:
+        return _with_aux(f, wrt, with_value=True)
+    return _transformable(_gradient_function(f, wrt, backend, with_value=True), "value_and_grad", f, wrt)
+
+
+def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
+    """``tl.grad(f, has_aux=True)``: ``f`` returns ``(value, aux)``; one forward and one reverse
+    sweep (the pullback of the pair with a zero cotangent for ``aux``)."""
+    fn, _target_ = _target(f)
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        out, pullback = vjp(f, *args, wrt=wrt, **kwargs)
+        if not isinstance(out, tuple) or len(out) != 2:
+            got = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else \
+                f"a {type(out).__name__}"
+            raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), got {got}",
+                                hint="return value, aux (a 2-tuple), or leave has_aux out")
+        value, aux = out
+        arguments.check_scalar_output(fn, value)
+        grads = pullback((np.ones_like(value) if isinstance(value, np.ndarray) else 1.0, runtime.zeros_like(aux)))
+        return ((value, aux), grads) if with_value else (grads, aux)
+
+    return run
+
+
+def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
+    """``run`` (what ``tl.grad(f)`` returns) with its recipe, so that it can be transformed again.
+    (Of a ``functools.partial`` it is not: the equivalent would need the partial's signature.)"""
+    fn, target = _target(f)
+    if target is fn:
+        names, single = resolve_wrt(fn, wrt)
+        run.__tl_recipe__ = compose.Recipe(kind, fn, tuple(names), single)
+    return run
+
+
+def _no_other_options(who: str, options: Dict[str, Any]) -> None:
+    """Keyword arguments a transformation does not take: ``argnums=`` (JAX) and ``argnum=``
+    (autograd) are spelled ``wrt=`` here; anything else is Python's usual TypeError."""
+    for name, value in options.items():
+        if name in ("argnums", "argnum"):
+            raise TypeError(f"{who}() got an unexpected keyword argument '{name}': tangent_lite spells it wrt= "
+                            f"(argument indices or names), e.g. {who}(f, wrt={value!r})")
+        raise TypeError(f"{who}() got an unexpected keyword argument '{name}'")

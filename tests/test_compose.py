@@ -1,0 +1,244 @@
+"""Transformations compose (issue 14): what tl.grad / tl.value_and_grad return is a function
+tangent_lite differentiates again, in any mode, to any order; has_aux; argnums spelled wrt;
+every kind of callable (bound methods, callable objects, classmethods, lru_cache, forwarding
+functools.wraps wrappers).  References are hand-derived formulas, central finite differences
+and the dot-product identity, never tangent_lite itself."""
+import functools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tangent_lite as tl
+
+finite = st.floats(-2.0, 2.0, allow_nan=False)
+
+
+def cubic_sin(x):
+    return x ** 3 * math.sin(x)
+
+
+def d2_cubic_sin(x):  # hand-derived
+    return 6 * x * math.sin(x) + 6 * x ** 2 * math.cos(x) - x ** 3 * math.sin(x)
+
+
+def d3_cubic_sin(x):
+    return 6 * math.sin(x) + 18 * x * math.cos(x) - 9 * x ** 2 * math.sin(x) - x ** 3 * math.cos(x)
+
+
+def energy(x, A):
+    h = np.tanh(A @ x)
+    return np.sum(h * h) + 0.5 * np.sum(x ** 4)
+
+
+def energy_hessian(x, A):  # hand-derived: d/dx of 2 A^T (h (1 - h^2)) + 2 x^3
+    h = np.tanh(A @ x)
+    s = 1 - h ** 2
+    return A.T @ np.diag(2 * s * s - 4 * h * h * s) @ A + np.diag(6 * x ** 2)
+
+
+def _fd(f, x, eps=1e-6):
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = eps
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
+    return np.stack(cols, axis=-1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(finite)
+def test_second_and_third_derivatives_of_a_scalar_function(x):
+    assert tl.grad(tl.grad(cubic_sin))(x) == pytest.approx(d2_cubic_sin(x), rel=1e-9, abs=1e-12)
+    assert tl.grad(tl.grad(tl.grad(cubic_sin)))(x) == pytest.approx(d3_cubic_sin(x), rel=1e-9, abs=1e-12)
+
+
+RNG = np.random.default_rng(5)
+A = RNG.normal(size=(4, 3))
+X = RNG.normal(size=3)
+
+
+def test_jacobian_of_grad_is_the_hessian():
+    H = energy_hessian(X, A)
+    np.testing.assert_allclose(tl.jacobian(tl.grad(energy))(X, A), H, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(tl.jacobian(tl.grad(energy), mode="reverse")(X, A), H, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(tl.hessian(energy)(X, A), H, rtol=1e-9, atol=1e-12)
+
+
+def test_jvp_and_vjp_of_grad_agree_with_each_other_and_the_hessian():
+    v, w = RNG.normal(size=3), RNG.normal(size=3)
+    H = energy_hessian(X, A)
+    _, Hv = tl.jvp(tl.grad(energy), (X, A), (v,))
+    _, pullback = tl.vjp(tl.grad(energy), X, A)
+    Hw = pullback(w)
+    np.testing.assert_allclose(Hv, H @ v, rtol=1e-9)
+    np.testing.assert_allclose(Hw, H.T @ w, rtol=1e-9)
+    assert np.dot(Hv, w) == pytest.approx(np.dot(v, Hw), rel=1e-10)  # <J v, w> == <v, J^T w>
+
+
+def test_grad_of_grad_against_finite_differences_of_grad():
+    g = tl.grad(energy)
+    np.testing.assert_allclose(tl.jacobian(g)(X, A), _fd(lambda x: g(x, A), X), rtol=1e-6, atol=1e-8)
+
+
+def test_value_and_grad_transformed_again():
+    v, w = RNG.normal(size=3), 0.7
+    _, pullback = tl.vjp(tl.value_and_grad(energy), X, A)
+    got = pullback((w, v))
+    expected = w * tl.grad(energy)(X, A) + energy_hessian(X, A) @ v
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+def test_several_wrt_arguments_transformed_again():
+    def f(x, y):
+        return np.sum(np.sin(x) * y ** 2)
+
+    x, y = RNG.normal(size=3), RNG.normal(size=3)
+    gx_dot, gy_dot = tl.jvp(tl.grad(f, wrt=(0, 1)), (x, y), (np.ones(3), np.zeros(3)))[1]
+    np.testing.assert_allclose(gx_dot, -np.sin(x) * y ** 2, rtol=1e-12)  # d/dx of cos(x) y^2
+    np.testing.assert_allclose(gy_dot, 2 * np.cos(x) * y, rtol=1e-12)  # d/dx of 2 sin(x) y
+    (gx,) = tl.grad(f, wrt=(0,))(x, y)  # a 1-tuple stays a 1-tuple when transformed again
+    out, pullback = tl.vjp(tl.grad(f, wrt=(0,)), x, y)
+    assert isinstance(out, tuple) and len(out) == 1
+    np.testing.assert_allclose(out[0], gx)
+
+
+SCALE = 2.0
+
+
+def scaled(x):
+    return SCALE * x ** 3
+
+
+def test_a_transformation_of_a_transformation_follows_what_names_mean_now():
+    global SCALE
+    g2 = tl.grad(tl.grad(scaled))
+    assert g2(1.5) == pytest.approx(2.0 * 6 * 1.5)
+    SCALE = -1.0
+    try:
+        assert g2(1.5) == pytest.approx(-1.0 * 6 * 1.5)
+    finally:
+        SCALE = 2.0
+
+
+def test_grad_of_a_non_scalar_function_is_refused_when_transformed_again():
+    with pytest.raises(Exception, match="to return a scalar"):
+        tl.grad(tl.grad(lambda x: x * x))(np.ones(3))
+
+
+# ---------------------------------------------------------------- has_aux and argnums
+
+
+def loss_with_aux(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred ** 2), {"pred": pred, "n": 3}
+
+
+def test_has_aux_returns_the_gradient_and_the_aux_untouched():
+    w, x = RNG.normal(size=3), RNG.normal(size=(5, 3))
+    g, aux = tl.grad(loss_with_aux, has_aux=True)(w, x)
+    pred = np.tanh(x @ w)
+    np.testing.assert_allclose(g, x.T @ (2 * pred * (1 - pred ** 2)), rtol=1e-12)
+    np.testing.assert_allclose(aux["pred"], pred)
+    assert aux["n"] == 3
+    (value, aux2), g2 = tl.value_and_grad(loss_with_aux, has_aux=True)(w, x)
+    assert value == pytest.approx(np.sum(pred ** 2))
+    np.testing.assert_allclose(g2, g)
+    with pytest.raises(tl.ArgumentError, match=r"has_aux=True needs 'energy' to return a pair"):
+        tl.grad(energy, has_aux=True)(X, A)
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad])
+@pytest.mark.parametrize("habit", ["argnums", "argnum"])
+def test_argnums_by_habit_names_wrt(transform, habit):
+    with pytest.raises(TypeError, match=rf"unexpected keyword argument '{habit}': tangent_lite spells it wrt=.*wrt=1"):
+        transform(energy, **{habit: 1})
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        transform(energy, bogus=1)
+
+
+# ---------------------------------------------------------------- every kind of callable
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, x):
+        return np.sum(self.w * x ** 2)
+
+    def __call__(self, x):
+        return np.sum(self.w * np.sin(x))
+
+    @classmethod
+    def make_loss(cls, x):
+        return np.sum(x ** 3)
+
+
+def test_bound_methods_callable_objects_and_classmethods():
+    m, x = Model(np.array([1.0, 2.0, 3.0])), RNG.normal(size=3)
+    np.testing.assert_allclose(tl.grad(m.loss)(x), 2 * m.w * x, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(m)(x), m.w * np.cos(x), rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(Model.make_loss)(x), 3 * x ** 2, rtol=1e-12)
+    _, t = tl.jvp(m.loss, (x,), (np.ones(3),))
+    assert t == pytest.approx(np.sum(2 * m.w * x))
+    m.w = np.array([-1.0, 0.0, 1.0])  # self is read at every call, not baked in
+    np.testing.assert_allclose(tl.grad(m.loss)(x), 2 * m.w * x, rtol=1e-12)
+    np.testing.assert_allclose(tl.jacobian(tl.grad(Model.loss, wrt=1), wrt=1)(m, x), np.diag(2 * m.w))
+
+
+@functools.lru_cache(maxsize=128)
+def cached(x):
+    return x ** 3 + 2.0 * x
+
+
+def forwarding(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def doubling(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+    return wrapper
+
+
+@forwarding
+def forwarded(x):
+    return np.sum(np.exp(x))
+
+
+@doubling
+def doubled(x):
+    return np.sum(np.exp(x))
+
+
+def test_lru_cache_and_forwarding_wrappers_are_seen_through_and_others_are_not():
+    assert tl.grad(cached)(1.5) == pytest.approx(3 * 1.5 ** 2 + 2.0)
+    assert tl.grad(tl.grad(cached))(1.5) == pytest.approx(6 * 1.5)
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(tl.grad(forwarded)(x), np.exp(x), rtol=1e-12)
+    # a wrapper that does more than forward is differentiated itself: never the gradient of
+    # the function inside (which would be off by the factor 2)
+    try:
+        g = tl.grad(doubled)(x)
+    except tl.TangentLiteError:
+        return
+    np.testing.assert_allclose(g, 2.0 * np.exp(x), rtol=1e-12)
+
+
+def test_a_differentiate_function_used_as_a_method():
+    class Holder:
+        @tl.differentiate
+        def loss(self, x):
+            return np.sum(self.k * x ** 2)
+
+    h, x = Holder(), RNG.normal(size=3)
+    h.k = 3.0
+    np.testing.assert_allclose(tl.grad(h.loss)(x), 6.0 * x, rtol=1e-12)
