@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -34,6 +35,12 @@ def check_function(fn: Any) -> Callable:
             hint = (f"differentiate the function and pass the object: tl.grad({type(owner).__name__}."
                     f"{fn.__name__}, wrt=1)(obj, ...)")
         raise ArgumentError(f"'{fn.__qualname__}' is a bound method", hint=hint)
+    if _made_by_tangent_lite(fn):
+        raise ArgumentError(
+            f"'{getattr(fn, '__qualname__', fn)}' here is a function tangent_lite made (what tl.jacobian, tl.hessian, "
+            "f.grad, ... return): of these, only what tl.grad and tl.value_and_grad return can be transformed again",
+            hint="transform tl.grad(f) instead (tl.jacobian(tl.grad(f)) is the Hessian), or write the derivative "
+                 "you need as a function of its own")
     if not callable(fn):
         raise ArgumentError(f"expected a function to differentiate, got {_what(fn)}",
                             hint="pass the function itself, e.g. tl.grad(loss), not its value loss(x)")
@@ -46,6 +53,18 @@ def check_function(fn: Any) -> Callable:
             f"expected a function to differentiate, got a callable '{cls}' object",
             hint=f"differentiate the method and pass the object: tl.grad({cls}.__call__, wrt=1)(obj, ...)")
     return fn
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_RUNTIME = os.path.join(_PACKAGE, "runtime") + os.sep
+
+
+def _made_by_tangent_lite(fn: Any) -> bool:
+    """Is ``fn`` a closure of tangent_lite's own API (``functools.wraps`` gives it the user's
+    name, not its code)?  The runtime helpers are not: derivative code differentiated again
+    calls them."""
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", "") or ""
+    return filename.startswith(_PACKAGE) and not filename.startswith(_RUNTIME)
 
 
 def _python_call(cls: type) -> bool:

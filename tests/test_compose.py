@@ -242,3 +242,12 @@ def test_a_differentiate_function_used_as_a_method():
     h, x = Holder(), RNG.normal(size=3)
     h.k = 3.0
     np.testing.assert_allclose(tl.grad(h.loss)(x), 6.0 * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda f: tl.jacobian(f), lambda f: tl.hessian(f)])
+def test_other_transformations_are_refused_when_transformed_again(make):
+    """Not (yet) transformable again: a clear refusal that names what works, never an attempt
+    to differentiate tangent_lite's own code."""
+    with pytest.raises(tl.ArgumentError, match="only what tl.grad and tl.value_and_grad return") as info:
+        tl.grad(make(energy))(X, A)
+    assert "tl.jacobian(tl.grad(f))" in str(info.value)
