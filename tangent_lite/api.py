@@ -399,7 +399,8 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
 
     # what tl.grad returned, transformed again: its equivalent is looked up at every call, which
     # also brings the values its generated derivative reads up to date (that module's runner)
-    transformed = hasattr(f, "__tl_recipe__")
+    # (and callable objects and wrappers: their class or cell may be rebound)
+    transformed = hasattr(f, "__tl_recipe__") or callables.resolved_late(f)
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh, ...)
     positions = [_params(fn).index(n) for n in names]
     n_params = len(_params(fn))
@@ -409,7 +410,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        if transformed and _unwrap(f) is not fn:  # f = tl.grad(g): g's derivative changed (an edit)
+        if transformed and _target(f)[0] is not fn:  # f = tl.grad(g): g's derivative changed (an edit)
             return _gradient_function(f, wrt, backend, with_value)(*args, **kwargs)
         values = list(args) if plain and not kwargs and len(args) == n_params else bind_args(target, args, kwargs)
         for i in positions:  # the common case of float arguments skips the full check

@@ -97,22 +97,42 @@ def as_partial(f: Any) -> Any:
     return f
 
 
+def resolved_late(f: Any) -> bool:
+    """Does the function behind ``f`` depend on more than ``f`` itself (a callable object's class
+    may rebind ``__call__``, a wrapper's cell its target)?  Then it is looked up at every call."""
+    return hasattr(f, "__wrapped__") or (not inspect.isroutine(f) and not isinstance(f, functools.partial)
+                                         and not hasattr(f, "__tl_function__") and _python_call(type(f)))
+
+
 def _only_forwards(wrapper: Callable) -> bool:
     """Is ``wrapper`` (made with ``functools.wraps``) just ``return fn(*args, **kwargs)`` of the
-    function it wraps?  (A wrapper that does more is differentiated itself.)"""
+    function it wraps (looked at now: the cell may have been rebound)?  A wrapper that does more
+    is differentiated itself."""
+    name = _forwarded_name(wrapper.__code__)
+    cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__ or ()))
+    try:
+        return name is not None and name in cells and cells[name].cell_contents is wrapper.__wrapped__
+    except ValueError:  # an empty cell
+        return False
+
+
+@functools.lru_cache(maxsize=256)
+def _forwarded_name(code: Any) -> Any:
+    """The free variable a wrapper's code forwards all its arguments to
+    (``def w(*args, **kwargs): return fn(*args, **kwargs)``: ``"fn"``), else None."""
     import ast
     import textwrap
 
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(wrapper.__code__)))  # (not unwrapped)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))  # (the wrapper's own text)
     except (OSError, TypeError, SyntaxError):
-        return False
+        return None
     fdef = tree.body[0] if tree.body else None
     if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
+        return None
     body = [s for s in fdef.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
-        return False
+        return None
     call, a = body[0].value, fdef.args
     forwards = (a.vararg is not None and a.kwarg is not None and not a.args and not a.kwonlyargs
                 and len(call.args) == 1 and isinstance(call.args[0], ast.Starred)
@@ -120,12 +140,8 @@ def _only_forwards(wrapper: Callable) -> bool:
                 and len(call.keywords) == 1 and call.keywords[0].arg is None
                 and isinstance(call.keywords[0].value, ast.Name) and call.keywords[0].value.id == a.kwarg.arg)
     if not forwards or not isinstance(call.func, ast.Name):
-        return False
-    cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__ or ()))
-    try:
-        return call.func.id in cells and cells[call.func.id].cell_contents is wrapper.__wrapped__
-    except ValueError:  # an empty cell
-        return False
+        return None
+    return call.func.id
 
 
 def split_partial(f: Any, unwrap: Callable[[Any], Callable]) -> Tuple[Callable, Any]:
@@ -201,9 +217,14 @@ def _signature(fn: Callable) -> Tuple[inspect.Signature, Tuple[Any, Any]]:
 
 
 def _read_signature(fn: Callable) -> inspect.Signature:
-    try:
-        return inspect.signature(fn)
+    try:  # the function's own parameters: not those of a function a functools.wraps wrapper names
+        return inspect.signature(fn, follow_wrapped=False)
     except (TypeError, ValueError):
+        if getattr(fn, "__code__", None) is None:  # a builtin or a ufunc (whose signature Python < 3.10 cannot read)
+            raise SourceUnavailableError(
+                f"'{getattr(fn, '__qualname__', getattr(fn, '__name__', fn))}' has no Python source (it is a builtin "
+                "or C extension function)",
+                hint="register a derivative rule for it with tl.defvjp / tl.defjvp") from None
         raise SourceUnavailableError(
             f"cannot read the signature of {fn!r}",
             hint="differentiate a Python function (a def in a .py file), or register a rule for this one "
@@ -256,3 +277,13 @@ def _what(value: Any) -> str:
 def _short(value: Any, limit: int = 40) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def no_other_options(who: str, options: Dict[str, Any]) -> None:
+    """Keyword arguments a transformation does not take: ``argnums=`` (JAX) and ``argnum=``
+    (autograd) are spelled ``wrt=`` here; anything else is Python's usual TypeError."""
+    for name, value in options.items():
+        if name in ("argnums", "argnum"):
+            raise TypeError(f"{who}() got an unexpected keyword argument '{name}': tangent_lite spells it wrt= "
+                            f"(argument indices or names), e.g. {who}(f, wrt={value!r})")
+        raise TypeError(f"{who}() got an unexpected keyword argument '{name}'")

@@ -8,11 +8,11 @@ differentiates like user code (compose.py): ``tl.grad(tl.grad(f))``,
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict
+from typing import Any, Callable
 
 import numpy as np
 
-from . import arguments, compose, runtime
+from . import arguments, callables, compose, runtime
 from .api import Wrt, _gradient_function, _target, resolve_wrt, vjp
 from .errors import ArgumentError
 
@@ -22,7 +22,7 @@ def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool
     (argument indices or names; default the first argument); ``backend="numba"``: compiled.
     ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``(gradient, aux)``.
     The result can be transformed again: ``tl.grad(tl.grad(f))``, ``tl.jacobian(tl.grad(f))``."""
-    _no_other_options("tl.grad", options)
+    callables.no_other_options("tl.grad", options)
     if has_aux:
         return _with_aux(f, wrt, with_value=False)
     return _transformable(_gradient_function(f, wrt, backend, with_value=False), "grad", f, wrt)
@@ -35,7 +35,7 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
     ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``((value, aux), gradient)``.
     ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md).
     The result can be transformed again (``tl.jacobian(tl.value_and_grad(f))``)."""
-    _no_other_options("tl.value_and_grad", options)
+    callables.no_other_options("tl.value_and_grad", options)
     if has_aux:
         return _with_aux(f, wrt, with_value=True)
     return _transformable(_gradient_function(f, wrt, backend, with_value=True), "value_and_grad", f, wrt)
@@ -70,13 +70,3 @@ def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
         names, single = resolve_wrt(fn, wrt)
         run.__tl_recipe__ = compose.Recipe(kind, fn, tuple(names), single)
     return run
-
-
-def _no_other_options(who: str, options: Dict[str, Any]) -> None:
-    """Keyword arguments a transformation does not take: ``argnums=`` (JAX) and ``argnum=``
-    (autograd) are spelled ``wrt=`` here; anything else is Python's usual TypeError."""
-    for name, value in options.items():
-        if name in ("argnums", "argnum"):
-            raise TypeError(f"{who}() got an unexpected keyword argument '{name}': tangent_lite spells it wrt= "
-                            f"(argument indices or names), e.g. {who}(f, wrt={value!r})")
-        raise TypeError(f"{who}() got an unexpected keyword argument '{name}'")

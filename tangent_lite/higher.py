@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence, Tuple
 
 import numpy as np
 
-from . import api
+from . import api, arguments, callables
 from .errors import ArgumentError, NoRuleError
 
 
@@ -44,20 +44,23 @@ def _single_wrt(f: Callable, wrt: api.Wrt, what: str) -> str:
     return names[0]
 
 
-def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0) -> Any:
+def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: Any) -> Any:
     """Hessian-vector product ``H(x) v`` of scalar ``f(x, *args)`` (forward-over-reverse:
     one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument."""
+    callables.no_other_options("tl.hvp", options)
     name = _single_wrt(f, wrt, "tl.hvp")
     fv, _ = gradient_function(f, name)
     # every parameter, defaults filled in: the seed is the generated gradient's next parameter
     primals = tuple(api.bind_args(api._unwrap(f), (x,) + tuple(args), {}))
-    _, (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
+    (value, _), (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
+    arguments.check_scalar_output(api._unwrap(f), value)  # (never the Hessian of a sum of outputs)
     return hv
 
 
-def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
+def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
     """``hessian(f)(*args)``: the Hessian of scalar ``f`` with respect to one argument,
     shaped ``x.shape + x.shape``, built from HVPs with basis vectors."""
+    callables.no_other_options("tl.hessian", options)
     name = _single_wrt(f, wrt, "tl.hessian")
     fn0 = api._unwrap(f)  # (checked now: a bad f is refused when the transformation is made)
 
@@ -81,18 +84,20 @@ def hessian(f: Callable, wrt: api.Wrt = 0) -> Callable:
             e = np.zeros(n)
             e[i] = 1.0
             v = e.reshape(shape) if shape else 1.0
-            _, (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
+            (value, _), (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
+            arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
             rows.append(np.ravel(hv))
         return np.array(rows).reshape(shape + shape) if shape else float(rows[0][0])
 
     return run
 
 
-def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto") -> Callable:
+def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", **options: Any) -> Callable:
     """``jacobian(f)(*args)``: shaped ``out.shape + x.shape``.  ``mode="forward"`` builds it
     with one batched forward pass (all input directions at once), ``"reverse"`` from VJPs
     (one per output entry),
     ``"auto"`` picks forward when the input is smaller than the output."""
+    callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
     name = _single_wrt(f, wrt, "tl.jacobian")

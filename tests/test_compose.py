@@ -251,3 +251,62 @@ def test_other_transformations_are_refused_when_transformed_again(make):
     with pytest.raises(tl.ArgumentError, match="only what tl.grad and tl.value_and_grad return") as info:
         tl.grad(make(energy))(X, A)
     assert "tl.jacobian(tl.grad(f))" in str(info.value)
+
+
+# ---------------------------------------------------------------- breaker round 8 findings
+
+
+def vector_valued(x):
+    return x ** 3
+
+
+def quartic(x):
+    return np.sum(x ** 4)
+
+
+@pytest.mark.parametrize("call", [lambda: tl.hessian(vector_valued)(np.ones(3)),
+                                  lambda: tl.hvp(vector_valued, np.ones(3), np.ones(3)),
+                                  lambda: tl.hessian(tl.grad(quartic))(np.ones(3))])
+def test_hessians_of_non_scalar_functions_are_refused_not_summed(call):
+    with pytest.raises(tl.NonScalarOutputError):
+        call()
+
+
+def _inner_with_default(x, y=1.0):
+    return y * x ** 3
+
+
+@functools.wraps(_inner_with_default)
+def own_default(x, y=2.0):  # a wrapper with its own default: its own parameters count
+    return _inner_with_default(x, y)
+
+
+def test_a_wraps_wrapper_keeps_its_own_signature():
+    assert tl.value_and_grad(own_default)(0.7) == pytest.approx((2.0 * 0.7 ** 3, 6.0 * 0.7 ** 2))
+    assert tl.hessian(own_default)(0.7) == pytest.approx(12.0 * 0.7)
+    assert tl.grad(tl.grad(own_default))(0.7) == pytest.approx(12.0 * 0.7)
+
+
+class Power:
+    def __call__(self, x):
+        return x ** 3
+
+
+def test_a_callable_objects_rebound_call_is_seen_by_transformations_made_before():
+    obj, g = Power(), None
+    g = tl.grad(obj)
+    assert g(0.7) == pytest.approx(3 * 0.7 ** 2)
+    old = Power.__call__
+    Power.__call__ = lambda self, x: x ** 5
+    try:
+        assert g(0.7) == pytest.approx(5 * 0.7 ** 4)
+    finally:
+        Power.__call__ = old
+
+
+@pytest.mark.parametrize("who, make", [("tl.jacobian", lambda: tl.jacobian(energy, argnums=1)),
+                                       ("tl.hessian", lambda: tl.hessian(energy, argnums=1)),
+                                       ("tl.hvp", lambda: tl.hvp(energy, X, X, A, argnums=1))])
+def test_argnums_by_habit_on_the_other_transformations(who, make):
+    with pytest.raises(TypeError, match=rf"{who}\(\) got an unexpected keyword argument 'argnums': .*wrt=1"):
+        make()
