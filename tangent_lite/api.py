@@ -345,7 +345,8 @@ def _unwrap(fn: Callable) -> Callable:
     recipe = getattr(fn, "__tl_recipe__", None)
     if isinstance(recipe, compose.Recipe):
         return _equivalent(fn, recipe)
-    return callables.check_function(callables.as_partial(fn))
+    seen = callables.as_partial(fn)  # (a bound method or callable object here: refused with what to write)
+    return callables.check_function(fn if isinstance(seen, functools.partial) else seen)
 
 
 _EQUIVALENT_LOCK = threading.Lock()

@@ -35,6 +35,11 @@ def check_function(fn: Any) -> Callable:
             hint = (f"differentiate the function and pass the object: tl.grad({type(owner).__name__}."
                     f"{fn.__name__}, wrt=1)(obj, ...)")
         raise ArgumentError(f"'{fn.__qualname__}' is a bound method", hint=hint)
+    if _made_by_tangent_lite(fn) and getattr(fn, "__tl_has_aux__", False):
+        raise ArgumentError(
+            "what tl.grad(..., has_aux=True) and tl.value_and_grad(..., has_aux=True) return cannot be transformed "
+            "again yet",
+            hint="transform tl.grad of a function that returns the value alone (compute the aux part separately)")
     if _made_by_tangent_lite(fn):
         raise ArgumentError(
             f"'{getattr(fn, '__qualname__', fn)}' here is a function tangent_lite made (what tl.jacobian, tl.hessian, "

@@ -19,8 +19,9 @@ global: its guards), so a transformation of a transformation never runs stale co
 
 from __future__ import annotations
 
+import inspect
 import itertools
-from typing import Callable, NamedTuple, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Tuple
 
 from . import callables
 from .backends import codegen, scratch
@@ -34,6 +35,7 @@ class Recipe(NamedTuple):
     fn: Callable  # the plain Python function transformed
     names: Tuple[str, ...]  # its wrt parameters
     single: bool  # one wrt given as a single index or name: the gradient alone, not a 1-tuple
+    held: Tuple[Tuple[str, Any], ...] = ()  # parameters a functools.partial / bound method holds, and their values
 
 
 def wrapper(recipe: Recipe, derivative: Callable) -> Callable:
@@ -45,6 +47,25 @@ def wrapper(recipe: Recipe, derivative: Callable) -> Callable:
     taken = set(params)
     value, grad, call = _fresh("value", taken), _fresh("grad", taken), _fresh("_derivative", taken)
     tl_name = _fresh("_tl", taken)
+    held = dict(recipe.held)  # (self of a bound method, arguments of a partial: module globals of the equivalent)
+    bindings: Dict[str, Any] = {call: derivative}
+    passed = []
+    for p in params:
+        if p in held:
+            passed.append(_fresh(f"_held_{p}", taken))
+            bindings[passed[-1]] = held[p]
+        else:
+            passed.append(p)
+    signature = []
+    for p in params:
+        if p in held:
+            continue
+        default = callables.signature(fn).parameters[p].default
+        if default is inspect.Parameter.empty:
+            signature.append(p)
+        else:  # (a default is a value of the module, as the user's function has it)
+            signature.append(f"{p}={_fresh(f'_default_{p}', taken)}")
+            bindings[signature[-1].split("=")[1]] = default
     n = len(recipe.names)
     picked = grad if (n > 1 or recipe.single) else f"({grad},)"
     check = (f"    {tl_name}.scalar_only({value}, \"tl.{recipe.kind}({fn.__qualname__}) transformed again needs "
@@ -54,17 +75,16 @@ def wrapper(recipe: Recipe, derivative: Callable) -> Callable:
     text = (f"# tangent_lite: tl.{recipe.kind}({fn.__qualname__}, wrt=({wrt},)) as a function tangent_lite can "
             "differentiate again\n"
             f"import tangent_lite.runtime as {tl_name}\n\n\n"
-            f"def {name}({', '.join(params)}):\n"
-            f"    {value}, {grad} = {call}({', '.join(params)})\n"
+            f"def {name}({', '.join(signature)}):\n"
+            f"    {value}, {grad} = {call}({', '.join(passed)})\n"
             f"{check}"
             f"    return {result}\n")
     serial = next(_COUNTER)
     module_name = f"tangent_lite_generated.compose.{_plain(fn.__qualname__)}_{recipe.kind}_{serial}"
     filename = scratch.write_scratch(f"compose.{_plain(fn.__qualname__)}.{recipe.kind}.{serial}.py", text) \
         or f"<tangent_lite compose {serial}>"
-    module = codegen.load_text(text, filename, {call: derivative}, module_name)
+    module = codegen.load_text(text, filename, bindings, module_name)
     wrapper = getattr(module, name)
-    wrapper.__defaults__ = fn.__defaults__
     wrapper.__qualname__ = f"{fn.__qualname__}_{recipe.kind}"
     return wrapper
 

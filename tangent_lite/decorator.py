@@ -30,8 +30,8 @@ class Differentiable:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
 
-    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # methods stay plain functions
-        return self if obj is None else functools.partial(self.__call__, obj)
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:  # obj.method: obj held first, as Python binds it
+        return self if obj is None else _BoundMethod(self.fn, obj, wrt=self.default_wrt)
 
     def _wrt(self, wrt: Wrt) -> Wrt:
         return self.default_wrt if wrt is None else wrt
@@ -67,3 +67,33 @@ def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint:
     if fn is None:
         return lambda f: Differentiable(f, wrt, checkpoint, backend)
     return Differentiable(fn, wrt, checkpoint, backend)
+
+
+class _BoundMethod(functools.partial):
+    """A ``@tl.differentiate`` function reached through an instance: ``obj.loss(x)`` calls it with
+    ``obj`` first, and ``obj.loss.grad(x)`` differentiates it with ``obj`` held constant (as
+    ``tl.grad(obj.loss)`` does)."""
+
+    def __new__(cls, fn: Callable, obj: Any, wrt: Wrt = None) -> _BoundMethod:
+        bound = super().__new__(cls, fn, obj)
+        bound.default_wrt = wrt if isinstance(wrt, str) or (  # (an index would count self)
+            isinstance(wrt, (tuple, list)) and all(isinstance(w, str) for w in wrt)) else None
+        return bound
+
+    def _wrt(self, wrt: Wrt) -> Wrt:
+        return self.default_wrt if wrt is None else wrt
+
+    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
+        return grad(self, self._wrt(wrt))(*args, **kwargs)
+
+    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
+        return value_and_grad(self, self._wrt(wrt))(*args, **kwargs)
+
+    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
+        return vjp(self, *args, wrt=self._wrt(wrt), **kwargs)
+
+    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
+        return jvp(self, primals, tangents, wrt=self._wrt(wrt))
+
+    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
+        return source(self, mode, self._wrt(wrt))

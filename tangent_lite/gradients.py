@@ -8,7 +8,7 @@ differentiates like user code (compose.py): ``tl.grad(tl.grad(f))``,
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, Tuple
 
 import numpy as np
 
@@ -59,14 +59,17 @@ def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
         grads = pullback((np.ones_like(value) if isinstance(value, np.ndarray) else 1.0, runtime.zeros_like(aux)))
         return ((value, aux), grads) if with_value else (grads, aux)
 
+    run.__tl_has_aux__ = True  # (not transformable again yet: callables.check_function says so)
     return run
 
 
 def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
-    """``run`` (what ``tl.grad(f)`` returns) with its recipe, so that it can be transformed again.
-    (Of a ``functools.partial`` it is not: the equivalent would need the partial's signature.)"""
+    """``run`` (what ``tl.grad(f)`` returns) with its recipe, so that it can be transformed again
+    (of a ``functools.partial`` or a bound method too: the held values are part of the recipe)."""
     fn, target = _target(f)
-    if target is fn:
-        names, single = resolve_wrt(fn, wrt)
-        run.__tl_recipe__ = compose.Recipe(kind, fn, tuple(names), single)
+    names, single = resolve_wrt(target, wrt)
+    held: Tuple[Tuple[str, Any], ...] = ()
+    if target is not fn:
+        held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
+    run.__tl_recipe__ = compose.Recipe(kind, fn, tuple(names), single, held)
     return run

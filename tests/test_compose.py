@@ -310,3 +310,44 @@ def test_a_callable_objects_rebound_call_is_seen_by_transformations_made_before(
 def test_argnums_by_habit_on_the_other_transformations(who, make):
     with pytest.raises(TypeError, match=rf"{who}\(\) got an unexpected keyword argument 'argnums': .*wrt=1"):
         make()
+
+
+class Cubic:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return self.w * x ** 3
+
+    def loss(self, x):
+        return self.w * x ** 3
+
+    @classmethod
+    def fixed(cls, x):
+        return 5.0 * x ** 3
+
+    @tl.differentiate
+    def decorated(self, x):
+        return self.w * x ** 3
+
+
+def _times_y_squared(x, y):
+    return x * x * y
+
+
+def test_what_tl_grad_makes_of_methods_objects_and_partials_is_transformed_again():
+    c, x = Cubic(2.0), 0.7
+    for f, w in ((c.loss, 2.0), (c, 2.0), (Cubic.fixed, 5.0), (c.decorated, 2.0)):
+        assert tl.grad(tl.grad(f))(x) == pytest.approx(6 * w * x), f
+    assert tl.grad(tl.grad(functools.partial(_times_y_squared, y=3.0)))(x) == pytest.approx(6.0)
+    assert c.decorated.grad(x) == pytest.approx(3 * 2.0 * x ** 2)  # obj.method.grad: obj held constant
+    c.w = -1.0  # the held object is read at every call
+    assert tl.grad(tl.grad(c.loss))(x) == pytest.approx(-6 * x)
+
+
+def test_has_aux_results_and_bound_methods_in_second_order_calls_are_refused_clearly():
+    with pytest.raises(tl.ArgumentError, match=r"has_aux=True\) return cannot be transformed again yet"):
+        tl.jvp(tl.grad(loss_with_aux, has_aux=True), (X, RNG.normal(size=(5, 3))), (X,))
+    with pytest.raises(tl.ArgumentError, match=r"'Cubic.loss' is a bound method") as info:
+        tl.hessian(Cubic(2.0).loss)(0.7)
+    assert "tl.grad(Cubic.loss, wrt=1)" in str(info.value) or "Cubic.loss" in info.value.hint
