@@ -24,7 +24,7 @@ from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedCon
 from .frontend import anf, guards
 from .modes import jvp as jvp_pass
 from .modes import vjp as vjp_pass
-from .passes import cse, optimize
+from .passes import cse, manager, marks
 from .rules import REGISTRY
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -159,9 +159,9 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         if "numba" in options:
-            setattr(fdef, optimize.KEEP_POPS, True)
+            setattr(fdef, marks.KEEP_POPS, True)
         if "unoptimized" not in options:
-            optimize.optimize(fdef, protected | {a.id for a in fdef.args.args})
+            manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
     return w, d, raw, extra
 
 

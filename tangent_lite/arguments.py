@@ -241,7 +241,7 @@ def written_arguments(fn: Callable) -> Set[int]:
     """Positions of the parameters ``fn`` changes in place (``x[0] = ...``, ``x += ...``,
     through aliases too): the derivative functions work on copies of those arguments, so that
     a call leaves the caller's arrays as they were (and repeated calls see the same point)."""
-    from .analysis.dataflow import _writes_to_parameters
+    from .analysis.mutations import _writes_to_parameters
 
     writes = _writes_to_parameters(fn)
     if "*" in writes:

@@ -8,7 +8,7 @@ import numpy as np
 
 import tangent_lite as tl
 from tangent_lite import api
-from tangent_lite.passes import optimize
+from tangent_lite.passes import copies, dead
 from tangent_lite.passes.algebra import fold_negations
 from tangent_lite.syntax import parse_module, to_source
 
@@ -28,8 +28,8 @@ def test_fold_negations_before_after():
             return _t1_bar, _t3_bar
         """)
     assert fold_negations(fdef, {"x", "s", "_t1", "_t3"})
-    optimize.propagate_copies(fdef, {"x", "s", "_t1", "_t3"})
-    optimize.remove_dead(fdef, {"x", "s", "_t1", "_t3"})
+    copies.propagate_copies(fdef, {"x", "s", "_t1", "_t3"})
+    dead.remove_dead(fdef, {"x", "s", "_t1", "_t3"})
     assert to_source(fdef).strip() == textwrap.dedent("""\
         def f(x, s, _t1, _t3):
             _t7_bar = s * -2 * x

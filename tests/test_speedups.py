@@ -20,7 +20,7 @@ from tangent_lite.analysis import shapes
 from tangent_lite.frontend import anf
 from tangent_lite.inspect.testing import check_grads
 from tangent_lite.modes.vjp import hoist_invariants
-from tangent_lite.passes import optimize
+from tangent_lite.passes import copies, dead, fold, hoist, release, saves, seeds, tuples, uniform, unused_forward
 from tangent_lite.syntax import parse_module, to_source
 
 
@@ -258,7 +258,7 @@ def test_release_dead_before_after():
             c = b_bar * 3.0
             return s, c
         """)
-    assert optimize.release_dead(fdef, {"a", "b", "b_bar", "c"})
+    assert release.release_dead(fdef, {"a", "b", "b_bar", "c"})
     # nothing is released just before the return (the frame goes anyway), nor what it returns
     assert _text(fdef) == textwrap.dedent("""\
         def f(x, s_bar):
@@ -294,7 +294,7 @@ def test_fold_zero_before_after():
             d_bar = g * 1.0
             return a_bar, b_bar, c_bar, d_bar
         """)
-    assert optimize.fold_constants(fdef)
+    assert fold.fold_constants(fdef)
     assert _text(fdef) == textwrap.dedent("""\
         def f(x_bar, g):
             a_bar = g
@@ -311,8 +311,8 @@ def test_forward_tuples_before_after():
             _t1, _t2 = g_bwd(res, _t20_bar[0], _t20_bar[1])
             return _t1, _t2
         """)
-    assert optimize.forward_tuples(fdef, {"res", "a_bar", "b_bar"})
-    optimize.remove_dead(fdef, {"res", "a_bar", "b_bar"})
+    assert tuples.forward_tuples(fdef, {"res", "a_bar", "b_bar"})
+    dead.remove_dead(fdef, {"res", "a_bar", "b_bar"})
     assert _text(fdef) == textwrap.dedent("""\
         def f(res, a_bar, b_bar):
             _t1, _t2 = g_bwd(res, a_bar, b_bar)
@@ -327,7 +327,7 @@ def test_forward_tuples_stops_where_an_element_changes():
             c = t[0] + a_bar
             return c
         """)
-    assert not optimize.forward_tuples(fdef, {"a_bar", "b_bar", "c"})
+    assert not tuples.forward_tuples(fdef, {"a_bar", "b_bar", "c"})
     assert "t[0]" in _text(fdef)
 
 
@@ -382,8 +382,8 @@ def test_fuse_sum_seeds_before_after():
             h_bar = 2.0 * h * _t8_bar
             return h_bar
         """)
-    assert optimize.fuse_sum_seeds(fdef, {"h", "g", "h_bar", "_t8"})  # _t8: the user's (protected)
-    optimize.remove_dead(fdef, {"h", "g", "h_bar", "_t8"})
+    assert seeds.fuse_sum_seeds(fdef, {"h", "g", "h_bar", "_t8"})  # _t8: the user's (protected)
+    dead.remove_dead(fdef, {"h", "g", "h_bar", "_t8"})
     assert _text(fdef) == textwrap.dedent("""\
         def f(h, g):
             _t8 = h * h
@@ -399,7 +399,7 @@ def test_fuse_sum_seeds_needs_the_shape_of_the_summed_array():
             h_bar = 2.0 * h * _t8_bar
             return h_bar
         """)  # h * y may broadcast h: its shape is not _t8's
-    assert not optimize.fuse_sum_seeds(fdef, {"h", "y", "g", "h_bar"})
+    assert not seeds.fuse_sum_seeds(fdef, {"h", "y", "g", "h_bar"})
 
 
 def sq_dist(W, D):
@@ -493,7 +493,7 @@ def test_drop_unread_saves_before_after():
                 _t8 = _tape.pop()
             return s_bar
         """)
-    assert optimize.drop_unread_saves(fdef)
+    assert saves.drop_unread_saves(fdef)
     text = _text(fdef)
     assert "_tape.append(_t8)" not in text and "_t8 = _tape.pop()" not in text
     assert "_tape.append(h)" in text and "h = _tape.pop()" in text  # h is read: kept
@@ -535,7 +535,7 @@ def test_keep_uniform_seeds_before_after():
     cls = ("trim", ("arg", "x"), (1,))
     facts = _uniform_facts({"_t10_bar": 0, "_t9": 1, "_t8": 1, "_t7": 1, "_t3": 1, "x": 1},
                            {"_t9": cls, "_t8": cls, "_t7": cls, "_t3": cls, "x": ("arg", "x")})
-    assert optimize.keep_uniform_seeds(fdef, {"x", "_t9", "_t8", "_t7", "_t3"}, facts)
+    assert uniform.keep_uniform_seeds(fdef, {"x", "_t9", "_t8", "_t7", "_t3"}, facts)
     assert _text(fdef) == textwrap.dedent("""\
         def f(x, _t10_bar):
             _t9_bar = _t10_bar
@@ -563,7 +563,7 @@ def test_keep_uniform_seeds_leaves_reads_that_need_the_shape(use):
         """)
     facts = _uniform_facts({"_t10_bar": 0}, {"_t9": ("arg", "x"), "x": ("arg", "x"), "w": ("arg", "w")})
     before = _text(fdef)
-    assert not optimize.keep_uniform_seeds(fdef, {"x", "_t9"}, facts)
+    assert not uniform.keep_uniform_seeds(fdef, {"x", "_t9"}, facts)
     assert _text(fdef) == before
 
 
@@ -575,7 +575,7 @@ def test_keep_uniform_seeds_over_an_axis():
             return d_bar
         """)
     facts = _uniform_facts({"g": 2, "_t2": 3, "d": 3}, {"_t2": ("arg", "d"), "d": ("arg", "d")})
-    assert optimize.keep_uniform_seeds(fdef, {"d", "_t2"}, facts)
+    assert uniform.keep_uniform_seeds(fdef, {"d", "_t2"}, facts)
     assert "_t2_bar = g[:, :, None]" in _text(fdef)
 
 
@@ -621,7 +621,7 @@ def test_drop_unused_forward_before_after():
             x_bar = y_bar * 2.0
             return x_bar
         """)
-    assert optimize.drop_unused_forward(fdef)
+    assert unused_forward.drop_unused_forward(fdef)
     assert _text(fdef) == textwrap.dedent("""\
         def f(x, y_bar, js):
             t = 0.0
@@ -641,7 +641,7 @@ def test_drop_unused_forward_keeps_calls_that_may_do_something():
             return x_bar
         """)
     before = _text(fdef)
-    assert not optimize.drop_unused_forward(fdef)  # no callee annotations: nothing known pure
+    assert not unused_forward.drop_unused_forward(fdef)  # no callee annotations: nothing known pure
     assert _text(fdef) == before
 
 
@@ -826,10 +826,10 @@ def test_round_trips_and_loop_invariants_before_after():
                 x_bar[i] += _t9_bar * _t13_bar
             return x_bar
         """)
-    assert optimize.drop_round_trips(fdef, set())
+    assert hoist.drop_round_trips(fdef, set())
     assert "s_bar = _t11_bar" not in _text(fdef)
-    assert optimize.propagate_copies(fdef, {"x", "s_bar", "n"})
-    assert optimize.hoist_loop_invariants(fdef, {"x", "s_bar", "n"})
+    assert copies.propagate_copies(fdef, {"x", "s_bar", "n"})
+    assert hoist.hoist_loop_invariants(fdef, {"x", "s_bar", "n"})
     assert _text(fdef) == textwrap.dedent("""\
         def f(x, s_bar, n):
             _t9_bar = 100.0 * s_bar
@@ -850,7 +850,7 @@ def test_loop_invariants_stay_when_they_may_not_be(body):
     lines = ["def f(a, n):", "  for i in n:"] + ["    " + b.strip() for b in body.split("\n")] + ["  return t"]
     fdef = parse_module("\n".join(lines)).body[0]
     before = _text(fdef)
-    assert not optimize.hoist_loop_invariants(fdef, set())
+    assert not hoist.hoist_loop_invariants(fdef, set())
     assert _text(fdef) == before
 
 
@@ -884,7 +884,7 @@ def test_iterate_tape_before_after():
                 x_bar = x_bar * i
             return x_bar
         """)
-    assert optimize.iterate_tape(fdef)
+    assert hoist.iterate_tape(fdef)
     text = _text(fdef)
     assert "for i, x in zip(reversed(_t0), reversed(_tape)):" in text and "pop" not in text
 
@@ -923,5 +923,5 @@ def test_iterate_tape_leaves_other_tapes_alone(src):
     fdef = _parse(src)
     before = _text(fdef)
     assert "return x_bar" in before
-    assert not optimize.iterate_tape(fdef)
+    assert not hoist.iterate_tape(fdef)
     assert _text(fdef) == before

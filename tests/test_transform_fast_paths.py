@@ -15,9 +15,9 @@ import textwrap
 import numpy as np
 
 from tangent_lite import api
-from tangent_lite.analysis.dataflow import assignments, describe, describe_once
+from tangent_lite.analysis.statements import assignments, describe, describe_once
 from tangent_lite.frontend import jumps
-from tangent_lite.passes import index, manager, optimize
+from tangent_lite.passes import index, manager, marks
 from tangent_lite.passes.copies import _rename_loads
 from tangent_lite.syntax import assign, const, deepcopy, gast, parse_expr, parse_module, to_source, walk
 from tangent_lite.syntax.naming import Namer
@@ -65,7 +65,7 @@ CASES = [
 def _rounds(fdef, protected):
     """The optimizer's driver as it was: whole rounds of every pass of the manager's list
     until a round changes nothing (each pass counting names itself), then the releases."""
-    context = manager.Context(fdef, protected, getattr(fdef, optimize.FACTS, None))
+    context = manager.Context(fdef, protected, getattr(fdef, marks.FACTS, None))
     for _ in range(10):
         changed = False
         for p in manager.PASSES:
@@ -73,7 +73,7 @@ def _rounds(fdef, protected):
                 changed = True
         if not changed:
             break
-    return optimize.finish(fdef)
+    return manager.finish(fdef)
 
 
 def _unoptimized(fn, wrt, args, options):
@@ -95,7 +95,7 @@ def test_optimize_stops_where_whole_rounds_stop():
             raw, user = _unoptimized(fn, wrt, make_args(rng), options)
             for fdef in raw:
                 protected = user | {a.id for a in fdef.args.args}
-                fast = optimize.optimize(deepcopy(fdef), set(protected))
+                fast = manager.optimize(deepcopy(fdef), set(protected))
                 slow = _rounds(deepcopy(fdef), set(protected))
                 assert to_source(fast) == to_source(slow), fdef.name
                 compared += 1
@@ -126,8 +126,8 @@ def test_statement_names_built_again_from_the_changes():
             e = d + a
             return e
         """)
-    first = optimize.StmtNames(fdef)
-    assert first.counts(fdef) == optimize.name_counts(fdef)
+    first = index.StmtNames(fdef)
+    assert first.counts(fdef) == index.name_counts(fdef)
     loop = fdef.body[2]
     inner = loop.body[1]
     # change statements in place (a renamed read, a folded value), drop one, add one
@@ -136,14 +136,14 @@ def test_statement_names_built_again_from_the_changes():
     del fdef.body[3]
     inner.orelse.append(assign("k", const(1.0)))
     dirty = {id(st) for st in index._statements([loop])} | {id(fdef.body[1])}
-    again = optimize.StmtNames(fdef, first, dirty)
-    fresh = optimize.StmtNames(fdef)
+    again = index.StmtNames(fdef, first, dirty)
+    fresh = index.StmtNames(fdef)
     assert [id(st) for st in again.stmts] == [id(st) for st in fresh.stmts]
     for st in fresh.stmts:
         assert again.own(st) == fresh.own(st)
         assert _same(again.full(st)[0], index._names(st)[0])
         assert _same(again.full(st)[1], index._names(st)[1])
-    assert again.counts(fdef) == optimize.name_counts(fdef)
+    assert again.counts(fdef) == index.name_counts(fdef)
     assert again.foldable == fresh.foldable
     assert id(fdef.body[0]) in fresh.foldable  # x * 1.0
     assert id(inner.orelse[0]) in fresh.foldable  # -(-c)

@@ -25,7 +25,7 @@ import numpy as np
 from ..frontend.anf import Wengert
 from ..syntax import gast, walk
 from ..syntax.annotations import Key, get_anno
-from .dataflow import assignments, is_local, is_pop
+from .statements import assignments, is_local, is_pop
 
 Rank = Optional[int]
 
@@ -37,7 +37,7 @@ _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var}
 
 class Facts(NamedTuple):
     """What the optimizer may rely on about a generated function's names (vjp.py hands it
-    over: ``optimize.FACTS``; used by uniform.py)."""
+    over: ``passes.marks.FACTS``; used by uniform.py)."""
 
     ranks: Dict[str, Rank]  # primal variables and their adjoints
     classes: Dict[str, Any]  # shape classes of primal variables (infer_shape_classes)
@@ -183,7 +183,7 @@ def _tuple_ranks(value: Any, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Ran
 def _user_result(value: Any, ranks: Dict[str, Rank]) -> Any:
     """The rank (or tuple of ranks) a call of a user function returns, from its own body."""
     from ..rules.registry import REGISTRY
-    from .dataflow import bind_user, is_user_function, user_function
+    from .callees import bind_user, is_user_function, user_function
 
     callee = get_anno(value, Key.CALLEE)
     if callee is None or isinstance(callee, tuple) or REGISTRY.get(callee) is not None \

@@ -31,15 +31,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 import numpy as np
 
 from .. import api, runtime
-from ..analysis.dataflow import (
-    StmtInfo,
-    assignments,
-    describe,
-    is_user_function,
-    local_names,
-    return_atoms,
-    user_function,
-)
+from ..analysis.callees import is_user_function, user_function
+from ..analysis.statements import StmtInfo, assignments, describe, local_names, return_atoms
 from ..errors import ArgumentError
 from ..frontend import anf
 from ..syntax import gast, to_source

@@ -33,7 +33,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import api
-from ..analysis.dataflow import return_atoms
+from ..analysis.statements import return_atoms
 from ..errors import ArgumentError
 from ..frontend import anf
 from ..syntax import gast, to_source

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from ..analysis.dataflow import StmtInfo
 from ..analysis.shapes import _atom_rank
+from ..analysis.statements import StmtInfo
 from ..errors import TangentLiteError
 
 # resolve(fn, mode, wrt, spelling) -> {"outputs": n, "jvp": name} or {"fwd": .., "bwd": .., "outputs": n}:

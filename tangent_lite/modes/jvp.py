@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from .. import syntax as S
-from ..analysis.dataflow import (
+from ..analysis.activity import activity
+from ..analysis.differentiable import check_differentiable
+from ..analysis.statements import (
     StmtInfo,
-    activity,
-    check_differentiable,
     container_vars,
     describe,
     index_value,

@@ -15,16 +15,8 @@ import numpy as np
 
 from .. import runtime
 from .. import syntax as S
-from ..analysis.dataflow import (
-    Described,
-    StmtInfo,
-    assignments,
-    describe_once,
-    is_local,
-    is_user_function,
-    local_names,
-    user_function,
-)
+from ..analysis.callees import is_user_function, user_function
+from ..analysis.statements import Described, StmtInfo, assignments, describe_once, is_local, local_names
 from ..errors import TangentLiteError
 from ..frontend.anf import Wengert
 from ..rules.registry import Registry

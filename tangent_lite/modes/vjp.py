@@ -32,12 +32,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 from .. import runtime
 from .. import syntax as S
 from ..analysis import aliases
-from ..analysis.dataflow import Described, activity_and_varied, check_differentiable, container_vars, is_local
+from ..analysis.activity import activity_and_varied
+from ..analysis.differentiable import check_differentiable
 from ..analysis.shapes import Facts, infer_shape_classes, scalar
+from ..analysis.statements import Described, container_vars, is_local
 from ..errors import UnsupportedConstructError
 from ..frontend.anf import Wengert, call_site
 from ..passes import remat
-from ..passes.optimize import DROP_PURE, FACTS, RELEASE
+from ..passes.marks import DROP_PURE, FACTS, RELEASE
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno

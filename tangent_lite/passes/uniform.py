@@ -263,7 +263,7 @@ def _scalars_first(u: _Uniform, value: Any) -> Any:
 def keep_uniform_seeds(fdef: Any, protected: Set[str], facts: Facts,
                        names: Optional[Callable[[], Any]] = None) -> bool:
     """Replace sums' spread-out adjoints by the values they spread wherever every read allows.
-    ``names``: gives the ``optimize.StmtNames`` of ``fdef``, if known."""
+    ``names``: gives the ``index.StmtNames`` of ``fdef``, if known."""
     if not any(_sum_bar_call(st, facts.tl) for st in S.statements(fdef.body)):
         return False  # no seed to keep (and no need to know every statement's names)
     u = _Uniform(fdef, protected, facts, names() if names is not None else None)

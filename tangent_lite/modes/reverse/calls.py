@@ -8,7 +8,7 @@ import copy
 from typing import Any, Callable, List, Set
 
 from ... import syntax as S
-from ...analysis.dataflow import assignments, describe_once, is_local
+from ...analysis.statements import assignments, describe_once, is_local
 from ...errors import UnsupportedConstructError
 from ...frontend.anf import Wengert
 from ...syntax import gast

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, List, Set, Tuple
 
 from ... import syntax as S
-from ...analysis.dataflow import is_pop, is_push
+from ...analysis.statements import is_pop, is_push
 from ...syntax import gast
 from .adjoints import Adjoints
 from .calls import Checkpoints

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Set
 
 from ... import syntax as S
-from ...analysis.dataflow import is_local
+from ...analysis.statements import is_local
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno
 from .names import _mutated_in, _stored, _target

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, List, Set, Tuple
 
 from ... import syntax as S
-from ...analysis.dataflow import assignments, is_local
-from ...passes.optimize import simplified
+from ...analysis.statements import assignments, is_local
+from ...passes.arith import simplified
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
 

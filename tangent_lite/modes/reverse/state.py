@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 from ... import runtime
 from ... import syntax as S
-from ...analysis.dataflow import Described, index_value, is_local
+from ...analysis.statements import Described, index_value, is_local
 from ...frontend.anf import Wengert
 from ...rules.registry import Registry
 from ...syntax.annotations import Key, set_anno

@@ -10,8 +10,8 @@ from typing import Any, List, Set, Tuple
 import numpy as np
 
 from ... import syntax as S
-from ...analysis.dataflow import StmtInfo, describe, describe_once, is_local, local_names
 from ...analysis.shapes import matrix_products, scalar, strip_same_shape, strip_scalar_broadcasts
+from ...analysis.statements import StmtInfo, describe, describe_once, is_local, local_names
 from ...rules.template import inline
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno
