@@ -261,8 +261,8 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
         bindings[alias] = getattr(importlib.import_module(module_name), attr)
     callees = []
     for rec in meta.get("callees", []):
-        callee_module = compiled(_lookup(fn, rec["spelling"]), rec["mode"], tuple(rec["wrt"]), _rec_spec(rec),
-                                 tuple(rec.get("options", ())))
+        callee_module = compiled(_lookup(fn, rec["spelling"], bindings), rec["mode"], tuple(rec["wrt"]),
+                                 _rec_spec(rec), tuple(rec.get("options", ())))
         callees.append(callee_module)
         for local, remote in rec["bind"].items():
             bindings[local] = getattr(callee_module, remote)
@@ -300,10 +300,11 @@ def _rec_spec(rec: Dict[str, Any]) -> Optional[Tuple[Any, ...]]:
     return tuple(spec) if spec is not None else None
 
 
-def _lookup(fn: Callable, spelling: str) -> Any:
-    """The object ``spelling`` (``g`` or ``helpers.g``) names in ``fn``'s namespace."""
+def _lookup(fn: Callable, spelling: str, foreign: Optional[Dict[str, Any]] = None) -> Any:
+    """The object ``spelling`` (``g`` or ``helpers.g``) names in ``fn``'s namespace (or, for a
+    helper of a function inlined from another module, among ``foreign``: its bound aliases)."""
     root, *rest = spelling.split(".")
-    obj = _bindings(fn, [root]).get(root)
+    obj = foreign[root] if foreign and root in foreign else _bindings(fn, [root]).get(root)
     for part in rest:
         obj = getattr(obj, part, None)
     return getattr(obj, "__tl_function__", obj)
@@ -354,14 +355,24 @@ _EQUIVALENT_LOCK = threading.Lock()
 
 def _equivalent(run: Callable, recipe: compose.Recipe) -> Callable:
     """The plain function that computes what ``run`` (from ``tl.grad``) computes, so that it can be
-    transformed again (compose.py); made again when ``recipe.fn``'s derivative module changes."""
-    module = compiled(recipe.fn, "vjp", recipe.names)
+    transformed again (compose.py).  Everything is looked up now: the function behind the
+    recipe's origin (a transformation inside is brought up to date the same way, to any depth),
+    its generated derivative (whose runner refreshes the values it reads), the values a partial
+    or bound method holds; the equivalent is made again when any of them changed."""
+    fn, target = _target(recipe.origin)
+    names, single = resolve_wrt(target, recipe.wrt)
+    held: Tuple[Tuple[str, Any], ...] = ()
+    if target is not fn:
+        held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
+    module = compiled(fn, "vjp", names)
     derivative = getattr(module, module.__tl_meta__["functions"][0])
     with _EQUIVALENT_LOCK:
         made = getattr(run, "__tl_equivalent__", None)
-        if made is None or made[0] is not derivative:
-            made = run.__tl_equivalent__ = (derivative, compose.wrapper(recipe, derivative))
-        return made[1]
+        if made is None or made[0] is not derivative or len(made[1]) != len(held) or any(
+                a is not b for (_, a), (_, b) in zip(made[1], held)):
+            made = run.__tl_equivalent__ = (derivative, held,
+                                             compose.wrapper(recipe.kind, fn, tuple(names), single, held, derivative))
+        return made[2]
 
 
 def _target(f: Callable) -> Tuple[Callable, Any]:

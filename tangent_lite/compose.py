@@ -30,35 +30,34 @@ _COUNTER = itertools.count()
 
 
 class Recipe(NamedTuple):
-    """How a transformed function was made (``run.__tl_recipe__``)."""
+    """How a transformed function was made (``run.__tl_recipe__``): looked at again at every
+    use, so that what ``origin`` stands for now (an edit, a rebound ``__call__``, an inner
+    transformation whose function changed) is what is transformed."""
     kind: str  # "grad" or "value_and_grad"
-    fn: Callable  # the plain Python function transformed
-    names: Tuple[str, ...]  # its wrt parameters
-    single: bool  # one wrt given as a single index or name: the gradient alone, not a 1-tuple
-    held: Tuple[Tuple[str, Any], ...] = ()  # parameters a functools.partial / bound method holds, and their values
+    origin: Any  # what the transformation was given (a function, method, partial, callable, transformation)
+    wrt: Any  # as it was given
 
 
-def wrapper(recipe: Recipe, derivative: Callable) -> Callable:
-    """The equivalent of ``recipe`` applied, as a plain function calling ``derivative`` (the
-    generated ``f_vjp(*params, seed=1.0) -> (value, gradients)`` of ``recipe.fn``)."""
-    fn = recipe.fn
+def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held: Tuple[Tuple[str, Any], ...],
+            derivative: Callable) -> Callable:
+    """The equivalent of ``tl.<kind>(fn, wrt=names)`` as a plain function calling ``derivative``
+    (the generated ``f_vjp(*params, seed=1.0) -> (value, gradients)`` of ``fn``); ``held``: the
+    parameters a partial or bound method holds, and their values."""
     params = callables.params(fn)
-    name = f"{fn.__name__}_{recipe.kind}" if fn.__name__.isidentifier() else recipe.kind
+    name = f"{fn.__name__}_{kind}" if fn.__name__.isidentifier() else kind
     taken = set(params)
     value, grad, call = _fresh("value", taken), _fresh("grad", taken), _fresh("_derivative", taken)
     tl_name = _fresh("_tl", taken)
-    held = dict(recipe.held)  # (self of a bound method, arguments of a partial: module globals of the equivalent)
-    bindings: Dict[str, Any] = {call: derivative}
-    passed = []
-    for p in params:
-        if p in held:
-            passed.append(_fresh(f"_held_{p}", taken))
-            bindings[passed[-1]] = held[p]
-        else:
-            passed.append(p)
+    # the values a partial or bound method holds: attributes of one plain data object of the
+    # equivalent's module (read at every call, never taken for functions to inline, even when
+    # the object held is callable itself)
+    held_values = dict(held)
+    holder = _fresh("_held", taken)
+    bindings: Dict[str, Any] = {call: derivative, holder: Held(held_values)}
+    passed = [f"{holder}.{p}" if p in held_values else p for p in params]
     signature = []
     for p in params:
-        if p in held:
+        if p in held_values:
             continue
         default = callables.signature(fn).parameters[p].default
         if default is inspect.Parameter.empty:
@@ -66,13 +65,13 @@ def wrapper(recipe: Recipe, derivative: Callable) -> Callable:
         else:  # (a default is a value of the module, as the user's function has it)
             signature.append(f"{p}={_fresh(f'_default_{p}', taken)}")
             bindings[signature[-1].split("=")[1]] = default
-    n = len(recipe.names)
-    picked = grad if (n > 1 or recipe.single) else f"({grad},)"
-    check = (f"    {tl_name}.scalar_only({value}, \"tl.{recipe.kind}({fn.__qualname__}) transformed again needs "
+    n = len(names)
+    picked = grad if (n > 1 or single) else f"({grad},)"
+    check = (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
              f"{fn.__qualname__} to return a scalar\")\n")
-    result = picked if recipe.kind == "grad" else f"{value}, {picked}"
-    wrt = ", ".join(repr(w) for w in recipe.names)
-    text = (f"# tangent_lite: tl.{recipe.kind}({fn.__qualname__}, wrt=({wrt},)) as a function tangent_lite can "
+    result = picked if kind == "grad" else f"{value}, {picked}"
+    wrt = ", ".join(repr(w) for w in names)
+    text = (f"# tangent_lite: tl.{kind}({fn.__qualname__}, wrt=({wrt},)) as a function tangent_lite can "
             "differentiate again\n"
             f"import tangent_lite.runtime as {tl_name}\n\n\n"
             f"def {name}({', '.join(signature)}):\n"
@@ -80,13 +79,20 @@ def wrapper(recipe: Recipe, derivative: Callable) -> Callable:
             f"{check}"
             f"    return {result}\n")
     serial = next(_COUNTER)
-    module_name = f"tangent_lite_generated.compose.{_plain(fn.__qualname__)}_{recipe.kind}_{serial}"
-    filename = scratch.write_scratch(f"compose.{_plain(fn.__qualname__)}.{recipe.kind}.{serial}.py", text) \
+    module_name = f"tangent_lite_generated.compose.{_plain(fn.__qualname__)}_{kind}_{serial}"
+    filename = scratch.write_scratch(f"compose.{_plain(fn.__qualname__)}.{kind}.{serial}.py", text) \
         or f"<tangent_lite compose {serial}>"
     module = codegen.load_text(text, filename, bindings, module_name)
     wrapper = getattr(module, name)
-    wrapper.__qualname__ = f"{fn.__qualname__}_{recipe.kind}"
+    wrapper.__qualname__ = f"{fn.__qualname__}_{kind}"
     return wrapper
+
+
+class Held:
+    """The values a ``functools.partial`` or bound method holds, by parameter name."""
+
+    def __init__(self, values: Dict[str, Any]):
+        self.__dict__.update(values)
 
 
 def _fresh(base: str, taken: set) -> str:

@@ -8,12 +8,12 @@ differentiates like user code (compose.py): ``tl.grad(tl.grad(f))``,
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Tuple
+from typing import Any, Callable
 
 import numpy as np
 
 from . import arguments, callables, compose, runtime
-from .api import Wrt, _gradient_function, _target, resolve_wrt, vjp
+from .api import Wrt, _gradient_function, _target, vjp
 from .errors import ArgumentError
 
 
@@ -65,11 +65,7 @@ def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
 
 def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
     """``run`` (what ``tl.grad(f)`` returns) with its recipe, so that it can be transformed again
-    (of a ``functools.partial`` or a bound method too: the held values are part of the recipe)."""
-    fn, target = _target(f)
-    names, single = resolve_wrt(target, wrt)
-    held: Tuple[Tuple[str, Any], ...] = ()
-    if target is not fn:
-        held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
-    run.__tl_recipe__ = compose.Recipe(kind, fn, tuple(names), single, held)
+    (``api._equivalent`` reads the recipe at every use)."""
+    _target(f)  # (refused now if it cannot be differentiated at all)
+    run.__tl_recipe__ = compose.Recipe(kind, f, wrt)
     return run

@@ -4,7 +4,9 @@ every kind of callable (bound methods, callable objects, classmethods, lru_cache
 functools.wraps wrappers).  References are hand-derived formulas, central finite differences
 and the dot-product identity, never tangent_lite itself."""
 import functools
+import itertools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 import tangent_lite as tl
 
 finite = st.floats(-2.0, 2.0, allow_nan=False)
+_IDS = itertools.count()
 
 
 def cubic_sin(x):
@@ -351,3 +354,66 @@ def test_has_aux_results_and_bound_methods_in_second_order_calls_are_refused_cle
     with pytest.raises(tl.ArgumentError, match=r"'Cubic.loss' is a bound method") as info:
         tl.hessian(Cubic(2.0).loss)(0.7)
     assert "tl.grad(Cubic.loss, wrt=1)" in str(info.value) or "Cubic.loss" in info.value.hint
+
+
+# ---------------------------------------------------------------- breaker round 9 findings
+
+HELPER_MODULE = '''
+def helper(x):
+    if x > 0:
+        return x ** 2
+    return -x
+
+
+def apply(g, x):
+    return helper(g(x))
+'''
+
+THIRD_MODULE = '''
+import numpy as np
+from {helpers} import apply
+
+A = 5.0
+
+
+def f(x):
+    return A * x ** 4 + apply(np.sin, x)
+'''
+
+
+def test_third_order_follows_rebound_globals_and_a_helper_inlined_from_another_module(tmp_path):
+    """tl.grad(tl.grad(tl.grad(f))) kept what it saw at its first call (the inner equivalents
+    were not brought up to date); a helper that takes a function argument is inlined, and the
+    helpers of its own module it calls were looked up in the caller's module (a crash)."""
+    import importlib
+    import sys
+
+    tag = f"{os.getpid()}_{next(_IDS)}"
+    (tmp_path / f"cmp_helpers_{tag}.py").write_text(HELPER_MODULE)
+    (tmp_path / f"cmp_third_{tag}.py").write_text(THIRD_MODULE.format(helpers=f"cmp_helpers_{tag}"))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.import_module(f"cmp_third_{tag}")
+    finally:
+        sys.path.remove(str(tmp_path))
+    x = 0.7
+    s, c = math.sin(x), math.cos(x)
+    d1 = 4 * mod.A * x ** 3 + 2 * s * c  # hand-derived: d/dx A x^4 + sin(x)^2
+    assert tl.grad(mod.f)(x) == pytest.approx(d1, rel=1e-12)
+    g3 = tl.grad(tl.grad(tl.grad(mod.f)))
+    third = lambda a: 24 * a * x - 8 * s * c  # noqa: E731  (d^3/dx^3 of sin^2 = -4 sin(2x))
+    assert g3(x) == pytest.approx(third(5.0), rel=1e-9)
+    mod.A = 7.0
+    assert g3(x) == pytest.approx(third(7.0), rel=1e-9)
+
+
+def test_second_order_of_a_callable_object_follows_a_rebound_call():
+    obj = Power()
+    gg = tl.grad(tl.grad(obj))
+    assert gg(0.7) == pytest.approx(6 * 0.7)
+    old = Power.__call__
+    Power.__call__ = lambda self, x: x ** 5
+    try:
+        assert gg(0.7) == pytest.approx(20 * 0.7 ** 3)
+    finally:
+        Power.__call__ = old

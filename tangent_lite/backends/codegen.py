@@ -91,7 +91,10 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         lines.append("\n")
         lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined))
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
-    foreign = {alias: list(w.foreign[alias]) for alias in sorted(bindings) if alias in w.foreign}
+    # names of inlined helpers from other modules: those the code reads, and those that name a
+    # callee whose derivative is looked up when the module is loaded (api._load)
+    callee_roots = {rec["spelling"].split(".")[0] for rec in (extra_meta or {}).get("callees", [])}
+    foreign = {alias: list(w.foreign[alias]) for alias in sorted(set(bindings) | callee_roots) if alias in w.foreign}
     meta = {
         "bindings": sorted(b for b in bindings if b not in foreign),
         "foreign": foreign,
