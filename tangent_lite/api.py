@@ -7,7 +7,6 @@ caches, call it, check shapes.  The pipeline itself is :func:`generate`.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import threading
 import types
@@ -258,7 +257,7 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
             cache.code_put(key, (text, code, meta, path))
     bindings = _bindings(fn, meta["bindings"])
     for alias, (module_name, attr) in meta.get("foreign", {}).items():  # names of inlined helpers
-        bindings[alias] = getattr(importlib.import_module(module_name), attr)
+        bindings[alias] = getattr(codegen.module_by_name(module_name), attr)
     callees = []
     for rec in meta.get("callees", []):
         callee_module = compiled(_lookup(fn, rec["spelling"], bindings), rec["mode"], tuple(rec["wrt"]),

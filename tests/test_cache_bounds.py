@@ -107,11 +107,12 @@ def test_installed_packages_cache_in_the_per_user_directory(tmp_path):
 
 
 def test_code_without_a_file_leaves_nothing_in_the_current_folder(tmp_path):
-    """`python -c` whose function cannot be read: a clear error, and no empty __tangent_lite__/."""
+    """`python -c`: a clear refusal where its source cannot be read (Python < 3.13), the right
+    derivative where it can (3.13 keeps -c code in linecache); no __tangent_lite__/ either way."""
     code = ("import numpy as np, tangent_lite as tl\n"
             "def f(x):\n    return x * x\n"
-            "try:\n    tl.grad(f)(1.0)\nexcept tl.SourceUnavailableError:\n    print('refused')\n")
-    assert _python(code, tmp_path, _env(tmp_path)).strip() == "refused"
+            "try:\n    print(tl.grad(f)(1.5))\nexcept tl.SourceUnavailableError:\n    print('refused')\n")
+    assert _python(code, tmp_path, _env(tmp_path)).strip() in ("refused", "3.0")
     assert not (tmp_path / "__tangent_lite__").exists()
 
 

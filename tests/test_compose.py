@@ -417,3 +417,25 @@ def test_second_order_of_a_callable_object_follows_a_rebound_call():
         assert gg(0.7) == pytest.approx(20 * 0.7 ** 3)
     finally:
         Power.__call__ = old
+
+
+def _cube(x):
+    return x ** 3
+
+
+class CallableWithMethod:
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, x):
+        return self.w * _cube(x)
+
+    def __call__(self, x):
+        return self.w * x
+
+
+def test_second_order_of_a_method_of_a_callable_object_that_calls_a_module_helper():
+    """The held object is callable, so the generated derivative it is passed to is inlined; the
+    helpers that derivative's module binds are found there (a crash: module not importable)."""
+    o = CallableWithMethod(2.0)
+    assert tl.grad(tl.grad(o.loss))(0.7) == pytest.approx(2.0 * 6 * 0.7)

@@ -20,7 +20,8 @@ The printed output is compared with the page after normalising exactly this, in 
 * the temporary directory (``/tmp/pytest-.../``) is removed from paths, so ``bad.py:9`` on the page
   matches ``/tmp/.../bad.py:9``;
 * memory addresses ``0x7f...`` become ``0x?``;
-* argparse's heading ``optional arguments:`` (before Python 3.10) reads ``options:``;
+* argparse's heading ``optional arguments:`` (before Python 3.10) reads ``options:``, and its
+  ``-o OUTPUT, --output OUTPUT`` line (before 3.13) reads ``-o, --output OUTPUT`` as 3.13 prints it;
 * cache keys, key prefixes and checksums (runs of 12 or more hex digits with a letter) become ``<hex>``;
 * timings (a number followed by ``ns``, ``us``, ``µs``, ``ms`` or ``s``) become ``<time>``;
 * ``np.float64(2.5)`` becomes ``2.5`` (NumPy 2 repr vs NumPy 1, both supported);
@@ -60,6 +61,9 @@ def normalise(text: str, tmpdirs: List[str] = ()) -> str:
         text = text.replace(d.rstrip("/") + "/", "").replace(d.rstrip("/"), ".")
     text = re.sub(r"0x[0-9a-fA-F]{4,}", "0x?", text)
     text = text.replace("\noptional arguments:\n", "\noptions:\n")  # argparse's heading before Python 3.10
+    # argparse before 3.13 repeats the metavar of a short option: "-o OUTPUT, --output OUTPUT"
+    text = re.sub(r"\n  -(\w) (\w+), --([\w-]+) \2\n +",
+                  lambda m: "\n" + f"  -{m.group(1)}, --{m.group(3)} {m.group(2)}".ljust(24), text)
     text = re.sub(r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{12,64}\b", "<hex>", text)
     text = re.sub(r"\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s)\b", "<time>", text)
     text = re.sub(r"np\.float64\(([^()]*)\)", r"\1", text)

@@ -21,12 +21,14 @@ import ast
 import copy
 import hashlib
 import hmac
+import importlib
 import importlib.machinery
 import io
 import json
 import linecache
 import os
 import types
+import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -336,6 +338,18 @@ def load_text(text: str, filename: str, bindings: Dict[str, Any], module_name: s
     return load_code(compile_text(text, filename), text, filename, bindings, module_name)
 
 
+# generated modules by name, while something uses them: they are not in sys.modules, but the
+# derivative of a function inlined from one of them (derivative code differentiated again) binds
+# names from it when it is loaded (see module_by_name)
+LOADED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def module_by_name(name: str) -> types.ModuleType:
+    """The module ``name``: a generated module that is loaded, or an importable one."""
+    module = LOADED.get(name)
+    return module if module is not None else importlib.import_module(name)
+
+
 def load_code(code: Any, text: str, filename: str, bindings: Dict[str, Any], module_name: str) -> types.ModuleType:
     """Execute ``text`` (a verified generated module) as a new module ``module_name`` with the
     user's names pre-bound, from memory: nothing is read from ``filename`` and no ``.pyc`` is
@@ -353,4 +367,5 @@ def load_code(code: Any, text: str, filename: str, bindings: Dict[str, Any], mod
     # mtime None: linecache.checkcache keeps the entry (it is not compared with a file)
     linecache.cache[filename] = (len(text), None, io.StringIO(text, newline="").readlines(), filename)
     exec(code, module.__dict__)
+    LOADED[module_name] = module
     return module
