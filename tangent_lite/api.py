@@ -275,9 +275,11 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
     checks = [guards.Guard.from_json(g) for g in recorded]
     # every use checks the guards, the rules registry and the callees' modules, then copies the
     # current values of the user's globals and closure cells into the module
+    foreign = [(module.__dict__, alias, vars(codegen.module_by_name(module_name)), attr)
+               for alias, (module_name, attr) in meta.get("foreign", {}).items() if module_name != "builtins"]
     module.__tl_runner__ = guards.runner(fn, checks, [guards.resolve(g, fn) for g in checks],
                                          [(module.__dict__, fn, meta["bindings"])],
-                                         [c.__tl_runner__ for c in callees], REGISTRY)
+                                         [c.__tl_runner__ for c in callees], REGISTRY, foreign)
     return module
 
 

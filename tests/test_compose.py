@@ -439,3 +439,59 @@ def test_second_order_of_a_method_of_a_callable_object_that_calls_a_module_helpe
     helpers that derivative's module binds are found there (a crash: module not importable)."""
     o = CallableWithMethod(2.0)
     assert tl.grad(tl.grad(o.loss))(0.7) == pytest.approx(2.0 * 6 * 0.7)
+
+
+# ---------------------------------------------------------------- breaker round 10 findings
+
+FOREIGN_HELPERS = '''
+import numpy as np
+
+A = 5.0
+
+
+def helper(y):
+    return y ** 3
+
+
+def apply(g, x):
+    return helper(g(x)) * A
+'''
+
+FOREIGN_CALLER = '''
+import numpy as np
+from {helpers} import A, apply, helper  # the same objects under the same names, imported
+
+
+def f(x):
+    return apply(np.sin, x)
+'''
+
+
+def test_globals_of_a_helper_inlined_from_another_module_are_its_own_and_current(tmp_path):
+    """apply(g, x) takes a function, so it is inlined into f: its names A and helper are those
+    of its own module (read at every call, guarded there), even when f's module imported the
+    same objects under the same names; rebinding them in the helpers' module is seen, in first
+    and second order, and rebinding f's own copies changes nothing (f's values do not change)."""
+    import importlib
+    import sys
+
+    tag = f"{os.getpid()}_{next(_IDS)}"
+    (tmp_path / f"fh_helpers_{tag}.py").write_text(FOREIGN_HELPERS)
+    (tmp_path / f"fh_caller_{tag}.py").write_text(FOREIGN_CALLER.format(helpers=f"fh_helpers_{tag}"))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        caller = importlib.import_module(f"fh_caller_{tag}")
+        helpers = importlib.import_module(f"fh_helpers_{tag}")
+    finally:
+        sys.path.remove(str(tmp_path))
+    x = 0.7
+    s, c = math.sin(x), math.cos(x)
+    g, gg = tl.grad(caller.f), tl.grad(tl.grad(caller.f))
+    assert g(x) == pytest.approx(5.0 * 3 * s * s * c, rel=1e-12)
+    helpers.A = 7.0
+    assert g(x) == pytest.approx(7.0 * 3 * s * s * c, rel=1e-12)
+    assert gg(x) == pytest.approx(7.0 * (6 * s * c * c - 3 * s ** 3), rel=1e-9)
+    caller.A = 100.0  # f's own copy: f(x) does not read it
+    assert g(x) == pytest.approx(7.0 * 3 * s * s * c, rel=1e-12)
+    helpers.helper = lambda y: y ** 2
+    assert g(x) == pytest.approx(7.0 * 2 * s * c, rel=1e-12)

@@ -219,12 +219,15 @@ def prekey(fn: Any) -> Optional[str]:
 
 
 def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: Sequence[Tuple[Dict[str, Any], Any,
-           Sequence[str]]], then: Sequence[Callable[[], bool]], registry: Any) -> Callable[[], bool]:
+           Sequence[str]]], then: Sequence[Callable[[], bool]], registry: Any,
+           foreign: Sequence[Tuple[Dict[str, Any], str, Dict[str, Any], str]] = ()) -> Callable[[], bool]:
     """A function of no arguments that returns True when every guard holds for ``fn``
     (``expected``: the objects, one per guard), the rules registry has not changed since, and
     every function of ``then`` (the runners of the callees' modules) returns True; before
     returning True it copies the current values of the names in ``refresh`` ((module dict,
-    function, names) triples) from the functions' namespaces into the modules."""
+    function, names) triples) from the functions' namespaces into the modules, and those of
+    ``foreign`` ((module dict, alias, namespace, name): a name of a helper inlined from another
+    module, read in that module's namespace)."""
     env: Dict[str, Any] = {"_M": _MISSING, "_B": _BUILTINS, "_R": registry, "_GEN": registry.generation}
     lines = ["def _run():", "    try:", "        if _R.generation != _GEN: return False"]
     code = getattr(fn, "__code__", None)
@@ -284,6 +287,10 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
             lines.append(f"        _x = {expr}")
             lines.append("        if _x is _M: return False")  # gone: generated again, which says so
             lines.append(f"        {target}[{name!r}] = _x")
+    for module_dict, alias, source_dict, name in foreign:  # names of helpers inlined from other modules
+        lines.append(f"        _x = {bind(source_dict)}.get({name!r}, _M)")
+        lines.append("        if _x is _M: return False")
+        lines.append(f"        {bind(module_dict)}[{alias!r}] = _x")
     for check in then:
         lines.append(f"        if not {bind(check)}(): return False")
     lines += ["    except (ValueError, AttributeError, KeyError):", "        return False", "    return True"]

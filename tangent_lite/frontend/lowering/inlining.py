@@ -4,6 +4,8 @@ receive functions as arguments."""
 
 from __future__ import annotations
 
+import builtins
+import types
 from typing import Any, Callable, Dict, List
 
 import numpy as np
@@ -104,7 +106,14 @@ class Inliner(Part):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in local \
                     and n.id not in foreign:
                 theirs = _lookup_free(fn, n.id)
-                if theirs is _MISSING or self.names.resolve_free(n.id) is theirs:
+                # the caller's own name serves when it is the same binding: the same namespace,
+                # a module (np) or a builtin (range); otherwise an alias bound to (and guarded in) the inlined
+                # function's namespace, so that rebinding it there is seen (a helper's global
+                # that the caller imported too: rebinding it in the helper's module)
+                same_place = getattr(fn, "__globals__", None) is self.cx.fn.__globals__
+                if theirs is _MISSING or (self.names.resolve_free(n.id) is theirs
+                                          and (same_place or isinstance(theirs, types.ModuleType)
+                                               or theirs is getattr(builtins, n.id, _MISSING))):
                     foreign[n.id] = n.id
                 else:
                     alias = self.cx.namer.fresh(f"{fn.__name__}_{n.id}")
