@@ -252,6 +252,7 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
             cache.STATS["generated"] += 1
             meta = codegen.verify(text)[1]
             path = (cache.write(path, text) if path else None) or _scratch(name, text)
+        path = codegen.distinct_filename(path, text)
         code = codegen.compile_text(text, path)
         if meta.get("guards") is not None:
             cache.code_put(key, (text, code, meta, path))

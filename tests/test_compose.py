@@ -495,3 +495,51 @@ def test_globals_of_a_helper_inlined_from_another_module_are_its_own_and_current
     assert g(x) == pytest.approx(7.0 * 3 * s * s * c, rel=1e-12)
     helpers.helper = lambda y: y ** 2
     assert g(x) == pytest.approx(7.0 * 2 * s * c, rel=1e-12)
+
+
+HELPER_SWAP = '''
+def helper(y):
+    return y ** 3
+
+
+def apply(g, x):
+    return helper(g(x))
+'''
+
+
+def test_variants_of_a_derivative_that_share_a_cache_key_keep_their_own_text(tmp_path):
+    """A helper of an inlined function rebound and back: two variants of f's derivative (same key,
+    same cache file); differentiating either again reads its own text (it read the file, which
+    held the other, and refused: 'the source file of f_vjp was edited')."""
+    import importlib
+    import sys
+
+    tag = f"{os.getpid()}_{next(_IDS)}"
+    (tmp_path / f"swap_{tag}.py").write_text(HELPER_SWAP)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.import_module(f"swap_{tag}")
+    finally:
+        sys.path.remove(str(tmp_path))
+    x = 0.7
+    s, c = math.sin(x), math.cos(x)
+    gg = tl.grad(tl.grad(_swap_caller(mod)))
+    original = mod.helper
+    mod.helper = lambda y: y ** 4
+    assert gg(x) == pytest.approx(12 * s ** 2 * c ** 2 - 4 * s ** 4, rel=1e-9)
+    mod.helper = original
+    assert tl.grad(_swap_caller(mod))(x) == pytest.approx(3 * s ** 2 * c, rel=1e-12)
+    assert gg(x) == pytest.approx(6 * s * c ** 2 - 3 * s ** 3, rel=1e-9)
+
+
+def _swap_caller(mod):
+    global SWAP_MODULE
+    SWAP_MODULE = mod
+    return swap_f
+
+
+SWAP_MODULE = None
+
+
+def swap_f(x):
+    return SWAP_MODULE.apply(np.sin, x)

@@ -328,6 +328,16 @@ class _TextLoader:
         return self._text
 
 
+def distinct_filename(filename: str, text: str) -> str:
+    """``filename``, unless linecache already holds another text under it (two variants of a
+    function, made under different bindings, share a cache key and so a file: each module keeps
+    its own text under its own name, or differentiating it again would read the other one)."""
+    held = linecache.cache.get(filename)
+    if held is None or len(held) != 4 or "".join(held[2]) == text:
+        return filename
+    return f"{filename}#{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def compile_text(text: str, filename: str) -> Any:
     """The code object of a verified generated module (see :func:`load_code`)."""
     return compile(text, filename, "exec", dont_inherit=True)
