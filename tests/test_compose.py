@@ -543,3 +543,37 @@ SWAP_MODULE = None
 
 def swap_f(x):
     return SWAP_MODULE.apply(np.sin, x)
+
+
+# ---------------------------------------------------------------- breaker round 11 finding
+
+
+def apply_shifted(g, x):
+    y = x + 1.0
+    return g(x) * y
+
+
+def apply_late(g, x):
+    s = g(x)
+    y = x * 2.0
+    return s + y
+
+
+def lambda_reads_caller_y(x, y):
+    return apply_shifted(lambda t: t * y, x)
+
+
+def lambda_reads_caller_y_late(x, y):
+    return apply_late(lambda t: t * y, x)
+
+
+def test_a_lambda_passed_to_a_helper_reads_the_callers_names_not_the_helpers():
+    """apply_shifted has a local y; the lambda's y is the caller's (it differentiated x (x+1)^2,
+    or crashed with an unbound apply_late_y when the helper assigned y after calling g)."""
+    x, y = 1.5, 2.0
+    gx, gy = tl.grad(lambda_reads_caller_y, wrt=(0, 1))(x, y)
+    assert (gx, gy) == (pytest.approx(y * (2 * x + 1)), pytest.approx(x * (x + 1)))
+    assert tl.grad(tl.grad(lambda_reads_caller_y))(x, y) == pytest.approx(2 * y)
+    assert tl.jvp(lambda_reads_caller_y, (x, y), (1.0, 0.0)) == (pytest.approx(x * y * (x + 1)),
+                                                                 pytest.approx(y * (2 * x + 1)))
+    assert tl.grad(lambda_reads_caller_y_late, wrt=(0, 1))(x, y) == (pytest.approx(y + 2.0), pytest.approx(x))

@@ -129,13 +129,19 @@ class Inliner(Part):
                     else:
                         self.cx.unguarded = True
         _Rename({k: v for k, v in foreign.items() if k != v}).visit(fdef)
+        # a lambda passed in reads the caller's names: the helper's own names that a lambda
+        # reads are renamed first, or the lambda would read the helper's variable instead
+        captured = _free_names(function_args.values()) & local
+        own = {n: self.cx.namer.fresh(f"{fn.__name__}_{n}") for n in sorted(captured)}
+        _Rename(own).visit(fdef)
         _Substitute(function_args).visit(fdef)
         keep = [a for a in args.posonlyargs + args.args if a.id not in function_args]
         args.posonlyargs, args.args = [], keep
         defaults = args.defaults
         args.defaults = defaults[max(0, len(defaults) - len(keep)):] if defaults else []
         rest = [a for a in node.args if not self.is_function_value(a)]
-        kw = [k for k in node.keywords if k.arg not in function_args]
+        kw = [gast.keyword(arg=own.get(k.arg, k.arg), value=k.value) for k in node.keywords
+              if k.arg not in function_args]
         for n in S.walk(fdef):
             if hasattr(n, "lineno"):
                 n.lineno = node.lineno if hasattr(node, "lineno") else self.cx.lineno
@@ -215,3 +221,15 @@ class Inliner(Part):
             return self.exprs.atom(ret.value)
         finally:
             self.cx.inlining.pop()
+
+
+def _free_names(exprs: Any) -> set:
+    """The names the expressions read, lambda parameters excepted (what a lambda passed as an
+    argument reads from the caller)."""
+    out: set = set()
+    for expr in exprs:
+        bound = {a.id for lam in S.walk(expr) if isinstance(lam, gast.Lambda)
+                 for a in lam.args.posonlyargs + lam.args.args + lam.args.kwonlyargs}
+        out |= {n.id for n in S.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                and n.id not in bound}
+    return out
