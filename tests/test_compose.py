@@ -577,3 +577,45 @@ def test_a_lambda_passed_to_a_helper_reads_the_callers_names_not_the_helpers():
     assert tl.jvp(lambda_reads_caller_y, (x, y), (1.0, 0.0)) == (pytest.approx(x * y * (x + 1)),
                                                                  pytest.approx(y * (2 * x + 1)))
     assert tl.grad(lambda_reads_caller_y_late, wrt=(0, 1))(x, y) == (pytest.approx(y + 2.0), pytest.approx(x))
+
+
+class Power3:
+    def __init__(self, p):
+        self.p = p
+
+    def __call__(self, t):
+        return t ** self.p
+
+
+POWER3 = Power3(3.0)
+
+
+def calls_a_callable_object(x):
+    return POWER3(x) * 2.0
+
+
+def calls_its_method(x):
+    return Power3.__call__(POWER3, x) * 2.0
+
+
+def test_a_callable_object_called_inside_is_refused_with_the_call_that_works():
+    with pytest.raises(tl.UnsupportedConstructError, match="calling the callable object 'POWER3'") as info:
+        tl.grad(calls_a_callable_object)(0.6)
+    assert "Power3.__call__(POWER3, ...)" in str(info.value)
+    assert tl.grad(calls_its_method)(0.6) == pytest.approx(6 * 0.6 ** 2)  # the call the hint shows
+
+
+def apply_g(g, x):
+    return g(x) * 2.0
+
+
+def passes_a_local_named_like_the_parameter(x, y):
+    g = lambda t: t * y  # noqa: E731  (the helper's parameter is g too)
+    return apply_g(g, x)
+
+
+def test_a_function_argument_named_like_the_helpers_parameter():
+    """Breaker round 12: renaming the helper's names that a lambda reads must spare the
+    parameter that receives the function (it is substituted away)."""
+    assert tl.grad(passes_a_local_named_like_the_parameter, wrt=(0, 1))(1.5, 2.0) == (
+        pytest.approx(4.0), pytest.approx(3.0))

@@ -111,6 +111,16 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
     if is_tangent_lite_own(callee):  # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function
         return UnsupportedConstructError(NESTED_DERIVATIVE[0], w.src.location(stmt), NESTED_DERIVATIVE[1])
+    call = next((vars(c)["__call__"] for c in type(callee).__mro__ if "__call__" in vars(c)), None)
+    if not inspect.isroutine(callee) and not inspect.isclass(callee) and inspect.isfunction(call):
+        name = type(callee).__qualname__
+        written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
+        return UnsupportedConstructError(
+            f"calling the callable object '{written or name}' (a {name}, whose __call__ is Python) inside a "
+            "function being differentiated is not supported yet",
+            w.src.location(stmt),
+            f"call its method as a function with the object as an argument: {name}.__call__({written or 'obj'}, ...),"
+            " or write the computation as a function")
     spelled = _spelling(callee)
     written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
     if written is not None and written.split(".")[0] not in w.foreign:

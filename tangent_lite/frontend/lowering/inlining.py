@@ -131,7 +131,7 @@ class Inliner(Part):
         _Rename({k: v for k, v in foreign.items() if k != v}).visit(fdef)
         # a lambda passed in reads the caller's names: the helper's own names that a lambda
         # reads are renamed first, or the lambda would read the helper's variable instead
-        captured = _free_names(function_args.values()) & local
+        captured = (_free_names(function_args.values()) & local) - set(function_args)
         own = {n: self.cx.namer.fresh(f"{fn.__name__}_{n}") for n in sorted(captured)}
         _Rename(own).visit(fdef)
         _Substitute(function_args).visit(fdef)
