@@ -619,3 +619,19 @@ def test_a_function_argument_named_like_the_helpers_parameter():
     parameter that receives the function (it is substituted away)."""
     assert tl.grad(passes_a_local_named_like_the_parameter, wrt=(0, 1))(1.5, 2.0) == (
         pytest.approx(4.0), pytest.approx(3.0))
+
+
+def apply_twice_inside(g, x):
+    return g(x) * 2.0
+
+
+def calls_the_helper_inside_its_argument(x):
+    return apply_twice_inside(lambda t: apply_twice_inside(np.sin, t), x)
+
+
+def test_a_helper_reached_again_inside_its_own_function_argument_says_why():
+    """Breaker round 12: this was called 'the nested function is recursive: make it a
+    module-level function', about a module-level function."""
+    with pytest.raises(tl.UnsupportedConstructError, match="'apply_twice_inside' takes a function argument") as info:
+        tl.grad(calls_the_helper_inside_its_argument)(0.7)
+    assert "module-level function (recursion" not in str(info.value)

@@ -95,6 +95,7 @@ class Inliner(Part):
             return _opaque()
         fdef = S.deepcopy(src.node)
         fdef.name = fn.__name__
+        fdef._tl_takes_functions = True  # (for the message if it is reached again while inlined)
         args = fdef.args
         params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         values = dict(zip(params, node.args))
@@ -169,6 +170,14 @@ class Inliner(Part):
     def inline_local(self, fdef: Any, node: Any) -> Any:
         """Inline a call to a nested def or lambda; returns the atom of its result."""
         if fdef.name in self.cx.inlining:
+            if getattr(fdef, "_tl_takes_functions", False):  # a module-level function, inlined (inline_global)
+                self.cx.error(
+                    UnsupportedConstructError,
+                    f"'{fdef.name}' takes a function argument, so it is inlined where it is called, and it is "
+                    "reached again while inlined (it calls itself, or a function passed to it calls it)", node,
+                    f"pass '{fdef.name}' a function that does not call '{fdef.name}', or give the function it "
+                    "needs as a module-level name instead of an argument")
+                return _opaque()
             self.cx.error(UnsupportedConstructError, f"the nested function '{fdef.name}' is recursive", node,
                           "make it a module-level function (recursion is supported there)")
             return _opaque()
