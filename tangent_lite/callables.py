@@ -14,7 +14,7 @@ import os
 import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
-from .errors import ArgumentError, SourceUnavailableError
+from .errors import PACKAGE_DIR, ArgumentError, SourceUnavailableError
 
 _SUPPORTS_PARTIAL = "tl.grad, tl.value_and_grad, tl.vjp, tl.jvp and tl.source"
 
@@ -60,8 +60,7 @@ def check_function(fn: Any) -> Callable:
     return fn
 
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_RUNTIME = os.path.join(_PACKAGE, "runtime") + os.sep
+_RUNTIME = os.path.join(PACKAGE_DIR, "runtime") + os.sep
 
 
 def _made_by_tangent_lite(fn: Any) -> bool:
@@ -69,7 +68,7 @@ def _made_by_tangent_lite(fn: Any) -> bool:
     name, not its code)?  The runtime helpers are not: derivative code differentiated again
     calls them."""
     filename = getattr(getattr(fn, "__code__", None), "co_filename", "") or ""
-    return filename.startswith(_PACKAGE) and not filename.startswith(_RUNTIME)
+    return filename.startswith(PACKAGE_DIR) and not filename.startswith(_RUNTIME)
 
 
 def _python_call(cls: type) -> bool:

@@ -12,8 +12,14 @@ Several problems found in one function are reported together.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from dataclasses import dataclass
 from typing import Optional, Sequence
+
+# the folder of tangent_lite's own code: frames, files and functions under it are not the user's
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,14 @@ def raise_all(errors: Sequence[TangentLiteError]) -> None:
 
 class TangentLiteWarning(UserWarning):
     """Base class of the warnings tangent_lite gives (filter them with this class)."""
+
+
+def warn_at_user(warning: Warning) -> None:
+    """Issue ``warning`` at the first frame outside tangent_lite: the user's call."""
+    frame, level = sys._getframe(0), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(warning, stacklevel=level)
 
 
 class BackendFallbackWarning(TangentLiteWarning):

@@ -15,10 +15,9 @@ import re
 import sys
 from typing import Any, Callable, List, Optional
 
-from .errors import Location, MultipleErrors, NoRuleError, TangentLiteError
+from .errors import PACKAGE_DIR, Location, MultipleErrors, NoRuleError, TangentLiteError
 
 _COMMENT = re.compile(r"\s*# (\S+?):(\d+): (.*)$")
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _AGAIN = " (in the derivative code generated for this line, differentiated again)"
 
 
@@ -60,7 +59,7 @@ def _lines(path: Optional[str]) -> List[str]:
 
 
 def _in_package(filename: str) -> bool:
-    return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+    return os.path.abspath(filename).startswith(PACKAGE_DIR)
 
 
 def _helper_at(loc: Location) -> Optional[str]:

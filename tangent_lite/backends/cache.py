@@ -24,17 +24,15 @@ import linecache
 import os
 import re
 import stat
-import sys
 import sysconfig
 import tempfile
 import threading
-import warnings
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .. import syntax as S
 from .._version import __version__, code_fingerprint
-from ..errors import TangentLiteWarning
+from ..errors import TangentLiteWarning, warn_at_user
 from ..frontend.guards import code_digest
 from . import codegen
 
@@ -184,7 +182,6 @@ _MAX_ENTRY_BYTES = 32 * 1024 * 1024  # a larger "entry" is not one of ours: a mi
 _MAX_PART = 64  # characters of a module name or qualname kept in a file name
 _NAME_MAX = 255  # bytes in a file name on common file systems
 _WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)])
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the package root
 _WARNED: Set[Tuple[str, str]] = set()
 _WARN_LOCK = threading.Lock()
 
@@ -208,10 +205,7 @@ def _warn_once(kind: str, subject: str, message: str) -> None:
         if (kind, subject) in _WARNED:
             return
         _WARNED.add((kind, subject))
-    frame, level = sys._getframe(0), 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(TangentLiteWarning(message), stacklevel=level)
+    warn_at_user(TangentLiteWarning(message))
 
 
 def _current_uid() -> Optional[int]:

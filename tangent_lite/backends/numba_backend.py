@@ -30,15 +30,13 @@ import os
 import re
 import sys
 import types
-import warnings
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from ..errors import BackendFallbackWarning
+from ..errors import BackendFallbackWarning, warn_at_user
 from . import cache, numba_rewrite, numba_tapes
 from .numba_rewrite import rewrite
 from .numba_tapes import Unsupported, _name
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # the package root
 STATE = "__tl_numba__"  # the per-module record, in the generated module's namespace
 INSTALL_HINT = "To fix: pip install numba (or tangent_lite[numba]), or use the default backend='python'"
 
@@ -157,12 +155,8 @@ def _fallback(fn: Callable, why: str, hint: str) -> None:
     meta = getattr(fn, "__globals__", {}).get("__tl_meta__") or {}
     if meta.get("qualname"):
         where = f" of '{meta['qualname']}'"
-    frame, level = sys._getframe(0), 1  # point the warning at the user's call, outside tangent_lite
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(BackendFallbackWarning(
-        f"backend='numba': the gradient{where} ({fn.__name__}) runs on the Python backend: {why}\n{hint}"),
-        stacklevel=level)
+    warn_at_user(BackendFallbackWarning(
+        f"backend='numba': the gradient{where} ({fn.__name__}) runs on the Python backend: {why}\n{hint}"))
 
 
 def _compiled_for(disp: Any, args: Tuple[Any, ...]) -> bool:
