@@ -24,7 +24,8 @@ import itertools
 from typing import Any, Callable, Dict, NamedTuple, Tuple
 
 from . import callables
-from .backends import codegen, scratch
+from .backends import cache, codegen, scratch
+from .syntax.naming import Namer
 
 _COUNTER = itertools.count()
 
@@ -45,14 +46,13 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
     parameters a partial or bound method holds, and their values."""
     params = callables.params(fn)
     name = f"{fn.__name__}_{kind}" if fn.__name__.isidentifier() else kind
-    taken = set(params)
-    value, grad, call = _fresh("value", taken), _fresh("grad", taken), _fresh("_derivative", taken)
-    tl_name = _fresh("_tl", taken)
+    namer = Namer(params)
+    value, grad, call, tl_name = (namer.fresh(base) for base in ("value", "grad", "_derivative", "_tl"))
     # the values a partial or bound method holds: attributes of one plain data object of the
     # equivalent's module (read at every call, never taken for functions to inline, even when
     # the object held is callable itself)
     held_values = dict(held)
-    holder = _fresh("_held", taken)
+    holder = namer.fresh("_held")
     bindings: Dict[str, Any] = {call: derivative, holder: Held(held_values)}
     passed = [f"{holder}.{p}" if p in held_values else p for p in params]
     signature = []
@@ -63,8 +63,9 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
         if default is inspect.Parameter.empty:
             signature.append(p)
         else:  # (a default is a value of the module, as the user's function has it)
-            signature.append(f"{p}={_fresh(f'_default_{p}', taken)}")
-            bindings[signature[-1].split("=")[1]] = default
+            default_name = namer.fresh(f"_default_{p}")
+            bindings[default_name] = default
+            signature.append(f"{p}={default_name}")
     n = len(names)
     picked = grad if (n > 1 or single) else f"({grad},)"
     check = (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
@@ -79,8 +80,9 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
             f"{check}"
             f"    return {result}\n")
     serial = next(_COUNTER)
-    module_name = f"tangent_lite_generated.compose.{_plain(fn.__qualname__)}_{kind}_{serial}"
-    filename = scratch.write_scratch(f"compose.{_plain(fn.__qualname__)}.{kind}.{serial}.py", text) \
+    plain = cache.file_part(fn.__qualname__)
+    module_name = f"tangent_lite_generated.compose.{plain}_{kind}_{serial}"
+    filename = scratch.write_scratch(f"compose.{plain}.{kind}.{serial}.py", text) \
         or f"<tangent_lite compose {serial}>"
     module = codegen.load_text(text, filename, bindings, module_name)
     wrapper = getattr(module, name)
@@ -93,17 +95,3 @@ class Held:
 
     def __init__(self, values: Dict[str, Any]):
         self.__dict__.update(values)
-
-
-def _fresh(base: str, taken: set) -> str:
-    name = base
-    for i in itertools.count(1):
-        if name not in taken:
-            break
-        name = f"{base}_{i}"
-    taken.add(name)
-    return name
-
-
-def _plain(text: str) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in text)[:64] or "f"

@@ -44,7 +44,7 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
 def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
     """``tl.grad(f, has_aux=True)``: ``f`` returns ``(value, aux)``; one forward and one reverse
     sweep (the pullback of the pair with a zero cotangent for ``aux``)."""
-    fn, _target_ = _target(f)
+    fn = _target(f)[0]
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -66,6 +66,5 @@ def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
 def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
     """``run`` (what ``tl.grad(f)`` returns) with its recipe, so that it can be transformed again
     (``api._equivalent`` reads the recipe at every use)."""
-    _target(f)  # (refused now if it cannot be differentiated at all)
     run.__tl_recipe__ = compose.Recipe(kind, f, wrt)
     return run

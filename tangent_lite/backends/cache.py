@@ -349,7 +349,7 @@ def directory_for(filename: str) -> Optional[str]:
     return None
 
 
-def _component(text: Any, limit: int) -> str:
+def file_part(text: Any, limit: int = _MAX_PART) -> str:
     """``text`` as one safe piece of a file name: ASCII letters, digits and ``_`` only, at most
     ``limit`` characters, never empty nor a reserved device name."""
     part = re.sub(r"[^A-Za-z0-9_]+", "_", text if isinstance(text, str) else "")[:limit] or "_"
@@ -367,11 +367,11 @@ def file_name(fn: Callable, mode: str, key: str) -> str:
     reduced to ``[A-Za-z0-9_]`` and bounded, so the name always stays inside the cache directory
     whatever ``fn.__module__`` and ``fn.__qualname__`` hold."""
     module = getattr(fn, "__module__", None)
-    module = _component(module.split(".")[-1] if isinstance(module, str) and module else "module", _MAX_PART)
+    module = file_part(module.split(".")[-1] if isinstance(module, str) and module else "module", _MAX_PART)
     if module.startswith("test"):  # test_x.f.vjp.<key>.py would be collected by pytest as a test file
         module = "tl_" + module
-    qual = _component(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None), _MAX_PART)
-    name = f"{module}.{qual}.{_component(mode, 16)}.{_component(key[:12], 12)}.py"
+    qual = file_part(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None), _MAX_PART)
+    name = f"{module}.{qual}.{file_part(mode, 16)}.{file_part(key[:12], 12)}.py"
     if not _plain_name(name):  # cannot happen: every part is [A-Za-z0-9_]+
         raise AssertionError(f"unsafe cache file name {name!r}")
     return name
