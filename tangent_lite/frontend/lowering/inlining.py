@@ -239,6 +239,5 @@ def _free_names(exprs: Any) -> set:
     for expr in exprs:
         bound = {a.id for lam in S.walk(expr) if isinstance(lam, gast.Lambda)
                  for a in lam.args.posonlyargs + lam.args.args + lam.args.kwonlyargs}
-        out |= {n.id for n in S.walk(expr) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                and n.id not in bound}
+        out |= S.loaded_names(expr) - bound
     return out
