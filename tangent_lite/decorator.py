@@ -12,7 +12,36 @@ from .errors import ArgumentError
 from .gradients import grad, value_and_grad
 
 
-class Differentiable:
+class _DerivativeMethods:
+    """``f.grad``, ``f.value_and_grad``, ``f.vjp``, ``f.jvp`` and ``f.source`` of what
+    ``self._subject()`` is, with ``self.default_wrt`` and ``self.backend``."""
+
+    default_wrt: Wrt = None
+    backend: str = "python"
+
+    def _subject(self) -> Callable:
+        raise NotImplementedError
+
+    def _wrt(self, wrt: Wrt) -> Wrt:
+        return self.default_wrt if wrt is None else wrt
+
+    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
+        return grad(self._subject(), self._wrt(wrt), self.backend)(*args, **kwargs)
+
+    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
+        return value_and_grad(self._subject(), self._wrt(wrt), self.backend)(*args, **kwargs)
+
+    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
+        return vjp(self._subject(), *args, wrt=self._wrt(wrt), **kwargs)
+
+    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
+        return jvp(self._subject(), primals, tangents, wrt=self._wrt(wrt))
+
+    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
+        return source(self._subject(), mode, self._wrt(wrt))
+
+
+class Differentiable(_DerivativeMethods):
     """A function with derivative methods; calling it calls the original."""
 
     def __init__(self, fn: Callable, wrt: Wrt = None, checkpoint: Optional[int] = None, backend: str = "python"):
@@ -27,29 +56,14 @@ class Differentiable:
         self.default_wrt = wrt
         functools.update_wrapper(self, fn)
 
+    def _subject(self) -> Callable:
+        return self.fn
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:  # obj.method: obj held first, as Python binds it
-        return self if obj is None else _BoundMethod(self.fn, obj, wrt=self.default_wrt)
-
-    def _wrt(self, wrt: Wrt) -> Wrt:
-        return self.default_wrt if wrt is None else wrt
-
-    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
-        return grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
-
-    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
-        return value_and_grad(self.fn, self._wrt(wrt), self.backend)(*args, **kwargs)
-
-    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
-        return vjp(self.fn, *args, wrt=self._wrt(wrt), **kwargs)
-
-    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
-        return jvp(self.fn, primals, tangents, wrt=self._wrt(wrt))
-
-    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
-        return source(self.fn, mode, self._wrt(wrt))
+        return self if obj is None else _BoundMethod(self, obj)
 
     def wengert(self) -> str:
         return wengert(self.fn)
@@ -69,31 +83,18 @@ def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint:
     return Differentiable(fn, wrt, checkpoint, backend)
 
 
-class _BoundMethod(functools.partial):
+class _BoundMethod(functools.partial, _DerivativeMethods):
     """A ``@tl.differentiate`` function reached through an instance: ``obj.loss(x)`` calls it with
     ``obj`` first, and ``obj.loss.grad(x)`` differentiates it with ``obj`` held constant (as
-    ``tl.grad(obj.loss)`` does)."""
+    ``tl.grad(obj.loss)`` does), with the decorator's backend and its ``wrt`` when given by name."""
 
-    def __new__(cls, fn: Callable, obj: Any, wrt: Wrt = None) -> _BoundMethod:
-        bound = super().__new__(cls, fn, obj)
+    def __new__(cls, owner: Differentiable, obj: Any) -> _BoundMethod:
+        bound = super().__new__(cls, owner.fn, obj)
+        wrt = owner.default_wrt
         bound.default_wrt = wrt if isinstance(wrt, str) or (  # (an index would count self)
             isinstance(wrt, (tuple, list)) and all(isinstance(w, str) for w in wrt)) else None
+        bound.backend = owner.backend
         return bound
 
-    def _wrt(self, wrt: Wrt) -> Wrt:
-        return self.default_wrt if wrt is None else wrt
-
-    def grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Any:
-        return grad(self, self._wrt(wrt))(*args, **kwargs)
-
-    def value_and_grad(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Any]:
-        return value_and_grad(self, self._wrt(wrt))(*args, **kwargs)
-
-    def vjp(self, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
-        return vjp(self, *args, wrt=self._wrt(wrt), **kwargs)
-
-    def jvp(self, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None) -> Tuple[Any, Any]:
-        return jvp(self, primals, tangents, wrt=self._wrt(wrt))
-
-    def source(self, mode: str = "vjp", wrt: Wrt = None) -> str:
-        return source(self, mode, self._wrt(wrt))
+    def _subject(self) -> Callable:
+        return self
