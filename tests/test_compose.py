@@ -358,6 +358,24 @@ def test_has_aux_results_and_bound_methods_in_second_order_calls_are_refused_cle
 
 # ---------------------------------------------------------------- breaker round 9 findings
 
+
+def _import_written(tmp_path, **texts):
+    """Write modules (stem -> text; ``{stem}`` in a text is the unique name of that module, for
+    imports between them) into ``tmp_path`` and import them; returns stem -> module."""
+    import importlib
+    import sys
+
+    tag = f"{os.getpid()}_{next(_IDS)}"
+    names = {stem: f"{stem}_{tag}" for stem in texts}
+    for stem, text in texts.items():
+        (tmp_path / f"{names[stem]}.py").write_text(text.format(**names))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return {stem: importlib.import_module(name) for stem, name in names.items()}
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
 HELPER_MODULE = '''
 def helper(x):
     if x > 0:
@@ -371,7 +389,7 @@ def apply(g, x):
 
 THIRD_MODULE = '''
 import numpy as np
-from {helpers} import apply
+from {cmp_helpers} import apply
 
 A = 5.0
 
@@ -385,17 +403,7 @@ def test_third_order_follows_rebound_globals_and_a_helper_inlined_from_another_m
     """tl.grad(tl.grad(tl.grad(f))) kept what it saw at its first call (the inner equivalents
     were not brought up to date); a helper that takes a function argument is inlined, and the
     helpers of its own module it calls were looked up in the caller's module (a crash)."""
-    import importlib
-    import sys
-
-    tag = f"{os.getpid()}_{next(_IDS)}"
-    (tmp_path / f"cmp_helpers_{tag}.py").write_text(HELPER_MODULE)
-    (tmp_path / f"cmp_third_{tag}.py").write_text(THIRD_MODULE.format(helpers=f"cmp_helpers_{tag}"))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        mod = importlib.import_module(f"cmp_third_{tag}")
-    finally:
-        sys.path.remove(str(tmp_path))
+    mod = _import_written(tmp_path, cmp_helpers=HELPER_MODULE, cmp_third=THIRD_MODULE)["cmp_third"]
     x = 0.7
     s, c = math.sin(x), math.cos(x)
     d1 = 4 * mod.A * x ** 3 + 2 * s * c  # hand-derived: d/dx A x^4 + sin(x)^2
@@ -459,7 +467,7 @@ def apply(g, x):
 
 FOREIGN_CALLER = '''
 import numpy as np
-from {helpers} import A, apply, helper  # the same objects under the same names, imported
+from {fh_helpers} import A, apply, helper  # the same objects under the same names, imported
 
 
 def f(x):
@@ -472,18 +480,8 @@ def test_globals_of_a_helper_inlined_from_another_module_are_its_own_and_current
     of its own module (read at every call, guarded there), even when f's module imported the
     same objects under the same names; rebinding them in the helpers' module is seen, in first
     and second order, and rebinding f's own copies changes nothing (f's values do not change)."""
-    import importlib
-    import sys
-
-    tag = f"{os.getpid()}_{next(_IDS)}"
-    (tmp_path / f"fh_helpers_{tag}.py").write_text(FOREIGN_HELPERS)
-    (tmp_path / f"fh_caller_{tag}.py").write_text(FOREIGN_CALLER.format(helpers=f"fh_helpers_{tag}"))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        caller = importlib.import_module(f"fh_caller_{tag}")
-        helpers = importlib.import_module(f"fh_helpers_{tag}")
-    finally:
-        sys.path.remove(str(tmp_path))
+    modules = _import_written(tmp_path, fh_helpers=FOREIGN_HELPERS, fh_caller=FOREIGN_CALLER)
+    caller, helpers = modules["fh_caller"], modules["fh_helpers"]
     x = 0.7
     s, c = math.sin(x), math.cos(x)
     g, gg = tl.grad(caller.f), tl.grad(tl.grad(caller.f))
@@ -511,16 +509,7 @@ def test_variants_of_a_derivative_that_share_a_cache_key_keep_their_own_text(tmp
     """A helper of an inlined function rebound and back: two variants of f's derivative (same key,
     same cache file); differentiating either again reads its own text (it read the file, which
     held the other, and refused: 'the source file of f_vjp was edited')."""
-    import importlib
-    import sys
-
-    tag = f"{os.getpid()}_{next(_IDS)}"
-    (tmp_path / f"swap_{tag}.py").write_text(HELPER_SWAP)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        mod = importlib.import_module(f"swap_{tag}")
-    finally:
-        sys.path.remove(str(tmp_path))
+    mod = _import_written(tmp_path, swap=HELPER_SWAP)["swap"]
     x = 0.7
     s, c = math.sin(x), math.cos(x)
     gg = tl.grad(tl.grad(_swap_caller(mod)))
