@@ -6,6 +6,7 @@ caches, call it, check shapes.  The pipeline itself is :func:`generate`.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import os
 import threading
@@ -257,8 +258,11 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
         if meta.get("guards") is not None:
             cache.code_put(key, (text, code, meta, path))
     bindings = _bindings(fn, meta["bindings"])
-    for alias, (module_name, attr) in meta.get("foreign", {}).items():  # names of inlined helpers
-        bindings[alias] = getattr(codegen.module_by_name(module_name), attr)
+    # names of helpers inlined from other modules: (their module's namespace, their name there)
+    sources = {alias: (vars(codegen.module_by_name(module_name)), attr)
+               for alias, (module_name, attr) in meta.get("foreign", {}).items()}
+    for alias, (namespace, attr) in sources.items():
+        bindings[alias] = namespace[attr]
     callees = []
     for rec in meta.get("callees", []):
         callee_module = compiled(_lookup(fn, rec["spelling"], bindings), rec["mode"], tuple(rec["wrt"]),
@@ -276,8 +280,8 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
     checks = [guards.Guard.from_json(g) for g in recorded]
     # every use checks the guards, the rules registry and the callees' modules, then copies the
     # current values of the user's globals and closure cells into the module
-    foreign = [(module.__dict__, alias, vars(codegen.module_by_name(module_name)), attr)
-               for alias, (module_name, attr) in meta.get("foreign", {}).items() if module_name != "builtins"]
+    foreign = [(module.__dict__, alias, namespace, attr) for alias, (namespace, attr) in sources.items()
+               if namespace is not vars(builtins)]
     module.__tl_runner__ = guards.runner(fn, checks, [guards.resolve(g, fn) for g in checks],
                                          [(module.__dict__, fn, meta["bindings"])],
                                          [c.__tl_runner__ for c in callees], REGISTRY, foreign)
