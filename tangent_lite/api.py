@@ -282,9 +282,13 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
     # current values of the user's globals and closure cells into the module
     foreign = [(module.__dict__, alias, namespace, attr) for alias, (namespace, attr) in sources.items()
                if namespace is not vars(builtins)]
-    module.__tl_runner__ = guards.runner(fn, checks, [guards.resolve(g, fn) for g in checks],
-                                         [(module.__dict__, fn, meta["bindings"])],
-                                         [c.__tl_runner__ for c in callees], REGISTRY, foreign)
+    runner = guards.runner(fn, checks, [guards.resolve(g, fn) for g in checks],
+                           [(module.__dict__, fn, meta["bindings"])],
+                           [c.__tl_runner__ for c in callees], REGISTRY, foreign)
+    made_from = compose.made_from(fn)
+    # generated code differentiated again: the module it comes from first (it may be stale, and its
+    # runner copies in the values this module then copies from it)
+    module.__tl_runner__ = runner if made_from is None else lambda: made_from() and runner()
     return module
 
 
@@ -378,6 +382,7 @@ def _equivalent(run: Callable, recipe: compose.Recipe) -> Callable:
                 a is not b for (_, a), (_, b) in zip(made[1], held)):
             made = run.__tl_equivalent__ = (derivative, held,
                                              compose.wrapper(recipe.kind, fn, tuple(names), single, held, derivative))
+            made[2].__tl_current__ = module.__tl_runner__
         return made[2]
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from typing import Any, Callable, Dict, NamedTuple, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 from . import callables
 from .backends import cache, codegen, scratch
@@ -87,6 +87,7 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
     module = codegen.load_text(text, filename, bindings, module_name)
     wrapper = getattr(module, name)
     wrapper.__qualname__ = f"{fn.__qualname__}_{kind}"
+    wrapper.__tl_module__ = module  # (generated modules are held weakly: codegen.LOADED)
     return wrapper
 
 
@@ -95,3 +96,14 @@ class Held:
 
     def __init__(self, values: Dict[str, Any]):
         self.__dict__.update(values)
+
+
+def made_from(fn: Callable) -> Optional[Callable[[], bool]]:
+    """For generated code (a derivative, or a function compose.py made that calls one), the
+    runner of the generated module behind it: a derivative of it serves while that one does (an
+    edit of a helper of the user's function makes that module anew), and that runner copies in
+    the user's current values, which the derivative of it reads from there."""
+    current = getattr(fn, "__tl_current__", None)
+    if current is None and str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
+        current = getattr(codegen.LOADED.get(fn.__module__), "__tl_runner__", None)
+    return current

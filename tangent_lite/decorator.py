@@ -41,6 +41,21 @@ class _DerivativeMethods:
         return source(self._subject(), mode, self._wrt(wrt))
 
 
+def _method_inside(kind: str) -> Callable[..., Tuple[Callable, bool]]:
+    """``f.<kind>.__tl_inside__(f, wrt)``: ``f.grad(x)`` called inside a function being
+    differentiated stands for ``tl.grad(f, wrt)(x)`` (frontend/lowering/inside.py)."""
+    transformation = grad if kind == "grad" else value_and_grad
+
+    def plain(owner: _DerivativeMethods, wrt: Wrt = None) -> Tuple[Callable, bool]:
+        return transformation.__tl_inside__(owner._subject(), owner._wrt(wrt), owner.backend)  # type: ignore
+
+    return plain
+
+
+_DerivativeMethods.grad.__tl_inside__ = _method_inside("grad")  # type: ignore[attr-defined]
+_DerivativeMethods.value_and_grad.__tl_inside__ = _method_inside("value_and_grad")  # type: ignore[attr-defined]
+
+
 class Differentiable(_DerivativeMethods):
     """A function with derivative methods; calling it calls the original."""
 

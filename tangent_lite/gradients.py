@@ -8,12 +8,12 @@ differentiates like user code (compose.py): ``tl.grad(tl.grad(f))``,
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
 from . import arguments, callables, compose, runtime
-from .api import Wrt, _gradient_function, _target, vjp
+from .api import Wrt, _gradient_function, _target, _unwrap, vjp
 from .errors import ArgumentError
 
 
@@ -39,6 +39,33 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
     if has_aux:
         return _with_aux(f, wrt, with_value=True)
     return _transformable(_gradient_function(f, wrt, backend, with_value=True), "value_and_grad", f, wrt)
+
+
+# the transformations a function being differentiated calls (tl.grad(f)(x) inside it): made once
+# per function and options, and kept (the plain function a derivative calls must outlive its making)
+_INSIDE: Dict[Tuple[str, int, str], Tuple[Any, Callable]] = {}
+
+
+def _inside(kind: str) -> Callable[..., Tuple[Callable, bool]]:
+    """``tl.<kind>.__tl_inside__``: for ``tl.<kind>(f, wrt)(x)`` called inside a function being
+    differentiated (frontend/lowering/inside.py), the plain function the call stands for
+    (compose.py), and False (the call's arguments are passed to it as they are)."""
+
+    def plain(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False,
+              **options: Any) -> Tuple[Callable, bool]:
+        callables.no_other_options(f"tl.{kind}", options)
+        if has_aux:
+            raise ArgumentError(f"tl.{kind}(..., has_aux=True) cannot be called inside a function being "
+                                "differentiated yet",
+                                hint=f"call tl.{kind} of a function that returns the value alone, and compute the "
+                                     "aux part with a call of its own")
+        key = (kind, id(f), repr(wrt))
+        made = _INSIDE.get(key)
+        if made is None or made[0] is not f:
+            made = _INSIDE[key] = (f, (grad if kind == "grad" else value_and_grad)(f, wrt))
+        return _unwrap(made[1]), False
+
+    return plain
 
 
 def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
@@ -68,3 +95,7 @@ def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
     (``api._equivalent`` reads the recipe at every use)."""
     run.__tl_recipe__ = compose.Recipe(kind, f, wrt)
     return run
+
+
+grad.__tl_inside__ = _inside("grad")  # type: ignore[attr-defined]
+value_and_grad.__tl_inside__ = _inside("value_and_grad")  # type: ignore[attr-defined]

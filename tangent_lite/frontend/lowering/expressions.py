@@ -16,6 +16,7 @@ from ...errors import TangentLiteError, UnsupportedConstructError
 from ...rules.registry import REGISTRY
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
+from . import inside
 from .common import (
     _MISSING,
     ARRAY_ONLY_ATTRS,
@@ -254,9 +255,17 @@ class Expressions(Part):
                           "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
                           "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
             return _opaque()
+        if isinstance(func, gast.Call):  # tl.grad(f)(x) (inside.py)
+            inner = inside.transformation_call(self, node)
+            if inner is not None:
+                return inner
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
+        if hasattr(obj, "__tl_inside__"):  # f.grad(x), tl.jvp(f, (x,), (v,)) (inside.py)
+            inner = inside.transformation_call(self, node, obj)
+            if inner is not None:
+                return inner
         if callable(obj) and is_tangent_lite_own(obj):
             self.cx.error(UnsupportedConstructError, NESTED_DERIVATIVE[0], node, NESTED_DERIVATIVE[1])
             return _opaque()

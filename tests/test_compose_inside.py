@@ -1,0 +1,198 @@
+"""Transformations called inside a function being differentiated (issue 14): ``tl.grad(f)(x)``,
+``tl.value_and_grad(f)(x)``, ``f.grad(x)`` of a ``@tl.differentiate`` function, in gradient
+penalties and meta-learning inner steps, in both modes and at second order.  References are
+hand-derived formulas and central finite differences, never tangent_lite itself."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tangent_lite as tl
+
+finite = st.floats(-2.0, 2.0, allow_nan=False)
+
+
+def cubic_sin(x):
+    return x ** 3 * math.sin(x)
+
+
+def d1(x):  # hand-derived derivatives of cubic_sin
+    return 3 * x ** 2 * math.sin(x) + x ** 3 * math.cos(x)
+
+
+def d2(x):
+    return 6 * x * math.sin(x) + 6 * x ** 2 * math.cos(x) - x ** 3 * math.sin(x)
+
+
+def d3(x):
+    return 6 * math.sin(x) + 18 * x * math.cos(x) - 9 * x ** 2 * math.sin(x) - x ** 3 * math.cos(x)
+
+
+def times_x(x):
+    return tl.grad(cubic_sin)(x) * x  # g = f' x: g' = f'' x + f', g'' = f''' x + 2 f''
+
+
+def _fd(f, x, eps=1e-6):
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = eps
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * eps))
+    return np.stack(cols, axis=-1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(finite)
+def test_grad_called_inside_in_both_modes_and_second_order(x):
+    assert tl.grad(times_x)(x) == pytest.approx(d2(x) * x + d1(x), rel=1e-9, abs=1e-12)
+    assert tl.grad(lambda t: tl.grad(cubic_sin)(t) * t)(x) == pytest.approx(d2(x) * x + d1(x), rel=1e-9, abs=1e-12)
+    assert tl.jvp(times_x, (x,), (1.0,))[1] == pytest.approx(d2(x) * x + d1(x), rel=1e-9, abs=1e-12)
+    assert tl.grad(tl.grad(times_x))(x) == pytest.approx(d3(x) * x + 2 * d2(x), rel=1e-8, abs=1e-10)
+    assert tl.hessian(times_x)(x) == pytest.approx(d3(x) * x + 2 * d2(x), rel=1e-8, abs=1e-10)
+
+
+RNG = np.random.default_rng(11)
+W = RNG.normal(size=3)
+XS = RNG.normal(size=(5, 3))
+V = RNG.normal(size=3)
+
+
+def inner_loss(w, x):
+    return np.sum((x @ w - 1.0) ** 2)
+
+
+def outer_loss(w):
+    return np.sum(np.tanh(w) ** 2)
+
+
+def meta_step(w, x):
+    w1 = w - 0.1 * tl.grad(inner_loss)(w, x)  # one inner step, differentiated through
+    return outer_loss(w1)
+
+
+def penalised(w, x):
+    return inner_loss(w, x) + 0.5 * np.sum(tl.grad(inner_loss)(w, x) ** 2)
+
+
+def penalised_by_hand(w, x):  # grad of inner_loss is 2 x^T (x w - 1)
+    return inner_loss(w, x) + 0.5 * np.sum((2 * x.T @ (x @ w - 1.0)) ** 2)
+
+
+@pytest.mark.parametrize("fn", [meta_step, penalised])
+def test_meta_learning_and_gradient_penalties_against_finite_differences(fn):
+    grad = tl.grad(fn)(W, XS)
+    np.testing.assert_allclose(grad, _fd(lambda w, fn=fn: fn(w, XS), W), rtol=1e-6,
+                                   atol=1e-8)
+    np.testing.assert_allclose(tl.jvp(fn, (W, XS), (V,))[1], grad @ V, rtol=1e-10)
+    H = tl.hessian(fn)(W, XS)
+    np.testing.assert_allclose(H, _fd(lambda w: tl.grad(fn)(w, XS), W), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(tl.hvp(fn, W, V, XS), H @ V, rtol=1e-9, atol=1e-12)
+
+
+def test_the_penalty_by_hand_and_through_the_inner_gradient_agree():
+    np.testing.assert_allclose(tl.grad(penalised)(W, XS), tl.grad(penalised_by_hand)(W, XS), rtol=1e-10)
+    np.testing.assert_allclose(tl.hessian(penalised)(W, XS), tl.hessian(penalised_by_hand)(W, XS), rtol=1e-10)
+
+
+def value_times_gradient(w, x):
+    value, g = tl.value_and_grad(inner_loss)(w, x)
+    return value * np.sum(g)
+
+
+def gradient_wrt_data(x, w):
+    return np.sum(tl.grad(inner_loss, wrt=1)(w, x) ** 2)
+
+
+@tl.differentiate
+def decorated(w, x):
+    return np.sum(np.sin(x @ w))
+
+
+def through_method(w, x):
+    return np.sum(decorated.grad(w, x) ** 2) + decorated.value_and_grad(w, x)[0]
+
+
+def test_value_and_grad_wrt_and_differentiate_methods_inside():
+    for fn in (value_times_gradient, through_method):
+        np.testing.assert_allclose(tl.grad(fn)(W, XS), _fd(lambda w, fn=fn: fn(w, XS), W), rtol=1e-6,
+                                   atol=1e-8)
+        np.testing.assert_allclose(tl.jvp(fn, (W, XS), (V,))[1], tl.grad(fn)(W, XS) @ V, rtol=1e-10)
+    np.testing.assert_allclose(tl.grad(gradient_wrt_data, wrt=1)(XS, W), _fd(lambda w: gradient_wrt_data(XS, w), W),
+                               rtol=1e-6, atol=1e-8)
+
+
+SCALE = 2.0
+
+
+def scaled_cube(x):
+    return SCALE * x ** 3
+
+
+def uses_scaled(x):
+    return tl.grad(scaled_cube)(x) ** 2  # (3 SCALE x^2)^2: derivative 36 SCALE^2 x^3
+
+
+def test_a_derivative_calling_a_transformation_follows_rebound_globals_and_edits():
+    global SCALE, scaled_cube
+    assert tl.grad(uses_scaled)(1.5) == pytest.approx(36 * 4.0 * 1.5 ** 3)
+    original = scaled_cube
+    SCALE = -1.0
+    try:
+        assert tl.grad(uses_scaled)(1.5) == pytest.approx(36 * 1.0 * 1.5 ** 3)
+
+        def scaled_cube(x):  # rebound: a new function
+            return x ** 4
+
+        assert tl.grad(uses_scaled)(1.5) == pytest.approx(96 * 1.5 ** 5)  # g = (4 x^3)^2
+    finally:
+        SCALE, scaled_cube = 2.0, original
+
+
+def helper(x):
+    return x ** 2
+
+
+def through_helper(x):
+    return helper(x) * x
+
+
+def calls_through_helper(x):
+    return tl.grad(through_helper)(x) * x
+
+
+def test_a_rebound_helper_of_the_inner_function_is_followed():
+    global helper
+    assert tl.grad(calls_through_helper)(1.5) == pytest.approx(9 * 1.5 ** 2)  # (3 x^2) x
+    assert tl.grad(tl.grad(calls_through_helper))(1.5) == pytest.approx(18 * 1.5)
+    original = helper
+
+    def helper(x):
+        return x ** 3
+
+    try:  # (4 x^3) x
+        assert tl.grad(calls_through_helper)(1.5) == pytest.approx(16 * 1.5 ** 3)
+        assert tl.grad(tl.grad(calls_through_helper))(1.5) == pytest.approx(48 * 1.5 ** 2)
+    finally:
+        helper = original
+
+
+def test_what_cannot_be_made_before_it_runs_is_refused_with_what_works():
+    def local_function(x):
+        return tl.grad(lambda t: t ** 3)(x) * x
+
+    with pytest.raises(tl.UnsupportedConstructError, match="not known before it runs") as info:
+        tl.grad(local_function)(1.0)
+    assert "module-level" in str(info.value)
+
+    def with_aux(x):
+        return tl.grad(lambda_free_aux, has_aux=True)(x)[0]
+
+    with pytest.raises(tl.TangentLiteError, match="has_aux=True"):
+        tl.grad(with_aux)(1.0)
+
+
+def lambda_free_aux(x):
+    return x ** 2, x
