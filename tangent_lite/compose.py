@@ -42,8 +42,10 @@ class Recipe(NamedTuple):
 def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held: Tuple[Tuple[str, Any], ...],
             derivative: Callable) -> Callable:
     """The equivalent of ``tl.<kind>(fn, wrt=names)`` as a plain function calling ``derivative``
-    (the generated ``f_vjp(*params, seed=1.0) -> (value, gradients)`` of ``fn``); ``held``: the
-    parameters a partial or bound method holds, and their values."""
+    (the generated ``f_vjp(*params, seed=1.0) -> (value, gradients)`` of ``fn``; for ``kind``
+    "jvp", ``f_jvp(*params, *tangents) -> (value, tangent)``, and the function takes the
+    parameters then the tangents); ``held``: the parameters a partial or bound method holds,
+    and their values."""
     params = callables.params(fn)
     name = f"{fn.__name__}_{kind}" if fn.__name__.isidentifier() else kind
     namer = Namer(params)
@@ -60,25 +62,30 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
         if p in held_values:
             continue
         default = callables.signature(fn).parameters[p].default
-        if default is inspect.Parameter.empty:
+        if default is inspect.Parameter.empty or kind == "jvp":  # (jvp: the tangents come after)
             signature.append(p)
         else:  # (a default is a value of the module, as the user's function has it)
             default_name = namer.fresh(f"_default_{p}")
             bindings[default_name] = default
             signature.append(f"{p}={default_name}")
-    n = len(names)
-    picked = grad if (n > 1 or single) else f"({grad},)"
-    check = (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
-             f"{fn.__qualname__} to return a scalar\")\n")
-    result = picked if kind == "grad" else f"{value}, {picked}"
     wrt = ", ".join(repr(w) for w in names)
-    text = (f"# tangent_lite: tl.{kind}({fn.__qualname__}, wrt=({wrt},)) as a function tangent_lite can "
+    head = (f"# tangent_lite: tl.{kind}({fn.__qualname__}, wrt=({wrt},)) as a function tangent_lite can "
             "differentiate again\n"
-            f"import tangent_lite.runtime as {tl_name}\n\n\n"
-            f"def {name}({', '.join(signature)}):\n"
-            f"    {value}, {grad} = {call}({', '.join(passed)})\n"
-            f"{check}"
-            f"    return {result}\n")
+            f"import tangent_lite.runtime as {tl_name}\n\n\n")
+    if kind == "jvp":  # tl.jvp(fn, primals, tangents): the primals, then a tangent per wrt name
+        tangents = [namer.fresh(f"{n}_dot") for n in names]
+        text = (head + f"def {name}({', '.join(signature + tangents)}):\n"
+                f"    return {call}({', '.join(passed + tangents)})\n")
+    else:
+        n = len(names)
+        picked = grad if (n > 1 or single) else f"({grad},)"
+        check = (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
+                 f"{fn.__qualname__} to return a scalar\")\n")
+        result = picked if kind == "grad" else f"{value}, {picked}"
+        text = (head + f"def {name}({', '.join(signature)}):\n"
+                f"    {value}, {grad} = {call}({', '.join(passed)})\n"
+                f"{check}"
+                f"    return {result}\n")
     serial = next(_COUNTER)
     plain = cache.file_part(fn.__qualname__)
     module_name = f"tangent_lite_generated.compose.{plain}_{kind}_{serial}"

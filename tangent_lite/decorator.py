@@ -41,12 +41,12 @@ class _DerivativeMethods:
         return source(self._subject(), mode, self._wrt(wrt))
 
 
-def _method_inside(kind: str) -> Callable[..., Tuple[Callable, bool]]:
+def _method_inside(kind: str) -> Callable[..., Callable]:
     """``f.<kind>.__tl_inside__(f, wrt)``: ``f.grad(x)`` called inside a function being
     differentiated stands for ``tl.grad(f, wrt)(x)`` (frontend/lowering/inside.py)."""
     transformation = grad if kind == "grad" else value_and_grad
 
-    def plain(owner: _DerivativeMethods, wrt: Wrt = None) -> Tuple[Callable, bool]:
+    def plain(owner: _DerivativeMethods, wrt: Wrt = None) -> Callable:
         return transformation.__tl_inside__(owner._subject(), owner._wrt(wrt), owner.backend)  # type: ignore
 
     return plain

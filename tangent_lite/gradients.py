@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Tuple
 import numpy as np
 
 from . import arguments, callables, compose, runtime
-from .api import Wrt, _gradient_function, _target, _unwrap, vjp
+from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, vjp
 from .errors import ArgumentError
 
 
@@ -46,13 +46,13 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
 _INSIDE: Dict[Tuple[str, int, str], Tuple[Any, Callable]] = {}
 
 
-def _inside(kind: str) -> Callable[..., Tuple[Callable, bool]]:
+def _inside(kind: str) -> Callable[..., Callable]:
     """``tl.<kind>.__tl_inside__``: for ``tl.<kind>(f, wrt)(x)`` called inside a function being
     differentiated (frontend/lowering/inside.py), the plain function the call stands for
-    (compose.py), and False (the call's arguments are passed to it as they are)."""
+    (compose.py)."""
 
     def plain(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False,
-              **options: Any) -> Tuple[Callable, bool]:
+              **options: Any) -> Callable:
         callables.no_other_options(f"tl.{kind}", options)
         if has_aux:
             raise ArgumentError(f"tl.{kind}(..., has_aux=True) cannot be called inside a function being "
@@ -63,9 +63,39 @@ def _inside(kind: str) -> Callable[..., Tuple[Callable, bool]]:
         made = _INSIDE.get(key)
         if made is None or made[0] is not f:
             made = _INSIDE[key] = (f, (grad if kind == "grad" else value_and_grad)(f, wrt))
-        return _unwrap(made[1]), False
+        return _unwrap(made[1])
 
     return plain
+
+
+def _jvp_inside(f: Callable, wrt: Wrt = None, batched: bool = False, *, lengths: Tuple[int, ...]) -> Callable:
+    """``tl.jvp.__tl_inside__``: for ``tl.jvp(f, (x, ...), (v, ...))`` called inside a function
+    being differentiated, the plain function ``f_jvp(*params, *tangents)`` calling ``f``'s
+    generated forward-mode derivative (compose.py)."""
+    if batched:
+        raise ArgumentError("tl.jvp(..., batched=True) cannot be called inside a function being differentiated",
+                            hint="call tl.jvp once per direction there")
+    if len(lengths) != 2:
+        raise ArgumentError(f"tl.jvp takes (f, primals, tangents), got {len(lengths)} sequences after f")
+    fn, target = _target(f)
+    names = arguments.jvp_names(target, [None] * lengths[1], wrt)
+    free, _ = callables.free_params(target)
+    if lengths[0] != len(free):
+        raise ArgumentError(f"tl.jvp inside a function being differentiated passes every argument of "
+                            f"'{fn.__qualname__}' as a primal ({', '.join(free)}), got {lengths[0]}",
+                            hint="write out all the arguments, default ones included")
+    held: Tuple[Tuple[str, Any], ...] = ()
+    if target is not fn:
+        held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
+    module = compiled(fn, "jvp", names)
+    derivative = getattr(module, module.__tl_meta__["functions"][0])
+    key = ("jvp", id(f), repr(names))
+    made = _INSIDE.get(key)
+    if made is None or made[0] is not f or made[1].__tl_derivative__ is not derivative:
+        plain = compose.wrapper("jvp", fn, names, len(names) > 1, held, derivative)
+        plain.__tl_derivative__, plain.__tl_current__ = derivative, module.__tl_runner__
+        made = _INSIDE[key] = (f, plain)
+    return made[1]
 
 
 def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
@@ -99,3 +129,4 @@ def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
 
 grad.__tl_inside__ = _inside("grad")  # type: ignore[attr-defined]
 value_and_grad.__tl_inside__ = _inside("value_and_grad")  # type: ignore[attr-defined]
+jvp.__tl_inside__ = _jvp_inside  # type: ignore[attr-defined]  (api.jvp: tl.jvp inside, here with the others)

@@ -196,3 +196,41 @@ def test_what_cannot_be_made_before_it_runs_is_refused_with_what_works():
 
 def lambda_free_aux(x):
     return x ** 2, x
+
+
+def sin_y2(x, y):
+    return np.sin(x) * y ** 2
+
+
+def plus_directional(x, y):
+    out, t = tl.jvp(sin_y2, (x, y), (1.0,))  # t = cos(x) y^2
+    return out + t * x
+
+
+def directional_wrt_y(x, y):
+    return tl.jvp(sin_y2, (x, y), (x,), wrt=1)[1]  # 2 sin(x) y x
+
+
+@settings(max_examples=15, deadline=None)
+@given(finite, finite)
+def test_jvp_called_inside_in_both_modes_and_second_order(x, y):
+    s, c = math.sin(x), math.cos(x)
+    gx = c * y ** 2 + (c * y ** 2 - s * y ** 2 * x)  # hand-derived from sin(x) y^2 + cos(x) y^2 x
+    gy = 2 * s * y + 2 * c * y * x
+    assert tl.grad(plus_directional, wrt=(0, 1))(x, y) == pytest.approx((gx, gy), rel=1e-9, abs=1e-12)
+    assert tl.jvp(plus_directional, (x, y), (1.0, 0.0))[1] == pytest.approx(gx, rel=1e-9, abs=1e-12)
+    hxx = -3 * s * y ** 2 - c * y ** 2 * x
+    assert tl.hessian(plus_directional)(x, y) == pytest.approx(hxx, rel=1e-8, abs=1e-10)
+    assert tl.grad(directional_wrt_y, wrt=(0, 1))(x, y) == pytest.approx(
+        (2 * c * y * x + 2 * s * y, 2 * s * x), rel=1e-9, abs=1e-12)
+
+
+def pulled_back(x):
+    _, pullback = tl.vjp(cubic_sin, x)
+    return pullback(1.0)
+
+
+def test_the_transformations_that_do_not_work_inside_yet_name_those_that_do():
+    with pytest.raises(tl.TangentLiteError, match="not supported yet") as info:
+        tl.grad(pulled_back)(1.0)
+    assert "tl.grad(f)(x)" in str(info.value) and "tl.jvp(f, (x,), (v,))" in str(info.value)

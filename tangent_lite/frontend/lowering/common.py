@@ -67,10 +67,10 @@ COMPILER_BUILTINS = ("range", "len", "list", "min", "reversed", "zip", "slice")
 
 # calling what tl.grad, f.grad, tl.jvp... return inside a function being differentiated: (message, hint)
 NESTED_DERIVATIVE = (
-    "calling a derivative tangent_lite makes (tl.grad(...)(x), f.grad(x), tl.jvp, ...) inside a function that is "
-    "being differentiated is not supported yet",
-    "compute second derivatives with tl.hessian, tl.hvp or tl.jvp of tl.gradient_function(f), or write the inner "
-    "derivative as a formula")
+    "calling this transformation (tl.vjp, tl.hvp, tl.hessian, tl.jacobian, a pullback, ...) inside a function "
+    "that is being differentiated is not supported yet",
+    "inside a differentiated function, call tl.grad(f)(x), tl.value_and_grad(f)(x), f.grad(x) of a "
+    "@tl.differentiate function, or tl.jvp(f, (x,), (v,)) (an HVP: tl.jvp(tl.grad(f), (x,), (v,)))")
 
 
 def is_tangent_lite_own(obj: Any) -> bool:

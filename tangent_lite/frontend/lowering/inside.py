@@ -7,8 +7,8 @@ What such a call computes is a plain Python function tangent_lite made (compose.
 differentiated like any helper the user wrote.  The transformation is made while lowering: its
 function and options must be known then (module-level names, constants); the names they were
 read from are guarded, so an edit of ``f`` is followed.  The transformations that can be called
-like this carry ``__tl_inside__`` (``transformation.__tl_inside__(*options) -> (plain function,
-how the call's arguments are passed to it)``)."""
+like this carry ``__tl_inside__``: ``transformation.__tl_inside__(*options) -> plain function``
+(for ``tl.jvp``, also ``lengths=``: how many primals and tangents the call writes out)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
     ``tl.jvp(f, (x,), (v,))``), else None.  ``ex``: the lowering's Expressions part; ``maker``:
     what the callee ``node.func`` (a name) resolved to, if it did."""
     func = node.func
+    spread = False  # the call's arguments are tuples written out: (primals), (tangents)
     if isinstance(func, gast.Call):  # tl.grad(f, ...)(x)
         if not _static_expr(ex, func.func):
             return None
@@ -45,9 +46,10 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
         if inspect.ismethod(maker):  # f.grad(x, wrt=...) of a @tl.differentiate function
             options, keywords = [], [k for k in node.keywords if k.arg == "wrt"]
             call_args, call_keywords = list(node.args), [k for k in node.keywords if k.arg != "wrt"]
-        else:  # tl.jvp(f, primals, tangents, wrt=...): the function and wrt are options, the rest are values
-            options, keywords = node.args[:1], [k for k in node.keywords if k.arg == "wrt"]
-            call_args, call_keywords = list(node.args[1:]), [k for k in node.keywords if k.arg != "wrt"]
+        else:  # tl.jvp(f, primals, tangents, wrt=...): the function and keywords are options
+            options, keywords = node.args[:1], list(node.keywords)
+            call_args, call_keywords = list(node.args[1:]), []
+            spread = True
     name = S.dotted_name(func.func if isinstance(func, gast.Call) else func) or "the transformation"
     values = ([maker.__self__] if inspect.ismethod(maker) else []) + [_static_value(ex, a) for a in options]
     named = {k.arg: _static_value(ex, k.value) for k in keywords}
@@ -58,12 +60,7 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
                     "give it a module-level function by name and constant options, e.g. tl.grad(inner, wrt=0)(w); "
                     "a lambda or a local function can be written as a module-level def")
         return _opaque()
-    try:
-        plain, spread = inside(*values, **named)
-    except TangentLiteError as exc:
-        ex.cx.error(type(exc), f"'{name}(...)' inside a function being differentiated: {exc.message}", node,
-                    exc.hint)
-        return _opaque()
+    lengths = {}
     if spread:  # tl.jvp(f, (x, y), (vx, vy)): the primals, then the tangents, as the plain function takes them
         flat: List[Any] = []
         for seq in call_args:
@@ -73,7 +70,14 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
                             f"write them out: {name}(f, (x, y), (vx, vy))")
                 return _opaque()
             flat.extend(seq.elts)
+        lengths = {"lengths": tuple(len(seq.elts) for seq in call_args)}
         call_args = flat
+    try:
+        plain = inside(*values, **named, **lengths)
+    except TangentLiteError as exc:
+        ex.cx.error(type(exc), f"'{name}(...)' inside a function being differentiated: {exc.message}", node,
+                    exc.hint)
+        return _opaque()
     alias = ex.cx.namer.fresh(plain.__name__)
     ex.cx.foreign[alias] = ex.cx.env[alias] = plain
     ex.cx.foreign_sources[alias] = (plain.__module__, plain.__name__)
