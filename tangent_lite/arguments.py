@@ -447,3 +447,13 @@ def _def_location(fn: Callable) -> Optional[Location]:
     except SourceUnavailableError:
         return None
     return src.location(src.node)
+
+
+def split_aux(fn: Callable, out: Any, who: str) -> Tuple[Any, Any]:
+    """``(value, aux)`` of what ``fn`` returned for ``who(..., has_aux=True)``, or a clear error."""
+    if not isinstance(out, tuple) or len(out) != 2:
+        got = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else \
+            f"a {type(out).__name__}"
+        raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), got {got}",
+                            hint=f"return value, aux (a 2-tuple), or call {who} without has_aux")
+    return out

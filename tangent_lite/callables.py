@@ -16,7 +16,8 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from .errors import PACKAGE_DIR, ArgumentError, SourceUnavailableError
 
-_SUPPORTS_PARTIAL = "tl.grad, tl.value_and_grad, tl.vjp, tl.jvp and tl.source"
+_SUPPORTS_PARTIAL = ("the transformations (tl.grad, tl.value_and_grad, tl.vjp, tl.jvp, tl.jacobian, tl.hessian, "
+                     "tl.hvp, tl.derivatives, tl.source)")
 
 
 def check_function(fn: Any) -> Callable:

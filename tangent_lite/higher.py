@@ -16,44 +16,62 @@ from typing import Any, Callable, Sequence, Tuple
 
 import numpy as np
 
-from . import api, arguments, callables
+from . import api, arguments, callables, runtime
 from .errors import ArgumentError, NoRuleError
 
 
 def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
-    """The generated fused ``f_vjp(*args, seed=1.0) -> (value, gradient)`` and the wrt names."""
-    fn = api._unwrap(f)
-    names, _ = api.resolve_wrt(fn, wrt)
+    """The generated fused ``f_vjp(*args, seed=1.0) -> (value, gradient)`` and the wrt names
+    (``wrt`` counts the arguments ``f`` takes: for a ``functools.partial``, those it still takes)."""
+    fn, target = api._target(f)
+    names, _ = api.resolve_wrt(target, wrt)
     module = api.compiled(fn, "vjp", names)
     return getattr(module, module.__tl_meta__["functions"][0]), names
 
 
 def tangent_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
     """The generated ``f_jvp(*args, *tangents) -> (value, tangent)`` and the wrt names."""
-    fn = api._unwrap(f)
-    names, _ = api.resolve_wrt(fn, wrt)
+    fn, target = api._target(f)
+    names, _ = api.resolve_wrt(target, wrt)
     module = api.compiled(fn, "jvp", names)
     return getattr(module, module.__tl_meta__["functions"][0]), names
 
 
 def _single_wrt(f: Callable, wrt: api.Wrt, what: str) -> str:
-    names, single = api.resolve_wrt(api._unwrap(f), wrt)
+    names, single = api.resolve_wrt(api._target(f)[1], wrt)
     if not single and len(names) != 1:
         raise ArgumentError(f"{what} takes a single wrt argument, got {names}",
                             hint="call it once per argument (wrt=0, then wrt=1, ...)")
     return names[0]
 
 
+def _scalar_gradient(fn: Callable, name: str, what: str) -> Callable:
+    """The generated gradient of ``fn`` for a second derivative, refused clearly when ``fn``
+    returns several outputs (a ``(value, aux)`` pair: the Hessian of a sum of outputs is not
+    what was asked for)."""
+    module = api.compiled(fn, "vjp", (name,))
+    outputs = module.__tl_meta__["outputs"]
+    if outputs > 1:
+        raise ArgumentError(
+            f"{what} needs '{fn.__qualname__}' to return a scalar; it returns a tuple of {outputs}",
+            hint=f"{what} has no has_aux: if the rest is auxiliary data, pass a function that returns the value "
+                 f"alone ({what}(lambda *a: f(*a)[0])), or use tl.jacobian(tl.grad(f, has_aux=True), has_aux=True), "
+                 "which returns (Hessian, aux)")
+    return getattr(module, module.__tl_meta__["functions"][0])
+
+
 def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: Any) -> Any:
     """Hessian-vector product ``H(x) v`` of scalar ``f(x, *args)`` (forward-over-reverse:
-    one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument."""
+    one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument.  ``f`` may be
+    a ``functools.partial`` or a bound method (what it holds is constant)."""
     callables.no_other_options("tl.hvp", options)
     name = _single_wrt(f, wrt, "tl.hvp")
-    fv, _ = gradient_function(f, name)
+    fn, target = api._target(f)
+    fv = _scalar_gradient(fn, name, "tl.hvp")
     # every parameter, defaults filled in: the seed is the generated gradient's next parameter
-    primals = tuple(api.bind_args(api._unwrap(f), (x,) + tuple(args), {}))
+    primals = tuple(api.bind_args(target, (x,) + tuple(args), {}))
     (value, _), (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
-    arguments.check_scalar_output(api._unwrap(f), value)  # (never the Hessian of a sum of outputs)
+    arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
     return hv
 
 
@@ -62,21 +80,23 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
     shaped ``x.shape + x.shape``, built from HVPs with basis vectors."""
     callables.no_other_options("tl.hessian", options)
     name = _single_wrt(f, wrt, "tl.hessian")
-    fn0 = api._unwrap(f)  # (checked now: a bad f is refused when the transformation is made)
+    fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
 
     @functools.wraps(fn0)
     def run(*args: Any, **kwargs: Any) -> Any:
-        fn = api._unwrap(f)  # at every call: f may be what tl.grad returned (compose.py), made again
-        values = api.bind_args(fn, args, kwargs)
+        fn, target = api._target(f)  # at every call: f may be what tl.grad returned (compose.py), made again
+        values = api.bind_args(target, args, kwargs)
         index = api._params(fn).index(name)
         x = values[index]
         if not (isinstance(x, (float, int, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")):
+            integers = isinstance(x, np.ndarray) and x.dtype.kind in "iub"
             raise ArgumentError(
                 f"tl.hessian differentiates with respect to a float or a float array; '{name}' is a "
-                f"{type(x).__name__}",
-                hint=f"pass the parameters of '{name}' as one flat array (np.concatenate), or use tl.hvp / "
-                     "tl.jacobian(tl.gradient_function(...)) for structured parameters")
-        fv, _ = gradient_function(fn, name)
+                + (f"{x.dtype} array" if integers else type(x).__name__),
+                hint=f"pass floats: {name}.astype(float) (or np.array([...], dtype=float))" if integers else
+                f"pass the parameters of '{name}' as one flat array (np.concatenate), or use tl.hvp / "
+                "tl.jacobian(tl.gradient_function(...)) for structured parameters")
+        fv = _scalar_gradient(fn, name, "tl.hessian")
         shape = np.shape(x)
         n = int(np.prod(shape))
         rows = []
@@ -92,27 +112,36 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
     return run
 
 
-def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", **options: Any) -> Callable:
+def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool = False, **options: Any) -> Callable:
     """``jacobian(f)(*args)``: shaped ``out.shape + x.shape``.  ``mode="forward"`` builds it
     with one batched forward pass (all input directions at once), ``"reverse"`` from VJPs
     (one per output entry),
-    ``"auto"`` picks forward when the input is smaller than the output."""
+    ``"auto"`` picks forward when the input is smaller than the output.  ``has_aux=True``:
+    ``f`` returns ``(out, aux)``; the result is ``(jacobian of out, aux)``, aux returned as it is."""
     callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
     name = _single_wrt(f, wrt, "tl.jacobian")
-    fn0 = api._unwrap(f)  # (checked now: a bad f is refused when the transformation is made)
+    fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
 
     @functools.wraps(fn0)
     def run(*args: Any, **kwargs: Any) -> Any:
-        fn = api._unwrap(f)  # at every call: f may be what tl.grad returned (compose.py), made again
-        values = api.bind_args(fn, args, kwargs)
+        fn, target = api._target(f)  # at every call: f may be what tl.grad returned (compose.py), made again
+        values = api.bind_args(target, args, kwargs)
         x = values[api._params(fn).index(name)]
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))
         out, pullback = api.vjp(fn, *values, wrt=name)
-        if isinstance(out, (tuple, list, dict)):
-            raise ArgumentError("jacobian needs a single array (or scalar) output")
+        aux = None
+        if has_aux:
+            out, aux = arguments.split_aux(fn, out, "tl.jacobian")
+            whole = pullback
+            pullback = lambda ct: whole((ct, runtime.zeros_like(aux)))  # noqa: E731 - (aux: not differentiated)
+        elif isinstance(out, (tuple, list, dict)):
+            raise ArgumentError(
+                f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "
+                f"{type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""),
+                hint=_many_outputs_hint(f))
         out_shape = np.shape(out)
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
@@ -122,6 +151,9 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", **options: Any) 
                 _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
             except NoRuleError:  # an operation without a batched rule: one direction at a time
                 t = [api.jvp(fn, values, (e,), wrt=(name,))[1] for e in basis]
+                t = [ti[0] for ti in t] if has_aux else t
+            else:
+                t = t[0] if has_aux else t
             jac = np.reshape(np.asarray(t), (n, m)).T
         else:
             rows = []
@@ -130,24 +162,34 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", **options: Any) 
                 e[j] = 1.0
                 rows.append(np.ravel(pullback(e.reshape(out_shape) if out_shape else 1.0)))
             jac = np.array(rows)
-        return jac.reshape(out_shape + in_shape)
+        jac = jac.reshape(out_shape + in_shape)
+        return (jac, aux) if has_aux else jac
 
     return run
+
+
+def _many_outputs_hint(f: Callable) -> str:
+    recipe = getattr(f, "__tl_recipe__", None)
+    if recipe is not None and recipe.kind == "value_and_grad":
+        return ("tl.value_and_grad returns (value, gradient): tl.jacobian(tl.grad(f)) is the Hessian, and "
+                "tl.grad(f) the Jacobian of the value")
+    return ("take the Jacobian of one output (tl.jacobian(lambda *a: f(*a)[0])), or pass has_aux=True when "
+            "f returns (out, aux) with aux not to be differentiated")
 
 
 def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
     """``[f(x), f'(x), ..., f^(order)(x)]`` for a function of one scalar ``x`` (extra
     ``args`` are constants), by nesting forward mode over generated code: the k-th
     derivative is the JVP of the (k-1)-th generated function, all seeds 1."""
-    fn = api._unwrap(f)
+    fn, target = api._target(f)
     if not isinstance(x, (float, int, np.floating)) or isinstance(x, bool):
         raise ArgumentError(f"tl.derivatives takes a scalar x (a float), got {type(x).__name__}",
                             hint="for an array x, differentiate along a direction: "
                                  "tl.derivatives(lambda t: f(x0 + t * v), 0.0, order)")
-    out = [fn(x, *args)]
+    values = tuple(api.bind_args(target, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
+    out = [fn(*values)]
     current = fn
-    name = api._params(fn)[0]
-    values = tuple(api.bind_args(fn, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
+    name = callables.free_params(target)[0][0]
     for k in range(1, order + 1):
         current, _ = tangent_function(current, name)
         value = current(*values, *([1.0] * k))

@@ -234,3 +234,42 @@ def test_the_transformations_that_do_not_work_inside_yet_name_those_that_do():
     with pytest.raises(tl.TangentLiteError, match="not supported yet") as info:
         tl.grad(pulled_back)(1.0)
     assert "tl.grad(f)(x)" in str(info.value) and "tl.jvp(f, (x,), (v,))" in str(info.value)
+
+
+# ---------------------------------------------------------------- breaker findings: every transformation takes
+# the same callables, and says what works when the function returns several outputs
+
+
+class Model:
+    @tl.differentiate
+    def loss(self, x):
+        return np.sum(x ** 3)
+
+
+def value_and_aux(x):
+    return np.sum(x ** 3), x
+
+
+def test_a_differentiate_method_given_to_hessian_and_hvp():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(tl.hessian(Model().loss)(x), np.diag(6 * x), rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(Model().loss, x, x), 6 * x * x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [lambda x: tl.hessian(value_and_aux)(x), lambda x: tl.hvp(value_and_aux, x, x)])
+def test_second_derivatives_of_a_function_returning_value_and_aux_name_has_aux(call):
+    with pytest.raises(tl.ArgumentError, match="returns a tuple of 2") as info:
+        call(np.array([1.0, 2.0]))
+    assert "has_aux" in str(info.value) and "f(*a)[0]" in str(info.value)
+
+
+def test_jacobian_of_value_and_grad_says_what_to_transform():
+    with pytest.raises(tl.ArgumentError, match="returns a tuple of 2") as info:
+        tl.jacobian(tl.value_and_grad(cubic_sin))(0.5)
+    assert "tl.jacobian(tl.grad(f)) is the Hessian" in str(info.value)
+
+
+def test_an_integer_array_given_to_hessian_gets_the_float_hint():
+    with pytest.raises(tl.ArgumentError, match="int64 array|int32 array") as info:
+        tl.hessian(lambda x: np.sum(x ** 3))(np.array([1, 2]))
+    assert "x.astype(float)" in str(info.value)
