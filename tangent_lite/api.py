@@ -176,8 +176,6 @@ _param_tuple = callables.param_tuple
 
 
 def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
-    import builtins
-
     closure = {}
     if getattr(fn, "__closure__", None):
         for n, cell in zip(fn.__code__.co_freevars, fn.__closure__):
@@ -497,9 +495,12 @@ def _unit_seeds(module: types.ModuleType) -> List[float]:
     return [1.0] * module.__tl_meta__["outputs"]
 
 
-def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
+def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwargs: Any) -> Tuple[Any, ...]:
     """``out, pullback = vjp(f, *args)``; ``pullback(cotangent)`` gives the cotangent of ``wrt``.
-    ``f`` may be a ``functools.partial``: its bound arguments are held constant."""
+    ``f`` may be a ``functools.partial``: its bound arguments are held constant.  ``has_aux=True``:
+    ``f`` returns ``(out, aux)``; the result is ``(out, pullback, aux)``, aux not differentiated."""
+    if has_aux:
+        return arguments.with_aux(_target(f)[0], *vjp(f, *args, wrt=wrt, **kwargs))
     fn, target = _target(f)
     names, single = resolve_wrt(target, wrt)
     arguments.check_has_return(fn)

@@ -37,6 +37,7 @@ from .callables import (
     signature,
 )
 from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
+from .runtime import zeros_like
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
 
@@ -449,11 +450,19 @@ def _def_location(fn: Callable) -> Optional[Location]:
     return src.location(src.node)
 
 
-def split_aux(fn: Callable, out: Any, who: str) -> Tuple[Any, Any]:
-    """``(value, aux)`` of what ``fn`` returned for ``who(..., has_aux=True)``, or a clear error."""
+def split_aux(fn: Callable, out: Any) -> Tuple[Any, Any]:
+    """``(value, aux)`` of what ``fn`` returned for a transformation with ``has_aux=True``, or a clear error."""
     if not isinstance(out, tuple) or len(out) != 2:
         got = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else \
             f"a {type(out).__name__}"
         raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), got {got}",
-                            hint=f"return value, aux (a 2-tuple), or call {who} without has_aux")
+                            hint="return value, aux (a 2-tuple), or leave has_aux out")
     return out
+
+
+def with_aux(fn: Callable, pair: Any, pullback: Callable) -> Tuple[Any, Callable, Any]:
+    """``(out, pullback of out, aux)`` from the vjp of ``fn`` returning ``(out, aux)``: the cotangent
+    of ``aux`` is zero (it is not differentiated)."""
+    out, aux = split_aux(fn, pair)
+    zero = zeros_like(aux)
+    return out, lambda cotangent: pullback((cotangent, zero)), aux

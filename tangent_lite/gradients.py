@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
-from . import arguments, callables, compose, runtime
+from . import arguments, callables, compose
 from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, vjp
 from .errors import ArgumentError
 
@@ -105,15 +105,9 @@ def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        out, pullback = vjp(f, *args, wrt=wrt, **kwargs)
-        if not isinstance(out, tuple) or len(out) != 2:
-            got = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else \
-                f"a {type(out).__name__}"
-            raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), got {got}",
-                                hint="return value, aux (a 2-tuple), or leave has_aux out")
-        value, aux = out
+        value, pullback, aux = vjp(f, *args, wrt=wrt, has_aux=True, **kwargs)
         arguments.check_scalar_output(fn, value)
-        grads = pullback((np.ones_like(value) if isinstance(value, np.ndarray) else 1.0, runtime.zeros_like(aux)))
+        grads = pullback(np.ones_like(value) if isinstance(value, np.ndarray) else 1.0)
         return ((value, aux), grads) if with_value else (grads, aux)
 
     run.__tl_has_aux__ = True  # (not transformable again yet: callables.check_function says so)

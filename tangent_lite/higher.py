@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence, Tuple
 
 import numpy as np
 
-from . import api, arguments, callables, runtime
+from . import api, arguments, callables
 from .errors import ArgumentError, NoRuleError
 
 
@@ -134,9 +134,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         out, pullback = api.vjp(fn, *values, wrt=name)
         aux = None
         if has_aux:
-            out, aux = arguments.split_aux(fn, out, "tl.jacobian")
-            whole = pullback
-            pullback = lambda ct: whole((ct, runtime.zeros_like(aux)))  # noqa: E731 - (aux: not differentiated)
+            out, pullback, aux = arguments.with_aux(fn, out, pullback)
         elif isinstance(out, (tuple, list, dict)):
             raise ArgumentError(
                 f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "

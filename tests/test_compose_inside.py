@@ -273,3 +273,31 @@ def test_an_integer_array_given_to_hessian_gets_the_float_hint():
     with pytest.raises(tl.ArgumentError, match="int64 array|int32 array") as info:
         tl.hessian(lambda x: np.sum(x ** 3))(np.array([1, 2]))
     assert "x.astype(float)" in str(info.value)
+
+
+# ---------------------------------------------------------------- has_aux on tl.vjp and tl.jacobian
+
+
+def residual_and_stats(x, A):
+    r = np.tanh(A @ x)
+    return r, {"norm": float(np.linalg.norm(x)), "x": x}
+
+
+def test_vjp_and_jacobian_with_has_aux_return_aux_untouched_and_differentiate_the_rest():
+    A = RNG.normal(size=(4, 3))
+    x = RNG.normal(size=3)
+    J = (1 - np.tanh(A @ x) ** 2)[:, None] * A  # hand-derived
+    out, pullback, aux = tl.vjp(residual_and_stats, x, A, has_aux=True)
+    np.testing.assert_allclose(out, np.tanh(A @ x), rtol=1e-14)
+    assert aux["norm"] == pytest.approx(np.linalg.norm(x)) and aux["x"] is not None
+    ct = RNG.normal(size=4)
+    np.testing.assert_allclose(pullback(ct), J.T @ ct, rtol=1e-12)
+    for mode in ("forward", "reverse", "auto"):
+        jac, aux = tl.jacobian(residual_and_stats, mode=mode, has_aux=True)(x, A)
+        np.testing.assert_allclose(jac, J, rtol=1e-12)
+        np.testing.assert_allclose(aux["x"], x)
+    np.testing.assert_allclose(jac, _fd(lambda t: residual_and_stats(t, A)[0], x), rtol=1e-6, atol=1e-9)
+    with pytest.raises(tl.ArgumentError, match=r"has_aux=True needs 'cubic_sin' to return a pair"):
+        tl.vjp(cubic_sin, 0.5, has_aux=True)
+    with pytest.raises(tl.ArgumentError, match=r"has_aux=True needs 'cubic_sin' to return a pair"):
+        tl.jacobian(cubic_sin, has_aux=True)(0.5)
