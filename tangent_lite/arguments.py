@@ -199,18 +199,27 @@ def _owner(a: np.ndarray) -> Any:
     return a if base is None else base
 
 
-def structure_copy(x: Any) -> Any:
+def structure_copy(x: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
     """``x`` with its lists, dicts and (plain) tuples rebuilt and its arrays copied: what a
-    caller may keep and change while a pullback still needs the original."""
+    caller may keep and change while a pullback still needs the original.  What ``x`` holds
+    twice (a list a helper returned and its residuals keep) is one copy, held twice."""
+    memo = {} if memo is None else memo
+    if isinstance(x, (np.ndarray, list, tuple, dict)) and id(x) in memo:
+        return memo[id(x)]
     if isinstance(x, np.ndarray):
-        return x.copy()
-    if isinstance(x, list):
-        return [structure_copy(v) for v in x]
-    if isinstance(x, tuple) and not hasattr(x, "_fields"):
-        return tuple(structure_copy(v) for v in x)
-    if isinstance(x, dict):
-        return {k: structure_copy(v) for k, v in x.items()}
-    return x
+        out: Any = x.copy()
+    elif isinstance(x, list):
+        out = memo[id(x)] = []  # (before its items: a list that holds itself)
+        out.extend(structure_copy(v, memo) for v in x)
+    elif isinstance(x, tuple) and not hasattr(x, "_fields"):
+        out = tuple(structure_copy(v, memo) for v in x)
+    elif isinstance(x, dict):
+        out = memo[id(x)] = {}
+        out.update((k, structure_copy(v, memo)) for k, v in x.items())
+    else:
+        return x
+    memo[id(x)] = out
+    return out
 
 
 def detached(result: Any, *sources: Any) -> Any:
@@ -224,16 +233,28 @@ def detached(result: Any, *sources: Any) -> Any:
     if not owners:
         return result
 
+    memo: Dict[int, Any] = {}  # what the result holds twice stays one object, held twice
+
     def fix(v: Any) -> Any:
         if isinstance(v, np.ndarray):
-            return v.copy() if id(_owner(v)) in owners else v
-        if isinstance(v, tuple) and not hasattr(v, "_fields"):
-            return tuple(fix(e) for e in v)
-        if isinstance(v, list):
-            return [fix(e) for e in v]
-        if isinstance(v, dict):
-            return {k: fix(e) for k, e in v.items()}
-        return v
+            if id(_owner(v)) not in owners:
+                return v
+        elif not isinstance(v, (list, dict)) and not (isinstance(v, tuple) and not hasattr(v, "_fields")):
+            return v
+        if id(v) in memo:
+            return memo[id(v)]
+        if isinstance(v, np.ndarray):
+            out: Any = v.copy()
+        elif isinstance(v, list):
+            out = memo[id(v)] = []
+            out.extend(fix(e) for e in v)
+        elif isinstance(v, dict):
+            out = memo[id(v)] = {}
+            out.update((k, fix(e)) for k, e in v.items())
+        else:
+            out = tuple(fix(e) for e in v)
+        memo[id(v)] = out
+        return out
 
     return fix(result)
 

@@ -301,3 +301,93 @@ def test_vjp_and_jacobian_with_has_aux_return_aux_untouched_and_differentiate_th
         tl.vjp(cubic_sin, 0.5, has_aux=True)
     with pytest.raises(tl.ArgumentError, match=r"has_aux=True needs 'cubic_sin' to return a pair"):
         tl.jacobian(cubic_sin, has_aux=True)(0.5)
+
+
+# ---------------------------------------------------------------- reverse over reverse of list-building helpers
+
+
+def builds_by_append(x):
+    out = []
+    for i in range(3):
+        out.append(x * (i + 1.0))
+    return out
+
+
+def sums_the_built_list(x):
+    parts = builds_by_append(x)
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(parts[i] ** 2)
+    return s  # 14 sum(x^2): Hessian 28 I
+
+
+def pair_of(x):
+    return [x, np.sin(x)]
+
+
+def indexes_the_pair(x):
+    p = pair_of(x)
+    return np.sum(p[0] * p[1])  # sum(x sin x): Hessian diag(2 cos x - x sin x)
+
+
+@pytest.mark.parametrize("fn, hessian", [
+    (sums_the_built_list, lambda x: 28 * np.eye(x.size)),
+    (indexes_the_pair, lambda x: np.diag(2 * np.cos(x) - x * np.sin(x))),
+])
+def test_reverse_over_reverse_of_a_helper_building_a_list_of_arrays(fn, hessian):
+    """A copy of the pullback's residuals made two lists of the one list a helper returned and
+    its residuals keep (the reverse sweep popped one and the other was read): IndexError."""
+    x = np.array([0.5, -1.0, 0.3])
+    v = RNG.normal(size=3)
+    H = hessian(x)
+    _, pullback = tl.vjp(tl.grad(fn), x)
+    np.testing.assert_allclose(pullback(v), H @ v, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(pullback(v), H @ v, rtol=1e-12, atol=1e-14)  # (called again)
+    np.testing.assert_allclose(tl.jacobian(tl.grad(fn), mode="reverse")(x), H, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tl.hessian(fn)(x), H, rtol=1e-12, atol=1e-14)
+
+
+def test_copies_keep_what_a_value_holds_twice_as_one_object():
+    from tangent_lite import arguments
+
+    shared = [np.zeros(2)]
+    value = (shared, {"again": shared}, shared)
+    for copy in (arguments.structure_copy(value), arguments.detached(value, shared[0])):
+        assert copy[0] is copy[2] is copy[1]["again"] and copy[0] is not shared
+        assert copy[0][0] is not shared[0]
+
+
+# ---------------------------------------------------------------- constant exponents at second order: no warnings
+
+
+def powers_in_a_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(x ** (i + 1))
+    return s  # sum(x + x^2 + x^3): Hessian diag(2 + 6 x)
+
+
+def powers_of_a_float_counter(x):
+    s = 0.0
+    k = 1.0
+    for _ in range(3):
+        s = s + np.sum(x ** k)  # k shares the reverse sweep's tape with x ** k: popped, it looks active
+        k = k + 1.0
+    return s
+
+
+@pytest.mark.parametrize("fn", [powers_in_a_loop, powers_of_a_float_counter])
+@pytest.mark.parametrize("x", [np.array([-0.5, 0.0, 2.0]), -0.5, 0.0])
+def test_second_order_of_constant_exponents_at_zero_and_negative_bases_is_quiet_and_right(fn, x):
+    import warnings
+
+    H = np.diag(2 + 6 * np.atleast_1d(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (log of a negative base, 0 ** -1: computed and thrown away before)
+        hess = tl.hessian(fn)(x)
+        v = np.ones_like(x)
+        by_jvp = tl.jvp(tl.grad(fn), (x,), (v,))[1]
+        by_vjp = tl.vjp(tl.grad(fn), x)[1](v)
+    np.testing.assert_allclose(np.atleast_2d(hess), H, rtol=1e-12)
+    np.testing.assert_allclose(np.atleast_1d(by_jvp), H @ np.ones(H.shape[0]), rtol=1e-12)
+    np.testing.assert_allclose(np.atleast_1d(by_vjp), H @ np.ones(H.shape[0]), rtol=1e-12)

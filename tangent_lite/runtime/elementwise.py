@@ -14,9 +14,13 @@ from .values import zeros_like
 
 
 def pow_exponent_bar(g: Any, ans: Any, x: Any) -> Any:
-    """``g * ans * log(x)``, taken as 0 where ``x == 0`` (the limit for y > 0)."""
+    """``g * ans * log(x)``, taken as 0 where ``x == 0`` (the limit for y > 0); NaN without a
+    warning where ``x < 0`` (no derivative in the exponent there: callers multiply it by the
+    exponent's seed with strong zeros, so a constant exponent, e.g. an integer a loop computes
+    and the reverse sweep pops from its tape, contributes exactly 0, quietly)."""
     safe = np.where(np.equal(x, 0), 1.0, x)
-    return g * ans * np.log(safe)
+    with np.errstate(invalid="ignore"):
+        return g * ans * np.log(safe)
 
 
 def abs_grad(x: Any) -> Any:

@@ -139,7 +139,10 @@ def pow_base_bar(g: Any, x: Any, y: Any) -> Any:
             and (type(y) is float or type(y) is int):
         return 0.0 if g == 0 or y == 0 else g * y * power(x, y - 1)
     gy = uniform_value(g, x) * y
-    r = gy * (x if (type(y) is int or type(y) is float) and y == 2 else power(x, y - 1))
+    if (type(y) is int or type(y) is float) and y == 0:  # x ** 0 is constant: x ** -1 is not computed
+        return np.zeros(np.broadcast_shapes(np.shape(gy), np.shape(x))) if np.ndim(gy) or np.ndim(x) else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):  # (inf or NaN where the seed is 0: strong zeros below)
+        r = gy * (x if (type(y) is int or type(y) is float) and y == 2 else power(x, y - 1))
     if nonzero_number(gy) or nan_free(r):
         return r
     return zeros_where(r, np.equal(gy, 0))
