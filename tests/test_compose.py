@@ -618,9 +618,16 @@ def calls_the_helper_inside_its_argument(x):
     return apply_twice_inside(lambda t: apply_twice_inside(np.sin, t), x)
 
 
+def recurses_with_its_function(g, x):
+    return recurses_with_its_function(g, g(x))
+
+
 def test_a_helper_reached_again_inside_its_own_function_argument_says_why():
     """Breaker round 12: this was called 'the nested function is recursive: make it a
-    module-level function', about a module-level function."""
-    with pytest.raises(tl.UnsupportedConstructError, match="'apply_twice_inside' takes a function argument") as info:
-        tl.grad(calls_the_helper_inside_its_argument)(0.7)
+    module-level function', about a module-level function.  Reached again without recursion
+    (a lambda passed to it calls it), it is inlined inside itself (4 sin x); recursion is refused."""
+    assert tl.grad(calls_the_helper_inside_its_argument)(0.7) == pytest.approx(4 * math.cos(0.7), rel=1e-12)
+    with pytest.raises(tl.UnsupportedConstructError,
+                       match="'recurses_with_its_function' takes a function argument") as info:
+        tl.grad(lambda x: recurses_with_its_function(np.sin, x))(0.7)
     assert "module-level function (recursion" not in str(info.value)

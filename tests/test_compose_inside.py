@@ -391,3 +391,38 @@ def test_second_order_of_constant_exponents_at_zero_and_negative_bases_is_quiet_
     np.testing.assert_allclose(np.atleast_2d(hess), H, rtol=1e-12)
     np.testing.assert_allclose(np.atleast_1d(by_jvp), H @ np.ones(H.shape[0]), rtol=1e-12)
     np.testing.assert_allclose(np.atleast_1d(by_vjp), H @ np.ones(H.shape[0]), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- helpers taking functions, nested
+
+
+def apply_to(f, x):
+    return f(x)
+
+
+def composed(f, g, x):
+    return apply_to(lambda y: f(g(y)), x)  # the lambda inlined calls the lambda passed as g
+
+
+def through_composed(x):
+    return composed(np.sin, lambda t: t * 3.0, x)  # sin(3 x)
+
+
+def around(f, x):
+    return apply_to(lambda z: apply_to(f, z), x)  # apply_to inlined inside itself
+
+
+def through_around(x):
+    return around(lambda t: t ** 3, x)
+
+
+@settings(max_examples=10, deadline=None)
+@given(finite)
+def test_lambdas_and_helpers_inlined_inside_themselves_are_not_recursion(x):
+    """'_lambda' is recursive was said of two different lambdas; a helper reached again
+    through a lambda passed to it is nesting, not recursion."""
+    assert tl.grad(through_composed)(x) == pytest.approx(3 * math.cos(3 * x), rel=1e-12, abs=1e-14)
+    assert tl.jvp(through_composed, (x,), (1.0,))[1] == pytest.approx(3 * math.cos(3 * x), rel=1e-12, abs=1e-14)
+    assert tl.grad(tl.grad(through_composed))(x) == pytest.approx(-9 * math.sin(3 * x), rel=1e-10, abs=1e-12)
+    assert tl.grad(through_around)(x) == pytest.approx(3 * x ** 2, rel=1e-12, abs=1e-14)
+    assert tl.hessian(through_around)(x) == pytest.approx(6 * x, rel=1e-10, abs=1e-12)

@@ -18,6 +18,8 @@ from .. import fence, jumps
 from .common import _MISSING, _assigned_in_compound, _lookup_free, _opaque, _Rename, _stored_names, _Substitute
 from .state import Part
 
+_MAX_NESTING = 16  # times a lambda or a helper taking functions may be inlined inside itself (then: recursion)
+
 
 class Inliner(Part):
     """Inlining of the functions the function calls that are not primitives: nested defs
@@ -169,7 +171,11 @@ class Inliner(Part):
 
     def inline_local(self, fdef: Any, node: Any) -> Any:
         """Inline a call to a nested def or lambda; returns the atom of its result."""
-        if fdef.name in self.cx.inlining:
+        # a nested def reached again while inlined calls itself; a lambda or a helper taking functions may be
+        # reached again without recursion (compose(f, g) passing a lambda calling g to apply(h, x)), up to a depth
+        nesting = self.cx.inlining.count(fdef.name)
+        if nesting and (nesting >= _MAX_NESTING or not (
+                fdef.name == "_lambda" or getattr(fdef, "_tl_takes_functions", False))):
             if getattr(fdef, "_tl_takes_functions", False):  # a module-level function, inlined (inline_global)
                 self.cx.error(
                     UnsupportedConstructError,
