@@ -501,6 +501,8 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
     ``f`` returns ``(out, aux)``; the result is ``(out, pullback, aux)``, aux not differentiated."""
     if has_aux:
         return arguments.with_aux(_target(f)[0], *vjp(f, *args, wrt=wrt, **kwargs))
+    if callables.self_in_wrt(f, wrt) is not None:  # vjp(model.loss, x, wrt="self"): the object is an argument too
+        return vjp(f.__func__, f.__self__, *args, wrt=wrt, **kwargs)
     fn, target = _target(f)
     names, single = resolve_wrt(target, wrt)
     arguments.check_has_return(fn)

@@ -149,6 +149,17 @@ def _forwarded_name(code: Any) -> Any:
     return call.func.id
 
 
+def self_in_wrt(f: Any, wrt: Any) -> Any:
+    """For a bound method ``obj.loss`` and a ``wrt`` that names its first parameter
+    (``wrt="self"``): ``(the function, obj)``, to differentiate with respect to the object too
+    (its gradient is an object of the same type); else None (the object is held constant)."""
+    if not inspect.ismethod(f) or not inspect.isfunction(f.__func__) or isinstance(f.__self__, type):
+        return None
+    first = next(iter(signature(f.__func__).parameters), None)
+    names = [wrt] if isinstance(wrt, str) else list(wrt) if isinstance(wrt, (tuple, list)) else []
+    return (f.__func__, f.__self__) if first is not None and first in names else None
+
+
 def split_partial(f: Any, unwrap: Callable[[Any], Callable]) -> Tuple[Callable, Any]:
     """(the Python function to differentiate, the target arguments are bound against).
 

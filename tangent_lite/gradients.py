@@ -23,6 +23,9 @@ def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool
     ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``(gradient, aux)``.
     The result can be transformed again: ``tl.grad(tl.grad(f))``, ``tl.jacobian(tl.grad(f))``."""
     callables.no_other_options("tl.grad", options)
+    method = callables.self_in_wrt(f, wrt)
+    if method is not None:  # tl.grad(model.loss, wrt="self"): the object is an argument too
+        return functools.partial(grad(method[0], wrt, backend, has_aux=has_aux), method[1])
     if has_aux:
         return _with_aux(f, wrt, with_value=False)
     return _transformable(_gradient_function(f, wrt, backend, with_value=False), "grad", f, wrt)
@@ -36,6 +39,9 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
     ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md).
     The result can be transformed again (``tl.jacobian(tl.value_and_grad(f))``)."""
     callables.no_other_options("tl.value_and_grad", options)
+    method = callables.self_in_wrt(f, wrt)
+    if method is not None:
+        return functools.partial(value_and_grad(method[0], wrt, backend, has_aux=has_aux), method[1])
     if has_aux:
         return _with_aux(f, wrt, with_value=True)
     return _transformable(_gradient_function(f, wrt, backend, with_value=True), "value_and_grad", f, wrt)

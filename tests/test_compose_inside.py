@@ -2,7 +2,9 @@
 ``tl.value_and_grad(f)(x)``, ``f.grad(x)`` of a ``@tl.differentiate`` function, in gradient
 penalties and meta-learning inner steps, in both modes and at second order.  References are
 hand-derived formulas and central finite differences, never tangent_lite itself."""
+import dataclasses
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -426,3 +428,54 @@ def test_lambdas_and_helpers_inlined_inside_themselves_are_not_recursion(x):
     assert tl.grad(tl.grad(through_composed))(x) == pytest.approx(-9 * math.sin(3 * x), rel=1e-10, abs=1e-12)
     assert tl.grad(through_around)(x) == pytest.approx(3 * x ** 2, rel=1e-12, abs=1e-14)
     assert tl.hessian(through_around)(x) == pytest.approx(6 * x, rel=1e-10, abs=1e-12)
+
+
+# ---------------------------------------------------------------- methods reading self, differentiated when in wrt
+
+
+@dataclasses.dataclass
+class Layer:
+    W: np.ndarray
+    b: np.ndarray
+
+    def loss(self, x):
+        return np.sum((x @ self.W + self.b) ** 2)
+
+
+class Affine(NamedTuple):
+    W: np.ndarray
+    b: float
+
+    def loss(self, x):
+        return np.sum((x @ self.W + self.b) ** 2)
+
+
+class Scaled:
+    def __init__(self, W, scale):
+        self.W, self.scale = W, scale
+
+    def loss(self, x):
+        return self.scale * np.sum((x @ self.W) ** 2)
+
+
+XIN = RNG.normal(size=(4, 3))
+WIN = RNG.normal(size=(3, 2))
+
+
+def test_a_method_differentiated_with_respect_to_self_gives_a_gradient_of_the_same_type():
+    r = XIN @ WIN + 0.5  # hand-derived: d/dW sum(r^2) = 2 x^T r, d/db = 2 sum(r)
+    for model, b_grad in ((Layer(WIN, np.full(2, 0.5)), 2 * r.sum(axis=0)), (Affine(WIN, 0.5), 2 * r.sum())):
+        for g in (tl.grad(model.loss, wrt="self")(XIN), tl.grad(type(model).loss, wrt=0)(model, XIN),
+                  tl.vjp(model.loss, XIN, wrt="self")[1](1.0)):
+            assert type(g) is type(model)
+            np.testing.assert_allclose(g.W, 2 * XIN.T @ r, rtol=1e-12)
+            np.testing.assert_allclose(g.b, b_grad, rtol=1e-12)
+        value, (g_self, g_x) = tl.value_and_grad(model.loss, wrt=("self", "x"))(XIN)
+        assert value == pytest.approx(np.sum(r ** 2)) and type(g_self) is type(model)
+        np.testing.assert_allclose(g_x, 2 * r @ WIN.T, rtol=1e-12)
+    model = Scaled(WIN, 2.0)
+    g = tl.grad(model.loss, wrt="self")(XIN)
+    assert type(g) is Scaled
+    np.testing.assert_allclose(g.W, 2.0 * 2 * XIN.T @ (XIN @ WIN), rtol=1e-12)
+    assert g.scale == pytest.approx(np.sum((XIN @ WIN) ** 2))
+    np.testing.assert_allclose(tl.grad(model.loss)(XIN), 2.0 * 2 * (XIN @ WIN) @ WIN.T, rtol=1e-12)  # self constant
