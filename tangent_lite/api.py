@@ -353,35 +353,9 @@ def _unwrap(fn: Callable) -> Callable:
         return inner
     recipe = getattr(fn, "__tl_recipe__", None)
     if isinstance(recipe, compose.Recipe):
-        return _equivalent(fn, recipe)
+        return compose.equivalent(fn, recipe, _target, compiled)
     seen = callables.as_partial(fn)  # (a bound method or callable object here: refused with what to write)
     return callables.check_function(fn if isinstance(seen, functools.partial) else seen)
-
-
-_EQUIVALENT_LOCK = threading.Lock()
-
-
-def _equivalent(run: Callable, recipe: compose.Recipe) -> Callable:
-    """The plain function that computes what ``run`` (from ``tl.grad``) computes, so that it can be
-    transformed again (compose.py).  Everything is looked up now: the function behind the
-    recipe's origin (a transformation inside is brought up to date the same way, to any depth),
-    its generated derivative (whose runner refreshes the values it reads), the values a partial
-    or bound method holds; the equivalent is made again when any of them changed."""
-    fn, target = _target(recipe.origin)
-    names, single = resolve_wrt(target, recipe.wrt)
-    held: Tuple[Tuple[str, Any], ...] = ()
-    if target is not fn:
-        held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
-    module = compiled(fn, "vjp", names)
-    derivative = getattr(module, module.__tl_meta__["functions"][0])
-    with _EQUIVALENT_LOCK:
-        made = getattr(run, "__tl_equivalent__", None)
-        if made is None or made[0] is not derivative or len(made[1]) != len(held) or any(
-                a is not b for (_, a), (_, b) in zip(made[1], held)):
-            made = run.__tl_equivalent__ = (derivative, held,
-                                             compose.wrapper(recipe.kind, fn, tuple(names), single, held, derivative))
-            made[2].__tl_current__ = module.__tl_runner__
-        return made[2]
 
 
 def _target(f: Callable) -> Tuple[Callable, Any]:

@@ -36,17 +36,13 @@ def check_function(fn: Any) -> Callable:
             hint = (f"differentiate the function and pass the object: tl.grad({type(owner).__name__}."
                     f"{fn.__name__}, wrt=1)(obj, ...)")
         raise ArgumentError(f"'{fn.__qualname__}' is a bound method", hint=hint)
-    if _made_by_tangent_lite(fn) and getattr(fn, "__tl_has_aux__", False):
-        raise ArgumentError(
-            "what tl.grad(..., has_aux=True) and tl.value_and_grad(..., has_aux=True) return cannot be transformed "
-            "again yet",
-            hint="transform tl.grad of a function that returns the value alone (compute the aux part separately)")
     if _made_by_tangent_lite(fn):
         raise ArgumentError(
-            f"'{getattr(fn, '__qualname__', fn)}' here is a function tangent_lite made (what tl.jacobian, tl.hessian, "
-            "f.grad, ... return): of these, only what tl.grad and tl.value_and_grad return can be transformed again",
-            hint="transform tl.grad(f) instead (tl.jacobian(tl.grad(f)) is the Hessian), or write the derivative "
-                 "you need as a function of its own")
+            f"'{getattr(fn, '__qualname__', fn)}' here is a function tangent_lite made that cannot be transformed "
+            "again (what tl.jacobian(..., has_aux=True) returns, a pullback, ...): what tl.grad, tl.value_and_grad, "
+            "tl.jacobian and tl.hessian return can",
+            hint="transform tl.grad(f) or tl.jacobian(f) instead (tl.jacobian(tl.grad(f)) is the Hessian), or write "
+                 "the derivative you need as a function of its own")
     if not callable(fn):
         raise ArgumentError(f"expected a function to differentiate, got {_what(fn)}",
                             hint="pass the function itself, e.g. tl.grad(loss), not its value loss(x)")

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import threading
 from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
-from . import callables
+from . import arguments, callables
 from .backends import cache, codegen, scratch
 from .syntax.naming import Namer
 
@@ -34,7 +35,7 @@ class Recipe(NamedTuple):
     """How a transformed function was made (``run.__tl_recipe__``): looked at again at every
     use, so that what ``origin`` stands for now (an edit, a rebound ``__call__``, an inner
     transformation whose function changed) is what is transformed."""
-    kind: str  # "grad" or "value_and_grad"
+    kind: str  # "grad", "value_and_grad", "grad_aux", "value_and_grad_aux", "jacobian"
     origin: Any  # what the transformation was given (a function, method, partial, callable, transformation)
     wrt: Any  # as it was given
 
@@ -62,30 +63,60 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
         if p in held_values:
             continue
         default = callables.signature(fn).parameters[p].default
-        if default is inspect.Parameter.empty or kind == "jvp":  # (jvp: the tangents come after)
+        if default is inspect.Parameter.empty or kind in ("jvp", "hvp"):  # (the tangents come after)
             signature.append(p)
         else:  # (a default is a value of the module, as the user's function has it)
             default_name = namer.fresh(f"_default_{p}")
             bindings[default_name] = default
             signature.append(f"{p}={default_name}")
     wrt = ", ".join(repr(w) for w in names)
+    np_name = namer.fresh("np")
     head = (f"# tangent_lite: tl.{kind}({fn.__qualname__}, wrt=({wrt},)) as a function tangent_lite can "
             "differentiate again\n"
+            f"import numpy as {np_name}\n"
             f"import tangent_lite.runtime as {tl_name}\n\n\n")
     if kind == "jvp":  # tl.jvp(fn, primals, tangents): the primals, then a tangent per wrt name
         tangents = [namer.fresh(f"{n}_dot") for n in names]
-        text = (head + f"def {name}({', '.join(signature + tangents)}):\n"
-                f"    return {call}({', '.join(passed + tangents)})\n")
-    else:
+        body = f"    return {call}({', '.join(passed + tangents)})\n"
+        signature = signature + tangents
+    elif kind == "hvp":  # tl.hvp(fn, x, v, *rest): the JVP of fn's generated gradient along v
+        v, primal, tangent = namer.fresh("v"), namer.fresh("_primal"), namer.fresh("_tangent")
+        signature = signature[:1] + [v] + signature[1:]
+        body = (f"    {primal}, {tangent} = {call}({', '.join(passed)}, 1.0, {v})\n"
+                f"    {tl_name}.scalar_only({primal}[0], \"tl.hvp({fn.__qualname__}) needs {fn.__qualname__} to return "
+                "a scalar\")\n"
+                f"    return {tangent}[1]\n")
+    elif kind == "jacobian":  # column by column: the tangents of the basis directions of names[0]
+        x, n, cols, i, tangent = names[0], *(namer.fresh(b) for b in ("_n", "_columns", "_i", "_tangent"))
+        body = (f"    {n} = {np_name}.size({x})\n"
+                f"    {cols} = []\n"
+                f"    for {i} in range({n}):\n"
+                f"        {value}, {tangent} = {call}({', '.join(passed)}, "
+                f"{np_name}.reshape({np_name}.eye({n})[{i}], {np_name}.shape({x})))\n"
+                f"        {cols}.append({np_name}.ravel({tangent}))\n"
+                f"    return {np_name}.reshape({np_name}.stack({cols}, axis=-1), {np_name}.shape({value}) + "
+                f"{np_name}.shape({x}))\n")
+    else:  # grad, value_and_grad, and with has_aux (the user's function gives the aux, and its zero seed)
+        aux = kind.endswith("_aux")
         n = len(names)
         picked = grad if (n > 1 or single) else f"({grad},)"
-        check = (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
+        seeds = ""
+        body = ""
+        if aux:
+            pair, aux_name, own = namer.fresh("_pair"), namer.fresh("_aux"), namer.fresh("_function")
+            bindings[own] = fn
+            body += f"    {aux_name} = {own}({', '.join(passed)})[1]\n"
+            seeds = f", 1.0, {tl_name}.zeros_like({aux_name})"
+            body += f"    {pair}, {grad} = {call}({', '.join(passed)}{seeds})\n    {value} = {pair}[0]\n"
+        else:
+            body += f"    {value}, {grad} = {call}({', '.join(passed)})\n"
+        body += (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
                  f"{fn.__qualname__} to return a scalar\")\n")
-        result = picked if kind == "grad" else f"{value}, {picked}"
-        text = (head + f"def {name}({', '.join(signature)}):\n"
-                f"    {value}, {grad} = {call}({', '.join(passed)})\n"
-                f"{check}"
-                f"    return {result}\n")
+        result = {"grad": picked, "value_and_grad": f"{value}, {picked}", "grad_aux": f"{picked}, {aux_name}",
+                  "value_and_grad_aux": f"({value}, {aux_name}), {picked}"}[kind] if aux else \
+            (picked if kind == "grad" else f"{value}, {picked}")
+        body += f"    return {result}\n"
+    text = head + f"def {name}({', '.join(signature)}):\n" + body
     serial = next(_COUNTER)
     plain = cache.file_part(fn.__qualname__)
     module_name = f"tangent_lite_generated.compose.{plain}_{kind}_{serial}"
@@ -96,6 +127,35 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
     wrapper.__qualname__ = f"{fn.__qualname__}_{kind}"
     wrapper.__tl_module__ = module  # (generated modules are held weakly: codegen.LOADED)
     return wrapper
+
+
+_LOCK = threading.Lock()
+MODES = {"jacobian": "jvp"}  # the generated derivative each kind's equivalent calls (others: "vjp")
+
+
+def equivalent(run: Callable, recipe: Recipe, target_of: Callable[[Any], Tuple[Callable, Any]],
+               compiled: Callable[..., Any]) -> Callable:
+    """The plain function that computes what ``run`` (what a transformation returned) computes, so
+    that it can be transformed again.  Everything is looked up now: the function behind the
+    recipe's origin (``target_of``: api._target; a transformation inside is brought up to date
+    the same way, to any depth), its generated derivative (``compiled``: api.compiled; its
+    runner refreshes the values it reads), the values a partial or bound method holds; the
+    equivalent is made again when any of them changed."""
+    fn, target = target_of(recipe.origin)
+    names, single = arguments.resolve_wrt(target, recipe.wrt)
+    held: Tuple[Tuple[str, Any], ...] = ()
+    if target is not fn:
+        held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
+    module = compiled(fn, MODES.get(recipe.kind, "vjp"), names)
+    derivative = getattr(module, module.__tl_meta__["functions"][0])
+    with _LOCK:
+        made = getattr(run, "__tl_equivalent__", None)
+        if made is None or made[0] is not derivative or len(made[1]) != len(held) or any(
+                a is not b for (_, a), (_, b) in zip(made[1], held)):
+            made = run.__tl_equivalent__ = (derivative, held,
+                                             wrapper(recipe.kind, fn, tuple(names), single, held, derivative))
+            made[2].__tl_current__ = module.__tl_runner__
+        return made[2]
 
 
 class Held:

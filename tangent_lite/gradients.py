@@ -52,23 +52,16 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
 _INSIDE: Dict[Tuple[str, int, str], Tuple[Any, Callable]] = {}
 
 
-def _inside(kind: str) -> Callable[..., Callable]:
-    """``tl.<kind>.__tl_inside__``: for ``tl.<kind>(f, wrt)(x)`` called inside a function being
+def inside(transformation: Callable, kind: str) -> Callable[..., Callable]:
+    """``tl.<kind>.__tl_inside__``: for ``tl.<kind>(f, ...)(x)`` called inside a function being
     differentiated (frontend/lowering/inside.py), the plain function the call stands for
-    (compose.py)."""
+    (compose.py): what the transformation returns carries its recipe."""
 
-    def plain(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False,
-              **options: Any) -> Callable:
-        callables.no_other_options(f"tl.{kind}", options)
-        if has_aux:
-            raise ArgumentError(f"tl.{kind}(..., has_aux=True) cannot be called inside a function being "
-                                "differentiated yet",
-                                hint=f"call tl.{kind} of a function that returns the value alone, and compute the "
-                                     "aux part with a call of its own")
-        key = (kind, id(f), repr(wrt))
+    def plain(f: Callable, *options: Any, **named: Any) -> Callable:
+        key = (kind, id(f), repr((options, sorted(named.items()))))
         made = _INSIDE.get(key)
         if made is None or made[0] is not f:
-            made = _INSIDE[key] = (f, (grad if kind == "grad" else value_and_grad)(f, wrt))
+            made = _INSIDE[key] = (f, transformation(f, *options, **named))
         return _unwrap(made[1])
 
     return plain
@@ -116,17 +109,17 @@ def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
         grads = pullback(np.ones_like(value) if isinstance(value, np.ndarray) else 1.0)
         return ((value, aux), grads) if with_value else (grads, aux)
 
-    run.__tl_has_aux__ = True  # (not transformable again yet: callables.check_function says so)
-    return run
+    return _transformable(run, "value_and_grad_aux" if with_value else "grad_aux", f, wrt)
 
 
 def _transformable(run: Callable, kind: str, f: Callable, wrt: Wrt) -> Callable:
     """``run`` (what ``tl.grad(f)`` returns) with its recipe, so that it can be transformed again
-    (``api._equivalent`` reads the recipe at every use)."""
+    (``compose.equivalent`` reads the recipe at every use)."""
     run.__tl_recipe__ = compose.Recipe(kind, f, wrt)
     return run
 
 
-grad.__tl_inside__ = _inside("grad")  # type: ignore[attr-defined]
-value_and_grad.__tl_inside__ = _inside("value_and_grad")  # type: ignore[attr-defined]
+grad.__tl_inside__ = inside(grad, "grad")  # type: ignore[attr-defined]
+value_and_grad.__tl_inside__ = inside(value_and_grad, "value_and_grad")  # type: ignore[attr-defined]
+_jvp_inside.spread = True  # type: ignore[attr-defined]
 jvp.__tl_inside__ = _jvp_inside  # type: ignore[attr-defined]  (api.jvp: tl.jvp inside, here with the others)

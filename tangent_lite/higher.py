@@ -12,11 +12,11 @@ are derivatives of those, and so on.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence, Tuple
+from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, arguments, callables
+from . import api, arguments, callables, compose, gradients
 from .errors import ArgumentError, NoRuleError
 
 
@@ -109,6 +109,8 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
             rows.append(np.ravel(hv))
         return np.array(rows).reshape(shape + shape) if shape else float(rows[0][0])
 
+    # transformed again: the Jacobian of the gradient (compose.py)
+    run.__tl_recipe__ = compose.Recipe("jacobian", gradients.grad(f, name), name)
     return run
 
 
@@ -163,6 +165,8 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         jac = jac.reshape(out_shape + in_shape)
         return (jac, aux) if has_aux else jac
 
+    if not has_aux:  # transformed again: a plain function, column by column (compose.py)
+        run.__tl_recipe__ = compose.Recipe("jacobian", f, name)
     return run
 
 
@@ -195,3 +199,31 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
             value = value[1]
         out.append(value)
     return out
+
+
+hessian.__tl_inside__ = gradients.inside(hessian, "hessian")  # type: ignore[attr-defined]
+jacobian.__tl_inside__ = gradients.inside(jacobian, "jacobian")  # type: ignore[attr-defined]
+
+
+_HVP_INSIDE: Dict[Tuple[int, str], Tuple[Any, Callable, Callable]] = {}
+
+
+def _hvp_inside(f: Callable, wrt: api.Wrt = 0) -> Callable:
+    """``tl.hvp.__tl_inside__``: for ``tl.hvp(f, x, v, *rest)`` called inside a function being
+    differentiated, the plain function ``f_hvp(x, v, *rest)`` calling the JVP of ``f``'s
+    generated gradient (compose.py)."""
+    name = _single_wrt(f, wrt, "tl.hvp")
+    fn, target = api._target(f)
+    module = api.compiled(_scalar_gradient(fn, name, "tl.hvp"), "jvp", (name,))
+    derivative = getattr(module, module.__tl_meta__["functions"][0])
+    made = _HVP_INSIDE.get((id(f), name))
+    if made is None or made[0] is not f or made[1] is not derivative:
+        held = () if target is fn else tuple(
+            callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
+        plain = compose.wrapper("hvp", fn, (name,), True, held, derivative)
+        plain.__tl_current__ = module.__tl_runner__
+        made = _HVP_INSIDE[(id(f), name)] = (f, derivative, plain)
+    return made[2]
+
+
+hvp.__tl_inside__ = _hvp_inside  # type: ignore[attr-defined]

@@ -181,7 +181,7 @@ def test_a_rebound_helper_of_the_inner_function_is_followed():
         helper = original
 
 
-def test_what_cannot_be_made_before_it_runs_is_refused_with_what_works():
+def test_what_cannot_be_made_before_it_runs_is_refused_with_what_works_and_has_aux_inside():
     def local_function(x):
         return tl.grad(lambda t: t ** 3)(x) * x
 
@@ -190,10 +190,11 @@ def test_what_cannot_be_made_before_it_runs_is_refused_with_what_works():
     assert "module-level" in str(info.value)
 
     def with_aux(x):
-        return tl.grad(lambda_free_aux, has_aux=True)(x)[0]
+        g, aux = tl.grad(lambda_free_aux, has_aux=True)(x)  # (2 x, x)
+        return g * aux
 
-    with pytest.raises(tl.TangentLiteError, match="has_aux=True"):
-        tl.grad(with_aux)(1.0)
+    assert tl.grad(with_aux)(1.5) == pytest.approx(4 * 1.5)
+    assert tl.hessian(with_aux)(1.5) == pytest.approx(4.0)
 
 
 def lambda_free_aux(x):
@@ -479,3 +480,65 @@ def test_a_method_differentiated_with_respect_to_self_gives_a_gradient_of_the_sa
     np.testing.assert_allclose(g.W, 2.0 * 2 * XIN.T @ (XIN @ WIN), rtol=1e-12)
     assert g.scale == pytest.approx(np.sum((XIN @ WIN) ** 2))
     np.testing.assert_allclose(tl.grad(model.loss)(XIN), 2.0 * 2 * (XIN @ WIN) @ WIN.T, rtol=1e-12)  # self constant
+
+
+# ---------------------------------------------------------------- jacobian / hessian / hvp results, transformed again
+
+
+def sin_x2(x):
+    return np.sin(x) * x ** 2
+
+
+def d2_sin_x2(x):  # hand-derived second derivative of sin(x) x^2
+    return -np.sin(x) * x ** 2 + 4 * x * np.cos(x) + 2 * np.sin(x)
+
+
+def sum_sin_x3(x):
+    return np.sum(np.sin(x) * x ** 3)
+
+
+def d3_sin_x3(x):  # hand-derived third derivative of sin(x) x^3
+    return -x ** 3 * np.cos(x) - 9 * x ** 2 * np.sin(x) + 18 * x * np.cos(x) + 6 * np.sin(x)
+
+
+def curvature_along(x):
+    return tl.hvp(sum_sin_x3, x, V2) @ V2
+
+
+def hessian_quadratic_form(x):
+    return tl.hessian(sum_sin_x3)(x) @ V2 @ V2
+
+
+def jacobian_trace(x):
+    return np.trace(tl.jacobian(sin_x2)(x))
+
+
+V2 = np.array([1.0, 2.0])
+X2 = np.array([0.3, -0.7])
+
+
+def test_jacobian_of_jacobian_and_of_hessian():
+    J2 = tl.jacobian(tl.jacobian(sin_x2))(X2)
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0], expected[1, 1, 1] = d2_sin_x2(X2)
+    np.testing.assert_allclose(J2, expected, rtol=1e-12, atol=1e-14)
+    T = tl.jacobian(tl.hessian(sum_sin_x3))(X2)
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0], expected[1, 1, 1] = d3_sin_x3(X2)
+    np.testing.assert_allclose(T, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.hessian(sum_sin_x3), (X2,), (V2,))[1], np.einsum("ijk,k->ij", T, V2),
+                               rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [curvature_along, hessian_quadratic_form])
+def test_hvp_and_hessian_called_inside(fn):
+    expected = d3_sin_x3(X2) * V2 ** 2  # d/dx of sum h''(x_i) v_i^2
+    np.testing.assert_allclose(tl.grad(fn)(X2), expected, rtol=1e-10)
+    np.testing.assert_allclose(tl.jvp(fn, (X2,), (np.array([1.0, 0.0]),))[1], expected[0], rtol=1e-10)
+    np.testing.assert_allclose(tl.grad(fn)(X2), _fd(lambda x: fn(x), X2), rtol=1e-6)
+
+
+def test_jacobian_called_inside():
+    d1 = lambda x: np.cos(x) * x ** 2 + 2 * x * np.sin(x)  # noqa: E731
+    np.testing.assert_allclose(tl.grad(jacobian_trace)(X2), d2_sin_x2(X2), rtol=1e-12)
+    assert jacobian_trace(X2) == pytest.approx(np.sum(d1(X2)))

@@ -67,10 +67,10 @@ COMPILER_BUILTINS = ("range", "len", "list", "min", "reversed", "zip", "slice")
 
 # calling what tl.grad, f.grad, tl.jvp... return inside a function being differentiated: (message, hint)
 NESTED_DERIVATIVE = (
-    "calling this transformation (tl.vjp, tl.hvp, tl.hessian, tl.jacobian, a pullback, ...) inside a function "
-    "that is being differentiated is not supported yet",
+    "calling this transformation (tl.vjp, a pullback, ...) inside a function that is being differentiated is "
+    "not supported yet",
     "inside a differentiated function, call tl.grad(f)(x), tl.value_and_grad(f)(x), f.grad(x) of a "
-    "@tl.differentiate function, or tl.jvp(f, (x,), (v,)) (an HVP: tl.jvp(tl.grad(f), (x,), (v,)))")
+    "@tl.differentiate function, tl.jvp(f, (x,), (v,)), tl.hvp(f, x, v), tl.hessian(f)(x) or tl.jacobian(f)(x)")
 
 
 def is_tangent_lite_own(obj: Any) -> bool:

@@ -8,7 +8,8 @@ differentiated like any helper the user wrote.  The transformation is made while
 function and options must be known then (module-level names, constants); the names they were
 read from are guarded, so an edit of ``f`` is followed.  The transformations that can be called
 like this carry ``__tl_inside__``: ``transformation.__tl_inside__(*options) -> plain function``
-(for ``tl.jvp``, also ``lengths=``: how many primals and tangents the call writes out)."""
+(with ``.spread`` for ``tl.jvp``: it is also given ``lengths=``, how many primals and tangents
+the call writes out, which the plain function takes one after the other)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,10 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
         if inspect.ismethod(maker):  # f.grad(x, wrt=...) of a @tl.differentiate function
             options, keywords = [], [k for k in node.keywords if k.arg == "wrt"]
             call_args, call_keywords = list(node.args), [k for k in node.keywords if k.arg != "wrt"]
-        else:  # tl.jvp(f, primals, tangents, wrt=...): the function and keywords are options
+        else:  # tl.jvp(f, primals, tangents, wrt=...), tl.hvp(f, x, v): the function and keywords are options
             options, keywords = node.args[:1], list(node.keywords)
             call_args, call_keywords = list(node.args[1:]), []
-            spread = True
+            spread = getattr(inside, "spread", False)  # (tl.jvp: primals and tangents written out as tuples)
     name = S.dotted_name(func.func if isinstance(func, gast.Call) else func) or "the transformation"
     values = ([maker.__self__] if inspect.ismethod(maker) else []) + [_static_value(ex, a) for a in options]
     named = {k.arg: _static_value(ex, k.value) for k in keywords}
