@@ -22,6 +22,12 @@ _SUPPORTS_PARTIAL = ("the transformations (tl.grad, tl.value_and_grad, tl.vjp, t
 
 def check_function(fn: Any) -> Callable:
     """``fn`` if it can be differentiated as it is; else a clear error."""
+    if isinstance(fn, functools.partial) and hasattr(fn, "_subject") and fn.args:  # decorator._BoundMethod
+        inner = getattr(fn.func, "__qualname__", type(fn.func).__name__)
+        raise ArgumentError(
+            f"'{inner}' (a @tl.differentiate method, reached through an object) cannot be differentiated here",
+            hint=f"{_SUPPORTS_PARTIAL} accept it; elsewhere pass the function and the object: "
+                 f"'{inner}' with the object as its first argument")
     if isinstance(fn, functools.partial):
         inner = getattr(fn.func, "__qualname__", type(fn.func).__name__)
         raise SourceUnavailableError(

@@ -542,3 +542,9 @@ def test_jacobian_called_inside():
     d1 = lambda x: np.cos(x) * x ** 2 + 2 * x * np.sin(x)  # noqa: E731
     np.testing.assert_allclose(tl.grad(jacobian_trace)(X2), d2_sin_x2(X2), rtol=1e-12)
     assert jacobian_trace(X2) == pytest.approx(np.sum(d1(X2)))
+
+
+def test_a_differentiate_method_where_a_partial_is_not_taken_is_named_as_a_method():
+    with pytest.raises(tl.ArgumentError, match=r"'Model.loss' \(a @tl.differentiate method") as info:
+        tl.check_grads(Model().loss, (np.ones(2),))
+    assert "functools.partial" not in str(info.value)

@@ -262,7 +262,7 @@ class Expressions(Part):
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
-        if hasattr(obj, "__tl_inside__"):  # f.grad(x), tl.jvp(f, (x,), (v,)) (inside.py)
+        if inside.inside_of(obj) is not None:  # f.grad(x), tl.jvp(f, (x,), (v,)) (inside.py)
             inner = inside.transformation_call(self, node, obj)
             if inner is not None:
                 return inner

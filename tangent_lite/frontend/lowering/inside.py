@@ -14,6 +14,7 @@ the call writes out, which the plain function takes one after the other)."""
 from __future__ import annotations
 
 import inspect
+import types
 from typing import Any, List, Optional
 
 from ... import syntax as S
@@ -35,13 +36,13 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
         if not _static_expr(ex, func.func):
             return None
         maker = _value(ex, func.func)
-        inside = getattr(maker, "__tl_inside__", None)
+        inside = inside_of(maker)
         if inside is None:
             return None
         options, keywords = func.args, func.keywords
         call_args, call_keywords = list(node.args), list(node.keywords)
     else:
-        inside = getattr(maker, "__tl_inside__", None)
+        inside = inside_of(maker)
         if inside is None:
             return None
         if inspect.ismethod(maker):  # f.grad(x, wrt=...) of a @tl.differentiate function
@@ -90,6 +91,13 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
         return _opaque()
     set_anno(out, Key.CALLEE, plain)
     return out
+
+
+def inside_of(obj: Any) -> Any:
+    """``__tl_inside__`` of a transformation (a Python function, or a method whose function
+    carries it), read from the function's own attributes only; else None."""
+    fn = obj.__func__ if inspect.ismethod(obj) else obj
+    return vars(fn).get("__tl_inside__") if isinstance(fn, types.FunctionType) else None
 
 
 def _static_expr(ex: Any, node: Any) -> bool:
