@@ -89,6 +89,18 @@ def eliminate(w: Wengert) -> bool:
         known: Dict[Any, str] = {}  # _key of an expression -> the temporary holding it
         reads: Dict[Any, Set[str]] = {}  # that key -> the names it reads
         drop: Set[int] = set()
+        at: Dict[str, Dict[int, int]] = {}  # name -> {position: its reads there}, made at the first repeat
+
+        def index() -> Dict[str, Dict[int, int]]:
+            if not at:
+                for p, b in enumerate(body):
+                    for name in _loads(b):
+                        at.setdefault(name, {})[p] = at.get(name, {}).get(p, 0) + 1
+            return at
+
+        def reads_after(name: str, k: int) -> List[int]:
+            return sorted(p for p in index().get(name, ()) if p > k)
+
         for k, st in enumerate(body):
             for inner in S.inner_blocks(st):
                 block(inner)
@@ -100,8 +112,12 @@ def eliminate(w: Wengert) -> bool:
             t = st.targets[0].id
             key = _key(st.value) if _cheap(st.value) else None
             if key in known and t not in user and stores[t] == 1 \
-                    and total_loads[t] == sum(_loads(b).count(t) for b in body[k + 1:]):
-                rename(body[k + 1:], t, known[key])
+                    and total_loads[t] == sum(index()[t][p] for p in reads_after(t, k)):
+                first = known[key]
+                for p in reads_after(t, k):
+                    rename([body[p]], t, first)
+                    count = at[t].pop(p)
+                    at.setdefault(first, {})[p] = at.get(first, {}).get(p, 0) + count
                 drop.add(id(st))
                 changed = True
                 continue
