@@ -101,6 +101,12 @@ def eliminate(w: Wengert) -> bool:
         def reads_after(name: str, k: int) -> List[int]:
             return sorted(p for p in index().get(name, ()) if p > k)
 
+        watchers: Dict[str, Set[Any]] = {}  # name -> the keys that read it or are held in it
+
+        def forget(key: Any) -> None:
+            for name in reads.pop(key) | {known.pop(key)}:
+                watchers.get(name, set()).discard(key)
+
         for k, st in enumerate(body):
             for inner in S.inner_blocks(st):
                 block(inner)
@@ -108,6 +114,7 @@ def eliminate(w: Wengert) -> bool:
                     or not _pure(st.value):
                 known.clear()
                 reads.clear()
+                watchers.clear()
                 continue
             t = st.targets[0].id
             key = _key(st.value) if _cheap(st.value) else None
@@ -121,12 +128,15 @@ def eliminate(w: Wengert) -> bool:
                 drop.add(id(st))
                 changed = True
                 continue
-            for old in [d for d, names in reads.items() if t in names or known[d] == t]:
-                known.pop(old)
-                reads.pop(old)
+            for old in watchers.pop(t, ()):  # what t held or was read into is known no more
+                forget(old)
             if key is not None and stores[t] == 1 and t not in _loads(st.value):
+                if key in known:
+                    forget(key)
                 known[key] = t
                 reads[key] = set(_loads(st.value))
+                for name in reads[key] | {t}:
+                    watchers.setdefault(name, set()).add(key)
         if drop:
             body[:] = [st for st in body if id(st) not in drop]
 
