@@ -493,23 +493,11 @@ def _unit_seeds(module: types.ModuleType) -> List[float]:
 
 
 def vjp(f: Callable, *args: Any, wrt: Wrt = None, **kwargs: Any) -> Tuple[Any, Callable]:
-    """Reverse mode at a point: ``out, pullback = tl.vjp(f, *args)``.
-
-    Runs ``f``'s generated forward sweep on ``args`` (saving what the reverse sweep needs);
-    ``pullback(cotangent)`` then runs the reverse sweep: the vector-Jacobian product.
-    ``f`` need not return a scalar: the cotangent has the shape (and tuple structure) of
-    its output.
+    """Reverse mode: ``out, pullback = tl.vjp(f, *args)``; ``pullback(g)`` gives ``wrt``'s cotangent(s).
 
     Args:
-        f: The function.  A ``functools.partial``: its bound arguments are held constant.
-        *args: The arguments to call ``f`` with.
-        wrt: Which arguments to differentiate with respect to: an index, a parameter name,
-            or a sequence of them (default: the first argument).
-        **kwargs: Keyword arguments to call ``f`` with.
-
-    Returns:
-        ``(out, pullback)``: ``f(*args)``, and a function of the output cotangent giving
-            the cotangent of the ``wrt`` argument (a tuple of them for a sequence ``wrt``).
+        f: The function (a ``functools.partial``: its bound arguments are held constant).
+        wrt: Indices or parameter names to differentiate with respect to (default: the first).
     """
     fn, target = _target(f)
     names, single = resolve_wrt(target, wrt)
@@ -562,21 +550,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         batched: bool = False) -> Tuple[Any, Any]:
     """Forward mode at a point: ``out, out_tangent = tl.jvp(f, primals, tangents)``.
 
-    One run of ``f``'s generated forward-mode code computes ``f(*primals)`` and the
-    Jacobian-vector product: the output's tangent for the input tangents.
-
     Args:
-        f: The function.  A ``functools.partial``: ``primals`` are the arguments it still takes.
+        f: The function (a ``functools.partial``: ``primals`` are the arguments it still takes).
         primals: The arguments, a tuple: ``(x, y)``.
-        tangents: A tuple of tangents, each shaped like its argument: they pair with the
-            first ``len(tangents)`` primals, or with ``wrt``.
-        wrt: The arguments the tangents belong to: indices or parameter names (default: the
-            first ``len(tangents)`` arguments).
-        batched: Each tangent has an extra leading axis of ``k`` directions, and so does the
-            output tangent; one generated pass computes all ``k``.
-
-    Returns:
-        ``(out, out_tangent)``: ``f(*primals)`` and its tangent (shaped like ``out``).
+        tangents: A tuple of tangents shaped like the first ``len(tangents)`` primals, or ``wrt``.
+        wrt: Indices or parameter names the tangents belong to.
+        batched: Each tangent (and ``out_tangent``) has a leading axis of ``k`` directions: one pass.
     """
     fn, target = _target(f)
     primals, tangents = arguments.jvp_sequences(primals, tangents)
@@ -603,18 +582,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
-    """The generated source of ``f``'s derivative: the text that is executed.
-
-    Args:
-        f: The function (or what ``tl.grad`` and the decorator return).
-        mode: ``"vjp"`` (reverse mode: what ``tl.grad`` runs), ``"jvp"`` (forward mode) or
-            ``"hvp"`` (forward mode of the generated gradient: second order).
-        wrt: Which arguments to differentiate with respect to: an index, a parameter name,
-            or a sequence of them (default: the first argument).
-
-    Returns:
-        The module text, as written to the cache.
-    """
+    """The generated source of ``f``'s derivative (the text that is executed); ``mode``:
+    ``"vjp"`` (reverse), ``"jvp"`` (forward) or ``"hvp"`` (forward over reverse)."""
     fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")
@@ -627,13 +596,5 @@ def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
 
 
 def wengert(f: Callable) -> str:
-    """The lowered (Wengert / SSA) form of ``f``, one primitive per line: what the
-    derivatives are generated from.
-
-    Args:
-        f: The function.
-
-    Returns:
-        The lowered function's source text.
-    """
+    """The lowered (Wengert / SSA) form of ``f``, one primitive per line."""
     return anf.lower(_unwrap(f)).text()
