@@ -470,9 +470,14 @@ def _unit_seeds(module: types.ModuleType) -> List[float]:
 
 
 def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwargs: Any) -> Tuple[Any, ...]:
-    """``out, pullback = vjp(f, *args)``; ``pullback(cotangent)`` gives the cotangent of ``wrt``.
-    ``f`` may be a ``functools.partial``: its bound arguments are held constant.  ``has_aux=True``:
-    ``f`` returns ``(out, aux)``; the result is ``(out, pullback, aux)``, aux not differentiated."""
+    """Reverse mode: ``out, pullback = tl.vjp(f, *args)``; ``pullback(g)`` gives ``wrt``'s cotangent(s).
+
+    Args:
+        f: The function (a ``functools.partial``: its bound arguments are held constant).
+        wrt: Indices or parameter names to differentiate with respect to (default: the first).
+        has_aux: ``f`` returns ``(out, aux)``; the result is ``(out, pullback, aux)``, aux not
+            differentiated.
+    """
     if has_aux:
         return arguments.with_aux(_target(f)[0], *vjp(f, *args, wrt=wrt, **kwargs))
     if callables.self_in_wrt(f, wrt) is not None:  # vjp(model.loss, x, wrt="self"): the object is an argument too
@@ -526,12 +531,15 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
 
 def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt = None,
         batched: bool = False) -> Tuple[Any, Any]:
-    """``out, out_tangent = jvp(f, primals, tangents)``: forward mode.
+    """Forward mode at a point: ``out, out_tangent = tl.jvp(f, primals, tangents)``.
 
-    ``tangents`` pairs with the first ``len(tangents)`` primals, or with ``wrt``.
-    ``batched=True``: each tangent has an extra leading axis of ``k`` directions, and so
-    does the output tangent; one generated pass computes all ``k``.
-    ``f`` may be a ``functools.partial``: ``primals`` are the arguments it still takes."""
+    Args:
+        f: The function (a ``functools.partial``: ``primals`` are the arguments it still takes).
+        primals: The arguments, a tuple: ``(x, y)``.
+        tangents: A tuple of tangents shaped like the first ``len(tangents)`` primals, or ``wrt``.
+        wrt: Indices or parameter names the tangents belong to.
+        batched: Each tangent (and ``out_tangent``) has a leading axis of ``k`` directions: one pass.
+    """
     fn, target = _target(f)
     primals, tangents = arguments.jvp_sequences(primals, tangents)
     names = arguments.jvp_names(target, tangents, wrt)
@@ -557,7 +565,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
-    """The generated source of ``f``'s derivative (the text that is executed)."""
+    """The generated source of ``f``'s derivative (the text that is executed); ``mode``:
+    ``"vjp"`` (reverse), ``"jvp"`` (forward) or ``"hvp"`` (forward over reverse)."""
     fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")

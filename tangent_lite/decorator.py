@@ -89,10 +89,23 @@ class Differentiable(_DerivativeMethods):
 
 def differentiate(fn: Optional[Callable] = None, *, wrt: Wrt = None, checkpoint: Optional[int] = None,
                   backend: str = "python") -> Any:
-    """Decorator: ``@differentiate``, ``@differentiate(wrt="W")``; ``checkpoint=k`` makes
-    reverse mode checkpoint every top-level ``for ... in range(...)`` loop with ``k``
-    snapshots (as ``tl.checkpointed`` does for one loop); ``backend="numba"`` compiles
-    ``.grad`` / ``.value_and_grad`` with Numba (docs/numba.md)."""
+    """Decorator: the function stays callable as written and gains derivative methods
+    (``.grad``, ``.value_and_grad``, ``.vjp``, ``.jvp``, ``.source``, ``.wengert``, ...).
+
+    ``@tl.differentiate`` or ``@tl.differentiate(wrt="W", checkpoint=k)``.
+
+    Args:
+        fn: The function (given when used without parentheses).
+        wrt: The arguments the methods differentiate with respect to by default: indices
+            or parameter names (default: the first argument).
+        checkpoint: ``k``: reverse mode checkpoints every top-level ``for ... in range(...)``
+            loop with ``k`` snapshots (as ``tl.checkpointed`` does for one loop).
+        backend: ``"python"``, or ``"numba"`` to compile ``.grad`` / ``.value_and_grad``
+            with Numba (docs/numba.md).
+
+    Returns:
+        A ``Differentiable`` wrapping ``fn`` (or, without ``fn``, the decorator that makes one).
+    """
     if fn is None:
         return lambda f: Differentiable(f, wrt, checkpoint, backend)
     return Differentiable(fn, wrt, checkpoint, backend)

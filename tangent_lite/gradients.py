@@ -18,10 +18,31 @@ from .errors import ArgumentError
 
 
 def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False, **options: Any) -> Callable:
-    """``grad(f, wrt)(*args)``: the gradient of scalar ``f`` with respect to ``wrt``
-    (argument indices or names; default the first argument); ``backend="numba"``: compiled.
-    ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``(gradient, aux)``.
-    The result can be transformed again: ``tl.grad(tl.grad(f))``, ``tl.jacobian(tl.grad(f))``."""
+    """The gradient of a scalar function, as a function: ``tl.grad(f, wrt)(*args)``.
+
+    Reverse mode, by generated Python code (``tl.source(f)`` shows it), made at the first
+    call and cached.  The result can be transformed again: ``tl.grad(tl.grad(f))``,
+    ``tl.jacobian(tl.grad(f))``.
+
+    Args:
+        f: The function; it must return a scalar.  A ``functools.partial`` or a bound
+            method: its bound arguments are held constant.
+        wrt: Which arguments to differentiate with respect to: an index, a parameter name,
+            or a sequence of them (default: the first argument).
+        backend: ``"python"``, or ``"numba"`` to compile the generated gradient with Numba
+            (docs/numba.md).
+        has_aux: ``f`` returns ``(value, aux)``; the result is then ``(gradient, aux)``.
+        **options: None are taken: ``argnums=`` / ``argnum=`` (spelled ``wrt=`` here) and
+            anything else raise ``TypeError``.
+
+    Returns:
+        A function of ``f``'s arguments giving the gradient: shaped like the argument for a
+            single ``wrt`` (an index or a name), a tuple of gradients for a sequence.
+
+    Example:
+        ``tl.grad(loss, wrt="x")(W, x)`` is d loss / d x; ``tl.grad(loss, wrt=(0, 1))(W, x)``
+        is the pair (d loss / d W, d loss / d x).
+    """
     callables.no_other_options("tl.grad", options)
     method = callables.self_in_wrt(f, wrt)
     if method is not None:  # tl.grad(model.loss, wrt="self"): the object is an argument too
@@ -33,11 +54,26 @@ def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool
 
 def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool = False,
                    **options: Any) -> Callable:
-    """``value_and_grad(f)(*args) -> (f(*args), gradient)``; ``f`` must return a scalar.
-    ``f`` may be a ``functools.partial`` or a bound method: its bound arguments are held constant.
-    ``has_aux=True``: ``f`` returns ``(value, aux)``; the result is ``((value, aux), gradient)``.
-    ``backend="numba"`` compiles the generated gradient with Numba (docs/numba.md).
-    The result can be transformed again (``tl.jacobian(tl.value_and_grad(f))``)."""
+    """The value and the gradient of a scalar function in one call:
+    ``tl.value_and_grad(f)(*args)`` gives ``(f(*args), gradient)``.
+
+    One forward and one reverse sweep (the value comes from the forward sweep).  The result
+    can be transformed again (``tl.jacobian(tl.value_and_grad(f))``).
+
+    Args:
+        f: The function; it must return a scalar.  A ``functools.partial`` or a bound
+            method: its bound arguments are held constant.
+        wrt: Which arguments to differentiate with respect to: an index, a parameter name,
+            or a sequence of them (default: the first argument).
+        backend: ``"python"``, or ``"numba"`` to compile the generated gradient with Numba
+            (docs/numba.md).
+        has_aux: ``f`` returns ``(value, aux)``; the result is then ``((value, aux), gradient)``.
+        **options: None are taken (``TypeError``, as for ``tl.grad``).
+
+    Returns:
+        A function of ``f``'s arguments giving ``(value, gradient)``; the gradient as in
+            ``tl.grad``.
+    """
     callables.no_other_options("tl.value_and_grad", options)
     method = callables.self_in_wrt(f, wrt)
     if method is not None:

@@ -61,9 +61,23 @@ def _scalar_gradient(fn: Callable, name: str, what: str) -> Callable:
 
 
 def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: Any) -> Any:
-    """Hessian-vector product ``H(x) v`` of scalar ``f(x, *args)`` (forward-over-reverse:
-    one gradient's cost, no Hessian is formed).  ``wrt`` picks another argument.  ``f`` may be
-    a ``functools.partial`` or a bound method (what it holds is constant)."""
+    """The Hessian-vector product ``H(x) v`` of a scalar ``f(x, *args)``.
+
+    Forward mode over the generated gradient: about the cost of one gradient, and no
+    Hessian is formed.
+
+    Args:
+        f: The function; it must return a scalar. A ``functools.partial`` or a bound method
+            is accepted (what it holds is constant).
+        x: The point: the argument ``wrt`` names.
+        v: The vector, shaped like ``x``.
+        *args: The other arguments, held constant.
+        wrt: The one argument (index or name) ``x`` stands for (default: the first).
+        **options: None are taken (``TypeError``).
+
+    Returns:
+        ``H(x) v``, shaped like ``x``.
+    """
     callables.no_other_options("tl.hvp", options)
     name = _single_wrt(f, wrt, "tl.hvp")
     fn, target = api._target(f)
@@ -76,8 +90,20 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
 
 
 def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
-    """``hessian(f)(*args)``: the Hessian of scalar ``f`` with respect to one argument,
-    shaped ``x.shape + x.shape``, built from HVPs with basis vectors."""
+    """The Hessian of a scalar function with respect to one argument, as a function:
+    ``tl.hessian(f)(*args)``.
+
+    Built from Hessian-vector products (``tl.hvp``) with the basis vectors.
+
+    Args:
+        f: The function; it must return a scalar.
+        wrt: The one argument (index or name) to differentiate twice (default: the first);
+            a float or a float array.
+        **options: None are taken (``TypeError``).
+
+    Returns:
+        A function of ``f``'s arguments giving the Hessian, shaped ``x.shape + x.shape``.
+    """
     callables.no_other_options("tl.hessian", options)
     name = _single_wrt(f, wrt, "tl.hessian")
     fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
@@ -115,11 +141,23 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
 
 
 def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool = False, **options: Any) -> Callable:
-    """``jacobian(f)(*args)``: shaped ``out.shape + x.shape``.  ``mode="forward"`` builds it
-    with one batched forward pass (all input directions at once), ``"reverse"`` from VJPs
-    (one per output entry),
-    ``"auto"`` picks forward when the input is smaller than the output.  ``has_aux=True``:
-    ``f`` returns ``(out, aux)``; the result is ``(jacobian of out, aux)``, aux returned as it is."""
+    """The Jacobian of ``f`` with respect to one argument, as a function:
+    ``tl.jacobian(f)(*args)``.
+
+    Args:
+        f: The function.
+        wrt: The one argument (index or name) to differentiate with respect to (default:
+            the first).
+        mode: ``"forward"`` builds the Jacobian with one batched forward pass (all input
+            directions at once), ``"reverse"`` from VJPs (one per output entry), ``"auto"``
+            picks forward when the input is smaller than the output.
+        has_aux: ``f`` returns ``(out, aux)``; the result is ``(jacobian of out, aux)``, aux
+            returned as it is.
+        **options: None are taken (``TypeError``).
+
+    Returns:
+        A function of ``f``'s arguments giving the Jacobian, shaped ``out.shape + x.shape``.
+    """
     callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")

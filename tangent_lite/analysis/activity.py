@@ -5,7 +5,7 @@ iterate to a fixpoint."""
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..errors import TangentLiteError
 from ..frontend.anf import Wengert
@@ -60,12 +60,18 @@ def _varied_useful(w: Wengert, wrt: Set[str], registry: Registry,
 def _closure(edges: List[Tuple[Set[str], Set[str]]], start: Set[str]) -> Set[str]:
     """The names reachable from ``start`` along ``(to, from)`` edges: ``to`` joins once any of
     ``from`` is in."""
+    waiting: Dict[str, List[int]] = {}  # name -> the edges it is a ``from`` of
+    for k, (_, frm) in enumerate(edges):
+        for name in frm:
+            waiting.setdefault(name, []).append(k)
     reached = set(start)
-    changed = True
-    while changed:
-        changed = False
-        for to, frm in edges:
-            if frm & reached and not to <= reached:
-                reached |= to
-                changed = True
+    todo = list(reached)
+    joined: Set[int] = set()
+    for name in todo:  # grows while it is read
+        for k in waiting.get(name, ()):
+            if k not in joined:
+                joined.add(k)
+                fresh = edges[k][0] - reached
+                reached |= fresh
+                todo.extend(fresh)
     return reached

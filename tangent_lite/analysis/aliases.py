@@ -455,21 +455,27 @@ def written_parameters(w: Any) -> Dict[str, str]:
     on the parameter itself (in place only for arrays and lists)."""
     params = set(w.params)
     sequences = sequence_vars(w.fdef.body)
-    edges = [(alias, source, kind) for st in _assignments(w.fdef.body)
-             for alias, source, kind in _shares(st, None, sequences) if alias != source]
+    sources: Dict[str, List[Tuple[str, Any]]] = {}  # alias -> (what it may share, how), in order
+    for st in _assignments(w.fdef.body):
+        for alias, source, kind in _shares(st, None, sequences):
+            if alias != source:
+                sources.setdefault(alias, []).append((source, kind))
+    reached: Dict[str, Set[str]] = {}  # base -> every variable a write into it may change
     out: Dict[str, str] = {}
     for stmt in _assignments(w.fdef.body):
         write = _write_of(stmt, None)
         if write is None:
             continue
         _, base, itself = write
-        roots, changed = {base}, True
-        while changed:
-            changed = False
-            for alias, source, kind in edges:
-                if alias in roots and source not in roots and (kind != HOLDS or alias != base):
-                    roots.add(source)
-                    changed = True
+        if base not in reached:  # (a list written a thousand times is followed once)
+            roots, todo = {base}, [base]
+            for alias in todo:  # grows while it is read
+                for source, kind in sources.get(alias, ()):
+                    if source not in roots and (kind != HOLDS or alias != base):
+                        roots.add(source)
+                        todo.append(source)
+            reached[base] = roots
+        roots = reached[base]
         for p in sorted(roots & params):
             how = "augmented" if itself and p == base else "in place"
             if out.get(p) != "in place":

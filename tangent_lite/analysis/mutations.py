@@ -73,7 +73,10 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
               line: str) -> Optional[Tuple[str, str]]:
     """(what is wrong, what to write instead) for a call that may change its arguments."""
     written = S.dotted_name(call.func) or "the call"
-    first = _shown(call.args[0], line, "its first argument") if call.args else "its first argument"
+
+    def first() -> str:  # (only for a message: the search of the line is not made for every call)
+        return _shown(call.args[0], line, "its first argument") if call.args else "its first argument"
+
     out_kw = [k for k in call.keywords if k.arg == "out" and not (isinstance(k.value, gast.Constant)
                                                                    and k.value.value is None)]
     if out_kw:
@@ -98,11 +101,11 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
         return None
     ufunc = purity.ufunc_at(callee)
     if ufunc is not None:
-        what, fix = purity.describe_ufunc_at(ufunc, first)
+        what, fix = purity.describe_ufunc_at(ufunc, first())
         return what, f"build the result as a new value: {fix}"
     fix = purity.in_place_function_fix(callee)
     if fix is not None:
-        return f"'{written}' changes '{first}' in place", f"build a new value: {fix}"
+        return f"'{written}' changes '{first()}' in place", f"build a new value: {fix}"
     owner = getattr(callee, "__self__", None)
     if isinstance(owner, (list, dict, set, np.ndarray)) and "." in written:
         name = written.rsplit(".", 1)[0]

@@ -89,6 +89,24 @@ def eliminate(w: Wengert) -> bool:
         known: Dict[Any, str] = {}  # _key of an expression -> the temporary holding it
         reads: Dict[Any, Set[str]] = {}  # that key -> the names it reads
         drop: Set[int] = set()
+        at: Dict[str, Dict[int, int]] = {}  # name -> {position: its reads there}, made at the first repeat
+
+        def index() -> Dict[str, Dict[int, int]]:
+            if not at:
+                for p, b in enumerate(body):
+                    for name in _loads(b):
+                        at.setdefault(name, {})[p] = at.get(name, {}).get(p, 0) + 1
+            return at
+
+        def reads_after(name: str, k: int) -> List[int]:
+            return sorted(p for p in index().get(name, ()) if p > k)
+
+        watchers: Dict[str, Set[Any]] = {}  # name -> the keys that read it or are held in it
+
+        def forget(key: Any) -> None:
+            for name in reads.pop(key) | {known.pop(key)}:
+                watchers.get(name, set()).discard(key)
+
         for k, st in enumerate(body):
             for inner in S.inner_blocks(st):
                 block(inner)
@@ -96,21 +114,29 @@ def eliminate(w: Wengert) -> bool:
                     or not _pure(st.value):
                 known.clear()
                 reads.clear()
+                watchers.clear()
                 continue
             t = st.targets[0].id
             key = _key(st.value) if _cheap(st.value) else None
             if key in known and t not in user and stores[t] == 1 \
-                    and total_loads[t] == sum(_loads(b).count(t) for b in body[k + 1:]):
-                rename(body[k + 1:], t, known[key])
+                    and total_loads[t] == sum(index()[t][p] for p in reads_after(t, k)):
+                first = known[key]
+                for p in reads_after(t, k):
+                    rename([body[p]], t, first)
+                    count = at[t].pop(p)
+                    at.setdefault(first, {})[p] = at.get(first, {}).get(p, 0) + count
                 drop.add(id(st))
                 changed = True
                 continue
-            for old in [d for d, names in reads.items() if t in names or known[d] == t]:
-                known.pop(old)
-                reads.pop(old)
+            for old in watchers.pop(t, ()):  # what t held or was read into is known no more
+                forget(old)
             if key is not None and stores[t] == 1 and t not in _loads(st.value):
+                if key in known:
+                    forget(key)
                 known[key] = t
                 reads[key] = set(_loads(st.value))
+                for name in reads[key] | {t}:
+                    watchers.setdefault(name, set()).add(key)
         if drop:
             body[:] = [st for st in body if id(st) not in drop]
 

@@ -111,7 +111,17 @@ def hoist_loop_invariants(fdef: Any, protected: Set[str],
         if not all(isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id not in changing)
                    for a in (value.left, value.right)):
             return False
-        return not any(t in _loads(b) for b in loop.body[:k])
+        return first_read(loop).get(t, k) >= k
+
+    reads: Dict[int, Dict[str, int]] = {}  # id(loop) -> {name: the first statement of its body that reads it}
+
+    def first_read(loop: Any) -> Dict[str, int]:
+        if id(loop) not in reads:
+            at = reads[id(loop)] = {}
+            for k, b in enumerate(loop.body):
+                for name in _loads(b):
+                    at.setdefault(name, k)
+        return reads[id(loop)]
 
     def block(body: List[Any]) -> None:
         nonlocal changed
@@ -122,6 +132,7 @@ def hoist_loop_invariants(fdef: Any, protected: Set[str],
             if isinstance(st, gast.For):
                 changing = _changed_in(st)
                 moved = [b for k, b in enumerate(st.body) if invariant(b, k, st, changing)]
+                reads.pop(id(st), None)  # its body changes now
                 if moved and len(moved) < len(st.body):
                     ids = {id(b) for b in moved}
                     st.body = [b for b in st.body if id(b) not in ids]

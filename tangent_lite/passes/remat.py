@@ -135,13 +135,17 @@ def _plan_loop(p: _Plan, loop: Any, targets: Set[str], header: Any, outside: Set
         for name in _names(st, gast.Store) if isinstance(st, gast.Assign) else ():
             defs_at[name].append(i)
     nested = {n for st in body if not isinstance(st, gast.Assign) for n in _names(st, gast.Store)}
+    first_read: Dict[str, int] = {}  # name -> the first statement of the body that reads it
+    for i, st in enumerate(body):
+        for name in _names(st, gast.Load):
+            first_read.setdefault(name, i)
     chosen: Dict[str, Tuple[Any, List[str], List[str]]] = {}  # v -> (statement, recomputed deps, restored deps)
     for i, st in enumerate(body):
         if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)):
             continue
         v = st.targets[0].id
         if p.stores[v] != 1 or v in p.mutated or v in outside or get_anno(st, Key.USER_CALL) is not None \
-                or not cheap(st.value, p.is_scalar(v)) or any(v in _names(b, gast.Load) for b in body[:i + 1]):
+                or not cheap(st.value, p.is_scalar(v)) or first_read.get(v, len(body)) <= i:
             continue
         deps: List[str] = []
         restored: List[str] = []

@@ -6,11 +6,11 @@ every reverse-sweep read of the value::
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 from ..syntax import gast
 from ..syntax.annotations import is_tape
-from .index import _NameMemo, _remove_stmts, _statements
+from .index import _names, _remove_stmts, _statements
 from .seeds import _restores
 
 
@@ -53,32 +53,36 @@ def drop_unread_saves(fdef: Any) -> bool:
             pushes.setdefault(_push_of(n, fdef), []).append(n)
         if _pop_into(n, fdef) is not None:
             pops.setdefault(_pop_into(n, fdef), []).append(n)
-    changed = False
     candidates = [v for v in sorted(set(pushes) & set(pops)) if len(pushes[v]) == 1 and len(pops[v]) == 1]
     if not candidates:
         return False
-    memo = _NameMemo()
-    top: Dict[int, int] = {}  # id(statement) -> index of the top-level statement holding it
-
-    def index_top() -> None:
-        top.clear()
-        for i, st in enumerate(fdef.body):
-            for n in _statements([st]):
-                top[id(n)] = i
-
-    index_top()
+    # Which top-level statements read each name, and how often: one walk of the function,
+    # brought up to date as pushes and pops go (a removal changes no other statement, and the
+    # top-level statements keep their order, so their first positions still compare).
+    top: Dict[int, int] = {}  # id(statement) -> position of the top-level statement holding it
+    readers: Dict[str, Dict[int, int]] = {}  # name -> {position of a top-level statement: reads}
+    for i, st in enumerate(fdef.body):
+        for n in _statements([st]):
+            top[id(n)] = i
+        for name in _names(st)[0]:
+            at_i = readers.setdefault(name, {})
+            at_i[i] = at_i.get(i, 0) + 1
+    gone: Set[int] = set()
     for v in candidates:
         push, pop = pushes[v][0], pops[v][0]
         at, before = top.get(id(pop)), top.get(id(push))
         if at is None or before is None or before >= at or not isinstance(fdef.body[at], (gast.For, gast.While)):
             continue
-        if any(v in memo.loads(st) for st in fdef.body[at:]):
+        if any(i >= at for i in readers.get(v, ())):
             continue
-        holders = (fdef.body[before], fdef.body[at])
-        _remove_stmts(fdef.body, {id(push), id(pop)})
-        for holder in holders:
-            memo.forget(holder)
-        if holders[0] is push:  # a top-level statement went: the ones after it moved up
-            index_top()
-        changed = True
-    return changed
+        for stmt, i in ((push, before), (pop, at)):
+            for name in _names(stmt)[0]:
+                left = readers[name][i] - 1
+                if left:
+                    readers[name][i] = left
+                else:
+                    del readers[name][i]
+        gone.update((id(push), id(pop)))
+    if gone:
+        _remove_stmts(fdef.body, gone)
+    return bool(gone)

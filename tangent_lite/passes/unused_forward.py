@@ -101,7 +101,8 @@ def drop_unused_forward(fdef: Any) -> bool:
                 if record:
                     dead.add(id(st))
             else:
-                live = (live - kills(st)) | set(memo.loads(st))
+                live -= kills(st)  # (live is this call's own set: every caller hands a copy)
+                live.update(memo.loads(st))
         return live
 
     block(fdef.body, set(), True)

@@ -130,16 +130,65 @@ class Registry:
 
     def defjvp(self, fn: Any, argnum: ArgRef = 0, *, broadcast: bool = False,
                name: Optional[str] = None) -> Callable[[Callable], Callable]:
+        """Register a forward-mode (JVP) rule for one argument of ``fn``, as a decorator.
+
+        The rule takes the argument's tangent, the output ``ans`` and ``fn``'s parameters by
+        name, and returns that argument's contribution to the output tangent
+        (docs/custom-rules.md has the conventions).
+
+        Args:
+            fn: The function (primitive) the rule is for.
+            argnum: The argument: an index or a parameter name.
+            broadcast: The returned tangent may be smaller than ``ans`` (it broadcasts).
+            name: The primitive's name in messages (default: its qualified name).
+
+        Returns:
+            The decorator, which registers the rule and returns it unchanged.
+
+        Example:
+            ```python
+            @tl.defjvp(math.atan2, argnum="y")
+            def atan2_jvp_y(y_dot, ans, y, x):
+                return y_dot * x / (x * x + y * y)
+            ```
+        """
         def register(rule_fn: Callable) -> Callable:
             return self._add(fn, argnum, rule_fn, "jvp", broadcast, name)
         return register
 
     def defvjp(self, fn: Any, argnum: ArgRef = 0, *, name: Optional[str] = None) -> Callable[[Callable], Callable]:
+        """Register a reverse-mode (VJP) rule for one argument of ``fn``, as a decorator.
+
+        The rule takes the output's cotangent ``g``, the output ``ans`` and ``fn``'s
+        parameters by name, and returns the cotangent of that argument, shaped like it
+        (docs/custom-rules.md has the conventions).
+
+        Args:
+            fn: The function (primitive) the rule is for.
+            argnum: The argument: an index or a parameter name.
+            name: The primitive's name in messages (default: its qualified name).
+
+        Returns:
+            The decorator, which registers the rule and returns it unchanged.
+
+        Example:
+            ```python
+            @tl.defvjp(math.atan2, argnum="y")
+            def atan2_vjp_y(g, ans, y, x):
+                return g * x / (x * x + y * y)
+            ```
+        """
         def register(rule_fn: Callable) -> Callable:
             return self._add(fn, argnum, rule_fn, "vjp", False, name)
         return register
 
     def nondifferentiable(self, *fns: Any) -> None:
+        """Declare functions whose results carry no derivative (their rules, if any, go):
+        ``tl.nondifferentiable(np.argmax)``.
+
+        Args:
+            *fns: The functions.
+        """
         for fn in fns:
             prim = self._prim(fn)
             prim.nondiff = True

@@ -15,7 +15,15 @@ def checkpointed(iterable: Any, snapshots: int = 10) -> Any:
     """Mark a loop for binomial checkpointing: ``for i in tl.checkpointed(range(n), snapshots=k)``.
 
     Calling the function runs the loop as written; its reverse mode stores only ``k``
-    snapshots of the loop state and recomputes the rest (Griewank & Walther's revolve)."""
+    snapshots of the loop state and recomputes the rest (Griewank & Walther's revolve).
+
+    Args:
+        iterable: What the loop runs over (``range(n)``).
+        snapshots: How many copies of the loop state the reverse sweep may keep.
+
+    Returns:
+        ``iterable`` itself: outside differentiation nothing changes.
+    """
     return iterable
 
 

@@ -3,6 +3,7 @@ merges, and which adjoint arrays the pass owns (may update in place)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Dict, List, Set, Tuple
 
 from ... import syntax as S
@@ -65,11 +66,16 @@ class Ownership:
 
     def _adjoint_of(self) -> Dict[str, str]:
         """adjoint name -> its variable, of the names handed out so far (the namer only ever
-        adds adjoints: the mapping is made again only when it has more)."""
+        adds adjoints: the mapping grows by the ones added since)."""
         namer = self.ps.namer
-        if self._inverse[0] is not namer or self._inverse[1] != len(namer._adjoints):
-            self._inverse = (namer, len(namer._adjoints), {bar: var for var, bar in namer._adjoints.items()})
-        return self._inverse[2]
+        known, size, inverse = self._inverse
+        if known is not namer:
+            size, inverse = 0, {}
+        if size != len(namer._adjoints):  # the newest are the last added: only those are looked at
+            for var, bar in itertools.islice(reversed(namer._adjoints.items()), len(namer._adjoints) - size):
+                inverse[bar] = var
+            self._inverse = (namer, len(namer._adjoints), inverse)
+        return inverse
 
     def track(self, stmts: List[Any]) -> None:
         """Which adjoint arrays were allocated here and are referenced by nothing else (so

@@ -68,7 +68,8 @@ def hoist_invariants(fdef: Any, ranks: Dict[str, Any]) -> bool:
                     moved = [st for st in stmt.body if invariant(st, assigned - {_target(st)})]
                     if not moved:
                         break
-                    stmt.body = [st for st in stmt.body if not any(st is m for m in moved)] or [gast.Pass()]
+                    gone = {id(m) for m in moved}
+                    stmt.body = [st for st in stmt.body if id(st) not in gone] or [gast.Pass()]
                     out.extend(moved)
                     changed = True
             out.append(stmt)
