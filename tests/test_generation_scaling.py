@@ -17,7 +17,6 @@ from tangent_lite.syntax import nodes
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks"))
 from generation import program  # noqa: E402
-
 from temp_modules import temp_module  # noqa: E402
 
 
