@@ -173,17 +173,9 @@ def page_runs(tmp_path_factory):
             proc.communicate()
 
 
-# Pages not converted yet (issue 17): their blocks still run and are reported, but the test is
-# expected to fail until the page is fixed; strict, so a page that passes must leave this list.
-PENDING = {
-    "docs/control-flow.md": ">>> transcripts (limits.py errors); show.py reads sys.argv; helpers.py not on the page",
-    "docs/custom-rules.md": "the defvjp signature sketch; bcast_no.py not on the page; a RuntimeWarning in the output",
-    "docs/forward-vs-reverse.md": "timed tables and the examples/forward_vs_reverse.py listing are not marked",
-    "docs/higher-order.md": "the checkpointed sketch uses n, k; a memory report byte count differs",
-    "docs/limitations.md": ">>> transcripts; limits2.py / lam_mod are not on the page",
-    "docs/reliability.md": "```text outputs of functions in an unnamed model.py, a >>> transcript",
-    "docs/seeing-derivatives.md": ">>> transcripts throughout (to convert to python + output blocks)",
-}
+# Pages whose blocks may fail for a stated reason (strict xfail: a page that passes must leave
+# this dict).  Empty: every page runs as written.
+PENDING: dict = {}
 
 
 @pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p], strict=True))
