@@ -20,6 +20,7 @@ from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, shapes
 from .backends import cache, codegen, numba_backend, scratch
+from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
 from .modes import jvp as jvp_pass
@@ -574,8 +575,9 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     return result
 
 
-def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
-    """The generated source of ``f``'s derivative (the text that is executed)."""
+def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> Source:
+    """The generated source of ``f``'s derivative (the text that is executed): a ``str``,
+    displayed highlighted in Jupyter."""
     fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")
@@ -584,9 +586,9 @@ def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
         grad_module = compiled(fn, "vjp", names)
         fn = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
         mode = "jvp"
-    return compiled(fn, mode, names).__tl_text__
+    return Source(compiled(fn, mode, names).__tl_text__)
 
 
-def wengert(f: Callable) -> str:
+def wengert(f: Callable) -> Source:
     """The lowered (Wengert / SSA) form of ``f``, one primitive per line."""
-    return anf.lower(_unwrap(f)).text()
+    return Source(anf.lower(_unwrap(f)).text())
