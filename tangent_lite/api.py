@@ -19,7 +19,7 @@ from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, shapes
-from .backends import cache, codegen, numba_backend, scratch
+from .backends import cache, codegen, numba_backend, progress, scratch
 from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
@@ -51,9 +51,10 @@ def _compiling() -> List[Tuple[Any, ...]]:
 
 def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False,
              spec: Optional[Tuple[Any, ...]] = None, options: Tuple[str, ...] = ()) -> codegen.Generated:
-    """Run the whole pipeline for ``fn``: lower, differentiate, optimize, print."""
-    w, d, _raw, extra = derive(fn, mode, wrt, spec, options)
-    return codegen.module_text([d], key, standalone=standalone, extra_meta=extra)
+    """Run the whole pipeline for ``fn``: lower, differentiate, optimize, print (timed: progress.py)."""
+    with progress.generation(mode, fn):
+        w, d, _raw, extra = derive(fn, mode, wrt, spec, options)
+        return progress.lap("printing", codegen.module_text([d], key, standalone=standalone, extra_meta=extra))
 
 
 def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]] = None,
@@ -80,6 +81,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
         prepare(w)
     else:  # (tl.trace shows every statement of the Wengert form, repeated ones included)
         cse.eliminate(w)
+    progress.lap("lowering")
     # the user's own variables: the optimizer never rewrites or removes their statements
     protected = set(w.params) | {n.id for n in anf.S.walk(w.fdef)
                                  if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
@@ -146,6 +148,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
     finally:
         _compiling().pop()
+    progress.lap("differentiating")
     extra["callees"] = records
     # the parameters fn changes in place: the entry points pass copies (arguments.protected)
     writes = sorted(arguments.written_arguments(fn))
@@ -163,6 +166,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             setattr(fdef, marks.KEEP_POPS, True)
         if "unoptimized" not in options:
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
+    progress.lap("optimizing")
     return w, d, raw, extra
 
 
