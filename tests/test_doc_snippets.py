@@ -114,6 +114,7 @@ def start_page(page: str, tmp_path):
     (work / ".venv").symlink_to(sys.prefix)
     (tmp_path / "blocks.json").write_text(to_json(runnable), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANGENT_LITE_")}
+    env["TANGENT_LITE_PROGRESS"] = "off"  # 17 pages at once are slow: no progress lines in the outputs
     env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
