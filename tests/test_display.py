@@ -72,10 +72,26 @@ def test_graphs_draw_as_svg_without_graphviz(monkeypatch, fn, mode):
     for r in boxes:  # inside the picture, and no two nodes overlap
         x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
         assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+    def apart(a, b):
+        return a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+
     rects = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in boxes]
     for i, a in enumerate(rects):
-        for b in rects[i + 1:]:
-            assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+        assert all(apart(a, b) for b in rects[i + 1:])
+    # a loop or branch box holds its own nodes (and its inner boxes' nodes), and no other node
+    frames = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+              for r in root.iter(SVG + "rect") if r.get("stroke") == "#999"]
+    assert len(frames) == len(g.clusters)
+
+    def inside(node, index):
+        c = node.cluster
+        while c is not None and c != index:
+            c = g.clusters[c].parent
+        return c == index
+
+    for index, frame in enumerate(frames):
+        for node, rect in zip(g.nodes, rects):
+            assert apart(frame, rect) != inside(node, index), (g.clusters[index].label, node.label)
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")

@@ -21,21 +21,22 @@ def _size(label: str) -> Tuple[float, float]:
 
 
 def layout(g: Any) -> Dict[str, Tuple[float, float, float, float]]:
-    """Node id -> (x, y, width, height).  Each outermost loop or branch box is a band of its own
-    (nodes outside any box first), so that boxes never cover other nodes."""
+    """Node id -> (x, y, width, height).  The nodes of each loop or branch box form a band of
+    rows of their own (nodes outside any box first), so that boxes never cover other nodes."""
     order = {n.id: i for i, n in enumerate(g.nodes)}
     level = {n.id: 0 for n in g.nodes}
     for n in g.nodes:  # nodes come in the order of the Wengert form: one pass suffices
         ins = [level[e.src] + 1 for e in g.edges if e.dst == n.id and order.get(e.src, 1 << 30) < order[n.id]]
         level[n.id] = max(ins, default=0)
 
-    def band(cluster: Any) -> int:  # the outermost box a node sits in, -1 for none
-        while cluster is not None and g.clusters[cluster].parent is not None:
-            cluster = g.clusters[cluster].parent
-        return -1 if cluster is None else cluster
+    def band(cluster: Any) -> Tuple[int, ...]:  # the boxes a node sits in, outermost first
+        path: Tuple[int, ...] = ()
+        while cluster is not None:
+            path, cluster = (cluster,) + path, g.clusters[cluster].parent
+        return path
 
     sizes = {n.id: _size(n.label) for n in g.nodes}
-    cells: Dict[Tuple[int, int], List[str]] = {}
+    cells: Dict[Tuple[Tuple[int, ...], int], List[str]] = {}
     for n in g.nodes:
         cells.setdefault((band(n.cluster), level[n.id]), []).append(n.id)
     bands, columns = sorted({b for b, _ in cells}), sorted({c for _, c in cells})
@@ -43,9 +44,10 @@ def layout(g: Any) -> Dict[str, Tuple[float, float, float, float]]:
     xs, x = {}, _MARGIN
     for c in columns:
         xs[c], x = x, x + widths[c] + _XGAP
-    boxes, y = {}, _MARGIN + 24.0
-    for b in bands:
-        bottom = y
+    boxes, y, previous = {}, _MARGIN + 8.0, 0
+    for b in bands:  # in the order of the paths: a box's own nodes, then its inner boxes
+        y += 36.0 * (max(previous, len(b)) if boxes else len(b))  # room for box edges and labels
+        previous, bottom = len(b), y
         for c in columns:
             yy = y
             for i in cells.get((b, c), []):
@@ -53,7 +55,7 @@ def layout(g: Any) -> Dict[str, Tuple[float, float, float, float]]:
                 boxes[i] = (xs[c] + (widths[c] - w) / 2, yy, w, h)
                 yy += h + _YGAP
             bottom = max(bottom, yy)
-        y = bottom + 36.0
+        y = bottom
     return boxes
 
 
