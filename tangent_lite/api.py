@@ -19,7 +19,8 @@ from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, shapes
-from .backends import cache, codegen, numba_backend, scratch
+from .backends import cache, codegen, numba_backend, progress, scratch
+from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
 from .modes import jvp as jvp_pass
@@ -50,9 +51,10 @@ def _compiling() -> List[Tuple[Any, ...]]:
 
 def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standalone: bool = False,
              spec: Optional[Tuple[Any, ...]] = None, options: Tuple[str, ...] = ()) -> codegen.Generated:
-    """Run the whole pipeline for ``fn``: lower, differentiate, optimize, print."""
-    w, d, _raw, extra = derive(fn, mode, wrt, spec, options)
-    return codegen.module_text([d], key, standalone=standalone, extra_meta=extra)
+    """Run the whole pipeline for ``fn``: lower, differentiate, optimize, print (timed: progress.py)."""
+    with progress.generation(mode, fn):
+        w, d, _raw, extra = derive(fn, mode, wrt, spec, options)
+        return progress.lap("printing", codegen.module_text([d], key, standalone=standalone, extra_meta=extra))
 
 
 def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]] = None,
@@ -79,6 +81,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
         prepare(w)
     else:  # (tl.trace shows every statement of the Wengert form, repeated ones included)
         cse.eliminate(w)
+    progress.lap("lowering")
     # the user's own variables: the optimizer never rewrites or removes their statements
     protected = set(w.params) | {n.id for n in anf.S.walk(w.fdef)
                                  if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
@@ -145,6 +148,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES)}")
     finally:
         _compiling().pop()
+    progress.lap("differentiating")
     extra["callees"] = records
     # the parameters fn changes in place: the entry points pass copies (arguments.protected)
     writes = sorted(arguments.written_arguments(fn))
@@ -162,6 +166,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             setattr(fdef, marks.KEEP_POPS, True)
         if "unoptimized" not in options:
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
+    progress.lap("optimizing")
     return w, d, raw, extra
 
 
@@ -564,9 +569,10 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     return result
 
 
-def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
-    """The generated source of ``f``'s derivative (the text that is executed); ``mode``:
-    ``"vjp"`` (reverse), ``"jvp"`` (forward) or ``"hvp"`` (forward over reverse)."""
+def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> Source:
+    """The generated source of ``f``'s derivative (the text that is executed): a ``str``,
+    displayed highlighted in Jupyter.  ``mode``: ``"vjp"`` (reverse), ``"jvp"`` (forward) or
+    ``"hvp"`` (forward over reverse)."""
     fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")
@@ -575,9 +581,9 @@ def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> str:
         grad_module = compiled(fn, "vjp", names)
         fn = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
         mode = "jvp"
-    return compiled(fn, mode, names).__tl_text__
+    return Source(compiled(fn, mode, names).__tl_text__)
 
 
-def wengert(f: Callable) -> str:
+def wengert(f: Callable) -> Source:
     """The lowered (Wengert / SSA) form of ``f``, one primitive per line."""
-    return anf.lower(_unwrap(f)).text()
+    return Source(anf.lower(_unwrap(f)).text())

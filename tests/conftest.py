@@ -8,6 +8,9 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+# no progress lines from generations slowed down by a loaded machine: tests compare outputs
+# (tests/test_progress.py sets the variable itself); subprocesses inherit this
+os.environ.setdefault("TANGENT_LITE_PROGRESS", "off")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -22,7 +22,8 @@ The printed output is compared with the page after normalising exactly this, in 
 * memory addresses ``0x7f...`` become ``0x?``;
 * argparse's heading ``optional arguments:`` (before Python 3.10) reads ``options:``, and its
   ``-o OUTPUT, --output OUTPUT`` line (before 3.13) reads ``-o, --output OUTPUT`` as 3.13 prints it;
-* cache keys, key prefixes and checksums (runs of 12 or more hex digits with a letter) become ``<hex>``;
+* cache keys, key prefixes and checksums (runs of 12 or more hex digits with a letter, and the
+  12-digit key of a cache file name ``<module>.<function>.<mode>.<key>.py``) become ``<hex>``;
 * timings (a number followed by ``ns``, ``us``, ``µs``, ``ms`` or ``s``) become ``<time>``;
 * ``np.float64(2.5)`` becomes ``2.5`` (NumPy 2 repr vs NumPy 1, both supported);
 * trailing spaces of lines and trailing blank lines are dropped;
@@ -64,6 +65,9 @@ def normalise(text: str, tmpdirs: List[str] = ()) -> str:
     # argparse before 3.13 repeats the metavar of a short option: "-o OUTPUT, --output OUTPUT"
     text = re.sub(r"\n  -(\w) (\w+), --([\w-]+) \2\n +",
                   lambda m: "\n" + f"  -{m.group(1)}, --{m.group(3)} {m.group(2)}".ljust(24), text)
+    # keys and hashes where the text says they are, even when all their digits happen to be 0-9
+    text = re.sub(r"\.[0-9a-f]{12}\.py\b", ".<hex>.py", text)  # a cache file's key
+    text = re.sub(r'((?:key|checksum): |"hash": "|"(?:function|code) \S+ )[0-9a-f]{12,24}\b', r"\1<hex>", text)
     text = re.sub(r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{12,64}\b", "<hex>", text)
     text = re.sub(r"\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s)\b", "<time>", text)
     text = re.sub(r"np\.float64\(([^()]*)\)", r"\1", text)
@@ -114,6 +118,7 @@ def start_page(page: str, tmp_path):
     (work / ".venv").symlink_to(sys.prefix)
     (tmp_path / "blocks.json").write_text(to_json(runnable), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANGENT_LITE_")}
+    env["TANGENT_LITE_PROGRESS"] = "off"  # 17 pages at once are slow: no progress lines in the outputs
     env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
@@ -173,17 +178,9 @@ def page_runs(tmp_path_factory):
             proc.communicate()
 
 
-# Pages not converted yet (issue 17): their blocks still run and are reported, but the test is
-# expected to fail until the page is fixed; strict, so a page that passes must leave this list.
-PENDING = {
-    "docs/control-flow.md": ">>> transcripts (limits.py errors); show.py reads sys.argv; helpers.py not on the page",
-    "docs/custom-rules.md": "the defvjp signature sketch; bcast_no.py not on the page; a RuntimeWarning in the output",
-    "docs/forward-vs-reverse.md": "timed tables and the examples/forward_vs_reverse.py listing are not marked",
-    "docs/higher-order.md": "the checkpointed sketch uses n, k; a memory report byte count differs",
-    "docs/limitations.md": ">>> transcripts; limits2.py / lam_mod are not on the page",
-    "docs/reliability.md": "```text outputs of functions in an unnamed model.py, a >>> transcript",
-    "docs/seeing-derivatives.md": ">>> transcripts throughout (to convert to python + output blocks)",
-}
+# Pages whose blocks may fail for a stated reason (strict xfail: a page that passes must leave
+# this dict).  Empty: every page runs as written.
+PENDING: dict = {}
 
 
 @pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p], strict=True))
@@ -207,4 +204,8 @@ def test_the_extractor_sees_the_blocks():
     assert kinds["python"] >= 60 and kinds["output"] >= 40 and kinds["file"] >= 20 and kinds["sh"] >= 10, kinds
     assert normalise("at 0x7f3a2b1c key: 724e3131e001 took 3.2 ms np.float64(2.5)") == \
         "at 0x? key: <hex> took <time> 2.5"
+    assert normalise("__tangent_lite__/model.gram.vjp.763168763909.py") == "__tangent_lite__/model.gram.vjp.<hex>.py"
+    assert normalise('# key: 123456789012345678901234  checksum: 1234567890123456 "code add 4508099266209491"') \
+        == '# key: <hex>  checksum: <hex> "code add <hex>"'
+    assert normalise("1.7551651237807455") == "1.7551651237807455"  # digits of a number stay
     assert same_output("1.0000000000001 [2.]", "1.0 [2.]") and not same_output("1.001", "1.0")

@@ -17,8 +17,9 @@ decision changes within ~1e-4 of the point along the directions we probe):
 
 Budget: ``TL_FUZZ_EXAMPLES`` (default 60, about 20 s); ``TL_FUZZ_EXAMPLES=2000`` for a
 long run; ``TL_FUZZ_RANDOM=1`` for a fresh random seed and the example database
-(the default is derandomized so CI is reproducible).  Run with ``-s`` to see the
-throughput line (programs generated and checked per minute).
+(the default is derandomized so CI is reproducible).  Run with ``-s`` (as ``make fuzz`` does) to see a
+progress line every 100 programs or 30 s (programs generated and checked, failures so far,
+time elapsed and left) and the throughput line at the end (programs per minute).
 
 A failure prints the program and a reproduction line.  Hypothesis shrinking is off by
 default (every try compiles, so it takes minutes; ``TL_FUZZ_SHRINK=1`` turns it on);
@@ -42,6 +43,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 
 import tangent_lite as tl
 
@@ -278,14 +280,70 @@ def program_dir(tmp_path_factory: Any) -> str:
     sys.path.remove(str(path))
 
 
+class Progress:
+    """One line on stderr every ``every`` programs or ``seconds`` seconds, whichever comes
+    first (seen with ``pytest -s``, as ``make fuzz`` runs it; captured otherwise): programs
+    generated and checked, failures so far, time elapsed and an estimate of the time left."""
+
+    def __init__(self, total: int, every: int = 100, seconds: float = 30.0, out: Any = None):
+        self.total, self.every, self.seconds, self.out = total, every, seconds, out
+        self.start = self.last = time.perf_counter()
+
+    def line(self, stats: Dict[str, Any]) -> str:
+        elapsed = time.perf_counter() - self.start
+        done = stats["checked"] + stats["failures"]  # hypothesis counts these towards max_examples
+        left = f", about {elapsed / done * (self.total - done):.0f} s left" if 0 < done < self.total else ""
+        return (f"fuzz: {stats['generated']} programs generated, {stats['checked']}/{self.total} checked, "
+                f"{stats['failures']} failures so far, {elapsed:.0f} s elapsed{left}")
+
+    def tick(self, stats: Dict[str, Any]) -> None:
+        now = time.perf_counter()
+        if stats["generated"] % self.every == 0 or now - self.last >= self.seconds:
+            self.last = now
+            print(self.line(stats), file=self.out or sys.stderr, flush=True)
+
+
+def test_progress_lines() -> None:
+    lines: List[str] = []
+
+    class Out:
+        def write(self, text: str) -> None:
+            lines.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    progress = Progress(total=10, every=4, seconds=1e9, out=Out())
+    stats: Dict[str, Any] = collections.Counter()
+    for i in range(1, 9):
+        stats["generated"] += 1
+        stats["checked"] += i % 2
+        progress.tick(stats)
+    text = "".join(lines)
+    assert text.count("\n") == 2, text  # programs 4 and 8
+    assert "fuzz: 8 programs generated, 4/10 checked, 0 failures so far," in text and "s left" in text
+
+
 def test_fuzz_random_programs(program_dir: str) -> None:
     STATS.clear()
     FEATURES.clear()
+    progress = Progress(EXAMPLES, every=max(10, min(100, EXAMPLES // 10)))
 
     @settings(**_SETTINGS)
     @given(program=fp.programs(), data=st.data())
     def run(program: fp.Program, data: st.DataObject) -> None:
         STATS["generated"] += 1
+        try:
+            check(program, data)
+        except UnsatisfiedAssumption:
+            raise
+        except Exception:
+            STATS["failures"] += 1  # counted for the progress line; hypothesis reports it
+            raise
+        finally:
+            progress.tick(STATS)
+
+    def check(program: fp.Program, data: st.DataObject) -> None:
         point = data.draw(fp.inputs(program.param_shapes), label="point")
         seed = data.draw(st.integers(0, 2 ** 32 - 1), label="seed")
         rng = np.random.default_rng(seed)

@@ -23,6 +23,7 @@ This module also holds the facts about Wengert statements that ``tl.trace`` and
 from __future__ import annotations
 
 import ast
+import html
 import math
 import os
 from dataclasses import dataclass, field
@@ -277,6 +278,16 @@ class Explanation:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:  # Jupyter: the report, its verdicts coloured
+        colours = {"structurally zero": "#b00020", "may be nonzero": "#1b7f3b"}
+        out = []
+        for line in str(self).split("\n"):
+            text = html.escape(line)
+            for verdict, colour in colours.items():
+                text = text.replace(verdict, f'<b style="color:{colour}">{verdict}</b>', 1)
+            out.append(text)
+        return '<pre class="tangent-lite-explain">' + "\n".join(out) + "</pre>"
 
 
 def _finding_lines(f: Finding) -> List[str]:

@@ -29,6 +29,7 @@ from ..errors import ArgumentError, TangentLiteError
 from ..frontend import anf
 from ..rules.template import inline
 from ..syntax import gast
+from . import svg
 from .explain import Statement, _passes_derivative, display_order, input_labels, statements, v_form
 
 FORMATS = ("svg", "png", "pdf")
@@ -111,12 +112,13 @@ class Graph:
             raise TangentLiteError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
         return path
 
-    def _repr_svg_(self) -> Optional[str]:  # Jupyter: drawn when Graphviz is installed
+    def _repr_svg_(self) -> str:  # Jupyter: drawn by Graphviz when it is installed, else by svg.py
         exe = shutil.which("dot")
-        if exe is None:
-            return None
-        done = subprocess.run([exe, "-Tsvg"], input=self.dot().encode(), capture_output=True)
-        return done.stdout.decode() if done.returncode == 0 else None
+        if exe is not None:
+            done = subprocess.run([exe, "-Tsvg"], input=self.dot().encode(), capture_output=True)
+            if done.returncode == 0:
+                return done.stdout.decode()
+        return svg.svg(self)
 
     def __str__(self) -> str:
         return self.dot()

@@ -34,6 +34,7 @@ import numpy as np
 
 from .. import api
 from ..analysis.statements import return_atoms
+from ..backends.display import code_span_html
 from ..errors import ArgumentError
 from ..frontend import anf
 from ..syntax import gast, to_source
@@ -123,11 +124,13 @@ class Trace:
         lines += ["| " + " | ".join(cell(h, get(r)) for h, get in cols) + " |" for r in self.rows]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str:  # Jupyter: a table, the statements highlighted
         cols = self.columns()
+        code = {"statement"}
         head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in cols)
-        body = "".join("<tr>" + "".join(f"<td><code>{html.escape(get(r))}</code></td>" for _, get in cols) + "</tr>"
-                       for r in self.rows)
+        body = "".join("<tr>" + "".join(
+            f"<td>{code_span_html(get(r)) if h in code else '<code>' + html.escape(get(r)) + '</code>'}</td>"
+            for h, get in cols) + "</tr>" for r in self.rows)
         return (f"<p>{html.escape(self.title)}</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                 f"<p>{html.escape(self.footer)}</p>")
 

@@ -1,0 +1,112 @@
+"""Rich display in Jupyter: generated source highlighted (Pygments, or escaped <pre> without
+it), trace tables and explanations as HTML, graphs as SVG (Graphviz, or the built-in layout
+without it); everywhere else the same plain text as before."""
+
+import html as htmllib
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+import trace_fixtures as F
+
+import tangent_lite as tl
+from tangent_lite.backends import display
+from tangent_lite.inspect.graph import graph
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_source_is_a_str_that_jupyter_highlights():
+    text = tl.source(F.classic)
+    assert isinstance(text, str) and type(text) is display.Source
+    assert text == str(text) and repr(text) == repr(str(text))  # print / repr unchanged
+    assert text.split("\n\n\n")[1].startswith("def classic_vjp(")
+    html = text._repr_html_()
+    if display._pygments() is not None:
+        assert "<span" in html and "classic_vjp" in html and "color" in html  # highlighted, inline styles
+    assert tl.wengert(F.classic)._repr_html_().count("_t0") >= 2
+
+
+def test_without_pygments_the_code_is_escaped_pre(monkeypatch):
+    monkeypatch.setattr(display, "_pygments", lambda: None)
+    html = display.Source("if a < b and c > d:\n    x = '&'\n")._repr_html_()
+    assert html == ('<pre class="tangent-lite-code"><code>if a &lt; b and c &gt; d:\n'
+                    "    x = &#x27;&amp;&#x27;\n</code></pre>")
+    row = tl.trace(F.classic, 2.0, 5.0)._repr_html_()
+    assert "<td><code>_t0 = math.log(x1)</code></td>" in row
+
+
+def test_trace_and_explain_display_as_html_and_print_as_before():
+    t = tl.trace(F.classic, 2.0, 5.0, mode="reverse")
+    html = t._repr_html_()
+    assert html.count("<tr>") == 8 and "x2_bar = 1.71634" in html
+    assert str(t).splitlines()[0] == "reverse mode trace of classic(x1=2, x2=5), seed output adjoint = 1"
+    report = tl.explain(F.cut_floor)
+    html = report._repr_html_()
+    assert html.startswith('<pre class="tangent-lite-explain">') and html.endswith("</pre>")
+    assert '<b style="color:#b00020">structurally zero</b>' in html
+    plain = html.replace('<b style="color:#b00020">', "").replace('<b style="color:#1b7f3b">', "").replace("</b>", "")
+    assert plain == f'<pre class="tangent-lite-explain">{htmllib.escape(str(report))}</pre>'  # the same text
+
+
+@pytest.mark.parametrize("fn, mode", [(F.classic, "reverse"), (F.for_loop, "forward"), (F.nested, "reverse"),
+                                      (F.branch, "forward")])
+def test_graphs_draw_as_svg_without_graphviz(monkeypatch, fn, mode):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    g = graph(fn, mode=mode)
+    root = ET.fromstring(g._repr_svg_())  # well-formed SVG
+    assert root.tag == SVG + "svg"
+    texts = ["\n".join(span.text or "" for span in t) for t in root.iter(SVG + "text")]
+    for n in g.nodes:
+        assert n.label in texts  # every node, with its label
+    for c in g.clusters:
+        assert c.label in texts  # every loop / branch box
+    paths = [p for p in root.iter(SVG + "path") if p.get("fill") == "none"]
+    assert len(paths) == len(g.edges)
+    marker = "marker-start" if mode == "reverse" else "marker-end"
+    assert all(p.get(marker) for p in paths)  # reverse mode: arrows point back, the way adjoints flow
+    assert sum(p.get("stroke-dasharray") is not None for p in paths) == sum(e.cut for e in g.edges)
+    width, height = float(root.get("width")), float(root.get("height"))
+    boxes = [r for r in root.iter(SVG + "rect") if r.get("fill") == "white"]
+    assert len(boxes) == len(g.nodes)
+    for r in boxes:  # inside the picture, and no two nodes overlap
+        x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
+        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+    def apart(a, b):
+        return a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+
+    rects = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in boxes]
+    for i, a in enumerate(rects):
+        assert all(apart(a, b) for b in rects[i + 1:])
+    # a loop or branch box holds its own nodes (and its inner boxes' nodes), and no other node
+    frames = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+              for r in root.iter(SVG + "rect") if r.get("stroke") == "#999"]
+    assert len(frames) == len(g.clusters)
+
+    def inside(node, index):
+        c = node.cluster
+        while c is not None and c != index:
+            c = g.clusters[c].parent
+        return c == index
+
+    for index, frame in enumerate(frames):
+        for node, rect in zip(g.nodes, rects):
+            assert apart(frame, rect) != inside(node, index), (g.clusters[index].label, node.label)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_graphs_draw_with_graphviz_when_it_is_installed():
+    assert "Generated by graphviz" in graph(F.classic)._repr_svg_()
+
+
+def test_ipython_picks_the_rich_forms():
+    pytest.importorskip("IPython")
+    from IPython.core.formatters import DisplayFormatter
+
+    fmt = DisplayFormatter()
+    data, _ = fmt.format(tl.source(F.classic))
+    assert "text/html" in data and data["text/plain"] == repr(str(tl.source(F.classic)))
+    data, _ = fmt.format(tl.trace(F.classic, 2.0, 5.0))
+    assert "text/html" in data and data["text/plain"] == str(tl.trace(F.classic, 2.0, 5.0))
+    data, _ = fmt.format(graph(F.classic))
+    assert "image/svg+xml" in data
