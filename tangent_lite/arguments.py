@@ -158,10 +158,6 @@ def _not_float(v: Any) -> Optional[Tuple[str, str]]:
     if isinstance(v, (int, np.integer)) or (isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.integer)):
         return ("an integer value",
                 "pass a float (e.g. float({name}) or {name}.astype(float)), or leave '{name}' out of wrt")
-    if isinstance(v, (complex, np.complexfloating)) or (
-            isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.complexfloating)):
-        return ("a complex value: complex inputs are not supported",
-                "split '{name}' into real and imaginary float arrays and differentiate with respect to those")
     if isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact):
         return (f"an array of dtype {v.dtype}", "pass a float array (e.g. {name}.astype(float))")
     return None

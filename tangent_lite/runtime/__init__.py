@@ -110,6 +110,7 @@ from .elementwise import (  # noqa: F401
     safe_ratio,
     sinc_grad,
 )
+from .fft import fft_linear, irfft_apply, irfft_bar, rfft_apply, rfft_bar  # noqa: F401
 from .indexing import (  # noqa: F401
     _basic_index,
     _written_span,
@@ -326,4 +327,6 @@ __all__ = [
     "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "strong_zero", "power",
     "uniform_value",
     "pow_base_bar",
+    # discrete Fourier transforms (fft.py)
+    "fft_linear", "rfft_apply", "rfft_bar", "irfft_apply", "irfft_bar",
 ]

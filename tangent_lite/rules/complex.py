@@ -1,0 +1,52 @@
+"""Rules for the functions that only make sense with complex numbers (docs/complex-numbers.md).
+
+The convention (JAX's and autograd's): a cotangent ``w`` pairs with a tangent ``t`` as
+``Re(sum(w * t))``, so the VJP of a holomorphic ``f`` is ``g * f'(z)`` -- the same formula as for
+real input, which is why the elementwise tables need no complex variant.  A function that is not
+holomorphic (``conj``, ``real``, ``imag``, ``abs``, ``angle``) has its own rule; a function with a
+real result reads only the real part of its cotangent.
+"""
+
+# ruff: noqa: F821
+import numpy as np
+
+from .. import runtime
+from .. import runtime as _tl  # noqa: F401
+from .registry import constant_params, defjvp, defvjp
+
+
+@defjvp(np.imag)
+def imag_jvp(x_dot, ans, val):
+    return np.imag(x_dot)
+
+
+@defvjp(np.imag)
+def imag_vjp(g, ans, val):
+    return np.real(g) * -1j  # Re(-1j * g * t) == g * Im(t)
+
+
+@defjvp(np.angle)
+def angle_jvp(x_dot, ans, z, deg=False):
+    return np.imag(_tl.strong_div(x_dot, z)) * (np.rad2deg(1.0) if deg else 1.0)
+
+
+@defvjp(np.angle)
+def angle_vjp(g, ans, z, deg=False):
+    return _tl.strong_div(np.real(g) * -1j, z) * (np.rad2deg(1.0) if deg else 1.0)
+
+
+constant_params(np.angle, "deg")
+
+# ``abs_grad(x)`` is ``sign(x)`` for real ``x`` (constant where it is differentiable) and
+# ``d = conj(x) / |x|`` for complex ``x``, whose derivative is ``(conj(t) - d * Re(d * t)) / |x|``:
+# both zero for real ``x`` (``d * d == 1``), with 0 at ``x == 0`` (the factor ``|d|``).
+
+
+@defjvp(runtime.abs_grad)
+def abs_grad_jvp(x_dot, ans, x):
+    return _tl.strong_div((np.conjugate(x_dot) - ans * np.real(ans * x_dot)) * np.abs(ans), np.abs(x))
+
+
+@defvjp(runtime.abs_grad)
+def abs_grad_vjp(g, ans, x):
+    return _tl.strong_div((np.conjugate(g) - np.real(g * ans) * ans) * np.abs(ans), np.abs(x))
