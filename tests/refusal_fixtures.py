@@ -175,7 +175,7 @@ def uses_reduce(x):
 
 
 def uses_fft(x):
-    spectrum = np.fft.rfft(x)
+    spectrum = np.fft.hfft(x)
     return np.sum(np.abs(spectrum))
 
 

@@ -22,7 +22,7 @@ def imag_jvp(x_dot, ans, val):
 
 @defvjp(np.imag)
 def imag_vjp(g, ans, val):
-    return np.real(g) * -1j  # Re(-1j * g * t) == g * Im(t)
+    return _tl.unbroadcast(np.real(g) * -1j, val)  # Re(-1j * g * t) == g * Im(t); 0 for real val
 
 
 @defjvp(np.angle)
@@ -32,7 +32,7 @@ def angle_jvp(x_dot, ans, z, deg=False):
 
 @defvjp(np.angle)
 def angle_vjp(g, ans, z, deg=False):
-    return _tl.strong_div(np.real(g) * -1j, z) * (np.rad2deg(1.0) if deg else 1.0)
+    return _tl.unbroadcast(_tl.strong_div(np.real(g) * -1j, z) * (np.rad2deg(1.0) if deg else 1.0), z)
 
 
 constant_params(np.angle, "deg")

@@ -79,7 +79,17 @@ from .batched import (  # noqa: F401
     batch_zeros,
 )
 from .blocks import axes_of, entry_or_zero, expand_reduced, matrix_t, safe_div, seq_like, sym_part  # noqa: F401
-from .broadcast import _CONTRACT_MIN_SIZE, _LETTERS, _same_length, _shape, bcast, unbroadcast, unbroadcast_product  # noqa: F401
+from .broadcast import (  # noqa: F401
+    _CONTRACT_MIN_SIZE,
+    _LETTERS,
+    _same_length,
+    _shape,
+    _unbroadcast,
+    bcast,
+    real_cotangent,
+    unbroadcast,
+    unbroadcast_product,
+)
 from .checkpoint import (  # noqa: F401
     CheckpointRecord,
     _binomial,
@@ -110,7 +120,19 @@ from .elementwise import (  # noqa: F401
     safe_ratio,
     sinc_grad,
 )
-from .fft import fft_linear, irfft_apply, irfft_bar, rfft_apply, rfft_bar  # noqa: F401
+from .fft import (  # noqa: F401
+    _fit_all,
+    _real_like,
+    _scale,
+    _seq,
+    fft_axes,
+    fft_linear,
+    fit,
+    irfft_apply,
+    irfft_bar,
+    rfft_apply,
+    rfft_bar,
+)
 from .indexing import (  # noqa: F401
     _basic_index,
     _written_span,
