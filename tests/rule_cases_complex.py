@@ -140,6 +140,7 @@ CASES: Dict[str, List[Case]] = {
     "tangent_lite.runtime.elementwise.abs_grad": [
         _case("complex (2, 3)", lambda rng: ((csample(rng, (2, 3)),), {})),
         _case("real (4,)", lambda rng: ((sample(rng, (4,), 0.3, 2.0, signed=True),), {}))],
+    "builtins.complex": [_case("floats", lambda rng: ((sample(rng, "float"), sample(rng, "float")), {}))],
     "tangent_lite.runtime.fft.fft_linear": _fft_linear(),
     "tangent_lite.runtime.fft.rfft_bar": _bar("rfft_bar"),
     "tangent_lite.runtime.fft.irfft_bar": _bar("irfft_bar"),

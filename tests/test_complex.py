@@ -270,6 +270,23 @@ def complex_builder(a, b):
     return np.abs(a + 1j * b) ** 2 + np.angle(a + b * 1j)
 
 
+def from_parts(a, b):
+    z = complex(a, b)
+    return np.abs(z * z + 1.0) + np.real(np.exp(complex(b, 2.0 * a)))
+
+
+def test_complex_builtin_in_both_modes_and_second_order():
+    a, b = 0.7, -0.4
+    f = from_parts
+    grads = tl.grad(f, wrt=(0, 1))(a, b)
+    fd = [(f(a + EPS, b) - f(a - EPS, b)) / (2 * EPS), (f(a, b + EPS) - f(a, b - EPS)) / (2 * EPS)]
+    np.testing.assert_allclose(grads, fd, rtol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (a, b), (0.3, -1.2))[1], 0.3 * fd[0] - 1.2 * fd[1], rtol=1e-6)
+    d2 = tl.hessian(f, wrt=0)(a, b)
+    ga = tl.grad(f, wrt=0)
+    np.testing.assert_allclose(d2, (ga(a + EPS, b) - ga(a - EPS, b)) / (2 * EPS), rtol=1e-5)
+
+
 def test_gradients_with_respect_to_real_and_imaginary_parts():
     a, b = 0.8, -0.6
     ga, gb = tl.grad(complex_builder, wrt=(0, 1))(a, b)

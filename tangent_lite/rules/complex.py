@@ -8,6 +8,8 @@ real result reads only the real part of its cotangent.
 """
 
 # ruff: noqa: F821
+import builtins
+
 import numpy as np
 
 from .. import runtime
@@ -50,3 +52,26 @@ def abs_grad_jvp(x_dot, ans, x):
 @defvjp(runtime.abs_grad)
 def abs_grad_vjp(g, ans, x):
     return _tl.strong_div((np.conjugate(g) - np.real(g * ans) * ans) * np.abs(ans), np.abs(x))
+
+
+# ``complex(real, imag)``: each part enters linearly (the cotangent of a part is a real number)
+
+
+@defjvp(builtins.complex, argnum=0)
+def complex_jvp_real(x_dot, ans, real=0.0, imag=0.0):
+    return x_dot + 0j
+
+
+@defjvp(builtins.complex, argnum=1)
+def complex_jvp_imag(y_dot, ans, real=0.0, imag=0.0):
+    return y_dot * 1j
+
+
+@defvjp(builtins.complex, argnum=0)
+def complex_vjp_real(g, ans, real=0.0, imag=0.0):
+    return _tl.unbroadcast(g, real)
+
+
+@defvjp(builtins.complex, argnum=1)
+def complex_vjp_imag(g, ans, real=0.0, imag=0.0):
+    return _tl.unbroadcast(g * 1j, imag)
