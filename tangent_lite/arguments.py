@@ -318,6 +318,10 @@ def check_shape(what: str, value: Any, like: Any) -> None:
     if np.shape(value) != np.shape(like):
         raise ArgumentError(f"{what} has shape {np.shape(value)}, expected {np.shape(like)}",
                             hint=f"pass an array of shape {np.shape(like)} (the shape of the value it pairs with)")
+    if np.iscomplexobj(value) and not np.iscomplexobj(like):
+        raise ArgumentError(f"{what} is complex, but the value it pairs with is real",
+                            hint="a real value has real tangents and cotangents (docs/complex-numbers.md): "
+                                 "pass np.real of it, or make the value complex")
 
 
 def check_cotangent(cotangent: Any, n_out: int) -> None:

@@ -111,6 +111,16 @@ def _bar(kind: str) -> List[Case]:
                 a = csample(rng, shape)
                 y = np.fft.irfftn(a, (s,) if isinstance(s, int) else s, (axes,) if isinstance(axes, int) else axes)
                 return (sample(rng, y.shape), a, s, axes, norm), {}
+            if kind == "hfft_bar" and not isinstance(axes, tuple) and axes is not None:
+                a = csample(rng, shape)
+                return (sample(rng, np.fft.hfft(a, s, axes).shape), a, s, axes, norm), {}
+            if kind == "ihfft_bar" and not isinstance(axes, tuple) and axes is not None:
+                x = sample(rng, shape)
+                return (csample(rng, np.fft.ihfft(x, s, axes).shape), x, s, axes, norm), {}
+            if kind in ("hfft_bar", "ihfft_bar"):  # 1-D transforms only: the n-D case as its last axis
+                x = csample(rng, shape) if kind == "hfft_bar" else sample(rng, shape)
+                y = (np.fft.hfft if kind == "hfft_bar" else np.fft.ihfft)(x, None, -1)
+                return ((sample if kind == "hfft_bar" else csample)(rng, y.shape), x, None, -1, norm), {}
             if kind == "rfft_apply":
                 return (sample(rng, shape), s, axes, norm), {}
             return (csample(rng, shape), s, axes, norm), {}
@@ -131,6 +141,8 @@ CASES: Dict[str, List[Case]] = {
     "numpy.fft.irfft2": _real_n_d(True)[:2],
     "numpy.fft.rfftn": _real_n_d(False),
     "numpy.fft.irfftn": _real_n_d(True),
+    "numpy.fft.hfft": _one_d("c"),
+    "numpy.fft.ihfft": _one_d("r"),
     "numpy.fft.fftshift": _shift(),
     "numpy.fft.ifftshift": _shift(),
     "numpy.imag": [_case("complex (3, 2)", lambda rng: ((csample(rng, (3, 2)),), {})),
@@ -141,6 +153,8 @@ CASES: Dict[str, List[Case]] = {
         _case("complex (2, 3)", lambda rng: ((csample(rng, (2, 3)),), {})),
         _case("real (4,)", lambda rng: ((sample(rng, (4,), 0.3, 2.0, signed=True),), {}))],
     "builtins.complex": [_case("floats", lambda rng: ((sample(rng, "float"), sample(rng, "float")), {}))],
+    "tangent_lite.runtime.fft.hfft_bar": _bar("hfft_bar"),
+    "tangent_lite.runtime.fft.ihfft_bar": _bar("ihfft_bar"),
     "tangent_lite.runtime.fft.fft_linear": _fft_linear(),
     "tangent_lite.runtime.fft.rfft_bar": _bar("rfft_bar"),
     "tangent_lite.runtime.fft.irfft_bar": _bar("irfft_bar"),

@@ -314,3 +314,12 @@ def test_angle_real_imag_conj_against_their_formulas():
     # conj is not holomorphic: the gradient of Re(conj(z)) is 1, its tangent conj(t)
     np.testing.assert_allclose(tl.grad(lambda z: np.conj(z))(z), 1.0)
     np.testing.assert_allclose(tl.jvp(lambda z: np.conjugate(z), (z,), (0.3 + 0.2j,))[1], 0.3 - 0.2j)
+
+
+def test_a_complex_tangent_or_cotangent_for_a_real_value_is_refused():
+    x = np.array([0.5, 1.0])
+    with pytest.raises(tl.ArgumentError, match="complex, but the value it pairs with is real"):
+        tl.jvp(real_times_i, (x,), (np.array([1j, 0.0]),))
+    _, pullback = tl.vjp(real_times_i, x)
+    with pytest.raises(tl.ArgumentError, match="complex, but the value it pairs with is real"):
+        pullback(1.0 + 1j)

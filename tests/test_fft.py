@@ -46,6 +46,14 @@ def t_irfft(x, n, norm):
     return np.fft.irfft(x, n, -1, norm)
 
 
+def t_hfft(x, n, norm):
+    return np.fft.hfft(x, n, -1, norm)
+
+
+def t_ihfft(x, n, norm):
+    return np.fft.ihfft(x, n, -1, norm)
+
+
 def t_fft2(x, s, norm):
     return np.fft.fft2(x, s, norm=norm)
 
@@ -96,6 +104,14 @@ def loss_rfft(x, n, norm):
 
 def loss_irfft(x, n, norm):
     return score(t_irfft(x, n, norm))
+
+
+def loss_hfft(x, n, norm):
+    return score(t_hfft(x, n, norm))
+
+
+def loss_ihfft(x, n, norm):
+    return score(t_ihfft(x, n, norm))
 
 
 def loss_fft2(x, s, norm):
@@ -160,7 +176,7 @@ class Setup:
 def _setups() -> List[Setup]:
     out = []
     one_d = [(t_fft, loss_fft, False), (t_fft, loss_fft, True), (t_ifft, loss_ifft, False), (t_rfft, loss_rfft, True),
-             (t_irfft, loss_irfft, False)]
+             (t_irfft, loss_irfft, False), (t_hfft, loss_hfft, False), (t_ihfft, loss_ihfft, True)]
     for (t, loss, real), norm, (length, n) in itertools.product(
             one_d, NORMS, [(6, None), (5, None), (6, 7), (6, 8), (6, 4), (5, 3)]):
         shape = (length, 2) if t is t_ifft else (2, length)

@@ -141,6 +141,26 @@ def irfftn_vjp(g, ans, a, s=None, axes=None, norm=None):
     return _tl.irfft_bar(g, a, s, axes, norm)
 
 
+@defjvp(np.fft.hfft)
+def hfft_jvp(x_dot, ans, a, n=None, axis=-1, norm=None):
+    return np.fft.hfft(x_dot, n, axis, norm)
+
+
+@defvjp(np.fft.hfft)
+def hfft_vjp(g, ans, a, n=None, axis=-1, norm=None):
+    return _tl.hfft_bar(g, a, n, axis, norm)
+
+
+@defjvp(np.fft.ihfft)
+def ihfft_jvp(x_dot, ans, a, n=None, axis=-1, norm=None):
+    return np.fft.ihfft(x_dot, n, axis, norm)
+
+
+@defvjp(np.fft.ihfft)
+def ihfft_vjp(g, ans, a, n=None, axis=-1, norm=None):
+    return _tl.ihfft_bar(g, a, n, axis, norm)
+
+
 # ---------------------------------------------------------------- shifts (permutations)
 
 
@@ -164,7 +184,7 @@ def ifftshift_vjp(g, ans, x, axes=None):
     return np.fft.fftshift(g, axes)
 
 
-for _fn in (np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft):
+for _fn in (np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft, np.fft.hfft, np.fft.ihfft):
     constant_params(_fn, "n", "axis", "norm")
 for _fn in (np.fft.fft2, np.fft.ifft2, np.fft.fftn, np.fft.ifftn, np.fft.rfft2, np.fft.irfft2, np.fft.rfftn,
             np.fft.irfftn):
@@ -225,6 +245,28 @@ def irfft_apply_vjp(g, ans, v, s, axes, norm):
     return _tl.irfft_bar(g, v, s, axes, norm)
 
 
+@defjvp(runtime_fft.hfft_bar)
+def hfft_bar_jvp(g_dot, ans, g, a, n, axis, norm):
+    return _tl.hfft_bar(g_dot, a, n, axis, norm)
+
+
+@defvjp(runtime_fft.hfft_bar)
+def hfft_bar_vjp(h, ans, g, a, n, axis, norm):
+    return np.fft.hfft(h, n, axis, norm)
+
+
+@defjvp(runtime_fft.ihfft_bar)
+def ihfft_bar_jvp(g_dot, ans, g, x, n, axis, norm):
+    return _tl.ihfft_bar(g_dot, x, n, axis, norm)
+
+
+@defvjp(runtime_fft.ihfft_bar)
+def ihfft_bar_vjp(h, ans, g, x, n, axis, norm):
+    return np.fft.ihfft(h, n, axis, norm)
+
+
+constant_params(runtime_fft.hfft_bar, "a", "n", "axis", "norm")
+constant_params(runtime_fft.ihfft_bar, "x", "n", "axis", "norm")
 constant_params(runtime_fft.fft_linear, "like", "s", "axes", "norm", "inverse", "before")
 constant_params(runtime_fft.rfft_bar, "x", "s", "axes", "norm")
 constant_params(runtime_fft.irfft_bar, "a", "s", "axes", "norm")

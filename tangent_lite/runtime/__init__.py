@@ -125,9 +125,12 @@ from .fft import (  # noqa: F401
     _real_like,
     _scale,
     _seq,
+    _swapped,
     fft_axes,
     fft_linear,
     fit,
+    hfft_bar,
+    ihfft_bar,
     irfft_apply,
     irfft_bar,
     rfft_apply,
@@ -350,5 +353,5 @@ __all__ = [
     "uniform_value",
     "pow_base_bar",
     # discrete Fourier transforms (fft.py)
-    "fft_linear", "rfft_apply", "rfft_bar", "irfft_apply", "irfft_bar",
+    "fft_linear", "rfft_apply", "rfft_bar", "irfft_apply", "irfft_bar", "hfft_bar", "ihfft_bar",
 ]

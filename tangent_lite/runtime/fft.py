@@ -136,3 +136,18 @@ def irfft_bar(g: Any, a: Any, s: Any, axes: Any, norm: Any) -> Any:
     if len(ax) > 1:
         bins = np.fft.ifftn(bins, axes=ax[:-1], norm=norm)
     return _real_like(_fit_all(bins, a.shape, ax), a)
+
+
+def _swapped(norm: Any) -> Any:
+    """The ``norm`` of the opposite direction (``hfft`` is an ``irfft``, ``ihfft`` an ``rfft``)."""
+    return {None: "forward", "backward": "forward", "forward": "backward"}.get(norm, norm)
+
+
+def hfft_bar(g: Any, a: Any, n: Any, axis: Any, norm: Any) -> Any:
+    """The VJP of ``hfft(a, n, axis, norm) == irfft(conj(a), n, axis, swapped norm)``."""
+    return np.conj(irfft_bar(g, a, n, axis, _swapped(norm)))
+
+
+def ihfft_bar(g: Any, x: Any, n: Any, axis: Any, norm: Any) -> Any:
+    """The VJP of ``ihfft(x, n, axis, norm) == conj(rfft(x, n, axis, swapped norm))``."""
+    return rfft_bar(np.conj(g), x, n, axis, _swapped(norm))
