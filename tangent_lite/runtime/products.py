@@ -180,7 +180,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     cotangent is broadcast along them), repeated letters (the cotangent lives on
     the diagonal) and broadcast size-1 dimensions (summed).
     """
-    ops = [np.asarray(o, dtype=float) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
+    ops = [np.asarray(o, dtype=np.result_type(o, 1.0)) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
     terms, out = einsum_parse(subscripts, [o.shape for o in ops])
     sizes: dict = {}
     for term, o in zip(terms, ops):
@@ -189,7 +189,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     mine = terms[k]
     unique = "".join(dict.fromkeys(mine))
     others = [t for i, t in enumerate(terms) if i != k] + [out]
-    other_ops = [o for i, o in enumerate(ops) if i != k] + [np.asarray(g, dtype=float)]
+    other_ops = [o for i, o in enumerate(ops) if i != k] + [np.asarray(g, dtype=np.result_type(g, 1.0))]
     kept = "".join(c for c in unique if any(c in t for t in others))
     bar = np.einsum(",".join(others) + "->" + kept, *other_ops, optimize=optimize)
     # place the kept letters in `unique` order, broadcasting along the letters only operand k has
@@ -202,11 +202,11 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     if axes:
         bar = np.sum(bar, axis=axes, keepdims=True)
     if len(unique) == len(mine):
-        return np.array(bar)
-    result = np.zeros(ops[k].shape)
+        return real_cotangent(np.array(bar), ops[k])
+    result = np.zeros(ops[k].shape, dtype=bar.dtype)
     grids = np.indices(bar.shape, sparse=True)
     result[tuple(grids[unique.index(c)] for c in mine)] = bar
-    return result
+    return real_cotangent(result, ops[k])
 
 
 def kron_bar(g: Any, a: Any, b: Any, which: int) -> Any:
