@@ -16,12 +16,12 @@ Every helper here is linear in its first argument; its transpose is the partner 
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Sequence, Tuple
 
 import numpy as np
 
 
-def _seq(v: Any) -> Optional[Tuple[int, ...]]:
+def _seq(v: Any) -> Any:
     """``None``, or ``v`` as a tuple of ints (the 1-D transforms pass ``n`` and ``axis`` as ints)."""
     if v is None:
         return None
