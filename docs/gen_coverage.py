@@ -24,6 +24,7 @@ PAGE = os.path.join(HERE, "numpy-coverage.md")
 GROUPS = [  # (registry name prefix, section title), in page order
     ("numpy.", "NumPy"),
     ("numpy.linalg.", "NumPy: `numpy.linalg`"),
+    ("numpy.fft.", "NumPy: `numpy.fft`"),
     ("math.", "`math`"),
     ("builtins.", "Builtins"),
     ("operator.", "Operators"),

@@ -159,10 +159,6 @@ def _not_float(v: Any) -> Optional[Tuple[str, str]]:
     if isinstance(v, (int, np.integer)) or (isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.integer)):
         return ("an integer value",
                 "pass a float (e.g. float({name}) or {name}.astype(float)), or leave '{name}' out of wrt")
-    if isinstance(v, (complex, np.complexfloating)) or (
-            isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.complexfloating)):
-        return ("a complex value: complex inputs are not supported",
-                "split '{name}' into real and imaginary float arrays and differentiate with respect to those")
     if isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact):
         return (f"an array of dtype {v.dtype}", "pass a float array (e.g. {name}.astype(float))")
     return None
@@ -344,6 +340,10 @@ def check_shape(what: str, value: Any, like: Any) -> None:
     if np.shape(value) != np.shape(like):
         raise ArgumentError(f"{what} has shape {np.shape(value)}, expected {np.shape(like)}",
                             hint=f"pass an array of shape {np.shape(like)} (the shape of the value it pairs with)")
+    if np.iscomplexobj(value) and not np.iscomplexobj(like):
+        raise ArgumentError(f"{what} is complex, but the value it pairs with is real",
+                            hint="a real value has real tangents and cotangents (docs/complex-numbers.md): "
+                                 "pass np.real of it, or make the value complex")
 
 
 def check_cotangent(cotangent: Any, n_out: int) -> None:

@@ -174,9 +174,9 @@ def uses_reduce(x):
     return total * 2.0
 
 
-def uses_fft(x):
-    spectrum = np.fft.rfft(x)
-    return np.sum(np.abs(spectrum))
+def uses_unwrap(x):
+    phase = np.unwrap(x)
+    return np.sum(np.abs(phase))
 
 
 def misspelled_name(x):

@@ -1018,3 +1018,12 @@ END_TO_END: List[EndToEnd] = [
     EndToEnd(use_operators, [_mod_safe((3, 4), 1.7), _away((4,))]),
     EndToEnd(use_scalar_operators, [_mod_safe(F, 0.9), _away(F)]),
 ]
+
+
+# complex numbers and np.fft (tests/rule_cases_complex.py)
+from rule_cases_complex import CASES as _COMPLEX_CASES  # noqa: E402
+from rule_cases_complex import COMPLEX_EXTRA  # noqa: E402
+
+CASES.update(_COMPLEX_CASES)
+for _name, _extra in COMPLEX_EXTRA.items():
+    CASES[_name] = CASES[_name] + _extra

@@ -110,10 +110,18 @@ def _rebuild(like: Any, kids: List[Any]) -> Any:
     return dataclasses.replace(like, **{f.name: k for f, k in zip(dataclasses.fields(like), kids)})
 
 
+def _num(x: Any) -> np.ndarray:
+    """``x`` as a float array, or a complex one (complex leaves: docs/complex-numbers.md)."""
+    a = np.asarray(x)
+    return a if a.dtype.kind == "c" else np.asarray(a, dtype=float)
+
+
 def _rand_like(v: Any, rng: np.random.Generator) -> Any:
     kids = _children(v)
     if kids is not None:
         return _rebuild(v, [_rand_like(e, rng) for e in kids])
+    if np.iscomplexobj(v):
+        return np.asarray(rng.normal(size=np.shape(v)) + 1j * rng.normal(size=np.shape(v)))
     if isinstance(v, float):  # includes np.float64
         return float(rng.normal())
     return np.asarray(rng.normal(size=np.shape(v)))
@@ -133,14 +141,14 @@ def _vdot(a: Any, b: Any) -> float:
     if ka is not None:
         assert kb is not None and len(ka) == len(kb), f"structure mismatch: {a!r} vs {b!r}"
         return sum(_vdot(x, y) for x, y in zip(ka, kb))
-    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    return float(np.real(np.sum(_num(a) * _num(b))))  # complex leaves pair as Re(sum(a * b))
 
 
 def _abs_vdot(a: Any, b: Any) -> float:
     ka = _children(a)
     if ka is not None:
         return sum(_abs_vdot(x, y) for x, y in zip(ka, _children(b)))
-    return float(np.sum(np.abs(np.asarray(a, dtype=float) * np.asarray(b, dtype=float))))
+    return float(np.sum(np.abs(_num(a) * _num(b))))
 
 
 def _shapes(v: Any) -> Any:
@@ -165,7 +173,7 @@ def _finite_difference(fn: Any, args: tuple, kwargs: dict, argnum: int, v: Any, 
         a[argnum] = _axpy(a[argnum], alpha, v)
         return fn(*a, **kwargs)
 
-    return _tree_map(lambda p, m: (np.asarray(p, dtype=float) - np.asarray(m, dtype=float)) / (2 * eps), at(eps),
+    return _tree_map(lambda p, m: (_num(p) - _num(m)) / (2 * eps), at(eps),
                      at(-eps))
 
 
@@ -177,8 +185,8 @@ def _assert_close(what: str, actual: Any, expected: Any, rtol: float = FD_RTOL, 
         for i, (a, e) in enumerate(zip(kids_a, kids_e)):
             _assert_close(f"{what} [entry {i}]", a, e, rtol, atol)
         return
-    a = np.asarray(actual, dtype=float)
-    e = np.asarray(expected, dtype=float)
+    a = _num(actual)
+    e = _num(expected)
     assert a.shape == e.shape, f"{what}: shape {a.shape} != expected {e.shape}"
     scale = max(1.0, float(np.max(np.abs(e)))) if e.size else 1.0
     if not np.allclose(a, e, rtol=rtol, atol=atol * scale):
@@ -287,7 +295,7 @@ def test_every_rule_has_both_modes():
 
 
 def _check_finite(leaf: Any, where: str) -> None:
-    assert np.all(np.isfinite(np.asarray(leaf, dtype=float))), f"{where}: primal output is not finite"
+    assert np.all(np.isfinite(_num(leaf))), f"{where}: primal output is not finite"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -166,12 +166,12 @@ def arccos_vjp(g, ans, x):
 
 @defjvp(np.abs)
 def abs_jvp(x_dot, ans, x):
-    return x_dot * np.sign(x)
+    return np.real(x_dot * _tl.abs_grad(x))
 
 
 @defvjp(np.abs)
 def abs_vjp(g, ans, x):
-    return g * np.sign(x)
+    return np.real(g) * _tl.abs_grad(x)
 
 
 @defjvp(np.square)

@@ -247,10 +247,7 @@ def real_vjp(g, ans, val):
     return np.real(g)
 
 
-# ``x.imag`` (lowered to ``np.imag(x)``): tangent_lite differentiates real inputs only
-# (complex arguments are refused), and the imaginary part of a real value is the constant 0.
-# (``x.real`` is ``np.real(x)``: the identity for real input, the rules above.)
-nondifferentiable(np.imag)
+# (``np.imag`` and ``np.angle``: rules/complex.py)
 
 
 @defjvp(np.nan_to_num)
@@ -836,12 +833,12 @@ def vdot_jvp_b(b_dot, ans, a, b):
 
 @defvjp(np.vdot, argnum=0)
 def vdot_vjp_a(g, ans, a, b):
-    return g * np.reshape(b, np.shape(a))
+    return np.conjugate(g * np.reshape(b, np.shape(a)))  # vdot conjugates a (docs/complex-numbers.md)
 
 
 @defvjp(np.vdot, argnum=1)
 def vdot_vjp_b(g, ans, a, b):
-    return g * np.reshape(a, np.shape(b))
+    return g * np.conjugate(np.reshape(a, np.shape(b)))
 
 
 @defjvp(np.inner, argnum=0)

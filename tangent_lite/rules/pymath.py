@@ -215,12 +215,12 @@ constant_params(builtins.pow, "mod")  # pow(base, exp, mod) is integer arithmeti
 
 @defjvp(builtins.abs)
 def abs_jvp(x_dot, ans, x):
-    return _tl.strong_mul(x_dot, _tl.abs_grad(x))
+    return np.real(_tl.strong_mul(x_dot, _tl.abs_grad(x)))
 
 
 @defvjp(builtins.abs)
 def abs_vjp(g, ans, x):
-    return _tl.strong_mul(g, _tl.abs_grad(x))
+    return _tl.strong_mul(np.real(g), _tl.abs_grad(x))
 
 
 @defjvp(builtins.float)

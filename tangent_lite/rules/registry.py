@@ -228,7 +228,7 @@ def qualified_name(fn: Any) -> str:
     if type(fn).__name__ == "ufunc":
         mod = "numpy"
     if mod.startswith("numpy"):
-        mod = "numpy" if not mod.startswith("numpy.linalg") else "numpy.linalg"
+        mod = next((sub for sub in ("numpy.linalg", "numpy.fft") if mod.startswith(sub)), "numpy")
     return f"{mod}.{qual}" if mod else qual
 
 

@@ -17,7 +17,7 @@ from .. import runtime
 from .. import runtime as _tl  # noqa: F401
 from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
-nondifferentiable(runtime.zeros_like, runtime.balanced_eq, runtime.abs_grad)
+nondifferentiable(runtime.zeros_like, runtime.balanced_eq)  # (abs_grad: rules/complex.py)
 
 # ---------------------------------------------------------------- broadcasting
 

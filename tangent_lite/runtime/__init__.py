@@ -79,7 +79,17 @@ from .batched import (  # noqa: F401
     batch_zeros,
 )
 from .blocks import axes_of, entry_or_zero, expand_reduced, matrix_t, safe_div, seq_like, sym_part  # noqa: F401
-from .broadcast import _CONTRACT_MIN_SIZE, _LETTERS, _same_length, _shape, bcast, unbroadcast, unbroadcast_product  # noqa: F401
+from .broadcast import (  # noqa: F401
+    _CONTRACT_MIN_SIZE,
+    _LETTERS,
+    _same_length,
+    _shape,
+    _unbroadcast,
+    bcast,
+    real_cotangent,
+    unbroadcast,
+    unbroadcast_product,
+)
 from .checkpoint import (  # noqa: F401
     CheckpointRecord,
     _binomial,
@@ -109,6 +119,22 @@ from .elementwise import (  # noqa: F401
     pow_exponent_bar,
     safe_ratio,
     sinc_grad,
+)
+from .fft import (  # noqa: F401
+    _fit_all,
+    _real_like,
+    _scale,
+    _seq,
+    _swapped,
+    fft_axes,
+    fft_linear,
+    fit,
+    hfft_bar,
+    ihfft_bar,
+    irfft_apply,
+    irfft_bar,
+    rfft_apply,
+    rfft_bar,
 )
 from .indexing import (  # noqa: F401
     _basic_index,
@@ -326,4 +352,6 @@ __all__ = [
     "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "strong_zero", "power",
     "uniform_value",
     "pow_base_bar",
+    # discrete Fourier transforms (fft.py)
+    "fft_linear", "rfft_apply", "rfft_bar", "irfft_apply", "irfft_bar", "hfft_bar", "ihfft_bar",
 ]

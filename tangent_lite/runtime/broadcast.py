@@ -17,8 +17,25 @@ def _shape(x: Any) -> tuple:
     return x.shape if hasattr(x, "shape") else ()
 
 
+def real_cotangent(g: Any, x: Any) -> Any:
+    """``g``, or its real part when ``g`` is complex and ``x`` is real: a real value's share of a
+    complex cotangent (the convention of docs/complex-numbers.md), so real values keep real
+    adjoints (which in-place accumulation relies on)."""
+    if (type(g) is complex or getattr(g, "dtype", _REAL).kind == "c") and not np.iscomplexobj(x):
+        return np.real(g)
+    return g
+
+
+_REAL = np.dtype(float)
+
+
 def unbroadcast(g: Any, x: Any) -> Any:
-    """Sum ``g`` over the axes NumPy broadcast ``x`` along, so it has ``x``'s shape."""
+    """Sum ``g`` over the axes NumPy broadcast ``x`` along, so it has ``x``'s shape (the real part
+    of a complex ``g`` for a real ``x``)."""
+    return real_cotangent(_unbroadcast(g, x), x)
+
+
+def _unbroadcast(g: Any, x: Any) -> Any:
     xs = x.shape if hasattr(x, "shape") else ()
     gs = g.shape if hasattr(g, "shape") else ()
     if gs == xs:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .broadcast import unbroadcast
+from .broadcast import real_cotangent, unbroadcast
 from .values import _float_dtype, add, zeros_like
 
 
@@ -21,7 +21,7 @@ def array_bar(g: Any, obj: Any) -> Any:
     """Cotangent of ``obj`` in ``np.array(obj)``: split ``g`` back into obj's structure."""
     if isinstance(obj, (list, tuple)):
         return type(obj)(array_bar(g[i], v) for i, v in enumerate(obj))
-    return g
+    return real_cotangent(g, obj)
 
 
 def sequence_bar(h: Any, iterable: Any) -> Any:

@@ -24,7 +24,11 @@ def pow_exponent_bar(g: Any, ans: Any, x: Any) -> Any:
 
 
 def abs_grad(x: Any) -> Any:
-    """d|x|/dx = sign(x), with the convention 0 at x == 0."""
+    """d|x|/dx = sign(x), with the convention 0 at x == 0; for complex ``x``, ``conj(x) / |x|``
+    (``d|x| = Re(abs_grad(x) * dx)``, docs/complex-numbers.md)."""
+    if np.iscomplexobj(x):
+        r = np.abs(x)
+        return np.where(r == 0, 0.0, np.conj(x) / np.where(r == 0, 1.0, r))
     return np.sign(x)
 
 

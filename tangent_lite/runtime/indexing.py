@@ -10,7 +10,7 @@ from typing import Any, List, Tuple
 
 import numpy as np
 
-from .broadcast import unbroadcast
+from .broadcast import real_cotangent, unbroadcast
 from .values import _float_dtype, add, zeros_like
 
 # ---------------------------------------------------------------- reading items and attributes
@@ -35,6 +35,7 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
             return type(x)(*out)
         return type(x)(out) if isinstance(x, tuple) else out
     out_arr = np.zeros(np.shape(x), dtype=_float_dtype(x))
+    g = real_cotangent(g, out_arr)
     if _basic_index(index):
         out_arr[index] += g  # no repeated entries: plain in-place add
     else:
@@ -56,7 +57,7 @@ def add_item(bar: Any, index: Any, g: Any) -> Any:
         items[index] = add(items[index], g)
         return type(bar)(*items) if hasattr(bar, "_fields") else tuple(items)
     if isinstance(bar, np.ndarray):
-        bar[index] += g
+        bar[index] += real_cotangent(g, bar)
         return bar
     bar[index] = add(bar[index], g)
     return bar

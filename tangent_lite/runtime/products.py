@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .blocks import matrix_t, seq_like
-from .broadcast import unbroadcast
+from .broadcast import real_cotangent, unbroadcast
 
 # ---------------------------------------------------------------- matmul and dot
 
@@ -19,11 +19,11 @@ from .broadcast import unbroadcast
 def matmul_bar_a(g: Any, a: Any, b: Any) -> Any:
     """Adjoint of ``a @ b`` with respect to ``a`` (1-D and batched operands)."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
-        return g @ b.T  # matrices: nothing broadcast, the common case first
+        return real_cotangent(g @ b.T, a)  # matrices: nothing broadcast, the common case first
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if b_nd == 1:
         if a_nd == 1:
-            return g * b
+            return real_cotangent(g * b, a)
         return unbroadcast(np.expand_dims(g, -1) * b, a)
     if a_nd == 1:
         return unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :], a)
@@ -33,11 +33,11 @@ def matmul_bar_a(g: Any, a: Any, b: Any) -> Any:
 def matmul_bar_b(g: Any, a: Any, b: Any) -> Any:
     """Adjoint of ``a @ b`` with respect to ``b``."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
-        return a.T @ g
+        return real_cotangent(a.T @ g, b)
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 1:
         if b_nd == 1:
-            return g * a
+            return real_cotangent(g * a, b)
         return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
     if b_nd == 1:
         return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0], b)
@@ -47,24 +47,24 @@ def matmul_bar_b(g: Any, a: Any, b: Any) -> Any:
 def dot_bar_a(g: Any, a: Any, b: Any) -> Any:
     """Adjoint of ``np.dot(a, b)`` with respect to ``a`` (scalars, 1-D, N-D)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * b, a) if np.ndim(b) == 0 else np.sum(g * b)
+        return unbroadcast(g * b, a) if np.ndim(b) == 0 else real_cotangent(np.sum(g * b), a)
     if np.ndim(b) <= 2:  # then dot is matmul
         return matmul_bar_a(g, a, b)
     # general N-D: dot sums over a's last axis and b's second-to-last
     b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
     g_axes = list(range(np.ndim(a) - 1, np.ndim(g)))
-    return np.tensordot(g, b, axes=(g_axes, b_axes))
+    return real_cotangent(np.tensordot(g, b, axes=(g_axes, b_axes)), a)
 
 
 def dot_bar_b(g: Any, a: Any, b: Any) -> Any:
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * a, b) if np.ndim(a) == 0 else np.sum(g * a)
+        return unbroadcast(g * a, b) if np.ndim(a) == 0 else real_cotangent(np.sum(g * a), b)
     if np.ndim(b) <= 2:
         return matmul_bar_b(g, a, b)
     a_axes = list(range(np.ndim(a) - 1))
     g_axes = list(range(np.ndim(a) - 1))
     out = np.tensordot(a, g, axes=(a_axes, g_axes))  # (k, b_rest...) with b's -2 axis first
-    return np.moveaxis(out, 0, np.ndim(b) - 2)
+    return real_cotangent(np.moveaxis(out, 0, np.ndim(b) - 2), b)
 
 
 # ---------------------------------------------------------------- other products, convolution, polynomials
@@ -180,7 +180,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     cotangent is broadcast along them), repeated letters (the cotangent lives on
     the diagonal) and broadcast size-1 dimensions (summed).
     """
-    ops = [np.asarray(o, dtype=float) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
+    ops = [np.asarray(o, dtype=np.result_type(o, 1.0)) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
     terms, out = einsum_parse(subscripts, [o.shape for o in ops])
     sizes: dict = {}
     for term, o in zip(terms, ops):
@@ -189,7 +189,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     mine = terms[k]
     unique = "".join(dict.fromkeys(mine))
     others = [t for i, t in enumerate(terms) if i != k] + [out]
-    other_ops = [o for i, o in enumerate(ops) if i != k] + [np.asarray(g, dtype=float)]
+    other_ops = [o for i, o in enumerate(ops) if i != k] + [np.asarray(g, dtype=np.result_type(g, 1.0))]
     kept = "".join(c for c in unique if any(c in t for t in others))
     bar = np.einsum(",".join(others) + "->" + kept, *other_ops, optimize=optimize)
     # place the kept letters in `unique` order, broadcasting along the letters only operand k has
@@ -202,11 +202,11 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     if axes:
         bar = np.sum(bar, axis=axes, keepdims=True)
     if len(unique) == len(mine):
-        return np.array(bar)
-    result = np.zeros(ops[k].shape)
+        return real_cotangent(np.array(bar), ops[k])
+    result = np.zeros(ops[k].shape, dtype=bar.dtype)
     grids = np.indices(bar.shape, sparse=True)
     result[tuple(grids[unique.index(c)] for c in mine)] = bar
-    return result
+    return real_cotangent(result, ops[k])
 
 
 def kron_bar(g: Any, a: Any, b: Any, which: int) -> Any:

@@ -65,7 +65,7 @@ def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fa
 def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Adjoint of prod, correct when entries are zero (products of the others), exactly 0 where
     the seed is (an infinite entry the np.where around it selects away)."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=np.result_type(x, 1.0))  # float, or complex
     if np.ndim(x) == 0:
         return g
     axes = _norm_axis(axis, x.ndim)
@@ -83,8 +83,8 @@ def prod_pairs(g: Any, v: Any, x: Any, axis: Any = None, keepdims: bool = False)
     """``g * sum_k P_ik v_k`` with ``P_ik`` the product of the entries other than ``i`` and
     ``k`` of the reduced group (0 for ``i == k``): the derivative of ``prod_bar`` in ``x``
     (symmetric, so the same formula is its transpose).  Exact with zeros among the entries."""
-    x = np.asarray(x, dtype=float)
-    v = np.broadcast_to(np.asarray(v, dtype=float), x.shape)
+    x = np.asarray(x, dtype=np.result_type(x, 1.0))
+    v = np.broadcast_to(np.asarray(v, dtype=np.result_type(v, x)), x.shape)
     if x.ndim == 0:
         return np.zeros_like(x)
     axes = _norm_axis(axis, x.ndim)

@@ -103,14 +103,15 @@ def as_grad(g: Any, x: Any) -> Any:
     if hasattr(x, "shape") and x.shape != ():
         g = np.asarray(g)
         dt = _float_dtype(x)
+        if g.dtype.kind == "c" and dt.kind != "c":
+            g = np.real(g)
         if g.shape != x.shape:
             g = np.broadcast_to(g, x.shape)
         if g.dtype != dt or not g.flags.writeable or g.base is not None and g.strides[0:1] == (0,):
             g = np.array(g, dtype=dt)
         return g
-    if np.iscomplexobj(g) and not np.iscomplexobj(x):
-        raise TypeError("a complex value reached the derivative of a real input: tangent_lite differentiates "
-                        "real code only (see docs/limitations.md)")
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):  # a real input's cotangent is the real part
+        g = np.real(g)                                    # (docs/complex-numbers.md)
     if isinstance(x, float) and type(g) is not float:
         return float(g)
     if isinstance(x, np.ndarray):  # 0-d array in, 0-d array out

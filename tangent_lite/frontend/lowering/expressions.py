@@ -56,9 +56,6 @@ class Expressions(Part):
         if get_anno(node, Key.FENCED):  # refused by fence (reported there)
             return _opaque()
         if isinstance(node, gast.Constant):
-            if isinstance(node.value, complex):
-                self.cx.error(UnsupportedConstructError, "complex numbers are not supported", node,
-                              "write the computation with real and imaginary parts as separate real values")
             return node
         if isinstance(node, gast.Name):
             if node.id in self.cx.lambdas and node.id in self.cx.local_fns:
