@@ -22,6 +22,7 @@ from .analysis import differentiable, shapes
 from .backends import cache, codegen, numba_backend, scratch
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
+from .modes import blocks
 from .modes import jvp as jvp_pass
 from .modes import vjp as vjp_pass
 from .passes import cse, manager, marks
@@ -162,6 +163,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             setattr(fdef, marks.KEEP_POPS, True)
         if "unoptimized" not in options:
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
+        fdef.body = blocks.rewrap(fdef.body)  # with blocks (kept as marker statements until here)
     return w, d, raw, extra
 
 

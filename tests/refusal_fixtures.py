@@ -251,9 +251,11 @@ def pong(x):
 
 def mixed_problems(x):
     try:
-        y = np.sin(x)
+        a = np.sin(x)
+        y = np.log(a)
     except ValueError:
         y = x
+    y = y + a
     f = lambda t: t
     ordered = sorted(x)
     return np.sum(y) + ordered[0] + f
@@ -263,7 +265,7 @@ def import_and_more(x):
     import math as m
 
     y = m.sin(np.sum(x))
-    del y
+    del y[0]
     return np.sum(x)
 
 

@@ -67,7 +67,9 @@ class Assignments(Part):
             return  # x = x: nothing happens
         if var in self.cx.nonssa and not is_atom(value) and var in _loaded_names(value):
             value = self.exprs.atom(value)
-        self.cx.emit(S.assign(self.names.target(var), value))
+        target = self.names.target(var)
+        self.cx.emit(S.assign(target, value))
+        self.exprs.note_packed(target, value)
 
     def assign_to(self, tgt: Any, value: Any, node: Any) -> None:
         if isinstance(tgt, gast.Name):

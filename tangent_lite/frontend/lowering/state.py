@@ -53,6 +53,9 @@ class LoweringState:
     display_names: Dict[str, str] = field(default_factory=dict)  # a name inlining made -> how messages name it
     depth: int = -1  # of the statements being lowered: the function body itself is depth 0
     roots: Optional[Set[str]] = None  # the free names the function loads (Names._free_roots)
+    # SSA names known to hold a tuple/list of so many items, or a dict with these string keys:
+    # what '*xs' and '**kw' in a call or a literal spread into (Expressions.spread)
+    packed: Dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def start(cls, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:
