@@ -210,7 +210,7 @@ def aliased_list_write(x):
 
 
 def lambda_value(x):
-    ys = list(map(lambda t: t * 2.0, x))
+    ys = list(filter(lambda t: t > 0.0, x))
     return ys[0]
 
 

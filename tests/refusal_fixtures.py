@@ -6,10 +6,9 @@ within their function.
 """
 
 # ruff: noqa: E731
-import functools
 import heapq
 import logging
-import operator
+import math
 
 import numpy as np
 
@@ -170,7 +169,7 @@ def list_comp(x):
 
 
 def uses_reduce(x):
-    total = functools.reduce(operator.add, x)
+    total = math.fsum(x)
     return total * 2.0
 
 

@@ -4,6 +4,7 @@ reads, print / logging).  ``match`` needs Python 3.10: its functions are in test
 written to a temporary module."""
 
 # ruff: noqa: E731
+import functools
 import logging
 import warnings
 
@@ -295,3 +296,55 @@ def prints(x):
     LOG.info("y %s", y)
     logging.getLogger("tangent_lite.tests.other").debug("y=%s", y)
     return np.sum(y * x)
+
+
+# ---------------------------------------------------------------- lambdas anywhere
+
+PAIR = (lambda x: np.sum(x * 2.0 + np.sin(x)), lambda x: np.sum(x * 3.0 + np.sin(x)))
+SAME = (lambda x: np.sum(x * x), lambda x: np.sum(x * x))
+TABLE = [
+    lambda z: np.sum(z * z),
+    lambda z: np.sum(np.sin(z)),
+]
+
+
+def two_lambdas(x):
+    f, g = (lambda z: z * z), (lambda z: np.sin(z))
+    return np.sum(f(x) + g(x))
+
+
+def lambda_table(x):
+    fs = [
+        lambda z: z * z,
+        lambda z, k=2.0: k * np.cos(z),
+    ]
+    return np.sum(fs[0](x) + fs[1](x) + fs[-1](x))
+
+
+def square(z):
+    return z * z
+
+
+def lambda_map(x):
+    ys = list(map(lambda z: z * np.sin(z), [x[0], x[1], x[2]]))
+    zs = list(map(lambda a, b: a * b, ys, [x[2], x[1], x[0]]))
+    ws = list(map(square, zs))
+    return ys[0] + ys[1] + zs[2] + ws[0] + ws[2]
+
+
+def lambda_sorted(x):
+    items = [x[0], x[1] * 2.0, x[2] - 1.0]
+    up = sorted(items, key=lambda z: -z)
+    down = sorted(items, key=lambda z: z * z, reverse=True)
+    return up[0] * 2.0 + up[1] + down[0] * down[2]
+
+
+def lambda_reduce(x):
+    p = functools.reduce(lambda a, b: a * b, [x[0], x[1], x[2]])
+    s = functools.reduce(lambda a, b: a + np.sin(b), x, 1.0)
+    return p + s
+
+
+def nested_lambdas(x):
+    outer = lambda a: (lambda b: a * b)(np.sin(a))
+    return np.sum(outer(x))

@@ -96,6 +96,14 @@ def _partial_gradient(tmp: Any) -> Any:
     np.testing.assert_allclose(g, 2.0 + np.cos(X), rtol=1e-12)
 
 
+def _reduce_gradient(tmp: Any) -> Any:
+    np.testing.assert_allclose(tl.grad(cc.uses_reduce)(X), 2.0 * np.ones(3), rtol=1e-12)
+
+
+def _two_lambdas_gradient(tmp: Any) -> Any:
+    assert (tl.grad(cc.PAIR_OF_LAMBDAS[0])(1.0), tl.grad(cc.PAIR_OF_LAMBDAS[1])(1.0)) == (2.0, 3.0)
+
+
 def _exec_defined(tmp: Any) -> Any:
     """A def typed at a REPL / built by exec: no source file."""
     namespace = {"np": np}
@@ -273,8 +281,8 @@ CASES: List[Case] = [
     Case("from_import_inside", grad_of(cc.from_import_inside), ["import"], U, cc.from_import_inside,
          ["from numpy import cos"]),
     # callables without a derivative rule (or without source)
-    Case("functools_reduce", grad_of(cc.uses_reduce), ["'functools.reduce'"], N, cc.uses_reduce,
-         ["total = functools.reduce(operator.add, x)"]),
+    Case("functools_reduce", _reduce_gradient, [], kind="works",
+         note="functools.reduce of a function is written out as a loop"),
     Case("itertools_accumulate", grad_of(cc.uses_accumulate), ["'itertools.accumulate'"], N, cc.uses_accumulate,
          ["parts = list(itertools.accumulate(x))"]),
     Case("heapq_nlargest_stdlib_source", grad_of(cc.uses_nlargest), ["'heapq.nlargest'"], N, cc.uses_nlargest,
@@ -298,12 +306,12 @@ CASES: List[Case] = [
     Case("functools_partial", _partial_gradient, [], kind="works",
          note="a partial is differentiated with its bound arguments held constant"),
     Case("repl_defined_function", _exec_defined, ["repl_fn", "source"], S),
-    Case("two_lambdas_on_one_line", grad_of(cc.PAIR_OF_LAMBDAS[0], 1.0), ["lambda"], S, cc.PAIR_OF_LAMBDAS[0],
-         ["PAIR_OF_LAMBDAS = (lambda x: x * 2.0, lambda x: x * 3.0)"]),
+    Case("two_lambdas_on_one_line", _two_lambdas_gradient, [], kind="works",
+         note="lambdas sharing a line are told apart by their code"),
     Case("not_callable", lambda tmp: tl.grad(3)(X), ["int"], A),
     # syntax tangent_lite refuses
     Case("lambda_as_value", grad_of(cc.lambda_value), ["lambda"], U, cc.lambda_value,
-         ["ys = list(map(lambda t: t * 2.0, x))"]),
+         ["ys = list(filter(lambda t: t > 0.0, x))"]),
     Case("star_args", grad_of(cc.star_args), ["*args"], U, cc.star_args, ["def star_args(*xs):"]),
     Case("star_kwargs", grad_of(cc.star_kwargs), ["**kwargs"], U, cc.star_kwargs,
          ["def star_kwargs(x, **opts):"]),

@@ -273,3 +273,71 @@ def test_print_and_logging_of_active_values(capsys: Any, caplog: Any) -> None:
         _, t = tl.jvp(sf.prints, (X,), (np.ones(3),))
         assert capsys.readouterr().out.count("y =") == 1
     np.testing.assert_allclose(g, np.cos(X) * X + np.sin(X))
+
+
+# ---------------------------------------------------------------- lambdas anywhere
+
+
+@pytest.mark.parametrize("f", [sf.two_lambdas, sf.lambda_table, sf.lambda_map, sf.lambda_sorted, sf.lambda_reduce,
+                               sf.nested_lambdas])
+def test_lambdas_anywhere(f: Callable) -> None:
+    check(f, X)
+
+
+def test_sorted_with_a_key_orders_as_python_does() -> None:
+    x = np.array([0.5, -0.25, 1.25])  # items 0.5, -0.5, 0.25: keys z * z tie for 0.5 and -0.5
+
+    def in_python_order(z: np.ndarray) -> float:  # the order Python's sorted picks at x, held fixed
+        items = [z[0], z[1] * 2.0, z[2] - 1.0]
+        at_x = [x[0], x[1] * 2.0, x[2] - 1.0]
+        up = [items[i] for i in sorted(range(3), key=lambda i: -at_x[i])]
+        down = [items[i] for i in sorted(range(3), key=lambda i: at_x[i] * at_x[i], reverse=True)]
+        return up[0] * 2.0 + up[1] + down[0] * down[2]
+
+    assert sf.lambda_sorted(x) == in_python_order(x)
+    np.testing.assert_allclose(tl.grad(sf.lambda_sorted)(x), fd_grad(in_python_order, x), rtol=1e-6)
+    _, t = tl.jvp(sf.lambda_sorted, (x,), (np.ones(3),))
+    np.testing.assert_allclose(t, np.sum(fd_grad(in_python_order, x)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("f,expected", [(sf.PAIR[0], lambda x: 2.0 + np.cos(x)),
+                                        (sf.PAIR[1], lambda x: 3.0 + np.cos(x)),
+                                        (sf.SAME[1], lambda x: 2.0 * x),
+                                        (sf.TABLE[0], lambda x: 2.0 * x),
+                                        (sf.TABLE[1], np.cos)])
+def test_lambdas_sharing_a_line_or_inside_a_literal_are_told_apart(f: Callable, expected: Callable) -> None:
+    np.testing.assert_allclose(tl.grad(f)(X), expected(X), rtol=1e-12)
+    _, t = tl.jvp(f, (X,), (np.ones(3),))
+    np.testing.assert_allclose(t, np.sum(expected(X)), rtol=1e-12)
+    check(f, X)
+
+
+def test_lambdas_that_cannot_be_told_apart_are_refused_naming_them(tmp_path: Any, monkeypatch: Any) -> None:
+    from tangent_lite.syntax import reading
+
+    text = "import numpy as np\n\nPAIR = (lambda x: x * 2.0 + x, lambda x: x + x * 2.0)\n"
+    mod = temp_module(tmp_path, text, "stmt_lambda_pair")
+    if sys.version_info >= (3, 11):
+        np.testing.assert_allclose(tl.grad(mod.PAIR[1])(1.0), 3.0)  # the code's positions tell them apart
+    monkeypatch.setattr(reading, "_positions", lambda code: [])  # as on Python 3.9 / 3.10
+    mod = temp_module(tmp_path, text, "stmt_lambda_pair")
+    with pytest.raises(tl.SourceUnavailableError) as info:
+        tl.grad(mod.PAIR[1])(1.0)
+    msg = str(info.value)
+    assert "'lambda x: x * 2.0 + x' and 'lambda x: x + x * 2.0' cannot be told apart" in msg
+    assert "give the lambda its own line or turn it into a def" in msg
+
+
+def test_a_list_of_lambdas_chosen_at_run_time_is_refused(tmp_path: Any) -> None:
+    mod = temp_module(tmp_path, '''
+import numpy as np
+
+
+def pick(x, k):
+    fs = [lambda z: z * z, lambda z: np.sin(z)]
+    return np.sum(fs[k](x))
+''', "stmt_lambda_pick")
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(mod.pick)(X, 1)
+    assert "calling a lambda of 'fs' chosen by a value known only when the code runs" in str(info.value)
+    assert "return np.sum(fs[k](x))" in str(info.value)

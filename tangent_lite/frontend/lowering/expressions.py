@@ -128,6 +128,10 @@ class Expressions(Part):
                               f"only call '{node.id}(...)': passing or returning a function is not differentiated; "
                               "use a def and call it")
                 return _opaque()
+            if node.id in self.cx.tables:
+                self.cx.error(UnsupportedConstructError, f"the list of lambdas '{node.id}' used as a value", node,
+                              f"call its lambdas by a constant index ({node.id}[0](...)), or write them as defs")
+                return _opaque()
             if node.id in self.cx.local_fns or node.id in self.cx.def_variants:
                 self.cx.error(UnsupportedConstructError, f"the nested function '{node.id}' used as a value", node,
                               "call it where it is defined, or make it a module-level function")
@@ -317,6 +321,9 @@ class Expressions(Part):
             return self.inline.call_variant(func.id, node)
         if isinstance(func, gast.Lambda):
             return self.inline.inline_local(_lambda_def(func, "_lambda"), node)
+        table_call = self.functional.table_call(node)
+        if table_call is not None:
+            return table_call
         if isinstance(func, gast.Name) and func.id in self.cx.locals:
             shown = self.cx.display_names.get(func.id, func.id)
             self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
@@ -334,6 +341,9 @@ class Expressions(Part):
                 self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords])
                 or _takes_packs(getattr(obj, "__tl_function__", obj))):
             return self.inline.inline_global(getattr(obj, "__tl_function__", obj), node)
+        written_out = self.functional.call(obj, node) if obj is not _MISSING else None
+        if written_out is not None:
+            return written_out
         if obj is dict and all(k.arg is not None for k in node.keywords) and (
                 not node.args or len(node.args) == 1 and isinstance(node.args[0], gast.Dict)):
             # dict(a=x, b=y) is the literal {'a': x, 'b': y}

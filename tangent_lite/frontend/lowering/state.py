@@ -56,6 +56,7 @@ class LoweringState:
     # SSA names known to hold a tuple/list of so many items, or a dict with these string keys:
     # what '*xs' and '**kw' in a call or a literal spread into (Expressions.spread)
     packed: Dict[str, Any] = field(default_factory=dict)
+    tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal
 
     @classmethod
     def start(cls, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:
@@ -112,3 +113,7 @@ class Part:
     @property
     def inline(self) -> Any:  # .inlining.Inliner
         return self._lowering.inline
+
+    @property
+    def functional(self) -> Any:  # .functional.FunctionValues
+        return self._lowering.functional
