@@ -163,7 +163,8 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             setattr(fdef, marks.KEEP_POPS, True)
         if "unoptimized" not in options:
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
-        fdef.body = blocks.rewrap(fdef.body)  # with blocks (kept as marker statements until here)
+        # with and try blocks (marker statements until here)
+        fdef.body = blocks.rewrap(fdef.body, w.src, reverse=mode == "vjp")
     return w, d, raw, extra
 
 

@@ -348,3 +348,34 @@ def lambda_reduce(x):
 def nested_lambdas(x):
     outer = lambda a: (lambda b: a * b)(np.sin(a))
     return np.sum(outer(x))
+
+
+def try_reraise(x):
+    try:
+        if np.sum(x) > 100.0:
+            raise ValueError("too large")
+        y = np.sin(x)
+    except ValueError:
+        print("giving up")
+        raise
+    return np.sum(y * x)
+
+
+def try_handler_reads_partial(x):
+    try:
+        a = np.sin(x)
+        y = np.log(a)
+    except FloatingPointError:
+        a = a * 2.0
+        y = a
+    return np.sum(y + a)
+
+
+def try_overwrites_in_loop(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        try:
+            s = s + np.sqrt(x[i])
+        except FloatingPointError:
+            s = s - x[i]
+    return s

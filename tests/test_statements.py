@@ -110,7 +110,6 @@ def test_with_blocks_keep_their_context_in_both_sweeps_and_leave_it_after() -> N
     (sf.try_caught_raise, X),           # the body runs to its end
     (sf.try_caught_raise, X + 1.0),     # the raise is caught: the handler's path
     (sf.try_numpy_error, X),            # no error
-    (sf.try_in_loop, np.array([0.3, -0.7, 1.1, -0.2])),
     (sf.calls_try_helper, X),
 ])
 def test_try_differentiates_the_path_that_ran(f: Callable, x: np.ndarray) -> None:
@@ -144,7 +143,33 @@ def test_try_with_several_handlers() -> None:
     np.testing.assert_allclose(tl.grad(sf.try_several_handlers)(X, "b"), np.exp(X))
 
 
+def test_try_in_a_loop() -> None:
+    x = np.array([0.3, -0.7, 1.1, -0.2])
+    _, t = tl.jvp(sf.try_in_loop, (x,), (np.ones(4),))
+    np.testing.assert_allclose(t, np.sum(fd_grad(sf.try_in_loop, x)), rtol=1e-6)
+    with np.errstate(invalid="raise"):
+        _, t = tl.jvp(sf.try_overwrites_in_loop, (x,), (np.ones(4),))
+        expected = np.sum(np.where(x > 0, 0.5 / np.sqrt(np.abs(x)), -1.0))
+        np.testing.assert_allclose(t, expected, rtol=1e-12)
+        # reverse mode cannot undo what the try block saved before sqrt raised: refused, not wrong
+        with pytest.raises(tl.UnsupportedConstructError) as info:
+            tl.grad(sf.try_overwrites_in_loop)(x)
+    assert "reverse mode through this try block is not supported" in str(info.value)
+    assert str(info.value).split("\n")[1].strip().endswith("|         try:") and "use forward mode" in str(info.value)
+
+
+def test_a_bare_raise_in_an_except_clause_raises_what_it_caught(capsys: Any) -> None:
+    check(sf.try_reraise, X)
+    for run in (lambda: tl.grad(sf.try_reraise)(X * 100.0), lambda: tl.jvp(sf.try_reraise, (X * 100.0,), (X,))):
+        with pytest.raises(ValueError, match="too large"):
+            run()
+    assert capsys.readouterr().out.count("giving up") >= 2
+
+
 def test_try_that_may_stop_half_way_is_refused() -> None:
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(sf.try_handler_reads_partial)(X)
+    assert "'a' may be assigned in the try block" in str(info.value)
     with pytest.raises(tl.UnsupportedConstructError) as info:
         tl.grad(sf.try_partial)(X)
     msg = str(info.value)
@@ -159,6 +184,17 @@ def test_try_that_may_stop_half_way_is_refused() -> None:
                                sf.kw_call, sf.star_into_helper])
 def test_star_parameters_and_calls(f: Callable) -> None:
     check(f, X)
+
+
+def test_star_parameters_of_the_function_differentiated_point_to_a_wrapper() -> None:
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(sf.sum_squares)(X, X)
+    assert "tl.grad(lambda a, b: sum_squares(a, b))" in str(info.value)
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(sf.scaled)(X)
+    assert "tl.grad(lambda x: scaled(x, scale=2.0))" in str(info.value)
+    check(lambda z: np.sum(sf.sum_squares(z, 2.0 * z)), X)
+    check(lambda z: np.sum(sf.scaled(z, scale=2.0)), X)
 
 
 def test_star_of_unknown_length_is_refused_when_it_carries_derivatives() -> None:

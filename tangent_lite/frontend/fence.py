@@ -111,11 +111,13 @@ def _signature_errors(fdef: Any, location: Optional[Location]) -> List[TangentLi
         errors.append(UnsupportedConstructError(
             f"'{name}' takes a variable number of arguments ('*{args.vararg.id}', i.e. *args)", location,
             "give the function one explicit parameter per argument, or one list/array parameter "
-            "that it indexes"))
+            f"that it indexes, or differentiate a function with explicit parameters that calls it "
+            f"(tl.grad(lambda a, b: {name}(a, b))): the functions it calls may take *args"))
     if args.kwarg is not None:
         errors.append(UnsupportedConstructError(
             f"'{name}' takes arbitrary keyword arguments ('**{args.kwarg.id}', i.e. **kwargs)", location,
-            "name the keyword parameters explicitly (def f(x, *, scale=1.0))"))
+            f"name the keyword parameters explicitly (def f(x, *, scale=1.0)), or differentiate a function that "
+            f"calls it (tl.grad(lambda x: {name}(x, scale=2.0))): the functions it calls may take **kwargs"))
     return errors
 
 

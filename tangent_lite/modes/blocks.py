@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from .. import syntax as S
+from ..errors import UnsupportedConstructError
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
@@ -71,20 +72,24 @@ def reverse_markers(stmt: Any, made: Dict[str, Any], fresh: Any) -> List[Any]:
     return [exit_(renamed)]
 
 
-def rewrap(body: List[Any]) -> List[Any]:
-    """Turn marker pairs back into ``with`` statements, in ``body`` and the bodies in it."""
+def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]:
+    """Turn marker pairs back into ``with`` and ``try`` statements, in ``body`` and the bodies in it.
+    ``reverse``: the code has a reverse sweep, which cannot undo a tape push or a list change that
+    a try block made before an exception stopped it: refused (``src``: for the error's location)."""
     out: List[Any] = []
     i = 0
     while i < len(body):
         stmt = body[i]
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                setattr(stmt, field, rewrap(getattr(stmt, field)))
+                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse))
         if isinstance(stmt, gast.FunctionDef):
-            stmt.body = rewrap(stmt.body)
+            stmt.body = rewrap(stmt.body, src, reverse)
         if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
             j = _matching(body, i, TRY_END)
-            out.append(_try(stmt, rewrap(body[i + 1:j])))
+            if reverse:
+                _no_pushes(body[i + 1:j], stmt, src)
+            out.append(_try(stmt, rewrap(body[i + 1:j], src, reverse)))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -94,7 +99,7 @@ def rewrap(body: List[Any]) -> List[Any]:
             continue
         cm = S.name(context_of(stmt))
         target = S.name(stmt.targets[0].id, store=True) if isinstance(stmt, gast.Assign) else None
-        inner = rewrap(body[i + 1:j])
+        inner = rewrap(body[i + 1:j], src, reverse)
         node = gast.With(items=[gast.withitem(context_expr=cm, optional_vars=target)],
                          body=inner or [gast.Pass()], type_comment=None)
         node.lineno = getattr(stmt, "lineno", None)
@@ -145,3 +150,18 @@ def _try(stmt: Any, inner: List[Any]) -> Any:
     node.lineno = getattr(stmt, "lineno", None)
     set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
     return node
+
+
+def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any) -> None:
+    """Refuse a try block whose forward sweep saves values on the tape or changes a list: an
+    exception half-way would leave the tape out of step with the reverse sweep."""
+    for node in S.walk(gast.Module(body=inner, type_ignores=[])):
+        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                and isinstance(node.value.func, gast.Attribute) and node.value.func.attr in ("append", "pop"):
+            line = get_anno(node, Key.ORIGIN) or getattr(node, "lineno", None)
+            raise UnsupportedConstructError(
+                f"reverse mode through this try block is not supported: it overwrites a value the reverse sweep "
+                f"needs, or changes a list (line {line}), and an exception half-way would leave the record of them "
+                "out of step", src.location(marker_stmt) if src is not None else None,
+                "assign new names in the try block (y1 = ... instead of y = ... in a loop), or use forward mode "
+                "(tl.jvp, tl.hessian)")

@@ -57,6 +57,7 @@ class LoweringState:
     # what '*xs' and '**kw' in a call or a literal spread into (Expressions.spread)
     packed: Dict[str, Any] = field(default_factory=dict)
     tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal
+    caught: List[str] = field(default_factory=list)  # the exception of the except clause being lowered (raise)
 
     @classmethod
     def start(cls, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:

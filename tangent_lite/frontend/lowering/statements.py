@@ -86,8 +86,11 @@ class Statements(Part):
         self.cx.emit(gast.Assert(test=test, msg=msg))
 
     def stmt_Raise(self, node: Any) -> None:
-        """``raise E(...)`` stays a statement: the derivative raises where the function would."""
+        """``raise E(...)`` stays a statement: the derivative raises where the function would (a bare
+        ``raise`` in an except clause raises what it caught)."""
         exc = self.exprs.atom(node.exc) if node.exc is not None else None
+        if exc is None and self.cx.caught:
+            exc = S.name(self.cx.caught[-1])
         cause = self.exprs.atom(node.cause) if node.cause is not None else None
         self.cx.emit(gast.Raise(exc=exc, cause=cause))
 
@@ -159,8 +162,12 @@ class Statements(Part):
             bind = [gast.Assign(targets=[handler.name], value=S.name(exc), type_comment=None)] if handler.name else []
             test = gast.Compare(left=S.name(path), ops=[gast.Eq()], comparators=[S.const(k)])
             chain = [gast.If(test=test, body=bind + handler.body or [gast.Pass()], orelse=chain)]
-        for stmt in chain + list(node.finalbody):
+        self.cx.caught.append(exc)
+        for stmt in chain:
             ast_copy_lines(stmt, getattr(node, "lineno", None))
+            self.stmt(stmt)
+        self.cx.caught.pop()
+        for stmt in node.finalbody:
             self.stmt(stmt)
 
     def _partial_effects(self, node: Any) -> None:
@@ -174,13 +181,16 @@ class Statements(Part):
         inside = {id(n) for n in S.walk(gast.Module(body=node.body, type_ignores=[]))}
         read = {n.id for n in S.walk(self.cx.fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                 and id(n) not in inside}
+        in_handlers = {n.id for h in node.handlers for n in S.walk(gast.Module(body=h.body, type_ignores=[]))
+                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         again = set.intersection(*[_stored_names(h.body) for h in node.handlers])
-        lost = sorted((early & read) - again)
+        lost = sorted((early & read) - (again - in_handlers))
         if lost:
             names = ", ".join(f"'{n}'" for n in lost)
             self.cx.error(UnsupportedConstructError,
                           f"{names} may be assigned in the try block before an exception stops it, and is read "
-                          "after it, but the except clauses do not assign it: its derivative would be lost", node,
+                          "after it or in an except clause, which does not assign it first: its derivative would be "
+                          "lost", node,
                           f"assign {names} in every except clause too, or move that assignment out of the try block")
 
     def stmt_Return(self, node: Any) -> None:
