@@ -41,13 +41,15 @@ _PATTERN_KINDS = {"MatchClass": "a class pattern", "MatchSequence": "a sequence 
                   "MatchAs": "a guard after a pattern that binds names"}
 
 
-def check(src: FunctionSource, inlined: bool = False) -> None:
+def check(src: FunctionSource, inlined: bool = False, own: bool = False) -> None:
     """Raise an :class:`UnsupportedConstructError` (or several) for ``src``; ``inlined``: it is
-    inlined where it is called, so ``*args`` and ``**kwargs`` parameters are fine."""
-    raise_all(problems(src, inlined))
+    inlined where it is called, so ``*args`` and ``**kwargs`` parameters are fine; ``own``: it is
+    tangent_lite's own code (a runtime helper reached at second order), which is not read as the
+    user's: its ``*`` unpacking is refused too (then reported as the helper without rules)."""
+    raise_all(problems(src, inlined, own))
 
 
-def problems(src: FunctionSource, inlined: bool = False) -> List[TangentLiteError]:
+def problems(src: FunctionSource, inlined: bool = False, own: bool = False) -> List[TangentLiteError]:
     """Every unsupported construct of ``src``, once each.  The offending nodes are marked
     (``Key.FENCED``) so that the lowering can skip them and go on looking for other problems:
     everything wrong with a function is reported at once."""
@@ -64,6 +66,8 @@ def problems(src: FunctionSource, inlined: bool = False) -> List[TangentLiteErro
             if isinstance(node, cls):
                 errors.append(UnsupportedConstructError(f"{what} is not supported", src.location(node), fix))
                 set_anno(node, Key.FENCED, True)
+        if own and isinstance(node, gast.Starred):
+            errors.append(UnsupportedConstructError("'*' unpacking in tangent_lite's own code", src.location(node)))
         if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):  # a, *rest = x
             errors.append(UnsupportedConstructError(
                 "starred assignment ('*name = ...') is not supported", src.location(node),

@@ -439,6 +439,9 @@ class Expressions(Part):
 
 
 def _takes_packs(fn: Any) -> bool:
-    """Does the function take ``*args`` or ``**kwargs`` (it is inlined where it is called)?"""
+    """Does the function take ``*args`` or ``**kwargs`` (it is inlined where it is called)?  Not
+    tangent_lite's own helpers: derivatives through them need their rules (refused without)."""
     code = getattr(fn, "__code__", None)
+    if str(getattr(fn, "__module__", "")).startswith("tangent_lite"):
+        return False
     return code is not None and bool(code.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
