@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import difflib
 import operator
+import os
+import sysconfig
 from typing import Any, Dict, List
 
 import numpy as np
@@ -442,6 +444,15 @@ def _takes_packs(fn: Any) -> bool:
     """Does the function take ``*args`` or ``**kwargs`` (it is inlined where it is called)?  Not
     tangent_lite's own helpers: derivatives through them need their rules (refused without)."""
     code = getattr(fn, "__code__", None)
-    if str(getattr(fn, "__module__", "")).startswith("tangent_lite"):
+    if code is None or str(getattr(fn, "__module__", "")).startswith("tangent_lite") or _library(code.co_filename):
         return False
-    return code is not None and bool(code.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
+    return bool(code.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
+
+
+def _library(filename: str) -> bool:
+    """Is ``filename`` in the standard library or an installed package (not the user's code: a call
+    of it is differentiated only when derivatives go through it, never inlined beforehand)?"""
+    paths = sysconfig.get_paths()
+    roots = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    real = os.path.realpath(filename)
+    return any(real.startswith(root + os.sep) for root in roots)
