@@ -23,6 +23,7 @@ from .backends import cache, codegen, numba_backend, progress, scratch
 from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
 from .frontend import anf, guards
+from .modes import blocks
 from .modes import jvp as jvp_pass
 from .modes import vjp as vjp_pass
 from .passes import cse, manager, marks
@@ -166,6 +167,8 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             setattr(fdef, marks.KEEP_POPS, True)
         if "unoptimized" not in options:
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
+        # with and try blocks (marker statements until here)
+        fdef.body = blocks.rewrap(fdef.body, w.src, reverse=mode == "vjp")
     progress.lap("optimizing")
     return w, d, raw, extra
 

@@ -36,10 +36,11 @@ def gen_yield_from(x):
 
 def try_except(x):
     try:
-        y = np.sin(x)
+        a = np.sin(x)
+        y = np.log(a)
     except FloatingPointError:
         y = x
-    return np.sum(y)
+    return np.sum(y + a)
 
 
 def try_finally(x):
@@ -105,8 +106,8 @@ def class_inside(x):
 
 
 def uses_del(x):
-    y = x * 2.0
-    del y
+    y = [x * 2.0, x]
+    del y[0]
     return np.sum(x)
 
 
@@ -209,7 +210,7 @@ def aliased_list_write(x):
 
 
 def lambda_value(x):
-    ys = list(map(lambda t: t * 2.0, x))
+    ys = list(filter(lambda t: t > 0.0, x))
     return ys[0]
 
 
@@ -222,7 +223,7 @@ def star_kwargs(x, **opts):
 
 
 def star_call(x):
-    pair = (x, x)
+    pair = list(x[:2])
     return np.sum(np.add(*pair))
 
 
@@ -327,10 +328,11 @@ def pong(x):
 
 def helper_with_try(x):
     try:
-        y = np.sin(x)
+        a = np.sin(x)
+        y = np.log(a)
     except ValueError:
         y = x
-    return y
+    return y + a
 
 
 def calls_bad_helper(x):
@@ -342,18 +344,21 @@ def calls_bad_helper(x):
 
 def many_fence_problems(x):
     global COUNTER
-    with np.errstate(all="ignore"):
-        y = np.log(x)
+    COUNTER = 1
+    s = {1.0, 2.0}
+    y = [np.log(x)]
     exec("z = 1")
-    del y
-    return np.sum(x)
+    del y[0]
+    return np.sum(x) * len(s)
 
 
 def mixed_problems(x):
     try:
-        y = np.sin(x)
+        a = np.sin(x)
+        y = np.log(a)
     except ValueError:
         y = x
+    y = y + a
     f = lambda t: t
     ordered = sorted(x)
     return np.sum(y) + ordered[0] + f

@@ -178,10 +178,11 @@ def two_norules(x):
 
 def uses_try(x):
     try:
-        y = x * 2.0
+        a = x * 2.0
+        y = np.log(a)
     except ValueError:
         y = x
-    return y
+    return y + a
 
 
 def uses_yield(x):
@@ -200,12 +201,23 @@ def uses_with(x):
     return np.sum(y)
 
 
+def defines_class(x):
+    class Box:
+        pass
+
+    return x * 2.0
+
+
 def many_problems(x):
     global COUNTER
+    COUNTER = 1.0
     try:
-        y = x * 2.0
+        a = x * 2.0
+        y = np.log(a)
     except ValueError:
         y = x
-    with np.errstate(all="ignore"):
-        z = np.log(y)
-    return z
+
+    class Box:
+        pass
+
+    return y + a

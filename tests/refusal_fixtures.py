@@ -6,10 +6,9 @@ within their function.
 """
 
 # ruff: noqa: E731
-import functools
 import heapq
 import logging
-import operator
+import math
 
 import numpy as np
 
@@ -170,7 +169,7 @@ def list_comp(x):
 
 
 def uses_reduce(x):
-    total = functools.reduce(operator.add, x)
+    total = math.fsum(x)
     return total * 2.0
 
 
@@ -251,9 +250,11 @@ def pong(x):
 
 def mixed_problems(x):
     try:
-        y = np.sin(x)
+        a = np.sin(x)
+        y = np.log(a)
     except ValueError:
         y = x
+    y = y + a
     f = lambda t: t
     ordered = sorted(x)
     return np.sum(y) + ordered[0] + f
@@ -263,7 +264,7 @@ def import_and_more(x):
     import math as m
 
     y = m.sin(np.sum(x))
-    del y
+    del y[0]
     return np.sum(x)
 
 

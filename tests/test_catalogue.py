@@ -96,6 +96,14 @@ def _partial_gradient(tmp: Any) -> Any:
     np.testing.assert_allclose(g, 2.0 + np.cos(X), rtol=1e-12)
 
 
+def _reduce_gradient(tmp: Any) -> Any:
+    np.testing.assert_allclose(tl.grad(cc.uses_reduce)(X), 2.0 * np.ones(3), rtol=1e-12)
+
+
+def _two_lambdas_gradient(tmp: Any) -> Any:
+    assert (tl.grad(cc.PAIR_OF_LAMBDAS[0])(1.0), tl.grad(cc.PAIR_OF_LAMBDAS[1])(1.0)) == (2.0, 3.0)
+
+
 def _exec_defined(tmp: Any) -> Any:
     """A def typed at a REPL / built by exec: no source file."""
     namespace = {"np": np}
@@ -107,9 +115,13 @@ MATCH_SOURCE = """\
 import numpy as np
 
 
+class Box:
+    v = 0.0
+
+
 def uses_match(x, mode):
     match mode:
-        case "sum":
+        case Box(v=0.0):
             return np.sum(x)
         case _:
             return np.mean(x)
@@ -210,10 +222,11 @@ def loss(x):
 
 def uses_try(x):
     try:
-        y = x * 2.0
+        a = x * 2.0
+        y = np.log(a)
     except ValueError:
         y = x
-    return y
+    return y + a
 """
 
 
@@ -257,23 +270,19 @@ CASES: List[Case] = [
     Case("yield_from", grad_of(cc.gen_yield_from), ["yield from"], U, cc.gen_yield_from,
          ["yield from [x, x * 2.0]"]),
     Case("try_except", grad_of(cc.try_except), ["try"], U, cc.try_except, ["try:"]),
-    Case("try_finally", jvp_of(cc.try_finally), ["try"], U, cc.try_finally, ["try:"]),
-    Case("raise", grad_of(cc.raises_inside), ["raise"], U, cc.raises_inside,
-         ['raise ValueError("input too large")']),
     Case("global_write", grad_of(cc.global_write), ["global"], U, cc.global_write, ["global COUNTER"]),
     Case("nonlocal_write", grad_of(cc.nonlocal_write), ["nonlocal"], U, cc.nonlocal_write, ["nonlocal acc"]),
     Case("exec", grad_of(cc.uses_exec), ["exec"], U, cc.uses_exec, ['exec("y = x * 2")']),
     Case("eval", grad_of(cc.uses_eval), ["eval"], U, cc.uses_eval, ['y = eval("x * 2.0")']),
-    Case("with_block", grad_of(cc.with_block), ["with"], U, cc.with_block, ['with np.errstate(all="ignore"):']),
     Case("async_def", grad_of(cc.async_fn), ["async"], U, cc.async_fn, ["async def async_fn(x):"]),
     Case("class_inside", grad_of(cc.class_inside), ["class"], U, cc.class_inside, ["class Box:"]),
-    Case("del", grad_of(cc.uses_del), ["del"], U, cc.uses_del, ["del y"]),
+    Case("del_item", grad_of(cc.uses_del), ["del", "item"], U, cc.uses_del, ["del y[0]"]),
     Case("import_inside", grad_of(cc.import_inside), ["import"], U, cc.import_inside, ["import math as m"]),
     Case("from_import_inside", grad_of(cc.from_import_inside), ["import"], U, cc.from_import_inside,
          ["from numpy import cos"]),
     # callables without a derivative rule (or without source)
-    Case("functools_reduce", grad_of(cc.uses_reduce), ["'functools.reduce'"], N, cc.uses_reduce,
-         ["total = functools.reduce(operator.add, x)"]),
+    Case("functools_reduce", _reduce_gradient, [], kind="works",
+         note="functools.reduce of a function is written out as a loop"),
     Case("itertools_accumulate", grad_of(cc.uses_accumulate), ["'itertools.accumulate'"], N, cc.uses_accumulate,
          ["parts = list(itertools.accumulate(x))"]),
     Case("heapq_nlargest_stdlib_source", grad_of(cc.uses_nlargest), ["'heapq.nlargest'"], N, cc.uses_nlargest,
@@ -298,23 +307,22 @@ CASES: List[Case] = [
     Case("functools_partial", _partial_gradient, [], kind="works",
          note="a partial is differentiated with its bound arguments held constant"),
     Case("repl_defined_function", _exec_defined, ["repl_fn", "source"], S),
-    Case("two_lambdas_on_one_line", grad_of(cc.PAIR_OF_LAMBDAS[0], 1.0), ["lambda"], S, cc.PAIR_OF_LAMBDAS[0],
-         ["PAIR_OF_LAMBDAS = (lambda x: x * 2.0, lambda x: x * 3.0)"]),
+    Case("two_lambdas_on_one_line", _two_lambdas_gradient, [], kind="works",
+         note="lambdas sharing a line are told apart by their code"),
     Case("not_callable", lambda tmp: tl.grad(3)(X), ["int"], A),
     # syntax tangent_lite refuses
     Case("lambda_as_value", grad_of(cc.lambda_value), ["lambda"], U, cc.lambda_value,
-         ["ys = list(map(lambda t: t * 2.0, x))"]),
+         ["ys = list(filter(lambda t: t > 0.0, x))"]),
     Case("star_args", grad_of(cc.star_args), ["*args"], U, cc.star_args, ["def star_args(*xs):"]),
     Case("star_kwargs", grad_of(cc.star_kwargs), ["**kwargs"], U, cc.star_kwargs,
          ["def star_kwargs(x, **opts):"]),
-    Case("star_unpacking_in_call", grad_of(cc.star_call), ["*"], U, cc.star_call,
+    Case("star_unpacking_of_unknown_length", grad_of(cc.star_call), ["'*'", "length"], N, cc.star_call,
          ["return np.sum(np.add(*pair))"]),
     Case("set_literal", grad_of(cc.set_literal), ["set"], U, cc.set_literal, ["s = {1.0, 2.0}"]),
     Case("set_comprehension", grad_of(cc.set_comp), ["set"], U, cc.set_comp, ["s = {t for t in x}"]),
     Case("dict_comprehension", grad_of(cc.dict_comp), ["dict comprehension"], U, cc.dict_comp,
          ["d = {i: x[i] for i in range(3)}"]),
-    Case("walrus", grad_of(cc.walrus), [":="], U, cc.walrus, ["if (y := np.sum(x)) > 0.0:"]),
-    Case("match_statement", _match_statement, ["match"], U, None, ["match mode:"],
+    Case("match_class_pattern", _match_statement, ["match", "class pattern"], U, None, ['case Box(v=0.0):'],
          file_fn=lambda tmp: CASE_STATE.get("match_fn")),
     Case("call_local_value", grad_of(cc.call_local_value), ["'g'"], tl.TangentLiteError, cc.call_local_value,
          ["return np.sum(g(x))"]),
@@ -346,9 +354,9 @@ CASES: List[Case] = [
          ["return ping(x) + 1.0"]),
     Case("problem_in_callee", grad_of(cc.calls_bad_helper), ["try"], U, cc.helper_with_try, ["try:"]),
     # several problems in one function: all reported at once
-    Case("several_fence_problems", grad_of(cc.many_fence_problems), ["global", "with", "exec", "del"],
+    Case("several_fence_problems", grad_of(cc.many_fence_problems), ["global", "set", "exec", "del"],
          MultipleErrors, cc.many_fence_problems,
-         ["global COUNTER", 'with np.errstate(all="ignore"):', 'exec("z = 1")', "del y"]),
+         ["global COUNTER", "s = {1.0, 2.0}", 'exec("z = 1")', "del y[0]"]),
     Case("several_mixed_problems", grad_of(cc.mixed_problems), ["try", "lambda", "sorted"], MultipleErrors,
          cc.mixed_problems, ["try:", "f = lambda t: t", "ordered = sorted(x)"]),
     Case("several_lowering_problems", grad_of(cc.two_lowering_problems, X, cc.Box()), ["attribute", "'g'"],

@@ -62,10 +62,11 @@ MODEL = textwrap.dedent("""\
 
     def uses_try(x):
         try:
-            y = x * 2.0
+            a = x * 2.0
+            y = np.log(a)
         except ValueError:
             y = x
-        return y
+        return y + a
 
 
     def uses_i0(x):

@@ -90,6 +90,12 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             "build the array with a function that has rules (np.concatenate, np.stack, np.column_stack) "
             "instead of np.r_ / np.c_, or index a local copy",
         )
+    if isinstance(callee, tuple) and callee[0] == "star":
+        return NoRuleError(
+            "cannot differentiate through '*' or '**' unpacking of a value whose length (or keys) is not known "
+            "when the code is generated", w.src.location(stmt),
+            "unpack a tuple, list or dict built in the function (xs = (a, b); f(*xs)), or pass the items "
+            "explicitly (f(xs[0], xs[1]))")
     if isinstance(callee, tuple):
         what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
         return NoRuleError(

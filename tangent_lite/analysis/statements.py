@@ -77,6 +77,12 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
         if is_local(value):
             return StmtInfo("copy", target, stmt, value, inputs=[(None, value)])
         return StmtInfo("const", target, stmt, value)
+    if _spreads(value):  # f(*xs), (*xs, y), f(**kw) of a length or keys not known when lowered
+        prim = registry.get(get_anno(value, Key.CALLEE))
+        atoms = [n for n in S.walk(value) if isinstance(n, gast.Name) and is_local(n) and n is not value]
+        if prim is not None and prim.nondiff:
+            return StmtInfo("nondiff", target, stmt, value, prim=prim, callee=prim.fn)
+        return StmtInfo("nocall", target, stmt, value, callee=("star", ""), inputs=[(None, a) for a in atoms])
     if isinstance(value, (gast.Tuple, gast.List)):
         return StmtInfo("build", target, stmt, value, inputs=[(i, e) for i, e in enumerate(value.elts) if is_local(e)])
     if isinstance(value, gast.Dict):
@@ -142,6 +148,15 @@ def describe(stmt: Any, registry: Registry = REGISTRY) -> StmtInfo:
     bound = bind(prim, args, keywords, stmt)
     inputs = [(p, a) for p, a in bound.items() if is_local(a) and p not in prim.constant_params]
     return StmtInfo("prim", target, stmt, value, prim=prim, bound=bound, inputs=inputs, callee=callee)
+
+
+def _spreads(value: Any) -> bool:
+    """Does ``value`` (a call or a literal) keep a ``*xs`` or ``**kw`` whose items were not known?"""
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return any(isinstance(e, gast.Starred) for e in value.elts)
+    if isinstance(value, gast.Call):
+        return any(isinstance(a, gast.Starred) for a in value.args) or any(k.arg is None for k in value.keywords)
+    return False
 
 
 Described = Dict[int, Tuple[Any, Any, Any, StmtInfo]]  # id(stmt) -> (stmt, its targets, its value, its StmtInfo)

@@ -37,7 +37,7 @@ from ..errors import (
 from ..syntax import FunctionSource, gast
 from ..syntax.annotations import Key, get_anno
 from ..syntax.naming import Namer
-from . import fence, jumps, lowering, sequences
+from . import desugar, fence, jumps, lowering, sequences
 from .lowering.common import (  # (what other modules, and docs/gen_coverage.py, read from here)
     ARRAY_ONLY_ATTRS,
     ATTR_CALLS,
@@ -117,6 +117,7 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]],
     namer = Namer(taken | set(fn.__code__.co_names) | {"_tl", "np", "math"})
     w: Optional[Wengert] = None
     try:
+        desugar.desugar(fdef, namer)
         jumps.lower_jumps(fdef, namer)
         low = lowering.lower_body(fn, src, fdef, namer)
         w = Wengert(fn, src, low.fdef, low.params, low.env, low.aliases, namer, low.nonssa)

@@ -14,6 +14,7 @@ from typing import Any, Callable, List, Optional
 from ..errors import Location, MultipleErrors, TangentLiteError, UnsupportedConstructError, raise_all
 from ..syntax import FunctionSource, gast, load_function, walk
 from ..syntax.annotations import Key, set_anno
+from .desugar import MATCH, assigned_globals, unsupported_case
 
 # construct -> (what it is, what to do instead)
 _UNSUPPORTED = {
@@ -23,34 +24,32 @@ _UNSUPPORTED = {
     gast.AsyncFunctionDef: ("an async function", "differentiate a synchronous function"),
     gast.AsyncFor: ("'async for'", "use a plain for loop"),
     gast.AsyncWith: ("'async with'", "move the computation out of the with block"),
-    gast.Try: ("'try/except'", "move the try/except outside the differentiated function"),
-    gast.Raise: ("'raise'", "check inputs before calling the differentiated function, or use assert"),
-    gast.With: ("a 'with' block", "move the computation out of the with block"),
-    gast.Global: ("a 'global' declaration", "pass the value as an argument and return the new value"),
     gast.Nonlocal: ("a 'nonlocal' declaration", "pass the value as an argument and return the new value"),
     gast.ClassDef: ("a class definition inside the function", "define the class at module level"),
-    gast.Delete: ("'del'", "let the variable go out of scope instead"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
-    gast.Starred: ("'*' unpacking", "pass the arguments explicitly"),
     gast.SetComp: ("a set comprehension", "use a list"),
     gast.Set: ("a set literal", "use a list or tuple"),
-    gast.NamedExpr: ("an assignment expression (':=')", "assign on its own line"),
     gast.DictComp: ("a dict comprehension", "use a list comprehension ([x[i] for i in range(n)]), "
                     "or a dict literal with explicit keys ({'a': ..., 'b': ...})"),
 }
 
-_MATCH = getattr(gast, "Match", None)
-if _MATCH is not None:
-    _UNSUPPORTED[_MATCH] = ("a 'match' statement", "use if/elif/else")
+
+_PATTERN_KINDS = {"MatchClass": "a class pattern", "MatchSequence": "a sequence pattern",
+                  "MatchMapping": "a mapping pattern", "MatchStar": "a star pattern",
+                  "MatchOr": "an '|' pattern with names or a guard after a pattern that binds names",
+                  "MatchAs": "a guard after a pattern that binds names"}
 
 
-def check(src: FunctionSource) -> None:
-    """Raise an :class:`UnsupportedConstructError` (or several) for ``src``."""
-    raise_all(problems(src))
+def check(src: FunctionSource, inlined: bool = False, own: bool = False) -> None:
+    """Raise an :class:`UnsupportedConstructError` (or several) for ``src``; ``inlined``: it is
+    inlined where it is called, so ``*args`` and ``**kwargs`` parameters are fine; ``own``: it is
+    tangent_lite's own code (a runtime helper reached at second order), which is not read as the
+    user's: its ``*`` unpacking is refused too (then reported as the helper without rules)."""
+    raise_all(problems(src, inlined, own))
 
 
-def problems(src: FunctionSource) -> List[TangentLiteError]:
+def problems(src: FunctionSource, inlined: bool = False, own: bool = False) -> List[TangentLiteError]:
     """Every unsupported construct of ``src``, once each.  The offending nodes are marked
     (``Key.FENCED``) so that the lowering can skip them and go on looking for other problems:
     everything wrong with a function is reported at once."""
@@ -60,15 +59,21 @@ def problems(src: FunctionSource) -> List[TangentLiteError]:
         errors.append(UnsupportedConstructError(
             f"'{fdef.name}' is an async function ('async def'): it returns a coroutine, not a value",
             src.location(fdef), "differentiate a synchronous function (a plain 'def') that computes the value"))
-    errors += _signature_errors(fdef, src.location(fdef))
+    if not inlined:
+        errors += _signature_errors(fdef, src.location(fdef))
     for node in _walk_body(fdef):
         for cls, (what, fix) in _UNSUPPORTED.items():
             if isinstance(node, cls):
-                if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):  # a, *rest = x
-                    what, fix = "starred assignment ('*name = ...')", \
-                        "unpack with indices and slices instead: 'a, rest = x[0], x[1:]'"
                 errors.append(UnsupportedConstructError(f"{what} is not supported", src.location(node), fix))
                 set_anno(node, Key.FENCED, True)
+        if own and isinstance(node, gast.Starred):
+            errors.append(UnsupportedConstructError("'*' unpacking in tangent_lite's own code", src.location(node)))
+        if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):  # a, *rest = x
+            errors.append(UnsupportedConstructError(
+                "starred assignment ('*name = ...') is not supported", src.location(node),
+                "unpack with indices and slices instead: 'a, rest = x[0], x[1:]'"))
+            set_anno(node, Key.FENCED, True)
+        errors += _statement_errors(node, src)
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in ("exec", "eval"):
             errors.append(
                 UnsupportedConstructError(
@@ -78,7 +83,30 @@ def problems(src: FunctionSource) -> List[TangentLiteError]:
                 )
             )
             set_anno(node, Key.FENCED, True)
+    for node in assigned_globals(fdef):
+        errors.append(UnsupportedConstructError(
+            f"a 'global' declaration of a name the function assigns ({', '.join(node.names)}) is not supported",
+            src.location(node), "pass the value as an argument and return the new value (reading a global works)"))
+        set_anno(node, Key.FENCED, True)
     return _dedupe(errors)
+
+
+def _statement_errors(node: Any, src: FunctionSource) -> List[TangentLiteError]:
+    """The parts of ``del`` and ``match`` statements that :mod:`desugar` cannot rewrite."""
+    if isinstance(node, gast.Delete) and not all(isinstance(t, gast.Name) for t in node.targets):
+        set_anno(node, Key.FENCED, True)
+        return [UnsupportedConstructError("'del' of an item or an attribute is not supported", src.location(node),
+                                          "build a new container without it (d = {k: v ...}, L = L[:i] + L[i + 1:])")]
+    if MATCH is not None and isinstance(node, MATCH):
+        for case in node.cases:
+            bad = unsupported_case(case)
+            if bad is not None:
+                set_anno(node, Key.FENCED, True)
+                return [UnsupportedConstructError(
+                    f"{_PATTERN_KINDS.get(type(bad).__name__, 'this pattern')} in 'match' is not supported (value "
+                    "patterns, '|', '_', capture names and guards are)", src.location(bad),
+                    "test the structure with if/elif and isinstance / len")]
+    return []
 
 
 def _signature_errors(fdef: Any, location: Optional[Location]) -> List[TangentLiteError]:
@@ -87,11 +115,13 @@ def _signature_errors(fdef: Any, location: Optional[Location]) -> List[TangentLi
         errors.append(UnsupportedConstructError(
             f"'{name}' takes a variable number of arguments ('*{args.vararg.id}', i.e. *args)", location,
             "give the function one explicit parameter per argument, or one list/array parameter "
-            "that it indexes"))
+            f"that it indexes, or differentiate a function with explicit parameters that calls it "
+            f"(tl.grad(lambda a, b: {name}(a, b))): the functions it calls may take *args"))
     if args.kwarg is not None:
         errors.append(UnsupportedConstructError(
             f"'{name}' takes arbitrary keyword arguments ('**{args.kwarg.id}', i.e. **kwargs)", location,
-            "name the keyword parameters explicitly (def f(x, *, scale=1.0))"))
+            f"name the keyword parameters explicitly (def f(x, *, scale=1.0)), or differentiate a function that "
+            f"calls it (tl.grad(lambda x: {name}(x, scale=2.0))): the functions it calls may take **kwargs"))
     return errors
 
 

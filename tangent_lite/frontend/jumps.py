@@ -61,7 +61,7 @@ def lower_jumps(fdef: Any, namer: Namer) -> Any:
     return fdef
 
 
-_PLAIN = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.Pass, gast.Assert)
+_PLAIN = (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.Pass, gast.Assert, gast.Raise)
 
 
 def _structured(body: List[Any]) -> bool:
@@ -161,6 +161,14 @@ def _stmt(stmt: Any, ctx: _Ctx) -> List[Any]:
         return [stmt]
     if isinstance(stmt, (gast.For, gast.While)):
         return _loop(stmt, ctx)
+    if isinstance(stmt, gast.With):
+        stmt.body = _block(stmt.body, ctx) or [gast.Pass()]
+    if isinstance(stmt, gast.Try):
+        stmt.body = _block(stmt.body, ctx) or [gast.Pass()]
+        for handler in stmt.handlers:
+            handler.body = _block(handler.body, ctx) or [gast.Pass()]
+        stmt.orelse = _block(stmt.orelse, ctx)
+        stmt.finalbody = _block(stmt.finalbody, ctx)
     return [stmt]
 
 

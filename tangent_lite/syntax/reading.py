@@ -61,10 +61,10 @@ def load_function(fn: Callable) -> FunctionSource:
     text = textwrap.dedent("".join(lines))
     all_lines = linecache.getlines(filename) or lines
     if code.co_name == "<lambda>":
-        node = _lambda_node(text, code, first)
+        node, problem = _lambda_node(all_lines, code)
         if node is None:
             raise SourceUnavailableError(
-                f"cannot isolate the lambda '{name}' in its source line",
+                f"cannot isolate the lambda '{name}' in its source line: {problem}",
                 location=Location(filename, first, all_lines[first - 1] if first <= len(all_lines) else ""),
                 hint="give the lambda its own line or turn it into a def",
             )
@@ -136,26 +136,36 @@ def _edited_error(fn: Callable, filename: str) -> SourceUnavailableError:
     )
 
 
-def _lambda_node(text: str, code: Any, first: int) -> Optional[Any]:
-    """Find the lambda whose argument names match ``code`` and make it a def."""
+def _lambda_node(lines: List[str], code: Any) -> Tuple[Optional[Any], str]:
+    """Find the lambda of ``code`` in its file and make it a def (or None and why not).
+
+    The lambdas that start on the code's first line are the candidates (several on one line, or
+    one on its own line inside a multi-line literal); the one meant is the one whose code matches
+    (argument names, constants, names).  On Python 3.11+ the code's positions (``co_positions``)
+    tell apart even lambdas that are written the same."""
     try:
-        module = gast.parse(text.strip().rstrip(",").rstrip("\\"))
+        tree = ast.parse("".join(lines))
     except SyntaxError:
-        try:
-            module = gast.parse("(" + text.strip().rstrip(",") + ")")
-        except SyntaxError:
-            return None
-    names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
-    found = [
-        n
-        for n in gast.walk(module)
-        if isinstance(n, gast.Lambda)
-        and [a.id for a in n.args.args + n.args.kwonlyargs] == names
-    ]
-    if len(found) != 1:
-        return None
-    lam = found[0]
-    shift_lines(lam, first - 1)
+        return None, "its file does not parse"
+    first = code.co_firstlineno
+    candidates = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == first]
+    found = [lam for lam in candidates if _same_code(lam, code)]
+    spots = _positions(code)
+    if len(found) > 1 and spots:
+        placed = [lam for lam in found if all(_inside(lam, spot) for spot in spots)]
+        found = sorted(placed, key=lambda lam: (lam.end_lineno - lam.lineno, lam.end_col_offset - lam.col_offset))[:1] \
+            or found
+    if not found:
+        return None, ("no lambda there matches the code that runs (was the file edited after it was imported?)"
+                      if candidates else "no lambda starts on that line")
+    if len(found) > 1:
+        shown = " and ".join(f"'{ast.unparse(lam)}'" if hasattr(ast, "unparse") else f"column {lam.col_offset}"
+                             for lam in found)
+        if all(ast.dump(lam) == ast.dump(found[0]) for lam in found):  # written the same: the same code
+            found = found[:1]
+        else:
+            return None, f"{shown} cannot be told apart on this Python (3.11+ can)"
+    lam = ast_to_gast(ast.Expression(body=found[0])).body
     ret = gast.Return(value=lam.body)
     ast.copy_location(ret, lam.body)
     fdef = gast.FunctionDef(
@@ -163,4 +173,36 @@ def _lambda_node(text: str, code: Any, first: int) -> Optional[Any]:
         type_comment=None, **_extra_fdef_fields(),
     )
     ast.copy_location(fdef, lam)
-    return fdef
+    return fdef, ""
+
+
+def _same_code(lam: Any, code: Any) -> bool:
+    """Does the lambda ``lam`` (an ``ast.Lambda``) compile to ``code``: the same parameters,
+    constants and names (closure variables count as names: compiled alone they are globals)?"""
+    try:
+        compiled = compile(ast.fix_missing_locations(ast.Expression(body=lam)), "<lambda>", "eval")
+    except (SyntaxError, ValueError):
+        return False
+    mine = next((c for c in compiled.co_consts if hasattr(c, "co_code")), None)
+    if mine is None:
+        return False
+
+    def key(c: Any) -> Tuple[Any, ...]:
+        n = c.co_argcount + c.co_kwonlyargcount
+        consts = tuple(repr(k) for k in c.co_consts if not hasattr(k, "co_code"))
+        return c.co_varnames[:n], consts, frozenset(c.co_names) | frozenset(c.co_freevars)
+
+    return key(mine) == key(code)
+
+
+def _positions(code: Any) -> List[Tuple[int, int]]:
+    """(line, column) of the code's instructions (Python 3.11+), else []."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return []
+    return [(line, col) for line, _, col, end in positions()  # (the frame set-up has no real span)
+            if line is not None and col is not None and end is not None and end > col]
+
+
+def _inside(lam: Any, spot: Tuple[int, int]) -> bool:
+    return (lam.lineno, lam.col_offset) <= spot <= (lam.end_lineno, lam.end_col_offset)

@@ -7,6 +7,7 @@ with one job each, sharing a :class:`~.state.LoweringState`:
     assignments  Assignments  assignment targets, container writes
     loops        Loops        for loops as range loops
     inlining     Inliner      nested defs, lambdas, functions passed as arguments
+    functional   FunctionValues  map / sorted(key=) / functools.reduce of functions, lists of lambdas
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ...syntax import FunctionSource, gast
 from ...syntax.naming import Namer
 from .assignments import Assignments
 from .expressions import Expressions
+from .functional import FunctionValues
 from .inlining import Inliner
 from .loops import Loops
 from .names import Names
@@ -36,6 +38,7 @@ class Lowering:
         self.assign = Assignments(cx, self)
         self.loops = Loops(cx, self)
         self.inline = Inliner(cx, self)
+        self.functional = FunctionValues(cx, self)
         cx.aliases = self.names.choose_aliases()
 
     def run(self) -> None:

@@ -26,6 +26,15 @@ class Assignments(Part):
             return
         tgt = node.targets[0]
         if isinstance(tgt, (gast.Tuple, gast.List)) and isinstance(node.value, (gast.Tuple, gast.List)) \
+                and len(tgt.elts) == len(node.value.elts) and any(isinstance(v, gast.Lambda) for v in node.value.elts):
+            for t, v in zip(tgt.elts, node.value.elts):  # f, g = lambda ..., lambda ...: one at a time
+                self.stmt_Assign(gast.Assign(targets=[t], value=v, type_comment=None))
+            return
+        if isinstance(tgt, gast.Name) and isinstance(node.value, (gast.Tuple, gast.List)) and node.value.elts \
+                and all(isinstance(v, gast.Lambda) for v in node.value.elts):
+            self.functional.table(tgt.id, node.value)
+            return
+        if isinstance(tgt, (gast.Tuple, gast.List)) and isinstance(node.value, (gast.Tuple, gast.List)) \
                 and len(tgt.elts) == len(node.value.elts):
             atoms = [self.exprs.atom(v) for v in node.value.elts]
             # Python evaluates the whole right side before binding any target: a name a
@@ -67,7 +76,9 @@ class Assignments(Part):
             return  # x = x: nothing happens
         if var in self.cx.nonssa and not is_atom(value) and var in _loaded_names(value):
             value = self.exprs.atom(value)
-        self.cx.emit(S.assign(self.names.target(var), value))
+        target = self.names.target(var)
+        self.cx.emit(S.assign(target, value))
+        self.exprs.note_packed(target, value)
 
     def assign_to(self, tgt: Any, value: Any, node: Any) -> None:
         if isinstance(tgt, gast.Name):

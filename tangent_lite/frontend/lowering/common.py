@@ -179,8 +179,10 @@ def _loaded_names(node: Any) -> Set[str]:
 def _assigned_in_compound(body: List[Any]) -> Set[str]:
     out: Set[str] = set()
     for stmt in body:
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+        if isinstance(stmt, (gast.If, gast.For, gast.While, gast.Try)):
             out |= _stored_names([stmt])
+        elif isinstance(stmt, gast.With):  # (its body is straight-line code)
+            out |= _assigned_in_compound(stmt.body)
     return out
 
 

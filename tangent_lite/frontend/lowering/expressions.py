@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import difflib
 import operator
+import os
+import sysconfig
 from typing import Any, Dict, List
 
 import numpy as np
 
+from ... import runtime
 from ... import syntax as S
 from ...errors import TangentLiteError, UnsupportedConstructError
 from ...rules.registry import REGISTRY
@@ -49,6 +52,66 @@ class Expressions(Part):
             return value
         t = self.names.temp()
         self.cx.emit(S.assign(t, value))
+        self.note_packed(t, value)
+        return S.name(t)
+
+    def note_packed(self, target: str, value: Any) -> None:
+        """Remember what ``target = value`` holds when a later ``*target`` / ``**target`` can be
+        spread item by item: a tuple or list literal (its length), a dict literal with string keys."""
+        if target in self.cx.nonssa:
+            return
+        if isinstance(value, (gast.Tuple, gast.List)) and not any(isinstance(e, gast.Starred) for e in value.elts):
+            self.cx.packed[target] = len(value.elts)
+        elif isinstance(value, gast.Dict) and all(isinstance(k, gast.Constant) and isinstance(k.value, str)
+                                                  for k in value.keys):
+            self.cx.packed[target] = [k.value for k in value.keys]
+        elif isinstance(value, gast.Name) and value.id in self.cx.packed:
+            self.cx.packed[target] = self.cx.packed[value.id]
+
+    def spread(self, nodes: List[Any]) -> List[Any]:
+        """Lower the items of a call's arguments or of a literal: ``*xs`` becomes ``xs[0], xs[1]``
+        when the length of ``xs`` is known here; otherwise it stays ``*xs`` (a call or literal
+        that carries derivatives through it is refused when the derivative is generated)."""
+        out: List[Any] = []
+        for node in nodes:
+            if not isinstance(node, gast.Starred):
+                out.append(self.atom(node))
+                continue
+            if isinstance(node.value, (gast.Tuple, gast.List)):
+                out.extend(self.spread(node.value.elts))
+                continue
+            value = self.atom(node.value)
+            n = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
+            if isinstance(n, int):
+                out.extend(self._item(value, S.const(k)) for k in range(n))
+            else:
+                out.append(gast.Starred(value=value, ctx=gast.Load()))
+        return out
+
+    def spread_keywords(self, keywords: List[Any]) -> List[Any]:
+        """Keyword arguments; ``**kw`` becomes ``a=kw['a'], ...`` when the keys of ``kw`` are known."""
+        out: List[Any] = []
+        for k in keywords:
+            if k.arg is not None:
+                out.append(gast.keyword(arg=k.arg, value=self.atom(k.value)))
+                continue
+            if isinstance(k.value, gast.Dict) and all(isinstance(key, gast.Constant) for key in k.value.keys):
+                out.extend(self.spread_keywords([gast.keyword(arg=key.value, value=v)
+                                                 for key, v in zip(k.value.keys, k.value.values)]))
+                continue
+            value = self.atom(k.value)
+            keys = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
+            if isinstance(keys, list):
+                out.extend(gast.keyword(arg=key, value=self._item(value, S.const(key))) for key in keys)
+            else:
+                out.append(gast.keyword(arg=None, value=value))
+        return out
+
+    def _item(self, value: Any, index: Any) -> Any:
+        item = gast.Subscript(value=S.deepcopy(value), slice=index, ctx=gast.Load())
+        set_anno(item, Key.CALLEE, operator.getitem)
+        t = self.names.temp()
+        self.cx.emit(S.assign(t, item))
         return S.name(t)
 
     def expr(self, node: Any) -> Any:
@@ -64,6 +127,10 @@ class Expressions(Part):
                               "not called", self.cx.lambdas[node.id],
                               f"only call '{node.id}(...)': passing or returning a function is not differentiated; "
                               "use a def and call it")
+                return _opaque()
+            if node.id in self.cx.tables:
+                self.cx.error(UnsupportedConstructError, f"the list of lambdas '{node.id}' used as a value", node,
+                              f"call its lambdas by a constant index ({node.id}[0](...)), or write them as defs")
                 return _opaque()
             if node.id in self.cx.local_fns or node.id in self.cx.def_variants:
                 self.cx.error(UnsupportedConstructError, f"the nested function '{node.id}' used as a value", node,
@@ -99,8 +166,7 @@ class Expressions(Part):
             set_anno(out, Key.CALLEE, operator.getitem)
             return out
         if isinstance(node, (gast.Tuple, gast.List)):
-            elts = [self.atom(e) for e in node.elts]
-            return type(node)(elts=elts, ctx=gast.Load())
+            return type(node)(elts=self.spread(node.elts), ctx=gast.Load())
         if isinstance(node, gast.Dict):
             keys = [self.atom(k) for k in node.keys]
             return gast.Dict(keys=keys, values=[self.atom(v) for v in node.values])
@@ -111,6 +177,12 @@ class Expressions(Part):
             return node
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(node)
+        if isinstance(node, gast.NamedExpr):  # (y := e): assign y, and the value is y
+            assign = gast.Assign(targets=[node.target], value=node.value, type_comment=None)
+            ast_copy_lines(assign, self.cx.lineno)
+            self.stmts.stmt(assign)
+            return self.names.read(gast.Name(id=node.target.id, ctx=gast.Load(), annotation=None,
+                                             type_comment=None))
         if isinstance(node, gast.Lambda):
             self.cx.error(UnsupportedConstructError, "a lambda used as a value", node,
                           "assign it to a name and call it, or use a def")
@@ -221,10 +293,14 @@ class Expressions(Part):
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             receiver = self.atom(func.value)
-            args = [self.atom(a) for a in node.args]
-            keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+            args = self.spread(node.args)
+            keywords = self.spread_keywords(node.keywords)
             if any(get_anno(a, Key.FENCED) for a in [receiver] + args + [k.value for k in keywords]):
                 return _opaque()
+            if func.attr == "astype" and len(args) + len(keywords) == 1:
+                cast = self.astype(receiver, (args or [k.value for k in keywords])[0])
+                if cast is not None:
+                    return cast
             if func.attr in METHODS:
                 fname, pack = METHODS[func.attr]
                 if pack and len(args) > 1:
@@ -245,6 +321,9 @@ class Expressions(Part):
             return self.inline.call_variant(func.id, node)
         if isinstance(func, gast.Lambda):
             return self.inline.inline_local(_lambda_def(func, "_lambda"), node)
+        table_call = self.functional.table_call(node)
+        if table_call is not None:
+            return table_call
         if isinstance(func, gast.Name) and func.id in self.cx.locals:
             shown = self.cx.display_names.get(func.id, func.id)
             self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
@@ -266,17 +345,49 @@ class Expressions(Part):
         if callable(obj) and is_tangent_lite_own(obj):
             self.cx.error(UnsupportedConstructError, NESTED_DERIVATIVE[0], node, NESTED_DERIVATIVE[1])
             return _opaque()
-        if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and any(
-                self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords]):
+        if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and (any(
+                self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords])
+                or _takes_packs(getattr(obj, "__tl_function__", obj))):
             return self.inline.inline_global(getattr(obj, "__tl_function__", obj), node)
-        args = [self.atom(a) for a in node.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        written_out = self.functional.call(obj, node) if obj is not _MISSING else None
+        if written_out is not None:
+            return written_out
+        if obj is dict and all(k.arg is not None for k in node.keywords) and (
+                not node.args or len(node.args) == 1 and isinstance(node.args[0], gast.Dict)):
+            # dict(a=x, b=y) is the literal {'a': x, 'b': y}
+            literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
+            return self.expr(gast.Dict(keys=literal.keys + [S.const(k.arg) for k in node.keywords],
+                                       values=literal.values + [k.value for k in node.keywords]))
+        args = self.spread(node.args)
+        keywords = self.spread_keywords(node.keywords)
         if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
             return _opaque()  # calls something refused (and reported), or with it: not checked further
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
         return out
+
+    def astype(self, receiver: Any, dtype: Any) -> Any:
+        """``x.astype(float)`` is ``np.array(x, dtype=float)`` (a copy, as astype makes: derivatives
+        pass through); to an integer or boolean type it is that of ``tl.stop_gradient(x)`` (none).  None when
+        the type is not known here (a variable: the method call is kept, and refused if active)."""
+        static = get_anno(dtype, Key.CALLEE, _MISSING) if not isinstance(dtype, gast.Constant) else dtype.value
+        try:
+            kind = np.dtype(static).kind
+        except TypeError:
+            return None
+        if kind not in "fbiu":
+            return None
+        if kind != "f":
+            tl = self.cx.aliases["_tl"]
+            stop = gast.Call(func=S.attribute(S.name(tl), "stop_gradient"), args=[receiver], keywords=[])
+            set_anno(stop.func, Key.CALLEE, runtime.stop_gradient)
+            set_anno(stop, Key.CALLEE, runtime.stop_gradient)
+            self.cx.env.setdefault(tl, runtime)
+            t = self.names.temp()
+            self.cx.emit(S.assign(t, stop))
+            receiver = S.name(t)
+        return self._np_call("array", [receiver], [gast.keyword(arg="dtype", value=dtype)])
 
     def is_static(self, func: Any) -> bool:
         dotted = S.dotted_name(func)
@@ -333,3 +444,21 @@ class Expressions(Part):
         orelse, self.cx.out = self.cx.out, saved
         self.cx.emit(gast.If(test=test, body=body, orelse=orelse))
         return S.name(t)
+
+
+def _takes_packs(fn: Any) -> bool:
+    """Does the function take ``*args`` or ``**kwargs`` (it is inlined where it is called)?  Not
+    tangent_lite's own helpers: derivatives through them need their rules (refused without)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or str(getattr(fn, "__module__", "")).startswith("tangent_lite") or _library(code.co_filename):
+        return False
+    return bool(code.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
+
+
+def _library(filename: str) -> bool:
+    """Is ``filename`` in the standard library or an installed package (not the user's code: a call
+    of it is differentiated only when derivatives go through it, never inlined beforehand)?"""
+    paths = sysconfig.get_paths()
+    roots = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    real = os.path.realpath(filename)
+    return any(real.startswith(root + os.sep) for root in roots)

@@ -91,7 +91,8 @@ class Inliner(Part):
         its other names are resolved in its own module."""
         try:
             src = S.load_function(fn)
-            fence.check(src)
+            own = str(getattr(fn, "__module__", "")).startswith("tangent_lite")
+            fence.check(src, inlined=not own, own=own)  # (own helpers, differentiated again, need rules)
         except TangentLiteError as exc:
             self.cx.errors.append(exc)
             return _opaque()
@@ -169,6 +170,40 @@ class Inliner(Part):
             frozen[p] = atom
         self.cx.frozen_defaults[id(fdef)] = frozen
 
+    def bind_packed(self, fdef: Any, args: Any, node: Any) -> Any:
+        """The lowered atoms the parameters of ``fdef`` take in the call ``node``: ``*args``
+        gets a tuple of the extra positional arguments, ``**kwargs`` a dict of the extra
+        keywords, and ``*xs`` / ``**kw`` in the call are spread when their items are known."""
+        params = [a.id for a in args.posonlyargs + args.args]
+        kwonly = [a.id for a in args.kwonlyargs]
+        positional = self.exprs.spread(node.args)
+        keywords = self.exprs.spread_keywords(node.keywords)
+        if any(isinstance(a, gast.Starred) for a in positional) or any(k.arg is None for k in keywords):
+            self.cx.error(UnsupportedConstructError,
+                          f"the call to '{fdef.name}' unpacks a value ('*' or '**') whose length or keys are not "
+                          "known when the code is generated", node,
+                          "unpack a tuple, list or dict built in the function, or pass the items explicitly")
+            return None
+        values: Dict[str, Any] = dict(zip(params, positional))
+        extra = positional[len(params):]
+        named = [k for k in keywords if k.arg in params or k.arg in kwonly]
+        others = [k for k in keywords if not (k.arg in params or k.arg in kwonly)]
+        if (extra and args.vararg is None) or (others and args.kwarg is None):
+            self.cx.error(TangentLiteError, f"'{fdef.name}' does not take "
+                          + _describe_call(fdef.name, len(positional), [k.arg for k in keywords]), node,
+                          "check the call against the parameters of the function")
+            return None
+        values.update({k.arg: k.value for k in named})
+        for pack, value in ((args.vararg, gast.Tuple(elts=extra, ctx=gast.Load())),
+                            (args.kwarg, gast.Dict(keys=[S.const(k.arg) for k in others],
+                                                   values=[k.value for k in others]))):
+            if pack is not None:
+                t = self.names.temp()
+                self.cx.emit(S.assign(t, value))
+                self.exprs.note_packed(t, value)
+                values[pack.id] = S.name(t)
+        return values
+
     def inline_local(self, fdef: Any, node: Any) -> Any:
         """Inline a call to a nested def or lambda; returns the atom of its result."""
         # a nested def reached again while inlined calls itself; a lambda or a helper taking functions may be
@@ -192,30 +227,34 @@ class Inliner(Part):
         args = fd.args
         params = [a.id for a in args.posonlyargs + args.args]
         kwonly = [a.id for a in args.kwonlyargs]
-        if args.vararg is not None or args.kwarg is not None:
-            self.cx.error(UnsupportedConstructError, f"'{fdef.name}' takes *args or **kwargs", node,
-                          "give the function explicit parameters")
-            return _opaque()
+        packs = [a.id for a in (args.vararg, args.kwarg) if a is not None]
         values: Dict[str, Any] = {}
-        for p, a in zip(params, node.args):
-            values[p] = a
-        for k in node.keywords:
-            values[k.arg] = k.value
+        lowered = packs or any(isinstance(a, gast.Starred) for a in node.args) \
+            or any(k.arg is None for k in node.keywords)
+        if lowered:  # *args / **kwargs, or f(*xs) / f(**kw): bind the lowered items
+            values = self.bind_packed(fdef, fd.args, node)
+            if values is None:
+                return _opaque()
+        else:
+            for p, a in zip(params, node.args):
+                values[p] = a
+            for k in node.keywords:
+                values[k.arg] = k.value
         if id(fdef) in self.cx.frozen_defaults:  # a nested def: its defaults were evaluated where it was defined
             defaults = {p: S.deepcopy(a) for p, a in self.cx.frozen_defaults[id(fdef)].items()}
         else:  # (module-level functions: the expressions, in the caller's terms, before renaming)
             defaults = dict(zip(params[len(params) - len(args.defaults):], S.deepcopy(args.defaults)))
             defaults.update({k: S.deepcopy(d) for k, d in zip(kwonly, args.kw_defaults) if d is not None})
-        local = set(params) | set(kwonly) | _stored_names(fd.body)
+        local = set(params) | set(kwonly) | set(packs) | _stored_names(fd.body)
         rename = {n: self.cx.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
         self.cx.display_names.update({new: f"{n}' in '{fd.name}" for n, new in rename.items()})
         _Rename(rename).visit(fd)
         self.cx.locals |= set(rename.values())
         self.cx.nonssa |= {n for n in _assigned_in_compound(fd.body)}
         bound = []
-        for p in params + kwonly:
+        for p in params + kwonly + packs:
             if p in values:
-                bound.append((p, self.exprs.atom(values[p])))
+                bound.append((p, values[p] if lowered else self.exprs.atom(values[p])))
             elif p in defaults:
                 bound.append((p, self.exprs.atom(defaults[p])))
             else:
@@ -223,7 +262,9 @@ class Inliner(Part):
                               f"pass '{p}' in the call")
                 return _opaque()
         for p, atom in bound:
-            self.cx.emit(S.assign(self.names.target(rename[p]), atom))
+            target = self.names.target(rename[p])
+            self.cx.emit(S.assign(target, atom))
+            self.exprs.note_packed(target, atom)
         self.cx.inlining.append(fdef.name)
         try:  # still on the stack while the return value is lowered: it may call the function again
             body = fd.body
@@ -236,6 +277,10 @@ class Inliner(Part):
             return self.exprs.atom(ret.value)
         finally:
             self.cx.inlining.pop()
+
+
+def _describe_call(name: str, positional: int, keywords: List[str]) -> str:
+    return f"{positional} positional argument(s)" + (f" and the keywords {', '.join(keywords)}" if keywords else "")
 
 
 def _free_names(exprs: Any) -> set:

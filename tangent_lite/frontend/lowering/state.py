@@ -53,6 +53,11 @@ class LoweringState:
     display_names: Dict[str, str] = field(default_factory=dict)  # a name inlining made -> how messages name it
     depth: int = -1  # of the statements being lowered: the function body itself is depth 0
     roots: Optional[Set[str]] = None  # the free names the function loads (Names._free_roots)
+    # SSA names known to hold a tuple/list of so many items, or a dict with these string keys:
+    # what '*xs' and '**kw' in a call or a literal spread into (Expressions.spread)
+    packed: Dict[str, Any] = field(default_factory=dict)
+    tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal
+    caught: List[str] = field(default_factory=list)  # the exception of the except clause being lowered (raise)
 
     @classmethod
     def start(cls, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:
@@ -109,3 +114,7 @@ class Part:
     @property
     def inline(self) -> Any:  # .inlining.Inliner
         return self._lowering.inline
+
+    @property
+    def functional(self) -> Any:  # .functional.FunctionValues
+        return self._lowering.functional

@@ -10,7 +10,7 @@ from ... import syntax as S
 from ...errors import UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
-from .common import _stored_names, is_atom
+from .common import _stored_names, ast_copy_lines, is_atom
 from .state import Part
 
 
@@ -65,12 +65,6 @@ class Statements(Part):
             self.cx.opaque |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, (gast.ClassDef, gast.AsyncFunctionDef)):
             self.cx.opaque.add(node.name)
-        elif isinstance(node, gast.Try):
-            for stmt in node.body + node.finalbody:
-                self.stmt(stmt)
-        elif isinstance(node, gast.With):
-            for stmt in node.body:
-                self.stmt(stmt)
 
     def stmt_Expr(self, node: Any) -> None:
         if isinstance(node.value, gast.Constant):
@@ -90,6 +84,114 @@ class Statements(Part):
         test = self.exprs.atom(node.test)
         msg = self.exprs.atom(node.msg) if node.msg is not None else None
         self.cx.emit(gast.Assert(test=test, msg=msg))
+
+    def stmt_Raise(self, node: Any) -> None:
+        """``raise E(...)`` stays a statement: the derivative raises where the function would (a bare
+        ``raise`` in an except clause raises what it caught)."""
+        exc = self.exprs.atom(node.exc) if node.exc is not None else None
+        if exc is None and self.cx.caught:
+            exc = S.name(self.cx.caught[-1])
+        cause = self.exprs.atom(node.cause) if node.cause is not None else None
+        self.cx.emit(gast.Raise(exc=exc, cause=cause))
+
+    def stmt_With(self, node: Any) -> None:
+        """``with cm as v: body`` -> ``_t = cm``, ``v = _t.__enter__()``, the body, ``_t.__exit__(None,
+        None, None)``: marker statements that the derivative passes keep around the statements of
+        the body and that become a ``with`` again in the generated code (:mod:`modes.blocks`)."""
+        contexts = []
+        for item in node.items:
+            cm = self.exprs.atom(item.context_expr)
+            if not isinstance(cm, gast.Name) or get_anno(cm, Key.CALLEE, None) is not None \
+                    or cm.id in self.cx.params:  # a fresh local name for the context: its markers name it
+                t = self.names.temp()
+                self.cx.emit(S.assign(t, cm))
+                cm = S.name(t)
+            call = gast.Call(func=S.attribute(S.name(cm.id), "__enter__"), args=[], keywords=[])
+            set_anno(call, Key.CALLEE, ("method", "__enter__"))
+            if item.optional_vars is None:
+                self.cx.emit(gast.Expr(value=call))
+            else:
+                value = self.names.temp()
+                self.cx.emit(S.assign(value, call))
+                self.assign.assign_to(item.optional_vars, S.name(value), node)
+            contexts.append(cm.id)
+        line = self.cx.lineno
+        for stmt in node.body:
+            self.cx.lineno = getattr(stmt, "lineno", None) or self.cx.lineno
+            self.stmt(stmt)
+        self.cx.lineno = line
+        for cm_name in reversed(contexts):
+            call = gast.Call(func=S.attribute(S.name(cm_name), "__exit__"), args=[S.const(None)] * 3, keywords=[])
+            set_anno(call, Key.CALLEE, ("method", "__exit__"))
+            self.cx.emit(gast.Expr(value=call))
+
+    def stmt_Try(self, node: Any) -> None:
+        """``try``: the body under a flag that the ``except`` clauses clear, then the path that ran::
+
+            try:                         _ok = True; _path = 0; _exc = None
+                y = f(x)                 _ok.__try__(_path, _exc, ValueError)     (marker)
+            except ValueError:   ==>     if _ok:
+                y = g(x)                     y = f(x)
+            finally:                     _ok.__try_end__()                        (marker)
+                z = 1.0                  if _path == 1:
+                                             y = g(x)
+                                         z = 1.0
+
+        The markers become ``try: ... except ValueError as _caught: _exc = _caught; _ok = False;
+        _path = 1`` in the
+        generated code (:mod:`modes.blocks`): the reverse sweep undoes the body only when it
+        completed, and the handler's statements only when it ran."""
+        if not str(getattr(self.cx.fn, "__module__", "")).startswith("tangent_lite_generated"):
+            self._partial_effects(node)
+        ok, path, exc, caught = (self.cx.namer.fresh(n) for n in ("_ok", "_path", "_exc", "_caught"))
+        self.cx.nonssa |= {ok, path, exc}
+        self.cx.locals |= {ok, path, exc}
+        for name, value in ((ok, True), (path, 0), (exc, None)):
+            self.cx.emit(S.assign(self.names.target(name), S.const(value)))
+        types = [self.exprs.atom(h.type) if h.type is not None else S.const(None) for h in node.handlers]
+        self.cx.lineno = getattr(node, "lineno", None) or self.cx.lineno
+        self.cx.emit(blocks_marker(ok, "__try__", [S.name(path), S.name(exc), S.name(caught)] + types))
+        self.cx.in_branch += 1
+        body = self.block(node.body)
+        self.cx.in_branch -= 1
+        self.cx.lineno = getattr(node, "lineno", None) or self.cx.lineno
+        self.cx.emit(gast.If(test=S.name(ok), body=body or [gast.Pass()], orelse=[]))
+        self.cx.emit(blocks_marker(ok, "__try_end__", []))
+        chain = list(node.orelse)
+        for k, handler in reversed(list(enumerate(node.handlers, 1))):
+            bind = [gast.Assign(targets=[handler.name], value=S.name(exc), type_comment=None)] if handler.name else []
+            test = gast.Compare(left=S.name(path), ops=[gast.Eq()], comparators=[S.const(k)])
+            chain = [gast.If(test=test, body=bind + handler.body or [gast.Pass()], orelse=chain)]
+        self.cx.caught.append(exc)
+        for stmt in chain:
+            ast_copy_lines(stmt, getattr(node, "lineno", None))
+            self.stmt(stmt)
+        self.cx.caught.pop()
+        for stmt in node.finalbody:
+            self.stmt(stmt)
+
+    def _partial_effects(self, node: Any) -> None:
+        """Refuse a try block that may stop half-way with a variable assigned that is read later
+        but that the ``except`` clauses do not assign again: its derivative would be lost."""
+        if not node.handlers:
+            return
+        early = _stored_names(node.body[:-1])
+        if node.body and not isinstance(node.body[-1], (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr)):
+            early |= _stored_names(node.body[-1:])
+        inside = {id(n) for n in S.walk(gast.Module(body=node.body, type_ignores=[]))}
+        read = {n.id for n in S.walk(self.cx.fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                and id(n) not in inside}
+        in_handlers = {n.id for h in node.handlers for n in S.walk(gast.Module(body=h.body, type_ignores=[]))
+                       if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        again = set.intersection(*[_stored_names(h.body) for h in node.handlers])
+        lost = sorted((early & read) - (again - in_handlers))
+        if lost:
+            names = ", ".join(f"'{n}'" for n in lost)
+            self.cx.error(UnsupportedConstructError,
+                          f"{names} may be assigned in the try block before an exception stops it, and is read "
+                          "after it or in an except clause, which does not assign it first: its derivative would be "
+                          "lost", node,
+                          f"assign {names} in every except clause too, or move that assignment out of the try block")
 
     def stmt_Return(self, node: Any) -> None:
         if node.value is None:
@@ -137,3 +239,10 @@ class Statements(Part):
         loop = gast.While(test=S.name(flag), body=body, orelse=[])
         set_anno(loop, Key.LOOP_KIND, "while")
         self.cx.emit(loop)
+
+
+def blocks_marker(flag: str, kind: str, args: List[Any]) -> Any:
+    """A marker statement ``flag.kind(args)`` (see :mod:`modes.blocks`)."""
+    call = gast.Call(func=S.attribute(S.name(flag), kind), args=args, keywords=[])
+    set_anno(call, Key.CALLEE, ("method", kind))
+    return gast.Expr(value=call)

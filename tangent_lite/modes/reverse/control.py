@@ -8,6 +8,7 @@ from typing import Any, List, Set, Tuple
 from ... import syntax as S
 from ...analysis.statements import is_pop, is_push
 from ...syntax import gast
+from .. import blocks
 from .adjoints import Adjoints
 from .calls import Checkpoints
 from .names import _has_break, _targets, at
@@ -32,6 +33,12 @@ class LoopScan:
                 self.ps.item_writes[id(stmt)] = stmt.targets[0].value.id
             if is_push(stmt) or (isinstance(stmt, gast.Expr) and is_pop(stmt.value)):
                 self.ps.mutated.append(stmt.value.func.value.id)
+            if blocks.marker(stmt) == blocks.ENTER:  # what made the context of a with block
+                cm = blocks.context_of(stmt)
+                self.ps.contexts.setdefault(cm, self.ps.contexts.get(("made", cm)))
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and isinstance(stmt.value, gast.Call):
+                self.ps.contexts[("made", stmt.targets[0].id)] = stmt
             if isinstance(stmt, gast.Assign):
                 for var in _targets(stmt):
                     if loops or var in defined:
@@ -77,7 +84,9 @@ class ReverseControl:
                 out.extend(self.rev_loop(stmt, state, ctx))
             elif isinstance(stmt, gast.While):
                 out.extend(self.rev_loop(stmt, state, ctx))
-            # Expr (print), Assert, Break, Pass: nothing to undo
+            elif blocks.marker(stmt) is not None:  # a with block: its adjoints run in a context like it
+                out.extend(at(blocks.reverse_markers(stmt, self.ps.contexts, self.ps.namer.fresh), stmt))
+            # Expr (print), Assert, Raise, Break, Pass: nothing to undo
         return out, state
 
     def rev_if(self, stmt: Any, state: Set[str], ctx: Ctx) -> List[Any]:

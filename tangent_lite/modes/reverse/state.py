@@ -66,6 +66,7 @@ class PassState:
     item_writes: Dict[int, str] = field(default_factory=dict)  # id(x[i] = v) -> x
     loops: Dict[int, Loop] = field(default_factory=dict)
     rev_headers: Dict[int, Any] = field(default_factory=dict)  # id(forward loop) -> its reverse for loop (remat.py)
+    contexts: Dict[Any, Any] = field(default_factory=dict)  # with blocks: context name -> what made it (blocks.py)
 
     @property
     def tl(self) -> str:

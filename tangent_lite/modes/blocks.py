@@ -1,0 +1,167 @@
+"""``with`` blocks in generated code.  The lowering keeps a ``with`` as two marker statements
+around the statements of its body (so that every pass sees straight-line code)::
+
+    with np.errstate(divide="ignore"):        _t0 = np.errstate(divide="ignore")
+        y = np.log(x)                 ==>     _t0.__enter__()
+                                              y = np.log(x)
+                                              _t0.__exit__(None, None, None)
+
+The forward sweep and forward mode keep the markers where the primal statements are; the reverse
+sweep runs the adjoints of the body under a fresh context made by the same expression
+(:func:`reverse_markers`: the exit marker, met first going backwards, enters it).
+:func:`rewrap` turns each marker pair of the finished code back into a ``with`` statement, so that
+the context is left as Python leaves it, also when an exception is raised inside.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from .. import syntax as S
+from ..errors import UnsupportedConstructError
+from ..syntax import gast
+from ..syntax.annotations import Key, get_anno, set_anno
+
+ENTER, EXIT = "__enter__", "__exit__"
+
+
+def marker(stmt: Any) -> Optional[str]:
+    """``ENTER`` / ``EXIT`` for the marker statements of a with block, else None."""
+    value = getattr(stmt, "value", None)
+    if not isinstance(stmt, (gast.Expr, gast.Assign)) or not isinstance(value, gast.Call):
+        return None
+    func = value.func
+    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
+        return None
+    if func.attr == ENTER and not value.args and isinstance(stmt, gast.Expr) or (
+            func.attr == ENTER and not value.args and isinstance(stmt.targets[0], gast.Name)):
+        return ENTER
+    if func.attr == EXIT and isinstance(stmt, gast.Expr) and len(value.args) == 3:
+        return EXIT
+    return None
+
+
+def context_of(stmt: Any) -> str:
+    """The name of the context manager a marker enters or leaves."""
+    return stmt.value.func.value.id
+
+
+def enter(cm: str, target: Optional[str] = None) -> Any:
+    call = gast.Call(func=S.attribute(S.name(cm), ENTER), args=[], keywords=[])
+    set_anno(call, Key.CALLEE, ("method", ENTER))
+    return S.assign(target, call) if target else gast.Expr(value=call)
+
+
+def exit_(cm: str) -> Any:
+    call = gast.Call(func=S.attribute(S.name(cm), EXIT), args=[S.const(None)] * 3, keywords=[])
+    set_anno(call, Key.CALLEE, ("method", EXIT))
+    return gast.Expr(value=call)
+
+
+def reverse_markers(stmt: Any, made: Dict[str, Any], fresh: Any) -> List[Any]:
+    """The reverse sweep's statements for a marker ``stmt``: an exit marker (met first) makes
+    a new context from the expression that made the primal one (``made``: name -> the statement)
+    and enters it; the enter marker leaves it.  ``fresh``: a name maker."""
+    cm = context_of(stmt)
+    renamed = made.setdefault(("reverse", cm), fresh(cm + "_rev"))
+    creation = made.get(cm)
+    if creation is None:  # not made in this function: re-entering it would fail
+        return []
+    if marker(stmt) == EXIT:
+        return [S.assign(renamed, S.deepcopy(creation.value)), enter(renamed)]
+    return [exit_(renamed)]
+
+
+def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]:
+    """Turn marker pairs back into ``with`` and ``try`` statements, in ``body`` and the bodies in it.
+    ``reverse``: the code has a reverse sweep, which cannot undo a tape push or a list change that
+    a try block made before an exception stopped it: refused (``src``: for the error's location)."""
+    out: List[Any] = []
+    i = 0
+    while i < len(body):
+        stmt = body[i]
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
+                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse))
+        if isinstance(stmt, gast.FunctionDef):
+            stmt.body = rewrap(stmt.body, src, reverse)
+        if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
+            j = _matching(body, i, TRY_END)
+            if reverse:
+                _no_pushes(body[i + 1:j], stmt, src)
+            out.append(_try(stmt, rewrap(body[i + 1:j], src, reverse)))
+            i = j + 1
+            continue
+        j = _matching_exit(body, i) if marker(stmt) == ENTER else None
+        if j is None:
+            out.append(stmt)
+            i += 1
+            continue
+        cm = S.name(context_of(stmt))
+        target = S.name(stmt.targets[0].id, store=True) if isinstance(stmt, gast.Assign) else None
+        inner = rewrap(body[i + 1:j], src, reverse)
+        node = gast.With(items=[gast.withitem(context_expr=cm, optional_vars=target)],
+                         body=inner or [gast.Pass()], type_comment=None)
+        node.lineno = getattr(stmt, "lineno", None)
+        set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
+        out.append(node)
+        i = j + 1
+    return out
+
+
+def _matching_exit(body: List[Any], i: int) -> Optional[int]:
+    cm = context_of(body[i])
+    for j in range(i + 1, len(body)):
+        if marker(body[j]) == EXIT and context_of(body[j]) == cm:
+            return j
+    return None
+
+
+TRY, TRY_END = "__try__", "__try_end__"
+
+
+def _try_marker(stmt: Any, kind: str) -> bool:
+    value = getattr(stmt, "value", None)
+    return isinstance(stmt, gast.Expr) and isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == kind and isinstance(value.func.value, gast.Name)
+
+
+def _matching(body: List[Any], i: int, kind: str) -> Optional[int]:
+    flag = body[i].value.func.value.id
+    for j in range(i + 1, len(body)):
+        if _try_marker(body[j], kind) and body[j].value.func.value.id == flag:
+            return j
+    return None
+
+
+def _try(stmt: Any, inner: List[Any]) -> Any:
+    """``try: <inner> except T as _caught: _exc = _caught; _ok = False; _path = k`` for the marker
+    ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``)."""
+    flag = stmt.value.func.value.id
+    path, exc, caught, *types = stmt.value.args
+    handlers = []
+    for k, typ in enumerate(types, 1):  # (Python unbinds the name of an except clause at its end)
+        bare = isinstance(typ, gast.Constant) and typ.value is None
+        keep = [] if bare else [S.assign(exc.id, S.name(caught.id))]
+        handlers.append(gast.ExceptHandler(
+            type=None if bare else S.deepcopy(typ), name=None if bare else S.name(caught.id, store=True),
+            body=keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))]))
+    node = gast.Try(body=inner or [gast.Pass()], handlers=handlers, orelse=[], finalbody=[])
+    node.lineno = getattr(stmt, "lineno", None)
+    set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
+    return node
+
+
+def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any) -> None:
+    """Refuse a try block whose forward sweep saves values on the tape or changes a list: an
+    exception half-way would leave the tape out of step with the reverse sweep."""
+    for node in S.walk(gast.Module(body=inner, type_ignores=[])):
+        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+                and isinstance(node.value.func, gast.Attribute) and node.value.func.attr in ("append", "pop"):
+            line = get_anno(node, Key.ORIGIN) or getattr(node, "lineno", None)
+            raise UnsupportedConstructError(
+                f"reverse mode through this try block is not supported: it overwrites a value the reverse sweep "
+                f"needs, or changes a list (line {line}), and an exception half-way would leave the record of them "
+                "out of step", src.location(marker_stmt) if src is not None else None,
+                "assign new names in the try block (y1 = ... instead of y = ... in a loop), or use forward mode "
+                "(tl.jvp, tl.hessian)")
