@@ -62,6 +62,10 @@ def reductions(w, X):
         + np.sum(np.mean(Z ** 2, axis=(0, 1)))
 
 
+def column_variances(w, X):
+    return np.sum(np.var(X * w, axis=0))
+
+
 def softplus_sum(X, c):
     return np.sum(np.log1p(np.exp(X * c)) / np.sqrt(1.0 + X * X))
 
@@ -142,9 +146,15 @@ def test_unknown_chunk_sizes(data):
     keep = yd > 0.5
     Xm, ym = Xd[keep], yd[keep]  # rows of unknown count: nan chunk sizes
     assert np.isnan(Xm.shape[0])
-    got = lazily(tl.grad(least_squares), w, Xm, ym)
     mask = y > 0.5
-    assert_lazy_equal(got, tl.grad(least_squares)(w, X[mask], y[mask]))
+    for f in (least_squares, logistic):  # sums and means over rows of unknown count: broadcast and counted lazily
+        got = lazily(tl.grad(f, wrt=(0, 1)), w, Xm, ym)
+        assert_lazy_equal(got, tl.grad(f, wrt=(0, 1))(w, X[mask], y[mask]))
+    # what needs the count as a number is refused, saying what to do
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        lazily(tl.grad(column_variances), w, Xm)
+    Xm.compute_chunk_sizes()
+    assert_lazy_equal(lazily(tl.grad(column_variances), w, Xm), tl.grad(column_variances)(w, X[mask]))
 
 
 def test_gradient_descent_on_chunked_random_data():

@@ -90,6 +90,8 @@ def spread(g: Any, shape: tuple, like: Any) -> Any:
     """``np.broadcast_to(g, shape)`` in ``like``'s library (a number ``g`` made an array of it)."""
     xp = namespace(like) if is_foreign(like) else namespace(g)
     if xp is np:
+        if any(n != n for n in shape):  # Dask sizes unknown until computed (after a boolean mask): broadcast lazily
+            return g + np.zeros_like(like, dtype=np.result_type(g, like))
         return np.broadcast_to(g, shape)
     if not is_foreign(g):
         g = xp.asarray(g, dtype=like.dtype, device=like.device)

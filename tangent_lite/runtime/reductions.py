@@ -51,6 +51,8 @@ def mean_bar(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     count = 1
     for a in _norm_axis(axis, nd):
         count *= np.shape(x)[a]
+    if count != count:  # a Dask size unknown until computed (after a boolean mask): counted lazily
+        count = np.sum(np.ones_like(x), axis=_norm_axis(axis, nd), keepdims=True)
     return sum_bar(g, x, axis, keepdims) / count
 
 
@@ -112,6 +114,10 @@ def reduced_count(shape: tuple, axes: tuple) -> int:
     n = 1
     for a in axes:
         n *= shape[a]
+    if n != n:
+        raise ValueError("tangent_lite: this derivative needs the number of entries reduced over, and the array's "
+                         "size is unknown until it is computed (a Dask array after a boolean mask): call "
+                         "x.compute_chunk_sizes() first")
     return n
 
 
