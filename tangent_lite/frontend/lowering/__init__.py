@@ -8,6 +8,7 @@ with one job each, sharing a :class:`~.state.LoweringState`:
     loops        Loops        for loops as range loops
     inlining     Inliner      nested defs, lambdas, functions passed as arguments
     functional   FunctionValues  map / sorted(key=) / functools.reduce of functions, lists of lambdas
+    namespaces   Namespaces   array-API code: xp = array_namespace(x), xp.<name>(...)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .functional import FunctionValues
 from .inlining import Inliner
 from .loops import Loops
 from .names import Names
+from .namespaces import Namespaces
 from .state import LoweringState
 from .statements import Statements
 
@@ -39,6 +41,7 @@ class Lowering:
         self.loops = Loops(cx, self)
         self.inline = Inliner(cx, self)
         self.functional = FunctionValues(cx, self)
+        self.namespaces = Namespaces(cx, self)
         cx.aliases = self.names.choose_aliases()
 
     def run(self) -> None:

@@ -118,3 +118,7 @@ class Part:
     @property
     def functional(self) -> Any:  # .functional.FunctionValues
         return self._lowering.functional
+
+    @property
+    def namespaces(self) -> Any:  # .namespaces.Namespaces
+        return self._lowering.namespaces
