@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .library import spread, summed
+from .library import is_foreign, namespace, spread, summed
 
 
 def _shape(x: Any) -> tuple:
@@ -22,13 +22,22 @@ def _shape(x: Any) -> tuple:
 def real_cotangent(g: Any, x: Any) -> Any:
     """``g``, or its real part when ``g`` is complex and ``x`` is real: a real value's share of a
     complex cotangent (the convention of docs/complex-numbers.md), so real values keep real
-    adjoints (which in-place accumulation relies on)."""
-    if (type(g) is complex or getattr(g, "dtype", _REAL).kind == "c") and not np.iscomplexobj(x):
-        return np.real(g)
+    adjoints (which in-place accumulation relies on).  In ``g``'s own library."""
+    if _is_complex(g) and not (_is_complex(x) if is_foreign(x) else np.iscomplexobj(x)):
+        xp = namespace(g)
+        return np.real(g) if xp is np else xp.real(g)
     return g
 
 
-_REAL = np.dtype(float)
+def _is_complex(v: Any) -> bool:
+    if type(v) is complex:
+        return True
+    dt = getattr(v, "dtype", None)
+    if dt is None:
+        return False
+    if isinstance(dt, np.dtype):
+        return dt.kind == "c"
+    return bool(namespace(v).isdtype(dt, "complex floating"))
 
 
 def unbroadcast(g: Any, x: Any) -> Any:

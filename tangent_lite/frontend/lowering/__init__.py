@@ -9,6 +9,7 @@ with one job each, sharing a :class:`~.state.LoweringState`:
     inlining     Inliner      nested defs, lambdas, functions passed as arguments
     functional   FunctionValues  map / sorted(key=) / functools.reduce of functions, lists of lambdas
     namespaces   Namespaces   array-API code: xp = array_namespace(x), xp.<name>(...)
+    unpacking    Unpacking    *xs / **kw spread item by item when their length or keys are known
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .names import Names
 from .namespaces import Namespaces
 from .state import LoweringState
 from .statements import Statements
+from .unpacking import Unpacking
 
 
 class Lowering:
@@ -42,6 +44,7 @@ class Lowering:
         self.inline = Inliner(cx, self)
         self.functional = FunctionValues(cx, self)
         self.namespaces = Namespaces(cx, self)
+        self.unpack = Unpacking(cx, self)
         cx.aliases = self.names.choose_aliases()
 
     def run(self) -> None:

@@ -52,66 +52,7 @@ class Expressions(Part):
             return value
         t = self.names.temp()
         self.cx.emit(S.assign(t, value))
-        self.note_packed(t, value)
-        return S.name(t)
-
-    def note_packed(self, target: str, value: Any) -> None:
-        """Remember what ``target = value`` holds when a later ``*target`` / ``**target`` can be
-        spread item by item: a tuple or list literal (its length), a dict literal with string keys."""
-        if target in self.cx.nonssa:
-            return
-        if isinstance(value, (gast.Tuple, gast.List)) and not any(isinstance(e, gast.Starred) for e in value.elts):
-            self.cx.packed[target] = len(value.elts)
-        elif isinstance(value, gast.Dict) and all(isinstance(k, gast.Constant) and isinstance(k.value, str)
-                                                  for k in value.keys):
-            self.cx.packed[target] = [k.value for k in value.keys]
-        elif isinstance(value, gast.Name) and value.id in self.cx.packed:
-            self.cx.packed[target] = self.cx.packed[value.id]
-
-    def spread(self, nodes: List[Any]) -> List[Any]:
-        """Lower the items of a call's arguments or of a literal: ``*xs`` becomes ``xs[0], xs[1]``
-        when the length of ``xs`` is known here; otherwise it stays ``*xs`` (a call or literal
-        that carries derivatives through it is refused when the derivative is generated)."""
-        out: List[Any] = []
-        for node in nodes:
-            if not isinstance(node, gast.Starred):
-                out.append(self.atom(node))
-                continue
-            if isinstance(node.value, (gast.Tuple, gast.List)):
-                out.extend(self.spread(node.value.elts))
-                continue
-            value = self.atom(node.value)
-            n = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
-            if isinstance(n, int):
-                out.extend(self._item(value, S.const(k)) for k in range(n))
-            else:
-                out.append(gast.Starred(value=value, ctx=gast.Load()))
-        return out
-
-    def spread_keywords(self, keywords: List[Any]) -> List[Any]:
-        """Keyword arguments; ``**kw`` becomes ``a=kw['a'], ...`` when the keys of ``kw`` are known."""
-        out: List[Any] = []
-        for k in keywords:
-            if k.arg is not None:
-                out.append(gast.keyword(arg=k.arg, value=self.atom(k.value)))
-                continue
-            if isinstance(k.value, gast.Dict) and all(isinstance(key, gast.Constant) for key in k.value.keys):
-                out.extend(self.spread_keywords([gast.keyword(arg=key.value, value=v)
-                                                 for key, v in zip(k.value.keys, k.value.values)]))
-                continue
-            value = self.atom(k.value)
-            keys = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
-            if isinstance(keys, list):
-                out.extend(gast.keyword(arg=key, value=self._item(value, S.const(key))) for key in keys)
-            else:
-                out.append(gast.keyword(arg=None, value=value))
-        return out
-
-    def _item(self, value: Any, index: Any) -> Any:
-        item = gast.Subscript(value=S.deepcopy(value), slice=index, ctx=gast.Load())
-        set_anno(item, Key.CALLEE, operator.getitem)
-        t = self.names.temp()
-        self.cx.emit(S.assign(t, item))
+        self.unpack.note_packed(t, value)
         return S.name(t)
 
     def expr(self, node: Any) -> Any:
@@ -166,7 +107,7 @@ class Expressions(Part):
             set_anno(out, Key.CALLEE, operator.getitem)
             return out
         if isinstance(node, (gast.Tuple, gast.List)):
-            return type(node)(elts=self.spread(node.elts), ctx=gast.Load())
+            return type(node)(elts=self.unpack.spread(node.elts), ctx=gast.Load())
         if isinstance(node, gast.Dict):
             keys = [self.atom(k) for k in node.keys]
             return gast.Dict(keys=keys, values=[self.atom(v) for v in node.values])
@@ -295,8 +236,8 @@ class Expressions(Part):
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             receiver = self.atom(func.value)
-            args = self.spread(node.args)
-            keywords = self.spread_keywords(node.keywords)
+            args = self.unpack.spread(node.args)
+            keywords = self.unpack.spread_keywords(node.keywords)
             if any(get_anno(a, Key.FENCED) for a in [receiver] + args + [k.value for k in keywords]):
                 return _opaque()
             if func.attr == "astype" and len(args) + len(keywords) == 1:
@@ -361,8 +302,8 @@ class Expressions(Part):
             literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
             return self.expr(gast.Dict(keys=literal.keys + [S.const(k.arg) for k in node.keywords],
                                        values=literal.values + [k.value for k in node.keywords]))
-        args = self.spread(node.args)
-        keywords = self.spread_keywords(node.keywords)
+        args = self.unpack.spread(node.args)
+        keywords = self.unpack.spread_keywords(node.keywords)
         if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
             return _opaque()  # calls something refused (and reported), or with it: not checked further
         out = gast.Call(func=callee, args=args, keywords=keywords)

@@ -176,8 +176,8 @@ class Inliner(Part):
         keywords, and ``*xs`` / ``**kw`` in the call are spread when their items are known."""
         params = [a.id for a in args.posonlyargs + args.args]
         kwonly = [a.id for a in args.kwonlyargs]
-        positional = self.exprs.spread(node.args)
-        keywords = self.exprs.spread_keywords(node.keywords)
+        positional = self.unpack.spread(node.args)
+        keywords = self.unpack.spread_keywords(node.keywords)
         if any(isinstance(a, gast.Starred) for a in positional) or any(k.arg is None for k in keywords):
             self.cx.error(UnsupportedConstructError,
                           f"the call to '{fdef.name}' unpacks a value ('*' or '**') whose length or keys are not "
@@ -200,7 +200,7 @@ class Inliner(Part):
             if pack is not None:
                 t = self.names.temp()
                 self.cx.emit(S.assign(t, value))
-                self.exprs.note_packed(t, value)
+                self.unpack.note_packed(t, value)
                 values[pack.id] = S.name(t)
         return values
 
@@ -264,7 +264,7 @@ class Inliner(Part):
         for p, atom in bound:
             target = self.names.target(rename[p])
             self.cx.emit(S.assign(target, atom))
-            self.exprs.note_packed(target, atom)
+            self.unpack.note_packed(target, atom)
         self.cx.inlining.append(fdef.name)
         try:  # still on the stack while the return value is lowered: it may call the function again
             body = fd.body

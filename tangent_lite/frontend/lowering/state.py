@@ -122,3 +122,7 @@ class Part:
     @property
     def namespaces(self) -> Any:  # .namespaces.Namespaces
         return self._lowering.namespaces
+
+    @property
+    def unpack(self) -> Any:  # .unpacking.Unpacking
+        return self._lowering.unpack

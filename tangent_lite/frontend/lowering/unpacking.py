@@ -1,0 +1,75 @@
+"""``*xs`` and ``**kw`` in calls and literals: spread item by item when what they hold is known
+(a tuple, list or dict built in the function), kept otherwise."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, List
+
+from ... import syntax as S
+from ...syntax import gast
+from ...syntax.annotations import Key, set_anno
+from .state import Part
+
+
+class Unpacking(Part):
+    """What each name holds when it can be spread, and the spreading of ``*``/``**`` items."""
+
+    def note_packed(self, target: str, value: Any) -> None:
+        """Remember what ``target = value`` holds when a later ``*target`` / ``**target`` can be
+        spread item by item: a tuple or list literal (its length), a dict literal with string keys."""
+        if target in self.cx.nonssa:
+            return
+        if isinstance(value, (gast.Tuple, gast.List)) and not any(isinstance(e, gast.Starred) for e in value.elts):
+            self.cx.packed[target] = len(value.elts)
+        elif isinstance(value, gast.Dict) and all(isinstance(k, gast.Constant) and isinstance(k.value, str)
+                                                  for k in value.keys):
+            self.cx.packed[target] = [k.value for k in value.keys]
+        elif isinstance(value, gast.Name) and value.id in self.cx.packed:
+            self.cx.packed[target] = self.cx.packed[value.id]
+
+    def spread(self, nodes: List[Any]) -> List[Any]:
+        """Lower the items of a call's arguments or of a literal: ``*xs`` becomes ``xs[0], xs[1]``
+        when the length of ``xs`` is known here; otherwise it stays ``*xs`` (a call or literal
+        that carries derivatives through it is refused when the derivative is generated)."""
+        out: List[Any] = []
+        for node in nodes:
+            if not isinstance(node, gast.Starred):
+                out.append(self.exprs.atom(node))
+                continue
+            if isinstance(node.value, (gast.Tuple, gast.List)):
+                out.extend(self.spread(node.value.elts))
+                continue
+            value = self.exprs.atom(node.value)
+            n = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
+            if isinstance(n, int):
+                out.extend(self._item(value, S.const(k)) for k in range(n))
+            else:
+                out.append(gast.Starred(value=value, ctx=gast.Load()))
+        return out
+
+    def spread_keywords(self, keywords: List[Any]) -> List[Any]:
+        """Keyword arguments; ``**kw`` becomes ``a=kw['a'], ...`` when the keys of ``kw`` are known."""
+        out: List[Any] = []
+        for k in keywords:
+            if k.arg is not None:
+                out.append(gast.keyword(arg=k.arg, value=self.exprs.atom(k.value)))
+                continue
+            if isinstance(k.value, gast.Dict) and all(isinstance(key, gast.Constant) for key in k.value.keys):
+                out.extend(self.spread_keywords([gast.keyword(arg=key.value, value=v)
+                                                 for key, v in zip(k.value.keys, k.value.values)]))
+                continue
+            value = self.exprs.atom(k.value)
+            keys = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
+            if isinstance(keys, list):
+                out.extend(gast.keyword(arg=key, value=self._item(value, S.const(key))) for key in keys)
+            else:
+                out.append(gast.keyword(arg=None, value=value))
+        return out
+
+    def _item(self, value: Any, index: Any) -> Any:
+        item = gast.Subscript(value=S.deepcopy(value), slice=index, ctx=gast.Load())
+        set_anno(item, Key.CALLEE, operator.getitem)
+        t = self.names.temp()
+        self.cx.emit(S.assign(t, item))
+        return S.name(t)
