@@ -507,6 +507,36 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _bcast_case((), (3,)),
         _bcast_case(F, F),
     ],
+    # the library-neutral helpers (tangent_lite/runtime/library.py; rules in rules/array_api.py)
+    "tangent_lite.runtime.library.inexact": [
+        _seed_case("x (3,)", lambda rng: (sample(rng, (3,)),)),
+        _seed_case("x float", lambda rng: (sample(rng, F),)),
+    ],
+    "tangent_lite.runtime.library.as_array": [
+        _seed_case("x (2, 3)", lambda rng: (sample(rng, (2, 3)),)),
+        _seed_case("x float", lambda rng: (sample(rng, F),)),
+    ],
+    "tangent_lite.runtime.library.promoted": [
+        _seed_case("x (3,)", lambda rng: (sample(rng, (3,)),)),
+        _seed_case("x (2, 2)", lambda rng: (sample(rng, (2, 2)),), force_floating=True),
+    ],
+    "tangent_lite.runtime.library.spread": [
+        _seed_case("g (4,) to (3, 4)", lambda rng: (sample(rng, (4,)), (3, 4), sample(rng, (3, 4)))),
+        _seed_case("g (3, 1) to (2, 3, 4)", lambda rng: (sample(rng, (3, 1)), (2, 3, 4), sample(rng, (2, 3, 4)))),
+    ],
+    "tangent_lite.runtime.library.summed": [
+        _seed_case("g (3, 4)", lambda rng: (sample(rng, (3, 4)),)),
+        _seed_case("g (3, 4) over axis 0", lambda rng: (sample(rng, (3, 4)), 0, True)),
+        _seed_case("g (2, 3, 4) over axes (0, 2)", lambda rng: (sample(rng, (2, 3, 4)), (0, 2))),
+    ],
+    "tangent_lite.runtime.library.reshaped": [
+        _seed_case("x (2, 3) to (3, 2)", lambda rng: (sample(rng, (2, 3)), (3, 2))),
+        _seed_case("x (6,) to (1, 2, 3)", lambda rng: (sample(rng, (6,)), (1, 2, 3))),
+    ],
+    "tangent_lite.runtime.shapes.transpose_bar": [
+        _seed_case("g (3, 4)", lambda rng: (sample(rng, (3, 4)),)),
+        _seed_case("g (2, 3, 4) axes (1, 2, 0)", lambda rng: (sample(rng, (2, 3, 4)), (1, 2, 0))),
+    ],
     "tangent_lite.runtime.values.as_grad": [
         _seed_case("g (3, 4) for x (3, 4)", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)))),
         _seed_case("g (4,) for x (3, 4) (broadcast)", lambda rng: (sample(rng, (4,)), sample(rng, (3, 4)))),

@@ -16,7 +16,7 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 STAGES = [
     ("errors", "config", "_version"),
     ("syntax",),
-    ("runtime",),
+    ("runtime", "xnp"),
     ("rules",),
     ("frontend",),
     ("analysis",),

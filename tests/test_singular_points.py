@@ -636,6 +636,10 @@ CASES: Dict[str, List[Tuple[str, Maker]]] = {
         ("g (3, 4) shift 2", lambda rng: (_sample(rng, (3, 4)), 2)),
         ("g (2, 3) shift -1 axis 1", lambda rng: (_sample(rng, (2, 3)), -1, 1)),
     ],
+    "tangent_lite.runtime.shapes.transpose_bar": [  # (linear in g, with rules since it has an array-API branch)
+        ("g (3, 4)", lambda rng: (_sample(rng, (3, 4)),)),
+        ("g (2, 3, 4) axes (1, 2, 0)", lambda rng: (_sample(rng, (2, 3, 4)), (1, 2, 0))),
+    ],
     "tangent_lite.runtime.singular.strong_zero": [
         ("r (3, 4), g (3, 4)", lambda rng: (_sample(rng, (3, 4)), _sample(rng, (3, 4)))),
         ("r float, g float", lambda rng: (_sample(rng, "float"), _sample(rng, "float"))),

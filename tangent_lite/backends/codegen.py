@@ -187,6 +187,7 @@ def _inlined_runtime_imports() -> str:
         "import dataclasses",
         "import functools",
         "import math",
+        "import sys",
         "import types",
         "from typing import Any, Dict, List, Sequence, Tuple",
         "",

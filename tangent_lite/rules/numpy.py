@@ -394,13 +394,16 @@ constant_params(np.where, "condition")  # a mask: no derivative flows through it
 
 
 @defjvp(np.sum)
-def sum_jvp(x_dot, ans, a, axis=None, keepdims=False):
-    return np.sum(x_dot, axis=axis, keepdims=keepdims)
+def sum_jvp(x_dot, ans, a, axis=None, keepdims=False, dtype=None):
+    return np.sum(x_dot, axis=axis, keepdims=keepdims)  # (in x_dot's dtype, which is a's)
 
 
 @defvjp(np.sum)
-def sum_vjp(g, ans, a, axis=None, keepdims=False):
+def sum_vjp(g, ans, a, axis=None, keepdims=False, dtype=None):
     return _tl.sum_bar(g, a, axis, keepdims)
+
+
+constant_params(np.sum, "dtype")  # (the array API's xp.sum(x, dtype=x.dtype), SciPy's rosen)
 
 
 @defjvp(np.mean)

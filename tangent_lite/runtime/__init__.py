@@ -6,6 +6,7 @@ top-level function that uses only ``np`` and other helpers.  This package only r
 them: each module below has one job, imports the modules it needs (never this package),
 and ``_tl.<name>`` reaches every helper whichever module defines it.
 
+- ``library``: which library a value belongs to (NumPy first), and arrays made by that library
 - ``broadcast``: ``unbroadcast`` and ``bcast`` (broadcasting undone, list lengths kept)
 - ``values``: zeros, sums and returned gradients of any value, structures leafwise
 - ``blocks``: small building blocks of the array helpers (axes, reduced shapes, ...)
@@ -112,6 +113,7 @@ from .elementwise import (  # noqa: F401
 )
 from .indexing import (  # noqa: F401
     _basic_index,
+    _foreign_getitem_bar,
     _written_span,
     add_item,
     getattr_bar,
@@ -121,6 +123,19 @@ from .indexing import (  # noqa: F401
     slice_write_bar,
     slice_write_zero,
     zero_index,
+)
+from .library import (  # noqa: F401
+    as_array,
+    inexact,
+    is_foreign,
+    is_inexact,
+    is_zero,
+    namespace,
+    promoted,
+    reshaped,
+    spread,
+    summed,
+    zeros_of,
 )
 from .linalg import (  # noqa: F401
     as_columns,
@@ -268,7 +283,7 @@ from .singular import (  # noqa: F401
 )
 from .sources import helper_sources  # noqa: F401
 from .tape import NO_ITEM, _NoItem, _WholeList, copied, restore_item, saved, saved_item  # noqa: F401
-from .values import _fields, _float_dtype, _is_record, _map_struct, add, as_grad, zeros_like  # noqa: F401
+from .values import _fields, _float_dtype, _foreign_grad, _is_record, _map_struct, add, as_grad, zeros_like  # noqa: F401
 
 __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",

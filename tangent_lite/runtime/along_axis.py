@@ -10,6 +10,7 @@ import numpy as np
 
 from .blocks import axes_of, expand_reduced
 from .broadcast import unbroadcast
+from .library import as_array, inexact
 from .reductions import nan_mask, nan_zero
 
 # ---------------------------------------------------------------- sorting
@@ -22,8 +23,8 @@ def tie_average(v: Any, s: Any, axis: int) -> Any:
     derivatives differ by a permutation of the tied entries, and their average
     gives every tied position the mean tangent of the group.
     """
-    v = np.moveaxis(np.asarray(v, dtype=float), axis, -1)
-    s = np.moveaxis(np.asarray(s), axis, -1)
+    v = np.moveaxis(inexact(v), axis, -1)
+    s = np.moveaxis(as_array(s), axis, -1)
     n = s.shape[-1]
     if n < 2:
         return np.moveaxis(v, -1, axis)
@@ -39,7 +40,7 @@ def tie_average(v: Any, s: Any, axis: int) -> Any:
 
 def sort_order(a: Any, axis: Any) -> tuple:
     """(array, axis, permutation) for sorting ``a`` along ``axis`` (None: the flattened array)."""
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     if axis is None:
         a, axis = a.ravel(), 0
     return a, axis, np.argsort(a, axis=axis, kind="stable")
@@ -62,7 +63,7 @@ def sort_bar(g: Any, a: Any, axis: Any = -1) -> Any:
 def median_weights(a: Any, axis: Any = None) -> Any:
     """d median(a, axis) / d a, shaped like ``a``: 1 (odd) or 1/2 + 1/2 (even) on the middle
     sorted entries, averaged over ties."""
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     axes = axes_of(axis, a.ndim)
     rest = tuple(i for i in range(a.ndim) if i not in axes)
     moved = np.transpose(a, rest + axes)
@@ -96,7 +97,7 @@ def cumsum_bar(g: Any, a: Any, axis: Any = None) -> Any:
 
 
 def cum_layout(t: Any, a: Any, axis: Any) -> tuple:
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     if axis is None:
         return np.ravel(t), a.ravel(), 0
     return np.broadcast_to(t, a.shape), a, axis
@@ -114,7 +115,7 @@ def cumprod_tangent(t: Any, a: Any, axis: Any = None) -> Any:
     """Tangent of ``np.cumprod`` by the recurrence T_k = a_k T_{k-1} + t_k prod_{j<k} a_j."""
     t, x, ax = cum_layout(t, a, axis)
     xs = np.moveaxis(x, ax, 0)
-    ts = np.moveaxis(np.asarray(t, dtype=float), ax, 0)
+    ts = np.moveaxis(inexact(t), ax, 0)
     left = exclusive_products(xs)
     out = np.zeros(xs.shape)
     for k in range(xs.shape[0]):
@@ -126,7 +127,7 @@ def cumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
     """Cotangent of ``np.cumprod``: S_i = g_i + a_{i+1} S_{i+1}, a_bar_i = S_i prod_{j<i} a_j."""
     g, x, ax = cum_layout(g, a, axis)
     xs = np.moveaxis(x, ax, 0)
-    gs = np.moveaxis(np.asarray(g, dtype=float), ax, 0)
+    gs = np.moveaxis(inexact(g), ax, 0)
     left = exclusive_products(xs)
     acc = np.zeros(xs.shape)
     n = xs.shape[0]
@@ -148,7 +149,7 @@ def nancumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
 def drop_initial(g: Any, x: Any, axis: Any, include_initial: Any) -> tuple:
     ax = 0 if axis is None else axis
     if include_initial:
-        g = np.delete(np.asarray(g), 0, axis=ax)
+        g = np.delete(as_array(g), 0, axis=ax)
     return g, ax
 
 
@@ -174,7 +175,7 @@ def cumulative_prod_bar(g: Any, x: Any, axis: Any = None, include_initial: Any =
 
 def diff_adjoint(g: Any, n: int, axis: int) -> Any:
     """Adjoint of ``np.diff(., n, axis)`` (the result has ``n`` more entries along ``axis``)."""
-    g = np.asarray(g, dtype=float)
+    g = inexact(g)
     for _ in range(n):
         pad = [(0, 0)] * g.ndim
         pad[axis] = (1, 0)
@@ -224,8 +225,8 @@ def trapezoid_spacing(y: Any, x: Any, dx: Any, axis: int) -> Any:
     """The interval widths, broadcastable against the intervals of ``y`` along ``axis``."""
     ndim = np.ndim(y)
     if x is None:
-        return np.asarray(dx, dtype=float)
-    d = np.diff(np.asarray(x, dtype=float), axis=-1 if np.ndim(x) == 1 else axis)
+        return inexact(dx)
+    d = np.diff(inexact(x), axis=-1 if np.ndim(x) == 1 else axis)
     if np.ndim(x) == 1 and ndim > 1:
         d = np.reshape(d, [-1 if i == axis % ndim else 1 for i in range(ndim)])
     return d
@@ -254,7 +255,7 @@ def trapezoid_bar_y(g: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: Any = -1
 
 def trapezoid_x_terms(y: Any, axis: int) -> Any:
     """(y[1:] + y[:-1]) / 2 along ``axis``: d trapezoid / d (x[i+1] - x[i])."""
-    y = np.asarray(y, dtype=float)
+    y = inexact(y)
     n = y.shape[axis]
     return 0.5 * (np.take(y, np.arange(1, n), axis=axis) + np.take(y, np.arange(n - 1), axis=axis))
 

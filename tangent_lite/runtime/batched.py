@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .library import as_array, inexact
 from .values import _float_dtype, _is_record, _map_struct
 
 
@@ -27,7 +28,7 @@ def batch_zeros(x: Any, k: int) -> Any:
 def batch_bcast(t: Any, ans: Any) -> Any:
     """Broadcast a batched tangent to ``(k,) + ans.shape``."""
     shape = np.shape(ans)
-    t = np.asarray(t)
+    t = as_array(t)
     if t.shape[1:] == shape:
         return t
     return np.broadcast_to(t.reshape(t.shape[:1] + (1,) * (len(shape) - t.ndim + 1) + t.shape[1:]),
@@ -39,7 +40,7 @@ def batch_lift(t: Any, ans: Any) -> Any:
     that elementwise rules broadcast it like its primal against the other operands."""
     if isinstance(t, (list, tuple, dict)):
         return t
-    t = np.asarray(t)
+    t = as_array(t)
     missing = np.ndim(ans) - (t.ndim - 1)
     if missing <= 0:
         return t
@@ -99,7 +100,7 @@ def batch_stack(t: Any, ans: Any) -> Any:
     if isinstance(t, (list, tuple)):
         parts = [batch_stack(v, None) for v in t]
         return np.stack(parts, axis=1)
-    return np.asarray(t, dtype=float)
+    return inexact(t)
 
 
 def batch_builtin_sum(t: Any, x: Any) -> Any:
@@ -118,5 +119,5 @@ def batch_getitem(t: Any, index: Any) -> Any:
 def batch_setitem(t: Any, index: Any, v: Any) -> Any:
     out = np.array(t, dtype=float, copy=True)
     out[(slice(None),) + (index if isinstance(index, tuple) else (index,))] = \
-        v if np.ndim(v) == 0 else np.asarray(v)
+        v if np.ndim(v) == 0 else as_array(v)
     return out

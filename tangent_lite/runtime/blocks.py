@@ -8,6 +8,8 @@ from typing import Any, List
 
 import numpy as np
 
+from .library import as_array, inexact, namespace, zeros_of
+
 
 def axes_of(axis: Any, ndim: int) -> tuple:
     """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
@@ -20,7 +22,7 @@ def axes_of(axis: Any, ndim: int) -> tuple:
 
 def expand_reduced(g: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
     """Reshape a reduction's output (or its cotangent) so it broadcasts against ``shape``."""
-    g = np.asarray(g)
+    g = as_array(g)
     if keepdims:
         return g
     if g.ndim == 0:
@@ -30,7 +32,7 @@ def expand_reduced(g: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
 
 def safe_div(a: Any, b: Any) -> Any:
     """``a / b``, taken as 0 where ``b == 0`` (the convention at kinks such as ``|x|`` at 0)."""
-    b = np.asarray(b)
+    b = as_array(b)
     zero = b == 0
     return np.where(zero, 0.0, np.divide(a, np.where(zero, 1.0, b)))
 
@@ -40,20 +42,20 @@ def seq_like(pieces: List[Any], like: Any) -> Any:
     if isinstance(like, tuple):
         return tuple(pieces)
     if isinstance(like, np.ndarray):
-        return np.reshape(np.asarray(pieces, dtype=float), like.shape)
+        return np.reshape(inexact(pieces), like.shape)
     return list(pieces)
 
 
 def entry_or_zero(g: Any, i: int, like: Any) -> Any:
     """Entry ``i`` of a tuple/list cotangent, with None (or a missing container) read as zeros."""
     if g is None or g[i] is None:
-        return np.zeros(np.shape(like))
-    return np.asarray(g[i], dtype=float)
+        return zeros_of(np.shape(like), like)
+    return inexact(g[i])
 
 
 def matrix_t(x: Any) -> Any:
     """Transpose of (a stack of) matrices."""
-    return np.swapaxes(x, -1, -2)
+    return np.swapaxes(x, -1, -2) if namespace(x) is np else x.mT
 
 
 def sym_part(x: Any) -> Any:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .library import spread, summed
+
 
 def _shape(x: Any) -> tuple:
     return x.shape if hasattr(x, "shape") else ()
@@ -26,12 +28,12 @@ def unbroadcast(g: Any, x: Any) -> Any:
             _same_length(g, x)
         return g
     if not xs:
-        return g.sum() if hasattr(g, "sum") else g
+        return summed(g)
     lead = len(gs) - len(xs)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
+        g = summed(g, axis=tuple(range(lead)))
     if lead < 0:  # g is smaller (a symbolic-zero scalar or a broadcast tangent)
-        return np.broadcast_to(g, xs)
+        return spread(g, xs, x)
     axes = tuple(i for i, (a, b) in enumerate(zip(xs, g.shape)) if a == 1 and b != 1)
     if len(axes) == 1 and type(g) is np.ndarray and g.dtype == np.float64 and g.ndim >= 2 and g.size >= 4096:
         # one inner axis: as a product with ones (BLAS), where NumPy's reduction loops over
@@ -41,7 +43,7 @@ def unbroadcast(g: Any, x: Any) -> Any:
         out = g @ ones if k == g.ndim - 1 else ones @ np.moveaxis(g, k, -2)
         return np.expand_dims(out, k)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = summed(g, axis=axes, keepdims=True)
     return g
 
 
@@ -90,4 +92,4 @@ def bcast(t: Any, ans: Any) -> Any:
         if isinstance(ans, (list, tuple)):
             _same_length(t, ans)
         return t
-    return np.broadcast_to(t, shape)
+    return spread(t, shape, ans)

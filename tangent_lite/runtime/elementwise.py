@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .containers import sequence_bar
+from .library import inexact
 from .values import zeros_like
 
 
@@ -37,7 +38,7 @@ def safe_ratio(num: Any, x: Any) -> Any:
 
 def sinc_grad(x: Any) -> Any:
     """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x == 0."""
-    u = np.pi * np.asarray(x, dtype=float)
+    u = np.pi * inexact(x)
     zero = u == 0
     safe = np.where(zero, 1.0, u)
     return np.where(zero, 0.0, np.pi * (np.cos(safe) - np.sin(safe) / safe) / safe)

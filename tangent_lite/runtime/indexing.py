@@ -11,6 +11,7 @@ from typing import Any, List, Tuple
 import numpy as np
 
 from .broadcast import unbroadcast
+from .library import is_foreign, zeros_of
 from .values import _float_dtype, add, zeros_like
 
 # ---------------------------------------------------------------- reading items and attributes
@@ -34,12 +35,28 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
         if isinstance(x, tuple) and hasattr(x, "_fields"):
             return type(x)(*out)
         return type(x)(out) if isinstance(x, tuple) else out
+    if is_foreign(x) or is_foreign(g):
+        return _foreign_getitem_bar(g, x, index)
     out_arr = np.zeros(np.shape(x), dtype=_float_dtype(x))
     if _basic_index(index):
         out_arr[index] += g  # no repeated entries: plain in-place add
     else:
         np.add.at(out_arr, index, g)
     return out_arr
+
+
+def _foreign_getitem_bar(g: Any, x: Any, index: Any) -> Any:
+    """``getitem_bar`` in the library of ``x`` or ``g`` (Dask, an array-API array): ``g`` written at
+    ``index`` into zeros of that library (``.at[index].set`` where arrays are immutable, as in JAX)."""
+    if not _basic_index(index):
+        raise TypeError("tangent_lite: the adjoint of indexing with an array index (which may select an entry "
+                        f"twice) is computed with NumPy only, and this is a {type(x).__name__}: index with slices "
+                        "and integers, or use xp.take")
+    out = zeros_of(np.shape(x), x if is_foreign(x) else g)
+    if hasattr(out, "at"):
+        return out.at[index].set(g)
+    out[index] = g
+    return out
 
 
 def _basic_index(index: Any) -> bool:

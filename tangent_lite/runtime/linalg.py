@@ -10,13 +10,14 @@ import numpy as np
 
 from .blocks import entry_or_zero, matrix_t, sym_part
 from .broadcast import unbroadcast
+from .library import as_array, inexact, zeros_of
 
 
 def as_columns(b: Any, x: Any) -> tuple:
     """(b, x) with a trailing column axis when ``b`` is a vector (np.linalg.solve's convention)."""
     if np.ndim(b) == 1:
-        return np.asarray(x)[..., None], True
-    return np.asarray(x), False
+        return as_array(x)[..., None], True
+    return as_array(x), False
 
 
 def solve_tangent_a(t: Any, ans: Any, a: Any, b: Any) -> Any:
@@ -43,7 +44,7 @@ def solve_bar_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 def det_bar(g: Any, ans: Any, a: Any) -> Any:
     """g det(a) inv(a)^T (a must be invertible)."""
-    scale = np.asarray(g * ans)[..., None, None]
+    scale = as_array(g * ans)[..., None, None]
     return scale * matrix_t(np.linalg.inv(a))
 
 
@@ -56,7 +57,7 @@ def named_like(t: tuple, ans: Any) -> Any:
 
 def slogdet_tangent(t: Any, ans: Any, a: Any) -> tuple:
     """(0, trace(inv(a) t)): the sign is locally constant."""
-    return named_like((np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)), ans)
+    return named_like((zeros_of(np.shape(ans[0]), a), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)), ans)
 
 
 def slogdet_bar(g: Any, ans: Any, a: Any) -> Any:
@@ -132,7 +133,7 @@ def eigvalsh_tangent(t: Any, a: Any, UPLO: Any = "L") -> Any:
 
 def eigvalsh_bar(g: Any, a: Any, UPLO: Any = "L") -> Any:
     v = np.linalg.eigh(a, UPLO)[1]
-    s = np.matmul(v * np.asarray(g)[..., None, :], matrix_t(v))
+    s = np.matmul(v * as_array(g)[..., None, :], matrix_t(v))
     return tri_sym_adjoint(sym_part(s), UPLO == "U")
 
 
@@ -217,7 +218,7 @@ def svdvals_tangent(t: Any, a: Any) -> Any:
 
 def svdvals_bar(g: Any, a: Any) -> Any:
     u, _, vh = np.linalg.svd(a, full_matrices=False)
-    return np.matmul(u * np.asarray(g)[..., None, :], vh)
+    return np.matmul(u * as_array(g)[..., None, :], vh)
 
 
 def qr_check(a: Any, mode: Any) -> None:
@@ -251,7 +252,7 @@ def qr_bar(g: Any, ans: Any, a: Any, mode: Any = "reduced") -> Any:
     qr_check(a, mode)
     q, r = qr_factors(ans, a, mode)
     if mode == "r":
-        gq, gr = np.zeros(np.shape(q)), np.asarray(g, dtype=float)
+        gq, gr = zeros_of(np.shape(q), q), inexact(g)
     else:
         gq, gr = entry_or_zero(g, 0, q), entry_or_zero(g, 1, r)
     x = np.matmul(gr, matrix_t(r)) - np.matmul(matrix_t(q), gq)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .blocks import matrix_t, seq_like
 from .broadcast import unbroadcast
+from .library import as_array, inexact, zeros_of
 
 # ---------------------------------------------------------------- matmul and dot
 
@@ -24,10 +25,10 @@ def matmul_bar_a(g: Any, a: Any, b: Any) -> Any:
     if b_nd == 1:
         if a_nd == 1:
             return g * b
-        return unbroadcast(np.expand_dims(g, -1) * b, a)
+        return unbroadcast(g[..., None] * b, a)
     if a_nd == 1:
-        return unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :], a)
-    return unbroadcast(np.matmul(g, np.swapaxes(b, -1, -2)), a)
+        return unbroadcast((g[..., None, :] @ matrix_t(b))[..., 0, :], a)
+    return unbroadcast(g @ matrix_t(b), a)
 
 
 def matmul_bar_b(g: Any, a: Any, b: Any) -> Any:
@@ -38,10 +39,12 @@ def matmul_bar_b(g: Any, a: Any, b: Any) -> Any:
     if a_nd == 1:
         if b_nd == 1:
             return g * a
-        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+        return unbroadcast(a[:, None] * g[..., None, :], b)
     if b_nd == 1:
-        return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0], b)
-    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), g), b)
+        if a_nd == 2:  # (rows of unknown count, as Dask has them after a boolean mask, are summed over)
+            return matrix_t(a) @ g
+        return unbroadcast((matrix_t(a) @ g[..., None])[..., 0], b)
+    return unbroadcast(matrix_t(a) @ g, b)
 
 
 def dot_bar_a(g: Any, a: Any, b: Any) -> Any:
@@ -72,8 +75,8 @@ def dot_bar_b(g: Any, a: Any, b: Any) -> Any:
 
 def vecdot_bar(g: Any, x1: Any, x2: Any, axis: Any = -1) -> Any:
     """Cotangent of ``x1`` in vecdot(x1, x2, axis) = sum(x1 * x2, axis) (broadcasting)."""
-    x1m = np.moveaxis(np.asarray(x1, dtype=float), axis, -1)
-    x2m = np.moveaxis(np.asarray(x2, dtype=float), axis, -1)
+    x1m = np.moveaxis(inexact(x1), axis, -1)
+    x2m = np.moveaxis(inexact(x2), axis, -1)
     return np.moveaxis(unbroadcast(np.expand_dims(g, -1) * x2m, x1m), -1, axis)
 
 
@@ -180,7 +183,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     cotangent is broadcast along them), repeated letters (the cotangent lives on
     the diagonal) and broadcast size-1 dimensions (summed).
     """
-    ops = [np.asarray(o, dtype=float) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
+    ops = [inexact(o) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
     terms, out = einsum_parse(subscripts, [o.shape for o in ops])
     sizes: dict = {}
     for term, o in zip(terms, ops):
@@ -189,7 +192,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     mine = terms[k]
     unique = "".join(dict.fromkeys(mine))
     others = [t for i, t in enumerate(terms) if i != k] + [out]
-    other_ops = [o for i, o in enumerate(ops) if i != k] + [np.asarray(g, dtype=float)]
+    other_ops = [o for i, o in enumerate(ops) if i != k] + [inexact(g)]
     kept = "".join(c for c in unique if any(c in t for t in others))
     bar = np.einsum(",".join(others) + "->" + kept, *other_ops, optimize=optimize)
     # place the kept letters in `unique` order, broadcasting along the letters only operand k has
@@ -233,17 +236,17 @@ def cross_bar(g: Any, which: int, a: Any, b: Any, axisa: Any = -1, axisb: Any = 
     """
     if axis is not None:
         axisa = axisb = axisc = axis
-    am = np.moveaxis(np.asarray(a, dtype=float), axisa, -1)
-    bm = np.moveaxis(np.asarray(b, dtype=float), axisb, -1)
+    am = np.moveaxis(inexact(a), axisa, -1)
+    bm = np.moveaxis(inexact(b), axisb, -1)
 
     def pad3(v: Any) -> Any:
         return v if v.shape[-1] == 3 else np.concatenate([v, np.zeros(v.shape[:-1] + (1,))], axis=-1)
 
     a3, b3 = pad3(am), pad3(bm)
     if am.shape[-1] == 2 and bm.shape[-1] == 2:  # scalar z-component output
-        g3 = np.stack([np.zeros(np.shape(g)), np.zeros(np.shape(g)), np.asarray(g, dtype=float)], axis=-1)
+        g3 = np.stack([np.zeros(np.shape(g)), np.zeros(np.shape(g)), inexact(g)], axis=-1)
     else:
-        g3 = np.moveaxis(np.asarray(g, dtype=float), axisc, -1)
+        g3 = np.moveaxis(inexact(g), axisc, -1)
     if which == 0:
         bar, mine, like = np.cross(b3, g3), am, a
         src = axisa
@@ -268,7 +271,7 @@ def multi_dot_tangent(ts: Sequence[Any], arrays: Sequence[Any]) -> Any:
 def multi_dot_bar(g: Any, arrays: Sequence[Any]) -> Any:
     """Cotangents of every array of ``np.linalg.multi_dot(arrays)`` (a 1-D first array is a
     row vector, a 1-D last array a column vector)."""
-    mats = [np.asarray(x, dtype=float) for x in arrays]
+    mats = [inexact(x) for x in arrays]
     if mats[0].ndim == 1:
         mats[0] = mats[0][None, :]
     if mats[-1].ndim == 1:
@@ -296,9 +299,9 @@ def matrix_powers(a: Any, n: int) -> list:
 
 def matrix_power_tangent(t: Any, a: Any, n: int) -> Any:
     """d a^n = sum_k a^k t a^(n-1-k); negative n through b = inv(a), db = -b t b."""
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     if n == 0:
-        return np.zeros(a.shape)
+        return zeros_of(a.shape, a)
     if n < 0:
         b = np.linalg.inv(a)
         return matrix_power_tangent(-np.matmul(np.matmul(b, t), b), b, -n)
@@ -307,9 +310,9 @@ def matrix_power_tangent(t: Any, a: Any, n: int) -> Any:
 
 
 def matrix_power_bar(g: Any, a: Any, n: int) -> Any:
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     if n == 0:
-        return np.zeros(a.shape)
+        return zeros_of(a.shape, a)
     if n < 0:
         b = np.linalg.inv(a)
         gb = matrix_power_bar(g, b, -n)
@@ -331,8 +334,8 @@ def conv_start(n: int, m: int, mode: str, correlate: bool) -> int:
 
 def conv_bar(g: Any, which: int, a: Any, v: Any, mode: Any, correlate: bool) -> Any:
     """Cotangent of ``a`` (which=0) or ``v`` (which=1) in ``np.convolve``/``np.correlate``."""
-    a1 = np.asarray(a, dtype=float)
-    v1 = np.asarray(v, dtype=float)
+    a1 = inexact(a)
+    v1 = inexact(v)
     w = v1[::-1] if correlate else v1  # correlate(a, v) is the convolution of a with v reversed
     n, m = a1.size, v1.size
     full = np.zeros(n + m - 1)
@@ -346,38 +349,38 @@ def conv_bar(g: Any, which: int, a: Any, v: Any, mode: Any, correlate: bool) -> 
 
 def polyval_dx(p: Any, x: Any) -> Any:
     """d polyval(p, x) / dx."""
-    p = np.asarray(p, dtype=float)
+    p = inexact(p)
     n = p.shape[0]
     if n <= 1:
-        return np.zeros(np.shape(x))
+        return zeros_of(np.shape(x), x)
     return np.polyval(p[:-1] * np.arange(n - 1, 0, -1), x)
 
 
 def polyval_bar_p(g: Any, p: Any, x: Any) -> Any:
     n = np.shape(p)[0]
-    powers = np.asarray(x, dtype=float)[..., None] ** np.arange(n - 1, -1, -1)
-    return np.reshape(np.sum(np.asarray(g)[..., None] * powers, axis=tuple(range(np.ndim(x)))), np.shape(p))
+    powers = inexact(x)[..., None] ** np.arange(n - 1, -1, -1)
+    return np.reshape(np.sum(as_array(g)[..., None] * powers, axis=tuple(range(np.ndim(x)))), np.shape(p))
 
 
 def interp_periodic(x: Any, xp: Any, period: Any) -> Any:
     """What ``np.interp(x, xp, fp, period=p)`` interpolates on: (x mod p, the knots mod p in
     order with one more at each end, and the position in ``fp`` of each of those knots)."""
     p = abs(float(period))
-    xp = np.mod(np.asarray(xp, dtype=float), p)
+    xp = np.mod(inexact(xp), p)
     order = np.argsort(xp, kind="stable")
     positions = np.concatenate([order[-1:], order, order[:1]])
     knots = np.concatenate([xp[order][-1:] - p, xp[order], xp[order][:1] + p])
-    return np.mod(np.asarray(x, dtype=float), p), knots, positions
+    return np.mod(inexact(x), p), knots, positions
 
 
 def interp_dx(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None) -> Any:
     """d interp / dx: the slope of the segment; at a knot, the average of the two adjacent slopes
     (0 outside [xp[0], xp[-1]]; with a period, of the periodic extension)."""
-    fp = np.asarray(fp, dtype=float)
+    fp = inexact(fp)
     if period is not None:
         x, xp, positions = interp_periodic(x, xp, period)
         fp = fp[positions]
-    xp = np.asarray(xp, dtype=float)
+    xp = inexact(xp)
     slopes = np.concatenate([[0.0], np.diff(fp) / np.diff(xp), [0.0]])
     hi = np.searchsorted(xp, x, side="right")
     lo = np.searchsorted(xp, x, side="left")
@@ -393,8 +396,8 @@ def interp_bar_fp(g: Any, x: Any, xp: Any, fp: Any, left: Any = None, right: Any
         out_p = np.zeros(np.size(fp))
         np.add.at(out_p, positions, extended)
         return np.reshape(out_p, np.shape(fp))
-    xp = np.asarray(xp, dtype=float)
-    xs = np.ravel(np.asarray(x, dtype=float))
+    xp = inexact(xp)
+    xs = np.ravel(inexact(x))
     gs = np.ravel(np.broadcast_to(g, np.shape(x)))
     n = xp.size
     j = np.clip(np.searchsorted(xp, xs, side="right") - 1, 0, max(n - 2, 0))

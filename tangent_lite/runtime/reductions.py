@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .blocks import axes_of, expand_reduced, safe_div
+from .library import as_array, inexact, reshaped, spread, zeros_of
 from .singular import strong_mul
 
 # ---------------------------------------------------------------- sum, mean, max/min and prod
@@ -32,7 +33,7 @@ def _expand(g: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     shape = list(np.shape(x))
     for a in _norm_axis(axis, nd):
         shape[a] = 1
-    return np.reshape(g, shape)
+    return reshaped(g, shape)
 
 
 def sum_bar(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -42,7 +43,7 @@ def sum_bar(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     than ``np.broadcast_to``'s Python-level setup); large arrays get the stride-0 view."""
     if axis is None and type(g) is float and type(x) is np.ndarray and x.size <= 4096:
         return np.full(x.shape, g)
-    return np.broadcast_to(_expand(g, x, axis, keepdims), np.shape(x))
+    return spread(_expand(g, x, axis, keepdims), np.shape(x), x)
 
 
 def mean_bar(g: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -65,7 +66,7 @@ def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fa
 def prod_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Adjoint of prod, correct when entries are zero (products of the others), exactly 0 where
     the seed is (an infinite entry the np.where around it selects away)."""
-    x = np.asarray(x, dtype=float)
+    x = inexact(x)
     if np.ndim(x) == 0:
         return g
     axes = _norm_axis(axis, x.ndim)
@@ -83,8 +84,8 @@ def prod_pairs(g: Any, v: Any, x: Any, axis: Any = None, keepdims: bool = False)
     """``g * sum_k P_ik v_k`` with ``P_ik`` the product of the entries other than ``i`` and
     ``k`` of the reduced group (0 for ``i == k``): the derivative of ``prod_bar`` in ``x``
     (symmetric, so the same formula is its transpose).  Exact with zeros among the entries."""
-    x = np.asarray(x, dtype=float)
-    v = np.broadcast_to(np.asarray(v, dtype=float), x.shape)
+    x = inexact(x)
+    v = np.broadcast_to(inexact(v), x.shape)
     if x.ndim == 0:
         return np.zeros_like(x)
     axes = _norm_axis(axis, x.ndim)
@@ -115,7 +116,7 @@ def reduced_count(shape: tuple, axes: tuple) -> int:
 
 
 def var_tangent(t: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     scale = 2.0 / (reduced_count(a.shape, axes) - ddof)
@@ -123,7 +124,7 @@ def var_tangent(t: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool 
 
 
 def var_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     scale = 2.0 / (reduced_count(a.shape, axes) - ddof)
@@ -132,11 +133,11 @@ def var_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = Fa
 
 def std_tangent(t: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
     """d std = d var / (2 std); 0 where std == 0 (the average of the one-sided derivatives)."""
-    return safe_div(var_tangent(t, a, axis, ddof, keepdims), 2.0 * np.asarray(ans))
+    return safe_div(var_tangent(t, a, axis, ddof, keepdims), 2.0 * as_array(ans))
 
 
 def std_bar(g: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-    return var_bar(safe_div(g, 2.0 * np.asarray(ans)), a, axis, ddof, keepdims)
+    return var_bar(safe_div(g, 2.0 * as_array(ans)), a, axis, ddof, keepdims)
 
 
 def nan_zero(t: Any, a: Any) -> Any:
@@ -155,7 +156,7 @@ def nan_mask(a: Any) -> Any:
 
 
 def nan_centred(a: Any, axes: tuple) -> tuple:
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     mask = nan_mask(a)
     a0 = np.where(mask > 0, a, 0.0)
     n = np.sum(mask, axis=axes, keepdims=True)
@@ -175,11 +176,11 @@ def nanvar_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool =
 
 
 def nanstd_tangent(t: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-    return safe_div(nanvar_tangent(t, a, axis, ddof, keepdims), 2.0 * np.asarray(ans))
+    return safe_div(nanvar_tangent(t, a, axis, ddof, keepdims), 2.0 * as_array(ans))
 
 
 def nanstd_bar(g: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
-    return nanvar_bar(safe_div(g, 2.0 * np.asarray(ans)), a, axis, ddof, keepdims)
+    return nanvar_bar(safe_div(g, 2.0 * as_array(ans)), a, axis, ddof, keepdims)
 
 
 def nanmean_bar(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -198,11 +199,11 @@ def nanprod_bar(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any
 
 def average_weights(a: Any, axis: Any, weights: Any) -> Any:
     """The normalised weights of ``np.average``, broadcast to ``a``'s shape."""
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     axes = axes_of(axis, a.ndim)
     if weights is None:
         return np.full(a.shape, 1.0 / reduced_count(a.shape, axes))
-    w = np.asarray(weights, dtype=float)
+    w = inexact(weights)
     if w.shape != a.shape:  # 1-D weights along a single axis
         w = np.reshape(w, [n if i == axes[0] else 1 for i, n in enumerate(a.shape)])
     w = np.broadcast_to(w, a.shape)
@@ -224,9 +225,9 @@ def average_bar_a(g: Any, a: Any, axis: Any = None, weights: Any = None, returne
 
 def average_dw(ans: Any, a: Any, axis: Any, weights: Any, keepdims: bool) -> Any:
     """d average / d w, broadcast to ``a``'s shape: (a - average) / sum(w)."""
-    a = np.asarray(a, dtype=float)
+    a = inexact(a)
     axes = axes_of(axis, a.ndim)
-    w = np.asarray(weights, dtype=float)
+    w = inexact(weights)
     if w.shape != a.shape:
         w = np.reshape(w, [n if i == axes[0] else 1 for i, n in enumerate(a.shape)])
     total = np.sum(np.broadcast_to(w, a.shape), axis=axes, keepdims=True)
@@ -287,14 +288,14 @@ def vector_norm_dir(x: Any, n: Any, ord: Any, axes: tuple) -> Any:
     if ord == 1:
         return np.sign(x)
     if ord == 0:
-        return np.zeros(np.shape(x))
+        return zeros_of(np.shape(x), x)
     ax = np.abs(x)
     if ord in (np.inf, -np.inf):
         mask = (ax == n) * 1.0
         return np.sign(x) * mask / np.sum(mask, axis=axes, keepdims=True)
     p = float(ord)
     powered = np.where(ax == 0, 0.0, np.abs(np.where(ax == 0, 1.0, x)) ** (p - 1.0))
-    return np.sign(x) * safe_div(powered, np.asarray(n, dtype=float) ** (p - 1.0))
+    return np.sign(x) * safe_div(powered, inexact(n) ** (p - 1.0))
 
 
 def matrix_norm_dir(x: Any, n: Any, ord: Any, axes: tuple) -> Any:
@@ -323,7 +324,7 @@ def matrix_norm_dir(x: Any, n: Any, ord: Any, axes: tuple) -> Any:
 def norm_dir(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False, kind: str = "norm") -> tuple:
     """(d norm / dx shaped like x, reduced axes). Kinks (the 2-norm at 0, ties of inf-norms)
     follow the module conventions: 0, and an even share among the tied entries."""
-    x = np.asarray(x, dtype=float)
+    x = inexact(x)
     which, axes = norm_axes(x, ord, axis, kind)
     n = expand_reduced(ans, x.shape, axes, keepdims)
     if which == "vector":

@@ -10,9 +10,14 @@ import numpy as np
 
 from .blocks import entry_or_zero, seq_like
 from .broadcast import unbroadcast
+from .library import inexact, namespace
 
 
 def transpose_bar(g: Any, axes: Any = None) -> Any:
+    if namespace(g) is not np:  # an array-API array: permute_dims
+        nd = g.ndim
+        order = tuple(range(nd))[::-1] if axes is None else tuple(int(i) for i in np.argsort([a % nd for a in axes]))
+        return namespace(g).permute_dims(g, order)
     if axes is None:
         return np.transpose(g)
     return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))
@@ -31,10 +36,12 @@ def concatenate_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:
     if axis is None:
         sizes = [int(np.prod(s, dtype=int)) for s in shapes]
         parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
-    else:
-        ax = axis % np.ndim(g)
-        parts = np.split(g, np.cumsum([s[ax] for s in shapes])[:-1], axis=ax)
-    return seq_like([np.reshape(p, s) for p, s in zip(parts, shapes)], arrays)
+        return seq_like([np.reshape(p, s) for p, s in zip(parts, shapes)], arrays)
+    # slices along the axis (what np.split gives, in any array library)
+    ax = axis % np.ndim(g)
+    ends = np.cumsum([s[ax] for s in shapes]).tolist()
+    lead = (slice(None),) * ax
+    return seq_like([g[lead + (slice(a, b),)] for a, b in zip([0] + ends[:-1], ends)], arrays)
 
 
 def stack_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:
@@ -94,7 +101,7 @@ def repeat_bar(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
         return np.reshape(np.bincount(idx, weights=np.ravel(g), minlength=size), np.shape(a))
     ax = axis % np.ndim(a)
     n = np.shape(a)[ax]
-    moved = np.moveaxis(np.asarray(g, dtype=float), ax, 0)
+    moved = np.moveaxis(inexact(g), ax, 0)
     out = np.zeros((n,) + moved.shape[1:])
     np.add.at(out, np.repeat(np.arange(n), repeats), moved)
     return np.moveaxis(out, 0, ax)
@@ -109,7 +116,7 @@ def pad_check(mode: Any) -> None:
 
 def pad_tangent(t: Any, pad_width: Any, mode: Any = "constant") -> Any:
     pad_check(mode)
-    return np.pad(np.asarray(t, dtype=float), pad_width, mode=mode)
+    return np.pad(inexact(t), pad_width, mode=mode)
 
 
 def pad_bar(g: Any, array: Any, pad_width: Any, mode: Any = "constant") -> Any:
@@ -210,7 +217,7 @@ def take_along_axis_bar(g: Any, arr: Any, indices: Any, axis: Any = -1) -> Any:
         return np.reshape(np.bincount(idx, weights=np.ravel(g), minlength=size), np.shape(arr))
     shape = np.shape(arr)
     ax = axis % len(shape)
-    g = np.asarray(g, dtype=float)
+    g = inexact(g)
     grids = np.indices(g.shape, sparse=True)
     index = tuple(np.broadcast_to(indices, g.shape) % shape[ax] if d == ax else
                   (grids[d] if shape[d] != 1 else np.zeros_like(grids[d])) for d in range(len(shape)))

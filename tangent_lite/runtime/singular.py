@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .library import inexact, is_foreign, is_zero, namespace
+
 
 def nan_free(r: Any) -> bool:
     """Has ``r`` (a number or an array just computed) no NaN?  For a float array, one read-only
@@ -36,6 +38,8 @@ def nan_free(r: Any) -> bool:
         return True
     if isinstance(r, np.ndarray):  # a subclass (np.matrix, ...)
         return nan_free(np.asarray(r))
+    if is_foreign(r):  # another library's array: never computed (it may be lazy) to take a short cut
+        return False
     return bool(r == r)
 
 
@@ -53,6 +57,9 @@ def zeros_where(r: Any, zero: Any) -> Any:
     """``r`` with exact zeros where the boolean ``zero`` holds (a number stays a number)."""
     if isinstance(r, np.ndarray):
         return np.where(zero, r.dtype.type(0), r)
+    if is_foreign(r):
+        xp = namespace(r)
+        return xp.where(zero, xp.zeros_like(r), r)
     return type(r)(0) if zero else r
 
 
@@ -73,6 +80,8 @@ def strong_mul(a: Any, b: Any) -> Any:
     r = a * b
     if nonzero_number(a) or nonzero_number(b) or nan_free(r):
         return r
+    if is_foreign(r):
+        return zeros_where(r, is_zero(a) | is_zero(b))
     return zeros_where(r, np.logical_or(np.equal(a, 0), np.equal(b, 0)))
 
 
@@ -82,7 +91,7 @@ def strong_zero(r: Any, g: Any) -> Any:
     ``np.where`` selects away), and a zero seed times any partial derivative contributes 0."""
     if nonzero_number(g) or nan_free(r) or np.shape(r) != np.shape(g):
         return r
-    return zeros_where(r, np.equal(g, 0))
+    return zeros_where(r, is_zero(g))
 
 
 def strong_div(a: Any, b: Any) -> Any:
@@ -98,7 +107,7 @@ def strong_div(a: Any, b: Any) -> Any:
     r = a / b
     if nonzero_number(a) or nonzero_number(b) or nan_free(r):
         return r
-    return zeros_where(r, np.equal(a, 0))
+    return zeros_where(r, is_zero(a))
 
 
 def power(x: Any, p: Any) -> Any:
@@ -117,6 +126,8 @@ def power(x: Any, p: Any) -> Any:
             return float(np.power(float(x), float(p)))
     if isinstance(x, (np.ndarray, np.integer)) and x.dtype.kind in "biu":
         x = np.asarray(x, dtype=float)
+    elif is_foreign(x):
+        x = inexact(x)
     return x ** p
 
 
@@ -142,4 +153,4 @@ def pow_base_bar(g: Any, x: Any, y: Any) -> Any:
     r = gy * (x if (type(y) is int or type(y) is float) and y == 2 else power(x, y - 1))
     if nonzero_number(gy) or nan_free(r):
         return r
-    return zeros_where(r, np.equal(gy, 0))
+    return zeros_where(r, is_zero(gy))

@@ -20,6 +20,7 @@ from . import (
     containers,
     elementwise,
     indexing,
+    library,
     linalg,
     markers,
     products,
@@ -32,8 +33,8 @@ from . import (
 
 # every module of helpers (all of tangent_lite.runtime but this one and the package), each
 # after the modules it imports: the order in which the helpers of a standalone file appear
-MODULES = (broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products, shapes,
-           linalg, indexing, tape, markers, batched, checkpoint)
+MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
+           shapes, linalg, indexing, tape, markers, batched, checkpoint)
 
 
 def helper_sources(names: Sequence[str]) -> str:

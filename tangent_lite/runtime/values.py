@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import _same_length
+from .library import is_foreign, namespace, zeros_of
 
 
 def zeros_like(x: Any) -> Any:
@@ -23,6 +24,8 @@ def zeros_like(x: Any) -> Any:
         return _map_struct(zeros_like, x)
     if isinstance(x, range):  # (a loop's range put on a tape: its zero tangent is indexed like it)
         return np.zeros(len(x))
+    if is_foreign(x):  # another library's array (Dask, CuPy, array API): zeros of its own
+        return zeros_of(x.shape, x)
     if hasattr(x, "shape") and x.shape != ():
         return np.zeros(x.shape, dtype=_float_dtype(x))
     if hasattr(x, "dtype"):
@@ -32,7 +35,7 @@ def zeros_like(x: Any) -> Any:
 
 def _is_record(x: Any) -> bool:
     """A dataclass instance or a plain object whose attributes hold values."""
-    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str, bytes, type)) or x is None:
+    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str, bytes, type)) or x is None or is_foreign(x):
         return False
     return dataclasses.is_dataclass(x) or hasattr(x, "__dict__")
 
@@ -63,7 +66,7 @@ def _map_struct(fn: Any, x: Any, *others: Any) -> Any:
 
 
 def _float_dtype(x: Any) -> Any:
-    dt = np.result_type(x)
+    dt = x.dtype if isinstance(getattr(x, "dtype", None), np.dtype) else np.result_type(x)
     return dt if np.issubdtype(dt, np.inexact) else np.dtype(np.float64)
 
 
@@ -100,6 +103,8 @@ def as_grad(g: Any, x: Any) -> Any:
         return _map_struct(lambda xv, gv: as_grad(gv, xv), x, g)
     if g is None:
         return zeros_like(x)
+    if is_foreign(g) or is_foreign(x):
+        return _foreign_grad(g, x)
     if hasattr(x, "shape") and x.shape != ():
         g = np.asarray(g)
         dt = _float_dtype(x)
@@ -119,4 +124,25 @@ def as_grad(g: Any, x: Any) -> Any:
         return g.astype(_float_dtype(x))
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
         return float(g)
+    return g
+
+
+def _foreign_grad(g: Any, x: Any) -> Any:
+    """``as_grad`` where ``g`` or ``x`` is another library's array: kept in ``g``'s library (a
+    Dask gradient of a NumPy parameter stays lazy), broadcast to ``x``'s shape, in ``x``'s
+    inexact dtype; a number ``g`` becomes an array of ``x``'s library."""
+    if not is_foreign(g):  # a number (or a NumPy number) for another library's x
+        if np.ndim(g) != 0 and namespace(x) is not np:
+            raise TypeError(f"tangent_lite: a NumPy array reached the gradient of a {type(x).__name__} (a helper "
+                            "computed it with NumPy); please report this")
+        return zeros_like(x) + (g.item() if isinstance(g, np.ndarray) else g)
+    xp = namespace(g)
+    shape = tuple(x.shape) if hasattr(x, "shape") else ()
+    if tuple(g.shape) != shape:
+        g = xp.broadcast_to(g, shape)
+    dt = getattr(x, "dtype", None)
+    if isinstance(dt, np.dtype) and dt.kind not in "fc":
+        dt = np.dtype(np.float64)
+    if dt is not None and g.dtype != dt and (xp is np) == isinstance(dt, np.dtype):  # (dtypes of one library)
+        g = g.astype(dt) if xp is np else xp.astype(g, dt)
     return g

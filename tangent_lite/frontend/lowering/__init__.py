@@ -7,6 +7,7 @@ with one job each, sharing a :class:`~.state.LoweringState`:
     assignments  Assignments  assignment targets, container writes
     loops        Loops        for loops as range loops
     inlining     Inliner      nested defs, lambdas, functions passed as arguments
+    namespaces   Namespaces   array-API code: xp = array_namespace(x), xp.<name>(...)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .expressions import Expressions
 from .inlining import Inliner
 from .loops import Loops
 from .names import Names
+from .namespaces import Namespaces
 from .state import LoweringState
 from .statements import Statements
 
@@ -36,6 +38,7 @@ class Lowering:
         self.assign = Assignments(cx, self)
         self.loops = Loops(cx, self)
         self.inline = Inliner(cx, self)
+        self.namespaces = Namespaces(cx, self)
         cx.aliases = self.names.choose_aliases()
 
     def run(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
+from ... import runtime
 from ... import syntax as S
 from ...errors import TangentLiteError, UnsupportedConstructError
 from ...rules.registry import REGISTRY
@@ -220,6 +221,8 @@ class Expressions(Part):
 
     def call(self, node: Any) -> Any:
         func = node.func
+        if self.namespaces.is_call(func):  # xp.tanh(x) for xp = array_namespace(x)
+            return self.namespaces.lower_call(node)
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             receiver = self.atom(func.value)
@@ -235,7 +238,8 @@ class Expressions(Part):
                 return self._np_call(fname, [receiver] + args, keywords)
             out = gast.Call(func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
                             args=args, keywords=keywords)
-            set_anno(out, Key.CALLEE, ("method", func.attr))
+            lookup = func.attr == "__array_namespace__"  # x.__array_namespace__(): a namespace, no derivative
+            set_anno(out, Key.CALLEE, runtime.namespace if lookup else ("method", func.attr))
             return out
         root = S.dotted_name(func)
         if root is not None and root.split(".")[0] in self.cx.opaque:
@@ -270,6 +274,7 @@ class Expressions(Part):
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
+            self.namespaces.annotate(out, obj, node)
         return out
 
     def is_static(self, func: Any) -> bool:

@@ -30,7 +30,10 @@ class Names(Part):
         aliases = {}
         for mod_name, module in (("np", np), ("math", math)):
             bound = [n for n in self._free_roots() if self.resolve_free(n) is module]
-            if bound:
+            if mod_name == "np" and self.namespaces.rules_module() is not np:  # array-API code: rules via xnp
+                aliases[mod_name] = alias = self.cx.namer.fresh("xnp")
+                self.cx.env[alias] = self.namespaces.rules_module()
+            elif bound:
                 aliases[mod_name] = sorted(bound, key=lambda n: (n != mod_name, n))[0]
             elif mod_name in self.cx.locals or mod_name in self._free_roots():
                 aliases[mod_name] = self.cx.namer.fresh("_" + mod_name)

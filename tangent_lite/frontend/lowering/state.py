@@ -109,3 +109,7 @@ class Part:
     @property
     def inline(self) -> Any:  # .inlining.Inliner
         return self._lowering.inline
+
+    @property
+    def namespaces(self) -> Any:  # .namespaces.Namespaces
+        return self._lowering.namespaces

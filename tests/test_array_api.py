@@ -1,0 +1,160 @@
+"""Functions written against the array API standard (``xp = array_namespace(x)``) differentiated
+on the arrays of other libraries.
+
+``array_api_strict`` is the proof that nothing is converted to NumPy behind the user's back: it
+implements the standard and nothing else (no NumPy functions accept its arrays as their own, no
+``.sum()`` methods), and every derivative must come back as one of its arrays.  The references
+are the same functions run on NumPy arrays, hand-derived gradients, and the dot-product identity
+between forward and reverse mode.  PyTorch and JAX run through ``array_api_compat`` when they are
+installed (skipped cleanly otherwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+compat = pytest.importorskip("array_api_compat")
+xps = pytest.importorskip("array_api_strict")
+array_namespace = compat.array_namespace
+StrictArray = type(xps.asarray(0.0))
+
+
+def mlp(W, b, X):
+    xp = array_namespace(W, X)
+    h = xp.tanh(xp.linalg.matmul(X, W) + b)
+    return xp.sum(xp.mean(h * h, axis=0))
+
+
+def logistic(w, X, y):
+    xp = array_namespace(X)
+    p = 1.0 / (1.0 + xp.exp(-(X @ w)))
+    return -xp.mean(y * xp.log(p) + (1.0 - y) * xp.log(1.0 - p))
+
+
+def standard_names(x):
+    """Names the standard spells otherwise than NumPy, a method for the namespace, ``.mT``."""
+    xp = x.__array_namespace__()
+    A = xp.reshape(x, (2, 3))
+    s = xp.acos(x * 0.1) + xp.pow(x, 2.0) + xp.atan2(x, 2.0 + x * x)
+    B = xp.permute_dims(A, (1, 0)) @ A.mT.mT
+    return xp.sum(s) + xp.sum(xp.concat([xp.asinh(x), x], axis=0) ** 2) + xp.sum(B)
+
+
+def rosen_like(x):
+    xp = array_namespace(x)
+    return xp.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0, axis=0, dtype=x.dtype)
+
+
+def _to(xp, *arrays):
+    return tuple(xp.asarray(a) for a in arrays)
+
+
+def _np(a):
+    return np.asarray(a) if not isinstance(a, (tuple, list)) else type(a)(_np(v) for v in a)
+
+
+def _assert_strict(value):
+    for v in value if isinstance(value, (tuple, list)) else (value,):
+        assert isinstance(v, StrictArray), type(v)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def test_gradients_stay_in_array_api_strict(rng):
+    W, b, X = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(5, 3))
+    for wrt in (0, (0, 1), (0, 1, 2)):
+        got = tl.grad(mlp, wrt=wrt)(*_to(xps, W, b, X))
+        _assert_strict(got)
+        want = tl.grad(mlp, wrt=wrt)(W, b, X)
+        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_allclose(_np(g), w, rtol=1e-12)
+    # by hand: d/dW sum(mean(tanh(XW + b)^2, 0)) = X^T (2 h (1 - h^2)) / n
+    h = np.tanh(X @ W + b)
+    np.testing.assert_allclose(_np(tl.grad(mlp)(*_to(xps, W, b, X))), X.T @ (2 * h * (1 - h * h)) / 5, rtol=1e-12)
+
+
+def test_logistic_regression_both_modes(rng):
+    w, X = rng.normal(size=3), rng.normal(size=(8, 3))
+    y = (rng.random(8) > 0.5).astype(float)
+    ws, Xs, ys = _to(xps, w, X, y)
+    g = tl.grad(logistic)(ws, Xs, ys)
+    _assert_strict(g)
+    p = 1 / (1 + np.exp(-X @ w))
+    np.testing.assert_allclose(_np(g), X.T @ (p - y) / 8, rtol=1e-12)
+    v = rng.normal(size=3)
+    value, tangent = tl.jvp(logistic, (ws, Xs, ys), (xps.asarray(v),))
+    _assert_strict((value, tangent))
+    np.testing.assert_allclose(float(tangent), float(np.dot(_np(g), v)), rtol=1e-12)  # <J v, 1> == <v, J^T 1>
+
+
+def test_standard_names_resolve_to_numpys_rules(rng):
+    x = rng.uniform(0.5, 1.5, size=6)
+    g = tl.grad(standard_names)(xps.asarray(x))
+    _assert_strict(g)
+    np.testing.assert_allclose(_np(g), tl.grad(standard_names)(x), rtol=1e-12)
+    eps = 1e-6  # central differences
+    fd = [(standard_names(x + eps * e) - standard_names(x - eps * e)) / (2 * eps) for e in np.eye(6)]
+    np.testing.assert_allclose(_np(g), fd, rtol=1e-6)
+    v = rng.normal(size=6)
+    _, t = tl.jvp(standard_names, (xps.asarray(x),), (xps.asarray(v),))
+    _assert_strict(t)
+    np.testing.assert_allclose(float(t), float(np.dot(_np(g), v)), rtol=1e-10)
+
+
+def test_float32_stays_float32(rng):
+    x = rng.normal(size=5).astype(np.float32)
+    g = tl.grad(rosen_like)(xps.asarray(x))
+    assert g.dtype == xps.float32
+    np.testing.assert_allclose(_np(g), tl.grad(rosen_like)(x.astype(np.float64)), rtol=1e-4)
+
+
+def test_second_order(rng):
+    x, v = rng.normal(size=4), rng.normal(size=4)
+    Hv = tl.hvp(rosen_like, xps.asarray(x), xps.asarray(v))
+    _assert_strict(Hv)
+    np.testing.assert_allclose(_np(Hv), tl.hessian(rosen_like)(x) @ v, rtol=1e-10)
+
+
+def test_a_function_the_standard_lacks_is_refused(rng):
+    def uses_cumprod(x):
+        xp = array_namespace(x)
+        return xp.sum(xp.no_such_function(x))
+
+    with pytest.raises(tl.TangentLiteError, match="no_such_function"):
+        tl.grad(uses_cumprod)(xps.asarray(rng.normal(size=3)))
+
+
+@pytest.mark.parametrize("library", ["torch", "jax.numpy"])
+def test_other_libraries_through_array_api_compat(library, rng):
+    lib = pytest.importorskip(library)
+    if library == "jax.numpy":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    W, b, X = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(5, 3))
+    args = tuple(lib.asarray(a) for a in (W, b, X))
+    got = tl.grad(mlp, wrt=(0, 1))(*args)
+    assert all(type(g) is type(args[0]) for g in got)
+    for g, w in zip(got, tl.grad(mlp, wrt=(0, 1))(W, b, X)):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-10)
+    _, t = tl.jvp(mlp, args, (lib.asarray(np.ones((3, 2))),))
+    np.testing.assert_allclose(float(t), float(np.sum(np.asarray(got[0]))), rtol=1e-10)
+
+
+def test_scipy_rosen_through_its_source(rng):
+    """SciPy's own array-API code: ``rosen`` begins ``xp = array_namespace(x); x = xp_promote(x,
+    force_floating=True, xp=xp)`` and sums with ``xp.sum(..., axis=0, dtype=x.dtype)``."""
+    optimize = pytest.importorskip("scipy.optimize")
+    for x in (rng.normal(size=6), np.array([0.3, -1.2, 0.8, 1.5, 0.1])):
+        np.testing.assert_allclose(tl.grad(optimize.rosen)(x), optimize.rosen_der(x), rtol=1e-12, atol=1e-12)
+        v = rng.normal(size=x.shape)
+        value, tangent = tl.jvp(optimize.rosen, (x,), (v,))
+        np.testing.assert_allclose(value, optimize.rosen(x), rtol=1e-14)
+        np.testing.assert_allclose(tangent, optimize.rosen_der(x) @ v, rtol=1e-12)
+        np.testing.assert_allclose(tl.hvp(optimize.rosen, x, v), optimize.rosen_hess(x) @ v, rtol=1e-10)

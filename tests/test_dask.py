@@ -1,0 +1,168 @@
+"""Derivatives of NumPy code run on Dask arrays: lazy results, equal to NumPy's.
+
+User code is written with ``np.*``; Dask arrays take part through NumPy's dispatch protocols
+(``__array_function__``, ``__array_ufunc__``).  Every derivative call runs under a scheduler
+that raises: nothing may be computed while the derivative is built (the graph is returned),
+and ``dask.compute`` evaluates it afterwards.  The common case is mixed: small NumPy
+parameters, large Dask data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+
+
+def _no_compute(dsk, keys, **kwargs):
+    raise AssertionError("a Dask graph was computed while the derivative was built")
+
+
+def lazily(call, *args):
+    """``call(*args)`` with computing forbidden."""
+    with dask.config.set(scheduler=_no_compute):
+        return call(*args)
+
+
+def _leaves(x):
+    return [v for item in x for v in _leaves(item)] if isinstance(x, (tuple, list)) else [x]
+
+
+def assert_lazy_equal(got, want):
+    for g, w in zip(_leaves(got), _leaves(want)):
+        assert isinstance(g, da.Array), type(g)
+        value = g.compute()
+        assert value.dtype == np.asarray(w).dtype
+        np.testing.assert_allclose(value, w, rtol=1e-10, atol=1e-12)
+
+
+def least_squares(w, X, y):
+    r = X @ w - y
+    return 0.5 * np.sum(r * r)
+
+
+def logistic(w, X, y):
+    z = X @ w
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def mlp_layer(W, b, X):
+    h = np.tanh(X @ W + b)
+    return np.sum(np.mean(h * h, axis=0))
+
+
+def reductions(w, X):
+    Z = X * w  # broadcasting a NumPy row against Dask data
+    return np.sum(np.max(Z, axis=1)) + np.sum(np.var(Z, axis=0)) + np.sum(np.std(Z, axis=1, keepdims=True)) \
+        + np.sum(np.mean(Z ** 2, axis=(0, 1)))
+
+
+def softplus_sum(X, c):
+    return np.sum(np.log1p(np.exp(X * c)) / np.sqrt(1.0 + X * X))
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (rng.random(60) > 0.5).astype(float)
+    return X, y, rng
+
+
+@pytest.mark.parametrize("f", [least_squares, logistic])
+def test_grad_of_numpy_parameters_over_dask_data(f, data):
+    X, y, rng = data
+    w = rng.normal(size=4)
+    Xd, yd = da.from_array(X, chunks=(15, 4)), da.from_array(y, chunks=15)
+    got = lazily(tl.grad(f), w, Xd, yd)
+    assert_lazy_equal(got, tl.grad(f)(w, X, y))
+    got = lazily(tl.grad(f, wrt=(0, 1)), w, Xd, yd)
+    assert_lazy_equal(got, tl.grad(f, wrt=(0, 1))(w, X, y))
+
+
+def test_value_and_grad_is_one_lazy_computation(data):
+    X, y, rng = data
+    w = rng.normal(size=4)
+    Xd, yd = da.from_array(X, chunks=(15, 4)), da.from_array(y, chunks=15)
+    v, g = lazily(tl.value_and_grad(logistic), w, Xd, yd)
+    assert isinstance(v, da.Array) and isinstance(g, da.Array)
+    v1, g1 = dask.compute(v, g)
+    v0, g0 = tl.value_and_grad(logistic)(w, X, y)
+    np.testing.assert_allclose(v1, v0, rtol=1e-12)
+    np.testing.assert_allclose(g1, g0, rtol=1e-10)
+
+
+def test_mlp_layer_both_modes(data):
+    X, y, rng = data
+    W, b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    Xd = da.from_array(X, chunks=(20, 4))
+    got = lazily(tl.grad(mlp_layer, wrt=(0, 1)), W, b, Xd)
+    assert_lazy_equal(got, tl.grad(mlp_layer, wrt=(0, 1))(W, b, X))
+    dW, db = rng.normal(size=(4, 3)), rng.normal(size=3)
+    got = lazily(tl.jvp, mlp_layer, (W, b, Xd), (dW, db))
+    want = tl.jvp(mlp_layer, (W, b, X), (dW, db))
+    assert_lazy_equal(got, want)
+
+
+def test_reductions_with_axis_and_broadcasting(data):
+    X, _, rng = data
+    w = rng.normal(size=4)
+    Xd = da.from_array(X, chunks=(15, 2))
+    for wrt in (0, 1, (0, 1)):
+        got = lazily(tl.grad(reductions, wrt=wrt), w, Xd)
+        assert_lazy_equal(got, tl.grad(reductions, wrt=wrt)(w, X))
+    dw, dX = rng.normal(size=4), rng.normal(size=X.shape)
+    got = lazily(tl.jvp, reductions, (w, Xd), (dw, da.from_array(dX, chunks=(15, 2))))
+    assert_lazy_equal(got, tl.jvp(reductions, (w, X), (dw, dX)))
+
+
+def test_gradient_of_dask_argument_and_float32(data):
+    X, _, _ = data
+    for dtype in (np.float64, np.float32):
+        Xc = X.astype(dtype)
+        Xd = da.from_array(Xc, chunks=(15, 2))
+        got = lazily(tl.grad(softplus_sum), Xd, 0.5)
+        assert got.dtype == dtype and got.chunks == Xd.chunks
+        want = tl.grad(softplus_sum)(Xc, 0.5)
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+        c_bar = lazily(tl.grad(softplus_sum, wrt=1), Xd, 0.5)
+        assert isinstance(c_bar, da.Array) and c_bar.shape == ()
+        np.testing.assert_allclose(c_bar.compute(), tl.grad(softplus_sum, wrt=1)(Xc, 0.5), rtol=1e-5)
+
+
+def test_unknown_chunk_sizes(data):
+    X, y, rng = data
+    w = rng.normal(size=4)
+    Xd, yd = da.from_array(X, chunks=(15, 4)), da.from_array(y, chunks=15)
+    keep = yd > 0.5
+    Xm, ym = Xd[keep], yd[keep]  # rows of unknown count: nan chunk sizes
+    assert np.isnan(Xm.shape[0])
+    got = lazily(tl.grad(least_squares), w, Xm, ym)
+    mask = y > 0.5
+    assert_lazy_equal(got, tl.grad(least_squares)(w, X[mask], y[mask]))
+
+
+def test_gradient_descent_on_chunked_random_data():
+    """Out of core in miniature: full-batch gradient descent of a logistic regression over a
+    lazily generated, chunked dataset; each step one lazy gradient, computed by Dask."""
+    n, d = 20_000, 5
+    rs = da.random.RandomState(0)
+    X = rs.normal(size=(n, d), chunks=(2_000, d))
+    w_true = np.linspace(-1.0, 1.0, d)
+    y = (X @ w_true + 0.1 * rs.normal(size=n, chunks=2_000) > 0).astype(float)
+    step = tl.value_and_grad(logistic)
+    w = np.zeros(d)
+    losses = []
+    for _ in range(4):
+        v, g = lazily(step, w, X, y)
+        v, g = dask.compute(v, g)
+        losses.append(float(v))
+        w = w - 2.0 * g
+    assert all(a > b for a, b in zip(losses, losses[1:]))
+    Xn, yn = dask.compute(X, y)
+    np.testing.assert_allclose(g, tl.grad(logistic)(w + 2.0 * g, Xn, yn), rtol=1e-9)
