@@ -32,9 +32,6 @@ finally:
 
 ROWS, FEATURES, CHUNK_ROWS, STEPS = 4000, 20, 500, 3
 
-# until the runtime keeps Dask arrays lazy (issue 15, item 1: the `arrays` work), the gradient comes back as NumPy
-pytestmark = pytest.mark.xfail(strict=True, reason="tl.value_and_grad of Dask data returns NumPy (runtime converts)")
-
 
 @pytest.fixture(scope="module")
 def client():
