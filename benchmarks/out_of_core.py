@@ -331,6 +331,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="default benchmarks/out_of_core_results.json (with --quick: in the temp folder)")
     parser.add_argument("--png", help="default docs/arrays-out-of-core.png (with --quick: in the temp folder)")
+    parser.add_argument("--replot", metavar="JSON", help="measure nothing: the table and picture of a results file")
     args = parser.parse_args(argv)
     folders = (tempfile.gettempdir(),) * 2 if args.quick else (HERE, os.path.join(ROOT, "docs"))
     args.out = args.out or os.path.join(folders[0], "out_of_core_results.json")
@@ -338,36 +339,51 @@ def main(argv: Optional[List[str]] = None) -> int:
     sizes = [0.016, 0.064] if args.quick else [float(s) for s in args.sizes.split(",")]
     steps = 2 if args.quick else args.steps
 
+    if args.replot:
+        with open(args.replot) as fh:
+            saved = json.load(fh)
+        limit, machine = saved["settings"]["memory_limit_bytes"], saved["machine"]
+        print(markdown_table(saved["sizes"], limit))
+        plot(saved["sizes"], limit, args.png, f"{saved['settings']['workers']} workers x {limit / 2**30:.3g} GiB, "
+             f"1 thread each; {machine['cpus']} CPUs; load average {machine['load_average_before'][0]:.1f} before, "
+             f"{machine['load_average_after'][0]:.1f} after; dask {machine['dask']}")
+        print(f"wrote {args.png}")
+        return 0
+
     import dask
     import distributed
 
     load_before = os.getloadavg()
+    rows: List[Dict[str, Any]] = []
+    limit = 0
+
+    def result() -> Dict[str, Any]:
+        machine = {"python": platform.python_version(), "numpy": np.__version__, "dask": dask.__version__,
+                   "distributed": distributed.__version__, "platform": platform.platform(), "cpus": os.cpu_count(),
+                   "memory_total_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+                   "load_average_before": load_before, "load_average_after": os.getloadavg()}
+        return {"settings": {"workers": args.workers, "threads_per_worker": 1, "memory_limit_bytes": limit,
+                             "steps": steps, "features": FEATURES, "chunk_bytes": CHUNK_BYTES, "seed": args.seed,
+                             "numpy_up_to_gb": args.numpy_up_to, "quick": args.quick},
+                "machine": machine, "sizes": rows}
+
     cluster, client = start_cluster(args.workers, args.memory_limit)
     try:
         limit = worker_memory(client)[0]["memory_limit"]
         client.submit(sum, [1, 2]).result()     # the workers are up and have run a task
         print(f"{args.workers} workers x {limit / 2**30:.3g} GiB, 1 thread each; load average {load_before}",
               flush=True)
-        rows = []
         for size in sizes:
             print(f"{size} GB", flush=True)
             rows.append(run_size(client, size, steps, size <= args.numpy_up_to, args.seed))
+            with open(args.out, "w") as fh:     # after each size: a cut-off run keeps what it measured
+                json.dump(result(), fh, indent=1)
     finally:
         client.close()
         cluster.close()
     load_after = os.getloadavg()
-    machine = {"python": platform.python_version(), "numpy": np.__version__, "dask": dask.__version__,
-               "distributed": distributed.__version__, "platform": platform.platform(), "cpus": os.cpu_count(),
-               "memory_total_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
-               "load_average_before": load_before, "load_average_after": load_after}
-    result = {"settings": {"workers": args.workers, "threads_per_worker": 1, "memory_limit_bytes": limit,
-                           "steps": steps, "features": FEATURES, "chunk_bytes": CHUNK_BYTES, "seed": args.seed,
-                           "numpy_up_to_gb": args.numpy_up_to, "quick": args.quick},
-              "machine": machine, "sizes": rows}
     table = markdown_table(rows, limit)
     print(table)
-    with open(args.out, "w") as fh:
-        json.dump(result, fh, indent=1)
     print(f"wrote {args.out}")
     if args.png:
         note = (f"{args.workers} workers x {limit / 2**30:.3g} GiB, 1 thread each; {os.cpu_count()} CPUs; "
