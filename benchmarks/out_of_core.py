@@ -142,7 +142,7 @@ def start_cluster(workers: int, memory_limit: str, processes: bool = True):
     from dask.distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=memory_limit,
-                           processes=processes, dashboard_address=None, silence_logs=40)
+                           processes=processes, dashboard_address=":0", silence_logs=40)
     return cluster, Client(cluster)
 
 
