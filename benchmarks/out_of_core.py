@@ -297,14 +297,14 @@ def plot(rows: List[Dict[str, Any]], limit_bytes: int, path: str, note: str) -> 
     total_limit = limit_bytes * len(rows[0]["models"]["logistic"]["workers"]) / GB
     for ax in (left, right):
         ax.set_xscale("log")
+        ax.set_xticks(sizes, [f"{x:.3g}" for x in sizes])
+        ax.minorticks_off()
         ax.set_xlabel("data size (GB, X and y)")
-        ax.axvline(total_limit, color="grey", linewidth=0.8)
-        ax.text(total_limit, ax.get_ylim()[1] if ax is right else 1, " memory of all workers", fontsize=7,
-                color="grey", rotation=90, va="top")
+        ax.axvline(total_limit, color="grey", linewidth=0.8, label="memory limit of all workers together")
     left.set_yscale("log")
     left.set_ylabel("seconds per gradient step")
     left.set_title("time per gradient (value and gradient, one pass)")
-    left.legend(fontsize=7)
+    left.legend(fontsize=6.5, loc="upper left")
     for name, style, color in MARKS:
         peaks = [max(w["peak_rss"] for w in r["models"][name]["workers"]) / 2**20 for r in rows]
         right.plot(sizes, peaks, marker=style, color=color, label=f"largest worker's peak RSS: {name}")
