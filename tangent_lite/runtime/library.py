@@ -90,6 +90,13 @@ def spread(g: Any, shape: tuple, like: Any) -> Any:
     """``np.broadcast_to(g, shape)`` in ``like``'s library (a number ``g`` made an array of it)."""
     xp = namespace(like) if is_foreign(like) else namespace(g)
     if xp is np:
+        if is_foreign(like) and not is_foreign(g):
+            # Dask, CuPy: built in like's library (chunked like it: nothing of g's size is embedded
+            # in a Dask graph, and sizes unknown until computed stay so)
+            dt = np.result_type(g, like.dtype)
+            if tuple(shape) == tuple(like.shape) or any(n != n for n in shape):
+                return np.full_like(like, g, dtype=dt) if np.ndim(g) == 0 else g + np.zeros_like(like, dtype=dt)
+            return g + np.zeros_like(like, shape=shape, dtype=dt)
         if any(n != n for n in shape):  # Dask sizes unknown until computed (after a boolean mask): broadcast lazily
             return g + np.zeros_like(like, dtype=np.result_type(g, like))
         return np.broadcast_to(g, shape)
