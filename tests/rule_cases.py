@@ -690,6 +690,113 @@ POSITIVE = (0.5, 3.0, False)
 SIGNED_AWAY = (0.5, 2.0, True)  # |v| in [0.5, 2]: away from zero (denominators)
 ANY = (-2.0, 2.0, False)
 
+def _distinct(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Values with no ties (sorting and medians are smooth there)."""
+    return rng.permutation(np.arange(int(np.prod(shape))) * 0.37 - 1.1).reshape(shape) + rng.uniform(0, 0.1)
+
+
+_E6 = "ij,jk,k,k,k,k->i"
+
+
+def _einsum6(rng: np.random.Generator) -> list:
+    return [sample(rng, (2, 3)), sample(rng, (3, 4))] + [sample(rng, (4,)) for _ in range(4)]
+
+
+# the helpers the NumPy rules emit, with the rules of rules/runtime_rules_more.py (second order)
+HIGHER_RUNTIME_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.along_axis.cumsum_bar": [
+        _seed_case("g (3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)), 1)),
+        _seed_case("g (12,) axis None", lambda rng: (sample(rng, (12,)), sample(rng, (3, 4)), None)),
+    ],
+    "tangent_lite.runtime.along_axis.cumulative_sum_bar": [
+        _seed_case("g (3, 5) axis 1 include_initial", lambda rng: (sample(rng, (3, 5)), sample(rng, (3, 4)), 1, True)),
+        _seed_case("g (3, 4) axis 0", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)), 0)),
+    ] if hasattr(np, "cumulative_sum") else [],
+    "tangent_lite.runtime.along_axis.diff_bar": [
+        _seed_case("a (3, 5) n 1", lambda rng: (sample(rng, (3, 4)), 0, sample(rng, (3, 5)), 1, -1)),
+        _seed_case("prepend (3, 1)", lambda rng: (sample(rng, (3, 4)), 1, sample(rng, (3, 4)), 1, -1,
+                                                  sample(rng, (3, 1)))),
+    ],
+    "tangent_lite.runtime.along_axis.diff_tangent": [
+        _seed_case("a (3, 5) n 2", lambda rng: (sample(rng, (3, 5)), 0, sample(rng, (3, 5)), 2, -1)),
+        _seed_case("append (1, 4) axis 0", lambda rng: (sample(rng, (1, 4)), 2, sample(rng, (3, 4)), 1, 0, None,
+                                                        sample(rng, (1, 4)))),
+    ],
+    "tangent_lite.runtime.along_axis.median_bar": [
+        _seed_case("a (3, 5) axis 1", lambda rng: (sample(rng, (3,)), _distinct(rng, (3, 5)), 1)),
+        _seed_case("a (4,) even", lambda rng: (sample(rng, F), _distinct(rng, (4,)))),
+    ],
+    "tangent_lite.runtime.along_axis.sort_bar": [
+        _seed_case("a (3, 4)", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)))),
+        _seed_case("a (3, 4) axis 0", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)), 0)),
+    ],
+    "tangent_lite.runtime.along_axis.sort_tangent": [
+        _seed_case("a (3, 4)", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)))),
+        _seed_case("a (3, 4) axis 0", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)), 0)),
+    ],
+    "tangent_lite.runtime.products.einsum_bar": [
+        _seed_case("ij,jk->ik k=0", lambda rng: (sample(rng, (2, 4)), 0, "ij,jk->ik", sample(rng, (2, 3)),
+                                                 sample(rng, (3, 4)))),
+        _seed_case("ii,i k=0 (diagonal)", lambda rng: (sample(rng, ()), 0, "ii,i", sample(rng, (3, 3)),
+                                                       sample(rng, (3,)))),
+    ] + [_seed_case(f"{_E6} k={k}", lambda rng, k=k: (sample(rng, (2,)), k, _E6, *_einsum6(rng))) for k in (1, 5)],
+    "tangent_lite.runtime.products.einsum_tangent": [
+        _seed_case("ij,jk->ik k=1", lambda rng: (sample(rng, (3, 4)), 1, "ij,jk->ik", sample(rng, (2, 3)),
+                                                 sample(rng, (3, 4)))),
+    ] + [_seed_case(f"{_E6} k={k}", lambda rng, k=k: (sample(rng, (4,) if k > 1 else (2, 3)), k, _E6,
+                                                      *_einsum6(rng))) for k in (0, 4)],
+    "tangent_lite.runtime.products.multi_dot_tangent": [
+        _seed_case("(3,) (3, 4) (4, 2)", lambda rng: ([sample(rng, (3,)), sample(rng, (3, 4)), sample(rng, (4, 2))],
+                                                     [sample(rng, (3,)), sample(rng, (3, 4)), sample(rng, (4, 2))])),
+    ],
+    "tangent_lite.runtime.products.multi_dot_bar": [
+        _seed_case("(2, 3) (3, 4) (4,)", lambda rng: (sample(rng, (2,)), [sample(rng, (2, 3)), sample(rng, (3, 4)),
+                                                                          sample(rng, (4,))])),
+    ],
+    "tangent_lite.runtime.reductions.norm_bar": [
+        _seed_case("2-norm axis 1", lambda rng: _norm_args(rng, sample(rng, (3,)), None, 1)),
+        _seed_case("3-norm axis 0", lambda rng: _norm_args(rng, sample(rng, (4,)), 3, 0)),
+        _seed_case("fro", lambda rng: _norm_args(rng, sample(rng, F), "fro", None)),
+    ],
+    "tangent_lite.runtime.reductions.norm_tangent": [
+        _seed_case("2-norm axis 1", lambda rng: _norm_args(rng, sample(rng, (3, 4)), None, 1)),
+        _seed_case("3-norm axis 0", lambda rng: _norm_args(rng, sample(rng, (3, 4)), 3, 0)),
+    ],
+    "tangent_lite.runtime.shapes.concatenate_bar": [
+        _seed_case("[(2, 3), (3, 3)] axis 0", lambda rng: (sample(rng, (5, 3)), [sample(rng, (2, 3)),
+                                                                                   sample(rng, (3, 3))], 0)),
+        _seed_case("[(2,), (2, 2)] axis None", lambda rng: (sample(rng, (6,)), [sample(rng, (2,)),
+                                                                                 sample(rng, (2, 2))], None)),
+    ],
+    "tangent_lite.runtime.shapes.pad_bar": [
+        _seed_case("(3, 4) pad 1", lambda rng: (sample(rng, (5, 6)), sample(rng, (3, 4)), 1)),
+        _seed_case("(4,) reflect", lambda rng: (sample(rng, (8,)), sample(rng, (4,)), 2, "reflect")),
+    ],
+    "tangent_lite.runtime.shapes.pad_tangent": [
+        _seed_case("(3, 4) pad ((1, 0), (2, 1))", lambda rng: (sample(rng, (3, 4)), ((1, 0), (2, 1)))),
+        _seed_case("(4,) edge", lambda rng: (sample(rng, (4,)), 2, "edge")),
+    ],
+    "tangent_lite.runtime.shapes.repeat_bar": [
+        _seed_case("(3, 4) x2 axis 1", lambda rng: (sample(rng, (3, 8)), sample(rng, (3, 4)), 2, 1)),
+        _seed_case("(2, 2) [1, 3] axis None", lambda rng: (sample(rng, (8,)), sample(rng, (2, 2)), [1, 3, 2, 2])),
+    ],
+    "tangent_lite.runtime.shapes.take_along_axis_bar": [
+        _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 2)), sample(rng, (3, 4)),
+                                                 np.array([[0, 3], [1, 1], [2, 0]]), 1)),
+    ],
+    "tangent_lite.runtime.shapes.take_bar": [
+        _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 3)), sample(rng, (3, 4)), [0, 2, 2], 1)),
+        _seed_case("(3, 4) flat", lambda rng: (sample(rng, (3,)), sample(rng, (3, 4)), [1, 5, 5])),
+    ],
+}
+
+
+def _norm_args(rng: np.random.Generator, seed: Any, ord: Any, axis: Any) -> tuple:
+    x = sample(rng, (3, 4), 0.3, 2.0, signed=True)
+    ans = np.linalg.norm(x, ord, axis)
+    return seed, ans, x, ord, axis
+
+
 CASES: Dict[str, List[Case]] = {
     # ---- numpy, one argument
     "numpy.sin": unary(),
@@ -811,6 +918,7 @@ CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((sample(rng, ()),), {}), "0-d array"),
     ],
     **RUNTIME_CASES,
+    **HIGHER_RUNTIME_CASES,
 }
 
 

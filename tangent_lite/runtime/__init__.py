@@ -110,6 +110,17 @@ from .elementwise import (  # noqa: F401
     safe_ratio,
     sinc_grad,
 )
+from .higher_order import (  # noqa: F401
+    einsum_bar2,
+    einsum_tangent2,
+    multi_dot_pairs,
+    multi_dot_pairs_bar,
+    norm_dir_bar_n,
+    norm_dir_bar_x,
+    norm_dir_dot,
+    norm_dir_partials,
+    norm_dir_reduce,
+)
 from .indexing import (  # noqa: F401
     _basic_index,
     _written_span,
@@ -326,4 +337,8 @@ __all__ = [
     "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "strong_zero", "power",
     "uniform_value",
     "pow_base_bar",
+    # derivatives of derivative code (higher_order.py)
+    "einsum_tangent2", "einsum_bar2", "multi_dot_pairs", "multi_dot_pairs_bar",
+    "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
+    "norm_dir_bar_n",
 ]
