@@ -797,6 +797,43 @@ def _norm_args(rng: np.random.Generator, seed: Any, ord: Any, axis: Any) -> tupl
     return seed, ans, x, ord, axis
 
 
+def _real_eig_matrix(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A non-symmetric real matrix with real, well-separated eigenvalues."""
+    v = rng.normal(size=(n, n)) + 2.0 * np.eye(n)
+    return v @ np.diag(np.arange(n) * 1.3 - 1.0 + rng.uniform(0, 0.2, size=n)) @ np.linalg.inv(v)
+
+
+# NumPy functions of rules/numpy_extra.py
+NUMPY_EXTRA_CASES: Dict[str, List[Case]] = {
+    "numpy.linspace": [
+        _seed_case("floats, 5 samples", lambda rng: (sample(rng, F), sample(rng, F), 5)),
+        _seed_case("(3,) arrays, axis 1, no endpoint", lambda rng: (sample(rng, (3,)), sample(rng, (3,)), 4, False),
+                   axis=1),
+        _seed_case("float and (2,), retstep", lambda rng: (sample(rng, F), sample(rng, (2,)), 6), retstep=True),
+    ],
+    "numpy.full_like": [
+        _seed_case("float fill", lambda rng: (sample(rng, (2, 3)), sample(rng, F))),
+        _seed_case("(3,) fill", lambda rng: (sample(rng, (2, 3)), sample(rng, (3,)))),
+    ],
+    "numpy.partition": [
+        _seed_case("(6,) kth 2", lambda rng: (_distinct(rng, (6,)), 2)),
+        _seed_case("(3, 5) kth (1, 3) axis 0", lambda rng: (_distinct(rng, (4, 5)), (1, 3), 0)),
+        _seed_case("(2, 3) axis None", lambda rng: (_distinct(rng, (2, 3)), 4, None)),
+    ],
+    "numpy.real_if_close": [
+        _seed_case("(3, 4)", lambda rng: (sample(rng, (3, 4)),)),
+    ],
+    "numpy.linalg.eigvals": [
+        _seed_case("(3, 3) non-symmetric", lambda rng: (_real_eig_matrix(rng, 3),)),
+        _seed_case("(2, 4, 4)", lambda rng: (np.stack([_real_eig_matrix(rng, 4) for _ in range(2)]),)),
+    ],
+}
+if hasattr(np, "row_stack"):
+    NUMPY_EXTRA_CASES["numpy.row_stack"] = [
+        _seed_case("[(3,), (2, 3)]", lambda rng: ([sample(rng, (3,)), sample(rng, (2, 3))],)),
+    ]
+
+
 CASES: Dict[str, List[Case]] = {
     # ---- numpy, one argument
     "numpy.sin": unary(),
@@ -919,6 +956,7 @@ CASES: Dict[str, List[Case]] = {
     ],
     **RUNTIME_CASES,
     **HIGHER_RUNTIME_CASES,
+    **NUMPY_EXTRA_CASES,
 }
 
 
@@ -1092,7 +1130,26 @@ class EndToEnd:
         return tuple(self.joint(rng)) if self.joint is not None else tuple(a(rng) for a in self.args)
 
 
+def use_linspace_full_like(a, b):
+    """Active ends of np.linspace and an active fill value of np.full_like."""
+    grid = np.linspace(a, b * 2.0, 5)
+    return np.sum(np.sin(grid) * grid) + np.sum(np.full_like(np.ones((2, 3)), a * b) ** 2)
+
+
+def use_partition(x):
+    p = np.partition(x, 2)
+    return p[2] * np.sum(p[:2] ** 2) + np.sum(np.real_if_close(x * x))
+
+
+def use_eigvals(a):
+    w = np.linalg.eigvals(a)
+    return np.sum(w ** 3)
+
+
 END_TO_END: List[EndToEnd] = [
+    EndToEnd(use_linspace_full_like, [_any(F), _any(F)]),
+    EndToEnd(use_partition, [lambda rng: _distinct(rng, (6,))]),
+    EndToEnd(use_eigvals, [lambda rng: _real_eig_matrix(rng, 3)]),
     EndToEnd(use_sin, [_any((3, 4))]),
     EndToEnd(use_exp_log, [_pos((5,))]),
     EndToEnd(use_tanh_sqrt, [_pos((2, 3))]),

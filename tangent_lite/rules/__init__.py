@@ -1,6 +1,6 @@
 """Derivative rule tables. Importing this package registers every built-in rule."""
 
-from . import containers, numpy, numpy_more, operators, pymath, runtime_rules, runtime_rules_more, singular  # noqa: F401  (registration)
+from . import containers, numpy, numpy_extra, numpy_more, operators, pymath, runtime_rules, runtime_rules_more, singular  # noqa: F401  (registration)
 from .registry import REGISTRY, Primitive, Registry, Rule, defjvp, defvjp, nondifferentiable
 
 # The runtime helpers' structural parameters (an axis, a shift, keepdims...) carry no derivative,

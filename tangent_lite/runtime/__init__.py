@@ -167,6 +167,14 @@ from .linalg import (  # noqa: F401
     tri_sym_adjoint,
 )
 from .markers import grad_hook, not_a_dict, number_only, scalar_only, stop_gradient  # noqa: F401
+from .numpy_extra import (  # noqa: F401
+    eigvals_bar,
+    eigvals_tangent,
+    linspace_bar,
+    partition_order,
+    real_eig,
+    real_part_if,
+)
 from .products import (  # noqa: F401
     conv_bar,
     conv_start,
@@ -341,4 +349,6 @@ __all__ = [
     "einsum_tangent2", "einsum_bar2", "multi_dot_pairs", "multi_dot_pairs_bar",
     "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
     "norm_dir_bar_n",
+    # numpy_extra.py
+    "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
 ]
