@@ -823,6 +823,18 @@ NUMPY_EXTRA_CASES: Dict[str, List[Case]] = {
     "numpy.real_if_close": [
         _seed_case("(3, 4)", lambda rng: (sample(rng, (3, 4)),)),
     ],
+    "numpy.cov": [
+        _seed_case("(3, 5)", lambda rng: (sample(rng, (3, 5)),)),
+        _seed_case("(6,) with y (6,), ddof 0", lambda rng: (sample(rng, (6,)), sample(rng, (6,))), ddof=0),
+        _seed_case("(5, 2) rowvar False with y (5, 3), bias", lambda rng: (sample(rng, (5, 2)), sample(rng, (5, 3)),
+                                                                           False, True)),
+        _seed_case("(7,)", lambda rng: (sample(rng, (7,)),)),
+    ],
+    "numpy.corrcoef": [
+        _seed_case("(3, 6)", lambda rng: (sample(rng, (3, 6)),)),
+        _seed_case("(6,) with y (2, 6)", lambda rng: (sample(rng, (6,)), sample(rng, (2, 6)))),
+        _seed_case("(6, 2) rowvar False", lambda rng: (sample(rng, (6, 2)), None, False)),
+    ],
     "numpy.linalg.eigvals": [
         _seed_case("(3, 3) non-symmetric", lambda rng: (_real_eig_matrix(rng, 3),)),
         _seed_case("(2, 4, 4)", lambda rng: (np.stack([_real_eig_matrix(rng, 4) for _ in range(2)]),)),
@@ -1141,6 +1153,10 @@ def use_partition(x):
     return p[2] * np.sum(p[:2] ** 2) + np.sum(np.real_if_close(x * x))
 
 
+def use_cov_corrcoef(x):
+    return np.sum(np.cov(x) ** 2) + np.sum(np.corrcoef(x, rowvar=False) ** 3)
+
+
 def use_eigvals(a):
     w = np.linalg.eigvals(a)
     return np.sum(w ** 3)
@@ -1149,6 +1165,7 @@ def use_eigvals(a):
 END_TO_END: List[EndToEnd] = [
     EndToEnd(use_linspace_full_like, [_any(F), _any(F)]),
     EndToEnd(use_partition, [lambda rng: _distinct(rng, (6,))]),
+    EndToEnd(use_cov_corrcoef, [_any((3, 5))]),
     EndToEnd(use_eigvals, [lambda rng: _real_eig_matrix(rng, 3)]),
     EndToEnd(use_sin, [_any((3, 4))]),
     EndToEnd(use_exp_log, [_pos((5,))]),

@@ -1,6 +1,7 @@
 """Rules for NumPy functions the first tables left out: ``linspace`` with active ends,
-``full_like`` with an active fill value, ``partition``, ``row_stack``, ``real_if_close`` and
-``linalg.eigvals`` (real matrices with real, distinct eigenvalues)."""
+``full_like`` with an active fill value, ``partition``, ``row_stack``, ``real_if_close``,
+``linalg.eigvals`` (real matrices with real, distinct eigenvalues), ``cov`` and ``corrcoef``
+(without weights)."""
 
 # ruff: noqa: F821
 import numpy as np  # noqa: F401
@@ -100,3 +101,46 @@ def eigvals_jvp(a_dot, ans, a):
 @defvjp(np.linalg.eigvals)
 def eigvals_vjp(g, ans, a):
     return _tl.eigvals_bar(g, a)
+
+
+# ---------------------------------------------------------------- cov and corrcoef (no weights)
+
+
+@defjvp(np.cov, argnum=0)
+def cov_jvp_m(t, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, dtype=None):
+    return _tl.cov_tangent(t, 0, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defjvp(np.cov, argnum=1)
+def cov_jvp_y(t, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, dtype=None):
+    return _tl.cov_tangent(t, 1, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defvjp(np.cov, argnum=0)
+def cov_vjp_m(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, dtype=None):
+    return _tl.cov_bar(g, 0, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defvjp(np.cov, argnum=1)
+def cov_vjp_y(g, ans, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, dtype=None):
+    return _tl.cov_bar(g, 1, m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@defjvp(np.corrcoef, argnum=0)
+def corrcoef_jvp_x(t, ans, x, y=None, rowvar=True, dtype=None):
+    return _tl.corrcoef_tangent(t, 0, ans, x, y, rowvar)
+
+
+@defjvp(np.corrcoef, argnum=1)
+def corrcoef_jvp_y(t, ans, x, y=None, rowvar=True, dtype=None):
+    return _tl.corrcoef_tangent(t, 1, ans, x, y, rowvar)
+
+
+@defvjp(np.corrcoef, argnum=0)
+def corrcoef_vjp_x(g, ans, x, y=None, rowvar=True, dtype=None):
+    return _tl.corrcoef_bar(g, 0, ans, x, y, rowvar)
+
+
+@defvjp(np.corrcoef, argnum=1)
+def corrcoef_vjp_y(g, ans, x, y=None, rowvar=True, dtype=None):
+    return _tl.corrcoef_bar(g, 1, ans, x, y, rowvar)

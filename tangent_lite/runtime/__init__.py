@@ -168,6 +168,13 @@ from .linalg import (  # noqa: F401
 )
 from .markers import grad_hook, not_a_dict, number_only, scalar_only, stop_gradient  # noqa: F401
 from .numpy_extra import (  # noqa: F401
+    corrcoef_bar,
+    corrcoef_seed,
+    corrcoef_tangent,
+    cov_bar,
+    cov_check,
+    cov_rows,
+    cov_tangent,
     eigvals_bar,
     eigvals_tangent,
     linspace_bar,
@@ -351,4 +358,5 @@ __all__ = [
     "norm_dir_bar_n",
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
+    "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
 ]
