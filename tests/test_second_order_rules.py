@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 import rule_cases
 import rule_cases_more
+import rule_cases_scipy
 from temp_modules import temp_module
 
 import tangent_lite as tl
@@ -39,12 +40,7 @@ RTOL = 1e-4
 ATOL = 1e-5  # scaled by max(1, |expected|)
 
 CASES: Dict[str, list] = {**rule_cases.CASES, **rule_cases_more.CASES}
-try:  # optional tables (SciPy) add their own cases
-    import rule_cases_scipy
-
-    CASES.update(rule_cases_scipy.CASES)
-except ImportError:  # pragma: no cover - the module always exists; its CASES may be empty
-    pass
+CASES.update(rule_cases_scipy.CASES)  # the optional SciPy tables (empty without SciPy)
 
 # Primitives whose second order is out of scope here, with the reason.
 SKIP: Dict[str, str] = {

@@ -26,6 +26,7 @@ from . import (
     numpy_extra,
     products,
     reductions,
+    scipy_funcs,
     shapes,
     singular,
     tape,
@@ -35,7 +36,7 @@ from . import (
 # every module of helpers (all of tangent_lite.runtime but this one and the package), each
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products, shapes,
-           linalg, higher_order, numpy_extra, indexing, tape, markers, batched, checkpoint)
+           linalg, higher_order, numpy_extra, scipy_funcs, indexing, tape, markers, batched, checkpoint)
 
 
 def helper_sources(names: Sequence[str]) -> str:
