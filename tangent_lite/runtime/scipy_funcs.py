@@ -9,10 +9,17 @@ import numpy as np
 
 from .blocks import axes_of, expand_reduced
 
-try:
-    from scipy import special
-except ImportError:  # pragma: no cover - SciPy is optional
-    special = None
+
+def _scipy_special() -> Any:
+    try:
+        from scipy import special as module
+    except ImportError:  # pragma: no cover - SciPy is optional
+        return None
+    return module
+
+
+# a plain assignment, so that adgen's standalone files (runtime/sources.py) carry it too
+special = _scipy_special()
 
 
 def logsumexp_weights(ans: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
