@@ -249,7 +249,7 @@ from .reductions import (  # noqa: F401
     var_tangent,
     vector_norm_dir,
 )
-from .scipy_funcs import logsumexp_weights, special  # noqa: F401
+from .scipy_funcs import _scipy_special, logsumexp_weights, special  # noqa: F401
 from .shapes import (  # noqa: F401
     compress_bar,
     concatenate_bar,
@@ -359,6 +359,6 @@ __all__ = [
     "norm_dir_bar_n",
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
-    "special", "logsumexp_weights",
+    "logsumexp_weights",  # (and `special`: scipy.special, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
 ]
