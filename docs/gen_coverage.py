@@ -28,6 +28,7 @@ GROUPS = [  # (registry name prefix, section title), in page order
     ("math.", "`math`"),
     ("builtins.", "Builtins"),
     ("operator.", "Operators"),
+    ("scipy.special.", "SciPy: `scipy.special` (registered only when SciPy is installed)"),
 ]
 RUNTIME = "tangent_lite."
 

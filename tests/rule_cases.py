@@ -720,6 +720,162 @@ POSITIVE = (0.5, 3.0, False)
 SIGNED_AWAY = (0.5, 2.0, True)  # |v| in [0.5, 2]: away from zero (denominators)
 ANY = (-2.0, 2.0, False)
 
+def _distinct(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Values with no ties (sorting and medians are smooth there)."""
+    return rng.permutation(np.arange(int(np.prod(shape))) * 0.37 - 1.1).reshape(shape) + rng.uniform(0, 0.1)
+
+
+_E6 = "ij,jk,k,k,k,k->i"
+
+
+def _einsum6(rng: np.random.Generator) -> list:
+    return [sample(rng, (2, 3)), sample(rng, (3, 4))] + [sample(rng, (4,)) for _ in range(4)]
+
+
+# the helpers the NumPy rules emit, with the rules of rules/runtime_rules_more.py (second order)
+HIGHER_RUNTIME_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.along_axis.cumsum_bar": [
+        _seed_case("g (3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)), 1)),
+        _seed_case("g (12,) axis None", lambda rng: (sample(rng, (12,)), sample(rng, (3, 4)), None)),
+    ],
+    "tangent_lite.runtime.along_axis.cumulative_sum_bar": [
+        _seed_case("g (3, 5) axis 1 include_initial", lambda rng: (sample(rng, (3, 5)), sample(rng, (3, 4)), 1, True)),
+        _seed_case("g (3, 4) axis 0", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)), 0)),
+    ] if hasattr(np, "cumulative_sum") else [],
+    "tangent_lite.runtime.along_axis.diff_bar": [
+        _seed_case("a (3, 5) n 1", lambda rng: (sample(rng, (3, 4)), 0, sample(rng, (3, 5)), 1, -1)),
+        _seed_case("prepend (3, 1)", lambda rng: (sample(rng, (3, 4)), 1, sample(rng, (3, 4)), 1, -1,
+                                                  sample(rng, (3, 1)))),
+    ],
+    "tangent_lite.runtime.along_axis.diff_tangent": [
+        _seed_case("a (3, 5) n 2", lambda rng: (sample(rng, (3, 5)), 0, sample(rng, (3, 5)), 2, -1)),
+        _seed_case("append (1, 4) axis 0", lambda rng: (sample(rng, (1, 4)), 2, sample(rng, (3, 4)), 1, 0, None,
+                                                        sample(rng, (1, 4)))),
+    ],
+    "tangent_lite.runtime.along_axis.median_bar": [
+        _seed_case("a (3, 5) axis 1", lambda rng: (sample(rng, (3,)), _distinct(rng, (3, 5)), 1)),
+        _seed_case("a (4,) even", lambda rng: (sample(rng, F), _distinct(rng, (4,)))),
+    ],
+    "tangent_lite.runtime.along_axis.sort_bar": [
+        _seed_case("a (3, 4)", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)))),
+        _seed_case("a (3, 4) axis 0", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)), 0)),
+    ],
+    "tangent_lite.runtime.along_axis.sort_tangent": [
+        _seed_case("a (3, 4)", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)))),
+        _seed_case("a (3, 4) axis 0", lambda rng: (sample(rng, (3, 4)), _distinct(rng, (3, 4)), 0)),
+    ],
+    "tangent_lite.runtime.products.einsum_bar": [
+        _seed_case("ij,jk->ik k=0", lambda rng: (sample(rng, (2, 4)), 0, "ij,jk->ik", sample(rng, (2, 3)),
+                                                 sample(rng, (3, 4)))),
+        _seed_case("ii,i k=0 (diagonal)", lambda rng: (sample(rng, ()), 0, "ii,i", sample(rng, (3, 3)),
+                                                       sample(rng, (3,)))),
+    ] + [_seed_case(f"{_E6} k={k}", lambda rng, k=k: (sample(rng, (2,)), k, _E6, *_einsum6(rng))) for k in (1, 5)],
+    "tangent_lite.runtime.products.einsum_tangent": [
+        _seed_case("ij,jk->ik k=1", lambda rng: (sample(rng, (3, 4)), 1, "ij,jk->ik", sample(rng, (2, 3)),
+                                                 sample(rng, (3, 4)))),
+    ] + [_seed_case(f"{_E6} k={k}", lambda rng, k=k: (sample(rng, (4,) if k > 1 else (2, 3)), k, _E6,
+                                                      *_einsum6(rng))) for k in (0, 4)],
+    "tangent_lite.runtime.products.multi_dot_tangent": [
+        _seed_case("(3,) (3, 4) (4, 2)", lambda rng: ([sample(rng, (3,)), sample(rng, (3, 4)), sample(rng, (4, 2))],
+                                                     [sample(rng, (3,)), sample(rng, (3, 4)), sample(rng, (4, 2))])),
+    ],
+    "tangent_lite.runtime.products.multi_dot_bar": [
+        _seed_case("(2, 3) (3, 4) (4,)", lambda rng: (sample(rng, (2,)), [sample(rng, (2, 3)), sample(rng, (3, 4)),
+                                                                          sample(rng, (4,))])),
+    ],
+    "tangent_lite.runtime.reductions.norm_bar": [
+        _seed_case("2-norm axis 1", lambda rng: _norm_args(rng, sample(rng, (3,)), None, 1)),
+        _seed_case("3-norm axis 0", lambda rng: _norm_args(rng, sample(rng, (4,)), 3, 0)),
+        _seed_case("fro", lambda rng: _norm_args(rng, sample(rng, F), "fro", None)),
+    ],
+    "tangent_lite.runtime.reductions.norm_tangent": [
+        _seed_case("2-norm axis 1", lambda rng: _norm_args(rng, sample(rng, (3, 4)), None, 1)),
+        _seed_case("3-norm axis 0", lambda rng: _norm_args(rng, sample(rng, (3, 4)), 3, 0)),
+    ],
+    "tangent_lite.runtime.shapes.concatenate_bar": [
+        _seed_case("[(2, 3), (3, 3)] axis 0", lambda rng: (sample(rng, (5, 3)), [sample(rng, (2, 3)),
+                                                                                   sample(rng, (3, 3))], 0)),
+        _seed_case("[(2,), (2, 2)] axis None", lambda rng: (sample(rng, (6,)), [sample(rng, (2,)),
+                                                                                 sample(rng, (2, 2))], None)),
+    ],
+    "tangent_lite.runtime.shapes.pad_bar": [
+        _seed_case("(3, 4) pad 1", lambda rng: (sample(rng, (5, 6)), sample(rng, (3, 4)), 1)),
+        _seed_case("(4,) reflect", lambda rng: (sample(rng, (8,)), sample(rng, (4,)), 2, "reflect")),
+    ],
+    "tangent_lite.runtime.shapes.pad_tangent": [
+        _seed_case("(3, 4) pad ((1, 0), (2, 1))", lambda rng: (sample(rng, (3, 4)), ((1, 0), (2, 1)))),
+        _seed_case("(4,) edge", lambda rng: (sample(rng, (4,)), 2, "edge")),
+    ],
+    "tangent_lite.runtime.shapes.repeat_bar": [
+        _seed_case("(3, 4) x2 axis 1", lambda rng: (sample(rng, (3, 8)), sample(rng, (3, 4)), 2, 1)),
+        _seed_case("(2, 2) [1, 3] axis None", lambda rng: (sample(rng, (8,)), sample(rng, (2, 2)), [1, 3, 2, 2])),
+    ],
+    "tangent_lite.runtime.shapes.take_along_axis_bar": [
+        _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 2)), sample(rng, (3, 4)),
+                                                 np.array([[0, 3], [1, 1], [2, 0]]), 1)),
+    ],
+    "tangent_lite.runtime.shapes.take_bar": [
+        _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 3)), sample(rng, (3, 4)), [0, 2, 2], 1)),
+        _seed_case("(3, 4) flat", lambda rng: (sample(rng, (3,)), sample(rng, (3, 4)), [1, 5, 5])),
+    ],
+}
+
+
+def _norm_args(rng: np.random.Generator, seed: Any, ord: Any, axis: Any) -> tuple:
+    x = sample(rng, (3, 4), 0.3, 2.0, signed=True)
+    ans = np.linalg.norm(x, ord, axis)
+    return seed, ans, x, ord, axis
+
+
+def _real_eig_matrix(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A non-symmetric real matrix with real, well-separated eigenvalues."""
+    v = rng.normal(size=(n, n)) + 2.0 * np.eye(n)
+    return v @ np.diag(np.arange(n) * 1.3 - 1.0 + rng.uniform(0, 0.2, size=n)) @ np.linalg.inv(v)
+
+
+# NumPy functions of rules/numpy_extra.py
+NUMPY_EXTRA_CASES: Dict[str, List[Case]] = {
+    "numpy.linspace": [
+        _seed_case("floats, 5 samples", lambda rng: (sample(rng, F), sample(rng, F), 5)),
+        _seed_case("(3,) arrays, axis 1, no endpoint", lambda rng: (sample(rng, (3,)), sample(rng, (3,)), 4, False),
+                   axis=1),
+        _seed_case("float and (2,), retstep", lambda rng: (sample(rng, F), sample(rng, (2,)), 6), retstep=True),
+    ],
+    "numpy.full_like": [
+        _seed_case("float fill", lambda rng: (sample(rng, (2, 3)), sample(rng, F))),
+        _seed_case("(3,) fill", lambda rng: (sample(rng, (2, 3)), sample(rng, (3,)))),
+    ],
+    "numpy.partition": [
+        _seed_case("(6,) kth 2", lambda rng: (_distinct(rng, (6,)), 2)),
+        _seed_case("(3, 5) kth (1, 3) axis 0", lambda rng: (_distinct(rng, (4, 5)), (1, 3), 0)),
+        _seed_case("(2, 3) axis None", lambda rng: (_distinct(rng, (2, 3)), 4, None)),
+    ],
+    "numpy.real_if_close": [
+        _seed_case("(3, 4)", lambda rng: (sample(rng, (3, 4)),)),
+    ],
+    "numpy.cov": [
+        _seed_case("(3, 5)", lambda rng: (sample(rng, (3, 5)),)),
+        _seed_case("(6,) with y (6,), ddof 0", lambda rng: (sample(rng, (6,)), sample(rng, (6,))), ddof=0),
+        _seed_case("(5, 2) rowvar False with y (5, 3), bias", lambda rng: (sample(rng, (5, 2)), sample(rng, (5, 3)),
+                                                                           False, True)),
+        _seed_case("(7,)", lambda rng: (sample(rng, (7,)),)),
+    ],
+    "numpy.corrcoef": [
+        _seed_case("(3, 6)", lambda rng: (sample(rng, (3, 6)),)),
+        _seed_case("(6,) with y (2, 6)", lambda rng: (sample(rng, (6,)), sample(rng, (2, 6)))),
+        _seed_case("(6, 2) rowvar False", lambda rng: (sample(rng, (6, 2)), None, False)),
+    ],
+    "numpy.linalg.eigvals": [
+        _seed_case("(3, 3) non-symmetric", lambda rng: (_real_eig_matrix(rng, 3),)),
+        _seed_case("(2, 4, 4)", lambda rng: (np.stack([_real_eig_matrix(rng, 4) for _ in range(2)]),)),
+    ],
+}
+if hasattr(np, "row_stack"):
+    NUMPY_EXTRA_CASES["numpy.row_stack"] = [
+        _seed_case("[(3,), (2, 3)]", lambda rng: ([sample(rng, (3,)), sample(rng, (2, 3))],)),
+    ]
+
+
 CASES: Dict[str, List[Case]] = {
     # ---- numpy, one argument
     "numpy.sin": unary(),
@@ -841,6 +997,8 @@ CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((sample(rng, ()),), {}), "0-d array"),
     ],
     **RUNTIME_CASES,
+    **HIGHER_RUNTIME_CASES,
+    **NUMPY_EXTRA_CASES,
 }
 
 
@@ -1014,7 +1172,31 @@ class EndToEnd:
         return tuple(self.joint(rng)) if self.joint is not None else tuple(a(rng) for a in self.args)
 
 
+def use_linspace_full_like(a, b):
+    """Active ends of np.linspace and an active fill value of np.full_like."""
+    grid = np.linspace(a, b * 2.0, 5)
+    return np.sum(np.sin(grid) * grid) + np.sum(np.full_like(np.ones((2, 3)), a * b) ** 2)
+
+
+def use_partition(x):
+    p = np.partition(x, 2)
+    return p[2] * np.sum(p[:2] ** 2) + np.sum(np.real_if_close(x * x))
+
+
+def use_cov_corrcoef(x):
+    return np.sum(np.cov(x) ** 2) + np.sum(np.corrcoef(x, rowvar=False) ** 3)
+
+
+def use_eigvals(a):
+    w = np.linalg.eigvals(a)
+    return np.sum(w ** 3)
+
+
 END_TO_END: List[EndToEnd] = [
+    EndToEnd(use_linspace_full_like, [_any(F), _any(F)]),
+    EndToEnd(use_partition, [lambda rng: _distinct(rng, (6,))]),
+    EndToEnd(use_cov_corrcoef, [_any((3, 5))]),
+    EndToEnd(use_eigvals, [lambda rng: _real_eig_matrix(rng, 3)]),
     EndToEnd(use_sin, [_any((3, 4))]),
     EndToEnd(use_exp_log, [_pos((5,))]),
     EndToEnd(use_tanh_sqrt, [_pos((2, 3))]),

@@ -856,11 +856,22 @@ def norm_cubed(x):
     return np.linalg.norm(x) ** 3
 
 
+def cumprod_cubed(x):
+    return np.sum(np.cumprod(x) ** 3)
+
+
 def test_second_order_refusals_name_the_users_line():
-    with pytest.raises(TangentLiteError) as info:
-        tl.hvp(norm_cubed, np.array([0.3, -1.2, 0.7]), np.ones(3))
+    with pytest.raises(TangentLiteError) as info:  # (cumprod's backward recurrence has no rule of its own)
+        tl.hvp(cumprod_cubed, np.array([0.3, -1.2, 0.7]), np.ones(3))
     assert info.value.location.filename == __file__
-    assert "np.linalg.norm(x) ** 3" in info.value.location.text
+    assert "np.sum(np.cumprod(x) ** 3)" in info.value.location.text
+
+
+def test_second_order_of_a_norm():
+    """Once refused (norm_bar had no rule): H of |x|^3 is 3 (|x| I + x x^T / |x|)."""
+    x, v = np.array([0.3, -1.2, 0.7]), np.array([1.0, 0.5, -2.0])
+    r = np.linalg.norm(x)
+    np.testing.assert_allclose(tl.hvp(norm_cubed, x, v), 3.0 * (r * v + x * (x @ v) / r), rtol=1e-12)
 
 
 # ------------------------------------------------------------------ round 4: attributes, interp, names

@@ -53,6 +53,7 @@ from typing import Any, Dict, List, Tuple
 import numpy as np
 import pytest
 from rule_cases import CASES, END_TO_END, EndToEnd
+from rule_cases_scipy import CASES as SCIPY_CASES
 
 import tangent_lite as tl
 from tangent_lite.rules import REGISTRY, Primitive
@@ -62,6 +63,7 @@ FD_RTOL = 1e-5
 FD_ATOL = 1e-6  # scaled by max(1, |expected|)
 ADJOINT_RTOL = 1e-9  # <J v, w> vs <v, J^T w>: both sides are exact up to rounding
 
+CASES = {**CASES, **SCIPY_CASES}  # the SciPy tables' cases (empty without SciPy)
 PRIMS: Dict[str, Primitive] = {p.name: p for p in REGISTRY}
 MORE_MODULE = "tangent_lite.rules.numpy_more"  # covered by tests/test_numpy_more.py + tests/rule_cases_more.py
 

@@ -13,7 +13,7 @@ from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedC
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
-from . import aliases
+from . import aliases, rule_hint
 from .activity import activity, varied_vars
 from .mutations import mutation_errors
 from .statements import Described, StmtInfo, assignments, describe_once, local_names
@@ -131,34 +131,15 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
     written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
     if written is not None and written.split(".")[0] not in w.foreign:
         spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
-    params = _param_list(callee)
+    code = rule_hint.registration_code(callee, written, w.env)
     return NoRuleError(
         f"cannot differentiate a call to '{spelled}': it has no derivative rule"
         + (" and no Python source" if not hasattr(callee, "__code__") else ""),
         w.src.location(stmt),
-        "To fix: register rules, e.g.\n"
-        f"    @tl.defvjp({spelled}, argnum=0)\n"
-        f"    def {_ident(spelled)}_vjp(g, ans, {params}):\n"
-        "        return ...  # the cotangent of the first argument\n"
-        f"    @tl.defjvp({spelled}, argnum=0)\n"
-        f"    def {_ident(spelled)}_jvp(x_dot, ans, {params}):\n"
-        "        return ...  # the tangent of the output\n"
-        f"or mark it constant with tl.nondifferentiable({spelled}).",
+        "To fix: register rules (this code runs when pasted; fill in the two bodies), e.g.\n"
+        + "\n".join("    " + line if line else "" for line in code.splitlines())
+        + f"\nor mark it constant with tl.nondifferentiable({rule_hint.spelling(callee, written, w.env)[0]}).",
     )
-
-
-def _ident(spelled: str) -> str:
-    return spelled.split(".")[-1].replace("<", "").replace(">", "")
-
-
-def _param_list(callee: Any) -> str:
-    try:
-        sig = inspect.signature(callee)
-        names = [p.name for p in sig.parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        return ", ".join(names) or "x"
-    except (TypeError, ValueError):
-        return "x"
 
 
 def rule_problems(w: Wengert, wrt: Sequence[str]) -> List[TangentLiteError]:

@@ -154,8 +154,9 @@ def _out_position(callee: Any) -> Optional[int]:
 def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
     """A user function (transformed on its own) that changes an argument it is passed in
     place (``y[0] = v``, ``y += v`` on an array, ``lst.append(v)``): its derivative would not
-    follow the change it makes to the caller's object."""
-    if isinstance(callee, tuple) or not is_user_function(callee):
+    follow the change it makes to the caller's object. A function with rules is a primitive:
+    its rules, not its body, say what it does."""
+    if isinstance(callee, tuple) or not is_user_function(callee) or REGISTRY.get(callee) is not None:
         return None
     fn = user_function(callee)
     writes = _writes_to_parameters(fn)

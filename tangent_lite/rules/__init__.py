@@ -1,7 +1,27 @@
 """Derivative rule tables. Importing this package registers every built-in rule."""
 
-from . import array_api, complex, containers, fft, numpy, numpy_more, operators, pymath, runtime_rules, singular  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    array_api,
+    complex,
+    containers,
+    fft,
+    numpy,
+    numpy_extra,
+    numpy_more,
+    operators,
+    pymath,
+    runtime_rules,
+    runtime_rules_more,
+    singular,
+)
 from .registry import REGISTRY, Primitive, Registry, Rule, defjvp, defvjp, nondifferentiable
+
+try:  # SciPy's tables load only with SciPy (never a hard dependency)
+    import scipy.special  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+else:
+    from . import scipy_special  # noqa: F401  (registration)
 
 # The runtime helpers' structural parameters (an axis, a shift, keepdims...) carry no derivative,
 # whoever passes them: in derivative code differentiated again they may come from a parameter of

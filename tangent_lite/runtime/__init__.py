@@ -137,6 +137,17 @@ from .fft import (  # noqa: F401
     rfft_apply,
     rfft_bar,
 )
+from .higher_order import (  # noqa: F401
+    einsum_bar2,
+    einsum_tangent2,
+    multi_dot_pairs,
+    multi_dot_pairs_bar,
+    norm_dir_bar_n,
+    norm_dir_bar_x,
+    norm_dir_dot,
+    norm_dir_partials,
+    norm_dir_reduce,
+)
 from .indexing import (  # noqa: F401
     _basic_index,
     _foreign_getitem_bar,
@@ -197,6 +208,21 @@ from .linalg import (  # noqa: F401
     tri_sym_adjoint,
 )
 from .markers import grad_hook, not_a_dict, number_only, scalar_only, stop_gradient  # noqa: F401
+from .numpy_extra import (  # noqa: F401
+    corrcoef_bar,
+    corrcoef_seed,
+    corrcoef_tangent,
+    cov_bar,
+    cov_check,
+    cov_rows,
+    cov_tangent,
+    eigvals_bar,
+    eigvals_tangent,
+    linspace_bar,
+    partition_order,
+    real_eig,
+    real_part_if,
+)
 from .products import (  # noqa: F401
     conv_bar,
     conv_start,
@@ -264,6 +290,7 @@ from .reductions import (  # noqa: F401
     var_tangent,
     vector_norm_dir,
 )
+from .scipy_funcs import _scipy_special, logsumexp_weights, special  # noqa: F401
 from .shapes import (  # noqa: F401
     compress_bar,
     concatenate_bar,
@@ -369,4 +396,12 @@ __all__ = [
     "pow_base_bar",
     # discrete Fourier transforms (fft.py)
     "fft_linear", "rfft_apply", "rfft_bar", "irfft_apply", "irfft_bar", "hfft_bar", "ihfft_bar",
+    # derivatives of derivative code (higher_order.py)
+    "einsum_tangent2", "einsum_bar2", "multi_dot_pairs", "multi_dot_pairs_bar",
+    "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
+    "norm_dir_bar_n",
+    # numpy_extra.py
+    "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
+    "logsumexp_weights",  # (and `special`: scipy.special, or None)
+    "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
 ]

@@ -20,12 +20,15 @@ from . import (
     containers,
     elementwise,
     fft,
+    higher_order,
     indexing,
     library,
     linalg,
     markers,
+    numpy_extra,
     products,
     reductions,
+    scipy_funcs,
     shapes,
     singular,
     tape,
@@ -35,7 +38,7 @@ from . import (
 # every module of helpers (all of tangent_lite.runtime but this one and the package), each
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
-           shapes, linalg, indexing, tape, markers, batched, checkpoint, fft)
+           shapes, linalg, higher_order, numpy_extra, scipy_funcs, indexing, tape, markers, batched, checkpoint, fft)
 
 
 def helper_sources(names: Sequence[str]) -> str:

@@ -1,0 +1,404 @@
+"""Rules for ``scipy.special`` (registered only when SciPy is importable; SciPy is never a
+hard dependency). Elementwise functions read like a table of derivatives; their rules reach SciPy
+as ``_tl.special`` (``runtime/scipy_funcs.py``), so derivative code using them can be
+differentiated again (``digamma``'s rule calls ``polygamma``, which has a rule too)."""
+
+# ruff: noqa: F821
+import numpy as np  # noqa: F401
+
+from .. import runtime
+from .. import runtime as _tl  # noqa: F401
+from .registry import defjvp, defvjp
+
+sc = runtime.special
+
+
+def _name(fn: str) -> str:
+    return f"scipy.special.{fn}"
+
+
+# ---------------------------------------------------------------- one argument: f'(x)
+
+
+@defjvp(sc.expit, name=_name("expit"))
+def expit_jvp(x_dot, ans, x):
+    return x_dot * (ans * (1.0 - ans))
+
+
+@defvjp(sc.expit, name=_name("expit"))
+def expit_vjp(g, ans, x):
+    return g * (ans * (1.0 - ans))
+
+
+@defjvp(sc.logit, name=_name("logit"))
+def logit_jvp(x_dot, ans, x):
+    return x_dot * (1.0 / (x * (1.0 - x)))
+
+
+@defvjp(sc.logit, name=_name("logit"))
+def logit_vjp(g, ans, x):
+    return g * (1.0 / (x * (1.0 - x)))
+
+
+@defjvp(sc.erf, name=_name("erf"))
+def erf_jvp(x_dot, ans, x):
+    return x_dot * (2.0 / np.sqrt(np.pi) * np.exp(-x * x))
+
+
+@defvjp(sc.erf, name=_name("erf"))
+def erf_vjp(g, ans, x):
+    return g * (2.0 / np.sqrt(np.pi) * np.exp(-x * x))
+
+
+@defjvp(sc.erfc, name=_name("erfc"))
+def erfc_jvp(x_dot, ans, x):
+    return x_dot * (-2.0 / np.sqrt(np.pi) * np.exp(-x * x))
+
+
+@defvjp(sc.erfc, name=_name("erfc"))
+def erfc_vjp(g, ans, x):
+    return g * (-2.0 / np.sqrt(np.pi) * np.exp(-x * x))
+
+
+@defjvp(sc.erfinv, name=_name("erfinv"))
+def erfinv_jvp(x_dot, ans, x):
+    return x_dot * (np.sqrt(np.pi) / 2.0 * np.exp(ans * ans))
+
+
+@defvjp(sc.erfinv, name=_name("erfinv"))
+def erfinv_vjp(g, ans, x):
+    return g * (np.sqrt(np.pi) / 2.0 * np.exp(ans * ans))
+
+
+@defjvp(sc.erfcinv, name=_name("erfcinv"))
+def erfcinv_jvp(x_dot, ans, x):
+    return x_dot * (-np.sqrt(np.pi) / 2.0 * np.exp(ans * ans))
+
+
+@defvjp(sc.erfcinv, name=_name("erfcinv"))
+def erfcinv_vjp(g, ans, x):
+    return g * (-np.sqrt(np.pi) / 2.0 * np.exp(ans * ans))
+
+
+@defjvp(sc.gammaln, name=_name("gammaln"))
+def gammaln_jvp(x_dot, ans, x):
+    return x_dot * (_tl.special.digamma(x))
+
+
+@defvjp(sc.gammaln, name=_name("gammaln"))
+def gammaln_vjp(g, ans, x):
+    return g * (_tl.special.digamma(x))
+
+
+@defjvp(sc.digamma, name=_name("digamma"))
+def digamma_jvp(x_dot, ans, x):
+    return x_dot * (_tl.special.polygamma(1, x))
+
+
+@defvjp(sc.digamma, name=_name("digamma"))
+def digamma_vjp(g, ans, x):
+    return g * (_tl.special.polygamma(1, x))
+
+
+@defjvp(sc.gamma, name=_name("gamma"))
+def gamma_jvp(x_dot, ans, x):
+    return x_dot * (ans * _tl.special.digamma(x))
+
+
+@defvjp(sc.gamma, name=_name("gamma"))
+def gamma_vjp(g, ans, x):
+    return g * (ans * _tl.special.digamma(x))
+
+
+@defjvp(sc.ndtr, name=_name("ndtr"))
+def ndtr_jvp(x_dot, ans, x):
+    return x_dot * (np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi))
+
+
+@defvjp(sc.ndtr, name=_name("ndtr"))
+def ndtr_vjp(g, ans, x):
+    return g * (np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi))
+
+
+@defjvp(sc.log_ndtr, name=_name("log_ndtr"))
+def log_ndtr_jvp(x_dot, ans, x):
+    return x_dot * (np.exp(-0.5 * x * x - ans) / np.sqrt(2.0 * np.pi))
+
+
+@defvjp(sc.log_ndtr, name=_name("log_ndtr"))
+def log_ndtr_vjp(g, ans, x):
+    return g * (np.exp(-0.5 * x * x - ans) / np.sqrt(2.0 * np.pi))
+
+
+@defjvp(sc.ndtri, name=_name("ndtri"))
+def ndtri_jvp(x_dot, ans, x):
+    return x_dot * (np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans))
+
+
+@defvjp(sc.ndtri, name=_name("ndtri"))
+def ndtri_vjp(g, ans, x):
+    return g * (np.sqrt(2.0 * np.pi) * np.exp(0.5 * ans * ans))
+
+
+@defjvp(sc.i0, name=_name("i0"))
+def i0_jvp(x_dot, ans, x):
+    return x_dot * (_tl.special.i1(x))
+
+
+@defvjp(sc.i0, name=_name("i0"))
+def i0_vjp(g, ans, x):
+    return g * (_tl.special.i1(x))
+
+
+@defjvp(sc.i1, name=_name("i1"))
+def i1_jvp(x_dot, ans, x):
+    return x_dot * (0.5 * (_tl.special.i0(x) + _tl.special.iv(2, x)))
+
+
+@defvjp(sc.i1, name=_name("i1"))
+def i1_vjp(g, ans, x):
+    return g * (0.5 * (_tl.special.i0(x) + _tl.special.iv(2, x)))
+
+
+@defjvp(sc.i0e, name=_name("i0e"))
+def i0e_jvp(x_dot, ans, x):
+    return x_dot * (_tl.special.i1e(x) - np.sign(x) * ans)
+
+
+@defvjp(sc.i0e, name=_name("i0e"))
+def i0e_vjp(g, ans, x):
+    return g * (_tl.special.i1e(x) - np.sign(x) * ans)
+
+
+@defjvp(sc.i1e, name=_name("i1e"))
+def i1e_jvp(x_dot, ans, x):
+    return x_dot * (0.5 * (_tl.special.i0e(x) + _tl.special.ive(2, x)) - np.sign(x) * ans)
+
+
+@defvjp(sc.i1e, name=_name("i1e"))
+def i1e_vjp(g, ans, x):
+    return g * (0.5 * (_tl.special.i0e(x) + _tl.special.ive(2, x)) - np.sign(x) * ans)
+
+
+@defjvp(sc.entr, name=_name("entr"))
+def entr_jvp(x_dot, ans, x):
+    return x_dot * (-np.log(x) - 1.0)
+
+
+@defvjp(sc.entr, name=_name("entr"))
+def entr_vjp(g, ans, x):
+    return g * (-np.log(x) - 1.0)
+
+
+# ---------------------------------------------------------------- order-indexed families (derivative in x)
+
+
+@defjvp(sc.polygamma, argnum=1, name=_name("polygamma"))
+def polygamma_jvp(x_dot, ans, n, x):
+    return x_dot * _tl.special.polygamma(n + 1, x)
+
+
+@defvjp(sc.polygamma, argnum=1, name=_name("polygamma"))
+def polygamma_vjp(g, ans, n, x):
+    return _tl.unbroadcast(g * _tl.special.polygamma(n + 1, x), x)
+
+
+@defjvp(sc.iv, argnum=1, name=_name("iv"))
+def iv_jvp(x_dot, ans, v, z):
+    return x_dot * 0.5 * (_tl.special.iv(v - 1, z) + _tl.special.iv(v + 1, z))
+
+
+@defvjp(sc.iv, argnum=1, name=_name("iv"))
+def iv_vjp(g, ans, v, z):
+    return _tl.unbroadcast(g * 0.5 * (_tl.special.iv(v - 1, z) + _tl.special.iv(v + 1, z)), z)
+
+
+@defjvp(sc.ive, argnum=1, name=_name("ive"))
+def ive_jvp(x_dot, ans, v, z):
+    return x_dot * (0.5 * (_tl.special.ive(v - 1, z) + _tl.special.ive(v + 1, z)) - np.sign(z) * ans)
+
+
+@defvjp(sc.ive, argnum=1, name=_name("ive"))
+def ive_vjp(g, ans, v, z):
+    return _tl.unbroadcast(g * (0.5 * (_tl.special.ive(v - 1, z) + _tl.special.ive(v + 1, z)) - np.sign(z) * ans), z)
+
+
+# ---------------------------------------------------------------- two arguments (broadcasting)
+
+
+@defjvp(sc.xlog1py, argnum=0, broadcast=True, name=_name("xlog1py"))
+def xlog1py_jvp_x(x_dot, ans, x, y):
+    return _tl.special.xlog1py(x_dot, y)
+
+
+@defjvp(sc.xlog1py, argnum=1, broadcast=True, name=_name("xlog1py"))
+def xlog1py_jvp_y(y_dot, ans, x, y):
+    return y_dot * (x / (1.0 + y))
+
+
+@defvjp(sc.xlog1py, argnum=0, name=_name("xlog1py"))
+def xlog1py_vjp_x(g, ans, x, y):
+    return _tl.unbroadcast(_tl.special.xlog1py(g, y), x)
+
+
+@defvjp(sc.xlog1py, argnum=1, name=_name("xlog1py"))
+def xlog1py_vjp_y(g, ans, x, y):
+    return _tl.unbroadcast(g * (x / (1.0 + y)), y)
+
+
+@defjvp(sc.xlogy, argnum=0, broadcast=True, name=_name("xlogy"))
+def xlogy_jvp_x(x_dot, ans, x, y):
+    return _tl.special.xlogy(x_dot, y)
+
+
+@defjvp(sc.xlogy, argnum=1, broadcast=True, name=_name("xlogy"))
+def xlogy_jvp_y(y_dot, ans, x, y):
+    return y_dot * (x / y)
+
+
+@defvjp(sc.xlogy, argnum=0, name=_name("xlogy"))
+def xlogy_vjp_x(g, ans, x, y):
+    return _tl.unbroadcast(_tl.special.xlogy(g, y), x)
+
+
+@defvjp(sc.xlogy, argnum=1, name=_name("xlogy"))
+def xlogy_vjp_y(g, ans, x, y):
+    return _tl.unbroadcast(g * (x / y), y)
+
+
+@defjvp(sc.betaln, argnum=0, broadcast=True, name=_name("betaln"))
+def betaln_jvp_a(a_dot, ans, a, b):
+    return a_dot * (_tl.special.digamma(a) - _tl.special.digamma(a + b))
+
+
+@defjvp(sc.betaln, argnum=1, broadcast=True, name=_name("betaln"))
+def betaln_jvp_b(b_dot, ans, a, b):
+    return b_dot * (_tl.special.digamma(b) - _tl.special.digamma(a + b))
+
+
+@defvjp(sc.betaln, argnum=0, name=_name("betaln"))
+def betaln_vjp_a(g, ans, a, b):
+    return _tl.unbroadcast(g * (_tl.special.digamma(a) - _tl.special.digamma(a + b)), a)
+
+
+@defvjp(sc.betaln, argnum=1, name=_name("betaln"))
+def betaln_vjp_b(g, ans, a, b):
+    return _tl.unbroadcast(g * (_tl.special.digamma(b) - _tl.special.digamma(a + b)), b)
+
+
+@defjvp(sc.beta, argnum=0, broadcast=True, name=_name("beta"))
+def beta_jvp_a(a_dot, ans, a, b):
+    return a_dot * (ans * (_tl.special.digamma(a) - _tl.special.digamma(a + b)))
+
+
+@defjvp(sc.beta, argnum=1, broadcast=True, name=_name("beta"))
+def beta_jvp_b(b_dot, ans, a, b):
+    return b_dot * (ans * (_tl.special.digamma(b) - _tl.special.digamma(a + b)))
+
+
+@defvjp(sc.beta, argnum=0, name=_name("beta"))
+def beta_vjp_a(g, ans, a, b):
+    return _tl.unbroadcast(g * (ans * (_tl.special.digamma(a) - _tl.special.digamma(a + b))), a)
+
+
+@defvjp(sc.beta, argnum=1, name=_name("beta"))
+def beta_vjp_b(g, ans, a, b):
+    return _tl.unbroadcast(g * (ans * (_tl.special.digamma(b) - _tl.special.digamma(a + b))), b)
+
+
+@defjvp(sc.rel_entr, argnum=0, broadcast=True, name=_name("rel_entr"))
+def rel_entr_jvp_x(x_dot, ans, x, y):
+    return x_dot * (np.log(x / y) + 1.0)
+
+
+@defjvp(sc.rel_entr, argnum=1, broadcast=True, name=_name("rel_entr"))
+def rel_entr_jvp_y(y_dot, ans, x, y):
+    return y_dot * (-x / y)
+
+
+@defvjp(sc.rel_entr, argnum=0, name=_name("rel_entr"))
+def rel_entr_vjp_x(g, ans, x, y):
+    return _tl.unbroadcast(g * (np.log(x / y) + 1.0), x)
+
+
+@defvjp(sc.rel_entr, argnum=1, name=_name("rel_entr"))
+def rel_entr_vjp_y(g, ans, x, y):
+    return _tl.unbroadcast(g * (-x / y), y)
+
+
+@defjvp(sc.kl_div, argnum=0, broadcast=True, name=_name("kl_div"))
+def kl_div_jvp_x(x_dot, ans, x, y):
+    return x_dot * (np.log(x / y))
+
+
+@defjvp(sc.kl_div, argnum=1, broadcast=True, name=_name("kl_div"))
+def kl_div_jvp_y(y_dot, ans, x, y):
+    return y_dot * (1.0 - x / y)
+
+
+@defvjp(sc.kl_div, argnum=0, name=_name("kl_div"))
+def kl_div_vjp_x(g, ans, x, y):
+    return _tl.unbroadcast(g * (np.log(x / y)), x)
+
+
+@defvjp(sc.kl_div, argnum=1, name=_name("kl_div"))
+def kl_div_vjp_y(g, ans, x, y):
+    return _tl.unbroadcast(g * (1.0 - x / y), y)
+
+
+# ---------------------------------------------------------------- along an axis
+
+
+@defjvp(sc.softmax, name=_name("softmax"))
+def softmax_jvp(x_dot, ans, x, axis=None):
+    return ans * (x_dot - np.sum(ans * x_dot, axis=axis, keepdims=True))
+
+
+@defvjp(sc.softmax, name=_name("softmax"))
+def softmax_vjp(g, ans, x, axis=None):
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
+
+
+@defjvp(sc.log_softmax, name=_name("log_softmax"))
+def log_softmax_jvp(x_dot, ans, x, axis=None):
+    return x_dot - np.sum(np.exp(ans) * x_dot, axis=axis, keepdims=True)
+
+
+@defvjp(sc.log_softmax, name=_name("log_softmax"))
+def log_softmax_vjp(g, ans, x, axis=None):
+    return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+
+@defjvp(sc.logsumexp, name=_name("logsumexp"))
+def logsumexp_jvp(a_dot, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return np.sum(_tl.logsumexp_weights(ans, a, axis, b, keepdims, return_sign) * a_dot, axis=axis,
+                  keepdims=keepdims)
+
+
+@defvjp(sc.logsumexp, name=_name("logsumexp"))
+def logsumexp_vjp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.expand_reduced(g, np.shape(a), _tl.axes_of(axis, np.ndim(a)), keepdims) * \
+        _tl.logsumexp_weights(ans, a, axis, b, keepdims, return_sign)
+
+
+# logsumexp_weights(ans, a, ...) = exp(a - ans), ans expanded along the reduced axes
+
+
+@defjvp(runtime.logsumexp_weights, argnum=0)
+def logsumexp_weights_jvp_ans(n_dot, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return -ans * _tl.expand_reduced(n_dot, np.shape(a), _tl.axes_of(axis, np.ndim(a)), keepdims)
+
+
+@defjvp(runtime.logsumexp_weights, argnum=1)
+def logsumexp_weights_jvp_a(a_dot, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return ans * a_dot
+
+
+@defvjp(runtime.logsumexp_weights, argnum=0)
+def logsumexp_weights_vjp_ans(h, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return np.reshape(-np.sum(h * ans, axis=_tl.axes_of(axis, np.ndim(a)), keepdims=keepdims), np.shape(ans_))
+
+
+@defvjp(runtime.logsumexp_weights, argnum=1)
+def logsumexp_weights_vjp_a(h, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return h * ans
