@@ -83,6 +83,7 @@ from .blocks import axes_of, entry_or_zero, expand_reduced, matrix_t, safe_div, 
 from .broadcast import (  # noqa: F401
     _CONTRACT_MIN_SIZE,
     _LETTERS,
+    _is_complex,
     _same_length,
     _shape,
     _unbroadcast,
