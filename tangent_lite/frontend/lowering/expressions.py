@@ -15,7 +15,7 @@ import numpy as np
 
 from ... import runtime
 from ... import syntax as S
-from ...errors import TangentLiteError, UnsupportedConstructError
+from ...errors import PACKAGE_DIR, TangentLiteError, UnsupportedConstructError
 from ...rules.registry import REGISTRY
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
@@ -391,11 +391,15 @@ class Expressions(Part):
         return S.name(t)
 
 
+_OWN = os.path.join(os.path.realpath(PACKAGE_DIR), "")  # tangent_lite's own files
+
+
 def _takes_packs(fn: Any) -> bool:
     """Does the function take ``*args`` or ``**kwargs`` (it is inlined where it is called)?  Not
     tangent_lite's own helpers: derivatives through them need their rules (refused without)."""
     code = getattr(fn, "__code__", None)
-    if code is None or str(getattr(fn, "__module__", "")).startswith("tangent_lite") or _library(code.co_filename):
+    if code is None or str(getattr(fn, "__module__", "")).startswith("tangent_lite") or _library(code.co_filename) \
+            or os.path.realpath(code.co_filename).startswith(_OWN):  # (functools.wraps copies __module__)
         return False
     return bool(code.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
 
