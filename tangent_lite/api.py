@@ -155,7 +155,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
     extra["guards"] = None if w.guards is None else [
         guards.Guard(where, name, path, how, guards.identity(obj, how)).as_json()
         for (where, name, path), obj in sorted(w.guards.items(), key=lambda item: item[0])
-        for how in ["is" if guards.checked_by_identity(obj) or path[-1:] in guards.IDENTITY_ATTRS else "type"]]
+        for how in [guards.how_of(obj, path)]]
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         if "numba" in options:

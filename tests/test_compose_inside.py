@@ -548,3 +548,87 @@ def test_a_differentiate_method_where_a_partial_is_not_taken_is_named_as_a_metho
     with pytest.raises(tl.ArgumentError, match=r"'Model.loss' \(a @tl.differentiate method") as info:
         tl.check_grads(Model().loss, (np.ones(2),))
     assert "functools.partial" not in str(info.value)
+
+
+OPTION_WRT = 1  # an option of transformations called inside, read from a module global (rebound below)
+
+
+class OptionCfg:
+    wrt = 1
+
+
+def cube_sq(a, b):
+    return np.sum(a ** 3 * b ** 2)
+
+
+def vec_cube_sq(a, b):
+    return a ** 3 * b ** 2
+
+
+def option_grad(a, b):
+    return np.sum(tl.grad(cube_sq, wrt=OPTION_WRT)(a, b) * a)
+
+
+def option_value_and_grad(a, b):
+    value, g = tl.value_and_grad(cube_sq, wrt=OPTION_WRT)(a, b)
+    return value * np.sum(g * a)
+
+
+def option_hessian(a, b):
+    return np.sum(tl.hessian(cube_sq, wrt=OPTION_WRT)(a, b))
+
+
+def option_jacobian(a, b):
+    return np.sum(tl.jacobian(vec_cube_sq, wrt=OPTION_WRT)(a, b))
+
+
+def option_jvp(a, b):
+    return np.sum(tl.jvp(vec_cube_sq, (a, b), (a,), wrt=OPTION_WRT)[1])
+
+
+def option_class_attribute(a, b):
+    return np.sum(tl.grad(cube_sq, wrt=OptionCfg.wrt)(a, b) * a)
+
+
+@pytest.mark.parametrize("fn", [option_grad, option_value_and_grad, option_hessian, option_jacobian, option_jvp,
+                                option_class_attribute])
+def test_an_option_read_from_a_global_is_followed_when_rebound(fn, monkeypatch):
+    a, b = np.array([0.7, -1.2]), np.array([1.3, 0.4])
+    g = tl.grad(fn)
+    for wrt in (1, 0, 1):
+        monkeypatch.setattr(OptionCfg, "wrt", wrt)
+        monkeypatch.setitem(globals(), "OPTION_WRT", wrt)
+        expected = _fd(lambda t: fn(t, b), a)  # the plain function reads the option now
+        np.testing.assert_allclose(g(a, b), expected, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(tl.grad(fn)(a, b), expected, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(tl.jvp(fn, (a, b), (b,))[1], expected @ b, rtol=1e-6, atol=1e-8)
+
+
+def nth_derivative_of_sin(x, n):
+    if n == 0:
+        return np.sin(x)
+    return tl.grad(nth_derivative_of_sin)(x, n - 1)  # recursion through a transformation
+
+
+def ping(x, n):
+    if n <= 0:
+        return np.sin(x)
+    return tl.grad(pong)(x, n - 1)
+
+
+def pong(x, n):
+    if n <= 0:
+        return np.cos(x)
+    return tl.grad(ping)(x, n - 1)
+
+
+@pytest.mark.parametrize("call, culprit", [
+    (lambda: nth_derivative_of_sin(0.7, 1), "'nth_derivative_of_sin' calls tl.grad of itself"),
+    (lambda: tl.grad(nth_derivative_of_sin)(0.7, 2), "'nth_derivative_of_sin' calls tl.grad of itself"),
+    (lambda: ping(0.7, 1), "calls tl.grad of 'ping', whose derivative is already being made"),
+    (lambda: tl.jvp(pong, (0.7, 2), (1.0,))[1], "recursion through a transformation")])
+def test_recursion_through_a_transformation_is_refused_naming_the_line(call, culprit):
+    with pytest.raises(tl.TangentLiteError, match="recursion through a transformation") as info:
+        call()
+    assert culprit in str(info.value)
+    assert "test_compose_inside.py:" in str(info.value)
