@@ -64,6 +64,7 @@ def inside(transformation: Callable, kind: str) -> Callable[..., Callable]:
             made = _INSIDE[key] = (f, transformation(f, *options, **named))
         return _unwrap(made[1])
 
+    plain.makes_function = True  # type: ignore[attr-defined]  (tl.grad(f) is a function, called then: tl.grad(f)(x))
     return plain
 
 

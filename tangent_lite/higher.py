@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, arguments, callables, compose, gradients
+from . import api, arguments, callables, compose, gradients, runtime
 from .errors import ArgumentError, NoRuleError
 
 
@@ -131,6 +131,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         fn, target = api._target(f)  # at every call: f may be what tl.grad returned (compose.py), made again
         values = api.bind_args(target, args, kwargs)
         x = values[api._params(fn).index(name)]
+        runtime.array_only(x, name, "tl.jacobian")
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))
         out, pullback = api.vjp(fn, *values, wrt=name)

@@ -632,3 +632,104 @@ def test_recursion_through_a_transformation_is_refused_naming_the_line(call, cul
         call()
     assert culprit in str(info.value)
     assert "test_compose_inside.py:" in str(info.value)
+
+
+def tanh_of_dict(p, x):
+    return np.tanh(p["w"] * x + p["b"])
+
+
+def sum_tanh_of_dict(p, x):
+    return np.sum(tanh_of_dict(p, x) ** 2)
+
+
+def jacobian_of_dict_inside(p, x):
+    return np.sum(tl.jacobian(tanh_of_dict)(p, x))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tl.jacobian(tanh_of_dict),
+    lambda: tl.jacobian(tanh_of_dict, mode="forward"),
+    lambda: tl.jacobian(tanh_of_dict, mode="reverse"),
+    lambda: tl.jacobian(tl.grad(sum_tanh_of_dict, wrt=1)),
+    lambda: tl.jacobian(tl.grad(Layer.loss, wrt="x"), wrt="self"),
+    lambda: tl.grad(jacobian_of_dict_inside, wrt=1)])
+def test_a_jacobian_with_respect_to_a_dict_or_an_object_is_refused_clearly(make):
+    p, x = {"w": np.array([0.5, -1.0]), "b": 0.3}, np.array([0.3, -0.5])
+    args = (Layer(np.eye(2), p["w"]), x) if "Layer" in make.__code__.co_names else (p, x)
+    with pytest.raises(tl.ArgumentError, match=r"tl.jacobian differentiates with respect to a number or an array"
+                       r".*'(p|self)' is a (dict|Layer)") as info:
+        make()(*args)
+    assert "one flat array" in str(info.value)
+
+
+def loss_and_aux(w):
+    return np.sum(w ** 2), w * 1.0  # (value, aux): has_aux=True is forgotten below
+
+
+def forgets_has_aux(w):
+    return np.sum(tl.grad(loss_and_aux)(w))
+
+
+def vector_valued(x):
+    return x ** 3 * np.sin(x)
+
+
+def grad_of_vector_valued_inside(x):
+    return np.sum(tl.grad(vector_valued)(x) * 2.0)
+
+
+def test_a_forgotten_has_aux_inside_is_refused_as_at_top_level():
+    w = np.array([0.3, -0.5])
+    with pytest.raises(tl.NonScalarOutputError, match="has_aux=True"):
+        tl.grad(loss_and_aux)(w)
+    with pytest.raises(tl.NonScalarOutputError, match=r"test_compose_inside.py:\d+: 'tl.grad\(...\)' inside .*"
+                       r"'loss_and_aux' returns a tuple of 2") as info:
+        tl.grad(forgets_has_aux)(w)
+    assert "tl.grad(loss_and_aux)(w)" in str(info.value) and "has_aux=True" in str(info.value)
+    with pytest.raises(tl.NonScalarOutputError, match="'loss_and_aux' returns a tuple of 2"):
+        tl.grad(tl.grad(loss_and_aux))(w)
+
+
+@pytest.mark.parametrize("call", [lambda x: tl.grad(grad_of_vector_valued_inside)(x),
+                                  lambda x: tl.grad(tl.grad(vector_valued))(x),
+                                  lambda x: tl.hessian(grad_of_vector_valued_inside)(x)])
+def test_a_vector_valued_function_under_an_inner_grad_is_a_non_scalar_output_error(call):
+    with pytest.raises(tl.NonScalarOutputError, match=r"'vector_valued' \(.*test_compose_inside.py:\d+\) to return a "
+                       r"scalar; it returned a ndarray of shape \(3,\)") as info:
+        call(np.array([0.3, -0.5, 0.9]))
+    assert "tl.jacobian" in str(info.value)
+    assert tl.grad(tl.grad(vector_valued))(0.4) == pytest.approx(d2(0.4), rel=1e-9)  # (a scalar x: fine)
+
+
+def sin_x2_sum(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def grad_stored_in_a_variable(x):
+    gf = tl.grad(sin_x2_sum)
+    return np.sum(gf(x) ** 2)
+
+
+def twice(fn, x):
+    return fn(x) * 2.0
+
+
+def grad_passed_to_a_helper(x):
+    return np.sum(twice(tl.grad(sin_x2_sum), x) ** 2)
+
+
+def grad_in_a_lambda_passed_to_a_helper(x):
+    return np.sum(twice(lambda z: tl.grad(sin_x2_sum)(z), x) ** 2)
+
+
+@pytest.mark.parametrize("fn, line", [(grad_stored_in_a_variable, "gf = tl.grad(sin_x2_sum)"),
+                                      (grad_passed_to_a_helper, "twice(tl.grad(sin_x2_sum), x)")])
+def test_a_transformation_used_as_a_value_inside_is_refused_saying_what_to_write(fn, line):
+    x = np.array([0.3, -0.5, 0.9])
+    with pytest.raises(tl.UnsupportedConstructError, match=r"'tl.grad\(...\)' used as a value") as info:
+        tl.grad(fn)(x)
+    assert line in str(info.value) and "tl.grad(f)(x)" in str(info.value)
+    assert "missing a required argument" not in str(info.value) and "local value" not in str(info.value)
+    # the spelling the message suggests works
+    np.testing.assert_allclose(tl.grad(grad_in_a_lambda_passed_to_a_helper)(x),
+                               _fd(grad_in_a_lambda_passed_to_a_helper, x), rtol=1e-5, atol=1e-7)

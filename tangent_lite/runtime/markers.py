@@ -9,6 +9,21 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError, NonScalarOutputError
+
+STRUCTURED_HINT = ("pass the parameters of '{name}' as one flat array (np.concatenate) and rebuild them inside the "
+                   "function, or use tl.grad / tl.vjp, whose gradients keep the structure")
+
+
+def array_only(v: Any, name: str, what: str) -> None:
+    """Check that ``v``, the argument ``what`` (``tl.jacobian``) differentiates with respect to,
+    is a number or an array: its result is shaped ``out.shape + x.shape``, which a dict or an
+    object has not."""
+    if not isinstance(v, (int, float, complex, np.ndarray, np.generic)) or isinstance(v, bool):
+        raise ArgumentError(f"{what} differentiates with respect to a number or an array (its result is shaped "
+                            f"out.shape + x.shape); '{name}' is a {type(v).__name__}",
+                            hint=STRUCTURED_HINT.format(name=name))
+
 
 def stop_gradient(x: Any) -> Any:
     """The identity, for values that must be treated as constants when differentiating."""
@@ -41,4 +56,8 @@ def scalar_only(v: Any, message: str) -> None:
     """Check that ``v`` is a scalar (a number or a 0-d array) where a gradient needs one: the
     value of ``f`` inside ``tl.grad(f)`` transformed again (see compose.py)."""
     if isinstance(v, (tuple, list, dict)) or np.ndim(v) != 0:
-        raise ValueError(f"tangent_lite: {message}; it returned a {type(v).__name__} of shape {np.shape(v)}")
+        got = f"a {type(v).__name__}" if isinstance(v, (tuple, list, dict)) else \
+            f"a {type(v).__name__} of shape {np.shape(v)}"
+        raise NonScalarOutputError(f"{message}; it returned {got}",
+                                   hint="reduce it to a scalar (np.sum, a loss), or use tl.jacobian for non-scalar "
+                                   "outputs (tl.jacobian(tl.jacobian(f)) for a vector-valued f)")

@@ -77,6 +77,13 @@ def transformation_call(ex: Any, node: Any, maker: Any = _MISSING) -> Optional[A
         if inspect.ismethod(maker):  # f.grad(x, wrt=...) of a @tl.differentiate function
             options, keywords = [], [k for k in node.keywords if k.arg == "wrt"]
             call_args, call_keywords = list(node.args), [k for k in node.keywords if k.arg != "wrt"]
+        elif getattr(inside, "makes_function", False):  # gf = tl.grad(f), apply(tl.grad(f), x): a value
+            shown = S.dotted_name(func) or "tl.grad"
+            ex.cx.error(UnsupportedConstructError, f"'{shown}(...)' used as a value inside a function being "
+                        "differentiated (stored in a variable, passed to a function or returned)", node,
+                        f"call it where it is made: {shown}(f)(x), not gf = {shown}(f); gf(x); for a helper that "
+                        f"takes a function, pass a lambda: apply(lambda z: {shown}(f)(z), x)")
+            return _opaque()
         else:  # tl.jvp(f, primals, tangents, wrt=...), tl.hvp(f, x, v): the function and keywords are options
             options, keywords = node.args[:1], list(node.keywords)
             call_args, call_keywords = list(node.args[1:]), []
