@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import os
 import threading
 import types
@@ -360,6 +361,8 @@ def _unwrap(fn: Callable) -> Callable:
 
 def _target(f: Callable) -> Tuple[Callable, Any]:
     """(the function to differentiate, what arguments bind against: it, or a functools.partial of it)."""
+    if inspect.ismethod(f) and "__tl_inside__" in vars(f.__func__):  # f.grad of a @tl.differentiate function:
+        f = f.__func__.__tl_inside__(f.__self__)  # what tl.grad(f, wrt) stands for, made now (compose.py)
     return callables.split_partial(f, _unwrap)
 
 

@@ -733,3 +733,72 @@ def test_a_transformation_used_as_a_value_inside_is_refused_saying_what_to_write
     # the spelling the message suggests works
     np.testing.assert_allclose(tl.grad(grad_in_a_lambda_passed_to_a_helper)(x),
                                _fd(grad_in_a_lambda_passed_to_a_helper, x), rtol=1e-5, atol=1e-7)
+
+
+def vec_and_aux(x):
+    return np.sin(x) * x[0], x ** 2
+
+
+def jacobian_with_aux_inside(x):
+    jac, aux = tl.jacobian(vec_and_aux, has_aux=True)(x)
+    return np.sum(jac * aux[:, None])
+
+
+@tl.differentiate
+def sin_x2_total(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def test_jacobian_with_aux_inside_names_the_users_function_as_the_users():
+    with pytest.raises(tl.ArgumentError, match="has_aux=True is not supported there") as info:
+        tl.grad(jacobian_with_aux_inside)(np.array([0.3, -0.5, 0.9]))
+    assert "tangent_lite made" not in str(info.value) and "vec_and_aux(x)[0]" in str(info.value)
+
+
+def test_the_grad_method_of_a_differentiate_function_is_transformed_again():
+    x = np.array([0.3, -0.5, 0.9])
+    hand = np.diag(2 * np.sin(x) + 4 * x * np.cos(x) - x ** 2 * np.sin(x))  # d2/dx2 of sin(x) x^2
+    np.testing.assert_allclose(tl.jacobian(sin_x2_total.grad)(x), hand, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tl.jacobian(sin_x2_total.grad, mode="reverse")(x), hand, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tl.jvp(sin_x2_total.grad, (x,), (np.ones(3),))[1], hand @ np.ones(3), rtol=1e-10)
+
+
+@pytest.mark.parametrize("make", [tl.grad, tl.jacobian, tl.hessian, tl.value_and_grad])
+@pytest.mark.parametrize("builtin", [np.sin, math.sin])
+def test_a_builtin_given_directly_is_refused_saying_to_wrap_it(make, builtin):
+    with pytest.raises(tl.SourceUnavailableError, match="'sin' has no Python source") as info:
+        make(builtin)(np.array([0.5]) if make is tl.jacobian else 0.5)
+    assert "lambda x: " in str(info.value) and "too many" not in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["vjp", "jvp"])
+def test_adgen_writes_a_standalone_module_for_a_function_calling_grad_inside(mode):
+    from tangent_lite.cli import standalone_text
+
+    text = standalone_text(times_x, mode, ["x"])
+    assert "import tangent_lite" not in text and "tangent_lite_generated" not in text  # (standalone)
+    namespace: dict = {}
+    exec(compile(text, "<adgen times_x>", "exec"), namespace)  # noqa: S102 - the module adgen wrote
+    x = 0.7
+    expected = d2(x) * x + d1(x)
+    if mode == "vjp":
+        value, grad = namespace["times_x_vjp"](x)
+        assert value == pytest.approx(d1(x) * x, rel=1e-12) and grad == pytest.approx(expected, rel=1e-9)
+    else:
+        value, tangent = namespace["times_x_jvp"](x, 1.0)
+        assert tangent == pytest.approx(expected, rel=1e-9)
+
+
+def tanh_times_first(x):
+    return np.tanh(x) * x[0]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_jacobians_of_float32_inputs_stay_float32(mode):
+    x = np.array([0.3, -0.5, 0.9], dtype=np.float32)
+    once = tl.jacobian(tanh_times_first, mode=mode)
+    twice = tl.jacobian(once, mode=mode)
+    assert once(x).dtype == np.float32 and twice(x).dtype == np.float32
+    assert tl.jacobian(tl.jacobian(tanh_times_first))(x).dtype == np.float32
+    np.testing.assert_allclose(twice(x), tl.jacobian(tl.jacobian(tanh_times_first))(x.astype(np.float64)), rtol=1e-5)
+    np.testing.assert_allclose(once(x.astype(np.float64)), _fd(tanh_times_first, x.astype(np.float64)), rtol=1e-6)
