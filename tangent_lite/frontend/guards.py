@@ -13,7 +13,9 @@ namespace::
 
 Functions, modules, classes and other callables are checked by identity; data (arrays,
 numbers, containers) by type, since the generated code reads their current value at
-every call.  Each guard also has a stable *identity* string (the same in every process:
+every call; data the generated code bakes in (an option of a transformation called inside,
+``tl.grad(f, wrt=WRT)``: :class:`Pinned`) by value.  Each guard also has a stable
+*identity* string (the same in every process:
 ``module numpy``, ``function pkg.mod.helper <code digest>``, ``type numpy.ndarray``) that
 disk entries record, so an entry made under other bindings is never loaded.
 
@@ -43,7 +45,7 @@ class Guard(NamedTuple):
     where: str  # "global" (the function's globals, then builtins) or "cell" (its closure cell)
     name: str
     path: Tuple[str, ...]  # attribute names; "<global>n" / "<cell>n": a name in the namespace of the function reached
-    how: str  # "is" (identity) or "type"
+    how: str  # "is" (identity), "type", or "value" (type and ==: an option baked in, Pinned)
     identity: str  # stable description of the expected object ("" when it has none)
 
     def as_json(self) -> List[Any]:

@@ -6,7 +6,10 @@ What such a call computes is a plain Python function tangent_lite made (compose.
 ``f``'s generated derivative), so the call becomes a call of that function, which is then
 differentiated like any helper the user wrote.  The transformation is made while lowering: its
 function and options must be known then (module-level names, constants); the names they were
-read from are guarded, so an edit of ``f`` is followed.  The transformations that can be called
+read from are guarded (options by value), so an edit of ``f`` or a rebound ``WRT`` in
+``tl.grad(f, wrt=WRT)`` is followed.  A function that reaches a transformation of itself
+(``tl.grad(f)`` inside ``f``, directly or through other functions) is refused: the
+derivative of ``f`` would be needed to make it.  The transformations that can be called
 like this carry ``__tl_inside__``: ``transformation.__tl_inside__(*options) -> plain function``
 (with ``.spread`` for ``tl.jvp``: it is also given ``lengths=``, how many primals and tangents
 the call writes out, which the plain function takes one after the other)."""
