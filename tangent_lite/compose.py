@@ -93,7 +93,7 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
                 f"    {cols} = []\n"
                 f"    for {i} in range({n}):\n"
                 f"        {value}, {tangent} = {call}({', '.join(passed)}, "
-                f"{np_name}.reshape({np_name}.eye({n}, dtype={np_name}.result_type({x}, 1.0))[{i}], "
+                f"{np_name}.reshape({np_name}.eye({n}, dtype={np_name}.result_type({np_name}.asarray({x}), 1.0))[{i}], "
                 f"{np_name}.shape({x})))\n"
                 f"        {cols}.append({np_name}.ravel({tangent}))\n"
                 f"    return {np_name}.reshape({np_name}.stack({cols}, axis=-1), {np_name}.shape({value}) + "

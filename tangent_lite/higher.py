@@ -147,7 +147,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
         if use_forward:  # one batched forward pass: the n basis directions at once
-            basis = np.eye(n, dtype=runtime._float_dtype(x)).reshape((n,) + in_shape)  # (float32 stays float32)
+            basis = np.eye(n, dtype=runtime._float_dtype(np.asarray(x))).reshape((n,) + in_shape)  # (float32 stays float32)
             try:
                 _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
             except NoRuleError:  # an operation without a batched rule: one direction at a time
@@ -159,7 +159,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         else:
             rows = []
             for j in range(m):
-                e = np.zeros(m, dtype=runtime._float_dtype(out))
+                e = np.zeros(m, dtype=runtime._float_dtype(np.asarray(out)))
                 e[j] = 1.0
                 rows.append(np.ravel(pullback(e.reshape(out_shape) if out_shape else 1.0)))
             jac = np.array(rows)

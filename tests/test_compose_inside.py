@@ -802,3 +802,13 @@ def test_jacobians_of_float32_inputs_stay_float32(mode):
     assert tl.jacobian(tl.jacobian(tanh_times_first))(x).dtype == np.float32
     np.testing.assert_allclose(twice(x), tl.jacobian(tl.jacobian(tanh_times_first))(x.astype(np.float64)), rtol=1e-5)
     np.testing.assert_allclose(once(x.astype(np.float64)), _fd(tanh_times_first, x.astype(np.float64)), rtol=1e-6)
+
+
+def product_of_list(xs):
+    return np.array([xs[0] * xs[1], xs[1]])
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_jacobian_with_respect_to_a_list_of_numbers_is_still_taken(mode):
+    np.testing.assert_allclose(tl.jacobian(product_of_list, mode=mode)([0.5, 2.0]), [[2.0, 0.5], [0.0, 1.0]])
+    np.testing.assert_allclose(tl.jacobian(product_of_list, mode=mode)((0.5, 2.0)), [[2.0, 0.5], [0.0, 1.0]])

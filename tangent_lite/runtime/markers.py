@@ -15,11 +15,21 @@ STRUCTURED_HINT = ("pass the parameters of '{name}' as one flat array (np.concat
                    "function, or use tl.grad / tl.vjp, whose gradients keep the structure")
 
 
+def _numeric(v: Any) -> bool:
+    """A number, an array, or a list or tuple NumPy reads as an array of numbers."""
+    if isinstance(v, (list, tuple)):
+        try:
+            return np.asarray(v).dtype.kind in "fiuc"
+        except ValueError:  # (ragged)
+            return False
+    return isinstance(v, (int, float, complex, np.ndarray, np.generic)) and not isinstance(v, bool)
+
+
 def array_only(v: Any, name: str, what: str) -> None:
     """Check that ``v``, the argument ``what`` (``tl.jacobian``) differentiates with respect to,
     is a number or an array: its result is shaped ``out.shape + x.shape``, which a dict or an
     object has not."""
-    if not isinstance(v, (int, float, complex, np.ndarray, np.generic)) or isinstance(v, bool):
+    if not _numeric(v):
         raise ArgumentError(f"{what} differentiates with respect to a number or an array (its result is shaped "
                             f"out.shape + x.shape); '{name}' is a {type(v).__name__}",
                             hint=STRUCTURED_HINT.format(name=name))
