@@ -147,7 +147,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
         if use_forward:  # one batched forward pass: the n basis directions at once
-            basis = np.eye(n, dtype=runtime._float_dtype(np.asarray(x))).reshape((n,) + in_shape)  # (float32 stays float32)
+            basis = np.eye(n, dtype=runtime._float_dtype(np.asarray(x))).reshape((n,) + in_shape)  # (float32 stays)
             try:
                 _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
             except NoRuleError:  # an operation without a batched rule: one direction at a time
