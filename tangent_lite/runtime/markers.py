@@ -9,7 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, NonScalarOutputError
+
+def user_error(kind: str, message: str, hint: str) -> Exception:
+    """The exception a check in generated code raises about the user's input: tangent_lite's
+    own class (``errors.<kind>``), or a ValueError where tangent_lite is not installed (a
+    standalone module adgen wrote, which carries this function)."""
+    try:
+        from tangent_lite import errors
+    except ImportError:  # pragma: no cover - a standalone module without tangent_lite
+        return ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
+    return getattr(errors, kind)(message, hint=hint)
 
 STRUCTURED_HINT = ("pass the parameters of '{name}' as one flat array (np.concatenate) and rebuild them inside the "
                    "function, or use tl.grad / tl.vjp, whose gradients keep the structure")
@@ -30,9 +39,9 @@ def array_only(v: Any, name: str, what: str) -> None:
     is a number or an array: its result is shaped ``out.shape + x.shape``, which a dict or an
     object has not."""
     if not _numeric(v):
-        raise ArgumentError(f"{what} differentiates with respect to a number or an array (its result is shaped "
-                            f"out.shape + x.shape); '{name}' is a {type(v).__name__}",
-                            hint=STRUCTURED_HINT.format(name=name))
+        raise user_error("ArgumentError", f"{what} differentiates with respect to a number or an array (its result "
+                         f"is shaped out.shape + x.shape); '{name}' is a {type(v).__name__}",
+                         STRUCTURED_HINT.format(name=name))
 
 
 def stop_gradient(x: Any) -> Any:
@@ -68,6 +77,6 @@ def scalar_only(v: Any, message: str) -> None:
     if isinstance(v, (tuple, list, dict)) or np.ndim(v) != 0:
         got = f"a {type(v).__name__}" if isinstance(v, (tuple, list, dict)) else \
             f"a {type(v).__name__} of shape {np.shape(v)}"
-        raise NonScalarOutputError(f"{message}; it returned {got}",
-                                   hint="reduce it to a scalar (np.sum, a loss), or use tl.jacobian for non-scalar "
-                                   "outputs (tl.jacobian(tl.jacobian(f)) for a vector-valued f)")
+        raise user_error("NonScalarOutputError", f"{message}; it returned {got}",
+                         "reduce it to a scalar (np.sum, a loss), or use tl.jacobian for non-scalar outputs "
+                         "(tl.jacobian(tl.jacobian(f)) for a vector-valued f)")
