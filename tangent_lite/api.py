@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import os
 import threading
 import types
@@ -160,7 +161,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
     extra["guards"] = None if w.guards is None else [
         guards.Guard(where, name, path, how, guards.identity(obj, how)).as_json()
         for (where, name, path), obj in sorted(w.guards.items(), key=lambda item: item[0])
-        for how in ["is" if guards.checked_by_identity(obj) or path[-1:] in guards.IDENTITY_ATTRS else "type"]]
+        for how in [guards.how_of(obj, path)]]
     raw = [S.deepcopy(fdef) for fdef in d.functions] if keep_raw else []
     for fdef in d.functions:
         if "numba" in options:
@@ -368,6 +369,8 @@ def _unwrap(fn: Callable) -> Callable:
 
 def _target(f: Callable) -> Tuple[Callable, Any]:
     """(the function to differentiate, what arguments bind against: it, or a functools.partial of it)."""
+    if inspect.ismethod(f) and "__tl_inside__" in vars(f.__func__):  # f.grad of a @tl.differentiate function:
+        f = f.__func__.__tl_inside__(f.__self__)  # what tl.grad(f, wrt) stands for, made now (compose.py)
     return callables.split_partial(f, _unwrap)
 
 

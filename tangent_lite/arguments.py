@@ -458,9 +458,30 @@ def check_scalar_output(fn: Callable, out: Any) -> None:
     if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
         got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
             f"an array of shape {np.shape(out)}"
-        raise NonScalarOutputError(
-            f"grad needs a scalar output, but '{fn.__qualname__}' returned {got}",
-            hint="reduce it to a scalar (np.sum, a loss), or use tl.vjp / tl.jacobian for non-scalar outputs")
+        raise NonScalarOutputError(f"grad needs a scalar output, but '{fn.__qualname__}' returned {got}",
+                                   hint=_NON_SCALAR_HINT + (_AUX_HINT if isinstance(out, tuple) else ""))
+
+
+_NON_SCALAR_HINT = "reduce it to a scalar (np.sum, a loss), or use tl.vjp / tl.jacobian for non-scalar outputs"
+_AUX_HINT = "; if it returns (value, aux), pass has_aux=True: tl.grad(f, has_aux=True)"
+
+
+def check_output_count(fn: Callable, outputs: int, aux: bool) -> None:
+    """What ``fn``'s generated derivative found it returns (``outputs`` values: a tuple of that
+    many, or one) is what a gradient of it needs: one scalar, or a pair (value, aux) with ``aux``."""
+    if aux and outputs != 2:
+        got = f"a tuple of {outputs}" if outputs > 1 else "one value"
+        raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), it returns {got}",
+                            location=_def_location(fn), hint="return value, aux (a 2-tuple), or leave has_aux out")
+    if not aux and outputs != 1:
+        raise NonScalarOutputError(f"grad needs a scalar output, but '{fn.__qualname__}' returns a tuple of "
+                                   f"{outputs}", location=_def_location(fn), hint=_NON_SCALAR_HINT + _AUX_HINT)
+
+
+def def_location(fn: Callable) -> str:
+    """Where ``fn`` is defined (``file:line``), or "" when it has no Python source."""
+    where = _def_location(fn)
+    return "" if where is None else f"{where.filename}:{where.lineno}"
 
 
 def _def_location(fn: Callable) -> Optional[Location]:

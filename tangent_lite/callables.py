@@ -22,6 +22,13 @@ _SUPPORTS_PARTIAL = ("the transformations (tl.grad, tl.value_and_grad, tl.vjp, t
 
 def check_function(fn: Any) -> Callable:
     """``fn`` if it can be differentiated as it is; else a clear error."""
+    if inspect.isbuiltin(fn) or type(fn).__name__ == "ufunc":  # np.sin, math.exp: no source to read
+        name = getattr(fn, "__name__", type(fn).__name__)
+        module = "np" if type(fn).__name__ == "ufunc" else (getattr(fn, "__module__", None) or "module")
+        raise SourceUnavailableError(
+            f"'{name}' has no Python source (it is a builtin or C extension function): tangent_lite differentiates "
+            "Python functions, which may call it",
+            hint=f"differentiate a Python function that calls it: lambda x: {module}.{name}(x), or a def")
     if isinstance(fn, functools.partial) and hasattr(fn, "_subject") and fn.args:  # decorator._BoundMethod
         inner = getattr(fn.func, "__qualname__", type(fn.func).__name__)
         raise ArgumentError(
@@ -43,10 +50,12 @@ def check_function(fn: Any) -> Callable:
                     f"{fn.__name__}, wrt=1)(obj, ...)")
         raise ArgumentError(f"'{fn.__qualname__}' is a bound method", hint=hint)
     if _made_by_tangent_lite(fn):
+        shown = getattr(fn, '__qualname__', fn)
         raise ArgumentError(
-            f"'{getattr(fn, '__qualname__', fn)}' here is a function tangent_lite made that cannot be transformed "
-            "again (what tl.jacobian(..., has_aux=True) returns, a pullback, ...): what tl.grad, tl.value_and_grad, "
-            "tl.jacobian and tl.hessian return can",
+            (f"'{shown}' here is not the function '{shown}' but what a tangent_lite transformation returned for it"
+             if hasattr(fn, "__wrapped__") else f"'{shown}' here is a function tangent_lite made") +
+            ", which cannot be transformed again (what tl.jacobian(..., has_aux=True) returns, a pullback, ...): "
+            "what tl.grad, tl.value_and_grad, tl.jacobian and tl.hessian return can",
             hint="transform tl.grad(f) or tl.jacobian(f) instead (tl.jacobian(tl.grad(f)) is the Hessian), or write "
                  "the derivative you need as a function of its own")
     if not callable(fn):

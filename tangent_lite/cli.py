@@ -216,12 +216,14 @@ def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]
         if key in index:
             return index[key]
         i = index[key] = len(derivs)
-        _wengert, d, _raw, extra = api.derive(f, m, w, spec, options)
+        wengert, d, _raw, extra = api.derive(f, m, w, spec, options)
         derivs.append(d)
         calls.append({})
         first_extra = first_extra or extra
+        foreign = {alias: getattr(codegen.module_by_name(module_name), attr)
+                   for alias, (module_name, attr) in wengert.foreign.items()}
         for rec in extra["callees"]:
-            j = collect(api._lookup(f, rec["spelling"]), rec["mode"], rec["wrt"], api._rec_spec(rec),
+            j = collect(api._lookup(f, rec["spelling"], foreign), rec["mode"], rec["wrt"], api._rec_spec(rec),
                         tuple(rec.get("options", ())))
             calls[i].update((local, (j, remote)) for local, remote in rec["bind"].items())
         return i

@@ -88,11 +88,13 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
                 f"    return {tangent}[1]\n")
     elif kind == "jacobian":  # column by column: the tangents of the basis directions of names[0]
         x, n, cols, i, tangent = names[0], *(namer.fresh(b) for b in ("_n", "_columns", "_i", "_tangent"))
-        body = (f"    {n} = {np_name}.size({x})\n"
+        body = (f"    {tl_name}.array_only({x}, {x!r}, \"tl.jacobian\")\n"
+                f"    {n} = {np_name}.size({x})\n"
                 f"    {cols} = []\n"
                 f"    for {i} in range({n}):\n"
                 f"        {value}, {tangent} = {call}({', '.join(passed)}, "
-                f"{np_name}.reshape({np_name}.eye({n})[{i}], {np_name}.shape({x})))\n"
+                f"{np_name}.reshape({np_name}.eye({n}, dtype={np_name}.result_type({np_name}.asarray({x}), 1.0))[{i}], "
+                f"{np_name}.shape({x})))\n"
                 f"        {cols}.append({np_name}.ravel({tangent}))\n"
                 f"    return {np_name}.reshape({np_name}.stack({cols}, axis=-1), {np_name}.shape({value}) + "
                 f"{np_name}.shape({x}))\n")
@@ -110,8 +112,11 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
             body += f"    {pair}, {grad} = {call}({', '.join(passed)}{seeds})\n    {value} = {pair}[0]\n"
         else:
             body += f"    {value}, {grad} = {call}({', '.join(passed)})\n"
-        body += (f"    {tl_name}.scalar_only({value}, \"tl.{kind}({fn.__qualname__}) transformed again needs "
-                 f"{fn.__qualname__} to return a scalar\")\n")
+        where = arguments.def_location(fn)
+        needs = (f"grad needs a scalar output: tl.{kind.replace('_aux', '')}({fn.__qualname__}) transformed again (or "
+                 f"called inside a function being differentiated) needs '{fn.__qualname__}'"
+                 + (f" ({where})" if where else "") + " to return a scalar")
+        body += f"    {tl_name}.scalar_only({value}, {needs!r})\n"
         result = {"grad": picked, "value_and_grad": f"{value}, {picked}", "grad_aux": f"{picked}, {aux_name}",
                   "value_and_grad_aux": f"({value}, {aux_name}), {picked}"}[kind] if aux else \
             (picked if kind == "grad" else f"{value}, {picked}")
@@ -130,6 +135,7 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
 
 
 _LOCK = threading.Lock()
+_SEEDED = ("grad", "value_and_grad", "grad_aux", "value_and_grad_aux")
 MODES = {"jacobian": "jvp"}  # the generated derivative each kind's equivalent calls (others: "vjp")
 
 
@@ -147,6 +153,8 @@ def equivalent(run: Callable, recipe: Recipe, target_of: Callable[[Any], Tuple[C
     if target is not fn:
         held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
     module = compiled(fn, MODES.get(recipe.kind, "vjp"), names)
+    if recipe.kind in _SEEDED:  # (a tuple returned: a seed per item, which the equivalent does not pass)
+        arguments.check_output_count(fn, module.__tl_meta__.get("outputs", 1), recipe.kind.endswith("_aux"))
     derivative = getattr(module, module.__tl_meta__["functions"][0])
     with _LOCK:
         made = getattr(run, "__tl_equivalent__", None)

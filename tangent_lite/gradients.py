@@ -94,12 +94,20 @@ def inside(transformation: Callable, kind: str) -> Callable[..., Callable]:
     (compose.py): what the transformation returns carries its recipe."""
 
     def plain(f: Callable, *options: Any, **named: Any) -> Callable:
+        if named.get("has_aux") and kind in ("jacobian",):
+            shown = getattr(f, "__qualname__", "f")
+            raise ArgumentError(f"has_aux=True is not supported there (the Jacobian of '{shown}' would be "
+                                "differentiated again)",
+                                hint=f"take the Jacobian of a module-level function returning the first output "
+                                f"(def out(x): return {shown}(x)[0]; J = tl.jacobian(out)(x)) and the aux from "
+                                f"{shown}(x)[1]")
         key = (kind, id(f), repr((options, sorted(named.items()))))
         made = _INSIDE.get(key)
         if made is None or made[0] is not f:
             made = _INSIDE[key] = (f, transformation(f, *options, **named))
         return _unwrap(made[1])
 
+    plain.makes_function = True  # type: ignore[attr-defined]  (tl.grad(f) is a function, called then: tl.grad(f)(x))
     return plain
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, arguments, callables, compose, gradients
+from . import api, arguments, callables, compose, gradients, runtime
 from .errors import ArgumentError, NoRuleError
 
 
@@ -169,6 +169,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         fn, target = api._target(f)  # at every call: f may be what tl.grad returned (compose.py), made again
         values = api.bind_args(target, args, kwargs)
         x = values[api._params(fn).index(name)]
+        runtime.array_only(x, name, "tl.jacobian")
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))
         out, pullback = api.vjp(fn, *values, wrt=name)
@@ -184,7 +185,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
         if use_forward:  # one batched forward pass: the n basis directions at once
-            basis = np.eye(n).reshape((n,) + in_shape)
+            basis = np.eye(n, dtype=runtime._float_dtype(np.asarray(x))).reshape((n,) + in_shape)  # (float32 stays)
             try:
                 _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
             except NoRuleError:  # an operation without a batched rule: one direction at a time
@@ -196,7 +197,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         else:
             rows = []
             for j in range(m):
-                e = np.zeros(m)
+                e = np.zeros(m, dtype=runtime._float_dtype(np.asarray(out)))
                 e[j] = 1.0
                 rows.append(np.ravel(pullback(e.reshape(out_shape) if out_shape else 1.0)))
             jac = np.array(rows)

@@ -548,3 +548,267 @@ def test_a_differentiate_method_where_a_partial_is_not_taken_is_named_as_a_metho
     with pytest.raises(tl.ArgumentError, match=r"'Model.loss' \(a @tl.differentiate method") as info:
         tl.check_grads(Model().loss, (np.ones(2),))
     assert "functools.partial" not in str(info.value)
+
+
+OPTION_WRT = 1  # an option of transformations called inside, read from a module global (rebound below)
+
+
+class OptionCfg:
+    wrt = 1
+
+
+def cube_sq(a, b):
+    return np.sum(a ** 3 * b ** 2)
+
+
+def vec_cube_sq(a, b):
+    return a ** 3 * b ** 2
+
+
+def option_grad(a, b):
+    return np.sum(tl.grad(cube_sq, wrt=OPTION_WRT)(a, b) * a)
+
+
+def option_value_and_grad(a, b):
+    value, g = tl.value_and_grad(cube_sq, wrt=OPTION_WRT)(a, b)
+    return value * np.sum(g * a)
+
+
+def option_hessian(a, b):
+    return np.sum(tl.hessian(cube_sq, wrt=OPTION_WRT)(a, b))
+
+
+def option_jacobian(a, b):
+    return np.sum(tl.jacobian(vec_cube_sq, wrt=OPTION_WRT)(a, b))
+
+
+def option_jvp(a, b):
+    return np.sum(tl.jvp(vec_cube_sq, (a, b), (a,), wrt=OPTION_WRT)[1])
+
+
+def option_class_attribute(a, b):
+    return np.sum(tl.grad(cube_sq, wrt=OptionCfg.wrt)(a, b) * a)
+
+
+@pytest.mark.parametrize("fn", [option_grad, option_value_and_grad, option_hessian, option_jacobian, option_jvp,
+                                option_class_attribute])
+def test_an_option_read_from_a_global_is_followed_when_rebound(fn, monkeypatch):
+    a, b = np.array([0.7, -1.2]), np.array([1.3, 0.4])
+    g = tl.grad(fn)
+    for wrt in (1, 0, 1):
+        monkeypatch.setattr(OptionCfg, "wrt", wrt)
+        monkeypatch.setitem(globals(), "OPTION_WRT", wrt)
+        expected = _fd(lambda t: fn(t, b), a)  # the plain function reads the option now
+        np.testing.assert_allclose(g(a, b), expected, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(tl.grad(fn)(a, b), expected, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(tl.jvp(fn, (a, b), (b,))[1], expected @ b, rtol=1e-6, atol=1e-8)
+
+
+def nth_derivative_of_sin(x, n):
+    if n == 0:
+        return np.sin(x)
+    return tl.grad(nth_derivative_of_sin)(x, n - 1)  # recursion through a transformation
+
+
+def ping(x, n):
+    if n <= 0:
+        return np.sin(x)
+    return tl.grad(pong)(x, n - 1)
+
+
+def pong(x, n):
+    if n <= 0:
+        return np.cos(x)
+    return tl.grad(ping)(x, n - 1)
+
+
+@pytest.mark.parametrize("call, culprit", [
+    (lambda: nth_derivative_of_sin(0.7, 1), "'nth_derivative_of_sin' calls tl.grad of itself"),
+    (lambda: tl.grad(nth_derivative_of_sin)(0.7, 2), "'nth_derivative_of_sin' calls tl.grad of itself"),
+    (lambda: ping(0.7, 1), "calls tl.grad of 'ping', whose derivative is already being made"),
+    (lambda: tl.jvp(pong, (0.7, 2), (1.0,))[1], "recursion through a transformation")])
+def test_recursion_through_a_transformation_is_refused_naming_the_line(call, culprit):
+    with pytest.raises(tl.TangentLiteError, match="recursion through a transformation") as info:
+        call()
+    assert culprit in str(info.value)
+    assert "test_compose_inside.py:" in str(info.value)
+
+
+def tanh_of_dict(p, x):
+    return np.tanh(p["w"] * x + p["b"])
+
+
+def sum_tanh_of_dict(p, x):
+    return np.sum(tanh_of_dict(p, x) ** 2)
+
+
+def jacobian_of_dict_inside(p, x):
+    return np.sum(tl.jacobian(tanh_of_dict)(p, x))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tl.jacobian(tanh_of_dict),
+    lambda: tl.jacobian(tanh_of_dict, mode="forward"),
+    lambda: tl.jacobian(tanh_of_dict, mode="reverse"),
+    lambda: tl.jacobian(tl.grad(sum_tanh_of_dict, wrt=1)),
+    lambda: tl.jacobian(tl.grad(Layer.loss, wrt="x"), wrt="self"),
+    lambda: tl.grad(jacobian_of_dict_inside, wrt=1)])
+def test_a_jacobian_with_respect_to_a_dict_or_an_object_is_refused_clearly(make):
+    p, x = {"w": np.array([0.5, -1.0]), "b": 0.3}, np.array([0.3, -0.5])
+    args = (Layer(np.eye(2), p["w"]), x) if "Layer" in make.__code__.co_names else (p, x)
+    with pytest.raises(tl.ArgumentError, match=r"tl.jacobian differentiates with respect to a number or an array"
+                       r".*'(p|self)' is a (dict|Layer)") as info:
+        make()(*args)
+    assert "one flat array" in str(info.value)
+
+
+def loss_and_aux(w):
+    return np.sum(w ** 2), w * 1.0  # (value, aux): has_aux=True is forgotten below
+
+
+def forgets_has_aux(w):
+    return np.sum(tl.grad(loss_and_aux)(w))
+
+
+def vector_valued(x):
+    return x ** 3 * np.sin(x)
+
+
+def grad_of_vector_valued_inside(x):
+    return np.sum(tl.grad(vector_valued)(x) * 2.0)
+
+
+def test_a_forgotten_has_aux_inside_is_refused_as_at_top_level():
+    w = np.array([0.3, -0.5])
+    with pytest.raises(tl.NonScalarOutputError, match="has_aux=True"):
+        tl.grad(loss_and_aux)(w)
+    with pytest.raises(tl.NonScalarOutputError, match=r"test_compose_inside.py:\d+: 'tl.grad\(...\)' inside .*"
+                       r"'loss_and_aux' returns a tuple of 2") as info:
+        tl.grad(forgets_has_aux)(w)
+    assert "tl.grad(loss_and_aux)(w)" in str(info.value) and "has_aux=True" in str(info.value)
+    with pytest.raises(tl.NonScalarOutputError, match="'loss_and_aux' returns a tuple of 2"):
+        tl.grad(tl.grad(loss_and_aux))(w)
+
+
+@pytest.mark.parametrize("call", [lambda x: tl.grad(grad_of_vector_valued_inside)(x),
+                                  lambda x: tl.grad(tl.grad(vector_valued))(x),
+                                  lambda x: tl.hessian(grad_of_vector_valued_inside)(x)])
+def test_a_vector_valued_function_under_an_inner_grad_is_a_non_scalar_output_error(call):
+    with pytest.raises(tl.NonScalarOutputError, match=r"'vector_valued' \(.*test_compose_inside.py:\d+\) to return a "
+                       r"scalar; it returned a ndarray of shape \(3,\)") as info:
+        call(np.array([0.3, -0.5, 0.9]))
+    assert "tl.jacobian" in str(info.value)
+    assert tl.grad(tl.grad(vector_valued))(0.4) == pytest.approx(d2(0.4), rel=1e-9)  # (a scalar x: fine)
+
+
+def sin_x2_sum(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def grad_stored_in_a_variable(x):
+    gf = tl.grad(sin_x2_sum)
+    return np.sum(gf(x) ** 2)
+
+
+def twice(fn, x):
+    return fn(x) * 2.0
+
+
+def grad_passed_to_a_helper(x):
+    return np.sum(twice(tl.grad(sin_x2_sum), x) ** 2)
+
+
+def grad_in_a_lambda_passed_to_a_helper(x):
+    return np.sum(twice(lambda z: tl.grad(sin_x2_sum)(z), x) ** 2)
+
+
+@pytest.mark.parametrize("fn, line", [(grad_stored_in_a_variable, "gf = tl.grad(sin_x2_sum)"),
+                                      (grad_passed_to_a_helper, "twice(tl.grad(sin_x2_sum), x)")])
+def test_a_transformation_used_as_a_value_inside_is_refused_saying_what_to_write(fn, line):
+    x = np.array([0.3, -0.5, 0.9])
+    with pytest.raises(tl.UnsupportedConstructError, match=r"'tl.grad\(...\)' used as a value") as info:
+        tl.grad(fn)(x)
+    assert line in str(info.value) and "tl.grad(f)(x)" in str(info.value)
+    assert "missing a required argument" not in str(info.value) and "local value" not in str(info.value)
+    # the spelling the message suggests works
+    np.testing.assert_allclose(tl.grad(grad_in_a_lambda_passed_to_a_helper)(x),
+                               _fd(grad_in_a_lambda_passed_to_a_helper, x), rtol=1e-5, atol=1e-7)
+
+
+def vec_and_aux(x):
+    return np.sin(x) * x[0], x ** 2
+
+
+def jacobian_with_aux_inside(x):
+    jac, aux = tl.jacobian(vec_and_aux, has_aux=True)(x)
+    return np.sum(jac * aux[:, None])
+
+
+@tl.differentiate
+def sin_x2_total(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def test_jacobian_with_aux_inside_names_the_users_function_as_the_users():
+    with pytest.raises(tl.ArgumentError, match="has_aux=True is not supported there") as info:
+        tl.grad(jacobian_with_aux_inside)(np.array([0.3, -0.5, 0.9]))
+    assert "tangent_lite made" not in str(info.value) and "vec_and_aux(x)[0]" in str(info.value)
+
+
+def test_the_grad_method_of_a_differentiate_function_is_transformed_again():
+    x = np.array([0.3, -0.5, 0.9])
+    hand = np.diag(2 * np.sin(x) + 4 * x * np.cos(x) - x ** 2 * np.sin(x))  # d2/dx2 of sin(x) x^2
+    np.testing.assert_allclose(tl.jacobian(sin_x2_total.grad)(x), hand, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tl.jacobian(sin_x2_total.grad, mode="reverse")(x), hand, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tl.jvp(sin_x2_total.grad, (x,), (np.ones(3),))[1], hand @ np.ones(3), rtol=1e-10)
+
+
+@pytest.mark.parametrize("make", [tl.grad, tl.jacobian, tl.hessian, tl.value_and_grad])
+@pytest.mark.parametrize("builtin", [np.sin, math.sin])
+def test_a_builtin_given_directly_is_refused_saying_to_wrap_it(make, builtin):
+    with pytest.raises(tl.SourceUnavailableError, match="'sin' has no Python source") as info:
+        make(builtin)(np.array([0.5]) if make is tl.jacobian else 0.5)
+    assert "lambda x: " in str(info.value) and "too many" not in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["vjp", "jvp"])
+def test_adgen_writes_a_standalone_module_for_a_function_calling_grad_inside(mode):
+    from tangent_lite.cli import standalone_text
+
+    text = standalone_text(times_x, mode, ["x"])
+    assert "import tangent_lite" not in text and "tangent_lite_generated" not in text  # (standalone)
+    namespace: dict = {}
+    exec(compile(text, "<adgen times_x>", "exec"), namespace)  # noqa: S102 - the module adgen wrote
+    x = 0.7
+    expected = d2(x) * x + d1(x)
+    if mode == "vjp":
+        value, grad = namespace["times_x_vjp"](x)
+        assert value == pytest.approx(d1(x) * x, rel=1e-12) and grad == pytest.approx(expected, rel=1e-9)
+    else:
+        value, tangent = namespace["times_x_jvp"](x, 1.0)
+        assert tangent == pytest.approx(expected, rel=1e-9)
+
+
+def tanh_times_first(x):
+    return np.tanh(x) * x[0]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_jacobians_of_float32_inputs_stay_float32(mode):
+    x = np.array([0.3, -0.5, 0.9], dtype=np.float32)
+    once = tl.jacobian(tanh_times_first, mode=mode)
+    twice = tl.jacobian(once, mode=mode)
+    assert once(x).dtype == np.float32 and twice(x).dtype == np.float32
+    assert tl.jacobian(tl.jacobian(tanh_times_first))(x).dtype == np.float32
+    np.testing.assert_allclose(twice(x), tl.jacobian(tl.jacobian(tanh_times_first))(x.astype(np.float64)), rtol=1e-5)
+    np.testing.assert_allclose(once(x.astype(np.float64)), _fd(tanh_times_first, x.astype(np.float64)), rtol=1e-6)
+
+
+def product_of_list(xs):
+    return np.array([xs[0] * xs[1], xs[1]])
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_jacobian_with_respect_to_a_list_of_numbers_is_still_taken(mode):
+    np.testing.assert_allclose(tl.jacobian(product_of_list, mode=mode)([0.5, 2.0]), [[2.0, 0.5], [0.0, 1.0]])
+    np.testing.assert_allclose(tl.jacobian(product_of_list, mode=mode)((0.5, 2.0)), [[2.0, 0.5], [0.0, 1.0]])

@@ -237,7 +237,7 @@ def _still(assumed: Dict[Tuple[str, str, Tuple[str, ...]], Any], fn: Any) -> boo
     from ..frontend import guards
 
     for (where, name, path), obj in assumed.items():
-        how = "is" if guards.checked_by_identity(obj) else "type"
+        how = guards.how_of(obj)
         now = guards.resolve(guards.Guard(where, name, path, how, ""), fn)
         if guards.identity(now, how) != guards.identity(obj, how):
             return False

@@ -13,7 +13,9 @@ namespace::
 
 Functions, modules, classes and other callables are checked by identity; data (arrays,
 numbers, containers) by type, since the generated code reads their current value at
-every call.  Each guard also has a stable *identity* string (the same in every process:
+every call; data the generated code bakes in (an option of a transformation called inside,
+``tl.grad(f, wrt=WRT)``: :class:`Pinned`) by value.  Each guard also has a stable
+*identity* string (the same in every process:
 ``module numpy``, ``function pkg.mod.helper <code digest>``, ``type numpy.ndarray``) that
 disk entries record, so an entry made under other bindings is never loaded.
 
@@ -43,7 +45,7 @@ class Guard(NamedTuple):
     where: str  # "global" (the function's globals, then builtins) or "cell" (its closure cell)
     name: str
     path: Tuple[str, ...]  # attribute names; "<global>n" / "<cell>n": a name in the namespace of the function reached
-    how: str  # "is" (identity) or "type"
+    how: str  # "is" (identity), "type", or "value" (type and ==: an option baked in, Pinned)
     identity: str  # stable description of the expected object ("" when it has none)
 
     def as_json(self) -> List[Any]:
@@ -57,6 +59,26 @@ class Guard(NamedTuple):
 
 # attributes whose value generated code bakes in (a callee's default values): checked by identity
 IDENTITY_ATTRS = (("__defaults__",), ("__kwdefaults__",), ("__code__",))
+
+
+class Pinned:
+    """A data value the generated code bakes in (an option of a transformation called inside,
+    ``tl.grad(f, wrt=WRT)``): checked by value (type and ``==``), not only by type."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Pinned({self.value!r})"
+
+
+def how_of(obj: Any, path: Tuple[str, ...] = ()) -> str:
+    """How a guard on ``obj`` (reached through ``path``) is checked: "is", "type" or "value"."""
+    if isinstance(obj, Pinned):
+        return "value"
+    return "is" if checked_by_identity(obj) or path[-1:] in IDENTITY_ATTRS else "type"
 
 
 def checked_by_identity(obj: Any) -> bool:
@@ -98,6 +120,10 @@ def _code_digest(code: Any) -> str:
 def identity(obj: Any, how: str) -> str:
     """A description of ``obj`` that is the same in every process, or "" if it has none
     (then the entry is kept in memory only)."""
+    if isinstance(obj, Pinned):
+        obj = obj.value
+    if how == "value":
+        return f"value {type(obj).__qualname__} {obj!r}" if _constant(obj) else ""
     if how == "type":
         t = type(obj)
         return f"type {t.__module__}.{t.__qualname__}"
@@ -274,7 +300,14 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
                 owner = getattr(owner, part, _MISSING)
         if not ok:
             return lambda: False
-        test = f"{expr} is not {bind(obj)}" if guard.how == "is" else f"type({expr}) is not {bind(type(obj))}"
+        if isinstance(obj, Pinned):
+            obj = obj.value
+        if guard.how == "value":
+            test = f"type({expr}) is not {bind(type(obj))} or {expr} != {bind(obj)}"
+        elif guard.how == "is":
+            test = f"{expr} is not {bind(obj)}"
+        else:
+            test = f"type({expr}) is not {bind(type(obj))}"
         lines.append(f"        if {test}: return False")
     for module_dict, source_fn, names in refresh:
         target = bind(module_dict)

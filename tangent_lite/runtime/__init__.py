@@ -208,7 +208,7 @@ from .linalg import (  # noqa: F401
     tri_sym,
     tri_sym_adjoint,
 )
-from .markers import grad_hook, not_a_dict, number_only, scalar_only, stop_gradient  # noqa: F401
+from .markers import array_only, grad_hook, not_a_dict, number_only, scalar_only, stop_gradient  # noqa: F401
 from .numpy_extra import (  # noqa: F401
     corrcoef_bar,
     corrcoef_seed,
@@ -344,7 +344,7 @@ __all__ = [
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
     "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only",
-    "scalar_only", "not_a_dict", "saved", "add_item",
+    "scalar_only", "array_only", "not_a_dict", "saved", "add_item",
     "saved_item",
     "restore_item", "stop_gradient",
     "abs_grad",

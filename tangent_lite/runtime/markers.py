@@ -10,6 +10,40 @@ from typing import Any
 import numpy as np
 
 
+def user_error(kind: str, message: str, hint: str) -> Exception:
+    """The exception a check in generated code raises about the user's input: tangent_lite's
+    own class (``errors.<kind>``), or a ValueError where tangent_lite is not installed (a
+    standalone module adgen wrote, which carries this function)."""
+    try:
+        from tangent_lite import errors
+    except ImportError:  # pragma: no cover - a standalone module without tangent_lite
+        return ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
+    return getattr(errors, kind)(message, hint=hint)
+
+STRUCTURED_HINT = ("pass the parameters of '{name}' as one flat array (np.concatenate) and rebuild them inside the "
+                   "function, or use tl.grad / tl.vjp, whose gradients keep the structure")
+
+
+def _numeric(v: Any) -> bool:
+    """A number, an array, or a list or tuple NumPy reads as an array of numbers."""
+    if isinstance(v, (list, tuple)):
+        try:
+            return np.asarray(v).dtype.kind in "fiuc"
+        except ValueError:  # (ragged)
+            return False
+    return isinstance(v, (int, float, complex, np.ndarray, np.generic)) and not isinstance(v, bool)
+
+
+def array_only(v: Any, name: str, what: str) -> None:
+    """Check that ``v``, the argument ``what`` (``tl.jacobian``) differentiates with respect to,
+    is a number or an array: its result is shaped ``out.shape + x.shape``, which a dict or an
+    object has not."""
+    if not _numeric(v):
+        raise user_error("ArgumentError", f"{what} differentiates with respect to a number or an array (its result "
+                         f"is shaped out.shape + x.shape); '{name}' is a {type(v).__name__}",
+                         STRUCTURED_HINT.format(name=name))
+
+
 def stop_gradient(x: Any) -> Any:
     """The identity, for values that must be treated as constants when differentiating."""
     return x
@@ -41,4 +75,8 @@ def scalar_only(v: Any, message: str) -> None:
     """Check that ``v`` is a scalar (a number or a 0-d array) where a gradient needs one: the
     value of ``f`` inside ``tl.grad(f)`` transformed again (see compose.py)."""
     if isinstance(v, (tuple, list, dict)) or np.ndim(v) != 0:
-        raise ValueError(f"tangent_lite: {message}; it returned a {type(v).__name__} of shape {np.shape(v)}")
+        got = f"a {type(v).__name__}" if isinstance(v, (tuple, list, dict)) else \
+            f"a {type(v).__name__} of shape {np.shape(v)}"
+        raise user_error("NonScalarOutputError", f"{message}; it returned {got}",
+                         "reduce it to a scalar (np.sum, a loss), or use tl.jacobian for non-scalar outputs "
+                         "(tl.jacobian(tl.jacobian(f)) for a vector-valued f)")

@@ -72,6 +72,8 @@ class Assignments(Part):
         """``var = <node>``; through a temporary when ``var`` is overwritten in place
         (``x = np.sin(x)`` in a loop), so the reverse pass sees input and output apart."""
         value = self.exprs.expr(node)
+        if isinstance(value, gast.Constant) and get_anno(value, Key.FENCED):  # refused (reported): uses of var too
+            self.cx.opaque.add(var)
         if var in self.cx.nonssa and isinstance(value, gast.Name) and value.id == self.cx.current.get(var, var):
             return  # x = x: nothing happens
         if var in self.cx.nonssa and not is_atom(value) and var in _loaded_names(value):
