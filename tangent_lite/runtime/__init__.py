@@ -208,7 +208,16 @@ from .linalg import (  # noqa: F401
     tri_sym,
     tri_sym_adjoint,
 )
-from .markers import array_only, grad_hook, not_a_dict, number_only, scalar_only, stop_gradient  # noqa: F401
+from .markers import (  # noqa: F401
+    _numeric,
+    array_only,
+    grad_hook,
+    not_a_dict,
+    number_only,
+    scalar_only,
+    stop_gradient,
+    user_error,
+)
 from .numpy_extra import (  # noqa: F401
     corrcoef_bar,
     corrcoef_seed,
