@@ -573,9 +573,16 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> Source:
-    """The generated source of ``f``'s derivative (the text that is executed): a ``str``,
-    displayed highlighted in Jupyter.  ``mode``: ``"vjp"`` (reverse), ``"jvp"`` (forward) or
-    ``"hvp"`` (forward over reverse)."""
+    """The generated source of ``f``'s derivative in its general form, valid for arguments of
+    any rank: a ``str``, displayed highlighted in Jupyter.  ``mode``: ``"vjp"`` (reverse),
+    ``"jvp"`` (forward) or ``"hvp"`` (forward over reverse).
+
+    A call of ``tl.grad``, ``tl.vjp`` or ``tl.jvp`` usually runs a variant of this code
+    specialised to the ranks of that call's arguments (and, for ``tl.grad``, without the
+    statements only the value needed), so the text that is executed can differ from this
+    one; each variant is a file of its own in the ``__tangent_lite__`` cache directory
+    (docs/limitations.md, "tl.source shows the general code; calls run specialised
+    variants")."""
     fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")
