@@ -160,6 +160,33 @@ def fuzzer_slice_write(x, w):
     return s * t + u + np.sum(a * a)
 
 
+def fuzzer_two_writes(x):  # the breaker's fuzzer: rebinding by a constant factor
+    a = x * 1.0
+    s = 0.0
+    for i in range(4):
+        u = a[2] * 1.64
+        v = a[2] + 0.50
+        a[(i + 1) % 4] = v * 0.5 + 0.7 * 0.3
+        a[2:4] = a[1:3] * u
+        a = a * np.tanh(0.7)
+        s = s + 0.7 * x[1]
+    return s + np.sum(a * a)
+
+
+def fuzzer_swap(x):  # the breaker's fuzzer: a tuple swap of temporaries
+    a = x * 1.0
+    k = 1
+    for i in range(2):
+        u = a[k] * 0.69
+        v = a[0] + 0.57
+        u, v = v, u * a[k]
+        a[1:3] = a[1:3] * v
+        v = x[1] * v + 0.1
+        a[1] = x[1] * 0.5 + u * 0.3
+        a = a * np.tanh(x[1])
+    return np.sum(a * a)
+
+
 def no_rebind(x):  # was right already: the write is undone before anything reads a
     a = x * 1.0
     s = 0.0
@@ -186,7 +213,7 @@ CASES = [
     (row_write_2d, np.array([[0.3, 0.7, -0.4], [0.5, 0.2, -0.6]])), (write_into_argument, X4),
     (rebind_through_other_name, X4), (sin_rebind, X4), (power_slice_write, X4),
     (element_from_element, X4), (lambda x: fuzzer_slice_write(x, 0.4), X4), (no_rebind, X4),
-    (write_after_rebind, X4),
+    (write_after_rebind, X4), (fuzzer_two_writes, X4), (fuzzer_swap, X4),
 ]
 
 
