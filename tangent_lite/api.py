@@ -120,6 +120,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
                 "use first-order derivatives here (tl.grad, tl.jvp, tl.vjp), or register rules for "
                 f"tangent_lite.runtime.{callee.__name__} with tl.defjvp / tl.defvjp")
         meta = module.__tl_meta__
+        callee_reruns.append(bool(meta.get("rerun_forward")))  # its reverse sweep undoes writes it holds
         remote = meta["functions"]
         roles = {"jvp": remote[0]} if cmode.startswith("jvp") else {
             "fwd": remote[1], "bwd": meta.get("adjoints") or remote[2]}  # adjoints: no as_grad (vjp.py)
@@ -133,6 +134,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
         return dict(local, outputs=meta["outputs"])
 
     recursive: List[bool] = []  # the function calls its own fwd/bwd
+    callee_reruns: List[bool] = []  # a called function's pullback must re-run its forward sweep
     _compiling().append((fn, mode, tuple(wrt), spec))
     try:
         if mode == "vjp":
@@ -140,7 +142,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             d = vjp_pass.vjp(w, wrt, REGISTRY, resolve, ranks, save_all="save_all" in options,
                              fused_only=lambda: "fused" in options and not recursive,
                              grad_only="grad_only" in options, nonfinite_params=nonfinite)
-            extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward}
+            extra: Dict[str, Any] = {"outputs": len(d.seeds), "rerun_forward": d.rerun_forward or any(callee_reruns)}
             if not d.returns_value:
                 extra["returns_value"] = False
         elif mode in ("jvp", "jvp_batched"):
@@ -502,17 +504,16 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
     module = compiled(fn, "vjp", names, _spec(values))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
     values = arguments.protected(values, module.__tl_meta__.get("writes"))
+    # a pullback called again re-runs the forward sweep (from the arguments as they were before it
+    # wrote into them) when a reverse sweep changes what the residuals hold (vjp.py), and always for
+    # derivative code differentiated again (its reverse sweep undoes the inner writes it holds)
+    rerun = bool(module.__tl_meta__.get("rerun_forward")) or str(getattr(fn, "__module__", "")).startswith(
+        "tangent_lite_generated.")
+    pristine = arguments.structure_copy(values) if rerun else values
     out, residuals = getattr(module, fwd)(*values)
     # the pullback works at the point of this call: what it keeps of the caller's arrays is copied
     # (the caller may change them in place before calling it: an optimiser step)
     residuals = arguments.detached(residuals, values)
-    # a pullback called again re-runs the forward sweep when the reverse sweep changes what the
-    # residuals hold (vjp.py finds it), and always for derivative code differentiated again (second
-    # order: its reverse sweep pops the inner tapes and undoes the inner writes it holds)
-    rerun = bool(module.__tl_meta__.get("rerun_forward")) or str(getattr(fn, "__module__", "")).startswith(
-        "tangent_lite_generated.")
-    if rerun:
-        values = arguments.structure_copy(values)
     # the reverse sweep may undo changes the residuals share with the output (a list built by
     # append): the caller and the shape checks get their own copy of the value
     value = arguments.structure_copy(out) if isinstance(out, (list, dict, tuple)) else out
@@ -525,7 +526,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
         nonlocal residuals
         if calls[0] and rerun:
             # the last reverse sweep undid in-place changes the residuals share: redo the forward
-            residuals = getattr(module, fwd)(*values)[1]
+            residuals = getattr(module, fwd)(*arguments.structure_copy(pristine))[1]
         calls[0] += 1
         arguments.check_cotangent(cotangent, n_out)
         seeds = list(cotangent) if n_out > 1 else [cotangent]
@@ -576,9 +577,16 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
 
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> Source:
-    """The generated source of ``f``'s derivative (the text that is executed): a ``str``,
-    displayed highlighted in Jupyter.  ``mode``: ``"vjp"`` (reverse), ``"jvp"`` (forward) or
-    ``"hvp"`` (forward over reverse)."""
+    """The generated source of ``f``'s derivative in its general form, valid for arguments of
+    any rank: a ``str``, displayed highlighted in Jupyter.  ``mode``: ``"vjp"`` (reverse),
+    ``"jvp"`` (forward) or ``"hvp"`` (forward over reverse).
+
+    A call of ``tl.grad``, ``tl.vjp`` or ``tl.jvp`` usually runs a variant of this code
+    specialised to the ranks of that call's arguments (and, for ``tl.grad``, without the
+    statements only the value needed), so the text that is executed can differ from this
+    one; each variant is a file of its own in the ``__tangent_lite__`` cache directory
+    (docs/limitations.md, "tl.source shows the general code; calls run specialised
+    variants")."""
     fn, target = _target(f)
     if mode not in MODES + ("hvp",):
         raise ArgumentError(f"unknown mode '{mode}'", hint=f"use one of {', '.join(MODES + ('hvp',))}")

@@ -23,6 +23,12 @@ What the recomputation may read, each as it was when the forward statement ran:
   only after the statement: the recomputation goes after the restore (moved up, past
   statements that do not touch the variable, if a reader comes first).
 
+Never a variable whose array or list anything writes into in place (``a[0] = v``,
+``L.append(v)``), nor anything that may share memory with one (``mutated`` is closed over
+aliases, views and renames such as ``a = b``): the reverse sweep undoes such a write at the
+place of the write, so a recomputation placed after the variable's restore could read the
+array as it was after the write, not as the forward statement read it.
+
 Only temporaries assigned once, in no branch, read only inside their loop and after their
 assignment; only loops without ``break``/``continue``.
 """
@@ -156,6 +162,8 @@ def _plan_loop(p: _Plan, loop: Any, targets: Set[str], header: Any, outside: Set
             name = n.id
             if name in chosen:
                 deps.append(name)
+            elif local(n) and name in p.mutated:
+                ok = False  # written in place: the reverse sweep may see it before the write is undone
             elif p.is_stable(name, local(n)) or name in targets:
                 continue
             elif name in p.needed and name not in nested and defs_at.get(name) \
