@@ -7,6 +7,7 @@ in both modes and at second order."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from typing import Any, Callable, List, Sequence
 
@@ -146,7 +147,38 @@ def comprehension(x):
     return b * x[0]
 
 
-SCALAR_CASES = [ub4, aug, nested, else_only, raised, in_loop, after_while, loop_target_reused]
+def tuple_targets(x):
+    if x > 0.35:
+        a, b = x, x * 2.0
+    a, b = x * 3.0, x * x
+    return a * b
+
+
+def walrus(x):
+    if x > 0.35:
+        b = x
+    c = (b := x * 3.0) * x
+    return c * b
+
+
+def with_block(x):
+    if x > 0.35:
+        b = x
+    with contextlib.suppress(ValueError):
+        b = x * 3.0
+    return b * x
+
+
+def augmented(x):
+    if x > 0.35:
+        b = x
+    b = x * 1.0
+    b += x * x
+    return b * x
+
+
+SCALAR_CASES = [ub4, aug, nested, else_only, raised, in_loop, after_while, loop_target_reused, tuple_targets,
+                walrus, with_block, augmented]
 ARRAY_CASES = [array_write, list_write, comprehension]
 
 
