@@ -45,11 +45,12 @@ def _single_wrt(f: Callable, wrt: api.Wrt, what: str) -> str:
     return names[0]
 
 
-def _scalar_gradient(fn: Callable, name: str, what: str) -> Callable:
-    """The generated gradient of ``fn`` for a second derivative, refused clearly when ``fn``
-    returns several outputs (a ``(value, aux)`` pair: the Hessian of a sum of outputs is not
-    what was asked for)."""
-    module = api.compiled(fn, "vjp", (name,))
+def _scalar_gradient(fn: Callable, name: str, what: str, values: Sequence[Any] = ()) -> Callable:
+    """The generated gradient of ``fn`` for a second derivative, specialised to the ranks of the
+    argument ``values`` when given, as ``tl.grad`` is (so it accepts what ``tl.grad`` accepts: ``p = sq(a[0])``
+    is a number, not an alias of ``a``), refused clearly when ``fn`` returns several outputs (a
+    ``(value, aux)`` pair: the Hessian of a sum of outputs is not what was asked for)."""
+    module = api.compiled(fn, "vjp", (name,), api._spec(values))
     outputs = module.__tl_meta__["outputs"]
     if outputs > 1:
         raise ArgumentError(
@@ -81,9 +82,9 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
     callables.no_other_options("tl.hvp", options)
     name = _single_wrt(f, wrt, "tl.hvp")
     fn, target = api._target(f)
-    fv = _scalar_gradient(fn, name, "tl.hvp")
     # every parameter, defaults filled in: the seed is the generated gradient's next parameter
     primals = tuple(api.bind_args(target, (x,) + tuple(args), {}))
+    fv = _scalar_gradient(fn, name, "tl.hvp", primals)
     (value, _), (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
     arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
     return hv
@@ -122,7 +123,7 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
                 hint=f"pass floats: {name}.astype(float) (or np.array([...], dtype=float))" if integers else
                 f"pass the parameters of '{name}' as one flat array (np.concatenate), or use tl.hvp / "
                 "tl.jacobian(tl.gradient_function(...)) for structured parameters")
-        fv = _scalar_gradient(fn, name, "tl.hessian")
+        fv = _scalar_gradient(fn, name, "tl.hessian", values)
         shape = np.shape(x)
         n = int(np.prod(shape))
         rows = []

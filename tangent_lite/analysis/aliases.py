@@ -52,6 +52,9 @@ _FRESH_BUILTINS = frozenset({
     len, float, int, bool, abs, round, sum, pow, divmod, complex, str, repr, isinstance, range, hash, id,
     builtins.any, builtins.all,
 })
+# builtins making a new container of their argument's items (a shallow copy): the result holds
+# what the argument holds, never the argument's own object
+_CONTAINER_COPIES = frozenset({list, tuple})
 _FRESH_OPERATORS = frozenset({
     operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
     operator.pow, operator.matmul, operator.neg, operator.pos, operator.invert, operator.not_,
@@ -157,6 +160,8 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []
+        elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list
+            sources, kind = _locals_in(value), HOLDS
         else:  # unknown: it may return an argument, a view or a container of them
             sources = _locals_in(value)
     else:  # names, boolean operators (which return an operand), anything else

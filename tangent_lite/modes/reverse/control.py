@@ -3,7 +3,7 @@ and the reverse sweep through blocks, branches and loops."""
 
 from __future__ import annotations
 
-from typing import Any, List, Set, Tuple
+from typing import Any, List, Optional, Set, Tuple
 
 from ... import syntax as S
 from ...analysis.statements import is_pop, is_push
@@ -23,10 +23,14 @@ class LoopScan:
     def __init__(self, ps: PassState):
         self.ps = ps
 
-    def scan(self, body: List[Any], loops: List[Loop], defined: Set[str]) -> Set[str]:
-        """Find assignments that may overwrite a value (in a loop, or a redefinition),
-        variables first assigned inside a loop (initialised to None so they can be
-        pushed), and each loop's bookkeeping.  Returns the names defined after ``body``."""
+    def scan(self, body: List[Any], loops: List[Loop], defined: Set[str],
+             certain: Optional[Set[str]] = None) -> Tuple[Set[str], Set[str]]:
+        """Find assignments that may overwrite a value (in a loop, or a redefinition), the
+        variables that may be unbound where such a value is saved (first assigned inside a
+        loop, or before only on some paths: initialised to None so they can be pushed), and
+        each loop's bookkeeping.  ``defined`` are the names assigned on some path to ``body``,
+        ``certain`` those assigned on every path; returns both after ``body``."""
+        certain = set(defined) if certain is None else certain
         for stmt in body:
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
                 self.ps.mutated.append(stmt.targets[0].value.id)
@@ -41,16 +45,19 @@ class LoopScan:
                 self.ps.contexts[("made", stmt.targets[0].id)] = stmt
             if isinstance(stmt, gast.Assign):
                 for var in _targets(stmt):
-                    if loops or var in defined:
+                    if loops or var in defined:  # its old value may be saved here ...
                         self.ps.overwritten.setdefault(id(stmt), []).append(var)
-                    if loops and var not in defined:
-                        self.ps.needs_init.add(var)
+                        if var not in certain:  # ... where some path leaves it unbound
+                            self.ps.needs_init.add(var)
                     defined = defined | {var}
+                    certain = certain | {var}
             elif isinstance(stmt, gast.If):
-                defined = self.scan(stmt.body, loops, set(defined)) | self.scan(stmt.orelse, loops, set(defined))
+                body_defined, body_certain = self.scan(stmt.body, loops, set(defined), set(certain))
+                else_defined, else_certain = self.scan(stmt.orelse, loops, set(defined), set(certain))
+                defined, certain = body_defined | else_defined, body_certain & else_certain
             elif isinstance(stmt, gast.For) and id(stmt) in self.ps.checkpointed:
                 info = self.ps.checkpointed[id(stmt)]
-                info["undefined"] = [v for v in info["carried"] if v not in defined]
+                info["undefined"] = [v for v in info["carried"] if v not in certain]
                 defined = defined | set(info["carried"]) | {stmt.target.id}
             elif isinstance(stmt, (gast.For, gast.While)):
                 counter = None
@@ -58,10 +65,12 @@ class LoopScan:
                     counter = self.ps.namer.fresh("_n")
                 loop = Loop(counter, bool(loops))
                 self.ps.loops[id(stmt)] = loop
+                inside = set(certain)  # the loop may not run: what it assigns stays uncertain after it
                 if isinstance(stmt, gast.For):
                     defined = defined | {stmt.target.id}
-                defined = defined | self.scan(stmt.body, loops + [loop], set(defined))
-        return defined
+                    inside.add(stmt.target.id)
+                defined = defined | self.scan(stmt.body, loops + [loop], set(defined), inside)[0]
+        return defined, certain
 
 
 class ReverseControl:
