@@ -15,7 +15,7 @@ def user_error(kind: str, message: str, hint: str) -> Exception:
     own class (``errors.<kind>``), or a ValueError where tangent_lite is not installed (a
     standalone module adgen wrote, which carries this function)."""
     try:
-        from tangent_lite import errors
+        from .. import errors  # (relative: a standalone module names no tangent_lite)
     except ImportError:  # pragma: no cover - a standalone module without tangent_lite
         return ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
     return getattr(errors, kind)(message, hint=hint)
