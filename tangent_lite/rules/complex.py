@@ -106,7 +106,7 @@ _LINEAR = """
 _PRODUCTS_LINALG = """
     numpy.matmul numpy.linalg.matmul numpy.dot numpy.einsum numpy.outer numpy.linalg.outer
     numpy.tensordot numpy.linalg.tensordot numpy.kron numpy.cross numpy.linalg.cross
-    numpy.linalg.inv numpy.linalg.det numpy.linalg.solve numpy.linalg.pinv numpy.linalg.matrix_power
+    numpy.linalg.inv numpy.linalg.det numpy.linalg.solve numpy.linalg.matrix_power
     numpy.linalg.multi_dot
 """
 _COMPLEX_SPECIFIC = """
