@@ -11,8 +11,10 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
+from ..rules.complex import complex_verified
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
+from ..syntax.annotations import Key, get_anno, set_anno
 from . import aliases, rule_hint
 from .activity import activity, varied_vars
 from .mutations import mutation_errors
@@ -28,7 +30,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
     :func:`describe_once`; ``ranks``: the variables' ranks when known (sharper alias model)."""
     errors: List[TangentLiteError] = []
     refused: Set[int] = set()
-    if not str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated"):
+    own_code = str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated")
+    if not own_code:
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
@@ -36,6 +39,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         for stmt, err in mutation_errors(w, varied, registry, ranks):
             errors.append(err)
             refused.add(id(stmt))
+    complex_checks: List[Any] = []
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:
             continue
@@ -54,6 +58,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             errors.append(_no_rule(w, stmt, info))
         elif info.kind == "prim":
             table = info.prim.vjps if mode == "vjp" else info.prim.jvps
+            if not own_code and not complex_verified(info.prim.name):
+                complex_checks.append((stmt, info, active_inputs))
             for slot, _ in active_inputs:
                 if info.prim.params.index(slot) not in table:
                     errors.append(NoRuleError(
@@ -63,6 +69,29 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                         f"or wrap the argument in tl.stop_gradient(...) if it needs no derivative",
                     ))
     raise_all(errors)
+    for stmt, info, active_inputs in complex_checks:
+        _insert_real_checks(w, stmt, info, active_inputs, active)
+
+
+def _insert_real_checks(w: Wengert, stmt: Any, info: StmtInfo, active_inputs: List[Any], active: Set[str]) -> None:
+    """Put ``_tl.real_only(v, message)`` before ``stmt`` for each active input ``v`` of a primitive
+    whose rules are not verified for complex input (rules/complex.py): a complex ``v`` is refused
+    at run time, naming the function and the user's line, instead of a wrong derivative."""
+    from .. import runtime
+
+    where = w.src.location(stmt)
+    message = (f"{info.prim.name} is differentiated for real input only, but its argument "
+               f"{{arg}} is complex" + (f" (at {where})" if where else ""))
+    for slot, arg in active_inputs:
+        for name in sorted(local_names(arg) & active):
+            call = S.call(S.attribute(S.name(w.aliases["_tl"]), "real_only"),
+                          [S.name(name), S.const(message.format(arg=repr(slot)))])
+            set_anno(call, Key.CALLEE, runtime.real_only)
+            check = gast.Expr(value=call)
+            check.lineno = getattr(stmt, "lineno", None)
+            set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
+            body = aliases._enclosing_lists(w.fdef.body)[id(stmt)][-1]
+            body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
 
 
 def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:

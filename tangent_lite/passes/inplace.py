@@ -28,7 +28,11 @@ def own_what_is_updated(fdef: Any) -> bool:
     ``v = v + c``::
 
         x_bar = _t2_bar                 x_bar = _t2_bar
-        x_bar += c           ->         x_bar = x_bar + c"""
+        x_bar += c           ->         x_bar = x_bar + c
+
+    Where every assignment allocates, ``v += c`` becomes ``v = _tl.add_into(v, c)``: in place,
+    except where a complex ``c`` meets a real ``v`` (the adjoint of a complex value whose first
+    contribution was real), which NumPy cannot add in place."""
     updated = {st.target.id for st in _statements(fdef.body)
                if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name)}
     if not updated:
@@ -62,13 +66,17 @@ def own_what_is_updated(fdef: Any) -> bool:
                    for v in values[name])
 
     shared = {name for name in updated if not ours(name, set())}
-    if not shared:
-        return False
 
     def visit(body: List[Any]) -> None:
         for i, st in enumerate(body):
-            if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name) and st.target.id in shared:
-                new = S.assign(st.target.id, gast.BinOp(left=S.name(st.target.id), op=st.op, right=st.value))
+            if isinstance(st, gast.AugAssign) and isinstance(st.target, gast.Name):
+                if st.target.id in shared:
+                    value = gast.BinOp(left=S.name(st.target.id), op=st.op, right=st.value)
+                elif isinstance(st.op, gast.Add):
+                    value = S.call(S.attribute(S.name(tl), "add_into"), [S.name(st.target.id), st.value])
+                else:
+                    continue
+                new = S.assign(st.target.id, value)
                 new.lineno = getattr(st, "lineno", None)
                 body[i] = new
             for fname in ("body", "orelse"):

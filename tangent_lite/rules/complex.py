@@ -75,3 +75,48 @@ def complex_vjp_real(g, ans, real=0.0, imag=0.0):
 @defvjp(builtins.complex, argnum=1)
 def complex_vjp_imag(g, ans, real=0.0, imag=0.0):
     return _tl.unbroadcast(g * 1j, imag)
+
+
+# The primitives whose rules are verified for complex input (tests/test_complex.py checks each
+# against finite differences in the real and imaginary directions).  Every other differentiable
+# primitive refuses a complex argument at run time in derivative code (``_tl.real_only``,
+# inserted by analysis/differentiable.py): refused, never silently wrong.
+_HOLOMORPHIC = """
+    builtins.pow operator.add operator.sub operator.mul operator.truediv operator.neg operator.pos
+    operator.pow operator.matmul
+    numpy.add numpy.subtract numpy.multiply numpy.divide numpy.negative numpy.positive numpy.power
+    numpy.reciprocal numpy.square numpy.sqrt numpy.exp numpy.exp2 numpy.expm1 numpy.log numpy.log2
+    numpy.log10 numpy.log1p numpy.sin numpy.cos numpy.tan numpy.sinh numpy.cosh numpy.tanh
+    numpy.arcsin numpy.arccos numpy.arctan numpy.arcsinh numpy.arccosh numpy.arctanh numpy.sinc
+"""
+_LINEAR = """
+    builtins.sum builtins.list builtins.tuple
+    numpy.sum numpy.mean numpy.prod numpy.nansum numpy.average numpy.cumsum numpy.cumulative_sum
+    numpy.diff numpy.where numpy.reshape numpy.ravel numpy.transpose numpy.swapaxes numpy.moveaxis
+    numpy.rollaxis numpy.squeeze numpy.expand_dims numpy.broadcast_to numpy.matrix_transpose
+    numpy.linalg.matrix_transpose numpy.roll numpy.flip numpy.fliplr numpy.flipud numpy.rot90 numpy.tile
+    numpy.tril numpy.triu numpy.concatenate numpy.stack numpy.hstack numpy.vstack numpy.dstack
+    numpy.column_stack numpy.row_stack numpy.split numpy.array_split numpy.hsplit numpy.vsplit
+    numpy.dsplit numpy.unstack numpy.array numpy.asarray numpy.asanyarray numpy.ascontiguousarray
+    numpy.asfortranarray numpy.atleast_1d numpy.atleast_2d numpy.atleast_3d numpy.copy
+    numpy.fft.fft numpy.fft.ifft numpy.fft.fft2 numpy.fft.ifft2 numpy.fft.fftn numpy.fft.ifftn
+    numpy.fft.rfft numpy.fft.irfft numpy.fft.rfft2 numpy.fft.irfft2 numpy.fft.rfftn numpy.fft.irfftn
+    numpy.fft.hfft numpy.fft.ihfft numpy.fft.fftshift numpy.fft.ifftshift
+"""
+_PRODUCTS_LINALG = """
+    numpy.matmul numpy.linalg.matmul numpy.dot numpy.einsum numpy.outer numpy.linalg.outer
+    numpy.tensordot numpy.linalg.tensordot numpy.kron numpy.cross numpy.linalg.cross
+    numpy.linalg.inv numpy.linalg.det numpy.linalg.solve numpy.linalg.matrix_power
+    numpy.linalg.multi_dot
+"""
+_COMPLEX_SPECIFIC = """
+    numpy.real numpy.imag numpy.conjugate numpy.angle numpy.absolute builtins.abs numpy.vdot
+    numpy.inner builtins.complex
+"""
+COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, _COMPLEX_SPECIFIC)).split())
+
+
+def complex_verified(name: str) -> bool:
+    """Whether the primitive ``name`` (its registry name) may be given complex arguments in
+    derivative code; tangent_lite's own runtime helpers appear only in generated code."""
+    return name in COMPLEX_VERIFIED or name.startswith("tangent_lite.")

@@ -214,6 +214,7 @@ from .markers import (  # noqa: F401
     grad_hook,
     not_a_dict,
     number_only,
+    real_only,
     scalar_only,
     stop_gradient,
     user_error,
@@ -346,13 +347,13 @@ from .singular import (  # noqa: F401
 )
 from .sources import helper_sources  # noqa: F401
 from .tape import NO_ITEM, _NoItem, _WholeList, copied, restore_item, saved, saved_item  # noqa: F401
-from .values import _fields, _float_dtype, _foreign_grad, _is_record, _map_struct, add, as_grad, zeros_like  # noqa: F401
+from .values import _fields, _float_dtype, _foreign_grad, _is_record, _map_struct, add, add_into, as_grad, zeros_like  # noqa: F401
 
 __all__ = [
-    "unbroadcast", "bcast", "zeros_like", "add", "as_grad", "sum_bar",
+    "unbroadcast", "bcast", "zeros_like", "add", "add_into", "as_grad", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only",
+    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "real_only",
     "scalar_only", "array_only", "not_a_dict", "saved", "add_item",
     "saved_item",
     "restore_item", "stop_gradient",

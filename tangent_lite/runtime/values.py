@@ -89,6 +89,17 @@ def add(a: Any, b: Any) -> Any:
     return a + b
 
 
+def add_into(a: np.ndarray, b: Any) -> np.ndarray:
+    """``a + b`` into ``a``, an adjoint array allocated by the derivative code that nothing else
+    holds (``x_bar = _tl.add_into(x_bar, g)``); a new array where ``b`` is complex and ``a`` is
+    not: the adjoint of a complex value may start real (a real contribution) and turn complex."""
+    if type(a) is not np.ndarray or a.dtype.kind != "c" and (
+            getattr(b, "dtype", None) is not None and b.dtype.kind == "c" or type(b) is complex):
+        return a + b
+    a += b
+    return a
+
+
 def as_grad(g: Any, x: Any) -> Any:
     """The gradient returned for argument ``x``: same structure, shape and float dtype as ``x``."""
     tx = type(x)
