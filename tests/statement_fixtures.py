@@ -6,6 +6,7 @@ written to a temporary module."""
 # ruff: noqa: E731
 import functools
 import logging
+import math
 import warnings
 
 import numpy as np
@@ -113,6 +114,51 @@ def try_numpy_error(x):
         except FloatingPointError:
             y = x * x
     return np.sum(y)
+
+
+# statements whose value the derivative does not need, kept for the exception or warning
+# they may raise (the gradient-only variant of tl.grad must not drop them)
+
+
+def try_unused_log(x):
+    try:
+        y = math.log(x)  # ValueError for x <= 0: y = x ** 4
+    except ValueError:
+        y = x ** 4
+    return y
+
+
+def try_errstate_unused(x):
+    try:
+        with np.errstate(invalid="raise"):
+            a = np.arccos(x)  # FloatingPointError for |x| > 1 (and its value is not needed)
+            y = np.sum(a * 0.0 + x * x * x)
+    except FloatingPointError:
+        y = np.sum(x * x)
+    return y
+
+
+def cholesky_check(a):
+    try:
+        chol = np.linalg.cholesky(a)  # noqa: F841 (only a check: LinAlgError when a is not positive definite)
+        y = np.sum(a * a)
+    except np.linalg.LinAlgError:
+        y = np.sum(a * a * a)
+    return y
+
+
+def warning_count(x):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        unused = np.log(x - 5.0)  # noqa: F841 (warns for x < 5: the count decides the result)
+        y = np.sum(x * x) * (len(caught) + 1.0)
+    return y
+
+
+def errstate_validation(x):
+    with np.errstate(invalid="raise"):
+        check = np.log(x)  # noqa: F841 (raises FloatingPointError for x < 0)
+    return np.sum(x * x)
 
 
 def try_singular(a):

@@ -136,6 +136,31 @@ def test_try_with_exceptions_numpy_raises() -> None:
     check(sf.try_singular, np.array([[2.0, 0.5], [0.3, 1.0]]))
 
 
+def test_statements_that_may_raise_in_try_and_with_are_kept_by_every_variant() -> None:
+    """A statement whose value nothing needs still runs in a try body or a with block: whether
+    it raises or warns decides the path (tl.grad's gradient-only variant once dropped it)."""
+    for x, grad, hess in ((-0.7, 4 * -0.7 ** 3, 12 * 0.49), (0.7, 1 / 0.7, -1 / 0.49)):
+        f = sf.try_unused_log
+        assert tl.grad(f)(x) == pytest.approx(grad, rel=1e-12)
+        assert tl.value_and_grad(f)(x)[1] == pytest.approx(grad, rel=1e-12)
+        assert tl.jvp(f, (x,), (1.0,))[1] == pytest.approx(grad, rel=1e-12)
+        assert tl.vjp(f, x)[1](1.0) == pytest.approx(grad, rel=1e-12)
+        assert tl.hessian(f)(x) == pytest.approx(hess, rel=1e-12)
+    x = np.array([0.5, 1.5])  # arccos(1.5) raises: sum(x * x)
+    check_formula(sf.try_errstate_unused, x, 2.0 * x, 2.0 * np.eye(2))
+    check(sf.try_errstate_unused, np.array([0.2, 0.5]))
+    not_pd = np.array([[1.0, 2.0], [2.0, 1.0]])
+    check_formula(sf.cholesky_check, not_pd, 3.0 * not_pd ** 2, np.diag(6.0 * not_pd.ravel()))
+    check(sf.cholesky_check, np.array([[2.0, 0.5], [0.5, 1.0]]))
+    check_formula(sf.warning_count, X, 4.0 * X, 4.0 * np.eye(3))  # one warning: 2 * sum(x * x)
+    check(sf.warning_count, X + 6.0)
+    for run in (lambda: tl.grad(sf.errstate_validation)(-X), lambda: tl.value_and_grad(sf.errstate_validation)(-X),
+                lambda: tl.jvp(sf.errstate_validation, (-X,), (X,)), lambda: tl.hessian(sf.errstate_validation)(-X)):
+        with pytest.raises(FloatingPointError):
+            run()
+    np.testing.assert_allclose(tl.grad(sf.errstate_validation)(X), 2.0 * X)
+
+
 def test_try_with_several_handlers() -> None:
     check(sf.try_several_handlers, X, "a")   # the body
     check(sf.try_several_handlers, X, "b")   # KeyError: np.exp
