@@ -155,6 +155,27 @@ def warning_count(x):
     return y
 
 
+class Counting:
+    """A context with a side effect on entering and leaving (like a file, a lock, a timer)."""
+
+    entered = 0
+    left = 0
+
+    def __enter__(self):
+        Counting.entered += 1
+        return 2.0
+
+    def __exit__(self, *exc):
+        Counting.left += 1
+        return False
+
+
+def with_side_effects(x):
+    with Counting() as scale:
+        y = np.sum(np.sin(x) * x) * scale
+    return y
+
+
 def errstate_validation(x):
     with np.errstate(invalid="raise"):
         check = np.log(x)  # noqa: F841 (raises FloatingPointError for x < 0)

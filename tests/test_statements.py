@@ -102,6 +102,22 @@ def test_with_blocks_keep_their_context_in_both_sweeps_and_leave_it_after() -> N
     assert len(re.findall(r"^ +with _t\w*:$", text, re.M)) == 4, text
 
 
+def test_other_contexts_are_entered_once_per_call() -> None:
+    """Only np.errstate and catch_warnings are made again for the reverse sweep: a context with
+    side effects (a file opened for writing, a counter) is entered once, as the function does."""
+    f = sf.with_side_effects
+    expected = 2.0 * (np.cos(X) * X + np.sin(X))
+    v = np.linspace(-1.0, 1.5, 3)
+    hvp = v * 2.0 * (2.0 * np.cos(X) - X * np.sin(X))
+    for run, want in ((lambda: tl.grad(f)(X), expected), (lambda: tl.value_and_grad(f)(X)[1], expected),
+                      (lambda: tl.jvp(f, (X,), (v,))[1], np.sum(expected * v)),
+                      (lambda: tl.vjp(f, X)[1](1.0), expected), (lambda: tl.hvp(f, X, v), hvp)):
+        before = (sf.Counting.entered, sf.Counting.left)
+        np.testing.assert_allclose(run(), want, rtol=1e-12)
+        assert (sf.Counting.entered - before[0], sf.Counting.left - before[1]) == (1, 1)
+    check(f, X)
+
+
 # ---------------------------------------------------------------- try
 
 

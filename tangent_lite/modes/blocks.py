@@ -7,15 +7,19 @@ around the statements of its body (so that every pass sees straight-line code)::
                                               _t0.__exit__(None, None, None)
 
 The forward sweep and forward mode keep the markers where the primal statements are; the reverse
-sweep runs the adjoints of the body under a fresh context made by the same expression
-(:func:`reverse_markers`: the exit marker, met first going backwards, enters it).
+sweep runs the adjoints of the body under a fresh context made by the same expression when the
+context is one of :data:`REENTERED` (:func:`reverse_markers`: the exit marker, met first going
+backwards, enters it), and outside any context otherwise.
 :func:`rewrap` turns each marker pair of the finished code back into a ``with`` statement, so that
 the context is left as Python leaves it, also when an exception is raised inside.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Dict, List, Optional
+
+import numpy as np
 
 from .. import syntax as S
 from ..errors import UnsupportedConstructError
@@ -23,6 +27,13 @@ from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
 ENTER, EXIT = "__enter__", "__exit__"
+
+# The contexts the reverse sweep makes again (by the same expression) and enters around the
+# adjoints of the with block's body: they only change how floating-point errors and warnings are
+# handled, and making and entering one again has no other effect.  Any other context (a file,
+# a lock, a timer, the user's own) is entered once, by the forward sweep: the reverse sweep runs
+# the adjoints of its body outside it.
+REENTERED = (np.errstate, warnings.catch_warnings)
 
 
 def marker(stmt: Any) -> Optional[str]:
@@ -65,11 +76,17 @@ def reverse_markers(stmt: Any, made: Dict[str, Any], fresh: Any) -> List[Any]:
     cm = context_of(stmt)
     renamed = made.setdefault(("reverse", cm), fresh(cm + "_rev"))
     creation = made.get(cm)
-    if creation is None:  # not made in this function: re-entering it would fail
+    if creation is None or not reenterable(creation.value):  # see REENTERED
         return []
     if marker(stmt) == EXIT:
         return [S.assign(renamed, S.deepcopy(creation.value)), enter(renamed)]
     return [exit_(renamed)]
+
+
+def reenterable(value: Any) -> bool:
+    """Is ``value`` (the expression that made a context) a call of one of :data:`REENTERED`?"""
+    callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
+    return any(callee is known for known in REENTERED)
 
 
 def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]:
