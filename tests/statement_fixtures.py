@@ -97,6 +97,22 @@ def try_else_finally(x):
     return np.sum(y) * z
 
 
+def try_finally(x):
+    try:
+        y = np.sin(x) * x
+        y = y * 2.0
+    finally:
+        y = y + x * x
+    return np.sum(y)
+
+
+def try_finally_returns(x):
+    try:
+        return np.sum(np.cos(x) * x)
+    finally:
+        pass
+
+
 def try_caught_raise(x):
     try:
         if np.sum(x) > 2.0:

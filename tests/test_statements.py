@@ -127,6 +127,8 @@ def test_other_contexts_are_entered_once_per_call() -> None:
     (sf.try_caught_raise, X + 1.0),     # the raise is caught: the handler's path
     (sf.try_numpy_error, X),            # no error
     (sf.calls_try_helper, X),
+    (sf.try_finally, X),                # no except clause
+    (sf.try_finally_returns, X),
 ])
 def test_try_differentiates_the_path_that_ran(f: Callable, x: np.ndarray) -> None:
     check(f, x)

@@ -104,9 +104,9 @@ def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]
             stmt.body = rewrap(stmt.body, src, reverse)
         if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
             j = _matching(body, i, TRY_END)
-            if reverse:
+            if reverse and len(stmt.value.args) > 3:  # (without except clauses an exception leaves the function)
                 _no_pushes(body[i + 1:j], stmt, src)
-            out.append(_try(stmt, rewrap(body[i + 1:j], src, reverse)))
+            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse)))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -151,11 +151,15 @@ def _matching(body: List[Any], i: int, kind: str) -> Optional[int]:
     return None
 
 
-def _try(stmt: Any, inner: List[Any]) -> Any:
+def _try(stmt: Any, inner: List[Any]) -> List[Any]:
     """``try: <inner> except T as _caught: _exc = _caught; _ok = False; _path = k`` for the marker
-    ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``)."""
+    ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``);
+    ``inner`` itself for a try without except clauses (``try``/``finally``: an exception leaves
+    the function, the finally block after it is not run by the derivative)."""
     flag = stmt.value.func.value.id
     path, exc, caught, *types = stmt.value.args
+    if not types:
+        return inner
     handlers = []
     for k, typ in enumerate(types, 1):  # (Python unbinds the name of an except clause at its end)
         bare = isinstance(typ, gast.Constant) and typ.value is None
@@ -166,7 +170,7 @@ def _try(stmt: Any, inner: List[Any]) -> Any:
     node = gast.Try(body=inner or [gast.Pass()], handlers=handlers, orelse=[], finalbody=[])
     node.lineno = getattr(stmt, "lineno", None)
     set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
-    return node
+    return [node]
 
 
 def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any) -> None:
