@@ -113,6 +113,33 @@ def try_finally_returns(x):
         pass
 
 
+def break_in_except(x):
+    s = x
+    for i in range(4):
+        try:
+            if i == 2:
+                raise KeyError(i)
+            s = s * s * 0.9
+        except KeyError:
+            break
+    return np.sum(s)
+
+
+def break_after_except(x):  # what the refusal of break_in_except suggests
+    s = x
+    for i in range(4):
+        failed = False
+        try:
+            if i == 2:
+                raise KeyError(i)
+            s = s * s * 0.9
+        except KeyError:
+            failed = True
+        if failed:
+            break
+    return np.sum(s)
+
+
 def try_caught_raise(x):
     try:
         if np.sum(x) > 2.0:

@@ -179,6 +179,34 @@ def test_statements_that_may_raise_in_try_and_with_are_kept_by_every_variant() -
     np.testing.assert_allclose(tl.grad(sf.errstate_validation)(X), 2.0 * X)
 
 
+def test_try_refusals_suggest_what_works() -> None:
+    with pytest.warns(UserWarning, match="reverse over reverse not checked: reverse mode over reverse mode through "
+                                         "this try block"):
+        tl.check_grads(sf.try_unused_log, (0.7,), order=2)  # forward over forward and over reverse are checked
+    x = np.array([0.3, -0.7, 1.1, -0.2])
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(sf.try_overwrites_in_loop)(x)
+    assert "tl.jvp of tl.jvp" in str(info.value) and "tl.hessian and tl.hvp use reverse mode too" in str(info.value)
+    v = np.linspace(-1.0, 1.5, 4)
+    with np.errstate(invalid="raise"):  # the suggestion works: second derivative along v, forward over forward
+        first = lambda z: tl.jvp(sf.try_overwrites_in_loop, (z,), (v,))[1]
+        _, second = tl.jvp(first, (x,), (v,))
+        eps = 1e-5
+        np.testing.assert_allclose(second, (first(x + eps * v) - first(x - eps * v)) / (2 * eps), rtol=1e-6)
+
+
+def test_break_in_an_except_clause_is_refused_naming_it() -> None:
+    for run in (lambda: tl.grad(sf.break_in_except)(X), lambda: tl.jvp(sf.break_in_except, (X,), (X,))):
+        with pytest.raises(tl.UnsupportedConstructError) as info:
+            run()
+        msg = str(info.value)
+        assert "'break' in an 'except' clause is not supported" in msg and "|             break" in msg
+        assert "_brk" not in msg and "if failed: break" in msg
+    x = np.array([0.3, 0.7])
+    _, t = tl.jvp(sf.break_after_except, (x,), (np.ones(2),))  # the suggested rewrite works: 0.729 x^4
+    np.testing.assert_allclose(t, np.sum(4 * 0.729 * x ** 3), rtol=1e-12)
+
+
 def test_try_with_several_handlers() -> None:
     check(sf.try_several_handlers, X, "a")   # the body
     check(sf.try_several_handlers, X, "b")   # KeyError: np.exp

@@ -89,24 +89,25 @@ def reenterable(value: Any) -> bool:
     return any(callee is known for known in REENTERED)
 
 
-def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]:
+def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool = False) -> List[Any]:
     """Turn marker pairs back into ``with`` and ``try`` statements, in ``body`` and the bodies in it.
     ``reverse``: the code has a reverse sweep, which cannot undo a tape push or a list change that
-    a try block made before an exception stopped it: refused (``src``: for the error's location)."""
+    a try block made before an exception stopped it: refused (``src``: for the error's location;
+    ``again``: the code is a derivative differentiated again)."""
     out: List[Any] = []
     i = 0
     while i < len(body):
         stmt = body[i]
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse))
+                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse, again))
         if isinstance(stmt, gast.FunctionDef):
-            stmt.body = rewrap(stmt.body, src, reverse)
+            stmt.body = rewrap(stmt.body, src, reverse, again)
         if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
             j = _matching(body, i, TRY_END)
             if reverse and len(stmt.value.args) > 3:  # (without except clauses an exception leaves the function)
-                _no_pushes(body[i + 1:j], stmt, src)
-            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse)))
+                _no_pushes(body[i + 1:j], stmt, src, again)
+            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again)))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -116,7 +117,7 @@ def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]
             continue
         cm = S.name(context_of(stmt))
         target = S.name(stmt.targets[0].id, store=True) if isinstance(stmt, gast.Assign) else None
-        inner = rewrap(body[i + 1:j], src, reverse)
+        inner = rewrap(body[i + 1:j], src, reverse, again)
         node = gast.With(items=[gast.withitem(context_expr=cm, optional_vars=target)],
                          body=inner or [gast.Pass()], type_comment=None)
         node.lineno = getattr(stmt, "lineno", None)
@@ -173,16 +174,24 @@ def _try(stmt: Any, inner: List[Any]) -> List[Any]:
     return [node]
 
 
-def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any) -> None:
+def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any, again: bool = False) -> None:
     """Refuse a try block whose forward sweep saves values on the tape or changes a list: an
-    exception half-way would leave the tape out of step with the reverse sweep."""
+    exception half-way would leave the tape out of step with the reverse sweep.  ``again``: the
+    code is a derivative (reverse mode over reverse mode, which the message says)."""
     for node in S.walk(gast.Module(body=inner, type_ignores=[])):
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
                 and isinstance(node.value.func, gast.Attribute) and node.value.func.attr in ("append", "pop"):
             line = get_anno(node, Key.ORIGIN) or getattr(node, "lineno", None)
+            where = src.location(marker_stmt) if src is not None else None
+            if again:  # (the tape of the first reverse sweep, in the try block of the forward sweep)
+                raise UnsupportedConstructError(
+                    "reverse mode over reverse mode through this try block is not supported: the derivative code "
+                    "saves values in it that an exception half-way would leave out of step", where,
+                    "compute second derivatives forward over reverse (tl.hessian, tl.hvp) or forward over forward")
             raise UnsupportedConstructError(
                 f"reverse mode through this try block is not supported: it overwrites a value the reverse sweep "
                 f"needs, or changes a list (line {line}), and an exception half-way would leave the record of them "
-                "out of step", src.location(marker_stmt) if src is not None else None,
-                "assign new names in the try block (y1 = ... instead of y = ... in a loop), or use forward mode "
-                "(tl.jvp, tl.hessian)")
+                "out of step", where,
+                "assign new names in the try block (y1 = ... instead of y = ... in a loop, a list built before the "
+                "try), or use forward mode: tl.jvp, or tl.jvp of tl.jvp for second derivatives (tl.hessian and "
+                "tl.hvp use reverse mode too)")
