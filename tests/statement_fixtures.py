@@ -171,6 +171,18 @@ def try_unused_log(x):
     return y
 
 
+def try_else_rebinds(x):
+    try:
+        t = math.sqrt(x)  # ValueError for x < 0, before t is bound
+    except ValueError:
+        t = -x
+    else:
+        t = t * t * t
+    finally:
+        t = t + x
+    return t * x  # x < 0: (-x + x) * x = 0; x > 0: (x^1.5 + x) * x
+
+
 def try_errstate_unused(x):
     try:
         with np.errstate(invalid="raise"):

@@ -179,6 +179,17 @@ def test_statements_that_may_raise_in_try_and_with_are_kept_by_every_variant() -
     np.testing.assert_allclose(tl.grad(sf.errstate_validation)(X), 2.0 * X)
 
 
+def test_a_name_the_exception_left_unbound_is_assigned_by_the_except_clause() -> None:
+    f = sf.try_else_rebinds
+    for x, grad, hess in ((-0.7, 0.0, 0.0), (0.7, 2.5 * 0.7 ** 1.5 + 1.4, 3.75 * 0.7 ** 0.5 + 2.0)):
+        assert tl.grad(f)(x) == pytest.approx(grad, abs=1e-12)
+        assert tl.value_and_grad(f)(x) == pytest.approx((f(x), grad), abs=1e-12)
+        assert tl.jvp(f, (x,), (1.0,)) == pytest.approx((f(x), grad), abs=1e-12)
+        assert tl.vjp(f, x)[1](1.0) == pytest.approx(grad, abs=1e-12)
+        assert tl.hessian(f)(x) == pytest.approx(hess, abs=1e-12)
+        assert tl.hvp(f, x, 1.0) == pytest.approx(hess, abs=1e-12)
+
+
 def test_try_refusals_suggest_what_works() -> None:
     with pytest.warns(UserWarning, match="reverse over reverse not checked: reverse mode over reverse mode through "
                                          "this try block"):

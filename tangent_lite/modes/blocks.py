@@ -107,7 +107,7 @@ def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool 
             j = _matching(body, i, TRY_END)
             if reverse and len(stmt.value.args) > 3:  # (without except clauses an exception leaves the function)
                 _no_pushes(body[i + 1:j], stmt, src, again)
-            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again)))
+            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again), reverse))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -152,26 +152,46 @@ def _matching(body: List[Any], i: int, kind: str) -> Optional[int]:
     return None
 
 
-def _try(stmt: Any, inner: List[Any]) -> List[Any]:
+def _try(stmt: Any, inner: List[Any], reverse: bool = False) -> List[Any]:
     """``try: <inner> except T as _caught: _exc = _caught; _ok = False; _path = k`` for the marker
     ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``);
     ``inner`` itself for a try without except clauses (``try``/``finally``: an exception leaves
-    the function, the finally block after it is not run by the derivative)."""
+    the function, the finally block after it is not run by the derivative).  ``reverse``: each
+    handler binds the names ``inner`` assigns that the exception left unbound (to None), which
+    the forward sweep saves when an except clause assigns them again::
+
+        if "t" not in locals():
+            t = None
+    """
     flag = stmt.value.func.value.id
     path, exc, caught, *types = stmt.value.args
     if not types:
         return inner
     handlers = []
+    unbound = [_bind_if_unbound(name) for name in _assigned(inner)] if reverse else []
     for k, typ in enumerate(types, 1):  # (Python unbinds the name of an except clause at its end)
         bare = isinstance(typ, gast.Constant) and typ.value is None
         keep = [] if bare else [S.assign(exc.id, S.name(caught.id))]
         handlers.append(gast.ExceptHandler(
             type=None if bare else S.deepcopy(typ), name=None if bare else S.name(caught.id, store=True),
-            body=keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))]))
+            body=keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))] + S.deepcopy(unbound)))
     node = gast.Try(body=inner or [gast.Pass()], handlers=handlers, orelse=[], finalbody=[])
     node.lineno = getattr(stmt, "lineno", None)
     set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
     return [node]
+
+
+def _assigned(stmts: List[Any]) -> List[str]:
+    """The names ``stmts`` assign (``name = ...``), in order, once each."""
+    names = [t.id for n in S.walk(gast.Module(body=stmts, type_ignores=[])) if isinstance(n, gast.Assign)
+             for t in n.targets if isinstance(t, gast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def _bind_if_unbound(name: str) -> Any:
+    locals_ = gast.Call(func=S.name("locals"), args=[], keywords=[])
+    test = gast.Compare(left=S.const(name), ops=[gast.NotIn()], comparators=[locals_])
+    return gast.If(test=test, body=[S.assign(name, S.const(None))], orelse=[])
 
 
 def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any, again: bool = False) -> None:
