@@ -171,7 +171,8 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
         if "unoptimized" not in options:
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
         # with and try blocks (marker statements until here)
-        fdef.body = blocks.rewrap(fdef.body, w.src, reverse=mode == "vjp")
+        fdef.body = blocks.rewrap(fdef.body, w.src, reverse=mode == "vjp",
+                                  again=str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated."))
     progress.lap("optimizing")
     return w, d, raw, extra
 

@@ -6,6 +6,7 @@ written to a temporary module."""
 # ruff: noqa: E731
 import functools
 import logging
+import math
 import warnings
 
 import numpy as np
@@ -96,6 +97,49 @@ def try_else_finally(x):
     return np.sum(y) * z
 
 
+def try_finally(x):
+    try:
+        y = np.sin(x) * x
+        y = y * 2.0
+    finally:
+        y = y + x * x
+    return np.sum(y)
+
+
+def try_finally_returns(x):
+    try:
+        return np.sum(np.cos(x) * x)
+    finally:
+        pass
+
+
+def break_in_except(x):
+    s = x
+    for i in range(4):
+        try:
+            if i == 2:
+                raise KeyError(i)
+            s = s * s * 0.9
+        except KeyError:
+            break
+    return np.sum(s)
+
+
+def break_after_except(x):  # what the refusal of break_in_except suggests
+    s = x
+    for i in range(4):
+        failed = False
+        try:
+            if i == 2:
+                raise KeyError(i)
+            s = s * s * 0.9
+        except KeyError:
+            failed = True
+        if failed:
+            break
+    return np.sum(s)
+
+
 def try_caught_raise(x):
     try:
         if np.sum(x) > 2.0:
@@ -113,6 +157,84 @@ def try_numpy_error(x):
         except FloatingPointError:
             y = x * x
     return np.sum(y)
+
+
+# statements whose value the derivative does not need, kept for the exception or warning
+# they may raise (the gradient-only variant of tl.grad must not drop them)
+
+
+def try_unused_log(x):
+    try:
+        y = math.log(x)  # ValueError for x <= 0: y = x ** 4
+    except ValueError:
+        y = x ** 4
+    return y
+
+
+def try_else_rebinds(x):
+    try:
+        t = math.sqrt(x)  # ValueError for x < 0, before t is bound
+    except ValueError:
+        t = -x
+    else:
+        t = t * t * t
+    finally:
+        t = t + x
+    return t * x  # x < 0: (-x + x) * x = 0; x > 0: (x^1.5 + x) * x
+
+
+def try_errstate_unused(x):
+    try:
+        with np.errstate(invalid="raise"):
+            a = np.arccos(x)  # FloatingPointError for |x| > 1 (and its value is not needed)
+            y = np.sum(a * 0.0 + x * x * x)
+    except FloatingPointError:
+        y = np.sum(x * x)
+    return y
+
+
+def cholesky_check(a):
+    try:
+        chol = np.linalg.cholesky(a)  # noqa: F841 (only a check: LinAlgError when a is not positive definite)
+        y = np.sum(a * a)
+    except np.linalg.LinAlgError:
+        y = np.sum(a * a * a)
+    return y
+
+
+def warning_count(x):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        unused = np.log(x - 5.0)  # noqa: F841 (warns for x < 5: the count decides the result)
+        y = np.sum(x * x) * (len(caught) + 1.0)
+    return y
+
+
+class Counting:
+    """A context with a side effect on entering and leaving (like a file, a lock, a timer)."""
+
+    entered = 0
+    left = 0
+
+    def __enter__(self):
+        Counting.entered += 1
+        return 2.0
+
+    def __exit__(self, *exc):
+        Counting.left += 1
+        return False
+
+
+def with_side_effects(x):
+    with Counting() as scale:
+        y = np.sum(np.sin(x) * x) * scale
+    return y
+
+
+def errstate_validation(x):
+    with np.errstate(invalid="raise"):
+        check = np.log(x)  # noqa: F841 (raises FloatingPointError for x < 0)
+    return np.sum(x * x)
 
 
 def try_singular(a):

@@ -102,6 +102,22 @@ def test_with_blocks_keep_their_context_in_both_sweeps_and_leave_it_after() -> N
     assert len(re.findall(r"^ +with _t\w*:$", text, re.M)) == 4, text
 
 
+def test_other_contexts_are_entered_once_per_call() -> None:
+    """Only np.errstate and catch_warnings are made again for the reverse sweep: a context with
+    side effects (a file opened for writing, a counter) is entered once, as the function does."""
+    f = sf.with_side_effects
+    expected = 2.0 * (np.cos(X) * X + np.sin(X))
+    v = np.linspace(-1.0, 1.5, 3)
+    hvp = v * 2.0 * (2.0 * np.cos(X) - X * np.sin(X))
+    for run, want in ((lambda: tl.grad(f)(X), expected), (lambda: tl.value_and_grad(f)(X)[1], expected),
+                      (lambda: tl.jvp(f, (X,), (v,))[1], np.sum(expected * v)),
+                      (lambda: tl.vjp(f, X)[1](1.0), expected), (lambda: tl.hvp(f, X, v), hvp)):
+        before = (sf.Counting.entered, sf.Counting.left)
+        np.testing.assert_allclose(run(), want, rtol=1e-12)
+        assert (sf.Counting.entered - before[0], sf.Counting.left - before[1]) == (1, 1)
+    check(f, X)
+
+
 # ---------------------------------------------------------------- try
 
 
@@ -111,6 +127,8 @@ def test_with_blocks_keep_their_context_in_both_sweeps_and_leave_it_after() -> N
     (sf.try_caught_raise, X + 1.0),     # the raise is caught: the handler's path
     (sf.try_numpy_error, X),            # no error
     (sf.calls_try_helper, X),
+    (sf.try_finally, X),                # no except clause
+    (sf.try_finally_returns, X),
 ])
 def test_try_differentiates_the_path_that_ran(f: Callable, x: np.ndarray) -> None:
     check(f, x)
@@ -134,6 +152,70 @@ def test_try_with_exceptions_numpy_raises() -> None:
     singular = np.array([[1.0, 2.0], [2.0, 4.0]])  # np.linalg.inv raises LinAlgError: y = 2 a
     check_formula(sf.try_singular, singular, 8.0 * singular, 8.0 * np.eye(4))
     check(sf.try_singular, np.array([[2.0, 0.5], [0.3, 1.0]]))
+
+
+def test_statements_that_may_raise_in_try_and_with_are_kept_by_every_variant() -> None:
+    """A statement whose value nothing needs still runs in a try body or a with block: whether
+    it raises or warns decides the path (tl.grad's gradient-only variant once dropped it)."""
+    for x, grad, hess in ((-0.7, 4 * -0.7 ** 3, 12 * 0.49), (0.7, 1 / 0.7, -1 / 0.49)):
+        f = sf.try_unused_log
+        assert tl.grad(f)(x) == pytest.approx(grad, rel=1e-12)
+        assert tl.value_and_grad(f)(x)[1] == pytest.approx(grad, rel=1e-12)
+        assert tl.jvp(f, (x,), (1.0,))[1] == pytest.approx(grad, rel=1e-12)
+        assert tl.vjp(f, x)[1](1.0) == pytest.approx(grad, rel=1e-12)
+        assert tl.hessian(f)(x) == pytest.approx(hess, rel=1e-12)
+    x = np.array([0.5, 1.5])  # arccos(1.5) raises: sum(x * x)
+    check_formula(sf.try_errstate_unused, x, 2.0 * x, 2.0 * np.eye(2))
+    check(sf.try_errstate_unused, np.array([0.2, 0.5]))
+    not_pd = np.array([[1.0, 2.0], [2.0, 1.0]])
+    check_formula(sf.cholesky_check, not_pd, 3.0 * not_pd ** 2, np.diag(6.0 * not_pd.ravel()))
+    check(sf.cholesky_check, np.array([[2.0, 0.5], [0.5, 1.0]]))
+    check_formula(sf.warning_count, X, 4.0 * X, 4.0 * np.eye(3))  # one warning: 2 * sum(x * x)
+    check(sf.warning_count, X + 6.0)
+    for run in (lambda: tl.grad(sf.errstate_validation)(-X), lambda: tl.value_and_grad(sf.errstate_validation)(-X),
+                lambda: tl.jvp(sf.errstate_validation, (-X,), (X,)), lambda: tl.hessian(sf.errstate_validation)(-X)):
+        with pytest.raises(FloatingPointError):
+            run()
+    np.testing.assert_allclose(tl.grad(sf.errstate_validation)(X), 2.0 * X)
+
+
+def test_a_name_the_exception_left_unbound_is_assigned_by_the_except_clause() -> None:
+    f = sf.try_else_rebinds
+    for x, grad, hess in ((-0.7, 0.0, 0.0), (0.7, 2.5 * 0.7 ** 1.5 + 1.4, 3.75 * 0.7 ** 0.5 + 2.0)):
+        assert tl.grad(f)(x) == pytest.approx(grad, abs=1e-12)
+        assert tl.value_and_grad(f)(x) == pytest.approx((f(x), grad), abs=1e-12)
+        assert tl.jvp(f, (x,), (1.0,)) == pytest.approx((f(x), grad), abs=1e-12)
+        assert tl.vjp(f, x)[1](1.0) == pytest.approx(grad, abs=1e-12)
+        assert tl.hessian(f)(x) == pytest.approx(hess, abs=1e-12)
+        assert tl.hvp(f, x, 1.0) == pytest.approx(hess, abs=1e-12)
+
+
+def test_try_refusals_suggest_what_works() -> None:
+    with pytest.warns(UserWarning, match="reverse over reverse not checked: reverse mode over reverse mode through "
+                                         "this try block"):
+        tl.check_grads(sf.try_unused_log, (0.7,), order=2)  # forward over forward and over reverse are checked
+    x = np.array([0.3, -0.7, 1.1, -0.2])
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(sf.try_overwrites_in_loop)(x)
+    assert "tl.jvp of tl.jvp" in str(info.value) and "tl.hessian and tl.hvp use reverse mode too" in str(info.value)
+    v = np.linspace(-1.0, 1.5, 4)
+    with np.errstate(invalid="raise"):  # the suggestion works: second derivative along v, forward over forward
+        first = lambda z: tl.jvp(sf.try_overwrites_in_loop, (z,), (v,))[1]
+        _, second = tl.jvp(first, (x,), (v,))
+        eps = 1e-5
+        np.testing.assert_allclose(second, (first(x + eps * v) - first(x - eps * v)) / (2 * eps), rtol=1e-6)
+
+
+def test_break_in_an_except_clause_is_refused_naming_it() -> None:
+    for run in (lambda: tl.grad(sf.break_in_except)(X), lambda: tl.jvp(sf.break_in_except, (X,), (X,))):
+        with pytest.raises(tl.UnsupportedConstructError) as info:
+            run()
+        msg = str(info.value)
+        assert "'break' in an 'except' clause is not supported" in msg and "|             break" in msg
+        assert "_brk" not in msg and "if failed: break" in msg
+    x = np.array([0.3, 0.7])
+    _, t = tl.jvp(sf.break_after_except, (x,), (np.ones(2),))  # the suggested rewrite works: 0.729 x^4
+    np.testing.assert_allclose(t, np.sum(4 * 0.729 * x ** 3), rtol=1e-12)
 
 
 def test_try_with_several_handlers() -> None:

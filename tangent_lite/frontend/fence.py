@@ -97,6 +97,15 @@ def _statement_errors(node: Any, src: FunctionSource) -> List[TangentLiteError]:
         set_anno(node, Key.FENCED, True)
         return [UnsupportedConstructError("'del' of an item or an attribute is not supported", src.location(node),
                                           "build a new container without it (d = {k: v ...}, L = L[:i] + L[i + 1:])")]
+    if isinstance(node, gast.Try):
+        jump = next((j for h in node.handlers for j in _loop_jumps(h.body)), None)
+        if jump is not None:
+            set_anno(node, Key.FENCED, True)
+            word = "break" if isinstance(jump, gast.Break) else "continue"
+            return [UnsupportedConstructError(
+                f"'{word}' in an 'except' clause is not supported", src.location(jump),
+                f"set a flag in the except clause (failed = True) and '{word}' after the try statement "
+                f"(if failed: {word})")]
     if MATCH is not None and isinstance(node, MATCH):
         for case in node.cases:
             bad = unsupported_case(case)
@@ -107,6 +116,21 @@ def _statement_errors(node: Any, src: FunctionSource) -> List[TangentLiteError]:
                     "patterns, '|', '_', capture names and guards are)", src.location(bad),
                     "test the structure with if/elif and isinstance / len")]
     return []
+
+
+def _loop_jumps(stmts: List[Any]):
+    """The ``break`` and ``continue`` statements of ``stmts`` that leave a loop around them
+    (not those of a loop or a function inside)."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.Break, gast.Continue)):
+            yield stmt
+        elif not isinstance(stmt, (gast.For, gast.While, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _loop_jumps(getattr(stmt, field, None) or [])
+            for handler in getattr(stmt, "handlers", None) or []:
+                yield from _loop_jumps(handler.body)
+            for case in getattr(stmt, "cases", None) or []:
+                yield from _loop_jumps(case.body)
 
 
 def _signature_errors(fdef: Any, location: Optional[Location]) -> List[TangentLiteError]:

@@ -7,15 +7,19 @@ around the statements of its body (so that every pass sees straight-line code)::
                                               _t0.__exit__(None, None, None)
 
 The forward sweep and forward mode keep the markers where the primal statements are; the reverse
-sweep runs the adjoints of the body under a fresh context made by the same expression
-(:func:`reverse_markers`: the exit marker, met first going backwards, enters it).
+sweep runs the adjoints of the body under a fresh context made by the same expression when the
+context is one of :data:`REENTERED` (:func:`reverse_markers`: the exit marker, met first going
+backwards, enters it), and outside any context otherwise.
 :func:`rewrap` turns each marker pair of the finished code back into a ``with`` statement, so that
 the context is left as Python leaves it, also when an exception is raised inside.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Dict, List, Optional
+
+import numpy as np
 
 from .. import syntax as S
 from ..errors import UnsupportedConstructError
@@ -23,6 +27,13 @@ from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
 ENTER, EXIT = "__enter__", "__exit__"
+
+# The contexts the reverse sweep makes again (by the same expression) and enters around the
+# adjoints of the with block's body: they only change how floating-point errors and warnings are
+# handled, and making and entering one again has no other effect.  Any other context (a file,
+# a lock, a timer, the user's own) is entered once, by the forward sweep: the reverse sweep runs
+# the adjoints of its body outside it.
+REENTERED = (np.errstate, warnings.catch_warnings)
 
 
 def marker(stmt: Any) -> Optional[str]:
@@ -65,31 +76,38 @@ def reverse_markers(stmt: Any, made: Dict[str, Any], fresh: Any) -> List[Any]:
     cm = context_of(stmt)
     renamed = made.setdefault(("reverse", cm), fresh(cm + "_rev"))
     creation = made.get(cm)
-    if creation is None:  # not made in this function: re-entering it would fail
+    if creation is None or not reenterable(creation.value):  # see REENTERED
         return []
     if marker(stmt) == EXIT:
         return [S.assign(renamed, S.deepcopy(creation.value)), enter(renamed)]
     return [exit_(renamed)]
 
 
-def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]:
+def reenterable(value: Any) -> bool:
+    """Is ``value`` (the expression that made a context) a call of one of :data:`REENTERED`?"""
+    callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
+    return any(callee is known for known in REENTERED)
+
+
+def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool = False) -> List[Any]:
     """Turn marker pairs back into ``with`` and ``try`` statements, in ``body`` and the bodies in it.
     ``reverse``: the code has a reverse sweep, which cannot undo a tape push or a list change that
-    a try block made before an exception stopped it: refused (``src``: for the error's location)."""
+    a try block made before an exception stopped it: refused (``src``: for the error's location;
+    ``again``: the code is a derivative differentiated again)."""
     out: List[Any] = []
     i = 0
     while i < len(body):
         stmt = body[i]
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse))
+                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse, again))
         if isinstance(stmt, gast.FunctionDef):
-            stmt.body = rewrap(stmt.body, src, reverse)
+            stmt.body = rewrap(stmt.body, src, reverse, again)
         if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
             j = _matching(body, i, TRY_END)
-            if reverse:
-                _no_pushes(body[i + 1:j], stmt, src)
-            out.append(_try(stmt, rewrap(body[i + 1:j], src, reverse)))
+            if reverse and len(stmt.value.args) > 3:  # (without except clauses an exception leaves the function)
+                _no_pushes(body[i + 1:j], stmt, src, again)
+            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again), reverse))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -99,7 +117,7 @@ def rewrap(body: List[Any], src: Any = None, reverse: bool = False) -> List[Any]
             continue
         cm = S.name(context_of(stmt))
         target = S.name(stmt.targets[0].id, store=True) if isinstance(stmt, gast.Assign) else None
-        inner = rewrap(body[i + 1:j], src, reverse)
+        inner = rewrap(body[i + 1:j], src, reverse, again)
         node = gast.With(items=[gast.withitem(context_expr=cm, optional_vars=target)],
                          body=inner or [gast.Pass()], type_comment=None)
         node.lineno = getattr(stmt, "lineno", None)
@@ -134,34 +152,66 @@ def _matching(body: List[Any], i: int, kind: str) -> Optional[int]:
     return None
 
 
-def _try(stmt: Any, inner: List[Any]) -> Any:
+def _try(stmt: Any, inner: List[Any], reverse: bool = False) -> List[Any]:
     """``try: <inner> except T as _caught: _exc = _caught; _ok = False; _path = k`` for the marker
-    ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``)."""
+    ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``);
+    ``inner`` itself for a try without except clauses (``try``/``finally``: an exception leaves
+    the function, the finally block after it is not run by the derivative).  ``reverse``: each
+    handler binds the names ``inner`` assigns that the exception left unbound (to None), which
+    the forward sweep saves when an except clause assigns them again::
+
+        if "t" not in locals():
+            t = None
+    """
     flag = stmt.value.func.value.id
     path, exc, caught, *types = stmt.value.args
+    if not types:
+        return inner
     handlers = []
+    unbound = [_bind_if_unbound(name) for name in _assigned(inner)] if reverse else []
     for k, typ in enumerate(types, 1):  # (Python unbinds the name of an except clause at its end)
         bare = isinstance(typ, gast.Constant) and typ.value is None
         keep = [] if bare else [S.assign(exc.id, S.name(caught.id))]
         handlers.append(gast.ExceptHandler(
             type=None if bare else S.deepcopy(typ), name=None if bare else S.name(caught.id, store=True),
-            body=keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))]))
+            body=keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))] + S.deepcopy(unbound)))
     node = gast.Try(body=inner or [gast.Pass()], handlers=handlers, orelse=[], finalbody=[])
     node.lineno = getattr(stmt, "lineno", None)
     set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
-    return node
+    return [node]
 
 
-def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any) -> None:
+def _assigned(stmts: List[Any]) -> List[str]:
+    """The names ``stmts`` assign (``name = ...``), in order, once each."""
+    names = [t.id for n in S.walk(gast.Module(body=stmts, type_ignores=[])) if isinstance(n, gast.Assign)
+             for t in n.targets if isinstance(t, gast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def _bind_if_unbound(name: str) -> Any:
+    locals_ = gast.Call(func=S.name("locals"), args=[], keywords=[])
+    test = gast.Compare(left=S.const(name), ops=[gast.NotIn()], comparators=[locals_])
+    return gast.If(test=test, body=[S.assign(name, S.const(None))], orelse=[])
+
+
+def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any, again: bool = False) -> None:
     """Refuse a try block whose forward sweep saves values on the tape or changes a list: an
-    exception half-way would leave the tape out of step with the reverse sweep."""
+    exception half-way would leave the tape out of step with the reverse sweep.  ``again``: the
+    code is a derivative (reverse mode over reverse mode, which the message says)."""
     for node in S.walk(gast.Module(body=inner, type_ignores=[])):
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
                 and isinstance(node.value.func, gast.Attribute) and node.value.func.attr in ("append", "pop"):
             line = get_anno(node, Key.ORIGIN) or getattr(node, "lineno", None)
+            where = src.location(marker_stmt) if src is not None else None
+            if again:  # (the tape of the first reverse sweep, in the try block of the forward sweep)
+                raise UnsupportedConstructError(
+                    "reverse mode over reverse mode through this try block is not supported: the derivative code "
+                    "saves values in it that an exception half-way would leave out of step", where,
+                    "compute second derivatives forward over reverse (tl.hessian, tl.hvp) or forward over forward")
             raise UnsupportedConstructError(
                 f"reverse mode through this try block is not supported: it overwrites a value the reverse sweep "
                 f"needs, or changes a list (line {line}), and an exception half-way would leave the record of them "
-                "out of step", src.location(marker_stmt) if src is not None else None,
-                "assign new names in the try block (y1 = ... instead of y = ... in a loop), or use forward mode "
-                "(tl.jvp, tl.hessian)")
+                "out of step", where,
+                "assign new names in the try block (y1 = ... instead of y = ... in a loop, a list built before the "
+                "try), or use forward mode: tl.jvp, or tl.jvp of tl.jvp for second derivatives (tl.hessian and "
+                "tl.hvp use reverse mode too)")

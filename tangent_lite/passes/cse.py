@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Set
 from .. import syntax as S
 from ..frontend.anf import Wengert
 from ..syntax import gast
+from ..syntax.annotations import must_run
 from .unused_forward import _pure
 
 
@@ -111,7 +112,7 @@ def eliminate(w: Wengert) -> bool:
             for inner in S.inner_blocks(st):
                 block(inner)
             if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)) \
-                    or not _pure(st.value):
+                    or not _pure(st.value) or must_run(st):
                 known.clear()
                 reads.clear()
                 watchers.clear()

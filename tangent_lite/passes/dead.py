@@ -9,6 +9,7 @@ from typing import Any, List, Optional, Set
 
 from .. import syntax as S
 from ..syntax import gast
+from ..syntax.annotations import must_run
 from .index import Counts, _statements, name_counts
 
 
@@ -24,7 +25,7 @@ def remove_dead(fdef: Any, protected: Set[str], counts: Optional[Counts] = None)
         if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
             return False
         name = stmt.targets[0].id
-        if name in protected or name in loads:
+        if name in protected or name in loads or must_run(stmt):
             return False
         return not any(isinstance(n, gast.Attribute) and n.attr == "pop" for n in S.walk(stmt.value))
 
@@ -38,7 +39,8 @@ def remove_dead(fdef: Any, protected: Set[str], counts: Optional[Counts] = None)
             if dead(stmt):
                 changed = True
                 continue
-            if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body and not getattr(stmt, "orelse", []):
+            if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body and not getattr(stmt, "orelse", []) \
+                    and not must_run(stmt):
                 changed = True
                 continue
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and not stmt.body:

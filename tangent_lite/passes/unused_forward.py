@@ -16,7 +16,7 @@ from .. import syntax as S
 from ..rules import purity
 from ..rules.registry import REGISTRY
 from ..syntax import gast
-from ..syntax.annotations import Key, get_anno
+from ..syntax.annotations import Key, get_anno, must_run
 from .index import _NameMemo, _remove_stmts, _statements, _stores
 
 _PURE_BUILTINS = (range, len, float, int, abs, min, max, bool)
@@ -72,7 +72,7 @@ def drop_unused_forward(fdef: Any) -> bool:
 
     def removable(st: Any) -> bool:
         return isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
-            and _pure(st.value)
+            and _pure(st.value) and not must_run(st)
 
     def block(body: List[Any], live: Set[str], record: bool) -> Set[str]:
         """Names live before ``body`` given ``live`` after it; ``record``: mark dead assignments."""
@@ -108,7 +108,7 @@ def drop_unused_forward(fdef: Any) -> bool:
     block(fdef.body, set(), True)
     # and loops left with nothing to do, whose variable nothing reads afterwards
     for st in _statements(fdef.body):
-        if isinstance(st, gast.For) and not st.orelse and _pure(st.iter) and id(st) in live_after \
+        if isinstance(st, gast.For) and not st.orelse and _pure(st.iter) and id(st) in live_after and not must_run(st) \
                 and all(id(b) in dead or isinstance(b, gast.Pass) for b in st.body) \
                 and not (set(_stores(st.target)) & live_after[id(st)]):
             dead.add(id(st))

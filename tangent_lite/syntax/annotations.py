@@ -32,6 +32,8 @@ class Key(enum.Enum):
     BUILTINS = "builtins"  # dict, on a generated FunctionDef: builtin name -> the name it goes by there
     SEQUENCE_OP = "sequence_op"  # runtime.seq_concat / seq_repeat: a BinOp + or * that may join lists or tuples
     IN_PLACE = "in_place"  # str: ``v op= e`` lowered to ``v_1 = v op e``: the name whose object Python changes in place
+    KEEP = "keep"  # bool: a statement that runs for its effect too (it may raise in a try body, or warn or raise
+    #                 under a with context): no pass drops, merges or moves it (see :func:`must_run`)
 
     # members are singletons compared by identity: hash them by identity too (Enum's own hash
     # hashes the name in Python code, and the passes look annotations up thousands of times)
@@ -59,6 +61,14 @@ def is_tape(name: str, fdef: Any) -> bool:
     function without that annotation, a name starting with ``_tape``)?"""
     tapes = get_anno(fdef, Key.TAPES)
     return name in tapes if tapes is not None else name.startswith("_tape")
+
+
+def must_run(stmt: Any) -> bool:
+    """Must ``stmt`` run although nothing reads what it assigns?  Statements of a ``try`` body
+    and of a ``with`` block (marked ``Key.KEEP`` by the lowering): whether they raise or warn
+    decides the path the function takes, so every pass keeps them where they are."""
+    annos = _annotations(stmt)
+    return annos is not None and annos.get(Key.KEEP, False)
 
 
 def get_anno(node: Any, key: Key, default: Any = None) -> Any:

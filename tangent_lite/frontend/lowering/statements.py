@@ -116,9 +116,11 @@ class Statements(Part):
                 self.assign.assign_to(item.optional_vars, S.name(value), node)
             contexts.append(cm.id)
         line = self.cx.lineno
+        start = len(self.cx.out)
         for stmt in node.body:
             self.cx.lineno = getattr(stmt, "lineno", None) or self.cx.lineno
             self.stmt(stmt)
+        keep_for_effect(self.cx.out[start:])
         self.cx.lineno = line
         for cm_name in reversed(contexts):
             call = gast.Call(func=S.attribute(S.name(cm_name), "__exit__"), args=[S.const(None)] * 3, keywords=[])
@@ -152,7 +154,7 @@ class Statements(Part):
         self.cx.lineno = getattr(node, "lineno", None) or self.cx.lineno
         self.cx.emit(blocks_marker(ok, "__try__", [S.name(path), S.name(exc), S.name(caught)] + types))
         self.cx.in_branch += 1
-        body = self.block(node.body)
+        body = keep_for_effect(self.block(node.body))
         self.cx.in_branch -= 1
         self.cx.lineno = getattr(node, "lineno", None) or self.cx.lineno
         self.cx.emit(gast.If(test=S.name(ok), body=body or [gast.Pass()], orelse=[]))
@@ -239,6 +241,16 @@ class Statements(Part):
         loop = gast.While(test=S.name(flag), body=body, orelse=[])
         set_anno(loop, Key.LOOP_KIND, "while")
         self.cx.emit(loop)
+
+
+def keep_for_effect(stmts: List[Any]) -> List[Any]:
+    """Mark ``stmts`` (and the statements in them) ``Key.KEEP``: in a try body or a with block,
+    whether a statement raises or warns decides the path, so no pass may drop one whose value
+    nothing reads (:func:`..syntax.annotations.must_run`).  Returns ``stmts``."""
+    for stmt in S.walk(gast.Module(body=stmts, type_ignores=[])):
+        if isinstance(stmt, gast.stmt):
+            set_anno(stmt, Key.KEEP, True)
+    return stmts
 
 
 def blocks_marker(flag: str, kind: str, args: List[Any]) -> Any:
