@@ -15,7 +15,16 @@ from ...errors import TangentLiteError, UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
 from .. import fence, jumps
-from .common import _MISSING, _assigned_in_compound, _lookup_free, _opaque, _Rename, _stored_names, _Substitute
+from .common import (
+    _MISSING,
+    _assigned_in_compound,
+    _lookup_free,
+    _opaque,
+    _Rename,
+    _stored_names,
+    _Substitute,
+    _touched_names,
+)
 from .state import Part
 
 _MAX_NESTING = 16  # times a lambda or a helper taking functions may be inlined inside itself (then: recursion)
@@ -181,8 +190,9 @@ class Inliner(Part):
         if any(isinstance(a, gast.Starred) for a in positional) or any(k.arg is None for k in keywords):
             self.cx.error(UnsupportedConstructError,
                           f"the call to '{fdef.name}' unpacks a value ('*' or '**') whose length or keys are not "
-                          "known when the code is generated", node,
-                          "unpack a tuple, list or dict built in the function, or pass the items explicitly")
+                          "known when the code is generated" + self.unpack.why_unknown(node), node,
+                          "unpack a tuple, list or dict built in the function and not changed after, "
+                          "or pass the items explicitly")
             return None
         values: Dict[str, Any] = dict(zip(params, positional))
         extra = positional[len(params):]
@@ -249,6 +259,8 @@ class Inliner(Part):
         rename = {n: self.cx.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
         self.cx.display_names.update({new: f"{n}' in '{fd.name}" for n, new in rename.items()})
         _Rename(rename).visit(fd)
+        for n, line in _touched_names(fd.body).items():
+            self.cx.touched.setdefault(n, line)
         self.cx.locals |= set(rename.values())
         self.cx.nonssa |= {n for n in _assigned_in_compound(fd.body)}
         bound = []
@@ -264,7 +276,7 @@ class Inliner(Part):
         for p, atom in bound:
             target = self.names.target(rename[p])
             self.cx.emit(S.assign(target, atom))
-            self.unpack.note_packed(target, atom)
+            self.unpack.note_packed(target, atom, rename[p])
         self.cx.inlining.append(fdef.name)
         try:  # still on the stack while the return value is lowered: it may call the function again
             body = fd.body
