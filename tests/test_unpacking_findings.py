@@ -2,6 +2,8 @@
 never spread from the literal's stale length/keys. Checked against finite differences in both
 modes and at second order, or refused clearly."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -180,3 +182,39 @@ def test_tuple_assignment_from_appended_list():
     """The adjoint of ``a, b, c = parts`` is a list when ``parts`` is a list changed in place
     (its reverse pops it), not a tuple."""
     _check_all(unpack_assign_after_append)
+
+
+# --- module-level lambdas with *args / **kw (finding 7), functools.wraps wrappers (finding 8) ---
+
+_scale = lambda *a: a[0] * a[-1]  # noqa: E731
+_kwl = lambda **k: k["a"] * k["b"]  # noqa: E731
+_star = lambda *a: a[0] * a[1]  # noqa: E731
+
+
+def calls_star_lambda(x):
+    return _scale(x, 2.0, x * x) + _kwl(a=x, b=np.sin(x))
+
+
+def maps_star_lambda(x):
+    return sum(map(_star, [x, 2.0 * x], [x, x * x]))
+
+
+def _logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@_logged
+def _decorated(z, k=1.0):
+    return np.sin(z) * z * k
+
+
+def calls_decorated(x):
+    return _decorated(x) + _decorated(x, k=x) + x
+
+
+@pytest.mark.parametrize("f", [calls_star_lambda, maps_star_lambda, calls_decorated])
+def test_star_lambdas_and_wrapped_helpers(f):
+    _check_all(f)
