@@ -2,6 +2,7 @@
 never spread from the literal's stale length/keys. Checked against finite differences in both
 modes and at second order, or refused clearly."""
 
+import contextlib
 import functools
 
 import numpy as np
@@ -218,3 +219,63 @@ def calls_decorated(x):
 @pytest.mark.parametrize("f", [calls_star_lambda, maps_star_lambda, calls_decorated])
 def test_star_lambdas_and_wrapped_helpers(f):
     _check_all(f)
+
+
+# --- a module-level value changed by a 'with' context during the call (finding 3) ---
+
+SCALE = 1.0
+
+
+@contextlib.contextmanager
+def _scaled(v):
+    global SCALE
+    old = SCALE
+    SCALE = v
+    try:
+        yield
+    finally:
+        SCALE = old
+
+
+def reads_global_in_context(x):
+    with _scaled(3.0):
+        y = SCALE * x * x
+    return y
+
+
+def reads_global_after_context(x):
+    with _scaled(3.0):
+        y = x * x
+    return y * SCALE
+
+
+def reads_global_before_context(x):
+    y = SCALE * x * x
+    with _scaled(3.0):
+        y = y * x
+    return y
+
+
+def reads_global_in_errstate(x):
+    with np.errstate(divide="ignore"):
+        y = SCALE * np.sin(x)
+    return y * SCALE
+
+
+@pytest.mark.parametrize("f", [reads_global_in_context, reads_global_after_context])
+def test_global_read_after_unknown_context_is_refused(f):
+    for call in (lambda: tl.grad(f)(X), lambda: tl.jvp(f, (X,), (1.0,)), lambda: tl.hvp(f, X, 1.0)):
+        with pytest.raises(TangentLiteError, match=r"module-level value 'SCALE' inside or after the 'with _scaled"):
+            call()
+
+
+@pytest.mark.parametrize("f", [reads_global_before_context, reads_global_in_errstate])
+def test_global_read_before_or_in_known_context(f):
+    _check_all(f)
+
+
+def test_differentiating_inside_the_context_sees_its_value():
+    def g(x):
+        return SCALE * x * x
+    with _scaled(3.0):
+        assert tl.value_and_grad(g)(X) == pytest.approx((3.0 * X * X, 6.0 * X))
