@@ -269,10 +269,10 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
             cache.code_put(key, (text, code, meta, path))
     bindings = _bindings(fn, meta["bindings"])
     # names of helpers inlined from other modules: (their module's namespace, their name there)
+    for alias, (module_name, attr) in meta.get("foreign", {}).items():  # (a cell: by its guard path)
+        bindings[alias] = guards.foreign_value(fn, module_name, attr, codegen.module_by_name)
     sources = {alias: (vars(codegen.module_by_name(module_name)), attr)
-               for alias, (module_name, attr) in meta.get("foreign", {}).items()}
-    for alias, (namespace, attr) in sources.items():
-        bindings[alias] = namespace[attr]
+               for alias, (module_name, attr) in meta.get("foreign", {}).items() if module_name != guards.PATH_SOURCE}
     callees = []
     for rec in meta.get("callees", []):
         callee_module = compiled(_lookup(fn, rec["spelling"], bindings), rec["mode"], tuple(rec["wrt"]),

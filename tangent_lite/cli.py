@@ -204,6 +204,7 @@ def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]
     """(the module text, the name each entity it refers to has in it: see standalone.py)."""
     from . import api
     from .backends import codegen, standalone
+    from .frontend import guards
 
     derivs: List[Any] = []
     calls: List[Dict[str, Tuple[int, str]]] = []
@@ -220,7 +221,7 @@ def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]
         derivs.append(d)
         calls.append({})
         first_extra = first_extra or extra
-        foreign = {alias: getattr(codegen.module_by_name(module_name), attr)
+        foreign = {alias: guards.foreign_value(f, module_name, attr, codegen.module_by_name)
                    for alias, (module_name, attr) in wengert.foreign.items()}
         for rec in extra["callees"]:
             j = collect(api._lookup(f, rec["spelling"], foreign), rec["mode"], rec["wrt"], api._rec_spec(rec),

@@ -30,6 +30,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import inspect
+import json
 import sys
 import types
 import weakref
@@ -186,6 +187,24 @@ def resolve(guard: Guard, fn: Any) -> Any:
         else:
             obj = getattr(obj, part, _MISSING)
     return obj
+
+
+PATH_SOURCE = "<path>"  # the 'module' of a foreign binding found by a guard path (a closure cell)
+
+
+def path_source(path: Tuple[str, str, Tuple[str, ...]]) -> str:
+    """How a generated module's metadata names a value bound through ``path`` (where, name, path)."""
+    return json.dumps([path[0], path[1], list(path[2])])
+
+
+def foreign_value(fn: Any, module_name: str, attr: str, module_by_name: Callable[[str], Any]) -> Any:
+    """A name of a helper inlined from elsewhere (generated metadata's "foreign"): a module's
+    global, or (a decorator's closure cell, ``module_name`` :data:`PATH_SOURCE`) the value the
+    guard path :func:`path_source` wrote reaches from ``fn`` now (its guard checks it by identity)."""
+    if module_name != PATH_SOURCE:
+        return vars(module_by_name(module_name))[attr]
+    where, name, path = json.loads(attr)
+    return resolve(Guard(where, name, tuple(path), "is", ""), fn)
 
 
 def _namespace_value(fn: Any, where: str, name: str) -> Any:

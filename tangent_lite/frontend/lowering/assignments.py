@@ -80,7 +80,7 @@ class Assignments(Part):
             value = self.exprs.atom(value)
         target = self.names.target(var)
         self.cx.emit(S.assign(target, value))
-        self.unpack.note_packed(target, value)
+        self.unpack.note_packed(target, value, var)
 
     def assign_to(self, tgt: Any, value: Any, node: Any) -> None:
         if isinstance(tgt, gast.Name):

@@ -118,6 +118,30 @@ def _stored_names(body: List[Any]) -> Set[str]:
     return out
 
 
+def _touched_names(body: List[Any]) -> Dict[str, int]:
+    """The names ``body`` may change in place or hand to other code, with the line of the first
+    such use: every load except ``*name`` / ``**name`` in a call or a literal, an item read
+    (``name[i]``), iteration (``for v in name``) and ``in`` tests. A list or dict literal bound
+    to such a name may not keep its length or keys, so ``*name`` is not spread item by item."""
+    safe: Set[int] = set()
+    for n in (n for stmt in body for n in S.walk(stmt)):
+        if isinstance(n, gast.Starred) or (isinstance(n, gast.keyword) and n.arg is None):
+            safe.add(id(n.value))
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load):
+            safe.add(id(n.value))
+        elif isinstance(n, (gast.For, gast.comprehension)):
+            safe.add(id(n.iter))
+        elif isinstance(n, gast.Compare) and all(isinstance(op, (gast.In, gast.NotIn)) for op in n.ops):
+            safe.update(id(c) for c in n.comparators)
+    out: Dict[str, int] = {}
+    for n in (n for stmt in body for n in S.walk(stmt)):
+        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            out.setdefault(n.target.id, getattr(n, "lineno", 0))
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in safe:
+            out.setdefault(n.id, getattr(n, "lineno", 0))
+    return out
+
+
 class _Substitute(gast.NodeTransformer):
     """Replace loads of names by (copies of) expressions."""
 

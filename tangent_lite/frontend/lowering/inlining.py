@@ -14,8 +14,17 @@ from ... import syntax as S
 from ...errors import TangentLiteError, UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
-from .. import fence, jumps
-from .common import _MISSING, _assigned_in_compound, _lookup_free, _opaque, _Rename, _stored_names, _Substitute
+from .. import fence, guards, jumps
+from .common import (
+    _MISSING,
+    _assigned_in_compound,
+    _lookup_free,
+    _opaque,
+    _Rename,
+    _stored_names,
+    _Substitute,
+    _touched_names,
+)
 from .state import Part
 
 _MAX_NESTING = 16  # times a lambda or a helper taking functions may be inlined inside itself (then: recursion)
@@ -120,23 +129,31 @@ class Inliner(Part):
                                                or theirs is getattr(builtins, n.id, _MISSING))):
                     foreign[n.id] = n.id
                 else:
-                    alias = self.cx.namer.fresh(f"{fn.__name__}_{n.id}")
+                    alias = self.cx.namer.fresh(f"{_prefix(fn.__name__)}_{n.id}")
                     self.cx.foreign[alias] = theirs
                     self.cx.foreign_sources[alias] = (fn.__module__, n.id)
                     foreign[n.id] = alias
                     reached = self.names.path_of(S.dotted_name(node.func) or "")
+                    cell = n.id in fn.__code__.co_freevars
                     if reached is not None:  # the name, in the namespace of the function inlined
-                        where = "<cell>" if n.id in fn.__code__.co_freevars else "<global>"
-                        path = (reached[0], reached[1], reached[2] + (where + n.id,))
+                        path = (reached[0], reached[1], reached[2] + (("<cell>" if cell else "<global>") + n.id,))
                         self.cx.foreign_paths[alias] = path
                         self.names.guarded(path, theirs)
+                        if cell:  # (a decorator's wrapper calling fn): bound through the same path
+                            self.cx.foreign_sources[alias] = guards.PATH_SOURCE, guards.path_source(path)
+                    elif cell:
+                        self.cx.error(UnsupportedConstructError,
+                                      f"'{fn.__name__}' reads '{n.id}' from its closure and is not reached by a "
+                                      "name the generated code can look up again", node,
+                                      f"call '{fn.__name__}' through a module-level name")
+                        return _opaque()
                     else:
                         self.cx.unguarded = True
         _Rename({k: v for k, v in foreign.items() if k != v}).visit(fdef)
         # a lambda passed in reads the caller's names: the helper's own names that a lambda
         # reads are renamed first, or the lambda would read the helper's variable instead
         captured = (_free_names(function_args.values()) & local) - set(function_args)
-        own = {n: self.cx.namer.fresh(f"{fn.__name__}_{n}") for n in sorted(captured)}
+        own = {n: self.cx.namer.fresh(f"{_prefix(fn.__name__)}_{n}") for n in sorted(captured)}
         _Rename(own).visit(fdef)
         _Substitute(function_args).visit(fdef)
         keep = [a for a in args.posonlyargs + args.args if a.id not in function_args]
@@ -181,8 +198,9 @@ class Inliner(Part):
         if any(isinstance(a, gast.Starred) for a in positional) or any(k.arg is None for k in keywords):
             self.cx.error(UnsupportedConstructError,
                           f"the call to '{fdef.name}' unpacks a value ('*' or '**') whose length or keys are not "
-                          "known when the code is generated", node,
-                          "unpack a tuple, list or dict built in the function, or pass the items explicitly")
+                          "known when the code is generated" + self.unpack.why_unknown(node), node,
+                          "unpack a tuple, list or dict built in the function and not changed after, "
+                          "or pass the items explicitly")
             return None
         values: Dict[str, Any] = dict(zip(params, positional))
         extra = positional[len(params):]
@@ -246,9 +264,11 @@ class Inliner(Part):
             defaults = dict(zip(params[len(params) - len(args.defaults):], S.deepcopy(args.defaults)))
             defaults.update({k: S.deepcopy(d) for k, d in zip(kwonly, args.kw_defaults) if d is not None})
         local = set(params) | set(kwonly) | set(packs) | _stored_names(fd.body)
-        rename = {n: self.cx.namer.fresh(f"{fd.name}_{n}") for n in sorted(local)}
+        rename = {n: self.cx.namer.fresh(f"{_prefix(fd.name)}_{n}") for n in sorted(local)}
         self.cx.display_names.update({new: f"{n}' in '{fd.name}" for n, new in rename.items()})
         _Rename(rename).visit(fd)
+        for n, line in _touched_names(fd.body).items():
+            self.cx.touched.setdefault(n, line)
         self.cx.locals |= set(rename.values())
         self.cx.nonssa |= {n for n in _assigned_in_compound(fd.body)}
         bound = []
@@ -264,7 +284,7 @@ class Inliner(Part):
         for p, atom in bound:
             target = self.names.target(rename[p])
             self.cx.emit(S.assign(target, atom))
-            self.unpack.note_packed(target, atom)
+            self.unpack.note_packed(target, atom, rename[p])
         self.cx.inlining.append(fdef.name)
         try:  # still on the stack while the return value is lowered: it may call the function again
             body = fd.body
@@ -277,6 +297,11 @@ class Inliner(Part):
             return self.exprs.atom(ret.value)
         finally:
             self.cx.inlining.pop()
+
+
+def _prefix(name: str) -> str:
+    """The prefix of the names an inlined function's variables get (a lambda is '<lambda>')."""
+    return name if name.isidentifier() else "_lambda"
 
 
 def _describe_call(name: str, positional: int, keywords: List[str]) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import runtime
 from ... import syntax as S
-from ...errors import TangentLiteError
+from ...errors import TangentLiteError, UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, set_anno
 from .common import _MISSING, COMPILER_BUILTINS, _opaque
@@ -104,6 +104,16 @@ class Names(Part):
         if obj is _MISSING:
             self.cx.error(TangentLiteError, f"name '{node.id}' is not defined", node, self.undefined_hint(node.id))
             return _opaque()
+        if self.cx.unknown_context is not None and node.id not in self.cx.closure \
+                and not (callable(obj) or isinstance(obj, types.ModuleType)):
+            line, context = self.cx.unknown_context
+            shown = self.cx.display_names.get(node.id, node.id)
+            self.cx.error(UnsupportedConstructError,
+                          f"reading the module-level value '{shown}' inside or after the 'with {context}(...)' "
+                          f"block (line {line}): the context may change it while the function runs, and the "
+                          "generated code reads module-level values when it is called", node,
+                          f"pass '{shown}' to the function as an argument, or differentiate inside the context "
+                          f"(with {context}(...): tl.grad(f)(x))")
         self.cx.env[node.id] = obj
         out = S.name(node.id)
         set_anno(out, Key.CALLEE, obj)

@@ -12,7 +12,7 @@ from ...errors import TangentLiteError
 from ...syntax import FunctionSource, gast
 from ...syntax.annotations import Key, set_anno
 from ...syntax.naming import Namer
-from .common import _assigned_in_compound, _closure_values, _stored_names
+from .common import _assigned_in_compound, _closure_values, _stored_names, _touched_names
 
 
 @dataclass
@@ -56,6 +56,11 @@ class LoweringState:
     # SSA names known to hold a tuple/list of so many items, or a dict with these string keys:
     # what '*xs' and '**kw' in a call or a literal spread into (Expressions.spread)
     packed: Dict[str, Any] = field(default_factory=dict)
+    # names whose list/dict may change after it is built (common._touched_names) -> line of that use
+    touched: Dict[str, int] = field(default_factory=dict)
+    mutable: Set[str] = field(default_factory=set)
+    # (line, name) of the first 'with' whose context may change module-level values (Names.read)
+    unknown_context: Optional[Tuple[Optional[int], str]] = None  # the names in packed that hold a list or dict
     tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal
     caught: List[str] = field(default_factory=list)  # the exception of the except clause being lowered (raise)
 
@@ -69,7 +74,7 @@ class LoweringState:
         return cls(fn, src, fdef, namer, params=params, locals=set(params) | _stored_names(fdef.body),
                    store_counts=store_counts, nonssa=set(_assigned_in_compound(fdef.body)),
                    current={p: p for p in params}, lineno=getattr(fdef, "lineno", None),
-                   closure=_closure_values(fn))
+                   closure=_closure_values(fn), touched=_touched_names(fdef.body))
 
     def error(self, cls: type, message: str, node: Any, hint: str = "") -> None:
         self.errors.append(cls(message, self.src.location(node) if node is not None else None, hint))

@@ -4,7 +4,12 @@ and nested defs in their own parts), and what :mod:`fence` refused skipped past.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
 from typing import Any, Callable, List, Optional
+
+import numpy as np
 
 from ... import syntax as S
 from ...errors import UnsupportedConstructError
@@ -12,6 +17,11 @@ from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
 from .common import _stored_names, ast_copy_lines, is_atom
 from .state import Part
+
+# contexts known not to change module-level values the function reads (a global read inside or
+# after any other ``with`` may see a value the context set: refused, Names.read)
+KNOWN_CONTEXTS = (np.errstate, np.printoptions, warnings.catch_warnings, contextlib.suppress,
+                  contextlib.nullcontext, contextlib.redirect_stdout, contextlib.redirect_stderr, io.open, open)
 
 
 class Statements(Part):
@@ -100,6 +110,11 @@ class Statements(Part):
         the body and that become a ``with`` again in the generated code (:mod:`modes.blocks`)."""
         contexts = []
         for item in node.items:
+            generated = str(getattr(self.cx.fn, "__module__", "")).startswith("tangent_lite")  # (reads bound copies)
+            if self.cx.unknown_context is None and not generated and not self._known_context(item.context_expr):
+                self.cx.unknown_context = (getattr(node, "lineno", None) or self.cx.lineno,
+                                           S.dotted_name(getattr(item.context_expr, "func", item.context_expr))
+                                           or "the context")
             cm = self.exprs.atom(item.context_expr)
             if not isinstance(cm, gast.Name) or get_anno(cm, Key.CALLEE, None) is not None \
                     or cm.id in self.cx.params:  # a fresh local name for the context: its markers name it
@@ -126,6 +141,18 @@ class Statements(Part):
             call = gast.Call(func=S.attribute(S.name(cm_name), "__exit__"), args=[S.const(None)] * 3, keywords=[])
             set_anno(call, Key.CALLEE, ("method", "__exit__"))
             self.cx.emit(gast.Expr(value=call))
+
+    def _known_context(self, expr: Any) -> bool:
+        """Is ``expr`` (a ``with`` item) a context of KNOWN_CONTEXTS, or one of tangent_lite's?"""
+        func = expr.func if isinstance(expr, gast.Call) else expr
+        dotted = S.dotted_name(func)
+        if not dotted or dotted.split(".")[0] in self.cx.locals:
+            return False
+        obj = self.names.resolve_free(dotted.split(".")[0])
+        for part in dotted.split(".")[1:]:
+            obj = getattr(obj, part, None)
+        return any(obj is known for known in KNOWN_CONTEXTS) \
+            or str(getattr(obj, "__module__", "")).startswith("tangent_lite")
 
     def stmt_Try(self, node: Any) -> None:
         """``try``: the body under a flag that the ``except`` clauses clear, then the path that ran::

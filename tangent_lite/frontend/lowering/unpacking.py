@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, List
+from typing import Any, List, Optional
 
 from ... import syntax as S
 from ...syntax import gast
@@ -15,10 +15,17 @@ from .state import Part
 class Unpacking(Part):
     """What each name holds when it can be spread, and the spreading of ``*``/``**`` items."""
 
-    def note_packed(self, target: str, value: Any) -> None:
+    def note_packed(self, target: str, value: Any, var: Optional[str] = None) -> None:
         """Remember what ``target = value`` holds when a later ``*target`` / ``**target`` can be
-        spread item by item: a tuple or list literal (its length), a dict literal with string keys."""
+        spread item by item: a tuple or list literal (its length), a dict literal with string keys.
+        A list or dict bound to a name ``var`` is remembered only when the function never changes
+        it or hands it on (``append``, ``kw[k] = v``, passed to a call, aliased: common._touched_names):
+        then its length and keys are those of the literal wherever it is unpacked."""
         if target in self.cx.nonssa:
+            return
+        mutable = isinstance(value, (gast.List, gast.Dict)) or (
+            isinstance(value, gast.Name) and value.id in self.cx.mutable)
+        if mutable and var is not None and var in self.cx.touched:
             return
         if isinstance(value, (gast.Tuple, gast.List)) and not any(isinstance(e, gast.Starred) for e in value.elts):
             self.cx.packed[target] = len(value.elts)
@@ -27,6 +34,21 @@ class Unpacking(Part):
             self.cx.packed[target] = [k.value for k in value.keys]
         elif isinstance(value, gast.Name) and value.id in self.cx.packed:
             self.cx.packed[target] = self.cx.packed[value.id]
+        else:
+            return
+        if mutable:
+            self.cx.mutable.add(target)
+
+    def why_unknown(self, node: Any) -> str:
+        """Why ``*name`` / ``**name`` in the call ``node`` is not spread, when it names a list or
+        dict the function changes or hands on (for the refusal)."""
+        for value in [a.value for a in node.args if isinstance(a, gast.Starred)] + \
+                [k.value for k in node.keywords if k.arg is None]:
+            if isinstance(value, gast.Name) and value.id in self.cx.touched:
+                name = self.cx.display_names.get(value.id, value.id)
+                return (f" ('{name}' may be changed after it is built: it is used on line "
+                        f"{self.cx.touched[value.id]} other than by '*'/'**' or reading an item)")
+        return ""
 
     def spread(self, nodes: List[Any]) -> List[Any]:
         """Lower the items of a call's arguments or of a literal: ``*xs`` becomes ``xs[0], xs[1]``

@@ -106,7 +106,9 @@ class StatementAdjoints:
         if info.kind == "unpack":
             parts = [S.name(self.adjoints.bar(t)) if t in state else self.ps.call("zeros_like", [S.name(t)])
                      for t in info.targets]
-            self.adjoints.accumulate(info.value.id, S.tuple_(parts), state, out)
+            # a list changed in place (L.append / L.pop / L[i] = v) has a list adjoint: its reverse pops it
+            bar = gast.List(elts=parts, ctx=gast.Load()) if info.value.id in self.ps.mutated else S.tuple_(parts)
+            self.adjoints.accumulate(info.value.id, bar, state, out)
             return out
         target = info.targets[0]
         g = S.name(self.adjoints.bar(target))
