@@ -158,3 +158,23 @@ def test_scipy_rosen_through_its_source(rng):
         np.testing.assert_allclose(value, optimize.rosen(x), rtol=1e-14)
         np.testing.assert_allclose(tangent, optimize.rosen_der(x) @ v, rtol=1e-12)
         np.testing.assert_allclose(tl.hvp(optimize.rosen, x, v), optimize.rosen_hess(x) @ v, rtol=1e-10)
+
+
+def _sum_scaled(x):
+    xp = array_namespace(x)
+    return xp.sum(x * 2.5)
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch", "jax.numpy", "dask.array"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_integer_and_bool_inputs_are_refused_like_numpys(library, dtype):
+    """A torch int64 tensor once got a truncated int64 gradient: every library's integer and bool
+    arrays are refused as NumPy's are, in both modes."""
+    lib = pytest.importorskip(library)
+    values = [1, 2] if dtype == "int64" else [True, False]
+    x = lib.from_array(np.array(values)) if library == "dask.array" else lib.asarray(values)
+    what = "an integer value" if dtype == "int64" else "a bool value"
+    with pytest.raises(tl.ArgumentError, match=f"cannot differentiate with respect to 'x': it is {what}"):
+        tl.grad(_sum_scaled)(x)
+    with pytest.raises(tl.ArgumentError, match=f"it is {what}"):
+        tl.jvp(_sum_scaled, (x,), (x,))
