@@ -250,3 +250,16 @@ def test_an_unverified_function_is_refused_at_the_call(library):
         with pytest.raises(tl.UnsupportedConstructError, match=rf"test_array_api.py:{line}: 'xp.cumulative_sum"
                            r"\(\.\.\.\)' on an array of type .*not verified outside NumPy"):
             run()
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+def test_jacobian_refuses_array_api_arrays_clearly(library):
+    lib = _library(library)
+
+    def f(x):
+        xp = array_namespace(x)
+        return xp.exp(x) * x[0]
+
+    np.testing.assert_allclose(tl.jacobian(f)(np.array([0.0, 1.0])), [[1.0, 0.0], [np.e, 0.0]])
+    with pytest.raises(tl.ArgumentError, match="tl.jacobian builds the Jacobian with NumPy; 'x' is a"):
+        tl.jacobian(f)(lib.asarray([0.0, 1.0]))
