@@ -37,7 +37,7 @@ from .callables import (
     signature,
 )
 from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
-from .runtime import zeros_like
+from .runtime import library, zeros_like
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
 
@@ -161,6 +161,13 @@ def _not_float(v: Any) -> Optional[Tuple[str, str]]:
                 "pass a float (e.g. float({name}) or {name}.astype(float)), or leave '{name}' out of wrt")
     if isinstance(v, np.ndarray) and not np.issubdtype(v.dtype, np.inexact):
         return (f"an array of dtype {v.dtype}", "pass a float array (e.g. {name}.astype(float))")
+    if library.is_foreign(v) and not library.is_inexact(v):
+        # another library's array (Dask, PyTorch, JAX, array-api-strict): the same refusal as NumPy's
+        if library.is_bool(v):
+            return ("a bool value", "pass floats (e.g. {name}.astype(float)), or leave '{name}' out of wrt")
+        return ("an integer value",
+                "pass a float array (e.g. {name}.astype(float), or xp.astype({name}, xp.float64) "
+                "for an array-API array), or leave '{name}' out of wrt")
     return None
 
 

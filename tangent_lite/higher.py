@@ -170,6 +170,11 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         fn, target = api._target(f)  # at every call: f may be what tl.grad returned (compose.py), made again
         values = api.bind_args(target, args, kwargs)
         x = values[api._params(fn).index(name)]
+        if runtime.namespace(x) is not np:  # (Dask and CuPy arrays: NumPy dispatches to them)
+            raise ArgumentError(
+                f"tl.jacobian builds the Jacobian with NumPy; '{name}' is a {type(x).__module__}.{type(x).__name__}",
+                hint=f"pass NumPy arrays (np.asarray({name})), or build it from tl.vjp / tl.jvp, which keep "
+                "the array's library")
         runtime.array_only(x, name, "tl.jacobian")
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))

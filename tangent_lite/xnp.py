@@ -32,6 +32,29 @@ STANDARD_NAMES: Dict[str, str] = {
     "bitwise_right_shift": "right_shift",
 }
 _TO_STANDARD = {v: k for k, v in STANDARD_NAMES.items()}
+
+# The standard's functions whose derivatives are verified on array-api-strict arrays (and PyTorch's
+# through array_api_compat), both modes, against the same function on NumPy arrays
+# (tests/test_array_api.py::test_verified_function).  ``xp.<name>`` for any other name is refused
+# on such arrays, at the call (runtime.markers.verified_only); on NumPy and Dask arrays it runs
+# NumPy's rules as always.
+VERIFIED: Dict[str, str] = {  # name -> what the test calls
+    # elementwise
+    "add": "xp.add(x, 2.0 * x)", "subtract": "xp.subtract(x, x * x)", "multiply": "xp.multiply(x, x)",
+    "divide": "xp.divide(x, 2.0 + x * x)", "negative": "xp.negative(x)", "exp": "xp.exp(x)",
+    "log": "xp.log(x)", "sqrt": "xp.sqrt(x)", "tanh": "xp.tanh(x)", "sin": "xp.sin(x)", "cos": "xp.cos(x)",
+    "acos": "xp.acos(x * 0.1)", "asin": "xp.asin(x * 0.1)", "atan": "xp.atan(x)", "asinh": "xp.asinh(x)",
+    "atan2": "xp.atan2(x, 2.0 + x * x)", "logaddexp": "xp.logaddexp(x, 2.0 * x)", "sign": "xp.sign(x) * x",
+    "pow": "xp.pow(x, 3.0)", "where": "xp.where(x > 0.5, x, 0.1 * x)",
+    # reductions
+    "sum": "xp.sum(x, axis=0, keepdims=True)", "mean": "xp.mean(x, axis=1)",
+    # shapes
+    "reshape": "xp.reshape(x, (3, 4))", "permute_dims": "xp.permute_dims(x, (1, 0))",
+    "concat": "xp.concat([x, x * x], axis=0)", "broadcast_to": "xp.broadcast_to(x[0:1, :], (4, 3))",
+    "expand_dims": "xp.expand_dims(x, axis=0)", "squeeze": "xp.squeeze(x[0:1, :], axis=0)",
+    # linear algebra
+    "matmul": "xp.matmul(x, xp.permute_dims(x, (1, 0)))", "inv": "xp.linalg.inv(x[0:2, 0:2] + 3.0)",
+}
 # reductions: the standard takes their options by keyword only (NumPy: (a, axis, dtype, out, keepdims))
 _REDUCTIONS = {
     "sum": ("axis", "dtype", "out", "keepdims"), "prod": ("axis", "dtype", "out", "keepdims"),

@@ -158,3 +158,108 @@ def test_scipy_rosen_through_its_source(rng):
         np.testing.assert_allclose(value, optimize.rosen(x), rtol=1e-14)
         np.testing.assert_allclose(tangent, optimize.rosen_der(x) @ v, rtol=1e-12)
         np.testing.assert_allclose(tl.hvp(optimize.rosen, x, v), optimize.rosen_hess(x) @ v, rtol=1e-10)
+
+
+def _sum_scaled(x):
+    xp = array_namespace(x)
+    return xp.sum(x * 2.5)
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch", "jax.numpy", "dask.array"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_integer_and_bool_inputs_are_refused_like_numpys(library, dtype):
+    """A torch int64 tensor once got a truncated int64 gradient: every library's integer and bool
+    arrays are refused as NumPy's are, in both modes."""
+    lib = pytest.importorskip(library)
+    values = [1, 2] if dtype == "int64" else [True, False]
+    x = lib.from_array(np.array(values)) if library == "dask.array" else lib.asarray(values)
+    what = "an integer value" if dtype == "int64" else "a bool value"
+    with pytest.raises(tl.ArgumentError, match=f"cannot differentiate with respect to 'x': it is {what}"):
+        tl.grad(_sum_scaled)(x)
+    with pytest.raises(tl.ArgumentError, match=f"it is {what}"):
+        tl.jvp(_sum_scaled, (x,), (x,))
+
+
+def _verified_module(tmp_path_factory):
+    """One function per entry of ``xnp.VERIFIED`` (a module on disk: tangent_lite reads source)."""
+    from tangent_lite.xnp import VERIFIED
+    lines = ["from array_api_compat import array_namespace", ""]
+    for name, call in VERIFIED.items():
+        lines += [f"def f_{name}(x):", "    xp = array_namespace(x)", f"    y = {call}",
+                  "    return xp.sum(y * y * 0.5 + y)", ""]
+    path = tmp_path_factory.mktemp("verified") / "verified_functions.py"
+    path.write_text("\n".join(lines))
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("verified_functions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def verified(tmp_path_factory):
+    return _verified_module(tmp_path_factory)
+
+
+def _library(name):
+    if name == "array_api_strict":
+        return xps
+    return pytest.importorskip(name)
+
+
+_VERIFIED_NAMES = sorted(__import__("tangent_lite.xnp", fromlist=["VERIFIED"]).VERIFIED)
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+@pytest.mark.parametrize("name", _VERIFIED_NAMES)
+def test_verified_function(name, library, verified):
+    """Every entry of the table of verified functions: gradient and tangent on the library's arrays
+    equal those on NumPy arrays, the results stay in the library (float32 too)."""
+    lib = _library(library)
+    f = getattr(verified, f"f_{name}")
+    x = np.array([[0.3, 0.9, 1.4], [1.1, 0.6, 2.0], [0.7, 1.3, 0.4], [1.8, 0.2, 1.2]])
+    v = np.cos(np.arange(12.0)).reshape(4, 3)
+    g_np = tl.grad(f)(x)
+    _, t_np = tl.jvp(f, (x,), (v,))
+    np.testing.assert_allclose(np.vdot(g_np, v), t_np, rtol=1e-10)  # <J v, 1> == <v, J^T 1>
+    for dtype, rtol in (("float64", 1e-10), ("float32", 2e-5)):
+        xl, vl = lib.asarray(x.astype(dtype)), lib.asarray(v.astype(dtype))
+        g = tl.grad(f)(xl)
+        assert type(g) is type(xl) and g.dtype == xl.dtype
+        np.testing.assert_allclose(np.asarray(g), g_np, rtol=rtol, atol=rtol)
+        _, t = tl.jvp(f, (xl,), (vl,))
+        assert type(t) is type(xl) and t.dtype == xl.dtype
+        np.testing.assert_allclose(float(t), t_np, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch", "jax.numpy"])
+def test_an_unverified_function_is_refused_at_the_call(library):
+    """``xp.<name>`` outside the table on an array-API array: refused naming the call and the user's
+    line, in both modes, before anything is computed; on NumPy arrays it runs NumPy's rules."""
+    lib = _library(library)
+
+    def f(x):
+        xp = array_namespace(x)
+        return xp.sum(xp.cumulative_sum(x, axis=0) * x)
+
+    x = np.array([0.5, 1.5, 2.0])
+    np.testing.assert_allclose(tl.grad(f)(x), [4.5, 5.5, 6.0])  # 2 x_i + the others
+    xl = lib.asarray(x)
+    line = f.__code__.co_firstlineno + 2
+    for run in (lambda: tl.grad(f)(xl), lambda: tl.jvp(f, (xl,), (xl,))):
+        with pytest.raises(tl.UnsupportedConstructError, match=rf"test_array_api.py:{line}: 'xp.cumulative_sum"
+                           r"\(\.\.\.\)' on an array of type .*not verified outside NumPy"):
+            run()
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+def test_jacobian_refuses_array_api_arrays_clearly(library):
+    lib = _library(library)
+
+    def f(x):
+        xp = array_namespace(x)
+        return xp.exp(x) * x[0]
+
+    np.testing.assert_allclose(tl.jacobian(f)(np.array([0.0, 1.0])), [[1.0, 0.0], [np.e, 0.0]])
+    with pytest.raises(tl.ArgumentError, match="tl.jacobian builds the Jacobian with NumPy; 'x' is a"):
+        tl.jacobian(f)(lib.asarray([0.0, 1.0]))

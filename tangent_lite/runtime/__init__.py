@@ -218,6 +218,7 @@ from .markers import (  # noqa: F401
     scalar_only,
     stop_gradient,
     user_error,
+    verified_only,
 )
 from .numpy_extra import (  # noqa: F401
     corrcoef_bar,
@@ -354,7 +355,7 @@ __all__ = [
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
     "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "number_only", "real_only",
-    "scalar_only", "array_only", "not_a_dict", "saved", "add_item",
+    "scalar_only", "array_only", "not_a_dict", "verified_only", "saved", "add_item",
     "saved_item",
     "restore_item", "stop_gradient",
     "abs_grad",

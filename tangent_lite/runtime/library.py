@@ -53,6 +53,14 @@ def is_inexact(x: Any) -> bool:
     return namespace(x).isdtype(dt, ("real floating", "complex floating"))
 
 
+def is_bool(x: Any) -> bool:
+    """Is ``x``'s dtype boolean (in its own library's terms)?"""
+    dt = x.dtype
+    if isinstance(dt, np.dtype):
+        return dt == np.bool_
+    return namespace(x).isdtype(dt, "bool")
+
+
 def as_array(x: Any) -> Any:
     """``np.asarray(x)`` for NumPy values, numbers and lists; another library's array unchanged."""
     return x if is_foreign(x) else np.asarray(x)

@@ -64,6 +64,25 @@ def not_a_dict(v: Any, message: str) -> None:
         raise ValueError(f"tangent_lite: {message}")
 
 
+def verified_only(message: str, *arrays: Any) -> None:
+    """Check, before ``xp.<name>(...)`` of a function whose derivative is not verified outside
+    NumPy (``xnp.VERIFIED``), that no argument is an array of an array-API library (array-api-strict,
+    PyTorch, JAX): NumPy and the libraries NumPy dispatches to (Dask, CuPy) pass."""
+    for a in arrays:
+        if type(a) is list or type(a) is tuple:
+            verified_only(message, *a)
+            continue
+        t = type(a)
+        if isinstance(a, (np.ndarray, np.generic, float, int, complex)) or hasattr(t, "__array_function__") \
+                or not (hasattr(a, "shape") and hasattr(a, "dtype")):
+            continue
+        raise user_error("UnsupportedConstructError", f"{message} on an array of type {t.__module__}.{t.__name__}: "
+                         "its derivative is not verified outside NumPy (the verified functions are listed in "
+                         "docs/arrays-beyond-numpy.md)",
+                         "convert the arrays to NumPy (np.asarray, or torch's .numpy()) for this function, or "
+                         "write it with the verified functions")
+
+
 def number_only(v: Any, message: str) -> None:
     """Check that ``v`` holds a number before ``v op= e`` (which then makes a new object):
     an array or a list would be changed in place, under an alias derivatives cannot follow."""

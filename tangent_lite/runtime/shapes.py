@@ -41,7 +41,7 @@ def concatenate_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:
     ax = axis % np.ndim(g)
     ends = np.cumsum([s[ax] for s in shapes]).tolist()
     lead = (slice(None),) * ax
-    return seq_like([g[lead + (slice(a, b),)] for a, b in zip([0] + ends[:-1], ends)], arrays)
+    return seq_like([g[lead + (slice(a, b), Ellipsis)] for a, b in zip([0] + ends[:-1], ends)], arrays)
 
 
 def stack_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:

@@ -145,8 +145,10 @@ def _foreign_grad(g: Any, x: Any) -> Any:
     inexact dtype; a number ``g`` becomes an array of ``x``'s library."""
     if not is_foreign(g):  # a number (or a NumPy number) for another library's x
         if np.ndim(g) != 0 and namespace(x) is not np:
-            raise TypeError(f"tangent_lite: a NumPy array reached the gradient of a {type(x).__name__} (a helper "
-                            "computed it with NumPy); please report this")
+            raise TypeError(f"tangent_lite: a NumPy array reached the gradient of a {type(x).__name__}: the code "
+                            "converted its arrays to NumPy (SciPy does unless the environment variable "
+                            "SCIPY_ARRAY_API=1 is set before it is imported), or a helper of tangent_lite "
+                            "computed with NumPy (then please report it)")
         return zeros_like(x) + (g.item() if isinstance(g, np.ndarray) else g)
     xp = namespace(g)
     shape = tuple(x.shape) if hasattr(x, "shape") else ()

@@ -121,7 +121,22 @@ class Namespaces(Part):
             callee = gast.Attribute(value=callee, attr=part, ctx=gast.Load())
         args = [self.exprs.atom(a) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.exprs.atom(k.value)) for k in node.keywords]
+        if path[-1] not in xnp.VERIFIED:
+            self._verified_only(spelled, [a for a in args + [k.value for k in keywords] if isinstance(a, gast.Name)])
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
         return out
+
+    def _verified_only(self, spelled: str, arrays: list) -> None:
+        """``_tl.verified_only(message, *arrays)`` before a call of a function not in
+        ``xnp.VERIFIED``: refused at run time on arrays of an array-API library."""
+        if not arrays:
+            return
+        where = f"{self.cx.src.filename}:{self.cx.lineno}" if self.cx.lineno else self.cx.src.filename
+        tl = self.cx.aliases["_tl"]
+        call = gast.Call(func=S.attribute(S.name(tl), "verified_only"),
+                         args=[S.const(f"{where}: '{spelled}(...)'")] + [S.deepcopy(a) for a in arrays], keywords=[])
+        set_anno(call, Key.CALLEE, runtime.verified_only)
+        self.cx.env.setdefault(tl, runtime)
+        self.cx.emit(gast.Expr(value=call))
