@@ -1,8 +1,7 @@
 """The user-facing API: ``differentiate``, ``grad``, ``value_and_grad``, ``vjp``, ``jvp``.
 
-Thin by design: bind arguments, find (or build) the generated module through the
-caches, call it, check shapes.  The pipeline itself is :func:`generate`.
-"""
+Thin by design: bind arguments, find (or build) the generated module through the caches, call it,
+check shapes.  The pipeline itself is :func:`generate`."""
 
 from __future__ import annotations
 
@@ -62,11 +61,9 @@ def generate(fn: Callable, mode: str, wrt: Sequence[str], key: str = "", standal
 def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]] = None,
            options: Tuple[str, ...] = (), prepare: Optional[Callable[[anf.Wengert], None]] = None,
            keep_raw: bool = False) -> Tuple[anf.Wengert, Any, List[Any], Dict[str, Any]]:
-    """Lower ``fn``, differentiate it and optimize the result: (Wengert form, derivative,
-    its functions before optimization if ``keep_raw``, else [], metadata).  ``spec`` (the ranks of the arguments,
-    see :mod:`shapes`) specialises the code; ``prepare`` may annotate the Wengert form first
-    (``trace`` tags statements with it).  What is refused in code tangent_lite generated (a
-    derivative differentiated again) is reported at the user's line it came from."""
+    """Lower ``fn``, differentiate and optimize: (Wengert form, derivative, its functions before optimization
+    if ``keep_raw`` else [], metadata).  ``spec``: the arguments' ranks (:mod:`shapes`); ``prepare`` may annotate
+    the Wengert form (``trace``).  Refusals in generated code are reported at the user's line it came from."""
     try:
         return _derive(fn, mode, wrt, spec, options, prepare, keep_raw)
     except TangentLiteError as exc:
@@ -219,9 +216,8 @@ def _memory_key(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tu
 
 def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]] = None,
              options: Tuple[str, ...] = ()) -> types.ModuleType:
-    """The loaded generated module of ``fn`` for ``mode``/``wrt``, valid now: made (or found
-    in the caches) under the bindings ``fn``'s names have at this moment, with the current
-    values of its globals and closure cells copied in (see :mod:`guards`)."""
+    """The loaded generated module of ``fn`` for ``mode``/``wrt``, valid now: made (or found in the caches) under
+    the bindings ``fn``'s names have now, their current values copied in (see :mod:`guards`)."""
     fn = _unwrap(fn)
     mkey = _memory_key(fn, mode, wrt, spec, options)
     for module in cache.memory_get(fn, mkey):
