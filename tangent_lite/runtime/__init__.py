@@ -165,6 +165,7 @@ from .indexing import (  # noqa: F401
 from .library import (  # noqa: F401
     as_array,
     inexact,
+    is_bool,
     is_foreign,
     is_inexact,
     is_zero,
