@@ -94,3 +94,28 @@ def test_complex_input_is_right_or_refused(tmp_path, name):
         np.testing.assert_allclose(g, fd_grad(mod.f, z), rtol=1e-5, atol=1e-6, err_msg=f"{name} grad, slot {slot}")
         np.testing.assert_allclose(jt, directional(mod.f, z, t), rtol=1e-5, atol=1e-6,
                                    err_msg=f"{name} jvp, slot {slot}")
+
+
+def test_the_docs_list_exactly_the_verified_functions():
+    """docs/complex-numbers.md names every primitive of COMPLEX_VERIFIED (by its NumPy spelling)."""
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).parent.parent / "docs" / "complex-numbers.md").read_text()
+    section = text[text.index("## What has a complex rule"):text.index("## Every other function")]
+    spelled = set(re.findall(r"`([\w.]+)", section))
+    operators = {"operator.add": "+", "operator.sub": "-", "operator.mul": "*", "operator.truediv": "/",
+                 "operator.pow": "**", "operator.matmul": "@", "operator.neg": "-", "operator.pos": "+"}
+    missing = []
+    for name in sorted(COMPLEX_VERIFIED):
+        if name in operators:
+            assert operators[name] in section
+            continue
+        short = name.replace("numpy.", "np.", 1).replace("builtins.", "", 1)
+        if name == "numpy.conjugate":
+            short = "np.conj"
+        if name == "numpy.absolute":
+            short = "np.abs"
+        if short not in spelled and not (name.startswith("numpy.fft.") and short.split(".")[-1] in spelled):
+            missing.append(name)
+    assert not missing, f"not named in docs/complex-numbers.md: {missing}"

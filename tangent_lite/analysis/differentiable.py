@@ -58,7 +58,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             errors.append(_no_rule(w, stmt, info))
         elif info.kind == "prim":
             table = info.prim.vjps if mode == "vjp" else info.prim.jvps
-            if not own_code and not complex_verified(info.prim.name):
+            if not own_code and not complex_verified(info.prim):
                 complex_checks.append((stmt, info, active_inputs))
             for slot, _ in active_inputs:
                 if info.prim.params.index(slot) not in table:

@@ -9,6 +9,7 @@ real result reads only the real part of its cotangent.
 
 # ruff: noqa: F821
 import builtins
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,13 @@ _COMPLEX_SPECIFIC = """
 COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, _COMPLEX_SPECIFIC)).split())
 
 
-def complex_verified(name: str) -> bool:
-    """Whether the primitive ``name`` (its registry name) may be given complex arguments in
-    derivative code; tangent_lite's own runtime helpers appear only in generated code."""
-    return name in COMPLEX_VERIFIED or name.startswith("tangent_lite.")
+def complex_verified(prim: Any) -> bool:
+    """Whether the primitive ``prim`` may be given complex arguments in derivative code without
+    a check: it is in the table; or it is one of tangent_lite's runtime helpers (which appear only
+    in generated code); or ``math``'s (Python refuses complex input itself); or its rules are the
+    user's own (``tl.defvjp``: the user decides what they mean for complex input)."""
+    name = prim.name
+    if name in COMPLEX_VERIFIED or name.startswith(("tangent_lite.", "math.")):
+        return True
+    rules = list(prim.jvps.values()) + list(prim.vjps.values())
+    return bool(rules) and not any(rule.builtin for rule in rules)
