@@ -439,10 +439,14 @@ def test_lambdas_that_cannot_be_told_apart_are_refused_naming_them(tmp_path: Any
         np.testing.assert_allclose(tl.grad(mod.PAIR[1])(1.0), 3.0)  # the code's positions tell them apart
     monkeypatch.setattr(reading, "_positions", lambda code: [])  # as on Python 3.9 / 3.10
     mod = temp_module(tmp_path, text, "stmt_lambda_pair")
+    np.testing.assert_allclose(tl.grad(mod.PAIR[1])(1.0), 3.0)  # (and the order of their operations)
+    # the same operations, constants and names (2.0 * 3.0 is folded to 6.0): nothing tells them apart
+    text = "import numpy as np\n\nPAIR = (lambda x: x * (2.0 * 3.0) + x, lambda x: x * 6.0 + x)\n"
+    mod = temp_module(tmp_path, text, "stmt_lambda_pair2")
     with pytest.raises(tl.SourceUnavailableError) as info:
         tl.grad(mod.PAIR[1])(1.0)
     msg = str(info.value)
-    assert "'lambda x: x * 2.0 + x' and 'lambda x: x + x * 2.0' cannot be told apart" in msg
+    assert "'lambda x: x * (2.0 * 3.0) + x' and 'lambda x: x * 6.0 + x' cannot be told apart" in msg
     assert "give the lambda its own line or turn it into a def" in msg
 
 

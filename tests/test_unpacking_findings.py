@@ -279,3 +279,30 @@ def test_differentiating_inside_the_context_sees_its_value():
         return SCALE * x * x
     with _scaled(3.0):
         assert tl.value_and_grad(g)(X) == pytest.approx((3.0 * X * X, 6.0 * X))
+
+
+# --- a module-level lambda whose file was edited (operators only) after import (finding 4) ---
+
+def test_lambda_edited_on_disk_is_refused(tmp_path, monkeypatch):
+    import importlib
+    import sys
+    import time
+
+    from tangent_lite.errors import SourceUnavailableError
+    mod = tmp_path / "lam_edited_mod.py"
+    mod.write_text("sq, cube = (lambda z: z * z), (lambda z: z * z * z)  # noqa\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    m = importlib.import_module("lam_edited_mod")
+    try:
+        assert m.sq(2.0) == 4.0
+        time.sleep(0.01)
+        mod.write_text("sq, cube = (lambda z: z + z), (lambda z: z - z * z)  # noqa\n")
+        import linecache
+        linecache.clearcache()
+        for f in (m.sq, m.cube):
+            with pytest.raises(SourceUnavailableError, match="edited"):
+                tl.grad(f)(2.0)
+            with pytest.raises(SourceUnavailableError, match="edited"):
+                tl.jvp(f, (2.0,), (1.0,))
+    finally:
+        sys.modules.pop("lam_edited_mod", None)

@@ -5,6 +5,7 @@ sources that are missing or no longer the code that runs."""
 from __future__ import annotations
 
 import ast
+import dis
 import inspect
 import linecache
 import textwrap
@@ -192,7 +193,20 @@ def _same_code(lam: Any, code: Any) -> bool:
         consts = tuple(repr(k) for k in c.co_consts if not hasattr(k, "co_code"))
         return c.co_varnames[:n], consts, frozenset(c.co_names) | frozenset(c.co_freevars)
 
-    return key(mine) == key(code)
+    # without closure variables the lambda compiles alone exactly as it did: also the operations
+    # (an edit that keeps names and constants, z * z -> z + z, is not the code that runs)
+    same_ops = bool(code.co_freevars) or _operations(mine) == _operations(code)
+    return key(mine) == key(code) and same_ops
+
+
+_OPERATIONS = ("BINARY", "UNARY", "COMPARE", "INPLACE", "IS_OP", "CONTAINS_OP", "LOAD_CONST", "LOAD_FAST")
+
+
+def _operations(code: Any) -> List[Tuple[str, str]]:
+    """The operators of ``code`` and the constants and variables they act on, in order (how
+    names, attributes and calls are loaded may be compiled differently, nested or alone)."""
+    return [(i.opname, "code" if hasattr(i.argval, "co_code") else repr(i.argval))
+            for i in dis.get_instructions(code) if i.opname.startswith(_OPERATIONS)]
 
 
 def _positions(code: Any) -> List[Tuple[int, int]]:
