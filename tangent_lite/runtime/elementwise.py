@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .containers import sequence_bar
-from .library import inexact
+from .library import inexact, namespace
 from .values import zeros_like
 
 
@@ -30,11 +30,15 @@ def abs_grad(x: Any) -> Any:
     if np.iscomplexobj(x):
         r = np.abs(x)
         return np.where(r == 0, 0.0, np.conj(x) / np.where(r == 0, 1.0, r))
-    return np.sign(x)
+    xp = namespace(x)  # (an array-API array: its own sign, never NumPy's)
+    return xp.sign(x)
 
 
 def balanced_eq(x: Any, ans: Any, other: Any) -> Any:
     """1 where ``x`` is the result of max/min(x, other), 1/2 on ties, else 0."""
+    xp = namespace(x)
+    if xp is not np:  # an array-API array: its own comparisons, as its own float dtype
+        return xp.astype(x == ans, x.dtype) / (1.0 + xp.astype(x == other, x.dtype))
     return np.equal(x, ans) / (1.0 + np.equal(x, other))
 
 
