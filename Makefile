@@ -9,11 +9,12 @@ BASE   := $(VENV)/.installed-base
 
 install: $(STAMP)
 
-# the package alone (gast, astor, numpy): all the demo needs
+# the package alone (gast, astor, numpy): all the demo needs (a regular install: setuptools warns
+# at every editable one; the test target below makes it editable)
 $(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet .
 	touch $(BASE)
 
 # with the test and lint extras (pytest, hypothesis, numba, ruff)
