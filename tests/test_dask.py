@@ -212,3 +212,19 @@ def test_unknown_length_after_a_mask_in_means_and_sums(f):
     Xn, yn = X.compute(), y.compute()
     k = Xn[:, 0] > 0
     assert_lazy_equal(g, tl.grad(f)(w, Xn[k], yn[k]))
+
+
+def _looped_loss(w, X):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(np.tanh(X @ w) * (i + 1.0))
+    return s
+
+
+def test_gradient_of_numpy_parameters_accumulated_in_a_loop_over_dask_data():
+    """The parameters' adjoint is a NumPy buffer; the loop adds Dask contributions to it (NumPy
+    cannot add a Dask array in place: the sum is a new, lazy array)."""
+    rng = np.random.default_rng(5)
+    Xn, w = rng.normal(size=(40, 3)), rng.normal(size=3)
+    got = lazily(tl.grad(_looped_loss), w, da.from_array(Xn, chunks=(10, 3)))
+    assert_lazy_equal(got, tl.grad(_looped_loss)(w, Xn))

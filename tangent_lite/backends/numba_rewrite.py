@@ -80,6 +80,11 @@ class _Rewrite(ast.NodeTransformer):
         value = node.value
         if len(node.targets) == 1:
             target = node.targets[0]
+            if _tl_call(value, "add_into") and isinstance(target, ast.Name) and len(value.args) == 2 \
+                    and isinstance(value.args[0], ast.Name) and value.args[0].id == target.id:
+                # x_bar = _tl.add_into(x_bar, c) -> x_bar += c (compiled loops are real-valued)
+                aug = ast.AugAssign(target=_name(target.id, True), op=ast.Add(), value=value.args[1])
+                return self.generic_visit(ast.copy_location(aug, node))
             tape = _tape_call(value, "pop")
             if tape and not value.args:
                 key = _pop_key(target)
@@ -287,3 +292,9 @@ def rewrite(text: str, helpers: Set[str]) -> Tuple[str, List[str], Set[str]]:
 
 def _as_list(x: Any) -> List[Any]:
     return x if isinstance(x, list) else [x]
+
+
+def _tl_call(value: Any, helper: str) -> bool:
+    """Is ``value`` a call ``_tl.<helper>(...)``?"""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == helper \
+        and isinstance(value.func.value, ast.Name) and value.func.value.id == "_tl"

@@ -210,6 +210,7 @@ from .linalg import (  # noqa: F401
     tri_sym_adjoint,
 )
 from .markers import (  # noqa: F401
+    _complex_in,
     _numeric,
     array_only,
     grad_hook,

@@ -60,6 +60,8 @@ def multi_dot_pairs(ts: Sequence[Any], vs: Sequence[Any], arrays: Sequence[Any])
     array ``j`` by ``vs[j]``."""
     total: Any = 0.0
     for i in range(len(arrays)):
+        if np.ndim(ts[i]) == 0 and np.ndim(arrays[i]) != 0:  # a symbolic-zero tangent: contributes nothing
+            continue
         for j in range(len(arrays)):
             if i != j:
                 parts = list(arrays)
@@ -73,6 +75,8 @@ def multi_dot_pairs_bar(g: Any, ts: Sequence[Any], arrays: Sequence[Any]) -> lis
     ``multi_dot(arrays)`` with array ``i`` replaced by ``ts[i]``, seeded with ``g``."""
     out = [np.zeros(np.shape(a)) for a in arrays]
     for i in range(len(arrays)):
+        if np.ndim(ts[i]) == 0 and np.ndim(arrays[i]) != 0:  # a symbolic-zero tangent: contributes nothing
+            continue
         parts = list(arrays)
         parts[i] = ts[i]
         bars = multi_dot_bar(g, parts)

@@ -101,12 +101,21 @@ def scalar_only(v: Any, message: str) -> None:
                          "(tl.jacobian(tl.jacobian(f)) for a vector-valued f)")
 
 
+def _complex_in(v: Any) -> bool:
+    """Does ``v`` (an array, a number, or a list or tuple of them, of any shapes) hold a complex value?"""
+    kind = getattr(getattr(v, "dtype", None), "kind", None)
+    if kind is not None:
+        return kind == "c"
+    if isinstance(v, (list, tuple)):
+        return any(_complex_in(e) for e in v)
+    return isinstance(v, complex)
+
+
 def real_only(v: Any, message: str) -> None:
     """Check that ``v`` holds no complex numbers before a function whose derivative rule is
     written for real input only (rules/complex.py, ``COMPLEX_VERIFIED``): refuse rather than
     give a silently wrong derivative.  About 100 ns for an array (one look at ``dtype.kind``)."""
-    kind = getattr(getattr(v, "dtype", None), "kind", None)
-    if kind == "c" or isinstance(v, complex) or (kind is None and isinstance(v, (list, tuple)) and np.iscomplexobj(v)):
+    if _complex_in(v):
         raise user_error("UnsupportedConstructError", message,
                          "differentiate it for real input (write the real and imaginary parts, or np.abs, "
                          "explicitly); docs/complex-numbers.md lists the functions verified for complex input")

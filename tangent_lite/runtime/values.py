@@ -91,13 +91,21 @@ def add(a: Any, b: Any) -> Any:
 
 def add_into(a: np.ndarray, b: Any) -> np.ndarray:
     """``a + b`` into ``a``, an adjoint array allocated by the derivative code that nothing else
-    holds (``x_bar = _tl.add_into(x_bar, g)``); a new array where ``b`` is complex and ``a`` is
-    not: the adjoint of a complex value may start real (a real contribution) and turn complex."""
-    if type(a) is not np.ndarray or a.dtype.kind != "c" and (
-            getattr(b, "dtype", None) is not None and b.dtype.kind == "c" or type(b) is complex):
-        return a + b
-    a += b
-    return a
+    holds (``x_bar = _tl.add_into(x_bar, g)``); a new array where that would change ``a``'s kind:
+    ``b`` complex and ``a`` real (the adjoint of a complex value may start real and turn complex),
+    or ``b`` an array of another library (Dask, ...: NumPy cannot add it in place)."""
+    if type(a) is np.ndarray:
+        tb = type(b)
+        if tb is np.ndarray or isinstance(b, np.generic):
+            kind = b.dtype.kind
+        elif tb is float or tb is int or tb is bool:
+            kind = "f"
+        else:
+            kind = "c" if tb is complex else None
+        if kind is not None and (kind != "c" or a.dtype.kind == "c"):
+            a += b
+            return a
+    return a + b
 
 
 def as_grad(g: Any, x: Any) -> Any:
