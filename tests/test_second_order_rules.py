@@ -33,7 +33,7 @@ import rule_cases_scipy
 from temp_modules import temp_module
 
 import tangent_lite as tl
-from tangent_lite.rules import REGISTRY, Primitive
+from tangent_lite.rules import REGISTRY, Primitive, numpy_more
 
 EPS = 1e-5
 RTOL = 1e-4
@@ -92,6 +92,8 @@ def _params() -> List[Any]:
     out = []
     for prim in REGISTRY:
         if prim.nondiff or not prim.vjps or prim.name not in CASES or not CASES[prim.name]:
+            continue
+        if isinstance(prim.fn, numpy_more._Absent):  # a function this NumPy version lacks (a stand-in)
             continue
         if not all(r.builtin for r in prim.vjps.values()):
             continue

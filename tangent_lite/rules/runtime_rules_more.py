@@ -114,14 +114,14 @@ def cumsum_bar_vjp(h, ans, g, a, axis=None):
     return np.reshape(np.cumsum(h, axis=axis), np.shape(g))
 
 
-@defjvp(runtime.cumulative_sum_bar)
-def cumulative_sum_bar_jvp(g_dot, ans, g, x, axis=None, include_initial=False):
-    return _tl.cumulative_sum_bar(g_dot, x, axis, include_initial)
+if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1 (the helper is reached only from np.cumulative_sum)
+    @defjvp(runtime.cumulative_sum_bar)
+    def cumulative_sum_bar_jvp(g_dot, ans, g, x, axis=None, include_initial=False):
+        return _tl.cumulative_sum_bar(g_dot, x, axis, include_initial)
 
-
-@defvjp(runtime.cumulative_sum_bar)
-def cumulative_sum_bar_vjp(h, ans, g, x, axis=None, include_initial=False):
-    return np.cumulative_sum(h, axis=axis, include_initial=include_initial)
+    @defvjp(runtime.cumulative_sum_bar)
+    def cumulative_sum_bar_vjp(h, ans, g, x, axis=None, include_initial=False):
+        return np.cumulative_sum(h, axis=axis, include_initial=include_initial)
 
 
 @defjvp(runtime.diff_tangent)
@@ -172,7 +172,8 @@ constant_params(runtime.sort_tangent, "a")  # piecewise constant: the order
 constant_params(runtime.sort_bar, "a")
 constant_params(runtime.median_bar, "a")
 constant_params(runtime.cumsum_bar, "a")
-constant_params(runtime.cumulative_sum_bar, "x", "include_initial")
+if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
+    constant_params(runtime.cumulative_sum_bar, "x", "include_initial")
 constant_params(runtime.diff_tangent, "which", "a", "n", "prepend", "append")
 constant_params(runtime.diff_bar, "which", "a", "n", "prepend", "append")
 constant_params(runtime.concatenate_bar, "arrays")
