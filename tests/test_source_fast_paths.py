@@ -169,3 +169,48 @@ def test_running_code_check_compares_bytecode_directly(module):
     assert code.co_code == mod.f.__code__.co_code
     assert freshness._matches_running_code(mod.f, text, first)
     assert not freshness._matches_running_code(mod.f, text.replace("np.tanh(x) * x", "np.tanh(x) + x"), first)
+
+
+NESTED = '''\
+import numpy as np
+
+k = 2.0
+
+
+def outer():
+    y = 3.0
+
+    class C:
+        def m(self, x):
+            return np.sin(x) * y + (lambda t: t * k)(x) + super().__hash__() * 0
+
+        def __private(self, x):
+            return self.m(x) * x
+
+    def f(x):
+        h = lambda t: t ** 2 * y
+        return h(x) + sum([v * y for v in [x]]) + (lambda: (lambda q: q * x))()(x)
+
+    return C, f
+'''
+
+
+def test_nested_functions_read_from_their_file_are_the_code_that_runs(tmp_path, monkeypatch):
+    """Functions defined inside functions and local classes (lambdas and comprehensions inside
+    them; up to Python 3.10 their qualified names are constants of the code) match the code
+    compiled from their text, and an edit to that text does not."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = f"tl_nested_fresh_{os.getpid()}"
+    (tmp_path / f"{name}.py").write_text(NESTED)
+    importlib.invalidate_caches()
+    try:
+        C, f = importlib.import_module(name).outer()
+        for fn in (C.m, C._C__private, f):
+            lines, first = S.source_lines(fn)
+            text = textwrap.dedent("".join(lines))
+            assert freshness._matches_running_code(fn, text, first), fn.__qualname__
+            edited = text.replace("* x", "+ x").replace("* y", "+ y")
+            assert edited != text and not freshness._matches_running_code(fn, edited, first), fn.__qualname__
+        assert S.load_function(f).node.name == "f"
+    finally:
+        sys.modules.pop(name, None)

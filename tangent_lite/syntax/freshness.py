@@ -55,17 +55,23 @@ def _covers(running: Any, compiled: Any) -> bool:
 
 def _compile_context(fn: Callable, text: str, first: int = 1) -> str:
     """``text`` inside what makes it compile as it did in its module, at the same line numbers
-    (code objects hold some: the ``__firstlineno__`` of a class body, Python 3.13+)."""
+    (code objects hold some: the ``__firstlineno__`` of a class body, Python 3.13+).
+
+    The functions and classes its qualified name passes through are recreated around it: a
+    class mangles its private names, an enclosing function holds the cells it reads, and up to
+    Python 3.10 a nested lambda or def carries its whole qualified name as a constant."""
     code = fn.__code__
+    scopes = _enclosing_scopes(fn.__qualname__)
+    cells = [v for v in code.co_freevars if v != "__class__" or not any(k == "class" for k, _ in scopes)]
+    if cells and not any(kind == "def" for kind, _ in scopes):
+        scopes.insert(0, ("def", "__tl_context__"))
+    innermost_def = max((i for i, (kind, _) in enumerate(scopes) if kind == "def"), default=-1)
     body = text
-    parents = fn.__qualname__.split(".")[:-1]
-    in_class = bool(parents) and parents[-1] != "<locals>" and parents[-1].isidentifier()
-    if in_class:
-        body = f"class {parents[-1]}:\n" + textwrap.indent(body, "    ")
-    cells = [v for v in code.co_freevars if not (in_class and v == "__class__")]
-    if cells:
-        head = "".join(f"    {v} = None\n" for v in cells)
-        body = "def __tl_context__():\n" + head + textwrap.indent(body, "    ")
+    for i in reversed(range(len(scopes))):
+        kind, name = scopes[i]
+        head = "".join(f"    {v} = None\n" for v in cells) if i == innermost_def else ""
+        inner = textwrap.indent(body, "    ")
+        body = f"class {name}:\n{inner}" if kind == "class" else f"def {name}():\n{head}{inner}"
     wrapper_lines = body.count("\n") - text.count("\n")
     room = first - 1 - wrapper_lines
     # the module names the def reads, imported as in its module: the compiler then picks the same
@@ -75,6 +81,24 @@ def _compile_context(fn: Callable, text: str, first: int = 1) -> str:
     if modules and room >= 1:
         return f"import {', '.join(modules)}\n" + "\n" * (room - 1) + body
     return "\n" * max(0, room) + body
+
+
+def _enclosing_scopes(qualname: str) -> List[tuple]:
+    """``("def" | "class", name)`` for each scope of ``qualname`` around the function, outermost
+    first (``f.<locals>.C.m`` -> def f, class C).  A scope without a name to write (a lambda,
+    a comprehension) ends the chain: the scopes inside it are kept, as near as can be written."""
+    parts = qualname.split(".")[:-1]
+    scopes: List[tuple] = []
+    i = 0
+    while i < len(parts):
+        is_def = i + 1 < len(parts) and parts[i + 1] == "<locals>"
+        name = parts[i]
+        if not name.isidentifier() or keyword.iskeyword(name):
+            scopes = []  # written from here inward only
+        else:
+            scopes.append(("def" if is_def else "class", name))
+        i += 2 if is_def else 1
+    return scopes
 
 
 def _code_objects(code: Any) -> Iterator[Any]:
@@ -93,13 +117,22 @@ def _same_code(a: Any, b: Any) -> bool:
     # equal bytecode, names and constants give equal instruction lists: skip disassembling
     if shape(a) != shape(b) or (a.co_code != b.co_code and _instructions(a) != _instructions(b)):
         return False
+    previous = None
     for x, y in zip(a.co_consts, b.co_consts):
         if isinstance(x, type(a)) or isinstance(y, type(a)):
             if not (isinstance(x, type(a)) and isinstance(y, type(a)) and _same_code(x, y)):
                 return False
-        elif (type(x), repr(x)) != (type(y), repr(y)):
+        elif (type(x), repr(x)) != (type(y), repr(y)) and not _both_qualnames_of(previous, x, y):
             return False
+        previous = x
     return True
+
+
+def _both_qualnames_of(code: Any, x: Any, y: Any) -> bool:
+    """Up to Python 3.10 a nested def or lambda's qualified name is a constant after its code:
+    the scopes around it may be written differently (a lambda, a comprehension) and not matter."""
+    return isinstance(code, types.CodeType) and isinstance(x, str) and isinstance(y, str) \
+        and x.rsplit(".", 1)[-1] == y.rsplit(".", 1)[-1] == code.co_name
 
 
 # the compiler picks the method-call form of ``m.f(x)`` from the module around the def
@@ -118,12 +151,15 @@ def _instructions(code: Any) -> List[tuple]:
             index.update((offset, len(ins)) for offset in waiting)
             ins.append(i)
             waiting = []
-    out = []
+    out, after_code = [], False
     for i in ins:
         arg = i.argval
         if i.opcode in dis.hasjrel or i.opcode in dis.hasjabs:
             arg = index.get(arg, arg)
         elif isinstance(arg, type(code)):
             arg = "<code>"  # compared through co_consts
+        elif after_code and isinstance(arg, str) and i.opname == "LOAD_CONST":
+            arg = "<qualname>"  # up to 3.10; compared through co_consts
+        after_code = arg == "<code>"
         out.append((_SAME_OP.get(i.opname, i.opname), type(arg).__name__, repr(arg)))
     return out
