@@ -454,17 +454,32 @@ def _enclosing_lists(body: List[Any]) -> Dict[int, List[List[Any]]]:
     return out
 
 
+def _renames_of(name: str, renamed: Dict[str, Set[str]]) -> Set[str]:
+    """``name`` and the variables it may be another name for, through plain ``a = b`` only."""
+    out, todo = {name}, [name]
+    for v in todo:
+        for source in renamed.get(v, ()):
+            if source not in out:
+                out.add(source)
+                todo.append(source)
+    return out
+
+
 def written_parameters(w: Any) -> Dict[str, str]:
     """The parameters of the lowered function ``w`` whose objects its in-place writes may change
     (through any alias, view or item of them): ``"in place"``, or ``"augmented"`` for ``p op= e``
-    on the parameter itself (in place only for arrays and lists)."""
+    on the parameter itself or on another name for it (``a = p; a += e``): in place only for
+    arrays and lists, a number is replaced."""
     params = set(w.params)
     sequences = sequence_vars(w.fdef.body)
     sources: Dict[str, List[Tuple[str, Any]]] = {}  # alias -> (what it may share, how), in order
+    renamed: Dict[str, Set[str]] = {}  # a = b: a is the object b is (a number if b is a number)
     for st in _assignments(w.fdef.body):
         for alias, source, kind in _shares(st, None, sequences):
             if alias != source:
                 sources.setdefault(alias, []).append((source, kind))
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and _local(st.value):
+            renamed.setdefault(st.targets[0].id, set()).add(st.value.id)
     reached: Dict[str, Set[str]] = {}  # base -> every variable a write into it may change
     out: Dict[str, str] = {}
     for stmt in _assignments(w.fdef.body):
@@ -481,8 +496,9 @@ def written_parameters(w: Any) -> Dict[str, str]:
                         todo.append(source)
             reached[base] = roots
         roots = reached[base]
+        names = _renames_of(base, renamed) if itself else set()
         for p in sorted(roots & params):
-            how = "augmented" if itself and p == base else "in place"
+            how = "augmented" if p in names else "in place"
             if out.get(p) != "in place":
                 out[p] = how
     return out

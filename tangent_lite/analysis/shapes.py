@@ -49,8 +49,8 @@ def arg_rank(value: Any) -> Rank:
     """The rank a value contributes to a specialisation key."""
     if isinstance(value, (bool, int, float, np.generic)):
         return 0
-    if isinstance(value, np.ndarray):
-        return value.ndim
+    if isinstance(value, np.ndarray):  # (a 0-d array may be changed in place: not a number, see api._spec)
+        return value.ndim or None
     return None
 
 

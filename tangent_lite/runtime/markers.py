@@ -87,7 +87,8 @@ def number_only(v: Any, message: str) -> None:
     """Check that ``v`` holds a number before ``v op= e`` (which then makes a new object):
     an array or a list would be changed in place, under an alias derivatives cannot follow."""
     if isinstance(v, (np.ndarray, list, dict)):
-        raise ValueError(f"tangent_lite: {message}")
+        what, _, hint = message.partition("\nTo fix: ")
+        raise user_error("UnsupportedConstructError", what, hint)
 
 
 def scalar_only(v: Any, message: str) -> None:

@@ -1,0 +1,145 @@
+"""A 0-d array is not a number: ``a = x; a += y`` replaces a float but changes a 0-d array
+in place (and every other name for it).  Rank 0 alone cannot tell them apart, so each program
+below runs with a float and with a 0-d array, directly and through helpers, and tangent_lite
+must give the derivative the program has (central differences, on fresh copies of the
+inputs) or refuse it with its own error: never a number that ignores the in-place change."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+PROGRAMS = {
+    "alias_then_augment": """
+        def f(x, y):
+            a = x
+            a += y
+            return a * x
+    """,
+    "augment_parameter": """
+        def f(x, y):
+            x += y
+            return x * y
+    """,
+    "helper_augments_its_parameter": """
+        def h(p, v):
+            p += v
+            return p * v
+
+        def f(x, y):
+            z = h(x, y)
+            return z * x
+    """,
+    "helper_augments_an_alias": """
+        def h(p, v):
+            a = p
+            a *= v
+            return a + v
+
+        def f(x, y):
+            return h(x, y) * x
+    """,
+    "helper_of_a_helper": """
+        def inner(p, v):
+            q = p
+            q -= v
+            return q
+
+        def h(p, v):
+            return inner(p, v) * 2.0
+
+        def f(x, y):
+            return h(x, y) + x * x
+    """,
+    "helper_gets_an_item_or_a_sum": """
+        def h(p, v):
+            a = p
+            a += v
+            return np.sin(a)
+
+        def f(x, y):
+            u = x * np.ones(2) + y * np.ones(2)
+            return h(u[0], y) + h(np.sum(u), x) + u[0]
+    """,
+    "local_zero_d_array": """
+        def f(x, y):
+            z = np.asarray(x * 1.0)
+            a = z
+            a += y
+            return a * z
+    """,
+    "helper_gets_a_local_zero_d_array": """
+        def h(p, v):
+            p += v
+            return p * v
+
+        def f(x, y):
+            z = np.array(x)
+            w = h(z, y)
+            return w * z
+    """,
+}
+
+
+MAKE_ZERO_D_ARRAYS = {"local_zero_d_array", "helper_gets_a_local_zero_d_array"}  # whatever x is
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("zero_d")
+    name = f"tl_zero_d_{os.getpid()}"
+    body = "\n\n".join(textwrap.dedent(src).strip().replace("def f(", f"def f_{key}(")
+                       .replace("def h(", f"def h_{key}(").replace("h(", f"h_{key}(")
+                       .replace("def inner(", f"def inner_{key}(").replace("inner(", f"inner_{key}(")
+                       .replace(f"h_{key}_{key}(", f"h_{key}(").replace(f"inner_{key}_{key}(", f"inner_{key}(")
+                       for key, src in PROGRAMS.items())
+    (folder / f"{name}.py").write_text("import numpy as np\n\n\n" + body + "\n")
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(name, None)
+
+
+def _fresh(kind, value):
+    return float(value) if kind == "float" else np.array(value)
+
+
+def _first(value):
+    return value[0] if isinstance(value, tuple) else value
+
+
+def _central(f, kind, x, y, h=1e-6):
+    return (f(_fresh(kind, x + h), y) - f(_fresh(kind, x - h), y)) / (2 * h)
+
+
+@pytest.mark.parametrize("kind", ["float", "0-d array"])
+@pytest.mark.parametrize("key", sorted(PROGRAMS))
+def test_in_place_updates_of_scalars_give_the_programs_derivative_or_a_refusal(programs, key, kind):
+    f = getattr(programs, f"f_{key}")
+    x, y = 0.7, 1.3
+    expected = _central(f, kind, x, y)
+    outcomes = {}
+    for name, run in {
+        "grad": lambda: tl.grad(f)(_fresh(kind, x), y),
+        "jvp": lambda: tl.jvp(f, (_fresh(kind, x), y), (1.0, 0.0))[1],
+        "vjp": lambda: _first(tl.vjp(f, _fresh(kind, x), y)[1](1.0)),
+    }.items():
+        try:
+            outcomes[name] = float(run())
+        except tl.TangentLiteError as exc:
+            assert "in place" in str(exc), f"{name}: {exc}"
+            outcomes[name] = "refused"
+    for name, got in outcomes.items():
+        if got != "refused":
+            assert got == pytest.approx(expected, rel=1e-6, abs=1e-6), (name, outcomes, expected)
+    if kind == "float" and key not in MAKE_ZERO_D_ARRAYS:  # a number is never changed in place
+        assert all(v != "refused" for v in outcomes.values()), outcomes
