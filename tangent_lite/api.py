@@ -339,11 +339,8 @@ _NO_SPEC = object()
 
 
 def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
-    """The specialisation key of a call: the argument ranks (see :mod:`shapes`).  A 0-d array
-    has no rank here: rank 0 means a number, which nothing changes in place (``a = x; a += y``
-    changes a 0-d array ``x``, not a float)."""
-    ranks = tuple(0 if type(v) is float else (v.ndim or None) if type(v) is np.ndarray else shapes.arg_rank(v)
-                  for v in values)
+    """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none)."""
+    ranks = tuple(0 if type(v) is float else shapes.arg_rank(v) for v in values)
     return ranks if any(r is not None for r in ranks) else None
 
 

@@ -46,10 +46,11 @@ class Facts(NamedTuple):
 
 
 def arg_rank(value: Any) -> Rank:
-    """The rank a value contributes to a specialisation key."""
+    """The rank a value contributes to a specialisation key.  Rank 0 means a number, which
+    nothing changes in place: a 0-d array has no rank here (``a = x; a += y`` changes it)."""
     if isinstance(value, (bool, int, float, np.generic)):
         return 0
-    if isinstance(value, np.ndarray):  # (a 0-d array may be changed in place: not a number, see api._spec)
+    if isinstance(value, np.ndarray):
         return value.ndim or None
     return None
 
