@@ -92,6 +92,10 @@ def _is_external(target: str) -> bool:
                     reason="docs/numpy-coverage.md is generated with NumPy 2.x; NumPy 1.x names some "
                            "functions differently (np.max is np.amax, np.round is np.round_)")
 def test_numpy_coverage_page_matches_the_registry():
+    import numpy as np
+
+    if not hasattr(np, "cumulative_sum"):  # the helpers of functions NumPy 2.0 lacks are not registered there
+        pytest.skip(f"the page is generated with NumPy >= 2.1; this is NumPy {np.__version__}")
     generated = _load_generator().render()
     with open(os.path.join(DOCS, "numpy-coverage.md"), encoding="utf-8") as fh:
         committed = fh.read()
