@@ -36,9 +36,12 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
         errors += aliases.sharing_errors(w, active, varied, ranks)
-        for stmt, err in mutation_errors(w, varied, registry, ranks):
+        checks: List[Any] = []  # a helper's p op= v on an argument of unknown rank: checked when it runs
+        for stmt, err in mutation_errors(w, varied, registry, ranks, checks):
             errors.append(err)
             refused.add(id(stmt))
+        for stmt, name, err in checks:
+            aliases.insert_number_check(w, stmt, name, err)
     complex_checks: List[Any] = []
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:

@@ -25,7 +25,9 @@ from .statements import is_local, is_pop, is_push
 
 
 def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
-                    ranks: Optional[Dict[str, Any]] = None) -> List[Tuple[Any, TangentLiteError]]:
+                    ranks: Optional[Dict[str, Any]] = None,
+                    checks: Optional[List[Tuple[Any, str, TangentLiteError]]] = None
+                    ) -> List[Tuple[Any, TangentLiteError]]:
     """Calls that change an argument in place, where a value that depends on ``wrt`` takes
     part: (statement, error) pairs.  Activity analysis follows assignments only, so the
     derivatives of such code would be silently wrong (see :mod:`rules.purity`)::
@@ -33,7 +35,10 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
         x.sort()             # refused: x = np.sort(x)
         np.sin(x, out=z)     # refused: z = np.sin(x)
         print(x)             # fine: print leaves x alone
-    """
+
+    ``checks``: where given, a helper's ``p op= v`` on an argument whose rank is not known
+    (a number is replaced, an array changed in place) is not refused but added there as
+    (statement, variable, error), for a check when the code runs (``_tl.number_only``)."""
     out: List[Tuple[Any, TangentLiteError]] = []
     todo = list(w.fdef.body)
     while todo:
@@ -54,8 +59,12 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
         problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text) \
             or _helper_mutation(call, callee, location.text, ranks)
         if problem is not None:
-            what, fix = problem
-            out.append((stmt, UnsupportedConstructError(what, location, fix)))
+            what, fix, *when_it_runs = problem
+            error = UnsupportedConstructError(what, location, fix)
+            if when_it_runs and checks is not None:
+                checks.append((stmt, when_it_runs[0], error))
+            else:
+                out.append((stmt, error))
     return out
 
 
@@ -151,11 +160,12 @@ def _out_position(callee: Any) -> Optional[int]:
         return None
 
 
-def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, ...]]:
     """A user function (transformed on its own) that changes an argument it is passed in
     place (``y[0] = v``, ``y += v`` on an array, ``lst.append(v)``): its derivative would not
     follow the change it makes to the caller's object. A function with rules is a primitive:
-    its rules, not its body, say what it does."""
+    its rules, not its body, say what it does.  (what, fix) or, for ``p op= v`` where the
+    argument's rank is not known, (what, fix, the argument's variable): a number is fine."""
     if isinstance(callee, tuple) or not is_user_function(callee) or REGISTRY.get(callee) is not None:
         return None
     fn = user_function(callee)
@@ -176,14 +186,16 @@ def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str
                     f"pass a copy ({atom.id}.copy()) and use what '{written}' returns")
         if not is_local(atom):
             continue
-        if how == "augmented" and ranks is not None and ranks.get(atom.id) == 0:
+        rank = (ranks or {}).get(atom.id)
+        if how == "augmented" and rank == 0:
             continue  # p += v on a number makes a new number
         shown = _shown(atom, line, param)
         passed = "" if shown == param else f" ({shown} here)"
-        return (f"'{written}' changes its argument '{param}'{passed} in place: derivatives cannot follow "
-                "a change a called function makes to the caller's array or list",
-                f"make '{written}' return the new value and assign it ({shown} = {written}(...)), or copy "
-                f"inside it ({param} = {param}.copy())")
+        problem = (f"'{written}' changes its argument '{param}'{passed} in place: derivatives cannot follow "
+                   "a change a called function makes to the caller's array or list",
+                   f"make '{written}' return the new value and assign it ({shown} = {written}(...)), or copy "
+                   f"inside it ({param} = {param}.copy())")
+        return problem + (atom.id,) if how == "augmented" and not isinstance(rank, int) else problem
     return None
 
 

@@ -362,6 +362,9 @@ def _shape_rank(shape: Any, ranks: Dict[str, Rank]) -> Rank:
         return 1
     if isinstance(shape, gast.Constant) and isinstance(shape.value, tuple):
         return len(shape.value)
+    elts = _TUPLES.get(id(ranks), {}).get(shape.id) if is_local(shape) else None
+    if elts is not None and all(r == 0 for r in elts):  # _t = 3, 4; np.ones(_t)
+        return len(elts)
     return None
 
 
