@@ -13,6 +13,7 @@ import numpy as np
 
 from .broadcast import real_cotangent, unbroadcast
 from .library import is_foreign, namespace, zeros_of
+from .markers import user_error
 from .values import _float_dtype, add, zeros_like
 
 # ---------------------------------------------------------------- reading items and attributes
@@ -50,11 +51,38 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
 def _foreign_getitem_bar(g: Any, x: Any, index: Any) -> Any:
     """``getitem_bar`` in the library of ``x`` or ``g`` (Dask, an array-API array): ``g`` written at
     ``index`` into zeros of that library (``.at[index].set`` where arrays are immutable, as in JAX)."""
-    if _may_repeat(index):
-        raise TypeError("tangent_lite: the adjoint of indexing with an integer array index (which may select an "
-                        f"entry twice) is computed with NumPy only, and this is a {type(x).__name__}: index with "
-                        "slices, integers or a boolean mask, or use xp.take")
-    return _written(zeros_of(_shape(x), x if is_foreign(x) else g), index, g)
+    out = zeros_of(_shape(x), x if is_foreign(x) else g)
+    if any(n != n for n in _shape(g)):  # (nan: a Dask selection by a lazy mask)
+        library = type(g).__module__.partition(".")[0]
+        raise user_error("UnsupportedConstructError",
+                         f"the derivative of 'x[mask]' on a {library} array with a lazy mask writes back a "
+                         "selection whose size is not known until computed, which Dask cannot do",
+                         "select with np.where(mask, x, 0.0) (then reduce), or compute the mask first")
+    if not _may_repeat(index):
+        return _written(out, index, g)
+    if isinstance(index, tuple) or np.ndim(index) != 1 or is_foreign(index) or namespace(out) is not np:
+        raise user_error("UnsupportedConstructError",
+                         "the derivative of indexing with integer arrays (which may select an entry twice) on a "
+                         f"{type(out).__module__.partition('.')[0]} array is computed for one 1-d index of "
+                         "integers only (x[idx])",
+                         "index with slices, integers, a boolean mask or one 1-d integer array, or use xp.take")
+    return _scattered(out, np.asarray(index), g)
+
+
+def _scattered(out: Any, idx: np.ndarray, g: Any) -> Any:
+    """``out`` with ``g[k]`` added at ``idx[k]`` (``np.add.at(out, idx, g)``) by writes that never
+    name an entry twice, for libraries without ``add.at`` (Dask): round ``r`` adds the ``r``-th
+    occurrence of every repeated index."""
+    idx = np.where(idx < 0, idx + _shape(out)[0], idx)
+    order = np.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_idx)) + 1]
+    occurrence = np.empty(len(idx), dtype=np.intp)  # which occurrence of its index each position is
+    occurrence[order] = np.arange(len(idx)) - np.repeat(starts, np.diff(np.r_[starts, len(idx)]))
+    for r in range(int(occurrence.max()) + 1 if len(idx) else 0):
+        pos = np.flatnonzero(occurrence == r)
+        out = _written(out, idx[pos], out[idx[pos]] + g[pos])
+    return out
 
 
 def _shape(x: Any) -> tuple:
