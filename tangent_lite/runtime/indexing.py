@@ -11,7 +11,7 @@ from typing import Any, List, Tuple
 
 import numpy as np
 
-from .broadcast import real_cotangent, unbroadcast
+from .broadcast import _shape, real_cotangent, unbroadcast
 from .library import is_foreign, namespace, zeros_of
 from .markers import user_error
 from .values import _float_dtype, add, zeros_like
@@ -83,10 +83,6 @@ def _scattered(out: Any, idx: np.ndarray, g: Any) -> Any:
         pos = np.flatnonzero(occurrence == r)
         out = _written(out, idx[pos], out[idx[pos]] + g[pos])
     return out
-
-
-def _shape(x: Any) -> tuple:
-    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
 def _may_repeat(index: Any) -> bool:
