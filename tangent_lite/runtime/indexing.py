@@ -134,7 +134,7 @@ def _np_dtype(v: Any) -> Any:
 def _written(out: Any, index: Any, v: Any) -> Any:
     """``out[index] = v`` on an array nothing else holds; ``out.at[index].set(v)`` for immutable
     arrays (JAX)."""
-    if type(out) is not np.ndarray and hasattr(out, "at") and not hasattr(out, "__setitem__"):
+    if type(out) is not np.ndarray and hasattr(out, "at"):
         return out.at[index].set(v)
     out[index] = v
     return out
