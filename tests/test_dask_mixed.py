@@ -48,6 +48,15 @@ def while_counted(w, X):
     return s
 
 
+def while_value_test(w, X):  # the test reads a Dask value: computed there, as when the function runs
+    s = 1.0
+    k = 0
+    while s < 50.0 and k < 5:
+        s = s * 1.5 + np.sum(X @ (w * w)) + 2.0
+        k += 1
+    return s
+
+
 def loop_mean_rows(w, X):  # t = t + np.mean(X, axis=0) * np.sum(w) in a loop
     t = np.zeros(3)
     for _ in range(3):
@@ -152,14 +161,17 @@ def repeated_index_read(w, X):  # adjoint of w[[0, 0, 2]]: repeats add up (no ad
     return np.sum(w[[0, 0, 2, -1]] ** 2 * np.arange(1.0, 5.0)) + np.sum(np.tanh(X @ w))
 
 
-PROGRAMS = [loop_sum, while_counted, loop_mean_rows, loop_tuple_accumulate, item_write, row_of_data_write,
-            copy_in_loop, slice_write, whole_write, numpy_mask_write, repeated_index_write, item_writes_in_loop,
-            reversed_item_writes, row_writes_in_loop, column_write, item_writes_in_while, repeated_index_read]
+PROGRAMS = [loop_sum, while_counted, while_value_test, loop_mean_rows, loop_tuple_accumulate, item_write,
+            row_of_data_write, copy_in_loop, slice_write, whole_write, numpy_mask_write, repeated_index_write,
+            item_writes_in_loop, reversed_item_writes, row_writes_in_loop, column_write, item_writes_in_while,
+            repeated_index_read]
 
 # what the program itself computes eagerly on Dask inputs (docs/arrays-beyond-numpy.md, "Limits": it stays
-# eager in the derivative): item_writes_in_while writes a Dask sum into a NumPy array when w is NumPy;
-# copy_in_loop's w.copy() runs as np.copy, which Dask does not implement (it computes) when w is Dask
-EAGER = {("item_writes_in_while", "numpy"), ("copy_in_loop", "dask")}
+# eager in the derivative): while_value_test's loop test reads a Dask sum; item_writes_in_while writes a
+# Dask sum into a NumPy array when w is NumPy; copy_in_loop's w.copy() runs as np.copy, which Dask does
+# not implement (it computes) when w is Dask
+EAGER = {("item_writes_in_while", "numpy"), ("copy_in_loop", "dask"), ("while_value_test", "numpy"),
+         ("while_value_test", "dask")}
 
 
 @pytest.fixture(scope="module")
