@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tangent_lite as tl
 
@@ -331,3 +333,33 @@ def test_mixed_library_helpers_stay_lazy_and_exact():
     kept = rt.saved(ad[:])
     ad[:] = ad * 10.0
     _lazy_equal(kept, a)
+
+
+# ---------------------------------------------------------------- positions and chunkings that vary
+
+
+def write_at(w, X, i, j):
+    a = w * 1.0
+    a[i] = a[j] * 2.0
+    Y = X * 1.0
+    for k in range(2):
+        Y[(i + k) % 4] = Y[(i + k) % 4] * a
+    return np.sum(np.tanh(Y @ a)) + np.sum(a[j:] * w[j:])
+
+
+@settings(max_examples=12, deadline=None)
+@given(i=st.integers(-3, 2), j=st.integers(-3, 2), w_chunk=st.integers(1, 3), row_chunk=st.integers(1, 4),
+       numpy_w=st.booleans())
+def test_item_writes_at_any_position_and_chunking(i, j, w_chunk, row_chunk, numpy_w):
+    rng = np.random.default_rng((i + 3) * 7 + j + 3)
+    w, X = rng.normal(size=3), rng.normal(size=(4, 3)) * 0.5
+    wd = w if numpy_w else da.from_array(w, chunks=w_chunk)
+    Xd = da.from_array(X, chunks=(row_chunk, 3))
+    got = lazily(tl.grad(write_at, wrt=(0, 1)), wd, Xd, i, j)
+    want = tl.grad(write_at, wrt=(0, 1))(w, X, i, j)
+    for g, v in zip(got, want):
+        _lazy_equal(g, v)
+    np.testing.assert_allclose(want[0], _central(write_at, (w, X, i, j), 0), rtol=1e-6, atol=1e-7)
+    dw = rng.normal(size=3)
+    _lazy_equal(lazily(tl.jvp, lambda a, b: write_at(a, b, i, j), (wd, Xd), (dw, np.zeros((4, 3))))[1],
+                np.sum(want[0] * dw))
