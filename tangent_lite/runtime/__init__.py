@@ -151,7 +151,13 @@ from .higher_order import (  # noqa: F401
 )
 from .indexing import (  # noqa: F401
     _basic_index,
+    _foreign_among,
     _foreign_getitem_bar,
+    _fresh,
+    _may_repeat,
+    _np_dtype,
+    _scattered,
+    _written,
     _written_span,
     add_item,
     getattr_bar,

@@ -6,12 +6,14 @@ which may change the list's length).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, List, Tuple
 
 import numpy as np
 
-from .broadcast import real_cotangent, unbroadcast
-from .library import is_foreign, zeros_of
+from .broadcast import _shape, real_cotangent, unbroadcast
+from .library import is_foreign, namespace, zeros_of
+from .markers import user_error
 from .values import _float_dtype, add, zeros_like
 
 # ---------------------------------------------------------------- reading items and attributes
@@ -49,14 +51,92 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
 def _foreign_getitem_bar(g: Any, x: Any, index: Any) -> Any:
     """``getitem_bar`` in the library of ``x`` or ``g`` (Dask, an array-API array): ``g`` written at
     ``index`` into zeros of that library (``.at[index].set`` where arrays are immutable, as in JAX)."""
-    if not _basic_index(index):
-        raise TypeError("tangent_lite: the adjoint of indexing with an array index (which may select an entry "
-                        f"twice) is computed with NumPy only, and this is a {type(x).__name__}: index with slices "
-                        "and integers, or use xp.take")
-    out = zeros_of(np.shape(x), x if is_foreign(x) else g)
-    if hasattr(out, "at"):
-        return out.at[index].set(g)
-    out[index] = g
+    out = zeros_of(_shape(x), x if is_foreign(x) else g)
+    if any(n != n for n in _shape(g)):  # (nan: a Dask selection by a lazy mask)
+        library = type(g).__module__.partition(".")[0]
+        raise user_error("UnsupportedConstructError",
+                         f"the derivative of 'x[mask]' on a {library} array with a lazy mask writes back a "
+                         "selection whose size is not known until computed, which Dask cannot do",
+                         "select with np.where(mask, x, 0.0) (then reduce), or compute the mask first")
+    if not _may_repeat(index):
+        return _written(out, index, g)
+    if isinstance(index, tuple) or np.ndim(index) != 1 or is_foreign(index) or namespace(out) is not np:
+        raise user_error("UnsupportedConstructError",
+                         "the derivative of indexing with integer arrays (which may select an entry twice) on a "
+                         f"{type(out).__module__.partition('.')[0]} array is computed for one 1-d index of "
+                         "integers only (x[idx])",
+                         "index with slices, integers, a boolean mask or one 1-d integer array, or use xp.take")
+    return _scattered(out, np.asarray(index), g)
+
+
+def _scattered(out: Any, idx: np.ndarray, g: Any) -> Any:
+    """``out`` with ``g[k]`` added at ``idx[k]`` (``np.add.at(out, idx, g)``) by writes that never
+    name an entry twice, for libraries without ``add.at`` (Dask): round ``r`` adds the ``r``-th
+    occurrence of every repeated index."""
+    idx = np.where(idx < 0, idx + _shape(out)[0], idx)
+    order = np.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_idx)) + 1]
+    occurrence = np.empty(len(idx), dtype=np.intp)  # which occurrence of its index each position is
+    occurrence[order] = np.arange(len(idx)) - np.repeat(starts, np.diff(np.r_[starts, len(idx)]))
+    for r in range(int(occurrence.max()) + 1 if len(idx) else 0):
+        pos = np.flatnonzero(occurrence == r)
+        out = _written(out, idx[pos], out[idx[pos]] + g[pos])
+    return out
+
+
+def _may_repeat(index: Any) -> bool:
+    """Can ``index`` name an entry twice (an integer array or list in it: ``x[[0, 0]]``)?"""
+    parts = index if isinstance(index, tuple) else (index,)
+    for p in parts:
+        if p is None or p is Ellipsis or isinstance(p, (bool, int, np.integer, slice)):
+            continue
+        dt = getattr(p, "dtype", None)
+        if dt is None:
+            dt = np.asarray(p).dtype
+        if not (dt == np.bool_ if isinstance(dt, np.dtype) else namespace(p).isdtype(dt, "bool")):
+            return True
+    return False
+
+
+def _foreign_among(*values: Any) -> Any:
+    """The first array of another library than NumPy among ``values`` (an index's parts included),
+    or None: an in-place write that mixes libraries is made in that one (a Dask value written
+    into a NumPy adjoint makes it a lazy Dask array; nothing is computed to bring it to NumPy)."""
+    for v in values:
+        for part in v if isinstance(v, tuple) else (v,):
+            if is_foreign(part):
+                return part
+    return None
+
+
+def _fresh(x: Any, like: Any, dtype: Any = None) -> Any:
+    """A new array with ``x``'s values (``x`` of any library, or a number) in ``like``'s library,
+    which nothing else holds (so it can be written in place), of ``dtype`` if given."""
+    if is_foreign(x) and namespace(x) is namespace(like):
+        if dtype is not None and x.dtype != dtype:
+            return x.astype(dtype)
+        return x.copy() if hasattr(x, "copy") else namespace(x).asarray(x, copy=True)
+    xp = namespace(like)
+    if xp is np:  # Dask, CuPy: made by like's library (a Dask array: x's values embedded in its graph)
+        return np.zeros_like(like, shape=np.shape(x), dtype=dtype if dtype is not None else _float_dtype(x)) + x
+    return xp.asarray(x, dtype=dtype, device=getattr(like, "device", None), copy=True)
+
+
+def _np_dtype(v: Any) -> Any:
+    """``v``'s dtype where it is a NumPy dtype (NumPy, Dask, CuPy values and numbers), else None."""
+    dt = getattr(v, "dtype", None)
+    if dt is None:
+        return np.result_type(v) if isinstance(v, (bool, int, float, complex)) else None
+    return dt if isinstance(dt, np.dtype) else None
+
+
+def _written(out: Any, index: Any, v: Any) -> Any:
+    """``out[index] = v`` on an array nothing else holds; ``out.at[index].set(v)`` for immutable
+    arrays (JAX)."""
+    if type(out) is not np.ndarray and hasattr(out, "at"):
+        return out.at[index].set(v)
+    out[index] = v
     return out
 
 
@@ -73,9 +153,14 @@ def add_item(bar: Any, index: Any, g: Any) -> Any:
         items = list(bar)
         items[index] = add(items[index], g)
         return type(bar)(*items) if hasattr(bar, "_fields") else tuple(items)
-    if isinstance(bar, np.ndarray):
+    like = _foreign_among(bar, g, index) if not isinstance(bar, (list, dict)) else None
+    if like is None and isinstance(bar, np.ndarray):
         bar[index] += real_cotangent(g, bar)
         return bar
+    if like is not None:  # a NumPy adjoint receiving another library's term: made an array of that library
+        if not is_foreign(bar):
+            bar = _fresh(bar, like)
+        return _written(bar, index, add(bar[index], real_cotangent(g, bar)))
     bar[index] = add(bar[index], g)
     return bar
 
@@ -103,8 +188,14 @@ def setitem(x: Any, index: Any, v: Any) -> Any:
         return out_d
     if isinstance(x, list):
         out = list(x)
-    else:
-        out = np.array(x, dtype=np.result_type(_float_dtype(x), np.asarray(v).dtype), copy=True)
+        out[index] = v
+        return out
+    like = _foreign_among(x, v, index)
+    if like is not None:  # in the library of the foreign array (Dask: lazily), never through NumPy
+        dx, dv = _np_dtype(x), _np_dtype(v)
+        dt = np.result_type(dx if dx.kind in "fc" else np.float64, dv) if dx is not None and dv is not None else None
+        return _written(_fresh(x, like, dt), index, v)
+    out = np.array(x, dtype=np.result_type(_float_dtype(x), np.asarray(v).dtype), copy=True)
     out[index] = v
     return out
 
@@ -116,9 +207,9 @@ def setitem_bar(g: Any, index: Any, v: Any) -> Any:
     if isinstance(g, dict):  # (a key the cotangent does not hold: nothing reached it)
         return unbroadcast(g[index], v) if index in g else zeros_like(v)
     piece = g[index]
-    if not isinstance(g, (list, tuple)) and not _basic_index(index):
-        ids = np.full(np.shape(g), -1, dtype=np.intp)
-        order = np.arange(np.size(piece), dtype=np.intp).reshape(np.shape(piece))
+    if not isinstance(g, (list, tuple)) and _may_repeat(index):
+        ids = np.full(_shape(g), -1, dtype=np.intp)
+        order = np.arange(math.prod(_shape(piece)), dtype=np.intp).reshape(_shape(piece))
         ids[index] = order  # which write each written position kept, as NumPy does it
         kept = ids[index] == order
         if not kept.all():
@@ -137,6 +228,10 @@ def zero_index(g: Any, index: Any) -> Any:
         out = list(g)
         out[index] = zeros_like(out[index])
         return out
+    like = _foreign_among(g, index)
+    if like is not None:  # in that library (Dask: lazily), never through NumPy
+        dt = _np_dtype(g)
+        return _written(_fresh(g, like, None if dt is None or dt.kind in "fc" else np.dtype(np.float64)), index, 0.0)
     out = np.array(g, dtype=_float_dtype(g), copy=True)
     out[index] = 0.0
     return out

@@ -8,10 +8,26 @@ from typing import Any
 
 import numpy as np
 
+from .library import is_foreign, namespace
+from .markers import user_error
+
 
 def saved(v: Any) -> Any:
-    """A value to put on the tape before it is overwritten in place (arrays are copied)."""
-    return np.copy(v) if isinstance(v, np.ndarray) else v
+    """A value to put on the tape before it is overwritten in place (arrays are copied; so is
+    another library's array: Dask's ``x[:]`` is ``x`` itself, which ``x[:] = v`` then changes)."""
+    if isinstance(v, np.ndarray):
+        return np.copy(v)
+    if is_foreign(v):
+        if any(n != n for n in v.shape):  # (nan: a Dask selection by a lazy mask)
+            library = type(v).__module__.partition(".")[0]
+            raise user_error(
+                "UnsupportedConstructError",
+                f"the entries an in-place write 'x[mask] = ...' overwrites in a {library} array are put back "
+                "by the reverse sweep, and their number is not known until computed (the mask is lazy): "
+                f"{library} cannot write them back",
+                "write the update as a new array, x = np.where(mask, new_values, x), or compute the mask first")
+        return v.copy() if hasattr(v, "copy") else namespace(v).asarray(v, copy=True)
+    return v
 
 
 def copied(v: Any) -> Any:

@@ -151,13 +151,18 @@ def _foreign_grad(g: Any, x: Any) -> Any:
     """``as_grad`` where ``g`` or ``x`` is another library's array: kept in ``g``'s library (a
     Dask gradient of a NumPy parameter stays lazy), broadcast to ``x``'s shape, in ``x``'s
     inexact dtype; a number ``g`` becomes an array of ``x``'s library."""
-    if not is_foreign(g):  # a number (or a NumPy number) for another library's x
-        if np.ndim(g) != 0 and namespace(x) is not np:
+    if not is_foreign(g):  # a number or a NumPy array for another library's x
+        if np.ndim(g) != 0 and namespace(x) is np:
+            # a NumPy array for a Dask (CuPy) argument (a part of the gradient that did not touch
+            # the argument's values, a constant): made an array of x's library, chunked like x
+            g = spread(g, tuple(x.shape), x)
+        elif np.ndim(g) != 0:
             raise TypeError(f"tangent_lite: a NumPy array reached the gradient of a {type(x).__name__}: the code "
                             "converted its arrays to NumPy (SciPy does unless the environment variable "
                             "SCIPY_ARRAY_API=1 is set before it is imported), or a helper of tangent_lite "
                             "computed with NumPy (then please report it)")
-        return zeros_like(x) + (g.item() if isinstance(g, np.ndarray) else g)
+        else:
+            return zeros_like(x) + (g.item() if isinstance(g, np.ndarray) else g)
     xp = namespace(g)
     shape = tuple(x.shape) if hasattr(x, "shape") else ()
     if len(g.shape) != len(shape) or any(a != b and a == a for a, b in zip(g.shape, shape)):  # (nan: unknown)
