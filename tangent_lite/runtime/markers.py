@@ -120,3 +120,32 @@ def real_only(v: Any, message: str) -> None:
         raise user_error("UnsupportedConstructError", message,
                          "differentiate it for real input (write the real and imaginary parts, or np.abs, "
                          "explicitly); docs/complex-numbers.md lists the functions verified for complex input")
+
+
+class _NoSwallow:
+    """A context manager around ``cm`` that behaves like it, except that where ``cm.__exit__``
+    swallows an exception (``contextlib.suppress``, an ``__exit__`` that returns True) it raises
+    UnsupportedConstructError instead: the statements of the with block after the one that
+    raised did not run, and the derivative code would follow them (see :func:`no_swallow`)."""
+
+    def __init__(self, cm: Any, message: str) -> None:
+        self.cm, self.message = cm, message
+
+    def __enter__(self) -> Any:
+        return self.cm.__enter__()
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if self.cm.__exit__(kind, exc, tb) and kind is not None:
+            what, _, hint = self.message.partition("\nTo fix: ")
+            raise user_error("UnsupportedConstructError", f"{what} (it swallowed {kind.__name__}: {exc})",
+                             hint) from exc
+        return False
+
+
+def no_swallow(cm: Any, message: str) -> Any:
+    """``cm`` for a with statement of derivative code, checked at run time: an exception its
+    ``__exit__`` swallows, which stopped the with block half-way, raises UnsupportedConstructError
+    (``message``: what and where, then ``\\nTo fix: `` and what to do) instead of letting the
+    derivative count the statements that did not run.  A context that lets every exception
+    through behaves as it does without this check."""
+    return _NoSwallow(cm, message)
