@@ -283,7 +283,11 @@ DERIVATIVES = {
     "hessian": lambda f, x: tl.hessian(f)(x),
     "grad of grad": lambda f, x: tl.grad(tl.grad(f))(x),
     "jvp of grad": lambda f, x: tl.jvp(tl.grad(f), (x,), (1.0,))[1],
+    "jacobian": lambda f, x: tl.jacobian(f)(x),
+    "taylor 1": lambda f, x: tl.derivatives(f, x, 2)[1],
+    "taylor 2": lambda f, x: tl.derivatives(f, x, 2)[2],
 }
+SECOND = ("hessian", "grad of grad", "jvp of grad", "taylor 2")
 
 
 def _number(v):
@@ -295,13 +299,13 @@ def _number(v):
 def test_derivative_where_nothing_is_swallowed(module, key, how):
     f = getattr(module, f"f_{key}")
     for x in (0.7, 1.3) if key in NEVER_SWALLOWING else (0.7, 0.4):
-        expected = _second(f, x) if how in ("hessian", "grad of grad", "jvp of grad") else _central(f, x)
+        expected = _second(f, x) if how in SECOND else _central(f, x)
         if how == "grad of grad" and key in TRY_BLOCKS:  # (reverse over reverse through a try: documented refusal)
             with pytest.raises(tl.errors.UnsupportedConstructError, match="reverse mode over reverse mode"):
                 DERIVATIVES[how](f, x)
             continue
         got = _number(DERIVATIVES[how](f, x))
-        tol = 1e-4 if how in ("hessian", "grad of grad", "jvp of grad") else 1e-6
+        tol = 1e-4 if how in SECOND else 1e-6
         assert got == pytest.approx(expected, rel=tol, abs=tol), (key, how, x)
 
 
