@@ -122,30 +122,35 @@ def real_only(v: Any, message: str) -> None:
                          "explicitly); docs/complex-numbers.md lists the functions verified for complex input")
 
 
+
 class _NoSwallow:
     """A context manager around ``cm`` that behaves like it, except that where ``cm.__exit__``
     swallows an exception (``contextlib.suppress``, an ``__exit__`` that returns True) it raises
     UnsupportedConstructError instead: the statements of the with block after the one that
     raised did not run, and the derivative code would follow them (see :func:`no_swallow`)."""
 
-    def __init__(self, cm: Any, message: str) -> None:
-        self.cm, self.message = cm, message
+    def __init__(self, cm: Any, where: str, label: str) -> None:
+        self.cm, self.where, self.label = cm, where, label
 
     def __enter__(self) -> Any:
         return self.cm.__enter__()
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
         if self.cm.__exit__(kind, exc, tb) and kind is not None:
-            what, _, hint = self.message.partition("\nTo fix: ")
-            raise user_error("UnsupportedConstructError", f"{what} (it swallowed {kind.__name__}: {exc})",
-                             hint) from exc
+            raise user_error(
+                "UnsupportedConstructError",
+                f"{self.where}: the with block of '{self.label}' stopped half-way: {kind.__name__} ({exc}) was raised "
+                "in it and the context swallowed it, so the statements after the one that raised did not run; "
+                "derivatives do not follow a with block that stops half-way",
+                "let the exception propagate (a context whose __exit__ returns False, no contextlib.suppress), or "
+                "catch it with try/except around the statement that raises, which derivatives follow") from exc
         return False
 
 
-def no_swallow(cm: Any, message: str) -> Any:
-    """``cm`` for a with statement of derivative code, checked at run time: an exception its
-    ``__exit__`` swallows, which stopped the with block half-way, raises UnsupportedConstructError
-    (``message``: what and where, then ``\\nTo fix: `` and what to do) instead of letting the
-    derivative count the statements that did not run.  A context that lets every exception
-    through behaves as it does without this check."""
-    return _NoSwallow(cm, message)
+def no_swallow(cm: Any, where: str, label: str) -> Any:
+    """``cm``, the context of the with statement ``label`` at ``where`` (file:line) in derivative
+    code, checked at run time: an exception its ``__exit__`` swallows, which stopped the with block
+    half-way, raises UnsupportedConstructError instead of letting the derivative count the
+    statements that did not run.  A context that lets every exception through behaves as it
+    does without this check."""
+    return _NoSwallow(cm, where, label)

@@ -150,17 +150,12 @@ class Statements(Part):
             self.cx.emit(gast.Expr(value=call))
 
     def _no_swallow(self, cm: Any, label: str, line: Optional[int]) -> Any:
-        """``_t = _tl.no_swallow(cm, message)``: the context ``cm`` of the with statement at ``line``,
+        """``_t = _tl.no_swallow(cm, "file:line", label)``: the context ``cm`` of the with statement at ``line``,
         which may swallow an exception raised in its body, checked at run time (the derivative of a
         block that stopped half-way would count the statements that did not run).  Returns ``_t``."""
         where = f"{self.cx.src.filename}:{line}" if line else self.cx.src.filename
-        message = (f"{where}: the with block of '{label}' stopped half-way: an exception was raised in it and the "
-                   "context swallowed it, so the statements after the one that raised did not run; derivatives "
-                   "do not follow a with block that stops half-way\nTo fix: let the exception propagate (a context "
-                   "whose __exit__ returns False, no contextlib.suppress), or catch it with try/except around the "
-                   "statement that raises, which derivatives follow")
         func = S.attribute(S.name(self.cx.aliases["_tl"]), "no_swallow")
-        call = gast.Call(func=func, args=[cm, S.const(message)], keywords=[])
+        call = gast.Call(func=func, args=[cm, S.const(where), S.const(label)], keywords=[])
         set_anno(call, Key.CALLEE, runtime.no_swallow)
         self.cx.env.setdefault(self.cx.aliases["_tl"], runtime)
         t = self.names.temp()
