@@ -397,3 +397,37 @@ def test_breaker_programs_are_refused_not_wrong(tmp_path):
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop(name, None)
+
+
+_STANDALONE = r"""
+import sys
+sys.modules["tangent_lite"] = None  # (not importable: the module must carry its helpers)
+import importlib.util
+spec = importlib.util.spec_from_file_location("standalone_with", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(float(module.f_vjp(0.7)[1]))
+try:
+    module.f_vjp(1.3)
+except ValueError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_standalone_module_checks_the_context_without_tangent_lite(tmp_path):
+    """adgen's standalone file carries the check (no tangent_lite: a ValueError with the same text)."""
+    import subprocess
+
+    from tangent_lite import cli
+
+    source = textwrap.dedent(PROGRAMS["suppress_raise_middle"]).strip()
+    (tmp_path / "prog_with.py").write_text("import contextlib\n\nimport numpy as np\n\n\n" + source + "\n")
+    out = tmp_path / "f_grad.py"
+    assert cli.main([f"{tmp_path / 'prog_with.py'}:f", "--mode", "vjp", "--wrt", "x", "-o", str(out)]) == 0
+    code = _STANDALONE.format(path=str(out))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    grad, refusal = proc.stdout.strip().split("\n", 1)
+    assert float(grad) == pytest.approx(4.0 * 0.7 * 100.0)  # f = 200 x^2 where nothing is swallowed
+    assert refusal.startswith("refused: tangent_lite: ") and "prog_with.py:8: the with block" in refusal \
+        and "stopped half-way" in refusal, refusal
