@@ -5,6 +5,7 @@ cannot be followed (``not_a_dict``, ``number_only``, ``scalar_only``, ``real_onl
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,20 @@ def user_error(kind: str, message: str, hint: str) -> Exception:
     try:
         from .. import errors  # (relative: a standalone module names no tangent_lite)
     except ImportError:  # pragma: no cover - a standalone module without tangent_lite
-        return ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
-    return getattr(errors, kind)(message, hint=hint)
+        error: Exception = ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
+    else:
+        error = getattr(errors, kind)(message, hint=hint)
+    error.tl_refusal = True  # type: ignore[attr-defined]  # (no except clause of the user's catches it)
+    return error
+
+
+def reraise_refusal() -> None:
+    """The first statement of every except clause of derivative code: the exception being handled,
+    if it is a refusal the derivative code raised while it ran (:func:`user_error`), is not one the
+    user's ``except`` clause may catch (the function itself never raised it): raise it again."""
+    caught = sys.exc_info()[1]
+    if getattr(caught, "tl_refusal", False):
+        raise caught
 
 STRUCTURED_HINT = ("pass the parameters of '{name}' as one flat array (np.concatenate) and rebuild them inside the "
                    "function, or use tl.grad / tl.vjp, whose gradients keep the structure")
