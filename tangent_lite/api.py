@@ -169,7 +169,8 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
             manager.optimize(fdef, protected | {a.id for a in fdef.args.args})
         # with and try blocks (marker statements until here)
         fdef.body = blocks.rewrap(fdef.body, w.src, reverse=mode == "vjp",
-                                  again=str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated."))
+                                  again=str(getattr(w.fn, "__module__", "")).startswith("tangent_lite_generated."),
+                                  tl=w.aliases["_tl"])
     progress.lap("optimizing")
     return w, d, raw, extra
 

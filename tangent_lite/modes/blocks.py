@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from .. import runtime
 from .. import syntax as S
 from ..errors import UnsupportedConstructError
 from ..syntax import gast
@@ -89,25 +90,27 @@ def reenterable(value: Any) -> bool:
     return any(callee is known for known in REENTERED)
 
 
-def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool = False) -> List[Any]:
+def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool = False,
+           tl: str = "_tl") -> List[Any]:
     """Turn marker pairs back into ``with`` and ``try`` statements, in ``body`` and the bodies in it.
     ``reverse``: the code has a reverse sweep, which cannot undo a tape push or a list change that
     a try block made before an exception stopped it: refused (``src``: for the error's location;
-    ``again``: the code is a derivative differentiated again)."""
+    ``again``: the code is a derivative differentiated again).  ``tl``: the name of the runtime
+    module in the generated code."""
     out: List[Any] = []
     i = 0
     while i < len(body):
         stmt = body[i]
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse, again))
+                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse, again, tl))
         if isinstance(stmt, gast.FunctionDef):
-            stmt.body = rewrap(stmt.body, src, reverse, again)
+            stmt.body = rewrap(stmt.body, src, reverse, again, tl)
         if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
             j = _matching(body, i, TRY_END)
             if reverse and len(stmt.value.args) > 3:  # (without except clauses an exception leaves the function)
                 _no_pushes(body[i + 1:j], stmt, src, again)
-            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again), reverse))
+            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again, tl), tl, reverse))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -117,7 +120,7 @@ def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool 
             continue
         cm = S.name(context_of(stmt))
         target = S.name(stmt.targets[0].id, store=True) if isinstance(stmt, gast.Assign) else None
-        inner = rewrap(body[i + 1:j], src, reverse, again)
+        inner = rewrap(body[i + 1:j], src, reverse, again, tl)
         node = gast.With(items=[gast.withitem(context_expr=cm, optional_vars=target)],
                          body=inner or [gast.Pass()], type_comment=None)
         node.lineno = getattr(stmt, "lineno", None)
@@ -152,9 +155,11 @@ def _matching(body: List[Any], i: int, kind: str) -> Optional[int]:
     return None
 
 
-def _try(stmt: Any, inner: List[Any], reverse: bool = False) -> List[Any]:
-    """``try: <inner> except T as _caught: _exc = _caught; _ok = False; _path = k`` for the marker
-    ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type None is a bare ``except:``);
+def _try(stmt: Any, inner: List[Any], tl: str, reverse: bool = False) -> List[Any]:
+    """``try: <inner> except T as _caught: _tl.reraise_refusal(); _exc = _caught; _ok = False;
+    _path = k`` for the marker ``stmt`` (``_ok.__try__(_path, _exc, _caught, T1, T2, ...)``; a type
+    None is a bare ``except:``; ``reraise_refusal``: a refusal the derivative code raised while it
+    ran, such as a with block's context that swallowed an exception, is not the user's to catch);
     ``inner`` itself for a try without except clauses (``try``/``finally``: an exception leaves
     the function, the finally block after it is not run by the derivative).  ``reverse``: each
     handler binds the names ``inner`` assigns that the exception left unbound (to None), which
@@ -174,11 +179,18 @@ def _try(stmt: Any, inner: List[Any], reverse: bool = False) -> List[Any]:
         keep = [] if bare else [S.assign(exc.id, S.name(caught.id))]
         handlers.append(gast.ExceptHandler(
             type=None if bare else S.deepcopy(typ), name=None if bare else S.name(caught.id, store=True),
-            body=keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))] + S.deepcopy(unbound)))
+            body=[_reraise(tl)] + keep + [S.assign(flag, S.const(False)), S.assign(path.id, S.const(k))]
+            + S.deepcopy(unbound)))
     node = gast.Try(body=inner or [gast.Pass()], handlers=handlers, orelse=[], finalbody=[])
     node.lineno = getattr(stmt, "lineno", None)
     set_anno(node, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
     return [node]
+
+
+def _reraise(tl: str) -> Any:
+    call = gast.Call(func=S.attribute(S.name(tl), "reraise_refusal"), args=[], keywords=[])
+    set_anno(call, Key.CALLEE, runtime.reraise_refusal)
+    return gast.Expr(value=call)
 
 
 def _assigned(stmts: List[Any]) -> List[str]:

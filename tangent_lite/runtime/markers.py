@@ -5,6 +5,7 @@ cannot be followed (``not_a_dict``, ``number_only``, ``scalar_only``, ``real_onl
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,20 @@ def user_error(kind: str, message: str, hint: str) -> Exception:
     try:
         from .. import errors  # (relative: a standalone module names no tangent_lite)
     except ImportError:  # pragma: no cover - a standalone module without tangent_lite
-        return ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
-    return getattr(errors, kind)(message, hint=hint)
+        error: Exception = ValueError(f"tangent_lite: {message}\nTo fix: {hint}")
+    else:
+        error = getattr(errors, kind)(message, hint=hint)
+    error.tl_refusal = True  # type: ignore[attr-defined]  # (no except clause of the user's catches it)
+    return error
+
+
+def reraise_refusal() -> None:
+    """The first statement of every except clause of derivative code: the exception being handled,
+    if it is a refusal the derivative code raised while it ran (:func:`user_error`), is not one the
+    user's ``except`` clause may catch (the function itself never raised it): raise it again."""
+    caught = sys.exc_info()[1]
+    if getattr(caught, "tl_refusal", False):
+        raise caught
 
 STRUCTURED_HINT = ("pass the parameters of '{name}' as one flat array (np.concatenate) and rebuild them inside the "
                    "function, or use tl.grad / tl.vjp, whose gradients keep the structure")
@@ -120,3 +133,37 @@ def real_only(v: Any, message: str) -> None:
         raise user_error("UnsupportedConstructError", message,
                          "differentiate it for real input (write the real and imaginary parts, or np.abs, "
                          "explicitly); docs/complex-numbers.md lists the functions verified for complex input")
+
+
+
+class _NoSwallow:
+    """A context manager around ``cm`` that behaves like it, except that where ``cm.__exit__``
+    swallows an exception (``contextlib.suppress``, an ``__exit__`` that returns True) it raises
+    UnsupportedConstructError instead: the statements of the with block after the one that
+    raised did not run, and the derivative code would follow them (see :func:`no_swallow`)."""
+
+    def __init__(self, cm: Any, where: str, label: str) -> None:
+        self.cm, self.where, self.label = cm, where, label
+
+    def __enter__(self) -> Any:
+        return self.cm.__enter__()
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if self.cm.__exit__(kind, exc, tb) and kind is not None:
+            raise user_error(
+                "UnsupportedConstructError",
+                f"{self.where}: the with block of '{self.label}' stopped half-way: {kind.__name__} ({exc}) was raised "
+                "in it and the context swallowed it, so the statements after the one that raised did not run; "
+                "derivatives do not follow a with block that stops half-way",
+                "let the exception propagate (a context whose __exit__ returns False, no contextlib.suppress), or "
+                "catch it with try/except around the statement that raises, which derivatives follow") from exc
+        return False
+
+
+def no_swallow(cm: Any, where: str, label: str) -> Any:
+    """``cm``, the context of the with statement ``label`` at ``where`` (file:line) in derivative
+    code, checked at run time: an exception its ``__exit__`` swallows, which stopped the with block
+    half-way, raises UnsupportedConstructError instead of letting the derivative count the
+    statements that did not run.  A context that lets every exception through behaves as it
+    does without this check."""
+    return _NoSwallow(cm, where, label)

@@ -11,6 +11,7 @@ from typing import Any, Callable, List, Optional
 
 import numpy as np
 
+from ... import runtime
 from ... import syntax as S
 from ...errors import UnsupportedConstructError
 from ...syntax import gast
@@ -18,10 +19,14 @@ from ...syntax.annotations import Key, get_anno, set_anno
 from .common import _stored_names, ast_copy_lines, is_atom
 from .state import Part
 
+# contexts known never to swallow an exception raised in the with block (``__exit__`` returns a
+# false value): any other context is checked at run time by the derivative code (``_tl.no_swallow``)
+NEVER_SWALLOW = (np.errstate, np.printoptions, warnings.catch_warnings, contextlib.nullcontext,
+                 contextlib.redirect_stdout, contextlib.redirect_stderr, io.open, open)
+
 # contexts known not to change module-level values the function reads (a global read inside or
 # after any other ``with`` may see a value the context set: refused, Names.read)
-KNOWN_CONTEXTS = (np.errstate, np.printoptions, warnings.catch_warnings, contextlib.suppress,
-                  contextlib.nullcontext, contextlib.redirect_stdout, contextlib.redirect_stderr, io.open, open)
+KNOWN_CONTEXTS = NEVER_SWALLOW + (contextlib.suppress,)
 
 
 class Statements(Part):
@@ -111,11 +116,13 @@ class Statements(Part):
         contexts = []
         for item in node.items:
             generated = str(getattr(self.cx.fn, "__module__", "")).startswith("tangent_lite")  # (reads bound copies)
-            if self.cx.unknown_context is None and not generated and not self._known_context(item.context_expr):
-                self.cx.unknown_context = (getattr(node, "lineno", None) or self.cx.lineno,
-                                           S.dotted_name(getattr(item.context_expr, "func", item.context_expr))
-                                           or "the context")
+            label = S.dotted_name(getattr(item.context_expr, "func", item.context_expr)) or "the context"
+            if self.cx.unknown_context is None and not generated \
+                    and not self._known_context(item.context_expr, KNOWN_CONTEXTS):
+                self.cx.unknown_context = (getattr(node, "lineno", None) or self.cx.lineno, label)
             cm = self.exprs.atom(item.context_expr)
+            if not generated and not self._known_context(item.context_expr, NEVER_SWALLOW):
+                cm = self._no_swallow(cm, label, getattr(node, "lineno", None) or self.cx.lineno)
             if not isinstance(cm, gast.Name) or get_anno(cm, Key.CALLEE, None) is not None \
                     or cm.id in self.cx.params:  # a fresh local name for the context: its markers name it
                 t = self.names.temp()
@@ -142,8 +149,21 @@ class Statements(Part):
             set_anno(call, Key.CALLEE, ("method", "__exit__"))
             self.cx.emit(gast.Expr(value=call))
 
-    def _known_context(self, expr: Any) -> bool:
-        """Is ``expr`` (a ``with`` item) a context of KNOWN_CONTEXTS, or one of tangent_lite's?"""
+    def _no_swallow(self, cm: Any, label: str, line: Optional[int]) -> Any:
+        """``_t = _tl.no_swallow(cm, "file:line", label)``: the context ``cm`` of the with statement at ``line``,
+        which may swallow an exception raised in its body, checked at run time (the derivative of a
+        block that stopped half-way would count the statements that did not run).  Returns ``_t``."""
+        where = f"{self.cx.src.filename}:{line}" if line else self.cx.src.filename
+        func = S.attribute(S.name(self.cx.aliases["_tl"]), "no_swallow")
+        call = gast.Call(func=func, args=[cm, S.const(where), S.const(label)], keywords=[])
+        set_anno(call, Key.CALLEE, runtime.no_swallow)
+        self.cx.env.setdefault(self.cx.aliases["_tl"], runtime)
+        t = self.names.temp()
+        self.cx.emit(S.assign(t, call))
+        return S.name(t)
+
+    def _known_context(self, expr: Any, known: tuple) -> bool:
+        """Is ``expr`` (a ``with`` item) a context of ``known``, or one of tangent_lite's?"""
         func = expr.func if isinstance(expr, gast.Call) else expr
         dotted = S.dotted_name(func)
         if not dotted or dotted.split(".")[0] in self.cx.locals:
@@ -151,7 +171,7 @@ class Statements(Part):
         obj = self.names.resolve_free(dotted.split(".")[0])
         for part in dotted.split(".")[1:]:
             obj = getattr(obj, part, None)
-        return any(obj is known for known in KNOWN_CONTEXTS) \
+        return any(obj is k for k in known) \
             or str(getattr(obj, "__module__", "")).startswith("tangent_lite")
 
     def stmt_Try(self, node: Any) -> None:
