@@ -268,7 +268,16 @@ REFUSED = [
     (constructs, "Recorder.__init__", (Recorder.__init__, "LOG.append(v)"), "module-level 'LOG'"),
     (closure_dict, "store", (sibling_closures, 'state["v"] = v'), "'state', a variable of an enclosing"),
 ]
-DIRECT = [(alias_then_write, "a[0] = x[0] ** 2"), (view_then_augment, "a += x[:2]")]
+def alias_in_a_branch(x):  # 'a' is G when x[0] <= 0
+    a = G
+    if x[0] > 0:
+        a = a * 1.0
+    a[0] = x[0] ** 2
+    return np.sum(a * x)
+
+
+DIRECT = [(alias_then_write, "a[0] = x[0] ** 2"), (view_then_augment, "a += x[:2]"),
+          (alias_in_a_branch, "a[0] = x[0] ** 2")]
 
 
 def _reset():
@@ -368,6 +377,21 @@ def local_closure(x):
     return buf[0] * x[1] + np.sum(np.sin(x))
 
 
+def rebound_alias(v):
+    y = G
+    y = y + v  # a new array: writing into it leaves G alone
+    y[0] = v[0] ** 2
+    return 0.0
+
+
+def no_longer_an_alias(x):
+    rebound_alias(x * 2.0)
+    y = G
+    y = y * x
+    y[1] = x[1] ** 3
+    return np.sum(y * x)
+
+
 def _central(f, x, h=1e-6):
     out = np.zeros_like(x)
     for i in range(x.size):
@@ -377,7 +401,7 @@ def _central(f, x, h=1e-6):
     return out
 
 
-@pytest.mark.parametrize("f", [logs_and_computes, local_closure])
+@pytest.mark.parametrize("f", [logs_and_computes, local_closure, no_longer_an_alias])
 def test_values_without_derivatives_may_be_stored(f):
     _reset()
     expected = _central(f, X)

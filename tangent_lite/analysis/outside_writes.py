@@ -37,7 +37,7 @@ from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .callees import is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
-from .scopes import Scope, function_scopes
+from .scopes import _NESTED, Scope, function_scopes
 
 _MISSING = object()
 Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
@@ -102,8 +102,8 @@ def _error(write: Write, start: Location) -> TangentLiteError:
     at = f"at {write.where} ({write.where.text.strip()})"
     if not write.calls:
         return UnsupportedConstructError(
-            f"this line {write.what} {at} with a value that carries derivatives: derivatives cannot follow "
-            "changes to memory outside the function (what reads it afterwards sees a constant)", start,
+            f"'{write.where.text.strip()}' {write.what} with a value that carries derivatives: derivatives cannot "
+            "follow changes to memory outside the function (what reads it afterwards sees a constant)", start,
             "compute with a local copy (a = np.array(G)) and return what you need, or store tl.stop_gradient(...) "
             "of the value if the container only records values (a log)")
     helper = write.calls[-1][0]
@@ -171,7 +171,7 @@ class _Body:
     def _run(self) -> List[Write]:
         escaped = self._escaped_defs()
         for _ in range(50):  # to a fixed point
-            before = (len(self.varied), len(self.aliases))
+            before = len(self.varied)
             for scope in self.scopes:
                 for node in scope.nodes:
                     self._flow(node, scope)
@@ -181,13 +181,50 @@ class _Body:
             for child in escaped:  # a nested def passed on: called with anything
                 if self.varied:
                     self.varied |= {(id(child.node), p) for p in child.params}
-            if (len(self.varied), len(self.aliases)) == before:
+            if len(self.varied) == before:
                 break
         writes: List[Write] = []
         for scope in self.scopes:
-            for node in scope.nodes:
-                writes += self._writes(node, scope)
+            self.aliases = {}
+            body = [scope.node.body] if isinstance(scope.node, gast.Lambda) else scope.node.body
+            writes += self._in_order(body, scope, False)
         return writes
+
+    def _in_order(self, stmts: List[Any], scope: Scope, nested: bool) -> List[Write]:
+        """The writes of ``stmts`` in the order they run, knowing which local names alias non-local
+        memory there (``a = G``: until ``a`` is given a new value in straight-line code; an alias
+        made in a branch or a loop is kept after it)."""
+        out: List[Write] = []
+        for st in stmts:
+            for node in _own_nodes(st):
+                out += self._writes(node, scope)
+            if isinstance(st, (gast.Assign, gast.AnnAssign)) and st.value is not None:
+                for t in getattr(st, "targets", None) or [st.target]:
+                    self._alias(t, st.value, scope, nested)
+            elif isinstance(st, (gast.For, gast.AsyncFor)):
+                self._alias(st.target, st.iter, scope, True)
+            blocks = [getattr(st, f, None) or [] for f in ("body", "orelse", "finalbody")]
+            blocks += [h.body for h in getattr(st, "handlers", None) or []]
+            for _ in range(2 if isinstance(st, (gast.For, gast.AsyncFor, gast.While)) else 1):
+                for block in blocks:
+                    if block and not isinstance(st, _NESTED):
+                        out += self._in_order(block, scope, True)
+        return out
+
+    def _alias(self, target: Any, value: Any, scope: Scope, nested: bool) -> None:
+        if isinstance(target, (gast.Tuple, gast.List)):
+            pairs = isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts)
+            for i, elt in enumerate(target.elts):
+                self._alias(elt, value.elts[i] if pairs else value, scope, nested)
+        elif isinstance(target, gast.Starred):
+            self._alias(target.value, value, scope, nested)
+        elif isinstance(target, gast.Name):
+            key = self._key(target.id, scope)
+            where = self.outside(value, scope) if _root(value) is not None else None
+            if key is not None and where is not None:
+                self.aliases[key] = where
+            elif key is not None and not nested:
+                self.aliases.pop(key, None)
 
     # ------------------------------------------------------------------ names
 
@@ -307,9 +344,6 @@ class _Body:
                 self.varied.add(key)
             root = _root(value)
             if root is not None:
-                where = self.outside(value, scope)
-                if where is not None:
-                    self.aliases.setdefault(key, where)
                 other = self._key(root.id, scope)
                 if other is not None and other != key:
                     self.links.add((key, other))
@@ -488,6 +522,26 @@ class _Body:
     def _bound(self, e: Any, scope: Scope) -> Bound:
         obj, path = self.resolve(e, scope) if isinstance(e, (gast.Name, gast.Attribute)) else (_MISSING, None)
         return Bound(self.is_varied(e, scope), self.outside(e, scope), obj, path)
+
+
+def _own_nodes(st: Any) -> List[Any]:
+    """The nodes of a statement (or an expression) that are not in its blocks or in a nested
+    function, a lambda or a class."""
+    out, todo = [], [st]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, _NESTED):
+            continue
+        for field in node._fields:
+            if node is st and field in ("body", "orelse", "finalbody", "handlers"):
+                continue
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, gast.AST))
+            elif isinstance(value, gast.AST):
+                todo.append(value)
+    return out
 
 
 def _root(e: Any) -> Optional[Any]:
