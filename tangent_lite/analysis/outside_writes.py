@@ -21,7 +21,6 @@ its nested scopes, local names that alias non-local memory), and its ``__code__`
 
 from __future__ import annotations
 
-import builtins
 import inspect
 import types
 from dataclasses import dataclass
@@ -37,16 +36,14 @@ from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .callees import is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
-from .scopes import _NESTED, Scope, function_scopes
+from .scopes import MISSING, NESTED, Scope, chain_root, function_scopes, namespace_value, own_nodes, static_attr
 
-_MISSING = object()
+_MISSING = MISSING
 Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
 
 # methods that change their receiver in place (arrays, lists, dicts, sets, deques)
 WRITING_METHODS = frozenset(purity.IN_PLACE_METHODS) | {
     "append", "appendleft", "extendleft", "pop", "add", "discard", "__setitem__", "__iadd__", "__imul__"}
-# methods whose result shares memory with the receiver (what is written through it changes the receiver)
-VIEW_METHODS = frozenset({"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"})
 # builtins whose results carry no derivatives (besides the primitives registered nondifferentiable)
 _CONSTANT_BUILTINS = (isinstance, type, id, hash, callable, hasattr, print, repr, format)
 _KINDS = {
@@ -196,7 +193,7 @@ class _Body:
         made in a branch or a loop is kept after it)."""
         out: List[Write] = []
         for st in stmts:
-            for node in _own_nodes(st):
+            for node in own_nodes(st):
                 out += self._writes(node, scope)
             if isinstance(st, (gast.Assign, gast.AnnAssign)) and st.value is not None:
                 for t in getattr(st, "targets", None) or [st.target]:
@@ -207,7 +204,7 @@ class _Body:
             blocks += [h.body for h in getattr(st, "handlers", None) or []]
             for _ in range(2 if isinstance(st, (gast.For, gast.AsyncFor, gast.While)) else 1):
                 for block in blocks:
-                    if block and not isinstance(st, _NESTED):
+                    if block and not isinstance(st, NESTED):
                         out += self._in_order(block, scope, True)
         return out
 
@@ -220,7 +217,7 @@ class _Body:
             self._alias(target.value, value, scope, nested)
         elif isinstance(target, gast.Name):
             key = self._key(target.id, scope)
-            where = self.outside(value, scope) if _root(value) is not None else None
+            where = self.outside(value, scope) if chain_root(value) is not None else None
             if key is not None and where is not None:
                 self.aliases[key] = where
             elif key is not None and not nested:
@@ -256,7 +253,7 @@ class _Body:
             obj, path = self.resolve(e.value, scope)
             if obj is _MISSING:
                 return _MISSING, None
-            return _attr(obj, e.attr), (None if path is None else (path[0], path[1], path[2] + (e.attr,)))
+            return static_attr(obj, e.attr), (None if path is None else (path[0], path[1], path[2] + (e.attr,)))
         if not isinstance(e, gast.Name):
             return _MISSING, None
         owner = scope.owner(e.id)
@@ -264,7 +261,7 @@ class _Body:
             b = self.bounds.get(e.id) if owner is self.root else None
             return (b.obj, b.path) if b is not None else (_MISSING, None)
         where = "cell" if e.id in self.freevars else "global"
-        obj = _namespace(self.fn, where, e.id)
+        obj = namespace_value(self.fn, where, e.id)
         if self.top:
             return obj, (where, e.id, ())
         return obj, None if self.path is None else (
@@ -272,7 +269,7 @@ class _Body:
 
     def outside(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
         """(how it is spelled, kind) when ``e`` is memory that is not local to the call."""
-        root = _root(e)
+        root = chain_root(e)
         if root is None:
             return None
         owner = scope.owner(root.id)
@@ -302,8 +299,8 @@ class _Body:
             return self.is_varied(e.func, scope) or any(self.is_varied(p, scope) for p in parts)
         return any(self.is_varied(c, scope) for c in gast.iter_child_nodes(e) if isinstance(c, gast.expr))
 
-    def _mark_root(self, e: Any, scope: Scope) -> None:
-        root = _root(e)
+    def _markchain_root(self, e: Any, scope: Scope) -> None:
+        root = chain_root(e)
         key = None if root is None else self._key(root.id, scope)
         if key is not None:
             self.varied.add(key)
@@ -318,7 +315,7 @@ class _Body:
             self._bind(node.target, node.value, scope)
         elif isinstance(node, gast.AugAssign):
             if self.is_varied(node.value, scope):
-                self._mark_root(node.target, scope)
+                self._markchain_root(node.target, scope)
         elif isinstance(node, (gast.For, gast.AsyncFor, gast.comprehension)):
             self._bind(node.target, node.iter, scope)
         elif isinstance(node, gast.withitem) and node.optional_vars is not None:
@@ -335,14 +332,14 @@ class _Body:
             self._bind(target.value, value, scope)
         elif isinstance(target, (gast.Subscript, gast.Attribute)):
             if self.is_varied(value, scope):
-                self._mark_root(target.value, scope)
+                self._markchain_root(target.value, scope)
         elif isinstance(target, gast.Name):
             key = self._key(target.id, scope)
             if key is None:
                 return
             if self.is_varied(value, scope):
                 self.varied.add(key)
-            root = _root(value)
+            root = chain_root(value)
             if root is not None:
                 other = self._key(root.id, scope)
                 if other is not None and other != key:
@@ -365,7 +362,7 @@ class _Body:
         if not any(self.is_varied(a, scope) for a in args):
             return
         for target in self._written_by(call, scope):
-            self._mark_root(target, scope)
+            self._markchain_root(target, scope)
         callee, _ = self.resolve(call.func, scope)
         if callee is not _MISSING and is_user_function(callee) and REGISTRY.get(callee) is None:
             writes = _writes_to_parameters(user_function(callee))
@@ -375,7 +372,7 @@ class _Body:
                 return
             for i, a in enumerate(call.args):
                 if i < len(names) and writes.get(names[i]) == "in place":
-                    self._mark_root(a, scope)
+                    self._markchain_root(a, scope)
 
     def _written_by(self, call: Any, scope: Scope) -> List[Any]:
         """The expressions a call (not of a user function) changes in place: the receiver of a
@@ -422,7 +419,7 @@ class _Body:
             return []
         if isinstance(t, (gast.Subscript, gast.Attribute)):
             where = self.outside(t.value, scope)
-            root = _root(t.value)
+            root = chain_root(t.value)
             if where is None or (self.top and root is not None and scope.owner(root.id) is None):
                 return []  # (written directly in the differentiated function: the lowering refuses it)
             return [self._write(stmt, f"changes {_describe(where)} in place")]
@@ -462,11 +459,11 @@ class _Body:
                              else None, callee.__self__, opath)
             callee = callee.__func__
         elif inspect.isclass(callee):
-            init = _attr(callee, "__init__")
+            init = static_attr(callee, "__init__")
             callee = getattr(init, "__func__", init)
             receiver, path = Bound(), None  # a new object: local to the call
         elif callee is not _MISSING and not inspect.isfunction(user_function(callee)) and callable(callee):
-            call_fn = _attr(type(callee), "__call__")
+            call_fn = static_attr(type(callee), "__call__")
             receiver = Bound(False, self.outside(call.func, scope), callee, path)
             callee, path = call_fn, None if path is None else (path[0], path[1], path[2] + ("__call__",))
         if callee is _MISSING or not is_user_function(callee) or _registered(callee):
@@ -524,65 +521,12 @@ class _Body:
         return Bound(self.is_varied(e, scope), self.outside(e, scope), obj, path)
 
 
-def _own_nodes(st: Any) -> List[Any]:
-    """The nodes of a statement (or an expression) that are not in its blocks or in a nested
-    function, a lambda or a class."""
-    out, todo = [], [st]
-    while todo:
-        node = todo.pop()
-        out.append(node)
-        if isinstance(node, _NESTED):
-            continue
-        for field in node._fields:
-            if node is st and field in ("body", "orelse", "finalbody", "handlers"):
-                continue
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                todo.extend(v for v in value if isinstance(v, gast.AST))
-            elif isinstance(value, gast.AST):
-                todo.append(value)
-    return out
 
 
-def _root(e: Any) -> Optional[Any]:
-    """The name at the root of an attribute, index or view chain (``B.arr[0]``, ``G.reshape(3)``)."""
-    while True:
-        if isinstance(e, (gast.Subscript, gast.Attribute)):
-            e = e.value
-        elif isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and e.func.attr in VIEW_METHODS:
-            e = e.func.value
-        else:
-            return e if isinstance(e, gast.Name) else None
 
 
-def _attr(obj: Any, name: str) -> Any:
-    """``getattr(obj, name)`` without running user code (properties, ``__getattr__``)."""
-    if isinstance(obj, (types.ModuleType, np.ufunc, np.ndarray, list, dict, set)):
-        return getattr(obj, name, _MISSING)
-    try:
-        found = inspect.getattr_static(obj, name)
-    except AttributeError:
-        return _MISSING
-    if isinstance(found, staticmethod):
-        return found.__func__
-    if isinstance(found, classmethod):
-        return types.MethodType(found.__func__, obj if isinstance(obj, type) else type(obj))
-    if isinstance(found, types.FunctionType) and not isinstance(obj, type):
-        return types.MethodType(found, obj)
-    if isinstance(found, property):
-        return _MISSING
-    return found
 
 
-def _namespace(fn: Any, where: str, name: str) -> Any:
-    if where == "cell":
-        code = fn.__code__
-        try:
-            return fn.__closure__[code.co_freevars.index(name)].cell_contents
-        except (ValueError, TypeError, IndexError):
-            return _MISSING
-    value = getattr(fn, "__globals__", {}).get(name, _MISSING)
-    return getattr(builtins, name, _MISSING) if value is _MISSING else value
 
 
 def _constant_result(callee: Any) -> bool:

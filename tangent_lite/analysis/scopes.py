@@ -1,6 +1,7 @@
 """The scopes of a function's source (itself, its nested defs and lambdas): which names each
 binds, which it declares ``global`` or ``nonlocal``, and where a name read in one of them
-lives (:func:`function_scopes`, :meth:`Scope.owner`).  Used by :mod:`.outside_writes`,
+lives (:func:`function_scopes`, :meth:`Scope.owner`); and what names and attributes stand for
+without running the function (:func:`namespace_value`, :func:`static_attr`).  Used by :mod:`.outside_writes`,
 which must tell a local list from a module-level one::
 
     def f(x):               # scope f: binds x, g, buf
@@ -12,11 +13,19 @@ which must tell a local list from a module-level one::
 
 from __future__ import annotations
 
+import builtins
+import inspect
+import types
 from typing import Any, Dict, List, Optional, Set
+
+import numpy as np
 
 from ..syntax import gast
 
-_NESTED = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
+NESTED = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
+MISSING = object()  # what static_attr and namespace_value give for what they cannot know
+# methods whose result shares memory with the receiver (what is written through it changes the receiver)
+VIEW_METHODS = frozenset({"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"})
 
 
 class Scope:
@@ -46,7 +55,7 @@ class Scope:
                 bound.add(current.id)
             elif isinstance(current, gast.alias):
                 bound.add((current.asname or current.name).split(".")[0])
-            if isinstance(current, _NESTED) and current is not node:
+            if isinstance(current, NESTED) and current is not node:
                 if not isinstance(current, gast.Lambda):
                     bound.add(current.name)
                 todo.extend(_defaults(current.args) if hasattr(current, "args") else [])
@@ -98,3 +107,65 @@ def _defaults(args: Any) -> List[Any]:
 def function_scopes(fdef: Any) -> Dict[int, Scope]:
     """Every scope of ``fdef`` (a gast FunctionDef), by ``id`` of its node."""
     return {id(s.node): s for s in Scope(fdef, None).all()}
+
+
+def own_nodes(st: Any) -> List[Any]:
+    """The nodes of a statement (or an expression) that are not in its blocks or in a nested
+    function, a lambda or a class."""
+    out, todo = [], [st]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, NESTED):
+            continue
+        for field in node._fields:
+            if node is st and field in ("body", "orelse", "finalbody", "handlers"):
+                continue
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, gast.AST))
+            elif isinstance(value, gast.AST):
+                todo.append(value)
+    return out
+
+
+def chain_root(e: Any) -> Optional[Any]:
+    """The name at the root of an attribute, index or view chain (``B.arr[0]``, ``G.reshape(3)``)."""
+    while True:
+        if isinstance(e, (gast.Subscript, gast.Attribute)):
+            e = e.value
+        elif isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and e.func.attr in VIEW_METHODS:
+            e = e.func.value
+        else:
+            return e if isinstance(e, gast.Name) else None
+
+
+def static_attr(obj: Any, name: str) -> Any:
+    """``getattr(obj, name)`` without running user code (properties, ``__getattr__``)."""
+    if isinstance(obj, (types.ModuleType, np.ufunc, np.ndarray, list, dict, set)):
+        return getattr(obj, name, MISSING)
+    try:
+        found = inspect.getattr_static(obj, name)
+    except AttributeError:
+        return MISSING
+    if isinstance(found, staticmethod):
+        return found.__func__
+    if isinstance(found, classmethod):
+        return types.MethodType(found.__func__, obj if isinstance(obj, type) else type(obj))
+    if isinstance(found, types.FunctionType) and not isinstance(obj, type):
+        return types.MethodType(found, obj)
+    if isinstance(found, property):
+        return MISSING
+    return found
+
+
+def namespace_value(fn: Any, where: str, name: str) -> Any:
+    """The value of a free name of ``fn``: its closure cell ("cell"), else its global or a builtin."""
+    if where == "cell":
+        code = fn.__code__
+        try:
+            return fn.__closure__[code.co_freevars.index(name)].cell_contents
+        except (ValueError, TypeError, IndexError):
+            return MISSING
+    value = getattr(fn, "__globals__", {}).get(name, MISSING)
+    return getattr(builtins, name, MISSING) if value is MISSING else value
