@@ -244,6 +244,48 @@ def sibling_closures():
 
 closure_dict = sibling_closures()
 
+ROWS = [np.zeros(2), np.zeros(2)]
+
+
+def kw_helper(scale, v=None):
+    G[1] = v * scale
+
+
+def by_keyword(x):
+    kw_helper(2.0, v=x[1])
+    return np.sum(G * x)
+
+
+def nested_writer(v):
+    def inner():
+        G[2] = v
+    inner()
+
+
+def calls_nested_writer(x):
+    nested_writer(x[2])
+    return np.sum(G * x)
+
+
+def setdefault_writer(v):
+    D.setdefault("k", []).append(v)
+
+
+def calls_setdefault_writer(x):
+    setdefault_writer(x[0])
+    return D["k"][-1] * x[0]
+
+
+def row_writer(v):
+    for r in ROWS:
+        r[0] = v
+
+
+def calls_row_writer(x):
+    row_writer(x[0])
+    return ROWS[0][0] * x[0]
+
+
 REFUSED = [
     # (function, helper named, the helper's line of the write, kind of memory)
     (m, "fill", (fill, "G[0] = x[0] ** 2"), "module-level 'G'"),
@@ -267,6 +309,10 @@ REFUSED = [
     (passes_a_function, "put_global", (put_global, "G[2] = v"), "module-level 'G'"),
     (constructs, "Recorder.__init__", (Recorder.__init__, "LOG.append(v)"), "module-level 'LOG'"),
     (closure_dict, "store", (sibling_closures, 'state["v"] = v'), "'state', a variable of an enclosing"),
+    (by_keyword, "kw_helper", (kw_helper, "G[1] = v * scale"), "module-level 'G'"),
+    (calls_nested_writer, "nested_writer", (nested_writer, "G[2] = v"), "module-level 'G'"),
+    (calls_setdefault_writer, "setdefault_writer", (setdefault_writer, "D.setdefault"), "module-level 'D"),
+    (calls_row_writer, "row_writer", (row_writer, "r[0] = v"), "module-level 'ROWS'"),
 ]
 def alias_in_a_branch(x):  # 'a' is G when x[0] <= 0
     a = G

@@ -441,7 +441,8 @@ class _Body:
             where = self.outside(target, scope)
             others = [a for a in args + [call.func] if a is not target]
             if where is not None and any(self.is_varied(a, scope) for a in others):
-                spelled = S.dotted_name(call.func) or "a call"
+                spelled = S.dotted_name(call.func) or (
+                    f".{call.func.attr}(...)" if isinstance(call.func, gast.Attribute) else "a call")
                 out.append(self._write(call, f"changes {_describe(where)} in place ({spelled})"))
         if any(self.is_varied(a, scope) for a in args):
             out += self._follow(call, scope)

@@ -25,7 +25,7 @@ from ..syntax import gast
 NESTED = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
 MISSING = object()  # what static_attr and namespace_value give for what they cannot know
 # methods whose result shares memory with the receiver (what is written through it changes the receiver)
-VIEW_METHODS = frozenset({"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"})
+VIEW_METHODS = frozenset({"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes", "get", "setdefault"})
 
 
 class Scope:
