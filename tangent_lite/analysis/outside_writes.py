@@ -380,7 +380,8 @@ class _Body:
         out = [k.value for k in call.keywords if k.arg == "out" and not _is_none(k.value)]
         func = call.func
         callee, _ = self.resolve(func, scope)
-        if isinstance(func, gast.Attribute) and func.attr in WRITING_METHODS:
+        if isinstance(func, gast.Attribute) and func.attr in WRITING_METHODS \
+                and not is_user_function(getattr(callee, "__func__", callee)):  # (a Python method: followed)
             receiver, _ = self.resolve(func.value, scope)
             if not isinstance(receiver, (types.ModuleType, type)):
                 out.append(func.value)
