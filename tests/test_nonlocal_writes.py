@@ -322,8 +322,18 @@ def alias_in_a_branch(x):  # 'a' is G when x[0] <= 0
     return np.sum(a * x)
 
 
+def alias_written_by_a_nested_def(x):
+    a = G
+
+    def put(v):
+        a[1] = v
+
+    put(x[1] * 2.0)
+    return np.sum(G * x)
+
+
 DIRECT = [(alias_then_write, "a[0] = x[0] ** 2"), (view_then_augment, "a += x[:2]"),
-          (alias_in_a_branch, "a[0] = x[0] ** 2")]
+          (alias_in_a_branch, "a[0] = x[0] ** 2"), (alias_written_by_a_nested_def, "a[1] = v")]
 
 
 def _reset():

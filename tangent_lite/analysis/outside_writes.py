@@ -181,8 +181,7 @@ class _Body:
             if len(self.varied) == before:
                 break
         writes: List[Write] = []
-        for scope in self.scopes:
-            self.aliases = {}
+        for scope in self.scopes:  # (enclosing scopes first: a nested def sees their aliases as they end)
             body = [scope.node.body] if isinstance(scope.node, gast.Lambda) else scope.node.body
             writes += self._in_order(body, scope, False)
         return writes
