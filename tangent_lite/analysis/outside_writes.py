@@ -22,6 +22,8 @@ its nested scopes, local names that alias non-local memory), and its ``__code__`
 from __future__ import annotations
 
 import inspect
+import io
+import tokenize
 import types
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
@@ -95,11 +97,21 @@ def outside_write_errors(w: Wengert, wrt: Sequence[str], skip_lines: Set[int]) -
     return out
 
 
+def _code(line: str) -> str:
+    """A source line without its comment."""
+    try:
+        comments = [t for t in tokenize.generate_tokens(io.StringIO(line.strip()).readline)
+                    if t.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):
+        return line.strip()
+    return line.strip()[:comments[0].start[1]].rstrip() if comments else line.strip()
+
+
 def _error(write: Write, start: Location) -> TangentLiteError:
-    at = f"at {write.where} ({write.where.text.strip()})"
+    at = f"at {write.where} ({_code(write.where.text)})"
     if not write.calls:
         return UnsupportedConstructError(
-            f"'{write.where.text.strip()}' {write.what} with a value that carries derivatives: derivatives cannot "
+            f"'{_code(write.where.text)}' {write.what} with a value that carries derivatives: derivatives cannot "
             "follow changes to memory outside the function (what reads it afterwards sees a constant)", start,
             "compute with a local copy (a = np.array(G)) and return what you need, or store tl.stop_gradient(...) "
             "of the value if the container only records values (a log)")
