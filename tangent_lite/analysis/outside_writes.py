@@ -150,7 +150,12 @@ class _Scanner:
             src = S.load_function(fn)
         except TangentLiteError:
             return []  # no source to read: a call whose result is discarded is refused by mutations.py
-        self.memo[key] = _Body(self, fn, src, bounds, path, top=False).run()
+        try:
+            self.memo[key] = _Body(self, fn, src, bounds, path, top=False).run()
+        except TangentLiteError:
+            raise
+        except Exception:  # noqa: BLE001 - source this reading does not handle: as without source
+            self.memo[key] = []
         return self.memo[key]
 
 
