@@ -314,6 +314,8 @@ REFUSED = [
     (calls_setdefault_writer, "setdefault_writer", (setdefault_writer, "D.setdefault"), "module-level 'D"),
     (calls_row_writer, "row_writer", (row_writer, "r[0] = v"), "module-level 'ROWS'"),
 ]
+
+
 def alias_in_a_branch(x):  # 'a' is G when x[0] <= 0
     a = G
     if x[0] > 0:
