@@ -18,6 +18,7 @@ from ..syntax.annotations import Key, get_anno, set_anno
 from . import aliases, rule_hint
 from .activity import activity, varied_vars
 from .mutations import mutation_errors
+from .outside_writes import outside_write_errors
 from .statements import Described, StmtInfo, assignments, describe_once, local_names
 
 
@@ -42,6 +43,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             refused.add(id(stmt))
         for stmt, name, err in checks:
             aliases.insert_number_check(w, stmt, name, err)
+        # a helper (or the function, through an alias) storing such values into module-level memory
+        errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
     complex_checks: List[Any] = []
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:
