@@ -225,6 +225,29 @@ def sharing_errors(w: Any, active: Set[str], varied: Set[str],
     return errors
 
 
+def made_in_place(w: Any, name: str, ranks: Optional[Dict[str, Any]] = None) -> List[Tuple[Any, str]]:
+    """The ``v op= e`` statements (lowered to ``v_1 = v op e``) whose result ``name`` may be,
+    through plain renames, where the rank of ``v`` is not known, as (statement, ``v``): Python
+    keeps an array ``v`` (a 0-d one too) the same object there, the lowered code makes a new one."""
+    names, out, changed = {name}, [], True
+    stmts = [st for st in _assignments(w.fdef.body) if isinstance(st, gast.Assign)
+             and isinstance(st.targets[0], gast.Name)]
+    while changed:
+        changed = False
+        for st in stmts:
+            if st.targets[0].id not in names:
+                continue
+            base = (get_anno(st, Key.IN_PLACE) or (None,))[0]
+            source = base if base is not None else st.value.id if _local(st.value) else None
+            if source is None or source in names:
+                continue
+            names.add(source)
+            changed = True
+            if base is not None and not isinstance((ranks or {}).get(base), int):
+                out.append((st, base))
+    return out
+
+
 def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
     """Put ``_tl.number_only(base, message)`` before ``stmt`` in ``w``: ``v op= e`` where the
     rank of ``v`` is unknown runs when ``v`` holds a number, and raises ``error``'s message
@@ -370,6 +393,10 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
             + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else ""))
         if itself and not isinstance((ranks or {}).get(base), int):
             checks.append((stmt, base, error))  # a number, or an array? known when it runs
+            # an earlier 'a op= e' that made a member of the group: lowered to a new value, it keeps a
+            # 0-d array (or any array) the same object in Python: checked there too, as it runs
+            checks.extend((st, b, error) for st, b, made in writes if st is not stmt and made & group
+                          and get_anno(st, Key.IN_PLACE) and not isinstance((ranks or {}).get(b), int))
         else:
             errors.append(error)
     return errors, checks

@@ -38,11 +38,13 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             varied = varied_vars(w, set(wrt), registry)
         errors += aliases.sharing_errors(w, active, varied, ranks)
         checks: List[Any] = []  # a helper's p op= v on an argument of unknown rank: checked when it runs
-        for stmt, err in mutation_errors(w, varied, registry, ranks, checks):
+        for stmt, err in mutation_errors(w, varied, registry, ranks, checks, reverse=mode == "vjp"):
             errors.append(err)
             refused.add(id(stmt))
         for stmt, name, err in checks:
             aliases.insert_number_check(w, stmt, name, err)
+            for st, base in aliases.made_in_place(w, name, ranks):  # a 0-d array kept by 'v op= e'
+                aliases.insert_number_check(w, st, base, err)
         # a helper (or the function, through an alias) storing such values into module-level memory
         errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
     complex_checks: List[Any] = []

@@ -26,8 +26,8 @@ from .statements import is_local, is_pop, is_push
 
 def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
                     ranks: Optional[Dict[str, Any]] = None,
-                    checks: Optional[List[Tuple[Any, str, TangentLiteError]]] = None
-                    ) -> List[Tuple[Any, TangentLiteError]]:
+                    checks: Optional[List[Tuple[Any, str, TangentLiteError]]] = None,
+                    reverse: bool = True) -> List[Tuple[Any, TangentLiteError]]:
     """Calls that change an argument in place, where a value that depends on ``wrt`` takes
     part: (statement, error) pairs.  Activity analysis follows assignments only, so the
     derivatives of such code would be silently wrong (see :mod:`rules.purity`)::
@@ -38,26 +38,50 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
 
     ``checks``: where given, a helper's ``p op= v`` on an argument whose rank is not known
     (a number is replaced, an array changed in place) is not refused but added there as
-    (statement, variable, error), for a check when the code runs (``_tl.number_only``)."""
+    (statement, variable, error), for a check when the code runs (``_tl.number_only``).
+    ``reverse``: the code gets a reverse sweep, which reads values again after the forward
+    sweep: a value without derivatives changed in place after it was read is refused too."""
     out: List[Tuple[Any, TangentLiteError]] = []
     todo = list(w.fdef.body)
+    read: Set[str] = set()  # the names read before (in a loop: anywhere in it, for the next round)
+    shared = aliases.groups(w.fdef.body, ranks) if varied else {}
     while todo:
         stmt = todo.pop(0)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if isinstance(stmt, (gast.For, gast.While)):
+                read |= S.loaded_names(stmt)
+            else:
+                read |= S.loaded_names(stmt.test)
             todo[:0] = stmt.body + stmt.orelse
             continue
         call = getattr(stmt, "value", None)
         if not isinstance(stmt, (gast.Assign, gast.Expr)) or not isinstance(call, gast.Call) \
                 or is_push(stmt) or is_pop(call):
+            read |= S.loaded_names(stmt)
             continue
         callee = get_anno(call, Key.CALLEE)
         method = isinstance(callee, tuple) and callee[0] == "method"
         atoms = ([call.func.value] if method else []) + list(call.args) + [k.value for k in call.keywords]
+        before, read = read, read | S.loaded_names(stmt)
         if not any(is_local(a) and a.id in varied for a in atoms):
-            continue
-        location = w.src.location(stmt)
-        problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text) \
-            or _helper_mutation(call, callee, location.text, ranks)
+            # a value without derivatives, changed in place after something read it: the reverse
+            # sweep, which reads it again for the derivatives of those statements, would see the change
+            earlier = {a.id for a in atoms if is_local(a) and shared.get(a.id, frozenset((a.id,))) & before}
+            if not varied or not is_user_function(callee) and not (earlier and reverse):
+                continue
+            location = w.src.location(stmt)
+            problem = _mutation(call, callee, method, False, registry, location.text, earlier) \
+                or _helper_mutation(call, callee, location.text, ranks, earlier) if earlier and reverse else None
+            if problem is not None:
+                problem = (problem[0] + ", after it was read above (which the reverse sweep reads again)",
+                           *problem[1:])
+            else:  # p op= v in a helper: a 0-d array made by 'v op= e' here is changed, not replaced
+                problem = _helper_mutation(call, callee, location.text, ranks)
+                problem = problem if problem is not None and len(problem) == 3 else None
+        else:
+            location = w.src.location(stmt)
+            problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text) \
+                or _helper_mutation(call, callee, location.text, ranks)
         if problem is not None:
             what, fix, *when_it_runs = problem
             error = UnsupportedConstructError(what, location, fix)
@@ -79,9 +103,14 @@ def _shown(atom: Any, line: str, otherwise: str) -> str:
 
 
 def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: Registry,
-              line: str) -> Optional[Tuple[str, str]]:
-    """(what is wrong, what to write instead) for a call that may change its arguments."""
+              line: str, only: Optional[Set[str]] = None) -> Optional[Tuple[str, str]]:
+    """(what is wrong, what to write instead) for a call that may change its arguments
+    (``only``: where given, only a change of one of these variables counts)."""
     written = S.dotted_name(call.func) or "the call"
+    if only is not None:
+        changed = _changed_atom(call, callee, method)
+        if not (is_local(changed) and changed.id in only):
+            return None
 
     def first() -> str:  # (only for a message: the search of the line is not made for every call)
         return _shown(call.args[0], line, "its first argument") if call.args else "its first argument"
@@ -134,6 +163,20 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
     return None
 
 
+def _changed_atom(call: Any, callee: Any, method: bool) -> Any:
+    """The argument a call that changes one in place changes: the receiver of a method, the
+    ``out`` argument, else the first argument (``np.copyto(a, b)``, ``np.add.at(a, ...)``)."""
+    if method:
+        return call.func.value
+    out_kw = [k.value for k in call.keywords if k.arg == "out"]
+    position = _out_position(callee)
+    if out_kw:
+        return out_kw[0]
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return call.args[0] if call.args else None
+
+
 @functools.lru_cache(maxsize=1024)
 def _out_position_of(callee: Any) -> Optional[int]:
     if isinstance(callee, np.ufunc):
@@ -160,7 +203,8 @@ def _out_position(callee: Any) -> Optional[int]:
         return None
 
 
-def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[str, ...]]:
+def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]],
+                     only: Optional[Set[str]] = None) -> Optional[Tuple[str, ...]]:
     """A user function (transformed on its own) that changes an argument it is passed in
     place (``y[0] = v``, ``y += v`` on an array, ``lst.append(v)``): its derivative would not
     follow the change it makes to the caller's object. A function with rules is a primitive:
@@ -184,7 +228,7 @@ def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str
             return (f"'{written}' changes its argument '{param}' in place, and the module-level '{atom.id}' is "
                     "passed for it: derivatives cannot follow changes to module-level state",
                     f"pass a copy ({atom.id}.copy()) and use what '{written}' returns")
-        if not is_local(atom):
+        if not is_local(atom) or only is not None and atom.id not in only:
             continue
         rank = (ranks or {}).get(atom.id)
         if how == "augmented" and rank == 0:

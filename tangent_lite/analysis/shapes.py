@@ -360,11 +360,12 @@ def _shape_rank(shape: Any, ranks: Dict[str, Rank]) -> Rank:
     """The rank of an array made with this shape argument (an int, or a tuple of ints)."""
     if _atom_rank(shape, ranks) == 0:
         return 1
+    # (shape (): a 0-d array, which an in-place update changes, not a number: no rank, see arg_rank)
     if isinstance(shape, gast.Constant) and isinstance(shape.value, tuple):
-        return len(shape.value)
+        return len(shape.value) or None
     elts = _TUPLES.get(id(ranks), {}).get(shape.id) if is_local(shape) else None
     if elts is not None and all(r == 0 for r in elts):  # _t = 3, 4; np.ones(_t)
-        return len(elts)
+        return len(elts) or None
     return None
 
 
