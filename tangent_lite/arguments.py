@@ -280,7 +280,28 @@ def protected(values: Sequence[Any], positions: Sequence[int]) -> List[Any]:
     place, see written_arguments; the generated module's ``writes``)."""
     if not positions:
         return list(values)
+    for i in positions:  # the function changes argument i in place: in Python another argument sharing its
+        for j, other in enumerate(values):  # memory sees the change, the derivative code (with a copy) not
+            if j != i and i < len(values) and _share(values[i], other):
+                raise ArgumentError(
+                    f"argument {i + 1} is changed in place by the function and argument {j + 1} shares its memory "
+                    "(the same array or list, or a view of it): the function's values depend on that sharing, "
+                    "which derivatives do not follow",
+                    hint=f"pass a copy as argument {j + 1} (x.copy()), or change the function to build a new "
+                    "value instead of updating its argument in place")
     return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
+
+
+def _share(a: Any, b: Any) -> bool:
+    """May ``a`` and ``b`` be, or hold, the same memory (arrays: overlapping buffers)?"""
+    if a is b and isinstance(a, (np.ndarray, list, dict)):
+        return True
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        try:
+            return bool(np.shares_memory(a, b, max_work=1000))
+        except np.exceptions.TooHardError:
+            return True
+    return False
 
 
 def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:

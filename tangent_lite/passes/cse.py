@@ -14,7 +14,8 @@ Only temporaries of the lowering (never a name the user wrote), assigned once an
 only after their assignment in the same block; only cheap, pure expressions (indexing,
 attributes, arithmetic, comparisons of names and numbers); and only while nothing in between
 could have changed what the expression reads (any other kind of statement, or a call that is
-not a pure primitive, forgets everything known).
+not a pure primitive, or an update ``v op= e``, which changes an array in place, forgets
+everything known).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any, Dict, List, Set
 from .. import syntax as S
 from ..frontend.anf import Wengert
 from ..syntax import gast
-from ..syntax.annotations import must_run
+from ..syntax.annotations import Key, get_anno, must_run
 from .unused_forward import _pure
 
 
@@ -112,7 +113,9 @@ def eliminate(w: Wengert) -> bool:
             for inner in S.inner_blocks(st):
                 block(inner)
             if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)) \
-                    or not _pure(st.value) or must_run(st):
+                    or not _pure(st.value) or must_run(st) or get_anno(st, Key.IN_PLACE):
+                # (v op= e may change an array in place: what any other name reads, x[0] of a list
+                # holding it, a view of it, may differ afterwards)
                 known.clear()
                 reads.clear()
                 watchers.clear()

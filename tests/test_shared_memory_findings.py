@@ -1,0 +1,145 @@
+"""An array updated in place (``a += y``) while another name, a container's item or another
+argument still holds it: Python shows the change through every name.  tangent_lite must give the
+function's own value and derivatives, or refuse; never the value of a program without the sharing
+(breaker round 19: an item read again after 'a = L[0]; a += y' was merged with the read before the
+update; the same array passed as two arguments of a function that updates one of them)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+SOURCE = textwrap.dedent('''
+    import numpy as np
+
+
+    from dataclasses import dataclass
+
+
+    @dataclass
+    class Box:
+        w: object
+
+
+    def from_list(x, y):
+        L = [x * 1.0]
+        a = L[0]
+        a += y
+        return np.sum(L[0] * a)
+
+
+    def from_tuple(x, y):
+        t = (x * 1.0, y)
+        a = t[0]
+        a += y
+        return np.sum(t[0] * a)
+
+
+    def from_dict(x, y):
+        d = {"w": x * 1.0}
+        a = d["w"]
+        a *= y
+        return np.sum(d["w"] + a)
+
+
+    def from_attribute(p, y):
+        a = p.w
+        a += y
+        return np.sum(p.w * a)
+
+
+    def last_item(x, y):
+        L = [y * 1.0, x * 2.0]
+        a = L[-1]
+        a -= y
+        return np.sum(np.sin(L[-1]) * a)
+
+
+    def read_twice_in_one_expression(x, y):
+        L = [x * 1.0]
+        b = L[0] * 2.0
+        a = L[0]
+        a += y
+        return np.sum(L[0] * a + b)
+
+
+    def updates_its_first_argument(a, b):
+        a += 1.0
+        return np.sum(a * b)
+''')
+
+PROGRAMS = ["from_list", "from_tuple", "from_dict", "last_item", "read_twice_in_one_expression"]
+
+
+@pytest.fixture(scope="module")
+def mod(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("shared_memory")
+    name = f"tl_shared_memory_{os.getpid()}"
+    (folder / f"{name}.py").write_text(SOURCE)
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(name, None)
+
+
+def _args(ndim):
+    x, y = np.array([1.3, 0.5, -0.4]), np.array([0.7, 0.2, 1.1])
+    return (x, y) if ndim == 1 else (np.array(x[0]), np.array(y[0]))
+
+
+@pytest.mark.parametrize("ndim", [0, 1])
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_an_item_updated_in_place_is_followed_or_refused(mod, name, ndim):
+    f = getattr(mod, name)
+    x, y = _args(ndim)
+    value = f(x.copy(), y.copy())
+    v = np.ones_like(x)
+    fd = (f(x + 1e-6 * v, y.copy()) - f(x - 1e-6 * v, y.copy())) / 2e-6
+    try:
+        got, g = tl.value_and_grad(f)(x.copy(), y.copy())
+    except tl.UnsupportedConstructError as exc:
+        assert "in place" in str(exc) and f"{mod.__name__}.py:" in str(exc)
+    else:
+        assert got == pytest.approx(value, rel=1e-12) and np.sum(g * v) == pytest.approx(fd, rel=1e-6)
+    try:
+        out, t = tl.jvp(f, (x.copy(), y.copy()), (v,))
+    except tl.UnsupportedConstructError as exc:
+        assert "in place" in str(exc)
+    else:
+        assert out == pytest.approx(value, rel=1e-12) and t == pytest.approx(fd, rel=1e-6)
+
+
+def test_an_attribute_of_an_argument_updated_in_place_is_refused(mod):
+    x, y = _args(1)
+    for run in (lambda: tl.value_and_grad(mod.from_attribute)(mod.Box(x.copy()), y),
+                lambda: tl.jvp(mod.from_attribute, (mod.Box(x.copy()), y), (mod.Box(np.ones(3)),))):
+        with pytest.raises(tl.UnsupportedConstructError, match="in place"):
+            run()
+
+
+def test_one_array_passed_twice_to_a_function_that_updates_it_is_refused(mod):
+    f = mod.updates_its_first_argument
+    w = np.array([1.0, 2.0, 3.0])
+    for other in (w, w[::-1], w[1:], np.broadcast_to(w, (2, 3))[0]):
+        with pytest.raises(tl.ArgumentError, match="shares its memory"):
+            tl.value_and_grad(f)(w, other)
+        with pytest.raises(tl.ArgumentError, match="shares its memory"):
+            tl.jvp(f, (w, other), (np.ones(3),))
+    assert np.array_equal(w, [1.0, 2.0, 3.0])  # refused before anything ran
+
+
+def test_disjoint_parts_of_one_array_are_fine(mod):
+    f = mod.updates_its_first_argument
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    value, g = tl.value_and_grad(f)(w[:2], w[2:])
+    assert value == pytest.approx(2 * 3 + 3 * 4) and np.allclose(g, [3.0, 4.0])
+    assert np.array_equal(w, [1.0, 2.0, 3.0, 4.0])
