@@ -15,6 +15,7 @@ import sys
 import textwrap
 
 import gast
+import numpy as np
 import pytest
 
 import tangent_lite  # noqa: F401
@@ -214,3 +215,48 @@ def test_nested_functions_read_from_their_file_are_the_code_that_runs(tmp_path, 
         assert S.load_function(f).node.name == "f"
     finally:
         sys.modules.pop(name, None)
+
+
+CLOSURES = '''\
+import numpy as np
+
+
+def factory(a, b=2.0):
+    return lambda x: a - x * x + b
+
+
+def factory2(a):
+    sq = lambda z: np.sin(a * z) - z
+    def loss(x):
+        return sq(x) + x
+    return loss, sq
+'''
+
+
+def test_closure_lambdas_are_checked_against_the_code_that_runs(tmp_path, monkeypatch):
+    """A lambda with closure variables is compiled with them as cells, as it was: unedited it is
+    read (no false 'edited'), and an edit that keeps its names and constants (- to +) is refused."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    name = f"tl_closure_lambdas_{os.getpid()}"
+    path = tmp_path / f"{name}.py"
+    path.write_text(CLOSURES)
+    importlib.invalidate_caches()
+    try:
+        mod = importlib.import_module(name)
+        f = mod.factory(1.0)
+        loss, sq = mod.factory2(1.5)
+        for fn in (f, sq):
+            assert S.load_function(fn).node.name == "_lambda"
+        assert tangent_lite.grad(f)(3.0) == pytest.approx(-6.0)
+        assert tangent_lite.grad(loss)(0.4) == pytest.approx(1.5 * np.cos(0.6) - 1 + 1)
+        path.write_text(CLOSURES.replace("a - x * x", "a + x * x").replace("np.sin(a * z) - z", "np.sin(a * z) + z"))
+        os.utime(path, (1, 1))
+        linecache.checkcache(str(path))
+        for fn in (f, sq):
+            with pytest.raises(tangent_lite.errors.SourceUnavailableError, match="edited"):
+                S.load_function(fn)
+    finally:
+        sys.modules.pop(name, None)
+        linecache.checkcache(str(path))
+        cache.clear_memory()

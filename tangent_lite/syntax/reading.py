@@ -67,7 +67,8 @@ def load_function(fn: Callable) -> FunctionSource:
             raise SourceUnavailableError(
                 f"cannot isolate the lambda '{name}' in its source line: {problem}",
                 location=Location(filename, first, all_lines[first - 1] if first <= len(all_lines) else ""),
-                hint="give the lambda its own line or turn it into a def",
+                hint="reload the module (importlib.reload) or restart Python, then differentiate it again"
+                if "edited" in problem else "give the lambda its own line or turn it into a def",
             )
     else:
         try:
@@ -181,10 +182,20 @@ def _same_code(lam: Any, code: Any) -> bool:
     """Does the lambda ``lam`` (an ``ast.Lambda``) compile to ``code``: the same parameters,
     constants and names (closure variables count as names: compiled alone they are globals)?"""
     try:
-        compiled = compile(ast.fix_missing_locations(ast.Expression(body=lam)), "<lambda>", "eval")
-    except (SyntaxError, ValueError):
+        if code.co_freevars:  # inside a function holding its closure variables: compiled as it was
+            cells = [ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store())], value=ast.Constant(value=None))
+                     for v in code.co_freevars]
+            context = ast.FunctionDef(name="__tl_context__", args=ast.arguments(
+                posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+                body=cells + [ast.Expr(value=lam)], decorator_list=[], returns=None, type_params=[])
+            module = compile(ast.fix_missing_locations(ast.Module(body=[context], type_ignores=[])),
+                             "<lambda>", "exec")
+            outer = next(c for c in module.co_consts if hasattr(c, "co_code"))
+        else:
+            outer = compile(ast.fix_missing_locations(ast.Expression(body=lam)), "<lambda>", "eval")
+    except (SyntaxError, ValueError, TypeError):
         return False
-    mine = next((c for c in compiled.co_consts if hasattr(c, "co_code")), None)
+    mine = next((c for c in outer.co_consts if hasattr(c, "co_code")), None)
     if mine is None:
         return False
 
@@ -193,13 +204,13 @@ def _same_code(lam: Any, code: Any) -> bool:
         consts = tuple(repr(k) for k in c.co_consts if not hasattr(k, "co_code"))
         return c.co_varnames[:n], consts, frozenset(c.co_names) | frozenset(c.co_freevars)
 
-    # without closure variables the lambda compiles alone exactly as it did: also the operations
-    # (an edit that keeps names and constants, z * z -> z + z, is not the code that runs)
-    same_ops = bool(code.co_freevars) or _operations(mine) == _operations(code)
-    return key(mine) == key(code) and same_ops
+    # compiled with its closure variables as cells, the lambda compiles as it did: also the
+    # operations (an edit that keeps names and constants, z * z -> z + z, is not the code that runs)
+    return key(mine) == key(code) and _operations(mine) == _operations(code)
 
 
-_OPERATIONS = ("BINARY", "UNARY", "COMPARE", "INPLACE", "IS_OP", "CONTAINS_OP", "LOAD_CONST", "LOAD_FAST")
+_OPERATIONS = ("BINARY", "UNARY", "COMPARE", "INPLACE", "IS_OP", "CONTAINS_OP", "LOAD_CONST", "LOAD_FAST",
+               "LOAD_DEREF")
 
 
 def _operations(code: Any) -> List[Tuple[str, str]]:
