@@ -217,6 +217,7 @@ from .linalg import (  # noqa: F401
 )
 from .markers import (  # noqa: F401
     _complex_in,
+    _NoSwallow,
     _numeric,
     array_only,
     grad_hook,
