@@ -120,3 +120,18 @@ def real_only(v: Any, message: str) -> None:
         raise user_error("UnsupportedConstructError", message,
                          "differentiate it for real input (write the real and imaginary parts, or np.abs, "
                          "explicitly); docs/complex-numbers.md lists the functions verified for complex input")
+
+
+def array_method(v: Any, message: str, containers: bool = False) -> None:
+    """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
+    ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
+    array or a number: another object's method of that name (a user class's ``.dot``, a list's)
+    is not NumPy's function.  ``containers``: lists, dicts and sets pass too (``v.copy()``)."""
+    t = type(v)
+    if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
+            or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
+            or (containers and isinstance(v, (list, dict, set))):
+        return
+    what, _, hint = message.partition("\nTo fix: ")
+    name = t.__qualname__
+    raise user_error("UnsupportedConstructError", what.replace("{type}", name), hint.replace("{type}", name))
