@@ -55,7 +55,7 @@ _FRESH_BUILTINS = frozenset({
 })
 # builtins making a new container of their argument's items (a shallow copy): the result holds
 # what the argument holds, never the argument's own object
-_CONTAINER_COPIES = frozenset({list, tuple, runtime.copy})  # (x.copy(): an array's is a new array)
+_CONTAINER_COPIES = frozenset({list, tuple, runtime.copy_value})  # (x.copy(): an array's is a new array)
 _FRESH_OPERATORS = frozenset({
     operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
     operator.pow, operator.matmul, operator.neg, operator.pos, operator.invert, operator.not_,

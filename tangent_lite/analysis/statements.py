@@ -205,7 +205,7 @@ def container_vars(body: List[Any]) -> Set[str]:
             if not isinstance(stmt, gast.Assign):
                 continue
             tgt, value = stmt.targets[0], stmt.value
-            if isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.copy and value.args:
+            if isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.copy_value and value.args:
                 value = value.args[0]  # x.copy() of a container: a container
             if isinstance(tgt, gast.Name) and isinstance(value, gast.Name) and value.id in out \
                     and tgt.id not in out:

@@ -43,7 +43,7 @@ def sequence_vars(body: List[Any]) -> Set[str]:
             if isinstance(value, (gast.List, gast.Tuple)) or (_hashable(callee) and (
                     callee in _SEQUENCE_MAKERS or callee is runtime.append)) \
                     or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out) \
-                    or (callee is runtime.copy and set(_locals_in(value)) & out):
+                    or (callee is runtime.copy_value and set(_locals_in(value)) & out):
                 out.add(name)
                 changed = True
     return out

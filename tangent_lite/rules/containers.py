@@ -60,13 +60,13 @@ constant_params(runtime.grad_hook, "hook")
 # ---------------------------------------------------------------- x.copy() of a value of unknown type
 
 
-@defjvp(runtime.copy)
-def copy_jvp(x_dot, ans, x):
-    return _tl.copy(x_dot)
+@defjvp(runtime.copy_value)
+def copy_value_jvp(x_dot, ans, x):
+    return _tl.copy_value(x_dot)
 
 
-@defvjp(runtime.copy)
-def copy_vjp(g, ans, x):
+@defvjp(runtime.copy_value)
+def copy_value_vjp(g, ans, x):
     return g
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import real_cotangent, unbroadcast
+from .markers import user_error
 from .values import _float_dtype, add, zeros_like
 
 
@@ -78,7 +79,7 @@ def builtin_sum_bar(g: Any, x: Any) -> Any:
     return np.broadcast_to(g, np.shape(x))
 
 
-def copy(x: Any) -> Any:
+def copy_value(x: Any) -> Any:
     """``x.copy()`` of a value whose type the generated code was not specialised to: a list, dict
     or set gets its shallow copy (its items shared, as Python's method does), anything else
     NumPy's ``np.copy`` (an array, a number; another library's array its own ``.copy()``)."""
@@ -98,8 +99,6 @@ def _merge_operands(a: Any, b: Any) -> bool:
     for v in (a, b):
         kind = getattr(getattr(v, "dtype", None), "kind", None)
         if not (isinstance(v, (bool, int, np.integer, np.bool_)) or kind in ("b", "i", "u") or v is None):
-            from .markers import user_error
-
             raise user_error("UnsupportedConstructError",
                              f"'a | b' of a {type(a).__name__} and a {type(b).__name__} that carry derivatives is "
                              "differentiated for dicts only (d | {...} merges them)",

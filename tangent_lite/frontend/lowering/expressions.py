@@ -284,7 +284,7 @@ class Expressions(Part):
                     return cast
             if func.attr == "copy" and not args and not keywords:  # a list's, a dict's or an array's
                 self._array_method_check(receiver, "copy()", "the copy of an array, a list or a dict", copy=True)
-                return self._tl_call("copy", [receiver])
+                return self._tl_call("copy_value", [receiver])
             if func.attr in METHODS:
                 fname, pack = METHODS[func.attr]
                 if pack and len(args) > 1:
@@ -365,6 +365,7 @@ class Expressions(Part):
             return None
         if kind not in "fbiu":
             return None
+        self._array_method_check(receiver, "astype(...)", "NumPy's np.array({receiver}, dtype=...)")
         if kind != "f":
             tl = self.cx.aliases["_tl"]
             stop = gast.Call(func=S.attribute(S.name(tl), "stop_gradient"), args=[receiver], keywords=[])

@@ -56,7 +56,7 @@ def _vars_built_as(body: List[Any], display: Any, builtin: Any) -> Set[str]:
             if not isinstance(st, gast.Assign) or not isinstance(st.targets[0], gast.Name) or st.targets[0].id in out:
                 continue
             v = st.value
-            if isinstance(v, gast.Call) and get_anno(v, Key.CALLEE) is runtime.copy and v.args:
+            if isinstance(v, gast.Call) and get_anno(v, Key.CALLEE) is runtime.copy_value and v.args:
                 v = v.args[0]  # x.copy() of one: one
             if isinstance(v, gast.BinOp) and isinstance(v.op, gast.BitOr) and display is gast.Dict:
                 v = gast.Dict(keys=[], values=[])  # d | e: a dict (with derivatives; else integers')
