@@ -488,3 +488,71 @@ def test_spread_after_merge_is_not_silent():
         assert "test_container_methods.py:" in str(exc)
     else:
         assert got == pytest.approx(3 * X * X)
+
+
+# ------------------------------------------------------------------ operators of objects of the user's classes
+
+
+class Lin:
+    """An object whose operators are its own Python methods (not arithmetic the rules know)."""
+
+    def __init__(self, w):
+        self.w = w
+
+    def __matmul__(self, v):
+        return np.sum(self.w * v) * 2.0
+
+    def __mul__(self, v):
+        return np.sum(self.w * v) * 3.0
+
+
+LIN = Lin(np.array([1.0, 2.0, 3.0]))
+
+
+def matmul_of_argument(x, a):
+    return a @ (x * x)
+
+
+def mul_of_argument(x, a):
+    return a * x
+
+
+def matmul_of_global(x):
+    return LIN @ (x * x)
+
+
+def mul_of_local(x):
+    o = Lin(np.array([1.0, 2.0, 3.0]))
+    return o * x
+
+
+@pytest.mark.parametrize("f, args, method", [
+    (matmul_of_argument, (XV, LIN), "Lin.__matmul__(a, ...)"),
+    (mul_of_argument, (XV, LIN), "Lin.__mul__(a, ...)"),
+    (matmul_of_global, (XV,), "Lin.__matmul__(LIN, ...)"),
+    (mul_of_local, (XV,), "Lin.__mul__(o, ...)"),
+])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_operator_of_user_object_is_refused(f, args, method, mode):
+    """Was silently wrong in reverse mode (the rule of '*' applied to the object: [18, 18, 18] for
+    [3, 6, 9]) or a crash; now refused naming the line and the method to call instead."""
+    with pytest.raises(UnsupportedConstructError) as info:
+        if mode == "grad":
+            tl.grad(f)(*args)
+        else:
+            tl.jvp(f, args, tuple(np.ones_like(a) if isinstance(a, np.ndarray) else a for a in args))
+    text = str(info.value)
+    assert "test_container_methods.py:" in text and method in text
+
+
+def test_operator_method_called_as_function():
+    def f(x, a):
+        return Lin.__matmul__(a, x * x) + Lin.__mul__(a, x)
+    assert tl.grad(f)(XV, LIN) == pytest.approx(4.0 * LIN.w * XV + 3.0 * LIN.w)
+
+
+def test_operators_of_numbers_lists_and_zero_d_arrays_unchanged():
+    def f(x, n, flag, z):
+        return x * n + flag * x + z * x
+    assert tl.grad(f)(1.5, 3, True, np.array(2.0)) == pytest.approx(6.0)
+    assert tl.jvp(lambda x: f(x, 3, True, np.array(2.0)), (1.5,), (1.0,))[1] == pytest.approx(6.0)
