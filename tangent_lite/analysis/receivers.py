@@ -31,10 +31,13 @@ from ..syntax.annotations import Key, get_anno, set_anno
 from .statements import assignments, is_local
 
 
-def specialise(w: Wengert, ranks: Dict[str, Optional[int]]) -> None:
+def specialise(w: Wengert, ranks: Dict[str, Optional[int]], spec: Optional[Tuple[Any, ...]] = None) -> None:
     """Drop the receiver checks and turn ``_tl.copy_value`` into ``np.copy`` where ``ranks`` (of the
     variables of ``w``, see :mod:`shapes`) show the receiver is an array or a number; drop the
-    checks of ``v.copy()`` where ``v`` holds a list or dict the function builds."""
+    checks of ``v.copy()`` where ``v`` holds a list or dict the function builds.  ``spec``: the
+    arguments' ranks the code is specialised to (None: the general code, ``tl.source``'s), kept
+    as ``w.specialised`` for :func:`operator_checks`."""
+    w.specialised = spec is not None
     _specialise_body(w, w.fdef.body, ranks, _built_containers(w.fdef.body))
 
 
@@ -125,9 +128,14 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, ranks: Optional[Dict[str, 
     symbol, dunder = _OPERATORS[info.callee]
     # (a parameter of unknown rank, in code specialised to the arguments' ranks, is no array or number;
     # the general code, tl.source's, checks only the objects the function constructs)
-    specialised = any(isinstance((ranks or {}).get(p), int) for p in w.params)
+    specialised = w.specialised
     value = info.value
-    operands = [(value.operand, "")] if isinstance(value, gast.UnaryOp) else [(value.left, ""), (value.right, "r")]
+    if isinstance(value, gast.UnaryOp):
+        operands = [(value.operand, "")]
+    elif isinstance(value, gast.BinOp):
+        operands = [(value.left, ""), (value.right, "r")]
+    else:  # operator.mul(a, b) called by name
+        operands = list(zip(getattr(value, "args", [])[:2], ("", "r")))
     where = w.src.location(stmt)
     errors: List[TangentLiteError] = []
     checks: List[Tuple[str, str]] = []
