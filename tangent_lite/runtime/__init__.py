@@ -102,6 +102,7 @@ from .checkpoint import (  # noqa: F401
     checkpointed,
 )
 from .containers import (  # noqa: F401
+    _merge_operands,
     append,
     array_bar,
     array_tangent,

@@ -5,7 +5,6 @@ cannot be followed (``not_a_dict``, ``number_only``, ``scalar_only``, ``real_onl
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -132,7 +131,7 @@ def array_method(v: Any, message: str, containers: bool = False) -> None:
     t = type(v)
     if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
             or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
-            or (containers and isinstance(v, (list, tuple, dict, set, numbers.Number))):
+            or (containers and isinstance(v, (list, tuple, dict, set, int, float, complex))):
         return
     what, _, hint = message.partition("\nTo fix: ")
     name = t.__qualname__
