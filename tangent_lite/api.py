@@ -18,7 +18,7 @@ import numpy as np
 from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
-from .analysis import differentiable, shapes
+from .analysis import differentiable, receivers, shapes
 from .backends import cache, codegen, numba_backend, progress, scratch
 from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
@@ -85,6 +85,7 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
     protected = set(w.params) | {n.id for n in anf.S.walk(w.fdef)
                                  if isinstance(n, anf.gast.Name) and isinstance(n.ctx, anf.gast.Store)}
     ranks = shapes.infer_ranks(w, dict(zip(w.params, spec if spec is not None else [None] * len(w.params))))
+    receivers.specialise(w, ranks, spec)  # v.copy(), v.dot(u) on arrays of known rank: NumPy's, unchecked
     records: List[Dict[str, Any]] = []
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str,

@@ -633,6 +633,29 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _seed_case("list of 3, first 1", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 0)),
         _seed_case("list of 3, last 2", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 1)),
     ],
+    "tangent_lite.runtime.containers.copy_value": [
+        _seed_case("list [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],)),
+        _seed_case("dict {a: (2,), b: float}", lambda rng: ({"a": sample(rng, (2,)), "b": sample(rng, F)},)),
+        _seed_case("array (2, 3)", lambda rng: (sample(rng, (2, 3)),)),
+    ],
+    "tangent_lite.runtime.containers.merge_or": [
+        _seed_case("dicts {a, b} | {b, c}", lambda rng: ({"a": sample(rng, (2,)), "b": sample(rng, F)},
+                                                         {"b": sample(rng, F), "c": sample(rng, (3,))})),
+        _seed_case("dicts {a} | {}", lambda rng: ({"a": sample(rng, F)}, {})),
+    ],
+    "tangent_lite.runtime.containers.merge_tangent": [
+        _seed_case(f"tangent of the {side} of {{a, b}} | {{b, c}}",
+                   lambda rng, which=which: (
+                       {"a": sample(rng, (2,)), "b": sample(rng, F)} if which == 0 else
+                       {"b": sample(rng, F), "c": sample(rng, (3,))},
+                       {"a": np.zeros(2), "b": 0.0}, {"b": 0.0, "c": np.zeros(3)}, which))
+        for which, side in ((0, "left"), (1, "right"))],
+    "tangent_lite.runtime.containers.merge_bar": [
+        _seed_case(f"cotangent of the {side} of {{a, b}} | {{b, c}}",
+                   lambda rng, which=which: (
+                       {"a": sample(rng, (2,)), "b": sample(rng, F), "c": sample(rng, (3,))},
+                       {"a": np.zeros(2), "b": 0.0}, {"b": 0.0, "c": np.zeros(3)}, which))
+        for which, side in ((0, "left"), (1, "right"))],
     "tangent_lite.runtime.containers.seq_repeat_bar": [
         _seed_case("list of 4 in 2 chunks", lambda rng: ([sample(rng, F) for _ in range(4)], [0.0, 0.0], 2)),
     ],

@@ -32,6 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import numpy as np
 
+from .. import runtime
 from .. import syntax as S
 from ..frontend.sequences import _assignments, _hashable, _locals_in, sequence_vars
 from ..syntax import gast
@@ -54,7 +55,7 @@ _FRESH_BUILTINS = frozenset({
 })
 # builtins making a new container of their argument's items (a shallow copy): the result holds
 # what the argument holds, never the argument's own object
-_CONTAINER_COPIES = frozenset({list, tuple})
+_CONTAINER_COPIES = frozenset({list, tuple, runtime.copy_value})  # (x.copy(): an array's is a new array)
 _FRESH_OPERATORS = frozenset({
     operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
     operator.pow, operator.matmul, operator.neg, operator.pos, operator.invert, operator.not_,
@@ -148,8 +149,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
     elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):
         sources = []
     elif isinstance(value, gast.BinOp):
-        # arrays and numbers give new objects; lists and tuples (+, *) hold the same items
-        sources, kind = [n for n in _locals_in(value) if n in sequences], HOLDS
+        # arrays and numbers give new objects; lists and tuples (+, *) and merged dicts (|) hold the same items
+        merge = get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or
+        sources, kind = [n for n in _locals_in(value) if merge or n in sequences], HOLDS
     elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
         sources, kind = _locals_in(value), HOLDS
     elif isinstance(value, gast.Call):

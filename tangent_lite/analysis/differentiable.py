@@ -15,7 +15,7 @@ from ..rules.complex import complex_verified
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
-from . import aliases, rule_hint
+from . import aliases, receivers, rule_hint
 from .activity import activity, varied_vars
 from .mutations import mutation_errors
 from .outside_writes import outside_write_errors
@@ -48,6 +48,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         # a helper (or the function, through an alias) storing such values into module-level memory
         errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
     complex_checks: List[Any] = []
+    operand_checks: List[Any] = []  # (statement, variable, message): receivers.operator_checks
+    constructed = receivers.constructed_objects(w.fdef.body) if not own_code else set()
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:
             continue
@@ -62,6 +64,10 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & active]
         if not active_inputs:
             continue
+        if not own_code:
+            refusals, checks = receivers.operator_checks(w, stmt, info, ranks, constructed)
+            errors += refusals
+            operand_checks += [(stmt, name, message) for name, message in checks]
         if info.kind in ("nocall", "method"):
             errors.append(_no_rule(w, stmt, info))
         elif info.kind == "prim":
@@ -77,6 +83,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                         f"or wrap the argument in tl.stop_gradient(...) if it needs no derivative",
                     ))
     raise_all(errors)
+    for stmt, name, message in operand_checks:
+        receivers.insert_check(w, stmt, name, message)
     for stmt, info, active_inputs in complex_checks:
         _insert_real_checks(w, stmt, info, active_inputs, active)
 

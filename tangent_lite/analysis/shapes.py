@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from .. import runtime
 from ..frontend.anf import Wengert
 from ..syntax import gast, walk
 from ..syntax.annotations import Key, get_anno
@@ -319,7 +320,8 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
             return _atom_rank(args[0], ranks)
         if callee in (np.zeros, np.ones, np.empty) and len(args) == 1:
             return _shape_rank(args[0], ranks)
-        if callee in (np.zeros_like, np.ones_like, np.empty_like, np.copy, np.array, np.asarray) and len(args) == 1:
+        if len(args) == 1 and callee in (np.zeros_like, np.ones_like, np.empty_like, np.copy, np.array, np.asarray,
+                                         runtime.copy_value):
             r = _atom_rank(args[0], ranks)
             return r if r is not None and r >= 1 else None
         result = _user_result(value, ranks)

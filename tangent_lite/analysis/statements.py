@@ -191,7 +191,8 @@ def container_vars(body: List[Any]) -> Set[str]:
         if is_pop(value):
             out.add(value.func.value.id)
         if isinstance(tgt, gast.Name):
-            if isinstance(value, (gast.Tuple, gast.List, gast.Dict)) or get_anno(value, Key.CALLEE) is runtime.append:
+            if isinstance(value, (gast.Tuple, gast.List, gast.Dict)) or get_anno(value, Key.CALLEE) is runtime.append \
+                    or get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or:  # (d | e: dicts, with derivatives)
                 out.add(tgt.id)
         elif isinstance(tgt, gast.Tuple) and isinstance(value, gast.Name):
             out.add(value.id)
@@ -203,8 +204,10 @@ def container_vars(body: List[Any]) -> Set[str]:
         for stmt in assignments(body):
             if not isinstance(stmt, gast.Assign):
                 continue
-            tgt = stmt.targets[0]
-            if isinstance(tgt, gast.Name) and isinstance(stmt.value, gast.Name) and stmt.value.id in out \
+            tgt, value = stmt.targets[0], stmt.value
+            if isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.copy_value and value.args:
+                value = value.args[0]  # x.copy() of a container: a container
+            if isinstance(tgt, gast.Name) and isinstance(value, gast.Name) and value.id in out \
                     and tgt.id not in out:
                 out.add(tgt.id)
                 changed = True

@@ -68,6 +68,7 @@ class Wengert:
     # what the generation assumed: guard path -> the object it named (see guards.py); None: unknown
     guards: Optional[Dict[Tuple[str, str, Tuple[str, ...]], Any]] = field(default_factory=dict)
     display_names: Dict[str, str] = field(default_factory=dict)  # names inlining made -> how messages say them
+    specialised: bool = False  # the derivative code is specialised to the arguments' ranks (analysis.receivers)
 
     @property
     def name(self) -> str:

@@ -25,7 +25,7 @@ _SEQUENCE_MAKERS = (list, tuple, sorted)
 
 def sequence_vars(body: List[Any]) -> Set[str]:
     """Variables that may hold a list or tuple the function builds (displays, ``list(...)``,
-    comprehensions, ``+``/``*`` of those, copies of those): arithmetic on anything else
+    comprehensions, ``+``/``*`` of those, copies of those, ``.copy()`` of those): arithmetic on anything else
     makes a new array or number."""
     from .. import runtime
 
@@ -42,7 +42,8 @@ def sequence_vars(body: List[Any]) -> Set[str]:
             callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
             if isinstance(value, (gast.List, gast.Tuple)) or (_hashable(callee) and (
                     callee in _SEQUENCE_MAKERS or callee is runtime.append)) \
-                    or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out):
+                    or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out) \
+                    or (callee is runtime.copy_value and set(_locals_in(value)) & out):
                 out.add(name)
                 changed = True
     return out
@@ -69,13 +70,15 @@ def _assignments(body: List[Any]) -> Iterator[Any]:
 def mark_sequence_ops(body: List[Any]) -> None:
     """``L + M`` and ``L * 3`` where an operand may hold a list or tuple the function builds
     (:func:`sequence_vars`) concatenate and repeat: marked for their own rules
-    (``runtime.seq_concat`` / ``seq_repeat``, whose derivatives cut and sum pieces)."""
+    (``runtime.seq_concat`` / ``seq_repeat``, whose derivatives cut and sum pieces); every ``a | b``
+    is marked ``runtime.merge_or``: with derivatives, its operands are dicts that merge."""
     sequences = sequence_vars(body)
-    if not sequences:
-        return
     for stmt in _assignments(body):
         value = getattr(stmt, "value", None)
         if not isinstance(value, gast.BinOp) or not isinstance(stmt, gast.Assign):
+            continue
+        if isinstance(value.op, gast.BitOr):  # d | e merges dicts (integers' and booleans' have no derivative)
+            set_anno(value, Key.SEQUENCE_OP, runtime.merge_or)
             continue
         names = {n.id for n in (value.left, value.right) if isinstance(n, gast.Name)}
         if not names & sequences:

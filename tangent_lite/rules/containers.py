@@ -55,3 +55,63 @@ def grad_hook_vjp(g, ans, x, hook):
 
 
 constant_params(runtime.grad_hook, "hook")
+
+
+# ---------------------------------------------------------------- x.copy() of a value of unknown type
+
+
+@defjvp(runtime.copy_value)
+def copy_value_jvp(x_dot, ans, x):
+    return _tl.copy_value(x_dot)
+
+
+@defvjp(runtime.copy_value)
+def copy_value_vjp(g, ans, x):
+    return g
+
+
+# ---------------------------------------------------------------- d | e: dicts merge, the later key wins
+
+
+@defjvp(runtime.merge_or, argnum=0)
+def merge_or_jvp_a(a_dot, ans, a, b):
+    return _tl.merge_tangent(a_dot, a, b, 0)
+
+
+@defjvp(runtime.merge_or, argnum=1)
+def merge_or_jvp_b(b_dot, ans, a, b):
+    return _tl.merge_tangent(b_dot, a, b, 1)
+
+
+@defvjp(runtime.merge_or, argnum=0)
+def merge_or_vjp_a(g, ans, a, b):
+    return _tl.merge_bar(g, a, b, 0)
+
+
+@defvjp(runtime.merge_or, argnum=1)
+def merge_or_vjp_b(g, ans, a, b):
+    return _tl.merge_bar(g, a, b, 1)
+
+
+@defjvp(runtime.merge_tangent)
+def merge_tangent_jvp(t_dot, ans, t, a, b, which):
+    return _tl.merge_tangent(t_dot, a, b, which)
+
+
+@defvjp(runtime.merge_tangent)
+def merge_tangent_vjp(h, ans, t, a, b, which):
+    return _tl.merge_bar(h, a, b, which)
+
+
+@defjvp(runtime.merge_bar)
+def merge_bar_jvp(g_dot, ans, g, a, b, which):
+    return _tl.merge_bar(g_dot, a, b, which)
+
+
+@defvjp(runtime.merge_bar)
+def merge_bar_vjp(h, ans, g, a, b, which):
+    return _tl.merge_tangent(h, a, b, which)
+
+
+constant_params(runtime.merge_tangent, "a", "b", "which")
+constant_params(runtime.merge_bar, "a", "b", "which")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import real_cotangent, unbroadcast
+from .markers import user_error
 from .values import _float_dtype, add, zeros_like
 
 
@@ -76,3 +77,64 @@ def builtin_sum_bar(g: Any, x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return type(x)(unbroadcast(g, v) for v in x)
     return np.broadcast_to(g, np.shape(x))
+
+
+def copy_value(x: Any) -> Any:
+    """``x.copy()`` of a value whose type the generated code was not specialised to: a list, dict
+    or set gets its shallow copy (its items shared, as Python's method does), anything else
+    NumPy's ``np.copy`` (an array, a number; another library's array its own ``.copy()``)."""
+    if isinstance(x, (list, dict, set)):
+        return type(x)(x) if type(x) in (list, dict, set) else x.copy()
+    if isinstance(x, np.ndarray) or not hasattr(x, "copy"):
+        return np.copy(x)
+    return x.copy()
+
+
+def _merge_operands(a: Any, b: Any) -> bool:
+    """Are ``a`` and ``b`` of ``a | b`` (or ``{**a, **b}``) dicts, whose entries carry derivatives?
+    Integers, booleans and their arrays carry none; anything else ``|`` would be a user's
+    operator, whose derivatives are not known: refused."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return True
+    for v in (a, b):
+        kind = getattr(getattr(v, "dtype", None), "kind", None)
+        if not (isinstance(v, (bool, int, np.integer, np.bool_)) or kind in ("b", "i", "u") or v is None):
+            raise user_error("UnsupportedConstructError",
+                             f"'a | b' of a {type(a).__name__} and a {type(b).__name__} that carry derivatives is "
+                             "differentiated for dicts only (d | {...} merges them)",
+                             "merge dicts, or compute the value with arithmetic the derivatives can follow")
+    return False
+
+
+def merge_or(a: Any, b: Any) -> Any:
+    """``a | b``: two dicts merge (``b``'s entries win), integers and booleans or bitwise."""
+    return a | b
+
+
+def merge_tangent(t: Any, a: Any, b: Any, which: int) -> Any:
+    """Derivative of ``a | b`` (a dict merge) from that of ``a`` (``which`` 0) or ``b`` (1), ``t``:
+    its entries where that operand's key wins, zeros elsewhere; None (no derivative) when the
+    operands are no dicts (bitwise or of integers and booleans)."""
+    if not _merge_operands(a, b):
+        return None
+    if t is None:
+        t = zeros_like(a if which == 0 else b)
+    out = {}
+    for k in {**a, **b}:
+        wins = (k not in b) if which == 0 else (k in b)
+        out[k] = t[k] if wins and k in t else zeros_like(b[k] if k in b else a[k])
+    return out
+
+
+def merge_bar(g: Any, a: Any, b: Any, which: int) -> Any:
+    """Cotangent of ``a`` (``which`` 0) or ``b`` (1) in the dict merge ``a | b`` from that of the
+    result ``g``: the entries of ``g`` under the keys the operand won, zeros under the others
+    (a key missing from ``g`` is zero)."""
+    if not _merge_operands(a, b):
+        return None
+    like = a if which == 0 else b
+    out = {}
+    for k in like:
+        wins = (k not in b) if which == 0 else True
+        out[k] = g[k] if wins and g is not None and k in g and g[k] is not None else zeros_like(like[k])
+    return out

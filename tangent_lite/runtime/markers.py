@@ -167,3 +167,19 @@ def no_swallow(cm: Any, where: str, label: str) -> Any:
     statements that did not run.  A context that lets every exception through behaves as it
     does without this check."""
     return _NoSwallow(cm, where, label)
+
+
+def array_method(v: Any, message: str, containers: bool = False) -> None:
+    """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
+    ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
+    array or a number: another object's method of that name (a user class's ``.dot``, a list's)
+    is not NumPy's function.  ``containers``: lists, tuples, dicts, sets and any number pass too
+    (``v.copy()``; the operands of ``+``, ``*``, ...)."""
+    t = type(v)
+    if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
+            or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
+            or (containers and isinstance(v, (list, tuple, dict, set, int, float, complex))):
+        return
+    what, _, hint = message.partition("\nTo fix: ")
+    name = t.__qualname__
+    raise user_error("UnsupportedConstructError", what.replace("{type}", name), hint.replace("{type}", name))

@@ -109,6 +109,8 @@ class Expressions(Part):
         if isinstance(node, (gast.Tuple, gast.List)):
             return type(node)(elts=self.unpack.spread(node.elts), ctx=gast.Load())
         if isinstance(node, gast.Dict):
+            if any(k is None for k in node.keys):  # {**a, 'k': v}: merges, the later key wins
+                return self.expr(_as_merges(node))
             keys = [self.atom(k) for k in node.keys]
             return gast.Dict(keys=keys, values=[self.atom(v) for v in node.values])
         if isinstance(node, gast.JoinedStr):
@@ -207,6 +209,9 @@ class Expressions(Part):
                 set_anno(root_node, Key.CALLEE, root_obj)
             return out
         value = self.atom(node.value)
+        if node.attr in ATTR_CALLS or node.attr in ("real", "imag", "mT"):  # (a user object's field: refused)
+            self._array_method_check(value, node.attr, {"T": "np.transpose", "mT": "np.swapaxes"}.get(
+                node.attr, f"np.{node.attr}"))
         if node.attr in ATTR_CALLS:
             fname = ATTR_CALLS[node.attr]
             return self._np_call(fname, [value], [])
@@ -219,6 +224,39 @@ class Expressions(Part):
                           hint=ARRAY_ONLY_ATTRS[node.attr])
         attr = _mangle(node.attr, self.cx.fn)  # self.__x in a method of A is self._A__x
         return gast.Attribute(value=value, attr=attr, ctx=gast.Load())  # a field of a local value
+
+    def _tl_call(self, fname: str, args: List[Any]) -> Any:
+        """``_tl.<fname>(*args)``: a runtime helper (the values' types decide what it does)."""
+        tl = self.cx.aliases["_tl"]
+        func = S.attribute(S.name(tl), fname)
+        set_anno(func, Key.CALLEE, getattr(runtime, fname))
+        self.cx.env.setdefault(tl, runtime)
+        out = gast.Call(func=func, args=args, keywords=[])
+        set_anno(out, Key.CALLEE, getattr(runtime, fname))
+        return out
+
+    def _array_method_check(self, receiver: Any, written: str, numpy: str, copy: bool = False) -> None:
+        """``_tl.array_method(v, message)`` before ``v.f(...)`` (or ``v.T``) read as ``np.f(v, ...)``:
+        when ``v`` is no array (a user object with a method of that name, a list), it refuses
+        instead of NumPy's function running on it.  (The derivative passes drop the check where
+        the arguments' ranks show ``v`` is an array or a number: ``receivers.drop_known``.)"""
+        if not isinstance(receiver, gast.Name) or get_anno(receiver, Key.CALLEE, _MISSING) is not _MISSING:
+            return
+        shown = self.cx.display_names.get(receiver.id, receiver.id)
+        where = f"{self.cx.src.filename}:{self.cx.lineno}" if self.cx.lineno else self.cx.src.filename
+        if written.endswith(")"):  # a method
+            name, what = written.split("(")[0], numpy.replace("{receiver}", shown)
+            call = f"{{type}}.{name}({shown}{', ...' if written != name + '()' else ''})"
+            message = (f"{where}: '{shown}.{written}' is read as {what} (the type of '{shown}' is not known when the "
+                       f"code is generated), but '{shown}' is a {{type}}\nTo fix: call the method as a function of "
+                       f"the object, {call}, which is differentiated like any Python function")
+        else:  # an attribute of arrays (.T, .real, .imag, .mT)
+            message = (f"{where}: '{shown}.{written}' is read as NumPy's {numpy}({shown}) (tangent_lite reads this "
+                       f"attribute of values whose type it does not know as NumPy's), but '{shown}' is a {{type}}"
+                       f"\nTo fix: give the field or property another name than '{written}'")
+        args = [S.deepcopy(receiver), S.const(message)] + ([S.const(True)] if copy else [])
+        check = self._tl_call("array_method", args)
+        self.cx.emit(gast.Expr(value=check))
 
     def _np_call(self, fname: str, args: List[Any], keywords: List[Any]) -> Any:
         func = S.attribute(S.name(self.cx.aliases["np"]), fname)
@@ -244,11 +282,15 @@ class Expressions(Part):
                 cast = self.astype(receiver, (args or [k.value for k in keywords])[0])
                 if cast is not None:
                     return cast
+            if func.attr == "copy" and not args and not keywords:  # a list's, a dict's or an array's
+                self._array_method_check(receiver, "copy()", "the copy of an array, a list or a dict", copy=True)
+                return self._tl_call("copy_value", [receiver])
             if func.attr in METHODS:
                 fname, pack = METHODS[func.attr]
                 if pack and len(args) > 1:
                     args = [gast.Tuple(elts=args, ctx=gast.Load())]
                     args = [self.atom(args[0])]
+                self._array_method_check(receiver, f"{func.attr}(...)", f"NumPy's np.{fname}({{receiver}}, ...)")
                 return self._np_call(fname, [receiver] + args, keywords)
             out = gast.Call(func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
                             args=args, keywords=keywords)
@@ -323,6 +365,7 @@ class Expressions(Part):
             return None
         if kind not in "fbiu":
             return None
+        self._array_method_check(receiver, "astype(...)", "NumPy's np.array({receiver}, dtype=...)")
         if kind != "f":
             tl = self.cx.aliases["_tl"]
             stop = gast.Call(func=S.attribute(S.name(tl), "stop_gradient"), args=[receiver], keywords=[])
@@ -389,6 +432,26 @@ class Expressions(Part):
         orelse, self.cx.out = self.cx.out, saved
         self.cx.emit(gast.If(test=test, body=body, orelse=orelse))
         return S.name(t)
+
+
+def _as_merges(node: Any) -> Any:
+    """``{**a, 'k': v, **b}`` as ``a | {'k': v} | b`` (``{**a}`` alone: ``a | {}``, a new dict): the
+    dict merges whose derivatives ``runtime.merge_or`` has."""
+    parts: List[Any] = []
+    for key, value in zip(node.keys, node.values):
+        if key is None:
+            parts.append(value)
+        elif parts and isinstance(parts[-1], gast.Dict) and not get_anno(parts[-1], Key.FENCED):
+            parts[-1].keys.append(key)
+            parts[-1].values.append(value)
+        else:
+            parts.append(gast.Dict(keys=[key], values=[value]))
+    if len(parts) == 1:
+        parts.append(gast.Dict(keys=[], values=[]))
+    out = parts[0]
+    for part in parts[1:]:
+        out = gast.BinOp(left=out, op=gast.BitOr(), right=part)
+    return out
 
 
 _OWN = os.path.join(os.path.realpath(PACKAGE_DIR), "")  # tangent_lite's own files

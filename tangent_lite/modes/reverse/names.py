@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, List, Set, Tuple
 
+from ... import runtime
 from ... import syntax as S
 from ...analysis.statements import assignments, is_local
 from ...passes.arith import simplified
@@ -55,6 +56,10 @@ def _vars_built_as(body: List[Any], display: Any, builtin: Any) -> Set[str]:
             if not isinstance(st, gast.Assign) or not isinstance(st.targets[0], gast.Name) or st.targets[0].id in out:
                 continue
             v = st.value
+            if isinstance(v, gast.Call) and get_anno(v, Key.CALLEE) is runtime.copy_value and v.args:
+                v = v.args[0]  # x.copy() of one: one
+            if isinstance(v, gast.BinOp) and isinstance(v.op, gast.BitOr) and display is gast.Dict:
+                v = gast.Dict(keys=[], values=[])  # d | e: a dict (with derivatives; else integers')
             if isinstance(v, gast.BinOp) and isinstance(v.op, gast.Add) and display is gast.List:
                 v = v.left if is_local(v.left) and v.left.id in out or isinstance(v.left, display) else v.right
             built = isinstance(v, (display, comprehension)) or (isinstance(v, gast.Call)

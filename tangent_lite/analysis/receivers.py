@@ -1,0 +1,204 @@
+"""Methods whose meaning depends on the receiver's type, specialised to the arguments' ranks.
+
+The lowering cannot see types: ``v.copy()`` becomes ``_tl.copy_value(v)`` (a list's, a dict's
+or an array's copy, decided when it runs) and ``v.dot(w)`` becomes ``np.dot(v, w)`` after a check
+``_tl.array_method(v, message)`` that refuses a ``v`` that is no array (a user object with a
+``dot`` method).  Where the ranks of the arguments show ``v`` is an array (or a number), the
+generated code needs neither::
+
+    _tl.array_method(v, '...')     ->    (dropped)
+    _t0 = np.dot(v, w)                   _t0 = np.dot(v, w)
+    a = _tl.copy_value(x)          ->    a = np.copy(x)          (x of rank >= 1)
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import operator
+import types
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+import numpy as np
+
+from .. import runtime
+from .. import syntax as S
+from ..errors import TangentLiteError, UnsupportedConstructError
+from ..frontend.anf import Wengert
+from ..frontend.sequences import sequence_vars
+from ..syntax import gast
+from ..syntax.annotations import Key, get_anno, set_anno
+from .statements import assignments, is_local
+
+
+def specialise(w: Wengert, ranks: Dict[str, Optional[int]], spec: Optional[Tuple[Any, ...]] = None) -> None:
+    """Drop the receiver checks and turn ``_tl.copy_value`` into ``np.copy`` where ``ranks`` (of the
+    variables of ``w``, see :mod:`shapes`) show the receiver is an array or a number; drop the
+    checks of ``v.copy()`` where ``v`` holds a list or dict the function builds.  ``spec``: the
+    arguments' ranks the code is specialised to (None: the general code, ``tl.source``'s), kept
+    as ``w.specialised`` for :func:`operator_checks`."""
+    w.specialised = spec is not None
+    _specialise_body(w, w.fdef.body, ranks, _built_containers(w.fdef.body))
+
+
+def _known(atom: Any, ranks: Dict[str, Optional[int]]) -> bool:
+    return is_local(atom) and isinstance(ranks.get(atom.id), int)
+
+
+def _built_containers(body: List[Any]) -> Set[str]:
+    """Variables holding a list or a dict the function builds: displays, comprehensions, list
+    concatenations (``sequence_vars``), dict merges ``d | e``, and copies of those."""
+    out = set(sequence_vars(body))
+    changed = True
+    while changed:
+        changed = False
+        for stmt in assignments(body):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name) \
+                    or stmt.targets[0].id in out:
+                continue
+            value = stmt.value
+            if isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.copy_value and value.args:
+                value = value.args[0]
+            if isinstance(value, gast.Dict) or get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or \
+                    or (is_local(value) and value.id in out):
+                out.add(stmt.targets[0].id)
+                changed = True
+    return out
+
+
+def _specialise_body(w: Wengert, body: List[Any], ranks: Dict[str, Optional[int]], built: Set[str]) -> None:
+    keep = []
+    for stmt in body:
+        value = getattr(stmt, "value", None)
+        callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
+        if isinstance(stmt, gast.Expr) and callee is runtime.array_method and (_known(value.args[0], ranks) or (
+                len(value.args) == 3 and is_local(value.args[0]) and value.args[0].id in built)):
+            continue
+        if isinstance(stmt, gast.Assign) and callee is runtime.copy_value and _known(value.args[0], ranks) \
+                and ranks[value.args[0].id] >= 1:
+            func = S.attribute(S.name(w.aliases["np"]), "copy")
+            set_anno(func, Key.CALLEE, np.copy)
+            stmt.value = gast.Call(func=func, args=value.args, keywords=[])
+            set_anno(stmt.value, Key.CALLEE, np.copy)
+            w.env.setdefault(w.aliases["np"], np)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and not isinstance(stmt, gast.FunctionDef):
+                _specialise_body(w, inner, ranks, built)
+        keep.append(stmt)
+    body[:] = keep
+
+
+# ------------------------------------------------------------------ operators of objects of the user's classes
+
+_OPERATORS = {operator.add: ("+", "add"), operator.sub: ("-", "sub"), operator.mul: ("*", "mul"),
+              operator.truediv: ("/", "truediv"), operator.floordiv: ("//", "floordiv"), operator.mod: ("%", "mod"),
+              operator.pow: ("**", "pow"), operator.matmul: ("@", "matmul"), operator.neg: ("-", "neg"),
+              operator.pos: ("+", "pos")}
+
+
+def _plain_value(obj: Any) -> bool:
+    """A value whose operators are those of numbers, arrays or Python's containers (their rules'),
+    or no value at all (a module, a function, a class)."""
+    t = type(obj)
+    return isinstance(obj, (numbers.Number, np.ndarray, np.generic, list, tuple, dict, set, str, bytes, type,
+                            types.ModuleType, np.ufunc)) or inspect.isroutine(obj) or obj is None \
+        or t.__module__ == "builtins" or hasattr(t, "__array_function__") \
+        or (hasattr(obj, "shape") and hasattr(obj, "dtype"))
+
+
+def _user_class(callee: Any) -> bool:
+    """A class of the user's whose instances may have operators of their own."""
+    if not isinstance(callee, type) or issubclass(callee, (numbers.Number, np.ndarray, np.generic, list, tuple,
+                                                           dict, set, str, bytes, BaseException)):
+        return False
+    module = getattr(callee, "__module__", "") or ""
+    return module != "builtins" and not module.startswith(("numpy", "tangent_lite"))
+
+
+def operator_checks(w: Wengert, stmt: Any, info: Any, ranks: Optional[Dict[str, Optional[int]]],
+                    constructed: Set[str]) -> Tuple[List[TangentLiteError], List[Tuple[str, str]]]:
+    """An arithmetic operator with derivatives (``a @ v``, ``a * x``) whose operand may be an object
+    of the user's class, whose operator is its own Python method, not the rule's arithmetic:
+    (refusals, for a module-level object; (variable, message) run-time checks ``_tl.array_method``,
+    for a parameter whose rank is not known (in code specialised to ranks) or an object the function
+    constructs)."""
+    if info.kind != "prim" or not _hashable(info.callee) or info.callee not in _OPERATORS:
+        return [], []
+    symbol, dunder = _OPERATORS[info.callee]
+    # (a parameter of unknown rank, in code specialised to the arguments' ranks, is no array or number;
+    # the general code, tl.source's, checks only the objects the function constructs)
+    specialised = w.specialised
+    value = info.value
+    if isinstance(value, gast.UnaryOp):
+        operands = [(value.operand, "")]
+    elif isinstance(value, gast.BinOp):
+        operands = [(value.left, ""), (value.right, "r")]
+    else:  # operator.mul(a, b) called by name
+        operands = list(zip(getattr(value, "args", [])[:2], ("", "r")))
+    where = w.src.location(stmt)
+    errors: List[TangentLiteError] = []
+    checks: List[Tuple[str, str]] = []
+    for atom, side in operands:
+        method = f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__"
+        obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, gast.Name) else _NO
+        if obj is not _NO and not _plain_value(obj):
+            name, tname = atom.id, type(obj).__qualname__
+            errors.append(UnsupportedConstructError(
+                f"the '{symbol}' operator of '{name}', a {tname}, is its own Python method ({tname}.{method}): "
+                "the operators of numbers and arrays are differentiated, not those of other objects", where,
+                f"call the method as a function of the object, {tname}.{method}({name}, ...), which is "
+                "differentiated like any Python function"))
+        elif is_local(atom) and (ranks or {}).get(atom.id) is None and (atom.id in constructed or (
+                atom.id in w.params and specialised)):
+            shown = getattr(w, "display_names", {}).get(atom.id, atom.id)
+            checks.append((atom.id, (
+                f"{where}: the '{symbol}' operator of '{shown}' is differentiated as that of numbers and arrays, but "
+                f"'{shown}' is a {{type}}\nTo fix: call the method as a function of the object, {{type}}.{method}"
+                f"({shown}, ...), which is differentiated like any Python function")))
+    return errors, checks
+
+
+def constructed_objects(body: List[Any]) -> Set[str]:
+    """Variables assigned an instance of a class of the user's (``o = Lin(w)``)."""
+    return {stmt.targets[0].id for stmt in assignments(body)
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.Call) and _user_class(get_anno(stmt.value, Key.CALLEE))}
+
+
+def insert_check(w: Wengert, stmt: Any, name: str, message: str) -> None:
+    """Put ``_tl.array_method(name, message, True)`` before ``stmt`` in ``w``."""
+    func = S.attribute(S.name(w.aliases["_tl"]), "array_method")
+    set_anno(func, Key.CALLEE, runtime.array_method)
+    call = S.call(func, [S.name(name), S.const(message), S.const(True)])
+    set_anno(call, Key.CALLEE, runtime.array_method)
+    check = gast.Expr(value=call)
+    check.lineno = getattr(stmt, "lineno", None)
+    set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
+    w.env.setdefault(w.aliases["_tl"], runtime)
+    body = _enclosing(w.fdef.body, stmt)
+    body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
+
+
+def _enclosing(body: List[Any], stmt: Any) -> List[Any]:
+    for st in body:
+        if st is stmt:
+            return body
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                found = _enclosing(inner, stmt)
+                if found is not None:
+                    return found
+    return None  # type: ignore[return-value]
+
+
+def _hashable(obj: Any) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+_NO = object()
