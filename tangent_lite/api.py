@@ -260,7 +260,7 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
             text = generate(fn, mode, list(wrt), key, spec=spec, options=options).text
             cache.STATS["generated"] += 1
             meta = codegen.verify(text)[1]
-            path = (cache.write(path, text) if path else None) or _scratch(name, text)
+            path = (cache.write(path, text) if path else None) or scratch.module_file(name, text)
         path = codegen.distinct_filename(path, text)
         code = codegen.compile_text(text, path)
         if meta.get("guards") is not None:
@@ -344,14 +344,6 @@ def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
     """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none)."""
     ranks = tuple(0 if type(v) is float else shapes.arg_rank(v) for v in values)
     return ranks if any(r is not None for r in ranks) else None
-
-
-def _scratch(name: str, text: str) -> str:
-    """The ``__file__`` of a generated module that has no cache file (disk cache off, or cache
-    trouble): a private copy in this process's scratch directory, for what reads ``__file__``
-    (``tl.source``, ...); the module runs from the text in memory, never from it.  If even that
-    copy cannot be written, a ``<tangent_lite ...>`` name (linecache still holds the text)."""
-    return scratch.write_scratch(name, text) or f"<tangent_lite {name}>"
 
 
 def _unwrap(fn: Callable) -> Callable:

@@ -49,3 +49,11 @@ def write_scratch(name: str, text: str) -> Optional[str]:
     except (OSError, ValueError):
         return None
     return path
+
+
+def module_file(name: str, text: str) -> str:
+    """The ``__file__`` of a generated module that has no cache file (disk cache off, or cache
+    trouble): a private copy in this process's scratch directory, for what reads ``__file__``
+    (``tl.source``, ...); the module runs from the text in memory, never from it.  If even that
+    copy cannot be written, a ``<tangent_lite ...>`` name (linecache still holds the text)."""
+    return write_scratch(name, text) or f"<tangent_lite {name}>"
