@@ -99,7 +99,7 @@ def prod_pairs(g: Any, v: Any, x: Any, axis: Any = None, keepdims: bool = False)
     n = xs.shape[-1]
     out = np.zeros_like(xs)
     for i in range(n):  # products over the group with entry i left out, then their "others"
-        y = xs.copy()
+        y = np.copy(xs)
         y[..., i] = 1.0
         others = prod_bar(1.0, None, y, -1, True)
         others[..., i] = 0.0
