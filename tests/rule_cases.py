@@ -633,6 +633,11 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _seed_case("list of 3, first 1", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 0)),
         _seed_case("list of 3, last 2", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 1)),
     ],
+    "tangent_lite.runtime.indexing.index_of": [
+        _seed_case("0-d array [()]", lambda rng: (np.asarray(sample(rng, F)), ())),
+        _seed_case("array (2, 3) [...]", lambda rng: (sample(rng, (2, 3)), Ellipsis)),
+        _seed_case("array (3,) [1]", lambda rng: (sample(rng, (3,)), 1)),
+    ],
     "tangent_lite.runtime.containers.copy_value": [
         _seed_case("list [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],)),
         _seed_case("dict {a: (2,), b: float}", lambda rng: ({"a": sample(rng, (2,)), "b": sample(rng, F)},)),

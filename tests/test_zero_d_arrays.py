@@ -105,6 +105,24 @@ PROGRAMS = {
             r = h(z, z)
             return x * x + r + z * z
     """,
+    "zero_d_item_read": """
+        def f(x, y):
+            z = np.asarray(x * y)
+            a = z[()]
+            return a * a * x
+    """,
+    "zero_d_item_write": """
+        def f(x, y):
+            a = np.zeros(())
+            a[()] = x * y
+            return a * 2.0 + x * a
+    """,
+    "zero_d_ellipsis_write": """
+        def f(x, y):
+            a = np.zeros(())
+            a[...] = x * y
+            return a * x
+    """,
     "local_zero_d_array": """
         def f(x, y):
             z = np.asarray(x * 1.0)

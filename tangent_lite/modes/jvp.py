@@ -210,6 +210,8 @@ class _Forward:
             if self.batched:
                 return [S.assign(dot, S.call(S.attribute(S.name(tl), "batch_getitem"),
                                              [src, self.index(info.value.slice)]))]
+            if S.whole_index(info.value.slice):  # x[()]: the tangent of a 0-d array may be a number
+                return [S.assign(dot, S.call(S.attribute(S.name(tl), "index_of"), [src, self.index(info.value.slice)]))]
             return [S.assign(dot, gast.Subscript(value=src, slice=S.deepcopy(info.value.slice), ctx=gast.Load()))]
         if info.kind == "build":
             elts = [self.tangent_or_zero(e) for e in info.value.elts]

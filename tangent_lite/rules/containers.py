@@ -57,6 +57,22 @@ def grad_hook_vjp(g, ans, x, hook):
 constant_params(runtime.grad_hook, "hook")
 
 
+# ---------------------------------------------------------------- v[()] of a derivative that may be a number
+
+
+@defjvp(runtime.index_of)
+def index_of_jvp(v_dot, ans, v, index):
+    return _tl.index_of(v_dot, index)
+
+
+@defvjp(runtime.index_of)
+def index_of_vjp(g, ans, v, index):
+    return _tl.getitem_bar(g, v, index)
+
+
+constant_params(runtime.index_of, "index")
+
+
 # ---------------------------------------------------------------- x.copy() of a value of unknown type
 
 

@@ -235,7 +235,7 @@ def getitem_bar_jvp(g_dot, ans, g, x, index):
 
 @defvjp(runtime.getitem_bar)
 def getitem_bar_vjp(h, ans, g, x, index):
-    return _tl.unbroadcast(h[index], g)
+    return _tl.unbroadcast(_tl.index_of(h, index), g)
 
 
 @defjvp(runtime.getattr_bar)

@@ -167,6 +167,7 @@ from .indexing import (  # noqa: F401
     add_item,
     getattr_bar,
     getitem_bar,
+    index_of,
     setitem,
     setitem_bar,
     slice_write_bar,

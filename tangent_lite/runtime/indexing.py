@@ -48,6 +48,12 @@ def getitem_bar(g: Any, x: Any, index: Any) -> Any:
     return out_arr
 
 
+def index_of(v: Any, index: Any) -> Any:
+    """``v[index]`` in derivative code where ``v`` may be a number: the tangent or adjoint of a
+    0-d array read or written with ``x[()]`` or ``x[...]``."""
+    return v[index] if hasattr(v, "__getitem__") else np.asarray(v)[index]
+
+
 def _foreign_getitem_bar(g: Any, x: Any, index: Any) -> Any:
     """``getitem_bar`` in the library of ``x`` or ``g`` (Dask, an array-API array): ``g`` written at
     ``index`` into zeros of that library (``.at[index].set`` where arrays are immutable, as in JAX)."""

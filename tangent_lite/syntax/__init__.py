@@ -53,6 +53,7 @@ from .nodes import (
     stored_names,
     tree_depth,
     walk,
+    whole_index,
 )
 from .printing import roundtrip_problem, to_source
 from .reading import FunctionSource, clear_source_memo, load_function, source_lines

@@ -140,6 +140,13 @@ def dotted_name(node: Any) -> Optional[str]:
     return None
 
 
+def whole_index(index: Any) -> bool:
+    """Is the subscript ``index`` one that names the whole value, ``()`` or ``...`` alone (which
+    a 0-d array takes and a number does not)?"""
+    elts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return all(isinstance(e, gast.Constant) and e.value is Ellipsis for e in elts) and len(elts) <= 1
+
+
 def tree_depth(tree: Any) -> int:
     """The nesting depth of a syntax tree, counting every child :func:`ast.iter_child_nodes`
     gives (computed level by level, without recursion)."""

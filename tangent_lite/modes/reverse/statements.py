@@ -115,7 +115,10 @@ class StatementAdjoints:
         if info.kind == "setitem":
             tgt = info.node.targets[0]
             if self.ps.is_active(info.value):
-                if self._basic_index(tgt.slice):
+                if S.whole_index(tgt.slice):  # x[()] = v: the adjoint of a 0-d array may be a number
+                    piece = self.ps.call("index_of", [S.name(self.adjoints.bar(target)), self.ps.index(tgt.slice)])
+                    contrib = self.ps.call("unbroadcast", [piece, S.name(info.value.id)])
+                elif self._basic_index(tgt.slice):
                     piece = gast.Subscript(value=S.name(self.adjoints.bar(target)), slice=S.deepcopy(tgt.slice),
                                            ctx=gast.Load())
                     contrib = self.ps.call("unbroadcast", [piece, S.name(info.value.id)])
