@@ -112,7 +112,7 @@ def _scalar_index(value: Any, ranks: Optional[Dict[str, Any]]) -> bool:
     return True
 
 
-SAME, ITEM, HOLDS = "same", "item", "holds"  # kinds of sharing (see _shares)
+SAME, ITEM, HOLDS, COPY = "same", "item", "holds", "copy"  # kinds of sharing (see _shares)
 
 
 def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> Iterator[Tuple[str, str, str]]:
@@ -121,10 +121,13 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
     ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
     either shows through the other), ``item`` (``name`` may be an element of ``other``, or a
     view: a change of ``name`` shows in ``other``), ``holds`` (``name`` holds ``other`` as an
-    element: a change of ``other`` shows in ``name``, re-filling ``name`` leaves ``other``)."""
-    if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x
+    element: a change of ``other`` shows in ``name``, re-filling ``name`` leaves ``other``),
+    ``copy`` (``name`` is a new container with ``other``'s items, ``list(L)``, ``x.copy()``: a
+    change of an item shows in both, re-filling either, or writing into an array, in neither)."""
+    if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x (a check of tangent_lite's holds nothing)
         call = stmt.value
-        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value):
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value) \
+                and not str(getattr(get_anno(call, Key.CALLEE, None), "__module__", "")).startswith("tangent_lite"):
             for name in _locals_in(gast.Tuple(elts=list(call.args), ctx=gast.Load())):
                 yield call.func.value.id, name, HOLDS
         return
@@ -162,8 +165,10 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []
-        elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list
-            sources, kind = _locals_in(value), HOLDS
+        elif callee is runtime.copy_value:  # x.copy(): a new list, dict or array (never a view of x)
+            sources, kind = _locals_in(gast.Tuple(elts=list(value.args), ctx=gast.Load())), COPY
+        elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list (of an
+            sources, kind = _locals_in(value), HOLDS  # array: of views of its rows, which a write changes)
         else:  # unknown: it may return an argument, a view or a container of them
             sources = _locals_in(value)
     else:  # names, boolean operators (which return an operand), anything else
@@ -338,21 +343,19 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         # what sees the write: the objects base is (part of), up from views and items (and,
         # past base itself, from a container to what it holds: an item taken from a list may
         # be one of the objects put in it; the write into base re-fills base, not its items) ...
-        roots, changed = {base}, True
-        while changed:
-            changed = False
-            for alias, source, kind in live:
-                if alias in roots and source not in roots and (kind != HOLDS or alias != base):
-                    roots.add(source)
-                    changed = True
-        # ... then their views and holders (and items, unless the write only re-fills a list)
+        # (``items``: the objects an item of which the write may change, which their copies share)
+        roots, items = _written_objects(base, live)
+        # ... then their views and holders (and items, unless the write only re-fills a list), and
+        # the copies of those whose items it changes
         down = (SAME, HOLDS) if _refills_list(stmt) else (SAME, HOLDS, ITEM)
         group, changed = set(roots), True
         while changed:
             changed = False
             for alias, source, kind in live:
-                if source in group and alias not in group and kind in down:
+                if source in group and alias not in group and (kind in down or kind == COPY and source in items):
                     group.add(alias)
+                    if kind in (HOLDS, COPY) or kind == SAME and source in items:
+                        items.add(alias)
                     changed = True
         end = max(again) + 1 if again else at
         start = min(again) if again else at
@@ -382,7 +385,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         shown = _spelled(base, line, w)
         op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
         if itself:
-            how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else "this in-place update"
+            how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else \
+                f"this '{op}=' changes an array or list in place (the item it updates)"
         else:
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
         plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
@@ -402,6 +406,27 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         else:
             errors.append(error)
     return errors, checks
+
+
+def _written_objects(base: str, edges: List[Tuple[str, str, str]]) -> Tuple[Set[str], Set[str]]:
+    """The variables whose objects a write into ``base`` may change, up from ``base`` through
+    ``edges`` (alias, source, kind): the objects it is a view, an alias or an item of (and, past
+    ``base`` itself, from a container to what it holds: an item taken from a list may be one of
+    the objects put in it; a write into ``base`` re-fills ``base``, not its items); and those of
+    them an item of which it may change, whose copies share that item (a copy of ``base`` or of
+    an alias of it does not see a write into ``base``)."""
+    roots, items, changed = {base}, set(), True
+    while changed:
+        changed = False
+        for alias, source, kind in edges:
+            if alias not in roots or source in roots or kind == HOLDS and alias == base \
+                    or kind == COPY and alias not in items:
+                continue
+            roots.add(source)
+            if kind in (ITEM, COPY) or kind == SAME and alias in items:
+                items.add(source)
+            changed = True
+    return roots, items
 
 
 def _refills_list(stmt: Any) -> bool:
@@ -459,7 +484,9 @@ def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any,
     if isinstance(tgt, gast.Name) and isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
             and value.func.attr == "pop" and _local(value.func.value):
         return stmt, value.func.value.id, {tgt.id}
-    base = (get_anno(stmt, Key.IN_PLACE) or (None,))[0]
+    base, _, *item_of = get_anno(stmt, Key.IN_PLACE) or (None, None)
+    if item_of and isinstance((ranks or {}).get(item_of[0]), int):
+        return None  # x[i] += v on an array: x[i] is a view of x, and the write into x[i] is the change
     if base is not None and isinstance(tgt, gast.Name) and (ranks is None or ranks.get(base) != 0):
         # v += e: Python changes an array or a list in place (numbers: a new object)
         return stmt, base, {tgt.id}
@@ -517,13 +544,8 @@ def written_parameters(w: Any) -> Dict[str, str]:
             continue
         _, base, itself = write
         if base not in reached:  # (a list written a thousand times is followed once)
-            roots, todo = {base}, [base]
-            for alias in todo:  # grows while it is read
-                for source, kind in sources.get(alias, ()):
-                    if source not in roots and (kind != HOLDS or alias != base):
-                        roots.add(source)
-                        todo.append(source)
-            reached[base] = roots
+            edges = [(alias, source, kind) for alias, pairs in sources.items() for source, kind in pairs]
+            reached[base] = _written_objects(base, edges)[0]
         roots = reached[base]
         names = _renames_of(base, renamed) if itself else set()
         for p in sorted(roots & params):

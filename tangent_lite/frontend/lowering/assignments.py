@@ -134,7 +134,12 @@ class Assignments(Part):
             set_anno(load, Key.CALLEE, operator.getitem)
             old = self.names.temp()
             self.cx.emit(S.assign(old, load))
+            mark = len(self.cx.out)
             new = self.exprs.atom(gast.BinOp(left=S.name(old), op=node.op, right=node.value))
+            if len(self.cx.out) > mark and isinstance(base, gast.Name):
+                # an array held by a list or a dict is changed in place (and put back): who else holds
+                # it sees the change (aliases.py; the item of an array is a view, which the write covers)
+                set_anno(self.cx.out[-1], Key.IN_PLACE, (old, _OP_SYMBOLS.get(type(node.op), "op"), base.id))
             self.setitem(gast.Subscript(value=base, slice=index, ctx=gast.Store()), new)
             return
         if not isinstance(node.target, gast.Name):
