@@ -280,16 +280,36 @@ def protected(values: Sequence[Any], positions: Sequence[int]) -> List[Any]:
     place, see written_arguments; the generated module's ``writes``)."""
     if not positions:
         return list(values)
-    for i in positions:  # the function changes argument i in place: in Python another argument sharing its
-        for j, other in enumerate(values):  # memory sees the change, the derivative code (with a copy) not
-            if j != i and i < len(values) and _share(values[i], other):
+    for i in positions:  # the function changes argument i in place: in Python what shares its memory sees
+        if i >= len(values):  # the change, the derivative code (given a copy) does not
+            continue
+        mine = _arrays_in(values[i])
+        for j, other in enumerate(values):
+            theirs = mine if j == i else _arrays_in(other)
+            if any(_share(a, b) for k, a in enumerate(mine) for m, b in enumerate(theirs) if j != i or m > k):
+                where = f"two entries of argument {i + 1}" if j == i else f"argument {j + 1}"
                 raise ArgumentError(
-                    f"argument {i + 1} is changed in place by the function and argument {j + 1} shares its memory "
-                    "(the same array or list, or a view of it): the function's values depend on that sharing, "
-                    "which derivatives do not follow",
-                    hint=f"pass a copy as argument {j + 1} (x.copy()), or change the function to build a new "
-                    "value instead of updating its argument in place")
+                    f"argument {i + 1} is changed in place by the function and {where} share memory (the same "
+                    "array or list, or views of one): the function's values depend on that sharing, which "
+                    "derivatives do not follow",
+                    hint="pass separate copies (x.copy()), or change the function to build a new value instead of "
+                    "updating its argument in place")
     return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
+
+
+def _arrays_in(value: Any, limit: int = 256) -> List[Any]:
+    """The arrays and lists ``value`` is or holds (in its lists, tuples and dicts), at most ``limit``."""
+    out: List[Any] = []
+    todo = [value]
+    while todo and len(out) < limit:
+        v = todo.pop()
+        if isinstance(v, (np.ndarray, list, dict)):
+            out.append(v)
+        if isinstance(v, (list, tuple)):
+            todo.extend(v)
+        elif isinstance(v, dict):
+            todo.extend(v.values())
+    return out
 
 
 def _share(a: Any, b: Any) -> bool:

@@ -360,7 +360,10 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         end = max(again) + 1 if again else at
         start = min(again) if again else at
         others = []
-        for v in sorted(group - {base} - itself):
+        # (L[i] op= v puts the array it changed back into L[i]: reading L afterwards is reading that;
+        # another name, list or copy holding the array is what would not see the change)
+        put_back = set((get_anno(stmt, Key.IN_PLACE) or ())[2:])
+        for v in sorted(group - {base} - itself - put_back):
             for r, reader in read_at.get(v, []):
                 if r > at and not surely_between(v, at, r, reader, stmt):
                     others.append(v)
