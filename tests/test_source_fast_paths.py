@@ -225,6 +225,13 @@ def factory(a, b=2.0):
     return lambda x: a - x * x + b
 
 
+def swapped(a, b):
+    return lambda z: np.sin(z) * a + np.cos(z) * b
+
+
+TOP = lambda z: np.sin(z) * 1.5 + np.cos(z) * 0.7
+
+
 def factory2(a):
     sq = lambda z: np.sin(a * z) - z
     def loss(x):
@@ -246,14 +253,17 @@ def test_closure_lambdas_are_checked_against_the_code_that_runs(tmp_path, monkey
         mod = importlib.import_module(name)
         f = mod.factory(1.0)
         loss, sq = mod.factory2(1.5)
-        for fn in (f, sq):
+        edited_alike = [mod.swapped(1.5, 0.7), mod.TOP]  # the same names and constants, in another order
+        for fn in [f, sq] + edited_alike:
             assert S.load_function(fn).node.name == "_lambda"
         assert tangent_lite.grad(f)(3.0) == pytest.approx(-6.0)
         assert tangent_lite.grad(loss)(0.4) == pytest.approx(1.5 * np.cos(0.6) - 1 + 1)
-        path.write_text(CLOSURES.replace("a - x * x", "a + x * x").replace("np.sin(a * z) - z", "np.sin(a * z) + z"))
+        path.write_text(CLOSURES.replace("a - x * x", "a + x * x").replace("np.sin(a * z) - z", "np.sin(a * z) + z")
+                        .replace("np.sin(z) * a + np.cos(z) * b", "np.cos(z) * a + np.sin(z) * b")
+                        .replace("np.sin(z) * 1.5 + np.cos(z) * 0.7", "np.cos(z) * 1.5 + np.sin(z) * 0.7"))
         os.utime(path, (1, 1))
         linecache.checkcache(str(path))
-        for fn in (f, sq):
+        for fn in [f, sq] + edited_alike:
             with pytest.raises(tangent_lite.errors.SourceUnavailableError, match="edited"):
                 S.load_function(fn)
     finally:

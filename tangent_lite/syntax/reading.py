@@ -210,13 +210,16 @@ def _same_code(lam: Any, code: Any) -> bool:
 
 
 _OPERATIONS = ("BINARY", "UNARY", "COMPARE", "INPLACE", "IS_OP", "CONTAINS_OP", "LOAD_CONST", "LOAD_FAST",
-               "LOAD_DEREF")
+               "LOAD_DEREF", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD")
+# the same load compiled in another form (a method call's attribute, a name at module level)
+_SAME_LOAD = {"LOAD_METHOD": "LOAD_ATTR", "LOAD_NAME": "LOAD_GLOBAL"}
 
 
 def _operations(code: Any) -> List[Tuple[str, str]]:
-    """The operators of ``code`` and the constants and variables they act on, in order (how
-    names, attributes and calls are loaded may be compiled differently, nested or alone)."""
-    return [(i.opname, "code" if hasattr(i.argval, "co_code") else repr(i.argval))
+    """The operators of ``code`` and the constants, variables, globals and attributes they act
+    on, in order (``np.sin(z) * a + np.cos(z) * b`` edited to swap sin and cos has the same names
+    and constants, not the same order)."""
+    return [(_SAME_LOAD.get(i.opname, i.opname), "code" if hasattr(i.argval, "co_code") else repr(i.argval))
             for i in dis.get_instructions(code) if i.opname.startswith(_OPERATIONS)]
 
 
