@@ -68,6 +68,18 @@ SOURCE = textwrap.dedent('''
         return np.sum(z * z)
 
 
+    def sorted_through_the_class(x, y):
+        z = x * y
+        np.ndarray.sort(y)
+        return np.sum(z * y)
+
+
+    def scaled_by_its_dunder(x, y):
+        z = x * y
+        t = y.__imul__(2.0)
+        return np.sum(z * y) + np.sum(t) * 0.0
+
+
     def fill(buf, k):
         buf[0] = k
         return 0.0
@@ -80,7 +92,7 @@ SOURCE = textwrap.dedent('''
 ''')
 
 REFUSED = ["scaled_by_a_helper", "item_written_by_a_helper", "sorted_in_place", "ufunc_out", "in_a_loop",
-           "through_an_alias"]
+           "through_an_alias", "sorted_through_the_class", "scaled_by_its_dunder"]
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +135,34 @@ def test_a_buffer_filled_before_it_is_read_is_fine(mod):
     x = np.array([1.3, 0.5])
     np.testing.assert_allclose(tl.grad(f)(x, 3.0), [3.0, 0.0])
     assert tl.jvp(f, (x, 3.0), (np.array([0.0, 1.0]),))[1] == pytest.approx(0.0)
+
+
+def test_in_place_dunders_through_views_and_lists_are_refused(tmp_path, monkeypatch):
+    source = textwrap.dedent('''
+        import numpy as np
+
+
+        def view(x, y):
+            a = np.array([x, y])
+            b = a[0:1]
+            b.__setitem__(0, y * y)
+            return np.sum(a * x)
+
+
+        def through_a_list(x, y):
+            a = np.array([x, y])
+            L = [a]
+            L[0].__imul__(2.0)
+            return np.sum(a * x)
+    ''')
+    name = f"tl_dunders_{os.getpid()}"
+    (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    try:
+        for f in (module.view, module.through_a_list):
+            for run in (lambda f=f: tl.grad(f)(1.3, 0.9), lambda f=f: tl.jvp(f, (1.3, 0.9), (1.0,))):
+                with pytest.raises(tl.UnsupportedConstructError, match="in place"):
+                    run()
+    finally:
+        sys.modules.pop(name, None)

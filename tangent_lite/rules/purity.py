@@ -48,6 +48,16 @@ IN_PLACE_METHODS = {
     "update": "{x} = {{**{x}, **more}}",
     "setdefault": "{x} = {{**{x}, key: value}} when the key is missing",
     "popitem": "build a new dict",
+    # the in-place operators and item writes, called by name
+    "__iadd__": "{x} = {x} + value",
+    "__isub__": "{x} = {x} - value",
+    "__imul__": "{x} = {x} * value",
+    "__itruediv__": "{x} = {x} / value",
+    "__ifloordiv__": "{x} = {x} // value",
+    "__ipow__": "{x} = {x} ** value",
+    "__imatmul__": "{x} = {x} @ value",
+    "__setitem__": "{x} = {x}.copy(); {x}[index] = value",
+    "__delitem__": "build a new list or dict without the item",
 }
 
 # functions that write into their first argument -> what to write instead
@@ -99,6 +109,11 @@ def ufunc_at(callee: Any) -> Optional[str]:
 
 
 def in_place_function_fix(callee: Any) -> Optional[str]:
+    """What to write instead of a function that writes into its first argument (``np.copyto``;
+    a method of arrays, lists or dicts called through its class, ``np.ndarray.sort(x)``)."""
+    if getattr(callee, "__objclass__", None) in (np.ndarray, list, dict) and \
+            getattr(callee, "__name__", None) in IN_PLACE_METHODS:
+        return IN_PLACE_METHODS[callee.__name__].format(x="x")
     return IN_PLACE_FUNCTIONS.get(callee) if _member(callee, IN_PLACE_FUNCTIONS) else None
 
 
