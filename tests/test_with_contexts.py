@@ -473,3 +473,58 @@ def test_standalone_module_checks_the_context_without_tangent_lite(tmp_path):
     assert float(grad) == pytest.approx(4.0 * 0.7 * 100.0)  # f = 200 x^2 where nothing is swallowed
     assert refusal.startswith("refused: tangent_lite: ") and "prog_with.py:8: the with block" in refusal \
         and "stopped half-way" in refusal, refusal
+
+
+def test_a_value_bound_from_a_context_made_from_derivatives_is_refused(tmp_path, monkeypatch):
+    """``with Ctx(x * y) as v`` and a @contextmanager yielding ``2 * x``: the value reaches the block
+    through ``__enter__``, which derivatives do not follow (breaker round 20: the term was dropped)."""
+    source = textwrap.dedent('''
+        import contextlib
+
+
+        class Ctx:
+            def __init__(self, v):
+                self.v = v
+
+            def __enter__(self):
+                return self.v
+
+            def __exit__(self, *a):
+                return False
+
+
+        @contextlib.contextmanager
+        def doubled(v):
+            yield v * 2.0
+
+
+        def through_a_class(x, y):
+            with Ctx(x * y) as v:
+                z = v * x
+            return z
+
+
+        def through_a_generator(x, y):
+            with doubled(x) as v:
+                z = v * y
+            return z
+
+
+        def constant_context(x, y):
+            with Ctx(2.0) as v:
+                z = v * x * y
+            return z
+    ''')
+    name = f"tl_with_values_{os.getpid()}"
+    (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    try:
+        for f in (module.through_a_class, module.through_a_generator):
+            for run in (lambda f=f: tl.grad(f)(1.3, 0.9), lambda f=f: tl.jvp(f, (1.3, 0.9), (1.0,))):
+                with pytest.raises(tl.UnsupportedConstructError, match="__enter__") as info:
+                    run()
+                assert f"{name}.py:" in str(info.value)
+        assert tl.grad(module.constant_context)(1.3, 0.9) == pytest.approx(2.0 * 0.9)
+    finally:
+        sys.modules.pop(name, None)

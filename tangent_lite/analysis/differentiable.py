@@ -8,6 +8,7 @@ import inspect
 import types
 from typing import Any, Dict, List, Optional, Sequence, Set
 
+from .. import runtime
 from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
@@ -47,6 +48,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                 aliases.insert_number_check(w, st, base, err)
         # a helper (or the function, through an alias) storing such values into module-level memory
         errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
+        errors += _entered_values(w, varied)
     complex_checks: List[Any] = []
     operand_checks: List[Any] = []  # (statement, variable, message): receivers.operator_checks
     constructed = receivers.constructed_objects(w.fdef.body) if not own_code else set()
@@ -199,3 +201,31 @@ def rule_problems(w: Wengert, wrt: Sequence[str]) -> List[TangentLiteError]:
     except Exception:  # noqa: BLE001 - best effort on a function that is already refused
         return []
     return []
+
+
+def _entered_values(w: Wengert, varied: Set[str]) -> List[TangentLiteError]:
+    """``with Ctx(x * y) as v``: the value ``__enter__`` returns is read as a constant, so a
+    context made from values with derivatives is refused where its value is bound."""
+    made = {st.targets[0].id: st for st in assignments(w.fdef.body)
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)}
+    errors: List[TangentLiteError] = []
+    for st in list(made.values()):
+        value = st.value
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and not value.args
+                and value.func.attr == "__enter__" and isinstance(value.func.value, gast.Name)):
+            continue
+        name, seen = value.func.value.id, set()
+        while name in made and name not in seen:  # through the run-time check around the context
+            seen.add(name)
+            creation = made[name].value
+            if not (isinstance(creation, gast.Call) and get_anno(creation, Key.CALLEE) is runtime.no_swallow
+                    and creation.args and isinstance(creation.args[0], gast.Name)):
+                break
+            name = creation.args[0].id
+        if name in made and local_names(made[name].value) & varied:
+            errors.append(UnsupportedConstructError(
+                "the value this with statement binds ('as ...') comes from a context made from values that carry "
+                "derivatives, and derivatives do not follow a value through a context's __enter__",
+                w.src.location(st),
+                "compute the value before the with statement and use it inside it (v = x * y; with ctx: ...)"))
+    return errors
