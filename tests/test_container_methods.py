@@ -11,6 +11,10 @@ differentiated is refused with a message naming the line.
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import os
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -556,3 +560,49 @@ def test_operators_of_numbers_lists_and_zero_d_arrays_unchanged():
         return x * n + flag * x + z * x
     assert tl.grad(f)(1.5, 3, True, np.array(2.0)) == pytest.approx(6.0)
     assert tl.jvp(lambda x: f(x, 3, True, np.array(2.0)), (1.5,), (1.0,))[1] == pytest.approx(6.0)
+
+
+OBJECTS_IN_CONTAINERS = textwrap.dedent('''
+    import numpy as np
+
+
+    class Lin:
+        def __init__(self, s):
+            self.s = s
+
+        def __matmul__(self, v):
+            return self.s * np.sin(v)
+
+
+    def from_a_dict(x):
+        d = {"w": Lin(0.9)}
+        return d["w"] @ x
+
+
+    def from_a_list(x):
+        L = [Lin(0.9)]
+        return L[0] @ x
+
+
+    def numbers_from_a_list(x):
+        L = [x, 2.0 * x]
+        return L[0] * L[1]
+''')
+
+
+def test_operators_of_user_objects_taken_from_built_containers_are_refused(tmp_path, monkeypatch):
+    """Breaker round 20: ``d["w"] @ x`` with a user object in a dict the function built was
+    differentiated as matrix multiplication (jvp silently wrong, grad crashed)."""
+    name = f"tl_objects_in_containers_{os.getpid()}"
+    (tmp_path / f"{name}.py").write_text(OBJECTS_IN_CONTAINERS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    try:
+        for f in (module.from_a_dict, module.from_a_list):
+            for run in (lambda f=f: tl.grad(f)(1.3), lambda f=f: tl.jvp(f, (1.3,), (1.0,))):
+                with pytest.raises(tl.UnsupportedConstructError, match="Lin"):
+                    run()
+        assert tl.grad(module.numbers_from_a_list)(1.3) == pytest.approx(4 * 1.3)
+        assert tl.jvp(module.numbers_from_a_list, (1.3,), (1.0,))[1] == pytest.approx(4 * 1.3)
+    finally:
+        sys.modules.pop(name, None)

@@ -160,10 +160,14 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, ranks: Optional[Dict[str, 
 
 
 def constructed_objects(body: List[Any]) -> Set[str]:
-    """Variables assigned an instance of a class of the user's (``o = Lin(w)``)."""
+    """Variables assigned an instance of a class of the user's (``o = Lin(w)``), and the items of
+    lists and dicts the function builds (``L = [Lin(w)]; L[0] @ x``), which may be such objects."""
+    built = _built_containers(body)
     return {stmt.targets[0].id for stmt in assignments(body)
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-            and isinstance(stmt.value, gast.Call) and _user_class(get_anno(stmt.value, Key.CALLEE))}
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and (
+                isinstance(stmt.value, gast.Call) and _user_class(get_anno(stmt.value, Key.CALLEE))
+                or isinstance(stmt.value, gast.Subscript) and is_local(stmt.value.value)
+                and stmt.value.value.id in built)}
 
 
 def insert_check(w: Wengert, stmt: Any, name: str, message: str) -> None:
