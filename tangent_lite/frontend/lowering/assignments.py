@@ -115,14 +115,18 @@ class Assignments(Part):
     def setitem(self, tgt: Any, value: Any) -> None:
         """``x[idx] = v``: mutation in place, as the user wrote it (x keeps its name)."""
         base = self.exprs.atom(tgt.value)
-        if not (isinstance(base, gast.Name) and base.id in self.cx.locals):
+        local = isinstance(base, gast.Name) and base.id in self.cx.locals
+        if not local and not (isinstance(base, gast.Name) and get_anno(base, Key.CALLEE, _MISSING) is not _MISSING):
             self.cx.error(UnsupportedConstructError, "assignment into a global or constant container", tgt,
                           "copy it into a local variable first (x = np.array(G))")
             return
         store = gast.Subscript(value=base, slice=self.exprs.index(tgt.slice), ctx=gast.Store())
         node = gast.Assign(targets=[store], value=value, type_comment=None)
         set_anno(node, Key.CALLEE, ("setitem",))
-        self.cx.nonssa.add(base.id)
+        if local:
+            self.cx.nonssa.add(base.id)
+        # (a store into module-level memory: kept as written, refused by the differentiability
+        # checks when the value stored carries derivatives, analysis/outside_writes.py)
         self.cx.emit(node)
 
     def stmt_AugAssign(self, node: Any) -> None:
