@@ -19,6 +19,7 @@ from ..syntax.annotations import Key, get_anno, set_anno
 from . import aliases, receivers, rule_hint
 from .activity import activity, varied_vars
 from .mutations import mutation_errors
+from .outside_stores import store_after_read_errors
 from .outside_writes import outside_write_errors
 from .statements import Described, StmtInfo, assignments, describe_once, local_names
 
@@ -46,6 +47,10 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             aliases.insert_number_check(w, stmt, name, err)
             for st, base in aliases.made_in_place(w, name, ranks):  # a 0-d array kept by 'v op= e'
                 aliases.insert_number_check(w, st, base, err)
+        if mode == "vjp":  # a store into module-level memory after the reverse sweep's reads of it
+            for stmt, err in store_after_read_errors(w, active, varied):
+                errors.append(err)
+                refused.add(id(stmt))
         # a helper (or the function, through an alias) storing such values into module-level memory
         errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
         errors += _entered_values(w, varied)

@@ -38,10 +38,10 @@ from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .callees import is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
+from .reached_memory import MAX_FUNCTIONS, Bound, Path, Reach, registered
 from .scopes import MISSING, NESTED, Scope, chain_root, function_scopes, namespace_value, own_nodes, static_attr
 
 _MISSING = MISSING
-Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
 
 # methods that change their receiver in place (arrays, lists, dicts, sets, deques)
 WRITING_METHODS = frozenset(purity.IN_PLACE_METHODS) | {
@@ -53,17 +53,6 @@ _KINDS = {
     "closure": "'{c}', a variable of an enclosing function (a closure cell)",
     "default": "the default value of the parameter '{c}' (one object shared by every call)",
 }
-_MAX_FUNCTIONS = 200  # functions read per differentiated function (then: not followed further)
-
-
-@dataclass(frozen=True)
-class Bound:
-    """What a parameter of a function being read is bound to at the call followed."""
-
-    varied: bool = False
-    outside: Optional[Tuple[str, str]] = None  # non-local memory: (as the caller spells it, its kind)
-    obj: Any = _MISSING  # the object, when known (a function passed, an object whose methods are called)
-    path: Optional[Path] = None  # its guard path from the differentiated function, when known
 
 
 @dataclass
@@ -134,6 +123,7 @@ class _Scanner:
     def __init__(self, guards: Optional[Dict[Any, Any]]):
         self.guards = guards
         self.memo: Dict[Any, List[Write]] = {}
+        self.returns: Dict[Any, Optional[Tuple[str, str]]] = {}  # what user functions return: _Body.returned
         self.read = 0
 
     def follow(self, fn: Any, bounds: Dict[str, Bound], path: Optional[Path]) -> List[Write]:
@@ -144,7 +134,7 @@ class _Scanner:
             return self.memo[key]
         self.memo[key] = []  # (recursion: a function being read reaches itself)
         self.read += 1
-        if self.read > _MAX_FUNCTIONS:
+        if self.read > MAX_FUNCTIONS:
             return []
         try:
             src = S.load_function(fn)
@@ -159,7 +149,7 @@ class _Scanner:
         return self.memo[key]
 
 
-class _Body:
+class _Body(Reach):
     """One function's source read for writes to non-local memory: which names carry derivatives
     (flow-insensitive, through assignments, in-place changes and calls), which local names alias
     non-local memory, and the writes."""
@@ -171,6 +161,7 @@ class _Body:
         self.root = self.scopes[0]
         self.varied: Set[Tuple[int, str]] = {(id(self.root.node), p) for p, b in bounds.items() if b.varied}
         self.aliases: Dict[Tuple[int, str], Tuple[str, str]] = {}
+        self.holders: Set[Tuple[int, str]] = set()  # aliases that are local containers holding such memory
         self.links: Set[Tuple[Tuple[int, str], Tuple[int, str]]] = set()
         self.freevars = set(getattr(getattr(fn, "__code__", None), "co_freevars", ()))
 
@@ -184,6 +175,8 @@ class _Body:
 
     def _run(self) -> List[Write]:
         escaped = self._escaped_defs()
+        for child in self.scopes[1:]:  # a nested def's or lambda's default value (lambda v, acc=LOG: ...)
+            self.default_aliases(child)
         for _ in range(50):  # to a fixed point
             before = len(self.varied)
             for scope in self.scopes:
@@ -215,7 +208,7 @@ class _Body:
                 for t in getattr(st, "targets", None) or [st.target]:
                     self._alias(t, st.value, scope, nested)
             elif isinstance(st, (gast.For, gast.AsyncFor)):
-                self._alias(st.target, st.iter, scope, True)
+                self._alias(st.target, st.iter, scope, True, items=True)
             blocks = [getattr(st, f, None) or [] for f in ("body", "orelse", "finalbody")]
             blocks += [h.body for h in getattr(st, "handlers", None) or []]
             for _ in range(2 if isinstance(st, (gast.For, gast.AsyncFor, gast.While)) else 1):
@@ -224,18 +217,19 @@ class _Body:
                         out += self._in_order(block, scope, True)
         return out
 
-    def _alias(self, target: Any, value: Any, scope: Scope, nested: bool) -> None:
+    def _alias(self, target: Any, value: Any, scope: Scope, nested: bool, items: bool = False) -> None:
         if isinstance(target, (gast.Tuple, gast.List)):
             pairs = isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts)
             for i, elt in enumerate(target.elts):
-                self._alias(elt, value.elts[i] if pairs else value, scope, nested)
+                self._alias(elt, value.elts[i] if pairs else value, scope, nested, items and not pairs)
         elif isinstance(target, gast.Starred):
-            self._alias(target.value, value, scope, nested)
+            self._alias(target.value, value, scope, nested, items)
         elif isinstance(target, gast.Name):
             key = self._key(target.id, scope)
-            where = self.outside(value, scope) if chain_root(value) is not None else None
+            where, holder = self.aliased(value, scope, items)
             if key is not None and where is not None:
                 self.aliases[key] = where
+                (self.holders.add if holder else self.holders.discard)(key)
             elif key is not None and not nested:
                 self.aliases.pop(key, None)
 
@@ -282,20 +276,6 @@ class _Body:
             return obj, (where, e.id, ())
         return obj, None if self.path is None else (
             self.path[0], self.path[1], self.path[2] + (f"<{where}>{e.id}",))
-
-    def outside(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
-        """(how it is spelled, kind) when ``e`` is memory that is not local to the call."""
-        root = chain_root(e)
-        if root is None:
-            return None
-        owner = scope.owner(root.id)
-        if owner is None:
-            return S.to_source(e), ("closure" if root.id in self.freevars else "module")
-        b = self.bounds.get(root.id) if owner is self.root else None
-        where = b.outside if b is not None and b.outside is not None else self.aliases.get((id(owner.node), root.id))
-        if where is None or where[1] == "default" or e is root:
-            return where
-        return where[0] + S.to_source(e)[len(root.id):], where[1]  # (self.arr with self = B: 'B.arr')
 
     def is_varied(self, e: Any, scope: Scope) -> bool:
         """Does the value of ``e`` carry derivatives (depend on what is differentiated)?"""
@@ -483,7 +463,7 @@ class _Body:
             call_fn = static_attr(type(callee), "__call__")
             receiver = Bound(False, self.outside(call.func, scope), callee, path)
             callee, path = call_fn, None if path is None else (path[0], path[1], path[2] + ("__call__",))
-        if callee is _MISSING or not is_user_function(callee) or _registered(callee):
+        if callee is _MISSING or not is_user_function(callee) or registered(callee):
             return []
         fn = user_function(callee)
         bounds = self._bind_call(fn, call, scope, receiver)
@@ -554,13 +534,6 @@ def _constant_result(callee: Any) -> bool:
     except TypeError:
         return False
     return (prim is not None and prim.nondiff) or any(callee is b for b in _CONSTANT_BUILTINS)
-
-
-def _registered(callee: Any) -> bool:
-    try:
-        return REGISTRY.get(callee) is not None
-    except TypeError:
-        return False
 
 
 def _shared(value: Any) -> bool:

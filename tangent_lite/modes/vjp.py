@@ -34,6 +34,7 @@ from .. import syntax as S
 from ..analysis import aliases
 from ..analysis.activity import activity_and_varied
 from ..analysis.differentiable import check_differentiable
+from ..analysis.outside_stores import outside_memory
 from ..analysis.shapes import Facts, infer_shape_classes, scalar
 from ..analysis.statements import Described, container_vars, is_local
 from ..errors import UnsupportedConstructError
@@ -155,11 +156,14 @@ class _Reverse:
         # keeping one can make a branch non-empty, whose test is then read: iterate.
         needed: Set[str] = set()
         shared = aliases.groups(w.fdef.body, self.ps.ranks)  # views and aliases (aliases.py)
+        outside = outside_memory(w.fdef.body)
         reads_memo: Dict[int, Set[str]] = {}  # rev does not change in this loop
         while True:
             kept = {(i, v) for i, vs in self.ps.overwritten.items() for v in vs if v in needed}
             # x[k] = ... is undone when the reverse sweep reads x or anything sharing its memory
-            kept |= {(i, v) for i, v in self.ps.item_writes.items() if v in needed or shared.get(v, _NONE) & needed}
+            # (not a store into module-level memory: the user's side effect, outside_stores.py)
+            kept |= {(i, v) for i, v in self.ps.item_writes.items()
+                     if (v in needed or shared.get(v, _NONE) & needed) and v not in outside}
             now = self.restores.loaded_after_restores(rev, kept, reads_memo)
             if self.ps.save_all:  # what a tape-everything AD tool stores
                 now |= {v for vs in self.ps.overwritten.values() for v in vs} | set(self.ps.mutated)
@@ -171,7 +175,7 @@ class _Reverse:
                                          needed,
                                          lambda v: scalar(self.ps.ranks, S.name(v)), self.ps.rev_headers,
                                          self.restores.placeholder, is_local)
-        fwd, pushes = self.forward.fwd_block(fwd_body, needed, Ctx())
+        fwd, pushes = self.forward.fwd_block(fwd_body, needed - outside, Ctx())
         rev = self.restores.resolve_restores(rev, pushes)
         if pushes or self.ps.tape in _loaded(fwd):
             fwd.insert(0, S.assign(self.ps.tape, gast.List(elts=[], ctx=gast.Load())))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+import operator
 import random
 import warnings
 from typing import Any, Optional, Tuple
@@ -70,6 +71,13 @@ IN_PLACE_FUNCTIONS = {
     np.put_along_axis: "a = a.copy(); then index assignment",
     np.random.shuffle: "x = np.random.permutation(x)",
     random.shuffle: "x = random.sample(x, len(x))",
+    operator.setitem: "a = a.copy(); a[index] = value",
+    operator.__setitem__: "a = a.copy(); a[index] = value",
+    operator.delitem: "build a new list or dict without the item",
+    operator.__delitem__: "build a new list or dict without the item",
+    setattr: "keep the value in a local variable and return it",
+    delattr: "keep the values in local variables",
+    object.__setattr__: "keep the value in a local variable and return it",
 }
 
 # the fix for ``np.<ufunc>.at(a, indices, b)`` (unbuffered in-place accumulation)

@@ -116,10 +116,15 @@ class Assignments(Part):
         """``x[idx] = v``: mutation in place, as the user wrote it (x keeps its name)."""
         base = self.exprs.atom(tgt.value)
         local = isinstance(base, gast.Name) and base.id in self.cx.locals
-        if not local and not (isinstance(base, gast.Name) and get_anno(base, Key.CALLEE, _MISSING) is not _MISSING):
+        if not local and not (isinstance(base, (gast.Name, gast.Attribute))
+                              and get_anno(base, Key.CALLEE, _MISSING) is not _MISSING):
             self.cx.error(UnsupportedConstructError, "assignment into a global or constant container", tgt,
                           "copy it into a local variable first (x = np.array(G))")
             return
+        if isinstance(base, gast.Attribute):  # B.arr[0] = v: the module-level object's array, named
+            held = self.names.temp()
+            self.cx.emit(S.assign(held, base))
+            base = S.name(held)
         store = gast.Subscript(value=base, slice=self.exprs.index(tgt.slice), ctx=gast.Store())
         node = gast.Assign(targets=[store], value=value, type_comment=None)
         set_anno(node, Key.CALLEE, ("setitem",))

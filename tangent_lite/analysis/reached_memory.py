@@ -1,0 +1,164 @@
+"""Which memory that is not local to a call an expression reaches, when a function's source is
+read (:class:`Reach`, for :mod:`.outside_writes`): a module-level name or an attribute of one
+(``G``, ``B.arr``), a closure cell, a helper's default argument, and what aliases them::
+
+    a = G                   # a local name for the module-level G
+    arr = get_g()           # a user function returning G (return G)
+    getattr(B, 'arr')[0]    # vars(B)['v'], globals()['X'], operator.getitem(G, 0)
+    s = [G]; s[0][0]        # a local list holding G: its items are G, the list itself is local
+    lambda v, acc=C: ...    # a nested def's or lambda's default value
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Set, Tuple
+
+from .. import syntax as S
+from ..errors import TangentLiteError
+from ..rules.registry import REGISTRY
+from ..syntax import gast
+from .callees import is_user_function, user_function
+from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
+
+_MISSING = MISSING
+Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
+Where = Optional[Tuple[str, str]]  # (as it is spelled, its kind: module, closure, default)
+MAX_FUNCTIONS = 200  # functions read per differentiated function (then: not followed further)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What a parameter of a function being read is bound to at the call followed."""
+
+    varied: bool = False
+    outside: Optional[Tuple[str, str]] = None  # non-local memory: (as the caller spells it, its kind)
+    obj: Any = _MISSING  # the object, when known (a function passed, an object whose methods are called)
+    path: Optional[Path] = None  # its guard path from the differentiated function, when known
+
+
+class Reach:
+    """The part of a function body's reading (:class:`.outside_writes._Body`) that finds the
+    non-local memory an expression reaches; the body provides ``scanner``, ``bounds``,
+    ``root``, ``freevars``, ``aliases``, ``holders``, ``resolve``, ``_key``, ``_bind_call``."""
+
+    scanner: Any
+    bounds: Dict[str, Bound]
+    root: Scope
+    freevars: Set[str]
+    aliases: Dict[Tuple[int, str], Tuple[str, str]]
+    holders: Set[Tuple[int, str]]
+
+    def resolve(self, e: Any, scope: Scope) -> Tuple[Any, Optional[Path]]:
+        raise NotImplementedError
+
+    def _key(self, name: str, scope: Scope) -> Optional[Tuple[int, str]]:
+        raise NotImplementedError
+
+    def _bind_call(self, fn: Any, call: Any, scope: Scope, receiver: Optional[Bound]) -> Dict[str, Bound]:
+        raise NotImplementedError
+
+    def aliased(self, value: Any, scope: Scope, items: bool) -> Tuple[Optional[Tuple[str, str]], bool]:
+        """(the non-local memory a name bound to ``value`` reaches, whether the name is a local
+        container holding it: ``s = [G]``, whose items, not itself, are that memory); ``items``:
+        the name is bound to the items of ``value`` (a for loop)."""
+        if isinstance(value, (gast.List, gast.Tuple, gast.Set, gast.Dict)):
+            for item in value.values if isinstance(value, gast.Dict) else value.elts:
+                where = None if item is None or isinstance(item, gast.Starred) else self.outside(item, scope)
+                if where is not None:
+                    return (where, False) if items else (where, True)
+            return None, False
+        key = self._key(value.id, scope) if isinstance(value, gast.Name) else None
+        if key is not None and key in self.holders and key in self.aliases:
+            return self.aliases[key], not items
+        return self.outside(value, scope), False
+
+    def default_aliases(self, child: Scope) -> None:
+        args = child.node.args
+        positional = list(getattr(args, "posonlyargs", []) or []) + list(args.args)
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for param, default in pairs:
+            where = self.outside(default, child.parent) if child.parent is not None else None
+            if where is not None and isinstance(param, gast.Name):
+                self.aliases[(id(child.node), param.id)] = where
+
+
+    def outside(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """(how it is spelled, kind) when ``e`` is memory that is not local to the call."""
+        root = chain_root(e)
+        if root is None:
+            return self._reached(e, scope)
+        owner = scope.owner(root.id)
+        if owner is None:
+            return S.to_source(e), ("closure" if root.id in self.freevars else "module")
+        b = self.bounds.get(root.id) if owner is self.root else None
+        key = (id(owner.node), root.id)
+        if b is not None and b.outside is not None:
+            where: Optional[Tuple[str, str]] = b.outside
+        elif key in self.holders:  # s = [G]: s[0] is G, s itself is local
+            return None if e is root else self.aliases.get(key)
+        else:
+            where = self.aliases.get(key)
+        if where is None or where[1] == "default" or e is root:
+            return where
+        return where[0] + S.to_source(e)[len(root.id):], where[1]  # (self.arr with self = B: 'B.arr')
+
+    def _reached(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """Non-local memory reached through a call at the root of an index or attribute chain:
+        ``getattr(B, 'arr')[0]``, ``vars(B)['v']``, ``globals()['X']``, ``get_g()[0]``."""
+        base = e
+        while isinstance(base, (gast.Subscript, gast.Attribute)) or isinstance(base, gast.Call) and \
+                isinstance(base.func, gast.Attribute) and base.func.attr in VIEW_METHODS:
+            base = base.func.value if isinstance(base, gast.Call) else base.value
+        if not isinstance(base, gast.Call):
+            return None
+        callee, _ = self.resolve(base.func, scope)
+        args = [a for a in base.args if not isinstance(a, gast.Starred)]
+        if callee is getattr and args or callee is vars and args or callee is operator.getitem and args:
+            where = self.outside(args[0], scope)
+        elif callee is globals:
+            where = ("globals()", "module")
+        else:
+            where = self.returned(base, scope)
+        if where is None or base is e or where[1] == "default":
+            return where
+        return where[0] + S.to_source(e)[len(S.to_source(base)):], where[1]
+
+    def returned(self, call: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """The non-local memory a call of a user function (or method) returns (``return G``,
+        ``return self.arr`` with ``self`` a module-level object), or None."""
+        callee, _ = self.resolve(call.func, scope)
+        receiver: Optional[Bound] = None
+        if isinstance(callee, types.MethodType) and not isinstance(callee.__self__, type):
+            spelled = self.outside(call.func.value, scope) if isinstance(call.func, gast.Attribute) else None
+            receiver, callee = Bound(False, spelled, callee.__self__), callee.__func__
+        if callee is _MISSING or not is_user_function(callee) or registered(callee):
+            return None
+        fn = user_function(callee)
+        bounds = self._bind_call(fn, call, scope, receiver)
+        key = (fn.__code__, tuple(sorted((n, b.outside, id(b.obj)) for n, b in bounds.items())))
+        if key in self.scanner.returns:
+            return self.scanner.returns[key]
+        self.scanner.returns[key] = None  # (recursion)
+        self.scanner.read += 1
+        try:
+            if self.scanner.read > MAX_FUNCTIONS:
+                return None
+            body = type(self)(self.scanner, fn, S.load_function(fn), bounds, None, top=False)
+            body.run()  # (its aliases, as they are at its end)
+            found = [body.outside(n.value, body.root) for n in body.root.nodes
+                     if isinstance(n, gast.Return) and n.value is not None]
+        except TangentLiteError:
+            return None
+        self.scanner.returns[key] = next((w for w in found if w is not None), None)
+        return self.scanner.returns[key]
+
+
+def registered(callee: Any) -> bool:
+    try:
+        return REGISTRY.get(callee) is not None
+    except TypeError:
+        return False

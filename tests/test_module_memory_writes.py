@@ -1,0 +1,488 @@
+# ruff: noqa: B009, B010, F841 (the routes written as users write them are what is tested)
+"""Writes into module-level memory (breaker round 20, findings 5 and 9).
+
+Values WITHOUT derivatives (a counter, ``tl.stop_gradient(v)`` in a log or an array) may be
+stored into module-level memory, in a helper or in the differentiated function: the
+derivatives are those of central differences in both modes, and the store still happens once
+per call (the derivative code runs the primal computation).  Values WITH derivatives stored
+there, by any route (an alias returned by a helper, getattr/vars/globals, setattr,
+operator.setitem, a lambda's default argument, a local list holding the array), are refused
+with the line of the write named."""
+
+import inspect
+import operator
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+from tangent_lite.errors import TangentLiteError
+
+X, Y = 1.3, 0.9
+
+
+class Box:
+    pass
+
+
+LOG = []
+HIST = np.zeros(3)
+STATS = {"n": 0}
+G = np.zeros(3)
+C = []
+B = Box()
+B.v = 0.0
+B.arr = np.zeros(2)
+B.n = 0
+SCALAR = 0.0
+
+
+def _reset():
+    LOG.clear()
+    C.clear()
+    HIST[:] = 0.0
+    G[:] = 0.0
+    STATS["n"] = 0
+    B.v, B.n = 0.0, 0
+    B.arr[:] = 0.0
+    globals()["SCALAR"] = 0.0
+
+
+# ---------------------------------------------------------------- values without derivatives: fine
+
+def log_it(v):
+    LOG.append(tl.stop_gradient(v))
+    STATS["n"] = STATS["n"] + 1  # a counter
+    return v
+
+
+def rec(v):
+    HIST[0] = tl.stop_gradient(v)
+    return v
+
+
+def count_aug(v):
+    STATS["n"] += 1
+    HIST[1] += tl.stop_gradient(v)
+    return v * v
+
+
+def count_attr(v):
+    B.arr[0] = tl.stop_gradient(v)
+    STATS["n"] = STATS["n"] + 1
+    return np.sin(v)
+
+
+def f7_log(x, y):
+    return log_it(x * y) * x
+
+
+def f7_rec(x, y):
+    return rec(x * y) * x
+
+
+def direct_counter(x, y):
+    STATS["n"] = STATS["n"] + 1
+    HIST[1] = tl.stop_gradient(x * y)
+    return x * x * y
+
+
+def direct_loop(x, y):
+    z = x
+    for i in range(3):
+        STATS["n"] = STATS["n"] + 1
+        HIST[i] = tl.stop_gradient(z)
+        z = z * y
+    return z * x
+
+
+def helper_aug(x, y):
+    return count_aug(x * y) + y * x
+
+
+def helper_attr(x, y):
+    return count_attr(x) * y
+
+
+def direct_aug(x, y):
+    STATS["n"] += 1
+    G[0] += tl.stop_gradient(x)
+    return np.exp(x * y)
+
+
+def store_then_read(x, y):  # the reverse sweep reads G as the function left it: the store is kept
+    G[0] = 2.0
+    B.arr[1] = 3.0
+    a = G
+    a[2] = 4.0
+    LOG.append(tl.stop_gradient(x * y))
+    return np.sum(G * x) + np.sum(B.arr * y) + np.sum(a * y)
+
+
+def loop_attr(x, y):
+    z = x
+    for _ in range(3):
+        z = count_attr(z) * y
+        B.arr[1] = tl.stop_gradient(z)
+    return z
+
+
+FINE = [  # (function, calls of the counter per call of the function)
+    (f7_log, 1), (f7_rec, 0), (direct_counter, 1), (direct_loop, 3), (helper_aug, 1), (helper_attr, 1),
+    (direct_aug, 1), (store_then_read, 0), (loop_attr, 3),
+]
+
+
+def _central(f, args, i, eps=1e-6):
+    up, down = list(args), list(args)
+    up[i] += eps
+    down[i] -= eps
+    _reset()
+    hi = f(*up)
+    _reset()
+    lo = f(*down)
+    return (hi - lo) / (2 * eps)
+
+
+@pytest.mark.parametrize("fn,count", FINE, ids=[f.__name__ for f, _ in FINE])
+def test_stores_without_derivatives_are_differentiated(fn, count):
+    args = (X, Y)
+    expected = [_central(fn, args, i) for i in range(2)]
+    _reset()
+    primal = fn(*args)
+    state = _state()
+    assert STATS["n"] == count
+    for wrt in (0, 1):
+        _reset()
+        g = tl.grad(fn, wrt=wrt)(*args)
+        assert np.allclose(g, expected[wrt], rtol=1e-6, atol=1e-8)
+        assert _state() == state  # the primal computation runs once, with its side effects (not undone)
+        _reset()
+        seed = [0.0, 0.0]
+        seed[wrt] = 1.0
+        value, tangent = tl.jvp(fn, args, tuple(seed))
+        assert np.allclose(value, primal) and np.allclose(tangent, expected[wrt], rtol=1e-6, atol=1e-8)
+        assert _state() == state
+    _reset()
+    value, pullback = tl.vjp(fn, *args, wrt=(0, 1))
+    grads = pullback(1.0)
+    assert np.allclose(value, primal) and np.allclose(grads, expected, rtol=1e-6, atol=1e-8)
+    assert _state() == state
+    _reset()
+    value, g = tl.value_and_grad(fn, wrt=(0, 1))(*args)
+    assert np.allclose(value, primal) and np.allclose(g, expected, rtol=1e-6, atol=1e-8)
+    assert _state() == state
+
+
+def _state():
+    return (STATS["n"], tuple(HIST), tuple(G), tuple(B.arr), tuple(float(v) for v in LOG))
+
+
+# ---------------------------------------------------------------- values with derivatives: refused
+
+def get_g():
+    return G
+
+
+def ident(a):
+    return a
+
+
+class Holder:
+    def __init__(self):
+        self.arr = np.zeros(2)
+
+    def get_arr(self):
+        return self.arr
+
+
+H = Holder()
+
+
+def s_alias_fn(v):
+    arr = get_g()
+    arr[0] = v  # WRITE
+    return 0.0
+
+
+def s_alias_ident(v):
+    a = ident(G)
+    a[1] = v  # WRITE
+    return 0.0
+
+
+def s_alias_method(v):
+    a = H.get_arr()
+    a[0] = v  # WRITE
+    return 0.0
+
+
+def s_call_subscript(v):
+    get_g()[0] = v  # WRITE
+    return 0.0
+
+
+def s_getattr(v):
+    getattr(B, "arr")[0] = v  # WRITE
+    return 0.0
+
+
+def s_getattr_alias(v):
+    a = getattr(B, "arr")
+    a[1] = v  # WRITE
+    return 0.0
+
+
+def s_vars(v):
+    vars(B)["v"] = v  # WRITE
+    return 0.0
+
+
+def s_setattr(v):
+    _ = setattr(B, "v", v)  # WRITE
+    return 0.0
+
+
+def s_setattr_discarded(v):
+    setattr(B, "v", v)  # WRITE
+    return 0.0
+
+
+def s_globals(v):
+    globals()["SCALAR"] = v  # WRITE
+    return 0.0
+
+
+def s_globals_item(v):
+    globals()["G"][0] = v  # WRITE
+    return 0.0
+
+
+def s_operator_setitem(v):
+    t = operator.setitem(G, 0, v)  # WRITE
+    return 0.0
+
+
+def s_lambda_default(v):
+    st = lambda w, acc=C: acc.append(w)  # WRITE # noqa: E731
+    t = st(v)
+    return 0.0
+
+
+def s_def_default(v):
+    def st(w, acc=G):
+        acc[0] = w  # WRITE
+    st(v)
+    return 0.0
+
+
+def s_list_holding(v):
+    s = [G]
+    s[0][0] = v  # WRITE
+    return 0.0
+
+
+def s_dict_holding(v):
+    d = {"k": G}
+    e = d
+    e["k"][1] = v  # WRITE
+    return 0.0
+
+
+def s_loop_over_holding(v):
+    for a in [G]:
+        a[0] = v  # WRITE
+    return 0.0
+
+
+def s_store(v):
+    G[0] = v  # WRITE
+    return 0.0
+
+
+def reads(x, y, helper):
+    t = helper(x * y)
+    return G[0] * x + G[1] + B.arr[0] * x + B.v * x + SCALAR * x + (C[-1] if C else 0.0) + t
+
+
+HELPERS = [s_alias_fn, s_alias_ident, s_alias_method, s_call_subscript, s_getattr, s_getattr_alias, s_vars,
+           s_setattr, s_setattr_discarded, s_globals, s_globals_item, s_operator_setitem, s_lambda_default,
+           s_def_default, s_list_holding, s_dict_holding, s_loop_over_holding, s_store]
+
+
+def _write_line(fn):
+    lines, first = inspect.getsourcelines(fn)
+    return next(first + i for i, line in enumerate(lines) if "# WRITE" in line)
+
+
+def _refused(fn, line):
+    _reset()
+    for run in (lambda: tl.grad(fn)(X, Y), lambda: tl.jvp(fn, (X, Y), (1.0, 0.0))):
+        with pytest.raises(TangentLiteError) as info:
+            run()
+        message = str(info.value)
+        assert f"{__file__}:{line}" in message or f"test_module_memory_writes.py:{line}" in message, message
+        assert "derivatives" in message or "in place" in message
+
+
+@pytest.mark.parametrize("helper", HELPERS, ids=[h.__name__ for h in HELPERS])
+def test_helper_storing_values_with_derivatives_is_refused(helper):
+    def f(x, y):
+        t = helper(x * y)
+        return G[0] * x + G[1] + B.arr[0] * x + B.v * x + SCALAR * x + t
+    f.__globals__["helper"] = helper  # (f reads 'helper' as a module-level name)
+    _refused(f, _write_line(helper))
+
+
+# the same routes written in the differentiated function itself
+
+def d_alias_fn(x, y):
+    arr = get_g()
+    arr[0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_getattr(x, y):
+    getattr(B, "arr")[0] = x * y  # WRITE
+    return B.arr[0] * x
+
+
+def d_setattr(x, y):
+    _ = setattr(B, "v", x * y)  # WRITE
+    return B.v * x
+
+
+def d_globals(x, y):
+    globals()["G"][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_operator_setitem(x, y):
+    t = operator.setitem(G, 0, x * y)  # WRITE
+    return G[0] * x
+
+
+def d_list_holding(x, y):
+    s = [G]
+    s[0][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_lambda_default(x, y):
+    st = lambda v, acc=C: acc.append(v)  # WRITE # noqa: E731
+    t = st(x * y)
+    return C[-1] * x
+
+
+def d_store(x, y):
+    G[0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_augmented(x, y):
+    G[0] += x * y  # WRITE
+    return G[0] * x
+
+
+def d_attr_item(x, y):
+    B.arr[0] = x * y  # WRITE
+    return B.arr[0] * x
+
+
+DIRECT = [d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_list_holding, d_lambda_default,
+          d_store, d_augmented, d_attr_item]
+
+
+@pytest.mark.parametrize("fn", DIRECT, ids=[f.__name__ for f in DIRECT])
+def test_function_storing_values_with_derivatives_is_refused(fn):
+    _refused(fn, _write_line(fn))
+
+
+# a store without derivatives after a computation whose derivative reads that memory: the
+# reverse sweep would read the new value (refused in reverse mode; forward mode is right)
+
+def read_then_store(x, y):
+    t = np.sum(G * x)
+    G[2] = 5.0  # WRITE
+    return t * y
+
+
+def read_then_store_attr(x, y):
+    t = np.sum(B.arr * x)
+    B.arr[0] = tl.stop_gradient(y)  # WRITE
+    return t * y
+
+
+def read_then_store_alias(x, y):
+    t = np.sum(G * x)
+    a = G
+    a[1] = 5.0  # WRITE
+    return t * y
+
+
+def read_then_store_loop(x, y):
+    z = x
+    for i in range(3):
+        z = z + np.sum(HIST * y)
+        HIST[i] = 2.0 * i  # WRITE
+    return z
+
+
+AFTER_READ = [read_then_store, read_then_store_attr, read_then_store_alias, read_then_store_loop]
+
+
+def _ones():
+    _reset()
+    G[:] = 1.0
+    B.arr[:] = 1.0
+    HIST[:] = 1.0
+
+
+@pytest.mark.parametrize("fn", AFTER_READ, ids=[f.__name__ for f in AFTER_READ])
+def test_store_after_a_read_the_reverse_sweep_repeats_is_refused_in_reverse_mode(fn):
+    line = _write_line(fn)
+    _ones()
+    with pytest.raises(TangentLiteError, match=f"test_module_memory_writes.py:{line}"):
+        tl.grad(fn, wrt=(0, 1))(X, Y)
+    eps = 1e-6
+    _ones()
+    hi = fn(X + eps, Y)
+    _ones()
+    lo = fn(X - eps, Y)
+    _ones()
+    value, tangent = tl.jvp(fn, (X, Y), (1.0, 0.0))
+    assert np.allclose(tangent, (hi - lo) / (2 * eps), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- local containers stay fine
+
+def local_list_holding(x, y):
+    s = [G]
+    s[0] = x * y  # replaces the item of the local list: G is left alone
+    return s[0] * x
+
+
+def local_copy(x, y):
+    a = np.array(get_g())
+    a[0] = x * y
+    return a[0] * x
+
+
+def local_getattr_copy(x, y):
+    a = getattr(B, "arr").copy()
+    a[1] = x * y
+    return a[1] * x + a[0]
+
+
+LOCAL = [local_list_holding, local_copy, local_getattr_copy]
+
+
+@pytest.mark.parametrize("fn", LOCAL, ids=[f.__name__ for f in LOCAL])
+def test_local_containers_are_differentiated(fn):
+    args = (X, Y)
+    expected = [_central(fn, args, i) for i in range(2)]
+    _reset()
+    assert np.allclose(tl.grad(fn, wrt=(0, 1))(*args), expected, rtol=1e-6)
+    _reset()
+    assert np.allclose(tl.jvp(fn, args, (1.0, 0.0))[1], expected[0], rtol=1e-6)
+    assert not G.any() and not B.arr.any()
