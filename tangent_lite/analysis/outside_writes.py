@@ -15,7 +15,9 @@ reads the container afterwards sees a constant, and derivatives would be silentl
         return np.sum(G * x)
 
 Storing values without derivatives is fine (a counter, a string, ``tl.stop_gradient(v)`` in a
-log).  The source of every function reached is read (its ``global``/``nonlocal`` declarations,
+log; the reverse sweep keeps such stores: :mod:`.outside_stores`).  What an expression reaches
+(``getattr(B, 'arr')``, ``arr = get_g()``, ``s = [G]; s[0]``, a lambda's default) is found by
+:mod:`.reached_memory`.  The source of every function reached is read (its ``global``/``nonlocal`` declarations,
 its nested scopes, local names that alias non-local memory), and its ``__code__`` is guarded
 (a cached derivative is not reused after an edit of a helper it calls)."""
 

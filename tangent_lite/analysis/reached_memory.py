@@ -119,6 +119,10 @@ class Reach:
         args = [a for a in base.args if not isinstance(a, gast.Starred)]
         if callee is getattr and args or callee is vars and args or callee is operator.getitem and args:
             where = self.outside(args[0], scope)
+            name = args[1] if callee is getattr and len(args) > 1 else None
+            if where is not None and where[1] != "default" and isinstance(name, gast.Constant) \
+                    and isinstance(name.value, str):
+                where = (f"{where[0]}.{name.value}", where[1])
         elif callee is globals:
             where = ("globals()", "module")
         else:
