@@ -343,7 +343,7 @@ CASES: List[Case] = [
          ["box.value = np.sum(x)"]),
     Case("augmented_attribute", grad_of(cc.aug_attribute, X, cc.Box()), ["attribute"], U, cc.aug_attribute,
          ["box.total += np.sum(x)"]),
-    Case("write_into_global_array", grad_of(cc.write_global_array), ["global"], U, cc.write_global_array,
+    Case("write_into_global_array", grad_of(cc.write_global_array), ["module-level 'STATE'"], U, cc.write_global_array,
          ["STATE[0] = np.sum(x)"]),
     # recursion
     Case("infinite_recursion", grad_of(cc.forever, 1.0), ["forever", "recursion"], tl.TangentLiteError,
