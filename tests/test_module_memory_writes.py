@@ -486,3 +486,37 @@ def test_local_containers_are_differentiated(fn):
     _reset()
     assert np.allclose(tl.jvp(fn, args, (1.0, 0.0))[1], expected[0], rtol=1e-6)
     assert not G.any() and not B.arr.any()
+
+
+# ---------------------------------------------------------------- second order, and the cache
+
+SECOND = [f7_log, direct_counter, helper_aug, direct_loop, loop_attr]
+
+
+@pytest.mark.parametrize("fn", SECOND, ids=[f.__name__ for f in SECOND])
+def test_second_order_with_counters_and_logs(fn):
+    eps = 1e-5
+    _reset()
+    hi = tl.grad(fn)(X + eps, Y)
+    _reset()
+    lo = tl.grad(fn)(X - eps, Y)
+    expected = (hi - lo) / (2 * eps)
+    for second in (tl.hessian(fn), tl.grad(tl.grad(fn))):
+        _reset()
+        assert np.allclose(second(X, Y), expected, rtol=1e-5, atol=1e-7)
+        assert STATS["n"] == dict(FINE)[fn]  # the function runs once per call, also differentiated twice
+
+
+def test_a_method_of_a_module_level_list_does_not_make_the_derivative_again_at_every_call(monkeypatch):
+    from tangent_lite import api
+
+    made = []
+    generate = api.generate
+    monkeypatch.setattr(api, "generate", lambda *a, **k: made.append(a[0]) or generate(*a, **k))
+    g = tl.grad(f7_log)
+    _reset()
+    g(X, Y)
+    first = len(made)
+    for _ in range(3):
+        g(X, Y)
+    assert len(made) == first and len(LOG) == 4 and STATS["n"] == 4

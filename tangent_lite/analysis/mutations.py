@@ -166,7 +166,8 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
 def _changed_atom(call: Any, callee: Any, method: bool) -> Any:
     """The argument a call that changes one in place changes: the receiver of a method, the
     ``out`` argument, else the first argument (``np.copyto(a, b)``, ``np.add.at(a, ...)``)."""
-    if method:
+    if method or isinstance(getattr(callee, "__self__", None), (list, dict, set, np.ndarray)) \
+            and isinstance(call.func, gast.Attribute):  # (LOG.append(v) on a module-level list: LOG)
         return call.func.value
     out_kw = [k.value for k in call.keywords if k.arg == "out"]
     position = _out_position(callee)

@@ -84,8 +84,15 @@ def how_of(obj: Any, path: Tuple[str, ...] = ()) -> str:
 
 def checked_by_identity(obj: Any) -> bool:
     """Does the generated code depend on *which* object this is (functions, modules, classes,
-    callables), rather than only on its type (data: read again at every call)?"""
+    callables), rather than only on its type (data: read again at every call)?  A method of a
+    list, dict, set or array (``LOG.append``) is a new object at every access: the guard on its
+    owner's type decides which method it is."""
+    if isinstance(obj, types.BuiltinMethodType) and isinstance(getattr(obj, "__self__", None), _DATA):
+        return False
     return callable(obj) or isinstance(obj, types.ModuleType)
+
+
+_DATA = (list, dict, set, bytearray, np.ndarray)
 
 
 def _update_code(h: Any, code: Any) -> None:
