@@ -295,6 +295,16 @@ def s_loop_over_holding(v):
     return 0.0
 
 
+def s_dunder(v):
+    t = np.ndarray.__setitem__(G, 0, v)  # WRITE
+    return 0.0
+
+
+def s_operator_discarded(v):
+    operator.setitem(G, 1, v)  # WRITE
+    return 0.0
+
+
 def s_store(v):
     G[0] = v  # WRITE
     return 0.0
@@ -307,7 +317,8 @@ def reads(x, y, helper):
 
 HELPERS = [s_alias_fn, s_alias_ident, s_alias_method, s_call_subscript, s_getattr, s_getattr_alias, s_vars,
            s_setattr, s_setattr_discarded, s_globals, s_globals_item, s_operator_setitem, s_lambda_default,
-           s_def_default, s_list_holding, s_dict_holding, s_loop_over_holding, s_store]
+           s_def_default, s_list_holding, s_dict_holding, s_loop_over_holding, s_dunder, s_operator_discarded,
+           s_store]
 
 
 def _write_line(fn):
@@ -374,6 +385,11 @@ def d_lambda_default(x, y):
     return C[-1] * x
 
 
+def d_operator_discarded(x, y):
+    operator.setitem(G, 0, x * y)  # WRITE
+    return G[0] * x
+
+
 def d_store(x, y):
     G[0] = x * y  # WRITE
     return G[0] * x
@@ -389,8 +405,8 @@ def d_attr_item(x, y):
     return B.arr[0] * x
 
 
-DIRECT = [d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_list_holding, d_lambda_default,
-          d_store, d_augmented, d_attr_item]
+DIRECT = [d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_operator_discarded, d_list_holding,
+          d_lambda_default, d_store, d_augmented, d_attr_item]
 
 
 @pytest.mark.parametrize("fn", DIRECT, ids=[f.__name__ for f in DIRECT])
@@ -520,3 +536,21 @@ def test_a_method_of_a_module_level_list_does_not_make_the_derivative_again_at_e
     for _ in range(3):
         g(X, Y)
     assert len(made) == first and len(LOG) == 4 and STATS["n"] == 4
+
+
+def _closure_counter():
+    calls = {"n": 0}
+
+    def f(x, y):
+        calls["n"] = calls["n"] + 1
+        return np.sin(x) * y
+
+    return f, calls
+
+
+def test_a_counter_in_a_closure_cell_counts_every_call():
+    f, calls = _closure_counter()
+    assert np.isclose(tl.grad(f)(X, Y), np.cos(X) * Y)
+    assert np.isclose(tl.jvp(f, (X, Y), (1.0, 0.0))[1], np.cos(X) * Y)
+    assert np.isclose(tl.grad(f, wrt=1)(X, Y), np.sin(X))
+    assert calls["n"] == 3
