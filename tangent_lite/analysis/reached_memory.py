@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Set, Tuple
 
 from .. import syntax as S
-from ..errors import TangentLiteError
 from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .callees import is_user_function, user_function
@@ -25,7 +24,6 @@ from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
 
 _MISSING = MISSING
 Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
-Where = Optional[Tuple[str, str]]  # (as it is spelled, its kind: module, closure, default)
 MAX_FUNCTIONS = 200  # functions read per differentiated function (then: not followed further)
 
 
@@ -155,7 +153,7 @@ class Reach:
             body.run()  # (its aliases, as they are at its end)
             found = [body.outside(n.value, body.root) for n in body.root.nodes
                      if isinstance(n, gast.Return) and n.value is not None]
-        except TangentLiteError:
+        except Exception:  # noqa: BLE001 - no source, or source this reading does not handle: not followed
             return None
         self.scanner.returns[key] = next((w for w in found if w is not None), None)
         return self.scanner.returns[key]
