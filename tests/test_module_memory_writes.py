@@ -289,6 +289,20 @@ def s_dict_holding(v):
     return 0.0
 
 
+def s_list_collecting(v):
+    s = []
+    s.append(G)
+    s[0][1] = v  # WRITE
+    return 0.0
+
+
+def s_dict_collecting(v):
+    d = {}
+    d["k"] = B.arr
+    d["k"][0] = v  # WRITE
+    return 0.0
+
+
 def s_loop_over_holding(v):
     for a in [G]:
         a[0] = v  # WRITE
@@ -317,7 +331,8 @@ def reads(x, y, helper):
 
 HELPERS = [s_alias_fn, s_alias_ident, s_alias_method, s_call_subscript, s_getattr, s_getattr_alias, s_vars,
            s_setattr, s_setattr_discarded, s_globals, s_globals_item, s_operator_setitem, s_lambda_default,
-           s_def_default, s_list_holding, s_dict_holding, s_loop_over_holding, s_dunder, s_operator_discarded,
+           s_def_default, s_list_holding, s_dict_holding, s_list_collecting, s_dict_collecting,
+           s_loop_over_holding, s_dunder, s_operator_discarded,
            s_store]
 
 

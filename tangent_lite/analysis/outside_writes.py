@@ -206,6 +206,7 @@ class _Body(Reach):
         for st in stmts:
             for node in own_nodes(st):
                 out += self._writes(node, scope)
+                self.collected(node, scope)
             if isinstance(st, (gast.Assign, gast.AnnAssign)) and st.value is not None:
                 for t in getattr(st, "targets", None) or [st.target]:
                     self._alias(t, st.value, scope, nested)

@@ -24,6 +24,7 @@ from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
 
 _MISSING = MISSING
 Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
+_COLLECTING = frozenset({"append", "appendleft", "insert", "add", "setdefault"})  # methods storing an item
 MAX_FUNCTIONS = 200  # functions read per differentiated function (then: not followed further)
 
 
@@ -72,6 +73,23 @@ class Reach:
         if key is not None and key in self.holders and key in self.aliases:
             return self.aliases[key], not items
         return self.outside(value, scope), False
+
+    def collected(self, node: Any, scope: Scope) -> None:
+        """A local container made to hold non-local memory after it is built: ``s[0] = G``,
+        ``s.append(G)``, ``s.insert(0, G)`` (its items are that memory from then on)."""
+        if isinstance(node, gast.Assign):
+            pairs = [(t.value, node.value) for t in node.targets if isinstance(t, gast.Subscript)]
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr in _COLLECTING:
+            pairs = [(node.func.value, a) for a in node.args]
+        else:
+            return
+        for container, item in pairs:
+            root = chain_root(container)
+            key = None if root is None else self._key(root.id, scope)
+            where = None if key is None or key in self.aliases else self.outside(item, scope)
+            if where is not None:
+                self.aliases[key] = where
+                self.holders.add(key)
 
     def default_aliases(self, child: Scope) -> None:
         args = child.node.args
