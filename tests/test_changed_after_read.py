@@ -6,13 +6,11 @@ filled before anything reads it is fine in both modes."""
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from temp_modules import temp_module
 
 import tangent_lite as tl
 
@@ -97,15 +95,7 @@ REFUSED = ["scaled_by_a_helper", "item_written_by_a_helper", "sorted_in_place", 
 
 @pytest.fixture(scope="module")
 def mod(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("changed_after_read")
-    name = f"tl_changed_after_read_{os.getpid()}"
-    (folder / f"{name}.py").write_text(SOURCE)
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module(name)
-    finally:
-        sys.path.remove(str(folder))
-        sys.modules.pop(name, None)
+    return temp_module(tmp_path_factory.mktemp("changed_after_read"), SOURCE, "tl_changed_after_read")
 
 
 def _args():
@@ -137,7 +127,7 @@ def test_a_buffer_filled_before_it_is_read_is_fine(mod):
     assert tl.jvp(f, (x, 3.0), (np.array([0.0, 1.0]),))[1] == pytest.approx(0.0)
 
 
-def test_in_place_dunders_through_views_and_lists_are_refused(tmp_path, monkeypatch):
+def test_in_place_dunders_through_views_and_lists_are_refused(tmp_path):
     source = textwrap.dedent('''
         import numpy as np
 
@@ -155,14 +145,8 @@ def test_in_place_dunders_through_views_and_lists_are_refused(tmp_path, monkeypa
             L[0].__imul__(2.0)
             return np.sum(a * x)
     ''')
-    name = f"tl_dunders_{os.getpid()}"
-    (tmp_path / f"{name}.py").write_text(source)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = importlib.import_module(name)
-    try:
-        for f in (module.view, module.through_a_list):
-            for run in (lambda f=f: tl.grad(f)(1.3, 0.9), lambda f=f: tl.jvp(f, (1.3, 0.9), (1.0,))):
-                with pytest.raises(tl.UnsupportedConstructError, match="in place"):
-                    run()
-    finally:
-        sys.modules.pop(name, None)
+    module = temp_module(tmp_path, source, "tl_dunders")
+    for f in (module.view, module.through_a_list):
+        for run in (lambda f=f: tl.grad(f)(1.3, 0.9), lambda f=f: tl.jvp(f, (1.3, 0.9), (1.0,))):
+            with pytest.raises(tl.UnsupportedConstructError, match="in place"):
+                run()

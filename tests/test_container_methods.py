@@ -11,13 +11,11 @@ differentiated is refused with a message naming the line.
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import os
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from temp_modules import temp_module
 
 import tangent_lite as tl
 from tangent_lite.errors import TangentLiteError, UnsupportedConstructError
@@ -590,19 +588,13 @@ OBJECTS_IN_CONTAINERS = textwrap.dedent('''
 ''')
 
 
-def test_operators_of_user_objects_taken_from_built_containers_are_refused(tmp_path, monkeypatch):
+def test_operators_of_user_objects_taken_from_built_containers_are_refused(tmp_path):
     """Breaker round 20: ``d["w"] @ x`` with a user object in a dict the function built was
     differentiated as matrix multiplication (jvp silently wrong, grad crashed)."""
-    name = f"tl_objects_in_containers_{os.getpid()}"
-    (tmp_path / f"{name}.py").write_text(OBJECTS_IN_CONTAINERS)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = importlib.import_module(name)
-    try:
-        for f in (module.from_a_dict, module.from_a_list):
-            for run in (lambda f=f: tl.grad(f)(1.3), lambda f=f: tl.jvp(f, (1.3,), (1.0,))):
-                with pytest.raises(tl.UnsupportedConstructError, match="Lin"):
-                    run()
-        assert tl.grad(module.numbers_from_a_list)(1.3) == pytest.approx(4 * 1.3)
-        assert tl.jvp(module.numbers_from_a_list, (1.3,), (1.0,))[1] == pytest.approx(4 * 1.3)
-    finally:
-        sys.modules.pop(name, None)
+    module = temp_module(tmp_path, OBJECTS_IN_CONTAINERS, "tl_objects_in_containers")
+    for f in (module.from_a_dict, module.from_a_list):
+        for run in (lambda f=f: tl.grad(f)(1.3), lambda f=f: tl.jvp(f, (1.3,), (1.0,))):
+            with pytest.raises(tl.UnsupportedConstructError, match="Lin"):
+                run()
+    assert tl.grad(module.numbers_from_a_list)(1.3) == pytest.approx(4 * 1.3)
+    assert tl.jvp(module.numbers_from_a_list, (1.3,), (1.0,))[1] == pytest.approx(4 * 1.3)

@@ -6,13 +6,11 @@ update; the same array passed as two arguments of a function that updates one of
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from temp_modules import temp_module
 
 import tangent_lite as tl
 
@@ -130,15 +128,7 @@ WORK = ["copy_then_write_into_the_original", "list_of_numbers_item_updated"]  # 
 
 @pytest.fixture(scope="module")
 def mod(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shared_memory")
-    name = f"tl_shared_memory_{os.getpid()}"
-    (folder / f"{name}.py").write_text(SOURCE)
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module(name)
-    finally:
-        sys.path.remove(str(folder))
-        sys.modules.pop(name, None)
+    return temp_module(tmp_path_factory.mktemp("shared_memory"), SOURCE, "tl_shared_memory")
 
 
 def _args(ndim):

@@ -16,6 +16,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from temp_modules import temp_module
 
 import tangent_lite as tl
 
@@ -475,7 +476,7 @@ def test_standalone_module_checks_the_context_without_tangent_lite(tmp_path):
         and "stopped half-way" in refusal, refusal
 
 
-def test_a_value_bound_from_a_context_made_from_derivatives_is_refused(tmp_path, monkeypatch):
+def test_a_value_bound_from_a_context_made_from_derivatives_is_refused(tmp_path):
     """``with Ctx(x * y) as v`` and a @contextmanager yielding ``2 * x``: the value reaches the block
     through ``__enter__``, which derivatives do not follow (breaker round 20: the term was dropped)."""
     source = textwrap.dedent('''
@@ -515,16 +516,10 @@ def test_a_value_bound_from_a_context_made_from_derivatives_is_refused(tmp_path,
                 z = v * x * y
             return z
     ''')
-    name = f"tl_with_values_{os.getpid()}"
-    (tmp_path / f"{name}.py").write_text(source)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = importlib.import_module(name)
-    try:
-        for f in (module.through_a_class, module.through_a_generator):
-            for run in (lambda f=f: tl.grad(f)(1.3, 0.9), lambda f=f: tl.jvp(f, (1.3, 0.9), (1.0,))):
-                with pytest.raises(tl.UnsupportedConstructError, match="__enter__") as info:
-                    run()
-                assert f"{name}.py:" in str(info.value)
-        assert tl.grad(module.constant_context)(1.3, 0.9) == pytest.approx(2.0 * 0.9)
-    finally:
-        sys.modules.pop(name, None)
+    module = temp_module(tmp_path, source, "tl_with_values")
+    for f in (module.through_a_class, module.through_a_generator):
+        for run in (lambda f=f: tl.grad(f)(1.3, 0.9), lambda f=f: tl.jvp(f, (1.3, 0.9), (1.0,))):
+            with pytest.raises(tl.UnsupportedConstructError, match="__enter__") as info:
+                run()
+            assert f"{module.__name__}.py:" in str(info.value)
+    assert tl.grad(module.constant_context)(1.3, 0.9) == pytest.approx(2.0 * 0.9)

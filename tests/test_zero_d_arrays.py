@@ -6,13 +6,11 @@ inputs) or refuse it with its own error: never a number that ignores the in-plac
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from temp_modules import temp_module
 
 import tangent_lite as tl
 
@@ -149,20 +147,12 @@ MAKE_ZERO_D_ARRAYS = {"local_zero_d_array", "helper_gets_a_local_zero_d_array", 
 
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("zero_d")
-    name = f"tl_zero_d_{os.getpid()}"
     body = "\n\n".join(textwrap.dedent(src).strip().replace("def f(", f"def f_{key}(")
                        .replace("def h(", f"def h_{key}(").replace("h(", f"h_{key}(")
                        .replace("def inner(", f"def inner_{key}(").replace("inner(", f"inner_{key}(")
                        .replace(f"h_{key}_{key}(", f"h_{key}(").replace(f"inner_{key}_{key}(", f"inner_{key}(")
                        for key, src in PROGRAMS.items())
-    (folder / f"{name}.py").write_text("import numpy as np\n\n\n" + body + "\n")
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module(name)
-    finally:
-        sys.path.remove(str(folder))
-        sys.modules.pop(name, None)
+    return temp_module(tmp_path_factory.mktemp("zero_d"), "import numpy as np\n\n\n" + body + "\n", "tl_zero_d")
 
 
 def _fresh(kind, value):
