@@ -38,15 +38,17 @@ from ..frontend.sequences import _assignments, _hashable, _locals_in, sequence_v
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
-# NumPy functions whose result may be (a view of) their first argument
+# NumPy functions whose result may be (a view of) their first argument, or the argument itself
 VIEW_FUNCTIONS = frozenset(f for f in (
-    getattr(np, name, None) for name in (
+    getattr(module, name, None) for module, names in ((np, (
         "transpose", "reshape", "ravel", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
         "require", "squeeze", "expand_dims", "swapaxes", "moveaxis", "rollaxis", "broadcast_to",
         "broadcast_arrays", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "diag", "real", "imag",
         "flip", "fliplr", "flipud", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
         "matrix_transpose", "permute_dims", "einsum", "asarray_chkfinite", "trim_zeros", "nan_to_num",
-    )) if f is not None)
+        "real_if_close", "asmatrix", "frombuffer", "from_dlpack")),
+        (np.linalg, ("matrix_transpose", "diagonal")))
+    for name in names) if f is not None)
 
 # builtins whose result is a new number (or a new object that holds no user object)
 _FRESH_BUILTINS = frozenset({
@@ -161,7 +163,7 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
         callee = get_anno(value, Key.CALLEE, None)
         if callee is np.einsum:  # the operands come after the subscripts: any of them
             sources = _locals_in(value)
-        elif callee in VIEW_FUNCTIONS if _hashable(callee) else False:
+        elif (callee in VIEW_FUNCTIONS if _hashable(callee) else False) or get_anno(value, Key.MAY_BE_ARG):
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []

@@ -41,7 +41,7 @@ from ..syntax import gast
 from .callees import is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
 from .reached_memory import MAX_FUNCTIONS, Bound, Path, Reach, registered
-from .scopes import MISSING, NESTED, Scope, chain_root, function_scopes, namespace_value, own_nodes, static_attr
+from .scopes import MISSING, NESTED, Scope, function_scopes, namespace_value, own_nodes, static_attr
 
 _MISSING = MISSING
 
@@ -299,7 +299,7 @@ class _Body(Reach):
         return any(self.is_varied(c, scope) for c in gast.iter_child_nodes(e) if isinstance(c, gast.expr))
 
     def _markchain_root(self, e: Any, scope: Scope) -> None:
-        root = chain_root(e)
+        root = self.root_of(e, scope)
         key = None if root is None else self._key(root.id, scope)
         if key is not None:
             self.varied.add(key)
@@ -338,7 +338,7 @@ class _Body(Reach):
                 return
             if self.is_varied(value, scope):
                 self.varied.add(key)
-            root = chain_root(value)
+            root = self.root_of(value, scope)
             if root is not None:
                 other = self._key(root.id, scope)
                 if other is not None and other != key:

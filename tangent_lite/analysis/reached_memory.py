@@ -59,6 +59,10 @@ class Reach:
     def _bind_call(self, fn: Any, call: Any, scope: Scope, receiver: Optional[Bound]) -> Dict[str, Bound]:
         raise NotImplementedError
 
+    def root_of(self, e: Any, scope: Scope) -> Optional[Any]:
+        """:func:`chain_root` of ``e``, where ``np.reshape(G, 3)`` is rooted at ``G``, not at ``np``."""
+        return chain_root(e, lambda receiver: isinstance(self.resolve(receiver, scope)[0], types.ModuleType))
+
     def aliased(self, value: Any, scope: Scope, items: bool) -> Tuple[Optional[Tuple[str, str]], bool]:
         """(the non-local memory a name bound to ``value`` reaches, whether the name is a local
         container holding it: ``s = [G]``, whose items, not itself, are that memory); ``items``:
@@ -84,7 +88,7 @@ class Reach:
         else:
             return
         for container, item in pairs:
-            root = chain_root(container)
+            root = self.root_of(container, scope)
             key = None if root is None else self._key(root.id, scope)
             where = None if key is None or key in self.aliases else self.outside(item, scope)
             if where is not None:
@@ -104,7 +108,7 @@ class Reach:
 
     def outside(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
         """(how it is spelled, kind) when ``e`` is memory that is not local to the call."""
-        root = chain_root(e)
+        root = self.root_of(e, scope)
         if root is None:
             return self._reached(e, scope)
         owner = scope.owner(root.id)

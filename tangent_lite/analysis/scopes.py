@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import types
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import numpy as np
 
@@ -129,13 +129,20 @@ def own_nodes(st: Any) -> List[Any]:
     return out
 
 
-def chain_root(e: Any) -> Optional[Any]:
-    """The name at the root of an attribute, index or view chain (``B.arr[0]``, ``G.reshape(3)``)."""
+def chain_root(e: Any, namespace: Optional[Callable[[Any], bool]] = None) -> Optional[Any]:
+    """The name at the root of an attribute, index or view chain (``B.arr[0]``, ``G.reshape(3)``).
+    ``namespace(receiver)``: is the receiver of ``receiver.reshape(...)`` a module (``np.reshape(G, 3)``,
+    whose memory is its first argument's, not the module's)."""
     while True:
         if isinstance(e, (gast.Subscript, gast.Attribute)):
             e = e.value
         elif isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and e.func.attr in VIEW_METHODS:
-            e = e.func.value
+            if namespace is not None and namespace(e.func.value):
+                if not e.args or isinstance(e.args[0], gast.Starred):
+                    return None
+                e = e.args[0]
+            else:
+                e = e.func.value
         else:
             return e if isinstance(e, gast.Name) else None
 

@@ -33,8 +33,12 @@ METHODS = {
     "argmax": ("argmax", False), "argmin": ("argmin", False), "trace": ("trace", False),
     "diagonal": ("diagonal", False), "round": ("round", False), "all": ("all", False),
     "any": ("any", False), "nonzero": ("nonzero", False), "argsort": ("argsort", False),
-    "conj": ("conj", False), "repeat": ("repeat", False), "take": ("take", False),
+    "conj": ("conj", False), "conjugate": ("conj", False), "repeat": ("repeat", False), "take": ("take", False),
 }
+
+# methods that return the receiver itself where NumPy's function of the same name makes a new
+# array (``a.conj()`` of a real array is ``a``): the alias analysis counts the result as ``a``
+RECEIVER_METHODS = frozenset({"conj", "conjugate"})
 
 # attribute reads on values that lower to calls
 ATTR_CALLS = {"T": "transpose"}
