@@ -229,8 +229,8 @@ def sharing_errors(w: Any, active: Set[str], varied: Set[str],
                    ranks: Optional[Dict[str, Any]] = None) -> List[Any]:
     """The refusals of :func:`sharing_problems`; its run-time checks are inserted into ``w``."""
     errors, checks = sharing_problems(w, active, varied, ranks)
-    for stmt, base, error in checks:
-        insert_number_check(w, stmt, base, error)
+    for stmt, helper, names, error in checks:
+        insert_run_time_check(w, stmt, helper, names, error)
     return errors
 
 
@@ -261,11 +261,17 @@ def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
     """Put ``_tl.number_only(base, message)`` before ``stmt`` in ``w``: ``v op= e`` where the
     rank of ``v`` is unknown runs when ``v`` holds a number, and raises ``error``'s message
     when it holds an array or a list (which Python would change in place)."""
+    insert_run_time_check(w, stmt, "number_only", [base], error)
+
+
+def insert_run_time_check(w: Any, stmt: Any, helper: str, names: List[str], error: Any) -> None:
+    """Put ``_tl.<helper>(*names, message)`` before ``stmt`` in ``w``: a check of what the
+    analysis cannot know before the code runs, which raises ``error``'s message when it fails."""
     from .. import runtime
 
-    func = S.attribute(S.name(w.aliases["_tl"]), "number_only")
-    call = S.call(func, [S.name(base), S.const(str(error))])
-    set_anno(call, Key.CALLEE, runtime.number_only)
+    func = S.attribute(S.name(w.aliases["_tl"]), helper)
+    call = S.call(func, [S.name(n) for n in names] + [S.const(str(error))])
+    set_anno(call, Key.CALLEE, getattr(runtime, helper))
     check = gast.Expr(value=call)
     check.lineno = getattr(stmt, "lineno", None)
     set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
@@ -274,7 +280,7 @@ def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
 
 
 def sharing_problems(w: Any, active: Set[str], varied: Set[str],
-                     ranks: Optional[Dict[str, Any]] = None) -> Tuple[List[Any], List[Tuple[Any, str, Any]]]:
+                     ranks: Optional[Dict[str, Any]] = None) -> Tuple[List[Any], List[Tuple[Any, str, List[str], Any]]]:
     """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
     that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
     item of a list...) and that is read afterwards, where derivatives are involved: the
@@ -337,7 +343,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         return False
 
     errors: List[Any] = []
-    checks: List[Tuple[Any, str, Any]] = []
+    checks: List[Tuple[Any, str, List[str], Any]] = []  # (statement, runtime helper, its arguments, error)
     for stmt, base, itself in writes:
         at = order[id(stmt)]
         again = set().union(*[body for body in loop_bodies if at in body]) if loop_bodies else set()
@@ -365,6 +371,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         # (L[i] op= v puts the array it changed back into L[i]: reading L afterwards is reading that;
         # another name, list or copy holding the array is what would not see the change)
         put_back = set((get_anno(stmt, Key.IN_PLACE) or ())[2:])
+        if put_back and (ranks or {}).get(base) != 0 and _carries(stmt, group | itself, active, varied):
+            # ... as long as no other entry of that container holds the array too (L = [a, a]): checked as it runs
+            checks.extend((stmt, "held_once", [c, base], _held_twice(w, stmt, c)) for c in sorted(put_back))
         for v in sorted(group - {base} - itself - put_back):
             for r, reader in read_at.get(v, []):
                 if r > at and not surely_between(v, at, r, reader, stmt):
@@ -376,12 +385,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
                     break
         if not others:
             continue
-        value = stmt.value if isinstance(stmt, gast.Assign) else None
-        involved = group | itself
         # a write into an array is as in the user's code, only its derivatives could go wrong; v op= e
         # is lowered to v = v op e, so an alias read later would see a different value
-        carries = involved & active or (value is not None and any(n in varied for n in _locals_in(value)))
-        if not itself and not carries:
+        if not itself and not _carries(stmt, group | itself, active, varied):
             continue
         line = w.src.location(stmt).text or ""
         named = [_spelled(v, line, w) for v in others]
@@ -403,14 +409,36 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
             f"make a copy first, {copy_hint}"
             + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else ""))
         if itself and not isinstance((ranks or {}).get(base), int):
-            checks.append((stmt, base, error))  # a number, or an array? known when it runs
+            checks.append((stmt, "number_only", [base], error))  # a number, or an array? known when it runs
             # an earlier 'a op= e' that made a member of the group: lowered to a new value, it keeps a
             # 0-d array (or any array) the same object in Python: checked there too, as it runs
-            checks.extend((st, b, error) for st, b, made in writes if st is not stmt and made & group
+            checks.extend((st, "number_only", [b], error) for st, b, made in writes if st is not stmt and made & group
                           and get_anno(st, Key.IN_PLACE) and not isinstance((ranks or {}).get(b), int))
         else:
             errors.append(error)
     return errors, checks
+
+
+def _carries(stmt: Any, involved: Set[str], active: Set[str], varied: Set[str]) -> bool:
+    """Are derivatives involved in the write ``stmt`` into the objects of ``involved``?"""
+    value = stmt.value if isinstance(stmt, gast.Assign) else None
+    return bool(involved & active) or (value is not None and any(n in varied for n in _locals_in(value)))
+
+
+def _held_twice(w: Any, stmt: Any, container: str) -> Any:
+    """The refusal of ``L[i] op= v`` when another entry of ``L`` holds the same array."""
+    from ..errors import UnsupportedConstructError
+
+    line = w.src.location(stmt).text or ""
+    op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
+    shown = _spelled(container, line, w) or "the container"
+    target = line.split(f"{op}=", 1)[0].strip() if f"{op}=" in line else f"{shown}[...]"
+    return UnsupportedConstructError(
+        f"'{target} {op}= ...' changes the array an entry of '{shown}' holds in place, but another entry of "
+        f"'{shown}' holds the same array (or a view of it), as in [a, a]: derivatives would not follow the "
+        "change into the other entry", w.src.location(stmt),
+        f"make the entries separate arrays (e.g. [a, a.copy()]), or write '{target} = {target} {op} ...', "
+        "which makes a new array for that entry only")
 
 
 def _written_objects(base: str, edges: List[Tuple[str, str, str]]) -> Tuple[Set[str], Set[str]]:

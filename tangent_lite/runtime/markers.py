@@ -1,12 +1,12 @@
 """Helpers that compute nothing: the markers user code writes (``stop_gradient``,
 ``grad_hook``) and the checks generated code runs before constructs whose derivatives
-cannot be followed (``not_a_dict``, ``number_only``, ``scalar_only``, ``real_only``).
+cannot be followed (``not_a_dict``, ``number_only``, ``held_once``, ``scalar_only``, ``real_only``).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -102,6 +102,29 @@ def number_only(v: Any, message: str) -> None:
     if isinstance(v, (np.ndarray, list, dict)):
         what, _, hint = message.partition("\nTo fix: ")
         raise user_error("UnsupportedConstructError", what, hint)
+
+
+def held_once(container: Any, item: Any, message: str) -> None:
+    """Check, before ``L[i] op= v`` changes the array ``item`` (``L[i]``) in place, that no other
+    entry of ``container`` (nested lists, tuples and dicts included) is that array or shares its
+    memory (``L = [a, a]``, ``[a, a.T]``): the derivative code makes a new array for ``L[i]``
+    and would not follow the change into the other entry."""
+    if not isinstance(item, np.ndarray):
+        return  # (a number: op= makes a new one; other arrays: op= as NumPy's is not assumed)
+    holding = [e for e in _entries(container, 0) if e is item or isinstance(e, np.ndarray)
+               and np.may_share_memory(e, item) and np.shares_memory(e, item)]
+    if len(holding) > 1:
+        what, _, hint = message.partition("\nTo fix: ")
+        raise user_error("UnsupportedConstructError", what, hint)
+
+
+def _entries(container: Any, depth: int) -> Iterator[Any]:
+    """The entries of a list, tuple or dict, and of those nested in it (to a depth of 20)."""
+    for entry in container.values() if isinstance(container, dict) else container:
+        if isinstance(entry, (list, tuple, dict)) and depth < 20:
+            yield from _entries(entry, depth + 1)
+        else:
+            yield entry
 
 
 def scalar_only(v: Any, message: str) -> None:
