@@ -35,6 +35,8 @@ B.v = 0.0
 B.arr = np.zeros(2)
 B.n = 0
 SCALAR = 0.0
+C2 = [np.zeros(3)]
+G2 = np.zeros((2, 3))
 
 
 def _reset():
@@ -46,6 +48,8 @@ def _reset():
     B.v, B.n = 0.0, 0
     B.arr[:] = 0.0
     globals()["SCALAR"] = 0.0
+    C2[0][:] = 0.0
+    G2[:] = 0.0
 
 
 # ---------------------------------------------------------------- values without derivatives: fine
@@ -420,8 +424,85 @@ def d_attr_item(x, y):
     return B.arr[0] * x
 
 
+# local containers made to hold module-level memory by any builder (breaker round 21)
+
+def d_extend(x, y):
+    s = []
+    s.extend([G])
+    s[0][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_extend_rows(x, y):
+    s = []
+    s.extend(C2)
+    s[0][0] = x * y  # WRITE
+    return C2[0][0] * x
+
+
+def d_iadd_list(x, y):
+    s = [np.ones(3)]
+    s += [G]
+    s[1][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_dict_call(x, y):
+    d = dict(k=G)
+    d["k"][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_dict_update(x, y):
+    d = {}
+    d.update(k=G)
+    d["k"][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_dict_update_display(x, y):
+    d = {}
+    d.update({"k": G})
+    d["k"][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_merged_display(x, y):
+    e = {"a": 1.0}
+    d = {**e, "k": G}
+    d["k"][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_list_call(x, y):
+    s = list([G])
+    s[0][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_list_of_rows(x, y):
+    s = list(G2)
+    s[0][0] = x * y  # WRITE
+    return G2[0, 0] * x
+
+
+def d_concatenated(x, y):
+    s = [np.ones(3)] + [G]
+    s[1][0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_holder_of_holder(x, y):
+    s = [G]
+    t = list(s)
+    t[0][0] = x * y  # WRITE
+    return G[0] * x
+
+
 DIRECT = [d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_operator_discarded, d_list_holding,
-          d_lambda_default, d_store, d_augmented, d_attr_item]
+          d_lambda_default, d_store, d_augmented, d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call,
+          d_dict_update, d_dict_update_display, d_merged_display, d_list_call, d_list_of_rows, d_concatenated,
+          d_holder_of_holder]
 
 
 @pytest.mark.parametrize("fn", DIRECT, ids=[f.__name__ for f in DIRECT])
@@ -505,7 +586,22 @@ def local_getattr_copy(x, y):
     return a[1] * x + a[0]
 
 
-LOCAL = [local_list_holding, local_copy, local_getattr_copy]
+def local_accumulator(x, y):
+    acc = np.zeros(3)
+    acc += G  # adds G's values: acc holds no module-level memory
+    acc[0] = x * y
+    return acc[0] * x + acc[1]
+
+
+def local_extend_of_new_arrays(x, y):
+    acc = G * 0.0
+    acc[1] = x * y  # a new array, not G
+    s = [acc] + [np.ones(3) * x]
+    t = list(s)
+    return t[1][0] * y + t[0][1]
+
+
+LOCAL = [local_list_holding, local_copy, local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
 
 
 @pytest.mark.parametrize("fn", LOCAL, ids=[f.__name__ for f in LOCAL])

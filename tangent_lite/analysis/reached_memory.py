@@ -25,6 +25,8 @@ from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
 _MISSING = MISSING
 Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
 _COLLECTING = frozenset({"append", "appendleft", "insert", "add", "setdefault"})  # methods storing an item
+_FILLING = frozenset({"extend", "extendleft", "update"})  # methods storing the items of their arguments
+_CONTAINER_BUILDERS = frozenset({list, tuple, dict, set, frozenset, sorted, reversed})
 MAX_FUNCTIONS = 200  # functions read per differentiated function (then: not followed further)
 
 
@@ -65,32 +67,82 @@ class Reach:
 
     def aliased(self, value: Any, scope: Scope, items: bool) -> Tuple[Optional[Tuple[str, str]], bool]:
         """(the non-local memory a name bound to ``value`` reaches, whether the name is a local
-        container holding it: ``s = [G]``, whose items, not itself, are that memory); ``items``:
-        the name is bound to the items of ``value`` (a for loop)."""
-        if isinstance(value, (gast.List, gast.Tuple, gast.Set, gast.Dict)):
-            for item in value.values if isinstance(value, gast.Dict) else value.elts:
-                where = None if item is None or isinstance(item, gast.Starred) else self.outside(item, scope)
-                if where is not None:
-                    return (where, False) if items else (where, True)
+        container holding it: ``s = [G]``, ``list(G)`` (G's rows), ``dict(k=G)``, ``s + [G]``, whose
+        items, not itself, are that memory); ``items``: the name is bound to the items of ``value``
+        (a for loop)."""
+        held = self.held(value, scope)
+        if held is not None:
+            return held, not items
+        if isinstance(value, (gast.List, gast.Tuple, gast.Set, gast.Dict, gast.BinOp)) or self._container_call(
+                value, scope):
             return None, False
         key = self._key(value.id, scope) if isinstance(value, gast.Name) else None
         if key is not None and key in self.holders and key in self.aliases:
             return self.aliases[key], not items
         return self.outside(value, scope), False
 
+    def held(self, value: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """The non-local memory among the items of a new container ``value``: a display
+        (``[G]``, ``{'k': G, **d}``), a constructor of its items (``list(t)``, ``dict(k=G)``,
+        ``tuple(G)``: G's rows), ``+``/``*`` of lists; None when it holds none (or is no container)."""
+        if isinstance(value, (gast.List, gast.Tuple, gast.Set, gast.Dict)):
+            parts = [v for v in (value.values if isinstance(value, gast.Dict) else value.elts) if v is not None]
+        elif isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult, gast.BitOr)):
+            parts = [value.left, value.right]
+            return next((w for w in (self._holder_of(p, scope) for p in parts) if w is not None), None)
+        elif self._container_call(value, scope):
+            return next((w for w in (self.outside(p, scope) or self._holder_of(p, scope)
+                                     for p in list(value.args) + [k.value for k in value.keywords]) if w is not None),
+                        None)
+        else:
+            return None
+        for item in parts:
+            item = item.value if isinstance(item, gast.Starred) else item
+            where = self.outside(item, scope) or self._holder_of(item, scope)
+            if where is not None:
+                return where
+        return None
+
+    def _holder_of(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """The non-local memory ``e`` holds as items when it is a local container holding some."""
+        held = self.held(e, scope)
+        if held is not None or not isinstance(e, gast.Name):
+            return held
+        key = self._key(e.id, scope)
+        return self.aliases.get(key) if key is not None and key in self.holders else None
+
+    def _container_call(self, value: Any, scope: Scope) -> bool:
+        """``list(...)``, ``tuple(...)``, ``dict(...)``, ``set(...)``, ``sorted(...)``, ``reversed(...)``."""
+        if not isinstance(value, gast.Call) or any(isinstance(a, gast.Starred) for a in value.args):
+            return False
+        callee, _ = self.resolve(value.func, scope)
+        try:
+            return callee in _CONTAINER_BUILDERS
+        except TypeError:
+            return False
+
     def collected(self, node: Any, scope: Scope) -> None:
         """A local container made to hold non-local memory after it is built: ``s[0] = G``,
-        ``s.append(G)``, ``s.insert(0, G)`` (its items are that memory from then on)."""
+        ``s.append(G)``, ``s.insert(0, G)``, ``s.extend([G])``, ``d.update(k=G)``, ``s += [G]``
+        (its items are that memory from then on)."""
         if isinstance(node, gast.Assign):
-            pairs = [(t.value, node.value) for t in node.targets if isinstance(t, gast.Subscript)]
+            pairs = [(t.value, node.value, "item") for t in node.targets if isinstance(t, gast.Subscript)]
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            pairs = [(node.target, node.value, "aug")]  # (s += [G]; not acc += G, which adds arrays)
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr in _COLLECTING:
-            pairs = [(node.func.value, a) for a in node.args]
+            pairs = [(node.func.value, a, "item") for a in node.args]
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and node.func.attr in _FILLING:
+            pairs = [(node.func.value, k.value, "item") for k in node.keywords]  # d.update(k=G)
+            pairs += [(node.func.value, a, "items") for a in node.args]  # s.extend(t): t's items (G's rows)
         else:
             return
-        for container, item in pairs:
+        for container, item, how in pairs:
             root = self.root_of(container, scope)
             key = None if root is None else self._key(root.id, scope)
-            where = None if key is None or key in self.aliases else self.outside(item, scope)
+            if key is None or key in self.aliases:
+                continue
+            where = self._holder_of(item, scope) if how == "aug" else \
+                self.outside(item, scope) or self._holder_of(item, scope)
             if where is not None:
                 self.aliases[key] = where
                 self.holders.add(key)
