@@ -10,6 +10,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .broadcast import _is_complex
+
 
 def user_error(kind: str, message: str, hint: str) -> Exception:
     """The exception a check in generated code raises about the user's input: tangent_lite's
@@ -140,12 +142,9 @@ def scalar_only(v: Any, message: str) -> None:
 
 def _complex_in(v: Any) -> bool:
     """Does ``v`` (an array, a number, or a list or tuple of them, of any shapes) hold a complex value?"""
-    kind = getattr(getattr(v, "dtype", None), "kind", None)
-    if kind is not None:
-        return kind == "c"
     if isinstance(v, (list, tuple)):
         return any(_complex_in(e) for e in v)
-    return isinstance(v, complex)
+    return _is_complex(v) or isinstance(v, complex)
 
 
 def real_only(v: Any, message: str) -> None:
