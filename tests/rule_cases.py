@@ -842,6 +842,10 @@ HIGHER_RUNTIME_CASES: Dict[str, List[Case]] = {
         _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 2)), sample(rng, (3, 4)),
                                                  np.array([[0, 3], [1, 1], [2, 0]]), 1)),
     ],
+    "tangent_lite.runtime.shapes.taken": [
+        _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), [0, 2, 2], 1)),
+        _seed_case("(3, 4) flat wrap", lambda rng: (sample(rng, (3, 4)), [1, 5, 13], None, "wrap")),
+    ],
     "tangent_lite.runtime.shapes.take_bar": [
         _seed_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 3)), sample(rng, (3, 4)), [0, 2, 2], 1)),
         _seed_case("(3, 4) flat", lambda rng: (sample(rng, (3,)), sample(rng, (3, 4)), [1, 5, 5])),

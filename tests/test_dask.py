@@ -228,3 +228,48 @@ def test_gradient_of_numpy_parameters_accumulated_in_a_loop_over_dask_data():
     Xn, w = rng.normal(size=(40, 3)), rng.normal(size=3)
     got = lazily(tl.grad(_looped_loss), w, da.from_array(Xn, chunks=(10, 3)))
     assert_lazy_equal(got, tl.grad(_looped_loss)(w, Xn))
+
+
+# ---------------------------------------------------------------- rules whose helpers gather or scatter
+# (their NumPy forms, np.bincount, np.add.at, np.split, item writes into np.zeros, would compute
+# the Dask array or fall back to NumPy; each is written so that it stays lazy)
+
+def _m(x):
+    return np.reshape(x, (2, 3))
+
+
+LAZY_RULES = {
+    "vstack": lambda x: np.sum(np.vstack([x, x * 2.0]) ** 2),
+    "hstack": lambda x: np.sum(np.hstack([x, x * 2.0]) ** 2),
+    "dstack": lambda x: np.sum(np.dstack([x, x * 2.0]) ** 2),
+    "stack": lambda x: np.sum(np.stack([x, x * 2.0], axis=1) ** 2),
+    "concatenate_axis_none": lambda x: np.sum(np.concatenate([_m(x), _m(x)], axis=None) ** 2),
+    "concatenate_axis_1": lambda x: np.sum(np.concatenate([_m(x), _m(x) * 3.0], axis=1) ** 2),
+    "repeat": lambda x: np.sum(np.repeat(x, 2) ** 2 * np.arange(12.0)),
+    "repeat_axis": lambda x: np.sum(np.repeat(_m(x), 2, axis=1) ** 2 * np.arange(6.0)),
+    "pad": lambda x: np.sum(np.pad(x, 1) ** 2 * np.arange(8.0)),
+    "pad_reflect": lambda x: np.sum(np.pad(_m(x), 1, mode="reflect") ** 3),
+    "take": lambda x: np.sum(np.take(x, [0, 2, 2, 5]) ** 2),
+    "take_axis": lambda x: np.sum(np.take(_m(x), [2, 0, 2], axis=1) ** 3),
+    "cumprod": lambda x: np.sum(np.cumprod(x) * np.arange(6.0)),
+    "cumprod_axis": lambda x: np.sum(np.cumprod(_m(x), axis=0) ** 2),
+    "einsum": lambda x: np.einsum("ij,ij->", _m(x), _m(x) * 2.0),
+    "tensordot": lambda x: np.sum(np.tensordot(_m(x), _m(x), axes=([1], [1]))),
+    "new_axis": lambda x: np.sum(np.squeeze(x[None, :]) ** 2),
+    "new_axis_2d": lambda x: np.sum(_m(x)[:, None, 1:] ** 3),
+    "outer_trace": lambda x: np.trace(np.outer(x, x)),
+    "norm_axis": lambda x: np.sum(np.linalg.norm(_m(x), axis=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_RULES))
+def test_gathering_and_scattering_rules_stay_lazy(name):
+    f = LAZY_RULES[name]
+    xn = np.array([1.5, -0.7, 2.0, 0.4, 0.9, -1.2])
+    x = da.from_array(xn, chunks=3)
+    v = np.array([0.3, 1.1, -0.4, 0.2, -0.5, 0.7])
+    g = lazily(tl.grad(f), x)
+    assert_lazy_equal(g, tl.grad(f)(xn))
+    _, t = lazily(tl.jvp, f, (x,), (da.from_array(v, chunks=3),))
+    want = tl.jvp(f, (xn,), (v,))[1]
+    np.testing.assert_allclose(np.asarray(t.compute() if isinstance(t, da.Array) else t), want, rtol=1e-10)

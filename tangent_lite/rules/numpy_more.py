@@ -1673,7 +1673,7 @@ def tril_vjp(g, ans, m, k=0):
 
 @defjvp(np.take)
 def take_jvp(x_dot, ans, a, indices, axis=None, out=None, mode="raise"):
-    return np.take(x_dot, indices, axis, None, mode)
+    return _tl.taken(x_dot, indices, axis, mode)
 
 
 @defvjp(np.take)

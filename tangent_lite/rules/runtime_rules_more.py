@@ -40,7 +40,17 @@ def take_bar_jvp(g_dot, ans, g, a, indices, axis=None, mode="raise"):
 
 @defvjp(runtime.take_bar)
 def take_bar_vjp(h, ans, g, a, indices, axis=None, mode="raise"):
-    return np.take(h, indices, axis=axis, mode=mode)
+    return _tl.taken(h, indices, axis, mode)
+
+
+@defjvp(runtime.taken)
+def taken_jvp(x_dot, ans, x, indices, axis=None, mode="raise"):
+    return _tl.taken(x_dot, indices, axis, mode)
+
+
+@defvjp(runtime.taken)
+def taken_vjp(g, ans, x, indices, axis=None, mode="raise"):
+    return _tl.take_bar(g, x, indices, axis, mode)
 
 
 @defjvp(runtime.take_along_axis_bar)
@@ -166,6 +176,7 @@ def zero_index_vjp(h, ans, g, index):
 
 constant_params(runtime.repeat_bar, "a", "repeats")
 constant_params(runtime.take_bar, "a", "indices")
+constant_params(runtime.taken, "indices")
 constant_params(runtime.take_along_axis_bar, "arr", "indices")
 constant_params(runtime.pad_bar, "array")
 constant_params(runtime.sort_tangent, "a")  # piecewise constant: the order

@@ -172,6 +172,7 @@ from .indexing import (  # noqa: F401
     setitem_bar,
     slice_write_bar,
     slice_write_zero,
+    summed_rows,
     zero_index,
 )
 from .library import (  # noqa: F401
@@ -223,6 +224,7 @@ from .linalg import (  # noqa: F401
 )
 from .markers import (  # noqa: F401
     _complex_in,
+    _entries,
     _NoSwallow,
     _numeric,
     array_method,
@@ -323,6 +325,7 @@ from .reductions import (  # noqa: F401
 )
 from .scipy_funcs import _scipy_special, logsumexp_weights, special  # noqa: F401
 from .shapes import (  # noqa: F401
+    _pieces,
     compress_bar,
     concatenate_bar,
     delete_bar,
@@ -347,6 +350,7 @@ from .shapes import (  # noqa: F401
     stack_bar,
     take_along_axis_bar,
     take_bar,
+    taken,
     tile_bar,
     trace_bar,
     transpose_bar,
@@ -415,7 +419,7 @@ __all__ = [
     # shapes and selection
     "rollaxis_bar", "concatenate_bar", "stack_bar", "promoted_shape", "joined_axis", "joined_bar",
     "split_bar", "unstack_bar", "tile_bar", "repeat_bar", "pad_tangent", "pad_bar", "trace_bar", "diagonal_bar",
-    "diag_bar", "tri_bar", "np_append_bar", "delete_bar", "take_bar", "take_along_axis_bar",
+    "diag_bar", "tri_bar", "np_append_bar", "delete_bar", "take_bar", "taken", "take_along_axis_bar",
     "compress_bar", "extract_bar", "select_masks", "select_tangent", "select_bar", "roll_bar",
     # linear algebra
     "solve_tangent_a", "solve_bar_a", "solve_bar_b", "det_bar", "slogdet_tangent", "slogdet_bar",

@@ -105,10 +105,12 @@ def cum_layout(t: Any, a: Any, axis: Any) -> tuple:
 
 def exclusive_products(x: Any) -> Any:
     """prod_{j<k} x[j] along axis 0, without division (exact when entries are zero)."""
-    out = np.ones_like(x)
+    if x.shape[0] == 0:
+        return np.ones_like(x)
+    rows = [np.ones_like(x[0])]
     for k in range(1, x.shape[0]):
-        out[k] = out[k - 1] * x[k - 1]
-    return out
+        rows.append(rows[-1] * x[k - 1])
+    return np.stack(rows)
 
 
 def cumprod_tangent(t: Any, a: Any, axis: Any = None) -> Any:
@@ -116,11 +118,13 @@ def cumprod_tangent(t: Any, a: Any, axis: Any = None) -> Any:
     t, x, ax = cum_layout(t, a, axis)
     xs = np.moveaxis(x, ax, 0)
     ts = np.moveaxis(inexact(t), ax, 0)
+    if xs.shape[0] == 0:
+        return np.moveaxis(ts * 1.0, 0, ax)
     left = exclusive_products(xs)
-    out = np.zeros(xs.shape)
-    for k in range(xs.shape[0]):
-        out[k] = ts[k] * left[k] + (xs[k] * out[k - 1] if k else 0.0)
-    return np.moveaxis(out, 0, ax)
+    rows = [ts[0] * left[0]]  # (a list of rows, stacked: also for libraries without item writes)
+    for k in range(1, xs.shape[0]):
+        rows.append(ts[k] * left[k] + xs[k] * rows[-1])
+    return np.moveaxis(np.stack(rows), 0, ax)
 
 
 def cumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
@@ -128,11 +132,14 @@ def cumprod_bar(g: Any, a: Any, axis: Any = None) -> Any:
     g, x, ax = cum_layout(g, a, axis)
     xs = np.moveaxis(x, ax, 0)
     gs = np.moveaxis(inexact(g), ax, 0)
-    left = exclusive_products(xs)
-    acc = np.zeros(xs.shape)
     n = xs.shape[0]
-    for k in range(n - 1, -1, -1):
-        acc[k] = gs[k] + (xs[k + 1] * acc[k + 1] if k < n - 1 else 0.0)
+    if n == 0:
+        return np.reshape(np.moveaxis(gs * 1.0, 0, ax), np.shape(a))
+    left = exclusive_products(xs)
+    rows = [gs[n - 1]]  # S_{n-1}, S_{n-2}, ..., S_0
+    for k in range(n - 2, -1, -1):
+        rows.append(gs[k] + xs[k + 1] * rows[-1])
+    acc = np.stack(rows[::-1])
     return np.reshape(np.moveaxis(acc * left, 0, ax), np.shape(a))
 
 

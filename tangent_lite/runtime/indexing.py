@@ -64,6 +64,10 @@ def _foreign_getitem_bar(g: Any, x: Any, index: Any) -> Any:
                          f"the derivative of 'x[mask]' on a {library} array with a lazy mask writes back a "
                          "selection whose size is not known until computed, which Dask cannot do",
                          "select with np.where(mask, x, 0.0) (then reduce), or compute the mask first")
+    parts = index if isinstance(index, tuple) else (index,)
+    kept = tuple(p for p in parts if p is not None)
+    if len(kept) < len(parts) and _basic_index(kept):  # x[None, :]: the new axes have size 1 in g
+        index, g = kept, np.reshape(g, np.broadcast_to(0.0, _shape(x))[kept].shape)
     if not _may_repeat(index):
         return _written(out, index, g)
     if isinstance(index, tuple) or np.ndim(index) != 1 or is_foreign(index) or namespace(out) is not np:
@@ -88,6 +92,22 @@ def _scattered(out: Any, idx: np.ndarray, g: Any) -> Any:
     for r in range(int(occurrence.max()) + 1 if len(idx) else 0):
         pos = np.flatnonzero(occurrence == r)
         out = _written(out, idx[pos], out[idx[pos]] + g[pos])
+    return out
+
+
+def summed_rows(idx: Any, rows: Any, n: int) -> Any:
+    """An ``(n, ...)`` array whose row ``i`` is the sum of the rows ``rows[k]`` with ``idx[k] == i``
+    (``idx``: NumPy integers, from shapes and constant indices): the scatter-add of the adjoints
+    of ``take``, ``repeat``, ``pad``.  NumPy: ``np.bincount`` / ``np.add.at``; another library's
+    rows (Dask) stay in that library, lazily (:func:`_scattered`)."""
+    idx = np.asarray(idx, dtype=np.intp).reshape(-1)
+    if is_foreign(rows):
+        return _scattered(zeros_of((n,) + tuple(_shape(rows)[1:]), rows), idx, rows)
+    rows = np.asarray(rows)
+    if rows.ndim == 1:
+        return np.bincount(idx, weights=rows, minlength=n)
+    out = np.zeros((n,) + rows.shape[1:])
+    np.add.at(out, idx, rows)
     return out
 
 

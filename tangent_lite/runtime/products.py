@@ -12,7 +12,7 @@ import numpy as np
 
 from .blocks import matrix_t, seq_like
 from .broadcast import real_cotangent, unbroadcast
-from .library import as_array, inexact, zeros_of
+from .library import as_array, inexact, is_foreign, zeros_of
 
 # ---------------------------------------------------------------- matmul and dot
 
@@ -116,7 +116,7 @@ def tensordot_bar_a(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
     g_b = list(range(len(free_a), len(free_a) + len(free_b)))
     out = np.tensordot(g, b, axes=(g_b, free_b))  # axes: free_a..., then b's contracted axes in b's order
     order = free_a + [ia[ib.index(j)] for j in sorted(ib)]
-    return np.transpose(out, np.argsort(order))
+    return np.transpose(out, np.argsort(order).tolist())
 
 
 def tensordot_bar_b(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
@@ -126,7 +126,7 @@ def tensordot_bar_b(g: Any, a: Any, b: Any, axes: Any = 2) -> Any:
     free_b = [i for i in range(nb) if i not in ib]
     out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))  # a's contracted axes in a's order, free_b
     order = [ib[ia.index(j)] for j in sorted(ia)] + free_b
-    return np.transpose(out, np.argsort(order))
+    return np.transpose(out, np.argsort(order).tolist())
 
 
 def einsum_parse(subscripts: str, shapes: Sequence[tuple]) -> tuple:
@@ -205,7 +205,7 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     if axes:
         bar = np.sum(bar, axis=axes, keepdims=True)
     if len(unique) == len(mine):
-        return real_cotangent(np.array(bar), ops[k])
+        return real_cotangent(bar if is_foreign(bar) else np.array(bar), ops[k])  # (a copy: bar may be a view)
     result = np.zeros(ops[k].shape, dtype=bar.dtype)
     grids = np.indices(bar.shape, sparse=True)
     result[tuple(grids[unique.index(c)] for c in mine)] = bar

@@ -4,13 +4,15 @@ repeat, pad, diagonals and triangles, append/delete, take, compress, select, rol
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import math
+from typing import Any, List, Sequence
 
 import numpy as np
 
 from .blocks import entry_or_zero, seq_like
 from .broadcast import unbroadcast
-from .library import inexact, namespace
+from .indexing import summed_rows
+from .library import inexact, is_foreign, namespace
 
 
 def transpose_bar(g: Any, axes: Any = None) -> Any:
@@ -31,17 +33,21 @@ def rollaxis_bar(g: Any, a: Any, axis: int, start: int = 0) -> Any:
     return np.moveaxis(g, dest, ax)
 
 
+def _pieces(g: Any, sizes: Sequence[int], ax: int) -> List[Any]:
+    """``g`` cut along axis ``ax`` into pieces of ``sizes``: slices (what ``np.split`` gives, in any
+    array library: Dask has no ``split`` and would compute the array to split it)."""
+    ends = np.cumsum(sizes).tolist()
+    lead = (slice(None),) * ax
+    return [g[lead + (slice(a, b), Ellipsis)] for a, b in zip([0] + ends[:-1], ends)]
+
+
 def concatenate_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:
     shapes = [np.shape(x) for x in arrays]
     if axis is None:
-        sizes = [int(np.prod(s, dtype=int)) for s in shapes]
-        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        parts = _pieces(np.ravel(g), [int(np.prod(s, dtype=int)) for s in shapes], 0)
         return seq_like([np.reshape(p, s) for p, s in zip(parts, shapes)], arrays)
-    # slices along the axis (what np.split gives, in any array library)
     ax = axis % np.ndim(g)
-    ends = np.cumsum([s[ax] for s in shapes]).tolist()
-    lead = (slice(None),) * ax
-    return seq_like([g[lead + (slice(a, b), Ellipsis)] for a, b in zip([0] + ends[:-1], ends)], arrays)
+    return seq_like(_pieces(g, [s[ax] for s in shapes], ax), arrays)
 
 
 def stack_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:
@@ -71,7 +77,7 @@ def joined_bar(g: Any, tup: Sequence[Any], kind: str) -> Any:
     """Cotangent of the sequence in ``np.hstack``/``vstack``/``dstack``/``column_stack``."""
     shapes = [promoted_shape(np.shape(x), kind) for x in tup]
     ax = joined_axis(shapes, kind)
-    parts = np.split(g, np.cumsum([s[ax] for s in shapes])[:-1], axis=ax)
+    parts = _pieces(g, [s[ax] for s in shapes], ax)
     return seq_like([np.reshape(p, np.shape(x)) for p, x in zip(parts, tup)], tup)
 
 
@@ -96,15 +102,13 @@ def tile_bar(g: Any, A: Any, reps: Any) -> Any:
 
 def repeat_bar(g: Any, a: Any, repeats: Any, axis: Any = None) -> Any:
     if axis is None:
-        size = int(np.size(a))
+        size = math.prod(np.shape(a))
         idx = np.repeat(np.arange(size), repeats)
-        return np.reshape(np.bincount(idx, weights=np.ravel(g), minlength=size), np.shape(a))
+        return np.reshape(summed_rows(idx, np.ravel(g), size), np.shape(a))
     ax = axis % np.ndim(a)
     n = np.shape(a)[ax]
     moved = np.moveaxis(inexact(g), ax, 0)
-    out = np.zeros((n,) + moved.shape[1:])
-    np.add.at(out, np.repeat(np.arange(n), repeats), moved)
-    return np.moveaxis(out, 0, ax)
+    return np.moveaxis(summed_rows(np.repeat(np.arange(n), repeats), moved, n), 0, ax)
 
 
 def pad_check(mode: Any) -> None:
@@ -122,15 +126,14 @@ def pad_tangent(t: Any, pad_width: Any, mode: Any = "constant") -> Any:
 def pad_bar(g: Any, array: Any, pad_width: Any, mode: Any = "constant") -> Any:
     """Adjoint of a padding that copies entries: pad an index map, then scatter-add ``g``."""
     pad_check(mode)
-    size = int(np.size(array))
+    size = math.prod(np.shape(array))
     index = np.arange(size).reshape(np.shape(array))
     if mode == "constant":
         source = np.pad(index, pad_width, mode="constant", constant_values=-1).ravel()
     else:
         source = np.pad(index, pad_width, mode=mode).ravel()
     keep = source >= 0
-    flat = np.bincount(source[keep], weights=np.ravel(g)[keep], minlength=size)
-    return np.reshape(flat, np.shape(array))
+    return np.reshape(summed_rows(source[keep], np.ravel(g)[keep], size), np.shape(array))
 
 
 def diag_positions(n: int, m: int, offset: int) -> tuple:
@@ -175,7 +178,7 @@ def np_append_bar(g: Any, which: int, arr: Any, values: Any, axis: Any = None) -
     like = arr if which == 0 else values
     if axis is None:
         flat = np.ravel(g)
-        n = int(np.size(arr))
+        n = math.prod(np.shape(arr))
         return np.reshape(flat[:n] if which == 0 else flat[n:], np.shape(like))
     ax = axis % np.ndim(g)
     n = np.shape(arr)[ax]
@@ -185,7 +188,7 @@ def np_append_bar(g: Any, which: int, arr: Any, values: Any, axis: Any = None) -
 
 def delete_bar(g: Any, arr: Any, obj: Any, axis: Any = None) -> Any:
     if axis is None:
-        size = int(np.size(arr))
+        size = math.prod(np.shape(arr))
         out = np.zeros(size)
         out[np.delete(np.arange(size), obj)] = np.ravel(g)
         return np.reshape(out, np.shape(arr))
@@ -196,23 +199,39 @@ def delete_bar(g: Any, arr: Any, obj: Any, axis: Any = None) -> Any:
     return out
 
 
+def taken(x: Any, indices: Any, axis: Any = None, mode: Any = "raise") -> Any:
+    """``np.take(x, indices, axis, mode=mode)`` in ``x``'s own library: Dask's ``take`` has no
+    ``mode`` and no ``axis=None``, so another library's array is indexed (indices mapped by
+    ``mode`` first, in NumPy: they are constants)."""
+    if not is_foreign(x):
+        return np.take(x, indices, axis, None, mode)
+    if axis is None:
+        x, ax = np.reshape(x, (-1,)), 0
+    else:
+        ax = axis % len(np.shape(x))
+    idx = np.take(np.arange(np.shape(x)[ax]), indices, mode=mode) if mode != "raise" else np.asarray(indices)
+    return x[(slice(None),) * ax + (idx,)]
+
+
 def take_bar(g: Any, a: Any, indices: Any, axis: Any = None, mode: Any = "raise") -> Any:
     """Cotangent of ``np.take`` (repeated indices accumulate; 'wrap'/'clip' map indices first)."""
     if axis is None:
-        size = int(np.size(a))
+        size = math.prod(np.shape(a))
         idx = np.take(np.arange(size), indices, mode=mode)
-        flat = np.bincount(np.ravel(idx), weights=np.ravel(g), minlength=size)
-        return np.reshape(flat, np.shape(a))
-    ax = axis % np.ndim(a)
-    idx = np.take(np.arange(np.shape(a)[ax]), indices, mode=mode)
-    out = np.zeros(np.shape(a))
-    np.add.at(out, (slice(None),) * ax + (idx,), g)
-    return out
+        return np.reshape(summed_rows(idx, np.ravel(g), size), np.shape(a))
+    shape = np.shape(a)
+    ax = axis % len(shape)
+    idx = np.take(np.arange(shape[ax]), indices, mode=mode)
+    # (g's axes: shape[:ax], idx's axes, shape[ax + 1:]: idx's axes first, one row per entry of idx)
+    k = np.ndim(idx)
+    moved = np.moveaxis(inexact(g), list(range(ax, ax + k)), list(range(k)))
+    rows = np.reshape(moved, (int(np.size(idx)),) + tuple(shape[:ax]) + tuple(shape[ax + 1:]))
+    return np.moveaxis(summed_rows(idx, rows, shape[ax]), 0, ax)
 
 
 def take_along_axis_bar(g: Any, arr: Any, indices: Any, axis: Any = -1) -> Any:
     if axis is None:
-        size = int(np.size(arr))
+        size = math.prod(np.shape(arr))
         idx = np.ravel(indices) % size
         return np.reshape(np.bincount(idx, weights=np.ravel(g), minlength=size), np.shape(arr))
     shape = np.shape(arr)
@@ -229,7 +248,7 @@ def take_along_axis_bar(g: Any, arr: Any, indices: Any, axis: Any = -1) -> Any:
 def compress_bar(g: Any, condition: Any, a: Any, axis: Any = None) -> Any:
     keep = np.flatnonzero(np.asarray(condition, dtype=bool))
     if axis is None:
-        out = np.zeros(int(np.size(a)))
+        out = np.zeros(math.prod(np.shape(a)))
         out[keep] = g
         return np.reshape(out, np.shape(a))
     ax = axis % np.ndim(a)
@@ -239,7 +258,7 @@ def compress_bar(g: Any, condition: Any, a: Any, axis: Any = None) -> Any:
 
 
 def extract_bar(g: Any, condition: Any, arr: Any) -> Any:
-    out = np.zeros(int(np.size(arr)))
+    out = np.zeros(math.prod(np.shape(arr)))
     out[np.flatnonzero(np.ravel(condition))] = g
     return np.reshape(out, np.shape(arr))
 
