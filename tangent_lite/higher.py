@@ -115,8 +115,14 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         values = api.bind_args(target, args, kwargs)
         index = api._params(fn).index(name)
         x = values[index]
-        if not (isinstance(x, (float, int, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")):
-            integers = isinstance(x, np.ndarray) and x.dtype.kind in "iub"
+        if runtime.namespace(x) is not np:  # (Dask and CuPy arrays: NumPy dispatches to them)
+            raise ArgumentError(
+                f"tl.hessian builds the Hessian with NumPy; '{name}' is a {type(x).__module__}.{type(x).__name__}",
+                hint=f"pass NumPy arrays (np.asarray({name})), or use tl.hvp (Hessian-vector products), which "
+                     "keeps the array's library")
+        dtype = getattr(x, "dtype", None)
+        if not (isinstance(x, (float, int, np.floating)) or (isinstance(dtype, np.dtype) and dtype.kind == "f")):
+            integers = isinstance(dtype, np.dtype) and dtype.kind in "iub"
             raise ArgumentError(
                 f"tl.hessian differentiates with respect to a float or a float array; '{name}' is a "
                 + (f"{x.dtype} array" if integers else type(x).__name__),
@@ -134,7 +140,7 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
             (value, _), (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
             arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
             rows.append(np.ravel(hv))
-        return np.array(rows).reshape(shape + shape) if shape else float(rows[0][0])
+        return np.reshape(np.stack(rows), shape + shape) if shape else float(rows[0][0])  # (np.stack: Dask stays lazy)
 
     # transformed again: the Jacobian of the gradient (compose.py)
     run.__tl_recipe__ = compose.Recipe("jacobian", gradients.grad(f, name), name)

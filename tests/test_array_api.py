@@ -263,3 +263,21 @@ def test_jacobian_refuses_array_api_arrays_clearly(library):
     np.testing.assert_allclose(tl.jacobian(f)(np.array([0.0, 1.0])), [[1.0, 0.0], [np.e, 0.0]])
     with pytest.raises(tl.ArgumentError, match="tl.jacobian builds the Jacobian with NumPy; 'x' is a"):
         tl.jacobian(f)(lib.asarray([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+def test_hessian_refuses_array_api_arrays_clearly_and_hvp_keeps_the_library(library):
+    lib = _library(library)
+
+    def f(x):
+        xp = array_namespace(x)
+        return xp.sum(xp.tanh(x) ** 2) * x[0]
+
+    x = np.array([0.3, -0.7, 1.1])
+    H = tl.hessian(f)(x)
+    with pytest.raises(tl.ArgumentError, match="(?s)tl.hessian builds the Hessian with NumPy; 'x' is a .*tl.hvp"):
+        tl.hessian(f)(lib.asarray(x))
+    for i, e in enumerate(np.eye(3)):
+        hv = tl.hvp(f, lib.asarray(x), lib.asarray(e))
+        assert type(hv) is type(lib.asarray(x))
+        np.testing.assert_allclose(np.asarray(hv), H[i], rtol=1e-10)

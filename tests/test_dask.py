@@ -273,3 +273,12 @@ def test_gathering_and_scattering_rules_stay_lazy(name):
     _, t = lazily(tl.jvp, f, (x,), (da.from_array(v, chunks=3),))
     want = tl.jvp(f, (xn,), (v,))[1]
     np.testing.assert_allclose(np.asarray(t.compute() if isinstance(t, da.Array) else t), want, rtol=1e-10)
+
+
+def test_hessian_of_dask_arrays_is_lazy():
+    def f(x):
+        return np.sum(np.tanh(x) ** 2 * x[0])
+
+    xn = np.array([0.3, -0.7, 1.1, 0.4])
+    H = lazily(tl.hessian(f), da.from_array(xn, chunks=2))
+    assert_lazy_equal(H, tl.hessian(f)(xn))
