@@ -65,8 +65,9 @@ class MemoryReport:
 
 
 def nbytes(value: Any, _seen: Optional[set] = None) -> int:
-    """Bytes of data held by a value: array buffers (a view of a buffer already counted adds
-    nothing), 8 per number (16 per complex), 8 per reference a container or an object holds.
+    """Bytes of data held by a value: array buffers (a view counts the buffer it keeps alive, its
+    base's, once: a broadcast view of a number is 8 bytes, a slice of a counted array nothing),
+    8 per number (16 per complex), 8 per reference a container or an object holds.
     Object headers are left out: their sizes change between Python and NumPy versions, and the
     same computation then reports the same bytes everywhere."""
     seen = _seen if _seen is not None else set()
@@ -74,7 +75,15 @@ def nbytes(value: Any, _seen: Optional[set] = None) -> int:
         return 0
     seen.add(id(value))
     if isinstance(value, np.ndarray):
-        return int(value.nbytes) if value.base is None or id(value.base) not in seen else 0
+        owner = value
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        if owner is value:
+            return int(value.nbytes)
+        if id(owner) in seen:
+            return 0
+        seen.add(id(owner))
+        return int(owner.nbytes)
     if isinstance(value, np.generic):
         return int(value.nbytes)
     if value is None:
