@@ -254,6 +254,22 @@ from .numpy_extra import (  # noqa: F401
     real_eig,
     real_part_if,
 )
+from .numpy_missing import (  # noqa: F401
+    eig_bar,
+    eig_gaps,
+    eig_tangent,
+    einsum_subscripts,
+    gradient,
+    gradient_apply_t,
+    gradient_bands,
+    gradient_bar,
+    item,
+    item_bar,
+    lstsq_bar,
+    lstsq_check,
+    lstsq_tangent,
+    outer_shape,
+)
 from .products import (  # noqa: F401
     conv_bar,
     conv_start,
@@ -437,4 +453,7 @@ __all__ = [
     "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
     "logsumexp_weights",  # (and `special`: scipy.special, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
+    # numpy_missing.py
+    "item", "item_bar", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands", "gradient_apply_t",
+    "gradient_bar", "lstsq_check", "lstsq_tangent", "lstsq_bar", "eig_gaps", "eig_tangent", "eig_bar",
 ]
