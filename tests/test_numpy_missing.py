@@ -281,3 +281,183 @@ def test_second_order(f, make):
     f_vjp, names = tl.gradient_function(f)
     _, pullback = tl.vjp(f_vjp, x, 1.0, wrt=names[0])
     _close(pullback((0.0, v)), expected, f"{f.__name__}: reverse over reverse", rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------- vector outputs: <J v, w> == <v, J^T w>
+
+def gradient_field(x):
+    return np.gradient(x, XS, edge_order=2)
+
+
+def gradient_pair(x):
+    return np.gradient(x, 0.5, YS)
+
+
+def outer_field(x):
+    return np.sum(np.power.outer(x, np.array([0.5, 2.0])), axis=1) + np.sum(np.subtract.outer(W23, x), axis=(0, 1))
+
+
+def reduce_field(x):
+    return np.maximum.reduce(x, axis=1) * np.multiply.reduce(x, axis=0, keepdims=True).T
+
+
+def einsum_field(x):
+    return np.einsum(x, [Ellipsis, 0, 1], x, [Ellipsis, 1, 2])
+
+
+VECTOR_CASES = [
+    (gradient_field, _normal((6,))),
+    (gradient_pair, _normal((4, 5))),
+    (outer_field, _positive((3,))),
+    (reduce_field, _positive((3, 5))),
+    (einsum_field, _normal((2, 3, 3))),
+]
+
+
+def _pairing(a: Any, b: Any) -> float:
+    if isinstance(a, (tuple, list)):
+        return sum(_pairing(p, q) for p, q in zip(a, b))
+    return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+def _like(value: Any, rng: np.random.Generator) -> Any:
+    if isinstance(value, (tuple, list)):
+        return tuple(_like(v, rng) for v in value)
+    return rng.normal(size=np.shape(value))
+
+
+@pytest.mark.parametrize("f,make", VECTOR_CASES, ids=[f.__name__ for f, _ in VECTOR_CASES])
+def test_dot_product_identity_of_vector_outputs(f, make):
+    x = make(_rng(f.__name__, "x"))
+    rng = _rng(f.__name__, "vw")
+    v = rng.normal(size=x.shape)
+    out, tangent = tl.jvp(f, (x,), (v,))
+    fd = f(x + EPS * v)
+    fd = (np.asarray(fd) - np.asarray(f(x - EPS * v))) / (2 * EPS) if not isinstance(fd, tuple) else \
+        tuple((p - m) / (2 * EPS) for p, m in zip(fd, f(x - EPS * v)))
+    _close(np.asarray(tangent), np.asarray(fd), f"{f.__name__}: tl.jvp vs differences")
+    w = _like(out, rng)
+    _, pullback = tl.vjp(f, x)
+    assert np.isclose(_pairing(tangent, w), _pairing(v, pullback(w)), rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------- np.gradient: the transpose, against the matrix
+
+
+def _dense_gradient_matrix(n: int, h: Any, edge_order: int) -> np.ndarray:
+    """The matrix of np.gradient along one axis, column by column (an independent reference)."""
+    return np.stack([np.gradient(e, h, edge_order=edge_order) for e in np.eye(n)], axis=1)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+@pytest.mark.parametrize("spacing", ["default", "scalar", "coordinates"])
+@pytest.mark.parametrize("shape,axis", [((6,), None), ((3,), None), ((4, 5), None), ((4, 5), 1), ((4, 5), 0),
+                                        ((2, 3, 4), (0, 2))])
+def test_gradient_transpose(edge_order, spacing, shape, axis):
+    from tangent_lite import runtime
+
+    rng = _rng("gradient", edge_order, spacing, shape, axis)
+    axes = tuple(range(len(shape))) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    if spacing == "default":
+        steps, per_axis = (), [1.0] * len(axes)
+    elif spacing == "scalar":
+        steps, per_axis = (0.7,), [0.7] * len(axes)
+    else:
+        per_axis = [np.cumsum(rng.uniform(0.2, 1.0, size=shape[a])) for a in axes]
+        steps = tuple(per_axis)
+    if edge_order == 2 and min(shape[a] for a in axes) < 3:
+        pytest.skip("edge_order=2 needs 3 points")
+    f = rng.normal(size=shape)
+    out = runtime.gradient(f, steps, axis, edge_order)
+    outs = (out,) if len(axes) == 1 else tuple(out)
+    g = tuple(rng.normal(size=shape) for _ in axes)
+    bar = runtime.gradient_bar(g[0] if len(axes) == 1 else g, f, steps, axis, edge_order)
+    # the dot-product identity against the forward map
+    v = rng.normal(size=shape)
+    forward = runtime.gradient(v, steps, axis, edge_order)
+    forward = (forward,) if len(axes) == 1 else tuple(forward)
+    assert np.isclose(_pairing(forward, g), _pairing(v, bar), rtol=1e-12, atol=1e-12)
+    # and against the explicit matrix, axis by axis
+    expected = np.zeros(shape)
+    for k, (a, h) in enumerate(zip(axes, per_axis)):
+        d = _dense_gradient_matrix(shape[a], h, edge_order)
+        expected = expected + np.moveaxis(np.tensordot(d.T, np.moveaxis(g[k], a, 0), axes=1), 0, a)
+    _close(bar, expected, "gradient_bar vs the transposed matrix", rtol=1e-12, atol=1e-12)
+    assert len(outs) == len(axes)
+
+
+# ---------------------------------------------------------------- eig of complex matrices (convention Re(sum(g t)))
+
+
+def eig_of_complex(z):
+    w, v = np.linalg.eig(z)
+    p = np.outer(v[:, 0], np.conj(v[:, 0]))
+    return np.sum(np.abs(v) ** 2 * W33) + np.sum(np.real(p) * W33.T) + np.real(np.sum(w ** 2)) + np.sum(np.abs(w))
+
+
+def test_eig_of_a_complex_matrix_in_both_modes():
+    rng = _rng("complex eig")
+    z = _complex_eig(rng) + 0.3j * rng.normal(size=(3, 3))
+    dz = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    fd = (eig_of_complex(z + EPS * dz) - eig_of_complex(z - EPS * dz)) / (2 * EPS)
+    grad = tl.grad(eig_of_complex)(z)
+    assert np.iscomplexobj(grad)
+    _close(np.real(np.sum(grad * dz)), fd, "tl.grad of a complex matrix: Re(sum(g dz))")
+    _, tangent = tl.jvp(eig_of_complex, (z,), (dz,))
+    _close(tangent, fd, "tl.jvp along a complex direction")
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def lstsq_deficient(x):
+    return np.sum(np.linalg.lstsq(x, B_TALL, rcond=None)[0])
+
+
+def eig_repeated(x):
+    return np.sum(np.linalg.eig(x)[1] ** 2)
+
+
+def gradient_active_spacing(x):
+    return np.sum(np.gradient(np.sin(x), x))
+
+
+def reduce_other_ufunc(x):
+    return np.sum(np.logaddexp.reduce(x))
+
+
+def reduce_into(x):
+    y = np.zeros(3)
+    np.add.reduce(x, out=y)
+    return np.sum(y)
+
+
+def test_rank_deficient_lstsq_is_refused_when_it_runs():
+    a = np.ones((5, 3))
+    with pytest.raises(ValueError, match="full column rank; this one has rank 1 < 3"):
+        tl.grad(lstsq_deficient)(a)
+    with pytest.raises(ValueError, match="full column rank"):
+        tl.jvp(lstsq_deficient, (a,), (a,))
+
+
+def test_repeated_eigenvalues_are_refused_when_it_runs():
+    with pytest.raises(ValueError, match="need distinct eigenvalues"):
+        tl.grad(eig_repeated)(np.eye(3))
+
+
+@pytest.mark.parametrize("f,match", [
+    (gradient_active_spacing, "argument 'spacing'"),
+    (reduce_other_ufunc, "np.logaddexp.reduce"),
+    (reduce_into, "'out=' argument of 'np.add.reduce' writes into 'y'"),
+])
+def test_forms_not_covered_are_refused_by_name(f, match):
+    with pytest.raises(tl.errors.TangentLiteError, match=match):
+        tl.grad(f)(np.arange(1.0, 7.0).reshape(2, 3) if f is reduce_into else np.arange(1.0, 4.0))
+
+
+def test_generated_code_reads_as_the_primitives():
+    text = tl.source(reduce_add) + tl.source(outer_products) + tl.source(einsum_explicit) + tl.source(item_nd)
+    assert "np.sum(x, axis=0)" in text
+    assert "_tl.outer_shape(" in text and "np.reshape(" in text
+    assert "np.einsum('AB,BC->AC', x, B)" in text
+    assert "_tl.item(x, " in text
