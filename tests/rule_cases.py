@@ -761,7 +761,17 @@ def _einsum6(rng: np.random.Generator) -> list:
 
 
 # the helpers the NumPy rules emit, with the rules of rules/runtime_rules_more.py (second order)
+def _sym(rng: np.random.Generator, n: int) -> np.ndarray:
+    m = sample(rng, (n, n))
+    return m + m.T + np.diag(np.arange(n) * 2.0)
+
+
 HIGHER_RUNTIME_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.linalg.named_like": [
+        _seed_case("(w, V) as eigh's result", lambda rng: ((sample(rng, (3,)), sample(rng, (3, 3))),
+                                                           np.linalg.eigh(_sym(rng, 3)))),
+        _seed_case("a plain tuple", lambda rng: ((sample(rng, (2,)), sample(rng, F)), (np.zeros(2), 0.0))),
+    ],
     "tangent_lite.runtime.along_axis.cumsum_bar": [
         _seed_case("g (3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)), 1)),
         _seed_case("g (12,) axis None", lambda rng: (sample(rng, (12,)), sample(rng, (3, 4)), None)),

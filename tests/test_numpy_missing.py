@@ -461,3 +461,25 @@ def test_generated_code_reads_as_the_primitives():
     assert "_tl.outer_shape(" in text and "np.reshape(" in text
     assert "np.einsum('AB,BC->AC', x, B)" in text
     assert "_tl.item(x, " in text
+
+
+# ---------------------------------------------------------------- forward over forward, and tl.hessian
+
+HESSIAN_CASES = [(f, make) for f, make in CASES if f.__name__ in {
+    "item_nd", "einsum_ellipsis", "reduce_extrema", "outer_quotients", "gradient_2d", "lstsq_both", "eig_real",
+    "eig_projector"}]
+
+
+@pytest.mark.parametrize("f,make", HESSIAN_CASES, ids=[f.__name__ for f, _ in HESSIAN_CASES])
+def test_forward_over_forward_and_hessian(f, make):
+    x = make(_rng(f.__name__, "x"))
+    rng = _rng(f.__name__, "uv")
+    u, v = rng.normal(size=x.shape), rng.normal(size=x.shape)
+    f_jvp, names = tl.tangent_function(f)
+    _, second = tl.jvp(lambda y: f_jvp(y, v)[1], (x,), (u,))
+    hvp = tl.hvp(f, x, v)
+    _close(second, np.sum(u * hvp), f"{f.__name__}: u^T H v, forward over forward vs forward over reverse",
+           rtol=1e-7, atol=1e-8)
+    hessian = np.reshape(tl.hessian(f)(x), (x.size, x.size))
+    _close(hessian @ np.ravel(v), np.ravel(hvp), f"{f.__name__}: tl.hessian", rtol=1e-7, atol=1e-8)
+    _close(hessian, hessian.T, f"{f.__name__}: tl.hessian is symmetric", rtol=1e-6, atol=1e-7)

@@ -216,7 +216,7 @@ def eig_tangent(t: Any, ans: Any, a: Any) -> Any:
     p = np.linalg.solve(v, t @ v)
     dv = v @ (eig_gaps(w) * p)
     dv = dv - v * np.real(np.sum(np.conj(v) * dv, axis=-2))[..., None, :]
-    return named_like((np.diagonal(p, axis1=-2, axis2=-1).copy(), dv), ans)
+    return named_like((np.einsum("...ii->...i", p), dv), ans)
 
 
 def eig_bar(g: Any, ans: Any, a: Any) -> Any:
