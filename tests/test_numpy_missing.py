@@ -483,3 +483,27 @@ def test_forward_over_forward_and_hessian(f, make):
     hessian = np.reshape(tl.hessian(f)(x), (x.size, x.size))
     _close(hessian @ np.ravel(v), np.ravel(hvp), f"{f.__name__}: tl.hessian", rtol=1e-7, atol=1e-8)
     _close(hessian, hessian.T, f"{f.__name__}: tl.hessian is symmetric", rtol=1e-6, atol=1e-7)
+
+
+def eigh_uses(x):
+    w, v = np.linalg.eigh(x @ x.T)
+    return np.sum(w ** 2) + np.sum(v ** 4)
+
+
+def slogdet_uses(x):
+    sign, logdet = np.linalg.slogdet(x)
+    return logdet ** 2 * sign
+
+
+@pytest.mark.parametrize("f", [eigh_uses, slogdet_uses, eig_real])
+def test_forward_over_forward_through_named_results(f):
+    """The tangents of eig/eigh/slogdet are NumPy's named results (``_tl.named_like``): the
+    forward-mode code differentiated again in forward mode (refused before it had rules)."""
+    rng = _rng(f.__name__, "named")
+    x = _distinct_real_eig(rng) if f is eig_real else rng.normal(size=(3, 3)) + 3.0 * np.eye(3)
+    u, v = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    f_jvp, _ = tl.tangent_function(f)
+    _, second = tl.jvp(lambda y: f_jvp(y, v)[1], (x,), (u,))
+    step = 1e-5
+    expected = (f_jvp(x + step * u, v)[1] - f_jvp(x - step * u, v)[1]) / (2 * step)
+    _close(second, expected, f"{f.__name__}: forward over forward vs differences of tl.jvp", rtol=1e-5, atol=1e-6)
