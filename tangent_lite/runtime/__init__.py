@@ -223,6 +223,7 @@ from .linalg import (  # noqa: F401
 )
 from .markers import (  # noqa: F401
     _complex_in,
+    _entries,
     _NoSwallow,
     _numeric,
     array_method,
@@ -261,14 +262,18 @@ from .numpy_missing import (  # noqa: F401
     einsum_subscripts,
     gradient,
     gradient_apply_t,
+    gradient_axes,
     gradient_bands,
     gradient_bar,
+    gradient_spacings,
     item,
     item_bar,
     lstsq_bar,
     lstsq_check,
+    lstsq_columns,
     lstsq_tangent,
     outer_shape,
+    sublist_label,
 )
 from .products import (  # noqa: F401
     conv_bar,
@@ -456,4 +461,5 @@ __all__ = [
     # numpy_missing.py
     "item", "item_bar", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands", "gradient_apply_t",
     "gradient_bar", "lstsq_check", "lstsq_tangent", "lstsq_bar", "eig_gaps", "eig_tangent", "eig_bar",
+    "sublist_label", "gradient_axes", "gradient_spacings", "lstsq_columns",
 ]

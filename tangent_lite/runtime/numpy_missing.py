@@ -49,7 +49,7 @@ def outer_shape(a: Any, b: Any) -> tuple:
     return tuple(np.shape(a)) + (1,) * np.ndim(b)
 
 
-def _label(k: Any) -> str:
+def sublist_label(k: Any) -> str:
     if k is Ellipsis:
         return "..."
     k = int(k)
@@ -62,8 +62,8 @@ def einsum_subscripts(sublists: Sequence[Any], output: Any = None) -> str:
     """The subscripts string of ``np.einsum(op0, sub0, op1, sub1, ..., [output])``: labels 0..25
     are 'A'..'Z' and 26..51 are 'a'..'z' (as NumPy spells them, so that an implicit output keeps
     the labels in increasing order), Ellipsis is '...'."""
-    text = ",".join("".join(_label(k) for k in sub) for sub in sublists)
-    return text if output is None else text + "->" + "".join(_label(k) for k in output)
+    text = ",".join("".join(sublist_label(k) for k in sub) for sub in sublists)
+    return text if output is None else text + "->" + "".join(sublist_label(k) for k in output)
 
 
 # ---------------------------------------------------------------- np.gradient
@@ -74,14 +74,14 @@ def gradient(f: Any, spacing: Sequence[Any] = (), axis: Any = None, edge_order: 
     return np.gradient(f, *spacing, axis=axis, edge_order=edge_order)
 
 
-def _gradient_axes(ndim: int, axis: Any) -> tuple:
+def gradient_axes(ndim: int, axis: Any) -> tuple:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     return tuple(int(k) % ndim for k in axes)
 
 
-def _gradient_spacing(spacing: Sequence[Any], count: int) -> list:
+def gradient_spacings(spacing: Sequence[Any], count: int) -> list:
     """The spacing of each differentiated axis (NumPy's rules: none, one for all, or one each)."""
     if len(spacing) == 0:
         return [1.0] * count
@@ -126,8 +126,8 @@ def gradient_bar(g: Any, f: Any, spacing: Sequence[Any] = (), axis: Any = None, 
     """Cotangent of ``f`` in ``np.gradient(f, *spacing, axis=..., edge_order=...)``: the sum over
     the differentiated axes of the transposed one-axis operators applied to their cotangents."""
     shape = np.shape(f)
-    axes = _gradient_axes(len(shape), axis)
-    hs = _gradient_spacing(spacing, len(axes))
+    axes = gradient_axes(len(shape), axis)
+    hs = gradient_spacings(spacing, len(axes))
     single = len(axes) == 1
     out = np.zeros(shape, dtype=np.result_type(np.asarray(f).dtype, np.float64))
     for k, (ax, h) in enumerate(zip(axes, hs)):
@@ -151,7 +151,7 @@ def lstsq_check(ans: Any, a: Any, b: Any) -> None:
                          "np.linalg.pinv(a) @ b with a constant rank, or remove the dependent columns")
 
 
-def _columns(b: Any) -> Any:
+def lstsq_columns(b: Any) -> Any:
     return np.asarray(b)[:, None] if np.ndim(b) == 1 else np.asarray(b)
 
 
@@ -160,10 +160,10 @@ def lstsq_tangent(t: Any, which: int, ans: Any, a: Any, b: Any) -> tuple:
     column rank: from the normal equations, ``A^T A dx = dA^T r - A^T dA x + A^T db`` with
     ``r = b - A x``; ``d|r_j|^2 = 2 r_j . (db_j - dA x_j)`` (as ``A^T r = 0``); ``ds = diag(U^T dA V)``."""
     lstsq_check(ans, a, b)
-    x, res = _columns(ans[0]), ans[1]
-    r = _columns(b) - a @ x
+    x, res = lstsq_columns(ans[0]), ans[1]
+    r = lstsq_columns(b) - a @ x
     if which == 1:
-        moved = _columns(t)
+        moved = lstsq_columns(t)
         dx = np.linalg.solve(a.T @ a, a.T @ moved)
         ds = np.zeros(np.shape(ans[3]))
     else:
@@ -180,9 +180,9 @@ def lstsq_bar(g: Any, ans: Any, a: Any, b: Any, which: int) -> Any:
     ``A_bar = r z^T - A z x^T - 2 (r res_bar) x^T + U diag(s_bar) V^T`` and
     ``b_bar = A z + 2 r res_bar``."""
     lstsq_check(ans, a, b)
-    x = _columns(ans[0])
-    r = _columns(b) - a @ x
-    gx = _columns(entry_or_zero(g, 0, ans[0]))
+    x = lstsq_columns(ans[0])
+    r = lstsq_columns(b) - a @ x
+    gx = lstsq_columns(entry_or_zero(g, 0, ans[0]))
     gres = entry_or_zero(g, 1, ans[1])
     z = np.linalg.solve(a.T @ a, gx)
     rg = r * gres if np.size(gres) else np.zeros(np.shape(r))

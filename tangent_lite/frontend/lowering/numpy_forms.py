@@ -67,7 +67,7 @@ class NumpyForms(Part):
         """The lowered value of ``node`` (a call of ``obj``) when it is one of the forms above."""
         if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return None
-        ufunc = getattr(obj, "__self__", None)
+        ufunc = getattr(obj, "__self__", None) if type(obj).__name__ == "builtin_function_or_method" else None
         if isinstance(ufunc, np.ufunc) and isinstance(callee, gast.Attribute):
             method = getattr(obj, "__name__", "")
             if method == "reduce" and ufunc in REDUCE:
