@@ -18,6 +18,8 @@ from typing import Any, Callable, List, Tuple
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tangent_lite as tl
 
@@ -507,3 +509,52 @@ def test_forward_over_forward_through_named_results(f):
     step = 1e-5
     expected = (f_jvp(x + step * u, v)[1] - f_jvp(x - step * u, v)[1]) / (2 * step)
     _close(second, expected, f"{f.__name__}: forward over forward vs differences of tl.jvp", rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- properties over varied inputs (hypothesis)
+
+@st.composite
+def _sublist_einsums(draw):
+    """Two operands with sublists drawn from labels 0..51 (and maybe an Ellipsis), with or without
+    an output sublist: the cases where the labels' spelling decides the implicit output's order."""
+    labels = draw(st.lists(st.integers(0, 51), min_size=2, max_size=4, unique=True))
+    sizes = {k: draw(st.integers(1, 3)) for k in labels}
+    subs = [draw(st.lists(st.sampled_from(labels), min_size=1, max_size=3, unique=True)) for _ in range(2)]
+    ellipsis = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    ops = [rng.normal(size=((2,) if ellipsis else ()) + tuple(sizes[k] for k in s)) for s in subs]
+    if ellipsis:
+        subs = [[Ellipsis] + s for s in subs]
+    used = sorted({k for s in subs for k in s if k is not Ellipsis})
+    output = draw(st.none() | st.permutations(used).map(lambda p: list(p[:len(p) - 1])))
+    if output is not None and ellipsis:
+        output = [Ellipsis] + output
+    return ops, subs, output
+
+
+@settings(max_examples=60, deadline=None)
+@given(_sublist_einsums())
+def test_sublists_spell_the_same_einsum(case):
+    from tangent_lite import runtime
+
+    ops, subs, output = case
+    interleaved = [ops[0], subs[0], ops[1], subs[1]] + ([output] if output is not None else [])
+    expected = np.einsum(*interleaved)
+    actual = np.einsum(runtime.einsum_subscripts(subs, output), *ops)
+    assert np.shape(actual) == np.shape(expected)
+    assert np.allclose(actual, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 9), edge_order=st.sampled_from([1, 2]), uneven=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_gradient_transpose_property(n, edge_order, uneven, seed):
+    from tangent_lite import runtime
+
+    if edge_order == 2 and n < 3:
+        return
+    rng = np.random.default_rng(seed)
+    h = np.cumsum(rng.uniform(0.1, 2.0, size=n)) if uneven else float(rng.uniform(0.1, 2.0))
+    v, w = rng.normal(size=n), rng.normal(size=n)
+    lhs = np.dot(runtime.gradient(v, (h,), None, edge_order), w)
+    rhs = np.dot(v, runtime.gradient_bar(w, v, (h,), None, edge_order))
+    assert np.isclose(lhs, rhs, rtol=1e-10, atol=1e-10 * max(1.0, abs(lhs)))
