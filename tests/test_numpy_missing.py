@@ -558,3 +558,21 @@ def test_gradient_transpose_property(n, edge_order, uneven, seed):
     lhs = np.dot(runtime.gradient(v, (h,), None, edge_order), w)
     rhs = np.dot(v, runtime.gradient_bar(w, v, (h,), None, edge_order))
     assert np.isclose(lhs, rhs, rtol=1e-10, atol=1e-10 * max(1.0, abs(lhs)))
+
+
+def test_ufunc_methods_do_not_make_the_derivative_again_at_every_call(monkeypatch):
+    """``np.add.reduce`` is a new object at every access: its guard compares it with ``==`` (and
+    its identity names it), so the generated code is reused, from memory and from disk."""
+    from tangent_lite import api
+    from tangent_lite.frontend import guards
+
+    assert guards.identity(np.add.reduce, "is") == "ufunc method numpy.add.reduce"
+    made = []
+    derive = api.derive
+    monkeypatch.setattr(api, "derive", lambda fn, *a, **k: made.append(fn.__name__) or derive(fn, *a, **k))
+    x = _rng("again").normal(size=(3, 5))
+    g = tl.grad(outer_products)
+    for _ in range(3):
+        g(x[0, :4])
+        tl.grad(reduce_add)(x)
+    assert made.count("outer_products") <= 1 and made.count("reduce_add") <= 1, made
