@@ -182,6 +182,12 @@ def eig_projector(x):
     return np.sum(np.real(p) * W33) + np.sum(np.imag(p) * W33.T)
 
 
+def eigvals_complex_pairs(x):
+    """np.linalg.eigvals of a real matrix with complex eigenvalues (refused before eig had rules)."""
+    w = np.linalg.eigvals(x)
+    return np.sum(np.real(w) ** 2) + np.sum(np.imag(w) ** 3) + np.sum(np.abs(w))
+
+
 def _distinct_real_eig(rng: np.random.Generator) -> np.ndarray:
     v = rng.normal(size=(3, 3)) + 2.0 * np.eye(3)
     return v @ np.diag([-1.0, 0.4, 1.7]) @ np.linalg.inv(v)
@@ -229,6 +235,7 @@ CASES: List[Tuple[Callable, Callable[[np.random.Generator], np.ndarray]]] = [
     (eig_real, _distinct_real_eig),
     (eig_complex_pairs, _complex_eig),
     (eig_projector, _complex_eig),
+    (eigvals_complex_pairs, _complex_eig),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 # second order not supported yet (pinned: refused with a clear error)
@@ -394,7 +401,8 @@ def test_gradient_transpose(edge_order, spacing, shape, axis):
 def eig_of_complex(z):
     w, v = np.linalg.eig(z)
     p = np.outer(v[:, 0], np.conj(v[:, 0]))
-    return np.sum(np.abs(v) ** 2 * W33) + np.sum(np.real(p) * W33.T) + np.real(np.sum(w ** 2)) + np.sum(np.abs(w))
+    return np.sum(np.abs(v) ** 2 * W33) + np.sum(np.real(p) * W33.T) + np.real(np.sum(w ** 2)) + np.sum(np.abs(w)) \
+        + np.sum(np.imag(np.linalg.eigvals(z)) ** 3)
 
 
 def test_eig_of_a_complex_matrix_in_both_modes():

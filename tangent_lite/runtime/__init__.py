@@ -252,7 +252,6 @@ from .numpy_extra import (  # noqa: F401
     eigvals_tangent,
     linspace_bar,
     partition_order,
-    real_eig,
     real_part_if,
 )
 from .numpy_missing import (  # noqa: F401
@@ -455,7 +454,7 @@ __all__ = [
     "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
     "norm_dir_bar_n",
     # numpy_extra.py
-    "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
+    "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_weights",  # (and `special`: scipy.special, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
     # numpy_missing.py

@@ -39,7 +39,7 @@ from . import (
 # every module of helpers (all of tangent_lite.runtime but this one and the package), each
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
-           shapes, linalg, higher_order, numpy_extra, numpy_missing, scipy_funcs, indexing, tape, markers, batched,
+           shapes, linalg, higher_order, numpy_missing, numpy_extra, scipy_funcs, indexing, tape, markers, batched,
            checkpoint, fft)
 
 
