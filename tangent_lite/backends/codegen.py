@@ -189,7 +189,7 @@ def _inlined_runtime_imports() -> str:
         "import math",
         "import sys",
         "import types",
-        "from typing import Any, Dict, List, Sequence, Tuple",
+        "from typing import Any, Dict, Iterator, List, Sequence, Tuple",
         "",
         "import numpy as np",
         "",
