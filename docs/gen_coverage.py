@@ -200,9 +200,34 @@ def render() -> str:
     ]
     for method, (fname, _pack) in sorted(anf.METHODS.items()):
         lines.append(f"| `x.{method}(...)` | `numpy.{fname}` |")
+    from tangent_lite.frontend.lowering import common, numpy_forms
+
+    for method, (fname, _pack) in sorted(common.RUNTIME_METHODS.items()):
+        lines.append(f"| `x.{method}(...)` | `_tl.{fname}` (below) |")
     for attr, fname in sorted(anf.ATTR_CALLS.items()):
         lines.append(f"| `x.{attr}` | `numpy.{fname}` |")
     lines.append(f"| {', '.join(f'`x.{a}`' for a in sorted(anf.NONDIFF_ATTRS))} | non-differentiable |")
+    lines += [
+        "",
+        "## Call forms written out",
+        "",
+        "These calls are rewritten to calls of the primitives above before they are differentiated",
+        "(`tangent_lite/frontend/lowering/numpy_forms.py`). `reduce` takes `axis` (0 by default, as",
+        "NumPy's), `keepdims`, `dtype`, `initial` and `where`; `out=` is refused; another ufunc's",
+        "`reduce`/`accumulate` is refused by name when derivatives flow through it. The spacing of",
+        "`np.gradient` (a scalar or coordinates) carries no derivative (refused when it has one).",
+        "",
+        "| written | differentiated as |",
+        "|---|---|",
+    ]
+    for table, method in ((numpy_forms.REDUCE, "reduce"), (numpy_forms.ACCUMULATE, "accumulate")):
+        for ufunc, fname in table.items():
+            lines.append(f"| `np.{ufunc.__name__}.{method}(x, axis=0, ...)` | `numpy.{fname}(x, axis=0, ...)` |")
+    lines += [
+        "| `ufunc.outer(a, b)`, any binary ufunc with rules | `ufunc(np.reshape(a, _tl.outer_shape(a, b)), b)` |",
+        "| `np.einsum(a, [0, 1], b, [1, 2], [0, 2])` (sublists) | `numpy.einsum('AB,BC->AC', a, b)` |",
+        "| `np.gradient(f, *spacing, axis=, edge_order=)` | `_tl.gradient(f, spacing, axis, edge_order)` (below) |",
+    ]
     lines += [
         "",
         "## Runtime helpers",

@@ -761,7 +761,17 @@ def _einsum6(rng: np.random.Generator) -> list:
 
 
 # the helpers the NumPy rules emit, with the rules of rules/runtime_rules_more.py (second order)
+def _sym(rng: np.random.Generator, n: int) -> np.ndarray:
+    m = sample(rng, (n, n))
+    return m + m.T + np.diag(np.arange(n) * 2.0)
+
+
 HIGHER_RUNTIME_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.linalg.named_like": [
+        _seed_case("(w, V) as eigh's result", lambda rng: ((sample(rng, (3,)), sample(rng, (3, 3))),
+                                                           np.linalg.eigh(_sym(rng, 3)))),
+        _seed_case("a plain tuple", lambda rng: ((sample(rng, (2,)), sample(rng, F)), (np.zeros(2), 0.0))),
+    ],
     "tangent_lite.runtime.along_axis.cumsum_bar": [
         _seed_case("g (3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), sample(rng, (3, 4)), 1)),
         _seed_case("g (12,) axis None", lambda rng: (sample(rng, (12,)), sample(rng, (3, 4)), None)),
@@ -904,6 +914,47 @@ NUMPY_EXTRA_CASES: Dict[str, List[Case]] = {
         _seed_case("(2, 4, 4)", lambda rng: (np.stack([_real_eig_matrix(rng, 4) for _ in range(2)]),)),
     ],
 }
+_COORDS5 = np.array([0.0, 0.4, 1.1, 1.5, 2.3])  # unevenly spaced coordinates (np.gradient)
+_COORDS6 = np.array([0.0, 0.7, 1.0, 1.8, 2.2, 3.1])
+
+
+def _full_rank_tall(rng: np.random.Generator, m: int, n: int) -> np.ndarray:
+    return sample(rng, (m, n)) + np.eye(m, n) * 2.0
+
+
+# rules/numpy_missing.py: x.item, np.gradient (as _tl.gradient), lstsq, eig
+NUMPY_MISSING_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.numpy_missing.item": [
+        _seed_case("(5,) flat index 3", lambda rng: (sample(rng, (5,)), 3)),
+        _seed_case("(2, 3) index (1, 2)", lambda rng: (sample(rng, (2, 3)), (1, 2))),
+        _seed_case("(1, 1) no index", lambda rng: (sample(rng, (1, 1)),)),
+    ],
+    "tangent_lite.runtime.numpy_missing.item_bar": [
+        _seed_case("g float onto (2, 3) at (1, 0)", lambda rng: (sample(rng, F), sample(rng, (2, 3)), (1, 0))),
+        _seed_case("g float onto (4,) at -1", lambda rng: (sample(rng, F), sample(rng, (4,)), -1)),
+    ],
+    "tangent_lite.runtime.numpy_missing.gradient": [
+        _seed_case("(6,) unit spacing", lambda rng: (sample(rng, (6,)), ())),
+        _seed_case("(6,) coordinates, edge order 2", lambda rng: (sample(rng, (6,)), (_COORDS6,), None, 2)),
+        _seed_case("(4, 5) axis 1, coordinates", lambda rng: (sample(rng, (4, 5)), (_COORDS5,), 1)),
+        _seed_case("(4, 5) both axes, spacing 0.5 and coordinates, edge order 2",
+                   lambda rng: (sample(rng, (4, 5)), (0.5, _COORDS5), None, 2)),
+    ],
+    "tangent_lite.runtime.numpy_missing.gradient_bar": [
+        _seed_case("(6,) onto (6,) spacing 0.5, edge order 2",
+                   lambda rng: (sample(rng, (6,)), sample(rng, (6,)), (0.5,), None, 2)),
+        _seed_case("(4, 5) axis 1 coordinates", lambda rng: (sample(rng, (4, 5)), sample(rng, (4, 5)), (_COORDS5,), 1)),
+    ],
+    "numpy.linalg.lstsq": [
+        _seed_case("(5, 3) and (5,)", lambda rng: (_full_rank_tall(rng, 5, 3), sample(rng, (5,))), rcond=None),
+        _seed_case("(4, 2) and (4, 3)", lambda rng: (_full_rank_tall(rng, 4, 2), sample(rng, (4, 3))), rcond=None),
+        _seed_case("square (3, 3) and (3,)", lambda rng: (_full_rank_tall(rng, 3, 3), sample(rng, (3,))), rcond=None),
+    ],
+    "numpy.linalg.eig": [
+        _seed_case("(3, 3) real, distinct real eigenvalues", lambda rng: (_real_eig_matrix(rng, 3),)),
+        _seed_case("(2, 4, 4) stack", lambda rng: (np.stack([_real_eig_matrix(rng, 4) for _ in range(2)]),)),
+    ],
+}
 if hasattr(np, "row_stack"):
     NUMPY_EXTRA_CASES["numpy.row_stack"] = [
         _seed_case("[(3,), (2, 3)]", lambda rng: ([sample(rng, (3,)), sample(rng, (2, 3))],)),
@@ -1033,6 +1084,7 @@ CASES: Dict[str, List[Case]] = {
     **RUNTIME_CASES,
     **HIGHER_RUNTIME_CASES,
     **NUMPY_EXTRA_CASES,
+    **NUMPY_MISSING_CASES,
 }
 
 

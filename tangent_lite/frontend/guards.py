@@ -95,6 +95,12 @@ def checked_by_identity(obj: Any) -> bool:
 _DATA = (list, dict, set, bytearray, np.ndarray)
 
 
+def ufunc_method(obj: Any) -> bool:
+    """``np.add.reduce``, ``np.multiply.outer``: a method of a ufunc, a new object at every
+    access (compared with ``==``: the same ufunc's method of that name)."""
+    return isinstance(obj, types.BuiltinMethodType) and isinstance(getattr(obj, "__self__", None), np.ufunc)
+
+
 def _update_code(h: Any, code: Any) -> None:
     """Feed what a code object computes into ``h``, the same in every process (no addresses,
     sets in sorted order)."""
@@ -146,6 +152,10 @@ def identity(obj: Any, how: str) -> str:
         return f"function {fn.__module__}.{fn.__qualname__} {_code_digest(code) if code else ''} {shown}"
     if isinstance(obj, types.MethodType):
         return ""  # bound to an instance: no stable name
+    if ufunc_method(obj):  # np.add.reduce: a new object at every access, equal to the others
+        ufunc = obj.__self__
+        return f"ufunc method numpy.{ufunc.__name__}.{obj.__name__}" if getattr(np, ufunc.__name__, None) is ufunc \
+            else ""
     if isinstance(obj, types.CodeType):
         return f"code {obj.co_name} {_code_digest(obj)}"
     if isinstance(obj, np.ufunc):  # (NumPy < 2.1 gives ufuncs no __module__)
@@ -331,7 +341,7 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
         if guard.how == "value":
             test = f"type({expr}) is not {bind(type(obj))} or {expr} != {bind(obj)}"
         elif guard.how == "is":
-            test = f"{expr} is not {bind(obj)}"
+            test = f"{expr} {'!=' if ufunc_method(obj) else 'is not'} {bind(obj)}"
         else:
             test = f"type({expr}) is not {bind(type(obj))}"
         lines.append(f"        if {test}: return False")

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registration)
     fft,
     numpy,
     numpy_extra,
+    numpy_missing,
     numpy_more,
     operators,
     pymath,

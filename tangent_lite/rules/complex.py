@@ -108,7 +108,7 @@ _PRODUCTS_LINALG = """
     numpy.matmul numpy.linalg.matmul numpy.dot numpy.einsum numpy.outer numpy.linalg.outer
     numpy.tensordot numpy.linalg.tensordot numpy.kron numpy.cross numpy.linalg.cross
     numpy.linalg.inv numpy.linalg.det numpy.linalg.solve numpy.linalg.matrix_power
-    numpy.linalg.multi_dot
+    numpy.linalg.multi_dot numpy.linalg.eig numpy.linalg.eigvals
 """
 _COMPLEX_SPECIFIC = """
     numpy.real numpy.imag numpy.conjugate numpy.angle numpy.absolute builtins.abs numpy.vdot

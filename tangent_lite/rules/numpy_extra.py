@@ -1,6 +1,6 @@
 """Rules for NumPy functions the first tables left out: ``linspace`` with active ends,
 ``full_like`` with an active fill value, ``partition``, ``row_stack``, ``real_if_close``,
-``linalg.eigvals`` (real matrices with real, distinct eigenvalues), ``cov`` and ``corrcoef``
+``linalg.eigvals`` (distinct eigenvalues), ``cov`` and ``corrcoef``
 (without weights)."""
 
 # ruff: noqa: F821
@@ -90,7 +90,7 @@ def real_if_close_vjp(g, ans, a, tol=100):
     return _tl.real_part_if(g, a)
 
 
-# ---------------------------------------------------------------- eigvals (real, distinct eigenvalues)
+# ---------------------------------------------------------------- eigvals (distinct eigenvalues, real or complex)
 
 
 @defjvp(np.linalg.eigvals)

@@ -471,3 +471,20 @@ def norm_tangent_vjp_ans(h, ans, t, ans_, x, ord=None, axis=None, keepdims=False
 @defvjp(runtime.norm_tangent, argnum=2)
 def norm_tangent_vjp_x(h, ans, t, ans_, x, ord=None, axis=None, keepdims=False, kind="norm"):
     return _tl.norm_dir_bar_x(h, t, ans_, x, ord, axis, keepdims, kind)
+
+
+# ---------------------------------------------------------------- named_like: a tuple tangent as NumPy's named result
+# (the tangents of eig/eigh/svd/qr/slogdet, differentiated again in forward over forward mode)
+
+
+@defjvp(runtime.named_like)
+def named_like_jvp(t_dot, ans, t, ans_):
+    return _tl.named_like(t_dot, ans_)
+
+
+@defvjp(runtime.named_like)
+def named_like_vjp(h, ans, t, ans_):
+    return tuple(h)
+
+
+constant_params(runtime.named_like, "ans_")

@@ -253,8 +253,27 @@ from .numpy_extra import (  # noqa: F401
     eigvals_tangent,
     linspace_bar,
     partition_order,
-    real_eig,
     real_part_if,
+)
+from .numpy_missing import (  # noqa: F401
+    eig_bar,
+    eig_gaps,
+    eig_tangent,
+    einsum_subscripts,
+    gradient,
+    gradient_apply_t,
+    gradient_axes,
+    gradient_bands,
+    gradient_bar,
+    gradient_spacings,
+    item,
+    item_bar,
+    lstsq_bar,
+    lstsq_check,
+    lstsq_columns,
+    lstsq_tangent,
+    outer_shape,
+    sublist_label,
 )
 from .products import (  # noqa: F401
     conv_bar,
@@ -438,7 +457,11 @@ __all__ = [
     "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
     "norm_dir_bar_n",
     # numpy_extra.py
-    "linspace_bar", "partition_order", "real_part_if", "real_eig", "eigvals_tangent", "eigvals_bar",
+    "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_weights",  # (and `special`: scipy.special, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
+    # numpy_missing.py
+    "item", "item_bar", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands", "gradient_apply_t",
+    "gradient_bar", "lstsq_check", "lstsq_tangent", "lstsq_bar", "eig_gaps", "eig_tangent", "eig_bar",
+    "sublist_label", "gradient_axes", "gradient_spacings", "lstsq_columns",
 ]

@@ -1,4 +1,4 @@
-"""Helpers of the rules in ``rules/numpy_extra.py`` (linspace, partition, real_if_close, eigvals)."""
+"""Helpers of the rules in ``rules/numpy_extra.py`` (linspace, partition, real_if_close, eigvals, cov, corrcoef)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import unbroadcast
+from .numpy_missing import eig_gaps
 
 
 def linspace_bar(g: Any, which: int, start: Any, stop: Any, num: Any = 50, endpoint: Any = True,
@@ -42,27 +43,20 @@ def real_part_if(t: Any, ans: Any) -> Any:
     return t if np.iscomplexobj(ans) else np.real(t)
 
 
-def real_eig(a: Any) -> tuple:
-    """Eigenvalues and right eigenvectors of real matrices with real, distinct eigenvalues
-    (complex eigenvalues are refused: their derivatives are complex)."""
-    w, v = np.linalg.eig(a)
-    if np.iscomplexobj(w) and np.any(np.imag(w) != 0):
-        raise ValueError("tangent_lite: derivatives of np.linalg.eig/eigvals are supported for real eigenvalues "
-                         "only; this matrix has complex eigenvalues")
-    return np.real(w), np.real(v)
-
-
 def eigvals_tangent(t: Any, a: Any) -> Any:
-    """dw_i = (V^-1 dA V)_ii."""
-    _, v = real_eig(a)
+    """dw_i = (V^-1 dA V)_ii (distinct eigenvalues; complex ones too: their tangents are complex)."""
+    w, v = np.linalg.eig(a)
+    eig_gaps(w)  # refuses repeated eigenvalues
     return np.einsum("...ii->...i", np.linalg.solve(v, np.matmul(t, v)))
 
 
 def eigvals_bar(g: Any, a: Any) -> Any:
-    """A_bar = V^-T diag(g) V^T."""
-    _, v = real_eig(a)
+    """A_bar = V^-T diag(g) V^T (its real part for a real ``a``: cotangents pair as Re(sum(g t)))."""
+    w, v = np.linalg.eig(a)
+    eig_gaps(w)
     vt = np.swapaxes(v, -1, -2)
-    return np.linalg.solve(vt, np.asarray(g)[..., :, None] * vt)
+    bar = np.linalg.solve(vt, np.asarray(g)[..., :, None] * vt)
+    return bar if np.iscomplexobj(a) else np.real(bar)
 
 
 # ---------------------------------------------------------------- cov, corrcoef

@@ -8,6 +8,7 @@ with one job each, sharing a :class:`~.state.LoweringState`:
     loops        Loops        for loops as range loops
     inlining     Inliner      nested defs, lambdas, functions passed as arguments
     functional   FunctionValues  map / sorted(key=) / functools.reduce of functions, lists of lambdas
+    numpy_forms  NumpyForms   ufunc.reduce/accumulate/outer, einsum sublists, np.gradient as calls with rules
     namespaces   Namespaces   array-API code: xp = array_namespace(x), xp.<name>(...)
     unpacking    Unpacking    *xs / **kw spread item by item when their length or keys are known
 """
@@ -26,6 +27,7 @@ from .inlining import Inliner
 from .loops import Loops
 from .names import Names
 from .namespaces import Namespaces
+from .numpy_forms import NumpyForms
 from .state import LoweringState
 from .statements import Statements
 from .unpacking import Unpacking
@@ -44,6 +46,7 @@ class Lowering:
         self.inline = Inliner(cx, self)
         self.functional = FunctionValues(cx, self)
         self.namespaces = Namespaces(cx, self)
+        self.numpy_forms = NumpyForms(cx, self)
         self.unpack = Unpacking(cx, self)
         cx.aliases = self.names.choose_aliases()
 

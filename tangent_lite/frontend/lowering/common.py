@@ -36,6 +36,9 @@ METHODS = {
     "conj": ("conj", False), "conjugate": ("conj", False), "repeat": ("repeat", False), "take": ("take", False),
 }
 
+# ndarray methods -> (runtime helper, pack extra positional args into one tuple): no NumPy function
+RUNTIME_METHODS = {"item": ("item", True)}
+
 # methods that return the receiver itself where NumPy's function of the same name makes a new
 # array (``a.conj()`` of a real array is ``a``): the alias analysis counts the result as ``a``
 RECEIVER_METHODS = frozenset({"conj", "conjugate"})

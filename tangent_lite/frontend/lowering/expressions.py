@@ -28,6 +28,7 @@ from .common import (
     METHODS,
     NESTED_DERIVATIVE,
     RECEIVER_METHODS,
+    RUNTIME_METHODS,
     UNARYOPS,
     _is_python_function,
     _lambda_def,
@@ -286,6 +287,8 @@ class Expressions(Part):
             if func.attr == "copy" and not args and not keywords:  # a list's, a dict's or an array's
                 self._array_method_check(receiver, "copy()", "the copy of an array, a list or a dict", copy=True)
                 return self._tl_call("copy_value", [receiver])
+            if func.attr in RUNTIME_METHODS and not keywords:  # x.item(i, j) -> _tl.item(x, (i, j))
+                return self.numpy_forms.method(receiver, func.attr, args)
             if func.attr in METHODS:
                 fname, pack = METHODS[func.attr]
                 if pack and len(args) > 1:
@@ -335,6 +338,9 @@ class Expressions(Part):
         if callable(obj) and is_tangent_lite_own(obj):
             self.cx.error(UnsupportedConstructError, NESTED_DERIVATIVE[0], node, NESTED_DERIVATIVE[1])
             return _opaque()
+        numpy_form = self.numpy_forms.call(obj, callee, node) if obj is not _MISSING else None
+        if numpy_form is not None:  # ufunc.reduce/outer, einsum sublists, np.gradient (numpy_forms.py)
+            return numpy_form
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and (any(
                 self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords])
                 or _takes_packs(getattr(obj, "__tl_function__", obj))):

@@ -125,6 +125,10 @@ class Part:
         return self._lowering.functional
 
     @property
+    def numpy_forms(self) -> Any:  # .numpy_forms.NumpyForms
+        return self._lowering.numpy_forms
+
+    @property
     def namespaces(self) -> Any:  # .namespaces.Namespaces
         return self._lowering.namespaces
 
