@@ -924,6 +924,10 @@ def _full_rank_tall(rng: np.random.Generator, m: int, n: int) -> np.ndarray:
 
 # rules/numpy_missing.py: x.item, np.gradient (as _tl.gradient), lstsq, eig
 NUMPY_MISSING_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.numpy_missing.conj_method": [
+        _seed_case("(3,) real", lambda rng: (sample(rng, (3,)),)),
+        _seed_case("(2, 2) complex", lambda rng: (sample(rng, (2, 2)) + 1j * sample(rng, (2, 2)),)),
+    ],
     "tangent_lite.runtime.numpy_missing.item": [
         _seed_case("(5,) flat index 3", lambda rng: (sample(rng, (5,)), 3)),
         _seed_case("(2, 3) index (1, 2)", lambda rng: (sample(rng, (2, 3)), (1, 2))),

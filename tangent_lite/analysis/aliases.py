@@ -163,7 +163,7 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
         callee = get_anno(value, Key.CALLEE, None)
         if callee is np.einsum:  # the operands come after the subscripts: any of them
             sources = _locals_in(value)
-        elif (callee in VIEW_FUNCTIONS if _hashable(callee) else False) or get_anno(value, Key.MAY_BE_ARG):
+        elif callee in VIEW_FUNCTIONS if _hashable(callee) else False:
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []

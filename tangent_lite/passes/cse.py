@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Set
 from .. import syntax as S
 from ..frontend.anf import Wengert
 from ..syntax import gast
-from ..syntax.annotations import Key, get_anno, must_run
+from ..syntax.annotations import Key, get_anno, must_run, set_anno
 from .unused_forward import _pure
 
 
@@ -85,6 +85,10 @@ def eliminate(w: Wengert) -> bool:
             for n in S.walk(st):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
                     n.id = new
+                elif isinstance(n, gast.stmt):  # v op= e names the array it changes in place: the same one
+                    in_place = get_anno(n, Key.IN_PLACE)
+                    if in_place and in_place[0] == old:
+                        set_anno(n, Key.IN_PLACE, (new,) + tuple(in_place[1:]))
 
     def block(body: List[Any]) -> None:
         nonlocal changed

@@ -40,6 +40,19 @@ def item_bar_vjp(h, ans, g, a, index=None):
 
 
 constant_params(runtime.item, "index")
+
+# ---------------------------------------------------------------- x.conj(): x itself for real arrays
+
+
+@defjvp(runtime.conj_method)
+def conj_method_jvp(x_dot, ans, x):
+    return np.conjugate(x_dot)
+
+
+@defvjp(runtime.conj_method)
+def conj_method_vjp(g, ans, x):
+    return np.conjugate(g)
+
 constant_params(runtime.item_bar, "a", "index")
 
 # ---------------------------------------------------------------- np.gradient (as _tl.gradient): linear in f

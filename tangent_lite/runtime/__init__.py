@@ -256,6 +256,7 @@ from .numpy_extra import (  # noqa: F401
     real_part_if,
 )
 from .numpy_missing import (  # noqa: F401
+    conj_method,
     eig_bar,
     eig_gaps,
     eig_tangent,
@@ -461,7 +462,8 @@ __all__ = [
     "logsumexp_weights",  # (and `special`: scipy.special, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
     # numpy_missing.py
-    "item", "item_bar", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands", "gradient_apply_t",
+    "item", "item_bar", "conj_method", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands",
+    "gradient_apply_t",
     "gradient_bar", "lstsq_check", "lstsq_tangent", "lstsq_bar", "eig_gaps", "eig_tangent", "eig_bar",
     "sublist_label", "gradient_axes", "gradient_spacings", "lstsq_columns",
 ]

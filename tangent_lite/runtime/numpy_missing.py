@@ -24,6 +24,12 @@ def item(a: Any, index: Any = None) -> Any:
     return arr.item() if index is None else arr.item(index)
 
 
+def conj_method(x: Any) -> Any:
+    """``x.conj()`` / ``x.conjugate()``: for an array of real numbers NumPy returns ``x`` itself
+    (``np.conj(x)`` would be a new array: an in-place change of ``x`` shows in the method's result)."""
+    return x.conj() if hasattr(x, "conj") else np.conj(x)
+
+
 def item_bar(g: Any, a: Any, index: Any = None) -> Any:
     """Cotangent of ``a`` in ``a.item(index)``: zeros shaped like ``a`` with ``g`` at that entry."""
     arr = np.asarray(a)

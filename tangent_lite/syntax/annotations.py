@@ -32,8 +32,6 @@ class Key(enum.Enum):
     BUILTINS = "builtins"  # dict, on a generated FunctionDef: builtin name -> the name it goes by there
     SEQUENCE_OP = "sequence_op"  # runtime.seq_concat / seq_repeat: a BinOp + or * that may join lists or tuples
     IN_PLACE = "in_place"  # str: ``v op= e`` lowered to ``v_1 = v op e``: the name whose object Python changes in place
-    MAY_BE_ARG = "may_be_arg"  # bool: a call whose result may be its first argument itself although its callee
-    #                             makes new arrays (``a.conj()`` of a real array is ``a``; ``np.conj(a)`` never is)
     KEEP = "keep"  # bool: a statement that runs for its effect too (it may raise in a try body, or warn or raise
     #                 under a with context): no pass drops, merges or moves it (see :func:`must_run`)
 

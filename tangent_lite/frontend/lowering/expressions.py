@@ -27,7 +27,6 @@ from .common import (
     BINOPS,
     METHODS,
     NESTED_DERIVATIVE,
-    RECEIVER_METHODS,
     RUNTIME_METHODS,
     UNARYOPS,
     _is_python_function,
@@ -295,10 +294,7 @@ class Expressions(Part):
                     args = [gast.Tuple(elts=args, ctx=gast.Load())]
                     args = [self.atom(args[0])]
                 self._array_method_check(receiver, f"{func.attr}(...)", f"NumPy's np.{fname}({{receiver}}, ...)")
-                out = self._np_call(fname, [receiver] + args, keywords)
-                if func.attr in RECEIVER_METHODS:
-                    set_anno(out, Key.MAY_BE_ARG, True)
-                return out
+                return self._np_call(fname, [receiver] + args, keywords)
             out = gast.Call(func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
                             args=args, keywords=keywords)
             lookup = func.attr == "__array_namespace__"  # x.__array_namespace__(): a namespace, no derivative
