@@ -98,6 +98,16 @@ def verified_only(message: str, *arrays: Any) -> None:
                          "write it with the verified functions")
 
 
+def namespace_only(xp: Any, message: str) -> None:
+    """Check that a parameter read as the namespace of the arrays (``xp.exp(a)`` differentiated
+    as ``np.exp``) holds one: a module, an object of the array API (``__array_api_version__``) or None."""
+    if xp is None or isinstance(xp, type(np)) or hasattr(xp, "__array_api_version__"):
+        return
+    raise user_error("UnsupportedConstructError", f"{message} is read as the namespace of the arrays (xp.f(...) as "
+                     f"NumPy's f), but it is a {type(xp).__module__}.{type(xp).__name__}",
+                     "pass the array namespace (array_namespace(x)), or give the parameter another name than 'xp'")
+
+
 def number_only(v: Any, message: str) -> None:
     """Check that ``v`` holds a number before ``v op= e`` (which then makes a new object):
     an array or a list would be changed in place, under an alias derivatives cannot follow."""

@@ -13,6 +13,7 @@ from typing import Dict, Sequence, Tuple
 
 from . import (
     along_axis,
+    array_api_extra,
     batched,
     blocks,
     broadcast,
@@ -38,7 +39,8 @@ from . import (
 # every module of helpers (all of tangent_lite.runtime but this one and the package), each
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
-           shapes, linalg, higher_order, numpy_extra, scipy_funcs, indexing, tape, markers, batched, checkpoint, fft)
+           shapes, linalg, higher_order, numpy_extra, scipy_funcs, indexing, tape, markers, batched, checkpoint, fft,
+           array_api_extra)
 
 
 def helper_sources(names: Sequence[str]) -> str:
