@@ -1,0 +1,198 @@
+"""scipy.special.logsumexp differentiated THROUGH ITS SOURCE (SciPy's array-API code: xp_promote of
+several arrays, array_api_extra's atleast_nd and at(...).set, helpers of its own file taking the
+namespace as 'xp'), checked against the softmax formula, central differences and the dot-product
+identity between jvp and vjp; and the constructs that code uses, in small functions of our own."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+special = pytest.importorskip("scipy.special")
+logsumexp = special.logsumexp
+if "array_namespace" not in inspect.getsource(inspect.getmodule(logsumexp)):
+    pytest.skip("this SciPy's logsumexp is not written against the array API", allow_module_level=True)
+xpx = pytest.importorskip("scipy._lib.array_api_extra")
+from scipy._lib._array_api import array_namespace, xp_promote  # noqa: E402
+
+EPS = 1e-6
+
+
+def _fd(f, x):
+    """Central differences of a scalar or array f at x: shape f(x).shape + x.shape."""
+    cols = []
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = EPS
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * EPS))
+    out = np.stack(cols, axis=-1)
+    return out.reshape(np.shape(f(x)) + x.shape)
+
+
+def _softmax_grad(x, axis=None, b=None):
+    """d logsumexp(x, axis, b) summed over the outputs, by hand: b exp(x - lse) (lse kept as axes)."""
+    lse = logsumexp(x, axis=axis, b=b, keepdims=True)
+    return (1.0 if b is None else b) * np.exp(x - lse)
+
+
+def _first(cotangents):
+    """The cotangent of the one argument a pullback was made for."""
+    return cotangents[0] if isinstance(cotangents, tuple) else cotangents
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def test_grad_is_softmax_1d(rng):
+    x = rng.normal(size=5)
+    np.testing.assert_allclose(tl.grad(logsumexp)(x), special.softmax(x), rtol=1e-12)
+    value, g = tl.value_and_grad(logsumexp)(x)
+    np.testing.assert_allclose(value, logsumexp(x), rtol=1e-14)
+    np.testing.assert_allclose(g, special.softmax(x), rtol=1e-12)
+
+
+def test_jvp_and_hessian_1d(rng):
+    x, v = rng.normal(size=5), rng.normal(size=5)
+    out, t = tl.jvp(logsumexp, (x,), (v,))
+    p = special.softmax(x)
+    np.testing.assert_allclose(out, logsumexp(x), rtol=1e-14)
+    np.testing.assert_allclose(t, p @ v, rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(logsumexp)(x), np.diag(p) - np.outer(p, p), atol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_axes_2d_jvp_vjp(rng, axis, keepdims):
+    x, v = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+
+    out, pullback = tl.vjp(logsumexp, x, axis, wrt=0, keepdims=keepdims)
+    np.testing.assert_allclose(out, logsumexp(x, axis=axis, keepdims=keepdims), rtol=1e-14)
+    w = rng.normal(size=np.shape(out))
+    gx = _first(pullback(w))
+    # against the formula: w, its reduced axes put back, times the softmax weights along them
+    kept_shape = np.shape(logsumexp(x, axis=axis, keepdims=True))
+    np.testing.assert_allclose(gx, np.reshape(w, kept_shape) * _softmax_grad(x, axis), rtol=1e-10, atol=1e-12)
+    _, t = tl.jvp(lambda a: logsumexp(a, axis=axis, keepdims=keepdims), (x,), (v,))
+    np.testing.assert_allclose(np.sum(t * w), np.sum(v * gx), rtol=1e-10)  # <J v, w> == <v, J^T w>
+    fd = _fd(lambda a: logsumexp(a, axis=axis, keepdims=keepdims), x)
+    np.testing.assert_allclose(t, np.tensordot(fd, v, axes=v.ndim), rtol=1e-6, atol=1e-8)
+
+
+def test_weights_b_derivatives_wrt_a_and_b(rng):
+    a, b = rng.normal(size=(3, 4)), rng.uniform(0.5, 2.0, size=(3, 4))
+    ga, gb = tl.grad(logsumexp, wrt=(0, 2))(a, None, b)
+    np.testing.assert_allclose(ga, _softmax_grad(a, b=b), rtol=1e-10)
+    np.testing.assert_allclose(gb, np.exp(a - logsumexp(a, b=b)), rtol=1e-10)
+    np.testing.assert_allclose(gb, _fd(lambda bb: logsumexp(a, b=bb), b), rtol=1e-6)
+    va, vb = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    _, t = tl.jvp(logsumexp, (a, None, b), (va, vb), wrt=(0, 2))
+    np.testing.assert_allclose(t, np.sum(ga * va) + np.sum(gb * vb), rtol=1e-10)
+
+
+def test_weights_broadcast_along_an_axis(rng):
+    a, b = rng.normal(size=(3, 4)), rng.uniform(0.5, 2.0, size=(4,))
+    gb = tl.grad(logsumexp, wrt=2)(a, None, b)  # b is broadcast by xp_promote: its cotangent is summed back
+    assert gb.shape == (4,)
+    np.testing.assert_allclose(gb, _fd(lambda bb: logsumexp(a, b=bb), b), rtol=1e-6)
+
+
+def test_return_sign_first_output(rng):
+    a, b = rng.normal(size=5), np.array([1.0, -0.5, 2.0, 0.3, -0.1])
+
+    def f(a):
+        return logsumexp(a, b=b, return_sign=True)[0]
+
+    sign = logsumexp(a, b=b, return_sign=True)[1]
+    out, pullback = tl.vjp(logsumexp, a, None, b, False, True, wrt=0)
+    np.testing.assert_allclose(out[0], f(a), rtol=1e-14)
+    ga = _first(pullback((1.0, 0.0)))
+    s = np.sum(b * np.exp(a))
+    np.testing.assert_allclose(ga, b * np.exp(a) / s, rtol=1e-10)  # d log|s| / da
+    np.testing.assert_allclose(ga, _fd(f, a), rtol=1e-6, atol=1e-9)
+    assert sign == np.sign(s)
+
+
+def test_inside_a_user_function(rng):
+    x, W = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+
+    def f(x):
+        return logsumexp(x @ W, axis=1).sum()
+
+    p = special.softmax(x @ W, axis=1)
+    np.testing.assert_allclose(tl.grad(f)(x), p @ W.T, rtol=1e-10)
+    v = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(tl.jvp(f, (x,), (v,))[1], np.sum((p @ W.T) * v), rtol=1e-10)
+    np.testing.assert_allclose(tl.hvp(f, x, v), np.tensordot(_fd(tl.grad(f), x), v, axes=2), rtol=1e-5, atol=1e-8)
+
+
+def test_second_order_with_weights(rng):
+    a, b = rng.normal(size=4), rng.uniform(0.5, 2.0, size=4)
+    H = tl.hessian(logsumexp)(a, None, b)
+    p = _softmax_grad(a, b=b)
+    np.testing.assert_allclose(H, np.diag(p) - np.outer(p, p), atol=1e-10)
+
+
+# ---------------------------------------------------------------- the constructs, in our own functions
+
+
+def _promote_pair(a, b):
+    xp = array_namespace(a, b)
+    a, b = xp_promote(a, b, broadcast=True, force_floating=True, xp=xp)
+    return xp.sum(a * b * b)
+
+
+def _promote_none(a, b=None):
+    xp = array_namespace(a)
+    a, b = xp_promote(a, b, force_floating=True, xp=xp)
+    return xp.sum(xp.exp(a)) if b is None else xp.sum(a * b)
+
+
+def _helper(a, *, xp):  # the namespace as a parameter, as SciPy's helpers take it
+    return xp.where(a > 0, a * a, xp.sin(a))
+
+
+def _uses_helper(a):
+    xp = array_namespace(a)
+    a = xpx.atleast_nd(a, ndim=2, xp=xp)
+    return xp.sum(_helper(a, xp=xp) * xp.astype(a > 0.5, a.dtype))
+
+
+def _at_writes(a):
+    xp = array_namespace(a)
+    b = xpx.at(a, a < 0).set(0.0, copy=True)
+    c = xpx.at(b)[1:3].multiply(a[1:3])
+    d = xpx.at(c, 0).add(2.0 * a[0])
+    return xp.sum(d * d)
+
+
+@pytest.mark.parametrize("f, shape", [(_promote_none, (4,)), (_uses_helper, (5,)), (_at_writes, (5,))])
+def test_constructs_both_modes_and_second_order(rng, f, shape):
+    x, v = rng.normal(size=shape), rng.normal(size=shape)
+    g = tl.grad(f)(x)
+    np.testing.assert_allclose(g, _fd(f, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tl.jvp(f, (x,), (v,))[1], g @ v, rtol=1e-10)
+    np.testing.assert_allclose(tl.hvp(f, x, v), _fd(tl.grad(f), x) @ v, rtol=1e-5, atol=1e-7)
+
+
+def test_promote_pair_broadcast_both_arguments(rng):
+    a, b = rng.normal(size=(3, 1)), rng.normal(size=(4,))
+    ga, gb = tl.grad(_promote_pair, wrt=(0, 1))(a, b)
+    assert ga.shape == (3, 1) and gb.shape == (4,)
+    np.testing.assert_allclose(ga, _fd(lambda t: _promote_pair(t, b), a), rtol=1e-6)
+    np.testing.assert_allclose(gb, _fd(lambda t: _promote_pair(a, t), b), rtol=1e-6)
+    np.testing.assert_allclose(tl.grad(_promote_pair)(a.astype(np.float64), np.arange(4)),
+                               np.sum(np.arange(4.0) ** 2) * np.ones((3, 1)), rtol=1e-12)
+
+
+def test_xp_parameter_that_is_not_a_namespace_is_refused():
+    def f(a, xp=None):
+        return xp.sum(a * a) if xp is not None else a.sum()
+
+    with pytest.raises(tl.errors.UnsupportedConstructError, match="namespace of the arrays"):
+        tl.grad(f)(np.ones(3), 3)
