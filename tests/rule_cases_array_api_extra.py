@@ -70,6 +70,13 @@ CASES: Dict[str, List[Case]] = {
         _case("x (3,) as float64", _args(_s((3,)), np.float64)),
         _case("x float as float64", _args(_s(()), np.float64)),
     ],
+    R + "asarray_copy": [
+        _case("obj (3,)", _args(_s((3,)))),
+        _case("obj (2, 2) as float64", _args(_s((2, 2)), np.float64)),
+    ],
+    R + "asarray_view": [
+        _case("obj (3,)", _args(_s((3,)))),
+    ],
     R + "cast_like": [
         _case("t (3,) like (3,)", _args(_s((3,)), _s((3,)))),
     ],

@@ -9,6 +9,8 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tangent_lite as tl
 
@@ -171,7 +173,29 @@ def _at_writes(a):
     return xp.sum(d * d)
 
 
-@pytest.mark.parametrize("f, shape", [(_promote_none, (4,)), (_uses_helper, (5,)), (_at_writes, (5,))])
+def _max_initial(a):
+    xp = array_namespace(a)
+    return xp.max(a * a, initial=0.5) + xp.min(a, axis=0, initial=-0.25)
+
+
+def _copy_then_masked_write(a):
+    xp = array_namespace(a)
+    y = xp.asarray(a, copy=True)
+    y[y > 0.3] = 0.0  # (y is a new array: a is not changed)
+    return xp.sum(y * a) + xp.sum(a)
+
+
+def _finfo_full_where(a):
+    xp = array_namespace(a)
+    tiny = xp.finfo(a.dtype).eps
+    z = xp.full(a.shape, 2.0, dtype=a.dtype)
+    m = a > 0.0
+    return xp.sum(xp.where(m, xp.sqrt(xp.abs(a) + tiny), z * a))
+
+
+@pytest.mark.parametrize("f, shape", [(_promote_none, (4,)), (_uses_helper, (5,)), (_at_writes, (5,)),
+                                      (_max_initial, (5,)), (_copy_then_masked_write, (5,)),
+                                      (_finfo_full_where, (5,))])
 def test_constructs_both_modes_and_second_order(rng, f, shape):
     x, v = rng.normal(size=shape), rng.normal(size=shape)
     g = tl.grad(f)(x)
@@ -196,3 +220,31 @@ def test_xp_parameter_that_is_not_a_namespace_is_refused():
 
     with pytest.raises(tl.errors.UnsupportedConstructError, match="namespace of the arrays"):
         tl.grad(f)(np.ones(3), 3)
+
+
+def test_a_write_into_what_atleast_nd_returned_is_refused():
+    def f(a):  # atleast_nd(a) is a itself when a has enough axes: the write changes a
+        xp = array_namespace(a)
+        y = xpx.atleast_nd(a, ndim=1, xp=xp)
+        y[0] = 0.0
+        return xp.sum(a * a)
+
+    with pytest.raises(tl.errors.UnsupportedConstructError, match="shares its array"):
+        tl.grad(f)(np.ones(3))
+
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.integers(1, 4), cols=st.integers(1, 4), axis=st.sampled_from([None, 0, 1, -1, (0, 1)]),
+       keepdims=st.booleans(), weighted=st.booleans(), seed=st.integers(0, 2**16))
+def test_random_shapes_against_the_formula(rows, cols, axis, keepdims, weighted, seed):
+    r = np.random.default_rng(seed)
+    x = r.normal(size=(rows, cols)) * 3.0
+    b = r.uniform(0.1, 2.0, size=(rows, cols)) if weighted else None
+    out, pullback = tl.vjp(logsumexp, x, axis, b, keepdims, wrt=0)
+    w = r.normal(size=np.shape(out))
+    kept_shape = np.shape(logsumexp(x, axis=axis, b=b, keepdims=True))
+    expected = np.reshape(w, kept_shape) * _softmax_grad(x, axis, b)
+    np.testing.assert_allclose(_first(pullback(w)), expected, rtol=1e-9, atol=1e-12)
+    v = r.normal(size=x.shape)
+    _, t = tl.jvp(logsumexp, (x, axis, b, keepdims), (v,), wrt=0)
+    np.testing.assert_allclose(np.sum(t * w), np.sum(v * expected), rtol=1e-9, atol=1e-12)

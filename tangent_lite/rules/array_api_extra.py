@@ -8,6 +8,7 @@ helper                      tangent                                  cotangent
 ``atleast_nd(x, ndim)``     ``atleast_nd(x_dot, ndim)``              ``g`` in ``x``'s shape
 ``expand_dims(a, axis)``    ``expand_dims(a_dot, axis)``             ``g`` in ``a``'s shape
 ``xp_float_to_complex(x)``  ``xp_float_to_complex(x_dot)``           the real part of ``g``
+``xp.asarray(obj, ...)``    ``np.asarray``'s (``copy=True``: fresh)  ``np.asarray``'s
 ``xp.astype(x, dtype)``     ``x_dot`` in that dtype (0: not inexact)  ``g`` in ``x``'s dtype
 one array of ``xp_promote`` ``x_dot`` in the output's dtype, shape   ``g`` summed to ``x``'s shape
 ==========================  =======================================  =============================
@@ -134,6 +135,28 @@ def cast_like_vjp(g, ans, t, like):
     return _tl.cast_like(g, t)
 
 
+@defjvp(runtime.asarray_copy)
+def asarray_copy_jvp(obj_dot, ans, obj, dtype=None, device=None, copy=True):
+    return _tl.array_tangent(obj_dot, ans)
+
+
+@defvjp(runtime.asarray_copy)
+def asarray_copy_vjp(g, ans, obj, dtype=None, device=None, copy=True):
+    return _tl.array_bar(g, obj)
+
+
+@defjvp(runtime.asarray_view)
+def asarray_view_jvp(obj_dot, ans, obj, dtype=None, device=None, copy=None):
+    return _tl.array_tangent(obj_dot, ans)
+
+
+@defvjp(runtime.asarray_view)
+def asarray_view_vjp(g, ans, obj, dtype=None, device=None, copy=None):
+    return _tl.array_bar(g, obj)
+
+
+constant_params(runtime.asarray_copy, "device", "copy")
+constant_params(runtime.asarray_view, "device", "copy")
 constant_params(runtime.at_set, "index")
 constant_params(runtime.cast_like, "like")
 constant_params(runtime.atleast_nd, "ndim")

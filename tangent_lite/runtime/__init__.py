@@ -65,6 +65,8 @@ from .along_axis import (  # noqa: F401
     trapezoid_x_terms,
 )
 from .array_api_extra import (  # noqa: F401
+    asarray_copy,
+    asarray_view,
     astype,
     at_set,
     atleast_nd,

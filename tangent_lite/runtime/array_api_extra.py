@@ -143,3 +143,13 @@ def cast_like(t: Any, like: Any) -> Any:
     if lib.isdtype(like.dtype, "real floating") and lib.isdtype(t.dtype, "complex floating"):
         t = lib.real(t)
     return lib.astype(t, like.dtype)
+
+
+def asarray_copy(obj: Any, dtype: Any = None, device: Any = None, copy: Any = True) -> Any:
+    """The array API's ``xp.asarray(obj, copy=True)``: a new array (what the compiler reads it as)."""
+    return np.array(obj, dtype=dtype, copy=True)
+
+
+def asarray_view(obj: Any, dtype: Any = None, device: Any = None, copy: Any = None) -> Any:
+    """The array API's ``xp.asarray(obj, ...)`` without ``copy=True``: maybe ``obj`` itself."""
+    return np.asarray(obj, dtype=dtype)

@@ -32,6 +32,7 @@ NAMESPACE_FUNCTIONS = (
     ("sklearn.utils._array_api", "get_namespace"),
 )
 # functions of the standard NumPy lacks (or lacks before some version): what ``xp.<name>`` is read as
+# (and xp.asarray: runtime.asarray_copy with copy=True, a new array; runtime.asarray_view otherwise)
 XP_STAND_INS = {"astype": runtime.astype}
 # the parameter that array-API code receives the namespace of its arrays by (scipy, array_api_extra)
 NAMESPACE_PARAM = "xp"
@@ -235,7 +236,13 @@ class Namespaces(Part):
         module: Any = np
         for sub in path[:-1]:
             module = getattr(module, sub, None) if module is not None and sub in ("linalg", "fft") else None
+        if len(path) == 1 and path[-1] in ("max", "min") and any(k.arg == "initial" for k in node.keywords):
+            return self._with_initial(node, path[-1])
         obj = XP_STAND_INS.get(path[-1]) if len(path) == 1 else None
+        if len(path) == 1 and path[-1] == "asarray":
+            copy = next((k.value for k in node.keywords if k.arg == "copy"), None)
+            obj = runtime.asarray_copy if isinstance(copy, gast.Constant) and copy.value is True \
+                else runtime.asarray_view
         if obj is None:
             obj = xnp.numpy_function(path[-1], module) if module is not None else None
         spelled = ".".join([func.id] + path)
@@ -254,6 +261,13 @@ class Namespaces(Part):
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
         return out
+
+    def _with_initial(self, node: Any, name: str) -> Any:
+        """``xp.max(x, ..., initial=c)`` is ``xp.maximum(xp.max(x, ...), c)`` (``min`` likewise)."""
+        initial = next(k.value for k in node.keywords if k.arg == "initial")
+        inner = gast.Call(func=node.func, args=node.args, keywords=[k for k in node.keywords if k.arg != "initial"])
+        pair = gast.Attribute(value=node.func.value, attr="maximum" if name == "max" else "minimum", ctx=gast.Load())
+        return self.lower_call(gast.Call(func=pair, args=[inner, initial], keywords=[]))
 
     def _verified_only(self, spelled: str, arrays: list) -> None:
         """``_tl.verified_only(message, *arrays)`` before a call of a function not in
