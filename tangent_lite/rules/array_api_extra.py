@@ -76,12 +76,14 @@ def real_of_vjp(h, ans, g, x):
 
 
 @defjvp(runtime.promoted_among)
-def promoted_among_jvp(x_dot, ans, x, among, force_floating=False, xp=None, broadcast=False):
+def promoted_among_jvp(x_dot, ans, x, among, force_floating=False, xp=None, broadcast=False,
+                       ensure_writeable=False):
     return _tl.promotion_tangent(x_dot, ans)
 
 
 @defvjp(runtime.promoted_among)
-def promoted_among_vjp(g, ans, x, among, force_floating=False, xp=None, broadcast=False):
+def promoted_among_vjp(g, ans, x, among, force_floating=False, xp=None, broadcast=False,
+                       ensure_writeable=False):
     return _tl.unbroadcast(g, x)
 
 
@@ -162,5 +164,5 @@ constant_params(runtime.cast_like, "like")
 constant_params(runtime.atleast_nd, "ndim")
 constant_params(runtime.reshaped_as, "x")
 constant_params(runtime.real_of, "x")
-constant_params(runtime.promoted_among, "among", "force_floating", "broadcast")
+constant_params(runtime.promoted_among, "among", "force_floating", "broadcast", "ensure_writeable")
 constant_params(runtime.promotion_tangent, "like")

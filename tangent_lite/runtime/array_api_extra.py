@@ -77,10 +77,11 @@ def _result_dtype(arrays: list, force_floating: bool, lib: Any) -> Any:
 
 
 def promoted_among(x: Any, among: tuple, force_floating: bool = False, xp: Any = None,
-                   broadcast: bool = False) -> Any:
+                   broadcast: bool = False, ensure_writeable: bool = False) -> Any:
     """One array of SciPy's ``xp_promote(*among, force_floating=..., broadcast=...)``: ``x`` in the
     dtype all of ``among`` (None left out) promote to (a floating one when ``force_floating``),
-    broadcast to their common shape when ``broadcast``.  None stays None."""
+    broadcast to their common shape when ``broadcast`` (a copy, when broadcast, if
+    ``ensure_writeable``: SciPy 1.15's ``xp_broadcast_promote``).  None stays None."""
     if x is None:
         return None
     arrays = [a for a in among if a is not None]
@@ -93,6 +94,8 @@ def promoted_among(x: Any, among: tuple, force_floating: bool = False, xp: Any =
         shape = np.broadcast_shapes(*[_shape(a) for a in arrays])
         if _shape(out) != shape:
             out = np.broadcast_to(out, shape) if lib is np else lib.broadcast_to(out, shape)
+            if ensure_writeable:
+                out = np.array(out, copy=True) if lib is np else lib.asarray(out, copy=True)
     return out
 
 

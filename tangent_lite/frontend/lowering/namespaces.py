@@ -39,6 +39,7 @@ NAMESPACE_PARAM = "xp"
 # (module prefix, function name) of helpers that return their array arguments in a promoted dtype
 PROMOTION_FUNCTIONS = (
     ("scipy._lib", "xp_promote"),
+    ("scipy._lib", "xp_broadcast_promote"),  # (SciPy 1.15: xp_promote(..., broadcast=True))
 )
 _EXTRA = ("array_api_extra", "scipy._lib.array_api_extra")
 _COMPAT = ("array_api_compat", "scipy._lib.array_api_compat")
@@ -149,7 +150,7 @@ class Namespaces(Part):
     def _promote_each(self, call: Any, obj: Any, node: Any) -> Any:
         """``xp_promote(a, b, ...)`` of several arrays: a tuple of ``_tl.promoted_among(a, (a, b), ...)``,
         one per array (each differentiated on its own; None stays None)."""
-        allowed = {"force_floating", "xp", "broadcast"}
+        allowed = {"force_floating", "xp", "broadcast", "ensure_writeable"}
         if any(isinstance(a, gast.Starred) for a in call.args) or any(k.arg not in allowed for k in call.keywords):
             self.cx.error(UnsupportedConstructError,
                           f"'{getattr(obj, '__name__', obj)}' with *arrays or keywords other than "
@@ -163,6 +164,8 @@ class Namespaces(Part):
                 continue
             one = self.exprs._tl_call("promoted_among", [arg, S.deepcopy(among)])
             one.keywords = [gast.keyword(arg=k.arg, value=S.deepcopy(k.value)) for k in call.keywords]
+            if getattr(obj, "__name__", "") == "xp_broadcast_promote":
+                one.keywords.append(gast.keyword(arg="broadcast", value=S.const(True)))
             t = self.names.temp()
             self.cx.emit(S.assign(t, one))
             parts.append(S.name(t))
