@@ -77,6 +77,14 @@ CASES: Dict[str, List[Case]] = {
     R + "asarray_view": [
         _case("obj (3,)", _args(_s((3,)))),
     ],
+    R + "std_standard": [
+        _case("x (5,) correction 1", _args(_s((5,)), None, 1.0)),
+        _case("x (3, 4) axis 0 correction 0.5 keepdims", _args(_s((3, 4)), 0, 0.5, True)),
+    ],
+    R + "var_standard": [
+        _case("x (5,) correction 1", _args(_s((5,)), None, 1.0)),
+        _case("x (3, 4) axis 1", _args(_s((3, 4)), 1)),
+    ],
     R + "cast_like": [
         _case("t (3,) like (3,)", _args(_s((3,)), _s((3,)))),
     ],

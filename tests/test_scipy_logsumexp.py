@@ -208,10 +208,16 @@ def _finfo_full_where(a):
     return xp.sum(xp.where(m, xp.sqrt(xp.abs(a) + tiny), z * a))
 
 
+def _dtypes_and_correction(a):
+    xp = array_namespace(a)
+    b = xp.astype(a, xp.result_type(a.dtype, xp.float32)) * xp.asarray(2, dtype=a.dtype)
+    return xp.std(b, correction=1) + xp.var(xp.reshape(a, (2, 3)), axis=0, correction=0.5)[1]
+
+
 @pytest.mark.parametrize("f, shape", [
     pytest.param(_promote_none, (4,), marks=needs_promote), (_uses_helper, (5,)),
     pytest.param(_at_writes, (5,), marks=needs_at), (_max_initial, (5,)), (_copy_then_masked_write, (5,)),
-    (_finfo_full_where, (5,))])
+    (_finfo_full_where, (5,)), (_dtypes_and_correction, (6,))])
 def test_constructs_both_modes_and_second_order(rng, f, shape):
     x, v = rng.normal(size=shape), rng.normal(size=shape)
     g = tl.grad(f)(x)

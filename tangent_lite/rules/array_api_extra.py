@@ -9,6 +9,7 @@ helper                      tangent                                  cotangent
 ``expand_dims(a, axis)``    ``expand_dims(a_dot, axis)``             ``g`` in ``a``'s shape
 ``xp_float_to_complex(x)``  ``xp_float_to_complex(x_dot)``           the real part of ``g``
 ``xp.asarray(obj, ...)``    ``np.asarray``'s (``copy=True``: fresh)  ``np.asarray``'s
+``xp.std(x, correction=c)``  NumPy's ``std`` with ``ddof=c``       likewise (``var`` too)
 ``xp.astype(x, dtype)``     ``x_dot`` in that dtype (0: not inexact)  ``g`` in ``x``'s dtype
 one array of ``xp_promote`` ``x_dot`` in the output's dtype, shape   ``g`` summed to ``x``'s shape
 ==========================  =======================================  =============================
@@ -157,6 +158,28 @@ def asarray_view_vjp(g, ans, obj, dtype=None, device=None, copy=None):
     return _tl.array_bar(g, obj)
 
 
+@defjvp(runtime.std_standard)
+def std_standard_jvp(x_dot, ans, x, axis=None, correction=0.0, keepdims=False):
+    return _tl.std_tangent(x_dot, ans, x, axis, correction, keepdims)
+
+
+@defvjp(runtime.std_standard)
+def std_standard_vjp(g, ans, x, axis=None, correction=0.0, keepdims=False):
+    return _tl.std_bar(g, ans, x, axis, correction, keepdims)
+
+
+@defjvp(runtime.var_standard)
+def var_standard_jvp(x_dot, ans, x, axis=None, correction=0.0, keepdims=False):
+    return _tl.var_tangent(x_dot, x, axis, correction, keepdims)
+
+
+@defvjp(runtime.var_standard)
+def var_standard_vjp(g, ans, x, axis=None, correction=0.0, keepdims=False):
+    return _tl.var_bar(g, x, axis, correction, keepdims)
+
+
+constant_params(runtime.std_standard, "correction")
+constant_params(runtime.var_standard, "correction")
 constant_params(runtime.asarray_copy, "device", "copy")
 constant_params(runtime.asarray_view, "device", "copy")
 constant_params(runtime.at_set, "index")

@@ -78,6 +78,8 @@ from .array_api_extra import (  # noqa: F401
     promotion_tangent,
     real_of,
     reshaped_as,
+    std_standard,
+    var_standard,
 )
 from .batched import (  # noqa: F401
     _shift_axis,

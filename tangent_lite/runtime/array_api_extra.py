@@ -156,3 +156,13 @@ def asarray_copy(obj: Any, dtype: Any = None, device: Any = None, copy: Any = Tr
 def asarray_view(obj: Any, dtype: Any = None, device: Any = None, copy: Any = None) -> Any:
     """The array API's ``xp.asarray(obj, ...)`` without ``copy=True``: maybe ``obj`` itself."""
     return np.asarray(obj, dtype=dtype)
+
+
+def std_standard(x: Any, axis: Any = None, correction: float = 0.0, keepdims: bool = False) -> Any:
+    """The array API's ``xp.std(x, correction=c)`` (NumPy's ``ddof``)."""
+    return np.std(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def var_standard(x: Any, axis: Any = None, correction: float = 0.0, keepdims: bool = False) -> Any:
+    """The array API's ``xp.var(x, correction=c)`` (NumPy's ``ddof``)."""
+    return np.var(x, axis=axis, ddof=correction, keepdims=keepdims)

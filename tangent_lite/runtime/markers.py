@@ -88,7 +88,7 @@ def verified_only(message: str, *arrays: Any) -> None:
             verified_only(message, *a)
             continue
         t = type(a)
-        if isinstance(a, (np.ndarray, np.generic, float, int, complex)) or hasattr(t, "__array_function__") \
+        if isinstance(a, (np.ndarray, np.generic, float, int, complex, type)) or hasattr(t, "__array_function__") \
                 or not (hasattr(a, "shape") and hasattr(a, "dtype")):
             continue
         raise user_error("UnsupportedConstructError", f"{message} on an array of type {t.__module__}.{t.__name__}: "

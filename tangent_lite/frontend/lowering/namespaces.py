@@ -242,6 +242,8 @@ class Namespaces(Part):
         if len(path) == 1 and path[-1] in ("max", "min") and any(k.arg == "initial" for k in node.keywords):
             return self._with_initial(node, path[-1])
         obj = XP_STAND_INS.get(path[-1]) if len(path) == 1 else None
+        if len(path) == 1 and path[-1] in ("std", "var") and any(k.arg == "correction" for k in node.keywords):
+            obj = runtime.std_standard if path[-1] == "std" else runtime.var_standard
         if len(path) == 1 and path[-1] == "asarray":
             copy = next((k.value for k in node.keywords if k.arg == "copy"), None)
             obj = runtime.asarray_copy if isinstance(copy, gast.Constant) and copy.value is True \
