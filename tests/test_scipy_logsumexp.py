@@ -286,3 +286,11 @@ def test_random_shapes_against_the_formula(rows, cols, axis, keepdims, weighted,
     v = r.normal(size=x.shape)
     _, t = tl.jvp(logsumexp, (x, axis, b, keepdims), (v,), wrt=0)
     np.testing.assert_allclose(np.sum(t * w), np.sum(v * expected), rtol=1e-9, atol=1e-12)
+
+
+def test_a_parameter_xp_used_as_a_number_is_not_a_namespace(rng):
+    def f(x, xp):
+        return (xp * x * x).sum()
+
+    x = rng.normal(size=3)
+    np.testing.assert_allclose(tl.grad(f)(x, 3.0), 6.0 * x, rtol=1e-12)

@@ -95,9 +95,25 @@ class Namespaces(Part):
             # the array API's convention: a parameter 'xp' is the namespace of the arrays (checked when the
             # function is called: _tl.namespace_only), assigned nothing but lookups ('if xp is None: xp = ...')
             if NAMESPACE_PARAM in self.cx.params and stored.count(NAMESPACE_PARAM) == sum(
-                    1 for n in lookups if n.targets[0].id == NAMESPACE_PARAM):
+                    1 for n in lookups if n.targets[0].id == NAMESPACE_PARAM) and self._used_as_namespace():
                 self._found.add(NAMESPACE_PARAM)
         return self._found
+
+    def _used_as_namespace(self) -> bool:
+        """Is the parameter ``xp`` read only as a namespace is: ``xp.<name>``, passed on (``f(a, xp=xp)``),
+        tested (``xp is None``)?  (Not in arithmetic, indexed, iterated: then it is some other value.)"""
+        allowed = set()
+        for node in S.walk(self.cx.fdef):
+            if isinstance(node, gast.Attribute):
+                allowed.add(id(node.value))
+            elif isinstance(node, gast.Call):
+                allowed.update(id(a) for a in node.args)
+                allowed.update(id(k.value) for k in node.keywords)
+            elif isinstance(node, gast.Compare) and all(isinstance(op, (gast.Is, gast.IsNot)) for op in node.ops):
+                allowed.update(id(n) for n in [node.left] + node.comparators)
+        uses = [n for n in S.walk(self.cx.fdef) if isinstance(n, gast.Name) and n.id == NAMESPACE_PARAM
+                and isinstance(n.ctx, gast.Load)]
+        return bool(uses) and all(id(n) in allowed for n in uses)
 
     def entry_checks(self) -> list:
         """``_tl.namespace_only(xp, message)``, first in the body, for a parameter ``xp`` read as a namespace."""
