@@ -19,6 +19,7 @@ from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, receivers, shapes
+from .analysis.callees import transforming
 from .backends import cache, codegen, numba_backend, progress, scratch
 from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
@@ -65,7 +66,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     if ``keep_raw`` else [], metadata).  ``spec``: the arguments' ranks (:mod:`shapes`); ``prepare`` may annotate
     the Wengert form (``trace``).  Refusals in generated code are reported at the user's line it came from."""
     try:
-        return _derive(fn, mode, wrt, spec, options, prepare, keep_raw)
+        with transforming(origin.source_file(fn)):
+            return _derive(fn, mode, wrt, spec, options, prepare, keep_raw)
     except TangentLiteError as exc:
         if str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
             raise origin.relocated(exc, fn) from None

@@ -15,6 +15,7 @@ import re
 import sys
 from typing import Any, Callable, List, Optional
 
+from .backends import codegen
 from .errors import PACKAGE_DIR, Location, MultipleErrors, NoRuleError, TangentLiteError
 
 _COMMENT = re.compile(r"\s*# (\S+?):(\d+): (.*)$")
@@ -90,4 +91,15 @@ def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Opti
     return None
 
 
-__all__: List[Any] = ["relocated"]
+__all__: List[Any] = ["relocated", "source_file"]
+
+
+def source_file(fn: Callable) -> str:
+    """The file ``fn`` was written in; for generated code, that of the module it was made from."""
+    module = str(getattr(fn, "__module__", "") or "")
+    if module.startswith("tangent_lite_generated."):
+        made = codegen.LOADED.get(module)
+        source = sys.modules.get(getattr(made, "__tl_user_module__", None) or "")
+        return getattr(source, "__file__", None) or ""
+    code = getattr(getattr(fn, "__tl_function__", fn), "__code__", None)
+    return code.co_filename if code is not None else ""

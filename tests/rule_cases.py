@@ -1329,3 +1329,8 @@ from rule_cases_complex import COMPLEX_EXTRA  # noqa: E402
 CASES.update(_COMPLEX_CASES)
 for _name, _extra in COMPLEX_EXTRA.items():
     CASES[_name] = CASES[_name] + _extra
+
+# the stand-ins of the helpers of array-API code (tests/rule_cases_array_api_extra.py)
+from rule_cases_array_api_extra import CASES as _ARRAY_API_EXTRA_CASES  # noqa: E402
+
+CASES.update(_ARRAY_API_EXTRA_CASES)

@@ -48,7 +48,11 @@ VIEW_FUNCTIONS = frozenset(f for f in (
         "matrix_transpose", "permute_dims", "einsum", "asarray_chkfinite", "trim_zeros", "nan_to_num",
         "real_if_close", "asmatrix", "frombuffer", "from_dlpack")),
         (np.linalg, ("matrix_transpose", "diagonal")))
-    for name in names) if f is not None)
+    for name in names) if f is not None) | frozenset((
+        # what array-API helpers are read as (runtime/array_api_extra.py): the argument itself when
+        # nothing needs changing (atleast_nd of an array with enough axes, xp_promote of the right dtype)
+        runtime.atleast_nd, runtime.expand_dims, runtime.promoted, runtime.promoted_among,
+        runtime.float_to_complex, runtime.astype, runtime.asarray_view))
 
 # builtins whose result is a new number (or a new object that holds no user object)
 _FRESH_BUILTINS = frozenset({
@@ -58,6 +62,8 @@ _FRESH_BUILTINS = frozenset({
 # builtins making a new container of their argument's items (a shallow copy): the result holds
 # what the argument holds, never the argument's own object
 _CONTAINER_COPIES = frozenset({list, tuple, runtime.copy_value})  # (x.copy(): an array's is a new array)
+# what array-API code is read as that makes a new array: xp.asarray(x, copy=True), xpx.at(x, i).set(v)
+_FRESH_RUNTIME = frozenset({runtime.asarray_copy, runtime.at_set})
 _FRESH_OPERATORS = frozenset({
     operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
     operator.pow, operator.matmul, operator.neg, operator.pos, operator.invert, operator.not_,
@@ -82,7 +88,7 @@ def _fresh_callee(callee: Any) -> bool:
     try:
         if callee in VIEW_FUNCTIONS:
             return False
-        if callee in _FRESH_BUILTINS or callee in _FRESH_OPERATORS:
+        if callee in _FRESH_BUILTINS or callee in _FRESH_OPERATORS or callee in _FRESH_RUNTIME:
             return True
     except TypeError:  # unhashable callee
         return False

@@ -3,11 +3,13 @@ or of a user function tangent_lite transforms itself (:func:`is_user_function`, 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import inspect
 import os
 import sysconfig
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from .. import syntax as S
 from ..errors import NoRuleError, TangentLiteError, UnsupportedConstructError
@@ -36,16 +38,39 @@ def bind(prim: Primitive, args: List[Any], keywords: List[Any], stmt: Any) -> Di
     return bound
 
 
+# the file of the function being transformed now, when it is part of an installed library
+# (tl.grad(scipy.special.logsumexp)): the functions of that same file are followed through their
+# source too (its private helpers), those of other files of the library need rules
+_LIBRARY_FILE: contextvars.ContextVar[str] = contextvars.ContextVar("tl_library_file", default="")
+
+
+@contextlib.contextmanager
+def transforming(filename: str) -> Iterator[None]:
+    """While a function of ``filename`` (for generated code: the file of the code it was made from) is
+    transformed: calls of functions of that file are followed when it is library code."""
+    filename = os.path.abspath(filename) if filename else ""
+    token = _LIBRARY_FILE.set(filename if _in_library(filename) else "")
+    try:
+        yield
+    finally:
+        _LIBRARY_FILE.reset(token)
+
+
 def is_user_function(obj: Any) -> bool:
     """A Python function tangent_lite transforms itself: not registered, and not part of
-    an installed library or the standard library (those need rules)."""
+    an installed library or the standard library (those need rules), except the functions of
+    the library file whose function is being transformed (see :func:`transforming`)."""
     fn = user_function(obj)
     if not inspect.isfunction(fn):
         return False
     if is_tangent_lite_own(fn):
         return False  # tangent_lite's own functions (what tl.grad returns): not the user's code
     filename = os.path.abspath(fn.__code__.co_filename)
-    return not any(filename.startswith(root) for root in _library_roots())
+    return not _in_library(filename) or filename == _LIBRARY_FILE.get()
+
+
+def _in_library(filename: str) -> bool:
+    return any(filename.startswith(root) for root in _library_roots())
 
 
 @functools.cache

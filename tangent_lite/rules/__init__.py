@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (registration)
     array_api,
+    array_api_extra,
     complex,
     containers,
     fft,

@@ -22,12 +22,12 @@ nondifferentiable(runtime.namespace, runtime.is_foreign, runtime.is_inexact, run
 
 
 @defjvp(runtime.promoted)
-def promoted_jvp(x_dot, ans, x, force_floating=False, xp=None, broadcast=False):
+def promoted_jvp(x_dot, ans, x, force_floating=False, xp=None, broadcast=False, ensure_writeable=False):
     return x_dot
 
 
 @defvjp(runtime.promoted)
-def promoted_vjp(g, ans, x, force_floating=False, xp=None, broadcast=False):
+def promoted_vjp(g, ans, x, force_floating=False, xp=None, broadcast=False, ensure_writeable=False):
     return g
 
 

@@ -21,6 +21,7 @@ and ``_tl.<name>`` reaches every helper whichever module defines it.
 - ``indexing``: adjoints of ``x[index]`` and ``x.name``, in-place writes ``x[index] = v``
 - ``tape``: values kept for the reverse sweep before in-place writes, and restored
 - ``markers``: ``stop_gradient``, ``grad_hook`` and the checks generated code runs
+- ``array_api_extra``: stand-ins of the helpers of array-API code (``atleast_nd``, ``xp_promote``)
 - ``batched``: batched forward mode (``k`` tangents at once)
 - ``checkpoint``: binomial checkpointing of loops marked ``tl.checkpointed``
 - ``sources``: :func:`helper_sources`, the helpers' source for ``adgen``
@@ -62,6 +63,23 @@ from .along_axis import (  # noqa: F401
     trapezoid_tangent_x,
     trapezoid_weights,
     trapezoid_x_terms,
+)
+from .array_api_extra import (  # noqa: F401
+    asarray_copy,
+    asarray_view,
+    astype,
+    at_set,
+    atleast_nd,
+    cast_like,
+    expand_dims,
+    float_to_complex,
+    no_derivative,
+    promoted_among,
+    promotion_tangent,
+    real_of,
+    reshaped_as,
+    std_standard,
+    var_standard,
 )
 from .batched import (  # noqa: F401
     _shift_axis,
@@ -231,6 +249,7 @@ from .markers import (  # noqa: F401
     array_only,
     grad_hook,
     held_once,
+    namespace_only,
     no_swallow,
     not_a_dict,
     number_only,

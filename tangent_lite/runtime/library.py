@@ -133,7 +133,8 @@ def is_zero(v: Any) -> Any:
     return v == 0 if is_foreign(v) else np.equal(v, 0)
 
 
-def promoted(x: Any, force_floating: bool = False, xp: Any = None, broadcast: bool = False) -> Any:
+def promoted(x: Any, force_floating: bool = False, xp: Any = None, broadcast: bool = False,
+             ensure_writeable: bool = False) -> Any:
     """What the compiler reads a one-array promotion helper as (SciPy's ``xp_promote(x,
     force_floating=True, xp=xp)``): ``x`` itself, as an array of an inexact dtype when
     ``force_floating``.  Its derivative is the identity (rules/array_api.py)."""

@@ -88,7 +88,7 @@ def verified_only(message: str, *arrays: Any) -> None:
             verified_only(message, *a)
             continue
         t = type(a)
-        if isinstance(a, (np.ndarray, np.generic, float, int, complex)) or hasattr(t, "__array_function__") \
+        if isinstance(a, (np.ndarray, np.generic, float, int, complex, type)) or hasattr(t, "__array_function__") \
                 or not (hasattr(a, "shape") and hasattr(a, "dtype")):
             continue
         raise user_error("UnsupportedConstructError", f"{message} on an array of type {t.__module__}.{t.__name__}: "
@@ -96,6 +96,16 @@ def verified_only(message: str, *arrays: Any) -> None:
                          "docs/arrays-beyond-numpy.md)",
                          "convert the arrays to NumPy (np.asarray, or torch's .numpy()) for this function, or "
                          "write it with the verified functions")
+
+
+def namespace_only(xp: Any, message: str) -> None:
+    """Check that a parameter read as the namespace of the arrays (``xp.exp(a)`` differentiated
+    as ``np.exp``) holds one: a module, an object of the array API (``__array_api_version__``) or None."""
+    if xp is None or isinstance(xp, type(np)) or hasattr(xp, "__array_api_version__"):
+        return
+    raise user_error("UnsupportedConstructError", f"{message} is read as the namespace of the arrays (xp.f(...) as "
+                     f"NumPy's f), but it is a {type(xp).__module__}.{type(xp).__name__}",
+                     "pass the array namespace (array_namespace(x)), or give the parameter another name than 'xp'")
 
 
 def number_only(v: Any, message: str) -> None:

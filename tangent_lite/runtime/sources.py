@@ -13,6 +13,7 @@ from typing import Dict, Sequence, Tuple
 
 from . import (
     along_axis,
+    array_api_extra,
     batched,
     blocks,
     broadcast,
@@ -40,7 +41,7 @@ from . import (
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
            shapes, linalg, higher_order, numpy_missing, numpy_extra, scipy_funcs, indexing, tape, markers, batched,
-           checkpoint, fft)
+           checkpoint, fft, array_api_extra)
 
 
 def helper_sources(names: Sequence[str]) -> str:

@@ -52,7 +52,7 @@ class Lowering:
 
     def run(self) -> None:
         self.cx.depth = -1  # the function body itself is depth 0
-        body = self.stmts.block(self.cx.fdef.body)
+        body = self.namespaces.entry_checks() + self.stmts.block(self.cx.fdef.body)
         if not body or not isinstance(body[-1], gast.Return):
             body.append(self.cx.at(gast.Return(value=S.const(None))))
         self.cx.fdef.body = body

@@ -79,11 +79,12 @@ NESTED_DERIVATIVE = (
 
 def is_tangent_lite_own(obj: Any) -> bool:
     """tangent_lite's own code (what tl.grad returns, the API): never the user's code to lower.
-    The runtime helpers are not (derivative code differentiated again lowers them), nor a
+    The runtime helpers are not (derivative code differentiated again lowers them), nor
+    ``xnp.<name>`` (NumPy's function in the arrays' library: its rules), nor a
     ``@tl.differentiate`` wrapper (it stands for the user's function)."""
     module = str(getattr(obj, "__module__", "") or "")
     return module.startswith("tangent_lite.") and not module.startswith("tangent_lite.runtime") \
-        and not hasattr(obj, "__tl_function__")
+        and not hasattr(obj, "__tl_function__") and not hasattr(obj, "__tl_numpy__")
 
 
 def is_atom(node: Any) -> bool:

@@ -272,6 +272,9 @@ class Expressions(Part):
         func = node.func
         if self.namespaces.is_call(func):  # xp.tanh(x) for xp = array_namespace(x)
             return self.namespaces.lower_call(node)
+        at_write = self.namespaces.at_call(node)  # xpx.at(x, idx).set(v)
+        if at_write is not None:
+            return at_write
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             receiver = self.atom(func.value)
@@ -357,7 +360,7 @@ class Expressions(Part):
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
-            self.namespaces.annotate(out, obj, node)
+            return self.namespaces.annotate(out, obj, node)
         return out
 
     def astype(self, receiver: Any, dtype: Any) -> Any:
