@@ -65,6 +65,9 @@ from .along_axis import (  # noqa: F401
     trapezoid_x_terms,
 )
 from .array_api_extra import (  # noqa: F401
+    _reshape,
+    _result_dtype,
+    _shape_of,
     asarray_copy,
     asarray_view,
     astype,

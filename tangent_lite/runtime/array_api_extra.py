@@ -16,7 +16,7 @@ from .indexing import setitem
 from .library import is_foreign, namespace
 
 
-def _shape(x: Any) -> tuple:
+def _shape_of(x: Any) -> tuple:
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
@@ -28,22 +28,22 @@ def _reshape(x: Any, shape: tuple) -> Any:
 def atleast_nd(x: Any, ndim: int = 1, xp: Any = None) -> Any:
     """``array_api_extra.atleast_nd(x, ndim=ndim)``: ``x`` with ones put in front of its shape
     until it has ``ndim`` axes."""
-    shape = _shape(x)
+    shape = _shape_of(x)
     return x if len(shape) >= ndim else _reshape(x, (1,) * (ndim - len(shape)) + shape)
 
 
 def expand_dims(a: Any, axis: Any = 0, xp: Any = None) -> Any:
     """``array_api_extra.expand_dims(a, axis=axis)``: axes of length one inserted (a tuple of them too)."""
     axes = axis if isinstance(axis, tuple) else (axis,)
-    n = len(_shape(a)) + len(axes)
+    n = len(_shape_of(a)) + len(axes)
     where = {ax % n for ax in axes}
-    rest = iter(_shape(a))
+    rest = iter(_shape_of(a))
     return _reshape(a, tuple(1 if i in where else next(rest) for i in range(n)))
 
 
 def reshaped_as(g: Any, x: Any) -> Any:
     """``g`` (as many values as ``x``) in ``x``'s shape."""
-    return _reshape(g, _shape(x))
+    return _reshape(g, _shape_of(x))
 
 
 def float_to_complex(arr: Any, xp: Any = None) -> Any:
@@ -91,8 +91,8 @@ def promoted_among(x: Any, among: tuple, force_floating: bool = False, xp: Any =
     dt = _result_dtype(arrays, force_floating, lib)
     out = np.asarray(x, dtype=dt) if lib is np else lib.asarray(x, dtype=dt)
     if broadcast:
-        shape = np.broadcast_shapes(*[_shape(a) for a in arrays])
-        if _shape(out) != shape:
+        shape = np.broadcast_shapes(*[_shape_of(a) for a in arrays])
+        if _shape_of(out) != shape:
             out = np.broadcast_to(out, shape) if lib is np else lib.broadcast_to(out, shape)
             if ensure_writeable:
                 out = np.array(out, copy=True) if lib is np else lib.asarray(out, copy=True)
