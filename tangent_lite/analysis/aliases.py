@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import runtime
 from .. import syntax as S
-from ..frontend.sequences import _assignments, _hashable, _locals_in, sequence_vars
+from ..frontend.sequences import _assignments, _hashable, _locals_in, container_vars, sequence_vars
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
@@ -115,7 +115,8 @@ def _scalar_index(value: Any, ranks: Optional[Dict[str, Any]]) -> bool:
 SAME, ITEM, HOLDS, COPY = "same", "item", "holds", "copy"  # kinds of sharing (see _shares)
 
 
-def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> Iterator[Tuple[str, str, str]]:
+def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
+            containers: FrozenSet[str] = frozenset()) -> Iterator[Tuple[str, str, str]]:
     """(name, other, kind) triples: statement ``stmt`` may make ``name`` share memory with
     ``other`` (``sequences``: the variables that may hold lists or tuples, whose ``+`` and
     ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
@@ -123,7 +124,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
     view: a change of ``name`` shows in ``other``), ``holds`` (``name`` holds ``other`` as an
     element: a change of ``other`` shows in ``name``, re-filling ``name`` leaves ``other``),
     ``copy`` (``name`` is a new container with ``other``'s items, ``list(L)``, ``x.copy()``: a
-    change of an item shows in both, re-filling either, or writing into an array, in neither)."""
+    change of an item shows in both, re-filling either, or writing into an array, in neither).
+    ``containers``: the variables that surely hold a list, tuple or dict (``container_vars``),
+    whose slices are such copies (an array's are views)."""
     if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x (a check of tangent_lite's holds nothing)
         call = stmt.value
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value) \
@@ -145,6 +148,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
         sources, kind = [value.func.value.id], ITEM
     elif isinstance(value, gast.Attribute):
         sources, kind = ([] if value.attr in _NONDIFF_ATTRS else _locals_in(value.value)), ITEM
+    elif isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) and _local(value.value) \
+            and value.value.id in containers:  # L[1:] of a list or tuple: a new one
+        sources, kind = [value.value.id], COPY
     elif isinstance(value, gast.Subscript):
         sources, kind = ([] if _scalar_index(value, ranks) else _locals_in(value.value)), ITEM
     elif isinstance(tgt, gast.Tuple):  # a, b = t: items of t
@@ -165,7 +171,7 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []
-        elif callee is runtime.copy_value:  # x.copy(): a new list, dict or array (never a view of x)
+        elif callee is runtime.copy_value or callee is dict:  # x.copy(), dict(d): a new list, dict or array
             sources, kind = _locals_in(gast.Tuple(elts=list(value.args), ctx=gast.Load())), COPY
         elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list (of an
             sources, kind = _locals_in(value), HOLDS  # array: of views of its rows, which a write changes)
@@ -290,8 +296,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     order = {id(st): i for i, st in enumerate(stmts)}
     lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
+    containers = frozenset(container_vars(w.fdef.body, w.params))
     edges = [(order[id(st)], alias, source, kind) for st in stmts
-             for alias, source, kind in _shares(st, ranks, sequences)
+             for alias, source, kind in _shares(st, ranks, sequences, containers)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
     loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
                    if isinstance(loop, (gast.For, gast.While))]
@@ -345,9 +352,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         # be one of the objects put in it; the write into base re-fills base, not its items) ...
         # (``items``: the objects an item of which the write may change, which their copies share)
         roots, items = _written_objects(base, live)
-        # ... then their views and holders (and items, unless the write only re-fills a list), and
-        # the copies of those whose items it changes
-        down = (SAME, HOLDS) if _refills_list(stmt) else (SAME, HOLDS, ITEM)
+        # ... then their views and holders (and items, unless the write only re-fills a list or
+        # dict), and the copies of those whose items it changes
+        down = (SAME, HOLDS) if _refills(stmt, containers) else (SAME, HOLDS, ITEM)
         group, changed = set(roots), True
         while changed:
             changed = False
@@ -432,9 +439,16 @@ def _written_objects(base: str, edges: List[Tuple[str, str, str]]) -> Tuple[Set[
     return roots, items
 
 
-def _refills_list(stmt: Any) -> bool:
-    """``L.append(x)``, ``L.pop()``, ``L.extend(xs)``: the list changes, not its items."""
+def _refills(stmt: Any, containers: FrozenSet[str]) -> bool:
+    """``L.append(x)``, ``L.pop()``, ``L.extend(xs)``, ``L[i] = v`` of a list (or dict) the
+    function builds (``containers``), ``d['k'] = v``: the list or dict changes, not its items
+    (an item taken from it before still holds what it held)."""
     call = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign)) else None
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+        tgt = stmt.targets[0]
+        key = tgt.slice
+        return _local(tgt.value) and tgt.value.id in containers \
+            or isinstance(key, gast.Constant) and isinstance(key.value, str)  # (no index of an array)
     return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
         and call.func.attr in ("append", "pop", "extend")
 

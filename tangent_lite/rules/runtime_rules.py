@@ -398,6 +398,27 @@ def tuple_vjp(h, ans, iterable):
     return _tl.sequence_bar(h, iterable)
 
 
+@defjvp(builtins.dict)
+def dict_jvp(x_dot, ans, iterable):
+    return _tl.dict_like(x_dot, iterable)
+
+
+@defvjp(builtins.dict)
+def dict_vjp(h, ans, iterable):
+    return _tl.dict_like(h, iterable)
+
+
+@defjvp(runtime.dict_like)
+def dict_like_jvp(t_dot, ans, t, d):
+    return _tl.dict_like(t_dot, d)
+
+
+@defvjp(runtime.dict_like)
+def dict_like_vjp(h, ans, t, d):
+    return _tl.dict_like(h, d)
+
+
+constant_params(runtime.dict_like, "d")
 constant_params(runtime.getitem_bar, "x", "index")
 constant_params(runtime.add_item, "index")
 constant_params(runtime.getattr_bar, "x", "name")

@@ -344,6 +344,12 @@ class Expressions(Part):
             literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
             return self.expr(gast.Dict(keys=literal.keys + [S.const(k.arg) for k in node.keywords],
                                        values=literal.values + [k.value for k in node.keywords]))
+        if obj is dict and node.keywords and all(k.arg is not None for k in node.keywords) and len(node.args) == 1 \
+                and not isinstance(node.args[0], gast.Starred):
+            # dict(d, a=x) is the copy dict(d) merged with {'a': x} (the keywords win)
+            copy = gast.Call(func=node.func, args=node.args, keywords=[])
+            return self.expr(gast.BinOp(left=copy, op=gast.BitOr(), right=gast.Dict(
+                keys=[S.const(k.arg) for k in node.keywords], values=[k.value for k in node.keywords])))
         args = self.unpack.spread(node.args)
         keywords = self.unpack.spread_keywords(node.keywords)
         if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
