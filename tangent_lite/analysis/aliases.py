@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import runtime
 from .. import syntax as S
-from ..frontend.sequences import _assignments, _hashable, _locals_in, container_vars, sequence_vars
+from ..frontend.sequences import _assignments, _hashable, _locals_in, container_vars, dict_vars, sequence_vars
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 
@@ -229,15 +229,6 @@ def closure(names: Set[str], alias_groups: Dict[str, FrozenSet[str]]) -> Set[str
 # ------------------------------------------------------------------ writes through shared memory
 
 
-def sharing_errors(w: Any, active: Set[str], varied: Set[str],
-                   ranks: Optional[Dict[str, Any]] = None) -> List[Any]:
-    """The refusals of :func:`sharing_problems`; its run-time checks are inserted into ``w``."""
-    errors, checks = sharing_problems(w, active, varied, ranks)
-    for stmt, base, error in checks:
-        insert_number_check(w, stmt, base, error)
-    return errors
-
-
 def made_in_place(w: Any, name: str, ranks: Optional[Dict[str, Any]] = None) -> List[Tuple[Any, str]]:
     """The ``v op= e`` statements (lowered to ``v_1 = v op e``) whose result ``name`` may be,
     through plain renames, where the rank of ``v`` is not known, as (statement, ``v``): Python
@@ -261,15 +252,16 @@ def made_in_place(w: Any, name: str, ranks: Optional[Dict[str, Any]] = None) -> 
     return out
 
 
-def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
+def insert_number_check(w: Any, stmt: Any, base: str, error: Any, helper: str = "number_only") -> None:
     """Put ``_tl.number_only(base, message)`` before ``stmt`` in ``w``: ``v op= e`` where the
     rank of ``v`` is unknown runs when ``v`` holds a number, and raises ``error``'s message
-    when it holds an array or a list (which Python would change in place)."""
+    when it holds an array or a list (which Python would change in place).  (``helper``: another
+    check of that form, ``container_only``.)"""
     from .. import runtime
 
-    func = S.attribute(S.name(w.aliases["_tl"]), "number_only")
+    func = S.attribute(S.name(w.aliases["_tl"]), helper)
     call = S.call(func, [S.name(base), S.const(str(error))])
-    set_anno(call, Key.CALLEE, runtime.number_only)
+    set_anno(call, Key.CALLEE, getattr(runtime, helper))
     check = gast.Expr(value=call)
     check.lineno = getattr(stmt, "lineno", None)
     set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
@@ -277,8 +269,8 @@ def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
     body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
 
 
-def sharing_problems(w: Any, active: Set[str], varied: Set[str],
-                     ranks: Optional[Dict[str, Any]] = None) -> Tuple[List[Any], List[Tuple[Any, str, Any]]]:
+def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
+                     assumed: FrozenSet[str] = frozenset()) -> Tuple[List[Any], List[Tuple[Any, str, Any]]]:
     """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
     that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
     item of a list...) and that is read afterwards, where derivatives are involved: the
@@ -286,7 +278,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
 
     Positions are those of the statements in program order; in a loop the next iteration
     comes after the write too.  A variable made again (re-bound) on every path between the
-    write and a read no longer shares the written object there."""
+    write and a read no longer shares the written object there.  ``assumed``: variables taken to
+    hold lists, tuples or dicts (see ``guessed_containers``), as those the function surely builds."""
     from ..errors import UnsupportedConstructError
 
     stmts = list(_assignments(w.fdef.body))
@@ -296,7 +289,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     order = {id(st): i for i, st in enumerate(stmts)}
     lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
-    containers = frozenset(container_vars(w.fdef.body, w.params))
+    containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
     edges = [(order[id(st)], alias, source, kind) for st in stmts
              for alias, source, kind in _shares(st, ranks, sequences, containers)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
@@ -400,13 +393,20 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         else:
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
         plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
-        copy_hint = f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'" if plain else "with .copy() or list(...)"
-        error = UnsupportedConstructError(
-            f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
-            "afterwards: derivatives would not follow the shared change",
-            w.src.location(stmt),
-            f"make a copy first, {copy_hint}"
-            + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else ""))
+        lists = containers | sequences | dict_vars(w.fdef.body)
+        holder = next((_spelled(v, line, w) for v in others if (base, v, ITEM) in live and v in lists), None) \
+            if not itself else None  # L[0][...] = v, then L read: what L holds changed
+        if holder is not None:
+            what = (f"{how}, an entry of '{holder}' that is read afterwards through '{holder}': derivatives would "
+                    "not follow a change made inside an entry of a list or dict (another entry may hold the same "
+                    "array, as in L = [a, a])")
+            fix = f"put a new array into '{holder}' instead" + (f", e.g. '{shown} = <new value>'" if plain else "")
+        else:
+            what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
+                    "afterwards: derivatives would not follow the shared change")
+            fix = f"make a copy first, {_copy_hint(shown if plain else None, base, ranks, w, lists)}" \
+                + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else "")
+        error = UnsupportedConstructError(what, w.src.location(stmt), fix)
         if itself and not isinstance((ranks or {}).get(base), int):
             checks.append((stmt, base, error))  # a number, or an array? known when it runs
             # an earlier 'a op= e' that made a member of the group: lowered to a new value, it keeps a
@@ -437,6 +437,18 @@ def _written_objects(base: str, edges: List[Tuple[str, str, str]]) -> Tuple[Set[
                 items.add(source)
             changed = True
     return roots, items
+
+
+def _copy_hint(shown: Optional[str], base: str, ranks: Optional[Dict[str, Any]], w: Any, lists: Set[str]) -> str:
+    """How to copy ``base`` (written ``shown``; ``lists``: the variables that may hold lists,
+    tuples or dicts): an array's, a dict's or a list's copy."""
+    if shown is None:
+        return "with .copy() (of an array, a list or a dict)"
+    if base in dict_vars(w.fdef.body):  # (list(d) would be its keys)
+        return f"e.g. '{shown} = {shown}.copy()' or 'dict({shown})'"
+    if base in lists and not isinstance((ranks or {}).get(base), int):
+        return f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'"
+    return f"e.g. '{shown} = {shown}.copy()'"
 
 
 def _refills(stmt: Any, containers: FrozenSet[str]) -> bool:

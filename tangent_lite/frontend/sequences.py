@@ -98,6 +98,23 @@ def container_vars(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
     return out
 
 
+def dict_vars(body: List[Any]) -> Set[str]:
+    """Variables that hold a dict somewhere (for messages): bound to a dict display, ``dict(...)``
+    or a merge ``d | e``, or indexed by a string (``d['k']``)."""
+    out: Set[str] = set()
+    for stmt in _all_statements(body):
+        for node in S.walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and isinstance(node.slice, gast.Constant) and isinstance(node.slice.value, str):
+                out.add(node.value.id)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            if isinstance(value, gast.Dict) or isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr) \
+                    or isinstance(value, gast.Call) and get_anno(value, Key.CALLEE, None) is dict:
+                out.add(stmt.targets[0].id)
+    return out
+
+
 def _as_list(value: Any) -> List[Any]:
     if value is None:
         return []

@@ -53,6 +53,10 @@ class Expressions(Part):
         t = self.names.temp()
         self.cx.emit(S.assign(t, value))
         self.unpack.note_packed(t, value)
+        if getattr(node, "lineno", None) is not None:  # messages say the user's 'L[0]', not '_t0'
+            shown = S.to_source(node)
+            if len(shown) <= 60 and "\n" not in shown:
+                self.cx.display_names[t] = shown
         return S.name(t)
 
     def expr(self, node: Any) -> Any:
@@ -338,18 +342,9 @@ class Expressions(Part):
         written_out = self.functional.call(obj, node) if obj is not _MISSING else None
         if written_out is not None:
             return written_out
-        if obj is dict and all(k.arg is not None for k in node.keywords) and (
-                not node.args or len(node.args) == 1 and isinstance(node.args[0], gast.Dict)):
-            # dict(a=x, b=y) is the literal {'a': x, 'b': y}
-            literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
-            return self.expr(gast.Dict(keys=literal.keys + [S.const(k.arg) for k in node.keywords],
-                                       values=literal.values + [k.value for k in node.keywords]))
-        if obj is dict and node.keywords and all(k.arg is not None for k in node.keywords) and len(node.args) == 1 \
-                and not isinstance(node.args[0], gast.Starred):
-            # dict(d, a=x) is the copy dict(d) merged with {'a': x} (the keywords win)
-            copy = gast.Call(func=node.func, args=node.args, keywords=[])
-            return self.expr(gast.BinOp(left=copy, op=gast.BitOr(), right=gast.Dict(
-                keys=[S.const(k.arg) for k in node.keywords], values=[k.value for k in node.keywords])))
+        literal = _dict_call(node) if obj is dict else None
+        if literal is not None:
+            return self.expr(literal)
         args = self.unpack.spread(node.args)
         keywords = self.unpack.spread_keywords(node.keywords)
         if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
@@ -438,6 +433,22 @@ class Expressions(Part):
         orelse, self.cx.out = self.cx.out, saved
         self.cx.emit(gast.If(test=test, body=body, orelse=orelse))
         return S.name(t)
+
+
+def _dict_call(node: Any) -> Any:
+    """``dict(a=x, b=y)`` as the literal ``{'a': x, 'b': y}`` (``dict({...}, a=x)`` too), and
+    ``dict(d, a=x)`` as the copy ``dict(d)`` merged with ``{'a': x}`` (the keywords win); None
+    for the other calls of ``dict`` (``dict(d)``: a call with rules, ``dict(**kw)``)."""
+    if not all(k.arg is not None for k in node.keywords):
+        return None
+    keys, values = [S.const(k.arg) for k in node.keywords], [k.value for k in node.keywords]
+    if not node.args or len(node.args) == 1 and isinstance(node.args[0], gast.Dict):
+        literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
+        return gast.Dict(keys=literal.keys + keys, values=literal.values + values)
+    if node.keywords and len(node.args) == 1 and not isinstance(node.args[0], gast.Starred):
+        copy = gast.Call(func=node.func, args=node.args, keywords=[])
+        return gast.BinOp(left=copy, op=gast.BitOr(), right=gast.Dict(keys=keys, values=values))
+    return None
 
 
 def _as_merges(node: Any) -> Any:
