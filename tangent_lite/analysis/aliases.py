@@ -158,9 +158,10 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
     elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):
         sources = []
     elif isinstance(value, gast.BinOp):
-        # arrays and numbers give new objects; lists and tuples (+, *) and merged dicts (|) hold the same items
+        # arrays and numbers give new objects; lists and tuples (+, *) and merged dicts (|) are new ones holding
+        # the operands' items (copies of them)
         merge = get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or
-        sources, kind = [n for n in _locals_in(value) if merge or n in sequences], HOLDS
+        sources, kind = [n for n in _locals_in(value) if merge or n in sequences], COPY
     elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
         sources, kind = _locals_in(value), HOLDS
     elif isinstance(value, gast.Call):
@@ -173,6 +174,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
             sources = []
         elif callee is runtime.copy_value or callee is dict:  # x.copy(), dict(d): a new list, dict or array
             sources, kind = _locals_in(gast.Tuple(elts=list(value.args), ctx=gast.Load())), COPY
+        elif (callee in _CONTAINER_COPIES if _hashable(callee) else False) and len(value.args) == 1 \
+                and _local(value.args[0]) and value.args[0].id in containers:  # list(L) of a list: a copy
+            sources, kind = [value.args[0].id], COPY
         elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list (of an
             sources, kind = _locals_in(value), HOLDS  # array: of views of its rows, which a write changes)
         else:  # unknown: it may return an argument, a view or a container of them
@@ -393,8 +397,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         else:
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
         plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
-        lists = containers | sequences | dict_vars(w.fdef.body)
-        holder = next((_spelled(v, line, w) for v in others if (base, v, ITEM) in live and v in lists), None) \
+        collections = (containers - assumed) | sequences | dict_vars(w.fdef.body)
+        holder = next((_spelled(v, line, w) for v in others if (base, v, ITEM) in live and v in collections), None) \
             if not itself else None  # L[0][...] = v, then L read: what L holds changed
         if holder is not None:
             what = (f"{how}, an entry of '{holder}' that is read afterwards through '{holder}': derivatives would "
@@ -404,7 +408,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         else:
             what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
                     "afterwards: derivatives would not follow the shared change")
-            fix = f"make a copy first, {_copy_hint(shown if plain else None, base, ranks, w, lists)}" \
+            fix = f"make a copy first, {_copy_hint(shown if plain else None, base, ranks, w, collections)}" \
                 + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else "")
         error = UnsupportedConstructError(what, w.src.location(stmt), fix)
         if itself and not isinstance((ranks or {}).get(base), int):

@@ -50,9 +50,11 @@ def sharing_errors(w: Any, active: Set[str], varied: Set[str],
 
 def _guessed(w: Any, ranks: Optional[Dict[str, Any]]) -> Dict[str, List[Any]]:
     """Variable -> the statements slicing it (``M = L[1:]``) or storing into it by an index that
-    a list takes too (``L[i] = v``), where its type is not known: not a list or dict the function
-    builds, no array or number of known rank."""
+    a list takes too (``L[i] = v``), where it may hold a list or dict but its type is not known:
+    a parameter or an item of another value (``A = L[0]``), not a list or dict the function builds,
+    no array or number of known rank (an array's ``.T``, arithmetic, NumPy's results are arrays)."""
     known = container_vars(w.fdef.body, w.params)
+    maybe = _items_or_parameters(w)
     out: Dict[str, List[Any]] = {}
     for stmt in _assignments(w.fdef.body):
         if not isinstance(stmt, gast.Assign):
@@ -65,7 +67,25 @@ def _guessed(w: Any, ranks: Optional[Dict[str, Any]]) -> Dict[str, List[Any]]:
             subject = value.value
         else:
             continue
-        if isinstance(subject, gast.Name) and get_anno(subject, Key.CALLEE, _NO) is _NO \
+        if isinstance(subject, gast.Name) and get_anno(subject, Key.CALLEE, _NO) is _NO and subject.id in maybe \
                 and subject.id not in known and not isinstance((ranks or {}).get(subject.id), int):
             out.setdefault(subject.id, []).append(stmt)
+    return out
+
+
+def _items_or_parameters(w: Any) -> Set[str]:
+    """The parameters, and the variables every assignment of which takes an item or slice of one
+    of these (``A = L[0]``, ``M = L[1:]``) or renames one: what may hold a list or dict."""
+    values: Dict[str, List[Any]] = {}
+    for stmt in _assignments(w.fdef.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            values.setdefault(stmt.targets[0].id, []).append(stmt.value)
+    out, changed = set(w.params), True
+    while changed:
+        changed = False
+        for name, assigned in values.items():
+            if name not in out and all(isinstance(v, gast.Name) and v.id in out or isinstance(v, gast.Subscript)
+                                       and isinstance(v.value, gast.Name) and v.value.id in out for v in assigned):
+                out.add(name)
+                changed = True
     return out
