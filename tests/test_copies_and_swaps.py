@@ -306,3 +306,23 @@ def test_dict_of_pairs_with_derivatives_is_refused_when_it_runs(tmp_path):
     with pytest.raises(tl.UnsupportedConstructError, match=r"dict\(\.\.\.\) of a list that carries derivatives"):
         tl.grad(m.f)(X.copy())
     np.testing.assert_allclose(tl.grad(m.g)(X.copy()), np.full(3, 2.0))
+
+
+def test_dicts_made_by_calls_of_dict(tmp_path):
+    """``dict(a=x, b=y)``, ``dict(d)`` and ``dict(d, k=v)`` (the keywords win), then entries
+    re-bound and added: both modes and second order against central differences."""
+    m = temp_module(tmp_path, """
+        import numpy as np
+
+        def f(x):
+            d = dict(a=x * 1.0, b=np.sin(x))
+            e = dict(d, b=x * x, c=np.cos(x))
+            e["a"] = e["a"] * e["b"]
+            g = dict(e)
+            g["d"] = g["c"] * d["b"]
+            return np.sum(d["a"] * g["a"]) + np.sum(g["d"]) + np.sum(e["b"] * d["b"])
+        """)
+    expected = _fd_grad(m.f, X.copy())
+    np.testing.assert_allclose(tl.grad(m.f)(X.copy()), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(tl.jvp(m.f, (X.copy(),), (V,))[1], expected @ V, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(tl.hessian(m.f)(X.copy()), _fd_hessian(tl.grad(m.f), X.copy()), rtol=1e-5, atol=1e-5)
