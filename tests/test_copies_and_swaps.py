@@ -326,3 +326,21 @@ def test_dicts_made_by_calls_of_dict(tmp_path):
     np.testing.assert_allclose(tl.grad(m.f)(X.copy()), expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(tl.jvp(m.f, (X.copy(),), (V,))[1], expected @ V, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(tl.hessian(m.f)(X.copy()), _fd_hessian(tl.grad(m.f), X.copy()), rtol=1e-5, atol=1e-5)
+
+
+def test_a_new_key_in_a_dict_reached_through_an_item(tmp_path):
+    """``d['inner']['k'] = v`` adds a key to the inner dict: the reverse sweep remembers it had
+    none (it read the missing entry before: KeyError)."""
+    m = temp_module(tmp_path, """
+        import numpy as np
+
+        def f(x):
+            d = {"inner": {"a": x * 1.0}}
+            e = d["inner"]
+            d["inner"]["k"] = x * x
+            return np.sum(e["k"] * x) + np.sum(e["a"] * e["k"])
+        """)
+    expected = _fd_grad(m.f, X.copy())
+    np.testing.assert_allclose(tl.grad(m.f)(X.copy()), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(tl.jvp(m.f, (X.copy(),), (V,))[1], expected @ V, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(tl.hessian(m.f)(X.copy()), _fd_hessian(tl.grad(m.f), X.copy()), rtol=1e-5, atol=1e-5)

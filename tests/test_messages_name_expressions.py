@@ -117,7 +117,7 @@ CASES = [
     ("ndarray_sort_of_a_view", "np.ndarray.sort(y[::-1])", "changes 'y[::-1]' in place",
      "y[::-1] = np.sort(y[::-1])"),
     ("entry_written", "L[0][...] = x * x",
-     "writing into 'L[0]', an entry of 'L' that is read afterwards through 'L'", "put a new array into 'L'"),
+     "writing into 'L[0]', an entry of 'L' that is read afterwards through 'L'", "put a new value into 'L'"),
     ("dict_alias_written", 'd["b"] = x * 2.0', "writing into 'd', which shares its array or list with 'e'",
      "'d = d.copy()' or 'dict(d)'"),
     ("list_alias_written", "L[0] = x * 2.0", "writing into 'L', which shares its array or list with 'M'",

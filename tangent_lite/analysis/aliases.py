@@ -403,8 +403,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         if holder is not None:
             what = (f"{how}, an entry of '{holder}' that is read afterwards through '{holder}': derivatives would "
                     "not follow a change made inside an entry of a list or dict (another entry may hold the same "
-                    "array, as in L = [a, a])")
-            fix = f"put a new array into '{holder}' instead" + (f", e.g. '{shown} = <new value>'" if plain else "")
+                    "array or list, as in L = [a, a])")
+            fix = f"put a new value into '{holder}' instead" + (f", e.g. '{shown} = <new value>'" if plain else "")
         else:
             what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
                     "afterwards: derivatives would not follow the shared change")
