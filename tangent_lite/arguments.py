@@ -287,9 +287,10 @@ def protected(values: Sequence[Any], positions: Sequence[int]) -> List[Any]:
         for j, other in enumerate(values):
             theirs = mine if j == i else _arrays_in(other)
             if any(_share(a, b) for k, a in enumerate(mine) for m, b in enumerate(theirs) if j != i or m > k):
-                where = f"two entries of argument {i + 1}" if j == i else f"argument {j + 1}"
+                which = f"argument {i + 1}, which the function changes in place,"
+                where = f"two entries of {which}" if j == i else f"{which} and argument {j + 1}"
                 raise ArgumentError(
-                    f"argument {i + 1} is changed in place by the function and {where} share memory (the same "
+                    f"{where} share memory (the same "
                     "array or list, or views of one): the function's values depend on that sharing, which "
                     "derivatives do not follow",
                     hint="pass separate copies (x.copy()), or change the function to build a new value instead of "

@@ -702,6 +702,14 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((sample(rng, (4,)),), {}), "(4,) array (its entries)"),
         Case(lambda rng: ((sample(rng, (2, 3)),), {}), "(2, 3) array (its rows)"),
     ],
+    "builtins.dict": [
+        Case(lambda rng: (({"a": sample(rng, (2,)), "b": sample(rng, F)},), {}), "dict {a: (2,), b: float}"),
+        Case(lambda rng: (({"w": sample(rng, (2, 3))},), {}), "dict {w: (2, 3)}"),
+    ],
+    "tangent_lite.runtime.containers.dict_like": [
+        _seed_case("tangent of dict {a: (2,), b: float}",
+                   lambda rng: ({"a": sample(rng, (2,)), "b": sample(rng, F)}, {"a": np.zeros(2), "b": 0.0})),
+    ],
     "builtins.tuple": [
         Case(lambda rng: (([sample(rng, F) for _ in range(3)],), {}), "list of 3 floats"),
         Case(lambda rng: (((sample(rng, F), sample(rng, (2,))),), {}), "tuple (float, (2,))"),

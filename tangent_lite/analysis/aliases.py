@@ -34,9 +34,9 @@ import numpy as np
 
 from .. import runtime
 from .. import syntax as S
-from ..frontend.sequences import _assignments, _hashable, _locals_in, sequence_vars
+from ..frontend.sequences import _assignments, _hashable, _locals_in, container_vars, dict_vars, sequence_vars
 from ..syntax import gast
-from ..syntax.annotations import Key, get_anno, set_anno
+from ..syntax.annotations import Key, get_anno
 
 # NumPy functions whose result may be (a view of) their first argument, or the argument itself
 VIEW_FUNCTIONS = frozenset(f for f in (
@@ -123,7 +123,8 @@ def _scalar_index(value: Any, ranks: Optional[Dict[str, Any]]) -> bool:
 SAME, ITEM, HOLDS, COPY = "same", "item", "holds", "copy"  # kinds of sharing (see _shares)
 
 
-def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> Iterator[Tuple[str, str, str]]:
+def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
+            containers: FrozenSet[str] = frozenset()) -> Iterator[Tuple[str, str, str]]:
     """(name, other, kind) triples: statement ``stmt`` may make ``name`` share memory with
     ``other`` (``sequences``: the variables that may hold lists or tuples, whose ``+`` and
     ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
@@ -131,7 +132,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
     view: a change of ``name`` shows in ``other``), ``holds`` (``name`` holds ``other`` as an
     element: a change of ``other`` shows in ``name``, re-filling ``name`` leaves ``other``),
     ``copy`` (``name`` is a new container with ``other``'s items, ``list(L)``, ``x.copy()``: a
-    change of an item shows in both, re-filling either, or writing into an array, in neither)."""
+    change of an item shows in both, re-filling either, or writing into an array, in neither).
+    ``containers``: the variables that surely hold a list, tuple or dict (``container_vars``),
+    whose slices are such copies (an array's are views)."""
     if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x (a check of tangent_lite's holds nothing)
         call = stmt.value
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value) \
@@ -153,6 +156,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
         sources, kind = [value.func.value.id], ITEM
     elif isinstance(value, gast.Attribute):
         sources, kind = ([] if value.attr in _NONDIFF_ATTRS else _locals_in(value.value)), ITEM
+    elif isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice) and _local(value.value) \
+            and value.value.id in containers:  # L[1:] of a list or tuple: a new one
+        sources, kind = [value.value.id], COPY
     elif isinstance(value, gast.Subscript):
         sources, kind = ([] if _scalar_index(value, ranks) else _locals_in(value.value)), ITEM
     elif isinstance(tgt, gast.Tuple):  # a, b = t: items of t
@@ -160,9 +166,10 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
     elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):
         sources = []
     elif isinstance(value, gast.BinOp):
-        # arrays and numbers give new objects; lists and tuples (+, *) and merged dicts (|) hold the same items
+        # arrays and numbers give new objects; lists and tuples (+, *) and merged dicts (|) are new ones holding
+        # the operands' items (copies of them)
         merge = get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or
-        sources, kind = [n for n in _locals_in(value) if merge or n in sequences], HOLDS
+        sources, kind = [n for n in _locals_in(value) if merge or n in sequences], COPY
     elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
         sources, kind = _locals_in(value), HOLDS
     elif isinstance(value, gast.Call):
@@ -173,8 +180,11 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str]) -> 
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
         elif _fresh_callee(callee):
             sources = []
-        elif callee is runtime.copy_value:  # x.copy(): a new list, dict or array (never a view of x)
+        elif callee is runtime.copy_value or callee is dict:  # x.copy(), dict(d): a new list, dict or array
             sources, kind = _locals_in(gast.Tuple(elts=list(value.args), ctx=gast.Load())), COPY
+        elif (callee in _CONTAINER_COPIES if _hashable(callee) else False) and len(value.args) == 1 \
+                and _local(value.args[0]) and value.args[0].id in containers:  # list(L) of a list: a copy
+            sources, kind = [value.args[0].id], COPY
         elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list (of an
             sources, kind = _locals_in(value), HOLDS  # array: of views of its rows, which a write changes)
         else:  # unknown: it may return an argument, a view or a container of them
@@ -231,62 +241,9 @@ def closure(names: Set[str], alias_groups: Dict[str, FrozenSet[str]]) -> Set[str
 # ------------------------------------------------------------------ writes through shared memory
 
 
-def sharing_errors(w: Any, active: Set[str], varied: Set[str],
-                   ranks: Optional[Dict[str, Any]] = None) -> List[Any]:
-    """The refusals of :func:`sharing_problems`; its run-time checks are inserted into ``w``."""
-    errors, checks = sharing_problems(w, active, varied, ranks)
-    for stmt, helper, names, error in checks:
-        insert_run_time_check(w, stmt, helper, names, error)
-    return errors
-
-
-def made_in_place(w: Any, name: str, ranks: Optional[Dict[str, Any]] = None) -> List[Tuple[Any, str]]:
-    """The ``v op= e`` statements (lowered to ``v_1 = v op e``) whose result ``name`` may be,
-    through plain renames, where the rank of ``v`` is not known, as (statement, ``v``): Python
-    keeps an array ``v`` (a 0-d one too) the same object there, the lowered code makes a new one."""
-    names, out, changed = {name}, [], True
-    stmts = [st for st in _assignments(w.fdef.body) if isinstance(st, gast.Assign)
-             and isinstance(st.targets[0], gast.Name)]
-    while changed:
-        changed = False
-        for st in stmts:
-            if st.targets[0].id not in names:
-                continue
-            base = (get_anno(st, Key.IN_PLACE) or (None,))[0]
-            source = base if base is not None else st.value.id if _local(st.value) else None
-            if source is None or source in names:
-                continue
-            names.add(source)
-            changed = True
-            if base is not None and not isinstance((ranks or {}).get(base), int):
-                out.append((st, base))
-    return out
-
-
-def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
-    """Put ``_tl.number_only(base, message)`` before ``stmt`` in ``w``: ``v op= e`` where the
-    rank of ``v`` is unknown runs when ``v`` holds a number, and raises ``error``'s message
-    when it holds an array or a list (which Python would change in place)."""
-    insert_run_time_check(w, stmt, "number_only", [base], error)
-
-
-def insert_run_time_check(w: Any, stmt: Any, helper: str, names: List[str], error: Any) -> None:
-    """Put ``_tl.<helper>(*names, message)`` before ``stmt`` in ``w``: a check of what the
-    analysis cannot know before the code runs, which raises ``error``'s message when it fails."""
-    from .. import runtime
-
-    func = S.attribute(S.name(w.aliases["_tl"]), helper)
-    call = S.call(func, [S.name(n) for n in names] + [S.const(str(error))])
-    set_anno(call, Key.CALLEE, getattr(runtime, helper))
-    check = gast.Expr(value=call)
-    check.lineno = getattr(stmt, "lineno", None)
-    set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
-    body = _enclosing_lists(w.fdef.body)[id(stmt)][-1]
-    body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
-
-
-def sharing_problems(w: Any, active: Set[str], varied: Set[str],
-                     ranks: Optional[Dict[str, Any]] = None) -> Tuple[List[Any], List[Tuple[Any, str, List[str], Any]]]:
+def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
+                     assumed: FrozenSet[str] = frozenset()
+                     ) -> Tuple[List[Any], List[Tuple[Any, str, List[str], Any]]]:
     """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
     that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
     item of a list...) and that is read afterwards, where derivatives are involved: the
@@ -294,7 +251,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
 
     Positions are those of the statements in program order; in a loop the next iteration
     comes after the write too.  A variable made again (re-bound) on every path between the
-    write and a read no longer shares the written object there."""
+    write and a read no longer shares the written object there.  ``assumed``: variables taken to
+    hold lists, tuples or dicts (see ``guessed_containers``), as those the function surely builds."""
     from ..errors import UnsupportedConstructError
 
     stmts = list(_assignments(w.fdef.body))
@@ -304,8 +262,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     order = {id(st): i for i, st in enumerate(stmts)}
     lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
+    containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
     edges = [(order[id(st)], alias, source, kind) for st in stmts
-             for alias, source, kind in _shares(st, ranks, sequences)
+             for alias, source, kind in _shares(st, ranks, sequences, containers)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
     loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
                    if isinstance(loop, (gast.For, gast.While))]
@@ -359,9 +318,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         # be one of the objects put in it; the write into base re-fills base, not its items) ...
         # (``items``: the objects an item of which the write may change, which their copies share)
         roots, items = _written_objects(base, live)
-        # ... then their views and holders (and items, unless the write only re-fills a list), and
-        # the copies of those whose items it changes
-        down = (SAME, HOLDS) if _refills_list(stmt) else (SAME, HOLDS, ITEM)
+        # ... then their views and holders (and items, unless the write only re-fills a list or
+        # dict), and the copies of those whose items it changes
+        down = (SAME, HOLDS) if _refills(stmt, containers) else (SAME, HOLDS, ITEM)
         group, changed = set(roots), True
         while changed:
             changed = False
@@ -407,13 +366,20 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
         else:
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
         plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
-        copy_hint = f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'" if plain else "with .copy() or list(...)"
-        error = UnsupportedConstructError(
-            f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
-            "afterwards: derivatives would not follow the shared change",
-            w.src.location(stmt),
-            f"make a copy first, {copy_hint}"
-            + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else ""))
+        collections = (containers - assumed) | sequences | dict_vars(w.fdef.body)
+        holder = next((_spelled(v, line, w) for v in others if (base, v, ITEM) in live and v in collections), None) \
+            if not itself else None  # L[0][...] = v, then L read: what L holds changed
+        if holder is not None:
+            what = (f"{how}, an entry of '{holder}' that is read afterwards through '{holder}': derivatives would "
+                    "not follow a change made inside an entry of a list or dict (another entry may hold the same "
+                    "array or list, as in L = [a, a])")
+            fix = f"put a new value into '{holder}' instead" + (f", e.g. '{shown} = <new value>'" if plain else "")
+        else:
+            what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
+                    "afterwards: derivatives would not follow the shared change")
+            fix = f"make a copy first, {_copy_hint(shown if plain else None, base, ranks, w, collections)}" \
+                + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else "")
+        error = UnsupportedConstructError(what, w.src.location(stmt), fix)
         if itself and not isinstance((ranks or {}).get(base), int):
             checks.append((stmt, "number_only", [base], error))  # a number, or an array? known when it runs
             # an earlier 'a op= e' that made a member of the group: lowered to a new value, it keeps a
@@ -468,9 +434,28 @@ def _written_objects(base: str, edges: List[Tuple[str, str, str]]) -> Tuple[Set[
     return roots, items
 
 
-def _refills_list(stmt: Any) -> bool:
-    """``L.append(x)``, ``L.pop()``, ``L.extend(xs)``: the list changes, not its items."""
+def _copy_hint(shown: Optional[str], base: str, ranks: Optional[Dict[str, Any]], w: Any, lists: Set[str]) -> str:
+    """How to copy ``base`` (written ``shown``; ``lists``: the variables that may hold lists,
+    tuples or dicts): an array's, a dict's or a list's copy."""
+    if shown is None:
+        return "with .copy() (of an array, a list or a dict)"
+    if base in dict_vars(w.fdef.body):  # (list(d) would be its keys)
+        return f"e.g. '{shown} = {shown}.copy()' or 'dict({shown})'"
+    if base in lists and not isinstance((ranks or {}).get(base), int):
+        return f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'"
+    return f"e.g. '{shown} = {shown}.copy()'"
+
+
+def _refills(stmt: Any, containers: FrozenSet[str]) -> bool:
+    """``L.append(x)``, ``L.pop()``, ``L.extend(xs)``, ``L[i] = v`` of a list (or dict) the
+    function builds (``containers``), ``d['k'] = v``: the list or dict changes, not its items
+    (an item taken from it before still holds what it held)."""
     call = stmt.value if isinstance(stmt, (gast.Expr, gast.Assign)) else None
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+        tgt = stmt.targets[0]
+        key = tgt.slice
+        return _local(tgt.value) and tgt.value.id in containers \
+            or isinstance(key, gast.Constant) and isinstance(key.value, str)  # (no index of an array)
     return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
         and call.func.attr in ("append", "pop", "extend")
 

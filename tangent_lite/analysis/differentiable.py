@@ -16,7 +16,7 @@ from ..rules.complex import complex_verified
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
-from . import aliases, receivers, rule_hint
+from . import aliases, guessed_containers, receivers, rule_hint, run_time_checks
 from .activity import activity, varied_vars
 from .mutations import mutation_errors
 from .outside_stores import store_after_read_errors
@@ -38,15 +38,15 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
-        errors += aliases.sharing_errors(w, active, varied, ranks)
+        errors += guessed_containers.sharing_errors(w, active, varied, ranks)
         checks: List[Any] = []  # a helper's p op= v on an argument of unknown rank: checked when it runs
         for stmt, err in mutation_errors(w, varied, registry, ranks, checks, reverse=mode == "vjp"):
             errors.append(err)
             refused.add(id(stmt))
         for stmt, name, err in checks:
-            aliases.insert_number_check(w, stmt, name, err)
-            for st, base in aliases.made_in_place(w, name, ranks):  # a 0-d array kept by 'v op= e'
-                aliases.insert_number_check(w, st, base, err)
+            run_time_checks.insert_number_check(w, stmt, name, err)
+            for st, base in run_time_checks.made_in_place(w, name, ranks):  # a 0-d array kept by 'v op= e'
+                run_time_checks.insert_number_check(w, st, base, err)
         if mode == "vjp":  # a store into module-level memory after the reverse sweep's reads of it
             for stmt, err in store_after_read_errors(w, active, varied):
                 errors.append(err)

@@ -45,6 +45,7 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
     todo = list(w.fdef.body)
     read: Set[str] = set()  # the names read before (in a loop: anywhere in it, for the next round)
     shared = aliases.groups(w.fdef.body, ranks) if varied else {}
+    shown = getattr(w, "display_names", {})  # how messages say temporaries of the lowering ('L[0]')
     while todo:
         stmt = todo.pop(0)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
@@ -70,18 +71,18 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
             if not varied or not is_user_function(callee) and not (earlier and reverse):
                 continue
             location = w.src.location(stmt)
-            problem = _mutation(call, callee, method, False, registry, location.text, earlier) \
-                or _helper_mutation(call, callee, location.text, ranks, earlier) if earlier and reverse else None
+            problem = _mutation(call, callee, method, False, registry, location.text, earlier, shown) \
+                or _helper_mutation(call, callee, location.text, ranks, earlier, shown) if earlier and reverse else None
             if problem is not None:
                 problem = (problem[0] + ", after it was read above (which the reverse sweep reads again)",
                            *problem[1:])
             else:  # p op= v in a helper: a 0-d array made by 'v op= e' here is changed, not replaced
-                problem = _helper_mutation(call, callee, location.text, ranks)
+                problem = _helper_mutation(call, callee, location.text, ranks, shown=shown)
                 problem = problem if problem is not None and len(problem) == 3 else None
         else:
             location = w.src.location(stmt)
-            problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text) \
-                or _helper_mutation(call, callee, location.text, ranks)
+            problem = _mutation(call, callee, method, isinstance(stmt, gast.Expr), registry, location.text,
+                                shown=shown) or _helper_mutation(call, callee, location.text, ranks, shown=shown)
         if problem is not None:
             what, fix, *when_it_runs = problem
             error = UnsupportedConstructError(what, location, fix)
@@ -92,9 +93,12 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
     return out
 
 
-def _shown(atom: Any, line: str, otherwise: str) -> str:
+def _shown(atom: Any, line: str, otherwise: str, names: Optional[Dict[str, str]] = None) -> str:
     """How the user wrote an atom of the Wengert form: its name, without an SSA suffix,
-    when that name is on the user's line (a temporary of the lowering is not)."""
+    when that name is on the user's line; the expression a temporary of the lowering holds
+    (``names``: the Wengert form's ``display_names``)."""
+    if isinstance(atom, gast.Name) and atom.id in (names or {}):
+        return names[atom.id]
     text = S.to_source(atom)
     for candidate in (text, re.sub(r"_\d+$", "", text)):
         if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
@@ -103,9 +107,11 @@ def _shown(atom: Any, line: str, otherwise: str) -> str:
 
 
 def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: Registry,
-              line: str, only: Optional[Set[str]] = None) -> Optional[Tuple[str, str]]:
+              line: str, only: Optional[Set[str]] = None,
+              shown: Optional[Dict[str, str]] = None) -> Optional[Tuple[str, str]]:
     """(what is wrong, what to write instead) for a call that may change its arguments
-    (``only``: where given, only a change of one of these variables counts)."""
+    (``only``: where given, only a change of one of these variables counts; ``shown``: how
+    messages say temporaries, see :func:`_shown`)."""
     written = S.dotted_name(call.func) or "the call"
     if only is not None:
         changed = _changed_atom(call, callee, method)
@@ -113,25 +119,28 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
             return None
 
     def first() -> str:  # (only for a message: the search of the line is not made for every call)
-        return _shown(call.args[0], line, "its first argument") if call.args else "its first argument"
+        return _shown(call.args[0], line, "its first argument", shown) if call.args else "its first argument"
 
     out_kw = [k for k in call.keywords if k.arg == "out" and not (isinstance(k.value, gast.Constant)
                                                                    and k.value.value is None)]
     if out_kw:
-        target = _shown(out_kw[0].value, line, "out")
+        target = _shown(out_kw[0].value, line, "out", shown)
         return (f"the 'out=' argument of '{written}' writes into '{target}' in place",
                 f"use the returned value instead: {target} = {written}(...) without out=")
     position = _out_position(callee)
     if position is not None and len(call.args) > position and not (
             isinstance(call.args[position], gast.Constant) and call.args[position].value is None):
-        target = _shown(call.args[position], line, "out")
+        target = _shown(call.args[position], line, "out", shown)
         return (f"'{written}' writes into '{target}' in place (its 'out' argument, given by position)",
                 f"use the returned value instead: {target} = {written}(...) without the 'out' argument")
     if method:
-        receiver = _shown(call.func.value, line, "x")
+        receiver = _shown(call.func.value, line, "x", shown)
+        spelled = f"{receiver}.{callee[1]}(...)"
+        if call.args and receiver in (f"type({first()})", f"{first()}.__class__"):  # type(y).sort(y): y changes
+            spelled, receiver = f"{receiver}.{callee[1]}({first()}{', ...' if len(call.args) > 1 else ''})", first()
         fix = purity.method_fix(callee[1], receiver)
         if fix is not None:
-            return (f"'{receiver}.{callee[1]}(...)' changes '{receiver}' in place", f"build a new value: {fix}")
+            return (f"'{spelled}' changes '{receiver}' in place", f"build a new value: {fix}")
         if discarded and callee[1] not in purity.PURE_METHODS:
             return (f"the result of '{receiver}.{callee[1]}(...)' is discarded: the call can only matter through "
                     f"what it does to '{receiver}' in place, which derivatives cannot follow",
@@ -141,7 +150,7 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
     if ufunc is not None:
         what, fix = purity.describe_ufunc_at(ufunc, first())
         return what, f"build the result as a new value: {fix}"
-    fix = purity.in_place_function_fix(callee)
+    fix = purity.in_place_function_fix(callee, first() if call.args and first() != "its first argument" else "x")
     if fix is not None:
         return f"'{written}' changes '{first()}' in place", f"build a new value: {fix}"
     owner = getattr(callee, "__self__", None)
@@ -205,7 +214,8 @@ def _out_position(callee: Any) -> Optional[int]:
 
 
 def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str, Any]],
-                     only: Optional[Set[str]] = None) -> Optional[Tuple[str, ...]]:
+                     only: Optional[Set[str]] = None,
+                     shown: Optional[Dict[str, str]] = None) -> Optional[Tuple[str, ...]]:
     """A user function (transformed on its own) that changes an argument it is passed in
     place (``y[0] = v``, ``y += v`` on an array, ``lst.append(v)``): its derivative would not
     follow the change it makes to the caller's object. A function with rules is a primitive:
@@ -234,11 +244,11 @@ def _helper_mutation(call: Any, callee: Any, line: str, ranks: Optional[Dict[str
         rank = (ranks or {}).get(atom.id)
         if how == "augmented" and rank == 0:
             continue  # p += v on a number makes a new number
-        shown = _shown(atom, line, param)
-        passed = "" if shown == param else f" ({shown} here)"
+        spelled = _shown(atom, line, param, shown)
+        passed = "" if spelled == param else f" ({spelled} here)"
         problem = (f"'{written}' changes its argument '{param}'{passed} in place: derivatives cannot follow "
                    "a change a called function makes to the caller's array or list",
-                   f"make '{written}' return the new value and assign it ({shown} = {written}(...)), or copy "
+                   f"make '{written}' return the new value and assign it ({spelled} = {written}(...)), or copy "
                    f"inside it ({param} = {param}.copy())")
         return problem + (atom.id,) if how == "augmented" and not isinstance(rank, int) else problem
     return None

@@ -5,7 +5,7 @@ and repeat them (:func:`mark_sequence_ops`).  Syntactic walks over the Wengert f
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Set
+from typing import Any, Dict, Iterable, Iterator, List, Set
 
 from .. import runtime
 from .. import syntax as S
@@ -47,6 +47,88 @@ def sequence_vars(body: List[Any]) -> Set[str]:
                 out.add(name)
                 changed = True
     return out
+
+
+_CONTAINER_MAKERS = (list, tuple, dict, sorted)
+
+
+def container_vars(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
+    """Variables that surely hold a list, tuple or dict the function builds, wherever they are
+    read: every assignment to them is a display, ``list(...)``, ``tuple(...)``, ``dict(...)``,
+    ``sorted(...)``, or a copy, slice (``L[1:]``), merge (``d | e``) or concatenation (``L + M``)
+    of such variables.  (A slice of one is a new container; an item stored into one re-binds
+    that item, it changes no array.)  Unlike :func:`sequence_vars` (which may hold one), a
+    variable also bound to anything else, a parameter, a loop or unpacking target is not one."""
+    from .. import runtime
+
+    simple: Dict[str, List[Any]] = {}
+    other: Set[str] = set()
+    for stmt in _all_statements(body):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+            simple.setdefault(stmt.targets[0].id, []).append(stmt.value)
+            continue
+        for field in ("targets", "target", "items", "args"):
+            for n in S.walk(gast.Tuple(elts=_as_list(getattr(stmt, field, None)), ctx=gast.Load())):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+                    other.add(n.id)
+
+    def made(value: Any, out: Set[str]) -> bool:
+        callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)) or _hashable(callee) and (
+                callee in _CONTAINER_MAKERS or callee is runtime.append):
+            return True
+        if isinstance(value, gast.Name):
+            return value.id in out
+        if callee is runtime.copy_value:
+            return bool(value.args) and made(value.args[0], out)
+        if isinstance(value, gast.Subscript):
+            return isinstance(value.slice, gast.Slice) and made(value.value, out)
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.BitOr)):
+            return made(value.left, out) and made(value.right, out)
+        return False
+
+    out = set(simple) - other - set(params)
+    changed = True
+    while changed:  # (the largest set whose assignments all make containers from its members)
+        changed = False
+        for name in sorted(out):
+            if not all(made(v, out) for v in simple[name]):
+                out.discard(name)
+                changed = True
+    return out
+
+
+def dict_vars(body: List[Any]) -> Set[str]:
+    """Variables that hold a dict somewhere (for messages): bound to a dict display, ``dict(...)``
+    or a merge ``d | e``, or indexed by a string (``d['k']``)."""
+    out: Set[str] = set()
+    for stmt in _all_statements(body):
+        for node in S.walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and isinstance(node.slice, gast.Constant) and isinstance(node.slice.value, str):
+                out.add(node.value.id)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            if isinstance(value, gast.Dict) or isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr) \
+                    or isinstance(value, gast.Call) and get_anno(value, Key.CALLEE, None) is dict:
+                out.add(stmt.targets[0].id)
+    return out
+
+
+def _as_list(value: Any) -> List[Any]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [v for v in (getattr(v, "optional_vars", v) for v in items) if v is not None]
+
+
+def _all_statements(body: List[Any]) -> Iterator[Any]:
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _all_statements(inner)
 
 
 def _hashable(obj: Any) -> bool:

@@ -91,7 +91,7 @@ _HOLOMORPHIC = """
     numpy.arcsin numpy.arccos numpy.arctan numpy.arcsinh numpy.arccosh numpy.arctanh numpy.sinc
 """
 _LINEAR = """
-    builtins.sum builtins.list builtins.tuple
+    builtins.sum builtins.list builtins.tuple builtins.dict
     numpy.sum numpy.mean numpy.prod numpy.nansum numpy.average numpy.cumsum numpy.cumulative_sum
     numpy.diff numpy.where numpy.reshape numpy.ravel numpy.transpose numpy.swapaxes numpy.moveaxis
     numpy.rollaxis numpy.squeeze numpy.expand_dims numpy.broadcast_to numpy.matrix_transpose

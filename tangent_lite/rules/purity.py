@@ -116,12 +116,13 @@ def ufunc_at(callee: Any) -> Optional[str]:
     return None
 
 
-def in_place_function_fix(callee: Any) -> Optional[str]:
+def in_place_function_fix(callee: Any, first: str = "x") -> Optional[str]:
     """What to write instead of a function that writes into its first argument (``np.copyto``;
-    a method of arrays, lists or dicts called through its class, ``np.ndarray.sort(x)``)."""
+    a method of arrays, lists or dicts called through its class, ``np.ndarray.sort(x)``, whose
+    first argument the user wrote as ``first``)."""
     if getattr(callee, "__objclass__", None) in (np.ndarray, list, dict) and \
             getattr(callee, "__name__", None) in IN_PLACE_METHODS:
-        return IN_PLACE_METHODS[callee.__name__].format(x="x")
+        return IN_PLACE_METHODS[callee.__name__].format(x=first)
     return IN_PLACE_FUNCTIONS.get(callee) if _member(callee, IN_PLACE_FUNCTIONS) else None
 
 

@@ -398,6 +398,27 @@ def tuple_vjp(h, ans, iterable):
     return _tl.sequence_bar(h, iterable)
 
 
+@defjvp(builtins.dict)
+def dict_jvp(x_dot, ans, iterable):
+    return _tl.dict_like(x_dot, iterable)
+
+
+@defvjp(builtins.dict)
+def dict_vjp(h, ans, iterable):
+    return _tl.dict_like(h, iterable)
+
+
+@defjvp(runtime.dict_like)
+def dict_like_jvp(t_dot, ans, t, d):
+    return _tl.dict_like(t_dot, d)
+
+
+@defvjp(runtime.dict_like)
+def dict_like_vjp(h, ans, t, d):
+    return _tl.dict_like(h, d)
+
+
+constant_params(runtime.dict_like, "d")
 constant_params(runtime.getitem_bar, "x", "index")
 constant_params(runtime.add_item, "index")
 constant_params(runtime.getattr_bar, "x", "name")
@@ -406,9 +427,10 @@ constant_params(runtime.zero_index, "index")
 constant_params(runtime.setitem_bar, "index", "v")
 constant_params(runtime.slice_write_bar, "old", "index", "v")
 constant_params(runtime.slice_write_zero, "old", "index", "v")
-nondifferentiable(runtime.number_only, runtime.held_once, runtime.real_only, runtime.array_method,
-                  runtime.verified_only, runtime.scalar_only, runtime.array_only, runtime.not_a_dict,
-                  runtime.no_swallow, runtime.reraise_refusal, runtime.saved_item, runtime.restore_item)
+nondifferentiable(runtime.number_only, runtime.held_once, runtime.container_only, runtime.real_only,
+                  runtime.array_method, runtime.verified_only, runtime.scalar_only, runtime.array_only,
+                  runtime.not_a_dict, runtime.no_swallow, runtime.reraise_refusal, runtime.saved_item,
+                  runtime.restore_item)
 
 
 # ---------------------------------------------------------------- L + M, L * n on lists and tuples

@@ -90,6 +90,18 @@ def copy_value(x: Any) -> Any:
     return x.copy()
 
 
+def dict_like(t: Any, d: Any) -> dict:
+    """The derivative of ``dict(d)``, a new dict of ``d``'s entries, from that of ``d`` (``t``: a
+    tangent or cotangent): a new dict of its entries.  ``dict(pairs)`` of pairs that carry
+    derivatives is refused (their derivatives are not a dict)."""
+    if not isinstance(d, dict):
+        raise user_error("UnsupportedConstructError",
+                         f"dict(...) of a {type(d).__name__} that carries derivatives is differentiated for a "
+                         "dict only (dict(d): its copy)",
+                         "build the dict with a literal {'k': v, ...} or dict(k=v, ...)")
+    return dict(t)
+
+
 def _merge_operands(a: Any, b: Any) -> bool:
     """Are ``a`` and ``b`` of ``a | b`` (or ``{**a, **b}``) dicts, whose entries carry derivatives?
     Integers, booleans and their arrays carry none; anything else ``|`` would be a user's

@@ -108,6 +108,15 @@ def namespace_only(xp: Any, message: str) -> None:
                      "pass the array namespace (array_namespace(x)), or give the parameter another name than 'xp'")
 
 
+def container_only(v: Any, message: str) -> None:
+    """Check that ``v`` holds a list, tuple or dict before a slice of it or a store into it by
+    index that derivatives follow as a list's or dict's (a copy; re-binding an item): an array's
+    slice is a view and a store into an array changes it in place, under an alias."""
+    if not isinstance(v, (list, tuple, dict)):
+        what, _, hint = message.partition("\nTo fix: ")
+        raise user_error("UnsupportedConstructError", what, hint)
+
+
 def number_only(v: Any, message: str) -> None:
     """Check that ``v`` holds a number before ``v op= e`` (which then makes a new object):
     an array or a list would be changed in place, under an alias derivatives cannot follow."""

@@ -54,6 +54,10 @@ class Expressions(Part):
         t = self.names.temp()
         self.cx.emit(S.assign(t, value))
         self.unpack.note_packed(t, value)
+        if getattr(node, "lineno", None) is not None:  # messages say the user's 'L[0]', not '_t0'
+            shown = S.to_source(node)
+            if len(shown) <= 60 and "\n" not in shown:
+                self.cx.display_names[t] = shown
         return S.name(t)
 
     def expr(self, node: Any) -> Any:
@@ -283,7 +287,7 @@ class Expressions(Part):
             if any(get_anno(a, Key.FENCED) for a in [receiver] + args + [k.value for k in keywords]):
                 return _opaque()
             if func.attr == "astype" and len(args) + len(keywords) == 1:
-                cast = self.astype(receiver, (args or [k.value for k in keywords])[0])
+                cast = self.numpy_forms.astype(receiver, (args or [k.value for k in keywords])[0])
                 if cast is not None:
                     return cast
             if func.attr == "copy" and not args and not keywords:  # a list's, a dict's or an array's
@@ -347,12 +351,9 @@ class Expressions(Part):
         written_out = self.functional.call(obj, node) if obj is not _MISSING else None
         if written_out is not None:
             return written_out
-        if obj is dict and all(k.arg is not None for k in node.keywords) and (
-                not node.args or len(node.args) == 1 and isinstance(node.args[0], gast.Dict)):
-            # dict(a=x, b=y) is the literal {'a': x, 'b': y}
-            literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
-            return self.expr(gast.Dict(keys=literal.keys + [S.const(k.arg) for k in node.keywords],
-                                       values=literal.values + [k.value for k in node.keywords]))
+        literal = _dict_call(node) if obj is dict else None
+        if literal is not None:
+            return self.expr(literal)
         args = self.unpack.spread(node.args)
         keywords = self.unpack.spread_keywords(node.keywords)
         if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
@@ -362,29 +363,6 @@ class Expressions(Part):
             set_anno(out, Key.CALLEE, obj)
             return self.namespaces.annotate(out, obj, node)
         return out
-
-    def astype(self, receiver: Any, dtype: Any) -> Any:
-        """``x.astype(float)`` is ``np.array(x, dtype=float)`` (a copy, as astype makes: derivatives
-        pass through); to an integer or boolean type it is that of ``tl.stop_gradient(x)`` (none).  None when
-        the type is not known here (a variable: the method call is kept, and refused if active)."""
-        static = get_anno(dtype, Key.CALLEE, _MISSING) if not isinstance(dtype, gast.Constant) else dtype.value
-        try:
-            kind = np.dtype(static).kind
-        except TypeError:
-            return None
-        if kind not in "fbiu":
-            return None
-        self._array_method_check(receiver, "astype(...)", "NumPy's np.array({receiver}, dtype=...)")
-        if kind != "f":
-            tl = self.cx.aliases["_tl"]
-            stop = gast.Call(func=S.attribute(S.name(tl), "stop_gradient"), args=[receiver], keywords=[])
-            set_anno(stop.func, Key.CALLEE, runtime.stop_gradient)
-            set_anno(stop, Key.CALLEE, runtime.stop_gradient)
-            self.cx.env.setdefault(tl, runtime)
-            t = self.names.temp()
-            self.cx.emit(S.assign(t, stop))
-            receiver = S.name(t)
-        return self._np_call("array", [receiver], [gast.keyword(arg="dtype", value=dtype)])
 
     def is_static(self, func: Any) -> bool:
         dotted = S.dotted_name(func)
@@ -441,6 +419,22 @@ class Expressions(Part):
         orelse, self.cx.out = self.cx.out, saved
         self.cx.emit(gast.If(test=test, body=body, orelse=orelse))
         return S.name(t)
+
+
+def _dict_call(node: Any) -> Any:
+    """``dict(a=x, b=y)`` as the literal ``{'a': x, 'b': y}`` (``dict({...}, a=x)`` too), and
+    ``dict(d, a=x)`` as the copy ``dict(d)`` merged with ``{'a': x}`` (the keywords win); None
+    for the other calls of ``dict`` (``dict(d)``: a call with rules, ``dict(**kw)``)."""
+    if not all(k.arg is not None for k in node.keywords):
+        return None
+    keys, values = [S.const(k.arg) for k in node.keywords], [k.value for k in node.keywords]
+    if not node.args or len(node.args) == 1 and isinstance(node.args[0], gast.Dict):
+        literal = node.args[0] if node.args else gast.Dict(keys=[], values=[])
+        return gast.Dict(keys=literal.keys + keys, values=literal.values + values)
+    if node.keywords and len(node.args) == 1 and not isinstance(node.args[0], gast.Starred):
+        copy = gast.Call(func=node.func, args=node.args, keywords=[])
+        return gast.BinOp(left=copy, op=gast.BitOr(), right=gast.Dict(keys=keys, values=values))
+    return None
 
 
 def _as_merges(node: Any) -> Any:

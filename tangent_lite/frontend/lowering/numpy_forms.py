@@ -23,8 +23,8 @@ import numpy as np
 from ... import runtime
 from ... import syntax as S
 from ...syntax import gast
-from ...syntax.annotations import Key, set_anno
-from .common import RUNTIME_METHODS
+from ...syntax.annotations import Key, get_anno, set_anno
+from .common import _MISSING, RUNTIME_METHODS
 from .state import Part
 
 REDUCE = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
@@ -90,6 +90,29 @@ class NumpyForms(Part):
             args = [self._bind(gast.Tuple(elts=args, ctx=gast.Load()))]
         self.exprs._array_method_check(receiver, f"{attr}(...)", f"NumPy's {{receiver}}.{attr}(...)")
         return self.exprs._tl_call(fname, [receiver] + args)
+
+    def astype(self, receiver: Any, dtype: Any) -> Any:
+        """``x.astype(float)`` is ``np.array(x, dtype=float)`` (a copy, as astype makes: derivatives
+        pass through); to an integer or boolean type it is that of ``tl.stop_gradient(x)`` (none).  None when
+        the type is not known here (a variable: the method call is kept, and refused if active)."""
+        static = get_anno(dtype, Key.CALLEE, _MISSING) if not isinstance(dtype, gast.Constant) else dtype.value
+        try:
+            kind = np.dtype(static).kind
+        except TypeError:
+            return None
+        if kind not in "fbiu":
+            return None
+        self.exprs._array_method_check(receiver, "astype(...)", "NumPy's np.array({receiver}, dtype=...)")
+        if kind != "f":
+            tl = self.cx.aliases["_tl"]
+            stop = gast.Call(func=S.attribute(S.name(tl), "stop_gradient"), args=[receiver], keywords=[])
+            set_anno(stop.func, Key.CALLEE, runtime.stop_gradient)
+            set_anno(stop, Key.CALLEE, runtime.stop_gradient)
+            self.cx.env.setdefault(tl, runtime)
+            t = self.names.temp()
+            self.cx.emit(S.assign(t, stop))
+            receiver = S.name(t)
+        return self.exprs._np_call("array", [receiver], [gast.keyword(arg="dtype", value=dtype)])
 
     # -- helpers -------------------------------------------------------------------------------
     def _bind(self, value: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ... import syntax as S
+from ...frontend.sequences import dict_vars
 from ...syntax import gast
 from .calls import Checkpoints
 from .names import _RESTORE, _RESTORE_ITEM, _dict_vars, _drop_empty, _index_syntax, _list_vars, _loaded, at
@@ -24,10 +25,11 @@ class ContainerKinds:
         self._lists: Optional[Set[str]] = None  # ... a list it builds (list_slice_write)
 
     def array(self, var: str) -> bool:
-        """Is ``var`` not one of the function's dicts (whose keys may come and go)?  Those get
-        ``_tl.saved_item`` / ``_tl.restore_item``; the rest plain ``x[i]`` saves and restores."""
+        """Is ``var`` not one of the function's dicts (whose keys may come and go; one it builds,
+        or a local indexed by a string, ``e = d['inner']; e['k'] = v``)?  Those get ``_tl.saved_item`` /
+        ``_tl.restore_item``; the rest plain ``x[i]`` saves and restores."""
         if self._dicts is None:
-            self._dicts = _dict_vars(self.ps.w.fdef.body)
+            self._dicts = _dict_vars(self.ps.w.fdef.body) | (dict_vars(self.ps.w.fdef.body) - set(self.ps.w.params))
         return var not in self._dicts
 
     def list_slice_write(self, stmt: Any) -> bool:
