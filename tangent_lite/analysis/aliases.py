@@ -224,9 +224,9 @@ def closure(names: Set[str], alias_groups: Dict[str, FrozenSet[str]]) -> Set[str
 
 
 def sharing_errors(w: Any, active: Set[str], varied: Set[str],
-                   ranks: Optional[Dict[str, Any]] = None) -> List[Any]:
+                   ranks: Optional[Dict[str, Any]] = None, unread: FrozenSet[int] = frozenset()) -> List[Any]:
     """The refusals of :func:`sharing_problems`; its run-time checks are inserted into ``w``."""
-    errors, checks = sharing_problems(w, active, varied, ranks)
+    errors, checks = sharing_problems(w, active, varied, ranks, unread)
     for stmt, base, error in checks:
         insert_number_check(w, stmt, base, error)
     return errors
@@ -271,8 +271,8 @@ def insert_number_check(w: Any, stmt: Any, base: str, error: Any) -> None:
     body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
 
 
-def sharing_problems(w: Any, active: Set[str], varied: Set[str],
-                     ranks: Optional[Dict[str, Any]] = None) -> Tuple[List[Any], List[Tuple[Any, str, Any]]]:
+def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
+                     unread: FrozenSet[int] = frozenset()) -> Tuple[List[Any], List[Tuple[Any, str, Any]]]:
     """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
     that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
     item of a list...) and that is read afterwards, where derivatives are involved: the
@@ -280,7 +280,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
 
     Positions are those of the statements in program order; in a loop the next iteration
     comes after the write too.  A variable made again (re-bound) on every path between the
-    write and a read no longer shares the written object there."""
+    write and a read no longer shares the written object there.  ``unread``: statements whose
+    reading is not a read (the exit marker of a with statement whose context leaves what it
+    holds alone: :func:`.contexts.quiet_exits`)."""
     from ..errors import UnsupportedConstructError
 
     stmts = list(_assignments(w.fdef.body))
@@ -298,7 +300,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str],
     read_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) of its reads
     store_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) re-binding it
     for st in stmts:
-        for n in S.walk(st):
+        for n in () if id(st) in unread else S.walk(st):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 read_at.setdefault(n.id, []).append((order[id(st)], st))
         if isinstance(st, gast.Assign):
