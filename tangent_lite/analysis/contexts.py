@@ -137,7 +137,7 @@ def _context_changes(call: Optional[Any], which: Optional[str], w: Wengert) -> L
     generator = getattr(callee, "__wrapped__", None)
     if inspect.isgeneratorfunction(generator) and is_user_function(generator) and not is_user_function(callee):
         fn = user_function(generator)  # a @contextlib.contextmanager generator: its writes, at either marker
-        who = f"'{fn.__qualname__.rsplit('<locals>.', 1)[-1]}' (the generator of this with statement's context)"
+        who = f"the generator '{fn.__qualname__.rsplit('<locals>.', 1)[-1]}'"
         bound = dict(_bind_args(fn, call, skip_self=False))
         return [HiddenChange(a, param, how, who, "", "context", S.dotted_name(call.func) or fn.__name__)
                 for param, how in sorted(_writes_to_parameters(fn).items())

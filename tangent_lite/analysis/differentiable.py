@@ -16,8 +16,8 @@ from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 from . import aliases, contexts, receivers, rule_hint
-from .callees import is_user_class
 from .activity import activity, varied_vars
+from .callees import is_user_class
 from .mutations import mutation_errors
 from .outside_stores import store_after_read_errors
 from .outside_writes import outside_write_errors

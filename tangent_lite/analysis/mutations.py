@@ -75,8 +75,7 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
             continue
         call = getattr(stmt, "value", None)
         if id(stmt) in changes:  # a with marker, a call of a class: what its methods change
-            before = read
-            read = read if id(stmt) in making else read | S.loaded_names(stmt)
+            before = read  # (no derivative reads what a context's marker or a class call reads)
             problem = _hidden_problem(changes[id(stmt)], varied, before if reverse else set(), shared, ranks,
                                       w.src.location(stmt).text)
             if problem is not None:

@@ -10,8 +10,9 @@ constructor is given (:func:`class_writes`)::
 The methods that run when an object is made and used as a context (``__init__``, ``__enter__``,
 ``__exit__``, and the methods of ``self`` they call) are read together, flow-insensitively: what
 each attribute of ``self`` and each local name may be of the constructor's arguments: the argument
-itself (:data:`SAME`), a part, view or item of it (:data:`PART`), or a new container holding its
-items (:data:`COPY`: ``list(a)``, ``a.copy()``).  A write into such a value (an item or attribute
+itself (:data:`SAME`), a part, view or item of it (:data:`PART`), or a new container holding it or
+its items (:data:`COPY`: ``[a]``, ``list(a)``, ``a.copy()``: writing into it leaves ``a`` alone,
+writing into its items does not).  A write into such a value (an item or attribute
 assignment, ``v op= e``, an in-place method, ``out=``, a helper or another class of the user's code
 that changes its argument) is a change of that argument.  Setting an attribute of the object
 itself (``self.total = ...``) changes nothing it was given.  A method whose source cannot be read
@@ -183,13 +184,13 @@ class _ClassScan:
         if isinstance(e, (gast.IfExp, gast.BoolOp)):
             parts = [e.body, e.orelse] if isinstance(e, gast.IfExp) else e.values
             return _union(*(self.shares(m, p) for p in parts))
-        if isinstance(e, (gast.Tuple, gast.List, gast.Set)):
-            return _as(PART, *(self.shares(m, x) for x in e.elts))
+        if isinstance(e, (gast.Tuple, gast.List, gast.Set)):  # a new container holding them
+            return _as(COPY, *(self.shares(m, x) for x in e.elts))
         if isinstance(e, gast.Dict):
-            return _as(PART, *(self.shares(m, x) for x in e.values if x is not None))
+            return _as(COPY, *(self.shares(m, x) for x in e.values if x is not None))
         if isinstance(e, (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)):
             parts = [e.key, e.value] if isinstance(e, gast.DictComp) else [e.elt]
-            return _as(PART, *(self.shares(m, x) for x in parts))
+            return _as(COPY, *(self.shares(m, x) for x in parts))
         if isinstance(e, (gast.Starred, gast.NamedExpr)):
             return self.shares(m, e.value)
         return {}  # arithmetic, comparisons, constants: new values
@@ -245,7 +246,7 @@ class _ClassScan:
         elif isinstance(node, (gast.AnnAssign, gast.NamedExpr)) and node.value is not None:
             self._bind(m, node.target, self.shares(m, node.value))
         elif isinstance(node, gast.AugAssign):  # (L += M: L holds M's items)
-            self._bind(m, node.target, _as(PART, self.shares(m, node.value)))
+            self._bind(m, node.target, _as(COPY, self.shares(m, node.value)))
         elif isinstance(node, (gast.For, gast.AsyncFor, gast.comprehension)):
             self._bind(m, node.target, _as(PART, self.shares(m, node.iter)))
         elif isinstance(node, gast.withitem) and node.optional_vars is not None:
@@ -271,9 +272,9 @@ class _ClassScan:
         while isinstance(holder, (gast.Attribute, gast.Subscript)) and not self._is_self(m, holder.value):
             holder = holder.value
         if isinstance(holder, gast.Attribute):
-            _merge(self.attrs.setdefault(holder.attr, {}), _as(PART, value), self)
+            _merge(self.attrs.setdefault(holder.attr, {}), _as(COPY, value), self)
         elif isinstance(holder, gast.Name) and holder.id != m.self_name:
-            _merge(m.names.setdefault(holder.id, {}), _as(PART, value), self)
+            _merge(m.names.setdefault(holder.id, {}), _as(COPY, value), self)
 
     def _flow_call(self, m: _Method, call: Any) -> None:
         func = call.func
