@@ -540,3 +540,284 @@ def test_a_constant_changed_by_a_context_after_it_was_read(messages):
         tl.grad(messages.changed_after_read)(X0.copy())
     got, expected = _derivative("jvp", messages.changed_after_read)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+SHAPES = '''
+import contextlib
+import dataclasses
+
+import numpy as np
+
+
+def fill_first(d):
+    d["a"][0] = 1.0
+
+
+class Init:
+    def __init__(self, arr):
+        arr *= 2.0
+
+
+class DictAug:
+    def __init__(self, arr):
+        self.d = {"a": arr}
+
+    def __enter__(self):
+        self.d["a"] *= 2.0
+
+    def __exit__(self, *exc):
+        return False
+
+
+class DictHelper:
+    def __init__(self, arr):
+        self.d = {"a": arr}
+
+    def __enter__(self):
+        fill_first(self.d)
+
+    def __exit__(self, *exc):
+        return False
+
+
+@dataclasses.dataclass
+class Fields:
+    arr: np.ndarray
+    k: float = 1.0
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        self.arr *= 2.0
+        return False
+
+
+@dataclasses.dataclass
+class FieldsRead:
+    arr: np.ndarray
+
+    def __enter__(self):
+        self.total = float(np.sum(self.arr))
+
+    def __exit__(self, *exc):
+        self.arr = self.arr * 2.0
+        return False
+
+
+@contextlib.contextmanager
+def through_a_view(a):
+    v = a[:2]
+    yield
+    v *= 2.0
+
+
+class Static:
+    def __init__(self, arr):
+        self.arr = arr
+
+    def __enter__(self):
+        self._double(self.arr)
+
+    def __exit__(self, *exc):
+        return False
+
+    @staticmethod
+    def _double(a):
+        a[1] = 2.0 * a[1]
+
+
+class Items:
+    def __init__(self, arr):
+        self.items = [arr]
+        self.items.append(np.zeros(3))
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        for a in self.items:
+            a *= 2.0
+        return False
+
+
+class Star:
+    def __init__(self, *arrs):
+        self.arrs = arrs
+
+    def __enter__(self):
+        for a in self.arrs:
+            a[0] = 0.0
+
+    def __exit__(self, *exc):
+        return False
+
+
+class MakesAnother:
+    def __init__(self, arr):
+        self.arr = arr
+
+    def __enter__(self):
+        Init(self.arr)
+
+    def __exit__(self, *exc):
+        return False
+
+
+class Base:
+    def __init__(self, arr):
+        self.arr = arr
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        self.arr *= 2.0
+        return False
+
+
+class ThroughSuper(Base):
+    def __exit__(self, *exc):
+        return super().__exit__(*exc)
+
+
+class KeepsItsOwn:
+    def __init__(self, arr):
+        self.arr = np.array(arr)
+        self.view = self.arr[1:]
+        self.items = [arr]
+
+    def __enter__(self):
+        self.view *= 2.0
+        self.items.clear()
+
+    def __exit__(self, *exc):
+        self.arr.sort()
+        return False
+
+
+def use_dict_aug(x):
+    y = x * 1.0
+    with DictAug(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_dict_helper(x):
+    y = x * 1.0
+    with DictHelper(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_fields(x):
+    y = x * 1.0
+    with Fields(y, k=2.0):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_through_a_view(x):
+    y = x * 1.0
+    with through_a_view(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_static(x):
+    y = x * 1.0
+    with Static(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_items(x):
+    y = x * 1.0
+    with Items(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_star(x):
+    y = x * 1.0
+    z = x * 2.0
+    with Star(z, y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * z * x)
+
+
+def use_makes_another(x):
+    y = x * 1.0
+    with MakesAnother(arr=y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_through_super(x):
+    y = x * 1.0
+    with ThroughSuper(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_in_a_loop(x):
+    y = x * 1.0
+    s = 0.0
+    for i in range(2):
+        with Base(y):  # WITH
+            s = s + np.sum(y * x)
+    return s
+
+
+def use_fields_read(x):
+    y = x * 1.0
+    with FieldsRead(y):
+        s = np.sum(np.sin(y) * x)
+    return s + np.sum(y * x * x)
+
+
+def use_keeps_its_own(x):
+    y = x * 1.0
+    with KeepsItsOwn(y):
+        s = np.sum(np.sin(y) * x)
+    return s + np.sum(y * x * x)
+'''
+
+# function -> the method (or generator) the refusal names
+SHAPE_REFUSALS = {
+    "use_dict_aug": "'DictAug.__enter__'",
+    "use_dict_helper": "'DictHelper.__enter__'",
+    "use_fields": "'Fields.__exit__'",
+    "use_through_a_view": "the generator 'through_a_view'",
+    "use_static": "'Static._double'",
+    "use_items": "'Items.__exit__'",
+    "use_star": "'Star.__enter__'",
+    "use_makes_another": "'MakesAnother.__enter__'",
+    "use_through_super": "'Base.__exit__'",
+    "use_in_a_loop": "'Base.__exit__'",
+}
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    return temp_module(tmp_path_factory.mktemp("with_shapes"), SHAPES, "tl_with_shapes")
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+@pytest.mark.parametrize("name", sorted(SHAPE_REFUSALS))
+def test_more_shapes_of_contexts_changing_their_argument_are_refused(shapes, name, mode):
+    """Items of a dict or list attribute, a dataclass, a generator through a view, a static method,
+    ``*args``, another class made in ``__enter__``, ``super().__exit__``, a with statement in a loop."""
+    f = getattr(shapes, name)
+    with pytest.raises(tl.errors.TangentLiteError) as info:
+        _derivative(mode, f)
+    text = str(info.value)
+    assert SHAPE_REFUSALS[name] in text and "in place" in text, text
+    assert _line(shapes, f, "# WITH") in text, text
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])
+@pytest.mark.parametrize("name", ["use_fields_read", "use_keeps_its_own"])
+def test_more_shapes_of_contexts_that_leave_their_argument_alone(shapes, name, mode):
+    got, expected = _derivative(mode, getattr(shapes, name))
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

@@ -31,7 +31,7 @@ from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .callees import is_user_class, is_user_function, user_function
 from .mutations import HiddenChange, _writes_to_parameters
-from .object_writes import _bind_args, class_writes
+from .object_writes import _bind_args, class_writes, function_writes
 from .scopes import static_attr
 from .statements import assignments, is_local, local_names
 
@@ -139,8 +139,10 @@ def _context_changes(call: Optional[Any], which: Optional[str], w: Wengert) -> L
         fn = user_function(generator)  # a @contextlib.contextmanager generator: its writes, at either marker
         who = f"the generator '{fn.__qualname__.rsplit('<locals>.', 1)[-1]}'"
         bound = dict(_bind_args(fn, call, skip_self=False))
-        return [HiddenChange(a, param, how, who, "", "context", S.dotted_name(call.func) or fn.__name__)
-                for param, how in sorted(_writes_to_parameters(fn).items())
+        writes = [(w.param, w.how, _at(w.where)) for w in function_writes(fn)]
+        writes += [(param, how, "") for param, how in sorted(_writes_to_parameters(fn).items())]
+        return [HiddenChange(a, param, how, who, at, "context", S.dotted_name(call.func) or fn.__name__)
+                for param, how, at in writes
                 for a in ([a for v in bound.values() for a in v] if param == "*" else bound.get(param, []))
                 if is_local(a)]
     spelled = S.dotted_name(call.func) or getattr(callee, "__qualname__", None) or "the context"
@@ -155,13 +157,18 @@ def _class_changes(cls: type, call: Any, which: Optional[str], role: str) -> Lis
         if write.entry != which:
             continue
         exprs = [a for v in bound.values() for a in v] if write.param == "*" else bound.get(write.param, [])
-        at = f" at {write.where} ({write.where.text.strip()})" if write.where is not None else \
-            " (its source cannot be read: it may change any argument)"
+        at = _at(write.where)
         for a in exprs:
             if is_local(a):
                 out.append(HiddenChange(a, write.param, write.how, f"'{write.method}'", at, role,
                                         S.dotted_name(call.func) or cls.__name__))
     return out
+
+
+def _at(where: Any) -> str:
+    if where is None:
+        return " (its source cannot be read: it may change any argument)"
+    return f" at {where} ({where.text.strip()})"
 
 
 def _all_args(call: Any) -> List[Tuple[Optional[str], List[Any]]]:

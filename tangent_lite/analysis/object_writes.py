@@ -89,6 +89,33 @@ def class_writes(cls: type) -> List[ObjectWrite]:
     return found
 
 
+def function_writes(fn: Any, entry: str = "__exit__") -> List[ObjectWrite]:
+    """The in-place changes the function ``fn`` (a ``@contextlib.contextmanager`` generator) makes
+    to its arguments, as :func:`class_writes` finds them (through views, items and the helpers it
+    calls); ``entry``: when they count as made."""
+    scan = _ClassScan(type(None))
+    m = _Method(fn, static=True)
+    m.entries.add(entry)
+    scan.methods[getattr(fn, "__code__", fn)] = m
+    _seed(m, list(m.names))
+    return scan.finish()
+
+
+def _seed(m: _Method, params: List[str]) -> None:
+    """The parameters of ``m`` are the arguments (``*args``, ``**kwargs``: new containers of them)."""
+    star = set(_star_params(m.fn))
+    for p in params:
+        m.names[p] = {p: COPY if p in star else SAME}
+
+
+def _made_by_dataclasses(cls: type, init: Any) -> bool:
+    """Is ``init`` the ``__init__`` that ``@dataclass`` wrote for ``cls`` (no source to read)?"""
+    import dataclasses
+
+    code = getattr(getattr(init, "__func__", init), "__code__", None)
+    return dataclasses.is_dataclass(cls) and code is not None and code.co_filename.startswith("<")
+
+
 def constructor_params(cls: type) -> List[str]:
     """The parameters of ``cls.__init__`` after ``self`` (``*args`` and ``**kwargs`` included)."""
     init = static_attr(cls, "__init__")
@@ -127,15 +154,23 @@ class _ClassScan:
         self.changed = False
 
     def run(self) -> List[ObjectWrite]:
-        init = self._method(static_attr(self.cls, "__init__"))
-        if init is not None:
-            star = set(_star_params(init.fn))  # *args, **kwargs: new containers of the arguments
+        found = static_attr(self.cls, "__init__")
+        if _made_by_dataclasses(self.cls, found):  # its generated __init__ keeps each field's argument
             for p in constructor_params(self.cls):
-                init.names[p] = {p: COPY if p in star else SAME}
+                self.attrs[p] = {p: SAME}
+            post = self._method(static_attr(self.cls, "__post_init__"))
+            if post is not None:
+                post.entries.add("__init__")
+        elif self._method(found) is not None:
+            _seed(self._method(found), constructor_params(self.cls))
         for entry in ENTRIES:
             m = self._method(static_attr(self.cls, entry))
-            if m is not None:
+            if m is not None and not (entry == "__init__" and _made_by_dataclasses(self.cls, m.fn)):
                 m.entries.add(entry)
+        return self.finish()
+
+    def finish(self) -> List[ObjectWrite]:
+        """The writes of the methods read, once what their names and attributes may be is known."""
         for _ in range(50):  # to a fixed point (attributes set in one method are read in another)
             self.changed = False
             for m in list(self.methods.values()):
@@ -309,12 +344,11 @@ class _Writes:
             for t in _flat(targets):
                 if isinstance(t, (gast.Subscript, gast.Attribute)) and not scan._is_self(m, t.value):
                     yield from self._change(scan.shares(m, t.value), "in place", node)
-        elif isinstance(node, gast.AugAssign):
+        elif isinstance(node, gast.AugAssign):  # 'v op= e' changes v itself (an array, a list) in place ...
             t = node.target
-            if isinstance(t, gast.Name) or isinstance(t, gast.Attribute) and scan._is_self(m, t.value):
-                yield from self._change(scan.shares(m, t), "augmented", node)
-            else:
-                yield from self._change(scan.shares(m, t.value), "in place", node)
+            yield from self._change(scan.shares(m, t), "augmented", node)
+            if isinstance(t, gast.Subscript) or isinstance(t, gast.Attribute) and not scan._is_self(m, t.value):
+                yield from self._change(scan.shares(m, t.value), "in place", node)  # ... and puts it back
         elif isinstance(node, gast.Call):
             yield from self._call(node)
 
@@ -353,7 +387,8 @@ class _Writes:
         args = dict(bound)
         for param, how in written:
             for a in [a for v in args.values() for a in v] if param == "*" else args.get(param, []):
-                yield from self._change(self.scan.shares(self.m, a), how, call)
+                # (a container passed on: the callee may write into what it holds)
+                yield from self._change(_as(PART, self.scan.shares(self.m, a)), how, call)
 
     def _change(self, shares: Shares, how: str, node: Any) -> Iterable[ObjectWrite]:
         where = self.m.src.location(node)
