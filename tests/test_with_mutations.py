@@ -696,6 +696,45 @@ class KeepsItsOwn:
         return False
 
 
+class BoundMethod:
+    def __init__(self, arr):
+        self.sort_it = arr.sort
+        self.total = np.sum
+
+    def __enter__(self):
+        self.total(np.ones(2))
+
+    def __exit__(self, *exc):
+        self.sort_it()
+        return False
+
+
+class LocalBound:
+    def __init__(self, arr):
+        self.arr = arr
+
+    def __enter__(self):
+        fill = self.arr.fill
+        fill(0.5)
+
+    def __exit__(self, *exc):
+        return False
+
+
+def use_bound_method(x):
+    y = x * 1.0
+    with BoundMethod(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
+def use_local_bound(x):
+    y = x * 1.0
+    with LocalBound(y):  # WITH
+        s = np.sum(y * x)
+    return s + np.sum(y * x * x)
+
+
 def use_dict_aug(x):
     y = x * 1.0
     with DictAug(y):  # WITH
@@ -795,6 +834,8 @@ SHAPE_REFUSALS = {
     "use_makes_another": "'MakesAnother.__enter__'",
     "use_through_super": "'Base.__exit__'",
     "use_in_a_loop": "'Base.__exit__'",
+    "use_bound_method": "'BoundMethod.__exit__'",
+    "use_local_bound": "'LocalBound.__enter__'",
 }
 
 
@@ -807,7 +848,8 @@ def shapes(tmp_path_factory):
 @pytest.mark.parametrize("name", sorted(SHAPE_REFUSALS))
 def test_more_shapes_of_contexts_changing_their_argument_are_refused(shapes, name, mode):
     """Items of a dict or list attribute, a dataclass, a generator through a view, a static method,
-    ``*args``, another class made in ``__enter__``, ``super().__exit__``, a with statement in a loop."""
+    ``*args``, another class made in ``__enter__``, ``super().__exit__``, a with statement in a loop,
+    a bound method of the array kept in an attribute or a local name and called."""
     f = getattr(shapes, name)
     with pytest.raises(tl.errors.TangentLiteError) as info:
         _derivative(mode, f)

@@ -361,8 +361,13 @@ class _Writes:
         if isinstance(func, gast.Attribute) and not scan._resolvable(m, func.value):
             if func.attr in WRITING_METHODS and not scan._is_self(m, func.value) and not _is_super(func.value):
                 yield from self._change(scan.shares(m, func.value), "in place", call)
+            elif scan._is_self(m, func.value) and scan._method(static_attr(scan.cls, func.attr)) is None:
+                # an attribute called (self.f = arr.sort in __init__): what it is bound to may change
+                yield from self._change(_as(PART, scan.attrs.get(func.attr, {})), "in place", call)
             return
         callee = scan.resolve(m, func)
+        if callee is MISSING and not isinstance(func, gast.Attribute):  # a value called (g = arr.sort; g())
+            yield from self._change(_as(PART, scan.shares(m, func)), "in place", call)
         if callee is MISSING or not call.args:
             return
         if any(callee is f for f in (setattr, delattr, object.__setattr__)) and scan._is_self(m, call.args[0]):
