@@ -34,14 +34,12 @@ from ..syntax import gast
 from .aliases import _fresh_callee
 from .callees import is_user_class, is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
+from .outside_writes import WRITING_METHODS
 from .scopes import MISSING, namespace_value, static_attr
 
 SAME, PART, COPY = "same", "part", "copy"  # what a value may be of an argument (see the module doc)
 _DANGER = {COPY: 0, SAME: 1, PART: 2}  # a value that may be either is the more dangerous
 ENTRIES = ("__init__", "__enter__", "__exit__")  # the methods a with statement (or a call) runs
-# methods that change their receiver in place (arrays, lists, dicts, sets, deques)
-WRITING_METHODS = frozenset(purity.IN_PLACE_METHODS) | {"append", "appendleft", "extendleft", "pop", "add",
-                                                        "discard"}
 # methods that put their arguments into their receiver
 _FILLING_METHODS = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add", "update",
                               "setdefault", "__setitem__"})
@@ -73,8 +71,8 @@ _SCANNING: List[type] = []
 def class_writes(cls: type) -> List[ObjectWrite]:
     """The in-place changes of its constructor's arguments that objects of the user's class ``cls``
     make when made (entry ``__init__``) and when used as a context (``__enter__``, ``__exit__``).
-    Remembered per class while its methods' code is the same."""
-    codes = tuple(getattr(static_attr(cls, name), "__code__", None) for name in ENTRIES)
+    Remembered per class while the code of its methods (and its bases') is the same."""
+    codes = tuple(getattr(getattr(v, "__func__", v), "__code__", None) for c in cls.__mro__ for v in vars(c).values())
     known = _CACHE.get(cls)
     if known is not None and known[0] == codes:
         return known[1]
