@@ -863,3 +863,109 @@ def test_more_shapes_of_contexts_changing_their_argument_are_refused(shapes, nam
 def test_more_shapes_of_contexts_that_leave_their_argument_alone(shapes, name, mode):
     got, expected = _derivative(mode, getattr(shapes, name))
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+EDITED = '''
+import numpy as np
+
+
+class Doubling:
+    def __init__(self, arr):
+        self.arr = arr
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def f(x):
+    y = x * 1.0
+    with Doubling(y):
+        pass
+    return np.sum(y * x)
+'''
+
+
+def test_an_edit_of_the_context_class_makes_the_derivative_again(tmp_path):
+    """The derivative of ``f`` depends on what ``Doubling``'s methods do, which ``f``'s source does not
+    show: replacing ``__exit__`` by one that doubles the array must not reuse the derivative."""
+    module = temp_module(tmp_path, EDITED, "tl_with_edited")
+    np.testing.assert_allclose(tl.grad(module.f)(X0.copy()), 2.0 * X0)
+    other = temp_module(tmp_path, '''
+        def doubling_exit(self, *exc):
+            self.arr *= 2.0
+            return False
+    ''', "tl_with_edit")
+    module.Doubling.__exit__ = other.doubling_exit
+    with pytest.raises(tl.UnsupportedConstructError, match="'doubling_exit' .run by this with statement. changes 'y'"):
+        tl.grad(module.f)(X0.copy())
+
+
+def test_an_edit_of_a_helper_the_context_calls_makes_the_derivative_again(tmp_path):
+    module = temp_module(tmp_path, '''
+        import numpy as np
+
+
+        def look(a):
+            return None
+
+
+        class Looking:
+            def __init__(self, arr):
+                self.arr = arr
+
+            def __enter__(self):
+                look(self.arr)
+
+            def __exit__(self, *exc):
+                return False
+
+
+        def f(x):
+            y = x * 1.0
+            with Looking(y):
+                pass
+            return np.sum(y * x)
+    ''', "tl_with_helper_edited")
+    np.testing.assert_allclose(tl.grad(module.f)(X0.copy()), 2.0 * X0)
+    other = temp_module(tmp_path, '''
+        def look(a):
+            a *= 2.0
+    ''', "tl_with_helper_edit")
+    module.look = other.look
+    with pytest.raises(tl.UnsupportedConstructError, match="'Looking.__enter__' .run by this with statement. changes"):
+        tl.grad(module.f)(X0.copy())
+
+
+def test_an_edit_of_the_context_class_in_its_file_is_not_read_from_disk(tmp_path):
+    """The derivative kept on disk (another process) is not reused after the file's class is edited
+    (the gradient was [3, -1.4, 4] for the doubled [6, -2.8, 8])."""
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (tmp_path / "prog_edited.py").write_text(textwrap.dedent(EDITED))
+    code = ("import numpy as np, tangent_lite as tl, prog_edited\n"
+            "try:\n"
+            "    print(tl.grad(prog_edited.f)(np.array([1.5, -0.7, 2.0])).tolist())\n"
+            "except tl.UnsupportedConstructError as exc:\n"
+            "    print('refused:', exc)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, str(tmp_path)]),
+               TANGENT_LITE_CACHE_DIR=str(tmp_path / "cache"))
+
+    def run():
+        proc = subprocess.run([sys.executable, "-B", "-c", code], capture_output=True, text=True, env=env,
+                              cwd=str(tmp_path), timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    assert run() == str([3.0, -1.4, 4.0])
+    assert any((tmp_path / "cache").rglob("*.py"))  # (kept on disk: the next process would read it)
+    edited = textwrap.dedent(EDITED).replace("    def __exit__(self, *exc):\n        return False",
+                                             "    def __exit__(self, *exc):\n        self.arr *= 2.0\n"
+                                             "        return False")
+    (tmp_path / "prog_edited.py").write_text(edited)
+    out = run()
+    assert out.startswith("refused:") and "'Doubling.__exit__'" in out, out

@@ -110,7 +110,39 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int]]
         if isinstance(st, (gast.Assign, gast.Expr)) and isinstance(call, gast.Call) and id(st) not in out \
                 and is_user_class(get_anno(call, Key.CALLEE)):
             out[id(st)] = _class_changes(get_anno(call, Key.CALLEE), call, "__init__", "call")
+            _guard_methods(w, get_anno(call, Key.CALLEE))
+    for st in contexts.markers:
+        call = contexts.creation(st)
+        if call is not None:
+            _guard_methods(w, get_anno(call, Key.CALLEE))
     return out, contexts.making()
+
+
+def _guard_methods(w: Wengert, obj: Any) -> None:
+    """Guard the code of the methods of the user's class ``obj`` and of the functions of their
+    module they call (or of the generator a ``@contextmanager`` wraps), which were read: a
+    derivative kept on disk is made again after an edit of them (the class itself is guarded
+    by name only)."""
+    if w.guards is None:
+        return
+    path = next((k for k, v in w.guards.items() if v is obj), None)
+    if path is None:
+        return
+    where, name, attrs = path
+    if not is_user_class(obj):
+        generator = getattr(obj, "__wrapped__", None)
+        if is_user_function(generator) and not is_user_function(obj):
+            w.guards.setdefault((where, name, attrs + ("__wrapped__", "__code__")), generator.__code__)
+        return
+    for attr in sorted({a for c in obj.__mro__[:-1] for a in vars(c)}):
+        fn = getattr(static_attr(obj, attr), "__func__", static_attr(obj, attr))
+        if not (inspect.isfunction(fn) and is_user_function(fn)):
+            continue
+        w.guards.setdefault((where, name, attrs + (attr, "__code__")), fn.__code__)
+        for helper in fn.__code__.co_names:  # the functions of its module it calls
+            called = fn.__globals__.get(helper)
+            if inspect.isfunction(called) and is_user_function(called):
+                w.guards.setdefault((where, name, attrs + (attr, f"<global>{helper}", "__code__")), called.__code__)
 
 
 def quiet_exits(w: Wengert, changes: Dict[int, List[HiddenChange]]) -> Set[int]:

@@ -71,8 +71,8 @@ _SCANNING: List[type] = []
 def class_writes(cls: type) -> List[ObjectWrite]:
     """The in-place changes of its constructor's arguments that objects of the user's class ``cls``
     make when made (entry ``__init__``) and when used as a context (``__enter__``, ``__exit__``).
-    Remembered per class while the code of its methods (and its bases') is the same."""
-    codes = tuple(getattr(getattr(v, "__func__", v), "__code__", None) for c in cls.__mro__ for v in vars(c).values())
+    Remembered per class while the code of its methods (its bases', the functions they call) is the same."""
+    codes = _codes(cls)
     known = _CACHE.get(cls)
     if known is not None and known[0] == codes:
         return known[1]
@@ -85,6 +85,21 @@ def class_writes(cls: type) -> List[ObjectWrite]:
         _SCANNING.pop()
     _CACHE[cls] = (codes, found)
     return found
+
+
+def _codes(cls: type) -> Tuple[Any, ...]:
+    """The code of the methods of ``cls`` and its bases, and of the functions of their modules they call."""
+    out: List[Any] = []
+    for c in cls.__mro__[:-1]:
+        for value in vars(c).values():
+            fn = getattr(value, "__func__", value)
+            code = getattr(fn, "__code__", None)
+            if code is None:
+                continue
+            out.append(code)
+            for name in code.co_names:
+                out.append(getattr(getattr(fn, "__globals__", {}).get(name), "__code__", None))
+    return tuple(out)
 
 
 def function_writes(fn: Any, entry: str = "__exit__") -> List[ObjectWrite]:
