@@ -481,6 +481,46 @@ def constant_made_by_a_function(x):
     return np.sum(a * x * x)
 
 
+class Counter:
+    def __init__(self, arr):
+        self.arr = arr
+        self.n = 0
+
+    def double(self):
+        self._scale(2.0)
+
+    def _scale(self, k):
+        self.arr *= k
+
+    def bump(self):
+        self.n += 1
+        self.last = float(np.sum(self.arr))
+
+
+def method_after_read(x):
+    a = np.ones(3)
+    s = np.sum(a * x * x)
+    o = Counter(a)
+    o.double()
+    return s + np.sum(a * x * x)
+
+
+def method_on_derivatives(x):
+    y = x * 1.0
+    o = Counter(y)
+    o.double()
+    return np.sum(y * x)
+
+
+def harmless_method(x):
+    a = np.ones(3)
+    s = np.sum(a * x * x)
+    o = Counter(a)
+    o.bump()
+    o.bump()
+    return s + np.sum(a * np.sin(x))
+
+
 def changed_after_read(x):
     a = np.ones(3)
     s = np.sum(a * x * x)
@@ -969,3 +1009,21 @@ def test_an_edit_of_the_context_class_in_its_file_is_not_read_from_disk(tmp_path
     (tmp_path / "prog_edited.py").write_text(edited)
     out = run()
     assert out.startswith("refused:") and "'Doubling.__exit__'" in out, out
+
+
+def test_a_method_that_changes_what_its_object_was_made_from(messages):
+    """``o = Counter(a); o.double()``: in reverse mode, after ``a`` was read, the gradient was silently
+    wrong ([10.5, -4.9, 14] for [9, -4.2, 12]); with derivatives it is refused naming the method."""
+    with pytest.raises(tl.UnsupportedConstructError, match="'Counter._scale' changes 'a' in place.*after it was read"):
+        tl.grad(messages.method_after_read)(X0.copy())
+    got, expected = _derivative("jvp", messages.method_after_read)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    for mode in ("grad", "jvp"):
+        with pytest.raises(tl.UnsupportedConstructError, match="'Counter._scale' changes 'y' in place"):
+            _derivative(mode, messages.method_on_derivatives)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])
+def test_a_method_that_leaves_what_its_object_was_made_from_alone(messages, mode):
+    got, expected = _derivative(mode, messages.harmless_method)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

@@ -68,9 +68,11 @@ class Contexts:
         self.made = {st.targets[0].id: st for st in assignments(w.fdef.body)
                      if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)}
         self.markers = [st for st in _assignments(w.fdef.body) if marker(st) is not None]
-        self.chains = {id(st): self._chain(context_of(st)) for st in self.markers}
+        self.chains = {id(st): self.chain_of(context_of(st)) for st in self.markers}
 
-    def _chain(self, name: str) -> List[Any]:
+    def chain_of(self, name: str) -> List[Any]:
+        """The statements that made the object ``name`` holds (its making first; through the
+        run-time check around a context and renames)."""
         chain: List[Any] = []
         while name in self.made and all(st is not self.made[name] for st in chain):
             st = self.made[name]
@@ -97,10 +99,11 @@ class Contexts:
         return {id(st) for chain in self.chains.values() for st in chain}
 
 
-def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int]]:
+def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int], Set[int]]:
     """(id of a statement -> the in-place changes of the caller's variables it makes through a user
-    object's methods: every with marker, every call of a user class; the statements that make the
-    with statements' contexts)."""
+    object's methods: every with marker, every call of a user class, every method call on an
+    object a user class made in the function; the statements that make the with statements'
+    contexts; the method calls among them, which are also checked like any call)."""
     contexts = Contexts(w)
     out: Dict[int, List[HiddenChange]] = {}
     for st in contexts.markers:
@@ -115,7 +118,19 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int]]
         call = contexts.creation(st)
         if call is not None:
             _guard_methods(w, get_anno(call, Key.CALLEE))
-    return out, contexts.making()
+    methods: Set[int] = set()
+    for st in _assignments(w.fdef.body):  # o.m(...) on an object a class of the user's made here
+        call = getattr(st, "value", None)
+        callee = get_anno(call, Key.CALLEE) if isinstance(call, gast.Call) else None
+        if id(st) in out or not (isinstance(callee, tuple) and callee[0] == "method") \
+                or not isinstance(call.func.value, gast.Name):
+            continue
+        chain = contexts.chain_of(call.func.value.id)
+        made = chain[0].value if chain else None
+        if isinstance(made, gast.Call) and is_user_class(get_anno(made, Key.CALLEE)):
+            out[id(st)] = _class_changes(get_anno(made, Key.CALLEE), made, callee[1], "method")
+            methods.add(id(st))
+    return out, contexts.making(), methods
 
 
 def _guard_methods(w: Wengert, obj: Any) -> None:

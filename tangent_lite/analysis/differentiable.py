@@ -38,10 +38,11 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
-        changes, making = contexts.hidden_changes(w)  # what with statements' contexts and classes change
+        changes, making, methods = contexts.hidden_changes(w)  # what contexts and user objects change
         entered, skip = contexts.entered_value_errors(w, varied)
         refused |= skip
-        hidden = ({k: [c for c in v if k not in skip or c.how != "unknown"] for k, v in changes.items()}, making)
+        hidden = ({k: [c for c in v if k not in skip or c.how != "unknown"] for k, v in changes.items()}, making,
+                  methods)
         errors += aliases.sharing_errors(w, active, varied, ranks, frozenset(contexts.quiet_exits(w, hidden[0])))
         checks: List[Any] = []  # a helper's p op= v on an argument of unknown rank: checked when it runs
         for stmt, err in mutation_errors(w, varied, registry, ranks, checks, reverse=mode == "vjp", hidden=hidden):

@@ -33,7 +33,7 @@ class HiddenChange(NamedTuple):
     how: str  # "in place"; "augmented" ('p op= v': a number is replaced); "unknown" (cannot tell)
     who: str  # what changes it: "'Doubling.__exit__'"
     at: str  # " at file:line (the line)" in the method, or ""
-    role: str  # "context" (run by a with statement) or "call"
+    role: str  # "context" (run by a with statement), "call" (of the class) or "method" (of its object)
     maker: str  # the class or function that made the object, as written ('Doubling')
 
 
@@ -41,7 +41,7 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
                     ranks: Optional[Dict[str, Any]] = None,
                     checks: Optional[List[Tuple[Any, str, TangentLiteError]]] = None,
                     reverse: bool = True,
-                    hidden: Optional[Tuple[Dict[int, List[HiddenChange]], Set[int]]] = None,
+                    hidden: Optional[Tuple[Dict[int, List[HiddenChange]], Set[int], Set[int]]] = None,
                     ) -> List[Tuple[Any, TangentLiteError]]:
     """Calls that change an argument in place, where a value that depends on ``wrt`` takes
     part: (statement, error) pairs.  Activity analysis follows assignments only, so the
@@ -57,10 +57,11 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
     ``reverse``: the code gets a reverse sweep, which reads values again after the forward
     sweep: a value without derivatives changed in place after it was read is refused too.
     ``hidden``: the changes statements make through the methods of user objects (with markers,
-    calls of a class: :func:`.contexts.hidden_changes`), and the statements that make the with
-    statements' contexts (not reads: no derivative needs what they read)."""
+    calls of a class, method calls: :func:`.contexts.hidden_changes`), the statements that make
+    the with statements' contexts (not reads: no derivative needs what they read), and the
+    method calls among them (checked as calls too)."""
     out: List[Tuple[Any, TangentLiteError]] = []
-    changes, making = hidden if hidden is not None else ({}, set())
+    changes, making, methods = hidden if hidden is not None else ({}, set(), set())
     todo = list(w.fdef.body)
     read: Set[str] = set()  # the names read before (in a loop: anywhere in it, for the next round)
     shared = aliases.groups(w.fdef.body, ranks) if varied or changes else {}
@@ -85,7 +86,9 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
                     checks.append((stmt, when_it_runs[0], error))
                 else:
                     out.append((stmt, error))
-            continue
+                continue
+            if id(stmt) not in methods:  # (a method call is also checked as a call below)
+                continue
         if not isinstance(stmt, (gast.Assign, gast.Expr)) or not isinstance(call, gast.Call) \
                 or is_push(stmt) or is_pop(call):
             read |= S.loaded_names(stmt)
@@ -145,6 +148,10 @@ def _hidden_problem(changes: List[HiddenChange], varied: Set[str], before: Set[s
             what = (f"{c.who} (run by this with statement) changes '{shown}' in place, which the context was "
                     f"made from (its argument '{c.param}'){c.at}: derivatives cannot follow a change a context "
                     "makes to the caller's array or list")
+        elif c.role == "method":
+            what = (f"{c.who} changes '{shown}' in place, which its object was made from (its argument "
+                    f"'{c.param}'){c.at}: derivatives cannot follow a change a method makes to the caller's array "
+                    "or list")
         else:
             what = (f"{c.who} changes its argument '{c.param}' ({shown} here) in place{c.at}: derivatives cannot "
                     "follow a change a called class makes to the caller's array or list")

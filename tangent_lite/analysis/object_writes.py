@@ -70,7 +70,8 @@ _SCANNING: List[type] = []
 
 def class_writes(cls: type) -> List[ObjectWrite]:
     """The in-place changes of its constructor's arguments that objects of the user's class ``cls``
-    make when made (entry ``__init__``) and when used as a context (``__enter__``, ``__exit__``).
+    make when made (entry ``__init__``), when used as a context (``__enter__``, ``__exit__``) and
+    when any other of their methods is called (its name).
     Remembered per class while the code of its methods (its bases', the functions they call) is the same."""
     codes = _codes(cls)
     known = _CACHE.get(cls)
@@ -176,7 +177,8 @@ class _ClassScan:
                 post.entries.add("__init__")
         elif self._method(found) is not None:
             _seed(self._method(found), constructor_params(self.cls))
-        for entry in ENTRIES:
+        names = {a for c in self.cls.__mro__[:-1] for a in vars(c)} - {"__init__"}
+        for entry in ["__init__"] + sorted(names):  # (a method called on an object made in the function)
             m = self._method(static_attr(self.cls, entry))
             if m is not None and not (entry == "__init__" and _made_by_dataclasses(self.cls, m.fn)):
                 m.entries.add(entry)
@@ -198,7 +200,7 @@ class _ClassScan:
                 continue
             for node in m.nodes:
                 out |= set(_Writes(self, m).of(node))
-        return sorted(out, key=lambda w: (ENTRIES.index(w.entry), w.where.lineno if w.where else 0, w.param))
+        return sorted(out, key=lambda w: (w.entry not in ENTRIES, w.entry, w.where.lineno if w.where else 0, w.param))
 
     def _method(self, found: Any) -> Optional[_Method]:
         """The method ``found`` (``static_attr`` of the class) when it is the user's code."""
