@@ -242,7 +242,7 @@ def closure(names: Set[str], alias_groups: Dict[str, FrozenSet[str]]) -> Set[str
 
 
 def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
-                     assumed: FrozenSet[str] = frozenset()
+                     assumed: FrozenSet[str] = frozenset(), unread: FrozenSet[int] = frozenset()
                      ) -> Tuple[List[Any], List[Tuple[Any, str, List[str], Any]]]:
     """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
     that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
@@ -252,7 +252,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     Positions are those of the statements in program order; in a loop the next iteration
     comes after the write too.  A variable made again (re-bound) on every path between the
     write and a read no longer shares the written object there.  ``assumed``: variables taken to
-    hold lists, tuples or dicts (see ``guessed_containers``), as those the function surely builds."""
+    hold lists, tuples or dicts (see ``guessed_containers``), as those the function surely builds.
+    ``unread``: statements whose reading is not a read (the exit marker of a with statement whose
+    context leaves what it holds alone: :func:`.contexts.quiet_exits`)."""
     from ..errors import UnsupportedConstructError
 
     stmts = list(_assignments(w.fdef.body))
@@ -271,7 +273,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     read_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) of its reads
     store_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) re-binding it
     for st in stmts:
-        for n in S.walk(st):
+        for n in () if id(st) in unread else S.walk(st):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 read_at.setdefault(n.id, []).append((order[id(st)], st))
         if isinstance(st, gast.Assign):

@@ -73,6 +73,18 @@ def _in_library(filename: str) -> bool:
     return any(filename.startswith(root) for root in _library_roots())
 
 
+def is_user_class(obj: Any) -> bool:
+    """A class of the user's code: one of its methods (from its own class up) is a user function."""
+    if not inspect.isclass(obj):
+        return False
+    for owner in obj.__mro__[:-1]:
+        for value in vars(owner).values():
+            fn = getattr(value, "__func__", value)
+            if inspect.isfunction(fn):
+                return is_user_function(fn)
+    return False
+
+
 @functools.cache
 def _library_roots() -> Tuple[str, ...]:
     """The install locations of the standard library and of packages (computed once: asking

@@ -8,7 +8,6 @@ import inspect
 import types
 from typing import Any, Dict, List, Optional, Sequence, Set
 
-from .. import runtime
 from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
@@ -16,8 +15,9 @@ from ..rules.complex import complex_verified
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
-from . import aliases, guessed_containers, receivers, rule_hint, run_time_checks
+from . import aliases, contexts, guessed_containers, receivers, rule_hint, run_time_checks
 from .activity import activity, varied_vars
+from .callees import is_user_class
 from .mutations import mutation_errors
 from .outside_stores import store_after_read_errors
 from .outside_writes import outside_write_errors
@@ -38,9 +38,15 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         # (generated code undoes its writes in the reverse sweep, so its views stay consistent)
         if varied is None:
             varied = varied_vars(w, set(wrt), registry)
-        errors += guessed_containers.sharing_errors(w, active, varied, ranks)
+        changes, making, methods = contexts.hidden_changes(w)  # what contexts and user objects change
+        entered, skip = contexts.entered_value_errors(w, varied)
+        refused |= skip
+        hidden = ({k: [c for c in v if k not in skip or c.how != "unknown"] for k, v in changes.items()}, making,
+                  methods)
+        errors += guessed_containers.sharing_errors(w, active, varied, ranks,
+                                                    frozenset(contexts.quiet_exits(w, hidden[0])))
         checks: List[Any] = []  # a helper's p op= v on an argument of unknown rank: checked when it runs
-        for stmt, err in mutation_errors(w, varied, registry, ranks, checks, reverse=mode == "vjp"):
+        for stmt, err in mutation_errors(w, varied, registry, ranks, checks, reverse=mode == "vjp", hidden=hidden):
             errors.append(err)
             refused.add(id(stmt))
         for stmt, name, err in checks:
@@ -53,7 +59,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                 refused.add(id(stmt))
         # a helper (or the function, through an alias) storing such values into module-level memory
         errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
-        errors += _entered_values(w, varied)
+        errors += entered
     complex_checks: List[Any] = []
     operand_checks: List[Any] = []  # (statement, variable, message): receivers.operator_checks
     constructed = receivers.constructed_objects(w.fdef.body) if not own_code else set()
@@ -181,6 +187,14 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             " or write the computation as a function")
     spelled = _spelling(callee)
     written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
+    if is_user_class(callee) and REGISTRY.get(callee) is None:  # (not: "no Python source")
+        return NoRuleError(
+            f"cannot differentiate through the object '{written or callee.__name__}(...)' makes from values that "
+            "carry derivatives: derivatives do not follow values into the attributes of an object of a class",
+            w.src.location(stmt),
+            "pass the arrays themselves to functions (not an object that holds them); if the object needs no "
+            f"derivative, make it from tl.stop_gradient(...) of the values, or mark the class constant with "
+            f"tl.nondifferentiable({rule_hint.spelling(callee, written, w.env)[0]})")
     if written is not None and written.split(".")[0] not in w.foreign:
         spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
     code = rule_hint.registration_code(callee, written, w.env)
@@ -206,31 +220,3 @@ def rule_problems(w: Wengert, wrt: Sequence[str]) -> List[TangentLiteError]:
     except Exception:  # noqa: BLE001 - best effort on a function that is already refused
         return []
     return []
-
-
-def _entered_values(w: Wengert, varied: Set[str]) -> List[TangentLiteError]:
-    """``with Ctx(x * y) as v``: the value ``__enter__`` returns is read as a constant, so a
-    context made from values with derivatives is refused where its value is bound."""
-    made = {st.targets[0].id: st for st in assignments(w.fdef.body)
-            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)}
-    errors: List[TangentLiteError] = []
-    for st in list(made.values()):
-        value = st.value
-        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and not value.args
-                and value.func.attr == "__enter__" and isinstance(value.func.value, gast.Name)):
-            continue
-        name, seen = value.func.value.id, set()
-        while name in made and name not in seen:  # through the run-time check around the context
-            seen.add(name)
-            creation = made[name].value
-            if not (isinstance(creation, gast.Call) and get_anno(creation, Key.CALLEE) is runtime.no_swallow
-                    and creation.args and isinstance(creation.args[0], gast.Name)):
-                break
-            name = creation.args[0].id
-        if name in made and local_names(made[name].value) & varied:
-            errors.append(UnsupportedConstructError(
-                "the value this with statement binds ('as ...') comes from a context made from values that carry "
-                "derivatives, and derivatives do not follow a value through a context's __enter__",
-                w.src.location(st),
-                "compute the value before the with statement and use it inside it (v = x * y; with ctx: ...)"))
-    return errors

@@ -8,7 +8,7 @@ import functools
 import inspect
 import re
 import weakref
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 import numpy as np
 
@@ -24,10 +24,25 @@ from .callees import bind_user, is_user_function, user_function
 from .statements import is_local, is_pop, is_push
 
 
+class HiddenChange(NamedTuple):
+    """An in-place change a statement makes that its Wengert form does not show: a method of a
+    class of the user's code, run by a call of the class or by a with statement (:mod:`.contexts`)."""
+
+    atom: Any  # the caller's variable whose object is changed
+    param: str  # the parameter it is passed for
+    how: str  # "in place"; "augmented" ('p op= v': a number is replaced); "unknown" (cannot tell)
+    who: str  # what changes it: "'Doubling.__exit__'"
+    at: str  # " at file:line (the line)" in the method, or ""
+    role: str  # "context" (run by a with statement), "call" (of the class) or "method" (of its object)
+    maker: str  # the class or function that made the object, as written ('Doubling')
+
+
 def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
                     ranks: Optional[Dict[str, Any]] = None,
                     checks: Optional[List[Tuple[Any, str, TangentLiteError]]] = None,
-                    reverse: bool = True) -> List[Tuple[Any, TangentLiteError]]:
+                    reverse: bool = True,
+                    hidden: Optional[Tuple[Dict[int, List[HiddenChange]], Set[int], Set[int]]] = None,
+                    ) -> List[Tuple[Any, TangentLiteError]]:
     """Calls that change an argument in place, where a value that depends on ``wrt`` takes
     part: (statement, error) pairs.  Activity analysis follows assignments only, so the
     derivatives of such code would be silently wrong (see :mod:`rules.purity`)::
@@ -40,11 +55,16 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
     (a number is replaced, an array changed in place) is not refused but added there as
     (statement, variable, error), for a check when the code runs (``_tl.number_only``).
     ``reverse``: the code gets a reverse sweep, which reads values again after the forward
-    sweep: a value without derivatives changed in place after it was read is refused too."""
+    sweep: a value without derivatives changed in place after it was read is refused too.
+    ``hidden``: the changes statements make through the methods of user objects (with markers,
+    calls of a class, method calls: :func:`.contexts.hidden_changes`), the statements that make
+    the with statements' contexts (not reads: no derivative needs what they read), and the
+    method calls among them (checked as calls too)."""
     out: List[Tuple[Any, TangentLiteError]] = []
+    changes, making, methods = hidden if hidden is not None else ({}, set(), set())
     todo = list(w.fdef.body)
     read: Set[str] = set()  # the names read before (in a loop: anywhere in it, for the next round)
-    shared = aliases.groups(w.fdef.body, ranks) if varied else {}
+    shared = aliases.groups(w.fdef.body, ranks) if varied or changes else {}
     shown = getattr(w, "display_names", {})  # how messages say temporaries of the lowering ('L[0]')
     while todo:
         stmt = todo.pop(0)
@@ -56,6 +76,20 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
             todo[:0] = stmt.body + stmt.orelse
             continue
         call = getattr(stmt, "value", None)
+        if id(stmt) in changes:  # a with marker, a call of a class: what its methods change
+            before = read  # (no derivative reads what a context's marker or a class call reads)
+            problem = _hidden_problem(changes[id(stmt)], varied, before if reverse else set(), shared, ranks,
+                                      w.src.location(stmt).text)
+            if problem is not None:
+                what, fix, *when_it_runs = problem
+                error = UnsupportedConstructError(what, w.src.location(stmt), fix)
+                if when_it_runs and checks is not None:
+                    checks.append((stmt, when_it_runs[0], error))
+                else:
+                    out.append((stmt, error))
+                continue
+            if id(stmt) not in methods:  # (a method call is also checked as a call below)
+                continue
         if not isinstance(stmt, (gast.Assign, gast.Expr)) or not isinstance(call, gast.Call) \
                 or is_push(stmt) or is_pop(call):
             read |= S.loaded_names(stmt)
@@ -63,7 +97,7 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
         callee = get_anno(call, Key.CALLEE)
         method = isinstance(callee, tuple) and callee[0] == "method"
         atoms = ([call.func.value] if method else []) + list(call.args) + [k.value for k in call.keywords]
-        before, read = read, read | S.loaded_names(stmt)
+        before, read = read, read if id(stmt) in making else read | S.loaded_names(stmt)
         if not any(is_local(a) and a.id in varied for a in atoms):
             # a value without derivatives, changed in place after something read it: the reverse
             # sweep, which reads it again for the derivatives of those statements, would see the change
@@ -91,6 +125,43 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
             else:
                 out.append((stmt, error))
     return out
+
+
+def _hidden_problem(changes: List[HiddenChange], varied: Set[str], before: Set[str],
+                    shared: Dict[str, Any], ranks: Optional[Dict[str, Any]], line: str) -> Optional[Tuple[str, ...]]:
+    """(what, fix[, variable to check when the code runs]) for the first of ``changes`` (made by one
+    statement) derivatives cannot follow: of a value with derivatives, or (``before``: what was
+    read above, which the reverse sweep reads again) of a value read before the change."""
+    for c in changes:
+        name = c.atom.id
+        earlier = name not in varied and bool(shared.get(name, frozenset((name,))) & before)
+        rank = (ranks or {}).get(name)
+        if not (name in varied or earlier and c.how != "unknown") or c.how == "augmented" and rank == 0:
+            continue
+        shown = _shown(c.atom, line, name)
+        if c.how == "unknown":
+            return (f"cannot tell whether the context {c.who} changes '{shown}', which carries derivatives, in "
+                    "place: only the methods of a context made by a class of your code (or by a "
+                    "@contextlib.contextmanager generator) are read",
+                    f"make the context with the class itself (with Ctx({shown}): ...), or give it a copy "
+                    f"({shown}.copy())")
+        if c.role == "context":
+            what = (f"{c.who} (run by this with statement) changes '{shown}' in place, which the context was "
+                    f"made from (its argument '{c.param}'){c.at}: derivatives cannot follow a change a context "
+                    "makes to the caller's array or list")
+        elif c.role == "method":
+            what = (f"{c.who} changes '{shown}' in place, which its object was made from (its argument "
+                    f"'{c.param}'){c.at}: derivatives cannot follow a change a method makes to the caller's array "
+                    "or list")
+        else:
+            what = (f"{c.who} changes its argument '{c.param}' ({shown} here) in place{c.at}: derivatives cannot "
+                    "follow a change a called class makes to the caller's array or list")
+        if earlier:
+            what += ", after it was read above (which the reverse sweep reads again)"
+        fix = (f"give it a copy ({c.maker}({shown}.copy())), or make the change in the function itself "
+               f"({shown} = {shown} * ...)")
+        return (what, fix, name) if c.how == "augmented" and not isinstance(rank, int) else (what, fix)
+    return None
 
 
 def _shown(atom: Any, line: str, otherwise: str, names: Optional[Dict[str, str]] = None) -> str:

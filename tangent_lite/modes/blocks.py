@@ -23,11 +23,10 @@ import numpy as np
 
 from .. import runtime
 from .. import syntax as S
+from ..analysis.contexts import ENTER, EXIT, context_of, marker  # noqa: F401 (used by the modes)
 from ..errors import UnsupportedConstructError
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
-
-ENTER, EXIT = "__enter__", "__exit__"
 
 # The contexts the reverse sweep makes again (by the same expression) and enters around the
 # adjoints of the with block's body: they only change how floating-point errors and warnings are
@@ -35,27 +34,6 @@ ENTER, EXIT = "__enter__", "__exit__"
 # a lock, a timer, the user's own) is entered once, by the forward sweep: the reverse sweep runs
 # the adjoints of its body outside it.
 REENTERED = (np.errstate, warnings.catch_warnings)
-
-
-def marker(stmt: Any) -> Optional[str]:
-    """``ENTER`` / ``EXIT`` for the marker statements of a with block, else None."""
-    value = getattr(stmt, "value", None)
-    if not isinstance(stmt, (gast.Expr, gast.Assign)) or not isinstance(value, gast.Call):
-        return None
-    func = value.func
-    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
-        return None
-    if func.attr == ENTER and not value.args and isinstance(stmt, gast.Expr) or (
-            func.attr == ENTER and not value.args and isinstance(stmt.targets[0], gast.Name)):
-        return ENTER
-    if func.attr == EXIT and isinstance(stmt, gast.Expr) and len(value.args) == 3:
-        return EXIT
-    return None
-
-
-def context_of(stmt: Any) -> str:
-    """The name of the context manager a marker enters or leaves."""
-    return stmt.value.func.value.id
 
 
 def enter(cm: str, target: Optional[str] = None) -> Any:
