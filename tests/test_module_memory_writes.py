@@ -14,6 +14,7 @@ import operator
 
 import numpy as np
 import pytest
+from numpy import reshape as np_reshape
 
 import tangent_lite as tl
 from tangent_lite.errors import TangentLiteError
@@ -36,6 +37,7 @@ B.arr = np.zeros(2)
 B.n = 0
 SCALAR = 0.0
 C2 = [np.zeros(3)]
+STATS2 = {"w": np.zeros(3)}
 G2 = np.zeros((2, 3))
 
 
@@ -49,6 +51,7 @@ def _reset():
     B.arr[:] = 0.0
     globals()["SCALAR"] = 0.0
     C2[0][:] = 0.0
+    STATS2["w"][:] = 0.0
     G2[:] = 0.0
 
 
@@ -499,7 +502,82 @@ def d_holder_of_holder(x, y):
     return G[0] * x
 
 
-DIRECT = [d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_operator_discarded, d_list_holding,
+# views of module-level memory, or the array itself, through calls of any spelling (breaker round 22)
+
+def d_asarray(x, y):
+    v = np.asarray(G)
+    v[0] = x * y  # WRITE
+    return G[0] * x
+
+
+def d_atleast(x, y):
+    v = np.atleast_1d(G)
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_conj_method(x, y):
+    v = G.conj()
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_flip(x, y):
+    v = np.flip(G)
+    v[0] = x * y  # WRITE
+    return G[2] * x
+
+
+def d_split_item(x, y):
+    v = np.split(G, 3)[0]
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_rows_of_list(x, y):
+    v = list(G2)[0]
+    v += x * y  # WRITE
+    return G2[0, 0] * x
+
+
+def d_keyword(x, y):
+    v = np.ravel(a=G)
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_imported(x, y):
+    v = np_reshape(G, (3,))
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_conditional(x, y):
+    v = (G if x > -100.0 else C2[0]).reshape(3)
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_display_item(x, y):
+    v = [G, 1.0][0]
+    v += x * y  # WRITE
+    return G[0] * x
+
+
+def d_matrix_power(x, y):
+    v = np.linalg.matrix_power(G2[:, :2], 1)
+    v += x * y  # WRITE
+    return G2[0, 0] * x
+
+
+def d_dict_copy(x, y):
+    p = STATS2.copy()
+    p["w"] += x * y  # WRITE
+    return STATS2["w"][0] * x
+
+
+DIRECT = [d_asarray, d_atleast, d_conj_method, d_flip, d_split_item, d_rows_of_list, d_keyword, d_imported,
+          d_conditional, d_display_item, d_matrix_power, d_dict_copy, d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_operator_discarded, d_list_holding,
           d_lambda_default, d_store, d_augmented, d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call,
           d_dict_update, d_dict_update_display, d_merged_display, d_list_call, d_list_of_rows, d_concatenated,
           d_holder_of_holder]
@@ -601,7 +679,27 @@ def local_extend_of_new_arrays(x, y):
     return t[1][0] * y + t[0][1]
 
 
-LOCAL = [local_list_holding, local_copy, local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
+def local_dict_copy_rebound(x, y):
+    p = STATS2.copy()
+    p["w"] = p["w"] + x * y  # re-binds an entry of the copy: STATS2 is left alone
+    p["extra"] = x * 2.0
+    return p["w"][0] * x + p["extra"]
+
+
+def local_array_copy_updated(x, y):
+    w = G.copy()
+    w += x * y
+    w[1] = x * 3.0
+    return np.sum(w * y)
+
+
+def local_mean_updated(x, y):
+    m = G.mean()
+    m *= 2.0
+    return m * x + G.sum() * y
+
+
+LOCAL = [local_dict_copy_rebound, local_array_copy_updated, local_mean_updated, local_list_holding, local_copy, local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
 
 
 @pytest.mark.parametrize("fn", LOCAL, ids=[f.__name__ for f in LOCAL])

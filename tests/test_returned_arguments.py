@@ -154,3 +154,26 @@ def f(x):
     x = np.array([1.5, -0.7, 2.0])
     np.testing.assert_allclose(tl.grad(f)(x), 2 * x)
     np.testing.assert_allclose(tl.grad(lambda z: tl.grad(f)(z)[0])(x), [2.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("make_b", ["np.diff(a, n=0)", "np.linalg.matrix_power(np.reshape(a, (1, 1)), 1)",
+                                    "operator.iadd(a, 0.0)", "operator.imul(a, 1.0)"])
+def test_calls_returning_their_argument_itself(tmp_path, make_b):
+    src = f"""
+import operator
+import numpy as np
+
+def f(x):
+    a = x * 1.0
+    b = {make_b}
+    b += x
+    return np.sum(a * x)
+"""
+    f = temp_module(tmp_path, src, "returned_args_itself").f
+    x = np.array([1.5])
+    expected = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
+    for run in (lambda: tl.grad(f)(x.copy()), lambda: tl.jvp(f, (x.copy(),), (np.ones(1),))[1]):
+        try:
+            np.testing.assert_allclose(np.ravel(run()), np.ravel(expected), rtol=1e-6)
+        except TangentLiteError as e:
+            assert "in place" in str(e), str(e)

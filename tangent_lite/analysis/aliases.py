@@ -46,8 +46,9 @@ VIEW_FUNCTIONS = frozenset(f for f in (
         "broadcast_arrays", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "diag", "real", "imag",
         "flip", "fliplr", "flipud", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
         "matrix_transpose", "permute_dims", "einsum", "asarray_chkfinite", "trim_zeros", "nan_to_num",
-        "real_if_close", "asmatrix", "frombuffer", "from_dlpack")),
-        (np.linalg, ("matrix_transpose", "diagonal")))
+        "real_if_close", "asmatrix", "frombuffer", "from_dlpack", "diff", "meshgrid")),
+        (np.linalg, ("matrix_transpose", "diagonal", "matrix_power")),
+        (np.lib.stride_tricks, ("sliding_window_view", "as_strided")))
     for name in names) if f is not None) | frozenset((
         # what array-API helpers are read as (runtime/array_api_extra.py): the argument itself when
         # nothing needs changing (atleast_nd of an array with enough axes, xp_promote of the right dtype)
@@ -81,7 +82,7 @@ def _local(atom: Any) -> bool:
 _NO = object()
 
 
-def _fresh_callee(callee: Any) -> bool:
+def fresh_callee(callee: Any) -> bool:
     """Does a call of ``callee`` return a new object that shares nothing with its arguments?"""
     if isinstance(callee, tuple):  # comparisons give booleans; methods and the rest: unknown
         return callee[0] == "compare"
@@ -178,7 +179,7 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
             sources = _locals_in(value)
         elif callee in VIEW_FUNCTIONS if _hashable(callee) else False:
             sources = _locals_in(value.args[0]) if value.args else _locals_in(value)
-        elif _fresh_callee(callee):
+        elif fresh_callee(callee):
             sources = []
         elif callee is runtime.copy_value or callee is dict:  # x.copy(), dict(d): a new list, dict or array
             sources, kind = _locals_in(gast.Tuple(elts=list(value.args), ctx=gast.Load())), COPY
@@ -338,8 +339,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         # (L[i] op= v puts the array it changed back into L[i]: reading L afterwards is reading that;
         # another name, list or copy holding the array is what would not see the change)
         put_back = set((get_anno(stmt, Key.IN_PLACE) or ())[2:])
-        if put_back and (ranks or {}).get(base) != 0 and _carries(stmt, group | itself, active, varied):
-            # ... as long as no other entry of that container holds the array too (L = [a, a]): checked as it runs
+        if put_back and (ranks or {}).get(base) != 0:
+            # ... as long as no other entry of that container holds the array too (L = [a, a]): checked as it
+            # runs (with or without derivatives: the lowered code makes a new array, Python changes the shared one)
             checks.extend((stmt, "held_once", [c, base], _held_twice(w, stmt, c)) for c in sorted(put_back))
         for v in sorted(group - {base} - itself - put_back):
             for r, reader in read_at.get(v, []):

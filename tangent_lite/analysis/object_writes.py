@@ -31,7 +31,7 @@ from ..errors import Location, TangentLiteError
 from ..rules import purity
 from ..rules.registry import REGISTRY
 from ..syntax import gast
-from .aliases import _fresh_callee
+from .aliases import fresh_callee
 from .callees import is_user_class, is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
 from .outside_writes import WRITING_METHODS
@@ -262,7 +262,7 @@ class _ClassScan:
             return _as(COPY, args)
         if callee is copy.deepcopy:
             return {}
-        if callee is not MISSING and not isinstance(callee, type) and _fresh_callee(callee):
+        if callee is not MISSING and not isinstance(callee, type) and fresh_callee(callee):
             return {}
         return _as(PART, args)
 

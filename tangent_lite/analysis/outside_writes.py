@@ -418,7 +418,8 @@ class _Body(Reach):
         if not self.is_varied(value, scope):
             return []
         if isinstance(t, (gast.Subscript, gast.Attribute)):
-            where = self.outside(t.value, scope)
+            # (p[k] op= v changes the item in place: p a local copy of a module-level dict holding it)
+            where = self.outside(t.value, scope) or (self.outside(t, scope) if augmented else None)
             if where is None:
                 return []
             return [self._write(stmt, f"changes {_describe(where)} in place")]

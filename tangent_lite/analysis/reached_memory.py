@@ -19,6 +19,7 @@ from typing import Any, Dict, Optional, Set, Tuple
 from .. import syntax as S
 from ..rules.registry import REGISTRY
 from ..syntax import gast
+from .aliases import fresh_callee
 from .callees import is_user_function, user_function
 from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
 
@@ -28,6 +29,25 @@ _COLLECTING = frozenset({"append", "appendleft", "insert", "add", "setdefault"})
 _FILLING = frozenset({"extend", "extendleft", "update"})  # methods storing the items of their arguments
 _CONTAINER_BUILDERS = frozenset({list, tuple, dict, set, frozenset, sorted, reversed})
 MAX_FUNCTIONS = 200  # functions read per differentiated function (then: not followed further)
+
+
+# array methods whose result is a new array (or a number), never the receiver or a view of it
+_NEW_ARRAY_METHODS = frozenset({
+    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "clip", "round", "all", "any",
+    "argmax", "argmin", "argsort", "nonzero", "trace", "repeat", "take", "flatten", "tolist", "item", "ptp",
+    "compress", "searchsorted", "copy", "astype",
+})
+
+
+def makes_new_array(name: str, call: Any, receiver: Any) -> bool:
+    """Does ``receiver.name(...)`` (the ``call``) return a new object that shares no memory with
+    the receiver?  (``copy`` of a list or dict: a new container holding the same items.)"""
+    if name == "copy":
+        return not isinstance(receiver, (list, dict))
+    if name == "astype":
+        return not any(k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is False
+                       for k in call.keywords)
+    return name in _NEW_ARRAY_METHODS
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,9 @@ class Reach:
         elif isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult, gast.BitOr)):
             parts = [value.left, value.right]
             return next((w for w in (self._holder_of(p, scope) for p in parts) if w is not None), None)
+        elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "copy" \
+                and not value.args and isinstance(self.resolve(value.func.value, scope)[0], (list, dict)):
+            return self.outside(value.func.value, scope) or self._holder_of(value.func.value, scope)  # D.copy()
         elif self._container_call(value, scope):
             return next((w for w in (self.outside(p, scope) or self._holder_of(p, scope)
                                      for p in list(value.args) + [k.value for k in value.keywords]) if w is not None),
@@ -179,29 +202,64 @@ class Reach:
         return where[0] + S.to_source(e)[len(root.id):], where[1]  # (self.arr with self = B: 'B.arr')
 
     def _reached(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
-        """Non-local memory reached through a call at the root of an index or attribute chain:
-        ``getattr(B, 'arr')[0]``, ``vars(B)['v']``, ``globals()['X']``, ``get_g()[0]``."""
+        """Non-local memory reached through what is at the root of an index or attribute chain: a
+        call (``getattr(B, 'arr')[0]``, ``vars(B)['v']``, ``globals()['X']``, ``get_g()[0]``, and any
+        call not known to make a new array: ``np.asarray(G)``, ``np.ravel(a=G)``, ``reshape(G, 4)``
+        imported, ``G.conj()``, ``list(M)[0]``), a conditional (``G if c else H``), a walrus, an
+        item of a display (``[G][0]``)."""
         base = e
-        while isinstance(base, (gast.Subscript, gast.Attribute)) or isinstance(base, gast.Call) and \
-                isinstance(base.func, gast.Attribute) and base.func.attr in VIEW_METHODS:
-            base = base.func.value if isinstance(base, gast.Call) else base.value
-        if not isinstance(base, gast.Call):
+        while True:
+            if isinstance(base, (gast.Subscript, gast.Attribute)):
+                base = base.value
+            elif isinstance(base, gast.Call) and isinstance(base.func, gast.Attribute) \
+                    and base.func.attr in VIEW_METHODS and not self._namespace(base.func.value, scope):
+                base = base.func.value
+            else:
+                break
+        if isinstance(base, gast.IfExp):
+            where = self.outside(base.body, scope) or self.outside(base.orelse, scope)
+        elif isinstance(base, gast.BoolOp):
+            where = next((w for w in (self.outside(v, scope) for v in base.values) if w is not None), None)
+        elif isinstance(base, gast.NamedExpr):
+            where = self.outside(base.value, scope)
+        elif isinstance(base, (gast.List, gast.Tuple, gast.Dict, gast.Set)):
+            where = self.held(base, scope) if base is not e else None
+        elif isinstance(base, gast.Call):
+            where = self._called(base, scope)
+        else:
             return None
-        callee, _ = self.resolve(base.func, scope)
-        args = [a for a in base.args if not isinstance(a, gast.Starred)]
+        if where is None or base is e or where[1] == "default":
+            return where
+        return where[0] + S.to_source(e)[len(S.to_source(base)):], where[1]
+
+    def _namespace(self, e: Any, scope: Scope) -> bool:
+        return isinstance(self.resolve(e, scope)[0], types.ModuleType)
+
+    def _called(self, call: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """The non-local memory the result of ``call`` may be (or be a view of)."""
+        callee, _ = self.resolve(call.func, scope)
+        args = [a for a in call.args if not isinstance(a, gast.Starred)]
         if callee is getattr and args or callee is vars and args or callee is operator.getitem and args:
             where = self.outside(args[0], scope)
             name = args[1] if callee is getattr and len(args) > 1 else None
             if where is not None and where[1] != "default" and isinstance(name, gast.Constant) \
                     and isinstance(name.value, str):
                 where = (f"{where[0]}.{name.value}", where[1])
-        elif callee is globals:
-            where = ("globals()", "module")
-        else:
-            where = self.returned(base, scope)
-        if where is None or base is e or where[1] == "default":
             return where
-        return where[0] + S.to_source(e)[len(S.to_source(base)):], where[1]
+        if callee is globals:
+            return ("globals()", "module")
+        function = callee.__func__ if isinstance(callee, types.MethodType) else callee
+        if function is not _MISSING and is_user_function(function) and not registered(function):
+            return self.returned(call, scope)  # (its source is read)
+        method = isinstance(call.func, gast.Attribute) and not self._namespace(call.func.value, scope)
+        if method and makes_new_array(call.func.attr, call, self.resolve(call.func.value, scope)[0]):
+            return None
+        if not method and callee is not _MISSING and not isinstance(callee, type) and fresh_callee(callee):
+            return None
+        # a view, the argument itself, or unknown: what it is given (its receiver, arguments, keywords)
+        parts = ([call.func.value] if method else []) + args + [k.value for k in call.keywords]
+        return next((w for w in (self.outside(p, scope) or self._holder_of(p, scope) for p in parts)
+                     if w is not None), None)
 
     def returned(self, call: Any, scope: Scope) -> Optional[Tuple[str, str]]:
         """The non-local memory a call of a user function (or method) returns (``return G``,

@@ -79,6 +79,13 @@ IN_PLACE_FUNCTIONS = {
     delattr: "keep the values in local variables",
     object.__setattr__: "keep the value in a local variable and return it",
 }
+# operator.iadd(a, b) is 'a += b': in place on arrays and lists
+IN_PLACE_FUNCTIONS.update({getattr(operator, f"{prefix}i{name}"): f"a = a {symbol} b"
+                           for name, symbol in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"),
+                                                ("floordiv", "//"), ("mod", "%"), ("pow", "**"), ("matmul", "@"),
+                                                ("and", "&"), ("or", "|"), ("xor", "^"), ("lshift", "<<"),
+                                                ("rshift", ">>"), ("concat", "+"))
+                           for prefix in ("", "__") if hasattr(operator, f"{prefix}i{name}")})
 
 # the fix for ``np.<ufunc>.at(a, indices, b)`` (unbuffered in-place accumulation)
 UFUNC_AT_FIX = {

@@ -132,18 +132,27 @@ def held_once(container: Any, item: Any, message: str) -> None:
     and would not follow the change into the other entry."""
     if not isinstance(item, np.ndarray):
         return  # (a number: op= makes a new one; other arrays: op= as NumPy's is not assumed)
-    holding = [e for e in _entries(container, 0) if e is item or isinstance(e, np.ndarray)
-               and np.may_share_memory(e, item) and np.shares_memory(e, item)]
+    owner = _owner(item)  # (arrays of other owners cannot share its memory: one attribute read per entry)
+    holding = [e for e in _entries(container, 0) if e is item or e is _entries or type(e) is np.ndarray
+               and (e if e.base is None else _owner(e)) is owner and np.shares_memory(e, item)]
     if len(holding) > 1:
         what, _, hint = message.partition("\nTo fix: ")
         raise user_error("UnsupportedConstructError", what, hint)
 
 
+def _owner(a: np.ndarray) -> Any:
+    """The object owning ``a``'s memory (NumPy points a view's ``base`` at the owner)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a if a.base is None else a.base
+
+
 def _entries(container: Any, depth: int) -> Iterator[Any]:
-    """The entries of a list, tuple or dict, and of those nested in it (to a depth of 20)."""
+    """The entries of a list, tuple or dict, and of those nested in it; past a depth of 50 (or a
+    list holding itself) ``_entries`` itself, which :func:`held_once` counts as a shared entry."""
     for entry in container.values() if isinstance(container, dict) else container:
-        if isinstance(entry, (list, tuple, dict)) and depth < 20:
-            yield from _entries(entry, depth + 1)
+        if isinstance(entry, (list, tuple, dict)):
+            yield from _entries(entry, depth + 1) if depth < 50 else (_entries, _entries)
         else:
             yield entry
 
