@@ -577,10 +577,10 @@ def d_dict_copy(x, y):
 
 
 DIRECT = [d_asarray, d_atleast, d_conj_method, d_flip, d_split_item, d_rows_of_list, d_keyword, d_imported,
-          d_conditional, d_display_item, d_matrix_power, d_dict_copy, d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_operator_discarded, d_list_holding,
-          d_lambda_default, d_store, d_augmented, d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call,
-          d_dict_update, d_dict_update_display, d_merged_display, d_list_call, d_list_of_rows, d_concatenated,
-          d_holder_of_holder]
+          d_conditional, d_display_item, d_matrix_power, d_dict_copy, d_alias_fn, d_getattr, d_setattr, d_globals,
+          d_operator_setitem, d_operator_discarded, d_list_holding, d_lambda_default, d_store, d_augmented,
+          d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call, d_dict_update, d_dict_update_display,
+          d_merged_display, d_list_call, d_list_of_rows, d_concatenated, d_holder_of_holder]
 
 
 @pytest.mark.parametrize("fn", DIRECT, ids=[f.__name__ for f in DIRECT])
@@ -699,7 +699,8 @@ def local_mean_updated(x, y):
     return m * x + G.sum() * y
 
 
-LOCAL = [local_dict_copy_rebound, local_array_copy_updated, local_mean_updated, local_list_holding, local_copy, local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
+LOCAL = [local_dict_copy_rebound, local_array_copy_updated, local_mean_updated, local_list_holding, local_copy,
+         local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
 
 
 @pytest.mark.parametrize("fn", LOCAL, ids=[f.__name__ for f in LOCAL])
