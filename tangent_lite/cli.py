@@ -272,20 +272,29 @@ def {fn.__name__}_hvp({_signature(fn, params, x)}):
     return {hvp_name}({args}, 1.0, v)[1][1]
 """
     if mode == "hessian":
+        # the wrapper's locals, not named like a parameter (the loop would overwrite it)
+        taken_locals = set(params) | {np_name}
+        shape, n, rows, i, e = (_free_local(local, taken_locals) for local in ("shape", "n", "rows", "i", "e"))
         text += f"""
 
 def {fn.__name__}_hessian({_signature(fn, params, None)}):
     \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
-    shape = {np_name}.shape({x})
-    n = int({np_name}.prod(shape))
-    rows = []
-    for i in range(n):
-        e = {np_name}.zeros(n)
-        e[i] = 1.0
-        rows.append({np_name}.ravel({fn.__name__}_hvp({args}, e.reshape(shape))))
-    return {np_name}.array(rows).reshape(shape + shape)
+    {shape} = {np_name}.shape({x})
+    {n} = int({np_name}.prod({shape}))
+    {rows} = []
+    for {i} in range({n}):
+        {e} = {np_name}.zeros({n})
+        {e}[{i}] = 1.0
+        {rows}.append({np_name}.ravel({fn.__name__}_hvp({args}, {e}.reshape({shape}))))
+    return {np_name}.array({rows}).reshape({shape} + {shape})
 """
     return text
+
+
+def _free_local(name: str, taken: set) -> str:
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _literal_defaults(fn: Any) -> Dict[str, Any]:

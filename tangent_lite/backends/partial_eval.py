@@ -154,7 +154,7 @@ class _Folder(ast.NodeTransformer):
         super().generic_visit(node)
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            if isinstance(block, list) and (not block and field == "body" or block and isinstance(block[0], ast.stmt)):
                 setattr(node, field, _block(block, empty_ok=field != "body"))
         return node
 
