@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 NUMPY_ONLY: Dict[str, str] = {
     "is_foreign(...)": "False",  # no array belongs to another library
     "namespace(...)": "np",      # so NumPy's functions compute on all of them
+    "_foreign_among(...)": "None",  # and none of the values is another library's array
 }
 
 _COMPARE = {ast.Is: operator.is_, ast.IsNot: operator.is_not, ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -54,6 +55,10 @@ def _pure(e: ast.expr) -> bool:
         return _pure(e.value)
     if isinstance(e, (ast.Tuple, ast.List)):
         return all(_pure(x) for x in e.elts)
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "isinstance" and not e.keywords:
+        return all(_pure(x) for x in e.args)
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        return _pure(e.operand)
     return False
 
 
@@ -127,6 +132,9 @@ class _Folder(ast.NodeTransformer):
         known, value = _const(node.test)
         if known:
             return node.body if value else node.orelse
+        if _pure(node.test) and isinstance(node.body, ast.Constant) and isinstance(node.orelse, ast.Constant) \
+                and node.body.value is node.orelse.value:  # (x if c else x)
+            return node.body
         return node
 
     # ---------------------------------------------------------------- statements
