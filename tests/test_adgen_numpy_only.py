@@ -300,3 +300,23 @@ def test_default_file_is_smaller_and_says_what_it_runs_on(tmp_path):
     assert "is_foreign" not in small and "is_foreign" in general
     meta = json.loads(small.splitlines()[3][len("# meta: "):])
     assert meta["functions"][0] == "straight_vjp"
+
+
+def test_cli_arrays_option(tmp_path, monkeypatch):
+    """``adgen --arrays any`` keeps the general helpers; ``--arrays numpy`` (the default) does not;
+    the Numba backend refuses ``--arrays any``."""
+    from tangent_lite import cli
+
+    (tmp_path / "m.py").write_text("import numpy as np\n\n\ndef loss(W, x):\n    return np.sum(np.tanh(W @ x) ** 2)\n")
+    monkeypatch.chdir(tmp_path)
+    default = cli.run(["m.py:loss"])
+    general = cli.run(["m.py:loss", "--arrays", "any"])
+    assert default == cli.run(["m.py:loss", "--arrays", "numpy"])
+    assert "def _foreign_grad" in general and "def _foreign_grad" not in default
+    assert "namespace(" not in default and "is_foreign(" not in default
+    with pytest.raises(cli.CliError, match="--arrays any"):
+        cli.run(["m.py:loss", "--backend", "numba", "--arrays", "any"])
+    W, x = np.arange(6.0).reshape(2, 3) / 10, np.array([1.0, -2.0, 0.5])
+    for text in (default, general):
+        ns = _load(text, "m_vjp")
+        np.testing.assert_allclose(ns["loss_vjp"](W, x)[1], tl.grad(sys.modules["m"].loss)(W, x), rtol=1e-14)
