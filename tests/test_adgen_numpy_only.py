@@ -320,3 +320,20 @@ def test_cli_arrays_option(tmp_path, monkeypatch):
     for text in (default, general):
         ns = _load(text, "m_vjp")
         np.testing.assert_allclose(ns["loss_vjp"](W, x)[1], tl.grad(sys.modules["m"].loss)(W, x), rtol=1e-14)
+
+
+def test_a_global_named_like_a_builtin_does_not_reach_the_helpers(tmp_path, monkeypatch):
+    """The file imports the user's global ``tuple``; the helpers (``as_grad`` tests
+    ``isinstance(x, (tuple, list, dict))``) still read the builtin, bound in their factory."""
+    from tangent_lite import cli
+
+    (tmp_path / "shadow.py").write_text("import numpy as np\n\ntuple = 2.0\n\n\n"
+                                        "def f(x):\n    return np.sum(x * x) * tuple\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for arrays in ("numpy", "any"):
+        text = cli.run(["shadow.py:f", "--arrays", arrays])
+        assert "tuple = builtins.tuple" in text and "list = builtins.list" not in text
+        ns = _load(text, "shadow_vjp")
+        x = np.array([1.0, -2.0])
+        np.testing.assert_allclose(ns["f_vjp"](x)[1], 4.0 * x)
