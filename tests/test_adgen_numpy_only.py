@@ -188,6 +188,13 @@ def test_the_facts_leave_no_foreign_machinery():
     assert len(text.splitlines()) < len(general.splitlines())
 
 
+def test_every_fact_names_a_runtime_helper():
+    """A fact about a helper that no longer exists would silently stop applying."""
+    for call in partial_eval.NUMPY_ONLY:
+        name = ast.parse(call, mode="eval").body.func
+        assert isinstance(name, ast.Name) and callable(getattr(runtime, name.id, None)), call
+
+
 def test_folding():
     """The folds, on a made-up helper (nothing in partial_eval knows a particular helper)."""
     src = '''def h(x, y):
@@ -337,3 +344,24 @@ def test_a_global_named_like_a_builtin_does_not_reach_the_helpers(tmp_path, monk
         ns = _load(text, "shadow_vjp")
         x = np.array([1.0, -2.0])
         np.testing.assert_allclose(ns["f_vjp"](x)[1], 4.0 * x)
+
+
+@pytest.mark.parametrize("expr,folded", [
+    ("a or False", "a or False"),            # its value may be False rather than a falsy a: kept
+    ("False or a", "a"),
+    ("True and a", "a"),
+    ("False and f(a)", "False"),             # f never runs
+    ("a or True", "a or True"),
+    ("not is_foreign(a)", "True"),
+    ("namespace(a) is np", "True"),
+    ("namespace(f(a))", "namespace(f(a))"),  # dropping the call would drop f(a)
+    ("1 is 1", "1 is 1"),                    # identity of numbers: not decided here
+    ("None is not None", "False"),
+    ("b if isinstance(a, int) else b", "b if isinstance(a, int) else b"),
+    ("None if isinstance(a, int) else None", "None"),
+    ("np.real(g) if namespace(g) is np else xp.real(g)", "np.real(g)"),
+])
+def test_expression_folds(expr, folded):
+    src = f"def h(a, b):\n    return {expr}\n"
+    _, text = partial_eval.numpy_only(ast.parse(src).body[0], src, 1)
+    assert text.splitlines()[-1].strip() == f"return {folded}"

@@ -120,9 +120,10 @@ class _Folder(ast.NodeTransformer):
         left, right = node.left, node.comparators[0]
         (lk, lv), (rk, rv) = _const(left), _const(right)
         same_name = isinstance(left, ast.Name) and isinstance(right, ast.Name) and left.id == right.id
-        if lk and rk:
+        identity = isinstance(node.ops[0], (ast.Is, ast.IsNot))
+        if lk and rk and (not identity or all(v is None or v is True or v is False for v in (lv, rv))):
             return _located(ast.Constant(value=_COMPARE[type(node.ops[0])](lv, rv)), node)
-        if same_name and isinstance(node.ops[0], (ast.Is, ast.IsNot)):  # one object is itself
+        if same_name and identity:  # one object is itself
             return _located(ast.Constant(value=isinstance(node.ops[0], ast.Is)), node)
         return node
 
