@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import operator
+import tokenize
 from typing import Any, Dict, List, Optional, Tuple
 
 # what is known in a file whose arrays are all NumPy arrays, NumPy scalars, numbers, lists and
@@ -166,6 +168,20 @@ class _Folder(ast.NodeTransformer):
             if isinstance(block, list) and (not block and field == "body" or block and isinstance(block[0], ast.stmt)):
                 setattr(node, field, _block(block, empty_ok=field != "body"))
         return node
+
+
+def _unparse(node: ast.AST) -> str:
+    """``ast.unparse``, with the strings in double quotes as the runtime's source writes them."""
+    text = ast.unparse(node)
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        s = tok.string
+        if tok.type == tokenize.STRING and s[:1] == "'" and s[:3] != "'" * 3 and '"' not in s and "\\" not in s:
+            out.append((tok.start, tok.end, '"' + s[1:-1] + '"'))
+    lines = text.splitlines(keepends=True)
+    for (r0, c0), (_, c1), new in reversed(out):  # (such a string never spans lines)
+        lines[r0 - 1] = lines[r0 - 1][:c0] + new + lines[r0 - 1][c1:]
+    return "".join(lines)
 
 
 def _truth(test: ast.expr) -> ast.expr:
@@ -340,7 +356,7 @@ class _Printer:
     def statement(self, s: ast.stmt, indent: int) -> List[str]:
         old = self._old(s)
         if old is None:  # a statement the folding made: printed from the tree
-            return [(" " * indent + t) if t.strip() else "" for t in ast.unparse(s).splitlines()]
+            return [(" " * indent + t) if t.strip() else "" for t in _unparse(s).splitlines()]
         out = self._comments_above(s, indent)
         top = min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])])
         elif_ = isinstance(s, ast.If) and self._line(s.lineno)[s.col_offset:].startswith("elif")
@@ -351,7 +367,7 @@ class _Printer:
         if old[3] == _header(s) and not getattr(s, "orelse", None) and not getattr(s, "handlers", None) \
                 and not getattr(s, "finalbody", None):
             return out + self._head(s, top, indent) + self.block(s.body, indent + 4)
-        return out + [(" " * indent + t) if t.strip() else "" for t in ast.unparse(s).splitlines()]
+        return out + [(" " * indent + t) if t.strip() else "" for t in _unparse(s).splitlines()]
 
     def _head(self, s: ast.stmt, top: int, indent: int) -> List[str]:
         """The original lines of ``s`` before its body (its header: ``def f(x):``, ``for ...:``)."""
@@ -367,7 +383,7 @@ class _Printer:
             first = out[0].lstrip()
             out[0] = " " * indent + keyword + first[first.index(" "):]
         else:
-            out = [" " * indent + f"{keyword} {ast.unparse(s.test)}:"]
+            out = [" " * indent + f"{keyword} {_unparse(s.test)}:"]
         out += self.block(s.body, indent + 4)
         if len(s.orelse) == 1 and isinstance(s.orelse[0], ast.If):
             out += self._if(s.orelse[0], indent, "elif")
