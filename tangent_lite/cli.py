@@ -4,7 +4,9 @@
     adgen mypkg.model:loss --mode jvp      (a module of a package, by its dotted name)
     adgen model.py:loss --emit wengert
 
-The written module needs only NumPy: the runtime helpers it calls are inlined.
+The written module needs only NumPy: the runtime helpers it calls are inlined, specialised
+to NumPy arrays (``--arrays any`` keeps them general: the module then also runs on Dask, CuPy
+and array-API arrays, as tangent_lite's own derivatives do).
 ``--backend numba`` writes the same derivative decorated with ``numba.njit`` (needs
 NumPy and Numba; see docs/numba.md).
 Errors (bad path, missing function, syntax error, unsupported code) print one
@@ -133,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("python", "numba"), default="python",
                    help="numba: a module whose functions are numba.njit-compiled (needs numpy and numba; "
                         "--mode vjp or jvp)")
+    p.add_argument("--arrays", choices=("numpy", "any"), default="numpy",
+                   help="numpy: the inlined runtime helpers specialised to NumPy arrays (short); any: the general "
+                        "helpers, for the arrays of any library (Dask, CuPy, the array API) as well")
     p.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
     p.add_argument("--clear-cache", action="store_true",
                    help="remove tangent_lite's cache entries (the __tangent_lite__ folders below the current "
@@ -168,9 +173,11 @@ def run(argv: Optional[List[str]] = None) -> str:
     names, _ = api.resolve_wrt(fn, _parse_wrt(args.wrt))
     if args.backend == "numba" and args.mode in ("hvp", "hessian"):
         raise CliError(f"--backend numba writes --mode vjp or jvp modules, not {args.mode}")
+    if args.backend == "numba" and args.arrays != "numpy":
+        raise CliError("--backend numba writes NumPy-only modules: leave out --arrays any")
     if args.mode in ("hvp", "hessian"):
-        return _second_order(fn, names, args.mode)
-    text = standalone_text(fn, args.mode, list(names))
+        return _second_order(fn, names, args.mode, args.arrays)
+    text = standalone_text(fn, args.mode, list(names), args.arrays)
     if args.backend == "numba":
         from .backends import numba_backend
 
@@ -195,12 +202,13 @@ def _clear_cache(folders: List[str]) -> str:
     return f"adgen: removed {removed} cache entries (__tangent_lite__ folders below {where}, and {user})"
 
 
-def standalone_text(fn: Any, mode: str, wrt: List[str]) -> str:
-    """One module with the derivative of ``fn`` and of every user function it calls."""
-    return _standalone(fn, mode, wrt)[0]
+def standalone_text(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy") -> str:
+    """One module with the derivative of ``fn`` and of every user function it calls
+    (``arrays``: ``"numpy"``, for NumPy arrays only; ``"any"``, for the arrays of any library)."""
+    return _standalone(fn, mode, wrt, arrays)[0]
 
 
-def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]]:
+def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy") -> Tuple[str, Dict[Any, str]]:
     """(the module text, the name each entity it refers to has in it: see standalone.py)."""
     from . import api
     from .backends import codegen, standalone
@@ -232,10 +240,10 @@ def _standalone(fn: Any, mode: str, wrt: List[str]) -> Tuple[str, Dict[Any, str]
     collect(fn, mode, wrt, None)
     derivs, named = standalone.unified(derivs, calls, codegen._user_module)
     _keep_literal_defaults(derivs[0].functions, fn)
-    return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra).text, named
+    return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays).text, named
 
 
-def _second_order(fn: Any, names: Any, mode: str) -> str:
+def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy") -> str:
     """The forward mode of the generated gradient (an HVP), plus a Hessian loop."""
     from . import api
     from .errors import ArgumentError
@@ -244,7 +252,7 @@ def _second_order(fn: Any, names: Any, mode: str) -> str:
         raise ArgumentError(f"--mode {mode} needs a single --wrt argument")
     grad_module = api.compiled(fn, "vjp", names)
     fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
-    text, named = _standalone(fused, "jvp", list(names))
+    text, named = _standalone(fused, "jvp", list(names), arrays)
     hvp_name = named[("def", 0, f"{fused.__name__}_jvp")]
     np_name = named.get(("module", "numpy"))
     if np_name is None:  # the wrappers below need NumPy; the derivative did not
@@ -264,20 +272,29 @@ def {fn.__name__}_hvp({_signature(fn, params, x)}):
     return {hvp_name}({args}, 1.0, v)[1][1]
 """
     if mode == "hessian":
+        # the wrapper's locals, not named like a parameter (the loop would overwrite it)
+        taken_locals = set(params) | {np_name}
+        shape, n, rows, i, e = (_free_local(local, taken_locals) for local in ("shape", "n", "rows", "i", "e"))
         text += f"""
 
 def {fn.__name__}_hessian({_signature(fn, params, None)}):
     \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
-    shape = {np_name}.shape({x})
-    n = int({np_name}.prod(shape))
-    rows = []
-    for i in range(n):
-        e = {np_name}.zeros(n)
-        e[i] = 1.0
-        rows.append({np_name}.ravel({fn.__name__}_hvp({args}, e.reshape(shape))))
-    return {np_name}.array(rows).reshape(shape + shape)
+    {shape} = {np_name}.shape({x})
+    {n} = int({np_name}.prod({shape}))
+    {rows} = []
+    for {i} in range({n}):
+        {e} = {np_name}.zeros({n})
+        {e}[{i}] = 1.0
+        {rows}.append({np_name}.ravel({fn.__name__}_hvp({args}, {e}.reshape({shape}))))
+    return {np_name}.array({rows}).reshape({shape} + {shape})
 """
     return text
+
+
+def _free_local(name: str, taken: set) -> str:
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _literal_defaults(fn: Any) -> Dict[str, Any]:

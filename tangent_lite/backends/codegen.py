@@ -48,8 +48,9 @@ class Generated:
 
 
 def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
-                extra_meta: Optional[Dict[str, Any]] = None) -> Generated:
-    """Print derivative functions as one module (``standalone``: no tangent_lite import)."""
+                extra_meta: Optional[Dict[str, Any]] = None, arrays: str = "numpy") -> Generated:
+    """Print derivative functions as one module (``standalone``: no tangent_lite import, the
+    runtime helpers inlined: for NumPy arrays only, or with ``arrays="any"`` as they are)."""
     w = derivs[0].w
     src = w.src
     body_parts: List[str] = []
@@ -91,7 +92,7 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
             lines.append(f"# bound from {os.path.basename(src.filename)} when loaded: {', '.join(sorted(bindings))}")
     if standalone and tl_used:
         lines.append("\n")
-        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined))
+        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays))
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
     # names of inlined helpers from other modules: those the code reads, and those that name a
     # callee whose derivative is looked up when the module is loaded (api._load)
@@ -119,7 +120,7 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     return Generated(seal("\n".join(header) + "\n" + code), meta)
 
 
-def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set) -> str:
+def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str = "numpy") -> str:
     """The runtime helpers the functions call (``adgen``), defined inside a function whose
     result is bound to ``tl``: their names and the modules they import are local to it, so
     they never meet the names of the module they are pasted into (a user global called
@@ -131,22 +132,30 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set) -> str:
             def unbroadcast(g, x): ...
             return types.SimpleNamespace(unbroadcast=unbroadcast, ...)
         _tl = _tl_helpers()
+
+    ``arrays="numpy"``: the helpers partially evaluated for NumPy arrays (partial_eval.py);
+    ``"any"``: as tangent_lite runs them, for the arrays of any library.  Only the imports and
+    builtins the helpers read are bound; a builtin only when the file has a global of its name.
     """
     import textwrap
 
     from .. import runtime
+    from . import partial_eval
 
     helpers = sorted({n.attr for d in derivs for fn in d.functions for n in S.walk(fn)
                       if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == tl})
     factory = f"{tl}_helpers"
     while factory in taken:
         factory = "_" + factory
-    sources = runtime.helper_sources(helpers).rstrip()
+    if arrays not in ("numpy", "any"):
+        raise ValueError(f"arrays must be 'numpy' or 'any', not {arrays!r}")
+    sources = runtime.helper_sources(helpers, partial_eval.numpy_only if arrays == "numpy" else None).rstrip()
+    # the builtins they use that a global of the file shadows, bound here to the builtins
+    shadowed = [b for b in _builtins_read(sources) if b in taken]
     body = "\n".join([
-        _inlined_runtime_imports(),
-        # the builtins they use, bound here: a user global of the file may have such a name
-        *(f"{b} = builtins.{b}" for b in _builtins_read(sources)),
-        "",
+        _used_imports(_inlined_runtime_imports(), sources, ["types"] + (["builtins"] if shadowed else [])),
+        *(f"{b} = builtins.{b}" for b in shadowed),
+        *([""] if shadowed else []),
         sources,
         "",
         f"return types.SimpleNamespace({', '.join(f'{h}={h}' for h in helpers)})",
@@ -177,6 +186,23 @@ def _builtins_read(text: str) -> List[str]:
     names = {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
     return sorted(n for n in names if n in vars(builtins) and n not in ("None", "True", "False", "Ellipsis")
                   and not n.startswith("__"))
+
+
+def _used_imports(imports: str, text: str, needed: List[str]) -> str:
+    """The lines of ``imports`` that bind a name ``text`` reads or one of ``needed`` (a
+    ``from m import a, b`` line keeps the names read)."""
+    reads = {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)} | set(needed)
+    out = []
+    for line in imports.splitlines():
+        node = ast.parse(line).body[0] if line.strip() else None
+        if node is None:
+            out.append(line)
+            continue
+        kept = [a for a in node.names if (a.asname or a.name).split(".")[0] in reads]
+        if kept:
+            node.names = kept
+            out.append(ast.unparse(node))
+    return "\n".join(out).strip("\n") + "\n"
 
 
 def _inlined_runtime_imports() -> str:

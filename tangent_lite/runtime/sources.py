@@ -8,8 +8,9 @@ everything they use, reading the modules' source.
 
 from __future__ import annotations
 
+import ast
 import inspect
-from typing import Dict, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 from . import (
     along_axis,
@@ -43,13 +44,17 @@ MODULES = (library, broadcast, values, blocks, singular, containers, elementwise
            shapes, linalg, higher_order, numpy_missing, numpy_extra, scipy_funcs, indexing, tape, markers, batched,
            checkpoint, fft, array_api_extra)
 
+Rewrite = Callable[[ast.stmt, str, int], Tuple[ast.stmt, str]]
 
-def helper_sources(names: Sequence[str]) -> str:
+
+def helper_sources(names: Sequence[str], rewrite: Optional[Rewrite] = None) -> str:
     """Source text of the named helpers and of everything they use (functions, decorated ones,
-    classes, module-level constants of this package's modules), for standalone files."""
-    import ast
+    classes, module-level constants of this package's modules), for standalone files.
 
-    found: Dict[str, Tuple[int, int, str, set]] = {}  # name -> (module order, line, text, names it reads)
+    ``rewrite(node, text, first_line)``: each definition's tree and text as the file should hold
+    them (``adgen``'s NumPy-only partial evaluation, backends/partial_eval.py); what they use is
+    read from the rewritten tree, so what the rewriting removed no longer brings helpers along."""
+    found: Dict[str, Tuple[int, int, str, ast.stmt]] = {}  # name -> (module order, line, text, tree)
     for order, module in enumerate(MODULES):
         text = inspect.getsource(module)
         for node in ast.parse(text).body:
@@ -62,16 +67,25 @@ def helper_sources(names: Sequence[str]) -> str:
                 continue
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             segment = "\n".join(text.splitlines()[first - 1:node.end_lineno])
-            reads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
             for name in defined:
                 if name not in ("__all__", "helper_sources") and name not in found:
-                    found[name] = (order, first, segment, reads)
+                    found[name] = (order, first, segment, node)
+    done: Dict[int, Tuple[str, set]] = {}  # id(tree) -> (its text as written, the names it reads)
+
+    def written(name: str) -> Tuple[str, set]:
+        _, first, segment, node = found[name]
+        if id(node) not in done:
+            if rewrite is not None:
+                node, segment = rewrite(node, segment, first)
+            done[id(found[name][3])] = (segment, {n.id for n in ast.walk(node) if isinstance(n, ast.Name)})
+        return done[id(found[name][3])]
+
     todo, seen = list(names), set()
     while todo:
         name = todo.pop()
         if name in seen or name not in found:
             continue
         seen.add(name)
-        todo.extend(found[name][3])
-    chosen = sorted({found[n][:3] for n in seen})
+        todo.extend(written(name)[1])
+    chosen = sorted({(found[n][0], found[n][1], written(n)[0]) for n in seen})
     return "\n\n\n".join(text.rstrip() for _, _, text in chosen) + "\n"
