@@ -161,3 +161,64 @@ def f(x, p):
     expected = _fd(lambda x: f(x, {"w": p["w"].copy(), "b": p["b"]}), X.copy())
     got = tl.grad(f)(X.copy(), {"w": p["w"].copy(), "b": p["b"]})
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- everyday programs (breaker round 22)
+
+def sgd_dict(x):
+    params = {"w": x[:2] * 1.0, "b": x[2:] * 1.0}
+    for _ in range(3):
+        g = params["w"] * 2.0          # read the entry, then update it in place
+        params["w"] -= 0.1 * g
+        params["b"] -= 0.1 * np.cos(params["b"])
+    return np.sum(params["w"] ** 2) + np.sum(np.sin(params["b"]))
+
+
+def sgd_over_keys(x):
+    params = {"w": x[:2] * 1.0, "b": x[2:] * 1.0}
+    for _ in range(3):
+        grads = {"w": 2.0 * params["w"], "b": np.cos(params["b"])}
+        for k in list(params):          # the iteration docs/limitations.md recommends
+            params[k] -= 0.1 * grads[k]
+    return np.sum(params["w"] ** 2) + np.sum(np.sin(params["b"]))
+
+
+def particles(x):
+    pos = [x[0:2] * 1.0, x[2:4] * 1.0]
+    vel = [np.zeros(2), np.zeros(2)]
+    for _ in range(3):
+        for i in range(2):
+            acc = -pos[i] - 0.1 * vel[i]
+            vel[i] += acc * 0.1
+            pos[i] += vel[i] * 0.1
+    return np.sum(pos[0] * pos[1]) + np.sum(vel[0] ** 2)
+
+
+def newton(x):
+    z = [x * 1.0 + 2.0]
+    for _ in range(3):
+        fz = z[0] ** 3 - 2.0
+        z[0] -= fz / (3.0 * z[0] ** 2)
+    return np.sum(z[0] * x)
+
+
+def kalman(x):
+    s = {"m": x[:2] * 1.0, "P": np.eye(2)}
+    for _ in range(2):
+        s["P"] += 0.1 * np.eye(2)
+        K = s["P"] @ np.linalg.inv(s["P"] + np.eye(2))
+        s["m"] += K @ (x[2:] - s["m"])
+        s["P"] -= K @ s["P"]
+    return np.sum(s["m"] ** 2) + np.trace(s["P"])
+
+
+@pytest.mark.parametrize("f", [sgd_dict, sgd_over_keys, particles, newton, kalman], ids=lambda f: f.__name__)
+def test_everyday_programs_updating_entries_in_place(f):
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    v = np.array([0.3, 1.1, -0.4, 0.2])
+    expected = _fd(f, x.copy())
+    np.testing.assert_allclose(tl.grad(f)(x.copy()), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (x.copy(),), (v,))[1], expected @ v, rtol=1e-5, atol=1e-6)
+    g = tl.grad(f)
+    fd2 = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(4)])
+    np.testing.assert_allclose(tl.hessian(f)(x.copy()), fd2, rtol=1e-4, atol=1e-5)

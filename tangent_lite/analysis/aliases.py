@@ -34,7 +34,15 @@ import numpy as np
 
 from .. import runtime
 from .. import syntax as S
-from ..frontend.sequences import _assignments, _hashable, _locals_in, container_vars, dict_vars, sequence_vars
+from ..frontend.sequences import (
+    _assignments,
+    _hashable,
+    _locals_in,
+    container_vars,
+    dict_vars,
+    sequence_vars,
+    surely_dicts,
+)
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 
@@ -125,7 +133,8 @@ SAME, ITEM, HOLDS, COPY = "same", "item", "holds", "copy"  # kinds of sharing (s
 
 
 def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
-            containers: FrozenSet[str] = frozenset()) -> Iterator[Tuple[str, str, str]]:
+            containers: FrozenSet[str] = frozenset(), dicts: FrozenSet[str] = frozenset()
+            ) -> Iterator[Tuple[str, str, str]]:
     """(name, other, kind) triples: statement ``stmt`` may make ``name`` share memory with
     ``other`` (``sequences``: the variables that may hold lists or tuples, whose ``+`` and
     ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
@@ -185,7 +194,7 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
             sources, kind = _locals_in(gast.Tuple(elts=list(value.args), ctx=gast.Load())), COPY
         elif (callee in _CONTAINER_COPIES if _hashable(callee) else False) and len(value.args) == 1 \
                 and _local(value.args[0]) and value.args[0].id in containers:  # list(L) of a list: a copy
-            sources, kind = [value.args[0].id], COPY
+            sources, kind = ([] if value.args[0].id in dicts else [value.args[0].id]), COPY  # (of a dict: keys)
         elif callee in _CONTAINER_COPIES if _hashable(callee) else False:  # list(L): a new list (of an
             sources, kind = _locals_in(value), HOLDS  # array: of views of its rows, which a write changes)
         else:  # unknown: it may return an argument, a view or a container of them
@@ -266,8 +275,9 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
     containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
+    dicts = frozenset(surely_dicts(w.fdef.body, containers))
     edges = [(order[id(st)], alias, source, kind) for st in stmts
-             for alias, source, kind in _shares(st, ranks, sequences, containers)
+             for alias, source, kind in _shares(st, ranks, sequences, containers, dicts)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
     loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
                    if isinstance(loop, (gast.For, gast.While))]

@@ -98,6 +98,35 @@ def container_vars(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
     return out
 
 
+def surely_dicts(body: List[Any], containers: Set[str]) -> Set[str]:
+    """Those of ``containers`` (see :func:`container_vars`) every assignment of which makes a dict: a
+    display, ``dict(...)``, a merge ``d | e`` or a copy of one (``list(d)`` of one is its keys)."""
+    from .. import runtime
+
+    values: Dict[str, List[Any]] = {}
+    for stmt in _all_statements(body):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id in containers:
+            values.setdefault(stmt.targets[0].id, []).append(stmt.value)
+
+    def a_dict(value: Any, out: Set[str]) -> bool:
+        callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
+        if callee is runtime.copy_value and value.args:
+            value = value.args[0]
+        return isinstance(value, gast.Dict) or callee is dict or isinstance(value, gast.Name) and value.id in out \
+            or isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr)
+
+    out = set(values)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(out):
+            if not all(a_dict(v, out) for v in values[name]):
+                out.discard(name)
+                changed = True
+    return out
+
+
 def dict_vars(body: List[Any]) -> Set[str]:
     """Variables that hold a dict somewhere (for messages): bound to a dict display, ``dict(...)``
     or a merge ``d | e``, or indexed by a string (``d['k']``)."""
