@@ -177,3 +177,35 @@ def f(x):
             np.testing.assert_allclose(np.ravel(run()), np.ravel(expected), rtol=1e-6)
         except TangentLiteError as e:
             assert "in place" in str(e), str(e)
+
+
+RESHAPED_AFTER_WRITE = {
+    "reshape_method": "v = v.reshape(1, 4)",
+    "np_reshape": "v = np.reshape(v, (2, 2))",
+    "np_ravel": "v = np.ravel(v)",
+    "transpose": "v = np.transpose(v)",
+    "squeeze": "v = np.squeeze(v)",
+    "swapaxes": "v = np.swapaxes(v, 0, 1)",
+}
+
+
+@pytest.mark.parametrize("rebind", sorted(RESHAPED_AFTER_WRITE))
+def test_array_written_in_place_then_rebound_to_a_view_of_itself(tmp_path, rebind):
+    """np.reshape(v, ...) was read as a view of the module 'np' (not of v), so v counted as memory
+    outside the function and its old value was not restored for the reverse sweep (breaker 22 W8)."""
+    src = f"""
+import numpy as np
+
+W = np.arange(1.0, 5.0)
+
+def f(x):
+    v = np.zeros((4, 1))
+    v[:, 0] = x
+    {RESHAPED_AFTER_WRITE[rebind]}
+    return np.sum(v ** 2 * np.reshape(W, np.shape(v)))
+"""
+    f = temp_module(tmp_path, src, "reshaped_after_write").f
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    expected = np.array([(f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)])
+    np.testing.assert_allclose(tl.grad(f)(x.copy()), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tl.hessian(f)(x.copy()), np.diag(2 * np.arange(1.0, 5.0)), rtol=1e-6, atol=1e-8)

@@ -13,6 +13,7 @@ Stores of values with derivatives are refused by :mod:`.outside_writes`."""
 
 from __future__ import annotations
 
+import types
 from typing import Any, Dict, List, Set, Tuple
 
 from .. import syntax as S
@@ -58,7 +59,12 @@ def _held(body: List[Any]) -> Dict[str, str]:
             value = stmt.value
             if isinstance(value, gast.Subscript) or isinstance(value, gast.Call) and \
                     isinstance(value.func, gast.Attribute) and value.func.attr in VIEW_METHODS:
-                value = value.value if isinstance(value, gast.Subscript) else value.func.value
+                if isinstance(value, gast.Subscript):
+                    value = value.value
+                elif isinstance(get_anno(value.func.value, Key.CALLEE), types.ModuleType):  # np.reshape(v, s)
+                    value = value.args[0] if value.args else value
+                else:
+                    value = value.func.value
             if _non_local(value):
                 held.setdefault(stmt.targets[0].id, S.to_source(value))
             elif isinstance(value, gast.Name) and value.id in held:
