@@ -222,3 +222,38 @@ def test_everyday_programs_updating_entries_in_place(f):
     g = tl.grad(f)
     fd2 = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(4)])
     np.testing.assert_allclose(tl.hessian(f)(x.copy()), fd2, rtol=1e-4, atol=1e-5)
+
+
+_A = np.array([[1.0, 0.5], [0.2, -1.0], [0.3, 0.3], [2.0, 0.1]])
+
+
+def entry_transposed(x):
+    L = [x.reshape(4, 1) * 2.0]
+    L[0] = L[0].T                  # an entry rebound to a value of another shape
+    return np.sum(L[0] ** 2 * np.arange(1.0, 5.0))
+
+
+def unflatten(x):
+    p = {"W": x * 1.0, "b": x[:2] * 0.5}
+    p["W"] = p["W"].reshape(2, 2)
+    return np.sum(np.tanh(p["W"] @ np.array([0.5, -1.0]) + p["b"]))
+
+
+def width_change(x):
+    s = {"h": x * 1.0}
+    s["h"] = np.tanh(s["h"] @ _A)  # width 4 -> 2
+    return np.sum(s["h"] ** 2)
+
+
+@pytest.mark.parametrize("f", [entry_transposed, unflatten, width_change], ids=lambda f: f.__name__)
+def test_entries_rebound_to_another_shape(f):
+    """The reverse sweep zeroed a rebound entry's adjoint in the new value's shape, then added the
+    old value's adjoint to it: broadcast into a wrong gradient, or a crash (breaker 22 W7)."""
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    v = np.array([0.3, 1.1, -0.4, 0.2])
+    expected = _fd(f, x.copy())
+    np.testing.assert_allclose(tl.grad(f)(x.copy()), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (x.copy(),), (v,))[1], expected @ v, rtol=1e-5, atol=1e-6)
+    g = tl.grad(f)
+    fd2 = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(4)])
+    np.testing.assert_allclose(tl.hessian(f)(x.copy()), fd2, rtol=1e-4, atol=1e-5)

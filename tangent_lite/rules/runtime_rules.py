@@ -288,6 +288,16 @@ def zero_index_vjp(h, ans, g, index):
     return _tl.zero_index(h, index)
 
 
+@defjvp(runtime.zero_item)
+def zero_item_jvp(g_dot, ans, g, container, index):
+    return _tl.zero_item(g_dot, container, index)
+
+
+@defvjp(runtime.zero_item)
+def zero_item_vjp(h, ans, g, container, index):
+    return _tl.zero_item(h, g, index)  # (the entry's cotangent: zeros shaped like g's entry)
+
+
 @defjvp(runtime.slice_write_bar)
 def slice_write_bar_jvp(g_dot, ans, g, old, index, v):
     return _tl.slice_write_bar(g_dot, old, index, v)
@@ -424,6 +434,7 @@ constant_params(runtime.add_item, "index")
 constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")
 constant_params(runtime.zero_index, "index")
+constant_params(runtime.zero_item, "container", "index")
 constant_params(runtime.setitem_bar, "index", "v")
 constant_params(runtime.slice_write_bar, "old", "index", "v")
 constant_params(runtime.slice_write_zero, "old", "index", "v")

@@ -263,6 +263,20 @@ def zero_index(g: Any, index: Any) -> Any:
     return out
 
 
+def zero_item(g: Any, container: Any, index: Any) -> Any:
+    """The adjoint ``g`` of a list or dict with the entry ``index`` set to zeros shaped like
+    ``container[index]``, the entry before ``container[index] = v`` (which may have had another
+    shape); an array's adjoint as :func:`zero_index` makes it."""
+    if isinstance(g, (list, dict)) and isinstance(container, (list, dict)):
+        out = type(g)(g) if isinstance(g, dict) else list(g)
+        if not isinstance(g, dict) or index in container:
+            out[index] = zeros_like(container[index])
+        elif index in out:  # (a key the write added: no adjoint before it)
+            del out[index]
+        return out
+    return zero_index(g, index)
+
+
 def _written_span(g: Any, old: list, index: slice) -> Tuple[int, int, int]:
     """(start, entries written, entries overwritten) of ``old[index] = V``, from the list before
     the write and the adjoint ``g`` of the list after it (as long as the list is now)."""

@@ -62,12 +62,21 @@ class StatementAdjoints:
                 tgt = stmt.targets[0]
                 out.append(gast.Expr(value=S.call(_RESTORE_ITEM, [S.const(id(stmt)), S.name(tgt.value.id),
                                                                   self.ps.index(tgt.slice)])))
+                if live and not self._array(tgt.value.id):
+                    # L[i] = v may change the entry's shape: its adjoint is zeros shaped like the entry before
+                    bar = self.adjoints.bar(tgt.value.id)
+                    out.append(S.assign(bar, self.ps.call("zero_item", [S.name(bar), S.name(tgt.value.id),
+                                                                        self.ps.index(tgt.slice)])))
         for t in targets:
             state.discard(t)
         for var in reversed(self.ps.overwritten.get(id(stmt), [])):
             out.append(gast.Expr(value=S.call(_RESTORE, [S.const(id(stmt)), S.name(var)])))
         self.ownership.track(out)
         return at(out, stmt)
+
+    def _array(self, var: str) -> bool:
+        """Is ``var`` surely an array (its rank known), whose entries keep their shape when written?"""
+        return self.ps.ranks is not None and isinstance(self.ps.ranks.get(var), int) and self.ps.ranks[var] >= 1
 
     def list_adjoint(self, stmt: Any, state: Set[str]) -> List[Any]:
         """Reverse of ``L.append(x)`` / ``x = L.pop()``: the adjoint list ``L_bar`` is a
@@ -126,8 +135,9 @@ class StatementAdjoints:
                     contrib = self.ps.call("setitem_bar", [S.name(self.adjoints.bar(target)), self.ps.index(tgt.slice),
                                                         S.name(info.value.id)])
                 self.adjoints.accumulate(info.value.id, contrib, state, out)
-            zeroed = self.ps.call("zero_index", [S.name(self.adjoints.bar(target)), self.ps.index(tgt.slice)])
-            out.append(S.assign(self.adjoints.bar(target), zeroed))
+            if self._array(target):  # (a list's or dict's entry: zeroed after its old value is back, rev_assign)
+                zeroed = self.ps.call("zero_index", [S.name(self.adjoints.bar(target)), self.ps.index(tgt.slice)])
+                out.append(S.assign(self.adjoints.bar(target), zeroed))
             return out
         if info.kind == "copy":
             self.adjoints.accumulate(info.value.id, g, state, out)
