@@ -18,7 +18,7 @@ import numpy as np
 from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
-from .analysis import differentiable, receivers, shapes
+from .analysis import differentiable, items, receivers, shapes
 from .backends import cache, codegen, numba_backend, progress, scratch
 from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
@@ -90,8 +90,8 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str,
                 cspec: Optional[Tuple[Any, ...]] = None, nonfinite: Sequence[str] = ()) -> Dict[str, Any]:
-        if cmode == "jvp_batched" or not any(r is not None for r in (cspec or ())):
-            cspec = None  # the callee's code for the ranks of this call site's arguments
+        if cmode == "jvp_batched" or (spec is None and not any(r is not None for r in (cspec or ()))):
+            cspec = None  # the callee's code for the ranks of this call site's arguments (tl.source's: general)
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
             recursive.append(True)
             roles = {"jvp": w.function_name(mode)} if mode.startswith("jvp") else {
@@ -340,10 +340,15 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
 _NO_SPEC = object()
 
 
-def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
-    """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none)."""
-    ranks = tuple(0 if type(v) is float else shapes.arg_rank(v) for v in values)
-    return ranks if any(r is not None for r in ranks) else None
+def _spec(values: Sequence[Any]) -> Tuple[Any, ...]:
+    """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none),
+    or the ranks of the items of a list, tuple or dict argument (:mod:`analysis.items`).  Never None
+    (the general code, tl.source's): code that runs checks the operands of unknown rank (receivers.py)."""
+    return tuple(0 if type(v) is float else shapes.arg_rank(v) if type(v) not in _CONTAINER_TYPES
+                 else items.items_of(v, shapes.arg_rank) for v in values)
+
+
+_CONTAINER_TYPES = (list, tuple, dict)
 
 
 def _unwrap(fn: Callable) -> Callable:
@@ -422,7 +427,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
                 arguments.refuse_array_subclasses(fn, values)
                 checked_kinds.add(kinds)
             spec = _spec(values)
-            if not any(issubclass(k, np.ndarray) for k in kinds):
+            if not any(issubclass(k, (np.ndarray,) + _CONTAINER_TYPES) for k in kinds):
                 spec_of_kinds[kinds] = spec
         now = settings.current()
         spec_key: Any = spec if now is settings.DEFAULT else (spec, now)
@@ -557,7 +562,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)
     mode = "jvp_batched" if batched else "jvp"
-    module = compiled(fn, mode, names, None if batched else _spec(values))
+    # (batched: no ranks, its tangents have one more axis; still code that runs, which checks operands)
+    module = compiled(fn, mode, names, (None,) * len(values) if batched else _spec(values))
     values = arguments.protected(values, module.__tl_meta__.get("writes"))
     result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                 tangents, values)

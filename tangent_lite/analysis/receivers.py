@@ -116,47 +116,121 @@ def _user_class(callee: Any) -> bool:
     return module != "builtins" and not module.startswith(("numpy", "tangent_lite"))
 
 
-def operator_checks(w: Wengert, stmt: Any, info: Any, ranks: Optional[Dict[str, Optional[int]]],
+def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
                     constructed: Set[str]) -> Tuple[List[TangentLiteError], List[Tuple[str, str]]]:
-    """An arithmetic operator with derivatives (``a @ v``, ``a * x``) whose operand may be an object
-    of the user's class, whose operator is its own Python method, not the rule's arithmetic:
-    (refusals, for a module-level object; (variable, message) run-time checks ``_tl.array_method``,
-    for a parameter whose rank is not known (in code specialised to ranks) or an object the function
-    constructs)."""
-    if info.kind != "prim" or not _hashable(info.callee) or info.callee not in _OPERATORS:
+    """An arithmetic operator (``a @ v``, ``a * x``) or a NumPy function (``np.dot(a, v)``) with
+    derivatives whose operand may be an object of the user's class, whose operator is its own Python
+    method (which NumPy's functions call too), not the rule's arithmetic: (refusals, for a
+    module-level object; (variable, message) run-time checks ``_tl.array_method``).  In code that runs
+    (``w.specialised``), every local operand not in ``plain`` (:func:`plain_values`) is checked,
+    whatever it came from (``k = m``, ``L[0]``, ``b.m``, ``for m in L``); the general code,
+    tl.source's, checks only the objects the function constructs."""
+    if info.kind != "prim" or not _hashable(info.callee):
         return [], []
-    symbol, dunder = _OPERATORS[info.callee]
-    # (a parameter of unknown rank, in code specialised to the arguments' ranks, is no array or number;
-    # the general code, tl.source's, checks only the objects the function constructs)
-    specialised = w.specialised
     value = info.value
-    if isinstance(value, gast.UnaryOp):
-        operands = [(value.operand, "")]
-    elif isinstance(value, gast.BinOp):
-        operands = [(value.left, ""), (value.right, "r")]
-    else:  # operator.mul(a, b) called by name
-        operands = list(zip(getattr(value, "args", [])[:2], ("", "r")))
+    if info.callee in _OPERATORS:
+        symbol, dunder = _OPERATORS[info.callee]
+        if isinstance(value, gast.UnaryOp):
+            operands = [(value.operand, "")]
+        elif isinstance(value, gast.BinOp):
+            operands = [(value.left, ""), (value.right, "r")]
+        else:  # operator.mul(a, b) called by name
+            operands = list(zip(getattr(value, "args", [])[:2], ("", "r")))
+        methods = [f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__" for _, side in operands]
+        what = [f"the '{symbol}' operator of '{{name}}'"] * len(operands)
+    elif _numpy_function(info.callee) and isinstance(value, gast.Call):
+        operands = [(a, "") for a in value.args]
+        spelled = f"np.{getattr(info.callee, '__name__', 'function')}"
+        methods = ["<method>"] * len(operands)
+        what = [f"{spelled}, NumPy's function of '{{name}}' (whose own methods it would call),"] * len(operands)
+    else:
+        return [], []
     where = w.src.location(stmt)
     errors: List[TangentLiteError] = []
     checks: List[Tuple[str, str]] = []
-    for atom, side in operands:
-        method = f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__"
+    for (atom, _), method, said in zip(operands, methods, what):
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, gast.Name) else _NO
         if obj is not _NO and not _plain_value(obj):
             name, tname = atom.id, type(obj).__qualname__
             errors.append(UnsupportedConstructError(
-                f"the '{symbol}' operator of '{name}', a {tname}, is its own Python method ({tname}.{method}): "
-                "the operators of numbers and arrays are differentiated, not those of other objects", where,
+                f"{said.format(name=name)} is differentiated as that of numbers and arrays, but '{name}' is a "
+                f"{tname}, whose operators are its own Python methods", where,
                 f"call the method as a function of the object, {tname}.{method}({name}, ...), which is "
                 "differentiated like any Python function"))
-        elif is_local(atom) and (ranks or {}).get(atom.id) is None and (atom.id in constructed or (
-                atom.id in w.params and specialised)):
+        elif is_local(atom) and (atom.id not in plain if w.specialised else atom.id in constructed):
             shown = getattr(w, "display_names", {}).get(atom.id, atom.id)
             checks.append((atom.id, (
-                f"{where}: the '{symbol}' operator of '{shown}' is differentiated as that of numbers and arrays, but "
+                f"{where}: {said.format(name=shown)} is differentiated as that of numbers and arrays, but "
                 f"'{shown}' is a {{type}}\nTo fix: call the method as a function of the object, {{type}}.{method}"
                 f"({shown}, ...), which is differentiated like any Python function")))
     return errors, checks
+
+
+def _numpy_function(callee: Any) -> bool:
+    return isinstance(callee, np.ufunc) or (inspect.isroutine(callee) and str(
+        getattr(callee, "__module__", "") or "").startswith("numpy"))
+
+
+_SURE_NUMBERS = {len, float, int, bool}  # (Python makes their results numbers, whatever the argument)
+# NumPy's functions that return tuples or lists (of arrays), not an array
+_NUMPY_CONTAINERS = {"shape", "split", "array_split", "hsplit", "vsplit", "dsplit", "meshgrid", "broadcast_arrays",
+                     "atleast_1d", "atleast_2d", "atleast_3d", "nonzero", "where", "gradient", "unique", "histogram",
+                     "histogram2d", "histogramdd", "ix_", "eig", "eigh", "svd", "qr", "slogdet", "lstsq", "divmod",
+                     "modf", "frexp", "unravel_index", "indices", "tril_indices", "triu_indices", "diag_indices"}
+
+
+def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
+    """The local variables that certainly hold arrays or numbers, whatever the arguments are: those
+    of known rank (:mod:`shapes`), and those made only by NumPy's functions, operators, indexing,
+    ``len``/``float``/... from constants, module-level arrays and numbers, and such variables::
+
+        y = x.reshape(-1)      (x of rank 1: y is an array, though of unknown rank)   plain
+        k = m                  (m a parameter of unknown rank: maybe a user object)    not plain
+    """
+    made: Dict[str, List[Any]] = {}
+    targets = set()
+    for stmt in assignments(w.fdef.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            made.setdefault(stmt.targets[0].id, []).append(stmt.value)
+            targets.add(id(stmt.targets[0]))
+    other = {n.id for st in w.fdef.body for n in S.walk(st) if isinstance(n, gast.Name)
+             and not isinstance(n.ctx, gast.Load) and id(n) not in targets}  # (a, b = t; for v in ...)
+    known = {v for v, r in ranks.items() if isinstance(r, int)}
+    plain = set(made) - other - set(w.params)
+    changed = True
+    while changed:
+        changed = False
+        for var in sorted(plain):
+            if var not in known and not all(_makes_plain(v, plain | known) for v in made[var]):
+                plain.discard(var)
+                changed = True
+    return plain | known
+
+
+def _makes_plain(value: Any, plain: Set[str]) -> bool:
+    def atom(a: Any) -> bool:
+        if isinstance(a, gast.Constant):
+            return True
+        if is_local(a):
+            return a.id in plain
+        if isinstance(a, (gast.Tuple, gast.List)):  # (an argument: np.reshape(x, (2, 3)))
+            return all(atom(e) for e in a.elts)
+        obj = get_anno(a, Key.CALLEE, _NO)  # (module-level: a number, an array, a type, a function, ...)
+        return obj is not _NO and _plain_value(obj) and not isinstance(obj, (list, tuple, dict, set))
+
+    callee = get_anno(value, Key.CALLEE)
+    if isinstance(value, gast.Call):
+        array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS
+        return (array or _hashable(callee) and callee in _SURE_NUMBERS) and all(atom(a) for a in value.args) \
+            and all(atom(k.value) for k in value.keywords)
+    if isinstance(value, gast.BinOp):
+        return callee in _OPERATORS and atom(value.left) and atom(value.right)
+    if isinstance(value, gast.UnaryOp):
+        return callee in _OPERATORS and atom(value.operand)
+    if isinstance(value, gast.Subscript):  # a part of an array
+        return atom(value.value) and all(atom(p) or isinstance(p, gast.Slice) for p in (
+            value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]))
+    return not isinstance(value, (gast.Tuple, gast.List)) and atom(value)
 
 
 def constructed_objects(body: List[Any]) -> Set[str]:
@@ -171,7 +245,8 @@ def constructed_objects(body: List[Any]) -> Set[str]:
 
 
 def insert_check(w: Wengert, stmt: Any, name: str, message: str) -> None:
-    """Put ``_tl.array_method(name, message, True)`` before ``stmt`` in ``w``."""
+    """Put ``_tl.array_method(name, message, True)`` before ``stmt`` in ``w`` (unless a check of
+    ``name`` is there already: ``v.dot(u)``'s, or the other operand's of ``m * m``)."""
     func = S.attribute(S.name(w.aliases["_tl"]), "array_method")
     set_anno(func, Key.CALLEE, runtime.array_method)
     call = S.call(func, [S.name(name), S.const(message), S.const(True)])
@@ -181,7 +256,12 @@ def insert_check(w: Wengert, stmt: Any, name: str, message: str) -> None:
     set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
     w.env.setdefault(w.aliases["_tl"], runtime)
     body = _enclosing(w.fdef.body, stmt)
-    body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
+    at = next(i for i, st in enumerate(body) if st is stmt)
+    before = body[at - 1].value if at and isinstance(body[at - 1], gast.Expr) else None
+    if isinstance(before, gast.Call) and get_anno(before, Key.CALLEE) is runtime.array_method \
+            and isinstance(before.args[0], gast.Name) and before.args[0].id == name:
+        return
+    body.insert(at, check)
 
 
 def _enclosing(body: List[Any], stmt: Any) -> List[Any]:

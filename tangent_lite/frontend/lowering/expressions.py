@@ -54,6 +54,12 @@ class Expressions(Part):
         t = self.names.temp()
         self.cx.emit(S.assign(t, value))
         self.unpack.note_packed(t, value)
+        if isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp)) and all(
+                getattr(n, "lineno", None) is not None for n in S.walk(node) if isinstance(n, gast.Name)):
+            shown = S.to_source(node)  # messages name the user's 'L[0]', 'b.m', 'd["k"]', not '_t0'
+            shown = shown.replace("'", '"') if '"' not in shown else shown
+            if len(shown) <= 40 and "\n" not in shown:
+                self.cx.display_names.setdefault(t, shown)
         return S.name(t)
 
     def expr(self, node: Any) -> Any:
