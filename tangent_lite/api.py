@@ -344,8 +344,9 @@ def _spec(values: Sequence[Any]) -> Tuple[Any, ...]:
     """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none),
     or the ranks of the items of a list, tuple or dict argument (:mod:`analysis.items`).  Never None
     (the general code, tl.source's): code that runs checks the operands of unknown rank (receivers.py)."""
-    return tuple(0 if type(v) is float else shapes.arg_rank(v) if type(v) not in _CONTAINER_TYPES
-                 else items.items_of(v, shapes.arg_rank) for v in values)
+    return tuple([0 if type(v) is float else (v.ndim or None) if type(v) is np.ndarray
+                  else items.items_of(v, shapes.arg_rank) if type(v) in _CONTAINER_TYPES else shapes.arg_rank(v)
+                  for v in values])
 
 
 _CONTAINER_TYPES = (list, tuple, dict)

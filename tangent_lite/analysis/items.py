@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, NamedTuple, Optional, Set, Tuple
 
+from numpy import ndarray
+
 from .. import runtime
 from ..frontend.anf import Wengert
 from ..syntax import gast, walk
@@ -42,12 +44,16 @@ class Items(NamedTuple):
 
 def items_of(value: Any, rank: Callable[[Any], Rank]) -> Optional[Items]:
     """The ``Items`` of a list, tuple or dict whose keys are strings or ints (``rank``: of one
-    item, :func:`shapes.arg_rank`), or None (another value, too long, no item of known rank)."""
+    item, :func:`shapes.arg_rank`), or None (another value, too long, no item of known rank).
+    (Computed at every call: the common items, arrays and floats, take the short way.)"""
     kind = type(value)
     if kind is dict:
         keys: Optional[Tuple[Any, ...]] = tuple(value)
-        if len(keys) > MAX_ITEMS or not all(type(k) is str or type(k) is int for k in keys):
+        if len(keys) > MAX_ITEMS:
             return None
+        for k in keys:
+            if type(k) is not str and type(k) is not int:
+                return None
         values: Any = value.values()
     elif kind is list or kind is tuple:
         keys, values = None, value
@@ -55,10 +61,13 @@ def items_of(value: Any, rank: Callable[[Any], Rank]) -> Optional[Items]:
             return None
     else:
         return None
-    ranks = tuple(0 if type(v) is float else rank(v) for v in values)
-    if not any(r is not None for r in ranks):
+    ranks = tuple([(v.ndim or None) if type(v) is ndarray else 0 if type(v) is float else rank(v) for v in values])
+    if ranks.count(None) == len(ranks):
         return None
-    return Items(kind.__name__, keys, ranks)
+    return _new(Items, (kind.__name__, keys, ranks))
+
+
+_new = tuple.__new__  # (Items(...) without its keyword handling: this runs at every call)
 
 
 def unchanged(w: Wengert, given: Dict[str, Items]) -> Dict[str, Items]:
