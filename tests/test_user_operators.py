@@ -53,6 +53,9 @@ class Lin:
     def __neg__(self):
         return Lin(self.A * 3.0)
 
+    def __abs__(self):
+        return Lin(self.A * 5.0)
+
 
 class Box:
     def __init__(self, m):
@@ -79,6 +82,8 @@ INDIRECTIONS = {
     "attribute_list": ("b", [], "b.items[0]", "b.items[0]", lambda mod, v: (mod.Box(v),)),
     "module_alias": ("", ["k = mod.K"], "k", "k", lambda mod, v: ()),
     "module_list_item": ("", [], "mod.LST[0]", "mod.LST[0]", lambda mod, v: ()),
+    "module_attribute": ("", [], "mod.K", "mod.K", lambda mod, v: ()),
+    "nested_item": ("P", [], 'P["layers"][0]', 'P["layers"][0]', lambda mod, v: ({"layers": [v]},)),
     "negation": ("L", [], "(-L[0])", "L[0]", lambda mod, v: ([v],)),
     "loop_variable": ("L", [], None, "m", lambda mod, v: ([v],)),
 }
@@ -154,7 +159,7 @@ def _refused(module, lines, ind, op, mode):
     with pytest.raises(tl.UnsupportedConstructError) as info:
         _run(mode, f, args)
     text = str(info.value)
-    named = re.search(r"of '([^']+)'", text)  # the user's expression: 'k', 'L[0]', '(-L[0])' (an unary
+    named = re.search(r"(?:of|argument) '([^']+)'", text)  # the user's expression: 'k', 'L[0]', '(-L[0])' (an unary
     assert named and shown in named.group(1) and "Lin" in text, text  # minus without derivatives runs as written)
     assert f"{module.__file__}:{lines[f.__name__]}:" in text, text
     assert "_t" not in re.sub(r"\w+_t\w*", "", text.split("To fix")[0]), text  # no internal names
@@ -305,3 +310,71 @@ def replaced(x, d):
     for f, arg in ((module.appended, lambda: [W]), (module.replaced, lambda: {"W": W})):
         with pytest.raises(tl.UnsupportedConstructError, match="Lin"):
             tl.grad(f)(X.copy(), arg())
+
+
+MORE = CLASSES + """
+
+def ident(a):
+    return a
+
+
+def through_a_helper(x, m):
+    k = ident(m)
+    return np.sum(np.sin(k * x))
+
+
+def absolute(x, m):
+    return np.sum(np.sin(abs(m) * x))
+
+
+def reduced_first(x, L):
+    return np.sum(L[0]) * np.sum(np.sin(x))
+
+
+def helper_reads_item(L, x):
+    return np.sum(np.sin(L[0] @ x))
+
+
+def item_in_helper(x, L):
+    return helper_reads_item(L, x)
+"""
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("through_a_helper", "k"), ("absolute", "abs(m)"), ("reduced_first", "np.sum(L[0])"),
+    ("item_in_helper", "L[0]")])
+def test_results_of_calls_on_user_objects_are_checked(tmp_path, name, shown):
+    """What a user function, abs() or np.sum returns for an object of the user's class is what its
+    methods return (a rank of 0 proves nothing): checked too; with arrays, differentiated."""
+    module = temp_module(tmp_path, MORE, "tl_user_operators_more")
+    f = getattr(module, name)
+    lin = module.Lin(W)
+    arg = [lin] if name in ("reduced_first", "item_in_helper") else lin
+    for run in (lambda: tl.grad(f)(X.copy(), arg), lambda: tl.jvp(f, (X.copy(), arg), (V,))):
+        with pytest.raises(tl.UnsupportedConstructError, match=re.escape(f"'{shown}'") + ".*Lin"):
+            run()
+    array = [W] if name in ("reduced_first", "item_in_helper") else 1.7
+
+    def fun(z):
+        return f(z, array)
+
+    ref = _fd_grad(fun, X.copy())
+    np.testing.assert_allclose(tl.grad(f)(X.copy(), array), ref, rtol=1e-6, atol=1e-8)
+    assert tl.jvp(f, (X.copy(), array), (V,))[1] == pytest.approx(ref @ V, rel=1e-6, abs=1e-8)
+
+
+def test_abs_and_round_keep_the_rank_of_their_argument(tmp_path):
+    """abs(x) of an array was taken for a number (a rank of 0): the gradient with respect to a
+    number multiplying it was not summed (TypeError in as_grad)."""
+    module = temp_module(tmp_path, """
+import numpy as np
+
+
+def f(x, c):
+    return np.sum(abs(x) * c * x) + np.sum(round(c) * x)
+""", "tl_user_operators_abs")
+    c = 2.2
+    fd = (module.f(X, c + 1e-6) - module.f(X, c - 1e-6)) / 2e-6
+    assert tl.grad(module.f, wrt=1)(X.copy(), c) == pytest.approx(fd, rel=1e-6)
+    np.testing.assert_allclose(tl.grad(module.f)(X.copy(), c), _fd_grad(lambda z: module.f(z, c), X.copy()),
+                               rtol=1e-6)

@@ -136,33 +136,34 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
             operands = [(value.left, ""), (value.right, "r")]
         else:  # operator.mul(a, b) called by name
             operands = list(zip(getattr(value, "args", [])[:2], ("", "r")))
-        methods = [f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__" for _, side in operands]
-        what = [f"the '{symbol}' operator of '{{name}}'"] * len(operands)
+        texts = [(f"the '{symbol}' operator of '{{name}}' is differentiated as that of numbers and arrays, but "
+                  "'{name}' is a {type}",
+                  "call the method as a function of the object, {type}."
+                  + (f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__")
+                  + "({name}, ...), which is differentiated like any Python function") for _, side in operands]
     elif _numpy_function(info.callee) and isinstance(value, gast.Call):
         operands = [(a, "") for a in value.args]
         spelled = f"np.{getattr(info.callee, '__name__', 'function')}"
-        methods = ["<method>"] * len(operands)
-        what = [f"{spelled}, NumPy's function of '{{name}}' (whose own methods it would call),"] * len(operands)
+        texts = [(f"{spelled} is differentiated as NumPy's function of numbers and arrays, but its argument "
+                  "'{name}' is a {type} (NumPy would call the {type}'s own methods)",
+                  f"pass an array or a number to {spelled}, or call the {{type}}'s own method as a function "
+                  "({type}.<method>({name}, ...)), which is differentiated like any Python function")] * len(operands)
     else:
         return [], []
     where = w.src.location(stmt)
     errors: List[TangentLiteError] = []
     checks: List[Tuple[str, str]] = []
-    for (atom, _), method, said in zip(operands, methods, what):
-        obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, gast.Name) else _NO
-        if obj is not _NO and not _plain_value(obj):
-            name, tname = atom.id, type(obj).__qualname__
-            errors.append(UnsupportedConstructError(
-                f"{said.format(name=name)} is differentiated as that of numbers and arrays, but '{name}' is a "
-                f"{tname}, whose operators are its own Python methods", where,
-                f"call the method as a function of the object, {tname}.{method}({name}, ...), which is "
-                "differentiated like any Python function"))
+    for (atom, _), (what, fix) in zip(operands, texts):
+        obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
+        if obj is not _NO and not _plain_value(obj):  # (module-level: K, or module.K)
+            name, tname = S.dotted_name(atom) or "the module-level object", type(obj).__qualname__
+            errors.append(UnsupportedConstructError(what.format(name=name, type=tname), where,
+                                                    fix.format(name=name, type=tname)))
         elif is_local(atom) and (atom.id not in plain if w.specialised else atom.id in constructed):
             shown = getattr(w, "display_names", {}).get(atom.id, atom.id)
-            checks.append((atom.id, (
-                f"{where}: {said.format(name=shown)} is differentiated as that of numbers and arrays, but "
-                f"'{shown}' is a {{type}}\nTo fix: call the method as a function of the object, {{type}}.{method}"
-                f"({shown}, ...), which is differentiated like any Python function")))
+            # ('{type}' is left for _tl.array_method to fill in with the type it finds)
+            checks.append((atom.id, f"{where}: {what.format(name=shown, type='{type}')}\nTo fix: "
+                                    f"{fix.format(name=shown, type='{type}')}"))
     return errors, checks
 
 
@@ -180,34 +181,47 @@ _NUMPY_CONTAINERS = {"shape", "split", "array_split", "hsplit", "vsplit", "dspli
 
 
 def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
-    """The local variables that certainly hold arrays or numbers, whatever the arguments are: those
-    of known rank (:mod:`shapes`), and those made only by NumPy's functions, operators, indexing,
-    ``len``/``float``/... from constants, module-level arrays and numbers, and such variables::
+    """The local variables that certainly hold arrays or numbers, whatever the arguments are:
+    parameters whose rank the code is specialised to, items of list, tuple and dict parameters of
+    known rank (:mod:`items`), loop counters, and what NumPy's functions, operators, indexing,
+    ``len``/``float``/... make from those, constants and module-level arrays and numbers::
 
-        y = x.reshape(-1)      (x of rank 1: y is an array, though of unknown rank)   plain
-        k = m                  (m a parameter of unknown rank: maybe a user object)    not plain
+        y = x.reshape(-1)      (x of rank 1: y is an array, though of unknown rank)     plain
+        W = params["W"]        (params a dict argument whose 'W' is a matrix)           plain
+        k = m                  (m a parameter of unknown rank: maybe a user object)      not plain
+        s = np.sum(m)          (np.sum calls m.sum(): its rank, 0, proves nothing)       not plain
     """
     made: Dict[str, List[Any]] = {}
     targets = set()
+    params = set(w.params)
     for stmt in assignments(w.fdef.body):
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            made.setdefault(stmt.targets[0].id, []).append(stmt.value)
-            targets.add(id(stmt.targets[0]))
+        target, value = (stmt.targets[0], stmt.value) if isinstance(stmt, gast.Assign) else (None, None)
+        if isinstance(target, gast.Name):
+            made.setdefault(target.id, []).append(value)
+            targets.add(id(target))
+        elif isinstance(target, gast.Tuple) and is_local(value) and value.id in params:  # a, b = p: p[0], p[1]
+            for i, name in enumerate(target.elts):
+                if isinstance(name, gast.Name):
+                    made.setdefault(name.id, []).append(gast.Subscript(value=value, slice=gast.Constant(
+                        value=i, kind=None), ctx=gast.Load()))
+                    targets.add(id(name))
+    counters = {n.target.id for st in w.fdef.body for n in S.walk(st)
+                if isinstance(n, gast.For) and isinstance(n.target, gast.Name)}  # (range loops: ints)
     other = {n.id for st in w.fdef.body for n in S.walk(st) if isinstance(n, gast.Name)
-             and not isinstance(n.ctx, gast.Load) and id(n) not in targets}  # (a, b = t; for v in ...)
-    known = {v for v, r in ranks.items() if isinstance(r, int)}
-    plain = set(made) - other - set(w.params)
+             and not isinstance(n.ctx, gast.Load) and id(n) not in targets} - counters
+    given = {p for p in params if isinstance(ranks.get(p), int)}  # (from the arguments' values)
+    plain = (set(made) | given | counters) - other - (params - given)
     changed = True
     while changed:
         changed = False
-        for var in sorted(plain):
-            if var not in known and not all(_makes_plain(v, plain | known) for v in made[var]):
+        for var in sorted(plain - counters):
+            if not all(_makes_plain(v, plain, params, isinstance(ranks.get(var), int)) for v in made.get(var, ())):
                 plain.discard(var)
                 changed = True
-    return plain | known
+    return plain
 
 
-def _makes_plain(value: Any, plain: Set[str]) -> bool:
+def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool) -> bool:
     def atom(a: Any) -> bool:
         if isinstance(a, gast.Constant):
             return True
@@ -218,6 +232,8 @@ def _makes_plain(value: Any, plain: Set[str]) -> bool:
         obj = get_anno(a, Key.CALLEE, _NO)  # (module-level: a number, an array, a type, a function, ...)
         return obj is not _NO and _plain_value(obj) and not isinstance(obj, (list, tuple, dict, set))
 
+    if ranked and isinstance(value, gast.Subscript) and is_local(value.value) and value.value.id in params:
+        return True  # an item of a parameter, whose rank the arguments' values gave (items.py)
     callee = get_anno(value, Key.CALLEE)
     if isinstance(value, gast.Call):
         array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS
@@ -227,9 +243,8 @@ def _makes_plain(value: Any, plain: Set[str]) -> bool:
         return callee in _OPERATORS and atom(value.left) and atom(value.right)
     if isinstance(value, gast.UnaryOp):
         return callee in _OPERATORS and atom(value.operand)
-    if isinstance(value, gast.Subscript):  # a part of an array
-        return atom(value.value) and all(atom(p) or isinstance(p, gast.Slice) for p in (
-            value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]))
+    if isinstance(value, gast.Subscript):  # a part of an array (whatever the index)
+        return atom(value.value)
     return not isinstance(value, (gast.Tuple, gast.List)) and atom(value)
 
 

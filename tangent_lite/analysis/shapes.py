@@ -33,7 +33,7 @@ Rank = Optional[int]
 
 _ELEMENTWISE_OPS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
                     operator.neg, operator.pos, operator.mod, operator.floordiv}
-_SCALAR_FUNCS = {len, int, float, abs, round, bool}
+_SCALAR_FUNCS = {len, int, float, bool}  # (abs(a), round(a): a's rank)
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var}
 
 
@@ -325,7 +325,7 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
             return 0
         if callee in (np.dot, np.matmul) and len(args) == 2:
             return _matmul_rank(*[_atom_rank(a, ranks) for a in args])
-        if callee is np.transpose and len(args) == 1:
+        if (callee is np.transpose or callee is abs or callee is round) and len(args) == 1:
             return _atom_rank(args[0], ranks)
         if callee in (np.zeros, np.ones, np.empty) and len(args) == 1:
             return _shape_rank(args[0], ranks)

@@ -484,9 +484,9 @@ def _library(filename: str) -> bool:
 
 
 def _as_written(node: Any) -> Optional[str]:
-    """The user's text of an item, field or negation a temporary holds (``L[0]``, ``b.m``,
-    ``d["k"]``, ``(-a)``), for messages; None for longer or made-up expressions."""
-    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp)) or any(
+    """The user's text of the value a temporary holds (``L[0]``, ``b.m``, ``d["k"]``, ``(-a)``,
+    ``np.sum(m)``), for messages; None for longer or made-up expressions."""
+    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp, gast.BinOp, gast.Call)) or any(
             getattr(n, "lineno", None) is None for n in S.walk(node) if isinstance(n, gast.Name)):
         return None
     shown = S.to_source(node)
