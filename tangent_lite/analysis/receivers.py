@@ -28,6 +28,7 @@ from ..frontend.anf import Wengert
 from ..frontend.sequences import sequence_vars
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
+from .callees import is_user_function
 from .statements import assignments, is_local
 
 
@@ -199,7 +200,7 @@ def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
         if isinstance(target, gast.Name):
             made.setdefault(target.id, []).append(value)
             targets.add(id(target))
-        elif isinstance(target, gast.Tuple) and is_local(value) and value.id in params:  # a, b = p: p[0], p[1]
+        elif isinstance(target, gast.Tuple) and is_local(value):  # a, b = p: p[0], p[1]
             for i, name in enumerate(target.elts):
                 if isinstance(name, gast.Name):
                     made.setdefault(name.id, []).append(gast.Subscript(value=value, slice=gast.Constant(
@@ -215,13 +216,14 @@ def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
     while changed:
         changed = False
         for var in sorted(plain - counters):
-            if not all(_makes_plain(v, plain, params, isinstance(ranks.get(var), int)) for v in made.get(var, ())):
+            ranked = isinstance(ranks.get(var), int)
+            if not all(_makes_plain(v, plain, params, ranked, made) for v in made.get(var, ())):
                 plain.discard(var)
                 changed = True
     return plain
 
 
-def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool) -> bool:
+def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, made: Dict[str, List[Any]]) -> bool:
     def atom(a: Any) -> bool:
         if isinstance(a, gast.Constant):
             return True
@@ -232,19 +234,30 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool) ->
         obj = get_anno(a, Key.CALLEE, _NO)  # (module-level: a number, an array, a type, a function, ...)
         return obj is not _NO and _plain_value(obj) and not isinstance(obj, (list, tuple, dict, set))
 
-    if ranked and isinstance(value, gast.Subscript) and is_local(value.value) and value.value.id in params:
-        return True  # an item of a parameter, whose rank the arguments' values gave (items.py)
+    def helper_result(v: Any) -> bool:  # (what a user function returns, given arrays and numbers)
+        return isinstance(v, gast.Call) and is_user_function(get_anno(v, Key.CALLEE)) \
+            and all(atom(a) for a in v.args) and all(atom(k.value) for k in v.keywords)
+
+    if ranked and isinstance(value, gast.Subscript) and is_local(value.value) and (
+            value.value.id in params or made.get(value.value.id) and all(map(helper_result, made[value.value.id]))):
+        return True  # an item of a parameter, whose rank the arguments' values gave (items.py), or of a
+    if ranked and helper_result(value):  # helper's result: its rank from its body given arrays and numbers
+        return True
     callee = get_anno(value, Key.CALLEE)
     if isinstance(value, gast.Call):
-        array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS
-        return (array or _hashable(callee) and callee in _SURE_NUMBERS) and all(atom(a) for a in value.args) \
-            and all(atom(k.value) for k in value.keywords)
+        if _hashable(callee) and callee in _SURE_NUMBERS or getattr(callee, "__module__", None) == "math":
+            return True  # (Python's int, float, len and math's functions return numbers, or raise)
+        array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS \
+            or callee is abs or callee is round or callee is max or callee is min  # (of arrays and numbers)
+        return array and all(atom(a) for a in value.args) and all(atom(k.value) for k in value.keywords)
     if isinstance(value, gast.BinOp):
         return callee in _OPERATORS and atom(value.left) and atom(value.right)
     if isinstance(value, gast.UnaryOp):
         return callee in _OPERATORS and atom(value.operand)
-    if isinstance(value, gast.Subscript):  # a part of an array (whatever the index)
-        return atom(value.value)
+    if isinstance(value, gast.Compare):
+        return atom(value.left) and all(atom(c) for c in value.comparators)
+    if isinstance(value, gast.Subscript) or isinstance(value, gast.Attribute) and is_local(value.value):
+        return atom(value.value)  # a part of an array (whatever the index), its .shape, .size, .T, .real
     return not isinstance(value, (gast.Tuple, gast.List)) and atom(value)
 
 
