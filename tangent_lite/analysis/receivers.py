@@ -9,6 +9,15 @@ generated code needs neither::
     _tl.array_method(v, '...')     ->    (dropped)
     _t0 = np.dot(v, w)                   _t0 = np.dot(v, w)
     a = _tl.copy_value(x)          ->    a = np.copy(x)          (x of rank >= 1)
+
+The operands of operators and NumPy functions are checked the same way in the code that runs
+(:func:`operator_checks`): ``k * x`` where ``k`` may be an object of the user's class (``k = m``,
+``L[0]``, ``b.m``, ``for k in L``) gets ``_tl.array_method(k, message, True)`` before it, unless
+``k`` certainly holds an array or a number (:func:`plain_values`)::
+
+    k = m                                        k = m
+    _t0 = k * x                          ->      _tl.array_method(k, "...: the '*' operator of 'k' ...", True)
+                                                 _t0 = k * x
 """
 
 from __future__ import annotations
