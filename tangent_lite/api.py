@@ -352,6 +352,13 @@ def _spec(values: Sequence[Any]) -> Tuple[Any, ...]:
 _CONTAINER_TYPES = (list, tuple, dict)
 
 
+def running_spec(fn: Callable) -> Tuple[None, ...]:
+    """The key of code that runs on arguments of ranks not known in advance (what tl.gradient_function
+    returns, what compose.py calls): no ranks, yet the operands of unknown type are checked
+    (receivers.py), unlike tl.source's general code (key None)."""
+    return (None,) * len(callables.signature(fn).parameters)
+
+
 def _unwrap(fn: Callable) -> Callable:
     """The Python function behind ``fn`` (a ``@differentiate`` wrapper, what ``tl.grad`` returned,
     or the function), checked."""

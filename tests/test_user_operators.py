@@ -378,3 +378,25 @@ def f(x, c):
     assert tl.grad(module.f, wrt=1)(X.copy(), c) == pytest.approx(fd, rel=1e-6)
     np.testing.assert_allclose(tl.grad(module.f)(X.copy(), c), _fd_grad(lambda z: module.f(z, c), X.copy()),
                                rtol=1e-6)
+
+
+def test_every_entry_point_runs_checked_code(programs):
+    """tl.gradient_function, tl.tangent_function, tl.jacobian, tl.hvp and tl.jvp inside a function
+    being differentiated run code made for arguments of any rank: it checks the operands too."""
+    module, lines = programs
+    f = module.f_list_item_mul
+    lin = [module.Lin(W)]
+
+    def outer(x, L):
+        return tl.jvp(f, (x, L), (x,))[1]
+
+    runs = [lambda: tl.gradient_function(f)[0](X.copy(), lin), lambda: tl.tangent_function(f)[0](X.copy(), lin, V),
+            lambda: tl.jacobian(f)(X.copy(), lin), lambda: tl.hvp(f, X.copy(), V, lin),
+            lambda: tl.grad(outer)(X.copy(), lin), lambda: tl.value_and_grad(f)(X.copy(), lin),
+            lambda: tl.vjp(f, X.copy(), lin)[1](1.0)]
+    for run in runs:
+        with pytest.raises(tl.UnsupportedConstructError, match=r"'L\[0\]' is a Lin"):
+            run()
+    ref = _fd_grad(lambda z: f(z, [W]), X.copy())
+    np.testing.assert_allclose(tl.gradient_function(f)[0](X.copy(), [W])[1], ref, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tl.jacobian(f)(X.copy(), [W]), ref, rtol=1e-6, atol=1e-8)
