@@ -18,7 +18,7 @@ import numpy as np
 from . import arguments, callables, compose, origin, selfcheck
 from . import config as settings
 from . import syntax as S
-from .analysis import differentiable, items, receivers, shapes
+from .analysis import differentiable, receivers, shapes
 from .backends import cache, codegen, numba_backend, progress, scratch
 from .backends.display import Source
 from .errors import ArgumentError, NoRuleError, TangentLiteError, UnsupportedConstructError
@@ -340,23 +340,9 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
 _NO_SPEC = object()
 
 
-def _spec(values: Sequence[Any]) -> Tuple[Any, ...]:
-    """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none),
-    or the ranks of the items of a list, tuple or dict argument (:mod:`analysis.items`).  Never None
-    (the general code, tl.source's): code that runs checks the operands of unknown rank (receivers.py)."""
-    return tuple([0 if type(v) is float else (v.ndim or None) if type(v) is np.ndarray
-                  else items.items_of(v, shapes.arg_rank) if type(v) in _CONTAINER_TYPES else shapes.arg_rank(v)
-                  for v in values])
-
-
-_CONTAINER_TYPES = (list, tuple, dict)
-
-
-def running_spec(fn: Callable) -> Tuple[None, ...]:
-    """The key of code that runs on arguments of ranks not known in advance (what tl.gradient_function
-    returns, what compose.py calls): no ranks, yet the operands of unknown type are checked
-    (receivers.py), unlike tl.source's general code (key None)."""
-    return (None,) * len(callables.signature(fn).parameters)
+_spec = arguments.spec  # the specialisation key of a call (the ranks of its arguments' values)
+running_spec = arguments.running_spec
+_CONTAINER_TYPES = arguments.CONTAINER_TYPES
 
 
 def _unwrap(fn: Callable) -> Callable:
