@@ -90,7 +90,9 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str,
                 cspec: Optional[Tuple[Any, ...]] = None, nonfinite: Sequence[str] = ()) -> Dict[str, Any]:
-        if cmode == "jvp_batched" or (spec is None and not any(r is not None for r in (cspec or ()))):
+        if cmode == "jvp_batched":  # (no ranks: the tangents have one more axis; its operands still checked)
+            cspec = None if spec is None else arguments.running_spec(callee)
+        elif spec is None and not any(r is not None for r in (cspec or ())):
             cspec = None  # the callee's code for the ranks of this call site's arguments (tl.source's: general)
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
             recursive.append(True)

@@ -393,7 +393,8 @@ def test_every_entry_point_runs_checked_code(programs):
     runs = [lambda: tl.gradient_function(f)[0](X.copy(), lin), lambda: tl.tangent_function(f)[0](X.copy(), lin, V),
             lambda: tl.jacobian(f)(X.copy(), lin), lambda: tl.hvp(f, X.copy(), V, lin),
             lambda: tl.grad(outer)(X.copy(), lin), lambda: tl.value_and_grad(f)(X.copy(), lin),
-            lambda: tl.vjp(f, X.copy(), lin)[1](1.0)]
+            lambda: tl.vjp(f, X.copy(), lin)[1](1.0),
+            lambda: tl.jvp(outer, (X.copy(), lin), (np.eye(3),), batched=True)]
     for run in runs:
         with pytest.raises(tl.UnsupportedConstructError, match=r"'L\[0\]' is a Lin"):
             run()
