@@ -152,7 +152,7 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
                   + (f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__")
                   + "({name}, ...), which is differentiated like any Python function") for _, side in operands]
     elif _numpy_function(info.callee) and isinstance(value, gast.Call):
-        operands = [(a, "") for a in value.args]
+        operands = [(a, "") for a in list(value.args) + [k.value for k in value.keywords]]
         spelled = f"np.{getattr(info.callee, '__name__', 'function')}"
         texts = [(f"{spelled} is differentiated as NumPy's function of numbers and arrays, but its argument "
                   "'{name}' is a {type} (NumPy would call the {type}'s own methods)",
@@ -190,7 +190,7 @@ _NUMPY_CONTAINERS = {"shape", "split", "array_split", "hsplit", "vsplit", "dspli
                      "modf", "frexp", "unravel_index", "indices", "tril_indices", "triu_indices", "diag_indices"}
 
 
-def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
+def plain_values(w: Wengert, ranks: Dict[str, Optional[int]], active: Set[str] = frozenset()) -> Set[str]:
     """The local variables that certainly hold arrays or numbers, whatever the arguments are:
     parameters whose rank the code is specialised to, items of list, tuple and dict parameters of
     known rank (:mod:`items`), loop counters, and what NumPy's functions, operators, indexing,
@@ -200,6 +200,10 @@ def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
         W = params["W"]        (params a dict argument whose 'W' is a matrix)           plain
         k = m                  (m a parameter of unknown rank: maybe a user object)      not plain
         s = np.sum(m)          (np.sum calls m.sum(): its rank, 0, proves nothing)       not plain
+        y = np.tanh(k * x)     (x active: k is checked before '*', so the product is an array)  plain
+
+    (``active``: the variables with derivatives, whose operators' and NumPy functions' operands are
+    checked (:func:`operator_checks`): what those make is an array or a number.)
     """
     made: Dict[str, List[Any]] = {}
     targets = set()
@@ -226,13 +230,17 @@ def plain_values(w: Wengert, ranks: Dict[str, Optional[int]]) -> Set[str]:
         changed = False
         for var in sorted(plain - counters):
             ranked = isinstance(ranks.get(var), int)
-            if not all(_makes_plain(v, plain, params, ranked, made) for v in made.get(var, ())):
+            checked = active if var in active else None
+            if not all(_makes_plain(v, plain, params, ranked, made, checked) for v in made.get(var, ())):
                 plain.discard(var)
                 changed = True
     return plain
 
 
-def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, made: Dict[str, List[Any]]) -> bool:
+def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, made: Dict[str, List[Any]],
+                 checked: Optional[Set[str]] = None) -> bool:
+    """(``checked``: the active variables, if ``value``'s target is one: an operator or a NumPy
+    function with an active operand has its operands checked, so it makes an array or a number.)"""
     def atom(a: Any) -> bool:
         if isinstance(a, gast.Constant):
             return True
@@ -258,7 +266,11 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
             return True  # (Python's int, float, len and math's functions return numbers, or raise)
         array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS \
             or callee is abs or callee is round or callee is max or callee is min  # (of arrays and numbers)
-        return array and all(atom(a) for a in value.args) and all(atom(k.value) for k in value.keywords)
+        operands = list(value.args) + [k.value for k in value.keywords]
+        return array and (all(map(atom, operands)) or _any_active(operands, checked))
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)) and _hashable(callee) and callee in _OPERATORS \
+            and _any_active([getattr(value, f, None) for f in ("left", "right", "operand")], checked):
+        return True  # (its operands are checked: operator_checks)
     if isinstance(value, gast.BinOp):
         return callee in _OPERATORS and atom(value.left) and atom(value.right)
     if isinstance(value, gast.UnaryOp):
@@ -268,6 +280,10 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
     if isinstance(value, gast.Subscript) or isinstance(value, gast.Attribute) and is_local(value.value):
         return atom(value.value)  # a part of an array (whatever the index), its .shape, .size, .T, .real
     return not isinstance(value, (gast.Tuple, gast.List)) and atom(value)
+
+
+def _any_active(atoms: List[Any], active: Optional[Set[str]]) -> bool:
+    return active is not None and any(is_local(a) and a.id in active for a in atoms if a is not None)
 
 
 def constructed_objects(body: List[Any]) -> Set[str]:
