@@ -152,7 +152,7 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
                   + (f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__")
                   + "({name}, ...), which is differentiated like any Python function") for _, side in operands]
     elif _numpy_function(info.callee) and isinstance(value, gast.Call):
-        operands = [(a, "") for a in list(value.args) + [k.value for k in value.keywords]]
+        operands = [(a, "") for a in value.args]  # (not its keywords: options such as dtype=x.dtype)
         spelled = f"np.{getattr(info.callee, '__name__', 'function')}"
         texts = [(f"{spelled} is differentiated as NumPy's function of numbers and arrays, but its argument "
                   "'{name}' is a {type} (NumPy would call the {type}'s own methods)",
@@ -267,7 +267,7 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
         array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS \
             or callee is abs or callee is round or callee is max or callee is min  # (of arrays and numbers)
         operands = list(value.args) + [k.value for k in value.keywords]
-        return array and (all(map(atom, operands)) or _any_active(operands, checked))
+        return array and (all(map(atom, operands)) or _any_active(value.args, checked))
     if isinstance(value, (gast.BinOp, gast.UnaryOp)) and _hashable(callee) and callee in _OPERATORS \
             and _any_active([getattr(value, f, None) for f in ("left", "right", "operand")], checked):
         return True  # (its operands are checked: operator_checks)
