@@ -92,8 +92,10 @@ def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[An
 
     def resolve(callee: Any, cmode: str, cwrt: Tuple[str, ...], spelling: str,
                 cspec: Optional[Tuple[Any, ...]] = None, nonfinite: Sequence[str] = ()) -> Dict[str, Any]:
-        if cmode == "jvp_batched" or not any(r is not None for r in (cspec or ())):
-            cspec = None  # the callee's code for the ranks of this call site's arguments
+        if cmode == "jvp_batched":  # (no ranks: the tangents have one more axis; its operands still checked)
+            cspec = None if spec is None else arguments.running_spec(callee)
+        elif spec is None and not any(r is not None for r in (cspec or ())):
+            cspec = None  # the callee's code for the ranks of this call site's arguments (tl.source's: general)
         if callee is fn and cmode == mode and tuple(cwrt) == tuple(wrt) and cspec == spec:  # direct recursion
             recursive.append(True)
             roles = {"jvp": w.function_name(mode)} if mode.startswith("jvp") else {
@@ -342,10 +344,9 @@ def _callees_current(fn: Callable, meta: Dict[str, Any]) -> bool:
 _NO_SPEC = object()
 
 
-def _spec(values: Sequence[Any]) -> Optional[Tuple[Any, ...]]:
-    """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none)."""
-    ranks = tuple(0 if type(v) is float else shapes.arg_rank(v) for v in values)
-    return ranks if any(r is not None for r in ranks) else None
+_spec = arguments.spec  # the specialisation key of a call (the ranks of its arguments' values)
+running_spec = arguments.running_spec
+_CONTAINER_TYPES = arguments.CONTAINER_TYPES
 
 
 def _unwrap(fn: Callable) -> Callable:
@@ -424,7 +425,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
                 arguments.refuse_array_subclasses(fn, values)
                 checked_kinds.add(kinds)
             spec = _spec(values)
-            if not any(issubclass(k, np.ndarray) for k in kinds):
+            if not any(issubclass(k, (np.ndarray,) + _CONTAINER_TYPES) for k in kinds):
                 spec_of_kinds[kinds] = spec
         now = settings.current()
         spec_key: Any = spec if now is settings.DEFAULT else (spec, now)
@@ -559,7 +560,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)
     mode = "jvp_batched" if batched else "jvp"
-    module = compiled(fn, mode, names, None if batched else _spec(values))
+    # (batched: no ranks, its tangents have one more axis; still code that runs, which checks operands)
+    module = compiled(fn, mode, names, (None,) * len(values) if batched else _spec(values))
     values = arguments.protected(values, module.__tl_meta__.get("writes"))
     result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                 tangents, values)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 import numpy as np
 
 from . import syntax as S
+from .analysis import items, shapes
 from .callables import (
     _function_of,
     _per_function,
@@ -557,3 +558,25 @@ def with_aux(fn: Callable, pair: Any, pullback: Callable) -> Tuple[Any, Callable
     out, aux = split_aux(fn, pair)
     zero = zeros_like(aux)
     return out, lambda cotangent: pullback((cotangent, zero)), aux
+
+
+# ------------------------------------------------------------------ specialisation keys
+
+
+def spec(values: Sequence[Any]) -> Tuple[Any, ...]:
+    """The specialisation key of a call: the argument ranks (see :mod:`shapes`; a 0-d array has none),
+    or the ranks of the items of a list, tuple or dict argument (:mod:`analysis.items`).  Never None
+    (the general code, tl.source's): code that runs checks the operands of unknown rank (receivers.py)."""
+    return tuple([0 if type(v) is float else (v.ndim or None) if type(v) is np.ndarray
+                  else items.items_of(v, shapes.arg_rank) if type(v) in CONTAINER_TYPES else shapes.arg_rank(v)
+                  for v in values])
+
+
+CONTAINER_TYPES = (list, tuple, dict)
+
+
+def running_spec(fn: Callable) -> Tuple[None, ...]:
+    """The key of code that runs on arguments of ranks not known in advance (what tl.gradient_function
+    returns, what compose.py calls): no ranks, yet the operands of unknown type are checked
+    (receivers.py), unlike tl.source's general code (key None)."""
+    return (None,) * len(signature(fn).parameters)

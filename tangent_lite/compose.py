@@ -152,7 +152,8 @@ def equivalent(run: Callable, recipe: Recipe, target_of: Callable[[Any], Tuple[C
     held: Tuple[Tuple[str, Any], ...] = ()
     if target is not fn:
         held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
-    module = compiled(fn, MODES.get(recipe.kind, "vjp"), names)
+    # (code that runs: specialised to no ranks, not tl.source's general code, so it checks operands, receivers.py)
+    module = compiled(fn, MODES.get(recipe.kind, "vjp"), names, arguments.running_spec(fn))
     if recipe.kind in _SEEDED:  # (a tuple returned: a seed per item, which the equivalent does not pass)
         arguments.check_output_count(fn, module.__tl_meta__.get("outputs", 1), recipe.kind.endswith("_aux"))
     derivative = getattr(module, module.__tl_meta__["functions"][0])

@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Tuple
 import numpy as np
 
 from . import arguments, callables, compose
-from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, vjp
+from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, running_spec, vjp
 from .errors import ArgumentError
 
 
@@ -130,7 +130,7 @@ def _jvp_inside(f: Callable, wrt: Wrt = None, batched: bool = False, *, lengths:
     held: Tuple[Tuple[str, Any], ...] = ()
     if target is not fn:
         held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
-    module = compiled(fn, "jvp", names)
+    module = compiled(fn, "jvp", names, running_spec(fn))  # (code that runs: its operands are checked)
     derivative = getattr(module, module.__tl_meta__["functions"][0])
     key = ("jvp", id(f), repr(names))
     made = _INSIDE.get(key)

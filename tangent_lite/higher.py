@@ -25,7 +25,7 @@ def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple
     (``wrt`` counts the arguments ``f`` takes: for a ``functools.partial``, those it still takes)."""
     fn, target = api._target(f)
     names, _ = api.resolve_wrt(target, wrt)
-    module = api.compiled(fn, "vjp", names)
+    module = api.compiled(fn, "vjp", names, api.running_spec(fn))
     return getattr(module, module.__tl_meta__["functions"][0]), names
 
 
@@ -33,7 +33,7 @@ def tangent_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[
     """The generated ``f_jvp(*args, *tangents) -> (value, tangent)`` and the wrt names."""
     fn, target = api._target(f)
     names, _ = api.resolve_wrt(target, wrt)
-    module = api.compiled(fn, "jvp", names)
+    module = api.compiled(fn, "jvp", names, api.running_spec(fn))
     return getattr(module, module.__tl_meta__["functions"][0]), names
 
 

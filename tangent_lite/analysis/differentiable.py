@@ -63,6 +63,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
     complex_checks: List[Any] = []
     operand_checks: List[Any] = []  # (statement, variable, message): receivers.operator_checks
     constructed = receivers.constructed_objects(w.fdef.body) if not own_code else set()
+    plain = receivers.plain_values(w, ranks or {}, active) if w.specialised and not own_code else set()
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:
             continue
@@ -78,7 +79,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         if not active_inputs:
             continue
         if not own_code:
-            refusals, checks = receivers.operator_checks(w, stmt, info, ranks, constructed)
+            refusals, checks = receivers.operator_checks(w, stmt, info, plain, constructed)
             errors += refusals
             operand_checks += [(stmt, name, message) for name, message in checks]
         if info.kind in ("nocall", "method"):

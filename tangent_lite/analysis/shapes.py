@@ -26,13 +26,14 @@ from .. import runtime
 from ..frontend.anf import Wengert
 from ..syntax import gast, walk
 from ..syntax.annotations import Key, get_anno
+from .items import Items, item_rank, unchanged, unpacked_ranks
 from .statements import assignments, is_local, is_pop
 
 Rank = Optional[int]
 
 _ELEMENTWISE_OPS = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
                     operator.neg, operator.pos, operator.mod, operator.floordiv}
-_SCALAR_FUNCS = {len, int, float, abs, round, bool}
+_SCALAR_FUNCS = {len, int, float, bool}  # (abs(a), round(a): a's rank)
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.std, np.var}
 
 
@@ -70,9 +71,11 @@ def infer_ranks(w: Wengert, arg_ranks: Dict[str, Rank]) -> Dict[str, Rank]:
     makes ``z * B`` a scalar) becomes a guard of ``w`` too, reached through the callee
     (``helper`` -> its global ``B``): when it changes, the caller's code is made again.
     """
+    containers = unchanged(w, {p: r for p, r in arg_ranks.items() if isinstance(r, Items)})  # items.py
+    arg_ranks = {p: None if isinstance(r, Items) else r for p, r in arg_ranks.items()}
     _ASSUMED.append((w.fn, {}))
     try:
-        ranks = _infer(w, arg_ranks)[0]
+        ranks = _infer(w, arg_ranks, containers)[0]
     finally:
         assumed = _ASSUMED.pop()[1]
     if w.guards is not None:
@@ -80,18 +83,22 @@ def infer_ranks(w: Wengert, arg_ranks: Dict[str, Rank]) -> Dict[str, Rank]:
     return ranks
 
 
-def _infer(w: Wengert, arg_ranks: Dict[str, Rank]) -> Tuple[Dict[str, Rank], Dict[str, Tuple[Rank, ...]]]:
-    """(ranks of the variables, element ranks of the variables holding tuples)."""
+def _infer(w: Wengert, arg_ranks: Dict[str, Rank], containers: Optional[Dict[str, Items]] = None) -> Tuple[
+        Dict[str, Rank], Dict[str, Tuple[Rank, ...]]]:
+    """(ranks of the variables, element ranks of the variables holding tuples); ``containers``: the
+    item ranks of list, tuple and dict parameters (:mod:`items`)."""
     ranks: Dict[str, Rank] = dict(arg_ranks)
     tuples: Dict[str, Tuple[Rank, ...]] = {}
     _TUPLES[id(ranks)] = tuples  # so that _rank_of sees t[0] of a tuple t
+    _CONTAINERS[id(ranks)] = containers or {}  # and p[k] of such a parameter p
     try:
         return _fixpoint(w, ranks, tuples)
     finally:
-        del _TUPLES[id(ranks)]
+        del _TUPLES[id(ranks)], _CONTAINERS[id(ranks)]
 
 
 _TUPLES: Dict[int, Dict[str, Tuple[Rank, ...]]] = {}
+_CONTAINERS: Dict[int, Dict[str, Items]] = {}
 
 
 def _fixpoint(w: Wengert, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, ...]]) -> Tuple[
@@ -150,6 +157,7 @@ def _fixpoint(w: Wengert, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, 
                     set_rank(tgt.id, _rank_of(value, ranks))
             elif isinstance(tgt, gast.Tuple):
                 elts = tuples.get(value.id) if is_local(value) and value.id not in conflicting else None
+                elts = elts or unpacked_ranks(value, _CONTAINERS[id(ranks)], len(tgt.elts))
                 for i, e in enumerate(tgt.elts):
                     set_rank(e.id, elts[i] if elts is not None and len(elts) == len(tgt.elts) else None)
         if not changed:
@@ -294,7 +302,8 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
                 and isinstance(value.slice, gast.Constant) and type(value.slice.value) is int:
             elts = _TUPLES[id(ranks)][value.value.id]
             return elts[value.slice.value] if -len(elts) <= value.slice.value < len(elts) else None
-        return _subscript_rank(value, ranks)
+        found, r = item_rank(value, _CONTAINERS.get(id(ranks), {}), lambda a: _atom_rank(a, ranks))
+        return r if found else _subscript_rank(value, ranks)
     if isinstance(value, gast.Attribute) and value.attr in ("ndim", "size") and is_local(value.value) \
             and ranks.get(value.value.id) is not None:
         return 0
@@ -316,7 +325,7 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
             return 0
         if callee in (np.dot, np.matmul) and len(args) == 2:
             return _matmul_rank(*[_atom_rank(a, ranks) for a in args])
-        if callee is np.transpose and len(args) == 1:
+        if (callee is np.transpose or callee is abs or callee is round) and len(args) == 1:
             return _atom_rank(args[0], ranks)
         if callee in (np.zeros, np.ones, np.empty) and len(args) == 1:
             return _shape_rank(args[0], ranks)

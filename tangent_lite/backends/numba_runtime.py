@@ -434,6 +434,17 @@ def _mean_bar_impl(g, x, axis=None, keepdims=False):
     return lambda g, x, axis=None, keepdims=False: g
 
 
+def array_method(v, message, containers=False):
+    """Nothing: what Numba compiles holds numbers, arrays and tuples and lists of them, never an
+    object of the user's class (no Numba type: such a call runs the Python code, which checks it)."""
+    _stub("array_method")
+
+
+@overload(array_method, jit_options=_jit_options())
+def _array_method_impl(v, message, containers=False):
+    return lambda v, message, containers=False: None
+
+
 def seq_item(seq, k):
     """``seq[k]`` for an array, list or ``range`` (Numba cannot index a range)."""
     _stub("seq_item")
@@ -466,7 +477,7 @@ def _tape_new_impl(n, v):
 #: the ``_tl.<name>`` helpers compiled code may call
 HELPERS = ("unbroadcast", "zeros_like", "as_grad", "copied", "saved", "add", "balanced_eq",
            "builtin_extremum_bar", "pow_exponent_bar", "safe_ratio", "abs_grad", "nan_zero", "sum_bar",
-           "mean_bar", "seq_item", "tape_new", "strong_mul", "strong_div", "power", "pow_base_bar")
+           "mean_bar", "seq_item", "tape_new", "strong_mul", "strong_div", "power", "pow_base_bar", "array_method")
 
 
 # ---------------------------------------------------------------- adgen support

@@ -223,12 +223,14 @@ def array_method(v: Any, message: str, containers: bool = False) -> None:
     """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
     ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
     array or a number: another object's method of that name (a user class's ``.dot``, a list's)
-    is not NumPy's function.  ``containers``: lists, tuples, dicts, sets and any number pass too
-    (``v.copy()``; the operands of ``+``, ``*``, ...)."""
+    is not NumPy's function.  ``containers``: lists, tuples, dicts, sets, any number, and any other
+    value of Python's or NumPy's own types pass too (``v.copy()``; the operands of ``+``, ``*``, ...;
+    the options NumPy's functions take positionally: None, strings, dtypes)."""
     t = type(v)
     if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
             or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
-            or (containers and isinstance(v, (list, tuple, dict, set, int, float, complex))):
+            or (containers and (isinstance(v, (list, tuple, dict, set, int, float, complex))
+                                or t.__module__ == "builtins" or t.__module__.startswith("numpy"))):
         return
     what, _, hint = message.partition("\nTo fix: ")
     name = t.__qualname__

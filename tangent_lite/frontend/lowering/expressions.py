@@ -9,7 +9,7 @@ import difflib
 import operator
 import os
 import sysconfig
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -54,10 +54,9 @@ class Expressions(Part):
         t = self.names.temp()
         self.cx.emit(S.assign(t, value))
         self.unpack.note_packed(t, value)
-        if getattr(node, "lineno", None) is not None:  # messages say the user's 'L[0]', not '_t0'
-            shown = S.to_source(node)
-            if len(shown) <= 60 and "\n" not in shown:
-                self.cx.display_names[t] = shown
+        shown = _as_written(node)  # messages name the user's 'L[0]', 'b.m', 'd["k"]', not '_t0'
+        if shown is not None:
+            self.cx.display_names.setdefault(t, shown)
         return S.name(t)
 
     def expr(self, node: Any) -> Any:
@@ -477,3 +476,14 @@ def _library(filename: str) -> bool:
     roots = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
     real = os.path.realpath(filename)
     return any(real.startswith(root + os.sep) for root in roots)
+
+
+def _as_written(node: Any) -> Optional[str]:
+    """The user's text of the value a temporary holds (``L[0]``, ``b.m``, ``d["k"]``, ``(-a)``,
+    ``np.sum(m)``), for messages; None for longer or made-up expressions."""
+    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp, gast.BinOp, gast.Call)) or any(
+            getattr(n, "lineno", None) is None for n in S.walk(node) if isinstance(n, gast.Name)):
+        return None
+    shown = S.to_source(node)
+    shown = shown.replace("'", '"') if '"' not in shown else shown
+    return shown if len(shown) <= 40 and "\n" not in shown else None
