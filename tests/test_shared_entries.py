@@ -257,3 +257,31 @@ def test_entries_rebound_to_another_shape(f):
     g = tl.grad(f)
     fd2 = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(4)])
     np.testing.assert_allclose(tl.hessian(f)(x.copy()), fd2, rtol=1e-4, atol=1e-5)
+
+
+def entry_reset_then_sliced(x):
+    d = {"a": x * 1.0}
+    d["a"] = np.ones(4)               # the entry becomes a constant
+    return np.sum(d["a"][1:] * x[1:])
+
+
+def entry_reset_then_reshaped(x):
+    L = [x * 1.0, x * 2.0]
+    L[1] = np.ones(4)
+    L[1] = L[1].reshape(2, 2)
+    return np.sum(L[1] * x.reshape(2, 2)) + np.sum(L[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [entry_reset_then_sliced, entry_reset_then_reshaped], ids=lambda f: f.__name__)
+def test_entries_reset_to_constants(f):
+    """Forward mode kept a constant entry's tangent as the number 0.0, which the entry's slice or
+    reshape could not take (breaker 22 C2)."""
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    v = np.array([0.3, 1.1, -0.4, 0.2])
+    expected = _fd(f, x.copy())
+    np.testing.assert_allclose(tl.grad(f)(x.copy()), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (x.copy(),), (v,))[1], expected @ v, rtol=1e-5, atol=1e-6)
+    g = tl.grad(f)
+    fd2 = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(4)])
+    np.testing.assert_allclose(tl.hessian(f)(x.copy()), fd2, rtol=1e-4, atol=1e-5)
+    tl.check_grads(f, (x.copy(),))

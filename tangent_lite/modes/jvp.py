@@ -197,8 +197,11 @@ class _Forward:
             base = self.tangent_or_zero(tgt.value)
             if self.is_active(info.value):
                 v = S.name(self.tangent_name(info.value.id))
-            elif isinstance(tgt.slice, gast.Slice) and (self.ranks is None or self.ranks.get(tgt.value.id) is None):
-                v = self.zeros(info.value)  # (a list's slice may take a sequence of another length)
+            elif self.ranks is None or not isinstance(self.ranks.get(tgt.value.id), int):
+                # a list's or dict's entry: zeros shaped like the value (not the number 0.0, which a later
+                # slice or reshape of the entry's tangent could not take); a list's slice may take a
+                # sequence of another length
+                v = self.zeros(info.value)
             else:
                 v = S.const(0.0)
             helper = "batch_setitem" if self.batched else "setitem"
