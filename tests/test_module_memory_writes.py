@@ -764,3 +764,23 @@ def test_a_counter_in_a_closure_cell_counts_every_call():
     assert np.isclose(tl.jvp(f, (X, Y), (1.0, 0.0))[1], np.cos(X) * Y)
     assert np.isclose(tl.grad(f, wrt=1)(X, Y), np.sin(X))
     assert calls["n"] == 3
+
+
+IDX = np.array([0, 2])
+
+
+def local_fancy_index_copy(x, y):
+    a = G[IDX]  # an integer-array index: a copy of G's entries, G is left alone
+    a += x * y
+    b = G2[[0, 1]]
+    b *= x
+    return np.sum(a) * y + np.sum(b)
+
+
+def test_an_integer_array_index_of_module_memory_is_a_copy():
+    args = (X, Y)
+    expected = [_central(local_fancy_index_copy, args, i) for i in range(2)]
+    _reset()
+    got = tl.grad(local_fancy_index_copy, wrt=(0, 1))(*args)
+    assert np.allclose(got, expected, rtol=1e-6)
+    assert not G.any() and not G2.any()

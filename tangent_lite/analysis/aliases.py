@@ -79,9 +79,8 @@ _FRESH_OPERATORS = frozenset({
     operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift,
 })
 _NONDIFF_ATTRS = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes"})
-
-
 _NOT_MATH = object()  # getattr default: no object of math is this
+
 
 def _local(atom: Any) -> bool:
     return isinstance(atom, gast.Name) and get_anno(atom, Key.CALLEE, _NO) is _NO
@@ -108,6 +107,13 @@ def fresh_callee(callee: Any) -> bool:
         return True
     # the rest of NumPy makes new arrays (views are listed above)
     return module == "numpy" or module.startswith("numpy.")
+
+
+def copying_index(index: Any, known: Any = None) -> bool:
+    """Does NumPy copy for this index (``x[[0, 2]]``, ``x[IDX]``, IDX an int or bool array; ``known``: IDX)?"""
+    obj = known if known is not None else get_anno(index, Key.CALLEE, None) if isinstance(index, gast.Name) else None
+    return isinstance(index, gast.List) or isinstance(obj, list) or isinstance(obj, np.ndarray) and obj.ndim >= 1 \
+        and obj.dtype.kind in "biu"
 
 
 def _scalar_index(value: Any, ranks: Optional[Dict[str, Any]]) -> bool:
@@ -170,7 +176,8 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
             and value.value.id in containers:  # L[1:] of a list or tuple: a new one
         sources, kind = [value.value.id], COPY
     elif isinstance(value, gast.Subscript):
-        sources, kind = ([] if _scalar_index(value, ranks) else _locals_in(value.value)), ITEM
+        sources, kind = ([] if _scalar_index(value, ranks) or copying_index(value.slice) else
+                         _locals_in(value.value)), ITEM
     elif isinstance(tgt, gast.Tuple):  # a, b = t: items of t
         sources, kind = _locals_in(value), ITEM
     elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):

@@ -19,7 +19,7 @@ from typing import Any, Dict, Optional, Set, Tuple
 from .. import syntax as S
 from ..rules.registry import REGISTRY
 from ..syntax import gast
-from .aliases import fresh_callee
+from .aliases import copying_index, fresh_callee
 from .callees import is_user_function, user_function
 from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
 
@@ -183,6 +183,11 @@ class Reach:
 
     def outside(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
         """(how it is spelled, kind) when ``e`` is memory that is not local to the call."""
+        part = e
+        while isinstance(part, (gast.Subscript, gast.Attribute)):  # X[IDX]: a copy (an integer array index)
+            if isinstance(part, gast.Subscript) and copying_index(part.slice, self._known(part.slice, scope)):
+                return None
+            part = part.value
         root = self.root_of(e, scope)
         if root is None:
             return self._reached(e, scope)
@@ -231,6 +236,10 @@ class Reach:
         if where is None or base is e or where[1] == "default":
             return where
         return where[0] + S.to_source(e)[len(S.to_source(base)):], where[1]
+
+    def _known(self, e: Any, scope: Scope) -> Any:
+        obj = self.resolve(e, scope)[0] if isinstance(e, (gast.Name, gast.Attribute)) else None
+        return None if obj is _MISSING else obj
 
     def _namespace(self, e: Any, scope: Scope) -> bool:
         return isinstance(self.resolve(e, scope)[0], types.ModuleType)
