@@ -322,7 +322,7 @@ def concatenated_parameters(a, b):
 
 
 def test_concatenation_of_unknown_lists_is_refused_when_it_runs():
-    with pytest.raises(ValueError, match="lists or tuples"):
+    with pytest.raises(tl.UnsupportedConstructError, match="lists or tuples"):
         tl.grad(concatenated_parameters)([1.0, 2.0], [3.0])
 
 

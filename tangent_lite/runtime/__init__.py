@@ -104,7 +104,6 @@ from .blocks import axes_of, entry_or_zero, expand_reduced, matrix_t, safe_div, 
 from .broadcast import (  # noqa: F401
     _CONTRACT_MIN_SIZE,
     _LETTERS,
-    _is_complex,
     _same_length,
     _shape,
     _unbroadcast,
@@ -199,6 +198,7 @@ from .indexing import (  # noqa: F401
     zero_item,
 )
 from .library import (  # noqa: F401
+    _is_complex,
     as_array,
     inexact,
     is_bool,

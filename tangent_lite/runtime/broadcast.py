@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .library import is_foreign, namespace, spread, summed
+from .library import _is_complex, is_foreign, namespace, spread, summed
+from .markers import user_error
 
 
 def _shape(x: Any) -> tuple:
@@ -29,15 +30,6 @@ def real_cotangent(g: Any, x: Any) -> Any:
     return g
 
 
-def _is_complex(v: Any) -> bool:
-    if type(v) is complex:
-        return True
-    dt = getattr(v, "dtype", None)
-    if dt is None:
-        return False
-    if isinstance(dt, np.dtype):
-        return dt.kind == "c"
-    return bool(namespace(v).isdtype(dt, "complex floating"))
 
 
 def unbroadcast(g: Any, x: Any) -> Any:
@@ -106,9 +98,10 @@ def _same_length(d: Any, x: Any) -> None:
     ``L * n`` concatenate, so the rules of number and array arithmetic do not apply to them."""
     if not isinstance(d, (list, tuple, np.ndarray)) or (isinstance(d, np.ndarray) and d.ndim == 0) \
             or len(d) != len(x):
-        raise ValueError(
-            "tangent_lite: '+' or '*' of lists or tuples that carry derivatives (L + M, L * n) is not "
-            "differentiated: build the list from its items ([a, b, c]), or use arrays (np.concatenate, np.tile)")
+        raise user_error("UnsupportedConstructError",
+                         "'+' or '*' of lists or tuples that carry derivatives (L + M, L * n), where the type of the "
+                         "operands is not known when the code is generated, is not differentiated",
+                         "build the list from its items ([a, b, c]), or use arrays (np.concatenate, np.tile)")
 
 
 def bcast(t: Any, ans: Any) -> Any:

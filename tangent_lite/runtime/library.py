@@ -139,3 +139,14 @@ def promoted(x: Any, force_floating: bool = False, xp: Any = None, broadcast: bo
     force_floating=True, xp=xp)``): ``x`` itself, as an array of an inexact dtype when
     ``force_floating``.  Its derivative is the identity (rules/array_api.py)."""
     return inexact(x) if force_floating else x
+
+
+def _is_complex(v: Any) -> bool:
+    if type(v) is complex:
+        return True
+    dt = getattr(v, "dtype", None)
+    if dt is None:
+        return False
+    if isinstance(dt, np.dtype):
+        return dt.kind == "c"
+    return bool(namespace(v).isdtype(dt, "complex floating"))

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .broadcast import _is_complex
+from .library import _is_complex
 
 
 def user_error(kind: str, message: str, hint: str) -> Exception:
