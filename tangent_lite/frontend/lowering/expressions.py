@@ -6,6 +6,7 @@ comprehensions to loops)."""
 from __future__ import annotations
 
 import difflib
+import itertools
 import operator
 import os
 import sysconfig
@@ -481,8 +482,10 @@ def _library(filename: str) -> bool:
 def _as_written(node: Any) -> Optional[str]:
     """The user's text of the value a temporary holds (``L[0]``, ``b.m``, ``d["k"]``, ``(-a)``,
     ``np.sum(m)``), for messages; None for longer or made-up expressions."""
-    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp, gast.BinOp, gast.Call)) or any(
-            getattr(n, "lineno", None) is None for n in S.walk(node) if isinstance(n, gast.Name)):
+    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp, gast.BinOp, gast.Call)):
+        return None
+    parts = list(itertools.islice(S.walk(node), 41))  # (at most 40 characters: a few nodes; never a long walk)
+    if len(parts) > 40 or any(getattr(n, "lineno", None) is None for n in parts if isinstance(n, gast.Name)):
         return None
     shown = S.to_source(node)
     shown = shown.replace("'", '"') if '"' not in shown else shown
