@@ -15,6 +15,7 @@ are bound as calling the partial would bind them.
 
 from __future__ import annotations
 
+import collections.abc
 import difflib
 import functools
 import inspect
@@ -39,6 +40,7 @@ from .callables import (
 )
 from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
 from .runtime import library, zeros_like
+from .runtime.markers import own_behaviour
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
 
@@ -326,6 +328,12 @@ def _share(a: Any, b: Any) -> bool:
     return False
 
 
+def _container_like(v: Any) -> bool:
+    """A mapping or sequence that is no dict, list or tuple (``collections.UserDict``): its indexing is its own."""
+    return isinstance(v, (collections.abc.Mapping, collections.abc.Sequence)) \
+        and not isinstance(v, (dict, list, tuple, str, bytes, range))
+
+
 def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:
     """No argument (with respect to which or not) may be an array type whose arithmetic is not
     NumPy's elementwise arithmetic (``np.matrix``, masked arrays)."""
@@ -334,6 +342,15 @@ def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:
             if isinstance(v, cls):
                 raise ArgumentError(f"cannot differentiate '{getattr(fn, '__qualname__', fn)}' with '{name}' being "
                                     f"{what}", hint=fix.format(name=name))
+        for leaf in [v] + (list(v.values()) if isinstance(v, dict) else list(v) if isinstance(v, (list, tuple))
+                           else []):
+            method = own_behaviour(type(leaf)) or ("__getitem__" if _container_like(leaf) else "")
+            if method:
+                raise ArgumentError(
+                    f"cannot differentiate '{getattr(fn, '__qualname__', fn)}' with '{name}' holding a "
+                    f"{type(leaf).__qualname__} (a number, array, list or dict type with its own {method}): its "
+                    "operators and indexing are not those derivatives follow",
+                    hint=f"pass plain values (np.asarray(...), float(...), dict(...), list(...)) for '{name}'")
     _refuse_dict_iteration(fn, [n for n, v in zip(params(fn), values) if isinstance(v, dict)])
 
 

@@ -219,6 +219,27 @@ def no_swallow(cm: Any, where: str, label: str) -> Any:
     return _NoSwallow(cm, where, label)
 
 
+_BEHAVIOUR = frozenset(f"__{n}__" for n in (
+    "add radd iadd sub rsub isub mul rmul imul truediv rtruediv itruediv floordiv rfloordiv mod rmod pow rpow "
+    "ipow matmul rmatmul imatmul neg pos abs getitem setitem array_ufunc array_function").split())
+
+
+def own_behaviour(t: type) -> str:
+    """The first operator, indexing or NumPy-protocol method a subclass of an array, number, list,
+    tuple or dict type defined outside Python and NumPy gives itself ('' if none): a
+    ``class Sq(np.ndarray)`` with its own ``__mul__`` is not differentiated as an array."""
+    if t.__module__ == "builtins" or t.__module__.startswith(("numpy", "tangent_lite")) \
+            or not issubclass(t, (np.ndarray, np.generic, int, float, complex, list, tuple, dict)):
+        return ""
+    for cls in t.__mro__:
+        if cls.__module__ == "builtins" or cls.__module__.startswith("numpy"):
+            break
+        found = next((m for m in sorted(_BEHAVIOUR) if m in vars(cls)), "")
+        if found:
+            return found
+    return ""
+
+
 def array_method(v: Any, message: str, containers: bool = False) -> None:
     """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
     ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
@@ -227,6 +248,11 @@ def array_method(v: Any, message: str, containers: bool = False) -> None:
     value of Python's or NumPy's own types pass too (``v.copy()``; the operands of ``+``, ``*``, ...;
     the options NumPy's functions take positionally: None, strings, dtypes)."""
     t = type(v)
+    if t is not np.ndarray and t is not float and t is not int and own_behaviour(t):
+        what, _, hint = message.partition("\nTo fix: ")
+        name = f"{t.__qualname__} (with its own {own_behaviour(t)})"
+        raise user_error("UnsupportedConstructError", what.replace("{type}", name),
+                         hint.replace("{type}", t.__qualname__))
     if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
             or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
             or (containers and (isinstance(v, (list, tuple, dict, set, int, float, complex))
