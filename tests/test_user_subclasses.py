@@ -71,3 +71,28 @@ def test_a_subclass_adding_no_arithmetic_is_an_array():
 
     t = A.view(Tagged)
     np.testing.assert_allclose(tl.grad(f)(X.copy(), t), 2 * A * X)
+
+
+class K:
+    def __init__(self, A):
+        self.A = A
+
+    def __pow__(self, p):
+        return self.A ** (2.0 * p)
+
+    def __floordiv__(self, v):  # not NumPy's floor division: differentiable
+        return 5.0 * self.A * v
+
+    def __array__(self, dtype=None, copy=None):
+        return self.A
+
+
+def by_builtin_pow(x):
+    return np.sum(pow(K(A), x))
+
+
+@pytest.mark.parametrize("f", [by_builtin_pow], ids=lambda f: f.__name__)
+def test_builtin_pow_of_a_user_object_is_refused(f):
+    for run in (lambda: tl.grad(f)(X.copy()), lambda: tl.jvp(f, (X.copy(),), (np.ones(2),))):
+        with pytest.raises(TangentLiteError, match="is a K"):
+            run()

@@ -104,7 +104,7 @@ def _specialise_body(w: Wengert, body: List[Any], ranks: Dict[str, Optional[int]
 _OPERATORS = {operator.add: ("+", "add"), operator.sub: ("-", "sub"), operator.mul: ("*", "mul"),
               operator.truediv: ("/", "truediv"), operator.floordiv: ("//", "floordiv"), operator.mod: ("%", "mod"),
               operator.pow: ("**", "pow"), operator.matmul: ("@", "matmul"), operator.neg: ("-", "neg"),
-              operator.pos: ("+", "pos")}
+              operator.pos: ("+", "pos"), pow: ("pow", "pow")}
 
 
 def _plain_value(obj: Any) -> bool:
