@@ -570,13 +570,19 @@ def d_matrix_power(x, y):
     return G2[0, 0] * x
 
 
+def d_walrus(x, y):
+    if (v := G) is not None:
+        v += x * y  # WRITE
+    return G[0] * x
+
+
 def d_dict_copy(x, y):
     p = STATS2.copy()
     p["w"] += x * y  # WRITE
     return STATS2["w"][0] * x
 
 
-DIRECT = [d_asarray, d_atleast, d_conj_method, d_flip, d_split_item, d_rows_of_list, d_keyword, d_imported,
+DIRECT = [d_walrus, d_asarray, d_atleast, d_conj_method, d_flip, d_split_item, d_rows_of_list, d_keyword, d_imported,
           d_conditional, d_display_item, d_matrix_power, d_dict_copy, d_alias_fn, d_getattr, d_setattr, d_globals,
           d_operator_setitem, d_operator_discarded, d_list_holding, d_lambda_default, d_store, d_augmented,
           d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call, d_dict_update, d_dict_update_display,

@@ -207,6 +207,8 @@ class _Body(Reach):
             for node in own_nodes(st):
                 out += self._writes(node, scope)
                 self.collected(node, scope)
+                if isinstance(node, gast.NamedExpr):  # (v := G): v aliases G from here on
+                    self._alias(node.target, node.value, scope, True)
             if isinstance(st, (gast.Assign, gast.AnnAssign)) and st.value is not None:
                 for t in getattr(st, "targets", None) or [st.target]:
                     self._alias(t, st.value, scope, nested)
