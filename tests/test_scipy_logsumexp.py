@@ -294,3 +294,15 @@ def test_a_parameter_xp_used_as_a_number_is_not_a_namespace(rng):
 
     x = rng.normal(size=3)
     np.testing.assert_allclose(tl.grad(f)(x, 3.0), 6.0 * x, rtol=1e-12)
+
+
+def test_a_call_with_weights_is_refused_clearly_where_its_rule_cannot_follow():
+    """The registered rule does not take b=: a TangentLiteError naming the fix, not a bare ValueError."""
+    b = np.array([1.0, 2.0, 0.5, 3.0])
+
+    def g(a):
+        return special.logsumexp(a, b=b)
+
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    with pytest.raises(tl.TangentLiteError, match="b= or return_sign"):
+        tl.grad(g)(x)

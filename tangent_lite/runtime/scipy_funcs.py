@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .blocks import axes_of, expand_reduced
+from .markers import user_error
 
 
 def _scipy_special() -> Any:
@@ -26,7 +27,10 @@ def logsumexp_weights(ans: Any, a: Any, axis: Any = None, b: Any = None, keepdim
                       return_sign: Any = False) -> Any:
     """d logsumexp(a) / d a = exp(a - logsumexp(a)), shaped like ``a``."""
     if b is not None or return_sign:
-        raise ValueError("tangent_lite: derivatives of scipy.special.logsumexp with b= or return_sign=True "
-                         "are not supported")
+        raise user_error("UnsupportedConstructError",
+                         "derivatives of a call of scipy.special.logsumexp with b= or return_sign=True are not "
+                         "supported by its rule",
+                         "differentiate scipy.special.logsumexp itself (tl.grad(scipy.special.logsumexp)(a, b=b), "
+                         "through SciPy's source), or write log(sum(b * exp(a))) with NumPy")
     axes = axes_of(axis, np.ndim(a))
     return np.exp(a - expand_reduced(ans, np.shape(a), axes, keepdims))
