@@ -285,3 +285,29 @@ def test_entries_reset_to_constants(f):
     fd2 = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(4)])
     np.testing.assert_allclose(tl.hessian(f)(x.copy()), fd2, rtol=1e-4, atol=1e-5)
     tl.check_grads(f, (x.copy(),))
+
+
+def shared_sub_dict(x):
+    sub = {"w": x * 1.0}
+    d = {"p": sub, "q": sub}          # two entries hold the same dict
+    d["p"] |= {"w": x * 3.0}          # an in-place merge: d["q"] sees it
+    return np.sum(d["q"]["w"] * x)
+
+
+def shared_sub_list(x):
+    inner = [x * 1.0]
+    L = [inner, inner]
+    L[0] += [x * 2.0]                 # list += extends in place: L[1] sees it
+    return np.sum(L[1][-1] * x)
+
+
+@pytest.mark.parametrize("f", [shared_sub_dict, shared_sub_list], ids=lambda f: f.__name__)
+def test_two_entries_holding_one_list_or_dict_changed_in_place(f):
+    x = np.array([1.0, 2.0, 3.0])
+    expected = _fd(f, x.copy())
+    for run, want in ((lambda: tl.grad(f)(x.copy()), expected),
+                      (lambda: tl.jvp(f, (x.copy(),), (np.ones(3),))[1], expected @ np.ones(3))):
+        try:
+            np.testing.assert_allclose(run(), want, rtol=1e-6)
+        except TangentLiteError as e:
+            assert "another entry" in str(e), str(e)

@@ -427,9 +427,9 @@ def _held_twice(w: Any, stmt: Any, container: str) -> Any:
     shown = _spelled(container, line, w) or "the container"
     target = line.split(f"{op}=", 1)[0].strip() if f"{op}=" in line else f"{shown}[...]"
     return UnsupportedConstructError(
-        f"'{target} {op}= ...' changes the array an entry of '{shown}' holds in place, but another entry of "
-        f"'{shown}' holds the same array (or a view of it), as in [a, a]: derivatives would not follow the "
-        "change into the other entry", w.src.location(stmt),
+        f"'{target} {op}= ...' changes what an entry of '{shown}' holds in place, but another entry of "
+        f"'{shown}' holds the same array, list or dict (or a view of it), as in [a, a]: derivatives would not "
+        "follow the change into the other entry", w.src.location(stmt),
         f"make the entries separate arrays (e.g. [a, a.copy()]), or write '{target} = {target} {op} ...', "
         "which makes a new array for that entry only")
 

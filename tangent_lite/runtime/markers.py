@@ -130,6 +130,11 @@ def held_once(container: Any, item: Any, message: str) -> None:
     entry of ``container`` (nested lists, tuples and dicts included) is that array or shares its
     memory (``L = [a, a]``, ``[a, a.T]``): the derivative code makes a new array for ``L[i]``
     and would not follow the change into the other entry."""
+    if isinstance(item, (list, dict)):  # (L[i] += [v], d[k] |= e: the list or dict itself changes)
+        if sum(1 for e in _entries(container, 0, True) if e is item or e is _entries) > 1:
+            what, _, hint = message.partition("\nTo fix: ")
+            raise user_error("UnsupportedConstructError", what, hint)
+        return
     if not isinstance(item, np.ndarray):
         return  # (a number: op= makes a new one; other arrays: op= as NumPy's is not assumed)
     owner = _owner(item)  # (arrays of other owners cannot share its memory: one attribute read per entry)
@@ -147,12 +152,15 @@ def _owner(a: np.ndarray) -> Any:
     return a if a.base is None else a.base
 
 
-def _entries(container: Any, depth: int) -> Iterator[Any]:
-    """The entries of a list, tuple or dict, and of those nested in it; past a depth of 50 (or a
-    list holding itself) ``_entries`` itself, which :func:`held_once` counts as a shared entry."""
+def _entries(container: Any, depth: int, nested: bool = False) -> Iterator[Any]:
+    """The entries of a list, tuple or dict, and of those nested in it (``nested``: the nested lists,
+    tuples and dicts themselves too); past a depth of 50 (or a list holding itself) ``_entries``
+    itself, which :func:`held_once` counts as a shared entry."""
     for entry in container.values() if isinstance(container, dict) else container:
         if isinstance(entry, (list, tuple, dict)):
-            yield from _entries(entry, depth + 1) if depth < 50 else (_entries, _entries)
+            if nested:
+                yield entry
+            yield from _entries(entry, depth + 1, nested) if depth < 50 else (_entries, _entries)
         else:
             yield entry
 
