@@ -570,6 +570,12 @@ def d_matrix_power(x, y):
     return G2[0, 0] * x
 
 
+def d_alias_update_without_derivatives(x, y):
+    s = G
+    s *= 2.0  # WRITE
+    return G[0] * x * y
+
+
 def d_walrus(x, y):
     if (v := G) is not None:
         v += x * y  # WRITE
@@ -582,11 +588,12 @@ def d_dict_copy(x, y):
     return STATS2["w"][0] * x
 
 
-DIRECT = [d_walrus, d_asarray, d_atleast, d_conj_method, d_flip, d_split_item, d_rows_of_list, d_keyword, d_imported,
-          d_conditional, d_display_item, d_matrix_power, d_dict_copy, d_alias_fn, d_getattr, d_setattr, d_globals,
-          d_operator_setitem, d_operator_discarded, d_list_holding, d_lambda_default, d_store, d_augmented,
-          d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call, d_dict_update, d_dict_update_display,
-          d_merged_display, d_list_call, d_list_of_rows, d_concatenated, d_holder_of_holder]
+DIRECT = [d_alias_update_without_derivatives, d_walrus, d_asarray, d_atleast, d_conj_method, d_flip, d_split_item,
+          d_rows_of_list, d_keyword, d_imported, d_conditional, d_display_item, d_matrix_power, d_dict_copy,
+          d_alias_fn, d_getattr, d_setattr, d_globals, d_operator_setitem, d_operator_discarded, d_list_holding,
+          d_lambda_default, d_store, d_augmented, d_attr_item, d_extend, d_extend_rows, d_iadd_list, d_dict_call,
+          d_dict_update, d_dict_update_display, d_merged_display, d_list_call, d_list_of_rows, d_concatenated,
+          d_holder_of_holder]
 
 
 @pytest.mark.parametrize("fn", DIRECT, ids=[f.__name__ for f in DIRECT])
@@ -685,6 +692,15 @@ def local_extend_of_new_arrays(x, y):
     return t[1][0] * y + t[0][1]
 
 
+RATE = 0.5
+
+
+def local_number_alias_updated(x, y):
+    r = RATE
+    r *= 0.9  # a number: a new one, as in Python
+    return r * x * y
+
+
 def local_dict_copy_rebound(x, y):
     p = STATS2.copy()
     p["w"] = p["w"] + x * y  # re-binds an entry of the copy: STATS2 is left alone
@@ -705,8 +721,8 @@ def local_mean_updated(x, y):
     return m * x + G.sum() * y
 
 
-LOCAL = [local_dict_copy_rebound, local_array_copy_updated, local_mean_updated, local_list_holding, local_copy,
-         local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
+LOCAL = [local_number_alias_updated, local_dict_copy_rebound, local_array_copy_updated, local_mean_updated,
+         local_list_holding, local_copy, local_getattr_copy, local_accumulator, local_extend_of_new_arrays]
 
 
 @pytest.mark.parametrize("fn", LOCAL, ids=[f.__name__ for f in LOCAL])

@@ -418,7 +418,7 @@ class _Body(Reach):
         if isinstance(t, gast.Starred):
             return self._target(t.value, value, scope, stmt, augmented)
         if not self.is_varied(value, scope):
-            return []
+            return self._lowered_update(t, scope, stmt) if augmented and isinstance(t, gast.Name) else []
         if isinstance(t, (gast.Subscript, gast.Attribute)):
             # (p[k] op= v changes the item in place: p a local copy of a module-level dict holding it)
             where = self.outside(t.value, scope) or (self.outside(t, scope) if augmented else None)
@@ -433,6 +433,24 @@ class _Body(Reach):
             if where is not None:
                 return [self._write(stmt, f"changes {_describe(where)} in place (through '{t.id}')")]
         return []
+
+    def _lowered_update(self, t: Any, scope: Scope, stmt: Any) -> List[Write]:
+        """``s op= e`` without derivatives where ``s`` is a local alias of a module-level array or list
+        (``s = SCALE; s *= 2``): Python changes SCALE in place, the derivative code (which lowers it to
+        ``s = s * 2``) would not."""
+        where = self.outside(t, scope) if scope.owner(t.id) is not None else None
+        if where is None or where[1] == "default":
+            return []
+        try:
+            spelled = gast.parse(where[0]).body[0].value if S.dotted_name(gast.parse(where[0]).body[0].value) else None
+        except SyntaxError:
+            spelled = None
+        obj = self.resolve(spelled, self.root)[0] if spelled is not None else _MISSING
+        if not isinstance(obj, (np.ndarray, list, dict)):
+            return []  # (a number: s op= e makes a new one, as in Python)
+        return [self._write(stmt, f"changes {_describe(where)} in place (through '{t.id}'), which the derivative "
+                                  f"code would not (it makes a new value: write {t.id} = {t.id} ... to keep "
+                                  f"{where[0]} as it is)")]
 
     def _call(self, call: Any, scope: Scope) -> List[Write]:
         if isinstance(call.func, gast.Name) and self._local_def(call.func.id, scope) is not None:
