@@ -162,3 +162,33 @@ def test_multiple_errors_is_catchable_as_tangent_lite_error():
         tl.grad(fx.many_problems)(X)
     with pytest.raises(tl.TangentLiteError):
         tl.grad(fx.two_norules)(X)
+
+
+def test_two_builtin_rules_for_one_argument_are_a_registry_error():
+    """A built-in table that registers a second rule for the same argument (the second would
+    silently replace the first) fails when the tables load; a user's rule may replace a built-in one."""
+    from tangent_lite.errors import RuleError
+    from tangent_lite.rules.registry import Registry
+
+    reg = Registry()
+
+    def prim(a, b):
+        return a * b
+
+    def first_vjp(g, ans, a, b):
+        return g * b
+
+    def second_vjp(g, ans, a, b):
+        return g * b
+
+    first_vjp.__module__ = second_vjp.__module__ = "tangent_lite.rules.example"
+    reg.defvjp(prim)(first_vjp)
+    reg.defvjp(prim, argnum=1)(first_vjp)  # another argument: fine
+    with pytest.raises(RuleError, match="two built-in vjp rules for argument 'a'"):
+        reg.defvjp(prim)(second_vjp)
+
+    def users_vjp(g, ans, a, b):
+        return 2 * g * b
+
+    reg.defvjp(prim)(users_vjp)  # the user's own rule replaces the built-in one
+    assert reg.get(prim).vjps[0].fn is users_vjp

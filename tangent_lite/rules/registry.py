@@ -124,6 +124,9 @@ class Registry:
             raise RuleError(f"rule '{rule_fn.__name__}': argnum {argnum} out of range for {params}")
         prim.nondiff = False
         table = prim.jvps if kind == "jvp" else prim.vjps
+        if rule.builtin and index in table and table[index].builtin:
+            raise RuleError(f"{prim.name} has two built-in {kind} rules for argument {params[index]!r}: "
+                            f"'{table[index].fn.__name__}' and '{rule_fn.__name__}'")
         rule.argnum = index
         table[index] = rule
         return rule_fn

@@ -164,16 +164,6 @@ def concatenate_bar_vjp(h, ans, g, arrays, axis=0):
     return np.reshape(np.concatenate([np.ravel(p) if axis is None else p for p in h], axis=axis), np.shape(g))
 
 
-@defjvp(runtime.zero_index)
-def zero_index_jvp(g_dot, ans, g, index):
-    return _tl.zero_index(g_dot, index)
-
-
-@defvjp(runtime.zero_index)
-def zero_index_vjp(h, ans, g, index):
-    return _tl.zero_index(h, index)
-
-
 constant_params(runtime.repeat_bar, "a", "repeats")
 constant_params(runtime.take_bar, "a", "indices")
 constant_params(runtime.taken, "indices")
@@ -188,7 +178,6 @@ if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
 constant_params(runtime.diff_tangent, "which", "a", "n", "prepend", "append")
 constant_params(runtime.diff_bar, "which", "a", "n", "prepend", "append")
 constant_params(runtime.concatenate_bar, "arrays")
-constant_params(runtime.zero_index, "index")
 
 # ---------------------------------------------------------------- einsum: multilinear in the operands
 # einsum_tangent(t, k, ...) is the einsum with operand k replaced by t; einsum_bar(g, k, ...) the
