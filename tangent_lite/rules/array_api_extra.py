@@ -14,8 +14,9 @@ helper                      tangent                                  cotangent
 one array of ``xp_promote`` ``x_dot`` in the output's dtype, shape   ``g`` summed to ``x``'s shape
 ==========================  =======================================  =============================
 
-``xpx.at(x, idx).set(v)`` and its siblings are written as ``_tl.setitem`` by the front end
-(rules/runtime_rules.py); sizes, devices and default dtypes carry no derivative.
+``xpx.at(x, idx).set(v)`` and its siblings are written as ``_tl.at_set`` by the front end; it has
+the rules of ``_tl.setitem`` (rules/runtime_rules.py). Sizes, devices and default dtypes carry no
+derivative.
 """
 
 # ruff: noqa: F821
@@ -98,26 +99,6 @@ def promotion_tangent_vjp(g, ans, t, like):
     return _tl.unbroadcast(g, t)
 
 
-@defjvp(runtime.at_set, argnum=0)
-def at_set_jvp_x(x_dot, ans, x, index, v):
-    return _tl.setitem(x_dot, index, 0.0)
-
-
-@defjvp(runtime.at_set, argnum=2)
-def at_set_jvp_v(v_dot, ans, x, index, v):
-    return _tl.setitem(_tl.zeros_like(x), index, v_dot)
-
-
-@defvjp(runtime.at_set, argnum=0)
-def at_set_vjp_x(g, ans, x, index, v):
-    return _tl.zero_index(g, index)
-
-
-@defvjp(runtime.at_set, argnum=2)
-def at_set_vjp_v(g, ans, x, index, v):
-    return _tl.setitem_bar(g, index, v)
-
-
 @defjvp(runtime.astype)
 def astype_jvp(x_dot, ans, x, dtype, copy=True, device=None):
     return _tl.cast_like(x_dot, ans)
@@ -182,7 +163,6 @@ constant_params(runtime.std_standard, "correction")
 constant_params(runtime.var_standard, "correction")
 constant_params(runtime.asarray_copy, "device", "copy")
 constant_params(runtime.asarray_view, "device", "copy")
-constant_params(runtime.at_set, "index")
 constant_params(runtime.cast_like, "like")
 constant_params(runtime.atleast_nd, "ndim")
 constant_params(runtime.reshaped_as, "x")

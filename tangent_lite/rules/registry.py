@@ -203,6 +203,19 @@ class Registry:
         derivatives never flow through them, so they need no rules."""
         self._prim(fn).constant_params.update(params)
 
+    def same_rules(self, fn: Any, like: Any) -> None:
+        """Give ``fn`` the rules of ``like``, a primitive with the same parameters and the same
+        derivatives (e.g. two spellings of one write that differ only in the dtype of the result)."""
+        source = self.get(like)
+        if source is None or not (source.jvps or source.vjps):
+            raise RuleError(f"{qualified_name(like)} has no rules to share with {qualified_name(fn)}")
+        prim = self._prim(fn)
+        prim.params = list(source.params)
+        prim.jvps.update(source.jvps)
+        prim.vjps.update(source.vjps)
+        prim.constant_params.update(source.constant_params)
+        prim.nondiff = False
+
     def fingerprint(self) -> str:
         """A hash of every rule's source: part of every cache key."""
         if self._fingerprint is None:
@@ -240,3 +253,4 @@ defjvp = REGISTRY.defjvp
 defvjp = REGISTRY.defvjp
 nondifferentiable = REGISTRY.nondifferentiable
 constant_params = REGISTRY.constant_params
+same_rules = REGISTRY.same_rules

@@ -15,7 +15,7 @@ import numpy as np  # noqa: F401
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import constant_params, defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable, same_rules
 
 nondifferentiable(runtime.zeros_like, runtime.balanced_eq)  # (abs_grad: rules/complex.py)
 
@@ -433,6 +433,8 @@ constant_params(runtime.getitem_bar, "x", "index")
 constant_params(runtime.add_item, "index")
 constant_params(runtime.getattr_bar, "x", "name")
 constant_params(runtime.setitem, "index")
+# array_api_extra.at(x)[index].set(v) is the same write (keeping the dtype of x): the same derivatives
+same_rules(runtime.at_set, like=runtime.setitem)
 constant_params(runtime.zero_index, "index")
 constant_params(runtime.zero_item, "container", "index")
 constant_params(runtime.setitem_bar, "index", "v")
