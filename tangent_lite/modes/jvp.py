@@ -230,6 +230,14 @@ class _Forward:
         if self.nonfinite:
             info, active_inputs = strong_product(info, active_inputs, self.active, self.nonfinite, self.registry,
                                                  "forward")
+        if info.prim.linear and len(active_inputs) > 1 and not self.batched:
+            # one call on the tangents, not one zero-padded term per argument (append in a loop)
+            args = [(slot, S.deepcopy(a) if slot in info.prim.constant_params else self.tangent_or_zero(a))
+                    for slot, a in info.bound.items()]
+            func = S.deepcopy(info.value.func)
+            call = S.call(func, [a for _, a in args]) if [slot for slot, _ in args] == info.prim.params \
+                else S.call(func, keywords=args)
+            return [S.assign(dot, call)]
         stmts: List[Any] = []
         terms = []
         broadcast = False

@@ -8,7 +8,7 @@ import builtins  # noqa: F401  (the registered primitive)
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import constant_params, defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, linear, nondifferentiable
 
 
 @defjvp(runtime.append, argnum=0)
@@ -19,6 +19,9 @@ def append_jvp_lst(lst_dot, ans, lst, item):
 @defjvp(runtime.append, argnum=1)
 def append_jvp_item(item_dot, ans, lst, item):
     return _tl.append(_tl.zeros_like(lst), item_dot)
+
+
+linear(runtime.append)
 
 
 @defvjp(runtime.append, argnum=0)

@@ -60,6 +60,7 @@ class Primitive:
     vjps: Dict[int, Rule] = field(default_factory=dict)
     nondiff: bool = False
     constant_params: Set[str] = field(default_factory=set)  # read for their shape/value only
+    linear: bool = False  # jointly linear: the tangent is the function of the tangents (see Registry.linear)
 
     def argnum(self, ref: ArgRef) -> int:
         if isinstance(ref, int):
@@ -203,6 +204,14 @@ class Registry:
         derivatives never flow through them, so they need no rules."""
         self._prim(fn).constant_params.update(params)
 
+    def linear(self, *fns: Any) -> None:
+        """Declare functions jointly linear in their differentiable arguments, such as
+        ``append(lst, item)``: with several arguments active, forward mode writes one call on the
+        tangents (``append(lst_dot, item_dot)``) instead of adding one term per argument, each
+        padded with zeros the size of the others. Their per-argument rules are still needed."""
+        for fn in fns:
+            self._prim(fn).linear = True
+
     def same_rules(self, fn: Any, like: Any) -> None:
         """Give ``fn`` the rules of ``like``, a primitive with the same parameters and the same
         derivatives (e.g. two spellings of one write that differ only in the dtype of the result)."""
@@ -254,3 +263,4 @@ defvjp = REGISTRY.defvjp
 nondifferentiable = REGISTRY.nondifferentiable
 constant_params = REGISTRY.constant_params
 same_rules = REGISTRY.same_rules
+linear = REGISTRY.linear

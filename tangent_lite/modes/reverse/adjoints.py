@@ -61,8 +61,8 @@ class Ownership:
         self.ps = ps
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
 
-    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "strong_mul", "strong_div", "pow_base_bar",
-              "add_item", "slice_write_bar", "slice_write_zero")
+    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "zero_item", "strong_mul", "strong_div",
+              "pow_base_bar", "add_item", "slice_write_bar", "slice_write_zero")
 
     def _adjoint_of(self) -> Dict[str, str]:
         """adjoint name -> its variable, of the names handed out so far (the namer only ever
@@ -76,6 +76,13 @@ class Ownership:
                 inverse[bar] = var
             self._inverse = (namer, len(namer._adjoints), inverse)
         return inverse
+
+    def _surely_container(self, var: str) -> bool:
+        """``var`` holds a list, tuple or dict (never an array) in this specialisation: reading an
+        entry of its adjoint does not share the adjoint itself (entries are replaced, never
+        changed in place)."""
+        return var in self.ps.containers and self.ps.ranks is not None and var in self.ps.ranks \
+            and not isinstance(self.ps.ranks[var], int)
 
     def track(self, stmts: List[Any]) -> None:
         """Which adjoint arrays were allocated here and are referenced by nothing else (so
@@ -92,8 +99,11 @@ class Ownership:
                 func = value.func if isinstance(value, gast.Call) else None
                 popped = func.value.id if isinstance(func, gast.Attribute) and func.attr == "pop" \
                     and isinstance(func.value, gast.Name) else None
+                items_only = _read_by_item(value) if value is not None else set()
                 for name in _loaded([value] if value is not None else [st]):
                     if name in adjoint_of and name != target and name != popped:  # (L_bar.pop(): an item out)
+                        if name in items_only and self._surely_container(adjoint_of[name]):
+                            continue  # g = L_bar[i]: an entry out, the list itself stays ours
                         self.ps.owned.discard(adjoint_of[name])
             if target in adjoint_of:
                 var = adjoint_of[target]
@@ -107,3 +117,18 @@ class Ownership:
                     self.ps.owned.add(var)
                 else:
                     self.ps.owned.discard(var)
+
+
+def _read_by_item(value: Any) -> Set[str]:
+    """The names ``value`` reads only through an index (``L_bar[i]``, never ``L_bar`` itself)."""
+    whole: Set[str] = set()
+    by_item: Set[str] = set()
+    item_names = set()
+    for n in S.walk(value):
+        if isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and isinstance(n.ctx, gast.Load):
+            item_names.add(id(n.value))
+            by_item.add(n.value.id)
+    for n in S.walk(value):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in item_names:
+            whole.add(n.id)
+    return by_item - whole
