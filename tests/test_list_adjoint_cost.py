@@ -56,8 +56,23 @@ def entry_kept_while_list_changes(x, n):
     return np.sum(L[0] * L[1] * first)
 
 
+def _rows(x):
+    return np.stack([x * 2.0, np.sin(x)]) if x.ndim == 1 else x
+
+
+def array_rows_read_by_item(x, n):
+    v = _rows(x)  # an array, indexed like a list: its adjoint's entries are views
+    total = 0.0
+    for _ in range(n):
+        g = v[0]
+        total = total + np.sum(g * v[1]) + np.sum(v[0] ** 2)
+        v = v * 1.5
+    return total
+
+
 PROGRAMS = [(build_then_scale, 1), (appended_from_two_actives, 2), (read_entry_then_rewrite, 1),
-            (nested_entries, 1), (entry_kept_while_list_changes, 1)]
+            (nested_entries, 1), (entry_kept_while_list_changes, 1),
+            (array_rows_read_by_item, 1)]
 
 
 def _fd_grad(f, args, k, eps=1e-6):

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Set, Tuple
 
 from ... import syntax as S
 from ...analysis.shapes import scalar
+from ...analysis.statements import surely_containers
 from ...syntax import gast
 from .names import _loaded, _simplifies_to_a_reference
 from .state import PassState
@@ -60,6 +61,7 @@ class Ownership:
     def __init__(self, ps: PassState):
         self.ps = ps
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
+        self._sure: Tuple[Any, Set[str]] = (None, set())  # (the Wengert function, its surely_containers)
 
     _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "zero_item", "strong_mul", "strong_div",
               "pow_base_bar", "add_item", "slice_write_bar", "slice_write_zero")
@@ -81,8 +83,9 @@ class Ownership:
         """``var`` holds a list, tuple or dict (never an array) in this specialisation: reading an
         entry of its adjoint does not share the adjoint itself (entries are replaced, never
         changed in place)."""
-        return var in self.ps.containers and self.ps.ranks is not None and var in self.ps.ranks \
-            and not isinstance(self.ps.ranks[var], int)
+        if self._sure[0] is not self.ps.w:
+            self._sure = (self.ps.w, surely_containers(self.ps.w.fdef))
+        return var in self._sure[1]
 
     def track(self, stmts: List[Any]) -> None:
         """Which adjoint arrays were allocated here and are referenced by nothing else (so
