@@ -282,7 +282,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
     containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
-    dicts = frozenset(surely_dicts(w.fdef.body, containers))
+    dicts = frozenset(surely_dicts(w.fdef.body, w.params))
     edges = [(order[id(st)], alias, source, kind) for st in stmts
              for alias, source, kind in _shares(st, ranks, sequences, containers, dicts)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]

@@ -214,40 +214,6 @@ def container_vars(body: List[Any]) -> Set[str]:
     return out
 
 
-def surely_containers(fdef: Any) -> Set[str]:
-    """Variables that hold a list, tuple or dict whenever they hold anything: every binding of
-    theirs is an ``=`` of a display, a comprehension's append, ``d | e``, ``list(...)`` /
-    ``tuple(...)`` / ``dict(...)``, or another such variable (never a parameter, a loop variable
-    or an unpacked name).  Unlike :func:`container_vars` (which may hold one), never an array."""
-    import builtins
-
-    builders = (runtime.append, runtime.merge_or, builtins.list, builtins.tuple, builtins.dict)
-    simple: Set[int] = set()
-    values: Dict[str, List[Any]] = {}
-    for node in S.walk(fdef):
-        if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name):
-            simple.add(id(node.targets[0]))
-            values.setdefault(node.targets[0].id, []).append(node.value)
-    bound_otherwise = {n.id for n in S.walk(fdef)  # parameters, loop variables, unpacked names, ...
-                       if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
-                       and id(n) not in simple}
-
-    def built(value: Any, sure: Set[str]) -> bool:
-        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
-            return True
-        if isinstance(value, gast.Name):
-            return value.id in sure
-        callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
-        return any(callee is b for b in builders) or get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or
-
-    sure = set(values) - bound_otherwise
-    while True:  # the largest set closed under copies
-        kept = {v for v in sure if all(built(x, sure) for x in values[v])}
-        if kept == sure:
-            return sure
-        sure = kept
-
-
 def is_push(stmt: Any) -> bool:
     """``L.append(x)`` on a local list (as generated code does with its tape)."""
     if not isinstance(stmt, gast.Expr) or not isinstance(stmt.value, gast.Call):

@@ -5,7 +5,7 @@ and repeat them (:func:`mark_sequence_ops`).  Syntactic walks over the Wengert f
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Iterator, List, Set
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Set
 
 from .. import runtime
 from .. import syntax as S
@@ -56,21 +56,10 @@ def container_vars(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
     """Variables that surely hold a list, tuple or dict the function builds, wherever they are
     read: every assignment to them is a display, ``list(...)``, ``tuple(...)``, ``dict(...)``,
     ``sorted(...)``, or a copy, slice (``L[1:]``), merge (``d | e``) or concatenation (``L + M``)
-    of such variables.  (A slice of one is a new container; an item stored into one re-binds
-    that item, it changes no array.)  Unlike :func:`sequence_vars` (which may hold one), a
-    variable also bound to anything else, a parameter, a loop or unpacking target is not one."""
+    of such variables (:func:`every_binding`).  (A slice of one is a new container; an item stored
+    into one re-binds that item, it changes no array.)  Unlike :func:`sequence_vars` (which may hold
+    one), a variable also bound to anything else, a parameter, a loop or unpacking target is not one."""
     from .. import runtime
-
-    simple: Dict[str, List[Any]] = {}
-    other: Set[str] = set()
-    for stmt in _all_statements(body):
-        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
-            simple.setdefault(stmt.targets[0].id, []).append(stmt.value)
-            continue
-        for field in ("targets", "target", "items", "args"):
-            for n in S.walk(gast.Tuple(elts=_as_list(getattr(stmt, field, None)), ctx=gast.Load())):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
-                    other.add(n.id)
 
     def made(value: Any, out: Set[str]) -> bool:
         callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
@@ -87,44 +76,43 @@ def container_vars(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
             return made(value.left, out) and made(value.right, out)
         return False
 
-    out = set(simple) - other - set(params)
-    changed = True
-    while changed:  # (the largest set whose assignments all make containers from its members)
-        changed = False
-        for name in sorted(out):
-            if not all(made(v, out) for v in simple[name]):
-                out.discard(name)
-                changed = True
-    return out
+    return every_binding(body, made, params)
 
 
-def surely_dicts(body: List[Any], containers: Set[str]) -> Set[str]:
-    """Those of ``containers`` (see :func:`container_vars`) every assignment of which makes a dict: a
-    display, ``dict(...)``, a merge ``d | e`` or a copy of one (``list(d)`` of one is its keys)."""
-    from .. import runtime
-
-    values: Dict[str, List[Any]] = {}
+def every_binding(body: List[Any], made: Callable[[Any, Set[str]], bool], params: Iterable[str] = ()) -> Set[str]:
+    """The variables of ``body`` whose every binding is an ``=`` of a value ``made(value, sure)``
+    accepts (``sure``: the variables kept so far, for copies ``b = a``): never one of ``params``, a
+    loop variable, an unpacked name or a ``with ... as`` name.  The largest such set."""
+    simple: Dict[str, List[Any]] = {}
+    other: Set[str] = set(params)
     for stmt in _all_statements(body):
-        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
-                and stmt.targets[0].id in containers:
-            values.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+            simple.setdefault(stmt.targets[0].id, []).append(stmt.value)
+            continue
+        for field in ("targets", "target", "items", "args"):
+            for n in S.walk(gast.Tuple(elts=_as_list(getattr(stmt, field, None)), ctx=gast.Load())):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+                    other.add(n.id)
+    sure = set(simple) - other
+    while True:
+        kept = {v for v in sure if all(made(x, sure) for x in simple[v])}
+        if kept == sure:
+            return sure
+        sure = kept
 
-    def a_dict(value: Any, out: Set[str]) -> bool:
+
+def surely_dicts(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
+    """The variables that hold a dict whenever they hold anything (:func:`every_binding`): a display,
+    ``dict(...)``, a merge ``d | e`` or a copy of one (``list(d)`` of one is its keys)."""
+
+    def a_dict(value: Any, sure: Set[str]) -> bool:
         callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
         if callee is runtime.copy_value and value.args:
             value = value.args[0]
-        return isinstance(value, gast.Dict) or callee is dict or isinstance(value, gast.Name) and value.id in out \
+        return isinstance(value, gast.Dict) or callee is dict or isinstance(value, gast.Name) and value.id in sure \
             or isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr)
 
-    out = set(values)
-    changed = True
-    while changed:
-        changed = False
-        for name in sorted(out):
-            if not all(a_dict(v, out) for v in values[name]):
-                out.discard(name)
-                changed = True
-    return out
+    return every_binding(body, a_dict, params)
 
 
 def dict_vars(body: List[Any]) -> Set[str]:

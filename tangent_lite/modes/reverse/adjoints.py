@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Set, Tuple
 
 from ... import syntax as S
 from ...analysis.shapes import scalar
-from ...analysis.statements import surely_containers
+from ...frontend.sequences import container_vars as surely_containers
 from ...syntax import gast
 from .names import _loaded, _simplifies_to_a_reference
 from .state import PassState
@@ -61,7 +61,7 @@ class Ownership:
     def __init__(self, ps: PassState):
         self.ps = ps
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
-        self._sure: Tuple[Any, Set[str]] = (None, set())  # (the Wengert function, its surely_containers)
+        self._sure: Tuple[Any, Set[str]] = (None, set())  # (the Wengert function, its sure containers)
 
     _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "zero_item", "strong_mul", "strong_div",
               "pow_base_bar", "add_item", "slice_write_bar", "slice_write_zero")
@@ -84,7 +84,7 @@ class Ownership:
         entry of its adjoint does not share the adjoint itself (entries are replaced, never
         changed in place)."""
         if self._sure[0] is not self.ps.w:
-            self._sure = (self.ps.w, surely_containers(self.ps.w.fdef))
+            self._sure = (self.ps.w, surely_containers(self.ps.w.fdef.body, self.ps.w.params))
         return var in self._sure[1]
 
     def track(self, stmts: List[Any]) -> None:
