@@ -275,3 +275,17 @@ def test_the_docs_list_the_verified_transformations():
     section = text[text.index("## The transformations"):text.index("## What has a complex rule")]
     missing = [name for name in VERIFIED_APIS if f"`{name}" not in section]
     assert not missing, f"not named in the transformations section of docs/complex-numbers.md: {missing}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_jacobian_of_complex_scalars(mode):
+    z = 0.5 + 1.0j
+    assert tl.jacobian(fx.square, mode=mode)(z) == pytest.approx(2 * z)
+    assert tl.jacobian(lambda x: np.exp(1j * x), mode=mode)(0.3) == pytest.approx(1j * np.exp(0.3j))
+    assert tl.jacobian(lambda w: np.abs(w) ** 2, mode=mode)(z) == pytest.approx(2 * np.conj(z))
+
+
+def test_vjp_refuses_a_complex_cotangent_for_a_real_result():
+    _, pullback = tl.vjp(fx.c2r, np.array([0.5 + 1j, -0.3 + 0.2j]))
+    with pytest.raises(tl.ArgumentError, match="is complex, but the value it pairs with is real"):
+        pullback(np.array([1j, 1.0]))
