@@ -45,6 +45,12 @@ def _floating(v: Any) -> bool:
     return _floating_leaf(v)
 
 
+def _has_complex(v: Any) -> bool:
+    if _structured(v):
+        return any(_has_complex(leaf) for leaf in _children(v))
+    return np.iscomplexobj(v)
+
+
 def _children(v: Any) -> List[Any]:
     if isinstance(v, dict):
         return [v[k] for k in v]
@@ -137,7 +143,8 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
             cot = pullback(ws)
             lhs = _vdot(numeric if tangent is None else tangent, ws)
             rhs = _vdot(vs, cot)
-            _close("reverse mode: <J v, w> vs <v, J^T w>", np.array(rhs), np.array(lhs), rtol, atol)
+            pairing = " with <a, b> = Re(sum(a * b)) (complex values)" if _has_complex((vs, ws)) else ""
+            _close("reverse mode: <J v, w> vs <v, J^T w>" + pairing, np.array(rhs), np.array(lhs), rtol, atol)
     if order == 2:
         structured = [params_i for params_i in idx if _structured(args[params_i])]
         if structured:
