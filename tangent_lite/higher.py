@@ -77,7 +77,8 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
         **options: None are taken (``TypeError``).
 
     Returns:
-        ``H(x) v``, shaped like ``x``.
+        ``H(x) v``, shaped like ``x``: the derivative of ``tl.grad(f)`` along ``v`` (for a
+        complex ``x``, ``f''(x) v`` when ``f`` is holomorphic; docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hvp", options)
     name = _single_wrt(f, wrt, "tl.hvp")
@@ -103,7 +104,9 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         **options: None are taken (``TypeError``).
 
     Returns:
-        A function of ``f``'s arguments giving the Hessian, shaped ``x.shape + x.shape``.
+        A function of ``f``'s arguments giving the Hessian, shaped ``x.shape + x.shape``. For a
+        complex ``z``: ``f''(z)`` when the gradient is holomorphic, refused otherwise
+        (docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hessian", options)
     name = _single_wrt(f, wrt, "tl.hessian")
@@ -171,6 +174,10 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
 
     Returns:
         A function of ``f``'s arguments giving the Jacobian, shaped ``out.shape + x.shape``.
+        Complex numbers (docs/complex-numbers.md): for a real ``x`` and a complex result, the
+        complex ``dF/dx``; for a complex ``z`` and a real result, rows ``dF/dx - 1j dF/dy``
+        (``tl.grad`` of each entry); for a complex result of a complex ``z``, ``F'(z)`` when ``F``
+        is holomorphic at the point, refused (``ArgumentError``) otherwise.
     """
     callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
