@@ -88,7 +88,10 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
                 f"    return {tangent}[1]\n")
     elif kind == "jacobian":  # column by column: the tangents of the basis directions of names[0]
         x, n, cols, i, tangent = names[0], *(namer.fresh(b) for b in ("_n", "_columns", "_i", "_tangent"))
+        real = (f"tl.jacobian transformed again (e.g. tl.jacobian(tl.jacobian(f)), tl.grad of it) takes a real "
+                f"'{x}'; '{x}' is complex: its derivative along the imaginary part is not followed")
         body = (f"    {tl_name}.array_only({x}, {x!r}, \"tl.jacobian\")\n"
+                f"    {tl_name}.real_only({x}, {real!r})\n"
                 f"    {n} = {np_name}.size({x})\n"
                 f"    {cols} = []\n"
                 f"    for {i} in range({n}):\n"

@@ -77,7 +77,8 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
         **options: None are taken (``TypeError``).
 
     Returns:
-        ``H(x) v``, shaped like ``x``.
+        ``H(x) v``, shaped like ``x``: the derivative of ``tl.grad(f)`` along ``v`` (for a
+        complex ``x``, ``f''(x) v`` when ``f`` is holomorphic; docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hvp", options)
     name = _single_wrt(f, wrt, "tl.hvp")
@@ -103,7 +104,9 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         **options: None are taken (``TypeError``).
 
     Returns:
-        A function of ``f``'s arguments giving the Hessian, shaped ``x.shape + x.shape``.
+        A function of ``f``'s arguments giving the Hessian, shaped ``x.shape + x.shape``. For a
+        complex ``z``: ``f''(z)`` when the gradient is holomorphic, refused otherwise
+        (docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hessian", options)
     name = _single_wrt(f, wrt, "tl.hessian")
@@ -121,7 +124,8 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
                 hint=f"pass NumPy arrays (np.asarray({name})), or use tl.hvp (Hessian-vector products), which "
                      "keeps the array's library")
         dtype = getattr(x, "dtype", None)
-        if not (isinstance(x, (float, int, np.floating)) or (isinstance(dtype, np.dtype) and dtype.kind == "f")):
+        numeric = isinstance(x, (float, int, complex, np.inexact))
+        if not (numeric or (isinstance(dtype, np.dtype) and dtype.kind in "fc")):
             integers = isinstance(dtype, np.dtype) and dtype.kind in "iub"
             raise ArgumentError(
                 f"tl.hessian differentiates with respect to a float or a float array; '{name}' is a "
@@ -132,15 +136,21 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         fv = _scalar_gradient(fn, name, "tl.hessian", values)
         shape = np.shape(x)
         n = int(np.prod(shape))
-        rows = []
-        for i in range(n):
-            e = np.zeros(n)
-            e[i] = 1.0
-            v = e.reshape(shape) if shape else 1.0
-            (value, _), (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
-            arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
-            rows.append(np.ravel(hv))
-        return np.reshape(np.stack(rows), shape + shape) if shape else float(rows[0][0])  # (np.stack: Dask stays lazy)
+        directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)  # d/dx and d/dy of the gradient, for z = x + iy
+        parts = []
+        for unit in directions:
+            rows = []
+            for i in range(n):
+                e = np.zeros(n, dtype=complex if unit == 1j else float)
+                e[i] = unit
+                v = e.reshape(shape) if shape else unit
+                (value, _), (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
+                arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
+                rows.append(np.ravel(hv))
+            parts.append(np.stack(rows))  # (np.stack: Dask stays lazy)
+        # the Jacobian of the gradient: for complex z, the gradient must be holomorphic (f is, and f'' is returned)
+        hess = parts[0] if len(parts) == 1 else _complex_rows(fn, "tl.hessian", parts[0], parts[1], True) + 0j
+        return np.reshape(hess, shape + shape) if shape else hess.ravel()[0].item()
 
     # transformed again: the Jacobian of the gradient (compose.py)
     run.__tl_recipe__ = compose.Recipe("jacobian", gradients.grad(f, name), name)
@@ -164,6 +174,10 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
 
     Returns:
         A function of ``f``'s arguments giving the Jacobian, shaped ``out.shape + x.shape``.
+        Complex numbers (docs/complex-numbers.md): for a real ``x`` and a complex result, the
+        complex ``dF/dx``; for a complex ``z`` and a real result, rows ``dF/dx - 1j dF/dy``
+        (``tl.grad`` of each entry); for a complex result of a complex ``z``, ``F'(z)`` when ``F``
+        is holomorphic at the point, refused (``ArgumentError``) otherwise.
     """
     callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
@@ -196,8 +210,11 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         out_shape = np.shape(out)
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
-        if use_forward:  # one batched forward pass: the n basis directions at once
-            basis = np.eye(n, dtype=runtime._float_dtype(np.asarray(x))).reshape((n,) + in_shape)  # (float32 stays)
+        complex_in, complex_out = np.iscomplexobj(x), np.iscomplexobj(out)
+        if use_forward:  # one batched forward pass: the n basis directions at once (and i times them, for complex x)
+            basis = np.eye(n, dtype=_real_dtype(x)).reshape((n,) + in_shape)  # (float32 stays)
+            if complex_in:  # d/dx then d/dy of z = x + iy
+                basis = np.concatenate([basis, 1j * basis])
             try:
                 _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
             except NoRuleError:  # an operation without a batched rule: one direction at a time
@@ -205,20 +222,71 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
                 t = [ti[0] for ti in t] if has_aux else t
             else:
                 t = t[0] if has_aux else t
-            jac = np.reshape(np.asarray(t), (n, m)).T
-        else:
-            rows = []
-            for j in range(m):
-                e = np.zeros(m, dtype=runtime._float_dtype(np.asarray(out)))
-                e[j] = 1.0
-                rows.append(np.ravel(pullback(e.reshape(out_shape) if out_shape else 1.0)))
-            jac = np.array(rows)
+            columns = np.reshape(np.asarray(t), (len(basis), m)).T
+            jac = columns if not complex_in else _complex_rows(fn, "tl.jacobian", columns[:, :n], columns[:, n:],
+                                                               complex_out)
+        else:  # one VJP per output entry (two for a complex output: its real and imaginary parts)
+            seeds = (1.0, -1j) if complex_out else (1.0,)
+            parts = []
+            for seed in seeds:
+                rows = []
+                for j in range(m):
+                    e = np.zeros(m, dtype=runtime._float_dtype(np.asarray(out)))
+                    e[j] = seed
+                    rows.append(np.ravel(pullback(e.reshape(out_shape) if out_shape else seed)))
+                parts.append(np.array(rows))
+            if not complex_out:
+                jac = parts[0]
+            elif not complex_in:  # rows of Re(dF/dx) and of Im(dF/dx)
+                jac = parts[0] + 1j * parts[1]
+            else:  # rows of Re(dF/dx) - i Re(dF/dy) and Im(dF/dx) - i Im(dF/dy)
+                jac = _complex_rows(fn, "tl.jacobian", parts[0], 1j * parts[1], True, reverse=True)
         jac = jac.reshape(out_shape + in_shape)
         return (jac, aux) if has_aux else jac
 
     if not has_aux:  # transformed again: a plain function, column by column (compose.py)
         run.__tl_recipe__ = compose.Recipe("jacobian", f, name)
     return run
+
+
+def _real_dtype(x: Any) -> Any:
+    """The real dtype of ``x``'s entries (float32 for complex64), float64 for integers."""
+    return np.empty(0, runtime._float_dtype(np.asarray(x))).real.dtype
+
+
+def _complex_rows(fn: Callable, what: str, jx: Any, jy: Any, complex_out: bool, reverse: bool = False) -> Any:
+    """The derivative of ``fn`` with respect to a complex argument ``z = x + iy``, under the convention
+    of docs/complex-numbers.md, from its two real-direction parts.
+
+    Forward mode passes ``jx = dF/dx`` and ``jy = dF/dy``.  For a real output the result is
+    ``dF/dx - i dF/dy`` (each row is ``tl.grad`` of that entry); for a complex output, ``F`` must be
+    holomorphic at the point (Cauchy-Riemann: ``dF/dy == i dF/dx``) and the result is ``F'(z) = dF/dx``.
+    Reverse mode (``reverse=True``) passes the pullbacks of the real and of the imaginary part of
+    each output entry (the second times ``i``): for a holomorphic ``F`` both are ``F'(z)``.
+    """
+    if not complex_out:
+        return jx - 1j * jy
+    scale = max(1.0, float(np.max(np.abs(jx), initial=0.0)))
+    tol = np.sqrt(np.finfo(np.asarray(jx).real.dtype).eps) * scale
+    if not np.allclose(jy, jx if reverse else 1j * jx, rtol=0, atol=tol):
+        name = getattr(fn, "__qualname__", repr(fn))
+        subject, hint = _NOT_HOLOMORPHIC[what]
+        raise ArgumentError(
+            f"{what}: {subject.format(name=name)} is not holomorphic (complex-differentiable) at this point, so "
+            "it has no complex derivative: its derivatives along the real and the imaginary part of the input "
+            "differ by more than the factor i (Cauchy-Riemann)", hint=hint)
+    return jx
+
+
+_NOT_HOLOMORPHIC = {  # what is refused, and what to do instead (docs/complex-numbers.md)
+    "tl.jacobian": ("'{name}' returns complex values but", "differentiate a real part: wrap the output in np.real "
+                    "(or np.imag, np.abs): each row of the result is then tl.grad of that entry, d/dx - 1j d/dy; or "
+                    "pass the real and imaginary parts of the input as separate real arguments"),
+    "tl.hessian": ("the gradient of '{name}' (d/dx - 1j d/dy of its real part)", "tl.hessian of a function of "
+                   "complex z is f''(z), for a holomorphic f; for a real-valued f, np.conj(tl.hvp(f, z, v)) is its "
+                   "Hessian over (Re z, Im z) applied to (Re v, Im v), or pass the real and imaginary parts as "
+                   "separate real arguments"),
+}
 
 
 def _many_outputs_hint(f: Callable) -> str:

@@ -6,6 +6,11 @@ It compares, for every floating argument in ``wrt`` (default: all floating ones)
 forward mode against central finite differences along random directions, reverse
 mode against forward mode through the identity ``<J v, w> == <v, J^T w>``, and
 (``order=2``) second derivatives obtained by differentiating the generated code again.
+
+Complex arguments and results follow docs/complex-numbers.md: a complex argument gets a
+complex direction (the finite differences perturb its real and imaginary parts together),
+a complex result is compared as complex, and the identity is ``Re(sum(w * J v)) ==
+Re(sum(J^T w * v))`` (no conjugation: tangents and cotangents pair through the real part).
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ def _structured(v: Any) -> bool:
 
 
 def _floating_leaf(v: Any) -> bool:
+    """A real or complex floating-point number or array."""
     if isinstance(v, bool):
         return False
-    if isinstance(v, float):
+    if isinstance(v, (float, complex, np.inexact)):
         return True
-    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
+    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.inexact)
 
 
 def _floating(v: Any) -> bool:
@@ -37,6 +43,12 @@ def _floating(v: Any) -> bool:
     if _structured(v):
         return any(_floating(leaf) for leaf in _children(v))
     return _floating_leaf(v)
+
+
+def _has_complex(v: Any) -> bool:
+    if _structured(v):
+        return any(_has_complex(leaf) for leaf in _children(v))
+    return np.iscomplexobj(v)
 
 
 def _children(v: Any) -> List[Any]:
@@ -51,6 +63,9 @@ def _rand_like(v: Any, rng: np.random.Generator) -> Any:
     if _structured(v):  # a direction in every float leaf, zero in the others (ints, strings)
         return runtime._map_struct(lambda leaf: _rand_like(leaf, rng) if _floating(leaf) else runtime.zeros_like(leaf),
                                    v)
+    if np.iscomplexobj(v):  # a complex direction: the real and the imaginary part move
+        return complex(rng.normal(), rng.normal()) if np.ndim(v) == 0 else \
+            rng.normal(size=np.shape(v)) + 1j * rng.normal(size=np.shape(v))
     if isinstance(v, float) or np.ndim(v) == 0:
         return float(rng.normal())
     return rng.normal(size=np.shape(v))
@@ -65,14 +80,19 @@ def _vdot(a: Any, b: Any) -> float:
         return sum(_vdot(getattr(a, f), getattr(b, f)) for f in runtime._fields(a) if _floating(getattr(a, f)))
     if not _floating_leaf(a) and not isinstance(a, (int, np.ndarray, np.generic)):
         return 0.0  # (a string or None field: no direction)
-    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    return float(np.real(np.sum(_inexact(a) * _inexact(b))))  # (complex: Re(sum(a * b)), the pairing of the convention)
+
+
+def _inexact(v: Any) -> np.ndarray:
+    """``v`` as a float array, or a complex one when it is complex."""
+    return np.asarray(v, dtype=complex if np.iscomplexobj(v) else float)
 
 
 def _axpy(alpha: float, v: Any, x: Any) -> Any:
     if _structured(x):
         return runtime._map_struct(lambda xl, vl: _axpy(alpha, vl, xl) if _floating(xl) else xl, x, v)
-    if isinstance(x, float):
-        return x + alpha * float(v)
+    if isinstance(x, (float, complex)):
+        return x + alpha * v
     return x + alpha * np.asarray(v)
 
 
@@ -84,9 +104,7 @@ def _numeric_jvp(f: Callable, args: Sequence[Any], idx: Sequence[int], vs: Seque
         return f(*a)
 
     plus, minus = shifted(eps), shifted(-eps)
-    if isinstance(plus, tuple):
-        return tuple((np.asarray(p, dtype=float) - np.asarray(m, dtype=float)) / (2 * eps) for p, m in zip(plus, minus))
-    return (np.asarray(plus, dtype=float) - np.asarray(minus, dtype=float)) / (2 * eps)
+    return _sub_scaled(plus, minus, 2 * eps)
 
 
 def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] = None, order: int = 1,
@@ -94,12 +112,13 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
                 atol: float = 1e-6, seed: int = 0, trials: int = 2) -> None:
     """Assert that tangent_lite's derivatives of ``f`` at ``args`` are right.
 
-    ``wrt``: argument indices (default: every float/float-array argument).
+    ``wrt``: argument indices (default: every float/float-array argument, real or complex).
     ``modes``: which of "forward" (JVP vs finite differences) and "reverse"
     (VJP vs JVP, or vs finite differences if "forward" is not checked) to test.
     ``order=2`` also checks second derivatives: forward over forward against finite
     differences of the JVP, and for scalar outputs forward over reverse (``hvp``) and
     reverse over reverse.
+    Complex arguments and results: see the module docstring (docs/complex-numbers.md).
     """
     fn = api._unwrap(f)
     args = list(args)
@@ -124,7 +143,8 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
             cot = pullback(ws)
             lhs = _vdot(numeric if tangent is None else tangent, ws)
             rhs = _vdot(vs, cot)
-            _close("reverse mode: <J v, w> vs <v, J^T w>", np.array(rhs), np.array(lhs), rtol, atol)
+            pairing = " with <a, b> = Re(sum(a * b)) (complex values)" if _has_complex((vs, ws)) else ""
+            _close("reverse mode: <J v, w> vs <v, J^T w>" + pairing, np.array(rhs), np.array(lhs), rtol, atol)
     if order == 2:
         structured = [params_i for params_i in idx if _structured(args[params_i])]
         if structured:
@@ -163,6 +183,7 @@ def _check_second_order(fn: Callable, args: List[Any], i: int, modes: Tuple[str,
         return
     f_vjp, _ = higher.gradient_function(fn, name)
     _, (_, hv) = api.jvp(f_vjp, full + [1.0], (v,), wrt=(name,))  # forward over reverse: H v
+    numeric = np.real(numeric)  # (the gradient of a complex result is that of its real part)
     _close("forward over reverse (hvp) vs finite differences", np.array(_vdot(hv, u)), np.array(numeric),
            rtol * 10, atol * 10)
     if "reverse" in modes:
@@ -181,7 +202,7 @@ def _check_second_order(fn: Callable, args: List[Any], i: int, modes: Tuple[str,
 def _sub_scaled(a: Any, b: Any, h: float) -> Any:
     if isinstance(a, tuple):
         return tuple(_sub_scaled(x, y, h) for x, y in zip(a, b))
-    return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / h
+    return (_inexact(a) - _inexact(b)) / h
 
 
 def _close(what: str, actual: Any, expected: Any, rtol: float, atol: float) -> None:
@@ -189,8 +210,8 @@ def _close(what: str, actual: Any, expected: Any, rtol: float, atol: float) -> N
         for a, e in zip(actual, expected):
             _close(what, a, e, rtol, atol)
         return
-    a = np.asarray(actual, dtype=float)
-    e = np.asarray(expected, dtype=float)
+    a = _inexact(actual)
+    e = _inexact(expected)
     scale = max(1.0, float(np.max(np.abs(e))) if e.size else 1.0)
     if a.shape != e.shape and a.size != e.size:
         raise AssertionError(f"{what}: shape {a.shape} != {e.shape}")
