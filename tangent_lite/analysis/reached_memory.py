@@ -201,7 +201,7 @@ class Reach:
             return self._reached(e, scope)
         owner = scope.owner(root.id)
         if owner is None:
-            if e is root and not_memory(self.resolve(root, scope)[0]):
+            if S.dotted_name(e) and not_memory(self.resolve(e, scope)[0]):
                 return None  # (a number, or dict / float passed to a call: no memory)
             return S.to_source(e), ("closure" if root.id in self.freevars else "module")
         b = self.bounds.get(root.id) if owner is self.root else None
@@ -367,7 +367,7 @@ def reached_object(spelled: str, resolve: Any) -> Tuple[Any, Any]:
         nonlocal root
         if isinstance(e, (gast.Name, gast.Attribute)) and S.dotted_name(e):
             found = resolve(e)
-            root = found if root is MISSING else root
+            root = found if root is MISSING and not isinstance(found, (types.ModuleType, type)) else root
             return found
         if isinstance(e, gast.Attribute):
             return static_attr(value(e.value), e.attr)
@@ -383,7 +383,7 @@ def reached_object(spelled: str, resolve: Any) -> Tuple[Any, Any]:
             return MISSING  # (its items: resolved by name below)
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute):
             receiver = value(e.func.value)
-            if isinstance(receiver, types.ModuleType):  # np.reshape(G, ...): G's memory
+            if isinstance(receiver, (types.ModuleType, type)):  # np.reshape(G, ...), np.ndarray.view(G): G's
                 return value(e.args[0]) if e.args else MISSING
             if e.func.attr == "get" and isinstance(receiver, dict) and e.args \
                     and isinstance(e.args[0], gast.Constant):
