@@ -99,6 +99,8 @@ NUMBERS = {
     "dict_get_active": ("s = PARAMS.get('rate')\ns += x[0]", "s"),
     "scale_active": ("s = SCALE\ns += x[1]", "s"),
     "loop": ("s = 0.0\nfor r in RATES:\n    r *= 2.0\n    s = s + r", "s"),
+    "copy_entry": ("p = dict(PARAMS)\np['rate'] *= 2.0", "p['rate']"),
+    "copy_entry_active": ("p = PARAMS.copy()\np['rate'] += x[0]", "p['rate']"),
 }
 
 

@@ -430,7 +430,7 @@ class _Body(Reach):
             return _lowered_update(self, t, scope, stmt) if augmented else []
         if isinstance(t, (gast.Subscript, gast.Attribute)):
             # (p[k] op= v changes the item in place: p a local copy of a module-level dict holding it)
-            where = self.outside(t.value, scope) or (self.outside(t, scope) if augmented else None)
+            where = self.outside(t.value, scope) or (self.entry(t, scope)[0] if augmented else None)
             if where is None:
                 return []
             return [self._write(stmt, f"changes {_describe(where)} in place")]
@@ -546,7 +546,7 @@ def _lowered_update(body: _Body, t: Any, scope: Scope, stmt: Any) -> List[Write]
     if isinstance(t, gast.Name) and scope.owner(t.id) is not None:
         where, items = body.outside(t, scope), body._key(t.id, scope) in body.item_aliases
     elif isinstance(t, gast.Subscript) and container is None:
-        where, items = body.outside(t, scope), True  # p[k] of a local copy: an item of what it copies
+        where, items = body.entry(t, scope)  # p[k] of a local copy: an item of what it copies
     elif isinstance(t, gast.Subscript) and reached_object(container[0], resolve)[0] is MISSING:
         where, items = container, True  # (q = LST[:]: not known to be LST itself, a copy)
     else:

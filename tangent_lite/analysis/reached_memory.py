@@ -178,6 +178,19 @@ class Reach:
         obj, root = reached_object(where[0], lambda e: self.resolve(e, scope)[0])
         return changeable(obj, items) if obj is not MISSING else held_changeable(root)
 
+    def entry(self, t: Any, scope: Scope) -> Tuple[Optional[Tuple[str, str]], bool]:
+        """(the non-local memory ``p[k] op= e`` changes in place when ``p`` is a local copy of a container
+        (``p = dict(DEF)``): the entry (``DEF['w']``) when it is known, else an item of what ``p`` copies;
+        whether it is an item of that), or (None, False) when the entry is a number (replaced, as in Python)."""
+        where, items = self.outside(t, scope), True
+        if where is None or where[1] == "default":
+            return where, items
+        if isinstance(t.slice, gast.Constant):
+            entry = (f"{where[0]}[{t.slice.value!r}]", where[1])
+            if reached_object(entry[0], lambda e: self.resolve(e, scope)[0])[0] is not MISSING:
+                where, items = entry, False
+        return (where, items) if self.changes_in_place(where, items, scope) else (None, False)
+
     def default_aliases(self, child: Scope) -> None:
         args = child.node.args
         positional = list(getattr(args, "posonlyargs", []) or []) + list(args.args)
