@@ -35,12 +35,13 @@ import numpy as np
 from .. import syntax as S
 from ..errors import Location, TangentLiteError, UnsupportedConstructError
 from ..frontend.anf import NONDIFF_ATTRS, Wengert
+from ..frontend.lowering.common import _OP_SYMBOLS
 from ..rules import purity
 from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .callees import is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
-from .reached_memory import MAX_FUNCTIONS, Bound, Path, Reach, registered
+from .reached_memory import MAX_FUNCTIONS, Bound, Path, Reach, reached_object, registered
 from .scopes import MISSING, NESTED, Scope, function_scopes, namespace_value, own_nodes, static_attr
 
 _MISSING = MISSING
@@ -64,6 +65,7 @@ class Write:
     where: Location
     what: str  # "changes the module-level 'G' in place" ...
     calls: List[Tuple[str, Location]]  # (function called, where), from the differentiated function down
+    constant: str = ""  # a change without derivatives the derivative code would not make: the fix
 
 
 def outside_write_errors(w: Wengert, wrt: Sequence[str], skip_lines: Set[int]) -> List[TangentLiteError]:
@@ -100,6 +102,10 @@ def _code(line: str) -> str:
 
 def _error(write: Write, start: Location) -> TangentLiteError:
     at = f"at {write.where} ({_code(write.where.text)})"
+    if write.constant:
+        chain = "".join(f", in '{name}' called at {where}" for name, where in write.calls)
+        return UnsupportedConstructError(f"'{_code(write.where.text)}'{chain and f' (at {write.where}'}"
+                                         f"{chain}{chain and ')'} {write.what}", start, write.constant)
     if not write.calls:
         return UnsupportedConstructError(
             f"'{_code(write.where.text)}' {write.what} with a value that carries derivatives: derivatives cannot "
@@ -164,6 +170,7 @@ class _Body(Reach):
         self.varied: Set[Tuple[int, str]] = {(id(self.root.node), p) for p, b in bounds.items() if b.varied}
         self.aliases: Dict[Tuple[int, str], Tuple[str, str]] = {}
         self.holders: Set[Tuple[int, str]] = set()  # aliases that are local containers holding such memory
+        self.item_aliases: Set[Tuple[int, str]] = set()  # aliases bound to an item of it (for v in G, v, w = T)
         self.links: Set[Tuple[Tuple[int, str], Tuple[int, str]]] = set()
         self.freevars = set(getattr(getattr(fn, "__code__", None), "co_freevars", ()))
 
@@ -226,7 +233,7 @@ class _Body(Reach):
         if isinstance(target, (gast.Tuple, gast.List)):
             pairs = isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts)
             for i, elt in enumerate(target.elts):
-                self._alias(elt, value.elts[i] if pairs else value, scope, nested, items and not pairs)
+                self._alias(elt, value.elts[i] if pairs else value, scope, nested, items or not pairs)
         elif isinstance(target, gast.Starred):
             self._alias(target.value, value, scope, nested, items)
         elif isinstance(target, gast.Name):
@@ -235,6 +242,8 @@ class _Body(Reach):
             if key is not None and where is not None:
                 self.aliases[key] = where
                 (self.holders.add if holder else self.holders.discard)(key)
+                item = items and self._holder_of(value, scope) is None  # (for v in [G]: v is G)
+                (self.item_aliases.add if item else self.item_aliases.discard)(key)
             elif key is not None and not nested:
                 self.aliases.pop(key, None)
 
@@ -418,10 +427,10 @@ class _Body(Reach):
         if isinstance(t, gast.Starred):
             return self._target(t.value, value, scope, stmt, augmented)
         if not self.is_varied(value, scope):
-            return self._lowered_update(t, scope, stmt) if augmented and isinstance(t, gast.Name) else []
+            return _lowered_update(self, t, scope, stmt) if augmented else []
         if isinstance(t, (gast.Subscript, gast.Attribute)):
             # (p[k] op= v changes the item in place: p a local copy of a module-level dict holding it)
-            where = self.outside(t.value, scope) or (self.outside(t, scope) if augmented else None)
+            where = self.outside(t.value, scope) or (self.entry(t, scope)[0] if augmented else None)
             if where is None:
                 return []
             return [self._write(stmt, f"changes {_describe(where)} in place")]
@@ -430,27 +439,9 @@ class _Body(Reach):
                 kind = "closure" if t.id in scope.declared_nonlocal or t.id in self.freevars else "module"
                 return [self._write(stmt, f"assigns to {_describe((t.id, kind))}")]
             where = self.outside(t, scope) if augmented else None
-            if where is not None:
+            if where is not None and self.changes_in_place(where, self._key(t.id, scope) in self.item_aliases, scope):
                 return [self._write(stmt, f"changes {_describe(where)} in place (through '{t.id}')")]
         return []
-
-    def _lowered_update(self, t: Any, scope: Scope, stmt: Any) -> List[Write]:
-        """``s op= e`` without derivatives where ``s`` is a local alias of a module-level array or list
-        (``s = SCALE; s *= 2``): Python changes SCALE in place, the derivative code (which lowers it to
-        ``s = s * 2``) would not."""
-        where = self.outside(t, scope) if scope.owner(t.id) is not None else None
-        if where is None or where[1] == "default":
-            return []
-        try:
-            spelled = gast.parse(where[0]).body[0].value if S.dotted_name(gast.parse(where[0]).body[0].value) else None
-        except SyntaxError:
-            spelled = None
-        obj = self.resolve(spelled, self.root)[0] if spelled is not None else _MISSING
-        if not isinstance(obj, (np.ndarray, list, dict)):
-            return []  # (a number: s op= e makes a new one, as in Python)
-        return [self._write(stmt, f"changes {_describe(where)} in place (through '{t.id}'), which the derivative "
-                                  f"code would not (it makes a new value: write {t.id} = {t.id} ... to keep "
-                                  f"{where[0]} as it is)")]
 
     def _call(self, call: Any, scope: Scope) -> List[Write]:
         if isinstance(call.func, gast.Name) and self._local_def(call.func.id, scope) is not None:
@@ -495,7 +486,7 @@ class _Body(Reach):
             return []
         name = str(getattr(fn, "__qualname__", fn.__name__)).rsplit("<locals>.", 1)[-1]
         here = (name, self.src.location(call))
-        return [Write(w.where, w.what, [here] + w.calls) for w in self.scanner.follow(fn, bounds, path)]
+        return [Write(w.where, w.what, [here] + w.calls, w.constant) for w in self.scanner.follow(fn, bounds, path)]
 
     def _bind_call(self, fn: Any, call: Any, scope: Scope, receiver: Optional[Bound]) -> Dict[str, Bound]:
         try:
@@ -542,12 +533,37 @@ class _Body(Reach):
         return Bound(self.is_varied(e, scope), self.outside(e, scope), obj, path)
 
 
+def _lowered_update(body: _Body, t: Any, scope: Scope, stmt: Any) -> List[Write]:
+    """``v op= e`` or ``p[k] op= e`` without derivatives where ``v`` (``p[k]``) is non-local memory
+    reached through a local alias or a local copy of a container (``s = SCALE``, ``v = G.view()``,
+    ``for v in [G]``, ``p = dict(DEF)``): Python changes that array, list or dict in place, the
+    derivative code (which lowers it to ``v = v op e``) would make a new value.  (Numbers are left
+    alone: ``v op= e`` makes a new one in Python too.)"""
+    def resolve(e: Any) -> Any:
+        return body.resolve(e, scope)[0]
 
-
-
-
-
-
+    container = body.outside(t.value, scope) if isinstance(t, gast.Subscript) else None
+    if isinstance(t, gast.Name) and scope.owner(t.id) is not None:
+        where, items = body.outside(t, scope), body._key(t.id, scope) in body.item_aliases
+    elif isinstance(t, gast.Subscript) and container is None:
+        where, items = body.entry(t, scope)  # p[k] of a local copy: an item of what it copies
+    elif isinstance(t, gast.Subscript) and reached_object(container[0], resolve)[0] is MISSING:
+        where, items = container, True  # (q = LST[:]: not known to be LST itself, a copy)
+    else:
+        return []  # (G op= e, DEF['w'] op= e by name: stores into it, as Python's change does)
+    if where is None or where[1] == "default":
+        return []
+    if not body.changes_in_place(where, items, scope):
+        return []
+    spelled, op = S.to_source(t).strip(), _OP_SYMBOLS.get(type(stmt.op), "op")
+    copy = f"{spelled} = {where[0]}.copy()" if isinstance(t, gast.Name) and not items else \
+        f"{spelled} = {spelled}.copy()"
+    return [Write(body.src.location(stmt), f"changes {_describe(where)} in place (through '{spelled}'): "
+                  "Python changes that memory, the derivative code would make a new value instead (the "
+                  "value, the derivatives and that memory after the call would differ)", [],
+                  f"make a copy first: {copy} (then change the copy), or write {spelled} = {spelled} {op} ... to "
+                  f"make a new value; to change that memory itself, store into it ({spelled}[...] = {spelled} {op} "
+                  "... for an array)")]
 
 
 def _constant_result(callee: Any) -> bool:

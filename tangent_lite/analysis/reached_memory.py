@@ -16,12 +16,14 @@ import types
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Set, Tuple
 
+import numpy as np
+
 from .. import syntax as S
 from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .aliases import copying_index, fresh_callee
 from .callees import is_user_function, user_function
-from .scopes import MISSING, VIEW_METHODS, Scope, chain_root
+from .scopes import MISSING, VIEW_METHODS, Scope, chain_root, static_attr
 
 _MISSING = MISSING
 Path = Tuple[str, str, Tuple[str, ...]]  # a guard path (guards.Guard: where, name, path)
@@ -170,6 +172,25 @@ class Reach:
                 self.aliases[key] = where
                 self.holders.add(key)
 
+    def changes_in_place(self, where: Tuple[str, str], items: bool, scope: Scope) -> bool:
+        """Can ``v op= e`` change the memory ``where`` in place (``items``: ``v`` is an item of it)?
+        Not when it is known to hold a number (``s = SCALE``, ``r = T[0]``, ``for r in RATES``)."""
+        obj, root = reached_object(where[0], lambda e: self.resolve(e, scope)[0])
+        return changeable(obj, items) if obj is not MISSING else held_changeable(root)
+
+    def entry(self, t: Any, scope: Scope) -> Tuple[Optional[Tuple[str, str]], bool]:
+        """(the non-local memory ``p[k] op= e`` changes in place when ``p`` is a local copy of a container
+        (``p = dict(DEF)``): the entry (``DEF['w']``) when it is known, else an item of what ``p`` copies;
+        whether it is an item of that), or (None, False) when the entry is a number (replaced, as in Python)."""
+        where, items = self.outside(t, scope), True
+        if where is None or where[1] == "default":
+            return where, items
+        if isinstance(t.slice, gast.Constant):
+            entry = (f"{where[0]}[{t.slice.value!r}]", where[1])
+            if reached_object(entry[0], lambda e: self.resolve(e, scope)[0])[0] is not MISSING:
+                where, items = entry, False
+        return (where, items) if self.changes_in_place(where, items, scope) else (None, False)
+
     def default_aliases(self, child: Scope) -> None:
         args = child.node.args
         positional = list(getattr(args, "posonlyargs", []) or []) + list(args.args)
@@ -193,6 +214,8 @@ class Reach:
             return self._reached(e, scope)
         owner = scope.owner(root.id)
         if owner is None:
+            if S.dotted_name(e) and not_memory(self.resolve(e, scope)[0]):
+                return None  # (a number, or dict / float passed to a call: no memory)
             return S.to_source(e), ("closure" if root.id in self.freevars else "module")
         b = self.bounds.get(root.id) if owner is self.root else None
         key = (id(owner.node), root.id)
@@ -305,3 +328,85 @@ def registered(callee: Any) -> bool:
         return REGISTRY.get(callee) is not None
     except TypeError:
         return False
+
+
+# objects no change in place can reach: ``v op= e`` on one makes a new object, as in Python
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range, np.generic, type, types.FunctionType,
+              types.BuiltinFunctionType, types.ModuleType)
+
+
+def not_memory(obj: Any) -> bool:
+    """Is ``obj`` (what a module-level name holds) no memory a call could change: a number, a
+    string, a builtin function, a builtin or NumPy class (``dict``, ``float`` passed to a call)?"""
+    if isinstance(obj, type):
+        return obj.__module__ == "builtins" or obj.__module__.split(".")[0] == "numpy"
+    return isinstance(obj, (type(None), bool, int, float, complex, str, bytes, range, np.generic,
+                            types.BuiltinFunctionType))
+
+
+def changeable(obj: Any, items: bool = False) -> bool:
+    """Can ``v op= e`` change ``obj`` in place (``items``: any item of ``obj``, as ``for v in obj``
+    or ``v, w = obj`` bind one)?  A tuple is immutable itself, not its items; unknown: yes."""
+    if obj is MISSING:
+        return True
+    if items:
+        if isinstance(obj, np.ndarray):
+            return obj.ndim > 1  # (its rows are views; its items numbers)
+        parts = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple, set, frozenset)) \
+            else None
+        return True if parts is None else any(changeable(p) for p in parts)
+    return not isinstance(obj, _IMMUTABLE + (tuple, frozenset))
+
+
+def held_changeable(obj: Any, depth: int = 0) -> bool:
+    """Can anything ``obj`` is or holds (its items, theirs ...) be changed in place?"""
+    if isinstance(obj, (tuple, frozenset)) and depth < 20:
+        return any(held_changeable(p, depth + 1) for p in obj)
+    return changeable(obj)
+
+
+def reached_object(spelled: str, resolve: Any) -> Tuple[Any, Any]:
+    """(the object the non-local memory ``spelled`` (as :meth:`Reach.outside` spells it: ``G``,
+    ``T[0]``, ``D.get('g')``, ``globals()['G']``, ``G.view()``) is, when it can be known without
+    running user code, else MISSING; the object at its root); ``resolve(node)``: an object
+    for a name or attribute chain."""
+    try:
+        node = gast.parse(spelled).body[0].value
+    except (SyntaxError, IndexError, AttributeError):
+        return MISSING, MISSING
+    root: Any = MISSING
+
+    def value(e: Any) -> Any:
+        nonlocal root
+        if isinstance(e, (gast.Name, gast.Attribute)) and S.dotted_name(e):
+            found = resolve(e)
+            root = found if root is MISSING and not isinstance(found, (types.ModuleType, type)) else root
+            return found
+        if isinstance(e, gast.Attribute):
+            return static_attr(value(e.value), e.attr)
+        if isinstance(e, gast.Subscript):
+            obj = value(e.value)
+            if isinstance(e.slice, gast.Constant) and isinstance(obj, (list, tuple, dict)):
+                try:
+                    return obj[e.slice.value]
+                except (LookupError, TypeError):
+                    return MISSING
+            return obj if isinstance(obj, np.ndarray) else MISSING  # (a view of an array: as changeable)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "globals" and not e.args:
+            return MISSING  # (its items: resolved by name below)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute):
+            receiver = value(e.func.value)
+            if isinstance(receiver, (types.ModuleType, type)):  # np.reshape(G, ...), np.ndarray.view(G): G's
+                return value(e.args[0]) if e.args else MISSING
+            if e.func.attr == "get" and isinstance(receiver, dict) and e.args \
+                    and isinstance(e.args[0], gast.Constant):
+                return receiver.get(e.args[0].value, MISSING)
+            return receiver if isinstance(receiver, np.ndarray) else MISSING  # (G.view(): G's memory)
+        return MISSING
+
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Call) \
+            and getattr(node.value.func, "id", None) == "globals" and isinstance(node.slice, gast.Constant) \
+            and isinstance(node.slice.value, str):
+        node = gast.Name(id=node.slice.value, ctx=gast.Load(), annotation=None, type_comment=None)
+    obj = value(node)
+    return obj, root
