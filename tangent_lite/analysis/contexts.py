@@ -30,6 +30,7 @@ from ..frontend.sequences import _assignments
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .callees import is_user_class, is_user_function, user_function
+from .held_objects import HeldObjects
 from .mutations import HiddenChange, _writes_to_parameters
 from .object_writes import _bind_args, class_writes, function_writes
 from .scopes import static_attr
@@ -105,9 +106,18 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
     object a user class made in the function; the statements that make the with statements'
     contexts; the method calls among them, which are also checked like any call)."""
     contexts = Contexts(w)
+    held = HeldObjects(w.fdef.body)
     out: Dict[int, List[HiddenChange]] = {}
     for st in contexts.markers:
-        out[id(st)] = _context_changes(contexts.creation(st), marker(st), w)
+        call = contexts.creation(st)
+        if call is not None and not is_user_function(get_anno(call, Key.CALLEE)):
+            out[id(st)] = _context_changes(call, marker(st), w)
+        else:  # reached through an entry, an attribute, a loop variable, a helper...: what may have made it
+            changes = [c if made is call else _reached(c, w, contexts, held, context_of(st), made)
+                       for made in held.makings(context_of(st)) for c in _context_changes(made, marker(st), w)]
+            out[id(st)] = sorted(changes, key=lambda c: c.how == "unknown")  # (what is known first)
+            for made in held.makings(context_of(st)):
+                _guard_methods(w, get_anno(made, Key.CALLEE))
     for st in _assignments(w.fdef.body):
         call = getattr(st, "value", None)
         if isinstance(st, (gast.Assign, gast.Expr)) and isinstance(call, gast.Call) and id(st) not in out \
@@ -125,12 +135,41 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
         if id(st) in out or not (isinstance(callee, tuple) and callee[0] == "method") \
                 or not isinstance(call.func.value, gast.Name):
             continue
-        chain = contexts.chain_of(call.func.value.id)
+        receiver = call.func.value.id
+        chain = contexts.chain_of(receiver)
         made = chain[0].value if chain else None
         if isinstance(made, gast.Call) and is_user_class(get_anno(made, Key.CALLEE)):
             out[id(st)] = _class_changes(get_anno(made, Key.CALLEE), made, callee[1], "method")
             methods.add(id(st))
+        else:  # reached through an entry, an attribute, a helper...: what may have made it
+            changes = [_reached(c, w, contexts, held, receiver, m) for m in held.makings(receiver)
+                       if is_user_class(get_anno(m, Key.CALLEE))
+                       for c in _class_changes(get_anno(m, Key.CALLEE), m, callee[1], "method")]
+            if changes:
+                out[id(st)] = changes
+                methods.add(id(st))
     return out, contexts.making(), methods
+
+
+def _reached(change: HiddenChange, w: Wengert, contexts: Contexts, held: HeldObjects, name: str,
+             made: Any) -> HiddenChange:
+    """``change``, made by the object ``name`` holds if it is the one the call ``made`` made: its
+    message says so, and names the changed variable as written where the object was made."""
+    shown = getattr(w, "display_names", {})
+    label = shown.get(name)
+    for st in contexts.chain_of(name)[::-1]:  # the run-time check around a context names it as written
+        value = st.value
+        if label is None and isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.no_swallow \
+                and len(value.args) == 3 and isinstance(value.args[2], gast.Constant) \
+                and value.args[2].value != "the context":
+            label = value.args[2].value
+        if label is None and isinstance(st.targets[0], gast.Name):
+            label = shown.get(st.targets[0].id)
+    where = w.src.location(held.statement.get(id(made), made))
+    spelled = S.dotted_name(made.func) or "a call"
+    what = f"'{label}'" if label else "this object"
+    return change._replace(via=f"{what} may be the object '{spelled}(...)' made at line {where.lineno}",
+                           line=where.text)
 
 
 def _guard_methods(w: Wengert, obj: Any) -> None:
