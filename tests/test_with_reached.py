@@ -286,6 +286,22 @@ def in_a_dict(x):
     return np.sum(y * x)
 
 
+class Appender:
+    def __init__(self, items):
+        self.items = items
+
+    def append(self, v):
+        self.items.append(v)
+
+
+def list_of_objects_appended_to(x):
+    y = [np.ones(3)]
+    objs = [Appender(y)]
+    s = np.sum(y[0] * x * x)
+    objs.append(2.0)  # the list's own append, not Appender.append (which would change 'y', read above)
+    return s + objs[1] * np.sum(y[0] * x)
+
+
 def two_items(x):
     y = x * 1.0
     cs = [Dbl(y), Dbl(y)]
@@ -343,6 +359,13 @@ def test_two_items_of_one_with_statement_are_both_refused(others, mode):
         _derivative(mode, others.two_items)
     text = str(info.value)
     assert "'cs[0]' may be the object 'Dbl(...)'" in text and "'cs[1]' may be the object 'Dbl(...)'" in text, text
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])
+def test_a_method_of_a_list_holding_objects_is_the_lists(others, mode):
+    """(Not a false refusal: 'objs' is a list; its items' method of the same name does not run.)"""
+    got, expected = _derivative(mode, others.list_of_objects_appended_to)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_the_functions_are_what_they_say():

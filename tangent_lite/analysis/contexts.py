@@ -104,7 +104,10 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
     """(id of a statement -> the in-place changes of the caller's variables it makes through a user
     object's methods: every with marker, every call of a user class, every method call on an
     object a user class made in the function; the statements that make the with statements'
-    contexts; the method calls among them, which are also checked like any call)."""
+    contexts; the method calls among them, which are also checked like any call).  An object the
+    function reaches other than by the name it was made into (an item, an attribute, a loop
+    variable, a helper's result) may be any object :class:`.held_objects.HeldObjects` finds it may
+    hold: the methods of each are read."""
     contexts = Contexts(w)
     held = HeldObjects(w.fdef.body)
     out: Dict[int, List[HiddenChange]] = {}
@@ -141,7 +144,8 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
         if isinstance(made, gast.Call) and is_user_class(get_anno(made, Key.CALLEE)):
             out[id(st)] = _class_changes(get_anno(made, Key.CALLEE), made, callee[1], "method")
             methods.add(id(st))
-        else:  # reached through an entry, an attribute, a helper...: what may have made it
+        elif not isinstance(made, (gast.List, gast.Tuple, gast.Dict, gast.Set)):  # (a container's own method)
+            # reached through an entry, an attribute, a helper...: what may have made it
             changes = [_reached(c, w, contexts, held, receiver, m) for m in held.makings(receiver)
                        if is_user_class(get_anno(m, Key.CALLEE))
                        for c in _class_changes(get_anno(m, Key.CALLEE), m, callee[1], "method")]

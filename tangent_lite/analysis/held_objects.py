@@ -57,6 +57,7 @@ class HeldObjects:
         self.feeds: Dict[str, List[Any]] = {}  # name -> the expressions whose objects it may hold
         self.sharers: Dict[str, Set[str]] = {}  # name -> the names that may be (a part of) its object
         self.statement: Dict[int, Any] = {}  # id of a call -> the statement it is the value of
+        self._known: Dict[str, List[Any]] = {}  # name -> its makings (asked again for each use)
         self._read(body)
 
     def _feed(self, name: str, value: Any) -> None:
@@ -95,6 +96,11 @@ class HeldObjects:
 
     def makings(self, name: str) -> List[Any]:
         """The calls (of :func:`is_making`) that may have made an object ``name`` holds or reaches."""
+        if name not in self._known:
+            self._known[name] = self._makings(name)
+        return self._known[name]
+
+    def _makings(self, name: str) -> List[Any]:
         out: List[Any] = []
         seen: Set[str] = set()
         todo = [name]
