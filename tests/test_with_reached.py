@@ -189,6 +189,7 @@ def test_an_object_changing_what_it_was_made_from_is_refused_however_reached(mod
     assert "changes 'y' in place" in text, text
     assert any(line in text for line in _lines(module, f, "# USE")), text
     assert "'_t" not in text, text  # (the user's expressions, not the lowering's temporaries)
+    assert ("run by this with statement" in text) == (use == "with"), text  # (o.__exit__(...) is a method call)
 
 
 @pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])

@@ -121,6 +121,8 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
             out[id(st)] = sorted(changes, key=lambda c: c.how == "unknown")  # (what is known first)
             for made in held.makings(context_of(st)):
                 _guard_methods(w, get_anno(made, Key.CALLEE))
+        if not any(_is_check(s.value) for s in contexts.chains[id(st)]):  # o.__exit__(...) called, no with
+            out[id(st)] = [c._replace(role="method") if c.role == "context" else c for c in out[id(st)]]
     for st in _assignments(w.fdef.body):
         call = getattr(st, "value", None)
         if isinstance(st, (gast.Assign, gast.Expr)) and isinstance(call, gast.Call) and id(st) not in out \
@@ -153,6 +155,11 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
                 out[id(st)] = changes
                 methods.add(id(st))
     return out, contexts.making(), methods
+
+
+def _is_check(value: Any) -> bool:
+    """The run-time check a with statement puts around its context (``_tl.no_swallow(...)``)."""
+    return isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.no_swallow
 
 
 def _reached(change: HiddenChange, w: Wengert, contexts: Contexts, held: HeldObjects, name: str,
