@@ -30,7 +30,7 @@ from ..frontend.sequences import _assignments
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .callees import is_user_class, is_user_function, user_function
-from .held_objects import HeldObjects
+from .held_objects import HeldObjects, picks
 from .mutations import HiddenChange, _writes_to_parameters
 from .object_writes import _bind_args, class_writes, function_writes
 from .scopes import static_attr
@@ -113,11 +113,13 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
     out: Dict[int, List[HiddenChange]] = {}
     for st in contexts.markers:
         call = contexts.creation(st)
-        if call is not None and not is_user_function(get_anno(call, Key.CALLEE)):
+        if call is not None and _makes_itself(get_anno(call, Key.CALLEE)):
             out[id(st)] = _context_changes(call, marker(st), w)
         else:  # reached through an entry, an attribute, a loop variable, a helper...: what may have made it
+            makings = [m for m in held.makings(context_of(st)) if m is not call]
+            makings += [call] if call is not None and not picks(get_anno(call, Key.CALLEE)) else []
             changes = [c if made is call else _reached(c, w, contexts, held, context_of(st), made)
-                       for made in held.makings(context_of(st)) for c in _context_changes(made, marker(st), w)]
+                       for made in makings for c in _context_changes(made, marker(st), w)]
             out[id(st)] = sorted(changes, key=lambda c: c.how == "unknown")  # (what is known first)
             for made in held.makings(context_of(st)):
                 _guard_methods(w, get_anno(made, Key.CALLEE))
@@ -155,6 +157,14 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
                 out[id(st)] = changes
                 methods.add(id(st))
     return out, contexts.making(), methods
+
+
+def _makes_itself(callee: Any) -> bool:
+    """A call that makes the object it returns, whose methods are read (a class of the user's code, a
+    ``@contextmanager`` generator of the user's code), or a known context: not a helper, a method, a
+    builtin that may return an object made elsewhere (``L.pop()``, ``next(it)``)."""
+    return is_user_class(callee) or is_user_function(getattr(callee, "__wrapped__", None)) \
+        or any(callee is k for k in KNOWN_CONTEXTS) or is_tangent_lite_own(callee)
 
 
 def _is_check(value: Any) -> bool:

@@ -50,6 +50,12 @@ def is_making(callee: Any) -> bool:
         and str(getattr(callee, "__module__", "")).split(".")[0] not in ("builtins", "numpy", "tangent_lite")
 
 
+def picks(callee: Any) -> bool:
+    """A method or a builtin function (``L.pop()``, ``d.get(k)``, ``next(it)``, ``getattr(o, name)``):
+    what it returns is an object its arguments hold (found through them), made nowhere else."""
+    return isinstance(callee, tuple) or getattr(callee, "__module__", None) == "builtins"
+
+
 class HeldObjects:
     """For each variable of a Wengert form, the expressions whose objects it may hold."""
 
