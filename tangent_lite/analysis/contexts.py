@@ -30,6 +30,7 @@ from ..frontend.sequences import _assignments
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .callees import is_user_class, is_user_function, user_function
+from .held_objects import HeldObjects, picks
 from .mutations import HiddenChange, _writes_to_parameters
 from .object_writes import _bind_args, class_writes, function_writes
 from .scopes import static_attr
@@ -103,11 +104,27 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
     """(id of a statement -> the in-place changes of the caller's variables it makes through a user
     object's methods: every with marker, every call of a user class, every method call on an
     object a user class made in the function; the statements that make the with statements'
-    contexts; the method calls among them, which are also checked like any call)."""
+    contexts; the method calls among them, which are also checked like any call).  An object the
+    function reaches other than by the name it was made into (an item, an attribute, a loop
+    variable, a helper's result) may be any object :class:`.held_objects.HeldObjects` finds it may
+    hold: the methods of each are read."""
     contexts = Contexts(w)
+    held = HeldObjects(w.fdef.body)
     out: Dict[int, List[HiddenChange]] = {}
     for st in contexts.markers:
-        out[id(st)] = _context_changes(contexts.creation(st), marker(st), w)
+        call = contexts.creation(st)
+        if call is not None and _makes_itself(get_anno(call, Key.CALLEE)):
+            out[id(st)] = _context_changes(call, marker(st), w)
+        else:  # reached through an entry, an attribute, a loop variable, a helper...: what may have made it
+            makings = [m for m in held.makings(context_of(st)) if m is not call]
+            makings += [call] if call is not None and not picks(get_anno(call, Key.CALLEE)) else []
+            changes = [c if made is call else _reached(c, w, contexts, held, context_of(st), made)
+                       for made in makings for c in _context_changes(made, marker(st), w)]
+            out[id(st)] = sorted(changes, key=lambda c: c.how == "unknown")  # (what is known first)
+            for made in held.makings(context_of(st)):
+                _guard_methods(w, get_anno(made, Key.CALLEE))
+        if not any(_is_check(s.value) for s in contexts.chains[id(st)]):  # o.__exit__(...) called, no with
+            out[id(st)] = [c._replace(role="method") if c.role == "context" else c for c in out[id(st)]]
     for st in _assignments(w.fdef.body):
         call = getattr(st, "value", None)
         if isinstance(st, (gast.Assign, gast.Expr)) and isinstance(call, gast.Call) and id(st) not in out \
@@ -125,12 +142,55 @@ def hidden_changes(w: Wengert) -> Tuple[Dict[int, List[HiddenChange]], Set[int],
         if id(st) in out or not (isinstance(callee, tuple) and callee[0] == "method") \
                 or not isinstance(call.func.value, gast.Name):
             continue
-        chain = contexts.chain_of(call.func.value.id)
+        receiver = call.func.value.id
+        chain = contexts.chain_of(receiver)
         made = chain[0].value if chain else None
         if isinstance(made, gast.Call) and is_user_class(get_anno(made, Key.CALLEE)):
             out[id(st)] = _class_changes(get_anno(made, Key.CALLEE), made, callee[1], "method")
             methods.add(id(st))
+        elif not isinstance(made, (gast.List, gast.Tuple, gast.Dict, gast.Set)):  # (a container's own method)
+            # reached through an entry, an attribute, a helper...: what may have made it
+            changes = [_reached(c, w, contexts, held, receiver, m) for m in held.makings(receiver)
+                       if is_user_class(get_anno(m, Key.CALLEE))
+                       for c in _class_changes(get_anno(m, Key.CALLEE), m, callee[1], "method")]
+            if changes:
+                out[id(st)] = changes
+                methods.add(id(st))
     return out, contexts.making(), methods
+
+
+def _makes_itself(callee: Any) -> bool:
+    """A call that makes the object it returns, whose methods are read (a class of the user's code, a
+    ``@contextmanager`` generator of the user's code), or a known context: not a helper, a method, a
+    builtin that may return an object made elsewhere (``L.pop()``, ``next(it)``)."""
+    return is_user_class(callee) or is_user_function(getattr(callee, "__wrapped__", None)) \
+        or any(callee is k for k in KNOWN_CONTEXTS) or is_tangent_lite_own(callee)
+
+
+def _is_check(value: Any) -> bool:
+    """The run-time check a with statement puts around its context (``_tl.no_swallow(...)``)."""
+    return isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.no_swallow
+
+
+def _reached(change: HiddenChange, w: Wengert, contexts: Contexts, held: HeldObjects, name: str,
+             made: Any) -> HiddenChange:
+    """``change``, made by the object ``name`` holds if it is the one the call ``made`` made: its
+    message says so, and names the changed variable as written where the object was made."""
+    shown = getattr(w, "display_names", {})
+    label = shown.get(name)
+    for st in contexts.chain_of(name)[::-1]:  # the run-time check around a context names it as written
+        value = st.value
+        if label is None and isinstance(value, gast.Call) and get_anno(value, Key.CALLEE) is runtime.no_swallow \
+                and len(value.args) == 3 and isinstance(value.args[2], gast.Constant) \
+                and value.args[2].value != "the context":
+            label = value.args[2].value
+        if label is None and isinstance(st.targets[0], gast.Name):
+            label = shown.get(st.targets[0].id)
+    where = w.src.location(held.statement.get(id(made), made))
+    spelled = S.dotted_name(made.func) or "a call"
+    what = f"'{label}'" if label else "this object"
+    return change._replace(via=f"{what} may be the object '{spelled}(...)' made at line {where.lineno}",
+                           line=where.text)
 
 
 def _guard_methods(w: Wengert, obj: Any) -> None:

@@ -35,6 +35,8 @@ class HiddenChange(NamedTuple):
     at: str  # " at file:line (the line)" in the method, or ""
     role: str  # "context" (run by a with statement), "call" (of the class) or "method" (of its object)
     maker: str  # the class or function that made the object, as written ('Doubling')
+    via: str = ""  # how the statement reached the object, when not by the name it was made into
+    line: str = ""  # the text of the line that made the object, when not the statement's
 
 
 def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
@@ -69,8 +71,8 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
     while todo:
         stmt = todo.pop(0)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            if isinstance(stmt, (gast.For, gast.While)):
-                read |= S.loaded_names(stmt)
+            if isinstance(stmt, (gast.For, gast.While)):  # (what makes, enters, leaves a context reads nothing)
+                read |= _reads(stmt, making | {k for k in changes if k not in methods})
             else:
                 read |= S.loaded_names(stmt.test)
             todo[:0] = stmt.body + stmt.orelse
@@ -79,7 +81,7 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
         if id(stmt) in changes:  # a with marker, a call of a class: what its methods change
             before = read  # (no derivative reads what a context's marker or a class call reads)
             problem = _hidden_problem(changes[id(stmt)], varied, before if reverse else set(), shared, ranks,
-                                      w.src.location(stmt).text)
+                                      w.src.location(stmt).text, shown)
             if problem is not None:
                 what, fix, *when_it_runs = problem
                 error = UnsupportedConstructError(what, w.src.location(stmt), fix)
@@ -127,30 +129,45 @@ def mutation_errors(w: Wengert, varied: Set[str], registry: Registry = REGISTRY,
     return out
 
 
+def _reads(stmt: Any, skip: Set[int]) -> Set[str]:
+    """The names ``stmt`` (a loop, with what it holds) reads, except in the statements ``skip``."""
+    if id(stmt) in skip:
+        return set()
+    if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+        return S.loaded_names(stmt)
+    out = S.loaded_names(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+    for inner in stmt.body + stmt.orelse:
+        out |= _reads(inner, skip)
+    return out
+
+
 def _hidden_problem(changes: List[HiddenChange], varied: Set[str], before: Set[str],
-                    shared: Dict[str, Any], ranks: Optional[Dict[str, Any]], line: str) -> Optional[Tuple[str, ...]]:
+                    shared: Dict[str, Any], ranks: Optional[Dict[str, Any]], line: str,
+                    names: Optional[Dict[str, str]] = None) -> Optional[Tuple[str, ...]]:
     """(what, fix[, variable to check when the code runs]) for the first of ``changes`` (made by one
     statement) derivatives cannot follow: of a value with derivatives, or (``before``: what was
-    read above, which the reverse sweep reads again) of a value read before the change."""
+    read above, which the reverse sweep reads again) of a value read before the change
+    (``names``: how messages say temporaries, see :func:`_shown`)."""
     for c in changes:
         name = c.atom.id
         earlier = name not in varied and bool(shared.get(name, frozenset((name,))) & before)
         rank = (ranks or {}).get(name)
         if not (name in varied or earlier and c.how != "unknown") or c.how == "augmented" and rank == 0:
             continue
-        shown = _shown(c.atom, line, name)
+        shown = _shown(c.atom, c.line or line, name, names)
+        via = f" ({c.via})" if c.via else ""
         if c.how == "unknown":
-            return (f"cannot tell whether the context {c.who} changes '{shown}', which carries derivatives, in "
-                    "place: only the methods of a context made by a class of your code (or by a "
+            return (f"cannot tell whether the context {c.who}{via} changes '{shown}', which carries derivatives, "
+                    "in place: only the methods of a context made by a class of your code (or by a "
                     "@contextlib.contextmanager generator) are read",
                     f"make the context with the class itself (with Ctx({shown}): ...), or give it a copy "
                     f"({shown}.copy())")
         if c.role == "context":
-            what = (f"{c.who} (run by this with statement) changes '{shown}' in place, which the context was "
+            what = (f"{c.who} (run by this with statement{via}) changes '{shown}' in place, which the context was "
                     f"made from (its argument '{c.param}'){c.at}: derivatives cannot follow a change a context "
                     "makes to the caller's array or list")
         elif c.role == "method":
-            what = (f"{c.who} changes '{shown}' in place, which its object was made from (its argument "
+            what = (f"{c.who}{via} changes '{shown}' in place, which its object was made from (its argument "
                     f"'{c.param}'){c.at}: derivatives cannot follow a change a method makes to the caller's array "
                     "or list")
         else:

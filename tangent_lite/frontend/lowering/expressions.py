@@ -481,12 +481,14 @@ def _library(filename: str) -> bool:
 
 def _as_written(node: Any) -> Optional[str]:
     """The user's text of the value a temporary holds (``L[0]``, ``b.m``, ``d["k"]``, ``(-a)``,
-    ``np.sum(m)``), for messages; None for longer or made-up expressions."""
-    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp, gast.BinOp, gast.Call)):
+    ``np.sum(m)``, ``[y]``, ``(y, 1.0)``, ``{"k": y}``), for messages; None for longer or made-up expressions."""
+    if not isinstance(node, (gast.Subscript, gast.Attribute, gast.UnaryOp, gast.BinOp, gast.Call, gast.List,
+                             gast.Tuple, gast.Dict, gast.Set)):
         return None
     parts = list(itertools.islice(S.walk(node), 41))  # (at most 40 characters: a few nodes; never a long walk)
     if len(parts) > 40 or any(getattr(n, "lineno", None) is None for n in parts if isinstance(n, gast.Name)):
         return None
     shown = S.to_source(node)
+    shown = f"({shown})" if isinstance(node, gast.Tuple) and not shown.startswith("(") else shown
     shown = shown.replace("'", '"') if '"' not in shown else shown
     return shown if len(shown) <= 40 and "\n" not in shown else None
