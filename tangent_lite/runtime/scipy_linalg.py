@@ -204,7 +204,7 @@ def cho_rest(t: Any, lower: Any) -> Any:
 
 def cho_factor_tangent(t: Any, ans: Any, a: Any, lower: Any = False) -> tuple:
     fac = cho_tri(ans[0], lower)
-    return cholesky_tangent(t, fac, a, not lower) + cho_rest(t, lower), None
+    return cholesky_tangent(t, fac, a, not lower) + cho_rest(t, lower), 0.0
 
 
 def cho_factor_bar(g: Any, ans: Any, a: Any, lower: Any = False) -> Any:
@@ -235,7 +235,7 @@ def cho_solve_bar_c(g: Any, ans: Any, c_and_lower: Any, b: Any) -> tuple:
     abar = -outer_cols(bbar, ans, b)
     sym = abar + matrix_t(abar)
     fac = cho_tri(c, lower)
-    return cho_tri(np.matmul(sym, fac) if lower else np.matmul(fac, sym), lower), None
+    return cho_tri(np.matmul(sym, fac) if lower else np.matmul(fac, sym), lower), 0.0
 
 
 # ---------------------------------------------------------------- lu_factor / lu_solve
@@ -259,7 +259,7 @@ def lu_factor_tangent(t: Any, ans: Any, a: Any) -> tuple:
     low, up = lu_parts(lu)
     x = sla.solve_triangular(low, t[lu_perm(piv)], lower=True, unit_diagonal=True)
     f = matrix_t(sla.solve_triangular(up, matrix_t(x), trans=1))
-    return np.matmul(low, np.tril(f, -1)) + np.matmul(np.triu(f), up), None
+    return np.matmul(low, np.tril(f, -1)) + np.matmul(np.triu(f), up), np.zeros(np.shape(piv))
 
 
 def lu_factor_bar(g: Any, ans: Any, a: Any) -> Any:
@@ -288,7 +288,7 @@ def lu_solve_bar_lu(g: Any, ans: Any, lu_and_piv: Any, b: Any, trans: Any = 0) -
     abar = -outer_cols(ans, bbar, b) if is_transposed(trans) else -outer_cols(bbar, ans, b)
     low, up = lu_parts(lu)
     rows = abar[lu_perm(piv)]
-    return np.tril(np.matmul(rows, matrix_t(up)), -1) + np.triu(np.matmul(matrix_t(low), rows)), None
+    return np.tril(np.matmul(rows, matrix_t(up)), -1) + np.triu(np.matmul(matrix_t(low), rows)), np.zeros(np.shape(piv))
 
 
 # ---------------------------------------------------------------- matrix functions
