@@ -58,7 +58,7 @@ def solve_jvp_a(a_dot, ans, a, b, lower=False, overwrite_a=False, overwrite_b=Fa
 @defjvp(sla.solve, argnum=1, name=_name("solve"))
 def solve_jvp_b(b_dot, ans, a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
                 assume_a=None, transposed=False):
-    return _tl.sla.solve(a, b_dot, lower=lower, assume_a=assume_a, transposed=transposed)
+    return _tl.sla_solve_again(a, b_dot, lower, assume_a, transposed)
 
 
 @defvjp(sla.solve, argnum=0, name=_name("solve"))

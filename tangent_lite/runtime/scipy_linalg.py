@@ -131,15 +131,21 @@ def read_matrix_adjoint(s: Any, assume_a: Any = None, lower: Any = False) -> Any
     return read_matrix(s, assume_a, lower)  # the other reads are projections
 
 
+def sla_solve_again(a: Any, rhs: Any, lower: Any = False, assume_a: Any = None, transposed: Any = False) -> Any:
+    """scipy.linalg.solve with the options of the call differentiated (SciPy < 1.16 spells the
+    default structure 'gen')."""
+    return sla.solve(a, rhs, lower=lower, assume_a="gen" if assume_a is None else assume_a, transposed=transposed)
+
+
 def sla_solve_tangent_a(t: Any, ans: Any, a: Any, b: Any, lower: Any = False, assume_a: Any = None,
                     transposed: Any = False) -> Any:
     da = read_matrix(t, assume_a, lower)
     op = matrix_t(da) if transposed else da
-    return -sla.solve(a, np.matmul(op, ans), lower=lower, assume_a=assume_a, transposed=transposed)
+    return -sla_solve_again(a, np.matmul(op, ans), lower, assume_a, transposed)
 
 
 def sla_solve_bar_b(g: Any, a: Any, lower: Any = False, assume_a: Any = None, transposed: Any = False) -> Any:
-    return sla.solve(a, g, lower=lower, assume_a=assume_a, transposed=not transposed)
+    return sla_solve_again(a, g, lower, assume_a, not transposed)
 
 
 def sla_solve_bar_a(g: Any, ans: Any, a: Any, b: Any, lower: Any = False, assume_a: Any = None,
