@@ -36,6 +36,32 @@ def _near_identity(rng: Any, n: int) -> np.ndarray:
     return spd(rng, n, n) / n + 0.3 * rng.normal(size=(n, n))
 
 
+def _stacks_factor() -> bool:
+    from scipy.linalg import cho_factor, lu_factor
+    try:
+        cho_factor(np.stack([np.eye(2)] * 2))
+        lu_factor(np.stack([np.eye(2)] * 2))
+    except ValueError:
+        return False
+    return True
+
+
+def _lu_matrix(rng: Any, n: int) -> np.ndarray:
+    a = rng.normal(size=(n, n)) + 2.0 * np.eye(n)
+    a[0, 0] = 0.1  # the first pivot is a row swap
+    return a
+
+
+def _cho_stack(rng: Any) -> tuple:
+    from scipy.linalg import cho_factor
+    return cho_factor(spd(rng, 2, 3, 3)), u(rng, (2, 3, 2))
+
+
+def _lu_stack(rng: Any) -> tuple:
+    from scipy.linalg import lu_factor
+    return lu_factor(np.stack([_lu_matrix(rng, 3), well(rng, 3, 3)])), u(rng, (2, 3, 1))
+
+
 CASES: Dict[str, List[Case]] = {}
 try:
     import scipy.linalg  # noqa: F401
@@ -111,9 +137,8 @@ else:
             case("(3, 3) (2, 2) (3, 2)", lambda rng: (well(rng, 3, 3), well(rng, 2, 2), u(rng, (3, 2)))),
         ],
     }
-
-
-def _lu_matrix(rng: Any, n: int) -> np.ndarray:
-    a = rng.normal(size=(n, n)) + 2.0 * np.eye(n)
-    a[0, 0] = 0.1  # the first pivot is a row swap
-    return a
+    if _stacks_factor():  # SciPy 1.15 and later factor stacks of matrices
+        CASES["scipy.linalg.cho_solve"].append(case("(2, 3, 3) upper, (2, 3, 2)", lambda rng: _cho_stack(rng)))
+        CASES["scipy.linalg.lu_solve"].append(case("(2, 3, 3) (2, 3, 1)", lambda rng: _lu_stack(rng)))
+        CASES["scipy.linalg.lu_factor"].append(
+            case("(2, 3, 3)", lambda rng: (np.stack([_lu_matrix(rng, 3), well(rng, 3, 3)]),)))

@@ -47,7 +47,7 @@ def _scipy_linalg() -> Any:
 sla = _scipy_linalg()
 
 
-def _refuse(what: str, instead: str) -> Exception:
+def sla_refusal(what: str, instead: str) -> Exception:
     return user_error("UnsupportedConstructError", f"derivatives of {what} are not supported", instead)
 
 
@@ -57,7 +57,7 @@ def is_transposed(trans: Any) -> bool:
         return False
     if trans in (1, "T", 2, "C"):
         return True
-    raise _refuse(f"scipy.linalg with trans={trans!r}", "pass trans=0, 1, 2, 'N', 'T' or 'C'")
+    raise sla_refusal(f"scipy.linalg with trans={trans!r}", "pass trans=0, 1, 2, 'N', 'T' or 'C'")
 
 
 def flipped(trans: Any) -> int:
@@ -120,7 +120,7 @@ def read_matrix(t: Any, assume_a: Any = None, lower: Any = False) -> Any:
         return tri_read(t, _TRIANGULAR[assume_a])
     if assume_a == "diagonal":
         return t * np.eye(np.shape(t)[-1])
-    raise _refuse(f"scipy.linalg.solve/inv with assume_a={assume_a!r}",
+    raise sla_refusal(f"scipy.linalg.solve/inv with assume_a={assume_a!r}",
                   "use assume_a='gen', 'sym', 'pos', 'diagonal' or a triangular structure")
 
 
@@ -169,10 +169,10 @@ def sla_inv_bar(g: Any, ans: Any, assume_a: Any = None, lower: Any = False) -> A
 
 def eigh_check(b: Any, subset_by_index: Any, subset_by_value: Any) -> None:
     if b is not None:
-        raise _refuse("scipy.linalg.eigh(a, b) (the generalized problem)",
+        raise sla_refusal("scipy.linalg.eigh(a, b) (the generalized problem)",
                       "reduce it to a standard one with a Cholesky factor of b (L^-1 a L^-T)")
     if subset_by_index is not None or subset_by_value is not None:
-        raise _refuse("scipy.linalg.eigh with subset_by_index= or subset_by_value=",
+        raise sla_refusal("scipy.linalg.eigh with subset_by_index= or subset_by_value=",
                       "compute all eigenpairs and index the result")
 
 
@@ -198,19 +198,24 @@ def sla_eigh_bar(g: Any, ans: Any, a: Any, b: Any = None, lower: Any = True, eig
 # ---------------------------------------------------------------- cho_factor / cho_solve
 
 
+def cho_flag(lower: Any) -> bool:
+    """cho_factor's flag ``lower`` (one per matrix, all equal, for a stack)."""
+    return bool(np.all(lower))
+
+
 def cho_tri(c: Any, lower: Any) -> Any:
     """The Cholesky factor held in ``c`` (lower: L with a = L L^T; else U with a = U^T U)."""
-    return np.tril(c) if lower else np.triu(c)
+    return np.tril(c) if cho_flag(lower) else np.triu(c)
 
 
 def cho_rest(t: Any, lower: Any) -> Any:
     """The strict triangle of ``t`` cho_factor leaves as it found it."""
-    return np.triu(t, 1) if lower else np.tril(t, -1)
+    return np.triu(t, 1) if cho_flag(lower) else np.tril(t, -1)
 
 
 def cho_factor_tangent(t: Any, ans: Any, a: Any, lower: Any = False) -> tuple:
     fac = cho_tri(ans[0], lower)
-    return cholesky_tangent(t, fac, a, not lower) + cho_rest(t, lower), 0.0
+    return cholesky_tangent(t, fac, a, not lower) + cho_rest(t, lower), np.zeros(np.shape(ans[1]))
 
 
 def cho_factor_bar(g: Any, ans: Any, a: Any, lower: Any = False) -> Any:
@@ -222,7 +227,7 @@ def cho_factor_bar(g: Any, ans: Any, a: Any, lower: Any = False) -> Any:
 def cho_product_tangent(dc: Any, c: Any, lower: Any) -> Any:
     """d(L L^T) (or d(U^T U)) from the tangent of cho_factor's ``c``."""
     fac, dfac = cho_tri(c, lower), cho_tri(dc, lower)
-    if lower:
+    if cho_flag(lower):
         return np.matmul(dfac, matrix_t(fac)) + np.matmul(fac, matrix_t(dfac))
     return np.matmul(matrix_t(dfac), fac) + np.matmul(matrix_t(fac), dfac)
 
@@ -241,18 +246,27 @@ def cho_solve_bar_c(g: Any, ans: Any, c_and_lower: Any, b: Any) -> tuple:
     abar = -outer_cols(bbar, ans, b)
     sym = abar + matrix_t(abar)
     fac = cho_tri(c, lower)
-    return cho_tri(np.matmul(sym, fac) if lower else np.matmul(fac, sym), lower), 0.0
+    return cho_tri(np.matmul(sym, fac) if cho_flag(lower) else np.matmul(fac, sym), lower), np.zeros(np.shape(lower))
 
 
 # ---------------------------------------------------------------- lu_factor / lu_solve
 
 
 def lu_perm(piv: Any) -> Any:
-    """The row order of lu_factor: a[perm] = L U (LAPACK's pivots are successive swaps)."""
-    perm = np.arange(len(piv))
-    for i, p in enumerate(piv):
-        perm[i], perm[p] = perm[p], perm[i]
+    """The row order of lu_factor: a[perm] = L U (LAPACK's pivots are successive swaps), for
+    each matrix of a stack."""
+    piv = np.asarray(piv)
+    perm = np.broadcast_to(np.arange(np.shape(piv)[-1]), np.shape(piv)).copy()
+    for index in np.ndindex(np.shape(piv)[:-1]):
+        row = perm[index]
+        for i, p in enumerate(piv[index]):
+            row[i], row[p] = row[p], row[i]
     return perm
+
+
+def rows_in(x: Any, perm: Any) -> Any:
+    """The rows of (each matrix of) ``x`` in the order ``perm``."""
+    return np.take_along_axis(x, perm[..., :, None], axis=-2)
 
 
 def lu_parts(lu: Any) -> tuple:
@@ -263,7 +277,7 @@ def lu_factor_tangent(t: Any, ans: Any, a: Any) -> tuple:
     """F = L^-1 (P^T dA) U^-1; dL = L tril(F, -1), dU = triu(F) U, held as lu is."""
     lu, piv = ans
     low, up = lu_parts(lu)
-    x = sla.solve_triangular(low, t[lu_perm(piv)], lower=True, unit_diagonal=True)
+    x = sla.solve_triangular(low, rows_in(t, lu_perm(piv)), lower=True, unit_diagonal=True)
     f = matrix_t(sla.solve_triangular(up, matrix_t(x), trans=1))
     return np.matmul(low, np.tril(f, -1)) + np.matmul(np.triu(f), up), np.zeros(np.shape(piv))
 
@@ -276,14 +290,14 @@ def lu_factor_bar(g: Any, ans: Any, a: Any) -> Any:
     m = np.tril(np.matmul(matrix_t(low), glu), -1) + np.triu(np.matmul(np.triu(glu), matrix_t(up)))
     z = sla.solve_triangular(low, m, trans=1, lower=True, unit_diagonal=True)
     y = matrix_t(sla.solve_triangular(up, matrix_t(z)))
-    return y[np.argsort(lu_perm(piv))]
+    return rows_in(y, np.argsort(lu_perm(piv), axis=-1))
 
 
 def lu_solve_tangent_lu(t: Any, ans: Any, lu_and_piv: Any, b: Any, trans: Any = 0) -> Any:
     lu, piv = lu_and_piv
     dlu = entry_or_zero(t, 0, lu)
     low, up = lu_parts(lu)
-    da = (np.matmul(np.tril(dlu, -1), up) + np.matmul(low, np.triu(dlu)))[np.argsort(lu_perm(piv))]
+    da = rows_in(np.matmul(np.tril(dlu, -1), up) + np.matmul(low, np.triu(dlu)), np.argsort(lu_perm(piv), axis=-1))
     op = matrix_t(da) if is_transposed(trans) else da
     return -sla.lu_solve(lu_and_piv, np.matmul(op, ans), trans=trans)
 
@@ -293,7 +307,7 @@ def lu_solve_bar_lu(g: Any, ans: Any, lu_and_piv: Any, b: Any, trans: Any = 0) -
     bbar = sla.lu_solve(lu_and_piv, g, trans=flipped(trans))
     abar = -outer_cols(ans, bbar, b) if is_transposed(trans) else -outer_cols(bbar, ans, b)
     low, up = lu_parts(lu)
-    rows = abar[lu_perm(piv)]
+    rows = rows_in(abar, lu_perm(piv))
     return np.tril(np.matmul(rows, matrix_t(up)), -1) + np.triu(np.matmul(matrix_t(low), rows)), np.zeros(np.shape(piv))
 
 
@@ -302,7 +316,7 @@ def lu_solve_bar_lu(g: Any, ans: Any, lu_and_piv: Any, b: Any, trans: Any = 0) -
 
 def real_result(ans: Any, name: str) -> None:
     if np.iscomplexobj(ans):
-        raise _refuse(f"scipy.linalg.{name} with a complex result (a matrix with eigenvalues on the "
+        raise sla_refusal(f"scipy.linalg.{name} with a complex result (a matrix with eigenvalues on the "
                       "closed negative real axis)", "differentiate it at a matrix whose result is real")
 
 
