@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 from rule_cases import Case
-from rule_cases_more import case, spd, sym, u, well
+from rule_cases_more import case, separated_sv, spd, sym, u, well
 
 
 def _tri(rng: Any, n: int, lower: bool) -> np.ndarray:
@@ -94,6 +94,13 @@ else:
         ],
         "scipy.linalg.det": [
             case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
+        ],
+        "scipy.linalg.norm": [
+            case("(5,)", lambda rng: (u(rng, (5,)),)),
+            case("(5,) ord 1", lambda rng: (u(rng, (5,), 0.2, 2.0), 1)),
+            case("(3, 4) fro", lambda rng: (u(rng, (3, 4)), "fro")),
+            case("(4, 3) ord 2", lambda rng: (separated_sv(rng, 4, 3), 2)),
+            case("(3, 4) axis 1 keepdims", lambda rng: (u(rng, (3, 4)), None, 1, True)),
         ],
         "scipy.linalg.cholesky": [
             case("(3, 3) upper", lambda rng: (spd(rng, 3, 3),)),

@@ -318,3 +318,21 @@ def test_pivots_carry_no_derivative():
     _close(tl.grad(f)(a), tl.grad(g)(a))
     v = rng.normal(size=a.shape)
     _close(_jvp(g, a, v), _fd_dir(g, a, v), rtol=1e-5)
+
+
+@pytest.mark.parametrize("ord_", [None, 1, "fro", 2, "nuc"])
+def test_norm_matches_numpy_norm_in_both_modes(ord_):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3, 4))
+    v = rng.normal(size=x.shape)
+
+    def f(x):
+        return sla.norm(x, ord_) ** 2
+
+    def ref(x):
+        return np.linalg.norm(x, ord_) ** 2
+
+    _close(tl.grad(f)(x), tl.grad(ref)(x))
+    _close(_jvp(f, x, v), _fd_dir(ref, x, v), rtol=1e-5)
+    if ord_ not in (2, "nuc"):  # (NumPy's rules refuse second order of the spectral norms)
+        _close(tl.hvp(f, x, v), tl.hvp(ref, x, v))

@@ -2,7 +2,7 @@
 dependency).  Real matrices; the derivations and what each function reads are in
 ``runtime/scipy_linalg.py``.  The factor objects of ``cho_factor`` and ``lu_factor`` are values
 with tangents that flow to ``cho_solve``/``lu_solve`` (and to user code reading ``c`` or ``lu``);
-their flag ``lower`` and pivots ``piv`` carry no derivative.  ``inv``, ``det`` and ``cholesky``
+their flag ``lower`` and pivots ``piv`` carry no derivative.  ``inv``, ``det``, ``cholesky`` and ``norm``
 share NumPy's formulas; ``eigh`` has NumPy's (distinct eigenvalues; eigenvectors up to their
 sign).  Options without a rule (``eigh(a, b)``, ``subset_by_*``, banded ``assume_a``) are refused
 when differentiated.
@@ -91,6 +91,19 @@ def det_jvp(a_dot, ans, a, overwrite_a=False, check_finite=True):
 @defvjp(sla.det, name=_name("det"))
 def det_vjp(g, ans, a, overwrite_a=False, check_finite=True):
     return _tl.det_bar(g, ans, a)
+
+
+# scipy.linalg.norm computes np.linalg.norm's values (a BLAS call for plain vectors): NumPy's formulas
+
+
+@defjvp(sla.norm, name=_name("norm"))
+def norm_jvp(a_dot, ans, a, ord=None, axis=None, keepdims=False, check_finite=True):
+    return _tl.norm_tangent(a_dot, ans, a, ord, axis, keepdims)
+
+
+@defvjp(sla.norm, name=_name("norm"))
+def norm_vjp(g, ans, a, ord=None, axis=None, keepdims=False, check_finite=True):
+    return _tl.norm_bar(g, ans, a, ord, axis, keepdims)
 
 
 # ---------------------------------------------------------------- symmetric factorizations
