@@ -6,6 +6,7 @@ solves as the tuples SciPy returns: the rule tests perturb the factor matrix ins
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Dict, List
 
 import numpy as np
@@ -144,6 +145,12 @@ else:
             case("(3, 3) (2, 2) (3, 2)", lambda rng: (well(rng, 3, 3), well(rng, 2, 2), u(rng, (3, 2)))),
         ],
     }
+    if "assume_a" in inspect.signature(scipy.linalg.inv).parameters:  # (SciPy 1.17 and later)
+        CASES["scipy.linalg.inv"] += [
+            case("(3, 3) pos", lambda rng: (spd(rng, 3, 3) + np.tril(u(rng, (3, 3)), -1),), assume_a="pos"),
+            case("(3, 3) sym lower", lambda rng: (well(rng, 3, 3),), assume_a="sym", lower=True),
+            case("(3, 3) upper triangular", lambda rng: (well(rng, 3, 3),), assume_a="upper triangular"),
+        ]
     if _stacks_factor():  # SciPy 1.15 and later factor stacks of matrices
         CASES["scipy.linalg.cho_solve"].append(case("(2, 3, 3) upper, (2, 3, 2)", lambda rng: _cho_stack(rng)))
         CASES["scipy.linalg.lu_solve"].append(case("(2, 3, 3) (2, 3, 1)", lambda rng: _lu_stack(rng)))
