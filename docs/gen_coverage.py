@@ -29,6 +29,7 @@ GROUPS = [  # (registry name prefix, section title), in page order
     ("builtins.", "Builtins"),
     ("operator.", "Operators"),
     ("scipy.special.", "SciPy: `scipy.special` (registered only when SciPy is installed)"),
+    ("scipy.linalg.", "SciPy: `scipy.linalg` (registered only when SciPy is installed)"),
 ]
 RUNTIME = "tangent_lite."
 

@@ -79,3 +79,8 @@ def _lse(rng: Any, shape: tuple, axis: Any, keepdims: bool) -> tuple:
     a = sample(rng, shape)
     ans = np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims)) + sample(rng, F, -0.1, 0.1)
     return ans, a, axis, None, keepdims
+
+
+from rule_cases_scipy_linalg import CASES as _LINALG_CASES  # noqa: E402  (scipy.linalg's table)
+
+CASES.update(_LINALG_CASES)

@@ -127,6 +127,8 @@ def _rand_like(v: Any, rng: np.random.Generator) -> Any:
         return _rebuild(v, [_rand_like(e, rng) for e in kids])
     if np.iscomplexobj(v):
         return np.asarray(rng.normal(size=np.shape(v)) + 1j * rng.normal(size=np.shape(v)))
+    if _discrete(v):  # a flag or indices inside a structure (cho_factor's lower, lu_factor's piv)
+        return np.zeros(np.shape(v))
     if isinstance(v, float):  # includes np.float64
         return float(rng.normal())
     return np.asarray(rng.normal(size=np.shape(v)))
@@ -138,7 +140,14 @@ def _axpy(x: Any, alpha: float, v: Any) -> Any:
         return _rebuild(x, [_axpy(a, alpha, b) for a, b in zip(kids, _children(v))])
     if isinstance(x, float) and not isinstance(x, np.floating):
         return x + alpha * float(v)
+    if _discrete(x):  # carries no derivative: left as it is
+        return x
     return x + alpha * np.asarray(v)
+
+
+def _discrete(v: Any) -> bool:
+    """A bool or integer leaf (Python or NumPy, scalar or array)."""
+    return isinstance(v, (bool, int, np.ndarray, np.generic)) and np.asarray(v).dtype.kind in "biu"
 
 
 def _vdot(a: Any, b: Any) -> float:

@@ -24,6 +24,12 @@ except ImportError:  # pragma: no cover
     pass
 else:
     from . import scipy_special  # noqa: F401  (registration)
+try:
+    import scipy.linalg  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+else:
+    from . import scipy_linalg  # noqa: F401  (registration)
 
 # The runtime helpers' structural parameters (an axis, a shift, keepdims...) carry no derivative,
 # whoever passes them: in derivative code differentiated again they may come from a parameter of
