@@ -298,6 +298,10 @@ def test_unsupported_structure_of_solve_is_refused():
     def f(a):
         return np.sum(sla.solve(a, B3, assume_a="tridiagonal"))
 
+    try:
+        f(a)
+    except ValueError:  # (SciPy before 1.15 has no assume_a="tridiagonal": nothing to refuse)
+        pytest.skip("this SciPy does not know assume_a='tridiagonal'")
     with pytest.raises(tl.errors.UnsupportedConstructError, match="tridiagonal"):
         tl.grad(f)(a)
 
