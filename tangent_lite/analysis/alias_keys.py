@@ -69,8 +69,13 @@ def _part(node: Any) -> Part:
 
 def index_key(index: Any) -> EntryKey:
     """The key of ``s[index]`` (one part per axis), or None when no part is known."""
-    parts = tuple(_part(p) for p in (index.elts if isinstance(index, gast.Tuple) else [index]))
-    return None if all(p is None for p in parts) else parts
+    parts = []
+    for p in index.elts if isinstance(index, gast.Tuple) else [index]:
+        part = _part(p)
+        if part is None:  # (an array, ..., np.newaxis may take any number of axes: the rest is not known)
+            break
+        parts.append(part)
+    return tuple(parts) or None
 
 
 def display_keys(value: Any) -> List[Tuple[Any, EntryKey]]:
@@ -90,8 +95,8 @@ def _parts_disjoint(a: Part, b: Part) -> bool:
         return a[1] is not None and a[1] <= b[0] or b[1] is not None and b[1] <= a[0]
     if isinstance(a, tuple) or isinstance(b, tuple):
         span, at = (a, b) if isinstance(a, tuple) else (b, a)
-        return not isinstance(at, int) or at < span[0] or span[1] is not None and at >= span[1]
-    return a != b
+        return isinstance(at, int) and (at < span[0] or span[1] is not None and at >= span[1])
+    return type(a) is type(b) and a != b  # (a field name and a row of a structured array overlap)
 
 
 def disjoint(a: EntryKey, b: EntryKey) -> bool:
