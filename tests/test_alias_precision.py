@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
+import tangent_lite.runtime as tl_runtime
 from tangent_lite.errors import TangentLiteError
 
 # -------------------------------------------------------------- accepted: no memory is shared
@@ -277,3 +278,84 @@ def test_true_sharing_is_refused_in_both_modes(f):
         tl.grad(f)(*_args(f))
     with pytest.raises(TangentLiteError, match="shares|in place"):
         tl.jvp(f, _args(f), (V,))
+
+
+# ------------------------------------- the run-time check of L[i] op= v on long lists (breaker 22 P1)
+# _tl.held_once keeps a record of the last long list it checked and brings it up to date for the
+# entries changed since (runtime/markers.py): the record must never hide a sharing made in between.
+
+LONG = 200
+
+
+def _refuses(container, item):
+    try:
+        tl_runtime.held_once(container, item, "shared entry\nTo fix: copy")
+    except TangentLiteError:
+        return True
+    return False
+
+
+def test_record_sees_an_entry_made_to_share_after_it_was_kept():
+    L = [np.ones(3) * i for i in range(LONG)]
+    for i in range(LONG // 2):  # the loop of updates: each check finds one entry changed
+        assert not _refuses(L, L[i])
+        L[i] = L[i] + 1.0
+    L[LONG - 1] = L[3]  # now two entries hold one array
+    assert _refuses(L, L[3])
+    assert _refuses(L, L[LONG - 1])
+    L[LONG - 1] = L[3][::-1]  # a view of it
+    assert _refuses(L, L[3])
+    L[LONG - 1] = L[3].copy()
+    assert not _refuses(L, L[3])
+
+
+def test_record_of_another_list_or_of_a_changed_length_is_not_used():
+    a = np.arange(4.0)
+    L = [np.ones(3) * i for i in range(LONG)]
+    assert not _refuses(L, L[0])
+    M = list(L)
+    M[7] = M[0]  # another list (a copy of the first) with a shared entry
+    assert _refuses(M, M[0])
+    L.append(L[5])  # the list kept grows by a shared entry
+    assert _refuses(L, L[5])
+    L.pop()
+    assert not _refuses(L, L[5])
+    L[9] = [a, a]  # a nested list: the record does not count inside it, the whole look does
+    L[10] = a
+    assert _refuses(L, a)
+
+
+def test_long_list_of_disjoint_views_of_one_array_passes_and_overlapping_ones_are_refused():
+    m = np.arange(2.0 * LONG).reshape(LONG, 2)
+    L = [m[i] for i in range(LONG)]
+    assert not _refuses(L, L[0])
+    assert not _refuses(L, L[LONG - 1])
+    L[1] = m[0, :1]
+    assert _refuses(L, L[0])
+
+
+def test_loop_of_updates_over_a_long_list_is_differentiated():
+    def f(x):
+        L = [x * float(i) for i in range(LONG)]
+        for i in range(LONG):
+            L[i] += x * x
+        return np.sum(L[LONG - 1] * x) + np.sum(L[0])
+
+    np.testing.assert_allclose(tl.grad(f)(X.copy()), _fd_grad(f, X), rtol=1e-6, atol=1e-6)
+    assert np.isclose(tl.jvp(f, (X.copy(),), (V,))[1], np.dot(_fd_grad(f, X), V), rtol=1e-6)
+
+
+def test_loop_that_makes_two_entries_share_is_refused_when_it_runs():
+    def f(x):
+        L = [x * float(i) for i in range(LONG)]
+        for i in range(LONG):
+            if i == LONG // 2:
+                L[LONG - 1] = L[0]
+            L[i] += x
+        return np.sum(L[0] * x)
+
+    f(X.copy())
+    with pytest.raises(TangentLiteError, match="another entry"):
+        tl.grad(f)(X.copy())
+    with pytest.raises(TangentLiteError, match="another entry"):
+        tl.jvp(f, (X.copy(),), (V,))

@@ -5,8 +5,10 @@ cannot be followed (``not_a_dict``, ``number_only``, ``held_once``, ``scalar_onl
 
 from __future__ import annotations
 
+import operator
 import sys
-from typing import Any, Iterator
+import threading
+from typing import Any, Dict, Iterator
 
 import numpy as np
 
@@ -138,11 +140,64 @@ def held_once(container: Any, item: Any, message: str) -> None:
     if not isinstance(item, np.ndarray):
         return  # (a number: op= makes a new one; other arrays: op= as NumPy's is not assumed)
     owner = _owner(item)  # (arrays of other owners cannot share its memory: one attribute read per entry)
+    if type(container) is list and len(container) >= _LONG and _owned_once(container, owner):
+        return
     holding = [e for e in _entries(container, 0) if e is item or e is _entries or type(e) is np.ndarray
                and (e if e.base is None else _owner(e)) is owner and np.shares_memory(e, item)]
     if len(holding) > 1:
         what, _, hint = message.partition("\nTo fix: ")
         raise user_error("UnsupportedConstructError", what, hint)
+
+
+_LONG = 64  # shorter lists are looked through whole at each check (cheaper than keeping a record)
+_last = threading.local()  # .record: (the last long list checked, its entries then, owner id -> entries)
+
+
+def _owned_once(container: list, owner: Any) -> bool:
+    """Does at most one entry of the long list ``container`` hold an array whose memory ``owner``
+    owns?  False when that is not known (nested lists, tuples or dicts in it).  A loop of updates
+    ``L[i] op= v`` checks the same list again and again, each time with one entry changed (the new
+    array the update put there): the counts of the previous check, kept with the entries they
+    counted, are brought up to date for the changed entries only, found by identity (in C), so n
+    checks of an n-entry list cost about n * n pointer comparisons instead of n * n Python steps.
+    (The record keeps the last long list checked, per thread, alive until the next one.)"""
+    record = getattr(_last, "record", None)
+    if record is None or record[0] is not container or len(record[1]) != len(container):
+        record = _record(container)
+        if record is None:
+            return False
+    _, before, counts = record
+    same = list(map(operator.is_, before, container))
+    at = -1
+    for _ in range(len(same)):
+        try:
+            at = same.index(False, at + 1)
+        except ValueError:
+            break
+        old, new = before[at], container[at]
+        if isinstance(new, (list, tuple, dict)):
+            _last.record = None
+            return False
+        for entry, step in ((old, -1), (new, 1)):
+            if isinstance(entry, np.ndarray):
+                key = id(_owner(entry))
+                counts[key] = counts.get(key, 0) + step
+        before[at] = new
+    _last.record = record
+    return counts.get(id(owner), 0) <= 1
+
+
+def _record(container: list) -> Any:
+    """(container, its entries, owner id -> how many entries hold arrays of that owner's memory), or
+    None when an entry is a list, tuple or dict."""
+    counts: Dict[int, int] = {}
+    for entry in container:
+        if isinstance(entry, (list, tuple, dict)):
+            return None
+        if isinstance(entry, np.ndarray):
+            key = id(_owner(entry))
+            counts[key] = counts.get(key, 0) + 1
+    return container, list(container), counts
 
 
 def _owner(a: np.ndarray) -> Any:
