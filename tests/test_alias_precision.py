@@ -359,3 +359,29 @@ def test_loop_that_makes_two_entries_share_is_refused_when_it_runs():
         tl.grad(f)(X.copy())
     with pytest.raises(TangentLiteError, match="another entry"):
         tl.jvp(f, (X.copy(),), (V,))
+
+
+# ------------------------- an entry reset to a constant, then sliced or reshaped (breaker 22 C2)
+
+
+def entry_reset_then_sliced(x):
+    d = {"a": x * 1.0}
+    d["a"] = np.ones(4)
+    return np.sum(d["a"][1:] * x[1:] ** 2)
+
+
+def entry_reset_then_reshaped(x):
+    L = [x * 1.0, x * 2.0]
+    L[1] = np.ones(4)
+    L[1] = L[1].reshape(2, 2)
+    return np.sum(L[1] * x.reshape(2, 2) ** 2) + np.sum(L[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [entry_reset_then_sliced, entry_reset_then_reshaped], ids=lambda f: f.__name__)
+def test_entry_reset_to_a_constant_in_every_mode(f):
+    expected = _fd_grad(f, X)
+    np.testing.assert_allclose(tl.grad(f)(X.copy()), expected, rtol=1e-6, atol=1e-7)
+    assert np.isclose(tl.jvp(f, (X.copy(),), (V,))[1], np.dot(expected, V), rtol=1e-6)
+    grad = tl.grad(f)
+    hess = np.stack([_fd_grad(lambda x, i=i: grad(x)[i], X) for i in range(X.size)])
+    np.testing.assert_allclose(tl.hessian(f)(X.copy()), hess, rtol=1e-5, atol=1e-6)
