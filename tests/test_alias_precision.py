@@ -262,9 +262,34 @@ def basic_index_is_a_view(x):
     return np.sum(a * x)
 
 
+def swapped_entries(x):
+    a = x * 1.0
+    d = {"p": a, "q": np.ones(4)}
+    d["p"], d["q"] = d["q"], d["p"]
+    d["q"] *= 2.0
+    return np.sum(a * x)
+
+
+def other_key_given_the_shared_entry(x):  # refused when it runs: two entries hold one array
+    a = x * 1.0
+    d = {"p": a, "q": np.ones(4)}
+    d["q"] = d["p"]
+    d["q"] *= 2.0
+    return np.sum(a * x) + np.sum(d["p"])
+
+
+def key_from_an_unpacked_dict(x):
+    a = x * 1.0
+    e = {"q": a}
+    d = {"p": np.ones(4), **e}
+    d["q"] *= 2.0
+    return np.sum(a * x)
+
+
 REFUSED = [same_key, same_key_view, key_not_constant, same_index, negative_index, index_after_reverse,
            index_after_insert, entry_rebound_to_the_shared_array, shallow_copy_same_key, nested_same_key,
-           overlapping_slices, negative_slice, row_and_column, ravel_is_a_view, basic_index_is_a_view]
+           overlapping_slices, negative_slice, row_and_column, ravel_is_a_view, basic_index_is_a_view, swapped_entries,
+           other_key_given_the_shared_entry, key_from_an_unpacked_dict]
 
 
 def _args(f):
