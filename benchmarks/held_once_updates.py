@@ -3,9 +3,10 @@
 Breaker 22 P1: each update compared the entry with every entry of the list, so n updates of an
 n-entry list were quadratic.  Run: ``python benchmarks/held_once_updates.py`` (prints seconds).
 
-On the shared 2-core machine (2026-12-07), n checks of an n-entry list alone: before the record of
-the last long list (runtime/markers.py ``_owned_once``) 0.58s / 2.14s / 8.28s for n = 800 / 1600 / 3200,
-after 0.14s / 0.33s / 1.13s (the remaining cost is the identity comparison of the entries, in C).
+On the shared 2-core machine (2026-12-07, load average 15-17, so noisy), n checks of an n-entry
+list alone: before the record of the last long list (runtime/markers.py ``_owned_once``) 0.45s / 1.84s /
+7.0s for n = 800 / 1600 / 3200, after 0.18s / 0.71s / 2.6s (1.1s at n = 3200 with less load): what
+remains is one identity comparison per entry per check, in C (still n * n, with a small constant).
 End to end, tl.grad and tl.jvp of ``f`` and ``g`` are dominated by other costs that grow as n * n
 and are not the check's: the tangent of ``L.append`` in a comprehension (``_tl.zeros_like`` of the
 whole list per append) and the adjoint of ``L[i]`` (``getitem_bar`` makes a list of zeros per read)."""

@@ -410,3 +410,15 @@ def test_entry_reset_to_a_constant_in_every_mode(f):
     grad = tl.grad(f)
     hess = np.stack([_fd_grad(lambda x, i=i: grad(x)[i], X) for i in range(X.size)])
     np.testing.assert_allclose(tl.hessian(f)(X.copy()), hess, rtol=1e-5, atol=1e-6)
+
+
+def test_record_keeps_no_array_alive():
+    import gc
+    import weakref
+
+    L = [np.ones(3) * i for i in range(LONG)]
+    assert not _refuses(L, L[0])
+    watched = weakref.ref(L[7])
+    del L
+    gc.collect()
+    assert watched() is None

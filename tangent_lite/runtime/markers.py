@@ -8,6 +8,7 @@ from __future__ import annotations
 import operator
 import sys
 import threading
+import weakref
 from typing import Any, Dict, Iterator
 
 import numpy as np
@@ -150,54 +151,61 @@ def held_once(container: Any, item: Any, message: str) -> None:
 
 
 _LONG = 64  # shorter lists are looked through whole at each check (cheaper than keeping a record)
-_last = threading.local()  # .record: (the last long list checked, its entries then, owner id -> entries)
+_last = threading.local()  # .record: what _record returns, for the last long list checked in this thread
 
 
 def _owned_once(container: list, owner: Any) -> bool:
-    """Does at most one entry of the long list ``container`` hold an array whose memory ``owner``
-    owns?  False when that is not known (nested lists, tuples or dicts in it).  A loop of updates
-    ``L[i] op= v`` checks the same list again and again, each time with one entry changed (the new
-    array the update put there): the counts of the previous check, kept with the entries they
-    counted, are brought up to date for the changed entries only, found by identity (in C), so n
-    checks of an n-entry list cost about n * n pointer comparisons instead of n * n Python steps.
-    (The record keeps the last long list checked, per thread, alive until the next one.)"""
+    """Does at most one entry of the long list of arrays ``container`` hold an array whose memory
+    ``owner`` owns?  False when that is not known (an entry that is no NumPy array: a nested list,
+    a number).  A loop of updates ``L[i] op= v`` checks the same list again and again, each time
+    with one entry changed (the new array the update put there): the counts of the previous check,
+    kept with weak references to the entries they counted, are brought up to date for the changed
+    entries only, found by identity (in C), so n checks of an n-entry list cost about n * n pointer
+    comparisons instead of n * n Python steps.  The record keeps no array alive (an entry that died
+    reads as changed)."""
     record = getattr(_last, "record", None)
-    if record is None or record[0] is not container or len(record[1]) != len(container):
+    if record is None or record[0] != id(container) or len(record[1]) != len(container):
         record = _record(container)
         if record is None:
             return False
-    _, before, counts = record
-    same = list(map(operator.is_, before, container))
+    _, before, keys, counts = record
+    same = list(map(operator.is_, map(_DEREF, before), container))
     at = -1
-    for _ in range(len(same)):
+    while True:
         try:
             at = same.index(False, at + 1)
         except ValueError:
             break
-        old, new = before[at], container[at]
-        if isinstance(new, (list, tuple, dict)):
+        new = container[at]
+        if type(new) is not np.ndarray:
             _last.record = None
             return False
-        for entry, step in ((old, -1), (new, 1)):
-            if isinstance(entry, np.ndarray):
-                key = id(_owner(entry))
-                counts[key] = counts.get(key, 0) + step
-        before[at] = new
+        old_key, new_key = keys[at], id(_owner(new))
+        counts[old_key] -= 1
+        if not counts[old_key]:
+            del counts[old_key]
+        counts[new_key] = counts.get(new_key, 0) + 1
+        before[at], keys[at] = weakref.ref(new), new_key
     _last.record = record
     return counts.get(id(owner), 0) <= 1
 
 
 def _record(container: list) -> Any:
-    """(container, its entries, owner id -> how many entries hold arrays of that owner's memory), or
-    None when an entry is a list, tuple or dict."""
+    """(id of ``container``, weak references to its entries, the id of the owner of each entry's
+    memory, owner id -> how many entries hold arrays of its memory), or None when an entry is no
+    NumPy array."""
     counts: Dict[int, int] = {}
+    keys = []
     for entry in container:
-        if isinstance(entry, (list, tuple, dict)):
+        if type(entry) is not np.ndarray:
             return None
-        if isinstance(entry, np.ndarray):
-            key = id(_owner(entry))
-            counts[key] = counts.get(key, 0) + 1
-    return container, list(container), counts
+        key = id(_owner(entry))
+        counts[key] = counts.get(key, 0) + 1
+        keys.append(key)
+    return id(container), [weakref.ref(e) for e in container], keys, counts
+
+
+_DEREF = weakref.ref.__call__  # (what a weak reference refers to, None once it died: called in C)
 
 
 def _owner(a: np.ndarray) -> Any:
