@@ -45,6 +45,8 @@ from ..frontend.sequences import (
 )
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
+from .alias_keys import RENAME, EntryKey, disjoint_from_all, display_keys, index_key, list_locals, untrusted
+from .alias_messages import _copy_hint, _held_twice, _spelled
 
 # NumPy functions whose result may be (a view of) their first argument, or the argument itself
 VIEW_FUNCTIONS = frozenset(f for f in (
@@ -109,8 +111,11 @@ def fresh_callee(callee: Any) -> bool:
     return module == "numpy" or module.startswith("numpy.")
 
 
-def copying_index(index: Any, known: Any = None) -> bool:
-    """Does NumPy copy for this index (``x[[0, 2]]``, ``x[IDX]``, IDX an int or bool array; ``known``: IDX)?"""
+def copying_index(index: Any, known: Any = None, indices: FrozenSet[str] = frozenset()) -> bool:
+    """Does NumPy copy for this index (``x[[0, 2]]``, ``x[IDX]``, IDX an int or bool array; ``known``: IDX;
+    ``indices``: the local variables that hold a list display, as ``_t0 = [0, 2]; x[_t0]``)?"""
+    if isinstance(index, gast.Name) and index.id in indices:
+        return True
     obj = known if known is not None else get_anno(index, Key.CALLEE, None) if isinstance(index, gast.Name) else None
     return isinstance(index, gast.List) or isinstance(obj, list) or isinstance(obj, np.ndarray) and obj.ndim >= 1 \
         and obj.dtype.kind in "biu"
@@ -139,9 +144,9 @@ SAME, ITEM, HOLDS, COPY = "same", "item", "holds", "copy"  # kinds of sharing (s
 
 
 def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
-            containers: FrozenSet[str] = frozenset(), dicts: FrozenSet[str] = frozenset()
-            ) -> Iterator[Tuple[str, str, str]]:
-    """(name, other, kind) triples: statement ``stmt`` may make ``name`` share memory with
+            containers: FrozenSet[str] = frozenset(), dicts: FrozenSet[str] = frozenset(),
+            list_indices: FrozenSet[str] = frozenset()) -> Iterator[Tuple[str, str, str, EntryKey]]:
+    """(name, other, kind, key) tuples: statement ``stmt`` may make ``name`` share memory with
     ``other`` (``sequences``: the variables that may hold lists or tuples, whose ``+`` and
     ``*`` share items).  Kinds: ``same`` (the same object or a view of it: a change through
     either shows through the other), ``item`` (``name`` may be an element of ``other``, or a
@@ -150,23 +155,26 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
     ``copy`` (``name`` is a new container with ``other``'s items, ``list(L)``, ``x.copy()``: a
     change of an item shows in both, re-filling either, or writing into an array, in neither).
     ``containers``: the variables that surely hold a list, tuple or dict (``container_vars``),
-    whose slices are such copies (an array's are views)."""
+    whose slices are such copies (an array's are views).  ``key``: the entry (or part of an
+    array) of ``other`` that ``name`` is, or under which ``name`` holds ``other``, where it is
+    written as constants (:mod:`.alias_keys`); ``list_indices``: the variables that hold a list
+    display, which copy as an index."""
     if isinstance(stmt, gast.Expr):  # L.append(x): L now holds x (a check of tangent_lite's holds nothing)
         call = stmt.value
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and _local(call.func.value) \
                 and not str(getattr(get_anno(call, Key.CALLEE, None), "__module__", "")).startswith("tangent_lite"):
             for name in _locals_in(gast.Tuple(elts=list(call.args), ctx=gast.Load())):
-                yield call.func.value.id, name, HOLDS
+                yield call.func.value.id, name, HOLDS, None
         return
     if not isinstance(stmt, gast.Assign):
         return
     tgt, value = stmt.targets[0], stmt.value
     if isinstance(tgt, gast.Subscript):  # x[i] = v: an array copies v in, a list holds v
         if _local(tgt.value) and _local(value) and not isinstance((ranks or {}).get(tgt.value.id), int):
-            yield tgt.value.id, value.id, HOLDS
+            yield tgt.value.id, value.id, HOLDS, index_key(tgt.slice)
         return
     targets = [n.id for n in S.walk(tgt) if isinstance(n, gast.Name)]
-    kind = SAME
+    kind, key = SAME, None
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "pop" \
             and _local(value.func.value):
         sources, kind = [value.func.value.id], ITEM
@@ -176,8 +184,9 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
             and value.value.id in containers:  # L[1:] of a list or tuple: a new one
         sources, kind = [value.value.id], COPY
     elif isinstance(value, gast.Subscript):
-        sources, kind = ([] if _scalar_index(value, ranks) or copying_index(value.slice) else
+        sources, kind = ([] if _scalar_index(value, ranks) or copying_index(value.slice, indices=list_indices) else
                          _locals_in(value.value)), ITEM
+        key = index_key(value.slice)
     elif isinstance(tgt, gast.Tuple):  # a, b = t: items of t
         sources, kind = _locals_in(value), ITEM
     elif isinstance(value, (gast.Compare, gast.UnaryOp, gast.Constant, gast.JoinedStr)):
@@ -187,8 +196,12 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
         # the operands' items (copies of them)
         merge = get_anno(value, Key.SEQUENCE_OP) is runtime.merge_or
         sources, kind = [n for n in _locals_in(value) if merge or n in sequences], COPY
-    elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
-        sources, kind = _locals_in(value), HOLDS
+    elif isinstance(value, (gast.List, gast.Tuple, gast.Dict)):  # each element under its index or key
+        for t in targets:
+            for element, key in display_keys(value):
+                for src in _locals_in(element):
+                    yield t, src, HOLDS, key
+        return
     elif isinstance(value, gast.Call):
         callee = get_anno(value, Key.CALLEE, None)
         if callee is np.einsum:  # the operands come after the subscripts: any of them
@@ -207,10 +220,10 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
         else:  # unknown: it may return an argument, a view or a container of them
             sources = _locals_in(value)
     else:  # names, boolean operators (which return an operand), anything else
-        sources = _locals_in(value)
+        sources, key = _locals_in(value), RENAME if _local(value) and isinstance(tgt, gast.Name) else None
     for t in targets:
         for src in sources:
-            yield t, src, kind
+            yield t, src, kind, key
 
 
 def groups(body: List[Any], ranks: Optional[Dict[str, Any]] = None) -> Dict[str, FrozenSet[str]]:
@@ -229,7 +242,7 @@ def groups(body: List[Any], ranks: Optional[Dict[str, Any]] = None) -> Dict[str,
     scalars = {v for v, r in (ranks or {}).items() if r == 0}
     sequences = sequence_vars(body)
     for stmt in _assignments(body):
-        for a, b, _kind in _shares(stmt, ranks, sequences):
+        for a, b, _kind, _key in _shares(stmt, ranks, sequences):
             if a == b or a in scalars or b in scalars:
                 continue
             ra, rb = find(a), find(b)
@@ -283,9 +296,14 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     sequences = sequence_vars(w.fdef.body)
     containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
     dicts = frozenset(surely_dicts(w.fdef.body, w.params))
-    edges = [(order[id(st)], alias, source, kind) for st in stmts
-             for alias, source, kind in _shares(st, ranks, sequences, containers, dicts)
+    indices = list_locals(w.fdef, w.params)
+    edges = [(order[id(st)], alias, source, kind, key) for st in stmts
+             for alias, source, kind, key in _shares(st, ranks, sequences, containers, dicts, indices)
              if alias != source and (ranks is None or (ranks.get(alias) != 0 and ranks.get(source) != 0))]
+    # (keys of the variables of a group where a list may be reordered, or an opaque function is called: unused)
+    suspect = untrusted(w.fdef, groups(w.fdef.body, ranks))
+    edges = [(pos, alias, source, kind, None if key is not None and {alias, source} & suspect else key)
+             for pos, alias, source, kind, key in edges]
     loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
                    if isinstance(loop, (gast.For, gast.While))]
     read_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) of its reads
@@ -332,20 +350,21 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     for stmt, base, itself in writes:
         at = order[id(stmt)]
         again = set().union(*[body for body in loop_bodies if at in body]) if loop_bodies else set()
-        live = [(alias, source, kind) for pos, alias, source, kind in edges if pos < at or pos in again]
+        live = [(alias, source, kind, key) for pos, alias, source, kind, key in edges if pos < at or pos in again]
         # what sees the write: the objects base is (part of), up from views and items (and,
         # past base itself, from a container to what it holds: an item taken from a list may
         # be one of the objects put in it; the write into base re-fills base, not its items) ...
         # (``items``: the objects an item of which the write may change, which their copies share)
-        roots, items = _written_objects(base, live)
+        roots, items, entries = _written_objects(base, live)
         # ... then their views and holders (and items, unless the write only re-fills a list or
         # dict), and the copies of those whose items it changes
         down = (SAME, HOLDS) if _refills(stmt, containers) else (SAME, HOLDS, ITEM)
         group, changed = set(roots), True
         while changed:
             changed = False
-            for alias, source, kind in live:
-                if source in group and alias not in group and (kind in down or kind == COPY and source in items):
+            for alias, source, kind, key in live:
+                if source in group and alias not in group and (kind in down or kind == COPY and source in items) \
+                        and not (kind == ITEM and source in entries and disjoint_from_all(key, entries[source])):
                     group.add(alias)
                     if kind in (HOLDS, COPY) or kind == SAME and source in items:
                         items.add(alias)
@@ -388,7 +407,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
         plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
         collections = (containers - assumed) | sequences | dict_vars(w.fdef.body)
-        holder = next((_spelled(v, line, w) for v in others if (base, v, ITEM) in live and v in collections), None) \
+        items_of_base = {source for alias, source, kind, _key in live if alias == base and kind == ITEM}
+        holder = next((_spelled(v, line, w) for v in others if v in items_of_base and v in collections), None) \
             if not itself else None  # L[0][...] = v, then L read: what L holds changed
         if holder is not None:
             what = (f"{how}, an entry of '{holder}' that is read afterwards through '{holder}': derivatives would "
@@ -418,53 +438,38 @@ def _carries(stmt: Any, involved: Set[str], active: Set[str], varied: Set[str]) 
     return bool(involved & active) or (value is not None and any(n in varied for n in _locals_in(value)))
 
 
-def _held_twice(w: Any, stmt: Any, container: str) -> Any:
-    """The refusal of ``L[i] op= v`` when another entry of ``L`` holds the same array."""
-    from ..errors import UnsupportedConstructError
-
-    line = w.src.location(stmt).text or ""
-    op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
-    shown = _spelled(container, line, w) or "the container"
-    target = line.split(f"{op}=", 1)[0].strip() if f"{op}=" in line else f"{shown}[...]"
-    return UnsupportedConstructError(
-        f"'{target} {op}= ...' changes what an entry of '{shown}' holds in place, but another entry of "
-        f"'{shown}' holds the same array, list or dict (or a view of it), as in [a, a]: derivatives would not "
-        "follow the change into the other entry", w.src.location(stmt),
-        f"make the entries separate arrays (e.g. [a, a.copy()]), or write '{target} = {target} {op} ...', "
-        "which makes a new array for that entry only")
-
-
-def _written_objects(base: str, edges: List[Tuple[str, str, str]]) -> Tuple[Set[str], Set[str]]:
+def _written_objects(base: str, edges: List[Tuple[str, str, str, EntryKey]]
+                     ) -> Tuple[Set[str], Set[str], Dict[str, Optional[FrozenSet[EntryKey]]]]:
     """The variables whose objects a write into ``base`` may change, up from ``base`` through
-    ``edges`` (alias, source, kind): the objects it is a view, an alias or an item of (and, past
+    ``edges`` (alias, source, kind, key): the objects it is a view, an alias or an item of (and, past
     ``base`` itself, from a container to what it holds: an item taken from a list may be one of
     the objects put in it; a write into ``base`` re-fills ``base``, not its items); and those of
     them an item of which it may change, whose copies share that item (a copy of ``base`` or of
-    an alias of it does not see a write into ``base``)."""
+    an alias of it does not see a write into ``base``); and, for each of them, the keys of the
+    entries (or parts) the write may change, None for any (``_t1 = p['b']``: entry 'b' of p, so
+    not what p holds under 'W': :mod:`.alias_keys`)."""
     roots, items, changed = {base}, set(), True
+    entries: Dict[str, Optional[FrozenSet[EntryKey]]] = {base: None}
     while changed:
         changed = False
-        for alias, source, kind in edges:
-            if alias not in roots or source in roots or kind == HOLDS and alias == base \
-                    or kind == COPY and alias not in items:
+        for alias, source, kind, key in edges:
+            if alias not in roots or source == base or kind == HOLDS and alias == base \
+                    or kind == COPY and alias not in items \
+                    or kind == HOLDS and disjoint_from_all(key, entries[alias]):
+                continue
+            reached = frozenset({key}) if kind == ITEM and key is not None else \
+                entries[alias] if kind == SAME and key == RENAME else None
+            before = entries.get(source, frozenset())
+            now = None if before is None or reached is None else before | reached
+            new_item = source not in roots and (kind in (ITEM, COPY) or kind == SAME and alias in items)
+            if source in roots and now == before and not new_item:
                 continue
             roots.add(source)
-            if kind in (ITEM, COPY) or kind == SAME and alias in items:
+            entries[source] = now
+            if new_item:
                 items.add(source)
             changed = True
-    return roots, items
-
-
-def _copy_hint(shown: Optional[str], base: str, ranks: Optional[Dict[str, Any]], w: Any, lists: Set[str]) -> str:
-    """How to copy ``base`` (written ``shown``; ``lists``: the variables that may hold lists,
-    tuples or dicts): an array's, a dict's or a list's copy."""
-    if shown is None:
-        return "with .copy() (of an array, a list or a dict)"
-    if base in dict_vars(w.fdef.body):  # (list(d) would be its keys)
-        return f"e.g. '{shown} = {shown}.copy()' or 'dict({shown})'"
-    if base in lists and not isinstance((ranks or {}).get(base), int):
-        return f"e.g. '{shown} = {shown}.copy()' or 'list({shown})'"
-    return f"e.g. '{shown} = {shown}.copy()'"
+    return roots, items, entries
 
 
 def _refills(stmt: Any, containers: FrozenSet[str]) -> bool:
@@ -489,27 +494,6 @@ def _surely_stores(stmt: Any, var: str) -> bool:
     if isinstance(stmt, gast.If):
         return any(_surely_stores(s, var) for s in stmt.body) and any(_surely_stores(s, var) for s in stmt.orelse)
     return False
-
-
-def _spelled(name: str, line: str, w: Any) -> Optional[str]:
-    """How the user wrote variable ``name`` of the Wengert form (without an SSA suffix; a name
-    of an inlined function as '<name>' in '<function>'), or None for a temporary of the lowering."""
-    import re
-
-    shown = getattr(w, "display_names", {}).get(name)
-    if shown is not None:
-        return shown
-    for candidate in (name, re.sub(r"_\d+$", "", name)):
-        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", line):
-            return candidate
-    if name.startswith("_"):
-        return None
-    # not on this line: the name the function's source uses (x, not its SSA version x_1)
-    text = getattr(getattr(w, "src", None), "text", "")
-    for candidate in (name, re.sub(r"_\d+$", "", name)):
-        if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", text):
-            return candidate
-    return name
 
 
 def _write_of(stmt: Any, ranks: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, str, Set[str]]]:
@@ -576,7 +560,7 @@ def written_parameters(w: Any) -> Dict[str, str]:
     sources: Dict[str, List[Tuple[str, Any]]] = {}  # alias -> (what it may share, how), in order
     renamed: Dict[str, Set[str]] = {}  # a = b: a is the object b is (a number if b is a number)
     for st in _assignments(w.fdef.body):
-        for alias, source, kind in _shares(st, None, sequences):
+        for alias, source, kind, _key in _shares(st, None, sequences):
             if alias != source:
                 sources.setdefault(alias, []).append((source, kind))
         if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and _local(st.value):
@@ -589,7 +573,7 @@ def written_parameters(w: Any) -> Dict[str, str]:
             continue
         _, base, itself = write
         if base not in reached:  # (a list written a thousand times is followed once)
-            edges = [(alias, source, kind) for alias, pairs in sources.items() for source, kind in pairs]
+            edges = [(alias, source, kind, None) for alias, pairs in sources.items() for source, kind in pairs]
             reached[base] = _written_objects(base, edges)[0]
         roots = reached[base]
         names = _renames_of(base, renamed) if itself else set()

@@ -5,8 +5,11 @@ cannot be followed (``not_a_dict``, ``number_only``, ``held_once``, ``scalar_onl
 
 from __future__ import annotations
 
+import operator
 import sys
-from typing import Any, Iterator
+import threading
+import weakref
+from typing import Any, Dict, Iterator
 
 import numpy as np
 
@@ -138,11 +141,71 @@ def held_once(container: Any, item: Any, message: str) -> None:
     if not isinstance(item, np.ndarray):
         return  # (a number: op= makes a new one; other arrays: op= as NumPy's is not assumed)
     owner = _owner(item)  # (arrays of other owners cannot share its memory: one attribute read per entry)
+    if type(container) is list and len(container) >= _LONG and _owned_once(container, owner):
+        return
     holding = [e for e in _entries(container, 0) if e is item or e is _entries or type(e) is np.ndarray
                and (e if e.base is None else _owner(e)) is owner and np.shares_memory(e, item)]
     if len(holding) > 1:
         what, _, hint = message.partition("\nTo fix: ")
         raise user_error("UnsupportedConstructError", what, hint)
+
+
+_LONG = 64  # shorter lists are looked through whole at each check (cheaper than keeping a record)
+_last = threading.local()  # .record: what _record returns, for the last long list checked in this thread
+
+
+def _owned_once(container: list, owner: Any) -> bool:
+    """Does at most one entry of the long list of arrays ``container`` hold an array whose memory
+    ``owner`` owns?  False when that is not known (an entry that is no NumPy array: a nested list,
+    a number).  A loop of updates ``L[i] op= v`` checks the same list again and again, each time
+    with one entry changed (the new array the update put there): the counts of the previous check,
+    kept with weak references to the entries they counted, are brought up to date for the changed
+    entries only, found by identity (in C), so n checks of an n-entry list cost about n * n pointer
+    comparisons instead of n * n Python steps.  The record keeps no array alive (an entry that died
+    reads as changed)."""
+    record = getattr(_last, "record", None)
+    if record is None or record[0] != id(container) or len(record[1]) != len(container):
+        record = _record(container)
+        if record is None:
+            return False
+    _, before, keys, counts = record
+    same = list(map(operator.is_, map(_DEREF, before), container))
+    at = -1
+    while True:
+        try:
+            at = same.index(False, at + 1)
+        except ValueError:
+            break
+        new = container[at]
+        if type(new) is not np.ndarray:
+            _last.record = None
+            return False
+        old_key, new_key = keys[at], id(_owner(new))
+        counts[old_key] -= 1
+        if not counts[old_key]:
+            del counts[old_key]
+        counts[new_key] = counts.get(new_key, 0) + 1
+        before[at], keys[at] = weakref.ref(new), new_key
+    _last.record = record
+    return counts.get(id(owner), 0) <= 1
+
+
+def _record(container: list) -> Any:
+    """(id of ``container``, weak references to its entries, the id of the owner of each entry's
+    memory, owner id -> how many entries hold arrays of its memory), or None when an entry is no
+    NumPy array."""
+    counts: Dict[int, int] = {}
+    keys = []
+    for entry in container:
+        if type(entry) is not np.ndarray:
+            return None
+        key = id(_owner(entry))
+        counts[key] = counts.get(key, 0) + 1
+        keys.append(key)
+    return id(container), [weakref.ref(e) for e in container], keys, counts
+
+
+_DEREF = weakref.ref.__call__  # (what a weak reference refers to, None once it died: called in C)
 
 
 def _owner(a: np.ndarray) -> Any:

@@ -301,6 +301,9 @@ class Expressions(Part):
                     args = [gast.Tuple(elts=args, ctx=gast.Load())]
                     args = [self.atom(args[0])]
                 self._array_method_check(receiver, f"{func.attr}(...)", f"NumPy's np.{fname}({{receiver}}, ...)")
+                if func.attr == "flatten":  # a copy (np.ravel may be a view): x.flatten() -> np.copy(np.ravel(x))
+                    return self._np_call("copy", [self.numpy_forms._bind(self._np_call(fname, [receiver] + args,
+                                                                                       keywords))], [])
                 return self._np_call(fname, [receiver] + args, keywords)
             out = gast.Call(func=gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load()),
                             args=args, keywords=keywords)
