@@ -206,6 +206,7 @@ from .library import (  # noqa: F401
     is_inexact,
     is_zero,
     namespace,
+    numpy_reached,
     promoted,
     reshaped,
     spread,

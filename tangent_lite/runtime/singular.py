@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .library import inexact, is_foreign, is_zero, namespace
+from .library import inexact, is_foreign, is_zero, namespace, numpy_reached
 
 
 def nan_free(r: Any) -> bool:
@@ -77,6 +77,8 @@ def strong_mul(a: Any, b: Any) -> Any:
     if (type(a) is float or type(a) is int) and (type(b) is float or type(b) is int):
         return 0.0 if a == 0 or b == 0 else a * b
     a = uniform_value(a, b)
+    if type(b) is np.ndarray and b.ndim and namespace(a) is not np:  # (an array-API tangent, NumPy partials)
+        raise numpy_reached(a)
     r = a * b
     if nonzero_number(a) or nonzero_number(b) or nan_free(r):
         return r
