@@ -64,21 +64,63 @@ else:
                                   _case("(5,)", lambda rng: (sample(rng, (5,)),))],
         "scipy.special.log_softmax": [_case("(3, 4) axis 0", lambda rng: (sample(rng, (3, 4)),), axis=0),
                                       _case("(5,)", lambda rng: (sample(rng, (5,)),))],
-        "scipy.special.logsumexp": [_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), 1)),
-                                    _case("(5,)", lambda rng: (sample(rng, (5,)),)),
-                                    _case("(2, 3) keepdims", lambda rng: (sample(rng, (2, 3)), 0), keepdims=True)],
         "tangent_lite.runtime.scipy_funcs.logsumexp_weights": [
             _case("(3, 4) axis 1", lambda rng: _lse(rng, (3, 4), 1, False)),
             _case("(5,)", lambda rng: _lse(rng, (5,), None, False)),
             _case("(2, 3) axis 0 keepdims", lambda rng: _lse(rng, (2, 3), 0, True)),
+            _case("(3, 4) b (4,) axis 0", lambda rng: _lse(rng, (3, 4), 0, False, (4,))),
         ],
+        "tangent_lite.runtime.scipy_funcs.logsumexp_scale": [
+            _case("(3, 4) axis 1", lambda rng: _lse(rng, (3, 4), 1, False)),
+            _case("(4,) b (3, 4) axis 1 keepdims", lambda rng: _lse(rng, (4,), 1, True, (3, 4))),
+        ],
+        "tangent_lite.runtime.scipy_funcs.logsumexp_tangent": [
+            _case("(3, 4) axis 1", lambda rng: _lse_linear(rng, (3, 4), 1, False, None, False, "t")),
+            _case("(4,) b (3, 4) axis 0 keepdims, sign",
+                  lambda rng: _lse_linear(rng, (4,), 0, True, (3, 4), True, "t")),
+        ],
+        "tangent_lite.runtime.scipy_funcs.logsumexp_spread": [
+            _case("(3, 4) axis 1", lambda rng: _lse_linear(rng, (3, 4), 1, False, None, False, "g")),
+            _case("(5,)", lambda rng: _lse_linear(rng, (5,), None, False, None, False, "g")),
+            _case("(4,) b (3, 4) axis 1, sign", lambda rng: _lse_linear(rng, (4,), 1, False, (3, 4), True, "g")),
+        ],
+        "scipy.special.logsumexp": [_case("(3, 4) axis 1", lambda rng: (sample(rng, (3, 4)), 1)),
+                                    _case("(5,)", lambda rng: (sample(rng, (5,)),)),
+                                    _case("(2, 3) keepdims", lambda rng: (sample(rng, (2, 3)), 0), keepdims=True),
+                                    _case("(3, 4) b (4,) axis 0", lambda rng: (sample(rng, (3, 4)), 0,
+                                                                               sample(rng, (4,), 0.5, 2.0))),
+                                    _case("(4,) b (3, 4) axis 1, sign", lambda rng: (
+                                        sample(rng, (4,)), 1, _signed_weights(rng, (3, 4)), False, True)),
+                                    _case("(2, 3) b (2, 3) keepdims, sign", lambda rng: (
+                                        sample(rng, (2, 3)), None, _signed_weights(rng, (2, 3)), True, True))],
     }
 
 
-def _lse(rng: Any, shape: tuple, axis: Any, keepdims: bool) -> tuple:
+def _signed_weights(rng: Any, shape: tuple) -> Any:
+    """Weights of both signs, the first of each row dominating (sums of b exp(a) stay away from 0)."""
+    b = sample(rng, shape, 0.05, 0.3, signed=True)
+    b[..., 0] = 20.0
+    return b
+
+
+def _lse(rng: Any, shape: tuple, axis: Any, keepdims: bool, b_shape: Any = None) -> tuple:
+    """(out, a, axis, b, keepdims): out near logsumexp's result, as the helpers of its rule take it."""
     a = sample(rng, shape)
-    ans = np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims)) + sample(rng, F, -0.1, 0.1)
-    return ans, a, axis, None, keepdims
+    b = None if b_shape is None else sample(rng, b_shape, 0.5, 2.0)
+    exact = np.log(np.sum(np.exp(a) * (1.0 if b is None else b), axis=axis, keepdims=keepdims))
+    return exact + sample(rng, np.shape(exact) or F, -0.1, 0.1), a, axis, b, keepdims
+
+
+def _lse_linear(rng: Any, shape: tuple, axis: Any, keepdims: bool, b_shape: Any, sign: bool, seed: str) -> tuple:
+    """(seed, out, a, axis, b, keepdims, return_sign) for logsumexp_tangent (seed: the full shape) and
+    logsumexp_spread (seed: the value's shape, or a (value, sign) pair)."""
+    out, a, axis, b, keepdims = _lse(rng, shape, axis, keepdims, b_shape)
+    if sign:
+        out = (out, np.sign(out))
+    full = sample(rng, np.broadcast_shapes(np.shape(a), np.shape(b)))
+    value = sample(rng, np.shape(out[0] if sign else out) or F)
+    first = full if seed == "t" else ((value, sample(rng, np.shape(value) or F)) if sign else value)
+    return first, out, a, axis, b, keepdims, sign
 
 
 from rule_cases_scipy_linalg import CASES as _LINALG_CASES  # noqa: E402  (scipy.linalg's table)

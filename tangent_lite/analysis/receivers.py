@@ -111,6 +111,8 @@ def _plain_value(obj: Any) -> bool:
     """A value whose operators are those of numbers, arrays or Python's containers (their rules'),
     or no value at all (a module, a function, a class)."""
     t = type(obj)
+    if runtime.own_behaviour(t):  # (an array subclass with operators of its own: np.matrix, a user's)
+        return False
     return isinstance(obj, (numbers.Number, np.ndarray, np.generic, list, tuple, dict, set, str, bytes, type,
                             types.ModuleType, np.ufunc)) or inspect.isroutine(obj) or obj is None \
         or t.__module__ == "builtins" or hasattr(t, "__array_function__") \
@@ -167,6 +169,8 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
         if obj is not _NO and not _plain_value(obj):  # (module-level: K, or module.K)
             name, tname = S.dotted_name(atom) or "the module-level object", type(obj).__qualname__
+            if isinstance(obj, np.matrix):  # (NumPy's: '*' is its matrix product, '**' its matrix power)
+                fix = "make '{name}' an array, np.asarray({name}), and write its matrix product with '@'"
             errors.append(UnsupportedConstructError(what.format(name=name, type=tname), where,
                                                     fix.format(name=name, type=tname)))
         elif is_local(atom) and (atom.id not in plain if w.specialised else atom.id in constructed):

@@ -8,7 +8,7 @@ import numpy as np  # noqa: F401
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp
+from .registry import constant_params, defjvp, defvjp
 
 sc = runtime.special
 
@@ -369,36 +369,112 @@ def log_softmax_vjp(g, ans, x, axis=None):
     return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
 
 
-@defjvp(sc.logsumexp, name=_name("logsumexp"))
-def logsumexp_jvp(a_dot, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-    return np.sum(_tl.logsumexp_weights(ans, a, axis, b, keepdims, return_sign) * a_dot, axis=axis,
-                  keepdims=keepdims)
+# logsumexp(a, axis, b, keepdims, return_sign) = log|sum(b exp(a))|: runtime/scipy_funcs.py has its
+# partial derivatives (weights for a, scale for b) and puts the tangent or cotangent of the value in
+# place (a tuple (value, sign) with return_sign=True, the sign piecewise constant)
 
 
-@defvjp(sc.logsumexp, name=_name("logsumexp"))
-def logsumexp_vjp(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-    return _tl.expand_reduced(g, np.shape(a), _tl.axes_of(axis, np.ndim(a)), keepdims) * \
-        _tl.logsumexp_weights(ans, a, axis, b, keepdims, return_sign)
+@defjvp(sc.logsumexp, argnum=0, name=_name("logsumexp"))
+def logsumexp_jvp_a(a_dot, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_tangent(_tl.logsumexp_weights(ans, a, axis, b, keepdims, return_sign) * a_dot,
+                                 ans, a, axis, b, keepdims, return_sign)
 
 
-# logsumexp_weights(ans, a, ...) = exp(a - ans), ans expanded along the reduced axes
+@defjvp(sc.logsumexp, argnum=2, name=_name("logsumexp"))
+def logsumexp_jvp_b(b_dot, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_tangent(_tl.logsumexp_scale(ans, a, axis, b, keepdims, return_sign) * b_dot,
+                                 ans, a, axis, b, keepdims, return_sign)
 
 
-@defjvp(runtime.logsumexp_weights, argnum=0)
-def logsumexp_weights_jvp_ans(n_dot, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
-    return -ans * _tl.expand_reduced(n_dot, np.shape(a), _tl.axes_of(axis, np.ndim(a)), keepdims)
+@defvjp(sc.logsumexp, argnum=0, name=_name("logsumexp"))
+def logsumexp_vjp_a(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.unbroadcast(_tl.logsumexp_spread(g, ans, a, axis, b, keepdims, return_sign) *
+                           _tl.logsumexp_weights(ans, a, axis, b, keepdims, return_sign), a)
 
 
-@defjvp(runtime.logsumexp_weights, argnum=1)
-def logsumexp_weights_jvp_a(a_dot, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
+@defvjp(sc.logsumexp, argnum=2, name=_name("logsumexp"))
+def logsumexp_vjp_b(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.unbroadcast(_tl.logsumexp_spread(g, ans, a, axis, b, keepdims, return_sign) *
+                           _tl.logsumexp_scale(ans, a, axis, b, keepdims, return_sign), b)
+
+
+# its helpers, so that derivative code calling them can be differentiated again: logsumexp_tangent (sum
+# along the reduced axes) and logsumexp_spread (put back along them) are linear and each other's
+# transpose; scale = sign exp(a - out) and weights = b scale depend on logsumexp's result `out`
+
+
+@defjvp(runtime.logsumexp_tangent)
+def logsumexp_tangent_jvp(t_dot, ans, t, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_tangent(t_dot, out, a, axis, b, keepdims, return_sign)
+
+
+@defvjp(runtime.logsumexp_tangent)
+def logsumexp_tangent_vjp(h, ans, t, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.bcast(_tl.logsumexp_spread(h, out, a, axis, b, keepdims, return_sign), t)
+
+
+@defjvp(runtime.logsumexp_spread)
+def logsumexp_spread_jvp(g_dot, ans, g, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_spread(g_dot, out, a, axis, b, keepdims, return_sign)
+
+
+@defvjp(runtime.logsumexp_spread)
+def logsumexp_spread_vjp(h, ans, g, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_tangent(_tl.bcast(h, ans), out, a, axis, b, keepdims, return_sign)
+
+
+constant_params(runtime.logsumexp_tangent, "out", "a", "b")
+constant_params(runtime.logsumexp_spread, "out", "a", "b")
+
+
+@defjvp(runtime.logsumexp_scale, argnum="out")
+def logsumexp_scale_jvp_out(out_dot, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return -ans * _tl.logsumexp_spread(out_dot, out, a, axis, b, keepdims, return_sign)
+
+
+@defjvp(runtime.logsumexp_scale, argnum="a", broadcast=True)
+def logsumexp_scale_jvp_a(a_dot, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
     return ans * a_dot
 
 
-@defvjp(runtime.logsumexp_weights, argnum=0)
-def logsumexp_weights_vjp_ans(h, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
-    return np.reshape(-np.sum(h * ans, axis=_tl.axes_of(axis, np.ndim(a)), keepdims=keepdims), np.shape(ans_))
+@defvjp(runtime.logsumexp_scale, argnum="out")
+def logsumexp_scale_vjp_out(h, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_tangent(-h * ans, out, a, axis, b, keepdims, return_sign)
 
 
-@defvjp(runtime.logsumexp_weights, argnum=1)
-def logsumexp_weights_vjp_a(h, ans, ans_, a, axis=None, b=None, keepdims=False, return_sign=False):
-    return h * ans
+@defvjp(runtime.logsumexp_scale, argnum="a")
+def logsumexp_scale_vjp_a(h, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.unbroadcast(h * ans, a)
+
+
+constant_params(runtime.logsumexp_scale, "b")
+
+
+@defjvp(runtime.logsumexp_weights, argnum="out")
+def logsumexp_weights_jvp_out(out_dot, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return -ans * _tl.logsumexp_spread(out_dot, out, a, axis, b, keepdims, return_sign)
+
+
+@defjvp(runtime.logsumexp_weights, argnum="a", broadcast=True)
+def logsumexp_weights_jvp_a(a_dot, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return ans * a_dot
+
+
+@defjvp(runtime.logsumexp_weights, argnum="b", broadcast=True)
+def logsumexp_weights_jvp_b(b_dot, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_scale(out, a, axis, b, keepdims, return_sign) * b_dot
+
+
+@defvjp(runtime.logsumexp_weights, argnum="out")
+def logsumexp_weights_vjp_out(h, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.logsumexp_tangent(-h * ans, out, a, axis, b, keepdims, return_sign)
+
+
+@defvjp(runtime.logsumexp_weights, argnum="a")
+def logsumexp_weights_vjp_a(h, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.unbroadcast(h * ans, a)
+
+
+@defvjp(runtime.logsumexp_weights, argnum="b")
+def logsumexp_weights_vjp_b(h, ans, out, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return _tl.unbroadcast(h * _tl.logsumexp_scale(out, a, axis, b, keepdims, return_sign), b)

@@ -206,6 +206,7 @@ from .library import (  # noqa: F401
     is_inexact,
     is_zero,
     namespace,
+    numpy_reached,
     promoted,
     reshaped,
     spread,
@@ -370,7 +371,15 @@ from .reductions import (  # noqa: F401
     var_tangent,
     vector_norm_dir,
 )
-from .scipy_funcs import _scipy_special, logsumexp_weights, special  # noqa: F401
+from .scipy_funcs import (  # noqa: F401
+    _scipy_special,
+    _summed_shape,
+    logsumexp_scale,
+    logsumexp_spread,
+    logsumexp_tangent,
+    logsumexp_weights,
+    special,
+)
 from .scipy_linalg import (  # noqa: F401
     _scipy_linalg,
     block_frechet,
@@ -535,7 +544,8 @@ __all__ = [
     "norm_dir_bar_n",
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
-    "logsumexp_weights",  # (and `special`: scipy.special, or None)
+    "logsumexp_scale", "logsumexp_weights", "logsumexp_tangent", "logsumexp_spread",
+    # (and `special`: scipy.special, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
     # numpy_missing.py
     "item", "item_bar", "conj_method", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands",

@@ -22,6 +22,7 @@ from typing import Any, Sequence, Tuple
 import numpy as np
 
 from .blocks import expand_reduced, safe_div
+from .library import inexact, zeros_of
 from .products import einsum_bar, einsum_ops, multi_dot_bar
 from .reductions import norm_axes
 
@@ -92,10 +93,10 @@ def norm_dir_partials(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepd
     """``(a_x, a_n, axes)``: the tangent of the direction ``d`` of ``norm_bar`` is
     ``a_x * x_dot + a_n * n_dot`` (``n_dot`` expanded to ``x``'s shape). Piecewise constant
     directions (ord 0, 1, inf, matrix 1 and inf norms) have zero derivatives."""
-    x = np.asarray(x, dtype=float)
+    x = inexact(x)  # (in its own library: a Dask array stays lazy)
     which, axes = norm_axes(x, ord, axis, kind)
-    n = np.asarray(expand_reduced(ans, x.shape, axes, keepdims), dtype=float)
-    zero = np.zeros(x.shape)
+    n = inexact(expand_reduced(ans, x.shape, axes, keepdims))
+    zero = zeros_of(x.shape, x)
     if which == "matrix":
         if ord in ("nuc", 2, -2):
             raise NotImplementedError(

@@ -81,6 +81,14 @@ def inexact(x: Any) -> Any:
     return x.astype(np.float64) if xp is np else xp.astype(x, xp.float64)
 
 
+def numpy_reached(x: Any) -> TypeError:
+    """The error for a NumPy array met where ``x`` (an array-API library's array) was expected."""
+    return TypeError(f"tangent_lite: a NumPy array reached the derivative of a {type(x).__name__}: the code "
+                     "converted its arrays to NumPy (SciPy does unless the environment variable "
+                     "SCIPY_ARRAY_API=1 is set before it is imported), or a helper of tangent_lite "
+                     "computed with NumPy (then please report it)")
+
+
 def zeros_of(shape: Any, like: Any) -> Any:
     """Zeros of the given shape in ``like``'s library and inexact dtype (float64 for an integer
     ``like``; NumPy float64 zeros when ``like`` is a number)."""

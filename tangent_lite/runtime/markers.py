@@ -298,7 +298,10 @@ _BEHAVIOUR = frozenset(f"__{n}__" for n in (
 def own_behaviour(t: type) -> str:
     """The first operator, indexing or NumPy-protocol method a subclass of an array, number, list,
     tuple or dict type defined outside Python and NumPy gives itself ('' if none): a
-    ``class Sq(np.ndarray)`` with its own ``__mul__`` is not differentiated as an array."""
+    ``class Sq(np.ndarray)`` with its own ``__mul__`` is not differentiated as an array; nor is
+    NumPy's own ``np.matrix``, whose ``*`` is a matrix product and ``**`` a matrix power."""
+    if issubclass(t, np.matrix):
+        return "__mul__"
     if t.__module__ == "builtins" or t.__module__.startswith(("numpy", "tangent_lite")) \
             or not issubclass(t, (np.ndarray, np.generic, int, float, complex, list, tuple, dict)):
         return ""

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import unbroadcast
+from .library import inexact, zeros_of
 from .numpy_missing import eig_gaps
 
 
@@ -64,7 +65,7 @@ def eigvals_bar(g: Any, a: Any) -> Any:
 
 def cov_rows(v: Any, rowvar: Any) -> Any:
     """``v`` as np.cov reads it: a 2-D array of variables (rows) by observations."""
-    x = np.atleast_2d(np.asarray(v, dtype=float))
+    x = np.atleast_2d(inexact(v))
     return x.T if (not rowvar and x.shape[0] != 1) else x
 
 
@@ -80,7 +81,7 @@ def cov_tangent(t: Any, which: int, m: Any, y: Any = None, rowvar: Any = True, b
     """Tangent of ``np.cov(m, y, ...)`` along ``m`` (which=0) or ``y`` (which=1)."""
     parts = [cov_rows(m, rowvar)] + ([] if y is None else [cov_rows(y, rowvar)])
     x = np.concatenate(parts, axis=0)
-    tparts = [np.zeros(p.shape) for p in parts]
+    tparts = [zeros_of(p.shape, p) for p in parts]
     tparts[which] = cov_rows(t, rowvar)
     tx = np.concatenate(tparts, axis=0)
     xc = x - np.mean(x, axis=1, keepdims=True)
@@ -103,7 +104,7 @@ def cov_bar(g: Any, which: int, m: Any, y: Any = None, rowvar: Any = True, bias:
     start = 0 if which == 0 else parts[0].shape[0]
     piece = bar[start:start + parts[which].shape[0]]
     like = m if which == 0 else y
-    x_like = np.atleast_2d(np.asarray(like, dtype=float))
+    x_like = np.atleast_2d(inexact(like))
     if not rowvar and x_like.shape[0] != 1:
         piece = piece.T
     return np.reshape(piece, np.shape(like))

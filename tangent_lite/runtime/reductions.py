@@ -97,13 +97,14 @@ def prod_pairs(g: Any, v: Any, x: Any, axis: Any = None, keepdims: bool = False)
     xs = moved.reshape(lead + (-1,))
     vs = np.moveaxis(v * gx, axes, tuple(range(-len(axes), 0))).reshape(lead + (-1,))
     n = xs.shape[-1]
-    out = np.zeros_like(xs)
+    if n == 0:
+        return np.zeros_like(x)
+    columns = []
     for i in range(n):  # products over the group with entry i left out, then their "others"
-        y = np.copy(xs)
-        y[..., i] = 1.0
-        others = prod_bar(1.0, None, y, -1, True)
-        others[..., i] = 0.0
-        out[..., i] = np.sum(others * vs, axis=-1)
+        left_out = np.arange(n) == i  # (no writes into arrays: Dask's stay lazy)
+        others = prod_bar(1.0, None, np.where(left_out, 1.0, xs), -1, True)
+        columns.append(np.sum(np.where(left_out, 0.0, others) * vs, axis=-1))
+    out = np.stack(columns, axis=-1)
     return np.moveaxis(out.reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
 
 

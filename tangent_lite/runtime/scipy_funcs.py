@@ -1,5 +1,13 @@
 """SciPy for the rules of ``rules/scipy_special.py`` (``_tl.special`` is ``scipy.special``, or
-None without SciPy: those rules are then not registered)."""
+None without SciPy: those rules are then not registered), and the pieces of
+``scipy.special.logsumexp``'s rule.
+
+``logsumexp(a, axis, b, keepdims, return_sign)`` is ``log|s|`` with ``s = sum(b exp(a))`` along
+``axis`` (``b`` broadcasts with ``a``; without ``b`` it is 1).  Its partial derivatives are
+``d/da = b exp(a) / s = sign b exp(a - value)`` and ``d/db = sign exp(a - value)``, the value and
+sign put back along the reduced axes.  With ``return_sign=True`` the result is ``(value, sign)``:
+the sign is piecewise constant (its tangent is 0, its cotangent is dropped).  Without it, a
+negative sum gives NaN, and so do its derivatives."""
 
 from __future__ import annotations
 
@@ -7,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .blocks import axes_of, expand_reduced
-from .markers import user_error
+from .blocks import axes_of, entry_or_zero, expand_reduced
+from .library import zeros_of
 
 
 def _scipy_special() -> Any:
@@ -23,14 +31,47 @@ def _scipy_special() -> Any:
 special = _scipy_special()
 
 
-def logsumexp_weights(ans: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
+def _summed_shape(a: Any, b: Any) -> tuple:
+    """The shape SciPy sums over: ``a``'s and ``b``'s broadcast together."""
+    return np.broadcast_shapes(np.shape(a), np.shape(b))
+
+
+def logsumexp_scale(out: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
+                    return_sign: Any = False) -> Any:
+    """d logsumexp / d b = sign exp(a - value), shaped like ``a`` and ``b`` broadcast (``out``:
+    logsumexp's result)."""
+    shape = _summed_shape(a, b)
+    axes = axes_of(axis, len(shape))
+    if return_sign:
+        value = expand_reduced(out[0], shape, axes, keepdims)
+        return expand_reduced(out[1], shape, axes, keepdims) * np.exp(a - value)
+    return np.exp(a - expand_reduced(out, shape, axes, keepdims))
+
+
+def logsumexp_weights(out: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
                       return_sign: Any = False) -> Any:
-    """d logsumexp(a) / d a = exp(a - logsumexp(a)), shaped like ``a``."""
-    if b is not None or return_sign:
-        raise user_error("UnsupportedConstructError",
-                         "derivatives of a call of scipy.special.logsumexp with b= or return_sign=True are not "
-                         "supported by its rule",
-                         "differentiate scipy.special.logsumexp itself (tl.grad(scipy.special.logsumexp)(a, b=b), "
-                         "through SciPy's source), or write log(sum(b * exp(a))) with NumPy")
-    axes = axes_of(axis, np.ndim(a))
-    return np.exp(a - expand_reduced(ans, np.shape(a), axes, keepdims))
+    """d logsumexp / d a = sign b exp(a - value) (exp(a - value) without ``b``)."""
+    scale = logsumexp_scale(out, a, axis, b, keepdims, return_sign)
+    if b is None:
+        return scale
+    return b * scale
+
+
+def logsumexp_tangent(t: Any, out: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
+                      return_sign: Any = False) -> Any:
+    """The tangent of logsumexp's result from ``t`` = partial derivative times an input's tangent:
+    ``t`` summed along the reduced axes (and a zero tangent of the sign with ``return_sign``)."""
+    value_dot = np.sum(t, axis=axes_of(axis, len(_summed_shape(a, b))), keepdims=keepdims)
+    if return_sign:
+        return (value_dot, zeros_of(np.shape(out[1]), value_dot))
+    return value_dot
+
+
+def logsumexp_spread(g: Any, out: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
+                     return_sign: Any = False) -> Any:
+    """The cotangent of logsumexp's value put back along the reduced axes (with ``return_sign``,
+    entry 0 of ``g``: the sign's cotangent carries no derivative)."""
+    shape = _summed_shape(a, b)
+    if return_sign:
+        g = entry_or_zero(g, 0, out[0])
+    return expand_reduced(g, shape, axes_of(axis, len(shape)), keepdims)

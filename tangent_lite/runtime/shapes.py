@@ -22,7 +22,7 @@ def transpose_bar(g: Any, axes: Any = None) -> Any:
         return namespace(g).permute_dims(g, order)
     if axes is None:
         return np.transpose(g)
-    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))
+    return np.transpose(g, tuple(int(i) for i in np.argsort([a % np.ndim(g) for a in axes])))  # (Dask: a tuple)
 
 
 def rollaxis_bar(g: Any, a: Any, axis: int, start: int = 0) -> Any:
@@ -148,9 +148,15 @@ def diagonal_bar(g: Any, a: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1
     a1, a2 = axis1 % nd, axis2 % nd
     shape = np.shape(a)
     rest = [shape[i] for i in range(nd) if i not in (a1, a2)]
-    out = np.zeros(rest + [shape[a1], shape[a2]])
-    rows, cols = diag_positions(shape[a1], shape[a2], offset)
-    out[..., rows, cols] = g
+    n, m = shape[a1], shape[a2]
+    rows, _ = diag_positions(n, m, offset)
+    if len(rows) == 0:
+        return np.zeros(rest + [n, m])
+    # entry (r, c) is g[..., r - first row] on the diagonal, 0 elsewhere (no writes: Dask's g stays lazy)
+    r = np.arange(n)[:, None]
+    on_diagonal = np.arange(m)[None, :] - r == offset
+    along = np.take(inexact(g), np.clip(r[:, 0] - max(-offset, 0), 0, len(rows) - 1), axis=-1)
+    out = np.where(on_diagonal, np.expand_dims(along, -1), 0.0)
     return np.moveaxis(out, (-2, -1), (a1, a2))
 
 
@@ -187,16 +193,18 @@ def np_append_bar(g: Any, which: int, arr: Any, values: Any, axis: Any = None) -
 
 
 def delete_bar(g: Any, arr: Any, obj: Any, axis: Any = None) -> Any:
+    """Cotangent of ``np.delete``: ``g`` back at the kept positions, 0 at the deleted ones (read
+    from ``g`` by position, no writes: Dask's ``g`` stays lazy)."""
     if axis is None:
-        size = math.prod(np.shape(arr))
-        out = np.zeros(size)
-        out[np.delete(np.arange(size), obj)] = np.ravel(g)
-        return np.reshape(out, np.shape(arr))
+        return np.reshape(delete_bar(np.ravel(g), np.ravel(arr), obj, 0), np.shape(arr))
     ax = axis % np.ndim(arr)
-    out = np.zeros(np.shape(arr))
-    keep = np.delete(np.arange(np.shape(arr)[ax]), obj)
-    out[(slice(None),) * ax + (keep,)] = g
-    return out
+    n = np.shape(arr)[ax]
+    keep = np.delete(np.arange(n), obj)
+    if len(keep) == 0:
+        return np.zeros(np.shape(arr))
+    kept = np.isin(np.arange(n), keep)
+    along = np.take(inexact(g), np.minimum(np.searchsorted(keep, np.arange(n)), len(keep) - 1), axis=ax)
+    return np.where(np.reshape(kept, [n if i == ax else 1 for i in range(np.ndim(arr))]), along, 0.0)
 
 
 def taken(x: Any, indices: Any, axis: Any = None, mode: Any = "raise") -> Any:
@@ -210,7 +218,7 @@ def taken(x: Any, indices: Any, axis: Any = None, mode: Any = "raise") -> Any:
     else:
         ax = axis % len(np.shape(x))
     idx = np.take(np.arange(np.shape(x)[ax]), indices, mode=mode) if mode != "raise" else np.asarray(indices)
-    return x[(slice(None),) * ax + (idx,)]
+    return x[(slice(None),) * ax + (int(idx) if idx.ndim == 0 else idx,)]  # (Dask: a 0-d index as an int)
 
 
 def take_bar(g: Any, a: Any, indices: Any, axis: Any = None, mode: Any = "raise") -> Any:

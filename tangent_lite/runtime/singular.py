@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .library import inexact, is_foreign, is_zero, namespace
+from .library import inexact, is_foreign, is_zero, namespace, numpy_reached
 
 
 def nan_free(r: Any) -> bool:
@@ -77,7 +77,12 @@ def strong_mul(a: Any, b: Any) -> Any:
     if (type(a) is float or type(a) is int) and (type(b) is float or type(b) is int):
         return 0.0 if a == 0 or b == 0 else a * b
     a = uniform_value(a, b)
-    r = a * b
+    try:
+        r = a * b
+    except TypeError:
+        if type(b) is np.ndarray and namespace(a) is not np:  # (an array-API tangent, NumPy partials)
+            raise numpy_reached(a) from None
+        raise
     if nonzero_number(a) or nonzero_number(b) or nan_free(r):
         return r
     if is_foreign(r):

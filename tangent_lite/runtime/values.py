@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .broadcast import _same_length
-from .library import is_foreign, namespace, spread, zeros_of
+from .library import is_foreign, namespace, numpy_reached, spread, zeros_of
 
 
 def zeros_like(x: Any) -> Any:
@@ -157,10 +157,7 @@ def _foreign_grad(g: Any, x: Any) -> Any:
             # the argument's values, a constant): made an array of x's library, chunked like x
             g = spread(g, tuple(x.shape), x)
         elif np.ndim(g) != 0:
-            raise TypeError(f"tangent_lite: a NumPy array reached the gradient of a {type(x).__name__}: the code "
-                            "converted its arrays to NumPy (SciPy does unless the environment variable "
-                            "SCIPY_ARRAY_API=1 is set before it is imported), or a helper of tangent_lite "
-                            "computed with NumPy (then please report it)")
+            raise numpy_reached(x)
         else:
             return zeros_like(x) + (g.item() if isinstance(g, np.ndarray) else g)
     xp = namespace(g)
