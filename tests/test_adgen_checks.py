@@ -247,3 +247,33 @@ def test_one_check_per_operand_and_none_repeated(model):
     checked = re.findall(r"_tl\.array_method\((\w+),", body)
     assert sorted(checked) == sorted(set(checked)), body
     assert {"x"} <= set(checked), body
+
+
+ROUNDED = textwrap.dedent('''
+    class Scaled:
+        def __init__(self, v):
+            self.v = v
+
+        def __round__(self, n=None):
+            return 3.0 * self.v          # no integer: continuous in v
+
+
+    def f_round(x):
+        return round(Scaled(x)) * 1.0
+''')
+
+
+def test_builtin_calling_the_objects_own_method_is_refused_whatever_the_result(tmp_path):
+    """round() is piecewise constant for numbers; a user's __round__ need not be: refused, not 0."""
+    path = tmp_path / "adgenchk_rounded.py"
+    path.write_text(ROUNDED)
+    spec = importlib.util.spec_from_file_location("adgenchk_rounded", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["adgenchk_rounded"] = module
+    try:
+        spec.loader.exec_module(module)
+        for call in (lambda: tl.grad(module.f_round)(0.7), lambda: tl.jvp(module.f_round, (0.7,), (1.0,))):
+            with pytest.raises(tl.UnsupportedConstructError, match=r"'round' operator of .*Scaled"):
+                call()
+    finally:
+        sys.modules.pop("adgenchk_rounded", None)
