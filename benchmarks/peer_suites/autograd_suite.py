@@ -134,6 +134,7 @@ def main() -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ADAPTER), str(HERE), str(tests), str(REPO), env.get("PYTHONPATH", "")])
     env["TANGENT_LITE_CACHE_DIR"] = str(tmp / "cache")
+    env["TMPDIR"] = str(tmp)  # (the adapter writes its wrapper modules there: removed with it)
     env["PEER_SUITE_TIMEOUT"] = str(opts.timeout)
     cmd = [sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider", "-p", "_timeout_plugin",
            "-p", "no:warnings", f"--junitxml={junit}", "--rootdir", str(tmp), "-o", "junit_family=xunit1"]
