@@ -213,7 +213,7 @@ def test_source_text_refuses_user_objects(model, name, mode):
     """tl.source's code (the general code, not specialised to the arguments) checks the operands."""
     module = model[0]
     text = tl.source(getattr(module, name), mode)
-    assert "_tl.array_method(" in text
+    assert "_tl.operand(" in text
     namespace = dict(vars(module))
     exec(compile(text, f"<tl.source of {name}>", "exec"), namespace)
     derivative = namespace[f"{name}_{mode}"]
@@ -244,7 +244,7 @@ def test_one_check_per_operand_and_none_repeated(model):
     module = model[0]
     text = tl.source(module.f_mod, "vjp")
     body = text.split("def f_mod_vjp")[1].split("\ndef ")[0]
-    checked = re.findall(r"_tl\.array_method\((\w+),", body)
+    checked = re.findall(r"_tl\.operand\((\w+),", body)
     assert sorted(checked) == sorted(set(checked)), body
     assert {"x"} <= set(checked), body
 

@@ -289,8 +289,8 @@ def test_params_dict_items_need_no_run_time_check(training):
         spec = api._spec([X, extra])
         return api.compiled(training.dict_loss, "vjp", ("x",), spec).__tl_text__
 
-    assert "array_method" not in text(PARAMS)
-    assert "array_method" in text(dict(PARAMS, W=[W]))
+    assert "_tl.operand" not in text(PARAMS)
+    assert "_tl.operand" in text(dict(PARAMS, W=[W]))
 
 
 def test_changed_containers_lose_their_item_ranks(tmp_path):

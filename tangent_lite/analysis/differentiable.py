@@ -60,7 +60,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         errors += outside_write_errors(w, wrt, {e.location.lineno for e in errors if e.location is not None})
         errors += entered
     complex_checks: List[Any] = []
-    operand_checks: List[Any] = []  # (statement, variable, message): receivers.operator_checks
+    operand_checks: List[Any] = []  # (statement, variable, (where, op, shown, method)): receivers.operator_checks
     # (the operands of operators and functions with derivatives are checked: what they make is plain)
     checked = active | (varied or set())
     plain = receivers.plain_values(w, ranks or {}, checked) if not own_code else set()
@@ -98,8 +98,9 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                         f"or wrap the argument in tl.stop_gradient(...) if it needs no derivative",
                     ))
     raise_all(errors)
-    for stmt, name, message in operand_checks:
-        run_time_checks.insert_run_time_check(w, stmt, "array_method", [name], message, True)
+    for stmt, name, (where, op, shown, method) in operand_checks:
+        options = (op, shown, method) if method else (op, shown)
+        run_time_checks.insert_run_time_check(w, stmt, "operand", [name], where, *options)
     for stmt, info, active_inputs in complex_checks:
         _insert_real_checks(w, stmt, info, active_inputs, active)
 

@@ -82,8 +82,9 @@ def _specialise_body(w: Wengert, body: List[Any], ranks: Dict[str, Optional[int]
     for stmt in body:
         value = getattr(stmt, "value", None)
         callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
-        if isinstance(stmt, gast.Expr) and callee is runtime.array_method and (_known(value.args[0], ranks) or (
-                len(value.args) == 3 and is_local(value.args[0]) and value.args[0].id in built)):
+        operand = callee is runtime.operand or callee is runtime.array_method and len(value.args) == 3
+        if isinstance(stmt, gast.Expr) and (operand or callee is runtime.array_method) and (
+                _known(value.args[0], ranks) or operand and is_local(value.args[0]) and value.args[0].id in built):
             continue
         if isinstance(stmt, gast.Assign) and callee is runtime.copy_value and _known(value.args[0], ranks) \
                 and ranks[value.args[0].id] >= 1:
@@ -155,41 +156,29 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[Tangen
         symbol, dunder = _OPERATORS[callee]
         sides = [""] if len(atoms) == 1 else ["", "r"] if dunder not in ("lt", "le", "gt", "ge", "eq", "ne") \
             else ["", ""]
-        operands = list(zip(atoms, sides))
-        texts = [(f"the '{symbol}' operator of '{{name}}' is differentiated as that of numbers and arrays, but "
-                  "'{name}' is a {type}",
-                  "call the method as a function of the object, {type}."
-                  + (f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__")
-                  + "({name}, ...), which is differentiated like any Python function") for _, side in operands]
+        operands = [(a, symbol, f"__{side}{dunder}__") for a, side in zip(atoms, sides)]
     elif _numpy_function(callee) or getattr(callee, "__module__", None) == "math" and callable(callee):
-        operands = [(a, "") for a in atoms]  # (not its keywords: options such as dtype=x.dtype)
         prefix = "np" if _numpy_function(callee) else "math"
         spelled = f"{prefix}.{getattr(callee, '__name__', 'function')}"
-        owner = "NumPy" if prefix == "np" else "math"
-        texts = [(f"{spelled} is differentiated as {owner}'s function of numbers and arrays, but its argument "
-                  f"'{{name}}' is a {{type}} ({owner} would call the {{type}}'s own methods)",
-                  f"pass an array or a number to {spelled}, or call the {{type}}'s own method as a function "
-                  "({type}.<method>({name}, ...)), which is differentiated like any Python function")] * len(operands)
+        operands = [(a, spelled, "") for a in atoms]  # (not its keywords: options such as dtype=x.dtype)
     else:
         return [], []
     where = w.src.location(stmt)
     # (the general code names the file as its comments do: the same text wherever the file is)
-    spelled = str(where) if w.specialised else f"{os.path.basename(where.filename)}:{where.lineno}"
+    at = str(where) if w.specialised else f"{os.path.basename(where.filename)}:{where.lineno}"
     errors: List[TangentLiteError] = []
-    checks: List[Tuple[str, str]] = []
-    for (atom, _), (what, fix) in zip(operands, texts):
+    checks: List[Tuple[str, Tuple[str, str, str, str]]] = []
+    for atom, op, method in operands:
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
         if obj is not _NO and not _plain_value(obj):  # (module-level: K, or module.K)
-            name, tname = S.dotted_name(atom) or "the module-level object", type(obj).__qualname__
+            name = S.dotted_name(atom) or "the module-level object"
+            what, fix = runtime.operand_message(op, name, method, type(obj).__qualname__)
             if isinstance(obj, np.matrix):  # (NumPy's: '*' is its matrix product, '**' its matrix power)
-                fix = "make '{name}' an array, np.asarray({name}), and write its matrix product with '@'"
-            errors.append(UnsupportedConstructError(what.format(name=name, type=tname), where,
-                                                    fix.format(name=name, type=tname)))
+                fix = f"make '{name}' an array, np.asarray({name}), and write its matrix product with '@'"
+            errors.append(UnsupportedConstructError(what, where, fix))
         elif is_local(atom) and atom.id not in plain:
-            shown = getattr(w, "display_names", {}).get(atom.id, atom.id)
-            # ('{type}' is left for _tl.array_method to fill in with the type it finds)
-            checks.append((atom.id, f"{spelled}: {what.format(name=shown, type='{type}')}\nTo fix: "
-                                    f"{fix.format(name=shown, type='{type}')}"))
+            # (the message is made by _tl.operand when the check fails, naming the type it finds)
+            checks.append((atom.id, (at, op, getattr(w, "display_names", {}).get(atom.id, atom.id), method)))
     return errors, checks
 
 

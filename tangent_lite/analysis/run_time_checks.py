@@ -26,7 +26,7 @@ from .aliases import _local
 
 # the runtime helpers :func:`insert_run_time_check` calls (and the lowering's ``v.dot(u)`` receiver check):
 # statements that compute nothing (tl.trace shows none of them)
-CHECKS = frozenset({"number_only", "container_only", "held_once", "array_method", "real_only"})
+CHECKS = frozenset({"number_only", "container_only", "held_once", "array_method", "operand", "real_only"})
 _OF_THE_TYPE = CHECKS - {"held_once"}  # (checks of what type a value has, which no in-place change changes)
 
 
@@ -119,7 +119,8 @@ def _checked_before(w: Any, path: List[Tuple[List[Any], int]], helper: str, name
         call = st.value if isinstance(st, gast.Expr) else None
         return isinstance(call, gast.Call) and get_anno(call, Key.CALLEE) is getattr(runtime, helper) \
             and [getattr(a, "id", None) for a in call.args[:len(names)]] == list(names) \
-            and [getattr(a, "value", None) for a in call.args[len(names) + 1:]] == list(options)
+            and (helper == "operand"  # (one test of the type, whatever the operator it guards)
+                 or [getattr(a, "value", None) for a in call.args[len(names) + 1:]] == list(options))
 
     if helper not in _OF_THE_TYPE or not all(_assigned_once(w, n) for n in names):
         return False

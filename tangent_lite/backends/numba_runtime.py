@@ -445,6 +445,16 @@ def _array_method_impl(v, message, containers=False):
     return lambda v, message, containers=False: None
 
 
+def operand(v, where, op, shown, method=""):
+    """Nothing, as :func:`array_method`."""
+    _stub("operand")
+
+
+@overload(operand, jit_options=_jit_options())
+def _operand_impl(v, where, op, shown, method=""):
+    return lambda v, where, op, shown, method="": None
+
+
 def seq_item(seq, k):
     """``seq[k]`` for an array, list or ``range`` (Numba cannot index a range)."""
     _stub("seq_item")
@@ -477,7 +487,8 @@ def _tape_new_impl(n, v):
 #: the ``_tl.<name>`` helpers compiled code may call
 HELPERS = ("unbroadcast", "zeros_like", "as_grad", "copied", "saved", "add", "balanced_eq",
            "builtin_extremum_bar", "pow_exponent_bar", "safe_ratio", "abs_grad", "nan_zero", "sum_bar",
-           "mean_bar", "seq_item", "tape_new", "strong_mul", "strong_div", "power", "pow_base_bar", "array_method")
+           "mean_bar", "seq_item", "tape_new", "strong_mul", "strong_div", "power", "pow_base_bar", "array_method",
+           "operand")
 
 
 # ---------------------------------------------------------------- adgen support

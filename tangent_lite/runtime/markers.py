@@ -314,6 +314,33 @@ def own_behaviour(t: type) -> str:
     return ""
 
 
+def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
+    """Check, before an operator (``op`` its symbol, ``method`` the Python method it calls on ``v``:
+    ``'*'``, ``'__rmul__'``) or a NumPy / ``math`` function (``op``: ``'np.dot'``, ``method`` empty) whose
+    operand ``v`` (written ``shown`` at ``where``, the user's file:line) carries or meets derivatives,
+    that ``v`` is an array, a number or a value of Python's or NumPy's own types: an object of the
+    user's class would run its own method, not the rule's arithmetic (:func:`array_method`)."""
+    t = type(v)
+    if t is np.ndarray or t is float or t is int:
+        return
+    what, fix = operand_message(op, shown, method, "{type}")
+    array_method(v, f"{where}: {what}\nTo fix: {fix}", True)
+
+
+def operand_message(op: str, shown: str, method: str, tname: str) -> Any:
+    """(what, fix) of the refusal of an operand ``shown`` of type ``tname`` (:func:`operand`)."""
+    if method:
+        return (f"the '{op}' operator of '{shown}' is differentiated as that of numbers and arrays, but '{shown}' "
+                f"is a {tname}",
+                f"call the method as a function of the object, {tname}.{method}({shown}, ...), which is "
+                "differentiated like any Python function")
+    owner = "NumPy" if op.startswith("np.") else "math"
+    return (f"{op} is differentiated as {owner}'s function of numbers and arrays, but its argument '{shown}' is a "
+            f"{tname} ({owner} would call the {tname}'s own methods)",
+            f"pass an array or a number to {op}, or call the {tname}'s own method as a function "
+            f"({tname}.<method>({shown}, ...)), which is differentiated like any Python function")
+
+
 def array_method(v: Any, message: str, containers: bool = False) -> None:
     """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
     ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
