@@ -121,3 +121,103 @@ def test_a_bound_method_guard_does_not_make_the_derivative_again_at_every_call(m
         assert REC.seen == before + 1  # the new object's method is what runs
     finally:
         REC = old
+
+
+# ------------------------------------------------------------------ #8: return inside try (reverse mode)
+
+
+def returns_in_try(x):
+    try:
+        return x * x * x
+    except ValueError:
+        return x ** 4
+
+
+def returns_in_try_raising(x):
+    try:
+        y = x * 2.0
+        if x > 0.5:
+            raise ValueError("big")
+        return y * x * x  # 2 x^3
+    except ValueError:
+        return x ** 4
+
+
+def _checked_cube(x):
+    if x > 0.5:
+        raise ValueError("big")
+    return x * x * x
+
+
+def returns_helper_in_try(x):
+    try:
+        return _checked_cube(x) * x  # x^4
+    except ValueError:
+        return np.sin(x) * x
+
+
+def returns_in_else(x):
+    y = None
+    try:
+        y = x * x
+    except ZeroDivisionError:
+        return np.cos(x)
+    else:
+        return y * np.sin(x)
+
+
+def returns_in_finally(x):
+    y = x * 3.0
+    try:
+        y = y * x
+    except ValueError:
+        y = x
+    finally:
+        return y * x  # 3 x^3
+
+
+def reassigned_in_try(x):
+    y = None
+    try:
+        y = x * x * x
+    except ValueError:
+        y = x ** 4
+    return y
+
+
+def returns_in_loop_in_try(x):
+    s = x
+    try:
+        for _ in range(3):
+            s = s * x
+            if s > 10.0:
+                return s
+        return s * 2.0
+    except ValueError:
+        return x
+
+
+TRY_RETURNS = [returns_in_try, returns_in_try_raising, returns_helper_in_try, returns_in_else,
+               returns_in_finally, reassigned_in_try]
+
+
+@pytest.mark.parametrize("f", TRY_RETURNS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [0.4, 0.9])
+def test_return_inside_try_in_both_modes_and_second_order(f, x):
+    expected = fd(f, x)
+    assert np.isclose(tl.grad(f)(x), expected, rtol=1e-6)
+    assert np.isclose(tl.jvp(f, (x,), (1.0,))[1], expected, rtol=1e-6)
+    assert np.isclose(tl.vjp(f, x)[1](1.0), expected, rtol=1e-6)
+    second = fd(lambda t: tl.grad(f)(t), x)
+    assert np.isclose(tl.hessian(f)(x), second, rtol=1e-5)
+    assert np.isclose(tl.jvp(tl.grad(f), (x,), (1.0,))[1], second, rtol=1e-5)
+
+
+def test_a_push_a_later_statement_may_follow_with_an_exception_is_refused_accurately():
+    """A loop in the try block overwrites ``s`` and may raise at a later iteration: still refused,
+    with a message that says why; forward mode works."""
+    from tangent_lite.errors import UnsupportedConstructError
+
+    with pytest.raises(UnsupportedConstructError, match="a later statement of the block may raise"):
+        tl.grad(returns_in_loop_in_try)(0.9)
+    assert np.isclose(tl.jvp(returns_in_loop_in_try, (0.9,), (1.0,))[1], fd(returns_in_loop_in_try, 0.9), rtol=1e-6)
