@@ -2,6 +2,7 @@
 module-level objects, ``return`` inside ``try`` in reverse mode, constants printed into ``is None``
 tests, and the association order of constant factors.  Checked against central finite differences
 and hand-derived derivatives."""
+import inspect
 import logging
 import warnings
 
@@ -173,7 +174,7 @@ def returns_in_finally(x):
     except ValueError:
         y = x
     finally:
-        return y * x  # 3 x^3
+        return y * x  # noqa: B012 (3 x^3)
 
 
 def reassigned_in_try(x):
@@ -221,3 +222,59 @@ def test_a_push_a_later_statement_may_follow_with_an_exception_is_refused_accura
     with pytest.raises(UnsupportedConstructError, match="a later statement of the block may raise"):
         tl.grad(returns_in_loop_in_try)(0.9)
     assert np.isclose(tl.jvp(returns_in_loop_in_try, (0.9,), (1.0,))[1], fd(returns_in_loop_in_try, 0.9), rtol=1e-6)
+
+
+# ------------------------------------------------------------------ #15: literals compared by identity
+
+
+def partitioned(x):
+    return np.sum(np.partition(x, 2)[:3] * np.array([1.0, 2.0, 3.0]))
+
+
+def _rules_with_defaults():
+    from tangent_lite.rules.registry import REGISTRY
+
+    for prim in REGISTRY:
+        for kind, rules in (("jvp", prim.jvps), ("vjp", prim.vjps)):
+            for argnum, rule in sorted(rules.items()):
+                if any(p.default is not p.empty for p in inspect.signature(rule.fn).parameters.values()):
+                    yield f"{prim.name}.{kind}{argnum}", rule
+
+
+def test_no_rule_instantiated_with_its_defaults_compares_a_literal_by_identity():
+    """Every rule with default values, inlined with them: the code compiles without a
+    SyntaxWarning (``-1 is None`` is folded to False, and ``a if False else b`` to ``b``)."""
+    from tangent_lite import syntax as S
+    from tangent_lite.rules.template import inline
+    from tangent_lite.syntax import gast
+    from tangent_lite.syntax.naming import Namer
+
+    checked = 0
+    for label, rule in _rules_with_defaults():
+        try:
+            template = rule.template
+        except tl.errors.RuleError:
+            continue
+        params = inspect.signature(rule.fn).parameters.values()
+        bindings = {p.name: S.name(p.name) for p in params if p.default is p.empty}
+        stmts, result = inline(template, bindings, Namer(bindings), {})
+        module = gast.Module(body=stmts + [S.assign("_result", result)], type_ignores=[])
+        text = S.to_source(module)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(text, label, "exec")
+        checked += 1
+    assert checked > 20
+
+
+def test_second_order_of_partition_makes_no_syntax_warning():
+    x = np.array([0.5, -1.0, 2.0, 0.1, 1.3])
+    weights = np.zeros_like(x)
+    weights[np.argsort(x)[:3]] = [1.0, 2.0, 3.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.allclose(tl.grad(partitioned)(x), weights)
+        assert np.allclose(tl.hessian(partitioned)(x), np.zeros((5, 5)))
+        assert np.allclose(tl.jvp(partitioned, (x,), (np.ones(5),))[1], weights.sum())
+        source = tl.source(partitioned) if hasattr(tl, "source") else ""
+    assert "-1 is None" not in source
