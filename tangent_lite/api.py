@@ -387,7 +387,7 @@ _GRAD_ONLY = ("fused", "grad_only")  # options: f_vjp returns the gradient alone
 _FOR_NUMBA = ("fused", "numba")  # options: code numba_backend rewrites (tapes popped, not walked)
 
 
-def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) -> Callable:
+def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool, recheck: bool = True) -> Callable:
     """What :func:`value_and_grad` (``with_value``) and :func:`grad` return.  ``grad`` asks
     for a module that need not compute the value (``_GRAD_ONLY``: the generated function
     returns the gradient alone when the output is known to be a scalar, see
@@ -401,7 +401,9 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     # what tl.grad returned, transformed again: its equivalent is looked up at every call, which
     # also brings the values its generated derivative reads up to date (that module's runner)
     # (and callable objects and wrappers: their class or cell may be rebound)
-    transformed = hasattr(f, "__tl_recipe__") or callables.resolved_late(f)
+    # (recheck=False: made just now for one call, which must not look again: a derivative that is
+    # made again at every use would otherwise recurse without end)
+    transformed = recheck and (hasattr(f, "__tl_recipe__") or callables.resolved_late(f))
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh, ...)
     positions = [_params(fn).index(n) for n in names]
     n_params = len(_params(fn))
@@ -412,7 +414,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool) ->
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         if transformed and _target(f)[0] is not fn:  # f = tl.grad(g): g's derivative changed (an edit)
-            return _gradient_function(f, wrt, backend, with_value)(*args, **kwargs)
+            return _gradient_function(f, wrt, backend, with_value, recheck=False)(*args, **kwargs)
         values = list(args) if plain and not kwargs and len(args) == n_params else bind_args(target, args, kwargs)
         for i in positions:  # the common case of float arguments skips the full check
             if type(values[i]) is not float and not (type(values[i]) is np.ndarray and values[i].dtype.kind == "f"):

@@ -101,6 +101,18 @@ def ufunc_method(obj: Any) -> bool:
     return isinstance(obj, types.BuiltinMethodType) and isinstance(getattr(obj, "__self__", None), np.ufunc)
 
 
+_BOUND = (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType)
+
+
+def bound_method(obj: Any) -> bool:
+    """A method bound to an object (``log.debug``, ``model.loss``, ``np.add.reduce``): a new object
+    at every access, so it is compared with ``==`` (the same function bound to the same object),
+    never by identity, which would fail at every call.  (A module's builtin function, ``math.sin``,
+    has the module as its ``__self__`` and is one object: compared by identity.)"""
+    return isinstance(obj, _BOUND) and getattr(obj, "__self__", None) is not None \
+        and not isinstance(obj.__self__, types.ModuleType)
+
+
 def _update_code(h: Any, code: Any) -> None:
     """Feed what a code object computes into ``h``, the same in every process (no addresses,
     sets in sorted order)."""
@@ -341,7 +353,7 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
         if guard.how == "value":
             test = f"type({expr}) is not {bind(type(obj))} or {expr} != {bind(obj)}"
         elif guard.how == "is":
-            test = f"{expr} {'!=' if ufunc_method(obj) else 'is not'} {bind(obj)}"
+            test = f"{expr} {'!=' if bound_method(obj) else 'is not'} {bind(obj)}"
         else:
             test = f"type({expr}) is not {bind(type(obj))}"
         lines.append(f"        if {test}: return False")

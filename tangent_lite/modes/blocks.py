@@ -27,6 +27,7 @@ from ..analysis.contexts import ENTER, EXIT, context_of, marker  # noqa: F401 (u
 from ..errors import UnsupportedConstructError
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
+from ..syntax.naming import Namer
 
 # The contexts the reverse sweep makes again (by the same expression) and enters around the
 # adjoints of the with block's body: they only change how floating-point errors and warnings are
@@ -69,26 +70,34 @@ def reenterable(value: Any) -> bool:
 
 
 def rewrap(body: List[Any], src: Any = None, reverse: bool = False, again: bool = False,
-           tl: str = "_tl") -> List[Any]:
+           tl: str = "_tl", namer: Optional[Namer] = None) -> List[Any]:
     """Turn marker pairs back into ``with`` and ``try`` statements, in ``body`` and the bodies in it.
     ``reverse``: the code has a reverse sweep, which cannot undo a tape push or a list change that
-    a try block made before an exception stopped it: refused (``src``: for the error's location;
+    a try block made before an exception stopped it: each push is moved after the computation of
+    the value it saves room for (:func:`_push_late`), and one that a later statement of the try
+    block may still follow with an exception is refused (``src``: for the error's location;
     ``again``: the code is a derivative differentiated again).  ``tl``: the name of the runtime
-    module in the generated code."""
+    module in the generated code; ``namer``: fresh names (made from the function's names)."""
     out: List[Any] = []
     i = 0
     while i < len(body):
         stmt = body[i]
-        for field in ("body", "orelse"):
-            if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse, again, tl))
         if isinstance(stmt, gast.FunctionDef):
-            stmt.body = rewrap(stmt.body, src, reverse, again, tl)
+            names = Namer(n.id for n in S.walk(stmt) if isinstance(n, gast.Name))
+            stmt.body = rewrap(stmt.body, src, reverse, again, tl, names)
+        else:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list):
+                    setattr(stmt, field, rewrap(getattr(stmt, field), src, reverse, again, tl, namer))
         if _try_marker(stmt, TRY) and _matching(body, i, TRY_END) is not None:
             j = _matching(body, i, TRY_END)
             if reverse and len(stmt.value.args) > 3:  # (without except clauses an exception leaves the function)
+                if not again:
+                    body[i + 1:j] = _push_late(body[i + 1:j], namer or Namer(
+                        n.id for n in S.walk(gast.Module(body=body, type_ignores=[])) if isinstance(n, gast.Name)))
+                    j = _matching(body, i, TRY_END)
                 _no_pushes(body[i + 1:j], stmt, src, again)
-            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again, tl), tl, reverse))
+            out.extend(_try(stmt, rewrap(body[i + 1:j], src, reverse, again, tl, namer), tl, reverse))
             i = j + 1
             continue
         j = _matching_exit(body, i) if marker(stmt) == ENTER else None
@@ -184,24 +193,87 @@ def _bind_if_unbound(name: str) -> Any:
     return gast.If(test=test, body=[S.assign(name, S.const(None))], orelse=[])
 
 
+def _push_late(stmts: List[Any], namer: Namer) -> List[Any]:
+    """``_tape.append(y); y = <expr>`` becomes ``y_new = <expr>; _tape.append(y); y = y_new`` in
+    ``stmts`` and the branches in them: the push comes after what may raise, so that an exception
+    in the try block stops it before the push or after the overwrite (a ``return`` inside ``try``:
+    ``_retval`` overwritten as its last statement)."""
+    out: List[Any] = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            stmt.body, stmt.orelse = _push_late(stmt.body, namer), _push_late(stmt.orelse, namer)
+        prev = out[-1] if out else None
+        if _is_push(prev) and isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and not _plain_value(stmt.value) \
+                and any(isinstance(a, gast.Name) and a.id == stmt.targets[0].id for a in prev.value.args):
+            new = namer.fresh(stmt.targets[0].id + "_new")
+            computed = S.assign(new, stmt.value)
+            computed.lineno = getattr(stmt, "lineno", None)
+            set_anno(computed, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
+            stmt.value = S.name(new)
+            out[-1:] = [computed, prev]
+        out.append(stmt)
+    return out
+
+
+def _is_push(node: Any) -> bool:
+    """A tape push or pop, or a change of a list (``xs.append(v)``)."""
+    return isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
+        and isinstance(node.value.func, gast.Attribute) and node.value.func.attr in ("append", "pop")
+
+
+def _plain_value(node: Any) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _may_raise(stmt: Any) -> bool:
+    """May ``stmt`` raise?  Only a name bound to a name or constant, a push and ``pass`` cannot
+    (anything else is taken to: an operator, a call, a subscript, a loop, a marker)."""
+    if isinstance(stmt, gast.Pass) or _is_push(stmt):
+        return False
+    if isinstance(stmt, gast.Assign):
+        return not (all(isinstance(t, gast.Name) for t in stmt.targets) and _plain_value(stmt.value))
+    if isinstance(stmt, gast.If):
+        return not _plain_value(stmt.test) or any(_may_raise(s) for s in stmt.body + stmt.orelse)
+    return True
+
+
+def _pushed_before_raise(stmts: List[Any], raises_after: bool = False) -> Optional[Any]:
+    """The first push in ``stmts`` (and the branches in them) that a statement that may raise can
+    follow in the try block (``raises_after``: one after ``stmts`` may), else None."""
+    found = None
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            found = _pushed_before_raise(stmt.body, raises_after) or _pushed_before_raise(
+                stmt.orelse, raises_after) or found
+        elif isinstance(stmt, (gast.For, gast.While)):  # (another iteration may follow)
+            found = _pushed_before_raise(stmt.body, True) or found
+        elif _is_push(stmt) and raises_after:
+            found = stmt
+        raises_after = raises_after or _may_raise(stmt)
+    return found
+
+
 def _no_pushes(inner: List[Any], marker_stmt: Any, src: Any, again: bool = False) -> None:
-    """Refuse a try block whose forward sweep saves values on the tape or changes a list: an
-    exception half-way would leave the tape out of step with the reverse sweep.  ``again``: the
-    code is a derivative (reverse mode over reverse mode, which the message says)."""
-    for node in S.walk(gast.Module(body=inner, type_ignores=[])):
-        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) \
-                and isinstance(node.value.func, gast.Attribute) and node.value.func.attr in ("append", "pop"):
-            line = get_anno(node, Key.ORIGIN) or getattr(node, "lineno", None)
-            where = src.location(marker_stmt) if src is not None else None
-            if again:  # (the tape of the first reverse sweep, in the try block of the forward sweep)
-                raise UnsupportedConstructError(
-                    "reverse mode over reverse mode through this try block is not supported: the derivative code "
-                    "saves values in it that an exception half-way would leave out of step", where,
-                    "compute second derivatives forward over reverse (tl.hessian, tl.hvp) or forward over forward")
-            raise UnsupportedConstructError(
-                f"reverse mode through this try block is not supported: it overwrites a value the reverse sweep "
-                f"needs, or changes a list (line {line}), and an exception half-way would leave the record of them "
-                "out of step", where,
-                "assign new names in the try block (y1 = ... instead of y = ... in a loop, a list built before the "
-                "try), or use forward mode: tl.jvp, or tl.jvp of tl.jvp for second derivatives (tl.hessian and "
-                "tl.hvp use reverse mode too)")
+    """Refuse a try block whose forward sweep saves a value on the tape or changes a list where a
+    later statement of the block may still raise: the exception would leave the tape out of step
+    with the reverse sweep, which undoes the block only when it completed.  ``again``: the code is
+    a derivative (reverse mode over reverse mode, which the message says): any push is refused."""
+    node = next((n for n in S.walk(gast.Module(body=inner, type_ignores=[])) if _is_push(n)), None) if again \
+        else _pushed_before_raise(inner)
+    if node is None:
+        return
+    line = get_anno(node, Key.ORIGIN) or getattr(node, "lineno", None)
+    where = src.location(marker_stmt) if src is not None else None
+    if again:  # (the tape of the first reverse sweep, in the try block of the forward sweep)
+        raise UnsupportedConstructError(
+            "reverse mode over reverse mode through this try block is not supported: the derivative code "
+            "saves values in it that an exception half-way would leave out of step", where,
+            "compute second derivatives forward over reverse (tl.hessian, tl.hvp) or forward over forward")
+    raise UnsupportedConstructError(
+        f"reverse mode through this try block is not supported: it overwrites a value the reverse sweep "
+        f"needs, or changes a list (line {line}), and a later statement of the block may raise, which would "
+        "leave the record of them out of step", where,
+        "assign new names in the try block (y1 = ... instead of y = ... in a loop, a list built before the "
+        "try), or use forward mode: tl.jvp, or tl.jvp of tl.jvp for second derivatives (tl.hessian and "
+        "tl.hvp use reverse mode too)")

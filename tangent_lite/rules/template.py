@@ -117,7 +117,29 @@ def _instantiate(node: Any, bindings: Mapping[str, Any], renames: Mapping[str, s
             fields[key] = S.deepcopy(value)
     if cls is gast.Name and new.id in renames:
         new.id = renames[new.id]
+    if cls is gast.Compare or cls is gast.IfExp:
+        return _folded(new)
     return new
+
+
+_SINGLETONS = (None, True, False, Ellipsis)
+
+
+def _folded(node: Any) -> Any:
+    """``-1 is None`` (a default or a literal argument substituted into ``axis is None``) as the
+    constant it is, and ``a if False else b`` as ``b``: the generated code never compares a literal
+    by identity (Python warns), and keeps only the branch that runs."""
+    if node.__class__ is gast.IfExp:
+        test = node.test
+        return (node.body if test.value else node.orelse) if test.__class__ is gast.Constant else node
+    if len(node.ops) != 1:
+        return node
+    left, op, right = node.left, node.ops[0], node.comparators[0]
+    if isinstance(op, (gast.Is, gast.IsNot)) and left.__class__ is gast.Constant and right.__class__ is gast.Constant \
+            and (any(left.value is v for v in _SINGLETONS) or any(right.value is v for v in _SINGLETONS)):
+        same = left.value is right.value
+        return S.const(same if isinstance(op, gast.Is) else not same)
+    return node
 
 
 def inline(
