@@ -175,7 +175,7 @@ class _Reverse:
                                          needed,
                                          lambda v: scalar(self.ps.ranks, S.name(v)), self.ps.rev_headers,
                                          self.restores.placeholder, is_local)
-        fwd, pushes = self.forward.fwd_block(fwd_body, needed - outside, Ctx())
+        fwd, pushes = self.forward.fwd_block(fwd_body, needed, Ctx(), outside)
         rev = self.restores.resolve_restores(rev, pushes)
         if pushes or self.ps.tape in _loaded(fwd):
             fwd.insert(0, S.assign(self.ps.tape, gast.List(elts=[], ctx=gast.Load())))

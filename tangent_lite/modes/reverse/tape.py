@@ -62,13 +62,18 @@ class ForwardSweep:
     def __init__(self, ps: PassState, kinds: ContainerKinds, checkpoints: Checkpoints):
         self.ps, self.kinds, self.checkpoints = ps, kinds, checkpoints
 
-    def fwd_block(self, stmts: List[Any], needed: Set[str], ctx: Ctx) -> Tuple[List[Any], Set[Tuple[int, str]]]:
+    def fwd_block(self, stmts: List[Any], needed: Set[str], ctx: Ctx,
+                  outside: Set[str] = frozenset()) -> Tuple[List[Any], Set[Tuple[int, str]]]:
+        """The forward sweep of ``stmts``: the values of ``needed`` each statement overwrites are
+        saved first; items written into memory not local to the call (``outside``: a module-level
+        array the variable holds) are the user's side effect and are not (a variable that held
+        such memory is still saved when it is re-bound)."""
         out: List[Any] = []
         pushes: Set[Tuple[int, str]] = set()
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
                 tgt = stmt.targets[0]
-                if isinstance(tgt, gast.Subscript) and tgt.value.id in needed:
+                if isinstance(tgt, gast.Subscript) and tgt.value.id in needed and tgt.value.id not in outside:
                     if self.kinds.array(tgt.value.id) and not self.kinds.list_slice_write(stmt):
                         old = self.ps.call("saved", [gast.Subscript(value=S.name(tgt.value.id),
                                                                  slice=S.deepcopy(tgt.slice), ctx=gast.Load())])
@@ -85,8 +90,8 @@ class ForwardSweep:
                 out.append(stmt)
             elif isinstance(stmt, gast.If):
                 ctx.in_branch += 1
-                body, p1 = self.fwd_block(stmt.body, needed, ctx)
-                orelse, p2 = self.fwd_block(stmt.orelse, needed, ctx)
+                body, p1 = self.fwd_block(stmt.body, needed, ctx, outside)
+                orelse, p2 = self.fwd_block(stmt.orelse, needed, ctx, outside)
                 ctx.in_branch -= 1
                 pushes |= p1 | p2
                 stmt.body, stmt.orelse = body or [gast.Pass()], orelse
@@ -96,7 +101,7 @@ class ForwardSweep:
             elif isinstance(stmt, (gast.For, gast.While)):
                 loop = self.ps.loops[id(stmt)]
                 ctx.loops.append(loop)
-                body, p = self.fwd_block(stmt.body, needed, ctx)
+                body, p = self.fwd_block(stmt.body, needed, ctx, outside)
                 ctx.loops.pop()
                 pushes |= p
                 if loop.counter:
