@@ -379,8 +379,12 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
             # ... as long as no other entry of that container holds the array too (L = [a, a]): checked as it
             # runs (with or without derivatives: the lowered code makes a new array, Python changes the shared one)
             checks.extend((stmt, "held_once", [c, base], _held_twice(w, stmt, c)) for c in sorted(put_back))
-        for v in sorted(group - {base} - itself - put_back):
+        # (with L[i] op= v, the old entry's own name is another holder when it is read afterwards:
+        # a = L[i] merged with the load of the entry, Python changes what a holds)
+        for v in sorted(group - ({base} if not put_back else set()) - itself - put_back):
             for r, reader in read_at.get(v, []):
+                if reader is stmt:
+                    continue
                 if r > at and not surely_between(v, at, r, reader, stmt):
                     others.append(v)
                     break
@@ -400,12 +404,19 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         shared = f"'{named[0]}'" if named else "another expression (a slice, a view, an item or a conditional)"
         shown = _spelled(base, line, w)
         op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
-        if itself:
+        plain = True
+        if itself and put_back:  # L[i] op= v: the entry's array changes, whoever holds it
+            entry = line.split(f"{op}=")[0].strip() if f"{op}=" in line else f"{sorted(put_back)[0]}[...]"
+            how = f"'{entry} {op}= ...' changes the array '{entry}' holds in place"
+            shown, plain = entry, False
+            if named:
+                shared = f"'{named[0]}'"
+        elif itself:
             how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else \
                 f"this '{op}=' changes an array or list in place (the item it updates)"
         else:
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
-        plain = shown is not None and "'" not in shown  # (not a name inside an inlined function)
+        plain = plain and shown is not None and "'" not in shown  # (not a name inside an inlined function)
         collections = (containers - assumed) | sequences | dict_vars(w.fdef.body)
         items_of_base = {source for alias, source, kind, _key in live if alias == base and kind == ITEM}
         holder = next((_spelled(v, line, w) for v in others if v in items_of_base and v in collections), None) \
@@ -420,6 +431,10 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
                     "afterwards: derivatives would not follow the shared change")
             fix = f"make a copy first, {_copy_hint(shown if plain else None, base, ranks, w, collections)}" \
                 + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else "")
+        if itself and put_back:
+            taken = f"'{named[0]} = {shown}.copy()'" if named else f"'{shown}.copy()'"
+            fix = (f"copy the entry where you take it ({taken}), or write '{shown} = {shown} {op} ...' to make a "
+                   "new array for the entry")
         error = UnsupportedConstructError(what, w.src.location(stmt), fix)
         if itself and not isinstance((ranks or {}).get(base), int):
             checks.append((stmt, "number_only", [base], error))  # a number, or an array? known when it runs

@@ -117,6 +117,12 @@ def batch_getitem(t: Any, index: Any) -> Any:
 
 
 def batch_setitem(t: Any, index: Any, v: Any) -> Any:
+    """A copy of the batched tangent ``t`` with ``t[index] = v`` on each direction's entries (a
+    list's or dict's tangent holds one batched tangent per entry: the entry is replaced)."""
+    if isinstance(t, (list, dict)):
+        out_c = dict(t) if isinstance(t, dict) else list(t)
+        out_c[index] = v
+        return out_c
     out = np.array(t, dtype=float, copy=True)
     out[(slice(None),) + (index if isinstance(index, tuple) else (index,))] = \
         v if np.ndim(v) == 0 else as_array(v)
