@@ -46,6 +46,16 @@ class Loops(Part):
             step = gast.Slice(lower=None, upper=None, step=S.const(-1))
             self._emit_for(node, node.target, self.exprs.atom(self._subscript(forward, step)), None)
             return
+        grown = _grown_while_iterated(node)
+        if grown is not None:
+            name, how, line = grown
+            self.cx.error(UnsupportedConstructError,
+                          f"'for ... in {name}' while the loop changes '{name}' in place ('{how}' at line {line}): "
+                          "Python's loop sees the change (entries added, removed or changed), the derivative code "
+                          "would iterate what the loop started with", node,
+                          f"iterate a copy (for ... in list({name})) if the loop should see only the entries it "
+                          f"started with, or loop on an index (while i < len({name}): ...)")
+            return
         length, element = self._iteration(it, _stored_names(node.body) | _stored_names([node.target]))
         range_obj = self._builtin_atom("range", [length])
         self._emit_for(node, node.target, range_obj, element)
@@ -229,3 +239,37 @@ class Loops(Part):
         out = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
         set_anno(out, Key.CALLEE, operator.getitem)
         return out
+
+
+_RESIZING = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
+
+
+def _grown_while_iterated(node: Any) -> Optional[Tuple[str, str, int]]:
+    """(name, what, line) when ``for ... in L`` (or ``enumerate(L)``, ``zip(L, ...)``) runs a body that
+    changes ``L`` in place as a whole: ``L.append(v)``, ``L += [...]`` (an array's ``+=`` too), ``del L[i]``,
+    ``L[i:j] = ...``.  (``L[i] = v`` is read as it happens: the loop reads ``L[i]`` each time.)"""
+    names = [a.id for a in (node.iter.args if isinstance(node.iter, gast.Call) and isinstance(node.iter.func, gast.Name)
+                            and node.iter.func.id in ("enumerate", "zip") else [node.iter])
+             if isinstance(a, gast.Name)]
+    for st in node.body:
+        for n in S.walk(st):
+            what = None
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr in _RESIZING \
+                    and isinstance(n.func.value, gast.Name) and n.func.value.id in names:
+                what, name = f"{n.func.value.id}.{n.func.attr}(...)", n.func.value.id
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id in names \
+                    and isinstance(n.op, (gast.Add, gast.Mult)):
+                what, name = f"{n.target.id} {'+' if isinstance(n.op, gast.Add) else '*'}= ...", n.target.id
+            elif isinstance(n, gast.Delete):
+                hit = [t.value.id for t in n.targets if isinstance(t, gast.Subscript)
+                       and isinstance(t.value, gast.Name) and t.value.id in names]
+                if hit:
+                    what, name = f"del {hit[0]}[...]", hit[0]
+            elif isinstance(n, gast.Assign):
+                hit = [t.value.id for t in n.targets if isinstance(t, gast.Subscript)
+                       and isinstance(t.slice, gast.Slice) and isinstance(t.value, gast.Name) and t.value.id in names]
+                if hit:
+                    what, name = f"{hit[0]}[...:...] = ...", hit[0]
+            if what is not None:
+                return name, what, getattr(n, "lineno", None) or getattr(st, "lineno", 0)
+    return None
