@@ -143,11 +143,7 @@ def _first_active_argument(callee: Any, call: Any, active: Set[str]) -> Optional
     not known): the argument the missing-rule hint writes the rule for."""
     if not isinstance(call, gast.Call):
         return None
-    try:
-        names = [p.name for p in inspect.signature(callee).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return None
+    names = [p.split("=")[0] for p in rule_hint.parameters(callee)]
     passed = [(names[i] if i < len(names) else None, a) for i, a in enumerate(call.args)]
     passed += [(k.arg, k.value) for k in call.keywords]
     return next((name for name, atom in passed if local_names(atom) & active), None)

@@ -71,8 +71,9 @@ def parameters(callee: Any) -> List[str]:
     """The callee's parameters as a rule declares them: ``a``, ``axis=None``, ..."""
     try:
         sig = inspect.signature(callee)
-    except (TypeError, ValueError):
-        return ["x"]
+    except (TypeError, ValueError):  # (a ufunc of an older NumPy: its inputs are x1, x2, ...)
+        nin = getattr(callee, "nin", 1)
+        return [f"x{i + 1}" for i in range(nin)] if isinstance(nin, int) and nin > 1 else ["x"]
     out, defaulted = [], False
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
