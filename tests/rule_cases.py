@@ -900,6 +900,10 @@ NUMPY_EXTRA_CASES: Dict[str, List[Case]] = {
                    axis=1),
         _seed_case("float and (2,), retstep", lambda rng: (sample(rng, F), sample(rng, (2,)), 6), retstep=True),
     ],
+    "numpy.full": [
+        _seed_case("(2, 3) float fill", lambda rng: ((2, 3), sample(rng, F))),
+        _seed_case("(2, 3) (3,) fill", lambda rng: ((2, 3), sample(rng, (3,)))),
+    ],
     "numpy.full_like": [
         _seed_case("float fill", lambda rng: (sample(rng, (2, 3)), sample(rng, F))),
         _seed_case("(3,) fill", lambda rng: (sample(rng, (2, 3)), sample(rng, (3,)))),

@@ -125,3 +125,109 @@ def test_pasted_hint_differentiates_an_aliased_scipy_ufunc(tmp_path):
                             f"return {first}_dot * (2.0 * {first} * ans - 2.0 / np.sqrt(np.pi))")
     assert "return ..." not in filled
     assert _run(tmp_path, "import numpy as np\n" + filled + "\n" + ERFCX_USER).strip() == "ok"
+
+
+# ---------------------------------------------------------------- bodies that call SciPy or another user module
+
+
+LEGENDRE_USER = '''
+import scipy.special as sp
+
+
+def legendre_user(x):
+    return np.sum(sp.eval_legendre(3, x) * x)
+
+
+x = np.array([0.3, -0.6, 0.8])
+p3, dp3, ddp3 = (5 * x ** 3 - 3 * x) / 2, (15 * x ** 2 - 3) / 2, 15 * x
+np.testing.assert_allclose(tl.grad(legendre_user)(x), dp3 * x + p3, rtol=1e-10)
+v = np.array([0.5, -1.0, 2.0])
+_, tangent = tl.jvp(legendre_user, (x,), (v,))
+np.testing.assert_allclose(tangent, (dp3 * x + p3) @ v, rtol=1e-10)
+np.testing.assert_allclose(tl.hessian(legendre_user)(x), np.diag(ddp3 * x + 2 * dp3), rtol=1e-9, atol=1e-12)
+print("ok")
+'''
+
+LEGENDRE_SLOPES = '''
+"""Derivatives of Legendre polynomials (the rules of the pasted hint call them)."""
+import scipy.special
+
+
+def legendre_slope(n, x, p):
+    """d/dx P_n(x), from P_n(x) = p: n (x p - P_(n-1)(x)) / (x^2 - 1)."""
+    return n * (x * p - scipy.special.eval_legendre(n - 1, x)) / (x * x - 1.0)
+'''
+
+
+def _legendre_hint(tmp_path) -> str:
+    pytest.importorskip("scipy.special")
+    path = tmp_path / "legendre_mod.py"
+    path.write_text("import numpy as np\n" + LEGENDRE_USER.split("\n\nx = ")[0], encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = __import__("legendre_mod")
+        message = _refusal(mod.legendre_user, np.array([0.3, -0.6, 0.8]))
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("legendre_mod", None)
+    code = _hint_code(message)
+    # the rule is for the argument that carries derivatives (x, the second), spelled by its module
+    assert "import scipy.special\n" in code and "@tl.defvjp(scipy.special.eval_legendre, argnum=1)" in code, code
+    return code
+
+
+def test_pasted_scipy_hint_works_with_a_body_calling_scipy(tmp_path):
+    """The natural body calls the SciPy function itself (breaker 24 #14): the generated code
+    imports the module, also at second order (the body is differentiated with these rules)."""
+    code = _legendre_hint(tmp_path)
+    slope = "x1 * (x2 * ans - scipy.special.eval_legendre(x1 - 1, x2)) / (x2 * x2 - 1.0)"
+    filled = code.replace("return ...  # the cotangent of x2 (shaped like x2)", f"return g * {slope}")
+    filled = filled.replace("return ...  # the tangent of the output (shaped like ans)", f"return x2_dot * {slope}")
+    assert "return ..." not in filled
+    assert _run(tmp_path, "import numpy as np\n" + filled + "\n" + LEGENDRE_USER).strip() == "ok"
+
+
+def test_pasted_hint_works_with_a_body_calling_another_user_module(tmp_path):
+    code = _legendre_hint(tmp_path)
+    (tmp_path / "legendre_slopes.py").write_text(LEGENDRE_SLOPES, encoding="utf-8")
+    filled = code.replace("return ...  # the cotangent of x2 (shaped like x2)",
+                          "return g * legendre_slopes.legendre_slope(x1, x2, ans)")
+    filled = filled.replace("return ...  # the tangent of the output (shaped like ans)",
+                            "return x2_dot * legendre_slopes.legendre_slope(x1, x2, ans)")
+    assert "return ..." not in filled
+    program = "import numpy as np\nimport legendre_slopes\n" + filled + "\n" + LEGENDRE_USER
+    assert _run(tmp_path, program).strip() == "ok"
+    # again in a new process: the derivative code comes from the disk cache and imports the modules itself
+    assert _run(tmp_path, program).strip() == "ok"
+
+
+NOT_IMPORTABLE = type(sys)("made_at_run_time_not_importable")
+
+
+def _helper_slope(x):
+    return 1.0 - x * x
+
+
+def test_rule_body_naming_a_module_that_cannot_be_imported_is_refused():
+    def opaque(x):  # pragma: no cover - never called
+        return x
+
+    def bad_vjp(g, ans, x):
+        return g * NOT_IMPORTABLE.slope(x)
+
+    with pytest.raises(tl.errors.RuleError, match="'NOT_IMPORTABLE' .*cannot be imported by its name"):
+        tl.defvjp(opaque)(bad_vjp)
+    assert tl.REGISTRY.get(opaque) is None  # nothing registered
+
+
+def test_rule_body_naming_a_plain_global_says_what_to_do():
+    def opaque(x):  # pragma: no cover - never called
+        return x
+
+    def bad_vjp(g, ans, x):
+        return g * _helper_slope(x)
+
+    with pytest.raises(tl.errors.RuleError, match="refers to '_helper_slope'") as info:
+        tl.defvjp(opaque)(bad_vjp)
+    assert "call it as my_helpers._helper_slope(...) in the rule" in str(info.value)
+    assert tl.REGISTRY.get(opaque) is None

@@ -84,7 +84,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         if not active_inputs:
             continue
         if info.kind in ("nocall", "method"):
-            errors.append(_no_rule(w, stmt, info))
+            errors.append(_no_rule(w, stmt, info, active))
         elif info.kind == "prim":
             table = info.prim.vjps if mode == "vjp" else info.prim.jvps
             if not own_code and not complex_verified(info.prim):
@@ -131,7 +131,18 @@ def _spelling(callee: Any) -> str:
     return f"{mod}.{name}" if mod and mod != "builtins" else name
 
 
-def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
+def _first_active_argument(callee: Any, call: Any, active: Set[str]) -> Optional[str]:
+    """The callee's parameter that the first argument carrying derivatives is passed as (None:
+    not known): the argument the missing-rule hint writes the rule for."""
+    if not isinstance(call, gast.Call):
+        return None
+    names = [p.split("=")[0] for p in rule_hint.parameters(callee)]
+    passed = [(names[i] if i < len(names) else None, a) for i, a in enumerate(call.args)]
+    passed += [(k.arg, k.value) for k in call.keywords]
+    return next((name for name, atom in passed if local_names(atom) & active), None)
+
+
+def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset()) -> TangentLiteError:
     callee = info.callee
     if isinstance(info.value, gast.Subscript):
         spelled = S.dotted_name(info.value.value) or "a module-level object"
@@ -191,7 +202,7 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             f"tl.nondifferentiable({rule_hint.spelling(callee, written, w.env)[0]})")
     if written is not None and written.split(".")[0] not in w.foreign:
         spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
-    code = rule_hint.registration_code(callee, written, w.env)
+    code = rule_hint.registration_code(callee, written, w.env, _first_active_argument(callee, info.value, active))
     return NoRuleError(
         f"cannot differentiate a call to '{spelled}': it has no derivative rule"
         + (" and no Python source" if not hasattr(callee, "__code__") else ""),

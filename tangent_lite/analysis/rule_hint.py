@@ -32,10 +32,12 @@ def spelling(callee: Any, written: Optional[str], env: Dict[str, Any]) -> Tuple[
     """``(name to write, import line)`` for ``callee``, preferring the module path of what the
     user wrote (``sp.erf`` with ``import scipy.special as sp`` -> ``scipy.special.erf``)."""
     if written and "." in written:
-        root, rest = written.split(".", 1)
+        root, *rest = written.split(".")
         module = env.get(root)
+        while len(rest) > 1 and isinstance(getattr(module, rest[0], None), types.ModuleType):
+            module, rest = getattr(module, rest[0]), rest[1:]  # scipy.linalg.schur: import scipy.linalg
         if isinstance(module, types.ModuleType):
-            return _module_spelling(module.__name__, rest)
+            return _module_spelling(module.__name__, ".".join(rest))
     if isinstance(callee, types.ModuleType):
         return _module_spelling(callee.__name__, "")
     mod = str(getattr(callee, "__module__", None) or "")
@@ -69,8 +71,9 @@ def parameters(callee: Any) -> List[str]:
     """The callee's parameters as a rule declares them: ``a``, ``axis=None``, ..."""
     try:
         sig = inspect.signature(callee)
-    except (TypeError, ValueError):
-        return ["x"]
+    except (TypeError, ValueError):  # (a ufunc of an older NumPy: its inputs are x1, x2, ...)
+        nin = getattr(callee, "nin", 1)
+        return [f"x{i + 1}" for i in range(nin)] if isinstance(nin, int) and nin > 1 else ["x"]
     out, defaulted = [], False
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -85,22 +88,25 @@ def parameters(callee: Any) -> List[str]:
     return out or ["x"]
 
 
-def registration_code(callee: Any, written: Optional[str], env: Dict[str, Any]) -> str:
-    """Pasteable rules for the first argument of ``callee`` (bodies left to the user)."""
+def registration_code(callee: Any, written: Optional[str], env: Dict[str, Any], arg: Optional[str] = None) -> str:
+    """Pasteable rules for the argument ``arg`` of ``callee`` (default: the first), bodies left to
+    the user.  A body may call functions of any module the rules' module imports."""
     spelled, import_line = spelling(callee, written, env)
     params = parameters(callee)
-    first = params[0].split("=")[0]
+    names = [p.split("=")[0] for p in params]
+    argnum = names.index(arg) if arg in names else 0
+    first = names[argnum]
     ident = spelled.split(".")[-1].replace("<", "").replace(">", "") or "f"
     seed = "g" if "g" not in params else "g_"
     plist = ", ".join(params)
     lines = [line for line in (import_line, "import tangent_lite as tl") if line]
     lines += [
         "",
-        f"@tl.defvjp({spelled}, argnum=0)",
+        f"@tl.defvjp({spelled}, argnum={argnum})",
         f"def {ident}_vjp({seed}, ans, {plist}):",
         f"    return ...  # the cotangent of {first} (shaped like {first})",
         "",
-        f"@tl.defjvp({spelled}, argnum=0)",
+        f"@tl.defjvp({spelled}, argnum={argnum})",
         f"def {ident}_jvp({first}_dot, ans, {plist}):",
         "    return ...  # the tangent of the output (shaped like ans)",
     ]

@@ -257,7 +257,7 @@ class _Builder:
                                                               type_comment=None)
                 bindings[rule.template.params[1]] = gast.Name(id=st.targets[0], ctx=gast.Load(), annotation=None,
                                                               type_comment=None)
-                pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases)
+                pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases, self.w.env)
                 text = _partial_text(pre, expr, dict(rename, **{st.targets[0]: v}))
             for name in names:
                 out.setdefault(name, []).append(text or f"∂{v}/∂{rename[name]}")

@@ -253,7 +253,7 @@ class _Forward:
                 seed = S.name(lifted)
             bindings[rule.template.params[0]] = seed
             bindings[rule.template.params[1]] = S.name(target)
-            pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases)
+            pre, expr = inline(rule.template, bindings, self.namer, self.w.aliases, self.w.env)
             stmts.extend(pre)
             terms.append(expr)
             broadcast = broadcast or rule.broadcast

@@ -112,7 +112,7 @@ _PRODUCTS_LINALG = """
 """
 _COMPLEX_SPECIFIC = """
     numpy.real numpy.imag numpy.conjugate numpy.angle numpy.absolute builtins.abs numpy.vdot
-    numpy.inner builtins.complex
+    numpy.inner builtins.complex numpy.real_if_close
 """
 COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, _COMPLEX_SPECIFIC)).split())
 

@@ -1,5 +1,5 @@
 """Rules for NumPy functions the first tables left out: ``linspace`` with active ends,
-``full_like`` with an active fill value, ``partition``, ``row_stack``, ``real_if_close``,
+``full`` and ``full_like`` with an active fill value, ``partition``, ``row_stack``, ``real_if_close``,
 ``linalg.eigvals`` (distinct eigenvalues), ``cov`` and ``corrcoef``
 (without weights)."""
 
@@ -9,7 +9,7 @@ import numpy as np  # noqa: F401
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
 from .numpy_more import _np
-from .registry import defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
 nondifferentiable(runtime.partition_order)  # integer positions
 
@@ -36,7 +36,23 @@ def linspace_vjp_stop(g, ans, start, stop, num=50, endpoint=True, retstep=False,
     return _tl.linspace_bar(g, 1, start, stop, num, endpoint, retstep, axis)
 
 
-# ---------------------------------------------------------------- full_like: the fill value, broadcast
+# ---------------------------------------------------------------- full, full_like: the fill value, broadcast
+# The result depends on ``a`` (full_like) and on ``shape`` only through their shapes and dtypes,
+# like zeros_like and ones_like (nondifferentiable in numpy.py): no derivative flows through them.
+
+
+@defjvp(np.full, argnum=1, broadcast=True)
+def full_jvp(v_dot, ans, shape, fill_value, dtype=None, order="C", device=None, like=None):
+    return np.broadcast_to(v_dot, np.shape(ans)) * 1.0
+
+
+@defvjp(np.full, argnum=1)
+def full_vjp(g, ans, shape, fill_value, dtype=None, order="C", device=None, like=None):
+    return _tl.unbroadcast(g, fill_value)
+
+
+constant_params(np.full, "shape", "dtype", "order", "device", "like")
+constant_params(np.full_like, "a", "dtype", "order", "subok", "shape")
 
 
 @defjvp(np.full_like, argnum=1, broadcast=True)
@@ -78,6 +94,8 @@ def row_stack_vjp(g, ans, tup):
 
 
 # ---------------------------------------------------------------- real_if_close
+# Complex ``a`` whose imaginary parts are all within ``tol``: the result is ``Re(a)``, so the
+# tangent is ``Re(t)`` and the cotangent ``Re(g)``; otherwise the result is ``a`` itself (identity).
 
 
 @defjvp(np.real_if_close)
@@ -87,7 +105,7 @@ def real_if_close_jvp(a_dot, ans, a, tol=100):
 
 @defvjp(np.real_if_close)
 def real_if_close_vjp(g, ans, a, tol=100):
-    return _tl.real_part_if(g, a)
+    return _tl.real_part_if(g, ans)
 
 
 # ---------------------------------------------------------------- eigvals (distinct eigenvalues, real or complex)

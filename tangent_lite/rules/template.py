@@ -8,7 +8,9 @@ A rule is an ordinary Python function::
 Inlining it at ``z = a * b`` with ``g`` bound to ``z_bar`` gives the expression
 ``_tl.unbroadcast(z_bar * b, a)``: parameters become the call site's atoms, locals
 become fresh temporaries, and the module names a rule may use (``np``, ``math``,
-``_tl``) become the aliases of the generated module.
+``_tl``) become the aliases of the generated module.  A user's rule may also name any
+module its own module imported (``scipy.linalg``, ``import helpers``): the generated
+module imports it by its name, so it must be importable by that name.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import sys
 import textwrap
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Tuple
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Optional, Tuple
 
 from .. import syntax as S
 from ..errors import RuleError
@@ -40,6 +44,7 @@ class Template:
     text: str
     signature: inspect.Signature  # of ``fn`` (inlining reads the defaults)
     assigned: Tuple[str, ...]  # the body's locals, sorted (inlining renames them)
+    modules: Dict[str, types.ModuleType] = field(default_factory=dict)  # other modules the body names
 
     @property
     def is_expression(self) -> bool:
@@ -61,18 +66,42 @@ def parse_template(fn: Callable) -> Template:
         raise RuleError(f"rule '{fn.__name__}' must end with 'return <expression>'")
     params = [a.id for a in fdef.args.args] + [a.id for a in fdef.args.kwonlyargs]
     assigned = _assigned_names(body)
+    modules: Dict[str, types.ModuleType] = {}
     for node in S.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             n = node.id
             if n in params or n in assigned or n in TEMPLATE_MODULES or hasattr(builtins, n):
                 continue
+            module = _importable_module(fn, n)
+            if module is not None:
+                modules[n] = module
+                continue
             raise RuleError(
                 f"rule '{fn.__name__}' refers to '{n}'; rule bodies may use only their "
-                f"parameters, locals, builtins and the modules {', '.join(TEMPLATE_MODULES)}"
+                f"parameters, locals, builtins, the modules {', '.join(TEMPLATE_MODULES)} and modules the "
+                "rule's own module imported",
+                hint=f"put '{n}' in a module of its own (my_helpers.py), import that module where the rule is "
+                     f"defined and call it as my_helpers.{n}(...) in the rule",
             )
         if isinstance(node, (gast.Return,)) and node is not body[-1]:
             raise RuleError(f"rule '{fn.__name__}' may only return at its end")
-    return Template(fn, params, body, text, inspect.signature(fn), tuple(sorted(assigned)))
+    return Template(fn, params, body, text, inspect.signature(fn), tuple(sorted(assigned)), modules)
+
+
+def _importable_module(fn: Callable, name: str) -> Optional[types.ModuleType]:
+    """The module global ``name`` of the rule ``fn`` names, when generated code can import it by
+    its name (``import scipy.linalg as name``); None for anything else.  A module that cannot be
+    imported by its name (``__main__``, one made at run time) is refused: generated code loaded
+    from the disk cache in another process could not bind it."""
+    module = getattr(fn, "__globals__", {}).get(name)
+    if not isinstance(module, types.ModuleType):
+        return None
+    if module.__name__ == "__main__" or sys.modules.get(module.__name__) is not module:
+        raise RuleError(f"rule '{fn.__name__}' refers to the module '{name}' ({module.__name__}), which cannot be "
+                        "imported by its name in generated code",
+                        hint="import the module from a file on the path (import my_helpers) and refer to it by that "
+                             "name in the rule")
+    return module
 
 
 def _is_docstring(stmt: Any) -> bool:
@@ -147,11 +176,13 @@ def inline(
     bindings: Mapping[str, Any],
     namer: Namer,
     aliases: Mapping[str, str],
+    env: Optional[MutableMapping[str, Any]] = None,
 ) -> Tuple[List[Any], Any]:
     """Instantiate ``template``: returns (statements, result expression).
 
     ``bindings`` maps parameter names to atoms (Name or Constant nodes); parameters
-    without a binding keep their default value from the rule's signature.
+    without a binding keep their default value from the rule's signature.  The other modules
+    the rule names are bound in ``env`` (the generated module's globals, which imports them).
     """
     sig = template.signature
     full: Dict[str, Any] = {}
@@ -163,10 +194,25 @@ def inline(
         else:
             raise RuleError(f"rule '{template.fn.__name__}' needs argument '{p.name}'")
     renames: Dict[str, str] = {m: aliases.get(m, m) for m in TEMPLATE_MODULES}
+    for name, module in template.modules.items():
+        renames[name] = _module_alias(name, module, namer, env, template)
     for local in template.assigned:
         renames[local] = namer.temp()
     body = [_instantiate(s, full, renames) for s in template.body]
     return body[:-1], body[-1].value
+
+
+def _module_alias(name: str, module: types.ModuleType, namer: Namer, env: Optional[MutableMapping[str, Any]],
+                  template: Template) -> str:
+    """The name generated code reads ``module`` by: one it already binds, else a fresh one."""
+    if env is None:
+        raise RuleError(f"rule '{template.fn.__name__}' names the module '{name}', which cannot be bound here")
+    bound = sorted(k for k, v in env.items() if v is module)
+    if bound:
+        return name if name in bound else bound[0]
+    alias = namer.fresh(name if name not in env else "_" + name)
+    env[alias] = module
+    return alias
 
 
 def _is_literal(value: Any) -> bool:

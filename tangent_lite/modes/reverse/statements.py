@@ -177,7 +177,7 @@ class StatementAdjoints:
                 bindings = dict(info.bound)
                 bindings[rule.template.params[0]] = g
                 bindings[rule.template.params[1]] = S.name(target)
-                pre, expr = inline(rule.template, bindings, self.ps.namer, self.ps.w.aliases)
+                pre, expr = inline(rule.template, bindings, self.ps.namer, self.ps.w.aliases, self.ps.w.env)
                 out.extend(pre)
                 if scalar(self.ps.ranks, atom):
                     expr = strip_scalar_broadcasts(expr, self.ps.ranks, target, self.ps.tl)
