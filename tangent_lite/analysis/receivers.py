@@ -169,10 +169,9 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
         if obj is not _NO and not _plain_value(obj):  # (module-level: K, or module.K)
             name, tname = S.dotted_name(atom) or "the module-level object", type(obj).__qualname__
-            if isinstance(obj, np.matrix):  # (NumPy's: '*' is its matrix product, '**' its matrix power)
-                fix = "make '{name}' an array, np.asarray({name}), and write its matrix product with '@'"
-            errors.append(UnsupportedConstructError(what.format(name=name, type=tname), where,
-                                                    fix.format(name=name, type=tname)))
+            errors.append(UnsupportedConstructError(  # (np.matrix, masked arrays: NumPy's own fix)
+                what.format(name=name, type=tname), where,
+                runtime.own_array_fix(type(obj), name) or fix.format(name=name, type=tname)))
         elif is_local(atom) and (atom.id not in plain if w.specialised else atom.id in constructed):
             shown = getattr(w, "display_names", {}).get(atom.id, atom.id)
             # ('{type}' is left for _tl.array_method to fill in with the type it finds)
@@ -269,6 +268,7 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
         if _hashable(callee) and callee in _SURE_NUMBERS or getattr(callee, "__module__", None) == "math":
             return True  # (Python's int, float, len and math's functions return numbers, or raise)
         array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS \
+            and not str(getattr(callee, "__module__", "") or "").startswith("numpy.ma") \
             or callee is abs or callee is round or callee is max or callee is min  # (of arrays and numbers)
         operands = list(value.args) + [k.value for k in value.keywords]
         return array and (all(map(atom, operands)) or _any_active(value.args, checked))
@@ -302,11 +302,12 @@ def constructed_objects(body: List[Any]) -> Set[str]:
 
 
 def insert_check(w: Wengert, stmt: Any, name: str, message: str) -> None:
-    """Put ``_tl.array_method(name, message, True)`` before ``stmt`` in ``w`` (unless a check of
+    """Put ``_tl.array_method(name, message, True, shown_name)`` before ``stmt`` in ``w`` (unless a check of
     ``name`` is there already: ``v.dot(u)``'s, or the other operand's of ``m * m``)."""
     func = S.attribute(S.name(w.aliases["_tl"]), "array_method")
     set_anno(func, Key.CALLEE, runtime.array_method)
-    call = S.call(func, [S.name(name), S.const(message), S.const(True)])
+    shown = getattr(w, "display_names", {}).get(name, name)
+    call = S.call(func, [S.name(name), S.const(message), S.const(True), S.const(shown)])
     set_anno(call, Key.CALLEE, runtime.array_method)
     check = gast.Expr(value=call)
     check.lineno = getattr(stmt, "lineno", None)

@@ -261,6 +261,7 @@ from .markers import (  # noqa: F401
     no_swallow,
     not_a_dict,
     number_only,
+    own_array_fix,
     own_behaviour,
     real_only,
     reraise_refusal,
