@@ -155,7 +155,7 @@ def equivalent(run: Callable, recipe: Recipe, target_of: Callable[[Any], Tuple[C
     held: Tuple[Tuple[str, Any], ...] = ()
     if target is not fn:
         held = tuple(callables.signature(fn).bind_partial(*target.args, **target.keywords).arguments.items())
-    # (code that runs: specialised to no ranks, not tl.source's general code, so it checks operands, receivers.py)
+    # (code that runs: specialised to no ranks, not tl.source's general code, receivers.py)
     module = compiled(fn, MODES.get(recipe.kind, "vjp"), names, arguments.running_spec(fn))
     if recipe.kind in _SEEDED:  # (a tuple returned: a seed per item, which the equivalent does not pass)
         arguments.check_output_count(fn, module.__tl_meta__.get("outputs", 1), recipe.kind.endswith("_aux"))

@@ -14,8 +14,7 @@ from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
 from ..rules.complex import complex_verified
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
-from ..syntax.annotations import Key, get_anno, set_anno
-from . import aliases, contexts, guessed_containers, receivers, rule_hint, run_time_checks
+from . import contexts, guessed_containers, receivers, rule_hint, run_time_checks
 from .activity import activity, varied_vars
 from .callees import is_user_class
 from .mutations import mutation_errors
@@ -62,8 +61,9 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         errors += entered
     complex_checks: List[Any] = []
     operand_checks: List[Any] = []  # (statement, variable, message): receivers.operator_checks
-    constructed = receivers.constructed_objects(w.fdef.body) if not own_code else set()
-    plain = receivers.plain_values(w, ranks or {}, active) if w.specialised and not own_code else set()
+    # (the operands of operators and functions with derivatives are checked: what they make is plain)
+    checked = active | (varied or set())
+    plain = receivers.plain_values(w, ranks or {}, checked) if not own_code else set()
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:
             continue
@@ -73,15 +73,16 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             exc.location = w.src.location(stmt)
             errors.append(_relocate(exc, w, stmt))
             continue
+        if not own_code and isinstance(stmt, gast.Assign) and local_names(stmt.value) & checked:
+            # (whatever the activity of the result: a user's __floordiv__ is no piecewise constant)
+            refusals, checks = receivers.operator_checks(w, stmt, plain)
+            errors += refusals
+            operand_checks += [(stmt, name, message) for name, message in checks]
         if not set(info.targets) & active:
             continue
         active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & active]
         if not active_inputs:
             continue
-        if not own_code:
-            refusals, checks = receivers.operator_checks(w, stmt, info, plain, constructed)
-            errors += refusals
-            operand_checks += [(stmt, name, message) for name, message in checks]
         if info.kind in ("nocall", "method"):
             errors.append(_no_rule(w, stmt, info))
         elif info.kind == "prim":
@@ -98,7 +99,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                     ))
     raise_all(errors)
     for stmt, name, message in operand_checks:
-        receivers.insert_check(w, stmt, name, message)
+        shown = getattr(w, "display_names", {}).get(name, name)  # (for NumPy's own array types' fix)
+        run_time_checks.insert_run_time_check(w, stmt, "array_method", [name], message, True, shown)
     for stmt, info, active_inputs in complex_checks:
         _insert_real_checks(w, stmt, info, active_inputs, active)
 
@@ -107,21 +109,12 @@ def _insert_real_checks(w: Wengert, stmt: Any, info: StmtInfo, active_inputs: Li
     """Put ``_tl.real_only(v, message)`` before ``stmt`` for each active input ``v`` of a primitive
     whose rules are not verified for complex input (rules/complex.py): a complex ``v`` is refused
     at run time, naming the function and the user's line, instead of a wrong derivative."""
-    from .. import runtime
-
     where = w.src.location(stmt)
     message = (f"{info.prim.name} is differentiated for real input only, but its argument "
                f"{{arg}} is complex" + (f" (at {where})" if where else ""))
     for slot, arg in active_inputs:
         for name in sorted(local_names(arg) & active):
-            call = S.call(S.attribute(S.name(w.aliases["_tl"]), "real_only"),
-                          [S.name(name), S.const(message.format(arg=repr(slot)))])
-            set_anno(call, Key.CALLEE, runtime.real_only)
-            check = gast.Expr(value=call)
-            check.lineno = getattr(stmt, "lineno", None)
-            set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
-            body = aliases._enclosing_lists(w.fdef.body)[id(stmt)][-1]
-            body.insert(next(i for i, st in enumerate(body) if st is stmt), check)
+            run_time_checks.insert_run_time_check(w, stmt, "real_only", [name], message.format(arg=repr(slot)))
 
 
 def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:

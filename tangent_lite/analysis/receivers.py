@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import operator
+import os
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -45,8 +46,8 @@ def specialise(w: Wengert, ranks: Dict[str, Optional[int]], spec: Optional[Tuple
     """Drop the receiver checks and turn ``_tl.copy_value`` into ``np.copy`` where ``ranks`` (of the
     variables of ``w``, see :mod:`shapes`) show the receiver is an array or a number; drop the
     checks of ``v.copy()`` where ``v`` holds a list or dict the function builds.  ``spec``: the
-    arguments' ranks the code is specialised to (None: the general code, ``tl.source``'s), kept
-    as ``w.specialised`` for :func:`operator_checks`."""
+    arguments' ranks the code is specialised to (None: the general code, ``tl.source``'s and
+    ``adgen``'s, whose checks name the user's file as its comments do), kept as ``w.specialised``."""
     w.specialised = spec is not None
     _specialise_body(w, w.fdef.body, ranks, _built_containers(w.fdef.body))
 
@@ -101,10 +102,16 @@ def _specialise_body(w: Wengert, body: List[Any], ranks: Dict[str, Optional[int]
 
 # ------------------------------------------------------------------ operators of objects of the user's classes
 
+# what Python's operators and builtins call: the operand's own method (by its dunder name), as spelled in messages
 _OPERATORS = {operator.add: ("+", "add"), operator.sub: ("-", "sub"), operator.mul: ("*", "mul"),
               operator.truediv: ("/", "truediv"), operator.floordiv: ("//", "floordiv"), operator.mod: ("%", "mod"),
               operator.pow: ("**", "pow"), operator.matmul: ("@", "matmul"), operator.neg: ("-", "neg"),
-              operator.pos: ("+", "pos"), pow: ("pow", "pow")}
+              operator.pos: ("+", "pos"), pow: ("pow", "pow"), abs: ("abs", "abs"), round: ("round", "round"),
+              divmod: ("divmod", "divmod"), float: ("float", "float"), complex: ("complex", "complex"),
+              operator.abs: ("abs", "abs"), operator.lt: ("<", "lt"), operator.le: ("<=", "le"),
+              operator.gt: (">", "gt"), operator.ge: (">=", "ge"), operator.eq: ("==", "eq"), operator.ne: ("!=", "ne")}
+_COMPARISONS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+                gast.Eq: operator.eq, gast.NotEq: operator.ne}
 
 
 def _plain_value(obj: Any) -> bool:
@@ -119,50 +126,55 @@ def _plain_value(obj: Any) -> bool:
         or (hasattr(obj, "shape") and hasattr(obj, "dtype"))
 
 
-def _user_class(callee: Any) -> bool:
-    """A class of the user's whose instances may have operators of their own."""
-    if not isinstance(callee, type) or issubclass(callee, (numbers.Number, np.ndarray, np.generic, list, tuple,
-                                                           dict, set, str, bytes, BaseException)):
-        return False
-    module = getattr(callee, "__module__", "") or ""
-    return module != "builtins" and not module.startswith(("numpy", "tangent_lite"))
+def _operation(value: Any) -> Tuple[Any, List[Any]]:
+    """(the operator or function ``value`` applies, its operands) for an operator, a comparison or a
+    call; (None, []) for anything else."""
+    if isinstance(value, gast.Compare) and value.ops and type(value.ops[0]) in _COMPARISONS:
+        return _COMPARISONS[type(value.ops[0])], [value.left] + list(value.comparators)
+    callee = get_anno(value, Key.CALLEE)
+    if not _hashable(callee) or isinstance(value, gast.BinOp) and get_anno(value, Key.SEQUENCE_OP) is not None:
+        return None, []  # (L + M on lists: their own rules)
+    if isinstance(value, gast.BinOp):
+        return callee, [value.left, value.right]
+    if isinstance(value, gast.UnaryOp):
+        return callee, [value.operand]
+    return (callee, list(value.args)) if isinstance(value, gast.Call) else (None, [])
 
 
-def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
-                    constructed: Set[str]) -> Tuple[List[TangentLiteError], List[Tuple[str, str]]]:
-    """An arithmetic operator (``a @ v``, ``a * x``) or a NumPy function (``np.dot(a, v)``) with
-    derivatives whose operand may be an object of the user's class, whose operator is its own Python
-    method (which NumPy's functions call too), not the rule's arithmetic: (refusals, for a
-    module-level object; (variable, message) run-time checks ``_tl.array_method``).  In code that runs
-    (``w.specialised``), every local operand not in ``plain`` (:func:`plain_values`) is checked,
-    whatever it came from (``k = m``, ``L[0]``, ``b.m``, ``for m in L``); the general code,
-    tl.source's, checks only the objects the function constructs."""
-    if info.kind != "prim" or not _hashable(info.callee):
-        return [], []
-    value = info.value
-    if info.callee in _OPERATORS:
-        symbol, dunder = _OPERATORS[info.callee]
-        if isinstance(value, gast.UnaryOp):
-            operands = [(value.operand, "")]
-        elif isinstance(value, gast.BinOp):
-            operands = [(value.left, ""), (value.right, "r")]
-        else:  # operator.mul(a, b) called by name
-            operands = list(zip(getattr(value, "args", [])[:2], ("", "r")))
+def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[TangentLiteError], List[Tuple[str, str]]]:
+    """An operator (``a @ v``, ``a // x``, ``a < x``), a builtin that calls its argument's own method
+    (``pow``, ``abs``, ``round``, ``divmod``, ``float``), a NumPy or ``math`` function (``np.dot(a, v)``)
+    in a statement whose operands carry derivatives (whatever becomes of its result: ``a // x`` of
+    numbers is piecewise constant, a user's ``__floordiv__`` need not be), where an operand may be
+    an object of the user's class, whose operator is its own Python method (which NumPy's functions
+    call too), not the rule's arithmetic: (refusals, for a module-level object; (variable, message)
+    run-time checks ``_tl.array_method``, for every local operand not in ``plain``,
+    :func:`plain_values`, whatever it came from: ``k = m``, ``L[0]``, ``b.m``, ``for m in L``, a parameter)."""
+    callee, atoms = _operation(stmt.value)
+    if callee in _OPERATORS:
+        symbol, dunder = _OPERATORS[callee]
+        sides = [""] if len(atoms) == 1 else ["", "r"] if dunder not in ("lt", "le", "gt", "ge", "eq", "ne") \
+            else ["", ""]
+        operands = list(zip(atoms, sides))
         texts = [(f"the '{symbol}' operator of '{{name}}' is differentiated as that of numbers and arrays, but "
                   "'{name}' is a {type}",
                   "call the method as a function of the object, {type}."
                   + (f"__{side}{dunder}__" if side or len(operands) == 2 else f"__{dunder}__")
                   + "({name}, ...), which is differentiated like any Python function") for _, side in operands]
-    elif _numpy_function(info.callee) and isinstance(value, gast.Call):
-        operands = [(a, "") for a in value.args]  # (not its keywords: options such as dtype=x.dtype)
-        spelled = f"np.{getattr(info.callee, '__name__', 'function')}"
-        texts = [(f"{spelled} is differentiated as NumPy's function of numbers and arrays, but its argument "
-                  "'{name}' is a {type} (NumPy would call the {type}'s own methods)",
+    elif _numpy_function(callee) or getattr(callee, "__module__", None) == "math" and callable(callee):
+        operands = [(a, "") for a in atoms]  # (not its keywords: options such as dtype=x.dtype)
+        prefix = "np" if _numpy_function(callee) else "math"
+        spelled = f"{prefix}.{getattr(callee, '__name__', 'function')}"
+        owner = "NumPy" if prefix == "np" else "math"
+        texts = [(f"{spelled} is differentiated as {owner}'s function of numbers and arrays, but its argument "
+                  f"'{{name}}' is a {{type}} ({owner} would call the {{type}}'s own methods)",
                   f"pass an array or a number to {spelled}, or call the {{type}}'s own method as a function "
                   "({type}.<method>({name}, ...)), which is differentiated like any Python function")] * len(operands)
     else:
         return [], []
     where = w.src.location(stmt)
+    # (the general code names the file as its comments do: the same text wherever the file is)
+    spelled = str(where) if w.specialised else f"{os.path.basename(where.filename)}:{where.lineno}"
     errors: List[TangentLiteError] = []
     checks: List[Tuple[str, str]] = []
     for (atom, _), (what, fix) in zip(operands, texts):
@@ -172,10 +184,10 @@ def operator_checks(w: Wengert, stmt: Any, info: Any, plain: Set[str],
             errors.append(UnsupportedConstructError(  # (np.matrix, masked arrays: NumPy's own fix)
                 what.format(name=name, type=tname), where,
                 runtime.own_array_fix(type(obj), name) or fix.format(name=name, type=tname)))
-        elif is_local(atom) and (atom.id not in plain if w.specialised else atom.id in constructed):
+        elif is_local(atom) and atom.id not in plain:
             shown = getattr(w, "display_names", {}).get(atom.id, atom.id)
             # ('{type}' is left for _tl.array_method to fill in with the type it finds)
-            checks.append((atom.id, f"{where}: {what.format(name=shown, type='{type}')}\nTo fix: "
+            checks.append((atom.id, f"{spelled}: {what.format(name=shown, type='{type}')}\nTo fix: "
                                     f"{fix.format(name=shown, type='{type}')}"))
     return errors, checks
 
@@ -279,8 +291,9 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
         return callee in _OPERATORS and atom(value.left) and atom(value.right)
     if isinstance(value, gast.UnaryOp):
         return callee in _OPERATORS and atom(value.operand)
-    if isinstance(value, gast.Compare):
-        return atom(value.left) and all(atom(c) for c in value.comparators)
+    if isinstance(value, gast.Compare):  # (its operands are checked when one is active: operator_checks)
+        operands = [value.left] + list(value.comparators)
+        return all(map(atom, operands)) or _operation(value)[0] is not None and _any_active(operands, checked)
     if isinstance(value, gast.Subscript) or isinstance(value, gast.Attribute) and is_local(value.value):
         return atom(value.value)  # a part of an array (whatever the index), its .shape, .size, .T, .real
     return not isinstance(value, (gast.Tuple, gast.List)) and atom(value)
@@ -288,51 +301,6 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
 
 def _any_active(atoms: List[Any], active: Optional[Set[str]]) -> bool:
     return active is not None and any(is_local(a) and a.id in active for a in atoms if a is not None)
-
-
-def constructed_objects(body: List[Any]) -> Set[str]:
-    """Variables assigned an instance of a class of the user's (``o = Lin(w)``), and the items of
-    lists and dicts the function builds (``L = [Lin(w)]; L[0] @ x``), which may be such objects."""
-    built = _built_containers(body)
-    return {stmt.targets[0].id for stmt in assignments(body)
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and (
-                isinstance(stmt.value, gast.Call) and _user_class(get_anno(stmt.value, Key.CALLEE))
-                or isinstance(stmt.value, gast.Subscript) and is_local(stmt.value.value)
-                and stmt.value.value.id in built)}
-
-
-def insert_check(w: Wengert, stmt: Any, name: str, message: str) -> None:
-    """Put ``_tl.array_method(name, message, True, shown_name)`` before ``stmt`` in ``w`` (unless a check of
-    ``name`` is there already: ``v.dot(u)``'s, or the other operand's of ``m * m``)."""
-    func = S.attribute(S.name(w.aliases["_tl"]), "array_method")
-    set_anno(func, Key.CALLEE, runtime.array_method)
-    shown = getattr(w, "display_names", {}).get(name, name)
-    call = S.call(func, [S.name(name), S.const(message), S.const(True), S.const(shown)])
-    set_anno(call, Key.CALLEE, runtime.array_method)
-    check = gast.Expr(value=call)
-    check.lineno = getattr(stmt, "lineno", None)
-    set_anno(check, Key.ORIGIN, get_anno(stmt, Key.ORIGIN))
-    w.env.setdefault(w.aliases["_tl"], runtime)
-    body = _enclosing(w.fdef.body, stmt)
-    at = next(i for i, st in enumerate(body) if st is stmt)
-    before = body[at - 1].value if at and isinstance(body[at - 1], gast.Expr) else None
-    if isinstance(before, gast.Call) and get_anno(before, Key.CALLEE) is runtime.array_method \
-            and isinstance(before.args[0], gast.Name) and before.args[0].id == name:
-        return
-    body.insert(at, check)
-
-
-def _enclosing(body: List[Any], stmt: Any) -> List[Any]:
-    for st in body:
-        if st is stmt:
-            return body
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(st, field, None)
-            if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                found = _enclosing(inner, stmt)
-                if found is not None:
-                    return found
-    return None  # type: ignore[return-value]
 
 
 def _hashable(obj: Any) -> bool:

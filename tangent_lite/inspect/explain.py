@@ -32,6 +32,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 import numpy as np
 
 from .. import api, runtime
+from ..analysis import run_time_checks
 from ..analysis.callees import is_user_function, user_function
 from ..analysis.statements import StmtInfo, assignments, describe, local_names, return_atoms
 from ..errors import ArgumentError
@@ -105,7 +106,8 @@ def _in_order(node: Any) -> Iterator[Any]:
 
 def is_straight_line(w: anf.Wengert) -> bool:
     """No branches, loops or in-place updates: any dependency order is a valid evaluation order."""
-    simple = all(isinstance(s, (gast.Assign, gast.Return, gast.Pass)) for s in w.fdef.body)
+    simple = all(isinstance(s, (gast.Assign, gast.Return, gast.Pass)) or run_time_checks.is_check(s)
+                 for s in w.fdef.body)  # (a run-time check computes nothing)
     return simple and not any(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
                               for s in w.fdef.body)
 

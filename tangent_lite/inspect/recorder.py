@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 import numpy as np
 
 from .. import api
+from ..analysis import run_time_checks
 from ..frontend import anf
 from ..syntax import gast
 from ..syntax.annotations import Key, set_anno
@@ -47,6 +48,7 @@ class _Plan:
     loops: Dict[int, int] = field(default_factory=dict)  # loop header line -> last line of the loop
     first: Dict[int, int] = field(default_factory=dict)  # first body line -> its loop's header line
     enclosing: Dict[int, Tuple[int, ...]] = field(default_factory=dict)  # line -> loop headers, outermost first
+    starts: Dict[int, int] = field(default_factory=dict)  # a later line of a statement -> its first line
     names: Dict[int, List[Optional[str]]] = field(default_factory=dict)  # statement -> derivative name per target
     capture: Dict[int, List[Tuple[int, int, str]]] = field(default_factory=dict)  # line -> (stmt, target, name)
     stored_once: Set[str] = field(default_factory=set)
@@ -64,14 +66,25 @@ def _plan(fn: Callable, mode: str, wrt: Sequence[str], module: Any, fname: str) 
     for i, j, size in matcher.get_matching_blocks():
         for (m, reverse), (r, _) in zip(mine[i:i + size], theirs[j:j + size]):
             tag = m.lineno - _TAG if getattr(m, "lineno", 0) >= _TAG else None
-            if tag is not None and isinstance(r, (ast.Assign, ast.Expr)):
+            if tag is not None and isinstance(r, (ast.Assign, ast.Expr)) and not _is_check(r, w):
                 primal = not reverse and set(stmts[tag].targets) <= _written(r)
                 plan.lines[r.lineno] = _Line(tag, primal, reverse)
     _loops(real.body, (), plan)
+    for node in ast.walk(real):  # (a check's message spans lines: Python reports each of them)
+        if isinstance(node, (ast.Assign, ast.Expr, ast.Return)) and (node.end_lineno or node.lineno) > node.lineno:
+            plan.starts.update((n, node.lineno) for n in range(node.lineno + 1, node.end_lineno + 1))
     stores = [n.id for n in ast.walk(real) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
     plan.stored_once = {n for n in stores if stores.count(n) == 1}
     _derivative_names(plan, raw, opt, mode, real)
     return plan
+
+
+def _is_check(node: Any, w: anf.Wengert) -> bool:
+    """A run-time check ``_tl.array_method(v, ...)`` (run_time_checks.CHECKS): it computes nothing."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+        and isinstance(call.func.value, ast.Name) and call.func.value.id == w.aliases.get("_tl") \
+        and call.func.attr in run_time_checks.CHECKS
 
 
 def _tagged(fn: Callable, mode: str, wrt: Sequence[str]) -> Tuple[anf.Wengert, List[Statement], Any, Any]:
@@ -109,6 +122,9 @@ def _key(node: Any) -> str:
         return f"{type(node).__name__} {ast.unparse(node.test)}"
     if isinstance(node, ast.For):
         return f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}"
+    call = node.value if isinstance(node, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in run_time_checks.CHECKS:
+        return f"check {call.func.attr} {ast.unparse(call.args[0]) if call.args else ''}"  # (its message names a line)
     return ast.unparse(node)
 
 
@@ -249,6 +265,10 @@ class _Recorder:
 
     def step(self, frame: Any, line: Optional[int]) -> None:
         prev, plan = self.prev, self.plan
+        if line is not None:
+            line = plan.starts.get(line, line)
+            if line == prev:  # (the same statement, on another of its lines)
+                return
         if prev is not None:
             self.after(prev, frame)
         if line is None:
