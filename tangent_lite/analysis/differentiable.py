@@ -99,8 +99,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
                     ))
     raise_all(errors)
     for stmt, name, message in operand_checks:
-        shown = getattr(w, "display_names", {}).get(name, name)  # (for NumPy's own array types' fix)
-        run_time_checks.insert_run_time_check(w, stmt, "array_method", [name], message, True, shown)
+        run_time_checks.insert_run_time_check(w, stmt, "array_method", [name], message, True)
     for stmt, info, active_inputs in complex_checks:
         _insert_real_checks(w, stmt, info, active_inputs, active)
 

@@ -329,20 +329,26 @@ def own_behaviour(t: type) -> str:
     return ""
 
 
-def array_method(v: Any, message: str, containers: bool = False, name: str = "") -> None:
+def _fix_operand(hint: str) -> str:
+    """The operand a fix of :func:`receivers.operator_checks` names: ``{type}.__mul__(k, ...)`` -> ``k``."""
+    end = hint.find(", ...)")
+    return hint[hint.rfind("(", 0, end) + 1:end] if end > 0 else "x"
+
+
+def array_method(v: Any, message: str, containers: bool = False) -> None:
     """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
     ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
     array or a number: another object's method of that name (a user class's ``.dot``, a list's)
     is not NumPy's function.  ``containers``: lists, tuples, dicts, sets, any number, and any other
     value of Python's or NumPy's own types pass too (``v.copy()``; the operands of ``+``, ``*``, ...;
-    the options NumPy's functions take positionally: None, strings, dtypes).  ``name``: ``v``'s name
-    in the user's code, for the fix of a NumPy array type of :data:`NUMPY_OWN_ARRAYS`."""
+    the options NumPy's functions take positionally: None, strings, dtypes).  A NumPy array type of
+    :data:`NUMPY_OWN_ARRAYS` gets its own fix, naming ``v`` as the message's fix does: ``(name, ...)``."""
     t = type(v)
     if t is not np.ndarray and t is not float and t is not int and own_behaviour(t):
         what, _, hint = message.partition("\nTo fix: ")
         shown = f"{t.__qualname__} (with its own {own_behaviour(t)})"
         raise user_error("UnsupportedConstructError", what.replace("{type}", shown),
-                         own_array_fix(t, name or "it") or hint.replace("{type}", t.__qualname__))
+                         own_array_fix(t, _fix_operand(hint)) or hint.replace("{type}", t.__qualname__))
     if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
             or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
             or (containers and (isinstance(v, (list, tuple, dict, set, int, float, complex))
