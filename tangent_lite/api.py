@@ -29,6 +29,7 @@ from .modes import jvp as jvp_pass
 from .modes import vjp as vjp_pass
 from .passes import cse, manager, marks
 from .rules import REGISTRY
+from .runtime.values import held_tangent
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
 MODES = ("vjp", "jvp")
@@ -561,6 +562,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     else:
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)
+        tangents = tuple(held_tangent(n, t, like) for n, t, like in zip(names, tangents, likes))
     mode = "jvp_batched" if batched else "jvp"
     # (batched: no ranks, its tangents have one more axis; still code that runs, which checks operands)
     module = compiled(fn, mode, names, (None,) * len(values) if batched else _spec(values))

@@ -173,9 +173,8 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[Tangen
         if obj is not _NO and not _plain_value(obj):  # (module-level: K, or module.K)
             name = S.dotted_name(atom) or "the module-level object"
             what, fix = runtime.operand_message(op, name, method, type(obj).__qualname__)
-            if isinstance(obj, np.matrix):  # (NumPy's: '*' is its matrix product, '**' its matrix power)
-                fix = f"make '{name}' an array, np.asarray({name}), and write its matrix product with '@'"
-            errors.append(UnsupportedConstructError(what, where, fix))
+            # (np.matrix, masked arrays: NumPy's own fix)
+            errors.append(UnsupportedConstructError(what, where, runtime.own_array_fix(type(obj), name) or fix))
         elif is_local(atom) and atom.id not in plain:
             # (the message is made by _tl.operand when the check fails, naming the type it finds)
             checks.append((atom.id, (at, op, getattr(w, "display_names", {}).get(atom.id, atom.id), method)))
@@ -270,6 +269,7 @@ def _makes_plain(value: Any, plain: Set[str], params: Set[str], ranked: bool, ma
         if _hashable(callee) and callee in _SURE_NUMBERS or getattr(callee, "__module__", None) == "math":
             return True  # (Python's int, float, len and math's functions return numbers, or raise)
         array = _numpy_function(callee) and getattr(callee, "__name__", "") not in _NUMPY_CONTAINERS \
+            and not str(getattr(callee, "__module__", "") or "").startswith("numpy.ma") \
             or callee is abs or callee is round or callee is max or callee is min  # (of arrays and numbers)
         operands = list(value.args) + [k.value for k in value.keywords]
         return array and (all(map(atom, operands)) or _any_active(value.args, checked))

@@ -151,7 +151,7 @@ class _Reverse:
             if p in state:
                 grads.append(self.ps.call("as_grad", [S.name(self.ps.namer.adjoint(p)), S.name(p)]))
             else:
-                grads.append(self.ps.call("zeros_like", [S.name(p)]))
+                grads.append(self.ps.call("as_grad", [S.const(None), S.name(p)]))  # (zeros; held ints: their own)
         # to-be-recorded: a restore is kept only if the reverse sweep reads the variable;
         # keeping one can make a branch non-empty, whose test is then read: iterate.
         needed: Set[str] = set()

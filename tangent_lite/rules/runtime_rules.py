@@ -49,7 +49,7 @@ def as_grad_jvp(g_dot, ans, g, x):
 
 @defvjp(runtime.as_grad)
 def as_grad_vjp(h, ans, g, x):
-    return _tl.unbroadcast(h, g)
+    return _tl.unbroadcast(_tl.as_grad(h, x), g)  # (no cotangent for x's ints, bools, strings: held)
 
 
 @defjvp(runtime.unbroadcast_product, argnum=0)

@@ -263,6 +263,7 @@ from .markers import (  # noqa: F401
     number_only,
     operand,
     operand_message,
+    own_array_fix,
     own_behaviour,
     real_only,
     reraise_refusal,

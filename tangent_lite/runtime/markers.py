@@ -295,12 +295,27 @@ _BEHAVIOUR = frozenset(f"__{n}__" for n in (
     "ipow matmul rmatmul imatmul neg pos abs getitem setitem array_ufunc array_function").split())
 
 
+# NumPy's own array types whose operators are not the elementwise arithmetic of their entries the
+# rules follow, and what to write instead ({name}: the value's name in the user's code)
+NUMPY_OWN_ARRAYS = (
+    (np.matrix, "make '{name}' an array, np.asarray({name}), and write its matrix product with '@'"),
+    (np.ma.MaskedArray, "pass {name}.filled(value) (the value its masked entries stand for), or the data and the "
+                        "mask separately, e.g. np.where(mask, 0.0, expr) with {name}.data and {name}.mask"),
+)
+
+
+def own_array_fix(t: type, name: str) -> str:
+    """What to write instead of a value of one of :data:`NUMPY_OWN_ARRAYS` named ``name`` ('' if ``t`` is none)."""
+    return next((fix.format(name=name) for cls, fix in NUMPY_OWN_ARRAYS if issubclass(t, cls)), "")
+
+
 def own_behaviour(t: type) -> str:
     """The first operator, indexing or NumPy-protocol method a subclass of an array, number, list,
     tuple or dict type defined outside Python and NumPy gives itself ('' if none): a
-    ``class Sq(np.ndarray)`` with its own ``__mul__`` is not differentiated as an array; nor is
-    NumPy's own ``np.matrix``, whose ``*`` is a matrix product and ``**`` a matrix power."""
-    if issubclass(t, np.matrix):
+    ``class Sq(np.ndarray)`` with its own ``__mul__`` is not differentiated as an array; nor are
+    NumPy's own ``np.matrix``, whose ``*`` is a matrix product and ``**`` a matrix power, and masked
+    arrays, whose operators skip the masked entries the derivatives would still count."""
+    if any(issubclass(t, cls) for cls, _ in NUMPY_OWN_ARRAYS):
         return "__mul__"
     if t.__module__ == "builtins" or t.__module__.startswith(("numpy", "tangent_lite")) \
             or not issubclass(t, (np.ndarray, np.generic, int, float, complex, list, tuple, dict)):
@@ -341,19 +356,26 @@ def operand_message(op: str, shown: str, method: str, tname: str) -> Any:
             f"({tname}.<method>({shown}, ...)), which is differentiated like any Python function")
 
 
+def _fix_operand(hint: str) -> str:
+    """The operand a fix of :func:`receivers.operator_checks` names: ``{type}.__mul__(k, ...)`` -> ``k``."""
+    end = hint.find(", ...)")
+    return hint[hint.rfind("(", 0, end) + 1:end] if end > 0 else "x"
+
+
 def array_method(v: Any, message: str, containers: bool = False) -> None:
     """Check, before ``np.<f>(v, ...)`` written as the method call ``v.<f>(...)`` (or the attribute
     ``v.T``) on a value whose type the generated code was not specialised to, that ``v`` is an
     array or a number: another object's method of that name (a user class's ``.dot``, a list's)
     is not NumPy's function.  ``containers``: lists, tuples, dicts, sets, any number, and any other
     value of Python's or NumPy's own types pass too (``v.copy()``; the operands of ``+``, ``*``, ...;
-    the options NumPy's functions take positionally: None, strings, dtypes)."""
+    the options NumPy's functions take positionally: None, strings, dtypes).  A NumPy array type of
+    :data:`NUMPY_OWN_ARRAYS` gets its own fix, naming ``v`` as the message's fix does: ``(name, ...)``."""
     t = type(v)
     if t is not np.ndarray and t is not float and t is not int and own_behaviour(t):
         what, _, hint = message.partition("\nTo fix: ")
-        name = f"{t.__qualname__} (with its own {own_behaviour(t)})"
-        raise user_error("UnsupportedConstructError", what.replace("{type}", name),
-                         hint.replace("{type}", t.__qualname__))
+        shown = f"{t.__qualname__} (with its own {own_behaviour(t)})"
+        raise user_error("UnsupportedConstructError", what.replace("{type}", shown),
+                         own_array_fix(t, _fix_operand(hint)) or hint.replace("{type}", t.__qualname__))
     if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
             or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
             or (containers and (isinstance(v, (list, tuple, dict, set, int, float, complex))

@@ -120,6 +120,8 @@ def as_grad(g: Any, x: Any) -> Any:
         if g is None:
             g = zeros_like(x)
         return _map_struct(lambda xv, gv: as_grad(gv, xv), x, g)
+    if held(x):  # (an int, a bool, a string, None inside a container: held constant)
+        return held_zero(x)
     if g is None:
         return zeros_like(x)
     if is_foreign(g) or is_foreign(x):
@@ -170,3 +172,58 @@ def _foreign_grad(g: Any, x: Any) -> Any:
     if dt is not None and g.dtype != dt and (xp is np) == isinstance(dt, np.dtype):  # (dtypes of one library)
         g = g.astype(dt) if xp is np else xp.astype(g, dt)
     return g
+
+
+# ---------------------------------------------------------------- leaves held constant
+
+def held(x: Any) -> bool:
+    """A value no derivative flows from: an int, a bool, a string, None, an integer, boolean or
+    string array.  A top-level argument of these kinds cannot be differentiated (ArgumentError);
+    inside a list, tuple, dict or object that is, it is held constant (docs/limitations.md,
+    "Values that are not floats"), as JAX holds integer leaves of a pytree."""
+    if x is None or isinstance(x, (bool, int, str, bytes, np.bool_, np.integer)):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind in "biuUS"
+
+
+def held_zero(x: Any) -> Any:
+    """The gradient entry of a :func:`held` leaf: a zero of its own kind (``0``, ``False``,
+    ``np.int64(0)``, an integer array of zeros), and None for a string or None."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x) if x.dtype.kind in "biu" else None
+    if isinstance(x, np.generic):
+        return x.dtype.type(0)
+    if isinstance(x, bool):
+        return False
+    return 0 if isinstance(x, int) else None
+
+
+def held_tangent(path: str, t: Any, like: Any) -> Any:
+    """The tangent ``t`` of ``like`` (the argument ``path``, its structure checked already) with a
+    float zero where ``like`` holds a :func:`held` leaf, whose only tangent is a zero (or None): a
+    non-zero one is refused (no derivative flows from it), never added in."""
+    if isinstance(like, dict) and isinstance(t, dict):
+        return {k: held_tangent(f"{path}[{k!r}]", t[k], v) for k, v in like.items()}
+    if isinstance(like, (tuple, list)) and isinstance(t, (tuple, list)):
+        items = [held_tangent(f"{path}[{i}]", tv, lv) for i, (lv, tv) in enumerate(zip(like, t))]
+        return type(t)(*items) if hasattr(t, "_fields") else type(t)(items)
+    if _is_record(like) and _is_record(t):
+        out = copy.copy(t)
+        for f in _fields(like):
+            object.__setattr__(out, f, held_tangent(f"{path}.{f}", getattr(t, f), getattr(like, f)))
+        return out
+    if not held(like):
+        return t
+    try:
+        zero = t is None or not np.any(np.asarray(t) != 0)
+    except (TypeError, ValueError):
+        zero = False
+    if not zero:
+        from .markers import user_error
+
+        raise user_error("ArgumentError",
+                         f"the tangent of {path} is {t!r}, but {path} is {type(like).__name__} {like!r}: ints, bools, "
+                         "strings and None inside an argument are held constant (no derivative flows from them)",
+                         f"pass 0 (or None) as the tangent of {path}, or make it a float to differentiate with "
+                         "respect to it")
+    return zeros_like(like)
