@@ -157,11 +157,11 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             "explicitly (f(xs[0], xs[1]))")
     if isinstance(callee, tuple):
         what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
-        return NoRuleError(
-            f"cannot differentiate {what} on a differentiable value",
-            w.src.location(stmt),
-            "use the NumPy function form (np.f(x, ...)), or register a rule for it",
-        )
+        hint = "use the NumPy function form (np.f(x, ...)), or register a rule for it"
+        if callee[0] == "method":  # (a method of a local object: its class is not known when the code is made)
+            hint += (f"; for a method of an object of your own class, call it as a function of the object: "
+                     f"YourClass.{callee[1]}(obj, ...), which is differentiated like any Python function")
+        return NoRuleError(f"cannot differentiate {what} on a differentiable value", w.src.location(stmt), hint)
     if callee is None:
         return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
                            "call a module-level function instead")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Union
 
@@ -68,6 +69,26 @@ class Primitive:
         if ref not in self.params:
             raise RuleError(f"{self.name} has no parameter '{ref}' (parameters: {self.params})")
         return self.params.index(ref)
+
+
+def _check_argnum(who: str, fn: Any, argnum: Any, seeds: str) -> None:
+    """``argnum`` is an index or a parameter name; autograd's ``defvjp(fun, vjp_fun)`` (a rule
+    where the argument goes) is refused, not taken for an argument and ignored."""
+    if isinstance(argnum, (str, numbers.Integral)) and not isinstance(argnum, bool):
+        return
+    name = getattr(fn, "__name__", "fn")
+    try:
+        params = ", ".join(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        params = "x"
+    if callable(argnum):
+        raise TypeError(
+            f"tl.{who}({name}, {getattr(argnum, '__name__', 'rule')}): the second argument is the argument "
+            f"the rule is for (an index or a parameter name), not the rule (autograd's spelling); tangent_lite "
+            f"spells it as a decorator, one rule per argument:\n    @tl.{who}({name}, argnum=0)\n"
+            f"    def {name}_{who[3:]}_0({seeds}, {params}): ...")
+    raise TypeError(f"tl.{who}(..., argnum={argnum!r}): argnum is an argument's index (an int) or a parameter "
+                    f"name (a str), not a {type(argnum).__name__}; register one rule per argument")
 
 
 class Registry:
@@ -156,6 +177,7 @@ class Registry:
                 return y_dot * x / (x * x + y * y)
             ```
         """
+        _check_argnum("defjvp", fn, argnum, "x_dot, ans")
         def register(rule_fn: Callable) -> Callable:
             return self._add(fn, argnum, rule_fn, "jvp", broadcast, name)
         return register
@@ -182,6 +204,7 @@ class Registry:
                 return g * x / (x * x + y * y)
             ```
         """
+        _check_argnum("defvjp", fn, argnum, "g, ans")
         def register(rule_fn: Callable) -> Callable:
             return self._add(fn, argnum, rule_fn, "vjp", False, name)
         return register
