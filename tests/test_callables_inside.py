@@ -229,6 +229,25 @@ def test_lru_cache_with_an_array_argument_raises_as_python_does():
         tl.jvp(f, (np.ones(3),), (np.ones(3),))
 
 
+def test_rules_registered_on_the_cache_wrapper_are_used():
+    @functools.lru_cache(maxsize=64)
+    def wrapped(x):
+        return x ** 2
+
+    @tl.defvjp(wrapped, argnum=0)
+    def wrapped_vjp(g, ans, x):
+        return g * 10.0 * x
+
+    @tl.defjvp(wrapped, argnum=0)
+    def wrapped_jvp(x_dot, ans, x):
+        return x_dot * 10.0 * x
+
+    def f(x):
+        return wrapped(x)
+    assert np.isclose(tl.grad(f)(0.5), 5.0)  # (the rule, not the source's 1.0)
+    assert np.isclose(tl.jvp(f, (0.5,), (1.0,))[1], 5.0)
+
+
 # ------------------------------------------------------------------ functools.partial
 
 def helper(a, x, k=2.0):

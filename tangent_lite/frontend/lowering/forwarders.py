@@ -21,6 +21,7 @@ import inspect
 from typing import Any, List, Optional, Tuple
 
 from ... import syntax as S
+from ...rules.registry import REGISTRY
 from ...syntax import gast
 from .common import _MISSING, is_tangent_lite_own
 
@@ -35,6 +36,8 @@ def forwarded(ex: Any, node: Any) -> Optional[Any]:
     if dotted is None or dotted.split(".")[0] in ex.cx.opaque or dotted.split(".")[0] in ex.cx.local_fns:
         return None
     obj = ex.namespaces._resolved(func)
+    if REGISTRY.get(obj) is not None:  # rules registered on the wrapper itself: those
+        return None
     step = _step(obj, func, ex.namespaces._resolved(func.value) if isinstance(func, gast.Attribute) else _MISSING)
     if step is None:
         return None
