@@ -324,3 +324,29 @@ def test_autograd_spelling_of_defvjp_and_defjvp_is_refused():
         tl.defvjp(sq, argnum=1.0)
     with pytest.raises(TypeError, match="argnum is an argument's index"):
         tl.defjvp(sq, argnum=None)
+
+
+# ------------------------------------------------------------------ refusals that name the real function
+
+def test_library_method_and_partial_without_rules_name_the_function():
+    import math
+    import statistics
+
+    nd = statistics.NormalDist(0.0, 1.0)
+    atan_of = functools.partial(math.atan2, 1.0)
+
+    def f(x):
+        return nd.pdf(x)
+
+    def g(x):
+        return atan_of(x)
+
+    with pytest.raises(tl.NoRuleError) as info:
+        tl.grad(f)(0.3)
+    text = str(info.value)
+    assert "cannot differentiate a call to 'nd.pdf': it has no derivative rule" in text
+    assert "@tl.defvjp(statistics.NormalDist.pdf, argnum=0)\n    def pdf_vjp(g, ans, self, x):" in text
+    with pytest.raises(tl.NoRuleError) as info:
+        tl.grad(g)(0.3)
+    text = str(info.value)
+    assert "@tl.defvjp(math.atan2, argnum=0)" in text and "functools.f" not in text

@@ -198,6 +198,8 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo) -> TangentLiteError:
             f"tl.nondifferentiable({rule_hint.spelling(callee, written, w.env)[0]})")
     if written is not None and written.split(".")[0] not in w.foreign:
         spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
+        for through in (".__func__", ".__wrapped__"):  # nd.pdf(x), read as nd.pdf.__func__(nd, x): 'nd.pdf'
+            spelled = spelled[:-len(through)] if spelled.endswith(through) else spelled
     code = rule_hint.registration_code(callee, written, w.env)
     return NoRuleError(
         f"cannot differentiate a call to '{spelled}': it has no derivative rule"
