@@ -350,3 +350,31 @@ def test_library_method_and_partial_without_rules_name_the_function():
         tl.grad(g)(0.3)
     text = str(info.value)
     assert "@tl.defvjp(math.atan2, argnum=0)" in text and "functools.f" not in text
+
+
+def test_rules_of_a_method_take_the_object_first():
+    class Ruled:
+        w = 2.0
+
+        def loss(self, x):
+            return self.w * x * x
+
+    obj = Ruled()
+    with pytest.raises(tl.errors.RuleError,
+                       match=r"leaves out its first parameter 'self'.*def loss_vjp\(g, ans, self, x\)"):
+        @tl.defvjp(Ruled.loss, argnum=0)
+        def loss_vjp(g, ans, x):
+            return g * 2 * x
+
+    @tl.defvjp(Ruled.loss, argnum="x")
+    def loss_vjp_x(g, ans, self, x):
+        return g * 10.0 * x
+
+    @tl.defjvp(Ruled.loss, argnum="x")
+    def loss_jvp_x(x_dot, ans, self, x):
+        return x_dot * 10.0 * x
+
+    def f(x):
+        return obj.loss(x)
+    assert np.isclose(tl.grad(f)(0.5), 5.0)  # (the rules, not the source's 2.0)
+    assert np.isclose(tl.jvp(f, (0.5,), (1.0,))[1], 5.0)

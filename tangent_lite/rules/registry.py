@@ -91,6 +91,20 @@ def _check_argnum(who: str, fn: Any, argnum: Any, seeds: str) -> None:
                     f"name (a str), not a {type(argnum).__name__}; register one rule per argument")
 
 
+def _object_first(fn: Any, params: List[str], rule_fn: Callable, kind: str) -> None:
+    """A rule for a method (``Model.loss``, called as ``model.loss(x)``) takes the object too: refuse
+    one written without it, whose arguments would not match the call's."""
+    try:
+        own = list(inspect.signature(fn).parameters) if inspect.isfunction(fn) else []
+    except (TypeError, ValueError):  # pragma: no cover - a Python function has a signature
+        return
+    if own[:1] in (["self"], ["cls"]) and params == own[1:]:
+        seed = "g" if kind == "vjp" else f"{params[0] if params else 'x'}_dot"
+        raise RuleError(f"rule '{rule_fn.__name__}' for the method '{fn.__qualname__}' leaves out its first parameter "
+                        f"'{own[0]}': a rule takes all the parameters of the function, the object first "
+                        f"(def {rule_fn.__name__}({seed}, ans, {', '.join(own)}))")
+
+
 class Registry:
     """Maps callables (by identity) to their :class:`Primitive`."""
 
@@ -135,6 +149,8 @@ class Registry:
             raise RuleError(f"rule '{rule_fn.__name__}' must take (seed, ans, *primal_args)")
         prim = self._prim(fn, name)
         params = all_params[2:]
+        if not rule.builtin:
+            _object_first(fn, params, rule_fn, kind)
         if prim.params and prim.params != params:
             raise RuleError(
                 f"rule '{rule_fn.__name__}' for {prim.name} has primal parameters {params}, "
