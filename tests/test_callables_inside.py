@@ -8,6 +8,8 @@ import functools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tangent_lite as tl
 
@@ -304,6 +306,19 @@ def test_partial_rebinding_and_bound_values_are_followed():
             g(0.7)
     finally:
         P = saved
+
+
+def every_kind(x):
+    return uses_method(x) + uses_classmethod(x) + uses_cached(x) + uses_partials(x) + model.cached(x)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(-2.0, 2.0), st.floats(-1.0, 1.0), st.floats(-1.0, 1.0))
+def test_every_kind_at_varying_points(x, v, w):
+    d = fd(every_kind, x)
+    assert np.isclose(tl.grad(every_kind)(x), d, rtol=1e-5, atol=1e-6)
+    _, pull = tl.vjp(every_kind, x)
+    assert np.isclose(tl.jvp(every_kind, (x,), (v,))[1] * w, v * pull(w), rtol=1e-9, atol=1e-12)
 
 
 # ------------------------------------------------------------------ autograd's defvjp spelling
