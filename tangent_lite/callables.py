@@ -100,7 +100,9 @@ def as_partial(f: Any) -> Any:
             return f.__self__  # a @tl.differentiate function used as a method (its __get__)
         if inspect.ismethod(f) and inspect.isfunction(f.__func__):
             return functools.partial(f.__func__, f.__self__)
-        if hasattr(f, "cache_info") and hasattr(f, "__wrapped__") and not inspect.isfunction(f):
+        if inspect.ismethod(f) and _cached(f.__func__):  # an lru_cache'd method: its function, the object first
+            return functools.partial(f.__func__.__wrapped__, f.__self__)
+        if _cached(f):
             f = f.__wrapped__  # functools.lru_cache / cache: a C wrapper around the function
             continue
         if inspect.isfunction(f) and hasattr(f, "__wrapped__") and _only_forwards(f):
@@ -111,6 +113,11 @@ def as_partial(f: Any) -> Any:
             return functools.partial(type(f).__call__, f)
         return f
     return f
+
+
+def _cached(f: Any) -> bool:
+    """``functools.lru_cache`` / ``functools.cache`` of a function (a C wrapper around it)."""
+    return hasattr(f, "cache_info") and hasattr(f, "__wrapped__") and not inspect.isfunction(f)
 
 
 def resolved_late(f: Any) -> bool:

@@ -161,11 +161,11 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
             "explicitly (f(xs[0], xs[1]))")
     if isinstance(callee, tuple):
         what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
-        return NoRuleError(
-            f"cannot differentiate {what} on a differentiable value",
-            w.src.location(stmt),
-            "use the NumPy function form (np.f(x, ...)), or register a rule for it",
-        )
+        hint = "use the NumPy function form (np.f(x, ...)), or register a rule for it"
+        if callee[0] == "method":  # (a method of a local object: its class is not known when the code is made)
+            hint += (f"; for a method of an object of your own class, call it as a function of the object: "
+                     f"YourClass.{callee[1]}(obj, ...), which is differentiated like any Python function")
+        return NoRuleError(f"cannot differentiate {what} on a differentiable value", w.src.location(stmt), hint)
     if callee is None:
         return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
                            "call a module-level function instead")
@@ -202,6 +202,8 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
             f"tl.nondifferentiable({rule_hint.spelling(callee, written, w.env)[0]})")
     if written is not None and written.split(".")[0] not in w.foreign:
         spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
+        for through in (".__func__", ".__wrapped__"):  # nd.pdf(x), read as nd.pdf.__func__(nd, x): 'nd.pdf'
+            spelled = spelled[:-len(through)] if spelled.endswith(through) else spelled
     code = rule_hint.registration_code(callee, written, w.env, _first_active_argument(callee, info.value, active))
     return NoRuleError(
         f"cannot differentiate a call to '{spelled}': it has no derivative rule"

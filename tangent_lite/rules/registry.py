@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Union
 
@@ -70,6 +71,40 @@ class Primitive:
         return self.params.index(ref)
 
 
+def _check_argnum(who: str, fn: Any, argnum: Any, seeds: str) -> None:
+    """``argnum`` is an index or a parameter name; autograd's ``defvjp(fun, vjp_fun)`` (a rule
+    where the argument goes) is refused, not taken for an argument and ignored."""
+    if isinstance(argnum, (str, numbers.Integral)) and not isinstance(argnum, bool):
+        return
+    name = getattr(fn, "__name__", "fn")
+    try:
+        params = ", ".join(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        params = "x"
+    if callable(argnum):
+        raise TypeError(
+            f"tl.{who}({name}, {getattr(argnum, '__name__', 'rule')}): the second argument is the argument "
+            f"the rule is for (an index or a parameter name), not the rule (autograd's spelling); tangent_lite "
+            f"spells it as a decorator, one rule per argument:\n    @tl.{who}({name}, argnum=0)\n"
+            f"    def {name}_{who[3:]}_0({seeds}, {params}): ...")
+    raise TypeError(f"tl.{who}(..., argnum={argnum!r}): argnum is an argument's index (an int) or a parameter "
+                    f"name (a str), not a {type(argnum).__name__}; register one rule per argument")
+
+
+def _object_first(fn: Any, params: List[str], rule_fn: Callable, kind: str) -> None:
+    """A rule for a method (``Model.loss``, called as ``model.loss(x)``) takes the object too: refuse
+    one written without it, whose arguments would not match the call's."""
+    try:
+        own = list(inspect.signature(fn).parameters) if inspect.isfunction(fn) else []
+    except (TypeError, ValueError):  # pragma: no cover - a Python function has a signature
+        return
+    if own[:1] in (["self"], ["cls"]) and params == own[1:]:
+        seed = "g" if kind == "vjp" else f"{params[0] if params else 'x'}_dot"
+        raise RuleError(f"rule '{rule_fn.__name__}' for the method '{fn.__qualname__}' leaves out its first parameter "
+                        f"'{own[0]}': a rule takes all the parameters of the function, the object first "
+                        f"(def {rule_fn.__name__}({seed}, ans, {', '.join(own)}))")
+
+
 class Registry:
     """Maps callables (by identity) to their :class:`Primitive`."""
 
@@ -114,6 +149,8 @@ class Registry:
             raise RuleError(f"rule '{rule_fn.__name__}' must take (seed, ans, *primal_args)")
         prim = self._prim(fn, name)
         params = all_params[2:]
+        if not rule.builtin:
+            _object_first(fn, params, rule_fn, kind)
         if prim.params and prim.params != params:
             raise RuleError(
                 f"rule '{rule_fn.__name__}' for {prim.name} has primal parameters {params}, "
@@ -156,6 +193,7 @@ class Registry:
                 return y_dot * x / (x * x + y * y)
             ```
         """
+        _check_argnum("defjvp", fn, argnum, "x_dot, ans")
         def register(rule_fn: Callable) -> Callable:
             return self._add(fn, argnum, rule_fn, "jvp", broadcast, name)
         return register
@@ -182,6 +220,7 @@ class Registry:
                 return g * x / (x * x + y * y)
             ```
         """
+        _check_argnum("defvjp", fn, argnum, "g, ans")
         def register(rule_fn: Callable) -> Callable:
             return self._add(fn, argnum, rule_fn, "vjp", False, name)
         return register

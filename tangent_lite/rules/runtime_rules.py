@@ -441,8 +441,9 @@ constant_params(runtime.setitem_bar, "index", "v")
 constant_params(runtime.slice_write_bar, "old", "index", "v")
 constant_params(runtime.slice_write_zero, "old", "index", "v")
 nondifferentiable(runtime.number_only, runtime.held_once, runtime.container_only, runtime.real_only,
-                  runtime.array_method, runtime.operand, runtime.verified_only, runtime.scalar_only, runtime.array_only,
-                  runtime.not_a_dict, runtime.no_swallow, runtime.reraise_refusal, runtime.saved_item,
+                  runtime.array_method, runtime.operand, runtime.verified_only, runtime.scalar_only,
+                  runtime.array_only, runtime.not_a_dict, runtime.hashable_only, runtime.same_keys,
+                  runtime.no_swallow, runtime.reraise_refusal, runtime.saved_item,
                   runtime.restore_item)
 
 

@@ -82,6 +82,25 @@ def not_a_dict(v: Any, message: str) -> None:
         raise ValueError(f"tangent_lite: {message}")
 
 
+def hashable_only(message: str, *args: Any) -> None:
+    """Check, before a call of the function behind a ``functools.lru_cache`` (which the
+    derivative calls itself), what the cache would: that every argument is hashable."""
+    for a in args:
+        try:
+            hash(a)
+        except TypeError as exc:
+            raise TypeError(f"{message}: {exc}") from None
+
+
+def same_keys(keywords: Any, keys: Any, message: str) -> None:
+    """Check that the keywords a ``functools.partial`` binds (its ``.keywords`` dict, which can be
+    written in place) are still those the derivative was made for (their values are read at every call)."""
+    if tuple(keywords) != keys:
+        raise user_error("TangentLiteError", f"{message} bound the keywords {list(keys)} when its derivative was "
+                         f"made, and binds {list(keywords)} now (its .keywords dict was changed in place)",
+                         "bind a new functools.partial to the name instead of changing the keywords of this one")
+
+
 def verified_only(message: str, *arrays: Any) -> None:
     """Check, before ``xp.<name>(...)`` of a function whose derivative is not verified outside
     NumPy (``xnp.VERIFIED``), that no argument is an array of an array-API library (array-api-strict,

@@ -20,7 +20,7 @@ from ...errors import PACKAGE_DIR, TangentLiteError, UnsupportedConstructError
 from ...rules.registry import REGISTRY
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
-from . import inside
+from . import forwarders, inside
 from .common import (
     _MISSING,
     ARRAY_ONLY_ATTRS,
@@ -334,6 +334,9 @@ class Expressions(Part):
             inner = inside.transformation_call(self, node)
             if inner is not None:
                 return inner
+        through = forwarders.forwarded(self, node)  # m.loss(x), cached(x), partial(x): what they call
+        if through is not None:
+            return self.call(through)
         # a computed callee (fs[0](x), type(x)(v)) is a local value: no resolved object (not getitem)
         callee = self.expr(func) if isinstance(func, (gast.Name, gast.Attribute)) else self.atom(func)
         obj = get_anno(callee, Key.CALLEE, _MISSING)
