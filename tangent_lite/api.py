@@ -402,8 +402,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool, re
     # what tl.grad returned, transformed again: its equivalent is looked up at every call, which
     # also brings the values its generated derivative reads up to date (that module's runner)
     # (and callable objects and wrappers: their class or cell may be rebound)
-    # (recheck=False: made just now for one call, which must not look again: a derivative that is
-    # made again at every use would otherwise recurse without end)
+    # (recheck=False: made for this one call; looking again would recurse if each use makes it anew)
     transformed = recheck and (hasattr(f, "__tl_recipe__") or callables.resolved_late(f))
     fast: Dict[Any, Any] = {}  # specialisation key -> (generated function, seeds, modules to refresh, ...)
     positions = [_params(fn).index(n) for n in names]
@@ -525,7 +524,8 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
             residuals = getattr(module, fwd)(*arguments.structure_copy(pristine))[1]
         calls[0] += 1
         arguments.check_cotangent(cotangent, n_out)
-        seeds = list(cotangent) if n_out > 1 else [cotangent]
+        seeds = [arguments.structure_copy(c) if isinstance(c, (list, dict)) else c  # (the sweep may pop them)
+                 for c in (list(cotangent) if n_out > 1 else [cotangent])]
         outs = list(value) if n_out > 1 else [value]
         seeds = [np.asarray(c, dtype=float) if isinstance(o, np.ndarray) and isinstance(c, (list, tuple)) else c
                  for c, o in zip(seeds, outs)]
@@ -555,17 +555,16 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     values = bind_args(target, primals, {})
     _check_float(fn, names, values)
     arguments.refuse_array_subclasses(fn, values)
-    params = _params(fn)
-    likes = [values[params.index(n)] for n in names]
+    likes = [values[_params(fn).index(n)] for n in names]
     if batched:
         arguments.check_batched_tangents(names, tangents, likes)
     else:
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)
         tangents = tuple(held_tangent(n, t, like) for n, t, like in zip(names, tangents, likes))
-    mode = "jvp_batched" if batched else "jvp"
     # (batched: no ranks, its tangents have one more axis; still code that runs, which checks operands)
-    module = compiled(fn, mode, names, (None,) * len(values) if batched else _spec(values))
+    module = compiled(fn, "jvp_batched" if batched else "jvp", names, (None,) * len(values) if batched
+                      else _spec(values))
     values = arguments.protected(values, module.__tl_meta__.get("writes"))
     result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                 tangents, values)

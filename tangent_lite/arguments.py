@@ -440,7 +440,8 @@ def jvp_sequences(primals: Any, tangents: Any) -> Tuple[Tuple[Any, ...], Tuple[A
                 f"({type(seq).__name__}{shape})",
                 hint=f"wrap it in a tuple: tl.jvp(f, (x,), (v,)) for one argument, tl.jvp(f, (x, y), (v, w)) "
                      f"for two; here: {example}")
-    return tuple(primals), tuple(tangents)
+    # (a list's tangent is the code's own copy: the derivative appends to it as the function to its list)
+    return tuple(primals), tuple(structure_copy(t) if isinstance(t, (list, dict)) else t for t in tangents)
 
 
 def jvp_names(target: Any, tangents: Sequence[Any], wrt: Wrt) -> Tuple[str, ...]:

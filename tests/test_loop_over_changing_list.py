@@ -80,3 +80,30 @@ def test_what_is_followed_works(f):
     fd = np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)])
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(tl.jvp(f, (x,), (np.ones(3),))[1], g.sum(), rtol=1e-9)
+
+
+def appends_to_list_argument(L, x):
+    L.append(L[0] * x)
+    return np.sum(L[-1])
+
+
+def test_seeds_and_tangents_given_as_lists_are_left_as_they_were():
+    """The derivative code appends to a list's tangent (and pops its cotangent) as the function
+    does with the list: the caller's tangent and cotangent lists are not that code's to change."""
+    x = np.array([0.3, -0.7])
+    L = [x * 1.0]
+    tangents = ([np.ones(2)], np.zeros(2))
+    tl.jvp(appends_to_list_argument, (L, x), tangents)
+    assert len(tangents[0]) == 1 and len(L) == 1
+
+    def builds(x):
+        out = [x * 1.0]
+        out.append(x * x)
+        return out
+
+    _, pullback = tl.vjp(builds, x)
+    seed = [np.ones(2), np.ones(2)]
+    first = pullback(seed)
+    assert len(seed) == 2
+    np.testing.assert_allclose(pullback(seed), first)
+    np.testing.assert_allclose(first, 1.0 + 2 * x)
