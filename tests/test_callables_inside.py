@@ -360,7 +360,8 @@ def test_library_method_and_partial_without_rules_name_the_function():
         tl.grad(f)(0.3)
     text = str(info.value)
     assert "cannot differentiate a call to 'nd.pdf': it has no derivative rule" in text
-    assert "@tl.defvjp(statistics.NormalDist.pdf, argnum=1)\n    def pdf_vjp(g, ans, self, x):" in text  # (x: the active one)
+    # (argnum=1: x, the argument that carries derivatives)
+    assert "@tl.defvjp(statistics.NormalDist.pdf, argnum=1)\n    def pdf_vjp(g, ans, self, x):" in text
     with pytest.raises(tl.NoRuleError) as info:
         tl.grad(g)(0.3)
     text = str(info.value)
