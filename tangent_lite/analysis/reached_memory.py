@@ -11,6 +11,7 @@ read (:class:`Reach`, for :mod:`.outside_writes`): a module-level name or an att
 
 from __future__ import annotations
 
+import copy
 import operator
 import types
 from dataclasses import dataclass
@@ -110,8 +111,17 @@ class Reach:
         if isinstance(value, (gast.List, gast.Tuple, gast.Set, gast.Dict)):
             parts = [v for v in (value.values if isinstance(value, gast.Dict) else value.elts) if v is not None]
         elif isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult, gast.BitOr)):
-            parts = [value.left, value.right]
-            return next((w for w in (self._holder_of(p, scope) for p in parts) if w is not None), None)
+            parts = [value.left, value.right]  # (LST + [], DEF | {}: a new list or dict of the same items)
+            return next((w for w in (self._holder_of(p, scope) or self._container_items(p, scope) for p in parts)
+                         if w is not None), None)
+        elif isinstance(value, (gast.ListComp, gast.GeneratorExp)) and len(value.generators) == 1 \
+                and isinstance(value.elt, gast.Name) and isinstance(value.generators[0].target, gast.Name) \
+                and value.elt.id == value.generators[0].target.id:  # [e for e in LST]: LST's items
+            it = value.generators[0].iter
+            return self._holder_of(it, scope) or self._container_items(it, scope)
+        elif isinstance(value, gast.Call) and len(value.args) == 1 and not value.keywords \
+                and self.resolve(value.func, scope)[0] is copy.copy:  # copy.copy(DEF): DEF's items
+            return self._holder_of(value.args[0], scope) or self._container_items(value.args[0], scope)
         elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and value.func.attr == "copy" \
                 and not value.args and isinstance(self.resolve(value.func.value, scope)[0], (list, dict)):
             return self.outside(value.func.value, scope) or self._holder_of(value.func.value, scope)  # D.copy()
@@ -127,6 +137,12 @@ class Reach:
             if where is not None:
                 return where
         return None
+
+    def _container_items(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
+        """The non-local memory ``e`` is when it is a list, tuple or dict (whose items a shallow copy
+        of it shares); None for an array or a number (``G + 1.0`` is a new array)."""
+        obj = self.resolve(e, scope)[0] if isinstance(e, (gast.Name, gast.Attribute)) else None
+        return self.outside(e, scope) if isinstance(obj, (list, tuple, dict)) else None
 
     def _holder_of(self, e: Any, scope: Scope) -> Optional[Tuple[str, str]]:
         """The non-local memory ``e`` holds as items when it is a local container holding some."""
@@ -166,7 +182,7 @@ class Reach:
             key = None if root is None else self._key(root.id, scope)
             if key is None or key in self.aliases:
                 continue
-            where = self._holder_of(item, scope) if how == "aug" else \
+            where = self._holder_of(item, scope) or self._container_items(item, scope) if how == "aug" else \
                 self.outside(item, scope) or self._holder_of(item, scope)
             if where is not None:
                 self.aliases[key] = where
