@@ -112,3 +112,23 @@ def test_holders_that_see_no_change_work(f):
     v = np.array([0.5, -1.0, 2.0])
     np.testing.assert_allclose(tl.jvp(f, (x,), (v,))[1], g @ v, rtol=1e-9, atol=1e-10)
     assert tl.value_and_grad(f)(x)[0] == pytest.approx(f(x))
+
+
+def slice_of_an_entry(x):
+    L = [x * 1.0]
+    a = L[0]
+    L[0][:] += x          # writes into the array a holds too: Python's a becomes 2x
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("f", [slice_of_an_entry])
+def test_writes_into_a_slice_of_an_entry_another_name_holds(f):
+    """(the common-subexpression pass merged the entry's load with 'a' but left the name the
+    in-place write's annotation gives: a NameError from the generated code, breaker round 25)"""
+    x = np.array([0.3, -0.7, 1.1])
+    g = tl.grad(f)(x.copy())
+    eps = 1e-6
+    fd = np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    v = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(tl.jvp(f, (x.copy(),), (v,))[1], g @ v, rtol=1e-9, atol=1e-10)

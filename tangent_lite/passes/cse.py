@@ -85,10 +85,15 @@ def eliminate(w: Wengert) -> bool:
             for n in S.walk(st):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == old:
                     n.id = new
-                elif isinstance(n, gast.stmt):  # v op= e names the array it changes in place: the same one
-                    in_place = get_anno(n, Key.IN_PLACE)
-                    if in_place and in_place[0] == old:
-                        set_anno(n, Key.IN_PLACE, (new,) + tuple(in_place[1:]))
+
+    def rename_in_place(stmts: List[Any], old: str, new: str) -> None:
+        """v op= e names the array it changes (and L[i] op= e the list it puts it back into) in an
+        annotation, also where the statement does not read the name: the same one, renamed."""
+        for st in stmts:
+            for n in S.walk(st):
+                in_place = get_anno(n, Key.IN_PLACE) if isinstance(n, gast.stmt) else None
+                if in_place and old in (in_place[0], *in_place[2:]):
+                    set_anno(n, Key.IN_PLACE, tuple(new if i != 1 and v == old else v for i, v in enumerate(in_place)))
 
     def block(body: List[Any]) -> None:
         nonlocal changed
@@ -133,6 +138,7 @@ def eliminate(w: Wengert) -> bool:
                     rename([body[p]], t, first)
                     count = at[t].pop(p)
                     at.setdefault(first, {})[p] = at.get(first, {}).get(p, 0) + count
+                rename_in_place(body[k + 1:], t, first)
                 drop.add(id(st))
                 changed = True
                 continue
