@@ -159,3 +159,22 @@ def test_forward_mode_of_append_is_one_call_on_the_tangents():
 def test_reverse_mode_adds_into_the_entry_of_its_own_adjoint_list():
     text = tl.source(build_then_scale, mode="vjp")
     assert "getitem_bar" not in text and text.count("add_item") >= 2, text
+
+
+def repeated_by_an_argument(x, n):
+    L = [x * 1.0] * n        # a list the function builds, repeated n times (n an int argument)
+    M = [np.sin(x)] * (n - 1)
+    s = 0.0
+    for e in L + M:
+        s = s + np.sum(e * x)
+    return s
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_list_repeated_by_an_int_argument(n):
+    """(reverse mode refused [x] * n when n was a name, not a literal: breaker round 25)"""
+    x = np.array([0.3, -0.7, 1.1])
+    g = tl.grad(repeated_by_an_argument)(x, n)
+    np.testing.assert_allclose(g, _fd_grad(repeated_by_an_argument, [x, n], 0), rtol=1e-6, atol=1e-8)
+    v = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(tl.jvp(repeated_by_an_argument, (x, n), (v,))[1], g @ v, rtol=1e-9, atol=1e-10)

@@ -172,6 +172,7 @@ def mark_sequence_ops(body: List[Any]) -> None:
     (``runtime.seq_concat`` / ``seq_repeat``, whose derivatives cut and sum pieces); every ``a | b``
     is marked ``runtime.merge_or``: with derivatives, its operands are dicts that merge."""
     sequences = sequence_vars(body)
+    built = container_vars(body)  # (surely lists or tuples: L * n repeats them, whatever n's name)
     for stmt in _assignments(body):
         value = getattr(stmt, "value", None)
         if not isinstance(value, gast.BinOp) or not isinstance(stmt, gast.Assign):
@@ -184,6 +185,6 @@ def mark_sequence_ops(body: List[Any]) -> None:
             continue
         if isinstance(value.op, gast.Add):
             set_anno(value, Key.SEQUENCE_OP, runtime.seq_concat)
-        elif isinstance(value.op, gast.Mult) and any(isinstance(n, gast.Constant) and type(n.value) is int
-                                                     for n in (value.left, value.right)):
+        elif isinstance(value.op, gast.Mult) and (names & built or any(
+                isinstance(n, gast.Constant) and type(n.value) is int for n in (value.left, value.right))):
             set_anno(value, Key.SEQUENCE_OP, runtime.seq_repeat)
