@@ -215,6 +215,12 @@ def _mutation(call: Any, callee: Any, method: bool, discarded: bool, registry: R
         target = _shown(out_kw[0].value, line, "out", shown)
         return (f"the 'out=' argument of '{written}' writes into '{target}' in place",
                 f"use the returned value instead: {target} = {written}(...) without out=")
+    overwrite = [k for k in call.keywords if k.arg and k.arg.startswith("overwrite_")
+                 and not (isinstance(k.value, gast.Constant) and k.value.value in (False, None, 0))]
+    if overwrite:  # scipy.linalg's overwrite_a=True: SciPy may write its work into the argument
+        return (f"'{written}(..., {overwrite[0].arg}=...)' may write into its argument in place (SciPy's "
+                "overwrite option), which the derivative code reads again",
+                f"leave out {overwrite[0].arg} (or pass {overwrite[0].arg}=False)")
     position = _out_position(callee)
     if position is not None and len(call.args) > position and not (
             isinstance(call.args[position], gast.Constant) and call.args[position].value is None):

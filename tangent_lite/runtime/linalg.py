@@ -101,18 +101,28 @@ def cholesky_bar(g: Any, ans: Any, a: Any, upper: Any = False) -> Any:
     return tri_sym_adjoint(sym_part(s), upper)
 
 
+def _where_seeded(f: Any, m: Any) -> Any:
+    """``f * m``, zero where ``m`` is: a repeated eigenvalue (or singular value) makes ``f``
+    infinite, which only matters where the eigenvectors' cotangent reaches it (``w, v = eigh(a)``
+    with only ``w`` used has a derivative; NaN would come from inf * 0)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(m == 0, 0.0, f * m)
+
+
 def eigh_f(w: Any) -> Any:
     """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (eigenvalues must be distinct)."""
     diff = w[..., None, :] - w[..., :, None]
     eye = np.eye(np.shape(w)[-1], dtype=bool)
-    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
+    with np.errstate(divide="ignore"):  # (equal eigenvalues: inf, see _where_seeded)
+        return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
 
 
 def eigh_tangent(t: Any, ans: Any, a: Any, UPLO: Any = "L") -> tuple:
     """dw = diag(V^T dA V), dV = V (F o (V^T dA V)); dA read from the triangle UPLO names."""
     w, v = ans
     p = np.matmul(np.matmul(matrix_t(v), tri_sym(t, UPLO == "U")), v)
-    return named_like((np.diagonal(p, axis1=-2, axis2=-1).copy(), np.matmul(v, eigh_f(w) * p)), ans)
+    with np.errstate(invalid="ignore"):  # (repeated eigenvalues: the eigenvectors' tangent is NaN, undefined)
+        return named_like((np.diagonal(p, axis1=-2, axis2=-1).copy(), np.matmul(v, eigh_f(w) * p)), ans)
 
 
 def eigh_bar(g: Any, ans: Any, a: Any, UPLO: Any = "L") -> Any:
@@ -120,7 +130,7 @@ def eigh_bar(g: Any, ans: Any, a: Any, UPLO: Any = "L") -> Any:
     w, v = ans
     gw = entry_or_zero(g, 0, w)
     gv = entry_or_zero(g, 1, v)
-    inner = gw[..., None] * np.eye(np.shape(w)[-1]) + eigh_f(w) * np.matmul(matrix_t(v), gv)
+    inner = gw[..., None] * np.eye(np.shape(w)[-1]) + _where_seeded(eigh_f(w), np.matmul(matrix_t(v), gv))
     s = np.matmul(np.matmul(v, inner), matrix_t(v))
     return tri_sym_adjoint(sym_part(s), UPLO == "U")
 
@@ -200,8 +210,8 @@ def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any
     v, gv = matrix_t(vh), matrix_t(gvh)
     f = svd_f(s)
     row, col = s[..., None, :], s[..., :, None]
-    j = f * (np.matmul(matrix_t(u), gu) - np.matmul(matrix_t(gu), u))
-    kk = f * (np.matmul(matrix_t(v), gv) - np.matmul(matrix_t(gv), v))
+    j = _where_seeded(f, np.matmul(matrix_t(u), gu) - np.matmul(matrix_t(gu), u))
+    kk = _where_seeded(f, np.matmul(matrix_t(v), gv) - np.matmul(matrix_t(gv), v))
     inner = j * row + gs[..., None] * np.eye(k) + col * kk
     out = np.matmul(np.matmul(u, inner), vh)
     if m > k:
