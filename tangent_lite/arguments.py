@@ -335,22 +335,22 @@ def _container_like(v: Any) -> bool:
 
 
 def refuse_array_subclasses(fn: Callable, values: Sequence[Any]) -> None:
-    """No argument (with respect to which or not) may be an array type whose arithmetic is not
-    NumPy's elementwise arithmetic (``np.matrix``, masked arrays)."""
+    """No argument may be an array type whose arithmetic is not NumPy's elementwise one (np.matrix...)."""
     for name, v in zip(params(fn), values):
         for cls, what, fix in _REFUSED_ARRAYS:
             if isinstance(v, cls):
                 raise ArgumentError(f"cannot differentiate '{getattr(fn, '__qualname__', fn)}' with '{name}' being "
                                     f"{what}", hint=fix.format(name=name))
-        for leaf in [v] + (list(v.values()) if isinstance(v, dict) else list(v) if isinstance(v, (list, tuple))
-                           else []):
-            method = own_behaviour(type(leaf)) or ("__getitem__" if _container_like(leaf) else "")
+        leaves = list(v.values()) if isinstance(v, dict) else list(v) if isinstance(v, (list, tuple)) else []
+        for leaf in [v] + leaves:
+            method = own_behaviour(type(leaf)) or ("__getitem__" if _container_like(leaf) else "") or (
+                "elements' operators (dtype=object)" if getattr(getattr(leaf, "dtype", 0), "kind", "") == "O" else "")
             if method:
                 raise ArgumentError(
                     f"cannot differentiate '{getattr(fn, '__qualname__', fn)}' with '{name}' holding a "
                     f"{type(leaf).__qualname__} (a number, array, list or dict type with its own {method}): its "
                     "operators and indexing are not those derivatives follow",
-                    hint=f"pass plain values (np.asarray(...), float(...), dict(...), list(...)) for '{name}'")
+                    hint=f"pass plain values (np.asarray(..., dtype=float), float(...), dict(...)) for '{name}'")
     _refuse_dict_iteration(fn, [n for n, v in zip(params(fn), values) if isinstance(v, dict)])
 
 

@@ -121,6 +121,10 @@ def _plain_value(obj: Any) -> bool:
     t = type(obj)
     if runtime.own_behaviour(t):  # (an array subclass with operators of its own: np.matrix, a user's)
         return False
+    if isinstance(obj, np.ndarray) and obj.dtype == object:  # (an array of objects: their own operators)
+        return False
+    if isinstance(obj, numbers.Number) and t.__module__ not in ("builtins", "numpy", "fractions", "decimal"):
+        return False  # (a class of the user's registered as numbers.Real, with operators of its own)
     return isinstance(obj, (numbers.Number, np.ndarray, np.generic, list, tuple, dict, set, str, bytes, type,
                             types.ModuleType, np.ufunc)) or inspect.isroutine(obj) or obj is None \
         or t.__module__ == "builtins" or hasattr(t, "__array_function__") \
