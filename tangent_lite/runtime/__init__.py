@@ -214,6 +214,7 @@ from .library import (  # noqa: F401
     zeros_of,
 )
 from .linalg import (  # noqa: F401
+    _where_seeded,
     as_columns,
     cholesky_bar,
     cholesky_phi,
@@ -249,9 +250,12 @@ from .linalg import (  # noqa: F401
 from .markers import (  # noqa: F401
     _complex_in,
     _entries,
+    _fix_operand,
     _NoSwallow,
     _numeric,
+    _owned_once,
     _owner,
+    _record,
     array_method,
     array_only,
     container_only,
@@ -479,7 +483,20 @@ from .singular import (  # noqa: F401
 )
 from .sources import helper_sources  # noqa: F401
 from .tape import NO_ITEM, _NoItem, _WholeList, copied, restore_item, saved, saved_item  # noqa: F401
-from .values import _fields, _float_dtype, _foreign_grad, _is_record, _map_struct, add, add_into, as_grad, zeros_like  # noqa: F401
+from .values import (  # noqa: F401
+    _fields,
+    _float_dtype,
+    _foreign_grad,
+    _is_record,
+    _map_struct,
+    add,
+    add_into,
+    as_grad,
+    held,
+    held_tangent,
+    held_zero,
+    zeros_like,
+)
 
 __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "add_into", "as_grad", "sum_bar",
