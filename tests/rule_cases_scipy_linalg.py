@@ -32,6 +32,23 @@ def _lu(rng: Any, n: int, b_shape: tuple) -> tuple:
     return lu_factor(a + 2.0 * np.eye(n)), u(rng, b_shape)
 
 
+def _knows(assume_a: str) -> bool:
+    """Does this SciPy's solve take ``assume_a`` (its 'lower triangular' and 'diagonal': SciPy 1.15)?"""
+    from scipy.linalg import solve
+    try:
+        solve(np.eye(2), np.ones(2), assume_a=assume_a)
+    except ValueError:
+        return False
+    return True
+
+
+def _real_sqrtm() -> bool:
+    """Does this SciPy's sqrtm return a real result for a real matrix with complex eigenvalues
+    (older SciPy returns a complex array, whose derivative is refused)?"""
+    from scipy.linalg import sqrtm
+    return not np.iscomplexobj(sqrtm(np.array([[2.0, 1.0], [-0.5, 1.5]])))
+
+
 def _near_identity(rng: Any, n: int) -> np.ndarray:
     """A matrix with eigenvalues off the negative real axis (real logm and sqrtm)."""
     return spd(rng, n, n) / n + 0.3 * rng.normal(size=(n, n))
@@ -86,10 +103,11 @@ else:
                  assume_a="pos"),
             case("(3, 3) (3, 2) sym lower", lambda rng: (well(rng, 3, 3), u(rng, (3, 2))), assume_a="sym",
                  lower=True),
+        ] + ([
             case("(3, 3) (3,) lower triangular",
                  lambda rng: (well(rng, 3, 3), u(rng, (3,))), assume_a="lower triangular"),
             case("(3, 3) (3,) diagonal", lambda rng: (well(rng, 3, 3), u(rng, (3,))), assume_a="diagonal"),
-        ],
+        ] if _knows("diagonal") else []),
         "scipy.linalg.inv": [
             case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
         ],
@@ -137,8 +155,9 @@ else:
         "scipy.linalg.logm": [
             case("(3, 3)", lambda rng: (_near_identity(rng, 3),)),
         ],
-        "scipy.linalg.sqrtm": [
+        "scipy.linalg.sqrtm": ([
             case("(3, 3)", lambda rng: (_near_identity(rng, 3),)),
+        ] if _real_sqrtm() else []) + [
             case("(4, 4) spd", lambda rng: (spd(rng, 4, 4),)),
         ],
         "scipy.linalg.solve_sylvester": [

@@ -60,7 +60,8 @@ ALIASES = {
     "dict_item": "v = D['g']",
     "globals": "v = globals()['G']",
     "ravel_K": "v = G.ravel('K')",
-    "reshape_keyword": "v = np.reshape(G, shape=(3,))",
+    **({"reshape_keyword": "v = np.reshape(G, shape=(3,))"}  # (NumPy 2.1 named reshape's newshape 'shape')
+       if "shape" in __import__("inspect").signature(np.reshape).parameters else {}),
     "dict_get": "v = D.get('g')",
     "unpacking": "v, w = T2",
     "walrus": "if (v := G) is None:\n    return 0.0",
