@@ -258,4 +258,4 @@ def solve_sylvester_vjp_q(g, ans, a, b, q):
 
 
 # the pivots of lu_factor are row indices: they carry no derivative
-nondifferentiable(runtime.lu_perm)
+nondifferentiable(runtime.lu_perm, runtime.cho_keeps_a)

@@ -395,6 +395,7 @@ from .scipy_linalg import (  # noqa: F401
     cho_factor_bar,
     cho_factor_tangent,
     cho_flag,
+    cho_keeps_a,
     cho_product_tangent,
     cho_rest,
     cho_solve_bar_c,

@@ -209,8 +209,15 @@ def cho_tri(c: Any, lower: Any) -> Any:
 
 
 def cho_rest(t: Any, lower: Any) -> Any:
-    """The strict triangle of ``t`` cho_factor leaves as it found it."""
-    return np.triu(t, 1) if cho_flag(lower) else np.tril(t, -1)
+    """The strict triangle of ``t`` cho_factor leaves as it found it (SciPy before 1.18), or zero
+    (SciPy 1.18 zeroes it): what that triangle of ``c`` carries of ``a``."""
+    rest = np.triu(t, 1) if cho_flag(lower) else np.tril(t, -1)
+    return rest if cho_keeps_a() else rest * 0.0
+
+
+def cho_keeps_a() -> bool:
+    """Does this SciPy's cho_factor leave ``a``'s entries in the triangle the factor does not use?"""
+    return bool(sla.cho_factor(np.array([[2.0, 1.0], [1.0, 2.0]]), lower=False)[0][1, 0] != 0)
 
 
 def cho_factor_tangent(t: Any, ans: Any, a: Any, lower: Any = False) -> tuple:
