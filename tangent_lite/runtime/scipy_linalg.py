@@ -216,8 +216,13 @@ def cho_rest(t: Any, lower: Any) -> Any:
 
 
 def cho_keeps_a() -> bool:
-    """Does this SciPy's cho_factor leave ``a``'s entries in the triangle the factor does not use?"""
-    return bool(sla.cho_factor(np.array([[2.0, 1.0], [1.0, 2.0]]), lower=False)[0][1, 0] != 0)
+    """Does this SciPy's cho_factor leave ``a``'s entries in the triangle the factor does not use?
+    (Asked of SciPy once, at import: :data:`_CHO_KEEPS_A`.)"""
+    return _CHO_KEEPS_A
+
+
+# a plain assignment, so that adgen's standalone files carry it too (SciPy 1.18 zeroes that triangle)
+_CHO_KEEPS_A = sla is not None and bool(sla.cho_factor(np.array([[2.0, 1.0], [1.0, 2.0]]), lower=False)[0][1, 0] != 0)
 
 
 def cho_factor_tangent(t: Any, ans: Any, a: Any, lower: Any = False) -> tuple:
