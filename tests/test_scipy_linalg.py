@@ -7,6 +7,8 @@ every rule's cases of tests/rule_cases_scipy_linalg.py as well.)"""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -340,3 +342,24 @@ def test_norm_matches_numpy_norm_in_both_modes(ord_):
     _close(_jvp(f, x, v), _fd_dir(ref, x, v), rtol=1e-5)
     if ord_ not in (2, "nuc"):  # (NumPy's rules refuse second order of the spectral norms)
         _close(tl.hvp(f, x, v), tl.hvp(ref, x, v))
+
+
+@pytest.mark.skipif("assume_a" not in inspect.signature(sla.inv).parameters, reason="inv(assume_a=) is SciPy 1.17+")
+def test_inv_diagonal_follows_what_scipy_reads_off_the_diagonal():
+    """inv(a, assume_a='diagonal') inverts the diagonal; whatever this SciPy does with the other
+    entries (1.17 and 1.18 copy them into the result), the derivatives follow it."""
+    w = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+
+    def f(a):
+        return np.sum(w * sla.inv(a, assume_a="diagonal"))
+
+    a = np.array([[4.0, 1.0, 0.5], [0.3, 3.0, 0.2], [0.1, 0.7, 5.0]])
+    expected = np.zeros_like(a)
+    for i in range(3):
+        for j in range(3):
+            e = np.zeros_like(a)
+            e[i, j] = 1e-6
+            expected[i, j] = (f(a + e) - f(a - e)) / 2e-6
+    _close(tl.grad(f)(a), expected)
+    s = np.arange(9.0).reshape(3, 3) / 7
+    _close(_jvp(f, a, s), np.sum(expected * s))

@@ -396,6 +396,8 @@ from .scipy_linalg import (  # noqa: F401
     cho_factor_tangent,
     cho_flag,
     cho_keeps_a,
+    inv_diagonal_linear,
+    inv_diagonal_probe,
     cho_product_tangent,
     cho_rest,
     cho_solve_bar_c,

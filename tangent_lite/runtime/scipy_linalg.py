@@ -156,12 +156,38 @@ def sla_solve_bar_a(g: Any, ans: Any, a: Any, b: Any, lower: Any = False, assume
 
 
 def sla_inv_tangent(t: Any, ans: Any, assume_a: Any = None, lower: Any = False) -> Any:
+    if assume_a == "diagonal":
+        return inv_diagonal_linear(t, ans)
     return -np.matmul(np.matmul(ans, read_matrix(t, assume_a, lower)), ans)
 
 
 def sla_inv_bar(g: Any, ans: Any, assume_a: Any = None, lower: Any = False) -> Any:
+    if assume_a == "diagonal":
+        return inv_diagonal_linear(g, ans)
     full = -np.matmul(np.matmul(matrix_t(ans), g), matrix_t(ans))
     return read_matrix_adjoint(full, assume_a, lower)
+
+
+def inv_diagonal_linear(t: Any, ans: Any) -> Any:
+    """The derivative of ``inv(a, assume_a='diagonal')`` applied to ``t`` (it is its own adjoint):
+    ``-t_ii / a_ii**2`` on the diagonal and, where this SciPy copies ``a``'s off-diagonal entries
+    into its result (:data:`_INV_DIAGONAL_KEEPS_A`), ``t``'s off-diagonal entries unchanged."""
+    eye = np.eye(np.shape(ans)[-1], dtype=bool)
+    rest = t if _INV_DIAGONAL_KEEPS_A else np.zeros_like(t)
+    return np.where(eye, -t * ans * ans, rest)
+
+
+def inv_diagonal_probe() -> bool:
+    """Does this SciPy's ``inv(a, assume_a='diagonal')`` keep ``a``'s off-diagonal entries in its
+    result (SciPy 1.17 and 1.18 do)?  Asked once, at import: :data:`_INV_DIAGONAL_KEEPS_A`."""
+    try:
+        return bool(sla.inv(np.array([[2.0, 1.0], [0.0, 2.0]]), assume_a="diagonal")[0, 1] != 0)
+    except TypeError:  # SciPy before 1.17: no assume_a
+        return False
+
+
+# a plain assignment, so that adgen's standalone files carry it too
+_INV_DIAGONAL_KEEPS_A = sla is not None and inv_diagonal_probe()
 
 
 # ---------------------------------------------------------------- eigh (standard problem)
