@@ -171,7 +171,8 @@ else:
             case("(3, 3) upper triangular", lambda rng: (well(rng, 3, 3),), assume_a="upper triangular"),
             # off-diagonal entries too: SciPy 1.17 and 1.18 copy them into the result
             case("(3, 3) diagonal", lambda rng: (well(rng, 3, 3),), assume_a="diagonal"),
-            case("(2, 3, 3) diagonal", lambda rng: (np.stack([well(rng, 3, 3), well(rng, 3, 3)]),), assume_a="diagonal"),
+            case("(2, 3, 3) diagonal", lambda rng: (np.stack([well(rng, 3, 3), well(rng, 3, 3)]),),
+                 assume_a="diagonal"),
         ]
     if _stacks_factor():  # SciPy 1.15 and later factor stacks of matrices
         CASES["scipy.linalg.cho_solve"].append(case("(2, 3, 3) upper, (2, 3, 2)", lambda rng: _cho_stack(rng)))
