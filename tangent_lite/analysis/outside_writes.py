@@ -30,8 +30,6 @@ import types
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-import numpy as np
-
 from .. import syntax as S
 from ..errors import Location, TangentLiteError, UnsupportedConstructError
 from ..frontend.anf import NONDIFF_ATTRS, Wengert
@@ -41,7 +39,16 @@ from ..rules.registry import REGISTRY
 from ..syntax import gast
 from .callees import is_user_function, user_function
 from .mutations import _out_position, _writes_to_parameters
-from .reached_memory import MAX_FUNCTIONS, Bound, Path, Reach, reached_object, registered
+from .reached_memory import (
+    MAX_FUNCTIONS,
+    Bound,
+    Path,
+    Reach,
+    constant_result,
+    reached_object,
+    registered,
+    shared_default,
+)
 from .scopes import MISSING, NESTED, Scope, function_scopes, namespace_value, own_nodes, static_attr
 
 _MISSING = MISSING
@@ -49,8 +56,6 @@ _MISSING = MISSING
 # methods that change their receiver in place (arrays, lists, dicts, sets, deques)
 WRITING_METHODS = frozenset(purity.IN_PLACE_METHODS) | {
     "append", "appendleft", "extendleft", "pop", "add", "discard", "__setitem__", "__iadd__", "__imul__"}
-# builtins whose results carry no derivatives (besides the primitives registered nondifferentiable)
-_CONSTANT_BUILTINS = (isinstance, type, id, hash, callable, hasattr, print, repr, format)
 _KINDS = {
     "module": "the module-level '{c}'",
     "closure": "'{c}', a variable of an enclosing function (a closure cell)",
@@ -223,10 +228,27 @@ class _Body(Reach):
                 self._alias(st.target, st.iter, scope, True, items=True)
             blocks = [getattr(st, f, None) or [] for f in ("body", "orelse", "finalbody")]
             blocks += [h.body for h in getattr(st, "handlers", None) or []]
-            for _ in range(2 if isinstance(st, (gast.For, gast.AsyncFor, gast.While)) else 1):
+            if isinstance(st, NESTED):
+                continue
+            if isinstance(st, (gast.For, gast.AsyncFor, gast.While)):
+                out += self._loop(blocks, scope, nested)
+            else:
                 for block in blocks:
-                    if block and not isinstance(st, NESTED):
-                        out += self._in_order(block, scope, True)
+                    out += self._in_order(block, scope, True)
+        return out
+
+    def _loop(self, blocks: List[List[Any]], scope: Scope, nested: bool) -> List[Write]:
+        """A loop's blocks, twice (the second pass sees what the first left).  In an iteration its
+        statements run in order (``s = s.copy()`` before ``s[i] = v`` ends the alias); after each
+        pass the aliases from before come back (zero iterations, an early exit)."""
+        out: List[Write] = []
+        for _ in range(2):
+            before = dict(self.aliases), set(self.holders), set(self.item_aliases)
+            out += [w for block in blocks for w in self._in_order(block, scope, nested)]
+            for key in before[0].keys() - self.aliases.keys():
+                self.aliases[key] = before[0][key]
+                self.holders |= {key} & before[1]
+                self.item_aliases |= {key} & before[2]
         return out
 
     def _alias(self, target: Any, value: Any, scope: Scope, nested: bool, items: bool = False) -> None:
@@ -303,7 +325,7 @@ class _Body(Reach):
             return e.attr not in NONDIFF_ATTRS and self.is_varied(e.value, scope)
         if isinstance(e, gast.Call):
             callee, _ = self.resolve(e.func, scope)
-            if callee is not _MISSING and _constant_result(callee):
+            if callee is not _MISSING and constant_result(callee):
                 return False
             parts = [a.value if isinstance(a, gast.Starred) else a for a in e.args] + [k.value for k in e.keywords]
             return self.is_varied(e.func, scope) or any(self.is_varied(p, scope) for p in parts)
@@ -522,7 +544,7 @@ class _Body(Reach):
                 continue
             if spread:
                 out[p.name] = Bound(varied=True)
-            elif p.default is not inspect.Parameter.empty and _shared(p.default):
+            elif p.default is not inspect.Parameter.empty and shared_default(p.default):
                 out[p.name] = Bound(False, (p.name, "default"), p.default)
             else:
                 out[p.name] = Bound()
@@ -564,23 +586,6 @@ def _lowered_update(body: _Body, t: Any, scope: Scope, stmt: Any) -> List[Write]
                   f"make a copy first: {copy} (then change the copy), or write {spelled} = {spelled} {op} ... to "
                   f"make a new value; to change that memory itself, store into it ({spelled}[...] = {spelled} {op} "
                   "... for an array)")]
-
-
-def _constant_result(callee: Any) -> bool:
-    """Is the result of a call to ``callee`` free of derivatives (nondifferentiable,
-    ``tl.stop_gradient``, ``len``, ``str``, ...)?"""
-    try:
-        prim = REGISTRY.get(callee)
-    except TypeError:
-        return False
-    return (prim is not None and prim.nondiff) or any(callee is b for b in _CONSTANT_BUILTINS)
-
-
-def _shared(value: Any) -> bool:
-    """Is a default value an object a call may change (not a number, string, tuple, function...)?"""
-    immutable = (type(None), bool, int, float, complex, str, bytes, tuple, frozenset, range, type,
-                 types.FunctionType, types.BuiltinFunctionType, types.ModuleType, np.generic)
-    return not isinstance(value, immutable)
 
 
 def _is_none(e: Any) -> bool:

@@ -426,3 +426,24 @@ def reached_object(spelled: str, resolve: Any) -> Tuple[Any, Any]:
         node = gast.Name(id=node.slice.value, ctx=gast.Load(), annotation=None, type_comment=None)
     obj = value(node)
     return obj, root
+
+
+# builtins whose results carry no derivatives (besides the primitives registered nondifferentiable)
+CONSTANT_BUILTINS = (isinstance, type, id, hash, callable, hasattr, print, repr, format)
+
+
+def constant_result(callee: Any) -> bool:
+    """Is the result of a call to ``callee`` free of derivatives (nondifferentiable,
+    ``tl.stop_gradient``, ``len``, ``str``, ...)?"""
+    try:
+        prim = REGISTRY.get(callee)
+    except TypeError:
+        return False
+    return (prim is not None and prim.nondiff) or any(callee is b for b in CONSTANT_BUILTINS)
+
+
+def shared_default(value: Any) -> bool:
+    """Is a default value an object a call may change (not a number, string, tuple, function...)?"""
+    immutable = (type(None), bool, int, float, complex, str, bytes, tuple, frozenset, range, type,
+                 types.FunctionType, types.BuiltinFunctionType, types.ModuleType, np.generic)
+    return not isinstance(value, immutable)

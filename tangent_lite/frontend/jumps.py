@@ -48,7 +48,7 @@ def lower_jumps(fdef: Any, namer: Namer) -> Any:
         return fdef  # nothing to rewrite (most functions): spare the walks
     ctx = _Ctx(namer)
     if _has_early_return(fdef.body):
-        ctx.ret, ctx.retval = namer.fresh("_ret"), namer.fresh("_retval")
+        ctx.ret, ctx.retval = namer.flag("_ret", "return"), namer.flag("_retval", "return value")
         body = _block(fdef.body, ctx)
         fdef.body = (
             [S.assign(ctx.ret, S.const(False)), S.assign(ctx.retval, S.const(None))]
@@ -177,8 +177,8 @@ def _loop(stmt: Any, ctx: _Ctx) -> List[Any]:
     has_cont = _direct(stmt.body, gast.Continue)
     ret_inside = ctx.ret is not None and any(isinstance(n, gast.Return) for s in stmt.body for n in _walk_no_defs(s))
     loop = _Loop(
-        brk=ctx.namer.fresh("_brk") if has_break else None,
-        cont=ctx.namer.fresh("_cont") if has_cont else None,
+        brk=ctx.namer.flag("_brk", "break") if has_break else None,
+        cont=ctx.namer.flag("_cont", "continue") if has_cont else None,
     )
     ctx.loops.append(loop)
     body = _block(stmt.body, ctx)

@@ -21,12 +21,14 @@ class Namer:
         self._counters: Dict[str, int] = {}
         self._tangents: Dict[str, str] = {}
         self._adjoints: Dict[str, str] = {}
+        self.flags: Dict[str, str] = {}  # the flags frontend.jumps made, and what sets them: 'return', ...
 
     def copy(self) -> Namer:
         """An independent copy (what ``copy.deepcopy`` gives, made faster: names are strings)."""
         new = Namer.__new__(Namer)
         new.taken, new._counters = set(self.taken), dict(self._counters)
         new._tangents, new._adjoints = dict(self._tangents), dict(self._adjoints)
+        new.flags = dict(self.flags)
         return new
 
     def reserve(self, name: str) -> None:
@@ -44,6 +46,13 @@ class Namer:
         result = f"{base}_{i}"
         self.taken.add(result)
         return result
+
+    def flag(self, base: str, kind: str) -> str:
+        """A fresh name for a flag standing for a jump of ``kind`` ('return', 'return value',
+        'break', 'continue'), remembered in :attr:`flags`."""
+        name = self.fresh(base)
+        self.flags[name] = kind
+        return name
 
     def temp(self, prefix: str = "_t") -> str:
         i = self._counters.get(prefix, 0)

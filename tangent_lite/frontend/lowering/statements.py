@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Set
 
 import numpy as np
 
@@ -221,19 +221,28 @@ class Statements(Part):
 
     def _partial_effects(self, node: Any) -> None:
         """Refuse a try block that may stop half-way with a variable assigned that is read later
-        but that the ``except`` clauses do not assign again: its derivative would be lost."""
+        but that the ``except`` clauses do not assign again: its derivative would be lost.
+
+        Only names a statement assigns *before one that may raise* count, and not the flags of
+        :mod:`frontend.jumps` (a flag set in the block skips the rest of it).  When every except
+        clause returns, what follows the try does not run after an exception: only its
+        ``finally`` block and the clauses themselves read what the block left."""
         if not node.handlers:
             return
-        early = _stored_names(node.body[:-1])
-        if node.body and not isinstance(node.body[-1], (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr)):
-            early |= _stored_names(node.body[-1:])
+        flags = self.cx.namer.flags
+        early = _assigned_before_a_raise(node.body) - set(flags)
         inside = {id(n) for n in S.walk(gast.Module(body=node.body, type_ignores=[]))}
-        read = {n.id for n in S.walk(self.cx.fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+        returns = [f for f, kind in flags.items() if kind == "return"]
+        if returns and all(any(_sets_flag(h.body, f) for f in returns) for h in node.handlers):
+            after: Any = gast.Module(body=node.finalbody, type_ignores=[])
+        else:
+            after = self.cx.fdef
+        read = {n.id for n in S.walk(after) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                 and id(n) not in inside}
         in_handlers = {n.id for h in node.handlers for n in S.walk(gast.Module(body=h.body, type_ignores=[]))
                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         again = set.intersection(*[_stored_names(h.body) for h in node.handlers])
-        lost = sorted((early & read) - (again - in_handlers))
+        lost = sorted((early & (read | in_handlers)) - (again - in_handlers))
         if lost:
             names = ", ".join(f"'{n}'" for n in lost)
             self.cx.error(UnsupportedConstructError,
@@ -305,3 +314,29 @@ def blocks_marker(flag: str, kind: str, args: List[Any]) -> Any:
     call = gast.Call(func=S.attribute(S.name(flag), kind), args=args, keywords=[])
     set_anno(call, Key.CALLEE, ("method", kind))
     return gast.Expr(value=call)
+
+
+def _cannot_raise(stmt: Any) -> bool:
+    """``name = name`` or ``name = constant`` (what the flags of frontend.jumps are made of)."""
+    return isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets) \
+        and isinstance(stmt.value, (gast.Name, gast.Constant))
+
+
+def _assigned_before_a_raise(body: List[Any]) -> Set[str]:
+    """The names ``body`` may have assigned when a later statement of it (or a later part of
+    a compound statement) raises."""
+    early: Set[str] = set()
+    raises_later = False
+    for stmt in reversed(body):
+        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr)):
+            early |= _stored_names([stmt])  # compound: may raise after assigning, inside
+        elif raises_later:
+            early |= _stored_names([stmt])
+        raises_later = raises_later or not _cannot_raise(stmt)
+    return early
+
+
+def _sets_flag(body: List[Any], flag: str) -> bool:
+    """Does ``body`` set ``flag`` to True at its top level (an except clause that returns)?"""
+    return any(isinstance(st, gast.Assign) and any(isinstance(t, gast.Name) and t.id == flag for t in st.targets)
+               and isinstance(st.value, gast.Constant) and st.value.value is True for st in body)
