@@ -151,7 +151,11 @@ def held_once(container: Any, item: Any, message: str) -> None:
     """Check, before ``L[i] op= v`` changes the array ``item`` (``L[i]``) in place, that no other
     entry of ``container`` (nested lists, tuples and dicts included) is that array or shares its
     memory (``L = [a, a]``, ``[a, a.T]``): the derivative code makes a new array for ``L[i]``
-    and would not follow the change into the other entry."""
+    and would not follow the change into the other entry.  ``container`` may be an array where the
+    code that checks does not know its kind (``y[:, 0] *= 3``): an array's entries are no objects of
+    their own, so there is nothing to check."""
+    if not isinstance(container, (list, tuple, dict)):
+        return
     if isinstance(item, (list, dict)):  # (L[i] += [v], d[k] |= e: the list or dict itself changes)
         if sum(1 for e in _entries(container, 0, True) if e is item or e is _entries) > 1:
             what, _, hint = message.partition("\nTo fix: ")
