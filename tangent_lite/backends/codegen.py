@@ -30,7 +30,7 @@ import os
 import types
 import weakref
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .. import syntax as S
 from .._version import __version__
@@ -76,7 +76,11 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
                 per_module.setdefault(d.w.foreign[alias][0], set()).add((d.w.foreign[alias][1], alias))
     defined = {fn.name for d in derivs for fn in d.functions}
     bindings = [b for b in bindings if b not in defined]
-    tl_used = w.aliases["_tl"] in loaded
+    # standalone: what derivatives of runtime helpers (second order) read of the runtime comes
+    # from the inlined helpers (``as_array = _tl.as_array``), not from an import of tangent_lite
+    from_runtime = sorted({pair for m in [m for m in per_module if standalone and _is_runtime(m)]
+                           for pair in per_module.pop(m) if pair[1] not in defined})
+    tl_used = w.aliases["_tl"] in loaded or bool(from_runtime)
     lines: List[str] = []
     lines.extend(imports)
     if tl_used and not standalone:
@@ -92,7 +96,9 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
             lines.append(f"# bound from {os.path.basename(src.filename)} when loaded: {', '.join(sorted(bindings))}")
     if standalone and tl_used:
         lines.append("\n")
-        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays))
+        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays,
+                                      [name for name, _ in from_runtime]))
+        lines.extend(f"{alias} = {w.aliases['_tl']}.{name}" for name, alias in from_runtime)
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
     # names of inlined helpers from other modules: those the code reads, and those that name a
     # callee whose derivative is looked up when the module is loaded (api._load)
@@ -120,7 +126,12 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     return Generated(seal("\n".join(header) + "\n" + code), meta)
 
 
-def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str = "numpy") -> str:
+def _is_runtime(module: str) -> bool:
+    return module == "tangent_lite.runtime" or module.startswith("tangent_lite.runtime.")
+
+
+def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str = "numpy",
+                     more: Sequence[str] = ()) -> str:
     """The runtime helpers the functions call (``adgen``), defined inside a function whose
     result is bound to ``tl``: their names and the modules they import are local to it, so
     they never meet the names of the module they are pasted into (a user global called
@@ -143,7 +154,8 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str 
     from . import partial_eval
 
     helpers = sorted({n.attr for d in derivs for fn in d.functions for n in S.walk(fn)
-                      if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == tl})
+                      if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == tl}
+                     | set(more))
     factory = f"{tl}_helpers"
     while factory in taken:
         factory = "_" + factory
