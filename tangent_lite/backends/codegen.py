@@ -30,7 +30,7 @@ import os
 import types
 import weakref
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .. import syntax as S
 from .._version import __version__
@@ -48,9 +48,12 @@ class Generated:
 
 
 def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
-                extra_meta: Optional[Dict[str, Any]] = None, arrays: str = "numpy") -> Generated:
+                extra_meta: Optional[Dict[str, Any]] = None, arrays: str = "numpy",
+                reads: Optional[Tuple[str, str, List[Tuple[Any, ...]]]] = None) -> Generated:
     """Print derivative functions as one module (``standalone``: no tangent_lite import, the
-    runtime helpers inlined: for NumPy arrays only, or with ``arrays="any"`` as they are)."""
+    runtime helpers inlined: for NumPy arrays only, or with ``arrays="any"`` as they are).
+    ``reads``: (name, adgen command, rows): the checks of the values the functions read from the
+    user's modules (standalone.read_rows; each row's module as (its name in the file, its name))."""
     w = derivs[0].w
     src = w.src
     body_parts: List[str] = []
@@ -76,6 +79,10 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
                 per_module.setdefault(d.w.foreign[alias][0], set()).add((d.w.foreign[alias][1], alias))
     defined = {fn.name for d in derivs for fn in d.functions}
     bindings = [b for b in bindings if b not in defined]
+    for alias, module in sorted({row[0] for row in (reads[2] if reads else [])}):  # modules only the checks read
+        line = f"import {module}" if module == alias else f"import {module} as {alias}"
+        if line not in imports:
+            imports.append(line)
     tl_used = w.aliases["_tl"] in loaded
     lines: List[str] = []
     lines.extend(imports)
@@ -90,9 +97,12 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
                     lines.append(f"from {mod} import {', '.join(parts)}")
         else:
             lines.append(f"# bound from {os.path.basename(src.filename)} when loaded: {', '.join(sorted(bindings))}")
-    if standalone and tl_used:
+    if standalone and (tl_used or reads):
         lines.append("\n")
-        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays))
+        lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays,
+                                      ["ModuleValues"] if reads else []))
+    if standalone and reads:
+        lines.append(_reads_text(*reads, w.aliases["_tl"]))
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
     # names of inlined helpers from other modules: those the code reads, and those that name a
     # callee whose derivative is looked up when the module is loaded (api._load)
@@ -120,7 +130,19 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     return Generated(seal("\n".join(header) + "\n" + code), meta)
 
 
-def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str = "numpy") -> str:
+def _reads_text(name: str, command: str, rows: List[Tuple[Any, ...]], tl: str) -> str:
+    """The ``ModuleValues`` a standalone file's functions check first (see runtime/markers.py)."""
+    modules = ", ".join(sorted({row[0][1] for row in rows}))
+    lines = [f"\n\n# --- the values of {modules} the functions below read when they run (rebinding them is followed),",
+             "# checked first against what they were when adgen wrote this file (another kind is refused) ---",
+             f"{name} = {tl}.ModuleValues(__name__, {command!r}, ["]
+    for (alias, _), attr, path, how, expected in rows:
+        lines.append(f"    ({alias}, {attr!r}, {path!r}, {how!r}, {expected!r}),")
+    return "\n".join(lines + ["])"])
+
+
+def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str = "numpy",
+                     more: Sequence[str] = ()) -> str:
     """The runtime helpers the functions call (``adgen``), defined inside a function whose
     result is bound to ``tl``: their names and the modules they import are local to it, so
     they never meet the names of the module they are pasted into (a user global called
@@ -143,7 +165,8 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str 
     from . import partial_eval
 
     helpers = sorted({n.attr for d in derivs for fn in d.functions for n in S.walk(fn)
-                      if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == tl})
+                      if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name) and n.value.id == tl}
+                     | set(more))
     factory = f"{tl}_helpers"
     while factory in taken:
         factory = "_" + factory
@@ -212,6 +235,8 @@ def _inlined_runtime_imports() -> str:
         "import copy",
         "import dataclasses",
         "import functools",
+        "import hashlib",
+        "import inspect",
         "import math",
         "import operator",
         "import sys",
