@@ -176,8 +176,9 @@ def run(argv: Optional[List[str]] = None) -> str:
     if args.backend == "numba" and args.arrays != "numpy":
         raise CliError("--backend numba writes NumPy-only modules: leave out --arrays any")
     if args.mode in ("hvp", "hessian"):
-        return _second_order(fn, names, args.mode, args.arrays)
-    text = standalone_text(fn, args.mode, list(names), args.arrays)
+        return _second_order(fn, names, args.mode, args.arrays, _command(args))
+    text = standalone_text(fn, args.mode, list(names), args.arrays,
+                           None if args.backend == "numba" else _command(args))
     if args.backend == "numba":
         from .backends import numba_backend
 
@@ -202,19 +203,34 @@ def _clear_cache(folders: List[str]) -> str:
     return f"adgen: removed {removed} cache entries (__tangent_lite__ folders below {where}, and {user})"
 
 
-def standalone_text(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy") -> str:
+def _command(args: Any) -> str:
+    """The ``adgen`` command that writes the file again (named by the file's refusals of values of
+    other kinds than it was written for)."""
+    parts = ["adgen", args.target] + ([f"--mode {args.mode}"] if args.mode != "vjp" else []) \
+        + ([f"--wrt {args.wrt}"] if args.wrt else []) + (["--arrays any"] if args.arrays != "numpy" else []) \
+        + ([f"-o {args.output}"] if args.output else [])
+    return " ".join(parts)
+
+
+def standalone_text(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
+                    command: Optional[str] = "adgen") -> str:
     """One module with the derivative of ``fn`` and of every user function it calls
-    (``arrays``: ``"numpy"``, for NumPy arrays only; ``"any"``, for the arrays of any library)."""
-    return _standalone(fn, mode, wrt, arrays)[0]
+    (``arrays``: ``"numpy"``, for NumPy arrays only; ``"any"``, for the arrays of any library).
+    The values it reads from the user's modules are read at every call and checked first
+    (their refusals name ``command``, the way to write the file again); with ``command`` None
+    they are imported once (``from model import W``: the Numba backend)."""
+    return _standalone(fn, mode, wrt, arrays, command)[0]
 
 
-def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy") -> Tuple[str, Dict[Any, str]]:
+def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
+                command: Optional[str] = "adgen") -> Tuple[str, Dict[Any, str]]:
     """(the module text, the name each entity it refers to has in it: see standalone.py)."""
     from . import api
     from .backends import codegen, standalone
     from .frontend import guards
 
     derivs: List[Any] = []
+    assumed: List[List[Any]] = []  # each derivative's guards, and those of the generated code it differentiates
     calls: List[Dict[str, Tuple[int, str]]] = []
     index: Dict[Any, int] = {}
     first_extra = None
@@ -227,6 +243,8 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy") -> Tu
         i = index[key] = len(derivs)
         wengert, d, _raw, extra = api.derive(f, m, w, spec, options)
         derivs.append(d)
+        assumed.append(list(extra.get("guards", [])) + list(getattr(f, "__globals__", {}).get(
+            "__tl_meta__", {}).get("guards", [])))
         calls.append({})
         first_extra = first_extra or extra
         foreign = {alias: guards.foreign_value(f, module_name, attr, codegen.module_by_name)
@@ -238,12 +256,16 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy") -> Tu
         return i
 
     collect(fn, mode, wrt, None)
-    derivs, named = standalone.unified(derivs, calls, codegen._user_module)
+    rows = None if command is None else standalone.read_rows(derivs, assumed, codegen._user_module)
+    derivs, named = standalone.unified(derivs, calls, codegen._user_module, rows)
     _keep_literal_defaults(derivs[0].functions, fn)
-    return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays).text, named
+    reads = None if not rows else (named[("reads",)], command, [
+        ((named[("module", module)], module), *rest) for module, *rest in rows])
+    return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays,
+                               reads=reads).text, named
 
 
-def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy") -> str:
+def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command: Optional[str] = "adgen") -> str:
     """The forward mode of the generated gradient (an HVP), plus a Hessian loop."""
     from . import api
     from .errors import ArgumentError
@@ -252,7 +274,7 @@ def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy") -> str:
         raise ArgumentError(f"--mode {mode} needs a single --wrt argument")
     grad_module = api.compiled(fn, "vjp", names)
     fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
-    text, named = _standalone(fused, "jvp", list(names), arrays)
+    text, named = _standalone(fused, "jvp", list(names), arrays, command)
     hvp_name = named[("def", 0, f"{fused.__name__}_jvp")]
     np_name = named.get(("module", "numpy"))
     if np_name is None:  # the wrappers below need NumPy; the derivative did not

@@ -48,9 +48,12 @@ class Generated:
 
 
 def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
-                extra_meta: Optional[Dict[str, Any]] = None, arrays: str = "numpy") -> Generated:
+                extra_meta: Optional[Dict[str, Any]] = None, arrays: str = "numpy",
+                reads: Optional[Tuple[str, str, List[Tuple[Any, ...]]]] = None) -> Generated:
     """Print derivative functions as one module (``standalone``: no tangent_lite import, the
-    runtime helpers inlined: for NumPy arrays only, or with ``arrays="any"`` as they are)."""
+    runtime helpers inlined: for NumPy arrays only, or with ``arrays="any"`` as they are).
+    ``reads``: (name, adgen command, rows): the checks of the values the functions read from the
+    user's modules (standalone.read_rows; each row's module as (its name in the file, its name))."""
     w = derivs[0].w
     src = w.src
     body_parts: List[str] = []
@@ -80,6 +83,10 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     # from the inlined helpers (``as_array = _tl.as_array``), not from an import of tangent_lite
     from_runtime = sorted({pair for m in [m for m in per_module if standalone and _is_runtime(m)]
                            for pair in per_module.pop(m) if pair[1] not in defined})
+    for alias, module in sorted({row[0] for row in (reads[2] if reads else [])}):  # modules only the checks read
+        line = f"import {module}" if module == alias else f"import {module} as {alias}"
+        if line not in imports:
+            imports.append(line)
     tl_used = w.aliases["_tl"] in loaded or bool(from_runtime)
     lines: List[str] = []
     lines.extend(imports)
@@ -94,11 +101,13 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
                     lines.append(f"from {mod} import {', '.join(parts)}")
         else:
             lines.append(f"# bound from {os.path.basename(src.filename)} when loaded: {', '.join(sorted(bindings))}")
-    if standalone and tl_used:
+    if standalone and (tl_used or reads):
         lines.append("\n")
         lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays,
-                                      [name for name, _ in from_runtime]))
+                                      [name for name, _ in from_runtime] + (["ModuleValues"] if reads else [])))
         lines.extend(f"{alias} = {w.aliases['_tl']}.{name}" for name, alias in from_runtime)
+    if standalone and reads:
+        lines.append(_reads_text(*reads, w.aliases["_tl"]))
     code = "\n".join(lines) + "\n\n\n" + "\n\n\n".join(body_parts) + "\n"
     # names of inlined helpers from other modules: those the code reads, and those that name a
     # callee whose derivative is looked up when the module is loaded (api._load)
@@ -128,6 +137,17 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
 
 def _is_runtime(module: str) -> bool:
     return module == "tangent_lite.runtime" or module.startswith("tangent_lite.runtime.")
+
+
+def _reads_text(name: str, command: str, rows: List[Tuple[Any, ...]], tl: str) -> str:
+    """The ``ModuleValues`` a standalone file's functions check first (see runtime/markers.py)."""
+    modules = ", ".join(sorted({row[0][1] for row in rows}))
+    lines = [f"\n\n# --- the values of {modules} the functions below read when they run (rebinding them is followed),",
+             "# checked first against what they were when adgen wrote this file (another kind is refused) ---",
+             f"{name} = {tl}.ModuleValues(__name__, {command!r}, ["]
+    for (alias, _), attr, path, how, expected in rows:
+        lines.append(f"    ({alias}, {attr!r}, {path!r}, {how!r}, {expected!r}),")
+    return "\n".join(lines + ["])"])
 
 
 def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str = "numpy",
@@ -224,6 +244,8 @@ def _inlined_runtime_imports() -> str:
         "import copy",
         "import dataclasses",
         "import functools",
+        "import hashlib",
+        "import inspect",
         "import math",
         "import operator",
         "import sys",

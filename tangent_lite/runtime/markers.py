@@ -5,9 +5,13 @@ cannot be followed (``not_a_dict``, ``number_only``, ``held_once``, ``scalar_onl
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import operator
 import sys
 import threading
+import types
 import weakref
 from typing import Any, Dict, Iterator
 
@@ -407,3 +411,98 @@ def array_method(v: Any, message: str, containers: bool = False) -> None:
     what, _, hint = message.partition("\nTo fix: ")
     name = t.__qualname__
     raise user_error("UnsupportedConstructError", what.replace("{type}", name), hint.replace("{type}", name))
+
+
+# ------------------------------------------------------------------ what standalone files read from the user's modules
+
+
+def described(v: Any, how: str) -> str:
+    """What a file ``adgen`` wrote expects of a value it reads from one of the user's modules, in
+    words that are the same in every process and Python version (:class:`ModuleValues`).  ``how``:
+    "type" (data, read at every call: its type) or "is" (what the derivative code was made for: a
+    function, by its name, the digest of its source and its defaults; a class or a module, by name;
+    a ``functools.partial``, by the number of arguments it binds; any other object, by its type)."""
+    t = type(v)
+    if how == "type" or not callable(v) and not isinstance(v, types.ModuleType):
+        return f"a value of type {t.__qualname__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__qualname__}'}"
+    if isinstance(v, types.FunctionType):
+        try:
+            digest = hashlib.sha256(inspect.getsource(v).encode()).hexdigest()[:12]
+        except (OSError, TypeError):
+            digest = "unreadable"
+        shown = ", ".join(repr(d) if _plain(d) else f"<{type(d).__name__}>"
+                          for d in (v.__defaults__, v.__kwdefaults__) if d) or "none"
+        return f"the function {v.__module__}.{v.__qualname__} (source {digest}, defaults {shown})"
+    if isinstance(v, types.ModuleType):
+        return f"the module {v.__name__}"
+    if isinstance(v, functools.partial):
+        return f"a functools.partial binding {len(v.args)} positional argument{'' if len(v.args) == 1 else 's'}"
+    name = getattr(v, "__qualname__", None) or getattr(v, "__name__", None)
+    module = getattr(v, "__module__", None)
+    if isinstance(name, str) and isinstance(module, str):
+        return f"the {'class' if isinstance(v, type) else t.__qualname__} {module}.{name}"
+    return described(v, "type")
+
+
+def _plain(v: Any) -> bool:
+    """Numbers, strings, None and tuples or dicts of them (a repr that is the same in every process)."""
+    if v is None or isinstance(v, (bool, int, float, complex, str)):
+        return True
+    if isinstance(v, tuple):
+        return all(_plain(i) for i in v)
+    return isinstance(v, dict) and all(_plain(k) and _plain(i) for k, i in v.items())
+
+
+_NOTHING = object()
+
+
+class ModuleValues:
+    """The values a file ``adgen`` wrote reads from the user's modules, checked at every call of its
+    functions (``check()``, their first statement), as ``tl.grad`` checks them before every call:
+    ``rows`` are (module, name, path, how, expected): ``module.name`` and the attributes of
+    ``path`` (``"<global>n"``: the global ``n`` of the function reached) must be :func:`described`
+    by ``expected``.  The functions read the values themselves (``model.W``) when they run, so a
+    rebinding is followed; a value of another kind than the file was written for (a float bound to
+    an object with operators of its own, a helper function bound to another one) is refused, with
+    the ``adgen`` command that writes the file again.  A value accepted once is remembered (the
+    object, or a data value's type): the next calls compare identities only."""
+
+    def __init__(self, name: str, command: str, rows: Any) -> None:
+        self.name = name
+        self.command = command
+        self.rows = tuple(rows)
+        self.seen: list = [None] * len(self.rows)
+
+    def check(self) -> None:
+        seen = self.seen
+        i = 0
+        for module, name, path, how, _ in self.rows:
+            v = getattr(module, name, _NOTHING)
+            for part in path:
+                v = _step(v, part)
+            last = seen[i]
+            if how == "type":
+                if type(v) is not last:
+                    self._accept(i, v)
+            elif last is None or last[0] is not v or last[1] is not getattr(v, "__code__", None) \
+                    or last[2] is not getattr(v, "__defaults__", None):
+                self._accept(i, v)
+            i += 1
+
+    def _accept(self, i: int, v: Any) -> None:
+        """Remember ``v`` (a data value: its type) as what row ``i`` holds, or refuse it."""
+        module, name, path, how, expected = self.rows[i]
+        shown = ".".join([module.__name__, name, *(p.replace("<global>", "") for p in path)])
+        now = "missing" if v is _NOTHING else described(v, how)
+        if now != expected:
+            raise user_error("TangentLiteError", f"'{shown}' is {now} now, but {self.name} was written by adgen when "
+                             f"it was {expected}: its derivative code holds only for that",
+                             f"write the file again ({self.command}), or bind {shown} to what it was")
+        self.seen[i] = type(v) if how == "type" else (v, getattr(v, "__code__", None), getattr(v, "__defaults__", None))
+
+
+def _step(v: Any, part: str) -> Any:
+    """The attribute ``part`` of ``v``, or (``"<global>n"``) the global ``n`` of the function ``v``."""
+    if part.startswith("<global>"):
+        return getattr(v, "__globals__", {}).get(part[8:], _NOTHING)
+    return getattr(v, part, _NOTHING)
