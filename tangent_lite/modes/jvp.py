@@ -31,6 +31,7 @@ from ..analysis.statements import (
 )
 from ..errors import NoRuleError
 from ..frontend.anf import Wengert
+from ..frontend.sequences import container_vars as sequence_containers
 from ..rules.batched import BATCHED, elementwise
 from ..rules.registry import REGISTRY, Registry
 from ..rules.template import inline
@@ -75,6 +76,7 @@ class _Forward:
     def __init__(self, w: Wengert, active: Set[str], namer: Namer, registry: Registry):
         self.w, self.active, self.namer, self.registry = w, active, namer, registry
         self.containers = container_vars(w.fdef.body)
+        self._built: Optional[Set[str]] = None  # surely lists or dicts the function builds (own_tangent)
         self.resolve: Resolver = _no_callees
         self.ranks: Optional[Dict[str, Any]] = None
         self.batched = False
@@ -95,6 +97,17 @@ class _Forward:
         if self.is_active(atom):
             return S.name(self.tangent_name(atom.id))
         return self.zeros(atom)
+
+    def own_tangent(self, atom: Any) -> bool:
+        """Is ``atom`` (written into by item) surely a list or dict the function builds, whose
+        tangent is a list or dict built alongside it (shared exactly where the value is, as
+        ``M = L`` shares both), so the write can change the tangent in place as it changes the
+        value?  Not for a parameter's (the caller's tangent) nor in batched mode."""
+        if self.batched or not self.is_active(atom):
+            return False
+        if self._built is None:
+            self._built = sequence_containers(self.w.fdef.body, self.w.params)
+        return atom.id in self._built
 
     def zeros(self, atom: Any) -> Any:
         tl = S.name(self.w.aliases["_tl"])
@@ -204,6 +217,9 @@ class _Forward:
                 v = self.zeros(info.value)
             else:
                 v = S.const(0.0)
+            if self.own_tangent(tgt.value):  # L_dot[i] = v_dot, as L[i] = v: no copy of n entries per write
+                store = gast.Subscript(value=S.name(dot), slice=S.deepcopy(tgt.slice), ctx=gast.Store())
+                return [gast.Assign(targets=[store], value=v, type_comment=None)]
             helper = "batch_setitem" if self.batched else "setitem"
             return [S.assign(dot, S.call(S.attribute(S.name(tl), helper), [base, self.index(tgt.slice), v]))]
         if info.kind == "getattr":
@@ -234,9 +250,14 @@ class _Forward:
             # one call on the tangents, not one zero-padded term per argument (append in a loop)
             args = [(slot, S.deepcopy(a) if slot in info.prim.constant_params else self.tangent_or_zero(a))
                     for slot, a in info.bound.items()]
-            func = S.deepcopy(info.value.func)
-            call = S.call(func, [a for _, a in args]) if [slot for slot, _ in args] == info.prim.params \
-                else S.call(func, keywords=args)
+            if isinstance(info.value, gast.BinOp):  # L + M of lists or tuples: L_dot + M_dot
+                tangents = dict(args)
+                call = gast.BinOp(left=tangents[info.prim.params[0]], op=S.deepcopy(info.value.op),
+                                  right=tangents[info.prim.params[1]])
+            else:
+                func = S.deepcopy(info.value.func)
+                call = S.call(func, [a for _, a in args]) if [slot for slot, _ in args] == info.prim.params \
+                    else S.call(func, keywords=args)
             return [S.assign(dot, call)]
         stmts: List[Any] = []
         terms = []

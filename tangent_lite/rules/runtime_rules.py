@@ -15,7 +15,7 @@ import numpy as np  # noqa: F401
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import constant_params, defjvp, defvjp, nondifferentiable, same_rules
+from .registry import constant_params, defjvp, defvjp, linear, nondifferentiable, same_rules
 
 nondifferentiable(runtime.zeros_like, runtime.balanced_eq)  # (abs_grad: rules/complex.py)
 
@@ -445,6 +445,8 @@ nondifferentiable(runtime.number_only, runtime.held_once, runtime.container_only
                   runtime.array_only, runtime.not_a_dict, runtime.hashable_only, runtime.same_keys,
                   runtime.no_swallow, runtime.reraise_refusal, runtime.saved_item,
                   runtime.restore_item)
+# zero_item in place, for an adjoint the reverse sweep owns (its rules' calls make new adjoints)
+same_rules(runtime.zero_own_item, like=runtime.zero_item)
 
 
 # ---------------------------------------------------------------- L + M, L * n on lists and tuples
@@ -458,6 +460,9 @@ def seq_concat_jvp_a(a_dot, ans, a, b):
 @defjvp(runtime.seq_concat, argnum=1)
 def seq_concat_jvp_b(b_dot, ans, a, b):
     return _tl.seq_concat(_tl.zeros_like(a), b_dot)
+
+
+linear(runtime.seq_concat)  # L + [v] in a loop: seq_concat(L_dot, v_dot), not two zero-padded terms
 
 
 @defvjp(runtime.seq_concat, argnum=0)

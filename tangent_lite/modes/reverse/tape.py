@@ -4,7 +4,7 @@ dropped where the value was not pushed (to-be-recorded)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ... import syntax as S
 from ...frontend.sequences import dict_vars
@@ -23,6 +23,20 @@ class ContainerKinds:
         self.ps = ps
         self._dicts: Optional[Set[str]] = None  # variables holding a dict the function builds (array)
         self._lists: Optional[Set[str]] = None  # ... a list it builds (list_slice_write)
+        self._new_keys: Optional[Set[int]] = None  # writes into an argument's dict that may add a key
+
+    def item_saved(self, var: str, stmt_id: int) -> bool:
+        """Is the entry the write ``stmt_id`` into ``var`` overwrites saved with ``_tl.saved_item``
+        (which remembers a key the write adds) rather than plain ``x[i]``?  For the function's
+        own dicts, and for writes into an argument's dict that may add a key (see
+        :func:`_writes_adding_keys`); an argument's entry known to exist keeps a plain save, which
+        reverse mode over reverse mode follows."""
+        if not self.array(var):
+            return True
+        if self._new_keys is None:
+            params = set(self.ps.w.params) & dict_vars(self.ps.w.fdef.body)
+            self._new_keys = _writes_adding_keys(self.ps.w.fdef.body, params, frozenset())[1]
+        return stmt_id in self._new_keys
 
     def array(self, var: str) -> bool:
         """Is ``var`` not one of the function's dicts (whose keys may come and go; one it builds,
@@ -55,6 +69,36 @@ class ContainerKinds:
         return var in self._lists or var in self.ps.w.params
 
 
+def _writes_adding_keys(body: List[Any], params: Set[str],
+                        known: FrozenSet[Tuple[str, Any]]) -> Tuple[FrozenSet[Tuple[str, Any]], Set[int]]:
+    """(keys of the argument dicts ``params`` known to exist after ``body``, ids of the writes
+    ``p[k] = v`` in it that may add a key): a constant key exists once read or written on every
+    path to the write (before it in the same block, or before the branch or loop holding it); a
+    computed key (``d[i] = v``) may always be new."""
+    adding: Set[int] = set()
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            after_body, a1 = _writes_adding_keys(stmt.body, params, known)
+            after_else, a2 = _writes_adding_keys(stmt.orelse, params, known)
+            adding |= a1 | a2
+            known = after_body & after_else
+            continue
+        if isinstance(stmt, (gast.For, gast.While)):
+            adding |= _writes_adding_keys(stmt.body, params, known)[1] | \
+                _writes_adding_keys(stmt.orelse, params, known)[1]
+            continue
+        seen = set(known)
+        for node in S.walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and node.value.id in params:
+                key = node.slice.value if isinstance(node.slice, gast.Constant) else None
+                if isinstance(node.ctx, gast.Store) and (key is None or (node.value.id, key) not in known):
+                    adding.add(id(stmt))
+                if key is not None:
+                    seen.add((node.value.id, key))
+        known = frozenset(seen)
+    return known, adding
+
+
 class ForwardSweep:
     """The forward sweep: the primal statements, with a tape push before each overwrite whose
     value the reverse sweep reads, and the trip counters of loops."""
@@ -74,7 +118,7 @@ class ForwardSweep:
             if isinstance(stmt, gast.Assign):
                 tgt = stmt.targets[0]
                 if isinstance(tgt, gast.Subscript) and tgt.value.id in needed and tgt.value.id not in outside:
-                    if self.kinds.array(tgt.value.id) and not self.kinds.list_slice_write(stmt):
+                    if not self.kinds.item_saved(tgt.value.id, id(stmt)) and not self.kinds.list_slice_write(stmt):
                         old = self.ps.call("saved", [gast.Subscript(value=S.name(tgt.value.id),
                                                                  slice=S.deepcopy(tgt.slice), ctx=gast.Load())])
                     else:  # may be a dict that gets a new key: saved_item remembers it had none
@@ -141,7 +185,7 @@ class Restores:
         if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and v.func.id == _RESTORE_ITEM:
             if (v.args[0].value, v.args[1].id) in pushes:
                 pop = S.call(S.attribute(S.name(self.ps.tape), "pop"), [])
-                if not self.kinds.array(v.args[1].id) or isinstance(v.args[2], gast.Call) and \
+                if self.kinds.item_saved(v.args[1].id, v.args[0].value) or isinstance(v.args[2], gast.Call) and \
                         isinstance(v.args[2].func, gast.Name) and v.args[2].func.id == self.ps.w.aliases["slice"] \
                         and self.kinds.maybe_list(v.args[1].id):  # (see fwd_block)
                     new = gast.Expr(value=self.ps.call("restore_item", [v.args[1], v.args[2], pop]))
