@@ -44,3 +44,104 @@ def fd_jacobian_of_list(f, L):
 def test_jacobian_with_respect_to_a_list_in_every_mode(f, L, mode):
     # np.stack has no batched rule: forward mode takes one direction at a time, each shaped like L
     np.testing.assert_allclose(tl.jacobian(f, mode=mode)(L), fd_jacobian_of_list(f, L), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- list-building functions
+
+
+def appended(x):
+    L = [x, x * x]
+    L.append(L[1] * L[0])
+    return L[-1] + L[0]  # x**3 + x
+
+
+def loop_built(x):
+    L = [x, x * x]
+    for k in range(4):
+        L.append(L[-1] * np.sin(L[-2]) + L[k])
+        L[k] = L[k] * 0.5
+    return L[-1] + L[0] * L[3]
+
+
+def concatenated(x):
+    L = [x]
+    for _ in range(3):
+        L = L + [np.sin(L[-1]) * x]
+    return L[-1] * L[1] + L[0]
+
+
+def comprehended(x):
+    L = [x * (k + 1.0) for k in range(3)]
+    M = [np.cos(v) * x for v in L]
+    return M[0] * M[2] + L[1] ** 2
+
+
+def dict_built(x):
+    d = {'a': x * 1.0, 'b': x * 0.5}
+    for _ in range(2):
+        d['a'] = d['a'] * np.cos(d['b'])
+        d['b'] = d['b'] + d['a'] * x
+    return d['a'] * d['b']
+
+
+LIST_FUNCTIONS = [appended, loop_built, concatenated, comprehended, dict_built]
+X0 = 0.7
+
+
+# ---------------------------------------------------------------- #5: tl.hvp of a list-building f, differentiated
+
+
+def hvp_inside(f):
+    def h(x):
+        return tl.hvp(f, x, 1.0)
+    return h
+
+
+@pytest.mark.parametrize("f", LIST_FUNCTIONS, ids=lambda f: f.__name__)
+def test_differentiating_a_function_that_calls_hvp_of_a_list_function(f):
+    # (it was refused: "'f_hvp' changes its argument 'x' in place", of a number x)
+    h = hvp_inside(f)
+    reference = central(lambda x: tl.hvp(f, x, 1.0), X0)  # f''' by differences of f''
+    _, tangent = tl.jvp(h, (X0,), (1.0,))
+    np.testing.assert_allclose(tangent, reference, rtol=1e-5, atol=1e-7)
+    if f is dict_built:  # reverse over the reverse sweep that puts d['b'] back: refused at the user's line
+        with pytest.raises(tl.errors.UnsupportedConstructError,
+                           match=r"test_higher_order_lists.py:\d+: reverse mode over reverse mode.*\n.*d\['b'\] ="):
+            tl.grad(h)(X0)
+    else:
+        np.testing.assert_allclose(tl.grad(h)(X0), reference, rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------- #4: third order, in every composition
+
+THIRD_ORDER = {
+    "grad_grad_grad": lambda f: tl.grad(tl.grad(tl.grad(f)))(X0),
+    "jacobian_of_hessian": lambda f: tl.jacobian(tl.hessian(f))(X0),
+    "hvp_of_grad": lambda f: tl.hvp(tl.grad(f), X0, 1.0),
+    "jvp_of_grad_grad": lambda f: tl.jvp(tl.grad(tl.grad(f)), (X0,), (1.0,))[1],
+    "derivatives": lambda f: tl.derivatives(f, X0, 3)[3],
+}
+REVERSE_OVER_REVERSE = [appended, loop_built, concatenated, comprehended]
+
+
+@pytest.mark.parametrize("how", sorted(THIRD_ORDER))
+@pytest.mark.parametrize("f", REVERSE_OVER_REVERSE, ids=lambda f: f.__name__)
+def test_third_derivative_of_a_list_function(f, how):
+    reference = central(tl.grad(tl.grad(f)), X0)  # differences of the second derivative
+    np.testing.assert_allclose(THIRD_ORDER[how](f), reference, rtol=1e-5, atol=1e-7)
+
+
+def test_second_derivative_of_a_list_function_is_right_in_both_modes():
+    for f in LIST_FUNCTIONS:
+        reference = central(tl.grad(f), X0)
+        np.testing.assert_allclose(tl.hvp(f, X0, 1.0), reference, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(tl.derivatives(f, X0, 2)[2], reference, rtol=1e-5, atol=1e-7)
+
+
+def test_reverse_over_reverse_of_dict_item_writes_is_refused_with_the_line():
+    # the reverse sweep of d['b'] = ... puts the old entry back (_tl.restore_item), which a
+    # second reverse sweep cannot follow: refused, naming the user's line and what to use instead
+    with pytest.raises(tl.errors.UnsupportedConstructError, match=r"test_higher_order_lists.py:\d+.*\n.*d\['b'\]"):
+        tl.grad(tl.grad(dict_built))(X0)
+    # forward over reverse is right
+    np.testing.assert_allclose(tl.hvp(dict_built, X0, 1.0), central(tl.grad(dict_built), X0), rtol=1e-5)
