@@ -1,6 +1,8 @@
 """Higher-order and forward-mode derivatives of functions that build or take Python lists,
 checked against central finite differences of lower-order results (breaker 25 #4, #5, #9)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,81 @@ def test_reverse_over_reverse_of_dict_item_writes_is_refused_with_the_line():
         tl.grad(tl.grad(dict_built))(X0)
     # forward over reverse is right
     np.testing.assert_allclose(tl.hvp(dict_built, X0, 1.0), central(tl.grad(dict_built), X0), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- s = W[k]; s *= 2 with W at module level
+
+W_ARRAYS = [np.array([1.0, 2.0]), np.array([3.0, 4.0])]  # entries are arrays: s *= 2 changes them
+W_ROWS = np.array([[1.0, 2.0], [3.0, 4.0]])               # W_ROWS[k] is a view: changed too
+W_VECTOR = np.array([1.5, 2.5])                          # W_VECTOR[k] is a NumPy scalar: a copy
+W_FLOATS = [1.5, 2.5]                                    # numbers: s *= 2 makes a new one
+
+
+def scaled_entries_of_arrays(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_ARRAYS[k]
+        s *= 2.0
+        tot = tot + np.sum(s * x)
+    return tot
+
+
+def scaled_rows(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_ROWS[k]
+        s *= 2.0
+        tot = tot + np.sum(s * x)
+    return tot
+
+
+def scaled_vector_entries(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_VECTOR[k]
+        s *= 2.0
+        tot = tot + np.sum(s * np.sin(x))
+    return tot
+
+
+def scaled_float_entries(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_FLOATS[k]
+        s *= 2.0
+        tot = tot + np.sum(s * np.sin(x))
+    s = W_VECTOR[1]
+    s *= 3.0
+    return tot + np.sum(s * x)
+
+
+def scaled_vector_slice(x):
+    k = slice(0, 2)
+    s = W_VECTOR[k]
+    s *= 2.0
+    return np.sum(s * x)
+
+
+@pytest.mark.parametrize("f", [scaled_vector_entries, scaled_float_entries])
+def test_a_number_taken_from_a_module_level_entry_is_replaced_as_in_python(f):
+    x = np.array([0.3, 0.7])
+    before = (W_VECTOR.copy(), list(W_FLOATS))
+    fd = np.array([(f(x + EPS * d) - f(x - EPS * d)) / (2 * EPS) for d in np.eye(2)])
+    np.testing.assert_allclose(tl.grad(f)(x), fd, rtol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (x,), (np.ones(2),))[1], fd.sum(), rtol=1e-6)
+    np.testing.assert_allclose(tl.hvp(f, x, np.ones(2)), central(lambda t: tl.grad(f)(x + t * np.ones(2)), 0.0),
+                               rtol=1e-5, atol=1e-8)
+    np.testing.assert_array_equal(W_VECTOR, before[0])
+    assert W_FLOATS == before[1]
+
+
+@pytest.mark.parametrize("f, spelled", [(scaled_entries_of_arrays, "W_ARRAYS[k]"), (scaled_rows, "W_ROWS[k]"),
+                                        (scaled_vector_slice, "W_VECTOR[k]")])
+def test_an_array_taken_from_a_module_level_entry_and_changed_in_place_is_refused(f, spelled):
+    # Python's s *= 2 changes that array (an entry, a row view, a slice view) in place
+    x = np.array([0.3, 0.7])
+    for transform in (lambda: tl.grad(f)(x), lambda: tl.jvp(f, (x,), (np.ones(2),))):
+        with pytest.raises(tl.errors.UnsupportedConstructError,
+                           match=rf"'s \*= 2.0' changes the module-level '{re.escape(spelled)}' in place "
+                                 r"\(through 's'\): Python changes that memory"):
+            transform()

@@ -194,6 +194,36 @@ class Reach:
         obj, root = reached_object(where[0], lambda e: self.resolve(e, scope)[0])
         return changeable(obj, items) if obj is not MISSING else held_changeable(root)
 
+    def _a_number(self, e: Any, scope: Scope) -> bool:
+        """Is ``e`` an entry that holds a number: ``W[k]`` of a module-level (or closure) list, tuple
+        or dict of numbers (any entry), or of an array indexed by an int on every axis (a NumPy scalar,
+        a copy), ``k`` an int constant or a local bound only by ``for k in range(...)`` or ``k = 3``?"""
+        if not isinstance(e, gast.Subscript) or not isinstance(e.value, (gast.Name, gast.Attribute)) \
+                or not S.dotted_name(e.value) or self.root_of(e.value, scope) is None \
+                or scope.owner(self.root_of(e.value, scope).id) is not None:
+            return False
+        container = self.resolve(e.value, scope)[0]
+        if isinstance(e.slice, gast.Slice):
+            return False
+        if isinstance(container, (list, tuple, dict)):
+            return not changeable(container, items=True)
+        parts = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+        return isinstance(container, np.ndarray) and len(parts) == container.ndim \
+            and all(self._an_int(p, scope) for p in parts)
+
+    def _an_int(self, e: Any, scope: Scope) -> bool:
+        if isinstance(e, gast.Constant):
+            return type(e.value) is int
+        if not isinstance(e, gast.Name) or e.id in scope.params or scope.owner(e.id) is not scope:
+            return False
+        stores = [n for n in scope.nodes if isinstance(n, gast.Name) and n.id == e.id and isinstance(n.ctx, gast.Store)]
+        ints = [n for n in scope.nodes
+                if isinstance(n, gast.For) and isinstance(n.target, gast.Name) and n.target.id == e.id
+                and isinstance(n.iter, gast.Call) and self.resolve(n.iter.func, scope)[0] is range
+                or isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)
+                and n.targets[0].id == e.id and isinstance(n.value, gast.Constant) and type(n.value.value) is int]
+        return bool(stores) and len(ints) == len(stores)
+
     def entry(self, t: Any, scope: Scope) -> Tuple[Optional[Tuple[str, str]], bool]:
         """(the non-local memory ``p[k] op= e`` changes in place when ``p`` is a local copy of a container
         (``p = dict(DEF)``): the entry (``DEF['w']``) when it is known, else an item of what ``p`` copies;
@@ -225,6 +255,8 @@ class Reach:
             if isinstance(part, gast.Subscript) and copying_index(part.slice, self._known(part.slice, scope)):
                 return None
             part = part.value
+        if self._a_number(e, scope):
+            return None  # (s = W[k], an entry holding a number: no memory, as s = SCALE)
         root = self.root_of(e, scope)
         if root is None:
             return self._reached(e, scope)
