@@ -195,34 +195,18 @@ class Reach:
         return changeable(obj, items) if obj is not MISSING else held_changeable(root)
 
     def _a_number(self, e: Any, scope: Scope) -> bool:
-        """Is ``e`` an entry that holds a number: ``W[k]`` of a module-level (or closure) list, tuple
-        or dict of numbers (any entry), or of an array indexed by an int on every axis (a NumPy scalar,
-        a copy), ``k`` an int constant or a local bound only by ``for k in range(...)`` or ``k = 3``?"""
-        if not isinstance(e, gast.Subscript) or not isinstance(e.value, (gast.Name, gast.Attribute)) \
-                or not S.dotted_name(e.value) or self.root_of(e.value, scope) is None \
-                or scope.owner(self.root_of(e.value, scope).id) is not None:
+        """Is ``e`` an entry ``W[k]`` of a module-level (or closure) list, tuple or dict all of whose
+        entries are numbers?  (Its entries are looked at again at every call: an array put into
+        ``W`` is refused then.  An entry of a 1-D array, a NumPy scalar, is not taken for one: the
+        generated code is reused while the name holds an array, whatever its number of axes.)"""
+        if not isinstance(e, gast.Subscript) or isinstance(e.slice, gast.Slice) \
+                or not isinstance(e.value, (gast.Name, gast.Attribute)) or not S.dotted_name(e.value):
+            return False
+        root = self.root_of(e.value, scope)
+        if root is None or scope.owner(root.id) is not None:
             return False
         container = self.resolve(e.value, scope)[0]
-        if isinstance(e.slice, gast.Slice):
-            return False
-        if isinstance(container, (list, tuple, dict)):
-            return not changeable(container, items=True)
-        parts = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
-        return isinstance(container, np.ndarray) and len(parts) == container.ndim \
-            and all(self._an_int(p, scope) for p in parts)
-
-    def _an_int(self, e: Any, scope: Scope) -> bool:
-        if isinstance(e, gast.Constant):
-            return type(e.value) is int
-        if not isinstance(e, gast.Name) or e.id in scope.params or scope.owner(e.id) is not scope:
-            return False
-        stores = [n for n in scope.nodes if isinstance(n, gast.Name) and n.id == e.id and isinstance(n.ctx, gast.Store)]
-        ints = [n for n in scope.nodes
-                if isinstance(n, gast.For) and isinstance(n.target, gast.Name) and n.target.id == e.id
-                and isinstance(n.iter, gast.Call) and self.resolve(n.iter.func, scope)[0] is range
-                or isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name)
-                and n.targets[0].id == e.id and isinstance(n.value, gast.Constant) and type(n.value.value) is int]
-        return bool(stores) and len(ints) == len(stores)
+        return isinstance(container, (list, tuple, dict)) and not changeable(container, items=True)
 
     def entry(self, t: Any, scope: Scope) -> Tuple[Optional[Tuple[str, str]], bool]:
         """(the non-local memory ``p[k] op= e`` changes in place when ``p`` is a local copy of a container
