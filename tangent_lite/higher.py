@@ -218,7 +218,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
             try:
                 _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
             except NoRuleError:  # an operation without a batched rule: one direction at a time
-                t = [api.jvp(fn, values, (e,), wrt=(name,))[1] for e in basis]
+                t = [api.jvp(fn, values, (_shaped_like(e, x),), wrt=(name,))[1] for e in basis]
                 t = [ti[0] for ti in t] if has_aux else t
             else:
                 t = t[0] if has_aux else t
@@ -247,6 +247,15 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     if not has_aux:  # transformed again: a plain function, column by column (compose.py)
         run.__tl_recipe__ = compose.Recipe("jacobian", f, name)
     return run
+
+
+def _shaped_like(e: Any, x: Any) -> Any:
+    """The direction ``e`` (an array shaped like ``x``) as the tangent of ``x``: for a list or
+    tuple of numbers (``tl.jacobian`` takes them), a list or tuple of its entries, nested alike."""
+    if isinstance(x, (list, tuple)):
+        items = [_shaped_like(ei, xi) for ei, xi in zip(e, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    return e
 
 
 def _real_dtype(x: Any) -> Any:

@@ -86,8 +86,23 @@ def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Opti
         if found:
             from .backends.codegen import _user_module
 
+            made = _generated_function(found.group(1))
+            if made is not None:  # a line of the derivative code this code was made from: its own comment
+                return _user_location(made, _lines(made.__code__.co_filename), int(found.group(2)))
+
             path = getattr(sys.modules.get(_user_module(fn)), "__file__", None) or found.group(1)
             return Location(path, int(found.group(2)), found.group(3))
+    return None
+
+
+def _generated_function(filename: str) -> Optional[Callable]:
+    """The first function of the generated module written to a file named ``filename`` (as the
+    comments of derivative code of derivative code name it), or None."""
+    for module in list(codegen.LOADED.values()):
+        path = getattr(module, "__file__", None) or ""
+        meta = getattr(module, "__tl_meta__", None) or {}
+        if os.path.basename(path) == filename and meta.get("functions"):
+            return getattr(module, meta["functions"][0], None)
     return None
 
 

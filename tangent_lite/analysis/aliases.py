@@ -43,6 +43,7 @@ from ..frontend.sequences import (
     sequence_vars,
     surely_dicts,
 )
+from ..rules import purity
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .alias_keys import RENAME, EntryKey, disjoint_from_all, display_keys, index_key, list_locals, untrusted
@@ -66,15 +67,11 @@ VIEW_FUNCTIONS = frozenset(f for f in (
         runtime.float_to_complex, runtime.astype, runtime.asarray_view))
 
 # builtins whose result is a new number (or a new object that holds no user object)
-_FRESH_BUILTINS = frozenset({
-    len, float, int, bool, abs, round, sum, pow, divmod, complex, str, repr, isinstance, range, hash, id,
-    builtins.any, builtins.all,
-})
+_FRESH_BUILTINS = frozenset({len, float, int, bool, abs, round, sum, pow, divmod, complex, str, repr, isinstance,
+                             range, hash, id, builtins.any, builtins.all})
 # builtins making a new container of their argument's items (a shallow copy): the result holds
 # what the argument holds, never the argument's own object
 _CONTAINER_COPIES = frozenset({list, tuple, runtime.copy_value})  # (x.copy(): an array's is a new array)
-# what array-API code is read as that makes a new array: xp.asarray(x, copy=True), xpx.at(x, i).set(v)
-_FRESH_RUNTIME = frozenset({runtime.asarray_copy, runtime.at_set})
 _FRESH_OPERATORS = frozenset({
     operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
     operator.pow, operator.matmul, operator.neg, operator.pos, operator.invert, operator.not_,
@@ -98,7 +95,7 @@ def fresh_callee(callee: Any) -> bool:
     try:
         if callee in VIEW_FUNCTIONS:
             return False
-        if callee in _FRESH_BUILTINS or callee in _FRESH_OPERATORS or callee in _FRESH_RUNTIME:
+        if callee in _FRESH_BUILTINS or callee in _FRESH_OPERATORS or purity.RESULT_SHARES.get(callee) == ():
             return True
     except TypeError:  # unhashable callee
         return False
@@ -204,6 +201,10 @@ def _shares(stmt: Any, ranks: Optional[Dict[str, Any]], sequences: Set[str],
         return
     elif isinstance(value, gast.Call):
         callee = get_anno(value, Key.CALLEE, None)
+        shared = purity.result_shares(callee, value)
+        if shared is not None:  # a helper of derivative code: what its result shares (rules/purity.py)
+            yield from ((t, src, kind, None) for t in targets for arg, kind in shared for src in _locals_in(arg))
+            return
         if callee is np.einsum:  # the operands come after the subscripts: any of them
             sources = _locals_in(value)
         elif callee in VIEW_FUNCTIONS if _hashable(callee) else False:

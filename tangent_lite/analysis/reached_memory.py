@@ -194,6 +194,20 @@ class Reach:
         obj, root = reached_object(where[0], lambda e: self.resolve(e, scope)[0])
         return changeable(obj, items) if obj is not MISSING else held_changeable(root)
 
+    def _a_number(self, e: Any, scope: Scope) -> bool:
+        """Is ``e`` an entry ``W[k]`` of a module-level (or closure) list, tuple or dict all of whose
+        entries are numbers?  (Its entries are looked at again at every call: an array put into
+        ``W`` is refused then.  An entry of a 1-D array, a NumPy scalar, is not taken for one: the
+        generated code is reused while the name holds an array, whatever its number of axes.)"""
+        if not isinstance(e, gast.Subscript) or isinstance(e.slice, gast.Slice) \
+                or not isinstance(e.value, (gast.Name, gast.Attribute)) or not S.dotted_name(e.value):
+            return False
+        root = self.root_of(e.value, scope)
+        if root is None or scope.owner(root.id) is not None:
+            return False
+        container = self.resolve(e.value, scope)[0]
+        return isinstance(container, (list, tuple, dict)) and not changeable(container, items=True)
+
     def entry(self, t: Any, scope: Scope) -> Tuple[Optional[Tuple[str, str]], bool]:
         """(the non-local memory ``p[k] op= e`` changes in place when ``p`` is a local copy of a container
         (``p = dict(DEF)``): the entry (``DEF['w']``) when it is known, else an item of what ``p`` copies;
@@ -225,6 +239,8 @@ class Reach:
             if isinstance(part, gast.Subscript) and copying_index(part.slice, self._known(part.slice, scope)):
                 return None
             part = part.value
+        if self._a_number(e, scope):
+            return None  # (s = W[k], an entry holding a number: no memory, as s = SCALE)
         root = self.root_of(e, scope)
         if root is None:
             return self._reached(e, scope)

@@ -52,19 +52,22 @@ def sequence_vars(body: List[Any]) -> Set[str]:
 _CONTAINER_MAKERS = (list, tuple, dict, sorted)
 
 
-def container_vars(body: List[Any], params: Iterable[str] = ()) -> Set[str]:
+def container_vars(body: List[Any], params: Iterable[str] = (), tuples: bool = True) -> Set[str]:
     """Variables that surely hold a list, tuple or dict the function builds, wherever they are
     read: every assignment to them is a display, ``list(...)``, ``tuple(...)``, ``dict(...)``,
     ``sorted(...)``, or a copy, slice (``L[1:]``), merge (``d | e``) or concatenation (``L + M``)
     of such variables (:func:`every_binding`).  (A slice of one is a new container; an item stored
     into one re-binds that item, it changes no array.)  Unlike :func:`sequence_vars` (which may hold
-    one), a variable also bound to anything else, a parameter, a loop or unpacking target is not one."""
+    one), a variable also bound to anything else, a parameter, a loop or unpacking target is not one.
+    ``tuples=False``: only lists and dicts (whose items can be replaced in place)."""
     from .. import runtime
+
+    displays = (gast.List, gast.Tuple, gast.Dict) if tuples else (gast.List, gast.Dict)
+    makers = _CONTAINER_MAKERS if tuples else tuple(m for m in _CONTAINER_MAKERS if m is not tuple)
 
     def made(value: Any, out: Set[str]) -> bool:
         callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
-        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)) or _hashable(callee) and (
-                callee in _CONTAINER_MAKERS or callee is runtime.append):
+        if isinstance(value, displays) or _hashable(callee) and (callee in makers or callee is runtime.append):
             return True
         if isinstance(value, gast.Name):
             return value.id in out

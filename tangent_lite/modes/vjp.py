@@ -39,6 +39,7 @@ from ..analysis.shapes import Facts, infer_shape_classes, scalar
 from ..analysis.statements import Described, container_vars, is_local
 from ..errors import UnsupportedConstructError
 from ..frontend.anf import Wengert, call_site
+from ..frontend.sequences import container_vars as surely_containers
 from ..passes import remat
 from ..passes.marks import DROP_PURE, FACTS, RELEASE
 from ..rules.registry import REGISTRY, Registry
@@ -79,9 +80,10 @@ def vjp(w: Wengert, wrt: Sequence[str], registry: Registry = REGISTRY, resolve: 
     containers = container_vars(w.fdef.body)
     shape_classes = infer_shape_classes(w, ranks) if ranks is not None else {}
     nonfinite = maybe_nonfinite(w, registry, described, set(nonfinite_params))
+    lists = surely_containers(w.fdef.body, w.params, tuples=False)
     ps = PassState(w, active, namer, registry, tape, containers, resolve=resolve, ranks=ranks,
                    shape_classes=shape_classes, save_all=save_all, fused_only=fused_only, grad_only=grad_only,
-                   described=described, nonfinite=nonfinite)
+                   described=described, nonfinite=nonfinite, lists=lists)
     return _Reverse(ps).run(list(wrt))
 
 

@@ -24,9 +24,11 @@ import logging
 import operator
 import random
 import warnings
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
+
+from .. import runtime
 
 # method name -> what to write instead (``{x}`` is the receiver as written)
 IN_PLACE_METHODS = {
@@ -148,3 +150,38 @@ def method_fix(name: str, receiver: str) -> Optional[str]:
 def describe_ufunc_at(name: str, first: str) -> Tuple[str, str]:
     fix = UFUNC_AT_FIX.get(name, "{a} = {a} + the contributions, built with np.bincount or a loop").format(a=first)
     return f"'np.{name}.at' accumulates into '{first}' in place", fix
+
+
+# What the result of a helper of derivative code shares with its arguments, by position: "same"
+# (it may be that argument), "holds" (a new list or dict that may hold it as an entry), "copy" (a
+# new list with its entries).  The arguments not listed are read for their structure only
+# (``getitem_bar(g, L, i)``: zeros shaped like L, g at i).  Differentiating derivative code again
+# (higher order; tl.grad of a function calling tl.hvp) follows these, not "any argument".
+RESULT_SHARES = {
+    runtime.getitem_bar: ((0, "holds"),),
+    runtime.add_item: ((0, "same"), (2, "holds")),  # bar[index] += g, in place: bar itself
+    runtime.zero_item: ((0, "copy"),),
+    runtime.unbroadcast: ((0, "same"),),
+    runtime.bcast: ((0, "same"),),
+    runtime.as_grad: ((0, "same"),),
+    runtime.zeros_like: (),
+    runtime.concat_part: ((0, "same"),),  # (a list's part of g: a copy; a number's or array's: g may be it)
+    runtime.seq_concat: ((0, "copy"), (1, "copy")),
+    runtime.seq_repeat: ((0, "copy"),),
+    runtime.seq_repeat_bar: ((0, "copy"),),
+    # what array-API code is read as that makes a new array: xp.asarray(x, copy=True), xpx.at(x, i).set(v)
+    runtime.asarray_copy: (),
+    runtime.at_set: (),
+}
+
+
+def result_shares(callee: Any, call: Any) -> Optional[List[Tuple[Any, str]]]:
+    """(argument, how the result shares it) for a call of a helper in :data:`RESULT_SHARES`
+    passed its arguments by position; None for any other call."""
+    try:
+        shares = RESULT_SHARES.get(callee)
+    except TypeError:  # unhashable
+        return None
+    if shares is None or call.keywords or any(type(a).__name__ == "Starred" for a in call.args):
+        return None
+    return [(call.args[i], kind) for i, kind in shares if i < len(call.args)]

@@ -56,6 +56,7 @@ class PassState:
     grad_only: bool = False
     described: Described = field(default_factory=dict)  # analysis.describe_once's memo
     nonfinite: Set[str] = field(default_factory=set)  # variables that may be inf/NaN at finite inputs (maybe_nonfinite)
+    lists: Set[str] = field(default_factory=set)  # of the containers, those surely a list or dict (never a tuple)
     # found as the pass goes on
     owned: Set[str] = field(default_factory=set)  # adjoints holding arrays allocated here and referenced once
     overwritten: Dict[int, List[str]] = field(default_factory=dict)  # id(assignment) -> the variables it may overwrite

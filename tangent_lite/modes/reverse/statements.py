@@ -154,9 +154,16 @@ class StatementAdjoints:
             elif src.id in state and src.id in self.ps.owned and src.id in self.ps.containers \
                     and self._item_index(info.value.slice):
                 # our own adjoint list (a fresh one nothing else holds): add into its item, not a new
-                # list of n entries per read (a loop over L[i] would cost n^2)
-                out.append(S.assign(self.adjoints.bar(src.id), self.ps.call("add_item", [
-                    S.name(self.adjoints.bar(src.id)), self.ps.index(info.value.slice), g])))
+                # list of n entries per read (a loop over L[i] would cost n^2); of a list or dict, as the
+                # item write it is (L_bar[i] = _tl.add(L_bar[i], g)), which this code differentiated
+                # again follows (add_item changes its list in place, its rules see a new one)
+                bar, index = self.adjoints.bar(src.id), info.value.slice
+                if src.id in self.ps.lists:
+                    item = gast.Subscript(value=S.name(bar), slice=self.ps.index(index), ctx=gast.Load())
+                    store = gast.Subscript(value=S.name(bar), slice=self.ps.index(index), ctx=gast.Store())
+                    out.append(gast.Assign(targets=[store], value=self.ps.call("add", [item, g])))
+                else:
+                    out.append(S.assign(bar, self.ps.call("add_item", [S.name(bar), self.ps.index(index), g])))
             else:
                 contrib = self.ps.call("getitem_bar", [g, S.name(src.id), self.ps.index(info.value.slice)])
                 self.adjoints.accumulate(src.id, contrib, state, out)

@@ -1,0 +1,216 @@
+"""Higher-order and forward-mode derivatives of functions that build or take Python lists,
+checked against central finite differences of lower-order results (breaker 25 #4, #5, #9)."""
+
+import re
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+EPS = 1e-5
+
+
+def central(f, x, eps=EPS):
+    """Central finite difference of f at the number x."""
+    return (np.asarray(f(x + eps)) - np.asarray(f(x - eps))) / (2 * eps)
+
+
+# ---------------------------------------------------------------- #9: forward tl.jacobian w.r.t. a list
+
+
+def stacked(L):
+    return np.stack([L[0] * L[1], L[2] ** 2, np.sin(L[0])])
+
+
+def stacked_nested(L):
+    return np.stack([L[0][0] * L[1][1], L[0][1], L[1][0] ** 2, L[0][0] * 3.0])
+
+
+def fd_jacobian_of_list(f, L):
+    x = np.array(L, dtype=float)
+    cols = []
+    for i in range(x.size):
+        d = np.zeros(x.size)
+        d[i] = EPS
+        plus = (x.ravel() + d).reshape(x.shape).tolist()
+        minus = (x.ravel() - d).reshape(x.shape).tolist()
+        cols.append((np.ravel(f(plus)) - np.ravel(f(minus))) / (2 * EPS))
+    out = np.asarray(f(L))
+    return np.stack(cols, -1).reshape(out.shape + x.shape)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+@pytest.mark.parametrize("f, L", [(stacked, [0.3, 1.2, 0.5]), (stacked, (0.3, 1.2, 0.5)),
+                                  (stacked_nested, [[0.3, 1.2], [0.5, 0.7]])])
+def test_jacobian_with_respect_to_a_list_in_every_mode(f, L, mode):
+    # np.stack has no batched rule: forward mode takes one direction at a time, each shaped like L
+    np.testing.assert_allclose(tl.jacobian(f, mode=mode)(L), fd_jacobian_of_list(f, L), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- list-building functions
+
+
+def appended(x):
+    L = [x, x * x]
+    L.append(L[1] * L[0])
+    return L[-1] + L[0]  # x**3 + x
+
+
+def loop_built(x):
+    L = [x, x * x]
+    for k in range(4):
+        L.append(L[-1] * np.sin(L[-2]) + L[k])
+        L[k] = L[k] * 0.5
+    return L[-1] + L[0] * L[3]
+
+
+def concatenated(x):
+    L = [x]
+    for _ in range(3):
+        L = L + [np.sin(L[-1]) * x]
+    return L[-1] * L[1] + L[0]
+
+
+def comprehended(x):
+    L = [x * (k + 1.0) for k in range(3)]
+    M = [np.cos(v) * x for v in L]
+    return M[0] * M[2] + L[1] ** 2
+
+
+def dict_built(x):
+    d = {'a': x * 1.0, 'b': x * 0.5}
+    for _ in range(2):
+        d['a'] = d['a'] * np.cos(d['b'])
+        d['b'] = d['b'] + d['a'] * x
+    return d['a'] * d['b']
+
+
+LIST_FUNCTIONS = [appended, loop_built, concatenated, comprehended, dict_built]
+X0 = 0.7
+
+
+# ---------------------------------------------------------------- #5: tl.hvp of a list-building f, differentiated
+
+
+def hvp_inside(f):
+    def h(x):
+        return tl.hvp(f, x, 1.0)
+    return h
+
+
+@pytest.mark.parametrize("f", LIST_FUNCTIONS, ids=lambda f: f.__name__)
+def test_differentiating_a_function_that_calls_hvp_of_a_list_function(f):
+    # (it was refused: "'f_hvp' changes its argument 'x' in place", of a number x)
+    h = hvp_inside(f)
+    reference = central(lambda x: tl.hvp(f, x, 1.0), X0)  # f''' by differences of f''
+    _, tangent = tl.jvp(h, (X0,), (1.0,))
+    np.testing.assert_allclose(tangent, reference, rtol=1e-5, atol=1e-7)
+    if f is dict_built:  # reverse over the reverse sweep that puts d['b'] back: refused at the user's line
+        with pytest.raises(tl.errors.UnsupportedConstructError,
+                           match=r"test_higher_order_lists.py:\d+: reverse mode over reverse mode.*\n.*d\['b'\] ="):
+            tl.grad(h)(X0)
+    else:
+        np.testing.assert_allclose(tl.grad(h)(X0), reference, rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------- #4: third order, in every composition
+
+THIRD_ORDER = {
+    "grad_grad_grad": lambda f: tl.grad(tl.grad(tl.grad(f)))(X0),
+    "jacobian_of_hessian": lambda f: tl.jacobian(tl.hessian(f))(X0),
+    "hvp_of_grad": lambda f: tl.hvp(tl.grad(f), X0, 1.0),
+    "jvp_of_grad_grad": lambda f: tl.jvp(tl.grad(tl.grad(f)), (X0,), (1.0,))[1],
+    "derivatives": lambda f: tl.derivatives(f, X0, 3)[3],
+}
+REVERSE_OVER_REVERSE = [appended, loop_built, concatenated, comprehended]
+
+
+@pytest.mark.parametrize("how", sorted(THIRD_ORDER))
+@pytest.mark.parametrize("f", REVERSE_OVER_REVERSE, ids=lambda f: f.__name__)
+def test_third_derivative_of_a_list_function(f, how):
+    reference = central(tl.grad(tl.grad(f)), X0)  # differences of the second derivative
+    np.testing.assert_allclose(THIRD_ORDER[how](f), reference, rtol=1e-5, atol=1e-7)
+
+
+def test_second_derivative_of_a_list_function_is_right_in_both_modes():
+    for f in LIST_FUNCTIONS:
+        reference = central(tl.grad(f), X0)
+        np.testing.assert_allclose(tl.hvp(f, X0, 1.0), reference, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(tl.derivatives(f, X0, 2)[2], reference, rtol=1e-5, atol=1e-7)
+
+
+def test_reverse_over_reverse_of_dict_item_writes_is_refused_with_the_line():
+    # the reverse sweep of d['b'] = ... puts the old entry back (_tl.restore_item), which a
+    # second reverse sweep cannot follow: refused, naming the user's line and what to use instead
+    with pytest.raises(tl.errors.UnsupportedConstructError, match=r"test_higher_order_lists.py:\d+.*\n.*d\['b'\]"):
+        tl.grad(tl.grad(dict_built))(X0)
+    # forward over reverse is right
+    np.testing.assert_allclose(tl.hvp(dict_built, X0, 1.0), central(tl.grad(dict_built), X0), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- s = W[k]; s *= 2 with W at module level
+
+W_ARRAYS = [np.array([1.0, 2.0]), np.array([3.0, 4.0])]  # entries are arrays: s *= 2 changes them
+W_ROWS = np.array([[1.0, 2.0], [3.0, 4.0]])               # W_ROWS[k] is a view: changed too
+W_VECTOR = np.array([1.5, 2.5])
+W_FLOATS = [1.5, 2.5]                                    # numbers: s *= 2 makes a new one
+
+
+def scaled_entries_of_arrays(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_ARRAYS[k]
+        s *= 2.0
+        tot = tot + np.sum(s * x)
+    return tot
+
+
+def scaled_rows(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_ROWS[k]
+        s *= 2.0
+        tot = tot + np.sum(s * x)
+    return tot
+
+
+def scaled_float_entries(x):
+    tot = 0.0
+    for k in range(2):
+        s = W_FLOATS[k]
+        s *= 2.0
+        tot = tot + np.sum(s * np.sin(x))
+    return tot
+
+
+def scaled_vector_slice(x):
+    k = slice(0, 2)
+    s = W_VECTOR[k]
+    s *= 2.0
+    return np.sum(s * x)
+
+
+@pytest.mark.parametrize("f", [scaled_float_entries])
+def test_a_number_taken_from_a_module_level_entry_is_replaced_as_in_python(f):
+    x = np.array([0.3, 0.7])
+    before = list(W_FLOATS)
+    fd = np.array([(f(x + EPS * d) - f(x - EPS * d)) / (2 * EPS) for d in np.eye(2)])
+    np.testing.assert_allclose(tl.grad(f)(x), fd, rtol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (x,), (np.ones(2),))[1], fd.sum(), rtol=1e-6)
+    np.testing.assert_allclose(tl.hvp(f, x, np.ones(2)), central(lambda t: tl.grad(f)(x + t * np.ones(2)), 0.0),
+                               rtol=1e-5, atol=1e-8)
+    assert W_FLOATS == before
+
+
+@pytest.mark.parametrize("f, spelled", [(scaled_entries_of_arrays, "W_ARRAYS[k]"), (scaled_rows, "W_ROWS[k]"),
+                                        (scaled_vector_slice, "W_VECTOR[k]")])
+def test_an_array_taken_from_a_module_level_entry_and_changed_in_place_is_refused(f, spelled):
+    # Python's s *= 2 changes that array (an entry, a row view, a slice view) in place
+    x = np.array([0.3, 0.7])
+    for transform in (lambda: tl.grad(f)(x), lambda: tl.jvp(f, (x,), (np.ones(2),))):
+        with pytest.raises(tl.errors.UnsupportedConstructError,
+                           match=rf"'s \*= 2.0' changes the module-level '{re.escape(spelled)}' in place "
+                                 r"\(through 's'\): Python changes that memory"):
+            transform()
+
