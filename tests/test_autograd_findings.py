@@ -1,8 +1,9 @@
 """Findings from autograd's own test suite run through tangent_lite (benchmarks/peer_suites/autograd_suite.py).
 
-- R1: size-0 dimensions (an empty '...' batch, an empty contracted or free axis) in the product
-  rules (einsum, tensordot, matmul, dot, inner, kron, multi_dot) and batched linear algebra, in
-  both modes and at second order (tl.hessian of an argument with no entries).
+- R1: size-0 dimensions (an empty '...' batch, an empty contracted or free axis, an empty
+  diagonal) in the product rules (einsum, tensordot, matmul, dot, inner, kron, multi_dot), trace
+  and diagonal, and batched linear algebra, in both modes and at second order (tl.hessian of an
+  argument with no entries).
 - R6: a bool or integer output (np.allclose, comparisons, np.argmax, len, int(...)) has no
   derivative: grad, value_and_grad, vjp, jacobian, hessian and hvp refuse it instead of
   returning zeros.
@@ -120,6 +121,16 @@ PRODUCT_CASES = {
     "kron_empty": (lambda a, b: np.kron(a, b), ((0, 2), (2, 3))),
     "multi_dot_empty": (lambda a, b, c: np.linalg.multi_dot([a, b, c]), ((2, 0), (0, 3), (3, 2))),
 }
+
+
+@pytest.mark.parametrize("offset", [-6, -5, 5, 6, 7])
+@pytest.mark.parametrize("axes", [(0, 1), (3, 2), (1, 3)])
+def test_trace_and_diagonal_with_an_empty_diagonal(offset, axes):
+    """autograd's test_trace_extradims draws the offset at random: past the matrix the diagonal is
+    empty, and its cotangent (zeros) came back with the two axes moved last (a broadcast error)."""
+    a1, a2 = axes
+    _check_both_modes(lambda x: np.trace(x, offset=offset, axis1=a1, axis2=a2), [_randn(5, 6, 4, 3)])
+    _check_both_modes(lambda x: np.diagonal(x, offset, a1, a2), [_randn(5, 6, 4, 3)])
 
 
 @pytest.mark.parametrize("name", sorted(PRODUCT_CASES))
