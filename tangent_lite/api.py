@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import arguments, callables, compose, origin, selfcheck
+from . import arguments, callables, compose, origin, outputs, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, receivers, shapes
@@ -451,14 +451,14 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool, re
         if failure is not None:  # what did the function return? (outside the handler: no chained error)
             split = compiled(fn, "vjp", names, spec)
             fwd = getattr(split, split.__tl_meta__["functions"][1])
-            arguments.check_scalar_output(fn, _forward_output(fwd, values))
+            outputs.check_scalar_output(fn, _forward_output(fwd, values))
             raise failure
         if now.check:  # tl.config(check=True): the value, and forward against reverse mode
             selfcheck.check(fn, values, names, result[0] if returns_value else None, returns_value, jvp=jvp, vjp=vjp)
         if not returns_value:  # the output is a scalar by construction
             return _pick(result if type(result) is float else arguments.detached(result, values), single, len(names))
         out, grads = result
-        arguments.check_scalar_output(fn, out)
+        outputs.check_scalar_output(fn, out)
         grads = _pick(arguments.detached(grads, values), single, len(names))
         return (out, grads) if with_value else grads
 
@@ -487,7 +487,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
             differentiated.
     """
     if has_aux:
-        return arguments.with_aux(_target(f)[0], *vjp(f, *args, wrt=wrt, **kwargs))
+        return outputs.with_aux(_target(f)[0], *vjp(f, *args, wrt=wrt, **kwargs))
     if callables.self_in_wrt(f, wrt) is not None:  # vjp(model.loss, x, wrt="self"): the object is an argument too
         return vjp(f.__func__, f.__self__, *args, wrt=wrt, **kwargs)
     fn, target = _target(f)
@@ -506,8 +506,8 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
         "tangent_lite_generated.")
     pristine = arguments.structure_copy(values) if rerun else values
     out, residuals = getattr(module, fwd)(*values)
-    # the pullback works at the point of this call: what it keeps of the caller's arrays is copied
-    # (the caller may change them in place before calling it: an optimiser step)
+    outputs.check_float_output(fn, out)  # (a pair (value, aux): outputs.with_aux checks the value)
+    # the pullback works at this point: it keeps copies of the caller's arrays (an optimiser changes them)
     residuals = arguments.detached(residuals, values)
     # the reverse sweep may undo changes the residuals share with the output (a list built by
     # append): the caller and the shape checks get their own copy of the value

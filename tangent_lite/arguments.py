@@ -38,8 +38,8 @@ from .callables import (
     plain_positional,
     signature,
 )
-from .errors import ArgumentError, Location, NonScalarOutputError, SourceUnavailableError
-from .runtime import library, zeros_like
+from .errors import ArgumentError, Location, SourceUnavailableError
+from .runtime import library
 from .runtime.markers import own_behaviour
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -515,37 +515,6 @@ def _missing_return(fn: Callable) -> Optional[Location]:
     return src.location(src.node)
 
 
-def check_scalar_output(fn: Callable, out: Any) -> None:
-    """``grad`` differentiates a scalar: refuse None, containers and arrays with elements."""
-    if out is None:
-        check_has_return(fn)
-        raise NonScalarOutputError(
-            f"grad needs a scalar output, but '{fn.__qualname__}' returned None",
-            location=_def_location(fn),
-            hint="return the scalar to differentiate on every path through the function")
-    if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
-        got = f"a {type(out).__name__}" if isinstance(out, (tuple, list, dict)) else \
-            f"an array of shape {np.shape(out)}"
-        raise NonScalarOutputError(f"grad needs a scalar output, but '{fn.__qualname__}' returned {got}",
-                                   hint=_NON_SCALAR_HINT + (_AUX_HINT if isinstance(out, tuple) else ""))
-
-
-_NON_SCALAR_HINT = "reduce it to a scalar (np.sum, a loss), or use tl.vjp / tl.jacobian for non-scalar outputs"
-_AUX_HINT = "; if it returns (value, aux), pass has_aux=True: tl.grad(f, has_aux=True)"
-
-
-def check_output_count(fn: Callable, outputs: int, aux: bool) -> None:
-    """What ``fn``'s generated derivative found it returns (``outputs`` values: a tuple of that
-    many, or one) is what a gradient of it needs: one scalar, or a pair (value, aux) with ``aux``."""
-    if aux and outputs != 2:
-        got = f"a tuple of {outputs}" if outputs > 1 else "one value"
-        raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), it returns {got}",
-                            location=_def_location(fn), hint="return value, aux (a 2-tuple), or leave has_aux out")
-    if not aux and outputs != 1:
-        raise NonScalarOutputError(f"grad needs a scalar output, but '{fn.__qualname__}' returns a tuple of "
-                                   f"{outputs}", location=_def_location(fn), hint=_NON_SCALAR_HINT + _AUX_HINT)
-
-
 def def_location(fn: Callable) -> str:
     """Where ``fn`` is defined (``file:line``), or "" when it has no Python source."""
     where = _def_location(fn)
@@ -558,24 +527,6 @@ def _def_location(fn: Callable) -> Optional[Location]:
     except SourceUnavailableError:
         return None
     return src.location(src.node)
-
-
-def split_aux(fn: Callable, out: Any) -> Tuple[Any, Any]:
-    """``(value, aux)`` of what ``fn`` returned for a transformation with ``has_aux=True``, or a clear error."""
-    if not isinstance(out, tuple) or len(out) != 2:
-        got = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else \
-            f"a {type(out).__name__}"
-        raise ArgumentError(f"has_aux=True needs '{fn.__qualname__}' to return a pair (value, aux), got {got}",
-                            hint="return value, aux (a 2-tuple), or leave has_aux out")
-    return out
-
-
-def with_aux(fn: Callable, pair: Any, pullback: Callable) -> Tuple[Any, Callable, Any]:
-    """``(out, pullback of out, aux)`` from the vjp of ``fn`` returning ``(out, aux)``: the cotangent
-    of ``aux`` is zero (it is not differentiated)."""
-    out, aux = split_aux(fn, pair)
-    zero = zeros_like(aux)
-    return out, lambda cotangent: pullback((cotangent, zero)), aux
 
 
 # ------------------------------------------------------------------ specialisation keys

@@ -24,7 +24,7 @@ import itertools
 import threading
 from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
-from . import arguments, callables
+from . import arguments, callables, outputs
 from .backends import cache, codegen, scratch
 from .syntax.naming import Namer
 
@@ -158,7 +158,7 @@ def equivalent(run: Callable, recipe: Recipe, target_of: Callable[[Any], Tuple[C
     # (code that runs: specialised to no ranks, not tl.source's general code, receivers.py)
     module = compiled(fn, MODES.get(recipe.kind, "vjp"), names, arguments.running_spec(fn))
     if recipe.kind in _SEEDED:  # (a tuple returned: a seed per item, which the equivalent does not pass)
-        arguments.check_output_count(fn, module.__tl_meta__.get("outputs", 1), recipe.kind.endswith("_aux"))
+        outputs.check_output_count(fn, module.__tl_meta__.get("outputs", 1), recipe.kind.endswith("_aux"))
     derivative = getattr(module, module.__tl_meta__["functions"][0])
     with _LOCK:
         made = getattr(run, "__tl_equivalent__", None)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
-from . import arguments, callables, compose
+from . import arguments, callables, compose, outputs
 from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, running_spec, vjp
 from .errors import ArgumentError
 
@@ -149,7 +149,7 @@ def _with_aux(f: Callable, wrt: Wrt, with_value: bool) -> Callable:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         value, pullback, aux = vjp(f, *args, wrt=wrt, has_aux=True, **kwargs)
-        arguments.check_scalar_output(fn, value)
+        outputs.check_scalar_output(fn, value)
         grads = pullback(np.ones_like(value) if isinstance(value, np.ndarray) else 1.0)
         return ((value, aux), grads) if with_value else (grads, aux)
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, arguments, callables, compose, gradients, runtime
+from . import api, callables, compose, gradients, outputs, runtime
 from .errors import ArgumentError, NoRuleError
 
 
@@ -87,7 +87,7 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
     primals = tuple(api.bind_args(target, (x,) + tuple(args), {}))
     fv = _scalar_gradient(fn, name, "tl.hvp", primals)
     (value, _), (_, hv) = api.jvp(fv, primals + (1.0,), (v,), wrt=(name,))
-    arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
+    outputs.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
     return hv
 
 
@@ -145,9 +145,9 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
                 e[i] = unit
                 v = e.reshape(shape) if shape else unit
                 (value, _), (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
-                arguments.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
+                outputs.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
                 rows.append(np.ravel(hv))
-            parts.append(np.stack(rows))  # (np.stack: Dask stays lazy)
+            parts.append(np.stack(rows) if rows else _empty_hessian(fv, fn, values, name, x))
         # the Jacobian of the gradient: for complex z, the gradient must be holomorphic (f is, and f'' is returned)
         hess = parts[0] if len(parts) == 1 else _complex_rows(fn, "tl.hessian", parts[0], parts[1], True) + 0j
         return np.reshape(hess, shape + shape) if shape else hess.ravel()[0].item()
@@ -155,6 +155,13 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
     # transformed again: the Jacobian of the gradient (compose.py)
     run.__tl_recipe__ = compose.Recipe("jacobian", gradients.grad(f, name), name)
     return run
+
+
+def _empty_hessian(fv: Callable, fn: Callable, values: Sequence[Any], name: str, x: Any) -> Any:
+    """The (0, 0) Hessian of an argument with no entries; ``fn``'s output is still checked to be a scalar."""
+    (value, _), _ = api.jvp(fv, tuple(values) + (1.0,), (np.zeros_like(x),), wrt=(name,))
+    outputs.check_scalar_output(fn, value)
+    return np.zeros((0, 0), dtype=np.result_type(x, float))
 
 
 def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool = False, **options: Any) -> Callable:
@@ -201,7 +208,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         out, pullback = api.vjp(fn, *values, wrt=name)
         aux = None
         if has_aux:
-            out, pullback, aux = arguments.with_aux(fn, out, pullback)
+            out, pullback, aux = outputs.with_aux(fn, out, pullback)
         elif isinstance(out, (tuple, list, dict)):
             raise ArgumentError(
                 f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "

@@ -196,9 +196,11 @@ class _Reverse:
             value_name = self.ps.namer.fresh("_value")
             keep = [S.assign(value_name, value)]
             value = S.name(value_name)
-        # tl.grad of a function known to return a scalar: no value to return, nor to compute
+        # tl.grad of a function known to return a float scalar: no value to return, nor to compute (an
+        # output that carries no derivative may be a bool or an int: the entry point checks the value)
         returns_value = not (self.ps.grad_only and self.ps.fused_only() and len(outs) == 1
-                             and (isinstance(outs[0], gast.Constant) or scalar(self.ps.ranks, outs[0])))
+                             and (isinstance(outs[0], gast.Constant) and type(outs[0].value) is float
+                                  or self.ps.is_active(outs[0]) and scalar(self.ps.ranks, outs[0])))
         if not returns_value:
             keep = []
         fused_ret = S.tuple_([value, grad_value]) if returns_value else grad_value

@@ -497,6 +497,7 @@ from .values import (  # noqa: F401
     _foreign_grad,
     _is_record,
     _map_struct,
+    _scalar_grad,
     add,
     add_into,
     as_grad,

@@ -207,6 +207,8 @@ def eig_gaps(w: Any) -> Any:
     n = np.shape(w)[-1]
     eye = np.eye(n, dtype=bool)
     diff = w[..., None, :] - w[..., :, None]
+    if np.size(w) == 0:  # a stack of no matrices: no eigenvalues to compare
+        return np.zeros(np.shape(diff))
     scale = np.maximum(np.max(np.abs(w)), 1.0)
     if np.any(np.abs(np.where(eye, 1.0, diff)) <= 1e-12 * scale):
         raise ValueError("tangent_lite: derivatives of the eigenvectors of np.linalg.eig need distinct eigenvalues; "

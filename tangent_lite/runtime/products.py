@@ -185,10 +185,10 @@ def einsum_bar(g: Any, k: int, subscripts: str, op0: Any, op1: Any = None, op2: 
     """
     ops = [inexact(o) for o in einsum_ops(op0, op1, op2, op3, op4, op5)]
     terms, out = einsum_parse(subscripts, [o.shape for o in ops])
-    sizes: dict = {}
+    sizes: dict = {}  # a letter's size: the one size other than 1 among its operands (0 included), else 1
     for term, o in zip(terms, ops):
         for c, n in zip(term, o.shape):
-            sizes[c] = max(sizes.get(c, 1), n)
+            sizes[c] = sizes.get(c, 1) if n == 1 else n
     mine = terms[k]
     unique = "".join(dict.fromkeys(mine))
     others = [t for i, t in enumerate(terms) if i != k] + [out]

@@ -147,11 +147,10 @@ def diagonal_bar(g: Any, a: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1
     nd = np.ndim(a)
     a1, a2 = axis1 % nd, axis2 % nd
     shape = np.shape(a)
-    rest = [shape[i] for i in range(nd) if i not in (a1, a2)]
     n, m = shape[a1], shape[a2]
     rows, _ = diag_positions(n, m, offset)
-    if len(rows) == 0:
-        return np.zeros(rest + [n, m])
+    if len(rows) == 0:  # an offset past the matrix: an empty diagonal
+        return np.zeros(shape)
     # entry (r, c) is g[..., r - first row] on the diagonal, 0 elsewhere (no writes: Dask's g stays lazy)
     r = np.arange(n)[:, None]
     on_diagonal = np.arange(m)[None, :] - r == offset

@@ -122,10 +122,10 @@ def as_grad(g: Any, x: Any) -> Any:
         return _map_struct(lambda xv, gv: as_grad(gv, xv), x, g)
     if held(x):  # (an int, a bool, a string, None inside a container: held constant)
         return held_zero(x)
-    if g is None:
-        return zeros_like(x)
     if is_foreign(g) or is_foreign(x):
-        return _foreign_grad(g, x)
+        return _foreign_grad(zeros_like(x) if g is None else g, x)
+    if g is None:
+        return zeros_like(x) if np.ndim(x) else _scalar_grad(0.0, x)
     if hasattr(x, "shape") and x.shape != ():
         g = np.asarray(g)
         dt = _float_dtype(x)
@@ -136,15 +136,25 @@ def as_grad(g: Any, x: Any) -> Any:
         if g.dtype != dt or not g.flags.writeable or g.base is not None and g.strides[0:1] == (0,):
             g = np.array(g, dtype=dt)
         return g
-    if np.iscomplexobj(g) and not np.iscomplexobj(x):  # a real input's cotangent is the real part
-        g = np.real(g)                                    # (docs/complex-numbers.md)
-    if isinstance(x, float) and type(g) is not float:
-        return float(g)
+    return _scalar_grad(g, x)
+
+
+def _scalar_grad(g: Any, x: Any) -> Any:
+    """The gradient of a scalar ``x``, of ``x``'s kind: a Python float for a float (NumPy's float64
+    included), a Python complex for a complex, a 0-d array for a 0-d array, a NumPy scalar of ``x``'s
+    inexact dtype for another NumPy scalar, a float for an int.  A real input's cotangent is the real
+    part of ``g``; a complex input's is complex even when ``g`` is real (docs/complex-numbers.md)."""
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)
     if isinstance(x, np.ndarray):  # 0-d array in, 0-d array out
         return np.array(g, dtype=_float_dtype(x))
-    if hasattr(x, "dtype") and hasattr(g, "astype"):
-        return g.astype(_float_dtype(x))
-    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+    if isinstance(x, float):
+        return g if type(g) is float else float(g)
+    if type(x) is complex:
+        return g if type(g) is complex else complex(g)
+    if hasattr(x, "dtype"):  # float32, complex64, complex128, integer NumPy scalars
+        return _float_dtype(x).type(g)
+    if isinstance(x, int) and not isinstance(x, bool):
         return float(g)
     return g
 
