@@ -134,6 +134,8 @@ def _touched_names(body: List[Any]) -> Dict[str, int]:
             safe.add(id(n.value))
         elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load):
             safe.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "get":
+            safe.add(id(n.func.value))  # (d.get(k): an item read)
         elif isinstance(n, (gast.For, gast.comprehension)):
             safe.add(id(n.iter))
         elif isinstance(n, gast.Compare) and all(isinstance(op, (gast.In, gast.NotIn)) for op in n.ops):
