@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 import numpy as np
 
 from . import api, arguments, callables, compose, gradients, runtime
-from .errors import ArgumentError, NoRuleError
+from .errors import ArgumentError
 
 
 def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
@@ -215,13 +215,9 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
             basis = np.eye(n, dtype=_real_dtype(x)).reshape((n,) + in_shape)  # (float32 stays)
             if complex_in:  # d/dx then d/dy of z = x + iy
                 basis = np.concatenate([basis, 1j * basis])
-            try:
-                _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
-            except NoRuleError:  # an operation without a batched rule: one direction at a time
-                t = [api.jvp(fn, values, (e,), wrt=(name,))[1] for e in basis]
-                t = [ti[0] for ti in t] if has_aux else t
-            else:
-                t = t[0] if has_aux else t
+            # (a function using an operation without a batched rule: tl.jvp runs one direction at a time)
+            _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
+            t = t[0] if has_aux else t
             columns = np.reshape(np.asarray(t), (len(basis), m)).T
             jac = columns if not complex_in else _complex_rows(fn, "tl.jacobian", columns[:, :n], columns[:, n:],
                                                                complex_out)

@@ -23,7 +23,8 @@ STAGES = [
     ("passes",),
     ("modes",),
     ("backends",),
-    ("callables", "compose", "api", "arguments", "gradients", "decorator", "higher", "origin", "selfcheck"),
+    ("callables", "compose", "api", "arguments", "directions", "gradients", "decorator", "higher", "origin",
+     "selfcheck"),
     ("inspect",),
     ("cli", "__init__"),
 ]
