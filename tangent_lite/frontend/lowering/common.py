@@ -126,7 +126,7 @@ def _stored_names(body: List[Any]) -> Set[str]:
 def _touched_names(body: List[Any]) -> Dict[str, int]:
     """The names ``body`` may change in place or hand to other code, with the line of the first
     such use: every load except ``*name`` / ``**name`` in a call or a literal, an item read
-    (``name[i]``), iteration (``for v in name``) and ``in`` tests. A list or dict literal bound
+    (``name[i]``, ``name.get(k)``), iteration (``for v in name``) and ``in`` tests. A list or dict literal bound
     to such a name may not keep its length or keys, so ``*name`` is not spread item by item."""
     safe: Set[int] = set()
     for n in (n for stmt in body for n in S.walk(stmt)):
