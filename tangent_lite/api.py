@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import arguments, callables, compose, origin, outputs, selfcheck
+from . import arguments, callables, compose, directions, origin, outputs, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, receivers, shapes
@@ -376,9 +376,7 @@ def _target(f: Callable) -> Tuple[Callable, Any]:
 resolve_wrt = arguments.resolve_wrt
 bind_args = arguments.bind_args
 _plain_positional = callables.plain_positional
-_check_float = arguments.check_float
-_check_shape = arguments.check_shape
-_pick = arguments.pick
+_check_float, _check_shape, _pick = arguments.check_float, arguments.check_shape, arguments.pick
 
 
 # ------------------------------------------------------------------ functional API
@@ -546,7 +544,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         primals: The arguments, a tuple: ``(x, y)``.
         tangents: A tuple of tangents shaped like the first ``len(tangents)`` primals, or ``wrt``.
         wrt: Indices or parameter names the tangents belong to.
-        batched: Each tangent (and ``out_tangent``) has a leading axis of ``k`` directions: one pass.
+        batched: Each tangent (and ``out_tangent``) has a leading axis of ``k`` directions (one pass if rules allow).
     """
     fn, target = _target(f)
     primals, tangents = arguments.jvp_sequences(primals, tangents)
@@ -558,13 +556,15 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     likes = [values[_params(fn).index(n)] for n in names]
     if batched:
         arguments.check_batched_tangents(names, tangents, likes)
+        try:  # (no ranks: its tangents have one more axis; still code that runs, which checks operands)
+            module = compiled(fn, "jvp_batched", names, (None,) * len(values))
+        except NoRuleError:  # an operation without a batched rule: one direction at a time
+            return directions.stacked([jvp(f, primals, one, wrt) for one in zip(*tangents)])
     else:
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)
         tangents = tuple(held_tangent(n, t, like) for n, t, like in zip(names, tangents, likes))
-    # (batched: no ranks, its tangents have one more axis; still code that runs, which checks operands)
-    module = compiled(fn, "jvp_batched" if batched else "jvp", names, (None,) * len(values) if batched
-                      else _spec(values))
+        module = compiled(fn, "jvp", names, _spec(values))
     values = arguments.protected(values, module.__tl_meta__.get("writes"))
     result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                 tangents, values)

@@ -27,7 +27,10 @@ def relocated(exc: TangentLiteError, fn: Callable) -> TangentLiteError:
     errors = _flat(exc)
     generated = getattr(getattr(fn, "__code__", None), "co_filename", None)
     text = _lines(generated)
-    inside = [e for e in errors if e.location is not None and _in_package(e.location.filename)]
+    # (a runtime helper's own derivative code is generated inside the package too: its errors first move to
+    # the helper's lines, below, and the caller's relocation then names the helper at the user's line)
+    inside = [e for e in errors if e.location is not None and _in_package(e.location.filename)
+              and e.location.filename != generated]
     if inside:  # a runtime helper read as Python: say which, at the user's line that uses it
         helper = _helper_at(inside[0].location) or "a runtime helper"
         call = next((i + 1 for i, line in enumerate(text) if f".{helper}(" in line), None)
@@ -77,32 +80,36 @@ def _helper_at(loc: Location) -> Optional[str]:
     return None
 
 
-def _user_location(fn: Callable, text: List[str], lineno: Optional[int]) -> Optional[Location]:
-    """The user line the generated line ``lineno`` belongs to (the comment before it)."""
+def _user_location(fn: Callable, text: List[str], lineno: Optional[int],
+                   module: Optional[str] = None) -> Optional[Location]:
+    """The user line the generated line ``lineno`` belongs to (the comment before it); through
+    generated code that was differentiated again, down to the user's line."""
     if lineno is None:
         return None
     for line in reversed(text[:lineno]):
         found = _COMMENT.match(line)
         if found:
+            deeper = _generated_module(found.group(1))
+            if deeper is not None:  # a line of generated code (the gradient a Hessian differentiates): its line
+                where = _user_location(fn, _lines(deeper.__file__), int(found.group(2)),
+                                       vars(deeper).get("__tl_user_module__"))
+                if where is not None:
+                    return where
             from .backends.codegen import _user_module
 
-            made = _generated_function(found.group(1))
-            if made is not None:  # a line of the derivative code this code was made from: its own comment
-                return _user_location(made, _lines(made.__code__.co_filename), int(found.group(2)))
-
-            path = getattr(sys.modules.get(_user_module(fn)), "__file__", None) or found.group(1)
+            path = getattr(sys.modules.get(module or _user_module(fn)), "__file__", None) or found.group(1)
+            if os.path.basename(path) != os.path.basename(found.group(1)):
+                path = found.group(1)  # (not the module fn was made from: as the comment says it)
             return Location(path, int(found.group(2)), found.group(3))
     return None
 
 
-def _generated_function(filename: str) -> Optional[Callable]:
-    """The first function of the generated module written to a file named ``filename`` (as the
-    comments of derivative code of derivative code name it), or None."""
+def _generated_module(name: str) -> Any:
+    """The loaded generated module whose file the comments of generated code name ``name``."""
     for module in list(codegen.LOADED.values()):
         path = getattr(module, "__file__", None) or ""
-        meta = getattr(module, "__tl_meta__", None) or {}
-        if os.path.basename(path) == filename and meta.get("functions"):
-            return getattr(module, meta["functions"][0], None)
+        if path and name in (path, os.path.basename(path)):
+            return module
     return None
 
 

@@ -752,6 +752,10 @@ CASES: Dict[str, List[Case]] = {
         case("(1, 4) with broadcast indices (3, 1), axis 1",
              lambda rng: (u(rng, (1, 4)), np.array([[0], [3], [3]]), 1)),
     ],
+    "numpy.bincount": [
+        case("[0, 0, 1, 3] weights", lambda rng: (np.array([0, 0, 1, 3]), u(rng, (4,)))),
+        case("[2, 0, 2] weights minlength 5", lambda rng: (np.array([2, 0, 2]), u(rng, (3,))), minlength=5),
+    ],
     "numpy.delete": [
         case("(2, 4) flat [1, 5]", lambda rng: (u(rng, (2, 4)), [1, 5])),
         case("(3, 4) 1 axis 1", lambda rng: (u(rng, (3, 4)), 1, 1)),

@@ -51,13 +51,19 @@ def test_batched_tangent_shape_is_checked():
         tl.jvp(bf.vec_vec, (np.ones(3), np.ones(3)), (np.ones(3),), batched=True)
 
 
-def test_unsupported_operation_is_refused_clearly():
+def test_operation_without_batched_rule_falls_back_to_one_direction_at_a_time():
+    """docs/forward-vs-reverse.md: 'falls back to one direction at a time' (breaker 27, F4)."""
     def uses_cumsum(x):
-        return np.cumsum(x)
+        return np.cumsum(x) ** 2
 
     # defined in this test file: tangent_lite reads its source from here
-    with pytest.raises(NoRuleError, match="batched forward mode"):
-        tl.jvp(uses_cumsum, (np.ones(3),), (np.eye(3),), batched=True)
+    x, V = np.array([0.5, -1.0, 2.0]), np.array([[1.0, 0.0, 2.0], [0.0, 3.0, -1.0]])
+    out, T = tl.jvp(uses_cumsum, (x,), (V,), batched=True)
+    np.testing.assert_allclose(out, np.cumsum(x) ** 2)
+    assert T.shape == (2, 3)
+    for v, t in zip(V, T):  # each direction: the one-direction JVP and the hand formula 2 c * cumsum(v)
+        np.testing.assert_allclose(t, tl.jvp(uses_cumsum, (x,), (v,))[1])
+        np.testing.assert_allclose(t, 2.0 * np.cumsum(x) * np.cumsum(v))
 
 
 def _float_array_args(args):

@@ -23,7 +23,8 @@ STAGES = [
     ("passes",),
     ("modes",),
     ("backends",),
-    ("callables", "compose", "api", "arguments", "outputs", "gradients", "decorator", "higher", "origin", "selfcheck"),
+    ("callables", "compose", "api", "arguments", "outputs", "directions", "gradients", "decorator", "higher",
+     "origin", "selfcheck"),
     ("inspect",),
     ("cli", "__init__"),
 ]

@@ -4,7 +4,7 @@ the Wengert form, and how to copy it."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 from ..frontend.sequences import dict_vars
 from ..syntax.annotations import Key, get_anno
@@ -55,3 +55,28 @@ def _spelled(name: str, line: str, w: Any) -> Optional[str]:
         if re.search(rf"(?<![\w.]){re.escape(candidate)}(?!\w)", text):
             return candidate
     return name
+
+
+def _shared_write_fix(shown: Optional[str], base: str, ranks: Optional[Dict[str, Any]], w: Any, lists: Set[str],
+                      op: str, itself: bool, named: List[str]) -> str:
+    """The fix for a write into ``base`` (written ``shown``; None when not a plain spelling) that
+    shares its array with ``named`` read afterwards."""
+    if shown is not None and not itself and not shown.isidentifier():  # B.T[0] = v: meant to change B
+        return _write_through_hint(shown)
+    fix = f"make a copy first, {_copy_hint(shown, base, ranks, w, lists)}"
+    if itself and shown is not None:
+        fix += f", or write '{shown} = {shown} {op} ...' to make a new array"
+    elif shown is not None and named:  # (the copy is changed, not what it was taken from)
+        fix += f" ('{named[0]}' then does not see the write: to change '{named[0]}', write into it directly)"
+    return fix
+
+
+def _write_through_hint(shown: str) -> str:
+    """The fix for a write through a view written as an expression (``B.T[0] = v``), meant to change
+    the array it is a view of: write into that array itself, or change a copy and put it back."""
+    base = shown[:-2] if shown.endswith(".T") and shown[:-2].isidentifier() else None
+    if base is not None:
+        return (f"write into '{base}' itself, with the transposed index (for '{shown}[i] = v': '{base}[:, i] = v'), "
+                f"or change a copy and put it back: '{base}t = {shown}.copy(); {base}t[i] = v; {base} = {base}t.T'")
+    return (f"write into the array '{shown}' is a view of, with the index that reaches the same entries, or change "
+            f"a copy of '{shown}' and assign it back to that array (a copy alone does not change it)")

@@ -47,7 +47,7 @@ from ..rules import purity
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .alias_keys import RENAME, EntryKey, disjoint_from_all, display_keys, index_key, list_locals, untrusted
-from .alias_messages import _copy_hint, _held_twice, _spelled
+from .alias_messages import _held_twice, _shared_write_fix, _spelled
 
 # NumPy functions whose result may be (a view of) their first argument, or the argument itself
 VIEW_FUNCTIONS = frozenset(f for f in (
@@ -430,8 +430,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         else:
             what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
                     "afterwards: derivatives would not follow the shared change")
-            fix = f"make a copy first, {_copy_hint(shown if plain else None, base, ranks, w, collections)}" \
-                + (f", or write '{shown} = {shown} {op} ...' to make a new array" if itself and plain else "")
+            fix = _shared_write_fix(shown if plain else None, base, ranks, w, collections, op, itself, named)
         if itself and put_back:
             taken = f"'{named[0]} = {shown}.copy()'" if named else f"'{shown}.copy()'"
             fix = (f"copy the entry where you take it ({taken}), or write '{shown} = {shown} {op} ...' to make a "
@@ -446,6 +445,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         else:
             errors.append(error)
     return errors, checks
+
 
 
 def _carries(stmt: Any, involved: Set[str], active: Set[str], varied: Set[str]) -> bool:

@@ -22,6 +22,13 @@ from .outside_stores import store_after_read_errors
 from .outside_writes import outside_write_errors
 from .statements import Described, StmtInfo, assignments, describe_once, local_names
 
+# the fix for a method on a value that carries derivatives, when it is a container's
+_METHOD_FIXES = {
+    "get": "read the item: d[key], or d[key] if key in d else default (d.get(key, default) is read so only "
+           "when the keys of 'd' are known where it is called: a dict literal or **kwargs, with a constant key, "
+           "that the function does not change)",
+}
+
 
 def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGISTRY,
                          mode: str = "vjp", wrt: Sequence[str] = (), varied: Optional[Set[str]] = None,
@@ -162,7 +169,9 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
     if isinstance(callee, tuple):
         what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
         hint = "use the NumPy function form (np.f(x, ...)), or register a rule for it"
-        if callee[0] == "method":  # (a method of a local object: its class is not known when the code is made)
+        if callee[0] == "method" and callee[1] in _METHOD_FIXES:
+            hint = _METHOD_FIXES[callee[1]]
+        elif callee[0] == "method":  # (a method of a local object: its class is not known when the code is made)
             hint += (f"; for a method of an object of your own class, call it as a function of the object: "
                      f"YourClass.{callee[1]}(obj, ...), which is differentiated like any Python function")
         return NoRuleError(f"cannot differentiate {what} on a differentiable value", w.src.location(stmt), hint)

@@ -1691,6 +1691,16 @@ def take_along_axis_vjp(g, ans, arr, indices, axis=-1):
     return _tl.take_along_axis_bar(g, arr, indices, axis)
 
 
+@defjvp(np.bincount, argnum="weights")
+def bincount_jvp(weights_dot, ans, x, weights=None, minlength=0):
+    return np.bincount(x, weights=weights_dot, minlength=minlength)
+
+
+@defvjp(np.bincount, argnum="weights")
+def bincount_vjp(g, ans, x, weights=None, minlength=0):
+    return g[np.asarray(x)]
+
+
 @defjvp(np.delete)
 def delete_jvp(x_dot, ans, arr, obj, axis=None):
     return np.delete(x_dot, obj, axis)

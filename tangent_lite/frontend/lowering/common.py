@@ -126,7 +126,7 @@ def _stored_names(body: List[Any]) -> Set[str]:
 def _touched_names(body: List[Any]) -> Dict[str, int]:
     """The names ``body`` may change in place or hand to other code, with the line of the first
     such use: every load except ``*name`` / ``**name`` in a call or a literal, an item read
-    (``name[i]``), iteration (``for v in name``) and ``in`` tests. A list or dict literal bound
+    (``name[i]``, ``name.get(k)``), iteration (``for v in name``) and ``in`` tests. A list or dict literal bound
     to such a name may not keep its length or keys, so ``*name`` is not spread item by item."""
     safe: Set[int] = set()
     for n in (n for stmt in body for n in S.walk(stmt)):
@@ -134,6 +134,8 @@ def _touched_names(body: List[Any]) -> Dict[str, int]:
             safe.add(id(n.value))
         elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Load):
             safe.add(id(n.value))
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and n.func.attr == "get":
+            safe.add(id(n.func.value))  # (d.get(k): an item read)
         elif isinstance(n, (gast.For, gast.comprehension)):
             safe.add(id(n.iter))
         elif isinstance(n, gast.Compare) and all(isinstance(op, (gast.In, gast.NotIn)) for op in n.ops):

@@ -290,6 +290,9 @@ class Expressions(Part):
                 cast = self.numpy_forms.astype(receiver, (args or [k.value for k in keywords])[0])
                 if cast is not None:
                     return cast
+            item = self.unpack.get(receiver, args, keywords) if func.attr == "get" else None
+            if item is not None:  # d.get('k', default) of a dict whose keys are known
+                return item
             if func.attr == "copy" and not args and not keywords:  # a list's, a dict's or an array's
                 self._array_method_check(receiver, "copy()", "the copy of an array, a list or a dict", copy=True)
                 return self._tl_call("copy_value", [receiver])

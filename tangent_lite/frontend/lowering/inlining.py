@@ -38,7 +38,7 @@ class Inliner(Part):
     def stmt_FunctionDef(self, node: Any) -> None:
         """A nested def is inlined where it is called (closures read the current values)."""
         if node.decorator_list:
-            self.cx.error(UnsupportedConstructError, f"the decorated nested function '{node.name}'", node,
+            self.cx.error(UnsupportedConstructError, f"the decorated nested function '{_shown(node)}'", node,
                           "define the function at module level")
         self.freeze_defaults(node)
         variants = self.cx.def_variants.setdefault(node.name, [])
@@ -47,7 +47,7 @@ class Inliner(Part):
             variants.append(node)
             return
         if node.name in self.cx.local_fns:
-            self.cx.error(UnsupportedConstructError, f"the nested function '{node.name}' is defined twice", node,
+            self.cx.error(UnsupportedConstructError, f"the nested function '{_shown(node)}' is defined twice", node,
                           "give the second definition another name")
             return
         # defined in a branch: the name holds a tag saying which def ran
@@ -197,7 +197,7 @@ class Inliner(Part):
         keywords = self.unpack.spread_keywords(node.keywords)
         if any(isinstance(a, gast.Starred) for a in positional) or any(k.arg is None for k in keywords):
             self.cx.error(UnsupportedConstructError,
-                          f"the call to '{fdef.name}' unpacks a value ('*' or '**') whose length or keys are not "
+                          f"the call to '{_shown(fdef)}' unpacks a value ('*' or '**') whose length or keys are not "
                           "known when the code is generated" + self.unpack.why_unknown(node), node,
                           "unpack a tuple, list or dict built in the function and not changed after, "
                           "or pass the items explicitly")
@@ -207,8 +207,8 @@ class Inliner(Part):
         named = [k for k in keywords if k.arg in params or k.arg in kwonly]
         others = [k for k in keywords if not (k.arg in params or k.arg in kwonly)]
         if (extra and args.vararg is None) or (others and args.kwarg is None):
-            self.cx.error(TangentLiteError, f"'{fdef.name}' does not take "
-                          + _describe_call(fdef.name, len(positional), [k.arg for k in keywords]), node,
+            self.cx.error(TangentLiteError, f"'{_shown(fdef)}' does not take "
+                          + _describe_call(_shown(fdef), len(positional), [k.arg for k in keywords]), node,
                           "check the call against the parameters of the function")
             return None
         values.update({k.arg: k.value for k in named})
@@ -237,7 +237,7 @@ class Inliner(Part):
                     f"pass '{fdef.name}' a function that does not call '{fdef.name}', or give the function it "
                     "needs as a module-level name instead of an argument")
                 return _opaque()
-            self.cx.error(UnsupportedConstructError, f"the nested function '{fdef.name}' is recursive", node,
+            self.cx.error(UnsupportedConstructError, f"the nested function '{_shown(fdef)}' is recursive", node,
                           "make it a module-level function (recursion is supported there)")
             return _opaque()
         fd = S.deepcopy(fdef)
@@ -263,10 +263,15 @@ class Inliner(Part):
         else:  # (module-level functions: the expressions, in the caller's terms, before renaming)
             defaults = dict(zip(params[len(params) - len(args.defaults):], S.deepcopy(args.defaults)))
             defaults.update({k: S.deepcopy(d) for k, d in zip(kwonly, args.kw_defaults) if d is not None})
-        local = set(params) | set(kwonly) | set(packs) | _stored_names(fd.body)
+        # the nested defs in its body are local to each call, like its variables: renamed per inlining,
+        # so that inlining the function twice does not define them twice
+        defs = [n for n in S.walk(fd) if isinstance(n, gast.FunctionDef) and n is not fd]
+        local = set(params) | set(kwonly) | set(packs) | _stored_names(fd.body) | {d.name for d in defs}
         rename = {n: self.cx.namer.fresh(f"{_prefix(fd.name)}_{n}") for n in sorted(local)}
         self.cx.display_names.update({new: f"{n}' in '{fd.name}" for n, new in rename.items()})
         _Rename(rename).visit(fd)
+        for d in defs:
+            d._tl_shown, d.name = _shown(d), rename[d.name]
         for n, line in _touched_names(fd.body).items():
             self.cx.touched.setdefault(n, line)
         self.cx.locals |= set(rename.values())
@@ -278,7 +283,7 @@ class Inliner(Part):
             elif p in defaults:
                 bound.append((p, self.exprs.atom(defaults[p])))
             else:
-                self.cx.error(TangentLiteError, f"missing argument '{p}' in the call to '{fdef.name}'", node,
+                self.cx.error(TangentLiteError, f"missing argument '{p}' in the call to '{_shown(fdef)}'", node,
                               f"pass '{p}' in the call")
                 return _opaque()
         for p, atom in bound:
@@ -297,6 +302,11 @@ class Inliner(Part):
             return self.exprs.atom(ret.value)
         finally:
             self.cx.inlining.pop()
+
+
+def _shown(fdef: Any) -> str:
+    """How messages name a nested def (its name in the source, before inlining renamed it)."""
+    return getattr(fdef, "_tl_shown", fdef.name)
 
 
 def _prefix(name: str) -> str:

@@ -89,6 +89,18 @@ class Unpacking(Part):
                 out.append(gast.keyword(arg=None, value=value))
         return out
 
+    def get(self, receiver: Any, args: List[Any], keywords: List[Any]) -> Any:
+        """``d.get('k')`` / ``d.get('k', default)`` on a dict whose keys are known here (a dict
+        literal or ``**kwargs`` the function does not change): ``d['k']`` when the key is there,
+        else the default. None when the keys or the key are not known."""
+        keys = self.cx.packed.get(receiver.id) if isinstance(receiver, gast.Name) else None
+        if not isinstance(keys, list) or keywords or not 1 <= len(args) <= 2 \
+                or not isinstance(args[0], gast.Constant) or not isinstance(args[0].value, str):
+            return None
+        if args[0].value in keys:
+            return self._item(receiver, S.const(args[0].value))
+        return args[1] if len(args) == 2 else S.const(None)
+
     def _item(self, value: Any, index: Any) -> Any:
         item = gast.Subscript(value=S.deepcopy(value), slice=index, ctx=gast.Load())
         set_anno(item, Key.CALLEE, operator.getitem)
