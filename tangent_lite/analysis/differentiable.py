@@ -71,6 +71,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
     # (the operands of operators and functions with derivatives are checked: what they make is plain)
     checked = active | (varied or set())
     plain = receivers.plain_values(w, ranks or {}, checked) if not own_code else set()
+    entries = receivers.sequence_entries(w) if not own_code else {}
     for stmt in assignments(w.fdef.body):
         if id(stmt) in refused:
             continue
@@ -82,7 +83,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             continue
         if not own_code and isinstance(stmt, gast.Assign) and local_names(stmt.value) & checked:
             # (whatever the activity of the result: a user's __floordiv__ is no piecewise constant)
-            refusals, checks = receivers.operator_checks(w, stmt, plain)
+            refusals, checks = receivers.operator_checks(w, stmt, plain, entries)
             errors += refusals
             operand_checks += [(stmt, name, message) for name, message in checks]
         if not set(info.targets) & active:

@@ -83,8 +83,10 @@ def _specialise_body(w: Wengert, body: List[Any], ranks: Dict[str, Optional[int]
         value = getattr(stmt, "value", None)
         callee = get_anno(value, Key.CALLEE) if isinstance(value, gast.Call) else None
         operand = callee is runtime.operand or callee is runtime.array_method and len(value.args) == 3
+        # (a NumPy function's list operand is checked only when it may hold no array: operator_checks)
+        of_list = operand and len(value.args) != 4 and is_local(value.args[0]) and value.args[0].id in built
         if isinstance(stmt, gast.Expr) and (operand or callee is runtime.array_method) and (
-                _known(value.args[0], ranks) or operand and is_local(value.args[0]) and value.args[0].id in built):
+                _known(value.args[0], ranks) or of_list):
             continue
         if isinstance(stmt, gast.Assign) and callee is runtime.copy_value and _known(value.args[0], ranks) \
                 and ranks[value.args[0].id] >= 1:
@@ -119,7 +121,7 @@ def _plain_value(obj: Any) -> bool:
     """A value whose operators are those of numbers, arrays or Python's containers (their rules'),
     or no value at all (a module, a function, a class)."""
     t = type(obj)
-    if runtime.own_behaviour(t):  # (an array subclass with operators of its own: np.matrix, a user's)
+    if runtime.own_behaviour(t) or runtime.own_protocol(t):  # (np.matrix, a user's array subclass or duck array)
         return False
     if isinstance(obj, np.ndarray) and obj.dtype == object:  # (an array of objects: their own operators)
         return False
@@ -146,7 +148,42 @@ def _operation(value: Any) -> Tuple[Any, List[Any]]:
     return (callee, list(value.args)) if isinstance(value, gast.Call) else (None, [])
 
 
-def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[TangentLiteError], List[Tuple[str, str]]]:
+def sequence_entries(w: Wengert) -> Dict[str, List[Any]]:
+    """The atoms each list or tuple the function builds may hold: the items of its displays
+    (``L = [x, V]``), what ``.append``/``.insert``/``.extend`` and ``_tl.append`` add to it, and the
+    entries of the sequences it copies or joins (``L + M``).  NumPy's functions read them as arrays
+    (``np.concatenate([x, V])`` dispatches on ``V``): their operands too (:func:`operator_checks`)."""
+    built = sequence_vars(w.fdef.body)
+    out: Dict[str, List[Any]] = {name: [] for name in built}
+    for stmt in assignments(w.fdef.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id in built:
+            value = stmt.value
+            out[stmt.targets[0].id] += [e.value if isinstance(e, gast.Starred) else e for e in value.elts] \
+                if isinstance(value, (gast.List, gast.Tuple)) else list(value.args) if isinstance(value, gast.Call) \
+                else [value.left, value.right] if isinstance(value, gast.BinOp) else [value]
+    for node in S.walk(w.fdef):  # (L.append(v), L.insert(i, v), L.extend(M) on a local list)
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and is_local(node.func.value) \
+                and node.func.attr in ("append", "insert", "extend") and node.args and node.func.value.id in out:
+            out[node.func.value.id].append(node.args[-1])
+    return out
+
+
+def _held(atom: Any, entries: Dict[str, List[Any]]) -> List[Any]:
+    """The atoms the local sequence ``atom`` may hold, and those of the sequences among them."""
+    out, seen, todo = [], {atom.id}, list(entries[atom.id])
+    while todo:
+        a = todo.pop()
+        if is_local(a) and a.id in entries:
+            if a.id not in seen:
+                seen.add(a.id)
+                todo.extend(entries[a.id])
+        elif isinstance(a, (gast.Name, gast.Attribute)):
+            out.append(a)
+    return out
+
+
+def operator_checks(w: Wengert, stmt: Any, plain: Set[str], entries: Optional[Dict[str, List[Any]]] = None) -> Tuple[
+        List[TangentLiteError], List[Tuple[str, str]]]:
     """An operator (``a @ v``, ``a // x``, ``a < x``), a builtin that calls its argument's own method
     (``pow``, ``abs``, ``round``, ``divmod``, ``float``), a NumPy or ``math`` function (``np.dot(a, v)``)
     in a statement whose operands carry derivatives (whatever becomes of its result: ``a // x`` of
@@ -154,7 +191,9 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[Tangen
     an object of the user's class, whose operator is its own Python method (which NumPy's functions
     call too), not the rule's arithmetic: (refusals, for a module-level object; (variable, message)
     run-time checks ``_tl.array_method``, for every local operand not in ``plain``,
-    :func:`plain_values`, whatever it came from: ``k = m``, ``L[0]``, ``b.m``, ``for m in L``, a parameter)."""
+    :func:`plain_values`, whatever it came from: ``k = m``, ``L[0]``, ``b.m``, ``for m in L``, a parameter).
+    A NumPy function's operands include its keywords' values and what its local list and tuple operands
+    hold (``entries``: :func:`sequence_entries`)."""
     callee, atoms = _operation(stmt.value)
     if callee in _OPERATORS:
         symbol, dunder = _OPERATORS[callee]
@@ -164,7 +203,15 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[Tangen
     elif _numpy_function(callee) or getattr(callee, "__module__", None) == "math" and callable(callee):
         prefix = "np" if _numpy_function(callee) else "math"
         spelled = f"{prefix}.{getattr(callee, '__name__', 'function')}"
-        operands = [(a, spelled, "") for a in atoms]  # (not its keywords: options such as dtype=x.dtype)
+        operands = [(a, spelled, "") for a in atoms]
+        # (its keywords too, weights=V, where only a type of its own protocol is refused: dtype=x.dtype passes)
+        operands += [(k.value, spelled, f"{k.arg}=") for k in getattr(stmt.value, "keywords", []) if k.arg]
+    elif isinstance(stmt.value, gast.Subscript) and isinstance(stmt.value.ctx, gast.Load):
+        # (an index NumPy reads as an array: the derivative's np.add.at(out, i, g) would run i's own protocol)
+        index, base = stmt.value.slice, stmt.value.value
+        base = getattr(w, "display_names", {}).get(base.id, base.id) if isinstance(base, gast.Name) else "an array"
+        operands = [(a, f"indexing {base}[...]", "") for a in (index.elts if isinstance(index, gast.Tuple) else [index])
+                    if isinstance(a, (gast.Name, gast.Attribute))]
     else:
         return [], []
     where = w.src.location(stmt)
@@ -172,13 +219,22 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str]) -> Tuple[List[Tangen
     at = str(where) if w.specialised else f"{os.path.basename(where.filename)}:{where.lineno}"
     errors: List[TangentLiteError] = []
     checks: List[Tuple[str, Tuple[str, str, str, str]]] = []
+    entries = entries or {}
+    for atom, op, method in list(operands):
+        if not method and is_local(atom) and atom.id in entries:  # (a list the function builds: what it holds)
+            held = _held(atom, entries)
+            operands += [(a, op, "") for a in held if not is_local(a)]  # (module-level: refused now)
+            if all(not is_local(a) or a.id in plain for a in held):
+                plain = plain | {atom.id}  # (no check of the list: _tl.operand would look into it)
     for atom, op, method in operands:
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
-        if obj is not _NO and not _plain_value(obj):  # (module-level: K, or module.K)
+        t = type(obj)
+        own = "" if obj is _NO else runtime.own_behaviour(t) or runtime.own_protocol(t)
+        if obj is not _NO and (own if method.endswith("=") else not _plain_value(obj)):  # (module-level: K, m.K)
             name = S.dotted_name(atom) or "the module-level object"
-            what, fix = runtime.operand_message(op, name, method, type(obj).__qualname__)
+            what, fix = runtime.operand_message(op, name, method.rstrip("="), t.__qualname__, own)
             # (np.matrix, masked arrays: NumPy's own fix)
-            errors.append(UnsupportedConstructError(what, where, runtime.own_array_fix(type(obj), name) or fix))
+            errors.append(UnsupportedConstructError(what, where, runtime.own_array_fix(t, name) or fix))
         elif is_local(atom) and atom.id not in plain:
             # (the message is made by _tl.operand when the check fails, naming the type it finds)
             checks.append((atom.id, (at, op, getattr(w, "display_names", {}).get(atom.id, atom.id), method)))

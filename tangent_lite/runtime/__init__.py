@@ -208,6 +208,7 @@ from .library import (  # noqa: F401
     is_zero,
     namespace,
     numpy_reached,
+    own_protocol,
     promoted,
     reshaped,
     spread,

@@ -11,6 +11,10 @@ on its device, an array of an array-API library (``array_api_strict``, PyTorch t
   are handled by NumPy's own functions, which hand the work to their library: ``np`` too;
 - anything else with ``__array_namespace__`` (the array API standard) answers that namespace,
   and PyTorch tensors the one ``array_api_compat`` wraps them in, when it is imported.
+
+Which types NumPy's functions may meet is :func:`own_protocol`'s answer: a type that implements
+NumPy's functions itself (``__array_function__``, ``__array_ufunc__``) is followed only when it is
+the array of one of :data:`DISPATCH_LIBRARIES`; any other (a user's duck array) is refused.
 """
 
 from __future__ import annotations
@@ -35,6 +39,26 @@ def namespace(x: Any) -> Any:
     if compat is not None and compat.is_array_api_obj(x):
         return compat.array_namespace(x)
     return np
+
+
+# The array libraries whose arrays NumPy's functions and ufuncs hand to the library itself (NumPy's
+# dispatch protocols: ``__array_function__``, NEP 18, and ``__array_ufunc__``, NEP 13), and whose
+# implementations compute NumPy's functions, so that NumPy's rules are their derivatives: the
+# libraries derivatives are run and tested with (docs/arrays-beyond-numpy.md), by top-level package.
+# (The arrays of array-API libraries, array-api-strict's, PyTorch's, JAX's, implement neither protocol.)
+DISPATCH_LIBRARIES = frozenset({"dask", "cupy"})
+
+_PROTOCOLS = ("__array_function__", "__array_ufunc__")
+
+
+def own_protocol(t: type) -> str:
+    """The NumPy dispatch method (``'__array_function__'``, ``'__array_ufunc__'``) through which
+    NumPy's functions on a value of type ``t`` run ``t``'s own code instead of NumPy's, '' if none:
+    '' for NumPy's own types (and subclasses that keep ndarray's methods) and for the arrays of
+    :data:`DISPATCH_LIBRARIES`.  ``__array_ufunc__ = None`` counts (NumPy then calls the type's operators)."""
+    if t.__module__.partition(".")[0] in DISPATCH_LIBRARIES or t.__module__.startswith("numpy"):
+        return ""
+    return next((p for p in _PROTOCOLS if hasattr(t, p) and getattr(t, p) is not getattr(np.ndarray, p)), "")
 
 
 def is_foreign(x: Any) -> bool:

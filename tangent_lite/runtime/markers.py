@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterator
 
 import numpy as np
 
-from .library import _is_complex
+from .library import _is_complex, own_protocol
 
 
 def user_error(kind: str, message: str, hint: str) -> Exception:
@@ -332,8 +332,15 @@ NUMPY_OWN_ARRAYS = (
 
 
 def own_array_fix(t: type, name: str) -> str:
-    """What to write instead of a value of one of :data:`NUMPY_OWN_ARRAYS` named ``name`` ('' if ``t`` is none)."""
-    return next((fix.format(name=name) for cls, fix in NUMPY_OWN_ARRAYS if issubclass(t, cls)), "")
+    """What to write instead of a value named ``name`` of one of :data:`NUMPY_OWN_ARRAYS`, or of a type
+    implementing NumPy's functions itself (:func:`own_protocol`); '' for any other ``t``."""
+    fix = next((fix.format(name=name) for cls, fix in NUMPY_OWN_ARRAYS if issubclass(t, cls)), "")
+    if fix or not own_protocol(t):
+        return fix
+    return (f"where NumPy's function of its values is meant, pass them as a NumPy array (np.asarray({name})); "
+            f"NumPy's functions on a {t.__qualname__} run its own {own_protocol(t)}, whose derivatives tangent_lite "
+            "does not know (of the arrays of other libraries, Dask's and CuPy's are followed: "
+            "docs/arrays-beyond-numpy.md)")
 
 
 def own_behaviour(t: type) -> str:
@@ -358,27 +365,41 @@ def own_behaviour(t: type) -> str:
 
 def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
     """Check, before an operator (``op`` its symbol, ``method`` the Python method it calls on ``v``:
-    ``'*'``, ``'__rmul__'``) or a NumPy / ``math`` function (``op``: ``'np.dot'``, ``method`` empty) whose
+    ``'*'``, ``'__rmul__'``) or a NumPy / ``math`` function (``op``: ``'np.dot'``, ``method`` empty, or
+    the keyword ``v`` is passed as, ``'weights='``: only a type with a protocol of its own is refused) whose
     operand ``v`` (written ``shown`` at ``where``, the user's file:line) carries or meets derivatives,
     that ``v`` is an array, a number or a value of Python's or NumPy's own types: an object of the
     user's class would run its own method, not the rule's arithmetic (:func:`array_method`)."""
     t = type(v)
     if t is np.ndarray or t is float or t is int:
         return
+    if not method and (t is list or t is tuple):  # (NumPy reads the entries as arrays: np.concatenate([x, V]))
+        for i, entry in enumerate(v):
+            operand(entry, where, op, f"{shown}[{i}]")
+        return
+    own = own_behaviour(t) or own_protocol(t)
+    if own:
+        what, fix = operand_message(op, shown, method.rstrip("="), t.__qualname__, own)
+        raise user_error("UnsupportedConstructError", f"{where}: {what}", own_array_fix(t, shown) or fix)
+    if method.endswith("="):  # (a keyword argument, weights=w: any other value is an option, dtype=x.dtype)
+        return
     what, fix = operand_message(op, shown, method, "{type}")
     array_method(v, f"{where}: {what}\nTo fix: {fix}", True)
 
 
-def operand_message(op: str, shown: str, method: str, tname: str) -> Any:
-    """(what, fix) of the refusal of an operand ``shown`` of type ``tname`` (:func:`operand`)."""
+def operand_message(op: str, shown: str, method: str, tname: str, own: str = "") -> Any:
+    """(what, fix) of the refusal of an operand ``shown`` of type ``tname`` (:func:`operand`), whose
+    type has its own ``own`` (an operator's or NumPy's protocol method: :func:`own_behaviour`,
+    :func:`own_protocol`; '' when not known)."""
+    has = f", which has its own {own}" if own else ""
     if method:
         return (f"the '{op}' operator of '{shown}' is differentiated as that of numbers and arrays, but '{shown}' "
-                f"is a {tname}",
+                f"is a {tname}{has}",
                 f"call the method as a function of the object, {tname}.{method}({shown}, ...), which is "
                 "differentiated like any Python function")
-    owner = "NumPy" if op.startswith("np.") else "math"
+    owner = "math" if op.startswith("math.") else "NumPy"
     return (f"{op} is differentiated as {owner}'s function of numbers and arrays, but its argument '{shown}' is a "
-            f"{tname} ({owner} would call the {tname}'s own methods)",
+            f"{tname}{has} ({owner} would call the {tname}'s own methods)",
             f"pass an array or a number to {op}, or call the {tname}'s own method as a function "
             f"({tname}.<method>({shown}, ...)), which is differentiated like any Python function")
 
@@ -395,13 +416,17 @@ def array_method(v: Any, message: str, containers: bool = False) -> None:
     array or a number: another object's method of that name (a user class's ``.dot``, a list's)
     is not NumPy's function.  ``containers``: lists, tuples, dicts, sets, any number, and any other
     value of Python's or NumPy's own types pass too (``v.copy()``; the operands of ``+``, ``*``, ...;
-    the options NumPy's functions take positionally: None, strings, dtypes).  A NumPy array type of
+    the options NumPy's functions take positionally: None, strings, dtypes).  A type with operators or
+    NumPy protocol methods of its own (:func:`own_behaviour`, :func:`own_protocol`: a user's duck array,
+    not Dask's or CuPy's) is refused whatever ``containers`` says.  A NumPy array type of
     :data:`NUMPY_OWN_ARRAYS` gets its own fix, naming ``v`` as the message's fix does: ``(name, ...)``."""
     t = type(v)
-    if t is not np.ndarray and t is not float and t is not int and own_behaviour(t):
+    own = "" if t is np.ndarray or t is float or t is int else own_behaviour(t) or own_protocol(t)
+    if own:
         what, _, hint = message.partition("\nTo fix: ")
-        shown = f"{t.__qualname__} (with its own {own_behaviour(t)})"
-        raise user_error("UnsupportedConstructError", what.replace("{type}", shown),
+        shown = f"{t.__qualname__} (with its own {own})"  # (once: the message may name the type again)
+        what = what.replace("{type}", shown, 1).replace("{type}", t.__qualname__)
+        raise user_error("UnsupportedConstructError", what,
                          own_array_fix(t, _fix_operand(hint)) or hint.replace("{type}", t.__qualname__))
     if t is np.ndarray or t is float or t is int or t is complex or isinstance(v, (np.ndarray, np.generic)) \
             or hasattr(t, "__array_function__") or (hasattr(v, "shape") and hasattr(v, "dtype")) \
