@@ -292,6 +292,11 @@ def prekey(fn: Any) -> Optional[str]:
 # ------------------------------------------------------------------ compiled checks
 
 
+def same_items(current: Dict[str, Any], items: Tuple[Tuple[str, Any], ...]) -> bool:
+    """Does the dict ``current`` hold the same objects under the same keys as ``items`` did?"""
+    return len(current) == len(items) and all(current.get(k, _MISSING) is v for k, v in items)
+
+
 def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: Sequence[Tuple[Dict[str, Any], Any,
            Sequence[str]]], then: Sequence[Callable[[], bool]], registry: Any,
            foreign: Sequence[Tuple[Dict[str, Any], str, Dict[str, Any], str]] = ()) -> Callable[[], bool]:
@@ -352,6 +357,9 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
             obj = obj.value
         if guard.how == "value":
             test = f"type({expr}) is not {bind(type(obj))} or {expr} != {bind(obj)}"
+        elif guard.how == "is" and guard.path[-1:] == ("__kwdefaults__",) and isinstance(obj, dict):
+            # a dict a call binds from, editable in place (f.__kwdefaults__["p"] = 5.0): its items too
+            test = f"{expr} is not {bind(obj)} or not {bind(same_items)}({expr}, {bind(tuple(obj.items()))})"
         elif guard.how == "is":
             test = f"{expr} {'!=' if bound_method(obj) else 'is not'} {bind(obj)}"
         else:
