@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -100,3 +101,76 @@ def test_mutable_defaults_of_differentiated_function_edited_in_place(module):
     m.f.__kwdefaults__["d"]["s"] = 2.0
     _check_all_modes(m.f, x)
     np.testing.assert_allclose(tl.grad(m.f)(x), 30.0 * x ** 2)
+
+
+_HM = """
+    def sq(x):
+        return x * x
+
+    def cube(x):
+        return x * x * x
+
+    helper = sq
+
+    def f(x):
+        return helper(x)
+"""
+
+
+def test_helper_rebound_while_its_derivative_is_made(module, monkeypatch):
+    """Deterministic form of the race: the text is made while 'helper' is sq, then (before it is
+    bound) 'helper' becomes cube.  The derivative is made again for cube, never bound to a mix."""
+    from tangent_lite import api
+
+    m = module("g27_hm_once", _HM)
+    real, fired = api.generate, []
+
+    def generate_then_rebind(fn, *args, **kwargs):
+        out = real(fn, *args, **kwargs)
+        if fn is m.f and not fired:
+            fired.append(True)
+            m.helper = m.cube  # as another thread would, between generating and binding
+        return out
+
+    monkeypatch.setattr(api, "generate", generate_then_rebind)
+    assert tl.grad(m.f)(1.5) == pytest.approx(3 * 1.5 ** 2)
+    assert fired
+    m.helper = m.sq
+    assert tl.grad(m.f)(1.5) == pytest.approx(3.0)
+    assert tl.jvp(m.f, (1.5,), (1.0,))[1] == pytest.approx(3.0)
+
+
+def test_helper_rebound_by_another_thread(module):
+    m = module("g27_hm_threads", _HM)
+    stop = threading.Event()
+    errors, bad = [], []
+
+    def toggler():
+        i = 0
+        while not stop.is_set():
+            m.helper = m.cube if i % 2 else m.sq
+            i += 1
+
+    def caller():
+        for _ in range(60):
+            try:
+                r = tl.grad(m.f)(1.5)
+                t = tl.jvp(m.f, (1.5,), (1.0,))[1]
+            except Exception as e:  # noqa: BLE001 - any exception is the failure reported
+                errors.append(f"{type(e).__name__}: {e}")
+                return
+            bad.extend(v for v in (r, t) if not (np.isclose(v, 3.0) or np.isclose(v, 6.75)))
+
+    t = threading.Thread(target=toggler)
+    t.start()
+    callers = [threading.Thread(target=caller) for _ in range(3)]
+    try:
+        for c in callers:
+            c.start()
+        for c in callers:
+            c.join()
+    finally:
+        stop.set()
+        t.join()
+    assert errors == []
+    assert bad == []

@@ -385,3 +385,37 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
     lines += ["    except (ValueError, AttributeError, KeyError):", "        return False", "    return True"]
     exec(compile("\n".join(lines), "<tangent_lite guards>", "exec"), env)  # noqa: S102 - our own text
     return env["_run"]
+
+
+# ------------------------------------------------------------------ one consistent reading
+
+
+def bindings(fn: Any, names: Sequence[str]) -> Dict[str, Any]:
+    """The current values of ``names`` in ``fn``'s namespace (closure cells, globals, builtins)."""
+    code = getattr(fn, "__code__", None)
+    out = {}
+    for n in names:
+        value = _namespace_value(fn, "cell" if code is not None and n in code.co_freevars else "global", n)
+        if value is not _MISSING:
+            out[n] = value
+    return out
+
+
+def consistent(guards: Sequence[Guard], expected: Sequence[Any]) -> bool:
+    """Do the objects ``expected`` (one reading of what ``guards`` name now) match what the text
+    was made under (the identities recorded then)?  A name another thread rebound since, so that
+    the text and the objects it would be bound to disagree, makes this False."""
+    for g, obj in zip(guards, expected):
+        if obj is _MISSING or (g.identity and identity(obj, g.how) != g.identity):
+            return False
+    return True
+
+
+def snapshot_value(guards: Sequence[Guard], expected: Sequence[Any], spelling: str) -> Any:
+    """The object a dotted name (``helper``, ``helpers.g``) named in the reading ``expected`` of
+    ``guards`` (None: no guard names it)."""
+    root, *rest = spelling.split(".")
+    for g, obj in zip(guards, expected):
+        if g.name == root and g.path == tuple(rest):
+            return getattr(obj, "__tl_function__", obj)
+    return None
