@@ -273,7 +273,7 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
         bindings[alias] = guards.foreign_value(fn, module_name, attr, codegen.module_by_name)
     sources = {alias: (vars(codegen.module_by_name(module_name)), attr)
                for alias, (module_name, attr) in meta.get("foreign", {}).items() if module_name != guards.PATH_SOURCE}
-    callees = []
+    callees, library = [], guards.library_check(fn, text)  # library functions it calls by name: not rebound
     for rec in meta.get("callees", []):
         callee = None if rec["spelling"].split(".")[0] in meta.get("foreign", {}) \
             else guards.snapshot_value(checks, expected, rec["spelling"])
@@ -295,7 +295,7 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
                if namespace is not vars(builtins)]
     runner = guards.runner(fn, checks, expected,
                            [(module.__dict__, fn, meta["bindings"])],
-                           [c.__tl_runner__ for c in callees], REGISTRY, foreign)
+                           [c.__tl_runner__ for c in callees] + [library], REGISTRY, foreign)
     made_from = compose.made_from(fn)
     # generated code differentiated again: the module it comes from first (it may be stale, and its
     # runner copies in the values this module then copies from it)

@@ -174,3 +174,69 @@ def test_helper_rebound_by_another_thread(module):
         t.join()
     assert errors == []
     assert bad == []
+
+
+_PATCHABLE = """
+    import math
+
+    import numpy as np
+    import scipy.special as sp
+
+    def h_np(x):
+        return np.sin(x) * 2.0
+
+    def h_math(x):
+        return math.sin(x) * 2.0
+
+    def h_sp(x):
+        return sp.erf(x) * 2.0
+
+    def h_uses_cos_in_rule(x):
+        return np.sin(x) * 2.0
+"""
+
+
+def _patch_cases():
+    import math
+
+    pytest.importorskip("scipy")
+    import scipy.special
+
+    return [("h_np", np, "sin", np.cos), ("h_math", math, "sin", math.cos),
+            ("h_sp", scipy.special, "erf", scipy.special.erfc),
+            # the user's code is untouched; the derivative rule of np.sin calls np.cos
+            ("h_uses_cos_in_rule", np, "cos", np.tan)]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_monkeypatched_library_function_refused_then_followed_back(module, case):
+    name, lib, attr, replacement = _patch_cases()[case]
+    m = module(f"g27_patch{case}", _PATCHABLE)
+    f = getattr(m, name)
+    x = 0.3
+    expected = _fd(f, np.array(x))
+    assert tl.grad(f)(x) == pytest.approx(float(expected), rel=1e-6)  # made (and cached) unpatched
+    original = getattr(lib, attr)
+    setattr(lib, attr, replacement)
+    refused = []
+    try:
+        # the function now computes something else: its derivative, or a clear refusal when the
+        # derivative code would call the rebound name (np.cos's rule calls np.sin: F1)
+        patched_fd = float(_fd(f, np.array(x)))
+        patched_fd2 = float(_fd(lambda z: float(_fd(f, np.array(z), 1e-4)), np.array(x), 1e-4))
+        for call, want, rel in ((lambda: tl.grad(f)(x), patched_fd, 1e-6),
+                                (lambda: tl.jvp(f, (x,), (1.0,))[1], patched_fd, 1e-6),
+                                (lambda: tl.grad(tl.grad(f))(x), patched_fd2, 1e-3)):
+            try:
+                assert call() == pytest.approx(want, rel=rel, abs=1e-6)
+            except tl.UnsupportedConstructError as e:
+                assert f"{attr}' is not the library's own function" in str(e)
+                refused.append(call)
+    finally:
+        setattr(lib, attr, original)
+    if name in ("h_np", "h_math", "h_uses_cos_in_rule"):  # sin's/cos's rules call the rebound name
+        assert refused
+    assert tl.grad(f)(x) == pytest.approx(float(expected), rel=1e-6)  # patched back: right again
+    assert tl.jvp(f, (x,), (1.0,))[1] == pytest.approx(float(expected), rel=1e-6)
+    second = _fd(lambda z: tl.grad(f)(float(z)), np.array(x))
+    assert tl.grad(tl.grad(f))(x) == pytest.approx(float(second), rel=1e-5)
