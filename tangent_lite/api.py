@@ -220,10 +220,10 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
                 if module.__tl_runner__():
                     return module
             module = _load(fn, mode, wrt, spec, mkey[3])  # None: names rebound while it was made
-            if module is not None:
+            if module is not None:  # consistent with its text (its runner copies the current values in)
                 cache.memory_put(fn, mkey, module)
-                if module.__tl_runner__ is _never or module.__tl_runner__():
-                    return module
+                module.__tl_runner__()
+                return module
         raise TangentLiteError(f"the names {callables.describe(fn)} reads kept being rebound (by another thread?) "
                                "while its derivative was being made", hint="rebind them before or after calling tl.*")
 
