@@ -191,23 +191,7 @@ _params = callables.params
 _param_tuple = callables.param_tuple
 
 
-def _bindings(fn: Callable, names: Sequence[str]) -> Dict[str, Any]:
-    closure = {}
-    if getattr(fn, "__closure__", None):
-        for n, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-            try:
-                closure[n] = cell.cell_contents
-            except ValueError:
-                pass
-    out = {}
-    for n in names:
-        if n in closure:
-            out[n] = closure[n]
-        elif n in fn.__globals__:
-            out[n] = fn.__globals__[n]
-        elif hasattr(builtins, n):
-            out[n] = getattr(builtins, n)
-    return out
+_bindings = guards.bindings  # the current values of names in fn's namespace
 
 
 _FUSED = ("fused",)  # option: the module holds only f_vjp (what tl.grad calls), not f_fwd/f_bwd
@@ -231,19 +215,27 @@ def compiled(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple
         if module.__tl_runner__():  # guards hold (and the user's current values are in)
             return module
     with _GENERATING:
-        for module in cache.memory_get(fn, mkey):  # another thread may have made it meanwhile
-            if module.__tl_runner__():
+        for _attempt in range(_ATTEMPTS):
+            for module in cache.memory_get(fn, mkey):  # another thread may have made it meanwhile
+                if module.__tl_runner__():
+                    return module
+            module = _load(fn, mode, wrt, spec, mkey[3])  # None: names rebound while it was made
+            if module is not None:  # consistent with its text (its runner copies the current values in)
+                cache.memory_put(fn, mkey, module)
+                module.__tl_runner__()
                 return module
-        module = _load(fn, mode, wrt, spec, mkey[3])
-        cache.memory_put(fn, mkey, module)
-        module.__tl_runner__()
-        return module
+        raise TangentLiteError(f"the names {callables.describe(fn)} reads kept being rebound (by another thread?) "
+                               "while its derivative was being made", hint="rebind them before or after calling tl.*")
+
+
+_ATTEMPTS = 50  # generations against changing bindings before compiled() gives up
 
 
 def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[Any, ...]],
-          options: Tuple[str, ...]) -> types.ModuleType:
+          options: Tuple[str, ...]) -> Optional[types.ModuleType]:
     """Make the module: from the code cache, the disk cache or the pipeline, then bind it to
-    ``fn``'s namespace and its callees' modules."""
+    ``fn``'s namespace and its callees' modules, as the names resolve at one moment (None: they
+    no longer resolve as when the text was made: another thread rebound one)."""
     bindings_key = guards.prekey(fn)  # None: some name has no stable identity: no disk entry
     key = cache.make_key(fn, mode, wrt, (spec, options), REGISTRY.fingerprint(), bindings_key or "")
     name = cache.file_name(fn, mode, key)
@@ -270,15 +262,23 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
         code = codegen.compile_text(text, path)
         if meta.get("guards") is not None:
             cache.code_put(key, (text, code, meta, path))
+    recorded = meta.get("guards")
+    checks = [guards.Guard.from_json(g) for g in recorded or ()]
+    expected = [guards.resolve(g, fn) for g in checks]  # one reading of the names, used throughout
+    if not guards.consistent(checks, expected):
+        return None
     bindings = _bindings(fn, meta["bindings"])
     # names of helpers inlined from other modules: (their module's namespace, their name there)
     for alias, (module_name, attr) in meta.get("foreign", {}).items():  # (a cell: by its guard path)
         bindings[alias] = guards.foreign_value(fn, module_name, attr, codegen.module_by_name)
     sources = {alias: (vars(codegen.module_by_name(module_name)), attr)
                for alias, (module_name, attr) in meta.get("foreign", {}).items() if module_name != guards.PATH_SOURCE}
-    callees = []
+    callees, library = [], guards.library_check(fn, text)  # library functions it calls by name: not rebound
     for rec in meta.get("callees", []):
-        callee_module = compiled(_lookup(fn, rec["spelling"], bindings), rec["mode"], tuple(rec["wrt"]),
+        callee = None if rec["spelling"].split(".")[0] in meta.get("foreign", {}) \
+            else guards.snapshot_value(checks, expected, rec["spelling"])
+        callee_module = compiled(_lookup(fn, rec["spelling"], bindings) if callee is None else callee, rec["mode"],
+                                 tuple(rec["wrt"]),
                                  _rec_spec(rec), tuple(rec.get("options", ())))
         callees.append(callee_module)
         for local, remote in rec["bind"].items():
@@ -286,18 +286,16 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
     module = codegen.load_code(code, text, path, bindings, "tangent_lite_generated." + name[:-3])
     module.__tl_meta__ = meta
     module.__tl_user_module__ = getattr(fn, "__module__", None)  # where its bound names come from (adgen)
-    recorded = meta.get("guards")
     if recorded is None:  # not all assumptions known: made again for every use
         module.__tl_runner__ = _never
         return module
-    checks = [guards.Guard.from_json(g) for g in recorded]
     # every use checks the guards, the rules registry and the callees' modules, then copies the
     # current values of the user's globals and closure cells into the module
     foreign = [(module.__dict__, alias, namespace, attr) for alias, (namespace, attr) in sources.items()
                if namespace is not vars(builtins)]
-    runner = guards.runner(fn, checks, [guards.resolve(g, fn) for g in checks],
+    runner = guards.runner(fn, checks, expected,
                            [(module.__dict__, fn, meta["bindings"])],
-                           [c.__tl_runner__ for c in callees], REGISTRY, foreign)
+                           [c.__tl_runner__ for c in callees] + [library], REGISTRY, foreign)
     made_from = compose.made_from(fn)
     # generated code differentiated again: the module it comes from first (it may be stale, and its
     # runner copies in the values this module then copies from it)

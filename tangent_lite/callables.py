@@ -235,19 +235,33 @@ def _signature_memo_clear(fn: Any) -> None:
 
 def signature(fn: Callable) -> inspect.Signature:
     """``inspect.signature(fn)``, remembered while ``fn``'s default values stay the same objects
-    (``fn.__defaults__ = ...`` changes what a call binds)."""
-    defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+    (``fn.__defaults__ = ...`` changes what a call binds, and so does ``fn.__kwdefaults__["p"] = ...``:
+    a dict edited in place)."""
     sig, seen = _signature(fn)
-    if seen[0] is not defaults[0] or seen[1] is not defaults[1]:
+    if not same_defaults(seen, defaults_state(fn)):
         _signature_memo_clear(fn)
         sig, seen = _signature(fn)
     return sig
 
 
+def defaults_state(fn: Any) -> Tuple[Any, Any]:
+    """What a call of ``fn`` binds to omitted parameters: its ``__defaults__`` tuple and the items
+    of its ``__kwdefaults__`` dict (a dict can be edited in place, so its items, not the dict)."""
+    kw = getattr(fn, "__kwdefaults__", None)
+    return getattr(fn, "__defaults__", None), (None if kw is None else tuple(kw.items()))
+
+
+def same_defaults(a: Tuple[Any, Any], b: Tuple[Any, Any]) -> bool:
+    """Do two :func:`defaults_state` name the same objects (compared by identity)?"""
+    if a[0] is not b[0] or (a[1] is None) != (b[1] is None):
+        return False
+    return a[1] is None or (len(a[1]) == len(b[1]) and all(
+        ka == kb and va is vb for (ka, va), (kb, vb) in zip(a[1], b[1])))
+
+
 @_per_function
 def _signature(fn: Callable) -> Tuple[inspect.Signature, Tuple[Any, Any]]:
-    defaults = (getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
-    return _read_signature(fn), defaults
+    return _read_signature(fn), defaults_state(fn)
 
 
 def _read_signature(fn: Callable) -> inspect.Signature:

@@ -27,7 +27,9 @@ few tens of nanoseconds per guard.
 
 from __future__ import annotations
 
+import ast
 import builtins
+import functools
 import hashlib
 import inspect
 import json
@@ -37,6 +39,8 @@ import weakref
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..errors import Location, UnsupportedConstructError
 
 _MISSING = object()
 _BUILTINS = builtins.__dict__
@@ -292,6 +296,11 @@ def prekey(fn: Any) -> Optional[str]:
 # ------------------------------------------------------------------ compiled checks
 
 
+def same_items(current: Dict[str, Any], items: Tuple[Tuple[str, Any], ...]) -> bool:
+    """Does the dict ``current`` hold the same objects under the same keys as ``items`` did?"""
+    return len(current) == len(items) and all(current.get(k, _MISSING) is v for k, v in items)
+
+
 def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: Sequence[Tuple[Dict[str, Any], Any,
            Sequence[str]]], then: Sequence[Callable[[], bool]], registry: Any,
            foreign: Sequence[Tuple[Dict[str, Any], str, Dict[str, Any], str]] = ()) -> Callable[[], bool]:
@@ -352,6 +361,9 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
             obj = obj.value
         if guard.how == "value":
             test = f"type({expr}) is not {bind(type(obj))} or {expr} != {bind(obj)}"
+        elif guard.how == "is" and guard.path[-1:] == ("__kwdefaults__",) and isinstance(obj, dict):
+            # a dict a call binds from, editable in place (f.__kwdefaults__["p"] = 5.0): its items too
+            test = f"{expr} is not {bind(obj)} or not {bind(same_items)}({expr}, {bind(tuple(obj.items()))})"
         elif guard.how == "is":
             test = f"{expr} {'!=' if bound_method(obj) else 'is not'} {bind(obj)}"
         else:
@@ -377,3 +389,108 @@ def runner(fn: Any, guards: Sequence[Guard], expected: Sequence[Any], refresh: S
     lines += ["    except (ValueError, AttributeError, KeyError):", "        return False", "    return True"]
     exec(compile("\n".join(lines), "<tangent_lite guards>", "exec"), env)  # noqa: S102 - our own text
     return env["_run"]
+
+
+# ------------------------------------------------------------------ one consistent reading
+
+
+def bindings(fn: Any, names: Sequence[str]) -> Dict[str, Any]:
+    """The current values of ``names`` in ``fn``'s namespace (closure cells, globals, builtins)."""
+    code = getattr(fn, "__code__", None)
+    out = {}
+    for n in names:
+        value = _namespace_value(fn, "cell" if code is not None and n in code.co_freevars else "global", n)
+        if value is not _MISSING:
+            out[n] = value
+    return out
+
+
+def consistent(guards: Sequence[Guard], expected: Sequence[Any]) -> bool:
+    """Do the objects ``expected`` (one reading of what ``guards`` name now) match what the text
+    was made under (the identities recorded then)?  A name another thread rebound since, so that
+    the text and the objects it would be bound to disagree, makes this False."""
+    for g, obj in zip(guards, expected):  # (a name resolved elsewhere, _tl: missing then and now)
+        if obj is not _MISSING and g.identity and identity(obj, g.how) != g.identity:
+            return False
+    return True
+
+
+def snapshot_value(guards: Sequence[Guard], expected: Sequence[Any], spelling: str) -> Any:
+    """The object a dotted name (``helper``, ``helpers.g``) named in the reading ``expected`` of
+    ``guards`` (None: no guard names it)."""
+    root, *rest = spelling.split(".")
+    for g, obj in zip(guards, expected):
+        if g.name == root and g.path == tuple(rest):
+            return getattr(obj, "__tl_function__", obj)
+    return None
+
+
+# ------------------------------------------------------------------ library functions called by name
+
+
+# modules whose functions generated code calls by name (rule templates: np.cos, math.exp, ...)
+LIBRARIES = ("numpy", "numpy.linalg", "numpy.fft", "math", "scipy.special")
+_ORIGINALS: Dict[str, Dict[str, Any]] = {}
+
+
+def _originals(module_name: str) -> Optional[Dict[str, Any]]:
+    """The callables of a library module as they were when first seen (at import of tangent_lite,
+    or, for a library imported later, when first used): what its names mean unpatched."""
+    if module_name not in _ORIGINALS:
+        module = sys.modules.get(module_name)
+        if module is None:
+            return None
+        _ORIGINALS[module_name] = {k: v for k, v in vars(module).items() if callable(v)}
+    return _ORIGINALS[module_name]
+
+
+for _library in LIBRARIES:
+    _originals(_library)
+
+
+@functools.lru_cache(maxsize=256)
+def library_names(text: str) -> Tuple[Tuple[str, str], ...]:
+    """The (library module, attribute) pairs a generated module's text reads (``np.sin``, through
+    its imports' aliases)."""
+    tree = ast.parse(text)
+    aliases: Dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+
+    def dotted(node: Any) -> Optional[str]:
+        if isinstance(node, ast.Name):
+            return aliases.get(node.id)
+        inner = dotted(node.value) if isinstance(node, ast.Attribute) else None
+        return None if inner is None else f"{inner}.{node.attr}"
+
+    return tuple(sorted({(d, node.attr) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                         for d in [dotted(node.value)] if d in LIBRARIES}))
+
+
+def library_check(fn: Any, text: str) -> Callable[[], bool]:
+    """Refuse when a library function the generated ``text`` calls by name has been rebound
+    (``np.sin = np.cos``: the rule chosen for the new object would call the name, now something
+    else); otherwise a check, for the guards runner, that none has been rebound since."""
+    pairs = [(sys.modules[m], m, a, originals[a]) for m, a in library_names(text)
+             for originals in [_originals(m)] if originals and a in originals]
+    patched = [f"{m}.{a}" for module, m, a, original in pairs if getattr(module, a, _MISSING) is not original]
+    if patched:
+        now = getattr(sys.modules[patched[0].rsplit(".", 1)[0]], patched[0].rsplit(".", 1)[1], None)
+        shown = identity(now, "is") or repr(now)
+        code = getattr(fn, "__code__", None)
+        where = Location(code.co_filename, code.co_firstlineno) if code is not None else None
+        raise UnsupportedConstructError(
+            f"'{patched[0]}' is not the library's own function now (it is {shown}: rebound, a monkeypatch?); "
+            f"derivative code calls library functions by name, so it would call the replacement"
+            + (f" (also rebound: {', '.join(patched[1:])})" if patched[1:] else ""), where,
+            f"restore the original ({patched[0]} = the function saved before patching) while "
+            "differentiating, and call the function you mean by its own name")
+
+    def check() -> bool:
+        return all(getattr(module, a, _MISSING) is original for module, _m, a, original in pairs)
+    return check
