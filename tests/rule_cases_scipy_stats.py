@@ -51,6 +51,21 @@ def _dirichlet(points: Any) -> Any:
     return make
 
 
+def _spd(rng: Any, k: int) -> np.ndarray:
+    a = rng.normal(size=(k, k))
+    return a @ a.T + k * np.eye(k)
+
+
+def _mvn(points: Any, symmetric: bool) -> Any:
+    """(x, mean, cov): x (3,) or (points, 3); cov not symmetric: SciPy reads its lower triangle."""
+    def make(rng: Any) -> tuple:
+        cov = _spd(rng, 3)
+        if not symmetric:
+            cov = cov + np.triu(rng.normal(size=(3, 3)), 1)
+        return sample(rng, (3,) if points is None else (points, 3)), sample(rng, (3,)), cov
+    return make
+
+
 CASES: Dict[str, List[Case]] = {}
 try:
     import scipy.stats  # noqa: F401
@@ -77,4 +92,10 @@ else:
         **{f"scipy.stats.dirichlet.{m}": [Case(_args(_dirichlet(None)), "x (3,), alpha (3,)"),
                                           Case(_args(_dirichlet(4)), "x (3, 4): 4 points, alpha (3,)")]
            for m in ("pdf", "logpdf")},
+        **{f"scipy.stats.multivariate_normal.{m}": [
+            Case(_args(_mvn(None, True)), "x (3,), mean (3,), cov (3, 3)"),
+            Case(_args(_mvn(4, False)), "x (4, 3): 4 points, mean (3,), cov (3, 3) not symmetric")]
+           for m in ("pdf", "logpdf")},
+        "tangent_lite.runtime.scipy_stats.mvn_cov": [Case(_args(lambda rng: (sample(rng, (3, 3)),)), "(3, 3)")],
+        "tangent_lite.runtime.scipy_stats.mvn_cov_bar": [Case(_args(lambda rng: (sample(rng, (3, 3)),)), "(3, 3)")],
     }

@@ -215,3 +215,53 @@ def test_special_refusals_and_gammasgn():
 def test_frozen_distribution_is_refused_not_differentiated():
     with pytest.raises(tl.errors.TangentLiteError, match="st_norm|norm_gen|callable object"):
         tl.grad(lambda m: np.sum(stats.norm(m, 1.0).logpdf(DATA)))(0.3)
+
+
+# ------------------------------------------------------------------ multivariate_normal
+
+
+POINTS = np.array([[0.3, -1.0, 0.5], [1.2, 0.4, -0.7], [-0.2, 0.9, 1.1], [0.0, 0.1, -0.3]])
+
+
+def mvn_ll(mean, chol):
+    cov = np.dot(chol, np.transpose(chol))  # a symmetric positive definite parametrization
+    return np.sum(stats.multivariate_normal.logpdf(POINTS, mean, cov))
+
+
+def test_multivariate_normal_log_likelihood_in_mean_and_cholesky_factor():
+    mean = np.array([0.1, 0.2, -0.1])
+    chol = np.array([[1.2, 0.0, 0.0], [0.3, 0.9, 0.0], [-0.4, 0.2, 1.1]])
+    cov = chol @ chol.T
+    g_mean, g_chol = tl.grad(mvn_ll, wrt=(0, 1))(mean, chol)
+    np.testing.assert_allclose(g_mean, np.linalg.solve(cov, np.sum(POINTS - mean, axis=0)), rtol=1e-10)
+    fd = np.zeros_like(chol)
+    for i in np.ndindex(chol.shape):
+        e = np.zeros_like(chol)
+        e[i] = EPS
+        fd[i] = (mvn_ll(mean, chol + e) - mvn_ll(mean, chol - e)) / (2 * EPS)
+    np.testing.assert_allclose(g_chol, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tl.hessian(mvn_ll)(mean, chol), -len(POINTS) * np.linalg.inv(cov), rtol=1e-9)
+    _, t = tl.jvp(mvn_ll, (mean, chol), (np.ones(3), np.eye(3)))
+    assert t == pytest.approx(np.sum(g_mean) + np.trace(g_chol), rel=1e-9)
+
+
+def test_multivariate_normal_density_in_x_and_its_cov_read_from_the_lower_triangle():
+    cov = np.array([[2.0, 0.3, 0.0], [0.3, 1.5, 0.2], [0.0, 0.2, 1.0]])
+    x, mean = np.array([0.4, -0.2, 0.9]), np.zeros(3)
+    pdf = stats.multivariate_normal.pdf(x, mean, cov)
+    got = tl.grad(lambda x: stats.multivariate_normal.pdf(x, mean, cov))(x)
+    np.testing.assert_allclose(got, -pdf * np.linalg.solve(cov, x), rtol=1e-10)
+    # SciPy reads the lower triangle: an upper-triangle entry carries no derivative
+    g_cov = tl.grad(lambda c: stats.multivariate_normal.logpdf(x, mean, c))(cov)
+    assert np.all(np.triu(g_cov, 1) == 0.0)
+    p = np.linalg.solve(cov, x)
+    sym = 0.5 * (np.outer(p, p) - np.linalg.inv(cov))
+    np.testing.assert_allclose(g_cov, np.tril(sym) + np.tril(sym, -1), rtol=1e-10)
+
+
+def test_multivariate_normal_needs_a_covariance_matrix_and_a_mean():
+    x = np.array([0.4, -0.2])
+    with pytest.raises(ValueError, match=r"\(k, k\) covariance matrix"):
+        tl.grad(lambda m: stats.multivariate_normal.logpdf(x, m, 2.0))(np.zeros(2))
+    with pytest.raises(ValueError, match="mean given"):
+        tl.grad(lambda x: stats.multivariate_normal.logpdf(x, None, np.eye(2)))(x)

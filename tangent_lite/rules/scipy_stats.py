@@ -21,8 +21,9 @@ differentiated.
 import numpy as np  # noqa: F401
 import scipy.stats as stats
 
+from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import defjvp, defvjp
+from .registry import constant_params, defjvp, defvjp
 
 
 def _name(fn: str) -> str:
@@ -1040,3 +1041,113 @@ def dirichlet_pdf_jvp_alpha(alpha_dot, ans, x, alpha):
 def dirichlet_pdf_vjp_alpha(g, ans, x, alpha):
     score = np.log(np.transpose(x)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
     return np.dot(g * ans, score)
+
+
+# ================================================================ multivariate_normal (x, mean, cov)
+# logpdf = -(k log(2 pi) + log det C + r^T C^-1 r) / 2 with r = x - mean, for x of shape (k,) or
+# (n, k) (n points) and C the symmetric matrix SciPy reads from cov (runtime/scipy_stats.py: its lower
+# triangle); with p = C^+ r (one row per point, pinv: allow_singular=True too):
+#     d/dx = -p      d/dmean = p      d/dC = (p p^T - C^+) / 2 (summed over the points)
+
+
+@defjvp(runtime.mvn_cov)
+def mvn_cov_jvp(cov_dot, ans, cov, mean=0.0):
+    return _tl.mvn_cov(cov_dot)
+
+
+@defvjp(runtime.mvn_cov)
+def mvn_cov_vjp(g, ans, cov, mean=0.0):
+    return _tl.mvn_cov_bar(g)
+
+
+@defjvp(runtime.mvn_cov_bar)
+def mvn_cov_bar_jvp(g_dot, ans, g):
+    return _tl.mvn_cov_bar(g_dot)
+
+
+@defvjp(runtime.mvn_cov_bar)
+def mvn_cov_bar_vjp(h, ans, g):
+    return _tl.mvn_cov(h)
+
+
+constant_params(runtime.mvn_cov, "mean")
+
+
+@defjvp(stats.multivariate_normal.logpdf, argnum="x", name=_name("multivariate_normal.logpdf"))
+def mvn_logpdf_jvp_x(x_dot, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return -np.sum(p * x_dot, axis=-1)
+
+
+@defjvp(stats.multivariate_normal.logpdf, argnum="mean", name=_name("multivariate_normal.logpdf"))
+def mvn_logpdf_jvp_mean(mean_dot, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return np.sum(p * mean_dot, axis=-1)
+
+
+@defjvp(stats.multivariate_normal.logpdf, argnum="cov", name=_name("multivariate_normal.logpdf"))
+def mvn_logpdf_jvp_cov(cov_dot, ans, x, mean=None, cov=1, allow_singular=False):
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.transpose(np.dot(c_inv, np.transpose(x - mean)))
+    c_dot = _tl.mvn_cov(cov_dot)
+    return 0.5 * (np.sum(np.dot(p, c_dot) * p, axis=-1) - np.sum(c_inv * c_dot))
+
+
+@defvjp(stats.multivariate_normal.logpdf, argnum="x", name=_name("multivariate_normal.logpdf"))
+def mvn_logpdf_vjp_x(g, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return _tl.unbroadcast(-np.expand_dims(g, -1) * p, x)
+
+
+@defvjp(stats.multivariate_normal.logpdf, argnum="mean", name=_name("multivariate_normal.logpdf"))
+def mvn_logpdf_vjp_mean(g, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return _tl.unbroadcast(np.expand_dims(g, -1) * p, mean)
+
+
+@defvjp(stats.multivariate_normal.logpdf, argnum="cov", name=_name("multivariate_normal.logpdf"))
+def mvn_logpdf_vjp_cov(g, ans, x, mean=None, cov=1, allow_singular=False):
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.reshape(np.transpose(np.dot(c_inv, np.transpose(x - mean))), (-1, np.shape(c_inv)[0]))
+    gp = np.reshape(g, (-1, 1)) * p
+    return _tl.mvn_cov_bar(0.5 * (np.dot(np.transpose(gp), p) - np.sum(g) * c_inv))
+
+
+@defjvp(stats.multivariate_normal.pdf, argnum="x", name=_name("multivariate_normal.pdf"))
+def mvn_pdf_jvp_x(x_dot, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return -ans * np.sum(p * x_dot, axis=-1)
+
+
+@defjvp(stats.multivariate_normal.pdf, argnum="mean", name=_name("multivariate_normal.pdf"))
+def mvn_pdf_jvp_mean(mean_dot, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return ans * np.sum(p * mean_dot, axis=-1)
+
+
+@defjvp(stats.multivariate_normal.pdf, argnum="cov", name=_name("multivariate_normal.pdf"))
+def mvn_pdf_jvp_cov(cov_dot, ans, x, mean=None, cov=1, allow_singular=False):
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.transpose(np.dot(c_inv, np.transpose(x - mean)))
+    c_dot = _tl.mvn_cov(cov_dot)
+    return ans * (0.5 * (np.sum(np.dot(p, c_dot) * p, axis=-1) - np.sum(c_inv * c_dot)))
+
+
+@defvjp(stats.multivariate_normal.pdf, argnum="x", name=_name("multivariate_normal.pdf"))
+def mvn_pdf_vjp_x(g, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return _tl.unbroadcast(-np.expand_dims(g * ans, -1) * p, x)
+
+
+@defvjp(stats.multivariate_normal.pdf, argnum="mean", name=_name("multivariate_normal.pdf"))
+def mvn_pdf_vjp_mean(g, ans, x, mean=None, cov=1, allow_singular=False):
+    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    return _tl.unbroadcast(np.expand_dims(g * ans, -1) * p, mean)
+
+
+@defvjp(stats.multivariate_normal.pdf, argnum="cov", name=_name("multivariate_normal.pdf"))
+def mvn_pdf_vjp_cov(g, ans, x, mean=None, cov=1, allow_singular=False):
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.reshape(np.transpose(np.dot(c_inv, np.transpose(x - mean))), (-1, np.shape(c_inv)[0]))
+    gp = np.reshape(g * ans, (-1, 1)) * p
+    return _tl.mvn_cov_bar(0.5 * (np.dot(np.transpose(gp), p) - np.sum(g * ans) * c_inv))
