@@ -171,6 +171,19 @@ def test_dirichlet_log_density_in_alpha():
     np.testing.assert_allclose(h, by_hand, rtol=1e-9)
 
 
+def test_dirichlet_log_density_in_x_through_a_normalization():
+    alpha = np.array([1.5, 2.0, 0.7])
+
+    def f(w):
+        return stats.dirichlet.logpdf(w / np.sum(w), alpha)
+
+    w = np.array([0.5, 1.2, 0.8])
+    fd = np.array([_fd(lambda t, i=i: f(w + t * np.eye(3)[i]), [0.0], 0) for i in range(3)])
+    np.testing.assert_allclose(tl.grad(f)(w), fd, rtol=1e-6, atol=1e-8)
+    _, t = tl.jvp(f, (w,), (np.array([1.0, -0.5, 0.2]),))
+    assert t == pytest.approx(np.dot(fd, [1.0, -0.5, 0.2]), rel=1e-6)
+
+
 # ------------------------------------------------------------------ scipy.special
 
 

@@ -1013,10 +1013,32 @@ def poisson_cdf_vjp_mu(g, ans, k, mu, loc=0):
     return _tl.unbroadcast(g * (-np.exp(_tl.special.xlogy(m, mu) - mu - _tl.special.gammaln(m + 1.0))), mu)
 
 
-# ================================================================ dirichlet (x, alpha): derivatives in alpha
+# ================================================================ dirichlet (x, alpha)
 # logpdf = sum((alpha - 1) log x) + gammaln(sum(alpha)) - sum(gammaln(alpha)); x holds the components
 # along its first axis ((K,) or (K, N) for N points), so transpose(x) lines them up with alpha: the
-# score d logpdf / d alpha is (K,) or (N, K)
+# score d logpdf / d alpha is (K,) or (N, K).  In x the density is defined on the simplex only (SciPy
+# refuses other points): (alpha - 1) / x is its derivative along the simplex (directions summing to 0),
+# what a function of x / sum(x) needs
+
+
+@defjvp(stats.dirichlet.logpdf, argnum="x", name=_name("dirichlet.logpdf"))
+def dirichlet_logpdf_jvp_x(x_dot, ans, x, alpha):
+    return np.sum((alpha - 1.0) / np.transpose(x) * np.transpose(x_dot), axis=-1)
+
+
+@defvjp(stats.dirichlet.logpdf, argnum="x", name=_name("dirichlet.logpdf"))
+def dirichlet_logpdf_vjp_x(g, ans, x, alpha):
+    return np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))
+
+
+@defjvp(stats.dirichlet.pdf, argnum="x", name=_name("dirichlet.pdf"))
+def dirichlet_pdf_jvp_x(x_dot, ans, x, alpha):
+    return ans * np.sum((alpha - 1.0) / np.transpose(x) * np.transpose(x_dot), axis=-1)
+
+
+@defvjp(stats.dirichlet.pdf, argnum="x", name=_name("dirichlet.pdf"))
+def dirichlet_pdf_vjp_x(g, ans, x, alpha):
+    return np.transpose(np.expand_dims(g * ans, -1) * (alpha - 1.0) / np.transpose(x))
 
 
 @defjvp(stats.dirichlet.logpdf, argnum="alpha", name=_name("dirichlet.logpdf"))
