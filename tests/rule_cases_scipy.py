@@ -58,7 +58,7 @@ else:
         "scipy.special.j1": _unary(-4.0, 4.0),
         "scipy.special.y0": _unary(0.3, 4.0),
         "scipy.special.y1": _unary(0.3, 4.0),
-        "scipy.special.jn": _order(0, -3.0, 3.0) + _order(3, -3.0, 3.0),
+        "scipy.special.jv": _order(0, -3.0, 3.0) + _order(3, -3.0, 3.0) + _order(1.5, 0.2, 3.0),
         "scipy.special.yn": _order(0, 0.3, 3.0) + _order(2, 0.5, 3.0),
         "scipy.special.gammainc": [_case("(3, 4) with (4,)", lambda rng: (sample(rng, (4,), 0.5, 3.0),
                                                                           sample(rng, (3, 4), 0.2, 4.0))),

@@ -224,7 +224,7 @@ def _call_case(name: str, ci: int, tag: str) -> Tuple[Primitive, tuple, dict, An
 
 def _direction(name: str, ci: int, argnum: int, v: Any) -> Any:
     """``v``, or the direction the case perturbs along instead (``Case.along``)."""
-    along = CASES[name][ci].along
+    along = getattr(CASES[name][ci], "along", None)  # (rule_cases_more.py has cases of its own kind)
     return v if along is None else along(argnum, v)
 
 

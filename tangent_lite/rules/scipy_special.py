@@ -215,12 +215,12 @@ def j0_vjp(g, ans, x):
 
 @defjvp(sc.j1, name=_name("j1"))
 def j1_jvp(x_dot, ans, x):
-    return x_dot * (0.5 * (_tl.special.j0(x) - _tl.special.jn(2, x)))
+    return x_dot * (0.5 * (_tl.special.j0(x) - _tl.special.jv(2, x)))
 
 
 @defvjp(sc.j1, name=_name("j1"))
 def j1_vjp(g, ans, x):
-    return g * (0.5 * (_tl.special.j0(x) - _tl.special.jn(2, x)))
+    return g * (0.5 * (_tl.special.j0(x) - _tl.special.jv(2, x)))
 
 
 @defjvp(sc.y0, name=_name("y0"))
@@ -279,17 +279,18 @@ def ive_vjp(g, ans, v, z):
     return _tl.unbroadcast(g * (0.5 * (_tl.special.ive(v - 1, z) + _tl.special.ive(v + 1, z)) - np.sign(z) * ans), z)
 
 
-# jn(n, x), yn(n, x): Z_n' = (Z_{n-1} - Z_{n+1}) / 2 (the integer order n has no derivative)
+# jv(v, z) (scipy.special.jn is the same ufunc), yn(n, x): Z_v' = (Z_{v-1} - Z_{v+1}) / 2 (the order has
+# no derivative)
 
 
-@defjvp(sc.jn, argnum=1, name=_name("jn"))
-def jn_jvp(x_dot, ans, n, x):
-    return x_dot * (0.5 * (_tl.special.jn(n - 1, x) - _tl.special.jn(n + 1, x)))
+@defjvp(sc.jv, argnum=1, name=_name("jv"))
+def jv_jvp(x_dot, ans, v, z):
+    return x_dot * (0.5 * (_tl.special.jv(v - 1, z) - _tl.special.jv(v + 1, z)))
 
 
-@defvjp(sc.jn, argnum=1, name=_name("jn"))
-def jn_vjp(g, ans, n, x):
-    return _tl.unbroadcast(g * (0.5 * (_tl.special.jn(n - 1, x) - _tl.special.jn(n + 1, x))), x)
+@defvjp(sc.jv, argnum=1, name=_name("jv"))
+def jv_vjp(g, ans, v, z):
+    return _tl.unbroadcast(g * (0.5 * (_tl.special.jv(v - 1, z) - _tl.special.jv(v + 1, z))), z)
 
 
 @defjvp(sc.yn, argnum=1, name=_name("yn"))
