@@ -278,3 +278,38 @@ def test_multivariate_normal_needs_a_covariance_matrix_and_a_mean():
         tl.grad(lambda m: stats.multivariate_normal.logpdf(x, m, 2.0))(np.zeros(2))
     with pytest.raises(ValueError, match="mean given"):
         tl.grad(lambda x: stats.multivariate_normal.logpdf(x, None, np.eye(2)))(x)
+
+
+# ------------------------------------------------------------------ methods bound to an object, in the registry
+
+
+def test_a_distribution_method_handed_to_grad_is_refused_with_what_to_write():
+    with pytest.raises(tl.errors.SourceUnavailableError, match=r"lambda x: scipy\.stats\.norm\.logpdf\(x\)"):
+        tl.grad(stats.norm.logpdf)(0.5)
+    assert tl.grad(lambda x: stats.norm.logpdf(x))(0.5) == pytest.approx(-0.5)
+
+
+class Scaled:
+    def __init__(self, k):
+        self.k = k
+
+    def apply(self, x):
+        return self.k * x
+
+
+def test_rules_for_a_method_bound_to_one_object_are_found_at_every_access():
+    first, second = Scaled(3.0), Scaled(5.0)
+
+    @tl.defjvp(first.apply)
+    def apply_jvp(x_dot, ans, x):
+        return 3.0 * x_dot
+
+    @tl.defvjp(first.apply)
+    def apply_vjp(g, ans, x):
+        return 3.0 * g
+
+    registry = tl.rules.REGISTRY
+    assert registry.get(first.apply) is registry.get(first.apply) is not None  # a new bound method each time
+    assert registry.get(second.apply) is None  # the same function bound to another object: not this primitive
+    assert tl.grad(lambda x: first.apply(x) * x)(2.0) == pytest.approx(12.0)
+    assert tl.grad(lambda x: second.apply(x) * x)(2.0) == pytest.approx(20.0)  # differentiated through its source

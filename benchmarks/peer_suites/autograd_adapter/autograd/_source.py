@@ -13,12 +13,17 @@ import os
 import re
 import tempfile
 
+from tangent_lite.rules import REGISTRY
+
 _DIR = tempfile.mkdtemp(prefix="tl_autograd_adapter_")
 _made = {}
 
 
 def has_source(fun):
-    """A Python function, lambda, bound method or partial of one (what tangent_lite reads)."""
+    """A Python function, lambda, bound method or partial of one (what tangent_lite reads); not a
+    method with tangent_lite rules (``scipy.stats.norm.pdf``), which a user calls from a function."""
+    if inspect.ismethod(fun) and REGISTRY.get(fun) is not None:
+        return False
     if isinstance(fun, functools.partial):
         return has_source(fun.func)
     if inspect.ismethod(fun):
