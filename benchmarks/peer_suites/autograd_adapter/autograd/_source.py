@@ -20,9 +20,10 @@ _made = {}
 
 
 def has_source(fun):
-    """A Python function, lambda, bound method or partial of one (what tangent_lite reads); not a
-    method with tangent_lite rules (``scipy.stats.norm.pdf``), which a user calls from a function."""
-    if inspect.ismethod(fun) and REGISTRY.get(fun) is not None:
+    """A Python function, lambda, bound method or partial of one (what tangent_lite reads); not one
+    with tangent_lite rules (``scipy.stats.norm.pdf``, ``scipy.special.polygamma``), which a user
+    calls from a function of their own so that its rules differentiate it."""
+    if REGISTRY.get(fun) is not None:
         return False
     if isinstance(fun, functools.partial):
         return has_source(fun.func)
