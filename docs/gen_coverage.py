@@ -30,6 +30,7 @@ GROUPS = [  # (registry name prefix, section title), in page order
     ("operator.", "Operators"),
     ("scipy.special.", "SciPy: `scipy.special` (registered only when SciPy is installed)"),
     ("scipy.linalg.", "SciPy: `scipy.linalg` (registered only when SciPy is installed)"),
+    ("scipy.stats.", "SciPy: `scipy.stats` distributions (registered only when SciPy is installed)"),
 ]
 RUNTIME = "tangent_lite."
 

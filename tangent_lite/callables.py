@@ -15,6 +15,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
 from .errors import PACKAGE_DIR, ArgumentError, SourceUnavailableError
+from .rules import REGISTRY
 
 _SUPPORTS_PARTIAL = ("the transformations (tl.grad, tl.value_and_grad, tl.vjp, tl.jvp, tl.jacobian, tl.hessian, "
                      "tl.hvp, tl.derivatives, tl.source)")
@@ -22,6 +23,12 @@ _SUPPORTS_PARTIAL = ("the transformations (tl.grad, tl.value_and_grad, tl.vjp, t
 
 def check_function(fn: Any) -> Callable:
     """``fn`` if it can be differentiated as it is; else a clear error."""
+    if inspect.ismethod(fn) and REGISTRY.get(fn) is not None:  # scipy.stats.norm.pdf: its rules, not its source
+        name = REGISTRY.get(fn).name
+        raise SourceUnavailableError(
+            f"'{name}' is a primitive (a function with derivative rules): tangent_lite differentiates Python "
+            "functions, which may call it",
+            hint=f"differentiate a Python function that calls it: lambda x: {name}(x), or a def")
     if inspect.isbuiltin(fn) or type(fn).__name__ == "ufunc":  # np.sin, math.exp: no source to read
         name = getattr(fn, "__name__", type(fn).__name__)
         module = "np" if type(fn).__name__ == "ufunc" else (getattr(fn, "__module__", None) or "module")
@@ -96,6 +103,8 @@ def as_partial(f: Any) -> Any:
     change values), and so is one behind a ``functools.wraps`` wrapper that only forwards
     (``return fn(*args, **kwargs)``).  Anything else is returned as it is."""
     for _ in range(8):  # (wrappers of wrappers)
+        if inspect.ismethod(f) and REGISTRY.get(f) is not None:
+            return f  # a method with rules (scipy.stats.norm.pdf): not its source (check_function says what to write)
         if inspect.ismethod(f) and f.__name__ == "__call__" and hasattr(f.__self__, "__tl_function__"):
             return f.__self__  # a @tl.differentiate function used as a method (its __get__)
         if inspect.ismethod(f) and inspect.isfunction(f.__func__):

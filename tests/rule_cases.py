@@ -46,6 +46,9 @@ class Case:
 
     make: Maker
     label: str = ""  # human-readable description, shown in failure messages
+    # (argnum, direction) -> the direction to perturb along, for a function defined on a subset only
+    # (scipy.stats.dirichlet's x: on the simplex; directions summing to zero); None: any direction
+    along: Optional[Callable[[int, Any], Any]] = None
 
     def __call__(self, rng: np.random.Generator) -> Args:
         return self.make(rng)

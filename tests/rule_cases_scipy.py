@@ -52,6 +52,22 @@ else:
         "scipy.special.i1e": _unary(0.2, 2.0) + [_case("negative", lambda rng: (sample(rng, (4,), -2.0, -0.2),))],
         "scipy.special.entr": _unary(0.1, 2.0),
         "scipy.special.polygamma": _order(1, 0.5, 3.0) + _order(2, 0.5, 3.0),
+        "scipy.special.rgamma": _unary(0.3, 3.0) + [_case("negative, between poles",
+                                                          lambda rng: (sample(rng, (4,), -0.9, -0.1),))],
+        "scipy.special.j0": _unary(-4.0, 4.0),
+        "scipy.special.j1": _unary(-4.0, 4.0),
+        "scipy.special.y0": _unary(0.3, 4.0),
+        "scipy.special.y1": _unary(0.3, 4.0),
+        "scipy.special.jv": _order(0, -3.0, 3.0) + _order(3, -3.0, 3.0) + _order(1.5, 0.2, 3.0),
+        "scipy.special.yn": _order(0, 0.3, 3.0) + _order(2, 0.5, 3.0),
+        "scipy.special.gammainc": [_case("(3, 4) with (4,)", lambda rng: (sample(rng, (4,), 0.5, 3.0),
+                                                                          sample(rng, (3, 4), 0.2, 4.0))),
+                                   _case("floats", lambda rng: (sample(rng, F, 0.5, 3.0), sample(rng, F, 0.2, 4.0)))],
+        "scipy.special.gammaincc": [_case("(3, 4) with (4,)", lambda rng: (sample(rng, (4,), 0.5, 3.0),
+                                                                           sample(rng, (3, 4), 0.2, 4.0)))],
+        "scipy.special.betainc": [_case("(3, 4) with (4,)", lambda rng: (
+            sample(rng, (4,), 0.5, 3.0), sample(rng, (4,), 0.5, 3.0), sample(rng, (3, 4), 0.05, 0.95))),
+            _case("floats", lambda rng: (sample(rng, F, 0.5, 3.0), 2.0, sample(rng, F, 0.05, 0.95)))],
         "scipy.special.iv": _order(1.5, 0.2, 2.0) + _order(2, -2.0, 2.0),
         "scipy.special.ive": _order(1.5, 0.2, 2.0) + _order(2, -2.0, -0.2),
         "scipy.special.xlogy": _binary((-2.0, 2.0), (0.2, 3.0)),
@@ -126,3 +142,7 @@ def _lse_linear(rng: Any, shape: tuple, axis: Any, keepdims: bool, b_shape: Any,
 from rule_cases_scipy_linalg import CASES as _LINALG_CASES  # noqa: E402  (scipy.linalg's table)
 
 CASES.update(_LINALG_CASES)
+
+from rule_cases_scipy_stats import CASES as _STATS_CASES  # noqa: E402  (scipy.stats's table)
+
+CASES.update(_STATS_CASES)

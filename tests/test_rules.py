@@ -222,6 +222,12 @@ def _call_case(name: str, ci: int, tag: str) -> Tuple[Primitive, tuple, dict, An
     return prim, args, kwargs, ans, rng
 
 
+def _direction(name: str, ci: int, argnum: int, v: Any) -> Any:
+    """``v``, or the direction the case perturbs along instead (``Case.along``)."""
+    along = getattr(CASES[name][ci], "along", None)  # (rule_cases_more.py has cases of its own kind)
+    return v if along is None else along(argnum, v)
+
+
 def _jvp_by_rule(prim: Primitive, argnum: int, v: Any, ans: Any, args: tuple, kwargs: dict, where: str) -> Any:
     rule = prim.jvps[argnum]
     t = rule.template.fn(v, ans, *args, **kwargs)
@@ -332,7 +338,7 @@ def test_cases_build_valid_arguments(name):
 def test_jvp_rule_matches_finite_differences(name, ci, argnum):
     prim, args, kwargs, ans, rng = _call_case(name, ci, "jvp")
     where = f"{_describe(name, ci, args, kwargs)} arg{argnum}"
-    v = _rand_like(args[argnum], rng)
+    v = _direction(name, ci, argnum, _rand_like(args[argnum], rng))
     t = _jvp_by_rule(prim, argnum, v, ans, args, kwargs, where)
     fd = _finite_difference(prim.fn, args, kwargs, argnum, v)
     _assert_close(f"{where}: JVP rule vs central differences", t, fd)
@@ -342,7 +348,7 @@ def test_jvp_rule_matches_finite_differences(name, ci, argnum):
 def test_vjp_rule_is_adjoint_of_jvp_rule(name, ci, argnum):
     prim, args, kwargs, ans, rng = _call_case(name, ci, "vjp")
     where = f"{_describe(name, ci, args, kwargs)} arg{argnum}"
-    v = _rand_like(args[argnum], rng)
+    v = _direction(name, ci, argnum, _rand_like(args[argnum], rng))
     reference, rtol = "JVP rule", ADJOINT_RTOL
     try:
         t = _jvp_by_rule(prim, argnum, v, ans, args, kwargs, where)

@@ -130,6 +130,9 @@ def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:
 
 
 def _spelling(callee: Any) -> str:
+    prim = REGISTRY.get(callee)
+    if prim is not None and prim.name.startswith("scipy."):  # scipy.special.gammainc, scipy.stats.t.cdf
+        return prim.name
     mod = getattr(callee, "__module__", None)
     name = getattr(callee, "__name__", None) or repr(callee)
     if isinstance(callee, types.ModuleType):

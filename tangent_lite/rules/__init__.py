@@ -30,6 +30,12 @@ except ImportError:  # pragma: no cover
     pass
 else:
     from . import scipy_linalg  # noqa: F401  (registration)
+try:
+    import scipy.stats  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+else:
+    from . import scipy_stats  # noqa: F401  (registration)
 
 # The runtime helpers' structural parameters (an axis, a shift, keepdims...) carry no derivative,
 # whoever passes them: in derivative code differentiated again they may come from a parameter of

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import numbers
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Union
 
@@ -110,6 +111,9 @@ class Registry:
 
     def __init__(self) -> None:
         self._prims: Dict[int, Primitive] = {}
+        # methods bound to an object (scipy.stats.norm.pdf): a new object at every access, found
+        # by (the object, the function) instead
+        self._methods: Dict[Any, Primitive] = {}
         self._keep: List[Any] = []  # keep registered objects alive so ids stay unique
         self._fingerprint: Optional[str] = None
         # bumped by every registration: generated code made before a change is checked again
@@ -117,24 +121,26 @@ class Registry:
 
     # -- lookup ------------------------------------------------------------------
     def get(self, fn: Any) -> Optional[Primitive]:
-        try:
-            return self._prims.get(id(fn))
-        except TypeError:  # pragma: no cover - id never fails
-            return None
+        prim = self._prims.get(id(fn))
+        if prim is None and isinstance(fn, types.MethodType):
+            return self._methods.get(_method_key(fn))
+        return prim
 
     def __contains__(self, fn: Any) -> bool:
-        return id(fn) in self._prims
+        return self.get(fn) is not None
 
     def __iter__(self) -> Iterator[Primitive]:
         return iter(sorted(self._prims.values(), key=lambda p: p.name))
 
     # -- registration ------------------------------------------------------------
     def _prim(self, fn: Any, name: Optional[str] = None) -> Primitive:
-        prim = self._prims.get(id(fn))
+        prim = self.get(fn)
         if prim is None:
             prim = Primitive(fn, name or qualified_name(fn))
             self._prims[id(fn)] = prim
             self._keep.append(fn)
+            if isinstance(fn, types.MethodType):
+                self._methods[_method_key(fn)] = prim
         self._fingerprint = None
         self.generation += 1
         return prim
@@ -225,15 +231,16 @@ class Registry:
             return self._add(fn, argnum, rule_fn, "vjp", False, name)
         return register
 
-    def nondifferentiable(self, *fns: Any) -> None:
+    def nondifferentiable(self, *fns: Any, name: Optional[str] = None) -> None:
         """Declare functions whose results carry no derivative (their rules, if any, go):
         ``tl.nondifferentiable(np.argmax)``.
 
         Args:
             *fns: The functions.
+            name: The name in messages, for a single function (default: its qualified name).
         """
         for fn in fns:
-            prim = self._prim(fn)
+            prim = self._prim(fn, name)
             prim.nondiff = True
             prim.jvps.clear()
             prim.vjps.clear()
@@ -280,6 +287,11 @@ class Registry:
                             h.update(rule.template.text.encode())
             self._fingerprint = h.hexdigest()[:16]
         return self._fingerprint
+
+
+def _method_key(method: Any) -> Any:
+    """What a bound method is registered under: its object and its function (both kept alive)."""
+    return (id(method.__self__), id(method.__func__))
 
 
 def qualified_name(fn: Any) -> str:

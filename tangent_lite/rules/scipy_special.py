@@ -8,7 +8,7 @@ import numpy as np  # noqa: F401
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import constant_params, defjvp, defvjp
+from .registry import constant_params, defjvp, defvjp, nondifferentiable
 
 sc = runtime.special
 
@@ -190,6 +190,62 @@ def entr_vjp(g, ans, x):
     return g * (-np.log(x) - 1.0)
 
 
+@defjvp(sc.rgamma, name=_name("rgamma"))
+def rgamma_jvp(x_dot, ans, x):
+    return x_dot * (-ans * _tl.special.digamma(x))
+
+
+@defvjp(sc.rgamma, name=_name("rgamma"))
+def rgamma_vjp(g, ans, x):
+    return g * (-ans * _tl.special.digamma(x))
+
+
+# Bessel functions of integer order: J0' = -J1, J1' = (J0 - J2) / 2 (and the same for Y)
+
+
+@defjvp(sc.j0, name=_name("j0"))
+def j0_jvp(x_dot, ans, x):
+    return x_dot * (-_tl.special.j1(x))
+
+
+@defvjp(sc.j0, name=_name("j0"))
+def j0_vjp(g, ans, x):
+    return g * (-_tl.special.j1(x))
+
+
+@defjvp(sc.j1, name=_name("j1"))
+def j1_jvp(x_dot, ans, x):
+    return x_dot * (0.5 * (_tl.special.j0(x) - _tl.special.jv(2, x)))
+
+
+@defvjp(sc.j1, name=_name("j1"))
+def j1_vjp(g, ans, x):
+    return g * (0.5 * (_tl.special.j0(x) - _tl.special.jv(2, x)))
+
+
+@defjvp(sc.y0, name=_name("y0"))
+def y0_jvp(x_dot, ans, x):
+    return x_dot * (-_tl.special.y1(x))
+
+
+@defvjp(sc.y0, name=_name("y0"))
+def y0_vjp(g, ans, x):
+    return g * (-_tl.special.y1(x))
+
+
+@defjvp(sc.y1, name=_name("y1"))
+def y1_jvp(x_dot, ans, x):
+    return x_dot * (0.5 * (_tl.special.y0(x) - _tl.special.yn(2, x)))
+
+
+@defvjp(sc.y1, name=_name("y1"))
+def y1_vjp(g, ans, x):
+    return g * (0.5 * (_tl.special.y0(x) - _tl.special.yn(2, x)))
+
+
+nondifferentiable(sc.gammasgn, name=_name("gammasgn"))  # the sign of gamma: piecewise constant
+
+
 # ---------------------------------------------------------------- order-indexed families (derivative in x)
 
 
@@ -221,6 +277,66 @@ def ive_jvp(x_dot, ans, v, z):
 @defvjp(sc.ive, argnum=1, name=_name("ive"))
 def ive_vjp(g, ans, v, z):
     return _tl.unbroadcast(g * (0.5 * (_tl.special.ive(v - 1, z) + _tl.special.ive(v + 1, z)) - np.sign(z) * ans), z)
+
+
+# jv(v, z) (scipy.special.jn is the same ufunc), yn(n, x): Z_v' = (Z_{v-1} - Z_{v+1}) / 2 (the order has
+# no derivative)
+
+
+@defjvp(sc.jv, argnum=1, name=_name("jv"))
+def jv_jvp(x_dot, ans, v, z):
+    return x_dot * (0.5 * (_tl.special.jv(v - 1, z) - _tl.special.jv(v + 1, z)))
+
+
+@defvjp(sc.jv, argnum=1, name=_name("jv"))
+def jv_vjp(g, ans, v, z):
+    return _tl.unbroadcast(g * (0.5 * (_tl.special.jv(v - 1, z) - _tl.special.jv(v + 1, z))), z)
+
+
+@defjvp(sc.yn, argnum=1, name=_name("yn"))
+def yn_jvp(x_dot, ans, n, x):
+    return x_dot * (0.5 * (_tl.special.yn(n - 1, x) - _tl.special.yn(n + 1, x)))
+
+
+@defvjp(sc.yn, argnum=1, name=_name("yn"))
+def yn_vjp(g, ans, n, x):
+    return _tl.unbroadcast(g * (0.5 * (_tl.special.yn(n - 1, x) - _tl.special.yn(n + 1, x))), x)
+
+
+# regularized incomplete gamma and beta functions, in x only (their derivatives in a and b are
+# series with no closed form: differentiating them is refused, naming the argument):
+# d gammainc(a, x) / dx = x^(a-1) exp(-x) / gamma(a);  d betainc(a, b, x) / dx = x^(a-1) (1-x)^(b-1) / B(a, b)
+
+
+@defjvp(sc.gammainc, argnum=1, broadcast=True, name=_name("gammainc"))
+def gammainc_jvp_x(x_dot, ans, a, x):
+    return x_dot * np.exp(_tl.special.xlogy(a - 1.0, x) - x - _tl.special.gammaln(a))
+
+
+@defvjp(sc.gammainc, argnum=1, name=_name("gammainc"))
+def gammainc_vjp_x(g, ans, a, x):
+    return _tl.unbroadcast(g * np.exp(_tl.special.xlogy(a - 1.0, x) - x - _tl.special.gammaln(a)), x)
+
+
+@defjvp(sc.gammaincc, argnum=1, broadcast=True, name=_name("gammaincc"))
+def gammaincc_jvp_x(x_dot, ans, a, x):
+    return x_dot * (-np.exp(_tl.special.xlogy(a - 1.0, x) - x - _tl.special.gammaln(a)))
+
+
+@defvjp(sc.gammaincc, argnum=1, name=_name("gammaincc"))
+def gammaincc_vjp_x(g, ans, a, x):
+    return _tl.unbroadcast(g * (-np.exp(_tl.special.xlogy(a - 1.0, x) - x - _tl.special.gammaln(a))), x)
+
+
+@defjvp(sc.betainc, argnum=2, broadcast=True, name=_name("betainc"))
+def betainc_jvp_x(x_dot, ans, a, b, x):
+    return x_dot * np.exp(_tl.special.xlogy(a - 1.0, x) + _tl.special.xlog1py(b - 1.0, -x) - _tl.special.betaln(a, b))
+
+
+@defvjp(sc.betainc, argnum=2, name=_name("betainc"))
+def betainc_vjp_x(g, ans, a, b, x):
+    return _tl.unbroadcast(g * np.exp(_tl.special.xlogy(a - 1.0, x) + _tl.special.xlog1py(b - 1.0, -x)
+                                      - _tl.special.betaln(a, b)), x)
 
 
 # ---------------------------------------------------------------- two arguments (broadcasting)

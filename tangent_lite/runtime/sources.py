@@ -33,6 +33,7 @@ from . import (
     reductions,
     scipy_funcs,
     scipy_linalg,
+    scipy_stats,
     shapes,
     singular,
     tape,
@@ -42,8 +43,8 @@ from . import (
 # every module of helpers (all of tangent_lite.runtime but this one and the package), each
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
-           shapes, linalg, higher_order, numpy_missing, numpy_extra, scipy_funcs, scipy_linalg, indexing, tape,
-           markers, batched, checkpoint, fft, array_api_extra)
+           shapes, linalg, higher_order, numpy_missing, numpy_extra, scipy_funcs, scipy_linalg, scipy_stats,
+           indexing, tape, markers, batched, checkpoint, fft, array_api_extra)
 
 Rewrite = Callable[[ast.stmt, str, int], Tuple[ast.stmt, str]]
 

@@ -13,12 +13,18 @@ import os
 import re
 import tempfile
 
+from tangent_lite.rules import REGISTRY
+
 _DIR = tempfile.mkdtemp(prefix="tl_autograd_adapter_")
 _made = {}
 
 
 def has_source(fun):
-    """A Python function, lambda, bound method or partial of one (what tangent_lite reads)."""
+    """A Python function, lambda, bound method or partial of one (what tangent_lite reads); not one
+    with tangent_lite rules (``scipy.stats.norm.pdf``, ``scipy.special.polygamma``), which a user
+    calls from a function of their own so that its rules differentiate it."""
+    if REGISTRY.get(fun) is not None:
+        return False
     if isinstance(fun, functools.partial):
         return has_source(fun.func)
     if inspect.ismethod(fun):
