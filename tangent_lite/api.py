@@ -557,7 +557,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         try:  # (no ranks: its tangents have one more axis; still code that runs, which checks operands)
             module = compiled(fn, "jvp_batched", names, (None,) * len(values))
         except NoRuleError:  # an operation without a batched rule: one direction at a time
-            return directions.stacked([jvp(f, primals, one, wrt) for one in zip(*tangents)])
+            return directions.stacked([jvp(f, primals, one, wrt) for one in directions.split(tangents, likes)])
     else:
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)

@@ -30,3 +30,19 @@ def _stack(trees: List[Any]) -> Any:
         items = [_stack(list(column)) for column in zip(*trees)]
         return type(first)(*items) if hasattr(first, "_fields") else type(first)(items)
     return np.stack([np.asarray(t) for t in trees])
+
+
+def split(tangents: Sequence[Any], likes: Sequence[Any]) -> List[Tuple[Any, ...]]:
+    """The directions of batched ``tangents`` (each an array with a leading axis of ``k``
+    directions), one tuple per direction, each tangent shaped like the value it pairs with."""
+    arrays = [np.asarray(t) for t in tangents]
+    return [tuple(shaped_like(a[j], like) for a, like in zip(arrays, likes)) for j in range(len(arrays[0]))]
+
+
+def shaped_like(e: Any, x: Any) -> Any:
+    """The direction ``e`` (an array shaped like ``x``) as the tangent of ``x``: for a list or
+    tuple of numbers (``tl.jacobian`` takes them), a list or tuple of its entries, nested alike."""
+    if isinstance(x, (list, tuple)):
+        items = [shaped_like(ei, xi) for ei, xi in zip(e, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    return e

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 import numpy as np
 
 from . import api, callables, compose, gradients, outputs, runtime
-from .errors import ArgumentError, NoRuleError
+from .errors import ArgumentError
 
 
 def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
@@ -222,13 +222,9 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
             basis = np.eye(n, dtype=_real_dtype(x)).reshape((n,) + in_shape)  # (float32 stays)
             if complex_in:  # d/dx then d/dy of z = x + iy
                 basis = np.concatenate([basis, 1j * basis])
-            try:
-                _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
-            except NoRuleError:  # an operation without a batched rule: one direction at a time
-                t = [api.jvp(fn, values, (_shaped_like(e, x),), wrt=(name,))[1] for e in basis]
-                t = [ti[0] for ti in t] if has_aux else t
-            else:
-                t = t[0] if has_aux else t
+            # (a function using an operation without a batched rule: tl.jvp runs one direction at a time)
+            _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
+            t = t[0] if has_aux else t
             columns = np.reshape(np.asarray(t), (len(basis), m)).T
             jac = columns if not complex_in else _complex_rows(fn, "tl.jacobian", columns[:, :n], columns[:, n:],
                                                                complex_out)
@@ -254,15 +250,6 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     if not has_aux:  # transformed again: a plain function, column by column (compose.py)
         run.__tl_recipe__ = compose.Recipe("jacobian", f, name)
     return run
-
-
-def _shaped_like(e: Any, x: Any) -> Any:
-    """The direction ``e`` (an array shaped like ``x``) as the tangent of ``x``: for a list or
-    tuple of numbers (``tl.jacobian`` takes them), a list or tuple of its entries, nested alike."""
-    if isinstance(x, (list, tuple)):
-        items = [_shaped_like(ei, xi) for ei, xi in zip(e, x)]
-        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
-    return e
 
 
 def _real_dtype(x: Any) -> Any:

@@ -250,10 +250,10 @@ class _Forward:
             # one call on the tangents, not one zero-padded term per argument (append in a loop)
             args = [(slot, S.deepcopy(a) if slot in info.prim.constant_params else self.tangent_or_zero(a))
                     for slot, a in info.bound.items()]
-            if isinstance(info.value, gast.BinOp):  # L + M of lists or tuples: L_dot + M_dot
-                tangents = dict(args)
-                call = gast.BinOp(left=tangents[info.prim.params[0]], op=S.deepcopy(info.value.op),
-                                  right=tangents[info.prim.params[1]])
+            if isinstance(info.value, gast.BinOp):  # L + M of lists or tuples: seq_concat(L_dot, M_dot)
+                tangents = dict(args)  # (a call of the primitive, not '+': derivative code is differentiated again)
+                call = S.call(S.attribute(S.name(self.w.aliases["_tl"]), info.prim.fn.__name__),
+                              [tangents[p] for p in info.prim.params])
             else:
                 func = S.deepcopy(info.value.func)
                 call = S.call(func, [a for _, a in args]) if [slot for slot, _ in args] == info.prim.params \
