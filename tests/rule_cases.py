@@ -616,14 +616,6 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _seed_case("array", lambda rng: (sample(rng, (3, 4)), np.zeros((3, 4)), (slice(None), 1))),
     ],
     # (the same cases: it changes g in place, to the same result each time it is evaluated)
-    "tangent_lite.runtime.indexing.zero_own_item": [
-        _seed_case("list entry (4,) that was (2, 2)", lambda rng: ([sample(rng, (4,)), sample(rng, (3,))],
-                                                                 [np.zeros((2, 2)), np.zeros(3)], 0)),
-        _seed_case("dict entry", lambda rng: ({"a": sample(rng, (3,)), "b": sample(rng, F)},
-                                              {"a": np.zeros(3), "b": 0.0}, "a")),
-        _seed_case("dict entry the write added", lambda rng: ({"a": sample(rng, (3,)), "z": sample(rng, F)},
-                                                             {"a": np.zeros(3)}, "z")),
-    ],
     "tangent_lite.runtime.indexing.zero_index": [
         _zero_index_case("g (5,)", _shaped((5,)), 2),
         _zero_index_case("g (3, 4)", _shaped((3, 4)), (slice(None), 1)),

@@ -446,7 +446,6 @@ nondifferentiable(runtime.number_only, runtime.held_once, runtime.container_only
                   runtime.no_swallow, runtime.reraise_refusal, runtime.saved_item,
                   runtime.restore_item)
 # zero_item in place, for an adjoint the reverse sweep owns (its rules' calls make new adjoints)
-same_rules(runtime.zero_own_item, like=runtime.zero_item)
 
 
 # ---------------------------------------------------------------- L + M, L * n on lists and tuples

@@ -196,7 +196,6 @@ from .indexing import (  # noqa: F401
     summed_rows,
     zero_index,
     zero_item,
-    zero_own_item,
 )
 from .library import (  # noqa: F401
     _is_complex,
@@ -513,7 +512,7 @@ __all__ = [
     "unbroadcast", "bcast", "zeros_like", "add", "add_into", "as_grad", "sum_bar",
     "mean_bar", "extremum_bar", "getitem_bar", "transpose_bar",
     "pow_exponent_bar", "matmul_bar_a", "matmul_bar_b", "dot_bar_a", "dot_bar_b",
-    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "zero_item", "zero_own_item",
+    "prod_bar", "getattr_bar", "setitem", "setitem_bar", "zero_index", "zero_item",
     "number_only", "held_once",
     "real_only",
     "container_only",

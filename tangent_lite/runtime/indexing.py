@@ -277,19 +277,6 @@ def zero_item(g: Any, container: Any, index: Any) -> Any:
     return zero_index(g, index)
 
 
-def zero_own_item(g: Any, container: Any, index: Any) -> Any:
-    """:func:`zero_item` in place: ``g`` is an adjoint list or dict the reverse sweep made and
-    nothing else holds, so its entry is replaced without copying the other ``n - 1`` (a loop
-    writing ``L[i] = v`` then costs n steps, not n * n)."""
-    if isinstance(g, (list, dict)) and isinstance(container, (list, dict)):
-        if not isinstance(g, dict) or index in container:
-            g[index] = zeros_like(container[index])
-        elif index in g:  # (a key the write added: no adjoint before it)
-            del g[index]
-        return g
-    return zero_item(g, container, index)
-
-
 def _written_span(g: Any, old: list, index: slice) -> Tuple[int, int, int]:
     """(start, entries written, entries overwritten) of ``old[index] = V``, from the list before
     the write and the adjoint ``g`` of the list after it (as long as the list is now)."""

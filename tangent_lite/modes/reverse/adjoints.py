@@ -63,7 +63,7 @@ class Ownership:
         self._inverse: Tuple[Any, int, Dict[str, str]] = (None, 0, {})  # _adjoint_of's (namer, size, mapping)
         self._sure: Tuple[Any, Set[str]] = (None, set())  # (the Wengert function, its sure containers)
 
-    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "zero_item", "zero_own_item", "strong_mul",
+    _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "zero_item", "strong_mul",
               "strong_div", "pow_base_bar", "add_item", "slice_write_bar", "slice_write_zero")
 
     def _adjoint_of(self) -> Dict[str, str]:

@@ -64,10 +64,10 @@ class StatementAdjoints:
                                                                   self.ps.index(tgt.slice)])))
                 if live and not self._array(tgt.value.id):
                     # L[i] = v may change the entry's shape: its adjoint is zeros shaped like the entry before
-                    # (our own adjoint list or dict, nothing else holds it: in place, not a copy per write)
+                    # (a copy per write: zeroing our own adjoint in place is not followed when this code is
+                    # differentiated again, third order of list loops; breaker 25 #8 stays open)
                     bar = self.adjoints.bar(tgt.value.id)
-                    owned = tgt.value.id in self.ps.owned and tgt.value.id in self.ps.containers
-                    out.append(S.assign(bar, self.ps.call("zero_own_item" if owned else "zero_item", [
+                    out.append(S.assign(bar, self.ps.call("zero_item", [
                         S.name(bar), S.name(tgt.value.id), self.ps.index(tgt.slice)])))
         for t in targets:
             state.discard(t)
