@@ -40,3 +40,61 @@ def test_rgamma_second_order_at_poles():
     np.testing.assert_allclose(tl.hessian(_rgamma_sum)(x), want, rtol=1e-5, atol=1e-5)
     # 1/Gamma(x) = x + euler_gamma x^2 + ...: second derivative 2 * euler_gamma at 0
     np.testing.assert_allclose(tl.hessian(_rgamma_sum)(x)[0, 0], 2 * np.euler_gamma, rtol=1e-10)
+
+
+# ---------------------------------------------------------------- data outside the support: constant, slope 0
+
+XS = np.array([-0.5, 0.6, 1.4])     # one point left of [0, inf) and [0, 1], one right of [0, 1]
+
+SUPPORT_CASES = [
+    ("gamma.pdf a", lambda p: np.sum(st.gamma.pdf(XS, p[0]))),
+    ("gamma.logpdf a", lambda p: np.sum(st.gamma.logpdf(XS[1:], p[0]))),
+    ("gamma.pdf x", lambda p: np.sum(st.gamma.pdf(XS * p[0], 2.5))),
+    ("gamma.cdf loc", lambda p: np.sum(st.gamma.cdf(XS, 2.0, loc=p[0]))),
+    ("gamma.cdf scale", lambda p: np.sum(st.gamma.cdf(XS, 2.0, scale=p[0]))),
+    ("gamma.pdf scale", lambda p: np.sum(st.gamma.pdf(XS, 2.0, scale=p[0]))),
+    ("chi2.cdf scale", lambda p: np.sum(st.chi2.cdf(XS, 3.0, scale=p[0]))),
+    ("chi2.pdf df", lambda p: np.sum(st.chi2.pdf(XS, p[0]))),
+    ("chi2.cdf x", lambda p: np.sum(st.chi2.cdf(XS * p[0], 3.0))),
+    ("beta.pdf a", lambda p: np.sum(st.beta.pdf(XS, p[0], 3.0))),
+    ("beta.pdf b", lambda p: np.sum(st.beta.pdf(XS, 2.5, p[0]))),
+    ("beta.cdf loc", lambda p: np.sum(st.beta.cdf(XS, 2.0, 3.0, loc=p[0]))),
+    ("beta.cdf x", lambda p: np.sum(st.beta.cdf(XS * p[0], 2.0, 3.0))),
+    ("beta.logpdf x", lambda p: np.sum(np.maximum(st.beta.logpdf(XS * p[0], 2.0, 3.0), -50.0))),
+]
+
+
+@pytest.mark.parametrize("name,f", SUPPORT_CASES, ids=[c[0] for c in SUPPORT_CASES])
+def test_outside_support_is_finite_and_matches_fd(name, f):
+    p = np.array([1.1])
+    want = _fd(f, p)
+    assert np.all(np.isfinite(want))
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(tl.grad(f)(p), want, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(tl.jvp(f, (p,), (np.ones(1),))[1], want[0], rtol=1e-5, atol=1e-7)
+
+
+def test_outside_support_slope_in_x_is_zero_both_modes():
+    def f(x, a):
+        return np.sum(st.gamma.pdf(x, a)) + np.sum(st.beta.pdf(x, a, 1.8))
+    x = np.array([-0.5, 1.5])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(tl.grad(f)(x, 2.5), [0.0, 0.0])
+        assert tl.jvp(f, (x, 2.5), (np.array([1.0, 1.0]), 0.0))[1] == 0.0
+
+
+def test_exponential_density_at_zero_python_floats():
+    # gamma(a=1) at x = loc is the exponential density 1/s: d/ds = -1/s^2, no ZeroDivisionError
+    def f(s):
+        return st.gamma.pdf(0.0, 1.0, scale=s)
+    assert tl.grad(f)(1.5) == pytest.approx(-1 / 1.5 ** 2)
+    assert tl.jvp(f, (1.5,), (1.0,))[1] == pytest.approx(-1 / 1.5 ** 2)
+
+
+def test_second_order_outside_support():
+    def f(a):
+        return np.sum(st.gamma.pdf(XS, a))
+    h = 1e-5
+    want = (tl.grad(f)(2.5 + h) - tl.grad(f)(2.5 - h)) / (2 * h)
+    with np.errstate(all="ignore"):
+        assert tl.grad(tl.grad(f))(2.5) == pytest.approx(want, rel=1e-5)

@@ -473,162 +473,206 @@ def t_logcdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
 
 @defjvp(stats.chi2.logpdf, argnum="x", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_x(x_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return x_dot * (h / scale)
+    return x_dot * np.where(inside, (h / scale), 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="x", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_x(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * (h / scale), x)
+    return _tl.unbroadcast(g * np.where(inside, (h / scale), 0.0), x)
 
 
 @defjvp(stats.chi2.logpdf, argnum="df", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_df(df_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))
-    return df_dot * d_df
+    return df_dot * np.where(inside, d_df, 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="df", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_df(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))
-    return _tl.unbroadcast(g * d_df, df)
+    return _tl.unbroadcast(g * np.where(inside, d_df, 0.0), df)
 
 
 @defjvp(stats.chi2.logpdf, argnum="loc", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_loc(loc_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return loc_dot * (-h / scale)
+    return loc_dot * np.where(inside, (-h / scale), 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="loc", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_loc(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * (-h / scale), loc)
+    return _tl.unbroadcast(g * np.where(inside, (-h / scale), 0.0), loc)
 
 
 @defjvp(stats.chi2.logpdf, argnum="scale", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_scale(scale_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return scale_dot * (-(z * h + 1.0) / scale)
+    return scale_dot * np.where(inside, (-(z * h + 1.0) / scale), 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="scale", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * (-(z * h + 1.0) / scale), scale)
+    return _tl.unbroadcast(g * np.where(inside, (-(z * h + 1.0) / scale), 0.0), scale)
 
 
 @defjvp(stats.chi2.pdf, argnum="x", broadcast=True, name=_name("chi2.pdf"))
 def chi2_pdf_jvp_x(x_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
     return x_dot * (ans * (h / scale))
 
 
 @defvjp(stats.chi2.pdf, argnum="x", name=_name("chi2.pdf"))
 def chi2_pdf_vjp_x(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
     return _tl.unbroadcast(g * (ans * (h / scale)), x)
 
 
 @defjvp(stats.chi2.pdf, argnum="df", broadcast=True, name=_name("chi2.pdf"))
 def chi2_pdf_jvp_df(df_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))
     return df_dot * (ans * d_df)
 
 
 @defvjp(stats.chi2.pdf, argnum="df", name=_name("chi2.pdf"))
 def chi2_pdf_vjp_df(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))
     return _tl.unbroadcast(g * (ans * d_df), df)
 
 
 @defjvp(stats.chi2.pdf, argnum="loc", broadcast=True, name=_name("chi2.pdf"))
 def chi2_pdf_jvp_loc(loc_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
     return loc_dot * (ans * (-h / scale))
 
 
 @defvjp(stats.chi2.pdf, argnum="loc", name=_name("chi2.pdf"))
 def chi2_pdf_vjp_loc(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
     return _tl.unbroadcast(g * (ans * (-h / scale)), loc)
 
 
 @defjvp(stats.chi2.pdf, argnum="scale", broadcast=True, name=_name("chi2.pdf"))
 def chi2_pdf_jvp_scale(scale_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return scale_dot * (ans * (-(z * h + 1.0) / scale))
+    return scale_dot * (ans * (-(z_raw * h + 1.0) / scale))
 
 
 @defvjp(stats.chi2.pdf, argnum="scale", name=_name("chi2.pdf"))
 def chi2_pdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * (ans * (-(z * h + 1.0) / scale)), scale)
+    return _tl.unbroadcast(g * (ans * (-(z_raw * h + 1.0) / scale)), scale)
 
 
 @defjvp(stats.chi2.cdf, argnum="x", broadcast=True, name=_name("chi2.cdf"))
 def chi2_cdf_jvp_x(x_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
               - np.log(scale))
-    return x_dot * np.exp(logpdf)
+    return x_dot * np.where(inside, np.exp(logpdf), 0.0)
 
 
 @defvjp(stats.chi2.cdf, argnum="x", name=_name("chi2.cdf"))
 def chi2_cdf_vjp_x(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
               - np.log(scale))
-    return _tl.unbroadcast(g * np.exp(logpdf), x)
+    return _tl.unbroadcast(g * np.where(inside, np.exp(logpdf), 0.0), x)
 
 
 @defjvp(stats.chi2.cdf, argnum="loc", broadcast=True, name=_name("chi2.cdf"))
 def chi2_cdf_jvp_loc(loc_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
               - np.log(scale))
-    return loc_dot * (-np.exp(logpdf))
+    return loc_dot * np.where(inside, (-np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.chi2.cdf, argnum="loc", name=_name("chi2.cdf"))
 def chi2_cdf_vjp_loc(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
               - np.log(scale))
-    return _tl.unbroadcast(g * (-np.exp(logpdf)), loc)
+    return _tl.unbroadcast(g * np.where(inside, (-np.exp(logpdf)), 0.0), loc)
 
 
 @defjvp(stats.chi2.cdf, argnum="scale", broadcast=True, name=_name("chi2.cdf"))
 def chi2_cdf_jvp_scale(scale_dot, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
               - np.log(scale))
-    return scale_dot * (-z * np.exp(logpdf))
+    return scale_dot * np.where(inside, (-z * np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.chi2.cdf, argnum="scale", name=_name("chi2.cdf"))
 def chi2_cdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
               - np.log(scale))
-    return _tl.unbroadcast(g * (-z * np.exp(logpdf)), scale)
+    return _tl.unbroadcast(g * np.where(inside, (-z * np.exp(logpdf)), 0.0), scale)
 
 
 # ================================================================ gamma (x, a, loc=0, scale=1)
@@ -637,156 +681,200 @@ def chi2_cdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
 
 @defjvp(stats.gamma.logpdf, argnum="x", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_x(x_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return x_dot * (h / scale)
+    return x_dot * np.where(inside, (h / scale), 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="x", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_x(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * (h / scale), x)
+    return _tl.unbroadcast(g * np.where(inside, (h / scale), 0.0), x)
 
 
 @defjvp(stats.gamma.logpdf, argnum="a", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_a(a_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a)
-    return a_dot * d_a
+    return a_dot * np.where(inside, d_a, 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="a", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_a(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a)
-    return _tl.unbroadcast(g * d_a, a)
+    return _tl.unbroadcast(g * np.where(inside, d_a, 0.0), a)
 
 
 @defjvp(stats.gamma.logpdf, argnum="loc", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_loc(loc_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return loc_dot * (-h / scale)
+    return loc_dot * np.where(inside, (-h / scale), 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="loc", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_loc(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * (-h / scale), loc)
+    return _tl.unbroadcast(g * np.where(inside, (-h / scale), 0.0), loc)
 
 
 @defjvp(stats.gamma.logpdf, argnum="scale", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_scale(scale_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return scale_dot * (-(z * h + 1.0) / scale)
+    return scale_dot * np.where(inside, (-(z * h + 1.0) / scale), 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="scale", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * (-(z * h + 1.0) / scale), scale)
+    return _tl.unbroadcast(g * np.where(inside, (-(z * h + 1.0) / scale), 0.0), scale)
 
 
 @defjvp(stats.gamma.pdf, argnum="x", broadcast=True, name=_name("gamma.pdf"))
 def gamma_pdf_jvp_x(x_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
     return x_dot * (ans * (h / scale))
 
 
 @defvjp(stats.gamma.pdf, argnum="x", name=_name("gamma.pdf"))
 def gamma_pdf_vjp_x(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
     return _tl.unbroadcast(g * (ans * (h / scale)), x)
 
 
 @defjvp(stats.gamma.pdf, argnum="a", broadcast=True, name=_name("gamma.pdf"))
 def gamma_pdf_jvp_a(a_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a)
     return a_dot * (ans * d_a)
 
 
 @defvjp(stats.gamma.pdf, argnum="a", name=_name("gamma.pdf"))
 def gamma_pdf_vjp_a(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a)
     return _tl.unbroadcast(g * (ans * d_a), a)
 
 
 @defjvp(stats.gamma.pdf, argnum="loc", broadcast=True, name=_name("gamma.pdf"))
 def gamma_pdf_jvp_loc(loc_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
     return loc_dot * (ans * (-h / scale))
 
 
 @defvjp(stats.gamma.pdf, argnum="loc", name=_name("gamma.pdf"))
 def gamma_pdf_vjp_loc(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
     return _tl.unbroadcast(g * (ans * (-h / scale)), loc)
 
 
 @defjvp(stats.gamma.pdf, argnum="scale", broadcast=True, name=_name("gamma.pdf"))
 def gamma_pdf_jvp_scale(scale_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return scale_dot * (ans * (-(z * h + 1.0) / scale))
+    return scale_dot * (ans * (-(z_raw * h + 1.0) / scale))
 
 
 @defvjp(stats.gamma.pdf, argnum="scale", name=_name("gamma.pdf"))
 def gamma_pdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * (ans * (-(z * h + 1.0) / scale)), scale)
+    return _tl.unbroadcast(g * (ans * (-(z_raw * h + 1.0) / scale)), scale)
 
 
 @defjvp(stats.gamma.cdf, argnum="x", broadcast=True, name=_name("gamma.cdf"))
 def gamma_cdf_jvp_x(x_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return x_dot * np.exp(logpdf)
+    return x_dot * np.where(inside, np.exp(logpdf), 0.0)
 
 
 @defvjp(stats.gamma.cdf, argnum="x", name=_name("gamma.cdf"))
 def gamma_cdf_vjp_x(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return _tl.unbroadcast(g * np.exp(logpdf), x)
+    return _tl.unbroadcast(g * np.where(inside, np.exp(logpdf), 0.0), x)
 
 
 @defjvp(stats.gamma.cdf, argnum="loc", broadcast=True, name=_name("gamma.cdf"))
 def gamma_cdf_jvp_loc(loc_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return loc_dot * (-np.exp(logpdf))
+    return loc_dot * np.where(inside, (-np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.gamma.cdf, argnum="loc", name=_name("gamma.cdf"))
 def gamma_cdf_vjp_loc(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return _tl.unbroadcast(g * (-np.exp(logpdf)), loc)
+    return _tl.unbroadcast(g * np.where(inside, (-np.exp(logpdf)), 0.0), loc)
 
 
 @defjvp(stats.gamma.cdf, argnum="scale", broadcast=True, name=_name("gamma.cdf"))
 def gamma_cdf_jvp_scale(scale_dot, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return scale_dot * (-z * np.exp(logpdf))
+    return scale_dot * np.where(inside, (-z * np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.gamma.cdf, argnum="scale", name=_name("gamma.cdf"))
 def gamma_cdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = z_raw > 0.0
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return _tl.unbroadcast(g * (-z * np.exp(logpdf)), scale)
+    return _tl.unbroadcast(g * np.where(inside, (-z * np.exp(logpdf)), 0.0), scale)
 
 
 # ================================================================ beta (x, a, b, loc=0, scale=1)
@@ -795,184 +883,236 @@ def gamma_cdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
 
 @defjvp(stats.beta.logpdf, argnum="x", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_x(x_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return x_dot * (h / scale)
+    return x_dot * np.where(inside, (h / scale), 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="x", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_x(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * (h / scale), x)
+    return _tl.unbroadcast(g * np.where(inside, (h / scale), 0.0), x)
 
 
 @defjvp(stats.beta.logpdf, argnum="a", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_a(a_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return a_dot * d_a
+    return a_dot * np.where(inside, d_a, 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="a", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_a(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * d_a, a)
+    return _tl.unbroadcast(g * np.where(inside, d_a, 0.0), a)
 
 
 @defjvp(stats.beta.logpdf, argnum="b", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_b(b_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return b_dot * d_b
+    return b_dot * np.where(inside, d_b, 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="b", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_b(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * d_b, b)
+    return _tl.unbroadcast(g * np.where(inside, d_b, 0.0), b)
 
 
 @defjvp(stats.beta.logpdf, argnum="loc", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_loc(loc_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return loc_dot * (-h / scale)
+    return loc_dot * np.where(inside, (-h / scale), 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="loc", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_loc(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * (-h / scale), loc)
+    return _tl.unbroadcast(g * np.where(inside, (-h / scale), 0.0), loc)
 
 
 @defjvp(stats.beta.logpdf, argnum="scale", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_scale(scale_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return scale_dot * (-(z * h + 1.0) / scale)
+    return scale_dot * np.where(inside, (-(z * h + 1.0) / scale), 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="scale", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_scale(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * (-(z * h + 1.0) / scale), scale)
+    return _tl.unbroadcast(g * np.where(inside, (-(z * h + 1.0) / scale), 0.0), scale)
 
 
 @defjvp(stats.beta.pdf, argnum="x", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_x(x_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return x_dot * (ans * (h / scale))
+    return x_dot * np.where(inside, (ans * (h / scale)), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="x", name=_name("beta.pdf"))
 def beta_pdf_vjp_x(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * (ans * (h / scale)), x)
+    return _tl.unbroadcast(g * np.where(inside, (ans * (h / scale)), 0.0), x)
 
 
 @defjvp(stats.beta.pdf, argnum="a", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_a(a_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return a_dot * (ans * d_a)
+    return a_dot * np.where(inside, (ans * d_a), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="a", name=_name("beta.pdf"))
 def beta_pdf_vjp_a(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * (ans * d_a), a)
+    return _tl.unbroadcast(g * np.where(inside, (ans * d_a), 0.0), a)
 
 
 @defjvp(stats.beta.pdf, argnum="b", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_b(b_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return b_dot * (ans * d_b)
+    return b_dot * np.where(inside, (ans * d_b), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="b", name=_name("beta.pdf"))
 def beta_pdf_vjp_b(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * (ans * d_b), b)
+    return _tl.unbroadcast(g * np.where(inside, (ans * d_b), 0.0), b)
 
 
 @defjvp(stats.beta.pdf, argnum="loc", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_loc(loc_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return loc_dot * (ans * (-h / scale))
+    return loc_dot * np.where(inside, (ans * (-h / scale)), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="loc", name=_name("beta.pdf"))
 def beta_pdf_vjp_loc(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * (ans * (-h / scale)), loc)
+    return _tl.unbroadcast(g * np.where(inside, (ans * (-h / scale)), 0.0), loc)
 
 
 @defjvp(stats.beta.pdf, argnum="scale", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_scale(scale_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return scale_dot * (ans * (-(z * h + 1.0) / scale))
+    return scale_dot * np.where(inside, (ans * (-(z * h + 1.0) / scale)), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="scale", name=_name("beta.pdf"))
 def beta_pdf_vjp_scale(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * (ans * (-(z * h + 1.0) / scale)), scale)
+    return _tl.unbroadcast(g * np.where(inside, (ans * (-(z * h + 1.0) / scale)), 0.0), scale)
 
 
 @defjvp(stats.beta.cdf, argnum="x", broadcast=True, name=_name("beta.cdf"))
 def beta_cdf_jvp_x(x_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return x_dot * np.exp(logpdf)
+    return x_dot * np.where(inside, np.exp(logpdf), 0.0)
 
 
 @defvjp(stats.beta.cdf, argnum="x", name=_name("beta.cdf"))
 def beta_cdf_vjp_x(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return _tl.unbroadcast(g * np.exp(logpdf), x)
+    return _tl.unbroadcast(g * np.where(inside, np.exp(logpdf), 0.0), x)
 
 
 @defjvp(stats.beta.cdf, argnum="loc", broadcast=True, name=_name("beta.cdf"))
 def beta_cdf_jvp_loc(loc_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return loc_dot * (-np.exp(logpdf))
+    return loc_dot * np.where(inside, (-np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.beta.cdf, argnum="loc", name=_name("beta.cdf"))
 def beta_cdf_vjp_loc(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return _tl.unbroadcast(g * (-np.exp(logpdf)), loc)
+    return _tl.unbroadcast(g * np.where(inside, (-np.exp(logpdf)), 0.0), loc)
 
 
 @defjvp(stats.beta.cdf, argnum="scale", broadcast=True, name=_name("beta.cdf"))
 def beta_cdf_jvp_scale(scale_dot, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return scale_dot * (-z * np.exp(logpdf))
+    return scale_dot * np.where(inside, (-z * np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.beta.cdf, argnum="scale", name=_name("beta.cdf"))
 def beta_cdf_vjp_scale(g, ans, x, a, b, loc=0.0, scale=1.0):
-    z = (x - loc) / scale
+    z_raw = (x - loc) / scale
+    inside = (z_raw > 0.0) & (z_raw < 1.0)
+    z = np.where(inside, z_raw, 0.5)
     logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return _tl.unbroadcast(g * (-z * np.exp(logpdf)), scale)
+    return _tl.unbroadcast(g * np.where(inside, (-z * np.exp(logpdf)), 0.0), scale)
 
 
 
