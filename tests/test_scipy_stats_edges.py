@@ -98,3 +98,47 @@ def test_second_order_outside_support():
     want = (tl.grad(f)(2.5 + h) - tl.grad(f)(2.5 - h)) / (2 * h)
     with np.errstate(all="ignore"):
         assert tl.grad(tl.grad(f))(2.5) == pytest.approx(want, rel=1e-5)
+
+
+# ---------------------------------------------------------------- on the edge of the support (Python floats)
+# where the density there is finite and nonzero, the one-sided slope SciPy's values have
+
+EDGE_CASES = [
+    ("chi2.cdf df=2 x=0", lambda x: st.chi2.cdf(x, 2.0), 0.0, 0.5),
+    ("gamma.cdf a=1 x=0", lambda x: st.gamma.cdf(x, 1.0), 0.0, 1.0),
+    ("gamma.cdf a=1 scale", lambda s: st.gamma.cdf(0.0, 1.0, scale=s), 2.0, 0.0),
+    ("beta.cdf a=1 x=0", lambda x: st.beta.cdf(x, 1.0, 2.0), 0.0, 2.0),
+    ("beta.cdf b=1 x=1", lambda x: st.beta.cdf(x, 2.0, 1.0), 1.0, 2.0),
+    ("beta.pdf a=1 x=0", lambda x: st.beta.pdf(x, 1.0, 2.0), 0.0, -2.0),
+    ("beta.logpdf a=1 x=0", lambda x: st.beta.logpdf(x, 1.0, 2.0), 0.0, -1.0),
+    ("gamma.pdf a=1 x=0", lambda x: st.gamma.pdf(x, 1.0), 0.0, -1.0),
+    ("gamma.logpdf a=1 x=0", lambda x: st.gamma.logpdf(x, 1.0), 0.0, -1.0),
+    ("gamma.logpdf a=1 scale", lambda s: st.gamma.logpdf(0.0, 1.0, scale=s), 2.0, -0.5),
+    ("chi2.pdf df=2 x=0", lambda x: st.chi2.pdf(x, 2.0), 0.0, -0.25),
+    ("chi2.pdf df=2 scale", lambda s: st.chi2.pdf(0.0, 2.0, scale=s), 2.0, -0.125),
+    ("poisson.pmf k=0 mu=0", lambda m: st.poisson.pmf(0, m), 0.0, -1.0),
+    ("poisson.pmf k=1 mu=0", lambda m: st.poisson.pmf(1, m), 0.0, 1.0),
+    ("poisson.pmf k=2 mu=0", lambda m: st.poisson.pmf(2, m), 0.0, 0.0),
+    ("poisson.logpmf k=0 mu=0", lambda m: st.poisson.logpmf(0, m), 0.0, -1.0),
+    ("poisson.cdf k=0 mu=0", lambda m: st.poisson.cdf(0, m), 0.0, -1.0),
+]
+
+
+@pytest.mark.parametrize("name,f,x,want", EDGE_CASES, ids=[c[0] for c in EDGE_CASES])
+def test_edge_of_support(name, f, x, want):
+    with np.errstate(all="ignore"):
+        assert float(tl.grad(f)(x)) == pytest.approx(want, abs=1e-12)
+        assert float(tl.jvp(f, (x,), (1.0,))[1]) == pytest.approx(want, abs=1e-12)
+
+
+def test_poisson_pmf_slope_is_pmf_difference():
+    k = np.array([0, 1, 2, 5])
+
+    def f(mu):
+        return np.sum(st.poisson.pmf(k, mu) * np.array([1.0, 2.0, 3.0, 4.0]))
+    for mu in (0.3, 2.0, 7.5):
+        want = _fd(lambda p: f(p[0]), np.array([mu]))[0]
+        assert float(tl.grad(f)(mu)) == pytest.approx(want, rel=1e-6)
+        h = 1e-5
+        want2 = (tl.grad(f)(mu + h) - tl.grad(f)(mu - h)) / (2 * h)
+        assert float(tl.grad(tl.grad(f))(mu)) == pytest.approx(want2, rel=1e-5)

@@ -475,72 +475,80 @@ def t_logcdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
 def chi2_logpdf_jvp_x(x_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return x_dot * np.where(inside, (h / scale), 0.0)
+    return x_dot * np.where(support, (h / scale), 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="x", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_x(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * np.where(inside, (h / scale), 0.0), x)
+    return _tl.unbroadcast(g * np.where(support, (h / scale), 0.0), x)
 
 
 @defjvp(stats.chi2.logpdf, argnum="df", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_df(df_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))
-    return df_dot * np.where(inside, d_df, 0.0)
+    return df_dot * np.where(support, d_df, 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="df", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_df(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))
-    return _tl.unbroadcast(g * np.where(inside, d_df, 0.0), df)
+    return _tl.unbroadcast(g * np.where(support, d_df, 0.0), df)
 
 
 @defjvp(stats.chi2.logpdf, argnum="loc", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_loc(loc_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return loc_dot * np.where(inside, (-h / scale), 0.0)
+    return loc_dot * np.where(support, (-h / scale), 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="loc", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_loc(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * np.where(inside, (-h / scale), 0.0), loc)
+    return _tl.unbroadcast(g * np.where(support, (-h / scale), 0.0), loc)
 
 
 @defjvp(stats.chi2.logpdf, argnum="scale", broadcast=True, name=_name("chi2.logpdf"))
 def chi2_logpdf_jvp_scale(scale_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return scale_dot * np.where(inside, (-(z * h + 1.0) / scale), 0.0)
+    return scale_dot * np.where(support, (-(z_raw * h + 1.0) / scale), 0.0)
 
 
 @defvjp(stats.chi2.logpdf, argnum="scale", name=_name("chi2.logpdf"))
 def chi2_logpdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (0.5 * df - 1.0) / z - 0.5
-    return _tl.unbroadcast(g * np.where(inside, (-(z * h + 1.0) / scale), 0.0), scale)
+    return _tl.unbroadcast(g * np.where(support, (-(z_raw * h + 1.0) / scale), 0.0), scale)
 
 
 @defjvp(stats.chi2.pdf, argnum="x", broadcast=True, name=_name("chi2.pdf"))
@@ -618,61 +626,61 @@ def chi2_pdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
 @defjvp(stats.chi2.cdf, argnum="x", broadcast=True, name=_name("chi2.cdf"))
 def chi2_cdf_jvp_x(x_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
-              - np.log(scale))
-    return x_dot * np.where(inside, np.exp(logpdf), 0.0)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0)
+              - _tl.special.gammaln(0.5 * df) - np.log(scale))
+    return x_dot * np.where(support, np.exp(logpdf), 0.0)
 
 
 @defvjp(stats.chi2.cdf, argnum="x", name=_name("chi2.cdf"))
 def chi2_cdf_vjp_x(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
-              - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, np.exp(logpdf), 0.0), x)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0)
+              - _tl.special.gammaln(0.5 * df) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, np.exp(logpdf), 0.0), x)
 
 
 @defjvp(stats.chi2.cdf, argnum="loc", broadcast=True, name=_name("chi2.cdf"))
 def chi2_cdf_jvp_loc(loc_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
-              - np.log(scale))
-    return loc_dot * np.where(inside, (-np.exp(logpdf)), 0.0)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0)
+              - _tl.special.gammaln(0.5 * df) - np.log(scale))
+    return loc_dot * np.where(support, (-np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.chi2.cdf, argnum="loc", name=_name("chi2.cdf"))
 def chi2_cdf_vjp_loc(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
-              - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, (-np.exp(logpdf)), 0.0), loc)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0)
+              - _tl.special.gammaln(0.5 * df) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, (-np.exp(logpdf)), 0.0), loc)
 
 
 @defjvp(stats.chi2.cdf, argnum="scale", broadcast=True, name=_name("chi2.cdf"))
 def chi2_cdf_jvp_scale(scale_dot, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
-              - np.log(scale))
-    return scale_dot * np.where(inside, (-z * np.exp(logpdf)), 0.0)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0)
+              - _tl.special.gammaln(0.5 * df) - np.log(scale))
+    return scale_dot * np.where(support, (-z_raw * np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.chi2.cdf, argnum="scale", name=_name("chi2.cdf"))
 def chi2_cdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((0.5 * df - 1.0) * np.log(z) - 0.5 * z - 0.5 * df * np.log(2.0) - _tl.special.gammaln(0.5 * df)
-              - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, (-z * np.exp(logpdf)), 0.0), scale)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0)
+              - _tl.special.gammaln(0.5 * df) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, (-z_raw * np.exp(logpdf)), 0.0), scale)
 
 
 # ================================================================ gamma (x, a, loc=0, scale=1)
@@ -683,72 +691,80 @@ def chi2_cdf_vjp_scale(g, ans, x, df, loc=0.0, scale=1.0):
 def gamma_logpdf_jvp_x(x_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return x_dot * np.where(inside, (h / scale), 0.0)
+    return x_dot * np.where(support, (h / scale), 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="x", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_x(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * np.where(inside, (h / scale), 0.0), x)
+    return _tl.unbroadcast(g * np.where(support, (h / scale), 0.0), x)
 
 
 @defjvp(stats.gamma.logpdf, argnum="a", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_a(a_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a)
-    return a_dot * np.where(inside, d_a, 0.0)
+    return a_dot * np.where(support, d_a, 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="a", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_a(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a)
-    return _tl.unbroadcast(g * np.where(inside, d_a, 0.0), a)
+    return _tl.unbroadcast(g * np.where(support, d_a, 0.0), a)
 
 
 @defjvp(stats.gamma.logpdf, argnum="loc", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_loc(loc_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return loc_dot * np.where(inside, (-h / scale), 0.0)
+    return loc_dot * np.where(support, (-h / scale), 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="loc", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_loc(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * np.where(inside, (-h / scale), 0.0), loc)
+    return _tl.unbroadcast(g * np.where(support, (-h / scale), 0.0), loc)
 
 
 @defjvp(stats.gamma.logpdf, argnum="scale", broadcast=True, name=_name("gamma.logpdf"))
 def gamma_logpdf_jvp_scale(scale_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return scale_dot * np.where(inside, (-(z * h + 1.0) / scale), 0.0)
+    return scale_dot * np.where(support, (-(z_raw * h + 1.0) / scale), 0.0)
 
 
 @defvjp(stats.gamma.logpdf, argnum="scale", name=_name("gamma.logpdf"))
 def gamma_logpdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
     inside = z_raw > 0.0
+    support = z_raw >= 0.0
     z = np.where(inside, z_raw, 0.5)
     h = (a - 1.0) / z - 1.0
-    return _tl.unbroadcast(g * np.where(inside, (-(z * h + 1.0) / scale), 0.0), scale)
+    return _tl.unbroadcast(g * np.where(support, (-(z_raw * h + 1.0) / scale), 0.0), scale)
 
 
 @defjvp(stats.gamma.pdf, argnum="x", broadcast=True, name=_name("gamma.pdf"))
@@ -826,55 +842,55 @@ def gamma_pdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
 @defjvp(stats.gamma.cdf, argnum="x", broadcast=True, name=_name("gamma.cdf"))
 def gamma_cdf_jvp_x(x_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return x_dot * np.where(inside, np.exp(logpdf), 0.0)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale))
+    return x_dot * np.where(support, np.exp(logpdf), 0.0)
 
 
 @defvjp(stats.gamma.cdf, argnum="x", name=_name("gamma.cdf"))
 def gamma_cdf_vjp_x(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, np.exp(logpdf), 0.0), x)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, np.exp(logpdf), 0.0), x)
 
 
 @defjvp(stats.gamma.cdf, argnum="loc", broadcast=True, name=_name("gamma.cdf"))
 def gamma_cdf_jvp_loc(loc_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return loc_dot * np.where(inside, (-np.exp(logpdf)), 0.0)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale))
+    return loc_dot * np.where(support, (-np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.gamma.cdf, argnum="loc", name=_name("gamma.cdf"))
 def gamma_cdf_vjp_loc(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, (-np.exp(logpdf)), 0.0), loc)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, (-np.exp(logpdf)), 0.0), loc)
 
 
 @defjvp(stats.gamma.cdf, argnum="scale", broadcast=True, name=_name("gamma.cdf"))
 def gamma_cdf_jvp_scale(scale_dot, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return scale_dot * np.where(inside, (-z * np.exp(logpdf)), 0.0)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale))
+    return scale_dot * np.where(support, (-z_raw * np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.gamma.cdf, argnum="scale", name=_name("gamma.cdf"))
 def gamma_cdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = z_raw > 0.0
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) - z - _tl.special.gammaln(a) - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, (-z * np.exp(logpdf)), 0.0), scale)
+    support = z_raw >= 0.0
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, (-z_raw * np.exp(logpdf)), 0.0), scale)
 
 
 # ================================================================ beta (x, a, b, loc=0, scale=1)
@@ -884,261 +900,292 @@ def gamma_cdf_vjp_scale(g, ans, x, a, loc=0.0, scale=1.0):
 @defjvp(stats.beta.logpdf, argnum="x", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_x(x_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return x_dot * np.where(inside, (h / scale), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return x_dot * np.where(support, (h / scale), 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="x", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_x(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * np.where(inside, (h / scale), 0.0), x)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return _tl.unbroadcast(g * np.where(support, (h / scale), 0.0), x)
 
 
 @defjvp(stats.beta.logpdf, argnum="a", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_a(a_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return a_dot * np.where(inside, d_a, 0.0)
+    return a_dot * np.where(support, d_a, 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="a", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_a(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * np.where(inside, d_a, 0.0), a)
+    return _tl.unbroadcast(g * np.where(support, d_a, 0.0), a)
 
 
 @defjvp(stats.beta.logpdf, argnum="b", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_b(b_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return b_dot * np.where(inside, d_b, 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    d_b = np.log1p(-z_hi) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
+    return b_dot * np.where(support, d_b, 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="b", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_b(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * np.where(inside, d_b, 0.0), b)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    d_b = np.log1p(-z_hi) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
+    return _tl.unbroadcast(g * np.where(support, d_b, 0.0), b)
 
 
 @defjvp(stats.beta.logpdf, argnum="loc", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_loc(loc_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return loc_dot * np.where(inside, (-h / scale), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return loc_dot * np.where(support, (-h / scale), 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="loc", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_loc(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * np.where(inside, (-h / scale), 0.0), loc)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return _tl.unbroadcast(g * np.where(support, (-h / scale), 0.0), loc)
 
 
 @defjvp(stats.beta.logpdf, argnum="scale", broadcast=True, name=_name("beta.logpdf"))
 def beta_logpdf_jvp_scale(scale_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return scale_dot * np.where(inside, (-(z * h + 1.0) / scale), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return scale_dot * np.where(support, (-(z_raw * h + 1.0) / scale), 0.0)
 
 
 @defvjp(stats.beta.logpdf, argnum="scale", name=_name("beta.logpdf"))
 def beta_logpdf_vjp_scale(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * np.where(inside, (-(z * h + 1.0) / scale), 0.0), scale)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return _tl.unbroadcast(g * np.where(support, (-(z_raw * h + 1.0) / scale), 0.0), scale)
 
 
 @defjvp(stats.beta.pdf, argnum="x", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_x(x_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return x_dot * np.where(inside, (ans * (h / scale)), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return x_dot * np.where(support, (ans * (h / scale)), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="x", name=_name("beta.pdf"))
 def beta_pdf_vjp_x(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * np.where(inside, (ans * (h / scale)), 0.0), x)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return _tl.unbroadcast(g * np.where(support, (ans * (h / scale)), 0.0), x)
 
 
 @defjvp(stats.beta.pdf, argnum="a", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_a(a_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return a_dot * np.where(inside, (ans * d_a), 0.0)
+    return a_dot * np.where(support, (ans * d_a), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="a", name=_name("beta.pdf"))
 def beta_pdf_vjp_a(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
     d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * np.where(inside, (ans * d_a), 0.0), a)
+    return _tl.unbroadcast(g * np.where(support, (ans * d_a), 0.0), a)
 
 
 @defjvp(stats.beta.pdf, argnum="b", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_b(b_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return b_dot * np.where(inside, (ans * d_b), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    d_b = np.log1p(-z_hi) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
+    return b_dot * np.where(support, (ans * d_b), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="b", name=_name("beta.pdf"))
 def beta_pdf_vjp_b(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    d_b = np.log1p(-z) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
-    return _tl.unbroadcast(g * np.where(inside, (ans * d_b), 0.0), b)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    d_b = np.log1p(-z_hi) - _tl.special.digamma(b) + _tl.special.digamma(a + b)
+    return _tl.unbroadcast(g * np.where(support, (ans * d_b), 0.0), b)
 
 
 @defjvp(stats.beta.pdf, argnum="loc", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_loc(loc_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return loc_dot * np.where(inside, (ans * (-h / scale)), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return loc_dot * np.where(support, (ans * (-h / scale)), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="loc", name=_name("beta.pdf"))
 def beta_pdf_vjp_loc(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * np.where(inside, (ans * (-h / scale)), 0.0), loc)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return _tl.unbroadcast(g * np.where(support, (ans * (-h / scale)), 0.0), loc)
 
 
 @defjvp(stats.beta.pdf, argnum="scale", broadcast=True, name=_name("beta.pdf"))
 def beta_pdf_jvp_scale(scale_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return scale_dot * np.where(inside, (ans * (-(z * h + 1.0) / scale)), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return scale_dot * np.where(support, (ans * (-(z_raw * h + 1.0) / scale)), 0.0)
 
 
 @defvjp(stats.beta.pdf, argnum="scale", name=_name("beta.pdf"))
 def beta_pdf_vjp_scale(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z)
-    return _tl.unbroadcast(g * np.where(inside, (ans * (-(z * h + 1.0) / scale)), 0.0), scale)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z = np.where(z_raw > 0.0, z_raw, 0.5)
+    z_hi = np.where(z_raw < 1.0, z_raw, 0.5)
+    h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)
+    return _tl.unbroadcast(g * np.where(support, (ans * (-(z_raw * h + 1.0) / scale)), 0.0), scale)
 
 
 @defjvp(stats.beta.cdf, argnum="x", broadcast=True, name=_name("beta.cdf"))
 def beta_cdf_jvp_x(x_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return x_dot * np.where(inside, np.exp(logpdf), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed)
+              - _tl.special.betaln(a, b) - np.log(scale))
+    return x_dot * np.where(support, np.exp(logpdf), 0.0)
 
 
 @defvjp(stats.beta.cdf, argnum="x", name=_name("beta.cdf"))
 def beta_cdf_vjp_x(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, np.exp(logpdf), 0.0), x)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed)
+              - _tl.special.betaln(a, b) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, np.exp(logpdf), 0.0), x)
 
 
 @defjvp(stats.beta.cdf, argnum="loc", broadcast=True, name=_name("beta.cdf"))
 def beta_cdf_jvp_loc(loc_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return loc_dot * np.where(inside, (-np.exp(logpdf)), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed)
+              - _tl.special.betaln(a, b) - np.log(scale))
+    return loc_dot * np.where(support, (-np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.beta.cdf, argnum="loc", name=_name("beta.cdf"))
 def beta_cdf_vjp_loc(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, (-np.exp(logpdf)), 0.0), loc)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed)
+              - _tl.special.betaln(a, b) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, (-np.exp(logpdf)), 0.0), loc)
 
 
 @defjvp(stats.beta.cdf, argnum="scale", broadcast=True, name=_name("beta.cdf"))
 def beta_cdf_jvp_scale(scale_dot, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return scale_dot * np.where(inside, (-z * np.exp(logpdf)), 0.0)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed)
+              - _tl.special.betaln(a, b) - np.log(scale))
+    return scale_dot * np.where(support, (-z_raw * np.exp(logpdf)), 0.0)
 
 
 @defvjp(stats.beta.cdf, argnum="scale", name=_name("beta.cdf"))
 def beta_cdf_vjp_scale(g, ans, x, a, b, loc=0.0, scale=1.0):
     z_raw = (x - loc) / scale
-    inside = (z_raw > 0.0) & (z_raw < 1.0)
-    z = np.where(inside, z_raw, 0.5)
-    logpdf = ((a - 1.0) * np.log(z) + (b - 1.0) * np.log1p(-z) - _tl.special.betaln(a, b) - np.log(scale))
-    return _tl.unbroadcast(g * np.where(inside, (-z * np.exp(logpdf)), 0.0), scale)
+    support = (z_raw >= 0.0) & (z_raw <= 1.0)
+    z_closed = np.where(support, z_raw, 0.5)
+    logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed)
+              - _tl.special.betaln(a, b) - np.log(scale))
+    return _tl.unbroadcast(g * np.where(support, (-z_raw * np.exp(logpdf)), 0.0), scale)
 
 
 
 # ================================================================ poisson (k, mu, loc=0): derivatives in mu
 # logpmf = (k - loc) log(mu) - mu - gammaln(k - loc + 1); cdf = sum of pmf(j) for j <= k - loc, whose
-# derivative telescopes to -pmf(floor(k - loc))
+# derivative telescopes to -pmf(floor(k - loc)).  pmf's derivative is pmf(k - 1) - pmf(k) (finite at mu = 0,
+# where k / mu * pmf(k) is 0 / 0); logpmf's reads mu only where k - loc != 0 (slope -1 at k = 0, mu = 0)
 
 
 @defjvp(stats.poisson.logpmf, argnum="mu", broadcast=True, name=_name("poisson.logpmf"))
 def poisson_logpmf_jvp_mu(mu_dot, ans, k, mu, loc=0):
-    return mu_dot * ((k - loc) / mu - 1.0)
+    m = k - loc
+    mu_read = np.where(m == 0.0, 1.0, mu)
+    return mu_dot * (m / mu_read - 1.0)
 
 
 @defvjp(stats.poisson.logpmf, argnum="mu", name=_name("poisson.logpmf"))
 def poisson_logpmf_vjp_mu(g, ans, k, mu, loc=0):
-    return _tl.unbroadcast(g * ((k - loc) / mu - 1.0), mu)
+    m = k - loc
+    mu_read = np.where(m == 0.0, 1.0, mu)
+    return _tl.unbroadcast(g * (m / mu_read - 1.0), mu)
 
 
 @defjvp(stats.poisson.pmf, argnum="mu", broadcast=True, name=_name("poisson.pmf"))
 def poisson_pmf_jvp_mu(mu_dot, ans, k, mu, loc=0):
-    return mu_dot * (ans * ((k - loc) / mu - 1.0))
+    m = k - loc
+    counted = (m >= 1.0) & (m == np.floor(m))
+    m_prev = np.where(counted, m - 1.0, 0.0)
+    pmf_prev = np.where(counted, np.exp(_tl.special.xlogy(m_prev, mu) - mu - _tl.special.gammaln(m_prev + 1.0)), 0.0)
+    return mu_dot * (pmf_prev - ans)
 
 
 @defvjp(stats.poisson.pmf, argnum="mu", name=_name("poisson.pmf"))
 def poisson_pmf_vjp_mu(g, ans, k, mu, loc=0):
-    return _tl.unbroadcast(g * (ans * ((k - loc) / mu - 1.0)), mu)
+    m = k - loc
+    counted = (m >= 1.0) & (m == np.floor(m))
+    m_prev = np.where(counted, m - 1.0, 0.0)
+    pmf_prev = np.where(counted, np.exp(_tl.special.xlogy(m_prev, mu) - mu - _tl.special.gammaln(m_prev + 1.0)), 0.0)
+    return _tl.unbroadcast(g * (pmf_prev - ans), mu)
 
 
 @defjvp(stats.poisson.cdf, argnum="mu", broadcast=True, name=_name("poisson.cdf"))
