@@ -142,3 +142,51 @@ def test_poisson_pmf_slope_is_pmf_difference():
         h = 1e-5
         want2 = (tl.grad(f)(mu + h) - tl.grad(f)(mu - h)) / (2 * h)
         assert float(tl.grad(tl.grad(f))(mu)) == pytest.approx(want2, rel=1e-5)
+
+
+# ---------------------------------------------------------------- dirichlet: x of K - 1 components (SciPy completes it)
+
+AL3 = np.array([1.5, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("method", ["logpdf", "pdf"])
+@pytest.mark.parametrize("x", [np.array([0.3, 0.2]), np.array([[0.3, 0.1], [0.2, 0.6]])], ids=["(2,)", "(2, 2)"])
+def test_dirichlet_short_x_matches_fd(method, x):
+    fn = getattr(st.dirichlet, method)
+
+    def f(x, al):
+        return np.sum(fn(x, al) * np.arange(1.0, 1.0 + np.size(fn(x, al))))
+    for wrt, arg in ((0, x), (1, AL3)):
+        want = _fd(lambda v, wrt=wrt: f(v, AL3) if wrt == 0 else f(x, v), arg)
+        np.testing.assert_allclose(tl.grad(f, wrt=wrt)(x, AL3), want, rtol=1e-6)
+        v = np.linspace(0.2, 0.9, arg.size).reshape(arg.shape)
+        dirs = (v, np.zeros_like(AL3)) if wrt == 0 else (np.zeros_like(x), v)
+        assert tl.jvp(f, (x, AL3), dirs)[1] == pytest.approx(np.sum(want * v), rel=1e-6)
+
+
+def test_dirichlet_k2_alpha_gradient_uses_completed_x():
+    def g(a):
+        return st.dirichlet.logpdf(np.array([0.3]), a)
+    al = np.array([1.5, 2.0])
+    np.testing.assert_allclose(tl.grad(g)(al), _fd(g, al), rtol=1e-6)
+    h = 1e-5
+    want = np.array([(tl.grad(g)(al + h * e) - tl.grad(g)(al - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(tl.hessian(g)(al), want, rtol=1e-5)
+
+
+def test_dirichlet_short_x_second_order_in_x():
+    def f(x):
+        return st.dirichlet.logpdf(x, AL3)
+    x = np.array([0.3, 0.2])
+    h = 1e-5
+    want = np.array([(tl.grad(f)(x + h * e) - tl.grad(f)(x - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(tl.hessian(f)(x), want, rtol=1e-5)
+
+
+def test_dirichlet_wrong_number_of_components_is_refused():
+    def f(a):
+        return st.dirichlet.logpdf(np.array([0.3, 0.2, 0.1, 0.4]), a)
+    with pytest.raises(ValueError, match="one entry fewer"):   # SciPy's own refusal, from the primal call
+        tl.grad(f)(AL3)
+    with pytest.raises(ValueError, match="3 .or 2. components"):
+        tl.runtime.dirichlet_x(np.array([0.3, 0.2, 0.1, 0.4]), AL3)

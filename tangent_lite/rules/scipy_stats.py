@@ -1205,50 +1205,99 @@ def poisson_cdf_vjp_mu(g, ans, k, mu, loc=0):
 # along its first axis ((K,) or (K, N) for N points), so transpose(x) lines them up with alpha: the
 # score d logpdf / d alpha is (K,) or (N, K).  In x the density is defined on the simplex only (SciPy
 # refuses other points): (alpha - 1) / x is its derivative along the simplex (directions summing to 0),
-# what a function of x / sum(x) needs
+# what a function of x / sum(x) needs.  SciPy also takes x with K - 1 components and completes the last
+# one as 1 - sum(x): the rules read that completed x (runtime/scipy_stats.py: dirichlet_x, affine in x)
+# and map tangents and cotangents through it (dirichlet_x_dot / dirichlet_x_bar)
+
+
+@defjvp(runtime.dirichlet_x)
+def dirichlet_x_jvp(x_dot, ans, x, alpha):
+    return _tl.dirichlet_x_dot(x_dot, np.shape(alpha)[-1])
+
+
+@defvjp(runtime.dirichlet_x)
+def dirichlet_x_vjp(g, ans, x, alpha):
+    return _tl.dirichlet_x_bar(g, np.shape(x)[0])
+
+
+@defjvp(runtime.dirichlet_x_dot)
+def dirichlet_x_dot_jvp(x_dot_dot, ans, x_dot, k):
+    return _tl.dirichlet_x_dot(x_dot_dot, k)
+
+
+@defvjp(runtime.dirichlet_x_dot)
+def dirichlet_x_dot_vjp(g, ans, x_dot, k):
+    return _tl.dirichlet_x_bar(g, np.shape(x_dot)[0])
+
+
+@defjvp(runtime.dirichlet_x_bar)
+def dirichlet_x_bar_jvp(g_dot, ans, g, given):
+    return _tl.dirichlet_x_bar(g_dot, given)
+
+
+@defvjp(runtime.dirichlet_x_bar)
+def dirichlet_x_bar_vjp(h, ans, g, given):
+    return _tl.dirichlet_x_dot(h, np.shape(g)[0])
+
+
+constant_params(runtime.dirichlet_x, "alpha")
+constant_params(runtime.dirichlet_x_dot, "k")
+constant_params(runtime.dirichlet_x_bar, "given")
 
 
 @defjvp(stats.dirichlet.logpdf, argnum="x", name=_name("dirichlet.logpdf"))
 def dirichlet_logpdf_jvp_x(x_dot, ans, x, alpha):
-    return np.sum((alpha - 1.0) / np.transpose(x) * np.transpose(x_dot), axis=-1)
+    x_full = _tl.dirichlet_x(x, alpha)
+    x_full_dot = _tl.dirichlet_x_dot(x_dot, np.shape(alpha)[-1])
+    return np.sum((alpha - 1.0) / np.transpose(x_full) * np.transpose(x_full_dot), axis=-1)
 
 
 @defvjp(stats.dirichlet.logpdf, argnum="x", name=_name("dirichlet.logpdf"))
 def dirichlet_logpdf_vjp_x(g, ans, x, alpha):
-    return np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x))
+    x_full = _tl.dirichlet_x(x, alpha)
+    x_full_bar = np.transpose(np.expand_dims(g, -1) * (alpha - 1.0) / np.transpose(x_full))
+    return _tl.dirichlet_x_bar(x_full_bar, np.shape(x)[0])
 
 
 @defjvp(stats.dirichlet.pdf, argnum="x", name=_name("dirichlet.pdf"))
 def dirichlet_pdf_jvp_x(x_dot, ans, x, alpha):
-    return ans * np.sum((alpha - 1.0) / np.transpose(x) * np.transpose(x_dot), axis=-1)
+    x_full = _tl.dirichlet_x(x, alpha)
+    x_full_dot = _tl.dirichlet_x_dot(x_dot, np.shape(alpha)[-1])
+    return ans * np.sum((alpha - 1.0) / np.transpose(x_full) * np.transpose(x_full_dot), axis=-1)
 
 
 @defvjp(stats.dirichlet.pdf, argnum="x", name=_name("dirichlet.pdf"))
 def dirichlet_pdf_vjp_x(g, ans, x, alpha):
-    return np.transpose(np.expand_dims(g * ans, -1) * (alpha - 1.0) / np.transpose(x))
+    x_full = _tl.dirichlet_x(x, alpha)
+    x_full_bar = np.transpose(np.expand_dims(g * ans, -1) * (alpha - 1.0) / np.transpose(x_full))
+    return _tl.dirichlet_x_bar(x_full_bar, np.shape(x)[0])
 
 
 @defjvp(stats.dirichlet.logpdf, argnum="alpha", name=_name("dirichlet.logpdf"))
 def dirichlet_logpdf_jvp_alpha(alpha_dot, ans, x, alpha):
-    score = np.log(np.transpose(x)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
+    x_full = _tl.dirichlet_x(x, alpha)
+    score = np.log(np.transpose(x_full)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
     return np.dot(score, alpha_dot)
 
 
 @defvjp(stats.dirichlet.logpdf, argnum="alpha", name=_name("dirichlet.logpdf"))
 def dirichlet_logpdf_vjp_alpha(g, ans, x, alpha):
-    score = np.log(np.transpose(x)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
+    x_full = _tl.dirichlet_x(x, alpha)
+    score = np.log(np.transpose(x_full)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
     return np.dot(g, score)
 
 
 @defjvp(stats.dirichlet.pdf, argnum="alpha", name=_name("dirichlet.pdf"))
 def dirichlet_pdf_jvp_alpha(alpha_dot, ans, x, alpha):
-    score = np.log(np.transpose(x)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
+    x_full = _tl.dirichlet_x(x, alpha)
+    score = np.log(np.transpose(x_full)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
     return ans * np.dot(score, alpha_dot)
 
 
 @defvjp(stats.dirichlet.pdf, argnum="alpha", name=_name("dirichlet.pdf"))
 def dirichlet_pdf_vjp_alpha(g, ans, x, alpha):
-    score = np.log(np.transpose(x)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
+    x_full = _tl.dirichlet_x(x, alpha)
+    score = np.log(np.transpose(x_full)) - _tl.special.digamma(alpha) + _tl.special.digamma(np.sum(alpha))
     return np.dot(g * ans, score)
 
 
