@@ -118,8 +118,17 @@ else:
             Case(_args(lambda rng: (sample(rng, (3,)), 3)), "(3,), 3 given: unchanged")],
         **{f"scipy.stats.multivariate_normal.{m}": [
             Case(_args(_mvn(None, True)), "x (3,), mean (3,), cov (3, 3)"),
-            Case(_args(_mvn(4, False)), "x (4, 3): 4 points, mean (3,), cov (3, 3) not symmetric")]
+            Case(_args(_mvn(4, False)), "x (4, 3): 4 points, mean (3,), cov (3, 3) not symmetric"),
+            Case(_args(lambda rng: (sample(rng, (2, 4, 3)), sample(rng, (3,)), _spd(rng, 3))),
+                 "x (2, 4, 3): 8 points, mean (3,), cov (3, 3)"),
+            Case(_args(lambda rng: (sample(rng, (4,)), sample(rng, (1,)), _spd(rng, 1))),
+                 "x (4,): 4 one-dimensional points, mean (1,), cov (1, 1)"),
+            Case(_args(lambda rng: (sample(rng, (1,)), sample(rng, (1,)), _spd(rng, 1))),
+                 "x (1,): one one-dimensional point, mean (1,), cov (1, 1)")]
            for m in ("pdf", "logpdf")},
+        "tangent_lite.runtime.scipy_stats.mvn_x": [
+            Case(_args(lambda rng: (sample(rng, (4,)), np.eye(1))), "x (4,), cov (1, 1): 4 points"),
+            Case(_args(lambda rng: (sample(rng, (2, 3)), np.eye(3))), "x (2, 3), cov (3, 3): unchanged")],
         "tangent_lite.runtime.scipy_stats.mvn_cov": [Case(_args(lambda rng: (sample(rng, (3, 3)),)), "(3, 3)")],
         "tangent_lite.runtime.scipy_stats.mvn_cov_bar": [Case(_args(lambda rng: (sample(rng, (3, 3)),)), "(3, 3)")],
     }

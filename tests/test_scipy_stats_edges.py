@@ -190,3 +190,41 @@ def test_dirichlet_wrong_number_of_components_is_refused():
         tl.grad(f)(AL3)
     with pytest.raises(ValueError, match="3 .or 2. components"):
         tl.runtime.dirichlet_x(np.array([0.3, 0.2, 0.1, 0.4]), AL3)
+
+
+# ---------------------------------------------------------------- multivariate_normal: SciPy's shapes of x
+
+DATA1 = np.array([0.3, -0.2, 1.0])
+C2 = np.array([[2.0, 0.3], [0.3, 1.0]])
+X3 = np.linspace(-1.0, 1.2, 12).reshape(2, 3, 2)
+
+
+def _mvn_1d(m, c):
+    return -np.sum(st.multivariate_normal.logpdf(DATA1 * m[0], m, c))
+
+
+def _mvn_3d(x, m):
+    return np.sum(st.multivariate_normal.pdf(x, m, C2))
+
+
+def test_mvn_one_dimensional_x_is_n_points():
+    m, c = np.array([0.1]), np.array([[2.0]])
+    assert _mvn_1d(m, c) == pytest.approx(-np.sum(st.norm.logpdf(DATA1 * 0.1, 0.1, np.sqrt(2.0))))
+    for wrt, arg in ((0, m), (1, c)):
+        want = _fd(lambda v, wrt=wrt: _mvn_1d(v, c) if wrt == 0 else _mvn_1d(m, v), arg)
+        np.testing.assert_allclose(tl.grad(_mvn_1d, wrt=wrt)(m, c), want, rtol=1e-6)
+        dirs = (np.ones(1), np.zeros((1, 1))) if wrt == 0 else (np.zeros(1), np.ones((1, 1)))
+        assert tl.jvp(_mvn_1d, (m, c), dirs)[1] == pytest.approx(np.sum(want), rel=1e-6)
+    h = 1e-5
+    want2 = (tl.grad(_mvn_1d)(m + h, c) - tl.grad(_mvn_1d)(m - h, c)) / (2 * h)
+    np.testing.assert_allclose(tl.hessian(_mvn_1d)(m, c).reshape(1), want2, rtol=1e-5)
+
+
+def test_mvn_x_with_two_leading_axes():
+    m = np.array([0.1, -0.2])
+    for wrt, arg in ((0, X3), (1, m)):
+        want = _fd(lambda v, wrt=wrt: _mvn_3d(v, m) if wrt == 0 else _mvn_3d(X3, v), arg)
+        np.testing.assert_allclose(tl.grad(_mvn_3d, wrt=wrt)(X3, m), want, rtol=1e-6, atol=1e-10)
+        v = np.linspace(0.1, 0.9, arg.size).reshape(arg.shape)
+        dirs = (v, np.zeros(2)) if wrt == 0 else (np.zeros_like(X3), v)
+        assert tl.jvp(_mvn_3d, (X3, m), dirs)[1] == pytest.approx(np.sum(want * v), rel=1e-6)

@@ -1304,7 +1304,8 @@ def dirichlet_pdf_vjp_alpha(g, ans, x, alpha):
 # ================================================================ multivariate_normal (x, mean, cov)
 # logpdf = -(k log(2 pi) + log det C + r^T C^-1 r) / 2 with r = x - mean, for x of shape (k,) or
 # (n, k) (n points) and C the symmetric matrix SciPy reads from cov (runtime/scipy_stats.py: its lower
-# triangle); with p = C^+ r (one row per point, pinv: allow_singular=True too):
+# triangle); with p = C^+ r (one row per point, pinv: allow_singular=True too; x of any leading axes, and
+# for a (1, 1) C a 1-D x is n points, as SciPy reads it: runtime mvn_x):
 #     d/dx = -p      d/dmean = p      d/dC = (p p^T - C^+) / 2 (summed over the points)
 
 
@@ -1331,81 +1332,102 @@ def mvn_cov_bar_vjp(h, ans, g):
 constant_params(runtime.mvn_cov, "mean")
 
 
+@defjvp(runtime.mvn_x)
+def mvn_x_jvp(x_dot, ans, x, cov):
+    return _tl.mvn_x(x_dot, cov)
+
+
+@defvjp(runtime.mvn_x)
+def mvn_x_vjp(g, ans, x, cov):
+    return np.reshape(g, np.shape(x))
+
+
+constant_params(runtime.mvn_x, "cov")
+
+
 @defjvp(stats.multivariate_normal.logpdf, argnum="x", name=_name("multivariate_normal.logpdf"))
 def mvn_logpdf_jvp_x(x_dot, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
-    return -np.sum(p * x_dot, axis=-1)
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
+    return np.reshape(-np.sum(p * _tl.mvn_x(x_dot, cov), axis=-1), np.shape(ans))
 
 
 @defjvp(stats.multivariate_normal.logpdf, argnum="mean", name=_name("multivariate_normal.logpdf"))
 def mvn_logpdf_jvp_mean(mean_dot, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
-    return np.sum(p * mean_dot, axis=-1)
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
+    return np.reshape(np.sum(p * mean_dot, axis=-1), np.shape(ans))
 
 
 @defjvp(stats.multivariate_normal.logpdf, argnum="cov", name=_name("multivariate_normal.logpdf"))
 def mvn_logpdf_jvp_cov(cov_dot, ans, x, mean=None, cov=1, allow_singular=False):
     c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
-    p = np.transpose(np.dot(c_inv, np.transpose(x - mean)))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
     c_dot = _tl.mvn_cov(cov_dot)
-    return 0.5 * (np.sum(np.dot(p, c_dot) * p, axis=-1) - np.sum(c_inv * c_dot))
+    return np.reshape(0.5 * (np.sum(np.dot(p, c_dot) * p, axis=-1) - np.sum(c_inv * c_dot)), np.shape(ans))
 
 
 @defvjp(stats.multivariate_normal.logpdf, argnum="x", name=_name("multivariate_normal.logpdf"))
 def mvn_logpdf_vjp_x(g, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
-    return _tl.unbroadcast(-np.expand_dims(g, -1) * p, x)
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
+    return np.reshape(_tl.unbroadcast(-np.expand_dims(g, -1) * p, _tl.mvn_x(x, cov)), np.shape(x))
 
 
 @defvjp(stats.multivariate_normal.logpdf, argnum="mean", name=_name("multivariate_normal.logpdf"))
 def mvn_logpdf_vjp_mean(g, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
     return _tl.unbroadcast(np.expand_dims(g, -1) * p, mean)
 
 
 @defvjp(stats.multivariate_normal.logpdf, argnum="cov", name=_name("multivariate_normal.logpdf"))
 def mvn_logpdf_vjp_cov(g, ans, x, mean=None, cov=1, allow_singular=False):
     c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
-    p = np.reshape(np.transpose(np.dot(c_inv, np.transpose(x - mean))), (-1, np.shape(c_inv)[0]))
+    p = np.reshape(np.dot(_tl.mvn_x(x, cov) - mean, c_inv), (-1, np.shape(c_inv)[0]))
     gp = np.reshape(g, (-1, 1)) * p
     return _tl.mvn_cov_bar(0.5 * (np.dot(np.transpose(gp), p) - np.sum(g) * c_inv))
 
 
 @defjvp(stats.multivariate_normal.pdf, argnum="x", name=_name("multivariate_normal.pdf"))
 def mvn_pdf_jvp_x(x_dot, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
-    return -ans * np.sum(p * x_dot, axis=-1)
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
+    return np.reshape(-ans * np.sum(p * _tl.mvn_x(x_dot, cov), axis=-1), np.shape(ans))
 
 
 @defjvp(stats.multivariate_normal.pdf, argnum="mean", name=_name("multivariate_normal.pdf"))
 def mvn_pdf_jvp_mean(mean_dot, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
-    return ans * np.sum(p * mean_dot, axis=-1)
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
+    return np.reshape(ans * np.sum(p * mean_dot, axis=-1), np.shape(ans))
 
 
 @defjvp(stats.multivariate_normal.pdf, argnum="cov", name=_name("multivariate_normal.pdf"))
 def mvn_pdf_jvp_cov(cov_dot, ans, x, mean=None, cov=1, allow_singular=False):
     c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
-    p = np.transpose(np.dot(c_inv, np.transpose(x - mean)))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
     c_dot = _tl.mvn_cov(cov_dot)
-    return ans * (0.5 * (np.sum(np.dot(p, c_dot) * p, axis=-1) - np.sum(c_inv * c_dot)))
+    return np.reshape(ans * (0.5 * (np.sum(np.dot(p, c_dot) * p, axis=-1) - np.sum(c_inv * c_dot))), np.shape(ans))
 
 
 @defvjp(stats.multivariate_normal.pdf, argnum="x", name=_name("multivariate_normal.pdf"))
 def mvn_pdf_vjp_x(g, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
-    return _tl.unbroadcast(-np.expand_dims(g * ans, -1) * p, x)
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
+    return np.reshape(_tl.unbroadcast(-np.expand_dims(g * ans, -1) * p, _tl.mvn_x(x, cov)), np.shape(x))
 
 
 @defvjp(stats.multivariate_normal.pdf, argnum="mean", name=_name("multivariate_normal.pdf"))
 def mvn_pdf_vjp_mean(g, ans, x, mean=None, cov=1, allow_singular=False):
-    p = np.transpose(np.dot(np.linalg.pinv(_tl.mvn_cov(cov, mean)), np.transpose(x - mean)))
+    c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
+    p = np.dot(_tl.mvn_x(x, cov) - mean, c_inv)
     return _tl.unbroadcast(np.expand_dims(g * ans, -1) * p, mean)
 
 
 @defvjp(stats.multivariate_normal.pdf, argnum="cov", name=_name("multivariate_normal.pdf"))
 def mvn_pdf_vjp_cov(g, ans, x, mean=None, cov=1, allow_singular=False):
     c_inv = np.linalg.pinv(_tl.mvn_cov(cov, mean))
-    p = np.reshape(np.transpose(np.dot(c_inv, np.transpose(x - mean))), (-1, np.shape(c_inv)[0]))
+    p = np.reshape(np.dot(_tl.mvn_x(x, cov) - mean, c_inv), (-1, np.shape(c_inv)[0]))
     gp = np.reshape(g * ans, (-1, 1)) * p
     return _tl.mvn_cov_bar(0.5 * (np.dot(np.transpose(gp), p) - np.sum(g * ans) * c_inv))

@@ -60,3 +60,12 @@ def dirichlet_x_bar(g: Any, given: int) -> Any:
     if np.shape(g)[0] == given + 1:
         return g[:given] - g[given:]
     return g
+
+
+def mvn_x(x: Any, cov: Any) -> Any:
+    """The points ``scipy.stats.multivariate_normal`` reads from ``x``: for a (1, 1) covariance a 1-D
+    ``x`` of shape (n,) is n one-dimensional points, (n, 1); otherwise ``x`` as given (the last axis the
+    coordinates, any leading axes points)."""
+    if np.shape(cov) == (1, 1) and np.ndim(x) == 1:
+        return np.reshape(x, (-1, 1))
+    return x
