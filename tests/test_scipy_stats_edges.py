@@ -228,3 +228,40 @@ def test_mvn_x_with_two_leading_axes():
         v = np.linspace(0.1, 0.9, arg.size).reshape(arg.shape)
         dirs = (v, np.zeros(2)) if wrt == 0 else (np.zeros_like(X3), v)
         assert tl.jvp(_mvn_3d, (X3, m), dirs)[1] == pytest.approx(np.sum(want * v), rel=1e-6)
+
+
+# ---------------------------------------------------------------- Python lists as arguments (read as arrays)
+
+def _list_x(mu):
+    return np.sum(st.norm.logpdf([0.3, 0.8], mu, 1.5))
+
+
+def _list_traced(x):
+    return np.sum(sp.jv(1.5, [x[0] + 1.0, x[1] + 1.0])) + np.sum(sp.erf([x[0], 2.0 * x[1]]))
+
+
+def _list_mvn(x):
+    return st.multivariate_normal.logpdf([x[0], x[1]], [0.1, 0.2], cov=[[x[0] + 2.0, 0.3], [0.3, 1.0]])
+
+
+def _list_poisson(x):
+    return (np.sum(st.poisson.logpmf([0, 2], [x[0] + 1.0, x[1] + 1.0]))
+            + np.sum(st.gamma.logpdf([1.3, 0.8], [x[0] + 2, 2.5])))
+
+
+@pytest.mark.parametrize("f", [_list_traced, _list_mvn, _list_poisson])
+def test_list_arguments_both_modes_and_second_order(f):
+    x = np.array([0.4, 0.7])
+    want = _fd(f, x)
+    np.testing.assert_allclose(tl.grad(f)(x), want, rtol=1e-6)
+    assert tl.jvp(f, (x,), (np.array([1.0, -2.0]),))[1] == pytest.approx(want @ [1.0, -2.0], rel=1e-6)
+    grad = tl.grad(f)
+    h = 1e-5
+    want2 = np.array([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(tl.hessian(f)(x), want2, rtol=1e-4, atol=1e-7)
+
+
+def test_list_data_argument():
+    want = _fd(lambda p: _list_x(p[0]), np.array([0.2]))[0]
+    assert tl.grad(_list_x)(0.2) == pytest.approx(want, rel=1e-6)
+    assert tl.jvp(_list_x, (0.2,), (1.0,))[1] == pytest.approx(want, rel=1e-6)
