@@ -265,3 +265,29 @@ def test_list_data_argument():
     want = _fd(lambda p: _list_x(p[0]), np.array([0.2]))[0]
     assert tl.grad(_list_x)(0.2) == pytest.approx(want, rel=1e-6)
     assert tl.jvp(_list_x, (0.2,), (1.0,))[1] == pytest.approx(want, rel=1e-6)
+
+
+# ---------------------------------------------------------------- a rebound scipy.special name leaves other rules alone
+
+def _gammaln_of(x):
+    return sp.gammaln(x) + st.gamma.logpdf(1.3, x)
+
+
+def _j0_of(x):
+    return sp.j0(x)
+
+
+def test_patching_digamma_does_not_change_other_derivatives(monkeypatch):
+    x = 0.35
+    want = _fd(lambda p: _gammaln_of(p[0]), np.array([x]))[0]
+    original = sp.digamma
+    for patch in (lambda v: original(v) + 1.0, sp.j0):
+        monkeypatch.setattr(sp, "digamma", patch)
+        assert tl.grad(_gammaln_of)(x) == pytest.approx(want, rel=1e-6)
+        assert tl.jvp(_gammaln_of, (x,), (1.0,))[1] == pytest.approx(want, rel=1e-6)
+
+
+def test_a_name_rebound_to_another_ufunc_is_differentiated_as_that_ufunc(monkeypatch):
+    monkeypatch.setattr(sp, "j0", sp.j1)   # _j0_of now computes j1: its derivative is j1's
+    want = _fd(lambda p: _j0_of(p[0]), np.array([0.35]))[0]
+    assert tl.grad(_j0_of)(0.35) == pytest.approx(want, rel=1e-6)
