@@ -580,7 +580,7 @@ __all__ = [
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_scale", "logsumexp_weights", "logsumexp_tangent", "logsumexp_spread",
-    # (and `special`: scipy.special, or None)
+    # (and `special`: scipy.special's functions as imported, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
     # numpy_missing.py
     "item", "item_bar", "conj_method", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands",

@@ -1,5 +1,5 @@
-"""SciPy for the rules of ``rules/scipy_special.py`` (``_tl.special`` is ``scipy.special``, or
-None without SciPy: those rules are then not registered), and the pieces of
+"""SciPy for the rules of ``rules/scipy_special.py`` (``_tl.special``: the functions of
+``scipy.special`` as imported, or None without SciPy: those rules are then not registered), and the pieces of
 ``scipy.special.logsumexp``'s rule.
 
 ``logsumexp(a, axis, b, keepdims, return_sign)`` is ``log|s|`` with ``s = sum(b exp(a))`` along
