@@ -51,6 +51,14 @@ def _dirichlet(points: Any) -> Any:
     return make
 
 
+def _dirichlet_short(points: Any) -> Any:
+    """x with K - 1 = 2 components (SciPy completes the last): any direction keeps it on the simplex."""
+    def make(rng: Any) -> tuple:
+        x, alpha = _dirichlet(points)(rng)
+        return x[:-1], alpha
+    return make
+
+
 def _on_simplex(argnum: int, v: Any) -> Any:
     """Perturb x (argument 0) along the simplex only: SciPy refuses points off it."""
     return v - np.mean(v, axis=0) if argnum == 0 else v
@@ -95,12 +103,32 @@ else:
             Case(_args(lambda rng: (3.0, sample(rng, F, 0.5, 4.0))), "floats"),
         ] for m in ("pmf", "logpmf", "cdf")},
         **{f"scipy.stats.dirichlet.{m}": [Case(_args(_dirichlet(None)), "x (3,), alpha (3,)", _on_simplex),
-                                          Case(_args(_dirichlet(4)), "x (3, 4): 4 points, alpha (3,)", _on_simplex)]
+                                          Case(_args(_dirichlet(4)), "x (3, 4): 4 points, alpha (3,)", _on_simplex),
+                                          Case(_args(_dirichlet_short(None)), "x (2,) completed, alpha (3,)"),
+                                          Case(_args(_dirichlet_short(4)), "x (2, 4) completed, alpha (3,)")]
            for m in ("pdf", "logpdf")},
+        "tangent_lite.runtime.scipy_stats.dirichlet_x": [
+            Case(_args(_dirichlet_short(4)), "x (2, 4), alpha (3,)"),
+            Case(_args(_dirichlet(None)), "x (3,), alpha (3,): unchanged")],
+        "tangent_lite.runtime.scipy_stats.dirichlet_x_dot": [
+            Case(_args(lambda rng: (sample(rng, (2, 4)), 3)), "(2, 4), k 3"),
+            Case(_args(lambda rng: (sample(rng, (3,)), 3)), "(3,), k 3: unchanged")],
+        "tangent_lite.runtime.scipy_stats.dirichlet_x_bar": [
+            Case(_args(lambda rng: (sample(rng, (3, 4)), 2)), "(3, 4), 2 given"),
+            Case(_args(lambda rng: (sample(rng, (3,)), 3)), "(3,), 3 given: unchanged")],
         **{f"scipy.stats.multivariate_normal.{m}": [
             Case(_args(_mvn(None, True)), "x (3,), mean (3,), cov (3, 3)"),
-            Case(_args(_mvn(4, False)), "x (4, 3): 4 points, mean (3,), cov (3, 3) not symmetric")]
+            Case(_args(_mvn(4, False)), "x (4, 3): 4 points, mean (3,), cov (3, 3) not symmetric"),
+            Case(_args(lambda rng: (sample(rng, (2, 4, 3)), sample(rng, (3,)), _spd(rng, 3))),
+                 "x (2, 4, 3): 8 points, mean (3,), cov (3, 3)"),
+            Case(_args(lambda rng: (sample(rng, (4,)), sample(rng, (1,)), _spd(rng, 1))),
+                 "x (4,): 4 one-dimensional points, mean (1,), cov (1, 1)"),
+            Case(_args(lambda rng: (sample(rng, (1,)), sample(rng, (1,)), _spd(rng, 1))),
+                 "x (1,): one one-dimensional point, mean (1,), cov (1, 1)")]
            for m in ("pdf", "logpdf")},
+        "tangent_lite.runtime.scipy_stats.mvn_x": [
+            Case(_args(lambda rng: (sample(rng, (4,)), np.eye(1))), "x (4,), cov (1, 1): 4 points"),
+            Case(_args(lambda rng: (sample(rng, (2, 3)), np.eye(3))), "x (2, 3), cov (3, 3): unchanged")],
         "tangent_lite.runtime.scipy_stats.mvn_cov": [Case(_args(lambda rng: (sample(rng, (3, 3)),)), "(3, 3)")],
         "tangent_lite.runtime.scipy_stats.mvn_cov_bar": [Case(_args(lambda rng: (sample(rng, (3, 3)),)), "(3, 3)")],
     }

@@ -190,14 +190,33 @@ def entr_vjp(g, ans, x):
     return g * (-np.log(x) - 1.0)
 
 
+# 1/Gamma is entire: -rgamma(x) digamma(x) is 0 * inf at 0, -1, -2, ..., so left of 1/2 the slope
+# comes from the reflection 1/Gamma(x) = sin(pi x) Gamma(1 - x) / pi (finite there: 1, -1, 2, ...);
+# each branch reads only inputs where it is finite, so np.where's unselected branch is never NaN.
+
+
 @defjvp(sc.rgamma, name=_name("rgamma"))
 def rgamma_jvp(x_dot, ans, x):
-    return x_dot * (-ans * _tl.special.digamma(x))
+    left = x < 0.5
+    x_left = np.where(left, x, 0.0)
+    x_right = np.where(left, 1.0, x)
+    reflected = _tl.special.gamma(1.0 - x_left) * (
+        np.cos(np.pi * x_left) - np.sin(np.pi * x_left) * _tl.special.digamma(1.0 - x_left) / np.pi)
+    direct = -_tl.special.rgamma(x_right) * _tl.special.digamma(x_right)
+    slope = np.where(left, reflected, direct)
+    return x_dot * slope
 
 
 @defvjp(sc.rgamma, name=_name("rgamma"))
 def rgamma_vjp(g, ans, x):
-    return g * (-ans * _tl.special.digamma(x))
+    left = x < 0.5
+    x_left = np.where(left, x, 0.0)
+    x_right = np.where(left, 1.0, x)
+    reflected = _tl.special.gamma(1.0 - x_left) * (
+        np.cos(np.pi * x_left) - np.sin(np.pi * x_left) * _tl.special.digamma(1.0 - x_left) / np.pi)
+    direct = -_tl.special.rgamma(x_right) * _tl.special.digamma(x_right)
+    slope = np.where(left, reflected, direct)
+    return g * slope
 
 
 # Bessel functions of integer order: J0' = -J1, J1' = (J0 - J2) / 2 (and the same for Y)

@@ -444,7 +444,7 @@ from .scipy_linalg import (  # noqa: F401
     sylvester_bar_q,
     tri_read,
 )
-from .scipy_stats import mvn_cov, mvn_cov_bar  # noqa: F401
+from .scipy_stats import dirichlet_x, dirichlet_x_bar, dirichlet_x_dot, mvn_cov, mvn_cov_bar, mvn_x  # noqa: F401
 from .shapes import (  # noqa: F401
     _pieces,
     compress_bar,
@@ -579,7 +579,7 @@ __all__ = [
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_scale", "logsumexp_weights", "logsumexp_tangent", "logsumexp_spread",
-    # (and `special`: scipy.special, or None)
+    # (and `special`: scipy.special's functions as imported, or None)
     "cov_rows", "cov_check", "cov_tangent", "cov_bar", "corrcoef_seed", "corrcoef_tangent", "corrcoef_bar",
     # numpy_missing.py
     "item", "item_bar", "conj_method", "outer_shape", "einsum_subscripts", "gradient", "gradient_bands",
@@ -595,5 +595,5 @@ __all__ = [
     "lu_factor_tangent", "lu_factor_bar", "lu_solve_tangent_lu", "lu_solve_bar_lu", "real_result", "block_frechet",
     "expm_tangent", "expm_bar", "logm_tangent", "logm_bar", "sqrtm_tangent", "sqrtm_bar", "sylvester_bar_q",
     # scipy_stats.py
-    "mvn_cov", "mvn_cov_bar",
+    "mvn_cov", "mvn_cov_bar", "mvn_x", "dirichlet_x", "dirichlet_x_dot", "dirichlet_x_bar",
 ]

@@ -1,5 +1,5 @@
-"""SciPy for the rules of ``rules/scipy_special.py`` (``_tl.special`` is ``scipy.special``, or
-None without SciPy: those rules are then not registered), and the pieces of
+"""SciPy for the rules of ``rules/scipy_special.py`` (``_tl.special``: the functions of
+``scipy.special`` as imported, or None without SciPy: those rules are then not registered), and the pieces of
 ``scipy.special.logsumexp``'s rule.
 
 ``logsumexp(a, axis, b, keepdims, return_sign)`` is ``log|s|`` with ``s = sum(b exp(a))`` along
@@ -11,6 +11,7 @@ negative sum gives NaN, and so do its derivatives."""
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,14 @@ from .library import zeros_of
 
 
 def _scipy_special() -> Any:
+    """scipy.special's functions as they are when tangent_lite is imported: a rule's formula
+    (``_tl.special.digamma`` in gammaln's) keeps meaning SciPy's function when a user rebinds the name
+    in scipy.special (``sp.digamma = ...``)."""
     try:
         from scipy import special as module
     except ImportError:  # pragma: no cover - SciPy is optional
         return None
-    return module
+    return types.SimpleNamespace(**{k: v for k, v in vars(module).items() if not k.startswith("_") and callable(v)})
 
 
 # a plain assignment, so that adgen's standalone files (runtime/sources.py) carry it too

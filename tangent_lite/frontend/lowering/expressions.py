@@ -369,11 +369,22 @@ class Expressions(Part):
         keywords = self.unpack.spread_keywords(node.keywords)
         if any(get_anno(a, Key.FENCED) for a in [callee] + args + [k.value for k in keywords]):
             return _opaque()  # calls something refused (and reported), or with it: not checked further
+        if _takes_arrays(obj) and not any(isinstance(a, gast.Starred) for a in node.args) \
+                and all(k.arg is not None for k in node.keywords):
+            # st.norm.logpdf([0.3, x], ...): SciPy reads a list as an array, and so do its rules
+            args = [self._as_array(a) if isinstance(n, (gast.List, gast.Tuple)) else a for n, a in zip(node.args, args)]
+            for k, n in zip(keywords, node.keywords):
+                if isinstance(n.value, (gast.List, gast.Tuple)):
+                    k.value = self._as_array(k.value)
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
             return self.namespaces.annotate(out, obj, node)
         return out
+
+    def _as_array(self, atom: Any) -> Any:
+        """``np.asarray(atom)`` bound to a temporary (a list argument of a SciPy function)."""
+        return self.numpy_forms._bind(self._np_call("asarray", [atom], []))
 
     def is_static(self, func: Any) -> bool:
         dotted = S.dotted_name(func)
@@ -430,6 +441,12 @@ class Expressions(Part):
         orelse, self.cx.out = self.cx.out, saved
         self.cx.emit(gast.If(test=test, body=body, orelse=orelse))
         return S.name(t)
+
+
+def _takes_arrays(obj: Any) -> bool:
+    """A scipy.special / scipy.stats function with rules (their rules read arguments as arrays)."""
+    prim = REGISTRY.get(obj) if obj is not _MISSING else None
+    return prim is not None and prim.name.startswith(("scipy.special.", "scipy.stats."))
 
 
 def _dict_call(node: Any) -> Any:
