@@ -92,19 +92,26 @@ def read_rows(derivs: List[Any], guards: List[Sequence[Any]], module_of: Any) ->
         if module is None or _library(module.__name__):  # (a derivative of a runtime helper: second order)
             continue
         namespace = vars(module)
+        names = {n.id for f in d.functions for n in walk(f) if isinstance(n, gast.Name)}
+        called = {"numpy": d.w.aliases.get("np"), "math": d.w.aliases.get("math")}
         for where, name, path, how, _ in found:
+            module_name = module.__name__
             if where != "global" or name not in namespace or path[-1:] and path[-1] in _COVERED:
                 continue
             value = namespace[name]
             if isinstance(value, types.ModuleType) and _library(value.__name__):
-                continue
+                if not path or called.get(value.__name__) not in names:
+                    continue
+                # NumPy's and math's functions the file calls by name, checked through its own import (np.sin = np.cos)
+                module_name, name, path = value.__name__, path[0], path[1:]
+                value = getattr(value, name, _ABSENT)
             for part in path:
                 value = runtime._step(value, part)
             kind = "type" if how == "type" else "is"
             expected = runtime.described(value, kind)
             if expected.startswith("a value of type"):
                 kind = "type"
-            row = (module.__name__, name, tuple(path), kind, expected)
+            row = (module_name, name, tuple(path), kind, expected)
             if row not in rows:
                 rows.append(row)
     return rows

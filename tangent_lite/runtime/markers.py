@@ -445,11 +445,24 @@ def described(v: Any, how: str) -> str:
     """What a file ``adgen`` wrote expects of a value it reads from one of the user's modules, in
     words that are the same in every process and Python version (:class:`ModuleValues`).  ``how``:
     "type" (data, read at every call: its type) or "is" (what the derivative code was made for: a
-    function, by its name, the digest of its source and its defaults; a class or a module, by name;
-    a ``functools.partial``, by the number of arguments it binds; any other object, by its type)."""
+    function, by its name, the digest of its source and its defaults; a function of NumPy, SciPy or
+    ``math``, a ufunc (with its library) a class or a module, by name; a bound method, by its function
+    and its object's type; a ``functools.partial``, by the number of arguments it binds; any other
+    object, by its type)."""
     t = type(v)
     if how == "type" or not callable(v) and not isinstance(v, types.ModuleType):
         return f"a value of type {t.__qualname__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__qualname__}'}"
+    if isinstance(v, np.ufunc):  # (by name and library: scipy.special's ufuncs have no __module__)
+        home = next((m for m in ("numpy", "scipy.special") if getattr(sys.modules.get(m), v.__name__, None) is v),
+                    getattr(v, "__module__", None) or "(no library)")
+        return f"the ufunc {home}.{v.__name__}"
+    if isinstance(v, types.MethodType):  # (st.norm.logpdf: a function shared by all distributions, and its object)
+        owner = v.__self__
+        return f"{described(v.__func__, 'is')} bound to {described(owner, 'is' if isinstance(owner, type) else 'type')}"
+    home = getattr(v, "__module__", None)
+    if isinstance(home, str) and home.partition(".")[0] in ("numpy", "scipy", "math") and not isinstance(v, type) \
+            and isinstance(getattr(v, "__qualname__", None), str):  # (by name: the same in every library version)
+        return f"the library function {home}.{v.__qualname__}"
     if isinstance(v, types.FunctionType):
         try:
             digest = hashlib.sha256(inspect.getsource(v).encode()).hexdigest()[:12]
@@ -510,7 +523,10 @@ class ModuleValues:
                 if type(v) is not last:
                     self._accept(i, v)
             elif last is None or last[0] is not v or last[1] is not getattr(v, "__code__", None) \
-                    or last[2] is not getattr(v, "__defaults__", None):
+                    or last[2] is not getattr(v, "__defaults__", None) \
+                    or last[3] is not getattr(v, "__kwdefaults__", None) \
+                    or last[4] is not None and (len(last[3]) != len(last[4]) or any(
+                        last[3].get(k, _NOTHING) is not d for k, d in last[4])):  # (__kwdefaults__ edited in place)
                 self._accept(i, v)
             i += 1
 
@@ -519,11 +535,18 @@ class ModuleValues:
         module, name, path, how, expected = self.rows[i]
         shown = ".".join([module.__name__, name, *(p.replace("<global>", "") for p in path)])
         now = "missing" if v is _NOTHING else described(v, how)
+        if now != expected and module.__name__.partition(".")[0] in ("numpy", "math"):  # (a library the file calls)
+            raise user_error("TangentLiteError", f"'{shown}' is {now} now, not the library's own function (rebound: a "
+                             f"monkeypatch?); {self.name} calls it by name, and its derivative code holds only for "
+                             f"{expected}", f"restore the original ({shown} = the function saved before patching) "
+                             f"while the functions of {self.name} run")
         if now != expected:
             raise user_error("TangentLiteError", f"'{shown}' is {now} now, but {self.name} was written by adgen when "
                              f"it was {expected}: its derivative code holds only for that",
                              f"write the file again ({self.command}), or bind {shown} to what it was")
-        self.seen[i] = type(v) if how == "type" else (v, getattr(v, "__code__", None), getattr(v, "__defaults__", None))
+        kw = getattr(v, "__kwdefaults__", None)
+        self.seen[i] = type(v) if how == "type" else (v, getattr(v, "__code__", None), getattr(v, "__defaults__", None),
+                                                      kw, tuple(kw.items()) if isinstance(kw, dict) else None)
 
 
 def _step(v: Any, part: str) -> Any:
