@@ -25,6 +25,7 @@ from .. import runtime
 from .. import syntax as S
 from ..analysis.contexts import ENTER, EXIT, context_of, marker  # noqa: F401 (used by the modes)
 from ..errors import UnsupportedConstructError
+from ..frontend.lowering.common import binds_plainly
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
 from ..syntax.naming import Namer
@@ -232,7 +233,7 @@ def _may_raise(stmt: Any) -> bool:
     if isinstance(stmt, gast.Pass) or _is_push(stmt):
         return False
     if isinstance(stmt, gast.Assign):
-        return not (all(isinstance(t, gast.Name) for t in stmt.targets) and _plain_value(stmt.value))
+        return not binds_plainly(stmt)
     if isinstance(stmt, gast.If):
         return not _plain_value(stmt.test) or any(_may_raise(s) for s in stmt.body + stmt.orelse)
     return True

@@ -228,3 +228,9 @@ def _closure_values(fn: Callable) -> Dict[str, Any]:
             pass
     return out
 
+
+def binds_plainly(stmt: Any) -> bool:
+    """``name = name`` or ``name = constant``: a statement that cannot raise (what the flags of
+    frontend.jumps are made of; the try-block checks of lowering and of modes.blocks use it)."""
+    return isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets) \
+        and isinstance(stmt.value, (gast.Name, gast.Constant))

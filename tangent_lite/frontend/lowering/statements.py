@@ -16,7 +16,7 @@ from ... import syntax as S
 from ...errors import UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
-from .common import _stored_names, ast_copy_lines, is_atom
+from .common import _stored_names, ast_copy_lines, binds_plainly, is_atom
 from .state import Part
 
 # contexts known never to swallow an exception raised in the with block (``__exit__`` returns a
@@ -316,12 +316,6 @@ def blocks_marker(flag: str, kind: str, args: List[Any]) -> Any:
     return gast.Expr(value=call)
 
 
-def _cannot_raise(stmt: Any) -> bool:
-    """``name = name`` or ``name = constant`` (what the flags of frontend.jumps are made of)."""
-    return isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name) for t in stmt.targets) \
-        and isinstance(stmt.value, (gast.Name, gast.Constant))
-
-
 def _assigned_before_a_raise(body: List[Any]) -> Set[str]:
     """The names ``body`` may have assigned when a later statement of it (or a later part of
     a compound statement) raises."""
@@ -332,7 +326,7 @@ def _assigned_before_a_raise(body: List[Any]) -> Set[str]:
             early |= _stored_names([stmt])  # compound: may raise after assigning, inside
         elif raises_later:
             early |= _stored_names([stmt])
-        raises_later = raises_later or not _cannot_raise(stmt)
+        raises_later = raises_later or not binds_plainly(stmt)
     return early
 
 
