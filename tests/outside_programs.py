@@ -864,7 +864,7 @@ class Swap:
             env.set(name, SCALAR)
             sc.append(name)
         a, b, c = g.choice(list(itertools.permutations(sc, 3)))
-        k = g.integer(0, 9)
+        k = g.integer(0, 13)
         if k == 0:
             lines.append(f"{a}, {b} = {b}, {a}")
         elif k == 1:
@@ -900,9 +900,18 @@ class Swap:
         elif k == 8:
             lines.append(f"{a}, {b}, {c} = {b}, {c}, {a}")
             lines.append(f"{a} = {a} * 0.9 + {fmt(g.const())}")
-        else:
+        elif k == 9:
             lines.append(f"{a}, {b} = {b}, {a}")
             lines.append(f"{b} = {g.np}.tanh({b} + {a})")
+        elif k == 10:  # a target keeps its own name: "x, y = x * 0.5 + y, y" (breaker 29 W4)
+            lines.append(f"{a}, {b} = {a} * 0.5 + {b}, {b}")
+        elif k == 11:
+            lines.append(f"{a}, {c} = {a}, {b}")
+        elif k == 12:
+            lines.append(f"({a}, ({b}, {c})) = ({a}, ({c}, {b} * 1.5))")
+        else:
+            lines.append(f"[{a}, {b}] = [{a}, {b}]")
+            lines.append(f"{a} = {a} * {b} + {fmt(g.const())}")
         return lines
 
 

@@ -84,6 +84,9 @@ class Assignments(Part):
 
     def assign_to(self, tgt: Any, value: Any, node: Any) -> None:
         if isinstance(tgt, gast.Name):
+            if tgt.id in self.cx.nonssa and isinstance(value, gast.Name) \
+                    and value.id == self.cx.current.get(tgt.id, tgt.id):
+                return  # x, y = x, f(y): x = x binds nothing (emitted, its reverse would double x's adjoint)
             self.cx.emit(S.assign(self.names.target(tgt.id), value))
         elif isinstance(tgt, (gast.Tuple, gast.List)):
             names = []

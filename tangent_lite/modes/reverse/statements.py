@@ -33,6 +33,9 @@ class StatementAdjoints:
 
     def rev_assign(self, stmt: Any, state: Set[str]) -> List[Any]:
         out: List[Any] = []
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+                and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == stmt.value.id:
+            return out  # x = x binds nothing: x's adjoint is neither doubled nor dropped
         if get_anno(stmt, Key.USER_CALL) is not None:
             out.extend(self.calls.user_adjoint(stmt, state))
             targets = _targets(stmt)
