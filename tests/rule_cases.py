@@ -623,6 +623,13 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         _zero_index_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)], 0),
         _zero_index_case("list [float, (3,), (2, 2)]", _nested, 2),
     ],
+    # the share of a (co)tangent a write into `into` keeps: all (float), none (int, bool), the real part
+    "tangent_lite.runtime.indexing.write_cast": [
+        with_args("t (3,) into float (3,)", lambda rng: ((sample(rng, (3,)), np.zeros(3)), {})),
+        with_args("t (2, 2) into int (2, 2)", lambda rng: ((sample(rng, (2, 2)), np.zeros((2, 2), dtype=int)), {})),
+        with_args("t float into bool (4,)", lambda rng: ((sample(rng, F), np.zeros(4, dtype=bool)), {})),
+        with_args("t (3,) into list", lambda rng: ((sample(rng, (3,)), [0.0, 1.0, 2.0]), {})),
+    ],
     "tangent_lite.runtime.tape.saved": unary(),
     "tangent_lite.runtime.tape.copied": unary(),
     # a hook that returns its argument: then the rule pair is consistent (other hooks change g on purpose)

@@ -36,6 +36,14 @@ class StmtInfo:
     callee: Any = None
 
 
+def casts(info: StmtInfo) -> bool:
+    """Does a primitive call name its result's dtype (``np.asarray(x, dtype=int)``,
+    ``np.sum(x, dtype=np.float32)``)?  Its derivatives are then cast like the result (zero for an
+    integer or boolean one, which carries none): ``_tl.cast_like``."""
+    dtype = info.bound.get("dtype")
+    return info.kind == "prim" and dtype is not None and not (isinstance(dtype, gast.Constant) and dtype.value is None)
+
+
 def local_names(atom: Any) -> Set[str]:
     return {n.id for n in S.walk(atom) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
             and get_anno(n, Key.CALLEE, _NO) is _NO}

@@ -21,6 +21,7 @@ from ..analysis.activity import activity
 from ..analysis.differentiable import check_differentiable
 from ..analysis.statements import (
     StmtInfo,
+    casts,
     container_vars,
     describe,
     index_value,
@@ -105,9 +106,13 @@ class _Forward:
         value?  Not for a parameter's (the caller's tangent) nor in batched mode."""
         if self.batched or not self.is_active(atom):
             return False
+        return self.surely_built(atom.id)
+
+    def surely_built(self, var: str) -> bool:
+        """Does ``var`` surely hold a list or dict the function builds (never an array)?"""
         if self._built is None:
             self._built = sequence_containers(self.w.fdef.body, self.w.params)
-        return atom.id in self._built
+        return var in self._built
 
     def zeros(self, atom: Any) -> Any:
         tl = S.name(self.w.aliases["_tl"])
@@ -217,6 +222,8 @@ class _Forward:
                 v = self.zeros(info.value)
             else:
                 v = S.const(0.0)
+            if self.is_active(info.value) and not self.surely_built(tgt.value.id):  # (an array's dtype casts v)
+                v = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "write_cast"), [v, S.name(tgt.value.id)])
             if self.own_tangent(tgt.value):  # L_dot[i] = v_dot, as L[i] = v: no copy of n entries per write
                 store = gast.Subscript(value=S.name(dot), slice=S.deepcopy(tgt.slice), ctx=gast.Store())
                 return [gast.Assign(targets=[store], value=v, type_comment=None)]
@@ -258,6 +265,8 @@ class _Forward:
                 func = S.deepcopy(info.value.func)
                 call = S.call(func, [a for _, a in args]) if [slot for slot, _ in args] == info.prim.params \
                     else S.call(func, keywords=args)
+            if casts(info):
+                call = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "cast_like"), [call, S.name(target)])
             return [S.assign(dot, call)]
         stmts: List[Any] = []
         terms = []
@@ -289,6 +298,8 @@ class _Forward:
                 len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
             helper = "batch_bcast" if self.batched else "bcast"
             total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), helper), [total, S.name(target)])
+        if casts(info) and not self.batched:  # np.asarray(x, dtype=int): no derivative; float32: in float32
+            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "cast_like"), [total, S.name(target)])
         stmts.append(S.assign(dot, total))
         return stmts
 

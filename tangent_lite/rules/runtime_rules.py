@@ -278,6 +278,16 @@ def setitem_bar_vjp(h, ans, g, index, v):
     return _tl.setitem(_tl.zeros_like(g), index, h)
 
 
+@defjvp(runtime.write_cast)
+def write_cast_jvp(t_dot, ans, t, into):
+    return _tl.write_cast(t_dot, into)
+
+
+@defvjp(runtime.write_cast)
+def write_cast_vjp(g, ans, t, into):
+    return _tl.write_cast(g, into)
+
+
 @defjvp(runtime.zero_index)
 def zero_index_jvp(g_dot, ans, g, index):
     return _tl.zero_index(g_dot, index)
@@ -436,6 +446,7 @@ constant_params(runtime.setitem, "index")
 # array_api_extra.at(x)[index].set(v) is the same write (keeping the dtype of x): the same derivatives
 same_rules(runtime.at_set, like=runtime.setitem)
 constant_params(runtime.zero_index, "index")
+constant_params(runtime.write_cast, "into")
 constant_params(runtime.zero_item, "container", "index")
 constant_params(runtime.setitem_bar, "index", "v")
 constant_params(runtime.slice_write_bar, "old", "index", "v")

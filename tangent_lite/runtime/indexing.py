@@ -157,6 +157,25 @@ def _np_dtype(v: Any) -> Any:
     return dt if isinstance(dt, np.dtype) else None
 
 
+def write_cast(t: Any, into: Any) -> Any:
+    """The share of a tangent or cotangent ``t`` of ``v`` that ``into[index] = v`` keeps (the write
+    casts ``v`` to ``into``'s dtype): none for an integer or boolean array (a truncated value
+    carries no derivative), the real part for a real array given a complex ``t``, all of ``t``
+    otherwise (lists, dicts, arrays of ``v``'s own kind)."""
+    if isinstance(into, (list, dict)) or not hasattr(into, "dtype"):
+        return t
+    dt = _np_dtype(into)
+    if dt is None:  # an array-API library's own dtypes
+        lib = namespace(into)
+        if not lib.isdtype(into.dtype, ("real floating", "complex floating")):
+            return zeros_like(t)
+        return lib.real(t) if lib.isdtype(into.dtype, "real floating") and is_foreign(t) \
+            and lib.isdtype(t.dtype, "complex floating") else t
+    if dt.kind not in "fc":
+        return zeros_like(t)
+    return real_cotangent(t, into)
+
+
 def _written(out: Any, index: Any, v: Any) -> Any:
     """``out[index] = v`` on an array nothing else holds; ``out.at[index].set(v)`` for immutable
     arrays (JAX)."""
@@ -290,18 +309,18 @@ def _written_span(g: Any, old: list, index: slice) -> Tuple[int, int, int]:
 def slice_write_bar(g: Any, old: Any, index: Any, v: Any) -> Any:
     """Cotangent of ``v`` in ``x[index] = v``, where ``x`` was ``old`` (a list may change length)."""
     if isinstance(g, list) and isinstance(old, list) and isinstance(index, slice):
-        start, written, _ = _written_span(g, old, index)
-        if written >= 0:
-            part = [unbroadcast(gi, vi) for gi, vi in zip(g[start:start + written], v)]
+        start, span, _ = _written_span(g, old, index)
+        if span >= 0:
+            part = [unbroadcast(gi, vi) for gi, vi in zip(g[start:start + span], v)]
             return np.array(part) if isinstance(v, np.ndarray) else tuple(part) if isinstance(v, tuple) else part
-    return setitem_bar(g, index, v)
+    return setitem_bar(write_cast(g, old), index, v)
 
 
 def slice_write_zero(g: Any, old: Any, index: Any, v: Any) -> Any:
     """The adjoint of ``x`` before ``x[index] = v`` (``x`` was ``old``): ``g`` without the written
     part, as long as ``old`` again."""
     if isinstance(g, list) and isinstance(old, list) and isinstance(index, slice):
-        start, written, count = _written_span(g, old, index)
-        if written >= 0:
-            return g[:start] + [zeros_like(e) for e in old[start:start + count]] + g[start + written:]
+        start, span, count = _written_span(g, old, index)
+        if span >= 0:
+            return g[:start] + [zeros_like(e) for e in old[start:start + count]] + g[start + span:]
     return zero_index(g, index)

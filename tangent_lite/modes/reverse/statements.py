@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import syntax as S
 from ...analysis.shapes import matrix_products, scalar, strip_same_shape, strip_scalar_broadcasts
-from ...analysis.statements import StmtInfo, describe, describe_once, is_local, local_names
+from ...analysis.statements import StmtInfo, casts, describe, describe_once, is_local, local_names
 from ...rules.template import inline
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno
@@ -129,15 +129,20 @@ class StatementAdjoints:
         if info.kind == "setitem":
             tgt = info.node.targets[0]
             if self.ps.is_active(info.value):
+                bar: Any = S.name(self.adjoints.bar(target))
+                if target not in self.ps.lists:  # an array's dtype casts v (int: no derivative)
+                    written = self.ps.namer.temp()
+                    out.append(S.assign(written, self.ps.call("write_cast", [bar, S.name(target)])))
+                    bar = S.name(written)
                 if S.whole_index(tgt.slice):  # x[()] = v: the adjoint of a 0-d array may be a number
-                    piece = self.ps.call("index_of", [S.name(self.adjoints.bar(target)), self.ps.index(tgt.slice)])
+                    piece = self.ps.call("index_of", [S.deepcopy(bar), self.ps.index(tgt.slice)])
                     contrib = self.ps.call("unbroadcast", [piece, S.name(info.value.id)])
                 elif self._basic_index(tgt.slice):
-                    piece = gast.Subscript(value=S.name(self.adjoints.bar(target)), slice=S.deepcopy(tgt.slice),
+                    piece = gast.Subscript(value=S.deepcopy(bar), slice=S.deepcopy(tgt.slice),
                                            ctx=gast.Load())
                     contrib = self.ps.call("unbroadcast", [piece, S.name(info.value.id)])
                 else:  # an index array may name a position twice: only the write NumPy kept counts
-                    contrib = self.ps.call("setitem_bar", [S.name(self.adjoints.bar(target)), self.ps.index(tgt.slice),
+                    contrib = self.ps.call("setitem_bar", [S.deepcopy(bar), self.ps.index(tgt.slice),
                                                         S.name(info.value.id)])
                 self.adjoints.accumulate(info.value.id, contrib, state, out)
             if self._array(target):  # (a list's or dict's entry: zeroed after its old value is back, rev_assign)
@@ -184,6 +189,10 @@ class StatementAdjoints:
                     self.adjoints.accumulate(e.id, sub, state, out)
         elif info.kind == "prim":
             info, active_inputs = self._strong_product(info, active_inputs)
+            if casts(info):  # np.asarray(x, dtype=int): no derivative flows back (float32: in float32)
+                cast = self.ps.namer.temp()
+                out.append(S.assign(cast, self.ps.call("cast_like", [g, S.name(target)])))
+                g = S.name(cast)
             for slot, atom in active_inputs:
                 rule = info.prim.vjps[info.prim.params.index(slot)]
                 bindings = dict(info.bound)
