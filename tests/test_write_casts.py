@@ -145,3 +145,10 @@ def test_complex_written_into_a_real_array_keeps_the_real_part():
     assert not np.iscomplexobj(tangent)
     assert tangent == pytest.approx(2 * 0.6 * 1.0 + 0.3)
     np.testing.assert_allclose(grad, [1.2, 1.0])
+
+
+@pytest.mark.parametrize("f", [asarray_int, array_int32, sum_int, int_entry, int_loop], ids=lambda f: f.__name__)
+def test_batched_forward_mode_casts_too(f):
+    x = POINTS[0]
+    _, tangents = tl.jvp(f, (x,), (np.eye(3),), batched=True)
+    np.testing.assert_allclose(tangents, _fd(f, x), rtol=1e-5, atol=1e-6)

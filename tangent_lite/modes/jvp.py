@@ -298,8 +298,9 @@ class _Forward:
                 len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
             helper = "batch_bcast" if self.batched else "bcast"
             total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), helper), [total, S.name(target)])
-        if casts(info) and not self.batched:  # np.asarray(x, dtype=int): no derivative; float32: in float32
-            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "cast_like"), [total, S.name(target)])
+        if casts(info):  # np.asarray(x, dtype=int): no derivative; float32: in float32 (batched: zero or kept)
+            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "write_cast" if self.batched else "cast_like"),
+                           [total, S.name(target)])
         stmts.append(S.assign(dot, total))
         return stmts
 
