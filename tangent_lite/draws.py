@@ -1,0 +1,183 @@
+"""The random draws of a function run more than once by one call of the API.
+
+Some derivatives run the user's function once per direction: ``tl.jvp(batched=True)`` of a
+function using an operation without a batched rule (one direction at a time), ``tl.hessian``
+(one Hessian-vector product per row), ``tl.jacobian`` in ``auto`` mode when it picks forward
+mode (the reverse pass that measured the output, then the forward pass).  A function drawing
+random numbers would see new draws at each run, and the rows or columns would belong to
+different functions.  Every run sees the draws of the first instead::
+
+    draws = Draws(f, args)      # the states of the generators f (and its arguments) may draw from, now
+    out0 = run(direction0)
+    draws.restore()             # the same states again: the same draws
+    out1 = run(direction1)
+    same_values(f, [out0, out1], "...")   # a source that could not be reset: refused
+
+The generators reset are NumPy's global one (``np.random.randn``), the ``random`` module's
+(``random.random()``) and every ``np.random.Generator``, ``RandomState``, ``BitGenerator`` and
+``random.Random`` reachable from the function and its arguments: its globals, closure cells,
+defaults, the arguments (those a ``functools.partial`` holds, a bound method's object), and the
+functions it calls, through lists, tuples, dicts and objects' attributes.  After the last run the states are those
+one run leaves.  Other side effects (appending to a global list, printing) happen once per run.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import random
+import types
+from typing import Any, Callable, Dict, List, Sequence
+
+import numpy as np
+
+from .errors import ArgumentError
+
+_SOURCES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
+_DEPTH = 5  # functions called by functions called ..., objects' attributes, nested containers
+_WIDTH = 256  # entries of one container looked at
+
+
+class Draws:
+    """The states, taken now, of the random generators ``fn`` may draw from (and its arguments ``values``)."""
+
+    def __init__(self, fn: Callable, values: Sequence[Any] = ()) -> None:
+        found: Dict[int, Any] = {}
+        for s in (getattr(np.random.mtrand, "_rand", None), getattr(random, "_inst", None)):
+            if s is not None:
+                found[id(s)] = s
+        seen: set = set()
+        for root in (fn, *values):
+            _visit(root, _DEPTH, found, seen)
+        self.sources = [s for s in found.values() if _get(s) is not None]  # (SystemRandom: no state)
+        self.states = self.snapshot()
+
+    def snapshot(self) -> List[Any]:
+        return [_get(s) for s in self.sources]
+
+    def restore(self, states: Sequence[Any] = ()) -> None:
+        """Puts the generators back to the states taken first (or to ``states``)."""
+        for s, state in zip(self.sources, states or self.states):
+            _set(s, state)
+
+
+def _get(source: Any) -> Any:
+    try:
+        if isinstance(source, np.random.Generator):
+            return copy.deepcopy(source.bit_generator.state)
+        if isinstance(source, np.random.BitGenerator):
+            return copy.deepcopy(source.state)
+        if isinstance(source, np.random.RandomState):
+            return copy.deepcopy(source.get_state())
+        return source.getstate()
+    except (NotImplementedError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _set(source: Any, state: Any) -> None:
+    if isinstance(source, np.random.Generator):
+        source.bit_generator.state = copy.deepcopy(state)
+    elif isinstance(source, np.random.BitGenerator):
+        source.state = copy.deepcopy(state)
+    elif isinstance(source, np.random.RandomState):
+        source.set_state(copy.deepcopy(state))
+    else:
+        source.setstate(state)
+
+
+def _names(code: Any) -> List[str]:
+    """The global and attribute names a code object (and the code nested in it) reads."""
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_names(const))
+    return names
+
+
+def _visit(obj: Any, depth: int, found: Dict[int, Any], seen: set) -> None:
+    if isinstance(obj, (np.ndarray, str, bytes, int, float, complex, type(None))) or id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, _SOURCES):
+        found[id(obj)] = obj
+        return
+    if depth <= 0 or isinstance(obj, (types.ModuleType, type)):
+        return
+    items: List[Any] = []
+    if isinstance(obj, functools.partial):
+        items = [obj.func, *obj.args, *obj.keywords.values()]
+    elif isinstance(obj, types.MethodType):
+        items = [obj.__func__, obj.__self__]
+    elif isinstance(obj, types.FunctionType):
+        if str(getattr(obj, "__module__", "")).startswith(("numpy", "scipy", "tangent_lite.")):
+            return
+        names = _names(obj.__code__)
+        namespace = obj.__globals__
+        for name in names:
+            value = namespace.get(name)
+            items.append(value)
+            if isinstance(value, types.ModuleType) and not value.__name__.startswith(("numpy", "random")):
+                items.extend(getattr(value, attr, None) for attr in names)  # mod.rng
+        items += [c.cell_contents for c in obj.__closure__ or () if _filled(c)]
+        items += list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
+    elif isinstance(obj, types.BuiltinMethodType):  # normal = rng.normal
+        items = [getattr(obj, "__self__", None)]
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        items = list(obj)[:_WIDTH]
+    elif isinstance(obj, dict):
+        items = list(obj.values())[:_WIDTH]
+    elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__array__", None)):
+        items = list(vars(obj).values())[:_WIDTH]
+    for item in items:
+        _visit(item, depth - 1, found, seen)
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:  # (an empty cell: a name the function assigns later)
+        return False
+    return True
+
+
+def same_values(fn: Callable, values: Sequence[Any], how: str) -> None:
+    """Refuses values of ``fn`` that differ between its runs at one point (``how`` says which runs):
+    it draws from a source tangent_lite cannot reset, or it depends on state its runs change."""
+    for v in values[1:]:
+        if not _same(values[0], v):
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise ArgumentError(
+                f"'{name}' returned different values at the same point when run again ({how}), so the "
+                "derivatives of those runs belong to different functions: it draws random numbers from a source "
+                "tangent_lite cannot reset (an unseeded np.random.default_rng() made inside it, random.SystemRandom, "
+                "os.urandom, the time) or depends on state its runs change",
+                hint="draw the random numbers outside the function and pass them in as an argument, or draw them "
+                     "from a generator held in a global, a closure or an argument (tangent_lite resets those "
+                     "between runs); or use tl.vjp / tl.jacobian(mode='reverse'), which run the function once")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    try:
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            return False
+        if a.dtype.kind not in "fc":
+            return bool(np.all(a == b))
+        return bool(np.allclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True))
+    except (TypeError, ValueError):
+        return a is b or a == b
+
+
+def replayed(states: Draws, run: Callable[[], Any]) -> Any:
+    """``run()`` with the generators at the states ``states`` took (it sees the draws of the run
+    they were taken before), then back at their current states: the caller's draws go on."""
+    now = states.snapshot()
+    states.restore()
+    try:
+        return run()
+    finally:
+        states.restore(now)
