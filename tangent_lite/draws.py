@@ -36,6 +36,7 @@ from .errors import ArgumentError
 _SOURCES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
 _DEPTH = 5  # functions called by functions called ..., objects' attributes, nested containers
 _WIDTH = 256  # entries of one container looked at
+_BUDGET = 4096  # objects looked at in all (a large data structure is not walked to its end)
 
 
 class Draws:
@@ -95,7 +96,8 @@ def _names(code: Any) -> List[str]:
 
 
 def _visit(obj: Any, depth: int, found: Dict[int, Any], seen: set) -> None:
-    if isinstance(obj, (np.ndarray, str, bytes, int, float, complex, type(None))) or id(obj) in seen:
+    if isinstance(obj, (np.ndarray, str, bytes, int, float, complex, type(None))) or id(obj) in seen \
+            or len(seen) > _BUDGET:
         return
     seen.add(id(obj))
     if isinstance(obj, _SOURCES):

@@ -349,11 +349,13 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
                             hint="for an array x, differentiate along a direction: "
                                  "tl.derivatives(lambda t: f(x0 + t * v), 0.0, order)")
     values = tuple(api.bind_args(target, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
+    states = draws.Draws(fn, values)  # every order's run sees the random draws of the first
     out = [fn(*values)]
     current = fn
     name = callables.free_params(target)[0][0]
     for k in range(1, order + 1):
         current, _ = tangent_function(current, name)
+        states.restore()
         value = current(*values, *([1.0] * k))
         for _ in range(k):
             value = value[1]

@@ -185,6 +185,23 @@ def test_hessian_rows_see_the_same_draws():
     assert np.random.randn() == nxt   # one run's draws consumed
 
 
+def scalar_draws(t):
+    return np.sin(t) * np.random.randn() + t ** 3 * random.random()
+
+
+def test_derivatives_of_every_order_see_the_same_draws():
+    np.random.seed(2)
+    random.seed(2)
+    a, b = np.random.randn(), random.random()
+    np.random.seed(2)
+    random.seed(2)
+    got = tl.derivatives(scalar_draws, 0.4, 3)
+    t = 0.4
+    expected = [np.sin(t) * a + t ** 3 * b, np.cos(t) * a + 3 * t ** 2 * b, -np.sin(t) * a + 6 * t * b,
+                -np.cos(t) * a + 6 * b]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
 def rerun_in_place(x):   # its pullback re-runs the forward sweep when called again
     y = x * np.random.randn(3)
     y[0] = y[0] * y[1]
@@ -287,12 +304,16 @@ def test_batched_jvp_needs_only_jvp_rules():
     np.testing.assert_allclose(np.moveaxis(T, 0, -1), fd_jacobian(uses_jvp_only_wide, X), rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("f, mode, rule", [
-    (uses_jvp_only, "reverse", r"@tl.defvjp\(.*jvp_only"), (uses_vjp_only, "forward", r"@tl.defjvp\(.*vjp_only"),
-])
-def test_the_missing_rule_is_named(f, mode, rule):
+@pytest.mark.parametrize("call, rule", [
+    (lambda: tl.jacobian(uses_jvp_only, mode="reverse")(X), r"@tl.defvjp\(.*jvp_only"),
+    (lambda: tl.jacobian(uses_vjp_only, mode="forward")(X), r"@tl.defjvp\(.*vjp_only"),
+    (lambda: tl.jvp(uses_vjp_only, (X,), (np.eye(3),), batched=True), r"@tl.defjvp\(.*vjp_only"),
+    (lambda: tl.hvp(lambda x: np.sum(uses_jvp_only(x)), X, X), r"@tl.defvjp\(.*jvp_only"),   # forward over reverse
+    (lambda: tl.hessian(lambda x: np.sum(uses_vjp_only(x)))(X), r"@tl.defjvp\(.*vjp_only"),
+], ids=["jacobian reverse", "jacobian forward", "batched jvp", "hvp", "hessian"])
+def test_the_missing_rule_is_named(call, rule):
     with pytest.raises(tl.NoRuleError, match=rule):
-        tl.jacobian(f, mode=mode)(X)
+        call()
 
 
 # ------------------------------------------------------------------ F11: batched container tangents
