@@ -542,7 +542,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         primals: The arguments, a tuple: ``(x, y)``.
         tangents: A tuple of tangents shaped like the first ``len(tangents)`` primals, or ``wrt``.
         wrt: Indices or parameter names the tangents belong to.
-        batched: Each tangent (and ``out_tangent``) has a leading axis of ``k`` directions (one pass if rules allow).
+        batched: Each tangent (each array of a list/tuple/dict one) has a leading axis of ``k`` directions.
     """
     fn, target = _target(f)
     primals, tangents = arguments.jvp_sequences(primals, tangents)

@@ -177,8 +177,10 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         wrt: The one argument (index or name) to differentiate with respect to (default:
             the first).
         mode: ``"forward"`` builds the Jacobian with one batched forward pass (all input
-            directions at once), ``"reverse"`` from VJPs (one per output entry), ``"auto"``
-            picks forward when the input is smaller than the output.
+            directions at once; JVP rules only), ``"reverse"`` from VJPs (one per output entry;
+            VJP rules only), ``"auto"`` picks forward when the input is smaller than the output
+            (measured by the reverse pass), or the mode whose rules exist. Runs of ``f`` beyond
+            the first see its random draws (docs/limitations.md).
         has_aux: ``f`` returns ``(out, aux)``; the result is ``(jacobian of out, aux)``, aux
             returned as it is.
         **options: None are taken (``TypeError``).
