@@ -185,6 +185,22 @@ def test_hessian_rows_see_the_same_draws():
     assert np.random.randn() == nxt   # one run's draws consumed
 
 
+def scalar_generator(x):
+    return np.sum(np.cumsum(x) ** 3 * RNG.normal(size=3))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+def test_jacobian_of_the_gradient_sees_the_same_draws(mode):
+    start = RNG.bit_generator.state
+    noise = RNG.normal(size=3)
+    after = RNG.bit_generator.state
+    lower = np.tril(np.ones((3, 3)))
+    expected = lower.T @ np.diag(6 * np.cumsum(X) * noise) @ lower   # by hand
+    RNG.bit_generator.state = start
+    np.testing.assert_allclose(tl.jacobian(tl.grad(scalar_generator), mode=mode)(X), expected, rtol=1e-10)
+    assert str(RNG.bit_generator.state) == str(after)   # one run's draws consumed
+
+
 def scalar_draws(t):
     return np.sin(t) * np.random.randn() + t ** 3 * random.random()
 
