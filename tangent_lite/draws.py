@@ -13,17 +13,18 @@ different functions.  Every run sees the draws of the first instead::
     out1 = run(direction1)
     same_values(f, [out0, out1], "...")   # a source that could not be reset: refused
 
-The generators reset are NumPy's global one (``np.random.randn``), the ``random`` module's
-(``random.random()``) and every ``np.random.Generator``, ``RandomState``, ``BitGenerator`` and
-``random.Random`` reachable from the function and its arguments: its globals, closure cells,
-defaults, the arguments (those a ``functools.partial`` holds, a bound method's object), and the
-functions it calls, through lists, tuples, dicts and objects' attributes.  After the last run the states are those
-one run leaves.  Other side effects (appending to a global list, printing) happen once per run.
+The generators reset are NumPy's global one (``np.random.randn``) and the ``random`` module's
+(``random.random()``) when the function names them, and every ``np.random.Generator``,
+``RandomState``, ``BitGenerator`` and ``random.Random`` reachable from the function and its
+arguments: its globals, closure cells, defaults, the arguments (those a ``functools.partial``
+holds, a bound method's object), and the functions it calls, through lists, tuples, dicts and
+objects' attributes.  After the last run the states are those one run leaves.  Other side
+effects (appending to a global list, printing) happen once per run; draws from a source that
+cannot be reset are caught by comparing the runs' values (:func:`same_values`).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import random
 import types
@@ -36,6 +37,8 @@ from .errors import ArgumentError
 _SOURCES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
 _DEPTH = 5  # functions called by functions called ..., objects' attributes, nested containers
 _WIDTH = 256  # entries of one container looked at
+_GLOBAL_SOURCES = [s for s in (getattr(np.random.mtrand, "_rand", None), getattr(random, "_inst", None)) if s]
+_GLOBAL_MODULES = ("numpy.random", "numpy.random.mtrand", "random")  # (the global generators behind their functions)
 _BUDGET = 4096  # objects looked at in all (a large data structure is not walked to its end)
 
 
@@ -44,9 +47,6 @@ class Draws:
 
     def __init__(self, fn: Callable, values: Sequence[Any] = ()) -> None:
         found: Dict[int, Any] = {}
-        for s in (getattr(np.random.mtrand, "_rand", None), getattr(random, "_inst", None)):
-            if s is not None:
-                found[id(s)] = s
         seen: set = set()
         for root in (fn, *values):
             _visit(root, _DEPTH, found, seen)
@@ -63,25 +63,26 @@ class Draws:
 
 
 def _get(source: Any) -> Any:
+    """The state of ``source``: a new object each time (NumPy's getters copy), never changed after."""
     try:
         if isinstance(source, np.random.Generator):
-            return copy.deepcopy(source.bit_generator.state)
+            return source.bit_generator.state
         if isinstance(source, np.random.BitGenerator):
-            return copy.deepcopy(source.state)
+            return source.state
         if isinstance(source, np.random.RandomState):
-            return copy.deepcopy(source.get_state())
+            return source.get_state()
         return source.getstate()
     except (NotImplementedError, TypeError, ValueError, AttributeError):
         return None
 
 
-def _set(source: Any, state: Any) -> None:
+def _set(source: Any, state: Any) -> None:  # (the setters copy the state in: it can be set again)
     if isinstance(source, np.random.Generator):
-        source.bit_generator.state = copy.deepcopy(state)
+        source.bit_generator.state = state
     elif isinstance(source, np.random.BitGenerator):
-        source.state = copy.deepcopy(state)
+        source.state = state
     elif isinstance(source, np.random.RandomState):
-        source.set_state(copy.deepcopy(state))
+        source.set_state(state)
     else:
         source.setstate(state)
 
@@ -118,7 +119,9 @@ def _visit(obj: Any, depth: int, found: Dict[int, Any], seen: set) -> None:
         for name in names:
             value = namespace.get(name)
             items.append(value)
-            if isinstance(value, types.ModuleType) and not value.__name__.startswith(("numpy", "random")):
+            if name == "random" or isinstance(value, types.ModuleType) and value.__name__ in _GLOBAL_MODULES:
+                items += _GLOBAL_SOURCES  # np.random.randn, random.random, npr.randn
+            elif isinstance(value, types.ModuleType) and not value.__name__.startswith(("numpy", "scipy")):
                 items.extend(getattr(value, attr, None) for attr in names)  # mod.rng
         items += [c.cell_contents for c in obj.__closure__ or () if _filled(c)]
         items += list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())

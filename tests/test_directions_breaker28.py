@@ -16,7 +16,9 @@ import random
 from collections import namedtuple
 
 import numpy as np
+import numpy.random as npr
 import pytest
+from numpy.random import standard_normal
 
 import tangent_lite as tl
 
@@ -64,6 +66,14 @@ def through_helper(x):
     return np.cumsum(np.sin(x) * helper_draws(3))
 
 
+def module_alias(x):
+    return np.cumsum(np.sin(x) * npr.randn(3))
+
+
+def imported_function(x):
+    return np.cumsum(x * standard_normal(3))
+
+
 class Model:
     def __init__(self):
         self.rng = np.random.default_rng(11)
@@ -79,7 +89,8 @@ def partial_target(x, rng):
 RANDOM_FUNCTIONS = {
     "np.random.randn": global_numpy, "global Generator": global_generator, "Generator in a dict": generator_in_dict,
     "random.random": python_random, "closure": make_closure(), "default argument": default_argument,
-    "helper": through_helper, "bound method": Model().__call__,
+    "helper": through_helper, "bound method": Model().__call__, "import numpy.random as npr": module_alias,
+    "from numpy.random import": imported_function,
     "partial": functools.partial(partial_target, rng=np.random.default_rng(12)),
 }
 
