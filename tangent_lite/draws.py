@@ -106,35 +106,44 @@ def _visit(obj: Any, depth: int, found: Dict[int, Any], seen: set) -> None:
         return
     if depth <= 0 or isinstance(obj, (types.ModuleType, type)):
         return
-    items: List[Any] = []
+    try:
+        items = _items(obj)
+    except Exception:  # (an object whose attributes raise: not looked into; the runs' values are still compared)
+        return
+    for item in items:
+        _visit(item, depth - 1, found, seen)
+
+
+def _items(obj: Any) -> List[Any]:
+    """What ``obj`` holds that may be, or hold, a random generator (never through ``__getattr__``)."""
     if isinstance(obj, functools.partial):
-        items = [obj.func, *obj.args, *obj.keywords.values()]
-    elif isinstance(obj, types.MethodType):
-        items = [obj.__func__, obj.__self__]
-    elif isinstance(obj, types.FunctionType):
+        return [obj.func, *obj.args, *obj.keywords.values()]
+    if isinstance(obj, types.MethodType):
+        return [obj.__func__, obj.__self__]
+    if isinstance(obj, types.FunctionType):
         if str(getattr(obj, "__module__", "")).startswith(("numpy", "scipy", "tangent_lite.")):
-            return
+            return []
+        items: List[Any] = []
         names = _names(obj.__code__)
-        namespace = obj.__globals__
         for name in names:
-            value = namespace.get(name)
+            value = obj.__globals__.get(name)
             items.append(value)
             if name == "random" or isinstance(value, types.ModuleType) and value.__name__ in _GLOBAL_MODULES:
                 items += _GLOBAL_SOURCES  # np.random.randn, random.random, npr.randn
             elif isinstance(value, types.ModuleType) and not value.__name__.startswith(("numpy", "scipy")):
-                items.extend(getattr(value, attr, None) for attr in names)  # mod.rng
+                items.extend(vars(value).get(attr) for attr in names)  # mod.rng
         items += [c.cell_contents for c in obj.__closure__ or () if _filled(c)]
-        items += list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
-    elif isinstance(obj, types.BuiltinMethodType):  # normal = rng.normal
-        items = [getattr(obj, "__self__", None)]
-    elif isinstance(obj, (list, tuple, set, frozenset)):
-        items = list(obj)[:_WIDTH]
-    elif isinstance(obj, dict):
-        items = list(obj.values())[:_WIDTH]
-    elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__array__", None)):
-        items = list(vars(obj).values())[:_WIDTH]
-    for item in items:
-        _visit(item, depth - 1, found, seen)
+        return items + list(obj.__defaults__ or ()) + list((obj.__kwdefaults__ or {}).values())
+    if isinstance(obj, types.BuiltinMethodType):  # normal = rng.normal
+        return [getattr(obj, "__self__", None)]
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return list(obj)[:_WIDTH]
+    if isinstance(obj, dict):
+        return list(obj.values())[:_WIDTH]
+    held = getattr(obj, "__dict__", None)
+    if isinstance(held, dict) and not hasattr(type(obj), "__array__"):  # (an array library's array: no)
+        return list(held.values())[:_WIDTH]
+    return []
 
 
 def _filled(cell: Any) -> bool:
