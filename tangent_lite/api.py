@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import arguments, callables, compose, directions, origin, outputs, selfcheck
+from . import arguments, callables, compose, directions, draws, origin, outputs, selfcheck
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, receivers, shapes
@@ -500,7 +500,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
     # derivative code differentiated again (its reverse sweep undoes the inner writes it holds)
     rerun = bool(module.__tl_meta__.get("rerun_forward")) or str(getattr(fn, "__module__", "")).startswith(
         "tangent_lite_generated.")
-    pristine = arguments.structure_copy(values) if rerun else values
+    pristine, states = (arguments.structure_copy(values), draws.Draws(fn, values)) if rerun else (values, None)
     out, residuals = getattr(module, fwd)(*values)
     outputs.check_float_output(fn, out)  # (a pair (value, aux): outputs.with_aux checks the value)
     # the pullback works at this point: it keeps copies of the caller's arrays (an optimiser changes them)
@@ -516,8 +516,8 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
     def pullback(cotangent: Any) -> Any:
         nonlocal residuals
         if calls[0] and rerun:
-            # the last reverse sweep undid in-place changes the residuals share: redo the forward
-            residuals = getattr(module, fwd)(*arguments.structure_copy(pristine))[1]
+            # the last reverse sweep undid in-place changes the residuals share: redo the forward (same draws)
+            residuals = draws.replayed(states, lambda: getattr(module, fwd)(*arguments.structure_copy(pristine)))[1]
         calls[0] += 1
         arguments.check_cotangent(cotangent, n_out)
         seeds = [arguments.structure_copy(c) if isinstance(c, (list, dict)) else c  # (the sweep may pop them)
@@ -542,7 +542,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         primals: The arguments, a tuple: ``(x, y)``.
         tangents: A tuple of tangents shaped like the first ``len(tangents)`` primals, or ``wrt``.
         wrt: Indices or parameter names the tangents belong to.
-        batched: Each tangent (and ``out_tangent``) has a leading axis of ``k`` directions (one pass if rules allow).
+        batched: Each tangent (each array of a list/tuple/dict one) has a leading axis of ``k`` directions.
     """
     fn, target = _target(f)
     primals, tangents = arguments.jvp_sequences(primals, tangents)
@@ -553,11 +553,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     arguments.refuse_array_subclasses(fn, values)
     likes = [values[_params(fn).index(n)] for n in names]
     if batched:
-        arguments.check_batched_tangents(names, tangents, likes)
+        k = directions.check(names, tangents, likes)
         try:  # (no ranks: its tangents have one more axis; still code that runs, which checks operands)
             module = compiled(fn, "jvp_batched", names, (None,) * len(values))
-        except NoRuleError:  # an operation without a batched rule: one direction at a time
-            return directions.stacked([jvp(f, primals, one, wrt) for one in directions.split(tangents, likes)])
+        except NoRuleError:  # an operation without a batched rule: one direction at a time, the same draws
+            return directions.one_at_a_time(fn, values, lambda one: jvp(f, primals, one, wrt), tangents, likes, k)
     else:
         for n, t, like in zip(names, tangents, likes):
             _check_shape(f"the tangent of '{n}'", t, like)

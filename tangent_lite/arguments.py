@@ -463,17 +463,6 @@ def jvp_names(target: Any, tangents: Sequence[Any], wrt: Wrt) -> Tuple[str, ...]
     return names
 
 
-def check_batched_tangents(names: Sequence[str], tangents: Sequence[Any], likes: Sequence[Any]) -> None:
-    for n, t, like in zip(names, tangents, likes):
-        t = np.asarray(t)
-        if t.ndim < 1 or t.shape[1:] != np.shape(like):
-            raise ArgumentError(f"the batched tangent of '{n}' has shape {t.shape}, expected (k,) + {np.shape(like)}",
-                                hint="stack the k directions along a new first axis: np.stack([v1, v2, ...])")
-    if len({len(t) for t in tangents}) != 1:
-        raise ArgumentError("batched tangents must all carry the same number of directions",
-                            hint="give every tangent the same leading axis length k")
-
-
 def pick(grads: Any, single: bool, n: int) -> Any:
     """One gradient for a single ``wrt``, else a tuple of them."""
     if n == 1:

@@ -16,8 +16,8 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, callables, compose, gradients, outputs, runtime
-from .errors import ArgumentError
+from . import api, callables, compose, draws, gradients, outputs, runtime
+from .errors import ArgumentError, NoRuleError
 
 
 def gradient_function(f: Callable, wrt: api.Wrt = None) -> Tuple[Callable, Tuple[str, ...]]:
@@ -137,17 +137,21 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         shape = np.shape(x)
         n = int(np.prod(shape))
         directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)  # d/dx and d/dy of the gradient, for z = x + iy
-        parts = []
+        parts, states, seen = [], draws.Draws(fn, values), []  # every row sees the random draws of the first
         for unit in directions:
             rows = []
             for i in range(n):
                 e = np.zeros(n, dtype=complex if unit == 1j else float)
                 e[i] = unit
                 v = e.reshape(shape) if shape else unit
+                if seen:
+                    states.restore()
                 (value, _), (_, hv) = api.jvp(fv, tuple(values) + (1.0,), (v,), wrt=(name,))
                 outputs.check_scalar_output(fn, value)  # (never the Hessian of a sum of outputs)
+                seen.append(value)
                 rows.append(np.ravel(hv))
             parts.append(np.stack(rows) if rows else _empty_hessian(fv, fn, values, name, x))
+        draws.same_values(fn, seen, "by tl.hessian, once per row")
         # the Jacobian of the gradient: for complex z, the gradient must be holomorphic (f is, and f'' is returned)
         hess = parts[0] if len(parts) == 1 else _complex_rows(fn, "tl.hessian", parts[0], parts[1], True) + 0j
         return np.reshape(hess, shape + shape) if shape else hess.ravel()[0].item()
@@ -173,8 +177,10 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         wrt: The one argument (index or name) to differentiate with respect to (default:
             the first).
         mode: ``"forward"`` builds the Jacobian with one batched forward pass (all input
-            directions at once), ``"reverse"`` from VJPs (one per output entry), ``"auto"``
-            picks forward when the input is smaller than the output.
+            directions at once; JVP rules only), ``"reverse"`` from VJPs (one per output entry;
+            VJP rules only), ``"auto"`` picks forward when the input is smaller than the output
+            (measured by the reverse pass), or the mode whose rules exist. Runs of ``f`` beyond
+            the first see its random draws (docs/limitations.md).
         has_aux: ``f`` returns ``(out, aux)``; the result is ``(jacobian of out, aux)``, aux
             returned as it is.
         **options: None are taken (``TypeError``).
@@ -205,27 +211,41 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         runtime.array_only(x, name, "tl.jacobian")
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))
-        out, pullback = api.vjp(fn, *values, wrt=name)
+        states = draws.Draws(fn, values)  # every run of fn below sees the random draws of the first
+        forward = functools.partial(_forward_pass, fn, values, name, x, n)
+        pullback = None
+        if mode == "forward" and n:  # the JVP rules alone: fn runs once, all directions at once
+            out, t = forward()
+        else:
+            try:
+                out, pullback = api.vjp(fn, *values, wrt=name)
+            except NoRuleError:  # (auto: an operation with a JVP rule only)
+                if mode == "reverse" or not n:
+                    raise
+                out, t = forward()
+        value = _single_output(fn, f, outputs.split_aux(fn, out)[0] if has_aux else out)
+        m = int(np.prod(np.shape(value)))
+        if pullback is not None and mode != "reverse" and 0 < n < m:  # auto: forward mode is cheaper
+            after = states.snapshot()
+            states.restore()
+            try:
+                again, t = forward()
+            except NoRuleError:  # an operation with a VJP rule only: from the VJPs after all
+                states.restore(after)
+            else:
+                draws.same_values(fn, [out, again], "by tl.jacobian's reverse pass, then by its forward pass")
+                pullback = None
         aux = None
         if has_aux:
-            out, pullback, aux = outputs.with_aux(fn, out, pullback)
-        elif isinstance(out, (tuple, list, dict)):
-            raise ArgumentError(
-                f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "
-                f"{type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""),
-                hint=_many_outputs_hint(f))
+            out, aux = outputs.split_aux(fn, out)
+            if pullback is not None:
+                out, pullback, aux = outputs.with_aux(fn, (out, aux), pullback)
+        outputs.check_float_output(fn, out)
         out_shape = np.shape(out)
-        m = int(np.prod(out_shape))
-        use_forward = mode == "forward" or (mode == "auto" and n < m)
         complex_in, complex_out = np.iscomplexobj(x), np.iscomplexobj(out)
-        if use_forward:  # one batched forward pass: the n basis directions at once (and i times them, for complex x)
-            basis = np.eye(n, dtype=_real_dtype(x)).reshape((n,) + in_shape)  # (float32 stays)
-            if complex_in:  # d/dx then d/dy of z = x + iy
-                basis = np.concatenate([basis, 1j * basis])
-            # (a function using an operation without a batched rule: tl.jvp runs one direction at a time)
-            _, t = api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
+        if pullback is None:  # the columns: the tangents of the n basis directions (and of i times them)
             t = t[0] if has_aux else t
-            columns = np.reshape(np.asarray(t), (len(basis), m)).T
+            columns = np.reshape(np.asarray(t), (len(t), m)).T
             jac = columns if not complex_in else _complex_rows(fn, "tl.jacobian", columns[:, :n], columns[:, n:],
                                                                complex_out)
         else:  # one VJP per output entry (two for a complex output: its real and imaginary parts)
@@ -250,6 +270,26 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     if not has_aux:  # transformed again: a plain function, column by column (compose.py)
         run.__tl_recipe__ = compose.Recipe("jacobian", f, name)
     return run
+
+
+def _forward_pass(fn: Callable, values: Sequence[Any], name: str, x: Any, n: int) -> Tuple[Any, Any]:
+    """``(out, tangents)`` of one batched forward pass of ``fn`` along the ``n`` basis directions of
+    ``x`` (and ``i`` times them, for a complex ``x``: d/dx then d/dy of ``z = x + iy``); an operation
+    without a batched rule: ``tl.jvp`` runs one direction at a time, with the same random draws."""
+    basis = np.eye(n, dtype=_real_dtype(x)).reshape((n,) + np.shape(x))  # (float32 stays)
+    if np.iscomplexobj(x):
+        basis = np.concatenate([basis, 1j * basis])
+    return api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
+
+
+def _single_output(fn: Callable, f: Callable, out: Any) -> Any:
+    """``out``, refused when it is a tuple, list or dict (tl.jacobian takes one array or scalar)."""
+    if isinstance(out, (tuple, list, dict)):
+        raise ArgumentError(
+            f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "
+            f"{type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""),
+            hint=_many_outputs_hint(f))
+    return out
 
 
 def _real_dtype(x: Any) -> Any:
@@ -311,11 +351,13 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
                             hint="for an array x, differentiate along a direction: "
                                  "tl.derivatives(lambda t: f(x0 + t * v), 0.0, order)")
     values = tuple(api.bind_args(target, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
+    states = draws.Draws(fn, values)  # every order's run sees the random draws of the first
     out = [fn(*values)]
     current = fn
     name = callables.free_params(target)[0][0]
     for k in range(1, order + 1):
         current, _ = tangent_function(current, name)
+        states.restore()
         value = current(*values, *([1.0] * k))
         for _ in range(k):
             value = value[1]
