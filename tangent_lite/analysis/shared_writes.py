@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .. import syntax as S
-from ..frontend.sequences import _assignments, _locals_in, container_vars, dict_vars, sequence_vars, surely_dicts
+from ..frontend.sequences import _locals_in, container_vars, dict_vars, sequence_vars, surely_dicts
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
 from .alias_keys import disjoint_from_all, list_locals, untrusted
 from .alias_messages import _held_twice, _shared_write_fix, _spelled
 from .aliases import COPY, HOLDS, ITEM, SAME, _local, _shares, _write_of, _written_objects, groups
+from .program_order import ProgramOrder
 
 
 def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
@@ -37,12 +38,11 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     context leaves what it holds alone: :func:`.contexts.quiet_exits`)."""
     from ..errors import UnsupportedConstructError
 
-    stmts = list(_assignments(w.fdef.body))
+    po = ProgramOrder(w.fdef.body)
+    stmts, order, lists = po.stmts, po.order, po.lists
     writes = [wr for wr in (_write_of(st, ranks) for st in stmts) if wr is not None]
     if not writes:
         return [], []  # (most functions: no need to know where each variable is read)
-    order = {id(st): i for i, st in enumerate(stmts)}
-    lists = _enclosing_lists(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
     containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
     dicts = frozenset(surely_dicts(w.fdef.body, w.params))
@@ -54,66 +54,26 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     suspect = untrusted(w.fdef, groups(w.fdef.body, ranks))
     edges = [(pos, alias, source, kind, None if key is not None and {alias, source} & suspect else key)
              for pos, alias, source, kind, key in edges]
-    loop_bodies = [{order[id(st)] for st in _assignments(loop.body)} for loop in S.walk(w.fdef)
-                   if isinstance(loop, (gast.For, gast.While))]
     read_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) of its reads
-    store_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) re-binding it
     for st in stmts:
         for n in () if id(st) in unread else S.walk(st):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 read_at.setdefault(n.id, []).append((order[id(st)], st))
-        if isinstance(st, gast.Assign):
-            for t in st.targets:
-                for n in S.walk(t):
-                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                        store_at.setdefault(n.id, []).append((order[id(st)], st))
     ret = w.fdef.body[-1]
     for n in S.walk(ret):
         if isinstance(n, gast.Name):
             read_at.setdefault(n.id, []).append((len(order), ret))
     lists[id(ret)] = [w.fdef.body]
-
-    spans: Dict[int, Tuple[int, int]] = {}  # id(statement) -> first and last position inside it
-
-    def span(st: Any) -> Optional[Tuple[int, int]]:
-        if id(st) not in spans:
-            inside = [order[id(a)] for a in _assignments([st])]
-            spans[id(st)] = (min(inside), max(inside)) if inside else (-1, -1)
-        return None if spans[id(st)][0] < 0 else spans[id(st)]
-
-    def surely_between(var: str, start: int, stop: int, reader: Any, writer: Any) -> bool:
-        """Is ``var`` re-bound, on every path, by statements at positions in (start, stop) that
-        run whenever ``reader`` (or, after it, ``writer``) does: statements of a list enclosing
-        either of them; an ``if`` counts when both of its arms re-bind it?"""
-        if not any(start < p < stop for p, _ in store_at.get(var, [])):
-            return False
-        chains = lists.get(id(reader), []) + lists.get(id(writer), [])
-        for body in {id(b): b for b in chains}.values():
-            for st in body:
-                where = span(st)
-                if where is not None and start < where[0] and where[1] < stop and _surely_stores(st, var):
-                    return True
-        return False
-
-    def replaced(pos: int, var: str, at: int, writer: Any) -> bool:
-        """Is the binding of ``var`` made at ``pos`` made again on every path from it to ``writer`` (at
-        ``at``)?  From after the write (``pos > at``), the path goes round the innermost loop holding both."""
-        if not _surely_stores(stmts[pos], var):  # (L.append(x), x[i] = v: var's object changes, not var)
-            return False
-        if pos < at:
-            return surely_between(var, pos, at, writer, writer)
-        loop = min((body for body in loop_bodies if pos in body and at in body), key=len)
-        return surely_between(var, min(loop) - 1, at, writer, writer)
+    surely_between = po.surely_between
 
     errors: List[Any] = []
     checks: List[Tuple[Any, str, List[str], Any]] = []  # (statement, runtime helper, its arguments, error)
     for stmt, base, itself in writes:
         at = order[id(stmt)]
-        again = set().union(*[body for body in loop_bodies if at in body]) if loop_bodies else set()
+        again = po.again(at)
         # (a link that made base share is gone when base is re-bound on every path from it to the write:
         # s = G, then in a loop s = s.copy(); s[i] = v writes into a new array, never into G)
-        live = [(alias, source, kind, key) for pos, alias, source, kind, key in edges
-                if (pos < at or pos in again) and not (alias == base and replaced(pos, base, at, stmt))]
+        live = [edge[1:] for edge in po.reaching(edges, at, base)]
         # what sees the write: the objects base is (part of), up from views and items (and,
         # past base itself, from a container to what it holds: an item taken from a list may
         # be one of the objects put in it; the write into base re-fills base, not its items) ...
@@ -230,28 +190,48 @@ def _refills(stmt: Any, containers: FrozenSet[str]) -> bool:
         and call.func.attr in ("append", "pop", "extend")
 
 
-def _surely_stores(stmt: Any, var: str) -> bool:
-    """Does running ``stmt`` always re-bind ``var`` (loops may run no iteration)?"""
-    if isinstance(stmt, gast.Assign):
-        return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == var
-                   for t in stmt.targets for n in S.walk(t))
-    if isinstance(stmt, gast.If):
-        return any(_surely_stores(s, var) for s in stmt.body) and any(_surely_stores(s, var) for s in stmt.orelse)
-    return False
+def _renames_of(name: str, renamed: Dict[str, Set[str]]) -> Set[str]:
+    """``name`` and the variables it may be another name for, through plain ``a = b`` only."""
+    out, todo = {name}, [name]
+    for v in todo:
+        for source in renamed.get(v, ()):
+            if source not in out:
+                out.add(source)
+                todo.append(source)
+    return out
 
 
-def _enclosing_lists(body: List[Any]) -> Dict[int, List[List[Any]]]:
-    """id(statement) -> the statement lists that hold it, outermost first."""
-    out: Dict[int, List[List[Any]]] = {}
-
-    def visit(stmts: List[Any], chain: List[List[Any]]) -> None:
-        here = chain + [stmts]
-        for st in stmts:
-            out[id(st)] = here
-            for field in ("body", "orelse"):
-                inner = getattr(st, field, None)
-                if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
-                    visit(inner, here)
-
-    visit(body, [])
+def written_parameters(w: Any) -> Dict[str, str]:
+    """The parameters of the lowered function ``w`` whose objects its in-place writes may change
+    (through any alias, view or item of them): ``"in place"``, or ``"augmented"`` for ``p op= e``
+    on the parameter itself or on another name for it (``a = p; a += e``): in place only for
+    arrays and lists, a number is replaced."""
+    params = set(w.params)
+    po = ProgramOrder(w.fdef.body)
+    sequences = sequence_vars(w.fdef.body)
+    edges = [(po.order[id(st)], alias, source, kind, None) for st in po.stmts
+             for alias, source, kind, _key in _shares(st, None, sequences) if alias != source]
+    edges = [edge + (k,) for k, edge in enumerate(edges)]  # (numbered: the links that hold name a cache entry)
+    renamed: Dict[str, Set[str]] = {}  # a = b: a is the object b is (a number if b is a number)
+    for st in po.stmts:
+        if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) and _local(st.value):
+            renamed.setdefault(st.targets[0].id, set()).add(st.value.id)
+    reached: Dict[Tuple[str, Tuple[int, ...]], Set[str]] = {}  # (base, links) -> what a write into it may change
+    out: Dict[str, str] = {}
+    for stmt in po.stmts:
+        write = _write_of(stmt, None)
+        if write is None:
+            continue
+        _, base, itself = write
+        # (the links that hold at the write: s = G no longer does after s = s.copy() on every path)
+        live = po.reaching(edges, po.order[id(stmt)], base)
+        key = (base, tuple(edge[-1] for edge in live))
+        if key not in reached:  # (a list written a thousand times is followed once)
+            reached[key] = _written_objects(base, [edge[1:5] for edge in live])[0]
+        roots = reached[key]
+        names = _renames_of(base, renamed) if itself else set()
+        for p in sorted(roots & params):
+            how = "augmented" if p in names else "in place"
+            if out.get(p) != "in place":
+                out[p] = how
     return out
