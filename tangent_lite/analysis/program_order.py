@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from .. import syntax as S
 from ..frontend.sequences import _assignments
 from ..syntax import gast
+from ..syntax.annotations import Key, get_anno
 
 
 class ProgramOrder:
@@ -52,17 +53,18 @@ class ProgramOrder:
             self._spans[id(st)] = (min(inside), max(inside)) if inside else (-1, -1)
         return None if self._spans[id(st)][0] < 0 else self._spans[id(st)]
 
-    def surely_between(self, var: str, start: int, stop: int, reader: Any, writer: Any) -> bool:
+    def surely_between(self, var: str, start: int, stop: int, reader: Any, writer: Any, new: bool = False) -> bool:
         """Is ``var`` re-bound, on every path, by statements at positions in (start, stop) that
         run whenever ``reader`` (or, after it, ``writer``) does: statements of a list enclosing
-        either of them; an ``if`` counts when both of its arms re-bind it?"""
+        either of them; an ``if`` counts when both of its arms re-bind it?  ``new``: to another
+        object in Python too (not by ``var op= e``, which keeps an array)."""
         if not any(start < p < stop for p, _ in self.store_at.get(var, [])):
             return False
         chains = self.lists.get(id(reader), []) + self.lists.get(id(writer), [])
         for body in {id(b): b for b in chains}.values():
             for st in body:
                 where = self.span(st)
-                if where is not None and start < where[0] and where[1] < stop and surely_stores(st, var):
+                if where is not None and start < where[0] and where[1] < stop and surely_stores(st, var, new):
                     return True
         return False
 
@@ -74,9 +76,9 @@ class ProgramOrder:
         if not surely_stores(st, var):  # (L.append(x), x[i] = v: var's object changes, not var)
             return False
         if pos < at:
-            return self.surely_between(var, pos, at, writer, writer)
+            return self.surely_between(var, pos, at, writer, writer, new=True)
         loop = min((body for body in self.loop_bodies if pos in body and at in body), key=len)
-        return self.surely_between(var, min(loop) - 1, at, writer, writer)
+        return self.surely_between(var, min(loop) - 1, at, writer, writer, new=True)
 
     def reaching(self, edges: List[Tuple[Any, ...]], at: int, base: str) -> List[Tuple[Any, ...]]:
         """The links ``(position, alias, ...)`` that may hold when the statement at ``at`` writes into
@@ -87,13 +89,17 @@ class ProgramOrder:
                 and not (e[1] == base and self.replaced(e[0], base, at))]
 
 
-def surely_stores(stmt: Any, var: str) -> bool:
-    """Does running ``stmt`` always re-bind ``var`` (loops may run no iteration)?"""
+def surely_stores(stmt: Any, var: str, new: bool = False) -> bool:
+    """Does running ``stmt`` always re-bind ``var`` (loops may run no iteration)?  ``new``: to another
+    object in Python too (``v op= e``, lowered to ``v = v op e``, keeps an array the same object)."""
     if isinstance(stmt, gast.Assign):
+        if new and get_anno(stmt, Key.IN_PLACE):
+            return False
         return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store) and n.id == var
                    for t in stmt.targets for n in S.walk(t))
     if isinstance(stmt, gast.If):
-        return any(surely_stores(s, var) for s in stmt.body) and any(surely_stores(s, var) for s in stmt.orelse)
+        return any(surely_stores(s, var, new) for s in stmt.body) \
+            and any(surely_stores(s, var, new) for s in stmt.orelse)
     return False
 
 
