@@ -30,9 +30,9 @@ class ProgramOrder:
         self.stmts = list(_assignments(body))
         self.order = {id(st): i for i, st in enumerate(self.stmts)}
         self.lists = _enclosing_lists(body)
-        self.loop_bodies: List[Set[int]] = [{self.order[id(st)] for st in _assignments(loop.body)}
-                                            for st in body for loop in S.walk(st)
-                                            if isinstance(loop, (gast.For, gast.While))]
+        # (the loops of this function, not of a function defined in it, whose statements have no position)
+        self.loop_bodies: List[Set[int]] = [{self.order[id(st)] for st in _assignments(st.body)}
+                                            for st in _statements(body) if isinstance(st, (gast.For, gast.While))]
         self.store_at: Dict[str, List[Tuple[int, Any]]] = {}  # variable -> (position, statement) re-binding it
         for st in self.stmts:
             if isinstance(st, gast.Assign):
@@ -101,6 +101,18 @@ def surely_stores(stmt: Any, var: str, new: bool = False) -> bool:
         return any(surely_stores(s, var, new) for s in stmt.body) \
             and any(surely_stores(s, var, new) for s in stmt.orelse)
     return False
+
+
+def _statements(body: List[Any]) -> List[Any]:
+    """The statements of ``body`` and of the statement lists inside them (not inside a function)."""
+    out: List[Any] = []
+    for st in body:
+        out.append(st)
+        for field in ("body", "orelse"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and not isinstance(st, gast.FunctionDef):
+                out.extend(_statements(inner))
+    return out
 
 
 def _enclosing_lists(body: List[Any]) -> Dict[int, List[List[Any]]]:
