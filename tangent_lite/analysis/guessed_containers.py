@@ -22,25 +22,25 @@ from typing import Any, Dict, FrozenSet, List, Optional, Set
 from ..frontend.sequences import _assignments, container_vars
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
-from . import aliases, run_time_checks
+from . import run_time_checks, shared_writes
 
 _NO = object()
 
 
 def sharing_errors(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
                    unread: FrozenSet[int] = frozenset()) -> List[Any]:
-    """The refusals of :func:`aliases.sharing_problems`, with the variables of unknown type that
+    """The refusals of :func:`shared_writes.sharing_problems`, with the variables of unknown type that
     are sliced or stored into taken as lists or dicts; the run-time checks it asks for, and those
     of that assumption where it matters, are inserted into ``w`` (``unread``: see
-    :func:`aliases.sharing_problems`)."""
+    :func:`shared_writes.sharing_problems`)."""
     guessed = _guessed(w, ranks)
-    errors, checks = aliases.sharing_problems(w, active, varied, ranks, frozenset(guessed), unread)
+    errors, checks = shared_writes.sharing_problems(w, active, varied, ranks, frozenset(guessed), unread)
     if guessed:
         found = {str(e) for e in errors}
-        strict = [e for e in aliases.sharing_problems(w, active, varied, ranks, unread=unread)[0]
+        strict = [e for e in shared_writes.sharing_problems(w, active, varied, ranks, unread=unread)[0]
                   if str(e) not in found]
         for error in strict:  # refused for arrays only: the variables whose type makes the difference
-            needed = [n for n in sorted(guessed) if str(error) in {str(e) for e in aliases.sharing_problems(
+            needed = [n for n in sorted(guessed) if str(error) in {str(e) for e in shared_writes.sharing_problems(
                 w, active, varied, ranks, frozenset(guessed) - {n}, unread)[0]}] or sorted(guessed)
             for name in needed:
                 for stmt in guessed[name]:

@@ -19,7 +19,7 @@ from ..rules import purity
 from ..rules.registry import REGISTRY, Registry
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno
-from . import aliases
+from . import aliases, shared_writes
 from .callees import bind_user, is_user_function, user_function
 from .statements import is_local, is_pop, is_push
 
@@ -379,7 +379,7 @@ def _scan_parameter_writes(fn: Any) -> Dict[str, str]:
     except TangentLiteError:
         return {"*": "in place"}  # cannot tell: assume the worst
     try:
-        through_aliases = aliases.written_parameters(lower(fn, src))
+        through_aliases = shared_writes.written_parameters(lower(fn, src))
     except Exception:  # noqa: BLE001 - a function the lowering refuses: its direct writes below
         through_aliases = {}
     args = src.node.args

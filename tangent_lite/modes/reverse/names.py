@@ -187,13 +187,22 @@ def _index_syntax(value: Any, slice_name: str) -> Any:
 
 def _read_before_written(body: List[Any]) -> Set[str]:
     """Names a statement of ``body`` may read before ``body`` has surely assigned them (the
-    statements in order; what a branch or a loop assigns counts as maybe not assigned)."""
-    written: Set[str] = set()
+    statements in order; an ``if`` assigns what both of its branches assign, a loop or another
+    compound statement counts as maybe not assigning)."""
     exposed: Set[str] = set()
-    for st in body:
-        exposed |= _loaded([st]) - written
-        if isinstance(st, (gast.Assign, gast.AugAssign)):
-            written |= _stored([st])
+
+    def walk(stmts: List[Any], written: Set[str]) -> Set[str]:
+        for st in stmts:
+            if isinstance(st, gast.If):  # (_t3 = np.array(s); s = _t3 in a branch reads what it wrote)
+                exposed.update(_loaded([st.test]) - written)
+                written = walk(st.body, set(written)) & walk(st.orelse, set(written))
+                continue
+            exposed.update(_loaded([st]) - written)
+            if isinstance(st, (gast.Assign, gast.AugAssign)):
+                written = written | _stored([st])
+        return written
+
+    walk(body, set())
     return exposed
 
 
