@@ -410,3 +410,180 @@ def test_global_read_that_changes(mode, monkeypatch):
         _check(p_global_read, (_x(),), mode)
         assert np.allclose(tl.grad(p_global_read)(_x()), 2 * value * _x())
 
+
+
+# --- transformations compose -----------------------------------------------------------------
+
+def f_scalar(x):
+    return np.sin(x) * x ** 3
+
+
+def f_vec(x):
+    return np.sum(np.tanh(x) * x ** 2)
+
+
+def f_aux(x):
+    loss = np.sum(np.sin(x) * x)
+    return loss, {"norm": np.sum(x * x)}
+
+
+COMPOSED = {  # a transformation of a transformation, itself checked in every mode and at second order
+    "grad_grad": (lambda: tl.grad(tl.grad(f_scalar)), lambda: (0.7,)),
+    "grad_grad_grad": (lambda: tl.grad(tl.grad(tl.grad(f_scalar))), lambda: (0.7,)),
+    "jacobian_grad": (lambda: tl.jacobian(tl.grad(f_vec)), lambda: (_x(3),)),
+    "hessian_of_scalar_grad": (lambda: tl.hessian(tl.grad(f_scalar)), lambda: (0.7,)),
+    "grad_inside": (lambda: tl.grad(lambda x: tl.grad(f_vec)(x) @ x), lambda: (_x(3),)),
+    "gradient_penalty": (lambda: (lambda x: f_vec(x) + np.sum(tl.grad(f_vec)(x) ** 2)), lambda: (_x(3),)),
+    "value_and_grad_value": (lambda: (lambda x: tl.value_and_grad(f_vec)(x)[1] * 2.0), lambda: (_x(3),)),
+    "grad_has_aux": (lambda: (lambda x: tl.grad(f_aux, has_aux=True)(x)[0]), lambda: (_x(3),)),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(COMPOSED))
+def test_composed(name, mode):
+    make, args = COMPOSED[name]
+    _check(make(), args(), mode)
+
+
+def test_composed_values():
+    x = 0.7
+    d1 = np.cos(x) * x ** 3 + 3 * np.sin(x) * x ** 2
+    d2 = -np.sin(x) * x ** 3 + 6 * np.cos(x) * x ** 2 + 6 * np.sin(x) * x
+    d3 = -np.cos(x) * x ** 3 - 9 * np.sin(x) * x ** 2 + 18 * np.cos(x) * x + 6 * np.sin(x)
+    assert np.allclose(tl.grad(f_scalar)(x), d1)
+    assert np.allclose(tl.grad(tl.grad(f_scalar))(x), d2)
+    assert np.allclose(tl.grad(tl.grad(tl.grad(f_scalar)))(x), d3)
+    v = _x(3)
+    assert np.allclose(tl.jacobian(tl.grad(f_vec))(v), tl.hessian(f_vec)(v))
+
+
+def test_has_aux_everywhere():
+    x = _x(3)
+    g = np.cos(x) * x + np.sin(x)
+    grad, aux = tl.grad(f_aux, has_aux=True)(x)
+    assert np.allclose(grad, g) and np.isclose(aux["norm"], np.sum(x * x))
+    (value, aux), grad = tl.value_and_grad(f_aux, has_aux=True)(x)
+    assert np.isclose(value, np.sum(np.sin(x) * x)) and np.allclose(grad, g)
+    out, pullback, aux = tl.vjp(f_aux, x, has_aux=True)
+    assert np.allclose(pullback(1.0)[0] if isinstance(pullback(1.0), tuple) else pullback(1.0), g)
+    jac, aux = tl.jacobian(f_aux, has_aux=True)(x)
+    assert np.allclose(jac, g) and np.isclose(aux["norm"], np.sum(x * x))
+
+
+@pytest.mark.parametrize("kw", ["argnums", "argnum"])
+def test_argnums_names_wrt(kw):
+    with pytest.raises(TypeError, match="wrt="):
+        tl.grad(f_vec, **{kw: 0})
+
+
+# --- every kind of callable --------------------------------------------------------------------
+
+class Model:
+    scale = 1.5
+
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, x):
+        return np.sum(np.tanh(self.w * x) ** 2)
+
+    @classmethod
+    def closs(cls, x):
+        return np.sum(np.sin(x) * x) * cls.scale
+
+    def __call__(self, x):
+        return np.sum(self.w * x ** 3)
+
+    @tl.differentiate
+    def dloss(self, x):
+        return np.sum(np.exp(self.w * x))
+
+
+def _forwarding(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def _scaling(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return 2.0 * fn(x)
+    return wrapper
+
+
+@_forwarding
+def wrapped_forwarding(x):
+    return np.sum(np.cos(x) * x)
+
+
+@_scaling
+def wrapped_scaling(x):
+    return np.sum(np.cos(x) * x)
+
+
+@functools.lru_cache(maxsize=None)
+def cached(x):
+    return np.sin(x) * x * x
+
+
+def uses_cached(x):
+    return cached(float(x[0])) * 0.0 + np.sum(x * x)  # (float(): a constant read: not differentiated)
+
+
+TWO = (lambda x: np.sum(x * x)), (lambda x: np.sum(np.sin(x)))
+TABLE = {
+    "cube":
+        lambda x: np.sum(x ** 3),
+    "exp": lambda x: np.sum(np.exp(x)),
+}
+
+
+def p_map_lambda(x):
+    return sum(map(lambda v: v * v, [x[0], x[1], x[2]]))
+
+
+def p_sorted_key(x):
+    ys = sorted([x[0], x[1], x[2]], key=lambda v: -v)
+    return ys[0] * 2.0 + ys[1] * ys[2]
+
+
+def p_reduce_lambda(x):
+    return functools.reduce(lambda a, b: a * b + a, [x[0], x[1], x[2]])
+
+
+M = Model(np.array([0.5, 0.1, -0.3]))
+CALLABLES = {
+    "bound_method": lambda: M.loss,
+    "classmethod": lambda: Model.closs,
+    "callable_object": lambda: M,
+    "differentiate_as_method": lambda: M.dloss,
+    "wraps_forwarding": lambda: wrapped_forwarding,
+    "wraps_not_forwarding": lambda: wrapped_scaling,
+    "lru_cache": lambda: cached,
+    "two_lambdas_first": lambda: TWO[0],
+    "two_lambdas_second": lambda: TWO[1],
+    "lambda_in_multiline_literal": lambda: TABLE["cube"],
+    "lambda_in_literal": lambda: TABLE["exp"],
+    "map_lambda": lambda: p_map_lambda,
+    "sorted_key_lambda": lambda: p_sorted_key,
+    "reduce_lambda": lambda: p_reduce_lambda,
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(CALLABLES))
+def test_callable(name, mode):
+    args = (0.7,) if name == "lru_cache" else (_x(3),)
+    _check(CALLABLES[name](), args, mode)
+
+
+def test_method_wrt_self():
+    x = _x(3)
+    g = tl.grad(Model.loss, wrt="self")(M, x)
+    assert type(g) is Model
+    t = np.tanh(M.w * x)
+    assert np.allclose(g.w, 2 * t * (1 - t * t) * x)
+    assert np.allclose(tl.grad(wrapped_scaling)(x), 2.0 * tl.grad(wrapped_forwarding)(x))
