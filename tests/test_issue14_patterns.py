@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import tangent_lite as tl
-from tangent_lite.errors import UnsupportedConstructError
+from tangent_lite.errors import TangentLiteError
 
 sp = pytest.importorskip("scipy.special")
 sla = pytest.importorskip("scipy.linalg")
@@ -524,7 +524,7 @@ def wrapped_scaling(x):
     return np.sum(np.cos(x) * x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=128)
 def cached(x):
     return np.sin(x) * x * x
 
@@ -587,3 +587,96 @@ def test_method_wrt_self():
     t = np.tanh(M.w * x)
     assert np.allclose(g.w, 2 * t * (1 - t * t) * x)
     assert np.allclose(tl.grad(wrapped_scaling)(x), 2.0 * tl.grad(wrapped_forwarding)(x))
+
+
+# --- *args / **kwargs parameters of the function differentiated --------------------------------
+
+def va_star(*xs):
+    return np.sum(xs[0] * np.sin(xs[1]))
+
+
+def va_named_and_star(x, *rest, scale=1.0):
+    return np.sum(x * rest[0] ** 2) * scale + np.sum(rest[-1])
+
+
+def va_kwargs(x, **opts):
+    return np.sum(np.cos(x) * x) * opts["scale"] + opts.get("shift", 0.0)
+
+
+def _sym(a):
+    return 0.5 * (a + a.T)
+
+
+def _tanh_form(a, b):
+    return np.sum(np.tanh(a) @ b)
+
+
+symmetrized = lambda *args: _tanh_form(_sym(args[0]), *args[1:])  # noqa: E731 (autograd's test_linalg)
+
+
+def va_scaled(x, *rest, scale):
+    return va_named_and_star(x, *rest, scale=scale)
+
+
+def va_kwargs_called(x, scale, shift):
+    return va_kwargs(x, scale=scale, shift=shift)
+
+
+VARARGS = {
+    "star": (va_star, lambda: (_x(3), _x(3, seed=1))),
+    "named_and_star": (va_named_and_star, lambda: (_x(3), _x(3, seed=1), _x(3, seed=2))),
+    "keyword_only_after_star": (lambda x, y, z: va_scaled(x, y, z, scale=3.0),
+                                lambda: (_x(3), _x(3, seed=1), _x(3, seed=2))),
+    "kwargs": (va_kwargs_called, lambda: (_x(3), 2.0, 1.0)),
+    "lambda_star_slice": (symmetrized, lambda: (_x(9).reshape(3, 3), _x(3, seed=1))),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(VARARGS))
+def test_varargs_parameters(name, mode):
+    f, args = VARARGS[name]
+    _check(f, args(), mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kwargs_parameter_called_with_keywords(mode):
+    x = _x(3)
+    if mode == "reverse":
+        _, pullback = tl.vjp(va_kwargs, x, scale=2.0, shift=1.0)
+        assert np.allclose(pullback(1.0), 2.0 * (np.cos(x) - x * np.sin(x)))
+    elif mode == "forward":
+        f = tl.grad(va_kwargs)
+        assert np.allclose(f(x, scale=2.0, shift=1.0), 2.0 * (np.cos(x) - x * np.sin(x)))
+        assert np.allclose(f(x, scale=3.0), 3.0 * (np.cos(x) - x * np.sin(x)))
+    else:
+        assert np.allclose(tl.hessian(va_kwargs)(x, scale=2.0), np.diag(2.0 * (-2 * np.sin(x) - x * np.cos(x))))
+
+
+def test_varargs_every_transformation():
+    x, y = _x(3), _x(3, seed=1)
+    assert np.allclose(tl.grad(va_star)(x, y), np.sin(y))
+    gx, gy = tl.grad(va_star, wrt=(0, 1))(x, y)
+    assert np.allclose(gx, np.sin(y)) and np.allclose(gy, x * np.cos(y))
+    assert np.allclose(tl.grad(va_star, wrt="xs_1")(x, y), x * np.cos(y))
+    value, g = tl.value_and_grad(va_star, wrt=1)(x, y)
+    assert np.isclose(value, va_star(x, y)) and np.allclose(g, x * np.cos(y))
+    assert np.allclose(tl.jacobian(va_star, wrt=1)(x, y), x * np.cos(y))
+    assert np.allclose(tl.hessian(va_star, wrt=1)(x, y), np.diag(-x * np.sin(y)))
+    assert np.allclose(tl.hvp(va_star, y, x, x, wrt=1), -y * np.sin(x) * x)  # (xs_0 = y, xs_1 = x)
+    assert np.isclose(tl.jvp(va_star, (x, y), (y,))[1], np.sum(y * np.sin(y)))
+    assert np.allclose(tl.vjp(va_star, x, y, wrt=1)[1](2.0), 2 * x * np.cos(y))
+    assert np.allclose(tl.grad(va_kwargs)(x, scale=2.0), 2.0 * (np.cos(x) - x * np.sin(x)))
+    assert np.allclose(tl.grad(va_named_and_star, wrt=1)(x, y, scale=3.0), 6.0 * x * y + 1.0)
+    assert np.allclose(tl.grad(va_star)(x, y, x), np.sin(y))  # (a third argument: another function)
+    # transformations of transformations
+    assert np.isclose(tl.grad(tl.grad(lambda *a: np.sin(a[0]) * a[1]), wrt=1)(0.3, 0.5), np.cos(0.3))
+    assert np.allclose(tl.jacobian(tl.grad(va_star, wrt=1), wrt=1)(x, y), np.diag(-x * np.sin(y)))
+
+
+def test_varargs_keyword_only_clash_refused():
+    def f(*xs, **kw):
+        return np.sum(xs[0]) * kw["xs_0"]
+
+    with pytest.raises(TangentLiteError, match="variable number of arguments"):
+        tl.grad(f)(_x(3), xs_0=2.0)

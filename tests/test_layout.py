@@ -23,7 +23,7 @@ STAGES = [
     ("passes",),
     ("modes",),
     ("backends",),
-    ("callables", "compose", "api", "arguments", "outputs", "directions", "gradients", "decorator", "higher",
+    ("callables", "varargs", "compose", "api", "arguments", "outputs", "directions", "gradients", "decorator", "higher",
      "origin", "selfcheck"),
     ("inspect",),
     ("cli", "__init__"),

@@ -22,7 +22,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import api, runtime
+from .. import api, runtime, varargs
 from ..errors import UnsupportedConstructError
 
 
@@ -161,7 +161,7 @@ def _held_first(f: Callable, args: List[Any], idx: List[int]) -> Tuple[Callable,
     """A bound method, classmethod, callable object, ``functools.partial`` or ``@tl.differentiate``
     method is checked as its function with what it holds passed first (held constant: not in
     ``wrt``), as the transformations see it; a plain function as it is."""
-    fn, target = api._target(f)
+    fn, target = api._target(varargs.as_called(f, args, {}))
     if not isinstance(target, functools.partial):
         return fn, args, idx
     try:
