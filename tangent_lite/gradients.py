@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
-from . import arguments, callables, compose, outputs
+from . import arguments, callables, compose, outputs, varargs
 from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, running_spec, vjp
 from .errors import ArgumentError
 
@@ -44,6 +44,9 @@ def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool
         is the pair (d loss / d W, d loss / d x).
     """
     callables.no_other_options("tl.grad", options)
+    made = varargs.lazy(grad, f, wrt, backend, has_aux=has_aux)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     method = callables.self_in_wrt(f, wrt)
     if method is not None:  # tl.grad(model.loss, wrt="self"): the object is an argument too
         return functools.partial(grad(method[0], wrt, backend, has_aux=has_aux), method[1])
@@ -75,6 +78,9 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
             ``tl.grad``.
     """
     callables.no_other_options("tl.value_and_grad", options)
+    made = varargs.lazy(value_and_grad, f, wrt, backend, has_aux=has_aux)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     method = callables.self_in_wrt(f, wrt)
     if method is not None:
         return functools.partial(value_and_grad(method[0], wrt, backend, has_aux=has_aux), method[1])

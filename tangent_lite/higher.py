@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, callables, compose, draws, gradients, outputs, runtime
+from . import api, callables, compose, draws, gradients, outputs, runtime, varargs
 from .errors import ArgumentError, NoRuleError
 
 
@@ -81,6 +81,7 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
         complex ``x``, ``f''(x) v`` when ``f`` is holomorphic; docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hvp", options)
+    f = varargs.as_called(f, (x,) + tuple(args), {})  # def f(*xs): the function of these arguments
     name = _single_wrt(f, wrt, "tl.hvp")
     fn, target = api._target(f)
     # every parameter, defaults filled in: the seed is the generated gradient's next parameter
@@ -109,6 +110,9 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         (docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hessian", options)
+    made = varargs.lazy(hessian, f, wrt)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     name = _single_wrt(f, wrt, "tl.hessian")
     fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
 
@@ -195,6 +199,9 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
+    made = varargs.lazy(jacobian, f, wrt, mode, has_aux=has_aux)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     name = _single_wrt(f, wrt, "tl.jacobian")
     fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
 
