@@ -24,6 +24,9 @@ def real_cotangent(g: Any, x: Any) -> Any:
     """``g``, or its real part when ``g`` is complex and ``x`` is real: a real value's share of a
     complex cotangent (the convention of docs/complex-numbers.md), so real values keep real
     adjoints (which in-place accumulation relies on).  In ``g``'s own library."""
+    tg = type(g)
+    if tg is float or (tg is np.ndarray and g.dtype.kind != "c"):  # the common cases: nothing to check
+        return g
     if _is_complex(g) and not (_is_complex(x) if is_foreign(x) else np.iscomplexobj(x)):
         xp = namespace(g)
         return np.real(g) if xp is np else xp.real(g)
