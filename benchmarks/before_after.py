@@ -18,7 +18,10 @@ recorded before every child. Each callable is timed by the wall clock and by the
 time (``time.process_time``: the time waiting for a shared CPU is not counted); the table uses the
 smallest of a child's CPU-time samples (the least disturbed). Reported per workload: the median
 over rounds of each tree's time, and the median over rounds of the paired ratio after/before
-(< 1: faster after), by CPU time and by the wall clock.
+(< 1: faster after), by CPU time and by the wall clock, and the minor page faults per gradient
+call. ``--keep-memory`` runs the children with glibc's malloc keeping freed memory
+(``benchmarks/page_faults.py``): then the heap's state, which differs between two trees for
+reasons that have nothing to do with the gradient's code, cannot make one tree pay for fresh pages.
 Results go to ``benchmarks/results/before_after.json`` (``--out``).
 """
 
@@ -43,10 +46,13 @@ from typing import Any, Dict, List  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "before_after.json")
+# glibc's malloc keeps freed memory (page_faults.py): no call pays for fresh pages, whatever the heap's state
+KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(1 << 25)}
 
 
 def child(only: List[str], repeats: int, min_time: float) -> Dict[str, Any]:
     """In a subprocess: the median seconds per call of tl.grad and of the function, per workload."""
+    import resource
     import timeit
 
     import numpy as np
@@ -75,12 +81,17 @@ def child(only: List[str], repeats: int, min_time: float) -> Dict[str, Any]:
                 samples = [timer.timeit(number) / number for _ in range(repeats)]
                 times[label + clock] = statistics.median(samples)
                 times[label + clock + "_min"] = min(samples)
-        out["workloads"][w.name] = {"ok": bool(ok), **times}
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(20):
+            grad(*args)
+        faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20
+        out["workloads"][w.name] = {"ok": bool(ok), "grad_page_faults": faults, **times}
     return out
 
 
 def run_child(tree: str, args: argparse.Namespace, cache_dir: str) -> Dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(tree), TANGENT_LITE_CACHE_DIR=cache_dir)
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(tree), TANGENT_LITE_CACHE_DIR=cache_dir,
+               **(KEEP_MEMORY if args.keep_memory else {}))
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--repeats", str(args.repeats),
            "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tempfile.gettempdir())
@@ -105,6 +116,8 @@ def main(argv: List[str] = None) -> int:
     p.add_argument("--repeats", type=int, default=5, help="timing samples per callable in a child (default 5)")
     p.add_argument("--min-time", type=float, default=0.05, help="seconds per timing sample (default 0.05)")
     p.add_argument("--only", default=None, help="comma-separated workload names")
+    p.add_argument("--keep-memory", action="store_true",
+                   help="children keep freed memory (glibc MALLOC_*_THRESHOLD_): no page faults from the heap's state")
     p.add_argument("--out", default=DEFAULT_OUT)
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -138,14 +151,17 @@ def main(argv: List[str] = None) -> int:
         grad = {k: statistics.median(x["grad_cpu_min"] for x in per[k]) for k in trees}
         fn = {k: statistics.median(x["function_cpu_min"] for x in per[k]) for k in trees}
         paired = [b["grad_cpu_min"] / a_["grad_cpu_min"] for a_, b in zip(per["before"], per["after"])]
+        faults = {k: statistics.median(x["grad_page_faults"] for x in per[k]) for k in trees}
         wall = [b["grad"] / a_["grad"] for a_, b in zip(per["before"], per["after"])]
         rows[name] = {"grad_before": grad["before"], "grad_after": grad["after"],
                       "function_before": fn["before"], "function_after": fn["after"],
                       "ratio_after_before": statistics.median(paired), "paired_ratios": paired,
-                      "wall_ratio_after_before": statistics.median(wall)}
+                      "wall_ratio_after_before": statistics.median(wall),
+                      "page_faults_before": faults["before"], "page_faults_after": faults["after"]}
     result = {"before": {"tree": a.before, "commit": git_head(a.before)},
               "after": {"tree": a.after, "commit": git_head(a.after)},
-              "settings": {"rounds": a.rounds, "repeats": a.repeats, "min_time": a.min_time},
+              "settings": {"rounds": a.rounds, "repeats": a.repeats, "min_time": a.min_time,
+                           "keep_memory": a.keep_memory},
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "loadavg_min": min(x[0] for x in loads), "loadavg_max": max(x[0] for x in loads)},
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "workloads": rows, "runs": runs}
@@ -156,12 +172,13 @@ def main(argv: List[str] = None) -> int:
     print(f"load average (1 min) during the run: {result['machine']['loadavg_min']:.1f} to "
           f"{result['machine']['loadavg_max']:.1f} on {os.cpu_count()} CPUs\n")
     print("| workload | tl.grad before (CPU) | tl.grad after (CPU) | after / before | range over rounds | "
-          "after / before (wall clock) |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "after / before (wall clock) | page faults per gradient (before, after) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, row in rows.items():
         print(f"| `{name}` | {row['grad_before'] * 1e3:.3f} ms | {row['grad_after'] * 1e3:.3f} ms | "
               f"{row['ratio_after_before']:.2f} | {min(row['paired_ratios']):.2f} to {max(row['paired_ratios']):.2f} | "
-              f"{row['wall_ratio_after_before']:.2f} |")
+              f"{row['wall_ratio_after_before']:.2f} | "
+              f"{row['page_faults_before']:.0f}, {row['page_faults_after']:.0f} |")
     return 0
 
 
