@@ -12,7 +12,8 @@ from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
 from ..rules.complex import complex_verified
-from ..rules.registry import REGISTRY, Registry
+from ..rules.distributions import POINT_METHODS, is_distribution_method, with_rules
+from ..rules.registry import REGISTRY, Registry, is_distribution
 from ..syntax import gast
 from . import contexts, guessed_containers, receivers, rule_hint, run_time_checks
 from .activity import activity, varied_vars
@@ -27,6 +28,9 @@ _METHOD_FIXES = {
     "get": "read the item: d[key], or d[key] if key in d else default (d.get(key, default) is read so only "
            "when the keys of 'd' are known where it is called: a dict literal or **kwargs, with a constant key, "
            "that the function does not change)",
+    **{method: f"for a scipy.stats distribution frozen in a local variable (d = st.norm(loc=m, scale=s); "
+               f"d.{method}(x)), call its method with the parameters: st.norm.{method}(x, loc=m, scale=s), or "
+               f"freeze it where it is called: st.norm(loc=m, scale=s).{method}(x)" for method in POINT_METHODS},
 }
 
 
@@ -193,6 +197,12 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
             f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
     if is_tangent_lite_own(callee):  # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function
         return UnsupportedConstructError(NESTED_DERIVATIVE[0], w.src.location(stmt), NESTED_DERIVATIVE[1])
+    if is_distribution(callee):  # d = st.norm(loc=m, scale=s), d used later
+        written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
+        return UnsupportedConstructError(
+            f"'{written or 'st.norm'}(...)' freezes a scipy.stats distribution in a value that carries derivatives; "
+            "tangent_lite follows a frozen distribution only where its method is called on it",
+            w.src.location(stmt), _METHOD_FIXES["logpdf"].replace("st.norm", written or "st.norm"))
     call = next((vars(c)["__call__"] for c in type(callee).__mro__ if "__call__" in vars(c)), None)
     if not inspect.isroutine(callee) and not inspect.isclass(callee) and inspect.isfunction(call):
         name = type(callee).__qualname__
@@ -218,9 +228,12 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
         for through in (".__func__", ".__wrapped__"):  # nd.pdf(x), read as nd.pdf.__func__(nd, x): 'nd.pdf'
             spelled = spelled[:-len(through)] if spelled.endswith(through) else spelled
     code = rule_hint.registration_code(callee, written, w.env, _first_active_argument(callee, info.value, active))
+    missing = "it has no derivative rule" + (" and no Python source" if not hasattr(callee, "__code__") else "")
+    if is_distribution_method(callee):  # st.laplace.logpdf without rules: not followed into SciPy's code
+        missing = (f"tangent_lite has no rules for scipy.stats.{spelled.split('.')[-2]}.{spelled.split('.')[-1]} "
+                   f"(SciPy's code is not differentiated through); scipy.stats methods with rules: {with_rules()}")
     return NoRuleError(
-        f"cannot differentiate a call to '{spelled}': it has no derivative rule"
-        + (" and no Python source" if not hasattr(callee, "__code__") else ""),
+        f"cannot differentiate a call to '{spelled}': {missing}",
         w.src.location(stmt),
         "To fix: register rules (this code runs when pasted; fill in the two bodies), e.g.\n"
         + "\n".join("    " + line if line else "" for line in code.splitlines())

@@ -281,6 +281,9 @@ class Expressions(Part):
         at_write = self.namespaces.at_call(node)  # xpx.at(x, idx).set(v)
         if at_write is not None:
             return at_write
+        frozen = forwarders.frozen_inline(self, node)  # st.norm(m, s).logpdf(x) -> st.norm.logpdf(x, m, s)
+        if frozen is not None:
+            return self.call(frozen)
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             receiver = self.atom(func.value)
