@@ -70,7 +70,8 @@ LOCATED: Dict[str, dict] = {
     "gamma": dict(sig="x, a, loc=0.0, scale=1.0", support="z_raw", shapes=("a",),
                   score=_ON_HALF_LINE + ("h = (a - 1.0) / z - 1.0", "d_a = np.log(z) - _tl.special.digamma(a)"),
                   density=_CLOSED_HALF_LINE + (
-                      "logpdf = _tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) - np.log(scale)",)),
+                      "logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) "
+                      "- np.log(scale))",)),
     # log f = (a - 1) log(z) + (b - 1) log(1 - z) - betaln(a, b) on 0 <= z <= 1
     "beta": dict(sig="x, a, b, loc=0.0, scale=1.0", support="z_raw", shapes=("a", "b"),
                  score=_ON_UNIT + ("h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)",
@@ -101,7 +102,8 @@ LOCATED: Dict[str, dict] = {
                     score=("z_raw = (x - loc) / scale", "support = z_raw > 0.0", "z = np.where(support, z_raw, 1.0)",
                            "h = -(1.0 + np.log(z) / (s * s)) / z", "d_s = (np.log(z) ** 2 / (s * s) - 1.0) / s"),
                     density=("z_raw = (x - loc) / scale", "support = z_raw > 0.0", "z = np.where(support, z_raw, 1.0)",
-                             "logpdf = -np.log(s * z * scale * np.sqrt(2.0 * np.pi)) - np.log(z) ** 2 / (2.0 * s * s)")),
+                             "logpdf = (-np.log(s * z * scale * np.sqrt(2.0 * np.pi)) "
+                             "- np.log(z) ** 2 / (2.0 * s * s))")),
 }
 
 # d cdf and d sf / d (x, loc, scale) in the density p = exp(logpdf) (logcdf's, logsf's: p / ans = exp(logpdf - ans))

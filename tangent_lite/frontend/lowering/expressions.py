@@ -278,12 +278,10 @@ class Expressions(Part):
         func = node.func
         if self.namespaces.is_call(func):  # xp.tanh(x) for xp = array_namespace(x)
             return self.namespaces.lower_call(node)
-        at_write = self.namespaces.at_call(node)  # xpx.at(x, idx).set(v)
+        # xpx.at(x, idx).set(v); st.norm(m, s).logpdf(x) as st.norm.logpdf(x, m, s) (forwarders.py)
+        at_write = self.namespaces.at_call(node) or forwarders.frozen_call(self, node)
         if at_write is not None:
             return at_write
-        frozen = forwarders.frozen_inline(self, node)  # st.norm(m, s).logpdf(x) -> st.norm.logpdf(x, m, s)
-        if frozen is not None:
-            return self.call(frozen)
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             receiver = self.atom(func.value)

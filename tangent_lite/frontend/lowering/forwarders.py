@@ -57,9 +57,9 @@ def forwarded(ex: Any, node: Any) -> Optional[Any]:
     return gast.copy_location(out, node)
 
 
-def frozen_inline(ex: Any, node: Any) -> Optional[Any]:
-    """``st.norm(m, s).logpdf(x)`` as ``st.norm.logpdf(x, m, s)``: a distribution frozen where its method is
-    called is that method with the frozen arguments appended (None: not such a call)."""
+def frozen_call(ex: Any, node: Any) -> Optional[Any]:
+    """``st.norm(m, s).logpdf(x)`` lowered as ``st.norm.logpdf(x, m, s)``: a distribution frozen where its
+    method is called is that method with the frozen arguments appended (None: not such a call)."""
     func = node.func
     if not isinstance(func, gast.Attribute) or func.attr not in distributions.POINT_METHODS \
             or not isinstance(func.value, gast.Call) or len(node.args) != 1 or isinstance(node.args[0], gast.Starred):
@@ -71,8 +71,9 @@ def frozen_inline(ex: Any, node: Any) -> Optional[Any]:
     if not distributions.is_distribution(dist) or distributions.is_frozen(dist):
         return None
     method = gast.Attribute(value=S.deepcopy(maker.func), attr=func.attr, ctx=gast.Load())
-    out = gast.Call(func=method, args=list(node.args) + list(maker.args), keywords=list(maker.keywords) + list(node.keywords))
-    return gast.copy_location(out, node)
+    out = gast.Call(func=method, args=list(node.args) + list(maker.args),
+                    keywords=list(maker.keywords) + list(node.keywords))
+    return ex.call(gast.copy_location(out, node))
 
 
 def _hashable_checked(ex: Any, node: Any, dotted: str) -> Any:
