@@ -105,6 +105,17 @@ else:
                  "k (2, 1), mu (4,), loc 1"),
             Case(_args(lambda rng: (3.0, sample(rng, F, 0.5, 4.0))), "floats"),
         ] for m in ("pmf", "logpmf", "cdf")},
+        **{f"scipy.stats.binom.{m}": [
+            Case(_args(lambda rng: (np.array([0.0, 1.0, 3.0, 4.0, 5.0]), 5.0, sample(rng, (5,), 0.1, 0.9))),
+                 "k (5,) from 0 to n, n 5, p (5,)"),
+            Case(_args(lambda rng: (np.array([[1.0], [3.0]]), 6.0, sample(rng, (4,), 0.1, 0.9), 1.0)),
+                 "k (2, 1), n 6, p (4,), loc 1"),
+            Case(_args(lambda rng: (2.0, 4.0, sample(rng, F, 0.1, 0.9))), "floats"),
+        ] for m in ("pmf", "logpmf", "cdf")},
+        **{f"scipy.stats.bernoulli.{m}": [
+            Case(_args(lambda rng: (np.array([0.0, 1.0, 1.0, 0.0]), sample(rng, (4,), 0.1, 0.9))), "k (4,), p (4,)"),
+            Case(_args(lambda rng: (1.0, sample(rng, F, 0.1, 0.9))), "floats"),
+        ] for m in ("pmf", "logpmf", "cdf")},
         **{f"scipy.stats.dirichlet.{m}": [Case(_args(_dirichlet(None)), "x (3,), alpha (3,)", _on_simplex),
                                           Case(_args(_dirichlet(4)), "x (3, 4): 4 points, alpha (3,)", _on_simplex),
                                           Case(_args(_dirichlet_short(None)), "x (2,) completed, alpha (3,)"),

@@ -199,3 +199,36 @@ def test_a_distribution_frozen_in_a_local_variable_is_refused_with_what_to_write
     text = str(info.value)
     assert "freezes a scipy.stats distribution" in text
     assert "st.norm.logpdf(x, loc=m, scale=s)" in text and "test_scipy_stats_table.py:" in text
+
+
+# ---------------------------------------------------------------- binom and bernoulli, in p
+
+K = np.array([0.0, 1.0, 3.0, 5.0])
+
+
+@pytest.mark.parametrize("method", ("logpmf", "pmf", "cdf"))
+def test_binom_and_bernoulli_in_p_match_finite_differences(method):
+    binom, bernoulli = getattr(st.binom, method), getattr(st.bernoulli, method)
+
+    def f(p):
+        return np.sum(binom(K, 5, p[0])) + np.sum(binom(K + 1.0, 6, p[1], loc=1)) + np.sum(bernoulli(K[:2], p[:2]))
+    _agree(f, np.array([0.3, 0.65]))
+    want = np.array([_fd(lambda q, i=i: tl.grad(f)(q)[i], np.array([0.3, 0.65])) for i in range(2)])
+    np.testing.assert_allclose(tl.hessian(f)(np.array([0.3, 0.65])), want, rtol=1e-5, atol=1e-6)
+
+
+EDGES = [("binom.pmf k=0 p=0", lambda p: st.binom.pmf(0, 5, p), 0.0, -5.0),
+         ("binom.pmf k=1 p=0", lambda p: st.binom.pmf(1, 5, p), 0.0, 5.0),
+         ("binom.pmf k=5 p=1", lambda p: st.binom.pmf(5, 5, p), 1.0, 5.0),
+         ("binom.logpmf k=0 p=0", lambda p: st.binom.logpmf(0, 5, p), 0.0, -5.0),
+         ("binom.cdf k=0 p=0", lambda p: st.binom.cdf(0, 5, p), 0.0, -5.0),
+         ("binom.cdf k=5 p=0.4", lambda p: st.binom.cdf(5, 5, p), 0.4, 0.0),
+         ("bernoulli.pmf k=1", lambda p: st.bernoulli.pmf(1, p), 0.0, 1.0),
+         ("bernoulli.logpmf k=0 p=0", lambda p: st.bernoulli.logpmf(0, p), 0.0, -1.0)]
+
+
+@pytest.mark.parametrize("name,f,p,want", EDGES, ids=[c[0] for c in EDGES])
+def test_binom_at_the_ends_of_p_has_the_one_sided_slope(name, f, p, want):
+    with np.errstate(all="ignore"):
+        assert float(tl.grad(f)(p)) == pytest.approx(want, abs=1e-12)
+        assert float(tl.jvp(f, (p,), (1.0,))[1]) == pytest.approx(want, abs=1e-12)

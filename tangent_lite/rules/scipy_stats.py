@@ -133,12 +133,34 @@ def _located_partials(row: dict) -> Dict[str, Dict[str, Tuple[Lines, str]]]:
 _POISSON_PREV = ("m = k - loc", "counted = (m >= 1.0) & (m == np.floor(m))", "m_prev = np.where(counted, m - 1.0, 0.0)",
                  "pmf_prev = np.where(counted, np.exp(_tl.special.xlogy(m_prev, mu) - mu "
                  "- _tl.special.gammaln(m_prev + 1.0)), 0.0)")
+# binom (k, n, p, loc=0): logpmf = log C(n, m) + m log(p) + (n - m) log(1 - p), m = k - loc; its p-score reads p
+# only where m > 0 and 1 - p only where m < n (finite at p = 0 and 1).  pmf's derivative is n (b(m - 1) - b(m)),
+# cdf's -n b(floor(m)), with b(j) the pmf of binom(n - 1, p) at j (0 outside 0 <= j <= n - 1).  bernoulli is n = 1.
+_B_PREV = "b_prev = np.where(prev, np.exp(_tl.special.gammaln(n) - _tl.special.gammaln(j_prev + 1.0) " \
+          "- _tl.special.gammaln(n - j_prev) + _tl.special.xlogy(j_prev, p) " \
+          "+ _tl.special.xlog1py(n - 1.0 - j_prev, -p)), 0.0)"
+_B_HERE = "b_here = np.where(here, np.exp(_tl.special.gammaln(n) - _tl.special.gammaln(j + 1.0) " \
+          "- _tl.special.gammaln(n - j) + _tl.special.xlogy(j, p) + _tl.special.xlog1py(n - 1.0 - j, -p)), 0.0)"
+_BINOM_PMF = ("m = k - loc", "prev = (m >= 1.0) & (m <= n) & (m == np.floor(m))",
+              "j_prev = np.where(prev, m - 1.0, 0.0)", _B_PREV,
+              "here = (m >= 0.0) & (m <= n - 1.0) & (m == np.floor(m))", "j = np.where(here, m, 0.0)", _B_HERE)
+_BINOM_CDF = ("m = np.floor(k - loc)", "here = (m >= 0.0) & (m <= n - 1.0)", "j = np.where(here, m, 0.0)", _B_HERE)
+_SCORE_P = ("m = k - loc", "p_lo = np.where(m == 0.0, 1.0, p)", "p_hi = np.where(m == {n}, 0.0, p)")
 DISCRETE: Dict[str, Tuple[str, Dict[str, Dict[str, Tuple[Lines, str]]]]] = {
     "poisson": ("k, mu, loc=0", {
         "logpmf": {"mu": (("m = k - loc", "mu_read = np.where(m == 0.0, 1.0, mu)"), "m / mu_read - 1.0")},
         "pmf": {"mu": (_POISSON_PREV, "pmf_prev - ans")},
         "cdf": {"mu": (("m = np.floor(k - loc)",),
                        "-np.exp(_tl.special.xlogy(m, mu) - mu - _tl.special.gammaln(m + 1.0))")}}),
+    "binom": ("k, n, p, loc=0", {
+        "logpmf": {"p": (tuple(line.format(n="n") for line in _SCORE_P),
+                         "np.where((m >= 0.0) & (m <= n), m / p_lo - (n - m) / (1.0 - p_hi), 0.0)")},
+        "pmf": {"p": (_BINOM_PMF, "n * (b_prev - b_here)")},
+        "cdf": {"p": (_BINOM_CDF, "-n * b_here")}}),
+    "bernoulli": ("k, p, loc=0", {
+        "logpmf": {"p": (tuple(line.format(n="1.0") for line in _SCORE_P), "m / p_lo - (1.0 - m) / (1.0 - p_hi)")},
+        "pmf": {"p": (("m = k - loc",), "np.where(m == 1.0, 1.0, 0.0) - np.where(m == 0.0, 1.0, 0.0)")},
+        "cdf": {"p": (("m = k - loc",), "np.where((m >= 0.0) & (m < 1.0), -1.0, 0.0)")}}),
 }
 
 # ================================================================ multivariate: (lines, jvp, vjp) of logpdf
