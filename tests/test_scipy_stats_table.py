@@ -232,3 +232,11 @@ def test_binom_at_the_ends_of_p_has_the_one_sided_slope(name, f, p, want):
     with np.errstate(all="ignore"):
         assert float(tl.grad(f)(p)) == pytest.approx(want, abs=1e-12)
         assert float(tl.jvp(f, (p,), (1.0,))[1]) == pytest.approx(want, abs=1e-12)
+
+
+def test_distribution_objects_of_one_class_with_different_values_do_not_share_rules():
+    # rv_discrete(values=...) objects are all of one class: a rule registered on one is not another's
+    a = st.rv_discrete(values=([0, 1], [0.5, 0.5]))
+    b = st.rv_discrete(values=([0, 1], [0.2, 0.8]))
+    assert _method_key(a.pmf) != _method_key(b.pmf)
+    assert _method_key(st.norm.logpdf) == _method_key(st.norm(0.0, 2.0).dist.logpdf)

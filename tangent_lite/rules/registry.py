@@ -290,10 +290,12 @@ class Registry:
 
 
 def _method_key(method: Any) -> Any:
-    """What a bound method is registered under: its object and its function (both kept alive); for a
-    ``scipy.stats`` distribution, its class (a frozen ``st.norm(0, 1)`` holds a new ``norm_gen``)."""
+    """What a bound method is registered under: its object and its function (both kept alive); for one of
+    SciPy's named distributions, its class (a frozen ``st.norm(0, 1)`` holds a new ``norm_gen``; not
+    ``rv_histogram`` or ``rv_discrete(values=...)``, whose objects of one class differ)."""
     owner = method.__self__
-    return (id(type(owner) if is_distribution(owner) else owner), id(method.__func__))
+    named = is_distribution(owner) and type(owner).__name__.endswith("_gen")
+    return (id(type(owner) if named else owner), id(method.__func__))
 
 
 def is_distribution(obj: Any) -> bool:
