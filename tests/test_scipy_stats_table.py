@@ -240,3 +240,13 @@ def test_distribution_objects_of_one_class_with_different_values_do_not_share_ru
     b = st.rv_discrete(values=([0, 1], [0.2, 0.8]))
     assert _method_key(a.pmf) != _method_key(b.pmf)
     assert _method_key(st.norm.logpdf) == _method_key(st.norm(0.0, 2.0).dist.logpdf)
+
+
+MVN = st.multivariate_normal(np.zeros(2), np.eye(2))
+
+
+def test_a_frozen_multivariate_normal_in_a_global_is_refused_with_what_to_write():
+    with pytest.raises(tl.errors.NoRuleError, match=r"test_scipy_stats_table\.py:\d+: cannot differentiate a call to "
+                                                    r"'MVN\.logpdf': a frozen multivariate_normal") as info:
+        tl.grad(lambda x: np.sum(MVN.logpdf(x)))(np.array([0.3, 1.0]))
+    assert "st.multivariate_normal.logpdf(x, mean, cov)" in str(info.value)

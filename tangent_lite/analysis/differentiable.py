@@ -12,7 +12,7 @@ from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
 from ..rules.complex import complex_verified
-from ..rules.distributions import POINT_METHODS, is_distribution_method, with_rules
+from ..rules.distributions import POINT_METHODS, is_distribution_method, name_of, with_rules
 from ..rules.registry import REGISTRY, Registry, is_distribution
 from ..syntax import gast
 from . import contexts, guessed_containers, receivers, rule_hint, run_time_checks
@@ -230,8 +230,15 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
     code = rule_hint.registration_code(callee, written, w.env, _first_active_argument(callee, info.value, active))
     missing = "it has no derivative rule" + (" and no Python source" if not hasattr(callee, "__code__") else "")
     if is_distribution_method(callee):  # st.laplace.logpdf without rules: not followed into SciPy's code
-        missing = (f"tangent_lite has no rules for scipy.stats.{spelled.split('.')[-2]}.{spelled.split('.')[-1]} "
-                   f"(SciPy's code is not differentiated through); scipy.stats methods with rules: {with_rules()}")
+        dist = f"scipy.stats.{name_of(callee.__self__)}.{callee.__name__}"
+        missing = (f"tangent_lite has no rules for {dist} (SciPy's code is not differentiated through); "
+                   f"scipy.stats methods with rules: {with_rules()}")
+        if "frozen" in type(callee.__self__).__name__:  # (a frozen multivariate distribution in a global)
+            return NoRuleError(f"cannot differentiate a call to '{spelled}': a frozen {name_of(callee.__self__)} "
+                               "(tangent_lite follows the frozen distributions of SciPy's rv_continuous and "
+                               "rv_discrete only)",
+                               w.src.location(stmt), f"call the distribution's method with its parameters: {dist}(x, "
+                               "...), e.g. st.multivariate_normal.logpdf(x, mean, cov)")
     return NoRuleError(
         f"cannot differentiate a call to '{spelled}': {missing}",
         w.src.location(stmt),

@@ -28,7 +28,8 @@ def is_distribution_method(fn: Any) -> bool:
 
 def name_of(dist: Any) -> str:
     """``norm`` for ``st.norm`` (SciPy's name of the distribution)."""
-    return str(getattr(dist, "name", None) or type(dist).__name__.replace("_gen", ""))
+    name = getattr(dist, "name", None) or type(dist).__name__
+    return str(name).replace("_gen", "").replace("_frozen", "")
 
 
 def rule_parameters(method: Any) -> List[str]:
