@@ -190,10 +190,34 @@ def test_a_frozen_multivariate_normal_where_it_is_called():
     _agree(f, np.array([0.1, -0.2]))
 
 
-def test_a_distribution_frozen_in_a_local_variable_is_refused_with_what_to_write():
+def test_a_distribution_frozen_in_a_local_variable_has_its_rules():
+    def f(p):
+        d = st.norm(loc=p[0], scale=p[1])
+        p = p * 3.0  # rebinding a name the frozen distribution read: it keeps the values it was made with
+        return np.sum(d.logpdf(DATA)) + np.sum(d.cdf(DATA))
+
+    def ref(p):
+        return np.sum(st.norm.logpdf(DATA, loc=p[0], scale=p[1])) + np.sum(st.norm.cdf(DATA, loc=p[0], scale=p[1]))
+    p = np.array([0.4, 1.6])
+    np.testing.assert_allclose(tl.grad(f)(p), tl.grad(ref)(p), rtol=1e-12)
+    _agree(f, p)
+    np.testing.assert_allclose(tl.hessian(f)(p), tl.hessian(ref)(p), rtol=1e-10)
+
+
+def test_a_distribution_frozen_in_a_loop_body():
+    def f(m):
+        total = 0.0
+        for i in range(3):
+            d = st.norm(m * i, 1.0)
+            total = total + np.sum(d.logpdf(DATA))
+        return total
+    assert tl.grad(f)(0.4) == pytest.approx(_fd(lambda q: f(q[0]), np.array([0.4]))[0], rel=1e-7)
+
+
+def test_a_local_frozen_distribution_used_otherwise_is_refused_with_what_to_write():
     def f(m):
         d = st.norm(loc=m, scale=2.0)
-        return np.sum(d.logpdf(DATA))
+        return np.sum(d.logpdf(DATA)) + d.mean()
     with pytest.raises(tl.errors.TangentLiteError) as info:
         tl.grad(f)(0.3)
     text = str(info.value)

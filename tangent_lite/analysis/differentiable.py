@@ -28,9 +28,10 @@ _METHOD_FIXES = {
     "get": "read the item: d[key], or d[key] if key in d else default (d.get(key, default) is read so only "
            "when the keys of 'd' are known where it is called: a dict literal or **kwargs, with a constant key, "
            "that the function does not change)",
-    **{method: f"for a scipy.stats distribution frozen in a local variable (d = st.norm(loc=m, scale=s); "
-               f"d.{method}(x)), call its method with the parameters: st.norm.{method}(x, loc=m, scale=s), or "
-               f"freeze it where it is called: st.norm(loc=m, scale=s).{method}(x)" for method in POINT_METHODS},
+    **{method: f"a scipy.stats distribution frozen in a local variable (d = st.norm(loc=m, scale=s)) is followed "
+               f"when the variable is assigned once and read only as d.{method}(x) ({', '.join(POINT_METHODS)}); "
+               f"otherwise call the method with the parameters: st.norm.{method}(x, loc=m, scale=s)"
+       for method in POINT_METHODS},
 }
 
 
@@ -201,7 +202,7 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
         written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
         return UnsupportedConstructError(
             f"'{written or 'st.norm'}(...)' freezes a scipy.stats distribution in a value that carries derivatives; "
-            "tangent_lite follows a frozen distribution only where its method is called on it",
+            "tangent_lite follows a frozen distribution only through the methods of one point called on it",
             w.src.location(stmt), _METHOD_FIXES["logpdf"].replace("st.norm", written or "st.norm"))
     call = next((vars(c)["__call__"] for c in type(callee).__mro__ if "__call__" in vars(c)), None)
     if not inspect.isroutine(callee) and not inspect.isclass(callee) and inspect.isfunction(call):

@@ -62,7 +62,16 @@ def frozen_call(ex: Any, node: Any) -> Optional[Any]:
     method is called is that method with the frozen arguments appended (None: not such a call)."""
     func = node.func
     if not isinstance(func, gast.Attribute) or func.attr not in distributions.POINT_METHODS \
-            or not isinstance(func.value, gast.Call) or len(node.args) != 1 or isinstance(node.args[0], gast.Starred):
+            or len(node.args) != 1 or isinstance(node.args[0], gast.Starred):
+        return None
+    if isinstance(func.value, gast.Name) and func.value.id in ex.cx.frozen_locals:  # d.logpdf(x), d frozen here
+        maker, args, keywords = ex.cx.frozen_locals[func.value.id]
+        method = gast.Attribute(value=S.deepcopy(maker), attr=func.attr, ctx=gast.Load())
+        out = gast.Call(func=method, args=list(node.args) + [S.deepcopy(a) for a in args],
+                        keywords=[gast.keyword(arg=k.arg, value=S.deepcopy(k.value)) for k in keywords]
+                        + list(node.keywords))
+        return ex.call(gast.copy_location(out, node))
+    if not isinstance(func.value, gast.Call):
         return None
     maker = func.value
     if not isinstance(maker.func, (gast.Name, gast.Attribute)) or not ex.is_static(maker.func):
@@ -74,6 +83,38 @@ def frozen_call(ex: Any, node: Any) -> Optional[Any]:
     out = gast.Call(func=method, args=list(node.args) + list(maker.args),
                     keywords=list(maker.keywords) + list(node.keywords))
     return ex.call(gast.copy_location(out, node))
+
+
+def freeze_local(part: Any, name: str, value: Any) -> bool:
+    """``d = st.norm(loc=m, scale=s)`` where ``d`` is assigned only there and read only as ``d.logpdf(x)``
+    (and the other methods of one point): its arguments are copied into temporaries and ``d`` is not bound;
+    :func:`frozen_call` lowers each ``d.logpdf(x)`` as ``st.norm.logpdf(x, loc=m_copy, scale=s_copy)``.
+    False (nothing done) for any other assignment."""
+    cx, ex = part.cx, part.exprs
+    if not isinstance(value, gast.Call) or not isinstance(value.func, (gast.Name, gast.Attribute)) \
+            or not ex.is_static(value.func) or cx.store_counts[name] != 1 or name in cx.params \
+            or any(isinstance(a, gast.Starred) for a in value.args) or any(k.arg is None for k in value.keywords):
+        return False
+    dist = ex.namespaces._resolved(value.func)
+    if not distributions.is_distribution(dist) or distributions.is_frozen(dist):
+        return False
+    reads = [n for n in S.walk(cx.fdef) if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)]
+    as_receiver = {id(c.func.value) for c in S.walk(cx.fdef) if isinstance(c, gast.Call)
+                   and isinstance(c.func, gast.Attribute) and c.func.attr in distributions.POINT_METHODS
+                   and len(c.args) == 1 and not isinstance(c.args[0], gast.Starred)}
+    if not reads or any(id(n) not in as_receiver for n in reads):
+        return False
+
+    def kept(atom: Any) -> Any:  # a copy: the name may be rebound before d.logpdf(x) reads it
+        if isinstance(atom, gast.Constant):
+            return atom
+        t = part.names.temp()
+        cx.emit(S.assign(t, atom))
+        return S.name(t)
+    args = [kept(ex.atom(a)) for a in value.args]
+    keywords = [gast.keyword(arg=k.arg, value=kept(ex.atom(k.value))) for k in value.keywords]
+    cx.frozen_locals[name] = (value.func, args, keywords)
+    return True
 
 
 def _hashable_checked(ex: Any, node: Any, dotted: str) -> Any:
