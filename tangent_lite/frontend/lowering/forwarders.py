@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Set, Tuple
 
 from ... import syntax as S
 from ...rules import distributions
@@ -91,18 +91,15 @@ def freeze_local(part: Any, name: str, value: Any) -> bool:
     :func:`frozen_call` lowers each ``d.logpdf(x)`` as ``st.norm.logpdf(x, loc=m_copy, scale=s_copy)``.
     False (nothing done) for any other assignment."""
     cx, ex = part.cx, part.exprs
-    if not isinstance(value, gast.Call) or not isinstance(value.func, (gast.Name, gast.Attribute)) \
-            or not ex.is_static(value.func) or cx.store_counts[name] != 1 or name in cx.params \
+    if cx.point_receivers is None:
+        cx.point_receivers = _point_receivers(cx.fdef)
+    if name not in cx.point_receivers or not isinstance(value, gast.Call) \
+            or not isinstance(value.func, (gast.Name, gast.Attribute)) or not ex.is_static(value.func) \
+            or cx.store_counts[name] != 1 or name in cx.params \
             or any(isinstance(a, gast.Starred) for a in value.args) or any(k.arg is None for k in value.keywords):
         return False
     dist = ex.namespaces._resolved(value.func)
     if not distributions.is_distribution(dist) or distributions.is_frozen(dist):
-        return False
-    reads = [n for n in S.walk(cx.fdef) if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)]
-    as_receiver = {id(c.func.value) for c in S.walk(cx.fdef) if isinstance(c, gast.Call)
-                   and isinstance(c.func, gast.Attribute) and c.func.attr in distributions.POINT_METHODS
-                   and len(c.args) == 1 and not isinstance(c.args[0], gast.Starred)}
-    if not reads or any(id(n) not in as_receiver for n in reads):
         return False
 
     def kept(atom: Any) -> Any:  # a copy: the name may be rebound before d.logpdf(x) reads it
@@ -115,6 +112,15 @@ def freeze_local(part: Any, name: str, value: Any) -> bool:
     keywords = [gast.keyword(arg=k.arg, value=kept(ex.atom(k.value))) for k in value.keywords]
     cx.frozen_locals[name] = (value.func, args, keywords)
     return True
+
+
+def _point_receivers(fdef: Any) -> Set[str]:
+    """The names ``fdef`` reads only as the receiver of a method of one point (``d`` in ``d.logpdf(x)``)."""
+    receivers = {id(c.func.value) for c in S.walk(fdef) if isinstance(c, gast.Call)
+                 and isinstance(c.func, gast.Attribute) and c.func.attr in distributions.POINT_METHODS
+                 and len(c.args) == 1 and not isinstance(c.args[0], gast.Starred)}
+    reads = [n for n in S.walk(fdef) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return {n.id for n in reads if id(n) in receivers} - {n.id for n in reads if id(n) not in receivers}
 
 
 def _hashable_checked(ex: Any, node: Any, dotted: str) -> Any:
