@@ -23,7 +23,7 @@ and ``scipy.special`` code with rules, so derivatives of derivatives work.  A pa
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np  # noqa: F401  (the rules' names: they are executed in this module's namespace)
 import scipy.stats as stats
@@ -35,7 +35,7 @@ from .registry import constant_params, defjvp, defvjp
 Lines = Tuple[str, ...]
 
 # ================================================================ continuous, located and scaled
-# (signature, support or None, SCORE lines (define h and d_<shape>), DENSITY lines (define logpdf), shapes)
+# (signature, support (bounded: 0 outside), SCORE lines (define h and d_<shape>), DENSITY lines (define logpdf), shapes)
 # A distribution with a support reads z only inside it (z = 0.5 elsewhere, where the mask gives 0).
 
 _ON_HALF_LINE = ("z_raw = (x - loc) / scale", "inside = z_raw > 0.0", "support = z_raw >= 0.0",
@@ -50,30 +50,30 @@ _ALL = ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf")
 
 LOCATED: Dict[str, dict] = {
     # log f = -z^2/2 - log(2 pi)/2
-    "norm": dict(sig="x, loc=0.0, scale=1.0", support=None, shapes=(),
+    "norm": dict(sig="x, loc=0.0, scale=1.0", support=False, shapes=(),
                  score=_Z + ("h = -z",),
                  density=_Z + ("logpdf = -0.5 * z * z - np.log(scale * np.sqrt(2.0 * np.pi))",)),
     # log f = gammaln((df+1)/2) - gammaln(df/2) - log(df pi)/2 - (df+1)/2 log(1 + z^2/df)
-    "t": dict(sig="x, df, loc=0.0, scale=1.0", support=None, shapes=("df",),
+    "t": dict(sig="x, df, loc=0.0, scale=1.0", support=False, shapes=("df",),
               score=_Z + ("h = -(df + 1.0) * z / (df + z * z)",
                           "d_df = 0.5 * (_tl.special.digamma(0.5 * (df + 1.0)) - _tl.special.digamma(0.5 * df) "
                           "- 1.0 / df - np.log1p(z * z / df) + (df + 1.0) * z * z / (df * (df + z * z)))"),
               density=_Z + (_T_LOG_DENSITY,)),
     # log f = (df/2 - 1) log(z) - z/2 - df/2 log(2) - gammaln(df/2) on z >= 0
-    "chi2": dict(sig="x, df, loc=0.0, scale=1.0", support="z_raw", shapes=("df",),
+    "chi2": dict(sig="x, df, loc=0.0, scale=1.0", support=True, shapes=("df",),
                  score=_ON_HALF_LINE + ("h = (0.5 * df - 1.0) / z - 0.5",
                                         "d_df = 0.5 * (np.log(0.5 * z) - _tl.special.digamma(0.5 * df))"),
                  density=_CLOSED_HALF_LINE + (
                      "logpdf = (_tl.special.xlogy(0.5 * df - 1.0, z_closed) - 0.5 * z_raw - 0.5 * df * np.log(2.0) "
                      "- _tl.special.gammaln(0.5 * df) - np.log(scale))",)),
     # log f = (a - 1) log(z) - z - gammaln(a) on z >= 0
-    "gamma": dict(sig="x, a, loc=0.0, scale=1.0", support="z_raw", shapes=("a",),
+    "gamma": dict(sig="x, a, loc=0.0, scale=1.0", support=True, shapes=("a",),
                   score=_ON_HALF_LINE + ("h = (a - 1.0) / z - 1.0", "d_a = np.log(z) - _tl.special.digamma(a)"),
                   density=_CLOSED_HALF_LINE + (
                       "logpdf = (_tl.special.xlogy(a - 1.0, z_closed) - z_raw - _tl.special.gammaln(a) "
                       "- np.log(scale))",)),
     # log f = (a - 1) log(z) + (b - 1) log(1 - z) - betaln(a, b) on 0 <= z <= 1
-    "beta": dict(sig="x, a, b, loc=0.0, scale=1.0", support="z_raw", shapes=("a", "b"),
+    "beta": dict(sig="x, a, b, loc=0.0, scale=1.0", support=True, shapes=("a", "b"),
                  score=_ON_UNIT + ("h = (a - 1.0) / z - (b - 1.0) / (1.0 - z_hi)",
                                    "d_a = np.log(z) - _tl.special.digamma(a) + _tl.special.digamma(a + b)",
                                    "d_b = np.log1p(-z_hi) - _tl.special.digamma(b) + _tl.special.digamma(a + b)"),
@@ -82,23 +82,23 @@ LOCATED: Dict[str, dict] = {
                           "logpdf = (_tl.special.xlogy(a - 1.0, z_closed) + _tl.special.xlog1py(b - 1.0, -z_closed) "
                           "- _tl.special.betaln(a, b) - np.log(scale))")),
     # log f = -z on z >= 0
-    "expon": dict(sig="x, loc=0.0, scale=1.0", support="z_raw", shapes=(),
+    "expon": dict(sig="x, loc=0.0, scale=1.0", support=True, shapes=(),
                   score=("z_raw = (x - loc) / scale", "support = z_raw >= 0.0", "h = -1.0"),
                   density=("z_raw = (x - loc) / scale", "support = z_raw >= 0.0", "logpdf = -z_raw - np.log(scale)")),
     # log f = -|z| - log(2) (at z = 0 the slope sign(0) = 0: the mean of the two one-sided ones)
-    "laplace": dict(sig="x, loc=0.0, scale=1.0", support=None, shapes=(),
+    "laplace": dict(sig="x, loc=0.0, scale=1.0", support=False, shapes=(),
                     score=_Z + ("h = -np.sign(z)",),
                     density=_Z + ("logpdf = -np.abs(z) - np.log(2.0 * scale)",)),
     # log f = -z - 2 log(1 + exp(-z))
-    "logistic": dict(sig="x, loc=0.0, scale=1.0", support=None, shapes=(),
+    "logistic": dict(sig="x, loc=0.0, scale=1.0", support=False, shapes=(),
                      score=_Z + ("h = -np.tanh(0.5 * z)",),
                      density=_Z + ("logpdf = -np.abs(z) - 2.0 * np.log1p(np.exp(-np.abs(z))) - np.log(scale)",)),
     # log f = -log(pi) - log(1 + z^2)
-    "cauchy": dict(sig="x, loc=0.0, scale=1.0", support=None, shapes=(),
+    "cauchy": dict(sig="x, loc=0.0, scale=1.0", support=False, shapes=(),
                    score=_Z + ("h = -2.0 * z / (1.0 + z * z)",),
                    density=_Z + ("logpdf = -np.log(np.pi * scale) - np.log1p(z * z)",)),
     # log f = -log(s z sqrt(2 pi)) - log(z)^2 / (2 s^2) on z > 0
-    "lognorm": dict(sig="x, s, loc=0.0, scale=1.0", support="z_raw", shapes=("s",),
+    "lognorm": dict(sig="x, s, loc=0.0, scale=1.0", support=True, shapes=("s",),
                     score=("z_raw = (x - loc) / scale", "support = z_raw > 0.0", "z = np.where(support, z_raw, 1.0)",
                            "h = -(1.0 + np.log(z) / (s * s)) / z", "d_s = (np.log(z) ** 2 / (s * s) - 1.0) / s"),
                     density=("z_raw = (x - loc) / scale", "support = z_raw > 0.0", "z = np.where(support, z_raw, 1.0)",
@@ -253,7 +253,7 @@ def _register(dist: str, short: str, method: str, arg: str, sig: str, jvp: Tuple
 
 
 def _elementwise(dist: str, sig: str, table: Dict[str, Dict[str, Tuple[Lines, str]]],
-                 support: Optional[str]) -> None:
+                 support: bool) -> None:
     for method, partials in table.items():
         for arg, (lines, partial) in partials.items():
             if support:
@@ -267,7 +267,7 @@ def _elementwise(dist: str, sig: str, table: Dict[str, Dict[str, Tuple[Lines, st
 for _dist, _row in LOCATED.items():
     _elementwise(_dist, _row["sig"], _located_partials(_row), _row["support"])
 for _dist, (_sig, _table) in DISCRETE.items():
-    _elementwise(_dist, _sig, _table, None)
+    _elementwise(_dist, _sig, _table, False)
 for _dist, (_short, _sig, _args) in MULTIVARIATE.items():
     for _arg, (_jlines, _jvp, _vlines, _vjp) in _args.items():
         for _method, _times, _g in (("logpdf", "{}", "g"), ("pdf", "ans * {}", "g * ans")):
