@@ -20,18 +20,25 @@ from .blocks import axes_of, entry_or_zero, expand_reduced
 from .library import is_foreign, namespace, summed, zeros_of
 
 
+def scipy_module(name: str) -> Any:
+    """``scipy.<name>`` (``scipy_module("linalg")``) when SciPy is installed, else None: SciPy is never a
+    hard dependency (the rules that need it are then not registered, rules/__init__.py)."""
+    try:
+        return __import__(f"scipy.{name}", fromlist=["_"])
+    except ImportError:  # pragma: no cover - SciPy is optional
+        return None
+
+
 def _scipy_special() -> Any:
     """scipy.special's functions as they are when tangent_lite is imported: a rule's formula
     (``_tl.special.digamma`` in gammaln's) keeps meaning SciPy's function when a user rebinds the name
     in scipy.special (``sp.digamma = ...``)."""
-    try:
-        from scipy import special as module
-    except ImportError:  # pragma: no cover - SciPy is optional
+    module = scipy_module("special")
+    if module is None:  # pragma: no cover - SciPy is optional
         return None
     return types.SimpleNamespace(**{k: v for k, v in vars(module).items() if not k.startswith("_") and callable(v)})
 
 
-# a plain assignment, so that adgen's standalone files (runtime/sources.py) carry it too
 special = _scipy_special()
 
 

@@ -10,6 +10,7 @@ from ... import syntax as S
 from ...errors import UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
+from . import forwarders
 from .common import _MISSING, _OP_SYMBOLS, _lambda_def, _loaded_names, is_atom
 from .state import Part
 
@@ -54,6 +55,8 @@ class Assignments(Part):
             self.inline.freeze_defaults(self.cx.local_fns[tgt.id])
             self.cx.lambdas[tgt.id] = node
             return
+        if isinstance(tgt, gast.Name) and forwarders.freeze_local(self, tgt.id, node.value):
+            return  # d = st.norm(loc=m, scale=s): read as d.logpdf(x) only (forwarders.py)
         if isinstance(tgt, gast.Name):
             self.assign_expr(tgt.id, node.value)
             return

@@ -285,7 +285,8 @@ class Expressions(Part):
         func = node.func
         if self.namespaces.is_call(func):  # xp.tanh(x) for xp = array_namespace(x)
             return self.namespaces.lower_call(node)
-        at_write = self.namespaces.at_call(node)  # xpx.at(x, idx).set(v)
+        # xpx.at(x, idx).set(v); st.norm(m, s).logpdf(x) as st.norm.logpdf(x, m, s) (forwarders.py)
+        at_write = self.namespaces.at_call(node) or forwarders.frozen_call(self, node)
         if at_write is not None:
             return at_write
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)

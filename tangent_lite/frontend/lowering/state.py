@@ -63,6 +63,9 @@ class LoweringState:
     unknown_context: Optional[Tuple[Optional[int], str]] = None  # the names in packed that hold a list or dict
     tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal
     caught: List[str] = field(default_factory=list)  # the exception of the except clause being lowered (raise)
+    # d = st.norm(loc=m, scale=s) read only as d.logpdf(x): d -> (st.norm, its argument atoms, its keywords)
+    frozen_locals: Dict[str, Any] = field(default_factory=dict)
+    point_receivers: Optional[Set[str]] = None  # names read only as d.logpdf(x) (forwarders.freeze_local)
 
     @classmethod
     def start(cls, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:
