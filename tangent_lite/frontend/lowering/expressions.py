@@ -258,16 +258,7 @@ class Expressions(Part):
             return
         shown = self.cx.display_names.get(receiver.id, receiver.id)
         where = f"{self.cx.src.filename}:{self.cx.lineno}" if self.cx.lineno else self.cx.src.filename
-        if written.endswith(")"):  # a method
-            name, what = written.split("(")[0], numpy.replace("{receiver}", shown)
-            call = f"{{type}}.{name}({shown}{', ...' if written != name + '()' else ''})"
-            message = (f"{where}: '{shown}.{written}' is read as {what} (the type of '{shown}' is not known when the "
-                       f"code is generated), but '{shown}' is a {{type}}\nTo fix: call the method as a function of "
-                       f"the object, {call}, which is differentiated like any Python function")
-        else:  # an attribute of arrays (.T, .real, .imag, .mT)
-            message = (f"{where}: '{shown}.{written}' is read as NumPy's {numpy}({shown}) (tangent_lite reads this "
-                       f"attribute of values whose type it does not know as NumPy's), but '{shown}' is a {{type}}"
-                       f"\nTo fix: give the field or property another name than '{written}'")
+        message = _array_method_message(where, shown, written, numpy)
         args = [S.deepcopy(receiver), S.const(message)] + ([S.const(True)] if copy else [])
         check = self._tl_call("array_method", args)
         self.cx.emit(gast.Expr(value=check))
@@ -528,3 +519,18 @@ def _as_written(node: Any) -> Optional[str]:
     shown = f"({shown})" if isinstance(node, gast.Tuple) and not shown.startswith("(") else shown
     shown = shown.replace("'", '"') if '"' not in shown else shown
     return shown if len(shown) <= 40 and "\n" not in shown else None
+
+
+def _array_method_message(where: str, shown: str, written: str, numpy: str) -> str:
+    """The refusal ``_tl.array_method`` raises when ``shown.written`` (read as NumPy's ``numpy``)
+    meets a value that is no array; ``{type}`` is filled in with its type when the code runs."""
+    if written.endswith(")"):  # a method
+        name, what = written.split("(")[0], numpy.replace("{receiver}", shown)
+        call = f"{{type}}.{name}({shown}{', ...' if written != name + '()' else ''})"
+        return (f"{where}: '{shown}.{written}' is read as {what} (the type of '{shown}' is not known when the "
+                f"code is generated), but '{shown}' is a {{type}}\nTo fix: call the method as a function of "
+                f"the object, {call}, which is differentiated like any Python function")
+    # an attribute of arrays (.T, .real, .imag, .mT)
+    return (f"{where}: '{shown}.{written}' is read as NumPy's {numpy}({shown}) (tangent_lite reads this "
+            f"attribute of values whose type it does not know as NumPy's), but '{shown}' is a {{type}}"
+            f"\nTo fix: give the field or property another name than '{written}'")
