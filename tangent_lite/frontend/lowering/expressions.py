@@ -331,6 +331,7 @@ class Expressions(Part):
         if isinstance(func, gast.Name) and func.id in self.cx.locals:
             shown = self.cx.display_names.get(func.id, func.id)
             self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
+                          _default_function_fix(self.cx.fn, func.id) or
                           "call a def, a lambda or a module-level function by name; a function received as an "
                           "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
                           "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
@@ -520,3 +521,27 @@ def _as_written(node: Any) -> Optional[str]:
     shown = f"({shown})" if isinstance(node, gast.Tuple) and not shown.startswith("(") else shown
     shown = shown.replace("'", '"') if '"' not in shown else shown
     return shown if len(shown) <= 40 and "\n" not in shown else None
+
+
+def _default_function_fix(fn: Any, name: str) -> str:
+    """The fix for calling the parameter ``name`` of ``fn`` whose default is a function (``r=np.add.reduce``):
+    call that function by its name; '' when ``name`` has no such default."""
+    import inspect
+
+    try:
+        default = inspect.signature(fn).parameters[name].default
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if default is inspect.Parameter.empty or not callable(default):
+        return ""
+    owner, attr = getattr(default, "__self__", None), getattr(default, "__name__", "f")
+    if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
+        spelled = f"np.{owner.__name__}.{attr}"  # (np.add.reduce)
+    elif getattr(np, attr, None) is default:
+        spelled = f"np.{attr}"
+    else:
+        module = getattr(default, "__module__", None)
+        spelled = ".".join(p for p in (module if module != "builtins" else "", attr) if p)
+    return (f"'{name}' is a parameter whose default is {spelled}: a function is followed when it is called by its "
+            f"name, not through a parameter (whose value a caller may change); call {spelled}(...) there, or a "
+            f"module-level name bound to it ({name.upper()} = {spelled} beside the def, then {name.upper()}(...))")

@@ -1,0 +1,146 @@
+"""Crashes and unhelpful refusals found by breaker round 28 (each fixed with its family)."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tangent_lite as tl
+
+X = np.array([0.5, 1.5, -0.3])
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(tl.__file__)))
+
+
+def _fd_vjp(f, x, c, eps=1e-6):
+    """Central differences of <c, f(x)> (f returning a 1-tuple)."""
+    return np.array([(np.sum(c * f(x + eps * e)[0]) - np.sum(c * f(x - eps * e)[0])) / (2 * eps)
+                     for e in np.eye(x.size)])
+
+
+# ------------------------------------------------------------------ 6. a function returning a 1-tuple (y,)
+
+def one_tuple(x):
+    return (np.sin(x) * x,)
+
+
+def one_tuple_scalar(x):
+    return (np.sum(np.exp(x)),)
+
+
+def returns_one_tuple(x):
+    return (x * x,)
+
+
+def unpacks_a_helpers_one_tuple(x):
+    a, = returns_one_tuple(x)
+    return (a * x,)
+
+
+@pytest.mark.parametrize("f", [one_tuple, one_tuple_scalar, unpacks_a_helpers_one_tuple])
+def test_the_pullback_of_a_one_tuple_takes_a_one_tuple(f):
+    """The pullback of ``return (y,)`` crashed inside np.broadcast_to: the generated code's seed was
+    y's while the pullback (rightly) asked for a 1-tuple, like the value."""
+    out, pullback = tl.vjp(f, X)
+    assert isinstance(out, tuple) and len(out) == 1
+    c = np.linspace(0.5, 2.0, np.size(out[0])).reshape(np.shape(out[0]))
+    g = pullback((c,))
+    np.testing.assert_allclose(g, _fd_vjp(f, X, c), rtol=1e-7, atol=1e-8)
+    v = np.array([0.3, -1.0, 0.7])
+    value, (tangent,) = tl.jvp(f, (X,), (v,))
+    np.testing.assert_allclose(np.sum(c * tangent), g @ v, rtol=1e-12)  # <J v, c> == <v, J^T c>
+    with pytest.raises(tl.ArgumentError, match="tuple of 1"):
+        pullback(c)  # (the bare array is refused, naming the tuple it pairs with)
+
+
+# ------------------------------------------------------------------ 3. a ufunc's method held in a name
+
+RED = np.multiply.reduce
+ADD = np.add.reduce
+MAX = np.maximum.reduce
+CUMSUM = np.add.accumulate
+CUMPROD = np.multiply.accumulate
+OUTER = np.add.outer
+TIMES = np.multiply.outer
+
+
+def held_reduce(x):
+    return RED(x)
+
+
+def held_reduce_axis(x):
+    return np.sum(ADD(x.reshape(1, 3) * x.reshape(3, 1), axis=1) ** 2) + MAX(x)
+
+
+def held_accumulate(x):
+    return np.sum(CUMSUM(x) ** 2) + np.sum(CUMPROD(x))
+
+
+def held_outer(x):
+    return np.sum(OUTER(x, x) ** 2) + np.sum(np.sin(TIMES(x, 2.0 * x)))
+
+
+def _fd_grad(f, x, eps=1e-6):
+    return np.array([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(x.size)])
+
+
+@pytest.mark.parametrize("f", [held_reduce, held_reduce_axis, held_accumulate, held_outer])
+def test_ufunc_methods_held_in_names_are_differentiated(f):
+    """``RED = np.multiply.reduce`` then ``RED(x)``: refused as 'no derivative rule' (the written
+    np.multiply.reduce(x) was differentiated); now read as the form it names, in both modes."""
+    g = tl.grad(f)(X)
+    np.testing.assert_allclose(g, _fd_grad(f, X), rtol=1e-6, atol=1e-8)
+    v = np.array([0.3, -1.0, 0.7])
+    np.testing.assert_allclose(tl.jvp(f, (X,), (v,))[1], g @ v, rtol=1e-12)
+
+
+RUNNING_MAX = np.maximum.accumulate
+
+
+def held_running_max(x):
+    return np.sum(RUNNING_MAX(x))
+
+
+def default_reduce(x, r=np.multiply.reduce):
+    return r(x)
+
+
+def test_a_ufunc_method_without_rule_gets_a_hint_that_runs(tmp_path):
+    """np.maximum.accumulate has no rule: the hint's registration code, printed as ``ufunc.accumulate``
+    (a NameError when pasted), now spells ``np.maximum.accumulate``, and runs."""
+    with pytest.raises(tl.NoRuleError) as info:
+        tl.grad(held_running_max)(X)
+    assert f"test_breaker28_messages.py:{held_running_max.__code__.co_firstlineno + 1}" in str(info.value)
+    assert "np.maximum.accumulate" in info.value.hint and "ufunc." not in info.value.hint
+    run_printed_code(info.value.hint, tmp_path)
+
+
+def test_a_function_default_is_refused_naming_the_function_to_call():
+    with pytest.raises(tl.UnsupportedConstructError) as info:
+        tl.grad(default_reduce)(X)
+    assert f"test_breaker28_messages.py:{default_reduce.__code__.co_firstlineno + 1}" in str(info.value)
+    assert "calling the local value 'r'" in str(info.value)
+    assert "default is np.multiply.reduce" in info.value.hint and "R = np.multiply.reduce" in info.value.hint
+
+
+def printed_code(hint):
+    """The indented code block a hint prints (after 'e.g.' or a colon line), dedented."""
+    import textwrap
+    lines = hint.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("    "))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("    ") and lines[i].strip()),
+               len(lines))
+    return textwrap.dedent("\n".join(lines[start:end]))
+
+
+def run_printed_code(hint, tmp_path, prelude=""):
+    """Run the code a hint prints, as pasted into a file of its own (after ``prelude``: the user's
+    definitions it refers to), in a fresh interpreter (a rule it registers stays there)."""
+    path = tmp_path / "pasted.py"
+    path.write_text(prelude + "\n" + printed_code(hint) + "\nprint('ran')\n")
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get(
+                              "PYTHONPATH", "")) if p)))
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ran"), (path.read_text(), proc.stderr)
+    return proc.stdout
