@@ -144,3 +144,97 @@ def run_printed_code(hint, tmp_path, prelude=""):
                               "PYTHONPATH", "")) if p)))
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ran"), (path.read_text(), proc.stderr)
     return proc.stdout
+
+
+# ------------------------------------------------------------------ 2. hints that print code print code that runs
+
+def printed_call(hint, start):
+    """The call expression the hint prints from ``start`` (its text), parentheses balanced."""
+    i = hint.index(start)
+    depth = 0
+    for j in range(i, len(hint)):
+        depth += {"(": 1, ")": -1}.get(hint[j], 0)
+        if hint[j] == ")" and depth == 0:
+            return hint[i:j + 1]
+    raise AssertionError(f"no complete call from {start!r} in {hint!r}")
+
+
+def of_dict(d):
+    return np.sum(d["a"] ** 2 * d["b"]) + np.sin(d["a"][0] * d["b"][1])
+
+
+def of_list_second(y, L):
+    return np.sum(L[0] ** 3 * y) + np.sum(L[0] * L[1] ** 2)
+
+
+D = {"a": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}
+Y = np.array([0.5, -1.0])
+
+
+def _fd_hvp(f, args, index, v, eps=1e-6):
+    """Central differences of tl.grad along v (v: a flat direction over the flattened structure)."""
+    def flat_grad(t):
+        moved = list(args)
+        moved[index] = _unflatten(_flatten(args[index]) + t * v, args[index])
+        return _flatten(tl.grad(f, wrt=index)(*moved))
+    return (flat_grad(eps) - flat_grad(-eps)) / (2 * eps)
+
+
+def _flatten(s):
+    return np.concatenate([np.ravel(a) for a in (s.values() if isinstance(s, dict) else s)])
+
+
+def _unflatten(flat, like):
+    parts = np.split(flat, np.cumsum([np.size(a) for a in (like.values() if isinstance(like, dict) else like)])[:-1])
+    return dict(zip(like, parts)) if isinstance(like, dict) else type(like)(parts)
+
+
+@pytest.mark.parametrize("f, args, index", [(of_dict, (D,), 0), (of_list_second, (Y, [D["a"], D["b"]]), 1)])
+def test_the_hessian_hint_for_structured_parameters_runs(f, args, index):
+    """tl.hessian of a function of a dict suggested tl.jacobian(tl.gradient_function(...)), which does not
+    run (gradient_function returns a pair, jacobian refuses dicts); the hint now prints tl.hvp code that
+    runs where the call was written, and gives H v."""
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.hessian(f, wrt=index)(*args)
+    assert "gradient_function" not in info.value.hint
+    scope = {"np": np, "tl": tl, f.__name__: f, **dict(zip(f.__code__.co_varnames, args))}
+    exec(printed_code(info.value.hint), scope)
+    assert type(scope["Hv"]) is type(args[index])
+    np.testing.assert_allclose(_flatten(scope["Hv"]), _fd_hvp(f, args, index, _flatten(scope["v"])),
+                               rtol=1e-6, atol=1e-7)
+
+
+def two_outputs(x, c):
+    return np.sum(np.sin(x) * c), x * c
+
+
+def test_first_output_hints_run(tmp_path):
+    """``tl.hessian(lambda *a: f(*a)[0])`` was refused when pasted (a lambda taking *a); now the lambda
+    takes the function's parameters, and ``wrt`` when it is not the first."""
+    x, c = np.array([0.4, 1.2]), 1.5
+    calls = []
+    for what, wrt in (("tl.hessian", 0), ("tl.jacobian", 0), ("tl.jacobian", 1)):
+        with pytest.raises(tl.ArgumentError) as info:
+            getattr(tl, what[3:])(two_outputs, wrt=wrt)(x, c)
+        calls.append(printed_call(info.value.hint, f"{what}(lambda"))
+    with pytest.raises(tl.ArgumentError) as info:
+        tl.hessian(two_outputs)(x, c)
+    calls.append(printed_call(info.value.hint, "tl.jacobian(tl.grad("))
+    got = pasted(tmp_path, "from test_breaker28_messages import two_outputs\n"
+                 + "".join(f"r{i} = {call}\n" for i, call in enumerate(calls)))
+    np.testing.assert_allclose(got.r0(x, c), np.diag(-np.sin(x) * c), rtol=1e-12)
+    np.testing.assert_allclose(got.r1(x, c), np.cos(x) * c, rtol=1e-12)
+    np.testing.assert_allclose(got.r2(x, c), np.sum(np.sin(x)), rtol=1e-12)
+    hessian, aux = got.r3(x, c)
+    np.testing.assert_allclose(hessian, np.diag(-np.sin(x) * c), rtol=1e-12)
+
+
+def pasted(tmp_path, code):
+    """The module of a file holding ``code`` (lambdas need a file for their source)."""
+    import importlib.util
+    path = tmp_path / f"pasted_{abs(hash(code))}.py"
+    path.write_text("import numpy as np\n\nimport tangent_lite as tl\n" + code)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
