@@ -95,3 +95,42 @@ def test_every_mode_compiles_and_agrees_with_finite_differences(model, tmp_path,
         np.testing.assert_allclose(getattr(mod, f"{name}_hvp")(*args, d), H @ d, rtol=1e-12, atol=1e-12)
         if mode == "hessian":
             np.testing.assert_allclose(getattr(mod, f"{name}_hessian")(*args), H, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------ the check's header and command say what is true
+
+LIBRARY_ONLY = "import numpy as np\n\n\ndef f(x):\n    return np.sum(np.sin(x))\n"
+MIXED = "import numpy as np\n\nSCALE = 2.0\n\n\ndef f(x):\n    return SCALE * np.sum(np.sin(x))\n"
+
+
+def _header(text):
+    lines = text.split("\n")
+    i = next(i for i, line in enumerate(lines) if line.startswith("# --- the values of"))
+    j = next(j for j in range(i, len(lines)) if "ModuleValues(" in lines[j])
+    return "\n".join(lines[i:j]), lines[j]
+
+
+@pytest.mark.parametrize("source", [LIBRARY_ONLY, MIXED], ids=["numpy-only", "mixed"])
+def test_the_checks_header_and_command_say_what_is_true(tmp_path, monkeypatch, source):
+    """A file checking only NumPy's functions carried an empty command (ModuleValues(__name__, '', ...))
+    and a header saying 'rebinding them is followed', which a monkeypatched np.sin is not (refused)."""
+    user = tmp_path / "truth28.py"
+    user.write_text(source)
+    out = tmp_path / "truth28_vjp.py"
+    proc = run_adgen(f"{user}:f", "-o", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    header, call = _header(out.read_text())
+    assert f"ModuleValues(__name__, 'adgen {user}:f -o {out}'," in call
+    assert "a function or object rebound to another (a monkeypatched np.sin too) is refused" in header
+    assert ("a data value rebound to another of its type is followed" in header) == (source == MIXED)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = _load(out)
+    x = np.array([0.3, -0.8])
+    np.testing.assert_allclose(mod.f_vjp(x)[1], np.cos(x) * (2.0 if source == MIXED else 1.0), rtol=1e-12)
+    if source == MIXED:  # a data value rebound: followed
+        import truth28
+        monkeypatch.setattr(truth28, "SCALE", 3.0)
+        np.testing.assert_allclose(mod.f_vjp(x)[1], 3.0 * np.cos(x), rtol=1e-12)
+    monkeypatch.setattr(np, "sin", np.cos)  # a library function monkeypatched: refused
+    with pytest.raises(ValueError, match="'numpy.sin' is the ufunc numpy.cos now"):
+        mod.f_vjp(x)
