@@ -238,3 +238,112 @@ def pasted(tmp_path, code):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+# ------------------------------------------------------------------ 5. lists held in variables passed to SciPy
+
+sp = pytest.importorskip("scipy.special")
+st = pytest.importorskip("scipy.stats")
+P = np.array([0.2, 0.8])
+
+
+def lse_of_a_list_variable(x):
+    L = [x[0], x[1] * 2.0]
+    return sp.logsumexp(L)
+
+
+def dirichlet_of_a_list_variable(x):
+    alpha = [x[0] + 1.0, x[1]]
+    return st.dirichlet.logpdf(P, alpha)
+
+
+def list_built_by_append(x):
+    L = []
+    for i in range(2):
+        L.append(x[i] ** 2)
+    return sp.logsumexp(L) + np.sum(sp.gammaln(L))
+
+
+def tuple_through_a_name(x):
+    T = (x[0], x[1])
+    M = T
+    return np.sum(st.norm.logpdf(M, loc=x[0], scale=[1.0, 2.0])) + sp.logsumexp(x)
+
+
+@pytest.mark.parametrize("f", [lse_of_a_list_variable, dirichlet_of_a_list_variable, list_built_by_append,
+                               tuple_through_a_name])
+def test_lists_held_in_variables_reach_scipy_as_arrays(f):
+    """``L = [a, b]; sp.logsumexp(L)`` crashed (IndexError in the rule: it read the list as a scalar);
+    a list literal in the call worked.  Now the variable is read as SciPy reads it, an array, in both
+    modes and at second order."""
+    x = np.array([0.5, 1.5])
+    g = tl.grad(f)(x)
+    np.testing.assert_allclose(g, _fd_grad(f, x), rtol=1e-6, atol=1e-8)
+    v = np.array([0.3, -1.0])
+    np.testing.assert_allclose(tl.jvp(f, (x,), (v,))[1], g @ v, rtol=1e-10)
+    H = tl.hessian(f)(x)
+    eps = 1e-5
+    fd = np.array([(tl.grad(f)(x + eps * e) - tl.grad(f)(x - eps * e)) / (2 * eps) for e in np.eye(2)])
+    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-7)
+
+
+# ------------------------------------------------------------------ 1. values NumPy reads through __array__
+
+class OnlyArray:
+    """Implements __array__ alone: NumPy's functions read it as np.asarray(obj)."""
+
+    def __init__(self, a):
+        self.a = np.asarray(a)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.a
+
+
+class WithPriority(OnlyArray):
+    __array_priority__ = 100.0  # (what PyTorch tensors have besides __array__)
+
+
+M = np.array([[1.0, 2.0, 0.5], [3.0, 4.0, -1.0]])
+CONSTANTS = {"OnlyArray": OnlyArray(M), "WithPriority": WithPriority(M)}
+try:
+    import torch
+    CONSTANTS["Tensor"] = torch.tensor(M, dtype=torch.float64)
+except ImportError:  # pragma: no cover
+    pass
+K = None  # the module-level constant under test (bound by the test)
+
+
+def dot_of_constant(x):
+    return np.sum(np.dot(K, x) ** 2)
+
+
+def dot_of_argument(x, T):
+    return np.sum(np.dot(T, x) ** 2)
+
+
+def dot_of_asarray(x, T):
+    return np.sum(np.dot(np.asarray(T), x) ** 2)
+
+
+@pytest.mark.parametrize("kind", sorted(CONSTANTS))
+def test_a_value_numpy_reads_through_its_array_method_is_refused_clearly(kind, monkeypatch):
+    """A PyTorch tensor T (module-level) in np.dot(T, x) crashed inside as_grad (the rule computed
+    with the Tensor); a class with __array__ alone was refused as if NumPy called its own methods.
+    Now both are refused, constant or argument, in both modes, naming the call, the user's line and
+    the fix, np.asarray(T), which is differentiated right."""
+    T = CONSTANTS[kind]
+    monkeypatch.setattr(sys.modules[__name__], "K", T)
+    x = np.array([0.5, 1.5, -0.4])
+    name = type(T).__qualname__
+    for f, args, line, shown in ((dot_of_constant, (x,), dot_of_constant, "K"),
+                                 (dot_of_argument, (x, T), dot_of_argument, "T")):
+        where = f"test_breaker28_messages.py:{line.__code__.co_firstlineno + 1}"
+        for run in (lambda: tl.grad(f)(*args), lambda: tl.jvp(f, args, (x,))):
+            with pytest.raises(tl.UnsupportedConstructError) as info:
+                run()
+            assert where in str(info.value)
+            assert f"np.dot reads its argument '{shown}', a {name}, as a NumPy array" in str(info.value)
+            assert f"pass np.asarray({shown}) to np.dot" in info.value.hint
+    g = tl.grad(dot_of_asarray)(x, T)
+    np.testing.assert_allclose(g, 2 * M.T @ (M @ x), rtol=1e-12)  # by hand: d/dx |M x|^2
+    np.testing.assert_allclose(g, _fd_grad(lambda z: dot_of_asarray(z, T), x), rtol=1e-6)

@@ -230,7 +230,11 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str], entries: Optional[Di
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
         t = type(obj)
         own = "" if obj is _NO else runtime.own_behaviour(t) or runtime.own_protocol(t)
-        if obj is not _NO and (own if method.endswith("=") else not _plain_value(obj)):  # (module-level: K, m.K)
+        if obj is not _NO and not method and not op.startswith("math.") and runtime.converted_by_numpy(t):
+            name = S.dotted_name(atom) or "the module-level object"  # (a PyTorch tensor T in np.dot(T, x))
+            errors.append(UnsupportedConstructError(*runtime.converted_message(op, name, t)[:1], where,
+                                                    runtime.converted_message(op, name, t)[1]))
+        elif obj is not _NO and (own if method.endswith("=") else not _plain_value(obj)):  # (module-level: K, m.K)
             name = S.dotted_name(atom) or "the module-level object"
             what, fix = runtime.operand_message(op, name, method.rstrip("="), t.__qualname__, own)
             # (np.matrix, masked arrays: NumPy's own fix)

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterator
 
 import numpy as np
 
-from .library import _is_complex, own_protocol
+from .library import _is_complex, converted_by_numpy, converted_message, own_protocol
 
 
 def user_error(kind: str, message: str, hint: str) -> Exception:
@@ -377,6 +377,9 @@ def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
         for i, entry in enumerate(v):
             operand(entry, where, op, f"{shown}[{i}]")
         return
+    if not method and not op.startswith("math.") and converted_by_numpy(t):  # (a PyTorch tensor to np.dot)
+        what, fix = converted_message(op, shown, t)
+        raise user_error("UnsupportedConstructError", f"{where}: {what}", fix)
     own = own_behaviour(t) or own_protocol(t)
     if own:
         what, fix = operand_message(op, shown, method.rstrip("="), t.__qualname__, own)
