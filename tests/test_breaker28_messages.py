@@ -338,7 +338,7 @@ def test_a_value_numpy_reads_through_its_array_method_is_refused_clearly(kind, m
     for f, args, line, shown in ((dot_of_constant, (x,), dot_of_constant, "K"),
                                  (dot_of_argument, (x, T), dot_of_argument, "T")):
         where = f"test_breaker28_messages.py:{line.__code__.co_firstlineno + 1}"
-        for run in (lambda: tl.grad(f)(*args), lambda: tl.jvp(f, args, (x,))):
+        for run in (lambda f=f, args=args: tl.grad(f)(*args), lambda f=f, args=args: tl.jvp(f, args, (x,))):
             with pytest.raises(tl.UnsupportedConstructError) as info:
                 run()
             assert where in str(info.value)

@@ -377,7 +377,7 @@ def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
         for i, entry in enumerate(v):
             operand(entry, where, op, f"{shown}[{i}]")
         return
-    if not method and not op.startswith("math.") and converted_by_numpy(t):  # (a PyTorch tensor to np.dot)
+    if not method and op.startswith("np.") and converted_by_numpy(t):  # (a PyTorch tensor to np.dot, not xp.dot)
         what, fix = converted_message(op, shown, t)
         raise user_error("UnsupportedConstructError", f"{where}: {what}", fix)
     own = own_behaviour(t) or own_protocol(t)
