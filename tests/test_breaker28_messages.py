@@ -347,3 +347,25 @@ def test_a_value_numpy_reads_through_its_array_method_is_refused_clearly(kind, m
     g = tl.grad(dot_of_asarray)(x, T)
     np.testing.assert_allclose(g, 2 * M.T @ (M @ x), rtol=1e-12)  # by hand: d/dx |M x|^2
     np.testing.assert_allclose(g, _fd_grad(lambda z: dot_of_asarray(z, T), x), rtol=1e-6)
+
+
+# ------------------------------------------------------------------ 7. None is zero in adjoint sums
+
+def first_of_lse_gradient(x):
+    return tl.grad(sp.logsumexp)(x)[0]
+
+
+def test_reverse_over_reverse_through_scipys_logsumexp_source():
+    """The gradient of tl.grad(sp.logsumexp) ran _tl.add(0.0, None): the cotangent of logsumexp's
+    b=None argument (None, a zero) added to a float by add's fast path.  By hand: d p0 / dx = p0 (e0 - p)."""
+    x = np.array([0.5, 1.5, -0.2])
+    p = np.exp(x - sp.logsumexp(x))
+    np.testing.assert_allclose(tl.grad(first_of_lse_gradient)(x), p[0] * (np.eye(3)[0] - p), rtol=1e-10)
+
+
+def test_add_and_add_into_read_none_as_zero():
+    from tangent_lite import runtime
+    a = np.array([1.0, 2.0])
+    for add in (runtime.add, runtime.add_into):
+        assert add(0.5, None) == 0.5
+        np.testing.assert_array_equal(add(a.copy(), None), a)

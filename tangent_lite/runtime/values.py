@@ -73,7 +73,7 @@ def _float_dtype(x: Any) -> Any:
 def add(a: Any, b: Any) -> Any:
     """Add two adjoints or tangents; structures add leafwise, None is zero."""
     if type(a) is float or type(a) is np.ndarray:
-        return a + b
+        return a if b is None else a + b  # (None: the zero of a None argument, _tl.add(0.0, None))
     if a is None:
         return b
     if b is None:
@@ -93,7 +93,9 @@ def add_into(a: np.ndarray, b: Any) -> np.ndarray:
     """``a + b`` into ``a``, an adjoint array allocated by the derivative code that nothing else
     holds (``x_bar = _tl.add_into(x_bar, g)``); a new array where that would change ``a``'s kind:
     ``b`` complex and ``a`` real (the adjoint of a complex value may start real and turn complex),
-    or ``b`` an array of another library (Dask, ...: NumPy cannot add it in place)."""
+    or ``b`` an array of another library (Dask, ...: NumPy cannot add it in place).  None is zero."""
+    if b is None:
+        return a
     if type(a) is np.ndarray:
         tb = type(b)
         if tb is np.ndarray or isinstance(b, np.generic):
