@@ -259,6 +259,9 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
     rows = None if command is None else standalone.read_rows(derivs, assumed, codegen._user_module)
     derivs, named = standalone.unified(derivs, calls, codegen._user_module, rows)
     _keep_literal_defaults(derivs[0].functions, fn)
+    # (the command goes into the file only when a refusal names it: a value of the user's modules; the
+    # refusal of a monkeypatched library function names none, and the text stays that of any spelling)
+    command = command if any(not standalone._library(row[0]) for row in rows or ()) else None
     reads = None if not rows else (named[("reads",)], command, [
         ((named[("module", module)], module), *rest) for module, *rest in rows])
     return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays,

@@ -139,7 +139,7 @@ def _is_runtime(module: str) -> bool:
     return module == "tangent_lite.runtime" or module.startswith("tangent_lite.runtime.")
 
 
-def _reads_text(name: str, command: str, rows: List[Tuple[Any, ...]], tl: str) -> str:
+def _reads_text(name: str, command: Optional[str], rows: List[Tuple[Any, ...]], tl: str) -> str:
     """The ``ModuleValues`` a standalone file's functions check first (see runtime/markers.py)."""
     modules = ", ".join(sorted({row[0][1] for row in rows}))
     hows = {row[3] for row in rows}
@@ -150,7 +150,8 @@ def _reads_text(name: str, command: str, rows: List[Tuple[Any, ...]], tl: str) -
     if hows - {"type"}:  # (functions, objects: compared by identity, ModuleValues)
         lines.append("# a function or object rebound to another (a monkeypatched np.sin too) is refused;")
     lines[-1] = lines[-1][:-1] + " ---"
-    lines.append(f"{name} = {tl}.ModuleValues(__name__, {command!r}, [")
+    lines.append(f"{name} = {tl}.ModuleValues(__name__, {command!r}, [" if command else
+                 f"{name} = {tl}.ModuleValues(__name__, rows=[")  # (no refusal names a command)
     for (alias, _), attr, path, how, expected in rows:
         lines.append(f"    ({alias}, {attr!r}, {path!r}, {how!r}, {expected!r}),")
     return "\n".join(lines + ["])"])

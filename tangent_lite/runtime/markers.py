@@ -508,7 +508,7 @@ class ModuleValues:
     the ``adgen`` command that writes the file again.  A value accepted once is remembered (the
     object, or a data value's type): the next calls compare identities only."""
 
-    def __init__(self, name: str, command: str, rows: Any) -> None:
+    def __init__(self, name: str, command: Any = None, rows: Any = ()) -> None:
         self.name = name
         self.command = command
         self.rows = tuple(rows)
@@ -546,7 +546,7 @@ class ModuleValues:
         if now != expected:
             raise user_error("TangentLiteError", f"'{shown}' is {now} now, but {self.name} was written by adgen when "
                              f"it was {expected}: its derivative code holds only for that",
-                             f"write the file again ({self.command}), or bind {shown} to what it was")
+                             f"write the file again ({self.command or 'adgen'}), or bind {shown} to what it was")
         kw = getattr(v, "__kwdefaults__", None)
         self.seen[i] = type(v) if how == "type" else (v, getattr(v, "__code__", None), getattr(v, "__defaults__", None),
                                                       kw, tuple(kw.items()) if isinstance(kw, dict) else None)
