@@ -93,9 +93,7 @@ def add_into(a: np.ndarray, b: Any) -> np.ndarray:
     """``a + b`` into ``a``, an adjoint array allocated by the derivative code that nothing else
     holds (``x_bar = _tl.add_into(x_bar, g)``); a new array where that would change ``a``'s kind:
     ``b`` complex and ``a`` real (the adjoint of a complex value may start real and turn complex),
-    or ``b`` an array of another library (Dask, ...: NumPy cannot add it in place).  None is zero."""
-    if b is None:
-        return a
+    or ``b`` an array of another library (Dask, ...: NumPy cannot add it in place)."""
     if type(a) is np.ndarray:
         tb = type(b)
         if tb is np.ndarray or isinstance(b, np.generic):

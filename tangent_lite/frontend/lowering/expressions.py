@@ -374,24 +374,14 @@ class Expressions(Part):
                 and all(k.arg is not None for k in node.keywords):
             # st.norm.logpdf([0.3, x], ...): SciPy reads a list as an array, and so do its rules
             # (and a variable, which may hold a list: L = [a, b]; sp.logsumexp(L), read as _tl.listed_array(L))
-            args = [self._as_array(n, a) for n, a in zip(node.args, args)]
+            args = [self.numpy_forms.scipy_operand(n, a) for n, a in zip(node.args, args)]
             for k, n in zip(keywords, node.keywords):
-                k.value = self._as_array(n.value, k.value)
+                k.value = self.numpy_forms.scipy_operand(n.value, k.value)
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
             return self.namespaces.annotate(out, obj, node)
         return out
-
-    def _as_array(self, written: Any, atom: Any) -> Any:
-        """``np.asarray(atom)`` bound to a temporary for a list written as an argument of a SciPy function,
-        ``_tl.listed_array(atom)`` for a variable bound to a list or tuple literal (L = [a, b]; maybe an array
-        later, in a loop); else ``atom``."""
-        if isinstance(written, (gast.List, gast.Tuple)):
-            return self.numpy_forms._bind(self._np_call("asarray", [atom], []))
-        if isinstance(atom, gast.Name) and atom.id in self.cx.listed:
-            return self.numpy_forms._bind(self._tl_call("listed_array", [atom]))
-        return atom
 
     def is_static(self, func: Any) -> bool:
         dotted = S.dotted_name(func)
