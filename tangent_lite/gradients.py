@@ -104,9 +104,9 @@ def inside(transformation: Callable, kind: str) -> Callable[..., Callable]:
             shown = getattr(f, "__qualname__", "f")
             raise ArgumentError(f"has_aux=True is not supported there (the Jacobian of '{shown}' would be "
                                 "differentiated again)",
-                                hint=f"take the Jacobian of a module-level function returning the first output "
-                                f"(def out(x): return {shown}(x)[0]; J = tl.jacobian(out)(x)) and the aux from "
-                                f"{shown}(x)[1]")
+                                hint=f"take the Jacobian of a module-level function returning the first output, "
+                                f"and the aux from {shown}(x)[1]:\n    def out(x):\n        return {shown}(x)[0]\n"
+                                "and, where the call was, J = tl.jacobian(out)(x)")
         key = (kind, id(f), repr((options, sorted(named.items()))))
         made = _INSIDE.get(key)
         if made is None or made[0] is not f:

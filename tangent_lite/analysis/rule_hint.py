@@ -42,6 +42,10 @@ def spelling(callee: Any, written: Optional[str], env: Dict[str, Any]) -> Tuple[
             return _module_spelling(module.__name__, ".".join(rest))
     if isinstance(callee, types.ModuleType):
         return _module_spelling(callee.__name__, "")
+    owner = getattr(callee, "__self__", None)
+    if type(owner).__name__ == "ufunc":  # a ufunc's method held in a name (ACC = np.maximum.accumulate)
+        spelled, import_line = spelling(owner, None, env)
+        return f"{spelled}.{callee.__name__}", import_line
     mod = str(getattr(callee, "__module__", None) or "")
     name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", None) or "f"
     if type(callee).__name__ == "ufunc" or mod.startswith("numpy"):

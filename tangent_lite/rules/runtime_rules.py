@@ -398,6 +398,16 @@ def array_bar_vjp(h, ans, g, obj):
     return _tl.array_tangent(h, g)
 
 
+@defjvp(runtime.listed_array)
+def listed_array_jvp(x_dot, ans, x):
+    return _tl.listed_array(x_dot)
+
+
+@defvjp(runtime.listed_array)
+def listed_array_vjp(g, ans, x):
+    return _tl.array_bar(g, x)
+
+
 @defjvp(builtins.list)
 def list_jvp(x_dot, ans, iterable):
     return list(x_dot)

@@ -330,6 +330,7 @@ class Expressions(Part):
         if isinstance(func, gast.Name) and func.id in self.cx.locals:
             shown = self.cx.display_names.get(func.id, func.id)
             self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
+                          _default_function_fix(self.cx.fn, func.id) or
                           "call a def, a lambda or a module-level function by name; a function received as an "
                           "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
                           "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
@@ -371,19 +372,15 @@ class Expressions(Part):
         if _takes_arrays(obj) and not any(isinstance(a, gast.Starred) for a in node.args) \
                 and all(k.arg is not None for k in node.keywords):
             # st.norm.logpdf([0.3, x], ...): SciPy reads a list as an array, and so do its rules
-            args = [self._as_array(a) if isinstance(n, (gast.List, gast.Tuple)) else a for n, a in zip(node.args, args)]
+            # (and a variable, which may hold a list: L = [a, b]; sp.logsumexp(L), read as _tl.listed_array(L))
+            args = [self.numpy_forms.scipy_operand(n, a) for n, a in zip(node.args, args)]
             for k, n in zip(keywords, node.keywords):
-                if isinstance(n.value, (gast.List, gast.Tuple)):
-                    k.value = self._as_array(k.value)
+                k.value = self.numpy_forms.scipy_operand(n.value, k.value)
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
             return self.namespaces.annotate(out, obj, node)
         return out
-
-    def _as_array(self, atom: Any) -> Any:
-        """``np.asarray(atom)`` bound to a temporary (a list argument of a SciPy function)."""
-        return self.numpy_forms._bind(self._np_call("asarray", [atom], []))
 
     def is_static(self, func: Any) -> bool:
         dotted = S.dotted_name(func)
@@ -534,3 +531,27 @@ def _array_method_message(where: str, shown: str, written: str, numpy: str) -> s
     return (f"{where}: '{shown}.{written}' is read as NumPy's {numpy}({shown}) (tangent_lite reads this "
             f"attribute of values whose type it does not know as NumPy's), but '{shown}' is a {{type}}"
             f"\nTo fix: give the field or property another name than '{written}'")
+
+
+def _default_function_fix(fn: Any, name: str) -> str:
+    """The fix for calling the parameter ``name`` of ``fn`` whose default is a function (``r=np.add.reduce``):
+    call that function by its name; '' when ``name`` has no such default."""
+    import inspect
+
+    try:
+        default = inspect.signature(fn).parameters[name].default
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if default is inspect.Parameter.empty or not callable(default):
+        return ""
+    owner, attr = getattr(default, "__self__", None), getattr(default, "__name__", "f")
+    if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
+        spelled = f"np.{owner.__name__}.{attr}"  # (np.add.reduce)
+    elif getattr(np, attr, None) is default:
+        spelled = f"np.{attr}"
+    else:
+        module = getattr(default, "__module__", None)
+        spelled = ".".join(p for p in (module if module != "builtins" else "", attr) if p)
+    return (f"'{name}' is a parameter whose default is {spelled}: a function is followed when it is called by its "
+            f"name, not through a parameter (whose value a caller may change); call {spelled}(...) there, or a "
+            f"module-level name bound to it ({name.upper()} = {spelled} beside the def, then {name.upper()}(...))")
