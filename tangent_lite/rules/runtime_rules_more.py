@@ -462,6 +462,20 @@ def norm_tangent_vjp_x(h, ans, t, ans_, x, ord=None, axis=None, keepdims=False, 
     return _tl.norm_dir_bar_x(h, t, ans_, x, ord, axis, keepdims, kind)
 
 
+# ---------------------------------------------------------------- cofactor: the derivative of det
+# (its derivative, the second derivative of det, is a symmetric bilinear form: the VJP is the JVP)
+
+
+@defjvp(runtime.cofactor)
+def cofactor_jvp(a_dot, ans, a):
+    return _tl.cofactor_tangent(a_dot, a)
+
+
+@defvjp(runtime.cofactor)
+def cofactor_vjp(g, ans, a):
+    return _tl.cofactor_tangent(g, a)
+
+
 # ---------------------------------------------------------------- named_like: a tuple tangent as NumPy's named result
 # (the tangents of eig/eigh/svd/qr/slogdet, differentiated again in forward over forward mode)
 
