@@ -170,3 +170,133 @@ def test_det_of_a_batch_with_singular_matrices_and_gram_determinant():
     import scipy.linalg as sla
 
     assert np.allclose(tl.grad(lambda m: sla.det(m))(SINGULAR[0]), _cofactors(SINGULAR[0]))
+
+
+# ---------------------------------------------------------------- var/std with no degrees of freedom
+
+
+def var_one(x):
+    return np.var(x, ddof=1)
+
+
+def std_empty_axis(x):
+    return np.sum(np.std(x, axis=0))
+
+
+def std_too_few(x):
+    return np.std(x, ddof=3)
+
+
+def nanvar_one(x):
+    return np.nanvar(x, ddof=1)
+
+
+def cov_too_few(x):
+    return np.sum(np.cov(x, ddof=2))
+
+
+@pytest.mark.parametrize("f,x", [(var_one, np.array([0.7])), (std_empty_axis, np.zeros((0, 3))),
+                                 (std_too_few, np.array([0.7, 0.2])), (nanvar_one, np.array([0.7, np.nan])),
+                                 (cov_too_few, np.array([0.7, 0.2]))],
+                         ids=["var ddof=1 one sample", "std empty axis", "std ddof > n", "nanvar one number",
+                              "cov ddof = n"])
+def test_var_and_std_with_no_degrees_of_freedom_give_nan_like_numpy(f, x):
+    """NumPy returns nan (or inf) with a RuntimeWarning where N - ddof <= 0: so do the derivatives."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value = f(x)
+        g = tl.grad(f)(x)
+        t = tl.jvp(f, (x,), (np.ones_like(x),))[1]
+    assert not np.isfinite(value)
+    assert g.shape == x.shape and np.all(np.isnan(g))
+    assert np.isnan(t)
+
+
+def test_var_with_degrees_of_freedom_left_is_unchanged():
+    x = np.array([0.5, 0.25, 1.0])
+    assert np.allclose(tl.grad(var_one)(x), 2 * (x - x.mean()) / 2)
+    assert np.allclose(tl.hessian(var_one)(x), (np.eye(3) - 1 / 3))
+
+
+# ---------------------------------------------------------------- array-API arrays: helpers in the arrays' namespace
+
+
+def xp_pow_exponent(w, p):
+    xp = w.__array_namespace__()
+    return xp.sum(xp.pow(xp.abs(w) + 1.0, p[0])) + xp.sum((xp.abs(w) + 1.0) ** p[1])
+
+
+def xp_number_base(w, p):
+    xp = w.__array_namespace__()
+    return xp.sum(2.0 ** w * p[0])
+
+
+def xp_zero_exponent(w, p):
+    xp = w.__array_namespace__()
+    return xp.sum(xp.pow(w, 0.0) * p[0] + w)
+
+
+def xp_concat_flat(w, p):
+    xp = w.__array_namespace__()
+    return xp.sum(xp.concat([w, p], axis=None) ** 2.0)
+
+
+def xp_abs_square(w, p):
+    xp = w.__array_namespace__()
+    return xp.sum(xp.pow(xp.abs(w - 0.4) + 1.0, 2.0) * p[0])
+
+
+@pytest.mark.parametrize("f", [xp_pow_exponent, xp_number_base, xp_zero_exponent, xp_concat_flat, xp_abs_square])
+def test_array_api_arrays_get_the_numpy_derivatives(f):
+    """Helpers the rules call compute in the arrays' own namespace (np.log, np.zeros, np.ravel,
+    np.conjugate on an array-api-strict array were TypeErrors from inside tangent_lite)."""
+    xps = pytest.importorskip("array_api_strict")
+    wn, pn = np.array([[0.3, -0.5], [1.1, 0.2]]), np.array([0.6, -0.3])
+    w, p = xps.asarray(wn), xps.asarray(pn)
+    ref = tl.grad(f, wrt=(0, 1))(wn, pn)
+    got = tl.grad(f, wrt=(0, 1))(w, p)
+    for a, b in zip(got, ref):
+        assert type(a) is type(w) and np.allclose(np.asarray(a), b)
+    ones = (xps.ones((2, 2), dtype=xps.float64), xps.ones(2, dtype=xps.float64))
+    assert np.isclose(float(tl.jvp(f, (w, p), ones)[1]), tl.jvp(f, (wn, pn), (np.ones((2, 2)), np.ones(2)))[1])
+    v = xps.asarray(np.array([[1.0, -0.5], [0.25, 2.0]]))
+    assert np.allclose(np.asarray(tl.hvp(f, w, v, p)), tl.hvp(f, wn, np.asarray(v), pn))
+
+
+# ---------------------------------------------------------------- float32 in, float32 tangent out
+
+
+def _f32_functions():
+    import scipy.special as sp
+
+    return {
+        "max": lambda x: np.max(x) * 2.0, "clip": lambda x: np.sum(np.clip(x, -0.5, 0.5)),
+        "erf": lambda x: np.sum(sp.erf(x)), "maximum": lambda x: np.sum(np.maximum(x, 0.1)),
+        "median": lambda x: np.median(x), "sort": lambda x: np.sort(x) * 2.0, "log2": lambda x: np.log2(x * x),
+        "norm": lambda x: np.linalg.norm(x), "nanmean": lambda x: np.nanmean(x),
+        "digamma": lambda x: sp.digamma(x + 2.0),
+        "ndtr": lambda x: sp.ndtr(x), "std": lambda x: np.std(x, ddof=1),
+        "dict": lambda x: {"a": np.max(x), "b": [np.clip(x, -0.5, 0.5)]},
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_f32_functions()))
+def test_float32_input_gives_a_float32_tangent(name):
+    """docs/arrays-beyond-numpy.md: dtypes are kept.  The value is float32, so is the gradient; the
+    tangent of tl.jvp was float64 wherever a rule built a float64 constant or mask."""
+    f = _f32_functions()[name]
+    x = np.array([0.3, -0.7, 1.2], dtype=np.float32)
+    t = np.array([1.0, 0.5, -2.0], dtype=np.float32)
+    out, tangent = tl.jvp(f, (x,), (t,))
+    _, ref = tl.jvp(f, (x.astype(float),), (t.astype(float),))
+    for o, d, r in zip(*(tl_leaves(v) for v in (out, tangent, ref))):
+        assert o.dtype == np.float32 and d.dtype == np.float32, (o.dtype, d.dtype)
+        assert np.allclose(d, r, rtol=1e-4, atol=1e-5)
+
+
+def tl_leaves(v):
+    if isinstance(v, dict):
+        return [leaf for k in sorted(v) for leaf in tl_leaves(v[k])]
+    if isinstance(v, (list, tuple)):
+        return [leaf for e in v for leaf in tl_leaves(e)]
+    return [np.asarray(v) if not isinstance(v, np.generic) else v]

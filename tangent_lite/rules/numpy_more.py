@@ -99,32 +99,32 @@ def fabs_vjp(g, ans, x):
 
 @defjvp(np.log2)
 def log2_jvp(x_dot, ans, x):
-    return _tl.strong_div(x_dot, x * np.log(2.0))
+    return _tl.strong_div(x_dot, x * float(np.log(2.0)))
 
 
 @defvjp(np.log2)
 def log2_vjp(g, ans, x):
-    return _tl.strong_div(g, x * np.log(2.0))
+    return _tl.strong_div(g, x * float(np.log(2.0)))
 
 
 @defjvp(np.log10)
 def log10_jvp(x_dot, ans, x):
-    return _tl.strong_div(x_dot, x * np.log(10.0))
+    return _tl.strong_div(x_dot, x * float(np.log(10.0)))
 
 
 @defvjp(np.log10)
 def log10_vjp(g, ans, x):
-    return _tl.strong_div(g, x * np.log(10.0))
+    return _tl.strong_div(g, x * float(np.log(10.0)))
 
 
 @defjvp(np.exp2)
 def exp2_jvp(x_dot, ans, x):
-    return _tl.strong_mul(x_dot, ans * np.log(2.0))
+    return _tl.strong_mul(x_dot, ans * float(np.log(2.0)))
 
 
 @defvjp(np.exp2)
 def exp2_vjp(g, ans, x):
-    return _tl.strong_mul(g, ans * np.log(2.0))
+    return _tl.strong_mul(g, ans * float(np.log(2.0)))
 
 
 @defjvp(np.cbrt)

@@ -84,8 +84,8 @@ __all__ = [
     # elementwise
     "sinc_grad", "clip_weight",
     # reductions and cumulative ops
-    "nan_zero", "finite_zero", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask", "nanvar_tangent",
-    "nanvar_bar",
+    "nan_zero", "finite_zero", "var_scale", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask",
+    "nanvar_tangent", "nanvar_bar",
     "nanstd_tangent", "nanstd_bar", "nanmean_bar", "nanprod_bar", "average_weights", "average_bar_a",
     "average_bar_w", "average_tangent_w", "ptp_bar", "tie_average", "sort_order", "sort_tangent", "sort_bar",
     "median_weights", "median_bar", "cumsum_bar", "cumprod_tangent", "cumprod_bar", "nancumprod_tangent",
