@@ -797,6 +797,10 @@ CASES: Dict[str, List[Case]] = {
         case("(2, 4, 4) rank 2 and 4", lambda rng: (np.stack([u(rng, (4, 2)) @ u(rng, (2, 4)), well(rng, 4, 4)]),)),
         case("(1, 1)", lambda rng: (u(rng, (1, 1)),)),
     ],
+    "tangent_lite.runtime.linalg.inv_or_nan": [  # (slogdet's helper, with np.linalg.inv's rules)
+        case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
+        case("(2, 3, 3)", lambda rng: (well(rng, 2, 3, 3),)),
+    ],
     "numpy.linalg.slogdet": [
         case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
         case("(3, 3) negative determinant", lambda rng: (-well(rng, 3, 3),)),

@@ -300,3 +300,22 @@ def tl_leaves(v):
     if isinstance(v, (list, tuple)):
         return [leaf for e in v for leaf in tl_leaves(e)]
     return [np.asarray(v) if not isinstance(v, np.generic) else v]
+
+
+def logabsdet(a):
+    return np.sum(np.linalg.slogdet(a)[1])
+
+
+def test_slogdet_derivatives_at_a_singular_matrix_are_nan_not_linalgerror():
+    """log|det| is -inf at a singular matrix: its derivative is NaN there (was LinAlgError), and
+    exact for the invertible matrices of the same stack; second order unchanged."""
+    a = np.stack([SINGULAR[0], np.array([[2.0, 1.0], [0.5, 3.0]])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        g = tl.grad(logabsdet)(a)
+        t = tl.jvp(logabsdet, (SINGULAR[0],), (np.eye(2),))[1]
+    assert np.all(np.isnan(g[0])) and np.allclose(g[1], np.linalg.inv(a[1]).T)
+    assert np.isnan(t)
+    c = np.array([[2.0, 1.0, 0.0], [0.5, 3.0, 1.0], [0.0, 1.0, 4.0]])
+    ref = np.stack([_fd(lambda b, i=i: np.linalg.inv(b).T[i], c) for i in np.ndindex(3, 3)]).reshape(3, 3, 3, 3)
+    assert np.allclose(tl.hessian(logabsdet)(c), ref, atol=1e-6)

@@ -16,7 +16,7 @@ import numpy as np  # noqa: F401
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import constant_params, defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable, same_rules
 
 nondifferentiable(runtime.median_weights)  # piecewise constant: the sorted order
 
@@ -474,6 +474,9 @@ def cofactor_jvp(a_dot, ans, a):
 @defvjp(runtime.cofactor)
 def cofactor_vjp(g, ans, a):
     return _tl.cofactor_tangent(g, a)
+
+
+same_rules(runtime.inv_or_nan, np.linalg.inv)  # (slogdet's derivatives, differentiated again)
 
 
 # ---------------------------------------------------------------- named_like: a tuple tangent as NumPy's named result

@@ -106,7 +106,7 @@ __all__ = [
     "compress_bar", "extract_bar", "select_masks", "select_tangent", "select_bar", "roll_bar",
     # linear algebra
     "solve_tangent_a", "solve_bar_a", "solve_bar_b", "exclusive_prod", "cofactor", "cofactor_tangent",
-    "det_tangent", "det_bar", "slogdet_tangent", "slogdet_bar",
+    "det_tangent", "det_bar", "inv_or_nan", "slogdet_tangent", "slogdet_bar",
     "tri_sym", "tri_sym_adjoint", "cholesky_phi", "cholesky_tangent", "cholesky_bar", "eigh_f",
     "eigh_tangent", "eigh_bar", "eigvalsh_tangent", "eigvalsh_bar", "svd_check", "svd_f", "svd_tangent",
     "svd_bar", "svdvals_tangent", "svdvals_bar", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",

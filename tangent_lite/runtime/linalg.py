@@ -91,15 +91,34 @@ def named_like(t: tuple, ans: Any) -> Any:
     return type(ans)(*t) if fields is not None and len(fields) == len(t) else t
 
 
+def inv_or_nan(a: Any) -> Any:
+    """``np.linalg.inv(a)``, with NaN for each singular matrix of the stack instead of LinAlgError:
+    where slogdet's derivative is not defined (log|det| is -inf there), as its value is not finite.
+    (It has np.linalg.inv's rules.)"""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        pass
+    out = []
+    for m in np.reshape(a, (-1,) + np.shape(a)[-2:]):
+        try:
+            out.append(np.linalg.inv(m))
+        except np.linalg.LinAlgError:
+            out.append(np.full(np.shape(m), np.nan, dtype=np.result_type(m, 0.0)))
+    return np.reshape(np.stack(out), np.shape(a))
+
+
 def slogdet_tangent(t: Any, ans: Any, a: Any) -> tuple:
-    """(0, trace(inv(a) t)): the sign is locally constant."""
-    return named_like((zeros_of(np.shape(ans[0]), a), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)), ans)
+    """(0, trace(inv(a) t)): the sign is locally constant (NaN at a singular matrix)."""
+    return named_like((zeros_of(np.shape(ans[0]), a), np.trace(np.matmul(inv_or_nan(a), t), axis1=-2, axis2=-1)),
+                      ans)
 
 
 def slogdet_bar(g: Any, ans: Any, a: Any) -> Any:
-    """The cotangent (g_sign, g_logabsdet) of slogdet's output: g_logabsdet inv(a)^T."""
+    """The cotangent (g_sign, g_logabsdet) of slogdet's output: g_logabsdet inv(a)^T (NaN at a
+    singular matrix)."""
     glog = entry_or_zero(g, 1, ans[1])
-    return glog[..., None, None] * matrix_t(np.linalg.inv(a))
+    return glog[..., None, None] * matrix_t(inv_or_nan(a))
 
 
 def tri_sym(t: Any, upper: Any) -> Any:
