@@ -118,7 +118,7 @@ COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, 
 
 # Declared non-differentiable (piecewise constant) for real input, but not constant for complex
 # input: NumPy 2's ``sign(z) = z / |z|``.  A complex argument that carries derivatives is refused
-# at run time like the above (tests/test_complex_refusals.py scans the non-differentiable table).
+# at run time like the above (tests/test_rule_edges.py scans the non-differentiable table).
 CONSTANT_FOR_REAL_ONLY = frozenset({"numpy.sign"})
 
 
