@@ -564,11 +564,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         tangents = tuple(held_tangent(n, t, like) for n, t, like in zip(names, tangents, likes))
         module = compiled(fn, "jvp", names, _spec(values))
     values = arguments.protected(values, module.__tl_meta__.get("writes"))
-    result = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
-                                tangents, values)
+    out, tangent = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
+                                      tangents, values)
     if settings.current().check:
-        selfcheck.check(fn, values, names, result[0], True, jvp=jvp, vjp=vjp)
-    return result
+        selfcheck.check(fn, values, names, out, True, jvp=jvp, vjp=vjp)
+    return out, outputs.tangent_like(tangent, out)  # (float32 in, float32 out)
 
 
 def source(f: Callable, mode: str = "vjp", wrt: Wrt = None) -> Source:

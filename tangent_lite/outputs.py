@@ -98,3 +98,24 @@ def with_aux(fn: Callable, pair: Any, pullback: Callable) -> Tuple[Any, Callable
     check_float_output(fn, out)
     zero = zeros_like(aux)
     return out, lambda cotangent: pullback((cotangent, zero)), aux
+
+
+def tangent_like(tangent: Any, out: Any) -> Any:
+    """The output tangent of ``tl.jvp`` in the float dtype of the output it belongs to (entrywise
+    through tuples, lists and dicts): float32 in, float32 out, as NumPy computes the value, however
+    a rule computed it (a float64 mask or constant): reverse mode casts likewise, to the arguments'
+    dtypes (runtime.as_grad).  NumPy values only; a batched tangent (a leading axis) too."""
+    if isinstance(out, (tuple, list)) and isinstance(tangent, (tuple, list)) and len(out) == len(tangent):
+        fixed = [tangent_like(t, o) for t, o in zip(tangent, out)]
+        return fixed if type(tangent) is list else (type(tangent)(*fixed) if hasattr(tangent, "_fields")
+                                                    else tuple(fixed))
+    if isinstance(out, dict) and isinstance(tangent, dict):
+        return {k: tangent_like(t, out[k]) if k in out else t for k, t in tangent.items()}
+    if not isinstance(out, (np.ndarray, np.generic)) or out.dtype.kind not in "fc" \
+            or not isinstance(tangent, (float, complex, np.ndarray, np.generic)):
+        return tangent
+    kind = np.result_type(tangent).kind
+    want = out.dtype if kind == out.dtype.kind else np.finfo(out.dtype).dtype if kind == "f" else None
+    if want is None or np.result_type(tangent) == want:
+        return tangent
+    return np.asarray(tangent).astype(want) if isinstance(tangent, np.ndarray) else want.type(tangent)

@@ -796,6 +796,13 @@ def _sym(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 HIGHER_RUNTIME_CASES: Dict[str, List[Case]] = {
+    "tangent_lite.runtime.linalg.cofactor": [  # (the derivative of det; singular matrices included)
+        _seed_case("(3, 3)", lambda rng: (sample(rng, (3, 3)),)),
+        _seed_case("(3, 3) rank 1", lambda rng: (np.outer(sample(rng, (3,)), sample(rng, (3,))),)),
+        _seed_case("(2, 4, 4) rank 2 and 3", lambda rng: (np.stack([sample(rng, (4, 2)) @ sample(rng, (2, 4)),
+                                                                     sample(rng, (4, 3)) @ sample(rng, (3, 4))]),)),
+        _seed_case("(1, 1)", lambda rng: (sample(rng, (1, 1)),)),
+    ],
     "tangent_lite.runtime.linalg.named_like": [
         _seed_case("(w, V) as eigh's result", lambda rng: ((sample(rng, (3,)), sample(rng, (3, 3))),
                                                            np.linalg.eigh(_sym(rng, 3)))),

@@ -266,6 +266,12 @@ CASES: Dict[str, List[Case]] = {
     "numpy.fmod": binary((-3.0, 3.0, False), (0.3, 1.5, True), ok=_frac_ok),
     "numpy.remainder": binary((-3.0, 3.0, False), (0.3, 1.5, True), ok=_frac_ok),
     "numpy.float_power": binary((0.3, 2.0, False), (-2.0, 2.0, False)),
+    "numpy.heaviside": [  # x1 (with exact zeros, where the result is x2) is a constant
+        case("(5,) with (5,)", lambda rng: (np.array([0.0, 1.3, -0.4, 0.0, 2.0]), u(rng, (5,)))),
+        case("(2, 3) with float", lambda rng: (np.array([[0.0, -1.0, 0.5], [0.0, 0.0, -2.0]]), u(rng, F))),
+        case("float with (3,)", lambda rng: (0.0, u(rng, (3,)))),
+        case("(3, 1) with (4,)", lambda rng: (np.array([[0.0], [1.0], [-1.0]]), u(rng, (4,)))),
+    ],
     "numpy.ldexp": [
         case("(3, 4) with int (4,)", lambda rng: (u(rng, (3, 4)), np.array([-1, 0, 2, 3]))),
         case("float with int", lambda rng: (u(rng, F), 3)),
@@ -786,6 +792,14 @@ CASES: Dict[str, List[Case]] = {
     "numpy.linalg.det": [
         case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
         case("(2, 2, 2)", lambda rng: (well(rng, 2, 2, 2),)),
+        # a polynomial: its derivative (the cofactors) is defined at singular matrices too
+        case("(3, 3) rank 1", lambda rng: (np.outer(u(rng, (3,)), u(rng, (3,))),)),
+        case("(2, 4, 4) rank 2 and 4", lambda rng: (np.stack([u(rng, (4, 2)) @ u(rng, (2, 4)), well(rng, 4, 4)]),)),
+        case("(1, 1)", lambda rng: (u(rng, (1, 1)),)),
+    ],
+    "tangent_lite.runtime.linalg.inv_or_nan": [  # (slogdet's helper, with np.linalg.inv's rules)
+        case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
+        case("(2, 3, 3)", lambda rng: (well(rng, 2, 3, 3),)),
     ],
     "numpy.linalg.slogdet": [
         case("(3, 3)", lambda rng: (well(rng, 3, 3),)),

@@ -113,6 +113,7 @@ else:
         ],
         "scipy.linalg.det": [
             case("(3, 3)", lambda rng: (well(rng, 3, 3),)),
+            case("(3, 3) rank 2", lambda rng: (u(rng, (3, 2)) @ u(rng, (2, 3)),)),
         ],
         "scipy.linalg.norm": [
             case("(5,)", lambda rng: (u(rng, (5,)),)),

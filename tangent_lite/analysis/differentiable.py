@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
-from ..rules.complex import complex_verified
+from ..rules.complex import CONSTANT_FOR_REAL_ONLY, complex_verified
 from ..rules.distributions import POINT_METHODS, is_distribution_method, name_of, with_rules
 from ..rules.registry import REGISTRY, Registry, is_distribution
 from ..syntax import gast
@@ -91,6 +91,9 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
             refusals, checks = receivers.operator_checks(w, stmt, plain, entries)
             errors += refusals
             operand_checks += [(stmt, name, message) for name, message in checks]
+        if info.prim is not None and info.prim.name in CONSTANT_FOR_REAL_ONLY and not own_code:
+            # (its result carries no derivative, so its argument need only be varied to be checked)
+            complex_checks.append((stmt, info, _ufunc_inputs(stmt.value, checked), checked))
         if not set(info.targets) & active:
             continue
         active_inputs = [(slot, a) for slot, a in info.inputs if local_names(a) & active]
@@ -101,7 +104,7 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
         elif info.kind == "prim":
             table = info.prim.vjps if mode == "vjp" else info.prim.jvps
             if not own_code and not complex_verified(info.prim):
-                complex_checks.append((stmt, info, active_inputs))
+                complex_checks.append((stmt, info, active_inputs, active))
             for slot, _ in active_inputs:
                 if info.prim.params.index(slot) not in table:
                     errors.append(NoRuleError(
@@ -114,8 +117,8 @@ def check_differentiable(w: Wengert, active: Set[str], registry: Registry = REGI
     for stmt, name, (where, op, shown, method) in operand_checks:
         options = (op, shown, method) if method else (op, shown)
         run_time_checks.insert_run_time_check(w, stmt, "operand", [name], where, *options)
-    for stmt, info, active_inputs in complex_checks:
-        _insert_real_checks(w, stmt, info, active_inputs, active)
+    for stmt, info, active_inputs, names in complex_checks:
+        _insert_real_checks(w, stmt, info, active_inputs, names)
 
 
 def _insert_real_checks(w: Wengert, stmt: Any, info: StmtInfo, active_inputs: List[Any], active: Set[str]) -> None:
@@ -128,6 +131,13 @@ def _insert_real_checks(w: Wengert, stmt: Any, info: StmtInfo, active_inputs: Li
     for slot, arg in active_inputs:
         for name in sorted(local_names(arg) & active):
             run_time_checks.insert_run_time_check(w, stmt, "real_only", [name], message.format(arg=repr(slot)))
+
+
+def _ufunc_inputs(call: Any, names: Set[str]) -> List[Any]:
+    """The positional arguments of a call of a NumPy ufunc that read one of ``names``, under the
+    names NumPy gives them (``x``, or ``x1``, ``x2``)."""
+    args = list(getattr(call, "args", []))
+    return [("x" if len(args) == 1 else f"x{i + 1}", a) for i, a in enumerate(args) if local_names(a) & names]
 
 
 def _relocate(exc: TangentLiteError, w: Wengert, stmt: Any) -> TangentLiteError:

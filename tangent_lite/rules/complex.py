@@ -116,6 +116,11 @@ _COMPLEX_SPECIFIC = """
 """
 COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, _COMPLEX_SPECIFIC)).split())
 
+# Declared non-differentiable (piecewise constant) for real input, but not constant for complex
+# input: NumPy 2's ``sign(z) = z / |z|``.  A complex argument that carries derivatives is refused
+# at run time like the above (tests/test_rule_edges.py scans the non-differentiable table).
+CONSTANT_FOR_REAL_ONLY = frozenset({"numpy.sign"})
+
 
 def complex_verified(prim: Any) -> bool:
     """Whether the primitive ``prim`` may be given complex arguments in derivative code without

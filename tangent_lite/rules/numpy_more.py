@@ -99,32 +99,32 @@ def fabs_vjp(g, ans, x):
 
 @defjvp(np.log2)
 def log2_jvp(x_dot, ans, x):
-    return _tl.strong_div(x_dot, x * np.log(2.0))
+    return _tl.strong_div(x_dot, x * float(np.log(2.0)))
 
 
 @defvjp(np.log2)
 def log2_vjp(g, ans, x):
-    return _tl.strong_div(g, x * np.log(2.0))
+    return _tl.strong_div(g, x * float(np.log(2.0)))
 
 
 @defjvp(np.log10)
 def log10_jvp(x_dot, ans, x):
-    return _tl.strong_div(x_dot, x * np.log(10.0))
+    return _tl.strong_div(x_dot, x * float(np.log(10.0)))
 
 
 @defvjp(np.log10)
 def log10_vjp(g, ans, x):
-    return _tl.strong_div(g, x * np.log(10.0))
+    return _tl.strong_div(g, x * float(np.log(10.0)))
 
 
 @defjvp(np.exp2)
 def exp2_jvp(x_dot, ans, x):
-    return _tl.strong_mul(x_dot, ans * np.log(2.0))
+    return _tl.strong_mul(x_dot, ans * float(np.log(2.0)))
 
 
 @defvjp(np.exp2)
 def exp2_vjp(g, ans, x):
-    return _tl.strong_mul(g, ans * np.log(2.0))
+    return _tl.strong_mul(g, ans * float(np.log(2.0)))
 
 
 @defjvp(np.cbrt)
@@ -381,6 +381,23 @@ def copysign_vjp_x1(g, ans, x1, x2):
 @defvjp(np.copysign, argnum=1)
 def copysign_vjp_x2(g, ans, x1, x2):
     return _tl.zeros_like(x2)
+
+
+# heaviside(x1, x2) is 0 for x1 < 0, 1 for x1 > 0 and x2 where x1 == 0: piecewise constant in x1,
+# the identity in x2 where x1 == 0
+
+
+@defjvp(np.heaviside, argnum=1)
+def heaviside_jvp_x2(x2_dot, ans, x1, x2):
+    return x2_dot * np.equal(x1, 0)
+
+
+@defvjp(np.heaviside, argnum=1)
+def heaviside_vjp_x2(g, ans, x1, x2):
+    return _tl.unbroadcast(g * np.equal(x1, 0), x2)
+
+
+constant_params(np.heaviside, "x1")
 
 
 @defjvp(np.fmod, argnum=0, broadcast=True)
@@ -1786,7 +1803,7 @@ def inv_vjp(g, ans, a):
 
 @defjvp(np.linalg.det)
 def det_jvp(a_dot, ans, a):
-    return ans * np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+    return _tl.det_tangent(a_dot, a)
 
 
 @defvjp(np.linalg.det)
@@ -1883,7 +1900,7 @@ NONDIFFERENTIABLE = (
     np.argpartition, np.searchsorted, np.digitize, np.lexsort, np.nanargmax, np.nanargmin,
     np.argwhere, np.flatnonzero, np.tri, np.tril_indices, np.triu_indices, np.tril_indices_from,
     np.triu_indices_from, np.diag_indices, np.diag_indices_from, np.mask_indices, np.indices,
-    np.unravel_index, np.ravel_multi_index, np.fix, np.around, np.heaviside, np.signbit, np.spacing,
+    np.unravel_index, np.ravel_multi_index, np.fix, np.around, np.signbit, np.spacing,
     np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj, np.isscalar, np.isposinf,
     np.isneginf, np.isin, np.logical_xor, np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert,
     np.left_shift, np.right_shift, np.gcd, np.lcm, np.array_equiv, np.broadcast_shapes, np.result_type,

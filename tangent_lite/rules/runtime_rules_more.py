@@ -16,7 +16,7 @@ import numpy as np  # noqa: F401
 
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
-from .registry import constant_params, defjvp, defvjp, nondifferentiable
+from .registry import constant_params, defjvp, defvjp, nondifferentiable, same_rules
 
 nondifferentiable(runtime.median_weights)  # piecewise constant: the sorted order
 
@@ -460,6 +460,23 @@ def norm_tangent_vjp_ans(h, ans, t, ans_, x, ord=None, axis=None, keepdims=False
 @defvjp(runtime.norm_tangent, argnum=2)
 def norm_tangent_vjp_x(h, ans, t, ans_, x, ord=None, axis=None, keepdims=False, kind="norm"):
     return _tl.norm_dir_bar_x(h, t, ans_, x, ord, axis, keepdims, kind)
+
+
+# ---------------------------------------------------------------- cofactor: the derivative of det
+# (its derivative, the second derivative of det, is a symmetric bilinear form: the VJP is the JVP)
+
+
+@defjvp(runtime.cofactor)
+def cofactor_jvp(a_dot, ans, a):
+    return _tl.cofactor_tangent(a_dot, a)
+
+
+@defvjp(runtime.cofactor)
+def cofactor_vjp(g, ans, a):
+    return _tl.cofactor_tangent(g, a)
+
+
+same_rules(runtime.inv_or_nan, np.linalg.inv)  # (slogdet's derivatives, differentiated again)
 
 
 # ---------------------------------------------------------------- named_like: a tuple tangent as NumPy's named result

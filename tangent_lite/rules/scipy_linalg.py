@@ -85,7 +85,7 @@ def inv_vjp(g, ans, a, overwrite_a=False, check_finite=True, assume_a=None, lowe
 
 @defjvp(sla.det, name=_name("det"))
 def det_jvp(a_dot, ans, a, overwrite_a=False, check_finite=True):
-    return ans * np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+    return _tl.det_tangent(a_dot, a)
 
 
 @defvjp(sla.det, name=_name("det"))

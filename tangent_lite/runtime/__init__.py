@@ -84,8 +84,8 @@ __all__ = [
     # elementwise
     "sinc_grad", "clip_weight",
     # reductions and cumulative ops
-    "nan_zero", "finite_zero", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask", "nanvar_tangent",
-    "nanvar_bar",
+    "nan_zero", "finite_zero", "var_scale", "var_tangent", "var_bar", "std_tangent", "std_bar", "nan_mask",
+    "nanvar_tangent", "nanvar_bar",
     "nanstd_tangent", "nanstd_bar", "nanmean_bar", "nanprod_bar", "average_weights", "average_bar_a",
     "average_bar_w", "average_tangent_w", "ptp_bar", "tie_average", "sort_order", "sort_tangent", "sort_bar",
     "median_weights", "median_bar", "cumsum_bar", "cumprod_tangent", "cumprod_bar", "nancumprod_tangent",
@@ -105,7 +105,8 @@ __all__ = [
     "diag_bar", "tri_bar", "np_append_bar", "delete_bar", "take_bar", "taken", "take_along_axis_bar",
     "compress_bar", "extract_bar", "select_masks", "select_tangent", "select_bar", "roll_bar",
     # linear algebra
-    "solve_tangent_a", "solve_bar_a", "solve_bar_b", "det_bar", "slogdet_tangent", "slogdet_bar",
+    "solve_tangent_a", "solve_bar_a", "solve_bar_b", "exclusive_prod", "cofactor", "cofactor_tangent",
+    "det_tangent", "det_bar", "inv_or_nan", "slogdet_tangent", "slogdet_bar",
     "tri_sym", "tri_sym_adjoint", "cholesky_phi", "cholesky_tangent", "cholesky_bar", "eigh_f",
     "eigh_tangent", "eigh_bar", "eigvalsh_tangent", "eigvalsh_bar", "svd_check", "svd_f", "svd_tangent",
     "svd_bar", "svdvals_tangent", "svdvals_bar", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",

@@ -19,9 +19,15 @@ def pow_exponent_bar(g: Any, ans: Any, x: Any) -> Any:
     warning where ``x < 0`` (no derivative in the exponent there: callers multiply it by the
     exponent's seed with strong zeros, so a constant exponent, e.g. an integer a loop computes
     and the reverse sweep pops from its tape, contributes exactly 0, quietly)."""
+    xp = namespace(x)
+    if xp is not np:  # an array-API array: its own where and log (it has no floating-point error state)
+        return g * ans * xp.log(xp.where(x == 0, xp.ones_like(x), x))
     safe = np.where(np.equal(x, 0), 1.0, x)
     with np.errstate(invalid="ignore"):
-        return g * ans * np.log(safe)
+        log = np.log(safe)
+    if np.ndim(log) == 0 and (namespace(g) is not np or namespace(ans) is not np):
+        log = float(log)  # a number base (2.0 ** x): a Python number, which any array library takes
+    return g * ans * log
 
 
 def abs_grad(x: Any) -> Any:
@@ -39,7 +45,9 @@ def balanced_eq(x: Any, ans: Any, other: Any) -> Any:
     xp = namespace(x)
     if xp is not np:  # an array-API array: its own comparisons, as its own float dtype
         return xp.astype(x == ans, x.dtype) / (1.0 + xp.astype(x == other, x.dtype))
-    return np.equal(x, ans) / (1.0 + np.equal(x, other))
+    w = np.equal(x, ans) / (1.0 + np.equal(x, other))
+    dt = np.result_type(x, other, 0.0)  # (x's float dtype: float32 stays float32)
+    return w.astype(dt) if dt.kind == "f" and dt != w.dtype else w
 
 
 def safe_ratio(num: Any, x: Any) -> Any:

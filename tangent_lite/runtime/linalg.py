@@ -42,10 +42,46 @@ def solve_bar_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return unbroadcast(-np.matmul(bbar, matrix_t(x)), a)
 
 
+def exclusive_prod(x: Any) -> Any:
+    """out[..., i] = the product of x[..., j] for j != i, without division (zeros allowed)."""
+    ones = np.ones_like(x[..., :1])
+    before = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return before * after
+
+
+def cofactor(a: Any) -> Any:
+    """The cofactor matrix of ``a`` (a stack of them), the derivative of det: det(a) inv(a)^T where
+    ``a`` is invertible, and the same polynomial where it is singular.  From a = U S Vh, as
+    cofactor(X Y) = cofactor(X) cofactor(Y): det(U) det(Vh) conj(U) diag(prod_{j != i} s_j) conj(Vh)."""
+    u, s, vh = np.linalg.svd(a)
+    phase = as_array(np.linalg.det(u) * np.linalg.det(vh))[..., None, None]
+    return phase * np.matmul(np.conjugate(u) * exclusive_prod(s)[..., None, :], np.conjugate(vh))
+
+
+def cofactor_tangent(t: Any, a: Any) -> Any:
+    """The derivative of :func:`cofactor` along ``t`` (the second derivative of det), at singular
+    matrices too.  With a = U S Vh and M = U^H t Vh^H: cofactor(a + e t) = det(U) det(Vh) conj(U)
+    cofactor(S + e M) conj(Vh), and d cofactor(S)[M] = diag(P diag(M)) - P * M^T, where
+    P[i, k] = prod_{l != i, k} s_l off the diagonal and 0 on it."""
+    u, s, vh = np.linalg.svd(a)
+    n = np.shape(s)[-1]
+    eye = np.eye(n, dtype=bool)
+    pair = np.where(eye, 0.0, exclusive_prod(np.where(eye, 1.0, s[..., None, :])))
+    m = np.matmul(np.matmul(matrix_t(np.conjugate(u)), t), matrix_t(np.conjugate(vh)))
+    d = np.where(eye, np.matmul(pair, np.diagonal(m, axis1=-2, axis2=-1)[..., None]), 0) - pair * matrix_t(m)
+    phase = as_array(np.linalg.det(u) * np.linalg.det(vh))[..., None, None]
+    return phase * np.matmul(np.matmul(np.conjugate(u), d), np.conjugate(vh))
+
+
+def det_tangent(t: Any, a: Any) -> Any:
+    """d det(a) = sum(cofactor(a) * t) (also at singular matrices)."""
+    return np.sum(cofactor(a) * t, axis=(-2, -1))
+
+
 def det_bar(g: Any, ans: Any, a: Any) -> Any:
-    """g det(a) inv(a)^T (a must be invertible)."""
-    scale = as_array(g * ans)[..., None, None]
-    return scale * matrix_t(np.linalg.inv(a))
+    """g cofactor(a) (= g det(a) inv(a)^T where ``a`` is invertible; also at singular matrices)."""
+    return as_array(g)[..., None, None] * cofactor(a)
 
 
 def named_like(t: tuple, ans: Any) -> Any:
@@ -55,15 +91,34 @@ def named_like(t: tuple, ans: Any) -> Any:
     return type(ans)(*t) if fields is not None and len(fields) == len(t) else t
 
 
+def inv_or_nan(a: Any) -> Any:
+    """``np.linalg.inv(a)``, with NaN for each singular matrix of the stack instead of LinAlgError:
+    where slogdet's derivative is not defined (log|det| is -inf there), as its value is not finite.
+    (It has np.linalg.inv's rules.)"""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        pass
+    out = []
+    for m in np.reshape(a, (-1,) + np.shape(a)[-2:]):
+        try:
+            out.append(np.linalg.inv(m))
+        except np.linalg.LinAlgError:
+            out.append(np.full(np.shape(m), np.nan, dtype=np.result_type(m, 0.0)))
+    return np.reshape(np.stack(out), np.shape(a))
+
+
 def slogdet_tangent(t: Any, ans: Any, a: Any) -> tuple:
-    """(0, trace(inv(a) t)): the sign is locally constant."""
-    return named_like((zeros_of(np.shape(ans[0]), a), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)), ans)
+    """(0, trace(inv(a) t)): the sign is locally constant (NaN at a singular matrix)."""
+    return named_like((zeros_of(np.shape(ans[0]), a), np.trace(np.matmul(inv_or_nan(a), t), axis1=-2, axis2=-1)),
+                      ans)
 
 
 def slogdet_bar(g: Any, ans: Any, a: Any) -> Any:
-    """The cotangent (g_sign, g_logabsdet) of slogdet's output: g_logabsdet inv(a)^T."""
+    """The cotangent (g_sign, g_logabsdet) of slogdet's output: g_logabsdet inv(a)^T (NaN at a
+    singular matrix)."""
     glog = entry_or_zero(g, 1, ans[1])
-    return glog[..., None, None] * matrix_t(np.linalg.inv(a))
+    return glog[..., None, None] * matrix_t(inv_or_nan(a))
 
 
 def tri_sym(t: Any, upper: Any) -> Any:

@@ -73,7 +73,7 @@ def cov_check(ddof: Any, bias: Any, fweights: Any, aweights: Any, n: int) -> flo
     """The divisor of np.cov (weights are refused: no derivative rule for them yet)."""
     if fweights is not None or aweights is not None:
         raise ValueError("tangent_lite: derivatives of np.cov/np.corrcoef with fweights/aweights are not supported")
-    return float(n - (ddof if ddof is not None else (0 if bias else 1)))
+    return max(float(n - (ddof if ddof is not None else (0 if bias else 1))), 0.0)  # (NumPy's: 0 when <= 0)
 
 
 def cov_tangent(t: Any, which: int, m: Any, y: Any = None, rowvar: Any = True, bias: Any = False, ddof: Any = None,

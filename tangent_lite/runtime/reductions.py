@@ -65,7 +65,8 @@ def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fa
         counts = xp.sum(xp.astype(mask, x.dtype), axis=_norm_axis(axis, x.ndim), keepdims=True) if x.ndim else 1
         share = _expand(g, x, axis, keepdims) / counts
         return xp.where(mask, share, xp.zeros_like(share) if is_foreign(share) else 0.0)
-    counts = np.sum(mask, axis=_norm_axis(axis, np.ndim(x)), keepdims=True) if np.ndim(x) else 1
+    counts = np.sum(mask, axis=_norm_axis(axis, np.ndim(x)), keepdims=True, dtype=inexact(x).dtype) \
+        if np.ndim(x) else 1  # (in x's float dtype: float32 stays float32)
     # exactly 0 off the extremal entries, whatever g is (an infinite g: docs, non-smooth points)
     return np.where(mask, _expand(g, x, axis, keepdims) / counts, 0.0)
 
@@ -127,11 +128,21 @@ def reduced_count(shape: tuple, axes: tuple) -> int:
     return n
 
 
+def var_scale(n: Any, ddof: Any) -> Any:
+    """2 / (n - ddof), the derivative's factor of np.var's sum of squares; inf where n - ddof <= 0,
+    where NumPy divides by 0 (its value is then nan or inf, and so is the derivative)."""
+    d = n - ddof
+    if np.ndim(d) == 0:
+        return 2.0 / d if d > 0 else float("inf")  # (a Python float: a float32 array stays float32)
+    with np.errstate(divide="ignore"):
+        return 2.0 / np.maximum(d, 0)
+
+
 def var_tangent(t: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
     a = inexact(a)
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
-    scale = 2.0 / (reduced_count(a.shape, axes) - ddof)
+    scale = var_scale(reduced_count(a.shape, axes), ddof)
     return scale * np.sum(centred * t, axis=axes, keepdims=keepdims)
 
 
@@ -139,7 +150,7 @@ def var_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = Fa
     a = inexact(a)
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
-    scale = 2.0 / (reduced_count(a.shape, axes) - ddof)
+    scale = var_scale(reduced_count(a.shape, axes), ddof)
     return scale * expand_reduced(g, a.shape, axes, keepdims) * centred
 
 
@@ -178,13 +189,13 @@ def nan_centred(a: Any, axes: tuple) -> tuple:
 def nanvar_tangent(t: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
     axes = axes_of(axis, np.ndim(a))
     centred, n = nan_centred(a, axes)
-    return np.sum(2.0 * centred / (n - ddof) * t, axis=axes, keepdims=keepdims)
+    return np.sum(var_scale(n, ddof) * centred * t, axis=axes, keepdims=keepdims)
 
 
 def nanvar_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:
     axes = axes_of(axis, np.ndim(a))
     centred, n = nan_centred(a, axes)
-    return 2.0 * centred / (n - ddof) * expand_reduced(g, np.shape(a), axes, keepdims)
+    return var_scale(n, ddof) * centred * expand_reduced(g, np.shape(a), axes, keepdims)
 
 
 def nanstd_tangent(t: Any, ans: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = False) -> Any:

@@ -12,7 +12,7 @@ import numpy as np
 from .blocks import entry_or_zero, seq_like
 from .broadcast import unbroadcast
 from .indexing import summed_rows
-from .library import inexact, is_foreign, namespace
+from .library import inexact, is_foreign, namespace, reshaped
 
 
 def transpose_bar(g: Any, axes: Any = None) -> Any:
@@ -44,8 +44,8 @@ def _pieces(g: Any, sizes: Sequence[int], ax: int) -> List[Any]:
 def concatenate_bar(g: Any, arrays: Sequence[Any], axis: Any = 0) -> Any:
     shapes = [np.shape(x) for x in arrays]
     if axis is None:
-        parts = _pieces(np.ravel(g), [int(np.prod(s, dtype=int)) for s in shapes], 0)
-        return seq_like([np.reshape(p, s) for p, s in zip(parts, shapes)], arrays)
+        parts = _pieces(reshaped(g, (-1,)), [int(np.prod(s, dtype=int)) for s in shapes], 0)
+        return seq_like([reshaped(p, s) for p, s in zip(parts, shapes)], arrays)
     ax = axis % np.ndim(g)
     return seq_like(_pieces(g, [s[ax] for s in shapes], ax), arrays)
 

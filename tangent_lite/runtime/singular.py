@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .library import inexact, is_foreign, is_zero, namespace, numpy_reached
+from .library import inexact, is_foreign, is_zero, namespace, numpy_reached, zeros_of
 
 
 def nan_free(r: Any) -> bool:
@@ -156,7 +156,9 @@ def pow_base_bar(g: Any, x: Any, y: Any) -> Any:
         return 0.0 if g == 0 or y == 0 else g * y * power(x, y - 1)
     gy = uniform_value(g, x) * y
     if (type(y) is int or type(y) is float) and y == 0:  # x ** 0 is constant: x ** -1 is not computed
-        return np.zeros(np.broadcast_shapes(np.shape(gy), np.shape(x))) if np.ndim(gy) or np.ndim(x) else 0.0
+        if not (np.ndim(gy) or np.ndim(x)):
+            return 0.0
+        return zeros_of(np.broadcast_shapes(np.shape(gy), np.shape(x)), gy if is_foreign(gy) else x)
     with np.errstate(divide="ignore", invalid="ignore"):  # (inf or NaN where the seed is 0: strong zeros below)
         r = gy * (x if (type(y) is int or type(y) is float) and y == 2 else power(x, y - 1))
     if nonzero_number(gy) or nan_free(r):
