@@ -42,8 +42,8 @@ PROMOTION_FUNCTIONS = (
     ("scipy._lib", "xp_promote"),
     ("scipy._lib", "xp_broadcast_promote"),  # (SciPy 1.15: xp_promote(..., broadcast=True))
 )
-_EXTRA = ("array_api_extra", "scipy._lib.array_api_extra")
-_COMPAT = ("array_api_compat", "scipy._lib.array_api_compat")
+_EXTRA = ("array_api_extra", "scipy._lib.array_api_extra", "scipy._external.array_api_extra")  # (SciPy 1.18: _external)
+_COMPAT = ("array_api_compat", "scipy._lib.array_api_compat", "scipy._external.array_api_compat")
 # helpers read as a stand-in with derivative rules (rules/array_api_extra.py): the call itself is kept
 STAND_INS = tuple(((m, name), stand_in) for name, stand_in in (
     ("atleast_nd", runtime.atleast_nd), ("expand_dims", runtime.expand_dims)) for m in _EXTRA) + (
