@@ -28,10 +28,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, Sequence
 
-import numpy as np
-
 from .errors import ArgumentError
-from .runtime.generators import generator_states, random_generators, set_generator_states
+from .runtime.generators import generator_states, random_generators, same_value, set_generator_states
 
 
 class Draws:
@@ -53,7 +51,7 @@ def same_values(fn: Callable, values: Sequence[Any], how: str) -> None:
     """Refuses values of ``fn`` that differ between its runs at one point (``how`` says which runs):
     it draws from a source tangent_lite cannot reset, or it depends on state its runs change."""
     for v in values[1:]:
-        if not _same(values[0], v):
+        if not same_value(values[0], v):
             name = getattr(fn, "__qualname__", repr(fn))
             raise ArgumentError(
                 f"'{name}' returned different values at the same point when run again ({how}), so the "
@@ -63,22 +61,6 @@ def same_values(fn: Callable, values: Sequence[Any], how: str) -> None:
                 hint="draw the random numbers outside the function and pass them in as an argument, or draw them "
                      "from a generator held in a global, a closure or an argument (tangent_lite resets those "
                      "between runs); or use tl.vjp / tl.jacobian(mode='reverse'), which run the function once")
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if not all(isinstance(v, (np.ndarray, np.generic, int, float, complex)) for v in (a, b)):
-        return True  # (a lazy array, Dask's: comparing would compute it)
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape:
-        return False
-    if a.dtype.kind not in "fc":
-        return bool(np.all(a == b))
-    scale = float(np.max(np.abs(a), initial=0.0)) if np.all(np.isfinite(a)) else 0.0
-    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-9 * scale, equal_nan=True))  # (rounding: other code ran)
 
 
 def replayed(states: Draws, run: Callable[[], Any]) -> Any:

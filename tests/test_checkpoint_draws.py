@@ -10,6 +10,8 @@ as they were before it.  Checked against central finite differences with the gen
 before each evaluation, for NumPy's global generator, ``random``, ``RandomState`` and Generators
 held in globals, containers, closures, arguments and helper functions; snapshots 0, 1, 2 and
 several step counts; ``tl.grad``, ``tl.vjp`` (pullback called later, and twice) and adgen files.
+Draws from a source no snapshot can keep (an unseeded generator made in the body, SystemRandom)
+make a recomputed step differ from the forward sweep's: refused (ArgumentError), not a wrong gradient.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 
 import tangent_lite as tl
 from tangent_lite import cli
+from tangent_lite.errors import ArgumentError
 
 RNG = np.random.default_rng(7)
 RS = np.random.RandomState(3)
@@ -202,6 +205,33 @@ def test_a_loop_without_draws_walks_nothing_into_its_record(monkeypatch):
     tl.grad(plain)(X, 5, 1)
     tl.grad(f_generator)(X, 5, 1)
     assert records[0].generators == [] and records[1].generators == [RNG]
+
+
+def f_unseeded(x, n, k):
+    h = x
+    for _ in tl.checkpointed(range(n), snapshots=k):
+        h = np.tanh(h * 1.3 + np.random.default_rng().normal(size=2))
+    return np.sum(h * h)
+
+
+SYSTEM = random.SystemRandom()
+
+
+def f_system(x, n, k):
+    h = x
+    for _ in tl.checkpointed(range(n), snapshots=k):
+        h = np.tanh(h * 1.3 + SYSTEM.gauss(0.0, 1.0))
+    return np.sum(h * h)
+
+
+@pytest.mark.parametrize("n,k", [(1, 0), (5, 1), (6, 2), (4, 4)])
+@pytest.mark.parametrize("f", [f_unseeded, f_system])
+def test_draws_that_cannot_be_replayed_are_refused(f, n, k):
+    """A source no snapshot can keep: the recomputed step's values differ from the forward sweep's."""
+    with pytest.raises(ArgumentError, match=rf"the step \d+ of the checkpointed loop \({f.__name__}_loop1_step\) gave "
+                       "other values when the reverse sweep ran it again") as info:
+        tl.grad(f)(X, n, k)
+    assert "a generator held in a global, a closure or an argument" in str(info.value)
 
 
 MODEL = textwrap.dedent('''

@@ -154,3 +154,21 @@ def set_generator_states(sources: Sequence[Any], states: Sequence[Any]) -> None:
             source.set_state(state)
         else:
             source.setstate(state)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Are ``a`` and ``b`` (numbers, arrays, in lists, tuples and dicts) equal up to rounding: the values of
+    two runs of code that draws the same numbers (not compared: other objects, a lazy array)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if not all(isinstance(v, (np.ndarray, np.generic, int, float, complex)) for v in (a, b)):
+        return True  # (a lazy array, Dask's: comparing would compute it)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind not in "fc" or np.array_equal(a, b):
+        return bool(np.array_equal(a, b))
+    scale = float(np.max(np.abs(a), initial=0.0)) if np.all(np.isfinite(a)) else 0.0
+    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-9 * scale, equal_nan=True))  # (rounding: other code ran)
