@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 import numpy as np
 
-from . import arguments, callables, compose, directions, draws, origin, outputs, selfcheck
+from . import arguments, callables, compose, directions, draws, origin, outputs, selfcheck, varargs
 from . import config as settings
 from . import syntax as S
 from .analysis import differentiable, receivers, shapes
@@ -486,7 +486,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
         return outputs.with_aux(_target(f)[0], *vjp(f, *args, wrt=wrt, **kwargs))
     if callables.self_in_wrt(f, wrt) is not None:  # vjp(model.loss, x, wrt="self"): the object is an argument too
         return vjp(f.__func__, f.__self__, *args, wrt=wrt, **kwargs)
-    fn, target = _target(f)
+    fn, target = _target(varargs.as_called(f, args, kwargs))  # (def f(*xs): the function of these arguments)
     names, single = resolve_wrt(target, wrt)
     arguments.check_has_return(fn)
     values = bind_args(target, args, kwargs)
@@ -544,8 +544,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
         wrt: Indices or parameter names the tangents belong to.
         batched: Each tangent (each array of a list/tuple/dict one) has a leading axis of ``k`` directions.
     """
-    fn, target = _target(f)
     primals, tangents = arguments.jvp_sequences(primals, tangents)
+    fn, target = _target(varargs.as_called(f, primals, {}))  # (def f(*xs): the function of these arguments)
     names = arguments.jvp_names(target, tangents, wrt)
     arguments.check_has_return(fn)
     values = bind_args(target, primals, {})

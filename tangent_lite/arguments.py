@@ -241,30 +241,32 @@ def detached(result: Any, *sources: Any) -> Any:
     if not owners:
         return result
 
-    memo: Dict[int, Any] = {}  # what the result holds twice stays one object, held twice
+    # what the result holds twice stays one object, held twice (a module-level function, not a
+    # recursive closure: that is a reference cycle, which kept every gradient alive until the
+    # garbage collector ran; the next calls then allocated fresh memory and page-faulted)
+    return _detach(result, owners, {})
 
-    def fix(v: Any) -> Any:
-        if isinstance(v, np.ndarray):
-            if id(_owner(v)) not in owners:
-                return v
-        elif not isinstance(v, (list, dict)) and not (isinstance(v, tuple) and not hasattr(v, "_fields")):
+
+def _detach(v: Any, owners: Set[int], memo: Dict[int, Any]) -> Any:
+    if isinstance(v, np.ndarray):
+        if id(_owner(v)) not in owners:
             return v
-        if id(v) in memo:
-            return memo[id(v)]
-        if isinstance(v, np.ndarray):
-            out: Any = v.copy()
-        elif isinstance(v, list):
-            out = memo[id(v)] = []
-            out.extend(fix(e) for e in v)
-        elif isinstance(v, dict):
-            out = memo[id(v)] = {}
-            out.update((k, fix(e)) for k, e in v.items())
-        else:
-            out = tuple(fix(e) for e in v)
-        memo[id(v)] = out
-        return out
-
-    return fix(result)
+    elif not isinstance(v, (list, dict)) and not (isinstance(v, tuple) and not hasattr(v, "_fields")):
+        return v
+    if id(v) in memo:
+        return memo[id(v)]
+    if isinstance(v, np.ndarray):
+        out: Any = v.copy()
+    elif isinstance(v, list):
+        out = memo[id(v)] = []
+        out.extend(_detach(e, owners, memo) for e in v)
+    elif isinstance(v, dict):
+        out = memo[id(v)] = {}
+        out.update((k, _detach(e, owners, memo)) for k, e in v.items())
+    else:
+        out = tuple(_detach(e, owners, memo) for e in v)
+    memo[id(v)] = out
+    return out
 
 
 def written_arguments(fn: Callable) -> Set[int]:

@@ -259,7 +259,9 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
     rows = None if command is None else standalone.read_rows(derivs, assumed, codegen._user_module)
     derivs, named = standalone.unified(derivs, calls, codegen._user_module, rows)
     _keep_literal_defaults(derivs[0].functions, fn)
-    command = command if any(not standalone._library(row[0]) for row in rows or ()) else ""  # (refusals name it)
+    # (the command goes into the file only when a refusal names it: a value of the user's modules; the
+    # refusal of a monkeypatched library function names none, and the text stays that of any spelling)
+    command = command if any(not standalone._library(row[0]) for row in rows or ()) else None
     reads = None if not rows else (named[("reads",)], command, [
         ((named[("module", module)], module), *rest) for module, *rest in rows])
     return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays,
@@ -277,30 +279,40 @@ def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command
     fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
     text, named = _standalone(fused, "jvp", list(names), arrays, command)
     hvp_name = named[("def", 0, f"{fused.__name__}_jvp")]
-    np_name = named.get(("module", "numpy"))
-    if np_name is None:  # the wrappers below need NumPy; the derivative did not
-        np_name = "np" if "np" not in named.values() else "_np_hessian"
-        text += f"\nimport numpy as {np_name}\n"
     params = api._params(fn)
+    hvp_fn, hessian_fn = f"{fn.__name__}_hvp", f"{fn.__name__}_hessian"
     taken = set(named.values())
-    for wrapper in (f"{fn.__name__}_hvp", f"{fn.__name__}_hessian"):
+    for wrapper in (hvp_fn, hessian_fn):
         if wrapper in taken:
             raise CliError(f"the file would define {wrapper}, a name {fn.__name__} already uses; rename it")
+    if mode == "hessian" and {"range", "int"} & set(params):
+        raise CliError(f"{fn.__name__}'s parameter {sorted({'range', 'int'} & set(params))[0]!r} would hide the "
+                       f"builtin {hessian_fn} calls; rename it or use --mode hvp")
+    # the wrappers' names for NumPy, the direction and their locals: never a parameter's name (hygiene)
+    taken |= set(params) | {hvp_fn, hessian_fn}
+    np_name = named.get(("module", "numpy"))
+    if np_name is None or np_name in params:  # the wrappers below need NumPy, unshadowed
+        np_name = "np" if "np" not in taken else _free_local("_np_hessian", taken)
+        text += f"\nimport numpy as {np_name}\n"
     x = names[0]
+    v = _free_local("v", taken)
     args = ", ".join(params)
     text += f"""
 
-def {fn.__name__}_hvp({_signature(fn, params, x)}):
-    \"\"\"Hessian-vector product of {fn.__name__} with respect to {x}: H v (forward over reverse).\"\"\"
-    return {hvp_name}({args}, 1.0, v)[1][1]
+def {hvp_fn}({_signature(fn, params, x, v)}):
+    \"\"\"Hessian-vector product of {fn.__name__} with respect to {x}: H {v} (forward over reverse).\"\"\"
+    return {hvp_name}({args}, 1.0, {v})[1][1]
 """
     if mode == "hessian":
         # the wrapper's locals, not named like a parameter (the loop would overwrite it)
-        taken_locals = set(params) | {np_name}
+        taken_locals = taken | {np_name}
         shape, n, rows, i, e = (_free_local(local, taken_locals) for local in ("shape", "n", "rows", "i", "e"))
+        # (a parameter named like the HVP wrapper hides it: the fused JVP it calls instead)
+        call = f"{hvp_fn}({args}, {e}.reshape({shape}))" if hvp_fn not in params \
+            else f"{hvp_name}({args}, 1.0, {e}.reshape({shape}))[1][1]"
         text += f"""
 
-def {fn.__name__}_hessian({_signature(fn, params, None)}):
+def {hessian_fn}({_signature(fn, params, None)}):
     \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
     {shape} = {np_name}.shape({x})
     {n} = int({np_name}.prod({shape}))
@@ -308,7 +320,7 @@ def {fn.__name__}_hessian({_signature(fn, params, None)}):
     for {i} in range({n}):
         {e} = {np_name}.zeros({n})
         {e}[{i}] = 1.0
-        {rows}.append({np_name}.ravel({fn.__name__}_hvp({args}, {e}.reshape({shape}))))
+        {rows}.append({np_name}.ravel({call}))
     return {np_name}.array({rows}).reshape({shape} + {shape})
 """
     return text
@@ -364,11 +376,11 @@ def _keep_literal_defaults(functions: List[Any], fn: Any) -> None:
             + list(fdef.args.defaults)
 
 
-def _signature(fn: Any, params: List[str], x: Optional[str]) -> str:
-    """The parameters of ``fn`` (with ``v`` after them for an HVP), keeping the defaults that
-    are literals (a default computed from other values must be passed)."""
+def _signature(fn: Any, params: List[str], x: Optional[str], v: str = "v") -> str:
+    """The parameters of ``fn`` (with the direction ``v`` after them for an HVP), keeping the defaults
+    that are literals (a default computed from other values must be passed)."""
     if x is not None:  # v follows the parameters: no default may come before it
-        return ", ".join(list(params) + ["v"])
+        return ", ".join(list(params) + [v])
     defaults = _literal_defaults(fn)
     return ", ".join(f"{name}={defaults[name]!r}" if name in defaults else name for name in params)
 

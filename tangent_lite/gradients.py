@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Tuple
 
 import numpy as np
 
-from . import arguments, callables, compose, outputs
+from . import arguments, callables, compose, outputs, varargs
 from .api import Wrt, _gradient_function, _target, _unwrap, compiled, jvp, running_spec, vjp
 from .errors import ArgumentError
 
@@ -44,6 +44,9 @@ def grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has_aux: bool
         is the pair (d loss / d W, d loss / d x).
     """
     callables.no_other_options("tl.grad", options)
+    made = varargs.lazy(grad, f, wrt, backend, has_aux=has_aux)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     method = callables.self_in_wrt(f, wrt)
     if method is not None:  # tl.grad(model.loss, wrt="self"): the object is an argument too
         return functools.partial(grad(method[0], wrt, backend, has_aux=has_aux), method[1])
@@ -75,6 +78,9 @@ def value_and_grad(f: Callable, wrt: Wrt = None, backend: str = "python", *, has
             ``tl.grad``.
     """
     callables.no_other_options("tl.value_and_grad", options)
+    made = varargs.lazy(value_and_grad, f, wrt, backend, has_aux=has_aux)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     method = callables.self_in_wrt(f, wrt)
     if method is not None:
         return functools.partial(value_and_grad(method[0], wrt, backend, has_aux=has_aux), method[1])
@@ -98,9 +104,9 @@ def inside(transformation: Callable, kind: str) -> Callable[..., Callable]:
             shown = getattr(f, "__qualname__", "f")
             raise ArgumentError(f"has_aux=True is not supported there (the Jacobian of '{shown}' would be "
                                 "differentiated again)",
-                                hint=f"take the Jacobian of a module-level function returning the first output "
-                                f"(def out(x): return {shown}(x)[0]; J = tl.jacobian(out)(x)) and the aux from "
-                                f"{shown}(x)[1]")
+                                hint=f"take the Jacobian of a module-level function returning the first output, "
+                                f"and the aux from {shown}(x)[1]:\n    def out(x):\n        return {shown}(x)[0]\n"
+                                "and, where the call was, J = tl.jacobian(out)(x)")
         key = (kind, id(f), repr((options, sorted(named.items()))))
         made = _INSIDE.get(key)
         if made is None or made[0] is not f:

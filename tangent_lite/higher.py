@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-from . import api, callables, compose, draws, gradients, outputs, runtime
+from . import api, callables, compose, draws, gradients, outputs, runtime, varargs
 from .errors import ArgumentError, NoRuleError
 
 
@@ -56,8 +56,8 @@ def _scalar_gradient(fn: Callable, name: str, what: str, values: Sequence[Any] =
         raise ArgumentError(
             f"{what} needs '{fn.__qualname__}' to return a scalar; it returns a tuple of {outputs}",
             hint=f"{what} has no has_aux: if the rest is auxiliary data, pass a function that returns the value "
-                 f"alone ({what}(lambda *a: f(*a)[0])), or use tl.jacobian(tl.grad(f, has_aux=True), has_aux=True), "
-                 "which returns (Hessian, aux)")
+                 f"alone ({_first_output(what, fn, name)}), or use tl.jacobian(tl.grad({_shown(fn)}, has_aux=True"
+                 f"{_wrt(fn, name)}), has_aux=True{_wrt(fn, name)}), which returns (Hessian, aux)")
     return getattr(module, module.__tl_meta__["functions"][0])
 
 
@@ -81,6 +81,7 @@ def hvp(f: Callable, x: Any, v: Any, *args: Any, wrt: api.Wrt = 0, **options: An
         complex ``x``, ``f''(x) v`` when ``f`` is holomorphic; docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hvp", options)
+    f = varargs.as_called(f, (x,) + tuple(args), {})  # def f(*xs): the function of these arguments
     name = _single_wrt(f, wrt, "tl.hvp")
     fn, target = api._target(f)
     # every parameter, defaults filled in: the seed is the generated gradient's next parameter
@@ -109,6 +110,9 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         (docs/complex-numbers.md).
     """
     callables.no_other_options("tl.hessian", options)
+    made = varargs.lazy(hessian, f, wrt)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     name = _single_wrt(f, wrt, "tl.hessian")
     fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
 
@@ -131,8 +135,7 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
                 f"tl.hessian differentiates with respect to a float or a float array; '{name}' is a "
                 + (f"{x.dtype} array" if integers else type(x).__name__),
                 hint=f"pass floats: {name}.astype(float) (or np.array([...], dtype=float))" if integers else
-                f"pass the parameters of '{name}' as one flat array (np.concatenate), or use tl.hvp / "
-                "tl.jacobian(tl.gradient_function(...)) for structured parameters")
+                _structured_hint(fn, name, x))
         fv = _scalar_gradient(fn, name, "tl.hessian", values)
         shape = np.shape(x)
         n = int(np.prod(shape))
@@ -159,6 +162,22 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
     # transformed again: the Jacobian of the gradient (compose.py)
     run.__tl_recipe__ = compose.Recipe("jacobian", gradients.grad(f, name), name)
     return run
+
+
+def _structured_hint(fn: Callable, name: str, x: Any) -> str:
+    """What to write instead of the Hessian with respect to ``x``, a dict, list or other value that is not a
+    float array: Hessian-vector products keep its structure (code that runs where the call was written)."""
+    flat = f"pass the parameters of '{name}' as one flat array (np.concatenate)"
+    if isinstance(x, dict):
+        v = f"{{k: np.ones_like(a) for k, a in {name}.items()}}"
+    elif isinstance(x, (list, tuple)):
+        v = f"{type(x).__name__}(np.ones_like(a) for a in {name})"
+    else:
+        return flat
+    params = api._params(fn)  # (tl.hvp(f, x, v, *rest): the arguments in order, v after the first)
+    args = ", ".join(params[:1] + ["v"] + params[1:])
+    return (f"{flat}, or take Hessian-vector products, which keep its structure (one per direction v shaped "
+            f"like '{name}'), e.g.\n    v = {v}\n    Hv = tl.hvp({_shown(fn)}, {args}{_wrt(fn, name)})")
 
 
 def _empty_hessian(fv: Callable, fn: Callable, values: Sequence[Any], name: str, x: Any) -> Any:
@@ -195,6 +214,9 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     callables.no_other_options("tl.jacobian", options)
     if mode not in ("auto", "forward", "reverse"):
         raise ArgumentError(f"unknown jacobian mode '{mode}'", hint="use 'auto', 'forward' or 'reverse'")
+    made = varargs.lazy(jacobian, f, wrt, mode, has_aux=has_aux)  # def f(*xs): per call, as called
+    if made is not None:
+        return made
     name = _single_wrt(f, wrt, "tl.jacobian")
     fn0 = api._target(f)[0]  # (checked now: a bad f is refused when the transformation is made)
 
@@ -223,7 +245,7 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
                 if mode == "reverse" or not n:
                     raise
                 out, t = forward()
-        value = _single_output(fn, f, outputs.split_aux(fn, out)[0] if has_aux else out)
+        value = _single_output(fn, f, name, outputs.split_aux(fn, out)[0] if has_aux else out)
         m = int(np.prod(np.shape(value)))
         if pullback is not None and mode != "reverse" and 0 < n < m:  # auto: forward mode is cheaper
             after = states.snapshot()
@@ -282,13 +304,13 @@ def _forward_pass(fn: Callable, values: Sequence[Any], name: str, x: Any, n: int
     return api.jvp(fn, values, (basis,), wrt=(name,), batched=True)
 
 
-def _single_output(fn: Callable, f: Callable, out: Any) -> Any:
+def _single_output(fn: Callable, f: Callable, name: str, out: Any) -> Any:
     """``out``, refused when it is a tuple, list or dict (tl.jacobian takes one array or scalar)."""
     if isinstance(out, (tuple, list, dict)):
         raise ArgumentError(
             f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "
             f"{type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""),
-            hint=_many_outputs_hint(f))
+            hint=_many_outputs_hint(f, fn, name))
     return out
 
 
@@ -332,13 +354,28 @@ _NOT_HOLOMORPHIC = {  # what is refused, and what to do instead (docs/complex-nu
 }
 
 
-def _many_outputs_hint(f: Callable) -> str:
+def _many_outputs_hint(f: Callable, fn: Callable, name: str) -> str:
     recipe = getattr(f, "__tl_recipe__", None)
     if recipe is not None and recipe.kind == "value_and_grad":
         return ("tl.value_and_grad returns (value, gradient): tl.jacobian(tl.grad(f)) is the Hessian, and "
                 "tl.grad(f) the Jacobian of the value")
-    return ("take the Jacobian of one output (tl.jacobian(lambda *a: f(*a)[0])), or pass has_aux=True when "
-            "f returns (out, aux) with aux not to be differentiated")
+    return (f"take the Jacobian of one output ({_first_output('tl.jacobian', fn, name)}), or pass has_aux=True "
+            f"when {_shown(fn)} returns (out, aux) with aux not to be differentiated")
+
+
+def _shown(fn: Callable) -> str:
+    return fn.__name__ if fn.__name__.isidentifier() else "f"
+
+
+def _wrt(fn: Callable, name: str) -> str:
+    return "" if api._params(fn)[:1] == [name] else f", wrt={name!r}"
+
+
+def _first_output(what: str, fn: Callable, name: str) -> str:
+    """``tl.jacobian(lambda x, y: f(x, y)[0])``: ``what`` of ``fn``'s first output, as code that runs
+    (a lambda taking ``fn``'s parameters: a variable number of arguments is refused)."""
+    params = ", ".join(api._params(fn))
+    return f"{what}(lambda {params}: {_shown(fn)}({params})[0]{_wrt(fn, name)})"
 
 
 def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:

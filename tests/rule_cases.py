@@ -705,6 +705,9 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
                             lambda rng: [[sample(rng, F), sample(rng, F)], [sample(rng, F), sample(rng, F)]]),
         _array_tangent_case("(2, 3) array", _shaped((2, 3))),
     ],
+    "tangent_lite.runtime.containers.listed_array": _array_cases()[:3] + [
+        Case(lambda rng: (((sample(rng, F), sample(rng, F)),), {}), "tuple of 2 floats"),
+        Case(lambda rng: ((sample(rng, F),), {}), "float")],
     "tangent_lite.runtime.containers.array_bar": [
         _array_bar_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
         _array_bar_case("list of two (3,) arrays", lambda rng: [sample(rng, (3,)), sample(rng, (3,))]),

@@ -90,17 +90,31 @@ else:
     CHI2 = _located([(1.5, 6.0)], (0.3, 4.0)) + _shape_arrays([(1.5, 6.0)], (0.3, 4.0))
     GAMMA = _located([(0.6, 4.0)], (0.3, 4.0)) + _shape_arrays([(0.6, 4.0)], (0.3, 4.0))
     BETA = _located([(0.6, 4.0), (0.6, 4.0)], (0.1, 0.9)) + _shape_arrays([(0.6, 4.0), (0.6, 4.0)], (0.1, 0.9))
+    LOCATED = {"norm": NORM, "t": T, "chi2": CHI2, "gamma": GAMMA, "beta": BETA,
+               "expon": _located([], (0.3, 4.0)) + _shape_arrays([], (0.3, 4.0)),
+               "laplace": _located([], (0.2, 2.0)) + _located([], (-2.0, -0.2)) + _shape_arrays([], (0.2, 2.0)),
+               "logistic": _located([], (-3.0, 3.0)) + _shape_arrays([], (-3.0, 3.0)),
+               "cauchy": _located([], (-3.0, 3.0)) + _shape_arrays([], (-3.0, 3.0)),
+               "lognorm": _located([(0.4, 1.5)], (0.3, 4.0)) + _shape_arrays([(0.4, 1.5)], (0.3, 4.0))}
     CASES = {
-        **{f"scipy.stats.norm.{m}": NORM for m in ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf")},
-        **{f"scipy.stats.t.{m}": T for m in ("pdf", "logpdf", "cdf", "logcdf")},
-        **{f"scipy.stats.chi2.{m}": CHI2 for m in ("pdf", "logpdf", "cdf")},
-        **{f"scipy.stats.gamma.{m}": GAMMA for m in ("pdf", "logpdf", "cdf")},
-        **{f"scipy.stats.beta.{m}": BETA for m in ("pdf", "logpdf", "cdf")},
+        **{f"scipy.stats.{d}.{m}": cases for d, cases in LOCATED.items()
+           for m in ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf")},
         **{f"scipy.stats.poisson.{m}": [
             Case(_args(_poisson), "k (5,), mu (5,)"),
             Case(_args(lambda rng: (np.array([[1.0], [3.0]]), sample(rng, (4,), 0.5, 4.0), 1.0)),
                  "k (2, 1), mu (4,), loc 1"),
             Case(_args(lambda rng: (3.0, sample(rng, F, 0.5, 4.0))), "floats"),
+        ] for m in ("pmf", "logpmf", "cdf")},
+        **{f"scipy.stats.binom.{m}": [
+            Case(_args(lambda rng: (np.array([0.0, 1.0, 3.0, 4.0, 5.0]), 5.0, sample(rng, (5,), 0.1, 0.9))),
+                 "k (5,) from 0 to n, n 5, p (5,)"),
+            Case(_args(lambda rng: (np.array([[1.0], [3.0]]), 6.0, sample(rng, (4,), 0.1, 0.9), 1.0)),
+                 "k (2, 1), n 6, p (4,), loc 1"),
+            Case(_args(lambda rng: (2.0, 4.0, sample(rng, F, 0.1, 0.9))), "floats"),
+        ] for m in ("pmf", "logpmf", "cdf")},
+        **{f"scipy.stats.bernoulli.{m}": [
+            Case(_args(lambda rng: (np.array([0.0, 1.0, 1.0, 0.0]), sample(rng, (4,), 0.1, 0.9))), "k (4,), p (4,)"),
+            Case(_args(lambda rng: (1.0, sample(rng, F, 0.1, 0.9))), "floats"),
         ] for m in ("pmf", "logpmf", "cdf")},
         **{f"scipy.stats.dirichlet.{m}": [Case(_args(_dirichlet(None)), "x (3,), alpha (3,)", _on_simplex),
                                           Case(_args(_dirichlet(4)), "x (3, 4): 4 points, alpha (3,)", _on_simplex),

@@ -281,3 +281,20 @@ def test_hessian_refuses_array_api_arrays_clearly_and_hvp_keeps_the_library(libr
         hv = tl.hvp(f, lib.asarray(x), lib.asarray(e))
         assert type(hv) is type(lib.asarray(x))
         np.testing.assert_allclose(np.asarray(hv), H[i], rtol=1e-10)
+
+
+def test_cupy_arrays_when_a_gpu_is_present(rng):
+    """CuPy arrays take part in np.* calls by NumPy's dispatch protocols, as Dask's do; without CuPy
+    or a GPU (these machines) this is skipped and the array-api-strict tests guarantee that no step
+    needs NumPy."""
+    cupy = pytest.importorskip("cupy")
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no GPU")
+    except Exception as exc:  # noqa: BLE001 - CuPy installed without a driver or device
+        pytest.skip(f"no GPU: {exc}")
+    W, b, X = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(5, 3))
+    got = tl.grad(mlp, wrt=(0, 1))(*(cupy.asarray(a) for a in (W, b, X)))
+    assert all(type(g) is cupy.ndarray for g in got)
+    for g, w in zip(got, tl.grad(mlp, wrt=(0, 1))(W, b, X)):
+        np.testing.assert_allclose(cupy.asnumpy(g), w, rtol=1e-10)

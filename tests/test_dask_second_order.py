@@ -57,8 +57,7 @@ def _user_function(tmp_path, fn, rest, kwargs, weight):
 
 
 PRIMS = {p.name: p for p in REGISTRY}
-SKIP = {  # (name: why its derivatives are not expected to be lazy on Dask)
-    "numpy.median": "its weights need the entries' order (np.argsort), which Dask does not compute lazily",
+SKIP = {  # (name: why its derivatives are not expected to be lazy on Dask); none left (np.median was)
 }
 
 

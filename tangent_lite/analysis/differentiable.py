@@ -12,7 +12,8 @@ from .. import syntax as S
 from ..errors import MultipleErrors, NoRuleError, TangentLiteError, UnsupportedConstructError, raise_all
 from ..frontend.anf import NESTED_DERIVATIVE, Wengert, is_tangent_lite_own
 from ..rules.complex import complex_verified
-from ..rules.registry import REGISTRY, Registry
+from ..rules.distributions import POINT_METHODS, is_distribution_method, name_of, with_rules
+from ..rules.registry import REGISTRY, Registry, is_distribution
 from ..syntax import gast
 from . import contexts, guessed_containers, receivers, rule_hint, run_time_checks
 from .activity import activity, varied_vars
@@ -27,6 +28,10 @@ _METHOD_FIXES = {
     "get": "read the item: d[key], or d[key] if key in d else default (d.get(key, default) is read so only "
            "when the keys of 'd' are known where it is called: a dict literal or **kwargs, with a constant key, "
            "that the function does not change)",
+    **{method: f"a scipy.stats distribution frozen in a local variable (d = st.norm(loc=m, scale=s)) is followed "
+               f"when the variable is assigned once and read only as d.{method}(x) ({', '.join(POINT_METHODS)}); "
+               f"otherwise call the method with the parameters: st.norm.{method}(x, loc=m, scale=s)"
+       for method in POINT_METHODS},
 }
 
 
@@ -193,6 +198,12 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
             f"tangent_lite.runtime.{helper} with tl.defjvp / tl.defvjp")
     if is_tangent_lite_own(callee):  # tl.grad(inner)(w), inner.grad(w), tl.jvp(...) inside the function
         return UnsupportedConstructError(NESTED_DERIVATIVE[0], w.src.location(stmt), NESTED_DERIVATIVE[1])
+    if is_distribution(callee):  # d = st.norm(loc=m, scale=s), d used later
+        written = S.dotted_name(info.value.func) if isinstance(info.value, gast.Call) else None
+        return UnsupportedConstructError(
+            f"'{written or 'st.norm'}(...)' freezes a scipy.stats distribution in a value that carries derivatives; "
+            "tangent_lite follows a frozen distribution only through the methods of one point called on it",
+            w.src.location(stmt), _METHOD_FIXES["logpdf"].replace("st.norm", written or "st.norm"))
     call = next((vars(c)["__call__"] for c in type(callee).__mro__ if "__call__" in vars(c)), None)
     if not inspect.isroutine(callee) and not inspect.isclass(callee) and inspect.isfunction(call):
         name = type(callee).__qualname__
@@ -218,9 +229,19 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
         for through in (".__func__", ".__wrapped__"):  # nd.pdf(x), read as nd.pdf.__func__(nd, x): 'nd.pdf'
             spelled = spelled[:-len(through)] if spelled.endswith(through) else spelled
     code = rule_hint.registration_code(callee, written, w.env, _first_active_argument(callee, info.value, active))
+    missing = "it has no derivative rule" + (" and no Python source" if not hasattr(callee, "__code__") else "")
+    if is_distribution_method(callee):  # st.laplace.logpdf without rules: not followed into SciPy's code
+        dist = f"scipy.stats.{name_of(callee.__self__)}.{callee.__name__}"
+        missing = (f"tangent_lite has no rules for {dist} (SciPy's code is not differentiated through); "
+                   f"scipy.stats methods with rules: {with_rules()}")
+        if "frozen" in type(callee.__self__).__name__:  # (a frozen multivariate distribution in a global)
+            return NoRuleError(f"cannot differentiate a call to '{spelled}': a frozen {name_of(callee.__self__)} "
+                               "(tangent_lite follows the frozen distributions of SciPy's rv_continuous and "
+                               "rv_discrete only)",
+                               w.src.location(stmt), f"call the distribution's method with its parameters: {dist}(x, "
+                               "...), e.g. st.multivariate_normal.logpdf(x, mean, cov)")
     return NoRuleError(
-        f"cannot differentiate a call to '{spelled}': it has no derivative rule"
-        + (" and no Python source" if not hasattr(callee, "__code__") else ""),
+        f"cannot differentiate a call to '{spelled}': {missing}",
         w.src.location(stmt),
         "To fix: register rules (this code runs when pasted; fill in the two bodies), e.g.\n"
         + "\n".join("    " + line if line else "" for line in code.splitlines())

@@ -203,6 +203,11 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str], entries: Optional[Di
     elif _numpy_function(callee) or getattr(callee, "__module__", None) == "math" and callable(callee):
         prefix = "np" if _numpy_function(callee) else "math"
         spelled = f"{prefix}.{getattr(callee, '__name__', 'function')}"
+        root = getattr(stmt.value, "func", None)
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if is_local(root):  # (xp.sin of an array-API namespace: spelled as written, not a call of NumPy's)
+            spelled = S.dotted_name(stmt.value.func) or spelled
         operands = [(a, spelled, "") for a in atoms]
         # (its keywords too, weights=V, where only a type of its own protocol is refused: dtype=x.dtype passes)
         operands += [(k.value, spelled, f"{k.arg}=") for k in getattr(stmt.value, "keywords", []) if k.arg]
@@ -230,7 +235,11 @@ def operator_checks(w: Wengert, stmt: Any, plain: Set[str], entries: Optional[Di
         obj = get_anno(atom, Key.CALLEE, _NO) if isinstance(atom, (gast.Name, gast.Attribute)) else _NO
         t = type(obj)
         own = "" if obj is _NO else runtime.own_behaviour(t) or runtime.own_protocol(t)
-        if obj is not _NO and (own if method.endswith("=") else not _plain_value(obj)):  # (module-level: K, m.K)
+        if obj is not _NO and not method and op.startswith("np.") and runtime.converted_by_numpy(t):
+            name = S.dotted_name(atom) or "the module-level object"  # (a PyTorch tensor T in np.dot(T, x))
+            errors.append(UnsupportedConstructError(*runtime.converted_message(op, name, t)[:1], where,
+                                                    runtime.converted_message(op, name, t)[1]))
+        elif obj is not _NO and (own if method.endswith("=") else not _plain_value(obj)):  # (module-level: K, m.K)
             name = S.dotted_name(atom) or "the module-level object"
             what, fix = runtime.operand_message(op, name, method.rstrip("="), t.__qualname__, own)
             # (np.matrix, masked arrays: NumPy's own fix)

@@ -27,6 +27,8 @@ import inspect
 import types
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..rules import distributions
+
 
 def spelling(callee: Any, written: Optional[str], env: Dict[str, Any]) -> Tuple[str, str]:
     """``(name to write, import line)`` for ``callee``, preferring the module path of what the
@@ -40,6 +42,10 @@ def spelling(callee: Any, written: Optional[str], env: Dict[str, Any]) -> Tuple[
             return _module_spelling(module.__name__, ".".join(rest))
     if isinstance(callee, types.ModuleType):
         return _module_spelling(callee.__name__, "")
+    owner = getattr(callee, "__self__", None)
+    if type(owner).__name__ == "ufunc":  # a ufunc's method held in a name (ACC = np.maximum.accumulate)
+        spelled, import_line = spelling(owner, None, env)
+        return f"{spelled}.{callee.__name__}", import_line
     mod = str(getattr(callee, "__module__", None) or "")
     name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", None) or "f"
     if type(callee).__name__ == "ufunc" or mod.startswith("numpy"):
@@ -68,7 +74,10 @@ def _default(value: Any) -> str:
 
 
 def parameters(callee: Any) -> List[str]:
-    """The callee's parameters as a rule declares them: ``a``, ``axis=None``, ..."""
+    """The callee's parameters as a rule declares them: ``a``, ``axis=None``, ... (for a method of a
+    ``scipy.stats`` distribution, SciPy's: ``x, c, loc=0.0, scale=1.0``)"""
+    if distributions.is_distribution_method(callee) and distributions.rule_parameters(callee):
+        return distributions.rule_parameters(callee)
     try:
         sig = inspect.signature(callee)
     except (TypeError, ValueError):  # (a ufunc of an older NumPy: its inputs are x1, x2, ...)
@@ -97,6 +106,8 @@ def registration_code(callee: Any, written: Optional[str], env: Dict[str, Any], 
     argnum = names.index(arg) if arg in names else 0
     first = names[argnum]
     ident = spelled.split(".")[-1].replace("<", "").replace(">", "") or "f"
+    if distributions.is_distribution_method(callee):  # weibull_min_logpdf_vjp
+        ident = f"{distributions.name_of(callee.__self__)}_{ident}"
     seed = "g" if "g" not in params else "g_"
     plist = ", ".join(params)
     lines = [line for line in (import_line, "import tangent_lite as tl") if line]

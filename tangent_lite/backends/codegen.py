@@ -139,12 +139,19 @@ def _is_runtime(module: str) -> bool:
     return module == "tangent_lite.runtime" or module.startswith("tangent_lite.runtime.")
 
 
-def _reads_text(name: str, command: str, rows: List[Tuple[Any, ...]], tl: str) -> str:
+def _reads_text(name: str, command: Optional[str], rows: List[Tuple[Any, ...]], tl: str) -> str:
     """The ``ModuleValues`` a standalone file's functions check first (see runtime/markers.py)."""
     modules = ", ".join(sorted({row[0][1] for row in rows}))
-    lines = [f"\n\n# --- the values of {modules} the functions below read when they run (rebinding them is followed),",
-             "# checked first against what they were when adgen wrote this file (another kind is refused) ---",
-             f"{name} = {tl}.ModuleValues(__name__, {command!r}, ["]
+    hows = {row[3] for row in rows}
+    lines = [f"\n\n# --- the values of {modules} the functions below read when they run, checked first against",
+             "# what they were when adgen wrote this file:"]
+    if "type" in hows:  # (data: read when the functions run)
+        lines.append("# a data value rebound to another of its type is followed, one of another type is refused;")
+    if hows - {"type"}:  # (functions, objects: compared by identity, ModuleValues)
+        lines.append("# a function or object rebound to another (a monkeypatched np.sin too) is refused;")
+    lines[-1] = lines[-1][:-1] + " ---"
+    lines.append(f"{name} = {tl}.ModuleValues(__name__, {command!r}, [" if command else
+                 f"{name} = {tl}.ModuleValues(__name__, rows=[")  # (no refusal names a command)
     for (alias, _), attr, path, how, expected in rows:
         lines.append(f"    ({alias}, {attr!r}, {path!r}, {how!r}, {expected!r}),")
     return "\n".join(lines + ["])"])

@@ -48,8 +48,8 @@ def _entity(d: Any, name: str, calls: Dict[str, Tuple[int, str]], module_of: Any
     w = d.w
     if name in calls:
         return ("def",) + calls[name]
-    if name == w.aliases.get("_tl"):
-        return ("runtime",)
+    if name == w.aliases.get("_tl") or w.env.get(name, _ABSENT) is runtime:  # (second order: the first
+        return ("runtime",)  # order's runtime name, _tl_1 when the user's function has a parameter _tl, and its own)
     if name in w.env:
         obj = w.env[name]
         if isinstance(obj, types.ModuleType):

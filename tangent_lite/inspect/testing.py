@@ -15,12 +15,14 @@ Re(sum(J^T w * v))`` (no conjugation: tangents and cotangents pair through the r
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import api, runtime
+from .. import api, runtime, varargs
 from ..errors import UnsupportedConstructError
 
 
@@ -120,11 +122,11 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
     reverse over reverse.
     Complex arguments and results: see the module docstring (docs/complex-numbers.md).
     """
-    fn = api._unwrap(f)
     args = list(args)
     idx = list(wrt) if wrt is not None else [i for i, a in enumerate(args) if _floating(a)]
     if not idx:
         raise ValueError("check_grads: no floating-point argument to differentiate")
+    fn, args, idx = _held_first(f, args, idx)
     if order not in (1, 2):
         raise ValueError("check_grads: order must be 1 or 2")
     rng = np.random.default_rng(seed)
@@ -153,6 +155,24 @@ def check_grads(f: Callable, args: Sequence[Any], wrt: Optional[Sequence[int]] =
                              "entries")
         for i in idx:
             _check_second_order(fn, args, i, modes, rng, rtol, atol)
+
+
+def _held_first(f: Callable, args: List[Any], idx: List[int]) -> Tuple[Callable, List[Any], List[int]]:
+    """A bound method, classmethod, callable object, ``functools.partial`` or ``@tl.differentiate``
+    method is checked as its function with what it holds passed first (held constant: not in
+    ``wrt``), as the transformations see it; a plain function as it is."""
+    fn, target = api._target(varargs.as_called(f, args, {}))
+    if not isinstance(target, functools.partial):
+        return fn, args, idx
+    try:
+        bound = inspect.signature(fn).bind(*target.args, *args, **target.keywords)
+    except TypeError:
+        bound = None
+    if bound is None or bound.kwargs:  # (keyword-only arguments held by a partial: the transformations take it)
+        raise ValueError("check_grads: a functools.partial holding keyword-only arguments is not supported here: "
+                         "check a function that calls it")
+    k = len(target.args)
+    return fn, list(bound.args), [i + k for i in idx]
 
 
 def _check_second_order(fn: Callable, args: List[Any], i: int, modes: Tuple[str, ...], rng: np.random.Generator,

@@ -98,8 +98,7 @@ def _refuse_restores_of_active_items(w: Wengert, active: Set[str]) -> None:
                 "reverse mode over reverse mode of a function that writes into an item of a dict or a list "
                 "(its derivative code puts the item back) is not supported",
                 call_site(w, runtime.restore_item),
-                hint="compute second derivatives forward over reverse: tl.hessian, tl.hvp, or tl.jvp of "
-                     "tl.gradient_function(f)")
+                hint="compute second derivatives forward over reverse: tl.hessian(f)(x) or tl.hvp(f, x, v)")
 
 
 class _Reverse:

@@ -1,5 +1,6 @@
 """Derivative rule tables. Importing this package registers every built-in rule."""
 
+from .. import runtime
 from . import (  # noqa: F401  (registration)
     array_api,
     array_api_extra,
@@ -18,23 +19,12 @@ from . import (  # noqa: F401  (registration)
 )
 from .registry import REGISTRY, Primitive, Registry, Rule, defjvp, defvjp, nondifferentiable
 
-try:  # SciPy's tables load only with SciPy (never a hard dependency)
-    import scipy.special  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
-else:
+# SciPy's tables load only with SciPy (never a hard dependency)
+if runtime.special is not None:
     from . import scipy_special  # noqa: F401  (registration)
-try:
-    import scipy.linalg  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
-else:
+if runtime.sla is not None:
     from . import scipy_linalg  # noqa: F401  (registration)
-try:
-    import scipy.stats  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
-else:
+if runtime.scipy_module("stats") is not None:
     from . import scipy_stats  # noqa: F401  (registration)
 
 # The runtime helpers' structural parameters (an axis, a shift, keepdims...) carry no derivative,

@@ -290,8 +290,17 @@ class Registry:
 
 
 def _method_key(method: Any) -> Any:
-    """What a bound method is registered under: its object and its function (both kept alive)."""
-    return (id(method.__self__), id(method.__func__))
+    """What a bound method is registered under: its object and its function (both kept alive); for one of
+    SciPy's named distributions, its class (a frozen ``st.norm(0, 1)`` holds a new ``norm_gen``; not
+    ``rv_histogram`` or ``rv_discrete(values=...)``, whose objects of one class differ)."""
+    owner = method.__self__
+    named = is_distribution(owner) and type(owner).__name__.endswith("_gen")
+    return (id(type(owner) if named else owner), id(method.__func__))
+
+
+def is_distribution(obj: Any) -> bool:
+    """A ``scipy.stats`` distribution object (``st.norm``, ``st.multivariate_normal``, a frozen one)."""
+    return type(obj).__module__.startswith("scipy.stats.") and hasattr(obj, "rvs")
 
 
 def qualified_name(fn: Any) -> str:

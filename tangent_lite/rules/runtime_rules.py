@@ -335,7 +335,7 @@ def copied_jvp(v_dot, ans, v):
 
 @defvjp(runtime.copied)
 def copied_vjp(h, ans, v):
-    return h
+    return _tl.copied(h)  # (a copy again: the adjoint h may be changed in place afterwards)
 
 
 @defjvp(runtime.saved)
@@ -396,6 +396,16 @@ def array_bar_jvp(g_dot, ans, g, obj):
 @defvjp(runtime.array_bar)
 def array_bar_vjp(h, ans, g, obj):
     return _tl.array_tangent(h, g)
+
+
+@defjvp(runtime.listed_array)
+def listed_array_jvp(x_dot, ans, x):
+    return _tl.listed_array(x_dot)
+
+
+@defvjp(runtime.listed_array)
+def listed_array_vjp(g, ans, x):
+    return _tl.array_bar(g, x)
 
 
 @defjvp(builtins.list)

@@ -53,8 +53,8 @@ class Template:
 
 def parse_template(fn: Callable) -> Template:
     """Parse a rule function; check it only uses its parameters, locals and rule modules."""
-    try:
-        text = textwrap.dedent(inspect.getsource(fn))
+    try:  # a rule made from a table (rules/scipy_stats.py) carries its source text
+        text = getattr(fn, "__tl_source__", None) or textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError) as exc:
         raise RuleError(f"rule {fn!r} has no readable source: {exc}") from None
     fdef = gast.parse(text).body[0]

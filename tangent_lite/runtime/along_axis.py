@@ -62,23 +62,31 @@ def sort_bar(g: Any, a: Any, axis: Any = -1) -> Any:
 
 def median_weights(a: Any, axis: Any = None) -> Any:
     """d median(a, axis) / d a, shaped like ``a``: 1 (odd) or 1/2 + 1/2 (even) on the middle
-    sorted entries, averaged over ties."""
+    sorted entries, averaged over ties.
+
+    Found by comparing ``a`` with its median, not by sorting: the middle entries are those equal
+    to the median (odd count) or the nearest ones below and above it (even count; one of them is
+    the median itself when more than half the entries are on its side), and a middle entry's
+    weight is shared by every entry of its value.  So it is elementwise work and reductions along
+    ``axis``, which Dask computes lazily (chunk-wise) where NumPy's argsort is not lazy."""
     a = inexact(a)
     axes = axes_of(axis, a.ndim)
-    rest = tuple(i for i in range(a.ndim) if i not in axes)
-    moved = np.transpose(a, rest + axes)
-    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
-    n = flat.shape[-1]
-    order = np.argsort(flat, axis=-1, kind="stable")
-    pos = np.zeros(n)
+    n = 1
+    for i in axes:
+        n = n * a.shape[i]
+    m = np.median(a, axis=axes, keepdims=True)
     if n % 2:
-        pos[n // 2] = 1.0
-    else:
-        pos[n // 2 - 1:n // 2 + 1] = 0.5
-    pos = tie_average(np.broadcast_to(pos, flat.shape), np.take_along_axis(flat, order, axis=-1), -1)
-    w = np.zeros(flat.shape)
-    np.put_along_axis(w, order, pos, axis=-1)
-    return np.transpose(w.reshape(moved.shape), np.argsort(rest + axes))
+        at = a == m
+        return at / np.maximum(np.sum(at, axis=axes, keepdims=True), 1).astype(a.dtype)
+    half = n // 2
+    below = np.max(np.where(a < m, a, -np.inf), axis=axes, keepdims=True)
+    above = np.min(np.where(a > m, a, np.inf), axis=axes, keepdims=True)
+    lo = np.where(np.sum(a >= m, axis=axes, keepdims=True) > half, m, below)
+    hi = np.where(np.sum(a <= m, axis=axes, keepdims=True) > half, m, above)
+    at_lo, at_hi = a == lo, a == hi
+    share_lo = 0.5 / np.maximum(np.sum(at_lo, axis=axes, keepdims=True), 1).astype(a.dtype)
+    share_hi = 0.5 / np.maximum(np.sum(at_hi, axis=axes, keepdims=True), 1).astype(a.dtype)
+    return at_lo * share_lo + at_hi * share_hi
 
 
 def median_bar(g: Any, a: Any, axis: Any = None, keepdims: bool = False) -> Any:

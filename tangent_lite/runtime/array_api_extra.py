@@ -143,6 +143,9 @@ def cast_like(t: Any, like: Any) -> Any:
         return (np.real(t) if dt.kind == "f" and t.dtype.kind == "c" else t).astype(dt, copy=False)
     if not lib.isdtype(like.dtype, ("real floating", "complex floating")):
         return lib.zeros(tuple(like.shape), device=like.device)
+    if not hasattr(t, "dtype"):  # a number (a seed): an array of the library, of like's dtype
+        real = lib.isdtype(like.dtype, "real floating")
+        return lib.asarray(t.real if real and isinstance(t, complex) else t, dtype=like.dtype, device=like.device)
     if lib.isdtype(like.dtype, "real floating") and lib.isdtype(t.dtype, "complex floating"):
         t = lib.real(t)
     return lib.astype(t, like.dtype)

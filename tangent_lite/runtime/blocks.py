@@ -8,7 +8,7 @@ from typing import Any, List
 
 import numpy as np
 
-from .library import as_array, inexact, namespace, zeros_of
+from .library import as_array, inexact, namespace, reshaped, zeros_of
 
 
 def axes_of(axis: Any, ndim: int) -> tuple:
@@ -26,8 +26,8 @@ def expand_reduced(g: Any, shape: tuple, axes: tuple, keepdims: bool) -> Any:
     if keepdims:
         return g
     if g.ndim == 0:
-        return np.reshape(g, (1,) * len(shape))
-    return np.reshape(g, [1 if i in axes else n for i, n in enumerate(shape)])
+        return reshaped(g, (1,) * len(shape))
+    return reshaped(g, [1 if i in axes else n for i, n in enumerate(shape)])
 
 
 def safe_div(a: Any, b: Any) -> Any:

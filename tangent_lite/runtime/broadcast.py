@@ -24,6 +24,9 @@ def real_cotangent(g: Any, x: Any) -> Any:
     """``g``, or its real part when ``g`` is complex and ``x`` is real: a real value's share of a
     complex cotangent (the convention of docs/complex-numbers.md), so real values keep real
     adjoints (which in-place accumulation relies on).  In ``g``'s own library."""
+    tg = type(g)
+    if tg is float or (tg is np.ndarray and g.dtype.kind != "c"):  # the common cases: nothing to check
+        return g
     if _is_complex(g) and not (_is_complex(x) if is_foreign(x) else np.iscomplexobj(x)):
         xp = namespace(g)
         return np.real(g) if xp is np else xp.real(g)
@@ -35,6 +38,8 @@ def real_cotangent(g: Any, x: Any) -> Any:
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes NumPy broadcast ``x`` along, so it has ``x``'s shape (the real part
     of a complex ``g`` for a real ``x``)."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and g.dtype.kind != "c":
+        return g  # the common case: nothing to sum, nothing complex
     return real_cotangent(_unbroadcast(g, x), x)
 
 

@@ -25,6 +25,13 @@ def array_bar(g: Any, obj: Any) -> Any:
     return real_cotangent(g, obj)
 
 
+def listed_array(x: Any) -> Any:
+    """``np.asarray(x)`` when ``x`` is a list or tuple (a SciPy function reads it as an array, and so do
+    its rules), ``x`` itself otherwise (an array of any library, a number): what a variable passed
+    to a scipy.special / scipy.stats function with rules is read as."""
+    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+
+
 def sequence_bar(h: Any, iterable: Any) -> Any:
     """Cotangent of ``iterable`` in ``list(iterable)``: back to a tuple, list or array."""
     if isinstance(iterable, tuple):

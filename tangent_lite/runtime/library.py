@@ -61,6 +61,23 @@ def own_protocol(t: type) -> str:
     return next((p for p in _PROTOCOLS if hasattr(t, p) and getattr(t, p) is not getattr(np.ndarray, p)), "")
 
 
+def converted_by_numpy(t: type) -> bool:
+    """Do NumPy's functions read a value of type ``t`` as ``np.asarray(value)``, through its ``__array__``
+    (a PyTorch tensor, a JAX array, a user's class with ``__array__``), instead of handing it to its own
+    code (:func:`own_protocol`) or to its library (:data:`DISPATCH_LIBRARIES`)?"""
+    return hasattr(t, "__array__") and not issubclass(t, (np.ndarray, np.generic)) \
+        and not t.__module__.startswith("numpy") and not hasattr(t, "__array_function__") and not own_protocol(t)
+
+
+def converted_message(op: str, shown: str, t: type) -> Any:
+    """(what, fix) of the refusal of ``shown``, of a type :func:`converted_by_numpy`, passed to ``op``."""
+    name = t.__qualname__
+    return (f"{op} reads its argument '{shown}', a {name}, as a NumPy array (np.asarray({shown}), through the "
+            f"{name}'s __array__), but the derivative code would compute with the {name} itself",
+            f"pass np.asarray({shown}) to {op}, the NumPy array it computes with (once, outside the "
+            f"function, for a constant)")
+
+
 def is_foreign(x: Any) -> bool:
     """Is ``x`` an array of another library than NumPy (Dask, CuPy, an array-API array)?"""
     t = type(x)

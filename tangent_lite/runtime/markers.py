@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterator
 
 import numpy as np
 
-from .library import _is_complex, own_protocol
+from .library import _is_complex, converted_by_numpy, converted_message, own_protocol
 
 
 def user_error(kind: str, message: str, hint: str) -> Exception:
@@ -377,6 +377,9 @@ def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
         for i, entry in enumerate(v):
             operand(entry, where, op, f"{shown}[{i}]")
         return
+    if not method and op.startswith("np.") and converted_by_numpy(t):  # (a PyTorch tensor to np.dot, not xp.dot)
+        what, fix = converted_message(op, shown, t)
+        raise user_error("UnsupportedConstructError", f"{where}: {what}", fix)
     own = own_behaviour(t) or own_protocol(t)
     if own:
         what, fix = operand_message(op, shown, method.rstrip("="), t.__qualname__, own)
@@ -505,7 +508,7 @@ class ModuleValues:
     the ``adgen`` command that writes the file again.  A value accepted once is remembered (the
     object, or a data value's type): the next calls compare identities only."""
 
-    def __init__(self, name: str, command: str, rows: Any) -> None:
+    def __init__(self, name: str, command: Any = None, rows: Any = ()) -> None:
         self.name = name
         self.command = command
         self.rows = tuple(rows)
@@ -543,7 +546,7 @@ class ModuleValues:
         if now != expected:
             raise user_error("TangentLiteError", f"'{shown}' is {now} now, but {self.name} was written by adgen when "
                              f"it was {expected}: its derivative code holds only for that",
-                             f"write the file again ({self.command}), or bind {shown} to what it was")
+                             f"write the file again ({self.command or 'adgen'}), or bind {shown} to what it was")
         kw = getattr(v, "__kwdefaults__", None)
         self.seen[i] = type(v) if how == "type" else (v, getattr(v, "__code__", None), getattr(v, "__defaults__", None),
                                                       kw, tuple(kw.items()) if isinstance(kw, dict) else None)

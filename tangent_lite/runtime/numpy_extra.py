@@ -79,11 +79,14 @@ def cov_check(ddof: Any, bias: Any, fweights: Any, aweights: Any, n: int) -> flo
 def cov_tangent(t: Any, which: int, m: Any, y: Any = None, rowvar: Any = True, bias: Any = False, ddof: Any = None,
                 fweights: Any = None, aweights: Any = None) -> Any:
     """Tangent of ``np.cov(m, y, ...)`` along ``m`` (which=0) or ``y`` (which=1)."""
-    parts = [cov_rows(m, rowvar)] + ([] if y is None else [cov_rows(y, rowvar)])
-    x = np.concatenate(parts, axis=0)
-    tparts = [zeros_of(p.shape, p) for p in parts]
-    tparts[which] = cov_rows(t, rowvar)
-    tx = np.concatenate(tparts, axis=0)
+    xm = cov_rows(m, rowvar)  # (no list item writes: differentiated again, this helper is followed by source)
+    tm = cov_rows(t, rowvar) if which == 0 else zeros_of(xm.shape, xm)
+    if y is None:
+        x, tx = xm, tm
+    else:
+        xy = cov_rows(y, rowvar)
+        ty = cov_rows(t, rowvar) if which == 1 else zeros_of(xy.shape, xy)
+        x, tx = np.concatenate([xm, xy], axis=0), np.concatenate([tm, ty], axis=0)
     xc = x - np.mean(x, axis=1, keepdims=True)
     tc = tx - np.mean(tx, axis=1, keepdims=True)
     d = cov_check(ddof, bias, fweights, aweights, x.shape[1])

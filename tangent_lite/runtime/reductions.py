@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .blocks import axes_of, expand_reduced, safe_div
-from .library import as_array, inexact, reshaped, spread, zeros_of
+from .library import as_array, inexact, is_foreign, namespace, reshaped, spread, zeros_of
 from .singular import strong_mul
 
 # ---------------------------------------------------------------- sum, mean, max/min and prod
@@ -60,6 +60,11 @@ def extremum_bar(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = Fa
     """Adjoint of max/min: ``g`` shared equally among the tied extremal entries."""
     a = _expand(ans, x, axis, keepdims)
     mask = x == a
+    xp = namespace(x)
+    if xp is not np:  # an array-API array: its own sums and where, as its own float dtype
+        counts = xp.sum(xp.astype(mask, x.dtype), axis=_norm_axis(axis, x.ndim), keepdims=True) if x.ndim else 1
+        share = _expand(g, x, axis, keepdims) / counts
+        return xp.where(mask, share, xp.zeros_like(share) if is_foreign(share) else 0.0)
     counts = np.sum(mask, axis=_norm_axis(axis, np.ndim(x)), keepdims=True) if np.ndim(x) else 1
     # exactly 0 off the extremal entries, whatever g is (an infinite g: docs, non-smooth points)
     return np.where(mask, _expand(g, x, axis, keepdims) / counts, 0.0)

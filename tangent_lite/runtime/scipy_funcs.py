@@ -17,21 +17,28 @@ from typing import Any
 import numpy as np
 
 from .blocks import axes_of, entry_or_zero, expand_reduced
-from .library import zeros_of
+from .library import is_foreign, namespace, summed, zeros_of
+
+
+def scipy_module(name: str) -> Any:
+    """``scipy.<name>`` (``scipy_module("linalg")``) when SciPy is installed, else None: SciPy is never a
+    hard dependency (the rules that need it are then not registered, rules/__init__.py)."""
+    try:
+        return __import__(f"scipy.{name}", fromlist=["_"])
+    except ImportError:  # pragma: no cover - SciPy is optional
+        return None
 
 
 def _scipy_special() -> Any:
     """scipy.special's functions as they are when tangent_lite is imported: a rule's formula
     (``_tl.special.digamma`` in gammaln's) keeps meaning SciPy's function when a user rebinds the name
     in scipy.special (``sp.digamma = ...``)."""
-    try:
-        from scipy import special as module
-    except ImportError:  # pragma: no cover - SciPy is optional
+    module = scipy_module("special")
+    if module is None:  # pragma: no cover - SciPy is optional
         return None
     return types.SimpleNamespace(**{k: v for k, v in vars(module).items() if not k.startswith("_") and callable(v)})
 
 
-# a plain assignment, so that adgen's standalone files (runtime/sources.py) carry it too
 special = _scipy_special()
 
 
@@ -46,10 +53,11 @@ def logsumexp_scale(out: Any, a: Any, axis: Any = None, b: Any = None, keepdims:
     logsumexp's result)."""
     shape = _summed_shape(a, b)
     axes = axes_of(axis, len(shape))
+    xp = namespace(a)  # (an array-API array: its own exp)
     if return_sign:
         value = expand_reduced(out[0], shape, axes, keepdims)
-        return expand_reduced(out[1], shape, axes, keepdims) * np.exp(a - value)
-    return np.exp(a - expand_reduced(out, shape, axes, keepdims))
+        return expand_reduced(out[1], shape, axes, keepdims) * xp.exp(a - value)
+    return xp.exp(a - expand_reduced(out, shape, axes, keepdims))
 
 
 def logsumexp_weights(out: Any, a: Any, axis: Any = None, b: Any = None, keepdims: Any = False,
@@ -65,7 +73,7 @@ def logsumexp_tangent(t: Any, out: Any, a: Any, axis: Any = None, b: Any = None,
                       return_sign: Any = False) -> Any:
     """The tangent of logsumexp's result from ``t`` = partial derivative times an input's tangent:
     ``t`` summed along the reduced axes (and a zero tangent of the sign with ``return_sign``)."""
-    value_dot = np.sum(t, axis=axes_of(axis, len(_summed_shape(a, b))), keepdims=keepdims)
+    value_dot = summed(t, axis=axes_of(axis, len(_summed_shape(a, b))), keepdims=keepdims)
     if return_sign:
         return (value_dot, zeros_of(np.shape(out[1]), value_dot))
     return value_dot
@@ -78,4 +86,7 @@ def logsumexp_spread(g: Any, out: Any, a: Any, axis: Any = None, b: Any = None, 
     shape = _summed_shape(a, b)
     if return_sign:
         g = entry_or_zero(g, 0, out[0])
+    xp = namespace(a)
+    if xp is not np and not is_foreign(g):  # a number (the seed 1.0) with an array-API array: one of its library
+        g = xp.asarray(g, dtype=a.dtype)
     return expand_reduced(g, shape, axes_of(axis, len(shape)), keepdims)

@@ -33,18 +33,10 @@ from .linalg import (
     tri_sym_adjoint,
 )
 from .markers import user_error
-
-
-def _scipy_linalg() -> Any:
-    try:
-        from scipy import linalg as module
-    except ImportError:  # pragma: no cover - SciPy is optional
-        return None
-    return module
-
+from .scipy_funcs import scipy_module
 
 # a plain assignment, so that adgen's standalone files (runtime/sources.py) carry it too
-sla = _scipy_linalg()
+sla = scipy_module("linalg")
 
 
 def sla_refusal(what: str, instead: str) -> Exception:

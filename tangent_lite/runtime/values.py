@@ -73,7 +73,7 @@ def _float_dtype(x: Any) -> Any:
 def add(a: Any, b: Any) -> Any:
     """Add two adjoints or tangents; structures add leafwise, None is zero."""
     if type(a) is float or type(a) is np.ndarray:
-        return a + b
+        return a if b is None else a + b  # (None: the zero of a None argument, _tl.add(0.0, None))
     if a is None:
         return b
     if b is None:

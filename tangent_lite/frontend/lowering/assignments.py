@@ -10,6 +10,7 @@ from ... import syntax as S
 from ...errors import UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
+from . import forwarders
 from .common import _MISSING, _OP_SYMBOLS, _lambda_def, _loaded_names, is_atom
 from .state import Part
 
@@ -54,6 +55,8 @@ class Assignments(Part):
             self.inline.freeze_defaults(self.cx.local_fns[tgt.id])
             self.cx.lambdas[tgt.id] = node
             return
+        if isinstance(tgt, gast.Name) and forwarders.freeze_local(self, tgt.id, node.value):
+            return  # d = st.norm(loc=m, scale=s): read as d.logpdf(x) only (forwarders.py)
         if isinstance(tgt, gast.Name):
             self.assign_expr(tgt.id, node.value)
             return
@@ -71,6 +74,11 @@ class Assignments(Part):
     def assign_expr(self, var: str, node: Any) -> None:
         """``var = <node>``; through a temporary when ``var`` is overwritten in place
         (``x = np.sin(x)`` in a loop), so the reverse pass sees input and output apart."""
+        if isinstance(node, gast.ListComp) and self.cx.depth <= 0 and var not in self.cx.current \
+                and var not in self.cx.params and var not in {n.id for n in S.walk(node) if isinstance(n, gast.Name)}:
+            # L = [e for ...] first binding L: the loop appends to L itself (no temporary that L would alias)
+            self.exprs.comprehension(node, into=self.names.target(var))
+            return
         value = self.exprs.expr(node)
         if isinstance(value, gast.Constant) and get_anno(value, Key.FENCED):  # refused (reported): uses of var too
             self.cx.opaque.add(var)

@@ -139,11 +139,15 @@ class Expressions(Part):
                       node, "rewrite the expression with plain statements")
         return _opaque()
 
-    def comprehension(self, node: Any) -> Any:
-        """``[e for x in xs if c]`` -> a loop appending to a fresh list (functionally: ``acc.append(e)``
-        in place is linear in reverse mode but meets a known third-order bug of lists aliased after
-        appends, ``L = acc``, so the derivative would fail there)."""
-        acc = self.names.temp()
+    def comprehension(self, node: Any, into: Optional[str] = None) -> Any:
+        """``[e for x in xs if c]`` -> a loop appending to a fresh list (``acc.append(e)``, whose
+        reverse pops the adjoint list: linear in the length, as a loop of ``L.append`` is).  Inside a
+        compound statement (a loop, another comprehension, a branch) it appends functionally
+        (``acc = _tl.append(acc, e)``: quadratic in reverse mode): a fresh list filled in place in
+        each iteration and put into another list (``M.append(row)``) is taken for a write into what
+        that list holds by the analysis of aliases, which would refuse it.  ``into``: the variable
+        to fill (``L = [...]``), else a temporary."""
+        acc = into or self.names.temp()
         self.cx.nonssa.add(acc)
         self.cx.emit(S.assign(acc, gast.List(elts=[], ctx=gast.Load())))
         rename: Dict[str, str] = {}
@@ -158,8 +162,11 @@ class Expressions(Part):
         gens = [e.value for e in tree.body[1:]]
         self.cx.locals |= set(rename.values())
         self.cx.nonssa |= set(rename.values())
-        append = S.call(S.parse_expr(f"{self.cx.aliases['_tl']}.append"), [S.name(acc), elt])
-        inner: List[Any] = [gast.Assign(targets=[S.name(acc, store=True)], value=append, type_comment=None)]
+        if self.cx.depth > 0:
+            append = S.call(S.parse_expr(f"{self.cx.aliases['_tl']}.append"), [S.name(acc), elt])
+            inner: List[Any] = [gast.Assign(targets=[S.name(acc, store=True)], value=append, type_comment=None)]
+        else:
+            inner = [gast.Expr(value=S.call(S.attribute(S.name(acc), "append"), [elt]))]
         for gen in reversed(gens):
             for cond in reversed(gen.ifs):
                 inner = [gast.If(test=cond, body=inner, orelse=[])]
@@ -251,16 +258,7 @@ class Expressions(Part):
             return
         shown = self.cx.display_names.get(receiver.id, receiver.id)
         where = f"{self.cx.src.filename}:{self.cx.lineno}" if self.cx.lineno else self.cx.src.filename
-        if written.endswith(")"):  # a method
-            name, what = written.split("(")[0], numpy.replace("{receiver}", shown)
-            call = f"{{type}}.{name}({shown}{', ...' if written != name + '()' else ''})"
-            message = (f"{where}: '{shown}.{written}' is read as {what} (the type of '{shown}' is not known when the "
-                       f"code is generated), but '{shown}' is a {{type}}\nTo fix: call the method as a function of "
-                       f"the object, {call}, which is differentiated like any Python function")
-        else:  # an attribute of arrays (.T, .real, .imag, .mT)
-            message = (f"{where}: '{shown}.{written}' is read as NumPy's {numpy}({shown}) (tangent_lite reads this "
-                       f"attribute of values whose type it does not know as NumPy's), but '{shown}' is a {{type}}"
-                       f"\nTo fix: give the field or property another name than '{written}'")
+        message = _array_method_message(where, shown, written, numpy)
         args = [S.deepcopy(receiver), S.const(message)] + ([S.const(True)] if copy else [])
         check = self._tl_call("array_method", args)
         self.cx.emit(gast.Expr(value=check))
@@ -278,7 +276,8 @@ class Expressions(Part):
         func = node.func
         if self.namespaces.is_call(func):  # xp.tanh(x) for xp = array_namespace(x)
             return self.namespaces.lower_call(node)
-        at_write = self.namespaces.at_call(node)  # xpx.at(x, idx).set(v)
+        # xpx.at(x, idx).set(v); st.norm(m, s).logpdf(x) as st.norm.logpdf(x, m, s) (forwarders.py)
+        at_write = self.namespaces.at_call(node) or forwarders.frozen_call(self, node)
         if at_write is not None:
             return at_write
         # method call on a local value: x.sum(axis=0) -> np.sum(x, axis=0)
@@ -331,6 +330,7 @@ class Expressions(Part):
         if isinstance(func, gast.Name) and func.id in self.cx.locals:
             shown = self.cx.display_names.get(func.id, func.id)
             self.cx.error(UnsupportedConstructError, f"calling the local value '{shown}'", node,
+                          _default_function_fix(self.cx.fn, func.id) or
                           "call a def, a lambda or a module-level function by name; a function received as an "
                           "argument is inlined where a caller passes it by name: differentiate that caller, e.g. "
                           "tl.grad(lambda x: apply(np.sin, x)) for def apply(f, x)")
@@ -372,19 +372,15 @@ class Expressions(Part):
         if _takes_arrays(obj) and not any(isinstance(a, gast.Starred) for a in node.args) \
                 and all(k.arg is not None for k in node.keywords):
             # st.norm.logpdf([0.3, x], ...): SciPy reads a list as an array, and so do its rules
-            args = [self._as_array(a) if isinstance(n, (gast.List, gast.Tuple)) else a for n, a in zip(node.args, args)]
+            # (and a variable, which may hold a list: L = [a, b]; sp.logsumexp(L), read as _tl.listed_array(L))
+            args = [self.numpy_forms.scipy_operand(n, a) for n, a in zip(node.args, args)]
             for k, n in zip(keywords, node.keywords):
-                if isinstance(n.value, (gast.List, gast.Tuple)):
-                    k.value = self._as_array(k.value)
+                k.value = self.numpy_forms.scipy_operand(n.value, k.value)
         out = gast.Call(func=callee, args=args, keywords=keywords)
         if obj is not _MISSING:
             set_anno(out, Key.CALLEE, obj)
             return self.namespaces.annotate(out, obj, node)
         return out
-
-    def _as_array(self, atom: Any) -> Any:
-        """``np.asarray(atom)`` bound to a temporary (a list argument of a SciPy function)."""
-        return self.numpy_forms._bind(self._np_call("asarray", [atom], []))
 
     def is_static(self, func: Any) -> bool:
         dotted = S.dotted_name(func)
@@ -520,3 +516,42 @@ def _as_written(node: Any) -> Optional[str]:
     shown = f"({shown})" if isinstance(node, gast.Tuple) and not shown.startswith("(") else shown
     shown = shown.replace("'", '"') if '"' not in shown else shown
     return shown if len(shown) <= 40 and "\n" not in shown else None
+
+
+def _array_method_message(where: str, shown: str, written: str, numpy: str) -> str:
+    """The refusal ``_tl.array_method`` raises when ``shown.written`` (read as NumPy's ``numpy``)
+    meets a value that is no array; ``{type}`` is filled in with its type when the code runs."""
+    if written.endswith(")"):  # a method
+        name, what = written.split("(")[0], numpy.replace("{receiver}", shown)
+        call = f"{{type}}.{name}({shown}{', ...' if written != name + '()' else ''})"
+        return (f"{where}: '{shown}.{written}' is read as {what} (the type of '{shown}' is not known when the "
+                f"code is generated), but '{shown}' is a {{type}}\nTo fix: call the method as a function of "
+                f"the object, {call}, which is differentiated like any Python function")
+    # an attribute of arrays (.T, .real, .imag, .mT)
+    return (f"{where}: '{shown}.{written}' is read as NumPy's {numpy}({shown}) (tangent_lite reads this "
+            f"attribute of values whose type it does not know as NumPy's), but '{shown}' is a {{type}}"
+            f"\nTo fix: give the field or property another name than '{written}'")
+
+
+def _default_function_fix(fn: Any, name: str) -> str:
+    """The fix for calling the parameter ``name`` of ``fn`` whose default is a function (``r=np.add.reduce``):
+    call that function by its name; '' when ``name`` has no such default."""
+    import inspect
+
+    try:
+        default = inspect.signature(fn).parameters[name].default
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if default is inspect.Parameter.empty or not callable(default):
+        return ""
+    owner, attr = getattr(default, "__self__", None), getattr(default, "__name__", "f")
+    if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
+        spelled = f"np.{owner.__name__}.{attr}"  # (np.add.reduce)
+    elif getattr(np, attr, None) is default:
+        spelled = f"np.{attr}"
+    else:
+        module = getattr(default, "__module__", None)
+        spelled = ".".join(p for p in (module if module != "builtins" else "", attr) if p)
+    return (f"'{name}' is a parameter whose default is {spelled}: a function is followed when it is called by its "
+            f"name, not through a parameter (whose value a caller may change); call {spelled}(...) there, or a "
+            f"module-level name bound to it ({name.upper()} = {spelled} beside the def, then {name.upper()}(...))")

@@ -68,14 +68,16 @@ class NumpyForms(Part):
         if any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return None
         ufunc = getattr(obj, "__self__", None) if type(obj).__name__ == "builtin_function_or_method" else None
-        if isinstance(ufunc, np.ufunc) and isinstance(callee, gast.Attribute):
+        # (np.add.reduce as written, or held in a name, RED = np.add.reduce, when it is NumPy's own ufunc's)
+        if isinstance(ufunc, np.ufunc) and (isinstance(callee, gast.Attribute) or getattr(np, ufunc.__name__, None)
+                                            is ufunc):
             method = getattr(obj, "__name__", "")
             if method == "reduce" and ufunc in REDUCE:
                 return self.reduce(ufunc, node)
             if method == "accumulate" and ufunc in ACCUMULATE:
                 return self.accumulate(ufunc, node)
             if method == "outer" and ufunc.nin == 2 and len(node.args) == 2 and not node.keywords:
-                return self.outer(ufunc, callee.value, node)
+                return self.outer(ufunc, callee.value if isinstance(callee, gast.Attribute) else None, node)
             return None
         if obj is np.einsum and len(node.args) >= 2 and isinstance(node.args[1], (gast.List, gast.Tuple)):
             return self.einsum(node)
@@ -113,6 +115,16 @@ class NumpyForms(Part):
             self.cx.emit(S.assign(t, stop))
             receiver = S.name(t)
         return self.exprs._np_call("array", [receiver], [gast.keyword(arg="dtype", value=dtype)])
+
+    def scipy_operand(self, written: Any, atom: Any) -> Any:
+        """An argument of a SciPy function with rules, as SciPy reads it: ``np.asarray(atom)`` bound to a
+        temporary for a list written there, ``_tl.listed_array(atom)`` for a variable bound to a list or
+        tuple literal (L = [a, b]; maybe an array later, in a loop); else ``atom``."""
+        if isinstance(written, (gast.List, gast.Tuple)):
+            return self._bind(self.exprs._np_call("asarray", [atom], []))
+        if isinstance(atom, gast.Name) and atom.id in self.cx.listed:
+            return self._bind(self.exprs._tl_call("listed_array", [atom]))
+        return atom
 
     # -- helpers -------------------------------------------------------------------------------
     def _bind(self, value: Any) -> Any:

@@ -59,10 +59,14 @@ class LoweringState:
     # names whose list/dict may change after it is built (common._touched_names) -> line of that use
     touched: Dict[str, int] = field(default_factory=dict)
     mutable: Set[str] = field(default_factory=set)
+    listed: Set[str] = field(default_factory=set)  # names bound to a list or tuple literal (or such a name)
     # (line, name) of the first 'with' whose context may change module-level values (Names.read)
     unknown_context: Optional[Tuple[Optional[int], str]] = None  # the names in packed that hold a list or dict
     tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal
     caught: List[str] = field(default_factory=list)  # the exception of the except clause being lowered (raise)
+    # d = st.norm(loc=m, scale=s) read only as d.logpdf(x): d -> (st.norm, its argument atoms, its keywords)
+    frozen_locals: Dict[str, Any] = field(default_factory=dict)
+    point_receivers: Optional[Set[str]] = None  # names read only as d.logpdf(x) (forwarders.freeze_local)
 
     @classmethod
     def start(cls, fn: Callable, src: FunctionSource, fdef: Any, namer: Namer) -> LoweringState:

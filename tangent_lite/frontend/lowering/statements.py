@@ -254,10 +254,10 @@ class Statements(Part):
     def stmt_Return(self, node: Any) -> None:
         if node.value is None:
             self.cx.emit(gast.Return(value=S.const(None)))
-        elif isinstance(node.value, gast.Tuple):
+        elif isinstance(node.value, gast.Tuple) and len(node.value.elts) != 1:  # (one output per entry; a
             self.cx.emit(gast.Return(value=gast.Tuple(elts=[self.exprs.atom(e) for e in node.value.elts],
                                                       ctx=gast.Load())))
-        else:
+        else:  # 1-tuple, return (y,), is one output, a tuple, as return t is: its cotangent is a 1-tuple)
             self.cx.emit(gast.Return(value=self.exprs.atom(node.value)))
 
     def stmt_If(self, node: Any) -> None:

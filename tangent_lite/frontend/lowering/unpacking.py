@@ -21,6 +21,8 @@ class Unpacking(Part):
         A list or dict bound to a name ``var`` is remembered only when the function never changes
         it or hands it on (``append``, ``kw[k] = v``, passed to a call, aliased: common._touched_names):
         then its length and keys are those of the literal wherever it is unpacked."""
+        if isinstance(value, (gast.List, gast.Tuple)) or isinstance(value, gast.Name) and value.id in self.cx.listed:
+            self.cx.listed.add(target)  # (what a SciPy function reads as an array: NumpyForms.scipy_operand)
         if target in self.cx.nonssa:
             return
         mutable = isinstance(value, (gast.List, gast.Dict)) or (
@@ -62,7 +64,14 @@ class Unpacking(Part):
             if isinstance(node.value, (gast.Tuple, gast.List)):
                 out.extend(self.spread(node.value.elts))
                 continue
-            value = self.exprs.atom(node.value)
+            part = _constant_slice(node.value)  # *xs[1:] of a tuple of known length: its items
+            base = self.exprs.atom(node.value.value) if part is not None else None
+            n = self.cx.packed.get(base.id) if isinstance(base, gast.Name) else None
+            if isinstance(n, int):
+                out.extend(self._item(base, S.const(k)) for k in range(n)[part])
+                continue
+            value = self.exprs.atom(node.value) if base is None else self.exprs.atom(
+                gast.Subscript(value=base, slice=node.value.slice, ctx=gast.Load()))
             n = self.cx.packed.get(value.id) if isinstance(value, gast.Name) else None
             if isinstance(n, int):
                 out.extend(self._item(value, S.const(k)) for k in range(n))
@@ -107,3 +116,23 @@ class Unpacking(Part):
         t = self.names.temp()
         self.cx.emit(S.assign(t, item))
         return S.name(t)
+
+
+def _constant_slice(node: Any) -> Optional[slice]:
+    """``xs[a:b:c]`` with constant (or omitted) integer bounds: the slice; else None."""
+    if not isinstance(node, gast.Subscript) or not isinstance(node.slice, gast.Slice):
+        return None
+    bounds = []
+    for part in (node.slice.lower, node.slice.upper, node.slice.step):
+        if part is None:
+            bounds.append(None)
+        elif isinstance(part, gast.Constant) and type(part.value) is int:
+            bounds.append(part.value)
+        elif isinstance(part, gast.UnaryOp) and isinstance(part.op, gast.USub) and \
+                isinstance(part.operand, gast.Constant) and type(part.operand.value) is int:
+            bounds.append(-part.operand.value)
+        else:
+            return None
+    if bounds[2] == 0:
+        return None
+    return slice(*bounds)
