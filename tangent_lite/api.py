@@ -437,7 +437,7 @@ def _gradient_function(f: Callable, wrt: Wrt, backend: str, with_value: bool, re
                 cache.GENERATION[0], module.__tl_meta__.get("writes"))
         generated, seeds, _runner, returns_value, _generation, writes = entry
         if writes:  # f(x) changes x in place: it works on a copy
-            values = arguments.protected(values, writes)
+            values = arguments.protected(values, writes, fn)
         try:
             result = generated(*values, *seeds)
         except Exception as exc:  # noqa: BLE001 - a container output cannot take the scalar seed
@@ -494,7 +494,7 @@ def vjp(f: Callable, *args: Any, wrt: Wrt = None, has_aux: bool = False, **kwarg
     arguments.refuse_array_subclasses(fn, values)
     module = compiled(fn, "vjp", names, _spec(values))
     fwd, bwd = module.__tl_meta__["functions"][1:3]
-    values = arguments.protected(values, module.__tl_meta__.get("writes"))
+    values = arguments.protected(values, module.__tl_meta__.get("writes"), fn)
     # a pullback called again re-runs the forward sweep (from the arguments as they were before it
     # wrote into them) when a reverse sweep changes what the residuals hold (vjp.py), and always for
     # derivative code differentiated again (its reverse sweep undoes the inner writes it holds)
@@ -563,7 +563,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
             _check_shape(f"the tangent of '{n}'", t, like)
         tangents = tuple(held_tangent(n, t, like) for n, t, like in zip(names, tangents, likes))
         module = compiled(fn, "jvp", names, _spec(values))
-    values = arguments.protected(values, module.__tl_meta__.get("writes"))
+    values = arguments.protected(values, module.__tl_meta__.get("writes"), fn)
     out, tangent = arguments.detached(getattr(module, module.__tl_meta__["functions"][0])(*values, *tangents),
                                       tangents, values)
     if settings.current().check:

@@ -19,6 +19,7 @@ import collections.abc
 import difflib
 import functools
 import inspect
+import types
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
@@ -40,6 +41,7 @@ from .callables import (
 )
 from .errors import ArgumentError, Location, SourceUnavailableError
 from .runtime import library
+from .runtime.generators import function_reads, reachable
 from .runtime.markers import own_behaviour
 
 Wrt = Union[None, int, str, Sequence[Union[int, str]]]
@@ -280,11 +282,15 @@ def written_arguments(fn: Callable) -> Set[int]:
     return {names.index(p) for p in writes if p in names}
 
 
-def protected(values: Sequence[Any], positions: Sequence[int]) -> List[Any]:
+def protected(values: Sequence[Any], positions: Sequence[int], fn: Optional[Callable] = None) -> List[Any]:
     """``values`` with copies of the arguments at ``positions`` (those the function changes in
-    place, see written_arguments; the generated module's ``writes``)."""
+    place, see written_arguments; the generated module's ``writes``).  Those may share memory
+    neither with another argument nor with what the function ``fn`` reads (its globals, closure
+    cells and defaults, and those of the functions it calls: ``tl.grad(f)(G)`` of an ``f`` that
+    reads the global ``G``)."""
     if not positions:
         return list(values)
+    read = reachable([fn], _SHARABLE) if fn is not None else []
     for i in positions:  # the function changes argument i in place: in Python what shares its memory sees
         if i >= len(values):  # the change, the derivative code (given a copy) does not
             continue
@@ -300,7 +306,39 @@ def protected(values: Sequence[Any], positions: Sequence[int]) -> List[Any]:
                     "derivatives do not follow",
                     hint="pass separate copies (x.copy()), or change the function to build a new value instead of "
                     "updating its argument in place")
+        if any(_share(a, b) for a in mine for b in read):
+            what, readers = _shared_read(fn, mine, _READ_DEPTH) or ("an array", [fn])
+            names = [getattr(r, "__qualname__", "the function") for r in readers]
+            calls = "" if len(names) == 1 else f" (called as {' -> '.join(names)})"
+            raise ArgumentError(
+                f"argument {i + 1}, which '{names[0]}' changes in place, and {what}, which '{names[-1]}' reads"
+                f"{calls}, share memory (the same array or list, or views of one): the read sees the change too, "
+                "which derivatives do not follow (they take what is read as a constant)",
+                _def_location(readers[-1]),
+                hint="pass a copy (f(G.copy()) for a global G the function reads), or change the function to "
+                "build a new value instead of updating its argument in place")
     return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
+
+
+_SHARABLE = (np.ndarray, list, dict)  # what an argument changed in place may share with a value the function reads
+_READ_DEPTH = 4
+
+
+def _shared_read(fn: Callable, mine: List[Any], depth: int) -> Optional[Tuple[str, List[Callable]]]:
+    """(which value ``fn`` reads shares memory with an array or list of ``mine``, the chain of
+    functions from ``fn`` to the one reading it), or None."""
+    for name, value in function_reads(fn):
+        if not any(_share(a, b) for a in mine for b in reachable([value], _SHARABLE)):
+            continue
+        if isinstance(value, types.FunctionType) and depth > 0:
+            inner = _shared_read(value, mine, depth - 1)
+            if inner is not None:
+                return inner[0], [fn, *inner[1]]
+        what = "a default value" if name == "a default" else f"the variable '{name}' of an enclosing function" \
+            if name in fn.__code__.co_freevars else f"the global '{name}'"
+        held = any(_share(a, b) for a in mine for b in _arrays_in(value))
+        return (what if held else f"an array held by {what}"), [fn]
+    return None
 
 
 def _arrays_in(value: Any, limit: int = 256) -> List[Any]:

@@ -255,6 +255,7 @@ def _inlined_runtime_imports() -> str:
         "import inspect",
         "import math",
         "import operator",
+        "import random",
         "import sys",
         "import threading",
         "import types",

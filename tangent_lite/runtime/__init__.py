@@ -23,6 +23,7 @@ modules it needs (never this package), and ``_tl.<name>`` reaches every helper w
 - ``markers``: ``stop_gradient``, ``grad_hook`` and the checks generated code runs
 - ``array_api_extra``: stand-ins of the helpers of array-API code (``atleast_nd``, ``xp_promote``)
 - ``batched``: batched forward mode (``k`` tangents at once)
+- ``generators``: what a function may read (walked): random generators and their states, arrays
 - ``checkpoint``: binomial checkpointing of loops marked ``tl.checkpointed``
 - ``sources``: :func:`helper_sources`, the helpers' source for ``adgen``
 
@@ -74,7 +75,8 @@ __all__ = [
     "batch_outer",
     "batch_transpose", "batch_stack", "batch_builtin_sum", "batch_getitem", "batch_setitem",
     "checkpointed", "checkpoint_cost", "binomial_split", "CheckpointRecord", "checkpoint_forward",
-    "checkpoint_reverse",
+    "checkpoint_reverse", "reachable", "held_values", "function_reads", "pasted_helper", "code_names", "cell_filled",
+    "random_generators", "generator_state", "generator_states", "set_generator_states",
     # the array helpers of the NumPy rule tables (building blocks included)
     # building blocks
     "reduced_count", "nan_centred", "average_check", "average_dw", "cum_layout", "exclusive_products",
