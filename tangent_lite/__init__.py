@@ -32,7 +32,8 @@ from .higher import derivatives, gradient_function, hessian, hvp, jacobian, tang
 from .inspect.memory import memory_report
 from .inspect.testing import check_grads
 from .rules.registry import REGISTRY, defjvp, defvjp, nondifferentiable
-from .runtime import checkpointed, grad_hook, stop_gradient
+from .runtime.checkpoint import checkpointed
+from .runtime.markers import grad_hook, stop_gradient
 from .selfcheck import SelfCheckError
 
 __all__ = [
