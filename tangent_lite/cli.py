@@ -256,8 +256,11 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
         return i
 
     collect(fn, mode, wrt, None)
-    rows = None if command is None else standalone.read_rows(derivs, assumed, codegen._user_module)
-    derivs, named = standalone.unified(derivs, calls, codegen._user_module, rows)
+    module_of, user_of = codegen._user_module, codegen.user_function
+    found = standalone.reaches(derivs, assumed, module_of, user_of)  # (the closures read: where they are)
+    paths = [standalone.closure_paths(d, here, module_of, user_of) for d, here in zip(derivs, found)]
+    rows = None if command is None else standalone.read_rows(derivs, assumed, module_of, found, user_of)
+    derivs, named = standalone.unified(derivs, calls, module_of, rows, paths)
     _keep_literal_defaults(derivs[0].functions, fn)
     command = command if any(not standalone._library(row[0]) for row in rows or ()) else ""  # (refusals name it)
     reads = None if not rows else (named[("reads",)], command, [

@@ -202,6 +202,25 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str 
     ])
 
 
+def made_for(module: Any, fn: Any) -> None:
+    """Record on a generated ``module`` the user's function it was made for (weakly) and its module:
+    where the names it binds come from (a standalone file of its derivative reads them there)."""
+    module.__tl_user_module__ = getattr(fn, "__module__", None)
+    try:
+        module.__tl_user_function__ = weakref.ref(fn)
+    except TypeError:  # (not weakly referable: a callable object)
+        module.__tl_user_function__ = None
+
+
+def user_function(fn: Any) -> Any:
+    """The user's function whose namespace (globals, closure cells) the free names of ``fn`` come
+    from: ``fn``, or for code tangent_lite generated, the function it was made for (None if gone)."""
+    if not str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
+        return fn
+    made = getattr(fn, "__globals__", {}).get("__tl_user_function__")
+    return made() if made is not None else None
+
+
 def _user_module(fn: Any) -> str:
     """The module a standalone file imports ``fn``'s free names from: its own, or for code
     tangent_lite generated (the gradient an HVP differentiates), the user module it came from."""
