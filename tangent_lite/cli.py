@@ -223,8 +223,9 @@ def standalone_text(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
 
 
 def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
-                command: Optional[str] = "adgen") -> Tuple[str, Dict[Any, str]]:
-    """(the module text, the name each entity it refers to has in it: see standalone.py)."""
+                command: Optional[str] = "adgen", helpers: Tuple[str, ...] = ()) -> Tuple[str, Dict[Any, str]]:
+    """(the module text, the name each entity it refers to has in it: see standalone.py; the
+    runtime helpers' as ``("runtime",)``, ``helpers`` among them for the code added after it)."""
     from . import api
     from .backends import codegen, standalone
     from .frontend import guards
@@ -265,8 +266,9 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
     command = command if any(not standalone._library(row[0]) for row in rows or ()) else ""  # (refusals name it)
     reads = None if not rows else (named[("reads",)], command, [
         ((named[("module", module)], module), *rest) for module, *rest in rows])
+    named.setdefault(("runtime",), derivs[0].w.aliases["_tl"])
     return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays,
-                               reads=reads).text, named
+                               reads=reads, helpers=helpers).text, named
 
 
 def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command: Optional[str] = "adgen") -> str:
@@ -278,7 +280,8 @@ def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command
         raise ArgumentError(f"--mode {mode} needs a single --wrt argument")
     grad_module = api.compiled(fn, "vjp", names)
     fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
-    text, named = _standalone(fused, "jvp", list(names), arrays, command)
+    text, named = _standalone(fused, "jvp", list(names), arrays, command,
+                              ("hessian_argument",) if mode == "hessian" else ())
     hvp_name = named[("def", 0, f"{fused.__name__}_jvp")]
     np_name = named.get(("module", "numpy"))
     if np_name is None:  # the wrappers below need NumPy; the derivative did not
@@ -305,6 +308,7 @@ def {fn.__name__}_hvp({_signature(fn, params, x)}):
 
 def {fn.__name__}_hessian({_signature(fn, params, None)}):
     \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
+    {named[("runtime",)]}.hessian_argument({x}, {x!r}, '{fn.__name__}_hessian', '{fn.__name__}_hvp')
     {shape} = {np_name}.shape({x})
     {n} = int({np_name}.prod({shape}))
     {rows} = []

@@ -118,21 +118,7 @@ def hessian(f: Callable, wrt: api.Wrt = 0, **options: Any) -> Callable:
         values = api.bind_args(target, args, kwargs)
         index = api._params(fn).index(name)
         x = values[index]
-        if runtime.namespace(x) is not np:  # (Dask and CuPy arrays: NumPy dispatches to them)
-            raise ArgumentError(
-                f"tl.hessian builds the Hessian with NumPy; '{name}' is a {type(x).__module__}.{type(x).__name__}",
-                hint=f"pass NumPy arrays (np.asarray({name})), or use tl.hvp (Hessian-vector products), which "
-                     "keeps the array's library")
-        dtype = getattr(x, "dtype", None)
-        numeric = isinstance(x, (float, int, complex, np.inexact))
-        if not (numeric or (isinstance(dtype, np.dtype) and dtype.kind in "fc")):
-            integers = isinstance(dtype, np.dtype) and dtype.kind in "iub"
-            raise ArgumentError(
-                f"tl.hessian differentiates with respect to a float or a float array; '{name}' is a "
-                + (f"{x.dtype} array" if integers else type(x).__name__),
-                hint=f"pass floats: {name}.astype(float) (or np.array([...], dtype=float))" if integers else
-                f"pass the parameters of '{name}' as one flat array (np.concatenate), or use tl.hvp / "
-                "tl.jacobian(tl.gradient_function(...)) for structured parameters")
+        runtime.hessian_argument(x, name, "tl.hessian", "tl.hvp", " / tl.jacobian(tl.gradient_function(...))")
         fv = _scalar_gradient(fn, name, "tl.hessian", values)
         shape = np.shape(x)
         n = int(np.prod(shape))

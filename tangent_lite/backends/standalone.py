@@ -164,7 +164,10 @@ def closure_paths(d: Any, here: Optional[Reach], module_of: Any, user_of: Any) -
                 "find again when it runs (the function is not bound to a module-level name)", _where(user),
                 f"bind the function to a module-level name ({user.__name__} = ...) and call it by that name")
         out[name] = (here[0], here[1], here[2] + ("<cell>" + name,))
-    for alias, (source, spec) in d.w.foreign.items():  # a decorator's cell an inlined wrapper reads
+    foreign = dict(d.w.foreign)
+    if user is not d.w.fn:  # generated code: the names its module binds from the user's wrapper cells
+        foreign.update(getattr(d.w.fn, "__globals__", {}).get("__tl_meta__", {}).get("foreign", {}))
+    for alias, (source, spec) in foreign.items():  # a decorator's cell an inlined wrapper reads
         if source == PATH_SOURCE and alias in d.w.env:
             where, name, path = json.loads(spec)
             if where == "global":
