@@ -97,13 +97,14 @@ def _cells(d: Any, user: Any) -> Set[str]:
     return set(code.co_freevars) & set(d.w.env) if code is not None and user.__closure__ else set()
 
 
-def reaches(derivs: List[Any], guards: List[Sequence[Any]], module_of: Any, user_of: Any) -> List[Optional[Reach]]:
+def reaches(derivs: List[Any], guards: List[Sequence[Any]], module_of: Any, user_of: Any,
+            root: Optional[Reach] = None) -> List[Optional[Reach]]:
     """For each derivative, where the file finds the user's function it was made for (``user_of``)
     when it runs, for the variables of its closure (``g = make(2.0)``: ``model.g``), or None (not
     found: its closure cannot be read).  A function is found as a global of its module, or through
     the guards of the derivatives before it (``model.gg`` and then the closure variable ``inner``
-    of it: the callers come first)."""
-    found: List[Tuple[Reach, Any]] = []
+    of it: the callers come first), or at ``root`` (where the main function was named)."""
+    found: List[Tuple[Reach, Any]] = [(root, _value(root))] if root and root[0] in sys.modules else []
     out: List[Optional[Reach]] = []
     for d, recorded in zip(derivs, guards):
         user = user_of(d.w.fn)
