@@ -267,10 +267,10 @@ def unified(derivs: List[Any], calls: List[Dict[str, Tuple[int, str]]], module_o
             taken.add(name)
     through = [(n, e) for u in uses for n, e in u.items() if e[0] == "path"]
     if through and rows is None:
+        name, (_, module, attr, _path) = through[0]
         raise UnsupportedConstructError(
-            f"'{through[0][0]}' is read from a closure (the variable '{through[0][1][3][-1].partition('>')[2]}' of "
-            f"{through[0][1][1]}.{through[0][1][2]}...), which the Numba backend cannot read when it runs",
-            None, "write the file with --backend python")
+            f"the derivative reads '{name}' through the closure of {module}.{attr}, which a file for the Numba "
+            "backend cannot read when it runs", None, "write the file with --backend python")
     if rows is not None:  # the user's modules and the checks, under names nothing else in the file uses
         wanted = sorted({("module", e[1]) for u in uses for e in u.values() if e[0] in ("user", "path")
                          and e[1] in sys.modules and not _library(e[1])}
