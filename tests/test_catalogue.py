@@ -313,9 +313,10 @@ CASES: List[Case] = [
     # syntax tangent_lite refuses
     Case("lambda_as_value", grad_of(cc.lambda_value), ["lambda"], U, cc.lambda_value,
          ["ys = list(filter(lambda t: t > 0.0, x))"]),
-    Case("star_args", grad_of(cc.star_args), ["*args"], U, cc.star_args, ["def star_args(*xs):"]),
-    Case("star_kwargs", grad_of(cc.star_kwargs), ["**kwargs"], U, cc.star_kwargs,
-         ["def star_kwargs(x, **opts):"]),
+    Case("star_args", lambda tmp: np.testing.assert_allclose(tl.grad(cc.star_args)(X), 2.0 * np.ones_like(X)), [],
+         kind="works", note="a function of *args is differentiated as called (tangent_lite/varargs.py)"),
+    Case("star_kwargs", lambda tmp: np.testing.assert_allclose(tl.grad(cc.star_kwargs)(X), 2.0 * np.ones_like(X)), [],
+         kind="works", note="a function of **kwargs is differentiated as called"),
     Case("star_unpacking_of_unknown_length", grad_of(cc.star_call), ["'*'", "length"], N, cc.star_call,
          ["return np.sum(np.add(*pair))"]),
     Case("set_literal", grad_of(cc.set_literal), ["set"], U, cc.set_literal, ["s = {1.0, 2.0}"]),

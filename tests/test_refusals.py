@@ -11,7 +11,7 @@ import inspect
 import os
 import re
 import sys
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -150,15 +150,12 @@ def test_async_def_is_refused_at_its_def_line() -> None:
     points_at(err, rf.async_fn, "async def async_fn(x):")
 
 
-@pytest.mark.parametrize("fn, words, line", [
-    (rf.star_args, ["*args", "*xs"], "def star_args(*xs):"),
-    (rf.star_kwargs, ["**kwargs", "**opts"], "def star_kwargs(x, **opts):"),
-])
-def test_star_parameters_point_at_the_def(fn: Any, words: Sequence[str], line: str) -> None:
-    err = refused(fn, error=UnsupportedConstructError)
-    for word in words:
-        assert word in str(err)
-    points_at(err, fn, line)
+@pytest.mark.parametrize("fn", [rf.star_args, rf.star_kwargs])
+def test_star_parameters_are_differentiated_as_called(fn: Any) -> None:
+    # (refused until *args / **kwargs parameters were differentiated as called: tangent_lite/varargs.py)
+    eps = 1e-6
+    fd = [(fn(X + eps * e) - fn(X - eps * e)) / (2 * eps) for e in np.eye(X.size).reshape((X.size,) + X.shape)]
+    np.testing.assert_allclose(np.ravel(tl.grad(fn)(X)), fd, rtol=1e-6, atol=1e-8)
 
 
 def test_dict_comprehension_named_and_list_comprehension_works() -> None:
