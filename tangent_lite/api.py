@@ -285,7 +285,7 @@ def _load(fn: Callable, mode: str, wrt: Tuple[str, ...], spec: Optional[Tuple[An
             bindings[local] = getattr(callee_module, remote)
     module = codegen.load_code(code, text, path, bindings, "tangent_lite_generated." + name[:-3])
     module.__tl_meta__ = meta
-    module.__tl_user_module__ = getattr(fn, "__module__", None)  # where its bound names come from (adgen)
+    codegen.made_for(module, fn)  # where its bound names come from (adgen)
     if recorded is None:  # not all assumptions known: made again for every use
         module.__tl_runner__ = _never
         return module

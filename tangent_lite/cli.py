@@ -175,10 +175,11 @@ def run(argv: Optional[List[str]] = None) -> str:
         raise CliError(f"--backend numba writes --mode vjp or jvp modules, not {args.mode}")
     if args.backend == "numba" and args.arrays != "numpy":
         raise CliError("--backend numba writes NumPy-only modules: leave out --arrays any")
+    at = tuple(args.target.rpartition(":")[2].split("."))  # (where the file finds fn: its closure)
     if args.mode in ("hvp", "hessian"):
-        return _second_order(fn, names, args.mode, args.arrays, _command(args))
+        return _second_order(fn, names, args.mode, args.arrays, _command(args), at)
     text = standalone_text(fn, args.mode, list(names), args.arrays,
-                           None if args.backend == "numba" else _command(args))
+                           None if args.backend == "numba" else _command(args), at)
     if args.backend == "numba":
         from .backends import numba_backend
 
@@ -213,18 +214,21 @@ def _command(args: Any) -> str:
 
 
 def standalone_text(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
-                    command: Optional[str] = "adgen") -> str:
+                    command: Optional[str] = "adgen", at: Tuple[str, ...] = ()) -> str:
     """One module with the derivative of ``fn`` and of every user function it calls
     (``arrays``: ``"numpy"``, for NumPy arrays only; ``"any"``, for the arrays of any library).
     The values it reads from the user's modules are read at every call and checked first
     (their refusals name ``command``, the way to write the file again); with ``command`` None
-    they are imported once (``from model import W``: the Numba backend)."""
-    return _standalone(fn, mode, wrt, arrays, command)[0]
+    they are imported once (``from model import W``: the Numba backend).  ``at``: the attributes
+    that reach ``fn`` from its module (``("Holder", "g")``), where the file reads its closure."""
+    return _standalone(fn, mode, wrt, arrays, command, (), at)[0]
 
 
 def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
-                command: Optional[str] = "adgen") -> Tuple[str, Dict[Any, str]]:
-    """(the module text, the name each entity it refers to has in it: see standalone.py)."""
+                command: Optional[str] = "adgen", helpers: Tuple[str, ...] = (),
+                at: Tuple[str, ...] = ()) -> Tuple[str, Dict[Any, str]]:
+    """(the module text, the name each entity it refers to has in it: see standalone.py; the
+    runtime helpers' as ``("runtime",)``, ``helpers`` among them for the code added after it)."""
     from . import api
     from .backends import codegen, standalone
     from .frontend import guards
@@ -256,19 +260,25 @@ def _standalone(fn: Any, mode: str, wrt: List[str], arrays: str = "numpy",
         return i
 
     collect(fn, mode, wrt, None)
-    rows = None if command is None else standalone.read_rows(derivs, assumed, codegen._user_module)
-    derivs, named = standalone.unified(derivs, calls, codegen._user_module, rows)
+    module_of, user_of = codegen._user_module, codegen.user_function
+    root = (module_of(user_of(fn)), at[0], at[1:]) if at else None  # (the module of the user's function)
+    found = standalone.reaches(derivs, assumed, module_of, user_of, root)  # (the closures read: where they are)
+    paths = [standalone.closure_paths(d, here, module_of, user_of) for d, here in zip(derivs, found)]
+    rows = None if command is None else standalone.read_rows(derivs, assumed, module_of, found, user_of)
+    derivs, named = standalone.unified(derivs, calls, module_of, rows, paths)
     _keep_literal_defaults(derivs[0].functions, fn)
     # (the command goes into the file only when a refusal names it: a value of the user's modules; the
     # refusal of a monkeypatched library function names none, and the text stays that of any spelling)
     command = command if any(not standalone._library(row[0]) for row in rows or ()) else None
     reads = None if not rows else (named[("reads",)], command, [
         ((named[("module", module)], module), *rest) for module, *rest in rows])
+    named.setdefault(("runtime",), derivs[0].w.aliases["_tl"])
     return codegen.module_text(derivs, "adgen", standalone=True, extra_meta=first_extra, arrays=arrays,
-                               reads=reads).text, named
+                               reads=reads, helpers=helpers).text, named
 
 
-def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command: Optional[str] = "adgen") -> str:
+def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command: Optional[str] = "adgen",
+                  at: Tuple[str, ...] = ()) -> str:
     """The forward mode of the generated gradient (an HVP), plus a Hessian loop."""
     from . import api
     from .errors import ArgumentError
@@ -277,7 +287,8 @@ def _second_order(fn: Any, names: Any, mode: str, arrays: str = "numpy", command
         raise ArgumentError(f"--mode {mode} needs a single --wrt argument")
     grad_module = api.compiled(fn, "vjp", names)
     fused = getattr(grad_module, grad_module.__tl_meta__["functions"][0])
-    text, named = _standalone(fused, "jvp", list(names), arrays, command)
+    text, named = _standalone(fused, "jvp", list(names), arrays, command,
+                              ("hessian_argument",) if mode == "hessian" else (), at)
     hvp_name = named[("def", 0, f"{fused.__name__}_jvp")]
     params = api._params(fn)
     hvp_fn, hessian_fn = f"{fn.__name__}_hvp", f"{fn.__name__}_hessian"
@@ -314,6 +325,7 @@ def {hvp_fn}({_signature(fn, params, x, v)}):
 
 def {hessian_fn}({_signature(fn, params, None)}):
     \"\"\"Hessian of {fn.__name__} with respect to {x}, shaped {x}.shape + {x}.shape (one HVP per entry).\"\"\"
+    {named[("runtime",)]}.hessian_argument({x}, {x!r}, '{fn.__name__}_hessian', '{fn.__name__}_hvp')
     {shape} = {np_name}.shape({x})
     {n} = int({np_name}.prod({shape}))
     {rows} = []

@@ -49,11 +49,13 @@ class Generated:
 
 def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
                 extra_meta: Optional[Dict[str, Any]] = None, arrays: str = "numpy",
-                reads: Optional[Tuple[str, str, List[Tuple[Any, ...]]]] = None) -> Generated:
+                reads: Optional[Tuple[str, str, List[Tuple[Any, ...]]]] = None, helpers: Sequence[str] = ()
+                ) -> Generated:
     """Print derivative functions as one module (``standalone``: no tangent_lite import, the
     runtime helpers inlined: for NumPy arrays only, or with ``arrays="any"`` as they are).
     ``reads``: (name, adgen command, rows): the checks of the values the functions read from the
-    user's modules (standalone.read_rows; each row's module as (its name in the file, its name))."""
+    user's modules (standalone.read_rows; each row's module as (its name in the file, its name)).
+    ``helpers``: runtime helpers to inline besides those the functions call (code added after)."""
     w = derivs[0].w
     src = w.src
     body_parts: List[str] = []
@@ -87,7 +89,7 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
         line = f"import {module}" if module == alias else f"import {module} as {alias}"
         if line not in imports:
             imports.append(line)
-    tl_used = w.aliases["_tl"] in loaded or bool(from_runtime)
+    tl_used = w.aliases["_tl"] in loaded or bool(from_runtime) or bool(helpers)
     lines: List[str] = []
     lines.extend(imports)
     if tl_used and not standalone:
@@ -104,7 +106,8 @@ def module_text(derivs: List[Derivative], key: str, standalone: bool = False,
     if standalone and (tl_used or reads):
         lines.append("\n")
         lines.append(_inlined_runtime(derivs, w.aliases["_tl"], set(loaded) | set(bindings) | defined, arrays,
-                                      [name for name, _ in from_runtime] + (["ModuleValues"] if reads else [])))
+                                      [name for name, _ in from_runtime] + (["ModuleValues"] if reads else [])
+                                      + list(helpers)))
         lines.extend(f"{alias} = {w.aliases['_tl']}.{name}" for name, alias in from_runtime)
     if standalone and reads:
         lines.append(_reads_text(*reads, w.aliases["_tl"]))
@@ -207,6 +210,25 @@ def _inlined_runtime(derivs: List[Derivative], tl: str, taken: set, arrays: str 
         "",
         f"{tl} = {factory}()",
     ])
+
+
+def made_for(module: Any, fn: Any) -> None:
+    """Record on a generated ``module`` the user's function it was made for (weakly) and its module:
+    where the names it binds come from (a standalone file of its derivative reads them there)."""
+    module.__tl_user_module__ = getattr(fn, "__module__", None)
+    try:
+        module.__tl_user_function__ = weakref.ref(fn)
+    except TypeError:  # (not weakly referable: a callable object)
+        module.__tl_user_function__ = None
+
+
+def user_function(fn: Any) -> Any:
+    """The user's function whose namespace (globals, closure cells) the free names of ``fn`` come
+    from: ``fn``, or for code tangent_lite generated, the function it was made for (None if gone)."""
+    if not str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
+        return fn
+    made = getattr(fn, "__globals__", {}).get("__tl_user_function__")
+    return made() if made is not None else None
 
 
 def _user_module(fn: Any) -> str:

@@ -536,24 +536,52 @@ class ModuleValues:
     def _accept(self, i: int, v: Any) -> None:
         """Remember ``v`` (a data value: its type) as what row ``i`` holds, or refuse it."""
         module, name, path, how, expected = self.rows[i]
-        shown = ".".join([module.__name__, name, *(p.replace("<global>", "") for p in path)])
+        shown = _shown(module, name, path)
         now = "missing" if v is _NOTHING else described(v, how)
         if now != expected and module.__name__.partition(".")[0] in ("numpy", "math"):  # (a library the file calls)
-            raise user_error("TangentLiteError", f"'{shown}' is {now} now, not the library's own function (rebound: a "
+            raise user_error("TangentLiteError", f"{shown} is {now} now, not the library's own function (rebound: a "
                              f"monkeypatch?); {self.name} calls it by name, and its derivative code holds only for "
-                             f"{expected}", f"restore the original ({shown} = the function saved before patching) "
-                             f"while the functions of {self.name} run")
+                             f"{expected}", f"restore the original ({shown[1:-1]} = the function saved before "
+                             f"patching) while the functions of {self.name} run")
         if now != expected:
-            raise user_error("TangentLiteError", f"'{shown}' is {now} now, but {self.name} was written by adgen when "
+            raise user_error("TangentLiteError", f"{shown} is {now} now, but {self.name} was written by adgen when "
                              f"it was {expected}: its derivative code holds only for that",
-                             f"write the file again ({self.command or 'adgen'}), or bind {shown} to what it was")
+                             f"write the file again ({self.command or 'adgen'}), or bind {shown.strip(chr(39))} "
+                             "to what it was")
         kw = getattr(v, "__kwdefaults__", None)
         self.seen[i] = type(v) if how == "type" else (v, getattr(v, "__code__", None), getattr(v, "__defaults__", None),
                                                       kw, tuple(kw.items()) if isinstance(kw, dict) else None)
 
 
 def _step(v: Any, part: str) -> Any:
-    """The attribute ``part`` of ``v``, or (``"<global>n"``) the global ``n`` of the function ``v``."""
+    """The attribute ``part`` of ``v``, or the global (``"<global>n"``) or closure variable
+    (``"<cell>n"``) ``n`` of the function ``v``."""
     if part.startswith("<global>"):
         return getattr(v, "__globals__", {}).get(part[8:], _NOTHING)
+    if part.startswith("<cell>"):
+        return closure_value(v, part[6:], _NOTHING)
     return getattr(v, part, _NOTHING)
+
+
+def closure_value(fn: Any, name: str, missing: Any = None) -> Any:
+    """The value of the closure variable ``name`` of the function ``fn`` now (``missing`` if it has
+    none): how a file ``adgen`` wrote reads the variables of a closure (``g = make(2.0)``) when it runs."""
+    code = getattr(fn, "__code__", None)
+    if code is None or name not in code.co_freevars or not fn.__closure__:
+        return missing
+    try:
+        return fn.__closure__[code.co_freevars.index(name)].cell_contents
+    except ValueError:  # (an empty cell)
+        return missing
+
+
+def _shown(module: Any, name: str, path: Any) -> str:
+    """How a message names the value a row of :class:`ModuleValues` reads: ``'model.W'``, or the
+    closure variable ``c`` of ``model.g``."""
+    shown = ".".join([module.__name__, name])
+    for part in path:
+        if part.startswith("<cell>"):
+            shown = f"the closure variable '{part[6:]}' of {shown}"
+        else:
+            shown = f"{shown}.{part.replace('<global>', '')}"
+    return shown if shown.startswith("the closure") else f"'{shown}'"

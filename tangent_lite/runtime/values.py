@@ -15,6 +15,7 @@ import numpy as np
 
 from .broadcast import _same_length
 from .library import is_foreign, namespace, numpy_reached, spread, zeros_of
+from .markers import user_error
 
 
 def zeros_like(x: Any) -> Any:
@@ -237,3 +238,24 @@ def held_tangent(path: str, t: Any, like: Any) -> Any:
                          f"pass 0 (or None) as the tangent of {path}, or make it a float to differentiate with "
                          "respect to it")
     return zeros_like(like)
+
+
+def hessian_argument(x: Any, name: str, what: str, hvp: str, more: str = "") -> None:
+    """Refuse, before ``what`` (``tl.hessian``, or a file's ``f_hessian``) builds a Hessian with respect
+    to ``x`` (the argument ``name``), anything but a float or a float array of NumPy (a dict, a list, an
+    integer array, another library's array), naming what to use instead: ``hvp``, the Hessian-vector
+    products, which take structured values (``more``: other ways)."""
+    if namespace(x) is not np:  # (Dask and CuPy arrays: NumPy dispatches to them)
+        raise user_error("ArgumentError", f"{what} builds the Hessian with NumPy; '{name}' is a "
+                         f"{type(x).__module__}.{type(x).__name__}",
+                         f"pass NumPy arrays (np.asarray({name})), or use {hvp} (Hessian-vector products), which keeps "
+                         "the array's library")
+    dtype = getattr(x, "dtype", None)
+    if isinstance(x, (float, int, complex, np.inexact)) or isinstance(dtype, np.dtype) and dtype.kind in "fc":
+        return
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        raise user_error("ArgumentError", f"{what} differentiates with respect to a float or a float array; '{name}' "
+                         f"is a {dtype} array", f"pass floats: {name}.astype(float) (or np.array([...], dtype=float))")
+    raise user_error("ArgumentError", f"{what} differentiates with respect to a float or a float array; '{name}' is a "
+                     f"{type(x).__name__}", f"pass the parameters of '{name}' as one flat array (np.concatenate), or "
+                     f"use {hvp}{more} for structured parameters")

@@ -124,7 +124,7 @@ class Inliner(Part):
                 # function's namespace, so that rebinding it there is seen (a helper's global
                 # that the caller imported too: rebinding it in the helper's module)
                 same_place = getattr(fn, "__globals__", None) is self.cx.fn.__globals__
-                if theirs is _MISSING or (self.names.resolve_free(n.id) is theirs
+                if theirs is _MISSING or (self.names.resolve_free(n.id, guard=False) is theirs
                                           and (same_place or isinstance(theirs, types.ModuleType)
                                                or theirs is getattr(builtins, n.id, _MISSING))):
                     foreign[n.id] = n.id

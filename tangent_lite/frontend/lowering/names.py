@@ -59,16 +59,18 @@ class Names(Part):
             }
         return self.cx.roots
 
-    def resolve_free(self, name: str) -> Any:
+    def resolve_free(self, name: str, guard: bool = True) -> Any:
+        """What the free name ``name`` is now (``guard``: and record that the code assumes it)."""
+        guarded = self.guarded if guard else lambda path, obj: obj
         if name in self.cx.foreign:
             return self.cx.foreign[name]
         if name in self.cx.closure:
-            return self.guarded(("cell", name, ()), self.cx.closure[name])
+            return guarded(("cell", name, ()), self.cx.closure[name])
         g = self.cx.fn.__globals__
         if name in g:
-            return self.guarded(("global", name, ()), g[name])
+            return guarded(("global", name, ()), g[name])
         if hasattr(builtins, name):
-            return self.guarded(("global", name, ()), getattr(builtins, name))
+            return guarded(("global", name, ()), getattr(builtins, name))
         if name == self.cx.aliases.get("_tl", "_tl"):
             return runtime
         return _MISSING
