@@ -218,6 +218,10 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         m = int(np.prod(out_shape))
         use_forward = mode == "forward" or (mode == "auto" and n < m)
         complex_in, complex_out = np.iscomplexobj(x), np.iscomplexobj(out)
+        if n == 0 or m == 0:  # no entry: no direction to push forward nor pull back
+            dtype = np.result_type(runtime._float_dtype(np.asarray(x)), runtime._float_dtype(np.asarray(out)))
+            jac = np.zeros(out_shape + in_shape, dtype)
+            return (jac, aux) if has_aux else jac
         if use_forward:  # one batched forward pass: the n basis directions at once (and i times them, for complex x)
             basis = np.eye(n, dtype=_real_dtype(x)).reshape((n,) + in_shape)  # (float32 stays)
             if complex_in:  # d/dx then d/dy of z = x + iy
