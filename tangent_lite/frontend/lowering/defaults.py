@@ -25,6 +25,7 @@ from typing import Any, Set
 
 from ... import syntax as S
 from ...errors import TangentLiteError, UnsupportedConstructError
+from ...rules.registry import REGISTRY
 from ...syntax import gast
 
 
@@ -36,8 +37,8 @@ def filled(ex: Any, obj: Any, node: Any) -> Any:
     """The call ``node`` of the user function ``obj`` with the omitted parameters whose defaults
     are not literals passed as keywords (``node`` itself when there are none)."""
     fn = getattr(obj, "__tl_function__", obj)
-    if not inspect.isfunction(fn) or any(isinstance(a, gast.Starred) for a in node.args) \
-            or any(k.arg is None for k in node.keywords):
+    if not inspect.isfunction(fn) or REGISTRY.get(obj) is not None \
+            or any(isinstance(a, gast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return node
     code = fn.__code__
     positional = code.co_varnames[:code.co_argcount]
