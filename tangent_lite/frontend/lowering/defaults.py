@@ -74,8 +74,11 @@ def filled(ex: Any, obj: Any, node: Any) -> Any:
 def _function_default(ex: Any, fn: Any, node: Any, name: str, value: Any) -> Any:
     """A name bound to the function ``value`` (the default of ``name``), found again in its module
     when the code is loaded (adgen files too); the default's guard is that of ``__defaults__``."""
-    module, attr = getattr(value, "__module__", None), getattr(value, "__name__", None)
-    if not (module and attr and vars(sys.modules.get(module, types)).get(attr) is value):
+    attr = getattr(value, "__name__", None)
+    homes = [getattr(value, "__module__", None), "numpy", "scipy.special"]  # (a ufunc may have no __module__)
+    module = next((m for m in homes if isinstance(m, str) and isinstance(attr, str)
+                   and vars(sys.modules.get(m, types)).get(attr) is value), None)
+    if module is None:
         ex.cx.error(UnsupportedConstructError,
                     f"the default value of '{name}' in '{fn.__qualname__}' is a function that no module-level name "
                     "reaches", node, f"pass '{name}' explicitly at this call (a def or a module-level function)")
