@@ -265,6 +265,10 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         outputs.check_float_output(fn, out)
         out_shape = np.shape(out)
         complex_in, complex_out = np.iscomplexobj(x), np.iscomplexobj(out)
+        if n == 0 or m == 0:  # no entry: no direction to push forward nor pull back
+            dtype = np.result_type(runtime._float_dtype(np.asarray(x)), runtime._float_dtype(np.asarray(out)))
+            jac = np.zeros(out_shape + in_shape, dtype)
+            return (jac, aux) if has_aux else jac
         if pullback is None:  # the columns: the tangents of the n basis directions (and of i times them)
             t = t[0] if has_aux else t
             columns = np.reshape(np.asarray(t), (len(t), m)).T

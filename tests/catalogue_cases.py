@@ -11,6 +11,7 @@ is written to a temporary module by the test instead.
 import functools
 import heapq
 import itertools
+import math
 import operator
 import statistics
 
@@ -360,8 +361,8 @@ def mixed_problems(x):
         y = x
     y = y + a
     f = lambda t: t
-    ordered = sorted(x)
-    return np.sum(y) + ordered[0] + f
+    total = math.fsum(x)
+    return np.sum(y) + total + f
 
 
 def two_lowering_problems(x, box):

@@ -256,8 +256,8 @@ def mixed_problems(x):
         y = x
     y = y + a
     f = lambda t: t
-    ordered = sorted(x)
-    return np.sum(y) + ordered[0] + f
+    total = math.fsum(x)
+    return np.sum(y) + total + f
 
 
 def import_and_more(x):

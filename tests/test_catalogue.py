@@ -358,8 +358,8 @@ CASES: List[Case] = [
     Case("several_fence_problems", grad_of(cc.many_fence_problems), ["global", "set", "exec", "del"],
          MultipleErrors, cc.many_fence_problems,
          ["global COUNTER", "s = {1.0, 2.0}", 'exec("z = 1")', "del y[0]"]),
-    Case("several_mixed_problems", grad_of(cc.mixed_problems), ["try", "lambda", "sorted"], MultipleErrors,
-         cc.mixed_problems, ["try:", "f = lambda t: t", "ordered = sorted(x)"]),
+    Case("several_mixed_problems", grad_of(cc.mixed_problems), ["try", "lambda", "fsum"], MultipleErrors,
+         cc.mixed_problems, ["try:", "f = lambda t: t", "total = math.fsum(x)"]),
     Case("several_lowering_problems", grad_of(cc.two_lowering_problems, X, cc.Box()), ["attribute", "'g'"],
          MultipleErrors, cc.two_lowering_problems, ["box.value = np.sum(x)", "return g(x)"]),
     # wrt

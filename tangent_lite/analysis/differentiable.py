@@ -185,6 +185,14 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
             "when the code is generated", w.src.location(stmt),
             "unpack a tuple, list or dict built in the function (xs = (a, b); f(*xs)), or pass the items "
             "explicitly (f(xs[0], xs[1]))")
+    if isinstance(callee, tuple) and callee[0] == "method" and callee[1] in ("items", "values", "keys"):
+        func = info.value.func if isinstance(info.value, gast.Call) else None
+        d = S.dotted_name(func.value) if isinstance(func, gast.Attribute) else None
+        d = d or "d"
+        return UnsupportedConstructError(  # (docs/limitations.md, "iterating a dict")
+            f"iterating the dict '{d}' ('{d}.{callee[1]}()') is not supported yet", w.src.location(stmt),
+            f"iterate its keys as a list: 'for k in list({d}):' and read '{d}[k]' (for an object of your own "
+            f"class, call the method as a function of the object: YourClass.{callee[1]}({d}))")
     if isinstance(callee, tuple):
         what = f"the method '.{callee[1]}(...)'" if callee[0] == "method" else f"the attribute '.{callee[1]}'"
         hint = "use the NumPy function form (np.f(x, ...)), or register a rule for it"

@@ -65,6 +65,9 @@ def _entity(d: Any, name: str, calls: Dict[str, Tuple[int, str]], module_of: Any
             return ("builtin", name)
         if name in w.foreign:
             return ("user",) + tuple(w.foreign[name])
+        generated = (getattr(w.fn, "__globals__", None) or {}).get("__tl_meta__") or {}
+        if name in generated.get("foreign", {}):  # (the gradient an HVP differentiates: a name it bound)
+            return ("user",) + tuple(generated["foreign"][name])
         return ("user", module_of(w.fn), name)
     for template, module in (("np", "numpy"), ("math", "math")):
         if name == w.aliases.get(template):

@@ -111,8 +111,17 @@ def _walk(body: List[Any], reverse: bool = False) -> Iterator[Tuple[Any, bool]]:
             reverse = reverse or s.value.value.endswith("reverse sweep")
             continue
         yield s, reverse
-        for name in ("body", "orelse"):
-            yield from _walk(getattr(s, name, None) or [], reverse)
+        for block in _blocks(s):
+            yield from _walk(block, reverse)
+
+
+def _blocks(s: Any) -> List[List[Any]]:
+    """The statement lists nested in a statement: bodies, ``else``, ``except`` handlers,
+    ``finally``, ``match`` cases."""
+    blocks = [getattr(s, name, None) or [] for name in ("body", "orelse")]
+    blocks += [h.body for h in getattr(s, "handlers", None) or []]
+    blocks += [c.body for c in getattr(s, "cases", None) or []]
+    return blocks + [getattr(s, "finalbody", None) or []]
 
 
 def _key(node: Any) -> str:
@@ -122,6 +131,10 @@ def _key(node: Any) -> str:
         return f"{type(node).__name__} {ast.unparse(node.test)}"
     if isinstance(node, ast.For):
         return f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}"
+    if isinstance(node, ast.With):
+        return f"with {', '.join(ast.unparse(item) for item in node.items)}"
+    if any(_blocks(node)):  # try, match: their header (their blocks are walked on their own)
+        return type(node).__name__
     call = node.value if isinstance(node, ast.Expr) else None
     if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in run_time_checks.CHECKS:
         return f"check {call.func.attr} {ast.unparse(call.args[0]) if call.args else ''}"  # (its message names a line)
@@ -148,8 +161,8 @@ def _loops(body: List[Any], outer: Tuple[int, ...], plan: _Plan) -> None:
             plan.loops[s.lineno] = s.end_lineno or s.lineno
             plan.first[s.body[0].lineno] = s.lineno
             _loops(s.body, outer + (s.lineno,), plan)
-        elif isinstance(s, ast.If):
-            _loops(s.body + s.orelse, outer, plan)
+        else:
+            _loops([t for block in _blocks(s) for t in block], outer, plan)
 
 
 def _derivative_names(plan: _Plan, raw: Any, opt: Any, mode: str, real: Any) -> None:

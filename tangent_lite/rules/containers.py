@@ -44,7 +44,7 @@ def sum_vjp(g, ans, iterable):
     return _tl.builtin_sum_bar(g, iterable)
 
 
-nondifferentiable(runtime.stop_gradient)
+nondifferentiable(runtime.stop_gradient, runtime.sorted_positions)
 
 
 @defjvp(runtime.grad_hook)

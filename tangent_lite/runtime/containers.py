@@ -79,6 +79,12 @@ def append(lst: Any, item: Any) -> list:
     return list(lst) + [item]
 
 
+def sorted_positions(keys: Any) -> list:
+    """The positions of ``keys`` in the order Python's ``sorted`` puts them (stable; tuples
+    compared item by item): the written-out ``sorted(xs, key=f)``."""
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
 def builtin_sum_bar(g: Any, x: Any) -> Any:
     """Cotangent of ``x`` in the builtin ``sum(x)`` (a sequence, or an array summed over rows)."""
     if isinstance(x, (list, tuple)):

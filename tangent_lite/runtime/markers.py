@@ -471,8 +471,7 @@ def described(v: Any, how: str) -> str:
             digest = hashlib.sha256(inspect.getsource(v).encode()).hexdigest()[:12]
         except (OSError, TypeError):
             digest = "unreadable"
-        shown = ", ".join(repr(d) if _plain(d) else f"<{type(d).__name__}>"
-                          for d in (v.__defaults__, v.__kwdefaults__) if d) or "none"
+        shown = ", ".join(_default_shown(d) for d in (v.__defaults__, v.__kwdefaults__) if d) or "none"
         return f"the function {v.__module__}.{v.__qualname__} (source {digest}, defaults {shown})"
     if isinstance(v, types.ModuleType):
         return f"the module {v.__name__}"
@@ -483,6 +482,21 @@ def described(v: Any, how: str) -> str:
     if isinstance(name, str) and isinstance(module, str):
         return f"the {'class' if isinstance(v, type) else t.__qualname__} {module}.{name}"
     return described(v, "type")
+
+
+def _default_shown(d: Any) -> str:
+    """A function's defaults as :func:`described` shows them: numbers and strings by value, the
+    functions among them by name (the derivative code calls them), other data by type (read
+    when the code runs)."""
+    if _plain(d):
+        return repr(d)
+    if isinstance(d, tuple):
+        return "(" + ", ".join(_default_shown(i) for i in d) + ("," if len(d) == 1 else "") + ")"
+    if isinstance(d, dict):
+        return "{" + ", ".join(f"{k!r}: {_default_shown(i)}" for k, i in d.items()) + "}"
+    if callable(d) and not isinstance(d, type):
+        return f"<{described(d, 'is')}>"
+    return f"<{type(d).__name__}>"
 
 
 def _plain(v: Any) -> bool:

@@ -7,6 +7,7 @@ with one job each, sharing a :class:`~.state.LoweringState`:
     assignments  Assignments  assignment targets, container writes
     loops        Loops        for loops as range loops
     inlining     Inliner      nested defs, lambdas, functions passed as arguments
+    defaults     (functions)  omitted defaults that are not literals, passed explicitly
     functional   FunctionValues  map / sorted(key=) / functools.reduce of functions, lists of lambdas
     numpy_forms  NumpyForms   ufunc.reduce/accumulate/outer, einsum sublists, np.gradient as calls with rules
     namespaces   Namespaces   array-API code: xp = array_namespace(x), xp.<name>(...)

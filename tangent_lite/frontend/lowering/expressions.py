@@ -20,7 +20,7 @@ from ...errors import PACKAGE_DIR, TangentLiteError, UnsupportedConstructError
 from ...rules.registry import REGISTRY
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
-from . import forwarders, inside
+from . import defaults, forwarders, inside
 from .common import (
     _MISSING,
     ARRAY_ONLY_ATTRS,
@@ -348,6 +348,7 @@ class Expressions(Part):
         numpy_form = self.numpy_forms.call(obj, callee, node) if obj is not _MISSING else None
         if numpy_form is not None:  # ufunc.reduce/outer, einsum sublists, np.gradient (numpy_forms.py)
             return numpy_form
+        node = defaults.filled(self, obj, node)  # helper(x) of def helper(x, act=np.tanh): act passed
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and (any(
                 self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords])
                 or _takes_packs(getattr(obj, "__tl_function__", obj))):

@@ -1,11 +1,13 @@
-"""Functions used as values where their calls can be written out: ``map``, ``sorted(key=...)``
+"""Functions used as values where their calls can be written out: ``map``, ``sorted`` (with or without ``key=``)
 and ``functools.reduce`` of a lambda, a nested def or a module-level function, and tuples or
 lists of lambdas called by a constant index::
 
     ys = list(map(lambda z: z * z, xs))      ->  ys = [(lambda z: z * z)(v) for v in xs]
-    ys = sorted(xs, key=lambda z: -z)        ->  _keys = [-v for v in xs]
-                                                 _order = np.argsort(_keys, kind='stable')
-                                                 ys = [xs[i] for i in _order]
+    ys = sorted(xs, key=lambda z: -z)        ->  _items = list(xs)
+                                                 _keys = [-v for v in _items]
+                                                 _order = _tl.sorted_positions(_keys)
+                                                 ys = [_items[i] for i in _order]
+    ys = sorted(xs)                          ->  the same with _keys = _items
     p = functools.reduce(lambda a, b: a * b, xs)   ->  _acc = xs[0]
                                                        for v in xs[1:]: _acc = _acc * v
     fs = [lambda z: z * z, lambda z: 2.0 * z]; fs[1](x)   ->  the second lambda, inlined
@@ -36,9 +38,12 @@ class FunctionValues(Part):
             return None
         if obj is map and len(args) >= 2 and not kw and self.inline.is_function_value(args[0]):
             return self.map(args[0], args[1:])
-        if obj is sorted and len(args) == 1 and "key" in kw and set(kw) <= {"key", "reverse"} \
-                and self.inline.is_function_value(kw["key"]):
-            return self.sorted(args[0], kw["key"], kw.get("reverse"), node)
+        if obj is sorted and len(args) == 1 and set(kw) <= {"key", "reverse"}:
+            key = kw.get("key")
+            if key is None or (isinstance(key, gast.Constant) and key.value is None):
+                return self.sorted(args[0], None, kw.get("reverse"), node)
+            if self.inline.is_function_value(key):
+                return self.sorted(args[0], key, kw.get("reverse"), node)
         if obj is functools.reduce and len(args) in (2, 3) and not kw and self.inline.is_function_value(args[0]):
             return self.reduce(args[0], args[1], args[2] if len(args) == 3 else None)
         return None
@@ -55,18 +60,19 @@ class FunctionValues(Part):
         ast_copy_lines(comp, self.cx.lineno)
         return self.exprs.comprehension(comp)
 
-    def sorted(self, seq: Any, key: Any, reverse: Any, node: Any) -> Any:
+    def sorted(self, seq: Any, key: Optional[Any], reverse: Any, node: Any) -> Any:
+        """``sorted(seq, key=f)`` (or without a key): a list of the items in the order of
+        ``_tl.sorted_positions`` (Python's own comparisons, stable) of their keys."""
         if reverse is not None and not (isinstance(reverse, gast.Constant) and isinstance(reverse.value, bool)):
             self.cx.error(UnsupportedConstructError, "sorted(..., key=...) with a 'reverse' that is not True or False",
                           node, "write reverse=True or reverse=False, or reverse the sorted list ([::-1])")
             return _opaque()
-        items = self.exprs.atom(seq)
+        items = self.exprs.atom(gast.Call(func=S.name(self.cx.aliases.get("list", "list")), args=[seq], keywords=[]))
         if reverse is not None and reverse.value:  # stable, as Python's: the reversed list, sorted, reversed
             items = self.exprs.atom(gast.Subscript(value=items, slice=gast.Slice(
                 lower=None, upper=None, step=S.const(-1)), ctx=gast.Load()))
-        keys = self.map(key, [items])
-        order = self.exprs.atom(self.exprs._np_call("argsort", [keys], [gast.keyword(arg="kind",
-                                                                                  value=S.const("stable"))]))
+        keys = items if key is None else self.map(key, [items])
+        order = self.exprs.atom(self.exprs._tl_call("sorted_positions", [keys]))
         index = self.cx.namer.fresh("_i")
         comp = gast.ListComp(elt=gast.Subscript(value=items, slice=S.name(index), ctx=gast.Load()),
                              generators=[gast.comprehension(target=S.name(index, store=True), iter=order,
