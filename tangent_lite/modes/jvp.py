@@ -265,9 +265,7 @@ class _Forward:
                 func = S.deepcopy(info.value.func)
                 call = S.call(func, [a for _, a in args]) if [slot for slot, _ in args] == info.prim.params \
                     else S.call(func, keywords=args)
-            if casts(info):
-                call = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "cast_like"), [call, S.name(target)])
-            return [S.assign(dot, call)]
+            return [S.assign(dot, self._cast(info, call, target))]
         stmts: List[Any] = []
         terms = []
         broadcast = False
@@ -298,11 +296,16 @@ class _Forward:
                 len(terms) < len([a for a in info.bound.values() if not isinstance(a, gast.Constant)]):
             helper = "batch_bcast" if self.batched else "bcast"
             total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), helper), [total, S.name(target)])
-        if casts(info):  # np.asarray(x, dtype=int): no derivative; float32: in float32 (batched: zero or kept)
-            total = S.call(S.attribute(S.name(self.w.aliases["_tl"]), "write_cast" if self.batched else "cast_like"),
-                           [total, S.name(target)])
-        stmts.append(S.assign(dot, total))
+        stmts.append(S.assign(dot, self._cast(info, total, target)))
         return stmts
+
+    def _cast(self, info: StmtInfo, tangent: Any, target: str) -> Any:
+        """A call with ``dtype=`` casts its tangent like its value: np.asarray(x, dtype=int) has no
+        derivative, float32 stays float32 (batched: each direction zeroed or kept)."""
+        if not casts(info):
+            return tangent
+        helper = "write_cast" if self.batched else "cast_like"
+        return S.call(S.attribute(S.name(self.w.aliases["_tl"]), helper), [tangent, S.name(target)])
 
 
 def _batched_rule(info: StmtInfo, slot: str) -> Any:
