@@ -143,7 +143,7 @@ def _is_runtime(module: str) -> bool:
 
 
 def _reads_text(name: str, command: Optional[str], rows: List[Tuple[Any, ...]], tl: str) -> str:
-    """The ``ModuleValues`` a standalone file's functions check first (see runtime/markers.py)."""
+    """The ``ModuleValues`` a standalone file's functions check first (see runtime/module_values.py)."""
     modules = ", ".join(sorted({row[0][1] for row in rows}))
     hows = {row[3] for row in rows}
     lines = [f"\n\n# --- the values of {modules} the functions below read when they run, checked first against",

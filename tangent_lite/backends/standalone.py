@@ -146,7 +146,7 @@ def _wrapped(obj: Any) -> Any:
 
 def _value(reach: Reach) -> Any:
     """What ``reach`` finds now."""
-    value = getattr(sys.modules[reach[0]], reach[1], runtime.markers._NOTHING)
+    value = getattr(sys.modules[reach[0]], reach[1], runtime.module_values._NOTHING)
     for part in reach[2]:
         value = runtime._step(value, part)
     return value

@@ -21,6 +21,7 @@ modules it needs (never this package), and ``_tl.<name>`` reaches every helper w
 - ``indexing``: adjoints of ``x[index]`` and ``x.name``, in-place writes ``x[index] = v``
 - ``tape``: values kept for the reverse sweep before in-place writes, and restored
 - ``markers``: ``stop_gradient``, ``grad_hook`` and the checks generated code runs
+- ``module_values``: what a file adgen wrote reads from the user's modules, and checks
 - ``array_api_extra``: stand-ins of the helpers of array-API code (``atleast_nd``, ``xp_promote``)
 - ``batched``: batched forward mode (``k`` tangents at once)
 - ``generators``: what a function may read (walked): random generators and their states, arrays

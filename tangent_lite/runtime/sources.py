@@ -28,6 +28,7 @@ from . import (
     library,
     linalg,
     markers,
+    module_values,
     numpy_extra,
     numpy_missing,
     products,
@@ -45,7 +46,7 @@ from . import (
 # after the modules it imports: the order in which the helpers of a standalone file appear
 MODULES = (library, broadcast, values, blocks, singular, containers, elementwise, reductions, along_axis, products,
            shapes, linalg, higher_order, numpy_missing, numpy_extra, scipy_funcs, scipy_linalg, scipy_stats,
-           indexing, tape, markers, batched, generators, checkpoint, fft, array_api_extra)
+           indexing, tape, markers, module_values, batched, generators, checkpoint, fft, array_api_extra)
 
 Rewrite = Callable[[ast.stmt, str, int], Tuple[ast.stmt, str]]
 
