@@ -85,3 +85,57 @@ def test_keys_work_in_both_modes() -> None:
     assert tl.jvp(by_keys, (D,), ({"a": 1.0, "b": 0.0},))[1] == pytest.approx(1.6)
 
 
+
+
+# ``for k in d`` over a dict the function builds itself (not an argument): the loop iterated the
+# dict by index, reading values (or a KeyError from deep inside) where Python reads keys, so
+# {0: 2x, 1: 3x} gave the derivative of 2x*x + 3x*x (5.0 at 0.5) for that of 0*x + 1*x (1.0).
+
+
+def int_keys_loop(x):
+    d = {0: 2.0 * x, 1: 3.0 * x}
+    s = 0.0
+    for k in d:
+        s = s + k * x
+    return s
+
+
+def dict_call_generator(x):
+    d = dict(a=x, b=2.0 * x)
+    return sum(d[k] for k in d)
+
+
+def merged_loop(x):
+    d = {"a": x} | {"b": 2.0 * x}
+    s = 0.0
+    for i, k in enumerate(d):
+        s = s + i * d[k]
+    return s
+
+
+LOCAL_RUNS: dict = {
+    "grad": lambda f: tl.grad(f)(0.5),
+    "jvp": lambda f: tl.jvp(f, (0.5,), (1.0,)),
+    "hessian": lambda f: tl.hessian(f)(0.5),
+}
+
+
+@pytest.mark.parametrize("run", sorted(LOCAL_RUNS))
+@pytest.mark.parametrize("f", [int_keys_loop, dict_call_generator, merged_loop], ids=lambda f: f.__name__)
+def test_iterating_a_local_dict_is_refused(f: Callable, run: str) -> None:
+    with pytest.raises(ValueError, match=r"iterating the dict 'd' \('for k in d'\) is not supported yet") as info:
+        LOCAL_RUNS[run](f)
+    assert "for k in list(d):" in str(info.value)
+
+
+def over_keys(x):
+    d = {"a": 2.0 * x, "b": 3.0 * x}
+    s = 0.0
+    for k in list(d):
+        s = s + d[k] ** 2
+    return s
+
+
+def test_the_keys_of_a_local_dict_still_work() -> None:
+    assert tl.grad(over_keys)(0.5) == pytest.approx(13.0)  # d/dx of (2x)^2 + (3x)^2 = 26x
+    assert tl.jvp(over_keys, (0.5,), (1.0,))[1] == pytest.approx(13.0)

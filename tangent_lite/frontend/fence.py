@@ -96,7 +96,8 @@ def _statement_errors(node: Any, src: FunctionSource) -> List[TangentLiteError]:
     if isinstance(node, gast.Delete) and not all(isinstance(t, gast.Name) for t in node.targets):
         set_anno(node, Key.FENCED, True)
         return [UnsupportedConstructError("'del' of an item or an attribute is not supported", src.location(node),
-                                          "build a new container without it (d = {k: v ...}, L = L[:i] + L[i + 1:])")]
+                                          "build a new container without it (L = L[:i] + L[i + 1:]; "
+                                          "for a dict, a dict literal of the keys you keep)")]
     if isinstance(node, gast.Try):
         jump = next((j for h in node.handlers for j in _loop_jumps(h.body)), None)
         if jump is not None:

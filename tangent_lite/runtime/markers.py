@@ -70,9 +70,8 @@ def stop_gradient(x: Any) -> Any:
 def grad_hook(x: Any, hook: Any) -> Any:
     """Identity on ``x``; in reverse mode, ``x``'s cotangent is replaced by ``hook(cotangent)``.
 
-    The generated reverse sweep calls the hook where it computes the adjoint (like Tangent's
-    ``insert_grad_of``): ``x = tl.grad_hook(x, lambda g: np.clip(g, -1.0, 1.0))`` clips it,
-    ``tl.grad_hook(x, print)``-style hooks that return their argument inspect it."""
+    The reverse sweep calls ``hook``, a module-level function (``x = tl.grad_hook(x, clip)`` with
+    ``def clip(g): return np.clip(g, -1.0, 1.0)``), where it computes the adjoint (Tangent's ``insert_grad_of``)."""
     return x
 
 

@@ -127,8 +127,8 @@ class Loops(Part):
             seq = self.exprs.atom(it)
             return self._len_call(seq), lambda i: self._subscript(seq, i)
         seq = self._sequence(it)
-        if isinstance(it, gast.Name) and it.id in self.cx.params:  # an argument might be a dict
-            self._not_a_dict_check(seq, it.id)
+        if isinstance(it, gast.Name) and (it.id in self.cx.params or it.id in _bound_to_dicts(self.cx.fdef)):
+            self._not_a_dict_check(seq, it.id)  # an argument, or a local bound to a dict somewhere
         if isinstance(seq, gast.Name) and seq.id in rebound:
             copy_ = self.names.temp()
             self.cx.emit(S.assign(copy_, seq))
@@ -242,6 +242,22 @@ class Loops(Part):
 
 
 _RESIZING = frozenset({"append", "extend", "insert", "pop", "remove", "clear"})
+
+
+def _bound_to_dicts(fdef: Any) -> Set[str]:
+    """Local names the function binds to a dict somewhere (a display, a comprehension, ``dict(...)``,
+    a merge ``d | e``): ``for k in d`` over one must be refused (its loop would read values, not keys)."""
+    out: Set[str] = set()
+    for node in S.walk(fdef):
+        targets = node.targets if isinstance(node, gast.Assign) else [node.target] \
+            if isinstance(node, (gast.AnnAssign, gast.NamedExpr)) else []
+        value = getattr(node, "value", None)
+        dictish = isinstance(value, (gast.Dict, gast.DictComp)) \
+            or isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and value.func.id == "dict" \
+            or isinstance(value, gast.BinOp) and isinstance(value.op, gast.BitOr) \
+            and isinstance(value.left, (gast.Dict, gast.Name))
+        out.update(t.id for t in targets if dictish and isinstance(t, gast.Name))
+    return out
 
 
 def _grown_while_iterated(node: Any) -> Optional[Tuple[str, str, int]]:
