@@ -143,6 +143,8 @@ def var_tangent(t: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool 
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     scale = var_scale(reduced_count(a.shape, axes), ddof)
+    if np.iscomplexobj(a):  # var = mean(|a - mean|^2): d var = scale * Re(sum(conj(centred) * t))
+        return scale * np.real(np.sum(np.conj(centred) * t, axis=axes, keepdims=keepdims))
     return scale * np.sum(centred * t, axis=axes, keepdims=keepdims)
 
 
@@ -151,6 +153,8 @@ def var_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = Fa
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     scale = var_scale(reduced_count(a.shape, axes), ddof)
+    if np.iscomplexobj(a):  # a real function of complex a: dvar/dRe - 1j dvar/dIm (docs/complex-numbers.md)
+        return scale * expand_reduced(np.real(g), a.shape, axes, keepdims) * np.conj(centred)
     return scale * expand_reduced(g, a.shape, axes, keepdims) * centred
 
 
