@@ -118,7 +118,9 @@ _COMPLEX_SPECIFIC = """
 # lexicographic max/min (locally the selection of one entry: linear where the maximum's real part
 # is not tied), and holomorphic functions of SciPy (``erf'(z) = 2 exp(-z^2) / sqrt(pi)``).
 _OTHERS = """
-    numpy.linalg.norm numpy.linalg.vector_norm numpy.linalg.matrix_norm
+    numpy.linalg.norm numpy.linalg.vector_norm numpy.linalg.matrix_norm numpy.linalg.svdvals
+    numpy.linalg.eigh numpy.linalg.eigvalsh numpy.linalg.svd
+    numpy.diagonal numpy.linalg.diagonal numpy.trace numpy.linalg.trace
     numpy.var numpy.std numpy.max numpy.min numpy.amax numpy.amin
     scipy.special.erf scipy.special.erfc
 """

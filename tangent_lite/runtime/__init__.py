@@ -111,7 +111,8 @@ __all__ = [
     "det_tangent", "det_bar", "inv_or_nan", "slogdet_tangent", "slogdet_bar",
     "tri_sym", "tri_sym_adjoint", "cholesky_phi", "cholesky_tangent", "cholesky_bar", "eigh_f",
     "eigh_tangent", "eigh_bar", "eigvalsh_tangent", "eigvalsh_bar", "svd_check", "svd_f", "svd_tangent",
-    "svd_bar", "svdvals_tangent", "svdvals_bar", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",
+    "svd_bar", "svdvals_tangent", "svdvals_bar", "tri_herm", "tri_herm_adjoint", "herm_t", "svd_tangent_complex",
+    "svd_bar_complex", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",
     "pinv_bar",
     # strong zeros at singular points (singular.py)
     "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "strong_zero", "power",
@@ -122,7 +123,7 @@ __all__ = [
     # derivatives of derivative code (higher_order.py)
     "einsum_tangent2", "einsum_bar2", "multi_dot_pairs", "multi_dot_pairs_bar",
     "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
-    "norm_dir_bar_n",
+    "norm_dir_bar_n", "abs_grad_tangent", "abs_grad_cotangent",
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_scale", "logsumexp_weights", "logsumexp_tangent", "logsumexp_spread",
