@@ -20,7 +20,8 @@ def _unary(lo: float, hi: float) -> List[Case]:
 
 def _complex_unary() -> List[Case]:
     """Complex input to a holomorphic function (docs/complex-numbers.md)."""
-    return [_case("complex (3, 2)", lambda rng: (sample(rng, (3, 2), -1.5, 1.5) + 1j * sample(rng, (3, 2), -1.5, 1.5),)),
+    return [_case("complex (3, 2)",
+                  lambda rng: (sample(rng, (3, 2), -1.5, 1.5) + 1j * sample(rng, (3, 2), -1.5, 1.5),)),
             _case("complex", lambda rng: (complex(sample(rng, F, -1.5, 1.5), sample(rng, F, -1.5, 1.5)),))]
 
 

@@ -111,7 +111,8 @@ def eigvalsh_sum(a):
 def svd_vectors(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     m, n = a.shape
-    return np.sum(np.abs(u) * W5[:m, :u.shape[1]]) + np.sum(s * W5[0, :s.shape[0]]) + np.sum(np.abs(vh) * W5[:vh.shape[0], :n])
+    return (np.sum(np.abs(u) * W5[:m, :u.shape[1]]) + np.sum(s * W5[0, :s.shape[0]])
+            + np.sum(np.abs(vh) * W5[:vh.shape[0], :n]))
 
 
 def svd_rebuilt(a):

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from .blocks import axes_of, expand_reduced, safe_div
-from .library import as_array, inexact, is_foreign, namespace, reshaped, spread, zeros_of
 from .elementwise import abs_grad
+from .library import as_array, inexact, is_foreign, namespace, reshaped, spread, zeros_of
 from .singular import strong_mul
 
 # ---------------------------------------------------------------- sum, mean, max/min and prod
