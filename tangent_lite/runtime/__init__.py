@@ -95,7 +95,7 @@ __all__ = [
     "diff_tangent", "diff_bar", "trapezoid_weights", "trapezoid_bar_y", "trapezoid_x_terms",
     "trapezoid_tangent_x", "trapezoid_bar_x",
     # norms
-    "norm_axes", "vector_norm_dir", "matrix_norm_dir", "norm_dir", "norm_tangent", "norm_bar",
+    "norm_axes", "vector_norm_dir", "matrix_norm_dir", "norm_dir", "real_norm_dir", "norm_tangent", "norm_bar",
     # products
     "vecdot_bar", "inner_bar_a", "inner_bar_b", "tensordot_axes", "tensordot_bar_a", "tensordot_bar_b",
     "einsum_parse", "einsum_tangent", "einsum_bar", "kron_bar", "cross_bar", "multi_dot_tangent",
@@ -123,7 +123,8 @@ __all__ = [
     # derivatives of derivative code (higher_order.py)
     "einsum_tangent2", "einsum_bar2", "multi_dot_pairs", "multi_dot_pairs_bar",
     "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
-    "norm_dir_bar_n", "abs_grad_tangent", "abs_grad_cotangent",
+    "norm_dir_bar_n", "abs_grad_tangent", "abs_grad_cotangent", "real_norm_dir_dot", "real_norm_dir_reduce",
+    "real_norm_dir_bar_x", "real_norm_dir_bar_n",
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_scale", "logsumexp_weights", "logsumexp_tangent", "logsumexp_spread",

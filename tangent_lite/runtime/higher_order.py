@@ -28,7 +28,7 @@ from .blocks import expand_reduced, safe_div
 from .elementwise import abs_grad
 from .library import inexact, zeros_of
 from .products import einsum_bar, einsum_ops, multi_dot_bar
-from .reductions import norm_axes, norm_dir
+from .reductions import norm_axes, norm_bar, norm_tangent
 from .singular import strong_div
 
 # ---------------------------------------------------------------- einsum
@@ -138,9 +138,13 @@ def norm_dir_dot(w: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = No
     ``n_dot`` (the tangent of ``ans``)."""
     if np.iscomplexobj(x):
         ag, r = abs_grad(x), np.abs(x)
-        along_r = norm_dir_dot(w, np.real(ag * x_dot), n_dot, ans, r, ord, axis, keepdims, kind)
-        d, axes = norm_dir(ans, r, ord, axis, keepdims, kind)
-        return along_r * ag + expand_reduced(w, np.shape(x), axes, keepdims) * d * abs_grad_tangent(x_dot, ag, x)
+        along_r = real_norm_dir_dot(w, np.real(ag * x_dot), n_dot, ans, r, ord, axis, keepdims, kind)
+        return along_r * ag + norm_bar(w, ans, r, ord, axis, keepdims, kind) * abs_grad_tangent(x_dot, ag, x)
+    return real_norm_dir_dot(w, x_dot, n_dot, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_dot(w: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                      keepdims: bool = False, kind: str = "norm") -> Any:
     a_x, a_n, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     shape = np.shape(x)
     dd = a_x * x_dot + a_n * expand_reduced(n_dot, shape, axes, keepdims)
@@ -152,9 +156,13 @@ def norm_dir_reduce(t: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any =
     """The tangent of ``norm_tangent(t, ans, x, ...)`` along ``x_dot`` and ``n_dot``."""
     if np.iscomplexobj(x):
         ag, r = abs_grad(x), np.abs(x)
-        along_r = norm_dir_reduce(np.real(ag * t), np.real(ag * x_dot), n_dot, ans, r, ord, axis, keepdims, kind)
-        d, axes = norm_dir(ans, r, ord, axis, keepdims, kind)
-        return along_r + np.sum(np.real(d * abs_grad_tangent(x_dot, ag, x) * t), axis=axes, keepdims=keepdims)
+        along_r = real_norm_dir_reduce(np.real(ag * t), np.real(ag * x_dot), n_dot, ans, r, ord, axis, keepdims, kind)
+        return along_r + norm_tangent(np.real(abs_grad_tangent(x_dot, ag, x) * t), ans, r, ord, axis, keepdims, kind)
+    return real_norm_dir_reduce(t, x_dot, n_dot, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_reduce(t: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                         keepdims: bool = False, kind: str = "norm") -> Any:
     a_x, a_n, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     dd = a_x * x_dot + a_n * expand_reduced(n_dot, np.shape(x), axes, keepdims)
     return np.sum(dd * t, axis=axes, keepdims=keepdims)
@@ -165,9 +173,13 @@ def norm_dir_bar_x(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any 
     """``expand(w) * a_x * h``: the cotangent of ``x`` through the direction ``d``."""
     if np.iscomplexobj(x):
         ag, r = abs_grad(x), np.abs(x)
-        through_r = norm_dir_bar_x(w, np.real(h * ag), ans, r, ord, axis, keepdims, kind)
-        d, axes = norm_dir(ans, r, ord, axis, keepdims, kind)
-        return through_r * ag + abs_grad_cotangent(h * expand_reduced(w, np.shape(x), axes, keepdims) * d, ag, x)
+        through_r = real_norm_dir_bar_x(w, np.real(h * ag), ans, r, ord, axis, keepdims, kind)
+        return through_r * ag + abs_grad_cotangent(h * norm_bar(w, ans, r, ord, axis, keepdims, kind), ag, x)
+    return real_norm_dir_bar_x(w, h, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_bar_x(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                        keepdims: bool = False, kind: str = "norm") -> Any:
     a_x, _, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     return expand_reduced(w, np.shape(x), axes, keepdims) * a_x * h
 
@@ -176,7 +188,12 @@ def norm_dir_bar_n(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any 
                    kind: str = "norm") -> Any:
     """The cotangent of the norm ``ans`` through the direction ``d``."""
     if np.iscomplexobj(x):
-        return norm_dir_bar_n(w, np.real(h * abs_grad(x)), ans, np.abs(x), ord, axis, keepdims, kind)
+        return real_norm_dir_bar_n(w, np.real(h * abs_grad(x)), ans, np.abs(x), ord, axis, keepdims, kind)
+    return real_norm_dir_bar_n(w, h, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_bar_n(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                        keepdims: bool = False, kind: str = "norm") -> Any:
     _, a_n, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     out = np.sum(expand_reduced(w, np.shape(x), axes, keepdims) * a_n * h, axis=axes, keepdims=keepdims)
     return np.reshape(out, np.shape(ans))

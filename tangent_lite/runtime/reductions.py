@@ -359,8 +359,16 @@ def norm_dir(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool
     x = inexact(x)
     which, axes = norm_axes(x, ord, axis, kind)
     if np.iscomplexobj(x) and not (which == "matrix" and ord in ("nuc", 2, -2)):
-        d, _ = norm_dir(ans, np.abs(x), ord, axis, keepdims, kind)
+        d, _ = real_norm_dir(ans, np.abs(x), ord, axis, keepdims, kind)
         return d * abs_grad(x), axes
+    return real_norm_dir(ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False,
+                  kind: str = "norm") -> tuple:
+    """:func:`norm_dir` of a real ``x`` (and the matrix ord 'nuc', 2, -2 of a complex one)."""
+    x = inexact(x)
+    which, axes = norm_axes(x, ord, axis, kind)
     n = expand_reduced(ans, x.shape, axes, keepdims)
     if which == "vector":
         return vector_norm_dir(x, n, ord, axes), axes
