@@ -179,4 +179,7 @@ for _name in ("numpy.power", "operator.pow"):
     COMPLEX_EXTRA[_name] = [_case("complex (3,) ** 3.0", lambda rng: ((csample(rng, (3,)), 3.0), {}))]
 COMPLEX_EXTRA["numpy.sum"] = [_case("complex (2, 3) axis=1", lambda rng: ((csample(rng, (2, 3)),), {"axis": 1}))]
 COMPLEX_EXTRA["numpy.prod"] = [_case("complex (2, 3) axis=0", lambda rng: ((csample(rng, (2, 3)),), {"axis": 0}))]
+for _name in ("numpy.max", "numpy.min"):  # NumPy's lexicographic order: the derivative selects the entry
+    COMPLEX_EXTRA[_name] = [_case("complex (3, 4) axis 1", lambda rng: ((csample(rng, (3, 4)),), {"axis": 1})),
+                            _case("complex (5,)", lambda rng: ((csample(rng, (5,)),), {}))]
 COMPLEX_EXTRA["numpy.mean"] = [_case("complex (2, 3)", lambda rng: ((csample(rng, (2, 3)),), {}))]

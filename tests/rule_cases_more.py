@@ -1011,6 +1011,73 @@ def use_indexed_tuple_outputs(a):
     return np.linalg.slogdet(a)[1] + np.sum(np.linalg.eigh(s)[0] ** 2) + np.sum(np.linalg.qr(a)[1] ** 2)
 
 
+def cu(rng: np.random.Generator, shape: tuple, lo: float = 0.3, hi: float = 2.0) -> np.ndarray:
+    """Complex values with modulus in [lo, hi] and random phases (away from 0, the kink of |z|)."""
+    return rng.uniform(lo, hi, size=shape) * np.exp(1j * rng.uniform(-3.0, 3.0, size=shape))
+
+
+def csep_sv(rng: np.random.Generator, m: int, n: int, *batch: int) -> np.ndarray:
+    """Complex m x n matrices with distinct singular values in [1, 1 + 1.5 k]."""
+    k = min(m, n)
+    u_, _ = np.linalg.qr(rng.normal(size=batch + (m, k)) + 1j * rng.normal(size=batch + (m, k)))
+    v_, _ = np.linalg.qr(rng.normal(size=batch + (n, k)) + 1j * rng.normal(size=batch + (n, k)))
+    s = 1.0 + 1.5 * np.arange(k)[::-1] + rng.uniform(0, 0.3, size=batch + (k,))
+    return (u_ * s[..., None, :]) @ np.conj(np.swapaxes(v_, -1, -2))
+
+
+def cherm(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A complex Hermitian n x n matrix with well-separated eigenvalues."""
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))
+    w = np.arange(n) * 1.5 - n / 2.0 + rng.uniform(-0.3, 0.3, size=n)
+    return (q * w) @ np.conj(q.T)
+
+
+# complex input to real-valued functions (dF/dRe - 1j dF/dIm, docs/complex-numbers.md) and to
+# NumPy's lexicographic max/min: checked by tests/test_rules.py with complex directions
+COMPLEX_CASES: Dict[str, List[Case]] = {
+    "numpy.amax": [case("complex (3, 4) axis 1", lambda rng: (cu(rng, (3, 4)), 1))],
+    "numpy.amin": [case("complex (2, 3, 4) axes (0, 2) keepdims", lambda rng: (cu(rng, (2, 3, 4)), (0, 2)),
+                        keepdims=True)],
+    "numpy.var": [case("complex (6,)", lambda rng: (cu(rng, (6,)),)),
+                  case("complex (3, 4) axis 0 ddof 1 keepdims", lambda rng: (cu(rng, (3, 4)), 0), ddof=1,
+                       keepdims=True)],
+    "numpy.std": [case("complex (6,)", lambda rng: (cu(rng, (6,)),)),
+                  case("complex (2, 3, 4) axes (1, 2) ddof 1", lambda rng: (cu(rng, (2, 3, 4)), (1, 2)), ddof=1)],
+    "numpy.linalg.norm": [
+        case("complex (5,)", lambda rng: (cu(rng, (5,)),)),
+        case("complex (5,) ord 1", lambda rng: (cu(rng, (5,)), 1)),
+        case("complex (5,) ord 3", lambda rng: (cu(rng, (5,)), 3)),
+        case("complex (5,) ord inf", lambda rng: (cu(rng, (5,)), np.inf)),
+        case("complex (5,) ord -inf", lambda rng: (cu(rng, (5,)), -np.inf)),
+        case("complex (5,) ord 0", lambda rng: (cu(rng, (5,)), 0)),
+        case("complex (3, 4) fro", lambda rng: (cu(rng, (3, 4)), "fro")),
+        case("complex (3, 4) nuc", lambda rng: (csep_sv(rng, 3, 4), "nuc")),
+        case("complex (4, 3) ord 2", lambda rng: (csep_sv(rng, 4, 3), 2)),
+        case("complex (4, 3) ord -2", lambda rng: (csep_sv(rng, 4, 3), -2)),
+        case("complex (3, 4) ord 1", lambda rng: (cu(rng, (3, 4)), 1)),
+        case("complex (3, 4) ord -inf", lambda rng: (cu(rng, (3, 4)), -np.inf)),
+        case("complex (3, 4) ord 1 axis 0 keepdims", lambda rng: (cu(rng, (3, 4)), 1, 0, True)),
+        case("complex (2, 3, 4) fro axes (0, 2)", lambda rng: (cu(rng, (2, 3, 4)), "fro", (0, 2))),
+        case("complex (2, 3, 4) nuc axes (2, 1)", lambda rng: (csep_sv(rng, 4, 3, 2).transpose(0, 2, 1), "nuc",
+                                                               (2, 1))),
+    ],
+    # (eigh and svd with vectors: only phase-invariant functions of the vectors have a derivative,
+    # finite differences of the vectors do not; tests/test_complex_more_rules.py checks those)
+    "numpy.linalg.eigvalsh": [case("complex Hermitian (3, 3)", lambda rng: (cherm(rng, 3),)),
+                              case("complex (2, 3, 3) UPLO U, not Hermitian", lambda rng: (cu(rng, (2, 3, 3)), "U"))],
+    "numpy.linalg.svd": [case("complex (4, 3) values only", lambda rng: (csep_sv(rng, 4, 3), True, False))],
+    "numpy.linalg.svdvals": [case("complex (2, 3, 4)", lambda rng: (csep_sv(rng, 3, 4, 2),))],
+    "numpy.diagonal": [case("complex (3, 4) offset 1", lambda rng: (cu(rng, (3, 4)), 1))],
+    "numpy.trace": [case("complex (2, 3, 3) axes 1, 2", lambda rng: (cu(rng, (2, 3, 3)), 0, 1, 2))],
+    "numpy.linalg.vector_norm": [case("complex (3, 4) ord 3 axis 1", lambda rng: (cu(rng, (3, 4)),), axis=1, ord=3)],
+    "numpy.linalg.matrix_norm": [case("complex (2, 3, 4) nuc", lambda rng: (csep_sv(rng, 3, 4, 2),), ord="nuc"),
+                                 case("complex (3, 4) ord inf", lambda rng: (cu(rng, (3, 4)),), ord=np.inf)],
+}
+for _name, _extra in COMPLEX_CASES.items():
+    if _name in CASES:  # (amax/amin and the array-API norms only where NumPy has them as distinct functions)
+        CASES[_name] = CASES[_name] + _extra
+
+
 @dataclass(frozen=True)
 class EndToEnd:
     fn: Callable

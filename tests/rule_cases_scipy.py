@@ -18,6 +18,13 @@ def _unary(lo: float, hi: float) -> List[Case]:
             _case("float", lambda rng: (sample(rng, F, lo, hi),))]
 
 
+def _complex_unary() -> List[Case]:
+    """Complex input to a holomorphic function (docs/complex-numbers.md)."""
+    return [_case("complex (3, 2)",
+                  lambda rng: (sample(rng, (3, 2), -1.5, 1.5) + 1j * sample(rng, (3, 2), -1.5, 1.5),)),
+            _case("complex", lambda rng: (complex(sample(rng, F, -1.5, 1.5), sample(rng, F, -1.5, 1.5)),))]
+
+
 def _binary(xdom: tuple, ydom: tuple) -> List[Case]:
     return [_case("(3, 4) with (4,)", lambda rng: (sample(rng, (3, 4), *xdom), sample(rng, (4,), *ydom))),
             _case("floats", lambda rng: (sample(rng, F, *xdom), sample(rng, F, *ydom)))]
@@ -36,8 +43,8 @@ else:
     CASES = {
         "scipy.special.expit": _unary(-3.0, 3.0),
         "scipy.special.logit": _unary(0.1, 0.9),
-        "scipy.special.erf": _unary(-2.0, 2.0),
-        "scipy.special.erfc": _unary(-2.0, 2.0),
+        "scipy.special.erf": _unary(-2.0, 2.0) + _complex_unary(),
+        "scipy.special.erfc": _unary(-2.0, 2.0) + _complex_unary(),
         "scipy.special.erfinv": _unary(-0.9, 0.9),
         "scipy.special.erfcinv": _unary(0.1, 1.9),
         "scipy.special.gammaln": _unary(0.3, 4.0),

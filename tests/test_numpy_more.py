@@ -61,11 +61,18 @@ def _rng(*key: Any) -> np.random.Generator:
 
 
 def _is_float_leaf(v: Any) -> bool:
+    """A float or complex leaf (complex leaves: the convention of docs/complex-numbers.md, random
+    complex directions and the pairing ``Re(sum(a * b))``)."""
     if isinstance(v, bool):
         return False
-    if isinstance(v, float):
+    if isinstance(v, (float, complex)):
         return True
-    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
+    return isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.inexact)
+
+
+def _leaf(v: Any) -> np.ndarray:
+    """``v`` as a float array, or a complex one."""
+    return np.asarray(v, dtype=complex if np.iscomplexobj(v) else float)
 
 
 def _differentiable(v: Any) -> bool:
@@ -75,10 +82,10 @@ def _differentiable(v: Any) -> bool:
 
 
 def _plain(v: Any) -> Any:
-    """Tuples (also named ones) and lists as lists, leaves as float arrays."""
+    """Tuples (also named ones) and lists as lists, leaves as float (or complex) arrays."""
     if isinstance(v, (list, tuple)):
         return [_plain(e) for e in v]
-    return np.asarray(v, dtype=float)
+    return _leaf(v)
 
 
 def _rand_like(v: Any, rng: np.random.Generator) -> Any:
@@ -88,6 +95,8 @@ def _rand_like(v: Any, rng: np.random.Generator) -> Any:
         return [_rand_like(e, rng) for e in v]
     if isinstance(v, float):
         return float(rng.normal())
+    if np.iscomplexobj(v):
+        return np.asarray(rng.normal(size=np.shape(v)) + 1j * rng.normal(size=np.shape(v)))
     return np.asarray(rng.normal(size=np.shape(v)))
 
 
@@ -109,13 +118,13 @@ def _vdot(a: Any, b: Any) -> float:
     if isinstance(a, (list, tuple)):
         assert isinstance(b, (list, tuple)) and len(a) == len(b), f"structure mismatch: {_shapes(a)} vs {_shapes(b)}"
         return sum(_vdot(x, y) for x, y in zip(a, b))
-    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    return float(np.real(np.sum(_leaf(a) * _leaf(b))))
 
 
 def _abs_vdot(a: Any, b: Any) -> float:
     if isinstance(a, (list, tuple)):
         return sum(_abs_vdot(x, y) for x, y in zip(a, b))
-    return float(np.sum(np.abs(np.asarray(a, dtype=float) * np.asarray(b, dtype=float))))
+    return float(np.sum(np.abs(_leaf(a) * _leaf(b))))
 
 
 def _tree_map(f: Any, *trees: Any) -> Any:
@@ -132,8 +141,8 @@ def _assert_close(what: str, actual: Any, expected: Any, rtol: float = FD_RTOL, 
         for i, (a, e) in enumerate(zip(actual, expected)):
             _assert_close(f"{what} [entry {i}]", a, e, rtol, atol)
         return
-    a = np.asarray(actual, dtype=float)
-    e = np.asarray(expected, dtype=float)
+    a = _leaf(actual)
+    e = _leaf(expected)
     assert a.shape == e.shape, f"{what}: shape {a.shape} != expected {e.shape}"
     scale = max(1.0, float(np.max(np.abs(e)))) if e.size else 1.0
     if not np.allclose(a, e, rtol=rtol, atol=atol * scale):
@@ -172,7 +181,7 @@ class Call:
     def finite_difference(self, argnum: int, v: Any) -> Any:
         x = self.value(argnum)
         plus, minus = self.primal_with(argnum, _axpy(x, EPS, v)), self.primal_with(argnum, _axpy(x, -EPS, v))
-        return _tree_map(lambda p, m: (np.asarray(p, dtype=float) - np.asarray(m, dtype=float)) / (2 * EPS),
+        return _tree_map(lambda p, m: (_leaf(p) - _leaf(m)) / (2 * EPS),
                          _plain(plus), _plain(minus))
 
     def jvp(self, argnum: int, v: Any) -> Any:

@@ -114,7 +114,17 @@ _COMPLEX_SPECIFIC = """
     numpy.real numpy.imag numpy.conjugate numpy.angle numpy.absolute builtins.abs numpy.vdot
     numpy.inner builtins.complex numpy.real_if_close
 """
-COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, _COMPLEX_SPECIFIC)).split())
+# Real-valued functions of complex input (their cotangent is ``dF/dRe - 1j dF/dIm``), NumPy's
+# lexicographic max/min (locally the selection of one entry: linear where the maximum's real part
+# is not tied), and holomorphic functions of SciPy (``erf'(z) = 2 exp(-z^2) / sqrt(pi)``).
+_OTHERS = """
+    numpy.linalg.norm numpy.linalg.vector_norm numpy.linalg.matrix_norm numpy.linalg.svdvals
+    numpy.linalg.eigh numpy.linalg.eigvalsh numpy.linalg.svd
+    numpy.diagonal numpy.linalg.diagonal numpy.trace numpy.linalg.trace
+    numpy.var numpy.std numpy.max numpy.min numpy.amax numpy.amin
+    scipy.special.erf scipy.special.erfc
+"""
+COMPLEX_VERIFIED = frozenset(" ".join((_HOLOMORPHIC, _LINEAR, _PRODUCTS_LINALG, _COMPLEX_SPECIFIC, _OTHERS)).split())
 
 # Declared non-differentiable (piecewise constant) for real input, but not constant for complex
 # input: NumPy 2's ``sign(z) = z / |z|``.  A complex argument that carries derivatives is refused

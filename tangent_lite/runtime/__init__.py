@@ -96,7 +96,7 @@ __all__ = [
     "diff_tangent", "diff_bar", "trapezoid_weights", "trapezoid_bar_y", "trapezoid_x_terms",
     "trapezoid_tangent_x", "trapezoid_bar_x",
     # norms
-    "norm_axes", "vector_norm_dir", "matrix_norm_dir", "norm_dir", "norm_tangent", "norm_bar",
+    "norm_axes", "vector_norm_dir", "matrix_norm_dir", "norm_dir", "real_norm_dir", "norm_tangent", "norm_bar",
     # products
     "vecdot_bar", "inner_bar_a", "inner_bar_b", "tensordot_axes", "tensordot_bar_a", "tensordot_bar_b",
     "einsum_parse", "einsum_tangent", "einsum_bar", "kron_bar", "cross_bar", "multi_dot_tangent",
@@ -112,7 +112,8 @@ __all__ = [
     "det_tangent", "det_bar", "inv_or_nan", "slogdet_tangent", "slogdet_bar",
     "tri_sym", "tri_sym_adjoint", "cholesky_phi", "cholesky_tangent", "cholesky_bar", "eigh_f",
     "eigh_tangent", "eigh_bar", "eigvalsh_tangent", "eigvalsh_bar", "svd_check", "svd_f", "svd_tangent",
-    "svd_bar", "svdvals_tangent", "svdvals_bar", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",
+    "svd_bar", "svdvals_tangent", "svdvals_bar", "tri_herm", "tri_herm_adjoint", "herm_t", "svd_tangent_complex",
+    "svd_bar_complex", "qr_check", "qr_tangent", "qr_bar", "pinv_tangent",
     "pinv_bar",
     # strong zeros at singular points (singular.py)
     "nan_free", "nonzero_number", "zeros_where", "ieee_divide", "strong_mul", "strong_div", "strong_zero", "power",
@@ -123,7 +124,8 @@ __all__ = [
     # derivatives of derivative code (higher_order.py)
     "einsum_tangent2", "einsum_bar2", "multi_dot_pairs", "multi_dot_pairs_bar",
     "norm_dir_partials", "norm_dir_dot", "norm_dir_reduce", "norm_dir_bar_x",
-    "norm_dir_bar_n",
+    "norm_dir_bar_n", "abs_grad_tangent", "abs_grad_cotangent", "real_norm_dir_dot", "real_norm_dir_reduce",
+    "real_norm_dir_bar_x", "real_norm_dir_bar_n",
     # numpy_extra.py
     "linspace_bar", "partition_order", "real_part_if", "eigvals_tangent", "eigvals_bar",
     "logsumexp_scale", "logsumexp_weights", "logsumexp_tangent", "logsumexp_spread",

@@ -13,6 +13,9 @@ these helpers compute them (``rules/runtime_rules_more.py`` registers the rules)
 * norms: the direction ``d = d||x|| / dx`` of ``norm_bar``/``norm_tangent`` depends on ``x``
   and on the norm ``n``; ``norm_dir_partials`` gives ``dd = a_x * x_dot + a_n * n_dot``
   (elementwise in ``x``), from which the other helpers build the tangents and cotangents.
+  For complex ``x`` the direction is ``D(|x|) * g(x)`` with ``g = abs_grad(x) = conj(x) / |x|``
+  (``reductions.norm_dir``): each helper applies the real one at ``|x|`` (``d|x| = Re(g * x_dot)``)
+  and adds the term of ``g``'s own derivative (``abs_grad_tangent`` / ``abs_grad_cotangent``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from typing import Any, Sequence, Tuple
 import numpy as np
 
 from .blocks import expand_reduced, safe_div
+from .elementwise import abs_grad
 from .library import inexact, zeros_of
 from .products import einsum_bar, einsum_ops, multi_dot_bar
-from .reductions import norm_axes
+from .reductions import norm_axes, norm_bar, norm_tangent
+from .singular import strong_div
 
 # ---------------------------------------------------------------- einsum
 
@@ -117,10 +122,29 @@ def norm_dir_partials(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepd
     return a_x, a_n, axes
 
 
+def abs_grad_tangent(t: Any, ag: Any, x: Any) -> Any:
+    """The derivative of ``ag = abs_grad(x) = conj(x) / |x|`` along ``t`` (complex ``x``)."""
+    return strong_div((np.conjugate(t) - ag * np.real(ag * t)) * np.abs(ag), np.abs(x))
+
+
+def abs_grad_cotangent(h: Any, ag: Any, x: Any) -> Any:
+    """The cotangent of complex ``x`` through ``ag = abs_grad(x)``, for the cotangent ``h`` of ``ag``."""
+    return strong_div((np.conjugate(h) - np.real(h * ag) * ag) * np.abs(ag), np.abs(x))
+
+
 def norm_dir_dot(w: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
                  keepdims: bool = False, kind: str = "norm") -> Any:
     """``expand(w) * dd``: the tangent of ``norm_bar(w, ans, x, ...)`` along ``x_dot`` and
     ``n_dot`` (the tangent of ``ans``)."""
+    if np.iscomplexobj(x):
+        ag, r = abs_grad(x), np.abs(x)
+        along_r = real_norm_dir_dot(w, np.real(ag * x_dot), n_dot, ans, r, ord, axis, keepdims, kind)
+        return along_r * ag + norm_bar(w, ans, r, ord, axis, keepdims, kind) * abs_grad_tangent(x_dot, ag, x)
+    return real_norm_dir_dot(w, x_dot, n_dot, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_dot(w: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                      keepdims: bool = False, kind: str = "norm") -> Any:
     a_x, a_n, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     shape = np.shape(x)
     dd = a_x * x_dot + a_n * expand_reduced(n_dot, shape, axes, keepdims)
@@ -130,6 +154,15 @@ def norm_dir_dot(w: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = No
 def norm_dir_reduce(t: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
                     keepdims: bool = False, kind: str = "norm") -> Any:
     """The tangent of ``norm_tangent(t, ans, x, ...)`` along ``x_dot`` and ``n_dot``."""
+    if np.iscomplexobj(x):
+        ag, r = abs_grad(x), np.abs(x)
+        along_r = real_norm_dir_reduce(np.real(ag * t), np.real(ag * x_dot), n_dot, ans, r, ord, axis, keepdims, kind)
+        return along_r + norm_tangent(np.real(abs_grad_tangent(x_dot, ag, x) * t), ans, r, ord, axis, keepdims, kind)
+    return real_norm_dir_reduce(t, x_dot, n_dot, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_reduce(t: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                         keepdims: bool = False, kind: str = "norm") -> Any:
     a_x, a_n, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     dd = a_x * x_dot + a_n * expand_reduced(n_dot, np.shape(x), axes, keepdims)
     return np.sum(dd * t, axis=axes, keepdims=keepdims)
@@ -138,6 +171,15 @@ def norm_dir_reduce(t: Any, x_dot: Any, n_dot: Any, ans: Any, x: Any, ord: Any =
 def norm_dir_bar_x(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False,
                    kind: str = "norm") -> Any:
     """``expand(w) * a_x * h``: the cotangent of ``x`` through the direction ``d``."""
+    if np.iscomplexobj(x):
+        ag, r = abs_grad(x), np.abs(x)
+        through_r = real_norm_dir_bar_x(w, np.real(h * ag), ans, r, ord, axis, keepdims, kind)
+        return through_r * ag + abs_grad_cotangent(h * norm_bar(w, ans, r, ord, axis, keepdims, kind), ag, x)
+    return real_norm_dir_bar_x(w, h, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_bar_x(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                        keepdims: bool = False, kind: str = "norm") -> Any:
     a_x, _, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     return expand_reduced(w, np.shape(x), axes, keepdims) * a_x * h
 
@@ -145,6 +187,13 @@ def norm_dir_bar_x(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any 
 def norm_dir_bar_n(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False,
                    kind: str = "norm") -> Any:
     """The cotangent of the norm ``ans`` through the direction ``d``."""
+    if np.iscomplexobj(x):
+        return real_norm_dir_bar_n(w, np.real(h * abs_grad(x)), ans, np.abs(x), ord, axis, keepdims, kind)
+    return real_norm_dir_bar_n(w, h, ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir_bar_n(w: Any, h: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None,
+                        keepdims: bool = False, kind: str = "norm") -> Any:
     _, a_n, axes = norm_dir_partials(ans, x, ord, axis, keepdims, kind)
     out = np.sum(expand_reduced(w, np.shape(x), axes, keepdims) * a_n * h, axis=axes, keepdims=keepdims)
     return np.reshape(out, np.shape(ans))

@@ -128,6 +128,21 @@ def tri_sym(t: Any, upper: Any) -> Any:
     return np.tril(t) + matrix_t(np.tril(t, -1))
 
 
+def tri_herm(t: Any, upper: Any) -> Any:
+    """The Hermitian matrix LAPACK sees when it reads one triangle of complex ``t`` (the real part
+    of its diagonal)."""
+    strict = np.triu(t, 1) if upper else np.tril(t, -1)
+    return strict + np.conjugate(matrix_t(strict)) + np.real(t) * np.eye(np.shape(t)[-1])
+
+
+def tri_herm_adjoint(s: Any, upper: Any) -> Any:
+    """Adjoint of :func:`tri_herm` (docs/complex-numbers.md): ``s + conj(s^T)`` on the strict
+    triangle read, the real part of ``s``'s diagonal on the diagonal."""
+    both = s + np.conjugate(matrix_t(s))
+    strict = np.triu(both, 1) if upper else np.tril(both, -1)
+    return strict + np.real(s) * np.eye(np.shape(s)[-1])
+
+
 def tri_sym_adjoint(s: Any, upper: Any) -> Any:
     """Adjoint of :func:`tri_sym`: the cotangent lands on the triangle that was read."""
     if upper:
@@ -175,6 +190,11 @@ def eigh_f(w: Any) -> Any:
 def eigh_tangent(t: Any, ans: Any, a: Any, UPLO: Any = "L") -> tuple:
     """dw = diag(V^T dA V), dV = V (F o (V^T dA V)); dA read from the triangle UPLO names."""
     w, v = ans
+    if np.iscomplexobj(v):  # Hermitian a: p = V^H dA V, dw = Re(diag(p)), the same dV
+        p = np.matmul(np.matmul(np.conjugate(matrix_t(v)), tri_herm(t, UPLO == "U")), v)
+        with np.errstate(invalid="ignore"):
+            dv = np.matmul(v, eigh_f(w) * p)
+        return named_like((np.real(np.diagonal(p, axis1=-2, axis2=-1)).copy(), dv), ans)
     p = np.matmul(np.matmul(matrix_t(v), tri_sym(t, UPLO == "U")), v)
     with np.errstate(invalid="ignore"):  # (repeated eigenvalues: the eigenvectors' tangent is NaN, undefined)
         return named_like((np.diagonal(p, axis1=-2, axis2=-1).copy(), np.matmul(v, eigh_f(w) * p)), ans)
@@ -185,6 +205,9 @@ def eigh_bar(g: Any, ans: Any, a: Any, UPLO: Any = "L") -> Any:
     w, v = ans
     gw = entry_or_zero(g, 0, w)
     gv = entry_or_zero(g, 1, v)
+    if np.iscomplexobj(v):  # the transpose of eigh_tangent's map: conj(V) inner V^T, on the triangle read
+        inner = np.real(gw)[..., None] * np.eye(np.shape(w)[-1]) + _where_seeded(eigh_f(w), np.matmul(matrix_t(v), gv))
+        return tri_herm_adjoint(np.matmul(np.matmul(np.conjugate(v), inner), matrix_t(v)), UPLO == "U")
     inner = gw[..., None] * np.eye(np.shape(w)[-1]) + _where_seeded(eigh_f(w), np.matmul(matrix_t(v), gv))
     s = np.matmul(np.matmul(v, inner), matrix_t(v))
     return tri_sym_adjoint(sym_part(s), UPLO == "U")
@@ -192,12 +215,18 @@ def eigh_bar(g: Any, ans: Any, a: Any, UPLO: Any = "L") -> Any:
 
 def eigvalsh_tangent(t: Any, a: Any, UPLO: Any = "L") -> Any:
     v = np.linalg.eigh(a, UPLO)[1]
+    if np.iscomplexobj(v):
+        p = np.matmul(np.matmul(np.conjugate(matrix_t(v)), tri_herm(t, UPLO == "U")), v)
+        return np.real(np.diagonal(p, axis1=-2, axis2=-1)).copy()
     p = np.matmul(np.matmul(matrix_t(v), tri_sym(t, UPLO == "U")), v)
     return np.diagonal(p, axis1=-2, axis2=-1).copy()
 
 
 def eigvalsh_bar(g: Any, a: Any, UPLO: Any = "L") -> Any:
     v = np.linalg.eigh(a, UPLO)[1]
+    if np.iscomplexobj(v):
+        return tri_herm_adjoint(np.matmul(np.conjugate(v) * np.real(as_array(g))[..., None, :], matrix_t(v)),
+                                UPLO == "U")
     s = np.matmul(v * as_array(g)[..., None, :], matrix_t(v))
     return tri_sym_adjoint(sym_part(s), UPLO == "U")
 
@@ -223,6 +252,8 @@ def svd_tangent(t: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv:
     svd_check(hermitian)
     if not compute_uv:
         return svdvals_tangent(t, a)
+    if np.iscomplexobj(a):
+        return svd_tangent_complex(t, ans, a, full_matrices)
     u_full, s, vh_full = ans
     m, n = np.shape(a)[-2:]
     k = min(m, n)
@@ -250,6 +281,8 @@ def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any
     svd_check(hermitian)
     if not compute_uv:
         return svdvals_bar(g, a)
+    if np.iscomplexobj(a):
+        return svd_bar_complex(g, ans, a, full_matrices)
     u_full, s, vh_full = ans
     m, n = np.shape(a)[-2:]
     k = min(m, n)
@@ -276,13 +309,82 @@ def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any
     return out
 
 
+def herm_t(x: Any) -> Any:
+    """The conjugate transpose of (a stack of) matrices."""
+    return np.conjugate(matrix_t(x))
+
+
+def svd_tangent_complex(t: Any, ans: Any, a: Any, full_matrices: Any = True) -> Any:
+    """:func:`svd_tangent` for complex ``a``: transposes become conjugate transposes, ``ds`` is
+    ``Re(diag(U^H t V))``, and the phase of each pair (u_i, v_i), free in an SVD, moves with u_i:
+    ``U^H dU`` has ``1j * Im(diag(U^H t V)) / s`` on its diagonal, ``V^H dV`` has 0 (only functions
+    that do not depend on those phases, such as ``abs(u)`` or ``u @ diag(s) @ vh``, have a derivative)."""
+    u_full, s, vh_full = ans
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    u, vh = u_full[..., :, :k], vh_full[..., :k, :]
+    v = herm_t(vh)
+    dp = np.matmul(np.matmul(herm_t(u), t), v)
+    dp_diag = np.diagonal(dp, axis1=-2, axis2=-1)
+    f = svd_f(s)
+    row, col = s[..., None, :], s[..., :, None]
+    phase = 1j * np.imag(dp_diag)[..., None, :] / row * np.eye(k)
+    du = np.matmul(u, f * (dp * row + col * herm_t(dp)) + phase)
+    dv = np.matmul(v, f * (col * dp + herm_t(dp) * row))
+    if m > k:
+        du = du + np.matmul(t - np.matmul(u, np.matmul(herm_t(u), t)), v) / row
+    if n > k:
+        dv = dv + np.matmul(herm_t(t) - np.matmul(v, np.matmul(vh, herm_t(t))), u) / row
+    if full_matrices and m != n:
+        du = np.concatenate([du, np.full(np.shape(u_full)[:-1] + (m - k,), np.nan)], axis=-1)
+        dv = np.concatenate([dv, np.full(np.shape(vh_full)[:-1] + (n - k,), np.nan)], axis=-1)
+    return named_like((du, np.real(dp_diag).copy(), herm_t(dv)), ans)
+
+
+def svd_bar_complex(g: Any, ans: Any, a: Any, full_matrices: Any = True) -> Any:
+    """:func:`svd_bar` for complex ``a``: the transpose of :func:`svd_tangent_complex` (pairing
+    ``Re(sum(g * t))``, docs/complex-numbers.md); the same formula as autograd's."""
+    u_full, s, vh_full = ans
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    gu = entry_or_zero(g, 0, u_full)
+    gs = entry_or_zero(g, 1, s)
+    gvh = entry_or_zero(g, 2, vh_full)
+    if full_matrices and m != n:
+        extra = np.concatenate([np.ravel(gu[..., :, k:]), np.ravel(gvh[..., k:, :])])
+        if np.any(extra != 0):  # the complement basis has no defined derivative
+            return np.full(np.shape(a), np.nan + 0j)
+    u, vh = u_full[..., :, :k], vh_full[..., :k, :]
+    gu, gvh = gu[..., :, :k], gvh[..., :k, :]
+    v, gv = herm_t(vh), herm_t(gvh)
+    f = svd_f(s)
+    row, col = s[..., None, :], s[..., :, None]
+    ju = np.matmul(matrix_t(u), gu)
+    kv = np.matmul(matrix_t(v), gv)
+    phase = 1j * np.imag(np.diagonal(ju, axis1=-2, axis2=-1))[..., None, :] / row * np.eye(k)
+    inner = (_where_seeded(f, ju - herm_t(ju)) * row + np.real(gs)[..., None] * np.eye(k)
+             + col * _where_seeded(f, kv - herm_t(kv)) + phase)
+    out = np.matmul(np.matmul(np.conjugate(u), inner), np.conjugate(vh))
+    if m > k:
+        out = out + np.matmul((gu - np.matmul(np.conjugate(u), ju)) / row, np.conjugate(vh))
+    if n > k:
+        out = out + np.conjugate(np.matmul(u / row, matrix_t(gv) - np.matmul(np.matmul(matrix_t(gv), v), vh)))
+    return out
+
+
 def svdvals_tangent(t: Any, a: Any) -> Any:
+    """ds_i = Re(u_i^H t v_i) (u_i^T t v_i for real a)."""
     u, _, vh = np.linalg.svd(a, full_matrices=False)
+    if np.iscomplexobj(u):
+        p = np.matmul(np.matmul(np.conjugate(matrix_t(u)), t), np.conjugate(matrix_t(vh)))
+        return np.real(np.diagonal(p, axis1=-2, axis2=-1)).copy()
     return np.diagonal(np.matmul(np.matmul(matrix_t(u), t), matrix_t(vh)), axis1=-2, axis2=-1).copy()
 
 
 def svdvals_bar(g: Any, a: Any) -> Any:
     u, _, vh = np.linalg.svd(a, full_matrices=False)
+    if np.iscomplexobj(u):  # the transpose of svdvals_tangent: conj(U diag(g) Vh)
+        return np.conjugate(np.matmul(u * np.real(as_array(g))[..., None, :], vh))
     return np.matmul(u * as_array(g)[..., None, :], vh)
 
 

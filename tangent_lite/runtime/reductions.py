@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .blocks import axes_of, expand_reduced, safe_div
+from .elementwise import abs_grad
 from .library import as_array, inexact, is_foreign, namespace, reshaped, spread, zeros_of
 from .singular import strong_mul
 
@@ -143,6 +144,8 @@ def var_tangent(t: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool 
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     scale = var_scale(reduced_count(a.shape, axes), ddof)
+    if np.iscomplexobj(a):  # var = mean(|a - mean|^2): d var = scale * Re(sum(conj(centred) * t))
+        return scale * np.real(np.sum(np.conj(centred) * t, axis=axes, keepdims=keepdims))
     return scale * np.sum(centred * t, axis=axes, keepdims=keepdims)
 
 
@@ -151,6 +154,8 @@ def var_bar(g: Any, a: Any, axis: Any = None, ddof: Any = 0, keepdims: bool = Fa
     axes = axes_of(axis, a.ndim)
     centred = a - np.mean(a, axis=axes, keepdims=True)
     scale = var_scale(reduced_count(a.shape, axes), ddof)
+    if np.iscomplexobj(a):  # a real function of complex a: dvar/dRe - 1j dvar/dIm (docs/complex-numbers.md)
+        return scale * expand_reduced(np.real(g), a.shape, axes, keepdims) * np.conj(centred)
     return scale * expand_reduced(g, a.shape, axes, keepdims) * centred
 
 
@@ -327,13 +332,14 @@ def matrix_norm_dir(x: Any, n: Any, ord: Any, axes: tuple) -> Any:
     nm = np.moveaxis(n, axes, (-2, -1))
     if ord is None or ord == "fro":
         d = safe_div(xm, nm)
-    elif ord == "nuc":
+    elif ord == "nuc":  # d s_i = Re(u_i^H dx v_i): d = conj(U Vh) (U Vh for real x)
         u, _, vh = np.linalg.svd(xm, full_matrices=False)
-        d = np.matmul(u, vh)
+        d = np.conjugate(np.matmul(u, vh)) if np.iscomplexobj(xm) else np.matmul(u, vh)
     elif ord in (2, -2):
         u, _, vh = np.linalg.svd(xm, full_matrices=False)
         k = 0 if ord == 2 else -1
         d = u[..., :, k:k + 1 if k == 0 else None] * vh[..., k:k + 1 if k == 0 else None, :]
+        d = np.conjugate(d) if np.iscomplexobj(d) else d
     elif ord in (1, -1, np.inf, -np.inf):
         over = -2 if ord in (1, -1) else -1
         sums = np.sum(np.abs(xm), axis=over, keepdims=True)
@@ -346,7 +352,21 @@ def matrix_norm_dir(x: Any, n: Any, ord: Any, axes: tuple) -> Any:
 
 def norm_dir(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False, kind: str = "norm") -> tuple:
     """(d norm / dx shaped like x, reduced axes). Kinks (the 2-norm at 0, ties of inf-norms)
-    follow the module conventions: 0, and an even share among the tied entries."""
+    follow the module conventions: 0, and an even share among the tied entries.  For complex
+    ``x``, ``d`` is ``dnorm/dRe - 1j dnorm/dIm`` (docs/complex-numbers.md) and the tangent is
+    ``Re(sum(d * t))``: every norm but the matrix ord 'nuc', 2, -2 is the same norm of ``|x|``,
+    so ``d`` is its direction at ``|x|`` times ``d|x|/dx = conj(x) / |x|``."""
+    x = inexact(x)
+    which, axes = norm_axes(x, ord, axis, kind)
+    if np.iscomplexobj(x) and not (which == "matrix" and ord in ("nuc", 2, -2)):
+        d, _ = real_norm_dir(ans, np.abs(x), ord, axis, keepdims, kind)
+        return d * abs_grad(x), axes
+    return real_norm_dir(ans, x, ord, axis, keepdims, kind)
+
+
+def real_norm_dir(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False,
+                  kind: str = "norm") -> tuple:
+    """:func:`norm_dir` of a real ``x`` (and the matrix ord 'nuc', 2, -2 of a complex one)."""
     x = inexact(x)
     which, axes = norm_axes(x, ord, axis, kind)
     n = expand_reduced(ans, x.shape, axes, keepdims)
@@ -358,10 +378,12 @@ def norm_dir(ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool
 def norm_tangent(t: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False,
                  kind: str = "norm") -> Any:
     d, axes = norm_dir(ans, x, ord, axis, keepdims, kind)
-    return np.sum(d * t, axis=axes, keepdims=keepdims)
+    out = np.sum(d * t, axis=axes, keepdims=keepdims)
+    return np.real(out) if np.iscomplexobj(out) else out
 
 
 def norm_bar(g: Any, ans: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False,
              kind: str = "norm") -> Any:
     d, axes = norm_dir(ans, x, ord, axis, keepdims, kind)
+    g = np.real(g) if np.iscomplexobj(g) else g  # (a real result: the real part of its cotangent)
     return expand_reduced(g, np.shape(x), axes, keepdims) * d
