@@ -14,6 +14,7 @@ from ... import syntax as S
 from ...errors import TangentLiteError, UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
+from ...syntax.reading import ForeignLine
 from .. import fence, guards, jumps
 from .common import (
     _MISSING,
@@ -296,7 +297,8 @@ class Inliner(Part):
             self.cx.out.extend(self.stmts.same_depth_block(body[:-1] if ret is not None else body))
             if ret is None or ret.value is None:
                 return S.const(None)
-            self.cx.lineno = getattr(ret, "lineno", None) or self.cx.lineno  # (the return's line, not the last)
+            if isinstance(getattr(ret, "lineno", None), ForeignLine):  # a helper's return: errors name its line
+                self.cx.lineno = ret.lineno  # (a nested def's keeps the caller's: the generated code's comments)
             if isinstance(ret.value, gast.Tuple):
                 return self.exprs.atom(gast.Tuple(elts=ret.value.elts, ctx=gast.Load()))
             return self.exprs.atom(ret.value)
