@@ -242,7 +242,11 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
             "pass the arrays themselves to functions (not an object that holds them); if the object needs no "
             f"derivative, make it from tl.stop_gradient(...) of the values, or mark the class constant with "
             f"tl.nondifferentiable({rule_hint.spelling(callee, written, w.env)[0]})")
-    if written is not None and written.split(".")[0] not in w.foreign:
+    head, dot, rest = (written or "").partition(".")
+    source = w.foreign.get(head)
+    if source is not None and str(source[1]).isidentifier():  # a name of an inlined helper, renamed: as it wrote it
+        spelled = source[1] + dot + rest
+    elif written is not None:
         spelled = written  # as the user spelled it: 'functools.reduce', not '_functools.reduce'
         for through in (".__func__", ".__wrapped__"):  # nd.pdf(x), read as nd.pdf.__func__(nd, x): 'nd.pdf'
             spelled = spelled[:-len(through)] if spelled.endswith(through) else spelled

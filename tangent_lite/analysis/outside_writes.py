@@ -226,6 +226,8 @@ class _Body(Reach):
                     self._alias(t, st.value, scope, nested)
             elif isinstance(st, (gast.For, gast.AsyncFor)):
                 self._alias(st.target, st.iter, scope, True, items=True)
+            if not isinstance(st, gast.stmt):  # a lambda's body (an IfExp has a body and an orelse too)
+                continue
             blocks = [getattr(st, f, None) or [] for f in ("body", "orelse", "finalbody")]
             blocks += [h.body for h in getattr(st, "handlers", None) or []]
             if isinstance(st, NESTED):

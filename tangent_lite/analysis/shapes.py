@@ -22,10 +22,10 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from .. import runtime
 from ..frontend.anf import Wengert
 from ..syntax import gast, walk
 from ..syntax.annotations import Key, get_anno
+from .built_arrays import built_rank, fixed_lists
 from .items import Items, item_rank, unchanged, unpacked_ranks
 from .statements import assignments, is_local, is_pop
 
@@ -91,14 +91,16 @@ def _infer(w: Wengert, arg_ranks: Dict[str, Rank], containers: Optional[Dict[str
     tuples: Dict[str, Tuple[Rank, ...]] = {}
     _TUPLES[id(ranks)] = tuples  # so that _rank_of sees t[0] of a tuple t
     _CONTAINERS[id(ranks)] = containers or {}  # and p[k] of such a parameter p
+    _LISTS[id(ranks)] = fixed_lists(w.fdef)  # and np.array(_t0) of _t0 = [a, b] (built_arrays.py)
     try:
         return _fixpoint(w, ranks, tuples)
     finally:
-        del _TUPLES[id(ranks)], _CONTAINERS[id(ranks)]
+        del _TUPLES[id(ranks)], _CONTAINERS[id(ranks)], _LISTS[id(ranks)]
 
 
 _TUPLES: Dict[int, Dict[str, Tuple[Rank, ...]]] = {}
 _CONTAINERS: Dict[int, Dict[str, Items]] = {}
+_LISTS: Dict[int, Dict[str, Any]] = {}
 
 
 def _fixpoint(w: Wengert, ranks: Dict[str, Rank], tuples: Dict[str, Tuple[Rank, ...]]) -> Tuple[
@@ -311,6 +313,10 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
         args = value.args
         if callee in _REDUCTIONS and args:
             return _reduction_rank(value, ranks)
+        built, r = built_rank(value, callee, lambda a: _atom_rank(a, ranks), lambda s: _shape_rank(s, ranks),
+                              _TUPLES.get(id(ranks), {}), _LISTS.get(id(ranks), {}))
+        if built:
+            return r
         if value.keywords:
             return None
         if isinstance(callee, types.BuiltinFunctionType) and getattr(callee, "__module__", "") == "math":
@@ -327,12 +333,6 @@ def _rank_of(value: Any, ranks: Dict[str, Rank]) -> Rank:
             return _matmul_rank(*[_atom_rank(a, ranks) for a in args])
         if (callee is np.transpose or callee is abs or callee is round) and len(args) == 1:
             return _atom_rank(args[0], ranks)
-        if callee in (np.zeros, np.ones, np.empty) and len(args) == 1:
-            return _shape_rank(args[0], ranks)
-        if len(args) == 1 and callee in (np.zeros_like, np.ones_like, np.empty_like, np.copy, np.array, np.asarray,
-                                         runtime.copy_value):
-            r = _atom_rank(args[0], ranks)
-            return r if r is not None and r >= 1 else None
         result = _user_result(value, ranks)
         return result if isinstance(result, int) else None
     return None

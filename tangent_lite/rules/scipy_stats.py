@@ -18,6 +18,10 @@ support (outside it every derivative is 0).  Each (distribution, method, argumen
 one VJP rule, written out as source text (``_rule``) and parsed like any rule.  Every formula is NumPy
 and ``scipy.special`` code with rules, so derivatives of derivatives work.  A parameter without a rule
 (``t.cdf``'s ``df``: no closed form) is refused when it is differentiated.
+
+Limits SciPy evaluates keep its values' slopes: at ``x = +-inf`` (and infinite shapes: ``gamma(a=inf)``'s pdf
+is 0 everywhere) every partial is 0; ``t`` with ``df = inf`` is the normal distribution (its rows read ``df``
+only where it is finite, and the density uses ``betaln``, exact to the last digits at ``df = 1e20``).
 """
 
 from __future__ import annotations
@@ -44,8 +48,12 @@ _CLOSED_HALF_LINE = ("z_raw = (x - loc) / scale", "support = z_raw >= 0.0", "z_c
 _ON_UNIT = ("z_raw = (x - loc) / scale", "support = (z_raw >= 0.0) & (z_raw <= 1.0)",
             "z = np.where(z_raw > 0.0, z_raw, 0.5)", "z_hi = np.where(z_raw < 1.0, z_raw, 0.5)")
 _Z = ("z = (x - loc) / scale",)
-_T_LOG_DENSITY = ("logpdf = (_tl.special.gammaln(0.5 * (df + 1.0)) - _tl.special.gammaln(0.5 * df) "
-                  "- 0.5 * np.log(df * np.pi) - np.log(scale) - 0.5 * (df + 1.0) * np.log1p(z * z / df))")
+_T_DF = ("df_finite = df < np.inf", "nu = np.where(df_finite, df, 1.0)")
+# 1 / (sqrt(df) B(df/2, 1/2)) is gamma((df+1)/2) / (gamma(df/2) sqrt(df pi)) without the cancellation of two
+# gammaln's (which loses every digit of the density at df = 1e20)
+_T_LOG_DENSITY = ("logpdf = np.where(df_finite, -0.5 * np.log(nu) - _tl.special.betaln(0.5 * nu, 0.5) "
+                  "- 0.5 * (nu + 1.0) * np.log1p(z * z / nu), -0.5 * z * z - 0.5 * np.log(2.0 * np.pi)) "
+                  "- np.log(scale)")
 _ALL = ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf")
 
 LOCATED: Dict[str, dict] = {
@@ -54,11 +62,14 @@ LOCATED: Dict[str, dict] = {
                  score=_Z + ("h = -z",),
                  density=_Z + ("logpdf = -0.5 * z * z - np.log(scale * np.sqrt(2.0 * np.pi))",)),
     # log f = gammaln((df+1)/2) - gammaln(df/2) - log(df pi)/2 - (df+1)/2 log(1 + z^2/df)
-    "t": dict(sig="x, df, loc=0.0, scale=1.0", support=False, shapes=("df",),
-              score=_Z + ("h = -(df + 1.0) * z / (df + z * z)",
-                          "d_df = 0.5 * (_tl.special.digamma(0.5 * (df + 1.0)) - _tl.special.digamma(0.5 * df) "
-                          "- 1.0 / df - np.log1p(z * z / df) + (df + 1.0) * z * z / (df * (df + z * z)))"),
-              density=_Z + (_T_LOG_DENSITY,)),
+    # (df = inf is the normal distribution, as in SciPy: h = -z, d_df = 0; the rules read df only where it is finite)
+    "t": dict(sig="x, df, loc=0.0, scale=1.0", support=False, shapes=("df",), finite=("x",),
+              score=_Z + _T_DF + (
+                  "h = np.where(df_finite, -(nu + 1.0) * z / (nu + z * z), -z)",
+                  "d_df = np.where(df_finite, 0.5 * (_tl.special.digamma(0.5 * (nu + 1.0)) "
+                  "- _tl.special.digamma(0.5 * nu) - 1.0 / nu - np.log1p(z * z / nu) "
+                  "+ (nu + 1.0) * z * z / (nu * (nu + z * z))), 0.0)"),
+              density=_Z + _T_DF + (_T_LOG_DENSITY,)),
     # log f = (df/2 - 1) log(z) - z/2 - df/2 log(2) - gammaln(df/2) on z >= 0
     "chi2": dict(sig="x, df, loc=0.0, scale=1.0", support=True, shapes=("df",),
                  score=_ON_HALF_LINE + ("h = (0.5 * df - 1.0) / z - 0.5",
@@ -129,8 +140,10 @@ def _located_partials(row: dict) -> Dict[str, Dict[str, Tuple[Lines, str]]]:
 # poisson (k, mu, loc=0): logpmf = (k - loc) log(mu) - mu - gammaln(k - loc + 1); cdf = sum of pmf(j) for
 # j <= k - loc, whose derivative telescopes to -pmf(floor(k - loc)).  pmf's derivative is pmf(k - 1) - pmf(k)
 # (finite at mu = 0, where k / mu * pmf(k) is 0 / 0); logpmf's reads mu only where k - loc != 0 (slope -1 at
-# k = 0, mu = 0)
-_POISSON_PREV = ("m = k - loc", "counted = (m >= 1.0) & (m == np.floor(m))", "m_prev = np.where(counted, m - 1.0, 0.0)",
+# k = 0, mu = 0).  Where k - loc is not a count (below 0, above n, not an integer, infinite) logpmf is -inf and
+# pmf 0 for every parameter: slope 0, as for the continuous supports (cdf is a step function of k there)
+_POISSON_PREV = ("m = k - loc", "counted = (m >= 1.0) & (m == np.floor(m)) & (m < np.inf)",
+                 "m_prev = np.where(counted, m - 1.0, 0.0)",
                  "pmf_prev = np.where(counted, np.exp(_tl.special.xlogy(m_prev, mu) - mu "
                  "- _tl.special.gammaln(m_prev + 1.0)), 0.0)")
 # binom (k, n, p, loc=0): logpmf = log C(n, m) + m log(p) + (n - m) log(1 - p), m = k - loc; its p-score reads p
@@ -145,20 +158,28 @@ _BINOM_PMF = ("m = k - loc", "prev = (m >= 1.0) & (m <= n) & (m == np.floor(m))"
               "j_prev = np.where(prev, m - 1.0, 0.0)", _B_PREV,
               "here = (m >= 0.0) & (m <= n - 1.0) & (m == np.floor(m))", "j = np.where(here, m, 0.0)", _B_HERE)
 _BINOM_CDF = ("m = np.floor(k - loc)", "here = (m >= 0.0) & (m <= n - 1.0)", "j = np.where(here, m, 0.0)", _B_HERE)
-_SCORE_P = ("m = k - loc", "p_lo = np.where(m == 0.0, 1.0, p)", "p_hi = np.where(m == {n}, 0.0, p)")
+# logpmf is -inf (slope 0) unless m = k - loc is a count in [lo, hi] ({n}: binom's n or bernoulli's 1)
+_COUNTED = "counted = (m >= {lo}) & (m <= {hi}) & (m == np.floor(m)) & (m < np.inf)"
+_SCORE_P = ("m = k - loc", _COUNTED.format(lo="0.0", hi="{n}"), "p_lo = np.where(m == 0.0, 1.0, p)",
+            "p_hi = np.where(m == {n}, 0.0, p)")
 DISCRETE: Dict[str, Tuple[str, Dict[str, Dict[str, Tuple[Lines, str]]]]] = {
     "poisson": ("k, mu, loc=0", {
-        "logpmf": {"mu": (("m = k - loc", "mu_read = np.where(m == 0.0, 1.0, mu)"), "m / mu_read - 1.0")},
+        "logpmf": {"mu": (("m = k - loc", _COUNTED.format(lo="0.0", hi="np.inf"),
+                           "mu_read = np.where(m == 0.0, 1.0, mu)"),
+                          "np.where(counted, m / mu_read - 1.0, 0.0)")},
         "pmf": {"mu": (_POISSON_PREV, "pmf_prev - ans")},
-        "cdf": {"mu": (("m = np.floor(k - loc)",),
-                       "-np.exp(_tl.special.xlogy(m, mu) - mu - _tl.special.gammaln(m + 1.0))")}}),
+        "cdf": {"mu": (("m = np.floor(k - loc)", "counted = (m >= 0.0) & (m < np.inf)",
+                        "j = np.where(counted, m, 0.0)"),
+                       "np.where(counted, -np.exp(_tl.special.xlogy(j, mu) - mu "
+                       "- _tl.special.gammaln(j + 1.0)), 0.0)")}}),
     "binom": ("k, n, p, loc=0", {
         "logpmf": {"p": (tuple(line.format(n="n") for line in _SCORE_P),
-                         "np.where((m >= 0.0) & (m <= n), m / p_lo - (n - m) / (1.0 - p_hi), 0.0)")},
+                         "np.where(counted, m / p_lo - (n - m) / (1.0 - p_hi), 0.0)")},
         "pmf": {"p": (_BINOM_PMF, "n * (b_prev - b_here)")},
         "cdf": {"p": (_BINOM_CDF, "-n * b_here")}}),
     "bernoulli": ("k, p, loc=0", {
-        "logpmf": {"p": (tuple(line.format(n="1.0") for line in _SCORE_P), "m / p_lo - (1.0 - m) / (1.0 - p_hi)")},
+        "logpmf": {"p": (tuple(line.format(n="1.0") for line in _SCORE_P),
+                         "np.where(counted, m / p_lo - (1.0 - m) / (1.0 - p_hi), 0.0)")},
         "pmf": {"p": (("m = k - loc",), "np.where(m == 1.0, 1.0, 0.0) - np.where(m == 0.0, 1.0, 0.0)")},
         "cdf": {"p": (("m = k - loc",), "np.where((m >= 0.0) & (m < 1.0), -1.0, 0.0)")}}),
 }
@@ -252,22 +273,30 @@ def _register(dist: str, short: str, method: str, arg: str, sig: str, jvp: Tuple
     defvjp(fn, argnum=arg, name=name)(_rule(f"{short}_{method}_vjp_{arg}", "g", sig, *vjp))
 
 
-def _elementwise(dist: str, sig: str, table: Dict[str, Dict[str, Tuple[Lines, str]]],
-                 support: bool) -> None:
+def _elementwise(dist: str, sig: str, table: Dict[str, Dict[str, Tuple[Lines, str]]], mask: str) -> None:
+    """Register each partial of ``table``; where ``mask`` (an expression) is false, the partial is 0."""
     for method, partials in table.items():
         for arg, (lines, partial) in partials.items():
-            if support:
-                partial = f"np.where(support, {partial}, 0.0)"
+            if mask:
+                partial = f"np.where({mask}, {partial}, 0.0)"
             elif not partial.isidentifier():
                 partial = f"({partial})"
             _register(dist, dist, method, arg, sig, (lines, f"{arg}_dot * {partial}"),
                       (lines, f"_tl.unbroadcast(g * {partial}, {arg})"), broadcast=True)
 
 
+def _located_mask(row: dict) -> str:
+    """Where a LOCATED row's partials are not 0: inside its support, at a finite x (x = +-inf: pdf 0, cdf 0
+    or 1, logpdf -inf whatever the parameters) and at finite shapes (SciPy's gamma(a = inf).pdf is 0 for
+    every x) unless the row says which must be finite (t: df = inf is the normal distribution)."""
+    finite = [f"np.isfinite({a})" for a in row.get("finite", ("x",) + row["shapes"])]
+    return " & ".join((["support"] if row["support"] else []) + finite)
+
+
 for _dist, _row in LOCATED.items():
-    _elementwise(_dist, _row["sig"], _located_partials(_row), _row["support"])
+    _elementwise(_dist, _row["sig"], _located_partials(_row), _located_mask(_row))
 for _dist, (_sig, _table) in DISCRETE.items():
-    _elementwise(_dist, _sig, _table, False)
+    _elementwise(_dist, _sig, _table, "")
 for _dist, (_short, _sig, _args) in MULTIVARIATE.items():
     for _arg, (_jlines, _jvp, _vlines, _vjp) in _args.items():
         for _method, _times, _g in (("logpdf", "{}", "g"), ("pdf", "ans * {}", "g * ans")):

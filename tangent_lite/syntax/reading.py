@@ -20,6 +20,26 @@ from .freshness import _matches_running_code
 from .nodes import recursion_room, shift_lines, tree_depth
 
 
+class ForeignLine(int):
+    """The line number of a node of a helper inlined into the function being lowered: its value is
+    the caller's line (where the generated code says the statement comes from), ``where`` the
+    helper's own file and line, which errors name (:meth:`FunctionSource.location`).  Copied with
+    the node and kept through the lowering as any line number."""
+
+    where: Location
+
+    def __new__(cls, caller_line: int, where: Location) -> ForeignLine:
+        line = super().__new__(cls, caller_line)
+        line.where = where
+        return line
+
+    def __reduce__(self) -> Any:
+        return (ForeignLine, (int(self), self.where))
+
+    def __deepcopy__(self, memo: Any) -> ForeignLine:
+        return self
+
+
 @dataclass
 class FunctionSource:
     """A parsed user function: its gast ``FunctionDef`` with file line numbers."""
@@ -33,7 +53,18 @@ class FunctionSource:
 
     def location(self, node: Any) -> Location:
         lineno = getattr(node, "lineno", None) or self.first_lineno
+        if isinstance(lineno, ForeignLine):  # a line of an inlined helper: the helper's file and line
+            return lineno.where
         return Location(self.filename, lineno, self.line(lineno))
+
+    def inlined_at(self, node: Any, caller_line: Optional[int]) -> None:
+        """Number the lines of ``node`` (a copy of this function's tree, inlined where it is called, on
+        ``caller_line``) as the caller's line, each remembering its own place here (:class:`ForeignLine`)."""
+        for n in gast.walk(node):
+            line = getattr(n, "lineno", None)
+            if line is not None:
+                where = line.where if isinstance(line, ForeignLine) else Location(self.filename, line, self.line(line))
+                n.lineno = ForeignLine(caller_line, where) if caller_line is not None else line
 
     def line(self, lineno: int) -> str:
         if 1 <= lineno <= len(self.lines):

@@ -14,6 +14,7 @@ from ... import syntax as S
 from ...errors import TangentLiteError, UnsupportedConstructError
 from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
+from ...syntax.reading import ForeignLine
 from .. import fence, guards, jumps
 from .common import (
     _MISSING,
@@ -163,9 +164,7 @@ class Inliner(Part):
         rest = [a for a in node.args if not self.is_function_value(a)]
         kw = [gast.keyword(arg=own.get(k.arg, k.arg), value=k.value) for k in node.keywords
               if k.arg not in function_args]
-        for n in S.walk(fdef):
-            if hasattr(n, "lineno"):
-                n.lineno = node.lineno if hasattr(node, "lineno") else self.cx.lineno
+        src.inlined_at(fdef, getattr(node, "lineno", None) or self.cx.lineno)  # (errors name the helper's line)
         call = gast.Call(func=S.name(fdef.name), args=rest, keywords=kw)
         return self.inline_local(fdef, call)
 
@@ -291,17 +290,21 @@ class Inliner(Part):
             self.cx.emit(S.assign(target, atom))
             self.unpack.note_packed(target, atom, rename[p])
         self.cx.inlining.append(fdef.name)
+        caller_line = self.cx.lineno
         try:  # still on the stack while the return value is lowered: it may call the function again
             body = fd.body
             ret = body[-1] if body and isinstance(body[-1], gast.Return) else None
             self.cx.out.extend(self.stmts.same_depth_block(body[:-1] if ret is not None else body))
             if ret is None or ret.value is None:
                 return S.const(None)
+            if isinstance(getattr(ret, "lineno", None), ForeignLine):  # a helper's return: errors name its line
+                self.cx.lineno = ret.lineno  # (a nested def's keeps the caller's: the generated code's comments)
             if isinstance(ret.value, gast.Tuple):
                 return self.exprs.atom(gast.Tuple(elts=ret.value.elts, ctx=gast.Load()))
             return self.exprs.atom(ret.value)
         finally:
             self.cx.inlining.pop()
+            self.cx.lineno = caller_line  # (the rest of the caller's statement is on the caller's line)
 
 
 def _shown(fdef: Any) -> str:
