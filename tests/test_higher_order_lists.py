@@ -214,3 +214,69 @@ def test_an_array_taken_from_a_module_level_entry_and_changed_in_place_is_refuse
                                  r"\(through 's'\): Python changes that memory"):
             transform()
 
+
+
+# ---------------------------------------------------------------- lists aliased after appends (L = acc)
+
+
+def aliased_after_appends(x):
+    acc = []
+    for i in range(3):
+        acc.append(x * x * (i + 1.0))
+    L = acc
+    return L[0] * L[1] * L[2]
+
+
+def aliased_in_the_loop(x):
+    acc = []
+    s = 0.0
+    for i in range(3):
+        acc.append(np.sin(x) * (i + 1.0))
+        L = acc
+        s = s + L[-1] * L[0]
+    return s
+
+
+def aliased_into_a_tuple(x):
+    acc = []
+    for i in range(3):
+        acc.append(x * (i + 1.0))
+    L = acc
+    t = (L, x)
+    return t[0][0] * t[0][2] * np.cos(t[1])
+
+
+def aliased_then_written(x):
+    acc = []
+    for i in range(3):
+        acc.append(x * (i + 1.0))
+    L = acc
+    L[1] = L[1] * np.sin(x)
+    return L[0] * L[1] * L[2]
+
+
+ALIASED = [aliased_after_appends, aliased_in_the_loop, aliased_into_a_tuple, aliased_then_written]
+
+
+@pytest.mark.parametrize("how", sorted(THIRD_ORDER))
+@pytest.mark.parametrize("f", ALIASED, ids=lambda f: f.__name__)
+def test_third_derivative_of_a_list_aliased_after_appends(f, how):
+    # (grad of grad of grad crashed: the sweep pops acc and acc_bar in place, which L and L_bar saw
+    # through the alias; the forward sweep binds L to a copy now, and acc_bar to a copy of L_bar)
+    reference = central(lambda x: tl.derivatives(f, x, 2)[2], X0)  # differences of the second derivative
+    np.testing.assert_allclose(THIRD_ORDER[how](f), reference, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("f", ALIASED, ids=lambda f: f.__name__)
+def test_first_and_second_derivatives_of_a_list_aliased_after_appends(f):
+    d1 = central(f, X0)
+    np.testing.assert_allclose(tl.grad(f)(X0), d1, rtol=1e-6)
+    np.testing.assert_allclose(tl.jvp(f, (X0,), (1.0,))[1], d1, rtol=1e-6)
+    d2 = central(lambda x: tl.derivatives(f, x, 1)[1], X0)
+    np.testing.assert_allclose(tl.grad(tl.grad(f))(X0), d2, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(tl.hvp(f, X0, 1.0), d2, rtol=1e-5, atol=1e-7)
+
+
+def test_the_alias_of_a_list_changed_in_place_is_a_copy_in_reverse_mode():
+    text = tl.source(aliased_after_appends)
+    assert "L = _tl.copied(acc)" in text and "acc_bar = _tl.copied(L_bar)" in text, text

@@ -150,6 +150,8 @@ class StatementAdjoints:
                 out.append(S.assign(self.adjoints.bar(target), zeroed))
             return out
         if info.kind == "copy":
+            if self.kinds.copied_alias(info.node):  # (L = _tl.copied(acc) in the forward sweep)
+                g = self.ps.call("copied", [g])
             self.adjoints.accumulate(info.value.id, g, state, out)
         elif info.kind == "getitem":
             src = info.value.value

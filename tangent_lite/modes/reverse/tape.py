@@ -57,6 +57,20 @@ class ContainerKinds:
         return isinstance(tgt, gast.Subscript) and isinstance(tgt.slice, gast.Slice) \
             and isinstance(tgt.value, gast.Name) and self.maybe_list(tgt.value.id)
 
+    def copied_alias(self, stmt: Any) -> bool:
+        """Is ``stmt`` ``L = acc`` of a list or dict the function builds and changes in place
+        (``acc.append``, ``L[i] = v``)?  Its forward sweep binds ``L`` to a copy
+        (``_tl.copied(acc)``) and its reverse gives ``acc`` a copy of ``L``'s adjoint: the sweep
+        undoes the changes of ``acc`` and of its adjoint in place, which ``L`` and ``L_bar`` would
+        see through the alias, and code differentiated again (third order) cannot follow that.
+        (Changing one name and reading the other afterwards is refused by the lowering, so the
+        copy does not change what the function computes.)"""
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Name)):
+            return False
+        src, target = stmt.value.id, stmt.targets[0].id
+        return src in self.ps.lists and src not in self.ps.w.params and bool({src, target} & set(self.ps.mutated))
+
     def maybe_list(self, var: str) -> bool:
         """May ``var``, which a slice is written into, hold a list (see :meth:`list_slice_write`)?"""
         ranks = self.ps.ranks or {}
@@ -131,6 +145,8 @@ class ForwardSweep:
                         push = S.call(S.attribute(S.name(self.ps.tape), "append"), [S.name(var)])
                         out.append(at([gast.Expr(value=push)], stmt)[0])
                         pushes.add((id(stmt), var))
+                if self.kinds.copied_alias(stmt):
+                    stmt.value = self.ps.call("copied", [stmt.value])
                 out.append(stmt)
             elif isinstance(stmt, gast.If):
                 ctx.in_branch += 1
