@@ -280,3 +280,57 @@ def test_first_and_second_derivatives_of_a_list_aliased_after_appends(f):
 def test_the_alias_of_a_list_changed_in_place_is_a_copy_in_reverse_mode():
     text = tl.source(aliased_after_appends)
     assert "L = _tl.copied(acc)" in text and "acc_bar = _tl.copied(L_bar)" in text, text
+
+
+# ---------------------------------------------------------------- comprehensions (appending in place) and entry writes
+
+
+def comprehension_product(x):
+    L = [np.sin(x) * (k + 1.0) for k in range(4) if k != 2]
+    return L[0] * L[1] * L[2] + L[1] ** 2
+
+
+def nested_comprehension(x):
+    M = [[x * (i + 1.0) + np.cos(x * j) for j in range(2)] for i in range(3)]
+    return M[0][1] * M[2][0] + M[1][1] * x
+
+
+def comprehension_over_a_comprehension(x):
+    L = [x * (k + 0.5) for k in range(3)]
+    M = [np.sin(v) * v for v in L]
+    return M[0] * M[2] + sum(M)
+
+
+def entry_writes_in_a_loop(x):
+    L = [x * (k + 1.0) for k in range(4)]
+    for k in range(4):
+        L[k] = L[k] * np.sin(L[k - 1])
+    return L[0] * L[3] + L[2]
+
+
+def comprehension_in_a_loop(x):
+    s = 0.0
+    for i in range(2):
+        L = [np.sin(x * (k + i)) for k in range(3)]
+        s = s + L[0] * L[2]
+    return s
+
+
+ORDERS_1_TO_3 = [comprehension_product, nested_comprehension, comprehension_over_a_comprehension,
+                 entry_writes_in_a_loop, comprehension_in_a_loop]
+ORDER = {
+    "1 reverse": (1, lambda f: tl.grad(f)(X0)),
+    "1 forward": (1, lambda f: tl.jvp(f, (X0,), (1.0,))[1]),
+    "2 reverse": (2, lambda f: tl.grad(tl.grad(f))(X0)),
+    "2 forward over reverse": (2, lambda f: tl.hvp(f, X0, 1.0)),
+    "2 forward": (2, lambda f: tl.derivatives(f, X0, 2)[2]),
+    **{f"3 {how}": (3, (lambda how: lambda f: THIRD_ORDER[how](f))(how)) for how in THIRD_ORDER},
+}
+
+
+@pytest.mark.parametrize("order", sorted(ORDER))
+@pytest.mark.parametrize("f", ORDERS_1_TO_3, ids=lambda f: f.__name__)
+def test_comprehensions_and_entry_writes_at_orders_1_to_3(f, order):
+    n, derivative = ORDER[order]
+    lower = [f, lambda x: tl.derivatives(f, x, 1)[1], lambda x: tl.derivatives(f, x, 2)[2]][n - 1]
+    np.testing.assert_allclose(derivative(f), central(lower, X0), rtol=1e-5, atol=1e-7)
