@@ -324,7 +324,7 @@ ORDER = {
     "2 reverse": (2, lambda f: tl.grad(tl.grad(f))(X0)),
     "2 forward over reverse": (2, lambda f: tl.hvp(f, X0, 1.0)),
     "2 forward": (2, lambda f: tl.derivatives(f, X0, 2)[2]),
-    **{f"3 {how}": (3, (lambda how: lambda f: THIRD_ORDER[how](f))(how)) for how in THIRD_ORDER},
+    **{f"3 {how}": (3, third) for how, third in THIRD_ORDER.items()},
 }
 
 
