@@ -334,3 +334,29 @@ def test_comprehensions_and_entry_writes_at_orders_1_to_3(f, order):
     n, derivative = ORDER[order]
     lower = [f, lambda x: tl.derivatives(f, x, 1)[1], lambda x: tl.derivatives(f, x, 2)[2]][n - 1]
     np.testing.assert_allclose(derivative(f), central(lower, X0), rtol=1e-5, atol=1e-7)
+
+
+def _built_and_aliased(x):
+    acc = []
+    for i in range(3):
+        acc.append(x * (i + 1.0))
+    L = acc
+    return L
+
+
+def aliased_and_returned(x):
+    M = _built_and_aliased(x)
+    return M[0] * M[1] * np.sin(M[2])
+
+
+@pytest.mark.parametrize("how", [
+    pytest.param(how, marks=pytest.mark.xfail(
+        raises=tl.errors.UnsupportedConstructError, strict=True,
+        reason="open: a list a callee returns is also its pullback's residual, which the pullback pops in place; "
+               "reverse over reverse over reverse of the caller does not follow that")) if how == "grad_grad_grad"
+    else how for how in sorted(THIRD_ORDER)])
+def test_third_derivative_of_a_list_a_callee_returns(how):
+    reference = central(lambda x: tl.derivatives(aliased_and_returned, x, 2)[2], X0)
+    np.testing.assert_allclose(THIRD_ORDER[how](aliased_and_returned), reference, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(tl.grad(tl.grad(aliased_and_returned))(X0),
+                               central(tl.grad(aliased_and_returned), X0), rtol=1e-5, atol=1e-7)
