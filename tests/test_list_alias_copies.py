@@ -393,3 +393,13 @@ def test_a_shared_change_read_through_another_name_is_refused_naming_the_line(f,
                                        "is not seen by the activity analysis: the derivative misses the item")
 def test_an_append_through_an_alias_of_an_empty_list():
     np.testing.assert_allclose(tl.grad(append_via_other)(X0), central(append_via_other, X0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("f", [built_then_alias_pop, constant_list_aliased_and_popped], ids=lambda f: f.__name__)
+def test_a_pop_through_an_alias_is_named_as_a_pop(f):
+    # (was "'L op= ...' changes 'L' in place ... or write 'L = L op ...'": a pop has no op=)
+    with pytest.raises(tl.errors.UnsupportedConstructError) as info:
+        tl.grad(f)(X0)
+    text = str(info.value)
+    assert "'L.pop()' changes 'L' in place, which shares its array or list with 'acc'" in text, text
+    assert "op=" not in text and "L op " not in text, text

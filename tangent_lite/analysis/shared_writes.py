@@ -139,6 +139,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         shared = f"'{named[0]}'" if named else "another expression (a slice, a view, an item or a conditional)"
         shown = _spelled(base, line, w)
         op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
+        popped = bool(itself) and get_anno(stmt, Key.IN_PLACE) is None  # (v = L.pop(): no 'op=')
         plain = True
         if itself and put_back:  # L[i] op= v: the entry's array changes, whoever holds it
             entry = line.split(f"{op}=")[0].strip() if f"{op}=" in line else f"{sorted(put_back)[0]}[...]"
@@ -146,6 +147,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
             shown, plain = entry, False
             if named:
                 shared = f"'{named[0]}'"
+        elif popped:
+            how = f"'{shown}.pop()' changes '{shown}' in place" if shown else "this pop changes a list in place"
         elif itself:
             how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else \
                 f"this '{op}=' changes an array or list in place (the item it updates)"
@@ -165,7 +168,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         else:
             what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
                     "afterwards: derivatives would not follow the shared change")
-            fix = _shared_write_fix(shown if plain else None, base, ranks, w, collections, op, itself, named)
+            fix = _shared_write_fix(shown if plain else None, base, ranks, w, collections, op,
+                                    bool(itself) and not popped, named)
         if itself and put_back:
             taken = f"'{named[0]} = {shown}.copy()'" if named else f"'{shown}.copy()'"
             fix = (f"copy the entry where you take it ({taken}), or write '{shown} = {shown} {op} ...' to make a "
