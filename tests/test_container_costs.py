@@ -109,14 +109,10 @@ X = np.array([0.3, -0.7, 1.1])
 V = np.array([1.0, 0.5, -2.0])
 FUNCTIONS = [comprehension, comprehension_read_back, entry_updates, entry_updates_of_a_comprehension,
              dict_filled, list_concatenated, tuple_concatenated]
-# Comprehensions are lowered functionally (acc = _tl.append(acc, e)): their reverse sweep still copies
-# the adjoint list per entry (quadratic, breaker 25 #3, open), since appending in place runs into a
-# third-order bug of appended lists aliased afterwards (L = acc; tests/test_higher_order_lists.py).
-QUADRATIC = {(mode, f) for mode in ("grad", "jvp")
-             for f in ("comprehension", "comprehension_read_back", "entry_updates_of_a_comprehension")}
-# Entry writes L[i] = v zero the entry's adjoint in a copy of the adjoint list in reverse mode (quadratic,
-# breaker 25 #8, open): zeroing it in place is not followed when the code is differentiated again.
-QUADRATIC |= {("grad", "entry_updates"), ("grad", "dict_filled")}
+# An entry write d[k] = v into a dict zeroes the entry's adjoint in a copy of the adjoint dict in reverse mode
+# (quadratic, breaker 25 #8, open for dicts: a key the write added has no adjoint before it, which an item
+# write into the adjoint cannot say); a list's is zeroed in place (L_bar[i] = _tl.zeros_like(L[i])).
+QUADRATIC = {("grad", "dict_filled")}
 MODES = {
     "grad": lambda f, n: tl.grad(f)(X, n),
     "jvp": lambda f, n: tl.jvp(f, (X, n), (V,)),
@@ -148,6 +144,14 @@ def test_derivatives_match_differences(f, n=7, h=1e-6):
     assert tl.jvp(f, (X, n), (V,))[1] == pytest.approx(fd @ V, rel=1e-6, abs=1e-6)
 
 
+def test_a_comprehension_pops_its_adjoint_list():
+    """The reverse sweep of ``[e for ...]`` takes the entries off its adjoint list (as for a loop of
+    ``L.append``), instead of slicing off all but the last one per entry (``L_bar[:-1]``)."""
+    text = tl.source(comprehension)
+    reverse = text[text.index("# reverse sweep"):]
+    assert "_bar.pop()" in reverse and "[:-1]" not in reverse, text
+
+
 def test_concatenation_has_one_tangent_sum():
     """The tangent of ``L + [v]`` is ``seq_concat(L_dot, [v_dot])`` (a call, differentiable again):
     no zero lists as long as ``L``."""
@@ -160,3 +164,10 @@ def test_entry_writes_change_their_own_tangent_in_place():
     """``L[i] = v`` into a list the function builds: ``L_dot[i] = v_dot``, not a copy of ``L_dot``."""
     text = tl.source(entry_updates, mode="jvp")
     assert "L_dot[i] = _t" in text and "setitem" not in text, text
+
+
+def test_entry_writes_zero_their_own_adjoint_in_place():
+    """``L[i] = v`` into a list: the reverse sweep zeroes the entry of its own adjoint list as an item
+    write (which code differentiated again follows), not in a copy of the list per write."""
+    text = tl.source(entry_updates)
+    assert "L_bar[i] = _tl.zeros_like(L[i])" in text and "zero_item(" not in text, text

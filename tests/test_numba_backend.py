@@ -425,7 +425,7 @@ def _takes_a_dict(x, opts):
 
 @needs_numba
 def test_unsupported_helper_falls_back_with_a_warning():
-    with pytest.warns(BackendFallbackWarning, match=r"_tl\.append.*Numba backend does not support") as rec:
+    with pytest.warns(BackendFallbackWarning, match=r"_tl\.\w+.*Numba backend does not support") as rec:
         got = tl.grad(_uses_a_list_comprehension, backend="numba")(1.5)
     assert "_uses_a_list_comprehension" in str(rec[0].message) and "To fix" in str(rec[0].message)
     assert got == tl.grad(_uses_a_list_comprehension)(1.5)
@@ -481,7 +481,8 @@ def test_adgen_backend_numba_refuses_what_it_cannot_rewrite(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tangent_lite.cli", f"{model}:f", "--backend", "numba"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
-    assert "--backend numba" in proc.stderr and "_tl.append" in proc.stderr and "--backend python" in proc.stderr
+    assert "--backend numba" in proc.stderr and "the runtime helper _tl." in proc.stderr
+    assert "--backend python" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "tangent_lite.cli", f"{model}:f", "--backend", "numba",
                            "--mode", "hessian"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "not hessian" in proc.stderr

@@ -10,7 +10,7 @@ in a loop ``s = s.copy(); s[i] = v``) is a new object when it is written.
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from .. import syntax as S
 from ..frontend.sequences import _locals_in, container_vars, dict_vars, sequence_vars, surely_dicts
@@ -22,27 +22,18 @@ from .aliases import COPY, HOLDS, ITEM, SAME, _local, _shares, _write_of, _writt
 from .program_order import ProgramOrder
 
 
-def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
-                     assumed: FrozenSet[str] = frozenset(), unread: FrozenSet[int] = frozenset()
-                     ) -> Tuple[List[Any], List[Tuple[Any, str, List[str], Any]]]:
-    """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
-    that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
-    item of a list...) and that is read afterwards, where derivatives are involved: the
-    primal code shares the change, the derivative code would not follow it, so it is refused.
-
-    Positions are those of the statements in program order; in a loop the next iteration
-    comes after the write too.  A variable made again (re-bound) on every path between the
-    write and a read no longer shares the written object there.  ``assumed``: variables taken to
-    hold lists, tuples or dicts (see ``guessed_containers``), as those the function surely builds.
-    ``unread``: statements whose reading is not a read (the exit marker of a with statement whose
-    context leaves what it holds alone: :func:`.contexts.quiet_exits`)."""
-    from ..errors import UnsupportedConstructError
-
+def _writes_seen(w: Any, ranks: Optional[Dict[str, Any]] = None, assumed: FrozenSet[str] = frozenset(),
+                 unread: FrozenSet[int] = frozenset()
+                 ) -> Iterator[Tuple[Any, str, Set[str], Set[str], List[str], List[Any]]]:
+    """Each in-place change (:func:`.aliases._write_of`) with what sees it: ``(statement, the
+    variable written into, the variables it makes itself, the group of variables whose objects
+    it changes, those of the group read afterwards by another name than the one written)``,
+    derivatives aside (see :func:`sharing_problems` for the arguments)."""
     po = ProgramOrder(w.fdef.body)
     stmts, order, lists = po.stmts, po.order, po.lists
     writes = [wr for wr in (_write_of(st, ranks) for st in stmts) if wr is not None]
     if not writes:
-        return [], []  # (most functions: no need to know where each variable is read)
+        return  # (most functions: no need to know where each variable is read)
     sequences = sequence_vars(w.fdef.body)
     containers = frozenset(container_vars(w.fdef.body, w.params)) | assumed
     dicts = frozenset(surely_dicts(w.fdef.body, w.params))
@@ -66,8 +57,6 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
     lists[id(ret)] = [w.fdef.body]
     surely_between = po.surely_between
 
-    errors: List[Any] = []
-    checks: List[Tuple[Any, str, List[str], Any]] = []  # (statement, runtime helper, its arguments, error)
     for stmt, base, itself in writes:
         at = order[id(stmt)]
         again = po.again(at)
@@ -98,10 +87,6 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         # (L[i] op= v puts the array it changed back into L[i]: reading L afterwards is reading that;
         # another name, list or copy holding the array is what would not see the change)
         put_back = set((get_anno(stmt, Key.IN_PLACE) or ())[2:])
-        if put_back and (ranks or {}).get(base) != 0:
-            # ... as long as no other entry of that container holds the array too (L = [a, a]): checked as it
-            # runs (with or without derivatives: the lowered code makes a new array, Python changes the shared one)
-            checks.extend((stmt, "held_once", [c, base], _held_twice(w, stmt, c)) for c in sorted(put_back))
         # (with L[i] op= v, the old entry's own name is another holder when it is read afterwards:
         # a = L[i] merged with the load of the entry, Python changes what a holds)
         for v in sorted(group - ({base} if not put_back else set()) - itself - put_back):
@@ -115,6 +100,33 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
                         and not surely_between(v, start - 1, r, reader, reader):
                     others.append(v)  # read again in the next iteration
                     break
+        yield stmt, base, itself, group, others, live
+
+
+def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional[Dict[str, Any]] = None,
+                     assumed: FrozenSet[str] = frozenset(), unread: FrozenSet[int] = frozenset()
+                     ) -> Tuple[List[Any], List[Tuple[Any, str, List[str], Any]]]:
+    """In-place changes (``x[i] = v``, ``v += e`` on an array, ``L.append(x)``) of an object
+    that another variable shares (an alias ``r = b``, a view ``b[1:]``, ``m[0]``, ``.T``, an
+    item of a list...) and that is read afterwards, where derivatives are involved: the
+    primal code shares the change, the derivative code would not follow it, so it is refused.
+
+    Positions are those of the statements in program order; in a loop the next iteration
+    comes after the write too.  A variable made again (re-bound) on every path between the
+    write and a read no longer shares the written object there.  ``assumed``: variables taken to
+    hold lists, tuples or dicts (see ``guessed_containers``), as those the function surely builds.
+    ``unread``: statements whose reading is not a read (the exit marker of a with statement whose
+    context leaves what it holds alone: :func:`.contexts.quiet_exits`)."""
+    from ..errors import UnsupportedConstructError
+
+    errors: List[Any] = []
+    checks: List[Tuple[Any, str, List[str], Any]] = []  # (statement, runtime helper, its arguments, error)
+    for stmt, base, itself, group, others, live in _writes_seen(w, ranks, assumed, unread):
+        put_back = set((get_anno(stmt, Key.IN_PLACE) or ())[2:])
+        if put_back and (ranks or {}).get(base) != 0:
+            # ... as long as no other entry of that container holds the array too (L = [a, a]): checked as it
+            # runs (with or without derivatives: the lowered code makes a new array, Python changes the shared one)
+            checks.extend((stmt, "held_once", [c, base], _held_twice(w, stmt, c)) for c in sorted(put_back))
         if not others:
             continue
         # a write into an array is as in the user's code, only its derivatives could go wrong; v op= e
@@ -127,6 +139,7 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         shared = f"'{named[0]}'" if named else "another expression (a slice, a view, an item or a conditional)"
         shown = _spelled(base, line, w)
         op = (get_anno(stmt, Key.IN_PLACE) or (None, "op"))[1]
+        popped = bool(itself) and get_anno(stmt, Key.IN_PLACE) is None  # (v = L.pop(): no 'op=')
         plain = True
         if itself and put_back:  # L[i] op= v: the entry's array changes, whoever holds it
             entry = line.split(f"{op}=")[0].strip() if f"{op}=" in line else f"{sorted(put_back)[0]}[...]"
@@ -134,13 +147,16 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
             shown, plain = entry, False
             if named:
                 shared = f"'{named[0]}'"
+        elif popped:
+            how = f"'{shown}.pop()' changes '{shown}' in place" if shown else "this pop changes a list in place"
         elif itself:
             how = f"'{shown} {op}= ...' changes '{shown}' in place" if shown else \
                 f"this '{op}=' changes an array or list in place (the item it updates)"
         else:
             how = f"writing into '{shown}'" if shown else "this write (into an item or part of another variable)"
         plain = plain and shown is not None and "'" not in shown  # (not a name inside an inlined function)
-        collections = (containers - assumed) | sequences | dict_vars(w.fdef.body)
+        collections = (frozenset(container_vars(w.fdef.body, w.params)) - assumed) | sequence_vars(w.fdef.body) \
+            | dict_vars(w.fdef.body)
         items_of_base = {source for alias, source, kind, _key in live if alias == base and kind == ITEM}
         holder = next((_spelled(v, line, w) for v in others if v in items_of_base and v in collections), None) \
             if not itself else None  # L[0][...] = v, then L read: what L holds changed
@@ -152,7 +168,8 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
         else:
             what = (f"{how}, which shares its array or list with {shared} (an alias or a view) that is read "
                     "afterwards: derivatives would not follow the shared change")
-            fix = _shared_write_fix(shown if plain else None, base, ranks, w, collections, op, itself, named)
+            fix = _shared_write_fix(shown if plain else None, base, ranks, w, collections, op,
+                                    bool(itself) and not popped, named)
         if itself and put_back:
             taken = f"'{named[0]} = {shown}.copy()'" if named else f"'{shown}.copy()'"
             fix = (f"copy the entry where you take it ({taken}), or write '{shown} = {shown} {op} ...' to make a "
@@ -162,12 +179,25 @@ def sharing_problems(w: Any, active: Set[str], varied: Set[str], ranks: Optional
             checks.append((stmt, "number_only", [base], error))  # a number, or an array? known when it runs
             # an earlier 'a op= e' that made a member of the group: lowered to a new value, it keeps a
             # 0-d array (or any array) the same object in Python: checked there too, as it runs
+            writes = [wr for wr in (_write_of(st, ranks) for st in ProgramOrder(w.fdef.body).stmts) if wr is not None]
             checks.extend((st, "number_only", [b], error) for st, b, made in writes if st is not stmt and made & group
                           and get_anno(st, Key.IN_PLACE) and not isinstance((ranks or {}).get(b), int))
         else:
             errors.append(error)
     return errors, checks
 
+
+
+def seen_elsewhere(w: Any, ranks: Optional[Dict[str, Any]] = None) -> Set[str]:
+    """The variables whose objects an in-place change writes into while another variable sharing
+    them reads them afterwards (``other = objs; other.append(v)``, then ``objs`` read), derivatives
+    aside: giving one of them a copy of the other (``L = _tl.copied(acc)``) would change what the
+    function computes."""
+    out: Set[str] = set()
+    for _stmt, base, itself, group, others, _live in _writes_seen(w, ranks):
+        if others:
+            out |= group | itself | {base}
+    return out
 
 
 def _carries(stmt: Any, involved: Set[str], active: Set[str], varied: Set[str]) -> bool:

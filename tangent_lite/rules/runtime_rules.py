@@ -335,7 +335,7 @@ def copied_jvp(v_dot, ans, v):
 
 @defvjp(runtime.copied)
 def copied_vjp(h, ans, v):
-    return h
+    return _tl.copied(h)  # (a copy again: the adjoint h may be changed in place afterwards)
 
 
 @defjvp(runtime.saved)

@@ -74,6 +74,11 @@ class Assignments(Part):
     def assign_expr(self, var: str, node: Any) -> None:
         """``var = <node>``; through a temporary when ``var`` is overwritten in place
         (``x = np.sin(x)`` in a loop), so the reverse pass sees input and output apart."""
+        if isinstance(node, gast.ListComp) and self.cx.depth <= 0 and var not in self.cx.current \
+                and var not in self.cx.params and var not in {n.id for n in S.walk(node) if isinstance(n, gast.Name)}:
+            # L = [e for ...] first binding L: the loop appends to L itself (no temporary that L would alias)
+            self.exprs.comprehension(node, into=self.names.target(var))
+            return
         value = self.exprs.expr(node)
         if isinstance(value, gast.Constant) and get_anno(value, Key.FENCED):  # refused (reported): uses of var too
             self.cx.opaque.add(var)

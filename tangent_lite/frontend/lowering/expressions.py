@@ -139,11 +139,15 @@ class Expressions(Part):
                       node, "rewrite the expression with plain statements")
         return _opaque()
 
-    def comprehension(self, node: Any) -> Any:
-        """``[e for x in xs if c]`` -> a loop appending to a fresh list (functionally: ``acc.append(e)``
-        in place is linear in reverse mode but meets a known third-order bug of lists aliased after
-        appends, ``L = acc``, so the derivative would fail there)."""
-        acc = self.names.temp()
+    def comprehension(self, node: Any, into: Optional[str] = None) -> Any:
+        """``[e for x in xs if c]`` -> a loop appending to a fresh list (``acc.append(e)``, whose
+        reverse pops the adjoint list: linear in the length, as a loop of ``L.append`` is).  Inside a
+        compound statement (a loop, another comprehension, a branch) it appends functionally
+        (``acc = _tl.append(acc, e)``: quadratic in reverse mode): a fresh list filled in place in
+        each iteration and put into another list (``M.append(row)``) is taken for a write into what
+        that list holds by the analysis of aliases, which would refuse it.  ``into``: the variable
+        to fill (``L = [...]``), else a temporary."""
+        acc = into or self.names.temp()
         self.cx.nonssa.add(acc)
         self.cx.emit(S.assign(acc, gast.List(elts=[], ctx=gast.Load())))
         rename: Dict[str, str] = {}
@@ -158,8 +162,11 @@ class Expressions(Part):
         gens = [e.value for e in tree.body[1:]]
         self.cx.locals |= set(rename.values())
         self.cx.nonssa |= set(rename.values())
-        append = S.call(S.parse_expr(f"{self.cx.aliases['_tl']}.append"), [S.name(acc), elt])
-        inner: List[Any] = [gast.Assign(targets=[S.name(acc, store=True)], value=append, type_comment=None)]
+        if self.cx.depth > 0:
+            append = S.call(S.parse_expr(f"{self.cx.aliases['_tl']}.append"), [S.name(acc), elt])
+            inner: List[Any] = [gast.Assign(targets=[S.name(acc, store=True)], value=append, type_comment=None)]
+        else:
+            inner = [gast.Expr(value=S.call(S.attribute(S.name(acc), "append"), [elt]))]
         for gen in reversed(gens):
             for cond in reversed(gen.ifs):
                 inner = [gast.If(test=cond, body=inner, orelse=[])]

@@ -64,7 +64,7 @@ class Ownership:
         self._sure: Tuple[Any, Set[str]] = (None, set())  # (the Wengert function, its sure containers)
 
     _FRESH = ("zeros_like", "getitem_bar", "setitem", "zero_index", "zero_item", "strong_mul",
-              "strong_div", "pow_base_bar", "add_item", "slice_write_bar", "slice_write_zero")
+              "strong_div", "pow_base_bar", "add_item", "slice_write_bar", "slice_write_zero", "copied")
 
     def _adjoint_of(self) -> Dict[str, str]:
         """adjoint name -> its variable, of the names handed out so far (the namer only ever

@@ -66,12 +66,20 @@ class StatementAdjoints:
                 out.append(gast.Expr(value=S.call(_RESTORE_ITEM, [S.const(id(stmt)), S.name(tgt.value.id),
                                                                   self.ps.index(tgt.slice)])))
                 if live and not self._array(tgt.value.id):
-                    # L[i] = v may change the entry's shape: its adjoint is zeros shaped like the entry before
-                    # (a copy per write: zeroing our own adjoint in place is not followed when this code is
-                    # differentiated again, third order of list loops; breaker 25 #8 stays open)
-                    bar = self.adjoints.bar(tgt.value.id)
-                    out.append(S.assign(bar, self.ps.call("zero_item", [
-                        S.name(bar), S.name(tgt.value.id), self.ps.index(tgt.slice)])))
+                    # L[i] = v may change the entry's shape: its adjoint is zeros shaped like the entry before;
+                    # into our own adjoint list, nothing else holds it, as the item write it is
+                    # (L_bar[i] = _tl.zeros_like(L[i]), which this code differentiated again follows), not a
+                    # copy of n entries per write; a dict's (a key the write added has no adjoint) is a copy
+                    var = tgt.value.id
+                    bar, index = self.adjoints.bar(var), self.ps.index(tgt.slice)
+                    if var in self.ps.owned and var in self.ps.lists and self.kinds.array(var) \
+                            and self._item_index(tgt.slice):
+                        item = gast.Subscript(value=S.name(var), slice=S.deepcopy(index), ctx=gast.Load())
+                        store = gast.Subscript(value=S.name(bar), slice=index, ctx=gast.Store())
+                        out.append(gast.Assign(targets=[store], value=self.ps.call("zeros_like", [item]),
+                                               type_comment=None))
+                    else:
+                        out.append(S.assign(bar, self.ps.call("zero_item", [S.name(bar), S.name(var), index])))
         for t in targets:
             state.discard(t)
         for var in reversed(self.ps.overwritten.get(id(stmt), [])):
@@ -150,6 +158,8 @@ class StatementAdjoints:
                 out.append(S.assign(self.adjoints.bar(target), zeroed))
             return out
         if info.kind == "copy":
+            if self.kinds.copied_alias(info.node):  # (L = _tl.copied(acc) in the forward sweep)
+                g = self.ps.call("copied", [g])
             self.adjoints.accumulate(info.value.id, g, state, out)
         elif info.kind == "getitem":
             src = info.value.value

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ... import syntax as S
+from ...analysis import shared_writes
 from ...frontend.sequences import dict_vars
 from ...syntax import gast
 from .calls import Checkpoints
@@ -24,6 +25,7 @@ class ContainerKinds:
         self._dicts: Optional[Set[str]] = None  # variables holding a dict the function builds (array)
         self._lists: Optional[Set[str]] = None  # ... a list it builds (list_slice_write)
         self._new_keys: Optional[Set[int]] = None  # writes into an argument's dict that may add a key
+        self._seen: Optional[Set[str]] = None  # variables a change is seen through another name of (copied_alias)
 
     def item_saved(self, var: str, stmt_id: int) -> bool:
         """Is the entry the write ``stmt_id`` into ``var`` overwrites saved with ``_tl.saved_item``
@@ -56,6 +58,26 @@ class ContainerKinds:
         tgt = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
         return isinstance(tgt, gast.Subscript) and isinstance(tgt.slice, gast.Slice) \
             and isinstance(tgt.value, gast.Name) and self.maybe_list(tgt.value.id)
+
+    def copied_alias(self, stmt: Any) -> bool:
+        """Is ``stmt`` ``L = acc`` of a list or dict the function builds and changes in place
+        (``acc.append``, ``L[i] = v``)?  Its forward sweep binds ``L`` to a copy
+        (``_tl.copied(acc)``) and its reverse gives ``acc`` a copy of ``L``'s adjoint: the sweep
+        undoes the changes of ``acc`` and of its adjoint in place, which ``L`` and ``L_bar`` would
+        see through the alias, and code differentiated again (third order) cannot follow that.
+        Only when the copy cannot change what the function computes: no change of ``acc``, ``L``
+        or anything sharing them is read through another name afterwards
+        (:func:`.shared_writes.seen_elsewhere`: ``other = objs; other.append(o)``, then ``objs[0]``
+        read, keeps the sharing)."""
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Name)):
+            return False
+        src, target = stmt.value.id, stmt.targets[0].id
+        if not (src in self.ps.lists and src not in self.ps.w.params and {src, target} & set(self.ps.mutated)):
+            return False
+        if self._seen is None:  # (asked first by the forward sweep, before it rewrites the alias)
+            self._seen = shared_writes.seen_elsewhere(self.ps.w, self.ps.ranks)
+        return not {src, target} & self._seen
 
     def maybe_list(self, var: str) -> bool:
         """May ``var``, which a slice is written into, hold a list (see :meth:`list_slice_write`)?"""
@@ -131,6 +153,8 @@ class ForwardSweep:
                         push = S.call(S.attribute(S.name(self.ps.tape), "append"), [S.name(var)])
                         out.append(at([gast.Expr(value=push)], stmt)[0])
                         pushes.add((id(stmt), var))
+                if self.kinds.copied_alias(stmt):
+                    stmt.value = self.ps.call("copied", [stmt.value])
                 out.append(stmt)
             elif isinstance(stmt, gast.If):
                 ctx.in_branch += 1
