@@ -38,8 +38,10 @@ def real_cotangent(g: Any, x: Any) -> Any:
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes NumPy broadcast ``x`` along, so it has ``x``'s shape (the real part
     of a complex ``g`` for a real ``x``)."""
-    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and g.dtype.kind != "c":
-        return g  # the common case: nothing to sum, nothing complex
+    if type(g) is np.ndarray and g.dtype.kind != "c":  # a real NumPy cotangent: no real part to take
+        if type(x) is np.ndarray and g.shape == x.shape:
+            return g  # the common case: nothing to sum
+        return _unbroadcast(g, x)
     return real_cotangent(_unbroadcast(g, x), x)
 
 

@@ -1,0 +1,86 @@
+"""The NumPy fast paths of the runtime helpers the reverse sweep calls per step (issue 15, point 1:
+NumPy's speed must not regress): ``unbroadcast`` of a real NumPy cotangent, ``zeros_like`` of a
+float array, ``add_into`` of two NumPy arrays.  Each gives what the general path gives (same
+values, dtype, shape, in place or not), and takes the short path (the general helpers it skips
+are not called)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tangent_lite.runtime import broadcast, values
+
+SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 4), (1, 4)), ((3, 4), (3, 1)), ((2, 3, 4), (3, 4)),
+          ((3, 4), ()), ((4,), (3, 4)), ((1, 64), (64,))]
+
+
+@pytest.mark.parametrize("gshape, xshape", SHAPES)
+@pytest.mark.parametrize("gdtype", [np.float64, np.float32])
+@pytest.mark.parametrize("xkind", ["float", "int", "complex", "number"])
+def test_unbroadcast_real_numpy_equals_general_path(gshape, xshape, gdtype, xkind):
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=gshape).astype(gdtype)
+    x = 1.5 if xkind == "number" else np.ones(xshape, dtype={"float": float, "int": int, "complex": complex}[xkind])
+    if xkind == "number" and xshape != ():
+        pytest.skip("a number has shape ()")
+    got = broadcast.unbroadcast(g, x)
+    want = broadcast.real_cotangent(broadcast._unbroadcast(g, x), x)  # the general path
+    assert np.shape(got) == np.shape(want) == np.shape(x)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_unbroadcast_complex_cotangent_of_real_x_is_its_real_part():
+    g = np.array([[1 + 2j, 3 - 1j]])
+    np.testing.assert_array_equal(broadcast.unbroadcast(g, np.zeros(2)), [1.0, 3.0])
+    np.testing.assert_array_equal(broadcast.unbroadcast(g, np.zeros(2, complex)), [1 + 2j, 3 - 1j])
+
+
+def test_unbroadcast_real_numpy_skips_real_cotangent(monkeypatch):
+    def fail(g, x):
+        raise AssertionError("real_cotangent called for a real NumPy cotangent")
+    monkeypatch.setattr(broadcast, "real_cotangent", fail)
+    assert broadcast.unbroadcast(np.ones((2, 3)), np.zeros(3)).shape == (3,)
+    assert broadcast.unbroadcast(np.ones((2, 3)), 0.5) == 6.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.float16])
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (0, 4)])
+def test_zeros_like_float_array(dtype, shape):
+    z = values.zeros_like(np.ones(shape, dtype=dtype))
+    assert type(z) is np.ndarray and z.shape == shape and z.dtype == dtype and not z.any()
+
+
+@pytest.mark.parametrize("x", [np.ones(3, dtype=int), np.ones((), dtype=float), np.ones(2, dtype=bool), 2.0,
+                               [1.0, 2.0]])
+def test_zeros_like_other_values_unchanged(x):
+    z = values.zeros_like(x)
+    if isinstance(x, np.ndarray) and x.ndim:
+        assert z.dtype == np.float64 and z.shape == x.shape
+    elif isinstance(x, np.ndarray):
+        assert isinstance(z, np.float64) and z == 0.0  # a 0-d array's zero is a number
+    elif isinstance(x, list):
+        assert z == [0.0, 0.0]
+    else:
+        assert z == 0.0
+
+
+def test_zeros_like_float_array_skips_structure_checks(monkeypatch):
+    def fail(x):
+        raise AssertionError("the structure checks ran for a float array")
+    monkeypatch.setattr(values, "_is_record", fail)
+    monkeypatch.setattr(values, "is_foreign", fail)
+    assert values.zeros_like(np.ones((2, 2))).shape == (2, 2)
+
+
+@pytest.mark.parametrize("adtype, bdtype, in_place", [
+    (np.float64, np.float64, True), (np.float32, np.float64, True), (np.float64, np.int64, True),
+    (np.complex128, np.float64, True), (np.complex128, np.complex128, True), (np.float64, np.complex128, False)])
+def test_add_into_numpy_arrays(adtype, bdtype, in_place):
+    a = np.ones((2, 3), dtype=adtype)
+    b = np.full((2, 3), 2, dtype=bdtype)
+    out = values.add_into(a, b)
+    assert (out is a) == in_place
+    assert out.dtype == (adtype if in_place else np.result_type(adtype, bdtype))
+    np.testing.assert_array_equal(out, np.full((2, 3), 3))
