@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tangent_lite.runtime import broadcast, values
+from tangent_lite.runtime import broadcast, indexing, values
 
 SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 4), (1, 4)), ((3, 4), (3, 1)), ((2, 3, 4), (3, 4)),
           ((3, 4), ()), ((4,), (3, 4)), ((1, 64), (64,))]
@@ -84,3 +84,29 @@ def test_add_into_numpy_arrays(adtype, bdtype, in_place):
     assert (out is a) == in_place
     assert out.dtype == (adtype if in_place else np.result_type(adtype, bdtype))
     np.testing.assert_array_equal(out, np.full((2, 3), 3))
+
+
+@pytest.mark.parametrize("into_dtype", [np.float64, np.float32, np.complex128, np.int64, bool])
+@pytest.mark.parametrize("t", [2.5, np.array([1.0, 2.0]), np.array([1 + 1j, 2 - 1j]), np.float32(1.5), 1 + 2j])
+def test_write_cast_numpy_into(into_dtype, t):
+    into = np.zeros(2, dtype=into_dtype)
+    got = indexing.write_cast(t, into)
+    if np.dtype(into_dtype).kind not in "fc":
+        want = np.zeros_like(t, dtype=float) if np.ndim(t) else 0.0  # truncated: no derivative
+        np.testing.assert_array_equal(got, want)
+        return
+    want = np.real(t) if np.dtype(into_dtype).kind == "f" and np.iscomplexobj(t) else t
+    np.testing.assert_array_equal(got, want)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    if np.asarray(want).dtype == np.asarray(t).dtype:
+        assert got is t
+
+
+def test_write_cast_float_array_real_t_skips_general_checks(monkeypatch):
+    def fail(*a):
+        raise AssertionError("the general path ran for a float array and a real cotangent")
+    monkeypatch.setattr(indexing, "real_cotangent", fail)
+    monkeypatch.setattr(indexing, "_np_dtype", fail)
+    g = np.ones(3)
+    assert indexing.write_cast(g, np.zeros(3)) is g
+    assert indexing.write_cast(2.0, np.zeros(3)) == 2.0
