@@ -110,3 +110,28 @@ def test_write_cast_float_array_real_t_skips_general_checks(monkeypatch):
     g = np.ones(3)
     assert indexing.write_cast(g, np.zeros(3)) is g
     assert indexing.write_cast(2.0, np.zeros(3)) == 2.0
+
+
+@pytest.mark.parametrize("gshape, xshape", [((1, 64), (64,)), ((1, 1, 3), (3,)), ((1, 2, 3), (2, 3)), ((4, 0), (0,)),
+                                            ((2, 3), (3,)), ((1, 3), (1, 3)), ((3, 1), (1,)), ((1, 3), (1,))])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, bool])
+def test_unbroadcast_length_one_leading_axes(gshape, xshape, dtype):
+    """Summing leading axes of length 1 is a reshape: the same numbers, shape and dtype (NaN stays NaN; a -0.0
+    stays -0.0 where NumPy's sum, which starts from +0.0, gave +0.0: equal as numbers)."""
+    g = np.random.default_rng(1).normal(size=gshape).astype(dtype)
+    if g.size and dtype is np.float64:
+        g.flat[0] = -0.0
+        g.flat[-1] = np.nan
+    x = np.ones(xshape)
+    got = broadcast.unbroadcast(g, x)
+    want = broadcast._unbroadcast(g, x)  # the summing path
+    assert got.shape == want.shape == xshape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_unbroadcast_batch_of_one_is_not_summed(monkeypatch):
+    def fail(*a, **k):
+        raise AssertionError("summed for a batch of one")
+    monkeypatch.setattr(broadcast, "summed", fail)
+    g = np.arange(4.0).reshape(1, 4)
+    assert broadcast.unbroadcast(g, np.zeros(4)).shape == (4,)
