@@ -113,7 +113,8 @@ def test_write_cast_float_array_real_t_skips_general_checks(monkeypatch):
 
 
 @pytest.mark.parametrize("gshape, xshape", [((1, 64), (64,)), ((1, 1, 3), (3,)), ((1, 2, 3), (2, 3)), ((4, 0), (0,)),
-                                            ((2, 3), (3,)), ((1, 3), (1, 3)), ((3, 1), (1,)), ((1, 3), (1,))])
+                                            ((2, 3), (3,)), ((1, 3), (1, 3)), ((3, 1), (1,)), ((1, 3), (1,)),
+                                            ((1, 1), ()), ((1,), ())])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, bool])
 def test_unbroadcast_length_one_leading_axes(gshape, xshape, dtype):
     """Summing leading axes of length 1 is a reshape: the same numbers, shape and dtype (NaN stays NaN; a -0.0
@@ -125,7 +126,7 @@ def test_unbroadcast_length_one_leading_axes(gshape, xshape, dtype):
     x = np.ones(xshape)
     got = broadcast.unbroadcast(g, x)
     want = broadcast._unbroadcast(g, x)  # the summing path
-    assert got.shape == want.shape == xshape and got.dtype == want.dtype
+    assert type(got) is type(want) and got.shape == want.shape == xshape and got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
 
 

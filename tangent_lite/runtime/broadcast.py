@@ -38,13 +38,12 @@ def real_cotangent(g: Any, x: Any) -> Any:
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes NumPy broadcast ``x`` along, so it has ``x``'s shape (the real part
     of a complex ``g`` for a real ``x``)."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and g.dtype.kind != "c":
+        return g  # the common case: nothing to sum, nothing complex
     if type(g) is np.ndarray and g.dtype.kind != "c":  # a real NumPy cotangent: no real part to take
-        if type(x) is np.ndarray:
-            xs = x.shape
-            if g.shape == xs:
-                return g  # the common case: nothing to sum
-            if g.shape[g.ndim - len(xs):] == xs and g.size == x.size and g.ndim > len(xs) and g.dtype.kind == "f":
-                return g.reshape(xs)  # only leading axes of length 1 to sum (a batch of one): the same numbers
+        if type(x) is np.ndarray and g.ndim > x.ndim > 0 and g.size == x.size and g.dtype.kind == "f" \
+                and g.shape[g.ndim - x.ndim:] == x.shape:
+            return g.reshape(x.shape)  # only leading axes of length 1 to sum (a batch of one): the same numbers
         return _unbroadcast(g, x)
     return real_cotangent(_unbroadcast(g, x), x)
 
