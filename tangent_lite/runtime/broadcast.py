@@ -40,6 +40,11 @@ def unbroadcast(g: Any, x: Any) -> Any:
     of a complex ``g`` for a real ``x``)."""
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and g.dtype.kind != "c":
         return g  # the common case: nothing to sum, nothing complex
+    if type(g) is np.ndarray and g.dtype.kind != "c":  # a real NumPy cotangent: no real part to take
+        if type(x) is np.ndarray and g.ndim > x.ndim > 0 and g.size == x.size and g.dtype.kind == "f" \
+                and g.shape[g.ndim - x.ndim:] == x.shape:
+            return g.reshape(x.shape)  # only leading axes of length 1 to sum (a batch of one): the same numbers
+        return _unbroadcast(g, x)
     return real_cotangent(_unbroadcast(g, x), x)
 
 

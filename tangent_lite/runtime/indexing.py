@@ -162,6 +162,10 @@ def write_cast(t: Any, into: Any) -> Any:
     casts ``v`` to ``into``'s dtype): none for an integer or boolean array (a truncated value
     carries no derivative), the real part for a real array given a complex ``t``, all of ``t``
     otherwise (lists, dicts, arrays of ``v``'s own kind)."""
+    if type(into) is np.ndarray:  # the common cases first: a float array given a real t, a complex array
+        kind = into.dtype.kind
+        if kind == "c" or (kind == "f" and (type(t) is float or (type(t) is np.ndarray and t.dtype.kind != "c"))):
+            return t
     if isinstance(into, (list, dict)) or not hasattr(into, "dtype"):
         return t
     dt = _np_dtype(into)

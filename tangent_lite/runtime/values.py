@@ -21,6 +21,8 @@ from .markers import user_error
 def zeros_like(x: Any) -> Any:
     """A zero with ``x``'s structure: float 0.0, zero array, or a container of zeros
     (lists, tuples, named tuples, dicts, dataclasses and plain objects)."""
+    if type(x) is np.ndarray and x.ndim and x.dtype.kind in "fc":  # the common case first
+        return np.zeros(x.shape, dtype=x.dtype)
     if isinstance(x, (tuple, list, dict)) or _is_record(x):
         return _map_struct(zeros_like, x)
     if isinstance(x, range):  # (a loop's range put on a tape: its zero tangent is indexed like it)
@@ -97,7 +99,12 @@ def add_into(a: np.ndarray, b: Any) -> np.ndarray:
     or ``b`` an array of another library (Dask, ...: NumPy cannot add it in place)."""
     if type(a) is np.ndarray:
         tb = type(b)
-        if tb is np.ndarray or isinstance(b, np.generic):
+        if tb is np.ndarray:  # the common case first: a real contribution, or both complex
+            if b.dtype.kind != "c" or a.dtype.kind == "c":
+                a += b
+                return a
+            return a + b
+        if isinstance(b, np.generic):
             kind = b.dtype.kind
         elif tb is float or tb is int or tb is bool:
             kind = "f"
