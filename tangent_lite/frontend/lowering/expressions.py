@@ -351,7 +351,8 @@ class Expressions(Part):
         node = defaults.filled(self, obj, node)  # helper(x) of def helper(x, act=np.tanh): act passed
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and (any(
                 self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords])
-                or _takes_packs(getattr(obj, "__tl_function__", obj))):
+                or _takes_packs(getattr(obj, "__tl_function__", obj)) or defaults.omits_optional_callable(obj, node)):
+            node = defaults.filled(self, obj, node, every=True)  # (inlined: Python's bound defaults, not their source)
             return self.inline.inline_global(getattr(obj, "__tl_function__", obj), node)
         written_out = self.functional.call(obj, node) if obj is not _MISSING else None
         if written_out is not None:
