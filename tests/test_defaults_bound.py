@@ -138,6 +138,47 @@ def fpartial(x):
     return P(x)
 
 
+def outer(f, x, t=B * 0.1):
+    return apply(f, x) * t
+
+
+class K:
+    def apply(self, f, x, s=S * 1.0):
+        return s * f(x)
+
+    @staticmethod
+    def st(x, a=B * 1.0, fn=np.sin):
+        return a * fn(x)
+
+
+k = K()
+
+
+def po(x, a=B * 1.0, /, fn=np.sin):
+    return a * fn(x)
+
+
+def star(x, *fs, s=S * 1.0):
+    return s * x * len(fs)
+
+
+def fouter(x):
+    return outer(np.sin, x)
+
+
+def fk(x):
+    return k.apply(np.sin, x) + K.st(x) + k.st(x)
+
+
+def fpo(x):
+    return po(x)
+
+
+def fstar(x):
+    xs = (x, x)
+    return star(*xs) + apply(np.sin, x, *())
+
+
 LIM = 2.0
 
 
@@ -159,7 +200,8 @@ def frule(x):
     return np.sum(softclip(x)) + np.sum(softclip(x, 3.0))
 '''
 
-NAMES = ["f4", "f3", "f1", "f5", "f6", "f7", "f7l", "f64", "fopt", "fmethod", "fpartial"]
+NAMES = ["f4", "f3", "f1", "f5", "f6", "f7", "f7l", "f64", "fopt", "fmethod", "fpartial", "fouter", "fk", "fpo",
+         "fstar"]
 X = 0.7
 
 
@@ -217,6 +259,10 @@ def test_edited_defaults_are_followed(mod: Any) -> None:
     mod.h64.__defaults__ = (np.float64(-2.0), np.float64(4.0), np.sin)
     mod.opt.__defaults__ = (None, -0.5)
     mod.Model.step.__defaults__ = (np.cos, 3.0)
+    mod.outer.__defaults__ = (3.0,)
+    mod.K.apply.__defaults__ = (-1.0,)
+    mod.po.__defaults__ = (-2.0, np.sin)
+    mod.star.__kwdefaults__["s"] = 3.0
     for n in NAMES:
         check(getattr(mod, n))
     assert tl.grad(mod.f1)(X) == pytest.approx(-np.cos(-X), abs=1e-9)
@@ -268,3 +314,17 @@ def test_adgen_files(mod: Any, name: str, tmp_path: Any) -> None:
             assert getattr(gen, f"{name}_vjp")(X)[1] == pytest.approx(fd(f, X), abs=1e-6)
         else:
             assert getattr(gen, f"{name}_jvp")(X, 1.0)[1] == pytest.approx(fd(f, X), abs=1e-6)
+
+
+def test_scalar_casts() -> None:
+    """(minor) ``np.float64(x)`` is a cast with rules (was: no derivative rule and no Python source);
+    ``np.int64(x)`` carries no derivative."""
+
+    def f(x: Any) -> Any:
+        return np.sum(np.float64(x) * np.float64(x[0])) + np.int64(x[1] * 3.0) * 5.0 + np.float64(x[2]) ** 3
+
+    x = np.array([0.3, -1.2, 2.5])
+    expected = fd_vec(f, x)
+    assert tl.grad(f)(x) == pytest.approx(expected, abs=1e-6)
+    assert tl.jvp(f, (x,), (np.ones(3),))[1] == pytest.approx(np.sum(expected), abs=1e-6)
+    assert float(tl.hessian(lambda s: np.float64(s) ** 3 + np.int64(s) * 2.0)(0.7)) == pytest.approx(4.2)

@@ -87,6 +87,38 @@ def filled(ex: Any, obj: Any, node: Any, every: bool = False) -> Any:
     return gast.copy_location(gast.Call(func=node.func, args=list(node.args), keywords=keywords), node)
 
 
+def owner(obj: Any, node: Any) -> Any:
+    """The expression, in the caller's terms, that reaches the ``__defaults__`` of the function the call
+    ``node`` of ``obj`` runs."""
+    fn = getattr(obj, "__tl_function__", obj)
+    return S.deepcopy(node.func) if obj is fn else _attr(node.func, "__tl_function__")
+
+
+def bound_values(ex: Any, fn: Any, reach: Any, node: Any) -> Dict[str, Any]:
+    """For the inlined ``fn`` (reached by the expression ``reach``): the value each parameter with a
+    default takes when a call leaves it out, as Python binds it -- a literal as a constant, data read
+    from ``__defaults__[i]`` / ``__kwdefaults__[k]`` -- instead of the default's source expression,
+    which Python evaluated once (what :func:`filled` could not pass: ``h(*xs)``, positional-only
+    parameters).  Functions, and the defaults :func:`filled` leaves to the analyses, are not in it."""
+    code = fn.__code__
+    positional = code.co_varnames[:code.co_argcount]
+    defaults = fn.__defaults__ or ()
+    first = len(positional) - len(defaults)
+    pairs = [(name, defaults[k], "__defaults__", k) for k, name in enumerate(positional[first:])]
+    pairs += [(name, v, "__kwdefaults__", name) for name, v in (fn.__kwdefaults__ or {}).items()]
+    written = _written_in_place(fn) if pairs else set()
+    out: Dict[str, Any] = {}
+    for name, value, attr, key in pairs:
+        if _literal(value):
+            out[name] = S.const(value)
+        elif not ((callable(value) and not isinstance(value, (type, types.ModuleType)))
+                  or isinstance(value, (list, dict, set)) or name in written or "*" in written):
+            out[name] = gast.Subscript(value=_attr(reach, attr), slice=S.const(key), ctx=gast.Load())
+    if out:
+        _guard_defaults(ex, fn, node)
+    return out
+
+
 def optional_callables(fn: Any) -> Set[str]:
     """The parameters of ``fn`` whose default is None and that its body calls (``def h(x, fn=None)``
     with ``if fn is None: ... else: fn(x)``): a call leaving one out (or passing None) inlines the

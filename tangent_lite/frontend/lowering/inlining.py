@@ -95,10 +95,10 @@ class Inliner(Part):
             obj = getattr(obj, part, None)
         return callable(obj) and not isinstance(obj, type) and not isinstance(obj, type(np))
 
-    def inline_global(self, fn: Callable, node: Any) -> Any:
+    def inline_global(self, fn: Callable, node: Any, reach: Any = None) -> Any:
         """Inline a module-level function that receives functions as arguments
         (``rk4_step(f, y, h)``): the function arguments are substituted into its body,
-        its other names are resolved in its own module."""
+        its other names are resolved in its own module.  ``reach``: an expression reaching its ``__defaults__``."""
         try:
             src = S.load_function(fn)
             own = str(getattr(fn, "__module__", "")).startswith("tangent_lite")
@@ -161,10 +161,13 @@ class Inliner(Part):
         _Rename(own).visit(fdef)
         _Substitute(function_args).visit(fdef)
         positional = [a.id for a in args.posonlyargs + args.args]
+        # the defaults Python bound (their source expressions were evaluated once, at the def)
+        bound = defaults.bound_values(self, fn, reach, node) if reach is not None else {}
         pairs = zip(positional[len(positional) - len(args.defaults):], args.defaults)  # (aligned from the end)
-        args.defaults = [d for p, d in pairs if p not in function_args]
+        args.defaults = [bound.get(p, d) for p, d in pairs if p not in function_args]
         args.posonlyargs, args.args = [], [a for a in args.posonlyargs + args.args if a.id not in function_args]
-        kept = [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if a.id not in function_args]
+        kept = [(a, bound.get(a.id, d) if d is not None else None) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                if a.id not in function_args]
         args.kwonlyargs, args.kw_defaults = [a for a, _ in kept], [d for _, d in kept]
         rest = [a for i, a in enumerate(node.args) if not (
             positional[i] in function_args if i < len(positional) else self.is_function_value(a))]
