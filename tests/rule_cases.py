@@ -1125,6 +1125,11 @@ CASES: Dict[str, List[Case]] = {
         Case(lambda rng: ((np.float64(sample(rng, F)),), {}), "numpy.float64"),
         Case(lambda rng: ((sample(rng, ()),), {}), "0-d array"),
     ],
+    **{name: [
+        Case(lambda rng: ((sample(rng, F),), {}), "float"),
+        Case(lambda rng: ((sample(rng, (3,)),), {}), "(3,) array"),
+        Case(lambda rng: ((sample(rng, ()),), {}), "0-d array"),
+    ] for name in ("numpy.float64",)},
     **RUNTIME_CASES,
     **HIGHER_RUNTIME_CASES,
     **NUMPY_EXTRA_CASES,

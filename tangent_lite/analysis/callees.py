@@ -112,7 +112,7 @@ def bind_user(fn: Any, args: List[Any], keywords: List[Any]) -> Dict[str, Any]:
                 f"'{fn.__qualname__}' takes *args or **kwargs", hint="give it explicit parameters")
         if name in bound.arguments:
             out[name] = bound.arguments[name]
-        elif p.default is None or isinstance(p.default, (bool, int, float, str)):
+        elif p.default is None or type(p.default) in (bool, int, float, str):  # (not np.float64: its repr needs np)
             out[name] = S.const(p.default)
         else:
             raise UnsupportedConstructError(

@@ -20,6 +20,8 @@ derivative.
 """
 
 # ruff: noqa: F821
+import numpy as np
+
 from .. import runtime
 from .. import runtime as _tl  # noqa: F401
 from .registry import constant_params, defjvp, defvjp, nondifferentiable
@@ -169,3 +171,22 @@ constant_params(runtime.reshaped_as, "x")
 constant_params(runtime.real_of, "x")
 constant_params(runtime.promoted_among, "among", "force_floating", "broadcast", "ensure_writeable")
 constant_params(runtime.promotion_tangent, "like")
+
+
+# NumPy's float64 called as a cast (np.float64(x)): astype's rules, the tangent in
+# the result's dtype, the cotangent in x's; the integer and boolean ones (np.int64(x)) carry no derivative
+SCALAR_CASTS = (np.float64,)
+nondifferentiable(np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)
+
+
+def scalar_cast_jvp(x_dot, ans, x):
+    return _tl.cast_like(x_dot, ans)
+
+
+def scalar_cast_vjp(g, ans, x):
+    return _tl.cast_like(g, x)
+
+
+for _cast in SCALAR_CASTS:
+    defjvp(_cast)(scalar_cast_jvp)
+    defvjp(_cast)(scalar_cast_vjp)

@@ -358,8 +358,10 @@ class Expressions(Part):
         node = defaults.filled(self, obj, node)  # helper(x) of def helper(x, act=np.tanh): act passed
         if obj is not _MISSING and _is_python_function(obj) and REGISTRY.get(obj) is None and (any(
                 self.inline.is_function_value(a) for a in list(node.args) + [k.value for k in node.keywords])
-                or _takes_packs(getattr(obj, "__tl_function__", obj))):
-            return self.inline.inline_global(getattr(obj, "__tl_function__", obj), node)
+                or _takes_packs(getattr(obj, "__tl_function__", obj))
+                or (_users(getattr(obj, "__tl_function__", obj)) and defaults.omits_optional_callable(obj, node))):
+            node = defaults.filled(self, obj, node, every=True)  # (inlined: Python's bound defaults, not their source)
+            return self.inline.inline_global(getattr(obj, "__tl_function__", obj), node, defaults.owner(obj, node))
         written_out = self.functional.call(obj, node) if obj is not _MISSING else None
         if written_out is not None:
             return written_out
@@ -488,11 +490,14 @@ _OWN = os.path.join(os.path.realpath(PACKAGE_DIR), "")  # tangent_lite's own fil
 def _takes_packs(fn: Any) -> bool:
     """Does the function take ``*args`` or ``**kwargs`` (it is inlined where it is called)?  Not
     tangent_lite's own helpers: derivatives through them need their rules (refused without)."""
+    return _users(fn) and bool(fn.__code__.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
+
+
+def _users(fn: Any) -> bool:
+    """Is ``fn`` the user's code (not a library's, not tangent_lite's own)?"""
     code = getattr(fn, "__code__", None)
-    if code is None or str(getattr(fn, "__module__", "")).startswith("tangent_lite") or _library(code.co_filename) \
-            or os.path.realpath(code.co_filename).startswith(_OWN):  # (functools.wraps copies __module__)
-        return False
-    return bool(code.co_flags & (0x04 | 0x08))  # CO_VARARGS | CO_VARKEYWORDS
+    return not (code is None or str(getattr(fn, "__module__", "")).startswith("tangent_lite")
+                or _library(code.co_filename) or os.path.realpath(code.co_filename).startswith(_OWN))
 
 
 def _library(filename: str) -> bool:

@@ -16,6 +16,7 @@ from ...syntax import gast
 from ...syntax.annotations import Key, get_anno, set_anno
 from ...syntax.reading import ForeignLine
 from .. import fence, guards, jumps
+from . import defaults
 from .common import (
     _MISSING,
     _assigned_in_compound,
@@ -95,10 +96,10 @@ class Inliner(Part):
             obj = getattr(obj, part, None)
         return callable(obj) and not isinstance(obj, type) and not isinstance(obj, type(np))
 
-    def inline_global(self, fn: Callable, node: Any) -> Any:
+    def inline_global(self, fn: Callable, node: Any, reach: Any = None) -> Any:
         """Inline a module-level function that receives functions as arguments
         (``rk4_step(f, y, h)``): the function arguments are substituted into its body,
-        its other names are resolved in its own module."""
+        its other names are resolved in its own module.  ``reach``: an expression reaching its ``__defaults__``."""
         try:
             src = S.load_function(fn)
             own = str(getattr(fn, "__module__", "")).startswith("tangent_lite")
@@ -113,7 +114,10 @@ class Inliner(Part):
         params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         values = dict(zip(params, node.args))
         values.update({k.arg: k.value for k in node.keywords})
-        function_args = {p: v for p, v in values.items() if self.is_function_value(v)}
+        optional = defaults.optional_callables(fn)  # (def h(x, fn=None) called as h(x): inlined with None)
+        function_args = {p: v for p, v in values.items()
+                         if self.is_function_value(v) or (p in optional and defaults.is_none(v))}
+        defaults.fold_known(fdef, {p: defaults.is_none(v) for p, v in function_args.items()})
         local = set(params) | _stored_names(fdef.body)
         foreign: Dict[str, str] = {}
         for n in S.walk(fdef):
@@ -157,11 +161,17 @@ class Inliner(Part):
         own = {n: self.cx.namer.fresh(f"{_prefix(fn.__name__)}_{n}") for n in sorted(captured)}
         _Rename(own).visit(fdef)
         _Substitute(function_args).visit(fdef)
-        keep = [a for a in args.posonlyargs + args.args if a.id not in function_args]
-        args.posonlyargs, args.args = [], keep
-        defaults = args.defaults
-        args.defaults = defaults[max(0, len(defaults) - len(keep)):] if defaults else []
-        rest = [a for a in node.args if not self.is_function_value(a)]
+        positional = [a.id for a in args.posonlyargs + args.args]
+        # the defaults Python bound (their source expressions were evaluated once, at the def)
+        bound = defaults.bound_values(self, fn, reach, node) if reach is not None else {}
+        pairs = zip(positional[len(positional) - len(args.defaults):], args.defaults)  # (aligned from the end)
+        args.defaults = [bound.get(p, d) for p, d in pairs if p not in function_args]
+        args.posonlyargs, args.args = [], [a for a in args.posonlyargs + args.args if a.id not in function_args]
+        kept = [(a, bound.get(a.id, d) if d is not None else None) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                if a.id not in function_args]
+        args.kwonlyargs, args.kw_defaults = [a for a, _ in kept], [d for _, d in kept]
+        rest = [a for i, a in enumerate(node.args) if not (
+            positional[i] in function_args if i < len(positional) else self.is_function_value(a))]
         kw = [gast.keyword(arg=own.get(k.arg, k.arg), value=k.value) for k in node.keywords
               if k.arg not in function_args]
         src.inlined_at(fdef, getattr(node, "lineno", None) or self.cx.lineno)  # (errors name the helper's line)
