@@ -291,10 +291,12 @@ def protected(values: Sequence[Any], positions: Sequence[int], fn: Optional[Call
     if not positions:
         return list(values)
     read = reachable([fn], _SHARABLE) if fn is not None else []
+    rebound = _rebound_entries(fn, positions)
     for i in positions:  # the function changes argument i in place: in Python what shares its memory sees
         if i >= len(values):  # the change, the derivative code (given a copy) does not
             continue
-        mine = _arrays_in(values[i])
+        # (p[k] = v on a dict or list argument changes that container, not the arrays it holds)
+        mine = [values[i]] if i in rebound and type(values[i]) in (dict, list) else _arrays_in(values[i])
         for j, other in enumerate(values):
             theirs = mine if j == i else _arrays_in(other)
             if any(_share(a, b) for k, a in enumerate(mine) for m, b in enumerate(theirs) if j != i or m > k):
@@ -318,6 +320,16 @@ def protected(values: Sequence[Any], positions: Sequence[int], fn: Optional[Call
                 hint="pass a copy (f(G.copy()) for a global G the function reads), or change the function to "
                 "build a new value instead of updating its argument in place")
     return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
+
+
+def _rebound_entries(fn: Optional[Callable], positions: Sequence[int]) -> Set[int]:
+    """The positions among ``positions`` of the parameters ``fn`` changes only by ``p[k] = v``."""
+    if fn is None:
+        return set()
+    from .analysis.mutations import entry_rebinds
+
+    names = params(fn)
+    return {i for i in positions if i < len(names) and names[i] in entry_rebinds(fn)}
 
 
 _SHARABLE = (np.ndarray, list, dict)  # what an argument changed in place may share with a value the function reads
