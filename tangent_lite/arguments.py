@@ -26,6 +26,7 @@ import numpy as np
 
 from . import syntax as S
 from .analysis import items, shapes
+from .analysis.mutations import entry_rebound_positions
 from .callables import (
     _function_of,
     _per_function,
@@ -308,7 +309,7 @@ def _refuse_shared(values: Sequence[Any], positions: Sequence[int], fn: Optional
     if not positions:
         return
     read = reachable([fn], _SHARABLE) if fn is not None else []
-    rebound = _rebound_entries(fn, positions)
+    rebound = entry_rebound_positions(fn, positions) if fn is not None else set()
     for i in positions:  # the function changes argument i in place: in Python what shares its memory sees
         if i >= len(values):  # the change, the derivative code (given a copy) does not
             continue
@@ -336,16 +337,6 @@ def _refuse_shared(values: Sequence[Any], positions: Sequence[int], fn: Optional
                 _def_location(readers[-1]),
                 hint="pass a copy (f(G.copy()) for a global G the function reads), or change the function to "
                 "build a new value instead of updating its argument in place")
-
-
-def _rebound_entries(fn: Optional[Callable], positions: Sequence[int]) -> Set[int]:
-    """The positions among ``positions`` of the parameters ``fn`` changes only by ``p[k] = v``."""
-    if fn is None:
-        return set()
-    from .analysis.mutations import entry_rebinds
-
-    names = params(fn)
-    return {i for i in positions if i < len(names) and names[i] in entry_rebinds(fn)}
 
 
 _SHARABLE = (np.ndarray, list, dict)  # what an argument changed in place may share with a value the function reads

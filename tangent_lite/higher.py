@@ -234,13 +234,14 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))
         states = draws.Draws(fn, values)  # every run of fn below sees the random draws of the first
-        forward = functools.partial(_forward_pass, fn, values, name, x, n)
+        held, given = _keyword_only_held(fn, values, name, "tl.jacobian")
+        forward = functools.partial(_forward_pass, held, given, name, x, n)
         pullback = None
         if mode == "forward" and n:  # the JVP rules alone: fn runs once, all directions at once
             out, t = forward()
         else:
             try:
-                out, pullback = api.vjp(fn, *values, wrt=name)
+                out, pullback = api.vjp(held, *given, wrt=name)
             except NoRuleError:  # (auto: an operation with a JVP rule only)
                 if mode == "reverse" or not n:
                     raise
@@ -296,6 +297,22 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     if not has_aux:  # transformed again: a plain function, column by column (compose.py)
         run.__tl_recipe__ = compose.Recipe("jacobian", f, name)
     return run
+
+
+def _keyword_only_held(fn: Callable, values: Sequence[Any], name: str, what: str) -> Tuple[Callable, Sequence[Any]]:
+    """``fn`` and its positional ``values``, or for a function with keyword-only parameters (``def
+    f(x, *, k)``, and what varargs.py makes of ``def f(x, **kw)``) a ``functools.partial`` holding
+    them (constants, passed by name) and the values of the others."""
+    params = list(callables.signature(fn).parameters.values())
+    keywords = {p.name: v for p, v in zip(params, values) if p.kind == p.KEYWORD_ONLY}
+    if not keywords:
+        return fn, values
+    if name in keywords:
+        raise ArgumentError(f"{what} with respect to the keyword-only parameter '{name}' of "
+                            f"'{fn.__qualname__}' is not supported yet",
+                            hint=f"make '{name}' a positional parameter, or use tl.grad / tl.vjp (which take it "
+                            "by name)")
+    return functools.partial(fn, **keywords), [v for p, v in zip(params, values) if p.kind != p.KEYWORD_ONLY]
 
 
 def _forward_pass(fn: Callable, values: Sequence[Any], name: str, x: Any, n: int) -> Tuple[Any, Any]:
@@ -386,6 +403,7 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
     """``[f(x), f'(x), ..., f^(order)(x)]`` for a function of one scalar ``x`` (extra
     ``args`` are constants), by nesting forward mode over generated code: the k-th
     derivative is the JVP of the (k-1)-th generated function, all seeds 1."""
+    f = varargs.as_called(f, (x,) + tuple(args), {})  # def f(*xs): the function of these arguments
     fn, target = api._target(f)
     if not isinstance(x, (float, int, np.floating)) or isinstance(x, bool):
         raise ArgumentError(f"tl.derivatives takes a scalar x (a float), got {type(x).__name__}",
@@ -393,9 +411,10 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
                                  "tl.derivatives(lambda t: f(x0 + t * v), 0.0, order)")
     values = tuple(api.bind_args(target, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
     states = draws.Draws(fn, values)  # every order's run sees the random draws of the first
-    out = [fn(*values)]
-    current = fn
     name = callables.free_params(target)[0][0]
+    held, given = _keyword_only_held(fn, values, name, "tl.derivatives")
+    out = [held(*given)]  # (the generated functions take every parameter by position)
+    current = fn
     for k in range(1, order + 1):
         current, _ = tangent_function(current, name)
         states.restore()

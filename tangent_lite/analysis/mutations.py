@@ -484,3 +484,14 @@ def _changes_nothing(fn: Any, func: Any) -> bool:
     if is_user_function(target):
         return not _writes_to_parameters(user_function(target))
     return REGISTRY.get(target) is not None or str(getattr(target, "__module__", "")).startswith("numpy")
+
+
+def entry_rebound_positions(fn: Any, positions: Any) -> Set[int]:
+    """The positions among ``positions`` of the parameters ``fn`` changes only by ``p[k] = v``."""
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    except (TypeError, ValueError):
+        return set()
+    only = entry_rebinds(fn) if any(i < len(names) for i in positions) else set()
+    return {i for i in positions if i < len(names) and names[i] in only}
