@@ -331,7 +331,7 @@ def _single_output(fn: Callable, f: Callable, name: str, out: Any) -> Any:
         raise ArgumentError(
             f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "
             f"{type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""),
-            hint=_many_outputs_hint(f, fn, name))
+            hint=_many_outputs_hint(f, fn, name, out))
     return out
 
 
@@ -375,11 +375,13 @@ _NOT_HOLOMORPHIC = {  # what is refused, and what to do instead (docs/complex-nu
 }
 
 
-def _many_outputs_hint(f: Callable, fn: Callable, name: str) -> str:
+def _many_outputs_hint(f: Callable, fn: Callable, name: str, out: Any = None) -> str:
     recipe = getattr(f, "__tl_recipe__", None)
     if recipe is not None and recipe.kind == "value_and_grad":
         return ("tl.value_and_grad returns (value, gradient): tl.jacobian(tl.grad(f)) is the Hessian, and "
                 "tl.grad(f) the Jacobian of the value")
+    if isinstance(out, dict):  # (a dict's entries by key: [0] is a KeyError)
+        return f"take the Jacobian of one entry ({_first_output('tl.jacobian', fn, name, repr(next(iter(out), 0)))})"
     return (f"take the Jacobian of one output ({_first_output('tl.jacobian', fn, name)}), or pass has_aux=True "
             f"when {_shown(fn)} returns (out, aux) with aux not to be differentiated")
 
@@ -392,11 +394,12 @@ def _wrt(fn: Callable, name: str) -> str:
     return "" if api._params(fn)[:1] == [name] else f", wrt={name!r}"
 
 
-def _first_output(what: str, fn: Callable, name: str) -> str:
-    """``tl.jacobian(lambda x, y: f(x, y)[0])``: ``what`` of ``fn``'s first output, as code that runs
-    (a lambda taking ``fn``'s parameters: a variable number of arguments is refused)."""
+def _first_output(what: str, fn: Callable, name: str, key: str = "0") -> str:
+    """``tl.jacobian(lambda x, y: f(x, y)[0])``: ``what`` of ``fn``'s first output (``key``: of a
+    dict's), as code that runs (a lambda taking ``fn``'s parameters: a variable number of
+    arguments is refused)."""
     params = ", ".join(api._params(fn))
-    return f"{what}(lambda {params}: {_shown(fn)}({params})[0]{_wrt(fn, name)})"
+    return f"{what}(lambda {params}: {_shown(fn)}({params})[{key}]{_wrt(fn, name)})"
 
 
 def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
