@@ -69,10 +69,8 @@ def derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any
     try:
         with transforming(origin.source_file(fn)):
             return _derive(fn, mode, wrt, spec, options, prepare, keep_raw)
-    except TangentLiteError as exc:
-        if str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
-            raise origin.relocated(exc, fn) from None
-        raise
+    except TangentLiteError as exc:  # (generated code, varargs.py's functions: at the user's lines)
+        raise origin.at_users_lines(exc, fn) from None
 
 
 def _derive(fn: Callable, mode: str, wrt: Sequence[str], spec: Optional[Tuple[Any, ...]],

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import syntax as S
 from .analysis import items, shapes
+from .analysis.mutations import entry_rebound_positions
 from .callables import (
     _function_of,
     _per_function,
@@ -288,13 +289,32 @@ def protected(values: Sequence[Any], positions: Sequence[int], fn: Optional[Call
     neither with another argument nor with what the function ``fn`` reads (its globals, closure
     cells and defaults, and those of the functions it calls: ``tl.grad(f)(G)`` of an ``f`` that
     reads the global ``G``)."""
+    _refuse_shared(values, positions or (), fn)
     if not positions:
         return list(values)
+    return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
+
+
+def _refuse_shared(values: Sequence[Any], positions: Sequence[int], fn: Optional[Callable]) -> None:
+    """Refuse an argument at ``positions`` sharing memory with another or with what ``fn`` reads.
+    Generated code (a gradient differentiated again: tl.hessian, tl.jacobian(tl.grad(f))) takes
+    the arguments of the user's function it was made for first: those are checked on that
+    function, so that a refusal names it and its line, not the cache file (and also when the
+    generated code itself writes nothing in place: ``x += 1.0`` is ``x = x + 1.0`` there)."""
+    made = getattr(fn, "__globals__", {}).get("__tl_user_function__") \
+        if str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated.") else None
+    origin = made() if made is not None else getattr(fn, "__tl_origin__", None)  # (compose.wrapper)
+    if origin is not None and origin is not fn:
+        _refuse_shared(values, sorted(written_arguments(origin)), origin)
+    if not positions:
+        return
     read = reachable([fn], _SHARABLE) if fn is not None else []
+    rebound = entry_rebound_positions(fn, positions) if fn is not None else set()
     for i in positions:  # the function changes argument i in place: in Python what shares its memory sees
         if i >= len(values):  # the change, the derivative code (given a copy) does not
             continue
-        mine = _arrays_in(values[i])
+        # (p[k] = v on a dict or list argument changes that container, not the arrays it holds)
+        mine = [values[i]] if i in rebound and type(values[i]) in (dict, list) else _arrays_in(values[i])
         for j, other in enumerate(values):
             theirs = mine if j == i else _arrays_in(other)
             if any(_share(a, b) for k, a in enumerate(mine) for m, b in enumerate(theirs) if j != i or m > k):
@@ -317,7 +337,6 @@ def protected(values: Sequence[Any], positions: Sequence[int], fn: Optional[Call
                 _def_location(readers[-1]),
                 hint="pass a copy (f(G.copy()) for a global G the function reads), or change the function to "
                 "build a new value instead of updating its argument in place")
-    return [structure_copy(v) if i in positions else v for i, v in enumerate(values)]
 
 
 _SHARABLE = (np.ndarray, list, dict)  # what an argument changed in place may share with a value the function reads

@@ -134,6 +134,7 @@ def wrapper(kind: str, fn: Callable, names: Tuple[str, ...], single: bool, held:
     wrapper = getattr(module, name)
     wrapper.__qualname__ = f"{fn.__qualname__}_{kind}"
     wrapper.__tl_module__ = module  # (generated modules are held weakly: codegen.LOADED)
+    wrapper.__tl_origin__ = fn  # (whose arguments it takes first: arguments.protected checks them on fn)
     return wrapper
 
 

@@ -234,13 +234,14 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
         in_shape = np.shape(x)
         n = int(np.prod(in_shape))
         states = draws.Draws(fn, values)  # every run of fn below sees the random draws of the first
-        forward = functools.partial(_forward_pass, fn, values, name, x, n)
+        held, given = _keyword_only_held(fn, values, name, "tl.jacobian")
+        forward = functools.partial(_forward_pass, held, given, name, x, n)
         pullback = None
         if mode == "forward" and n:  # the JVP rules alone: fn runs once, all directions at once
             out, t = forward()
         else:
             try:
-                out, pullback = api.vjp(fn, *values, wrt=name)
+                out, pullback = api.vjp(held, *given, wrt=name)
             except NoRuleError:  # (auto: an operation with a JVP rule only)
                 if mode == "reverse" or not n:
                     raise
@@ -298,6 +299,22 @@ def jacobian(f: Callable, wrt: api.Wrt = 0, mode: str = "auto", *, has_aux: bool
     return run
 
 
+def _keyword_only_held(fn: Callable, values: Sequence[Any], name: str, what: str) -> Tuple[Callable, Sequence[Any]]:
+    """``fn`` and its positional ``values``, or for a function with keyword-only parameters (``def
+    f(x, *, k)``, and what varargs.py makes of ``def f(x, **kw)``) a ``functools.partial`` holding
+    them (constants, passed by name) and the values of the others."""
+    params = list(callables.signature(fn).parameters.values())
+    keywords = {p.name: v for p, v in zip(params, values) if p.kind == p.KEYWORD_ONLY}
+    if not keywords:
+        return fn, values
+    if name in keywords:
+        raise ArgumentError(f"{what} with respect to the keyword-only parameter '{name}' of "
+                            f"'{fn.__qualname__}' is not supported yet",
+                            hint=f"make '{name}' a positional parameter, or use tl.grad / tl.vjp (which take it "
+                            "by name)")
+    return functools.partial(fn, **keywords), [v for p, v in zip(params, values) if p.kind != p.KEYWORD_ONLY]
+
+
 def _forward_pass(fn: Callable, values: Sequence[Any], name: str, x: Any, n: int) -> Tuple[Any, Any]:
     """``(out, tangents)`` of one batched forward pass of ``fn`` along the ``n`` basis directions of
     ``x`` (and ``i`` times them, for a complex ``x``: d/dx then d/dy of ``z = x + iy``); an operation
@@ -314,7 +331,7 @@ def _single_output(fn: Callable, f: Callable, name: str, out: Any) -> Any:
         raise ArgumentError(
             f"tl.jacobian needs '{fn.__qualname__}' to return one array or scalar; it returns a "
             f"{type(out).__name__}" + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""),
-            hint=_many_outputs_hint(f, fn, name))
+            hint=_many_outputs_hint(f, fn, name, out))
     return out
 
 
@@ -358,11 +375,13 @@ _NOT_HOLOMORPHIC = {  # what is refused, and what to do instead (docs/complex-nu
 }
 
 
-def _many_outputs_hint(f: Callable, fn: Callable, name: str) -> str:
+def _many_outputs_hint(f: Callable, fn: Callable, name: str, out: Any = None) -> str:
     recipe = getattr(f, "__tl_recipe__", None)
     if recipe is not None and recipe.kind == "value_and_grad":
         return ("tl.value_and_grad returns (value, gradient): tl.jacobian(tl.grad(f)) is the Hessian, and "
                 "tl.grad(f) the Jacobian of the value")
+    if isinstance(out, dict):  # (a dict's entries by key: [0] is a KeyError)
+        return f"take the Jacobian of one entry ({_first_output('tl.jacobian', fn, name, repr(next(iter(out), 0)))})"
     return (f"take the Jacobian of one output ({_first_output('tl.jacobian', fn, name)}), or pass has_aux=True "
             f"when {_shown(fn)} returns (out, aux) with aux not to be differentiated")
 
@@ -375,17 +394,19 @@ def _wrt(fn: Callable, name: str) -> str:
     return "" if api._params(fn)[:1] == [name] else f", wrt={name!r}"
 
 
-def _first_output(what: str, fn: Callable, name: str) -> str:
-    """``tl.jacobian(lambda x, y: f(x, y)[0])``: ``what`` of ``fn``'s first output, as code that runs
-    (a lambda taking ``fn``'s parameters: a variable number of arguments is refused)."""
+def _first_output(what: str, fn: Callable, name: str, key: str = "0") -> str:
+    """``tl.jacobian(lambda x, y: f(x, y)[0])``: ``what`` of ``fn``'s first output (``key``: of a
+    dict's), as code that runs (a lambda taking ``fn``'s parameters: a variable number of
+    arguments is refused)."""
     params = ", ".join(api._params(fn))
-    return f"{what}(lambda {params}: {_shown(fn)}({params})[0]{_wrt(fn, name)})"
+    return f"{what}(lambda {params}: {_shown(fn)}({params})[{key}]{_wrt(fn, name)})"
 
 
 def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
     """``[f(x), f'(x), ..., f^(order)(x)]`` for a function of one scalar ``x`` (extra
     ``args`` are constants), by nesting forward mode over generated code: the k-th
     derivative is the JVP of the (k-1)-th generated function, all seeds 1."""
+    f = varargs.as_called(f, (x,) + tuple(args), {})  # def f(*xs): the function of these arguments
     fn, target = api._target(f)
     if not isinstance(x, (float, int, np.floating)) or isinstance(x, bool):
         raise ArgumentError(f"tl.derivatives takes a scalar x (a float), got {type(x).__name__}",
@@ -393,9 +414,10 @@ def derivatives(f: Callable, x: float, order: int, *args: Any) -> Sequence[Any]:
                                  "tl.derivatives(lambda t: f(x0 + t * v), 0.0, order)")
     values = tuple(api.bind_args(target, (x,) + tuple(args), {}))  # defaults filled in (seeds come after)
     states = draws.Draws(fn, values)  # every order's run sees the random draws of the first
-    out = [fn(*values)]
-    current = fn
     name = callables.free_params(target)[0][0]
+    held, given = _keyword_only_held(fn, values, name, "tl.derivatives")
+    out = [held(*given)]  # (the generated functions take every parameter by position)
+    current = fn
     for k in range(1, order + 1):
         current, _ = tangent_function(current, name)
         states.restore()

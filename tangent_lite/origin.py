@@ -15,11 +15,27 @@ import re
 import sys
 from typing import Any, Callable, List, Optional
 
+from . import varargs
 from .backends import codegen
 from .errors import PACKAGE_DIR, Location, MultipleErrors, NoRuleError, TangentLiteError
 
 _COMMENT = re.compile(r"\s*# (\S+?):(\d+): (.*)$")
 _AGAIN = " (in the derivative code generated for this line, differentiated again)"
+
+
+def at_users_lines(exc: TangentLiteError, fn: Callable) -> TangentLiteError:
+    """``exc``, raised while differentiating ``fn``, at the user's lines: through generated code
+    (:func:`relocated`) and out of the function varargs.py made for a call of a ``*args`` /
+    ``**kwargs`` function (what is inlined from the user's function is located at its call)."""
+    if str(getattr(fn, "__module__", "")).startswith("tangent_lite_generated."):
+        exc = relocated(exc, fn)
+    errors, moved = _flat(exc), False
+    for err in errors:
+        where = varargs.users_location(err.location, err.message) if err.location is not None else None
+        if where is not None:
+            err.location, moved = where, True
+            Exception.__init__(err, err._format())
+    return MultipleErrors(errors) if moved and len(errors) > 1 else exc
 
 
 def relocated(exc: TangentLiteError, fn: Callable) -> TangentLiteError:

@@ -20,13 +20,16 @@ import functools
 import hashlib
 import inspect
 import keyword
+import re
 import weakref
-from typing import Any, Callable, Dict, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from .backends import scratch
 from .callables import _made_by_tangent_lite, as_partial
+from .errors import Location
 
 _MADE: weakref.WeakKeyDictionary[Any, Dict[Tuple[Any, ...], Callable]] = weakref.WeakKeyDictionary()
+_FILES: Dict[str, Any] = {}  # the file of each function made here -> the user's function it calls (weakly)
 _VARARGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 
 
@@ -121,4 +124,30 @@ def _make(fn: Any, n: int, keywords: Tuple[str, ...]) -> Any:
     exec(compile(text, path, "exec"), space)  # noqa: S102 - our own text, naming the user's function
     made = space[name]
     made.__qualname__ = name
+    try:
+        _FILES[path] = weakref.ref(fn)
+    except TypeError:
+        pass
     return made
+
+
+def users_location(loc: Location, message: str) -> Optional[Location]:
+    """Where in the user's function a refusal located in a file made here (``def f(a_0): return
+    f_varargs(a_0)``: what is inlined from the user's function reports at that call) belongs: the
+    line of the user's function calling what the message names (``the call to 's2'``), else its
+    ``def`` line; None for a location elsewhere."""
+    made = _FILES.get(loc.filename)
+    fn = made() if made is not None else None
+    if fn is None:
+        return None
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return None
+    at = 0
+    for name in re.findall(r"'([A-Za-z_][\w.]*)'", message):
+        hits = [i for i, line in enumerate(lines) if i and re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", line)]
+        if len(hits) == 1:
+            at = hits[0]
+            break
+    return Location(fn.__code__.co_filename, first + at, lines[at].rstrip("\n"))

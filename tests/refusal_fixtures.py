@@ -291,3 +291,20 @@ class Model:
     @staticmethod
     def static_loss(x):
         return np.sum(np.cos(x))
+
+
+ACTS = {"tanh": np.tanh, "sin": np.sin}  # a dispatch table (breaker 30 #11)
+FNS = [np.tanh, np.sin]
+act = ACTS["tanh"]  # the fix the refusal gives
+
+
+def dispatch_dict(x):
+    return np.sum(ACTS["tanh"](x) * 2.0)
+
+
+def dispatch_list(x):
+    return np.sum(FNS[1](x) * 2.0)
+
+
+def dispatch_bound(x):
+    return np.sum(act(x) * 2.0)

@@ -184,6 +184,26 @@ def test_misspellings_get_a_suggestion() -> None:
     assert not isinstance(err, MultipleErrors)  # no follow-up error about the call of the missing name
 
 
+@pytest.mark.parametrize("fn, item, text", [
+    (rf.dispatch_dict, 'ACTS["tanh"]', 'return np.sum(ACTS["tanh"](x) * 2.0)'),
+    (rf.dispatch_list, "FNS[1]", "return np.sum(FNS[1](x) * 2.0)")])
+def test_a_call_through_a_module_level_dispatch_table_names_it_and_a_fix_that_works(fn, item, text) -> None:
+    """Breaker 30 #11: 'cannot differentiate a call to a local value / call a module-level function
+    instead' for ACTS["tanh"](x), where ACTS is module-level and np.tanh has rules."""
+    for how in ("grad", "jvp"):
+        with pytest.raises(NoRuleError) as info:
+            tl.grad(fn)(X) if how == "grad" else tl.jvp(fn, (X,), (np.ones(3),))
+        err = info.value
+        assert f"a call of an item of a container ('{item}(...)')" in str(err), str(err)
+        assert f"act = {item}" in err.hint and "local value" not in str(err), str(err)
+        points_at(err, fn, text)
+    # the fix it names: the function bound at module level
+    expected = finite_difference_grad(rf.dispatch_bound, X)
+    np.testing.assert_allclose(expected, 2.0 / np.cosh(X) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(tl.grad(rf.dispatch_bound)(X), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tl.jvp(rf.dispatch_bound, (X,), (np.ones(3),))[1], expected.sum(), rtol=1e-6)
+
+
 def test_calling_a_computed_value_is_not_mistaken_for_indexing() -> None:
     err = refused(rf.computed_callee, error=NoRuleError)
     assert "local value" in str(err) and "getitem" not in str(err)

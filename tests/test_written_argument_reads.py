@@ -156,3 +156,28 @@ def test_the_breaker_repro_is_refused_not_wrong():
     with pytest.raises(ArgumentError, match="the global 'G', which 'f_global' reads"):
         tl.grad(f_global)(G)
     np.testing.assert_array_equal(G, [0.5, 1.5, -0.3])
+
+
+def _second_order(f, x):
+    v = [1.0] * len(x) if isinstance(x, list) else np.ones(len(x))
+    yield "hessian", lambda: tl.hessian(f)(x)
+    yield "hvp", lambda: tl.hvp(f, x, v)
+    yield "jacobian(grad)", lambda: tl.jacobian(tl.grad(f))(x)
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - {"global_list"}))  # (a list: no Hessian)
+def test_second_order_refusals_name_the_users_function_and_line(case):
+    """Breaker 30 #10: tl.hessian / tl.hvp / tl.jacobian(tl.grad(f)) located the refusal in the cache
+    file and named the generated 'f_vjp' and 'helper_fwd'; now as tl.grad does.  ``x += 1.0``
+    (helper_of_helper) was not refused at all at second order (the gradient code does not write in
+    place): a Hessian of 0 where the global changes with the argument."""
+    f, arg, named, reader = CASES[case]
+    x = arg()
+    before = list(np.array(x, dtype=float))
+    for how, call in _second_order(f, x):
+        with pytest.raises(ArgumentError) as info:
+            call()
+        text = str(info.value)
+        assert named in text and "__tangent_lite__" not in text and "_vjp" not in text, (how, text)
+        assert re.search(rf"test_written_argument_reads\.py:{_line_of(reader)}:", text), (how, text)
+        assert list(np.array(x, dtype=float)) == before

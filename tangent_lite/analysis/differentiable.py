@@ -168,6 +168,22 @@ def _first_active_argument(callee: Any, call: Any, active: Set[str]) -> Optional
     return next((name for name, atom in passed if local_names(atom) & active), None)
 
 
+def _item_called(w: Wengert, stmt: Any) -> Optional[str]:
+    """``'ACTS["tanh"]'`` when ``stmt`` calls a function read by a subscript of a module-level
+    container (``_t0 = ACTS['tanh']; _t1 = _t0(x)`` in the lowered form), else None."""
+    call = getattr(stmt, "value", None)
+    func = call.func if isinstance(call, gast.Call) else None
+    if not isinstance(func, gast.Name):
+        return None
+    for node in S.walk(w.fdef):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name) \
+                and node.targets[0].id == func.id and isinstance(node.value, gast.Subscript):
+            base = node.value.value
+            if isinstance(base, (gast.Name, gast.Attribute)) and not local_names(base):
+                return S.to_source(node.value).strip().replace("'", '"')
+    return None
+
+
 def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset()) -> TangentLiteError:
     callee = info.callee
     if isinstance(info.value, gast.Subscript):
@@ -203,6 +219,13 @@ def _no_rule(w: Wengert, stmt: Any, info: StmtInfo, active: Set[str] = frozenset
                      f"YourClass.{callee[1]}(obj, ...), which is differentiated like any Python function")
         return NoRuleError(f"cannot differentiate {what} on a differentiable value", w.src.location(stmt), hint)
     if callee is None:
+        item = _item_called(w, stmt)
+        if item is not None:  # ACTS["tanh"](x): a function read from a module-level dict or list
+            return NoRuleError(
+                f"cannot differentiate a call of an item of a container ('{item}(...)'): which function it is "
+                "is not known when the derivative code is made", w.src.location(stmt),
+                f"bind the function to a name at module level ('act = {item}' next to where "
+                f"'{item.split('[')[0]}' is made) and call 'act(...)', or call the function itself by its name")
         return NoRuleError("cannot differentiate a call to a local value", w.src.location(stmt),
                            "call a module-level function instead")
     module = str(getattr(callee, "__module__", "") or "")

@@ -4,6 +4,7 @@ function changes in place (:func:`_writes_to_parameters`)."""
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 import re
@@ -436,3 +437,61 @@ def _passed_to_a_writer(fn: Any, call: Any, params: Set[str]) -> List[str]:
         if isinstance(k.value, gast.Name) and k.value.id in params and writes.get(k.arg) == "in place":
             out.append(k.value.id)
     return out
+
+
+def entry_rebinds(fn: Any) -> Set[str]:
+    """The parameters ``fn`` changes in place only by rebinding their own entries, ``p[k] = v``
+    (the alias model finds no other write into them; the source updates no entry, ``p[k] op= v``,
+    calls no method of ``p`` or of its entries and passes neither to a function that may change
+    it): for a dict or list argument those change the container, never the arrays it holds."""
+    from ..frontend.anf import lower
+
+    try:
+        src = S.load_function(fn)
+        found: Set[str] = set()
+        shared_writes.written_parameters(lower(fn, src), found)
+    except Exception:  # noqa: BLE001 - cannot tell: none
+        return set()
+    for node in S.walk(src.node):
+        if isinstance(node, gast.AugAssign):
+            found.discard(_root_name(node.target))
+        elif isinstance(node, gast.Call):
+            found.discard(_root_name(node.func))  # p.update(...), p[k].fill(0.0)
+            found.difference_update(_root_name(k.value) for k in node.keywords if k.arg == "out")
+            passed = [_root_name(a) for a in list(node.args) + [k.value for k in node.keywords]]
+            if any(p in found for p in passed) and not _changes_nothing(fn, node.func):
+                found.difference_update(passed)
+    return found
+
+
+def _root_name(node: Any) -> Optional[str]:
+    """``p`` for ``p``, ``p[k]``, ``p.a[k]``...; None for anything else."""
+    while isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _changes_nothing(fn: Any, func: Any) -> bool:
+    """Is ``func`` (a call's function, in ``fn``'s body) a registered primitive or NumPy
+    function (those change an argument only through ``out=``), or a user function changing
+    none of its arguments?"""
+    first, *rest = (S.dotted_name(func) or "?").split(".")
+    target = getattr(fn, "__globals__", {}).get(first, getattr(builtins, first, None))
+    for part in rest:
+        target = getattr(target, part, None)
+    if target is None:
+        return False
+    if is_user_function(target):
+        return not _writes_to_parameters(user_function(target))
+    return REGISTRY.get(target) is not None or str(getattr(target, "__module__", "")).startswith("numpy")
+
+
+def entry_rebound_positions(fn: Any, positions: Any) -> Set[int]:
+    """The positions among ``positions`` of the parameters ``fn`` changes only by ``p[k] = v``."""
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    except (TypeError, ValueError):
+        return set()
+    only = entry_rebinds(fn) if any(i < len(names) for i in positions) else set()
+    return {i for i in positions if i < len(names) and names[i] in only}

@@ -231,11 +231,13 @@ def _renames_of(name: str, renamed: Dict[str, Set[str]]) -> Set[str]:
     return out
 
 
-def written_parameters(w: Any) -> Dict[str, str]:
+def written_parameters(w: Any, entries_only: Optional[Set[str]] = None) -> Dict[str, str]:
     """The parameters of the lowered function ``w`` whose objects its in-place writes may change
     (through any alias, view or item of them): ``"in place"``, or ``"augmented"`` for ``p op= e``
     on the parameter itself or on another name for it (``a = p; a += e``): in place only for
-    arrays and lists, a number is replaced."""
+    arrays and lists, a number is replaced.  ``entries_only`` (when given) receives those every
+    write of which is ``p[k] = v`` on the parameter itself (the lowered form: ``p[k] op= v`` on
+    the source is that too, see mutations.entry_rebinds)."""
     params = set(w.params)
     po = ProgramOrder(w.fdef.body)
     sequences = sequence_vars(w.fdef.body)
@@ -248,6 +250,7 @@ def written_parameters(w: Any) -> Dict[str, str]:
             renamed.setdefault(st.targets[0].id, set()).add(st.value.id)
     reached: Dict[Tuple[str, Tuple[int, ...]], Set[str]] = {}  # (base, links) -> what a write into it may change
     out: Dict[str, str] = {}
+    entries: Dict[str, bool] = {}  # parameter -> is every write into it p[k] = v on p itself
     for stmt in po.stmts:
         write = _write_of(stmt, None)
         if write is None:
@@ -260,8 +263,13 @@ def written_parameters(w: Any) -> Dict[str, str]:
             reached[key] = _written_objects(base, [edge[1:5] for edge in live])[0]
         roots = reached[key]
         names = _renames_of(base, renamed) if itself else set()
+        rebinds = isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
+            and not any(edge[1] == base for edge in live)  # (p itself, not another name for an object)
         for p in sorted(roots & params):
             how = "augmented" if p in names else "in place"
             if out.get(p) != "in place":
                 out[p] = how
+            entries[p] = entries.get(p, True) and rebinds and base == p
+    if entries_only is not None:
+        entries_only.update(p for p, only in entries.items() if only)
     return out

@@ -407,23 +407,27 @@ constant_params(np.sum, "dtype")  # (the array API's xp.sum(x, dtype=x.dtype), S
 
 
 @defjvp(np.mean)
-def mean_jvp(x_dot, ans, a, axis=None, keepdims=False):
+def mean_jvp(x_dot, ans, a, axis=None, keepdims=False, dtype=None):
     return np.mean(x_dot, axis=axis, keepdims=keepdims)
 
 
 @defvjp(np.mean)
-def mean_vjp(g, ans, a, axis=None, keepdims=False):
+def mean_vjp(g, ans, a, axis=None, keepdims=False, dtype=None):
     return _tl.mean_bar(g, a, axis, keepdims)
 
 
 @defjvp(np.prod)
-def prod_jvp(x_dot, ans, a, axis=None, keepdims=False):
+def prod_jvp(x_dot, ans, a, axis=None, keepdims=False, dtype=None):
     return np.sum(_tl.prod_bar(1.0, ans, a, axis, keepdims) * x_dot, axis=axis, keepdims=keepdims)
 
 
 @defvjp(np.prod)
-def prod_vjp(g, ans, a, axis=None, keepdims=False):
+def prod_vjp(g, ans, a, axis=None, keepdims=False, dtype=None):
     return _tl.prod_bar(g, ans, a, axis, keepdims)
+
+
+constant_params(np.mean, "dtype")  # (as np.sum's: an integer dtype= casts, docs/limitations.md)
+constant_params(np.prod, "dtype")
 
 
 @defjvp(np.max)

@@ -165,6 +165,7 @@ RESULT_SHARES = {
     runtime.bcast: ((0, "same"),),
     runtime.as_grad: ((0, "same"),),
     runtime.zeros_like: (),
+    runtime.copied: ((0, "copy"),),  # a new list or dict of the same items, a new array
     runtime.concat_part: ((0, "same"),),  # (a list's part of g: a copy; a number's or array's: g may be it)
     runtime.seq_concat: ((0, "copy"), (1, "copy")),
     runtime.seq_repeat: ((0, "copy"),),

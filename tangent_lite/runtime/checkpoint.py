@@ -91,6 +91,20 @@ class CheckpointRecord:
         self.peak_snapshots = 0
 
 
+def state_copy(v: Any) -> Any:
+    """``v`` with its arrays copied and its lists, dicts and tuples rebuilt (what a checkpointed
+    loop's state is after the loop, which the code after it may change in place)."""
+    if isinstance(v, np.ndarray):
+        return np.copy(v)
+    if isinstance(v, list):
+        return [state_copy(e) for e in v]
+    if isinstance(v, dict):
+        return {k: state_copy(e) for k, e in v.items()}
+    if type(v) is tuple:
+        return tuple(state_copy(e) for e in v)
+    return v
+
+
 def checkpoint_forward(step: Any, rng: Any, state: tuple, free: tuple, snapshots: int) -> CheckpointRecord:
     """Run a checkpointed loop: ``state = step(i, *state, *free)`` for ``i`` in ``rng``,
     keeping the snapshots the binomial schedule places on its first (rightmost) path."""
@@ -108,7 +122,7 @@ def checkpoint_forward(step: Any, rng: Any, state: tuple, free: tuple, snapshots
     for j in range(a, n):  # the rest of the way, for the loop's result
         state = step(rng[j], *state, *free)
     rec.final = state
-    rec.last = tuple(np.copy(v) if isinstance(v, np.ndarray) else v for v in state)  # (code after may write final)
+    rec.last = tuple(state_copy(v) for v in state)  # (code after may write final, or rebind its entries)
     rec.peak_snapshots = len(rec.known) - 1
     return rec
 

@@ -31,7 +31,8 @@ def saved(v: Any) -> Any:
 
 
 def copied(v: Any) -> Any:
-    """A copy of a list, dict or array a pullback changes in place (so it can be called again)."""
+    """A copy of a list, dict or array a pullback (or a checkpointed loop's step) changes in place,
+    so that it can be called again: a new container holding the same items."""
     if isinstance(v, list):
         return list(v)
     if isinstance(v, dict):
