@@ -551,7 +551,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], wrt: Wrt =
     arguments.refuse_array_subclasses(fn, values)
     likes = [values[_params(fn).index(n)] for n in names]
     if batched:
-        k = directions.check(names, tangents, likes)
+        k, tangents = directions.check(names, tangents, likes)
         try:  # (no ranks: its tangents have one more axis; still code that runs, which checks operands)
             module = compiled(fn, "jvp_batched", names, (None,) * len(values))
         except NoRuleError:  # an operation without a batched rule: one direction at a time, the same draws

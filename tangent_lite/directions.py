@@ -14,9 +14,10 @@ from . import draws
 from .errors import ArgumentError
 
 
-def check(names: Sequence[str], tangents: Sequence[Any], likes: Sequence[Any]) -> int:
+def check(names: Sequence[str], tangents: Sequence[Any], likes: Sequence[Any]) -> Tuple[int, Tuple[Any, ...]]:
     """The number ``k`` of directions of batched ``tangents``, after checking each (each entry of
-    a container tangent) has the shape ``(k,) + `` the shape of the value it pairs with."""
+    a container tangent) has the shape ``(k,) + `` the shape of the value it pairs with, and the
+    tangents, a list standing for an array's stack read as the array NumPy makes of it."""
     counts = set()
     for n, t, like in zip(names, tangents, likes):
         for where, leaf, shape in _leaves(t, like, n):
@@ -31,7 +32,17 @@ def check(names: Sequence[str], tangents: Sequence[Any], likes: Sequence[Any]) -
         raise ArgumentError("batched tangents must all carry the same number of directions",
                             hint="give every tangent (every entry of a container tangent) the same leading axis "
                                  "length k")
-    return counts.pop() if counts else 0
+    return counts.pop() if counts else 0, tuple(_arrays(t, like) for t, like in zip(tangents, likes))
+
+
+def _arrays(t: Any, like: Any) -> Any:
+    """``t`` with its lists that pair with an array (a stack of directions) read as arrays."""
+    if _container(t, like):
+        keys = like if isinstance(like, dict) else range(len(like))
+        items = {k: _arrays(t[k], like[k]) for k in keys}
+        return items if isinstance(t, dict) else type(t)(items[k] for k in keys) if not hasattr(t, "_fields") \
+            else type(t)(*(items[k] for k in keys))
+    return np.asarray(t) if isinstance(t, (list, tuple)) else t
 
 
 def _container(t: Any, like: Any) -> bool:

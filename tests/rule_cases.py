@@ -646,6 +646,8 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     "tangent_lite.runtime.containers.seq_repeat": [
         _seed_case("list [float, (2,)] * 3", lambda rng: ([sample(rng, F), sample(rng, (2,))], 3)),
         _seed_case("tuple (float,) * 2", lambda rng: ((sample(rng, F),), 2)),
+        _seed_case("(3,) array * (3,) array (x * L, L read as an array)",
+                   lambda rng: (sample(rng, (3,)), sample(rng, (3,)))),
     ],
     "tangent_lite.runtime.containers.concat_part": [
         _seed_case("list of 3, first 1", lambda rng: ([sample(rng, F) for _ in range(3)], [0.0], [0.0, 0.0], 0)),
@@ -681,6 +683,7 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
         for which, side in ((0, "left"), (1, "right"))],
     "tangent_lite.runtime.containers.seq_repeat_bar": [
         _seed_case("list of 4 in 2 chunks", lambda rng: ([sample(rng, F) for _ in range(4)], [0.0, 0.0], 2)),
+        _seed_case("(3,) arrays (x * L)", lambda rng: (sample(rng, (3,)), sample(rng, (3,)), sample(rng, (3,)))),
     ],
     "tangent_lite.runtime.values.add": binary(pairs=BINARY_PAIRS[:5] + ((F, F),)) + [
         _seed_case("lists [float, (3,)]", lambda rng: ([sample(rng, F), sample(rng, (3,))],
@@ -707,7 +710,10 @@ RUNTIME_CASES: Dict[str, List[Case]] = {
     ],
     "tangent_lite.runtime.containers.listed_array": _array_cases()[:3] + [
         Case(lambda rng: (((sample(rng, F), sample(rng, F)),), {}), "tuple of 2 floats"),
-        Case(lambda rng: ((sample(rng, F),), {}), "float")],
+        Case(lambda rng: ((sample(rng, F),), {}), "float"),
+        Case(lambda rng: (([sample(rng, F) for _ in range(3)], sample(rng, (3,))), {}),
+             "list of 3 floats, like a (3,) array (x * L)"),
+        Case(lambda rng: (([sample(rng, F), sample(rng, F)], 2), {}), "list of 2 floats, like an int (L * n)")],
     "tangent_lite.runtime.containers.array_bar": [
         _array_bar_case("list of 3 floats", lambda rng: [sample(rng, F) for _ in range(3)]),
         _array_bar_case("list of two (3,) arrays", lambda rng: [sample(rng, (3,)), sample(rng, (3,))]),

@@ -245,10 +245,11 @@ def _jvp_by_rule(prim: Primitive, argnum: int, v: Any, ans: Any, args: tuple, kw
 
 
 def _present_argnums(prim: Primitive, args: tuple) -> List[int]:
-    """The arguments with rules that a case passes (positionally, not None): a case of
-    ``max(iterable)`` has no ``b``, so only the rule for ``a`` applies to it."""
+    """The arguments with rules that a case passes (positionally, not None, not a Python int): a case
+    of ``max(iterable)`` has no ``b``, so only the rule for ``a`` applies to it; ``L * 3`` (seq_repeat's
+    ``n`` has rules for ``x * L``, an array) none for its int."""
     table = set(prim.jvps) | set(prim.vjps)
-    return sorted(a for a in table if a < len(args) and args[a] is not None)
+    return sorted(a for a in table if a < len(args) and args[a] is not None and type(args[a]) is not int)
 
 
 def _params(kind: str) -> Tuple[List[Any], Dict[Tuple[str, int], int]]:

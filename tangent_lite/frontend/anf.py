@@ -37,7 +37,7 @@ from ..errors import (
 from ..syntax import FunctionSource, gast
 from ..syntax.annotations import Key, get_anno
 from ..syntax.naming import Namer
-from . import desugar, fence, jumps, lowering, sequences
+from . import array_operands, desugar, fence, jumps, lowering, sequences
 from .lowering.common import (  # (what other modules, and docs/gen_coverage.py, read from here)
     ARRAY_ONLY_ATTRS,
     ATTR_CALLS,
@@ -125,6 +125,7 @@ def _lower(fn: Callable, src: FunctionSource, wrt: Optional[Sequence[str]],
         w.foreign = dict(low.foreign_sources)
         w.guards = None if low.unguarded else dict(low.guards)
         w.display_names = dict(low.display_names)
+        array_operands.read_as_arrays(w)  # (x * L, np.add(L, x): L read as np.asarray(L))
         sequences.mark_sequence_ops(w.fdef.body)
         for role in ("vjp", "fwd", "bwd", "adjoints", "jvp", "jvp_batched"):  # taken before any other name
             w.function_name(role)

@@ -25,8 +25,9 @@ _SEQUENCE_MAKERS = (list, tuple, sorted)
 
 def sequence_vars(body: List[Any]) -> Set[str]:
     """Variables that may hold a list or tuple the function builds (displays, ``list(...)``,
-    comprehensions, ``+``/``*`` of those, copies of those, ``.copy()`` of those): arithmetic on anything else
-    makes a new array or number."""
+    comprehensions, ``+``/``*`` of those, copies of those, ``.copy()`` of those, ``_tl.listed_array(L, n)``
+    of those, which stays a list unless ``n`` is an array): arithmetic on anything else makes a new
+    array or number."""
     from .. import runtime
 
     out: Set[str] = set()
@@ -42,6 +43,7 @@ def sequence_vars(body: List[Any]) -> Set[str]:
             callee = get_anno(value, Key.CALLEE, None) if isinstance(value, gast.Call) else None
             if isinstance(value, (gast.List, gast.Tuple)) or (_hashable(callee) and (
                     callee in _SEQUENCE_MAKERS or callee is runtime.append)) \
+                    or (callee is runtime.listed_array and len(value.args) == 2) \
                     or (isinstance(value, (gast.BinOp, gast.Name)) and set(_locals_in(value)) & out) \
                     or (callee is runtime.copy_value and set(_locals_in(value)) & out):
                 out.add(name)

@@ -399,13 +399,16 @@ def array_bar_vjp(h, ans, g, obj):
 
 
 @defjvp(runtime.listed_array)
-def listed_array_jvp(x_dot, ans, x):
-    return _tl.listed_array(x_dot)
+def listed_array_jvp(x_dot, ans, x, like=None):
+    return _tl.listed_array(x_dot, like)
 
 
 @defvjp(runtime.listed_array)
-def listed_array_vjp(g, ans, x):
+def listed_array_vjp(g, ans, x, like=None):
     return _tl.array_bar(g, x)
+
+
+constant_params(runtime.listed_array, "like")
 
 
 @defjvp(builtins.list)
@@ -505,6 +508,17 @@ def seq_repeat_vjp(g, ans, a, n):
     return _tl.seq_repeat_bar(g, a, n)
 
 
+# (n carries derivatives only as an array, x in x * L: L read as np.asarray(L) then, a * n entrywise)
+@defjvp(runtime.seq_repeat, argnum=1)
+def seq_repeat_jvp_n(n_dot, ans, a, n):
+    return _tl.seq_repeat(a, n_dot)
+
+
+@defvjp(runtime.seq_repeat, argnum=1)
+def seq_repeat_vjp_n(g, ans, a, n):
+    return _tl.unbroadcast(g * a, n)
+
+
 @defjvp(runtime.concat_part)
 def concat_part_jvp(g_dot, ans, g, a, b, which):
     return _tl.concat_part(g_dot, a, b, which)
@@ -525,9 +539,18 @@ def repeat_bar_vjp(h, ans, g, a, n):
     return _tl.seq_repeat(h, n)
 
 
-constant_params(runtime.seq_repeat, "n")
+@defjvp(runtime.seq_repeat_bar, argnum=2)
+def repeat_bar_jvp_n(n_dot, ans, g, a, n):
+    return _tl.seq_repeat_bar(g, a, n_dot)
+
+
+@defvjp(runtime.seq_repeat_bar, argnum=2)
+def repeat_bar_vjp_n(h, ans, g, a, n):
+    return _tl.unbroadcast(h * g, n)
+
+
 constant_params(runtime.concat_part, "a", "b", "which")
-constant_params(runtime.seq_repeat_bar, "a", "n")
+constant_params(runtime.seq_repeat_bar, "a")
 constant_params(runtime.builtin_sum_bar, "x")
 constant_params(runtime.array_tangent, "like")
 constant_params(runtime.array_bar, "obj")

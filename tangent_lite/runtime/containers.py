@@ -25,11 +25,19 @@ def array_bar(g: Any, obj: Any) -> Any:
     return real_cotangent(g, obj)
 
 
-def listed_array(x: Any) -> Any:
-    """``np.asarray(x)`` when ``x`` is a list or tuple (a SciPy function reads it as an array, and so do
-    its rules), ``x`` itself otherwise (an array of any library, a number): what a variable passed
-    to a scipy.special / scipy.stats function with rules is read as."""
-    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+def listed_array(x: Any, like: Any = None) -> Any:
+    """What NumPy reads a list or tuple ``x`` as: ``np.asarray(x)``; ``x`` itself otherwise (an array of
+    any library, a number).  Generated code reads so a variable that may hold a list where NumPy takes
+    an array: an argument of a NumPy or SciPy function with rules, an operand of an array operator.
+    ``like``: the other operand of an operator (``L * like``), given when it is not known before the
+    code runs whether NumPy computes it: a list stays a list unless ``like`` is an array (a list and
+    a Python number: Python's own ``L * n`` repeats it, ``L + 1.0`` fails)."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    if like is None:
+        return np.asarray(x)
+    integer = np.ndim(like) == 0 and np.asarray(like).dtype.kind in "biu"  # (L * np.int64(2) repeats L)
+    return np.asarray(x) if isinstance(like, (np.ndarray, np.generic)) and not integer else x
 
 
 def sequence_bar(h: Any, iterable: Any) -> Any:

@@ -368,6 +368,11 @@ def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
     t = type(v)
     if t is np.ndarray or t is float or t is int:
         return
+    if not method and (t is list or t is tuple) and listed_operand(op):
+        raise user_error("UnsupportedConstructError",
+                         f"{where}: {op} reads the {t.__name__} '{shown}' as an array, which its derivative does not "
+                         "follow for a list or tuple that comes from outside the function",
+                         f"pass np.array({shown}) to {op} (or make the argument an array)")
     if not method and (t is list or t is tuple):  # (NumPy reads the entries as arrays: np.concatenate([x, V]))
         for i, entry in enumerate(v):
             operand(entry, where, op, f"{shown}[{i}]")
@@ -383,6 +388,16 @@ def operand(v: Any, where: str, op: str, shown: str, method: str = "") -> None:
         return
     what, fix = operand_message(op, shown, method, "{type}")
     array_method(v, f"{where}: {what}\nTo fix: {fix}", True)
+
+
+def listed_operand(op: str) -> bool:
+    """Is ``op`` (spelled ``np.name``) a NumPy function that reads a list argument as an array, whose
+    derivative does not when the list comes from outside the function (:func:`operand`): a ufunc of
+    two or more operands, np.square, np.clip, np.where, np.einsum, np.solve (np.sum, np.exp, np.dot,
+    np.linalg.norm, np.stack of a list argument are differentiated)."""
+    name = op[3:] if op.startswith("np.") else ""
+    obj = getattr(np, name, None)
+    return name in ("square", "clip", "where", "einsum", "solve") or isinstance(obj, np.ufunc) and obj.nin >= 2
 
 
 def operand_message(op: str, shown: str, method: str, tname: str, own: str = "") -> Any:

@@ -230,6 +230,8 @@ def held_tangent(path: str, t: Any, like: Any) -> Any:
         for f in _fields(like):
             object.__setattr__(out, f, held_tangent(f"{path}.{f}", getattr(t, f), getattr(like, f)))
         return out
+    if isinstance(like, (np.ndarray, np.generic)) and isinstance(t, (list, tuple)):
+        t = np.asarray(t)  # (a list standing for an array: what NumPy makes of it, its shape checked already)
     if not held(like):
         return t
     try:

@@ -375,7 +375,6 @@ class Expressions(Part):
         if _takes_arrays(obj) and not any(isinstance(a, gast.Starred) for a in node.args) \
                 and all(k.arg is not None for k in node.keywords):
             # st.norm.logpdf([0.3, x], ...): SciPy reads a list as an array, and so do its rules
-            # (and a variable, which may hold a list: L = [a, b]; sp.logsumexp(L), read as _tl.listed_array(L))
             args = [self.numpy_forms.scipy_operand(n, a) for n, a in zip(node.args, args)]
             for k, n in zip(keywords, node.keywords):
                 k.value = self.numpy_forms.scipy_operand(n.value, k.value)

@@ -118,12 +118,10 @@ class NumpyForms(Part):
 
     def scipy_operand(self, written: Any, atom: Any) -> Any:
         """An argument of a SciPy function with rules, as SciPy reads it: ``np.asarray(atom)`` bound to a
-        temporary for a list written there, ``_tl.listed_array(atom)`` for a variable bound to a list or
-        tuple literal (L = [a, b]; maybe an array later, in a loop); else ``atom``."""
+        temporary for a list written there; else ``atom`` (a variable that may hold a list is read as
+        ``_tl.listed_array(atom)``: frontend/array_operands.py)."""
         if isinstance(written, (gast.List, gast.Tuple)):
             return self._bind(self.exprs._np_call("asarray", [atom], []))
-        if isinstance(atom, gast.Name) and atom.id in self.cx.listed:
-            return self._bind(self.exprs._tl_call("listed_array", [atom]))
         return atom
 
     # -- helpers -------------------------------------------------------------------------------

@@ -59,7 +59,6 @@ class LoweringState:
     # names whose list/dict may change after it is built (common._touched_names) -> line of that use
     touched: Dict[str, int] = field(default_factory=dict)
     mutable: Set[str] = field(default_factory=set)
-    listed: Set[str] = field(default_factory=set)  # names bound to a list or tuple literal (or such a name)
     # (line, name) of the first 'with' whose context may change module-level values (Names.read)
     unknown_context: Optional[Tuple[Optional[int], str]] = None  # the names in packed that hold a list or dict
     tables: Dict[str, List[Any]] = field(default_factory=dict)  # a name -> the lambdas of its list literal

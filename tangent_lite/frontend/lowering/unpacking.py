@@ -21,8 +21,6 @@ class Unpacking(Part):
         A list or dict bound to a name ``var`` is remembered only when the function never changes
         it or hands it on (``append``, ``kw[k] = v``, passed to a call, aliased: common._touched_names):
         then its length and keys are those of the literal wherever it is unpacked."""
-        if isinstance(value, (gast.List, gast.Tuple)) or isinstance(value, gast.Name) and value.id in self.cx.listed:
-            self.cx.listed.add(target)  # (what a SciPy function reads as an array: NumpyForms.scipy_operand)
         if target in self.cx.nonssa:
             return
         mutable = isinstance(value, (gast.List, gast.Dict)) or (
