@@ -14,7 +14,10 @@ from .values import _float_dtype, add, zeros_like
 
 
 def array_tangent(t: Any, ans: Any) -> Any:
-    """Tangent of ``np.array(obj)``: the tangents of obj's entries stacked the same way."""
+    """Tangent of ``np.array(obj)``: the tangents of obj's entries stacked the same way.  ``ans`` a
+    list or tuple: nothing was stacked (``_tl.listed_array`` left a list a list), nor is ``t``."""
+    if isinstance(ans, (list, tuple)):
+        return type(ans)(t)
     return np.array(t, dtype=_float_dtype(ans))
 
 

@@ -69,7 +69,12 @@ def _map_struct(fn: Any, x: Any, *others: Any) -> Any:
 
 
 def _float_dtype(x: Any) -> Any:
-    dt = x.dtype if isinstance(getattr(x, "dtype", None), np.dtype) else np.result_type(x)
+    if isinstance(getattr(x, "dtype", None), np.dtype):
+        dt = x.dtype
+    elif isinstance(x, (list, tuple)):  # (NumPy 2.0's result_type reads a list as a structured dtype's fields)
+        dt = np.result_type(*(_float_dtype(v) for v in x)) if x else np.dtype(np.float64)
+    else:
+        dt = np.result_type(x)
     return dt if np.issubdtype(dt, np.inexact) else np.dtype(np.float64)
 
 
