@@ -19,7 +19,7 @@ from .. import syntax as S
 from ..rules.registry import REGISTRY
 from ..syntax import gast
 from ..syntax.annotations import Key, get_anno, set_anno
-from .sequences import _SEQUENCE_MAKERS, _assignments, _locals_in, every_binding
+from .sequences import _SEQUENCE_MAKERS, _assignments, _hashable, _locals_in, every_binding
 
 _NO = object()
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow, gast.MatMult)
@@ -187,11 +187,3 @@ def _at(node: Any, like: Any) -> Any:
     node.lineno = getattr(like, "lineno", None)
     set_anno(node, Key.ORIGIN, get_anno(like, Key.ORIGIN))
     return node
-
-
-def _hashable(obj: Any) -> bool:
-    try:
-        hash(obj)
-    except TypeError:
-        return False
-    return True
