@@ -275,14 +275,10 @@ def svd_tangent(t: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv:
     return named_like((du, ds, matrix_t(dv)), ans)
 
 
-def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True,
-            hermitian: Any = False) -> Any:
-    """Cotangent of a from those of (U, s, Vh) (Townsend 2016, real case)."""
-    svd_check(hermitian)
-    if not compute_uv:
-        return svdvals_bar(g, a)
-    if np.iscomplexobj(a):
-        return svd_bar_complex(g, ans, a, full_matrices)
+def svd_seeds(g: Any, ans: Any, a: Any, full_matrices: Any) -> Any:
+    """The parts :func:`svd_bar` and :func:`svd_bar_complex` start from: (u, s, vh, gu, gs, gvh)
+    cut to the k = min(m, n) singular triplets; None when ``full_matrices`` gave the complement
+    basis a nonzero cotangent (it has no defined derivative)."""
     u_full, s, vh_full = ans
     m, n = np.shape(a)[-2:]
     k = min(m, n)
@@ -291,10 +287,25 @@ def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any
     gvh = entry_or_zero(g, 2, vh_full)
     if full_matrices and m != n:
         extra = np.concatenate([np.ravel(gu[..., :, k:]), np.ravel(gvh[..., k:, :])])
-        if np.any(extra != 0):  # the complement basis has no defined derivative
-            return np.full(np.shape(a), np.nan)
-    u, vh = u_full[..., :, :k], vh_full[..., :k, :]
-    gu, gvh = gu[..., :, :k], gvh[..., :k, :]
+        if np.any(extra != 0):
+            return None
+    return u_full[..., :, :k], s, vh_full[..., :k, :], gu[..., :, :k], gs, gvh[..., :k, :]
+
+
+def svd_bar(g: Any, ans: Any, a: Any, full_matrices: Any = True, compute_uv: Any = True,
+            hermitian: Any = False) -> Any:
+    """Cotangent of a from those of (U, s, Vh) (Townsend 2016, real case)."""
+    svd_check(hermitian)
+    if not compute_uv:
+        return svdvals_bar(g, a)
+    if np.iscomplexobj(a):
+        return svd_bar_complex(g, ans, a, full_matrices)
+    parts = svd_seeds(g, ans, a, full_matrices)
+    if parts is None:  # the complement basis has no defined derivative
+        return np.full(np.shape(a), np.nan)
+    u, s, vh, gu, gs, gvh = parts
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
     v, gv = matrix_t(vh), matrix_t(gvh)
     f = svd_f(s)
     row, col = s[..., None, :], s[..., :, None]
@@ -344,18 +355,12 @@ def svd_tangent_complex(t: Any, ans: Any, a: Any, full_matrices: Any = True) -> 
 def svd_bar_complex(g: Any, ans: Any, a: Any, full_matrices: Any = True) -> Any:
     """:func:`svd_bar` for complex ``a``: the transpose of :func:`svd_tangent_complex` (pairing
     ``Re(sum(g * t))``, docs/complex-numbers.md); the same formula as autograd's."""
-    u_full, s, vh_full = ans
+    parts = svd_seeds(g, ans, a, full_matrices)
+    if parts is None:  # the complement basis has no defined derivative
+        return np.full(np.shape(a), np.nan + 0j)
+    u, s, vh, gu, gs, gvh = parts
     m, n = np.shape(a)[-2:]
     k = min(m, n)
-    gu = entry_or_zero(g, 0, u_full)
-    gs = entry_or_zero(g, 1, s)
-    gvh = entry_or_zero(g, 2, vh_full)
-    if full_matrices and m != n:
-        extra = np.concatenate([np.ravel(gu[..., :, k:]), np.ravel(gvh[..., k:, :])])
-        if np.any(extra != 0):  # the complement basis has no defined derivative
-            return np.full(np.shape(a), np.nan + 0j)
-    u, vh = u_full[..., :, :k], vh_full[..., :k, :]
-    gu, gvh = gu[..., :, :k], gvh[..., :k, :]
     v, gv = herm_t(vh), herm_t(gvh)
     f = svd_f(s)
     row, col = s[..., None, :], s[..., :, None]
